@@ -1,0 +1,236 @@
+// Package demo runs an embedded Kafka (kfake, the real protocol over TCP)
+// seeded with a realistic order flow, its failures and dead letters, and keeps
+// a live trickle of new events flowing.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// DefaultPort is the port the demo broker tries first.
+const DefaultPort = 9092
+
+// Options configure the demo cluster.
+type Options struct {
+	// Port to listen on (127.0.0.1). When taken, a free port is used instead.
+	// Zero means DefaultPort; -1 means any free port.
+	Port int
+	// DataDir keeps the broker's data between runs; empty keeps it in memory.
+	DataDir string
+	// Seed makes the generated flow reproducible.
+	Seed uint64
+	// History is how many orders to seed, spread over the last two hours.
+	// Zero means 400; negative seeds nothing.
+	History int
+	// TrickleEvery is the interval between live orders; zero means 600ms,
+	// negative disables the live trickle.
+	TrickleEvery time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the demo's own log lines; nil discards them.
+	Logger *slog.Logger
+}
+
+// Cluster is a running demo broker.
+type Cluster struct {
+	kf       *kfake.Cluster
+	addr     string
+	producer sarama.SyncProducer
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	log      *slog.Logger
+	// PortFallback is set when the requested port was taken.
+	PortFallback bool
+	// Reused is set when DataDir already held a seeded demo.
+	Reused bool
+}
+
+// Start starts the demo broker, seeds it (unless DataDir already holds the
+// demo) and starts the live trickle. Close stops everything.
+func Start(ctx context.Context, o Options) (*Cluster, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	kf, fallback, err := listen(o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{kf: kf, addr: kf.ListenAddrs()[0], PortFallback: fallback, log: o.Logger}
+	cfg := sarama.NewConfig()
+	cfg.ClientID = "mqscope-demo"
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Partitioner = func(topic string) sarama.Partitioner {
+		if topic == TopicOrdersDLT { // Spring's recoverer keeps the original partition
+			return sarama.NewManualPartitioner(topic)
+		}
+		return sarama.NewHashPartitioner(topic)
+	}
+	cfg.Metadata.AllowAutoTopicCreation = false
+	c.producer, err = sarama.NewSyncProducer([]string{c.addr}, cfg)
+	if err != nil {
+		kf.Close()
+		return nil, fmt.Errorf("demo: producer: %w", err)
+	}
+	f := newFlow(o.Seed)
+	seeded, err := c.alreadySeeded()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.Reused = seeded
+	if !seeded && o.History >= 0 {
+		n := o.History
+		if n == 0 {
+			n = 400
+		}
+		if err := c.seed(f, o.Now(), n); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if o.TrickleEvery >= 0 {
+		every := o.TrickleEvery
+		if every == 0 {
+			every = 600 * time.Millisecond
+		}
+		tctx, cancel := context.WithCancel(context.Background())
+		c.cancel = cancel
+		c.wg.Add(1)
+		go c.trickle(tctx, f, every, o.Now)
+	}
+	return c, nil
+}
+
+// listen starts kfake on the wanted port, or on a free one when it is taken.
+func listen(o Options) (*kfake.Cluster, bool, error) {
+	port := o.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	if port < 0 {
+		port = 0
+	}
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.ClusterID("mqscope-demo")}
+	for _, t := range topicPartitions {
+		opts = append(opts, kfake.SeedTopics(t.partitions, t.name))
+	}
+	if o.DataDir != "" {
+		opts = append(opts, kfake.DataDir(o.DataDir))
+	}
+	kf, err := kfake.NewCluster(append(opts, kfake.Ports(port))...)
+	if err == nil || port == 0 {
+		if err != nil {
+			return nil, false, fmt.Errorf("demo: start broker: %w", err)
+		}
+		return kf, false, nil
+	}
+	kf, err2 := kfake.NewCluster(append(opts, kfake.Ports(0))...)
+	if err2 != nil {
+		return nil, false, fmt.Errorf("demo: start broker on port %d (%v) or a free port: %w", port, err, err2)
+	}
+	return kf, true, nil
+}
+
+// Addr is the bootstrap address (127.0.0.1:port).
+func (c *Cluster) Addr() string { return c.addr }
+
+// alreadySeeded reports whether the orders topic already holds messages
+// (a DataDir from an earlier run).
+func (c *Cluster) alreadySeeded() (bool, error) {
+	client, err := sarama.NewClient([]string{c.addr}, sarama.NewConfig())
+	if err != nil {
+		return false, fmt.Errorf("demo: check data: %w", err)
+	}
+	defer client.Close()
+	parts, err := client.Partitions(TopicOrders)
+	if err != nil {
+		return false, nil
+	}
+	for _, p := range parts {
+		if off, err := client.GetOffset(TopicOrders, p, sarama.OffsetNewest); err == nil && off > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// seed writes n orders spread over the two hours before now.
+func (c *Cluster) seed(f *flow, now time.Time, n int) error {
+	start := now.Add(-2 * time.Hour)
+	gap := 2 * time.Hour / time.Duration(n)
+	for i := 0; i < n; i++ {
+		if err := c.produce(f.next(start.Add(time.Duration(i)*gap)), false); err != nil {
+			return fmt.Errorf("demo: seed: %w", err)
+		}
+	}
+	return nil
+}
+
+// produce writes the steps of one order; dead letters are written after the
+// message they are about, so they can name its partition and offset.
+// Live steps are stamped with the time they are written.
+func (c *Cluster) produce(steps []step, live bool) error {
+	for _, s := range steps {
+		if live {
+			for _, m := range s.msgs {
+				m.Timestamp = time.Now()
+			}
+		}
+		if err := c.producer.SendMessages(s.msgs); err != nil {
+			return err
+		}
+		if s.fail != nil {
+			dead := s.fail(s.msgs)
+			if live {
+				for _, m := range dead {
+					m.Timestamp = time.Now()
+				}
+			}
+			if err := c.producer.SendMessages(dead); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// trickle keeps producing live orders until ctx is done.
+func (c *Cluster) trickle(ctx context.Context, f *flow, every time.Duration, now func() time.Time) {
+	defer c.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.produce(f.next(now()), true); err != nil {
+				c.log.Warn("demo trickle", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops the trickle and the broker.
+func (c *Cluster) Close() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.wg.Wait()
+	if c.producer != nil {
+		c.producer.Close()
+	}
+	c.kf.Close()
+}

@@ -1,0 +1,277 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// boundedIdleEnd is how long a bounded read waits on a partition that has
+// not reached its end offset before taking it as done: the offsets left are
+// transaction markers or aborted records, which are never delivered.
+const boundedIdleEnd = 2 * time.Second
+
+// partitionPlan is where one partition's read starts and, for a bounded
+// read, where it ends (exclusive).
+type partitionPlan struct {
+	partition  int32
+	start, end int64
+}
+
+// Read starts reading a topic. No consumer group is joined and nothing is
+// committed.
+func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions) (sources.Subscription, error) {
+	plans, err := c.plan(topic, opts)
+	if err != nil {
+		return nil, err
+	}
+	consumer, err := sarama.NewConsumerFromClient(c.client)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", topic, err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	s := &subscription{
+		conn:     c.name,
+		topic:    topic,
+		consumer: consumer,
+		ch:       make(chan sources.Message, 4096),
+		errs:     make(chan error, 16),
+		cancel:   cancel,
+	}
+	for _, p := range plans {
+		if !opts.Follow && p.start >= p.end {
+			continue
+		}
+		pc, err := consumer.ConsumePartition(topic, p.partition, p.start)
+		if err != nil {
+			cancel()
+			s.wg.Wait()
+			consumer.Close()
+			return nil, fmt.Errorf("read %s/%d from offset %d: %w", topic, p.partition, p.start, err)
+		}
+		s.wg.Add(1)
+		go s.run(rctx, pc, p, opts.Follow)
+	}
+	go func() {
+		s.wg.Wait()
+		close(s.ch)
+	}()
+	return s, nil
+}
+
+// plan resolves the start (and end) offset of every partition to read.
+func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, error) {
+	parts, err := c.partitionsOf(topic)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Partitions != nil {
+		var keep []int32
+		for _, p := range opts.Partitions {
+			if !slices.Contains(parts, p) {
+				return nil, fmt.Errorf("topic %q has no partition %d (it has %d)", topic, p, len(parts))
+			}
+			keep = append(keep, p)
+		}
+		parts = keep
+	}
+	st := opts.Start
+	if st.Kind == sources.StartOffset && len(st.Offsets) > 0 {
+		var keep []int32
+		for _, p := range parts {
+			if _, ok := st.Offsets[p]; ok {
+				keep = append(keep, p)
+			}
+		}
+		for p := range st.Offsets {
+			if !slices.Contains(parts, p) {
+				return nil, fmt.Errorf("topic %q has no partition %d", topic, p)
+			}
+		}
+		parts = keep
+	}
+	slices.Sort(parts)
+	tps := make([]tp, len(parts))
+	for i, p := range parts {
+		tps[i] = tp{topic, p}
+	}
+	lows, err := c.listOffsets(tps, sarama.OffsetOldest)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", topic, err)
+	}
+	highs, err := c.listOffsets(tps, sarama.OffsetNewest)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", topic, err)
+	}
+	var atTime map[tp]int64
+	if st.Kind == sources.StartTime {
+		if atTime, err = c.listOffsets(tps, st.Time.UnixMilli()); err != nil {
+			return nil, fmt.Errorf("read %s from %s: %w", topic, st.Time.Format(time.RFC3339), err)
+		}
+	}
+	plans := make([]partitionPlan, 0, len(parts))
+	for _, k := range tps {
+		low, high := lows[k], highs[k]
+		var start int64
+		switch st.Kind {
+		case sources.StartOldest:
+			start = low
+		case sources.StartNewest:
+			start = high
+		case sources.StartLastN:
+			start = max(low, high-st.N)
+		case sources.StartOffset:
+			start = st.Offset
+			if o, ok := st.Offsets[k.partition]; ok {
+				start = o
+			}
+			start = min(max(start, low), high)
+		case sources.StartTime:
+			start = atTime[k]
+			if start < 0 {
+				start = high
+			}
+		}
+		plans = append(plans, partitionPlan{partition: k.partition, start: start, end: high})
+	}
+	return plans, nil
+}
+
+// subscription fans the partition consumers of one read into one channel.
+type subscription struct {
+	conn, topic string
+	consumer    sarama.Consumer
+	ch          chan sources.Message
+	errs        chan error
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	closeOnce   sync.Once
+}
+
+func (s *subscription) run(ctx context.Context, pc sarama.PartitionConsumer, p partitionPlan, follow bool) {
+	defer s.wg.Done()
+	defer pc.AsyncClose()
+	var idle *time.Timer
+	var idleC <-chan time.Time
+	if !follow {
+		idle = time.NewTimer(boundedIdleEnd)
+		defer idle.Stop()
+		idleC = idle.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case cm, ok := <-pc.Messages():
+			if !ok {
+				return
+			}
+			if !follow && cm.Offset >= p.end {
+				return
+			}
+			select {
+			case s.ch <- convert(s.conn, cm):
+			case <-ctx.Done():
+				return
+			}
+			if !follow {
+				if cm.Offset+1 >= p.end {
+					return
+				}
+				idle.Reset(boundedIdleEnd)
+			}
+		case err, ok := <-pc.Errors():
+			if !ok {
+				return
+			}
+			select {
+			case s.errs <- fmt.Errorf("read %s/%d: %w", s.topic, p.partition, err.Err):
+			default: // errors are coming faster than they are read: drop
+			}
+		case <-idleC:
+			return
+		}
+	}
+}
+
+// convert turns a sarama record into a Message. Key, value and header
+// slices are kept as sarama decoded them, without copying.
+func convert(conn string, cm *sarama.ConsumerMessage) sources.Message {
+	m := sources.Message{
+		Conn:      conn,
+		Stream:    cm.Topic,
+		Partition: cm.Partition,
+		Offset:    cm.Offset,
+		Key:       cm.Key,
+		Value:     cm.Value,
+		ValueSize: len(cm.Value),
+		Timestamp: cm.Timestamp,
+	}
+	if len(cm.Headers) > 0 {
+		m.Headers = make([]sources.Header, len(cm.Headers))
+		for i, h := range cm.Headers {
+			m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
+		}
+		m.DeadLetter = dlq.FromHeaders(m.Headers)
+	}
+	return m
+}
+
+// Next returns the messages that are ready, waiting for at least one.
+func (s *subscription) Next(ctx context.Context, maxN int) ([]sources.Message, error) {
+	if maxN <= 0 {
+		maxN = 1
+	}
+	var first sources.Message
+	select {
+	case m, ok := <-s.ch:
+		if !ok {
+			select {
+			case err := <-s.errs:
+				return nil, err
+			default:
+			}
+			return nil, sources.ErrEndOfStream
+		}
+		first = m
+	case err := <-s.errs:
+		return nil, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	batch := make([]sources.Message, 1, min(maxN, len(s.ch)+1))
+	batch[0] = first
+	for len(batch) < maxN {
+		select {
+		case m, ok := <-s.ch:
+			if !ok {
+				return batch, nil
+			}
+			batch = append(batch, m)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+// Close stops every partition consumer and waits for them.
+func (s *subscription) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.wg.Wait()
+		if cerr := s.consumer.Close(); cerr != nil && !errors.Is(cerr, sarama.ErrClosedClient) {
+			err = fmt.Errorf("close read of %s: %w", s.topic, cerr)
+		}
+	})
+	return err
+}

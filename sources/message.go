@@ -1,0 +1,158 @@
+// Package sources holds the broker-neutral message model and the small
+// capability interfaces every connector implements. It never imports the UI.
+package sources
+
+import (
+	"time"
+)
+
+// NoPartition is the Partition value of a message from a stream without partitions.
+const NoPartition int32 = -1
+
+// Header is one message header. Values are raw bytes; duplicates are allowed
+// and order is kept as the broker delivered it.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Property is one broker property of a message (AMQP content-type,
+// delivery-mode, correlation-id...), already rendered as text.
+type Property struct {
+	Name  string
+	Value string
+}
+
+// Message is one message from any broker.
+type Message struct {
+	// Conn is the name of the connection the message was read from.
+	Conn string
+	// Stream is the topic or queue name.
+	Stream string
+	// Partition is the partition, or NoPartition where the stream has none.
+	Partition int32
+	// Offset is the offset or sequence number within the partition.
+	Offset int64
+	// ID is the broker's message id where it has one.
+	ID string
+	// Key is the message key; nil means a null key.
+	Key []byte
+	// Value is the raw payload; nil means a null value (a Kafka tombstone).
+	Value []byte
+	// ValueSize is the payload's size on the broker; it is larger than
+	// len(Value) when the value was truncated while buffering.
+	ValueSize int
+	// Headers are the message headers in broker order.
+	Headers []Header
+	// Timestamp is the broker or producer timestamp.
+	Timestamp time.Time
+	// Properties are broker properties beyond headers.
+	Properties []Property
+	// Redelivered is set when the broker flags the delivery as a redelivery.
+	Redelivered bool
+	// DeadLetter is the decoded provenance when the message is a dead letter.
+	DeadLetter *DeadLetter
+}
+
+// Truncated reports whether Value holds less than the broker's payload.
+func (m *Message) Truncated() bool { return m.ValueSize > len(m.Value) }
+
+// Size is the approximate number of bytes the message holds in memory.
+func (m *Message) Size() int {
+	n := 160 + len(m.Stream) + len(m.ID) + len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += 40 + len(h.Key) + len(h.Value)
+	}
+	for _, p := range m.Properties {
+		n += 32 + len(p.Name) + len(p.Value)
+	}
+	if m.DeadLetter != nil {
+		n += m.DeadLetter.size()
+	}
+	return n
+}
+
+// Header returns the value of the last header named key and whether it exists.
+func (m *Message) Header(key string) ([]byte, bool) {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == key {
+			return m.Headers[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// DeadLetter is the provenance of a dead-lettered message: where it came from
+// and why it failed.
+type DeadLetter struct {
+	// Scheme names the header convention it was decoded from ("spring",
+	// "connect", "streams", "smallrye", "rabbitmq", "generic").
+	Scheme string
+	// OriginStream is the topic or queue the message originally came from.
+	OriginStream string
+	// OriginPartition is the original partition, or NoPartition when unknown.
+	OriginPartition int32
+	// OriginOffset is the original offset, or -1 when unknown.
+	OriginOffset int64
+	// OriginTime is the original message's timestamp when known.
+	OriginTime time.Time
+	// Exchange is the exchange the message was published to (RabbitMQ).
+	Exchange string
+	// RoutingKeys are the routing keys it was published with (RabbitMQ).
+	RoutingKeys []string
+	// ConsumerGroup is the consumer group or application that failed it.
+	ConsumerGroup string
+	// Reason is a short failure reason (RabbitMQ: rejected, expired...).
+	Reason string
+	// ExceptionClass is the exception's class or type name.
+	ExceptionClass string
+	// CauseClass is the root cause's class name when given.
+	CauseClass string
+	// ExceptionMessage is the exception's message.
+	ExceptionMessage string
+	// StackTrace is the stack trace when the producer attached one.
+	StackTrace string
+	// Count is how many times it was dead-lettered (0 when unknown).
+	Count int64
+	// FirstDeath and LastDeath are the first and last dead-letter times when known.
+	FirstDeath, LastDeath time.Time
+	// Extra holds scheme-specific details (connector name, task id, stage...)
+	// in a stable order.
+	Extra []Property
+}
+
+func (d *DeadLetter) size() int {
+	n := 200 + len(d.OriginStream) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) +
+		len(d.ExceptionClass) + len(d.CauseClass) + len(d.ExceptionMessage) + len(d.StackTrace)
+	for _, k := range d.RoutingKeys {
+		n += 16 + len(k)
+	}
+	for _, p := range d.Extra {
+		n += 32 + len(p.Name) + len(p.Value)
+	}
+	return n
+}
+
+// Summary is a one-line description: the exception (or reason) in short.
+func (d *DeadLetter) Summary() string {
+	switch {
+	case d.ExceptionClass != "" && d.ExceptionMessage != "":
+		return shortClass(d.ExceptionClass) + ": " + d.ExceptionMessage
+	case d.ExceptionMessage != "":
+		return d.ExceptionMessage
+	case d.ExceptionClass != "":
+		return shortClass(d.ExceptionClass)
+	default:
+		return d.Reason
+	}
+}
+
+// shortClass drops a Java-style package prefix: "a.b.FooException" -> "FooException".
+func shortClass(fqcn string) string {
+	for i := len(fqcn) - 1; i >= 0; i-- {
+		if fqcn[i] == '.' {
+			return fqcn[i+1:]
+		}
+	}
+	return fqcn
+}

@@ -1,0 +1,223 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrUnknownStream is returned (wrapped) when a topic or queue does not exist.
+var ErrUnknownStream = errors.New("unknown stream")
+
+// ErrEndOfStream is returned by Subscription.Next when a bounded read has
+// delivered everything up to the end it was given.
+var ErrEndOfStream = errors.New("end of stream")
+
+// PartitionInfo describes one partition of a stream.
+type PartitionInfo struct {
+	ID int32
+	// Low is the first available offset, High the next offset to be written.
+	Low, High int64
+}
+
+// StreamInfo describes one topic or queue.
+type StreamInfo struct {
+	Name string
+	// Kind is "topic", "queue", "stream"...
+	Kind       string
+	Partitions []PartitionInfo
+	// Messages is the number of messages currently held.
+	Messages int64
+	// High is the sum of the partitions' high watermarks: it grows by one per
+	// message written, so its change over time is the write rate.
+	High int64
+	// DeadLetter marks a dead-letter stream.
+	DeadLetter bool
+	// DeadLetterFor names the stream this one serves as DLQ, when known.
+	DeadLetterFor string
+}
+
+// StartKind says where a read starts.
+type StartKind int
+
+const (
+	// StartOldest reads from the first available message.
+	StartOldest StartKind = iota
+	// StartNewest reads only messages written after the read starts.
+	StartNewest
+	// StartLastN reads the last N messages of each partition.
+	StartLastN
+	// StartOffset reads from an offset (per partition, or one for all).
+	StartOffset
+	// StartTime reads from the first message at or after a time.
+	StartTime
+)
+
+// Start is a start position.
+type Start struct {
+	Kind StartKind
+	// N is the count for StartLastN.
+	N int64
+	// Offset is the offset for StartOffset applied to every partition
+	// without an entry in Offsets.
+	Offset int64
+	// Offsets holds per-partition offsets for StartOffset.
+	Offsets map[int32]int64
+	// Time is the time for StartTime.
+	Time time.Time
+}
+
+// String renders the start in the syntax ParseStart reads.
+func (s Start) String() string {
+	switch s.Kind {
+	case StartNewest:
+		return "newest"
+	case StartLastN:
+		return "last:" + strconv.FormatInt(s.N, 10)
+	case StartOffset:
+		if len(s.Offsets) > 0 {
+			parts := make([]string, 0, len(s.Offsets))
+			for p, o := range s.Offsets {
+				parts = append(parts, fmt.Sprintf("%d=%d", p, o))
+			}
+			return "offset:" + strings.Join(parts, ",")
+		}
+		return "offset:" + strconv.FormatInt(s.Offset, 10)
+	case StartTime:
+		return "time:" + s.Time.UTC().Format(time.RFC3339)
+	default:
+		return "oldest"
+	}
+}
+
+// ParseStart reads a start position: "oldest", "newest", "last:N" (or a bare
+// negative number -N), "offset:N", "offset:P=N,P=N", "time:RFC3339", a
+// relative time such as "time:-15m", or a bare RFC3339 time.
+func ParseStart(s string, now time.Time) (Start, error) {
+	s = strings.TrimSpace(s)
+	kind, arg, _ := strings.Cut(s, ":")
+	switch strings.ToLower(kind) {
+	case "", "oldest", "beginning", "earliest", "first":
+		if arg != "" {
+			break
+		}
+		return Start{Kind: StartOldest}, nil
+	case "newest", "end", "latest":
+		if arg != "" {
+			break
+		}
+		return Start{Kind: StartNewest}, nil
+	case "last":
+		n, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || n <= 0 {
+			return Start{}, fmt.Errorf("start %q: last:N needs a positive count", s)
+		}
+		return Start{Kind: StartLastN, N: n}, nil
+	case "offset":
+		return parseOffsetStart(s, arg)
+	case "time", "timestamp":
+		t, err := parseTime(arg, now)
+		if err != nil {
+			return Start{}, fmt.Errorf("start %q: %w", s, err)
+		}
+		return Start{Kind: StartTime, Time: t}, nil
+	default:
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if n < 0 {
+				return Start{Kind: StartLastN, N: -n}, nil
+			}
+			return Start{Kind: StartOffset, Offset: n}, nil
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return Start{Kind: StartTime, Time: t}, nil
+		}
+	}
+	return Start{}, fmt.Errorf("start %q: want oldest, newest, last:N, offset:N, offset:P=N,..., time:RFC3339 or time:-DURATION", s)
+}
+
+func parseOffsetStart(s, arg string) (Start, error) {
+	if !strings.Contains(arg, "=") {
+		n, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || n < 0 {
+			return Start{}, fmt.Errorf("start %q: offset:N needs an offset >= 0", s)
+		}
+		return Start{Kind: StartOffset, Offset: n}, nil
+	}
+	offsets := map[int32]int64{}
+	for _, part := range strings.Split(arg, ",") {
+		ps, os, ok := strings.Cut(part, "=")
+		p, perr := strconv.ParseInt(strings.TrimSpace(ps), 10, 32)
+		o, oerr := strconv.ParseInt(strings.TrimSpace(os), 10, 64)
+		if !ok || perr != nil || oerr != nil || p < 0 || o < 0 {
+			return Start{}, fmt.Errorf("start %q: want offset:PARTITION=OFFSET[,...]", s)
+		}
+		offsets[int32(p)] = o
+	}
+	return Start{Kind: StartOffset, Offsets: offsets, Offset: -1}, nil
+}
+
+func parseTime(arg string, now time.Time) (time.Time, error) {
+	arg = strings.TrimSpace(arg)
+	if strings.HasPrefix(arg, "-") {
+		d, err := time.ParseDuration(arg[1:])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("relative time %q: %w", arg, err)
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, arg, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	if ms, err := strconv.ParseInt(arg, 10, 64); err == nil {
+		return time.UnixMilli(ms), nil
+	}
+	return time.Time{}, fmt.Errorf("time %q: want RFC3339, YYYY-MM-DD[ HH:MM:SS], unix millis or -DURATION", arg)
+}
+
+// ReadOptions says what to read.
+type ReadOptions struct {
+	Start Start
+	// Follow keeps reading new messages; without it the read ends at the end
+	// the stream had when the read started.
+	Follow bool
+	// Partitions restricts the read; nil means every partition.
+	Partitions []int32
+}
+
+// Subscription delivers messages from one read. It is safe for one reader.
+type Subscription interface {
+	// Next blocks until at least one message is available and returns what is
+	// ready, up to max messages. It returns ErrEndOfStream after the last
+	// message of a bounded read and ctx.Err() when ctx is done.
+	Next(ctx context.Context, max int) ([]Message, error)
+	// Close stops the read and releases its resources.
+	Close() error
+}
+
+// Lister lists the streams of a connection.
+type Lister interface {
+	ListStreams(ctx context.Context) ([]StreamInfo, error)
+}
+
+// Reader reads a stream without side effects on it.
+type Reader interface {
+	Read(ctx context.Context, stream string, opts ReadOptions) (Subscription, error)
+}
+
+// Conn is an open connection to a broker. Callers discover further
+// capabilities (Lister, Reader...) with type assertions.
+type Conn interface {
+	// Name is the connection's display name.
+	Name() string
+	// Kind is the broker kind ("kafka", "rabbitmq").
+	Kind() string
+	// Address is a human-readable address of the broker.
+	Address() string
+	// Close releases the connection.
+	Close() error
+}
