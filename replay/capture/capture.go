@@ -1,0 +1,224 @@
+// Package capture reads and writes message captures as JSON Lines: one
+// object per message with key, value and headers kept byte-exact (as text
+// where they are valid UTF-8, base64 where they are not).
+package capture
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Record is the JSON form of one message. Exactly one of Key and KeyB64 (and
+// of Value and ValueB64) is set; neither means null.
+type Record struct {
+	Conn      string         `json:"conn,omitempty"`
+	Stream    string         `json:"stream"`
+	Partition int32          `json:"partition"`
+	Offset    int64          `json:"offset"`
+	Timestamp time.Time      `json:"timestamp"`
+	Key       *string        `json:"key,omitempty"`
+	KeyB64    *string        `json:"key_b64,omitempty"`
+	Value     *string        `json:"value,omitempty"`
+	ValueB64  *string        `json:"value_b64,omitempty"`
+	Headers   []HeaderRecord `json:"headers,omitempty"`
+}
+
+// HeaderRecord is the JSON form of one header.
+type HeaderRecord struct {
+	Key      string  `json:"key"`
+	Value    *string `json:"value,omitempty"`
+	ValueB64 *string `json:"value_b64,omitempty"`
+}
+
+// Encoder writes messages as JSON Lines.
+type Encoder struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+// NewEncoder returns an Encoder writing to w. Call Flush when done.
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: bufio.NewWriterSize(w, 256<<10)}
+}
+
+// Encode writes one message as one line.
+func (e *Encoder) Encode(m *sources.Message) error {
+	e.buf = AppendRecord(e.buf[:0], m)
+	if _, err := e.w.Write(e.buf); err != nil {
+		return fmt.Errorf("write capture: %w", err)
+	}
+	return nil
+}
+
+// Flush writes what is buffered.
+func (e *Encoder) Flush() error {
+	if err := e.w.Flush(); err != nil {
+		return fmt.Errorf("write capture: %w", err)
+	}
+	return nil
+}
+
+// AppendRecord appends the JSON line (with its newline) of m to b. It writes
+// the same document as json.Marshal(Record) without reflection.
+func AppendRecord(b []byte, m *sources.Message) []byte {
+	b = append(b, '{')
+	if m.Conn != "" {
+		b = append(b, `"conn":`...)
+		b = appendString(b, m.Conn)
+		b = append(b, ',')
+	}
+	b = append(b, `"stream":`...)
+	b = appendString(b, m.Stream)
+	b = append(b, `,"partition":`...)
+	b = strconv.AppendInt(b, int64(m.Partition), 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, m.Offset, 10)
+	b = append(b, `,"timestamp":"`...)
+	b = m.Timestamp.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = appendBytesField(b, "key", m.Key)
+	b = appendBytesField(b, "value", m.Value)
+	if len(m.Headers) > 0 {
+		b = append(b, `,"headers":[`...)
+		for i, h := range m.Headers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"key":`...)
+			b = appendString(b, h.Key)
+			b = appendBytesField(b, "value", h.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}', '\n')
+}
+
+// appendBytesField appends ,"name":"text" or ,"name_b64":"..." (nothing for nil).
+func appendBytesField(b []byte, name string, v []byte) []byte {
+	if v == nil {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	if utf8.Valid(v) {
+		b = append(b, '"', ':')
+		return appendString(b, string(v))
+	}
+	b = append(b, `_b64":"`...)
+	b = base64.StdEncoding.AppendEncode(b, v)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. s must be valid UTF-8; it is
+// copied as is apart from the escapes JSON requires.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Message converts a decoded record back into a message.
+func (r *Record) Message() (sources.Message, error) {
+	m := sources.Message{Conn: r.Conn, Stream: r.Stream, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+	var err error
+	if m.Key, err = decodeBytes(r.Key, r.KeyB64); err != nil {
+		return m, fmt.Errorf("key: %w", err)
+	}
+	if m.Value, err = decodeBytes(r.Value, r.ValueB64); err != nil {
+		return m, fmt.Errorf("value: %w", err)
+	}
+	m.ValueSize = len(m.Value)
+	for i, h := range r.Headers {
+		v, err := decodeBytes(h.Value, h.ValueB64)
+		if err != nil {
+			return m, fmt.Errorf("header %d (%q): %w", i, h.Key, err)
+		}
+		m.Headers = append(m.Headers, sources.Header{Key: h.Key, Value: v})
+	}
+	return m, nil
+}
+
+func decodeBytes(text, b64 *string) ([]byte, error) {
+	switch {
+	case text != nil && b64 != nil:
+		return nil, fmt.Errorf("both text and base64 given")
+	case text != nil:
+		return []byte(*text), nil
+	case b64 != nil:
+		v, err := base64.StdEncoding.DecodeString(*b64)
+		if err != nil {
+			return nil, fmt.Errorf("bad base64: %w", err)
+		}
+		return v, nil
+	}
+	return nil, nil
+}
+
+// Decoder reads a capture file line by line.
+type Decoder struct {
+	s    *bufio.Scanner
+	line int
+}
+
+// NewDecoder reads records from r. Lines may be up to 64 MiB long.
+func NewDecoder(r io.Reader) *Decoder {
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 64<<10), 64<<20)
+	return &Decoder{s: s}
+}
+
+// Next returns the next message, or io.EOF after the last one.
+func (d *Decoder) Next() (sources.Message, error) {
+	for d.s.Scan() {
+		d.line++
+		line := d.s.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return sources.Message{}, fmt.Errorf("capture line %d: %w", d.line, err)
+		}
+		m, err := r.Message()
+		if err != nil {
+			return m, fmt.Errorf("capture line %d: %w", d.line, err)
+		}
+		return m, nil
+	}
+	if err := d.s.Err(); err != nil {
+		return sources.Message{}, fmt.Errorf("capture line %d: %w", d.line+1, err)
+	}
+	return sources.Message{}, io.EOF
+}

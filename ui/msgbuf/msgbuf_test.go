@@ -1,0 +1,55 @@
+package msgbuf_test
+
+import (
+	"testing"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/msgbuf"
+)
+
+func msgs(from, n int, size int) []sources.Message {
+	out := make([]sources.Message, n)
+	for i := range out {
+		out[i] = sources.Message{Offset: int64(from + i), Value: make([]byte, size)}
+	}
+	return out
+}
+
+func TestEvictsOldestBeyondBudget(t *testing.T) {
+	one := msgs(0, 1, 1000)[0]
+	per := int64(one.Size())
+	b := msgbuf.New(per * 10)
+	for i := 0; i < 5000; i += 50 {
+		b.Append(msgs(i, 50, 1000))
+	}
+	if b.Len() != 10 || b.Evicted() != 4990 {
+		t.Fatalf("len %d evicted %d", b.Len(), b.Evicted())
+	}
+	if b.At(0).Offset != 4990 || b.At(9).Offset != 4999 {
+		t.Fatalf("window %d..%d", b.At(0).Offset, b.At(9).Offset)
+	}
+	if b.Bytes() > b.Budget() {
+		t.Fatalf("bytes %d over budget %d", b.Bytes(), b.Budget())
+	}
+}
+
+func TestKeepsOneHugeMessage(t *testing.T) {
+	b := msgbuf.New(100)
+	b.Append(msgs(0, 1, 10_000))
+	if b.Len() != 1 {
+		t.Fatal("a message larger than the budget must still be shown")
+	}
+	b.Append(msgs(1, 1, 10_000))
+	if b.Len() != 1 || b.At(0).Offset != 1 || b.Evicted() != 1 {
+		t.Fatalf("len %d first %d", b.Len(), b.At(0).Offset)
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	buf := msgbuf.New(64 << 20)
+	batch := msgs(0, 1000, 200)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf.Append(batch)
+	}
+}

@@ -1,0 +1,109 @@
+// Package render turns raw message bytes into text for the screen: one-line
+// previews, pretty-printed and highlighted JSON, hex dumps. It is pure: no
+// I/O, no Bubble Tea.
+package render
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// previewScan bounds how many bytes a one-line preview looks at.
+const previewScan = 512
+
+// Preview renders the start of v on one line: text with control characters
+// and runs of white space folded to one space, or a short hex form for binary
+// values. It reads at most previewScan bytes of v.
+func Preview(v []byte, width int) string {
+	if v == nil {
+		return "∅ null"
+	}
+	if len(v) == 0 {
+		return "(empty)"
+	}
+	head := v
+	if len(head) > previewScan {
+		head = head[:previewScan]
+	}
+	if !IsText(head) {
+		return binaryPreview(v, width)
+	}
+	var b strings.Builder
+	b.Grow(min(len(head), width*4))
+	space := false
+	n := 0
+	for _, r := range string(head) {
+		if r == utf8.RuneError {
+			break // a rune cut at previewScan
+		}
+		if r < 0x20 || r == 0x7f || r == ' ' || r == 0x2028 || r == 0x2029 {
+			if !space && n > 0 {
+				b.WriteByte(' ')
+				n++
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+		n++
+		if n >= width {
+			break
+		}
+	}
+	return b.String()
+}
+
+func binaryPreview(v []byte, width int) string {
+	prefix := "⟨bin " + Size(len(v)) + "⟩"
+	room := (width - utf8.RuneCountInString(prefix)) / 3
+	var b strings.Builder
+	b.WriteString(prefix)
+	const hexd = "0123456789abcdef"
+	for i := 0; i < len(v) && i < room; i++ {
+		b.WriteByte(' ')
+		b.WriteByte(hexd[v[i]>>4])
+		b.WriteByte(hexd[v[i]&0xf])
+	}
+	return b.String()
+}
+
+// IsText reports whether v reads as text: valid UTF-8 (a rune cut at the end
+// is allowed) with few control characters.
+func IsText(v []byte) bool {
+	ctrl := 0
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+				ctrl++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(v[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if len(v)-i < utf8.UTFMax && !utf8.FullRune(v[i:]) {
+				break // cut in the middle of a rune
+			}
+			return false
+		}
+		i += size
+	}
+	return ctrl == 0 || ctrl*100 < len(v) && ctrl < 4
+}
+
+// Size renders a byte count: 512 B, 1.5 KiB, 3.2 MiB.
+func Size(n int) string {
+	switch {
+	case n < 1024:
+		return strconv.Itoa(n) + " B"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KiB"
+	case n < 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	default:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
+	}
+}
