@@ -10,7 +10,7 @@ import (
 )
 
 // ErrUnknownStream is returned (wrapped) when a topic or queue does not exist.
-var ErrUnknownStream = errors.New("unknown stream")
+var ErrUnknownStream = errors.New("no such topic or queue")
 
 // ErrEndOfStream is returned by Subscription.Next when a bounded read has
 // delivered everything up to the end it was given.

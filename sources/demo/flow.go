@@ -41,6 +41,41 @@ func newFlow(seed uint64) *flow {
 	return &flow{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
+// The demo's JSON events, fields in the order a service would write them.
+type (
+	orderLine struct {
+		SKU       string  `json:"sku"`
+		Qty       int     `json:"qty"`
+		UnitPrice float64 `json:"unitPrice"`
+	}
+	orderCreated struct {
+		Type       string      `json:"type"`
+		OrderID    string      `json:"orderId"`
+		CustomerID string      `json:"customerId"`
+		Currency   string      `json:"currency"`
+		Total      float64     `json:"total"`
+		Lines      []orderLine `json:"lines"`
+		CreatedAt  string      `json:"createdAt"`
+	}
+	paymentEvent struct {
+		Type      string  `json:"type"`
+		PaymentID string  `json:"paymentId"`
+		OrderID   string  `json:"orderId"`
+		Amount    float64 `json:"amount"`
+		Currency  string  `json:"currency"`
+		Status    string  `json:"status"`
+		PSP       string  `json:"psp"`
+	}
+	shipmentEvent struct {
+		Type       string `json:"type"`
+		ShipmentID string `json:"shipmentId"`
+		OrderID    string `json:"orderId"`
+		Carrier    string `json:"carrier"`
+		Warehouse  string `json:"warehouse"`
+		TrackingNo string `json:"trackingNo"`
+	}
+)
+
 // step is one business event: the messages to produce now and, once the
 // first is written (its partition and offset known), the failure to record.
 type step struct {
@@ -81,13 +116,13 @@ func (f *flow) next(now time.Time) []step {
 	trace := fmt.Sprintf("00-%016x%016x-%016x-01", f.rng.Uint64(), f.rng.Uint64(), f.rng.Uint64())
 	customer := customers[f.rng.IntN(len(customers))]
 	cur := currency[f.rng.IntN(len(currency))]
-	var lines []map[string]any
+	var lines []orderLine
 	total := 0.0
 	for i := 0; i < 1+f.rng.IntN(3); i++ {
 		qty := 1 + f.rng.IntN(4)
 		price := float64(500+f.rng.IntN(20000)) / 100
 		total += float64(qty) * price
-		lines = append(lines, map[string]any{"sku": skus[f.rng.IntN(len(skus))], "qty": qty, "unitPrice": price})
+		lines = append(lines, orderLine{SKU: skus[f.rng.IntN(len(skus))], Qty: qty, UnitPrice: price})
 	}
 	total = float64(int(total*100)) / 100
 	common := func(schema string) []sarama.RecordHeader {
@@ -104,10 +139,10 @@ func (f *flow) next(now time.Time) []step {
 		Key:       sarama.StringEncoder(orderID),
 		Timestamp: now,
 		Headers:   append(common("3"), header("producer", "checkout-service")),
-		Value: sarama.ByteEncoder(mustJSON(map[string]any{
-			"type": "OrderCreated", "orderId": orderID, "customerId": customer,
-			"currency": cur, "total": total, "lines": lines,
-			"createdAt": now.UTC().Format(time.RFC3339Nano),
+		Value: sarama.ByteEncoder(mustJSON(orderCreated{
+			Type: "OrderCreated", OrderID: orderID, CustomerID: customer,
+			Currency: cur, Total: total, Lines: lines,
+			CreatedAt: now.UTC().Format(time.RFC3339Nano),
 		})),
 	}
 	var steps []step
@@ -124,10 +159,10 @@ func (f *flow) next(now time.Time) []step {
 		steps = append(steps, step{msgs: []*sarama.ProducerMessage{order}, fail: f.springDLT(now, "duplicate")})
 		return steps
 	case roll < 0.14:
-		order.Value = sarama.ByteEncoder(mustJSON(map[string]any{
-			"type": "OrderCreated", "orderId": orderID, "customerId": customer,
-			"currency": cur, "total": -total, "lines": lines,
-			"createdAt": now.UTC().Format(time.RFC3339Nano),
+		order.Value = sarama.ByteEncoder(mustJSON(orderCreated{
+			Type: "OrderCreated", OrderID: orderID, CustomerID: customer,
+			Currency: cur, Total: -total, Lines: lines,
+			CreatedAt: now.UTC().Format(time.RFC3339Nano),
 		}))
 		steps = append(steps, step{msgs: []*sarama.ProducerMessage{order}, fail: f.springDLT(now, "validation")})
 		return steps
@@ -165,10 +200,10 @@ func (f *flow) next(now time.Time) []step {
 		Key:       sarama.StringEncoder(orderID),
 		Timestamp: shipAt,
 		Headers:   append(common("1"), header("producer", "fulfilment-service")),
-		Value: sarama.ByteEncoder(mustJSON(map[string]any{
-			"type": "ShipmentCreated", "shipmentId": "shp-" + f.uuid()[:8], "orderId": orderID,
-			"carrier": carriers[f.rng.IntN(len(carriers))], "warehouse": "AMS-2",
-			"trackingNo": fmt.Sprintf("%s%010d", "TRK", f.rng.IntN(1e9)),
+		Value: sarama.ByteEncoder(mustJSON(shipmentEvent{
+			Type: "ShipmentCreated", ShipmentID: "shp-" + f.uuid()[:8], OrderID: orderID,
+			Carrier: carriers[f.rng.IntN(len(carriers))], Warehouse: "AMS-2",
+			TrackingNo: fmt.Sprintf("%s%010d", "TRK", f.rng.IntN(1e9)),
 		})),
 	}}})
 	if f.seq%5 == 0 {

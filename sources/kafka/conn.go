@@ -173,19 +173,19 @@ func (c *Conn) Close() error {
 func (c *Conn) partitionsOf(topic string) ([]int32, error) {
 	if err := c.client.RefreshMetadata(topic); err != nil {
 		if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
-			return nil, fmt.Errorf("topic %q: %w", topic, sources.ErrUnknownStream)
+			return nil, fmt.Errorf("topic %q on %s: %w", topic, c.Address(), sources.ErrUnknownStream)
 		}
 		return nil, fmt.Errorf("topic %q: metadata: %w", topic, err)
 	}
 	ps, err := c.client.Partitions(topic)
 	if err != nil {
 		if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
-			return nil, fmt.Errorf("topic %q: %w", topic, sources.ErrUnknownStream)
+			return nil, fmt.Errorf("topic %q on %s: %w", topic, c.Address(), sources.ErrUnknownStream)
 		}
 		return nil, fmt.Errorf("topic %q: partitions: %w", topic, err)
 	}
 	if len(ps) == 0 {
-		return nil, fmt.Errorf("topic %q: %w", topic, sources.ErrUnknownStream)
+		return nil, fmt.Errorf("topic %q on %s: %w", topic, c.Address(), sources.ErrUnknownStream)
 	}
 	return ps, nil
 }

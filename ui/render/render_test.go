@@ -48,7 +48,9 @@ func TestClassify(t *testing.T) {
 }
 
 func TestHighlightJSON(t *testing.T) {
-	tag := func(name string) func(string) string { return func(s string) string { return "<" + name + ">" + s + "</>" } }
+	tag := func(name string) func(string) string {
+		return func(s string) string { return "<" + name + ">" + s + "</>" }
+	}
 	p := render.Palette{Key: tag("k"), String: tag("s"), Number: tag("n"), Bool: tag("b"), Null: tag("z")}
 	got := render.HighlightJSON([]byte(`{"a":"x\"y","n":-1.5e3,"t":true,"z":null,"l":[false]}`), p)
 	want := `{

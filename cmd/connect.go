@@ -1,0 +1,86 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// connectTimeout bounds how long connecting may take before a clear error.
+const connectTimeout = 10 * time.Second
+
+// connect opens the connections named by the global flags.
+func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
+	if e.flags.kafka == "" {
+		return nil, errors.New("no connection: pass --kafka host:port (or run mqscope demo)")
+	}
+	brokers, err := kafka.ParseBrokers(e.flags.kafka)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	c, err := kafka.Dial(ctx, kafka.Options{Brokers: brokers})
+	if err != nil {
+		return nil, err
+	}
+	return []sources.Conn{c}, nil
+}
+
+// logger opens the log file; logs never go to the terminal.
+func (e *env) logger() (*slog.Logger, func()) {
+	path := e.flags.logFile
+	if path == "" {
+		dir := os.Getenv("XDG_STATE_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return slog.New(slog.DiscardHandler), func() {}
+			}
+			dir = filepath.Join(home, ".local", "state")
+		}
+		path = filepath.Join(dir, "mqscope", "mqscope.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return slog.New(slog.DiscardHandler), func() {}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return slog.New(slog.DiscardHandler), func() {}
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }
+}
+
+// parseBytes reads a size such as 256MiB, 1GiB, 500MB, 64k or 1048576.
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+		{"gb", 1e9}, {"mb", 1e6}, {"kb", 1e3},
+		{"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}, {"b", 1},
+	}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive size such as 256MiB, 1GiB or 500MB", s)
+	}
+	return int64(n * float64(mult)), nil
+}

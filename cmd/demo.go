@@ -1,0 +1,77 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+func newDemoCmd(e *env) *cobra.Command {
+	var (
+		port     int
+		dataDir  string
+		headless bool
+		seed     uint64
+	)
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Run an embedded Kafka seeded with a live order flow and dead letters, and open the TUI on it",
+		Long: `demo starts an in-process Kafka (the real protocol, on 127.0.0.1) seeded with
+orders, payments and shipments events, binary values, and dead-letter topics
+with Spring (orders.DLT) and Kafka Connect (connect.dlq) provenance. A live
+trickle keeps producing, some of it failing into the DLTs.
+
+Other tools can connect too: the bootstrap address is printed on start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if port < -1 || port > 65535 {
+				return fmt.Errorf("--port %d: want 1-65535, or 0 for the default", port)
+			}
+			log, closeLog := e.logger()
+			defer closeLog()
+			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			if cl.PortFallback {
+				fmt.Fprintf(e.stderr, "port %d is taken: using a free port\n", portOrDefault(port))
+			}
+			if cl.Reused {
+				fmt.Fprintf(e.stderr, "reusing the demo data in %s\n", dataDir)
+			}
+			fmt.Fprintf(e.stderr, "demo Kafka on %s   (try: kcat -b %s -L)\n", cl.Addr(), cl.Addr())
+			if headless {
+				fmt.Fprintln(e.stderr, "running headless: Ctrl-C stops the broker")
+				<-cmd.Context().Done()
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), connectTimeout)
+			defer cancel()
+			conn, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+			if err != nil {
+				return err
+			}
+			err = e.runTUI(cmd.Context(), []sources.Conn{conn})
+			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())
+			return err
+		},
+	}
+	c.Flags().IntVar(&port, "port", demo.DefaultPort, "port of the embedded broker on 127.0.0.1 (a free one is used when it is taken)")
+	c.Flags().StringVar(&dataDir, "data-dir", "", "keep the broker's data in this directory between runs")
+	c.Flags().BoolVar(&headless, "headless", false, "run only the broker (for kcat, scripts or another mqscope)")
+	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated flow")
+	return c
+}
+
+func portOrDefault(p int) int {
+	if p == 0 {
+		return demo.DefaultPort
+	}
+	return p
+}

@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newExportCmd(e *env) *cobra.Command {
+	var (
+		f   readFlags
+		out string
+	)
+	c := &cobra.Command{
+		Use:   "export STREAM",
+		Short: "Write a topic's messages as JSON lines (key, value, headers byte-exact) to stdout or a file",
+		Long: `export reads a stream from --from up to the end it has when the export starts
+(or on, with --follow) and writes one JSON object per message: stream,
+partition, offset, timestamp, key, value and headers. Keys, values and header
+values are kept byte-exact: as text where they are UTF-8, as key_b64, value_b64
+(base64) where they are not. Nothing is committed and no consumer group is
+joined.`,
+		Args: exactlyOneStream,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(time.Now())
+			if err != nil {
+				return err
+			}
+			r, closeConn, err := e.readerOf(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeConn()
+			w := e.stdout
+			var file *os.File
+			if out != "" && out != "-" {
+				if file, err = os.Create(out); err != nil {
+					return fmt.Errorf("export: %w", err)
+				}
+				w = file
+			}
+			n, err := copyStream(cmd.Context(), r, args[0], opts, f.limit, newWriter(f.format, w), f.follow)
+			if file != nil {
+				if cerr := file.Close(); cerr != nil && err == nil {
+					err = fmt.Errorf("export: %w", cerr)
+				}
+				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", n, args[0], out)
+			}
+			return err
+		},
+	}
+	f.register(c, "oldest", "jsonl")
+	c.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep exporting new messages (Ctrl-C stops)")
+	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
+	return c
+}

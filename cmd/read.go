@@ -1,0 +1,175 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// readFlags are the flags tail and export share.
+type readFlags struct {
+	from       string
+	partitions string
+	limit      int64
+	format     string
+	follow     bool
+}
+
+func (f *readFlags) register(c *cobra.Command, from, format string) {
+	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
+	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
+	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
+	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8) or text (one line per message)")
+}
+
+// options turns the flags into read options.
+func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
+	st, err := sources.ParseStart(f.from, now)
+	if err != nil {
+		return sources.ReadOptions{}, fmt.Errorf("--from: %w", err)
+	}
+	opts := sources.ReadOptions{Start: st, Follow: f.follow}
+	if f.partitions != "" {
+		for _, s := range strings.Split(f.partitions, ",") {
+			p, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
+			if err != nil || p < 0 {
+				return opts, fmt.Errorf("--partition %q: want partition numbers such as 0,2", f.partitions)
+			}
+			opts.Partitions = append(opts.Partitions, int32(p))
+		}
+	}
+	if f.limit < 0 {
+		return opts, fmt.Errorf("--limit %d: want 0 or more", f.limit)
+	}
+	if f.format != "jsonl" && f.format != "text" {
+		return opts, fmt.Errorf("--format %q: want jsonl or text", f.format)
+	}
+	return opts, nil
+}
+
+// messageWriter writes messages in one output format.
+type messageWriter interface {
+	write(m *sources.Message) error
+	flush() error
+}
+
+func newWriter(format string, w io.Writer) messageWriter {
+	if format == "text" {
+		return &textWriter{w: w}
+	}
+	return &jsonlWriter{enc: capture.NewEncoder(w)}
+}
+
+type jsonlWriter struct{ enc *capture.Encoder }
+
+func (j *jsonlWriter) write(m *sources.Message) error { return j.enc.Encode(m) }
+func (j *jsonlWriter) flush() error                   { return j.enc.Flush() }
+
+// textWriter prints one readable line per message, flushed as it goes (tail).
+type textWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (t *textWriter) write(m *sources.Message) error {
+	b := t.buf[:0]
+	b = m.Timestamp.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = append(b, ' ')
+	b = append(b, m.Stream...)
+	if m.Partition != sources.NoPartition {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(m.Partition), 10)
+		b = append(b, ']')
+	}
+	b = append(b, '@')
+	b = strconv.AppendInt(b, m.Offset, 10)
+	b = append(b, " key="...)
+	b = append(b, render.Preview(m.Key, 80)...)
+	b = append(b, ' ')
+	b = append(b, render.Preview(m.Value, 2000)...)
+	if d := m.DeadLetter; d != nil {
+		b = append(b, "  ✖ from "...)
+		b = append(b, d.OriginStream...)
+		if d.OriginPartition != sources.NoPartition {
+			b = fmt.Appendf(b, "[%d]", d.OriginPartition)
+		}
+		if d.OriginOffset >= 0 {
+			b = fmt.Appendf(b, "@%d", d.OriginOffset)
+		}
+		b = append(b, ": "...)
+		b = append(b, d.Summary()...)
+	}
+	b = append(b, '\n')
+	t.buf = b
+	_, err := t.w.Write(b)
+	return err
+}
+
+func (t *textWriter) flush() error { return nil }
+
+// copyStream reads one stream into w until the end (bounded), the limit, an
+// error, or ctx is cancelled (Ctrl-C ends a follow cleanly). It returns how
+// many messages it wrote.
+func copyStream(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, limit int64, w messageWriter, flushEach bool) (int64, error) {
+	sub, err := r.Read(ctx, stream, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer sub.Close()
+	var n int64
+	for limit == 0 || n < limit {
+		batch, err := sub.Next(ctx, 1000)
+		for i := range batch {
+			if limit > 0 && n >= limit {
+				break
+			}
+			if werr := w.write(&batch[i]); werr != nil {
+				return n, fmt.Errorf("write: %w", werr)
+			}
+			n++
+		}
+		if flushEach {
+			if ferr := w.flush(); ferr != nil {
+				return n, fmt.Errorf("write: %w", ferr)
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, sources.ErrEndOfStream), errors.Is(err, context.Canceled):
+			return n, w.flush()
+		default:
+			_ = w.flush()
+			return n, err
+		}
+	}
+	return n, w.flush()
+}
+
+// readerOf connects and returns the first connection's reader.
+func (e *env) readerOf(ctx context.Context) (sources.Reader, func(), error) {
+	conns, err := e.connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeAll := func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	r, ok := conns[0].(sources.Reader)
+	if !ok {
+		closeAll()
+		return nil, nil, fmt.Errorf("%s cannot read streams", conns[0].Name())
+	}
+	return r, closeAll, nil
+}

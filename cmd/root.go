@@ -1,0 +1,86 @@
+// Package cmd holds mqscope's command line: the root command that opens the
+// TUI and the headless subcommands.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// globalFlags are the flags every command takes.
+type globalFlags struct {
+	kafka   string
+	logFile string
+	buffer  string
+}
+
+// env is what a command runs with: its streams and the global flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	flags          globalFlags
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "mqscope: "+oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mqscope",
+		Short: "Inspect message flows: browse Kafka topics live, read dead letters, export and tail",
+		Long: `mqscope browses message brokers from the terminal.
+
+  mqscope demo                      an embedded Kafka with a live demo flow, in the TUI
+  mqscope --kafka host:9092         the TUI on a Kafka cluster
+  mqscope --kafka host:9092 tail T  follow a topic on stdout
+  mqscope --kafka host:9092 export T -o file.jsonl`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if e.flags.kafka == "" {
+				fmt.Fprintln(e.stdout, "No connection given. Try the demo, or point mqscope at a cluster:")
+				fmt.Fprintln(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n\nmqscope --help lists every command.")
+				return nil
+			}
+			conns, err := e.connect(c.Context())
+			if err != nil {
+				return err
+			}
+			return e.runTUI(c.Context(), conns)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
+	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
+	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e))
+	return root
+}
+
+// errUsage marks an error in how a command was called.
+var errUsage = errors.New("usage")

@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newTailCmd(e *env) *cobra.Command {
+	var f readFlags
+	c := &cobra.Command{
+		Use:   "tail STREAM",
+		Short: "Follow a topic: print new messages as they arrive (Ctrl-C stops)",
+		Long: `tail prints a stream's messages as they arrive, without joining a consumer
+group or committing anything. By default it starts with the last 10 messages of
+each partition and prints one readable line per message; --format jsonl prints
+byte-exact JSON lines instead.`,
+		Args: exactlyOneStream,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.follow = true
+			opts, err := f.options(time.Now())
+			if err != nil {
+				return err
+			}
+			r, closeConn, err := e.readerOf(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeConn()
+			_, err = copyStream(cmd.Context(), r, args[0], opts, f.limit, newWriter(f.format, e.stdout), true)
+			return err
+		},
+	}
+	f.register(c, "last:10", "text")
+	return c
+}
+
+func exactlyOneStream(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want one topic or queue name, got %d arguments", len(args))
+	}
+	return nil
+}

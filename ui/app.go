@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// statusTTL is how long a status line message stays up.
+const statusTTL = 10 * time.Second
+
+// Model is the root model: the shared context, the connections and the page
+// stack.
+type Model struct {
+	c        *Common
+	conns    []sources.Conn
+	stack    []page
+	nextID   int
+	help     help.Model
+	showHelp bool
+	status   statusSet
+	statusAt time.Time
+}
+
+// New returns the root model. With one connection it opens on its streams;
+// with several, on the connection list.
+func New(c *Common, conns []sources.Conn) *Model {
+	m := &Model{c: c, conns: conns, help: help.New()}
+	m.help.Styles.ShortKey = c.Styles.HelpKey
+	m.help.Styles.ShortDesc = c.Styles.HelpDesc
+	m.help.Styles.FullKey = c.Styles.HelpKey
+	m.help.Styles.FullDesc = c.Styles.HelpDesc
+	m.help.ShortSeparator = "  "
+	if len(conns) == 1 {
+		m.stack = []page{newStreamsPage(c, m.newID(), conns[0])}
+	} else {
+		m.stack = []page{newConnsPage(c, m.newID(), conns)}
+	}
+	return m
+}
+
+func (m *Model) newID() int { m.nextID++; return m.nextID }
+
+// Init starts the first page.
+func (m *Model) Init() tea.Cmd { return m.top().Init() }
+
+func (m *Model) top() page { return m.stack[len(m.stack)-1] }
+
+// Update routes messages: keys to the top page (after the global keys),
+// async results to the page they name.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, m.top().Update(msg)
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case pagePushed:
+		if pid, ok := msg.p.(interface{ setID(int) }); ok {
+			pid.setID(m.newID())
+		}
+		m.stack = append(m.stack, msg.p)
+		return m, msg.p.Init()
+	case pagePopped:
+		m.popPage()
+		return m, nil
+	case statusSet:
+		m.status, m.statusAt = msg, m.c.Now()
+		return m, nil
+	case pageMsg:
+		for _, p := range m.stack {
+			if p.id() == msg.pageID() {
+				return m, p.Update(msg)
+			}
+		}
+		return m, nil // the page is gone: a stale answer
+	}
+	return m, m.top().Update(msg)
+}
+
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	if m.showHelp {
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return m.quit()
+		}
+		m.showHelp = false
+		return nil
+	}
+	if msg.String() == "ctrl+c" {
+		return m.quit()
+	}
+	if m.top().Capturing() {
+		return m.top().Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.Back) && len(m.stack) > 1:
+		m.popPage()
+		return nil
+	}
+	return m.top().Update(msg)
+}
+
+func (m *Model) popPage() {
+	if len(m.stack) <= 1 {
+		return
+	}
+	m.top().Close()
+	m.stack = m.stack[:len(m.stack)-1]
+}
+
+func (m *Model) quit() tea.Cmd {
+	for _, p := range m.stack {
+		p.Close()
+	}
+	return tea.Quit
+}
+
+// View draws the header, the top page (or the help overlay), the status line
+// and the key line.
+func (m *Model) View() string {
+	w, h := m.c.Width, m.c.Height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	s := m.c.Styles
+	var crumbs []string
+	for _, p := range m.stack {
+		crumbs = append(crumbs, p.Crumb())
+	}
+	header := s.Header.Render("mqscope") + s.CrumbSep.Render(" ▸ ") +
+		strings.Join(crumbs, s.CrumbSep.Render(" ▸ "))
+	bodyH := max(h-3, 1)
+	var body string
+	if m.showHelp {
+		body = m.helpView(w, bodyH)
+	} else {
+		body = m.top().View(w, bodyH)
+	}
+	body = fit(body, w, bodyH)
+	status := m.statusView(w)
+	keys := m.help.ShortHelpView(append(m.top().ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
+	return strings.Join([]string{
+		ansi.Truncate(header, w, "…"),
+		body,
+		status,
+		ansi.Truncate(keys, w, "…"),
+	}, "\n")
+}
+
+func (m *Model) statusView(w int) string {
+	s := m.c.Styles
+	left := m.top().Status()
+	var right string
+	if m.status.text != "" && m.c.Now().Sub(m.statusAt) < statusTTL {
+		text := strings.ReplaceAll(m.status.text, "\n", " ")
+		if m.status.err {
+			right = s.StatusError.Render("✖ " + text)
+		} else {
+			right = s.StatusInfo.Render(text)
+		}
+	}
+	if right == "" {
+		return ansi.Truncate(left, w, "…")
+	}
+	lw := ansi.StringWidth(left)
+	room := w - lw - 2
+	if room < 20 { // an error wins over the page's own status
+		return ansi.Truncate(right, w, "…")
+	}
+	return left + "  " + ansi.Truncate(right, room, "…")
+}
+
+func (m *Model) helpView(w, h int) string {
+	s := m.c.Styles
+	groups := append(m.top().FullHelp(), []key.Binding{m.c.Keys.Help, m.c.Keys.Back, m.c.Keys.Quit})
+	m.help.ShowAll = true
+	content := s.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(groups)
+	m.help.ShowAll = false
+	box := s.Overlay.Render(content)
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// fit pads or cuts s to exactly h lines of at most w cells.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+const (
+	// textShowLimit and binaryShowLimit bound how much of a value the detail
+	// view renders until the user asks for all of it.
+	textShowLimit   = 64 << 10
+	binaryShowLimit = 8 << 10
+	// stackTraceLines is how many stack trace lines are shown.
+	stackTraceLines = 8
+)
+
+// stepper moves the message list's selection by delta and returns the
+// message now selected.
+type stepper func(delta int) (sources.Message, bool)
+
+// detailPage shows one message: properties, dead-letter provenance,
+// headers and the value.
+type detailPage struct {
+	pageBase
+	msg   sources.Message
+	step  stepper
+	full  bool
+	raw   []string // the content, unwrapped
+	lines []string // the content wrapped to the width
+	width int
+	top   int
+}
+
+func newDetailPage(c *Common, m sources.Message, step stepper) *detailPage {
+	p := &detailPage{pageBase: pageBase{c: c}, msg: m, step: step}
+	p.build()
+	return p
+}
+
+func (p *detailPage) Init() tea.Cmd { return nil }
+
+// build renders the message into lines; it runs on open, on resize and on
+// toggles, never in View.
+func (p *detailPage) build() {
+	s := p.c.Styles
+	m := &p.msg
+	var out []string
+	label := func(l string) string { return s.Label.Render(fmt.Sprintf("%-11s", l)) }
+	kv := func(l, v string) { out = append(out, label(l)+" "+v) }
+	section := func(t string) { out = append(out, "", s.Section.Render(t)) }
+
+	where := m.Stream
+	if m.Partition != sources.NoPartition {
+		where += "  partition " + strconv.Itoa(int(m.Partition))
+	}
+	kv("Stream", where+"  offset "+strconv.FormatInt(m.Offset, 10))
+	if !m.Timestamp.IsZero() {
+		kv("Time", m.Timestamp.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST")+s.Muted.Render("  ("+strconv.FormatInt(m.Timestamp.UnixMilli(), 10)+")"))
+	}
+	if m.ID != "" {
+		kv("ID", m.ID)
+	}
+	kv("Key", keyText(m.Key))
+	size := fmt.Sprintf("value %s  key %s  %d headers", render.Size(m.ValueSize), render.Size(len(m.Key)), len(m.Headers))
+	if m.Redelivered {
+		size += "  " + s.Warn.Render("redelivered")
+	}
+	kv("Size", size)
+	if d := m.DeadLetter; d != nil {
+		section("Dead letter (" + d.Scheme + ")")
+		origin := d.OriginStream
+		if d.OriginPartition != sources.NoPartition {
+			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))
+		}
+		if d.OriginOffset >= 0 {
+			origin += "  offset " + strconv.FormatInt(d.OriginOffset, 10)
+		}
+		if origin != "" {
+			kv("Origin", origin)
+		}
+		if !d.OriginTime.IsZero() {
+			kv("Orig. time", d.OriginTime.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST"))
+		}
+		if d.Exchange != "" || len(d.RoutingKeys) > 0 {
+			kv("Exchange", d.Exchange+"  routing keys "+strings.Join(d.RoutingKeys, ", "))
+		}
+		if d.ConsumerGroup != "" {
+			kv("Consumer", d.ConsumerGroup)
+		}
+		if d.Reason != "" {
+			kv("Reason", d.Reason)
+		}
+		if d.ExceptionClass != "" {
+			kv("Exception", s.DLQBadge.Render(d.ExceptionClass))
+		}
+		if d.CauseClass != "" {
+			kv("Cause", d.CauseClass)
+		}
+		if d.ExceptionMessage != "" {
+			kv("Message", d.ExceptionMessage)
+		}
+		if d.Count > 0 {
+			kv("Count", strconv.FormatInt(d.Count, 10))
+		}
+		for _, e := range d.Extra {
+			kv(e.Name, e.Value)
+		}
+		if d.StackTrace != "" {
+			trace := strings.Split(strings.TrimRight(d.StackTrace, "\n"), "\n")
+			if len(trace) > stackTraceLines && !p.full {
+				more := len(trace) - stackTraceLines
+				trace = append(trace[:stackTraceLines:stackTraceLines], s.Muted.Render(fmt.Sprintf("… %d more lines (f: show all)", more)))
+			}
+			kv("Stack", trace[0])
+			for _, l := range trace[1:] {
+				out = append(out, strings.Repeat(" ", 12)+l)
+			}
+		}
+	}
+	if len(m.Properties) > 0 {
+		section(fmt.Sprintf("Properties (%d)", len(m.Properties)))
+		w := 0
+		for _, pr := range m.Properties {
+			w = max(w, len(pr.Name))
+		}
+		for _, pr := range m.Properties {
+			out = append(out, s.Label.Render(fmt.Sprintf("%-*s", w, pr.Name))+"  "+pr.Value)
+		}
+	}
+	section(fmt.Sprintf("Headers (%d)", len(m.Headers)))
+	if len(m.Headers) == 0 {
+		out = append(out, s.Muted.Render("none"))
+	}
+	kw := 0
+	for _, h := range m.Headers {
+		kw = max(kw, min(len(h.Key), 36))
+	}
+	for _, h := range m.Headers {
+		out = append(out, s.Label.Render(cell(h.Key, kw, false))+"  "+headerText(s, h))
+	}
+	limit := textShowLimit
+	kind := render.Classify(m.Value)
+	if kind == render.KindBinary {
+		limit = binaryShowLimit
+	}
+	if p.full {
+		limit = 0
+	}
+	body := render.Value(m.Value, limit, s.JSON)
+	title := fmt.Sprintf("Value (%s, %s)", body.Kind, render.Size(m.ValueSize))
+	section(title)
+	out = append(out, body.Lines...)
+	if body.Truncated {
+		out = append(out, "", s.Warn.Render(fmt.Sprintf("… showing %s of %s: press f to show all", render.Size(body.Shown), render.Size(len(m.Value)))))
+	}
+	if m.Truncated() {
+		out = append(out, "", s.Warn.Render(fmt.Sprintf("… the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))))
+	}
+	p.raw = out
+	p.width = 0
+	p.wrap()
+}
+
+// wrap fits the content to the terminal width.
+func (p *detailPage) wrap() {
+	w := max(p.c.Width, 20)
+	if w == p.width {
+		return
+	}
+	p.width = w
+	p.lines = p.lines[:0]
+	for _, l := range p.raw {
+		if ansi.StringWidth(l) <= w {
+			p.lines = append(p.lines, l)
+			continue
+		}
+		p.lines = append(p.lines, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+	}
+	p.scroll(0)
+}
+
+func keyText(k []byte) string {
+	switch {
+	case k == nil:
+		return "∅ null"
+	case len(k) == 0:
+		return "(empty)"
+	case render.IsText(k):
+		return string(k)
+	}
+	return "⟨hex⟩ " + hex.EncodeToString(k)
+}
+
+func headerText(s *Styles, h sources.Header) string {
+	text, decoded, binary := dlq.FormatHeader(h.Key, h.Value)
+	switch {
+	case binary:
+		return s.Muted.Render("⟨hex⟩ ") + hex.EncodeToString(h.Value)
+	case decoded:
+		return text + s.Muted.Render(fmt.Sprintf("  (decoded from %d-byte big-endian)", len(h.Value)))
+	case h.Value == nil:
+		return s.Muted.Render("∅ null")
+	}
+	return strings.ReplaceAll(text, "\n", "⏎")
+}
+
+func (p *detailPage) bodyHeight() int { return max(p.c.Height-3, 1) }
+
+func (p *detailPage) scroll(delta int) {
+	p.top = min(max(p.top+delta, 0), max(len(p.lines)-p.bodyHeight(), 0))
+}
+
+func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		p.wrap()
+		p.scroll(0)
+	case tea.KeyMsg:
+		k := p.c.Keys
+		page := max(p.bodyHeight()-1, 1)
+		switch {
+		case key.Matches(msg, k.Up):
+			p.scroll(-1)
+		case key.Matches(msg, k.Down):
+			p.scroll(1)
+		case key.Matches(msg, k.PageUp):
+			p.scroll(-page)
+		case key.Matches(msg, k.PageDown), msg.String() == " ":
+			p.scroll(page)
+		case key.Matches(msg, k.Top):
+			p.top = 0
+		case key.Matches(msg, k.Bottom):
+			p.scroll(len(p.lines))
+		case key.Matches(msg, k.FullValue):
+			p.full = !p.full
+			p.build()
+		case key.Matches(msg, k.CopyValue):
+			return copyValue(p.c, &p.msg)
+		case key.Matches(msg, k.CopyMessage):
+			return copyMessage(p.c, &p.msg)
+		case key.Matches(msg, k.NextMessage), key.Matches(msg, k.PrevMessage):
+			if p.step == nil {
+				return nil
+			}
+			delta := 1
+			if key.Matches(msg, k.PrevMessage) {
+				delta = -1
+			}
+			if m, ok := p.step(delta); ok {
+				p.msg, p.top, p.full = m, 0, false
+				p.build()
+			}
+		}
+	}
+	return nil
+}
+
+func (p *detailPage) View(w, h int) string {
+	end := min(p.top+h, len(p.lines))
+	return joinLines(p.lines[p.top:end])
+}
+
+func (p *detailPage) Crumb() string {
+	if p.msg.Partition == sources.NoPartition {
+		return "#" + strconv.FormatInt(p.msg.Offset, 10)
+	}
+	return fmt.Sprintf("%d@%d", p.msg.Partition, p.msg.Offset)
+}
+
+func (p *detailPage) Status() string {
+	pct := 100
+	if n := len(p.lines) - p.bodyHeight(); n > 0 {
+		pct = p.top * 100 / n
+	}
+	return p.c.Styles.Status.Render(fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime)))
+}
+
+func (p *detailPage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Back}
+}
+
+func (p *detailPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage}}
+}
+
+func (p *detailPage) Close() {}

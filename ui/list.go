@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// cursor is a selection in a list of n rows shown height rows at a time.
+// It keeps the selected row visible; Update is where it moves, never View.
+type cursor struct {
+	sel, top int
+}
+
+// move handles the navigation keys; it reports whether the key was one.
+func (c *cursor) move(msg tea.KeyMsg, k *KeyMap, n, height int) bool {
+	page := max(height-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		c.sel--
+	case key.Matches(msg, k.Down):
+		c.sel++
+	case key.Matches(msg, k.PageUp):
+		c.sel -= page
+	case key.Matches(msg, k.PageDown):
+		c.sel += page
+	case key.Matches(msg, k.Top):
+		c.sel = 0
+	case key.Matches(msg, k.Bottom):
+		c.sel = n - 1
+	default:
+		return false
+	}
+	c.clamp(n, height)
+	return true
+}
+
+// clamp keeps sel within [0, n) and visible in a window of height rows.
+func (c *cursor) clamp(n, height int) {
+	c.sel = min(max(c.sel, 0), max(n-1, 0))
+	height = max(height, 1)
+	if c.sel < c.top {
+		c.top = c.sel
+	}
+	if c.sel >= c.top+height {
+		c.top = c.sel - height + 1
+	}
+	c.top = min(max(c.top, 0), max(n-height, 0))
+}
+
+// window returns the first visible row and the end (exclusive) for n rows in
+// height without changing the cursor.
+func (c cursor) window(n, height int) (int, int) {
+	cc := c
+	cc.clamp(n, height)
+	return cc.top, min(cc.top+max(height, 0), n)
+}

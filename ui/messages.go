@@ -1,0 +1,370 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/msgbuf"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// DefaultStart is where the message list starts reading: the last 500
+// messages of each partition, then live.
+var DefaultStart = sources.Start{Kind: sources.StartLastN, N: 500}
+
+// messagesPage lists a stream's messages and tails it live.
+type messagesPage struct {
+	pageBase
+	conn   sources.Conn
+	stream sources.StreamInfo
+	start  sources.Start
+	buf    *msgbuf.Buffer
+	cur    cursor
+	follow bool
+	unseen int // messages that arrived while not following
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	sub    sources.Subscription
+	subID  int
+	opened bool
+	ended  bool
+	err    error
+	rate   rateMeter
+	dlq    bool
+
+	picker *startPicker
+}
+
+func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
+	p := &messagesPage{
+		pageBase: pageBase{c: c},
+		conn:     conn,
+		stream:   stream,
+		start:    DefaultStart,
+		buf:      msgbuf.New(c.BufferBudget),
+		follow:   true,
+		dlq:      stream.DeadLetter,
+	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+func (p *messagesPage) Init() tea.Cmd { return p.restart() }
+
+// restart drops what was read and reads again from p.start.
+func (p *messagesPage) restart() tea.Cmd {
+	var cmds []tea.Cmd
+	if p.sub != nil {
+		cmds = append(cmds, closeRead(p.sub))
+		p.sub = nil
+	}
+	p.buf.Reset()
+	p.cur = cursor{}
+	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
+	p.rate = rateMeter{}
+	reader, ok := p.conn.(sources.Reader)
+	if !ok {
+		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
+		return tea.Batch(cmds...)
+	}
+	p.subID++
+	opts := sources.ReadOptions{Start: p.start, Follow: true}
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, p.pid, p.subID))...)
+}
+
+func (p *messagesPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
+
+func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case subscriptionOpened:
+		if msg.sub != p.subID {
+			if msg.s != nil {
+				return closeRead(msg.s)
+			}
+			return nil
+		}
+		if msg.err != nil {
+			p.err = msg.err
+			return setError(msg.err)
+		}
+		p.sub, p.opened = msg.s, true
+		return waitBatch(p.ctx, p.sub, p.pid, p.subID)
+	case batchReceived:
+		if msg.sub != p.subID {
+			return nil
+		}
+		return p.received(msg)
+	case startCancelled:
+		p.picker = nil
+	case startChosen:
+		p.picker = nil
+		p.start = msg.start
+		return p.restart()
+	case tea.WindowSizeMsg:
+		p.cur.clamp(p.buf.Len(), p.rowsHeight())
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *messagesPage) received(msg batchReceived) tea.Cmd {
+	if len(msg.msgs) > 0 {
+		// Keep time order within a delivery; partitions arrive interleaved.
+		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
+		for i := range msg.msgs {
+			if msg.msgs[i].DeadLetter != nil {
+				p.dlq = true
+				break
+			}
+		}
+		evicted := p.buf.Append(msg.msgs)
+		p.rate.add(p.c.Now(), len(msg.msgs))
+		if p.follow {
+			p.cur.sel = p.buf.Len() - 1
+		} else {
+			p.unseen += len(msg.msgs)
+			p.cur.sel -= evicted
+			p.cur.top -= evicted
+		}
+		p.cur.clamp(p.buf.Len(), p.rowsHeight())
+	}
+	switch {
+	case msg.err == nil:
+	case errors.Is(msg.err, sources.ErrEndOfStream):
+		p.ended = true
+		return nil
+	case errors.Is(msg.err, context.Canceled):
+		return nil
+	default:
+		p.err = msg.err
+		return tea.Batch(setError(msg.err), waitBatch(p.ctx, p.sub, p.pid, p.subID))
+	}
+	return waitBatch(p.ctx, p.sub, p.pid, p.subID)
+}
+
+func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
+	if p.picker != nil {
+		return p.picker.update(msg)
+	}
+	k := p.c.Keys
+	n := p.buf.Len()
+	if p.cur.move(msg, k, n, p.rowsHeight()) {
+		p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
+		if key.Matches(msg, k.Bottom) {
+			p.follow = true
+		}
+		if p.follow {
+			p.unseen = 0
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Open):
+		if n == 0 {
+			return nil
+		}
+		return push(newDetailPage(p.c, *p.buf.At(p.cur.sel), p.stepTo))
+	case key.Matches(msg, k.StartPosition):
+		p.picker = newStartPicker(p.c, p.start)
+		return p.picker.focus()
+	case key.Matches(msg, k.Pause):
+		p.follow = !p.follow
+		if p.follow {
+			p.unseen = 0
+			p.cur.sel = n - 1
+			p.cur.clamp(n, p.rowsHeight())
+		}
+	case key.Matches(msg, k.CopyValue):
+		if n > 0 {
+			return copyValue(p.c, p.buf.At(p.cur.sel))
+		}
+	case key.Matches(msg, k.CopyMessage):
+		if n > 0 {
+			return copyMessage(p.c, p.buf.At(p.cur.sel))
+		}
+	case key.Matches(msg, k.Refresh):
+		return p.restart()
+	}
+	return nil
+}
+
+// stepTo moves the selection by delta for the detail view's next/previous.
+func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
+	n := p.buf.Len()
+	next := p.cur.sel + delta
+	if next < 0 || next >= n {
+		return sources.Message{}, false
+	}
+	p.cur.sel = next
+	p.follow = false
+	p.cur.clamp(n, p.rowsHeight())
+	return *p.buf.At(next), true
+}
+
+// Capturing is true while the start picker is open.
+func (p *messagesPage) Capturing() bool { return p.picker != nil }
+
+func (p *messagesPage) columns(w int) []column {
+	if p.dlq {
+		return layout([]column{
+			{title: "P", width: 2, right: true},
+			{title: "OFFSET", width: 7, right: true},
+			{title: "TIME", width: 12},
+			{title: "KEY", width: 12},
+			{title: "ORIGIN", width: 16},
+			{title: "ERROR", width: 10, flex: true},
+		}, w)
+	}
+	return layout([]column{
+		{title: "P", width: 2, right: true},
+		{title: "OFFSET", width: 7, right: true},
+		{title: "TIME", width: 12},
+		{title: "KEY", width: 14},
+		{title: "VALUE", width: 10, flex: true},
+	}, w)
+}
+
+func (p *messagesPage) View(w, h int) string {
+	s := p.c.Styles
+	cols := p.columns(w)
+	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	n := p.buf.Len()
+	if n == 0 {
+		switch {
+		case p.err != nil:
+			out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+		case !p.opened:
+			out = append(out, s.Muted.Render("  opening "+p.stream.Name+"…"))
+		default:
+			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
+		}
+	}
+	from, to := p.cur.window(n, h-2)
+	now := p.c.Now().In(p.c.Location)
+	for i := from; i < to; i++ {
+		m := p.buf.At(i)
+		cells := p.cells(m, cols, now)
+		line := row(cols, cells...)
+		switch {
+		case i == p.cur.sel:
+			line = s.Selected.Render(line)
+		case p.dlq && m.DeadLetter != nil:
+			line = row(cols[:len(cols)-1], cells[:len(cells)-1]...) + " " + s.DLQBadge.Render(cell(cells[len(cells)-1], cols[len(cols)-1].width, false))
+		}
+		out = append(out, line)
+	}
+	if p.picker != nil {
+		return overlay(joinLines(out), p.picker.view(), w, h)
+	}
+	return joinLines(out)
+}
+
+func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) []string {
+	last := cols[len(cols)-1].width
+	part := strconv.Itoa(int(m.Partition))
+	if m.Partition == sources.NoPartition {
+		part = "-"
+	}
+	key := "∅"
+	if m.Key != nil {
+		key = render.Preview(m.Key, cols[3].width)
+	}
+	base := []string{part, strconv.FormatInt(m.Offset, 10), shortTime(m.Timestamp.In(p.c.Location), now), key}
+	if !p.dlq {
+		return append(base, render.Preview(m.Value, last))
+	}
+	origin, reason := "", render.Preview(m.Value, last)
+	if d := m.DeadLetter; d != nil {
+		origin = d.OriginStream
+		if d.OriginPartition != sources.NoPartition {
+			origin += "[" + strconv.Itoa(int(d.OriginPartition)) + "]"
+		}
+		if d.OriginOffset >= 0 {
+			origin += "@" + strconv.FormatInt(d.OriginOffset, 10)
+		}
+		reason = d.Summary()
+	}
+	return append(base, origin, reason)
+}
+
+// shortTime shows the time of day for today, the date too otherwise.
+func shortTime(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05.000")
+	}
+	return t.Format("01-02 15:04:05")
+}
+
+func (p *messagesPage) infoLine() string {
+	s := p.c.Styles
+	var mode string
+	switch {
+	case p.ended:
+		mode = s.Muted.Render("■ END")
+	case p.follow:
+		mode = s.Live.Render("● LIVE")
+	default:
+		mode = s.Paused.Render("❚❚ PAUSED")
+		if p.unseen > 0 {
+			mode += s.Paused.Render(fmt.Sprintf(" +%s new", groupDigits(int64(p.unseen))))
+		}
+	}
+	info := fmt.Sprintf("  from %s  %d partitions  %s on broker", p.start, len(p.stream.Partitions), groupDigits(p.stream.Messages))
+	if p.dlq {
+		info += "  " + s.DLQBadge.Render("dead letters")
+	}
+	return mode + s.Muted.Render(info)
+}
+
+func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(p.stream.Name) }
+
+func (p *messagesPage) Status() string {
+	n := p.buf.Len()
+	pos := "0/0"
+	if n > 0 {
+		pos = fmt.Sprintf("%s/%s", groupDigits(int64(p.cur.sel+1)), groupDigits(int64(n)))
+	}
+	st := fmt.Sprintf("%s  %s  %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(p.c.Now())))
+	if ev := p.buf.Evicted(); ev > 0 {
+		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
+	}
+	return p.c.Styles.Status.Render(st)
+}
+
+func (p *messagesPage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	if p.picker != nil {
+		return []key.Binding{k.Confirm, k.Back}
+	}
+	return []key.Binding{k.Open, k.StartPosition, k.Pause, k.CopyValue, k.Back}
+}
+
+func (p *messagesPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage},
+	}
+}
+
+// Close stops the read.
+func (p *messagesPage) Close() {
+	p.cancel()
+	if p.sub != nil {
+		s := p.sub
+		go func() { _ = s.Close() }() // never block the UI on a broker
+	}
+}

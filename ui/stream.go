@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+const (
+	// batchWindow is how long a delivery waits to gather more messages after
+	// the first, so the UI gets one tea.Msg per ~50ms, not one per message.
+	batchWindow = 50 * time.Millisecond
+	// batchMax caps the messages of one delivery.
+	batchMax = 5000
+)
+
+// subscriptionOpened carries a read that has started (or failed to).
+type subscriptionOpened struct {
+	page, sub int
+	s         sources.Subscription
+	err       error
+}
+
+func (m subscriptionOpened) pageID() int { return m.page }
+
+// batchReceived carries the messages of one delivery and the error that
+// ended it, if any.
+type batchReceived struct {
+	page, sub int
+	msgs      []sources.Message
+	err       error
+}
+
+func (m batchReceived) pageID() int { return m.page }
+
+// openRead starts a read in a Cmd.
+func openRead(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, page, sub int) tea.Cmd {
+	return func() tea.Msg {
+		s, err := r.Read(ctx, stream, opts)
+		return subscriptionOpened{page: page, sub: sub, s: s, err: err}
+	}
+}
+
+// waitBatch is the one Cmd that waits on a read: it blocks for the first
+// message, gathers more for batchWindow, and delivers them together. The
+// page issues it again after each delivery.
+func waitBatch(ctx context.Context, s sources.Subscription, page, sub int) tea.Cmd {
+	return func() tea.Msg {
+		msgs, err := s.Next(ctx, batchMax)
+		if err != nil {
+			return batchReceived{page: page, sub: sub, err: err}
+		}
+		deadline := time.Now().Add(batchWindow)
+		for len(msgs) < batchMax {
+			wctx, cancel := context.WithDeadline(ctx, deadline)
+			more, err := s.Next(wctx, batchMax-len(msgs))
+			cancel()
+			msgs = append(msgs, more...)
+			if err != nil {
+				if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+					err = nil
+				}
+				return batchReceived{page: page, sub: sub, msgs: msgs, err: err}
+			}
+		}
+		return batchReceived{page: page, sub: sub, msgs: msgs}
+	}
+}
+
+// closeRead closes a subscription in a Cmd (it may wait for its goroutines).
+func closeRead(s sources.Subscription) tea.Cmd {
+	return func() tea.Msg {
+		_ = s.Close()
+		return nil
+	}
+}

@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// refreshEvery is how often the stream list is listed again (counts, rates).
+const refreshEvery = 2 * time.Second
+
+// streamsListed carries a listing of a connection's streams.
+type streamsListed struct {
+	page, req int
+	streams   []sources.StreamInfo
+	err       error
+	at        time.Time
+}
+
+func (m streamsListed) pageID() int { return m.page }
+
+// streamsRefreshDue is the refresh timer of a stream list.
+type streamsRefreshDue struct{ page int }
+
+func (m streamsRefreshDue) pageID() int { return m.page }
+
+// streamsPage lists a connection's topics or queues.
+type streamsPage struct {
+	pageBase
+	conn    sources.Conn
+	streams []sources.StreamInfo
+	visible []int // indices into streams after the filter
+	cur     cursor
+	filter  textinput.Model
+	typing  bool
+	req     int
+	loading bool
+	loaded  bool
+	err     error
+	rates   map[string]float64
+	prev    map[string]int64
+	prevAt  time.Time
+}
+
+func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "filter streams"
+	ti.CharLimit = 200
+	return &streamsPage{pageBase: pageBase{c: c, pid: id}, conn: conn, filter: ti, rates: map[string]float64{}}
+}
+
+func (p *streamsPage) Init() tea.Cmd { return p.list() }
+
+// list asks the connection for its streams in a Cmd.
+func (p *streamsPage) list() tea.Cmd {
+	lister, ok := p.conn.(sources.Lister)
+	if !ok {
+		p.err = fmt.Errorf("%s cannot list its streams", p.conn.Name())
+		return nil
+	}
+	p.req++
+	p.loading = true
+	page, req, now := p.pid, p.req, p.c.Now
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		s, err := lister.ListStreams(ctx)
+		return streamsListed{page: page, req: req, streams: s, err: err, at: now()}
+	}
+}
+
+func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case streamsListed:
+		return p.listed(msg)
+	case streamsRefreshDue:
+		if p.loading {
+			return nil
+		}
+		return p.list()
+	case tea.WindowSizeMsg:
+		p.cur.clamp(len(p.visible), p.rowsHeight())
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *streamsPage) listed(msg streamsListed) tea.Cmd {
+	if msg.req != p.req {
+		return nil
+	}
+	p.loading = false
+	next := tea.Tick(refreshEvery, func(time.Time) tea.Msg { return streamsRefreshDue{p.pid} })
+	if msg.err != nil {
+		p.err = msg.err
+		return tea.Batch(next, setError(msg.err))
+	}
+	p.err = nil
+	if !p.prevAt.IsZero() {
+		if dt := msg.at.Sub(p.prevAt).Seconds(); dt > 0 {
+			for _, s := range msg.streams {
+				if before, ok := p.prev[s.Name]; ok {
+					p.rates[s.Name] = float64(max(s.High-before, 0)) / dt
+				}
+			}
+		}
+	}
+	p.prev = make(map[string]int64, len(msg.streams))
+	for _, s := range msg.streams {
+		p.prev[s.Name] = s.High
+	}
+	p.prevAt = msg.at
+	var selected string
+	if p.loaded && len(p.visible) > 0 {
+		selected = p.streams[p.visible[p.cur.sel]].Name
+	}
+	p.streams, p.loaded = msg.streams, true
+	p.applyFilter(selected)
+	return next
+}
+
+// applyFilter recomputes the visible rows and keeps the named stream selected.
+func (p *streamsPage) applyFilter(keep string) {
+	pattern := p.filter.Value()
+	p.visible = p.visible[:0]
+	scores := map[int]int{}
+	for i, s := range p.streams {
+		if sc := fuzzyScore(pattern, s.Name); sc >= 0 {
+			p.visible = append(p.visible, i)
+			scores[i] = sc
+		}
+	}
+	if pattern != "" {
+		sort.SliceStable(p.visible, func(a, b int) bool { return scores[p.visible[a]] > scores[p.visible[b]] })
+	}
+	if keep != "" {
+		for i, idx := range p.visible {
+			if p.streams[idx].Name == keep {
+				p.cur.sel = i
+			}
+		}
+	}
+	p.cur.clamp(len(p.visible), p.rowsHeight())
+}
+
+func (p *streamsPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
+
+func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	if p.typing {
+		switch msg.Type {
+		case tea.KeyEnter:
+			p.typing = false
+			p.filter.Blur()
+			return nil
+		case tea.KeyEsc:
+			p.typing = false
+			p.filter.Blur()
+			p.filter.SetValue("")
+			p.applyFilter("")
+			return nil
+		case tea.KeyUp, tea.KeyDown:
+			p.cur.move(msg, k, len(p.visible), p.rowsHeight())
+			return nil
+		}
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.Update(msg)
+		p.cur.sel = 0
+		p.applyFilter("")
+		return cmd
+	}
+	if p.cur.move(msg, k, len(p.visible), p.rowsHeight()) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Filter):
+		p.typing = true
+		return p.filter.Focus()
+	case key.Matches(msg, k.Refresh):
+		return p.list()
+	case key.Matches(msg, k.Open):
+		if len(p.visible) == 0 {
+			return nil
+		}
+		return push(newMessagesPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
+	case msg.Type == tea.KeyEsc && p.filter.Value() != "":
+		p.filter.SetValue("")
+		p.applyFilter("")
+	}
+	return nil
+}
+
+// Capturing is true while the filter is typed into.
+func (p *streamsPage) Capturing() bool { return p.typing }
+
+func (p *streamsPage) columns(w int) []column {
+	return layout([]column{
+		{title: "STREAM", width: 16, flex: true},
+		{title: "PARTS", width: 5, right: true},
+		{title: "MESSAGES", width: 10, right: true},
+		{title: "RATE", width: 9, right: true},
+		{title: "", width: 16},
+	}, w)
+}
+
+func (p *streamsPage) View(w, h int) string {
+	s := p.c.Styles
+	var out []string
+	switch {
+	case p.typing || p.filter.Value() != "":
+		out = append(out, p.filter.View())
+	case p.err != nil && !p.loaded:
+		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+	case !p.loaded:
+		out = append(out, s.Muted.Render("listing streams of "+p.conn.Name()+"…"))
+	default:
+		out = append(out, s.Muted.Render(fmt.Sprintf("%d streams on %s (%s %s)", len(p.streams), p.conn.Name(), p.conn.Kind(), p.conn.Address())))
+	}
+	cols := p.columns(w)
+	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
+	if p.loaded && len(p.visible) == 0 {
+		out = append(out, s.Muted.Render("  no stream matches"))
+	}
+	from, to := p.cur.window(len(p.visible), h-2)
+	for i := from; i < to; i++ {
+		st := p.streams[p.visible[i]]
+		badge := ""
+		if st.DeadLetter {
+			badge = "DLQ"
+			if st.DeadLetterFor != "" {
+				badge += " → " + st.DeadLetterFor
+			}
+		}
+		cells := []string{st.Name, strconv.Itoa(len(st.Partitions)), groupDigits(st.Messages), rate(p.rates[st.Name]), badge}
+		if i == p.cur.sel {
+			out = append(out, s.Selected.Render(row(cols, cells...)))
+			continue
+		}
+		line := row(cols[:4], cells[:4]...)
+		if badge != "" {
+			line += " " + s.DLQBadge.Render(cell(badge, cols[4].width, false))
+		}
+		out = append(out, line)
+	}
+	return joinLines(out)
+}
+
+func (p *streamsPage) Crumb() string {
+	return p.c.Styles.HeaderConn.Render(p.conn.Name()) + p.c.Styles.Muted.Render(" ("+p.conn.Kind()+")")
+}
+
+func (p *streamsPage) Status() string {
+	if !p.loaded {
+		return ""
+	}
+	var total float64
+	for _, r := range p.rates {
+		total += r
+	}
+	return p.c.Styles.Status.Render(fmt.Sprintf("%s  %d streams  %s in", p.conn.Address(), len(p.streams), rate(total)))
+}
+
+func (p *streamsPage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Open, k.Filter, k.Refresh}
+}
+
+func (p *streamsPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Refresh}}
+}
+
+func (p *streamsPage) Close() {}
