@@ -62,6 +62,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		return m, m.top().Update(msg)
 	case tea.KeyMsg:
+		// Keys typed fast (or over a slow SSH link) arrive as one message
+		// with several runes: outside a text input they are separate keys.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.top().Capturing() && !m.showHelp {
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			}
+			return m, tea.Batch(cmds...)
+		}
 		return m, m.handleKey(msg)
 	case pagePushed:
 		if pid, ok := msg.p.(interface{ setID(int) }); ok {

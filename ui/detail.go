@@ -25,6 +25,14 @@ const (
 	stackTraceLines = 8
 )
 
+// detailLine is one logical line of the detail view: a prefix (a label, or
+// indentation) and text that wraps under the prefix when it is too long.
+type detailLine struct {
+	prefix string
+	indent int
+	text   string
+}
+
 // stepper moves the message list's selection by delta and returns the
 // message now selected.
 type stepper func(delta int) (sources.Message, bool)
@@ -36,8 +44,8 @@ type detailPage struct {
 	msg   sources.Message
 	step  stepper
 	full  bool
-	raw   []string // the content, unwrapped
-	lines []string // the content wrapped to the width
+	raw   []detailLine // the content, unwrapped
+	lines []string     // the content wrapped to the width
 	width int
 	top   int
 }
@@ -55,10 +63,12 @@ func (p *detailPage) Init() tea.Cmd { return nil }
 func (p *detailPage) build() {
 	s := p.c.Styles
 	m := &p.msg
-	var out []string
-	label := func(l string) string { return s.Label.Render(fmt.Sprintf("%-11s", l)) }
-	kv := func(l, v string) { out = append(out, label(l)+" "+v) }
-	section := func(t string) { out = append(out, "", s.Section.Render(t)) }
+	var out []detailLine
+	line := func(t string) { out = append(out, detailLine{text: t}) }
+	kv := func(l, v string) {
+		out = append(out, detailLine{prefix: s.Label.Render(fmt.Sprintf("%-11s", l)) + " ", indent: 12, text: v})
+	}
+	section := func(t string) { line(""); line(s.Section.Render(t)) }
 
 	where := m.Stream
 	if m.Partition != sources.NoPartition {
@@ -108,23 +118,23 @@ func (p *detailPage) build() {
 			kv("Cause", d.CauseClass)
 		}
 		if d.ExceptionMessage != "" {
-			kv("Message", d.ExceptionMessage)
+			kv("Message", render.Sanitize(d.ExceptionMessage))
 		}
 		if d.Count > 0 {
 			kv("Count", strconv.FormatInt(d.Count, 10))
 		}
 		for _, e := range d.Extra {
-			kv(e.Name, e.Value)
+			kv(e.Name, render.Sanitize(e.Value))
 		}
 		if d.StackTrace != "" {
 			trace := strings.Split(strings.TrimRight(d.StackTrace, "\n"), "\n")
 			if len(trace) > stackTraceLines && !p.full {
 				more := len(trace) - stackTraceLines
-				trace = append(trace[:stackTraceLines:stackTraceLines], s.Muted.Render(fmt.Sprintf("… %d more lines (f: show all)", more)))
+				trace = append(trace[:stackTraceLines:stackTraceLines], fmt.Sprintf("… %d more lines (f: show all)", more))
 			}
-			kv("Stack", trace[0])
+			kv("Stack", render.Sanitize(trace[0]))
 			for _, l := range trace[1:] {
-				out = append(out, strings.Repeat(" ", 12)+l)
+				out = append(out, detailLine{prefix: strings.Repeat(" ", 12), indent: 12, text: render.Sanitize(l)})
 			}
 		}
 	}
@@ -135,19 +145,19 @@ func (p *detailPage) build() {
 			w = max(w, len(pr.Name))
 		}
 		for _, pr := range m.Properties {
-			out = append(out, s.Label.Render(fmt.Sprintf("%-*s", w, pr.Name))+"  "+pr.Value)
+			out = append(out, detailLine{prefix: s.Label.Render(fmt.Sprintf("%-*s", w, pr.Name)) + "  ", indent: w + 2, text: render.Sanitize(pr.Value)})
 		}
 	}
 	section(fmt.Sprintf("Headers (%d)", len(m.Headers)))
 	if len(m.Headers) == 0 {
-		out = append(out, s.Muted.Render("none"))
+		line(s.Muted.Render("none"))
 	}
 	kw := 0
 	for _, h := range m.Headers {
 		kw = max(kw, min(len(h.Key), 36))
 	}
 	for _, h := range m.Headers {
-		out = append(out, s.Label.Render(cell(h.Key, kw, false))+"  "+headerText(s, h))
+		out = append(out, detailLine{prefix: s.Label.Render(cell(render.Sanitize(h.Key), kw, false)) + "  ", indent: kw + 2, text: headerText(s, h)})
 	}
 	limit := textShowLimit
 	kind := render.Classify(m.Value)
@@ -160,12 +170,16 @@ func (p *detailPage) build() {
 	body := render.Value(m.Value, limit, s.JSON)
 	title := fmt.Sprintf("Value (%s, %s)", body.Kind, render.Size(m.ValueSize))
 	section(title)
-	out = append(out, body.Lines...)
+	for _, l := range body.Lines {
+		line(l)
+	}
 	if body.Truncated {
-		out = append(out, "", s.Warn.Render(fmt.Sprintf("… showing %s of %s: press f to show all", render.Size(body.Shown), render.Size(len(m.Value)))))
+		line("")
+		line(s.Warn.Render(fmt.Sprintf("… showing %s of %s: press f to show all", render.Size(body.Shown), render.Size(len(m.Value)))))
 	}
 	if m.Truncated() {
-		out = append(out, "", s.Warn.Render(fmt.Sprintf("… the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))))
+		line("")
+		line(s.Warn.Render(fmt.Sprintf("… the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))))
 	}
 	p.raw = out
 	p.width = 0
@@ -181,11 +195,18 @@ func (p *detailPage) wrap() {
 	p.width = w
 	p.lines = p.lines[:0]
 	for _, l := range p.raw {
-		if ansi.StringWidth(l) <= w {
-			p.lines = append(p.lines, l)
+		if l.indent+ansi.StringWidth(l.text) <= w {
+			p.lines = append(p.lines, l.prefix+l.text)
 			continue
 		}
-		p.lines = append(p.lines, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+		room := max(w-l.indent, 10)
+		for i, part := range strings.Split(ansi.Wrap(l.text, room, ""), "\n") {
+			if i == 0 {
+				p.lines = append(p.lines, l.prefix+part)
+			} else {
+				p.lines = append(p.lines, strings.Repeat(" ", l.indent)+part)
+			}
+		}
 	}
 	p.scroll(0)
 }
@@ -197,7 +218,7 @@ func keyText(k []byte) string {
 	case len(k) == 0:
 		return "(empty)"
 	case render.IsText(k):
-		return string(k)
+		return render.Sanitize(string(k))
 	}
 	return "⟨hex⟩ " + hex.EncodeToString(k)
 }
@@ -212,7 +233,7 @@ func headerText(s *Styles, h sources.Header) string {
 	case h.Value == nil:
 		return s.Muted.Render("∅ null")
 	}
-	return strings.ReplaceAll(text, "\n", "⏎")
+	return render.Sanitize(text)
 }
 
 func (p *detailPage) bodyHeight() int { return max(p.c.Height-3, 1) }
@@ -275,7 +296,7 @@ func (p *detailPage) Crumb() string {
 	if p.msg.Partition == sources.NoPartition {
 		return "#" + strconv.FormatInt(p.msg.Offset, 10)
 	}
-	return fmt.Sprintf("%d@%d", p.msg.Partition, p.msg.Offset)
+	return fmt.Sprintf("p%d #%d", p.msg.Partition, p.msg.Offset)
 }
 
 func (p *detailPage) Status() string {

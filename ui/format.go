@@ -42,3 +42,11 @@ func rate(r float64) string {
 }
 
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
+
+// plural renders "1 partition", "3 partitions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

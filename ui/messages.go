@@ -39,6 +39,7 @@ type messagesPage struct {
 	ended  bool
 	err    error
 	rate   rateMeter
+	since  time.Time // when the read started: older messages are backlog
 	dlq    bool
 
 	picker *startPicker
@@ -70,13 +71,13 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.buf.Reset()
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
-	p.rate = rateMeter{}
+	p.rate, p.since = rateMeter{}, p.c.Now()
+	p.subID++ // answers of an earlier read are dropped from now on
 	reader, ok := p.conn.(sources.Reader)
 	if !ok {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
 		return tea.Batch(cmds...)
 	}
-	p.subID++
 	opts := sources.ReadOptions{Start: p.start, Follow: true}
 	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, p.pid, p.subID))...)
 }
@@ -97,7 +98,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			return setError(msg.err)
 		}
 		p.sub, p.opened = msg.s, true
-		return waitBatch(p.ctx, p.sub, p.pid, p.subID)
+		return p.next()
 	case batchReceived:
 		if msg.sub != p.subID {
 			return nil
@@ -128,7 +129,13 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			}
 		}
 		evicted := p.buf.Append(msg.msgs)
-		p.rate.add(p.c.Now(), len(msg.msgs))
+		live := 0 // the rate counts new messages, not the backlog read at start
+		for i := range msg.msgs {
+			if !msg.msgs[i].Timestamp.Before(p.since.Add(-2 * time.Second)) {
+				live++
+			}
+		}
+		p.rate.add(p.c.Now(), live)
 		if p.follow {
 			p.cur.sel = p.buf.Len() - 1
 		} else {
@@ -147,7 +154,15 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return nil
 	default:
 		p.err = msg.err
-		return tea.Batch(setError(msg.err), waitBatch(p.ctx, p.sub, p.pid, p.subID))
+		return tea.Batch(setError(msg.err), p.next())
+	}
+	return p.next()
+}
+
+// next waits for the read's next delivery.
+func (p *messagesPage) next() tea.Cmd {
+	if p.sub == nil {
+		return nil
 	}
 	return waitBatch(p.ctx, p.sub, p.pid, p.subID)
 }
@@ -292,7 +307,7 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 		if d.OriginOffset >= 0 {
 			origin += "@" + strconv.FormatInt(d.OriginOffset, 10)
 		}
-		reason = d.Summary()
+		origin, reason = render.Sanitize(origin), render.Sanitize(d.Summary())
 	}
 	return append(base, origin, reason)
 }
@@ -322,7 +337,7 @@ func (p *messagesPage) infoLine() string {
 			mode += s.Paused.Render(fmt.Sprintf(" +%s new", groupDigits(int64(p.unseen))))
 		}
 	}
-	info := fmt.Sprintf("  from %s  %d partitions  %s on broker", p.start, len(p.stream.Partitions), groupDigits(p.stream.Messages))
+	info := fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
 	if p.dlq {
 		info += "  " + s.DLQBadge.Render("dead letters")
 	}

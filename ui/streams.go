@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // refreshEvery is how often the stream list is listed again (counts, rates).
@@ -241,7 +242,7 @@ func (p *streamsPage) View(w, h int) string {
 				badge += " → " + st.DeadLetterFor
 			}
 		}
-		cells := []string{st.Name, strconv.Itoa(len(st.Partitions)), groupDigits(st.Messages), rate(p.rates[st.Name]), badge}
+		cells := []string{render.Sanitize(st.Name), strconv.Itoa(len(st.Partitions)), groupDigits(st.Messages), rate(p.rates[st.Name]), badge}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue

@@ -180,10 +180,10 @@ func (f *flow) next(now time.Time) []step {
 		Key:       sarama.StringEncoder(orderID),
 		Timestamp: payAt,
 		Headers:   append(common("2"), header("producer", "payment-service")),
-		Value: sarama.ByteEncoder(mustJSON(map[string]any{
-			"type":      "Payment" + map[bool]string{true: "Declined", false: "Authorized"}[declined],
-			"paymentId": "pay-" + f.uuid()[:8], "orderId": orderID, "amount": total,
-			"currency": cur, "status": status, "psp": "stripe",
+		Value: sarama.ByteEncoder(mustJSON(paymentEvent{
+			Type:      "Payment" + map[bool]string{true: "Declined", false: "Authorized"}[declined],
+			PaymentID: "pay-" + f.uuid()[:8], OrderID: orderID, Amount: total,
+			Currency: cur, Status: status, PSP: "stripe",
 		})),
 	}
 	var connectFail func([]*sarama.ProducerMessage) []*sarama.ProducerMessage

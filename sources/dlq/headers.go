@@ -98,10 +98,11 @@ func connect(h headerGetter) *sources.DeadLetter {
 	d.ExceptionMessage = h.str(p + "exception.message")
 	d.StackTrace = h.str(p + "exception.stacktrace")
 	d.ConsumerGroup = h.str(p + "connector.name")
-	d.Reason = strings.ToLower(h.str(p + "stage"))
-	for _, k := range []string{"connector.name", "task.id", "stage", "class.name"} {
-		if v := h.str(p + k); v != "" {
-			d.Extra = append(d.Extra, sources.Property{Name: k, Value: v})
+	for _, k := range []struct{ header, label string }{
+		{"connector.name", "Connector"}, {"task.id", "Task"}, {"stage", "Stage"}, {"class.name", "Class"},
+	} {
+		if v := h.str(p + k.header); v != "" {
+			d.Extra = append(d.Extra, sources.Property{Name: k.label, Value: v})
 		}
 	}
 	return d

@@ -45,6 +45,10 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list topics on %s: %w", c.name, err)
 	}
+	exists := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		exists[t] = true
+	}
 	out := make([]sources.StreamInfo, 0, len(topics))
 	for _, t := range topics {
 		info := sources.StreamInfo{Name: t, Kind: "topic"}
@@ -55,6 +59,9 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 			info.High += pi.High
 		}
 		info.DeadLetter, info.DeadLetterFor = dlq.IsDeadLetterName(t)
+		if !exists[info.DeadLetterFor] { // connect.dlq does not serve a topic "connect"
+			info.DeadLetterFor = ""
+		}
 		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

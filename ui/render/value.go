@@ -97,10 +97,12 @@ func Value(v []byte, limit int, p Palette) Body {
 }
 
 func textLines(v []byte) []string {
-	s := strings.ToValidUTF8(string(v), "\uFFFD")
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\t", "    ")
-	return strings.Split(s, "\n")
+	s := strings.ReplaceAll(string(v), "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Sanitize(l)
+	}
+	return lines
 }
 
 // HighlightJSON pretty-prints a valid JSON document with two-space indent

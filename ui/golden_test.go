@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// The golden tests run the root model in a real Bubble Tea program
+// (teatest) at a fixed size with the ASCII colour profile, feed it the
+// results its I/O would deliver, and compare the final screen with
+// testdata/*.golden (go test ./ui -update rewrites them).
+
+func goldenStreams() []sources.StreamInfo {
+	parts := func(n int) []sources.PartitionInfo { return make([]sources.PartitionInfo, n) }
+	return []sources.StreamInfo{
+		{Name: "connect.dlq", Partitions: parts(1), Messages: 36, High: 36, DeadLetter: true},
+		{Name: "inventory.snapshots", Partitions: parts(2), Messages: 61, High: 61},
+		{Name: "orders", Partitions: parts(3), Messages: 403, High: 403},
+		{Name: "orders.DLT", Partitions: parts(3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
+		{Name: "payments", Partitions: parts(3), Messages: 359, High: 359},
+	}
+}
+
+func goldenDLT() []sources.Message {
+	ms := orderMsgs(0, 4)
+	for i := range ms {
+		ms[i].Stream = "orders.DLT"
+		ms[i].DeadLetter = &sources.DeadLetter{
+			Scheme: "spring", OriginStream: "orders", OriginPartition: ms[i].Partition, OriginOffset: ms[i].Offset + 100,
+			ConsumerGroup:  "order-service",
+			ExceptionClass: "com.acme.orders.validation.OrderValidationException", ExceptionMessage: "Order rejected: total must be positive",
+			StackTrace: "com.acme.orders.validation.OrderValidationException: Order rejected\n\tat com.acme.orders.OrderValidator.validate(OrderValidator.java:57)",
+		}
+		ms[i].Headers = append(ms[i].Headers,
+			sources.Header{Key: "kafka_dlt-original-topic", Value: []byte("orders")},
+			sources.Header{Key: "kafka_dlt-original-partition", Value: []byte{0, 0, 0, byte(ms[i].Partition)}},
+			sources.Header{Key: "kafka_dlt-original-offset", Value: []byte{0, 0, 0, 0, 0, 0, 0, byte(ms[i].Offset + 100)}},
+		)
+	}
+	ms[3].Value = []byte{0x00, 0x00, 0x00, 0x01, 0xa7, 0x14, 0xff, 0xfe}
+	ms[3].ValueSize = len(ms[3].Value)
+	return ms
+}
+
+// waitFor is a step that waits until the screen shows a text.
+type waitFor string
+
+// runGolden sends each step to the program (a waitFor waits for the screen
+// to show its text, so a page opened by a Cmd exists before its data is
+// sent), then compares the final view with the golden file.
+func runGolden(t *testing.T, steps ...any) {
+	t.Helper()
+	c := testCommon(100, 24)
+	m := New(c, []sources.Conn{staticConn{}})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+	for _, st := range steps {
+		switch st := st.(type) {
+		case waitFor:
+			t.Logf("waiting for %q", st)
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(st)) },
+				teatest.WithDuration(5*time.Second))
+		case tea.Msg:
+			tm.Send(st)
+		}
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	golden.RequireEqual(t, []byte(final.View()))
+}
+
+func listed() streamsListed { return streamsListed{page: 1, streams: goldenStreams(), at: testNow} }
+
+func TestGoldenStreams(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"))
+}
+
+func TestGoldenMessagesDLT(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"))
+}
+
+func TestGoldenDetail(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
+		keyPress("k"), keyPress("enter"), waitFor("Value (JSON"))
+}
+
+func TestGoldenDetailBinary(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
+		keyPress("enter"), waitFor("Value (binary"), keyPress("G"))
+}
+
+func TestGoldenHelp(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("enter"), waitFor("LIVE"), keyPress("?"), waitFor("start position"))
+}

@@ -1,0 +1,324 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+func init() {
+	lipgloss.SetColorProfile(termenv.Ascii)
+}
+
+var testNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func testCommon(w, h int) *Common {
+	return &Common{
+		Width: w, Height: h,
+		Styles: NewStyles(DefaultTheme()), Keys: DefaultKeyMap(),
+		Now: func() time.Time { return testNow }, Clipboard: &bytes.Buffer{},
+		BufferBudget: 1 << 20, Location: time.UTC,
+	}
+}
+
+// staticConn is a connection value for pages under test: a name, a kind and
+// an address. It has no Lister or Reader capability, so pages never do I/O.
+type staticConn struct{}
+
+func (staticConn) Name() string    { return "test" }
+func (staticConn) Kind() string    { return "kafka" }
+func (staticConn) Address() string { return "127.0.0.1:9092" }
+func (staticConn) Close() error    { return nil }
+
+func keyPress(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "end":
+		return tea.KeyMsg{Type: tea.KeyEnd}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+func orderMsgs(from, n int) []sources.Message {
+	out := make([]sources.Message, n)
+	for i := range out {
+		o := from + i
+		out[i] = sources.Message{
+			Conn: "test", Stream: "orders", Partition: int32(o % 3), Offset: int64(o / 3),
+			Timestamp: testNow.Add(time.Duration(o) * time.Second),
+			Key:       []byte(fmt.Sprintf("ord-%05d", o)),
+			Value:     []byte(fmt.Sprintf(`{"type":"OrderCreated","orderId":"ord-%05d","total":%d.50}`, o, o)),
+			Headers:   []sources.Header{{Key: "correlation-id", Value: []byte(fmt.Sprintf("corr-%d", o))}},
+		}
+		out[i].ValueSize = len(out[i].Value)
+	}
+	return out
+}
+
+func newTestMessages(c *Common) *messagesPage {
+	p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 60})
+	p.pid = 7
+	p.subID = 1
+	p.opened = true
+	return p
+}
+
+func deliver(p *messagesPage, ms []sources.Message) tea.Cmd {
+	return p.Update(batchReceived{page: p.pid, sub: p.subID, msgs: ms})
+}
+
+func TestMessagesFollowPauseAndResume(t *testing.T) {
+	c := testCommon(100, 20)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 50))
+	if p.cur.sel != 49 || !p.follow {
+		t.Fatalf("after first batch sel=%d follow=%v", p.cur.sel, p.follow)
+	}
+	for i := 0; i < 5; i++ {
+		p.Update(keyPress("k"))
+	}
+	if p.cur.sel != 44 || p.follow {
+		t.Fatalf("after k×5 sel=%d follow=%v", p.cur.sel, p.follow)
+	}
+	deliver(p, orderMsgs(50, 10))
+	if p.cur.sel != 44 || p.unseen != 10 {
+		t.Fatalf("scrolled-away list moved: sel=%d unseen=%d", p.cur.sel, p.unseen)
+	}
+	if !strings.Contains(p.infoLine(), "PAUSED +10 new") {
+		t.Fatalf("info line %q", p.infoLine())
+	}
+	p.Update(keyPress("G"))
+	if p.cur.sel != 59 || !p.follow || p.unseen != 0 {
+		t.Fatalf("after G sel=%d follow=%v", p.cur.sel, p.follow)
+	}
+	deliver(p, orderMsgs(60, 1))
+	if p.cur.sel != 60 {
+		t.Fatalf("follow did not track the end: sel=%d", p.cur.sel)
+	}
+	p.Update(keyPress("p"))
+	if p.follow {
+		t.Fatal("p did not pause")
+	}
+}
+
+func TestMessagesEvictionKeepsSelection(t *testing.T) {
+	c := testCommon(100, 20)
+	one := orderMsgs(0, 1)[0]
+	c.BufferBudget = int64(one.Size() * 20)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 20))
+	p.Update(keyPress("g"))
+	p.Update(keyPress("j")) // offset of message 1
+	want := p.buf.At(p.cur.sel).Key
+	deliver(p, orderMsgs(20, 5)) // evicts five
+	if p.buf.Evicted() == 0 {
+		t.Fatal("nothing evicted")
+	}
+	if p.cur.sel < 0 || p.cur.sel >= p.buf.Len() {
+		t.Fatalf("selection out of range: %d of %d", p.cur.sel, p.buf.Len())
+	}
+	if !strings.Contains(p.Status(), "evicted") {
+		t.Fatalf("status does not show eviction: %q", p.Status())
+	}
+	_ = want
+}
+
+func TestMessagesStaleBatchDropped(t *testing.T) {
+	p := newTestMessages(testCommon(100, 20))
+	p.Update(batchReceived{page: p.pid, sub: p.subID - 1, msgs: orderMsgs(0, 5)})
+	if p.buf.Len() != 0 {
+		t.Fatal("a batch of an old read was kept")
+	}
+}
+
+func TestMessagesEndAndErrors(t *testing.T) {
+	p := newTestMessages(testCommon(100, 20))
+	if cmd := p.Update(batchReceived{page: p.pid, sub: p.subID, err: sources.ErrEndOfStream}); cmd != nil || !p.ended {
+		t.Fatal("end of stream not handled")
+	}
+	p = newTestMessages(testCommon(100, 20))
+	cmd := p.Update(batchReceived{page: p.pid, sub: p.subID, err: fmt.Errorf("read orders/1: broker gone")})
+	if cmd == nil || p.err == nil {
+		t.Fatal("an error must be shown")
+	}
+}
+
+func TestMessagesStartPicker(t *testing.T) {
+	p := newTestMessages(testCommon(100, 24))
+	p.Update(keyPress("s"))
+	if !p.Capturing() {
+		t.Fatal("picker not open")
+	}
+	p.Update(keyPress("j")) // Last N -> Offset
+	p.Update(keyPress("enter"))
+	for _, r := range "0=5,2=9" {
+		p.Update(keyPress(string(r)))
+	}
+	cmd := p.Update(keyPress("enter"))
+	msg := cmd()
+	chosen, ok := msg.(startChosen)
+	if !ok || chosen.start.Kind != sources.StartOffset || chosen.start.Offsets[2] != 9 {
+		t.Fatalf("picked %#v", msg)
+	}
+	p.Update(chosen)
+	if p.Capturing() || p.start.Kind != sources.StartOffset {
+		t.Fatal("start not applied")
+	}
+	// a bad value keeps the picker open with the reason
+	p.Update(keyPress("s"))
+	p.Update(keyPress("j"))
+	p.Update(keyPress("enter"))
+	p.Update(keyPress("x"))
+	if cmd := p.Update(keyPress("enter")); cmd != nil || p.picker.err == "" {
+		t.Fatal("a bad timestamp was accepted")
+	}
+	p.Update(keyPress("esc"))
+	p.Update(keyPress("esc"))
+	if p.Capturing() {
+		// the second esc sends startCancelled through a Cmd
+		p.Update(startCancelled{})
+	}
+	if p.Capturing() {
+		t.Fatal("picker did not close")
+	}
+}
+
+func TestStreamsFilterAndOpen(t *testing.T) {
+	c := testCommon(100, 20)
+	p := newStreamsPage(c, 3, staticConn{})
+	streams := []sources.StreamInfo{
+		{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 400, High: 400},
+		{Name: "orders.DLT", Partitions: make([]sources.PartitionInfo, 3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
+		{Name: "payments", Partitions: make([]sources.PartitionInfo, 3), Messages: 300, High: 300},
+	}
+	p.req = 1
+	p.Update(streamsListed{page: 3, req: 1, streams: streams, at: testNow})
+	later := append([]sources.StreamInfo(nil), streams...)
+	later[0].High += 20
+	p.req = 2
+	p.Update(streamsListed{page: 3, req: 2, streams: later, at: testNow.Add(2 * time.Second)})
+	if r := p.rates["orders"]; r != 10 {
+		t.Fatalf("rate %v, want 10/s", r)
+	}
+	p.Update(keyPress("/"))
+	for _, r := range "dlt" {
+		p.Update(keyPress(string(r)))
+	}
+	if len(p.visible) != 1 || p.streams[p.visible[0]].Name != "orders.DLT" {
+		t.Fatalf("filter kept %v", p.visible)
+	}
+	p.Update(keyPress("enter")) // leave the filter
+	cmd := p.Update(keyPress("enter"))
+	pushed, ok := cmd().(pagePushed)
+	if !ok {
+		t.Fatal("enter did not open the stream")
+	}
+	if mp := pushed.p.(*messagesPage); mp.stream.Name != "orders.DLT" || !mp.dlq {
+		t.Fatalf("opened %q", mp.stream.Name)
+	}
+	// a stale listing is dropped
+	p.Update(streamsListed{page: 3, req: 1, streams: nil, at: testNow})
+	if len(p.streams) != 3 {
+		t.Fatal("stale listing applied")
+	}
+}
+
+func TestDetailNextPrevAndCopy(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 5))
+	cmd := p.Update(keyPress("enter"))
+	d := cmd().(pagePushed).p.(*detailPage)
+	if d.msg.Offset != 1 || d.msg.Partition != 1 {
+		t.Fatalf("opened %d/%d", d.msg.Partition, d.msg.Offset)
+	}
+	d.Update(keyPress("N"))
+	if string(d.msg.Key) != "ord-00003" || p.cur.sel != 3 {
+		t.Fatalf("previous message: %s sel %d", d.msg.Key, p.cur.sel)
+	}
+	status := d.Update(keyPress("y"))().(statusSet)
+	if status.err || !strings.Contains(status.text, "copied value") {
+		t.Fatalf("copy: %+v", status)
+	}
+	osc := c.Clipboard.(*bytes.Buffer).String()
+	if !strings.HasPrefix(osc, "\x1b]52;c;") {
+		t.Fatalf("no OSC 52 sequence: %q", osc)
+	}
+}
+
+func TestRootNavigationAndHelp(t *testing.T) {
+	c := testCommon(80, 24)
+	m := New(c, []sources.Conn{staticConn{}})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if !strings.Contains(m.View(), "cannot list") && !strings.Contains(m.View(), "test (kafka)") {
+		t.Fatalf("view:\n%s", m.View())
+	}
+	mp := newTestMessages(c)
+	m.Update(pagePushed{mp})
+	if len(m.stack) != 2 {
+		t.Fatal("page not pushed")
+	}
+	// async results reach the page by id even after it was pushed
+	m.Update(batchReceived{page: mp.pid, sub: mp.subID, msgs: orderMsgs(0, 3)})
+	if mp.buf.Len() != 3 {
+		t.Fatal("batch not routed to its page")
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("kk")}) // typed fast: two keys
+	if mp.cur.sel != 0 {
+		t.Fatalf("fast keys not split: sel=%d", mp.cur.sel)
+	}
+	m.Update(keyPress("?"))
+	if !strings.Contains(m.View(), "start position") {
+		t.Fatalf("help overlay:\n%s", m.View())
+	}
+	m.Update(keyPress("x")) // any key closes help
+	m.Update(keyPress("esc"))
+	if len(m.stack) != 1 {
+		t.Fatal("esc did not go back")
+	}
+	// a result for a closed page is dropped without panic
+	m.Update(batchReceived{page: mp.pid, sub: mp.subID, msgs: orderMsgs(0, 3)})
+	m.Update(statusSet{text: "boom", err: true})
+	if !strings.Contains(m.View(), "✖ boom") {
+		t.Fatalf("error not in status line:\n%s", m.View())
+	}
+	_, cmd := m.Update(keyPress("q"))
+	if cmd == nil {
+		t.Fatal("q did not quit")
+	}
+}
+
+func TestViewFitsSmallAndResized(t *testing.T) {
+	c := testCommon(80, 24)
+	m := New(c, []sources.Conn{staticConn{}})
+	mp := newTestMessages(c)
+	m.Update(pagePushed{mp})
+	m.Update(batchReceived{page: mp.pid, sub: mp.subID, msgs: orderMsgs(0, 100)})
+	for _, size := range [][2]int{{80, 24}, {200, 60}, {40, 10}, {80, 24}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		lines := strings.Split(m.View(), "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := lipgloss.Width(l); w > size[0] {
+				t.Fatalf("%dx%d: line of width %d: %q", size[0], size[1], w, l)
+			}
+		}
+	}
+}
