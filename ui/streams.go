@@ -121,10 +121,7 @@ func (p *streamsPage) listed(msg streamsListed) tea.Cmd {
 		p.prev[s.Name] = s.High
 	}
 	p.prevAt = msg.at
-	var selected string
-	if p.loaded && len(p.visible) > 0 {
-		selected = p.streams[p.visible[p.cur.sel]].Name
-	}
+	selected := p.selectedName()
 	p.streams, p.loaded = msg.streams, true
 	p.applyFilter(selected)
 	return next
@@ -152,6 +149,14 @@ func (p *streamsPage) applyFilter(keep string) {
 		}
 	}
 	p.cur.clamp(len(p.visible), p.rowsHeight())
+}
+
+// selectedName is the name of the selected stream ("" when none).
+func (p *streamsPage) selectedName() string {
+	if !p.loaded || len(p.visible) == 0 {
+		return ""
+	}
+	return p.streams[p.visible[p.cur.sel]].Name
 }
 
 func (p *streamsPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
@@ -184,8 +189,10 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, k.Filter):
+	case key.Matches(msg, k.Filter): // a new search, as in less and vim
 		p.typing = true
+		p.filter.SetValue("")
+		p.applyFilter(p.selectedName())
 		return p.filter.Focus()
 	case key.Matches(msg, k.Refresh):
 		return p.list()
