@@ -63,8 +63,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.top().Update(msg)
 	case tea.KeyMsg:
 		// Keys typed fast (or over a slow SSH link) arrive as one message
-		// with several runes: outside a text input they are separate keys.
-		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.top().Capturing() && !m.showHelp {
+		// with several runes: they are separate keys (a paste stays whole).
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			var cmds []tea.Cmd
 			for _, r := range msg.Runes {
 				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))

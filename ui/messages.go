@@ -120,6 +120,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 
 func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	if len(msg.msgs) > 0 {
+		p.err = nil // the read goes on: an earlier error has passed
 		// Keep time order within a delivery; partitions arrive interleaved.
 		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
 		for i := range msg.msgs {
@@ -327,6 +328,8 @@ func (p *messagesPage) infoLine() string {
 	s := p.c.Styles
 	var mode string
 	switch {
+	case p.err != nil && p.opened:
+		mode = s.StatusError.Render("⚠ RETRYING")
 	case p.ended:
 		mode = s.Muted.Render("■ END")
 	case p.follow:

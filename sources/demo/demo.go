@@ -84,12 +84,14 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, fmt.Errorf("demo: producer: %w", err)
 	}
 	f := newFlow(o.Seed)
-	seeded, err := c.alreadySeeded()
+	orders, err := c.ordersWritten()
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	seeded := orders > 0
 	c.Reused = seeded
+	f.seq = int(orders) // a reused demo goes on numbering its orders
 	if !seeded && o.History >= 0 {
 		n := o.History
 		if n == 0 {
@@ -146,24 +148,25 @@ func listen(o Options) (*kfake.Cluster, bool, error) {
 // Addr is the bootstrap address (127.0.0.1:port).
 func (c *Cluster) Addr() string { return c.addr }
 
-// alreadySeeded reports whether the orders topic already holds messages
-// (a DataDir from an earlier run).
-func (c *Cluster) alreadySeeded() (bool, error) {
+// ordersWritten counts the orders already written (a DataDir from an
+// earlier run holds some).
+func (c *Cluster) ordersWritten() (int64, error) {
 	client, err := sarama.NewClient([]string{c.addr}, sarama.NewConfig())
 	if err != nil {
-		return false, fmt.Errorf("demo: check data: %w", err)
+		return 0, fmt.Errorf("demo: check data: %w", err)
 	}
 	defer client.Close()
 	parts, err := client.Partitions(TopicOrders)
 	if err != nil {
-		return false, nil
+		return 0, nil
 	}
+	var n int64
 	for _, p := range parts {
-		if off, err := client.GetOffset(TopicOrders, p, sarama.OffsetNewest); err == nil && off > 0 {
-			return true, nil
+		if off, err := client.GetOffset(TopicOrders, p, sarama.OffsetNewest); err == nil {
+			n += off
 		}
 	}
-	return false, nil
+	return n, nil
 }
 
 // seed writes n orders spread over the two hours before now.

@@ -80,7 +80,6 @@ func spring(h headerGetter) *sources.DeadLetter {
 		d.ExceptionMessage = h.str("kafka_dlt-key-exception-message")
 		d.StackTrace = h.str("kafka_dlt-key-exception-stacktrace")
 	}
-	d.Reason = "exception"
 	return d
 }
 
@@ -125,7 +124,6 @@ func streams(h headerGetter) *sources.DeadLetter {
 	d.ExceptionClass = h.str(p + "exception")
 	d.ExceptionMessage = h.str(p + "message")
 	d.StackTrace = h.str(p + "stacktrace")
-	d.Reason = "exception"
 	return d
 }
 
