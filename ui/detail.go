@@ -31,6 +31,7 @@ type detailLine struct {
 	prefix string
 	indent int
 	text   string
+	hard   bool // wrap anywhere (stack frames), not at spaces
 }
 
 // stepper moves the message list's selection by delta and returns the
@@ -134,7 +135,12 @@ func (p *detailPage) build() {
 			}
 			kv("Stack", render.Sanitize(trace[0]))
 			for _, l := range trace[1:] {
-				out = append(out, detailLine{prefix: strings.Repeat(" ", 12), indent: 12, text: render.Sanitize(l)})
+				frame := strings.TrimLeft(l, " \t")
+				indent := 12
+				if frame != l { // an "at ..." frame: indented under the exception
+					indent = 16
+				}
+				out = append(out, detailLine{prefix: strings.Repeat(" ", indent), indent: indent, text: render.Sanitize(frame), hard: true})
 			}
 		}
 	}
@@ -200,7 +206,11 @@ func (p *detailPage) wrap() {
 			continue
 		}
 		room := max(w-l.indent, 10)
-		for i, part := range strings.Split(ansi.Wrap(l.text, room, ""), "\n") {
+		wrapped := ansi.Wrap(l.text, room, "")
+		if l.hard {
+			wrapped = ansi.Hardwrap(l.text, room, true)
+		}
+		for i, part := range strings.Split(wrapped, "\n") {
 			if i == 0 {
 				p.lines = append(p.lines, l.prefix+part)
 			} else {
