@@ -322,3 +322,43 @@ func TestViewFitsSmallAndResized(t *testing.T) {
 		}
 	}
 }
+
+func TestDetailTruncatesLargeValues(t *testing.T) {
+	c := testCommon(100, 30)
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	for i := 0; i < 5000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"sku":"SKU-%04d","onHand":%d}`, i, i)
+	}
+	b.WriteString(`]}`)
+	m := sources.Message{Stream: "inv", Value: []byte(b.String())}
+	m.ValueSize = len(m.Value)
+	d := newDetailPage(c, m, nil)
+	joined := strings.Join(d.lines, "\n")
+	if !strings.Contains(joined, "press f to show all") || !strings.Contains(joined, "Value (JSON") {
+		t.Fatalf("large value not cut:\n%s", joined[:min(len(joined), 2000)])
+	}
+	d.Update(keyPress("f"))
+	joined = strings.Join(d.lines, "\n")
+	if strings.Contains(joined, "press f to show all") || !strings.Contains(joined, `"SKU-4999"`) {
+		t.Fatal("f did not show the whole value")
+	}
+	d.Update(keyPress("G"))
+	if d.top == 0 {
+		t.Fatal("G did not scroll to the end")
+	}
+}
+
+func TestDetailSanitisesControlCharacters(t *testing.T) {
+	c := testCommon(100, 30)
+	m := sources.Message{Stream: "s", Key: []byte("k\x1b[2J"), Value: []byte("text \x1b]52;c;evil\x07 end"),
+		Headers: []sources.Header{{Key: "h\x1b", Value: []byte("v\x1b[31m")}}}
+	m.ValueSize = len(m.Value)
+	d := newDetailPage(c, m, nil)
+	if v := d.View(100, 30); strings.Contains(v, "\x1b") {
+		t.Fatalf("escape reached the screen: %q", v)
+	}
+}

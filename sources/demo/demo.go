@@ -177,6 +177,11 @@ func (c *Cluster) seed(f *flow, now time.Time, n int) error {
 		if err := c.produce(f.next(start.Add(time.Duration(i)*gap)), false); err != nil {
 			return fmt.Errorf("demo: seed: %w", err)
 		}
+		if i == n/2 {
+			if err := c.producer.SendMessages([]*sarama.ProducerMessage{f.inventoryReport(start.Add(time.Duration(i) * gap))}); err != nil {
+				return fmt.Errorf("demo: seed report: %w", err)
+			}
+		}
 	}
 	return nil
 }

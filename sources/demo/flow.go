@@ -375,3 +375,32 @@ func (f *flow) connectDLQ(at time.Time) func([]*sarama.ProducerMessage) []*saram
 		}}
 	}
 }
+
+// inventoryReport is one large JSON value (about 250 KB): a full stock
+// report, so the UI's truncation of large values can be seen.
+func (f *flow) inventoryReport(at time.Time) *sarama.ProducerMessage {
+	type item struct {
+		SKU       string `json:"sku"`
+		Warehouse string `json:"warehouse"`
+		OnHand    int    `json:"onHand"`
+		Reserved  int    `json:"reserved"`
+		Bin       string `json:"bin"`
+	}
+	report := struct {
+		Type      string `json:"type"`
+		ReportID  string `json:"reportId"`
+		CreatedAt string `json:"createdAt"`
+		Items     []item `json:"items"`
+	}{Type: "InventoryReport", ReportID: "rep-" + f.uuid()[:8], CreatedAt: at.UTC().Format(time.RFC3339)}
+	for i := 0; i < 3000; i++ {
+		report.Items = append(report.Items, item{
+			SKU: fmt.Sprintf("SKU-%04d", 1000+i), Warehouse: []string{"AMS-2", "FRA-1", "LHR-3"}[i%3],
+			OnHand: f.rng.IntN(5000), Reserved: f.rng.IntN(100), Bin: fmt.Sprintf("A%02d-%03d", i%40, i),
+		})
+	}
+	return &sarama.ProducerMessage{
+		Topic: TopicInventory, Key: sarama.StringEncoder("report-full"), Timestamp: at,
+		Value:   sarama.ByteEncoder(mustJSON(report)),
+		Headers: []sarama.RecordHeader{header("content-type", "application/json"), header("schema-version", "inventory.v1.Report")},
+	}
+}

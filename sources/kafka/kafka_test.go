@@ -344,3 +344,30 @@ func TestParseBrokers(t *testing.T) {
 		}
 	}
 }
+
+func TestHugeMessage(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "big"),
+		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "16777216"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	huge := bytes.Repeat([]byte("0123456789abcdef"), 6<<20/16) // 6 MiB, over the 4 MiB fetch size
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.MaxMessageBytes = 16 << 20
+	p, err := sarama.NewSyncProducer([]string{addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "big", Value: sarama.ByteEncoder(huge)}); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	ms := readAll(t, dial(t, addr), "big", sources.ReadOptions{})
+	if len(ms) != 1 || !bytes.Equal(ms[0].Value, huge) || ms[0].ValueSize != len(huge) {
+		t.Fatalf("huge message not read whole: %d messages", len(ms))
+	}
+}
