@@ -3,7 +3,6 @@ package cmd
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -24,11 +23,7 @@ values are kept byte-exact: as text where they are UTF-8, as key_b64, value_b64
 joined.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := f.options(time.Now())
-			if err != nil {
-				return err
-			}
-			r, closeConn, err := e.readerOf(cmd.Context())
+			opts, r, closeConn, err := e.openRead(cmd.Context(), &f)
 			if err != nil {
 				return err
 			}

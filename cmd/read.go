@@ -155,6 +155,17 @@ func copyStream(ctx context.Context, r sources.Reader, stream string, opts sourc
 	return n, w.flush()
 }
 
+// openRead parses the read flags and connects: the common start of tail
+// and export.
+func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, sources.Reader, func(), error) {
+	opts, err := f.options(time.Now())
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	r, closeConn, err := e.readerOf(ctx)
+	return opts, r, closeConn, err
+}
+
 // readerOf connects and returns the first connection's reader.
 func (e *env) readerOf(ctx context.Context) (sources.Reader, func(), error) {
 	conns, err := e.connect(ctx)

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -19,11 +18,7 @@ byte-exact JSON lines instead.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.follow = true
-			opts, err := f.options(time.Now())
-			if err != nil {
-				return err
-			}
-			r, closeConn, err := e.readerOf(cmd.Context())
+			opts, r, closeConn, err := e.openRead(cmd.Context(), &f)
 			if err != nil {
 				return err
 			}

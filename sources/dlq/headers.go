@@ -46,6 +46,22 @@ func FromHeaders(headers []sources.Header) *sources.DeadLetter {
 	return nil
 }
 
+// origin fills the origin stream, partition and offset from three headers.
+// Numbers may be text (Connect, SmallRye) or big-endian binary (Spring).
+func (h headerGetter) origin(d *sources.DeadLetter, topic, partition, offset string) {
+	d.OriginStream = h.str(topic)
+	if v, ok := h.get(partition); ok {
+		if n, ok := DecodeInt(v); ok {
+			d.OriginPartition = int32(n)
+		}
+	}
+	if v, ok := h.get(offset); ok {
+		if n, ok := DecodeInt(v); ok {
+			d.OriginOffset = n
+		}
+	}
+}
+
 func has(h headerGetter, key string) bool { _, ok := h.get(key); return ok }
 
 func newDeadLetter(scheme string) *sources.DeadLetter {
@@ -54,17 +70,7 @@ func newDeadLetter(scheme string) *sources.DeadLetter {
 
 func spring(h headerGetter) *sources.DeadLetter {
 	d := newDeadLetter("spring")
-	d.OriginStream = h.str("kafka_dlt-original-topic")
-	if v, ok := h.get("kafka_dlt-original-partition"); ok {
-		if n, ok := DecodeInt(v); ok {
-			d.OriginPartition = int32(n)
-		}
-	}
-	if v, ok := h.get("kafka_dlt-original-offset"); ok {
-		if n, ok := DecodeInt(v); ok {
-			d.OriginOffset = n
-		}
-	}
+	h.origin(d, "kafka_dlt-original-topic", "kafka_dlt-original-partition", "kafka_dlt-original-offset")
 	if v, ok := h.get("kafka_dlt-original-timestamp"); ok {
 		if n, ok := DecodeInt(v); ok && n > 0 {
 			d.OriginTime = time.UnixMilli(n)
@@ -86,13 +92,7 @@ func spring(h headerGetter) *sources.DeadLetter {
 func connect(h headerGetter) *sources.DeadLetter {
 	const p = "__connect.errors."
 	d := newDeadLetter("connect")
-	d.OriginStream = h.str(p + "topic")
-	if n, ok := DecodeIntText(h.str(p + "partition")); ok {
-		d.OriginPartition = int32(n)
-	}
-	if n, ok := DecodeIntText(h.str(p + "offset")); ok {
-		d.OriginOffset = n
-	}
+	h.origin(d, p+"topic", p+"partition", p+"offset")
 	d.ExceptionClass = h.str(p + "exception.class.name")
 	d.ExceptionMessage = h.str(p + "exception.message")
 	d.StackTrace = h.str(p + "exception.stacktrace")
@@ -110,17 +110,7 @@ func connect(h headerGetter) *sources.DeadLetter {
 func streams(h headerGetter) *sources.DeadLetter {
 	const p = "__streams.errors."
 	d := newDeadLetter("streams")
-	d.OriginStream = h.str(p + "topic")
-	if v, ok := h.get(p + "partition"); ok {
-		if n, ok := DecodeInt(v); ok {
-			d.OriginPartition = int32(n)
-		}
-	}
-	if v, ok := h.get(p + "offset"); ok {
-		if n, ok := DecodeInt(v); ok {
-			d.OriginOffset = n
-		}
-	}
+	h.origin(d, p+"topic", p+"partition", p+"offset")
 	d.ExceptionClass = h.str(p + "exception")
 	d.ExceptionMessage = h.str(p + "message")
 	d.StackTrace = h.str(p + "stacktrace")
@@ -129,18 +119,12 @@ func streams(h headerGetter) *sources.DeadLetter {
 
 func smallrye(h headerGetter) *sources.DeadLetter {
 	d := newDeadLetter("smallrye")
-	d.OriginStream = h.str("dead-letter-topic")
-	if n, ok := DecodeIntText(h.str("dead-letter-partition")); ok {
-		d.OriginPartition = int32(n)
-	}
-	if n, ok := DecodeIntText(h.str("dead-letter-offset")); ok {
-		d.OriginOffset = n
-	}
+	h.origin(d, "dead-letter-topic", "dead-letter-partition", "dead-letter-offset")
 	d.Reason = h.str("dead-letter-reason")
 	d.ExceptionClass = h.str("dead-letter-exception-class-name")
 	d.ExceptionMessage = h.str("dead-letter-reason")
 	if c := h.str("dead-letter-cause"); c != "" {
-		d.Extra = append(d.Extra, sources.Property{Name: "cause", Value: c})
+		d.Extra = append(d.Extra, sources.Property{Name: "Cause", Value: c})
 	}
 	d.CauseClass = h.str("dead-letter-cause-class-name")
 	return d
@@ -148,15 +132,9 @@ func smallrye(h headerGetter) *sources.DeadLetter {
 
 func generic(h headerGetter) *sources.DeadLetter {
 	d := newDeadLetter("generic")
-	d.OriginStream = h.str("x-original-topic")
+	h.origin(d, "x-original-topic", "x-original-partition", "x-original-offset")
 	if d.OriginStream == "" {
 		d.OriginStream = h.str("x-original-queue")
-	}
-	if n, ok := DecodeIntText(h.str("x-original-partition")); ok {
-		d.OriginPartition = int32(n)
-	}
-	if n, ok := DecodeIntText(h.str("x-original-offset")); ok {
-		d.OriginOffset = n
 	}
 	d.ExceptionMessage = h.str("x-exception-message")
 	d.ExceptionClass = h.str("x-exception-class")
