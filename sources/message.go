@@ -119,6 +119,17 @@ type DeadLetter struct {
 	// Extra holds scheme-specific details (connector name, task id, stage...)
 	// in a stable order.
 	Extra []Property
+	// Deaths is the dead-letter history, newest first (RabbitMQ x-death).
+	Deaths []Death
+}
+
+// Death is one entry of a dead-letter history: the message died in Queue
+// for Reason, Count times, the last at Time.
+type Death struct {
+	Queue, Reason, Exchange string
+	RoutingKeys             []string
+	Count                   int64
+	Time                    time.Time
 }
 
 func (d *DeadLetter) size() int {
@@ -129,6 +140,12 @@ func (d *DeadLetter) size() int {
 	}
 	for _, p := range d.Extra {
 		n += 32 + len(p.Name) + len(p.Value)
+	}
+	for _, x := range d.Deaths {
+		n += 96 + len(x.Queue) + len(x.Reason) + len(x.Exchange)
+		for _, k := range x.RoutingKeys {
+			n += 16 + len(k)
+		}
 	}
 	return n
 }

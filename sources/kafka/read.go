@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -37,34 +36,25 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	s := &subscription{
-		conn:     c.name,
-		topic:    topic,
-		consumer: consumer,
-		ch:       make(chan sources.Message, 4096),
-		errs:     make(chan error, 16),
-		cancel:   cancel,
-	}
+	feed := sources.NewFeed(ctx, 4096, func() error {
+		if err := consumer.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+			return fmt.Errorf("close read of %s: %w", topic, err)
+		}
+		return nil
+	})
 	for _, p := range plans {
 		if !opts.Follow && p.start >= p.end {
 			continue
 		}
 		pc, err := consumer.ConsumePartition(topic, p.partition, p.start)
 		if err != nil {
-			cancel()
-			s.wg.Wait()
-			consumer.Close()
+			feed.Close()
 			return nil, fmt.Errorf("read %s/%d from offset %d: %w", topic, p.partition, p.start, err)
 		}
-		s.wg.Add(1)
-		go s.run(rctx, pc, p, opts.Follow)
+		feed.Go(func(ctx context.Context) { consumePartition(ctx, feed, c.name, topic, pc, p, opts.Follow) })
 	}
-	go func() {
-		s.wg.Wait()
-		close(s.ch)
-	}()
-	return s, nil
+	feed.EndWhenDone()
+	return feed, nil
 }
 
 // plan resolves the start (and end) offset of every partition to read.
@@ -145,22 +135,12 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 	return plans, nil
 }
 
-// subscription fans the partition consumers of one read into one channel.
-type subscription struct {
-	conn, topic string
-	consumer    sarama.Consumer
-	ch          chan sources.Message
-	errs        chan error
-	cancel      context.CancelFunc
-	wg          sync.WaitGroup
-	closeOnce   sync.Once
-}
-
-func (s *subscription) run(ctx context.Context, pc sarama.PartitionConsumer, p partitionPlan, follow bool) {
-	defer s.wg.Done()
-	defer pc.AsyncClose()
-	var idle *time.Timer
+// consumePartition feeds one partition's messages until its end (bounded
+// reads) or until ctx is done.
+func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic string, pc sarama.PartitionConsumer, p partitionPlan, follow bool) {
+	defer pc.Close()
 	var idleC <-chan time.Time
+	var idle *time.Timer
 	if !follow {
 		idle = time.NewTimer(boundedIdleEnd)
 		defer idle.Stop()
@@ -177,9 +157,7 @@ func (s *subscription) run(ctx context.Context, pc sarama.PartitionConsumer, p p
 			if !follow && cm.Offset >= p.end {
 				return
 			}
-			select {
-			case s.ch <- convert(s.conn, cm):
-			case <-ctx.Done():
+			if !feed.Send(convert(conn, cm)) {
 				return
 			}
 			if !follow {
@@ -192,10 +170,7 @@ func (s *subscription) run(ctx context.Context, pc sarama.PartitionConsumer, p p
 			if !ok {
 				return
 			}
-			select {
-			case s.errs <- fmt.Errorf("read %s/%d: %w", s.topic, p.partition, err.Err):
-			default: // errors are coming faster than they are read: drop
-			}
+			feed.Fail(fmt.Errorf("read %s/%d: %w", topic, p.partition, err.Err))
 		case <-idleC:
 			return
 		}
@@ -223,55 +198,4 @@ func convert(conn string, cm *sarama.ConsumerMessage) sources.Message {
 		m.DeadLetter = dlq.FromHeaders(m.Headers)
 	}
 	return m
-}
-
-// Next returns the messages that are ready, waiting for at least one.
-func (s *subscription) Next(ctx context.Context, maxN int) ([]sources.Message, error) {
-	if maxN <= 0 {
-		maxN = 1
-	}
-	var first sources.Message
-	select {
-	case m, ok := <-s.ch:
-		if !ok {
-			select {
-			case err := <-s.errs:
-				return nil, err
-			default:
-			}
-			return nil, sources.ErrEndOfStream
-		}
-		first = m
-	case err := <-s.errs:
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	batch := make([]sources.Message, 1, min(maxN, len(s.ch)+1))
-	batch[0] = first
-	for len(batch) < maxN {
-		select {
-		case m, ok := <-s.ch:
-			if !ok {
-				return batch, nil
-			}
-			batch = append(batch, m)
-		default:
-			return batch, nil
-		}
-	}
-	return batch, nil
-}
-
-// Close stops every partition consumer and waits for them.
-func (s *subscription) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		s.cancel()
-		s.wg.Wait()
-		if cerr := s.consumer.Close(); cerr != nil && !errors.Is(cerr, sarama.ErrClosedClient) {
-			err = fmt.Errorf("close read of %s: %w", s.topic, cerr)
-		}
-	})
-	return err
 }

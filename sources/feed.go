@@ -1,0 +1,120 @@
+package sources
+
+import (
+	"context"
+	"sync"
+)
+
+// Feed is the Subscription connectors build on: producer goroutines Send
+// messages into a bounded channel and report errors with Fail; when every
+// producer is done the owner calls End. Next batches what is ready.
+type Feed struct {
+	ch        chan Message
+	errs      chan error
+	ctx       context.Context
+	cancel    context.CancelFunc
+	stop      func() error
+	wg        sync.WaitGroup
+	endOnce   sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewFeed returns a feed holding up to buffer messages. Its context is done
+// when the feed is closed; stop (may be nil) releases the connector's
+// resources after the producers have returned.
+func NewFeed(ctx context.Context, buffer int, stop func() error) *Feed {
+	f := &Feed{ch: make(chan Message, buffer), errs: make(chan error, 16), stop: stop}
+	f.ctx, f.cancel = context.WithCancel(ctx)
+	return f
+}
+
+// Context is done when the feed is closed: producers stop on it.
+func (f *Feed) Context() context.Context { return f.ctx }
+
+// Go runs a producer; the feed ends when every producer has returned.
+func (f *Feed) Go(fn func(ctx context.Context)) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		fn(f.ctx)
+	}()
+}
+
+// EndWhenDone ends the feed once every producer started with Go returns.
+// Call it after starting them.
+func (f *Feed) EndWhenDone() {
+	go func() {
+		f.wg.Wait()
+		f.endOnce.Do(func() { close(f.ch) })
+	}()
+}
+
+// Send delivers one message; it reports false when the feed was closed.
+func (f *Feed) Send(m Message) bool {
+	select {
+	case f.ch <- m:
+		return true
+	case <-f.ctx.Done():
+		return false
+	}
+}
+
+// Fail reports an error to the reader without ending the feed. Errors that
+// come faster than they are read are dropped.
+func (f *Feed) Fail(err error) {
+	select {
+	case f.errs <- err:
+	default:
+	}
+}
+
+// Next returns the messages that are ready, waiting for at least one. After
+// the feed ended it returns a pending error, else ErrEndOfStream.
+func (f *Feed) Next(ctx context.Context, maxN int) ([]Message, error) {
+	maxN = max(maxN, 1)
+	var first Message
+	select {
+	case m, ok := <-f.ch:
+		if !ok {
+			select {
+			case err := <-f.errs:
+				return nil, err
+			default:
+			}
+			return nil, ErrEndOfStream
+		}
+		first = m
+	case err := <-f.errs:
+		return nil, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	batch := make([]Message, 1, min(maxN, len(f.ch)+1))
+	batch[0] = first
+	for len(batch) < maxN {
+		select {
+		case m, ok := <-f.ch:
+			if !ok {
+				return batch, nil
+			}
+			batch = append(batch, m)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+// Close stops the producers, waits for them and releases the connector's
+// resources.
+func (f *Feed) Close() error {
+	f.closeOnce.Do(func() {
+		f.cancel()
+		f.wg.Wait()
+		if f.stop != nil {
+			f.closeErr = f.stop()
+		}
+	})
+	return f.closeErr
+}

@@ -1,0 +1,230 @@
+package rabbitmq
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// TableHeaders turns AMQP headers into message headers, sorted by name (an
+// AMQP table has no order). Strings and byte arrays keep their bytes; other
+// values are rendered as text (nested tables and arrays as JSON).
+func TableHeaders(t amqp.Table) []sources.Header {
+	if len(t) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]sources.Header, len(keys))
+	for i, k := range keys {
+		out[i] = sources.Header{Key: k, Value: valueBytes(t[k])}
+	}
+	return out
+}
+
+// valueBytes renders one AMQP field value.
+func valueBytes(v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []byte(x)
+	case []byte:
+		return x
+	}
+	return []byte(ValueText(v))
+}
+
+// ValueText renders any AMQP field value as text: numbers in decimal,
+// times in RFC 3339, tables and arrays as JSON.
+func ValueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	case amqp.Decimal:
+		return decimalText(x)
+	}
+	b, err := json.Marshal(jsonable(v))
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
+}
+
+func decimalText(d amqp.Decimal) string {
+	s := strconv.FormatInt(int64(d.Value), 10)
+	if d.Scale == 0 {
+		return s
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for len(s) <= int(d.Scale) {
+		s = "0" + s
+	}
+	s = s[:len(s)-int(d.Scale)] + "." + s[len(s)-int(d.Scale):]
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// jsonable converts nested AMQP values into values encoding/json renders
+// faithfully (tables as objects, times as strings, bytes as text).
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case amqp.Table:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = jsonable(e)
+		}
+		return m
+	case map[string]any:
+		return jsonable(amqp.Table(x))
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = jsonable(e)
+		}
+		return a
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	case amqp.Decimal:
+		return json.Number(decimalText(x))
+	case float32, float64:
+		f := fmt.Sprint(x)
+		if f == "NaN" || strings.Contains(f, "Inf") {
+			return f
+		}
+		return x
+	}
+	return v
+}
+
+// DeadLetterFromTable decodes RabbitMQ's dead-letter headers (x-death, newest
+// first, and x-first-death-*), falling back to the Kafka-style schemes
+// (x-original-queue...) in headers. It returns nil when the message was
+// never dead-lettered. Malformed values are skipped, never trusted.
+func DeadLetterFromTable(t amqp.Table, headers []sources.Header) *sources.DeadLetter {
+	deaths := parseXDeath(t["x-death"])
+	firstQueue, _ := t["x-first-death-queue"].(string)
+	if len(deaths) == 0 && firstQueue == "" {
+		return dlq.FromHeaders(headers)
+	}
+	d := &sources.DeadLetter{Scheme: "rabbitmq", OriginPartition: sources.NoPartition, OriginOffset: -1, Deaths: deaths}
+	d.OriginStream = firstQueue
+	d.Reason, _ = t["x-first-death-reason"].(string)
+	d.Exchange, _ = t["x-first-death-exchange"].(string)
+	if len(deaths) > 0 {
+		oldest, newest := deaths[len(deaths)-1], deaths[0]
+		if d.OriginStream == "" {
+			d.OriginStream = oldest.Queue
+		}
+		if d.Reason == "" {
+			d.Reason = oldest.Reason
+		}
+		if d.Exchange == "" {
+			d.Exchange = oldest.Exchange
+		}
+		d.RoutingKeys = oldest.RoutingKeys
+		d.FirstDeath, d.LastDeath = oldest.Time, newest.Time
+		for _, x := range deaths {
+			d.Count += x.Count
+		}
+		if len(deaths) > 1 || newest.Reason != oldest.Reason {
+			d.Extra = append(d.Extra, sources.Property{Name: "Last death", Value: newest.Reason + " in " + newest.Queue})
+		}
+	}
+	if g := dlq.FromHeaders(headers); g != nil { // an application's own exception headers
+		d.ExceptionClass, d.ExceptionMessage, d.StackTrace = g.ExceptionClass, g.ExceptionMessage, g.StackTrace
+	}
+	return d
+}
+
+// parseXDeath reads the x-death array. Entries that are not tables are skipped.
+func parseXDeath(v any) []sources.Death {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	var out []sources.Death
+	for _, e := range arr {
+		var t amqp.Table
+		switch x := e.(type) {
+		case amqp.Table:
+			t = x
+		case map[string]any:
+			t = x
+		default:
+			continue
+		}
+		var d sources.Death
+		d.Queue, _ = t["queue"].(string)
+		d.Reason, _ = t["reason"].(string)
+		d.Exchange, _ = t["exchange"].(string)
+		d.Count = toInt(t["count"])
+		if tm, ok := t["time"].(time.Time); ok {
+			d.Time = tm
+		}
+		if keys, ok := t["routing-keys"].([]any); ok {
+			for _, k := range keys {
+				switch s := k.(type) {
+				case string:
+					d.RoutingKeys = append(d.RoutingKeys, s)
+				case []byte:
+					d.RoutingKeys = append(d.RoutingKeys, string(s))
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	}
+	return 0
+}
