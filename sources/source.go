@@ -36,8 +36,22 @@ type StreamInfo struct {
 	High int64
 	// DeadLetter marks a dead-letter stream.
 	DeadLetter bool
-	// DeadLetterFor names the stream this one serves as DLQ, when known.
+	// DeadLetterFor names the stream this one serves as DLQ, when known
+	// (several are joined with ", ").
 	DeadLetterFor string
+	// Rate is the broker's own publish rate in messages/s, when RateKnown.
+	Rate      float64
+	RateKnown bool
+	// Consumers is the number of consumers (-1 when unknown).
+	Consumers int
+	// Info holds further facts to show (arguments, policies...).
+	Info []Property
+}
+
+// Noticer is a connection that has something to tell the user about what it
+// cannot do (for example, no management API).
+type Noticer interface {
+	Notice() string
 }
 
 // StartKind says where a read starts.

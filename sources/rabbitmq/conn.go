@@ -1,0 +1,217 @@
+// Package rabbitmq is the RabbitMQ connector: amqp091-go for data (peek,
+// stream reads, exchange taps) and the management HTTP API for topology and
+// counts, which AMQP 0-9-1 cannot list.
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Options configure a RabbitMQ connection.
+type Options struct {
+	// Name is the connection's display name; it defaults to host/vhost.
+	Name string
+	// URL is the AMQP URI: amqp://user:pass@host:5672/vhost.
+	URL string
+	// ManagementURL is the management API (http://host:15672); empty means
+	// the AMQP host on port 15672 with the AMQP credentials.
+	ManagementURL string
+	// Queues are listed when the management API cannot be reached.
+	Queues []string
+	// DialTimeout bounds connecting; it defaults to 5s.
+	DialTimeout time.Duration
+}
+
+// Conn is an open RabbitMQ connection: sources.Conn, Lister and Reader.
+type Conn struct {
+	name   string
+	uri    amqp.URI
+	url    string
+	cfg    amqp.Config
+	mgmt   *Management
+	notice string
+	queues []string
+
+	mu    sync.Mutex
+	conn  *amqp.Connection
+	kinds map[string]string // stream name -> kind, from the last listing
+}
+
+var (
+	_ sources.Conn   = (*Conn)(nil)
+	_ sources.Lister = (*Conn)(nil)
+	_ sources.Reader = (*Conn)(nil)
+)
+
+// Dial connects over AMQP and checks the management API. A management API
+// that cannot be used is not fatal: the connection then lists only the
+// configured queues and says so in Notice.
+func Dial(ctx context.Context, o Options) (*Conn, error) {
+	uri, err := amqp.ParseURI(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("rabbitmq URL %q: %w", redact(o.URL), err)
+	}
+	timeout := o.DialTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	c := &Conn{
+		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{},
+		cfg: amqp.Config{
+			Heartbeat:  10 * time.Second,
+			Locale:     "en_US",
+			Dial:       amqp.DefaultDial(timeout),
+			Properties: amqp.Table{"connection_name": "mqscope", "product": "mqscope"},
+		},
+	}
+	if c.name == "" {
+		c.name = uri.Host
+		if uri.Vhost != "/" {
+			c.name += "/" + uri.Vhost
+		}
+	}
+	if _, err := c.amqpConn(ctx); err != nil {
+		return nil, err
+	}
+	murl := o.ManagementURL
+	if murl == "" {
+		murl = "http://" + net.JoinHostPort(uri.Host, "15672")
+	}
+	m, err := NewManagement(murl, uri.Username, uri.Password)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	mctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := m.Overview(mctx); err != nil {
+		c.notice = "management API unavailable (" + err.Error() + "): listing only the queues named with --queue"
+	} else if _, err := m.Queues(mctx, uri.Vhost); err != nil {
+		c.notice = "management API: " + err.Error() + ": listing only the queues named with --queue"
+	} else {
+		c.mgmt = m
+	}
+	return c, nil
+}
+
+// amqpConn returns the AMQP connection, dialling again when it was closed.
+func (c *Conn) amqpConn(ctx context.Context) (*amqp.Connection, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil && !c.conn.IsClosed() {
+		return c.conn, nil
+	}
+	type result struct {
+		conn *amqp.Connection
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		conn, err := amqp.DialConfig(c.url, c.cfg)
+		done <- result{conn, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, c.explain(r.err)
+		}
+		c.conn = r.conn
+		return r.conn, nil
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return nil, fmt.Errorf("connect to rabbitmq %s: %w", c.where(), ctx.Err())
+	}
+}
+
+func (c *Conn) where() string {
+	return net.JoinHostPort(c.uri.Host, strconv.Itoa(c.uri.Port))
+}
+
+// explain turns AMQP dial errors into what a user can act on.
+func (c *Conn) explain(err error) error {
+	var aerr *amqp.Error
+	var nerr net.Error
+	switch {
+	case errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused, errors.Is(err, amqp.ErrCredentials):
+		return fmt.Errorf("rabbitmq %s: user %q: %w (check the user name and password)", c.where(), c.uri.Username, ErrAuth)
+	case errors.As(err, &aerr) && aerr.Code == amqp.NotAllowed:
+		return fmt.Errorf("rabbitmq %s: vhost %q does not exist or user %q may not use it: %s", c.where(), c.uri.Vhost, c.uri.Username, aerr.Reason)
+	case errors.Is(err, amqp.ErrVhost):
+		return fmt.Errorf("rabbitmq %s: vhost %q does not exist or user %q may not use it", c.where(), c.uri.Vhost, c.uri.Username)
+	case errors.As(err, &nerr):
+		return fmt.Errorf("connect to rabbitmq %s: broker unreachable: %w", c.where(), err)
+	}
+	return fmt.Errorf("connect to rabbitmq %s: %w", c.where(), err)
+}
+
+// redact hides the password of an AMQP URL.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// channel opens a channel on the (re)connected AMQP connection.
+func (c *Conn) channel(ctx context.Context) (*amqp.Channel, error) {
+	conn, err := c.amqpConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, fmt.Errorf("rabbitmq %s: open channel: %w", c.where(), err)
+	}
+	return ch, nil
+}
+
+// Name is the connection's display name.
+func (c *Conn) Name() string { return c.name }
+
+// Kind is "rabbitmq".
+func (c *Conn) Kind() string { return "rabbitmq" }
+
+// Address is host:port/vhost.
+func (c *Conn) Address() string { return c.where() + "/" + strings.TrimPrefix(c.uri.Vhost, "/") }
+
+// Vhost is the connection's vhost.
+func (c *Conn) Vhost() string { return c.uri.Vhost }
+
+// Management is the management API client, or nil when it is unavailable.
+func (c *Conn) Management() *Management { return c.mgmt }
+
+// Notice says what the connection cannot do (no management API), or "".
+func (c *Conn) Notice() string { return c.notice }
+
+// Close closes the AMQP connection.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil || c.conn.IsClosed() {
+		return nil
+	}
+	if err := c.conn.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+		return fmt.Errorf("close rabbitmq %s: %w", c.name, err)
+	}
+	return nil
+}

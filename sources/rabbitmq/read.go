@@ -1,0 +1,406 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+const (
+	// DefaultPeek is how many messages a peek holds when the start says no count.
+	DefaultPeek = 100
+	// MaxPeek bounds one peek: every held message is invisible to consumers.
+	MaxPeek = 5000
+	// peekIdle ends a peek that receives nothing more (the rest of the queue
+	// is unacknowledged by other consumers).
+	peekIdle = 750 * time.Millisecond
+	// streamIdleEnd ends a bounded stream read that receives nothing more.
+	streamIdleEnd = time.Second
+)
+
+// Read reads a queue, a stream or an exchange:
+//   - classic and quorum queues are peeked (see Peek): a bounded read;
+//   - streams are consumed from an x-stream-offset and never changed;
+//   - exchanges are tapped with a private queue: only new messages.
+func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) (sources.Subscription, error) {
+	kind, err := c.kindOf(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case KindStream:
+		return c.readStream(ctx, name, opts)
+	case KindExchange:
+		return c.tap(ctx, name)
+	default:
+		n := DefaultPeek
+		switch opts.Start.Kind {
+		case sources.StartLastN:
+			n = int(min(opts.Start.N, MaxPeek))
+		case sources.StartOldest:
+			n = MaxPeek
+		case sources.StartNewest:
+			return nil, fmt.Errorf("queue %q: a queue has no \"newest\": peek it (oldest, last:N) or tap the exchange that feeds it", name)
+		case sources.StartOffset, sources.StartTime:
+			return nil, fmt.Errorf("queue %q: queues are read from the head only (oldest or last:N); offsets and times apply to streams", name)
+		}
+		return c.Peek(ctx, name, n)
+	}
+}
+
+// kindOf finds what a name is: from the last listing, else the management
+// API, else by trying a passive declare.
+func (c *Conn) kindOf(ctx context.Context, name string) (string, error) {
+	c.mu.Lock()
+	kind, ok := c.kinds[name]
+	c.mu.Unlock()
+	if ok {
+		return kind, nil
+	}
+	if c.mgmt != nil {
+		q, err := c.mgmt.Queue(ctx, c.uri.Vhost, name)
+		if err == nil {
+			if q.Type == "" {
+				return KindClassic, nil
+			}
+			return q.Type, nil
+		}
+		if !errors.Is(err, errNotFound) {
+			return "", fmt.Errorf("read %s: %w", name, err)
+		}
+		if c.exchangeExists(ctx, name) {
+			return KindExchange, nil
+		}
+		return "", fmt.Errorf("%q in vhost %q on %s: %w", name, c.uri.Vhost, c.where(), sources.ErrUnknownStream)
+	}
+	if _, _, err := c.depth(ctx, name); err == nil {
+		return KindQueue, nil
+	} else if !errors.Is(err, sources.ErrUnknownStream) {
+		return "", err
+	}
+	if c.exchangeExists(ctx, name) {
+		return KindExchange, nil
+	}
+	return "", fmt.Errorf("%q in vhost %q on %s: %w", name, c.uri.Vhost, c.where(), sources.ErrUnknownStream)
+}
+
+func (c *Conn) exchangeExists(ctx context.Context, name string) bool {
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return false
+	}
+	defer ch.Close()
+	return ch.ExchangeDeclarePassive(name, "topic", false, false, false, false, nil) == nil
+}
+
+// Peek reads up to n messages from the head of a classic or quorum queue
+// without removing them: it consumes with manual acknowledgement and a
+// prefetch of n, then nacks them all with requeue (basic.nack multiple; a
+// closed channel requeues them too). Side effects, which the UI states: the
+// messages come back flagged redelivered, a quorum queue's x-delivery-count
+// rises (a peek can push a message past x-delivery-limit), order may change,
+// and while held the messages are invisible to other consumers.
+func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscription, error) {
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	if err != nil {
+		ch.Close()
+		return nil, c.queueError(queue, err)
+	}
+	want := min(n, q.Messages)
+	feed := sources.NewFeed(ctx, max(want, 1), func() error {
+		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+			return fmt.Errorf("peek %s: close channel: %w", queue, err)
+		}
+		return nil
+	})
+	if want == 0 {
+		feed.EndWhenDone()
+		return feed, nil
+	}
+	if err := ch.Qos(want, 0, false); err != nil {
+		feed.Close()
+		return nil, fmt.Errorf("peek %s: qos: %w", queue, err)
+	}
+	const tag = "mqscope-peek"
+	deliveries, err := ch.Consume(queue, tag, false, false, false, false, nil)
+	if err != nil {
+		feed.Close()
+		return nil, c.queueError(queue, err)
+	}
+	// Collect first, then give everything back, then deliver to the reader:
+	// the messages are held only as long as the broker takes to send them.
+	var held []amqp.Delivery
+	idle := time.NewTimer(peekIdle)
+	defer idle.Stop()
+collect:
+	for len(held) < want {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				break collect
+			}
+			held = append(held, d)
+			idle.Reset(peekIdle)
+		case <-idle.C:
+			break collect
+		case <-ctx.Done():
+			break collect
+		}
+	}
+	cancelErr := ch.Cancel(tag, false)
+	for d := range deliveries { // deliveries already on their way after the cancel
+		held = append(held, d)
+	}
+	var giveBack error
+	if len(held) > 0 {
+		giveBack = ch.Nack(held[len(held)-1].DeliveryTag, true, true)
+	}
+	if giveBack != nil || cancelErr != nil {
+		// Closing the channel requeues whatever it still holds.
+		feed.Close()
+		return nil, fmt.Errorf("peek %s: give messages back: %w", queue, errors.Join(giveBack, cancelErr))
+	}
+	msgs := make([]sources.Message, len(held))
+	for i, d := range held {
+		msgs[i] = c.convert(d, queue, int64(i))
+	}
+	feed.Go(func(ctx context.Context) {
+		for _, m := range msgs {
+			if !feed.Send(m) {
+				return
+			}
+		}
+	})
+	feed.EndWhenDone()
+	return feed, ctx.Err()
+}
+
+// streamOffset turns a start into an x-stream-offset argument.
+func (c *Conn) streamOffset(ctx context.Context, stream string, st sources.Start) (any, error) {
+	switch st.Kind {
+	case sources.StartNewest:
+		return "next", nil
+	case sources.StartOffset:
+		off := st.Offset
+		if o, ok := st.Offsets[sources.NoPartition]; ok {
+			off = o
+		} else if o, ok := st.Offsets[0]; ok {
+			off = o
+		}
+		return max(off, 0), nil
+	case sources.StartTime:
+		return st.Time, nil
+	case sources.StartLastN:
+		last, err := c.lastStreamOffset(ctx, stream)
+		if err != nil {
+			return nil, err
+		}
+		if last < 0 {
+			return "next", nil
+		}
+		return max(last-st.N+1, 0), nil
+	}
+	return "first", nil
+}
+
+// lastStreamOffset finds a stream's last offset (-1 when empty) by reading
+// its last chunk.
+func (c *Conn) lastStreamOffset(ctx context.Context, stream string) (int64, error) {
+	sub, err := c.consumeStream(ctx, stream, "last", false)
+	if err != nil {
+		return -1, err
+	}
+	defer sub.Close()
+	last := int64(-1)
+	for {
+		batch, err := sub.Next(ctx, 1000)
+		for _, m := range batch {
+			last = max(last, m.Offset)
+		}
+		if err != nil {
+			if errors.Is(err, sources.ErrEndOfStream) {
+				return last, nil
+			}
+			return -1, err
+		}
+	}
+}
+
+func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	offset, err := c.streamOffset(ctx, stream, opts.Start)
+	if err != nil {
+		return nil, err
+	}
+	return c.consumeStream(ctx, stream, offset, opts.Follow)
+}
+
+// consumeStream consumes a stream queue from offset. Nothing is removed:
+// acknowledgements on a stream only grant credit.
+func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool) (sources.Subscription, error) {
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	feed := sources.NewFeed(ctx, 4096, func() error {
+		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+			return fmt.Errorf("read stream %s: %w", stream, err)
+		}
+		return nil
+	})
+	if err := ch.Qos(500, 0, false); err != nil {
+		feed.Close()
+		return nil, fmt.Errorf("read stream %s: qos: %w", stream, err)
+	}
+	deliveries, err := ch.Consume(stream, "", false, false, false, false, amqp.Table{"x-stream-offset": offset})
+	if err != nil {
+		feed.Close()
+		return nil, c.queueError(stream, err)
+	}
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	feed.Go(func(ctx context.Context) {
+		var idle <-chan time.Time
+		var timer *time.Timer
+		if !follow {
+			timer = time.NewTimer(streamIdleEnd)
+			defer timer.Stop()
+			idle = timer.C
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-idle:
+				return
+			case e, ok := <-closed:
+				if ok && e != nil {
+					feed.Fail(fmt.Errorf("read stream %s: %w", stream, e))
+				}
+				return
+			case d, ok := <-deliveries:
+				if !ok {
+					return
+				}
+				_ = d.Ack(false) // credit for the next messages; a stream keeps them
+				if !feed.Send(c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))) {
+					return
+				}
+				if timer != nil {
+					timer.Reset(streamIdleEnd)
+				}
+			}
+		}
+	})
+	feed.EndWhenDone()
+	return feed, nil
+}
+
+// tap shows what is published to an exchange from now on: a private,
+// exclusive, auto-delete queue bound to it receives a copy of every message,
+// so normal delivery is untouched.
+func (c *Conn) tap(ctx context.Context, exchange string) (sources.Subscription, error) {
+	keys, args, err := c.tapBindings(ctx, exchange)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	feed := sources.NewFeed(ctx, 4096, func() error {
+		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+			return fmt.Errorf("tap %s: %w", exchange, err)
+		}
+		return nil
+	})
+	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{"x-max-length": int32(100000), "x-queue-type": "classic"})
+	if err != nil {
+		feed.Close()
+		return nil, fmt.Errorf("tap %s: declare tap queue: %w", exchange, err)
+	}
+	for _, k := range keys {
+		if err := ch.QueueBind(q.Name, k, exchange, false, args); err != nil {
+			feed.Close()
+			return nil, fmt.Errorf("tap %s: bind: %w", exchange, err)
+		}
+	}
+	deliveries, err := ch.Consume(q.Name, "mqscope-tap", true, true, false, false, nil)
+	if err != nil {
+		feed.Close()
+		return nil, fmt.Errorf("tap %s: consume: %w", exchange, err)
+	}
+	feed.Go(func(ctx context.Context) {
+		var seq int64
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case d, ok := <-deliveries:
+				if !ok {
+					if ctx.Err() == nil {
+						feed.Fail(fmt.Errorf("tap %s: the broker closed the tap", exchange))
+					}
+					return
+				}
+				m := c.convert(d, exchange, seq)
+				seq++
+				if !feed.Send(m) {
+					return
+				}
+			}
+		}
+	})
+	feed.EndWhenDone()
+	return feed, nil
+}
+
+// tapBindings says how to bind a tap queue so it sees every message of the
+// exchange: "#" on a topic exchange, anything on fanout and headers, and
+// every key bound today on a direct exchange.
+func (c *Conn) tapBindings(ctx context.Context, exchange string) ([]string, amqp.Table, error) {
+	if c.mgmt == nil {
+		return []string{"#"}, nil, nil // right for topic and fanout exchanges
+	}
+	exs, err := c.mgmt.Exchanges(ctx, c.uri.Vhost)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tap %s: %w", exchange, err)
+	}
+	kind := ""
+	for _, e := range exs {
+		if e.Name == exchange {
+			kind = e.Type
+		}
+	}
+	switch kind {
+	case "topic":
+		return []string{"#"}, nil, nil
+	case "fanout":
+		return []string{""}, nil, nil
+	case "headers":
+		return []string{""}, amqp.Table{"x-match": "all"}, nil // no conditions: all match
+	}
+	bs, err := c.mgmt.Bindings(ctx, c.uri.Vhost)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tap %s: %w", exchange, err)
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for _, b := range bs {
+		if b.Source == exchange && !seen[b.RoutingKey] {
+			seen[b.RoutingKey] = true
+			keys = append(keys, b.RoutingKey)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil, fmt.Errorf("tap %s: a %s exchange with no bindings routes nothing to tap", exchange, kind)
+	}
+	return keys, nil, nil
+}

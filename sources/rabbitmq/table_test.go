@@ -1,0 +1,130 @@
+package rabbitmq_test
+
+import (
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+func TestDeadLetterFromTable(t *testing.T) {
+	t1 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	tbl := amqp.Table{
+		"x-death": []any{
+			amqp.Table{"queue": "retry", "reason": "expired", "count": int64(3), "time": t1.Add(time.Minute), "exchange": "", "routing-keys": []any{"work"}},
+			amqp.Table{"queue": "work", "reason": "rejected", "count": int64(1), "time": t1, "exchange": "shop", "routing-keys": []any{"order.created", []byte("b")}},
+		},
+		"x-first-death-queue": "work", "x-first-death-reason": "rejected", "x-first-death-exchange": "shop",
+		"x-exception-message": "boom",
+	}
+	d := rabbitmq.DeadLetterFromTable(tbl, rabbitmq.TableHeaders(tbl))
+	if d == nil || d.OriginStream != "work" || d.Reason != "rejected" || d.Exchange != "shop" || d.Count != 4 ||
+		!d.FirstDeath.Equal(t1) || !d.LastDeath.Equal(t1.Add(time.Minute)) || len(d.Deaths) != 2 ||
+		d.RoutingKeys[1] != "b" || d.ExceptionMessage != "boom" {
+		t.Fatalf("%+v", d)
+	}
+	if rabbitmq.DeadLetterFromTable(amqp.Table{"x-death": "garbage", "other": int32(1)}, nil) != nil {
+		t.Fatal("garbage x-death taken as a dead letter")
+	}
+}
+
+func TestTableHeadersRendersEveryType(t *testing.T) {
+	tbl := amqp.Table{
+		"s": "text", "b": []byte{0xff}, "i": int32(-7), "l": int64(1 << 40), "f": 1.5, "t": time.Unix(0, 0),
+		"bool": true, "dec": amqp.Decimal{Scale: 2, Value: -1234}, "nested": amqp.Table{"a": []any{int8(1), "x"}}, "nil": nil,
+	}
+	want := map[string]string{
+		"s": "text", "b": "\xff", "i": "-7", "l": "1099511627776", "f": "1.5", "t": "1970-01-01T00:00:00Z",
+		"bool": "true", "dec": "-12.34", "nested": `{"a":[1,"x"]}`, "nil": "",
+	}
+	hs := rabbitmq.TableHeaders(tbl)
+	if len(hs) != len(want) || hs[0].Key != "b" {
+		t.Fatalf("headers not sorted or missing: %+v", hs)
+	}
+	for _, h := range hs {
+		if string(h.Value) != want[h.Key] {
+			t.Errorf("%s = %q, want %q", h.Key, h.Value, want[h.Key])
+		}
+	}
+}
+
+// tableFrom builds an arbitrary AMQP value from fuzz bytes: every type
+// amqp091-go decodes, nested tables and arrays included.
+func tableFrom(data []byte) any {
+	pos := 0
+	next := func() byte {
+		if pos >= len(data) {
+			return 0
+		}
+		b := data[pos]
+		pos++
+		return b
+	}
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch next() % 12 {
+		case 0:
+			return nil
+		case 1:
+			n := int(next() % 8)
+			s := make([]byte, 0, n)
+			for i := 0; i < n; i++ {
+				s = append(s, next())
+			}
+			return string(s)
+		case 2:
+			return []byte{next(), next()}
+		case 3:
+			return int64(next()) - 100
+		case 4:
+			return int32(next())
+		case 5:
+			return float64(next()) / 3
+		case 6:
+			return time.Unix(int64(next())*1000, 0)
+		case 7:
+			return next()%2 == 0
+		case 8:
+			return amqp.Decimal{Scale: next() % 5, Value: int32(next()) - 50}
+		case 9, 10:
+			if depth > 4 {
+				return "deep"
+			}
+			t := amqp.Table{}
+			for i := 0; i < int(next()%5); i++ {
+				keys := []string{"queue", "reason", "count", "time", "exchange", "routing-keys", "x"}
+				t[keys[int(next())%len(keys)]] = value(depth + 1)
+			}
+			return t
+		default:
+			if depth > 4 {
+				return "deep"
+			}
+			var a []any
+			for i := 0; i < int(next()%5); i++ {
+				a = append(a, value(depth+1))
+			}
+			return a
+		}
+	}
+	return value(0)
+}
+
+func FuzzDeadLetterFromTable(f *testing.F) {
+	f.Add([]byte{11, 3, 9, 3, 0, 1, 3, 'a', 'b', 'c'})
+	f.Add([]byte{9, 4, 1, 2, 6, 200, 5, 3, 7})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v := tableFrom(data)
+		tbl := amqp.Table{"x-death": v, "x-first-death-queue": tableFrom(data[min(len(data), 3):]), "other": v}
+		hs := rabbitmq.TableHeaders(tbl)
+		d := rabbitmq.DeadLetterFromTable(tbl, hs)
+		if d != nil {
+			_ = d.Summary()
+		}
+		if inner, ok := v.(amqp.Table); ok {
+			rabbitmq.DeadLetterFromTable(inner, rabbitmq.TableHeaders(inner))
+		}
+	})
+}
