@@ -41,6 +41,7 @@ type Conn struct {
 	url    string
 	cfg    amqp.Config
 	mgmt   *Management
+	probe  *Management // the client tried at dial time, kept to release it
 	notice string
 	queues []string
 
@@ -94,6 +95,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		c.Close()
 		return nil, err
 	}
+	c.probe = m
 	mctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if _, err := m.Overview(mctx); err != nil {
@@ -205,6 +207,9 @@ func (c *Conn) Notice() string { return c.notice }
 
 // Close closes the AMQP connection.
 func (c *Conn) Close() error {
+	if c.probe != nil {
+		c.probe.Close()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == nil || c.conn.IsClosed() {

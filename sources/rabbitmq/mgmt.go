@@ -37,8 +37,12 @@ func NewManagement(rawURL, user, pass string) (*Management, error) {
 		}
 		u.User = nil
 	}
-	return &Management{base: u, user: user, pass: pass, http: &http.Client{Timeout: 10 * time.Second}}, nil
+	transport := http.DefaultTransport.(*http.Transport).Clone() // its own, so Close frees only ours
+	return &Management{base: u, user: user, pass: pass, http: &http.Client{Timeout: 10 * time.Second, Transport: transport}}, nil
 }
+
+// Close releases idle HTTP connections.
+func (m *Management) Close() { m.http.CloseIdleConnections() }
 
 // URL is the API's address without credentials.
 func (m *Management) URL() string { return m.base.String() }

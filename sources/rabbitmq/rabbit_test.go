@@ -478,7 +478,10 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("missing vhost: %v", err)
 	}
 	// bad management credentials: the connection works, and says what it cannot do
-	c := e.dial(func(o *rabbitmq.Options) { o.ManagementURL = "http://guest:nope@127.0.0.1:15672"; o.Queues = []string{"gone"} })
+	c := e.dial(func(o *rabbitmq.Options) {
+		o.ManagementURL = "http://guest:nope@127.0.0.1:15672"
+		o.Queues = []string{"gone"}
+	})
 	if !strings.Contains(c.Notice(), "authentication failed") {
 		t.Fatalf("notice %q", c.Notice())
 	}
