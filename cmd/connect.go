@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
 // connectTimeout bounds how long connecting may take before a clear error.
@@ -20,20 +21,37 @@ const connectTimeout = 10 * time.Second
 
 // connect opens the connections named by the global flags.
 func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
-	if e.flags.kafka == "" {
-		return nil, errors.New("no connection: pass --kafka host:port (or run mqscope demo)")
-	}
-	brokers, err := kafka.ParseBrokers(e.flags.kafka)
-	if err != nil {
-		return nil, err
+	if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+		return nil, errors.New("no connection: pass --kafka host:port or --rabbitmq amqp://... (or run mqscope demo)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	c, err := kafka.Dial(ctx, kafka.Options{Brokers: brokers})
-	if err != nil {
+	var conns []sources.Conn
+	fail := func(err error) ([]sources.Conn, error) {
+		for _, c := range conns {
+			_ = c.Close()
+		}
 		return nil, err
 	}
-	return []sources.Conn{c}, nil
+	if e.flags.kafka != "" {
+		brokers, err := kafka.ParseBrokers(e.flags.kafka)
+		if err != nil {
+			return fail(err)
+		}
+		c, err := kafka.Dial(ctx, kafka.Options{Brokers: brokers})
+		if err != nil {
+			return fail(err)
+		}
+		conns = append(conns, c)
+	}
+	if e.flags.rabbitmq != "" {
+		c, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Queues: e.flags.queues})
+		if err != nil {
+			return fail(err)
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
 }
 
 // logger opens the log file; logs never go to the terminal.

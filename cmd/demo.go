@@ -9,6 +9,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -26,7 +27,13 @@ orders, payments and shipments events, binary values, and dead-letter topics
 with Spring (orders.DLT) and Kafka Connect (connect.dlq) provenance. A live
 trickle keeps producing, some of it failing into the DLTs.
 
-Other tools can connect too: the bootstrap address is printed on start.`,
+Other tools can connect too: the bootstrap address is printed on start.
+
+With --rabbitmq URL (a user that may create vhosts, such as guest on a local
+server) it also builds a demo topology in the vhost "mqscope-demo" of that
+RabbitMQ: a topic exchange, work queues dead-lettering into DLQs (classic and
+quorum), a stream, and messages the broker dead-lettered for real (rejected,
+past a delivery limit, expired). The vhost is recreated on each run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if port < -1 || port > 65535 {
@@ -46,6 +53,14 @@ Other tools can connect too: the bootstrap address is printed on start.`,
 				fmt.Fprintf(e.stderr, "reusing the demo data in %s\n", dataDir)
 			}
 			fmt.Fprintf(e.stderr, "demo Kafka on %s   (try: kcat -b %s -L)\n", cl.Addr(), cl.Addr())
+			var rabbitURL string
+			if e.flags.rabbitmq != "" {
+				fmt.Fprintf(e.stderr, "seeding the RabbitMQ demo in vhost %q…\n", demo.RabbitVhost)
+				if rabbitURL, err = demo.SeedRabbit(cmd.Context(), demo.RabbitOptions{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Seed: seed}); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "demo RabbitMQ vhost ready: %s\n", rabbitmq.RedactURL(rabbitURL))
+			}
 			if headless {
 				fmt.Fprintln(e.stderr, "running headless: Ctrl-C stops the broker")
 				<-cmd.Context().Done()
@@ -57,7 +72,16 @@ Other tools can connect too: the bootstrap address is printed on start.`,
 			if err != nil {
 				return err
 			}
-			err = e.runTUI(cmd.Context(), []sources.Conn{conn})
+			conns := []sources.Conn{conn}
+			if rabbitURL != "" {
+				rc, err := rabbitmq.Dial(ctx, rabbitmq.Options{Name: "demo-rabbitmq", URL: rabbitURL, ManagementURL: e.flags.management})
+				if err != nil {
+					conn.Close()
+					return err
+				}
+				conns = append(conns, rc)
+			}
+			err = e.runTUI(cmd.Context(), conns)
 			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())
 			return err
 		},

@@ -120,8 +120,8 @@ func (t *textWriter) flush() error { return nil }
 // copyStream reads one stream into w until the end (bounded), the limit, an
 // error, or ctx is cancelled (Ctrl-C ends a follow cleanly). It returns how
 // many messages it wrote.
-func copyStream(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, limit int64, w messageWriter, flushEach bool) (int64, error) {
-	sub, err := r.Read(ctx, stream, opts)
+func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, limit int64, w messageWriter, flushEach bool) (int64, error) {
+	sub, err := openOn(ctx, readers, stream, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -155,32 +155,45 @@ func copyStream(ctx context.Context, r sources.Reader, stream string, opts sourc
 	return n, w.flush()
 }
 
+// openOn opens the stream on the first connection that has it.
+func openOn(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	var unknown error
+	for _, r := range readers {
+		sub, err := r.Read(ctx, stream, opts)
+		if err == nil {
+			return sub, nil
+		}
+		if !errors.Is(err, sources.ErrUnknownStream) {
+			return nil, err
+		}
+		if unknown == nil {
+			unknown = err
+		}
+	}
+	return nil, unknown
+}
+
 // openRead parses the read flags and connects: the common start of tail
 // and export.
-func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, sources.Reader, func(), error) {
+func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, []sources.Reader, func(), error) {
 	opts, err := f.options(time.Now())
 	if err != nil {
 		return opts, nil, nil, err
 	}
-	r, closeConn, err := e.readerOf(ctx)
-	return opts, r, closeConn, err
-}
-
-// readerOf connects and returns the first connection's reader.
-func (e *env) readerOf(ctx context.Context) (sources.Reader, func(), error) {
 	conns, err := e.connect(ctx)
 	if err != nil {
-		return nil, nil, err
+		return opts, nil, nil, err
 	}
 	closeAll := func() {
 		for _, c := range conns {
 			_ = c.Close()
 		}
 	}
-	r, ok := conns[0].(sources.Reader)
-	if !ok {
-		closeAll()
-		return nil, nil, fmt.Errorf("%s cannot read streams", conns[0].Name())
+	var readers []sources.Reader
+	for _, c := range conns {
+		if r, ok := c.(sources.Reader); ok {
+			readers = append(readers, r)
+		}
 	}
-	return r, closeAll, nil
+	return opts, readers, closeAll, nil
 }

@@ -17,9 +17,12 @@ import (
 
 // globalFlags are the flags every command takes.
 type globalFlags struct {
-	kafka   string
-	logFile string
-	buffer  string
+	kafka      string
+	rabbitmq   string
+	management string
+	queues     []string
+	logFile    string
+	buffer     string
 }
 
 // env is what a command runs with: its streams and the global flags.
@@ -56,15 +59,16 @@ func newRoot(e *env) *cobra.Command {
 
   mqscope demo                      an embedded Kafka with a live demo flow, in the TUI
   mqscope --kafka host:9092         the TUI on a Kafka cluster
+  mqscope --rabbitmq amqp://guest:guest@host:5672/  the TUI on RabbitMQ (both flags: both brokers)
   mqscope --kafka host:9092 tail T  follow a topic on stdout
   mqscope --kafka host:9092 export T -o file.jsonl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if e.flags.kafka == "" {
-				fmt.Fprintln(e.stdout, "No connection given. Try the demo, or point mqscope at a cluster:")
-				fmt.Fprintln(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n\nmqscope --help lists every command.")
+			if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+				fmt.Fprintln(e.stdout, "No connection given. Try the demo, or point mqscope at a broker:")
+				fmt.Fprintln(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n  mqscope --rabbitmq amqp://user:pass@host:5672/vhost\n\nmqscope --help lists every command.")
 				return nil
 			}
 			conns, err := e.connect(c.Context())
@@ -76,6 +80,9 @@ func newRoot(e *env) *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
+	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
+	pf.StringVar(&e.flags.management, "management", "", "RabbitMQ management API URL (default http://<amqp host>:15672, AMQP credentials)")
+	pf.StringArrayVar(&e.flags.queues, "queue", nil, "RabbitMQ queue to list when the management API is unavailable (repeatable)")
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
 	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e))

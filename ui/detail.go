@@ -127,6 +127,21 @@ func (p *detailPage) build() {
 		for _, e := range d.Extra {
 			kv(e.Name, render.Sanitize(e.Value))
 		}
+		if len(d.Deaths) > 0 {
+			line("")
+			line(s.Label.Render("History") + s.Muted.Render(" (x-death, newest first)"))
+			cols := []column{{title: "QUEUE", width: 22}, {title: "REASON", width: 14}, {title: "COUNT", width: 5, right: true},
+				{title: "EXCHANGE", width: 14}, {title: "ROUTING KEYS", width: 18}, {title: "TIME", width: 19}}
+			line(s.ColumnHeader.Render(row(cols, titles(cols)...)))
+			for _, x := range d.Deaths {
+				at := ""
+				if !x.Time.IsZero() {
+					at = x.Time.In(p.c.Location).Format("2006-01-02 15:04:05")
+				}
+				line(row(cols, render.Sanitize(x.Queue), render.Sanitize(x.Reason), strconv.FormatInt(x.Count, 10),
+					render.Sanitize(x.Exchange), render.Sanitize(strings.Join(x.RoutingKeys, ",")), at))
+			}
+		}
 		if d.StackTrace != "" {
 			trace := strings.Split(strings.TrimRight(d.StackTrace, "\n"), "\n")
 			if len(trace) > stackTraceLines && !p.full {

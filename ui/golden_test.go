@@ -20,11 +20,11 @@ import (
 func goldenStreams() []sources.StreamInfo {
 	parts := func(n int) []sources.PartitionInfo { return make([]sources.PartitionInfo, n) }
 	return []sources.StreamInfo{
-		{Name: "connect.dlq", Partitions: parts(1), Messages: 36, High: 36, DeadLetter: true},
-		{Name: "inventory.snapshots", Partitions: parts(2), Messages: 61, High: 61},
-		{Name: "orders", Partitions: parts(3), Messages: 403, High: 403},
-		{Name: "orders.DLT", Partitions: parts(3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
-		{Name: "payments", Partitions: parts(3), Messages: 359, High: 359},
+		{Name: "connect.dlq", Kind: "topic", Partitions: parts(1), Messages: 36, High: 36, DeadLetter: true},
+		{Name: "inventory.snapshots", Kind: "topic", Partitions: parts(2), Messages: 61, High: 61},
+		{Name: "orders", Kind: "topic", Partitions: parts(3), Messages: 403, High: 403},
+		{Name: "orders.DLT", Kind: "topic", Partitions: parts(3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
+		{Name: "payments", Kind: "topic", Partitions: parts(3), Messages: 359, High: 359},
 	}
 }
 

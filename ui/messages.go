@@ -20,6 +20,39 @@ import (
 // messages of each partition, then live.
 var DefaultStart = sources.Start{Kind: sources.StartLastN, N: 500}
 
+// defaultQueuePeek is how many messages a queue's list peeks at first.
+const defaultQueuePeek = 100
+
+// isQueueKind reports a RabbitMQ queue that is read by peeking (holding
+// messages, then giving them back).
+func isQueueKind(kind string) bool {
+	return kind == "classic" || kind == "quorum" || kind == "queue"
+}
+
+// startFor is where a stream of this kind is read from by default.
+func startFor(kind string) sources.Start {
+	switch {
+	case isQueueKind(kind):
+		return sources.Start{Kind: sources.StartLastN, N: defaultQueuePeek}
+	case kind == "exchange":
+		return sources.Start{Kind: sources.StartNewest}
+	}
+	return DefaultStart
+}
+
+// deliveryLimit returns a quorum queue's x-delivery-limit ("" when none).
+func deliveryLimit(st sources.StreamInfo) string {
+	if st.Kind != "quorum" {
+		return ""
+	}
+	for _, p := range st.Info {
+		if p.Name == "x-delivery-limit" {
+			return p.Value
+		}
+	}
+	return ""
+}
+
 // messagesPage lists a stream's messages and tails it live.
 type messagesPage struct {
 	pageBase
@@ -42,7 +75,8 @@ type messagesPage struct {
 	since  time.Time // when the read started: older messages are backlog
 	dlq    bool
 
-	picker *startPicker
+	picker  *startPicker
+	confirm string // a question to answer before reading (enter: yes, esc: no)
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -50,7 +84,7 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		pageBase: pageBase{c: c},
 		conn:     conn,
 		stream:   stream,
-		start:    DefaultStart,
+		start:    startFor(stream.Kind),
 		buf:      msgbuf.New(c.BufferBudget),
 		follow:   true,
 		dlq:      stream.DeadLetter,
@@ -59,7 +93,17 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 	return p
 }
 
-func (p *messagesPage) Init() tea.Cmd { return p.restart() }
+func (p *messagesPage) Init() tea.Cmd { return p.read() }
+
+// read starts reading, first asking when a peek has a side effect worse
+// than a redelivered flag.
+func (p *messagesPage) read() tea.Cmd {
+	if limit := deliveryLimit(p.stream); limit != "" {
+		p.confirm = fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.\n\nenter: peek anyway   esc: go back", p.stream.Name, limit)
+		return nil
+	}
+	return p.restart()
+}
 
 // restart drops what was read and reads again from p.start.
 func (p *messagesPage) restart() tea.Cmd {
@@ -169,6 +213,16 @@ func (p *messagesPage) next() tea.Cmd {
 }
 
 func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
+	if p.confirm != "" {
+		switch {
+		case msg.Type == tea.KeyEnter:
+			p.confirm = ""
+			return p.restart()
+		case msg.Type == tea.KeyEsc, msg.String() == "q", msg.String() == "n":
+			return pop()
+		}
+		return nil
+	}
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
@@ -191,7 +245,10 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return push(newDetailPage(p.c, *p.buf.At(p.cur.sel), p.stepTo))
 	case key.Matches(msg, k.StartPosition):
-		p.picker = newStartPicker(p.c, p.start)
+		if p.stream.Kind == "exchange" {
+			return setStatus("a tap shows the messages published from now on: it has no start position")
+		}
+		p.picker = newStartPicker(p.c, p.start, p.stream.Kind)
 		return p.picker.focus()
 	case key.Matches(msg, k.Pause):
 		p.follow = !p.follow
@@ -209,7 +266,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return copyMessage(p.c, p.buf.At(p.cur.sel))
 		}
 	case key.Matches(msg, k.Refresh):
-		return p.restart()
+		return p.read()
 	}
 	return nil
 }
@@ -227,8 +284,8 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 	return *p.buf.At(next), true
 }
 
-// Capturing is true while the start picker is open.
-func (p *messagesPage) Capturing() bool { return p.picker != nil }
+// Capturing is true while the start picker or a question is open.
+func (p *messagesPage) Capturing() bool { return p.picker != nil || p.confirm != "" }
 
 func (p *messagesPage) columns(w int) []column {
 	if p.dlq {
@@ -259,8 +316,13 @@ func (p *messagesPage) View(w, h int) string {
 		switch {
 		case p.err != nil:
 			out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+		case p.confirm != "":
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+p.stream.Name+"…"))
+		case isQueueKind(p.stream.Kind) && p.ended:
+			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
+		case p.stream.Kind == "exchange":
+			out = append(out, s.Muted.Render("  tapping "+p.stream.Name+": waiting for messages to be published"))
 		default:
 			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
 		}
@@ -281,6 +343,9 @@ func (p *messagesPage) View(w, h int) string {
 	}
 	if p.picker != nil {
 		return overlay(joinLines(out), p.picker.view(), w, h)
+	}
+	if p.confirm != "" {
+		return overlay(joinLines(out), s.Overlay.Render(s.Warn.Render("⚠ Peek changes this queue")+"\n\n"+p.confirm), w, h)
 	}
 	return joinLines(out)
 }
@@ -326,10 +391,20 @@ func shortTime(t, now time.Time) string {
 
 func (p *messagesPage) infoLine() string {
 	s := p.c.Styles
-	var mode string
+	var mode, info string
 	switch {
 	case p.err != nil && p.opened:
 		mode = s.StatusError.Render("⚠ RETRYING")
+	case isQueueKind(p.stream.Kind) && p.ended:
+		mode = s.Paused.Render("◉ PEEKED")
+		info = fmt.Sprintf("  %d held and given back: now flagged redelivered", p.buf.Len())
+		if p.stream.Kind == "quorum" {
+			info += ", x-delivery-count +1"
+		}
+		info += "; order may change  r: peek again"
+	case isQueueKind(p.stream.Kind):
+		mode = s.Paused.Render("◉ PEEKING")
+		info = fmt.Sprintf("  the first %d, held until read, then given back", p.start.N)
 	case p.ended:
 		mode = s.Muted.Render("■ END")
 	case p.follow:
@@ -340,9 +415,20 @@ func (p *messagesPage) infoLine() string {
 			mode += s.Paused.Render(fmt.Sprintf(" +%s new", groupDigits(int64(p.unseen))))
 		}
 	}
-	info := fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+	switch {
+	case info != "":
+	case p.stream.Kind == "exchange":
+		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
+	case len(p.stream.Partitions) > 0:
+		info = fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+	default:
+		info = fmt.Sprintf("  from %s  %s on broker", p.start, groupDigits(p.stream.Messages))
+	}
 	if p.dlq {
 		info += "  " + s.DLQBadge.Render("dead letters")
+		if p.stream.DeadLetterFor != "" {
+			info += s.DLQBadge.Render(" of " + p.stream.DeadLetterFor)
+		}
 	}
 	return mode + s.Muted.Render(info)
 }

@@ -18,6 +18,12 @@ type startOption struct {
 	label, prefix, placeholder, hint string
 }
 
+// queueStartOptions are the starts a queue has: it is read (peeked) from its head.
+var queueStartOptions = []startOption{
+	{label: "Peek the first N", prefix: "last:", placeholder: "100", hint: "held, then given back (redelivered)"},
+	{label: "Peek up to 5000", prefix: "oldest", hint: "the longer the hold, the longer consumers wait"},
+}
+
 var startOptions = []startOption{
 	{label: "Oldest", prefix: "oldest", hint: "everything the broker still holds"},
 	{label: "Newest", prefix: "newest", hint: "only messages written from now on"},
@@ -29,17 +35,25 @@ var startOptions = []startOption{
 // startPicker is the overlay that chooses where a message list reads from.
 type startPicker struct {
 	c       *Common
+	options []startOption
 	sel     int
 	editing bool
 	input   textinput.Model
 	err     string
 }
 
-func newStartPicker(c *Common, current sources.Start) *startPicker {
+func newStartPicker(c *Common, current sources.Start, kind string) *startPicker {
 	ti := textinput.New()
 	ti.Prompt = "› "
 	ti.CharLimit = 100
-	sp := &startPicker{c: c, input: ti}
+	sp := &startPicker{c: c, input: ti, options: startOptions}
+	if isQueueKind(kind) {
+		sp.options = queueStartOptions
+		if current.Kind == sources.StartOldest {
+			sp.sel = 1
+		}
+		return sp
+	}
 	switch current.Kind {
 	case sources.StartNewest:
 		sp.sel = 1
@@ -56,7 +70,7 @@ func newStartPicker(c *Common, current sources.Start) *startPicker {
 func (sp *startPicker) focus() tea.Cmd { return nil }
 
 func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
-	opt := startOptions[sp.sel]
+	opt := sp.options[sp.sel]
 	if sp.editing {
 		switch msg.Type {
 		case tea.KeyEsc:
@@ -75,9 +89,9 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 	case msg.Type == tea.KeyEsc || msg.String() == "q":
 		return func() tea.Msg { return startCancelled{} }
 	case msg.Type == tea.KeyUp || msg.String() == "k":
-		sp.sel = (sp.sel + len(startOptions) - 1) % len(startOptions)
+		sp.sel = (sp.sel + len(sp.options) - 1) % len(sp.options)
 	case msg.Type == tea.KeyDown || msg.String() == "j":
-		sp.sel = (sp.sel + 1) % len(startOptions)
+		sp.sel = (sp.sel + 1) % len(sp.options)
 	case msg.Type == tea.KeyEnter || msg.String() == "l":
 		if opt.placeholder == "" {
 			return sp.choose(opt.prefix)
@@ -108,7 +122,7 @@ type startCancelled struct{}
 func (sp *startPicker) view() string {
 	s := sp.c.Styles
 	lines := []string{s.Title.Render("Start reading from"), ""}
-	for i, o := range startOptions {
+	for i, o := range sp.options {
 		marker := "  "
 		label := o.label
 		if i == sp.sel {

@@ -151,6 +151,14 @@ func (p *streamsPage) applyFilter(keep string) {
 	p.cur.clamp(len(p.visible), p.rowsHeight())
 }
 
+// notice is what the connection says it cannot do, if anything.
+func (p *streamsPage) notice() string {
+	if n, ok := p.conn.(sources.Noticer); ok {
+		return n.Notice()
+	}
+	return ""
+}
+
 // selectedName is the name of the selected stream ("" when none).
 func (p *streamsPage) selectedName() string {
 	if !p.loaded || len(p.visible) == 0 {
@@ -214,11 +222,21 @@ func (p *streamsPage) Capturing() bool { return p.typing }
 func (p *streamsPage) columns(w int) []column {
 	return layout([]column{
 		{title: "STREAM", width: 16, flex: true},
+		{title: "TYPE", width: 8},
 		{title: "PARTS", width: 5, right: true},
 		{title: "MESSAGES", width: 10, right: true},
-		{title: "RATE", width: 9, right: true},
-		{title: "", width: 16},
+		{title: "RATE", width: 8, right: true},
+		{title: "", width: 18},
 	}, w)
+}
+
+// streamRate is the broker's own rate when it gives one, else the rate
+// measured between two listings.
+func (p *streamsPage) streamRate(st sources.StreamInfo) float64 {
+	if st.RateKnown {
+		return st.Rate
+	}
+	return p.rates[st.Name]
 }
 
 func (p *streamsPage) View(w, h int) string {
@@ -231,6 +249,8 @@ func (p *streamsPage) View(w, h int) string {
 		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
 	case !p.loaded:
 		out = append(out, s.Muted.Render("listing streams of "+p.conn.Name()+"…"))
+	case p.notice() != "":
+		out = append(out, s.Warn.Render("⚠ "+p.notice()))
 	default:
 		out = append(out, s.Muted.Render(fmt.Sprintf("%d streams on %s (%s %s)", len(p.streams), p.conn.Name(), p.conn.Kind(), p.conn.Address())))
 	}
@@ -249,14 +269,21 @@ func (p *streamsPage) View(w, h int) string {
 				badge += " → " + st.DeadLetterFor
 			}
 		}
-		cells := []string{render.Sanitize(st.Name), strconv.Itoa(len(st.Partitions)), groupDigits(st.Messages), rate(p.rates[st.Name]), badge}
+		parts, count := "—", "—"
+		if len(st.Partitions) > 0 {
+			parts = strconv.Itoa(len(st.Partitions))
+		}
+		if st.Messages >= 0 {
+			count = groupDigits(st.Messages)
+		}
+		cells := []string{render.Sanitize(st.Name), st.Kind, parts, count, rate(p.streamRate(st)), render.Sanitize(badge)}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue
 		}
-		line := row(cols[:4], cells[:4]...)
+		line := row(cols[:5], cells[:5]...)
 		if badge != "" {
-			line += " " + s.DLQBadge.Render(cell(badge, cols[4].width, false))
+			line += " " + s.DLQBadge.Render(cell(cells[5], cols[5].width, false))
 		}
 		out = append(out, line)
 	}
@@ -272,8 +299,10 @@ func (p *streamsPage) Status() string {
 		return ""
 	}
 	var total float64
-	for _, r := range p.rates {
-		total += r
+	for _, st := range p.streams {
+		if st.Kind != "exchange" { // an exchange's rate is already counted by its queues
+			total += p.streamRate(st)
+		}
 	}
 	return p.c.Styles.Status.Render(fmt.Sprintf("%s  %d streams  %s in", p.conn.Address(), len(p.streams), rate(total)))
 }

@@ -362,3 +362,41 @@ func TestDetailSanitisesControlCharacters(t *testing.T) {
 		t.Fatalf("escape reached the screen: %q", v)
 	}
 }
+
+func TestDetailShowsXDeathTable(t *testing.T) {
+	c := testCommon(120, 40)
+	at := testNow.Add(-time.Minute)
+	m := sources.Message{Stream: "orders.parking", Partition: sources.NoPartition, Value: []byte(`{}`), Redelivered: true,
+		Properties: []sources.Property{{Name: "content-type", Value: "application/json"}, {Name: "delivery-mode", Value: "2 (persistent)"}},
+		DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
+			Reason: "rejected", Count: 1, Deaths: []sources.Death{{Queue: "orders.work", Reason: "rejected", Count: 1, Exchange: "shop", RoutingKeys: []string{"order.created"}, Time: at}}}}
+	m.ValueSize = 2
+	d := newDetailPage(c, m, nil)
+	v := strings.Join(d.lines, "\n")
+	for _, want := range []string{"QUEUE", "orders.work", "rejected", "order.created", "content-type", "2 (persistent)", "redelivered", "x-death, newest first"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestQuorumPeekAsksFirst(t *testing.T) {
+	c := testCommon(100, 24)
+	st := sources.StreamInfo{Name: "payments.work", Kind: "quorum", Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}}}
+	p := newMessagesPage(c, staticConn{}, st)
+	if cmd := p.Init(); cmd != nil || !p.Capturing() || !strings.Contains(p.View(100, 20), "x-delivery-limit 2") {
+		t.Fatal("no question before peeking a quorum queue with a delivery limit")
+	}
+	if cmd := p.Update(keyPress("esc")); cmd == nil {
+		t.Fatal("esc does not go back")
+	} else if _, ok := cmd().(pagePopped); !ok {
+		t.Fatal("esc does not go back")
+	}
+	p.Update(keyPress("enter"))
+	if p.Capturing() || p.subID == 0 {
+		t.Fatal("enter does not peek")
+	}
+	if p.start.N != defaultQueuePeek {
+		t.Fatalf("queue start %v", p.start)
+	}
+}

@@ -62,7 +62,7 @@ var (
 func Dial(ctx context.Context, o Options) (*Conn, error) {
 	uri, err := amqp.ParseURI(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("rabbitmq URL %q: %w", redact(o.URL), err)
+		return nil, fmt.Errorf("rabbitmq URL %q: %w", RedactURL(o.URL), err)
 	}
 	timeout := o.DialTimeout
 	if timeout == 0 {
@@ -162,8 +162,8 @@ func (c *Conn) explain(err error) error {
 	return fmt.Errorf("connect to rabbitmq %s: %w", c.where(), err)
 }
 
-// redact hides the password of an AMQP URL.
-func redact(raw string) string {
+// RedactURL hides the password of a URL for messages and logs.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
 		return raw
