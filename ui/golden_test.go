@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -102,4 +103,45 @@ func TestGoldenDetailBinary(t *testing.T) {
 
 func TestGoldenHelp(t *testing.T) {
 	runGolden(t, listed(), waitFor("payments"), keyPress("enter"), waitFor("LIVE"), keyPress("?"), waitFor("start position"))
+}
+
+func rabbitDLQ() []sources.Message {
+	at := testNow.Add(-5 * time.Minute)
+	var out []sources.Message
+	for i, reason := range []string{"rejected", "rejected", "expired"} {
+		m := sources.Message{
+			Conn: "test", Stream: "orders.parking", Partition: sources.NoPartition, Offset: int64(i), ID: fmt.Sprintf("msg-%d", i),
+			Key: []byte("orders"), Value: []byte(fmt.Sprintf(`{"orderId":"ord-%d"}`, i)), Timestamp: at, Redelivered: i == 0,
+			Headers: []sources.Header{{Key: "x-first-death-queue", Value: []byte("orders.work")}, {Key: "x-first-death-reason", Value: []byte(reason)}},
+			Properties: []sources.Property{{Name: "exchange", Value: "shop.dlx"}, {Name: "routing-key", Value: "orders"},
+				{Name: "content-type", Value: "application/json"}, {Name: "delivery-mode", Value: "2 (persistent)"}},
+			DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
+				Exchange: "shop", RoutingKeys: []string{"order.created"}, Reason: reason, Count: 1, FirstDeath: at, LastDeath: at,
+				Deaths: []sources.Death{{Queue: "orders.work", Reason: reason, Count: 1, Exchange: "shop", RoutingKeys: []string{"order.created"}, Time: at}}},
+		}
+		m.ValueSize = len(m.Value)
+		out = append(out, m)
+	}
+	return out
+}
+
+func rabbitStreams() streamsListed {
+	return streamsListed{page: 1, at: testNow, streams: []sources.StreamInfo{
+		{Name: "orders.parking", Kind: "classic", Messages: 8, RateKnown: true, DeadLetter: true, DeadLetterFor: "orders.work"},
+		{Name: "orders.work", Kind: "classic", Messages: 32, Rate: 4.5, RateKnown: true},
+		{Name: "payments.work", Kind: "quorum", Messages: 21, RateKnown: true, Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}}},
+		{Name: "shop", Kind: "exchange", Messages: -1, RateKnown: true},
+	}}
+}
+
+func TestGoldenRabbitDLQ(t *testing.T) {
+	runGolden(t, rabbitStreams(), waitFor("payments.work"), keyPress("enter"), waitFor("PEEKING"),
+		batchReceived{page: 2, sub: 1, msgs: rabbitDLQ()}, batchReceived{page: 2, sub: 1, err: sources.ErrEndOfStream},
+		waitFor("PEEKED"))
+}
+
+func TestGoldenRabbitDetail(t *testing.T) {
+	runGolden(t, rabbitStreams(), waitFor("payments.work"), keyPress("enter"), waitFor("PEEKING"),
+		batchReceived{page: 2, sub: 1, msgs: rabbitDLQ()}, batchReceived{page: 2, sub: 1, err: sources.ErrEndOfStream},
+		waitFor("PEEKED"), keyPress("g"), keyPress("enter"), waitFor("History"))
 }

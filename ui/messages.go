@@ -397,11 +397,11 @@ func (p *messagesPage) infoLine() string {
 		mode = s.StatusError.Render("⚠ RETRYING")
 	case isQueueKind(p.stream.Kind) && p.ended:
 		mode = s.Paused.Render("◉ PEEKED")
-		info = fmt.Sprintf("  %d held and given back: now flagged redelivered", p.buf.Len())
+		info = fmt.Sprintf("  %d held, given back (now redelivered", p.buf.Len())
 		if p.stream.Kind == "quorum" {
-			info += ", x-delivery-count +1"
+			info += ", delivery-count +1"
 		}
-		info += "; order may change  r: peek again"
+		info += ")  r: again"
 	case isQueueKind(p.stream.Kind):
 		mode = s.Paused.Render("◉ PEEKING")
 		info = fmt.Sprintf("  the first %d, held until read, then given back", p.start.N)
