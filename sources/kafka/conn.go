@@ -91,6 +91,7 @@ func NewConfig(o Options) *sarama.Config {
 	cfg.Consumer.MaxWaitTime = 200 * time.Millisecond
 	cfg.Consumer.Retry.Backoff = time.Second
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	cfg.Consumer.IsolationLevel = sarama.ReadCommitted // aborted records (a failed redrive batch) never show
 	cfg.ChannelBufferSize = 1024
 	return cfg
 }

@@ -371,3 +371,16 @@ func TestHugeMessage(t *testing.T) {
 		t.Fatalf("huge message not read whole: %d messages", len(ms))
 	}
 }
+
+func TestMurmur2MatchesKafka(t *testing.T) {
+	// Vectors from Kafka's UtilsTest.testMurmur2.
+	cases := map[string]int32{
+		"21": -973932308, "foobar": -790332482, "a-little-bit-long-string": -985981536,
+		"a-little-bit-longer-string": -1486304829, "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971, "abc": 479470107,
+	}
+	for in, want := range cases {
+		if got := int32(kafka.Murmur2([]byte(in))); got != want {
+			t.Errorf("Murmur2(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 // boundedIdleEnd is how long a bounded read waits on a partition that has
 // not reached its end offset before taking it as done: the offsets left are
 // transaction markers or aborted records, which are never delivered.
-const boundedIdleEnd = 2 * time.Second
+const boundedIdleEnd = 1200 * time.Millisecond
 
 // partitionPlan is where one partition's read starts and, for a bounded
 // read, where it ends (exclusive).

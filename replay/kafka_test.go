@@ -1,0 +1,189 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+func kafkaDemo(t *testing.T) (*kafka.Conn, *demo.Cluster) {
+	t.Helper()
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 400, TrickleEvery: -1, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	c, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, cl
+}
+
+func readAll(t *testing.T, r sources.Reader, stream string) []sources.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sub, err := r.Read(ctx, stream, sources.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var out []sources.Message
+	for {
+		b, err := sub.Next(ctx, 1000)
+		out = append(out, b...)
+		if errors.Is(err, sources.ErrEndOfStream) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fingerprint is a message's key, value and headers (provenance headers of
+// a redrive left out), as one comparable string.
+func fingerprint(m sources.Message) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q|%q", m.Key, m.Value)
+	for _, h := range m.Headers {
+		if strings.HasPrefix(h.Key, "x-mqscope-redrive-") {
+			continue
+		}
+		fmt.Fprintf(&b, "|%s=%q", h.Key, h.Value)
+	}
+	return b.String()
+}
+
+func multiset(ms []sources.Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = fingerprint(m)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// redriven picks the messages of one redrive from a topic.
+func redriven(ms []sources.Message, id string) []sources.Message {
+	var out []sources.Message
+	for _, m := range ms {
+		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestRedriveSpringAndConnectDLTsExactlyOnce(t *testing.T) {
+	c, _ := kafkaDemo(t)
+	for _, tc := range []struct{ dlt, origin string }{{"orders.DLT", "orders"}, {"connect.dlq", "payments"}} {
+		t.Run(tc.dlt, func(t *testing.T) {
+			dead := readAll(t, c, tc.dlt)
+			plan, err := replay.NewPlan(tc.dlt, dead, replay.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := plan.Summary(); s.Redrive != len(dead) || s.PerTarget[tc.origin] != len(dead) {
+				t.Fatalf("plan %+v for %d messages", s, len(dead))
+			}
+			res, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{Batch: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Done != len(dead) {
+				t.Fatalf("done %d of %d", res.Done, len(dead))
+			}
+			back := redriven(readAll(t, c, tc.origin), plan.ID)
+			if !slices.Equal(multiset(back), multiset(dead)) {
+				t.Fatalf("the redriven multiset differs: %d in the DLT, %d back", len(dead), len(back))
+			}
+			for _, m := range back {
+				src, _ := m.Header(replay.HeaderSource)
+				hops, _ := m.Header(replay.HeaderHops)
+				if string(src) != tc.dlt || string(hops) != "1" {
+					t.Fatalf("provenance %q %q", src, hops)
+				}
+				if tc.dlt == "orders.DLT" { // Spring names the original partition: it is kept
+					pos, _ := m.Header(replay.HeaderPosition)
+					var p, o int
+					fmt.Sscanf(string(pos), "%d/%d", &p, &o)
+					if m.Partition != int32(p) {
+						t.Fatalf("record went to partition %d, its origin was %d", m.Partition, p)
+					}
+				}
+			}
+			// Running the same plan again writes nothing: the group committed it all.
+			again, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{})
+			if err != nil || again.Done != 0 || again.Skipped != len(dead) {
+				t.Fatalf("second run: %+v %v", again, err)
+			}
+		})
+	}
+}
+
+func TestRedriveKafkaResumesAfterCancel(t *testing.T) {
+	c, _ := kafkaDemo(t)
+	dead := readAll(t, c, "orders.DLT")
+	plan, err := replay.NewPlan("orders.DLT", dead, replay.Options{DropHeaders: []string{"kafka_dlt-exception-stacktrace"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := 0
+	res, err := replay.RedriveKafka(ctx, c, plan, replay.RunOptions{Batch: 5, OnProgress: func(replay.Progress) {
+		if batches++; batches == 2 {
+			cancel()
+		}
+	}})
+	if err != nil || res.Stopped == "" || res.Done != 10 {
+		t.Fatalf("first run: %+v %v", res, err)
+	}
+	res2, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{Batch: 5})
+	if err != nil || res2.Skipped != 10 || res2.Done != len(dead)-10 {
+		t.Fatalf("resumed run: %+v %v", res2, err)
+	}
+	back := redriven(readAll(t, c, "orders"), plan.ID)
+	if len(back) != len(dead) {
+		t.Fatalf("%d redriven for %d dead letters: lost or duplicated", len(back), len(dead))
+	}
+	for _, m := range back {
+		if _, ok := m.Header("kafka_dlt-exception-stacktrace"); ok {
+			t.Fatal("a dropped header was kept")
+		}
+	}
+}
+
+func TestPlanRefusesAndParks(t *testing.T) {
+	msgs := []sources.Message{
+		{Stream: "orders.DLT", Partition: 0, Offset: 1, DeadLetter: &sources.DeadLetter{Scheme: "spring", OriginStream: "orders", OriginPartition: 0}},
+		{Stream: "orders.DLT", Partition: 0, Offset: 2, DeadLetter: &sources.DeadLetter{Scheme: "spring", OriginStream: "orders"},
+			Headers: []sources.Header{{Key: replay.HeaderHops, Value: []byte("3")}}},
+		{Stream: "orders.DLT", Partition: 0, Offset: 3},
+	}
+	if _, err := replay.NewPlan("orders.DLT", msgs, replay.Options{To: "orders.DLT"}); err == nil {
+		t.Fatal("redrive into the stream being read was not refused")
+	}
+	p, err := replay.NewPlan("orders.DLT", msgs, replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Items[0].Action != replay.Redrive || p.Items[1].Action != replay.Park || p.Items[2].Action != replay.Unresolved {
+		t.Fatalf("actions %v %v %v", p.Items[0].Action, p.Items[1].Action, p.Items[2].Action)
+	}
+	var b strings.Builder
+	if err := p.Write(&b); err != nil || !strings.Contains(b.String(), "1 parked") || !strings.Contains(b.String(), "1 unresolved") {
+		t.Fatalf("plan text:\n%s", b.String())
+	}
+}

@@ -1,0 +1,313 @@
+package replay
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Provenance headers added to every redriven message.
+const (
+	HeaderID       = "x-mqscope-redrive-id"
+	HeaderHops     = "x-mqscope-redrive-hops"
+	HeaderSource   = "x-mqscope-redrive-source"
+	HeaderPosition = "x-mqscope-redrive-position"
+)
+
+// DefaultHopLimit is how many times a message may be redriven before it is
+// parked instead.
+const DefaultHopLimit = 3
+
+// Options shape a redrive.
+type Options struct {
+	// ID names the run; the same ID resumes it. Empty: a new one.
+	ID string
+	// To sends every message to this stream instead of its origin.
+	To string
+	// DropHeaders are glob patterns (path.Match) of headers to remove.
+	DropHeaders []string
+	// KeepHeaders, when set, keeps only headers matching these patterns
+	// (provenance headers are always added).
+	KeepHeaders []string
+	// HopLimit parks a message redriven this many times already (0: DefaultHopLimit).
+	HopLimit int
+	// ParkTo moves parked messages to this stream; empty leaves them in place.
+	ParkTo string
+}
+
+// NewID returns a fresh redrive id.
+func NewID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "rd-" + hex.EncodeToString(b[:])
+}
+
+// Action is what a plan does with one message.
+type Action int
+
+const (
+	// Redrive publishes the message to its target.
+	Redrive Action = iota
+	// Park leaves the message in place (or moves it to ParkTo): past the hop limit.
+	Park
+	// Unresolved leaves the message in place: no target could be found.
+	Unresolved
+)
+
+func (a Action) String() string { return [...]string{"redrive", "park", "unresolved"}[a] }
+
+// Target is where a message goes: a topic, or a RabbitMQ exchange with a
+// routing key ("" is the default exchange, which routes by queue name).
+type Target struct {
+	Stream     string
+	RoutingKey string
+	// Exchange marks a RabbitMQ target.
+	Exchange bool
+}
+
+// String renders the target for people.
+func (t Target) String() string {
+	switch {
+	case !t.Exchange:
+		return t.Stream
+	case t.Stream == "":
+		return "queue " + t.RoutingKey + " (default exchange)"
+	default:
+		return "exchange " + t.Stream + " [" + t.RoutingKey + "]"
+	}
+}
+
+// Item is one message of a plan.
+type Item struct {
+	Msg    sources.Message
+	Action Action
+	Target Target
+	// Reason says why a message is parked or unresolved.
+	Reason string
+	// Headers are the headers the redriven message will carry.
+	Headers []sources.Header
+}
+
+// Plan is a redrive decided but not done: what goes where, with which headers.
+type Plan struct {
+	ID     string
+	Source string
+	Items  []Item
+	// Dropped counts the headers removed, by name.
+	Dropped map[string]int
+	opts    Options
+}
+
+// NewPlan resolves a target for each message (its provenance, or o.To),
+// applies the header rules and the hop limit. Redriving into the source
+// stream is refused.
+func NewPlan(source string, msgs []sources.Message, o Options) (*Plan, error) {
+	if o.ID == "" {
+		o.ID = NewID()
+	}
+	if o.HopLimit <= 0 {
+		o.HopLimit = DefaultHopLimit
+	}
+	for _, pat := range append(append([]string{}, o.DropHeaders...), o.KeepHeaders...) {
+		if _, err := path.Match(pat, ""); err != nil {
+			return nil, fmt.Errorf("header pattern %q: %w", pat, err)
+		}
+	}
+	if o.To != "" && o.To == source {
+		return nil, fmt.Errorf("refusing to redrive %s into itself", source)
+	}
+	p := &Plan{ID: o.ID, Source: source, Dropped: map[string]int{}, opts: o}
+	for _, m := range msgs {
+		it := Item{Msg: m}
+		hops := hopsOf(m)
+		it.Target, it.Reason = resolve(m, o.To)
+		switch {
+		case it.Reason != "":
+			it.Action = Unresolved
+		case it.Target.Stream == source && !it.Target.Exchange || it.Target.Exchange && it.Target.Stream == "" && it.Target.RoutingKey == source:
+			it.Action, it.Reason = Unresolved, "its origin is the stream being read"
+		case hops >= o.HopLimit:
+			it.Action, it.Reason = Park, fmt.Sprintf("redriven %d times already (hop limit %d)", hops, o.HopLimit)
+			if o.ParkTo != "" {
+				it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
+			}
+		}
+		it.Headers = p.headers(m, hops)
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// resolve finds a message's target from its provenance.
+func resolve(m sources.Message, to string) (Target, string) {
+	rabbit := m.Partition == sources.NoPartition && m.DeadLetter != nil && m.DeadLetter.Scheme == "rabbitmq"
+	if to != "" {
+		if rabbit {
+			return Target{Stream: to, RoutingKey: originKey(m), Exchange: true}, ""
+		}
+		return Target{Stream: to}, ""
+	}
+	d := m.DeadLetter
+	switch {
+	case d == nil:
+		return Target{}, "no dead-letter provenance: choose a target (--to)"
+	case rabbit:
+		if d.Exchange == "" && d.OriginStream != "" { // published to the default exchange: back to the queue
+			return Target{RoutingKey: d.OriginStream, Exchange: true}, ""
+		}
+		if d.Exchange == "" {
+			return Target{}, "x-death names no exchange or queue"
+		}
+		return Target{Stream: d.Exchange, RoutingKey: originKey(m), Exchange: true}, ""
+	case d.OriginStream == "":
+		return Target{}, "its " + d.Scheme + " headers name no origin"
+	}
+	return Target{Stream: d.OriginStream}, ""
+}
+
+// originKey is the routing key a RabbitMQ message was first published with.
+func originKey(m sources.Message) string {
+	if d := m.DeadLetter; d != nil && len(d.RoutingKeys) > 0 {
+		return d.RoutingKeys[0]
+	}
+	return string(m.Key)
+}
+
+func hopsOf(m sources.Message) int {
+	v, ok := m.Header(HeaderHops)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(v)))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// Position renders where a message was read: partition/offset, or the
+// sequence of a queue read.
+func Position(m sources.Message) string {
+	if m.Partition == sources.NoPartition {
+		return strconv.FormatInt(m.Offset, 10)
+	}
+	return strconv.Itoa(int(m.Partition)) + "/" + strconv.FormatInt(m.Offset, 10)
+}
+
+// headers applies the keep and drop rules and adds provenance.
+func (p *Plan) headers(m sources.Message, hops int) []sources.Header {
+	out := make([]sources.Header, 0, len(m.Headers)+4)
+	for _, h := range m.Headers {
+		switch {
+		case strings.HasPrefix(h.Key, "x-mqscope-redrive-"):
+			continue // replaced below
+		case !KeepHeader(h.Key, p.opts.DropHeaders, p.opts.KeepHeaders):
+			p.Dropped[h.Key]++
+			continue
+		}
+		out = append(out, h)
+	}
+	return append(out,
+		sources.Header{Key: HeaderID, Value: []byte(p.ID)},
+		sources.Header{Key: HeaderHops, Value: []byte(strconv.Itoa(hops + 1))},
+		sources.Header{Key: HeaderSource, Value: []byte(m.Stream)},
+		sources.Header{Key: HeaderPosition, Value: []byte(Position(m))},
+	)
+}
+
+// KeepHeader applies the drop patterns, then the keep patterns when given.
+func KeepHeader(name string, drop, keep []string) bool {
+	for _, pat := range drop {
+		if ok, _ := path.Match(pat, name); ok {
+			return false
+		}
+	}
+	if len(keep) == 0 {
+		return true
+	}
+	for _, pat := range keep {
+		if ok, _ := path.Match(pat, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary is a plan in numbers.
+type Summary struct {
+	Total, Redrive, Park, Unresolved int
+	// PerTarget counts the messages per target (parked ones moved by ParkTo too).
+	PerTarget map[string]int
+}
+
+// Summary counts the plan.
+func (p *Plan) Summary() Summary {
+	s := Summary{Total: len(p.Items), PerTarget: map[string]int{}}
+	for _, it := range p.Items {
+		switch it.Action {
+		case Redrive:
+			s.Redrive++
+			s.PerTarget[it.Target.String()]++
+		case Park:
+			s.Park++
+			if p.opts.ParkTo != "" {
+				s.PerTarget[it.Target.String()+" (parking)"]++
+			}
+		case Unresolved:
+			s.Unresolved++
+		}
+	}
+	return s
+}
+
+// Write prints the plan for people: counts per target, header changes,
+// and every message that will not be redriven, with why.
+func (p *Plan) Write(w io.Writer) error {
+	s := p.Summary()
+	var b strings.Builder
+	fmt.Fprintf(&b, "redrive %s from %s: %d messages\n", p.ID, p.Source, s.Total)
+	targets := make([]string, 0, len(s.PerTarget))
+	for t := range s.PerTarget {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  %6d -> %s\n", s.PerTarget[t], t)
+	}
+	if s.Park > 0 {
+		where := "left in place"
+		if p.opts.ParkTo != "" {
+			where = "moved to " + p.opts.ParkTo
+		}
+		fmt.Fprintf(&b, "  %6d parked (%s)\n", s.Park, where)
+	}
+	if s.Unresolved > 0 {
+		fmt.Fprintf(&b, "  %6d unresolved (left in place)\n", s.Unresolved)
+	}
+	fmt.Fprintf(&b, "headers added: %s, %s, %s, %s\n", HeaderID, HeaderHops, HeaderSource, HeaderPosition)
+	if len(p.Dropped) > 0 {
+		names := make([]string, 0, len(p.Dropped))
+		for n := range p.Dropped {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, "headers dropped: %s\n", strings.Join(names, ", "))
+	}
+	shown := 0
+	for _, it := range p.Items {
+		if it.Action == Redrive || shown >= 20 {
+			continue
+		}
+		shown++
+		fmt.Fprintf(&b, "  %s %s@%s: %s\n", it.Action, it.Msg.Stream, Position(it.Msg), it.Reason)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,290 @@
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// RunOptions control an execution.
+type RunOptions struct {
+	// Rate limits writes to this many messages per second (0: no limit).
+	Rate float64
+	// Batch is how many messages go per transaction or confirm window (0: 500).
+	Batch int
+	// Journal records what was confirmed; nil keeps no journal.
+	Journal *Journal
+	// Audit receives one line per write; nil writes none.
+	Audit *Audit
+	// OnProgress is called after each batch.
+	OnProgress func(Progress)
+}
+
+func (o RunOptions) batch() int {
+	if o.Batch <= 0 {
+		return 500
+	}
+	return o.Batch
+}
+
+// Progress is how far a run is.
+type Progress struct {
+	Total, Done, Failed, Parked, Skipped, Duplicates int
+	Elapsed                                          time.Duration
+}
+
+// Rate is messages written per second so far.
+func (p Progress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Done) / p.Elapsed.Seconds()
+}
+
+// ETA estimates the time left.
+func (p Progress) ETA() time.Duration {
+	r := p.Rate()
+	left := p.Total - p.Done - p.Failed - p.Parked - p.Skipped - p.Duplicates
+	if r <= 0 || left <= 0 {
+		return 0
+	}
+	return time.Duration(float64(left) / r * float64(time.Second))
+}
+
+// Failure is one message that could not be redriven; it stays in the source.
+type Failure struct {
+	Position string
+	Err      string
+}
+
+// Result is what a run did.
+type Result struct {
+	Progress
+	PerTarget map[string]int
+	Failures  []Failure
+	// Stopped says why a run ended early ("" when it finished).
+	Stopped string
+}
+
+// limiter paces writes to a rate.
+type limiter struct {
+	every time.Duration
+	next  time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return &limiter{}
+	}
+	return &limiter{every: time.Duration(float64(time.Second) / rate)}
+}
+
+// wait blocks until the next write may go.
+func (l *limiter) wait(ctx context.Context) error {
+	if l.every == 0 {
+		return nil
+	}
+	now := time.Now()
+	if l.next.Before(now) {
+		l.next = now
+	}
+	d := l.next.Sub(now)
+	l.next = l.next.Add(l.every)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// JournalEntry is one confirmed write.
+type JournalEntry struct {
+	ID       string `json:"id"`
+	Source   string `json:"source"`
+	Position string `json:"position"`
+	Target   string `json:"target"`
+	// Fingerprint identifies the message's content (RabbitMQ, to spot a
+	// message that was published but whose source ack was lost).
+	Fingerprint string    `json:"fp,omitempty"`
+	Time        time.Time `json:"time"`
+}
+
+// Journal is an append-only file of confirmed writes, synced per batch, so
+// a run killed at any moment can resume.
+type Journal struct {
+	mu      sync.Mutex
+	f       *os.File
+	w       *bufio.Writer
+	entries map[string]bool // fingerprints and positions already confirmed
+}
+
+// OpenJournal opens (or creates) the journal of a redrive id in dir and
+// loads what it holds.
+func OpenJournal(dir, id string) (*Journal, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	path := filepath.Join(dir, id+".journal")
+	j := &Journal{entries: map[string]bool{}}
+	if data, err := os.ReadFile(path); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var e JournalEntry
+			if json.Unmarshal(sc.Bytes(), &e) != nil {
+				continue // a line cut by a crash
+			}
+			j.entries["pos:"+e.Source+"@"+e.Position] = true
+			if e.Fingerprint != "" {
+				j.entries["fp:"+e.Fingerprint] = true
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j.f, j.w = f, bufio.NewWriter(f)
+	return j, nil
+}
+
+// Len is how many writes the journal holds.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for k := range j.entries {
+		if len(k) > 4 && k[:4] == "pos:" {
+			n++
+		}
+	}
+	return n
+}
+
+// HasFingerprint reports a message with this content was confirmed before.
+func (j *Journal) HasFingerprint(fp string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.entries["fp:"+fp]
+}
+
+// Add records confirmed writes and syncs them to disk.
+func (j *Journal) Add(es ...JournalEntry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range es {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		j.w.Write(append(b, '\n'))
+		j.entries["pos:"+e.Source+"@"+e.Position] = true
+		if e.Fingerprint != "" {
+			j.entries["fp:"+e.Fingerprint] = true
+		}
+	}
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_ = j.w.Flush()
+	return j.f.Close()
+}
+
+// Audit writes one JSON line per write: who, when, where from, where to.
+type Audit struct {
+	mu   sync.Mutex
+	f    *os.File
+	who  string
+	host string
+}
+
+// AuditRecord is one audit line.
+type AuditRecord struct {
+	Time       time.Time `json:"time"`
+	User       string    `json:"user"`
+	Host       string    `json:"host"`
+	Action     string    `json:"action"`
+	RedriveID  string    `json:"redrive_id"`
+	Connection string    `json:"connection"`
+	Source     string    `json:"source"`
+	Position   string    `json:"position"`
+	Target     string    `json:"target"`
+	MessageID  string    `json:"message_id,omitempty"`
+	Result     string    `json:"result"`
+}
+
+// OpenAudit appends to the audit log at path.
+func OpenAudit(path string) (*Audit, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	a := &Audit{f: f, who: "unknown"}
+	if u, err := user.Current(); err == nil {
+		a.who = u.Username
+	}
+	a.host, _ = os.Hostname()
+	return a, nil
+}
+
+// Write appends records (nil Audit writes nothing).
+func (a *Audit) Write(rs ...AuditRecord) error {
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := bufio.NewWriter(a.f)
+	for _, r := range rs {
+		r.User, r.Host = a.who, a.host
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		w.Write(append(b, '\n'))
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return nil
+}
+
+// Close closes the audit log.
+func (a *Audit) Close() error {
+	if a == nil {
+		return nil
+	}
+	return a.f.Close()
+}

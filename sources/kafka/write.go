@@ -1,0 +1,146 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// TransactionalProducer returns a sarama producer with transactional id
+// txnID (idempotent, acks=all) on this connection's brokers. A message with
+// Partition >= 0 goes to that partition; one with Partition -1 is placed by
+// its key like the Java client (murmur2), or at random without a key.
+func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) {
+	cfg := *c.config
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.Retry.Max = 10
+	cfg.Producer.MaxMessageBytes = 16 << 20
+	cfg.Producer.Flush.MaxMessages = 0
+	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
+	cfg.Producer.Transaction.ID = txnID
+	cfg.Producer.Transaction.Timeout = time.Minute
+	cfg.Net.MaxOpenRequests = 1
+	p, err := sarama.NewSyncProducer(c.addrs, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("transactional producer on %s: %w", c.name, err)
+	}
+	return p, nil
+}
+
+// GroupOffsets returns a consumer group's committed offsets on a topic
+// (partitions without a commit are absent).
+func (c *Conn) GroupOffsets(group, topic string) (map[int32]int64, error) {
+	parts, err := c.partitionsOf(topic)
+	if err != nil {
+		return nil, err
+	}
+	coord, err := c.client.Coordinator(group)
+	if err != nil {
+		return nil, fmt.Errorf("offsets of group %s: coordinator: %w", group, err)
+	}
+	req := &sarama.OffsetFetchRequest{Version: 5, ConsumerGroup: group}
+	for _, p := range parts {
+		req.AddPartition(topic, p)
+	}
+	resp, err := coord.FetchOffset(req)
+	if err != nil {
+		return nil, fmt.Errorf("offsets of group %s: %w", group, err)
+	}
+	out := map[int32]int64{}
+	if errors.Is(resp.Err, sarama.ErrGroupIDNotFound) {
+		return out, nil // the group never committed (some brokers say so, others answer -1)
+	}
+	if resp.Err != sarama.ErrNoError {
+		return nil, fmt.Errorf("offsets of group %s: %w", group, resp.Err)
+	}
+	for _, p := range parts {
+		blk := resp.GetBlock(topic, p)
+		if blk == nil {
+			continue
+		}
+		if blk.Err != sarama.ErrNoError && !errors.Is(blk.Err, sarama.ErrGroupIDNotFound) {
+			return nil, fmt.Errorf("offsets of group %s on %s/%d: %w", group, topic, p, blk.Err)
+		}
+		if blk.Offset >= 0 {
+			out[p] = blk.Offset
+		}
+	}
+	return out, nil
+}
+
+// Partitions returns a topic's partition count.
+func (c *Conn) Partitions(topic string) (int, error) {
+	ps, err := c.partitionsOf(topic)
+	return len(ps), err
+}
+
+// javaPartitioner places messages like Kafka's Java client: an explicit
+// partition, else murmur2 of the key, else random.
+type javaPartitioner struct{ rnd *rand.Rand }
+
+// NewJavaCompatiblePartitioner is a sarama.PartitionerConstructor: the same
+// key lands on the same partition as from a Java (or librdkafka murmur2) producer.
+func NewJavaCompatiblePartitioner(string) sarama.Partitioner {
+	return &javaPartitioner{rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+}
+
+func (p *javaPartitioner) Partition(m *sarama.ProducerMessage, n int32) (int32, error) {
+	if m.Partition >= 0 {
+		if m.Partition >= n {
+			return 0, fmt.Errorf("partition %d does not exist (topic has %d)", m.Partition, n)
+		}
+		return m.Partition, nil
+	}
+	if m.Key == nil {
+		return p.rnd.Int32N(n), nil
+	}
+	key, err := m.Key.Encode()
+	if err != nil {
+		return 0, err
+	}
+	return int32(Murmur2(key)&0x7fffffff) % n, nil
+}
+
+func (p *javaPartitioner) RequiresConsistency() bool { return true }
+
+// Murmur2 is Kafka's murmur2 hash (org.apache.kafka.common.utils.Utils.murmur2).
+func Murmur2(data []byte) uint32 {
+	const (
+		seed uint32 = 0x9747b28c
+		m    uint32 = 0x5bd1e995
+		r           = 24
+	)
+	length := len(data)
+	h := seed ^ uint32(length)
+	for i := 0; i+4 <= length; i += 4 {
+		k := uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
+		k *= m
+		k ^= k >> r
+		k *= m
+		h *= m
+		h ^= k
+	}
+	rest := length % 4
+	tail := length - rest
+	switch rest {
+	case 3:
+		h ^= uint32(data[tail+2]) << 16
+		fallthrough
+	case 2:
+		h ^= uint32(data[tail+1]) << 8
+		fallthrough
+	case 1:
+		h ^= uint32(data[tail])
+		h *= m
+	}
+	h ^= h >> 13
+	h *= m
+	h ^= h >> 15
+	return h
+}
