@@ -2,6 +2,7 @@ package replay
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -125,24 +126,33 @@ func NewPlan(source string, msgs []sources.Message, o Options) (*Plan, error) {
 	}
 	p := &Plan{ID: o.ID, Source: source, Dropped: map[string]int{}, opts: o}
 	for _, m := range msgs {
-		it := Item{Msg: m}
-		hops := hopsOf(m)
-		it.Target, it.Reason = resolve(m, o.To)
-		switch {
-		case it.Reason != "":
-			it.Action = Unresolved
-		case it.Target.Stream == source && !it.Target.Exchange || it.Target.Exchange && it.Target.Stream == "" && it.Target.RoutingKey == source:
-			it.Action, it.Reason = Unresolved, "its origin is the stream being read"
-		case hops >= o.HopLimit:
-			it.Action, it.Reason = Park, fmt.Sprintf("redriven %d times already (hop limit %d)", hops, o.HopLimit)
-			if o.ParkTo != "" {
-				it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
-			}
-		}
-		it.Headers = p.headers(m, hops)
-		p.Items = append(p.Items, it)
+		p.Items = append(p.Items, p.Decide(m))
 	}
 	return p, nil
+}
+
+// Options returns the options the plan was made with.
+func (p *Plan) Options() Options { return p.opts }
+
+// Decide plans one message: its action, target and headers.
+func (p *Plan) Decide(m sources.Message) Item {
+	o := p.opts
+	it := Item{Msg: m}
+	hops := hopsOf(m)
+	it.Target, it.Reason = resolve(m, o.To)
+	switch {
+	case it.Reason != "":
+		it.Action = Unresolved
+	case it.Target.Stream == p.Source && !it.Target.Exchange || it.Target.Exchange && it.Target.Stream == "" && it.Target.RoutingKey == p.Source:
+		it.Action, it.Reason = Unresolved, "its origin is the stream being read"
+	case hops >= o.HopLimit:
+		it.Action, it.Reason = Park, fmt.Sprintf("redriven %d times already (hop limit %d)", hops, o.HopLimit)
+		if o.ParkTo != "" {
+			it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
+		}
+	}
+	it.Headers = p.headers(m, hops)
+	return it
 }
 
 // resolve finds a message's target from its provenance.
@@ -178,6 +188,21 @@ func originKey(m sources.Message) string {
 		return d.RoutingKeys[0]
 	}
 	return string(m.Key)
+}
+
+// Fingerprint identifies a message's content: message id, key, value and
+// headers, leaving out what a redelivery changes (x-delivery-count). A peek
+// and a later consume of the same RabbitMQ message give the same fingerprint.
+func Fingerprint(m sources.Message) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00%q\x00", m.ID, m.Key, m.Value)
+	for _, hd := range m.Headers {
+		if hd.Key == "x-delivery-count" {
+			continue
+		}
+		fmt.Fprintf(h, "%q=%q\x00", hd.Key, hd.Value)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func hopsOf(m sources.Message) int {

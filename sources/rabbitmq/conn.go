@@ -174,6 +174,10 @@ func RedactURL(raw string) string {
 	return u.String()
 }
 
+// Channel opens a channel on the (re)connected AMQP connection; the caller
+// closes it. Writers (replay) use it.
+func (c *Conn) Channel(ctx context.Context) (*amqp.Channel, error) { return c.channel(ctx) }
+
 // channel opens a channel on the (re)connected AMQP connection.
 func (c *Conn) channel(ctx context.Context) (*amqp.Channel, error) {
 	conn, err := c.amqpConn(ctx)

@@ -9,6 +9,11 @@ import (
 	"github.com/mqscope/mqscope/sources"
 )
 
+// Convert turns a delivery into a Message: what readers and writers see.
+func (c *Conn) Convert(d amqp.Delivery, stream string, seq int64) sources.Message {
+	return c.convert(d, stream, seq)
+}
+
 // convert turns a delivery into a Message. The routing key stands in the
 // Key field; every AMQP property is kept in Properties.
 func (c *Conn) convert(d amqp.Delivery, stream string, seq int64) sources.Message {

@@ -1,0 +1,290 @@
+package replay_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// rabbitEnv is a vhost of the real RabbitMQ with a work queue that
+// dead-letters into work.dlq, and n messages the broker dead-lettered.
+type rabbitEnv struct {
+	url  string
+	mgmt *rabbitmq.Management
+	app  *amqp.Channel
+	conn *rabbitmq.Conn
+}
+
+func newRabbitEnv(t *testing.T, n int) *rabbitEnv {
+	t.Helper()
+	mgmt, err := rabbitmq.NewManagement(envOr("MQSCOPE_TEST_RABBITMQ_API", "http://guest:guest@127.0.0.1:15672"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	vhost := fmt.Sprintf("mqscope-test-replay-%d", rand.IntN(1e6))
+	if err := mgmt.CreateVhost(ctx, vhost, "guest"); err != nil {
+		t.Fatalf("RabbitMQ's management API (scripts/test starts it): %v", err)
+	}
+	t.Cleanup(func() { _ = mgmt.DeleteVhost(context.Background(), vhost); mgmt.Close() })
+	u, _ := url.Parse(envOr("MQSCOPE_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/"))
+	u.Path = "/" + vhost
+	e := &rabbitEnv{url: u.String(), mgmt: mgmt}
+	ac, err := amqp.Dial(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ac.Close() })
+	e.app, _ = ac.Channel()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(e.app.ExchangeDeclare("shop", "topic", true, false, false, false, nil))
+	_, err = e.app.QueueDeclare("work", true, false, false, false, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "work.dlq"})
+	must(err)
+	_, err = e.app.QueueDeclare("work.dlq", true, false, false, false, nil)
+	must(err)
+	must(e.app.QueueBind("work", "order.*", "shop", false, nil))
+	for i := 0; i < n; i++ {
+		must(e.app.PublishWithContext(ctx, "shop", "order.created", false, false, amqp.Publishing{
+			Body: []byte(fmt.Sprintf(`{"order":%d}`, i)), MessageId: fmt.Sprintf("m-%d", i), ContentType: "application/json",
+			DeliveryMode: amqp.Persistent, Headers: amqp.Table{"tenant": "acme", "n": int32(i)}}))
+	}
+	e.waitDepth(t, "work", n)
+	for i := 0; i < n; i++ {
+		d, ok, err := e.app.Get("work", false)
+		must(err)
+		if !ok {
+			t.Fatal("work ran dry")
+		}
+		must(d.Reject(false))
+	}
+	e.waitDepth(t, "work.dlq", n)
+	e.conn, err = rabbitmq.Dial(ctx, rabbitmq.Options{URL: e.url})
+	must(err)
+	t.Cleanup(func() { e.conn.Close() })
+	return e
+}
+
+func (e *rabbitEnv) depth(t *testing.T, q string) int {
+	t.Helper()
+	st, err := e.app.QueueDeclarePassive(q, true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Messages
+}
+
+func (e *rabbitEnv) waitDepth(t *testing.T, q string, n int) {
+	t.Helper()
+	for i := 0; i < 400; i++ {
+		if e.depth(t, q) == n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s has %d messages, want %d", q, e.depth(t, q), n)
+}
+
+// contents reads a queue's messages (a peek) as fingerprints of body and
+// headers, without the dead-letter and redrive headers.
+func (e *rabbitEnv) contents(t *testing.T, q string) []string {
+	t.Helper()
+	ms := readAll(t, e.conn, q)
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s|%s|%s", m.ID, m.Value, propsOf(m))
+		for _, h := range m.Headers {
+			if strings.HasPrefix(h.Key, "x-death") || strings.HasPrefix(h.Key, "x-first-death") || strings.HasPrefix(h.Key, "x-last-death") ||
+				strings.HasPrefix(h.Key, "x-mqscope-redrive-") || h.Key == "x-delivery-count" {
+				continue
+			}
+			fmt.Fprintf(&b, "|%s=%s", h.Key, h.Value)
+		}
+		out[i] = b.String()
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func propsOf(m sources.Message) string {
+	var b strings.Builder
+	for _, p := range m.Properties {
+		if p.Name == "content-type" || p.Name == "delivery-mode" || p.Name == "message-id" {
+			b.WriteString(p.Name + "=" + p.Value + ";")
+		}
+	}
+	return b.String()
+}
+
+func planFor(t *testing.T, e *rabbitEnv, o replay.Options) *replay.Plan {
+	t.Helper()
+	p, err := replay.NewPlan("work.dlq", readAll(t, e.conn, "work.dlq"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRedriveRabbitBackToOriginExchange(t *testing.T) {
+	const n = 40
+	e := newRabbitEnv(t, n)
+	before := e.contents(t, "work.dlq")
+	p := planFor(t, e, replay.Options{})
+	if s := p.Summary(); s.PerTarget["exchange shop [order.created]"] != n {
+		t.Fatalf("plan %+v", s)
+	}
+	j, err := replay.OpenJournal(t.TempDir(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 16, Journal: j})
+	if err != nil || res.Done != n || res.Failed != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	e.waitDepth(t, "work.dlq", 0)
+	e.waitDepth(t, "work", n)
+	if after := e.contents(t, "work"); !slices.Equal(after, before) {
+		t.Fatalf("redriven messages differ:\nbefore %v\nafter  %v", before[:2], after[:2])
+	}
+	ms := readAll(t, e.conn, "work")
+	if v, _ := ms[0].Header(replay.HeaderID); string(v) != p.ID {
+		t.Fatalf("no provenance on %+v", ms[0].Headers)
+	}
+}
+
+func TestRedriveRabbitUnroutableLosesNothing(t *testing.T) {
+	const n = 10
+	e := newRabbitEnv(t, n)
+	if err := e.app.QueueUnbind("work", "order.*", "shop", nil); err != nil {
+		t.Fatal(err)
+	}
+	before := e.contents(t, "work.dlq")
+	p := planFor(t, e, replay.Options{})
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != 0 || res.Failed == 0 || !strings.Contains(res.Failures[0].Err, "NO_ROUTE") {
+		t.Fatalf("unroutable run: %+v", res)
+	}
+	e.waitDepth(t, "work.dlq", n)
+	if after := e.contents(t, "work.dlq"); !slices.Equal(after, before) {
+		t.Fatal("the DLQ changed after an unroutable redrive")
+	}
+}
+
+func TestRedriveRabbitSelectionOnly(t *testing.T) {
+	const n = 12
+	e := newRabbitEnv(t, n)
+	all := readAll(t, e.conn, "work.dlq")
+	p, err := replay.NewPlan("work.dlq", all[3:6], replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, false, replay.RunOptions{})
+	if err != nil || res.Done != 3 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	e.waitDepth(t, "work", 3)
+	e.waitDepth(t, "work.dlq", n-3)
+}
+
+func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
+	const n = 60
+	e := newRabbitEnv(t, n)
+	p := planFor(t, e, replay.Options{})
+	dir := t.TempDir()
+	j, err := replay.OpenJournal(dir, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The management API lists connections only after its stats interval.
+	vhost := strings.TrimPrefix(mustParse(t, e.url).Path, "/")
+	var names []string
+	for deadline := time.Now().Add(15 * time.Second); len(names) < 2 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		names = names[:0]
+		cs, _ := e.mgmt.Connections(context.Background())
+		for _, c := range cs {
+			if c.Vhost == vhost {
+				names = append(names, c.Name)
+			}
+		}
+	}
+	if len(names) < 2 {
+		t.Fatalf("the management API lists %d connections on %s", len(names), vhost)
+	}
+	batches := 0
+	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Journal: j, OnProgress: func(replay.Progress) {
+		if batches++; batches == 2 { // the broker drops every connection of the vhost mid-run
+			for _, name := range names {
+				if err := e.mgmt.CloseConnection(context.Background(), name); err != nil {
+					t.Errorf("close %s: %v", name, err)
+				}
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}})
+	j.Close()
+	if err == nil {
+		t.Fatalf("the run went on after its connection was closed: %+v", res1)
+	}
+	t.Logf("interrupted after %d: %v", res1.Done, err)
+	// The app's connection was closed too: reconnect to check.
+	ac, err := amqp.Dial(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	e.app, _ = ac.Channel()
+	time.Sleep(500 * time.Millisecond)
+	j2, err := replay.OpenJournal(dir, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Journal: j2})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	e.waitDepth(t, "work.dlq", 0)
+	got := e.depth(t, "work")
+	if got < n || got > n+10 {
+		t.Fatalf("work has %d messages for %d dead letters (resume %+v)", got, n, res)
+	}
+	if got != n {
+		t.Logf("%d duplicates from the in-flight confirm window", got-n)
+	}
+}
