@@ -54,19 +54,25 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	return conns, nil
 }
 
+// stateDir is where logs, journals and the audit log go:
+// $XDG_STATE_HOME/mqscope, else ~/.local/state/mqscope.
+func stateDir() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return filepath.Join(os.TempDir(), "mqscope")
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "mqscope")
+}
+
 // logger opens the log file; logs never go to the terminal.
 func (e *env) logger() (*slog.Logger, func()) {
 	path := e.flags.logFile
 	if path == "" {
-		dir := os.Getenv("XDG_STATE_HOME")
-		if dir == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return slog.New(slog.DiscardHandler), func() {}
-			}
-			dir = filepath.Join(home, ".local", "state")
-		}
-		path = filepath.Join(dir, "mqscope", "mqscope.log")
+		path = filepath.Join(stateDir(), "mqscope.log")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return slog.New(slog.DiscardHandler), func() {}

@@ -23,6 +23,7 @@ type globalFlags struct {
 	queues     []string
 	logFile    string
 	buffer     string
+	readOnly   bool
 }
 
 // env is what a command runs with: its streams and the global flags.
@@ -85,7 +86,8 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringArrayVar(&e.flags.queues, "queue", nil, "RabbitMQ queue to list when the management API is unavailable (repeatable)")
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e))
+	pf.BoolVar(&e.flags.readOnly, "read-only", false, "refuse every write to the brokers (redrive, replay)")
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e))
 	return root
 }
 

@@ -1,0 +1,258 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+// redriveFlags are the flags of the redrive command.
+type redriveFlags struct {
+	read    readFlags
+	opts    replay.Options
+	rate    float64
+	batch   int
+	dryRun  bool
+	yes     bool
+	journal string
+}
+
+func newRedriveCmd(e *env) *cobra.Command {
+	var f redriveFlags
+	c := &cobra.Command{
+		Use:   "redrive DLQ",
+		Short: "Move dead letters back to where they came from (or --to a stream), safely",
+		Long: `redrive reads a dead-letter topic or queue, plans where each message goes (its
+origin from the provenance headers, or --to), prints the plan, asks, and then
+moves the messages: publish, wait for the broker's acknowledgement, then remove
+or commit the source, never the other way.
+
+Kafka: one transaction per batch holds the records and the redrive's consumer
+group offsets on the DLT, so a run stopped at any point resumes (--id) with
+nothing lost and nothing duplicated. RabbitMQ: publisher confirms and
+mandatory; an unroutable or refused message stays in the DLQ and is reported;
+the journal spots a message published before a crash so it is not sent twice.
+
+Every redriven message carries x-mqscope-redrive-id, -hops, -source and
+-position; one redriven --hop-limit times already is parked instead.`,
+		Args: exactlyOneStream,
+		RunE: func(cmd *cobra.Command, args []string) error { return e.redrive(cmd.Context(), args[0], &f) },
+	}
+	fl := c.Flags()
+	f.read.register(c, "oldest", "jsonl")
+	_ = fl.MarkHidden("format") // a redrive writes to brokers, not to stdout
+	fl.StringVar(&f.opts.To, "to", "", "send every message to this topic or exchange instead of its origin")
+	fl.StringArrayVar(&f.opts.DropHeaders, "drop-header", nil, "drop headers matching this pattern (glob, repeatable), e.g. 'kafka_dlt-*'")
+	fl.StringArrayVar(&f.opts.KeepHeaders, "keep-header", nil, "keep only headers matching these patterns (repeatable)")
+	fl.IntVar(&f.opts.HopLimit, "hop-limit", replay.DefaultHopLimit, "park a message redriven this many times already")
+	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
+	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
+	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
+	fl.IntVar(&f.batch, "batch", 500, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
+	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
+	return c
+}
+
+// redrive plans, confirms and executes one redrive.
+func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
+	if f.batch <= 0 || f.rate < 0 {
+		return errors.New("--batch must be positive and --rate not negative")
+	}
+	ropts, err := f.read.options(time.Now())
+	if err != nil {
+		return err
+	}
+	conns, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	conn, msgs, err := e.selection(ctx, conns, dlq, ropts, f.read.limit)
+	if err != nil {
+		return err
+	}
+	if f.opts.ID == "" {
+		f.opts.ID = replay.NewID()
+	}
+	plan, err := replay.NewPlan(dlq, msgs, f.opts)
+	if err != nil {
+		return err
+	}
+	_, isRabbit := conn.(*rabbitmq.Conn)
+	wholeQueue := isRabbit && f.read.limit == 0
+	if err := plan.Write(e.stdout); err != nil {
+		return err
+	}
+	if wholeQueue && len(msgs) >= rabbitmq.MaxPeek {
+		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
+	}
+	if f.dryRun {
+		fmt.Fprintln(e.stdout, "dry run: nothing written")
+		return nil
+	}
+	if e.flags.readOnly {
+		return fmt.Errorf("connection %s is read-only (--read-only): refusing to write", conn.Name())
+	}
+	if s := plan.Summary(); s.Redrive == 0 && (s.Park == 0 || f.opts.ParkTo == "") {
+		fmt.Fprintln(e.stdout, "nothing to redrive")
+		return nil
+	}
+	if !f.yes {
+		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Redrive %d messages from %s (%s)? [y/N] ", plan.Summary().Redrive, dlq, conn.Name()))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("not confirmed: nothing written")
+		}
+	}
+	dir := f.journal
+	if dir == "" {
+		dir = filepath.Join(stateDir(), "redrive")
+	}
+	journal, err := replay.OpenJournal(dir, plan.ID)
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+	audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	run := replay.RunOptions{Rate: f.rate, Batch: f.batch, Journal: journal, Audit: audit, OnProgress: func(p replay.Progress) {
+		fmt.Fprintf(e.stderr, "\r%d/%d  %.0f msg/s  ETA %s   ", p.Done+p.Parked+p.Skipped+p.Duplicates+p.Failed, p.Total, p.Rate(), p.ETA().Round(time.Second))
+	}}
+	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
+	var res replay.Result
+	switch c := conn.(type) {
+	case *kafka.Conn:
+		res, err = replay.RedriveKafka(ctx, c, plan, run)
+	case *rabbitmq.Conn:
+		res, err = replay.RedriveRabbit(ctx, c, plan, wholeQueue, run)
+	default:
+		return fmt.Errorf("%s cannot be written to", conn.Name())
+	}
+	fmt.Fprintln(e.stderr)
+	printResult(e.stdout, plan, res)
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("%d messages could not be redriven and stay in %s", res.Failed, dlq)
+	}
+	if res.Stopped != "" && ctx.Err() != nil {
+		return fmt.Errorf("interrupted: resume with mqscope redrive %s --id %s", dlq, plan.ID)
+	}
+	return nil
+}
+
+// selection reads the messages to plan: a DLT up to its end, or a peek of
+// a DLQ.
+func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64) (sources.Conn, []sources.Message, error) {
+	var unknown error
+	for _, c := range conns {
+		r, ok := c.(sources.Reader)
+		if !ok {
+			continue
+		}
+		ro := opts
+		if _, rabbit := c.(*rabbitmq.Conn); rabbit {
+			ro.Start = sources.Start{Kind: sources.StartOldest}
+			if limit > 0 {
+				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
+			}
+		}
+		sub, err := r.Read(ctx, dlq, ro)
+		if errors.Is(err, sources.ErrUnknownStream) {
+			unknown = err
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		var msgs []sources.Message
+		for limit == 0 || int64(len(msgs)) < limit {
+			b, err := sub.Next(ctx, 1000)
+			msgs = append(msgs, b...)
+			if errors.Is(err, sources.ErrEndOfStream) {
+				break
+			}
+			if err != nil {
+				sub.Close()
+				return nil, nil, err
+			}
+		}
+		sub.Close()
+		if limit > 0 && int64(len(msgs)) > limit {
+			msgs = msgs[:limit]
+		}
+		return c, msgs, nil
+	}
+	if unknown == nil {
+		unknown = fmt.Errorf("%q: %w", dlq, sources.ErrUnknownStream)
+	}
+	return nil, nil, unknown
+}
+
+// confirm asks a yes/no question; anything but y/yes is no.
+func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 && st.Mode()&os.ModeNamedPipe == 0 && st.Size() == 0 {
+			return false, errors.New("no terminal to ask on: pass --yes to redrive without asking")
+		}
+	}
+	fmt.Fprint(out, question)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return false, errors.New("no answer: pass --yes to redrive without asking")
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}
+
+func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
+	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", p.ID, r.Done, r.Parked, r.Skipped, r.Failed)
+	if r.Duplicates > 0 {
+		fmt.Fprintf(w, ", %d already redriven by an earlier run (acknowledged, not sent again)", r.Duplicates)
+	}
+	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
+	targets := make([]string, 0, len(r.PerTarget))
+	for t := range r.PerTarget {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	for _, t := range targets {
+		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], t)
+	}
+	for i, f := range r.Failures {
+		if i == 20 {
+			fmt.Fprintf(w, "  … %d more failures\n", len(r.Failures)-20)
+			break
+		}
+		fmt.Fprintf(w, "  failed %s: %s\n", f.Position, f.Err)
+	}
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "stopped: %s\n", r.Stopped)
+	}
+}
