@@ -33,6 +33,8 @@ func (e *env) runTUI(ctx context.Context, conns []sources.Conn) error {
 		Clipboard:    os.Stderr,
 		BufferBudget: budget,
 		Location:     time.Local,
+		ReadOnly:     e.flags.readOnly,
+		StateDir:     stateDir(),
 	}
 	p := tea.NewProgram(ui.New(common, conns), tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {

@@ -5,6 +5,8 @@ package ui
 
 import (
 	"io"
+
+	"github.com/mqscope/mqscope/replay"
 	"log/slog"
 	"time"
 )
@@ -23,4 +25,17 @@ type Common struct {
 	BufferBudget int64
 	// Location is the time zone times are shown in.
 	Location *time.Location
+	// ReadOnly refuses every write (redrive).
+	ReadOnly bool
+	// StateDir holds redrive journals and the audit log; empty keeps none.
+	StateDir string
+	// NewRedriveID names redrives (tests fix it); nil means replay.NewID.
+	NewRedriveID func() string
+}
+
+func (c *Common) newRedriveID() string {
+	if c.NewRedriveID != nil {
+		return c.NewRedriveID()
+	}
+	return replay.NewID()
 }

@@ -68,12 +68,45 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	wait("orders[")
 	tm.Send(keyPress("enter"))
 	wait("Dead letter (spring)")
+	// Back to the list: mark two dead letters and redrive them.
+	tm.Send(keyPress("esc"))
+	wait("dead letters")
+	tm.Send(keyPress("g"))
+	tm.Send(keyPress(" "))
+	tm.Send(keyPress(" "))
+	wait("2 marked")
+	tm.Send(keyPress("R"))
+	wait("Redrive from orders.DLT")
+	wait("→ orders")
+	tm.Send(keyPress("y"))
+	wait("2 redriven")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	d, ok := final.top().(*detailPage)
-	if !ok || d.msg.DeadLetter == nil || d.msg.DeadLetter.OriginStream != "orders" {
+	mp, ok := final.top().(*messagesPage)
+	if !ok || mp.redrive == nil || mp.redrive.res.Done != 2 {
 		t.Fatalf("final page %T", final.top())
+	}
+	id := mp.redrive.plan.ID
+	sub, err := conn.Read(context.Background(), "orders", sources.ReadOptions{Start: sources.Start{Kind: sources.StartLastN, N: 50}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	found := 0
+	for {
+		b, err := sub.Next(context.Background(), 1000)
+		for _, m := range b {
+			if v, ok := m.Header("x-mqscope-redrive-id"); ok && string(v) == id {
+				found++
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if found != 2 {
+		t.Fatalf("%d messages of redrive %s in orders, want 2", found, id)
 	}
 }

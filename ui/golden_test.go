@@ -145,3 +145,9 @@ func TestGoldenRabbitDetail(t *testing.T) {
 		batchReceived{page: 2, sub: 1, msgs: rabbitDLQ()}, batchReceived{page: 2, sub: 1, err: sources.ErrEndOfStream},
 		waitFor("PEEKED"), keyPress("g"), keyPress("enter"), waitFor("History"))
 }
+
+func TestGoldenRedrivePlan(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
+		keyPress("g"), keyPress(" "), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("Redrive from"))
+}

@@ -10,6 +10,7 @@ type KeyMap struct {
 	Filter, Refresh                              key.Binding
 	StartPosition, Pause, CopyValue, CopyMessage key.Binding
 	FullValue, NextMessage, PrevMessage, Confirm key.Binding
+	Mark, Redrive                                key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -38,5 +39,7 @@ func DefaultKeyMap() *KeyMap {
 		NextMessage:   b("n", "next message", "n"),
 		PrevMessage:   b("N", "previous message", "N"),
 		Confirm:       b("enter", "confirm", "enter"),
+		Mark:          b("space", "mark", " "),
+		Redrive:       b("R", "redrive", "R"),
 	}
 }

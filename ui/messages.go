@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
@@ -76,7 +77,9 @@ type messagesPage struct {
 	dlq    bool
 
 	picker  *startPicker
-	confirm string // a question to answer before reading (enter: yes, esc: no)
+	confirm string          // a question to answer before reading (enter: yes, esc: no)
+	marks   map[string]bool // marked messages by replay.Fingerprint
+	redrive *redriveDialog
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -113,6 +116,7 @@ func (p *messagesPage) restart() tea.Cmd {
 		p.sub = nil
 	}
 	p.buf.Reset()
+	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
 	p.rate, p.since = rateMeter{}, p.c.Now()
@@ -148,6 +152,14 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return p.received(msg)
+	case redriveProgressed:
+		if p.redrive != nil {
+			return p.redrive.progressed(msg.p)
+		}
+	case redriveFinished:
+		if p.redrive != nil {
+			p.redrive.finished(msg.res, msg.err)
+		}
 	case startCancelled:
 		p.picker = nil
 	case startChosen:
@@ -226,6 +238,17 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
+	if p.redrive != nil {
+		cmd, closed := p.redrive.update(msg)
+		if closed {
+			ran := p.redrive.state == redriveDone
+			p.redrive = nil
+			if ran { // the DLQ changed: read it again
+				return p.read()
+			}
+		}
+		return cmd
+	}
 	k := p.c.Keys
 	n := p.buf.Len()
 	if p.cur.move(msg, k, n, p.rowsHeight()) {
@@ -267,7 +290,39 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Refresh):
 		return p.read()
+	case key.Matches(msg, k.Mark):
+		if n > 0 {
+			fp := replay.Fingerprint(*p.buf.At(p.cur.sel))
+			if p.marks[fp] {
+				delete(p.marks, fp)
+			} else {
+				p.marks[fp] = true
+			}
+			p.cur.sel++
+			p.follow = false
+			p.cur.clamp(n, p.rowsHeight())
+		}
+	case key.Matches(msg, k.Redrive):
+		return p.openRedrive()
 	}
+	return nil
+}
+
+// openRedrive plans a redrive of the marked messages, or of every message
+// read (a RabbitMQ queue: of every message it holds).
+func (p *messagesPage) openRedrive() tea.Cmd {
+	var msgs []sources.Message
+	for i := 0; i < p.buf.Len(); i++ {
+		m := p.buf.At(i)
+		if len(p.marks) == 0 || p.marks[replay.Fingerprint(*m)] {
+			msgs = append(msgs, *m)
+		}
+	}
+	if len(msgs) == 0 {
+		return setStatus("nothing to redrive: no message read")
+	}
+	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0
+	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
 }
 
@@ -284,8 +339,11 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 	return *p.buf.At(next), true
 }
 
-// Capturing is true while the start picker or a question is open.
-func (p *messagesPage) Capturing() bool { return p.picker != nil || p.confirm != "" }
+// Capturing is true while the start picker, a question or the redrive
+// dialog is open.
+func (p *messagesPage) Capturing() bool {
+	return p.picker != nil || p.confirm != "" || p.redrive != nil
+}
 
 func (p *messagesPage) columns(w int) []column {
 	if p.dlq {
@@ -332,6 +390,9 @@ func (p *messagesPage) View(w, h int) string {
 	for i := from; i < to; i++ {
 		m := p.buf.At(i)
 		cells := p.cells(m, cols, now)
+		if len(p.marks) > 0 && p.marks[replay.Fingerprint(*m)] {
+			cells[0] = "●" + cells[0]
+		}
 		line := row(cols, cells...)
 		switch {
 		case i == p.cur.sel:
@@ -343,6 +404,9 @@ func (p *messagesPage) View(w, h int) string {
 	}
 	if p.picker != nil {
 		return overlay(joinLines(out), p.picker.view(), w, h)
+	}
+	if p.redrive != nil {
+		return overlay(joinLines(out), p.redrive.view(w), w, h)
 	}
 	if p.confirm != "" {
 		return overlay(joinLines(out), s.Overlay.Render(s.Warn.Render("⚠ Peek changes this queue")+"\n\n"+p.confirm), w, h)
@@ -442,6 +506,9 @@ func (p *messagesPage) Status() string {
 		pos = fmt.Sprintf("%s/%s", groupDigits(int64(p.cur.sel+1)), groupDigits(int64(n)))
 	}
 	st := fmt.Sprintf("%s  %s  %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(p.c.Now())))
+	if len(p.marks) > 0 {
+		st += fmt.Sprintf("  %d marked", len(p.marks))
+	}
 	if ev := p.buf.Evicted(); ev > 0 {
 		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
 	}
@@ -453,6 +520,9 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	if p.picker != nil {
 		return []key.Binding{k.Confirm, k.Back}
 	}
+	if p.dlq {
+		return []key.Binding{k.Open, k.Mark, k.Redrive, k.StartPosition, k.CopyValue, k.Back}
+	}
 	return []key.Binding{k.Open, k.StartPosition, k.Pause, k.CopyValue, k.Back}
 }
 
@@ -461,6 +531,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage},
+		{k.Mark, k.Redrive},
 	}
 }
 

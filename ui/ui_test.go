@@ -26,6 +26,7 @@ func testCommon(w, h int) *Common {
 		Styles: NewStyles(DefaultTheme()), Keys: DefaultKeyMap(),
 		Now: func() time.Time { return testNow }, Clipboard: &bytes.Buffer{},
 		BufferBudget: 1 << 20, Location: time.UTC,
+		NewRedriveID: func() string { return "rd-test" },
 	}
 }
 

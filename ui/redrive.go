@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// redriveState is where a redrive dialog is.
+type redriveState int
+
+const (
+	redrivePlanned redriveState = iota
+	redriveRunning
+	redriveDone
+)
+
+// redriveProgressed reports a running redrive's progress.
+type redriveProgressed struct {
+	page int
+	p    replay.Progress
+}
+
+func (m redriveProgressed) pageID() int { return m.page }
+
+// redriveFinished reports the end of a redrive.
+type redriveFinished struct {
+	page int
+	res  replay.Result
+	err  error
+}
+
+func (m redriveFinished) pageID() int { return m.page }
+
+// redriveDialog plans a redrive, asks, runs it with a progress bar and
+// shows the summary.
+type redriveDialog struct {
+	c       *Common
+	conn    sources.Conn
+	page    int
+	source  string
+	msgs    []sources.Message
+	whole   bool // a RabbitMQ queue: every message it holds, not only those read
+	opts    replay.Options
+	plan    *replay.Plan
+	planErr error
+	state   redriveState
+	target  textinput.Model
+	editing bool
+	bar     progress.Model
+	prog    replay.Progress
+	res     replay.Result
+	err     error
+	cancel  context.CancelFunc
+	updates chan tea.Msg
+}
+
+func newRedriveDialog(c *Common, conn sources.Conn, page int, source string, msgs []sources.Message, whole bool) *redriveDialog {
+	ti := textinput.New()
+	ti.Prompt = "target › "
+	ti.Placeholder = "topic or exchange (empty: each message's origin)"
+	ti.CharLimit = 250
+	d := &redriveDialog{c: c, conn: conn, page: page, source: source, msgs: msgs, whole: whole, target: ti,
+		bar: progress.New(progress.WithDefaultGradient(), progress.WithWidth(40)), opts: replay.Options{ID: c.newRedriveID()}}
+	d.replan()
+	return d
+}
+
+func (d *redriveDialog) replan() {
+	d.plan, d.planErr = replay.NewPlan(d.source, d.msgs, d.opts)
+}
+
+// update handles a key; it returns a Cmd and whether the dialog is closed.
+func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if d.editing {
+		switch msg.Type {
+		case tea.KeyEnter:
+			d.editing = false
+			d.target.Blur()
+			d.opts.To = strings.TrimSpace(d.target.Value())
+			d.replan()
+			return nil, false
+		case tea.KeyEsc:
+			d.editing = false
+			d.target.Blur()
+			return nil, false
+		}
+		var cmd tea.Cmd
+		d.target, cmd = d.target.Update(msg)
+		return cmd, false
+	}
+	switch d.state {
+	case redrivePlanned:
+		switch {
+		case msg.Type == tea.KeyEsc || msg.String() == "n" || msg.String() == "q":
+			return nil, true
+		case msg.String() == "t":
+			d.editing = true
+			d.target.SetValue(d.opts.To)
+			return d.target.Focus(), false
+		case msg.String() == "y" || msg.Type == tea.KeyEnter:
+			return d.start(), false
+		}
+	case redriveRunning:
+		if msg.Type == tea.KeyEsc || msg.String() == "c" {
+			d.cancel() // the in-flight batch finishes
+		}
+	case redriveDone:
+		if msg.Type == tea.KeyEsc || msg.Type == tea.KeyEnter || msg.String() == "q" {
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// start runs the redrive in a goroutine that reports through d.updates.
+func (d *redriveDialog) start() tea.Cmd {
+	if d.planErr != nil || d.plan == nil {
+		return nil
+	}
+	if d.c.ReadOnly {
+		d.state, d.err = redriveDone, fmt.Errorf("connection %s is read-only: nothing written", d.conn.Name())
+		return nil
+	}
+	s := d.plan.Summary()
+	if s.Redrive == 0 && !(s.Park > 0 && d.opts.ParkTo != "") {
+		d.state, d.err = redriveDone, fmt.Errorf("nothing to redrive")
+		return nil
+	}
+	d.state = redriveRunning
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.updates = make(chan tea.Msg, 16)
+	plan, conn, page, whole, dir, updates := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates
+	go func() {
+		defer close(updates)
+		run := replay.RunOptions{OnProgress: func(p replay.Progress) {
+			select {
+			case updates <- redriveProgressed{page: page, p: p}:
+			default: // the UI is behind: skip a progress step
+			}
+		}}
+		if dir != "" {
+			j, err := replay.OpenJournal(filepath.Join(dir, "redrive"), plan.ID)
+			if err != nil {
+				updates <- redriveFinished{page: page, err: err}
+				return
+			}
+			defer j.Close()
+			a, err := replay.OpenAudit(filepath.Join(dir, "audit.jsonl"))
+			if err != nil {
+				updates <- redriveFinished{page: page, err: err}
+				return
+			}
+			defer a.Close()
+			run.Journal, run.Audit = j, a
+		}
+		var res replay.Result
+		var err error
+		switch w := conn.(type) {
+		case replay.KafkaWriter:
+			res, err = replay.RedriveKafka(ctx, w, plan, run)
+		case replay.RabbitConn:
+			res, err = replay.RedriveRabbit(ctx, w, plan, whole, run)
+		default:
+			err = fmt.Errorf("%s cannot be written to", conn.Name())
+		}
+		updates <- redriveFinished{page: page, res: res, err: err}
+	}()
+	return d.wait()
+}
+
+// wait is the Cmd that delivers the next progress or the end.
+func (d *redriveDialog) wait() tea.Cmd {
+	ch := d.updates
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return m
+	}
+}
+
+// progressed and finished apply the run's reports.
+func (d *redriveDialog) progressed(p replay.Progress) tea.Cmd {
+	d.prog = p
+	return d.wait()
+}
+
+func (d *redriveDialog) finished(res replay.Result, err error) {
+	d.state, d.res, d.err, d.prog = redriveDone, res, err, res.Progress
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+func (d *redriveDialog) view(width int) string {
+	s := d.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Redrive from "+d.source) + "\n\n")
+	if d.planErr != nil {
+		b.WriteString(s.StatusError.Render("✖ "+d.planErr.Error()) + "\n\nt: choose a target  esc: cancel")
+		return s.Overlay.Render(b.String())
+	}
+	sum := d.plan.Summary()
+	switch d.state {
+	case redrivePlanned:
+		what := fmt.Sprintf("%d messages", sum.Total)
+		if d.whole {
+			what = fmt.Sprintf("every message in the queue (%d read here)", sum.Total)
+		}
+		fmt.Fprintf(&b, "%s, redrive id %s\n\n", what, d.plan.ID)
+		targets := make([]string, 0, len(sum.PerTarget))
+		for t := range sum.PerTarget {
+			targets = append(targets, t)
+		}
+		sort.Strings(targets)
+		for _, t := range targets {
+			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], t)
+		}
+		if sum.Park > 0 {
+			fmt.Fprintf(&b, "  %6d parked (redriven %d times already: left in place)\n", sum.Park, max(d.opts.HopLimit, replay.DefaultHopLimit))
+		}
+		if sum.Unresolved > 0 {
+			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
+		}
+		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
+		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
+		if d.editing {
+			b.WriteString(d.target.View() + "\n\n")
+		}
+		b.WriteString(s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel")
+	case redriveRunning:
+		done := d.prog.Done + d.prog.Parked + d.prog.Skipped + d.prog.Failed + d.prog.Duplicates
+		pct := 0.0
+		if d.prog.Total > 0 {
+			pct = float64(done) / float64(d.prog.Total)
+		}
+		b.WriteString(d.bar.ViewAs(pct) + "\n\n")
+		fmt.Fprintf(&b, "%d/%d  %.0f msg/s  ETA %s\n\n", done, d.prog.Total, d.prog.Rate(), d.prog.ETA().Round(time.Second))
+		b.WriteString(s.Muted.Render("esc: stop after the batch in flight"))
+	case redriveDone:
+		if d.err != nil {
+			b.WriteString(s.StatusError.Render("✖ "+d.err.Error()) + "\n\n")
+		}
+		r := d.res
+		fmt.Fprintf(&b, "%d redriven, %d parked, %d skipped, %d failed in %s\n", r.Done, r.Parked, r.Skipped, r.Failed, r.Elapsed.Round(time.Millisecond))
+		if r.Duplicates > 0 {
+			fmt.Fprintf(&b, "%d were redriven by an earlier run: acknowledged, not sent again\n", r.Duplicates)
+		}
+		targets := make([]string, 0, len(r.PerTarget))
+		for t := range r.PerTarget {
+			targets = append(targets, t)
+		}
+		sort.Strings(targets)
+		for _, t := range targets {
+			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], t)
+		}
+		for i, f := range r.Failures {
+			if i == 5 {
+				fmt.Fprintf(&b, "  … %d more failures\n", len(r.Failures)-5)
+				break
+			}
+			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), f.Position, f.Err)
+		}
+		if r.Stopped != "" {
+			b.WriteString(s.Warn.Render("stopped: "+r.Stopped) + "\n")
+		}
+		b.WriteString("\n" + s.Muted.Render("enter: close and read the queue again"))
+	}
+	return s.Overlay.Width(min(width-4, 90)).Render(b.String())
+}
