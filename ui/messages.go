@@ -180,8 +180,8 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		// Keep time order within a delivery; partitions arrive interleaved.
 		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
 		for i := range msg.msgs {
-			if msg.msgs[i].DeadLetter != nil {
-				p.dlq = true
+			if _, redriven := msg.msgs[i].Header(replay.HeaderID); msg.msgs[i].DeadLetter != nil && !redriven {
+				p.dlq = true // a redriven message keeps its old provenance, but it is not a dead letter
 				break
 			}
 		}
