@@ -1,0 +1,115 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources/demo"
+)
+
+// TestMain lets the test binary act as the mqscope command in a child
+// process (MQSCOPE_AS_CLI=1), so a test can SIGKILL a real run.
+func TestMain(m *testing.M) {
+	if os.Getenv("MQSCOPE_AS_CLI") == "1" {
+		os.Exit(Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestRedriveKilledThenResumedIsExactlyOnce kills a Kafka redrive with
+// SIGKILL in the middle, runs it again with the same id, and checks every
+// dead letter arrived exactly once.
+func TestRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 1500, TrickleEvery: -1, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	state := t.TempDir()
+	const id = "rd-killed"
+	args := []string{"--kafka", cl.Addr(), "--log-file", filepath.Join(state, "log"), "redrive", "orders.DLT", "--yes", "--id", id, "--batch", "10", "--rate", "150"}
+	child := exec.Command(os.Args[0], args...)
+	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(state, "mqscope", "redrive", id+".journal")
+	deadline := time.Now().Add(30 * time.Second)
+	for lines(journal) < 30 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	killedAt := lines(journal)
+	if killedAt < 30 {
+		t.Fatalf("the child wrote %d before the kill:\n%s", killedAt, out.String())
+	}
+	resume := exec.Command(os.Args[0], args[:len(args)-2]...) // the same id, no rate limit
+	resume.Env = child.Env
+	res, err := resume.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, res)
+	}
+	if !strings.Contains(string(res), "skipped") {
+		t.Fatalf("resume output:\n%s", res)
+	}
+	// Count what arrived in orders, by its DLT position.
+	code, exported, errOut := run(t, "--kafka", cl.Addr(), "export", "orders")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	code, dlt, _ := run(t, "--kafka", cl.Addr(), "export", "orders.DLT")
+	if code != 0 {
+		t.Fatal("export orders.DLT")
+	}
+	want := strings.Count(dlt, "\n")
+	seen := map[string]int{}
+	dec := capture.NewDecoder(strings.NewReader(exported))
+	for {
+		m, err := dec.Next()
+		if err != nil {
+			break
+		}
+		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
+			pos, _ := m.Header(replay.HeaderPosition)
+			seen[string(pos)]++
+		}
+	}
+	if len(seen) != want {
+		t.Fatalf("%d of %d dead letters arrived (killed after %d)", len(seen), want, killedAt)
+	}
+	for pos, n := range seen {
+		if n != 1 {
+			t.Fatalf("dead letter %s arrived %d times", pos, n)
+		}
+	}
+	t.Logf("killed after %d journalled, resumed: %d arrived exactly once", killedAt, len(seen))
+}
+
+func lines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+	}
+	return n
+}
