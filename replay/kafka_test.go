@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -185,5 +186,40 @@ func TestPlanRefusesAndParks(t *testing.T) {
 	var b strings.Builder
 	if err := p.Write(&b); err != nil || !strings.Contains(b.String(), "1 parked") || !strings.Contains(b.String(), "1 unresolved") {
 		t.Fatalf("plan text:\n%s", b.String())
+	}
+}
+
+func TestReplayFileToKafka(t *testing.T) {
+	c, _ := kafkaDemo(t)
+	src := readAll(t, c, "payments")[:40]
+	var file strings.Builder
+	for i := range src {
+		file.Write(capture.AppendRecord(nil, &src[i]))
+	}
+	sink, err := replay.NewKafkaSink(c, "shipments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	before := len(readAll(t, c, "shipments"))
+	res, err := replay.ReplayFile(context.Background(), strings.NewReader(file.String()), sink, replay.ReplayOptions{RunOptions: replay.RunOptions{Batch: 16}})
+	if err != nil || res.Done != 40 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	after := readAll(t, c, "shipments")
+	if len(after) != before+40 {
+		t.Fatalf("shipments grew by %d", len(after)-before)
+	}
+	var got []sources.Message
+	for _, m := range after {
+		if v, _ := m.Header("producer"); string(v) == "payment-service" {
+			got = append(got, m)
+		}
+	}
+	if !slices.Equal(multiset(got), multiset(src)) {
+		t.Fatal("replayed messages differ from the capture")
+	}
+	if _, err := replay.NewKafkaSink(c, "no-such-topic"); err == nil {
+		t.Fatal("a missing target was accepted")
 	}
 }

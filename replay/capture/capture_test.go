@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,3 +102,21 @@ func FuzzRoundTrip(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return bytes.Equal([]byte(s), []byte(string([]rune(s)))) }
+
+func TestDecodesKcatJSON(t *testing.T) {
+	line := `{"topic":"orders","partition":2,"offset":41,"tstype":"create","ts":1764400000123,"broker":0,"headers":["correlation-id","abc","empty",""],"key":"ord-1","payload":"{\"a\":1}"}` + "\n" +
+		`{"topic":"orders","partition":0,"offset":7,"tstype":"create","ts":1764400000000,"broker":0,"key":null,"payload":null}` + "\n"
+	dec := capture.NewDecoder(strings.NewReader(line))
+	m, err := dec.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Stream != "orders" || m.Partition != 2 || m.Offset != 41 || string(m.Key) != "ord-1" || string(m.Value) != `{"a":1}` ||
+		m.Timestamp.UnixMilli() != 1764400000123 || len(m.Headers) != 2 || string(m.Headers[0].Value) != "abc" {
+		t.Fatalf("%+v", m)
+	}
+	m, err = dec.Next()
+	if err != nil || m.Key != nil || m.Value != nil {
+		t.Fatalf("tombstone: %+v %v", m, err)
+	}
+}

@@ -33,6 +33,25 @@ func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) 
 	return p, nil
 }
 
+// Producer returns an idempotent producer (acks=all) on this connection's
+// brokers, placing messages like TransactionalProducer.
+func (c *Conn) Producer() (sarama.SyncProducer, error) {
+	cfg := *c.config
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.Retry.Max = 10
+	cfg.Producer.MaxMessageBytes = 16 << 20
+	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
+	cfg.Net.MaxOpenRequests = 1
+	p, err := sarama.NewSyncProducer(c.addrs, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("producer on %s: %w", c.name, err)
+	}
+	return p, nil
+}
+
 // GroupOffsets returns a consumer group's committed offsets on a topic
 // (partitions without a commit are absent).
 func (c *Conn) GroupOffsets(group, topic string) (map[int32]int64, error) {

@@ -1,0 +1,116 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+func newReplayCmd(e *env) *cobra.Command {
+	var (
+		to, routingKey string
+		speed, rate    float64
+		batch          int
+		yes            bool
+	)
+	c := &cobra.Command{
+		Use:   "replay FILE --to TARGET",
+		Short: "Write a capture (mqscope export or kcat -J output) to a topic or exchange",
+		Long: `replay writes every message of a capture file (- reads stdin) to a Kafka topic
+or a RabbitMQ exchange, in file order, keeping keys, values and headers. Each
+batch is acknowledged by the broker (acks=all; publisher confirms and mandatory
+on RabbitMQ, where the routing key is each message's key or --routing-key).
+--speed 1 keeps the original gaps between timestamps (2: twice as fast);
+without it the file goes as fast as --rate allows.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" {
+				return errors.New("--to names the topic or exchange to write to")
+			}
+			if speed < 0 || rate < 0 || batch <= 0 {
+				return errors.New("--speed and --rate must not be negative, --batch must be positive")
+			}
+			if e.flags.readOnly {
+				return errors.New("--read-only: refusing to write")
+			}
+			in := e.stdin
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return fmt.Errorf("replay: %w", err)
+				}
+				defer f.Close()
+				in = f
+			}
+			conns, err := e.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for _, c := range conns {
+					_ = c.Close()
+				}
+			}()
+			sink, where, err := openSink(cmd.Context(), conns, to, routingKey)
+			if err != nil {
+				return err
+			}
+			defer sink.Close()
+			if !yes {
+				ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("not confirmed: nothing written")
+				}
+			}
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, RunOptions: replay.RunOptions{
+				Rate: rate, Batch: batch, OnProgress: func(p replay.Progress) {
+					fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
+				}}})
+			fmt.Fprintln(e.stderr)
+			fmt.Fprintf(e.stdout, "replayed %d messages to %s in %s\n", res.Done, where, res.Elapsed.Round(time.Millisecond))
+			return err
+		},
+	}
+	c.Flags().StringVar(&to, "to", "", "the topic or exchange to write to")
+	c.Flags().StringVar(&routingKey, "routing-key", "", "RabbitMQ: publish with this routing key (default: each message's key)")
+	c.Flags().Float64Var(&speed, "speed", 0, "keep the original timing, this many times faster (0: as fast as allowed)")
+	c.Flags().Float64Var(&rate, "rate", 0, "at most this many messages per second")
+	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
+	return c
+}
+
+// openSink finds the connection with the target: a Kafka topic, else a
+// RabbitMQ exchange.
+func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string) (replay.Sink, string, error) {
+	var errs []error
+	for _, c := range conns {
+		switch c := c.(type) {
+		case *kafka.Conn:
+			s, err := replay.NewKafkaSink(c, to)
+			if err == nil {
+				return s, "topic " + to + " on " + c.Name(), nil
+			}
+			errs = append(errs, err)
+		case *rabbitmq.Conn:
+			s, err := replay.NewRabbitSink(ctx, c, to, routingKey)
+			if err == nil {
+				return s, "exchange " + to + " on " + c.Name(), nil
+			}
+			errs = append(errs, err)
+		}
+	}
+	return nil, "", errors.Join(errs...)
+}

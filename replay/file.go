@@ -1,0 +1,223 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/IBM/sarama"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Sink writes batches of messages to one target and returns once the
+// broker acknowledged all of them.
+type Sink interface {
+	Write(ctx context.Context, msgs []sources.Message) error
+	Close() error
+}
+
+// KafkaProducer is what a Kafka sink needs (sources/kafka.Conn has it).
+type KafkaProducer interface {
+	Producer() (sarama.SyncProducer, error)
+	Partitions(topic string) (int, error)
+}
+
+// NewKafkaSink writes to a topic with an idempotent producer (acks=all),
+// placing records by key as the Java client does.
+func NewKafkaSink(k KafkaProducer, topic string) (Sink, error) {
+	if _, err := k.Partitions(topic); err != nil {
+		return nil, fmt.Errorf("replay target: %w", err)
+	}
+	p, err := k.Producer()
+	if err != nil {
+		return nil, err
+	}
+	return &kafkaSink{p: p, topic: topic}, nil
+}
+
+type kafkaSink struct {
+	p     sarama.SyncProducer
+	topic string
+}
+
+func (s *kafkaSink) Write(_ context.Context, msgs []sources.Message) error {
+	out := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		out[i] = producerMessage(Item{Msg: m, Target: Target{Stream: s.topic}, Headers: m.Headers}, -1)
+	}
+	if err := s.p.SendMessages(out); err != nil {
+		return fmt.Errorf("produce to %s: %w", s.topic, err)
+	}
+	return nil
+}
+
+func (s *kafkaSink) Close() error { return s.p.Close() }
+
+// NewRabbitSink publishes to an exchange ("" is the default exchange) with
+// publisher confirms and mandatory: an unroutable message is an error. The
+// routing key is routingKey, or each message's key when empty.
+func NewRabbitSink(ctx context.Context, c RabbitConn, exchange, routingKey string) (Sink, error) {
+	ch, err := c.Channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if exchange != "" {
+		if err := ch.ExchangeDeclarePassive(exchange, "topic", false, false, false, false, nil); err != nil {
+			return nil, fmt.Errorf("replay target: exchange %q: %w", exchange, err)
+		}
+	}
+	if err := ch.Confirm(false); err != nil {
+		ch.Close()
+		return nil, fmt.Errorf("confirms: %w", err)
+	}
+	return &rabbitSink{ch: ch, exchange: exchange, key: routingKey,
+		confirms: ch.NotifyPublish(make(chan amqp.Confirmation, 4096)),
+		returns:  ch.NotifyReturn(make(chan amqp.Return, 4096))}, nil
+}
+
+type rabbitSink struct {
+	ch            *amqp.Channel
+	exchange, key string
+	confirms      chan amqp.Confirmation
+	returns       chan amqp.Return
+}
+
+func (s *rabbitSink) Write(ctx context.Context, msgs []sources.Message) error {
+	for _, m := range msgs {
+		key := s.key
+		if key == "" {
+			key = string(m.Key)
+		}
+		headers := amqp.Table{}
+		for _, h := range m.Headers {
+			headers[h.Key] = string(h.Value)
+		}
+		pub := amqp.Publishing{Headers: headers, Body: m.Value, Timestamp: m.Timestamp, MessageId: m.ID, DeliveryMode: amqp.Persistent}
+		for _, p := range m.Properties {
+			switch p.Name {
+			case "content-type":
+				pub.ContentType = p.Value
+			case "correlation-id":
+				pub.CorrelationId = p.Value
+			case "type":
+				pub.Type = p.Value
+			case "app-id":
+				pub.AppId = p.Value
+			}
+		}
+		if err := s.ch.PublishWithContext(ctx, s.exchange, key, true, false, pub); err != nil {
+			return fmt.Errorf("publish to %q: %w", s.exchange, err)
+		}
+	}
+	var errs []error
+	for range msgs {
+		select {
+		case c, ok := <-s.confirms:
+			if !ok {
+				return errors.New("the channel closed before every confirm arrived")
+			}
+			if !c.Ack {
+				errs = append(errs, fmt.Errorf("the broker refused message %d (nack)", c.DeliveryTag))
+			}
+		case <-time.After(30 * time.Second):
+			return errors.New("no publisher confirm within 30s")
+		}
+	}
+	unroutable := map[string]int{}
+	for {
+		select {
+		case r := <-s.returns:
+			unroutable[fmt.Sprintf("%s with routing key %q", r.ReplyText, r.RoutingKey)]++
+		default:
+			for what, n := range unroutable {
+				errs = append(errs, fmt.Errorf("%d unroutable (%s): nothing bound to receive them", n, what))
+			}
+			return errors.Join(errs...)
+		}
+	}
+}
+
+func (s *rabbitSink) Close() error { return s.ch.Close() }
+
+// ReplayOptions pace a replay.
+type ReplayOptions struct {
+	// Speed replays with the original gaps between timestamps divided by
+	// Speed; 0 replays as fast as allowed.
+	Speed float64
+	RunOptions
+}
+
+// ReplayFile writes every message of a capture (mqscope export or kcat -J)
+// to a sink, in file order, in batches, each acknowledged by the broker
+// before the next.
+func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (Result, error) {
+	start := time.Now()
+	res := Result{PerTarget: map[string]int{}}
+	dec := capture.NewDecoder(r)
+	lim := newLimiter(o.Rate)
+	var batch []sources.Message
+	var first time.Time
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := sink.Write(ctx, batch); err != nil {
+			res.Failed += len(batch)
+			return err
+		}
+		res.Done += len(batch)
+		res.Total = res.Done
+		res.Elapsed = time.Since(start)
+		batch = batch[:0]
+		if o.OnProgress != nil {
+			o.OnProgress(res.Progress)
+		}
+		return nil
+	}
+	for {
+		if ctx.Err() != nil {
+			res.Stopped = "cancelled"
+			break
+		}
+		m, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_ = flush()
+			return res, err
+		}
+		if o.Speed > 0 && !m.Timestamp.IsZero() {
+			if first.IsZero() {
+				first = m.Timestamp
+			}
+			due := start.Add(time.Duration(float64(m.Timestamp.Sub(first)) / o.Speed))
+			if wait := time.Until(due); wait > 0 {
+				if err := flush(); err != nil {
+					return res, err
+				}
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+				}
+			}
+		}
+		if err := lim.wait(ctx); err != nil {
+			break
+		}
+		batch = append(batch, m)
+		if len(batch) >= o.batch() {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	err := flush()
+	res.Elapsed = time.Since(start)
+	return res, err
+}
