@@ -16,259 +16,354 @@ import (
 type RabbitConn interface {
 	Name() string
 	Channel(ctx context.Context) (*amqp.Channel, error)
+	DedicatedChannel(ctx context.Context) (*amqp.Channel, func() error, error)
 	Convert(d amqp.Delivery, stream string, seq int64) sources.Message
 }
 
-// rabbitIdle ends a batch that is not filling (the rest is held by others).
+// rabbitIdle ends a run that receives nothing more (the rest of the queue
+// is held by other consumers).
 const rabbitIdle = time.Second
+
+// confirmTimeout is how long a run waits for the next publisher confirm.
+const confirmTimeout = 30 * time.Second
 
 // pending is one published message waiting for its confirm.
 type pending struct {
 	d        amqp.Delivery
 	it       Item
 	fp       string
+	pos      string
 	returned string
+	ack      bool
+}
+
+// rabbitRun is the state of one RabbitMQ redrive.
+type rabbitRun struct {
+	p        *Plan
+	o        RunOptions
+	conn     string
+	all      bool
+	selected map[string]bool
+	res      Result
+	start    time.Time
+	// inflight are published messages in publish order, waiting for confirms.
+	inflight []*pending
+	byPos    map[string]*pending
+	// confirmed are acknowledged by the broker, waiting for journal and ack.
+	confirmed []*pending
+	held      []amqp.Delivery
+	seen      map[string]bool
+	// multiAck is true while every delivery taken so far is acked or
+	// nacked in order, so one ack with multiple=true settles them all.
+	multiAck bool
 }
 
 // RedriveRabbit moves messages out of a dead-letter queue with at-least-once
 // order: consume with manual acknowledgement, publish (mandatory, with
 // publisher confirms), and only after the broker confirmed, journal and ack
-// the source. A return (unroutable) or a nack leaves the source message in
-// the queue (nack, requeue) and is reported. The run takes at most the
-// number of messages the queue held when it started and stops when a
-// message comes round again. With all set, every message is taken;
-// otherwise only the messages of the plan (matched by Fingerprint), the
-// others are held and given back at the end.
+// the source. It streams: deliveries keep flowing while confirms come back,
+// and sources are acknowledged in groups once their confirms and the journal
+// are in. A return (unroutable) or a nack leaves the source message in the
+// queue (nack, requeue) and is reported. The run takes at most the number of
+// messages the queue held when it started and stops when a message comes
+// round again. With all set, every message is taken; otherwise only the
+// messages of the plan (matched by Fingerprint), the others are held and
+// given back at the end.
 func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (Result, error) {
-	start := time.Now()
-	res := Result{PerTarget: map[string]int{}}
-	selected := map[string]bool{}
+	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, selected: map[string]bool{}, byPos: map[string]*pending{},
+		seen: map[string]bool{}, multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {
-		selected[Fingerprint(it.Msg)] = true
+		r.selected[Fingerprint(it.Msg)] = true
 	}
 	consume, err := c.Channel(ctx)
 	if err != nil {
-		return res, err
+		return r.res, err
 	}
 	defer consume.Close()
-	publish, err := c.Channel(ctx)
+	publish, closePublish, err := c.DedicatedChannel(ctx) // its own socket: consuming and publishing run in parallel
 	if err != nil {
-		return res, err
+		return r.res, err
 	}
-	defer publish.Close()
+	defer closePublish()
 	q, err := consume.QueueDeclarePassive(p.Source, false, false, false, false, nil)
 	if err != nil {
-		return res, fmt.Errorf("redrive %s: queue %s: %w", p.ID, p.Source, err)
+		return r.res, fmt.Errorf("redrive %s: queue %s: %w", p.ID, p.Source, err)
 	}
 	total := q.Messages
-	res.Total = total
+	r.res.Total = total
 	if !all {
-		res.Total = len(p.Items)
+		r.res.Total = len(p.Items)
 	}
 	if total == 0 {
-		return res, nil
+		return r.res, nil
 	}
 	window := o.batch()
 	if err := publish.Confirm(false); err != nil {
-		return res, fmt.Errorf("redrive %s: confirms: %w", p.ID, err)
+		return r.res, fmt.Errorf("redrive %s: confirms: %w", p.ID, err)
 	}
-	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, window))
-	returns := publish.NotifyReturn(make(chan amqp.Return, window))
-	prefetch := window
+	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
+	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
+	prefetch := 4 * window
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
 	if err := consume.Qos(prefetch, 0, false); err != nil {
-		return res, fmt.Errorf("redrive %s: qos: %w", p.ID, err)
+		return r.res, fmt.Errorf("redrive %s: qos: %w", p.ID, err)
 	}
-	deliveries, err := consume.Consume(p.Source, "mqscope-redrive-"+p.ID, false, false, false, false, nil)
+	tag := "mqscope-redrive-" + p.ID
+	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
 	if err != nil {
-		return res, fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err)
+		return r.res, fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err)
 	}
-	var held []amqp.Delivery // left in the queue: given back at the end
 	defer func() {
-		for _, d := range held {
+		for _, d := range r.held {
 			_ = d.Nack(false, true)
 		}
 	}()
 	lim := newLimiter(o.Rate)
-	seen := map[string]bool{}
-	taken := 0
+	idle := time.NewTimer(rabbitIdle)
+	defer idle.Stop()
+	stalled := time.NewTimer(confirmTimeout) // no confirm for this long while some are due: give up
+	defer stalled.Stop()
+	flushEvery := time.NewTicker(50 * time.Millisecond)
+	defer flushEvery.Stop()
+	taken, lastProgress := 0, 0
 	var seq int64
-	for taken < total && res.Stopped == "" {
-		if ctx.Err() != nil {
-			res.Stopped = "cancelled"
-			break
+	var loopErr error
+	taking := true
+	cancelled := ctx.Done()
+	for taking || len(r.inflight) > 0 {
+		in := deliveries
+		if !taking || len(r.inflight) >= 2*window {
+			in = nil // stop taking; wait for confirms
 		}
-		// Gather a batch of deliveries.
-		var batch []amqp.Delivery
-		idle := time.NewTimer(rabbitIdle)
-	gather:
-		for len(batch) < window && taken+len(batch) < total {
-			select {
-			case d, ok := <-deliveries:
-				if !ok {
-					res.Stopped = "connection lost"
-					break gather
+		select {
+		case d, ok := <-in:
+			if !ok {
+				r.res.Stopped = "connection lost"
+				taking = false
+				if len(r.inflight) > 0 {
+					loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
 				}
-				batch = append(batch, d)
-			case <-idle.C:
-				break gather
-			case <-ctx.Done():
-				break gather
-			}
-		}
-		idle.Stop()
-		if len(batch) == 0 {
-			if res.Stopped == "" {
-				res.Stopped = "no more messages to take (the rest are held by other consumers)"
-			}
-			break
-		}
-		taken += len(batch)
-		// Publish what goes somewhere.
-		var out []*pending
-		for _, d := range batch {
-			m := c.Convert(d, p.Source, seq)
-			seq++
-			fp := Fingerprint(m)
-			switch {
-			case seen[fp]:
-				res.Stopped = "a message came round again (it was requeued): stopping"
-				held = append(held, d)
-				continue
-			case !all && !selected[fp]:
-				held = append(held, d)
-				continue
-			}
-			seen[fp] = true
-			if o.Journal != nil && o.Journal.HasFingerprint(fp) {
-				// Published by an earlier run whose ack was lost: not again.
-				if err := d.Ack(false); err != nil {
-					return res, fmt.Errorf("redrive %s: ack: %w", p.ID, err)
-				}
-				res.Duplicates++
-				continue
-			}
-			it := p.Decide(m)
-			if it.Action == Unresolved || it.Action == Park && p.opts.ParkTo == "" {
-				held = append(held, d)
-				if it.Action == Park {
-					res.Parked++
-				} else {
-					res.Skipped++
-				}
-				continue
-			}
-			if err := lim.wait(ctx); err != nil {
-				held = append(held, d)
-				continue
-			}
-			pub := publishing(d, it, p)
-			target := it.Target
-			if err := publish.PublishWithContext(ctx, target.Stream, target.RoutingKey, true, false, pub); err != nil {
-				held = append(held, d)
-				res.Failed++
-				res.Failures = append(res.Failures, Failure{Position: Position(m), Err: err.Error()})
-				res.Stopped = "publish failed: " + err.Error()
 				break
 			}
-			out = append(out, &pending{d: d, it: it, fp: fp})
-		}
-		if err := settle(ctx, p, out, confirms, returns, &res, o, c.Name()); err != nil {
-			return res, err
-		}
-
-		res.Elapsed = time.Since(start)
-		if o.OnProgress != nil {
-			o.OnProgress(res.Progress)
+			idle.Reset(rabbitIdle)
+			taken++
+			if err := r.take(ctx, d, seq, c, publish, lim); err != nil {
+				r.res.Stopped = "publish failed: " + err.Error()
+				taking = false
+			}
+			seq++
+			if taken >= total || r.res.Stopped != "" {
+				taking = false
+			}
+		case cf, ok := <-confirms:
+			stalled.Reset(confirmTimeout)
+			if !ok {
+				loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
+				r.res.Stopped = "connection lost"
+				taking = false
+				r.inflight = nil
+				break
+			}
+			drainReturns(returns, r.byPos) // a return comes before the confirm of its message
+			r.confirm(cf)
+			if len(r.confirmed) >= window/4 {
+				if err := r.flush(); err != nil {
+					return r.res, err
+				}
+			}
+		case <-flushEvery.C:
+			if err := r.flush(); err != nil {
+				return r.res, err
+			}
+			if r.o.OnProgress != nil && r.res.Done != lastProgress {
+				lastProgress = r.res.Done
+				r.res.Elapsed = time.Since(r.start)
+				r.o.OnProgress(r.res.Progress)
+			}
+		case <-idle.C:
+			if taking {
+				taking = false
+				if r.res.Stopped == "" {
+					r.res.Stopped = "no more messages to take (the rest are held by other consumers)"
+				}
+			}
+		case <-stalled.C:
+			stalled.Reset(confirmTimeout)
+			if len(r.inflight) > 0 {
+				loopErr = fmt.Errorf("no publisher confirm for %s with %d messages waiting", confirmTimeout, len(r.inflight))
+				r.inflight = nil
+				taking = false
+			}
+		case <-cancelled:
+			cancelled = nil
+			if taking {
+				taking = false
+				r.res.Stopped = "cancelled"
+			}
 		}
 	}
-	res.Elapsed = time.Since(start)
-	if res.Stopped == "connection lost" {
-		return res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", p.ID, res.Done, res.Total, p.Source)
+	_ = consume.Cancel(tag, false)
+	if err := r.flush(); err != nil {
+		return r.res, err
 	}
-	return res, nil
+	r.res.Elapsed = time.Since(r.start)
+	if r.o.OnProgress != nil {
+		r.o.OnProgress(r.res.Progress)
+	}
+	switch {
+	case loopErr != nil:
+		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", p.ID, loopErr, r.res.Done, r.res.Total, p.Source)
+	case r.res.Stopped == "connection lost":
+		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", p.ID, r.res.Done, r.res.Total, p.Source)
+	}
+	return r.res, nil
 }
 
-// settle waits for the confirms of a published batch, then journals and
-// acks what the broker took, and gives back (nack, requeue) what it
-// returned or refused.
-func settle(ctx context.Context, p *Plan, out []*pending, confirms <-chan amqp.Confirmation, returns <-chan amqp.Return, res *Result, o RunOptions, conn string) error {
-	byPos := map[string]*pending{}
-	for _, pd := range out {
-		byPos[Position(pd.it.Msg)] = pd
+// take decides what to do with one delivery and publishes it when it goes
+// somewhere.
+func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c RabbitConn, publish *amqp.Channel, lim *limiter) error {
+	m := c.Convert(d, r.p.Source, seq)
+	fp := Fingerprint(m)
+	hold := func() {
+		r.held = append(r.held, d)
+		r.multiAck = false
 	}
-	drainReturns := func() {
-		for {
-			select {
-			case r := <-returns:
-				if v, ok := r.Headers[HeaderPosition].(string); ok && byPos[v] != nil {
-					byPos[v].returned = fmt.Sprintf("returned by the broker: %d %s", r.ReplyCode, r.ReplyText)
-				}
-			default:
-				return
-			}
+	switch {
+	case r.seen[fp]:
+		r.res.Stopped = "a message came round again (it was requeued): stopping"
+		hold()
+		return nil
+	case !r.all && !r.selected[fp]:
+		hold()
+		return nil
+	}
+	r.seen[fp] = true
+	if r.o.Journal != nil && r.o.Journal.HasFingerprint(fp) {
+		// Published by an earlier run whose ack was lost: not again.
+		r.res.Duplicates++
+		r.multiAck = false // acked now, ahead of messages still waiting for confirms
+		if err := d.Ack(false); err != nil {
+			return fmt.Errorf("ack: %w", err)
 		}
+		return nil
 	}
-	acked := make([]bool, len(out))
-	timeout := time.NewTimer(30 * time.Second)
-	defer timeout.Stop()
-	for i := range out {
+	it := r.p.Decide(m)
+	if it.Action == Unresolved || it.Action == Park && r.p.opts.ParkTo == "" {
+		hold()
+		if it.Action == Park {
+			r.res.Parked++
+		} else {
+			r.res.Skipped++
+		}
+		return nil
+	}
+	if err := lim.wait(ctx); err != nil {
+		hold()
+		return nil
+	}
+	pd := &pending{d: d, it: it, fp: fp, pos: Position(m)}
+	if err := publish.PublishWithContext(ctx, it.Target.Stream, it.Target.RoutingKey, true, false, publishing(d, it, r.p)); err != nil {
+		hold()
+		r.res.Failed++
+		r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: err.Error()})
+		return err
+	}
+	r.inflight = append(r.inflight, pd)
+	r.byPos[pd.pos] = pd
+	return nil
+}
+
+// confirm settles the oldest in-flight message: confirms arrive in publish order.
+func (r *rabbitRun) confirm(cf amqp.Confirmation) {
+	if len(r.inflight) == 0 {
+		return
+	}
+	pd := r.inflight[0]
+	r.inflight = r.inflight[1:]
+	delete(r.byPos, pd.pos)
+	pd.ack = cf.Ack && pd.returned == ""
+	r.confirmed = append(r.confirmed, pd)
+}
+
+// drainReturns marks the returned (unroutable) messages.
+func drainReturns(returns <-chan amqp.Return, byPos map[string]*pending) {
+	for {
 		select {
-		case cf, ok := <-confirms:
-			if !ok {
-				return fmt.Errorf("redrive %s: the channel closed before %d confirms arrived: the unconfirmed messages stay in %s", p.ID, len(out)-i, p.Source)
+		case ret := <-returns:
+			if v, ok := ret.Headers[HeaderPosition].(string); ok && byPos[v] != nil {
+				byPos[v].returned = fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)
 			}
-			drainReturns() // a return comes before the confirm of the same message
-			acked[i] = cf.Ack
-		case <-timeout.C:
-			return fmt.Errorf("redrive %s: no publisher confirm within 30s: the unconfirmed messages stay in %s", p.ID, p.Source)
+		default:
+			return
 		}
 	}
-	drainReturns()
+}
+
+// flush journals the confirmed messages (one fsync), then acknowledges
+// their sources, and gives back the refused ones.
+func (r *rabbitRun) flush() error {
+	if len(r.confirmed) == 0 {
+		return nil
+	}
 	now := time.Now()
 	var entries []JournalEntry
 	var audit []AuditRecord
-	var good []*pending
-	for i, pd := range out {
-		pos := Position(pd.it.Msg)
-		if !acked[i] || pd.returned != "" {
+	for _, pd := range r.confirmed {
+		target := pd.it.Target.String()
+		rec := AuditRecord{Time: now, Action: "redrive", RedriveID: r.p.ID, Connection: r.conn, Source: r.p.Source,
+			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Result: "confirmed"}
+		if !pd.ack {
 			reason := pd.returned
 			if reason == "" {
 				reason = "the broker refused the message (nack)"
 			}
-			res.Failed++
-			res.Failures = append(res.Failures, Failure{Position: pos, Err: reason})
-			audit = append(audit, AuditRecord{Time: now, Action: "redrive", RedriveID: p.ID, Connection: conn, Source: p.Source,
-				Position: pos, Target: pd.it.Target.String(), MessageID: pd.it.Msg.ID, Result: "failed: " + reason})
-			if err := pd.d.Nack(false, true); err != nil {
-				return fmt.Errorf("redrive %s: give back %s: %w", p.ID, pos, err)
-			}
-			continue
+			rec.Result = "failed: " + reason
+			r.res.Failed++
+			r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: reason})
+		} else {
+			entries = append(entries, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.fp, Time: now})
 		}
-		good = append(good, pd)
-		entries = append(entries, JournalEntry{ID: p.ID, Source: p.Source, Position: pos, Target: pd.it.Target.String(), Fingerprint: pd.fp, Time: now})
-		audit = append(audit, AuditRecord{Time: now, Action: "redrive", RedriveID: p.ID, Connection: conn, Source: p.Source,
-			Position: pos, Target: pd.it.Target.String(), MessageID: pd.it.Msg.ID, Result: "confirmed"})
+		audit = append(audit, rec)
 	}
-	if o.Journal != nil { // journal before the ack: a crash in between is detected on resume
-		if err := o.Journal.Add(entries...); err != nil {
+	if r.o.Journal != nil && len(entries) > 0 { // journal before the ack: a crash in between is caught on resume
+		if err := r.o.Journal.Add(entries...); err != nil {
 			return err
 		}
 	}
-	for _, pd := range good {
-		if err := pd.d.Ack(false); err != nil {
-			return fmt.Errorf("redrive %s: ack %s: %w", p.ID, Position(pd.it.Msg), err)
+	// Acknowledge in delivery order; one multiple ack when nothing is held.
+	var last *amqp.Delivery
+	for _, pd := range r.confirmed {
+		switch {
+		case !pd.ack:
+			if err := pd.d.Nack(false, true); err != nil {
+				return fmt.Errorf("redrive %s: give back %s: %w", r.p.ID, pd.pos, err)
+			}
+			r.multiAck = false
+		case r.multiAck:
+			last = &pd.d
+		default:
+			if err := pd.d.Ack(false); err != nil {
+				return fmt.Errorf("redrive %s: ack %s: %w", r.p.ID, pd.pos, err)
+			}
 		}
-		if pd.it.Action == Park {
-			res.Parked++
-		} else {
-			res.Done++
+		if pd.ack {
+			if pd.it.Action == Park {
+				r.res.Parked++
+			} else {
+				r.res.Done++
+			}
+			r.res.PerTarget[pd.it.Target.String()]++
 		}
-		res.PerTarget[pd.it.Target.String()]++
 	}
-	return o.Audit.Write(audit...)
+	if last != nil {
+		if err := last.Ack(true); err != nil {
+			return fmt.Errorf("redrive %s: ack: %w", r.p.ID, err)
+		}
+	}
+	r.confirmed = r.confirmed[:0]
+	return r.o.Audit.Write(audit...)
 }
 
 // publishing copies a delivery into a publishing with the plan's headers.

@@ -247,7 +247,7 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 		t.Fatalf("the management API lists %d connections on %s", len(names), vhost)
 	}
 	batches := 0
-	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Journal: j, OnProgress: func(replay.Progress) {
+	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 100, Journal: j, OnProgress: func(pr replay.Progress) {
 		if batches++; batches == 2 { // the broker drops every connection of the vhost mid-run
 			for _, name := range names {
 				if err := e.mgmt.CloseConnection(context.Background(), name); err != nil {

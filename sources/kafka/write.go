@@ -20,8 +20,8 @@ func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) 
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
 	cfg.Producer.Retry.Max = 10
-	cfg.Producer.MaxMessageBytes = 16 << 20
-	cfg.Producer.Flush.MaxMessages = 0
+	cfg.Producer.Flush.Messages = 1000 // fill produce requests; the frequency bounds the wait
+	cfg.Producer.Flush.Frequency = time.Millisecond
 	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
 	cfg.Producer.Transaction.ID = txnID
 	cfg.Producer.Transaction.Timeout = time.Minute
@@ -42,7 +42,6 @@ func (c *Conn) Producer() (sarama.SyncProducer, error) {
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
 	cfg.Producer.Retry.Max = 10
-	cfg.Producer.MaxMessageBytes = 16 << 20
 	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
 	cfg.Net.MaxOpenRequests = 1
 	p, err := sarama.NewSyncProducer(c.addrs, &cfg)

@@ -178,6 +178,50 @@ func RedactURL(raw string) string {
 // closes it. Writers (replay) use it.
 func (c *Conn) Channel(ctx context.Context) (*amqp.Channel, error) { return c.channel(ctx) }
 
+// DedicatedChannel opens a channel on a connection of its own, so a heavy
+// writer does not share a socket (and the broker's connection process) with
+// readers. Closing it closes that connection.
+func (c *Conn) DedicatedChannel(ctx context.Context) (*amqp.Channel, func() error, error) {
+	type result struct {
+		conn *amqp.Connection
+		err  error
+	}
+	done := make(chan result, 1)
+	cfg := c.cfg
+	dial := cfg.Dial
+	cfg.Dial = func(network, addr string) (net.Conn, error) {
+		conn, err := dial(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return cork(conn, 500*time.Microsecond), nil
+	}
+	go func() {
+		conn, err := amqp.DialConfig(c.url, cfg)
+		done <- result{conn, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return nil, nil, ctx.Err()
+	}
+	if r.err != nil {
+		return nil, nil, c.explain(r.err)
+	}
+	ch, err := r.conn.Channel()
+	if err != nil {
+		r.conn.Close()
+		return nil, nil, fmt.Errorf("rabbitmq %s: open channel: %w", c.where(), err)
+	}
+	return ch, r.conn.Close, nil
+}
+
 // channel opens a channel on the (re)connected AMQP connection.
 func (c *Conn) channel(ctx context.Context) (*amqp.Channel, error) {
 	conn, err := c.amqpConn(ctx)

@@ -221,6 +221,15 @@ func (m *Management) DeleteVhost(ctx context.Context, vhost string) error {
 	return nil
 }
 
+// PutParameter sets a runtime parameter (a dynamic shovel, say).
+func (m *Management) PutParameter(ctx context.Context, component, vhost, name string, value any) error {
+	body := map[string]any{"value": value}
+	if err := m.do(ctx, http.MethodPut, "parameters/"+url.PathEscape(component)+"/"+vhostPath(vhost)+"/"+url.PathEscape(name), body, nil); err != nil {
+		return fmt.Errorf("set parameter %s/%s: %w", component, name, err)
+	}
+	return nil
+}
+
 // Connection is a client connection as the management API lists it.
 type Connection struct {
 	Name  string `json:"name"`
