@@ -62,7 +62,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
-	fl.IntVar(&f.batch, "batch", 500, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
+	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")

@@ -29,7 +29,7 @@ func main() {
 	size := flag.Int("size", 200, "message body size in bytes")
 	amqpURL := flag.String("amqp", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ server")
 	api := flag.String("api", "http://guest:guest@127.0.0.1:15672", "management API")
-	batch := flag.Int("batch", 1000, "mqscope batch (transaction / confirm window)")
+	batch := flag.Int("batch", 2000, "mqscope batch (transaction / confirm window)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the mqscope runs here")
 	skipKafka := flag.Bool("skip-kafka", false, "only the RabbitMQ comparison")
 	skipRabbit := flag.Bool("skip-rabbitmq", false, "only the Kafka redrive")
