@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -158,5 +159,34 @@ func TestParseBytes(t *testing.T) {
 		if _, err := parseBytes(bad); err == nil {
 			t.Errorf("parseBytes(%q) accepted", bad)
 		}
+	}
+}
+
+func TestFilterOnExportAndRedrive(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, out, errOut := run(t, "--kafka", addr, "export", "orders.DLT", "--filter", `deadLetter.exception endsWith "OrderValidationException"`)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	n := strings.Count(out, "\n")
+	if n == 0 || strings.Count(out, "OrderValidationException") < n {
+		t.Fatalf("filtered export:\n%s", out)
+	}
+	code, plan, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--dry-run", "--filter", `deadLetter.exception endsWith "OrderValidationException"`)
+	if code != 0 || !strings.Contains(plan, fmt.Sprintf("%d -> orders", n)) || !strings.Contains(plan, "dry run") {
+		t.Fatalf("dry run (%d expected):\n%s\n%s", n, plan, errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", "key =="); code == 0 || !strings.Contains(errOut, "--filter") {
+		t.Fatalf("bad filter: %s", errOut)
+	}
+	// --read-only refuses; without --yes and without a terminal it refuses too
+	if code, _, errOut := run(t, "--kafka", addr, "--read-only", "redrive", "orders.DLT", "--yes"); code == 0 || !strings.Contains(errOut, "read-only") {
+		t.Fatalf("read-only: %s", errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT"); code == 0 || !strings.Contains(errOut, "nothing written") && !strings.Contains(errOut, "--yes") {
+		t.Fatalf("unconfirmed: %s", errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--to", "orders.DLT", "--yes"); code == 0 || !strings.Contains(errOut, "into itself") {
+		t.Fatalf("into itself: %s", errOut)
 	}
 }

@@ -36,7 +36,7 @@ joined.`,
 				}
 				w = file
 			}
-			n, err := copyStream(cmd.Context(), r, args[0], opts, f.limit, newWriter(f.format, w), f.follow)
+			n, err := copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(f.format, w), f.follow)
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)

@@ -13,11 +13,14 @@ import (
 
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
 // readFlags are the flags tail and export share.
 type readFlags struct {
+	filter     string
+	compiled   *filter.Filter
 	from       string
 	partitions string
 	limit      int64
@@ -29,6 +32,7 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
 	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
+	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"'`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8) or text (one line per message)")
 }
 
@@ -50,6 +54,11 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 	}
 	if f.limit < 0 {
 		return opts, fmt.Errorf("--limit %d: want 0 or more", f.limit)
+	}
+	if f.filter != "" {
+		if f.compiled, err = filter.Compile(f.filter); err != nil {
+			return opts, fmt.Errorf("--filter: %w", err)
+		}
 	}
 	if f.format != "jsonl" && f.format != "text" {
 		return opts, fmt.Errorf("--format %q: want jsonl or text", f.format)
@@ -120,7 +129,7 @@ func (t *textWriter) flush() error { return nil }
 // copyStream reads one stream into w until the end (bounded), the limit, an
 // error, or ctx is cancelled (Ctrl-C ends a follow cleanly). It returns how
 // many messages it wrote.
-func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, limit int64, w messageWriter, flushEach bool) (int64, error) {
+func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, flt *filter.Filter, limit int64, w messageWriter, flushEach bool) (int64, error) {
 	sub, err := openOn(ctx, readers, stream, opts)
 	if err != nil {
 		return 0, err
@@ -132,6 +141,15 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		for i := range batch {
 			if limit > 0 && n >= limit {
 				break
+			}
+			if flt != nil {
+				ok, ferr := flt.Match(&batch[i])
+				if ferr != nil {
+					return n, ferr
+				}
+				if !ok {
+					continue
+				}
 			}
 			if werr := w.write(&batch[i]); werr != nil {
 				return n, fmt.Errorf("write: %w", werr)

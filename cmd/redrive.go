@@ -91,6 +91,20 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	if flt := f.read.compiled; flt != nil {
+		kept := msgs[:0]
+		for i := range msgs {
+			ok, err := flt.Match(&msgs[i])
+			if err != nil {
+				return err
+			}
+			if ok {
+				kept = append(kept, msgs[i])
+			}
+		}
+		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", flt, len(kept), len(msgs))
+		msgs = kept
+	}
 	if f.opts.ID == "" {
 		f.opts.ID = replay.NewID()
 	}
@@ -99,7 +113,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	_, isRabbit := conn.(*rabbitmq.Conn)
-	wholeQueue := isRabbit && f.read.limit == 0
+	wholeQueue := isRabbit && f.read.limit == 0 && f.read.compiled == nil
 	if err := plan.Write(e.stdout); err != nil {
 		return err
 	}

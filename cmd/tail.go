@@ -23,7 +23,7 @@ byte-exact JSON lines instead.`,
 				return err
 			}
 			defer closeConn()
-			_, err = copyStream(cmd.Context(), r, args[0], opts, f.limit, newWriter(f.format, e.stdout), true)
+			_, err = copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(f.format, e.stdout), true)
 			return err
 		},
 	}
