@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -205,21 +204,9 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 		if err != nil {
 			return nil, nil, err
 		}
-		var msgs []sources.Message
-		for limit == 0 || int64(len(msgs)) < limit {
-			b, err := sub.Next(ctx, 1000)
-			msgs = append(msgs, b...)
-			if errors.Is(err, sources.ErrEndOfStream) {
-				break
-			}
-			if err != nil {
-				sub.Close()
-				return nil, nil, err
-			}
-		}
-		sub.Close()
-		if limit > 0 && int64(len(msgs)) > limit {
-			msgs = msgs[:limit]
+		msgs, err := sources.Drain(ctx, sub, int(limit))
+		if err != nil {
+			return nil, nil, err
 		}
 		return c, msgs, nil
 	}
@@ -251,12 +238,7 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 		fmt.Fprintf(w, ", %d already redriven by an earlier run (acknowledged, not sent again)", r.Duplicates)
 	}
 	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
-	targets := make([]string, 0, len(r.PerTarget))
-	for t := range r.PerTarget {
-		targets = append(targets, t)
-	}
-	sort.Strings(targets)
-	for _, t := range targets {
+	for _, t := range replay.SortedKeys(r.PerTarget) {
 		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], t)
 	}
 	for i, f := range r.Failures {

@@ -2,7 +2,6 @@ package replay_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,18 +38,11 @@ func readAll(t *testing.T, r sources.Reader, stream string) []sources.Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Close()
-	var out []sources.Message
-	for {
-		b, err := sub.Next(ctx, 1000)
-		out = append(out, b...)
-		if errors.Is(err, sources.ErrEndOfStream) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	out, err := sources.Drain(ctx, sub, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 // fingerprint is a message's key, value and headers (provenance headers of

@@ -298,12 +298,7 @@ func (p *Plan) Write(w io.Writer) error {
 	s := p.Summary()
 	var b strings.Builder
 	fmt.Fprintf(&b, "redrive %s from %s: %d messages\n", p.ID, p.Source, s.Total)
-	targets := make([]string, 0, len(s.PerTarget))
-	for t := range s.PerTarget {
-		targets = append(targets, t)
-	}
-	sort.Strings(targets)
-	for _, t := range targets {
+	for _, t := range SortedKeys(s.PerTarget) {
 		fmt.Fprintf(&b, "  %6d -> %s\n", s.PerTarget[t], t)
 	}
 	if s.Park > 0 {
@@ -335,4 +330,14 @@ func (p *Plan) Write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SortedKeys returns a count map's keys in order, for stable printing.
+func SortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -117,4 +118,25 @@ func (f *Feed) Close() error {
 		}
 	})
 	return f.closeErr
+}
+
+// Drain reads a subscription to its end (or until limit messages, when
+// limit > 0) and closes it.
+func Drain(ctx context.Context, sub Subscription, limit int) ([]Message, error) {
+	defer sub.Close()
+	var out []Message
+	for limit <= 0 || len(out) < limit {
+		b, err := sub.Next(ctx, 5000)
+		out = append(out, b...)
+		if errors.Is(err, ErrEndOfStream) {
+			break
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }

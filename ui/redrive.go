@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -221,12 +220,7 @@ func (d *redriveDialog) view(width int) string {
 			what = fmt.Sprintf("every message in the queue (%d read here)", sum.Total)
 		}
 		fmt.Fprintf(&b, "%s, redrive id %s\n\n", what, d.plan.ID)
-		targets := make([]string, 0, len(sum.PerTarget))
-		for t := range sum.PerTarget {
-			targets = append(targets, t)
-		}
-		sort.Strings(targets)
-		for _, t := range targets {
+		for _, t := range replay.SortedKeys(sum.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], t)
 		}
 		if sum.Park > 0 {
@@ -259,12 +253,7 @@ func (d *redriveDialog) view(width int) string {
 		if r.Duplicates > 0 {
 			fmt.Fprintf(&b, "%d were redriven by an earlier run: acknowledged, not sent again\n", r.Duplicates)
 		}
-		targets := make([]string, 0, len(r.PerTarget))
-		for t := range r.PerTarget {
-			targets = append(targets, t)
-		}
-		sort.Strings(targets)
-		for _, t := range targets {
+		for _, t := range replay.SortedKeys(r.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], t)
 		}
 		for i, f := range r.Failures {

@@ -3,7 +3,6 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net"
 	"os/exec"
 	"strconv"
@@ -47,18 +46,11 @@ func readAll(t *testing.T, c *kafka.Conn, topic string) []sources.Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Close()
-	var out []sources.Message
-	for {
-		b, err := sub.Next(ctx, 1000)
-		if errors.Is(err, sources.ErrEndOfStream) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b...)
+	out, err := sources.Drain(ctx, sub, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 func TestDemoFlowIsRealistic(t *testing.T) {

@@ -14,6 +14,20 @@ import (
 // Partition >= 0 goes to that partition; one with Partition -1 is placed by
 // its key like the Java client (murmur2), or at random without a key.
 func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) {
+	cfg := c.producerConfig()
+	cfg.Producer.Transaction.ID = txnID
+	cfg.Producer.Transaction.Timeout = time.Minute
+	p, err := sarama.NewSyncProducer(c.addrs, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("transactional producer on %s: %w", c.name, err)
+	}
+	return p, nil
+}
+
+// producerConfig is the connection's configuration for an idempotent
+// producer (acks=all, one request in flight) that places messages like the
+// Java client.
+func (c *Conn) producerConfig() *sarama.Config {
 	cfg := *c.config
 	cfg.Producer.Idempotent = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
@@ -23,28 +37,14 @@ func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) 
 	cfg.Producer.Flush.Messages = 1000 // fill produce requests; the frequency bounds the wait
 	cfg.Producer.Flush.Frequency = time.Millisecond
 	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
-	cfg.Producer.Transaction.ID = txnID
-	cfg.Producer.Transaction.Timeout = time.Minute
 	cfg.Net.MaxOpenRequests = 1
-	p, err := sarama.NewSyncProducer(c.addrs, &cfg)
-	if err != nil {
-		return nil, fmt.Errorf("transactional producer on %s: %w", c.name, err)
-	}
-	return p, nil
+	return &cfg
 }
 
 // Producer returns an idempotent producer (acks=all) on this connection's
 // brokers, placing messages like TransactionalProducer.
 func (c *Conn) Producer() (sarama.SyncProducer, error) {
-	cfg := *c.config
-	cfg.Producer.Idempotent = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Return.Errors = true
-	cfg.Producer.Retry.Max = 10
-	cfg.Producer.Partitioner = NewJavaCompatiblePartitioner
-	cfg.Net.MaxOpenRequests = 1
-	p, err := sarama.NewSyncProducer(c.addrs, &cfg)
+	p, err := sarama.NewSyncProducer(c.addrs, c.producerConfig())
 	if err != nil {
 		return nil, fmt.Errorf("producer on %s: %w", c.name, err)
 	}
