@@ -3,6 +3,7 @@ package replay
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -195,14 +196,24 @@ func originKey(m sources.Message) string {
 // and a later consume of the same RabbitMQ message give the same fingerprint.
 func Fingerprint(m sources.Message) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00%q\x00", m.ID, m.Key, m.Value)
+	var n [8]byte
+	field := func(b []byte) { // length-prefixed, so fields cannot run into each other
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(m.ID))
+	field(m.Key)
+	field(m.Value)
 	for _, hd := range m.Headers {
 		if hd.Key == "x-delivery-count" {
 			continue
 		}
-		fmt.Fprintf(h, "%q=%q\x00", hd.Key, hd.Value)
+		field([]byte(hd.Key))
+		field(hd.Value)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 func hopsOf(m sources.Message) int {

@@ -34,11 +34,14 @@ func main() {
 	skipKafka := flag.Bool("skip-kafka", false, "only the RabbitMQ comparison")
 	skipRabbit := flag.Bool("skip-rabbitmq", false, "only the Kafka redrive")
 	flag.Parse()
-	if *cpuprofile != "" {
+	startProfile := func() func() {
+		if *cpuprofile == "" {
+			return func() {}
+		}
 		f, err := os.Create(*cpuprofile)
 		check(err)
 		check(pprof.StartCPUProfile(f))
-		defer pprof.StopCPUProfile()
+		return pprof.StopCPUProfile
 	}
 	ctx := context.Background()
 	fmt.Printf("machine: %d cores, %s; %d messages of %d B\n", runtime.NumCPU(), runtime.Version(), *n, *size)
@@ -54,20 +57,27 @@ func main() {
 	check(err)
 	plan, err := replay.NewPlan("dlq", nil, replay.Options{})
 	check(err)
+	brokerBefore, selfBefore := brokerCPU(), selfCPU()
+	stopProfile := startProfile()
 	start := time.Now()
 	res, err := replay.RedriveRabbit(ctx, conn, plan, true, replay.RunOptions{Batch: *batch})
 	check(err)
+	stopProfile()
 	mqTime := time.Since(start)
+	brokerMq, selfMq := brokerCPU()-brokerBefore, selfCPU()-selfBefore
 	waitDepth(mq, "target", *n)
 	conn.Close()
-	fmt.Printf("rabbitmq mqscope redrive: %d moved in %s = %.0f msg/s (confirms + mandatory, ack after confirm)\n", res.Done, mqTime.Round(time.Millisecond), float64(res.Done)/mqTime.Seconds())
+	fmt.Printf("rabbitmq mqscope redrive: %d moved in %s = %.0f msg/s (confirms + mandatory, ack after confirm); broker CPU %.1fs, mqscope CPU %.1fs\n",
+		res.Done, mqTime.Round(time.Millisecond), float64(res.Done)/mqTime.Seconds(), brokerMq.Seconds(), selfMq.Seconds())
 
 	sh := rabbitDLQ(ctx, m, *amqpURL, "mqscope-bench-shovel", *n, *size)
+	brokerBefore = brokerCPU()
 	start = time.Now()
 	shovel(ctx, m, "mqscope-bench-shovel")
 	waitDepth(sh, "target", *n)
 	shTime := time.Since(start)
-	fmt.Printf("rabbitmq shovel move:     %d moved in %s = %.0f msg/s (ack-mode on-confirm)\n", *n, shTime.Round(time.Millisecond), float64(*n)/shTime.Seconds())
+	fmt.Printf("rabbitmq shovel move:     %d moved in %s = %.0f msg/s (ack-mode on-confirm); broker CPU %.1fs (the shovel runs inside it)\n",
+		*n, shTime.Round(time.Millisecond), float64(*n)/shTime.Seconds(), (brokerCPU() - brokerBefore).Seconds())
 	fmt.Printf("rabbitmq ratio mqscope/shovel: %.2fx\n", shTime.Seconds()/mqTime.Seconds())
 	for _, v := range []string{"mqscope-bench-mqscope", "mqscope-bench-shovel"} {
 		_ = m.DeleteVhost(ctx, v)

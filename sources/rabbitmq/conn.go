@@ -194,7 +194,7 @@ func (c *Conn) DedicatedChannel(ctx context.Context) (*amqp.Channel, func() erro
 		if err != nil {
 			return nil, err
 		}
-		return cork(conn, 500*time.Microsecond), nil
+		return cork(conn, time.Millisecond), nil
 	}
 	go func() {
 		conn, err := amqp.DialConfig(c.url, cfg)
