@@ -13,7 +13,7 @@ import (
 // (sources/kafka.Conn has it).
 type KafkaWriter interface {
 	Name() string
-	TransactionalProducer(txnID string) (sarama.SyncProducer, error)
+	TransactionalProducer(txnID string) (sarama.AsyncProducer, error)
 	GroupOffsets(group, topic string) (map[int32]int64, error)
 	Partitions(topic string) (int, error)
 }
@@ -156,7 +156,9 @@ func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 }
 
 // commitBatch writes one transaction: the records and the source offsets.
-func commitBatch(prod sarama.SyncProducer, msgs []*sarama.ProducerMessage, source, group string, next map[int32]int64) error {
+// Records are handed to the producer without waiting one by one; the
+// transaction commits once every record was acknowledged.
+func commitBatch(prod sarama.AsyncProducer, msgs []*sarama.ProducerMessage, source, group string, next map[int32]int64) error {
 	if err := prod.BeginTxn(); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -166,10 +168,37 @@ func commitBatch(prod sarama.SyncProducer, msgs []*sarama.ProducerMessage, sourc
 		}
 		return err
 	}
-	if len(msgs) > 0 {
-		if err := prod.SendMessages(msgs); err != nil {
-			return abort(fmt.Errorf("produce: %w", err))
+	var firstErr error
+	results := 0
+	collect := func() {
+		for ; results < len(msgs); results++ {
+			select {
+			case <-prod.Successes():
+			case perr := <-prod.Errors():
+				if firstErr == nil {
+					firstErr = perr.Err
+				}
+			}
 		}
+	}
+	for _, m := range msgs {
+		for sent := false; !sent; {
+			select {
+			case prod.Input() <- m:
+				sent = true
+			case <-prod.Successes():
+				results++
+			case perr := <-prod.Errors():
+				results++
+				if firstErr == nil {
+					firstErr = perr.Err
+				}
+			}
+		}
+	}
+	collect()
+	if firstErr != nil {
+		return abort(fmt.Errorf("produce: %w", firstErr))
 	}
 	offsets := make([]*sarama.PartitionOffsetMetadata, 0, len(next))
 	for part, off := range next {

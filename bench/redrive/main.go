@@ -47,7 +47,7 @@ func main() {
 	fmt.Printf("machine: %d cores, %s; %d messages of %d B\n", runtime.NumCPU(), runtime.Version(), *n, *size)
 
 	if *skipRabbit {
-		kafkaBench(ctx, *n, *size, *batch)
+		kafkaBench(ctx, *n, *size, *batch, startProfile)
 		return
 	}
 	m, err := rabbitmq.NewManagement(*api, "", "")
@@ -84,7 +84,7 @@ func main() {
 	}
 
 	if !*skipKafka {
-		kafkaBench(ctx, *n, *size, *batch)
+		kafkaBench(ctx, *n, *size, *batch, startProfile)
 	}
 }
 
@@ -165,7 +165,7 @@ func shovel(ctx context.Context, m *rabbitmq.Management, vhost string) {
 }
 
 // kafkaBench redrives n Spring-style dead letters on an in-process kfake.
-func kafkaBench(ctx context.Context, n, size, batch int) {
+func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) {
 	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders", "orders.DLT"))
 	check(err)
 	defer kf.Close()
@@ -205,7 +205,9 @@ func kafkaBench(ctx context.Context, n, size, batch int) {
 	plan, err := replay.NewPlan("orders.DLT", dead, replay.Options{})
 	check(err)
 	start = time.Now()
+	stop := profile()
 	res, err := replay.RedriveKafka(ctx, conn, plan, replay.RunOptions{Batch: batch})
+	stop()
 	check(err)
 	d := time.Since(start)
 	fmt.Printf("kafka read of the DLT: %d in %s = %.0f records/s\n", len(dead), readTime.Round(time.Millisecond), float64(len(dead))/readTime.Seconds())

@@ -13,11 +13,12 @@ import (
 // txnID (idempotent, acks=all) on this connection's brokers. A message with
 // Partition >= 0 goes to that partition; one with Partition -1 is placed by
 // its key like the Java client (murmur2), or at random without a key.
-func (c *Conn) TransactionalProducer(txnID string) (sarama.SyncProducer, error) {
+// It is asynchronous: the caller reads Successes and Errors for every message.
+func (c *Conn) TransactionalProducer(txnID string) (sarama.AsyncProducer, error) {
 	cfg := c.producerConfig()
 	cfg.Producer.Transaction.ID = txnID
 	cfg.Producer.Transaction.Timeout = time.Minute
-	p, err := sarama.NewSyncProducer(c.addrs, cfg)
+	p, err := sarama.NewAsyncProducer(c.addrs, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("transactional producer on %s: %w", c.name, err)
 	}
