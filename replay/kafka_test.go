@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
@@ -31,18 +31,7 @@ func kafkaDemo(t *testing.T) (*kafka.Conn, *demo.Cluster) {
 }
 
 func readAll(t *testing.T, r sources.Reader, stream string) []sources.Message {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	sub, err := r.Read(ctx, stream, sources.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sources.Drain(ctx, sub, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testbroker.ReadAll(t, r, stream)
 }
 
 // fingerprint is a message's key, value and headers (provenance headers of

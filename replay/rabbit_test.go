@@ -3,9 +3,7 @@ package replay_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,17 +11,11 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
 
 // rabbitEnv is a vhost of the real RabbitMQ with a work queue that
 // dead-letters into work.dlq, and n messages the broker dead-lettered.
@@ -36,19 +28,9 @@ type rabbitEnv struct {
 
 func newRabbitEnv(t *testing.T, n int) *rabbitEnv {
 	t.Helper()
-	mgmt, err := rabbitmq.NewManagement(envOr("MQSCOPE_TEST_RABBITMQ_API", "http://guest:guest@127.0.0.1:15672"), "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vhostURL, _, mgmt := testbroker.RabbitVhost(t)
 	ctx := context.Background()
-	vhost := fmt.Sprintf("mqscope-test-replay-%d", rand.IntN(1e6))
-	if err := mgmt.CreateVhost(ctx, vhost, "guest"); err != nil {
-		t.Fatalf("RabbitMQ's management API (scripts/test starts it): %v", err)
-	}
-	t.Cleanup(func() { _ = mgmt.DeleteVhost(context.Background(), vhost); mgmt.Close() })
-	u, _ := url.Parse(envOr("MQSCOPE_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/"))
-	u.Path = "/" + vhost
-	e := &rabbitEnv{url: u.String(), mgmt: mgmt}
+	e := &rabbitEnv{url: vhostURL, mgmt: mgmt}
 	ac, err := amqp.Dial(e.url)
 	if err != nil {
 		t.Fatal(err)

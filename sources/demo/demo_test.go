@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -39,18 +40,7 @@ func start(t *testing.T, o demo.Options) *demo.Cluster {
 }
 
 func readAll(t *testing.T, c *kafka.Conn, topic string) []sources.Message {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	sub, err := c.Read(ctx, topic, sources.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sources.Drain(ctx, sub, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testbroker.ReadAll(t, c, topic)
 }
 
 func TestDemoFlowIsRealistic(t *testing.T) {

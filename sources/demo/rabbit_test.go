@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
@@ -16,17 +16,14 @@ import (
 // TestSeedRabbit seeds the RabbitMQ demo into a vhost of its own on the real
 // server and checks that the broker itself dead-lettered the messages.
 func TestSeedRabbit(t *testing.T) {
-	base := os.Getenv("MQSCOPE_TEST_RABBITMQ")
-	if base == "" {
-		base = "amqp://guest:guest@127.0.0.1:5672/"
-	}
+	base, api := testbroker.RabbitURLs()
 	vhost := fmt.Sprintf("mqscope-test-demo-%d", rand.IntN(1e6))
 	ctx := context.Background()
 	url, err := demo.SeedRabbit(ctx, demo.RabbitOptions{URL: base, Vhost: vhost, Seed: 1})
 	if err != nil {
 		t.Fatalf("seed (scripts/test starts RabbitMQ with its management API): %v", err)
 	}
-	m, _ := rabbitmq.NewManagement("http://guest:guest@127.0.0.1:15672", "", "")
+	m, _ := rabbitmq.NewManagement(api, "", "")
 	t.Cleanup(func() {
 		_ = m.DeleteVhost(context.Background(), vhost)
 		m.Close()

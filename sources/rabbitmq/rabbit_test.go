@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,24 +13,13 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
 // The tests run against the real RabbitMQ that scripts/test starts; each
 // test gets its own vhost, created and deleted through the management API.
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-var (
-	baseAMQP = envOr("MQSCOPE_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
-	baseAPI  = envOr("MQSCOPE_TEST_RABBITMQ_API", "http://guest:guest@127.0.0.1:15672")
-)
 
 // env is one test's vhost: its AMQP URL, an application-side connection to
 // set up topology and publish with, and the management client.
@@ -46,32 +33,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	mgmt, err := rabbitmq.NewManagement(baseAPI, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := mgmt.Overview(ctx); err != nil {
-		t.Fatalf("RabbitMQ's management API is not reachable at %s (scripts/test starts RabbitMQ and enables rabbitmq_management): %v", mgmt.URL(), err)
-	}
-	vhost := fmt.Sprintf("mqscope-test-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), rand.IntN(1e6))
-	if err := mgmt.CreateVhost(ctx, vhost, "guest"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := mgmt.DeleteVhost(ctx, vhost); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	u, _ := url.Parse(baseAMQP)
-	u.Path = "/" + vhost
-	e := &env{t: t, vhost: vhost, url: u.String(), mgmt: mgmt}
+	vhostURL, vhost, mgmt := testbroker.RabbitVhost(t)
+	e := &env{t: t, vhost: vhost, url: vhostURL, mgmt: mgmt}
 	conn, err := amqp.Dial(e.url)
 	if err != nil {
-		t.Fatalf("RabbitMQ is not reachable at %s (scripts/test starts it): %v", baseAMQP, err)
+		t.Fatalf("RabbitMQ is not reachable at %s (scripts/test starts it): %v", e.url, err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	if e.app, err = conn.Channel(); err != nil {
@@ -120,7 +86,8 @@ func (e *env) waitDepth(name string, n int) {
 
 func (e *env) dial(opts ...func(*rabbitmq.Options)) *rabbitmq.Conn {
 	e.t.Helper()
-	o := rabbitmq.Options{URL: e.url, ManagementURL: baseAPI}
+	_, api := testbroker.RabbitURLs()
+	o := rabbitmq.Options{URL: e.url, ManagementURL: api}
 	for _, f := range opts {
 		f(&o)
 	}

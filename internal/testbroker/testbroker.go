@@ -1,0 +1,85 @@
+// Package testbroker holds what the tests of several packages share to
+// reach the real brokers: the RabbitMQ addresses, a vhost of one's own, and
+// reading a stream to its end.
+package testbroker
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+// RabbitURLs are the RabbitMQ server and management API the tests use
+// (MQSCOPE_TEST_RABBITMQ, MQSCOPE_TEST_RABBITMQ_API; scripts/test sets and
+// starts them).
+func RabbitURLs() (amqpURL, apiURL string) {
+	amqpURL, apiURL = os.Getenv("MQSCOPE_TEST_RABBITMQ"), os.Getenv("MQSCOPE_TEST_RABBITMQ_API")
+	if amqpURL == "" {
+		amqpURL = "amqp://guest:guest@127.0.0.1:5672/"
+	}
+	if apiURL == "" {
+		apiURL = "http://guest:guest@127.0.0.1:15672"
+	}
+	return amqpURL, apiURL
+}
+
+// RabbitVhost creates a vhost of the test's own through the management API
+// and deletes it when the test ends. It returns the vhost's AMQP URL, its
+// name and the management client. It fails the test with a clear message
+// when RabbitMQ cannot be reached.
+func RabbitVhost(t testing.TB) (string, string, *rabbitmq.Management) {
+	t.Helper()
+	base, api := RabbitURLs()
+	mgmt, err := rabbitmq.NewManagement(api, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := mgmt.Overview(ctx); err != nil {
+		t.Fatalf("RabbitMQ's management API is not reachable at %s (scripts/test starts RabbitMQ and enables rabbitmq_management): %v", mgmt.URL(), err)
+	}
+	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	vhost := fmt.Sprintf("mqscope-test-%s-%d", name, rand.IntN(1e6))
+	if err := mgmt.CreateVhost(ctx, vhost, "guest"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := mgmt.DeleteVhost(ctx, vhost); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		mgmt.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + vhost
+	return u.String(), vhost, mgmt
+}
+
+// ReadAll reads a stream from its start to its end (a bounded read).
+func ReadAll(t testing.TB, r sources.Reader, stream string) []sources.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sub, err := r.Read(ctx, stream, sources.ReadOptions{})
+	if err != nil {
+		t.Fatalf("read %s: %v", stream, err)
+	}
+	out, err := sources.Drain(ctx, sub, 0)
+	if err != nil {
+		t.Fatalf("read %s: %v", stream, err)
+	}
+	return out
+}
