@@ -10,7 +10,7 @@ type KeyMap struct {
 	Filter, Refresh                              key.Binding
 	StartPosition, Pause, CopyValue, CopyMessage key.Binding
 	FullValue, NextMessage, PrevMessage, Confirm key.Binding
-	Mark, Redrive                                key.Binding
+	Mark, Redrive, FilterExpr                    key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -41,5 +41,6 @@ func DefaultKeyMap() *KeyMap {
 		Confirm:       b("enter", "confirm", "enter"),
 		Mark:          b("space", "mark", " "),
 		Redrive:       b("R", "redrive", "R"),
+		FilterExpr:    b("f", "filter", "f"),
 	}
 }

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -61,6 +64,7 @@ type messagesPage struct {
 	stream sources.StreamInfo
 	start  sources.Start
 	buf    *msgbuf.Buffer
+	view   msgView
 	cur    cursor
 	follow bool
 	unseen int // messages that arrived while not following
@@ -80,6 +84,10 @@ type messagesPage struct {
 	confirm string          // a question to answer before reading (enter: yes, esc: no)
 	marks   map[string]bool // marked messages by replay.Fingerprint
 	redrive *redriveDialog
+
+	filterInput textinput.Model
+	typing      bool
+	filterErr   string
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -92,6 +100,11 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		follow:   true,
 		dlq:      stream.DeadLetter,
 	}
+	p.view.buf = p.buf
+	p.filterInput = textinput.New()
+	p.filterInput.Prompt = "filter › "
+	p.filterInput.Placeholder = `json.status == "FAILED" && headers["tenant"] == "acme"`
+	p.filterInput.CharLimit = 1000
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
@@ -116,6 +129,7 @@ func (p *messagesPage) restart() tea.Cmd {
 		p.sub = nil
 	}
 	p.buf.Reset()
+	p.view.reset()
 	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
@@ -167,7 +181,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.start = msg.start
 		return p.restart()
 	case tea.WindowSizeMsg:
-		p.cur.clamp(p.buf.Len(), p.rowsHeight())
+		p.cur.clamp(p.view.Len(), p.rowsHeight())
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -185,7 +199,7 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 				break
 			}
 		}
-		evicted := p.buf.Append(msg.msgs)
+		evicted := p.view.appended(len(msg.msgs), p.buf.Append(msg.msgs))
 		live := 0 // the rate counts new messages, not the backlog read at start
 		for i := range msg.msgs {
 			if !msg.msgs[i].Timestamp.Before(p.since.Add(-2 * time.Second)) {
@@ -194,13 +208,13 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		}
 		p.rate.add(p.c.Now(), live)
 		if p.follow {
-			p.cur.sel = p.buf.Len() - 1
+			p.cur.sel = p.view.Len() - 1
 		} else {
 			p.unseen += len(msg.msgs)
 			p.cur.sel -= evicted
 			p.cur.top -= evicted
 		}
-		p.cur.clamp(p.buf.Len(), p.rowsHeight())
+		p.cur.clamp(p.view.Len(), p.rowsHeight())
 	}
 	switch {
 	case msg.err == nil:
@@ -238,6 +252,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
+	if p.typing {
+		return p.typeFilter(msg)
+	}
 	if p.redrive != nil {
 		cmd, closed := p.redrive.update(msg)
 		if closed {
@@ -250,7 +267,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	k := p.c.Keys
-	n := p.buf.Len()
+	n := p.view.Len()
 	if p.cur.move(msg, k, n, p.rowsHeight()) {
 		p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
 		if key.Matches(msg, k.Bottom) {
@@ -266,7 +283,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		if n == 0 {
 			return nil
 		}
-		return push(newDetailPage(p.c, *p.buf.At(p.cur.sel), p.stepTo))
+		return push(newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo))
 	case key.Matches(msg, k.StartPosition):
 		if p.stream.Kind == "exchange" {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
@@ -282,17 +299,17 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.CopyValue):
 		if n > 0 {
-			return copyValue(p.c, p.buf.At(p.cur.sel))
+			return copyValue(p.c, p.view.At(p.cur.sel))
 		}
 	case key.Matches(msg, k.CopyMessage):
 		if n > 0 {
-			return copyMessage(p.c, p.buf.At(p.cur.sel))
+			return copyMessage(p.c, p.view.At(p.cur.sel))
 		}
 	case key.Matches(msg, k.Refresh):
 		return p.read()
 	case key.Matches(msg, k.Mark):
 		if n > 0 {
-			fp := replay.Fingerprint(*p.buf.At(p.cur.sel))
+			fp := replay.Fingerprint(*p.view.At(p.cur.sel))
 			if p.marks[fp] {
 				delete(p.marks, fp)
 			} else {
@@ -304,16 +321,53 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Redrive):
 		return p.openRedrive()
+	case key.Matches(msg, k.FilterExpr):
+		p.typing, p.filterErr = true, ""
+		if p.view.flt != nil {
+			p.filterInput.SetValue(p.view.flt.String())
+		}
+		return p.filterInput.Focus()
 	}
 	return nil
+}
+
+// typeFilter edits the filter expression: enter applies it (empty: no
+// filter), esc leaves it as it was.
+func (p *messagesPage) typeFilter(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		p.typing, p.filterErr = false, ""
+		p.filterInput.Blur()
+		return nil
+	case tea.KeyEnter:
+		src := strings.TrimSpace(p.filterInput.Value())
+		var f *filter.Filter
+		if src != "" {
+			var err error
+			if f, err = filter.Compile(src); err != nil {
+				p.filterErr = err.Error()
+				return nil
+			}
+		}
+		p.typing, p.filterErr = false, ""
+		p.filterInput.Blur()
+		p.view.setFilter(f)
+		p.cur = cursor{sel: p.view.Len() - 1}
+		p.follow = true
+		p.cur.clamp(p.view.Len(), p.rowsHeight())
+		return nil
+	}
+	var cmd tea.Cmd
+	p.filterInput, cmd = p.filterInput.Update(msg)
+	return cmd
 }
 
 // openRedrive plans a redrive of the marked messages, or of every message
 // read (a RabbitMQ queue: of every message it holds).
 func (p *messagesPage) openRedrive() tea.Cmd {
 	var msgs []sources.Message
-	for i := 0; i < p.buf.Len(); i++ {
-		m := p.buf.At(i)
+	for i := 0; i < p.view.Len(); i++ { // the filter's result when one is set
+		m := p.view.At(i)
 		if len(p.marks) == 0 || p.marks[replay.Fingerprint(*m)] {
 			msgs = append(msgs, *m)
 		}
@@ -321,14 +375,14 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	if len(msgs) == 0 {
 		return setStatus("nothing to redrive: no message read")
 	}
-	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0
+	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
 }
 
 // stepTo moves the selection by delta for the detail view's next/previous.
 func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
-	n := p.buf.Len()
+	n := p.view.Len()
 	next := p.cur.sel + delta
 	if next < 0 || next >= n {
 		return sources.Message{}, false
@@ -336,13 +390,13 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 	p.cur.sel = next
 	p.follow = false
 	p.cur.clamp(n, p.rowsHeight())
-	return *p.buf.At(next), true
+	return *p.view.At(next), true
 }
 
 // Capturing is true while the start picker, a question or the redrive
 // dialog is open.
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.typing
 }
 
 func (p *messagesPage) columns(w int) []column {
@@ -369,7 +423,13 @@ func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
 	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, titles(cols)...))}
-	n := p.buf.Len()
+	if p.typing {
+		out[0] = p.filterInput.View()
+		if p.filterErr != "" {
+			out[0] += "  " + s.StatusError.Render(p.filterErr)
+		}
+	}
+	n := p.view.Len()
 	if n == 0 {
 		switch {
 		case p.err != nil:
@@ -388,7 +448,7 @@ func (p *messagesPage) View(w, h int) string {
 	from, to := p.cur.window(n, h-2)
 	now := p.c.Now().In(p.c.Location)
 	for i := from; i < to; i++ {
-		m := p.buf.At(i)
+		m := p.view.At(i)
 		cells := p.cells(m, cols, now)
 		if len(p.marks) > 0 && p.marks[replay.Fingerprint(*m)] {
 			cells[0] = "●" + cells[0]
@@ -500,7 +560,7 @@ func (p *messagesPage) infoLine() string {
 func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(p.stream.Name) }
 
 func (p *messagesPage) Status() string {
-	n := p.buf.Len()
+	n := p.view.Len()
 	pos := "0/0"
 	if n > 0 {
 		pos = fmt.Sprintf("%s/%s", groupDigits(int64(p.cur.sel+1)), groupDigits(int64(n)))
@@ -508,6 +568,12 @@ func (p *messagesPage) Status() string {
 	st := fmt.Sprintf("%s  %s  %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(p.c.Now())))
 	if len(p.marks) > 0 {
 		st += fmt.Sprintf("  %d marked", len(p.marks))
+	}
+	if f := p.view.flt; f != nil {
+		st += fmt.Sprintf("  filter: scanned %s, matched %s", groupDigits(p.view.scanned), groupDigits(int64(n)))
+		if p.view.err != nil {
+			st += " (" + p.view.err.Error() + ")"
+		}
 	}
 	if ev := p.buf.Evicted(); ev > 0 {
 		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
@@ -521,9 +587,9 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Back}
 	}
 	if p.dlq {
-		return []key.Binding{k.Open, k.Mark, k.Redrive, k.StartPosition, k.CopyValue, k.Back}
+		return []key.Binding{k.Open, k.Mark, k.Redrive, k.FilterExpr, k.StartPosition, k.Back}
 	}
-	return []key.Binding{k.Open, k.StartPosition, k.Pause, k.CopyValue, k.Back}
+	return []key.Binding{k.Open, k.FilterExpr, k.StartPosition, k.Pause, k.CopyValue, k.Back}
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding {
@@ -531,7 +597,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage},
-		{k.Mark, k.Redrive},
+		{k.Mark, k.Redrive, k.FilterExpr},
 	}
 }
 

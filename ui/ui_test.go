@@ -401,3 +401,69 @@ func TestQuorumPeekAsksFirst(t *testing.T) {
 		t.Fatalf("queue start %v", p.start)
 	}
 }
+
+func TestMessagesFilterExpression(t *testing.T) {
+	c := testCommon(120, 24)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 20))
+	p.Update(keyPress("f"))
+	if !p.Capturing() {
+		t.Fatal("f does not open the filter")
+	}
+	for _, r := range "json.total >" {
+		p.Update(keyPress(string(r)))
+	}
+	p.Update(keyPress("enter"))
+	if p.filterErr == "" || !p.typing {
+		t.Fatal("a bad expression was applied")
+	}
+	for _, r := range " 14.9 && key endsWith \"0\"" {
+		p.Update(keyPress(string(r)))
+	}
+	p.Update(keyPress("enter"))
+	if p.typing || p.view.Len() != 0 { // totals above 14.9: ord-00015..19, none ending in 0
+		t.Fatalf("typing %v, rows %d", p.typing, p.view.Len())
+	}
+	deliver(p, orderMsgs(20, 11)) // ord-00020 and ord-00030 match
+	if p.view.Len() != 2 || string(p.view.At(1).Key) != "ord-00030" {
+		t.Fatalf("filtered rows %d", p.view.Len())
+	}
+	if !strings.Contains(p.Status(), "scanned 31, matched 2") {
+		t.Fatalf("status %q", p.Status())
+	}
+	// redrive takes the filter's result
+	p.stream.DeadLetter = true
+	p.Update(keyPress("R"))
+	if p.redrive == nil || len(p.redrive.msgs) != 2 {
+		t.Fatal("redrive does not take the filter's result")
+	}
+	p.Update(keyPress("esc"))
+	// clearing the filter shows everything again
+	p.Update(keyPress("f"))
+	p.filterInput.SetValue("")
+	p.Update(keyPress("enter"))
+	if p.view.Len() != 31 {
+		t.Fatalf("rows after clearing %d", p.view.Len())
+	}
+}
+
+func TestFilterSurvivesEviction(t *testing.T) {
+	c := testCommon(120, 24)
+	one := orderMsgs(0, 1)[0]
+	c.BufferBudget = int64(one.Size() * 10)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 10))
+	p.filterInput.SetValue(`offset % 2 == 0`)
+	p.typing = true
+	p.Update(keyPress("enter"))
+	before := p.view.Len()
+	deliver(p, orderMsgs(10, 10)) // evicts the first ten
+	for i := 0; i < p.view.Len(); i++ {
+		if p.view.At(i).Offset%2 != 0 {
+			t.Fatalf("row %d does not match after eviction", i)
+		}
+	}
+	if before == 0 || p.view.Len() == 0 {
+		t.Fatalf("rows before %d after %d", before, p.view.Len())
+	}
+}

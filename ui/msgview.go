@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/ui/msgbuf"
+)
+
+// msgView is what a message list shows: the whole buffer, or the messages
+// a filter expression kept. A filter runs once per message, when it
+// arrives (or when the filter is set), never in View.
+type msgView struct {
+	buf     *msgbuf.Buffer
+	flt     *filter.Filter
+	idx     []int // buffer positions of the kept messages, when filtering
+	scanned int64
+	err     error // the first error the filter met on a message
+}
+
+// Len is the number of rows.
+func (v *msgView) Len() int {
+	if v.flt == nil {
+		return v.buf.Len()
+	}
+	return len(v.idx)
+}
+
+// At returns row i.
+func (v *msgView) At(i int) *sources.Message {
+	if v.flt == nil {
+		return v.buf.At(i)
+	}
+	return v.buf.At(v.idx[i])
+}
+
+// appended accounts for n messages appended to the buffer after it evicted
+// evicted from the front. It returns how many rows went with the eviction.
+func (v *msgView) appended(n, evicted int) int {
+	if v.flt == nil {
+		return evicted
+	}
+	dropped := 0
+	for dropped < len(v.idx) && v.idx[dropped] < evicted {
+		dropped++
+	}
+	v.idx = v.idx[dropped:]
+	for i := range v.idx {
+		v.idx[i] -= evicted
+	}
+	v.scan(v.buf.Len()-n, v.buf.Len())
+	return dropped
+}
+
+// scan runs the filter on buffer positions [from, to).
+func (v *msgView) scan(from, to int) {
+	for i := max(from, 0); i < to; i++ {
+		v.scanned++
+		ok, err := v.flt.Match(v.buf.At(i))
+		if err != nil && v.err == nil {
+			v.err = err
+		}
+		if ok {
+			v.idx = append(v.idx, i)
+		}
+	}
+}
+
+// setFilter applies a filter (nil clears it) to everything held.
+func (v *msgView) setFilter(f *filter.Filter) {
+	v.flt, v.idx, v.scanned, v.err = f, nil, 0, nil
+	if f != nil {
+		v.scan(0, v.buf.Len())
+	}
+}
+
+// reset forgets the rows (the buffer was reset); the filter stays.
+func (v *msgView) reset() {
+	v.idx, v.scanned, v.err = nil, 0, nil
+}
