@@ -190,3 +190,39 @@ func TestFilterOnExportAndRedrive(t *testing.T) {
 		t.Fatalf("into itself: %s", errOut)
 	}
 }
+
+func TestExportFormats(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, kcat, errOut := run(t, "--kafka", addr, "export", "orders", "--format", "kcat", "--partition", "0", "--to", "offset:4")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	dec := capture.NewDecoder(strings.NewReader(kcat))
+	n := 0
+	for {
+		m, err := dec.Next()
+		if err != nil {
+			break
+		}
+		if m.Stream != "orders" || m.Partition != 0 || len(m.Headers) == 0 || !strings.HasPrefix(string(m.Key), "ord-") {
+			t.Fatalf("kcat line read back as %+v", m)
+		}
+		n++
+	}
+	if n != 5 {
+		t.Fatalf("%d kcat lines for offsets 0..4", n)
+	}
+	code, raw, _ := run(t, "--kafka", addr, "export", "orders", "--format", "raw", "--limit", "3")
+	if code != 0 || strings.Count(raw, "\n") != 3 || !strings.HasPrefix(raw, "{") {
+		t.Fatalf("raw:\n%s", raw)
+	}
+	code, tmpl, errOut := run(t, "--kafka", addr, "export", "orders", "--format", "template", "--template", `{{.Partition}}/{{.Offset}} {{.Key}} {{index .Headers "schema-version"}}`, "--limit", "2", "--partition", "1")
+	if code != 0 || !strings.HasPrefix(tmpl, "1/0 ord-") || !strings.Contains(tmpl, " 3\n") {
+		t.Fatalf("template: %q %s", tmpl, errOut)
+	}
+	for _, bad := range [][]string{{"--format", "template"}, {"--format", "xml"}, {"--template", "{{.Key}}"}, {"--format", "template", "--template", "{{"}, {"--to", "newest"}} {
+		if code, _, _ := run(t, append([]string{"--kafka", addr, "export", "orders"}, bad...)...); code == 0 {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -36,7 +36,7 @@ joined.`,
 				}
 				w = file
 			}
-			n, err := copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(f.format, w), f.follow)
+			n, err := copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(&f, w), f.follow)
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
@@ -46,7 +46,7 @@ joined.`,
 			return err
 		},
 	}
-	f.register(c, "oldest", "jsonl")
+	f.register(c, "oldest", "jsonl", "to")
 	c.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep exporting new messages (Ctrl-C stops)")
 	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 	return c

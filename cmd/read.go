@@ -1,12 +1,15 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,18 +25,23 @@ type readFlags struct {
 	filter     string
 	compiled   *filter.Filter
 	from       string
+	end        string
 	partitions string
 	limit      int64
 	format     string
+	template   string
+	tmpl       *template.Template
 	follow     bool
 }
 
-func (f *readFlags) register(c *cobra.Command, from, format string) {
+func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
+	c.Flags().StringVar(&f.end, endFlag, "", "end: stop each partition after offset:N (or offset:P=N,...) or time:RFC3339 / time:-5m")
 	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
 	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
 	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"'`)
-	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8) or text (one line per message)")
+	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
+	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 }
 
 // options turns the flags into read options.
@@ -43,6 +51,11 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 		return sources.ReadOptions{}, fmt.Errorf("--from: %w", err)
 	}
 	opts := sources.ReadOptions{Start: st, Follow: f.follow}
+	if f.end != "" {
+		if opts.End, err = sources.ParseEnd(f.end, now); err != nil {
+			return opts, fmt.Errorf("end bound: %w", err)
+		}
+	}
 	if f.partitions != "" {
 		for _, s := range strings.Split(f.partitions, ",") {
 			p, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
@@ -60,8 +73,22 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 			return opts, fmt.Errorf("--filter: %w", err)
 		}
 	}
-	if f.format != "jsonl" && f.format != "text" {
-		return opts, fmt.Errorf("--format %q: want jsonl or text", f.format)
+	switch f.format {
+	case "jsonl", "text", "kcat", "raw":
+		if f.template != "" {
+			return opts, errors.New("--template goes with --format template")
+		}
+	case "template":
+		if f.template == "" {
+			return opts, errors.New("--format template needs --template '{{.Key}} {{.Value}}'")
+		}
+		t, err := template.New("message").Parse(f.template)
+		if err != nil {
+			return opts, fmt.Errorf("--template: %w", err)
+		}
+		f.tmpl = t
+	default:
+		return opts, fmt.Errorf("--format %q: want jsonl, kcat, raw, text or template", f.format)
 	}
 	return opts, nil
 }
@@ -72,12 +99,104 @@ type messageWriter interface {
 	flush() error
 }
 
-func newWriter(format string, w io.Writer) messageWriter {
-	if format == "text" {
+func newWriter(f *readFlags, w io.Writer) messageWriter {
+	switch f.format {
+	case "text":
 		return &textWriter{w: w}
+	case "kcat":
+		return &kcatWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	case "raw":
+		return &rawWriter{w: bufio.NewWriterSize(w, 256<<10)}
+	case "template":
+		return &templateWriter{w: bufio.NewWriterSize(w, 64<<10), t: f.tmpl}
 	}
 	return &jsonlWriter{enc: capture.NewEncoder(w)}
 }
+
+// kcatWriter writes kcat -J's JSON: topic, partition, offset, tstype, ts,
+// broker, headers as a flat [k, v, ...] list, key and payload (null when null).
+type kcatWriter struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+type kcatLine struct {
+	Topic     string    `json:"topic"`
+	Partition int32     `json:"partition"`
+	Offset    int64     `json:"offset"`
+	TSType    string    `json:"tstype"`
+	TS        int64     `json:"ts"`
+	Broker    int       `json:"broker"`
+	Headers   []*string `json:"headers,omitempty"`
+	Key       *string   `json:"key"`
+	Payload   *string   `json:"payload"`
+}
+
+func strOrNil(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func (k *kcatWriter) write(m *sources.Message) error {
+	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: m.Timestamp.UnixMilli(), Broker: -1,
+		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
+	for _, h := range m.Headers {
+		key := h.Key
+		l.Headers = append(l.Headers, &key, strOrNil(h.Value))
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	k.w.Write(b)
+	return k.w.WriteByte('\n')
+}
+
+func (k *kcatWriter) flush() error { return k.w.Flush() }
+
+// rawWriter writes each value as it is, followed by a newline.
+type rawWriter struct{ w *bufio.Writer }
+
+func (r *rawWriter) write(m *sources.Message) error {
+	r.w.Write(m.Value)
+	return r.w.WriteByte('\n')
+}
+
+func (r *rawWriter) flush() error { return r.w.Flush() }
+
+// templateView is what a --template sees of a message.
+type templateView struct {
+	Stream     string
+	Partition  int32
+	Offset     int64
+	Timestamp  time.Time
+	ID         string
+	Key, Value string
+	Headers    map[string]string
+	DeadLetter *sources.DeadLetter
+}
+
+type templateWriter struct {
+	w *bufio.Writer
+	t *template.Template
+}
+
+func (tw *templateWriter) write(m *sources.Message) error {
+	v := templateView{Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp, ID: m.ID,
+		Key: string(m.Key), Value: string(m.Value), Headers: map[string]string{}, DeadLetter: m.DeadLetter}
+	for _, h := range m.Headers {
+		v.Headers[h.Key] = string(h.Value)
+	}
+	if err := tw.t.Execute(tw.w, v); err != nil {
+		return fmt.Errorf("--template: %w", err)
+	}
+	return tw.w.WriteByte('\n')
+}
+
+func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
 type jsonlWriter struct{ enc *capture.Encoder }
 

@@ -23,11 +23,11 @@ byte-exact JSON lines instead.`,
 				return err
 			}
 			defer closeConn()
-			_, err = copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(f.format, e.stdout), true)
+			_, err = copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(&f, e.stdout), true)
 			return err
 		},
 	}
-	f.register(c, "last:10", "text")
+	f.register(c, "last:10", "text", "to")
 	return c
 }
 

@@ -201,6 +201,41 @@ type ReadOptions struct {
 	Follow bool
 	// Partitions restricts the read; nil means every partition.
 	Partitions []int32
+	// End, when set (an offset or a time kind), ends each partition at the
+	// first message past it: past the offset (inclusive end), or later than
+	// the time.
+	End *Start
+}
+
+// Past reports whether m lies beyond the end e (an offset or time start).
+func (e *Start) Past(m *Message) bool {
+	if e == nil {
+		return false
+	}
+	switch e.Kind {
+	case StartOffset:
+		end := e.Offset
+		if o, ok := e.Offsets[m.Partition]; ok {
+			end = o
+		}
+		return end >= 0 && m.Offset > end
+	case StartTime:
+		return m.Timestamp.After(e.Time)
+	}
+	return false
+}
+
+// ParseEnd reads an end bound: offset:N, offset:P=N,..., a bare offset, or
+// a time (as ParseStart).
+func ParseEnd(s string, now time.Time) (*Start, error) {
+	st, err := ParseStart(s, now)
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != StartOffset && st.Kind != StartTime {
+		return nil, fmt.Errorf("end %q: want offset:N, offset:P=N,..., time:RFC3339 or time:-DURATION", s)
+	}
+	return &st, nil
 }
 
 // Subscription delivers messages from one read. It is safe for one reader.

@@ -384,3 +384,35 @@ func TestMurmur2MatchesKafka(t *testing.T) {
 		}
 	}
 }
+
+func TestReadEndBounds(t *testing.T) {
+	_, addr := cluster(t, "events")
+	base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	seedTen(t, addr, "events", base)
+	c := dial(t, addr)
+	byOffset := readAll(t, c, "events", sources.ReadOptions{End: &sources.Start{Kind: sources.StartOffset, Offset: 5}})
+	if len(byOffset) != 18 {
+		t.Fatalf("offset end: %d messages, want 18", len(byOffset))
+	}
+	byTime := readAll(t, c, "events", sources.ReadOptions{Start: sources.Start{Kind: sources.StartOffset, Offset: 2},
+		End: &sources.Start{Kind: sources.StartTime, Time: base.Add(3 * time.Minute)}})
+	for _, m := range byTime {
+		if m.Offset < 2 || m.Offset > 3 {
+			t.Fatalf("time end let through offset %d", m.Offset)
+		}
+	}
+	if len(byTime) != 6 {
+		t.Fatalf("time end: %d messages, want 6", len(byTime))
+	}
+	// a follow read ends too once every partition is past its end
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sub, err := c.Read(ctx, "events", sources.ReadOptions{Follow: true, End: &sources.Start{Kind: sources.StartOffset, Offset: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sources.Drain(ctx, sub, 0)
+	if err != nil || len(got) != 6 {
+		t.Fatalf("follow with an end: %d, %v", len(got), err)
+	}
+}

@@ -51,7 +51,7 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 			feed.Close()
 			return nil, fmt.Errorf("read %s/%d from offset %d: %w", topic, p.partition, p.start, err)
 		}
-		feed.Go(func(ctx context.Context) { consumePartition(ctx, feed, c.name, topic, pc, p, opts.Follow) })
+		feed.Go(func(ctx context.Context) { consumePartition(ctx, feed, c.name, topic, pc, p, opts.Follow, opts.End) })
 	}
 	feed.EndWhenDone()
 	return feed, nil
@@ -137,7 +137,7 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 
 // consumePartition feeds one partition's messages until its end (bounded
 // reads) or until ctx is done.
-func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic string, pc sarama.PartitionConsumer, p partitionPlan, follow bool) {
+func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic string, pc sarama.PartitionConsumer, p partitionPlan, follow bool, end *sources.Start) {
 	defer pc.Close()
 	var idleC <-chan time.Time
 	var idle *time.Timer
@@ -157,7 +157,11 @@ func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic strin
 			if !follow && cm.Offset >= p.end {
 				return
 			}
-			if !feed.Send(convert(conn, cm)) {
+			m := convert(conn, cm)
+			if end.Past(&m) {
+				return
+			}
+			if !feed.Send(m) {
 				return
 			}
 			if !follow {

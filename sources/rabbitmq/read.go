@@ -215,7 +215,7 @@ func (c *Conn) streamOffset(ctx context.Context, stream string, st sources.Start
 // lastStreamOffset finds a stream's last offset (-1 when empty) by reading
 // its last chunk.
 func (c *Conn) lastStreamOffset(ctx context.Context, stream string) (int64, error) {
-	sub, err := c.consumeStream(ctx, stream, "last", false)
+	sub, err := c.consumeStream(ctx, stream, "last", false, nil)
 	if err != nil {
 		return -1, err
 	}
@@ -240,12 +240,12 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	if err != nil {
 		return nil, err
 	}
-	return c.consumeStream(ctx, stream, offset, opts.Follow)
+	return c.consumeStream(ctx, stream, offset, opts.Follow, opts.End)
 }
 
 // consumeStream consumes a stream queue from offset. Nothing is removed:
 // acknowledgements on a stream only grant credit.
-func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool) (sources.Subscription, error) {
+func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool, end *sources.Start) (sources.Subscription, error) {
 	ch, err := c.channel(ctx)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,11 @@ func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, fol
 					return
 				}
 				_ = d.Ack(false) // credit for the next messages; a stream keeps them
-				if !feed.Send(c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))) {
+				m := c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))
+				if end.Past(&m) {
+					return
+				}
+				if !feed.Send(m) {
 					return
 				}
 				if timer != nil {
