@@ -11,6 +11,7 @@ type KeyMap struct {
 	StartPosition, Pause, CopyValue, CopyMessage key.Binding
 	FullValue, NextMessage, PrevMessage, Confirm key.Binding
 	Mark, Redrive, FilterExpr                    key.Binding
+	Search, SearchNext, SearchPrev, Jump         key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -42,5 +43,9 @@ func DefaultKeyMap() *KeyMap {
 		Mark:          b("space", "mark", " "),
 		Redrive:       b("R", "redrive", "R"),
 		FilterExpr:    b("f", "filter", "f"),
+		Search:        b("/", "search", "/"),
+		SearchNext:    b("n", "next match", "n"),
+		SearchPrev:    b("N", "previous match", "N"),
+		Jump:          b(":", "jump to", ":"),
 	}
 }

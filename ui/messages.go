@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -85,9 +83,10 @@ type messagesPage struct {
 	marks   map[string]bool // marked messages by replay.Fingerprint
 	redrive *redriveDialog
 
-	filterInput textinput.Model
-	typing      bool
-	filterErr   string
+	input     textinput.Model
+	prompt    string // "", or the prompt being typed: "filter", "search", "jump"
+	promptErr string
+	search    string // the last search, for n and N
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -101,10 +100,8 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		dlq:      stream.DeadLetter,
 	}
 	p.view.buf = p.buf
-	p.filterInput = textinput.New()
-	p.filterInput.Prompt = "filter › "
-	p.filterInput.Placeholder = `json.status == "FAILED" && headers["tenant"] == "acme"`
-	p.filterInput.CharLimit = 1000
+	p.input = textinput.New()
+	p.input.CharLimit = 1000
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
@@ -252,8 +249,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
-	if p.typing {
-		return p.typeFilter(msg)
+	if p.prompt != "" {
+		return p.typePrompt(msg)
 	}
 	if p.redrive != nil {
 		cmd, closed := p.redrive.update(msg)
@@ -322,44 +319,21 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Redrive):
 		return p.openRedrive()
 	case key.Matches(msg, k.FilterExpr):
-		p.typing, p.filterErr = true, ""
+		current := ""
 		if p.view.flt != nil {
-			p.filterInput.SetValue(p.view.flt.String())
+			current = p.view.flt.String()
 		}
-		return p.filterInput.Focus()
+		return p.openPrompt("filter", current)
+	case key.Matches(msg, k.Search):
+		return p.openPrompt("search", "")
+	case key.Matches(msg, k.Jump):
+		return p.openPrompt("jump", "")
+	case key.Matches(msg, k.SearchNext):
+		return p.findNext(1)
+	case key.Matches(msg, k.SearchPrev):
+		return p.findNext(-1)
 	}
 	return nil
-}
-
-// typeFilter edits the filter expression: enter applies it (empty: no
-// filter), esc leaves it as it was.
-func (p *messagesPage) typeFilter(msg tea.KeyMsg) tea.Cmd {
-	switch msg.Type {
-	case tea.KeyEsc:
-		p.typing, p.filterErr = false, ""
-		p.filterInput.Blur()
-		return nil
-	case tea.KeyEnter:
-		src := strings.TrimSpace(p.filterInput.Value())
-		var f *filter.Filter
-		if src != "" {
-			var err error
-			if f, err = filter.Compile(src); err != nil {
-				p.filterErr = err.Error()
-				return nil
-			}
-		}
-		p.typing, p.filterErr = false, ""
-		p.filterInput.Blur()
-		p.view.setFilter(f)
-		p.cur = cursor{sel: p.view.Len() - 1}
-		p.follow = true
-		p.cur.clamp(p.view.Len(), p.rowsHeight())
-		return nil
-	}
-	var cmd tea.Cmd
-	p.filterInput, cmd = p.filterInput.Update(msg)
-	return cmd
 }
 
 // openRedrive plans a redrive of the marked messages, or of every message
@@ -396,7 +370,7 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 // Capturing is true while the start picker, a question or the redrive
 // dialog is open.
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.typing
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != ""
 }
 
 func (p *messagesPage) columns(w int) []column {
@@ -423,10 +397,10 @@ func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
 	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, titles(cols)...))}
-	if p.typing {
-		out[0] = p.filterInput.View()
-		if p.filterErr != "" {
-			out[0] += "  " + s.StatusError.Render(p.filterErr)
+	if p.prompt != "" {
+		out[0] = p.input.View()
+		if p.promptErr != "" {
+			out[0] += "  " + s.StatusError.Render(p.promptErr)
 		}
 	}
 	n := p.view.Len()
@@ -589,7 +563,7 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	if p.dlq {
 		return []key.Binding{k.Open, k.Mark, k.Redrive, k.FilterExpr, k.StartPosition, k.Back}
 	}
-	return []key.Binding{k.Open, k.FilterExpr, k.StartPosition, k.Pause, k.CopyValue, k.Back}
+	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.StartPosition, k.Pause, k.Back}
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding {
@@ -597,7 +571,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage},
-		{k.Mark, k.Redrive, k.FilterExpr},
+		{k.FilterExpr, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Mark, k.Redrive},
 	}
 }
 

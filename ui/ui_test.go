@@ -414,15 +414,15 @@ func TestMessagesFilterExpression(t *testing.T) {
 		p.Update(keyPress(string(r)))
 	}
 	p.Update(keyPress("enter"))
-	if p.filterErr == "" || !p.typing {
+	if p.promptErr == "" || p.prompt == "" {
 		t.Fatal("a bad expression was applied")
 	}
 	for _, r := range " 14.9 && key endsWith \"0\"" {
 		p.Update(keyPress(string(r)))
 	}
 	p.Update(keyPress("enter"))
-	if p.typing || p.view.Len() != 0 { // totals above 14.9: ord-00015..19, none ending in 0
-		t.Fatalf("typing %v, rows %d", p.typing, p.view.Len())
+	if p.prompt != "" || p.view.Len() != 0 { // totals above 14.9: ord-00015..19, none ending in 0
+		t.Fatalf("typing %v, rows %d", p.prompt, p.view.Len())
 	}
 	deliver(p, orderMsgs(20, 11)) // ord-00020 and ord-00030 match
 	if p.view.Len() != 2 || string(p.view.At(1).Key) != "ord-00030" {
@@ -440,7 +440,7 @@ func TestMessagesFilterExpression(t *testing.T) {
 	p.Update(keyPress("esc"))
 	// clearing the filter shows everything again
 	p.Update(keyPress("f"))
-	p.filterInput.SetValue("")
+	p.input.SetValue("")
 	p.Update(keyPress("enter"))
 	if p.view.Len() != 31 {
 		t.Fatalf("rows after clearing %d", p.view.Len())
@@ -453,8 +453,7 @@ func TestFilterSurvivesEviction(t *testing.T) {
 	c.BufferBudget = int64(one.Size() * 10)
 	p := newTestMessages(c)
 	deliver(p, orderMsgs(0, 10))
-	p.filterInput.SetValue(`offset % 2 == 0`)
-	p.typing = true
+	p.openPrompt("filter", `offset % 2 == 0`)
 	p.Update(keyPress("enter"))
 	before := p.view.Len()
 	deliver(p, orderMsgs(10, 10)) // evicts the first ten
@@ -465,5 +464,56 @@ func TestFilterSurvivesEviction(t *testing.T) {
 	}
 	if before == 0 || p.view.Len() == 0 {
 		t.Fatalf("rows before %d after %d", before, p.view.Len())
+	}
+}
+
+func TestMessagesSearchAndJump(t *testing.T) {
+	c := testCommon(120, 24)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 30))
+	p.Update(keyPress("/"))
+	for _, r := range "ORD-0001" {
+		p.Update(keyPress(string(r)))
+	}
+	status := p.Update(keyPress("enter"))().(statusSet)
+	if string(p.view.At(p.cur.sel).Key) != "ord-00010" || p.follow {
+		t.Fatalf("search landed on %s (%s)", p.view.At(p.cur.sel).Key, status.text)
+	}
+	p.Update(keyPress("n"))
+	if string(p.view.At(p.cur.sel).Key) != "ord-00011" {
+		t.Fatalf("n landed on %s", p.view.At(p.cur.sel).Key)
+	}
+	p.Update(keyPress("N"))
+	p.Update(keyPress("N")) // wraps round to ord-00019
+	if string(p.view.At(p.cur.sel).Key) != "ord-00019" {
+		t.Fatalf("N landed on %s", p.view.At(p.cur.sel).Key)
+	}
+	// jump: by time within what is held
+	p.openPrompt("jump", "time:"+testNow.Add(20*time.Second).Format(time.RFC3339))
+	p.Update(keyPress("enter"))
+	if string(p.view.At(p.cur.sel).Key) != "ord-00020" {
+		t.Fatalf("jump by time landed on %s", p.view.At(p.cur.sel).Key)
+	}
+	p.openPrompt("jump", "offset:1=5")
+	p.Update(keyPress("enter"))
+	if m := p.view.At(p.cur.sel); m.Partition != 1 || m.Offset != 5 {
+		t.Fatalf("jump to 1=5 landed on %d/%d", m.Partition, m.Offset)
+	}
+	p.openPrompt("jump", "newest")
+	p.Update(keyPress("enter"))
+	if p.cur.sel != 29 || !p.follow {
+		t.Fatal("jump newest")
+	}
+	// a time before everything held reads again from there
+	sub := p.subID
+	p.openPrompt("jump", "time:"+testNow.Add(-time.Hour).Format(time.RFC3339))
+	p.Update(keyPress("enter"))
+	if p.subID == sub || p.start.Kind != sources.StartTime {
+		t.Fatal("a jump before the buffer did not read again")
+	}
+	p.openPrompt("jump", "bogus")
+	p.Update(keyPress("enter"))
+	if p.promptErr == "" {
+		t.Fatal("a bad jump was accepted")
 	}
 }

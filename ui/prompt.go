@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+)
+
+// searchScan bounds how much of a value a search looks at.
+const searchScan = 64 << 10
+
+var prompts = map[string]struct{ label, placeholder string }{
+	"filter": {"filter › ", `json.status == "FAILED" && headers["tenant"] == "acme"`},
+	"search": {"search › ", "text in keys, values and headers"},
+	"jump":   {"jump to › ", "offset:1200 · 2=1200 · time:-10m · time:2026-11-29T08:00:00Z · newest · oldest"},
+}
+
+// openPrompt starts typing a filter, a search or a jump.
+func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
+	p.prompt, p.promptErr = kind, ""
+	p.input.Prompt, p.input.Placeholder = prompts[kind].label, prompts[kind].placeholder
+	p.input.SetValue(value)
+	return p.input.Focus()
+}
+
+// typePrompt edits the prompt; enter applies it, esc leaves things as they were.
+func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		p.prompt, p.promptErr = "", ""
+		p.input.Blur()
+		return nil
+	case tea.KeyEnter:
+		text := strings.TrimSpace(p.input.Value())
+		var cmd tea.Cmd
+		var err error
+		switch p.prompt {
+		case "filter":
+			err = p.applyFilter(text)
+		case "search":
+			p.search = text
+			cmd = p.findNext(1)
+		case "jump":
+			cmd, err = p.jump(text)
+		}
+		if err != nil {
+			p.promptErr = err.Error()
+			return nil
+		}
+		p.prompt, p.promptErr = "", ""
+		p.input.Blur()
+		return cmd
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}
+
+// applyFilter sets (or, empty, clears) the list's filter expression.
+func (p *messagesPage) applyFilter(src string) error {
+	var f *filter.Filter
+	if src != "" {
+		var err error
+		if f, err = filter.Compile(src); err != nil {
+			return err
+		}
+	}
+	p.view.setFilter(f)
+	p.cur = cursor{sel: p.view.Len() - 1}
+	p.follow = true
+	p.cur.clamp(p.view.Len(), p.rowsHeight())
+	return nil
+}
+
+// findNext moves to the next (dir 1) or previous (dir -1) row holding the
+// search text, wrapping around.
+func (p *messagesPage) findNext(dir int) tea.Cmd {
+	if p.search == "" {
+		return setStatus("no search yet: / to search")
+	}
+	n := p.view.Len()
+	needle := []byte(strings.ToLower(p.search))
+	for step := 1; step <= n; step++ {
+		i := ((p.cur.sel+dir*step)%n + n) % n
+		if matches(p.view.At(i), needle) {
+			p.cur.sel = i
+			p.follow = false
+			p.cur.clamp(n, p.rowsHeight())
+			return setStatus(fmt.Sprintf("%q at row %s of %s", p.search, groupDigits(int64(i+1)), groupDigits(int64(n))))
+		}
+	}
+	return setStatus(fmt.Sprintf("%q: no match in the %s messages held", p.search, groupDigits(int64(n))))
+}
+
+// matches looks for a lower-case needle in a message's key, value and headers.
+func matches(m *sources.Message, needle []byte) bool {
+	has := func(b []byte) bool {
+		if len(b) > searchScan {
+			b = b[:searchScan]
+		}
+		return bytes.Contains(bytes.ToLower(b), needle)
+	}
+	if has(m.Key) || has(m.Value) {
+		return true
+	}
+	for _, h := range m.Headers {
+		if has([]byte(h.Key)) || has(h.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// jump moves to a position among the messages held; a position before
+// them (or, for a time, not held) reads again from there.
+func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
+	n := p.view.Len()
+	switch strings.ToLower(spec) {
+	case "newest", "end":
+		p.cur.sel, p.follow = n-1, true
+		p.cur.clamp(n, p.rowsHeight())
+		return nil, nil
+	case "oldest", "start":
+		p.cur.sel, p.follow = 0, false
+		p.cur.clamp(n, p.rowsHeight())
+		return nil, nil
+	}
+	st, err := sources.ParseStart(spec, p.c.Now())
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != sources.StartOffset && st.Kind != sources.StartTime {
+		return nil, fmt.Errorf("jump to offset:N, P=N (offset:P=N), time:… , newest or oldest")
+	}
+	for i := 0; i < n; i++ {
+		m := p.view.At(i)
+		var hit bool
+		if st.Kind == sources.StartTime {
+			hit = !m.Timestamp.Before(st.Time)
+		} else if o, ok := st.Offsets[m.Partition]; ok {
+			hit = m.Offset >= o
+		} else {
+			hit = len(st.Offsets) == 0 && m.Offset >= st.Offset
+		}
+		if hit && i > 0 || hit && !p.before(st, m) {
+			p.cur.sel, p.follow = i, false
+			p.cur.clamp(n, p.rowsHeight())
+			return setStatus("jumped to " + st.String()), nil
+		}
+		if hit {
+			break // the first message held is already past it: read from there
+		}
+	}
+	if isQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", st)
+	}
+	p.start = st
+	return tea.Batch(setStatus("reading from "+st.String()), p.restart()), nil
+}
+
+// before reports whether a position lies before the first message held
+// (it was evicted or never read).
+func (p *messagesPage) before(st sources.Start, first *sources.Message) bool {
+	if st.Kind == sources.StartTime {
+		return st.Time.Before(first.Timestamp)
+	}
+	if o, ok := st.Offsets[first.Partition]; ok {
+		return o < first.Offset
+	}
+	return st.Offset < first.Offset
+}
