@@ -75,6 +75,9 @@ type messagesPage struct {
 	ended  bool
 	err    error
 	rate   rateMeter
+	bytes  rateMeter
+	trend  history   // messages per second, second by second, for the sparkline
+	second time.Time // the second trend's last sample counts
 	since  time.Time // when the read started: older messages are backlog
 	dlq    bool
 
@@ -130,7 +133,8 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
-	p.rate, p.since = rateMeter{}, p.c.Now()
+	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
+	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
 	reader, ok := p.conn.(sources.Reader)
 	if !ok {
@@ -197,13 +201,17 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			}
 		}
 		evicted := p.view.appended(len(msg.msgs), p.buf.Append(msg.msgs))
-		live := 0 // the rate counts new messages, not the backlog read at start
+		live, liveBytes := 0, 0 // the rates count new messages, not the backlog read at start
 		for i := range msg.msgs {
 			if !msg.msgs[i].Timestamp.Before(p.since.Add(-2 * time.Second)) {
 				live++
+				liveBytes += len(msg.msgs[i].Value) + len(msg.msgs[i].Key)
 			}
 		}
-		p.rate.add(p.c.Now(), live)
+		now := p.c.Now()
+		p.rate.add(now, live)
+		p.bytes.add(now, liveBytes)
+		p.countSecond(now, live)
 		if p.follow {
 			p.cur.sel = p.view.Len() - 1
 		} else {
@@ -225,6 +233,24 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return tea.Batch(setError(msg.err), p.next())
 	}
 	return p.next()
+}
+
+// countSecond adds n messages to the current second of the trend, closing
+// the seconds that passed without messages.
+func (p *messagesPage) countSecond(now time.Time, n int) {
+	sec := now.Truncate(time.Second)
+	if p.second.IsZero() || len(p.trend.values) == 0 {
+		p.second = sec
+		p.trend.add(0)
+	}
+	for p.second.Before(sec) && len(p.trend.values) > 0 {
+		p.second = p.second.Add(time.Second)
+		p.trend.add(0)
+		if sec.Sub(p.second) > time.Duration(p.trend.n)*time.Second {
+			p.second = sec
+		}
+	}
+	p.trend.values[len(p.trend.values)-1] += float64(n)
 }
 
 // next waits for the read's next delivery.
@@ -539,7 +565,9 @@ func (p *messagesPage) Status() string {
 	if n > 0 {
 		pos = fmt.Sprintf("%s/%s", groupDigits(int64(p.cur.sel+1)), groupDigits(int64(n)))
 	}
-	st := fmt.Sprintf("%s  %s  %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(p.c.Now())))
+	now := p.c.Now()
+	st := fmt.Sprintf("%s  %s  %s  %s/s %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(now)),
+		render.Size(int(p.bytes.rate(now))), sparkline(p.trend.values, 20))
 	if len(p.marks) > 0 {
 		st += fmt.Sprintf("  %d marked", len(p.marks))
 	}

@@ -47,6 +47,7 @@ type streamsPage struct {
 	loaded  bool
 	err     error
 	rates   map[string]float64
+	trend   map[string]*history // rate per listing, for the sparkline
 	prev    map[string]int64
 	prevAt  time.Time
 }
@@ -56,7 +57,7 @@ func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
 	ti.Prompt = "/"
 	ti.Placeholder = "filter streams"
 	ti.CharLimit = 200
-	return &streamsPage{pageBase: pageBase{c: c, pid: id}, conn: conn, filter: ti, rates: map[string]float64{}}
+	return &streamsPage{pageBase: pageBase{c: c, pid: id}, conn: conn, filter: ti, rates: map[string]float64{}, trend: map[string]*history{}}
 }
 
 func (p *streamsPage) Init() tea.Cmd { return p.list() }
@@ -114,6 +115,16 @@ func (p *streamsPage) listed(msg streamsListed) tea.Cmd {
 					p.rates[s.Name] = float64(max(s.High-before, 0)) / dt
 				}
 			}
+		}
+	}
+	for _, st := range msg.streams {
+		h := p.trend[st.Name]
+		if h == nil {
+			h = &history{n: 24}
+			p.trend[st.Name] = h
+		}
+		if st.RateKnown || !p.prevAt.IsZero() {
+			h.add(p.streamRateOf(st))
 		}
 	}
 	p.prev = make(map[string]int64, len(msg.streams))
@@ -226,17 +237,27 @@ func (p *streamsPage) columns(w int) []column {
 		{title: "PARTS", width: 5, right: true},
 		{title: "MESSAGES", width: 10, right: true},
 		{title: "RATE", width: 8, right: true},
+		{title: "TREND", width: 12},
 		{title: "", width: 18},
 	}, w)
 }
 
 // streamRate is the broker's own rate when it gives one, else the rate
 // measured between two listings.
-func (p *streamsPage) streamRate(st sources.StreamInfo) float64 {
+func (p *streamsPage) streamRate(st sources.StreamInfo) float64 { return p.streamRateOf(st) }
+
+func (p *streamsPage) streamRateOf(st sources.StreamInfo) float64 {
 	if st.RateKnown {
 		return st.Rate
 	}
 	return p.rates[st.Name]
+}
+
+func (p *streamsPage) sparkOf(name string, width int) string {
+	if h := p.trend[name]; h != nil {
+		return sparkline(h.values, width)
+	}
+	return ""
 }
 
 func (p *streamsPage) View(w, h int) string {
@@ -276,14 +297,14 @@ func (p *streamsPage) View(w, h int) string {
 		if st.Messages >= 0 {
 			count = groupDigits(st.Messages)
 		}
-		cells := []string{render.Sanitize(st.Name), st.Kind, parts, count, rate(p.streamRate(st)), render.Sanitize(badge)}
+		cells := []string{render.Sanitize(st.Name), st.Kind, parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue
 		}
-		line := row(cols[:5], cells[:5]...)
+		line := row(cols[:6], cells[:6]...)
 		if badge != "" {
-			line += " " + s.DLQBadge.Render(cell(cells[5], cols[5].width, false))
+			line += " " + s.DLQBadge.Render(cell(cells[6], cols[6].width, false))
 		}
 		out = append(out, line)
 	}

@@ -517,3 +517,12 @@ func TestMessagesSearchAndJump(t *testing.T) {
 		t.Fatal("a bad jump was accepted")
 	}
 }
+
+func TestSparkline(t *testing.T) {
+	if got := sparkline([]float64{0, 1, 2, 4, 8}, 10); got != "▁▂▃▅█" {
+		t.Fatalf("sparkline %q", got)
+	}
+	if got := sparkline([]float64{0, 0}, 1); got != "▁" {
+		t.Fatalf("cut sparkline %q", got)
+	}
+}
