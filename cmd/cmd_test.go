@@ -226,3 +226,18 @@ func TestExportFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupsCommand(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, out, errOut := run(t, "--kafka", addr, "groups")
+	if code != 0 || !strings.Contains(out, "order-service") || !strings.Contains(out, "payment-service") || !strings.Contains(out, "LAG") {
+		t.Fatalf("groups:\n%s\n%s", out, errOut)
+	}
+	code, out, _ = run(t, "--kafka", addr, "groups", "order-service", "--json")
+	if code != 0 || !strings.Contains(out, `"Topic": "orders"`) {
+		t.Fatalf("group json:\n%s", out)
+	}
+	if code, _, errOut := run(t, "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/", "groups"); code == 0 {
+		t.Fatalf("groups on an unreachable RabbitMQ: %s", errOut)
+	}
+}

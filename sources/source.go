@@ -48,6 +48,38 @@ type StreamInfo struct {
 	Info []Property
 }
 
+// GroupInfo is a consumer group in a list.
+type GroupInfo struct {
+	Name, State, Protocol string
+	Members               int
+	Topics                []string
+	// Lag is the sum of the partitions' lag (high watermark - committed).
+	Lag int64
+}
+
+// GroupOffset is one partition of a group: committed offset, end and lag.
+type GroupOffset struct {
+	Topic           string
+	Partition       int32
+	Committed, High int64
+	Lag             int64
+	// Member is the client that holds the partition now ("" when none).
+	Member string
+}
+
+// GroupDetail is one consumer group in full.
+type GroupDetail struct {
+	GroupInfo
+	Offsets []GroupOffset
+}
+
+// GroupLister lists consumer groups and their lag. It never joins, commits
+// or otherwise changes a group.
+type GroupLister interface {
+	ListGroups(ctx context.Context) ([]GroupInfo, error)
+	DescribeGroup(ctx context.Context, group string) (GroupDetail, error)
+}
+
 // Noticer is a connection that has something to tell the user about what it
 // cannot do (for example, no management API).
 type Noticer interface {

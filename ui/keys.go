@@ -12,6 +12,7 @@ type KeyMap struct {
 	FullValue, NextMessage, PrevMessage, Confirm key.Binding
 	Mark, Redrive, FilterExpr                    key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
+	Groups                                       key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -47,5 +48,6 @@ func DefaultKeyMap() *KeyMap {
 		SearchNext:    b("n", "next match", "n"),
 		SearchPrev:    b("N", "previous match", "N"),
 		Jump:          b(":", "jump to", ":"),
+		Groups:        b("c", "consumer groups", "c"),
 	}
 }

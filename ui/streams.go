@@ -215,6 +215,12 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.filter.Focus()
 	case key.Matches(msg, k.Refresh):
 		return p.list()
+	case key.Matches(msg, k.Groups):
+		l, ok := p.conn.(sources.GroupLister)
+		if !ok {
+			return setStatus(p.conn.Name() + " has no consumer groups to show")
+		}
+		return push(newGroupsPage(p.c, p.conn, l))
 	case key.Matches(msg, k.Open):
 		if len(p.visible) == 0 {
 			return nil
@@ -330,12 +336,12 @@ func (p *streamsPage) Status() string {
 
 func (p *streamsPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Filter, k.Refresh}
+	return []key.Binding{k.Open, k.Filter, k.Groups, k.Refresh}
 }
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Refresh}}
 }
 
 func (p *streamsPage) Close() {}

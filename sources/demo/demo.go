@@ -102,6 +102,10 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if err := c.commitGroups(f); err != nil {
+		c.Close()
+		return nil, err
+	}
 	if o.TrickleEvery >= 0 {
 		every := o.TrickleEvery
 		if every == 0 {
@@ -214,6 +218,67 @@ func (c *Cluster) produce(steps []step, live bool) error {
 	return nil
 }
 
+// demoGroups are the consumer groups the demo's services commit for: each
+// consumes a topic and stays some messages behind its end.
+var demoGroups = []struct {
+	group, topic string
+	behind       int
+}{{"order-service", TopicOrders, 12}, {"payment-service", TopicPayments, 3}, {"fulfilment-service", TopicShipments, 0}}
+
+// commitGroups commits each demo group's offsets a few messages behind
+// the end of its topic, so consumer groups with lag can be browsed.
+func (c *Cluster) commitGroups(f *flow) error {
+	client, err := sarama.NewClient([]string{c.addr}, c.clientConfig())
+	if err != nil {
+		return fmt.Errorf("demo: groups: %w", err)
+	}
+	defer client.Close()
+	for _, g := range demoGroups {
+		coord, err := client.Coordinator(g.group)
+		if err != nil {
+			return fmt.Errorf("demo: group %s: %w", g.group, err)
+		}
+		parts, err := client.Partitions(g.topic)
+		if err != nil {
+			return fmt.Errorf("demo: group %s: %w", g.group, err)
+		}
+		// A commit as a consumer outside a group generation makes (what
+		// Kafka calls) a simple consumer group.
+		req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: g.group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+		for _, p := range parts {
+			high, err := client.GetOffset(g.topic, p, sarama.OffsetNewest)
+			if err != nil {
+				continue
+			}
+			behind := 0
+			if g.behind > 0 {
+				behind = f.rng.IntN(g.behind + 1)
+			}
+			req.AddBlock(g.topic, p, max(high-int64(behind), 0), 0, "")
+		}
+		resp, err := coord.CommitOffset(req)
+		if err != nil {
+			return fmt.Errorf("demo: commit for group %s: %w", g.group, err)
+		}
+		for _, ps := range resp.Errors {
+			for _, kerr := range ps {
+				if kerr != sarama.ErrNoError {
+					return fmt.Errorf("demo: commit for group %s: %w", g.group, kerr)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) clientConfig() *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.ClientID = "mqscope-demo"
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	return cfg
+}
+
 // trickle keeps producing live orders until ctx is done.
 func (c *Cluster) trickle(ctx context.Context, f *flow, every time.Duration, now func() time.Time) {
 	defer c.wg.Done()
@@ -226,6 +291,11 @@ func (c *Cluster) trickle(ctx context.Context, f *flow, every time.Duration, now
 		case <-t.C:
 			if err := c.produce(f.next(now()), true); err != nil {
 				c.log.Warn("demo trickle", "err", err)
+			}
+			if f.seq%8 == 0 {
+				if err := c.commitGroups(f); err != nil {
+					c.log.Warn("demo groups", "err", err)
+				}
 			}
 		}
 	}

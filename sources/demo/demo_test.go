@@ -114,6 +114,15 @@ func TestDemoFlowIsRealistic(t *testing.T) {
 	if len(connectReasons) < 2 {
 		t.Fatalf("connect reasons %v", connectReasons)
 	}
+	groups, err := c.ListGroups(context.Background())
+	if err != nil || len(groups) != 3 {
+		t.Fatalf("demo consumer groups: %+v %v", groups, err)
+	}
+	for _, g := range groups {
+		if len(g.Topics) != 1 || g.Lag < 0 {
+			t.Fatalf("group %+v", g)
+		}
+	}
 	var tombstones, bin int
 	for _, m := range readAll(t, c, "inventory.snapshots") {
 		if m.Value == nil {
