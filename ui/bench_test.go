@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+)
+
+// benchMessages makes n messages of 200-byte JSON values with a key and
+// two headers, like a busy topic.
+func benchMessages(n int) []sources.Message {
+	out := make([]sources.Message, n)
+	pad := make([]byte, 120)
+	for i := range pad {
+		pad[i] = 'x'
+	}
+	for i := range out {
+		v := []byte(fmt.Sprintf(`{"id":%d,"status":"%s","pad":"%s"}`, i, []string{"OK", "FAILED"}[i%2], pad))
+		out[i] = sources.Message{Stream: "t", Partition: int32(i % 3), Offset: int64(i / 3), Key: []byte(fmt.Sprintf("k%07d", i)), Value: v[:min(len(v), 200)],
+			Headers: []sources.Header{{Key: "tenant", Value: []byte("acme")}, {Key: "trace", Value: []byte("abc")}}, Timestamp: testNow}
+		out[i].ValueSize = len(out[i].Value)
+	}
+	return out
+}
+
+func filledPage(b *testing.B, n int) *messagesPage {
+	c := testCommon(160, 50)
+	c.BufferBudget = 8 << 30
+	p := newTestMessages(c)
+	ms := benchMessages(n)
+	for i := 0; i < n; i += 5000 {
+		deliver(p, ms[i:min(i+5000, n)])
+	}
+	return p
+}
+
+// BenchmarkMessagesView is one View of the message list with n messages
+// held: it must not grow with n.
+func BenchmarkMessagesView(b *testing.B) {
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			p := filledPage(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = p.View(160, 47)
+			}
+		})
+	}
+}
+
+// BenchmarkFilterHeld runs a filter expression over 1M messages held.
+func BenchmarkFilterHeld(b *testing.B) {
+	p := filledPage(b, 1_000_000)
+	f, err := filter.Compile(`json.status == "FAILED" && headers["tenant"] == "acme"`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.view.setFilter(f)
+	}
+	b.StopTimer()
+	if p.view.Len() != 500_000 {
+		b.Fatalf("matched %d", p.view.Len())
+	}
+}
+
+// BenchmarkMemoryHeld reports the heap a message list needs for 1M messages
+// of 200 B (raw bytes: key + value + headers).
+func BenchmarkMemoryHeld(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		p := filledPage(b, 1_000_000)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		raw := 0
+		for j := 0; j < p.buf.Len(); j++ {
+			m := p.buf.At(j)
+			raw += len(m.Key) + len(m.Value)
+			for _, h := range m.Headers {
+				raw += len(h.Key) + len(h.Value)
+			}
+		}
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(raw), "heap/raw")
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "heap-MiB")
+		runtime.KeepAlive(p)
+	}
+}
