@@ -62,6 +62,8 @@ func BenchmarkFilterHeld(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.view.setFilter(f)
+		for p.view.step() {
+		}
 	}
 	b.StopTimer()
 	if p.view.Len() != 500_000 {

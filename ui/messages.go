@@ -175,6 +175,13 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if p.redrive != nil {
 			p.redrive.finished(msg.res, msg.err)
 		}
+	case filterScanned:
+		p.view.step()
+		if p.follow {
+			p.cur.sel = p.view.Len() - 1
+		}
+		p.cur.clamp(p.view.Len(), p.rowsHeight())
+		return p.scanMore()
 	case startCancelled:
 		p.picker = nil
 	case startChosen:
@@ -573,6 +580,9 @@ func (p *messagesPage) Status() string {
 	}
 	if f := p.view.flt; f != nil {
 		st += fmt.Sprintf("  filter: scanned %s, matched %s", groupDigits(p.view.scanned), groupDigits(int64(n)))
+		if p.view.scanning() {
+			st += fmt.Sprintf(" (%d%%)", p.view.next*100/max(p.buf.Len(), 1))
+		}
 		if p.view.err != nil {
 			st += " (" + p.view.err.Error() + ")"
 		}

@@ -13,8 +13,25 @@ type msgView struct {
 	buf     *msgbuf.Buffer
 	flt     *filter.Filter
 	idx     []int // buffer positions of the kept messages, when filtering
+	next    int   // the first buffer position not scanned yet
 	scanned int64
 	err     error // the first error the filter met on a message
+}
+
+// scanChunk is how many held messages one step of a new filter scans, so
+// the UI stays responsive while a large buffer is filtered.
+const scanChunk = 20000
+
+// scanning reports a filter still going through the messages held.
+func (v *msgView) scanning() bool { return v.flt != nil && v.next < v.buf.Len() }
+
+// step scans the next chunk of held messages; it reports whether more remain.
+func (v *msgView) step() bool {
+	if v.flt == nil {
+		return false
+	}
+	v.scan(v.next, min(v.next+scanChunk, v.buf.Len()))
+	return v.scanning()
 }
 
 // Len is the number of rows.
@@ -47,12 +64,16 @@ func (v *msgView) appended(n, evicted int) int {
 	for i := range v.idx {
 		v.idx[i] -= evicted
 	}
-	v.scan(v.buf.Len()-n, v.buf.Len())
+	v.next = max(v.next-evicted, 0)
+	if oldEnd := v.buf.Len() - n; v.next >= oldEnd { // caught up: scan the new messages now
+		v.scan(max(oldEnd, 0), v.buf.Len())
+	}
 	return dropped
 }
 
 // scan runs the filter on buffer positions [from, to).
 func (v *msgView) scan(from, to int) {
+	defer func() { v.next = max(v.next, to) }()
 	for i := max(from, 0); i < to; i++ {
 		v.scanned++
 		ok, err := v.flt.Match(v.buf.At(i))
@@ -65,15 +86,14 @@ func (v *msgView) scan(from, to int) {
 	}
 }
 
-// setFilter applies a filter (nil clears it) to everything held.
+// setFilter applies a filter (nil clears it) to what is held, the first
+// chunk now; step scans the rest.
 func (v *msgView) setFilter(f *filter.Filter) {
-	v.flt, v.idx, v.scanned, v.err = f, nil, 0, nil
-	if f != nil {
-		v.scan(0, v.buf.Len())
-	}
+	v.flt, v.idx, v.next, v.scanned, v.err = f, nil, 0, 0, nil
+	v.step()
 }
 
 // reset forgets the rows (the buffer was reset); the filter stays.
 func (v *msgView) reset() {
-	v.idx, v.scanned, v.err = nil, 0, nil
+	v.idx, v.next, v.scanned, v.err = nil, 0, 0, nil
 }

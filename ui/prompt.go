@@ -41,7 +41,9 @@ func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
 		var err error
 		switch p.prompt {
 		case "filter":
-			err = p.applyFilter(text)
+			if err = p.applyFilter(text); err == nil {
+				cmd = p.scanMore()
+			}
 		case "search":
 			p.search = text
 			cmd = p.findNext(1)
@@ -75,6 +77,20 @@ func (p *messagesPage) applyFilter(src string) error {
 	p.follow = true
 	p.cur.clamp(p.view.Len(), p.rowsHeight())
 	return nil
+}
+
+// filterScanned asks for the next chunk of a filter's scan.
+type filterScanned struct{ page int }
+
+func (m filterScanned) pageID() int { return m.page }
+
+// scanMore schedules the next chunk while the filter has messages to go.
+func (p *messagesPage) scanMore() tea.Cmd {
+	if !p.view.scanning() {
+		return nil
+	}
+	page := p.pid
+	return func() tea.Msg { return filterScanned{page} }
 }
 
 // findNext moves to the next (dir 1) or previous (dir -1) row holding the

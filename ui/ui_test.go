@@ -526,3 +526,24 @@ func TestSparkline(t *testing.T) {
 		t.Fatalf("cut sparkline %q", got)
 	}
 }
+
+func TestFilterScansLargeBuffersInSteps(t *testing.T) {
+	c := testCommon(120, 24)
+	c.BufferBudget = 1 << 30
+	p := newTestMessages(c)
+	for i := 0; i < 50000; i += 5000 {
+		deliver(p, orderMsgs(i, 5000))
+	}
+	p.openPrompt("filter", `key endsWith "7"`)
+	cmd := p.Update(keyPress("enter"))
+	if !p.view.scanning() || cmd == nil || p.view.Len() != 2000 {
+		t.Fatalf("first step: scanning %v, rows %d", p.view.scanning(), p.view.Len())
+	}
+	deliver(p, orderMsgs(50000, 10)) // arrives during the scan
+	for cmd != nil {
+		cmd = p.Update(cmd())
+	}
+	if p.view.Len() != 5001 || p.view.scanned != 50010 {
+		t.Fatalf("rows %d scanned %d", p.view.Len(), p.view.scanned)
+	}
+}
