@@ -1,7 +1,7 @@
 // Package filter compiles message filter expressions (expr-lang) once and
 // runs them per message. An expression sees:
 //
-//	key, value      the key and value as text (invalid UTF-8 replaced)
+//	key, value      the key and value as text
 //	json            the value parsed as JSON (nil when it is not JSON); parsed
 //	                only when the expression uses it
 //	headers         map of header name to text value (the last one wins)
@@ -9,6 +9,8 @@
 //	deadLetter      nil, or {origin, reason, exception, message, scheme, count, group}
 //
 // for example: json.status == "FAILED" && headers["tenant"] == "acme".
+// key, value and header values are the message's bytes as text (invalid
+// UTF-8 is kept as it is).
 package filter
 
 import (
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -24,11 +27,17 @@ import (
 	"github.com/mqscope/mqscope/sources"
 )
 
-// Filter is a compiled expression.
+// Filter is a compiled expression. Match reuses one environment, so a
+// Filter is for one goroutine at a time.
 type Filter struct {
-	src      string
-	prog     *vm.Program
-	needJSON bool
+	src  string
+	prog *vm.Program
+	uses map[string]bool // the identifiers the expression reads
+	// jsonKeys, when set, are the only top-level fields the expression
+	// reads from json: the rest of the value is skipped, not decoded.
+	jsonKeys map[string]bool
+	env      Env
+	vm       vm.VM
 }
 
 // Env is what an expression sees of one message.
@@ -51,25 +60,38 @@ func Compile(src string) (*Filter, error) {
 	if src == "" {
 		return nil, fmt.Errorf("filter: empty expression")
 	}
-	prog, err := expr.Compile(src, expr.Env(Env{}), expr.AsBool())
+	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool())
 	if err != nil {
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
-	f := &Filter{src: src, prog: prog}
-	v := &usesJSON{}
+	f := &Filter{src: src, prog: prog, uses: map[string]bool{}}
 	node := prog.Node()
-	ast.Walk(&node, v)
-	f.needJSON = v.found
+	ast.Walk(&node, identifiers(f.uses))
+	ju := &jsonUse{keys: map[string]bool{}}
+	ast.Walk(&node, ju)
+	if ju.idents > 0 && ju.idents == ju.members {
+		f.jsonKeys = ju.keys
+	}
+	f.env.Headers = map[string]string{}
 	return f, nil
 }
 
-// usesJSON finds the identifier json in an expression.
-type usesJSON struct{ found bool }
+// identifiers collects the identifiers an expression reads.
+type identifiers map[string]bool
 
-func (u *usesJSON) Visit(n *ast.Node) {
-	if id, ok := (*n).(*ast.IdentifierNode); ok && id.Value == "json" {
-		u.found = true
+func (ids identifiers) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		ids[id.Value] = true
 	}
+}
+
+// text views bytes as a string without copying; the message is not
+// changed while an expression runs.
+func text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // String is the expression.
@@ -78,27 +100,42 @@ func (f *Filter) String() string { return f.src }
 // Match runs the expression on a message. A runtime error (a field missing
 // in a JSON value, say) is returned with the message's position.
 func (f *Filter) Match(m *sources.Message) (bool, error) {
-	e := Env{
-		Key: strings.ToValidUTF8(string(m.Key), "\uFFFD"), Value: strings.ToValidUTF8(string(m.Value), "\uFFFD"),
-		Partition: int(m.Partition), Offset: int(m.Offset), Timestamp: m.Timestamp, Stream: m.Stream, ID: m.ID,
-		Headers: make(map[string]string, len(m.Headers)),
+	e := &f.env
+	e.Partition, e.Offset, e.Timestamp, e.Stream, e.ID = int(m.Partition), int(m.Offset), m.Timestamp, m.Stream, m.ID
+	e.Key, e.Value, e.JSON, e.DeadLetter = "", "", nil, nil
+	if f.uses["key"] {
+		e.Key = text(m.Key)
 	}
-	for _, h := range m.Headers {
-		e.Headers[h.Key] = string(h.Value)
+	if f.uses["value"] {
+		e.Value = text(m.Value)
 	}
-	if f.needJSON && len(m.Value) > 0 {
-		var v any
-		if json.Unmarshal(m.Value, &v) == nil {
-			e.JSON = v
+	if f.uses["headers"] {
+		clear(e.Headers)
+		for _, h := range m.Headers {
+			e.Headers[h.Key] = text(h.Value)
 		}
 	}
-	if d := m.DeadLetter; d != nil {
+	if f.uses["json"] && len(m.Value) > 0 {
+		if f.jsonKeys != nil {
+			if obj := topLevel(m.Value, f.jsonKeys); obj != nil {
+				e.JSON = obj
+			}
+		} else {
+			var v any
+			if json.Unmarshal(m.Value, &v) == nil {
+				e.JSON = v
+			}
+		}
+	}
+	if d := m.DeadLetter; d != nil && f.uses["deadLetter"] {
 		e.DeadLetter = map[string]any{
 			"origin": d.OriginStream, "reason": d.Reason, "exception": d.ExceptionClass, "message": d.ExceptionMessage,
 			"scheme": d.Scheme, "count": int(d.Count), "group": d.ConsumerGroup,
 		}
 	}
-	out, err := expr.Run(f.prog, e)
+	out, err := f.vm.Run(f.prog, e)
+	e.Key, e.Value, e.JSON = "", "", nil // hold nothing of the message after the run
+	clear(e.Headers)
 	if err != nil {
 		return false, fmt.Errorf("filter on %s@%d: %w", m.Stream, m.Offset, err)
 	}

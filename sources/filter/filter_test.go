@@ -85,3 +85,49 @@ func FuzzFilter(f *testing.F) {
 		_, _ = flt.Match(&m)
 	})
 }
+
+func TestTopLevelFieldsOnly(t *testing.T) {
+	m := sources.Message{Value: []byte(` { "a\"b" : [1,{"x":"}"}], "status" : "FAILED", "n": -1.5e2, "nested": {"k": "v"}, "t": true}`)}
+	for src, want := range map[string]bool{
+		`json.status == "FAILED"`:           true,
+		`json.n < -100 && json.t`:           true,
+		`json.nested.k == "v"`:              true,
+		`json["a\"b"][1].x == "}"`:          true,
+		`json.missing == nil`:               true,
+		`len(json) == 5`:                    true, // not only member access: a full decode
+		`json.status == "OK" || json.n > 0`: false,
+	} {
+		f, err := filter.Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		got, err := f.Match(&m)
+		if err != nil || got != want {
+			t.Errorf("%s = %v (%v), want %v", src, got, err, want)
+		}
+	}
+	// Only the fields read are decoded: a document cut after them (a value
+	// truncated in the buffer) still answers; one cut before them does not.
+	f, _ := filter.Compile(`json.status == "FAILED"`)
+	if ok, _ := f.Match(&sources.Message{Value: []byte(`{"status": "FAILED", "pad": "xx`)}); !ok {
+		t.Fatal("a document cut after the field did not match")
+	}
+	if ok, _ := f.Match(&sources.Message{Value: []byte(`{"pad": "xx`)}); ok {
+		t.Fatal("a document cut before the field matched")
+	}
+}
+
+func FuzzTopLevel(f *testing.F) {
+	f.Add([]byte(`{"status":"FAILED","n":1,"o":{"a":[1,"]"]}}`))
+	f.Add([]byte(`{"a\"b":"\u00e9"}`))
+	full, _ := filter.Compile(`len(json) >= 0 && json.status == "FAILED"`)
+	part, _ := filter.Compile(`json.status == "FAILED"`)
+	f.Fuzz(func(t *testing.T, v []byte) {
+		m := sources.Message{Value: v}
+		a, errA := full.Match(&m)
+		b, _ := part.Match(&m)
+		if errA == nil && a && !b {
+			t.Fatalf("the full decode matched %q, the field scan did not", v)
+		}
+	})
+}
