@@ -237,14 +237,18 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 func (p *streamsPage) Capturing() bool { return p.typing }
 
 func (p *streamsPage) columns(w int) []column {
+	trend, badge := 12, 18
+	if w < 100 { // 80 columns: keep room for the names
+		trend, badge = 6, 14
+	}
 	return layout([]column{
 		{title: "STREAM", width: 16, flex: true},
 		{title: "TYPE", width: 8},
 		{title: "PARTS", width: 5, right: true},
-		{title: "MESSAGES", width: 10, right: true},
-		{title: "RATE", width: 8, right: true},
-		{title: "TREND", width: 12},
-		{title: "", width: 18},
+		{title: "MESSAGES", width: 9, right: true},
+		{title: "RATE", width: 7, right: true},
+		{title: "TREND", width: trend},
+		{title: "", width: badge},
 	}, w)
 }
 
