@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -24,6 +25,7 @@ type globalFlags struct {
 	logFile    string
 	buffer     string
 	readOnly   bool
+	cpuProfile string
 }
 
 // env is what a command runs with: its streams and the global flags.
@@ -31,6 +33,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	flags          globalFlags
+	stopProfile    func()
 }
 
 // Execute runs the command line and returns the process exit code.
@@ -43,7 +46,11 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	if e.stopProfile != nil {
+		e.stopProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "mqscope: "+oneLine(err.Error()))
 		return 1
 	}
@@ -87,6 +94,22 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
 	pf.BoolVar(&e.flags.readOnly, "read-only", false, "refuse every write to the brokers (redrive, replay)")
+	pf.StringVar(&e.flags.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	_ = pf.MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if e.flags.cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(e.flags.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
 	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e))
 	return root
 }

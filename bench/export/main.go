@@ -20,6 +20,7 @@ func main() {
 	size := flag.Int("size", 200, "value size in bytes")
 	bin := flag.String("mqscope", "mqscope", "the mqscope binary")
 	runs := flag.Int("runs", 2, "runs of each command (the best is kept)")
+	profile := flag.String("cpuprofile", "", "profile mqscope's JSONL export into this file")
 	flag.Parse()
 	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "bench"))
 	check(err)
@@ -32,7 +33,7 @@ func main() {
 		args []string
 	}{
 		{"kcat -C -e -J", []string{"kcat", "-b", addr, "-C", "-t", "bench", "-e", "-J", "-q"}},
-		{"mqscope export (jsonl)", []string{*bin, "--kafka", addr, "export", "bench"}},
+		{"mqscope export (jsonl)", append([]string{*bin, "--kafka", addr, "export", "bench"}, profileArgs(*profile)...)},
 		{"kcat -C -e", []string{"kcat", "-b", addr, "-C", "-t", "bench", "-e", "-q"}},
 		{"mqscope export --format raw", []string{*bin, "--kafka", addr, "export", "bench", "--format", "raw"}},
 	}
@@ -53,6 +54,13 @@ func main() {
 	r, kr := results["mqscope export --format raw"], results["kcat -C -e"]
 	fmt.Printf("jsonl vs kcat -J: %.2fx the rate, %.2fx the RSS\n", j[0]/kj[0], j[1]/kj[1])
 	fmt.Printf("raw vs kcat:      %.2fx the rate, %.2fx the RSS\n", r[0]/kr[0], r[1]/kr[1])
+}
+
+func profileArgs(path string) []string {
+	if path == "" {
+		return nil
+	}
+	return []string{"--cpuprofile", path}
 }
 
 func check(err error) {

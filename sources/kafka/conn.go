@@ -87,12 +87,12 @@ func NewConfig(o Options) *sarama.Config {
 	cfg.Metadata.Retry.Backoff = 200 * time.Millisecond
 	cfg.Metadata.RefreshFrequency = time.Minute
 	cfg.Consumer.Return.Errors = true
-	cfg.Consumer.Fetch.Default = 4 << 20
+	cfg.Consumer.Fetch.Default = 1 << 20
 	cfg.Consumer.MaxWaitTime = 200 * time.Millisecond
 	cfg.Consumer.Retry.Backoff = time.Second
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
 	cfg.Consumer.IsolationLevel = sarama.ReadCommitted // aborted records (a failed redrive batch) never show
-	cfg.ChannelBufferSize = 1024
+	cfg.ChannelBufferSize = 256
 	return cfg
 }
 
