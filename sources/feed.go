@@ -10,7 +10,8 @@ import (
 // messages into a bounded channel and report errors with Fail; when every
 // producer is done the owner calls End. Next batches what is ready.
 type Feed struct {
-	ch        chan Message
+	ch        chan []Message
+	pending   []Message // the rest of a batch Next could not return whole
 	errs      chan error
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -25,7 +26,7 @@ type Feed struct {
 // when the feed is closed; stop (may be nil) releases the connector's
 // resources after the producers have returned.
 func NewFeed(ctx context.Context, buffer int, stop func() error) *Feed {
-	f := &Feed{ch: make(chan Message, buffer), errs: make(chan error, 16), stop: stop}
+	f := &Feed{ch: make(chan []Message, max(buffer/64, 4)), errs: make(chan error, 16), stop: stop}
 	f.ctx, f.cancel = context.WithCancel(ctx)
 	return f
 }
@@ -52,9 +53,17 @@ func (f *Feed) EndWhenDone() {
 }
 
 // Send delivers one message; it reports false when the feed was closed.
-func (f *Feed) Send(m Message) bool {
+func (f *Feed) Send(m Message) bool { return f.SendBatch([]Message{m}) }
+
+// SendBatch delivers messages in order, as one hand-over (cheaper than one
+// per message); it reports false when the feed was closed. The feed owns
+// the slice afterwards.
+func (f *Feed) SendBatch(ms []Message) bool {
+	if len(ms) == 0 {
+		return true
+	}
 	select {
-	case f.ch <- m:
+	case f.ch <- ms:
 		return true
 	case <-f.ctx.Done():
 		return false
@@ -74,32 +83,43 @@ func (f *Feed) Fail(err error) {
 // the feed ended it returns a pending error, else ErrEndOfStream.
 func (f *Feed) Next(ctx context.Context, maxN int) ([]Message, error) {
 	maxN = max(maxN, 1)
-	var first Message
-	select {
-	case m, ok := <-f.ch:
-		if !ok {
-			select {
-			case err := <-f.errs:
-				return nil, err
-			default:
+	var batch []Message
+	if len(f.pending) == 0 {
+		select {
+		case ms, ok := <-f.ch:
+			if !ok {
+				select {
+				case err := <-f.errs:
+					return nil, err
+				default:
+				}
+				return nil, ErrEndOfStream
 			}
-			return nil, ErrEndOfStream
+			f.pending = ms
+		case err := <-f.errs:
+			return nil, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		first = m
-	case err := <-f.errs:
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
-	batch := make([]Message, 1, min(maxN, len(f.ch)+1))
-	batch[0] = first
+	take := func() {
+		n := min(maxN-len(batch), len(f.pending))
+		if batch == nil && n == len(f.pending) {
+			batch = f.pending // hand the whole slice over
+		} else {
+			batch = append(batch, f.pending[:n]...)
+		}
+		f.pending = f.pending[n:]
+	}
+	take()
 	for len(batch) < maxN {
 		select {
-		case m, ok := <-f.ch:
+		case ms, ok := <-f.ch:
 			if !ok {
 				return batch, nil
 			}
-			batch = append(batch, m)
+			f.pending = ms
+			take()
 		default:
 			return batch, nil
 		}

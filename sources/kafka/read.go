@@ -154,20 +154,40 @@ func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic strin
 			if !ok {
 				return
 			}
-			if !follow && cm.Offset >= p.end {
-				return
+			// Take what else is ready too: one hand-over per batch, not per record.
+			batch := make([]sources.Message, 0, 64)
+			done := false
+			for {
+				if !follow && cm.Offset >= p.end {
+					done = true
+					break
+				}
+				m := convert(conn, cm)
+				if end.Past(&m) {
+					done = true
+					break
+				}
+				batch = append(batch, m)
+				if !follow && cm.Offset+1 >= p.end {
+					done = true
+					break
+				}
+				if len(batch) == cap(batch) {
+					break
+				}
+				more := false
+				select {
+				case cm, more = <-pc.Messages():
+				default:
+				}
+				if !more {
+					break
+				}
 			}
-			m := convert(conn, cm)
-			if end.Past(&m) {
-				return
-			}
-			if !feed.Send(m) {
+			if !feed.SendBatch(batch) || done {
 				return
 			}
 			if !follow {
-				if cm.Offset+1 >= p.end {
-					return
-				}
 				idle.Reset(boundedIdleEnd)
 			}
 		case err, ok := <-pc.Errors():
