@@ -28,9 +28,7 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	defer cancel()
 	var conns []sources.Conn
 	fail := func(err error) ([]sources.Conn, error) {
-		for _, c := range conns {
-			_ = c.Close()
-		}
+		closeAll(conns)
 		return nil, err
 	}
 	if e.flags.kafka != "" {
@@ -52,6 +50,13 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 		conns = append(conns, c)
 	}
 	return conns, nil
+}
+
+// closeAll closes connections (errors on close are not actionable).
+func closeAll(conns []sources.Conn) {
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 // stateDir is where logs, journals and the audit log go:

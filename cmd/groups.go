@@ -29,11 +29,7 @@ or commits for a group.`,
 			if err != nil {
 				return err
 			}
-			defer func() {
-				for _, c := range conns {
-					_ = c.Close()
-				}
-			}()
+			defer closeAll(conns)
 			var l sources.GroupLister
 			for _, c := range conns {
 				if gl, ok := c.(sources.GroupLister); ok {

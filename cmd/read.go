@@ -321,16 +321,11 @@ func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, 
 	if err != nil {
 		return opts, nil, nil, err
 	}
-	closeAll := func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}
 	var readers []sources.Reader
 	for _, c := range conns {
 		if r, ok := c.(sources.Reader); ok {
 			readers = append(readers, r)
 		}
 	}
-	return opts, readers, closeAll, nil
+	return opts, readers, func() { closeAll(conns) }, nil
 }

@@ -81,11 +81,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
+	defer closeAll(conns)
 	conn, msgs, err := e.selection(ctx, conns, dlq, ropts, f.read.limit)
 	if err != nil {
 		return err

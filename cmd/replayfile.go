@@ -55,11 +55,7 @@ without it the file goes as fast as --rate allows.`,
 			if err != nil {
 				return err
 			}
-			defer func() {
-				for _, c := range conns {
-					_ = c.Close()
-				}
-			}()
+			defer closeAll(conns)
 			sink, where, err := openSink(cmd.Context(), conns, to, routingKey)
 			if err != nil {
 				return err

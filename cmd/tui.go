@@ -14,11 +14,7 @@ import (
 
 // runTUI runs the terminal UI on the connections until the user quits.
 func (e *env) runTUI(ctx context.Context, conns []sources.Conn) error {
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
+	defer closeAll(conns)
 	budget, err := parseBytes(e.flags.buffer)
 	if err != nil {
 		return fmt.Errorf("--buffer: %w", err)
