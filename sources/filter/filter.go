@@ -8,7 +8,8 @@
 //	partition, offset, timestamp, stream, id
 //	deadLetter      nil, or {origin, reason, exception, message, scheme, count, group}
 //
-// for example: json.status == "FAILED" && headers["tenant"] == "acme".
+// for example: json.status == "FAILED" && headers["tenant"] == "acme", or a
+// range: offset >= 100 && timestamp < date("2026-11-29T09:00:00Z").
 // key, value and header values are the message's bytes as text (invalid
 // UTF-8 is kept as it is).
 package filter
