@@ -52,6 +52,19 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	return conns, nil
 }
 
+// describeConns names the connections the flags ask for, for the screen
+// shown while they open.
+func (e *env) describeConns() string {
+	var parts []string
+	if e.flags.kafka != "" {
+		parts = append(parts, "kafka "+e.flags.kafka)
+	}
+	if e.flags.rabbitmq != "" {
+		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
+	}
+	return strings.Join(parts, " and ")
+}
+
 // closeAll closes connections (errors on close are not actionable).
 func closeAll(conns []sources.Conn) {
 	for _, c := range conns {

@@ -66,22 +66,23 @@ past a delivery limit, expired). The vhost is recreated on each run.`,
 				<-cmd.Context().Done()
 				return nil
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), connectTimeout)
-			defer cancel()
-			conn, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
-			if err != nil {
-				return err
-			}
-			conns := []sources.Conn{conn}
-			if rabbitURL != "" {
-				rc, err := rabbitmq.Dial(ctx, rabbitmq.Options{Name: "demo-rabbitmq", URL: rabbitURL, ManagementURL: e.flags.management})
+			dial := func(ctx context.Context) ([]sources.Conn, error) {
+				conn, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
 				if err != nil {
-					conn.Close()
-					return err
+					return nil, err
 				}
-				conns = append(conns, rc)
+				conns := []sources.Conn{conn}
+				if rabbitURL != "" {
+					rc, err := rabbitmq.Dial(ctx, rabbitmq.Options{Name: "demo-rabbitmq", URL: rabbitURL, ManagementURL: e.flags.management})
+					if err != nil {
+						conn.Close()
+						return nil, err
+					}
+					conns = append(conns, rc)
+				}
+				return conns, nil
 			}
-			err = e.runTUI(cmd.Context(), conns)
+			err = e.runTUI(cmd.Context(), "the demo on "+cl.Addr(), dial)
 			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())
 			return err
 		},

@@ -79,11 +79,7 @@ func newRoot(e *env) *cobra.Command {
 				fmt.Fprintln(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n  mqscope --rabbitmq amqp://user:pass@host:5672/vhost\n\nmqscope --help lists every command.")
 				return nil
 			}
-			conns, err := e.connect(c.Context())
-			if err != nil {
-				return err
-			}
-			return e.runTUI(c.Context(), conns)
+			return e.runTUI(c.Context(), e.describeConns(), e.connect)
 		},
 	}
 	pf := root.PersistentFlags()

@@ -8,13 +8,13 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui"
 )
 
-// runTUI runs the terminal UI on the connections until the user quits.
-func (e *env) runTUI(ctx context.Context, conns []sources.Conn) error {
-	defer closeAll(conns)
+// runTUI runs the terminal UI until the user quits. It draws at once and
+// opens the connections (dial) behind the first frame; what stands for them
+// until then.
+func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 	budget, err := parseBytes(e.flags.buffer)
 	if err != nil {
 		return fmt.Errorf("--buffer: %w", err)
@@ -32,7 +32,9 @@ func (e *env) runTUI(ctx context.Context, conns []sources.Conn) error {
 		ReadOnly:     e.flags.readOnly,
 		StateDir:     stateDir(),
 	}
-	p := tea.NewProgram(ui.New(common, conns), tea.WithAltScreen(), tea.WithContext(ctx))
+	model := ui.NewConnecting(common, what, dial)
+	defer func() { closeAll(model.Conns()) }()
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)
 	}

@@ -32,18 +32,33 @@ type Model struct {
 // New returns the root model. With one connection it opens on its streams;
 // with several, on the connection list.
 func New(c *Common, conns []sources.Conn) *Model {
-	m := &Model{c: c, conns: conns, help: help.New()}
-	m.help.Styles.ShortKey = c.Styles.HelpKey
-	m.help.Styles.ShortDesc = c.Styles.HelpDesc
-	m.help.Styles.FullKey = c.Styles.HelpKey
-	m.help.Styles.FullDesc = c.Styles.HelpDesc
-	m.help.ShortSeparator = "  "
-	if len(conns) == 1 {
-		m.stack = []page{newStreamsPage(c, m.newID(), conns[0])}
-	} else {
-		m.stack = []page{newConnsPage(c, m.newID(), conns)}
-	}
+	m := &Model{c: c}
+	m.init()
+	m.stack = []page{m.firstPage(conns)}
 	return m
+}
+
+// Conns are the session's connections (opened by New's caller or by the
+// connecting page); the caller closes them after the program ends.
+func (m *Model) Conns() []sources.Conn { return m.conns }
+
+// init sets up the help view.
+func (m *Model) init() {
+	m.help = help.New()
+	m.help.Styles.ShortKey = m.c.Styles.HelpKey
+	m.help.Styles.ShortDesc = m.c.Styles.HelpDesc
+	m.help.Styles.FullKey = m.c.Styles.HelpKey
+	m.help.Styles.FullDesc = m.c.Styles.HelpDesc
+	m.help.ShortSeparator = "  "
+}
+
+// firstPage is the streams of a single connection, else the connection list.
+func (m *Model) firstPage(conns []sources.Conn) page {
+	m.conns = conns
+	if len(conns) == 1 {
+		return newStreamsPage(m.c, m.newID(), conns[0])
+	}
+	return newConnsPage(m.c, m.newID(), conns)
 }
 
 func (m *Model) newID() int { m.nextID++; return m.nextID }
@@ -81,6 +96,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pagePopped:
 		m.popPage()
 		return m, nil
+	case connectionsReady:
+		first := m.firstPage(msg.conns)
+		m.stack = []page{first}
+		return m, first.Init()
 	case statusSet:
 		m.status, m.statusAt = msg, m.c.Now()
 		return m, nil

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -545,5 +546,28 @@ func TestFilterScansLargeBuffersInSteps(t *testing.T) {
 	}
 	if p.view.Len() != 5001 || p.view.scanned != 50010 {
 		t.Fatalf("rows %d scanned %d", p.view.Len(), p.view.scanned)
+	}
+}
+
+func TestConnectingPage(t *testing.T) {
+	c := testCommon(100, 24)
+	m := NewConnecting(c, "kafka 127.0.0.1:9092", func(context.Context) ([]sources.Conn, error) {
+		return []sources.Conn{staticConn{}}, nil
+	})
+	if !strings.Contains(m.View(), "connecting to kafka 127.0.0.1:9092") {
+		t.Fatalf("first frame:\n%s", m.View())
+	}
+	_, cmd := m.Update(m.Init()())
+	m.Update(cmd())
+	if _, ok := m.top().(*streamsPage); !ok || len(m.Conns()) != 1 {
+		t.Fatalf("after connecting: %T", m.top())
+	}
+	failing := NewConnecting(c, "kafka 127.0.0.1:1", func(context.Context) ([]sources.Conn, error) {
+		return nil, fmt.Errorf("connect to kafka 127.0.0.1:1: broker unreachable")
+	})
+	_, cmd = failing.Update(failing.Init()())
+	failing.Update(cmd())
+	if v := failing.View(); !strings.Contains(v, "broker unreachable") || !strings.Contains(v, "✖") {
+		t.Fatalf("error screen:\n%s", v)
 	}
 }

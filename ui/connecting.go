@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Dialer opens the session's connections; the UI runs it in a Cmd so the
+// first frame does not wait for the brokers.
+type Dialer func(ctx context.Context) ([]sources.Conn, error)
+
+// connected carries the result of the Dialer.
+type connected struct {
+	page  int
+	conns []sources.Conn
+	err   error
+}
+
+func (m connected) pageID() int { return m.page }
+
+// connectingPage is the first page while the connections open.
+type connectingPage struct {
+	pageBase
+	what  string
+	dial  Dialer
+	err   error
+	start time.Time
+}
+
+// NewConnecting returns the root model on a page that opens the
+// connections (described by what) and then shows them, or the error.
+func NewConnecting(c *Common, what string, dial Dialer) *Model {
+	m := &Model{c: c}
+	m.init()
+	m.stack = []page{&connectingPage{pageBase: pageBase{c: c, pid: m.newID()}, what: what, dial: dial, start: c.Now()}}
+	return m
+}
+
+func (p *connectingPage) Init() tea.Cmd {
+	dial, page := p.dial, p.pid
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		conns, err := dial(ctx)
+		return connected{page: page, conns: conns, err: err}
+	}
+}
+
+func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(connected); ok {
+		if m.err != nil {
+			p.err = m.err
+			return setError(m.err)
+		}
+		return func() tea.Msg { return connectionsReady{conns: m.conns} }
+	}
+	return nil
+}
+
+func (p *connectingPage) View(w, h int) string {
+	s := p.c.Styles
+	if p.err != nil {
+		return s.StatusError.Render("✖ "+p.err.Error()) + "\n\n" + s.Muted.Render("q: quit")
+	}
+	return s.Muted.Render("connecting to " + p.what + "…")
+}
+
+func (p *connectingPage) Crumb() string             { return p.what }
+func (p *connectingPage) Status() string            { return "" }
+func (p *connectingPage) ShortHelp() []key.Binding  { return nil }
+func (p *connectingPage) FullHelp() [][]key.Binding { return nil }
+func (p *connectingPage) Close()                    {}
+
+// connectionsReady replaces the connecting page with the session's first page.
+type connectionsReady struct{ conns []sources.Conn }
