@@ -38,5 +38,5 @@ func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)
 	}
-	return nil
+	return model.ConnectError() // also printed after the screen is gone, and the exit code says it
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -65,7 +66,7 @@ func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
 func (p *connectingPage) View(w, h int) string {
 	s := p.c.Styles
 	if p.err != nil {
-		return s.StatusError.Render("✖ "+p.err.Error()) + "\n\n" + s.Muted.Render("q: quit")
+		return s.StatusError.Render(ansi.Wrap("✖ "+p.err.Error(), max(w, 20), " ")) + "\n\n" + s.Muted.Render("q: quit")
 	}
 	return s.Muted.Render("connecting to " + p.what + "…")
 }
@@ -78,3 +79,14 @@ func (p *connectingPage) Close()                    {}
 
 // connectionsReady replaces the connecting page with the session's first page.
 type connectionsReady struct{ conns []sources.Conn }
+
+// ConnectError is the error that kept the session from connecting, if the
+// program ended on it.
+func (m *Model) ConnectError() error {
+	if len(m.stack) == 1 {
+		if p, ok := m.stack[0].(*connectingPage); ok {
+			return p.err
+		}
+	}
+	return nil
+}

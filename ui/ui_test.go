@@ -570,4 +570,7 @@ func TestConnectingPage(t *testing.T) {
 	if v := failing.View(); !strings.Contains(v, "broker unreachable") || !strings.Contains(v, "✖") {
 		t.Fatalf("error screen:\n%s", v)
 	}
+	if failing.ConnectError() == nil || m.ConnectError() != nil {
+		t.Fatal("ConnectError")
+	}
 }
