@@ -4,7 +4,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,6 +108,3 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e))
 	return root
 }
-
-// errUsage marks an error in how a command was called.
-var errUsage = errors.New("usage")

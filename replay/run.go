@@ -164,19 +164,6 @@ func OpenJournal(dir, id string) (*Journal, error) {
 	return j, nil
 }
 
-// Len is how many writes the journal holds.
-func (j *Journal) Len() int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	n := 0
-	for k := range j.entries {
-		if len(k) > 4 && k[:4] == "pos:" {
-			n++
-		}
-	}
-	return n
-}
-
 // HasFingerprint reports a message with this content was confirmed before.
 func (j *Journal) HasFingerprint(fp string) bool {
 	j.mu.Lock()

@@ -29,9 +29,10 @@ type Model struct {
 	statusAt time.Time
 }
 
-// New returns the root model. With one connection it opens on its streams;
-// with several, on the connection list.
-func New(c *Common, conns []sources.Conn) *Model {
+// newModel returns the root model on connections already open: their
+// streams, or the connection list (tests start here; NewConnecting opens
+// the connections first).
+func newModel(c *Common, conns []sources.Conn) *Model {
 	m := &Model{c: c}
 	m.init()
 	m.stack = []page{m.firstPage(conns)}

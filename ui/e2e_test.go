@@ -30,7 +30,7 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	defer conn.Close()
 	c := testCommon(120, 30)
 	c.Now = time.Now
-	tm := teatest.NewTestModel(t, New(c, []sources.Conn{conn}), teatest.WithInitialTermSize(120, 30))
+	tm := teatest.NewTestModel(t, newModel(c, []sources.Conn{conn}), teatest.WithInitialTermSize(120, 30))
 	var seen bytes.Buffer
 	wait := func(s string) {
 		t.Helper()

@@ -59,7 +59,7 @@ type waitFor string
 func runGolden(t *testing.T, steps ...any) {
 	t.Helper()
 	c := testCommon(100, 24)
-	m := New(c, []sources.Conn{staticConn{}})
+	m := newModel(c, []sources.Conn{staticConn{}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
 	for _, st := range steps {
 		switch st := st.(type) {

@@ -319,7 +319,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
 		}
 		p.picker = newStartPicker(p.c, p.start, p.stream.Kind)
-		return p.picker.focus()
+		return nil
 	case key.Matches(msg, k.Pause):
 		p.follow = !p.follow
 		if p.follow {

@@ -67,8 +67,6 @@ func newStartPicker(c *Common, current sources.Start, kind string) *startPicker 
 	return sp
 }
 
-func (sp *startPicker) focus() tea.Cmd { return nil }
-
 func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 	opt := sp.options[sp.sel]
 	if sp.editing {
@@ -84,7 +82,6 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 		sp.input, cmd = sp.input.Update(msg)
 		return cmd
 	}
-	k := sp.c.Keys
 	switch {
 	case msg.Type == tea.KeyEsc || msg.String() == "q":
 		return func() tea.Msg { return startCancelled{} }
@@ -100,8 +97,6 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 		sp.input.SetValue("")
 		sp.input.Placeholder = opt.placeholder
 		return sp.input.Focus()
-	default:
-		_ = k
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func (p *streamsPage) listed(msg streamsListed) tea.Cmd {
 			p.trend[st.Name] = h
 		}
 		if st.RateKnown || !p.prevAt.IsZero() {
-			h.add(p.streamRateOf(st))
+			h.add(p.streamRate(st))
 		}
 	}
 	p.prev = make(map[string]int64, len(msg.streams))
@@ -254,9 +254,7 @@ func (p *streamsPage) columns(w int) []column {
 
 // streamRate is the broker's own rate when it gives one, else the rate
 // measured between two listings.
-func (p *streamsPage) streamRate(st sources.StreamInfo) float64 { return p.streamRateOf(st) }
-
-func (p *streamsPage) streamRateOf(st sources.StreamInfo) float64 {
+func (p *streamsPage) streamRate(st sources.StreamInfo) float64 {
 	if st.RateKnown {
 		return st.Rate
 	}

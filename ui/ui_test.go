@@ -265,7 +265,7 @@ func TestDetailNextPrevAndCopy(t *testing.T) {
 
 func TestRootNavigationAndHelp(t *testing.T) {
 	c := testCommon(80, 24)
-	m := New(c, []sources.Conn{staticConn{}})
+	m := newModel(c, []sources.Conn{staticConn{}})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if !strings.Contains(m.View(), "cannot list") && !strings.Contains(m.View(), "test (kafka)") {
 		t.Fatalf("view:\n%s", m.View())
@@ -307,7 +307,7 @@ func TestRootNavigationAndHelp(t *testing.T) {
 
 func TestViewFitsSmallAndResized(t *testing.T) {
 	c := testCommon(80, 24)
-	m := New(c, []sources.Conn{staticConn{}})
+	m := newModel(c, []sources.Conn{staticConn{}})
 	mp := newTestMessages(c)
 	m.Update(pagePushed{mp})
 	m.Update(batchReceived{page: mp.pid, sub: mp.subID, msgs: orderMsgs(0, 100)})

@@ -144,7 +144,7 @@ func generic(h headerGetter) *sources.DeadLetter {
 // DecodeInt reads an integer header value: 4-byte or 8-byte big-endian (as
 // Spring writes them) or decimal text.
 func DecodeInt(v []byte) (int64, bool) {
-	if n, ok := DecodeIntText(string(v)); ok {
+	if n, ok := decodeIntText(string(v)); ok {
 		return n, true
 	}
 	switch len(v) {
@@ -156,8 +156,8 @@ func DecodeInt(v []byte) (int64, bool) {
 	return 0, false
 }
 
-// DecodeIntText parses a decimal integer written as text.
-func DecodeIntText(s string) (int64, bool) {
+// decodeIntText parses a decimal integer written as text.
+func decodeIntText(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false
@@ -168,12 +168,11 @@ func DecodeIntText(s string) (int64, bool) {
 
 // binaryIntHeaders are Spring's headers that hold big-endian integers.
 var binaryIntHeaders = map[string]bool{
-	"kafka_dlt-original-partition":      true,
-	"kafka_dlt-original-offset":         true,
-	"kafka_dlt-original-timestamp":      true,
-	"__streams.errors.partition":        true,
-	"__streams.errors.offset":           true,
-	"kafka_dlt-original-timestamp-type": false,
+	"kafka_dlt-original-partition": true,
+	"kafka_dlt-original-offset":    true,
+	"kafka_dlt-original-timestamp": true,
+	"__streams.errors.partition":   true,
+	"__streams.errors.offset":      true,
 }
 
 // FormatHeader renders a header value for display. Spring's binary integer
