@@ -2,15 +2,14 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 )
@@ -26,29 +25,10 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	defer kf.Close()
 	addr := kf.ListenAddrs()[0]
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Flush.Messages = 5000
-	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
-	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
-	if err != nil {
+	value := []byte(`{"status":"OK","pad":"` + strings.Repeat("x", 176) + `"}`)
+	if err := testbroker.FillKafka(addr, "bench", n, value); err != nil {
 		b.Fatal(err)
 	}
-	value := []byte(`{"status":"OK","pad":"` + strings.Repeat("x", 176) + `"}`)
-	go func() {
-		for i := 0; i < n; i++ {
-			p.Input() <- &sarama.ProducerMessage{Topic: "bench", Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value)}
-		}
-	}()
-	for i := 0; i < n; i++ {
-		select {
-		case <-p.Successes():
-		case e := <-p.Errors():
-			b.Fatal(e.Err)
-		}
-	}
-	p.Close()
 	conn, err := kafka.Dial(context.Background(), kafka.Options{Brokers: []string{addr}})
 	if err != nil {
 		b.Fatal(err)

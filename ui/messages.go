@@ -83,7 +83,7 @@ type messagesPage struct {
 
 	picker  *startPicker
 	confirm string          // a question to answer before reading (enter: yes, esc: no)
-	marks   map[string]bool // marked messages by replay.Fingerprint
+	marks   map[string]bool // marked messages by replay.Position (unique within one read)
 	redrive *redriveDialog
 
 	input     textinput.Model
@@ -339,7 +339,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.read()
 	case key.Matches(msg, k.Mark):
 		if n > 0 {
-			fp := replay.Fingerprint(*p.view.At(p.cur.sel))
+			fp := replay.Position(*p.view.At(p.cur.sel))
 			if p.marks[fp] {
 				delete(p.marks, fp)
 			} else {
@@ -375,7 +375,7 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	var msgs []sources.Message
 	for i := 0; i < p.view.Len(); i++ { // the filter's result when one is set
 		m := p.view.At(i)
-		if len(p.marks) == 0 || p.marks[replay.Fingerprint(*m)] {
+		if len(p.marks) == 0 || p.marks[replay.Position(*m)] {
 			msgs = append(msgs, *m)
 		}
 	}
@@ -457,7 +457,7 @@ func (p *messagesPage) View(w, h int) string {
 	for i := from; i < to; i++ {
 		m := p.view.At(i)
 		cells := p.cells(m, cols, now)
-		if len(p.marks) > 0 && p.marks[replay.Fingerprint(*m)] {
+		if len(p.marks) > 0 && p.marks[replay.Position(*m)] {
 			cells[0] = "●" + cells[0]
 		}
 		line := row(cols, cells...)

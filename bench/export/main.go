@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
 )
 
 func main() {
@@ -26,7 +27,8 @@ func main() {
 	check(err)
 	defer kf.Close()
 	addr := kf.ListenAddrs()[0]
-	fill(addr, *n, *size)
+	value := []byte(`{"status":"OK","pad":"` + strings.Repeat("x", max(*size-24, 0)) + `"}`)[:*size]
+	check(testbroker.FillKafka(addr, "bench", *n, value))
 	fmt.Printf("%d records of %d B in 3 partitions on kfake %s\n", *n, *size, addr)
 	cmds := []struct {
 		name string
@@ -68,33 +70,6 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-}
-
-// fill writes n records with 8-byte keys and size-byte JSON-ish values.
-func fill(addr string, n, size int) {
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Return.Errors = true
-	cfg.Producer.Flush.Messages = 5000
-	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
-	cfg.Producer.RequiredAcks = sarama.WaitForLocal
-	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
-	check(err)
-	value := []byte(`{"status":"OK","pad":"` + strings.Repeat("x", max(size-24, 0)) + `"}`)[:size]
-	go func() {
-		for i := 0; i < n; i++ {
-			p.Input() <- &sarama.ProducerMessage{Topic: "bench", Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value)}
-		}
-	}()
-	for i := 0; i < n; i++ {
-		select {
-		case <-p.Successes():
-		case e := <-p.Errors():
-			check(e.Err)
-		}
-	}
-	check(p.Close())
 }
 
 // run runs a command with stdout to /dev/null and returns its wall time

@@ -1,6 +1,6 @@
-// Package testbroker holds what the tests of several packages share to
-// reach the real brokers: the RabbitMQ addresses, a vhost of one's own, and
-// reading a stream to its end.
+// Package testbroker holds what the tests and benchmarks of several
+// packages share to reach the real brokers: the RabbitMQ addresses, a vhost
+// of one's own, reading a stream to its end, filling a topic.
 package testbroker
 
 import (
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
@@ -82,4 +84,42 @@ func ReadAll(t testing.TB, r sources.Reader, stream string) []sources.Message {
 		t.Fatalf("read %s: %v", stream, err)
 	}
 	return out
+}
+
+// FillKafka writes n records (keys k0000000…, the same value) to a topic as
+// fast as the broker takes them: the data of benchmarks.
+func FillKafka(addr, topic string, n int, value []byte) error {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.Flush.Messages = 5000
+	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
+	cfg.Producer.RequiredAcks = sarama.WaitForLocal
+	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
+	if err != nil {
+		return fmt.Errorf("fill %s: %w", topic, err)
+	}
+	go func() {
+		for i := 0; i < n; i++ {
+			p.Input() <- &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value)}
+		}
+	}()
+	var first error
+	for i := 0; i < n; i++ {
+		select {
+		case <-p.Successes():
+		case e := <-p.Errors():
+			if first == nil {
+				first = e.Err
+			}
+		}
+	}
+	if err := p.Close(); err != nil && first == nil {
+		first = err
+	}
+	if first != nil {
+		return fmt.Errorf("fill %s: %w", topic, first)
+	}
+	return nil
 }
