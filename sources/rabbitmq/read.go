@@ -181,7 +181,11 @@ collect:
 		}
 	})
 	feed.EndWhenDone()
-	return feed, ctx.Err()
+	if err := ctx.Err(); err != nil { // the messages went back; do not hand out half a peek
+		feed.Close()
+		return nil, err
+	}
+	return feed, nil
 }
 
 // streamOffset turns a start into an x-stream-offset argument.
