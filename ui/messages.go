@@ -158,6 +158,9 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			p.err = msg.err
+			if msg.s != nil {
+				return tea.Batch(setError(msg.err), closeRead(msg.s))
+			}
 			return setError(msg.err)
 		}
 		p.sub, p.opened = msg.s, true
