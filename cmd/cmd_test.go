@@ -176,8 +176,16 @@ func TestFilterOnExportAndRedrive(t *testing.T) {
 	if code != 0 || !strings.Contains(plan, fmt.Sprintf("%d -> orders", n)) || !strings.Contains(plan, "dry run") {
 		t.Fatalf("dry run (%d expected):\n%s\n%s", n, plan, errOut)
 	}
-	if code, _, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", "key =="); code == 0 || !strings.Contains(errOut, "--filter") {
+	if code, _, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", "key =="); code == 0 || !strings.Contains(errOut, "--filter: line 1, column") {
 		t.Fatalf("bad filter: %s", errOut)
+	}
+	// --max-scan stops a filtered read after that many messages and says so.
+	code, out, errOut = run(t, "--kafka", addr, "export", "orders.DLT", "--max-scan", "10", "--filter", `deadLetter != nil`)
+	if code != 0 || strings.Count(out, "\n") != 10 || !strings.Contains(errOut, "stopped at the scan budget: scanned 10 messages of orders.DLT, matched 10") {
+		t.Fatalf("--max-scan: %d lines\n%s", strings.Count(out, "\n"), errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "export", "orders", "--max-scan", "10"); code == 0 || !strings.Contains(errOut, "--max-scan bounds a --filter") {
+		t.Fatalf("--max-scan alone: %s", errOut)
 	}
 	// --read-only refuses; without --yes and without a terminal it refuses too
 	if code, _, errOut := run(t, "--kafka", addr, "--read-only", "redrive", "orders.DLT", "--yes"); code == 0 || !strings.Contains(errOut, "read-only") {

@@ -36,12 +36,13 @@ joined.`,
 				}
 				w = file
 			}
-			n, err := copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(&f, w), f.follow)
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w), f.follow)
+			res.report(e, args[0])
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
 				}
-				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", n, args[0], out)
+				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, args[0], out)
 			}
 			return err
 		},

@@ -28,6 +28,7 @@ type readFlags struct {
 	end        string
 	partitions string
 	limit      int64
+	maxScan    int64
 	format     string
 	template   string
 	tmpl       *template.Template
@@ -39,6 +40,7 @@ func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
 	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
 	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
+	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
 	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"'`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
@@ -67,6 +69,12 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 	}
 	if f.limit < 0 {
 		return opts, fmt.Errorf("--limit %d: want 0 or more", f.limit)
+	}
+	if f.maxScan < 0 {
+		return opts, fmt.Errorf("--max-scan %d: want 0 or more", f.maxScan)
+	}
+	if f.maxScan > 0 && f.filter == "" {
+		return opts, errors.New("--max-scan bounds a --filter: give one")
 	}
 	if f.filter != "" {
 		if f.compiled, err = filter.Compile(f.filter); err != nil {
@@ -245,51 +253,69 @@ func (t *textWriter) write(m *sources.Message) error {
 
 func (t *textWriter) flush() error { return nil }
 
-// copyStream reads one stream into w until the end (bounded), the limit, an
-// error, or ctx is cancelled (Ctrl-C ends a follow cleanly). It returns how
-// many messages it wrote.
-func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, flt *filter.Filter, limit int64, w messageWriter, flushEach bool) (int64, error) {
+// copied is what copyStream did.
+type copied struct {
+	written, scanned int64
+	budgetReached    bool
+}
+
+// copyStream reads one stream into w until the end (bounded), the limit, the
+// scan budget, an error, or ctx is cancelled (Ctrl-C ends a follow cleanly).
+// A filter runs next to the read (filter.Scanner): what does not match is
+// dropped before it is formatted.
+func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, f *readFlags, w messageWriter, flushEach bool) (res copied, _ error) {
 	sub, err := openOn(ctx, readers, stream, opts)
 	if err != nil {
-		return 0, err
+		return res, err
+	}
+	var scan *filter.Scanner
+	if f.compiled != nil {
+		scan = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan, Strict: true})
+		sub = scan
 	}
 	defer sub.Close()
-	var n int64
-	for limit == 0 || n < limit {
+	defer func() {
+		if scan != nil {
+			res.scanned = scan.Scanned()
+		}
+	}()
+	for f.limit == 0 || res.written < f.limit {
 		batch, err := sub.Next(ctx, 1000)
 		for i := range batch {
-			if limit > 0 && n >= limit {
+			if f.limit > 0 && res.written >= f.limit {
 				break
 			}
-			if flt != nil {
-				ok, ferr := flt.Match(&batch[i])
-				if ferr != nil {
-					return n, ferr
-				}
-				if !ok {
-					continue
-				}
-			}
 			if werr := w.write(&batch[i]); werr != nil {
-				return n, fmt.Errorf("write: %w", werr)
+				return res, fmt.Errorf("write: %w", werr)
 			}
-			n++
+			res.written++
 		}
-		if flushEach {
+		if flushEach && len(batch) > 0 {
 			if ferr := w.flush(); ferr != nil {
-				return n, fmt.Errorf("write: %w", ferr)
+				return res, fmt.Errorf("write: %w", ferr)
 			}
 		}
 		switch {
 		case err == nil:
+		case errors.Is(err, filter.ErrScanBudget):
+			res.budgetReached = true
+			return res, w.flush()
 		case errors.Is(err, sources.ErrEndOfStream), errors.Is(err, context.Canceled):
-			return n, w.flush()
+			return res, w.flush()
 		default:
 			_ = w.flush()
-			return n, err
+			return res, err
 		}
 	}
-	return n, w.flush()
+	return res, w.flush()
+}
+
+// report tells stderr what a filtered read scanned, and when it stopped at
+// its budget.
+func (c copied) report(e *env, stream string) {
+	if c.budgetReached {
+		fmt.Fprintf(e.stderr, "stopped at the scan budget: scanned %d messages of %s, matched %d (--max-scan)\n", c.scanned, stream, c.written)
+	}
 }
 
 // openOn opens the stream on the first connection that has it.

@@ -23,6 +23,7 @@ type globalFlags struct {
 	queues     []string
 	logFile    string
 	buffer     string
+	scanBudget int64
 	readOnly   bool
 	cpuProfile string
 }
@@ -88,6 +89,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringArrayVar(&e.flags.queues, "queue", nil, "RabbitMQ queue to list when the management API is unavailable (repeatable)")
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
+	pf.Int64Var(&e.flags.scanBudget, "scan-budget", 1_000_000, "messages a read filter (F in the TUI) scans before it asks to go on")
 	pf.BoolVar(&e.flags.readOnly, "read-only", false, "refuse every write to the brokers (redrive, replay)")
 	pf.StringVar(&e.flags.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")

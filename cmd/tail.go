@@ -23,7 +23,8 @@ byte-exact JSON lines instead.`,
 				return err
 			}
 			defer closeConn()
-			_, err = copyStream(cmd.Context(), r, args[0], opts, f.compiled, f.limit, newWriter(&f, e.stdout), true)
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout), true)
+			res.report(e, args[0])
 			return err
 		},
 	}

@@ -19,6 +19,9 @@ func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 	if err != nil {
 		return fmt.Errorf("--buffer: %w", err)
 	}
+	if e.flags.scanBudget <= 0 {
+		return fmt.Errorf("--scan-budget %d: want 1 or more", e.flags.scanBudget)
+	}
 	log, closeLog := e.logger()
 	defer closeLog()
 	common := &ui.Common{
@@ -28,6 +31,7 @@ func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 		Now:          time.Now,
 		Clipboard:    os.Stderr,
 		BufferBudget: budget,
+		ScanBudget:   e.flags.scanBudget,
 		Location:     time.Local,
 		ReadOnly:     e.flags.readOnly,
 		StateDir:     stateDir(),

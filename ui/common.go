@@ -23,6 +23,9 @@ type Common struct {
 	Clipboard io.Writer
 	// BufferBudget bounds each message list's memory in bytes.
 	BufferBudget int64
+	// ScanBudget is how many messages a read-time filter scans before it
+	// asks to go on; 0 means DefaultScanBudget.
+	ScanBudget int64
 	// Location is the time zone times are shown in.
 	Location *time.Location
 	// ReadOnly refuses every write (redrive).
@@ -31,6 +34,16 @@ type Common struct {
 	StateDir string
 	// NewRedriveID names redrives (tests fix it); nil means replay.NewID.
 	NewRedriveID func() string
+}
+
+// DefaultScanBudget is the scan budget of a read-time filter.
+const DefaultScanBudget = 1_000_000
+
+func (c *Common) scanBudget() int64 {
+	if c.ScanBudget > 0 {
+		return c.ScanBudget
+	}
+	return DefaultScanBudget
 }
 
 func (c *Common) newRedriveID() string {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
 	"github.com/mqscope/mqscope/ui/render"
@@ -38,26 +40,67 @@ type detailLine struct {
 // message now selected.
 type stepper func(delta int) (sources.Message, bool)
 
+// fetcher reads one message again, whole; nil where the stream cannot be
+// read at a position (a queue).
+type fetcher func(ctx context.Context, m sources.Message) (sources.Message, error)
+
+// fetchTimeout bounds fetching one value again.
+const fetchTimeout = 20 * time.Second
+
+// valueFetched carries a message read again because the buffer held only
+// the start of its value.
+type valueFetched struct {
+	page int
+	pos  string // replay.Position of the message asked for
+	msg  sources.Message
+	err  error
+}
+
+func (m valueFetched) pageID() int { return m.page }
+
 // detailPage shows one message: properties, dead-letter provenance,
 // headers and the value.
 type detailPage struct {
 	pageBase
-	msg   sources.Message
-	step  stepper
-	full  bool
-	raw   []detailLine // the content, unwrapped
-	lines []string     // the content wrapped to the width
-	width int
-	top   int
+	msg      sources.Message
+	step     stepper
+	fetch    fetcher
+	fetching bool  // the whole value is being read again
+	fetchErr error // why it could not be
+	ctx      context.Context
+	cancel   context.CancelFunc
+	full     bool
+	raw      []detailLine // the content, unwrapped
+	lines    []string     // the content wrapped to the width
+	width    int
+	top      int
 }
 
-func newDetailPage(c *Common, m sources.Message, step stepper) *detailPage {
-	p := &detailPage{pageBase: pageBase{c: c}, msg: m, step: step}
+func newDetailPage(c *Common, m sources.Message, step stepper, fetch fetcher) *detailPage {
+	p := &detailPage{pageBase: pageBase{c: c}, msg: m, step: step, fetch: fetch}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.build()
 	return p
 }
 
-func (p *detailPage) Init() tea.Cmd { return nil }
+func (p *detailPage) Init() tea.Cmd { return p.refetch() }
+
+// refetch reads the message again when the buffer holds only part of its
+// value and the stream can be read at a position.
+func (p *detailPage) refetch() tea.Cmd {
+	if !p.msg.Truncated() || p.fetch == nil {
+		return nil
+	}
+	p.fetching, p.fetchErr = true, nil
+	p.build()
+	ctx, fetch, m, page := p.ctx, p.fetch, p.msg, p.pid
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+		defer cancel()
+		full, err := fetch(ctx, m)
+		return valueFetched{page: page, pos: replay.Position(m), msg: full, err: err}
+	}
+}
 
 // build renders the message into lines; it runs on open, on resize and on
 // toggles, never in View.
@@ -199,8 +242,17 @@ func (p *detailPage) build() {
 		line(s.Warn.Render(fmt.Sprintf("… showing %s of %s: press f to show all", render.Size(body.Shown), render.Size(len(m.Value)))))
 	}
 	if m.Truncated() {
+		held := fmt.Sprintf("… the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))
+		switch {
+		case p.fetching:
+			held += ": reading the whole value again from the broker…"
+		case p.fetchErr != nil:
+			held += ": reading it again failed: " + p.fetchErr.Error()
+		case p.fetch == nil:
+			held += " (a queue cannot be read again at a position: mqscope export keeps whole values)"
+		}
 		line("")
-		line(s.Warn.Render(fmt.Sprintf("… the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))))
+		line(s.Warn.Render(held))
 	}
 	p.raw = out
 	p.width = 0
@@ -269,6 +321,17 @@ func (p *detailPage) scroll(delta int) {
 
 func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case valueFetched:
+		if msg.pos != replay.Position(p.msg) {
+			return nil // the user moved on
+		}
+		p.fetching = false
+		if msg.err != nil {
+			p.fetchErr = msg.err
+		} else {
+			p.msg = msg.msg
+		}
+		p.build()
 	case tea.WindowSizeMsg:
 		p.wrap()
 		p.scroll(0)
@@ -304,8 +367,9 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 				delta = -1
 			}
 			if m, ok := p.step(delta); ok {
-				p.msg, p.top, p.full = m, 0, false
+				p.msg, p.top, p.full, p.fetching, p.fetchErr = m, 0, false, false, nil
 				p.build()
+				return p.refetch()
 			}
 		}
 	}
@@ -342,4 +406,5 @@ func (p *detailPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage}}
 }
 
-func (p *detailPage) Close() {}
+// Close stops a fetch in flight.
+func (p *detailPage) Close() { p.cancel() }

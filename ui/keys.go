@@ -10,7 +10,8 @@ type KeyMap struct {
 	Filter, Refresh                              key.Binding
 	StartPosition, Pause, CopyValue, CopyMessage key.Binding
 	FullValue, NextMessage, PrevMessage, Confirm key.Binding
-	Mark, Redrive, FilterExpr                    key.Binding
+	Mark, Redrive, FilterExpr, ReadFilter        key.Binding
+	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups                                       key.Binding
 }
@@ -44,6 +45,8 @@ func DefaultKeyMap() *KeyMap {
 		Mark:          b("space", "mark", " "),
 		Redrive:       b("R", "redrive", "R"),
 		FilterExpr:    b("f", "filter", "f"),
+		ReadFilter:    b("F", "filter while reading", "F"),
+		ScanMore:      b("+", "scan on past the budget", "+"),
 		Search:        b("/", "search", "/"),
 		SearchNext:    b("n", "next match", "n"),
 		SearchPrev:    b("N", "previous match", "N"),

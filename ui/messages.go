@@ -14,6 +14,7 @@ import (
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -90,6 +91,10 @@ type messagesPage struct {
 	prompt    string // "", or the prompt being typed: "filter", "search", "jump"
 	promptErr string
 	search    string // the last search, for n and N
+
+	readFilter string          // the expression the read goes through ("" none)
+	scan       *filter.Scanner // the current read's filter, when readFilter is set
+	budgetHit  bool            // the read filter stopped at its scan budget
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -133,6 +138,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
+	p.scan, p.budgetHit = nil, false
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
 	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
@@ -142,7 +148,15 @@ func (p *messagesPage) restart() tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	opts := sources.ReadOptions{Start: p.start, Follow: true}
-	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, p.pid, p.subID))...)
+	var flt *filter.Filter
+	if p.readFilter != "" {
+		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
+		if flt, err = filter.Compile(p.readFilter); err != nil {
+			p.err = err
+			return tea.Batch(cmds...)
+		}
+	}
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 func (p *messagesPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
@@ -163,7 +177,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			}
 			return setError(msg.err)
 		}
-		p.sub, p.opened = msg.s, true
+		p.sub, p.scan, p.opened = msg.s, msg.scan, true
 		return p.next()
 	case batchReceived:
 		if msg.sub != p.subID {
@@ -235,6 +249,9 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	case msg.err == nil:
 	case errors.Is(msg.err, sources.ErrEndOfStream):
 		p.ended = true
+		return nil
+	case errors.Is(msg.err, filter.ErrScanBudget):
+		p.budgetHit = true
 		return nil
 	case errors.Is(msg.err, context.Canceled):
 		return nil
@@ -316,7 +333,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		if n == 0 {
 			return nil
 		}
-		return push(newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo))
+		return push(newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher()))
 	case key.Matches(msg, k.StartPosition):
 		if p.stream.Kind == "exchange" {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
@@ -360,6 +377,18 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			current = p.view.flt.String()
 		}
 		return p.openPrompt("filter", current)
+	case key.Matches(msg, k.ReadFilter):
+		if isQueueKind(p.stream.Kind) {
+			return setStatus("a queue is peeked, not scanned: f filters what the peek holds")
+		}
+		return p.openPrompt("read", p.readFilter)
+	case key.Matches(msg, k.ScanMore):
+		if p.scan == nil || !p.budgetHit {
+			return setStatus("no read filter waiting at its scan budget")
+		}
+		p.budgetHit = false
+		p.scan.Extend(p.c.scanBudget())
+		return p.next()
 	case key.Matches(msg, k.Search):
 		return p.openPrompt("search", "")
 	case key.Matches(msg, k.Jump):
@@ -388,6 +417,18 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
+}
+
+// fetcher reads a message of this stream again by its position; nil for
+// queues and taps, which have no positions to read from.
+func (p *messagesPage) fetcher() fetcher {
+	r, ok := p.conn.(sources.Reader)
+	if !ok || isQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+		return nil
+	}
+	return func(ctx context.Context, m sources.Message) (sources.Message, error) {
+		return sources.FetchAt(ctx, r, m.Stream, m.Partition, m.Offset)
+	}
 }
 
 // stepTo moves the selection by delta for the detail view's next/previous.
@@ -447,6 +488,10 @@ func (p *messagesPage) View(w, h int) string {
 		case p.confirm != "":
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+p.stream.Name+"…"))
+		case p.scan != nil && p.budgetHit:
+			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
+		case p.scan != nil:
+			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", p.stream.Name, p.readFilter, groupDigits(p.scan.Scanned()))))
 		case isQueueKind(p.stream.Kind) && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
@@ -558,6 +603,9 @@ func (p *messagesPage) infoLine() string {
 	default:
 		info = fmt.Sprintf("  from %s  %s on broker", p.start, groupDigits(p.stream.Messages))
 	}
+	if p.readFilter != "" {
+		info += "  only " + render.Sanitize(p.readFilter)
+	}
 	if p.dlq {
 		info += "  " + s.DLQBadge.Render("dead letters")
 		if p.stream.DeadLetterFor != "" {
@@ -580,6 +628,15 @@ func (p *messagesPage) Status() string {
 		render.Size(int(p.bytes.rate(now))), sparkline(p.trend.values, 20))
 	if len(p.marks) > 0 {
 		st += fmt.Sprintf("  %d marked", len(p.marks))
+	}
+	if sc := p.scan; sc != nil {
+		st += fmt.Sprintf("  read filter: scanned %s, matched %s", groupDigits(sc.Scanned()), groupDigits(sc.Matched()))
+		if p.budgetHit {
+			st += fmt.Sprintf(" (budget reached: + scans %s more)", groupDigits(p.c.scanBudget()))
+		}
+		if err := sc.Err(); err != nil {
+			st += " (" + err.Error() + ")"
+		}
 	}
 	if f := p.view.flt; f != nil {
 		st += fmt.Sprintf("  filter: scanned %s, matched %s", groupDigits(p.view.scanned), groupDigits(int64(n)))
@@ -611,8 +668,8 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage},
-		{k.FilterExpr, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Mark, k.Redrive},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive},
+		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump},
 	}
 }
 

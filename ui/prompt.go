@@ -16,6 +16,7 @@ const searchScan = 64 << 10
 
 var prompts = map[string]struct{ label, placeholder string }{
 	"filter": {"filter › ", `json.status == "FAILED" && headers["tenant"] == "acme"`},
+	"read":   {"read only › ", `json.status == "FAILED"   (reads again from the start position, keeping only matches)`},
 	"search": {"search › ", "text in keys, values and headers"},
 	"jump":   {"jump to › ", "offset:1200 · 2=1200 · time:-10m · time:2026-11-29T08:00:00Z · newest · oldest"},
 }
@@ -44,6 +45,8 @@ func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
 			if err = p.applyFilter(text); err == nil {
 				cmd = p.scanMore()
 			}
+		case "read":
+			cmd, err = p.applyReadFilter(text)
 		case "search":
 			p.search = text
 			cmd = p.findNext(1)
@@ -77,6 +80,25 @@ func (p *messagesPage) applyFilter(src string) error {
 	p.follow = true
 	p.cur.clamp(p.view.Len(), p.rowsHeight())
 	return nil
+}
+
+// applyReadFilter reads the stream again from its start position through
+// a filter (empty: without one), so only matches reach the buffer.
+func (p *messagesPage) applyReadFilter(src string) (tea.Cmd, error) {
+	if src != "" {
+		if _, err := filter.Compile(src); err != nil {
+			return nil, err
+		}
+	}
+	if src == p.readFilter {
+		return nil, nil
+	}
+	p.readFilter = src
+	status := "reading " + p.stream.Name + " from " + p.start.String() + " through the filter"
+	if src == "" {
+		status = "reading " + p.stream.Name + " again without a read filter"
+	}
+	return tea.Batch(setStatus(status), p.restart()), nil
 }
 
 // filterScanned asks for the next chunk of a filter's scan.

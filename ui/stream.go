@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
 )
 
 const (
@@ -22,6 +23,7 @@ const (
 type subscriptionOpened struct {
 	page, sub int
 	s         sources.Subscription
+	scan      *filter.Scanner // the read-time filter s goes through, if any
 	err       error
 }
 
@@ -37,11 +39,16 @@ type batchReceived struct {
 
 func (m batchReceived) pageID() int { return m.page }
 
-// openRead starts a read in a Cmd.
-func openRead(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, page, sub int) tea.Cmd {
+// openRead starts a read in a Cmd. With a filter, only its matches come
+// out of the read (at most budget messages scanned before it asks).
+func openRead(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, flt *filter.Filter, budget int64, page, sub int) tea.Cmd {
 	return func() tea.Msg {
 		s, err := r.Read(ctx, stream, opts)
-		return subscriptionOpened{page: page, sub: sub, s: s, err: err}
+		if err != nil || flt == nil {
+			return subscriptionOpened{page: page, sub: sub, s: s, err: err}
+		}
+		scan := filter.NewScanner(s, flt, filter.ScanOptions{Budget: budget})
+		return subscriptionOpened{page: page, sub: sub, s: scan, scan: scan}
 	}
 }
 

@@ -338,7 +338,7 @@ func TestDetailTruncatesLargeValues(t *testing.T) {
 	b.WriteString(`]}`)
 	m := sources.Message{Stream: "inv", Value: []byte(b.String())}
 	m.ValueSize = len(m.Value)
-	d := newDetailPage(c, m, nil)
+	d := newDetailPage(c, m, nil, nil)
 	joined := strings.Join(d.lines, "\n")
 	if !strings.Contains(joined, "press f to show all") || !strings.Contains(joined, "Value (JSON") {
 		t.Fatalf("large value not cut:\n%s", joined[:min(len(joined), 2000)])
@@ -359,7 +359,7 @@ func TestDetailSanitisesControlCharacters(t *testing.T) {
 	m := sources.Message{Stream: "s", Key: []byte("k\x1b[2J"), Value: []byte("text \x1b]52;c;evil\x07 end"),
 		Headers: []sources.Header{{Key: "h\x1b", Value: []byte("v\x1b[31m")}}}
 	m.ValueSize = len(m.Value)
-	d := newDetailPage(c, m, nil)
+	d := newDetailPage(c, m, nil, nil)
 	if v := d.View(100, 30); strings.Contains(v, "\x1b") {
 		t.Fatalf("escape reached the screen: %q", v)
 	}
@@ -373,7 +373,7 @@ func TestDetailShowsXDeathTable(t *testing.T) {
 		DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
 			Reason: "rejected", Count: 1, Deaths: []sources.Death{{Queue: "orders.work", Reason: "rejected", Count: 1, Exchange: "shop", RoutingKeys: []string{"order.created"}, Time: at}}}}
 	m.ValueSize = 2
-	d := newDetailPage(c, m, nil)
+	d := newDetailPage(c, m, nil, nil)
 	v := strings.Join(d.lines, "\n")
 	for _, want := range []string{"QUEUE", "orders.work", "rejected", "order.created", "content-type", "2 (persistent)", "redelivered", "x-death, newest first"} {
 		if !strings.Contains(v, want) {

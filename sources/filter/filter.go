@@ -16,6 +16,7 @@ package filter
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/mqscope/mqscope/sources"
@@ -63,6 +65,10 @@ func Compile(src string) (*Filter, error) {
 	}
 	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool())
 	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: fe.Message}
+		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
 	f := &Filter{src: src, prog: prog, uses: map[string]bool{}}
@@ -75,6 +81,18 @@ func Compile(src string) (*Filter, error) {
 	}
 	f.env.Headers = map[string]string{}
 	return f, nil
+}
+
+// SyntaxError is an expression that does not compile (syntax, unknown
+// field, wrong types), with where: one line, fit for a prompt.
+type SyntaxError struct {
+	Expr         string
+	Line, Column int // 1-based
+	Msg          string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
 
 // identifiers collects the identifiers an expression reads.

@@ -309,6 +309,14 @@ func TestStreamOffsets(t *testing.T) {
 	if n := len(read(t, c, "audit", sources.ReadOptions{}, 0)); n != 31 {
 		t.Fatalf("a stream read removed messages: %d left", n)
 	}
+	// One message read again at its offset (the UI's whole-value fetch).
+	one, err := sources.FetchAt(context.Background(), c, "audit", sources.NoPartition, 17)
+	if err != nil || string(one.Value) != "17" || one.Offset != 17 {
+		t.Fatalf("fetch at 17: %q at %d, %v", one.Value, one.Offset, err)
+	}
+	if _, err := sources.FetchAt(context.Background(), c, "audit", sources.NoPartition, 500); err == nil {
+		t.Fatal("a fetch past the end found a message")
+	}
 }
 
 func TestTapSeesWhileConsumerReceives(t *testing.T) {

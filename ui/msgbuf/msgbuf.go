@@ -8,6 +8,15 @@ import "github.com/mqscope/mqscope/sources"
 // DefaultBudget is the default byte budget (256 MiB).
 const DefaultBudget = 256 << 20
 
+const (
+	// LargeValue is the value size beyond which the buffer keeps only the
+	// first KeptPrefix bytes (Message.ValueSize keeps the real size; the
+	// detail view fetches the whole value again where the source can).
+	LargeValue = 128 << 10
+	// KeptPrefix is how much of a large value the buffer keeps.
+	KeptPrefix = 32 << 10
+)
+
 // Buffer is an append-only window over a stream's messages. Index 0 is the
 // oldest message still held. It is not safe for concurrent use.
 type Buffer struct {
@@ -43,10 +52,16 @@ func (b *Buffer) Budget() int64 { return b.budget }
 // Evicted is how many messages were dropped to stay within the budget.
 func (b *Buffer) Evicted() int64 { return b.evicted }
 
-// Append adds messages and evicts the oldest ones beyond the budget. It
+// Append adds messages (truncating values larger than LargeValue) and evicts the oldest ones beyond the budget. It
 // returns how many were evicted by this call.
 func (b *Buffer) Append(ms []sources.Message) int {
 	for i := range ms {
+		if len(ms[i].Value) > LargeValue {
+			if ms[i].ValueSize < len(ms[i].Value) {
+				ms[i].ValueSize = len(ms[i].Value)
+			}
+			ms[i].Value = append([]byte(nil), ms[i].Value[:KeptPrefix]...) // a copy: the rest is freed
+		}
 		sz := ms[i].Size()
 		b.items = append(b.items, ms[i])
 		b.sizes = append(b.sizes, int32(sz))

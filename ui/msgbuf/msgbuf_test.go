@@ -53,3 +53,22 @@ func BenchmarkAppend(b *testing.B) {
 		buf.Append(batch)
 	}
 }
+
+func TestTruncatesLargeValues(t *testing.T) {
+	b := msgbuf.New(0)
+	big := msgs(0, 1, msgbuf.LargeValue+1)
+	big[0].ValueSize = msgbuf.LargeValue + 1
+	small := msgs(1, 1, msgbuf.LargeValue)
+	small[0].ValueSize = msgbuf.LargeValue
+	b.Append(append(big, small...))
+	m := b.At(0)
+	if len(m.Value) != msgbuf.KeptPrefix || m.ValueSize != msgbuf.LargeValue+1 || !m.Truncated() {
+		t.Fatalf("large value: held %d of %d", len(m.Value), m.ValueSize)
+	}
+	if s := b.At(1); len(s.Value) != msgbuf.LargeValue || s.Truncated() {
+		t.Fatalf("a value at the limit must be kept whole: %d", len(s.Value))
+	}
+	if b.Bytes() > int64(msgbuf.KeptPrefix+msgbuf.LargeValue+1024) {
+		t.Fatalf("the buffer counts %d bytes", b.Bytes())
+	}
+}

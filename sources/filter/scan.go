@@ -1,0 +1,114 @@
+package filter
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// ErrScanBudget is returned by a Scanner's Next once it has scanned its
+// budget; Extend lets it go on.
+var ErrScanBudget = errors.New("scan budget reached")
+
+// ScanOptions bound a read-time filter.
+type ScanOptions struct {
+	// Budget is how many messages it may read before it stops and asks
+	// (ErrScanBudget); 0 means no limit.
+	Budget int64
+	// Strict ends the read on the first message the expression fails on
+	// (a headless export); otherwise the failure counts as no match and
+	// the first one is kept for Err.
+	Strict bool
+}
+
+// Scanner applies a filter while reading, next to the source: only matches
+// leave it, so what does not match never reaches a buffer. It counts what
+// it scanned and matched (safe to read from any goroutine while one
+// goroutine calls Next).
+type Scanner struct {
+	sub     sources.Subscription
+	flt     *Filter
+	strict  bool
+	left    atomic.Int64 // messages it may still scan; <0: no limit
+	scanned atomic.Int64
+	matched atomic.Int64
+	err     atomic.Pointer[error]
+}
+
+// NewScanner wraps a read with a filter.
+func NewScanner(sub sources.Subscription, flt *Filter, opts ScanOptions) *Scanner {
+	s := &Scanner{sub: sub, flt: flt, strict: opts.Strict}
+	s.left.Store(-1)
+	if opts.Budget > 0 {
+		s.left.Store(opts.Budget)
+	}
+	return s
+}
+
+// Next reads up to max messages and returns the ones that match. Unlike a
+// plain Subscription it may return no message and no error when a whole
+// delivery was filtered out, so a caller can show its progress.
+func (s *Scanner) Next(ctx context.Context, max int) ([]sources.Message, error) {
+	left := s.left.Load()
+	if left == 0 {
+		return nil, ErrScanBudget
+	}
+	if left > 0 && int64(max) > left {
+		max = int(left)
+	}
+	batch, err := s.sub.Next(ctx, max)
+	kept := batch[:0]
+	for i := range batch {
+		ok, merr := s.flt.Match(&batch[i])
+		if merr != nil {
+			if s.strict {
+				s.count(int64(i+1), int64(len(kept)))
+				return kept, merr
+			}
+			s.err.CompareAndSwap(nil, &merr)
+		}
+		if ok {
+			kept = append(kept, batch[i])
+		}
+	}
+	clear(batch[len(kept):]) // release what did not match
+	s.count(int64(len(batch)), int64(len(kept)))
+	return kept, err
+}
+
+func (s *Scanner) count(scanned, matched int64) {
+	s.scanned.Add(scanned)
+	s.matched.Add(matched)
+	if s.left.Load() > 0 {
+		s.left.Add(-scanned)
+	}
+}
+
+// Extend lets a scan that reached its budget read n more messages.
+func (s *Scanner) Extend(n int64) {
+	if s.left.Load() >= 0 {
+		s.left.Add(n)
+	}
+}
+
+// Scanned is how many messages the filter has seen.
+func (s *Scanner) Scanned() int64 { return s.scanned.Load() }
+
+// Matched is how many of them matched.
+func (s *Scanner) Matched() int64 { return s.matched.Load() }
+
+// Err is the first error the expression met on a message (nil if none).
+func (s *Scanner) Err() error {
+	if p := s.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Filter is the expression being applied.
+func (s *Scanner) Filter() *Filter { return s.flt }
+
+// Close stops the read.
+func (s *Scanner) Close() error { return s.sub.Close() }
