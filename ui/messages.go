@@ -625,7 +625,7 @@ func (p *messagesPage) Status() string {
 	}
 	now := p.c.Now()
 	st := fmt.Sprintf("%s  %s  %s  %s/s %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(now)),
-		render.Size(int(p.bytes.rate(now))), sparkline(p.trend.values, 20))
+		render.Size(int(p.bytes.rate(now))), render.Sparkline(p.trend.values, 20))
 	if len(p.marks) > 0 {
 		st += fmt.Sprintf("  %d marked", len(p.marks))
 	}

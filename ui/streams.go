@@ -263,7 +263,7 @@ func (p *streamsPage) streamRate(st sources.StreamInfo) float64 {
 
 func (p *streamsPage) sparkOf(name string, width int) string {
 	if h := p.trend[name]; h != nil {
-		return sparkline(h.values, width)
+		return render.Sparkline(h.values, width)
 	}
 	return ""
 }

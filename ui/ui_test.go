@@ -519,15 +519,6 @@ func TestMessagesSearchAndJump(t *testing.T) {
 	}
 }
 
-func TestSparkline(t *testing.T) {
-	if got := sparkline([]float64{0, 1, 2, 4, 8}, 10); got != "▁▂▃▅█" {
-		t.Fatalf("sparkline %q", got)
-	}
-	if got := sparkline([]float64{0, 0}, 1); got != "▁" {
-		t.Fatalf("cut sparkline %q", got)
-	}
-}
-
 func TestFilterScansLargeBuffersInSteps(t *testing.T) {
 	c := testCommon(120, 24)
 	c.BufferBudget = 1 << 30

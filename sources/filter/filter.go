@@ -6,7 +6,9 @@
 //	                only when the expression uses it
 //	headers         map of header name to text value (the last one wins)
 //	partition, offset, timestamp, stream, id
-//	deadLetter      nil, or {origin, reason, exception, message, scheme, count, group}
+//	deadLetter      nil, or {origin, reason, exception, message, scheme, count,
+//	                group, fingerprint} (fingerprint: the failure's id, as in
+//	                mqscope triage)
 //
 // for example: json.status == "FAILED" && headers["tenant"] == "acme", or a
 // range: offset >= 100 && timestamp < date("2026-11-29T09:00:00Z").
@@ -28,6 +30,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
 // Filter is a compiled expression. Match reuses one environment, so a
@@ -39,8 +42,11 @@ type Filter struct {
 	// jsonKeys, when set, are the only top-level fields the expression
 	// reads from json: the rest of the value is skipped, not decoded.
 	jsonKeys map[string]bool
-	env      Env
-	vm       vm.VM
+	// fingerprint is set when the expression reads deadLetter.fingerprint
+	// (normalising a failure costs more than the other fields).
+	fingerprint bool
+	env         Env
+	vm          vm.VM
 }
 
 // Env is what an expression sees of one message.
@@ -71,7 +77,7 @@ func Compile(src string) (*Filter, error) {
 		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
-	f := &Filter{src: src, prog: prog, uses: map[string]bool{}}
+	f := &Filter{src: src, prog: prog, uses: map[string]bool{}, fingerprint: strings.Contains(src, "fingerprint")}
 	node := prog.Node()
 	ast.Walk(&node, identifiers(f.uses))
 	ju := &jsonUse{keys: map[string]bool{}}
@@ -150,6 +156,9 @@ func (f *Filter) Match(m *sources.Message) (bool, error) {
 		e.DeadLetter = map[string]any{
 			"origin": d.OriginStream, "reason": d.Reason, "exception": d.ExceptionClass, "message": d.ExceptionMessage,
 			"scheme": d.Scheme, "count": int(d.Count), "group": d.ConsumerGroup,
+		}
+		if f.fingerprint {
+			e.DeadLetter["fingerprint"] = dlq.FailureOf(d).Fingerprint()
 		}
 	}
 	out, err := f.vm.Run(f.prog, e)

@@ -1,0 +1,136 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/triage"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+func newTriageCmd(e *env) *cobra.Command {
+	var (
+		f       readFlags
+		by      string
+		asJSON  bool
+		buckets int
+	)
+	c := &cobra.Command{
+		Use:   "triage DLQ",
+		Short: "Group a dead-letter topic or queue by failure, origin or consumer: counts, first/last seen, trend",
+		Long: `triage reads a dead-letter stream (from --from, oldest by default, up to its
+end) and groups the dead letters by failure fingerprint: the exception class
+and its message with numbers, ids, uuids, times, quoted values and addresses
+masked, so one kind of failure is one group. --by origin or --by consumer
+groups by the stream the messages came from or the consumer group (or
+connector) that failed them. Each group has its count, share, first and last
+time, a histogram over the whole range, and the --filter expression that
+selects it (for export, redrive or the TUI's F).
+
+A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
+		Args: exactlyOneStream,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mode, err := triage.ParseMode(by)
+			if err != nil {
+				return fmt.Errorf("--by: %w", err)
+			}
+			if buckets < 1 || buckets > 200 {
+				return fmt.Errorf("--buckets %d: want 1 to 200", buckets)
+			}
+			opts, readers, closeConn, err := e.openRead(cmd.Context(), &f)
+			if err != nil {
+				return err
+			}
+			defer closeConn()
+			sub, err := openOn(cmd.Context(), readers, args[0], opts)
+			if err != nil {
+				return err
+			}
+			if f.compiled != nil {
+				sub = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan, Strict: true})
+			}
+			b := triage.NewBuilder(args[0])
+			if err := b.Read(cmd.Context(), sub, nil); err != nil && cmd.Context().Err() == nil {
+				return err
+			}
+			r := b.Report(mode, buckets)
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			return printTriage(e.stdout, r)
+		},
+	}
+	f.register(c, "oldest", "jsonl", "to")
+	_ = c.Flags().MarkHidden("format")
+	_ = c.Flags().MarkHidden("template")
+	c.Flags().StringVar(&by, "by", "failure", "group by failure, origin or consumer")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (groups with histograms, breakdowns and filters)")
+	c.Flags().IntVar(&buckets, "buckets", 24, "histogram buckets over the time range")
+	return c
+}
+
+// printTriage writes a report as a table, each group followed by its
+// breakdown and the filter that selects it.
+func printTriage(w io.Writer, r triage.Report) error {
+	fmt.Fprintf(w, "%s: %d dead letters in %d messages read", r.Stream, r.DeadLetters, r.Scanned)
+	if !r.From.IsZero() {
+		fmt.Fprintf(w, ", %s to %s", r.From.Local().Format(time.DateTime), r.To.Local().Format(time.DateTime))
+	}
+	fmt.Fprintf(w, ", %d groups by %s\n\n", len(r.Groups), r.Mode)
+	if len(r.Groups) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COUNT\tSHARE\tFIRST\tLAST\tTREND\tGROUP")
+	for _, g := range r.Groups {
+		trend := make([]float64, len(g.Histogram))
+		for i, n := range g.Histogram {
+			trend[i] = float64(n)
+		}
+		name := g.Key
+		if r.Mode == triage.ByFailure.String() {
+			name = g.Key + "  " + render.Preview([]byte(g.Class+": "+g.Text), 160)
+		}
+		fmt.Fprintf(tw, "%d\t%d%%\t%s\t%s\t%s\t%s\n", g.Count, g.Count*100/max(r.DeadLetters, 1),
+			stamp(g.First), stamp(g.Last), render.Sparkline(trend, len(trend)), name)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, g := range r.Groups {
+		fmt.Fprintf(w, "%s  %d  --filter '%s'", g.Key, g.Count, g.Filter)
+		if len(g.Origins) > 0 {
+			fmt.Fprintf(w, "  from %s", counts(g.Origins))
+		}
+		if len(g.Consumers) > 0 {
+			fmt.Fprintf(w, "  by %s", counts(g.Consumers))
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func counts(cs []triage.Count) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s %d", render.Sanitize(c.Name), c.Count))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format("01-02 15:04:05")
+}

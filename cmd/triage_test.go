@@ -1,0 +1,78 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/triage"
+)
+
+// TestTriageDemoDLT: the demo's orders.DLT has four kinds of failure; the
+// triage finds them as groups whose counts match the dead letters' classes,
+// and each group's filter selects exactly its messages.
+func TestTriageDemoDLT(t *testing.T) {
+	addr := demoBroker(t, -1)
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	byClass := map[string]int64{}
+	all := testbroker.ReadAll(t, conn, "orders.DLT")
+	for _, m := range all {
+		byClass[m.DeadLetter.ExceptionClass]++
+	}
+	code, out, errOut := run(t, "--kafka", addr, "triage", "orders.DLT", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var r triage.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Groups) < 3 || len(r.Groups) != len(byClass) || r.DeadLetters != int64(len(all)) {
+		t.Fatalf("%d groups of %d dead letters; classes %v", len(r.Groups), r.DeadLetters, byClass)
+	}
+	var sum int64
+	for i, g := range r.Groups {
+		if byClass[g.Class] != g.Count {
+			t.Errorf("group %s (%s): %d, the DLT has %d", g.Key, g.Class, g.Count, byClass[g.Class])
+		}
+		if i > 0 && g.Count > r.Groups[i-1].Count {
+			t.Error("groups are not biggest first")
+		}
+		var h int64
+		for _, n := range g.Histogram {
+			h += n
+		}
+		if h != g.Count || g.First.After(g.Last) || len(g.Origins) != 1 || g.Origins[0].Name != "orders" || g.Consumers[0].Name != "order-service" {
+			t.Errorf("group %s: histogram %d, first %v last %v, origins %v consumers %v", g.Key, h, g.First, g.Last, g.Origins, g.Consumers)
+		}
+		sum += g.Count
+		code, sel, errOut := run(t, "--kafka", addr, "export", "orders.DLT", "--filter", g.Filter)
+		if code != 0 || int64(strings.Count(sel, "\n")) != g.Count {
+			t.Errorf("filter %s selects %d, the group has %d: %s", g.Filter, strings.Count(sel, "\n"), g.Count, errOut)
+		}
+	}
+	if sum != r.DeadLetters {
+		t.Errorf("groups hold %d of %d", sum, r.DeadLetters)
+	}
+	code, table, _ := run(t, "--kafka", addr, "triage", "orders.DLT")
+	if code != 0 || !strings.Contains(table, "Read timed out after <n> ms") || !strings.Contains(table, "groups by failure") {
+		t.Fatalf("table:\n%s", table)
+	}
+	code, table, _ = run(t, "--kafka", addr, "triage", "connect.dlq", "--by", "consumer")
+	if code != 0 || !strings.Contains(table, "jdbc-sink-payments") {
+		t.Fatalf("by consumer:\n%s", table)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "triage", "orders.DLT", "--by", "colour"); code == 0 || !strings.Contains(errOut, "want failure, origin or consumer") {
+		t.Fatalf("bad --by: %s", errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "triage", "no.such.topic"); code == 0 || !strings.Contains(errOut, "no.such.topic") {
+		t.Fatalf("unknown topic: %s", errOut)
+	}
+}

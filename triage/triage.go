@@ -1,0 +1,278 @@
+// Package triage groups the dead letters of a DLQ so a person sees in a
+// minute what failed: by failure fingerprint (exception class and message
+// with what differs between messages masked), by origin stream or by the
+// consumer group that failed them, each with counts, first and last seen
+// and a time histogram.
+package triage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// Mode is what dead letters are grouped by.
+type Mode int
+
+const (
+	// ByFailure groups by failure fingerprint.
+	ByFailure Mode = iota
+	// ByOrigin groups by the stream the message came from.
+	ByOrigin
+	// ByConsumer groups by the consumer group (or connector) that failed it.
+	ByConsumer
+)
+
+// Modes are every mode, in the order a view cycles through them.
+var Modes = []Mode{ByFailure, ByOrigin, ByConsumer}
+
+func (m Mode) String() string {
+	switch m {
+	case ByOrigin:
+		return "origin"
+	case ByConsumer:
+		return "consumer"
+	}
+	return "failure"
+}
+
+// ParseMode reads "failure", "origin" or "consumer".
+func ParseMode(s string) (Mode, error) {
+	for _, m := range Modes {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("group by %q: want failure, origin or consumer", s)
+}
+
+// unknown names a group whose key the dead letters do not say.
+const unknown = "(unknown)"
+
+// Group is the dead letters that share a key.
+type Group struct {
+	// Key is the fingerprint (ByFailure), the origin stream or the consumer.
+	Key string `json:"key"`
+	// Class and Text are the failure (ByFailure).
+	Class string `json:"class,omitempty"`
+	Text  string `json:"text,omitempty"`
+	// Count is how many dead letters the group has.
+	Count int64 `json:"count"`
+	// First and Last are when the first and the last of them died.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// Histogram counts them over the report's time range, in equal buckets.
+	Histogram []int64 `json:"histogram"`
+	// Origins and Consumers break the group down (ByFailure), most first.
+	Origins   []Count `json:"origins,omitempty"`
+	Consumers []Count `json:"consumers,omitempty"`
+	// Example is one raw exception message of the group.
+	Example string `json:"example,omitempty"`
+	// Filter is the filter expression that selects the group's messages.
+	Filter string `json:"filter"`
+
+	times []int64 // unix millis of each dead letter, for the histogram
+}
+
+// Count is a name and how many.
+type Count struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+// Report is the triage of one stream.
+type Report struct {
+	Stream string `json:"stream"`
+	Mode   string `json:"by"`
+	// Scanned is how many messages were read, DeadLetters how many of them
+	// carried dead-letter provenance.
+	Scanned     int64     `json:"scanned"`
+	DeadLetters int64     `json:"deadLetters"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	Groups      []Group   `json:"groups"`
+}
+
+// Builder collects dead letters; it is for one goroutine.
+type Builder struct {
+	stream   string
+	scanned  int64
+	dead     int64
+	from, to time.Time
+	groups   [3]map[string]*Group
+	counts   map[string]map[string]int64 // fingerprint -> "o:"/"c:" name -> count
+}
+
+// NewBuilder starts the triage of a stream.
+func NewBuilder(stream string) *Builder {
+	b := &Builder{stream: stream, counts: map[string]map[string]int64{}}
+	for i := range b.groups {
+		b.groups[i] = map[string]*Group{}
+	}
+	return b
+}
+
+// Scanned is how many messages were added.
+func (b *Builder) Scanned() int64 { return b.scanned }
+
+// DeadLetters is how many of them were dead letters.
+func (b *Builder) DeadLetters() int64 { return b.dead }
+
+// When is the time a message died: its timestamp, or the broker's last
+// dead-lettering time when the message has none.
+func When(m *sources.Message) time.Time {
+	if m.Timestamp.IsZero() && m.DeadLetter != nil {
+		return m.DeadLetter.LastDeath
+	}
+	return m.Timestamp
+}
+
+// Add counts one message (messages without provenance are counted as
+// scanned only).
+func (b *Builder) Add(m *sources.Message) {
+	b.scanned++
+	d := m.DeadLetter
+	if d == nil {
+		return
+	}
+	b.dead++
+	at := When(m)
+	if !at.IsZero() {
+		if b.from.IsZero() || at.Before(b.from) {
+			b.from = at
+		}
+		if at.After(b.to) {
+			b.to = at
+		}
+	}
+	f := dlq.FailureOf(d)
+	fp := f.Fingerprint()
+	origin, consumer := orUnknown(d.OriginStream), orUnknown(d.ConsumerGroup)
+	keys := [3]string{fp, origin, consumer}
+	for i, key := range keys {
+		g := b.groups[i][key]
+		if g == nil {
+			g = &Group{Key: key, Filter: filterFor(Mode(i), key)}
+			if Mode(i) == ByFailure {
+				g.Class, g.Text, g.Example = f.Class, f.Text, d.ExceptionMessage
+			}
+			b.groups[i][key] = g
+		}
+		g.Count++
+		if !at.IsZero() {
+			if g.First.IsZero() || at.Before(g.First) {
+				g.First = at
+			}
+			if at.After(g.Last) {
+				g.Last = at
+			}
+			g.times = append(g.times, at.UnixMilli())
+		}
+	}
+	c := b.counts[fp]
+	if c == nil {
+		c = map[string]int64{}
+		b.counts[fp] = c
+	}
+	c["o:"+origin]++
+	c["c:"+consumer]++
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return unknown
+	}
+	return s
+}
+
+// filterFor is the filter expression (sources/filter) that selects a group.
+func filterFor(m Mode, key string) string {
+	switch m {
+	case ByOrigin:
+		if key == unknown {
+			return `deadLetter != nil && deadLetter.origin == ""`
+		}
+		return fmt.Sprintf("deadLetter.origin == %q", key)
+	case ByConsumer:
+		if key == unknown {
+			return `deadLetter != nil && deadLetter.group == ""`
+		}
+		return fmt.Sprintf("deadLetter.group == %q", key)
+	}
+	return fmt.Sprintf("deadLetter.fingerprint == %q", key)
+}
+
+// Report groups what was added, biggest group first, with histograms of
+// buckets equal slices of the whole time range.
+func (b *Builder) Report(mode Mode, buckets int) Report {
+	r := Report{Stream: b.stream, Mode: mode.String(), Scanned: b.scanned, DeadLetters: b.dead, From: b.from, To: b.to}
+	span := b.to.UnixMilli() - b.from.UnixMilli() + 1
+	for _, g := range b.groups[mode] {
+		out := *g
+		out.times = nil
+		out.Histogram = make([]int64, max(buckets, 1))
+		for _, t := range g.times {
+			i := int((t - b.from.UnixMilli()) * int64(len(out.Histogram)) / span)
+			out.Histogram[min(max(i, 0), len(out.Histogram)-1)]++
+		}
+		if mode == ByFailure {
+			out.Origins, out.Consumers = b.breakdown(g.Key, "o:"), b.breakdown(g.Key, "c:")
+		}
+		r.Groups = append(r.Groups, out)
+	}
+	slices.SortFunc(r.Groups, func(a, b Group) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), a.First.Compare(b.First), cmp.Compare(a.Key, b.Key))
+	})
+	return r
+}
+
+func (b *Builder) breakdown(fp, prefix string) []Count {
+	var out []Count
+	for k, n := range b.counts[fp] {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			out = append(out, Count{Name: k[len(prefix):], Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name)) })
+	return out
+}
+
+// Read adds every message of a bounded read to the builder, calling
+// progress (may be nil) after each delivery. It closes the subscription.
+func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
+	defer sub.Close()
+	for {
+		done, err := b.Step(ctx, sub, time.Second)
+		if err != nil || done {
+			return err
+		}
+		if progress != nil {
+			progress(b)
+		}
+	}
+}
+
+// Step adds what a bounded read delivers for about d; it reports done at
+// the read's end. The caller closes sub.
+func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
+	until := time.Now().Add(d)
+	for time.Now().Before(until) {
+		batch, err := sub.Next(ctx, 5000)
+		for i := range batch {
+			b.Add(&batch[i])
+		}
+		switch {
+		case errors.Is(err, sources.ErrEndOfStream):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("triage %s: %w", b.stream, err)
+		}
+	}
+	return false, nil
+}
