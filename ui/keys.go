@@ -13,7 +13,7 @@ type KeyMap struct {
 	Mark, Redrive, FilterExpr, ReadFilter        key.Binding
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
-	Groups                                       key.Binding
+	Groups, Triage, TriageMode, Export           key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -52,5 +52,8 @@ func DefaultKeyMap() *KeyMap {
 		SearchPrev:    b("N", "previous match", "N"),
 		Jump:          b(":", "jump to", ":"),
 		Groups:        b("c", "consumer groups", "c"),
+		Triage:        b("T", "triage", "T"),
+		TriageMode:    b("tab", "regroup", "tab"),
+		Export:        b("e", "export", "e"),
 	}
 }

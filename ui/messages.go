@@ -95,6 +95,9 @@ type messagesPage struct {
 	readFilter string          // the expression the read goes through ("" none)
 	scan       *filter.Scanner // the current read's filter, when readFilter is set
 	budgetHit  bool            // the read filter stopped at its scan budget
+
+	bounded      bool // read up to the end the stream has now, not on (a triage group)
+	redriveOnEnd bool // open the redrive dialog once a bounded read ends
 }
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
@@ -147,7 +150,7 @@ func (p *messagesPage) restart() tea.Cmd {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
 		return tea.Batch(cmds...)
 	}
-	opts := sources.ReadOptions{Start: p.start, Follow: true}
+	opts := sources.ReadOptions{Start: p.start, Follow: !p.bounded}
 	var flt *filter.Filter
 	if p.readFilter != "" {
 		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
@@ -249,6 +252,10 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	case msg.err == nil:
 	case errors.Is(msg.err, sources.ErrEndOfStream):
 		p.ended = true
+		if p.redriveOnEnd {
+			p.redriveOnEnd = false
+			return p.openRedrive()
+		}
 		return nil
 	case errors.Is(msg.err, filter.ErrScanBudget):
 		p.budgetHit = true
@@ -378,10 +385,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return p.openPrompt("filter", current)
 	case key.Matches(msg, k.ReadFilter):
-		if isQueueKind(p.stream.Kind) {
-			return setStatus("a queue is peeked, not scanned: f filters what the peek holds")
-		}
 		return p.openPrompt("read", p.readFilter)
+	case key.Matches(msg, k.Triage):
+		return push(newTriagePage(p.c, p.conn, p.stream))
 	case key.Matches(msg, k.ScanMore):
 		if p.scan == nil || !p.budgetHit {
 			return setStatus("no read filter waiting at its scan budget")
@@ -414,7 +420,7 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	if len(msgs) == 0 {
 		return setStatus("nothing to redrive: no message read")
 	}
-	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil
+	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
 }
@@ -659,7 +665,7 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Back}
 	}
 	if p.dlq {
-		return []key.Binding{k.Open, k.Mark, k.Redrive, k.FilterExpr, k.StartPosition, k.Back}
+		return []key.Binding{k.Open, k.Triage, k.Mark, k.Redrive, k.FilterExpr, k.StartPosition, k.Back}
 	}
 	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.StartPosition, k.Pause, k.Back}
 }
@@ -668,7 +674,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Triage},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump},
 	}
 }

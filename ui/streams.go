@@ -226,6 +226,11 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		return push(newMessagesPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
+	case key.Matches(msg, k.Triage):
+		if len(p.visible) == 0 {
+			return nil
+		}
+		return push(newTriagePage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
 	case msg.Type == tea.KeyEsc && p.filter.Value() != "":
 		p.filter.SetValue("")
 		p.applyFilter("")
@@ -338,12 +343,12 @@ func (p *streamsPage) Status() string {
 
 func (p *streamsPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Filter, k.Groups, k.Refresh}
+	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Refresh}
 }
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Triage, k.Refresh}}
 }
 
 func (p *streamsPage) Close() {}

@@ -565,3 +565,18 @@ func TestConnectingPage(t *testing.T) {
 		t.Fatal("ConnectError")
 	}
 }
+
+// fixedConn is a connection whose every read delivers the same messages and
+// ends: a stand-in for a broker in screen tests (the connectors have their
+// own tests against real brokers).
+type fixedConn struct {
+	staticConn
+	msgs []sources.Message
+}
+
+func (c fixedConn) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	f := sources.NewFeed(ctx, 1024, nil)
+	f.Go(func(context.Context) { f.SendBatch(append([]sources.Message(nil), c.msgs...)) })
+	f.EndWhenDone()
+	return f, nil
+}

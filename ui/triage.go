@@ -1,0 +1,394 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/triage"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+const (
+	// triageStepTime is how long one step of a triage reads before the
+	// screen shows its progress.
+	triageStepTime = 150 * time.Millisecond
+	// triageBuckets is the histogram width in the triage view.
+	triageBuckets = 24
+)
+
+// triageOpened carries the read a triage goes through.
+type triageOpened struct {
+	page, gen int
+	sub       sources.Subscription
+	err       error
+}
+
+func (m triageOpened) pageID() int { return m.page }
+
+// triageStepped says a step of the triage read is done.
+type triageStepped struct {
+	page, gen int
+	done      bool
+	err       error
+}
+
+func (m triageStepped) pageID() int { return m.page }
+
+// groupExported carries the end of a group's export to a file.
+type groupExported struct {
+	page int
+	path string
+	n    int64
+	err  error
+}
+
+func (m groupExported) pageID() int { return m.page }
+
+// triagePage groups a DLQ's dead letters by failure, origin or consumer.
+type triagePage struct {
+	pageBase
+	conn     sources.Conn
+	stream   sources.StreamInfo
+	mode     triage.Mode
+	b        *triage.Builder // touched by the read's Cmd only between steps
+	sub      sources.Subscription
+	report   triage.Report
+	done     bool
+	err      error
+	cur      cursor
+	started  time.Time
+	ctx      context.Context
+	cancel   context.CancelFunc
+	exported string
+	gen      int // the read's number: answers of an earlier one are dropped
+}
+
+func newTriagePage(c *Common, conn sources.Conn, stream sources.StreamInfo) *triagePage {
+	p := &triagePage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+func (p *triagePage) Init() tea.Cmd { return p.read() }
+
+// read starts the triage: the whole stream, from its oldest message to the
+// end it has now (a queue is peeked).
+func (p *triagePage) read() tea.Cmd {
+	if p.sub != nil {
+		s := p.sub
+		go func() { _ = s.Close() }()
+		p.sub = nil
+	}
+	r, ok := p.conn.(sources.Reader)
+	if !ok {
+		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
+		return nil
+	}
+	p.gen++
+	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name), false, nil, p.c.Now()
+	p.report = p.b.Report(p.mode, triageBuckets)
+	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
+	return func() tea.Msg {
+		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+		return triageOpened{page: page, gen: gen, sub: sub, err: err}
+	}
+}
+
+// step reads for a moment and returns to show the progress.
+func (p *triagePage) step() tea.Cmd {
+	ctx, b, sub, page, gen := p.ctx, p.b, p.sub, p.pid, p.gen
+	return func() tea.Msg {
+		done, err := b.Step(ctx, sub, triageStepTime)
+		return triageStepped{page: page, gen: gen, done: done, err: err}
+	}
+}
+
+func (p *triagePage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
+
+func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case triageOpened:
+		if msg.gen != p.gen {
+			if msg.sub != nil {
+				return closeRead(msg.sub)
+			}
+			return nil
+		}
+		if msg.err != nil {
+			p.err = msg.err
+			return setError(msg.err)
+		}
+		p.sub = msg.sub
+		return p.step()
+	case triageStepped:
+		if msg.gen != p.gen {
+			return nil
+		}
+		p.report = p.b.Report(p.mode, triageBuckets)
+		p.cur.clamp(len(p.report.Groups), p.rowsHeight())
+		switch {
+		case msg.err != nil && p.ctx.Err() == nil:
+			p.err = msg.err
+			return setError(msg.err)
+		case msg.done:
+			p.done = true
+			s := p.sub
+			p.sub = nil
+			return closeRead(s)
+		case msg.err == nil:
+			return p.step()
+		}
+	case groupExported:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		p.exported = msg.path
+		return setStatus(fmt.Sprintf("exported %s dead letters to %s", groupDigits(msg.n), msg.path))
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	n := len(p.report.Groups)
+	if p.cur.move(msg, k, n, p.rowsHeight()) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.TriageMode):
+		p.mode = triage.Modes[(int(p.mode)+1)%len(triage.Modes)]
+		p.cur = cursor{}
+		if p.done || p.err != nil { // else a step is reading into the builder: its end reports
+			p.report = p.b.Report(p.mode, triageBuckets)
+		}
+	case key.Matches(msg, k.Refresh):
+		return p.read()
+	case key.Matches(msg, k.Open) && n > 0:
+		return push(p.groupPage(false))
+	case key.Matches(msg, k.Redrive) && n > 0:
+		if p.c.ReadOnly {
+			return setError(fmt.Errorf("read-only: redrive is off (--read-only)"))
+		}
+		return push(p.groupPage(true))
+	case key.Matches(msg, k.Export) && n > 0:
+		return p.export(p.report.Groups[p.cur.sel])
+	}
+	return nil
+}
+
+// groupPage is the message list of the selected group: the DLQ read from
+// its oldest message to its end through the group's filter. With redrive,
+// the redrive dialog opens once it is read.
+func (p *triagePage) groupPage(redrive bool) *messagesPage {
+	g := p.report.Groups[p.cur.sel]
+	mp := newMessagesPage(p.c, p.conn, p.stream)
+	mp.start = sources.Start{Kind: sources.StartOldest}
+	if isQueueKind(p.stream.Kind) {
+		mp.start = startFor(p.stream.Kind)
+		mp.start.N = max(p.report.Scanned, mp.start.N)
+	}
+	mp.readFilter, mp.bounded, mp.redriveOnEnd = g.Filter, true, redrive
+	return mp
+}
+
+// unsafeName matches what a file name should not hold.
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// export writes a group's dead letters to a JSONL file in the working
+// directory (mqscope export's format; mqscope replay reads it).
+func (p *triagePage) export(g triage.Group) tea.Cmd {
+	r, ok := p.conn.(sources.Reader)
+	if !ok {
+		return nil
+	}
+	flt, err := filter.Compile(g.Filter)
+	if err != nil {
+		return setError(err)
+	}
+	path, err := filepath.Abs(unsafeName.ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl")
+	if err != nil {
+		return setError(fmt.Errorf("export: %w", err))
+	}
+	start := sources.Start{Kind: sources.StartOldest}
+	if isQueueKind(p.stream.Kind) {
+		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}
+	}
+	ctx, page, name := p.ctx, p.pid, p.stream.Name
+	return func() tea.Msg {
+		n, err := exportTo(ctx, r, name, start, flt, path)
+		return groupExported{page: page, path: path, n: n, err: err}
+	}
+}
+
+// exportTo writes the messages of a bounded read that match flt to a file.
+func exportTo(ctx context.Context, r sources.Reader, stream string, start sources.Start, flt *filter.Filter, path string) (int64, error) {
+	sub, err := r.Read(ctx, stream, sources.ReadOptions{Start: start})
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		_ = sub.Close()
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	enc := capture.NewEncoder(w)
+	msgs, rerr := sources.Drain(ctx, filter.NewScanner(sub, flt, filter.ScanOptions{}), 0)
+	for i := range msgs {
+		if err := enc.Encode(&msgs[i]); err != nil {
+			rerr = err
+			break
+		}
+	}
+	if err := enc.Flush(); err != nil && rerr == nil {
+		rerr = err
+	}
+	if err := f.Close(); err != nil && rerr == nil {
+		rerr = err
+	}
+	if rerr != nil {
+		return 0, fmt.Errorf("export to %s: %w", path, rerr)
+	}
+	return int64(len(msgs)), nil
+}
+
+func (p *triagePage) View(w, h int) string {
+	s := p.c.Styles
+	r := p.report
+	state := fmt.Sprintf("reading… %s messages", groupDigits(r.Scanned))
+	if p.done {
+		state = fmt.Sprintf("%s messages read", groupDigits(r.Scanned))
+	}
+	if isQueueKind(p.stream.Kind) {
+		state += " (peeked: they come back redelivered)"
+	}
+	head := s.DLQBadge.Render(fmt.Sprintf("%s dead letters", groupDigits(r.DeadLetters))) +
+		s.Muted.Render(fmt.Sprintf(" in %s  ·  %d groups by %s (tab: by %s)", state, len(r.Groups), p.mode, triage.Modes[(int(p.mode)+1)%len(triage.Modes)]))
+	trendWidth := triageBuckets
+	if w < 140 {
+		trendWidth = triageBuckets / 2
+	}
+	cols := layout([]column{
+		{title: "COUNT", width: 6, right: true},
+		{title: "SHARE", width: 5, right: true},
+		{title: "FIRST", width: 12},
+		{title: "LAST", width: 12},
+		{title: "TREND", width: trendWidth},
+		{title: "GROUP", width: 20, flex: true},
+	}, w)
+	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	if p.err != nil {
+		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+	} else if len(r.Groups) == 0 && p.done {
+		out = append(out, s.Muted.Render("  no dead letters: no message of "+p.stream.Name+" carries dead-letter provenance"))
+	}
+	now := p.c.Now().In(p.c.Location)
+	from, to := p.cur.window(len(r.Groups), p.rowsHeight())
+	for i := from; i < to; i++ {
+		g := r.Groups[i]
+		line := row(cols, groupDigits(g.Count), fmt.Sprintf("%d%%", g.Count*100/max(r.DeadLetters, 1)),
+			shortTime(g.First.In(p.c.Location), now), shortTime(g.Last.In(p.c.Location), now),
+			render.Sparkline(fold(g.Histogram, trendWidth), trendWidth), render.Sanitize(p.groupName(g)))
+		if i == p.cur.sel {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	for len(out) < h-5 {
+		out = append(out, "")
+	}
+	if len(r.Groups) > 0 {
+		g := r.Groups[p.cur.sel]
+		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+g.Filter))
+		if p.mode == triage.ByFailure {
+			out = append(out, s.Label.Render("failure ")+render.Preview([]byte(g.Class+": "+g.Text), w))
+			out = append(out, s.Label.Render("from ")+render.Sanitize(countList(g.Origins))+s.Label.Render("   by ")+render.Sanitize(countList(g.Consumers)))
+			out = append(out, s.Label.Render("e.g. ")+render.Preview([]byte(g.Example), w))
+		}
+	}
+	return joinLines(out)
+}
+
+// groupName is what the GROUP column shows.
+func (p *triagePage) groupName(g triage.Group) string {
+	if p.mode != triage.ByFailure {
+		return g.Key
+	}
+	return shortClass(g.Class) + ": " + g.Text
+}
+
+// fold sums a histogram into n buckets for a narrower sparkline.
+func fold(h []int64, n int) []float64 {
+	out := make([]float64, n)
+	for i, v := range h {
+		out[i*n/max(len(h), 1)] += float64(v)
+	}
+	return out
+}
+
+// shortClass drops a class name's package ("java.net.SocketTimeoutException"
+// shows as SocketTimeoutException).
+func shortClass(c string) string {
+	for i := len(c) - 1; i > 0; i-- {
+		if c[i] == '.' {
+			return c[i+1:]
+		}
+	}
+	return c
+}
+
+func countList(cs []triage.Count) string {
+	out := ""
+	for i, c := range cs {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%s %s", c.Name, groupDigits(c.Count))
+	}
+	return out
+}
+
+func (p *triagePage) Crumb() string { return p.c.Styles.Crumb.Render("triage") }
+
+func (p *triagePage) Status() string {
+	st := ""
+	if !p.done && p.err == nil {
+		st = fmt.Sprintf("reading %s since %s", p.stream.Name, p.c.Now().Sub(p.started).Round(time.Second))
+	}
+	if p.exported != "" {
+		st += "  exported to " + p.exported
+	}
+	return p.c.Styles.Status.Render(st)
+}
+
+func (p *triagePage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Back}
+}
+
+func (p *triagePage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh}}
+}
+
+// Close stops the read.
+func (p *triagePage) Close() {
+	p.cancel()
+	if p.sub != nil {
+		s := p.sub
+		go func() { _ = s.Close() }()
+	}
+}
