@@ -56,7 +56,7 @@ past a delivery limit, expired). The vhost is recreated on each run.`,
 			var rabbitURL string
 			if e.flags.rabbitmq != "" {
 				fmt.Fprintf(e.stderr, "seeding the RabbitMQ demo in vhost %q…\n", demo.RabbitVhost)
-				if rabbitURL, err = demo.SeedRabbit(cmd.Context(), demo.RabbitOptions{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Seed: seed}); err != nil {
+				if rabbitURL, err = demo.SeedRabbit(cmd.Context(), demo.RabbitOptions{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Seed: seed, Orders: cl.Orders}); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stderr, "demo RabbitMQ vhost ready: %s\n", rabbitmq.RedactURL(rabbitURL))

@@ -24,6 +24,7 @@ type globalFlags struct {
 	logFile    string
 	buffer     string
 	scanBudget int64
+	corrHeader []string
 	readOnly   bool
 	cpuProfile string
 }
@@ -90,6 +91,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
 	pf.Int64Var(&e.flags.scanBudget, "scan-budget", 1_000_000, "messages a read filter (F in the TUI) scans before it asks to go on")
+	pf.StringArrayVar(&e.flags.corrHeader, "correlation-header", nil, "header a trace (t in the TUI) follows (repeatable; default correlation-id, traceparent and kin)")
 	pf.BoolVar(&e.flags.readOnly, "read-only", false, "refuse every write to the brokers (redrive, replay)")
 	pf.StringVar(&e.flags.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
@@ -107,6 +109,6 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e))
 	return root
 }

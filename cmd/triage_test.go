@@ -76,3 +76,32 @@ func TestTriageDemoDLT(t *testing.T) {
 		t.Fatalf("unknown topic: %s", errOut)
 	}
 }
+
+// TestTraceCommand follows a shipped order's correlation id through the
+// demo's topics, as a table and as JSON.
+func TestTraceCommand(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, out, errOut := run(t, "--kafka", addr, "export", "shipments", "--limit", "1", "--format", "template", "--template", `{{index .Headers "correlation-id"}}`)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	corr := strings.TrimSpace(out)
+	code, table, errOut := run(t, "--kafka", addr, "trace", corr)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	o, p, s := strings.Index(table, " orders "), strings.Index(table, " payments "), strings.Index(table, " shipments ")
+	if !strings.Contains(table, "3 messages in") || o < 0 || p < o || s < p || !strings.Contains(table, "OrderCreated") {
+		t.Fatalf("trace %s:\n%s", corr, table)
+	}
+	code, js, _ := run(t, "--kafka", addr, "trace", corr, "--json")
+	var res struct {
+		Hits []struct{ Stream, Via string }
+	}
+	if code != 0 || json.Unmarshal([]byte(js), &res) != nil || len(res.Hits) != 3 || res.Hits[0].Via != "correlation-id" {
+		t.Fatalf("json:\n%s", js)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "trace", "x", "--since", "yesterday"); code == 0 || !strings.Contains(errOut, "--since") {
+		t.Fatalf("bad --since: %s", errOut)
+	}
+}

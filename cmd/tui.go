@@ -25,16 +25,17 @@ func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 	log, closeLog := e.logger()
 	defer closeLog()
 	common := &ui.Common{
-		Styles:       ui.NewStyles(ui.DefaultTheme()),
-		Keys:         ui.DefaultKeyMap(),
-		Log:          log,
-		Now:          time.Now,
-		Clipboard:    os.Stderr,
-		BufferBudget: budget,
-		ScanBudget:   e.flags.scanBudget,
-		Location:     time.Local,
-		ReadOnly:     e.flags.readOnly,
-		StateDir:     stateDir(),
+		Styles:             ui.NewStyles(ui.DefaultTheme()),
+		Keys:               ui.DefaultKeyMap(),
+		Log:                log,
+		Now:                time.Now,
+		Clipboard:          os.Stderr,
+		BufferBudget:       budget,
+		ScanBudget:         e.flags.scanBudget,
+		CorrelationHeaders: e.flags.corrHeader,
+		Location:           time.Local,
+		ReadOnly:           e.flags.readOnly,
+		StateDir:           stateDir(),
 	}
 	model := ui.NewConnecting(common, what, dial)
 	defer func() { closeAll(model.Conns()) }()

@@ -97,6 +97,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pagePopped:
 		m.popPage()
 		return m, nil
+	case traceRequested:
+		return m, push(newTracePage(m.c, m.conns, msg.value, msg.via))
 	case connectionsReady:
 		first := m.firstPage(msg.conns)
 		m.stack = []page{first}

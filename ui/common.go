@@ -26,6 +26,9 @@ type Common struct {
 	// ScanBudget is how many messages a read-time filter scans before it
 	// asks to go on; 0 means DefaultScanBudget.
 	ScanBudget int64
+	// CorrelationHeaders are the headers a trace (t) follows; nil means
+	// trace.DefaultHeaders.
+	CorrelationHeaders []string
 	// Location is the time zone times are shown in.
 	Location *time.Location
 	// ReadOnly refuses every write (redrive).

@@ -358,6 +358,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 			return copyValue(p.c, &p.msg)
 		case key.Matches(msg, k.CopyMessage):
 			return copyMessage(p.c, &p.msg)
+		case key.Matches(msg, k.Trace):
+			return requestTrace(p.c, &p.msg)
 		case key.Matches(msg, k.NextMessage), key.Matches(msg, k.PrevMessage):
 			if p.step == nil {
 				return nil
@@ -398,12 +400,12 @@ func (p *detailPage) Status() string {
 
 func (p *detailPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Back}
+	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Trace, k.Back}
 }
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
 }
 
 // Close stops a fetch in flight.

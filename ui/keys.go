@@ -13,7 +13,7 @@ type KeyMap struct {
 	Mark, Redrive, FilterExpr, ReadFilter        key.Binding
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
-	Groups, Triage, TriageMode, Export           key.Binding
+	Groups, Triage, TriageMode, Export, Trace    key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -55,5 +55,6 @@ func DefaultKeyMap() *KeyMap {
 		Triage:        b("T", "triage", "T"),
 		TriageMode:    b("tab", "regroup", "tab"),
 		Export:        b("e", "export", "e"),
+		Trace:         b("t", "trace", "t"),
 	}
 }

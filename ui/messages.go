@@ -388,6 +388,10 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.openPrompt("read", p.readFilter)
 	case key.Matches(msg, k.Triage):
 		return push(newTriagePage(p.c, p.conn, p.stream))
+	case key.Matches(msg, k.Trace):
+		if n > 0 {
+			return requestTrace(p.c, p.view.At(p.cur.sel))
+		}
 	case key.Matches(msg, k.ScanMore):
 		if p.scan == nil || !p.budgetHit {
 			return setStatus("no read filter waiting at its scan budget")
@@ -665,16 +669,16 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Back}
 	}
 	if p.dlq {
-		return []key.Binding{k.Open, k.Triage, k.Mark, k.Redrive, k.FilterExpr, k.StartPosition, k.Back}
+		return []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back}
 	}
-	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.StartPosition, k.Pause, k.Back}
+	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.Trace, k.StartPosition, k.Back}
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Triage},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Triage, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump},
 	}
 }

@@ -50,7 +50,13 @@ type Cluster struct {
 	PortFallback bool
 	// Reused is set when DataDir already held a seeded demo.
 	Reused bool
+	// Orders are the last orders of the seeded history, oldest first (none
+	// when the data was reused), for the RabbitMQ demo to carry on.
+	Orders []OrderRef
 }
+
+// recentOrders is how many seeded orders Cluster.Orders keeps.
+const recentOrders = 100
 
 // Start starts the demo broker, seeds it (unless DataDir already holds the
 // demo) and starts the live trickle. Close stops everything.
@@ -180,6 +186,9 @@ func (c *Cluster) seed(f *flow, now time.Time, n int) error {
 	for i := 0; i < n; i++ {
 		if err := c.produce(f.next(start.Add(time.Duration(i)*gap)), false); err != nil {
 			return fmt.Errorf("demo: seed: %w", err)
+		}
+		if i >= n-recentOrders {
+			c.Orders = append(c.Orders, f.last)
 		}
 		if i == n/2 {
 			if err := c.producer.SendMessages([]*sarama.ProducerMessage{f.inventoryReport(start.Add(time.Duration(i) * gap))}); err != nil {

@@ -33,8 +33,16 @@ var topicPartitions = []struct {
 // orders failing into orders.DLT (Spring Kafka) and some payments failing a
 // JDBC sink connector into connect.dlq (Kafka Connect).
 type flow struct {
-	rng *rand.Rand
-	seq int
+	rng  *rand.Rand
+	seq  int
+	last OrderRef // the order next made last
+}
+
+// OrderRef names one order of the Kafka demo: its id, the correlation id
+// every event about it carries, and when it was placed.
+type OrderRef struct {
+	ID, Correlation string
+	At              time.Time
 }
 
 func newFlow(seed uint64) *flow {
@@ -113,6 +121,7 @@ func (f *flow) next(now time.Time) []step {
 	f.seq++
 	orderID := fmt.Sprintf("ord-%06d", 10000+f.seq)
 	corr := f.uuid()
+	f.last = OrderRef{ID: orderID, Correlation: corr, At: now}
 	trace := fmt.Sprintf("00-%016x%016x-%016x-01", f.rng.Uint64(), f.rng.Uint64(), f.rng.Uint64())
 	customer := customers[f.rng.IntN(len(customers))]
 	cur := currency[f.rng.IntN(len(currency))]

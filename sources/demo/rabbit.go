@@ -27,6 +27,10 @@ type RabbitOptions struct {
 	Vhost string
 	// Seed makes the generated messages reproducible.
 	Seed uint64
+	// Orders, when given (the Kafka demo's Cluster.Orders), are the orders
+	// the RabbitMQ side publishes, with their correlation ids: a trace then
+	// follows one order across both brokers.
+	Orders []OrderRef
 }
 
 // SeedRabbit builds the demo topology in its own vhost of a real RabbitMQ
@@ -73,7 +77,7 @@ func SeedRabbit(ctx context.Context, o RabbitOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rabbitmq demo: %w", err)
 	}
-	s := &rabbitSeeder{conn: conn, ch: ch, rng: rand.New(rand.NewPCG(o.Seed, 42))}
+	s := &rabbitSeeder{conn: conn, ch: ch, rng: rand.New(rand.NewPCG(o.Seed, 42)), orders: o.Orders}
 	if err := s.topology(); err != nil {
 		return "", fmt.Errorf("rabbitmq demo: topology: %w", err)
 	}
@@ -84,10 +88,20 @@ func SeedRabbit(ctx context.Context, o RabbitOptions) (string, error) {
 }
 
 type rabbitSeeder struct {
-	conn *amqp.Connection
-	ch   *amqp.Channel
-	rng  *rand.Rand
-	err  error
+	conn   *amqp.Connection
+	ch     *amqp.Channel
+	rng    *rand.Rand
+	orders []OrderRef // the Kafka demo's orders to carry on, newest last
+	err    error
+}
+
+// order is the i-th order the RabbitMQ side publishes: one of the Kafka
+// demo's latest orders when it has them, else one of its own.
+func (s *rabbitSeeder) order(i int) OrderRef {
+	if n := len(s.orders); n > 0 {
+		return s.orders[max(n-1-i, 0)]
+	}
+	return OrderRef{ID: fmt.Sprintf("ord-%06d", 20000+i), Correlation: fmt.Sprintf("%08x-%04x", s.rng.Uint32(), s.rng.Uint32()&0xffff)}
 }
 
 // do runs one setup step unless an earlier one failed.
@@ -125,15 +139,25 @@ func (s *rabbitSeeder) topology() error {
 	return s.err
 }
 
-func (s *rabbitSeeder) publish(ctx context.Context, key string, body any, headers amqp.Table) {
+// publish sends an event to the shop exchange; corr (may be empty) is its
+// correlation id, as property and header.
+func (s *rabbitSeeder) publish(ctx context.Context, key string, body any, headers amqp.Table, corr string) {
 	s.do(func() error {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
+		if corr == "" {
+			corr = fmt.Sprintf("%08x-%04x", s.rng.Uint32(), s.rng.Uint32()&0xffff)
+		} else {
+			if headers == nil {
+				headers = amqp.Table{}
+			}
+			headers["correlation-id"] = corr
+		}
 		return s.ch.PublishWithContext(ctx, "shop", key, false, false, amqp.Publishing{
 			ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b, Headers: headers,
-			MessageId: fmt.Sprintf("msg-%08x", s.rng.Uint32()), CorrelationId: fmt.Sprintf("%08x-%04x", s.rng.Uint32(), s.rng.Uint32()&0xffff),
+			MessageId: fmt.Sprintf("msg-%08x", s.rng.Uint32()), CorrelationId: corr,
 			Timestamp: time.Now(), AppId: "checkout-service", Type: key,
 		})
 	})
@@ -208,10 +232,10 @@ func (s *rabbitSeeder) waitDepth(queue string, n int) {
 func (s *rabbitSeeder) messages(ctx context.Context) error {
 	const orders, payments, notifications = 40, 24, 8
 	for i := 0; i < orders; i++ {
-		id := fmt.Sprintf("ord-%06d", 20000+i)
-		s.publish(ctx, "order.created", map[string]any{"type": "OrderCreated", "orderId": id, "customerId": customers[i%len(customers)],
+		o := s.order(i)
+		s.publish(ctx, "order.created", map[string]any{"type": "OrderCreated", "orderId": o.ID, "customerId": customers[i%len(customers)],
 			"total": float64(1000+s.rng.IntN(90000)) / 100, "currency": currency[i%len(currency)]},
-			amqp.Table{"tenant": customers[i%len(customers)], "schema-version": int32(3)})
+			amqp.Table{"tenant": customers[i%len(customers)], "schema-version": int32(3)}, o.Correlation)
 	}
 	s.waitDepth("orders.work", orders)
 	// A consumer rejects every fifth order: the broker dead-letters them.
@@ -234,8 +258,9 @@ func (s *rabbitSeeder) messages(ctx context.Context) error {
 	})
 	poison := map[string]bool{"pay-0003": true, "pay-0011": true, "pay-0017": true}
 	for i := 0; i < payments; i++ {
+		o := s.order(i)
 		s.publish(ctx, "payment.authorized", map[string]any{"type": "PaymentAuthorized", "paymentId": fmt.Sprintf("pay-%04d", i),
-			"orderId": fmt.Sprintf("ord-%06d", 20000+i), "amount": float64(1000+s.rng.IntN(90000)) / 100}, nil)
+			"orderId": o.ID, "amount": float64(1000+s.rng.IntN(90000)) / 100}, nil, o.Correlation)
 	}
 	s.waitDepth("payments.work", payments)
 	// A consumer keeps failing the poison payments (nack, requeue) until the
@@ -243,7 +268,7 @@ func (s *rabbitSeeder) messages(ctx context.Context) error {
 	// it only holds, and they go back when its channel closes.
 	s.do(func() error { return s.failPoison(ctx, poison) })
 	for i := 0; i < notifications; i++ {
-		s.publish(ctx, "notify.email", map[string]any{"type": "EmailRequested", "to": fmt.Sprintf("customer%d@example.com", i), "template": "order-confirmation"}, nil)
+		s.publish(ctx, "notify.email", map[string]any{"type": "EmailRequested", "to": fmt.Sprintf("customer%d@example.com", i), "template": "order-confirmation"}, nil, "")
 	}
 	s.waitDepth("notifications.dlq", notifications)
 	s.waitDepth("orders.parking", orders/5)

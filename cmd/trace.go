@@ -1,0 +1,102 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/trace"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+func newTraceCmd(e *env) *cobra.Command {
+	var (
+		o      trace.Options
+		since  string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "trace VALUE",
+		Short: "Follow a correlation id (or trace id, or key) across every topic and queue: a timeline",
+		Long: `trace reads every stream of every connection (Kafka topics and RabbitMQ
+streams in full, RabbitMQ dead-letter queues by a peek) and prints, in time
+order, the messages that carry VALUE in a correlation header or AMQP
+correlation-id property (` + strings.Join(trace.DefaultHeaders, ", ") + `;
+a traceparent matches by its trace id), or with --key as their key: which
+service's topic or queue saw it when, and where it died.
+
+Work queues that are not dead-letter queues are skipped: a peek would mark
+their messages redelivered.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if since != "" {
+				st, err := sources.ParseStart("time:"+strings.TrimPrefix(since, "time:"), time.Now())
+				if err != nil {
+					return fmt.Errorf("--since: %w", err)
+				}
+				o.Since = st.Time
+			}
+			if o.Budget < 0 {
+				return fmt.Errorf("--max-scan %d: want 0 or more", o.Budget)
+			}
+			if len(o.Headers) == 0 {
+				o.Headers = e.flags.corrHeader
+			}
+			conns, err := e.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeAll(conns)
+			res, err := trace.Run(cmd.Context(), conns, args[0], o, nil)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			return printTrace(e.stdout, res)
+		},
+	}
+	fl := c.Flags()
+	fl.StringArrayVar(&o.Headers, "header", nil, "header or AMQP property holding the value (repeatable; default: "+strings.Join(trace.DefaultHeaders, ", ")+")")
+	fl.BoolVar(&o.Key, "key", false, "also match messages whose key is VALUE")
+	fl.StringVar(&since, "since", "", "skip messages older than this: -2h, or an RFC 3339 time")
+	fl.Int64Var(&o.Budget, "max-scan", 0, "read at most this many messages per stream (0: all)")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// printTrace writes a trace as a timeline.
+func printTrace(w io.Writer, r trace.Result) error {
+	fmt.Fprintf(w, "%q: %d messages in %d streams (%d messages read)\n", r.Value, len(r.Hits), r.Streams, r.Scanned)
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), strings.Join(r.Skipped, ", "))
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "could not read %s\n", e)
+	}
+	if len(r.Hits) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\t+\tCONN\tSTREAM\tPOSITION\tVIA\tEVENT")
+	first := r.Hits[0].Timestamp
+	for _, h := range r.Hits {
+		event := h.Event
+		if h.Died != "" {
+			event = "☠ died: " + h.Died
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Timestamp.Local().Format("2006-01-02 15:04:05.000"), "+"+render.Elapsed(h.Timestamp.Sub(first)),
+			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Position(), h.Via, render.Preview([]byte(event), 140))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,289 @@
+// Package trace follows one correlation value (a correlation id, a trace
+// id, or a message key) across every stream of every connection and puts
+// what it finds on one timeline: which service's topic or queue saw the
+// message when, and where it died.
+package trace
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// DefaultHeaders are the headers (and AMQP properties) a correlation value
+// is looked for in, in this order.
+var DefaultHeaders = []string{
+	"correlation-id", "correlationId", "x-correlation-id", "X-Correlation-ID",
+	"traceparent", "trace-id", "x-trace-id", "X-B3-TraceId", "uber-trace-id",
+}
+
+// Options say what to follow and where.
+type Options struct {
+	// Headers are the header (or AMQP property) names holding the value;
+	// nil means DefaultHeaders.
+	Headers []string
+	// Key also matches messages whose key is the value.
+	Key bool
+	// Since skips messages older than this (zero: from the oldest).
+	Since time.Time
+	// Budget bounds how many messages are read per stream (0: no bound).
+	Budget int64
+	// Parallel is how many streams are read at once (0: 4).
+	Parallel int
+}
+
+func (o Options) headers() []string {
+	if len(o.Headers) == 0 {
+		return DefaultHeaders
+	}
+	return o.Headers
+}
+
+// Correlation finds the correlation value of a message: the first of the
+// headers (or AMQP properties) it has, else its key. The trace id of a
+// W3C traceparent is used, not the whole header.
+func Correlation(m *sources.Message, headers []string) (name, value string, ok bool) {
+	if len(headers) == 0 {
+		headers = DefaultHeaders
+	}
+	for _, h := range headers {
+		if v, found := m.Header(h); found && len(v) > 0 {
+			return h, traceID(h, string(v)), true
+		}
+		for _, p := range m.Properties {
+			if p.Name == h && p.Value != "" {
+				return h, p.Value, true
+			}
+		}
+	}
+	if len(m.Key) > 0 {
+		return "key", string(m.Key), true
+	}
+	return "", "", false
+}
+
+// traceID is the trace id of a traceparent ("00-<trace id>-<span>-01").
+func traceID(header, v string) string {
+	if strings.EqualFold(header, "traceparent") {
+		if parts := strings.Split(v, "-"); len(parts) == 4 && len(parts[1]) == 32 {
+			return parts[1]
+		}
+	}
+	return v
+}
+
+// Hit is one message that carries the value.
+type Hit struct {
+	Conn      string    `json:"conn"`
+	Stream    string    `json:"stream"`
+	Kind      string    `json:"kind,omitempty"`
+	Partition int32     `json:"partition"`
+	Offset    int64     `json:"offset"`
+	Timestamp time.Time `json:"timestamp"`
+	Key       string    `json:"key,omitempty"`
+	// Via is the header (or "key") the value was found in.
+	Via string `json:"via"`
+	// Event is the value's "type" (or "event", "eventType") field when it
+	// is a JSON object.
+	Event string `json:"event,omitempty"`
+	// Died is the failure when the message is a dead letter.
+	Died string `json:"died,omitempty"`
+	// Message is the whole message, for the TUI to open.
+	Message sources.Message `json:"-"`
+}
+
+// Position is p<partition>@<offset>, or #<sequence> without partitions.
+func (h Hit) Position() string {
+	if h.Partition == sources.NoPartition {
+		return fmt.Sprintf("#%d", h.Offset)
+	}
+	return fmt.Sprintf("p%d@%d", h.Partition, h.Offset)
+}
+
+// Result is a trace: the hits in time order and what was read.
+type Result struct {
+	Value   string   `json:"value"`
+	Hits    []Hit    `json:"hits"`
+	Streams int      `json:"streams"`
+	Scanned int64    `json:"scanned"`
+	Skipped []string `json:"skipped,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
+}
+
+// Progress is reported as streams finish.
+type Progress struct {
+	Done, Total int
+	Scanned     int64
+	Hits        int
+}
+
+// target is one stream to read.
+type target struct {
+	conn   sources.Conn
+	reader sources.Reader
+	stream sources.StreamInfo
+}
+
+// Run reads every stream of conns (Kafka topics and RabbitMQ streams in
+// full, RabbitMQ dead-letter queues by a peek; other queues are skipped,
+// since a peek marks their messages redelivered, and exchanges have no
+// past) and returns the messages that carry value. progress (may be nil)
+// is called from Run's goroutines, one call at a time.
+func Run(ctx context.Context, conns []sources.Conn, value string, o Options, progress func(Progress)) (Result, error) {
+	res := Result{Value: value}
+	if strings.TrimSpace(value) == "" {
+		return res, errors.New("trace: no value to follow")
+	}
+	var targets []target
+	for _, c := range conns {
+		l, lok := c.(sources.Lister)
+		r, rok := c.(sources.Reader)
+		if !lok || !rok {
+			continue
+		}
+		streams, err := l.ListStreams(ctx)
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", c.Name(), err))
+			continue
+		}
+		for _, st := range streams {
+			switch {
+			case st.Kind == "exchange":
+			case isQueue(st.Kind) && !st.DeadLetter:
+				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
+			default:
+				targets = append(targets, target{conn: c, reader: r, stream: st})
+			}
+		}
+	}
+	res.Streams = len(targets)
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, cmp.Or(o.Parallel, 4))
+	)
+	for _, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+			hits, scanned, err := scan(ctx, t, value, o)
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			res.Scanned += scanned
+			res.Hits = append(res.Hits, hits...)
+			if err != nil && ctx.Err() == nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("%s/%s: %v", t.conn.Name(), t.stream.Name, err))
+			}
+			if progress != nil {
+				progress(Progress{Done: done, Total: len(targets), Scanned: res.Scanned, Hits: len(res.Hits)})
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortStableFunc(res.Hits, func(a, b Hit) int {
+		return cmp.Or(a.Timestamp.Compare(b.Timestamp), cmp.Compare(a.Stream, b.Stream), cmp.Compare(a.Offset, b.Offset))
+	})
+	slices.Sort(res.Skipped)
+	slices.Sort(res.Errors)
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("trace: %w", err)
+	}
+	return res, nil
+}
+
+func isQueue(kind string) bool { return kind == "classic" || kind == "quorum" || kind == "queue" }
+
+// scan reads one stream to its end and keeps the messages with the value.
+func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64, error) {
+	start := sources.Start{Kind: sources.StartOldest}
+	if !o.Since.IsZero() && !isQueue(t.stream.Kind) {
+		start = sources.Start{Kind: sources.StartTime, Time: o.Since}
+	}
+	sub, err := t.reader.Read(ctx, t.stream.Name, sources.ReadOptions{Start: start})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer sub.Close()
+	headers := o.headers()
+	var hits []Hit
+	var scanned int64
+	for o.Budget == 0 || scanned < o.Budget {
+		batch, err := sub.Next(ctx, 5000)
+		for i := range batch {
+			scanned++
+			if via, ok := carries(&batch[i], value, headers, o.Key); ok {
+				hits = append(hits, hitOf(t, &batch[i], via))
+			}
+		}
+		if errors.Is(err, sources.ErrEndOfStream) {
+			return hits, scanned, nil
+		}
+		if err != nil {
+			return hits, scanned, err
+		}
+	}
+	return hits, scanned, nil
+}
+
+// carries reports whether a message holds the value in one of the headers
+// (or AMQP properties), or as its key when key is set.
+func carries(m *sources.Message, value string, headers []string, key bool) (string, bool) {
+	for _, h := range headers {
+		for _, mh := range m.Headers {
+			if mh.Key == h && (string(mh.Value) == value || traceID(h, string(mh.Value)) == value) {
+				return h, true
+			}
+		}
+		for _, p := range m.Properties {
+			if p.Name == h && p.Value == value {
+				return h, true
+			}
+		}
+	}
+	if key && string(m.Key) == value {
+		return "key", true
+	}
+	return "", false
+}
+
+func hitOf(t target, m *sources.Message, via string) Hit {
+	h := Hit{Conn: t.conn.Name(), Stream: m.Stream, Kind: t.stream.Kind, Partition: m.Partition, Offset: m.Offset,
+		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Event: eventOf(m.Value), Message: *m}
+	if d := m.DeadLetter; d != nil {
+		h.Died = dlq.FailureOf(d).String()
+	}
+	return h
+}
+
+// eventOf reads the event type of a JSON value, "" when it has none.
+func eventOf(v []byte) string {
+	if len(v) == 0 || v[0] != '{' {
+		return ""
+	}
+	var e struct {
+		Type      string `json:"type"`
+		Event     string `json:"event"`
+		EventType string `json:"eventType"`
+	}
+	if json.Unmarshal(v, &e) != nil {
+		return ""
+	}
+	return cmp.Or(e.Type, e.EventType, e.Event)
+}

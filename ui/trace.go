@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/trace"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// traceRequested asks the root to trace a value across the session's
+// connections (the root holds them).
+type traceRequested struct {
+	value, via string
+}
+
+// requestTrace traces the correlation value of a message.
+func requestTrace(c *Common, m *sources.Message) tea.Cmd {
+	via, value, ok := trace.Correlation(m, c.CorrelationHeaders)
+	if !ok {
+		return setStatus("nothing to trace: the message has no correlation header and no key")
+	}
+	return func() tea.Msg { return traceRequested{value: value, via: via} }
+}
+
+// traceProgressed and traceFinished report a running trace.
+type traceProgressed struct {
+	page int
+	p    trace.Progress
+}
+
+func (m traceProgressed) pageID() int { return m.page }
+
+type traceFinished struct {
+	page int
+	res  trace.Result
+	err  error
+}
+
+func (m traceFinished) pageID() int { return m.page }
+
+// tracePage shows the messages that carry one correlation value, from
+// every stream of every connection, in time order.
+type tracePage struct {
+	pageBase
+	conns   []sources.Conn
+	value   string
+	via     string
+	prog    trace.Progress
+	res     trace.Result
+	done    bool
+	err     error
+	cur     cursor
+	started time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	updates chan tea.Msg
+}
+
+func newTracePage(c *Common, conns []sources.Conn, value, via string) *tracePage {
+	p := &tracePage{pageBase: pageBase{c: c}, conns: conns, value: value, via: via, updates: make(chan tea.Msg, 16)}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+// Init starts the trace in a goroutine that reports through updates.
+func (p *tracePage) Init() tea.Cmd {
+	p.started = p.c.Now()
+	ctx, conns, value, page, updates := p.ctx, p.conns, p.value, p.pid, p.updates
+	opts := trace.Options{Headers: p.c.CorrelationHeaders, Key: p.via == "key"}
+	go func() {
+		res, err := trace.Run(ctx, conns, value, opts, func(pr trace.Progress) {
+			select {
+			case updates <- traceProgressed{page: page, p: pr}:
+			default: // the screen is behind: it gets the next one
+			}
+		})
+		select {
+		case updates <- traceFinished{page: page, res: res, err: err}:
+		case <-ctx.Done():
+		}
+	}()
+	return p.listen()
+}
+
+// listen waits for the trace's next report.
+func (p *tracePage) listen() tea.Cmd {
+	ctx, updates := p.ctx, p.updates
+	return func() tea.Msg {
+		select {
+		case m := <-updates:
+			return m
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (p *tracePage) rowsHeight() int { return max(p.c.Height-3-2-2, 1) }
+
+func (p *tracePage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case traceProgressed:
+		p.prog = msg.p
+		return p.listen()
+	case traceFinished:
+		p.res, p.done, p.err = msg.res, true, msg.err
+		p.cur.clamp(len(p.res.Hits), p.rowsHeight())
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+	case tea.KeyMsg:
+		n := len(p.res.Hits)
+		if p.cur.move(msg, p.c.Keys, n, p.rowsHeight()) {
+			return nil
+		}
+		if key.Matches(msg, p.c.Keys.Open) && n > 0 {
+			return push(newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil))
+		}
+	}
+	return nil
+}
+
+// stepTo moves through the hits from the detail view.
+func (p *tracePage) stepTo(delta int) (sources.Message, bool) {
+	next := p.cur.sel + delta
+	if next < 0 || next >= len(p.res.Hits) {
+		return sources.Message{}, false
+	}
+	p.cur.sel = next
+	p.cur.clamp(len(p.res.Hits), p.rowsHeight())
+	return p.res.Hits[next].Message, true
+}
+
+func (p *tracePage) View(w, h int) string {
+	s := p.c.Styles
+	head := s.Title.Render("trace ") + s.Muted.Render(p.via+" = ") + render.Sanitize(p.value)
+	var info string
+	switch {
+	case !p.done:
+		info = fmt.Sprintf("reading %d/%d streams, %s messages, %d found…", p.prog.Done, p.prog.Total, groupDigits(p.prog.Scanned), p.prog.Hits)
+	default:
+		info = fmt.Sprintf("%d messages in %d streams of %d connections (%s read)", len(p.res.Hits), p.res.Streams, len(p.conns), groupDigits(p.res.Scanned))
+		if len(p.res.Skipped) > 0 {
+			info += fmt.Sprintf("; %d work queues skipped (a peek would mark their messages redelivered)", len(p.res.Skipped))
+		}
+	}
+	out := []string{head, s.Muted.Render(info)}
+	for _, e := range p.res.Errors {
+		out = append(out, s.StatusError.Render("could not read "+e))
+	}
+	cols := layout([]column{
+		{title: "TIME", width: 12},
+		{title: "+", width: 7, right: true},
+		{title: "CONN", width: 12},
+		{title: "STREAM", width: 16},
+		{title: "POSITION", width: 9},
+		{title: "EVENT", width: 20, flex: true},
+	}, w)
+	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
+	if p.done && len(p.res.Hits) == 0 && p.err == nil {
+		out = append(out, s.Muted.Render("  no message carries it"))
+	}
+	now := p.c.Now().In(p.c.Location)
+	hits := p.res.Hits
+	from, to := p.cur.window(len(hits), p.rowsHeight())
+	for i := from; i < to; i++ {
+		hit := hits[i]
+		event := hit.Event
+		if hit.Died != "" {
+			event = "☠ " + hit.Died
+		}
+		cells := []string{shortTime(hit.Timestamp.In(p.c.Location), now), "+" + render.Elapsed(hit.Timestamp.Sub(hits[0].Timestamp)),
+			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Position(), render.Sanitize(event)}
+		line := row(cols, cells...)
+		switch {
+		case i == p.cur.sel:
+			line = s.Selected.Render(line)
+		case hit.Died != "":
+			line = s.DLQBadge.Render(line)
+		}
+		out = append(out, line)
+	}
+	return joinLines(out)
+}
+
+func (p *tracePage) Crumb() string { return p.c.Styles.Crumb.Render("trace") }
+
+func (p *tracePage) Status() string {
+	if p.done {
+		return ""
+	}
+	return p.c.Styles.Status.Render(fmt.Sprintf("tracing for %s", p.c.Now().Sub(p.started).Round(time.Second)))
+}
+
+func (p *tracePage) ShortHelp() []key.Binding {
+	return []key.Binding{p.c.Keys.Open, p.c.Keys.Back}
+}
+
+func (p *tracePage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open}}
+}
+
+// Close stops the trace.
+func (p *tracePage) Close() { p.cancel() }

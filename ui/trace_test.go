@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// TestTraceFromAMessage: t on a shipment traces its correlation id over
+// the demo's topics; the timeline shows the order, payment and shipment
+// in time order, and enter opens one.
+func TestTraceFromAMessage(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := testCommon(120, 30)
+	m := newModel(c, []sources.Conn{conn})
+	ship := testbroker.ReadAll(t, conn, demo.TopicShipments)[0]
+	d := newDetailPage(c, ship, nil, nil)
+	req := d.Update(keyPress("t"))()
+	if tr, ok := req.(traceRequested); !ok || tr.via != "correlation-id" {
+		t.Fatalf("t asked for %#v", req)
+	}
+	_, push := m.Update(req)
+	_, initCmd := m.Update(push())
+	p, ok := m.top().(*tracePage)
+	if !ok {
+		t.Fatalf("top page %T", m.top())
+	}
+	defer p.Close()
+	pump(t, p, initCmd, func() bool { return p.done })
+	var streams []string
+	for _, h := range p.res.Hits {
+		streams = append(streams, h.Stream)
+	}
+	if strings.Join(streams, ",") != "orders,payments,shipments" {
+		t.Fatalf("trace: %v", streams)
+	}
+	v := p.View(120, 27)
+	for _, want := range []string{"trace correlation-id = ", "3 messages in", "OrderCreated", "ShipmentCreated", "+0ms"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("view lacks %q:\n%s", want, v)
+		}
+	}
+	p.Update(keyPress("G"))
+	open := p.Update(keyPress("enter"))().(pagePushed).p.(*detailPage)
+	if open.msg.Stream != "shipments" || open.msg.Offset != ship.Offset {
+		t.Fatalf("opened %s@%d", open.msg.Stream, open.msg.Offset)
+	}
+	if prev, ok := open.step(-1); !ok || prev.Stream != "payments" {
+		t.Fatalf("previous hit: %s", prev.Stream)
+	}
+}
