@@ -28,6 +28,8 @@ type redriveFlags struct {
 	dryRun  bool
 	yes     bool
 	journal string
+	breaker float64
+	window  time.Duration
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -64,6 +66,8 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
+	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0: off)")
+	fl.DurationVar(&f.window, "breaker-window", replay.DefaultBreakerWindow, "the window the breaker measures over")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
 	return c
 }
@@ -72,6 +76,9 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if f.batch <= 0 || f.rate < 0 {
 		return errors.New("--batch must be positive and --rate not negative")
+	}
+	if f.breaker < 0 || f.breaker > 100 || f.window <= 0 {
+		return errors.New("--breaker is a percentage from 0 (off) to 100, --breaker-window a positive duration")
 	}
 	ropts, err := f.read.options(time.Now())
 	if err != nil {
@@ -152,6 +159,11 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	run := replay.RunOptions{Rate: f.rate, Batch: f.batch, Journal: journal, Audit: audit, OnProgress: func(p replay.Progress) {
 		fmt.Fprintf(e.stderr, "\r%d/%d  %.0f msg/s  ETA %s   ", p.Done+p.Parked+p.Skipped+p.Duplicates+p.Failed, p.Total, p.Rate(), p.ETA().Round(time.Second))
 	}}
+	if f.breaker > 0 {
+		g, stop := e.breaker(ctx, conn, dlq, plan.ID, f)
+		defer stop()
+		run.Guard = g
+	}
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
 	var res replay.Result
 	switch c := conn.(type) {
@@ -173,7 +185,35 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if res.Stopped != "" && ctx.Err() != nil {
 		return fmt.Errorf("interrupted: resume with mqscope redrive %s --id %s", dlq, plan.ID)
 	}
+	if strings.HasPrefix(res.Stopped, "stopped") {
+		return fmt.Errorf("%s: resume with mqscope redrive %s --id %s", res.Stopped, dlq, plan.ID)
+	}
 	return nil
+}
+
+// breaker watches the DLQ for redriven messages that die again; when too
+// many do it asks (on a terminal) whether to go on, else stops the run.
+func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f *redriveFlags) (*replay.Guard, func()) {
+	g := replay.NewGuard(f.breaker/100, f.window)
+	stop, err := replay.Watch(ctx, conn, dlq, id, g)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "the breaker is off: %v\n", err)
+		return nil, func() {}
+	}
+	g.OnTrip = func(reason string) {
+		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", reason)
+		if f.yes {
+			g.Stop()
+			return
+		}
+		ok, err := confirm(e.stdin, e.stderr, "Go on anyway? [y/N] ")
+		if err != nil || !ok {
+			g.Stop()
+			return
+		}
+		g.Resume()
+	}
+	return g, stop
 }
 
 // selection reads the messages to plan: a DLT up to its end, or a peek of

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -83,8 +84,8 @@ func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 	}
 	lim := newLimiter(o.Rate)
 	for len(todo) > 0 {
-		if ctx.Err() != nil {
-			res.Stopped = "cancelled: run the same redrive id again to resume"
+		if !o.Guard.Wait(ctx) || ctx.Err() != nil {
+			res.Stopped = cmp.Or(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
 			break
 		}
 		batch := todo[:min(o.batch(), len(todo))]
@@ -146,6 +147,8 @@ func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		if err := o.Audit.Write(audit...); err != nil {
 			return res, err
 		}
+		o.Guard.Sent(len(written))
+		_, res.Returned = o.Guard.Totals()
 		res.Elapsed = time.Since(start)
 		if o.OnProgress != nil {
 			o.OnProgress(res.Progress)

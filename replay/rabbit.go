@@ -137,7 +137,17 @@ func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		if !taking || len(r.inflight) >= 2*window {
 			in = nil // stop taking; wait for confirms
 		}
+		guardChanged := o.Guard.changes() // taken before the state is read: no change is missed
+		if why := o.Guard.stopReason(); why != "" && taking {
+			taking = false
+			r.res.Stopped = why
+		}
+		if paused, _ := o.Guard.Paused(); paused {
+			in = nil // the breaker tripped: wait for resume or stop
+			idle.Reset(rabbitIdle)
+		}
 		select {
+		case <-guardChanged: // the loop looks at the guard again
 		case d, ok := <-in:
 			if !ok {
 				r.res.Stopped = "connection lost"
@@ -177,8 +187,11 @@ func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			if err := r.flush(); err != nil {
 				return r.res, err
 			}
-			if r.o.OnProgress != nil && r.res.Done != lastProgress {
-				lastProgress = r.res.Done
+			if o.Guard != nil {
+				_, r.res.Returned = o.Guard.Totals()
+			}
+			if r.o.OnProgress != nil && r.res.Done+r.res.Returned != lastProgress {
+				lastProgress = r.res.Done + r.res.Returned
 				r.res.Elapsed = time.Since(r.start)
 				r.o.OnProgress(r.res.Progress)
 			}
@@ -230,6 +243,15 @@ func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c Rabb
 		r.held = append(r.held, d)
 		r.multiAck = false
 	}
+	if v, ok := m.Header(HeaderID); ok && string(v) == r.p.ID {
+		// Redriven by this run and dead again: left in place. (A guard
+		// hears of it from its watcher, as soon as it dies.)
+		if r.o.Guard == nil {
+			r.res.Returned++
+		}
+		hold()
+		return nil
+	}
 	switch {
 	case r.seen[fp]:
 		r.res.Stopped = "a message came round again (it was requeued): stopping"
@@ -272,6 +294,7 @@ func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c Rabb
 	}
 	r.inflight = append(r.inflight, pd)
 	r.byPos[pd.pos] = pd
+	r.o.Guard.Sent(1) // counted when published: a consumer may fail it before the confirm is in
 	return nil
 }
 

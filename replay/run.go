@@ -26,6 +26,9 @@ type RunOptions struct {
 	Audit *Audit
 	// OnProgress is called after each batch.
 	OnProgress func(Progress)
+	// Guard, when set, pauses the run when too many redriven messages come
+	// back dead, and is told what was redriven.
+	Guard *Guard
 }
 
 func (o RunOptions) batch() int {
@@ -38,7 +41,9 @@ func (o RunOptions) batch() int {
 // Progress is how far a run is.
 type Progress struct {
 	Total, Done, Failed, Parked, Skipped, Duplicates int
-	Elapsed                                          time.Duration
+	// Returned counts redriven messages seen dead again during the run.
+	Returned int
+	Elapsed  time.Duration
 }
 
 // Rate is messages written per second so far.

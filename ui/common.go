@@ -29,6 +29,10 @@ type Common struct {
 	// CorrelationHeaders are the headers a trace (t) follows; nil means
 	// trace.DefaultHeaders.
 	CorrelationHeaders []string
+	// BreakerShare pauses a redrive when more than this share of what it
+	// redrove comes back dead within a minute: 0 means the default (10%),
+	// a negative value turns the breaker off.
+	BreakerShare float64
 	// Location is the time zone times are shown in.
 	Location *time.Location
 	// ReadOnly refuses every write (redrive).
@@ -47,6 +51,13 @@ func (c *Common) scanBudget() int64 {
 		return c.ScanBudget
 	}
 	return DefaultScanBudget
+}
+
+func (c *Common) breakerShare() float64 {
+	if c.BreakerShare == 0 {
+		return replay.DefaultBreakerShare
+	}
+	return max(c.BreakerShare, 0)
 }
 
 func (c *Common) newRedriveID() string {

@@ -189,7 +189,11 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		return p.received(msg)
 	case redriveProgressed:
 		if p.redrive != nil {
-			return p.redrive.progressed(msg.p)
+			return p.redrive.progressed(msg)
+		}
+	case redriveTripped:
+		if p.redrive != nil {
+			return p.redrive.paused(msg.reason)
 		}
 	case redriveFinished:
 		if p.redrive != nil {
@@ -316,6 +320,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		cmd, closed := p.redrive.update(msg)
 		if closed {
 			ran := p.redrive.state == redriveDone
+			p.redrive.close()
 			p.redrive = nil
 			if ran { // the DLQ changed: read it again
 				return p.read()
@@ -683,9 +688,12 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	}
 }
 
-// Close stops the read.
+// Close stops the read (and a redrive's watcher).
 func (p *messagesPage) Close() {
 	p.cancel()
+	if p.redrive != nil {
+		p.redrive.close()
+	}
 	if p.sub != nil {
 		s := p.sub
 		go func() { _ = s.Close() }() // never block the UI on a broker

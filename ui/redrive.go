@@ -26,8 +26,9 @@ const (
 
 // redriveProgressed reports a running redrive's progress.
 type redriveProgressed struct {
-	page int
-	p    replay.Progress
+	page      int
+	p         replay.Progress
+	noBreaker string // why the run has no breaker (set once, at its start)
 }
 
 func (m redriveProgressed) pageID() int { return m.page }
@@ -40,6 +41,14 @@ type redriveFinished struct {
 }
 
 func (m redriveFinished) pageID() int { return m.page }
+
+// redriveTripped reports that the breaker paused a running redrive.
+type redriveTripped struct {
+	page   int
+	reason string
+}
+
+func (m redriveTripped) pageID() int { return m.page }
 
 // redriveDialog plans a redrive, asks, runs it with a progress bar and
 // shows the summary.
@@ -62,6 +71,12 @@ type redriveDialog struct {
 	err     error
 	cancel  context.CancelFunc
 	updates chan tea.Msg
+	// The breaker: it watches the DLQ for this run's messages coming back.
+	guard   *replay.Guard
+	trips   chan string // the guard's trips (never closed: the watcher may outlive the run)
+	tripped string      // why the run is paused, while it is
+	unwatch context.CancelFunc
+	watch   string // why there is no breaker, when there is none
 }
 
 func newRedriveDialog(c *Common, conn sources.Conn, page int, source string, msgs []sources.Message, whole bool) *redriveDialog {
@@ -111,7 +126,14 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			return d.start(), false
 		}
 	case redriveRunning:
-		if msg.Type == tea.KeyEsc || msg.String() == "c" {
+		switch {
+		case d.tripped != "" && msg.String() == "r":
+			d.tripped = ""
+			d.guard.Resume()
+		case d.tripped != "" && (msg.String() == "s" || msg.Type == tea.KeyEsc):
+			d.tripped = ""
+			d.guard.Stop()
+		case msg.Type == tea.KeyEsc || msg.String() == "c":
 			d.cancel() // the in-flight batch finishes
 		}
 	case redriveDone:
@@ -140,15 +162,34 @@ func (d *redriveDialog) start() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.updates = make(chan tea.Msg, 16)
-	plan, conn, page, whole, dir, updates := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates
+	d.trips = make(chan string, 1)
+	wctx, unwatch := context.WithCancel(context.Background())
+	d.unwatch = unwatch
+	if share := d.c.breakerShare(); share > 0 {
+		d.guard = replay.NewGuard(share, replay.DefaultBreakerWindow)
+		trips := d.trips
+		d.guard.OnTrip = func(reason string) {
+			select {
+			case trips <- reason:
+			default:
+			}
+		}
+	}
+	plan, conn, page, whole, dir, updates, guard := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard
 	go func() {
 		defer close(updates)
-		run := replay.RunOptions{OnProgress: func(p replay.Progress) {
+		run := replay.RunOptions{Guard: guard, OnProgress: func(p replay.Progress) {
 			select {
 			case updates <- redriveProgressed{page: page, p: p}:
 			default: // the UI is behind: skip a progress step
 			}
 		}}
+		if guard != nil {
+			if _, err := replay.Watch(wctx, conn, plan.Source, plan.ID, guard); err != nil {
+				run.Guard = nil // blind: the run goes on without a breaker, and says so
+				updates <- redriveProgressed{page: page, p: replay.Progress{Total: len(plan.Items)}, noBreaker: err.Error()}
+			}
+		}
 		if dir != "" {
 			j, err := replay.OpenJournal(filepath.Join(dir, "redrive"), plan.ID)
 			if err != nil {
@@ -179,28 +220,51 @@ func (d *redriveDialog) start() tea.Cmd {
 	return d.wait()
 }
 
-// wait is the Cmd that delivers the next progress or the end.
+// wait is the Cmd that delivers the next progress, a trip of the breaker
+// or the end.
 func (d *redriveDialog) wait() tea.Cmd {
-	ch := d.updates
+	ch, trips, page := d.updates, d.trips, d.page
 	return func() tea.Msg {
-		m, ok := <-ch
-		if !ok {
-			return nil
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return m
+		case r := <-trips:
+			return redriveTripped{page: page, reason: r}
 		}
-		return m
 	}
 }
 
-// progressed and finished apply the run's reports.
-func (d *redriveDialog) progressed(p replay.Progress) tea.Cmd {
-	d.prog = p
+// progressed, paused and finished apply the run's reports.
+func (d *redriveDialog) progressed(msg redriveProgressed) tea.Cmd {
+	if msg.noBreaker != "" {
+		d.watch = msg.noBreaker
+		return d.wait()
+	}
+	d.prog = msg.p
+	return d.wait()
+}
+
+func (d *redriveDialog) paused(reason string) tea.Cmd {
+	if d.state == redriveRunning {
+		d.tripped = reason
+	}
 	return d.wait()
 }
 
 func (d *redriveDialog) finished(res replay.Result, err error) {
-	d.state, d.res, d.err, d.prog = redriveDone, res, err, res.Progress
+	d.state, d.res, d.err, d.prog, d.tripped = redriveDone, res, err, res.Progress, ""
 	if d.cancel != nil {
 		d.cancel()
+	}
+}
+
+// close stops the dialog's watcher.
+func (d *redriveDialog) close() {
+	if d.unwatch != nil {
+		d.unwatch()
 	}
 }
 
@@ -242,7 +306,19 @@ func (d *redriveDialog) view(width int) string {
 			pct = float64(done) / float64(d.prog.Total)
 		}
 		b.WriteString(d.bar.ViewAs(pct) + "\n\n")
-		fmt.Fprintf(&b, "%d/%d  %.0f msg/s  ETA %s\n\n", done, d.prog.Total, d.prog.Rate(), d.prog.ETA().Round(time.Second))
+		fmt.Fprintf(&b, "%d/%d  %.0f msg/s  ETA %s", done, d.prog.Total, d.prog.Rate(), d.prog.ETA().Round(time.Second))
+		if d.prog.Returned > 0 {
+			b.WriteString(s.Warn.Render(fmt.Sprintf("  %d came back dead", d.prog.Returned)))
+		}
+		b.WriteString("\n\n")
+		if d.watch != "" {
+			b.WriteString(s.Warn.Render("no breaker: "+d.watch) + "\n\n")
+		}
+		if d.tripped != "" {
+			b.WriteString(s.StatusError.Render("⚠ paused by the breaker") + "\n" + d.tripped + "\n\n")
+			b.WriteString(s.Warn.Render("r: resume anyway") + "   s/esc: stop (resume later with the same redrive id)")
+			break
+		}
 		b.WriteString(s.Muted.Render("esc: stop after the batch in flight"))
 	case redriveDone:
 		if d.err != nil {
@@ -265,6 +341,9 @@ func (d *redriveDialog) view(width int) string {
 		}
 		if r.Stopped != "" {
 			b.WriteString(s.Warn.Render("stopped: "+r.Stopped) + "\n")
+		}
+		if _, back := d.guard.Totals(); back > 0 {
+			b.WriteString(s.Warn.Render(fmt.Sprintf("%d redriven messages came back dead to %s", back, d.source)) + "\n")
 		}
 		b.WriteString("\n" + s.Muted.Render("enter: close and read the queue again"))
 	}

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/dlq"
@@ -132,5 +134,35 @@ func TestTriageDemoGroupsAndOpens(t *testing.T) {
 	pump(t, rp, rp.Init(), func() bool { return rp.redrive != nil })
 	if int64(len(rp.redrive.msgs)) != g.Count || rp.redrive.whole || rp.redrive.planErr != nil {
 		t.Fatalf("redrive of group %s plans %d messages (whole %v): %v", g.Key, len(rp.redrive.msgs), rp.redrive.whole, rp.redrive.planErr)
+	}
+}
+
+// TestRedriveDialogShowsTheBreaker: a trip pauses the dialog with its
+// reason; s stops the run, r resumes it.
+func TestRedriveDialogShowsTheBreaker(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newTestMessages(c)
+	deliver(p, goldenDLT())
+	p.Update(keyPress("R"))
+	d := p.redrive
+	d.state = redriveRunning
+	d.guard = replay.NewGuard(0.1, time.Minute)
+	d.updates, d.trips = make(chan tea.Msg), make(chan string, 1)
+	d.cancel = func() {}
+	d.guard.Sent(10)
+	d.guard.Returned(5)
+	p.Update(redriveTripped{page: p.pid, reason: "5 of the 10 messages redriven in the last 1m0s came back dead"})
+	if v := p.View(100, 28); !strings.Contains(v, "paused by the breaker") || !strings.Contains(v, "5 of the 10") || !strings.Contains(v, "r: resume anyway") {
+		t.Fatalf("view:\n%s", v)
+	}
+	p.Update(keyPress("r"))
+	if paused, _ := d.guard.Paused(); paused || d.tripped != "" {
+		t.Fatal("r did not resume")
+	}
+	d.guard.Returned(5) // 5 of 0 since the resume: trips again
+	p.Update(redriveTripped{page: p.pid, reason: "again"})
+	p.Update(keyPress("s"))
+	if d.guard.Wait(context.Background()) {
+		t.Fatal("s did not stop the run")
 	}
 }

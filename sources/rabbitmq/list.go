@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -272,4 +273,24 @@ func topicMatch(p, k []string) bool {
 		p, k = p[1:], k[1:]
 	}
 	return len(k) == 0
+}
+
+// FeedingExchanges are the exchanges with a binding to a queue (the default
+// exchange left out): where messages, dead letters among them, reach it
+// from. It needs the management API.
+func (c *Conn) FeedingExchanges(ctx context.Context, queue string) ([]string, error) {
+	if c.mgmt == nil {
+		return nil, fmt.Errorf("the exchanges feeding %s: bindings come from the management API, which is not available", queue)
+	}
+	bs, err := c.mgmt.Bindings(ctx, c.uri.Vhost)
+	if err != nil {
+		return nil, fmt.Errorf("the exchanges feeding %s: %w", queue, err)
+	}
+	var out []string
+	for _, b := range bs {
+		if b.DestinationType == "queue" && b.Destination == queue && b.Source != "" && !slices.Contains(out, b.Source) {
+			out = append(out, b.Source)
+		}
+	}
+	return out, nil
 }
