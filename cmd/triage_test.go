@@ -105,3 +105,35 @@ func TestTraceCommand(t *testing.T) {
 		t.Fatalf("bad --since: %s", errOut)
 	}
 }
+
+// TestDiffCommand: a dead letter redriven once diffs with its copy; two
+// positions diff with each other.
+func TestDiffCommand(t *testing.T) {
+	addr := demoBroker(t, -1)
+	if code, _, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--limit", "1", "--yes", "--breaker", "0"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, both, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", `"x-mqscope-redrive-id" in headers`, "--format", "template",
+		"--template", `{{.Partition}}/{{.Offset}} {{index .Headers "x-mqscope-redrive-position"}}`)
+	copyPos, deadPos, _ := strings.Cut(strings.TrimSpace(both), " ")
+	if code != 0 || deadPos == "" {
+		t.Fatalf("the redriven copy: %q %s", both, errOut)
+	}
+	for _, args := range [][]string{{"orders", copyPos}, {"orders.DLT", deadPos}} {
+		code, out, errOut := run(t, append([]string{"--kafka", addr, "diff"}, append(args, "--only")...)...)
+		if code != 0 || !strings.Contains(out, "left  orders.DLT p") || !strings.Contains(out, "right orders p") ||
+			!strings.Contains(out, "+  headers x-mqscope-redrive-id") || strings.Contains(out, "value orderId") {
+			t.Fatalf("diff %v:\n%s\n%s", args, out, errOut)
+		}
+	}
+	code, js, _ := run(t, "--kafka", addr, "diff", "orders", "0/0", "orders", "0/1", "--json")
+	if code != 0 || !strings.Contains(js, `"change": "changed"`) {
+		t.Fatalf("two positions:\n%s", js)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "diff", "orders", "0/1"); code == 0 || !strings.Contains(errOut, "no other copy") {
+		t.Fatalf("a plain message has no other copy: %s", errOut)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "diff", "orders", "zero"); code == 0 || !strings.Contains(errOut, "position") {
+		t.Fatalf("bad position: %s", errOut)
+	}
+}

@@ -3,6 +3,7 @@
 package sources
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -52,6 +53,15 @@ type Message struct {
 	Redelivered bool
 	// DeadLetter is the decoded provenance when the message is a dead letter.
 	DeadLetter *DeadLetter
+}
+
+// Where is the message's place in its stream as people read it:
+// p<partition>@<offset>, or #<sequence> where there are no partitions.
+func (m *Message) Where() string {
+	if m.Partition == NoPartition {
+		return "#" + strconv.FormatInt(m.Offset, 10)
+	}
+	return "p" + strconv.Itoa(int(m.Partition)) + "@" + strconv.FormatInt(m.Offset, 10)
 }
 
 // Truncated reports whether Value holds less than the broker's payload.

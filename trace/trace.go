@@ -101,14 +101,6 @@ type Hit struct {
 	Message sources.Message `json:"-"`
 }
 
-// Position is p<partition>@<offset>, or #<sequence> without partitions.
-func (h Hit) Position() string {
-	if h.Partition == sources.NoPartition {
-		return fmt.Sprintf("#%d", h.Offset)
-	}
-	return fmt.Sprintf("p%d@%d", h.Partition, h.Offset)
-}
-
 // Result is a trace: the hits in time order and what was read.
 type Result struct {
 	Value   string   `json:"value"`

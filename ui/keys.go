@@ -14,6 +14,7 @@ type KeyMap struct {
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
+	Diff                                         key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -56,5 +57,6 @@ func DefaultKeyMap() *KeyMap {
 		TriageMode:    b("tab", "regroup", "tab"),
 		Export:        b("e", "export", "e"),
 		Trace:         b("t", "trace", "t"),
+		Diff:          b("d", "diff", "d"),
 	}
 }

@@ -199,6 +199,11 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if p.redrive != nil {
 			p.redrive.finished(msg.res, msg.err)
 		}
+	case diffReady:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		return push(newDiffPage(p.c, msg.a, msg.b))
 	case filterScanned:
 		p.view.step()
 		if p.follow {
@@ -397,6 +402,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		if n > 0 {
 			return requestTrace(p.c, p.view.At(p.cur.sel))
 		}
+	case key.Matches(msg, k.Diff):
+		return p.diff()
 	case key.Matches(msg, k.ScanMore):
 		if p.scan == nil || !p.budgetHit {
 			return setStatus("no read filter waiting at its scan budget")
@@ -432,6 +439,30 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
+}
+
+// diff compares the two marked messages, or the selected one with its
+// other copy (the dead letter it was redriven from, or its redriven copy).
+func (p *messagesPage) diff() tea.Cmd {
+	var marked []sources.Message
+	for i := 0; i < p.view.Len() && len(p.marks) > 0; i++ {
+		if m := p.view.At(i); p.marks[replay.Position(*m)] {
+			marked = append(marked, *m)
+		}
+	}
+	switch {
+	case len(marked) == 2:
+		return push(newDiffPage(p.c, marked[0], marked[1]))
+	case len(marked) > 2 || len(marked) == 1:
+		return setStatus(fmt.Sprintf("%d marked: mark two messages to diff them", len(marked)))
+	case p.view.Len() == 0:
+		return nil
+	}
+	r, ok := p.conn.(sources.Reader)
+	if !ok {
+		return nil
+	}
+	return tea.Batch(setStatus("looking for the other copy…"), diffOf(p.ctx, r, *p.view.At(p.cur.sel), p.pid))
 }
 
 // fetcher reads a message of this stream again by its position; nil for
@@ -684,7 +715,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Triage, k.Trace},
-		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump},
+		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
 	}
 }
 

@@ -176,7 +176,7 @@ func (p *tracePage) View(w, h int) string {
 			event = "☠ " + hit.Died
 		}
 		cells := []string{shortTime(hit.Timestamp.In(p.c.Location), now), "+" + render.Elapsed(hit.Timestamp.Sub(hits[0].Timestamp)),
-			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Position(), render.Sanitize(event)}
+			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Message.Where(), render.Sanitize(event)}
 		line := row(cols, cells...)
 		switch {
 		case i == p.cur.sel:

@@ -1,0 +1,248 @@
+// Package msgdiff compares two messages field by field: where they are,
+// their keys, headers, broker properties, and their values (JSON values
+// field by field along their paths, text line by line).
+package msgdiff
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// maxRows bounds a diff (a value with more fields is cut).
+const maxRows = 5000
+
+// Change says how a field differs.
+type Change int
+
+const (
+	// Same is a field both messages hold alike.
+	Same Change = iota
+	// Changed is a field both hold, differently.
+	Changed
+	// Added is a field only the right message holds.
+	Added
+	// Removed is a field only the left message holds.
+	Removed
+)
+
+// Mark is the change's one-character sign.
+func (c Change) Mark() string {
+	return [...]string{"=", "≠", "+", "-"}[c]
+}
+
+// String names the change.
+func (c Change) String() string {
+	return [...]string{"same", "changed", "added", "removed"}[c]
+}
+
+// MarshalText writes the change's name (in JSON output).
+func (c Change) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// Row is one field of the comparison.
+type Row struct {
+	Section string `json:"section"` // "message", "headers", "properties", "value"
+	Field   string `json:"field"`
+	Left    string `json:"left"`
+	Right   string `json:"right"`
+	Change  Change `json:"change"`
+}
+
+// Messages compares a (left) with b (right).
+func Messages(a, b *sources.Message) []Row {
+	var rows []Row
+	add := func(section, field string, l, r *string) {
+		if len(rows) >= maxRows {
+			return
+		}
+		row := Row{Section: section, Field: field}
+		switch {
+		case l == nil && r == nil:
+			return
+		case l == nil:
+			row.Right, row.Change = *r, Added
+		case r == nil:
+			row.Left, row.Change = *l, Removed
+		default:
+			row.Left, row.Right = *l, *r
+			if *l != *r {
+				row.Change = Changed
+			}
+		}
+		rows = append(rows, row)
+	}
+	str := func(s string) *string { return &s }
+	add("message", "stream", str(a.Stream), str(b.Stream))
+	add("message", "position", str(a.Where()), str(b.Where()))
+	add("message", "timestamp", str(a.Timestamp.UTC().Format("2006-01-02 15:04:05.000Z")), str(b.Timestamp.UTC().Format("2006-01-02 15:04:05.000Z")))
+	add("message", "key", bytesOrNil(a.Key), bytesOrNil(b.Key))
+
+	la, lb := headerFields(a.Headers), headerFields(b.Headers)
+	for _, k := range unionKeys(la, lb) {
+		add("headers", k, la[k], lb[k])
+	}
+	pa, pb := propertyFields(a.Properties), propertyFields(b.Properties)
+	for _, k := range unionKeys(pa, pb) {
+		add("properties", k, pa[k], pb[k])
+	}
+	ja, aJSON := flattenJSON(a.Value)
+	jb, bJSON := flattenJSON(b.Value)
+	switch {
+	case aJSON && bJSON:
+		for _, k := range unionKeys(ja, jb) {
+			add("value", k, ja[k], jb[k])
+		}
+	case bytes.Equal(a.Value, b.Value):
+		add("value", "value", str(fmt.Sprintf("%d bytes", len(a.Value))), str(fmt.Sprintf("%d bytes", len(b.Value))))
+	case utf8.Valid(a.Value) && utf8.Valid(b.Value):
+		la, lb := strings.Split(string(a.Value), "\n"), strings.Split(string(b.Value), "\n")
+		for i := 0; i < max(len(la), len(lb)); i++ {
+			var l, r *string
+			if i < len(la) {
+				l = &la[i]
+			}
+			if i < len(lb) {
+				r = &lb[i]
+			}
+			add("value", "line "+strconv.Itoa(i+1), l, r)
+		}
+	default:
+		add("value", "value", str(hexPreview(a.Value)), str(hexPreview(b.Value)))
+	}
+	return rows
+}
+
+// Differences counts the rows that are not Same.
+func Differences(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		if r.Change != Same {
+			n++
+		}
+	}
+	return n
+}
+
+func bytesOrNil(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := text(b)
+	return &s
+}
+
+// text is b as text, or hex when it is not UTF-8.
+func text(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return "⟨hex⟩ " + hex.EncodeToString(b)
+}
+
+func hexPreview(b []byte) string {
+	if utf8.Valid(b) {
+		return fmt.Sprintf("%d bytes", len(b))
+	}
+	if len(b) > 32 {
+		return fmt.Sprintf("⟨hex⟩ %s… (%d bytes)", hex.EncodeToString(b[:32]), len(b))
+	}
+	return "⟨hex⟩ " + hex.EncodeToString(b)
+}
+
+// headerFields keys headers by name; a repeated name gets [1], [2]...
+func headerFields(hs []sources.Header) map[string]*string {
+	out := map[string]*string{}
+	seen := map[string]int{}
+	for _, h := range hs {
+		k := h.Key
+		if n := seen[h.Key]; n > 0 {
+			k = fmt.Sprintf("%s[%d]", h.Key, n)
+		}
+		seen[h.Key]++
+		v := text(h.Value)
+		out[k] = &v
+	}
+	return out
+}
+
+func propertyFields(ps []sources.Property) map[string]*string {
+	out := map[string]*string{}
+	for _, p := range ps {
+		v := p.Value
+		out[p.Name] = &v
+	}
+	return out
+}
+
+func unionKeys(a, b map[string]*string) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// flattenJSON turns a JSON value into its leaves by path (a.b[2].c), the
+// leaves as compact JSON; ok is false when v is not JSON.
+func flattenJSON(v []byte) (map[string]*string, bool) {
+	if len(bytes.TrimSpace(v)) == 0 {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var x any
+	if dec.Decode(&x) != nil || dec.More() {
+		return nil, false
+	}
+	out := map[string]*string{}
+	var walk func(path string, x any)
+	walk = func(path string, x any) {
+		if len(out) >= maxRows {
+			return
+		}
+		switch t := x.(type) {
+		case map[string]any:
+			if len(t) == 0 {
+				s := "{}"
+				out[path] = &s
+			}
+			for k, v := range t {
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				walk(p, v)
+			}
+		case []any:
+			if len(t) == 0 {
+				s := "[]"
+				out[path] = &s
+			}
+			for i, v := range t {
+				walk(fmt.Sprintf("%s[%d]", path, i), v)
+			}
+		default:
+			b, _ := json.Marshal(t)
+			s := string(b)
+			if path == "" {
+				path = "(value)"
+			}
+			out[path] = &s
+		}
+	}
+	walk("", x)
+	return out, true
+}

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/msgdiff"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// diffReady carries the two messages of a diff, or why there are none.
+type diffReady struct {
+	page int
+	a, b sources.Message
+	err  error
+}
+
+func (m diffReady) pageID() int { return m.page }
+
+// diffPage shows two messages side by side, field by field.
+type diffPage struct {
+	pageBase
+	a, b  sources.Message
+	rows  []msgdiff.Row
+	shown []msgdiff.Row // rows, or only the differences
+	only  bool
+	top   int
+}
+
+func newDiffPage(c *Common, a, b sources.Message) *diffPage {
+	p := &diffPage{pageBase: pageBase{c: c}, a: a, b: b, rows: msgdiff.Messages(&a, &b)}
+	p.shown = p.rows
+	return p
+}
+
+// diffOf finds the other copy of a message (replay.OtherCopy) to diff with.
+func diffOf(ctx context.Context, r sources.Reader, m sources.Message, page int) tea.Cmd {
+	return func() tea.Msg {
+		a, b, err := replay.OtherCopy(ctx, r, m)
+		if err != nil {
+			return diffReady{page: page, err: fmt.Errorf("diff: %w (or mark two messages with space)", err)}
+		}
+		return diffReady{page: page, a: a, b: b}
+	}
+}
+
+func (p *diffPage) Init() tea.Cmd { return nil }
+
+func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3, 1) }
+
+func (p *diffPage) scroll(delta int) {
+	p.top = min(max(p.top+delta, 0), max(len(p.shown)-p.bodyHeight(), 0))
+}
+
+func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := p.c.Keys
+	page := max(p.bodyHeight()-1, 1)
+	switch {
+	case key.Matches(km, k.Up):
+		p.scroll(-1)
+	case key.Matches(km, k.Down):
+		p.scroll(1)
+	case key.Matches(km, k.PageUp):
+		p.scroll(-page)
+	case key.Matches(km, k.PageDown):
+		p.scroll(page)
+	case key.Matches(km, k.Top):
+		p.top = 0
+	case key.Matches(km, k.Bottom):
+		p.scroll(len(p.shown))
+	case key.Matches(km, k.Diff):
+		p.only = !p.only
+		p.shown = p.rows
+		if p.only {
+			p.shown = nil
+			for _, r := range p.rows {
+				if r.Change != msgdiff.Same {
+					p.shown = append(p.shown, r)
+				}
+			}
+		}
+		p.scroll(0)
+	}
+	return nil
+}
+
+func (p *diffPage) View(w, h int) string {
+	s := p.c.Styles
+	n := msgdiff.Differences(p.rows)
+	head := s.Title.Render(fmt.Sprintf("%d differences", n)) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
+		"   right: "+render.Sanitize(p.b.Stream)+" "+p.b.Where())
+	cols := layout([]column{{title: "", width: 1}, {title: "FIELD", width: 24}, {title: "LEFT", width: 20, flex: true}, {title: "RIGHT", width: 20, flex: true}}, w)
+	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	section := ""
+	end := min(p.top+p.bodyHeight(), len(p.shown))
+	for _, r := range p.shown[p.top:end] {
+		field := r.Field
+		if r.Section != section {
+			section = r.Section
+			field = r.Section + ": " + r.Field
+		}
+		line := row(cols, r.Change.Mark(), render.Sanitize(field), render.Preview([]byte(r.Left), cols[2].width), render.Preview([]byte(r.Right), cols[3].width))
+		switch r.Change {
+		case msgdiff.Changed:
+			line = s.Warn.Render(line)
+		case msgdiff.Added:
+			line = s.Live.Render(line)
+		case msgdiff.Removed:
+			line = s.StatusError.Render(line)
+		default:
+			line = s.Muted.Render(line)
+		}
+		out = append(out, line)
+	}
+	return joinLines(out)
+}
+
+func (p *diffPage) Crumb() string { return p.c.Styles.Crumb.Render("diff") }
+
+func (p *diffPage) Status() string {
+	what := "all fields"
+	if p.only {
+		what = "differences only"
+	}
+	return p.c.Styles.Status.Render(fmt.Sprintf("%s  %d rows", what, len(p.shown)))
+}
+
+func (p *diffPage) ShortHelp() []key.Binding {
+	return []key.Binding{p.c.Keys.Diff, p.c.Keys.Back}
+}
+
+func (p *diffPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Diff}}
+}
+
+func (p *diffPage) Close() {}

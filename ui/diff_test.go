@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/msgdiff"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// TestDiffWithTheOtherCopy: after a redrive, d on the redriven message
+// diffs it with the dead letter it came from, and d on the dead letter
+// diffs it with its copy; two marked messages diff with each other.
+func TestDiffWithTheOtherCopy(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 80, TrickleEvery: -1, Seed: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dead := testbroker.ReadAll(t, conn, demo.TopicOrdersDLT)[:1]
+	plan, err := replay.NewPlan(demo.TopicOrdersDLT, dead, replay.Options{DropHeaders: []string{"kafka_dlt-exception-stacktrace"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replay.RedriveKafka(context.Background(), conn, plan, replay.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := testCommon(120, 40)
+	open := func(stream string, at sources.Start) *messagesPage {
+		p := newMessagesPage(c, conn, sources.StreamInfo{Name: stream, Partitions: make([]sources.PartitionInfo, 3)})
+		p.pid, p.start, p.bounded = 20, at, true
+		pump(t, p, p.restart(), func() bool { return p.ended })
+		return p
+	}
+	// the redriven copy: the newest message of orders carrying the redrive id
+	orders := open(demo.TopicOrders, sources.Start{Kind: sources.StartOldest})
+	defer orders.Close()
+	sel := -1
+	for i := 0; i < orders.buf.Len(); i++ {
+		if v, ok := orders.buf.At(i).Header(replay.HeaderID); ok && string(v) == plan.ID {
+			sel = i
+		}
+	}
+	if sel < 0 {
+		t.Fatal("the redriven copy is not in orders")
+	}
+	orders.cur.sel = sel
+	d := waitDiff(t, orders)
+	if d.a.Stream != demo.TopicOrdersDLT || d.b.Stream != demo.TopicOrders {
+		t.Fatalf("diff %s with %s", d.a.Stream, d.b.Stream)
+	}
+	changes := map[string]msgdiff.Change{}
+	for _, r := range d.rows {
+		changes[r.Section+" "+r.Field] = r.Change
+	}
+	if changes["headers x-mqscope-redrive-id"] != msgdiff.Added || changes["headers kafka_dlt-exception-stacktrace"] != msgdiff.Removed ||
+		changes["message key"] != msgdiff.Same || changes["value orderId"] != msgdiff.Same {
+		t.Fatalf("changes: %v", changes)
+	}
+	d.Update(keyPress("d"))
+	if v := d.View(120, 37); strings.Contains(v, "value orderId") || !strings.Contains(v, "x-mqscope-redrive-id") {
+		t.Fatalf("only differences:\n%s", v)
+	}
+	// the dead letter: its copy is found in its origin topic
+	dlt := open(demo.TopicOrdersDLT, sources.Start{Kind: sources.StartOldest})
+	defer dlt.Close()
+	for i := 0; i < dlt.buf.Len(); i++ {
+		if dlt.buf.At(i).Offset == dead[0].Offset && dlt.buf.At(i).Partition == dead[0].Partition {
+			dlt.cur.sel = i
+		}
+	}
+	d = waitDiff(t, dlt)
+	if d.a.Stream != demo.TopicOrdersDLT || d.b.Stream != demo.TopicOrders {
+		t.Fatalf("dead letter: diff %s with %s", d.a.Stream, d.b.Stream)
+	}
+	// two marked messages
+	dlt.marks = map[string]bool{}
+	dlt.cur.sel = 0
+	dlt.Update(keyPress(" "))
+	dlt.Update(keyPress(" "))
+	if d, ok := dlt.Update(keyPress("d"))().(pagePushed).p.(*diffPage); !ok || d.a.Offset == d.b.Offset && d.a.Partition == d.b.Partition {
+		t.Fatal("two marked messages were not diffed")
+	}
+}
+
+// waitDiff presses d and waits for the diff page it opens.
+func waitDiff(t *testing.T, p *messagesPage) *diffPage {
+	t.Helper()
+	var got *diffPage
+	cmd := p.Update(keyPress("d"))
+	for _, m := range runBatch(cmd) {
+		if r, ok := m.(diffReady); ok {
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			got = p.Update(r)().(pagePushed).p.(*diffPage)
+		}
+	}
+	if got == nil {
+		t.Fatal("no diff")
+	}
+	return got
+}
+
+// runBatch runs a Cmd (and the Cmds of a batch) and returns their messages.
+func runBatch(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	m := cmd()
+	if b, ok := m.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, runBatch(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{m}
+}
