@@ -142,6 +142,13 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 			return errors.New("not confirmed: nothing written")
 		}
 	}
+	return e.runPlan(ctx, conn, plan, wholeQueue, f)
+}
+
+// runPlan executes a confirmed plan with a journal, the audit log, progress
+// on stderr and the breaker, and prints the result.
+func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan, wholeQueue bool, f *redriveFlags) error {
+	dlq := plan.Source
 	dir := f.journal
 	if dir == "" {
 		dir = filepath.Join(stateDir(), "redrive")

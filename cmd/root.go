@@ -109,6 +109,6 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e))
 	return root
 }

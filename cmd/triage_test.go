@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,5 +137,36 @@ func TestDiffCommand(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "--kafka", addr, "diff", "orders", "zero"); code == 0 || !strings.Contains(errOut, "position") {
 		t.Fatalf("bad position: %s", errOut)
+	}
+}
+
+// TestEditCommand: the editor (a script) fixes a dead letter's value; the
+// diff is shown and the edited message reaches the origin.
+func TestEditCommand(t *testing.T) {
+	addr := demoBroker(t, -1)
+	script := filepath.Join(t.TempDir(), "editor")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsed -i 's/\"type\": \"OrderCreated\"/\"type\": \"OrderCreatedFixed\"/' \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", script)
+	code, pos, errOut := run(t, "--kafka", addr, "export", "orders.DLT", "--filter", `value contains "OrderCreated"`, "--limit", "1", "--format", "template", "--template", "{{.Partition}}/{{.Offset}}")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := run(t, "--kafka", addr, "edit", "orders.DLT", strings.TrimSpace(pos), "--yes")
+	if code != 0 || !strings.Contains(out, "value type") || !strings.Contains(out, "OrderCreatedFixed") || !strings.Contains(out, "1 redriven") {
+		t.Fatalf("edit:\n%s\n%s", out, errOut)
+	}
+	code, fixed, _ := run(t, "--kafka", addr, "export", "orders", "--filter", `headers["x-mqscope-redrive-edited"] == "true"`)
+	if code != 0 || strings.Count(fixed, "\n") != 1 || !strings.Contains(fixed, `OrderCreatedFixed`) {
+		t.Fatalf("in orders:\n%s", fixed)
+	}
+	t.Setenv("EDITOR", "true") // leaves the file as it was
+	if code, out, _ := run(t, "--kafka", addr, "edit", "orders.DLT", strings.TrimSpace(pos), "--yes"); code != 0 || !strings.Contains(out, "not changed") {
+		t.Fatalf("unchanged:\n%s", out)
+	}
+	if code, _, errOut := run(t, "--kafka", addr, "--read-only", "edit", "orders.DLT", strings.TrimSpace(pos)); code == 0 || !strings.Contains(errOut, "read-only") {
+		t.Fatalf("read-only: %s", errOut)
 	}
 }

@@ -219,11 +219,11 @@ func commitBatch(prod sarama.AsyncProducer, msgs []*sarama.ProducerMessage, sour
 // producerMessage builds the record of a planned item.
 func producerMessage(it Item, partition int32) *sarama.ProducerMessage {
 	pm := &sarama.ProducerMessage{Topic: it.Target.Stream, Partition: partition}
-	if it.Msg.Key != nil {
-		pm.Key = sarama.ByteEncoder(it.Msg.Key)
+	if k := it.Key(); k != nil {
+		pm.Key = sarama.ByteEncoder(k)
 	}
-	if it.Msg.Value != nil {
-		pm.Value = sarama.ByteEncoder(it.Msg.Value)
+	if v := it.Value(); v != nil {
+		pm.Value = sarama.ByteEncoder(v)
 	}
 	pm.Headers = make([]sarama.RecordHeader, len(it.Headers))
 	for i, h := range it.Headers {

@@ -21,6 +21,8 @@ const (
 	HeaderHops     = "x-mqscope-redrive-hops"
 	HeaderSource   = "x-mqscope-redrive-source"
 	HeaderPosition = "x-mqscope-redrive-position"
+	// HeaderEdited marks a message that was edited before it was redriven.
+	HeaderEdited = "x-mqscope-redrive-edited"
 )
 
 // DefaultHopLimit is how many times a message may be redriven before it is
@@ -42,6 +44,17 @@ type Options struct {
 	HopLimit int
 	// ParkTo moves parked messages to this stream; empty leaves them in place.
 	ParkTo string
+	// Edits replace the content of messages, by the Fingerprint of the
+	// original: the edited version is published, the original is handled
+	// as in any redrive (committed past, or acknowledged).
+	Edits map[string]Edit
+}
+
+// Edit is a message's new content: key, value and headers (the redrive's
+// provenance headers are added to them).
+type Edit struct {
+	Key, Value []byte
+	Headers    []sources.Header
 }
 
 // NewID returns a fresh redrive id.
@@ -95,6 +108,24 @@ type Item struct {
 	Reason string
 	// Headers are the headers the redriven message will carry.
 	Headers []sources.Header
+	// Edit, when set, is the content published instead of Msg's.
+	Edit *Edit
+}
+
+// Key is the key the redriven message will carry.
+func (it Item) Key() []byte {
+	if it.Edit != nil {
+		return it.Edit.Key
+	}
+	return it.Msg.Key
+}
+
+// Value is the value the redriven message will carry.
+func (it Item) Value() []byte {
+	if it.Edit != nil {
+		return it.Edit.Value
+	}
+	return it.Msg.Value
 }
 
 // Plan is a redrive decided but not done: what goes where, with which headers.
@@ -151,6 +182,13 @@ func (p *Plan) Decide(m sources.Message) Item {
 		if o.ParkTo != "" {
 			it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
 		}
+	}
+	if e, ok := o.Edits[Fingerprint(m)]; ok {
+		it.Edit = &e
+		edited := m
+		edited.Headers = e.Headers
+		it.Headers = append(p.headers(edited, hops), sources.Header{Key: HeaderEdited, Value: []byte("true")})
+		return it
 	}
 	it.Headers = p.headers(m, hops)
 	return it

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -392,6 +393,26 @@ func (r *rabbitRun) flush() error {
 // publishing copies a delivery into a publishing with the plan's headers.
 func publishing(d amqp.Delivery, it Item, p *Plan) amqp.Publishing {
 	headers := amqp.Table{}
+	body := d.Body
+	if it.Edit != nil { // the edited headers, as planned (provenance included), and body
+		for k, v := range d.Headers { // the broker's own, as it wrote them
+			if brokerHeader(k) && k != "x-delivery-count" && KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) {
+				headers[k] = v
+			}
+		}
+		for _, h := range it.Headers {
+			if !brokerHeader(h.Key) {
+				headers[h.Key] = tableValue(h.Value)
+			}
+		}
+		body = it.Edit.Value
+		return amqp.Publishing{
+			Headers: headers, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding,
+			DeliveryMode: d.DeliveryMode, Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo,
+			Expiration: d.Expiration, MessageId: d.MessageId, Timestamp: d.Timestamp, Type: d.Type,
+			UserId: d.UserId, AppId: d.AppId, Body: body,
+		}
+	}
 	for k, v := range d.Headers {
 		if len(k) > 18 && k[:18] == "x-mqscope-redrive-" {
 			continue
@@ -417,6 +438,15 @@ func publishing(d amqp.Delivery, it Item, p *Plan) amqp.Publishing {
 		Headers: headers, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding,
 		DeliveryMode: d.DeliveryMode, Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo,
 		Expiration: d.Expiration, MessageId: d.MessageId, Timestamp: d.Timestamp, Type: d.Type,
-		UserId: d.UserId, AppId: d.AppId, Body: d.Body,
+		UserId: d.UserId, AppId: d.AppId, Body: body,
 	}
+}
+
+// tableValue is a header value for an AMQP table: text as a string, other
+// bytes as a byte array.
+func tableValue(b []byte) any {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return b
 }

@@ -14,7 +14,7 @@ type KeyMap struct {
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
-	Diff                                         key.Binding
+	Diff, Edit                                   key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -58,5 +58,6 @@ func DefaultKeyMap() *KeyMap {
 		Export:        b("e", "export", "e"),
 		Trace:         b("t", "trace", "t"),
 		Diff:          b("d", "diff", "d"),
+		Edit:          b("E", "edit & redrive", "E"),
 	}
 }

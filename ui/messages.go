@@ -199,6 +199,8 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if p.redrive != nil {
 			p.redrive.finished(msg.res, msg.err)
 		}
+	case editFileWritten, editorClosed, editRead:
+		return p.edited(msg)
 	case diffReady:
 		if msg.err != nil {
 			return setError(msg.err)
@@ -404,6 +406,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Diff):
 		return p.diff()
+	case key.Matches(msg, k.Edit):
+		return p.startEdit()
 	case key.Matches(msg, k.ScanMore):
 		if p.scan == nil || !p.budgetHit {
 			return setStatus("no read filter waiting at its scan budget")
@@ -714,7 +718,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Triage, k.Trace},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
 	}
 }

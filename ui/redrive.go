@@ -11,8 +11,10 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // redriveState is where a redrive dialog is.
@@ -76,7 +78,8 @@ type redriveDialog struct {
 	trips   chan string // the guard's trips (never closed: the watcher may outlive the run)
 	tripped string      // why the run is paused, while it is
 	unwatch context.CancelFunc
-	watch   string // why there is no breaker, when there is none
+	watch   string        // why there is no breaker, when there is none
+	edits   []msgdiff.Row // an edit-then-redrive: what the edit changed
 }
 
 func newRedriveDialog(c *Common, conn sources.Conn, page int, source string, msgs []sources.Message, whole bool) *redriveDialog {
@@ -284,6 +287,18 @@ func (d *redriveDialog) view(width int) string {
 			what = fmt.Sprintf("every message in the queue (%d read here)", sum.Total)
 		}
 		fmt.Fprintf(&b, "%s, redrive id %s\n\n", what, d.plan.ID)
+		if len(d.edits) > 0 {
+			b.WriteString(s.Label.Render("edited:") + "\n")
+			for i, r := range d.edits {
+				if i == 12 {
+					fmt.Fprintf(&b, "  … %d more changes\n", len(d.edits)-12)
+					break
+				}
+				fmt.Fprintf(&b, "  %s %-28s %s → %s\n", r.Change.Mark(), render.Preview([]byte(r.Section+" "+r.Field), 28),
+					render.Preview([]byte(r.Left), 24), render.Preview([]byte(r.Right), 24))
+			}
+			b.WriteString("\n")
+		}
 		for _, t := range replay.SortedKeys(sum.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], t)
 		}

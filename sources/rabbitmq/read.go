@@ -53,6 +53,11 @@ func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) 
 	}
 }
 
+// StreamKind says what a name is: classic, quorum, stream or exchange.
+func (c *Conn) StreamKind(ctx context.Context, name string) (string, error) {
+	return c.kindOf(ctx, name)
+}
+
 // kindOf finds what a name is: from the last listing, else the management
 // API, else by trying a passive declare.
 func (c *Conn) kindOf(ctx context.Context, name string) (string, error) {

@@ -1,0 +1,170 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/msgdiff"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+func newEditCmd(e *env) *cobra.Command {
+	var f redriveFlags
+	c := &cobra.Command{
+		Use:   "edit STREAM POSITION",
+		Short: "Edit one message in $EDITOR, see the diff, and redrive the edited version",
+		Long: `edit reads one message (POSITION is partition/offset on a topic, the offset on
+a RabbitMQ stream, or the place in a peek on a queue: 0 is the head), opens its
+key, headers and value in $VISUAL or $EDITOR (JSON values as JSON), shows
+what changed, asks, and publishes the edited version to the message's origin
+(or --to) with the redrive's provenance headers and
+x-mqscope-redrive-edited. The original is handled as in any redrive: a
+Kafka DLT commits past it in the same transaction, a RabbitMQ DLQ
+acknowledges it after the broker confirmed the edited copy.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error { return e.edit(cmd.Context(), args[0], args[1], &f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.opts.To, "to", "", "send the edited message to this topic or exchange instead of its origin")
+	fl.StringVar(&f.opts.ID, "id", "", "redrive id (default: a new one)")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
+	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
+	f.batch = 1
+	return c
+}
+
+// edit runs one edit-then-redrive.
+func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) error {
+	if e.flags.readOnly {
+		return errors.New("read-only (--read-only): refusing to write")
+	}
+	part, off, err := replay.ParsePosition(pos)
+	if err != nil {
+		return err
+	}
+	conns, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll(conns)
+	conn, orig, err := e.messageAt(ctx, conns, stream, part, off)
+	if err != nil {
+		return err
+	}
+	edit, err := editInEditor(orig)
+	if err != nil {
+		return err
+	}
+	if edit == nil {
+		fmt.Fprintln(e.stdout, "the file was not changed: nothing redriven")
+		return nil
+	}
+	edited := edit.Edited(orig)
+	rows := msgdiff.Messages(&orig, &edited)
+	kept := rows[:0]
+	for _, r := range rows {
+		if r.Change != msgdiff.Same {
+			kept = append(kept, r)
+		}
+	}
+	if err := printDiff(e.stdout, &orig, &edited, kept); err != nil {
+		return err
+	}
+	f.opts.Edits = map[string]replay.Edit{replay.Fingerprint(orig): *edit}
+	plan, err := replay.NewPlan(stream, []sources.Message{orig}, f.opts)
+	if err != nil {
+		return err
+	}
+	if err := plan.Write(e.stdout); err != nil {
+		return err
+	}
+	if plan.Items[0].Action != replay.Redrive {
+		return fmt.Errorf("not redriven: %s (--to sets a target)", plan.Items[0].Reason)
+	}
+	if !f.yes {
+		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("not confirmed: nothing written")
+		}
+	}
+	return e.runPlan(ctx, conn, plan, false, f)
+}
+
+// messageAt reads one message: at a position of a topic or stream, or the
+// n-th of a queue's peek.
+func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string, part int32, off int64) (sources.Conn, sources.Message, error) {
+	var last error
+	for _, c := range conns {
+		r, ok := c.(sources.Reader)
+		if !ok {
+			continue
+		}
+		if rc, ok := c.(*rabbitmq.Conn); ok && part == sources.NoPartition {
+			if kind, err := rc.StreamKind(ctx, stream); err == nil && kind != rabbitmq.KindStream {
+				_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1)
+				if err != nil {
+					return nil, sources.Message{}, err
+				}
+				if int64(len(msgs)) <= off {
+					return nil, sources.Message{}, fmt.Errorf("%s holds %d messages: no #%d", stream, len(msgs), off)
+				}
+				return c, msgs[off], nil
+			}
+		}
+		m, err := sources.FetchAt(ctx, r, stream, part, off)
+		if err == nil {
+			return c, m, nil
+		}
+		last = err
+	}
+	if last == nil {
+		last = fmt.Errorf("%q: %w", stream, sources.ErrUnknownStream)
+	}
+	return nil, sources.Message{}, last
+}
+
+// editInEditor opens a message in $VISUAL or $EDITOR on the terminal and
+// returns the edit, or nil when the file was not changed.
+func editInEditor(m sources.Message) (*replay.Edit, error) {
+	doc := replay.EditDocument(m)
+	f, err := os.CreateTemp("", "mqscope-edit-*.json")
+	if err != nil {
+		return nil, fmt.Errorf("edit: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(doc); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("edit: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("edit: %w", err)
+	}
+	run := editor.Command(f.Name())
+	run.Stdin, run.Stdout, run.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := run.Run(); err != nil {
+		return nil, fmt.Errorf("the editor %s failed (set $EDITOR): %w", run.Path, err)
+	}
+	after, err := os.ReadFile(f.Name())
+	if err != nil {
+		return nil, fmt.Errorf("edit: %w", err)
+	}
+	if bytes.Equal(after, doc) {
+		return nil, nil
+	}
+	ed, err := replay.ParseEdit(after)
+	if err != nil {
+		return nil, err
+	}
+	return &ed, nil
+}

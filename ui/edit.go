@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/msgdiff"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// editFileWritten carries the file a message was written to for editing.
+type editFileWritten struct {
+	page int
+	path string
+	orig sources.Message
+	doc  []byte
+	err  error
+}
+
+func (m editFileWritten) pageID() int { return m.page }
+
+// editorClosed says the editor exited.
+type editorClosed struct {
+	page int
+	path string
+	orig sources.Message
+	doc  []byte // what the file held before the editor ran
+	err  error
+}
+
+func (m editorClosed) pageID() int { return m.page }
+
+// editRead carries the edited message, read back from the file.
+type editRead struct {
+	page      int
+	orig      sources.Message
+	edit      replay.Edit
+	unchanged bool
+	err       error
+}
+
+func (m editRead) pageID() int { return m.page }
+
+// editMessage writes a message to a temporary file for $EDITOR.
+func editMessage(m sources.Message, page int) tea.Cmd {
+	return func() tea.Msg {
+		doc := replay.EditDocument(m)
+		f, err := os.CreateTemp("", "mqscope-edit-*.json")
+		if err != nil {
+			return editFileWritten{page: page, err: fmt.Errorf("edit: %w", err)}
+		}
+		_, werr := f.Write(doc)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			_ = os.Remove(f.Name())
+			return editFileWritten{page: page, err: fmt.Errorf("edit: %w", werr)}
+		}
+		return editFileWritten{page: page, path: f.Name(), orig: m, doc: doc}
+	}
+}
+
+// runEditor hands the terminal to the editor until it exits.
+func runEditor(w editFileWritten) tea.Cmd {
+	return tea.ExecProcess(editor.Command(w.path), func(err error) tea.Msg {
+		return editorClosed{page: w.page, path: w.path, orig: w.orig, doc: w.doc, err: err}
+	})
+}
+
+// readEdit reads the edited file back and removes it.
+func readEdit(c editorClosed) tea.Cmd {
+	return func() tea.Msg {
+		defer os.Remove(c.path)
+		if c.err != nil {
+			return editRead{page: c.page, orig: c.orig, err: fmt.Errorf("the editor failed (set $EDITOR): %w", c.err)}
+		}
+		doc, err := os.ReadFile(c.path)
+		if err != nil {
+			return editRead{page: c.page, orig: c.orig, err: fmt.Errorf("edit: %w", err)}
+		}
+		if bytes.Equal(doc, c.doc) {
+			return editRead{page: c.page, orig: c.orig, unchanged: true}
+		}
+		e, err := replay.ParseEdit(doc)
+		return editRead{page: c.page, orig: c.orig, edit: e, err: err}
+	}
+}
+
+// edited handles the stages of an edit; the last opens the redrive dialog
+// for the one message with its edit and the diff.
+func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case editFileWritten:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		return runEditor(msg)
+	case editorClosed:
+		return readEdit(msg)
+	case editRead:
+		switch {
+		case msg.err != nil:
+			return setError(msg.err)
+		case msg.unchanged:
+			return setStatus("the file was not changed: nothing redriven")
+		}
+		d := newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, []sources.Message{msg.orig}, false)
+		d.opts.Edits = map[string]replay.Edit{replay.Fingerprint(msg.orig): msg.edit}
+		d.replan()
+		edited := msg.edit.Edited(msg.orig)
+		for _, r := range msgdiff.Messages(&msg.orig, &edited) {
+			if r.Change != msgdiff.Same {
+				d.edits = append(d.edits, r)
+			}
+		}
+		p.redrive = d
+	}
+	return nil
+}
+
+// startEdit opens the selected message in $EDITOR.
+func (p *messagesPage) startEdit() tea.Cmd {
+	switch {
+	case p.view.Len() == 0:
+		return nil
+	case p.c.ReadOnly:
+		return setError(errors.New("read-only: edit and redrive is off (--read-only)"))
+	}
+	m := *p.view.At(p.cur.sel)
+	if m.Truncated() {
+		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): open it (enter) to read it whole first", len(m.Value), m.ValueSize))
+	}
+	return editMessage(m, p.pid)
+}

@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// TestEditThenRedrive: E writes the dead letter to a file, the editor (a
+// script standing in for a person) changes the value, the dialog shows the
+// change, and y publishes the edited message to the origin.
+func TestEditThenRedrive(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 80, TrickleEvery: -1, Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	script := filepath.Join(t.TempDir(), "editor")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsed -i 's/\"type\": \"OrderCreated\"/\"type\": \"OrderCreatedFixed\"/' \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", script)
+	c := testCommon(120, 40)
+	c.StateDir = t.TempDir()
+	c.BreakerShare = -1
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p.pid, p.start, p.bounded = 30, sources.Start{Kind: sources.StartOldest}, true
+	defer p.Close()
+	pump(t, p, p.restart(), func() bool { return p.ended })
+	// pick a JSON dead letter (the poison ones are Avro)
+	for i := 0; i < p.view.Len(); i++ {
+		if strings.Contains(string(p.view.At(i).Value), "OrderCreated") {
+			p.cur.sel = i
+			break
+		}
+	}
+	orig := *p.view.At(p.cur.sel)
+	written := p.Update(keyPress("E"))().(editFileWritten)
+	if written.err != nil {
+		t.Fatal(written.err)
+	}
+	if err := editor.Command(written.path).Run(); err != nil {
+		t.Fatal(err)
+	}
+	read := p.Update(editorClosed{page: p.pid, path: written.path, orig: written.orig, doc: written.doc})().(editRead)
+	if read.err != nil {
+		t.Fatal(read.err)
+	}
+	p.Update(read)
+	if p.redrive == nil || len(p.redrive.edits) != 1 || p.redrive.edits[0].Field != "type" {
+		t.Fatalf("dialog: %+v", p.redrive)
+	}
+	if v := p.View(120, 37); !strings.Contains(v, "edited:") || !strings.Contains(v, "OrderCreatedFixed") || !strings.Contains(v, "→ orders") {
+		t.Fatalf("view:\n%s", v)
+	}
+	if _, err := os.Stat(written.path); !os.IsNotExist(err) {
+		t.Fatal("the temporary file was left behind")
+	}
+	id := p.redrive.plan.ID
+	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
+	if p.redrive.err != nil || p.redrive.res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	}
+	var got []sources.Message
+	for _, m := range testbroker.ReadAll(t, conn, demo.TopicOrders) {
+		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(string(got[0].Value), `"type":"OrderCreatedFixed"`) || string(got[0].Key) != string(orig.Key) {
+		t.Fatalf("in orders: %v", got)
+	}
+	// An unchanged file redrives nothing.
+	written = editMessage(orig, p.pid)().(editFileWritten)
+	read = p.Update(editorClosed{page: p.pid, path: written.path, orig: written.orig, doc: written.doc})().(editRead)
+	if !read.unchanged {
+		t.Fatal("an unchanged file was taken as an edit")
+	}
+}
