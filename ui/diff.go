@@ -108,7 +108,14 @@ func (p *diffPage) View(w, h int) string {
 			section = r.Section
 			field = r.Section + ": " + r.Field
 		}
-		line := row(cols, r.Change.Mark(), render.Sanitize(field), render.Preview([]byte(r.Left), cols[2].width), render.Preview([]byte(r.Right), cols[3].width))
+		left, right := render.Preview([]byte(r.Left), cols[2].width), render.Preview([]byte(r.Right), cols[3].width)
+		switch r.Change { // the side that does not hold the field is blank
+		case msgdiff.Added:
+			left = ""
+		case msgdiff.Removed:
+			right = ""
+		}
+		line := row(cols, r.Change.Mark(), render.Sanitize(field), left, right)
 		switch r.Change {
 		case msgdiff.Changed:
 			line = s.Warn.Render(line)

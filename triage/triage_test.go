@@ -1,0 +1,62 @@
+package triage_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/triage"
+)
+
+func TestReportGroupsAndHistograms(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	b := triage.NewBuilder("orders.DLT")
+	var all []sources.Message
+	add := func(min int, class, msg, origin, group string) {
+		m := sources.Message{Stream: "orders.DLT", Timestamp: t0.Add(time.Duration(min) * time.Minute),
+			DeadLetter: &sources.DeadLetter{ExceptionClass: class, ExceptionMessage: msg, OriginStream: origin, ConsumerGroup: group}}
+		all = append(all, m)
+		b.Add(&m)
+	}
+	for i := 0; i < 6; i++ {
+		add(i, "java.net.SocketTimeoutException", "Read timed out after 3000 ms", "orders", "order-service")
+	}
+	add(59, "java.net.SocketTimeoutException", "Read timed out after 9000 ms", "orders.v2", "")
+	add(30, "com.acme.Invalid", "total -1 must be positive", "orders", "order-service")
+	plain := sources.Message{Value: []byte("not a dead letter")}
+	b.Add(&plain)
+
+	r := b.Report(triage.ByFailure, 6)
+	if r.Scanned != 9 || r.DeadLetters != 8 || len(r.Groups) != 2 || r.Groups[0].Count != 7 {
+		t.Fatalf("report %+v", r)
+	}
+	g := r.Groups[0]
+	if g.Histogram[0] != 6 || g.Histogram[5] != 1 || !g.First.Equal(t0) || !g.Last.Equal(t0.Add(59*time.Minute)) {
+		t.Fatalf("histogram %v first %v last %v", g.Histogram, g.First, g.Last)
+	}
+	if len(g.Origins) != 2 || g.Origins[0].Name != "orders" || g.Consumers[1].Name != "(unknown)" {
+		t.Fatalf("breakdown %v %v", g.Origins, g.Consumers)
+	}
+	// each group's filter selects exactly its messages
+	for _, mode := range triage.Modes {
+		for _, g := range b.Report(mode, 4).Groups {
+			f, err := filter.Compile(g.Filter)
+			if err != nil {
+				t.Fatalf("%s: %v", g.Filter, err)
+			}
+			var n int64
+			for i := range all {
+				if ok, _ := f.Match(&all[i]); ok {
+					n++
+				}
+			}
+			if n != g.Count {
+				t.Errorf("by %s: %s selects %d, the group has %d", mode, g.Filter, n, g.Count)
+			}
+		}
+	}
+	if _, err := triage.ParseMode("consumer"); err != nil {
+		t.Fatal(err)
+	}
+}
