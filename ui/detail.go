@@ -73,7 +73,7 @@ type detailPage struct {
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
-	top      int
+	scroller
 }
 
 func newDetailPage(c *Common, m sources.Message, step stepper, fetch fetcher) *detailPage {
@@ -285,7 +285,7 @@ func (p *detailPage) wrap() {
 			}
 		}
 	}
-	p.scroll(0)
+	p.scrollBy(0)
 }
 
 func keyText(k []byte) string {
@@ -315,9 +315,7 @@ func headerText(s *Styles, h sources.Header) string {
 
 func (p *detailPage) bodyHeight() int { return max(p.c.Height-3, 1) }
 
-func (p *detailPage) scroll(delta int) {
-	p.top = min(max(p.top+delta, 0), max(len(p.lines)-p.bodyHeight(), 0))
-}
+func (p *detailPage) scrollBy(delta int) { p.scroll(delta, len(p.lines), p.bodyHeight()) }
 
 func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -334,23 +332,13 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 		p.build()
 	case tea.WindowSizeMsg:
 		p.wrap()
-		p.scroll(0)
+		p.scrollBy(0)
 	case tea.KeyMsg:
 		k := p.c.Keys
-		page := max(p.bodyHeight()-1, 1)
+		if p.move(msg, k, len(p.lines), p.bodyHeight()) {
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			p.scroll(-1)
-		case key.Matches(msg, k.Down):
-			p.scroll(1)
-		case key.Matches(msg, k.PageUp):
-			p.scroll(-page)
-		case key.Matches(msg, k.PageDown), msg.String() == " ":
-			p.scroll(page)
-		case key.Matches(msg, k.Top):
-			p.top = 0
-		case key.Matches(msg, k.Bottom):
-			p.scroll(len(p.lines))
 		case key.Matches(msg, k.FullValue):
 			p.full = !p.full
 			p.build()

@@ -29,7 +29,7 @@ type diffPage struct {
 	rows  []msgdiff.Row
 	shown []msgdiff.Row // rows, or only the differences
 	only  bool
-	top   int
+	scroller
 }
 
 func newDiffPage(c *Common, a, b sources.Message) *diffPage {
@@ -53,31 +53,15 @@ func (p *diffPage) Init() tea.Cmd { return nil }
 
 func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3, 1) }
 
-func (p *diffPage) scroll(delta int) {
-	p.top = min(max(p.top+delta, 0), max(len(p.shown)-p.bodyHeight(), 0))
-}
-
 func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
 	}
-	k := p.c.Keys
-	page := max(p.bodyHeight()-1, 1)
-	switch {
-	case key.Matches(km, k.Up):
-		p.scroll(-1)
-	case key.Matches(km, k.Down):
-		p.scroll(1)
-	case key.Matches(km, k.PageUp):
-		p.scroll(-page)
-	case key.Matches(km, k.PageDown):
-		p.scroll(page)
-	case key.Matches(km, k.Top):
-		p.top = 0
-	case key.Matches(km, k.Bottom):
-		p.scroll(len(p.shown))
-	case key.Matches(km, k.Diff):
+	if p.move(km, p.c.Keys, len(p.shown), p.bodyHeight()) {
+		return nil
+	}
+	if key.Matches(km, p.c.Keys.Diff) {
 		p.only = !p.only
 		p.shown = p.rows
 		if p.only {
@@ -88,7 +72,7 @@ func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
 				}
 			}
 		}
-		p.scroll(0)
+		p.scroll(0, len(p.shown), p.bodyHeight())
 	}
 	return nil
 }

@@ -12,23 +12,13 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // TestDiffWithTheOtherCopy: after a redrive, d on the redriven message
 // diffs it with the dead letter it came from, and d on the dead letter
 // diffs it with its copy; two marked messages diff with each other.
 func TestDiffWithTheOtherCopy(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 80, TrickleEvery: -1, Seed: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := demoConn(t, 80, 6)
 	dead := testbroker.ReadAll(t, conn, demo.TopicOrdersDLT)[:1]
 	plan, err := replay.NewPlan(demo.TopicOrdersDLT, dead, replay.Options{DropHeaders: []string{"kafka_dlt-exception-stacktrace"}})
 	if err != nil {

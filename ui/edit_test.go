@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,23 +11,13 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // TestEditThenRedrive: E writes the dead letter to a file, the editor (a
 // script standing in for a person) changes the value, the dialog shows the
 // change, and y publishes the edited message to the origin.
 func TestEditThenRedrive(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 80, TrickleEvery: -1, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := demoConn(t, 80, 8)
 	script := filepath.Join(t.TempDir(), "editor")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nsed -i 's/\"type\": \"OrderCreated\"/\"type\": \"OrderCreatedFixed\"/' \"$1\"\n"), 0o755); err != nil {
 		t.Fatal(err)

@@ -54,3 +54,34 @@ func (c cursor) window(n, height int) (int, int) {
 	cc.clamp(n, height)
 	return cc.top, min(cc.top+max(height, 0), n)
 }
+
+// scroller is the first line shown of a text taller than its window.
+type scroller struct{ top int }
+
+// scroll moves by delta lines within n lines shown height at a time.
+func (s *scroller) scroll(delta, n, height int) {
+	s.top = min(max(s.top+delta, 0), max(n-height, 0))
+}
+
+// move handles the navigation keys (space pages down too); it reports
+// whether the key was one.
+func (s *scroller) move(msg tea.KeyMsg, k *KeyMap, n, height int) bool {
+	page := max(height-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		s.scroll(-1, n, height)
+	case key.Matches(msg, k.Down):
+		s.scroll(1, n, height)
+	case key.Matches(msg, k.PageUp):
+		s.scroll(-page, n, height)
+	case key.Matches(msg, k.PageDown), msg.String() == " ":
+		s.scroll(page, n, height)
+	case key.Matches(msg, k.Top):
+		s.top = 0
+	case key.Matches(msg, k.Bottom):
+		s.scroll(n, n, height)
+	default:
+		return false
+	}
+	return true
+}

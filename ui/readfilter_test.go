@@ -1,17 +1,13 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // pump runs cmds (and the cmds their messages return) against the page
@@ -48,20 +44,7 @@ func pump(t *testing.T, p page, cmd tea.Cmd, stop func() bool) {
 // a read-time filter: only matches reach the buffer, the scan stops at its
 // budget and + goes on.
 func TestReadFilterKeepsOnlyMatchesWithinItsBudget(t *testing.T) {
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "events"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kf.Close()
-	addr := kf.ListenAddrs()[0]
-	if err := testbroker.FillKafka(addr, "events", 5000, []byte(`{"status":"OK"}`)); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := filledTopic(t, "events", 5000, []byte(`{"status":"OK"}`))
 	c := testCommon(120, 20)
 	c.ScanBudget = 2000
 	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "events", Partitions: make([]sources.PartitionInfo, 1)})

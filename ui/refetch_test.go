@@ -2,37 +2,19 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-
-	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 )
 
 // TestDetailFetchesATruncatedValueAgain: the buffer keeps the start of a
 // 600 KB value; the detail view reads the whole of it again from Kafka.
 func TestDetailFetchesATruncatedValueAgain(t *testing.T) {
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "reports"), kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2000000"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kf.Close()
-	addr := kf.ListenAddrs()[0]
 	big := append([]byte(`{"report":"`), bytes.Repeat([]byte("r"), 600_000)...)
 	big = append(big, []byte(`","end":true}`)...)
-	if err := testbroker.FillKafka(addr, "reports", 3, big); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := filledTopic(t, "reports", 3, big)
 	c := testCommon(120, 20)
 	c.BufferBudget = 64 << 20
 	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "reports", Partitions: make([]sources.PartitionInfo, 1)})

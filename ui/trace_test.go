@@ -1,30 +1,19 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // TestTraceFromAMessage: t on a shipment traces its correlation id over
 // the demo's topics; the timeline shows the order, payment and shipment
 // in time order, and enter opens one.
 func TestTraceFromAMessage(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := demoConn(t, 60, 4)
 	c := testCommon(120, 30)
 	m := newModel(c, []sources.Conn{conn})
 	ship := testbroker.ReadAll(t, conn, demo.TopicShipments)[0]

@@ -13,9 +13,7 @@ import (
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/dlq"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // triageDLT is a DLT with three failures: 5 timeouts, 3 validation errors
@@ -68,16 +66,7 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, s string) {
 // least three groups whose counts add up; tab regroups; enter opens a
 // group's dead letters, and exactly those.
 func TestTriageDemoGroupsAndOpens(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 80, TrickleEvery: -1, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := demoConn(t, 80, 5)
 	c := testCommon(120, 30)
 	p := newTriagePage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true})
 	p.pid = 3

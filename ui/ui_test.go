@@ -12,7 +12,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 func init() {
@@ -579,4 +584,42 @@ func (c fixedConn) Read(ctx context.Context, stream string, opts sources.ReadOpt
 	f.Go(func(context.Context) { f.SendBatch(append([]sources.Message(nil), c.msgs...)) })
 	f.EndWhenDone()
 	return f, nil
+}
+
+// demoConn starts the demo broker (history orders, no trickle) and dials it;
+// both end with the test.
+func demoConn(t *testing.T, history int, seed uint64) *kafka.Conn {
+	t.Helper()
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: history, TrickleEvery: -1, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return dialKafka(t, cl.Addr())
+}
+
+// filledTopic starts kfake with one single-partition topic holding n
+// copies of value, and dials it.
+func filledTopic(t *testing.T, topic string, n int, value []byte) *kafka.Conn {
+	t.Helper()
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic), kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2000000"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kf.Close)
+	addr := kf.ListenAddrs()[0]
+	if err := testbroker.FillKafka(addr, topic, n, value); err != nil {
+		t.Fatal(err)
+	}
+	return dialKafka(t, addr)
+}
+
+func dialKafka(t *testing.T, addr string) *kafka.Conn {
+	t.Helper()
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
