@@ -3,12 +3,16 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/triage"
 )
@@ -168,5 +172,31 @@ func TestEditCommand(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "--kafka", addr, "--read-only", "edit", "orders.DLT", strings.TrimSpace(pos)); code == 0 || !strings.Contains(errOut, "read-only") {
 		t.Fatalf("read-only: %s", errOut)
+	}
+}
+
+// TestTriageRabbitMQDemo: the RabbitMQ demo's DLQs, dead-lettered by the
+// broker itself, group by the broker's reason and the queue they died in.
+func TestTriageRabbitMQDemo(t *testing.T) {
+	base, api := testbroker.RabbitURLs()
+	vhost := fmt.Sprintf("mqscope-test-triage-%d", rand.IntN(1e6))
+	url, err := demo.SeedRabbit(context.Background(), demo.RabbitOptions{URL: base, Vhost: vhost, Seed: 2})
+	if err != nil {
+		t.Fatalf("seed RabbitMQ (scripts/test starts it with its management API): %v", err)
+	}
+	mgmt, _ := rabbitmq.NewManagement(api, "", "")
+	t.Cleanup(func() {
+		_ = mgmt.DeleteVhost(context.Background(), vhost)
+		mgmt.Close()
+	})
+	for dlq, want := range map[string]string{"orders.parking": "rejected: in orders.work", "notifications.dlq": "expired: in notifications.retry", "payments.dlq": "delivery_limit: in payments.work"} {
+		code, out, errOut := run(t, "--rabbitmq", url, "triage", dlq, "--json")
+		var r triage.Report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("%s: %s", dlq, errOut)
+		}
+		if len(r.Groups) != 1 || r.Groups[0].Class+": "+r.Groups[0].Text != want || r.Groups[0].Count != r.DeadLetters || r.DeadLetters == 0 {
+			t.Fatalf("%s: %+v", dlq, r.Groups)
+		}
 	}
 }
