@@ -163,7 +163,11 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		return err
 	}
 	defer audit.Close()
-	run := replay.RunOptions{Rate: f.rate, Batch: f.batch, Journal: journal, Audit: audit, OnProgress: func(p replay.Progress) {
+	var run replay.RunOptions
+	run = replay.RunOptions{Rate: f.rate, Batch: f.batch, Journal: journal, Audit: audit, OnProgress: func(p replay.Progress) {
+		if paused, _ := run.Guard.Paused(); paused {
+			return // the breaker's question is on the line
+		}
 		fmt.Fprintf(e.stderr, "\r%d/%d  %.0f msg/s  ETA %s   ", p.Done+p.Parked+p.Skipped+p.Duplicates+p.Failed, p.Total, p.Rate(), p.ETA().Round(time.Second))
 	}}
 	if f.breaker > 0 {
@@ -193,7 +197,8 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		return fmt.Errorf("interrupted: resume with mqscope redrive %s --id %s", dlq, plan.ID)
 	}
 	if strings.HasPrefix(res.Stopped, "stopped") {
-		return fmt.Errorf("%s: resume with mqscope redrive %s --id %s", res.Stopped, dlq, plan.ID)
+		why := strings.TrimSuffix(res.Stopped, "; run the same redrive id again to resume")
+		return fmt.Errorf("%s: resume with mqscope redrive %s --id %s", why, dlq, plan.ID)
 	}
 	return nil
 }

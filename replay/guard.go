@@ -99,8 +99,8 @@ func (g *Guard) Returned(n int) {
 		g.mu.Unlock()
 		return
 	}
-	g.reason = fmt.Sprintf("%d of the %d messages redriven in the last %s came back dead (%.0f%%, the limit is %.0f%%)",
-		back, sent, g.window, 100*float64(back)/float64(max(sent, 1)), 100*g.share)
+	g.reason = fmt.Sprintf("%d redriven messages came back dead in the last %s, while %d were redriven (%.0f%%, the limit is %.0f%%)",
+		back, g.window, sent, 100*float64(back)/float64(max(sent, 1)), 100*g.share)
 	g.setState(guardPaused)
 	onTrip, reason := g.OnTrip, g.reason
 	g.mu.Unlock()

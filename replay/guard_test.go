@@ -31,7 +31,7 @@ func TestGuardTripsPastItsShare(t *testing.T) {
 	}
 	g.Returned(1)
 	paused, why := g.Paused()
-	if !paused || len(trips) != 1 || !strings.Contains(why, "11 of the 100") {
+	if !paused || len(trips) != 1 || !strings.Contains(why, "11 redriven messages came back dead in the last 1m0s, while 100 were redriven") {
 		t.Fatalf("paused %v %q trips %v", paused, why, trips)
 	}
 	done := make(chan bool)
