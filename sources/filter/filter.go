@@ -45,7 +45,10 @@ type Filter struct {
 	// fingerprint is set when the expression reads deadLetter.fingerprint
 	// (normalising a failure costs more than the other fields).
 	fingerprint bool
-	env         Env
+	// native decides most messages without the VM (nil: the expression
+	// has a shape it does not compile).
+	native native
+	env    Env
 	vm          vm.VM
 }
 
@@ -85,6 +88,13 @@ func Compile(src string) (*Filter, error) {
 	if ju.idents > 0 && ju.idents == ju.members {
 		f.jsonKeys = ju.keys
 	}
+	jsonKey := ""
+	if len(f.jsonKeys) == 1 {
+		for k := range f.jsonKeys {
+			jsonKey = k
+		}
+	}
+	f.native = compileNative(node, jsonKey)
 	f.env.Headers = map[string]string{}
 	return f, nil
 }
@@ -125,6 +135,11 @@ func (f *Filter) String() string { return f.src }
 // Match runs the expression on a message. A runtime error (a field missing
 // in a JSON value, say) is returned with the message's position.
 func (f *Filter) Match(m *sources.Message) (bool, error) {
+	if f.native != nil {
+		if r, ok := f.native(m); ok {
+			return r, nil
+		}
+	}
 	e := &f.env
 	e.Partition, e.Offset, e.Timestamp, e.Stream, e.ID = int(m.Partition), int(m.Offset), m.Timestamp, m.Stream, m.ID
 	e.Key, e.Value, e.JSON, e.DeadLetter = "", "", nil, nil

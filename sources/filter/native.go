@@ -1,0 +1,236 @@
+package filter
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/ast"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// native is an expression, or part of one, compiled to Go: it decides a
+// message without filling the environment or running the VM. It answers
+// decided=false where it cannot be sure to agree with expr (a JSON string
+// with escapes, a missing header, a value that is not a JSON object...);
+// Match then runs the expression itself, so results never differ.
+type native func(m *sources.Message) (result, decided bool)
+
+// compileNative compiles the shapes most filters have: comparisons of key,
+// value, stream, id, a header or one top-level JSON field with a string
+// literal (==, !=, contains, startsWith, endsWith), of partition or offset
+// with an integer, joined by and/or/not. It returns nil for anything else.
+// jsonKey is the only top-level JSON field the expression reads ("" when it
+// reads none or several: then JSON comparisons are not compiled).
+func compileNative(n ast.Node, jsonKey string) native {
+	switch x := n.(type) {
+	case *ast.BinaryNode:
+		switch x.Operator {
+		case "&&", "and", "||", "or":
+			l, r := compileNative(x.Left, jsonKey), compileNative(x.Right, jsonKey)
+			if l == nil || r == nil {
+				return nil
+			}
+			and := x.Operator == "&&" || x.Operator == "and"
+			return func(m *sources.Message) (bool, bool) {
+				lv, ok := l(m)
+				if !ok {
+					return false, false
+				}
+				if lv != and { // false && …, true || …: decided by the left, as expr short-circuits
+					return lv, true
+				}
+				return r(m)
+			}
+		case "==", "!=", "contains", "startsWith", "endsWith":
+			if f := stringComparison(x, jsonKey); f != nil {
+				return f
+			}
+			if x.Operator == "==" || x.Operator == "!=" {
+				return intComparison(x)
+			}
+		case "<", "<=", ">", ">=":
+			return intComparison(x)
+		}
+	case *ast.UnaryNode:
+		if x.Operator == "!" || x.Operator == "not" {
+			inner := compileNative(x.Node, jsonKey)
+			if inner == nil {
+				return nil
+			}
+			return func(m *sources.Message) (bool, bool) {
+				v, ok := inner(m)
+				return !v, ok
+			}
+		}
+	}
+	return nil
+}
+
+// stringField reads one string field of a message: its bytes and whether
+// they are known (false: let expr decide).
+type stringField func(m *sources.Message) ([]byte, bool)
+
+func stringComparison(x *ast.BinaryNode, jsonKey string) native {
+	field, lit := x.Left, x.Right
+	if _, ok := field.(*ast.StringNode); ok && (x.Operator == "==" || x.Operator == "!=") {
+		field, lit = lit, field
+	}
+	s, ok := lit.(*ast.StringNode)
+	if !ok {
+		return nil
+	}
+	get := stringFieldOf(field, jsonKey)
+	if get == nil {
+		return nil
+	}
+	want := []byte(s.Value)
+	var test func(b []byte) bool
+	switch x.Operator {
+	case "==":
+		test = func(b []byte) bool { return bytes.Equal(b, want) }
+	case "!=":
+		test = func(b []byte) bool { return !bytes.Equal(b, want) }
+	case "contains":
+		test = func(b []byte) bool { return bytes.Contains(b, want) }
+	case "startsWith":
+		test = func(b []byte) bool { return bytes.HasPrefix(b, want) }
+	case "endsWith":
+		test = func(b []byte) bool { return bytes.HasSuffix(b, want) }
+	}
+	return func(m *sources.Message) (bool, bool) {
+		b, ok := get(m)
+		if !ok {
+			return false, false
+		}
+		return test(b), true
+	}
+}
+
+func stringFieldOf(n ast.Node, jsonKey string) stringField {
+	switch x := n.(type) {
+	case *ast.IdentifierNode:
+		switch x.Value {
+		case "key":
+			return func(m *sources.Message) ([]byte, bool) { return m.Key, true }
+		case "value":
+			return func(m *sources.Message) ([]byte, bool) { return m.Value, true }
+		case "stream":
+			return func(m *sources.Message) ([]byte, bool) { return []byte(m.Stream), true }
+		case "id":
+			return func(m *sources.Message) ([]byte, bool) { return []byte(m.ID), true }
+		}
+	case *ast.MemberNode:
+		id, ok := x.Node.(*ast.IdentifierNode)
+		prop, pok := x.Property.(*ast.StringNode)
+		if !ok || !pok || x.Optional {
+			return nil
+		}
+		switch {
+		case id.Value == "headers":
+			name := prop.Value
+			return func(m *sources.Message) ([]byte, bool) {
+				for i := len(m.Headers) - 1; i >= 0; i-- { // the last one wins, as in the map
+					if m.Headers[i].Key == name {
+						return m.Headers[i].Value, true
+					}
+				}
+				return nil, false // missing: expr's nil, not "": let it decide
+			}
+		case id.Value == "json" && jsonKey != "" && prop.Value == jsonKey:
+			return func(m *sources.Message) ([]byte, bool) { return jsonString(m.Value, jsonKey) }
+		}
+	}
+	return nil
+}
+
+// jsonString finds a top-level field as topLevel does and returns its text
+// when it is a plain string (no escapes, valid UTF-8).
+func jsonString(data []byte, key string) ([]byte, bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return nil, false
+		}
+		switch data[i] {
+		case '}':
+			return nil, false // missing: let expr decide
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return nil, false
+		}
+		kEnd := skipString(data, i)
+		if kEnd < 0 {
+			return nil, false
+		}
+		name := data[i+1 : kEnd-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			return nil, false
+		}
+		i = skipSpace(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(data, i+1)
+		vEnd := skipValue(data, i)
+		if vEnd < 0 {
+			return nil, false
+		}
+		if string(name) == key {
+			tok := data[i:vEnd]
+			if len(tok) < 2 || tok[0] != '"' {
+				return nil, false
+			}
+			inner := tok[1 : len(tok)-1]
+			if bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
+				return nil, false
+			}
+			return inner, true
+		}
+		i = vEnd
+	}
+}
+
+func intComparison(x *ast.BinaryNode) native {
+	id, ok := x.Left.(*ast.IdentifierNode)
+	lit, lok := x.Right.(*ast.IntegerNode)
+	if !ok || !lok {
+		return nil
+	}
+	var get func(m *sources.Message) int
+	switch id.Value {
+	case "partition":
+		get = func(m *sources.Message) int { return int(m.Partition) }
+	case "offset":
+		get = func(m *sources.Message) int { return int(m.Offset) }
+	default:
+		return nil
+	}
+	n := lit.Value
+	var test func(v int) bool
+	switch x.Operator {
+	case "==":
+		test = func(v int) bool { return v == n }
+	case "!=":
+		test = func(v int) bool { return v != n }
+	case "<":
+		test = func(v int) bool { return v < n }
+	case "<=":
+		test = func(v int) bool { return v <= n }
+	case ">":
+		test = func(v int) bool { return v > n }
+	case ">=":
+		test = func(v int) bool { return v >= n }
+	default:
+		return nil
+	}
+	return func(m *sources.Message) (bool, bool) { return test(get(m)), true }
+}

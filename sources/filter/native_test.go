@@ -1,0 +1,111 @@
+package filter
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// nativeExprs are expressions the native path compiles.
+var nativeExprs = []string{
+	`json.status == "FAILED"`,
+	`json.status != "FAILED"`,
+	`json.status == "FAILED" && headers["tenant"] == "acme"`,
+	`headers["tenant"] == "acme" || key startsWith "k1"`,
+	`!(value contains "pad") && partition == 1`,
+	`key endsWith "7" and offset >= 3`,
+	`headers["tenant"] != ""`,
+	`stream == "t" && id == ""`,
+	`"FAILED" == json.status`,
+	`offset < 5 or partition > 1`,
+	`json.status contains "AIL"`,
+}
+
+// nativeCorpus has the awkward cases: escapes, missing and repeated
+// fields, values that are not objects, missing headers, nil keys.
+func nativeCorpus() []sources.Message {
+	values := []string{
+		`{"status":"FAILED"}`, `{"status":"OK","pad":"x"}`, `{"status":"FAIL\u0045D"}`, `{"status":"FA\"ILED"}`,
+		`{"pad":1}`, `{"status":1}`, `{"status":null}`, `{"status":"FAILED","status":"OK"}`, `[1,2]`, `not json`, ``,
+		`{"status":"FAILED"`, `{"st\u0061tus":"FAILED"}`, `  {"status" : "FAILED" , "x":{"status":"OK"}}`, `{"x":"}","status":"FAILED"}`,
+		"{\"status\":\"\xff\"}",
+	}
+	var out []sources.Message
+	for i, v := range values {
+		for j, hs := range [][]sources.Header{
+			nil,
+			{{Key: "tenant", Value: []byte("acme")}},
+			{{Key: "tenant", Value: []byte("acme")}, {Key: "tenant", Value: []byte("globex")}},
+			{{Key: "tenant", Value: []byte{}}},
+		} {
+			var key []byte
+			if j%2 == 1 {
+				key = []byte(fmt.Sprintf("k1%d7", i))
+			}
+			out = append(out, sources.Message{Stream: "t", Partition: int32(j % 3), Offset: int64(i), Key: key, Value: []byte(v), Headers: hs})
+		}
+	}
+	return out
+}
+
+// TestNativeAgreesWithExpr: wherever the native path decides, its answer
+// is expr's; it decides the plain cases.
+func TestNativeAgreesWithExpr(t *testing.T) {
+	corpus := nativeCorpus()
+	for _, src := range nativeExprs {
+		fast, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.native == nil {
+			t.Errorf("%s: not compiled natively", src)
+			continue
+		}
+		slow, _ := Compile(src)
+		slow.native = nil
+		decided := 0
+		for i := range corpus {
+			m := &corpus[i]
+			want, werr := slow.Match(m)
+			got, gerr := fast.Match(m)
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Errorf("%s on %q %v: native %v %v, expr %v %v", src, m.Value, m.Headers, got, gerr, want, werr)
+			}
+			if _, ok := fast.native(m); ok {
+				decided++
+			}
+		}
+		if decided < len(corpus)/4 {
+			t.Errorf("%s: decided only %d of %d", src, decided, len(corpus))
+		}
+	}
+	// shapes it leaves to expr
+	for _, src := range []string{`json.total > 20`, `len(json.lines) == 1`, `json.a == "x" && json.b == "y"`, `headers?.["x"] == "y"`, `deadLetter.reason == "x"`, `key matches "^k"`} {
+		f, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.native != nil {
+			t.Errorf("%s: compiled natively", src)
+		}
+	}
+}
+
+func FuzzNativeAgreesWithExpr(f *testing.F) {
+	f.Add(`{"status":"FAILED"}`, "acme", "k17")
+	f.Add(`{"status":"FA\u0049LED"}`, "", "")
+	f.Fuzz(func(t *testing.T, value, tenant, key string) {
+		m := sources.Message{Stream: "t", Value: []byte(value), Key: []byte(key), Headers: []sources.Header{{Key: "tenant", Value: []byte(tenant)}}}
+		for _, src := range nativeExprs {
+			fast, _ := Compile(src)
+			slow, _ := Compile(src)
+			slow.native = nil
+			got, gerr := fast.Match(&m)
+			want, werr := slow.Match(&m)
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Fatalf("%s on %q: native %v %v, expr %v %v", src, value, got, gerr, want, werr)
+			}
+		}
+	})
+}
