@@ -49,7 +49,7 @@ type Filter struct {
 	// has a shape it does not compile).
 	native native
 	env    Env
-	vm          vm.VM
+	vm     vm.VM
 }
 
 // Env is what an expression sees of one message.
