@@ -18,6 +18,7 @@ func newDemoCmd(e *env) *cobra.Command {
 		dataDir  string
 		headless bool
 		seed     uint64
+		big      int
 	)
 	c := &cobra.Command{
 		Use:   "demo",
@@ -36,12 +37,15 @@ quorum), a stream, and messages the broker dead-lettered for real (rejected,
 past a delivery limit, expired). The vhost is recreated on each run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if big < 0 || big > 50_000_000 {
+				return fmt.Errorf("--big %d: want 0 to 50,000,000 records", big)
+			}
 			if port < -1 || port > 65535 {
 				return fmt.Errorf("--port %d: want 1-65535, or 0 for the default", port)
 			}
 			log, closeLog := e.logger()
 			defer closeLog()
-			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Logger: log})
+			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Big: big, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -91,6 +95,7 @@ past a delivery limit, expired). The vhost is recreated on each run.`,
 	c.Flags().StringVar(&dataDir, "data-dir", "", "keep the broker's data in this directory between runs")
 	c.Flags().BoolVar(&headless, "headless", false, "run only the broker (for kcat, scripts or another mqscope)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated flow")
+	c.Flags().IntVar(&big, "big", 0, "also fill the topic events.big with this many ~200-byte records (try 1000000: filters, search and scrolling at scale)")
 	return c
 }
 

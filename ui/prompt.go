@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -93,12 +94,8 @@ func (p *messagesPage) applyReadFilter(src string) (tea.Cmd, error) {
 	if src == p.readFilter {
 		return nil, nil
 	}
-	p.readFilter = src
-	status := "reading " + p.stream.Name + " from " + p.start.String() + " through the filter"
-	if src == "" {
-		status = "reading " + p.stream.Name + " again without a read filter"
-	}
-	return tea.Batch(setStatus(status), p.restart()), nil
+	p.readFilter = src // the info line says it; the status line counts what it scans
+	return p.restart(), nil
 }
 
 // filterScanned asks for the next chunk of a filter's scan.
@@ -168,6 +165,9 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		p.cur.clamp(n, p.rowsHeight())
 		return nil, nil
 	}
+	if shorthandOffset.MatchString(spec) { // 1200, or 2=1200[,0=55]: offsets
+		spec = "offset:" + spec
+	}
 	st, err := sources.ParseStart(spec, p.c.Now())
 	if err != nil {
 		return nil, err
@@ -200,6 +200,9 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 	p.start = st
 	return tea.Batch(setStatus("reading from "+st.String()), p.restart()), nil
 }
+
+// shorthandOffset is an offset, or partition=offset pairs, without "offset:".
+var shorthandOffset = regexp.MustCompile(`^\d+(=\d+)?(,\d+=\d+)*$`)
 
 // before reports whether a position lies before the first message held
 // (it was evicted or never read).

@@ -505,6 +505,11 @@ func TestMessagesSearchAndJump(t *testing.T) {
 	if m := p.view.At(p.cur.sel); m.Partition != 1 || m.Offset != 5 {
 		t.Fatalf("jump to 1=5 landed on %d/%d", m.Partition, m.Offset)
 	}
+	p.openPrompt("jump", "2=7") // the shorthand the prompt offers
+	p.Update(keyPress("enter"))
+	if m := p.view.At(p.cur.sel); m.Partition != 2 || m.Offset != 7 || p.promptErr != "" {
+		t.Fatalf("jump to 2=7 landed on %d/%d (%s)", m.Partition, m.Offset, p.promptErr)
+	}
 	p.openPrompt("jump", "newest")
 	p.Update(keyPress("enter"))
 	if p.cur.sel != 29 || !p.follow {

@@ -29,6 +29,9 @@ type Options struct {
 	// History is how many orders to seed, spread over the last two hours.
 	// Zero means 400; negative seeds nothing.
 	History int
+	// Big, when positive, adds TopicBig with that many records of about
+	// 200 bytes (3 partitions), for trying mqscope at scale.
+	Big int
 	// TrickleEvery is the interval between live orders; zero means 600ms,
 	// negative disables the live trickle.
 	TrickleEvery time.Duration
@@ -112,6 +115,12 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		c.Close()
 		return nil, err
 	}
+	if o.Big > 0 && !seeded {
+		if err := c.fillBig(o.Big); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	if o.TrickleEvery >= 0 {
 		every := o.TrickleEvery
 		if every == 0 {
@@ -137,6 +146,9 @@ func listen(o Options) (*kfake.Cluster, bool, error) {
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.ClusterID("mqscope-demo")}
 	for _, t := range topicPartitions {
 		opts = append(opts, kfake.SeedTopics(t.partitions, t.name))
+	}
+	if o.Big > 0 {
+		opts = append(opts, kfake.SeedTopics(3, TopicBig))
 	}
 	if o.DataDir != "" {
 		opts = append(opts, kfake.DataDir(o.DataDir))
