@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,10 +18,17 @@ import (
 // connectTimeout bounds how long connecting may take before a clear error.
 const connectTimeout = 10 * time.Second
 
-// connect opens the connections named by the global flags.
-func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
+// connect opens the connections named by the global flags, else those of
+// the config (see configured) for a headless command.
+func (e *env) connect(ctx context.Context) ([]sources.Conn, error) { return e.open(ctx, false) }
+
+// connectAll is connect for the TUI: without a default it opens every
+// configured connection.
+func (e *env) connectAll(ctx context.Context) ([]sources.Conn, error) { return e.open(ctx, true) }
+
+func (e *env) open(ctx context.Context, all bool) ([]sources.Conn, error) {
 	if e.flags.kafka == "" && e.flags.rabbitmq == "" {
-		return nil, errors.New("no connection: pass --kafka host:port or --rabbitmq amqp://... (or run mqscope demo)")
+		return e.openConfigured(ctx, all)
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
@@ -52,6 +58,31 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	return conns, nil
 }
 
+// openConfigured dials the configured connections the flags select.
+func (e *env) openConfigured(ctx context.Context, all bool) ([]sources.Conn, error) {
+	sel, err := e.configured(all)
+	if err != nil {
+		return nil, err
+	}
+	if len(sel) == 0 {
+		return nil, e.errNoConnection()
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	e.readOnly = map[string]bool{}
+	var conns []sources.Conn
+	for _, cc := range sel {
+		c, err := dialConfigured(ctx, cc)
+		if err != nil {
+			closeAll(conns)
+			return nil, err
+		}
+		e.readOnly[cc.Name] = !cc.Writable()
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
 // describeConns names the connections the flags ask for, for the screen
 // shown while they open.
 func (e *env) describeConns() string {
@@ -61,6 +92,13 @@ func (e *env) describeConns() string {
 	}
 	if e.flags.rabbitmq != "" {
 		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
+	}
+	if len(parts) == 0 {
+		if sel, err := e.configured(true); err == nil {
+			for _, cc := range sel {
+				parts = append(parts, cc.Name)
+			}
+		}
 	}
 	return strings.Join(parts, " and ")
 }

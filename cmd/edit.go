@@ -59,6 +59,9 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err != nil {
 		return err
 	}
+	if err := e.refuseWrites(conn); err != nil {
+		return err
+	}
 	edit, err := editInEditor(orig)
 	if err != nil {
 		return err

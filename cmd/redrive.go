@@ -126,8 +126,8 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")
 		return nil
 	}
-	if e.flags.readOnly {
-		return fmt.Errorf("connection %s is read-only (--read-only): refusing to write", conn.Name())
+	if err := e.refuseWrites(conn); err != nil {
+		return err
 	}
 	if s := plan.Summary(); s.Redrive == 0 && (s.Park == 0 || f.opts.ParkTo == "") {
 		fmt.Fprintln(e.stdout, "nothing to redrive")

@@ -39,9 +39,6 @@ without it the file goes as fast as --rate allows.`,
 			if speed < 0 || rate < 0 || batch <= 0 {
 				return errors.New("--speed and --rate must not be negative, --batch must be positive")
 			}
-			if e.flags.readOnly {
-				return errors.New("--read-only: refusing to write")
-			}
 			in := e.stdin
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
@@ -56,11 +53,14 @@ without it the file goes as fast as --rate allows.`,
 				return err
 			}
 			defer closeAll(conns)
-			sink, where, err := openSink(cmd.Context(), conns, to, routingKey)
+			sink, conn, where, err := openSink(cmd.Context(), conns, to, routingKey)
 			if err != nil {
 				return err
 			}
 			defer sink.Close()
+			if err := e.refuseWrites(conn); err != nil {
+				return err
+			}
 			if !yes {
 				ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
 				if err != nil {
@@ -90,23 +90,23 @@ without it the file goes as fast as --rate allows.`,
 
 // openSink finds the connection with the target: a Kafka topic, else a
 // RabbitMQ exchange.
-func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string) (replay.Sink, string, error) {
+func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string) (replay.Sink, sources.Conn, string, error) {
 	var errs []error
 	for _, c := range conns {
-		switch c := c.(type) {
+		switch k := c.(type) {
 		case *kafka.Conn:
-			s, err := replay.NewKafkaSink(c, to)
+			s, err := replay.NewKafkaSink(k, to)
 			if err == nil {
-				return s, "topic " + to + " on " + c.Name(), nil
+				return s, c, "topic " + to + " on " + c.Name(), nil
 			}
 			errs = append(errs, err)
 		case *rabbitmq.Conn:
-			s, err := replay.NewRabbitSink(ctx, c, to, routingKey)
+			s, err := replay.NewRabbitSink(ctx, k, to, routingKey)
 			if err == nil {
-				return s, "exchange " + to + " on " + c.Name(), nil
+				return s, c, "exchange " + to + " on " + c.Name(), nil
 			}
 			errs = append(errs, err)
 		}
 	}
-	return nil, "", errors.Join(errs...)
+	return nil, nil, "", errors.Join(errs...)
 }

@@ -13,20 +13,24 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/config"
 )
 
 // globalFlags are the flags every command takes.
 type globalFlags struct {
-	kafka      string
-	rabbitmq   string
-	management string
-	queues     []string
-	logFile    string
-	buffer     string
-	scanBudget int64
-	corrHeader []string
-	readOnly   bool
-	cpuProfile string
+	kafka       string
+	rabbitmq    string
+	management  string
+	queues      []string
+	logFile     string
+	buffer      string
+	scanBudget  int64
+	corrHeader  []string
+	config      string
+	connections []string
+	readOnly    bool
+	cpuProfile  string
 }
 
 // env is what a command runs with: its streams and the global flags.
@@ -35,6 +39,19 @@ type env struct {
 	stdout, stderr io.Writer
 	flags          globalFlags
 	stopProfile    func()
+	cfg            *config.Config  // loaded on first use
+	readOnly       map[string]bool // connections the config keeps read-only
+	root           *cobra.Command
+}
+
+// isTerminal reports a writer that is a terminal (the first-run page needs one).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Execute runs the command line and returns the process exit code.
@@ -43,6 +60,7 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(e)
+	e.root = root
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -76,14 +94,26 @@ func newRoot(e *env) *cobra.Command {
 		Args:          cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if e.flags.kafka == "" && e.flags.rabbitmq == "" {
-				fmt.Fprintln(e.stdout, "No connection given. Try the demo, or point mqscope at a broker:")
-				fmt.Fprintln(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n  mqscope --rabbitmq amqp://user:pass@host:5672/vhost\n\nmqscope --help lists every command.")
-				return nil
+				sel, err := e.configured(true)
+				if err != nil {
+					return err
+				}
+				if len(sel) == 0 {
+					if !isTerminal(e.stdout) {
+						path, _ := config.Locate(e.flags.config)
+						fmt.Fprintln(e.stdout, "No connection given. Try the demo, or point mqscope at a broker:")
+						fmt.Fprintf(e.stdout, "\n  mqscope demo\n  mqscope --kafka host:9092\n  mqscope --rabbitmq amqp://user:pass@host:5672/vhost\n  mqscope config init   (writes an example config to %s)\n\nmqscope --help lists every command.\n", path)
+						return nil
+					}
+					return e.firstRun(c.Context())
+				}
 			}
-			return e.runTUI(c.Context(), e.describeConns(), e.connect)
+			return e.runTUI(c.Context(), e.describeConns(), e.connectAll)
 		},
 	}
 	pf := root.PersistentFlags()
+	pf.StringVar(&e.flags.config, "config", "", "config file (default $XDG_CONFIG_HOME/mqscope/config.yaml; env MQSCOPE_CONFIG)")
+	pf.StringArrayVarP(&e.flags.connections, "connection", "c", nil, "open this connection of the config (repeatable; default: the config's default)")
 	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
 	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
 	pf.StringVar(&e.flags.management, "management", "", "RabbitMQ management API URL (default http://<amqp host>:15672, AMQP credentials)")
@@ -109,6 +139,13 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e))
+	_ = root.RegisterFlagCompletionFunc("connection", e.completeConnections)
+	for _, sub := range root.Commands() {
+		switch sub.Name() {
+		case "tail", "export", "redrive", "triage", "diff", "edit":
+			sub.ValidArgsFunction = e.completeStreams
+		}
+	}
 	return root
 }

@@ -7,7 +7,12 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/ui"
 )
 
@@ -15,33 +20,123 @@ import (
 // opens the connections (dial) behind the first frame; what stands for them
 // until then.
 func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
-	budget, err := parseBytes(e.flags.buffer)
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnecting(c, what, dial) })
+}
+
+// runModel runs a root model built on the session's Common.
+func (e *env) runModel(ctx context.Context, build func(*ui.Common) *ui.Model) error {
+	common, err := e.uiCommon()
 	if err != nil {
-		return fmt.Errorf("--buffer: %w", err)
-	}
-	if e.flags.scanBudget <= 0 {
-		return fmt.Errorf("--scan-budget %d: want 1 or more", e.flags.scanBudget)
+		return err
 	}
 	log, closeLog := e.logger()
 	defer closeLog()
-	common := &ui.Common{
-		Styles:             ui.NewStyles(ui.DefaultTheme()),
-		Keys:               ui.DefaultKeyMap(),
-		Log:                log,
-		Now:                time.Now,
-		Clipboard:          os.Stderr,
-		BufferBudget:       budget,
-		ScanBudget:         e.flags.scanBudget,
-		CorrelationHeaders: e.flags.corrHeader,
-		Location:           time.Local,
-		ReadOnly:           e.flags.readOnly,
-		StateDir:           stateDir(),
-	}
-	model := ui.NewConnecting(common, what, dial)
+	common.Log = log
+	model := build(common)
 	defer func() { closeAll(model.Conns()) }()
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return model.ConnectError() // also printed after the screen is gone, and the exit code says it
+}
+
+// uiCommon is the TUI's shared context: flags first, then the config's ui
+// section, then the defaults.
+func (e *env) uiCommon() (*ui.Common, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	pref := cfg.UI
+	buffer := e.flags.buffer
+	if !e.changed("buffer") && pref.Buffer != "" {
+		buffer = pref.Buffer
+	}
+	budget, err := parseBytes(buffer)
+	if err != nil {
+		return nil, fmt.Errorf("buffer: %w", err)
+	}
+	scan := e.flags.scanBudget
+	if !e.changed("scan-budget") && pref.ScanBudget > 0 {
+		scan = pref.ScanBudget
+	}
+	if scan <= 0 {
+		return nil, fmt.Errorf("--scan-budget %d: want 1 or more", scan)
+	}
+	headers := e.flags.corrHeader
+	if len(headers) == 0 {
+		headers = cfg.Trace.CorrelationHeaders
+	}
+	switch pref.Theme {
+	case "light":
+		lipgloss.SetHasDarkBackground(false)
+	case "dark":
+		lipgloss.SetHasDarkBackground(true)
+	}
+	keys := ui.DefaultKeyMap()
+	if err := keys.Override(pref.Keys); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	c := &ui.Common{
+		Styles:             ui.NewStyles(ui.DefaultTheme()),
+		Keys:               keys,
+		Now:                time.Now,
+		Clipboard:          os.Stderr,
+		BufferBudget:       budget,
+		ScanBudget:         scan,
+		BreakerShare:       pref.Breaker / 100,
+		CorrelationHeaders: headers,
+		Location:           time.Local,
+		ReadOnly:           e.flags.readOnly,
+		StateDir:           stateDir(),
+		ReadOnlyConns:      map[string]string{},
+		ConnColors:         map[string]string{},
+	}
+	if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+		if sel, err := e.configured(true); err == nil {
+			for _, cc := range sel {
+				if !cc.Writable() {
+					c.ReadOnlyConns[cc.Name] = "set read_only: false on it in " + cfg.Path + " to allow writes"
+				}
+				if cc.Color != "" {
+					c.ConnColors[cc.Name] = cc.Color
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+// changed reports a global flag given on the command line.
+func (e *env) changed(name string) bool {
+	if e.root == nil {
+		return false
+	}
+	f := e.root.PersistentFlags().Lookup(name)
+	return f != nil && f.Changed
+}
+
+// firstRun is mqscope without a connection or a config: a welcome page
+// that starts the demo on d.
+func (e *env) firstRun(ctx context.Context) error {
+	var cl *demo.Cluster
+	defer func() {
+		if cl != nil {
+			cl.Close()
+		}
+	}()
+	start := func(ctx context.Context) ([]sources.Conn, error) {
+		var err error
+		if cl, err = demo.Start(ctx, demo.Options{Port: demo.DefaultPort}); err != nil {
+			return nil, err
+		}
+		c, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+		if err != nil {
+			return nil, err
+		}
+		return []sources.Conn{c}, nil
+	}
+	path, _ := config.Locate(e.flags.config)
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewFirstRun(c, path, start) })
 }

@@ -97,6 +97,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pagePopped:
 		m.popPage()
 		return m, nil
+	case pageReplaced:
+		for _, p := range m.stack {
+			p.Close()
+		}
+		if pid, ok := msg.p.(interface{ setID(int) }); ok {
+			pid.setID(m.newID())
+		}
+		m.stack = []page{msg.p}
+		return m, msg.p.Init()
 	case traceRequested:
 		return m, push(newTracePage(m.c, m.conns, msg.value, msg.via))
 	case connectionsReady:

@@ -4,9 +4,11 @@
 package ui
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
 	"log/slog"
 	"time"
 )
@@ -37,6 +39,11 @@ type Common struct {
 	Location *time.Location
 	// ReadOnly refuses every write (redrive).
 	ReadOnly bool
+	// ReadOnlyConns are the connections that refuse writes (by name), and
+	// why (the config file to change).
+	ReadOnlyConns map[string]string
+	// ConnColors mark connections in the header (production in red...).
+	ConnColors map[string]string
 	// StateDir holds redrive journals and the audit log; empty keeps none.
 	StateDir string
 	// NewRedriveID names redrives (tests fix it); nil means replay.NewID.
@@ -51,6 +58,17 @@ func (c *Common) scanBudget() int64 {
 		return c.ScanBudget
 	}
 	return DefaultScanBudget
+}
+
+// writeRefused says why a connection may not be written to (nil: it may).
+func (c *Common) writeRefused(conn sources.Conn) error {
+	switch why, ok := c.ReadOnlyConns[conn.Name()]; {
+	case c.ReadOnly:
+		return fmt.Errorf("connection %s is read-only (--read-only): nothing written", conn.Name())
+	case ok:
+		return fmt.Errorf("connection %s is read-only: %s", conn.Name(), why)
+	}
+	return nil
 }
 
 func (c *Common) breakerShare() float64 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -44,6 +45,9 @@ func (p *connsPage) View(w, h int) string {
 	for i := from; i < to; i++ {
 		c := p.conns[i]
 		line := row(cols, c.Name(), c.Kind(), c.Address())
+		if col := p.c.ConnColors[c.Name()]; col != "" && i != p.cur.sel {
+			line = lipgloss.NewStyle().Foreground(lipgloss.Color(colorCode(col))).Render(line)
+		}
 		if i == p.cur.sel {
 			line = s.Selected.Render(line)
 		}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 
@@ -130,8 +129,8 @@ func (p *messagesPage) startEdit() tea.Cmd {
 	switch {
 	case p.view.Len() == 0:
 		return nil
-	case p.c.ReadOnly:
-		return setError(errors.New("read-only: edit and redrive is off (--read-only)"))
+	case p.c.writeRefused(p.conn) != nil:
+		return setError(p.c.writeRefused(p.conn))
 	}
 	m := *p.view.At(p.cur.sel)
 	if m.Truncated() {

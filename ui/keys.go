@@ -1,6 +1,12 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // KeyMap holds every key binding. Views match keys with key.Matches, never
 // by comparing strings.
@@ -60,4 +66,42 @@ func DefaultKeyMap() *KeyMap {
 		Diff:          b("d", "diff", "d"),
 		Edit:          b("E", "edit & redrive", "E"),
 	}
+}
+
+// named lists the bindings by the names a config uses for them.
+func (k *KeyMap) named() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"quit": &k.Quit, "help": &k.Help, "back": &k.Back, "open": &k.Open,
+		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "top": &k.Top, "bottom": &k.Bottom,
+		"find": &k.Filter, "refresh": &k.Refresh, "start_position": &k.StartPosition, "pause": &k.Pause,
+		"copy_value": &k.CopyValue, "copy_message": &k.CopyMessage, "full_value": &k.FullValue,
+		"next_message": &k.NextMessage, "previous_message": &k.PrevMessage, "confirm": &k.Confirm,
+		"mark": &k.Mark, "redrive": &k.Redrive, "filter": &k.FilterExpr, "read_filter": &k.ReadFilter, "scan_more": &k.ScanMore,
+		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
+		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
+		"diff": &k.Diff, "edit": &k.Edit,
+	}
+}
+
+// Override rebinds actions (by name: redrive, trace, page_down...) to
+// other keys; an unknown action is an error naming the known ones.
+func (k *KeyMap) Override(keys map[string][]string) error {
+	named := k.named()
+	for action, ks := range keys {
+		b, ok := named[action]
+		if !ok {
+			names := make([]string, 0, len(named))
+			for n := range named {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			return fmt.Errorf("ui.keys: unknown action %q (actions: %s)", action, strings.Join(names, ", "))
+		}
+		if len(ks) == 0 {
+			return fmt.Errorf("ui.keys.%s: no keys given", action)
+		}
+		b.SetKeys(ks...)
+		b.SetHelp(strings.Join(ks, "/"), b.Help().Desc)
+	}
+	return nil
 }

@@ -39,6 +39,9 @@ type pageMsg interface {
 // pagePushed asks the root to open a page on top of the stack.
 type pagePushed struct{ p page }
 
+// pageReplaced asks the root to close every page and start on p.
+type pageReplaced struct{ p page }
+
 // pagePopped asks the root to close the top page.
 type pagePopped struct{}
 

@@ -152,8 +152,8 @@ func (d *redriveDialog) start() tea.Cmd {
 	if d.planErr != nil || d.plan == nil {
 		return nil
 	}
-	if d.c.ReadOnly {
-		d.state, d.err = redriveDone, fmt.Errorf("connection %s is read-only: nothing written", d.conn.Name())
+	if err := d.c.writeRefused(d.conn); err != nil {
+		d.state, d.err = redriveDone, err
 		return nil
 	}
 	s := d.plan.Summary()

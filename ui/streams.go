@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
@@ -324,8 +325,45 @@ func (p *streamsPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-func (p *streamsPage) Crumb() string {
-	return p.c.Styles.HeaderConn.Render(p.conn.Name()) + p.c.Styles.Muted.Render(" ("+p.conn.Kind()+")")
+func (p *streamsPage) Crumb() string { return connCrumb(p.c, p.conn) }
+
+// connCrumb names a connection in the header: in its colour (a production
+// cluster in red), with its kind, and "read-only" when it refuses writes.
+func connCrumb(c *Common, conn sources.Conn) string {
+	name := c.Styles.HeaderConn.Render(conn.Name())
+	if col := c.ConnColors[conn.Name()]; col != "" {
+		name = lipgloss.NewStyle().Bold(true).Background(lipgloss.Color(colorCode(col))).Foreground(lipgloss.Color("#ffffff")).Render(" " + conn.Name() + " ")
+	}
+	out := name + c.Styles.Muted.Render(" ("+conn.Kind()+")")
+	if c.writeRefused(conn) != nil {
+		out += c.Styles.Muted.Render(" read-only")
+	}
+	return out
+}
+
+// colorCode turns a colour name of the config into a terminal colour.
+func colorCode(name string) string {
+	switch name {
+	case "red":
+		return "#c0392b"
+	case "yellow":
+		return "#b7950b"
+	case "green":
+		return "#1e8449"
+	case "blue":
+		return "#2471a3"
+	case "magenta":
+		return "#8e44ad"
+	case "cyan":
+		return "#148f77"
+	case "orange":
+		return "#ca6f1e"
+	case "gray":
+		return "#616a6b"
+	case "white":
+		return "#7f8c8d"
+	}
+	return name // #rrggbb
 }
 
 func (p *streamsPage) Status() string {

@@ -179,8 +179,8 @@ func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Open) && n > 0:
 		return push(p.groupPage(false))
 	case key.Matches(msg, k.Redrive) && n > 0:
-		if p.c.ReadOnly {
-			return setError(fmt.Errorf("read-only: redrive is off (--read-only)"))
+		if err := p.c.writeRefused(p.conn); err != nil {
+			return setError(err)
 		}
 		return push(p.groupPage(true))
 	case key.Matches(msg, k.Export) && n > 0:

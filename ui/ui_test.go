@@ -628,3 +628,27 @@ func dialKafka(t *testing.T, addr string) *kafka.Conn {
 	t.Cleanup(func() { conn.Close() })
 	return conn
 }
+
+// TestFirstRunStartsTheDemo: the welcome page shows how to add a
+// connection, and d opens the demo through its dialer.
+func TestFirstRunStartsTheDemo(t *testing.T) {
+	c := testCommon(100, 30)
+	dialed := false
+	m := NewFirstRun(c, "/home/u/.config/mqscope/config.yaml", func(context.Context) ([]sources.Conn, error) {
+		dialed = true
+		return []sources.Conn{staticConn{}}, nil
+	})
+	if v := m.View(); !strings.Contains(v, "Press d") || !strings.Contains(v, "mqscope config init") || !strings.Contains(v, "/home/u/.config/mqscope/config.yaml") {
+		t.Fatalf("welcome:\n%s", v)
+	}
+	_, cmd := m.Update(keyPress("d"))
+	_, cmd = m.Update(cmd())
+	if _, ok := m.top().(*connectingPage); !ok {
+		t.Fatalf("d opened %T", m.top())
+	}
+	_, cmd = m.Update(cmd()) // connected
+	_, _ = m.Update(cmd())   // connectionsReady
+	if !dialed || len(m.Conns()) != 1 {
+		t.Fatal("the demo was not dialled")
+	}
+}

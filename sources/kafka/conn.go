@@ -4,6 +4,7 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,11 @@ type Options struct {
 	DialTimeout time.Duration
 	// Version is the Kafka protocol version to speak; zero means V3_6_0_0.
 	Version sarama.KafkaVersion
+	// SASL, when set, authenticates.
+	SASL *SASL
+	// TLS, when set, encrypts the connections (with a client certificate
+	// for mutual TLS).
+	TLS *tls.Config
 }
 
 // Conn is an open Kafka connection. It implements sources.Conn,
@@ -107,6 +113,12 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		name = o.Brokers[0]
 	}
 	cfg := NewConfig(o)
+	if err := applySASL(cfg, o.SASL); err != nil {
+		return nil, err
+	}
+	if o.TLS != nil {
+		cfg.Net.TLS.Enable, cfg.Net.TLS.Config = true, o.TLS
+	}
 	type result struct {
 		c   sarama.Client
 		err error
@@ -119,7 +131,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, explainDialError(o.Brokers, cfg.Net.DialTimeout, r.err)
+			return nil, explainDialError(o, cfg.Net.DialTimeout, r.err)
 		}
 		return &Conn{name: name, addrs: o.Brokers, config: cfg, client: r.c}, nil
 	case <-ctx.Done():
@@ -134,8 +146,12 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 
 // explainDialError turns sarama's "run out of available brokers" into the
 // reason a user can act on.
-func explainDialError(addrs []string, timeout time.Duration, err error) error {
+func explainDialError(o Options, timeout time.Duration, err error) error {
+	addrs := o.Brokers
 	where := strings.Join(addrs, ",")
+	if errors.Is(err, sarama.ErrSASLAuthenticationFailed) || strings.Contains(err.Error(), "SASL") && o.SASL != nil {
+		return fmt.Errorf("connect to kafka %s: authentication failed (SASL %s as %q): check the username and password: %w", where, o.SASL.Mechanism, o.SASL.User, err)
+	}
 	if !errors.Is(err, sarama.ErrOutOfBrokers) {
 		return fmt.Errorf("connect to kafka %s: %w", where, err)
 	}
@@ -145,6 +161,14 @@ func explainDialError(addrs []string, timeout time.Duration, err error) error {
 			return fmt.Errorf("connect to kafka %s: broker unreachable: %w", where, derr)
 		}
 		c.Close()
+	}
+	switch {
+	case o.SASL != nil:
+		// kfake and some brokers close the connection on a wrong password:
+		// sarama only sees EOF.
+		return fmt.Errorf("connect to kafka %s: authentication failed (SASL %s as %q): the broker closed the connection; check the username and password (or TLS): %w", where, o.SASL.Mechanism, o.SASL.User, err)
+	case o.TLS != nil:
+		return fmt.Errorf("connect to kafka %s: the TLS connection failed (is the port a TLS listener, is the CA right?): %w", where, err)
 	}
 	return fmt.Errorf("connect to kafka %s: the broker accepted the connection but did not answer as Kafka (wrong port, TLS or SASL required, or authentication failed): %w", where, err)
 }

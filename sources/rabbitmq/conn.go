@@ -5,9 +5,11 @@ package rabbitmq
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +34,12 @@ type Options struct {
 	Queues []string
 	// DialTimeout bounds connecting; it defaults to 5s.
 	DialTimeout time.Duration
+	// Username and Password, when set, authenticate instead of the URL's
+	// credentials (a config keeps the password out of the URL).
+	Username, Password string
+	// TLS is the client TLS for amqps:// and an https management API (nil:
+	// the system's roots).
+	TLS *tls.Config
 }
 
 // Conn is an open RabbitMQ connection: sources.Conn, Lister and Reader.
@@ -71,11 +79,18 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	c := &Conn{
 		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{},
 		cfg: amqp.Config{
-			Heartbeat:  10 * time.Second,
-			Locale:     "en_US",
-			Dial:       amqp.DefaultDial(timeout),
-			Properties: amqp.Table{"connection_name": "mqscope", "product": "mqscope"},
+			Heartbeat:       10 * time.Second,
+			Locale:          "en_US",
+			Dial:            amqp.DefaultDial(timeout),
+			Properties:      amqp.Table{"connection_name": "mqscope", "product": "mqscope"},
+			TLSClientConfig: o.TLS,
 		},
+	}
+	user, pass := uri.Username, uri.Password
+	if o.Username != "" {
+		user, pass = o.Username, o.Password
+		c.cfg.SASL = []amqp.Authentication{&amqp.PlainAuth{Username: user, Password: pass}}
+		c.uri.Username, c.uri.Password = user, ""
 	}
 	if c.name == "" {
 		c.name = uri.Host
@@ -90,10 +105,13 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	if murl == "" {
 		murl = "http://" + net.JoinHostPort(uri.Host, "15672")
 	}
-	m, err := NewManagement(murl, uri.Username, uri.Password)
+	m, err := NewManagement(murl, user, pass)
 	if err != nil {
 		c.Close()
 		return nil, err
+	}
+	if o.TLS != nil {
+		m.http.Transport.(*http.Transport).TLSClientConfig = o.TLS
 	}
 	c.probe = m
 	mctx, cancel := context.WithTimeout(ctx, timeout)

@@ -446,6 +446,19 @@ func TestErrors(t *testing.T) {
 	if !errors.Is(err, rabbitmq.ErrAuth) || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong password: %v", err)
 	}
+	// credentials given apart from the URL (as a config does): right, then wrong
+	u, _ = url.Parse(e.url)
+	u.User = nil
+	pass, _ := url.Parse(e.url)
+	pw, _ := pass.User.Password()
+	good, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: u.String(), Username: pass.User.Username(), Password: pw})
+	if err != nil || good.Notice() != "" {
+		t.Fatalf("credentials apart from the URL: %v (notice %q)", err, good.Notice())
+	}
+	good.Close()
+	if _, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: u.String(), Username: "guest", Password: "s3cret-wrong"}); !errors.Is(err, rabbitmq.ErrAuth) || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("wrong password apart from the URL: %v", err)
+	}
 	// a vhost that does not exist
 	u, _ = url.Parse(e.url)
 	u.Path = "/no-such-vhost-mqscope"

@@ -1,0 +1,132 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/sources"
+)
+
+func newConfigCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Write, locate and check the config file (named connections, UI preferences)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "init",
+		Short: "Write a commented example config (never over an existing file)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			path, _ := config.Locate(e.flags.config)
+			if err := config.WriteExample(path); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "wrote %s: edit its connections, then run mqscope (or mqscope -c NAME)\n", path)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "path",
+		Short: "Print the config file mqscope reads",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			path, _ := config.Locate(e.flags.config)
+			fmt.Fprintln(e.stdout, path)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "check",
+		Short: "Read the config and list its connections (secrets shown by their source only)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s: %d connections", cfg.Path, len(cfg.Connections))
+			if cfg.Default != "" {
+				fmt.Fprintf(e.stdout, ", default %s", cfg.Default)
+			}
+			fmt.Fprintln(e.stdout)
+			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tAUTH\tTLS\tWRITES\tCOLOR")
+			for _, n := range cfg.Names() {
+				cc := cfg.Connections[n]
+				addr, auth := strings.Join(cc.Brokers, ","), "-"
+				if cc.Kind == "rabbitmq" {
+					addr = cc.URL
+					if cc.Username != "" {
+						auth = cc.Username + " / password " + cc.Password.String()
+					}
+				}
+				if s := cc.SASL; s != nil {
+					auth = s.Mechanism + " " + s.Username
+					if s.Password.Set() {
+						auth += " / password " + s.Password.String()
+					}
+					if s.TokenCmd != "" {
+						auth += " / token command"
+					}
+				}
+				tlsOn, writes := "-", "read-only"
+				if cc.TLS != nil || strings.HasPrefix(cc.URL, "amqps://") {
+					tlsOn = "yes"
+				}
+				if cc.Writable() {
+					writes = "allowed"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, cc.Kind, addr, auth, tlsOn, writes, cc.Color)
+			}
+			return tw.Flush()
+		},
+	})
+	return c
+}
+
+// completeStreams completes a stream argument with the streams of the
+// connection the flags name (bounded: a slow broker completes nothing).
+func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	conns, err := e.connect(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	defer closeAll(conns)
+	var out []string
+	for _, c := range conns {
+		l, ok := c.(sources.Lister)
+		if !ok {
+			continue
+		}
+		streams, err := l.ListStreams(ctx)
+		if err != nil {
+			continue
+		}
+		for _, s := range streams {
+			if strings.HasPrefix(s.Name, toComplete) {
+				out = append(out, s.Name)
+			}
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeConnections completes --connection with the config's names.
+func (e *env) completeConnections(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return cfg.Names(), cobra.ShellCompDirectiveNoFileComp
+}

@@ -1,0 +1,116 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+)
+
+// loadConfig reads the config file once (--config, $MQSCOPE_CONFIG, or the
+// default path, which may be missing).
+func (e *env) loadConfig() (*config.Config, error) {
+	if e.cfg != nil {
+		return e.cfg, nil
+	}
+	path, explicit := config.Locate(e.flags.config)
+	c, err := config.Load(path, explicit)
+	if err != nil {
+		return nil, err
+	}
+	c.Path = path
+	e.cfg = c
+	return c, nil
+}
+
+// configured picks the connections of the config to open: those named
+// with --connection, else the default; with all (the TUI), else every one.
+func (e *env) configured(all bool) ([]config.Connection, error) {
+	c, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	switch {
+	case len(e.flags.connections) > 0:
+		names = e.flags.connections
+	case c.Default != "":
+		names = []string{c.Default}
+	case all || len(c.Connections) == 1:
+		names = c.Names()
+	case len(c.Connections) > 1:
+		return nil, fmt.Errorf("%d connections in %s and no default: pick one with -c NAME (%s)", len(c.Connections), c.Path, strings.Join(c.Names(), ", "))
+	}
+	var out []config.Connection
+	for _, n := range names {
+		cc, ok := c.Connections[n]
+		if !ok {
+			if len(c.Connections) == 0 {
+				return nil, fmt.Errorf("connection %q: %s has no connections (mqscope config init writes an example)", n, c.Path)
+			}
+			return nil, fmt.Errorf("connection %q is not in %s (%s)", n, c.Path, strings.Join(c.Names(), ", "))
+		}
+		out = append(out, cc)
+	}
+	return out, nil
+}
+
+// dialConfigured opens one configured connection: secrets resolved now,
+// TLS and SASL as it says.
+func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
+	tlsCfg, err := cc.TLS.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
+	}
+	switch cc.Kind {
+	case "kafka":
+		o := kafka.Options{Name: cc.Name, Brokers: cc.Brokers, TLS: tlsCfg}
+		if s := cc.SASL; s != nil {
+			o.SASL = &kafka.SASL{Mechanism: strings.ToUpper(s.Mechanism), User: s.Username}
+			if s.Password.Set() {
+				if o.SASL.Password, err = s.Password.Resolve(ctx); err != nil {
+					return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
+				}
+			}
+			if s.TokenCmd != "" {
+				cmd := s.TokenCmd
+				o.SASL.Token = func(ctx context.Context) (string, error) { return config.RunSecretCommand(ctx, "token_cmd", cmd) }
+			}
+		}
+		return kafka.Dial(ctx, o)
+	case "rabbitmq":
+		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username}
+		if cc.Password.Set() {
+			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
+				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
+			}
+			if o.Username == "" {
+				o.Username = "guest"
+			}
+		}
+		return rabbitmq.Dial(ctx, o)
+	}
+	return nil, fmt.Errorf("connection %s: kind %q", cc.Name, cc.Kind)
+}
+
+// errNoConnection says how to get one.
+func (e *env) errNoConnection() error {
+	path, _ := config.Locate(e.flags.config)
+	return errors.New("no connection: pass --kafka host:port or --rabbitmq amqp://..., add one to " + path + " (mqscope config init writes an example), or run mqscope demo")
+}
+
+// refuseWrites says why a connection may not be written to (nil: it may).
+func (e *env) refuseWrites(conn sources.Conn) error {
+	switch {
+	case e.flags.readOnly:
+		return fmt.Errorf("connection %s is read-only (--read-only): refusing to write", conn.Name())
+	case e.readOnly[conn.Name()]:
+		return fmt.Errorf("connection %s is read-only: set read_only: false on it in %s to allow writes", conn.Name(), e.cfg.Path)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package config_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/config"
+)
+
+func TestExampleParses(t *testing.T) {
+	c, err := config.Parse([]byte(config.Example), "example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Default != "local" || strings.Join(c.Names(), ",") != "local,prod-kafka,rabbit" {
+		t.Fatalf("default %q names %v", c.Default, c.Names())
+	}
+	prod := c.Connections["prod-kafka"]
+	if prod.Writable() || !c.Connections["local"].Writable() || prod.Color != "red" || prod.SASL.Password.Env != "KAFKA_PASSWORD" {
+		t.Fatalf("prod: %+v", prod)
+	}
+	if r := c.Connections["rabbit"]; r.Password.Command == "" || r.TLS.CA == "" || r.Name != "rabbit" {
+		t.Fatalf("rabbit: %+v", r)
+	}
+	if len(c.Trace.CorrelationHeaders) != 3 || c.UI.ScanBudget != 1_000_000 {
+		t.Fatalf("ui %+v trace %+v", c.UI, c.Trace)
+	}
+}
+
+// TestBadFilesSayWhere: each bad file is refused with its file, line and
+// field.
+func TestBadFilesSayWhere(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    brokres: [y]\n", "bad.yaml:5: brokres: unknown field"},
+		{"connections:\n  a:\n    kind: kafak\n    brokers: [x:1]\n", "bad.yaml:3: a.kind: \"kafak\": want kafka or rabbitmq"},
+		{"connections:\n  a:\n    kind: kafka\n", "bad.yaml:2: a.brokers: a kafka connection needs brokers"},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [nohostport]\n", "bad.yaml:4: a.brokers: \"nohostport\": want host:port"},
+		{"connections:\n  r:\n    kind: rabbitmq\n    url: http://x\n", "bad.yaml:4: r.url: a rabbitmq connection needs url"},
+		{"connections:\n  r:\n    kind: rabbitmq\n    url: amqp://u:secret@h:5672/\n", "bad.yaml:4: r.url: put the password in password_env"},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    sasl:\n      mechanism: GSSAPI\n", "bad.yaml:5: a.sasl: mechanism \"GSSAPI\""},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    sasl:\n      mechanism: SCRAM-SHA-512\n      username: u\n", "a.sasl: SCRAM-SHA-512 needs username and a password"},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    tls:\n      cert: c.pem\n", "bad.yaml:5: a.tls: cert and key go together"},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    color: reddish\n", "bad.yaml:5: a.color: \"reddish\""},
+		{"default: b\nconnections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n", "bad.yaml:1: default: \"b\" is not one of the connections (a)"},
+		{"ui:\n  theme: neon\n", "bad.yaml:1: ui.theme: \"neon\": want dark or light"},
+		{"connections:\n  a:\n    kind: kafka\n    read_only: maybe\n", "bad.yaml:4: cannot unmarshal"},
+		{"connections: [\n", "bad.yaml"},
+		{"connections:\n  a:\n  kind: kafka\n", "bad.yaml"},
+	} {
+		_, err := config.Parse([]byte(c.yaml), "bad.yaml")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q:\n  got  %v\n  want %s", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestLoadAndLocate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv(config.EnvPath, "")
+	path, explicit := config.Locate("")
+	if path != filepath.Join(dir, "mqscope", "config.yaml") || explicit {
+		t.Fatalf("locate: %s %v", path, explicit)
+	}
+	if c, err := config.Load(path, false); err != nil || len(c.Connections) != 0 {
+		t.Fatalf("a missing default file is an empty config: %v", err)
+	}
+	if _, err := config.Load(filepath.Join(dir, "nope.yaml"), true); err == nil {
+		t.Fatal("a missing --config file must be an error")
+	}
+	if err := config.WriteExample(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.WriteExample(path); err == nil || !strings.Contains(err.Error(), "not overwritten") {
+		t.Fatalf("init over an existing file: %v", err)
+	}
+	if c, err := config.Load(path, false); err != nil || c.Default != "local" {
+		t.Fatalf("load the example: %v", err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode())
+	}
+	t.Setenv(config.EnvPath, "/x/y.yaml")
+	if p, ex := config.Locate(""); p != "/x/y.yaml" || !ex {
+		t.Fatal("MQSCOPE_CONFIG")
+	}
+	if p, ex := config.Locate("/a.yaml"); p != "/a.yaml" || !ex {
+		t.Fatal("--config wins")
+	}
+}
+
+func TestSecretsResolveAndNeverShow(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pw")
+	if err := os.WriteFile(file, []byte("s3cret-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MQ_TEST_PW", "s3cret-env")
+	for _, c := range []struct {
+		s    config.Secret
+		want string
+	}{
+		{config.Secret{Env: "MQ_TEST_PW"}, "s3cret-env"},
+		{config.Secret{File: file}, "s3cret-file"},
+		{config.Secret{Command: "echo s3cret-cmd"}, "s3cret-cmd"},
+		{config.Secret{Literal: "s3cret-lit"}, "s3cret-lit"},
+	} {
+		got, err := c.s.Resolve(ctx)
+		if err != nil || got != c.want {
+			t.Errorf("%v: %q %v", c.s, got, err)
+		}
+		if strings.Contains(c.s.String(), "s3cret") {
+			t.Errorf("String shows the secret: %s", c.s)
+		}
+	}
+	for _, bad := range []config.Secret{{Env: "MQ_TEST_UNSET"}, {File: filepath.Join(dir, "none")}, {Command: "echo s3cret-out; exit 3"}, {Command: "true"}} {
+		_, err := bad.Resolve(ctx)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package kafka_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// TestSASLAndTLS: kfake with SCRAM-SHA-512 over mutual TLS; the right
+// credentials list and read, a wrong password or a missing client
+// certificate fail fast with a clear error.
+func TestSASLAndTLS(t *testing.T) {
+	serverTLS, files := testbroker.TLS(t, true)
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "secure"), kfake.EnableSASL(),
+		kfake.Superuser("SCRAM-SHA-512", "mq", "right-pw"), kfake.TLS(serverTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	clientTLS, err := (&config.TLS{CA: files.CA, Cert: files.ClientCert, Key: files.ClientKey}).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dial := func(pw string, tlsOn bool) (*kafka.Conn, error) {
+		o := kafka.Options{Brokers: []string{addr}, SASL: &kafka.SASL{Mechanism: "SCRAM-SHA-512", User: "mq", Password: pw}, DialTimeout: 2 * time.Second}
+		if tlsOn {
+			o.TLS = clientTLS
+		}
+		return kafka.Dial(ctx, o)
+	}
+	c, err := dial("right-pw", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	streams, err := c.ListStreams(ctx)
+	if err != nil || len(streams) != 1 || streams[0].Name != "secure" {
+		t.Fatalf("list: %v %v", streams, err)
+	}
+	start := time.Now()
+	_, err = dial("wrong-pw", true)
+	t.Log(err)
+	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), "wrong-pw") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := dial("right-pw", false); err == nil {
+		t.Fatal("plain text to a TLS listener connected")
+	}
+	noCert, _ := (&config.TLS{CA: files.CA}).ClientConfig()
+	o := kafka.Options{Brokers: []string{addr}, SASL: &kafka.SASL{Mechanism: "SCRAM-SHA-512", User: "mq", Password: "right-pw"}, TLS: noCert, DialTimeout: 2 * time.Second}
+	if _, err := kafka.Dial(ctx, o); err == nil {
+		t.Fatal("connected without the client certificate mutual TLS requires")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("failures took %v", d)
+	}
+}
+
+// TestSASLPlainAndOAuthbearerConfig: the other mechanisms configure (PLAIN
+// authenticates against kfake; OAUTHBEARER needs its token command).
+func TestSASLPlain(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"), kfake.EnableSASL(), kfake.Superuser("PLAIN", "u", "p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	c, err := kafka.Dial(context.Background(), kafka.Options{Brokers: kf.ListenAddrs(), SASL: &kafka.SASL{Mechanism: "PLAIN", User: "u", Password: "p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := kafka.Dial(context.Background(), kafka.Options{Brokers: kf.ListenAddrs(), SASL: &kafka.SASL{Mechanism: "OAUTHBEARER"}}); err == nil || !strings.Contains(err.Error(), "token") {
+		t.Fatalf("OAUTHBEARER without a token: %v", err)
+	}
+}
