@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/ui"
 )
@@ -138,8 +139,12 @@ func TestConfiguredConnections(t *testing.T) {
 	if strings.Contains(seen.String(), kafkaSecret) {
 		t.Fatal("a secret reached the output, a log or the screen")
 	}
-	if !strings.Contains(seen.String(), `"connection":"secure-rw"`) {
-		t.Fatal("the audit log was not read (its path changed?)")
+	audit, _ := os.ReadFile(filepath.Join(os.Getenv("XDG_STATE_HOME"), "mqscope", "audit.jsonl"))
+	for _, want := range []string{`"action":"replay","redrive_id":"","connection":"secure-rw","source":"-","position":"1"`,
+		`"action":"redrive","redrive_id":"rd-`, `"action":"redrive-run"`, `"done":1`, `"to orders":1`, `"user":"`, `"host":"`} {
+		if !strings.Contains(string(audit), want) {
+			t.Fatalf("the audit log lacks %s:\n%s", want, audit)
+		}
 	}
 }
 
@@ -198,3 +203,22 @@ func TestConfigInitAndCheck(t *testing.T) {
 		t.Fatalf("bad file: %s", errOut)
 	}
 }
+
+// TestCompletion: shell completion scripts, connection names from the
+// config, topic names from the broker.
+func TestCompletion(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte(config.Example), 0o600)
+	if code, out, _ := runIn(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
+		t.Fatalf("bash completion: %d", code)
+	}
+	if code, out, _ := runIn(t, "", "--config", cfg, "__complete", "-c", ""); code != 0 || !strings.Contains(out, "prod-kafka\n") || !strings.Contains(out, "rabbit\n") {
+		t.Fatalf("connection names:\n%s", out)
+	}
+	addr := demoBroker(t, -1)
+	if code, out, _ := runIn(t, "", "--kafka", addr, "__complete", "tail", "ord"); code != 0 || !strings.Contains(out, "orders\n") || !strings.Contains(out, "orders.DLT\n") || strings.Contains(out, "payments") {
+		t.Fatalf("topic names:\n%s", out)
+	}
+}
+

@@ -29,10 +29,12 @@ type readFlags struct {
 	partitions string
 	limit      int64
 	maxScan    int64
+	retry      time.Duration
 	format     string
 	template   string
 	tmpl       *template.Template
 	follow     bool
+	stderr     io.Writer // where retries are told (nil: not told)
 }
 
 func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
@@ -40,6 +42,7 @@ func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
 	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
 	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
+	c.Flags().DurationVar(&f.retry, "retry", 30*time.Second, "when the broker fails, keep retrying this long before exiting with an error")
 	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
 	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"'`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
@@ -279,8 +282,12 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			res.scanned = scan.Scanned()
 		}
 	}()
+	var failingSince time.Time // the first error of a run of errors, while no message comes
 	for f.limit == 0 || res.written < f.limit {
 		batch, err := sub.Next(ctx, 1000)
+		if len(batch) > 0 {
+			failingSince = time.Time{}
+		}
 		for i := range batch {
 			if f.limit > 0 && res.written >= f.limit {
 				break
@@ -302,12 +309,29 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			return res, w.flush()
 		case errors.Is(err, sources.ErrEndOfStream), errors.Is(err, context.Canceled):
 			return res, w.flush()
+		case retryable(err) && (failingSince.IsZero() || time.Since(failingSince) < f.retry):
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+				if f.stderr != nil {
+					fmt.Fprintf(f.stderr, "mqscope: %s: retrying for up to %s\n", oneLine(err.Error()), f.retry)
+				}
+			}
 		default:
 			_ = w.flush()
+			if !failingSince.IsZero() {
+				return res, fmt.Errorf("gave up after retrying for %s: %w", time.Since(failingSince).Round(time.Second), err)
+			}
 			return res, err
 		}
 	}
 	return res, w.flush()
+}
+
+// retryable is an error a read may recover from (a broker away), not one
+// it cannot (an unknown stream, a filter that fails, a closed read).
+func retryable(err error) bool {
+	return !errors.Is(err, sources.ErrUnknownStream) && !errors.Is(err, filter.ErrScanBudget) && !errors.Is(err, filter.ErrMatch) &&
+		!errors.Is(err, context.DeadlineExceeded)
 }
 
 // report tells stderr what a filtered read scanned, and when it stopped at

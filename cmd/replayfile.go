@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,8 +71,13 @@ without it the file goes as fast as --rate allows.`,
 					return errors.New("not confirmed: nothing written")
 				}
 			}
-			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, RunOptions: replay.RunOptions{
-				Rate: rate, Batch: batch, OnProgress: func(p replay.Progress) {
+			audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
+			if err != nil {
+				return err
+			}
+			defer audit.Close()
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, RunOptions: replay.RunOptions{
+				Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
 					fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
 				}}})
 			fmt.Fprintln(e.stderr)

@@ -23,6 +23,7 @@ byte-exact JSON lines instead.`,
 				return err
 			}
 			defer closeConn()
+			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout), true)
 			res.report(e, args[0])
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -149,6 +150,8 @@ type ReplayOptions struct {
 	// Speed replays with the original gaps between timestamps divided by
 	// Speed; 0 replays as fast as allowed.
 	Speed float64
+	// File, Connection and Target name the replay in the audit log.
+	File, Connection, Target string
 	RunOptions
 }
 
@@ -162,12 +165,22 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 	lim := newLimiter(o.Rate)
 	var batch []sources.Message
 	var first time.Time
+	line := 0 // the capture's message number, the position in the audit log
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		if err := sink.Write(ctx, batch); err != nil {
 			res.Failed += len(batch)
+			return err
+		}
+		now := time.Now()
+		audit := make([]AuditRecord, len(batch))
+		for i, m := range batch {
+			audit[i] = AuditRecord{Time: now, Action: "replay", Connection: o.Connection, Source: o.File,
+				Position: strconv.Itoa(line - len(batch) + i + 1), Target: o.Target, MessageID: m.ID, Result: "acknowledged"}
+		}
+		if err := o.Audit.Write(audit...); err != nil {
 			return err
 		}
 		res.Done += len(batch)
@@ -211,6 +224,7 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 			break
 		}
 		batch = append(batch, m)
+		line++
 		if len(batch) >= o.batch() {
 			if err := flush(); err != nil {
 				return res, err
@@ -219,5 +233,8 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 	}
 	err := flush()
 	res.Elapsed = time.Since(start)
+	if werr := o.Audit.Write(summary("replay", "", o.Connection, o.File, res, err)); err == nil {
+		err = werr
+	}
 	return res, err
 }

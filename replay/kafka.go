@@ -29,7 +29,12 @@ func GroupID(redriveID string) string { return "mqscope-redrive-" + redriveID }
 // running the same plan id again: what the group committed is skipped.
 // Order per source partition is kept; a record goes back to its original
 // partition when its provenance names it, else it is placed by key.
-func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Result, error) {
+func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (res Result, err error) {
+	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, w.Name(), p.Source, res, err)) }()
+	return redriveKafka(ctx, w, p, o)
+}
+
+func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Result, error) {
 	start := time.Now()
 	res := Result{PerTarget: map[string]int{}}
 	res.Total = len(p.Items)

@@ -70,7 +70,12 @@ type rabbitRun struct {
 // round again. With all set, every message is taken; otherwise only the
 // messages of the plan (matched by Fingerprint), the others are held and
 // given back at the end.
-func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (Result, error) {
+func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (res Result, err error) {
+	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, res, err)) }()
+	return redriveRabbit(ctx, c, p, all, o)
+}
+
+func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (Result, error) {
 	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, selected: map[string]bool{}, byPos: map[string]*pending{},
 		seen: map[string]bool{}, multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {

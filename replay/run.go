@@ -232,6 +232,25 @@ type AuditRecord struct {
 	Target     string    `json:"target"`
 	MessageID  string    `json:"message_id,omitempty"`
 	Result     string    `json:"result"`
+	// Counts sum up a whole run (its last line).
+	Counts map[string]int `json:"counts,omitempty"`
+}
+
+// summary is the audit line that ends a run: what it did, counted.
+func summary(action, id, conn, source string, res Result, err error) AuditRecord {
+	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Result: "finished",
+		Counts: map[string]int{"total": res.Total, "done": res.Done, "failed": res.Failed, "parked": res.Parked, "skipped": res.Skipped,
+			"duplicates": res.Duplicates, "returned": res.Returned}}
+	for t, n := range res.PerTarget {
+		r.Counts["to "+t] = n
+	}
+	switch {
+	case err != nil:
+		r.Result = "failed: " + err.Error()
+	case res.Stopped != "":
+		r.Result = "stopped: " + res.Stopped
+	}
+	return r
 }
 
 // OpenAudit appends to the audit log at path.

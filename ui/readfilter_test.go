@@ -14,28 +14,43 @@ import (
 // until stop holds or the time is up; it is the Bubble Tea loop, in a test.
 func pump(t *testing.T, p page, cmd tea.Cmd, stop func() bool) {
 	t.Helper()
-	msgs := make(chan tea.Msg, 64)
-	run := func(c tea.Cmd) {
-		if c != nil {
-			go func() { msgs <- c() }()
-		}
+	newLoop(p).until(t, cmd, stop)
+}
+
+// loop is a Bubble Tea loop for one page that lasts across waits: Cmds
+// still running when a wait ends deliver to the next one.
+type loop struct {
+	p    page
+	msgs chan tea.Msg
+}
+
+func newLoop(p page) *loop { return &loop{p: p, msgs: make(chan tea.Msg, 64)} }
+
+func (l *loop) run(c tea.Cmd) {
+	if c != nil {
+		go func() { l.msgs <- c() }()
 	}
-	run(cmd)
+}
+
+// until runs cmd and what follows until stop holds (15 s at most).
+func (l *loop) until(t *testing.T, cmd tea.Cmd, stop func() bool) {
+	t.Helper()
+	l.run(cmd)
 	deadline := time.After(15 * time.Second)
 	for !stop() {
 		select {
-		case m := <-msgs:
+		case m := <-l.msgs:
 			switch m := m.(type) {
 			case tea.BatchMsg:
 				for _, c := range m {
-					run(c)
+					l.run(c)
 				}
 			case nil:
 			default:
-				run(p.Update(m))
+				l.run(l.p.Update(m))
 			}
 		case <-deadline:
-			t.Fatalf("timed out; status: %s\n%s", p.Status(), p.View(120, 20))
+			t.Fatalf("timed out; status: %s\n%s", l.p.Status(), l.p.View(120, 20))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package filter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/mqscope/mqscope/sources"
@@ -11,6 +12,9 @@ import (
 // ErrScanBudget is returned by a Scanner's Next once it has scanned its
 // budget; Extend lets it go on.
 var ErrScanBudget = errors.New("scan budget reached")
+
+// ErrMatch wraps the error an expression met on a message in a strict scan.
+var ErrMatch = errors.New("the filter failed on a message")
 
 // ScanOptions bound a read-time filter.
 type ScanOptions struct {
@@ -65,7 +69,7 @@ func (s *Scanner) Next(ctx context.Context, max int) ([]sources.Message, error) 
 		if merr != nil {
 			if s.strict {
 				s.count(int64(i+1), int64(len(kept)))
-				return kept, merr
+				return kept, fmt.Errorf("%w: %w", ErrMatch, merr)
 			}
 			s.err.CompareAndSwap(nil, &merr)
 		}
