@@ -221,4 +221,3 @@ func TestCompletion(t *testing.T) {
 		t.Fatalf("topic names:\n%s", out)
 	}
 }
-
