@@ -345,19 +345,19 @@ func connCrumb(c *Common, conn sources.Conn) string {
 func colorCode(name string) string {
 	switch name {
 	case "red":
-		return "#c0392b"
+		return "#d70000"
 	case "yellow":
-		return "#b7950b"
+		return "#af8700"
 	case "green":
-		return "#1e8449"
+		return "#00875f"
 	case "blue":
-		return "#2471a3"
+		return "#005fd7"
 	case "magenta":
-		return "#8e44ad"
+		return "#8700af"
 	case "cyan":
-		return "#148f77"
+		return "#008787"
 	case "orange":
-		return "#ca6f1e"
+		return "#d75f00"
 	case "gray":
 		return "#616a6b"
 	case "white":
