@@ -81,4 +81,12 @@ func TestSASLPlain(t *testing.T) {
 	if _, err := kafka.Dial(context.Background(), kafka.Options{Brokers: kf.ListenAddrs(), SASL: &kafka.SASL{Mechanism: "OAUTHBEARER"}}); err == nil || !strings.Contains(err.Error(), "token") {
 		t.Fatalf("OAUTHBEARER without a token: %v", err)
 	}
+	// kfake does not offer OAUTHBEARER: the handshake fails with a clear
+	// error (a broker that offers it gets the token command's token).
+	tok := func(context.Context) (string, error) { return "tok-123", nil }
+	_, err = kafka.Dial(context.Background(), kafka.Options{Brokers: kf.ListenAddrs(), DialTimeout: 2 * time.Second,
+		SASL: &kafka.SASL{Mechanism: "OAUTHBEARER", Token: tok}})
+	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), "tok-123") {
+		t.Fatalf("OAUTHBEARER against a broker without it: %v", err)
+	}
 }
