@@ -1,0 +1,203 @@
+package replay_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/sqs"
+)
+
+// sqsEnv is goaws with a source queue (fifo or not) dead-lettering into
+// its DLQ after one release.
+type sqsEnv struct {
+	c                *sqs.Conn
+	src, dlq, srcURL string
+}
+
+func newSQSEnv(t *testing.T, fifo bool) *sqsEnv {
+	t.Helper()
+	endpoint := testbroker.SQS(t)
+	ctx := context.Background()
+	c, err := sqs.Dial(ctx, sqs.Options{Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	suffix := ""
+	if fifo {
+		suffix = ".fifo"
+	}
+	id := rand.IntN(1e6)
+	e := &sqsEnv{c: c, src: fmt.Sprintf("orders-%d%s", id, suffix), dlq: fmt.Sprintf("orders-%d-dlq%s", id, suffix)}
+	attrs := map[string]string{"VisibilityTimeout": "0"} // goaws releases at once only then (see sources/sqs tests)
+	if fifo {
+		attrs["FifoQueue"] = "true"
+	}
+	d, err := c.Client().CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(e.dlq), Attributes: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn, _ := c.QueueARN(ctx, e.dlq)
+	srcAttrs := map[string]string{"VisibilityTimeout": "0", "RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":1}`, arn)}
+	if fifo {
+		srcAttrs["FifoQueue"] = "true"
+	}
+	s, err := c.Client().CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(e.src), Attributes: srcAttrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srcURL = aws.ToString(s.QueueUrl)
+	t.Cleanup(func() {
+		_, _ = c.Client().DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: s.QueueUrl})
+		_, _ = c.Client().DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: d.QueueUrl})
+	})
+	return e
+}
+
+// kill sends bodies to the source and fails each once: goaws moves them to the DLQ.
+func (e *sqsEnv) kill(t *testing.T, bodies []string) {
+	t.Helper()
+	ctx := context.Background()
+	for i, b := range bodies {
+		in := &awssqs.SendMessageInput{QueueUrl: aws.String(e.srcURL), MessageBody: aws.String(b), MessageAttributes: map[string]types.MessageAttributeValue{
+			"tenant": {DataType: aws.String("String"), StringValue: aws.String("acme")},
+			"n":      {DataType: aws.String("Number"), StringValue: aws.String(fmt.Sprint(i))},
+			"sig":    {DataType: aws.String("Binary"), BinaryValue: []byte{0xff, byte(i)}},
+		}}
+		if strings.HasSuffix(e.src, ".fifo") {
+			in.MessageGroupId, in.MessageDeduplicationId = aws.String(fmt.Sprintf("g%d", i%2)), aws.String(fmt.Sprint(i))
+		}
+		if _, err := e.c.Client().SendMessage(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := 0; round < 30; round++ {
+		out, err := e.c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(e.srcURL), MaxNumberOfMessages: 10, VisibilityTimeout: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.c.Release(e.srcURL, out.Messages)
+		if d, _ := e.c.Depth(ctx, e.dlq); d == len(bodies) {
+			return
+		}
+	}
+	d, _ := e.c.Depth(ctx, e.dlq)
+	t.Fatalf("the DLQ holds %d of %d", d, len(bodies))
+}
+
+// contents peeks a queue: bodies with their attributes and types. (A
+// peek counts as a receive: on the source, with maxReceiveCount 1, it
+// dead-letters what it sees, so a test peeks a source once.)
+func (e *sqsEnv) contents(t *testing.T, q string) []string {
+	t.Helper()
+	return contentsOf(readAll(t, e.c, q))
+}
+
+func contentsOf(ms []sources.Message) []string {
+	var out []string
+	for _, m := range ms {
+		var b strings.Builder
+		b.WriteString(string(m.Value))
+		for _, h := range m.Headers {
+			if !strings.HasPrefix(h.Key, "x-mqscope-redrive-") {
+				fmt.Fprintf(&b, "|%s:%s=%x", h.Key, sqs.AttributeType(&m, h.Key), h.Value)
+			}
+		}
+		out = append(out, b.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRedriveSQSBackToItsSource(t *testing.T) {
+	for _, fifo := range []bool{false, true} {
+		t.Run(fmt.Sprint("fifo=", fifo), func(t *testing.T) {
+			e := newSQSEnv(t, fifo)
+			n := 23
+			if fifo {
+				n = 8 // a FIFO peek sees at most the first 10 of each message group: SQS holds back a group while some of it is in flight
+			}
+			var bodies []string
+			for i := 0; i < n; i++ {
+				bodies = append(bodies, fmt.Sprintf(`{"order":%d}`, i))
+			}
+			e.kill(t, bodies)
+			before := e.contents(t, e.dlq)
+			dead := readAll(t, e.c, e.dlq)
+			plan, err := replay.NewPlan(e.dlq, dead, replay.Options{})
+			if err != nil || plan.Summary().PerTarget[e.src] != n {
+				t.Fatalf("plan: %+v %v", plan.Summary(), err)
+			}
+			j, err := replay.OpenJournal(t.TempDir(), plan.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			res, err := replay.RedriveSQS(context.Background(), e.c, plan, true, replay.RunOptions{Batch: 10, Journal: j})
+			if err != nil || res.Done != n || res.Failed != 0 {
+				t.Fatalf("%+v %v", res, err)
+			}
+			if d, _ := e.c.Depth(context.Background(), e.dlq); d != 0 {
+				t.Fatalf("%d left in the DLQ", d)
+			}
+			if d, _ := e.c.Depth(context.Background(), e.src); d != n {
+				t.Fatalf("%d of %d in the source", d, n)
+			}
+			back := readAll(t, e.c, e.src)
+			if fifo { // goaws hands out one message of a group at a time: a peek sees the first
+				back, before = back[:1], before[:1]
+			}
+			if after := contentsOf(back); !slices.Equal(after, before) {
+				t.Fatalf("attributes or bodies changed:\nbefore %v\nafter  %v", before, after)
+			}
+			if v, _ := back[0].Header(replay.HeaderID); string(v) != plan.ID {
+				t.Fatalf("no provenance: %v", back[0].Headers)
+			}
+		})
+	}
+}
+
+// TestRedriveSQSLargeAndSelected: 200 KiB messages go in batches under 256
+// KiB; a 256 KiB one cannot take the provenance attributes and stays in
+// the DLQ, reported; a selection moves only what it selects.
+func TestRedriveSQSLargeAndSelected(t *testing.T) {
+	e := newSQSEnv(t, false)
+	big := func(n int, c byte) string { return `{"blob":"` + strings.Repeat(string(c), n) + `"}` }
+	e.kill(t, []string{big(200<<10, 'a'), big(200<<10, 'b'), big(256<<10-12, 'c'), `{"small":1}`, `{"small":2}`})
+	dead := readAll(t, e.c, e.dlq)
+	if len(dead) != 5 {
+		t.Fatalf("%d dead", len(dead))
+	}
+	var pick []sources.Message
+	for _, m := range dead {
+		if !strings.Contains(string(m.Value), "small\":2") {
+			pick = append(pick, m)
+		}
+	}
+	plan, err := replay.NewPlan(e.dlq, pick, replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.RedriveSQS(context.Background(), e.c, plan, false, replay.RunOptions{})
+	if err != nil || res.Done != 3 || res.Failed != 1 || !strings.Contains(res.Failures[0].Err, "256 KiB") {
+		t.Fatalf("%+v %v", res, err)
+	}
+	left := e.contents(t, e.dlq)
+	if len(left) != 2 || !strings.Contains(strings.Join(left, " "), `"small":2`) || !strings.Contains(strings.Join(left, " "), "ccc") {
+		t.Fatalf("left in the DLQ: %d", len(left))
+	}
+	if got := len(readAll(t, e.c, e.src)); got != 3 {
+		t.Fatalf("%d in the source", got)
+	}
+}

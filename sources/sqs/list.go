@@ -1,0 +1,193 @@
+package sqs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// RedrivePolicy is a queue's dead-letter queue and how many receives send
+// a message there.
+type RedrivePolicy struct {
+	DeadLetterTargetArn string
+	MaxReceiveCount     int
+}
+
+// parseRedrivePolicy reads the JSON attribute (maxReceiveCount comes as a
+// number from AWS and as a string from some emulators).
+func parseRedrivePolicy(s string) (RedrivePolicy, bool) {
+	var raw struct {
+		DeadLetterTargetArn string          `json:"deadLetterTargetArn"`
+		MaxReceiveCount     json.RawMessage `json:"maxReceiveCount"`
+	}
+	if s == "" || json.Unmarshal([]byte(s), &raw) != nil || raw.DeadLetterTargetArn == "" {
+		return RedrivePolicy{}, false
+	}
+	n, _ := strconv.Atoi(strings.Trim(string(raw.MaxReceiveCount), `"`))
+	return RedrivePolicy{DeadLetterTargetArn: raw.DeadLetterTargetArn, MaxReceiveCount: n}, true
+}
+
+// queue is what a listing learns of one queue.
+type queue struct {
+	name, url string
+	attrs     map[string]string
+	policy    RedrivePolicy
+	hasPolicy bool
+}
+
+// ListStreams lists the queues with their counts (visible, in flight,
+// delayed), FIFO flag and redrive policies; a queue another's
+// RedrivePolicy names is a DLQ of it.
+func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
+	var queues []queue
+	p := sqs.NewListQueuesPaginator(c.client, &sqs.ListQueuesInput{MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, c.explain(err)
+		}
+		for _, u := range page.QueueUrls {
+			queues = append(queues, queue{name: nameOf(u), url: u})
+		}
+	}
+	byArn := map[string]int{}
+	for i := range queues {
+		q := &queues[i]
+		out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+		if err != nil {
+			return nil, c.explain(err)
+		}
+		q.attrs = out.Attributes
+		q.policy, q.hasPolicy = parseRedrivePolicy(q.attrs["RedrivePolicy"])
+		if arn := q.attrs["QueueArn"]; arn != "" {
+			byArn[arn] = i
+		}
+	}
+	c.mu.Lock()
+	for _, q := range queues {
+		c.urls[q.name] = q.url
+	}
+	c.mu.Unlock()
+	sourcesOf := map[string][]string{} // DLQ name -> the queues it serves
+	for _, q := range queues {
+		if q.hasPolicy {
+			d := nameOf(q.policy.DeadLetterTargetArn)
+			sourcesOf[d] = append(sourcesOf[d], q.name)
+		}
+	}
+	out := make([]sources.StreamInfo, 0, len(queues))
+	for _, q := range queues {
+		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"])}
+		if strings.HasSuffix(q.name, ".fifo") || q.attrs["FifoQueue"] == "true" {
+			st.Kind = KindFIFO
+		}
+		served := sourcesOf[q.name]
+		slices.Sort(served)
+		byName, _ := dlq.IsDeadLetterName(q.name)
+		st.DeadLetter = len(served) > 0 || byName
+		st.DeadLetterFor = strings.Join(served, ",")
+		add := func(name, v string) {
+			if v != "" {
+				st.Info = append(st.Info, sources.Property{Name: name, Value: v})
+			}
+		}
+		add("in flight", q.attrs["ApproximateNumberOfMessagesNotVisible"])
+		add("delayed", q.attrs["ApproximateNumberOfMessagesDelayed"])
+		if q.hasPolicy {
+			add("dead-letter queue", nameOf(q.policy.DeadLetterTargetArn))
+			add("maxReceiveCount", strconv.Itoa(q.policy.MaxReceiveCount))
+		}
+		add("RedriveAllowPolicy", q.attrs["RedriveAllowPolicy"])
+		add("visibility timeout", q.attrs["VisibilityTimeout"])
+		add("retention (s)", q.attrs["MessageRetentionPeriod"])
+		add("arn", q.attrs["QueueArn"])
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b sources.StreamInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// DeadLetterSources lists the queues whose RedrivePolicy names dlq:
+// ListDeadLetterSourceQueues where the server has it, else from the
+// queues' own policies.
+func (c *Conn) DeadLetterSources(ctx context.Context, dlqName string) ([]string, error) {
+	u, err := c.QueueURL(ctx, dlqName)
+	if err != nil {
+		return nil, err
+	}
+	if out, err := c.client.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(u)}); err == nil {
+		var names []string
+		for _, s := range out.QueueUrls {
+			names = append(names, nameOf(s))
+		}
+		return names, nil
+	}
+	streams, err := c.ListStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range streams {
+		if st.Name == dlqName && st.DeadLetterFor != "" {
+			return strings.Split(st.DeadLetterFor, ","), nil
+		}
+	}
+	return nil, nil
+}
+
+// RedrivePolicyOf reads a queue's redrive policy (ok false: it has none).
+func (c *Conn) RedrivePolicyOf(ctx context.Context, name string) (RedrivePolicy, bool, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return RedrivePolicy{}, false, err
+	}
+	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
+	if err != nil {
+		return RedrivePolicy{}, false, c.explain(err)
+	}
+	p, ok := parseRedrivePolicy(out.Attributes["RedrivePolicy"])
+	return p, ok, nil
+}
+
+// QueueARN is a queue's ARN.
+func (c *Conn) QueueARN(ctx context.Context, name string) (string, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return "", c.explain(err)
+	}
+	if arn := out.Attributes["QueueArn"]; arn != "" {
+		return arn, nil
+	}
+	return "", fmt.Errorf("queue %s: the server gave no QueueArn", name)
+}
+
+// Depth is a queue's approximate visible count.
+func (c *Conn) Depth(ctx context.Context, name string) (int, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil {
+		return 0, c.explain(err)
+	}
+	return int(atoi64(out.Attributes["ApproximateNumberOfMessages"])), nil
+}
+
+func atoi64(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}

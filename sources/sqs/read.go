@@ -1,0 +1,160 @@
+package sqs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+const (
+	// DefaultPeek is how many messages a peek receives by default.
+	DefaultPeek = 100
+	// MaxPeek bounds a peek ("oldest" peeks this many).
+	MaxPeek = 5000
+	// peekVisibility is how long peeked messages stay hidden at most; the
+	// peek releases them (visibility 0) as soon as it has them all.
+	peekVisibility = 30
+)
+
+// Read peeks a queue: SQS has no offsets, so every read receives messages
+// and makes them visible again at once (ChangeMessageVisibility 0). Each
+// receive raises a message's ApproximateReceiveCount, which on a queue
+// with a RedrivePolicy can send it to the DLQ: the UI asks first.
+func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) (sources.Subscription, error) {
+	n := DefaultPeek
+	switch opts.Start.Kind {
+	case sources.StartLastN:
+		n = int(min(opts.Start.N, MaxPeek))
+	case sources.StartOldest:
+		n = MaxPeek
+	case sources.StartNewest:
+		return nil, fmt.Errorf("sqs queue %q: a queue has no \"newest\": peek it (oldest, last:N)", name)
+	case sources.StartOffset, sources.StartTime:
+		return nil, fmt.Errorf("sqs queue %q: queues are read from the head only (oldest or last:N); SQS has no offsets or times to start from", name)
+	}
+	return c.Peek(ctx, name, n)
+}
+
+// Peek receives up to n distinct messages of a queue, hands them over as
+// they come, and releases them all when it has them (or is closed).
+func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscription, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	origin := c.originOf(ctx, name)
+	feed := sources.NewFeed(ctx, 256, nil)
+	feed.Go(func(ctx context.Context) {
+		var held []types.Message
+		defer func() { c.release(u, held) }()
+		seen := map[string]bool{}
+		empty := 0
+		for len(seen) < n && empty < 2 {
+			out, err := c.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+				QueueUrl: aws.String(u), MaxNumberOfMessages: int32(min(10, n-len(seen))), VisibilityTimeout: peekVisibility, WaitTimeSeconds: 1,
+				MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+				MessageAttributeNames:       []string{"All"},
+			})
+			if err != nil {
+				if ctx.Err() == nil {
+					feed.Fail(c.explain(err))
+				}
+				return
+			}
+			if len(out.Messages) == 0 {
+				empty++
+				continue
+			}
+			empty = 0
+			var batch []sources.Message
+			for _, m := range out.Messages {
+				held = append(held, m)
+				id := aws.ToString(m.MessageId)
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				batch = append(batch, Convert(c.name, name, int64(len(seen)-1), m, origin))
+			}
+			if !feed.SendBatch(batch) {
+				return
+			}
+		}
+	})
+	feed.EndWhenDone()
+	return feed, nil
+}
+
+// release makes received messages visible again, in batches of ten. It
+// runs on its own deadline: a cancelled peek must still give them back.
+func (c *Conn) release(queueURL string, ms []types.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for chunk := range slices.Chunk(ms, 10) {
+		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}
+		}
+		out, err := c.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
+		for i, m := range chunk { // one by one what the batch did not do (some servers have no batch call)
+			if err == nil && !failed(out.Failed, i) {
+				continue
+			}
+			_, _ = c.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+		}
+	}
+}
+
+// Release makes received messages visible again (the replay package gives
+// back what it did not move).
+func (c *Conn) Release(queueURL string, ms []types.Message) { c.release(queueURL, ms) }
+
+// originOf is the queue a DLQ serves when it serves exactly one (for
+// messages without DeadLetterQueueSourceArn).
+func (c *Conn) originOf(ctx context.Context, name string) string {
+	srcs, err := c.DeadLetterSources(ctx, name)
+	if err != nil || len(srcs) != 1 {
+		return ""
+	}
+	return srcs[0]
+}
+
+// DeleteMessages deletes received messages (in batches of ten; one by one
+// where the server has no batch call).
+func (c *Conn) DeleteMessages(ctx context.Context, queueURL string, ms []types.Message) error {
+	for chunk := range slices.Chunk(ms, 10) {
+		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		out, err := c.client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
+		for i, m := range chunk { // one by one what the batch did not do (some servers have no batch call)
+			if err == nil && !failed(out.Failed, i) {
+				continue
+			}
+			if _, err := c.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return c.explain(err)
+			}
+		}
+	}
+	return nil
+}
+
+// failed reports whether entry i is among a batch's failures.
+func failed(fs []types.BatchResultErrorEntry, i int) bool {
+	id := strconv.Itoa(i)
+	for _, f := range fs {
+		if aws.ToString(f.Id) == id {
+			return true
+		}
+	}
+	return false
+}
