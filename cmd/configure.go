@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // loadConfig reads the config file once (--config, $MQSCOPE_CONFIG, or the
@@ -94,6 +95,8 @@ func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, er
 			}
 		}
 		return rabbitmq.Dial(ctx, o)
+	case "sqs":
+		return sqs.Dial(ctx, sqs.Options{Name: cc.Name, Region: cc.Region, Profile: cc.Profile, Endpoint: cc.Endpoint})
 	}
 	return nil, fmt.Errorf("connection %s: kind %q", cc.Name, cc.Kind)
 }

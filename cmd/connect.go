@@ -13,7 +13,18 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
+
+// firstOf is the first non-empty string.
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
 
 // connectTimeout bounds how long connecting may take before a clear error.
 const connectTimeout = 10 * time.Second
@@ -26,8 +37,13 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) { return e.op
 // configured connection.
 func (e *env) connectAll(ctx context.Context) ([]sources.Conn, error) { return e.open(ctx, true) }
 
+// adHoc reports connections given with flags (not from the config).
+func (e *env) adHoc() bool {
+	return e.flags.kafka != "" || e.flags.rabbitmq != "" || e.flags.sqs || e.flags.sqsEndpoint != ""
+}
+
 func (e *env) open(ctx context.Context, all bool) ([]sources.Conn, error) {
-	if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+	if !e.adHoc() {
 		return e.openConfigured(ctx, all)
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
@@ -50,6 +66,13 @@ func (e *env) open(ctx context.Context, all bool) ([]sources.Conn, error) {
 	}
 	if e.flags.rabbitmq != "" {
 		c, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Queues: e.flags.queues})
+		if err != nil {
+			return fail(err)
+		}
+		conns = append(conns, c)
+	}
+	if e.flags.sqs || e.flags.sqsEndpoint != "" {
+		c, err := sqs.Dial(ctx, sqs.Options{Region: e.flags.region, Profile: e.flags.profile, Endpoint: e.flags.sqsEndpoint})
 		if err != nil {
 			return fail(err)
 		}
@@ -92,6 +115,9 @@ func (e *env) describeConns() string {
 	}
 	if e.flags.rabbitmq != "" {
 		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
+	}
+	if e.flags.sqs || e.flags.sqsEndpoint != "" {
+		parts = append(parts, "sqs "+firstOf(e.flags.sqsEndpoint, e.flags.region, "(default region)"))
 	}
 	if len(parts) == 0 {
 		if sel, err := e.configured(true); err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -34,7 +35,11 @@ With --rabbitmq URL (a user that may create vhosts, such as guest on a local
 server) it also builds a demo topology in the vhost "mqscope-demo" of that
 RabbitMQ: a topic exchange, work queues dead-lettering into DLQs (classic and
 quorum), a stream, and messages the broker dead-lettered for real (rejected,
-past a delivery limit, expired). The vhost is recreated on each run.`,
+past a delivery limit, expired). The vhost is recreated on each run.
+
+With --sqs it also runs an embedded SQS (goaws, in-process) with a queue
+and its dead-letter queue (RedrivePolicy, two receives), notifications for
+the latest orders, and eight of them failed into the DLQ.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if big < 0 || big > 50_000_000 {
@@ -65,6 +70,13 @@ past a delivery limit, expired). The vhost is recreated on each run.`,
 				}
 				fmt.Fprintf(e.stderr, "demo RabbitMQ vhost ready: %s\n", rabbitmq.RedactURL(rabbitURL))
 			}
+			var sqsURL string
+			if e.flags.sqs {
+				if sqsURL, err = demo.StartSQS(cmd.Context(), cl.Orders); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "demo SQS on %s   (queues %s, %s; any credentials)\n", sqsURL, demo.SQSQueue, demo.SQSDLQ)
+			}
 			if headless {
 				fmt.Fprintln(e.stderr, "running headless: Ctrl-C stops the broker")
 				<-cmd.Context().Done()
@@ -83,6 +95,14 @@ past a delivery limit, expired). The vhost is recreated on each run.`,
 						return nil, err
 					}
 					conns = append(conns, rc)
+				}
+				if sqsURL != "" {
+					sc, err := sqs.Dial(ctx, sqs.Options{Name: "demo-sqs", Endpoint: sqsURL, Region: "us-east-1", AccessKey: demo.SQSCredentials, SecretKey: demo.SQSCredentials})
+					if err != nil {
+						closeAll(conns)
+						return nil, err
+					}
+					conns = append(conns, sc)
 				}
 				return conns, nil
 			}

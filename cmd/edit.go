@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 func newEditCmd(e *env) *cobra.Command {
@@ -113,17 +114,27 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 		if !ok {
 			continue
 		}
+		queue := false
 		if rc, ok := c.(*rabbitmq.Conn); ok && part == sources.NoPartition {
-			if kind, err := rc.StreamKind(ctx, stream); err == nil && kind != rabbitmq.KindStream {
-				_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1)
-				if err != nil {
-					return nil, sources.Message{}, err
-				}
-				if int64(len(msgs)) <= off {
-					return nil, sources.Message{}, fmt.Errorf("%s holds %d messages: no #%d", stream, len(msgs), off)
-				}
-				return c, msgs[off], nil
+			kind, err := rc.StreamKind(ctx, stream)
+			queue = err == nil && kind != rabbitmq.KindStream
+		}
+		if _, ok := c.(*sqs.Conn); ok {
+			queue = true
+		}
+		if queue { // a queue's position is its place in a peek
+			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1)
+			if errors.Is(err, sources.ErrUnknownStream) {
+				last = err
+				continue
 			}
+			if err != nil {
+				return nil, sources.Message{}, err
+			}
+			if int64(len(msgs)) <= off {
+				return nil, sources.Message{}, fmt.Errorf("%s holds %d messages: no #%d", stream, len(msgs), off)
+			}
+			return c, msgs[off], nil
 		}
 		m, err := sources.FetchAt(ctx, r, stream, part, off)
 		if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // redriveFlags are the flags of the redrive command.
@@ -30,6 +31,7 @@ type redriveFlags struct {
 	journal string
 	breaker float64
 	window  time.Duration
+	native  bool
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -66,6 +68,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
+	fl.BoolVar(&f.native, "native", false, "SQS: use SQS's own move task (StartMessageMoveTask) where the server has it: every message, no plan, no provenance")
 	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0: off)")
 	fl.DurationVar(&f.window, "breaker-window", replay.DefaultBreakerWindow, "the window the breaker measures over")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
@@ -115,7 +118,14 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	_, isRabbit := conn.(*rabbitmq.Conn)
-	wholeQueue := isRabbit && f.read.limit == 0 && f.read.compiled == nil
+	sq, isSQS := conn.(*sqs.Conn)
+	wholeQueue := (isRabbit || isSQS) && f.read.limit == 0 && f.read.compiled == nil
+	if f.native {
+		if !isSQS {
+			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
+		}
+		return e.nativeMove(ctx, sq, dlq, f)
+	}
 	if err := plan.Write(e.stdout); err != nil {
 		return err
 	}
@@ -182,6 +192,8 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		res, err = replay.RedriveKafka(ctx, c, plan, run)
 	case *rabbitmq.Conn:
 		res, err = replay.RedriveRabbit(ctx, c, plan, wholeQueue, run)
+	case *sqs.Conn:
+		res, err = replay.RedriveSQS(ctx, c, plan, wholeQueue, run)
 	default:
 		return fmt.Errorf("%s cannot be written to", conn.Name())
 	}
@@ -238,7 +250,8 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 			continue
 		}
 		ro := opts
-		if _, rabbit := c.(*rabbitmq.Conn); rabbit {
+		_, rabbit := c.(*rabbitmq.Conn)
+		if _, isSQS := c.(*sqs.Conn); rabbit || isSQS {
 			ro.Start = sources.Start{Kind: sources.StartOldest}
 			if limit > 0 {
 				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
@@ -298,5 +311,60 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	}
 	if r.Stopped != "" {
 		fmt.Fprintf(w, "stopped: %s\n", r.Stopped)
+	}
+}
+
+// nativeMove runs SQS's own move task on a DLQ and follows it to its end;
+// Ctrl-C cancels it.
+func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriveFlags) error {
+	if err := e.refuseWrites(c); err != nil {
+		return err
+	}
+	if f.dryRun {
+		fmt.Fprintf(e.stdout, "native move of every message of %s back to its sources (or --to): dry run, nothing started\n", dlq)
+		return nil
+	}
+	if !f.yes {
+		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Start SQS's move task: every message of %s back to its source queues? [y/N] ", dlq))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("not confirmed: nothing started")
+		}
+	}
+	handle, err := c.StartMoveTask(ctx, dlq, f.opts.To, int32(f.rate))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "move task %s started\n", handle)
+	for {
+		select {
+		case <-ctx.Done():
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := c.CancelMoveTask(cctx, handle); err != nil {
+				return err
+			}
+			return errors.New("move task cancelled")
+		case <-time.After(2 * time.Second):
+		}
+		tasks, err := c.MoveTasks(ctx, dlq)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			if t.Handle != handle && len(tasks) > 1 {
+				continue
+			}
+			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", t.Status, t.Moved, t.ToMove)
+			switch t.Status {
+			case "COMPLETED":
+				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, dlq)
+				return nil
+			case "FAILED", "CANCELLED":
+				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)
+			}
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 func newReplayCmd(e *env) *cobra.Command {
@@ -110,6 +111,12 @@ func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string) 
 			s, err := replay.NewRabbitSink(ctx, k, to, routingKey)
 			if err == nil {
 				return s, c, "exchange " + to + " on " + c.Name(), nil
+			}
+			errs = append(errs, err)
+		case *sqs.Conn:
+			s, err := replay.NewSQSSink(ctx, k, to)
+			if err == nil {
+				return s, c, "queue " + to + " on " + c.Name(), nil
 			}
 			errs = append(errs, err)
 		}

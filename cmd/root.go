@@ -29,6 +29,10 @@ type globalFlags struct {
 	corrHeader  []string
 	config      string
 	connections []string
+	sqs         bool
+	sqsEndpoint string
+	region      string
+	profile     string
 	readOnly    bool
 	cpuProfile  string
 }
@@ -93,7 +97,7 @@ func newRoot(e *env) *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+			if !e.adHoc() {
 				sel, err := e.configured(true)
 				if err != nil {
 					return err
@@ -116,6 +120,10 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringArrayVarP(&e.flags.connections, "connection", "c", nil, "open this connection of the config (repeatable; default: the config's default)")
 	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
 	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
+	pf.BoolVar(&e.flags.sqs, "sqs", false, "Amazon SQS with the standard credential chain (--region, --profile; env AWS_*)")
+	pf.StringVar(&e.flags.sqsEndpoint, "sqs-endpoint", os.Getenv("MQSCOPE_SQS_ENDPOINT"), "SQS endpoint URL for an emulator (goaws, LocalStack); implies --sqs (env MQSCOPE_SQS_ENDPOINT)")
+	pf.StringVar(&e.flags.region, "region", "", "AWS region for --sqs (default: AWS_REGION or the profile's)")
+	pf.StringVar(&e.flags.profile, "profile", "", "AWS shared-config profile for --sqs")
 	pf.StringVar(&e.flags.management, "management", "", "RabbitMQ management API URL (default http://<amqp host>:15672, AMQP credentials)")
 	pf.StringArrayVar(&e.flags.queues, "queue", nil, "RabbitMQ queue to list when the management API is unavailable (repeatable)")
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")

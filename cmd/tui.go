@@ -93,7 +93,7 @@ func (e *env) uiCommon() (*ui.Common, error) {
 		ReadOnlyConns:      map[string]string{},
 		ConnColors:         map[string]string{},
 	}
-	if e.flags.kafka == "" && e.flags.rabbitmq == "" {
+	if !e.adHoc() {
 		if sel, err := e.configured(true); err == nil {
 			for _, cc := range sel {
 				if !cc.Writable() {

@@ -49,6 +49,11 @@ type Connection struct {
 	URL string `yaml:"url"`
 	// Management is the RabbitMQ management API URL (http or https).
 	Management string `yaml:"management"`
+	// Region, Profile and Endpoint are SQS's (the credential chain does
+	// the rest; Endpoint is for emulators).
+	Region   string `yaml:"region"`
+	Profile  string `yaml:"profile"`
+	Endpoint string `yaml:"endpoint"`
 	// Username and the password sources authenticate to RabbitMQ (AMQP and
 	// the management API).
 	Username string `yaml:"username"`
@@ -357,10 +362,17 @@ func (c *Config) validate(lines map[string]int) error {
 			if len(conn.Brokers) > 0 || conn.SASL != nil {
 				return fail(key, "brokers", "brokers and sasl are for kafka connections")
 			}
+		case "sqs":
+			if len(conn.Brokers) > 0 || conn.URL != "" || conn.SASL != nil {
+				return fail(key, "kind", "an sqs connection takes region, profile and endpoint (brokers, url and sasl are for kafka and rabbitmq)")
+			}
+			if conn.Endpoint != "" && !strings.HasPrefix(conn.Endpoint, "http://") && !strings.HasPrefix(conn.Endpoint, "https://") {
+				return fail(key, "endpoint", fmt.Sprintf("%q: want http(s)://host:port", conn.Endpoint))
+			}
 		case "":
-			return fail(key, "kind", "missing: kafka or rabbitmq")
+			return fail(key, "kind", "missing: kafka, rabbitmq or sqs")
 		default:
-			return fail(key, "kind", fmt.Sprintf("%q: want kafka or rabbitmq", conn.Kind))
+			return fail(key, "kind", fmt.Sprintf("%q: want kafka, rabbitmq or sqs", conn.Kind))
 		}
 		if t := conn.TLS; t != nil && (t.Cert == "") != (t.Key == "") {
 			return fail(key, "tls", "cert and key go together (mutual TLS)")

@@ -35,7 +35,7 @@ func TestExampleParses(t *testing.T) {
 func TestBadFilesSayWhere(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\n    brokres: [y]\n", "bad.yaml:5: brokres: unknown field"},
-		{"connections:\n  a:\n    kind: kafak\n    brokers: [x:1]\n", "bad.yaml:3: a.kind: \"kafak\": want kafka or rabbitmq"},
+		{"connections:\n  a:\n    kind: kafak\n    brokers: [x:1]\n", "bad.yaml:3: a.kind: \"kafak\": want kafka, rabbitmq or sqs"},
 		{"connections:\n  a:\n    kind: kafka\n", "bad.yaml:2: a.brokers: a kafka connection needs brokers"},
 		{"connections:\n  a:\n    kind: kafka\n    brokers: [nohostport]\n", "bad.yaml:4: a.brokers: \"nohostport\": want host:port"},
 		{"connections:\n  r:\n    kind: rabbitmq\n    url: http://x\n", "bad.yaml:4: r.url: a rabbitmq connection needs url"},

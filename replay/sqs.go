@@ -313,3 +313,51 @@ func recordSent(ctx context.Context, c *sqs.Conn, p *Plan, o RunOptions, dlqURL 
 	o.Guard.Sent(len(sent))
 	return o.Audit.Write(audit...)
 }
+
+// sqsSink writes a capture to a queue.
+type sqsSink struct {
+	c     *sqs.Conn
+	queue string
+	url   string
+}
+
+// NewSQSSink writes to an SQS queue (SendMessageBatch, attributes as the
+// capture's headers, String where the type is not known).
+func NewSQSSink(ctx context.Context, c *sqs.Conn, queue string) (Sink, error) {
+	u, err := c.QueueURL(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	return &sqsSink{c: c, queue: queue, url: u}, nil
+}
+
+func (s *sqsSink) Write(ctx context.Context, msgs []sources.Message) error {
+	fifo := len(s.queue) > 5 && s.queue[len(s.queue)-5:] == ".fifo"
+	for start := 0; start < len(msgs); {
+		var entries []types.SendMessageBatchRequestEntry
+		size := 0
+		for start < len(msgs) && len(entries) < 10 {
+			m := msgs[start]
+			e, n, why := sqsEntry(sqsPending{msg: m, it: Item{Msg: m, Headers: m.Headers}, raw: types.Message{MessageId: aws.String(m.ID)}}, len(entries), fifo)
+			if why != "" {
+				return fmt.Errorf("message %d (%s): %s", start+1, m.ID, why)
+			}
+			if len(entries) > 0 && size+n > sqsMaxMessage {
+				break
+			}
+			entries, size = append(entries, e), size+n
+			start++
+		}
+		out, err := s.c.Client().SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: aws.String(s.url), Entries: entries})
+		if err != nil {
+			return fmt.Errorf("send to %s: %w", s.queue, err)
+		}
+		if len(out.Failed) > 0 {
+			f := out.Failed[0]
+			return fmt.Errorf("send to %s: %d refused, first: %s %s", s.queue, len(out.Failed), aws.ToString(f.Code), aws.ToString(f.Message))
+		}
+	}
+	return nil
+}
+
+func (s *sqsSink) Close() error { return nil }

@@ -29,7 +29,7 @@ const defaultQueuePeek = 100
 // isQueueKind reports a RabbitMQ queue that is read by peeking (holding
 // messages, then giving them back).
 func isQueueKind(kind string) bool {
-	return kind == "classic" || kind == "quorum" || kind == "queue"
+	return kind == "classic" || kind == "quorum" || kind == "queue" || kind == "sqs" || kind == "sqs-fifo"
 }
 
 // startFor is where a stream of this kind is read from by default.
@@ -43,15 +43,23 @@ func startFor(kind string) sources.Start {
 	return DefaultStart
 }
 
-// deliveryLimit returns a quorum queue's x-delivery-limit ("" when none).
-func deliveryLimit(st sources.StreamInfo) string {
-	if st.Kind != "quorum" {
+// peekRisk says what a peek of a queue may do beyond flagging messages
+// redelivered: a quorum queue's x-delivery-limit or an SQS queue's
+// maxReceiveCount can send messages to the DLQ ("" when neither applies).
+func peekRisk(st sources.StreamInfo) string {
+	info := func(name string) string {
+		for _, p := range st.Info {
+			if p.Name == name {
+				return p.Value
+			}
+		}
 		return ""
 	}
-	for _, p := range st.Info {
-		if p.Name == "x-delivery-limit" {
-			return p.Value
-		}
+	switch {
+	case st.Kind == "quorum" && info("x-delivery-limit") != "":
+		return fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.", st.Name, info("x-delivery-limit"))
+	case (st.Kind == "sqs" || st.Kind == "sqs-fifo") && info("maxReceiveCount") != "":
+		return fmt.Sprintf("%s has a RedrivePolicy: after %s receives SQS moves a\nmessage to %s. A peek is a receive: it raises each\nmessage's ApproximateReceiveCount and can push messages\nat the limit into the DLQ.", st.Name, info("maxReceiveCount"), info("dead-letter queue"))
 	}
 	return ""
 }
@@ -122,8 +130,8 @@ func (p *messagesPage) Init() tea.Cmd { return p.read() }
 // read starts reading, first asking when a peek has a side effect worse
 // than a redelivered flag.
 func (p *messagesPage) read() tea.Cmd {
-	if limit := deliveryLimit(p.stream); limit != "" {
-		p.confirm = fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.\n\nenter: peek anyway   esc: go back", p.stream.Name, limit)
+	if risk := peekRisk(p.stream); risk != "" {
+		p.confirm = risk + "\n\nenter: peek anyway   esc: go back"
 		return nil
 	}
 	return p.restart()
@@ -627,8 +635,11 @@ func (p *messagesPage) infoLine() string {
 	case isQueueKind(p.stream.Kind) && p.ended:
 		mode = s.Paused.Render("◉ PEEKED")
 		info = fmt.Sprintf("  %d held, given back (now redelivered", p.buf.Len())
-		if p.stream.Kind == "quorum" {
+		switch p.stream.Kind {
+		case "quorum":
 			info += ", delivery-count +1"
+		case "sqs", "sqs-fifo":
+			info += ", ApproximateReceiveCount +1"
 		}
 		info += ")  r: again"
 	case isQueueKind(p.stream.Kind):

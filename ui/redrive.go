@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/sqs"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -211,6 +212,8 @@ func (d *redriveDialog) start() tea.Cmd {
 		var res replay.Result
 		var err error
 		switch w := conn.(type) {
+		case *sqs.Conn:
+			res, err = replay.RedriveSQS(ctx, w, plan, whole, run)
 		case replay.KafkaWriter:
 			res, err = replay.RedriveKafka(ctx, w, plan, run)
 		case replay.RabbitConn:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
@@ -41,6 +42,9 @@ type Options struct {
 	Endpoint string
 	// Timeout bounds connecting; it defaults to 10s.
 	Timeout time.Duration
+	// AccessKey and SecretKey, when set, are used instead of the chain
+	// (the demo's emulator).
+	AccessKey, SecretKey string
 }
 
 // Conn is an open SQS connection: sources.Conn, Lister and Reader.
@@ -75,6 +79,9 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(o.Profile))
 	}
 	opts = append(opts, awsconfig.WithRetryMaxAttempts(2))
+	if o.AccessKey != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, "")))
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("sqs: load the AWS config: %w", err)

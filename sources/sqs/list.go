@@ -3,6 +3,7 @@ package sqs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
@@ -190,4 +192,78 @@ func (c *Conn) Depth(ctx context.Context, name string) (int, error) {
 func atoi64(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
+}
+
+// MoveTask is a native DLQ redrive (StartMessageMoveTask) and its state.
+type MoveTask struct {
+	Handle, Status, Failure string
+	Moved, ToMove           int64
+}
+
+// StartMoveTask starts SQS's own move of every message of a DLQ back to
+// its sources (or to destination): fast, but blind and all-or-nothing.
+// Servers without it (emulators) say so.
+func (c *Conn) StartMoveTask(ctx context.Context, dlqName, destination string, perSecond int32) (string, error) {
+	src, err := c.QueueARN(ctx, dlqName)
+	if err != nil {
+		return "", err
+	}
+	in := &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(src)}
+	if destination != "" {
+		if in.DestinationArn, err = ptr(c.QueueARN(ctx, destination)); err != nil {
+			return "", err
+		}
+	}
+	if perSecond > 0 {
+		in.MaxNumberOfMessagesPerSecond = aws.Int32(perSecond)
+	}
+	out, err := c.client.StartMessageMoveTask(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("%w (the per-message redrive, without --native, works everywhere)", c.unsupported("StartMessageMoveTask", err))
+	}
+	return aws.ToString(out.TaskHandle), nil
+}
+
+// MoveTasks lists the move tasks of a DLQ, newest first.
+func (c *Conn) MoveTasks(ctx context.Context, dlqName string) ([]MoveTask, error) {
+	src, err := c.QueueARN(ctx, dlqName)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.client.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(src)})
+	if err != nil {
+		return nil, c.unsupported("ListMessageMoveTasks", err)
+	}
+	var tasks []MoveTask
+	for _, r := range out.Results {
+		tasks = append(tasks, MoveTask{Handle: aws.ToString(r.TaskHandle), Status: aws.ToString(r.Status), Failure: aws.ToString(r.FailureReason),
+			Moved: r.ApproximateNumberOfMessagesMoved, ToMove: aws.ToInt64(r.ApproximateNumberOfMessagesToMove)})
+	}
+	return tasks, nil
+}
+
+// CancelMoveTask stops a running move task.
+func (c *Conn) CancelMoveTask(ctx context.Context, handle string) error {
+	if _, err := c.client.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: aws.String(handle)}); err != nil {
+		return c.unsupported("CancelMessageMoveTask", err)
+	}
+	return nil
+}
+
+// unsupported explains an action the server does not have.
+func (c *Conn) unsupported(action string, err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && (strings.Contains(ae.ErrorCode(), "Invalid") || strings.Contains(ae.ErrorCode(), "Unsupported") ||
+		strings.Contains(ae.ErrorCode(), "NotFound") || strings.Contains(ae.ErrorCode(), "UnknownOperation")) ||
+		strings.Contains(err.Error(), "404") || strings.Contains(err.Error(), "StatusCode: 400") {
+		return fmt.Errorf("sqs %s does not support %s (%v)", c.where(), action, err)
+	}
+	return c.explain(err)
+}
+
+func ptr(s string, err error) (*string, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }

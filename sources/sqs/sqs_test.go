@@ -177,6 +177,23 @@ func TestErrors(t *testing.T) {
 	if _, err := c.Read(ctx, "no-such-queue-mqscope", sources.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no-such-queue-mqscope") {
 		t.Fatalf("unknown queue: %v", err)
 	}
+	// a queue deleted after it was listed: a clear error, no hang
+	gone := fmt.Sprintf("gone-%d", rand.IntN(1e6))
+	q, err := c.Client().CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(gone)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListStreams(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Client().DeleteQueue(ctx, &awssqs.DeleteQueueInput{QueueUrl: q.QueueUrl}); err != nil {
+		t.Fatal(err)
+	}
+	if sub, err := c.Read(ctx, gone, sources.ReadOptions{}); err == nil {
+		if _, err := sources.Drain(ctx, sub, 0); err == nil {
+			t.Fatal("reading a deleted queue gave no error")
+		}
+	}
 	start := time.Now()
 	if _, err := sqs.Dial(ctx, sqs.Options{Endpoint: "http://127.0.0.1:1", Timeout: 3 * time.Second}); err == nil || !strings.Contains(err.Error(), "unreachable") {
 		t.Fatalf("bad endpoint: %v", err)
