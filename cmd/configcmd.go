@@ -60,7 +60,15 @@ func newConfigCmd(e *env) *cobra.Command {
 			for _, n := range cfg.Names() {
 				cc := cfg.Connections[n]
 				addr, auth := strings.Join(cc.Brokers, ","), "-"
-				if cc.Kind == "rabbitmq" {
+				switch cc.Kind {
+				case "sqs":
+					addr = firstOf(cc.Endpoint, cc.Region, "(default region)")
+					if cc.Profile != "" {
+						auth = "profile " + cc.Profile
+					} else {
+						auth = "credential chain"
+					}
+				case "rabbitmq":
 					addr = cc.URL
 					if cc.Username != "" {
 						auth = cc.Username + " / password " + cc.Password.String()

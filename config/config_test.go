@@ -15,7 +15,7 @@ func TestExampleParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Default != "local" || strings.Join(c.Names(), ",") != "local,prod-kafka,rabbit" {
+	if c.Default != "local" || strings.Join(c.Names(), ",") != "local,prod-kafka,rabbit,aws" {
 		t.Fatalf("default %q names %v", c.Default, c.Names())
 	}
 	prod := c.Connections["prod-kafka"]

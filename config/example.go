@@ -46,6 +46,12 @@ connections:
     tls:
       ca: /etc/ssl/certs/rabbit-ca.pem
 
+  aws:
+    kind: sqs
+    region: eu-west-1
+    profile: prod        # credentials from the standard chain
+    # endpoint: http://127.0.0.1:4100   # an emulator
+
 ui:
   theme: dark          # dark or light
   buffer: 256MiB       # memory per message list
