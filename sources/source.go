@@ -302,3 +302,15 @@ type Conn interface {
 	// Close releases the connection.
 	Close() error
 }
+
+// IsQueueKind reports a stream kind that is read by peeking (receiving,
+// then giving back): RabbitMQ classic and quorum queues, SQS queues. It
+// has no offsets, and a read changes it a little (redelivered, receive
+// counts).
+func IsQueueKind(kind string) bool {
+	switch kind {
+	case "classic", "quorum", "queue", "sqs", "sqs-fifo":
+		return true
+	}
+	return false
+}

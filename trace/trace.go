@@ -150,7 +150,7 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 		for _, st := range streams {
 			switch {
 			case st.Kind == "exchange":
-			case isQueue(st.Kind) && !st.DeadLetter:
+			case sources.IsQueueKind(st.Kind) && !st.DeadLetter:
 				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
 			default:
 				targets = append(targets, target{conn: c, reader: r, stream: st})
@@ -200,12 +200,10 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 	return res, nil
 }
 
-func isQueue(kind string) bool { return kind == "classic" || kind == "quorum" || kind == "queue" }
-
 // scan reads one stream to its end and keeps the messages with the value.
 func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64, error) {
 	start := sources.Start{Kind: sources.StartOldest}
-	if !o.Since.IsZero() && !isQueue(t.stream.Kind) {
+	if !o.Since.IsZero() && !sources.IsQueueKind(t.stream.Kind) {
 		start = sources.Start{Kind: sources.StartTime, Time: o.Since}
 	}
 	sub, err := t.reader.Read(ctx, t.stream.Name, sources.ReadOptions{Start: start})

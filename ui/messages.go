@@ -26,16 +26,11 @@ var DefaultStart = sources.Start{Kind: sources.StartLastN, N: 500}
 // defaultQueuePeek is how many messages a queue's list peeks at first.
 const defaultQueuePeek = 100
 
-// isQueueKind reports a RabbitMQ queue that is read by peeking (holding
-// messages, then giving them back).
-func isQueueKind(kind string) bool {
-	return kind == "classic" || kind == "quorum" || kind == "queue" || kind == "sqs" || kind == "sqs-fifo"
-}
 
 // startFor is where a stream of this kind is read from by default.
 func startFor(kind string) sources.Start {
 	switch {
-	case isQueueKind(kind):
+	case sources.IsQueueKind(kind):
 		return sources.Start{Kind: sources.StartLastN, N: defaultQueuePeek}
 	case kind == "exchange":
 		return sources.Start{Kind: sources.StartNewest}
@@ -448,7 +443,7 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	if len(msgs) == 0 {
 		return setStatus("nothing to redrive: no message read")
 	}
-	whole := isQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
+	whole := sources.IsQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return nil
 }
@@ -481,7 +476,7 @@ func (p *messagesPage) diff() tea.Cmd {
 // queues and taps, which have no positions to read from.
 func (p *messagesPage) fetcher() fetcher {
 	r, ok := p.conn.(sources.Reader)
-	if !ok || isQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+	if !ok || sources.IsQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
 		return nil
 	}
 	return func(ctx context.Context, m sources.Message) (sources.Message, error) {
@@ -550,7 +545,7 @@ func (p *messagesPage) View(w, h int) string {
 			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
 		case p.scan != nil:
 			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", p.stream.Name, p.readFilter, groupDigits(p.scan.Scanned()))))
-		case isQueueKind(p.stream.Kind) && p.ended:
+		case sources.IsQueueKind(p.stream.Kind) && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
 			out = append(out, s.Muted.Render("  tapping "+p.stream.Name+": waiting for messages to be published"))
@@ -632,7 +627,7 @@ func (p *messagesPage) infoLine() string {
 	switch {
 	case p.err != nil && p.opened:
 		mode = s.StatusError.Render("⚠ RETRYING")
-	case isQueueKind(p.stream.Kind) && p.ended:
+	case sources.IsQueueKind(p.stream.Kind) && p.ended:
 		mode = s.Paused.Render("◉ PEEKED")
 		info = fmt.Sprintf("  %d held, given back (now redelivered", p.buf.Len())
 		switch p.stream.Kind {
@@ -642,7 +637,7 @@ func (p *messagesPage) infoLine() string {
 			info += ", ApproximateReceiveCount +1"
 		}
 		info += ")  r: again"
-	case isQueueKind(p.stream.Kind):
+	case sources.IsQueueKind(p.stream.Kind):
 		mode = s.Paused.Render("◉ PEEKING")
 		info = fmt.Sprintf("  the first %d, held until read, then given back", p.start.N)
 	case p.ended:

@@ -194,7 +194,7 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 			break // the first message held is already past it: read from there
 		}
 	}
-	if isQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+	if sources.IsQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
 		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", st)
 	}
 	p.start = st

@@ -47,7 +47,7 @@ func newStartPicker(c *Common, current sources.Start, kind string) *startPicker 
 	ti.Prompt = "› "
 	ti.CharLimit = 100
 	sp := &startPicker{c: c, input: ti, options: startOptions}
-	if isQueueKind(kind) {
+	if sources.IsQueueKind(kind) {
 		sp.options = queueStartOptions
 		if current.Kind == sources.StartOldest {
 			sp.sel = 1

@@ -196,7 +196,7 @@ func (p *triagePage) groupPage(redrive bool) *messagesPage {
 	g := p.report.Groups[p.cur.sel]
 	mp := newMessagesPage(p.c, p.conn, p.stream)
 	mp.start = sources.Start{Kind: sources.StartOldest}
-	if isQueueKind(p.stream.Kind) {
+	if sources.IsQueueKind(p.stream.Kind) {
 		mp.start = startFor(p.stream.Kind)
 		mp.start.N = max(p.report.Scanned, mp.start.N)
 	}
@@ -223,7 +223,7 @@ func (p *triagePage) export(g triage.Group) tea.Cmd {
 		return setError(fmt.Errorf("export: %w", err))
 	}
 	start := sources.Start{Kind: sources.StartOldest}
-	if isQueueKind(p.stream.Kind) {
+	if sources.IsQueueKind(p.stream.Kind) {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}
 	}
 	ctx, page, name := p.ctx, p.pid, p.stream.Name
@@ -272,7 +272,7 @@ func (p *triagePage) View(w, h int) string {
 	if p.done {
 		state = fmt.Sprintf("%s messages read", groupDigits(r.Scanned))
 	}
-	if isQueueKind(p.stream.Kind) {
+	if sources.IsQueueKind(p.stream.Kind) {
 		state += " (peeked: they come back redelivered)"
 	}
 	head := s.DLQBadge.Render(fmt.Sprintf("%s dead letters", groupDigits(r.DeadLetters))) +
