@@ -26,7 +26,6 @@ var DefaultStart = sources.Start{Kind: sources.StartLastN, N: 500}
 // defaultQueuePeek is how many messages a queue's list peeks at first.
 const defaultQueuePeek = 100
 
-
 // startFor is where a stream of this kind is read from by default.
 func startFor(kind string) sources.Start {
 	switch {
