@@ -77,7 +77,7 @@ func (m *Message) Size() int {
 		n += 32 + len(p.Name) + len(p.Value)
 	}
 	if m.DeadLetter != nil {
-		n += m.DeadLetter.size()
+		n += m.DeadLetter.Size()
 	}
 	return n
 }
@@ -142,7 +142,8 @@ type Death struct {
 	Time                    time.Time
 }
 
-func (d *DeadLetter) size() int {
+// Size is the approximate number of bytes the dead letter holds in memory.
+func (d *DeadLetter) Size() int {
 	n := 200 + len(d.OriginStream) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) +
 		len(d.ExceptionClass) + len(d.CauseClass) + len(d.ExceptionMessage) + len(d.StackTrace)
 	for _, k := range d.RoutingKeys {

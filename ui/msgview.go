@@ -15,7 +15,8 @@ type msgView struct {
 	idx     []int // buffer positions of the kept messages, when filtering
 	next    int   // the first buffer position not scanned yet
 	scanned int64
-	err     error // the first error the filter met on a message
+	err     error           // the first error the filter met on a message
+	scratch sources.Message // what a scan loads each message into
 }
 
 // scanChunk is how many held messages one step of a new filter scans, so
@@ -50,6 +51,15 @@ func (v *msgView) At(i int) *sources.Message {
 	return v.buf.At(v.idx[i])
 }
 
+// Load fills m with row i without allocating (for scans over many rows).
+func (v *msgView) Load(i int, m *sources.Message) {
+	if v.flt == nil {
+		v.buf.Load(i, m)
+		return
+	}
+	v.buf.Load(v.idx[i], m)
+}
+
 // appended accounts for n messages appended to the buffer after it evicted
 // evicted from the front. It returns how many rows went with the eviction.
 func (v *msgView) appended(n, evicted int) int {
@@ -76,7 +86,8 @@ func (v *msgView) scan(from, to int) {
 	defer func() { v.next = max(v.next, to) }()
 	for i := max(from, 0); i < to; i++ {
 		v.scanned++
-		ok, err := v.flt.Match(v.buf.At(i))
+		v.buf.Load(i, &v.scratch)
+		ok, err := v.flt.Match(&v.scratch)
 		if err != nil && v.err == nil {
 			v.err = err
 		}

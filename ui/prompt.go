@@ -120,9 +120,11 @@ func (p *messagesPage) findNext(dir int) tea.Cmd {
 	}
 	n := p.view.Len()
 	needle := []byte(strings.ToLower(p.search))
+	var m sources.Message
 	for step := 1; step <= n; step++ {
 		i := ((p.cur.sel+dir*step)%n + n) % n
-		if matches(p.view.At(i), needle) {
+		p.view.Load(i, &m)
+		if matches(&m, needle) {
 			p.cur.sel = i
 			p.follow = false
 			p.cur.clamp(n, p.rowsHeight())
@@ -175,8 +177,10 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 	if st.Kind != sources.StartOffset && st.Kind != sources.StartTime {
 		return nil, fmt.Errorf("jump to offset:N, P=N (offset:P=N), time:… , newest or oldest")
 	}
+	var scratch sources.Message
 	for i := 0; i < n; i++ {
-		m := p.view.At(i)
+		m := &scratch
+		p.view.Load(i, m)
 		var hit bool
 		if st.Kind == sources.StartTime {
 			hit = !m.Timestamp.Before(st.Time)

@@ -17,6 +17,7 @@ import (
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/sources/kafka"
 )
 
@@ -125,8 +126,9 @@ func TestMessagesFollowPauseAndResume(t *testing.T) {
 
 func TestMessagesEvictionKeepsSelection(t *testing.T) {
 	c := testCommon(100, 20)
-	one := orderMsgs(0, 1)[0]
-	c.BufferBudget = int64(one.Size() * 20)
+	probe := msgbuf.New(0)
+	probe.Append(orderMsgs(0, 1))
+	c.BufferBudget = probe.Bytes() * 20 // room for twenty
 	p := newTestMessages(c)
 	deliver(p, orderMsgs(0, 20))
 	p.Update(keyPress("g"))
