@@ -17,8 +17,8 @@ import (
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
-	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/ui/msgbuf"
 )
 
 func init() {
