@@ -2,40 +2,17 @@ package cmd
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-
 	"github.com/mqscope/mqscope/internal/testbroker"
 )
-
-// restartable is a kfake on a fixed port and data dir, so it can stop and
-// come back with its data.
-func restartable(t *testing.T) (addr string, start func() *kfake.Cluster) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	return fmt.Sprintf("127.0.0.1:%d", port), func() *kfake.Cluster {
-		kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, "live"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kf
-	}
-}
 
 // TestTailRetriesThenGivesUp: a broker that goes away and stays away ends
 // a tail with status 1 after the retry window, saying so.
 func TestTailRetriesThenGivesUp(t *testing.T) {
-	addr, start := restartable(t)
+	addr, start := testbroker.RestartableKafka(t, "live")
 	kf := start()
 	if err := testbroker.FillKafka(addr, "live", 3, []byte("x")); err != nil {
 		t.Fatal(err)
@@ -64,7 +41,7 @@ func TestTailRetriesThenGivesUp(t *testing.T) {
 // TestTailGoesOnAfterABrokerRestart: back within the retry window, the
 // tail goes on with the new messages.
 func TestTailGoesOnAfterABrokerRestart(t *testing.T) {
-	addr, start := restartable(t)
+	addr, start := testbroker.RestartableKafka(t, "live")
 	kf := start()
 	if err := testbroker.FillKafka(addr, "live", 3, []byte("x")); err != nil {
 		t.Fatal(err)

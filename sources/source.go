@@ -314,3 +314,20 @@ func IsQueueKind(kind string) bool {
 	}
 	return false
 }
+
+// PeekCount is how many messages a peek of a queue takes for a start
+// position: a queue has a head only, so last:N peeks N (at most limit),
+// oldest peeks limit, and offsets, times and newest are refused.
+func PeekCount(queue string, st Start, def, limit int64) (int, error) {
+	switch st.Kind {
+	case StartLastN:
+		return int(min(st.N, limit)), nil
+	case StartOldest:
+		return int(limit), nil
+	case StartNewest:
+		return 0, fmt.Errorf("queue %q: a queue has no \"newest\": peek it (oldest, last:N), or tap the exchange that feeds it", queue)
+	case StartOffset, StartTime:
+		return 0, fmt.Errorf("queue %q: queues are read from the head only (oldest or last:N); offsets and times apply to streams", queue)
+	}
+	return int(def), nil
+}

@@ -1,13 +1,9 @@
 package ui
 
 import (
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
@@ -17,22 +13,8 @@ import (
 // message list and comes back (same port, same data); the list keeps what
 // it read, says it is retrying, and goes on with new messages by itself.
 func TestLiveTailSurvivesABrokerRestart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	start := func() *kfake.Cluster {
-		kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, "live"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kf
-	}
+	addr, start := testbroker.RestartableKafka(t, "live")
 	kf := start()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	if err := testbroker.FillKafka(addr, "live", 20, []byte(`{"n":1}`)); err != nil {
 		t.Fatal(err)
 	}

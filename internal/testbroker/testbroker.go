@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -15,7 +16,10 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
@@ -89,37 +93,32 @@ func ReadAll(t testing.TB, r sources.Reader, stream string) []sources.Message {
 // FillKafka writes n records (keys k0000000…, the same value) to a topic as
 // fast as the broker takes them: the data of benchmarks.
 func FillKafka(addr, topic string, n int, value []byte) error {
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Return.Errors = true
-	cfg.Producer.Flush.Messages = 5000
-	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
-	cfg.Producer.RequiredAcks = sarama.WaitForLocal
-	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
+	err := demo.Fill(addr, n, func(i int) *sarama.ProducerMessage {
+		return &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value)}
+	})
 	if err != nil {
-		return fmt.Errorf("fill %s: %w", topic, err)
-	}
-	go func() {
-		for i := 0; i < n; i++ {
-			p.Input() <- &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value)}
-		}
-	}()
-	var first error
-	for i := 0; i < n; i++ {
-		select {
-		case <-p.Successes():
-		case e := <-p.Errors():
-			if first == nil {
-				first = e.Err
-			}
-		}
-	}
-	if err := p.Close(); err != nil && first == nil {
-		first = err
-	}
-	if first != nil {
-		return fmt.Errorf("fill %s: %w", topic, first)
+		return fmt.Errorf("%s: %w", topic, err)
 	}
 	return nil
+}
+
+// RestartableKafka is a kfake on a fixed port with its data on disk, so a
+// test can stop it and start it again with its data (a broker restart).
+// start seeds topic with one partition.
+func RestartableKafka(t testing.TB, topic string) (addr string, start func() *kfake.Cluster) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	return fmt.Sprintf("127.0.0.1:%d", port), func() *kfake.Cluster {
+		kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, topic))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kf
+	}
 }

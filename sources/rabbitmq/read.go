@@ -38,16 +38,9 @@ func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) 
 	case KindExchange:
 		return c.tap(ctx, name)
 	default:
-		n := DefaultPeek
-		switch opts.Start.Kind {
-		case sources.StartLastN:
-			n = int(min(opts.Start.N, MaxPeek))
-		case sources.StartOldest:
-			n = MaxPeek
-		case sources.StartNewest:
-			return nil, fmt.Errorf("queue %q: a queue has no \"newest\": peek it (oldest, last:N) or tap the exchange that feeds it", name)
-		case sources.StartOffset, sources.StartTime:
-			return nil, fmt.Errorf("queue %q: queues are read from the head only (oldest or last:N); offsets and times apply to streams", name)
+		n, err := sources.PeekCount(name, opts.Start, DefaultPeek, MaxPeek)
+		if err != nil {
+			return nil, err
 		}
 		return c.Peek(ctx, name, n)
 	}

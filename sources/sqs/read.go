@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -29,16 +28,9 @@ const (
 // receive raises a message's ApproximateReceiveCount, which on a queue
 // with a RedrivePolicy can send it to the DLQ: the UI asks first.
 func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) (sources.Subscription, error) {
-	n := DefaultPeek
-	switch opts.Start.Kind {
-	case sources.StartLastN:
-		n = int(min(opts.Start.N, MaxPeek))
-	case sources.StartOldest:
-		n = MaxPeek
-	case sources.StartNewest:
-		return nil, fmt.Errorf("sqs queue %q: a queue has no \"newest\": peek it (oldest, last:N)", name)
-	case sources.StartOffset, sources.StartTime:
-		return nil, fmt.Errorf("sqs queue %q: queues are read from the head only (oldest or last:N); SQS has no offsets or times to start from", name)
+	n, err := sources.PeekCount(name, opts.Start, DefaultPeek, MaxPeek)
+	if err != nil {
+		return nil, err
 	}
 	return c.Peek(ctx, name, n)
 }
