@@ -54,8 +54,9 @@ type Conn struct {
 	endpoint string
 	client   *sqs.Client
 
-	mu   sync.Mutex
-	urls map[string]string // queue name -> URL, from the last listing
+	mu        sync.Mutex
+	urls      map[string]string   // queue name -> URL, from the last listing
+	sourcesOf map[string][]string // DLQ name -> the queues it serves, from the last listing
 }
 
 var (

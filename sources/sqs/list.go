@@ -75,11 +75,6 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 			byArn[arn] = i
 		}
 	}
-	c.mu.Lock()
-	for _, q := range queues {
-		c.urls[q.name] = q.url
-	}
-	c.mu.Unlock()
 	sourcesOf := map[string][]string{} // DLQ name -> the queues it serves
 	for _, q := range queues {
 		if q.hasPolicy {
@@ -87,6 +82,12 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 			sourcesOf[d] = append(sourcesOf[d], q.name)
 		}
 	}
+	c.mu.Lock()
+	for _, q := range queues {
+		c.urls[q.name] = q.url
+	}
+	c.sourcesOf = sourcesOf
+	c.mu.Unlock()
 	out := make([]sources.StreamInfo, 0, len(queues))
 	for _, q := range queues {
 		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"])}
@@ -134,16 +135,18 @@ func (c *Conn) DeadLetterSources(ctx context.Context, dlqName string) ([]string,
 		}
 		return names, nil
 	}
-	streams, err := c.ListStreams(ctx)
-	if err != nil {
+	c.mu.Lock()
+	known, listed := c.sourcesOf[dlqName], c.sourcesOf != nil
+	c.mu.Unlock()
+	if listed { // from the last listing: the server has no ListDeadLetterSourceQueues
+		return known, nil
+	}
+	if _, err := c.ListStreams(ctx); err != nil {
 		return nil, err
 	}
-	for _, st := range streams {
-		if st.Name == dlqName && st.DeadLetterFor != "" {
-			return strings.Split(st.DeadLetterFor, ","), nil
-		}
-	}
-	return nil, nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sourcesOf[dlqName], nil
 }
 
 // RedrivePolicyOf reads a queue's redrive policy (ok false: it has none).
