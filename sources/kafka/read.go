@@ -42,10 +42,15 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 		}
 		return nil
 	})
-	for _, p := range plans {
-		if !opts.Follow && p.start >= p.end {
-			continue
+	if !opts.Follow {
+		if err := c.readBounded(ctx, feed, consumer, topic, plans, opts.End); err != nil {
+			feed.Close()
+			return nil, err
 		}
+		feed.EndWhenDone()
+		return feed, nil
+	}
+	for _, p := range plans {
 		pc, err := consumer.ConsumePartition(topic, p.partition, p.start)
 		if err != nil {
 			feed.Close()
