@@ -2,11 +2,13 @@ package kafka_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -80,5 +82,50 @@ func TestBoundedReadSkipsAbortedTransactions(t *testing.T) {
 			t.Fatalf("partition %d: offset %d after %d", m.Partition, m.Offset, o)
 		}
 		last[m.Partition] = m.Offset
+	}
+}
+
+// TestBoundedReadFallsBackToTheConsumer: when the direct fetches fail (the
+// broker closes the connection on the first ones), the consumer reads the
+// rest from where they stopped: every record, once. (sarama does not
+// reopen a closed broker connection by itself: one failure is enough.)
+func TestBoundedReadFallsBackToTheConsumer(t *testing.T) {
+	kf, addr := cluster(t, "fb")
+	var msgs []*sarama.ProducerMessage
+	for i := 0; i < 90; i++ {
+		msgs = append(msgs, &sarama.ProducerMessage{Topic: "fb", Partition: int32(i % 3), Key: sarama.StringEncoder(fmt.Sprint(i)), Value: sarama.StringEncoder("v")})
+	}
+	produce(t, addr, msgs...)
+	c, err := kafka.Dial(context.Background(), kafka.Options{Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	failed := 0
+	kf.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if failed < 1 {
+			failed++
+			kf.KeepControl()
+			return nil, errors.New("injected"), true // the connection is closed
+		}
+		return nil, nil, false
+	})
+	sub, err := c.Read(context.Background(), "fb", sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sources.Drain(context.Background(), sub, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range got {
+		if seen[string(m.Key)] {
+			t.Fatalf("record %s twice", m.Key)
+		}
+		seen[string(m.Key)] = true
+	}
+	if len(seen) != 90 || failed != 1 {
+		t.Fatalf("%d of 90 records after %d failed fetches", len(seen), failed)
 	}
 }
