@@ -1,18 +1,9 @@
 package testbroker
 
 import (
-	"io"
-	"sync"
 	"testing"
 
-	"github.com/Admiral-Piett/goaws/app/servertest"
-	"github.com/sirupsen/logrus"
-)
-
-var (
-	sqsOnce sync.Once
-	sqsURL  string
-	sqsErr  error
+	"github.com/mqscope/mqscope/internal/sqsemu"
 )
 
 // SQS starts goaws (an in-process SQS speaking the JSON protocol) once per
@@ -21,17 +12,9 @@ var (
 // AWS config out. Tests use queue names of their own.
 func SQS(t testing.TB) string {
 	t.Helper()
-	sqsOnce.Do(func() {
-		logrus.SetOutput(io.Discard)
-		srv, err := servertest.New("127.0.0.1:0")
-		if err != nil {
-			sqsErr = err
-			return
-		}
-		sqsURL = srv.URL()
-	})
-	if sqsErr != nil {
-		t.Fatalf("goaws: %v", sqsErr)
+	url, err := sqsemu.Start()
+	if err != nil {
+		t.Fatalf("goaws: %v", err)
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "mqscope-test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "mqscope-test-secret")
@@ -40,5 +23,5 @@ func SQS(t testing.TB) string {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return sqsURL
+	return url
 }

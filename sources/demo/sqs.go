@@ -3,15 +3,12 @@ package demo
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync"
 
-	"github.com/Admiral-Piett/goaws/app/servertest"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/sirupsen/logrus"
 
+	"github.com/mqscope/mqscope/internal/sqsemu"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
 
@@ -19,12 +16,6 @@ import (
 const (
 	SQSQueue = "notifications-queue"
 	SQSDLQ   = "notifications-dlq"
-)
-
-var (
-	sqsOnce sync.Once
-	sqsURL  string
-	sqsErr  error
 )
 
 // SQSCredentials are the demo emulator's (it checks none).
@@ -35,17 +26,9 @@ const SQSCredentials = "mqscope-demo"
 // receives), notifications for the given orders, and some of them failed
 // into the DLQ by two receives each. It returns the endpoint.
 func StartSQS(ctx context.Context, orders []OrderRef) (string, error) {
-	sqsOnce.Do(func() {
-		logrus.SetOutput(io.Discard)
-		srv, err := servertest.New("127.0.0.1:0")
-		if err != nil {
-			sqsErr = fmt.Errorf("sqs demo: %w", err)
-			return
-		}
-		sqsURL = srv.URL()
-	})
-	if sqsErr != nil {
-		return "", sqsErr
+	sqsURL, err := sqsemu.Start()
+	if err != nil {
+		return "", fmt.Errorf("sqs demo: %w", err)
 	}
 	c, err := sqs.Dial(ctx, sqs.Options{Endpoint: sqsURL, Region: "us-east-1", AccessKey: SQSCredentials, SecretKey: SQSCredentials})
 	if err != nil {
