@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 		// goaws (the in-process SQS, one per process) and the AWS SDK's pooled connections to it
 		goleak.IgnoreAnyFunction("net/http.(*Server).Serve"),
 		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("github.com/Admiral-Piett/goaws/app/gosqs.PeriodicTasks"),
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
 	)

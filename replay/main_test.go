@@ -13,6 +13,7 @@ func TestMain(m *testing.M) {
 		// goaws, the in-process SQS, runs once per test binary (global state)
 		goleak.IgnoreAnyFunction("net/http.(*Server).Serve"),
 		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("github.com/Admiral-Piett/goaws/app/gosqs.PeriodicTasks"),
 		// the AWS SDK's pooled HTTP connections to it
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Admiral-Piett/goaws/app/gosqs"
 	"github.com/Admiral-Piett/goaws/app/interfaces"
@@ -56,6 +57,11 @@ func Start() (string, error) {
 		models.CurrentEnvironment.Host, models.CurrentEnvironment.Port = host, port
 		url = "http://" + ln.Addr().String()
 		go func() { _ = http.Serve(ln, http.HandlerFunc(serve)) }()
+		// goaws makes a message whose visibility timeout ran out visible
+		// again only in its periodic task (as SQS does by itself): without
+		// it, a peek killed before it released its messages would hide them
+		// for good.
+		go gosqs.PeriodicTasks(time.Second, make(chan bool))
 	})
 	return url, err
 }

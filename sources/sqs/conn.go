@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -79,7 +80,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	if o.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(o.Profile))
 	}
-	opts = append(opts, awsconfig.WithRetryMaxAttempts(2))
+	opts = append(opts, awsconfig.WithRetryMaxAttempts(2), awsconfig.WithLogger(logging.Nop{})) // never a line on the terminal the TUI draws on
 	if o.AccessKey != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, "")))
 	}
