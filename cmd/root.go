@@ -4,6 +4,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +63,11 @@ func isTerminal(w io.Writer) bool {
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that goes away (| head) makes writes fail with EPIPE instead
+	// of killing the process: a peek still gives its messages back.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(e)
 	e.root = root
@@ -73,7 +79,10 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if e.stopProfile != nil {
 		e.stopProfile()
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
+		return 0 // the reader had enough: not an error
+	case err != nil:
 		fmt.Fprintln(stderr, "mqscope: "+oneLine(err.Error()))
 		return 1
 	}
