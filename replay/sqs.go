@@ -75,7 +75,7 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 	lim := newLimiter(o.Rate)
 	taken, empty, seq := 0, 0, int64(0)
 	batchSize := min(o.batch(), 10)
-	for taken < total && empty < 2 && res.Stopped == "" {
+	for taken < total+res.Returned && empty < 2 && res.Stopped == "" {
 		if !o.Guard.Wait(ctx) || ctx.Err() != nil {
 			res.Stopped = firstNonEmpty(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
 			break
@@ -110,7 +110,8 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 				held = append(held, raw)
 				continue
 			case redriven && string(v) == p.ID:
-				res.Returned++ // redriven by this run and dead again: left in place
+				res.Returned++ // redriven by this run and dead again: left in place, and the breaker hears of it
+				o.Guard.Returned(1)
 				held = append(held, raw)
 				continue
 			case !all && !selected[fp]:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -23,6 +24,7 @@ import (
 type sqsEnv struct {
 	c                *sqs.Conn
 	src, dlq, srcURL string
+	already          int // messages put in the DLQ before kill
 }
 
 func newSQSEnv(t *testing.T, fifo bool) *sqsEnv {
@@ -88,12 +90,12 @@ func (e *sqsEnv) kill(t *testing.T, bodies []string) {
 			t.Fatal(err)
 		}
 		e.c.Release(e.srcURL, out.Messages)
-		if d, _ := e.c.Depth(ctx, e.dlq); d == len(bodies) {
+		if d, _ := e.c.Depth(ctx, e.dlq); d == len(bodies)+e.already {
 			return
 		}
 	}
 	d, _ := e.c.Depth(ctx, e.dlq)
-	t.Fatalf("the DLQ holds %d of %d", d, len(bodies))
+	t.Fatalf("the DLQ holds %d of %d", d, len(bodies)+e.already)
 }
 
 // contents peeks a queue: bodies with their attributes and types. (A
@@ -199,5 +201,43 @@ func TestRedriveSQSLargeAndSelected(t *testing.T) {
 	}
 	if got := len(readAll(t, e.c, e.src)); got != 3 {
 		t.Fatalf("%d in the source", got)
+	}
+}
+
+// TestRedriveSQSFeedsTheBreaker: an SQS redrive receives the messages that
+// came back with its own redrive id (SQS is not ordered: they come mixed
+// with the rest) and tells the breaker, which stops the run.
+func TestRedriveSQSFeedsTheBreaker(t *testing.T) {
+	e := newSQSEnv(t, false)
+	ctx := context.Background()
+	dlqURL, err := e.c.QueueURL(ctx, e.dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "rd-sqs-breaker"
+	for i := 0; i < 6; i++ { // returns of this run, first in line (goaws hands out in order)
+		if _, err := e.c.Client().SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: aws.String(dlqURL), MessageBody: aws.String(fmt.Sprint("back ", i)),
+			MessageAttributes: map[string]types.MessageAttributeValue{replay.HeaderID: {DataType: aws.String("String"), StringValue: aws.String(id)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var bodies []string
+	for i := 0; i < 30; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.already = 6
+	e.kill(t, bodies)
+	plan, err := replay.NewPlan(e.dlq, nil, replay.Options{ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := replay.NewGuard(0.1, time.Minute)
+	g.OnTrip = func(string) { go g.Stop() }
+	res, err := replay.RedriveSQS(ctx, e.c, plan, true, replay.RunOptions{Batch: 2, Rate: 20, Guard: g})
+	if err != nil || !strings.Contains(res.Stopped, "stopped by the breaker") || res.Returned < 5 || res.Done >= 30 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if d, _ := e.c.Depth(ctx, e.dlq); d != 36-res.Done {
+		t.Fatalf("%d left in the DLQ, want %d", d, 36-res.Done)
 	}
 }
