@@ -14,6 +14,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
+
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources/demo"
@@ -25,16 +27,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MQSCOPE_AS_CLI") == "1" {
 		os.Exit(Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/rcrowley/go-metrics.(*meterArbiter).tick"),
-		goleak.IgnoreAnyFunction("github.com/twmb/franz-go/pkg/kfake.(*Cluster).run"),
-		// goaws (the in-process SQS, one per process) and the AWS SDK's pooled connections to it
-		goleak.IgnoreAnyFunction("net/http.(*Server).Serve"),
-		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
-		goleak.IgnoreAnyFunction("github.com/Admiral-Piett/goaws/app/gosqs.PeriodicTasks"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-	)
+	goleak.VerifyTestMain(m, testbroker.ProcessWide()...)
 }
 
 // TestRedriveKilledThenResumedIsExactlyOnce kills a Kafka redrive with

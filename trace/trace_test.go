@@ -18,9 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/rcrowley/go-metrics.(*meterArbiter).tick"), // sarama's metrics, process-wide
-	)
+	goleak.VerifyTestMain(m, testbroker.ProcessWide()...)
 }
 
 func TestCorrelation(t *testing.T) {
