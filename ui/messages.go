@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -98,9 +99,22 @@ type messagesPage struct {
 	scan       *filter.Scanner // the current read's filter, when readFilter is set
 	budgetHit  bool            // the read filter stopped at its scan budget
 
-	bounded      bool // read up to the end the stream has now, not on (a triage group)
-	redriveOnEnd bool // open the redrive dialog once a bounded read ends
+	bounded      bool          // read up to the end the stream has now, not on (a triage group)
+	redriveOnEnd bool          // open the redrive dialog once a bounded read ends
+	resumeWait   time.Duration // the backoff before a live read that broke is opened again
 }
+
+// resumeDue says it is time to open a broken live read again.
+type resumeDue struct{ page, sub int }
+
+func (m resumeDue) pageID() int { return m.page }
+
+const (
+	// resumeFirst and resumeMax bound the backoff between attempts to
+	// reopen a live read the broker broke (a dropped connection).
+	resumeFirst = time.Second
+	resumeMax   = 30 * time.Second
+)
 
 func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *messagesPage {
 	p := &messagesPage{
@@ -177,12 +191,19 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			p.err = msg.err
-			if msg.s != nil {
-				return tea.Batch(setError(msg.err), closeRead(msg.s))
+			retry := tea.Cmd(nil)
+			if p.resumeWait > 0 { // reopening a broken live read: try again later
+				retry = p.scheduleResume()
 			}
-			return setError(msg.err)
+			if msg.s != nil {
+				return tea.Batch(setError(msg.err), closeRead(msg.s), retry)
+			}
+			return tea.Batch(setError(msg.err), retry)
 		}
 		p.sub, p.scan, p.opened = msg.s, msg.scan, true
+		if p.resumeWait > 0 { // reopened after a break: live again
+			p.err, p.resumeWait = nil, 0
+		}
 		return p.next()
 	case batchReceived:
 		if msg.sub != p.subID {
@@ -208,6 +229,10 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			return setError(msg.err)
 		}
 		return push(newDiffPage(p.c, msg.a, msg.b))
+	case resumeDue:
+		if msg.sub == p.subID {
+			return p.resume()
+		}
 	case filterScanned:
 		p.view.step()
 		if p.follow {
@@ -231,7 +256,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 
 func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	if len(msg.msgs) > 0 {
-		p.err = nil // the read goes on: an earlier error has passed
+		p.err, p.resumeWait = nil, 0 // the read goes on: an earlier error has passed
 		// Keep time order within a delivery; partitions arrive interleaved.
 		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
 		for i := range msg.msgs {
@@ -264,6 +289,9 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	switch {
 	case msg.err == nil:
 	case errors.Is(msg.err, sources.ErrEndOfStream):
+		if p.err != nil && !p.bounded && !sources.IsQueueKind(p.stream.Kind) {
+			return p.scheduleResume() // a live read the broker broke: open it again, keep what was read
+		}
 		p.ended = true
 		if p.redriveOnEnd {
 			p.redriveOnEnd = false
@@ -280,6 +308,58 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return tea.Batch(setError(msg.err), p.next())
 	}
 	return p.next()
+}
+
+// scheduleResume waits, longer each time, before reopening the live read.
+func (p *messagesPage) scheduleResume() tea.Cmd {
+	p.resumeWait = min(max(p.resumeWait*2, resumeFirst), resumeMax)
+	page, sub := p.pid, p.subID
+	return tea.Tick(p.resumeWait, func(time.Time) tea.Msg { return resumeDue{page: page, sub: sub} })
+}
+
+// resume opens the live read again after the last message held (per
+// partition; a tap from now on), keeping what was read.
+func (p *messagesPage) resume() tea.Cmd {
+	reader, ok := p.conn.(sources.Reader)
+	if !ok {
+		return nil
+	}
+	start := p.start
+	if n := p.buf.Len(); n > 0 && p.stream.Kind != "exchange" {
+		next := map[int32]int64{}
+		var m sources.Message
+		for i := n - 1; i >= 0 && len(next) < max(len(p.stream.Partitions), 1); i-- {
+			p.buf.Load(i, &m)
+			if _, seen := next[m.Partition]; !seen {
+				next[m.Partition] = m.Offset + 1
+			}
+		}
+		if len(next) == 1 && p.stream.Partitions == nil {
+			for _, o := range next {
+				start = sources.Start{Kind: sources.StartOffset, Offset: o}
+			}
+		} else {
+			for _, part := range p.stream.Partitions {
+				if _, seen := next[part.ID]; !seen {
+					next[part.ID] = math.MaxInt64 // nothing held: from its end (the read clamps it)
+				}
+			}
+			start = sources.Start{Kind: sources.StartOffset, Offsets: next, Offset: -1}
+		}
+	}
+	var cmds []tea.Cmd
+	if p.sub != nil {
+		cmds = append(cmds, closeRead(p.sub))
+		p.sub = nil
+	}
+	p.subID++
+	p.opened, p.ended = false, false
+	var flt *filter.Filter
+	if p.readFilter != "" {
+		flt, _ = filter.Compile(p.readFilter) // it compiled when it was set
+	}
+	opts := sources.ReadOptions{Start: start, Follow: true}
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 // countSecond adds n messages to the current second of the trend, closing
@@ -624,7 +704,7 @@ func (p *messagesPage) infoLine() string {
 	s := p.c.Styles
 	var mode, info string
 	switch {
-	case p.err != nil && p.opened:
+	case p.err != nil && (p.opened || p.resumeWait > 0):
 		mode = s.StatusError.Render("⚠ RETRYING")
 	case sources.IsQueueKind(p.stream.Kind) && p.ended:
 		mode = s.Paused.Render("◉ PEEKED")

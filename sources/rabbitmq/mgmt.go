@@ -232,9 +232,12 @@ func (m *Management) PutParameter(ctx context.Context, component, vhost, name st
 
 // Connection is a client connection as the management API lists it.
 type Connection struct {
-	Name  string `json:"name"`
-	Vhost string `json:"vhost"`
-	User  string `json:"user"`
+	Name             string `json:"name"`
+	Vhost            string `json:"vhost"`
+	User             string `json:"user"`
+	ClientProperties struct {
+		ConnectionName string `json:"connection_name"`
+	} `json:"client_properties"`
 }
 
 // Connections lists the client connections.
