@@ -107,7 +107,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.stack = []page{msg.p}
 		return m, msg.p.Init()
 	case traceRequested:
-		return m, push(newTracePage(m.c, m.conns, msg.value, msg.via))
+		return m, push(newTracePage(m.c, m.conns, msg))
 	case connectionsReady:
 		first := m.firstPage(msg.conns)
 		m.stack = []page{first}

@@ -17,7 +17,16 @@ import (
 // connections (the root holds them).
 type traceRequested struct {
 	value, via string
+	since      time.Time // read from here (zero: from the oldest)
 }
+
+const (
+	// traceWindow is how far before the message a trace from the TUI
+	// starts reading: a flow's events are hours apart, not weeks.
+	traceWindow = 24 * time.Hour
+	// traceBudget bounds how much of each stream a trace from the TUI reads.
+	traceBudget = 2_000_000
+)
 
 // requestTrace traces the correlation value of a message.
 func requestTrace(c *Common, m *sources.Message) tea.Cmd {
@@ -25,7 +34,11 @@ func requestTrace(c *Common, m *sources.Message) tea.Cmd {
 	if !ok {
 		return setStatus("nothing to trace: the message has no correlation header and no key")
 	}
-	return func() tea.Msg { return traceRequested{value: value, via: via} }
+	var since time.Time
+	if !m.Timestamp.IsZero() {
+		since = m.Timestamp.Add(-traceWindow)
+	}
+	return func() tea.Msg { return traceRequested{value: value, via: via, since: since} }
 }
 
 // traceProgressed and traceFinished report a running trace.
@@ -51,6 +64,7 @@ type tracePage struct {
 	conns   []sources.Conn
 	value   string
 	via     string
+	since   time.Time
 	prog    trace.Progress
 	res     trace.Result
 	done    bool
@@ -62,8 +76,8 @@ type tracePage struct {
 	updates chan tea.Msg
 }
 
-func newTracePage(c *Common, conns []sources.Conn, value, via string) *tracePage {
-	p := &tracePage{pageBase: pageBase{c: c}, conns: conns, value: value, via: via, updates: make(chan tea.Msg, 16)}
+func newTracePage(c *Common, conns []sources.Conn, r traceRequested) *tracePage {
+	p := &tracePage{pageBase: pageBase{c: c}, conns: conns, value: r.value, via: r.via, since: r.since, updates: make(chan tea.Msg, 16)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
@@ -72,7 +86,7 @@ func newTracePage(c *Common, conns []sources.Conn, value, via string) *tracePage
 func (p *tracePage) Init() tea.Cmd {
 	p.started = p.c.Now()
 	ctx, conns, value, page, updates := p.ctx, p.conns, p.value, p.pid, p.updates
-	opts := trace.Options{Headers: p.c.CorrelationHeaders, Key: p.via == "key"}
+	opts := trace.Options{Headers: p.c.CorrelationHeaders, Key: p.via == "key", Since: p.since, Budget: traceBudget}
 	go func() {
 		res, err := trace.Run(ctx, conns, value, opts, func(pr trace.Progress) {
 			select {
@@ -140,6 +154,9 @@ func (p *tracePage) stepTo(delta int) (sources.Message, bool) {
 func (p *tracePage) View(w, h int) string {
 	s := p.c.Styles
 	head := s.Title.Render("trace ") + s.Muted.Render(p.via+" = ") + render.Sanitize(p.value)
+	if !p.since.IsZero() {
+		head += s.Muted.Render("  since " + p.since.In(p.c.Location).Format("2006-01-02 15:04") + " (a day before the message)")
+	}
 	var info string
 	switch {
 	case !p.done:
