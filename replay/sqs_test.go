@@ -241,3 +241,48 @@ func TestRedriveSQSFeedsTheBreaker(t *testing.T) {
 		t.Fatalf("%d left in the DLQ, want %d", d, 36-res.Done)
 	}
 }
+
+// TestRedriveSQSResumeSendsNothingTwice: a run killed after SQS accepted
+// some messages and before they were deleted left them in the journal; the
+// same redrive id run again deletes those as duplicates and sends the rest.
+func TestRedriveSQSResumeSendsNothingTwice(t *testing.T) {
+	e := newSQSEnv(t, false)
+	var bodies []string
+	for i := 0; i < 12; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.kill(t, bodies)
+	dead := readAll(t, e.c, e.dlq)
+	plan, err := replay.NewPlan(e.dlq, dead, replay.Options{ID: "rd-sqs-resume"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	j, err := replay.OpenJournal(dir, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// what the killed run had sent and journaled: four messages, their
+	// copies already in the source queue
+	for _, m := range dead[:4] {
+		if err := j.Add(replay.JournalEntry{ID: plan.ID, Source: e.dlq, Position: m.ID, Target: e.src, Fingerprint: replay.Fingerprint(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	j, err = replay.OpenJournal(dir, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	res, err := replay.RedriveSQS(context.Background(), e.c, plan, true, replay.RunOptions{Journal: j})
+	if err != nil || res.Done != 8 || res.Duplicates != 4 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if d, _ := e.c.Depth(context.Background(), e.dlq); d != 0 {
+		t.Fatalf("%d left in the DLQ", d)
+	}
+	if d, _ := e.c.Depth(context.Background(), e.src); d != 8 {
+		t.Fatalf("%d sent to the source, want 8 (the other 4 were sent by the killed run)", d)
+	}
+}
