@@ -281,14 +281,13 @@ func (p *triagePage) View(w, h int) string {
 	if w < 140 {
 		trendWidth = triageBuckets / 2
 	}
-	cols := layout([]column{
-		{title: "COUNT", width: 6, right: true},
-		{title: "SHARE", width: 5, right: true},
-		{title: "FIRST", width: 12},
-		{title: "LAST", width: 12},
-		{title: "TREND", width: trendWidth},
-		{title: "GROUP", width: 20, flex: true},
-	}, w)
+	narrow := w < 100 // the first time goes: the group's text needs the room
+	spec := []column{{title: "COUNT", width: 6, right: true}, {title: "SHARE", width: 5, right: true}}
+	if !narrow {
+		spec = append(spec, column{title: "FIRST", width: 12})
+	}
+	spec = append(spec, column{title: "LAST", width: 12}, column{title: "TREND", width: trendWidth}, column{title: "GROUP", width: 20, flex: true})
+	cols := layout(spec, w)
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	if p.err != nil {
 		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
@@ -299,9 +298,12 @@ func (p *triagePage) View(w, h int) string {
 	from, to := p.cur.window(len(r.Groups), p.rowsHeight())
 	for i := from; i < to; i++ {
 		g := r.Groups[i]
-		line := row(cols, groupDigits(g.Count), fmt.Sprintf("%d%%", g.Count*100/max(r.DeadLetters, 1)),
-			shortTime(g.First.In(p.c.Location), now), shortTime(g.Last.In(p.c.Location), now),
-			render.Sparkline(fold(g.Histogram, trendWidth), trendWidth), render.Sanitize(p.groupName(g)))
+		cells := []string{groupDigits(g.Count), fmt.Sprintf("%d%%", g.Count*100/max(r.DeadLetters, 1))}
+		if !narrow {
+			cells = append(cells, shortTime(g.First.In(p.c.Location), now))
+		}
+		cells = append(cells, shortTime(g.Last.In(p.c.Location), now), render.Sparkline(fold(g.Histogram, trendWidth), trendWidth), render.Sanitize(p.groupName(g)))
+		line := row(cols, cells...)
 		if i == p.cur.sel {
 			line = s.Selected.Render(line)
 		}
