@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -190,7 +191,8 @@ func (p *tracePage) View(w, h int) string {
 		hit := hits[i]
 		event := hit.Event
 		if hit.Died != "" {
-			event = "☠ " + hit.Died
+			class, text, _ := strings.Cut(hit.Died, ": ")
+			event = "☠ " + shortClass(class) + ": " + text
 		}
 		cells := []string{shortTime(hit.Timestamp.In(p.c.Location), now), "+" + render.Elapsed(hit.Timestamp.Sub(hits[0].Timestamp)),
 			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Message.Where(), render.Sanitize(event)}
