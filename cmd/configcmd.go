@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -62,7 +63,7 @@ func newConfigCmd(e *env) *cobra.Command {
 				addr, auth := strings.Join(cc.Brokers, ","), "-"
 				switch cc.Kind {
 				case "sqs":
-					addr = firstOf(cc.Endpoint, cc.Region, "(default region)")
+					addr = cmp.Or(cc.Endpoint, cc.Region, "(default region)")
 					if cc.Profile != "" {
 						auth = "profile " + cc.Profile
 					} else {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,16 +16,6 @@ import (
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
-
-// firstOf is the first non-empty string.
-func firstOf(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
 
 // connectTimeout bounds how long connecting may take before a clear error.
 const connectTimeout = 10 * time.Second
@@ -117,7 +108,7 @@ func (e *env) describeConns() string {
 		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
 	}
 	if e.flags.sqs || e.flags.sqsEndpoint != "" {
-		parts = append(parts, "sqs "+firstOf(e.flags.sqsEndpoint, e.flags.region, "(default region)"))
+		parts = append(parts, "sqs "+cmp.Or(e.flags.sqsEndpoint, e.flags.region, "(default region)"))
 	}
 	if len(parts) == 0 {
 		if sel, err := e.configured(true); err == nil {

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -152,28 +151,20 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 // returns the edit, or nil when the file was not changed.
 func editInEditor(m sources.Message) (*replay.Edit, error) {
 	doc := replay.EditDocument(m)
-	f, err := os.CreateTemp("", "mqscope-edit-*.json")
+	path, err := editor.TempFile(doc)
 	if err != nil {
-		return nil, fmt.Errorf("edit: %w", err)
+		return nil, err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(doc); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("edit: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("edit: %w", err)
-	}
-	run := editor.Command(f.Name())
+	run := editor.Command(path)
 	run.Stdin, run.Stdout, run.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := run.Run(); err != nil {
-		return nil, fmt.Errorf("the editor %s failed (set $EDITOR): %w", run.Path, err)
-	}
-	after, err := os.ReadFile(f.Name())
-	if err != nil {
-		return nil, fmt.Errorf("edit: %w", err)
-	}
-	if bytes.Equal(after, doc) {
+	runErr := run.Run()
+	after, changed, err := editor.ReadBack(path, doc) // removes the file either way
+	switch {
+	case runErr != nil:
+		return nil, fmt.Errorf("the editor %s failed (set $EDITOR): %w", run.Path, runErr)
+	case err != nil:
+		return nil, err
+	case !changed:
 		return nil, nil
 	}
 	ed, err := replay.ParseEdit(after)

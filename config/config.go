@@ -209,7 +209,10 @@ func Load(path string, explicit bool) (*Config, error) {
 }
 
 // yamlLine finds "line N: " in yaml's messages.
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+var (
+	yamlLine         = regexp.MustCompile(`line (\d+): (.*)`)
+	yamlUnknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+)
 
 // Parse reads a config file's bytes (path is for messages).
 func Parse(data []byte, path string) (*Config, error) {
@@ -254,7 +257,7 @@ func yamlError(path string, err error) error {
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &e.Line)
 		e.Msg = m[2]
-		if f := regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`).FindStringSubmatch(e.Msg); f != nil {
+		if f := yamlUnknownField.FindStringSubmatch(e.Msg); f != nil {
 			e.Field, e.Msg = f[1], "unknown field (in "+strings.ToLower(f[2])+"; see mqscope config init)"
 		}
 	}

@@ -32,10 +32,10 @@ func ParsePosition(s string) (int32, int64, error) {
 	return int32(p), o, nil
 }
 
-// Original is where a redriven message was redriven from (its
+// original is where a redriven message was redriven from (its
 // x-mqscope-redrive-source and -position); ok is false on a message that
 // was never redriven.
-func Original(m *sources.Message) (stream string, partition int32, offset int64, ok bool) {
+func original(m *sources.Message) (stream string, partition int32, offset int64, ok bool) {
 	src, hasSrc := m.Header(HeaderSource)
 	pos, hasPos := m.Header(HeaderPosition)
 	if !hasSrc || !hasPos {
@@ -48,12 +48,12 @@ func Original(m *sources.Message) (stream string, partition int32, offset int64,
 	return string(src), p, o, true
 }
 
-// FindCopy looks for the redriven copy of a dead letter in target: the
+// findCopy looks for the redriven copy of a dead letter in target: the
 // message whose redrive provenance names the dead letter's stream and
 // position. It reads target from the dead letter's time (a copy is always
 // later) to its end, at most budget messages (0: no bound), and returns the
 // latest copy.
-func FindCopy(ctx context.Context, r sources.Reader, target string, dead *sources.Message, budget int64) (sources.Message, error) {
+func findCopy(ctx context.Context, r sources.Reader, target string, dead *sources.Message, budget int64) (sources.Message, error) {
 	start := sources.Start{Kind: sources.StartOldest}
 	if !dead.Timestamp.IsZero() {
 		start = sources.Start{Kind: sources.StartTime, Time: dead.Timestamp}
@@ -100,7 +100,7 @@ const CopyScanBudget = 2_000_000
 // for a dead letter, its redriven copy in its origin stream. It returns
 // them in that order: dead letter, then copy.
 func OtherCopy(ctx context.Context, r sources.Reader, m sources.Message) (deadLetter, redriven sources.Message, err error) {
-	if src, part, off, ok := Original(&m); ok {
+	if src, part, off, ok := original(&m); ok {
 		orig, err := sources.FetchAt(ctx, r, src, part, off)
 		if err != nil {
 			return m, m, fmt.Errorf("the dead letter it was redriven from (%s %s): %w", src, Position(sources.Message{Partition: part, Offset: off}), err)
@@ -110,7 +110,7 @@ func OtherCopy(ctx context.Context, r sources.Reader, m sources.Message) (deadLe
 	if m.DeadLetter == nil || m.DeadLetter.OriginStream == "" {
 		return m, m, errors.New("neither redriven nor a dead letter with an origin: it has no other copy")
 	}
-	cp, err := FindCopy(ctx, r, m.DeadLetter.OriginStream, &m, CopyScanBudget)
+	cp, err := findCopy(ctx, r, m.DeadLetter.OriginStream, &m, CopyScanBudget)
 	if err != nil {
 		return m, m, fmt.Errorf("the redriven copy: %w", err)
 	}

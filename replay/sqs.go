@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -77,7 +78,7 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 	batchSize := min(o.batch(), 10)
 	for taken < total+res.Returned && empty < 2 && res.Stopped == "" {
 		if !o.Guard.Wait(ctx) || ctx.Err() != nil {
-			res.Stopped = firstNonEmpty(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
+			res.Stopped = cmp.Or(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
 			break
 		}
 		out, err := c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{
@@ -154,15 +155,6 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // sendSQS sends planned messages to their targets in batches under the
@@ -271,9 +263,9 @@ func sqsEntry(pd sqsPending, idx int, fifo bool) (types.SendMessageBatchRequestE
 	}
 	if fifo {
 		attrs := pd.raw.Attributes
-		group := firstNonEmpty(attrs["MessageGroupId"], "mqscope-redrive")
+		group := cmp.Or(attrs["MessageGroupId"], "mqscope-redrive")
 		e.MessageGroupId = aws.String(group)
-		e.MessageDeduplicationId = aws.String(firstNonEmpty(attrs["MessageDeduplicationId"], aws.ToString(pd.raw.MessageId)))
+		e.MessageDeduplicationId = aws.String(cmp.Or(attrs["MessageDeduplicationId"], aws.ToString(pd.raw.MessageId)))
 	}
 	return e, size, ""
 }

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -50,19 +48,11 @@ func (m editRead) pageID() int { return m.page }
 func editMessage(m sources.Message, page int) tea.Cmd {
 	return func() tea.Msg {
 		doc := replay.EditDocument(m)
-		f, err := os.CreateTemp("", "mqscope-edit-*.json")
+		path, err := editor.TempFile(doc)
 		if err != nil {
-			return editFileWritten{page: page, err: fmt.Errorf("edit: %w", err)}
+			return editFileWritten{page: page, err: err}
 		}
-		_, werr := f.Write(doc)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			_ = os.Remove(f.Name())
-			return editFileWritten{page: page, err: fmt.Errorf("edit: %w", werr)}
-		}
-		return editFileWritten{page: page, path: f.Name(), orig: m, doc: doc}
+		return editFileWritten{page: page, path: path, orig: m, doc: doc}
 	}
 }
 
@@ -76,15 +66,13 @@ func runEditor(w editFileWritten) tea.Cmd {
 // readEdit reads the edited file back and removes it.
 func readEdit(c editorClosed) tea.Cmd {
 	return func() tea.Msg {
-		defer os.Remove(c.path)
-		if c.err != nil {
+		doc, changed, err := editor.ReadBack(c.path, c.doc)
+		switch {
+		case c.err != nil:
 			return editRead{page: c.page, orig: c.orig, err: fmt.Errorf("the editor failed (set $EDITOR): %w", c.err)}
-		}
-		doc, err := os.ReadFile(c.path)
-		if err != nil {
-			return editRead{page: c.page, orig: c.orig, err: fmt.Errorf("edit: %w", err)}
-		}
-		if bytes.Equal(doc, c.doc) {
+		case err != nil:
+			return editRead{page: c.page, orig: c.orig, err: err}
+		case !changed:
 			return editRead{page: c.page, orig: c.orig, unchanged: true}
 		}
 		e, err := replay.ParseEdit(doc)
@@ -126,11 +114,11 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 
 // startEdit opens the selected message in $EDITOR.
 func (p *messagesPage) startEdit() tea.Cmd {
-	switch {
-	case p.view.Len() == 0:
+	if p.view.Len() == 0 {
 		return nil
-	case p.c.writeRefused(p.conn) != nil:
-		return setError(p.c.writeRefused(p.conn))
+	}
+	if err := p.c.writeRefused(p.conn); err != nil {
+		return setError(err)
 	}
 	m := *p.view.At(p.cur.sel)
 	if m.Truncated() {

@@ -218,17 +218,18 @@ func (p *triagePage) export(g triage.Group) tea.Cmd {
 	if err != nil {
 		return setError(err)
 	}
-	path, err := filepath.Abs(unsafeName.ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl")
-	if err != nil {
-		return setError(fmt.Errorf("export: %w", err))
-	}
+	name := unsafeName.ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl"
 	start := sources.Start{Kind: sources.StartOldest}
 	if sources.IsQueueKind(p.stream.Kind) {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}
 	}
-	ctx, page, name := p.ctx, p.pid, p.stream.Name
+	ctx, page, stream := p.ctx, p.pid, p.stream.Name
 	return func() tea.Msg {
-		n, err := exportTo(ctx, r, name, start, flt, path)
+		path, err := filepath.Abs(name)
+		if err != nil {
+			return groupExported{page: page, err: fmt.Errorf("export: %w", err)}
+		}
+		n, err := exportTo(ctx, r, stream, start, flt, path)
 		return groupExported{page: page, path: path, n: n, err: err}
 	}
 }

@@ -2,6 +2,8 @@
 package editor
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,4 +20,33 @@ func Command(path string) *exec.Cmd {
 		ed = []string{"vi"}
 	}
 	return exec.Command(ed[0], append(ed[1:], path)...)
+}
+
+// TempFile writes doc to a new temporary file for the editor and returns
+// its path.
+func TempFile(doc []byte) (string, error) {
+	f, err := os.CreateTemp("", "mqscope-edit-*.json")
+	if err != nil {
+		return "", fmt.Errorf("edit: %w", err)
+	}
+	_, werr := f.Write(doc)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		_ = os.Remove(f.Name())
+		return "", fmt.Errorf("edit: %w", werr)
+	}
+	return f.Name(), nil
+}
+
+// ReadBack reads an edited temporary file and removes it; changed says it
+// differs from doc, what it held before the editor ran.
+func ReadBack(path string, doc []byte) (edited []byte, changed bool, err error) {
+	defer os.Remove(path)
+	edited, err = os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("edit: %w", err)
+	}
+	return edited, !bytes.Equal(edited, doc), nil
 }

@@ -111,8 +111,5 @@ func (s *Scanner) Err() error {
 	return nil
 }
 
-// Filter is the expression being applied.
-func (s *Scanner) Filter() *Filter { return s.flt }
-
 // Close stops the read.
 func (s *Scanner) Close() error { return s.sub.Close() }

@@ -149,20 +149,6 @@ func (c *Conn) DeadLetterSources(ctx context.Context, dlqName string) ([]string,
 	return c.sourcesOf[dlqName], nil
 }
 
-// RedrivePolicyOf reads a queue's redrive policy (ok false: it has none).
-func (c *Conn) RedrivePolicyOf(ctx context.Context, name string) (RedrivePolicy, bool, error) {
-	u, err := c.QueueURL(ctx, name)
-	if err != nil {
-		return RedrivePolicy{}, false, err
-	}
-	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
-	if err != nil {
-		return RedrivePolicy{}, false, c.explain(err)
-	}
-	p, ok := parseRedrivePolicy(out.Attributes["RedrivePolicy"])
-	return p, ok, nil
-}
-
 // QueueARN is a queue's ARN.
 func (c *Conn) QueueARN(ctx context.Context, name string) (string, error) {
 	u, err := c.QueueURL(ctx, name)

@@ -46,7 +46,7 @@ func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscripti
 	feed := sources.NewFeed(ctx, 256, nil)
 	feed.Go(func(ctx context.Context) {
 		var held []types.Message
-		defer func() { c.release(u, held) }()
+		defer func() { c.Release(u, held) }()
 		seen := map[string]bool{}
 		empty := 0
 		for len(seen) < n && empty < 2 {
@@ -85,9 +85,10 @@ func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscripti
 	return feed, nil
 }
 
-// release makes received messages visible again, in batches of ten. It
-// runs on its own deadline: a cancelled peek must still give them back.
-func (c *Conn) release(queueURL string, ms []types.Message) {
+// Release makes received messages visible again, in batches of ten (a
+// peek's, and what a redrive did not move). It runs on its own deadline: a
+// cancelled peek must still give them back.
+func (c *Conn) Release(queueURL string, ms []types.Message) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	for chunk := range slices.Chunk(ms, 10) {
@@ -104,10 +105,6 @@ func (c *Conn) release(queueURL string, ms []types.Message) {
 		}
 	}
 }
-
-// Release makes received messages visible again (the replay package gives
-// back what it did not move).
-func (c *Conn) Release(queueURL string, ms []types.Message) { c.release(queueURL, ms) }
 
 // originOf is the queue a DLQ serves when it serves exactly one (for
 // messages without DeadLetterQueueSourceArn).
