@@ -168,6 +168,16 @@ func (p *Plan) Options() Options { return p.opts }
 
 // Decide plans one message: its action, target and headers.
 func (p *Plan) Decide(m sources.Message) Item {
+	fp := ""
+	if len(p.opts.Edits) > 0 {
+		fp = Fingerprint(m)
+	}
+	return p.decide(m, fp)
+}
+
+// decide is Decide for a message whose fingerprint is known (or not needed:
+// empty when the plan has no edits).
+func (p *Plan) decide(m sources.Message, fp string) Item {
 	o := p.opts
 	it := Item{Msg: m}
 	hops := hopsOf(m)
@@ -183,7 +193,7 @@ func (p *Plan) Decide(m sources.Message) Item {
 			it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
 		}
 	}
-	if e, ok := o.Edits[Fingerprint(m)]; ok {
+	if e, ok := o.Edits[fp]; ok {
 		it.Edit = &e
 		edited := m
 		edited.Headers = e.Headers

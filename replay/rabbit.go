@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -54,6 +55,8 @@ type rabbitRun struct {
 	confirmed []*pending
 	held      []amqp.Delivery
 	seen      map[string]bool
+	// settle journals and acknowledges what is confirmed.
+	settle *settler
 	// multiAck is true while every delivery taken so far is acked or
 	// nacked in order, so one ack with multiple=true settles them all.
 	multiAck bool
@@ -126,6 +129,15 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			_ = d.Nack(false, true)
 		}
 	}()
+	r.settle = newSettler(p.ID, o.Journal, o.Audit)
+	defer func() { _ = r.settle.close() }() // before the held ones are given back
+	// Deliveries are converted, fingerprinted, decided and made into
+	// publishings on a goroutine of their own, in delivery order, so that
+	// work runs beside the loop that publishes, confirms and acks.
+	stopPreparing := make(chan struct{})
+	defer close(stopPreparing)
+	prepared := make(chan preparedDelivery, 256)
+	go r.prepare(c, deliveries, prepared, stopPreparing)
 	lim := newLimiter(o.Rate)
 	idle := time.NewTimer(rabbitIdle)
 	defer idle.Stop()
@@ -134,12 +146,11 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	flushEvery := time.NewTicker(50 * time.Millisecond)
 	defer flushEvery.Stop()
 	taken, lastProgress := 0, 0
-	var seq int64
 	var loopErr error
 	taking := true
 	cancelled := ctx.Done()
 	for taking || len(r.inflight) > 0 {
-		in := deliveries
+		in := prepared
 		if !taking || len(r.inflight) >= 2*window {
 			in = nil // stop taking; wait for confirms
 		}
@@ -154,7 +165,7 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		}
 		select {
 		case <-guardChanged: // the loop looks at the guard again
-		case d, ok := <-in:
+		case pd, ok := <-in:
 			if !ok {
 				r.res.Stopped = "connection lost"
 				taking = false
@@ -165,11 +176,10 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			}
 			idle.Reset(rabbitIdle)
 			taken++
-			if err := r.take(ctx, d, seq, c, publish, lim); err != nil {
+			if err := r.take(ctx, pd, publish, lim); err != nil {
 				r.res.Stopped = "publish failed: " + err.Error()
 				taking = false
 			}
-			seq++
 			if taken >= total || r.res.Stopped != "" {
 				taking = false
 			}
@@ -227,6 +237,9 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	if err := r.flush(); err != nil {
 		return r.res, err
 	}
+	if err := r.settle.close(); err != nil {
+		return r.res, err
+	}
 	r.res.Elapsed = time.Since(r.start)
 	if r.o.OnProgress != nil {
 		r.o.OnProgress(r.res.Progress)
@@ -240,11 +253,52 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	return r.res, nil
 }
 
+// preparedDelivery is a delivery with what the run needs to know of it,
+// worked out ahead of the loop.
+type preparedDelivery struct {
+	d  amqp.Delivery
+	m  sources.Message
+	fp string
+	it Item
+	// publishing is the message to publish, when it goes somewhere.
+	publishing amqp.Publishing
+}
+
+// prepare converts deliveries in order (the sequence numbers are their
+// positions) until the deliveries end or stop closes.
+func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- preparedDelivery, stop <-chan struct{}) {
+	defer close(out)
+	var seq int64
+	for {
+		var d amqp.Delivery
+		var ok bool
+		select {
+		case d, ok = <-deliveries:
+			if !ok {
+				return
+			}
+		case <-stop:
+			return
+		}
+		m := c.Convert(d, r.p.Source, seq)
+		seq++
+		pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
+		pd.it = r.p.decide(m, pd.fp)
+		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
+			pd.publishing = publishing(d, pd.it, r.p)
+		}
+		select {
+		case out <- pd:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
-func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c RabbitConn, publish *amqp.Channel, lim *limiter) error {
-	m := c.Convert(d, r.p.Source, seq)
-	fp := Fingerprint(m)
+func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, publish *amqp.Channel, lim *limiter) error {
+	d, m, fp := pr.d, pr.m, pr.fp
 	hold := func() {
 		r.held = append(r.held, d)
 		r.multiAck = false
@@ -277,7 +331,7 @@ func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c Rabb
 		}
 		return nil
 	}
-	it := r.p.Decide(m)
+	it := pr.it
 	if it.Action == Unresolved || it.Action == Park && r.p.opts.ParkTo == "" {
 		hold()
 		if it.Action == Park {
@@ -292,7 +346,7 @@ func (r *rabbitRun) take(ctx context.Context, d amqp.Delivery, seq int64, c Rabb
 		return nil
 	}
 	pd := &pending{d: d, it: it, fp: fp, pos: Position(m)}
-	if err := publish.PublishWithContext(ctx, it.Target.Stream, it.Target.RoutingKey, true, false, publishing(d, it, r.p)); err != nil {
+	if err := publish.PublishWithContext(ctx, it.Target.Stream, it.Target.RoutingKey, true, false, pr.publishing); err != nil {
 		hold()
 		r.res.Failed++
 		r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: err.Error()})
@@ -330,20 +384,28 @@ func drainReturns(returns <-chan amqp.Return, byPos map[string]*pending) {
 	}
 }
 
-// flush journals the confirmed messages (one fsync), then acknowledges
-// their sources, and gives back the refused ones.
+// flush hands the confirmed messages to the settler, which journals them
+// (one fsync), then acknowledges their sources and gives back the refused
+// ones, while the loop goes on publishing. The counts are taken here.
 func (r *rabbitRun) flush() error {
+	if err := r.settle.failure(); err != nil {
+		return err
+	}
 	if len(r.confirmed) == 0 {
 		return nil
 	}
 	now := time.Now()
-	var entries []JournalEntry
-	var audit []AuditRecord
+	b := settleBatch{audit: make([]AuditRecord, 0, len(r.confirmed))}
+	if r.o.Journal != nil {
+		b.entries = make([]JournalEntry, 0, len(r.confirmed))
+	}
+	var last *pending
 	for _, pd := range r.confirmed {
 		target := pd.it.Target.String()
 		rec := AuditRecord{Time: now, Action: "redrive", RedriveID: r.p.ID, Connection: r.conn, Source: r.p.Source,
 			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Result: "confirmed"}
-		if !pd.ack {
+		switch {
+		case !pd.ack:
 			reason := pd.returned
 			if reason == "" {
 				reason = "the broker refused the message (nack)"
@@ -351,48 +413,121 @@ func (r *rabbitRun) flush() error {
 			rec.Result = "failed: " + reason
 			r.res.Failed++
 			r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: reason})
-		} else {
-			entries = append(entries, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.fp, Time: now})
-		}
-		audit = append(audit, rec)
-	}
-	if r.o.Journal != nil && len(entries) > 0 { // journal before the ack: a crash in between is caught on resume
-		if err := r.o.Journal.Add(entries...); err != nil {
-			return err
-		}
-	}
-	// Acknowledge in delivery order; one multiple ack when nothing is held.
-	var last *amqp.Delivery
-	for _, pd := range r.confirmed {
-		switch {
-		case !pd.ack:
-			if err := pd.d.Nack(false, true); err != nil {
-				return fmt.Errorf("redrive %s: give back %s: %w", r.p.ID, pd.pos, err)
-			}
+			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos, giveBack: true})
 			r.multiAck = false
-		case r.multiAck:
-			last = &pd.d
+		case r.multiAck: // acknowledged with the last of them, at the end
+			last = pd
 		default:
-			if err := pd.d.Ack(false); err != nil {
-				return fmt.Errorf("redrive %s: ack %s: %w", r.p.ID, pd.pos, err)
-			}
+			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos})
 		}
 		if pd.ack {
+			if r.o.Journal != nil {
+				b.entries = append(b.entries, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.fp, Time: now})
+			}
 			if pd.it.Action == Park {
 				r.res.Parked++
 			} else {
 				r.res.Done++
 			}
-			r.res.PerTarget[pd.it.Target.String()]++
+			r.res.PerTarget[target]++
 		}
+		b.audit = append(b.audit, rec)
 	}
 	if last != nil {
-		if err := last.Ack(true); err != nil {
-			return fmt.Errorf("redrive %s: ack: %w", r.p.ID, err)
-		}
+		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true})
 	}
 	r.confirmed = r.confirmed[:0]
-	return r.o.Audit.Write(audit...)
+	r.settle.batches <- b
+	return nil
+}
+
+// settler journals, acknowledges and audits confirmed messages on a
+// goroutine of its own, batch after batch in the order they were
+// confirmed, so the fsync of the journal and the acks do not hold up the
+// loop that publishes. After an error it settles nothing more: what it did
+// not acknowledge goes back to the queue when the channel closes.
+type settler struct {
+	id      string
+	journal *Journal
+	audit   *Audit
+	batches chan settleBatch
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	err     error
+}
+
+// settleBatch is what one flush hands over: the journal entries, written
+// before any of the acks, then the acks in delivery order, then the audit.
+type settleBatch struct {
+	entries []JournalEntry
+	steps   []settleStep
+	audit   []AuditRecord
+}
+
+// settleStep acknowledges one delivery (with multiple, all up to it), or
+// gives it back to the queue.
+type settleStep struct {
+	d        amqp.Delivery
+	pos      string
+	multiple bool
+	giveBack bool
+}
+
+func newSettler(id string, journal *Journal, audit *Audit) *settler {
+	s := &settler{id: id, journal: journal, audit: audit, batches: make(chan settleBatch, 8), done: make(chan struct{})}
+	go s.run()
+	return s
+}
+
+func (s *settler) run() {
+	defer close(s.done)
+	for b := range s.batches {
+		if s.failure() != nil {
+			continue
+		}
+		if err := s.settleBatch(b); err != nil {
+			s.mu.Lock()
+			s.err = err
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *settler) settleBatch(b settleBatch) error {
+	if len(b.entries) > 0 { // journal before the ack: a crash in between is caught on resume
+		if err := s.journal.Add(b.entries...); err != nil {
+			return err
+		}
+	}
+	for _, st := range b.steps {
+		switch {
+		case st.giveBack:
+			if err := st.d.Nack(false, true); err != nil {
+				return fmt.Errorf("redrive %s: give back %s: %w", s.id, st.pos, err)
+			}
+		default:
+			if err := st.d.Ack(st.multiple); err != nil {
+				return fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
+			}
+		}
+	}
+	return s.audit.Write(b.audit...)
+}
+
+// failure is the first error the settler met, if any.
+func (s *settler) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// close waits for the batches handed over to be settled and returns the
+// first error.
+func (s *settler) close() error {
+	s.once.Do(func() { close(s.batches) })
+	<-s.done
+	return s.failure()
 }
 
 // publishing copies a delivery into a publishing with the plan's headers.

@@ -9,7 +9,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -33,6 +32,9 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the mqscope runs here")
 	skipKafka := flag.Bool("skip-kafka", false, "only the RabbitMQ comparison")
 	skipRabbit := flag.Bool("skip-rabbitmq", false, "only the Kafka redrive")
+	rounds := flag.Int("rounds", 3, "RabbitMQ rounds (mqscope then the shovel each); the medians are quoted")
+	queueType := flag.String("queue-type", "classic", "RabbitMQ queue type of the DLQ and the target: classic or quorum")
+	bare := flag.Bool("bare", false, "also run a bare amqp091-go mover (no journal, audit, fingerprints or plan) as a reference")
 	flag.Parse()
 	startProfile := func() func() {
 		if *cpuprofile == "" {
@@ -52,35 +54,19 @@ func main() {
 	}
 	m, err := rabbitmq.NewManagement(*api, "", "")
 	check(err)
-	mq := rabbitDLQ(ctx, m, *amqpURL, "mqscope-bench-mqscope", *n, *size)
-	conn, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: mq, ManagementURL: *api})
-	check(err)
-	plan, err := replay.NewPlan("dlq", nil, replay.Options{})
-	check(err)
-	brokerBefore, selfBefore := brokerCPU(), selfCPU()
-	stopProfile := startProfile()
-	start := time.Now()
-	res, err := replay.RedriveRabbit(ctx, conn, plan, true, replay.RunOptions{Batch: *batch})
-	check(err)
-	stopProfile()
-	mqTime := time.Since(start)
-	brokerMq, selfMq := brokerCPU()-brokerBefore, selfCPU()-selfBefore
-	waitDepth(mq, "target", *n)
-	conn.Close()
-	fmt.Printf("rabbitmq mqscope redrive: %d moved in %s = %.0f msg/s (confirms + mandatory, ack after confirm); broker CPU %.1fs, mqscope CPU %.1fs\n",
-		res.Done, mqTime.Round(time.Millisecond), float64(res.Done)/mqTime.Seconds(), brokerMq.Seconds(), selfMq.Seconds())
-
-	sh := rabbitDLQ(ctx, m, *amqpURL, "mqscope-bench-shovel", *n, *size)
-	brokerBefore = brokerCPU()
-	start = time.Now()
-	shovel(ctx, m, "mqscope-bench-shovel")
-	waitDepth(sh, "target", *n)
-	shTime := time.Since(start)
-	fmt.Printf("rabbitmq shovel move:     %d moved in %s = %.0f msg/s (ack-mode on-confirm); broker CPU %.1fs (the shovel runs inside it)\n",
-		*n, shTime.Round(time.Millisecond), float64(*n)/shTime.Seconds(), (brokerCPU() - brokerBefore).Seconds())
-	fmt.Printf("rabbitmq ratio mqscope/shovel: %.2fx\n", shTime.Seconds()/mqTime.Seconds())
-	for _, v := range []string{"mqscope-bench-mqscope", "mqscope-bench-shovel"} {
-		_ = m.DeleteVhost(ctx, v)
+	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, bare: *bare, profile: startProfile}
+	var mqRates, shRates, bareRates []float64
+	for round := 1; round <= *rounds; round++ {
+		fmt.Printf("round %d (%s queues)\n", round, *queueType)
+		mqRates = append(mqRates, rb.mqscope(ctx))
+		shRates = append(shRates, rb.shovel(ctx))
+		if *bare {
+			bareRates = append(bareRates, rb.bareMover(ctx))
+		}
+	}
+	fmt.Printf("rabbitmq median of %d rounds: mqscope %.0f msg/s, shovel %.0f msg/s, ratio %.2fx\n", *rounds, median(mqRates), median(shRates), median(mqRates)/median(shRates))
+	if *bare {
+		fmt.Printf("rabbitmq median bare amqp091-go mover: %.0f msg/s, %.2fx the shovel\n", median(bareRates), median(bareRates)/median(shRates))
 	}
 
 	if !*skipKafka {
@@ -93,45 +79,6 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-}
-
-// rabbitDLQ makes a vhost whose queue "dlq" holds n real dead letters of
-// exchange "bench" (key "job"), and a queue "target" bound where they go back.
-func rabbitDLQ(ctx context.Context, m *rabbitmq.Management, base, vhost string, n, size int) string {
-	_ = m.DeleteVhost(ctx, vhost)
-	check(m.CreateVhost(ctx, vhost, "guest"))
-	u, _ := url.Parse(base)
-	u.Path = "/" + vhost
-	c, err := amqp.Dial(u.String())
-	check(err)
-	defer c.Close()
-	ch, err := c.Channel()
-	check(err)
-	check(ch.ExchangeDeclare("bench", "direct", true, false, false, false, nil))
-	_, err = ch.QueueDeclare("work", true, false, false, false, amqp.Table{"x-message-ttl": int32(0), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "dlq"})
-	check(err)
-	_, err = ch.QueueDeclare("dlq", true, false, false, false, nil)
-	check(err)
-	_, err = ch.QueueDeclare("target", true, false, false, false, nil)
-	check(err)
-	check(ch.QueueBind("work", "job", "bench", false, nil))
-	check(ch.Confirm(false))
-	confirms := ch.NotifyPublish(make(chan amqp.Confirmation, 1000))
-	body := make([]byte, size)
-	for i := 0; i < n; i += 1000 {
-		k := min(1000, n-i)
-		for j := 0; j < k; j++ {
-			binary.BigEndian.PutUint64(body, uint64(i+j))
-			check(ch.PublishWithContext(ctx, "bench", "job", false, false, amqp.Publishing{Body: body, DeliveryMode: amqp.Persistent, MessageId: fmt.Sprint(i + j)}))
-		}
-		for j := 0; j < k; j++ {
-			<-confirms
-		}
-	}
-	waitDepth(u.String(), "dlq", n)
-	check(ch.QueueUnbind("work", "job", "bench", nil))
-	check(ch.QueueBind("target", "job", "bench", false, nil))
-	return u.String()
 }
 
 func waitDepth(url, queue string, n int) {
@@ -151,17 +98,6 @@ func waitDepth(url, queue string, n int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// shovel starts a dynamic shovel moving dlq to exchange bench (key job),
-// acknowledging each source message after the destination confirmed it.
-func shovel(ctx context.Context, m *rabbitmq.Management, vhost string) {
-	uri := "amqp:///" + url.PathEscape(vhost)
-	check(m.PutParameter(ctx, "shovel", vhost, "bench-move", map[string]any{
-		"src-protocol": "amqp091", "src-uri": uri, "src-queue": "dlq", "src-delete-after": "queue-length",
-		"dest-protocol": "amqp091", "dest-uri": uri, "dest-exchange": "bench", "dest-exchange-key": "job",
-		"ack-mode": "on-confirm",
-	}))
 }
 
 // kafkaBench redrives n Spring-style dead letters on an in-process kfake.
