@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/mqscope/mqscope/internal/jsonenc"
 )
 
 // RunOptions control an execution.
@@ -180,12 +182,13 @@ func (j *Journal) HasFingerprint(fp string) bool {
 func (j *Journal) Add(es ...JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	var line []byte
 	for _, e := range es {
-		b, err := json.Marshal(e)
-		if err != nil {
+		var err error
+		if line, err = e.appendJSON(line[:0]); err != nil {
 			return fmt.Errorf("journal: %w", err)
 		}
-		j.w.Write(append(b, '\n'))
+		j.w.Write(append(line, '\n'))
 		j.entries["pos:"+e.Source+"@"+e.Position] = true
 		if e.Fingerprint != "" {
 			j.entries["fp:"+e.Fingerprint] = true
@@ -236,6 +239,57 @@ type AuditRecord struct {
 	Counts map[string]int `json:"counts,omitempty"`
 }
 
+// appendJSON appends the entry as encoding/json renders it, without
+// reflection: a journal line is written for every message moved.
+func (e JournalEntry) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = jsonenc.AppendString(b, e.ID)
+	b = append(b, `,"source":`...)
+	b = jsonenc.AppendString(b, e.Source)
+	b = append(b, `,"position":`...)
+	b = jsonenc.AppendString(b, e.Position)
+	b = append(b, `,"target":`...)
+	b = jsonenc.AppendString(b, e.Target)
+	if e.Fingerprint != "" {
+		b = append(b, `,"fp":`...)
+		b = jsonenc.AppendString(b, e.Fingerprint)
+	}
+	b = append(b, `,"time":`...)
+	b, ok := jsonenc.AppendTime(b, e.Time)
+	if !ok {
+		return json.Marshal(e) // its error says what is wrong with the time
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSON appends the record as encoding/json renders it; the lines
+// written once a message go without reflection.
+func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
+	if r.Counts != nil {
+		out, err := json.Marshal(r)
+		return append(b, out...), err
+	}
+	b = append(b, `{"time":`...)
+	b, ok := jsonenc.AppendTime(b, r.Time)
+	if !ok {
+		out, err := json.Marshal(r)
+		return append(b[:0], out...), err
+	}
+	for _, f := range [...]struct{ name, v string }{{`,"user":`, r.User}, {`,"host":`, r.Host}, {`,"action":`, r.Action},
+		{`,"redrive_id":`, r.RedriveID}, {`,"connection":`, r.Connection}, {`,"source":`, r.Source},
+		{`,"position":`, r.Position}, {`,"target":`, r.Target}} {
+		b = append(b, f.name...)
+		b = jsonenc.AppendString(b, f.v)
+	}
+	if r.MessageID != "" {
+		b = append(b, `,"message_id":`...)
+		b = jsonenc.AppendString(b, r.MessageID)
+	}
+	b = append(b, `,"result":`...)
+	b = jsonenc.AppendString(b, r.Result)
+	return append(b, '}'), nil
+}
+
 // summary is the audit line that ends a run: what it did, counted.
 func summary(action, id, conn, source string, res Result, err error) AuditRecord {
 	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Result: "finished",
@@ -278,13 +332,14 @@ func (a *Audit) Write(rs ...AuditRecord) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	w := bufio.NewWriter(a.f)
+	var line []byte
 	for _, r := range rs {
 		r.User, r.Host = a.who, a.host
-		b, err := json.Marshal(r)
-		if err != nil {
+		var err error
+		if line, err = r.appendJSON(line[:0]); err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
-		w.Write(append(b, '\n'))
+		w.Write(append(line, '\n'))
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("audit log: %w", err)

@@ -69,8 +69,8 @@ func ValueText(v any) string {
 	case amqp.Decimal:
 		return decimalText(x)
 	}
-	b, err := json.Marshal(jsonable(v))
-	if err != nil {
+	b, ok := appendJSON(nil, v)
+	if !ok {
 		return fmt.Sprintf("%v", v)
 	}
 	return string(b)

@@ -1,0 +1,34 @@
+package replay
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestJournalAndAuditLinesMatchEncodingJSON: the lines written without
+// reflection read back as encoding/json wrote them.
+func TestJournalAndAuditLinesMatchEncodingJSON(t *testing.T) {
+	when := time.Date(2026, 12, 1, 7, 30, 0, 123456789, time.FixedZone("x", 3600))
+	for _, e := range []JournalEntry{
+		{ID: "r1", Source: "orders.DLT", Position: "0@12", Target: "orders", Fingerprint: "ab<>&\"", Time: when},
+		{ID: "r\xff", Source: "q\u2028", Position: "7", Target: "x", Time: time.Time{}},
+	} {
+		want, _ := json.Marshal(e)
+		got, err := e.appendJSON(nil)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("journal:\n got  %s %v\n want %s", got, err, want)
+		}
+	}
+	for _, r := range []AuditRecord{
+		{Time: when, User: "me", Host: "h", Action: "redrive", RedriveID: "r1", Connection: "local", Source: "dlq", Position: "3", Target: "exchange shop (key a)", MessageID: "m-1", Result: "confirmed"},
+		{Time: when, Action: "redrive", Result: "failed: returned by the broker: 312 NO_ROUTE\n"},
+		{Time: when, Action: "redrive-run", Counts: map[string]int{"done": 3, "to orders": 2}},
+	} {
+		want, _ := json.Marshal(r)
+		got, err := r.appendJSON(nil)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("audit:\n got  %s %v\n want %s", got, err, want)
+		}
+	}
+}
