@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -142,10 +143,19 @@ func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) 
 	check(err)
 	start = time.Now()
 	stop := profile()
-	res, err := replay.RedriveKafka(ctx, conn, plan, replay.RunOptions{Batch: batch})
+	state, err := os.MkdirTemp("", "mqscope-bench-")
+	check(err)
+	defer os.RemoveAll(state)
+	journal, err := replay.OpenJournal(state, plan.ID)
+	check(err)
+	defer journal.Close()
+	audit, err := replay.OpenAudit(filepath.Join(state, "audit.jsonl"))
+	check(err)
+	defer audit.Close()
+	res, err := replay.RedriveKafka(ctx, conn, plan, replay.RunOptions{Batch: batch, Journal: journal, Audit: audit})
 	stop()
 	check(err)
 	d := time.Since(start)
 	fmt.Printf("kafka read of the DLT: %d in %s = %.0f records/s\n", len(dead), readTime.Round(time.Millisecond), float64(len(dead))/readTime.Seconds())
-	fmt.Printf("kafka mqscope redrive (exactly once, %d per transaction): %d in %s = %.0f records/s\n", batch, res.Done, d.Round(time.Millisecond), float64(res.Done)/d.Seconds())
+	fmt.Printf("kafka mqscope redrive (exactly once, %d per transaction, journal and audit line each): %d in %s = %.0f records/s\n", batch, res.Done, d.Round(time.Millisecond), float64(res.Done)/d.Seconds())
 }
