@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -143,15 +142,8 @@ func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) 
 	check(err)
 	start = time.Now()
 	stop := profile()
-	state, err := os.MkdirTemp("", "mqscope-bench-")
-	check(err)
-	defer os.RemoveAll(state)
-	journal, err := replay.OpenJournal(state, plan.ID)
-	check(err)
-	defer journal.Close()
-	audit, err := replay.OpenAudit(filepath.Join(state, "audit.jsonl"))
-	check(err)
-	defer audit.Close()
+	journal, audit, closeState := openState(plan.ID)
+	defer closeState()
 	res, err := replay.RedriveKafka(ctx, conn, plan, replay.RunOptions{Batch: batch, Journal: journal, Audit: audit})
 	stop()
 	check(err)

@@ -40,15 +40,8 @@ func (b rabbitBench) mqscope(ctx context.Context) float64 {
 	defer conn.Close()
 	plan, err := replay.NewPlan("dlq", nil, replay.Options{})
 	check(err)
-	state, err := os.MkdirTemp("", "mqscope-bench-")
-	check(err)
-	defer os.RemoveAll(state)
-	journal, err := replay.OpenJournal(state, plan.ID)
-	check(err)
-	defer journal.Close()
-	audit, err := replay.OpenAudit(filepath.Join(state, "audit.jsonl"))
-	check(err)
-	defer audit.Close()
+	journal, audit, closeState := openState(plan.ID)
+	defer closeState()
 	brokerBefore, selfBefore := brokerCPU(), selfCPU()
 	stop := b.profile()
 	start := time.Now()
@@ -189,6 +182,22 @@ func (b rabbitBench) fill(ctx context.Context, vhost string) string {
 	check(ch.QueueUnbind("work", "job", "bench", nil))
 	check(ch.QueueBind("target", "job", "bench", false, nil))
 	return u.String()
+}
+
+// openState opens a journal and an audit log in a temporary directory, as
+// `mqscope redrive` keeps them, and returns what removes them.
+func openState(id string) (*replay.Journal, *replay.Audit, func()) {
+	state, err := os.MkdirTemp("", "mqscope-bench-")
+	check(err)
+	journal, err := replay.OpenJournal(state, id)
+	check(err)
+	audit, err := replay.OpenAudit(filepath.Join(state, "audit.jsonl"))
+	check(err)
+	return journal, audit, func() {
+		_ = journal.Close()
+		_ = audit.Close()
+		_ = os.RemoveAll(state)
+	}
 }
 
 // median of the rates.

@@ -12,29 +12,39 @@ const hexDigits = "0123456789abcdef"
 
 // AppendString quotes s as encoding/json does: HTML-safe (<, >, &
 // escaped), U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
-func AppendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s, true) }
+
+// AppendStringUnescapedHTML appends s as a JSON string with only the
+// escapes JSON requires (no HTML escaping, no U+2028/U+2029 escapes), as
+// exports write values byte for byte. s must be valid UTF-8.
+func AppendStringUnescapedHTML(dst []byte, s string) []byte { return appendString(dst, s, false) }
+
+// appendString quotes s; asEncodingJSON escapes what encoding/json does
+// beyond what JSON requires.
+func appendString(dst []byte, s string, asEncodingJSON bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+		b := s[i]
+		if b < utf8.RuneSelf || !asEncodingJSON {
+			if b >= 0x20 && b != '"' && b != '\\' && (!asEncodingJSON || b != '<' && b != '>' && b != '&') {
 				i++
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
+			switch {
+			case b == '\\' || b == '"':
 				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
+			case b == '\n':
 				dst = append(dst, '\\', 'n')
-			case '\r':
+			case b == '\r':
 				dst = append(dst, '\\', 'r')
-			case '\t':
+			case b == '\t':
 				dst = append(dst, '\\', 't')
+			case b == '\b' && asEncodingJSON:
+				dst = append(dst, '\\', 'b')
+			case b == '\f' && asEncodingJSON:
+				dst = append(dst, '\\', 'f')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 			}

@@ -34,3 +34,14 @@ func TestAppendTime(t *testing.T) {
 		t.Error("year 10000 accepted")
 	}
 }
+
+func TestAppendStringUnescapedHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain <&> ü 😀 \u2028": `"plain <&> ü 😀 ` + "\u2028" + `"`,
+		"\"\\\n\r\t\b\f\x01":    `"\"\\\n\r\t\u0008\u000c\u0001"`,
+	} {
+		if got := string(AppendStringUnescapedHTML(nil, in)); got != want {
+			t.Errorf("%q: got %s want %s", in, got, want)
+		}
+	}
+}

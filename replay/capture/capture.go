@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mqscope/mqscope/internal/jsonenc"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -72,11 +73,11 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 	b = append(b, '{')
 	if m.Conn != "" {
 		b = append(b, `"conn":`...)
-		b = appendString(b, m.Conn)
+		b = jsonenc.AppendStringUnescapedHTML(b, m.Conn)
 		b = append(b, ',')
 	}
 	b = append(b, `"stream":`...)
-	b = appendString(b, m.Stream)
+	b = jsonenc.AppendStringUnescapedHTML(b, m.Stream)
 	b = append(b, `,"partition":`...)
 	b = strconv.AppendInt(b, int64(m.Partition), 10)
 	b = append(b, `,"offset":`...)
@@ -93,7 +94,7 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"key":`...)
-			b = appendString(b, h.Key)
+			b = jsonenc.AppendStringUnescapedHTML(b, h.Key)
 			b = appendBytesField(b, "value", h.Value)
 			b = append(b, '}')
 		}
@@ -111,41 +112,10 @@ func appendBytesField(b []byte, name string, v []byte) []byte {
 	b = append(b, name...)
 	if utf8.Valid(v) {
 		b = append(b, '"', ':')
-		return appendString(b, string(v))
+		return jsonenc.AppendStringUnescapedHTML(b, string(v))
 	}
 	b = append(b, `_b64":"`...)
 	b = base64.StdEncoding.AppendEncode(b, v)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. s must be valid UTF-8; it is
-// copied as is apart from the escapes JSON requires.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 
