@@ -283,9 +283,11 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 		m := c.Convert(d, r.p.Source, seq)
 		seq++
 		pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
-		pd.it = r.p.decide(m, pd.fp)
-		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
-			pd.publishing = publishing(d, pd.it, r.p)
+		if r.all || r.selected[pd.fp] { // (selected is only read once the run started)
+			pd.it = r.p.decide(m, pd.fp)
+			if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
+				pd.publishing = publishing(d, pd.it, r.p)
+			}
 		}
 		select {
 		case out <- pd:

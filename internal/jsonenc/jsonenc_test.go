@@ -38,7 +38,7 @@ func TestAppendTime(t *testing.T) {
 func TestAppendStringUnescapedHTML(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain <&> ü 😀 \u2028": `"plain <&> ü 😀 ` + "\u2028" + `"`,
-		"\"\\\n\r\t\b\f\x01":    `"\"\\\n\r\t\u0008\u000c\u0001"`,
+		"\"\\\n\r\t\b\f\x01":   `"\"\\\n\r\t\u0008\u000c\u0001"`,
 	} {
 		if got := string(AppendStringUnescapedHTML(nil, in)); got != want {
 			t.Errorf("%q: got %s want %s", in, got, want)
