@@ -35,6 +35,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "RabbitMQ rounds (mqscope then the shovel each); the medians are quoted")
 	queueType := flag.String("queue-type", "classic", "RabbitMQ queue type of the DLQ and the target: classic or quorum")
 	bare := flag.Bool("bare", false, "also run a bare amqp091-go mover (no journal, audit, fingerprints or plan) as a reference")
+	ceiling := flag.Bool("ceiling", false, "also run a hand-framed AMQP mover doing no work a message: the ceiling of any AMQP client here")
 	flag.Parse()
 	startProfile := func() func() {
 		if *cpuprofile == "" {
@@ -55,7 +56,7 @@ func main() {
 	m, err := rabbitmq.NewManagement(*api, "", "")
 	check(err)
 	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, bare: *bare, profile: startProfile}
-	var mqRates, shRates, bareRates []float64
+	var mqRates, shRates, bareRates, ceilingRates []float64
 	for round := 1; round <= *rounds; round++ {
 		fmt.Printf("round %d (%s queues)\n", round, *queueType)
 		mqRates = append(mqRates, rb.mqscope(ctx))
@@ -63,10 +64,16 @@ func main() {
 		if *bare {
 			bareRates = append(bareRates, rb.bareMover(ctx))
 		}
+		if *ceiling {
+			ceilingRates = append(ceilingRates, rb.ceilingMover(ctx))
+		}
 	}
 	fmt.Printf("rabbitmq median of %d rounds: mqscope %.0f msg/s, shovel %.0f msg/s, ratio %.2fx\n", *rounds, median(mqRates), median(shRates), median(mqRates)/median(shRates))
 	if *bare {
 		fmt.Printf("rabbitmq median bare amqp091-go mover: %.0f msg/s, %.2fx the shovel\n", median(bareRates), median(bareRates)/median(shRates))
+	}
+	if *ceiling {
+		fmt.Printf("rabbitmq median ceiling mover: %.0f msg/s, %.2fx the shovel\n", median(ceilingRates), median(ceilingRates)/median(shRates))
 	}
 
 	if !*skipKafka {
