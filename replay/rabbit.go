@@ -11,6 +11,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 // RabbitConn is what a RabbitMQ redrive needs of a connection
@@ -29,9 +30,17 @@ const rabbitIdle = time.Second
 // confirmTimeout is how long a run waits for the next publisher confirm.
 const confirmTimeout = 30 * time.Second
 
+// sourceMessage is a delivery of the source queue, acknowledged or given
+// back by the run (amqp.Delivery, or a delivery read with package wire).
+type sourceMessage interface {
+	Ack(multiple bool) error
+	Nack(multiple, requeue bool) error
+}
+
 // pending is one published message waiting for its confirm.
 type pending struct {
-	d        amqp.Delivery
+	d        sourceMessage
+	tag      uint64 // its publish sequence number, as confirms give it
 	it       Item
 	fp       string
 	pos      string
@@ -53,7 +62,9 @@ type rabbitRun struct {
 	byPos    map[string]*pending
 	// confirmed are acknowledged by the broker, waiting for journal and ack.
 	confirmed []*pending
-	held      []amqp.Delivery
+	held      []sourceMessage
+	// published counts publishes: the confirms' delivery tags.
+	published uint64
 	seen      map[string]bool
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
@@ -84,21 +95,10 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	for _, it := range p.Items {
 		r.selected[Fingerprint(it.Msg)] = true
 	}
-	consume, err := c.Channel(ctx)
+	total, err := queueDepth(ctx, c, p)
 	if err != nil {
 		return r.res, err
 	}
-	defer consume.Close()
-	publish, closePublish, err := c.DedicatedChannel(ctx) // its own socket: consuming and publishing run in parallel
-	if err != nil {
-		return r.res, err
-	}
-	defer closePublish()
-	q, err := consume.QueueDeclarePassive(p.Source, false, false, false, false, nil)
-	if err != nil {
-		return r.res, fmt.Errorf("redrive %s: queue %s: %w", p.ID, p.Source, err)
-	}
-	total := q.Messages
 	r.res.Total = total
 	if !all {
 		r.res.Total = len(p.Items)
@@ -107,23 +107,20 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		return r.res, nil
 	}
 	window := o.batch()
-	if err := publish.Confirm(false); err != nil {
-		return r.res, fmt.Errorf("redrive %s: confirms: %w", p.ID, err)
-	}
-	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
-	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
 	prefetch := 4 * window
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
-	if err := consume.Qos(prefetch, 0, false); err != nil {
-		return r.res, fmt.Errorf("redrive %s: qos: %w", p.ID, err)
+	var t *rabbitTransport
+	if wc, ok := c.(WireConn); ok && all && len(p.opts.Edits) == 0 {
+		t, err = r.openWire(ctx, wc, prefetch, window)
+	} else {
+		t, err = r.openAMQP(ctx, c, prefetch, window)
 	}
-	tag := "mqscope-redrive-" + p.ID
-	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
 	if err != nil {
-		return r.res, fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err)
+		return r.res, err
 	}
+	defer t.close() // last: after the held ones are given back
 	defer func() {
 		for _, d := range r.held {
 			_ = d.Nack(false, true)
@@ -131,14 +128,91 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	}()
 	r.settle = newSettler(p.ID, o.Journal, o.Audit)
 	defer func() { _ = r.settle.close() }() // before the held ones are given back
+	return r.loop(ctx, t, total, window)
+}
+
+// queueDepth is the number of messages in the plan's source queue.
+func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
+	ch, err := c.Channel(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer ch.Close()
+	q, err := ch.QueueDeclarePassive(p.Source, false, false, false, false, nil)
+	if err != nil {
+		return 0, fmt.Errorf("redrive %s: queue %s: %w", p.ID, p.Source, err)
+	}
+	return q.Messages, nil
+}
+
+// rabbitTransport is how a run reads the DLQ and publishes: amqp091-go, or
+// package wire for whole-queue runs (properties passed through).
+type rabbitTransport struct {
+	// prepared are the deliveries, converted and decided, in order.
+	prepared <-chan preparedDelivery
+	// One of the two confirm streams is set, with its returns.
+	confirms     <-chan amqp.Confirmation
+	returns      <-chan amqp.Return
+	wireConfirms <-chan wire.Confirm
+	wireReturns  <-chan wire.Return
+	pub          rabbitPublisher
+	// cancel stops consuming; close ends preparing and closes channels and
+	// connections.
+	cancel func()
+	close  func()
+}
+
+// openAMQP consumes on a channel of the connection and publishes on a
+// connection of its own, with amqp091-go.
+func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window int) (*rabbitTransport, error) {
+	p := r.p
+	consume, err := c.Channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	publish, closePublish, err := c.DedicatedChannel(ctx) // its own socket: consuming and publishing run in parallel
+	if err != nil {
+		consume.Close()
+		return nil, err
+	}
+	fail := func(err error) (*rabbitTransport, error) {
+		consume.Close()
+		_ = closePublish()
+		return nil, err
+	}
+	if err := publish.Confirm(false); err != nil {
+		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
+	}
+	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
+	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
+	if err := consume.Qos(prefetch, 0, false); err != nil {
+		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
+	}
+	tag := "mqscope-redrive-" + p.ID
+	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
+	if err != nil {
+		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
+	}
 	// Deliveries are converted, fingerprinted, decided and made into
 	// publishings on a goroutine of their own, in delivery order, so that
 	// work runs beside the loop that publishes, confirms and acks.
-	stopPreparing := make(chan struct{})
-	defer close(stopPreparing)
+	stop := make(chan struct{})
 	prepared := make(chan preparedDelivery, 256)
-	go r.prepare(c, deliveries, prepared, stopPreparing)
-	lim := newLimiter(o.Rate)
+	go r.prepare(c, deliveries, prepared, stop)
+	return &rabbitTransport{
+		prepared: prepared, confirms: confirms, returns: returns, pub: amqpPublisher{publish},
+		cancel: func() { _ = consume.Cancel(tag, false) },
+		close: func() {
+			close(stop)
+			consume.Close()
+			_ = closePublish()
+		},
+	}, nil
+}
+
+// loop takes, publishes, confirms and settles until the run ends.
+func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window int) (Result, error) {
+	lim := newLimiter(r.o.Rate)
 	idle := time.NewTimer(rabbitIdle)
 	defer idle.Stop()
 	stalled := time.NewTimer(confirmTimeout) // no confirm for this long while some are due: give up
@@ -149,17 +223,38 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	var loopErr error
 	taking := true
 	cancelled := ctx.Done()
+	// confirmed follows a confirm (ok) or the end of the confirms (!ok).
+	confirmed := func(ok bool) error {
+		stalled.Reset(confirmTimeout)
+		if !ok {
+			loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
+			r.res.Stopped = "connection lost"
+			taking = false
+			r.inflight = nil
+			return nil
+		}
+		if len(r.confirmed) >= window/4 {
+			return r.flush()
+		}
+		return nil
+	}
 	for taking || len(r.inflight) > 0 {
-		in := prepared
+		in := t.prepared
 		if !taking || len(r.inflight) >= 2*window {
 			in = nil // stop taking; wait for confirms
 		}
-		guardChanged := o.Guard.changes() // taken before the state is read: no change is missed
-		if why := o.Guard.stopReason(); why != "" && taking {
+		if in == nil || len(in) == 0 { // nothing more to take at once: send what is gathered
+			if err := t.pub.flush(); err != nil {
+				r.res.Stopped = "publish failed: " + err.Error()
+				taking = false
+			}
+		}
+		guardChanged := r.o.Guard.changes() // taken before the state is read: no change is missed
+		if why := r.o.Guard.stopReason(); why != "" && taking {
 			taking = false
 			r.res.Stopped = why
 		}
-		if paused, _ := o.Guard.Paused(); paused {
+		if paused, _ := r.o.Guard.Paused(); paused {
 			in = nil // the breaker tripped: wait for resume or stop
 			idle.Reset(rabbitIdle)
 		}
@@ -176,35 +271,35 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			}
 			idle.Reset(rabbitIdle)
 			taken++
-			if err := r.take(ctx, pd, publish, lim); err != nil {
+			if err := r.take(ctx, pd, t.pub, lim); err != nil {
 				r.res.Stopped = "publish failed: " + err.Error()
 				taking = false
 			}
 			if taken >= total || r.res.Stopped != "" {
 				taking = false
 			}
-		case cf, ok := <-confirms:
-			stalled.Reset(confirmTimeout)
-			if !ok {
-				loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
-				r.res.Stopped = "connection lost"
-				taking = false
-				r.inflight = nil
-				break
+		case cf, ok := <-t.confirms:
+			if ok {
+				drainReturns(t.returns, r.byPos) // a return comes before the confirm of its message
+				r.confirmUpTo(cf.DeliveryTag, false, cf.Ack)
 			}
-			drainReturns(returns, r.byPos) // a return comes before the confirm of its message
-			r.confirm(cf)
-			if len(r.confirmed) >= window/4 {
-				if err := r.flush(); err != nil {
-					return r.res, err
-				}
+			if err := confirmed(ok); err != nil {
+				return r.res, err
+			}
+		case cf, ok := <-t.wireConfirms:
+			if ok {
+				drainWireReturns(t.wireReturns, r.byPos)
+				r.confirmUpTo(cf.Tag, cf.Multiple, cf.Ack)
+			}
+			if err := confirmed(ok); err != nil {
+				return r.res, err
 			}
 		case <-flushEvery.C:
 			if err := r.flush(); err != nil {
 				return r.res, err
 			}
-			if o.Guard != nil {
-				_, r.res.Returned = o.Guard.Totals()
+			if r.o.Guard != nil {
+				_, r.res.Returned = r.o.Guard.Totals()
 			}
 			if r.o.OnProgress != nil && r.res.Done+r.res.Returned != lastProgress {
 				lastProgress = r.res.Done + r.res.Returned
@@ -233,7 +328,7 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			}
 		}
 	}
-	_ = consume.Cancel(tag, false)
+	t.cancel()
 	if err := r.flush(); err != nil {
 		return r.res, err
 	}
@@ -246,9 +341,9 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	}
 	switch {
 	case loopErr != nil:
-		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", p.ID, loopErr, r.res.Done, r.res.Total, p.Source)
+		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, loopErr, r.res.Done, r.res.Total, r.p.Source)
 	case r.res.Stopped == "connection lost":
-		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", p.ID, r.res.Done, r.res.Total, p.Source)
+		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Done, r.res.Total, r.p.Source)
 	}
 	return r.res, nil
 }
@@ -256,12 +351,15 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 // preparedDelivery is a delivery with what the run needs to know of it,
 // worked out ahead of the loop.
 type preparedDelivery struct {
-	d  amqp.Delivery
+	d  sourceMessage
 	m  sources.Message
 	fp string
 	it Item
-	// publishing is the message to publish, when it goes somewhere.
+	// publishing is the message to publish, when it goes somewhere
+	// (amqp091-go); props and body are it for package wire.
 	publishing amqp.Publishing
+	props      []byte
+	body       []byte
 }
 
 // prepare converts deliveries in order (the sequence numbers are their
@@ -299,7 +397,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
-func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, publish *amqp.Channel, lim *limiter) error {
+func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, pub rabbitPublisher, lim *limiter) error {
 	d, m, fp := pr.d, pr.m, pr.fp
 	hold := func() {
 		r.held = append(r.held, d)
@@ -348,28 +446,36 @@ func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, publish *amqp
 		return nil
 	}
 	pd := &pending{d: d, it: it, fp: fp, pos: Position(m)}
-	if err := publish.PublishWithContext(ctx, it.Target.Stream, it.Target.RoutingKey, true, false, pr.publishing); err != nil {
+	if err := pub.publish(ctx, it.Target, &pr); err != nil {
 		hold()
 		r.res.Failed++
 		r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: err.Error()})
 		return err
 	}
+	r.published++
+	pd.tag = r.published
 	r.inflight = append(r.inflight, pd)
 	r.byPos[pd.pos] = pd
 	r.o.Guard.Sent(1) // counted when published: a consumer may fail it before the confirm is in
 	return nil
 }
 
-// confirm settles the oldest in-flight message: confirms arrive in publish order.
-func (r *rabbitRun) confirm(cf amqp.Confirmation) {
-	if len(r.inflight) == 0 {
-		return
+// confirmUpTo settles the in-flight message tag (with multiple, all up to
+// it): confirms arrive in publish order.
+func (r *rabbitRun) confirmUpTo(tag uint64, multiple, ack bool) {
+	for len(r.inflight) > 0 {
+		pd := r.inflight[0]
+		if multiple && pd.tag > tag {
+			return
+		}
+		r.inflight = r.inflight[1:]
+		delete(r.byPos, pd.pos)
+		pd.ack = ack && pd.returned == ""
+		r.confirmed = append(r.confirmed, pd)
+		if !multiple {
+			return
+		}
 	}
-	pd := r.inflight[0]
-	r.inflight = r.inflight[1:]
-	delete(r.byPos, pd.pos)
-	pd.ack = cf.Ack && pd.returned == ""
-	r.confirmed = append(r.confirmed, pd)
 }
 
 // drainReturns marks the returned (unroutable) messages.
@@ -470,7 +576,7 @@ type settleBatch struct {
 // settleStep acknowledges one delivery (with multiple, all up to it), or
 // gives it back to the queue.
 type settleStep struct {
-	d        amqp.Delivery
+	d        sourceMessage
 	pos      string
 	multiple bool
 	giveBack bool

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,32 +214,39 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The management API lists connections only after its stats interval.
+	// The broker drops every connection of the vhost mid-run, the run's
+	// own included; the management API lists a connection only after its
+	// stats interval (5 s), so the run is slowed to outlast it.
 	vhost := strings.TrimPrefix(mustParse(t, e.url).Path, "/")
-	var names []string
-	for deadline := time.Now().Add(15 * time.Second); len(names) < 2 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		names = names[:0]
-		cs, _ := e.mgmt.Connections(context.Background())
-		for _, c := range cs {
-			if c.Vhost == vhost {
-				names = append(names, c.Name)
-			}
-		}
-	}
-	if len(names) < 2 {
-		t.Fatalf("the management API lists %d connections on %s", len(names), vhost)
-	}
-	batches := 0
-	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 100, Journal: j, OnProgress: func(pr replay.Progress) {
-		if batches++; batches == 2 { // the broker drops every connection of the vhost mid-run
-			for _, name := range names {
-				if err := e.mgmt.CloseConnection(context.Background(), name); err != nil {
-					t.Errorf("close %s: %v", name, err)
+	stopClosing := make(chan struct{})
+	closed := make(chan int, 1)
+	var once sync.Once
+	closeAll := func() {
+		go func() {
+			total := 0
+			defer func() { closed <- total }()
+			for {
+				select {
+				case <-stopClosing:
+					return
+				case <-time.After(200 * time.Millisecond):
+				}
+				cs, _ := e.mgmt.Connections(context.Background())
+				for _, c := range cs {
+					if c.Vhost == vhost && e.mgmt.CloseConnection(context.Background(), c.Name) == nil {
+						total++
+					}
 				}
 			}
-			time.Sleep(300 * time.Millisecond)
+		}()
+	}
+	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 6, Journal: j, OnProgress: func(pr replay.Progress) {
+		if pr.Done > 0 {
+			once.Do(closeAll)
 		}
 	}})
+	close(stopClosing)
+	t.Logf("connections closed through the management API: %d", <-closed)
 	j.Close()
 	if err == nil {
 		t.Fatalf("the run went on after its connection was closed: %+v", res1)

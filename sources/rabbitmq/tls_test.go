@@ -93,6 +93,14 @@ func TestAMQPSAndHTTPSManagement(t *testing.T) {
 		t.Fatalf("an AMQP channel over TLS: %v", err)
 	}
 	ch.Close()
+	wc, err := c.DialWire(ctx, "tls test") // the redrive's hand-framed connections take the same TLS and credentials
+	if err != nil {
+		t.Fatalf("a wire connection over TLS: %v", err)
+	}
+	if err := wc.ConfirmSelect(); err != nil {
+		t.Fatal(err)
+	}
+	wc.Close()
 	noCert, _ := (&config.TLS{CA: files.CA}).ClientConfig()
 	if _, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: amqps, Username: u.User.Username(), Password: pw, TLS: noCert}); err == nil {
 		t.Fatal("connected without the client certificate")

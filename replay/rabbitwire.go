@@ -1,0 +1,251 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
+)
+
+// WireConn is a RabbitConn that can also open hand-framed connections
+// (package wire); whole-queue redrives then pass each message's properties
+// through as the broker sent them, decoding only the headers a decision
+// needs (sources/rabbitmq.Conn has it).
+type WireConn interface {
+	RabbitConn
+	DialWire(ctx context.Context, name string) (*wire.Conn, error)
+	ConvertWire(d wire.Delivery, messageID string, headers amqp.Table, stream string, seq int64) sources.Message
+}
+
+// decisionHeaders are the headers a whole-queue redrive decodes: what
+// provenance, hops and the redrive id need.
+var decisionHeaders = map[string]bool{
+	"x-death": true, "x-first-death-queue": true, "x-first-death-reason": true, "x-first-death-exchange": true,
+	HeaderID: true, HeaderHops: true,
+}
+
+// openWire consumes and publishes over two hand-framed connections.
+func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window int) (*rabbitTransport, error) {
+	p := r.p
+	consume, err := c.DialWire(ctx, "redrive "+p.ID+" from "+p.Source)
+	if err != nil {
+		return nil, err
+	}
+	publish, err := c.DialWire(ctx, "redrive "+p.ID+" publisher")
+	if err != nil {
+		_ = consume.Close()
+		return nil, err
+	}
+	fail := func(err error) (*rabbitTransport, error) {
+		_ = consume.Close()
+		_ = publish.Close()
+		return nil, err
+	}
+	if err := publish.ConfirmSelect(); err != nil {
+		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
+	}
+	if err := consume.Qos(prefetch); err != nil {
+		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
+	}
+	if err := consume.Consume(p.Source, "mqscope-redrive-"+p.ID); err != nil {
+		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
+	}
+	pubEvents := publish.Start(2 * window)
+	consEvents := consume.Start(1)
+	stop := make(chan struct{})
+	prepared := make(chan preparedDelivery, 256)
+	go r.prepareWire(c, consume, consEvents.Deliveries, prepared, stop)
+	return &rabbitTransport{
+		prepared: prepared, wireConfirms: pubEvents.Confirms, wireReturns: pubEvents.Returns,
+		pub:    &wirePublisher{c: publish},
+		cancel: func() {}, // what is not taken goes back when the connection closes
+		close: func() {
+			close(stop)
+			_ = consume.Close()
+			_ = publish.Close()
+		},
+	}, nil
+}
+
+// wireSource is a delivery read with package wire.
+type wireSource struct {
+	c   *wire.Conn
+	tag uint64
+}
+
+func (w wireSource) Ack(multiple bool) error { return w.c.Ack(w.tag, multiple) }
+
+func (w wireSource) Nack(multiple, requeue bool) error { return w.c.Nack(w.tag, multiple, requeue) }
+
+// prepareWire is prepare for package wire: the header table is skimmed,
+// only the decision's headers decoded, the others copied as they are (but
+// for the ones the plan drops and earlier provenance), and the message's
+// fingerprint taken over its raw content.
+func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- preparedDelivery, stop <-chan struct{}) {
+	defer close(out)
+	var seq int64
+	for {
+		var batch []wire.Delivery
+		var ok bool
+		select {
+		case batch, ok = <-deliveries:
+			if !ok {
+				return
+			}
+		case <-stop:
+			return
+		}
+		for _, d := range batch {
+			pd := r.prepareWireOne(c, consume, d, seq)
+			seq++
+			select {
+			case out <- pd:
+			case <-stop:
+				return
+			}
+		}
+	}
+}
+
+func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64) preparedDelivery {
+	p := r.p
+	pd := preparedDelivery{d: wireSource{consume, d.Tag}}
+	props, err := wire.SplitProperties(d.Properties)
+	decoded := amqp.Table{}
+	var kept []byte
+	var entries [][]byte // for the fingerprint
+	if err == nil {
+		err = wire.Entries(props.Table, func(key string, typ byte, value, entry []byte) error {
+			if key != "x-delivery-count" {
+				entries = append(entries, entry)
+			}
+			if decisionHeaders[key] {
+				v, err := wire.Decode(typ, value)
+				if err != nil {
+					return err
+				}
+				decoded[key] = v
+			}
+			if !strings.HasPrefix(key, "x-mqscope-redrive-") && KeepHeader(key, p.opts.DropHeaders, p.opts.KeepHeaders) {
+				kept = append(kept, entry...)
+			}
+			return nil
+		})
+	}
+	if err == nil && decoded["x-death"] == nil && decoded["x-first-death-queue"] == nil {
+		decoded, err = wire.DecodeTable(props.Table) // no broker provenance: the application's headers may say
+	}
+	id := props.MessageID()
+	pd.m = c.ConvertWire(d, id, decoded, p.Source, seq)
+	pd.fp = rawFingerprint(id, d.RoutingKey, d.Body, entries)
+	if err != nil {
+		pd.it = Item{Msg: pd.m, Action: Unresolved, Reason: "malformed AMQP properties: " + err.Error()}
+		return pd
+	}
+	pd.it = p.decide(pd.m, pd.fp)
+	if pd.it.Action == Redrive || pd.it.Action == Park && p.opts.ParkTo != "" {
+		kept = wire.AppendStringEntry(kept, HeaderID, p.ID)
+		kept = wire.AppendStringEntry(kept, HeaderHops, strconv.Itoa(hopsOf(pd.m)+1))
+		kept = wire.AppendStringEntry(kept, HeaderSource, p.Source)
+		kept = wire.AppendStringEntry(kept, HeaderPosition, Position(pd.m))
+		pd.props = props.AppendWithTable(nil, kept)
+		pd.body = d.Body
+	}
+	return pd
+}
+
+// rawFingerprint identifies a message read with package wire by its
+// message id, routing key, body and header entries as encoded (sorted, and
+// without x-delivery-count, which a redelivery changes). Whole-queue runs
+// journal it; a run resumed with the same redrive id finds it again.
+func rawFingerprint(id, key string, body []byte, entries [][]byte) string {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte("amqp-wire"))
+	field([]byte(id))
+	field([]byte(key))
+	field(body)
+	slices.SortFunc(entries, bytes.Compare)
+	for _, e := range entries {
+		field(e)
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// rabbitPublisher publishes a prepared message (mandatory, in confirm
+// mode); flush sends what was gathered.
+type rabbitPublisher interface {
+	publish(ctx context.Context, t Target, pd *preparedDelivery) error
+	flush() error
+}
+
+type amqpPublisher struct{ ch *amqp.Channel }
+
+func (a amqpPublisher) publish(ctx context.Context, t Target, pd *preparedDelivery) error {
+	return a.ch.PublishWithContext(ctx, t.Stream, t.RoutingKey, true, false, pd.publishing)
+}
+
+func (amqpPublisher) flush() error { return nil }
+
+// wirePublisher gathers publishes and writes them together.
+type wirePublisher struct {
+	c   *wire.Conn
+	buf []byte
+}
+
+func (w *wirePublisher) publish(_ context.Context, t Target, pd *preparedDelivery) error {
+	w.buf = w.c.AppendPublish(w.buf, t.Stream, t.RoutingKey, true, pd.props, pd.body)
+	if len(w.buf) >= 256<<10 {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *wirePublisher) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	err := w.c.Write(w.buf)
+	w.buf = w.buf[:0]
+	return err
+}
+
+// drainWireReturns marks the returned (unroutable) messages.
+func drainWireReturns(returns <-chan wire.Return, byPos map[string]*pending) {
+	for {
+		select {
+		case ret := <-returns:
+			props, err := wire.SplitProperties(ret.Properties)
+			if err != nil {
+				continue
+			}
+			_ = wire.Entries(props.Table, func(key string, typ byte, value, _ []byte) error {
+				if key != HeaderPosition || typ != 'S' {
+					return nil
+				}
+				if pd := byPos[string(value[4:])]; pd != nil {
+					pd.returned = fmt.Sprintf("returned by the broker: %d %s", ret.Code, ret.Text)
+				}
+				return nil
+			})
+		default:
+			return
+		}
+	}
+}
