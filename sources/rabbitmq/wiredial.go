@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -49,12 +50,19 @@ func (c *Conn) DialWire(ctx context.Context, name string) (*wire.Conn, error) {
 
 // ConvertWire is the message of a delivery read with package wire, from
 // the headers decoded for it (a redrive decodes only those its decision
-// needs; the rest of the table is passed on untouched).
+// needs; the rest of the table is passed on untouched). The broker's death
+// records are in its DeadLetter, not rendered among its headers.
 func (c *Conn) ConvertWire(d wire.Delivery, messageID string, headers amqp.Table, stream string, seq int64) sources.Message {
+	rest := make(amqp.Table, len(headers))
+	for k, v := range headers {
+		if k != "x-death" && !strings.HasPrefix(k, "x-first-death-") {
+			rest[k] = v
+		}
+	}
 	m := sources.Message{
 		Conn: c.name, Stream: stream, Partition: sources.NoPartition, Offset: seq,
 		ID: messageID, Key: []byte(d.RoutingKey), Value: d.Body, ValueSize: len(d.Body),
-		Redelivered: d.Redelivered, Headers: TableHeaders(headers),
+		Redelivered: d.Redelivered, Headers: TableHeaders(rest),
 	}
 	if m.Value == nil {
 		m.Value = []byte{}

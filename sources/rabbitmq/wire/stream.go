@@ -145,7 +145,10 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 				err = errors.New("amqp: unexpected body frame")
 				return
 			}
-			content.body = append(content.body, p...)
+			if content.body = append(content.body, p...); uint64(len(content.body)) > content.size {
+				err = errors.New("amqp: body longer than its header says")
+				return
+			}
 		case frameHeartbeat:
 			continue
 		}
