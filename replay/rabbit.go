@@ -271,7 +271,11 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			}
 			idle.Reset(rabbitIdle)
 			taken++
-			if err := r.take(ctx, pd, t.pub, lim); err != nil {
+			err := r.take(ctx, pd, t.pub, lim)
+			if err == nil && r.o.Rate > 0 { // paced: each message goes out now, not with the next ones
+				err = t.pub.flush()
+			}
+			if err != nil {
 				r.res.Stopped = "publish failed: " + err.Error()
 				taking = false
 			}

@@ -278,3 +278,31 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 		t.Logf("%d duplicates from the in-flight confirm window", got-n)
 	}
 }
+
+// TestRedriveRabbitPacedSendsAsItGoes: with a rate limit each message is
+// published when it is taken, not gathered with the ones after it, so the
+// target fills while the run goes on.
+func TestRedriveRabbitPacedSendsAsItGoes(t *testing.T) {
+	const n = 20
+	e := newRabbitEnv(t, n)
+	p := planFor(t, e, replay.Options{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 100, Rate: 10})
+		done <- err
+	}()
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended (%v) before any message reached work", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if e.depth(t, "work") > 0 {
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	e.waitDepth(t, "work", n)
+}
