@@ -486,7 +486,10 @@ func (r *rabbitRun) confirmUpTo(tag uint64, multiple, ack bool) {
 func drainReturns(returns <-chan amqp.Return, byPos map[string]*pending) {
 	for {
 		select {
-		case ret := <-returns:
+		case ret, open := <-returns:
+			if !open { // the channel ended: no more returns
+				return
+			}
 			if v, ok := ret.Headers[HeaderPosition].(string); ok && byPos[v] != nil {
 				byPos[v].returned = fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)
 			}

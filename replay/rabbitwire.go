@@ -230,7 +230,10 @@ func (w *wirePublisher) flush() error {
 func drainWireReturns(returns <-chan wire.Return, byPos map[string]*pending) {
 	for {
 		select {
-		case ret := <-returns:
+		case ret, ok := <-returns:
+			if !ok { // the connection ended: no more returns
+				return
+			}
 			props, err := wire.SplitProperties(ret.Properties)
 			if err != nil {
 				continue
