@@ -27,11 +27,14 @@ type WireConn interface {
 	ConvertWire(d wire.Delivery, messageID string, headers amqp.Table, stream string, seq int64) sources.Message
 }
 
-// decisionHeaders are the headers a whole-queue redrive decodes: what
+// decisionHeader tells the headers a whole-queue redrive decodes: what
 // provenance, hops and the redrive id need.
-var decisionHeaders = map[string]bool{
-	"x-death": true, "x-first-death-queue": true, "x-first-death-reason": true, "x-first-death-exchange": true,
-	HeaderID: true, HeaderHops: true,
+func decisionHeader(key string) bool {
+	switch key {
+	case "x-death", "x-first-death-queue", "x-first-death-reason", "x-first-death-exchange", HeaderID, HeaderHops:
+		return true
+	}
+	return false
 }
 
 // openWire consumes and publishes over two hand-framed connections.
@@ -129,7 +132,7 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 			if key != "x-delivery-count" {
 				entries = append(entries, entry)
 			}
-			if decisionHeaders[key] {
+			if decisionHeader(key) {
 				v, err := wire.Decode(typ, value)
 				if err != nil {
 					return err

@@ -133,10 +133,10 @@ type JournalEntry struct {
 // Journal is an append-only file of confirmed writes, synced per batch, so
 // a run killed at any moment can resume.
 type Journal struct {
-	mu      sync.Mutex
-	f       *os.File
-	w       *bufio.Writer
-	entries map[string]bool // fingerprints and positions already confirmed
+	mu           sync.Mutex
+	f            *os.File
+	w            *bufio.Writer
+	fingerprints map[string]bool // of the messages already confirmed
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -146,7 +146,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	path := filepath.Join(dir, id+".journal")
-	j := &Journal{entries: map[string]bool{}}
+	j := &Journal{fingerprints: map[string]bool{}}
 	if data, err := os.ReadFile(path); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -155,9 +155,8 @@ func OpenJournal(dir, id string) (*Journal, error) {
 			if json.Unmarshal(sc.Bytes(), &e) != nil {
 				continue // a line cut by a crash
 			}
-			j.entries["pos:"+e.Source+"@"+e.Position] = true
 			if e.Fingerprint != "" {
-				j.entries["fp:"+e.Fingerprint] = true
+				j.fingerprints[e.Fingerprint] = true
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -175,7 +174,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 func (j *Journal) HasFingerprint(fp string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.entries["fp:"+fp]
+	return j.fingerprints[fp]
 }
 
 // Add records confirmed writes and syncs them to disk.
@@ -189,9 +188,8 @@ func (j *Journal) Add(es ...JournalEntry) error {
 			return fmt.Errorf("journal: %w", err)
 		}
 		j.w.Write(append(line, '\n'))
-		j.entries["pos:"+e.Source+"@"+e.Position] = true
 		if e.Fingerprint != "" {
-			j.entries["fp:"+e.Fingerprint] = true
+			j.fingerprints[e.Fingerprint] = true
 		}
 	}
 	if err := j.w.Flush(); err != nil {
