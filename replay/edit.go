@@ -43,7 +43,7 @@ func EditDocument(m sources.Message) []byte {
 	d.Key, d.KeyB64 = textOrB64(m.Key)
 	d.Headers = []editHeader{}
 	for _, h := range m.Headers {
-		if strings.HasPrefix(h.Key, "x-mqscope-redrive-") || brokerHeader(h.Key) {
+		if strings.HasPrefix(h.Key, provenancePrefix) || brokerHeader(h.Key) {
 			continue
 		}
 		eh := editHeader{Key: h.Key}
@@ -96,7 +96,7 @@ func ParseEdit(doc []byte) (Edit, error) {
 		if h.Key == "" {
 			return Edit{}, fmt.Errorf("the edited message: header %d has no key", i+1)
 		}
-		if strings.HasPrefix(h.Key, "x-mqscope-redrive-") || brokerHeader(h.Key) {
+		if strings.HasPrefix(h.Key, provenancePrefix) || brokerHeader(h.Key) {
 			return Edit{}, fmt.Errorf("the edited message: header %s is set by the redrive or the broker, not by hand", h.Key)
 		}
 		v, err := fromTextOrB64("header "+h.Key, h.Value, h.ValueB64)

@@ -17,6 +17,9 @@ import (
 
 // Provenance headers added to every redriven message.
 const (
+	// provenancePrefix starts every provenance header's name.
+	provenancePrefix = "x-mqscope-redrive-"
+
 	HeaderID       = "x-mqscope-redrive-id"
 	HeaderHops     = "x-mqscope-redrive-hops"
 	HeaderSource   = "x-mqscope-redrive-source"
@@ -290,7 +293,7 @@ func (p *Plan) headers(m sources.Message, hops int) []sources.Header {
 	out := make([]sources.Header, 0, len(m.Headers)+4)
 	for _, h := range m.Headers {
 		switch {
-		case strings.HasPrefix(h.Key, "x-mqscope-redrive-"):
+		case strings.HasPrefix(h.Key, provenancePrefix):
 			continue // replaced below
 		case !KeepHeader(h.Key, p.opts.DropHeaders, p.opts.KeepHeaders):
 			p.Dropped[h.Key]++
@@ -304,6 +307,18 @@ func (p *Plan) headers(m sources.Message, hops int) []sources.Header {
 		sources.Header{Key: HeaderSource, Value: []byte(m.Stream)},
 		sources.Header{Key: HeaderPosition, Value: []byte(Position(m))},
 	)
+}
+
+// provenance is the provenance headers the plan gave an item (its redrive
+// id, hop count, source and position), as every broker's message gets them.
+func provenance(it Item) []sources.Header {
+	var out []sources.Header
+	for _, h := range it.Headers {
+		if strings.HasPrefix(h.Key, provenancePrefix) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // KeepHeader applies the drop patterns, then the keep patterns when given.

@@ -3,7 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -669,26 +669,13 @@ func publishing(d amqp.Delivery, it Item, p *Plan) amqp.Publishing {
 		}
 	}
 	for k, v := range d.Headers {
-		if len(k) > 18 && k[:18] == "x-mqscope-redrive-" {
-			continue
-		}
-		if KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) {
+		if !strings.HasPrefix(k, provenancePrefix) && KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) {
 			headers[k] = v
 		}
 	}
-	hops := 0
-	switch v := d.Headers[HeaderHops].(type) {
-	case string:
-		hops, _ = strconv.Atoi(v)
-	case int32:
-		hops = int(v)
-	case int64:
-		hops = int(v)
+	for _, h := range provenance(it) {
+		headers[h.Key] = string(h.Value)
 	}
-	headers[HeaderID] = p.ID
-	headers[HeaderHops] = strconv.Itoa(hops + 1)
-	headers[HeaderSource] = p.Source
-	headers[HeaderPosition] = Position(it.Msg)
 	return amqp.Publishing{
 		Headers: headers, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding,
 		DeliveryMode: d.DeliveryMode, Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo,

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -139,7 +138,7 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 				}
 				decoded[key] = v
 			}
-			if !strings.HasPrefix(key, "x-mqscope-redrive-") && KeepHeader(key, p.opts.DropHeaders, p.opts.KeepHeaders) {
+			if !strings.HasPrefix(key, provenancePrefix) && KeepHeader(key, p.opts.DropHeaders, p.opts.KeepHeaders) {
 				kept = append(kept, entry...)
 			}
 			return nil
@@ -157,10 +156,9 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 	}
 	pd.it = p.decide(pd.m, pd.fp)
 	if pd.it.Action == Redrive || pd.it.Action == Park && p.opts.ParkTo != "" {
-		kept = wire.AppendStringEntry(kept, HeaderID, p.ID)
-		kept = wire.AppendStringEntry(kept, HeaderHops, strconv.Itoa(hopsOf(pd.m)+1))
-		kept = wire.AppendStringEntry(kept, HeaderSource, p.Source)
-		kept = wire.AppendStringEntry(kept, HeaderPosition, Position(pd.m))
+		for _, h := range provenance(pd.it) {
+			kept = wire.AppendStringEntry(kept, h.Key, string(h.Value))
+		}
 		pd.props = props.AppendWithTable(nil, kept)
 		pd.body = d.Body
 	}
