@@ -150,11 +150,12 @@ func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
 type rabbitTransport struct {
 	// prepared are the deliveries, converted and decided, in order.
 	prepared <-chan preparedDelivery
-	// One of the two confirm streams is set, with its returns.
+	// One of the two confirm streams is set.
 	confirms     <-chan amqp.Confirmation
-	returns      <-chan amqp.Return
 	wireConfirms <-chan wire.Confirm
-	wireReturns  <-chan wire.Return
+	// drainReturns marks the messages the broker returned so far (a return
+	// comes before the confirm of its message).
+	drainReturns func(byPos map[string]*pending)
 	pub          rabbitPublisher
 	// cancel stops consuming; close ends preparing and closes channels and
 	// connections.
@@ -200,8 +201,9 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	prepared := make(chan preparedDelivery, 256)
 	go r.prepare(c, deliveries, prepared, stop)
 	return &rabbitTransport{
-		prepared: prepared, confirms: confirms, returns: returns, pub: amqpPublisher{publish},
-		cancel: func() { _ = consume.Cancel(tag, false) },
+		prepared: prepared, confirms: confirms, pub: amqpPublisher{publish},
+		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
+		cancel:       func() { _ = consume.Cancel(tag, false) },
 		close: func() {
 			close(stop)
 			consume.Close()
@@ -223,8 +225,8 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	var loopErr error
 	taking := true
 	cancelled := ctx.Done()
-	// confirmed follows a confirm (ok) or the end of the confirms (!ok).
-	confirmed := func(ok bool) error {
+	// confirmed takes a confirm (ok) or the end of the confirms (!ok).
+	confirmed := func(ok bool, tag uint64, multiple, ack bool) error {
 		stalled.Reset(confirmTimeout)
 		if !ok {
 			loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
@@ -233,6 +235,8 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			r.inflight = nil
 			return nil
 		}
+		t.drainReturns(r.byPos)
+		r.confirmUpTo(tag, multiple, ack)
 		if len(r.confirmed) >= window/4 {
 			return r.flush()
 		}
@@ -283,19 +287,11 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				taking = false
 			}
 		case cf, ok := <-t.confirms:
-			if ok {
-				drainReturns(t.returns, r.byPos) // a return comes before the confirm of its message
-				r.confirmUpTo(cf.DeliveryTag, false, cf.Ack)
-			}
-			if err := confirmed(ok); err != nil {
+			if err := confirmed(ok, cf.DeliveryTag, false, cf.Ack); err != nil {
 				return r.res, err
 			}
 		case cf, ok := <-t.wireConfirms:
-			if ok {
-				drainWireReturns(t.wireReturns, r.byPos)
-				r.confirmUpTo(cf.Tag, cf.Multiple, cf.Ack)
-			}
-			if err := confirmed(ok); err != nil {
+			if err := confirmed(ok, cf.Tag, cf.Multiple, cf.Ack); err != nil {
 				return r.res, err
 			}
 		case <-flushEvery.C:
@@ -482,21 +478,29 @@ func (r *rabbitRun) confirmUpTo(tag uint64, multiple, ack bool) {
 	}
 }
 
-// drainReturns marks the returned (unroutable) messages.
-func drainReturns(returns <-chan amqp.Return, byPos map[string]*pending) {
+// drainReturns marks the returned (unroutable) messages waiting in
+// returns; returned says a return's position and why.
+func drainReturns[R any](returns <-chan R, byPos map[string]*pending, returned func(R) (pos, why string)) {
 	for {
 		select {
 		case ret, open := <-returns:
-			if !open { // the channel ended: no more returns
+			if !open { // the connection ended: no more returns
 				return
 			}
-			if v, ok := ret.Headers[HeaderPosition].(string); ok && byPos[v] != nil {
-				byPos[v].returned = fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)
+			if pos, why := returned(ret); byPos[pos] != nil {
+				byPos[pos].returned = why
 			}
 		default:
 			return
 		}
 	}
+}
+
+// amqpReturned is the position and reason of a message amqp091-go got
+// back.
+func amqpReturned(ret amqp.Return) (pos, why string) {
+	pos, _ = ret.Headers[HeaderPosition].(string)
+	return pos, fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)
 }
 
 // flush hands the confirmed messages to the settler, which journals them

@@ -68,9 +68,10 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	prepared := make(chan preparedDelivery, 256)
 	go r.prepareWire(c, consume, consEvents.Deliveries, prepared, stop)
 	return &rabbitTransport{
-		prepared: prepared, wireConfirms: pubEvents.Confirms, wireReturns: pubEvents.Returns,
-		pub:    &wirePublisher{c: publish},
-		cancel: func() {}, // what is not taken goes back when the connection closes
+		prepared: prepared, wireConfirms: pubEvents.Confirms,
+		drainReturns: func(byPos map[string]*pending) { drainReturns(pubEvents.Returns, byPos, wireReturned) },
+		pub:          &wirePublisher{c: publish},
+		cancel:       func() {}, // what is not taken goes back when the connection closes
 		close: func() {
 			close(stop)
 			_ = consume.Close()
@@ -227,29 +228,16 @@ func (w *wirePublisher) flush() error {
 	return err
 }
 
-// drainWireReturns marks the returned (unroutable) messages.
-func drainWireReturns(returns <-chan wire.Return, byPos map[string]*pending) {
-	for {
-		select {
-		case ret, ok := <-returns:
-			if !ok { // the connection ended: no more returns
-				return
+// wireReturned is the position and reason of a message package wire's
+// connection got back.
+func wireReturned(ret wire.Return) (pos, why string) {
+	if props, err := wire.SplitProperties(ret.Properties); err == nil {
+		_ = wire.Entries(props.Table, func(key string, typ byte, value, _ []byte) error {
+			if key == HeaderPosition && typ == 'S' {
+				pos = string(value[4:])
 			}
-			props, err := wire.SplitProperties(ret.Properties)
-			if err != nil {
-				continue
-			}
-			_ = wire.Entries(props.Table, func(key string, typ byte, value, _ []byte) error {
-				if key != HeaderPosition || typ != 'S' {
-					return nil
-				}
-				if pd := byPos[string(value[4:])]; pd != nil {
-					pd.returned = fmt.Sprintf("returned by the broker: %d %s", ret.Code, ret.Text)
-				}
-				return nil
-			})
-		default:
-			return
-		}
+			return nil
+		})
 	}
+	return pos, fmt.Sprintf("returned by the broker: %d %s", ret.Code, ret.Text)
 }
