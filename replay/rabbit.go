@@ -605,7 +605,7 @@ func (s *settler) run() {
 		if s.failure() != nil {
 			continue
 		}
-		if err := s.settleBatch(b); err != nil {
+		if err := s.apply(b); err != nil {
 			s.mu.Lock()
 			s.err = err
 			s.mu.Unlock()
@@ -613,7 +613,8 @@ func (s *settler) run() {
 	}
 }
 
-func (s *settler) settleBatch(b settleBatch) error {
+// apply journals a batch, then acknowledges it, then audits it.
+func (s *settler) apply(b settleBatch) error {
 	if len(b.entries) > 0 { // journal before the ack: a crash in between is caught on resume
 		if err := s.journal.Add(b.entries...); err != nil {
 			return err

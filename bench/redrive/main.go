@@ -55,7 +55,7 @@ func main() {
 	}
 	m, err := rabbitmq.NewManagement(*api, "", "")
 	check(err)
-	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, bare: *bare, profile: startProfile}
+	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, profile: startProfile}
 	var mqRates, shRates, bareRates, ceilingRates []float64
 	for round := 1; round <= *rounds; round++ {
 		fmt.Printf("round %d (%s queues)\n", round, *queueType)

@@ -25,7 +25,6 @@ type rabbitBench struct {
 	n, size   int
 	batch     int
 	queueType string
-	bare      bool
 	profile   func() func()
 }
 

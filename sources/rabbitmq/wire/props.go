@@ -146,7 +146,9 @@ func valueLen(typ byte, b []byte) (int, error) {
 }
 
 // AppendStringEntry appends a table entry whose value is a long string.
-func AppendStringEntry(b []byte, key, value string) []byte { return appendTableEntry(b, key, value) }
+func AppendStringEntry(b []byte, key, value string) []byte {
+	return appendLongstr(append(appendShortstr(b, key), 'S'), value)
+}
 
 // Decode turns a field value into the Go value amqp091-go gives for it.
 func Decode(typ byte, v []byte) (any, error) {

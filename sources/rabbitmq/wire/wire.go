@@ -114,8 +114,8 @@ func (c *Conn) handshake(o Options) error {
 	if _, err := c.expect(0, connectionStart); err != nil {
 		return err
 	}
-	props := appendTableEntry(nil, "product", "mqscope")
-	props = appendTableEntry(props, "connection_name", o.Name)
+	props := AppendStringEntry(nil, "product", "mqscope")
+	props = AppendStringEntry(props, "connection_name", o.Name)
 	caps := appendBoolEntry(appendBoolEntry(appendBoolEntry(nil, "publisher_confirms"), "basic.nack"), "authentication_failure_close")
 	props = appendShortstr(props, "capabilities")
 	props = append(props, 'F')
@@ -259,7 +259,7 @@ func (c *Conn) readFrame() (typ byte, ch uint16, payload []byte, err error) {
 		return 0, 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(h[3:])
-	if n > uint32(c.frameMax)+8 && n > 1<<20 {
+	if limit := max(c.frameMax+8, 1<<20); int(n) > limit { // a broker keeps to frame_max
 		return 0, 0, nil, fmt.Errorf("amqp frame of %d bytes", n)
 	}
 	p := make([]byte, n+1)
@@ -328,11 +328,6 @@ func appendShortstr(b []byte, s string) []byte {
 
 func appendLongstr(b []byte, s string) []byte {
 	return append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...)
-}
-
-// appendTableEntry appends a table entry whose value is a long string.
-func appendTableEntry(b []byte, key, value string) []byte {
-	return appendLongstr(append(appendShortstr(b, key), 'S'), value)
 }
 
 func appendBoolEntry(b []byte, key string) []byte {
