@@ -54,7 +54,7 @@ type rabbitRun struct {
 	o        RunOptions
 	conn     string
 	all      bool
-	selected map[string]bool
+	selected fingerprintSet
 	res      Result
 	start    time.Time
 	// inflight are published messages in publish order, waiting for confirms.
@@ -65,7 +65,7 @@ type rabbitRun struct {
 	held      []sourceMessage
 	// published counts publishes: the confirms' delivery tags.
 	published uint64
-	seen      map[string]bool
+	seen      fingerprintSet
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
 	// multiAck is true while every delivery taken so far is acked or
@@ -90,10 +90,10 @@ func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 }
 
 func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (Result, error) {
-	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, selected: map[string]bool{}, byPos: map[string]*pending{},
-		seen: map[string]bool{}, multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
+	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, byPos: map[string]*pending{},
+		multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {
-		r.selected[Fingerprint(it.Msg)] = true
+		r.selected.add(Fingerprint(it.Msg))
 	}
 	total, err := queueDepth(ctx, c, p)
 	if err != nil {
@@ -247,7 +247,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		if !taking || len(r.inflight) >= 2*window {
 			in = nil // stop taking; wait for confirms
 		}
-		if in == nil || len(in) == 0 { // nothing more to take at once: send what is gathered
+		if in == nil { // nothing more to take now: send what is gathered
 			if err := t.pub.flush(); err != nil {
 				r.res.Stopped = "publish failed: " + err.Error()
 				taking = false
@@ -276,7 +276,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			idle.Reset(rabbitIdle)
 			taken++
 			err := r.take(ctx, pd, t.pub, lim)
-			if err == nil && r.o.Rate > 0 { // paced: each message goes out now, not with the next ones
+			if err == nil && (pd.last || r.o.Rate > 0) { // the end of what the broker sent at once, or paced: out now
 				err = t.pub.flush()
 			}
 			if err != nil {
@@ -360,6 +360,9 @@ type preparedDelivery struct {
 	publishing amqp.Publishing
 	props      []byte
 	body       []byte
+	// last is set on the last of the deliveries read at once: what was
+	// gathered is written then.
+	last bool
 }
 
 // prepare converts deliveries in order (the sequence numbers are their
@@ -381,7 +384,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 		m := c.Convert(d, r.p.Source, seq)
 		seq++
 		pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
-		if r.all || r.selected[pd.fp] { // (selected is only read once the run started)
+		if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
 			pd.it = r.p.decide(m, pd.fp)
 			if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
 				pd.publishing = publishing(d, pd.it, r.p)
@@ -413,15 +416,15 @@ func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, pub rabbitPub
 		return nil
 	}
 	switch {
-	case r.seen[fp]:
+	case r.seen.has(fp):
 		r.res.Stopped = "a message came round again (it was requeued): stopping"
 		hold()
 		return nil
-	case !r.all && !r.selected[fp]:
+	case !r.all && !r.selected.has(fp):
 		hold()
 		return nil
 	}
-	r.seen[fp] = true
+	r.seen.add(fp)
 	if r.o.Journal != nil && r.o.Journal.HasFingerprint(fp) {
 		// Published by an earlier run whose ack was lost: not again.
 		r.res.Duplicates++

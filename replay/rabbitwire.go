@@ -97,6 +97,7 @@ func (w wireSource) Nack(multiple, requeue bool) error { return w.c.Nack(w.tag, 
 func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
+	var memo xDeathMemo
 	for {
 		var batch []wire.Delivery
 		var ok bool
@@ -108,8 +109,9 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 		case <-stop:
 			return
 		}
-		for _, d := range batch {
-			pd := r.prepareWireOne(c, consume, d, seq)
+		for i, d := range batch {
+			pd := r.prepareWireOne(c, consume, d, seq, &memo)
+			pd.last = i == len(batch)-1
 			seq++
 			select {
 			case out <- pd:
@@ -120,7 +122,29 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 	}
 }
 
-func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64) preparedDelivery {
+// xDeathMemo is the last x-death decoded and its encoding: the dead letters
+// of one burst mostly carry the same (same queue, reason, count and
+// second), which is then decoded once. The value is shared; it is only
+// read.
+type xDeathMemo struct {
+	typ   byte
+	raw   []byte
+	value any
+}
+
+func (x *xDeathMemo) decode(typ byte, raw []byte) (any, error) {
+	if x.raw != nil && typ == x.typ && bytes.Equal(raw, x.raw) {
+		return x.value, nil
+	}
+	v, err := wire.Decode(typ, raw)
+	if err != nil {
+		return nil, err
+	}
+	x.typ, x.raw, x.value = typ, raw, v
+	return v, nil
+}
+
+func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, memo *xDeathMemo) preparedDelivery {
 	p := r.p
 	pd := preparedDelivery{d: wireSource{consume, d.Tag}}
 	props, err := wire.SplitProperties(d.Properties)
@@ -133,7 +157,13 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 				entries = append(entries, entry)
 			}
 			if decisionHeader(key) {
-				v, err := wire.Decode(typ, value)
+				var v any
+				var err error
+				if key == "x-death" {
+					v, err = memo.decode(typ, value)
+				} else {
+					v, err = wire.Decode(typ, value)
+				}
 				if err != nil {
 					return err
 				}

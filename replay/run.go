@@ -136,7 +136,7 @@ type Journal struct {
 	mu           sync.Mutex
 	f            *os.File
 	w            *bufio.Writer
-	fingerprints map[string]bool // of the messages already confirmed
+	fingerprints fingerprintSet // of the messages already confirmed
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -146,7 +146,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	path := filepath.Join(dir, id+".journal")
-	j := &Journal{fingerprints: map[string]bool{}}
+	j := &Journal{}
 	if data, err := os.ReadFile(path); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -156,7 +156,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 				continue // a line cut by a crash
 			}
 			if e.Fingerprint != "" {
-				j.fingerprints[e.Fingerprint] = true
+				j.fingerprints.add(e.Fingerprint)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -174,7 +174,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 func (j *Journal) HasFingerprint(fp string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.fingerprints[fp]
+	return j.fingerprints.has(fp)
 }
 
 // Add records confirmed writes and syncs them to disk.
@@ -189,7 +189,7 @@ func (j *Journal) Add(es ...JournalEntry) error {
 		}
 		j.w.Write(append(line, '\n'))
 		if e.Fingerprint != "" {
-			j.fingerprints[e.Fingerprint] = true
+			j.fingerprints.add(e.Fingerprint)
 		}
 	}
 	if err := j.w.Flush(); err != nil {

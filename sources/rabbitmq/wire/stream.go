@@ -139,13 +139,21 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 			}
 			content.size = binary.BigEndian.Uint64(p[4:12])
 			content.props = p[12:]
-			content.body = make([]byte, 0, content.size)
+			content.body = []byte{}
 		case frameBody:
 			if content == nil {
 				err = errors.New("amqp: unexpected body frame")
 				return
 			}
-			if content.body = append(content.body, p...); uint64(len(content.body)) > content.size {
+			switch {
+			case len(content.body) == 0 && uint64(len(p)) == content.size:
+				content.body = p // the whole body in one frame: the frame's own buffer
+			case len(content.body) == 0:
+				content.body = append(make([]byte, 0, min(content.size, 64<<20)), p...)
+			default:
+				content.body = append(content.body, p...)
+			}
+			if uint64(len(content.body)) > content.size {
 				err = errors.New("amqp: body longer than its header says")
 				return
 			}

@@ -1,0 +1,53 @@
+package replay
+
+// fingerprintSet is a set of fingerprints. The ones Fingerprint and
+// rawFingerprint make (32 hex digits) are kept as 16 bytes in a map
+// without pointers, which the garbage collector does not scan however
+// many a run holds; any other is kept as it is. The zero value is empty.
+type fingerprintSet struct {
+	packed map[[16]byte]struct{}
+	other  map[string]struct{}
+}
+
+// packFingerprint reads 32 lower-case hex digits (one spelling a key).
+func packFingerprint(fp string) (k [16]byte, ok bool) {
+	if len(fp) != 2*len(k) {
+		return k, false
+	}
+	for i := range len(fp) {
+		var v byte
+		switch c := fp[i]; {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return k, false
+		}
+		k[i/2] = k[i/2]<<4 | v
+	}
+	return k, true
+}
+
+func (s *fingerprintSet) add(fp string) {
+	if k, ok := packFingerprint(fp); ok {
+		if s.packed == nil {
+			s.packed = map[[16]byte]struct{}{}
+		}
+		s.packed[k] = struct{}{}
+		return
+	}
+	if s.other == nil {
+		s.other = map[string]struct{}{}
+	}
+	s.other[fp] = struct{}{}
+}
+
+func (s *fingerprintSet) has(fp string) bool {
+	if k, ok := packFingerprint(fp); ok {
+		_, in := s.packed[k]
+		return in
+	}
+	_, in := s.other[fp]
+	return in
+}
