@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,9 @@ type rabbitRun struct {
 	seen      fingerprintSet
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
+	// prefetch is the consumer's: the broker sends no more while as many
+	// deliveries are unacknowledged.
+	prefetch int
 	// multiAck is true while every delivery taken so far is acked or
 	// nacked in order, so one ack with multiple=true settles them all.
 	multiAck bool
@@ -111,6 +115,7 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
+	r.prefetch = prefetch
 	var t *rabbitTransport
 	if wc, ok := c.(WireConn); ok && all && len(p.opts.Edits) == 0 {
 		t, err = r.openWire(ctx, wc, prefetch, window)
@@ -307,9 +312,19 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				r.o.OnProgress(r.res.Progress)
 			}
 		case <-idle.C:
+			if taking && (len(r.inflight) > 0 || len(r.confirmed) > 0 || r.settle.busy()) {
+				// Waiting for confirms or acks, not for deliveries: a slow
+				// broker sends no more until they are in (prefetch).
+				idle.Reset(rabbitIdle)
+				break
+			}
 			if taking {
 				taking = false
-				if r.res.Stopped == "" {
+				switch {
+				case r.res.Stopped != "":
+				case len(r.held) >= r.prefetch:
+					r.res.Stopped = fmt.Sprintf("the %d messages left in place fill the prefetch: the rest of the queue was not read (give them a target or a parking stream)", len(r.held))
+				default:
 					r.res.Stopped = "no more messages to take (the rest are held by other consumers)"
 				}
 			}
@@ -559,6 +574,7 @@ func (r *rabbitRun) flush() error {
 		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true})
 	}
 	r.confirmed = r.confirmed[:0]
+	r.settle.pending.Add(1)
 	r.settle.batches <- b
 	return nil
 }
@@ -574,6 +590,8 @@ type settler struct {
 	audit   *Audit
 	batches chan settleBatch
 	done    chan struct{}
+	// pending counts the batches handed over and not settled yet.
+	pending atomic.Int64
 	once    sync.Once
 	mu      sync.Mutex
 	err     error
@@ -605,16 +623,19 @@ func newSettler(id string, journal *Journal, audit *Audit) *settler {
 func (s *settler) run() {
 	defer close(s.done)
 	for b := range s.batches {
-		if s.failure() != nil {
-			continue
+		if s.failure() == nil {
+			if err := s.apply(b); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
 		}
-		if err := s.apply(b); err != nil {
-			s.mu.Lock()
-			s.err = err
-			s.mu.Unlock()
-		}
+		s.pending.Add(-1)
 	}
 }
+
+// busy reports batches handed over are still being journalled or acked.
+func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
 // apply journals a batch, then acknowledges it, then audits it.
 func (s *settler) apply(b settleBatch) error {

@@ -21,17 +21,18 @@ import (
 // rabbitEnv is a vhost of the real RabbitMQ with a work queue that
 // dead-letters into work.dlq, and n messages the broker dead-lettered.
 type rabbitEnv struct {
-	url  string
-	mgmt *rabbitmq.Management
-	app  *amqp.Channel
-	conn *rabbitmq.Conn
+	url   string
+	vhost string
+	mgmt  *rabbitmq.Management
+	app   *amqp.Channel
+	conn  *rabbitmq.Conn
 }
 
 func newRabbitEnv(t *testing.T, n int) *rabbitEnv {
 	t.Helper()
-	vhostURL, _, mgmt := testbroker.RabbitVhost(t)
+	vhostURL, vhost, mgmt := testbroker.RabbitVhost(t)
 	ctx := context.Background()
-	e := &rabbitEnv{url: vhostURL, mgmt: mgmt}
+	e := &rabbitEnv{url: vhostURL, vhost: vhost, mgmt: mgmt}
 	ac, err := amqp.Dial(e.url)
 	if err != nil {
 		t.Fatal(err)
@@ -305,4 +306,28 @@ func TestRedriveRabbitPacedSendsAsItGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitDepth(t, "work", n)
+}
+
+// TestRedriveRabbitWaitsForASlowBroker: the target queue stops for longer
+// than a run waits for deliveries (its process suspended), so confirms stop
+// and, the window full, no more deliveries are taken; the run waits for the
+// confirms instead of ending as if the queue had run dry.
+func TestRedriveRabbitWaitsForASlowBroker(t *testing.T) {
+	const n = 60
+	e := newRabbitEnv(t, n)
+	p := planFor(t, e, replay.Options{})
+	var once sync.Once
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 5, Rate: 100, OnProgress: func(pr replay.Progress) {
+		if pr.Done > 0 {
+			once.Do(func() { testbroker.SuspendRabbitQueue(t, e.vhost, "work", 2500*time.Millisecond) })
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != n || res.Stopped != "" {
+		t.Fatalf("moved %d of %d, stopped: %q", res.Done, n, res.Stopped)
+	}
+	e.waitDepth(t, "work", n)
+	e.waitDepth(t, "work.dlq", 0)
 }

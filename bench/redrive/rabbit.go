@@ -48,6 +48,9 @@ func (b rabbitBench) mqscope(ctx context.Context) float64 {
 	check(err)
 	d := time.Since(start)
 	stop()
+	if res.Done != b.n {
+		check(fmt.Errorf("mqscope moved %d of %d (stopped: %s)", res.Done, b.n, res.Stopped))
+	}
 	waitDepth(mq, "target", b.n)
 	rate := float64(res.Done) / d.Seconds()
 	fmt.Printf("  mqscope redrive: %d moved in %s = %.0f msg/s (confirms + mandatory, journal fsynced before the ack, audit line each); broker CPU %.1fs, mqscope CPU %.1fs\n",

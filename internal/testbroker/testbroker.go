@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,20 @@ func RestartableKafka(t testing.TB, topic string) (addr string, start func() *kf
 			t.Fatal(err)
 		}
 		return kf
+	}
+}
+
+// SuspendRabbitQueue stops the process of a queue of the local RabbitMQ
+// for d, then lets it go on (through `rabbitmqctl eval`; the node resumes
+// it even if the test dies first): the queue neither takes nor confirms
+// messages meanwhile, as on a broker that is busy.
+func SuspendRabbitQueue(t testing.TB, vhost, queue string, d time.Duration) {
+	t.Helper()
+	expr := fmt.Sprintf(`{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<%q/utf8>>, queue, <<%q/utf8>>)),
+P = amqqueue:get_pid(Q), ok = sys:suspend(P),
+spawn(fun() -> timer:sleep(%d), sys:resume(P) end), ok.`, vhost, queue, d.Milliseconds())
+	out, err := exec.Command("rabbitmqctl", "eval", expr).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("suspending queue %s of vhost %s with rabbitmqctl eval (the local RabbitMQ's CLI, installed with it): %v: %s", queue, vhost, err, out)
 	}
 }
