@@ -153,8 +153,10 @@ func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
 // rabbitTransport is how a run reads the DLQ and publishes: amqp091-go, or
 // package wire for whole-queue runs (properties passed through).
 type rabbitTransport struct {
-	// prepared are the deliveries, converted and decided, in order.
-	prepared <-chan preparedDelivery
+	// prepared are the deliveries, converted and decided, in order, in
+	// batches (what arrived at once: the publishes of a batch are written
+	// together).
+	prepared <-chan []preparedDelivery
 	// One of the two confirm streams is set.
 	confirms     <-chan amqp.Confirmation
 	wireConfirms <-chan wire.Confirm
@@ -203,7 +205,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	// publishings on a goroutine of their own, in delivery order, so that
 	// work runs beside the loop that publishes, confirms and acks.
 	stop := make(chan struct{})
-	prepared := make(chan preparedDelivery, 256)
+	prepared := make(chan []preparedDelivery, 16)
 	go r.prepare(c, deliveries, prepared, stop)
 	return &rabbitTransport{
 		prepared: prepared, confirms: confirms, pub: amqpPublisher{publish},
@@ -247,12 +249,19 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		}
 		return nil
 	}
+	var batch []preparedDelivery // in hand, taken from next on
+	next := 0
+	alwaysReady := make(chan struct{}) // closed: a case on it is always ready
+	close(alwaysReady)
 	for taking || len(r.inflight) > 0 {
-		in := t.prepared
-		if !taking || len(r.inflight) >= 2*window {
-			in = nil // stop taking; wait for confirms
+		in, more := t.prepared, (<-chan struct{})(nil)
+		if next < len(batch) {
+			in, more = nil, alwaysReady // the batch in hand first
 		}
-		if in == nil { // nothing more to take now: send what is gathered
+		if !taking || len(r.inflight) >= 2*window {
+			in, more = nil, nil // stop taking; wait for confirms
+		}
+		if in == nil && more == nil { // nothing more to take now: send what is gathered
 			if err := t.pub.flush(); err != nil {
 				r.res.Stopped = "publish failed: " + err.Error()
 				taking = false
@@ -264,12 +273,12 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			r.res.Stopped = why
 		}
 		if paused, _ := r.o.Guard.Paused(); paused {
-			in = nil // the breaker tripped: wait for resume or stop
+			in, more = nil, nil // the breaker tripped: wait for resume or stop
 			idle.Reset(rabbitIdle)
 		}
 		select {
 		case <-guardChanged: // the loop looks at the guard again
-		case pd, ok := <-in:
+		case b, ok := <-in:
 			if !ok {
 				r.res.Stopped = "connection lost"
 				taking = false
@@ -278,10 +287,15 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				}
 				break
 			}
+			batch, next = b, 0
+			idle.Reset(rabbitIdle)
+		case <-more:
+			pd := &batch[next]
+			next++
 			idle.Reset(rabbitIdle)
 			taken++
 			err := r.take(ctx, pd, t.pub, lim)
-			if err == nil && (pd.last || r.o.Rate > 0) { // the end of what the broker sent at once, or paced: out now
+			if err == nil && (next == len(batch) || r.o.Rate > 0) { // the end of what arrived at once, or paced: out now
 				err = t.pub.flush()
 			}
 			if err != nil {
@@ -375,47 +389,62 @@ type preparedDelivery struct {
 	publishing amqp.Publishing
 	props      []byte
 	body       []byte
-	// last is set on the last of the deliveries read at once: what was
-	// gathered is written then.
-	last bool
 }
 
 // prepare converts deliveries in order (the sequence numbers are their
-// positions) until the deliveries end or stop closes.
-func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- preparedDelivery, stop <-chan struct{}) {
+// positions) until the deliveries end or stop closes, and hands them over
+// in batches of what had arrived.
+func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
 	for {
-		var d amqp.Delivery
-		var ok bool
+		var batch []preparedDelivery
 		select {
-		case d, ok = <-deliveries:
+		case d, ok := <-deliveries:
 			if !ok {
 				return
 			}
+			batch = append(batch, r.prepareOne(c, d, seq))
+			seq++
 		case <-stop:
 			return
 		}
-		m := c.Convert(d, r.p.Source, seq)
-		seq++
-		pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
-		if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
-			pd.it = r.p.decide(m, pd.fp)
-			if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
-				pd.publishing = publishing(d, pd.it, r.p)
+	gather:
+		for len(batch) < 256 {
+			select {
+			case d, ok := <-deliveries:
+				if !ok {
+					break gather // handed over first; the next receive ends it
+				}
+				batch = append(batch, r.prepareOne(c, d, seq))
+				seq++
+			default:
+				break gather
 			}
 		}
 		select {
-		case out <- pd:
+		case out <- batch:
 		case <-stop:
 			return
 		}
 	}
 }
 
+func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) preparedDelivery {
+	m := c.Convert(d, r.p.Source, seq)
+	pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
+	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
+		pd.it = r.p.decide(m, pd.fp)
+		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
+			pd.publishing = publishing(d, pd.it, r.p)
+		}
+	}
+	return pd
+}
+
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
-func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, pub rabbitPublisher, lim *limiter) error {
+func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPublisher, lim *limiter) error {
 	d, m, fp := pr.d, pr.m, pr.fp
 	hold := func() {
 		r.held = append(r.held, d)
@@ -464,7 +493,7 @@ func (r *rabbitRun) take(ctx context.Context, pr preparedDelivery, pub rabbitPub
 		return nil
 	}
 	pd := &pending{d: d, it: it, fp: fp, pos: Position(m)}
-	if err := pub.publish(ctx, it.Target, &pr); err != nil {
+	if err := pub.publish(ctx, it.Target, pr); err != nil {
 		hold()
 		r.res.Failed++
 		r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: err.Error()})

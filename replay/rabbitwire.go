@@ -65,7 +65,7 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	pubEvents := publish.Start(2 * window)
 	consEvents := consume.Start(1)
 	stop := make(chan struct{})
-	prepared := make(chan preparedDelivery, 256)
+	prepared := make(chan []preparedDelivery, 16)
 	go r.prepareWire(c, consume, consEvents.Deliveries, prepared, stop)
 	return &rabbitTransport{
 		prepared: prepared, wireConfirms: pubEvents.Confirms,
@@ -94,7 +94,7 @@ func (w wireSource) Nack(multiple, requeue bool) error { return w.c.Nack(w.tag, 
 // only the decision's headers decoded, the others copied as they are (but
 // for the ones the plan drops and earlier provenance), and the message's
 // fingerprint taken over its raw content.
-func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- preparedDelivery, stop <-chan struct{}) {
+func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
 	var memo xDeathMemo
@@ -109,15 +109,15 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 		case <-stop:
 			return
 		}
+		prepared := make([]preparedDelivery, len(batch))
 		for i, d := range batch {
-			pd := r.prepareWireOne(c, consume, d, seq, &memo)
-			pd.last = i == len(batch)-1
+			prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo)
 			seq++
-			select {
-			case out <- pd:
-			case <-stop:
-				return
-			}
+		}
+		select {
+		case out <- prepared:
+		case <-stop:
+			return
 		}
 	}
 }
