@@ -381,12 +381,13 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 // worked out ahead of the loop.
 type preparedDelivery struct {
 	d  sourceMessage
-	m  sources.Message
 	fp string
+	// it is the plan's decision; only its message when the delivery is not
+	// in the plan.
 	it Item
 	// publishing is the message to publish, when it goes somewhere
 	// (amqp091-go); props and body are it for package wire.
-	publishing amqp.Publishing
+	publishing *amqp.Publishing
 	props      []byte
 	body       []byte
 }
@@ -432,11 +433,12 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 
 func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) preparedDelivery {
 	m := c.Convert(d, r.p.Source, seq)
-	pd := preparedDelivery{d: d, m: m, fp: Fingerprint(m)}
+	pd := preparedDelivery{d: d, fp: Fingerprint(m), it: Item{Msg: m}}
 	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
 		pd.it = r.p.decide(m, pd.fp)
 		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
-			pd.publishing = publishing(d, pd.it, r.p)
+			pub := publishing(d, pd.it, r.p)
+			pd.publishing = &pub
 		}
 	}
 	return pd
@@ -445,7 +447,7 @@ func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) prepare
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
 func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPublisher, lim *limiter) error {
-	d, m, fp := pr.d, pr.m, pr.fp
+	d, m, fp := pr.d, &pr.it.Msg, pr.fp
 	hold := func() {
 		r.held = append(r.held, d)
 		r.multiAck = false
@@ -492,7 +494,7 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		hold()
 		return nil
 	}
-	pd := &pending{d: d, it: it, fp: fp, pos: Position(m)}
+	pd := &pending{d: d, it: it, fp: fp, pos: Position(*m)}
 	if err := pub.publish(ctx, it.Target, pr); err != nil {
 		hold()
 		r.res.Failed++

@@ -179,13 +179,13 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 		decoded, err = wire.DecodeTable(props.Table) // no broker provenance: the application's headers may say
 	}
 	id := props.MessageID()
-	pd.m = c.ConvertWire(d, id, decoded, p.Source, seq)
+	m := c.ConvertWire(d, id, decoded, p.Source, seq)
 	pd.fp = rawFingerprint(id, d.RoutingKey, d.Body, entries)
 	if err != nil {
-		pd.it = Item{Msg: pd.m, Action: Unresolved, Reason: "malformed AMQP properties: " + err.Error()}
+		pd.it = Item{Msg: m, Action: Unresolved, Reason: "malformed AMQP properties: " + err.Error()}
 		return pd
 	}
-	pd.it = p.decide(pd.m, pd.fp)
+	pd.it = p.decide(m, pd.fp)
 	if pd.it.Action == Redrive || pd.it.Action == Park && p.opts.ParkTo != "" {
 		for _, h := range provenance(pd.it) {
 			kept = wire.AppendStringEntry(kept, h.Key, string(h.Value))
@@ -230,7 +230,7 @@ type rabbitPublisher interface {
 type amqpPublisher struct{ ch *amqp.Channel }
 
 func (a amqpPublisher) publish(ctx context.Context, t Target, pd *preparedDelivery) error {
-	return a.ch.PublishWithContext(ctx, t.Stream, t.RoutingKey, true, false, pd.publishing)
+	return a.ch.PublishWithContext(ctx, t.Stream, t.RoutingKey, true, false, *pd.publishing)
 }
 
 func (amqpPublisher) flush() error { return nil }
