@@ -154,8 +154,8 @@ func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
 // package wire for whole-queue runs (properties passed through).
 type rabbitTransport struct {
 	// prepared are the deliveries, converted and decided, in order, in
-	// batches (what arrived at once: the publishes of a batch are written
-	// together).
+	// parts of what arrived at once (at most preparePart); the publishes
+	// of a part are written together.
 	prepared <-chan []preparedDelivery
 	// One of the two confirm streams is set.
 	confirms     <-chan amqp.Confirmation
@@ -392,6 +392,9 @@ type preparedDelivery struct {
 	body       []byte
 }
 
+// preparePart is the most deliveries handed to the loop at once.
+const preparePart = 64
+
 // prepare converts deliveries in order (the sequence numbers are their
 // positions) until the deliveries end or stop closes, and hands them over
 // in batches of what had arrived.
@@ -411,7 +414,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 			return
 		}
 	gather:
-		for len(batch) < 256 {
+		for len(batch) < preparePart {
 			select {
 			case d, ok := <-deliveries:
 				if !ok {

@@ -109,15 +109,19 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 		case <-stop:
 			return
 		}
-		prepared := make([]preparedDelivery, len(batch))
-		for i, d := range batch {
-			prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo)
-			seq++
-		}
-		select {
-		case out <- prepared:
-		case <-stop:
-			return
+		for len(batch) > 0 { // in parts, so publishing starts while the rest is prepared
+			part := batch[:min(len(batch), preparePart)]
+			batch = batch[len(part):]
+			prepared := make([]preparedDelivery, len(part))
+			for i, d := range part {
+				prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo)
+				seq++
+			}
+			select {
+			case out <- prepared:
+			case <-stop:
+				return
+			}
 		}
 	}
 }
