@@ -154,8 +154,8 @@ func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
 // package wire for whole-queue runs (properties passed through).
 type rabbitTransport struct {
 	// prepared are the deliveries, converted and decided, in order, in
-	// parts of what arrived at once (at most preparePart); the publishes
-	// of a part are written together.
+	// parts (at most preparePart) of what arrived at once; the publishes
+	// of what arrived at once are written together.
 	prepared <-chan []preparedDelivery
 	// One of the two confirm streams is set.
 	confirms     <-chan amqp.Confirmation
@@ -295,7 +295,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			idle.Reset(rabbitIdle)
 			taken++
 			err := r.take(ctx, pd, t.pub, lim)
-			if err == nil && (next == len(batch) || r.o.Rate > 0) { // the end of what arrived at once, or paced: out now
+			if err == nil && (pd.last || r.o.Rate > 0) { // the end of what arrived at once, or paced: out now
 				err = t.pub.flush()
 			}
 			if err != nil {
@@ -390,6 +390,9 @@ type preparedDelivery struct {
 	publishing *amqp.Publishing
 	props      []byte
 	body       []byte
+	// last marks the last of what arrived at once: the publishes gathered
+	// are written after it.
+	last bool
 }
 
 // preparePart is the most deliveries handed to the loop at once.
@@ -397,7 +400,7 @@ const preparePart = 64
 
 // prepare converts deliveries in order (the sequence numbers are their
 // positions) until the deliveries end or stop closes, and hands them over
-// in batches of what had arrived.
+// in parts (at most preparePart) of what had arrived.
 func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
@@ -426,6 +429,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 				break gather
 			}
 		}
+		batch[len(batch)-1].last = true
 		select {
 		case out <- batch:
 		case <-stop:

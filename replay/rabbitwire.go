@@ -117,6 +117,7 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 				prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo)
 				seq++
 			}
+			prepared[len(prepared)-1].last = len(batch) == 0
 			select {
 			case out <- prepared:
 			case <-stop:
