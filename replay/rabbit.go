@@ -563,11 +563,8 @@ func amqpReturned(ret amqp.Return) (pos, why string) {
 // (one fsync), then acknowledges their sources and gives back the refused
 // ones, while the loop goes on publishing. The counts are taken here.
 func (r *rabbitRun) flush() error {
-	if err := r.settle.failure(); err != nil {
-		return err
-	}
 	if len(r.confirmed) == 0 {
-		return nil
+		return r.settle.failure()
 	}
 	now := time.Now()
 	b := settleBatch{audit: make([]AuditRecord, 0, len(r.confirmed))}
@@ -613,8 +610,8 @@ func (r *rabbitRun) flush() error {
 	}
 	r.confirmed = r.confirmed[:0]
 	r.settle.pending.Add(1)
-	r.settle.batches <- b
-	return nil
+	r.settle.batches <- b // journalled even after a failure: a resumed run skips them
+	return r.settle.failure()
 }
 
 // settler journals, acknowledges and audits confirmed messages on a
@@ -661,12 +658,12 @@ func newSettler(id string, journal *Journal, audit *Audit) *settler {
 func (s *settler) run() {
 	defer close(s.done)
 	for b := range s.batches {
-		if s.failure() == nil {
-			if err := s.apply(b); err != nil {
-				s.mu.Lock()
+		if err := s.apply(b, s.failure() == nil); err != nil {
+			s.mu.Lock()
+			if s.err == nil {
 				s.err = err
-				s.mu.Unlock()
 			}
+			s.mu.Unlock()
 		}
 		s.pending.Add(-1)
 	}
@@ -675,26 +672,38 @@ func (s *settler) run() {
 // busy reports batches handed over are still being journalled or acked.
 func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
-// apply journals a batch, then acknowledges it, then audits it.
-func (s *settler) apply(b settleBatch) error {
+// apply journals a batch, then acknowledges it (unless settling failed
+// before: the connection is likely gone), then audits it. What the broker
+// confirmed is journalled and audited whatever happens to the acks, so a
+// resumed run does not publish it again.
+func (s *settler) apply(b settleBatch, ack bool) error {
 	if len(b.entries) > 0 { // journal before the ack: a crash in between is caught on resume
 		if err := s.journal.Add(b.entries...); err != nil {
 			return err
 		}
 	}
-	for _, st := range b.steps {
-		switch {
-		case st.giveBack:
+	var ackErr error
+	if ack {
+		ackErr = s.acknowledge(b.steps)
+	}
+	if err := s.audit.Write(b.audit...); err != nil && ackErr == nil {
+		return err
+	}
+	return ackErr
+}
+
+// acknowledge takes the steps in order and stops at the first that fails.
+func (s *settler) acknowledge(steps []settleStep) error {
+	for _, st := range steps {
+		if st.giveBack {
 			if err := st.d.Nack(false, true); err != nil {
 				return fmt.Errorf("redrive %s: give back %s: %w", s.id, st.pos, err)
 			}
-		default:
-			if err := st.d.Ack(st.multiple); err != nil {
-				return fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
-			}
+		} else if err := st.d.Ack(st.multiple); err != nil {
+			return fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
 		}
 	}
-	return s.audit.Write(b.audit...)
+	return nil
 }
 
 // failure is the first error the settler met, if any.

@@ -1,0 +1,87 @@
+package replay
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ackRecorder is a source message whose acknowledgement fails when told to.
+type ackRecorder struct {
+	fail  bool
+	acked *[]string
+	pos   string
+}
+
+func (a ackRecorder) Ack(bool) error {
+	if a.fail {
+		return errors.New("connection reset")
+	}
+	*a.acked = append(*a.acked, a.pos)
+	return nil
+}
+
+func (a ackRecorder) Nack(bool, bool) error { return a.Ack(false) }
+
+// TestSettlerJournalsAfterAFailedAck: once an ack fails (the connection is
+// gone) the settler acks nothing more, but it still journals and audits
+// every batch the broker confirmed, so a resumed run skips them instead of
+// publishing them twice.
+func TestSettlerJournalsAfterAFailedAck(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, "rd-settle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := OpenAudit(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acked []string
+	s := newSettler("rd-settle", j, audit)
+	batch := func(fp, pos string, fail bool) settleBatch {
+		return settleBatch{
+			entries: []JournalEntry{{ID: "rd-settle", Source: "dlq", Position: pos, Fingerprint: fp}},
+			steps:   []settleStep{{d: ackRecorder{fail: fail, acked: &acked, pos: pos}, pos: pos}},
+			audit:   []AuditRecord{{Action: "redrive", RedriveID: "rd-settle", Position: pos, Result: "confirmed"}},
+		}
+	}
+	fps := []string{"00000000000000000000000000000001", "00000000000000000000000000000002", "00000000000000000000000000000003"}
+	for i, b := range []settleBatch{batch(fps[0], "dlq@0", false), batch(fps[1], "dlq@1", true), batch(fps[2], "dlq@2", false)} {
+		s.pending.Add(1)
+		s.batches <- b
+		if i == 1 {
+			for s.busy() { // the failure is seen before the next batch
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	err = s.close()
+	if err == nil || s.busy() {
+		t.Fatalf("close = %v, busy %v; want the failed ack, nothing pending", err, s.busy())
+	}
+	if len(acked) != 1 || acked[0] != "dlq@0" {
+		t.Fatalf("acked %v; want only the batch before the failure", acked)
+	}
+	j.Close()
+	if err := audit.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
+	if err != nil || strings.Count(string(lines), "\n") != 3 {
+		t.Fatalf("audit: %v\n%s; want a line for each of the 3 confirmed", err, lines)
+	}
+	again, err := OpenJournal(dir, "rd-settle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	for _, fp := range fps {
+		if !again.HasFingerprint(fp) {
+			t.Errorf("%s was confirmed but not journalled", fp)
+		}
+	}
+}
