@@ -249,14 +249,14 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		}
 		return nil
 	}
-	var batch []preparedDelivery // in hand, taken from next on
+	var part []preparedDelivery // in hand, taken from next on
 	next := 0
 	alwaysReady := make(chan struct{}) // closed: a case on it is always ready
 	close(alwaysReady)
 	for taking || len(r.inflight) > 0 {
 		in, more := t.prepared, (<-chan struct{})(nil)
-		if next < len(batch) {
-			in, more = nil, alwaysReady // the batch in hand first
+		if next < len(part) {
+			in, more = nil, alwaysReady // the part in hand first
 		}
 		if !taking || len(r.inflight) >= 2*window {
 			in, more = nil, nil // stop taking; wait for confirms
@@ -287,10 +287,10 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				}
 				break
 			}
-			batch, next = b, 0
+			part, next = b, 0
 			idle.Reset(rabbitIdle)
 		case <-more:
-			pd := &batch[next]
+			pd := &part[next]
 			next++
 			idle.Reset(rabbitIdle)
 			taken++
@@ -609,8 +609,7 @@ func (r *rabbitRun) flush() error {
 		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true})
 	}
 	r.confirmed = r.confirmed[:0]
-	r.settle.pending.Add(1)
-	r.settle.batches <- b // journalled even after a failure: a resumed run skips them
+	r.settle.hand(b) // journalled even after a failure: a resumed run skips them
 	return r.settle.failure()
 }
 
@@ -667,6 +666,12 @@ func (s *settler) run() {
 		}
 		s.pending.Add(-1)
 	}
+}
+
+// hand gives the settler a batch.
+func (s *settler) hand(b settleBatch) {
+	s.pending.Add(1)
+	s.batches <- b
 }
 
 // busy reports batches handed over are still being journalled or acked.

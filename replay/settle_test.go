@@ -51,8 +51,7 @@ func TestSettlerJournalsAfterAFailedAck(t *testing.T) {
 	}
 	fps := []string{"00000000000000000000000000000001", "00000000000000000000000000000002", "00000000000000000000000000000003"}
 	for i, b := range []settleBatch{batch(fps[0], "dlq@0", false), batch(fps[1], "dlq@1", true), batch(fps[2], "dlq@2", false)} {
-		s.pending.Add(1)
-		s.batches <- b
+		s.hand(b)
 		if i == 1 {
 			for s.busy() { // the failure is seen before the next batch
 				time.Sleep(time.Millisecond)
