@@ -203,10 +203,10 @@ func (m *Model) View() string {
 
 func (m *Model) statusView(w int) string {
 	s := m.c.Styles
-	left := m.top().Status()
+	left := oneRow(m.top().Status())
 	var right string
 	if m.status.text != "" && m.c.Now().Sub(m.statusAt) < statusTTL {
-		text := strings.ReplaceAll(m.status.text, "\n", " ")
+		text := oneRow(m.status.text)
 		if m.status.err {
 			right = s.StatusError.Render("✖ " + text)
 		} else {
@@ -222,6 +222,11 @@ func (m *Model) statusView(w int) string {
 		return ansi.Truncate(right, w, "…")
 	}
 	return left + "  " + ansi.Truncate(right, room, "…")
+}
+
+// oneRow puts a status text on one row: line breaks become spaces.
+func oneRow(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 func (m *Model) helpView(w, h int) string {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -624,6 +625,8 @@ func (p *messagesPage) View(w, h int) string {
 			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
 		case p.scan != nil:
 			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", p.stream.Name, p.readFilter, groupDigits(p.scan.Scanned()))))
+		case p.view.flt != nil && !p.view.scanning():
+			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s messages held (f: change the filter; new messages are filtered as they come)", groupDigits(int64(p.buf.Len())))))
 		case sources.IsQueueKind(p.stream.Kind) && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
@@ -769,23 +772,29 @@ func (p *messagesPage) Status() string {
 		if p.budgetHit {
 			st += fmt.Sprintf(" (budget reached: + scans %s more)", groupDigits(p.c.scanBudget()))
 		}
-		if err := sc.Err(); err != nil {
-			st += " (" + err.Error() + ")"
-		}
+		st += unevaluated(sc.Failed(), sc.Err())
 	}
 	if f := p.view.flt; f != nil {
 		st += fmt.Sprintf("  filter: scanned %s, matched %s", groupDigits(p.view.scanned), groupDigits(int64(n)))
 		if p.view.scanning() {
 			st += fmt.Sprintf(" (%d%%)", p.view.next*100/max(p.buf.Len(), 1))
 		}
-		if p.view.err != nil {
-			st += " (" + p.view.err.Error() + ")"
-		}
+		st += unevaluated(p.view.failed, p.view.err)
 	}
 	if ev := p.buf.Evicted(); ev > 0 {
 		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
 	}
 	return p.c.Styles.Status.Render(st)
+}
+
+// unevaluated says, in one line, how many messages a filter could not be
+// evaluated on and why the first one failed ("" when none failed).
+func unevaluated(n int64, first error) string {
+	if n == 0 || first == nil {
+		return ""
+	}
+	reason, _, _ := strings.Cut(first.Error(), "\n") // expr adds the expression and a caret on more lines
+	return fmt.Sprintf("  %s could not be evaluated: %s", plural(int(n), "message"), render.Sanitize(reason))
 }
 
 func (p *messagesPage) ShortHelp() []key.Binding {

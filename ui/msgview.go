@@ -16,6 +16,7 @@ type msgView struct {
 	next    int   // the first buffer position not scanned yet
 	scanned int64
 	err     error           // the first error the filter met on a message
+	failed  int64           // how many messages the filter could not evaluate
 	scratch sources.Message // what a scan loads each message into
 }
 
@@ -88,8 +89,11 @@ func (v *msgView) scan(from, to int) {
 		v.scanned++
 		v.buf.Load(i, &v.scratch)
 		ok, err := v.flt.Match(&v.scratch)
-		if err != nil && v.err == nil {
-			v.err = err
+		if err != nil {
+			v.failed++
+			if v.err == nil {
+				v.err = err
+			}
 		}
 		if ok {
 			v.idx = append(v.idx, i)
@@ -100,11 +104,11 @@ func (v *msgView) scan(from, to int) {
 // setFilter applies a filter (nil clears it) to what is held, the first
 // chunk now; step scans the rest.
 func (v *msgView) setFilter(f *filter.Filter) {
-	v.flt, v.idx, v.next, v.scanned, v.err = f, nil, 0, 0, nil
+	v.flt, v.idx, v.next, v.scanned, v.err, v.failed = f, nil, 0, 0, nil, 0
 	v.step()
 }
 
 // reset forgets the rows (the buffer was reset); the filter stays.
 func (v *msgView) reset() {
-	v.idx, v.next, v.scanned, v.err = nil, 0, 0, nil
+	v.idx, v.next, v.scanned, v.err, v.failed = nil, 0, 0, nil, 0
 }

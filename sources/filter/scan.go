@@ -38,6 +38,7 @@ type Scanner struct {
 	left    atomic.Int64 // messages it may still scan; <0: no limit
 	scanned atomic.Int64
 	matched atomic.Int64
+	failed  atomic.Int64
 	err     atomic.Pointer[error]
 }
 
@@ -71,6 +72,7 @@ func (s *Scanner) Next(ctx context.Context, max int) ([]sources.Message, error) 
 				s.count(int64(i+1), int64(len(kept)))
 				return kept, fmt.Errorf("%w: %w", ErrMatch, merr)
 			}
+			s.failed.Add(1)
 			s.err.CompareAndSwap(nil, &merr)
 		}
 		if ok {
@@ -102,6 +104,10 @@ func (s *Scanner) Scanned() int64 { return s.scanned.Load() }
 
 // Matched is how many of them matched.
 func (s *Scanner) Matched() int64 { return s.matched.Load() }
+
+// Failed is how many messages the expression could not be evaluated on
+// (each counts as no match).
+func (s *Scanner) Failed() int64 { return s.failed.Load() }
 
 // Err is the first error the expression met on a message (nil if none).
 func (s *Scanner) Err() error {

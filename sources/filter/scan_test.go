@@ -70,8 +70,8 @@ func TestScannerErrorsCountAsNoMatchUnlessStrict(t *testing.T) {
 	}
 	s := filter.NewScanner(feedOf(300), flt, filter.ScanOptions{})
 	got, err := sources.Drain(context.Background(), s, 0)
-	if err != nil || len(got) != 0 || s.Scanned() != 300 || s.Err() == nil {
-		t.Fatalf("lenient: %d kept, scanned %d, err %v, first %v", len(got), s.Scanned(), err, s.Err())
+	if err != nil || len(got) != 0 || s.Scanned() != 300 || s.Err() == nil || s.Failed() != 300 {
+		t.Fatalf("lenient: %d kept, scanned %d, err %v, first %v, failed %d", len(got), s.Scanned(), err, s.Err(), s.Failed())
 	}
 	strict := filter.NewScanner(feedOf(300), flt, filter.ScanOptions{Strict: true})
 	defer strict.Close()
