@@ -65,7 +65,7 @@ func (m *Model) firstPage(conns []sources.Conn) page {
 func (m *Model) newID() int { m.nextID++; return m.nextID }
 
 // Init starts the first page.
-func (m *Model) Init() tea.Cmd { return m.top().Init() }
+func (m *Model) Init() tea.Cmd { return owned(m.top().id(), m.top().Init()) }
 
 func (m *Model) top() page { return m.stack[len(m.stack)-1] }
 
@@ -76,7 +76,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, m.top().Update(msg)
+		return m, m.updateTop(msg)
 	case tea.KeyMsg:
 		// Keys typed fast (or over a slow SSH link) arrive as one message
 		// with several runes: they are separate keys (a paste stays whole).
@@ -93,7 +93,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			pid.setID(m.newID())
 		}
 		m.stack = append(m.stack, msg.p)
-		return m, msg.p.Init()
+		return m, owned(msg.p.id(), msg.p.Init())
 	case pagePopped:
 		m.popPage()
 		return m, nil
@@ -105,25 +105,56 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			pid.setID(m.newID())
 		}
 		m.stack = []page{msg.p}
-		return m, msg.p.Init()
+		return m, owned(msg.p.id(), msg.p.Init())
 	case traceRequested:
 		return m, push(newTracePage(m.c, m.conns, msg))
 	case connectionsReady:
 		first := m.firstPage(msg.conns)
 		m.stack = []page{first}
-		return m, first.Init()
+		return m, owned(first.id(), first.Init())
 	case statusSet:
+		if msg.text == "" && msg.page != m.status.page {
+			return m, nil // clears only its own page's status
+		}
 		m.status, m.statusAt = msg, m.c.Now()
 		return m, nil
 	case pageMsg:
 		for _, p := range m.stack {
 			if p.id() == msg.pageID() {
-				return m, p.Update(msg)
+				return m, owned(p.id(), p.Update(msg))
 			}
 		}
 		return m, nil // the page is gone: a stale answer
 	}
-	return m, m.top().Update(msg)
+	return m, m.updateTop(msg)
+}
+
+// updateTop hands a message to the top page.
+func (m *Model) updateTop(msg tea.Msg) tea.Cmd { return owned(m.top().id(), m.top().Update(msg)) }
+
+// owned marks the status lines a page's Cmd sets as that page's: the
+// status line shows them only while the page is on top, and they go with
+// it.
+func owned(page int, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch msg := cmd().(type) {
+		case statusSet:
+			if msg.page == 0 {
+				msg.page = page
+			}
+			return msg
+		case tea.BatchMsg:
+			for i := range msg {
+				msg[i] = owned(page, msg[i])
+			}
+			return msg
+		default:
+			return msg
+		}
+	}
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -139,7 +170,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.quit()
 	}
 	if m.top().Capturing() {
-		return m.top().Update(msg)
+		return m.updateTop(msg)
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -151,7 +182,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.popPage()
 		return nil
 	}
-	return m.top().Update(msg)
+	return m.updateTop(msg)
 }
 
 func (m *Model) popPage() {
@@ -159,6 +190,9 @@ func (m *Model) popPage() {
 		return
 	}
 	m.top().Close()
+	if m.status.page == m.top().id() {
+		m.status = statusSet{} // its page is gone
+	}
 	m.stack = m.stack[:len(m.stack)-1]
 }
 
@@ -205,7 +239,7 @@ func (m *Model) statusView(w int) string {
 	s := m.c.Styles
 	left := oneRow(m.top().Status())
 	var right string
-	if m.status.text != "" && m.c.Now().Sub(m.statusAt) < statusTTL {
+	if m.status.text != "" && (m.status.page == 0 || m.status.page == m.top().id()) && m.c.Now().Sub(m.statusAt) < statusTTL {
 		text := oneRow(m.status.text)
 		if m.status.err {
 			right = s.StatusError.Render("✖ " + text)

@@ -95,7 +95,11 @@ func waitDiff(t *testing.T, p *messagesPage) *diffPage {
 			if r.err != nil {
 				t.Fatal(r.err)
 			}
-			got = p.Update(r)().(pagePushed).p.(*diffPage)
+			for _, pm := range runBatch(p.Update(r)) {
+				if pushed, ok := pm.(pagePushed); ok {
+					got = pushed.p.(*diffPage)
+				}
+			}
 		}
 	}
 	if got == nil {

@@ -205,7 +205,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if p.resumeWait > 0 { // reopened after a break: live again
 			p.err, p.resumeWait = nil, 0
 		}
-		return p.next()
+		return tea.Batch(clearStatus(), p.next()) // what was said before this read is over
 	case batchReceived:
 		if msg.sub != p.subID {
 			return nil
@@ -229,7 +229,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		return push(newDiffPage(p.c, msg.a, msg.b))
+		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b))) // the search for the other copy is over
 	case resumeDue:
 		if msg.sub == p.subID {
 			return p.resume()

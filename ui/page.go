@@ -45,8 +45,10 @@ type pageReplaced struct{ p page }
 // pagePopped asks the root to close the top page.
 type pagePopped struct{}
 
-// statusSet puts a line in the status bar.
+// statusSet puts a line in the status bar, or, with no text, clears the
+// line its page set.
 type statusSet struct {
+	page int // the page it belongs to (the root sets it: see owned); 0: the session's, shown on any page
 	text string
 	err  bool
 }
@@ -56,6 +58,9 @@ func push(p page) tea.Cmd { return func() tea.Msg { return pagePushed{p} } }
 func pop() tea.Cmd { return func() tea.Msg { return pagePopped{} } }
 
 func setStatus(text string) tea.Cmd { return func() tea.Msg { return statusSet{text: text} } }
+
+// clearStatus takes down the status line the page set (its operation ended).
+func clearStatus() tea.Cmd { return func() tea.Msg { return statusSet{} } }
 
 func setError(err error) tea.Cmd {
 	return func() tea.Msg { return statusSet{text: err.Error(), err: true} }

@@ -202,7 +202,7 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", st)
 	}
 	p.start = st
-	return tea.Batch(setStatus("reading from "+st.String()), p.restart()), nil
+	return p.restart(), nil // the info line says where the read starts
 }
 
 // shorthandOffset is an offset, or partition=offset pairs, without "offset:".

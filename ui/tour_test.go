@@ -74,3 +74,115 @@ func TestFilterFailuresSayItInOneStatusRow(t *testing.T) {
 		}
 	}
 }
+
+// feed runs a Cmd (batches too) and hands the root what it returns, then
+// does the same with the Cmds the root answers with, a few rounds deep.
+func feed(m *Model, cmd tea.Cmd) {
+	for round := 0; cmd != nil && round < 6; round++ {
+		var next []tea.Cmd
+		for _, msg := range runBatch(cmd) {
+			if msg == nil {
+				continue
+			}
+			_, c := m.Update(msg)
+			next = append(next, c)
+		}
+		cmd = tea.Batch(next...)
+	}
+}
+
+// statusRow is the status line of the root's screen.
+func statusRow(t *testing.T, m *Model) string {
+	lines := screenLines(t, m)
+	return lines[len(lines)-2]
+}
+
+func TestStatusBelongsToThePageThatSetIt(t *testing.T) {
+	c := testCommon(120, 16)
+	msgs := orderMsgs(0, 6)
+	p := newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
+	m := newModel(c, []sources.Conn{staticConn{}})
+	_, cmd := m.Update(pagePushed{p})
+	feed(m, cmd)
+	if p.buf.Len() != 6 {
+		t.Fatalf("read %d messages", p.buf.Len())
+	}
+
+	// An editor's answer is the message list's: the page below never shows it.
+	_, cmd = m.Update(editRead{page: p.pid, orig: msgs[0], unchanged: true})
+	feed(m, cmd)
+	if !strings.Contains(statusRow(t, m), "the file was not changed") {
+		t.Fatalf("the list does not say the edit changed nothing: %q", statusRow(t, m))
+	}
+	m.Update(keyPress("esc"))
+	if row := statusRow(t, m); strings.Contains(row, "file was not changed") {
+		t.Fatalf("the streams page shows the list's status: %q", row)
+	}
+	p = newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
+	_, cmd = m.Update(pagePushed{p})
+	feed(m, cmd)
+
+	// "looking for the other copy…" ends when the copy is shown.
+	_, cmd = m.Update(keyPress("d"))
+	for _, msg := range runBatch(cmd) {
+		if st, ok := msg.(statusSet); ok {
+			m.Update(st)
+		}
+	}
+	if !strings.Contains(statusRow(t, m), "looking for the other copy") {
+		t.Fatalf("no search announced: %q", statusRow(t, m))
+	}
+	_, cmd = m.Update(diffReady{page: p.pid, a: msgs[0], b: msgs[1]})
+	feed(m, cmd)
+	if _, ok := m.top().(*diffPage); !ok {
+		t.Fatalf("the diff is not shown: top is %T", m.top())
+	}
+	if row := statusRow(t, m); strings.Contains(row, "looking for") {
+		t.Fatalf("the diff page still looks for the copy: %q", row)
+	}
+	m.Update(keyPress("esc"))
+	if row := statusRow(t, m); strings.Contains(row, "looking for") {
+		t.Fatalf("back on the list, it still looks for the copy: %q", row)
+	}
+
+	// A jump past what is held reads again from there: the info line says
+	// where from, and nothing stays behind in the status line.
+	m.Update(keyPress(":"))
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("offset:999999"), Paste: true})
+	_, cmd = m.Update(keyPress("enter"))
+	feed(m, cmd)
+	if row := statusRow(t, m); strings.Contains(row, "reading from") {
+		t.Fatalf("status after the read opened: %q", row)
+	}
+	if info := p.infoLine(); !strings.Contains(info, "from offset:999999") {
+		t.Fatalf("info line %q", info)
+	}
+
+	// A failed open's error goes once a read opens.
+	_, cmd = m.Update(subscriptionOpened{page: p.pid, sub: p.subID, err: errTest("broker down")})
+	feed(m, cmd)
+	if !strings.Contains(statusRow(t, m), "broker down") {
+		t.Fatalf("the error is not shown: %q", statusRow(t, m))
+	}
+	feed(m, p.restart())
+	if row := statusRow(t, m); strings.Contains(row, "broker down") {
+		t.Fatalf("the error outlived the read that failed: %q", row)
+	}
+}
+
+type errTest string
+
+func (e errTest) Error() string { return string(e) }
+
+func TestTriageExportIsAnnouncedOnce(t *testing.T) {
+	c := testCommon(160, 16)
+	tp := newTriagePage(c, staticConn{}, sources.StreamInfo{Name: "orders.DLT", DeadLetter: true})
+	m := newModel(c, []sources.Conn{staticConn{}})
+	m.Update(pagePushed{tp})
+	_, cmd := m.Update(groupExported{page: tp.pid, path: "/tmp/orders.DLT-399680f1.jsonl", n: 3})
+	feed(m, cmd)
+	row := statusRow(t, m)
+	if n := strings.Count(row, "orders.DLT-399680f1.jsonl"); n != 1 || !strings.Contains(row, "exported 3 dead letters to /tmp/orders.DLT-399680f1.jsonl") {
+		t.Fatalf("the export is announced %d times: %q", n, row)
+	}
+}

@@ -58,20 +58,19 @@ func (m groupExported) pageID() int { return m.page }
 // triagePage groups a DLQ's dead letters by failure, origin or consumer.
 type triagePage struct {
 	pageBase
-	conn     sources.Conn
-	stream   sources.StreamInfo
-	mode     triage.Mode
-	b        *triage.Builder // touched by the read's Cmd only between steps
-	sub      sources.Subscription
-	report   triage.Report
-	done     bool
-	err      error
-	cur      cursor
-	started  time.Time
-	ctx      context.Context
-	cancel   context.CancelFunc
-	exported string
-	gen      int // the read's number: answers of an earlier one are dropped
+	conn    sources.Conn
+	stream  sources.StreamInfo
+	mode    triage.Mode
+	b       *triage.Builder // touched by the read's Cmd only between steps
+	sub     sources.Subscription
+	report  triage.Report
+	done    bool
+	err     error
+	cur     cursor
+	started time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	gen     int // the read's number: answers of an earlier one are dropped
 }
 
 func newTriagePage(c *Common, conn sources.Conn, stream sources.StreamInfo) *triagePage {
@@ -153,7 +152,6 @@ func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		p.exported = msg.path
 		return setStatus(fmt.Sprintf("exported %s dead letters to %s", groupDigits(msg.n), msg.path))
 	case tea.KeyMsg:
 		return p.key(msg)
@@ -370,9 +368,6 @@ func (p *triagePage) Status() string {
 	st := ""
 	if !p.done && p.err == nil {
 		st = fmt.Sprintf("reading %s since %s", p.stream.Name, p.c.Now().Sub(p.started).Round(time.Second))
-	}
-	if p.exported != "" {
-		st += "  exported to " + p.exported
 	}
 	return p.c.Styles.Status.Render(st)
 }
