@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
@@ -25,6 +24,7 @@ type Model struct {
 	nextID   int
 	help     help.Model
 	showHelp bool
+	helpTop  int // the first row of the help shown, when it scrolls
 	status   statusSet
 	statusAt time.Time
 }
@@ -75,7 +75,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
-		m.help.Width = msg.Width
 		return m, m.updateTop(msg)
 	case tea.KeyMsg:
 		// Keys typed fast (or over a slow SSH link) arrive as one message
@@ -163,7 +162,18 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
 			return m.quit()
 		}
-		m.showHelp = false
+		switch {
+		case key.Matches(msg, k.Down):
+			m.scrollHelp(1)
+		case key.Matches(msg, k.PageDown):
+			m.scrollHelp(m.c.Height / 2)
+		case key.Matches(msg, k.Up):
+			m.scrollHelp(-1)
+		case key.Matches(msg, k.PageUp):
+			m.scrollHelp(-m.c.Height / 2)
+		default: // any other key closes it
+			m.showHelp = false
+		}
 		return nil
 	}
 	if msg.String() == "ctrl+c" {
@@ -176,7 +186,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.showHelp, m.helpTop = true, 0
 		return nil
 	case key.Matches(msg, k.Back) && len(m.stack) > 1:
 		m.popPage()
@@ -226,13 +236,24 @@ func (m *Model) View() string {
 	}
 	body = fit(body, w, bodyH)
 	status := m.statusView(w)
-	keys := m.help.ShortHelpView(append(m.top().ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
 	return strings.Join([]string{
 		ansi.Truncate(header, w, "…"),
 		body,
 		status,
-		ansi.Truncate(keys, w, "…"),
+		m.keyLine(w),
 	}, "\n")
+}
+
+// keyLine is the top page's keys and the global ones in w cells: the
+// page's last keys give way first, so ? help and q quit always show.
+func (m *Model) keyLine(w int) string {
+	keys, global := m.top().ShortHelp(), []key.Binding{m.c.Keys.Help, m.c.Keys.Quit}
+	for n := len(keys); n > 0; n-- {
+		if line := m.help.ShortHelpView(append(keys[:n:n], global...)); ansi.StringWidth(line) <= w {
+			return line
+		}
+	}
+	return ansi.Truncate(m.help.ShortHelpView(global), w, "…")
 }
 
 func (m *Model) statusView(w int) string {
@@ -261,16 +282,6 @@ func (m *Model) statusView(w int) string {
 // oneRow puts a status text on one row: line breaks become spaces.
 func oneRow(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-}
-
-func (m *Model) helpView(w, h int) string {
-	s := m.c.Styles
-	groups := append(m.top().FullHelp(), []key.Binding{m.c.Keys.Help, m.c.Keys.Back, m.c.Keys.Quit})
-	m.help.ShowAll = true
-	content := s.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(groups)
-	m.help.ShowAll = false
-	box := s.Overlay.Render(content)
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }
 
 // fit pads or cuts s to exactly h lines of at most w cells.

@@ -58,9 +58,15 @@ type waitFor string
 // sent), then compares the final view with the golden file.
 func runGolden(t *testing.T, steps ...any) {
 	t.Helper()
-	c := testCommon(100, 24)
+	runGoldenAt(t, 100, 24, steps...)
+}
+
+// runGoldenAt is runGolden on a terminal of w x h.
+func runGoldenAt(t *testing.T, w, h int, steps ...any) {
+	t.Helper()
+	c := testCommon(w, h)
 	m := newModel(c, []sources.Conn{staticConn{}})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	for _, st := range steps {
 		switch st := st.(type) {
 		case waitFor:
@@ -150,4 +156,16 @@ func TestGoldenRedrivePlan(t *testing.T) {
 	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
 		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
 		keyPress("g"), keyPress(" "), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("Redrive from"))
+}
+
+func TestGoldenHelp80x24(t *testing.T) {
+	runGoldenAt(t, 80, 24, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("from last:500"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
+		keyPress("?"), waitFor("start position"))
+}
+
+func TestGoldenRedrivePlan50x12(t *testing.T) {
+	runGoldenAt(t, 50, 12, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("from last:500"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
+		keyPress("g"), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("Redrive from"))
 }

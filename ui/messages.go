@@ -656,7 +656,7 @@ func (p *messagesPage) View(w, h int) string {
 		return overlay(joinLines(out), p.picker.view(), w, h)
 	}
 	if p.redrive != nil {
-		return overlay(joinLines(out), p.redrive.view(w), w, h)
+		return overlay(joinLines(out), p.redrive.view(w, h), w, h)
 	}
 	if p.confirm != "" {
 		return overlay(joinLines(out), s.Overlay.Render(s.Warn.Render("⚠ Peek changes this queue")+"\n\n"+p.confirm), w, h)

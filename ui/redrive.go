@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
@@ -274,13 +277,15 @@ func (d *redriveDialog) close() {
 	}
 }
 
-func (d *redriveDialog) view(width int) string {
+// view draws the dialog in at most width x height; its key line always shows.
+func (d *redriveDialog) view(width, height int) string {
 	s := d.c.Styles
 	var b strings.Builder
+	var keys string // the dialog's key line
 	b.WriteString(s.Title.Render("Redrive from "+d.source) + "\n\n")
 	if d.planErr != nil {
-		b.WriteString(s.StatusError.Render("✖ "+d.planErr.Error()) + "\n\nt: choose a target  esc: cancel")
-		return s.Overlay.Render(b.String())
+		b.WriteString(s.StatusError.Render("✖ " + d.planErr.Error()))
+		return d.box(b.String(), "t: choose a target  esc: cancel", width, height)
 	}
 	sum := d.plan.Summary()
 	switch d.state {
@@ -313,10 +318,10 @@ func (d *redriveDialog) view(width int) string {
 		}
 		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
 		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
+		keys = s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel"
 		if d.editing {
-			b.WriteString(d.target.View() + "\n\n")
+			keys = d.target.View() + "\n\n" + keys
 		}
-		b.WriteString(s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel")
 	case redriveRunning:
 		done := d.prog.Done + d.prog.Parked + d.prog.Skipped + d.prog.Failed + d.prog.Duplicates
 		pct := 0.0
@@ -334,10 +339,10 @@ func (d *redriveDialog) view(width int) string {
 		}
 		if d.tripped != "" {
 			b.WriteString(s.StatusError.Render("⚠ paused by the breaker") + "\n" + d.tripped + "\n\n")
-			b.WriteString(s.Warn.Render("r: resume anyway") + "   s/esc: stop (resume later with the same redrive id)")
+			keys = s.Warn.Render("r: resume anyway") + "   s/esc: stop (resume later with the same redrive id)"
 			break
 		}
-		b.WriteString(s.Muted.Render("esc: stop after the batch in flight"))
+		keys = s.Muted.Render("esc: stop after the batch in flight")
 	case redriveDone:
 		if d.err != nil {
 			b.WriteString(s.StatusError.Render("✖ "+d.err.Error()) + "\n\n")
@@ -363,7 +368,28 @@ func (d *redriveDialog) view(width int) string {
 		if _, back := d.guard.Totals(); back > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("%d redriven messages came back dead to %s", back, d.source)) + "\n")
 		}
-		b.WriteString("\n" + s.Muted.Render("enter: close and read the queue again"))
+		keys = s.Muted.Render("enter: close and read the queue again")
 	}
-	return s.Overlay.Width(min(width-4, 90)).Render(b.String())
+	return d.box(b.String(), keys, width, height)
+}
+
+// box frames the dialog's body and key line in at most width x height: a
+// body too tall is cut (…) so that the key line always shows.
+func (d *redriveDialog) box(body, keys string, width, height int) string {
+	s := d.c.Styles
+	boxW := min(width-4, 90)                          // lipgloss counts the padding in, not the border
+	wrap := lipgloss.NewStyle().Width(max(boxW-2, 1)) // the text inside the padding
+	lines := strings.Split(wrap.Render(strings.TrimRight(body, "\n")), "\n")
+	foot := wrap.Render(keys)
+	room := height - 2 - 1 - lipgloss.Height(foot) // the border, the blank line above the keys
+	if len(lines) > room {                         // the blank lines go first, then the end of the body
+		lines = slices.DeleteFunc(lines, func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" })
+	}
+	if len(lines) > room {
+		lines = append(lines[:max(room-1, 0)], s.Muted.Render("…"))
+	}
+	if room <= 0 {
+		return s.Overlay.Width(boxW).Render(foot)
+	}
+	return s.Overlay.Width(boxW).Render(strings.Join(lines, "\n") + "\n\n" + foot)
 }

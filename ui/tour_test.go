@@ -186,3 +186,73 @@ func TestTriageExportIsAnnouncedOnce(t *testing.T) {
 		t.Fatalf("the export is announced %d times: %q", n, row)
 	}
 }
+
+func TestHelpFitsOrScrolls(t *testing.T) {
+	// At 80x24 every key of a dead-letter list shows at once.
+	c := testCommon(80, 24)
+	p := newTestMessages(c)
+	p.dlq = true
+	m := rootWith(c, p)
+	m.Update(keyPress("?"))
+	view := strings.Join(screenLines(t, m), "\n")
+	for _, g := range m.helpGroups() {
+		for _, b := range g {
+			if !strings.Contains(view, b.Help().Desc) {
+				t.Fatalf("help at 80x24 lacks %q:\n%s", b.Help().Desc, view)
+			}
+		}
+	}
+	if strings.Contains(view, "scroll") {
+		t.Fatalf("help at 80x24 scrolls:\n%s", view)
+	}
+
+	// At 40x12 it scrolls to its last key, and any other key closes it.
+	c = testCommon(40, 12)
+	p = newTestMessages(c)
+	m = rootWith(c, p)
+	m.Update(keyPress("?"))
+	if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "↑↓ scroll: 1–") {
+		t.Fatalf("help at 40x12 does not say it scrolls:\n%s", view)
+	}
+	for i := 0; i < 60; i++ {
+		m.Update(keyPress("j"))
+	}
+	if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "quit") || strings.Contains(view, "page down") {
+		t.Fatalf("help scrolled to its end shows:\n%s", view)
+	}
+	m.Update(keyPress("x"))
+	if m.showHelp {
+		t.Fatal("x did not close the help")
+	}
+}
+
+func TestKeyLineKeepsHelpAndQuit(t *testing.T) {
+	for _, w := range []int{30, 50, 80} {
+		c := testCommon(w, 12)
+		p := newTestMessages(c)
+		p.dlq = true
+		m := rootWith(c, p)
+		lines := screenLines(t, m)
+		if keys := lines[len(lines)-1]; !strings.Contains(keys, "? help  q quit") {
+			t.Fatalf("key line at %d: %q", w, keys)
+		}
+	}
+}
+
+func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
+	for _, size := range [][2]int{{50, 12}, {50, 9}, {80, 14}, {120, 40}} {
+		c := testCommon(size[0], size[1])
+		p := newTestMessages(c)
+		m := rootWith(c, p)
+		deliver(p, orderMsgs(0, 3))
+		m.Update(keyPress("R"))
+		view := strings.Join(screenLines(t, m), "\n")
+		if !strings.Contains(view, "y/enter: redrive") {
+			t.Fatalf("at %dx%d the dialog has no key line:\n%s", size[0], size[1], view)
+		}
+		p.redrive.state = redriveDone
+		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "enter: close") {
+			t.Fatalf("at %dx%d the summary has no key line:\n%s", size[0], size[1], view)
+		}
+	}
+}
