@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,7 +135,63 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 	return p
 }
 
-func (p *messagesPage) Init() tea.Cmd { return p.read() }
+func (p *messagesPage) Init() tea.Cmd { return tea.Batch(p.read(), p.count()) }
+
+// streamCounted carries the stream's counts as the connection lists them now.
+type streamCounted struct {
+	page  int
+	st    sources.StreamInfo
+	found bool
+}
+
+func (m streamCounted) pageID() int { return m.page }
+
+// countDue asks for the stream's counts again.
+type countDue struct{ page int }
+
+func (m countDue) pageID() int { return m.page }
+
+// count lists the connection's streams in a Cmd, for this stream's counts
+// (nil when the connection cannot list).
+func (p *messagesPage) count() tea.Cmd {
+	l, ok := p.conn.(sources.Lister)
+	if !ok {
+		return nil
+	}
+	ctx, page, name := p.ctx, p.pid, p.stream.Name
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		streams, err := l.ListStreams(ctx)
+		if err != nil {
+			return streamCounted{page: page} // the counts stay as they were; the read says what is wrong
+		}
+		for _, st := range streams {
+			if st.Name == name {
+				return streamCounted{page: page, st: st, found: true}
+			}
+		}
+		return streamCounted{page: page}
+	}
+}
+
+// counted takes the counts of a listing (the partitions read stay those
+// the page was opened with) and asks again after a while.
+func (p *messagesPage) counted(msg streamCounted) tea.Cmd {
+	if msg.found {
+		p.stream.Messages, p.stream.High = msg.st.Messages, msg.st.High
+		p.stream.Partitions = slices.Clone(p.stream.Partitions) // the list the page came from keeps its own
+		for i, part := range p.stream.Partitions {
+			for _, now := range msg.st.Partitions {
+				if now.ID == part.ID {
+					p.stream.Partitions[i].Low, p.stream.Partitions[i].High = now.Low, now.High
+				}
+			}
+		}
+	}
+	page := p.pid
+	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return countDue{page} })
+}
 
 // read starts reading, first asking when a peek has a side effect worse
 // than a redelivered flag.
@@ -230,6 +287,10 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			return setError(msg.err)
 		}
 		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b))) // the search for the other copy is over
+	case streamCounted:
+		return p.counted(msg)
+	case countDue:
+		return p.count()
 	case resumeDue:
 		if msg.sub == p.subID {
 			return p.resume()

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -254,5 +255,30 @@ func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
 		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "enter: close") {
 			t.Fatalf("at %dx%d the summary has no key line:\n%s", size[0], size[1], view)
 		}
+	}
+}
+
+func TestOnBrokerCountFollowsTheTopic(t *testing.T) {
+	conn := filledTopic(t, "orders", 5, []byte(`{"status":"OK"}`))
+	c := testCommon(100, 12)
+	// As the consumer groups page opens it: the partitions the group
+	// committed on, no count yet.
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "orders", Kind: "topic", Partitions: []sources.PartitionInfo{{ID: 0}}})
+	m := rootWith(c, p)
+	p.pid = 9
+	m.Update(p.count()())
+	if info := p.infoLine(); !strings.Contains(info, "5 on broker") {
+		t.Fatalf("info line %q", info)
+	}
+	if err := testbroker.FillKafka(conn.Address(), "orders", 7, []byte(`{"status":"OK"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(countDue{page: p.pid})
+	if cmd == nil {
+		t.Fatal("no count asked for on the refresh tick")
+	}
+	m.Update(cmd())
+	if info := p.infoLine(); !strings.Contains(info, "12 on broker") || !strings.Contains(info, "1 partition") {
+		t.Fatalf("after 7 more: info line %q", info)
 	}
 }
