@@ -10,21 +10,28 @@ import (
 // at that position (retention, compaction, a deleted stream).
 var ErrGone = errors.New("no longer on the broker")
 
+// ErrPastEnd is returned by FetchAt for a position after a partition's
+// last message.
+var ErrPastEnd = errors.New("past the end")
+
 // FetchAt reads the one message at partition/offset again (whole: the
 // buffers of the UI keep only the start of very large values). It works on
 // streams that can be read from a position: Kafka topics and RabbitMQ
-// streams, not queues.
+// streams, not queues. A position with no message says whether it is past
+// the end (when r can list the stream's offsets) or gone.
 func FetchAt(ctx context.Context, r Reader, stream string, partition int32, offset int64) (Message, error) {
+	where := fmt.Sprintf("%s #%d", stream, offset)
 	start := Start{Kind: StartOffset, Offset: offset}
 	end := &Start{Kind: StartOffset, Offset: offset}
 	opts := ReadOptions{Start: start, End: end}
 	if partition != NoPartition {
+		where = fmt.Sprintf("%s %d/%d", stream, partition, offset)
 		opts.Start.Offsets = map[int32]int64{partition: offset}
 		opts.Partitions = []int32{partition}
 	}
 	sub, err := r.Read(ctx, stream, opts)
 	if err != nil {
-		return Message{}, fmt.Errorf("fetch %s@%d: %w", stream, offset, err)
+		return Message{}, fmt.Errorf("fetch %s: %w", where, err)
 	}
 	defer sub.Close()
 	for {
@@ -34,14 +41,42 @@ func FetchAt(ctx context.Context, r Reader, stream string, partition int32, offs
 			case m.Offset == offset && m.Partition == partition:
 				return *m, nil
 			case m.Offset > offset:
-				return Message{}, fmt.Errorf("fetch %s@%d: %w", stream, offset, ErrGone)
+				return Message{}, fmt.Errorf("fetch %s: %w", where, ErrGone)
 			}
 		}
 		if errors.Is(err, ErrEndOfStream) {
-			return Message{}, fmt.Errorf("fetch %s@%d: %w", stream, offset, ErrGone)
+			return Message{}, fmt.Errorf("fetch %s: %w", where, missing(ctx, r, stream, partition, offset))
 		}
 		if err != nil {
-			return Message{}, fmt.Errorf("fetch %s@%d: %w", stream, offset, err)
+			return Message{}, fmt.Errorf("fetch %s: %w", where, err)
 		}
 	}
+}
+
+// missing says why a read found no message at a position: past the end of
+// its partition, when the stream's listing shows it, else ErrGone.
+func missing(ctx context.Context, r Reader, stream string, partition int32, offset int64) error {
+	l, ok := r.(Lister)
+	if !ok {
+		return ErrGone
+	}
+	streams, err := l.ListStreams(ctx)
+	if err != nil {
+		return ErrGone
+	}
+	for _, st := range streams {
+		if st.Name != stream {
+			continue
+		}
+		for _, p := range st.Partitions {
+			switch {
+			case p.ID != partition || offset < p.High:
+			case p.High == 0:
+				return fmt.Errorf("%w of partition %d (it is empty)", ErrPastEnd, partition)
+			default:
+				return fmt.Errorf("%w of partition %d (last offset %d)", ErrPastEnd, partition, p.High-1)
+			}
+		}
+	}
+	return ErrGone
 }

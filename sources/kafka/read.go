@@ -62,6 +62,19 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	return feed, nil
 }
 
+// noPartition says a topic has no such partition, and which it has.
+func noPartition(topic string, p int32, parts []int32) error {
+	parts = slices.Sorted(slices.Values(parts))
+	has := fmt.Sprintf("partitions %d–%d", parts[0], parts[len(parts)-1])
+	switch {
+	case len(parts) == 1:
+		has = fmt.Sprintf("partition %d only", parts[0])
+	case int(parts[len(parts)-1]-parts[0]) != len(parts)-1:
+		has = fmt.Sprint("partitions ", parts)
+	}
+	return fmt.Errorf("%s has no partition %d (%s)", topic, p, has)
+}
+
 // plan resolves the start (and end) offset of every partition to read.
 func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, error) {
 	parts, err := c.partitionsOf(topic)
@@ -72,7 +85,7 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 		var keep []int32
 		for _, p := range opts.Partitions {
 			if !slices.Contains(parts, p) {
-				return nil, fmt.Errorf("topic %q has no partition %d (it has %d)", topic, p, len(parts))
+				return nil, noPartition(topic, p, parts)
 			}
 			keep = append(keep, p)
 		}
@@ -88,7 +101,7 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 		}
 		for p := range st.Offsets {
 			if !slices.Contains(parts, p) {
-				return nil, fmt.Errorf("topic %q has no partition %d", topic, p)
+				return nil, noPartition(topic, p, parts)
 			}
 		}
 		parts = keep
