@@ -178,7 +178,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		if paused, _ := run.Guard.Paused(); paused {
 			return // the breaker's question is on the line
 		}
-		fmt.Fprintf(e.stderr, "\r%d/%d  %.0f msg/s  ETA %s   ", p.Done+p.Parked+p.Skipped+p.Duplicates+p.Failed, p.Total, p.Rate(), p.ETA().Round(time.Second))
+		fmt.Fprintf(e.stderr, "\r%s   ", p.WithTotal(len(plan.Items)))
 	}}
 	if f.breaker > 0 {
 		g, stop := e.breaker(ctx, conn, dlq, plan.ID, f)
@@ -186,6 +186,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		run.Guard = g
 	}
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
+	fmt.Fprintf(e.stderr, "%s   ", replay.Progress{}.WithTotal(len(plan.Items)))
 	var res replay.Result
 	switch c := conn.(type) {
 	case *kafka.Conn:

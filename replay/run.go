@@ -66,6 +66,28 @@ func (p Progress) ETA() time.Duration {
 	return time.Duration(float64(left) / r * float64(time.Second))
 }
 
+// Handled is how many messages the run has dealt with, whatever became
+// of them.
+func (p Progress) Handled() int { return p.Done + p.Failed + p.Parked + p.Skipped + p.Duplicates }
+
+// WithTotal stands planned in for the total until the run knows its own.
+func (p Progress) WithTotal(planned int) Progress {
+	if p.Total == 0 {
+		p.Total = planned
+	}
+	return p
+}
+
+// String is the progress line: "12/44  30 msg/s  ETA 1s", with "—" for the
+// rate and the ETA until a rate is known.
+func (p Progress) String() string {
+	rate, eta := "—", "—"
+	if r := p.Rate(); r > 0 {
+		rate, eta = fmt.Sprintf("%.0f", r), p.ETA().Round(time.Second).String()
+	}
+	return fmt.Sprintf("%d/%d  %s msg/s  ETA %s", p.Handled(), p.Total, rate, eta)
+}
+
 // Failure is one message that could not be redriven; it stays in the source.
 type Failure struct {
 	Position string

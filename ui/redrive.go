@@ -323,13 +323,12 @@ func (d *redriveDialog) view(width, height int) string {
 			keys = d.target.View() + "\n\n" + keys
 		}
 	case redriveRunning:
-		done := d.prog.Done + d.prog.Parked + d.prog.Skipped + d.prog.Failed + d.prog.Duplicates
+		prog := d.prog.WithTotal(len(d.plan.Items)) // the plan's count until the run has its own
 		pct := 0.0
-		if d.prog.Total > 0 {
-			pct = float64(done) / float64(d.prog.Total)
+		if prog.Total > 0 {
+			pct = float64(prog.Handled()) / float64(prog.Total)
 		}
-		b.WriteString(d.bar.ViewAs(pct) + "\n\n")
-		fmt.Fprintf(&b, "%d/%d  %.0f msg/s  ETA %s", done, d.prog.Total, d.prog.Rate(), d.prog.ETA().Round(time.Second))
+		b.WriteString(d.bar.ViewAs(pct) + "\n\n" + prog.String())
 		if d.prog.Returned > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("  %d came back dead", d.prog.Returned)))
 		}

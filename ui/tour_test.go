@@ -282,3 +282,16 @@ func TestOnBrokerCountFollowsTheTopic(t *testing.T) {
 		t.Fatalf("after 7 more: info line %q", info)
 	}
 }
+
+func TestRedriveProgressStartsFromThePlan(t *testing.T) {
+	c := testCommon(100, 24)
+	p := newTestMessages(c)
+	m := rootWith(c, p)
+	deliver(p, orderMsgs(0, 3))
+	m.Update(keyPress("R"))
+	p.redrive.state = redriveRunning // started: no progress reported yet
+	view := strings.Join(screenLines(t, m), "\n")
+	if !strings.Contains(view, "0/3  — msg/s  ETA —") || strings.Contains(view, "0/0") {
+		t.Fatalf("a redrive that just started shows:\n%s", view)
+	}
+}
