@@ -201,7 +201,7 @@ func TestFilterOnExportAndRedrive(t *testing.T) {
 
 func TestExportFormats(t *testing.T) {
 	addr := demoBroker(t, -1)
-	code, kcat, errOut := run(t, "--kafka", addr, "export", "orders", "--format", "kcat", "--partition", "0", "--to", "offset:4")
+	code, kcat, errOut := run(t, "--kafka", addr, "export", "orders", "--format", "kcat", "--partition", "0", "--until", "offset:4")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
@@ -228,7 +228,7 @@ func TestExportFormats(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(tmpl, "1/0 ord-") || !strings.Contains(tmpl, " 3\n") {
 		t.Fatalf("template: %q %s", tmpl, errOut)
 	}
-	for _, bad := range [][]string{{"--format", "template"}, {"--format", "xml"}, {"--template", "{{.Key}}"}, {"--format", "template", "--template", "{{"}, {"--to", "newest"}} {
+	for _, bad := range [][]string{{"--format", "template"}, {"--format", "xml"}, {"--template", "{{.Key}}"}, {"--format", "template", "--template", "{{"}, {"--until", "newest"}} {
 		if code, _, _ := run(t, append([]string{"--kafka", addr, "export", "orders"}, bad...)...); code == 0 {
 			t.Errorf("%v accepted", bad)
 		}

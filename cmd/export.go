@@ -48,7 +48,8 @@ joined.`,
 			return err
 		},
 	}
-	f.register(c, "oldest", "jsonl", "to")
+	f.register(c, "oldest", "jsonl")
+	f.keepOldTo(c)
 	c.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep exporting new messages (Ctrl-C stops)")
 	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 	return c

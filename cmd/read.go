@@ -26,6 +26,7 @@ type readFlags struct {
 	compiled   *filter.Filter
 	from       string
 	end        string
+	oldTo      string // --to, the end's old name on the reading commands
 	partitions string
 	limit      int64
 	maxScan    int64
@@ -37,8 +38,10 @@ type readFlags struct {
 	stderr     io.Writer // where retries are told (nil: not told)
 }
 
-func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
-	c.Flags().StringVar(&f.end, endFlag, "", "end: stop each partition after offset:N (or offset:P=N,...) or time:RFC3339 / time:-5m")
+// register adds the reading flags to a command: --from, --until (the end),
+// --partition, --limit, --filter, --format...
+func (f *readFlags) register(c *cobra.Command, from, format string) {
+	c.Flags().StringVar(&f.end, "until", "", "end: stop each partition after offset:N (or offset:P=N,...) or time:RFC3339 / time:-5m")
 	c.Flags().StringVar(&f.from, "from", from, "start: oldest, newest, last:N (per partition), offset:N, offset:P=N,..., time:RFC3339, time:-15m")
 	c.Flags().StringVar(&f.partitions, "partition", "", "only these partitions (comma-separated)")
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
@@ -49,6 +52,13 @@ func (f *readFlags) register(c *cobra.Command, from, format, endFlag string) {
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 }
 
+// keepOldTo keeps --to, the end's old name, as a hidden alias of --until on
+// a command where --to names no target, so scripts keep their meaning.
+func (f *readFlags) keepOldTo(c *cobra.Command) {
+	c.Flags().StringVar(&f.oldTo, "to", "", "the old name of --until")
+	_ = c.Flags().MarkHidden("to")
+}
+
 // options turns the flags into read options.
 func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 	st, err := sources.ParseStart(f.from, now)
@@ -56,9 +66,12 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 		return sources.ReadOptions{}, fmt.Errorf("--from: %w", err)
 	}
 	opts := sources.ReadOptions{Start: st, Follow: f.follow}
+	if f.end == "" {
+		f.end = f.oldTo
+	}
 	if f.end != "" {
 		if opts.End, err = sources.ParseEnd(f.end, now); err != nil {
-			return opts, fmt.Errorf("end bound: %w", err)
+			return opts, fmt.Errorf("--until: %w", err)
 		}
 	}
 	if f.partitions != "" {
@@ -363,6 +376,9 @@ func openOn(ctx context.Context, readers []sources.Reader, stream string, opts s
 // openRead parses the read flags and connects: the common start of tail
 // and export.
 func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, []sources.Reader, func(), error) {
+	if f.oldTo != "" {
+		fmt.Fprintln(e.stderr, "--to is now --until")
+	}
 	opts, err := f.options(time.Now())
 	if err != nil {
 		return opts, nil, nil, err

@@ -56,7 +56,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 		RunE: func(cmd *cobra.Command, args []string) error { return e.redrive(cmd.Context(), args[0], &f) },
 	}
 	fl := c.Flags()
-	f.read.register(c, "oldest", "jsonl", "until")
+	f.read.register(c, "oldest", "jsonl")
 	_ = fl.MarkHidden("format") // a redrive writes to brokers, not to stdout
 	fl.StringVar(&f.opts.To, "to", "", "send every message to this topic or exchange instead of its origin")
 	fl.StringArrayVar(&f.opts.DropHeaders, "drop-header", nil, "drop headers matching this pattern (glob, repeatable), e.g. 'kafka_dlt-*'")

@@ -29,7 +29,8 @@ byte-exact JSON lines instead.`,
 			return err
 		},
 	}
-	f.register(c, "last:10", "text", "to")
+	f.register(c, "last:10", "text")
+	f.keepOldTo(c)
 	return c
 }
 

@@ -36,3 +36,33 @@ func TestRedriveProgressStartsFromThePlan(t *testing.T) {
 		t.Fatalf("the first progress line is %q:\n%s", first, errOut)
 	}
 }
+
+func TestUntilEndsAReadAndToIsItsOldName(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, out, errOut := run(t, "--kafka", addr, "export", "orders", "--partition", "0", "--until", "offset:4")
+	if code != 0 || strings.Count(out, "\n") != 5 || strings.Contains(errOut, "--to is now") {
+		t.Fatalf("--until offset:4: exit %d, %d lines, %s", code, strings.Count(out, "\n"), errOut)
+	}
+	for _, command := range []string{"export", "tail", "triage"} {
+		args := []string{"--kafka", addr, command, "orders", "--partition", "0", "--from", "oldest", "--to", "offset:4"}
+		if command == "triage" {
+			args[3] = "orders.DLT"
+		}
+		code, out, errOut := run(t, args...)
+		if code != 0 || !strings.Contains(errOut, "--to is now --until") {
+			t.Fatalf("%s --to: exit %d, stderr %q", command, code, errOut)
+		}
+		if command == "export" && strings.Count(out, "\n") != 5 {
+			t.Fatalf("export --to offset:4 wrote %d lines", strings.Count(out, "\n"))
+		}
+		code, help, _ := run(t, command, "--help")
+		if code != 0 || !strings.Contains(help, "--until") || strings.Contains(help, "--to ") {
+			t.Fatalf("%s --help:\n%s", command, help)
+		}
+	}
+	// redrive's --to is its target, and its end is --until too.
+	code, help, _ := run(t, "redrive", "--help")
+	if code != 0 || !strings.Contains(help, "--to string") || !strings.Contains(help, "--until string") || !strings.Contains(help, "instead of its origin") {
+		t.Fatalf("redrive --help:\n%s", help)
+	}
+}

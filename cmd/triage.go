@@ -69,7 +69,8 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 			return printTriage(e.stdout, r)
 		},
 	}
-	f.register(c, "oldest", "jsonl", "to")
+	f.register(c, "oldest", "jsonl")
+	f.keepOldTo(c)
 	_ = c.Flags().MarkHidden("format")
 	_ = c.Flags().MarkHidden("template")
 	c.Flags().StringVar(&by, "by", "failure", "group by failure, origin or consumer")
