@@ -3,6 +3,9 @@ package replay_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,10 +76,12 @@ func TestEditThenRedriveKafka(t *testing.T) {
 	if err != nil || plan.Items[0].Edit == nil {
 		t.Fatalf("plan: %v", err)
 	}
-	res, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{})
+	audit, lines := auditLog(t)
+	res, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{Audit: audit})
 	if err != nil || res.Done != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
+	wantEditedAudit(t, lines(), "orders")
 	back := redriven(readAll(t, c, "orders"), plan.ID)
 	if len(back) != 1 || string(back[0].Value) != `{"fixed":true}` || !bytes.Equal(back[0].Key, dead.Key) {
 		t.Fatalf("redriven: %v", back)
@@ -110,10 +115,12 @@ func TestEditThenRedriveRabbit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, plan, false, replay.RunOptions{})
+	audit, lines := auditLog(t)
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, plan, false, replay.RunOptions{Audit: audit})
 	if err != nil || res.Done != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
+	wantEditedAudit(t, lines(), "exchange")
 	e.waitDepth(t, "work.dlq", n-1)
 	e.waitDepth(t, "work", 1)
 	got := readAll(t, e.conn, "work")[0]
@@ -125,5 +132,43 @@ func TestEditThenRedriveRabbit(t *testing.T) {
 	}
 	if v, _ := got.Header(replay.HeaderEdited); string(v) != "true" {
 		t.Fatal("no edited mark")
+	}
+}
+
+// auditLog opens an audit log in a temporary directory; lines closes it
+// and returns its records.
+func auditLog(t *testing.T) (*replay.Audit, func() []replay.AuditRecord) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	a, err := replay.OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, func() []replay.AuditRecord {
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []replay.AuditRecord
+		for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			var r replay.AuditRecord
+			if err := json.Unmarshal(l, &r); err != nil {
+				t.Fatalf("%s: %v", l, err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+}
+
+// wantEditedAudit checks the audit of a one-message edited redrive: its
+// line says edited, and the run's line names the target.
+func wantEditedAudit(t *testing.T, recs []replay.AuditRecord, target string) {
+	t.Helper()
+	if len(recs) != 2 || recs[0].Action != "redrive" || !recs[0].Edited || recs[1].Action != "redrive-run" || !strings.Contains(recs[1].Target, target) {
+		t.Fatalf("audit: %+v", recs)
 	}
 }

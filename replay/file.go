@@ -233,7 +233,7 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 	}
 	err := flush()
 	res.Elapsed = time.Since(start)
-	if werr := o.Audit.Write(summary("replay", "", o.Connection, o.File, res, err)); err == nil {
+	if werr := o.Audit.Write(summary("replay", "", o.Connection, o.File, o.Target, res, err)); err == nil {
 		err = werr
 	}
 	return res, err

@@ -30,7 +30,7 @@ func GroupID(redriveID string) string { return "mqscope-redrive-" + redriveID }
 // Order per source partition is kept; a record goes back to its original
 // partition when its provenance names it, else it is placed by key.
 func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (res Result, err error) {
-	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, w.Name(), p.Source, res, err)) }()
+	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, w.Name(), p.Source, targetsOf(p, res), res, err)) }()
 	return redriveKafka(ctx, w, p, o)
 }
 
@@ -128,7 +128,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 			pos := Position(it.Msg)
 			entries = append(entries, JournalEntry{ID: p.ID, Source: p.Source, Position: pos, Target: it.Target.String(), Time: now})
 			audit = append(audit, AuditRecord{Time: now, Action: "redrive", RedriveID: p.ID, Connection: w.Name(), Source: p.Source,
-				Position: pos, Target: it.Target.String(), Result: "committed"})
+				Position: pos, Target: it.Target.String(), Edited: it.Edit != nil, Result: "committed"})
 			if it.Action == Park {
 				res.Parked++
 			} else {

@@ -23,6 +23,7 @@ func TestJournalAndAuditLinesMatchEncodingJSON(t *testing.T) {
 	for _, r := range []AuditRecord{
 		{Time: when, User: "me", Host: "h", Action: "redrive", RedriveID: "r1", Connection: "local", Source: "dlq", Position: "3", Target: "exchange shop (key a)", MessageID: "m-1", Result: "confirmed"},
 		{Time: when, Action: "redrive", Result: "failed: returned by the broker: 312 NO_ROUTE\n"},
+		{Time: when, Action: "redrive", Position: "0@4", Target: "orders", Edited: true, Result: "committed"},
 		{Time: when, Action: "redrive-run", Counts: map[string]int{"done": 3, "to orders": 2}},
 	} {
 		want, _ := json.Marshal(r)

@@ -89,7 +89,7 @@ type rabbitRun struct {
 // messages of the plan (matched by Fingerprint), the others are held and
 // given back at the end.
 func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (res Result, err error) {
-	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, res, err)) }()
+	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, targetsOf(p, res), res, err)) }()
 	return redriveRabbit(ctx, c, p, all, o)
 }
 
@@ -575,7 +575,7 @@ func (r *rabbitRun) flush() error {
 	for _, pd := range r.confirmed {
 		target := pd.it.Target.String()
 		rec := AuditRecord{Time: now, Action: "redrive", RedriveID: r.p.ID, Connection: r.conn, Source: r.p.Source,
-			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Result: "confirmed"}
+			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Edited: pd.it.Edit != nil, Result: "confirmed"}
 		switch {
 		case !pd.ack:
 			reason := pd.returned

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,7 +255,9 @@ type AuditRecord struct {
 	Position   string    `json:"position"`
 	Target     string    `json:"target"`
 	MessageID  string    `json:"message_id,omitempty"`
-	Result     string    `json:"result"`
+	// Edited marks a message published as edited (mqscope edit, E in the TUI).
+	Edited bool   `json:"edited,omitempty"`
+	Result string `json:"result"`
 	// Counts sum up a whole run (its last line).
 	Counts map[string]int `json:"counts,omitempty"`
 }
@@ -305,14 +308,27 @@ func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"message_id":`...)
 		b = jsonenc.AppendString(b, r.MessageID)
 	}
+	if r.Edited {
+		b = append(b, `,"edited":true`...)
+	}
 	b = append(b, `,"result":`...)
 	b = jsonenc.AppendString(b, r.Result)
 	return append(b, '}'), nil
 }
 
+// targetsOf names the targets of a run: the plan's, and any the run wrote
+// to besides (a whole-queue run decides per message).
+func targetsOf(p *Plan, res Result) string {
+	ts := p.Summary().PerTarget
+	for t := range res.PerTarget {
+		ts[t]++
+	}
+	return strings.Join(SortedKeys(ts), ", ")
+}
+
 // summary is the audit line that ends a run: what it did, counted.
-func summary(action, id, conn, source string, res Result, err error) AuditRecord {
-	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Result: "finished",
+func summary(action, id, conn, source, target string, res Result, err error) AuditRecord {
+	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Target: target, Result: "finished",
 		Counts: map[string]int{"total": res.Total, "done": res.Done, "failed": res.Failed, "parked": res.Parked, "skipped": res.Skipped,
 			"duplicates": res.Duplicates, "returned": res.Returned}}
 	for t, n := range res.PerTarget {

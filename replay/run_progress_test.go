@@ -20,3 +20,15 @@ func TestProgressLineHasTheTotalAndNoETAUntilARateIsKnown(t *testing.T) {
 		}
 	}
 }
+
+func TestAFailedRunsSummaryNamesThePlansTargets(t *testing.T) {
+	p := &Plan{Items: []Item{{Action: Redrive, Target: Target{Stream: "orders"}}, {Action: Redrive, Target: Target{Stream: "payments"}}}}
+	r := summary("redrive", "rd-1", "local", "orders.DLT", targetsOf(p, Result{}), Result{}, errTest("the broker went away"))
+	if r.Target != "orders, payments" || r.Result != "failed: the broker went away" {
+		t.Fatalf("summary %+v", r)
+	}
+}
+
+type errTest string
+
+func (e errTest) Error() string { return string(e) }

@@ -35,7 +35,7 @@ const (
 // taken; otherwise only those of the plan (by Fingerprint), the others
 // are made visible again at the end.
 func RedriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOptions) (res Result, err error) {
-	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, res, err)) }()
+	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, targetsOf(p, res), res, err)) }()
 	return redriveSQS(ctx, c, p, all, o)
 }
 
@@ -284,7 +284,7 @@ func recordSent(ctx context.Context, c *sqs.Conn, p *Plan, o RunOptions, dlqURL 
 		pos := aws.ToString(pd.raw.MessageId)
 		entries[i] = JournalEntry{ID: p.ID, Source: p.Source, Position: pos, Target: pd.it.Target.String(), Fingerprint: pd.fp, Time: now}
 		audit[i] = AuditRecord{Time: now, Action: "redrive", RedriveID: p.ID, Connection: c.Name(), Source: p.Source, Position: pos,
-			Target: pd.it.Target.String(), MessageID: pos, Result: "sent"}
+			Target: pd.it.Target.String(), MessageID: pos, Edited: pd.it.Edit != nil, Result: "sent"}
 		raws[i] = pd.raw
 	}
 	if o.Journal != nil { // journal before the delete: a crash in between is caught on resume
