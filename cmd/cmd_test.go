@@ -149,19 +149,6 @@ func TestHeadlessErrorsAreOneLineAndNonZero(t *testing.T) {
 	}
 }
 
-func TestParseBytes(t *testing.T) {
-	for in, want := range map[string]int64{"256MiB": 256 << 20, "1GiB": 1 << 30, "500MB": 500e6, "64k": 64 << 10, "1048576": 1 << 20} {
-		if got, err := parseBytes(in); err != nil || got != want {
-			t.Errorf("parseBytes(%q) = %d, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "-1MiB", "lots", "0"} {
-		if _, err := parseBytes(bad); err == nil {
-			t.Errorf("parseBytes(%q) accepted", bad)
-		}
-	}
-}
-
 func TestFilterOnExportAndRedrive(t *testing.T) {
 	addr := demoBroker(t, -1)
 	code, out, errOut := run(t, "--kafka", addr, "export", "orders.DLT", "--filter", `deadLetter.exception endsWith "OrderValidationException"`)

@@ -3,7 +3,10 @@ package cmd
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -47,6 +50,9 @@ func newConfigCmd(e *env) *cobra.Command {
 		Short: "Read the config and list its connections (secrets shown by their source only)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if path, _ := config.Locate(e.flags.config); !exists(path) {
+				return fmt.Errorf("no config file at %s (mqscope config init writes an example there)", path)
+			}
 			cfg, err := e.loadConfig()
 			if err != nil {
 				return err
@@ -97,6 +103,12 @@ func newConfigCmd(e *env) *cobra.Command {
 		},
 	})
 	return c
+}
+
+// exists reports whether there is a file at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // completeStreams completes a stream argument with the streams of the

@@ -93,7 +93,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return fmt.Errorf("not redriven: %s (--to sets a target)", plan.Items[0].Reason)
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target))
+		ok, err := confirm(e.stdin, e.stderr, "publish", fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target))
 		if err != nil {
 			return err
 		}

@@ -144,7 +144,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return nil
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Redrive %d messages from %s (%s)? [y/N] ", plan.Summary().Redrive, dlq, conn.Name()))
+		ok, err := confirm(e.stdin, e.stderr, "redrive", fmt.Sprintf("Redrive %d messages from %s (%s)? [y/N] ", plan.Summary().Redrive, dlq, conn.Name()))
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 			g.Stop()
 			return
 		}
-		ok, err := confirm(e.stdin, e.stderr, "Go on anyway? [y/N] ")
+		ok, err := confirm(e.stdin, e.stderr, "redrive", "Go on anyway? [y/N] ")
 		if err != nil || !ok {
 			g.Stop()
 			return
@@ -278,17 +278,18 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 	return nil, nil, unknown
 }
 
-// confirm asks a yes/no question; anything but y/yes is no.
-func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
+// confirm asks a yes/no question; anything but y/yes is no. Without a
+// terminal it says to pass --yes to verb (redrive, replay...) instead.
+func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
 	if f, ok := in.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 && st.Mode()&os.ModeNamedPipe == 0 && st.Size() == 0 {
-			return false, errors.New("no terminal to ask on: pass --yes to redrive without asking")
+			return false, fmt.Errorf("no terminal to ask on: pass --yes to %s without asking", verb)
 		}
 	}
 	fmt.Fprint(out, question)
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && line == "" {
-		return false, errors.New("no answer: pass --yes to redrive without asking")
+		return false, fmt.Errorf("no answer: pass --yes to %s without asking", verb)
 	}
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes", nil
@@ -326,7 +327,7 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 		return nil
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Start SQS's move task: every message of %s back to its source queues? [y/N] ", dlq))
+		ok, err := confirm(e.stdin, e.stderr, "start the move task", fmt.Sprintf("Start SQS's move task: every message of %s back to its source queues? [y/N] ", dlq))
 		if err != nil {
 			return err
 		}

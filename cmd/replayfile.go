@@ -64,7 +64,7 @@ without it the file goes as fast as --rate allows.`,
 				return err
 			}
 			if !yes {
-				ok, err := confirm(e.stdin, e.stderr, fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
+				ok, err := confirm(e.stdin, e.stderr, "replay", fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
 				if err != nil {
 					return err
 				}

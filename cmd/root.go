@@ -38,6 +38,18 @@ type globalFlags struct {
 	cpuProfile  string
 }
 
+// validate refuses global flags with values no command could use, so a
+// headless command does not go on without them.
+func (f *globalFlags) validate() error {
+	if _, err := config.ParseSize(f.buffer); err != nil {
+		return fmt.Errorf("--buffer: %w", err)
+	}
+	if f.scanBudget <= 0 {
+		return fmt.Errorf("--scan-budget %d: want 1 or more", f.scanBudget)
+	}
+	return nil
+}
+
 // env is what a command runs with: its streams and the global flags.
 type env struct {
 	stdin          io.Reader
@@ -143,6 +155,9 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&e.flags.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := e.flags.validate(); err != nil {
+			return err
+		}
 		if e.flags.cpuProfile == "" {
 			return nil
 		}

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,5 +66,61 @@ func TestUntilEndsAReadAndToIsItsOldName(t *testing.T) {
 	code, help, _ := run(t, "redrive", "--help")
 	if code != 0 || !strings.Contains(help, "--to string") || !strings.Contains(help, "--until string") || !strings.Contains(help, "instead of its origin") {
 		t.Fatalf("redrive --help:\n%s", help)
+	}
+}
+
+func TestConfigCheckRefusesNoFileAndBadSizes(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("MQSCOPE_CONFIG", "")
+	code, out, errOut := run(t, "config", "check")
+	if code != 1 || !strings.Contains(errOut, "no config file at "+filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "mqscope", "config.yaml")) {
+		t.Fatalf("config check without a file: exit %d\n%s%s", code, out, errOut)
+	}
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	if code, _, errOut := run(t, "--config", missing, "config", "check"); code != 1 || !strings.Contains(errOut, "no config file at "+missing) {
+		t.Fatalf("config check --config missing: exit %d %s", code, errOut)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("connections:\n  local: {kind: kafka, brokers: [127.0.0.1:9092]}\nui: {buffer: lots}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "--config", cfg, "config", "check"); code != 1 || !strings.Contains(errOut, "ui.buffer") || !strings.Contains(errOut, `"lots"`) {
+		t.Fatalf("ui.buffer lots: exit %d %s", code, errOut)
+	}
+}
+
+func TestHeadlessRefusesBadBufferAndScanBudget(t *testing.T) {
+	addr := demoBroker(t, -1)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--buffer", "lots"}, `--buffer: size "lots"`},
+		{[]string{"--scan-budget", "-1"}, "--scan-budget -1: want 1 or more"},
+	} {
+		args := append([]string{"--kafka", addr, "export", "orders", "--limit", "1"}, tc.args...)
+		code, out, errOut := run(t, args...)
+		if code != 1 || !strings.Contains(errOut, tc.want) || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q", tc.args, code, out, errOut)
+		}
+	}
+}
+
+func TestReplayWithoutATerminalSaysReplay(t *testing.T) {
+	addr := demoBroker(t, -1)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	file := filepath.Join(t.TempDir(), "o.jsonl")
+	if code, _, errOut := run(t, "--kafka", addr, "export", "orders", "-o", file, "--limit", "2"); code != 0 {
+		t.Fatal(errOut)
+	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	var out, errOut strings.Builder
+	code := Execute([]string{"--log-file", filepath.Join(t.TempDir(), "log"), "--kafka", addr, "replay", file, "--to", "payments"}, devNull, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "pass --yes to replay without asking") {
+		t.Fatalf("replay </dev/null: exit %d %s", code, errOut.String())
 	}
 }

@@ -53,7 +53,7 @@ func (e *env) uiCommon() (*ui.Common, error) {
 	if !e.changed("buffer") && pref.Buffer != "" {
 		buffer = pref.Buffer
 	}
-	budget, err := parseBytes(buffer)
+	budget, err := config.ParseSize(buffer)
 	if err != nil {
 		return nil, fmt.Errorf("buffer: %w", err)
 	}

@@ -394,6 +394,11 @@ func (c *Config) validate(lines map[string]int) error {
 	default:
 		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.theme", Msg: fmt.Sprintf("%q: want dark or light", c.UI.Theme)}
 	}
+	if c.UI.Buffer != "" {
+		if _, err := ParseSize(c.UI.Buffer); err != nil {
+			return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.buffer", Msg: err.Error()}
+		}
+	}
 	if c.UI.ScanBudget < 0 {
 		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.scan_budget", Msg: "want a positive number"}
 	}
