@@ -16,7 +16,7 @@ import (
 const searchScan = 64 << 10
 
 var prompts = map[string]struct{ label, placeholder string }{
-	"filter": {"filter › ", `json.status == "FAILED" && headers["tenant"] == "acme"`},
+	"filter": {"filter › ", `json.status == "FAILED" && headers["tenant"] == "acme"   (value == nil: tombstones)`},
 	"read":   {"read only › ", `json.status == "FAILED"   (reads again from the start position, keeping only matches)`},
 	"search": {"search › ", "text in keys, values and headers"},
 	"jump":   {"jump to › ", "offset:1200 · 2=1200 · time:-10m · time:2026-11-29T08:00:00Z · newest · oldest"},

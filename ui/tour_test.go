@@ -295,3 +295,19 @@ func TestRedriveProgressStartsFromThePlan(t *testing.T) {
 		t.Fatalf("a redrive that just started shows:\n%s", view)
 	}
 }
+
+func TestNilFilterFindsTheTombstoneShownAsNull(t *testing.T) {
+	c := testCommon(100, 12)
+	p := newTestMessages(c)
+	m := rootWith(c, p)
+	ms := orderMsgs(0, 4)
+	ms[2].Value, ms[2].ValueSize = nil, 0
+	deliver(p, ms)
+	typeFilter(m, `value == nil`)
+	if p.view.Len() != 1 || p.view.At(0).Offset != ms[2].Offset {
+		t.Fatalf("value == nil kept %d rows", p.view.Len())
+	}
+	if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "∅ null") || !strings.Contains(view, "matched 1") {
+		t.Fatalf("the tombstone is not the match:\n%s", view)
+	}
+}

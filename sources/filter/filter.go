@@ -1,7 +1,10 @@
 // Package filter compiles message filter expressions (expr-lang) once and
 // runs them per message. An expression sees:
 //
-//	key, value      the key and value as text
+//	key, value      the key and value as text; key == nil and value == nil
+//	                match a null key and a null value (a tombstone)
+//	tombstone       true when the value is null (a tombstone), nullKey when
+//	                the key is
 //	json            the value parsed as JSON (nil when it is not JSON); parsed
 //	                only when the expression uses it
 //	headers         map of header name to text value (the last one wins)
@@ -64,6 +67,8 @@ type Env struct {
 	Stream     string            `expr:"stream"`
 	ID         string            `expr:"id"`
 	DeadLetter map[string]any    `expr:"deadLetter"`
+	Tombstone  bool              `expr:"tombstone"`
+	NullKey    bool              `expr:"nullKey"`
 }
 
 // Compile parses and type-checks an expression that must yield a bool.
@@ -72,7 +77,7 @@ func Compile(src string) (*Filter, error) {
 	if src == "" {
 		return nil, fmt.Errorf("filter: empty expression")
 	}
-	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool())
+	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}))
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
@@ -97,6 +102,41 @@ func Compile(src string) (*Filter, error) {
 	f.native = compileNative(node, jsonKey)
 	f.env.Headers = map[string]string{}
 	return f, nil
+}
+
+// nullPatch rewrites key == nil and value == nil (and !=) to nullKey and
+// tombstone: key and value are text, which is never nil, but a message's
+// key or value can be null, and that is what such a comparison means.
+type nullPatch struct{}
+
+func (nullPatch) Visit(n *ast.Node) {
+	b, ok := (*n).(*ast.BinaryNode)
+	if !ok || b.Operator != "==" && b.Operator != "!=" {
+		return
+	}
+	side := b.Left
+	if _, isNil := b.Left.(*ast.NilNode); isNil {
+		side = b.Right
+	} else if _, isNil := b.Right.(*ast.NilNode); !isNil {
+		return
+	}
+	id, ok := side.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	var to ast.Node
+	switch id.Value {
+	case "value":
+		to = &ast.IdentifierNode{Value: "tombstone"}
+	case "key":
+		to = &ast.IdentifierNode{Value: "nullKey"}
+	default:
+		return
+	}
+	if b.Operator == "!=" {
+		to = &ast.UnaryNode{Operator: "not", Node: to}
+	}
+	ast.Patch(n, to)
 }
 
 // SyntaxError is an expression that does not compile (syntax, unknown
@@ -142,6 +182,7 @@ func (f *Filter) Match(m *sources.Message) (bool, error) {
 	}
 	e := &f.env
 	e.Partition, e.Offset, e.Timestamp, e.Stream, e.ID = int(m.Partition), int(m.Offset), m.Timestamp, m.Stream, m.ID
+	e.Tombstone, e.NullKey = m.Value == nil, m.Key == nil
 	e.Key, e.Value, e.JSON, e.DeadLetter = "", "", nil, nil
 	if f.uses["key"] {
 		e.Key = text(m.Key)
