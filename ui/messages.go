@@ -823,7 +823,12 @@ func (p *messagesPage) Status() string {
 		pos = fmt.Sprintf("%s/%s", groupDigits(int64(p.cur.sel+1)), groupDigits(int64(n)))
 	}
 	now := p.c.Now()
-	st := fmt.Sprintf("%s  %s  %s  %s/s %s", pos, render.Size(int(p.buf.Bytes())), rate(p.rate.rate(now)),
+	st := pos
+	if sc := p.scan; sc != nil { // what a filter could not evaluate comes first: it explains what is missing
+		st += unevaluated(sc.Failed(), sc.Err())
+	}
+	st += unevaluated(p.view.failed, p.view.err)
+	st += fmt.Sprintf("  %s  %s  %s/s %s", render.Size(int(p.buf.Bytes())), rate(p.rate.rate(now)),
 		render.Size(int(p.bytes.rate(now))), render.Sparkline(p.trend.values, 20))
 	if len(p.marks) > 0 {
 		st += fmt.Sprintf("  %d marked", len(p.marks))
@@ -833,14 +838,12 @@ func (p *messagesPage) Status() string {
 		if p.budgetHit {
 			st += fmt.Sprintf(" (budget reached: + scans %s more)", groupDigits(p.c.scanBudget()))
 		}
-		st += unevaluated(sc.Failed(), sc.Err())
 	}
 	if f := p.view.flt; f != nil {
 		st += fmt.Sprintf("  filter: scanned %s, matched %s", groupDigits(p.view.scanned), groupDigits(int64(n)))
 		if p.view.scanning() {
 			st += fmt.Sprintf(" (%d%%)", p.view.next*100/max(p.buf.Len(), 1))
 		}
-		st += unevaluated(p.view.failed, p.view.err)
 	}
 	if ev := p.buf.Evicted(); ev > 0 {
 		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
