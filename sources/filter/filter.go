@@ -67,8 +67,8 @@ type Env struct {
 	Stream     string            `expr:"stream"`
 	ID         string            `expr:"id"`
 	DeadLetter map[string]any    `expr:"deadLetter"`
-	Tombstone  bool              `expr:"tombstone"`
-	NullKey    bool              `expr:"nullKey"`
+	Tombstone  bool              `expr:"tombstone"` // the value is null (value == nil reads it)
+	NullKey    bool              `expr:"nullKey"`   // the key is null (key == nil reads it)
 }
 
 // Compile parses and type-checks an expression that must yield a bool.
