@@ -246,7 +246,8 @@ func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
 		p := newTestMessages(c)
 		m := rootWith(c, p)
 		deliver(p, orderMsgs(0, 3))
-		m.Update(keyPress("R"))
+		_, cmd := m.Update(keyPress("R"))
+		feed(m, cmd) // the target check
 		view := strings.Join(screenLines(t, m), "\n")
 		if !strings.Contains(view, "y/enter: redrive") {
 			t.Fatalf("at %dx%d the dialog has no key line:\n%s", size[0], size[1], view)
