@@ -399,6 +399,9 @@ func (c *Config) validate(lines map[string]int) error {
 			return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.buffer", Msg: err.Error()}
 		}
 	}
+	if b := c.UI.Breaker; b < 0 && b != -1 || b > 100 {
+		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.breaker", Msg: fmt.Sprintf("%g: want a percentage (1 to 100), 0 for the default (10) or -1 for none", b)}
+	}
 	if c.UI.ScanBudget < 0 {
 		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.scan_budget", Msg: "want a positive number"}
 	}

@@ -252,6 +252,10 @@ func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
 		if !strings.Contains(view, "y/enter: redrive") {
 			t.Fatalf("at %dx%d the dialog has no key line:\n%s", size[0], size[1], view)
 		}
+		p.redrive.state = redriveRunning
+		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "esc: stop") {
+			t.Fatalf("at %dx%d the running redrive has no key line:\n%s", size[0], size[1], view)
+		}
 		p.redrive.state = redriveDone
 		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "enter: close") {
 			t.Fatalf("at %dx%d the summary has no key line:\n%s", size[0], size[1], view)
