@@ -37,7 +37,7 @@ joined.`,
 				w = file
 			}
 			f.stderr = e.stderr
-			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w), f.follow)
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
 			res.report(e, args[0])
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -225,7 +226,7 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 		return nil, func() {}
 	}
 	g.OnTrip = func(reason string) {
-		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", reason)
+		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", safetext.String(reason))
 		if f.yes {
 			g.Stop()
 			return
@@ -300,17 +301,17 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	}
 	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
 	for _, t := range replay.SortedKeys(r.PerTarget) {
-		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], t)
+		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], safetext.String(t))
 	}
 	for i, f := range r.Failures {
 		if i == 20 {
 			fmt.Fprintf(w, "  … %d more failures\n", len(r.Failures)-20)
 			break
 		}
-		fmt.Fprintf(w, "  failed %s: %s\n", f.Position, f.Err)
+		fmt.Fprintf(w, "  failed %s: %s\n", safetext.String(f.Position), safetext.String(f.Err))
 	}
 	if r.Stopped != "" {
-		fmt.Fprintf(w, "stopped: %s\n", r.Stopped)
+		fmt.Fprintf(w, "stopped: %s\n", safetext.String(r.Stopped))
 	}
 }
 

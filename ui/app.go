@@ -10,7 +10,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // statusTTL is how long a status line message stays up.
@@ -193,12 +195,15 @@ func (m *Model) View() string {
 	body = fit(body, w, bodyH)
 	status := m.statusView(w)
 	keys := m.help.ShortHelpView(append(m.top().ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
-	return strings.Join([]string{
+	// Every field from a message is sanitised where it is drawn; Frame is
+	// the net under them: what was missed can colour text, never drive the
+	// terminal.
+	return safetext.Frame(strings.Join([]string{
 		ansi.Truncate(header, w, "…"),
 		body,
 		status,
 		ansi.Truncate(keys, w, "…"),
-	}, "\n")
+	}, "\n"))
 }
 
 func (m *Model) statusView(w int) string {
@@ -206,7 +211,7 @@ func (m *Model) statusView(w int) string {
 	left := m.top().Status()
 	var right string
 	if m.status.text != "" && m.c.Now().Sub(m.statusAt) < statusTTL {
-		text := strings.ReplaceAll(m.status.text, "\n", " ")
+		text := render.Sanitize(strings.ReplaceAll(m.status.text, "\n", " ")) // errors quote names from the broker
 		if m.status.err {
 			right = s.StatusError.Render("✖ " + text)
 		} else {

@@ -281,7 +281,7 @@ func (p *streamsPage) View(w, h int) string {
 	case p.typing || p.filter.Value() != "":
 		out = append(out, p.filter.View())
 	case p.err != nil && !p.loaded:
-		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
 	case !p.loaded:
 		out = append(out, s.Muted.Render("listing streams of "+p.conn.Name()+"…"))
 	case p.notice() != "":

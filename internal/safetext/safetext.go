@@ -73,6 +73,24 @@ func String(s string) string {
 	return string(Append(make([]byte, 0, len(s)+16), s))
 }
 
+// Text is String for text of several lines: newlines and tabs are kept,
+// everything else String replaces is replaced (a carriage return too: it
+// could write over what the line showed).
+func Text(s string) string {
+	if Clean(s) && !strings.ContainsRune(s, '\r') {
+		return s
+	}
+	b := make([]byte, 0, len(s)+16)
+	for _, r := range s {
+		if r == '\n' || r == '\t' {
+			b = append(b, byte(r))
+			continue
+		}
+		b = appendRune(b, r)
+	}
+	return string(b)
+}
+
 // Bytes is String for a byte slice.
 func Bytes(b []byte) string { return String(string(b)) }
 

@@ -62,6 +62,17 @@ func TestStringShowsWhatItReplaces(t *testing.T) {
 	}
 }
 
+func TestTextKeepsLines(t *testing.T) {
+	if got := Text("a\n\tb\r\x1b[2J\u202e"); got != "a\n\tb␍␛[2J⟨U+202E⟩" {
+		t.Fatalf("got %q", got)
+	}
+	for _, p := range poison {
+		if b := bad(strings.NewReplacer("\n", "", "\t", "").Replace(Text(p))); b != "" {
+			t.Errorf("Text(%q) kept %s", p, b)
+		}
+	}
+}
+
 func TestClean(t *testing.T) {
 	if !Clean("multi\nline\ttext\r\n é") {
 		t.Error("plain text not clean")
