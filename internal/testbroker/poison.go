@@ -1,0 +1,73 @@
+package testbroker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/mqscope/mqscope/internal/poison"
+	"github.com/mqscope/mqscope/sources/demo"
+)
+
+// PoisonKafka starts a kfake whose topic orders.DLT holds one Spring Kafka
+// dead letter with poison.Text in its key, value, header names and every
+// provenance header (poison.KafkaDeadLetter, sent through the Kafka
+// protocol). It returns the bootstrap address; the broker ends with the test.
+func PoisonKafka(t testing.TB) (addr, topic string) {
+	t.Helper()
+	topic = "orders.DLT"
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kf.Close)
+	m := poison.KafkaDeadLetter()
+	rec := &sarama.ProducerMessage{Topic: topic, Key: sarama.ByteEncoder(m.Key), Value: sarama.ByteEncoder(m.Value), Timestamp: m.Timestamp}
+	for _, h := range m.Headers {
+		rec.Headers = append(rec.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
+	}
+	addr = kf.ListenAddrs()[0]
+	if err := demo.Fill(addr, 1, func(int) *sarama.ProducerMessage { return rec }); err != nil {
+		t.Fatalf("produce the poison dead letter: %v", err)
+	}
+	return addr, topic
+}
+
+// PoisonRabbit creates a vhost of the test's own whose queue
+// orders.parking holds one message with poison.RabbitPublishing's x-death,
+// x-first-death-*, headers and properties. It returns the vhost's AMQP URL
+// and the queue.
+func PoisonRabbit(t testing.TB) (amqpURL, queue string) {
+	t.Helper()
+	amqpURL, _, _ = RabbitVhost(t)
+	queue = "orders.parking"
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, poison.RabbitPublishing())
+	if err != nil {
+		t.Fatalf("publish the poison dead letter: %v", err)
+	}
+	if ok, err := conf.WaitContext(ctx); !ok || err != nil {
+		t.Fatalf("the broker did not confirm the poison dead letter: %v", err)
+	}
+	return amqpURL, queue
+}
