@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -51,9 +52,9 @@ func newConfigCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s: %d connections", cfg.Path, len(cfg.Connections))
+			fmt.Fprintf(e.stdout, "%s: %d connections", safetext.String(cfg.Path), len(cfg.Connections))
 			if cfg.Default != "" {
-				fmt.Fprintf(e.stdout, ", default %s", cfg.Default)
+				fmt.Fprintf(e.stdout, ", default %s", safetext.String(cfg.Default))
 			}
 			fmt.Fprintln(e.stdout)
 			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
@@ -91,7 +92,11 @@ func newConfigCmd(e *env) *cobra.Command {
 				if cc.Writable() {
 					writes = "allowed"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, cc.Kind, addr, auth, tlsOn, writes, cc.Color)
+				cells := []string{n, cc.Kind, addr, auth, tlsOn, writes, cc.Color}
+				for i, c := range cells {
+					cells[i] = safetext.String(c)
+				}
+				fmt.Fprintln(tw, strings.Join(cells, "\t"))
 			}
 			return tw.Flush()
 		},

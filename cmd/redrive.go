@@ -108,7 +108,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 				kept = append(kept, msgs[i])
 			}
 		}
-		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", flt, len(kept), len(msgs))
+		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", safetext.String(fmt.Sprint(flt)), len(kept), len(msgs))
 		msgs = kept
 	}
 	if f.opts.ID == "" {
@@ -186,7 +186,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		defer stop()
 		run.Guard = g
 	}
-	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
+	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", safetext.String(plan.ID), safetext.String(plan.ID))
 	var res replay.Result
 	switch c := conn.(type) {
 	case *kafka.Conn:
@@ -285,7 +285,7 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 			return false, errors.New("no terminal to ask on: pass --yes to redrive without asking")
 		}
 	}
-	fmt.Fprint(out, question)
+	fmt.Fprint(out, safetext.String(question)) // it names streams and targets from the broker
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && line == "" {
 		return false, errors.New("no answer: pass --yes to redrive without asking")
@@ -295,7 +295,7 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 }
 
 func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
-	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", p.ID, r.Done, r.Parked, r.Skipped, r.Failed)
+	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", safetext.String(p.ID), r.Done, r.Parked, r.Skipped, r.Failed)
 	if r.Duplicates > 0 {
 		fmt.Fprintf(w, ", %d already redriven by an earlier run (acknowledged, not sent again)", r.Duplicates)
 	}
@@ -322,7 +322,7 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 		return err
 	}
 	if f.dryRun {
-		fmt.Fprintf(e.stdout, "native move of every message of %s back to its sources (or --to): dry run, nothing started\n", dlq)
+		fmt.Fprintf(e.stdout, "native move of every message of %s back to its sources (or --to): dry run, nothing started\n", safetext.String(dlq))
 		return nil
 	}
 	if !f.yes {
@@ -338,7 +338,7 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "move task %s started\n", handle)
+	fmt.Fprintf(e.stderr, "move task %s started\n", safetext.String(handle))
 	for {
 		select {
 		case <-ctx.Done():
@@ -358,10 +358,10 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 			if t.Handle != handle && len(tasks) > 1 {
 				continue
 			}
-			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", t.Status, t.Moved, t.ToMove)
+			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", safetext.String(t.Status), t.Moved, t.ToMove)
 			switch t.Status {
 			case "COMPLETED":
-				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, dlq)
+				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, safetext.String(dlq))
 				return nil
 			case "FAILED", "CANCELLED":
 				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)

@@ -177,3 +177,36 @@ func TestRawOnATerminalIsSanitised(t *testing.T) {
 		t.Fatalf("raw into a pipe: %q, stderr %q", out.String(), errOut.String())
 	}
 }
+
+// TestConfigCheckIsSanitised: names and addresses from a config file are
+// printed with their controls shown, not acted on.
+func TestConfigCheckIsSanitised(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "connections:\n  prod:\n    kind: kafka\n    brokers: [\"h\\e]0;title\\a\\u009b2J:9092\"]\n  rabbit:\n    kind: rabbitmq\n    url: \"amqp://h\\u202e:5672/\"\n    username: \"me\\e[2J\"\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runIn(t, "", "--config", cfg, "config", "check")
+	if code != 0 {
+		t.Fatalf("check: %s", errOut)
+	}
+	safeOutput(t, "config check", out)
+	if !strings.Contains(out, "h␛]0;title␇⟨U+009B⟩2J:9092") || !strings.Contains(out, "me␛[2J") {
+		t.Fatalf("config check does not show the names:\n%s", out)
+	}
+}
+
+// TestRedriveQuestionIsSanitised: the question before a redrive names the
+// source as the broker spells it, sanitised.
+func TestRedriveQuestionIsSanitised(t *testing.T) {
+	var out bytes.Buffer
+	ok, err := confirm(strings.NewReader("n\n"), &out, "Redrive 1 messages from q\x1b]52;c;eA==\x07\u202e? [y/N] ")
+	if ok || err != nil {
+		t.Fatalf("confirm: %v %v", ok, err)
+	}
+	safeOutput(t, "the question", out.String())
+	if !strings.HasSuffix(out.String(), "? [y/N] ") {
+		t.Fatalf("question %q", out.String())
+	}
+}
