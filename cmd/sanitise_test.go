@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mqscope/mqscope/internal/poison"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay/capture"
 )
@@ -21,7 +22,7 @@ import (
 func safeOutput(t *testing.T, what, out string) {
 	t.Helper()
 	if bad := poison.Find(out); bad != "" {
-		t.Errorf("%s: %s reached the terminal", what, bad)
+		t.Errorf("%s: %s reached the terminal", safetext.String(what), bad)
 	}
 }
 
@@ -39,7 +40,7 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 			t.Helper()
 			code, out, errOut := run(t, on(args...)...)
 			if code != 0 {
-				t.Fatalf("%v: exit %d: %s", args, code, errOut)
+				t.Fatalf("%q: exit %d: %q", args, code, errOut)
 			}
 			safeOutput(t, fmt.Sprint(args, " stderr"), errOut)
 			return out
@@ -47,7 +48,7 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 		text := ok("tail", b.stream, "--from", "oldest", "--limit", "1")
 		safeOutput(t, "tail --format text", text)
 		if !strings.Contains(text, "␛]52;c;") {
-			t.Errorf("tail does not show the dead letter's provenance: %s", text)
+			t.Errorf("tail does not show the dead letter's provenance: %q", text)
 		}
 		export := ok("export", b.stream)
 		safeOutput(t, "export", export)
@@ -72,7 +73,7 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 		plan := ok("redrive", b.stream, "--dry-run")
 		safeOutput(t, "redrive --dry-run", plan)
 		if !strings.Contains(plan, "␛]52;c;") || !strings.Contains(plan, "dry run") {
-			t.Errorf("the plan does not show where the message goes: %s", plan)
+			t.Errorf("the plan does not show where the message goes: %q", plan)
 		}
 		for _, by := range []string{"failure", "origin", "consumer"} {
 			safeOutput(t, "triage --by "+by, ok("triage", b.stream, "--by", by))
@@ -86,12 +87,19 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 	tr := ok3(t, "--kafka", kafkaAddr, "trace", "corr-1"+poison.Text)
 	safeOutput(t, "trace", tr)
 	if !strings.Contains(tr, "1 messages in") {
-		t.Errorf("trace found nothing: %s", tr)
+		t.Errorf("trace found nothing: %q", tr)
 	}
 	trj := ok3(t, "--kafka", kafkaAddr, "trace", "corr-1"+poison.Text, "--json")
 	safeOutput(t, "trace --json", trj)
 	if !json.Valid([]byte(trj)) {
 		t.Errorf("trace --json is not JSON: %q", trj)
+	}
+	for _, args := range [][]string{{"groups"}, {"groups", testbroker.PoisonGroup}, {"groups", "--json"}, {"groups", testbroker.PoisonGroup, "--json"}} {
+		out := ok3(t, append([]string{"--kafka", kafkaAddr}, args...)...)
+		safeOutput(t, strings.Join(args, " "), out)
+		if !strings.Contains(out, "order-service") {
+			t.Errorf("%q does not show the group:\n%q", args, out)
+		}
 	}
 	_, _, errOut := run(t, "--kafka", kafkaAddr, "export", "no.such"+poison.Text)
 	safeOutput(t, "an error naming a stream", errOut)
@@ -102,7 +110,7 @@ func ok3(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, errOut := run(t, args...)
 	if code != 0 {
-		t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		t.Fatalf("%q: exit %d: %q", args, code, errOut)
 	}
 	return out
 }
@@ -153,7 +161,7 @@ func TestRawOnATerminalIsSanitised(t *testing.T) {
 		var errOut bytes.Buffer
 		args := append([]string{"--log-file", filepath.Join(t.TempDir(), "log"), "--kafka", addr, "export", topic}, format...)
 		if code := Execute(args, strings.NewReader(""), tty, &errOut); code != 0 {
-			t.Fatalf("%v: exit %d: %s", format, code, errOut.String())
+			t.Fatalf("%v: exit %d: %q", format, code, errOut.String())
 		}
 		var out string
 		select {
@@ -189,11 +197,11 @@ func TestConfigCheckIsSanitised(t *testing.T) {
 	}
 	code, out, errOut := runIn(t, "", "--config", cfg, "config", "check")
 	if code != 0 {
-		t.Fatalf("check: %s", errOut)
+		t.Fatalf("check: %q", errOut)
 	}
 	safeOutput(t, "config check", out)
 	if !strings.Contains(out, "h␛]0;title␇⟨U+009B⟩2J:9092") || !strings.Contains(out, "me␛[2J") {
-		t.Fatalf("config check does not show the names:\n%s", out)
+		t.Fatalf("config check does not show the names:\n%q", out)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/internal/poison"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
@@ -41,11 +43,11 @@ func poisonDeadLetters(t *testing.T) (kc, rc sources.Conn, kafkaTopic, queue str
 	for _, m := range msgs {
 		d := m.DeadLetter
 		if d == nil || !strings.Contains(d.OriginStream, poison.Text) || !strings.Contains(d.ExceptionClass, poison.Text) {
-			t.Fatalf("%s: the poison did not come through the broker: %+v", m.Stream, d)
+			t.Fatalf("%q: the poison did not come through the broker: %q", m.Stream, fmt.Sprintf("%+v", d))
 		}
 	}
 	if !strings.Contains(msgs[1].ID, poison.Text) || len(msgs[1].DeadLetter.Deaths) != 1 || !strings.Contains(msgs[1].DeadLetter.Deaths[0].Queue, poison.Text) {
-		t.Fatalf("RabbitMQ dead letter: id %q, deaths %+v", msgs[1].ID, msgs[1].DeadLetter.Deaths)
+		t.Fatalf("RabbitMQ dead letter: id %q, deaths %q", msgs[1].ID, fmt.Sprintf("%+v", msgs[1].DeadLetter.Deaths))
 	}
 	return k, r, kafkaTopic, queue, msgs
 }
@@ -56,7 +58,7 @@ func poisonDeadLetters(t *testing.T) (kc, rc sources.Conn, kafkaTopic, queue str
 func clean(t *testing.T, where, out string) {
 	t.Helper()
 	if bad := poison.Find(out); bad != "" {
-		t.Errorf("%s: %s reached the screen", where, bad)
+		t.Errorf("%s: %s reached the screen", safetext.String(where), bad)
 	}
 }
 
@@ -97,7 +99,7 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 		p.pid = 3
 		pump(t, p, p.Init(), func() bool { return p.done })
 		if len(p.report.Groups) != 1 {
-			t.Fatalf("triage of %s: %d groups", tc.stream.Name, len(p.report.Groups))
+			t.Fatalf("triage of %q: %d groups", tc.stream.Name, len(p.report.Groups))
 		}
 		for range 3 { // by failure, origin, consumer
 			clean(t, "triage of "+tc.stream.Name+" by "+p.mode.String(), p.View(180, 40)+p.Status())
@@ -111,7 +113,7 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	tr.pid = 4
 	pump(t, tr, tr.Init(), func() bool { return tr.done })
 	if len(tr.res.Hits) != 1 || len(tr.res.Skipped) != 1 { // the work queue is not peeked
-		t.Fatalf("trace found %d messages, skipped %v", len(tr.res.Hits), tr.res.Skipped)
+		t.Fatalf("trace found %d messages, skipped %q", len(tr.res.Hits), tr.res.Skipped)
 	}
 	clean(t, "trace", tr.View(180, 40)+tr.Status())
 	tr.Close()
@@ -121,6 +123,22 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	d.state, d.err = redriveDone, errors.New("publish "+poison.Text)
 	d.res = replay.Result{PerTarget: map[string]int{"topic " + poison.Text: 1}, Failures: []replay.Failure{{Position: poison.Text, Err: poison.Text}}, Stopped: poison.Text}
 	clean(t, "redrive result", d.view(180))
+
+	df := newDiffPage(c, msgs[0], msgs[1])
+	clean(t, "diff", df.View(180, 60)+df.Crumb()+df.Status())
+
+	gl := kc.(sources.GroupLister)
+	gs := newGroupsPage(c, kc, gl)
+	gs.pid = 5
+	pump(t, gs, gs.Init(), func() bool { return gs.loaded })
+	if len(gs.groups) != 1 || gs.groups[0].Name != testbroker.PoisonGroup {
+		t.Fatalf("groups %q", fmt.Sprintf("%+v", gs.groups))
+	}
+	clean(t, "groups", gs.View(180, 20)+gs.Crumb()+gs.Status())
+	g := newGroupPage(c, kc, gl, testbroker.PoisonGroup)
+	g.pid = 6
+	pump(t, g, g.Init(), func() bool { return g.loaded })
+	clean(t, "group", g.View(180, 20)+g.Crumb()+g.Status())
 
 	m := newModel(c, []sources.Conn{kc})
 	m.Update(tea.WindowSizeMsg{Width: 180, Height: 40})
@@ -139,7 +157,7 @@ func TestFrameNetCatchesWhatAPageMissed(t *testing.T) {
 	v := m.View()
 	clean(t, "root view without its styles", sgr.ReplaceAllString(v, "")) // the poison's own colour (ESC [31m) may stay
 	if !strings.Contains(v, "raw ␛]52;c;") {
-		t.Fatalf("the raw field is not shown:\n%s", v)
+		t.Fatalf("the raw field is not shown:\n%q", v)
 	}
 }
 

@@ -311,7 +311,7 @@ func (p *streamsPage) View(w, h int) string {
 		if st.Messages >= 0 {
 			count = groupDigits(st.Messages)
 		}
-		cells := []string{render.Sanitize(st.Name), st.Kind, parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
+		cells := []string{render.Sanitize(st.Name), render.Sanitize(st.Kind), parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue

@@ -2,6 +2,7 @@ package testbroker
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,10 +14,14 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 )
 
+// PoisonGroup is the consumer group PoisonKafka commits an offset for.
+const PoisonGroup = "order-service" + poison.Text
+
 // PoisonKafka starts a kfake whose topic orders.DLT holds one Spring Kafka
 // dead letter with poison.Text in its key, value, header names and every
 // provenance header (poison.KafkaDeadLetter, sent through the Kafka
-// protocol). It returns the bootstrap address; the broker ends with the test.
+// protocol), and where the group PoisonGroup has committed offset 1 on it.
+// It returns the bootstrap address; the broker ends with the test.
 func PoisonKafka(t testing.TB) (addr, topic string) {
 	t.Helper()
 	topic = "orders.DLT"
@@ -34,7 +39,36 @@ func PoisonKafka(t testing.TB) (addr, topic string) {
 	if err := demo.Fill(addr, 1, func(int) *sarama.ProducerMessage { return rec }); err != nil {
 		t.Fatalf("produce the poison dead letter: %v", err)
 	}
+	if err := commitOffset(addr, PoisonGroup, topic, 1); err != nil {
+		t.Fatalf("commit for %q: %v", PoisonGroup, err)
+	}
 	return addr, topic
+}
+
+// commitOffset commits offset for group on partition 0 of topic.
+func commitOffset(addr, group, topic string, offset int64) error {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	client, err := sarama.NewClient([]string{addr}, cfg)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	defer client.Close()
+	coord, err := client.Coordinator(group)
+	if err != nil {
+		return fmt.Errorf("coordinator: %w", err)
+	}
+	req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+	req.AddBlock(topic, 0, offset, 0, "")
+	resp, err := coord.CommitOffset(req)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if kerr := resp.Errors[topic][0]; kerr != sarama.ErrNoError {
+		return fmt.Errorf("commit: %w", kerr)
+	}
+	return nil
 }
 
 // PoisonRabbit creates a vhost of the test's own whose queue
