@@ -2,10 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // safeOutput fails the test when out holds a control a terminal acts on.
@@ -103,6 +106,29 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 	}
 	_, _, errOut := run(t, "--kafka", kafkaAddr, "export", "no.such"+poison.Text)
 	safeOutput(t, "an error naming a stream", errOut)
+}
+
+// TestExportReplayIsByteExact: a dead letter whose header names are not
+// all UTF-8 and whose fields hold control characters, exported and
+// replayed into another topic, arrives byte for byte.
+func TestExportReplayIsByteExact(t *testing.T) {
+	addr, topic := testbroker.PoisonKafka(t)
+	file := filepath.Join(t.TempDir(), "dlt.jsonl")
+	ok3(t, "--kafka", addr, "export", topic, "-o", file)
+	ok3(t, "--kafka", addr, "replay", file, "--to", testbroker.PoisonCopyTopic, "--yes")
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	orig, copied := testbroker.ReadAll(t, conn, topic), testbroker.ReadAll(t, conn, testbroker.PoisonCopyTopic)
+	if len(orig) != 1 || len(copied) != 1 {
+		t.Fatalf("%d messages, %d copied", len(orig), len(copied))
+	}
+	a, b := orig[0], copied[0]
+	if _, ok := b.Header(poison.BinaryName); !ok || !bytes.Equal(a.Key, b.Key) || !bytes.Equal(a.Value, b.Value) || !reflect.DeepEqual(a.Headers, b.Headers) {
+		t.Fatalf("not byte for byte:\n%q\n%q", a.Headers, b.Headers)
+	}
 }
 
 // ok3 runs a command line that must succeed and returns its stdout.

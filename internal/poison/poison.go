@@ -51,8 +51,12 @@ func Spring() []sources.Header {
 		{Key: "kafka_dlt-exception-stacktrace", Value: []byte("com.example.Poison: " + Text + "\n\tat com.example.A(" + Text + ")\n\tat b")},
 		{Key: "correlation-id", Value: []byte("corr-1" + Text)},
 		{Key: "name" + Text, Value: []byte("value" + Bytes)},
+		{Key: BinaryName, Value: []byte{0x9b, 0xff, 0x00}},
 	}
 }
+
+// BinaryName is a header name that is not UTF-8.
+const BinaryName = "bin\xff\x9bname"
 
 // KafkaDeadLetter is a Spring Kafka dead letter with poison in every
 // field, its provenance decoded as the connector decodes it.

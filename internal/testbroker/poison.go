@@ -14,6 +14,9 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 )
 
+// PoisonCopyTopic is an empty topic PoisonKafka also creates, to replay into.
+const PoisonCopyTopic = "orders.copy"
+
 // PoisonGroup is the consumer group PoisonKafka commits an offset for.
 const PoisonGroup = "order-service" + poison.Text
 
@@ -25,7 +28,7 @@ const PoisonGroup = "order-service" + poison.Text
 func PoisonKafka(t testing.TB) (addr, topic string) {
 	t.Helper()
 	topic = "orders.DLT"
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic, PoisonCopyTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
