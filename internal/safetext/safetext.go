@@ -96,6 +96,9 @@ func Bytes(b []byte) string { return String(string(b)) }
 
 // Append appends String(s) to dst.
 func Append(dst []byte, s string) []byte {
+	if plain(s) {
+		return append(dst, s...)
+	}
 	for _, r := range s { // invalid UTF-8 comes as U+FFFD
 		dst = appendRune(dst, r)
 	}
