@@ -154,7 +154,7 @@ func (e *env) logger() (*slog.Logger, func()) {
 	if err != nil {
 		return slog.New(slog.DiscardHandler), func() {}
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }
+	return slog.New(slog.NewJSONHandler(controlEscaper{f}, nil)), func() { f.Close() }
 }
 
 // parseBytes reads a size such as 256MiB, 1GiB, 500MB, 64k or 1048576.

@@ -22,3 +22,15 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	return nil
 }
+
+// controlEscaper writes JSON lines with DEL, C1 and bidi controls escaped
+// (jsonenc.EscapeControls): the log file, read with tail -f, shows names
+// from the broker without acting on them. slog writes a record in one Write.
+type controlEscaper struct{ w io.Writer }
+
+func (c controlEscaper) Write(p []byte) (int, error) {
+	if _, err := c.w.Write(jsonenc.EscapeControls(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -244,3 +244,22 @@ func TestRedriveQuestionIsSanitised(t *testing.T) {
 		t.Fatalf("question %q", out.String())
 	}
 }
+
+// TestLogFileEscapesControls: what the log says about broker data is JSON
+// with every control escaped.
+func TestLogFileEscapesControls(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	e := &env{flags: globalFlags{logFile: path}}
+	l, done := e.logger()
+	l.Info("read failed", "stream", poison.Text, "err", "no queue "+poison.Text)
+	done()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	safeOutput(t, "the log file", string(b))
+	var rec map[string]string
+	if err := json.Unmarshal(b, &rec); err != nil || rec["stream"] != poison.Text {
+		t.Fatalf("log line %q: %v", b, err)
+	}
+}
