@@ -263,3 +263,28 @@ func TestLogFileEscapesControls(t *testing.T) {
 		t.Fatalf("log line %q: %v", b, err)
 	}
 }
+
+// TestHeadlessSQSIsSanitised: an SQS dead letter with controls in its body
+// and its attributes (names, types, values) prints nothing a terminal acts
+// on, and its export reads back byte for byte.
+func TestHeadlessSQSIsSanitised(t *testing.T) {
+	endpoint, dlq := testbroker.PoisonSQS(t)
+	base := []string{"--sqs-endpoint", endpoint}
+	for _, args := range [][]string{{"tail", dlq, "--limit", "1"}, {"export", dlq}, {"export", dlq, "--format", "kcat"},
+		{"triage", dlq}, {"triage", dlq, "--json"}, {"redrive", dlq, "--dry-run"}} {
+		code, out, errOut := run(t, append(base, args...)...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %q", args, code, errOut)
+		}
+		safeOutput(t, strings.Join(args, " "), out+errOut)
+		if args[0] == "export" && len(args) == 2 {
+			m, err := capture.NewDecoder(strings.NewReader(out)).Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := m.Header("name" + poison.Text); !ok || string(v) != poison.Bytes {
+				t.Fatalf("the attribute did not come back byte for byte: %q", m.Headers)
+			}
+		}
+	}
+}

@@ -3,15 +3,20 @@ package testbroker
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/internal/poison"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // PoisonCopyTopic is an empty topic PoisonKafka also creates, to replay into.
@@ -107,4 +112,49 @@ func PoisonRabbit(t testing.TB) (amqpURL, queue string) {
 		t.Fatalf("the broker did not confirm the poison dead letter: %v", err)
 	}
 	return amqpURL, queue
+}
+
+// PoisonSQS creates, in goaws, a work queue and its DLQ (names of the
+// test's own) and sends the DLQ one message with poison.Text in its body,
+// its message group and its attributes' names and values. It returns the
+// endpoint and the DLQ's name.
+func PoisonSQS(t testing.TB) (endpoint, dlqName string) {
+	t.Helper()
+	endpoint = SQS(t)
+	ctx := context.Background()
+	c, err := sqs.Dial(ctx, sqs.Options{Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id := rand.IntN(1e6)
+	work, dlqName := fmt.Sprintf("poison-%d", id), fmt.Sprintf("poison-%d-dlq", id)
+	cl := c.Client()
+	d, err := cl.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(dlqName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn, err := c.QueueARN(ctx, dlqName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := cl.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(work), Attributes: map[string]string{
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"2"}`, arn)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = cl.DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: w.QueueUrl})
+		_, _ = cl.DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: d.QueueUrl})
+	})
+	_, err = cl.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: d.QueueUrl, MessageBody: aws.String("body " + poison.Text),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			"correlation-id":      {DataType: aws.String("String"), StringValue: aws.String("corr-1" + poison.Text)},
+			"x-exception-message": {DataType: aws.String("String" + poison.Text), StringValue: aws.String("failed: " + poison.Text)},
+			"name" + poison.Text:  {DataType: aws.String("Binary"), BinaryValue: []byte(poison.Bytes)},
+		}})
+	if err != nil {
+		t.Fatalf("send the poison message: %v", err)
+	}
+	return endpoint, dlqName
 }
