@@ -124,6 +124,18 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	d.res = replay.Result{PerTarget: map[string]int{"topic " + poison.Text: 1}, Failures: []replay.Failure{{Position: poison.Text, Err: poison.Text}}, Stopped: poison.Text}
 	clean(t, "redrive result", d.view(180))
 
+	sp := newStreamsPage(c, 8, rc)
+	pump(t, sp, sp.Init(), func() bool { return sp.loaded })
+	if len(sp.streams) != 1 || sp.streams[0].Name != queue {
+		t.Fatalf("streams %q", fmt.Sprintf("%+v", sp.streams))
+	}
+	sv := sp.View(180, 20)
+	clean(t, "streams", sv+sp.Crumb()+sp.Status())
+	if !strings.Contains(sv, "orders.parking␛]52;c;") {
+		t.Errorf("the streams page does not show the queue: %q", sv)
+	}
+	sp.Close()
+
 	df := newDiffPage(c, msgs[0], msgs[1])
 	clean(t, "diff", df.View(180, 60)+df.Crumb()+df.Status())
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,13 +81,15 @@ func commitOffset(addr, group, topic string, offset int64) error {
 }
 
 // PoisonRabbit creates a vhost of the test's own whose queue
-// orders.parking holds one message with poison.RabbitPublishing's x-death,
+// orders.parking<poison> holds one message with poison.RabbitPublishing's x-death,
 // x-first-death-*, headers and properties. It returns the vhost's AMQP URL
 // and the queue.
 func PoisonRabbit(t testing.TB) (amqpURL, queue string) {
 	t.Helper()
 	amqpURL, _, _ = RabbitVhost(t)
-	queue = "orders.parking"
+	// the queue's name is poisoned too, but for a carriage return: the
+	// management API lists names without it
+	queue = "orders.parking" + strings.ReplaceAll(poison.Text, "\r", "")
 	conn, err := amqp.Dial(amqpURL)
 	if err != nil {
 		t.Fatal(err)
