@@ -105,7 +105,8 @@ func newConfigCmd(e *env) *cobra.Command {
 }
 
 // completeStreams completes a stream argument with the streams of the
-// connection the flags name (bounded: a slow broker completes nothing).
+// connection the flags name (bounded: a slow broker completes nothing),
+// but those whose names hold control characters.
 func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
@@ -128,7 +129,9 @@ func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete stri
 			continue
 		}
 		for _, s := range streams {
-			if strings.HasPrefix(s.Name, toComplete) {
+			// a name with control characters is left out: the shell would
+			// show it and put it on the command line as it is
+			if strings.HasPrefix(s.Name, toComplete) && safetext.Clean(s.Name) && !strings.ContainsAny(s.Name, "\t\n\r") {
 				out = append(out, s.Name)
 			}
 		}

@@ -372,7 +372,7 @@ func retryable(err error) bool {
 // its budget.
 func (c copied) report(e *env, stream string) {
 	if c.budgetReached {
-		fmt.Fprintf(e.stderr, "stopped at the scan budget: scanned %d messages of %s, matched %d (--max-scan)\n", c.scanned, stream, c.written)
+		fmt.Fprintf(e.stderr, "stopped at the scan budget: scanned %d messages of %s, matched %d (--max-scan)\n", c.scanned, safetext.String(stream), c.written)
 	}
 }
 

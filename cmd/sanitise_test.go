@@ -65,6 +65,8 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 		if _, ok := m.Header("name" + poison.Text); !ok {
 			t.Errorf("the poisoned header name did not come back byte for byte: %q", m.Headers)
 		}
+		ok("export", b.stream, "-o", filepath.Join(t.TempDir(), "out.jsonl")) // stderr names the stream
+		ok("export", b.stream, "--filter", "key != nil", "--max-scan", "1")
 		kcat := ok("export", b.stream, "--format", "kcat")
 		safeOutput(t, "export --format kcat", kcat)
 		if !json.Valid([]byte(strings.TrimSpace(kcat))) {
@@ -86,6 +88,11 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 		if !json.Valid([]byte(tj)) {
 			t.Errorf("triage --json is not JSON: %q", tj)
 		}
+	}
+	comp := ok3(t, "--rabbitmq", rabbitURL, "__complete", "tail", "")
+	safeOutput(t, "completion", comp)
+	if strings.Contains(comp, "orders.parking") {
+		t.Errorf("a poisoned queue name is offered as a completion: %q", comp)
 	}
 	tr := ok3(t, "--kafka", kafkaAddr, "trace", "corr-1"+poison.Text)
 	safeOutput(t, "trace", tr)
