@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -57,9 +58,9 @@ func newConfigCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s: %d connections", cfg.Path, len(cfg.Connections))
+			fmt.Fprintf(e.stdout, "%s: %d connections", safetext.String(cfg.Path), len(cfg.Connections))
 			if cfg.Default != "" {
-				fmt.Fprintf(e.stdout, ", default %s", cfg.Default)
+				fmt.Fprintf(e.stdout, ", default %s", safetext.String(cfg.Default))
 			}
 			fmt.Fprintln(e.stdout)
 			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
@@ -97,7 +98,11 @@ func newConfigCmd(e *env) *cobra.Command {
 				if cc.Writable() {
 					writes = "allowed"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, cc.Kind, addr, auth, tlsOn, writes, cc.Color)
+				cells := []string{n, cc.Kind, addr, auth, tlsOn, writes, cc.Color}
+				for i, c := range cells {
+					cells[i] = safetext.String(c)
+				}
+				fmt.Fprintln(tw, strings.Join(cells, "\t"))
 			}
 			return tw.Flush()
 		},
@@ -112,7 +117,8 @@ func exists(path string) bool {
 }
 
 // completeStreams completes a stream argument with the streams of the
-// connection the flags name (bounded: a slow broker completes nothing).
+// connection the flags name (bounded: a slow broker completes nothing),
+// but those whose names hold control characters.
 func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
@@ -135,7 +141,9 @@ func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete stri
 			continue
 		}
 		for _, s := range streams {
-			if strings.HasPrefix(s.Name, toComplete) {
+			// a name with control characters is left out: the shell would
+			// show it and put it on the command line as it is
+			if strings.HasPrefix(s.Name, toComplete) && safetext.Clean(s.Name) && !strings.ContainsAny(s.Name, "\t\n\r") {
 				out = append(out, s.Name)
 			}
 		}

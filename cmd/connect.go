@@ -152,5 +152,5 @@ func (e *env) logger() (*slog.Logger, func()) {
 	if err != nil {
 		return slog.New(slog.DiscardHandler), func() {}
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }
+	return slog.New(slog.NewJSONHandler(controlEscaper{f}, nil)), func() { f.Close() }
 }

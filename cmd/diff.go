@@ -1,13 +1,13 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
@@ -82,9 +82,7 @@ with the dead letter it came from, or a dead letter with its redriven copy
 				rows = kept
 			}
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return writeJSON(e.stdout, rows)
 			}
 			return printDiff(e.stdout, &a, &b, rows)
 		},
@@ -95,7 +93,7 @@ with the dead letter it came from, or a dead letter with its redriven copy
 }
 
 func printDiff(w io.Writer, a, b *sources.Message, rows []msgdiff.Row) error {
-	fmt.Fprintf(w, "left  %s %s\nright %s %s\n%d differences\n\n", a.Stream, a.Where(), b.Stream, b.Where(), msgdiff.Differences(rows))
+	fmt.Fprintf(w, "left  %s %s\nright %s %s\n%d differences\n\n", safetext.String(a.Stream), a.Where(), safetext.String(b.Stream), b.Where(), msgdiff.Differences(rows))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, " \tFIELD\tLEFT\tRIGHT")
 	for _, r := range rows {

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 func newExportCmd(e *env) *cobra.Command {
@@ -37,13 +39,13 @@ joined.`,
 				w = file
 			}
 			f.stderr = e.stderr
-			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w), f.follow)
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
 			res.report(e, args[0])
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
 				}
-				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, args[0], out)
+				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
 			}
 			return err
 		},

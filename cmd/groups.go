@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -51,9 +51,9 @@ or commits for a group.`,
 				v = d
 				if !asJSON {
 					tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-					fmt.Fprintf(tw, "%s  %s  %d members  lag %d\n\nTOPIC\tPARTITION\tCOMMITTED\tEND\tLAG\tMEMBER\n", d.Name, d.State, d.Members, d.Lag)
+					fmt.Fprintf(tw, "%s  %s  %d members  lag %d\n\nTOPIC\tPARTITION\tCOMMITTED\tEND\tLAG\tMEMBER\n", safetext.String(d.Name), safetext.String(d.State), d.Members, d.Lag)
 					for _, o := range d.Offsets {
-						fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", o.Topic, o.Partition, o.Committed, o.High, o.Lag, o.Member)
+						fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", safetext.String(o.Topic), o.Partition, o.Committed, o.High, o.Lag, safetext.String(o.Member))
 					}
 					return tw.Flush()
 				}
@@ -67,14 +67,12 @@ or commits for a group.`,
 					tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 					fmt.Fprintln(tw, "GROUP\tSTATE\tMEMBERS\tLAG\tTOPICS")
 					for _, g := range gs {
-						fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", g.Name, g.State, g.Members, g.Lag, strings.Join(g.Topics, ","))
+						fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", safetext.String(g.Name), safetext.String(g.State), g.Members, g.Lag, safetext.String(strings.Join(g.Topics, ",")))
 					}
 					return tw.Flush()
 				}
 			}
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(v)
+			return writeJSON(e.stdout, v)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
@@ -123,16 +126,26 @@ type messageWriter interface {
 	flush() error
 }
 
-func newWriter(f *readFlags, w io.Writer) messageWriter {
+// rawOnTerminal is said on stderr when raw bytes would go to a terminal.
+const rawOnTerminal = "stdout is a terminal: control characters shown as pictures; redirect to a file for raw bytes"
+
+// newWriter returns the writer of the format. Raw and template output is
+// byte for byte only into a file or a pipe: on a terminal it is sanitised
+// (safetext.Text), and stderr says so.
+func newWriter(f *readFlags, w, stderr io.Writer) messageWriter {
+	terminal := (f.format == "raw" || f.format == "template") && isTerminal(w)
+	if terminal && stderr != nil {
+		fmt.Fprintln(stderr, "mqscope: "+rawOnTerminal)
+	}
 	switch f.format {
 	case "text":
 		return &textWriter{w: w}
 	case "kcat":
 		return &kcatWriter{w: bufio.NewWriterSize(w, 256<<10)}
 	case "raw":
-		return &rawWriter{w: bufio.NewWriterSize(w, 256<<10)}
+		return &rawWriter{w: bufio.NewWriterSize(w, 256<<10), terminal: terminal}
 	case "template":
-		return &templateWriter{w: bufio.NewWriterSize(w, 64<<10), t: f.tmpl}
+		return &templateWriter{w: bufio.NewWriterSize(w, 64<<10), t: f.tmpl, terminal: terminal}
 	}
 	return &jsonlWriter{enc: capture.NewEncoder(w)}
 }
@@ -175,17 +188,25 @@ func (k *kcatWriter) write(m *sources.Message) error {
 	if err != nil {
 		return err
 	}
-	k.w.Write(b)
+	k.w.Write(jsonenc.EscapeControls(b))
 	return k.w.WriteByte('\n')
 }
 
 func (k *kcatWriter) flush() error { return k.w.Flush() }
 
-// rawWriter writes each value as it is, followed by a newline.
-type rawWriter struct{ w *bufio.Writer }
+// rawWriter writes each value as it is, followed by a newline; on a
+// terminal, sanitised.
+type rawWriter struct {
+	w        *bufio.Writer
+	terminal bool
+}
 
 func (r *rawWriter) write(m *sources.Message) error {
-	r.w.Write(m.Value)
+	if r.terminal {
+		r.w.WriteString(safetext.Text(string(m.Value)))
+	} else {
+		r.w.Write(m.Value)
+	}
 	return r.w.WriteByte('\n')
 }
 
@@ -203,9 +224,13 @@ type templateView struct {
 	DeadLetter *sources.DeadLetter
 }
 
+// templateWriter writes each message through the --template; on a
+// terminal, what the template wrote is sanitised.
 type templateWriter struct {
-	w *bufio.Writer
-	t *template.Template
+	w        *bufio.Writer
+	t        *template.Template
+	terminal bool
+	buf      bytes.Buffer
 }
 
 func (tw *templateWriter) write(m *sources.Message) error {
@@ -214,9 +239,17 @@ func (tw *templateWriter) write(m *sources.Message) error {
 	for _, h := range m.Headers {
 		v.Headers[h.Key] = string(h.Value)
 	}
-	if err := tw.t.Execute(tw.w, v); err != nil {
+	if !tw.terminal {
+		if err := tw.t.Execute(tw.w, v); err != nil {
+			return fmt.Errorf("--template: %w", err)
+		}
+		return tw.w.WriteByte('\n')
+	}
+	tw.buf.Reset()
+	if err := tw.t.Execute(&tw.buf, v); err != nil {
 		return fmt.Errorf("--template: %w", err)
 	}
+	tw.w.WriteString(safetext.Text(tw.buf.String()))
 	return tw.w.WriteByte('\n')
 }
 
@@ -227,7 +260,8 @@ type jsonlWriter struct{ enc *capture.Encoder }
 func (j *jsonlWriter) write(m *sources.Message) error { return j.enc.Encode(m) }
 func (j *jsonlWriter) flush() error                   { return j.enc.Flush() }
 
-// textWriter prints one readable line per message, flushed as it goes (tail).
+// textWriter prints one readable line per message, flushed as it goes
+// (tail); what comes from the message is sanitised (safetext).
 type textWriter struct {
 	w   io.Writer
 	buf []byte
@@ -237,7 +271,7 @@ func (t *textWriter) write(m *sources.Message) error {
 	b := t.buf[:0]
 	b = m.Timestamp.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 	b = append(b, ' ')
-	b = append(b, m.Stream...)
+	b = safetext.Append(b, m.Stream)
 	if m.Partition != sources.NoPartition {
 		b = append(b, '[')
 		b = strconv.AppendInt(b, int64(m.Partition), 10)
@@ -251,7 +285,7 @@ func (t *textWriter) write(m *sources.Message) error {
 	b = append(b, render.Preview(m.Value, 2000)...)
 	if d := m.DeadLetter; d != nil {
 		b = append(b, "  ✖ from "...)
-		b = append(b, d.OriginStream...)
+		b = safetext.Append(b, d.OriginStream)
 		if d.OriginPartition != sources.NoPartition {
 			b = fmt.Appendf(b, "[%d]", d.OriginPartition)
 		}
@@ -259,7 +293,7 @@ func (t *textWriter) write(m *sources.Message) error {
 			b = fmt.Appendf(b, "@%d", d.OriginOffset)
 		}
 		b = append(b, ": "...)
-		b = append(b, d.Summary()...)
+		b = safetext.Append(b, d.Summary())
 	}
 	b = append(b, '\n')
 	t.buf = b
@@ -351,7 +385,7 @@ func retryable(err error) bool {
 // its budget.
 func (c copied) report(e *env, stream string) {
 	if c.budgetReached {
-		fmt.Fprintf(e.stderr, "stopped at the scan budget: scanned %d messages of %s, matched %d (--max-scan)\n", c.scanned, stream, c.written)
+		fmt.Fprintf(e.stderr, "stopped at the scan budget: scanned %d messages of %s, matched %d (--max-scan)\n", c.scanned, safetext.String(stream), c.written)
 	}
 }
 

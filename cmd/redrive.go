@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
@@ -105,7 +106,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 				kept = append(kept, msgs[i])
 			}
 		}
-		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", flt, len(kept), len(msgs))
+		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", safetext.String(fmt.Sprint(flt)), len(kept), len(msgs))
 		msgs = kept
 	}
 	if f.opts.ID == "" {
@@ -181,7 +182,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		defer stop()
 		run.Guard = g
 	}
-	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
+	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", safetext.String(plan.ID), safetext.String(plan.ID))
 	fmt.Fprintf(e.stderr, "%s   ", replay.Progress{}.WithTotal(len(plan.Items)))
 	res, err := replay.Execute(ctx, conn, plan, run)
 	fmt.Fprintln(e.stderr)
@@ -221,7 +222,7 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 		return nil, func() {}
 	}
 	g.OnTrip = func(reason string) {
-		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", reason)
+		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", safetext.String(reason))
 		if f.yes {
 			g.Stop()
 			return
@@ -281,7 +282,7 @@ func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
 			return false, fmt.Errorf("no terminal to ask on: pass --yes to %s without asking", verb)
 		}
 	}
-	fmt.Fprint(out, question)
+	fmt.Fprint(out, safetext.String(question)) // it names streams and targets from the broker
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && line == "" {
 		return false, fmt.Errorf("no answer: pass --yes to %s without asking", verb)
@@ -291,23 +292,23 @@ func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
 }
 
 func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
-	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", p.ID, r.Done, r.Parked, r.Skipped, r.Failed)
+	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", safetext.String(p.ID), r.Done, r.Parked, r.Skipped, r.Failed)
 	if r.Duplicates > 0 {
 		fmt.Fprintf(w, ", %d already redriven by an earlier run (acknowledged, not sent again)", r.Duplicates)
 	}
 	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
 	for _, t := range replay.SortedKeys(r.PerTarget) {
-		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], t)
+		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], safetext.String(t))
 	}
 	for i, f := range r.Failures {
 		if i == 20 {
 			fmt.Fprintf(w, "  … %d more failures\n", len(r.Failures)-20)
 			break
 		}
-		fmt.Fprintf(w, "  failed %s: %s\n", f.Position, f.Err)
+		fmt.Fprintf(w, "  failed %s: %s\n", safetext.String(f.Position), safetext.String(f.Err))
 	}
 	if r.Stop.Early() {
-		fmt.Fprintf(w, "stopped: %s\n", r.Stop)
+		fmt.Fprintf(w, "stopped: %s\n", safetext.String(r.Stop.String()))
 	}
 }
 
@@ -318,7 +319,7 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 		return err
 	}
 	if f.dryRun {
-		fmt.Fprintf(e.stdout, "native move of every message of %s back to its sources (or --to): dry run, nothing started\n", dlq)
+		fmt.Fprintf(e.stdout, "native move of every message of %s back to its sources (or --to): dry run, nothing started\n", safetext.String(dlq))
 		return nil
 	}
 	if !f.yes {
@@ -334,7 +335,7 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "move task %s started\n", handle)
+	fmt.Fprintf(e.stderr, "move task %s started\n", safetext.String(handle))
 	for {
 		select {
 		case <-ctx.Done():
@@ -354,10 +355,10 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 			if t.Handle != handle && len(tasks) > 1 {
 				continue
 			}
-			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", t.Status, t.Moved, t.ToMove)
+			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", safetext.String(t.Status), t.Moved, t.ToMove)
 			switch t.Status {
 			case "COMPLETED":
-				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, dlq)
+				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, safetext.String(dlq))
 				return nil
 			case "FAILED", "CANCELLED":
 				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -82,7 +83,7 @@ without it the file goes as fast as --rate allows.`,
 					fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
 				}}})
 			fmt.Fprintln(e.stderr)
-			fmt.Fprintf(e.stdout, "replayed %d messages to %s in %s\n", res.Done, where, res.Elapsed.Round(time.Millisecond))
+			fmt.Fprintf(e.stdout, "replayed %d messages to %s in %s\n", res.Done, safetext.String(where), res.Elapsed.Round(time.Millisecond))
 			return err
 		},
 	}

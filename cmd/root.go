@@ -13,9 +13,11 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 // globalFlags are the flags every command takes.
@@ -67,8 +69,7 @@ func isTerminal(w io.Writer) bool {
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(f.Fd()) // a character device such as /dev/null is not one
 }
 
 // Execute runs the command line and returns the process exit code.
@@ -101,7 +102,9 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds an error text on one line, sanitised: errors quote names
+// and values from the broker.
+func oneLine(s string) string { return safetext.String(strings.Join(strings.Fields(s), " ")) }
 
 func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{

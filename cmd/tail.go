@@ -24,7 +24,7 @@ byte-exact JSON lines instead.`,
 			}
 			defer closeConn()
 			f.stderr = e.stderr
-			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout), true)
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout, e.stderr), true)
 			res.report(e, args[0])
 			return err
 		},

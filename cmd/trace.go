@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/trace"
 	"github.com/mqscope/mqscope/ui/render"
@@ -58,9 +58,7 @@ their messages redelivered.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return writeJSON(e.stdout, res)
 			}
 			return printTrace(e.stdout, res)
 		},
@@ -78,10 +76,10 @@ their messages redelivered.`,
 func printTrace(w io.Writer, r trace.Result) error {
 	fmt.Fprintf(w, "%q: %d messages in %d streams (%d messages read)\n", r.Value, len(r.Hits), r.Streams, r.Scanned)
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), strings.Join(r.Skipped, ", "))
+		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), safetext.String(strings.Join(r.Skipped, ", ")))
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "could not read %s\n", e)
+		fmt.Fprintf(w, "could not read %s\n", safetext.String(e))
 	}
 	if len(r.Hits) == 0 {
 		return nil
@@ -96,7 +94,7 @@ func printTrace(w io.Writer, r trace.Result) error {
 			event = "☠ died: " + h.Died
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Timestamp.Local().Format("2006-01-02 15:04:05.000"), "+"+render.Elapsed(h.Timestamp.Sub(first)),
-			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Message.Where(), h.Via, render.Preview([]byte(event), 140))
+			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Message.Where(), safetext.String(h.Via), render.Preview([]byte(event), 140))
 	}
 	return tw.Flush()
 }

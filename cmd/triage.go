@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/ui/render"
@@ -62,9 +62,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 			}
 			r := b.Report(mode, buckets)
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
+				return writeJSON(e.stdout, r)
 			}
 			return printTriage(e.stdout, r)
 		},
@@ -82,7 +80,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 // printTriage writes a report as a table, each group followed by its
 // breakdown and the filter that selects it.
 func printTriage(w io.Writer, r triage.Report) error {
-	fmt.Fprintf(w, "%s: %d dead letters in %d messages read", r.Stream, r.DeadLetters, r.Scanned)
+	fmt.Fprintf(w, "%s: %d dead letters in %d messages read", safetext.String(r.Stream), r.DeadLetters, r.Scanned)
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", r.From.Local().Format(time.DateTime), r.To.Local().Format(time.DateTime))
 	}
@@ -97,9 +95,9 @@ func printTriage(w io.Writer, r triage.Report) error {
 		for i, n := range g.Histogram {
 			trend[i] = float64(n)
 		}
-		name := g.Key
+		name := safetext.String(g.Key)
 		if r.Mode == triage.ByFailure.String() {
-			name = g.Key + "  " + render.Preview([]byte(g.Class+": "+g.Text), 160)
+			name = safetext.String(g.Key) + "  " + render.Preview([]byte(g.Class+": "+g.Text), 160)
 		}
 		fmt.Fprintf(tw, "%d\t%d%%\t%s\t%s\t%s\t%s\n", g.Count, g.Count*100/max(r.DeadLetters, 1),
 			stamp(g.First), stamp(g.Last), render.Sparkline(trend, len(trend)), name)
@@ -109,7 +107,7 @@ func printTriage(w io.Writer, r triage.Report) error {
 	}
 	fmt.Fprintln(w)
 	for _, g := range r.Groups {
-		fmt.Fprintf(w, "%s  %d  --filter '%s'", g.Key, g.Count, g.Filter)
+		fmt.Fprintf(w, "%s  %d  --filter '%s'", safetext.String(g.Key), g.Count, safetext.String(g.Filter))
 		if len(g.Origins) > 0 {
 			fmt.Fprintf(w, "  from %s", counts(g.Origins))
 		}

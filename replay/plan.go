@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -350,18 +351,19 @@ func (p *Plan) Summary() Summary {
 }
 
 // Write prints the plan for people: counts per target, header changes,
-// and every message that will not be redriven, with why.
+// and every message that will not be redriven, with why. Names and
+// reasons from the messages are sanitised (safetext.String).
 func (p *Plan) Write(w io.Writer) error {
 	s := p.Summary()
 	var b strings.Builder
-	fmt.Fprintf(&b, "redrive %s from %s: %d messages\n", p.ID, p.Source, s.Total)
+	fmt.Fprintf(&b, "redrive %s from %s: %d messages\n", safetext.String(p.ID), safetext.String(p.Source), s.Total)
 	for _, t := range SortedKeys(s.PerTarget) {
-		fmt.Fprintf(&b, "  %6d -> %s\n", s.PerTarget[t], t)
+		fmt.Fprintf(&b, "  %6d -> %s\n", s.PerTarget[t], safetext.String(t))
 	}
 	if s.Park > 0 {
 		where := "left in place"
 		if p.opts.ParkTo != "" {
-			where = "moved to " + p.opts.ParkTo
+			where = "moved to " + safetext.String(p.opts.ParkTo)
 		}
 		fmt.Fprintf(&b, "  %6d parked (%s)\n", s.Park, where)
 	}
@@ -372,7 +374,7 @@ func (p *Plan) Write(w io.Writer) error {
 	if len(p.Dropped) > 0 {
 		names := make([]string, 0, len(p.Dropped))
 		for n := range p.Dropped {
-			names = append(names, n)
+			names = append(names, safetext.String(n))
 		}
 		sort.Strings(names)
 		fmt.Fprintf(&b, "headers dropped: %s\n", strings.Join(names, ", "))
@@ -383,7 +385,7 @@ func (p *Plan) Write(w io.Writer) error {
 			continue
 		}
 		shown++
-		fmt.Fprintf(&b, "  %s %s@%s: %s\n", it.Action, it.Msg.Stream, Position(it.Msg), it.Reason)
+		fmt.Fprintf(&b, "  %s %s@%s: %s\n", it.Action, safetext.String(it.Msg.Stream), safetext.String(Position(it.Msg)), safetext.String(it.Reason))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -269,56 +269,59 @@ type AuditRecord struct {
 }
 
 // appendJSON appends the entry as encoding/json renders it, without
-// reflection: a journal line is written for every message moved.
+// reflection (a journal line is written for every message moved), with
+// DEL, C1 and bidi controls escaped too: the file is safe to print.
 func (e JournalEntry) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = jsonenc.AppendString(b, e.ID)
+	b = jsonenc.AppendStringSafe(b, e.ID)
 	b = append(b, `,"source":`...)
-	b = jsonenc.AppendString(b, e.Source)
+	b = jsonenc.AppendStringSafe(b, e.Source)
 	b = append(b, `,"position":`...)
-	b = jsonenc.AppendString(b, e.Position)
+	b = jsonenc.AppendStringSafe(b, e.Position)
 	b = append(b, `,"target":`...)
-	b = jsonenc.AppendString(b, e.Target)
+	b = jsonenc.AppendStringSafe(b, e.Target)
 	if e.Fingerprint != "" {
 		b = append(b, `,"fp":`...)
-		b = jsonenc.AppendString(b, e.Fingerprint)
+		b = jsonenc.AppendStringSafe(b, e.Fingerprint)
 	}
 	b = append(b, `,"time":`...)
 	b, ok := jsonenc.AppendTime(b, e.Time)
 	if !ok {
-		return json.Marshal(e) // its error says what is wrong with the time
+		out, err := json.Marshal(e) // its error says what is wrong with the time
+		return jsonenc.EscapeControls(out), err
 	}
 	return append(b, '}'), nil
 }
 
-// appendJSON appends the record as encoding/json renders it; the lines
-// written once a message go without reflection.
+// appendJSON appends the record as encoding/json renders it, controls a
+// terminal acts on escaped too; the lines written once a message go
+// without reflection.
 func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
 	if r.Counts != nil {
 		out, err := json.Marshal(r)
-		return append(b, out...), err
+		return append(b, jsonenc.EscapeControls(out)...), err
 	}
 	b = append(b, `{"time":`...)
 	b, ok := jsonenc.AppendTime(b, r.Time)
 	if !ok {
 		out, err := json.Marshal(r)
-		return append(b[:0], out...), err
+		return append(b[:0], jsonenc.EscapeControls(out)...), err
 	}
 	for _, f := range [...]struct{ name, v string }{{`,"user":`, r.User}, {`,"host":`, r.Host}, {`,"action":`, r.Action},
 		{`,"redrive_id":`, r.RedriveID}, {`,"connection":`, r.Connection}, {`,"source":`, r.Source},
 		{`,"position":`, r.Position}, {`,"target":`, r.Target}} {
 		b = append(b, f.name...)
-		b = jsonenc.AppendString(b, f.v)
+		b = jsonenc.AppendStringSafe(b, f.v)
 	}
 	if r.MessageID != "" {
 		b = append(b, `,"message_id":`...)
-		b = jsonenc.AppendString(b, r.MessageID)
+		b = jsonenc.AppendStringSafe(b, r.MessageID)
 	}
 	if r.Edited {
 		b = append(b, `,"edited":true`...)
 	}
 	b = append(b, `,"result":`...)
-	b = jsonenc.AppendString(b, r.Result)
+	b = jsonenc.AppendStringSafe(b, r.Result)
 	return append(b, '}'), nil
 }
 

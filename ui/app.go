@@ -9,7 +9,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // statusTTL is how long a status line message stays up.
@@ -236,12 +238,15 @@ func (m *Model) View() string {
 	}
 	body = fit(body, w, bodyH)
 	status := m.statusView(w)
-	return strings.Join([]string{
+	// Every field from a message is sanitised where it is drawn; Frame is
+	// the net under them: what was missed can colour text, never drive the
+	// terminal.
+	return safetext.Frame(strings.Join([]string{
 		ansi.Truncate(header, w, "…"),
 		body,
 		status,
 		m.keyLine(w),
-	}, "\n")
+	}, "\n"))
 }
 
 // keyLine is the top page's keys and the global ones in w cells: the
@@ -261,7 +266,7 @@ func (m *Model) statusView(w int) string {
 	left := oneRow(m.top().Status())
 	var right string
 	if m.status.text != "" && (m.status.page == 0 || m.status.page == m.top().id()) && m.c.Now().Sub(m.statusAt) < statusTTL {
-		text := oneRow(m.status.text)
+		text := render.Sanitize(oneRow(m.status.text)) // errors quote names from the broker
 		if m.status.err {
 			right = s.StatusError.Render("✖ " + text)
 		} else {

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
 )
@@ -92,5 +94,20 @@ func BenchmarkMemoryHeld(b *testing.B) {
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(raw), "heap/raw")
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "heap-MiB")
 		runtime.KeepAlive(p)
+	}
+}
+
+// BenchmarkRootView draws a whole frame of a full messages page through
+// the root model, the frame's sanitising net included.
+func BenchmarkRootView(b *testing.B) {
+	c := testCommon(200, 60)
+	m := newModel(c, []sources.Conn{staticConn{}})
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	p := newTestMessages(c)
+	m.Update(pagePushed{p})
+	deliver(p, orderMsgs(0, 1000))
+	b.ResetTimer()
+	for range b.N {
+		_ = m.View()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
@@ -18,7 +19,9 @@ import (
 const clipboardLimit = 1 << 20
 
 // copyText writes text to the terminal's clipboard with OSC 52 (works over
-// SSH and in tmux) in a Cmd and reports it in the status line.
+// SSH and in tmux) in a Cmd and reports it in the status line. OSC 52
+// carries the text in base64, so nothing in it reaches the terminal as a
+// sequence; text itself must be safe to paste (safetext.Clean).
 func copyText(c *Common, text, what string) tea.Cmd {
 	w := c.Clipboard
 	return func() tea.Msg {
@@ -35,18 +38,24 @@ func copyText(c *Common, text, what string) tea.Cmd {
 	}
 }
 
-// copyValue copies a message's value: as text when it is UTF-8, base64 when not.
+// copyValue copies a message's value: as text when it is UTF-8 a terminal
+// shows as it is, base64 when it is not UTF-8 or holds control characters
+// (pasted into a shell, an ESC or a bidi override would act there).
 func copyValue(c *Common, m *sources.Message) tea.Cmd {
 	if m.Truncated() {
 		return setError(fmt.Errorf("value truncated in the buffer (%s of %s): use mqscope export", render.Size(len(m.Value)), render.Size(m.ValueSize)))
 	}
-	if utf8.Valid(m.Value) {
-		return copyText(c, string(m.Value), "value")
+	if !utf8.Valid(m.Value) {
+		return copyText(c, base64.StdEncoding.EncodeToString(m.Value), "value as base64")
 	}
-	return copyText(c, base64.StdEncoding.EncodeToString(m.Value), "value as base64")
+	if !safetext.Clean(string(m.Value)) {
+		return copyText(c, base64.StdEncoding.EncodeToString(m.Value), "value as base64 (it holds control characters)")
+	}
+	return copyText(c, string(m.Value), "value")
 }
 
-// copyMessage copies the whole message as one JSON capture line.
+// copyMessage copies the whole message as one JSON capture line (controls
+// escaped as \uXXXX, names and values that are not UTF-8 in base64).
 func copyMessage(c *Common, m *sources.Message) tea.Cmd {
 	return copyText(c, string(capture.AppendRecord(nil, m)), "message as JSON")
 }

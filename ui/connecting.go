@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // Dialer opens the session's connections; the UI runs it in a Cmd so the
@@ -66,7 +67,7 @@ func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
 func (p *connectingPage) View(w, h int) string {
 	s := p.c.Styles
 	if p.err != nil {
-		return s.StatusError.Render(ansi.Wrap("✖ "+p.err.Error(), max(w, 20), " ")) + "\n\n" + s.Muted.Render("q: quit")
+		return s.StatusError.Render(ansi.Wrap("✖ "+render.Sanitize(p.err.Error()), max(w, 20), " ")) + "\n\n" + s.Muted.Render("q: quit")
 	}
 	return s.Muted.Render("connecting to " + p.what + "…")
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // connsPage lists the session's connections.
@@ -44,7 +45,7 @@ func (p *connsPage) View(w, h int) string {
 	from, to := p.cur.window(len(p.conns), h-2)
 	for i := from; i < to; i++ {
 		c := p.conns[i]
-		line := row(cols, c.Name(), c.Kind(), c.Address())
+		line := row(cols, render.Sanitize(c.Name()), c.Kind(), render.Sanitize(c.Address()))
 		if col := p.c.ConnColors[c.Name()]; col != "" && i != p.cur.sel {
 			line = lipgloss.NewStyle().Foreground(lipgloss.Color(colorCode(col))).Render(line)
 		}

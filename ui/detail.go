@@ -114,7 +114,7 @@ func (p *detailPage) build() {
 	}
 	section := func(t string) { line(""); line(s.Section.Render(t)) }
 
-	where := m.Stream
+	where := render.Sanitize(m.Stream)
 	if m.Partition != sources.NoPartition {
 		where += "  partition " + strconv.Itoa(int(m.Partition))
 	}
@@ -123,7 +123,7 @@ func (p *detailPage) build() {
 		kv("Time", m.Timestamp.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST")+s.Muted.Render("  ("+strconv.FormatInt(m.Timestamp.UnixMilli(), 10)+")"))
 	}
 	if m.ID != "" {
-		kv("ID", m.ID)
+		kv("ID", render.Sanitize(m.ID))
 	}
 	kv("Key", keyText(m.Key))
 	size := fmt.Sprintf("value %s  key %s  %d headers", render.Size(m.ValueSize), render.Size(len(m.Key)), len(m.Headers))
@@ -132,8 +132,8 @@ func (p *detailPage) build() {
 	}
 	kv("Size", size)
 	if d := m.DeadLetter; d != nil {
-		section("Dead letter (" + d.Scheme + ")")
-		origin := d.OriginStream
+		section("Dead letter (" + render.Sanitize(d.Scheme) + ")")
+		origin := render.Sanitize(d.OriginStream)
 		if d.OriginPartition != sources.NoPartition {
 			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))
 		}
@@ -147,19 +147,19 @@ func (p *detailPage) build() {
 			kv("Orig. time", d.OriginTime.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST"))
 		}
 		if d.Exchange != "" || len(d.RoutingKeys) > 0 {
-			kv("Exchange", d.Exchange+"  routing keys "+strings.Join(d.RoutingKeys, ", "))
+			kv("Exchange", render.Sanitize(d.Exchange)+"  routing keys "+render.Sanitize(strings.Join(d.RoutingKeys, ", ")))
 		}
 		if d.ConsumerGroup != "" {
-			kv("Consumer", d.ConsumerGroup)
+			kv("Consumer", render.Sanitize(d.ConsumerGroup))
 		}
 		if d.Reason != "" {
-			kv("Reason", d.Reason)
+			kv("Reason", render.Sanitize(d.Reason))
 		}
 		if d.ExceptionClass != "" {
-			kv("Exception", s.DLQBadge.Render(d.ExceptionClass))
+			kv("Exception", s.DLQBadge.Render(render.Sanitize(d.ExceptionClass)))
 		}
 		if d.CauseClass != "" {
-			kv("Cause", d.CauseClass)
+			kv("Cause", render.Sanitize(d.CauseClass))
 		}
 		if d.ExceptionMessage != "" {
 			kv("Message", render.Sanitize(d.ExceptionMessage))
@@ -168,7 +168,7 @@ func (p *detailPage) build() {
 			kv("Count", strconv.FormatInt(d.Count, 10))
 		}
 		for _, e := range d.Extra {
-			kv(e.Name, render.Sanitize(e.Value))
+			kv(render.Sanitize(e.Name), render.Sanitize(e.Value))
 		}
 		if len(d.Deaths) > 0 {
 			line("")
@@ -206,10 +206,11 @@ func (p *detailPage) build() {
 		section(fmt.Sprintf("Properties (%d)", len(m.Properties)))
 		w := 0
 		for _, pr := range m.Properties {
-			w = max(w, len(pr.Name))
+			w = max(w, ansi.StringWidth(render.Sanitize(pr.Name)))
 		}
 		for _, pr := range m.Properties {
-			out = append(out, detailLine{prefix: s.Label.Render(fmt.Sprintf("%-*s", w, pr.Name)) + "  ", indent: w + 2, text: render.Sanitize(pr.Value)})
+			name := render.Sanitize(pr.Name)
+			out = append(out, detailLine{prefix: s.Label.Render(name+strings.Repeat(" ", w-ansi.StringWidth(name))) + "  ", indent: w + 2, text: render.Sanitize(pr.Value)})
 		}
 	}
 	section(fmt.Sprintf("Headers (%d)", len(m.Headers)))
@@ -247,7 +248,7 @@ func (p *detailPage) build() {
 		case p.fetching:
 			held += ": reading the whole value again from the broker…"
 		case p.fetchErr != nil:
-			held += ": reading it again failed: " + p.fetchErr.Error()
+			held += ": reading it again failed: " + render.Sanitize(p.fetchErr.Error())
 		case p.fetch == nil:
 			held += " (a queue cannot be read again at a position: mqscope export keeps whole values)"
 		}
@@ -306,7 +307,7 @@ func headerText(s *Styles, h sources.Header) string {
 	case binary:
 		return s.Muted.Render("⟨hex⟩ ") + hex.EncodeToString(h.Value)
 	case decoded:
-		return text + s.Muted.Render(fmt.Sprintf("  (decoded from %d-byte big-endian)", len(h.Value)))
+		return render.Sanitize(text) + s.Muted.Render(fmt.Sprintf("  (decoded from %d-byte big-endian)", len(h.Value)))
 	case h.Value == nil:
 		return s.Muted.Render("∅ null")
 	}

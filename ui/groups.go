@@ -108,7 +108,7 @@ func (p *groupsPage) View(w, h int) string {
 	from, to := p.cur.window(len(p.groups), h-2)
 	for i := from; i < to; i++ {
 		g := p.groups[i]
-		line := row(cols, render.Sanitize(g.Name), g.State, strconv.Itoa(g.Members), groupDigits(g.Lag), strings.Join(g.Topics, ", "))
+		line := row(cols, render.Sanitize(g.Name), render.Sanitize(g.State), strconv.Itoa(g.Members), groupDigits(g.Lag), render.Sanitize(strings.Join(g.Topics, ", ")))
 		if i == p.cur.sel {
 			line = s.Selected.Render(line)
 		}
@@ -207,9 +207,9 @@ func (p *groupPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := layout([]column{{title: "TOPIC", width: 16, flex: true}, {title: "P", width: 3, right: true}, {title: "COMMITTED", width: 10, right: true},
 		{title: "END", width: 10, right: true}, {title: "LAG", width: 8, right: true}, {title: "MEMBER", width: 16, flex: true}}, w)
-	head := s.Muted.Render("describing " + p.name + "…")
+	head := s.Muted.Render("describing " + render.Sanitize(p.name) + "…")
 	if p.loaded {
-		head = fmt.Sprintf("%s  %s  %s  lag %s", s.HeaderConn.Render(p.name), p.d.State, plural(p.d.Members, "member"), groupDigits(p.d.Lag))
+		head = fmt.Sprintf("%s  %s  %s  lag %s", s.HeaderConn.Render(render.Sanitize(p.name)), render.Sanitize(p.d.State), plural(p.d.Members, "member"), groupDigits(p.d.Lag))
 	}
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	from, to := p.cur.window(len(p.d.Offsets), h-2)
@@ -219,7 +219,7 @@ func (p *groupPage) View(w, h int) string {
 		if o.Committed < 0 {
 			committed, lag = "—", "—"
 		}
-		line := row(cols, o.Topic, strconv.Itoa(int(o.Partition)), committed, groupDigits(o.High), lag, render.Sanitize(o.Member))
+		line := row(cols, render.Sanitize(o.Topic), strconv.Itoa(int(o.Partition)), committed, groupDigits(o.High), lag, render.Sanitize(o.Member))
 		if i == p.cur.sel {
 			line = s.Selected.Render(line)
 		}
@@ -228,7 +228,7 @@ func (p *groupPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-func (p *groupPage) Crumb() string  { return p.name }
+func (p *groupPage) Crumb() string  { return render.Sanitize(p.name) }
 func (p *groupPage) Status() string { return "" }
 func (p *groupPage) ShortHelp() []key.Binding {
 	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "read from the group's offsets")), p.c.Keys.Back}

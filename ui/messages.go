@@ -47,16 +47,16 @@ func peekRisk(st sources.StreamInfo) string {
 	info := func(name string) string {
 		for _, p := range st.Info {
 			if p.Name == name {
-				return p.Value
+				return render.Sanitize(p.Value)
 			}
 		}
 		return ""
 	}
 	switch {
 	case st.Kind == "quorum" && info("x-delivery-limit") != "":
-		return fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.", st.Name, info("x-delivery-limit"))
+		return fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.", render.Sanitize(st.Name), info("x-delivery-limit"))
 	case (st.Kind == "sqs" || st.Kind == "sqs-fifo") && info("maxReceiveCount") != "":
-		return fmt.Sprintf("%s has a RedrivePolicy: after %s receives SQS moves a\nmessage to %s. A peek is a receive: it raises each\nmessage's ApproximateReceiveCount and can push messages\nat the limit into the DLQ.", st.Name, info("maxReceiveCount"), info("dead-letter queue"))
+		return fmt.Sprintf("%s has a RedrivePolicy: after %s receives SQS moves a\nmessage to %s. A peek is a receive: it raises each\nmessage's ApproximateReceiveCount and can push messages\nat the limit into the DLQ.", render.Sanitize(st.Name), info("maxReceiveCount"), info("dead-letter queue"))
 	}
 	return ""
 }
@@ -675,27 +675,27 @@ func (p *messagesPage) View(w, h int) string {
 	if p.prompt != "" {
 		out[0] = p.input.View()
 		if p.promptErr != "" {
-			out[0] += "  " + s.StatusError.Render(p.promptErr)
+			out[0] += "  " + s.StatusError.Render(render.Sanitize(p.promptErr))
 		}
 	}
 	n := p.view.Len()
 	if n == 0 {
 		switch {
 		case p.err != nil:
-			out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+			out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
 		case p.confirm != "":
 		case !p.opened:
-			out = append(out, s.Muted.Render("  opening "+p.stream.Name+"…"))
+			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:
 			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
 		case p.scan != nil:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", p.stream.Name, p.readFilter, groupDigits(p.scan.Scanned()))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), groupDigits(p.scan.Scanned()))))
 		case p.view.flt != nil && !p.view.scanning():
 			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s messages held (f: change the filter; new messages are filtered as they come)", groupDigits(int64(p.buf.Len())))))
 		case sources.IsQueueKind(p.stream.Kind) && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
-			out = append(out, s.Muted.Render("  tapping "+p.stream.Name+": waiting for messages to be published"))
+			out = append(out, s.Muted.Render("  tapping "+render.Sanitize(p.stream.Name)+": waiting for messages to be published"))
 		default:
 			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
 		}
@@ -812,13 +812,13 @@ func (p *messagesPage) infoLine() string {
 	if p.dlq {
 		info += "  " + s.DLQBadge.Render("dead letters")
 		if p.stream.DeadLetterFor != "" {
-			info += s.DLQBadge.Render(" of " + p.stream.DeadLetterFor)
+			info += s.DLQBadge.Render(" of " + render.Sanitize(p.stream.DeadLetterFor))
 		}
 	}
 	return mode + s.Muted.Render(info)
 }
 
-func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(p.stream.Name) }
+func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(render.Sanitize(p.stream.Name)) }
 
 func (p *messagesPage) Status() string {
 	n := p.view.Len()

@@ -284,9 +284,9 @@ func (d *redriveDialog) view(width, height int) string {
 	s := d.c.Styles
 	var b strings.Builder
 	var keys string // the dialog's key line
-	b.WriteString(s.Title.Render("Redrive from "+d.source) + "\n\n")
+	b.WriteString(s.Title.Render("Redrive from "+render.Sanitize(d.source)) + "\n\n")
 	if d.planErr != nil {
-		b.WriteString(s.StatusError.Render("✖ " + d.planErr.Error()))
+		b.WriteString(s.StatusError.Render("✖ " + render.Sanitize(d.planErr.Error())))
 		return d.box(b.String(), "t: choose a target  esc: cancel", width, height)
 	}
 	sum := d.plan.Summary()
@@ -296,7 +296,7 @@ func (d *redriveDialog) view(width, height int) string {
 		if d.whole {
 			what = fmt.Sprintf("every message in the queue (%d read here)", sum.Total)
 		}
-		fmt.Fprintf(&b, "%s, redrive id %s\n\n", what, d.plan.ID)
+		fmt.Fprintf(&b, "%s, redrive id %s\n\n", what, render.Sanitize(d.plan.ID))
 		if len(d.edits) > 0 {
 			b.WriteString(s.Label.Render("edited:") + "\n")
 			for i, r := range d.edits {
@@ -310,7 +310,7 @@ func (d *redriveDialog) view(width, height int) string {
 			b.WriteString("\n")
 		}
 		for _, t := range replay.SortedKeys(sum.PerTarget) {
-			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], t)
+			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], render.Sanitize(t))
 		}
 		if sum.Park > 0 {
 			fmt.Fprintf(&b, "  %6d parked (redriven %d times already: left in place)\n", sum.Park, max(d.opts.HopLimit, replay.DefaultHopLimit))
@@ -344,17 +344,17 @@ func (d *redriveDialog) view(width, height int) string {
 		}
 		b.WriteString("\n\n")
 		if d.watch != "" {
-			b.WriteString(s.Warn.Render("no breaker: "+d.watch) + "\n\n")
+			b.WriteString(s.Warn.Render("no breaker: "+render.Sanitize(d.watch)) + "\n\n")
 		}
 		if d.tripped != "" {
-			b.WriteString(s.StatusError.Render("⚠ paused by the breaker") + "\n" + d.tripped + "\n\n")
+			b.WriteString(s.StatusError.Render("⚠ paused by the breaker") + "\n" + render.Sanitize(d.tripped) + "\n\n")
 			keys = s.Warn.Render("r: resume anyway") + "   s/esc: stop (resume later with the same redrive id)"
 			break
 		}
 		keys = s.Muted.Render("esc: stop after the batch in flight")
 	case redriveDone:
 		if d.err != nil {
-			b.WriteString(s.StatusError.Render("✖ "+d.err.Error()) + "\n\n")
+			b.WriteString(s.StatusError.Render("✖ "+render.Sanitize(d.err.Error())) + "\n\n")
 		}
 		r := d.res
 		fmt.Fprintf(&b, "%d redriven, %d parked, %d skipped, %d failed in %s\n", r.Done, r.Parked, r.Skipped, r.Failed, r.Elapsed.Round(time.Millisecond))
@@ -362,14 +362,14 @@ func (d *redriveDialog) view(width, height int) string {
 			fmt.Fprintf(&b, "%d were redriven by an earlier run: acknowledged, not sent again\n", r.Duplicates)
 		}
 		for _, t := range replay.SortedKeys(r.PerTarget) {
-			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], t)
+			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], render.Sanitize(t))
 		}
 		for i, f := range r.Failures {
 			if i == 5 {
 				fmt.Fprintf(&b, "  … %d more failures\n", len(r.Failures)-5)
 				break
 			}
-			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), f.Position, f.Err)
+			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), render.Sanitize(f.Position), render.Sanitize(f.Err))
 		}
 		if r.Stop.Early() {
 			line := "stopped: " + render.Sanitize(r.Stop.String())
@@ -379,7 +379,7 @@ func (d *redriveDialog) view(width, height int) string {
 			b.WriteString(s.Warn.Render(line) + "\n")
 		}
 		if _, back := d.guard.Totals(); back > 0 {
-			b.WriteString(s.Warn.Render(fmt.Sprintf("%d redriven messages came back dead to %s", back, d.source)) + "\n")
+			b.WriteString(s.Warn.Render(fmt.Sprintf("%d redriven messages came back dead to %s", back, render.Sanitize(d.source))) + "\n")
 		}
 		keys = s.Muted.Render("enter: close and read the queue again")
 	}

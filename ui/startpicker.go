@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // startChosen is sent when the user picked a new start position.
@@ -130,7 +131,7 @@ func (sp *startPicker) view() string {
 		}
 	}
 	if sp.err != "" {
-		lines = append(lines, "", s.StatusError.Render(sp.err))
+		lines = append(lines, "", s.StatusError.Render(render.Sanitize(sp.err)))
 	}
 	lines = append(lines, "", s.Muted.Render("enter: choose  esc: cancel"))
 	return s.Overlay.Render(lipgloss.JoinVertical(lipgloss.Left, lines...))

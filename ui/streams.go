@@ -281,7 +281,7 @@ func (p *streamsPage) View(w, h int) string {
 	case p.typing || p.filter.Value() != "":
 		out = append(out, p.filter.View())
 	case p.err != nil && !p.loaded:
-		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
 	case !p.loaded:
 		out = append(out, s.Muted.Render("listing streams of "+p.conn.Name()+"…"))
 	case p.notice() != "":
@@ -311,7 +311,7 @@ func (p *streamsPage) View(w, h int) string {
 		if st.Messages >= 0 {
 			count = groupDigits(st.Messages)
 		}
-		cells := []string{render.Sanitize(st.Name), st.Kind, parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
+		cells := []string{render.Sanitize(st.Name), render.Sanitize(st.Kind), parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue

@@ -154,7 +154,7 @@ func (p *tracePage) stepTo(delta int) (sources.Message, bool) {
 
 func (p *tracePage) View(w, h int) string {
 	s := p.c.Styles
-	head := s.Title.Render("trace ") + s.Muted.Render(p.via+" = ") + render.Sanitize(p.value)
+	head := s.Title.Render("trace ") + s.Muted.Render(render.Sanitize(p.via)+" = ") + render.Sanitize(p.value)
 	if !p.since.IsZero() {
 		head += s.Muted.Render("  since " + p.since.In(p.c.Location).Format("2006-01-02 15:04") + " (a day before the message)")
 	}
@@ -170,7 +170,7 @@ func (p *tracePage) View(w, h int) string {
 	}
 	out := []string{head, s.Muted.Render(info)}
 	for _, e := range p.res.Errors {
-		out = append(out, s.StatusError.Render("could not read "+e))
+		out = append(out, s.StatusError.Render("could not read "+render.Sanitize(e)))
 	}
 	cols := layout([]column{
 		{title: "TIME", width: 12},

@@ -289,9 +289,9 @@ func (p *triagePage) View(w, h int) string {
 	cols := layout(spec, w)
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	if p.err != nil {
-		out = append(out, s.StatusError.Render("✖ "+p.err.Error()))
+		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
 	} else if len(r.Groups) == 0 && p.done {
-		out = append(out, s.Muted.Render("  no dead letters: no message of "+p.stream.Name+" carries dead-letter provenance"))
+		out = append(out, s.Muted.Render("  no dead letters: no message of "+render.Sanitize(p.stream.Name)+" carries dead-letter provenance"))
 	}
 	now := p.c.Now().In(p.c.Location)
 	from, to := p.cur.window(len(r.Groups), p.rowsHeight())
@@ -313,7 +313,7 @@ func (p *triagePage) View(w, h int) string {
 	}
 	if len(r.Groups) > 0 {
 		g := r.Groups[p.cur.sel]
-		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+g.Filter))
+		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+render.Sanitize(g.Filter)))
 		if p.mode == triage.ByFailure {
 			out = append(out, s.Label.Render("failure ")+render.Preview([]byte(g.Class+": "+g.Text), w))
 			out = append(out, s.Label.Render("from ")+render.Sanitize(countList(g.Origins))+s.Label.Render("   by ")+render.Sanitize(countList(g.Consumers)))
@@ -367,7 +367,7 @@ func (p *triagePage) Crumb() string { return p.c.Styles.Crumb.Render("triage") }
 func (p *triagePage) Status() string {
 	st := ""
 	if !p.done && p.err == nil {
-		st = fmt.Sprintf("reading %s since %s", p.stream.Name, p.c.Now().Sub(p.started).Round(time.Second))
+		st = fmt.Sprintf("reading %s since %s", render.Sanitize(p.stream.Name), p.c.Now().Sub(p.started).Round(time.Second))
 	}
 	return p.c.Styles.Status.Render(st)
 }

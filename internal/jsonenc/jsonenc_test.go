@@ -2,12 +2,19 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
+var seeds = []string{"", "a", "<>&", "\xff", "\u2028\u2029", "\x00\"\\\b\f\n\r\t\x1f", "ünï 😀",
+	"\u009b31m \u009d52;c;x\u0007", "\u202etxt.exe\u202c \u2066\u2069 \u200e\u200f \u061c", "\xc2\x9b\x1b]0;t\x07"}
+
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "a", "<>&", "\xff", "\u2028\u2029", "\x00\"\\\b\f\n\r\t\x1f", "ünï 😀"} {
+	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -16,6 +23,60 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q: got %s want %s", s, got, want)
 		}
 	})
+}
+
+// rawControls says which terminal controls stand unescaped in b.
+func rawControls(b []byte) string {
+	var found []string
+	for _, r := range string(b) {
+		if safetext.Unsafe(r) {
+			found = append(found, string(safetext.AppendCode(nil, r)))
+		}
+	}
+	return strings.Join(found, " ")
+}
+
+// FuzzSafeStrings checks that every terminal-safe encoding decodes to the
+// value (invalid UTF-8 as U+FFFD) and leaves no control standing raw.
+func FuzzSafeStrings(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := string([]rune(s)) // each invalid byte as U+FFFD
+		marshalled, _ := json.Marshal(s)
+		for name, got := range map[string][]byte{
+			"AppendStringSafe":          AppendStringSafe(nil, s),
+			"AppendStringUnescapedHTML": AppendStringUnescapedHTML(nil, s),
+			"EscapeControls":            EscapeControls(marshalled),
+		} {
+			if !utf8.Valid(got) {
+				t.Fatalf("%s(%q): not UTF-8: %q", name, s, got)
+			}
+			if raw := rawControls(got); raw != "" {
+				t.Fatalf("%s(%q) = %q: raw %s", name, s, got, raw)
+			}
+			var back string
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatalf("%s(%q) = %q: %v", name, s, got, err)
+			}
+			if back != want {
+				t.Fatalf("%s(%q) decodes to %q", name, s, back)
+			}
+		}
+	})
+}
+
+func TestEscapeControlsInADocument(t *testing.T) {
+	doc, _ := json.Marshal(map[string]any{"k\u202e": []string{"\u009b2J", "ok"}})
+	got := EscapeControls(doc)
+	if string(got) != `{"k\u202e":["\u009b2J","ok"]}` {
+		t.Fatalf("got %s", got)
+	}
+	plain := []byte(`{"a":"é"}`)
+	if out := EscapeControls(plain); &out[0] != &plain[0] {
+		t.Fatal("a clean document was copied")
+	}
 }
 
 func TestAppendTime(t *testing.T) {
@@ -37,8 +98,10 @@ func TestAppendTime(t *testing.T) {
 
 func TestAppendStringUnescapedHTML(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain <&> ü 😀 \u2028": `"plain <&> ü 😀 ` + "\u2028" + `"`,
-		"\"\\\n\r\t\b\f\x01":   `"\"\\\n\r\t\u0008\u000c\u0001"`,
+		"plain <&> ü 😀":            `"plain <&> ü 😀"`,
+		"\"\\\n\r\t\b\f\x01":       `"\"\\\n\r\t\u0008\u000c\u0001"`,
+		"\u2028\u009b\u202e\u2066": `"\u2028\u009b\u202e\u2066"`,
+		"a\xffb":                   `"a\ufffdb"`,
 	} {
 		if got := string(AppendStringUnescapedHTML(nil, in)); got != want {
 			t.Errorf("%q: got %s want %s", in, got, want)

@@ -1,6 +1,8 @@
 // Package capture reads and writes message captures as JSON Lines: one
-// object per message with key, value and headers kept byte-exact (as text
-// where they are valid UTF-8, base64 where they are not).
+// object per message with key, value and headers (names too) kept
+// byte-exact (as text where they are valid UTF-8, base64 where they are
+// not). Controls a terminal would act on (C0, DEL, C1, bidi) are written as
+// \uXXXX escapes, so a capture can be printed safely.
 package capture
 
 import (
@@ -14,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -32,9 +35,12 @@ type Record struct {
 	Headers   []HeaderRecord `json:"headers,omitempty"`
 }
 
-// HeaderRecord is the JSON form of one header.
+// HeaderRecord is the JSON form of one header. Exactly one of Key and
+// KeyB64 is set (base64 for a name that is not UTF-8); as for values,
+// neither Value nor ValueB64 means null.
 type HeaderRecord struct {
-	Key      string  `json:"key"`
+	Key      *string `json:"key,omitempty"`
+	KeyB64   *string `json:"key_b64,omitempty"`
 	Value    *string `json:"value,omitempty"`
 	ValueB64 *string `json:"value_b64,omitempty"`
 }
@@ -93,8 +99,8 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"key":`...)
-			b = jsonenc.AppendStringUnescapedHTML(b, h.Key)
+			b = append(b, '{')
+			b = appendMember(b, "key", h.Key)
 			b = appendBytesField(b, "value", h.Value)
 			b = append(b, '}')
 		}
@@ -108,14 +114,19 @@ func appendBytesField(b []byte, name string, v []byte) []byte {
 	if v == nil {
 		return b
 	}
-	b = append(b, ',', '"')
+	return appendMember(append(b, ','), name, string(v))
+}
+
+// appendMember appends "name":"text", or "name_b64":"..." when v is not UTF-8.
+func appendMember(b []byte, name string, v string) []byte {
+	b = append(b, '"')
 	b = append(b, name...)
-	if utf8.Valid(v) {
+	if utf8.ValidString(v) {
 		b = append(b, '"', ':')
-		return jsonenc.AppendStringUnescapedHTML(b, string(v))
+		return jsonenc.AppendStringUnescapedHTML(b, v)
 	}
 	b = append(b, `_b64":"`...)
-	b = base64.StdEncoding.AppendEncode(b, v)
+	b = base64.StdEncoding.AppendEncode(b, []byte(v))
 	return append(b, '"')
 }
 
@@ -131,11 +142,18 @@ func (r *Record) Message() (sources.Message, error) {
 	}
 	m.ValueSize = len(m.Value)
 	for i, h := range r.Headers {
+		k, err := decodeBytes(h.Key, h.KeyB64)
+		if err != nil {
+			return m, fmt.Errorf("header %d: key: %w", i, err)
+		}
+		if k == nil {
+			return m, fmt.Errorf("header %d: no key (key or key_b64)", i)
+		}
 		v, err := decodeBytes(h.Value, h.ValueB64)
 		if err != nil {
-			return m, fmt.Errorf("header %d (%q): %w", i, h.Key, err)
+			return m, fmt.Errorf("header %d (%q): %w", i, safetext.Bytes(k), err)
 		}
-		m.Headers = append(m.Headers, sources.Header{Key: h.Key, Value: v})
+		m.Headers = append(m.Headers, sources.Header{Key: string(k), Value: v})
 	}
 	return m, nil
 }

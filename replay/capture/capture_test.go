@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 )
@@ -85,12 +87,16 @@ func TestDecoderErrors(t *testing.T) {
 
 func FuzzRoundTrip(f *testing.F) {
 	f.Add([]byte("k"), []byte(`{"x":1}`), "h", []byte{0xff})
+	f.Add([]byte("\u009b2J"), []byte("\x1b]52;c;eA==\x07\u202e"), "n\xffame\u2066", []byte("\u200f\x7f"))
 	f.Fuzz(func(t *testing.T, key, value []byte, hk string, hv []byte) {
-		if !utf8Valid(hk) {
-			return
-		}
 		m := sources.Message{Stream: "s", Key: key, Value: value, Headers: []sources.Header{{Key: hk, Value: hv}}}
 		line := capture.AppendRecord(nil, &m)
+		if !json.Valid(line) {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if raw := rawControl(line[:len(line)-1]); raw != "" {
+			t.Fatalf("%s stands raw in %q", raw, line)
+		}
 		got, err := capture.NewDecoder(bytes.NewReader(line)).Next()
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
@@ -101,7 +107,55 @@ func FuzzRoundTrip(f *testing.F) {
 	})
 }
 
-func utf8Valid(s string) bool { return bytes.Equal([]byte(s), []byte(string([]rune(s)))) }
+// rawControl names a control a terminal would act on that stands
+// unescaped in b, or "".
+func rawControl(b []byte) string {
+	if !utf8.Valid(b) {
+		return "invalid UTF-8"
+	}
+	for _, r := range string(b) {
+		if safetext.Unsafe(r) {
+			return string(safetext.AppendCode(nil, r))
+		}
+	}
+	return ""
+}
+
+// TestPoisonRoundTrip exports a message with terminal controls and invalid
+// UTF-8 in every field, header names included: the line is valid JSON with
+// every control escaped, and it reads back byte for byte.
+func TestPoisonRoundTrip(t *testing.T) {
+	poison := "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\u009b2J\u009d0;t\u009c\u202eexe\u2066\u2069\u200e\u200f\u061c\x7f\x00"
+	m := sources.Message{Conn: "c" + poison, Stream: "s" + poison, Partition: 1, Offset: 2, Timestamp: time.Unix(1, 0).UTC(),
+		Key: []byte("k" + poison), Value: []byte("v" + poison),
+		Headers: []sources.Header{{Key: "h" + poison, Value: []byte("v" + poison)}, {Key: "bad\xff\x9bname", Value: []byte{0x9b, 0xff}}, {Key: "", Value: nil}}}
+	m.ValueSize = len(m.Value)
+	var buf bytes.Buffer
+	enc := capture.NewEncoder(&buf)
+	if err := enc.Encode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	line := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if !json.Valid(line) {
+		t.Fatalf("not JSON: %q", line)
+	}
+	if raw := rawControl(line); raw != "" {
+		t.Fatalf("%s stands raw in %q", raw, line)
+	}
+	if !bytes.Contains(line, []byte(`"key_b64":"YmFk/5tuYW1l"`)) {
+		t.Fatalf("a header name that is not UTF-8 is not in base64: %s", line)
+	}
+	got, err := capture.NewDecoder(&buf).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("not byte-exact:\n got %#v\nwant %#v", got, m)
+	}
+}
 
 func TestDecodesKcatJSON(t *testing.T) {
 	line := `{"topic":"orders","partition":2,"offset":41,"tstype":"create","ts":1764400000123,"broker":0,"headers":["correlation-id","abc","empty",""],"key":"ord-1","payload":"{\"a\":1}"}` + "\n" +

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 // previewScan bounds how many bytes a one-line preview looks at.
@@ -37,7 +39,7 @@ func Preview(v []byte, width int) string {
 		if r == utf8.RuneError {
 			break // a rune cut at previewScan
 		}
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == ' ' || r == 0x2028 || r == 0x2029 {
+		if r == ' ' || safetext.Unsafe(r) {
 			if !space && n > 0 {
 				b.WriteByte(' ')
 				n++
@@ -108,37 +110,8 @@ func Size(n int) string {
 	}
 }
 
-// Sanitize makes text from a message safe to draw: tabs become spaces and
-// other control characters (an ESC could drive the terminal) become their
-// visible Unicode pictures; invalid UTF-8 becomes U+FFFD.
-func Sanitize(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '\t':
-			b.WriteString("    ")
-		case r == '\n':
-			b.WriteRune('⏎')
-		case r < 0x20:
-			b.WriteRune(0x2400 + r)
-		case r == 0x7f:
-			b.WriteRune('␡')
-		case r >= 0x80 && r < 0xa0:
-			b.WriteRune('�')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// Sanitize makes text from a message safe to draw on one line
+// (safetext.String): tabs become spaces, control characters (an ESC could
+// drive the terminal) their visible pictures, C1 and bidi controls
+// ⟨U+XXXX⟩, invalid UTF-8 U+FFFD.
+func Sanitize(s string) string { return safetext.String(s) }

@@ -1,9 +1,11 @@
 package render_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -88,4 +90,19 @@ func FuzzHighlightJSON(f *testing.F) {
 			t.Fatalf("JSON %q rendered empty", v)
 		}
 	})
+}
+
+func TestRenderingsLeaveNoTerminalControl(t *testing.T) {
+	poison := "\u009b2J \u202eevil\u202c \u2066x\u2069 \x1b]52;c;eA==\x07"
+	doc, _ := json.Marshal(map[string]string{"k\u009d": poison})
+	outs := []string{render.Preview([]byte(poison), 200), render.Sanitize(poison)}
+	outs = append(outs, render.Value(doc, 0, render.Palette{}).Lines...)
+	outs = append(outs, render.Value([]byte(poison+"\nline two \u200f"), 0, render.Palette{}).Lines...)
+	for _, out := range outs {
+		for _, r := range out {
+			if safetext.Unsafe(r) {
+				t.Fatalf("%q reached the screen in %q", r, out)
+			}
+		}
+	}
 }

@@ -134,7 +134,7 @@ func HighlightJSON(v []byte, p Palette) string {
 				j++
 			}
 			j++ // closing quote
-			tok := string(src[i:j])
+			tok := Sanitize(string(src[min(i, len(src)):min(j, len(src))]))
 			k := j
 			for k < len(src) && src[k] == ' ' {
 				k++

@@ -1,0 +1,36 @@
+package replay_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/poison"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// TestPlanWriteIsSanitised: the plan printed before a redrive shows the
+// targets, the dropped headers and every message left in place with its
+// stream, position and reason, none of them able to drive the terminal.
+func TestPlanWriteIsSanitised(t *testing.T) {
+	dead := []sources.Message{poison.KafkaDeadLetter(), poison.RabbitDeadLetter()}
+	lost := sources.Message{Stream: "dlq" + poison.Text, Partition: 0, Offset: 9, ID: "id" + poison.Text} // no provenance: unresolved
+	hops := poison.KafkaDeadLetter()
+	hops.Headers = append(hops.Headers, sources.Header{Key: replay.HeaderHops, Value: []byte("99")}) // redriven too often: parked
+	plan, err := replay.NewPlan("dlq"+poison.Text, append(dead, lost, hops), replay.Options{ID: "rd" + poison.Text, DropHeaders: []string{"name*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := plan.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if bad := poison.Find(out.String()); bad != "" {
+		t.Fatalf("%s in the plan:\n%s", bad, out.String())
+	}
+	for _, want := range []string{"redrive rd␛]52;c;", "unresolved", "parked", "headers dropped: name␛]52;c;", "-> orders␛]52;c;", "-> exchange shop␛]52;c;"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the plan lacks %q:\n%s", want, out.String())
+		}
+	}
+}
