@@ -92,7 +92,21 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	defer closeAll(conns)
-	conn, msgs, err := e.selection(ctx, conns, dlq, ropts, f.read.limit)
+	conn, effect, err := locate(ctx, conns, dlq)
+	if err != nil {
+		return err
+	}
+	if err := e.refuseBeforeRead(conn, effect, f.dryRun && !f.native); err != nil {
+		return err
+	}
+	if f.native {
+		sq, ok := conn.(*sqs.Conn)
+		if !ok {
+			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
+		}
+		return e.nativeMove(ctx, sq, dlq, f)
+	}
+	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit)
 	if err != nil {
 		return err
 	}
@@ -118,14 +132,8 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	_, isRabbit := conn.(*rabbitmq.Conn)
-	sq, isSQS := conn.(*sqs.Conn)
+	_, isSQS := conn.(*sqs.Conn)
 	wholeQueue := (isRabbit || isSQS) && f.read.limit == 0 && f.read.compiled == nil
-	if f.native {
-		if !isSQS {
-			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
-		}
-		return e.nativeMove(ctx, sq, dlq, f)
-	}
 	if err := plan.Write(e.stdout); err != nil {
 		return err
 	}
