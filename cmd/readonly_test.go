@@ -147,7 +147,9 @@ func TestReadOnlySQSRefusedBeforeTheReceive(t *testing.T) {
 		t.Fatal(err)
 	}
 	qurl := aws.ToString(out.QueueUrl)
-	t.Cleanup(func() { _, _ = c.Client().DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: aws.String(qurl)}) })
+	t.Cleanup(func() {
+		_, _ = c.Client().DeleteQueue(context.Background(), &awssqs.DeleteQueueInput{QueueUrl: aws.String(qurl)})
+	})
 	if _, err := c.Client().SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: aws.String(qurl), MessageBody: aws.String(`{"n":1}`)}); err != nil {
 		t.Fatal(err)
 	}
