@@ -512,6 +512,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 // openRedrive plans a redrive of the marked messages, or of every message
 // read (a RabbitMQ queue: of every message it holds).
 func (p *messagesPage) openRedrive() tea.Cmd {
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused
+	}
 	var msgs []sources.Message
 	for i := 0; i < p.view.Len(); i++ { // the filter's result when one is set
 		m := p.view.At(i)
@@ -794,18 +797,18 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Back}
 	}
 	if p.dlq {
-		return []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back}
+		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})
 	}
 	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.Trace, k.StartPosition, k.Back}
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{
+	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
-	}
+	})
 }
 
 // Close stops the read (and a redrive's watcher).

@@ -127,6 +127,9 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.target.SetValue(d.opts.To)
 			return d.target.Focus(), false
 		case msg.String() == "y" || msg.Type == tea.KeyEnter:
+			if refused := d.c.readOnlyKey(d.conn); refused != nil {
+				return refused, false
+			}
 			return d.start(), false
 		}
 	case redriveRunning:
@@ -315,6 +318,10 @@ func (d *redriveDialog) view(width int) string {
 		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
 		if d.editing {
 			b.WriteString(d.target.View() + "\n\n")
+		}
+		if d.c.writeRefused(d.conn) != nil {
+			b.WriteString(s.Muted.Render("read-only connection: "+d.conn.Name()+": a plan only") + "   t: target   esc: close")
+			break
 		}
 		b.WriteString(s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel")
 	case redriveRunning:
