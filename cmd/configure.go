@@ -61,9 +61,9 @@ func (e *env) configured(all bool) ([]config.Connection, error) {
 	return out, nil
 }
 
-// dialConfigured opens one configured connection: secrets resolved now,
-// TLS and SASL as it says.
-func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
+// dialConfigured opens one configured connection: secrets resolved now
+// (and hidden from the log from then on), TLS and SASL as it says.
+func (e *env) dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
 	tlsCfg, err := cc.TLS.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
@@ -77,10 +77,15 @@ func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, er
 				if o.SASL.Password, err = s.Password.Resolve(ctx); err != nil {
 					return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
 				}
+				e.secrets.Add(o.SASL.Password)
 			}
 			if s.TokenCmd != "" {
 				cmd := s.TokenCmd
-				o.SASL.Token = func(ctx context.Context) (string, error) { return config.RunSecretCommand(ctx, "token_cmd", cmd) }
+				o.SASL.Token = func(ctx context.Context) (string, error) {
+					tok, err := config.RunSecretCommand(ctx, "token_cmd", cmd)
+					e.secrets.Add(tok)
+					return tok, err
+				}
 			}
 		}
 		return kafka.Dial(ctx, o)
@@ -90,6 +95,7 @@ func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, er
 			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
 			}
+			e.secrets.Add(o.Password)
 			if o.Username == "" {
 				o.Username = "guest"
 			}

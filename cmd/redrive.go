@@ -131,6 +131,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	replay.LogPlan(e.logger(), conn.Name(), plan)
 	_, isRabbit := conn.(*rabbitmq.Conn)
 	_, isSQS := conn.(*sqs.Conn)
 	wholeQueue := (isRabbit || isSQS) && f.read.limit == 0 && f.read.compiled == nil
@@ -193,6 +194,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		defer stop()
 		run.Guard = g
 	}
+	run = replay.LogRun(e.logger(), conn.Name(), plan, wholeQueue, run)
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
 	var res replay.Result
 	switch c := conn.(type) {
@@ -206,6 +208,7 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		return fmt.Errorf("%s cannot be written to", conn.Name())
 	}
 	fmt.Fprintln(e.stderr)
+	replay.LogResult(e.logger(), conn.Name(), plan, res, err)
 	printResult(e.stdout, plan, res)
 	if err != nil {
 		return err
@@ -233,6 +236,7 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 		return nil, func() {}
 	}
 	g.OnTrip = func(reason string) {
+		replay.LogTrip(e.logger(), id, reason)
 		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", reason)
 		if f.yes {
 			g.Stop()

@@ -29,9 +29,7 @@ func (e *env) runModel(ctx context.Context, build func(*ui.Common) *ui.Model) er
 	if err != nil {
 		return err
 	}
-	log, closeLog := e.logger()
-	defer closeLog()
-	common.Log = log
+	common.Log = e.logger()
 	model := build(common)
 	defer func() { closeAll(model.Conns()) }()
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))

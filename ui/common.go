@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -122,6 +123,32 @@ func isWriteKey(b key.Binding, writes []key.Binding) bool {
 		}
 	}
 	return false
+}
+
+// logInfo and logWarn write a log line from a Cmd (a log file is I/O,
+// never done in Update).
+func (c *Common) logInfo(msg string, args ...any) tea.Cmd {
+	return c.logCmd(slog.LevelInfo, msg, args...)
+}
+
+func (c *Common) logWarn(msg string, args ...any) tea.Cmd {
+	return c.logCmd(slog.LevelWarn, msg, args...)
+}
+
+func (c *Common) logCmd(level slog.Level, msg string, args ...any) tea.Cmd {
+	log := c.logger()
+	return func() tea.Msg {
+		log.Log(context.Background(), level, msg, args...)
+		return nil
+	}
+}
+
+// logger is the session's log; without one, nothing is logged.
+func (c *Common) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
 }
 
 func (c *Common) breakerShare() float64 {

@@ -203,6 +203,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.sub, p.scan, p.opened = msg.s, msg.scan, true
 		if p.resumeWait > 0 { // reopened after a break: live again
 			p.err, p.resumeWait = nil, 0
+			return tea.Batch(p.next(), p.c.logInfo("live read reopened", "connection", p.conn.Name(), "stream", p.stream.Name))
 		}
 		return p.next()
 	case batchReceived:
@@ -314,7 +315,8 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 func (p *messagesPage) scheduleResume() tea.Cmd {
 	p.resumeWait = min(max(p.resumeWait*2, resumeFirst), resumeMax)
 	page, sub := p.pid, p.subID
-	return tea.Tick(p.resumeWait, func(time.Time) tea.Msg { return resumeDue{page: page, sub: sub} })
+	return tea.Batch(tea.Tick(p.resumeWait, func(time.Time) tea.Msg { return resumeDue{page: page, sub: sub} }),
+		p.c.logWarn("live read broke: reopening", "connection", p.conn.Name(), "stream", p.stream.Name, "in", p.resumeWait.String(), "err", p.err))
 }
 
 // resume opens the live read again after the last message held (per

@@ -175,16 +175,19 @@ func (d *redriveDialog) start() tea.Cmd {
 	if share := d.c.breakerShare(); share > 0 {
 		d.guard = replay.NewGuard(share, replay.DefaultBreakerWindow)
 		trips := d.trips
+		log, id := d.c.logger(), d.plan.ID
 		d.guard.OnTrip = func(reason string) {
+			replay.LogTrip(log, id, reason)
 			select {
 			case trips <- reason:
 			default:
 			}
 		}
 	}
-	plan, conn, page, whole, dir, updates, guard := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard
+	plan, conn, page, whole, dir, updates, guard, log := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard, d.c.logger()
 	go func() {
 		defer close(updates)
+		replay.LogPlan(log, conn.Name(), plan)
 		run := replay.RunOptions{Guard: guard, OnProgress: func(p replay.Progress) {
 			select {
 			case updates <- redriveProgressed{page: page, p: p}:
@@ -212,6 +215,7 @@ func (d *redriveDialog) start() tea.Cmd {
 			defer a.Close()
 			run.Journal, run.Audit = j, a
 		}
+		run = replay.LogRun(log, conn.Name(), plan, whole, run)
 		var res replay.Result
 		var err error
 		switch w := conn.(type) {
@@ -224,6 +228,7 @@ func (d *redriveDialog) start() tea.Cmd {
 		default:
 			err = fmt.Errorf("%s cannot be written to", conn.Name())
 		}
+		replay.LogResult(log, conn.Name(), plan, res, err)
 		updates <- redriveFinished{page: page, res: res, err: err}
 	}()
 	return d.wait()
