@@ -37,13 +37,6 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	return conns, err
 }
 
-// connectAll is connect for the TUI: without a default it opens every
-// configured connection.
-func (e *env) connectAll(ctx context.Context) ([]sources.Conn, error) {
-	conns, _, err := e.open(ctx, true)
-	return conns, err
-}
-
 // connectQuiet is connect without the notices (shell completion).
 func (e *env) connectQuiet(ctx context.Context) ([]sources.Conn, error) {
 	conns, _, err := e.open(ctx, false)
@@ -192,29 +185,6 @@ func (e *env) dialLogged(ctx context.Context, d dialer) (sources.Conn, error) {
 	return c, nil
 }
 
-// describeConns names the connections the flags ask for, for the screen
-// shown while they open.
-func (e *env) describeConns() string {
-	var parts []string
-	if e.flags.kafka != "" {
-		parts = append(parts, "kafka "+e.flags.kafka)
-	}
-	if e.flags.rabbitmq != "" {
-		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
-	}
-	if e.flags.sqs || e.flags.sqsEndpoint != "" {
-		parts = append(parts, "sqs "+cmp.Or(e.flags.sqsEndpoint, e.flags.region, "(default region)"))
-	}
-	if len(parts) == 0 {
-		if sel, err := e.configured(true); err == nil {
-			for _, cc := range sel {
-				parts = append(parts, cc.Name)
-			}
-		}
-	}
-	return strings.Join(parts, " and ")
-}
-
 // closeAll closes connections (errors on close are not actionable).
 func closeAll(conns []sources.Conn) {
 	for _, c := range conns {
@@ -239,9 +209,12 @@ func stateDir() string {
 // logger is the session's log, the log file (--log-file), opened on first
 // use; every secret is redacted, and logs never go to the terminal.
 func (e *env) logger() *slog.Logger {
-	if e.log != nil {
-		return e.log
-	}
+	e.logOnce.Do(e.openLog)
+	return e.log
+}
+
+// openLog opens the log file (a discarding logger when it cannot).
+func (e *env) openLog() {
 	e.log = slog.New(slog.DiscardHandler)
 	path := e.flags.logFile
 	if path == "" {
@@ -249,16 +222,15 @@ func (e *env) logger() *slog.Logger {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		fmt.Fprintf(e.stderr, "mqscope: no log: %v\n", err)
-		return e.log
+		return
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mqscope: no log: %v\n", err)
-		return e.log
+		return
 	}
 	e.logFile = f
 	e.log = logging.New(f, &e.secrets)
-	return e.log
 }
 
 // closeLog closes the log file, if one was opened.

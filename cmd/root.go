@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -50,7 +51,8 @@ type env struct {
 	cfg            *config.Config  // loaded on first use
 	readOnly       map[string]bool // connections the config keeps read-only
 	root           *cobra.Command
-	log            *slog.Logger     // the log file's, opened on first use (logger)
+	log            *slog.Logger // the log file's, opened on first use (logger)
+	logOnce        sync.Once
 	logFile        *os.File         // nil until then
 	secrets        logging.Redactor // what the log hides: the secrets resolved so far
 	failed         []error          // connections that did not open (each error names its)
@@ -135,7 +137,7 @@ func newRoot(e *env) *cobra.Command {
 					return e.firstRun(c.Context())
 				}
 			}
-			return e.runTUI(c.Context(), e.describeConns(), e.connectAll)
+			return e.runConnections(c.Context())
 		},
 	}
 	pf := root.PersistentFlags()
