@@ -90,7 +90,7 @@ func (e *env) dialConfigured(ctx context.Context, cc config.Connection) (sources
 		}
 		return kafka.Dial(ctx, o)
 	case "rabbitmq":
-		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username}
+		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username, Log: e.logger()}
 		if cc.Password.Set() {
 			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)

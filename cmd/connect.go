@@ -89,7 +89,7 @@ func (e *env) dialers(all bool) ([]dialer, error) {
 	if u := e.flags.rabbitmq; u != "" {
 		e.hideURLPassword(u)
 		ds = append(ds, dialer{name: "rabbitmq", kind: "rabbitmq", address: rabbitmq.RedactURL(u), dial: func(ctx context.Context) (sources.Conn, error) {
-			return rabbitmq.Dial(ctx, rabbitmq.Options{URL: u, ManagementURL: e.flags.management, Queues: e.flags.queues})
+			return rabbitmq.Dial(ctx, rabbitmq.Options{URL: u, ManagementURL: e.flags.management, Queues: e.flags.queues, Log: e.logger()})
 		}})
 	}
 	if e.flags.sqs || e.flags.sqsEndpoint != "" {
