@@ -54,6 +54,9 @@ var errCommandTimeout = errors.New("secret command timed out")
 const pipeGrace = 500 * time.Millisecond
 
 func runSecretCommand(ctx context.Context, what, command string, timeout time.Duration) (string, error) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = max(time.Until(dl), 0) // the caller's (a connection's) time runs out first
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
@@ -71,8 +74,8 @@ func runSecretCommand(ctx context.Context, what, command string, timeout time.Du
 	}
 	if err != nil {
 		switch {
-		case errors.Is(context.Cause(ctx), errCommandTimeout):
-			return "", fmt.Errorf("%s: did not finish within %s", what, timeout)
+		case errors.Is(context.Cause(ctx), errCommandTimeout), errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return "", fmt.Errorf("%s: did not finish within %s", what, timeout.Round(100*time.Millisecond))
 		case ctx.Err() != nil:
 			return "", fmt.Errorf("%s: stopped: %w", what, ctx.Err())
 		}

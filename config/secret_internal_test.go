@@ -56,13 +56,20 @@ func TestSecretCommandBackgroundChild(t *testing.T) {
 }
 
 // TestSecretCommandCancelled: a cancelled caller stops the command and
-// says so (not a timeout it did not have).
+// says so; a caller whose deadline comes first gets the timeout it had.
 func TestSecretCommandCancelled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
 	_, err := runSecretCommand(ctx, "token_cmd", "sleep 100", 10*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "token_cmd: stopped") || time.Since(start) > 2*time.Second {
+		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, err = runSecretCommand(ctx, "password_cmd", "sh -c 'sleep 100 & sleep 100'", 10*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "password_cmd: did not finish within 1.5s") || time.Since(start) > 2500*time.Millisecond {
 		t.Fatalf("err %v after %s", err, time.Since(start))
 	}
 }
