@@ -37,6 +37,22 @@ func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
 	return conns, err
 }
 
+// connectForWrite is connect for a command that writes (redrive, edit,
+// replay): every connection must open, as the stream it names could be
+// on the one that did not, and a same-named stream on another must not be
+// written to in its place.
+func (e *env) connectForWrite(ctx context.Context) ([]sources.Conn, error) {
+	conns, failed, err := e.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(failed) > 0 {
+		closeAll(conns)
+		return nil, fmt.Errorf("%w (nothing written: a write needs every connection it is given; leave that one out of -c to go on)", errors.Join(failed...))
+	}
+	return conns, nil
+}
+
 // connectQuiet is connect without the notices (shell completion).
 func (e *env) connectQuiet(ctx context.Context) ([]sources.Conn, error) {
 	conns, _, err := e.open(ctx, false)

@@ -50,7 +50,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err != nil {
 		return err
 	}
-	conns, err := e.connect(ctx)
+	conns, err := e.connectForWrite(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 // TestOneBadConnectionAmongSeveral: a headless command on several
 // connections names the one that did not open and goes on with the
 // others; a stream that is on none of those that opened fails, naming the
-// one that did not; when none opens, each is named.
+// one that did not; a write is refused unless every connection opened;
+// when none opens, each is named.
 func TestOneBadConnectionAmongSeveral(t *testing.T) {
 	addr := demoBroker(t, -1)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
@@ -38,6 +39,12 @@ func TestOneBadConnectionAmongSeveral(t *testing.T) {
 	code, _, errOut = run(t, append(all, "export", "payments.DLQ")...)
 	if code == 0 || !strings.Contains(errOut, "no such topic or queue; not looked for on the connections that did not open: connection away: ") {
 		t.Fatalf("a stream on none of the open connections: exit %d\n%s", code, errOut)
+	}
+	// a write needs every connection: a same-named stream elsewhere is not
+	// written to in place of the one on the connection that did not open
+	code, out, errOut = run(t, append(all, "redrive", "orders.DLT", "--yes", "--breaker", "0")...)
+	if code == 0 || !strings.Contains(errOut, "connection away: ") || !strings.Contains(errOut, "nothing written: a write needs every connection it is given") || strings.Contains(out, "redriven") {
+		t.Fatalf("redrive with a connection away: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, _, errOut = run(t, "--config", path, "-c", "away", "-c", "also-away", "export", "orders")
 	if code == 0 || !strings.Contains(errOut, "connection away: ") || !strings.Contains(errOut, "connection also-away: ") || strings.Contains(errOut, "going on") {

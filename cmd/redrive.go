@@ -87,7 +87,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
-	conns, err := e.connect(ctx)
+	conns, err := e.connectForWrite(ctx)
 	if err != nil {
 		return err
 	}

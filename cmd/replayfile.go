@@ -50,7 +50,7 @@ without it the file goes as fast as --rate allows.`,
 				defer f.Close()
 				in = f
 			}
-			conns, err := e.connect(cmd.Context())
+			conns, err := e.connectForWrite(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -18,8 +18,10 @@ import (
 // ConnSpec is a connection the TUI opens on its own: what names it on
 // the list, and how to open it (run in a Cmd, again on a retry).
 type ConnSpec struct {
+	// Name, Kind and Address are shown until it opens (and when it fails).
 	Name, Kind, Address string
-	Dial                func(ctx context.Context) (sources.Conn, error)
+	// Dial opens it; it runs in a Cmd, again on each retry.
+	Dial func(ctx context.Context) (sources.Conn, error)
 }
 
 // dialTimeout bounds one connection's opening in the TUI.
