@@ -60,9 +60,9 @@ func LogResult(log *slog.Logger, conn string, p *Plan, res Result, err error) {
 	}
 	switch {
 	case err != nil:
-		log.Error("redrive failed", append(attrs, "err", err, "stopped", res.Stopped)...)
-	case res.Stopped != "":
-		log.Warn("redrive stopped", append(attrs, "reason", res.Stopped)...)
+		log.Error("redrive failed", append(attrs, "err", err, "stop", res.Stop.String())...)
+	case res.Stop.Early():
+		log.Warn("redrive stopped", append(attrs, "reason", res.Stop.String(), "complete", res.Stop.Complete(), "resumable", res.Stop.Resumable())...)
 	default:
 		log.Info("redrive finished", attrs...)
 	}

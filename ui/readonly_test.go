@@ -64,6 +64,8 @@ func TestReadOnlyOffersNoWrites(t *testing.T) {
 		}
 		// A dialog reached some other way offers no run, and y refuses.
 		d := newRedriveDialog(c, conn, mp.pid, "orders.DLT", triageDLT(), false)
+		d.replan()
+		d.checked = true // the targets checked (fixedConn has none to check)
 		if v := d.view(200); strings.Contains(v, "y/enter: redrive") == readOnly {
 			t.Fatalf("read-only %v: dialog:\n%s", readOnly, v)
 		}

@@ -23,10 +23,7 @@ func TestRedriveFromTheTUIIsLogged(t *testing.T) {
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })
 	p.Update(keyPress(" "))
-	p.Update(keyPress("R"))
-	if p.redrive == nil {
-		t.Fatal("no dialog")
-	}
+	pump(t, p, p.Update(keyPress("R")), func() bool { return p.redrive != nil && p.redrive.checked })
 	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive.state == redriveDone })
 	if p.redrive.err != nil || p.redrive.res.Done != 1 {
 		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
