@@ -125,8 +125,12 @@ func TestConfiguredConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Width, c.Height = 120, 30
-	m := ui.NewConnecting(c, e.describeConns(), e.connectAll)
-	screens := drive(m, 6)
+	specs, err := e.connSpecs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ui.NewConnections(c, specs)
+	screens := drive(m, 8)
 	defer closeAll(m.Conns())
 	if !strings.Contains(screens, " secure ") || !strings.Contains(screens, "read-only") || !strings.Contains(screens, "orders.DLT") {
 		t.Fatalf("screen:\n%s", screens)

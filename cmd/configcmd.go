@@ -125,7 +125,7 @@ func (e *env) completeStreams(cmd *cobra.Command, args []string, toComplete stri
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	conns, err := e.connect(ctx)
+	conns, err := e.connectQuiet(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

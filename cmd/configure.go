@@ -61,9 +61,9 @@ func (e *env) configured(all bool) ([]config.Connection, error) {
 	return out, nil
 }
 
-// dialConfigured opens one configured connection: secrets resolved now,
-// TLS and SASL as it says.
-func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
+// dialConfigured opens one configured connection: secrets resolved now
+// (and hidden from the log from then on), TLS and SASL as it says.
+func (e *env) dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
 	tlsCfg, err := cc.TLS.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
@@ -77,19 +77,25 @@ func dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, er
 				if o.SASL.Password, err = s.Password.Resolve(ctx); err != nil {
 					return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
 				}
+				e.secrets.Add(o.SASL.Password)
 			}
 			if s.TokenCmd != "" {
 				cmd := s.TokenCmd
-				o.SASL.Token = func(ctx context.Context) (string, error) { return config.RunSecretCommand(ctx, "token_cmd", cmd) }
+				o.SASL.Token = func(ctx context.Context) (string, error) {
+					tok, err := config.RunSecretCommand(ctx, "token_cmd", cmd)
+					e.secrets.Add(tok)
+					return tok, err
+				}
 			}
 		}
 		return kafka.Dial(ctx, o)
 	case "rabbitmq":
-		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username}
+		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username, Log: e.logger()}
 		if cc.Password.Set() {
 			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
 			}
+			e.secrets.Add(o.Password)
 			if o.Username == "" {
 				o.Username = "guest"
 			}
@@ -116,4 +122,68 @@ func (e *env) refuseWrites(conn sources.Conn) error {
 		return fmt.Errorf("connection %s is read-only: set read_only: false on it in %s to allow writes", conn.Name(), e.cfg.Path)
 	}
 	return nil
+}
+
+// locate finds the connection that holds a stream without reading it,
+// and says what a read of it does besides reading ("" when nothing: a
+// Kafka topic, a RabbitMQ stream; a queue's read is a peek).
+func locate(ctx context.Context, conns []sources.Conn, stream string) (sources.Conn, string, error) {
+	var errs []error
+	for _, c := range conns {
+		effect, err := readEffect(ctx, c, stream)
+		if err == nil {
+			return c, effect, nil
+		}
+		if !errors.Is(err, sources.ErrUnknownStream) {
+			return nil, "", fmt.Errorf("connection %s: %w", c.Name(), err)
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, "", fmt.Errorf("%q: %w", stream, sources.ErrUnknownStream)
+	}
+	return nil, "", errors.Join(errs...)
+}
+
+// readEffect checks that a connection holds a stream (an error wrapping
+// sources.ErrUnknownStream when it does not) and what reading it does.
+func readEffect(ctx context.Context, c sources.Conn, stream string) (string, error) {
+	switch c := c.(type) {
+	case *kafka.Conn:
+		_, err := c.Partitions(stream)
+		return "", err
+	case *rabbitmq.Conn:
+		kind, err := c.StreamKind(ctx, stream)
+		switch {
+		case err != nil:
+			return "", err
+		case kind == rabbitmq.KindStream:
+			return "", nil
+		case kind == rabbitmq.KindExchange:
+			return "reading exchange " + stream + " declares a queue bound to it", nil
+		}
+		return "reading queue " + stream + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)", nil
+	case *sqs.Conn:
+		if _, err := c.QueueURL(ctx, stream); err != nil {
+			return "", err
+		}
+		return "reading queue " + stream + " receives its messages (each one's receive count rises, which can move it to a DLQ)", nil
+	}
+	return "", fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
+}
+
+// refuseBeforeRead refuses a write to a read-only connection before its
+// messages are read: always for a write (dry false), and for a dry run
+// when the read itself has side effects.
+func (e *env) refuseBeforeRead(conn sources.Conn, effect string, dry bool) error {
+	err := e.refuseWrites(conn)
+	switch {
+	case err == nil, dry && effect == "":
+		return nil
+	case effect == "":
+		return err
+	case e.flags.readOnly:
+		return fmt.Errorf("connection %s is read-only (--read-only): nothing was read: %s, a side effect --read-only forbids", conn.Name(), effect)
+	}
+	return fmt.Errorf("connection %s is read-only: nothing was read: %s, a side effect read_only forbids; set read_only: false on it in %s to allow it", conn.Name(), effect, e.cfg.Path)
 }

@@ -3,12 +3,18 @@ package cmd
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/logging"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
@@ -19,103 +25,179 @@ import (
 const connectTimeout = 10 * time.Second
 
 // connect opens the connections named by the global flags, else those of
-// the config (see configured) for a headless command.
-func (e *env) connect(ctx context.Context) ([]sources.Conn, error) { return e.open(ctx, false) }
+// the config (see configured) for a headless command. Each opens on its
+// own: one that fails is reported on stderr by name and the command goes
+// on with the others; it fails only when none opens.
+func (e *env) connect(ctx context.Context) ([]sources.Conn, error) {
+	conns, failed, err := e.open(ctx, false)
+	for _, f := range failed {
+		fmt.Fprintf(e.stderr, "mqscope: %v (going on with the other connections)\n", f)
+	}
+	return conns, err
+}
 
-// connectAll is connect for the TUI: without a default it opens every
-// configured connection.
-func (e *env) connectAll(ctx context.Context) ([]sources.Conn, error) { return e.open(ctx, true) }
+// connectForWrite is connect for a command that writes (redrive, edit,
+// replay): every connection must open, as the stream it names could be
+// on the one that did not, and a same-named stream on another must not be
+// written to in its place.
+func (e *env) connectForWrite(ctx context.Context) ([]sources.Conn, error) {
+	conns, failed, err := e.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(failed) > 0 {
+		closeAll(conns)
+		return nil, fmt.Errorf("%w (nothing written: a write needs every connection it is given; leave that one out of -c to go on)", errors.Join(failed...))
+	}
+	return conns, nil
+}
+
+// connectQuiet is connect without the notices (shell completion).
+func (e *env) connectQuiet(ctx context.Context) ([]sources.Conn, error) {
+	conns, _, err := e.open(ctx, false)
+	return conns, err
+}
 
 // adHoc reports connections given with flags (not from the config).
 func (e *env) adHoc() bool {
 	return e.flags.kafka != "" || e.flags.rabbitmq != "" || e.flags.sqs || e.flags.sqsEndpoint != ""
 }
 
-func (e *env) open(ctx context.Context, all bool) ([]sources.Conn, error) {
+// dialer is one connection to open: what names it on the screen and in
+// the log, and how to open it (secrets resolved then, never before).
+type dialer struct {
+	name, kind, address string
+	dial                func(ctx context.Context) (sources.Conn, error)
+}
+
+// dialers lists the connections the flags select: those given with
+// flags, else the config's (all: every one without a default, the TUI).
+func (e *env) dialers(all bool) ([]dialer, error) {
 	if !e.adHoc() {
-		return e.openConfigured(ctx, all)
+		sel, err := e.configured(all)
+		if err != nil {
+			return nil, err
+		}
+		if len(sel) == 0 {
+			return nil, e.errNoConnection()
+		}
+		e.readOnly = map[string]bool{}
+		var ds []dialer
+		for _, cc := range sel {
+			e.readOnly[cc.Name] = !cc.Writable()
+			ds = append(ds, dialer{name: cc.Name, kind: cc.Kind, address: configuredAddress(cc), dial: func(ctx context.Context) (sources.Conn, error) {
+				return e.dialConfigured(ctx, cc)
+			}})
+		}
+		return ds, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
-	var conns []sources.Conn
-	fail := func(err error) ([]sources.Conn, error) {
-		closeAll(conns)
-		return nil, err
-	}
+	var ds []dialer
 	if e.flags.kafka != "" {
 		brokers, err := kafka.ParseBrokers(e.flags.kafka)
 		if err != nil {
-			return fail(err)
-		}
-		c, err := kafka.Dial(ctx, kafka.Options{Brokers: brokers})
-		if err != nil {
-			return fail(err)
-		}
-		conns = append(conns, c)
-	}
-	if e.flags.rabbitmq != "" {
-		c, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Queues: e.flags.queues})
-		if err != nil {
-			return fail(err)
-		}
-		conns = append(conns, c)
-	}
-	if e.flags.sqs || e.flags.sqsEndpoint != "" {
-		c, err := sqs.Dial(ctx, sqs.Options{Region: e.flags.region, Profile: e.flags.profile, Endpoint: e.flags.sqsEndpoint})
-		if err != nil {
-			return fail(err)
-		}
-		conns = append(conns, c)
-	}
-	return conns, nil
-}
-
-// openConfigured dials the configured connections the flags select.
-func (e *env) openConfigured(ctx context.Context, all bool) ([]sources.Conn, error) {
-	sel, err := e.configured(all)
-	if err != nil {
-		return nil, err
-	}
-	if len(sel) == 0 {
-		return nil, e.errNoConnection()
-	}
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
-	e.readOnly = map[string]bool{}
-	var conns []sources.Conn
-	for _, cc := range sel {
-		c, err := dialConfigured(ctx, cc)
-		if err != nil {
-			closeAll(conns)
 			return nil, err
 		}
-		e.readOnly[cc.Name] = !cc.Writable()
-		conns = append(conns, c)
+		ds = append(ds, dialer{name: "kafka", kind: "kafka", address: strings.Join(brokers, ","), dial: func(ctx context.Context) (sources.Conn, error) {
+			return kafka.Dial(ctx, kafka.Options{Brokers: brokers})
+		}})
 	}
-	return conns, nil
-}
-
-// describeConns names the connections the flags ask for, for the screen
-// shown while they open.
-func (e *env) describeConns() string {
-	var parts []string
-	if e.flags.kafka != "" {
-		parts = append(parts, "kafka "+e.flags.kafka)
-	}
-	if e.flags.rabbitmq != "" {
-		parts = append(parts, "rabbitmq "+rabbitmq.RedactURL(e.flags.rabbitmq))
+	if u := e.flags.rabbitmq; u != "" {
+		e.hideURLPassword(u)
+		ds = append(ds, dialer{name: "rabbitmq", kind: "rabbitmq", address: rabbitmq.RedactURL(u), dial: func(ctx context.Context) (sources.Conn, error) {
+			return rabbitmq.Dial(ctx, rabbitmq.Options{URL: u, ManagementURL: e.flags.management, Queues: e.flags.queues, Log: e.logger()})
+		}})
 	}
 	if e.flags.sqs || e.flags.sqsEndpoint != "" {
-		parts = append(parts, "sqs "+cmp.Or(e.flags.sqsEndpoint, e.flags.region, "(default region)"))
+		ds = append(ds, dialer{name: "sqs", kind: "sqs", address: cmp.Or(e.flags.sqsEndpoint, e.flags.region, "(default region)"), dial: func(ctx context.Context) (sources.Conn, error) {
+			return sqs.Dial(ctx, sqs.Options{Region: e.flags.region, Profile: e.flags.profile, Endpoint: e.flags.sqsEndpoint})
+		}})
 	}
-	if len(parts) == 0 {
-		if sel, err := e.configured(true); err == nil {
-			for _, cc := range sel {
-				parts = append(parts, cc.Name)
-			}
+	return ds, nil
+}
+
+// hideURLPassword tells the log to hide a URL's password wherever it
+// appears (an error may quote it without the URL around it).
+func (e *env) hideURLPassword(raw string) {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			e.secrets.Add(pw)
 		}
 	}
-	return strings.Join(parts, " and ")
+	if u, err := url.Parse(e.flags.management); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			e.secrets.Add(pw)
+		}
+	}
+}
+
+// configuredAddress is where a configured connection points, for the
+// screen and the log (no credentials: a config URL holds none).
+func configuredAddress(cc config.Connection) string {
+	switch cc.Kind {
+	case "kafka":
+		return strings.Join(cc.Brokers, ",")
+	case "rabbitmq":
+		return rabbitmq.RedactURL(cc.URL)
+	}
+	return cmp.Or(cc.Endpoint, cc.Region, cc.Profile, "(default region)")
+}
+
+// open opens the selected connections, each on its own and all at once,
+// each within connectTimeout. It returns those that opened and the errors
+// of those that did not (each naming its connection); err is set only
+// when none opened.
+func (e *env) open(ctx context.Context, all bool) (conns []sources.Conn, failed []error, err error) {
+	ds, err := e.dialers(all)
+	if err != nil {
+		return nil, nil, err
+	}
+	type result struct {
+		conn sources.Conn
+		err  error
+	}
+	results := make([]result, len(ds))
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Go(func() {
+			c, err := e.dialLogged(ctx, d)
+			results[i] = result{c, err}
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			failed = append(failed, r.err)
+			continue
+		}
+		conns = append(conns, r.conn)
+	}
+	e.failed = append(e.failed, failed...)
+	if len(conns) == 0 {
+		return nil, nil, errors.Join(failed...)
+	}
+	return conns, failed, nil
+}
+
+// dialLogged opens one connection within connectTimeout and logs the
+// dial, then its success or its failure with the reason. The error names
+// the connection.
+func (e *env) dialLogged(ctx context.Context, d dialer) (sources.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	log := e.logger().With("connection", d.name, "kind", d.kind, "address", d.address)
+	log.Info("dial")
+	start := time.Now()
+	c, err := d.dial(ctx)
+	took := time.Since(start).Round(time.Millisecond).String()
+	if err != nil {
+		if !strings.Contains(err.Error(), d.name) {
+			err = fmt.Errorf("connection %s: %w", d.name, err)
+		}
+		log.Warn("connect failed", "err", err, "took", took)
+		return nil, err
+	}
+	log.Info("connected", "took", took)
+	return c, nil
 }
 
 // closeAll closes connections (errors on close are not actionable).
@@ -139,18 +221,37 @@ func stateDir() string {
 	return filepath.Join(dir, "mqscope")
 }
 
-// logger opens the log file; logs never go to the terminal.
-func (e *env) logger() (*slog.Logger, func()) {
+// logger is the session's log, the log file (--log-file), opened on first
+// use; every secret is redacted, and logs never go to the terminal.
+func (e *env) logger() *slog.Logger {
+	e.logOnce.Do(e.openLog)
+	return e.log
+}
+
+// openLog opens the log file (a discarding logger when it cannot).
+func (e *env) openLog() {
+	e.log = slog.New(slog.DiscardHandler)
 	path := e.flags.logFile
 	if path == "" {
 		path = filepath.Join(stateDir(), "mqscope.log")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return slog.New(slog.DiscardHandler), func() {}
+		fmt.Fprintf(e.stderr, "mqscope: no log: %v\n", err)
+		return
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return slog.New(slog.DiscardHandler), func() {}
+		fmt.Fprintf(e.stderr, "mqscope: no log: %v\n", err)
+		return
 	}
-	return slog.New(slog.NewJSONHandler(controlEscaper{f}, nil)), func() { f.Close() }
+	e.logFile = f
+	e.log = logging.New(controlEscaper{f}, &e.secrets) // broker data in a line: C1 and bidi escaped
+}
+
+// closeLog closes the log file, if one was opened.
+func (e *env) closeLog() {
+	if e.logFile != nil {
+		_ = e.logFile.Close()
+		e.logFile = nil
+	}
 }

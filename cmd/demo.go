@@ -48,9 +48,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 			if port < -1 || port > 65535 {
 				return fmt.Errorf("--port %d: want 1-65535, or 0 for the default", port)
 			}
-			log, closeLog := e.logger()
-			defer closeLog()
-			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Big: big, Logger: log})
+			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Big: big, Logger: e.logger()})
 			if err != nil {
 				return err
 			}

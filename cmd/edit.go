@@ -50,16 +50,20 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err != nil {
 		return err
 	}
-	conns, err := e.connect(ctx)
+	conns, err := e.connectForWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeAll(conns)
-	conn, orig, err := e.messageAt(ctx, conns, stream, part, off)
+	conn, effect, err := locate(ctx, conns, stream)
 	if err != nil {
 		return err
 	}
-	if err := e.refuseWrites(conn); err != nil {
+	if err := e.refuseBeforeRead(conn, effect, false); err != nil {
+		return err
+	}
+	conn, orig, err := e.messageAt(ctx, []sources.Conn{conn}, stream, part, off)
+	if err != nil {
 		return err
 	}
 	edit, err := editInEditor(orig)

@@ -86,12 +86,26 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
-	conns, err := e.connect(ctx)
+	conns, err := e.connectForWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeAll(conns)
-	conn, msgs, err := e.selection(ctx, conns, dlq, ropts, f.read.limit)
+	conn, effect, err := locate(ctx, conns, dlq)
+	if err != nil {
+		return err
+	}
+	if err := e.refuseBeforeRead(conn, effect, f.dryRun && !f.native); err != nil {
+		return err
+	}
+	if f.native {
+		sq, ok := conn.(*sqs.Conn)
+		if !ok {
+			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
+		}
+		return e.nativeMove(ctx, sq, dlq, f)
+	}
+	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit)
 	if err != nil {
 		return err
 	}
@@ -116,15 +130,10 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	replay.LogPlan(e.logger(), conn.Name(), plan)
 	_, isRabbit := conn.(*rabbitmq.Conn)
-	sq, isSQS := conn.(*sqs.Conn)
+	_, isSQS := conn.(*sqs.Conn)
 	wholeQueue := (isRabbit || isSQS) && f.read.limit == 0 && f.read.compiled == nil
-	if f.native {
-		if !isSQS {
-			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
-		}
-		return e.nativeMove(ctx, sq, dlq, f)
-	}
 	if err := plan.Write(e.stdout); err != nil {
 		return err
 	}
@@ -182,10 +191,12 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 		defer stop()
 		run.Guard = g
 	}
+	run = replay.LogRun(e.logger(), conn.Name(), plan, wholeQueue, run)
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", safetext.String(plan.ID), safetext.String(plan.ID))
 	fmt.Fprintf(e.stderr, "%s   ", replay.Progress{}.WithTotal(len(plan.Items)))
 	res, err := replay.Execute(ctx, conn, plan, run)
 	fmt.Fprintln(e.stderr)
+	replay.LogResult(e.logger(), conn.Name(), plan, res, err)
 	printResult(e.stdout, plan, res)
 	return redriveExit(plan, res, err)
 }
@@ -222,6 +233,7 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 		return nil, func() {}
 	}
 	g.OnTrip = func(reason string) {
+		replay.LogTrip(e.logger(), id, reason)
 		fmt.Fprintf(e.stderr, "\n⚠ paused by the breaker: %s\n", safetext.String(reason))
 		if f.yes {
 			g.Stop()

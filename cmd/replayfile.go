@@ -51,19 +51,16 @@ without it the file goes as fast as --rate allows.`,
 				defer f.Close()
 				in = f
 			}
-			conns, err := e.connect(cmd.Context())
+			conns, err := e.connectForWrite(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer closeAll(conns)
-			sink, conn, where, err := openSink(cmd.Context(), conns, to, routingKey)
+			sink, conn, where, err := openSink(cmd.Context(), conns, to, routingKey, e.refuseWrites)
 			if err != nil {
 				return err
 			}
 			defer sink.Close()
-			if err := e.refuseWrites(conn); err != nil {
-				return err
-			}
 			if !yes {
 				ok, err := confirm(e.stdin, e.stderr, "replay", fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
 				if err != nil {
@@ -97,10 +94,14 @@ without it the file goes as fast as --rate allows.`,
 }
 
 // openSink finds the connection with the target: a Kafka topic, else a
-// RabbitMQ exchange.
-func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string) (replay.Sink, sources.Conn, string, error) {
+// RabbitMQ exchange. A connection refuse refuses is not touched.
+func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string, refuse func(sources.Conn) error) (replay.Sink, sources.Conn, string, error) {
 	var errs []error
 	for _, c := range conns {
+		if err := refuse(c); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		switch k := c.(type) {
 		case *kafka.Conn:
 			s, err := replay.NewKafkaSink(k, to)

@@ -7,17 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/logging"
 	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/sources"
 )
 
 // globalFlags are the flags every command takes.
@@ -61,6 +65,11 @@ type env struct {
 	cfg            *config.Config  // loaded on first use
 	readOnly       map[string]bool // connections the config keeps read-only
 	root           *cobra.Command
+	log            *slog.Logger // the log file's, opened on first use (logger)
+	logOnce        sync.Once
+	logFile        *os.File         // nil until then
+	secrets        logging.Redactor // what the log hides: the secrets resolved so far
+	failed         []error          // connections that did not open (each error names its)
 }
 
 // isTerminal reports a writer that is a terminal (the first-run page needs one).
@@ -89,6 +98,13 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(err, sources.ErrUnknownStream) && len(e.failed) > 0 {
+		err = fmt.Errorf("%w; not looked for on the connections that did not open: %w", err, errors.Join(e.failed...))
+	}
+	if err != nil && e.log != nil {
+		e.log.Error("command failed", "err", err)
+	}
+	e.closeLog()
 	if e.stopProfile != nil {
 		e.stopProfile()
 	}
@@ -136,7 +152,7 @@ func newRoot(e *env) *cobra.Command {
 					return e.firstRun(c.Context())
 				}
 			}
-			return e.runTUI(c.Context(), e.describeConns(), e.connectAll)
+			return e.runConnections(c.Context())
 		},
 	}
 	pf := root.PersistentFlags()

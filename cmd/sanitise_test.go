@@ -259,9 +259,8 @@ func TestRedriveQuestionIsSanitised(t *testing.T) {
 func TestLogFileEscapesControls(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log")
 	e := &env{flags: globalFlags{logFile: path}}
-	l, done := e.logger()
-	l.Info("read failed", "stream", poison.Text, "err", "no queue "+poison.Text)
-	done()
+	e.logger().Info("read failed", "stream", poison.Text, "err", "no queue "+poison.Text)
+	e.closeLog()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

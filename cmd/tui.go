@@ -23,17 +23,45 @@ func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
 	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnecting(c, what, dial) })
 }
 
+// runConnections runs the terminal UI on the connections the flags
+// select, each opening on its own in the connection list (the streams of
+// a single one).
+func (e *env) runConnections(ctx context.Context) error {
+	specs, err := e.connSpecs()
+	if err != nil {
+		return err
+	}
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnections(c, specs) })
+}
+
+// connSpecs are the connections of the TUI, each dialled (and logged) on
+// its own.
+func (e *env) connSpecs() ([]ui.ConnSpec, error) {
+	ds, err := e.dialers(true)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]ui.ConnSpec, len(ds))
+	for i, d := range ds {
+		specs[i] = ui.ConnSpec{Name: d.name, Kind: d.kind, Address: d.address, Dial: func(ctx context.Context) (sources.Conn, error) {
+			return e.dialLogged(ctx, d)
+		}}
+	}
+	return specs, nil
+}
+
 // runModel runs a root model built on the session's Common.
 func (e *env) runModel(ctx context.Context, build func(*ui.Common) *ui.Model) error {
 	common, err := e.uiCommon()
 	if err != nil {
 		return err
 	}
-	log, closeLog := e.logger()
-	defer closeLog()
-	common.Log = log
+	common.Log = e.logger()
 	model := build(common)
-	defer func() { closeAll(model.Conns()) }()
+	defer func() {
+		model.Stop()
+		closeAll(model.Conns())
+	}()
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type Model struct {
 	helpTop  int // the first row of the help shown, when it scrolls
 	status   statusSet
 	statusAt time.Time
+	// ctx ends with the session: a connection that opens after it is closed.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // newModel returns the root model on connections already open: their
@@ -45,8 +49,9 @@ func newModel(c *Common, conns []sources.Conn) *Model {
 // connecting page); the caller closes them after the program ends.
 func (m *Model) Conns() []sources.Conn { return m.conns }
 
-// init sets up the help view.
+// init sets up the session's context and the help view.
 func (m *Model) init() {
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.help = help.New()
 	m.help.Styles.ShortKey = m.c.Styles.HelpKey
 	m.help.Styles.ShortDesc = m.c.Styles.HelpDesc
@@ -109,6 +114,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, owned(msg.p.id(), msg.p.Init())
 	case traceRequested:
 		return m, push(newTracePage(m.c, m.conns, msg))
+	case connAdded:
+		m.conns = append(m.conns, msg.conn)
+		return m, nil
 	case connectionsReady:
 		first := m.firstPage(msg.conns)
 		m.stack = []page{first}
@@ -209,11 +217,17 @@ func (m *Model) popPage() {
 }
 
 func (m *Model) quit() tea.Cmd {
+	m.Stop()
 	for _, p := range m.stack {
 		p.Close()
 	}
 	return tea.Quit
 }
+
+// Stop ends the session's pending work: a connection still opening is
+// closed when it opens. The program's caller calls it once the program
+// has ended (quitting does too).
+func (m *Model) Stop() { m.cancel() }
 
 // View draws the header, the top page (or the help overlay), the status line
 // and the key line.

@@ -4,13 +4,18 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"log/slog"
-	"time"
 )
 
 // Common is the context every page shares: size, styles, keys, logger.
@@ -69,6 +74,81 @@ func (c *Common) writeRefused(conn sources.Conn) error {
 		return fmt.Errorf("connection %s is read-only: %s", conn.Name(), why)
 	}
 	return nil
+}
+
+// readOnlyKey is the status line's answer to a write key (redrive, edit)
+// pressed on a read-only connection; nil when the connection allows writes.
+func (c *Common) readOnlyKey(conn sources.Conn) tea.Cmd {
+	if c.writeRefused(conn) == nil {
+		return nil
+	}
+	why := "--read-only"
+	if !c.ReadOnly {
+		why = c.ReadOnlyConns[conn.Name()]
+	}
+	return setError(fmt.Errorf("read-only connection: %s (%s)", conn.Name(), why))
+}
+
+// writeKeys are the bindings of actions that write to a broker.
+func (c *Common) writeKeys() []key.Binding { return []key.Binding{c.Keys.Redrive, c.Keys.Edit} }
+
+// offered drops the write actions from a help list on a read-only
+// connection: what cannot be done is not offered.
+func (c *Common) offered(conn sources.Conn, bs []key.Binding) []key.Binding {
+	if c.writeRefused(conn) == nil {
+		return bs
+	}
+	out := make([]key.Binding, 0, len(bs))
+	for _, b := range bs {
+		if !isWriteKey(b, c.writeKeys()) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// offeredGroups is offered for the help overlay's groups.
+func (c *Common) offeredGroups(conn sources.Conn, groups [][]key.Binding) [][]key.Binding {
+	out := make([][]key.Binding, len(groups))
+	for i, g := range groups {
+		out[i] = c.offered(conn, g)
+	}
+	return out
+}
+
+func isWriteKey(b key.Binding, writes []key.Binding) bool {
+	for _, w := range writes {
+		if b.Help() == w.Help() && slices.Equal(b.Keys(), w.Keys()) {
+			return true
+		}
+	}
+	return false
+}
+
+// logInfo and logWarn write a log line from a Cmd (a log file is I/O,
+// never done in Update).
+func (c *Common) logInfo(msg string, args ...any) tea.Cmd {
+	return c.logCmd(slog.LevelInfo, msg, args...)
+}
+
+func (c *Common) logWarn(msg string, args ...any) tea.Cmd {
+	return c.logCmd(slog.LevelWarn, msg, args...)
+}
+
+func (c *Common) logCmd(level slog.Level, msg string, args ...any) tea.Cmd {
+	log := c.logger()
+	return func() tea.Msg {
+		log.Log(context.Background(), level, msg, args...)
+		return nil
+	}
+}
+
+// logger is the session's log; without one, nothing is logged.
+func (c *Common) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
 }
 
 func (c *Common) breakerShare() float64 {

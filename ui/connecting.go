@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -82,11 +83,20 @@ func (p *connectingPage) Close()                    {}
 type connectionsReady struct{ conns []sources.Conn }
 
 // ConnectError is the error that kept the session from connecting, if the
-// program ended on it.
+// program ended on it: the connecting page's, or those of every
+// connection of the list when none opened.
 func (m *Model) ConnectError() error {
-	if len(m.stack) == 1 {
-		if p, ok := m.stack[0].(*connectingPage); ok {
+	if len(m.stack) == 0 {
+		return nil
+	}
+	switch p := m.stack[0].(type) {
+	case *connectingPage:
+		if len(m.stack) == 1 {
 			return p.err
+		}
+	case *connsPage:
+		if ready, _ := p.counts(); ready == 0 {
+			return errors.Join(p.failures()...)
 		}
 	}
 	return nil

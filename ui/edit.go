@@ -118,8 +118,8 @@ func (p *messagesPage) startEdit() tea.Cmd {
 	if p.view.Len() == 0 {
 		return nil
 	}
-	if err := p.c.writeRefused(p.conn); err != nil {
-		return setError(err)
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused
 	}
 	m := *p.view.At(p.cur.sel)
 	if m.Truncated() {

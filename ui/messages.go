@@ -261,6 +261,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.sub, p.scan, p.opened = msg.s, msg.scan, true
 		if p.resumeWait > 0 { // reopened after a break: live again
 			p.err, p.resumeWait = nil, 0
+			return tea.Batch(p.next(), p.c.logInfo("live read reopened", "connection", p.conn.Name(), "stream", p.stream.Name))
 		}
 		return tea.Batch(clearStatus(), p.next()) // what was said before this read is over
 	case batchReceived:
@@ -380,7 +381,8 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 func (p *messagesPage) scheduleResume() tea.Cmd {
 	p.resumeWait = min(max(p.resumeWait*2, resumeFirst), resumeMax)
 	page, sub := p.pid, p.subID
-	return tea.Tick(p.resumeWait, func(time.Time) tea.Msg { return resumeDue{page: page, sub: sub} })
+	return tea.Batch(tea.Tick(p.resumeWait, func(time.Time) tea.Msg { return resumeDue{page: page, sub: sub} }),
+		p.c.logWarn("live read broke: reopening", "connection", p.conn.Name(), "stream", p.stream.Name, "in", p.resumeWait.String(), "err", p.err))
 }
 
 // resume opens the live read again after the last message held (per
@@ -578,6 +580,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 // openRedrive plans a redrive of the marked messages, or of every message
 // read (a RabbitMQ queue: of every message it holds).
 func (p *messagesPage) openRedrive() tea.Cmd {
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused
+	}
 	var msgs []sources.Message
 	for i := 0; i < p.view.Len(); i++ { // the filter's result when one is set
 		m := p.view.At(i)
@@ -871,18 +876,18 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Back}
 	}
 	if p.dlq {
-		return []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back}
+		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})
 	}
 	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.Trace, k.StartPosition, k.Back}
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{
+	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
-	}
+	})
 }
 
 // Close stops the read (and a redrive's watcher).

@@ -55,6 +55,8 @@ type statusSet struct {
 
 func push(p page) tea.Cmd { return func() tea.Msg { return pagePushed{p} } }
 
+func replace(p page) tea.Cmd { return func() tea.Msg { return pageReplaced{p} } }
+
 func pop() tea.Cmd { return func() tea.Msg { return pagePopped{} } }
 
 func setStatus(text string) tea.Cmd { return func() tea.Msg { return statusSet{text: text} } }

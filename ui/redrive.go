@@ -156,6 +156,8 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.editing = true
 			d.target.SetValue(d.opts.To)
 			return d.target.Focus(), false
+		case (msg.String() == "y" || msg.Type == tea.KeyEnter) && d.c.writeRefused(d.conn) != nil:
+			return d.c.readOnlyKey(d.conn), false
 		case (msg.String() == "y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil:
 			return d.start(), false
 		}
@@ -202,16 +204,19 @@ func (d *redriveDialog) start() tea.Cmd {
 	if share := d.c.breakerShare(); share > 0 {
 		d.guard = replay.NewGuard(share, replay.DefaultBreakerWindow)
 		trips := d.trips
+		log, id := d.c.logger(), d.plan.ID
 		d.guard.OnTrip = func(reason string) {
+			replay.LogTrip(log, id, reason)
 			select {
 			case trips <- reason:
 			default:
 			}
 		}
 	}
-	plan, conn, page, whole, dir, updates, guard := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard
+	plan, conn, page, whole, dir, updates, guard, log := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard, d.c.logger()
 	go func() {
 		defer close(updates)
+		replay.LogPlan(log, conn.Name(), plan)
 		run := replay.RunOptions{Guard: guard, OnProgress: func(p replay.Progress) {
 			select {
 			case updates <- redriveProgressed{page: page, p: p}:
@@ -225,7 +230,9 @@ func (d *redriveDialog) start() tea.Cmd {
 			}
 		}
 		run.StateDir, run.WholeQueue = dir, whole
+		run = replay.LogRun(log, conn.Name(), plan, whole, run)
 		res, err := replay.Execute(ctx, conn, plan, run)
+		replay.LogResult(log, conn.Name(), plan, res, err)
 		updates <- redriveFinished{page: page, res: res, err: err}
 	}()
 	return d.wait()
@@ -321,6 +328,8 @@ func (d *redriveDialog) view(width, height int) string {
 		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
 		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
 		switch {
+		case d.c.writeRefused(d.conn) != nil:
+			b.WriteString(s.Muted.Render("read-only connection: "+d.conn.Name()+": a plan only") + "   t: target   esc: close")
 		case !d.checked:
 			keys = s.Muted.Render("checking the targets…") + "   t: target   esc: cancel"
 		case d.targetErr != nil:

@@ -1,14 +1,17 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/internal/logging"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
@@ -17,7 +20,8 @@ import (
 // TestLiveStreamSurvivesADroppedConnection: the broker drops the
 // connection under a live RabbitMQ stream; the list keeps what it read,
 // says it is retrying, reopens the stream after the last offset it holds,
-// and shows what was published meanwhile, each message once.
+// and shows what was published meanwhile, each message once. The log
+// records the break, the reconnect and the reopened read.
 func TestLiveStreamSurvivesADroppedConnection(t *testing.T) {
 	vhostURL, vhost, mgmt := testbroker.RabbitVhost(t)
 	ac, err := amqp.Dial(vhostURL)
@@ -38,12 +42,15 @@ func TestLiveStreamSurvivesADroppedConnection(t *testing.T) {
 		}
 	}
 	publish(0, 10)
-	conn, err := rabbitmq.Dial(context.Background(), rabbitmq.Options{URL: vhostURL})
+	var logBuf syncBuffer
+	log := logging.New(&logBuf, &logging.Redactor{})
+	conn, err := rabbitmq.Dial(context.Background(), rabbitmq.Options{URL: vhostURL, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	c := testCommon(120, 30)
+	c.Log = log
 	c.Now = time.Now
 	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "audit", Kind: "stream"})
 	p.pid, p.start = 50, sources.Start{Kind: sources.StartOldest}
@@ -77,4 +84,28 @@ func TestLiveStreamSurvivesADroppedConnection(t *testing.T) {
 			t.Fatalf("row %d holds %q: a message lost or twice", i, got)
 		}
 	}
+	l.until(t, nil, func() bool { return strings.Contains(logBuf.String(), `"msg":"live read reopened"`) })
+	for _, want := range []string{`"msg":"live read broke: reopening","connection":"127.0.0.1/` + vhost + `","stream":"audit"`, `"msg":"reconnected"`} {
+		if !strings.Contains(logBuf.String(), want) {
+			t.Errorf("%s not in the log:\n%s", want, logBuf.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a log written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -177,8 +177,8 @@ func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Open) && n > 0:
 		return push(p.groupPage(false))
 	case key.Matches(msg, k.Redrive) && n > 0:
-		if err := p.c.writeRefused(p.conn); err != nil {
-			return setError(err)
+		if refused := p.c.readOnlyKey(p.conn); refused != nil {
+			return refused
 		}
 		return push(p.groupPage(true))
 	case key.Matches(msg, k.Export) && n > 0:
@@ -374,12 +374,12 @@ func (p *triagePage) Status() string {
 
 func (p *triagePage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Back}
+	return p.c.offered(p.conn, []key.Binding{k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Back})
 }
 
 func (p *triagePage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh}}
+	return p.c.offeredGroups(p.conn, [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh}})
 }
 
 // Close stops the read.

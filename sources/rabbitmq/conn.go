@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,6 +41,9 @@ type Options struct {
 	// TLS is the client TLS for amqps:// and an https management API (nil:
 	// the system's roots).
 	TLS *tls.Config
+	// Log records reconnects after the broker dropped the connection (nil:
+	// none are recorded).
+	Log *slog.Logger
 }
 
 // Conn is an open RabbitMQ connection: sources.Conn, Lister and Reader.
@@ -53,6 +57,7 @@ type Conn struct {
 	notice string
 	queues []string
 
+	log   *slog.Logger
 	mu    sync.Mutex
 	conn  *amqp.Connection
 	kinds map[string]string // stream name -> kind, from the last listing
@@ -77,7 +82,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		timeout = 5 * time.Second
 	}
 	c := &Conn{
-		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{},
+		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{}, log: o.Log,
 		cfg: amqp.Config{
 			Heartbeat:       10 * time.Second,
 			Locale:          "en_US",
@@ -133,6 +138,21 @@ func (c *Conn) amqpConn(ctx context.Context) (*amqp.Connection, error) {
 	if c.conn != nil && !c.conn.IsClosed() {
 		return c.conn, nil
 	}
+	if c.conn != nil && c.log != nil { // it was open: the broker dropped it
+		c.log.Warn("reconnecting", "connection", c.name, "address", c.where())
+		conn, err := c.dialAMQP(ctx)
+		if err != nil {
+			c.log.Warn("reconnect failed", "connection", c.name, "err", err)
+			return nil, err
+		}
+		c.log.Info("reconnected", "connection", c.name)
+		return conn, nil
+	}
+	return c.dialAMQP(ctx)
+}
+
+// dialAMQP dials the AMQP connection (c.mu held).
+func (c *Conn) dialAMQP(ctx context.Context) (*amqp.Connection, error) {
 	type result struct {
 		conn *amqp.Connection
 		err  error
