@@ -13,19 +13,21 @@ import (
 	"strings"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
-// Provenance headers added to every redriven message.
+// Provenance headers added to every redriven message (sources/dlq reads
+// them back: a message carrying them is a redriven copy).
 const (
 	// provenancePrefix starts every provenance header's name.
-	provenancePrefix = "x-mqscope-redrive-"
+	provenancePrefix = dlq.RedrivePrefix
 
-	HeaderID       = "x-mqscope-redrive-id"
-	HeaderHops     = "x-mqscope-redrive-hops"
-	HeaderSource   = "x-mqscope-redrive-source"
-	HeaderPosition = "x-mqscope-redrive-position"
+	HeaderID       = dlq.HeaderRedriveID
+	HeaderHops     = dlq.HeaderRedriveHops
+	HeaderSource   = dlq.HeaderRedriveSource
+	HeaderPosition = dlq.HeaderRedrivePosition
 	// HeaderEdited marks a message that was edited before it was redriven.
-	HeaderEdited = "x-mqscope-redrive-edited"
+	HeaderEdited = dlq.HeaderRedriveEdited
 )
 
 // DefaultHopLimit is how many times a message may be redriven before it is

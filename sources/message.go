@@ -53,6 +53,45 @@ type Message struct {
 	Redelivered bool
 	// DeadLetter is the decoded provenance when the message is a dead letter.
 	DeadLetter *DeadLetter
+	// Redriven is set on a copy mqscope's redrive wrote (it carries the
+	// x-mqscope-redrive-* headers and is not back in a dead-letter stream):
+	// such a copy is not a dead letter, whatever other provenance it kept.
+	Redriven *RedriveCopy
+}
+
+// RedriveCopy is the provenance mqscope's redrive gives each copy it writes:
+// which run wrote it, from where, and how often the message was redriven.
+type RedriveCopy struct {
+	// ID is the redrive id of the run that wrote the copy.
+	ID string
+	// Source is the stream the dead letter was redriven from.
+	Source string
+	// Partition and Offset are the dead letter's position in Source
+	// (Partition is NoPartition for a queue's sequence).
+	Partition int32
+	Offset    int64
+	// Hops is how many times the message was redriven, this copy included.
+	Hops int
+	// Edited marks a copy whose content was edited before it was written.
+	Edited bool
+}
+
+// Position renders where the dead letter was: partition/offset, or the
+// sequence of a queue read (as the x-mqscope-redrive-position header has it).
+func (c *RedriveCopy) Position() string {
+	if c.Partition == NoPartition {
+		return strconv.FormatInt(c.Offset, 10)
+	}
+	return strconv.Itoa(int(c.Partition)) + "/" + strconv.FormatInt(c.Offset, 10)
+}
+
+// Summary is one line for people: "redriven copy of orders.DLT@0/17 by rd-… (hop 1)".
+func (c *RedriveCopy) Summary() string {
+	s := "redriven copy of " + c.Source + "@" + c.Position() + " by " + c.ID + " (hop " + strconv.Itoa(c.Hops) + ")"
+	if c.Edited {
+		s += ", edited"
+	}
+	return s
 }
 
 // Where is the message's place in its stream as people read it:
@@ -78,6 +117,9 @@ func (m *Message) Size() int {
 	}
 	if m.DeadLetter != nil {
 		n += m.DeadLetter.Size()
+	}
+	if m.Redriven != nil {
+		n += 64 + len(m.Redriven.ID) + len(m.Redriven.Source)
 	}
 	return n
 }

@@ -167,6 +167,7 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 						m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
 					}
 					m.DeadLetter = dlq.FromHeaders(m.Headers)
+					dlq.MarkCopy(&m)
 				}
 				if end.Past(&m) {
 					s.done = true
