@@ -3,6 +3,7 @@ package replay
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -17,11 +18,38 @@ type KafkaWriter interface {
 	TransactionalProducer(txnID string) (sarama.AsyncProducer, error)
 	GroupOffsets(group, topic string) (map[int32]int64, error)
 	Partitions(topic string) (int, error)
+	CopyFinder
 }
 
 // GroupID is the consumer group whose offsets record a redrive's progress
 // on its source topic; it is committed in the same transaction as the records.
 func GroupID(redriveID string) string { return "mqscope-redrive-" + redriveID }
+
+// TxnID is the transactional id of every redrive from a source topic,
+// whatever its redrive id: a run that starts fences the one before it (its
+// open transaction is aborted, it can commit nothing more), so two runs on
+// one DLT never write at the same time.
+func TxnID(source string) string { return "mqscope-redrive-" + source }
+
+// TakenOverError says another redrive of the same source started and
+// fenced this run: this run stopped, and nothing of its batch in flight
+// was committed.
+type TakenOverError struct {
+	Source string
+	Err    error
+}
+
+func (e *TakenOverError) Error() string {
+	return fmt.Sprintf("another redrive of %s took over (started later, here or on another machine): this run stopped and its batch in flight was not committed; the other run redrives the rest", e.Source)
+}
+
+func (e *TakenOverError) Unwrap() error { return e.Err }
+
+// fenced reports the producer was fenced by a newer one with its
+// transactional id.
+func fenced(err error) bool {
+	return errors.Is(err, sarama.ErrProducerFenced) || errors.Is(err, sarama.ErrInvalidProducerEpoch)
+}
 
 // RedriveKafka executes a plan exactly once: per batch, one transaction
 // holds the produced records and the redrive group's offsets on the source.
@@ -63,11 +91,16 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		res.Elapsed = time.Since(start)
 		return res, nil
 	}
-	prod, err := w.TransactionalProducer(group)
+	prod, err := w.TransactionalProducer(TxnID(p.Source))
 	if err != nil {
 		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
 	}
 	defer prod.Close()
+	// Any other run on this source is fenced now: the copies it committed
+	// are all there to see, and it commits nothing more.
+	if todo, err = leaveOutCopied(ctx, w, p, todo, &res); err != nil {
+		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
 	parts := map[string]int{}
 	partitionFor := func(it Item) (int32, error) {
 		d := it.Msg.DeadLetter
@@ -119,6 +152,9 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		}
 		if err := commitBatch(prod, msgs, p.Source, group, next); err != nil {
 			res.Elapsed = time.Since(start)
+			if fenced(err) {
+				return res, fmt.Errorf("redrive %s: %w", p.ID, &TakenOverError{Source: p.Source, Err: err})
+			}
 			return res, fmt.Errorf("redrive %s: batch not written (nothing of it is committed; run again to resume): %w", p.ID, err)
 		}
 		now := time.Now()
@@ -235,4 +271,35 @@ func producerMessage(it Item, partition int32) *sarama.ProducerMessage {
 		pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
 	}
 	return pm
+}
+
+// leaveOutCopied drops from todo the dead letters that have a copy in
+// their target (counted as Duplicates), unless the plan redrives them
+// again: the copies the plan's check found, and those written since (by a
+// run that went on meanwhile). A plan not checked is checked here.
+func leaveOutCopied(ctx context.Context, w KafkaWriter, p *Plan, todo []Item, res *Result) ([]Item, error) {
+	if p.opts.Again || len(todo) == 0 {
+		return todo, nil
+	}
+	copies := p.Copies.clone()
+	if copies != nil {
+		if err := copies.catchUp(ctx, w); err != nil {
+			return nil, err
+		}
+	} else {
+		topics, since := copyTargets(todo, p.opts.ParkTo)
+		var err error
+		if copies, err = FindCopies(ctx, w, p.Source, topics, since, 0); err != nil {
+			return nil, err
+		}
+	}
+	kept := todo[:0]
+	for _, it := range todo {
+		if _, ok := copies.Of(&it.Msg); ok && writesTopic(it, p.opts.ParkTo) {
+			res.Duplicates++
+			continue
+		}
+		kept = append(kept, it)
+	}
+	return kept, nil
 }
