@@ -207,6 +207,9 @@ func commitBatch(prod sarama.AsyncProducer, msgs []*sarama.ProducerMessage, sour
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	abort := func(err error) error {
+		if fenced(err) {
+			return err // the coordinator aborted it; an abort would bump the epoch and fence the newer run
+		}
 		if aerr := prod.AbortTxn(); aerr != nil {
 			return fmt.Errorf("%w (abort: %v)", err, aerr)
 		}
