@@ -31,6 +31,12 @@ type RunOptions struct {
 	// Guard, when set, pauses the run when too many redriven messages come
 	// back dead, and is told what was redriven.
 	Guard *Guard
+	// StateDir, when set, is where Redrive opens the journal (redrive/ID.journal)
+	// and the audit log (audit.jsonl) that Journal and Audit do not give.
+	StateDir string
+	// WholeQueue takes every message a RabbitMQ or SQS queue holds when
+	// the run starts, not only the plan's (the plan then shows a peek).
+	WholeQueue bool
 }
 
 func (o RunOptions) batch() int {
@@ -77,8 +83,8 @@ type Result struct {
 	Progress
 	PerTarget map[string]int
 	Failures  []Failure
-	// Stopped says why a run ended early ("" when it finished).
-	Stopped string
+	// Stop says why the run ended (Reason Finished when it took everything).
+	Stop Stop
 }
 
 // limiter paces writes to a rate.
@@ -299,8 +305,8 @@ func summary(action, id, conn, source string, res Result, err error) AuditRecord
 	switch {
 	case err != nil:
 		r.Result = "failed: " + err.Error()
-	case res.Stopped != "":
-		r.Result = "stopped: " + res.Stopped
+	case res.Stop.Early():
+		r.Result = "stopped: " + res.Stop.String()
 	}
 	return r
 }
