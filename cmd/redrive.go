@@ -116,8 +116,8 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
-	if kc, ok := conn.(*kafka.Conn); ok {
-		if err := plan.CheckCopies(ctx, kc); err != nil {
+	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
+		if err := plan.CheckCopies(ctx, cf); err != nil {
 			return err
 		}
 	}

@@ -171,6 +171,9 @@ func TestConcurrentRedrivesOfOneDLTDoNotBothWrite(t *testing.T) {
 	if !errors.As(slowErr, &taken) || taken.Source != "orders.DLT" || !strings.Contains(slowErr.Error(), "another redrive of orders.DLT took over") {
 		t.Fatalf("the earlier run ended with %v (%+v)", slowErr, slowRes)
 	}
+	if slowRes.Stop.Reason != replay.TakenOver || slowRes.Stop.Resumable() {
+		t.Fatalf("the earlier run's stop: %v", slowRes.Stop)
+	}
 	if slowRes.Done == 0 || slowRes.Done+fastRes.Done != len(dead) || fastRes.Duplicates != slowRes.Done {
 		t.Fatalf("slow %+v, fast %+v, for %d dead letters", slowRes.Progress, fastRes.Progress, len(dead))
 	}

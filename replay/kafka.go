@@ -152,7 +152,9 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		if err := commitBatch(prod, msgs, p.Source, group, next); err != nil {
 			res.Elapsed = time.Since(start)
 			if fenced(err) {
-				return res, fmt.Errorf("redrive %s: %w", p.ID, &TakenOverError{Source: p.Source, Err: err})
+				taken := &TakenOverError{Source: p.Source, Err: err}
+				res.stopped(TakenOver, "another redrive of "+p.Source+" took over")
+				return res, fmt.Errorf("redrive %s: %w", p.ID, taken)
 			}
 			return res, fmt.Errorf("redrive %s: batch not written (nothing of it is committed; run again to resume): %w", p.ID, err)
 		}

@@ -237,6 +237,9 @@ func FindCopies(ctx context.Context, f CopyFinder, source string, topics []strin
 	}
 	for _, t := range topics {
 		res, err := f.ScanHeaders(ctx, t, kafka.ScanOptions{Since: since, Limit: limit}, c.add)
+		if errors.Is(err, sources.ErrUnknownStream) {
+			continue // no copy in a topic that does not exist (CheckTargets refuses it)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("look for earlier copies of %s in %s: %w", source, t, err)
 		}
