@@ -297,31 +297,52 @@ func thousands(n int64) string {
 }
 
 // CheckCopies looks in the plan's Kafka targets for the copies earlier
-// redrives wrote of its dead letters: by any run, from any machine or
-// state directory, since the copies on the broker are the record. Without
-// Options.Again the dead letters copied already leave the plan (into
-// AlreadyRedriven); with it they stay, marked Earlier. It reads each
-// target from the oldest planned dead letter's time to its end, at most
-// Options.CopyScanLimit records; past that it refuses, unless Again.
+// redrives wrote of its dead letters (FindCopies) and leaves those out
+// (UseCopies). With Options.Again, a scan over its limit is not made: the
+// plan redrives every dead letter and says it did not look.
 func (p *Plan) CheckCopies(ctx context.Context, f CopyFinder) error {
-	topics, since := copyTargets(p.Items, p.opts.ParkTo)
-	if len(topics) == 0 {
-		return nil
-	}
-	c, err := FindCopies(ctx, f, p.Source, topics, since, cmp.Or(p.opts.CopyScanLimit, DefaultCopyScanLimit))
+	c, err := p.FindCopies(ctx, f)
 	var tooLarge *kafka.ScanTooLargeError
 	switch {
 	case errors.As(err, &tooLarge) && p.opts.Again:
 		p.copyScanSkipped = tooLarge
 		return nil
-	case errors.As(err, &tooLarge):
-		return fmt.Errorf("%w: redrive fewer or newer dead letters (the scan starts at the oldest one), or pass --again to redrive them whether they were redriven before or not", err)
 	case err != nil:
 		return err
 	}
+	p.UseCopies(c)
+	return nil
+}
+
+// FindCopies reads the plan's Kafka targets for the copies earlier
+// redrives wrote of its dead letters: by any run, from any machine or
+// state directory, since the copies on the broker are the record. Each
+// target is read from the oldest planned dead letter's time to its end,
+// at most Options.CopyScanLimit records (more is refused, with a
+// *kafka.ScanTooLargeError). It does not change the plan, and returns nil
+// when the plan writes to no topic.
+func (p *Plan) FindCopies(ctx context.Context, f CopyFinder) (*Copies, error) {
+	topics, since := copyTargets(p.Items, p.opts.ParkTo)
+	if len(topics) == 0 {
+		return nil, nil
+	}
+	c, err := FindCopies(ctx, f, p.Source, topics, since, cmp.Or(p.opts.CopyScanLimit, DefaultCopyScanLimit))
+	var tooLarge *kafka.ScanTooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("%w: redrive fewer or newer dead letters (the scan starts at the oldest one), or pass --again to redrive them whether they were redriven before or not", err)
+	}
+	return c, err
+}
+
+// UseCopies takes what FindCopies found: without Options.Again the dead
+// letters copied already leave the plan (into AlreadyRedriven); with it
+// they stay, marked Earlier. nil changes nothing.
+func (p *Plan) UseCopies(c *Copies) {
+	if c == nil {
+		return
+	}
 	p.Copies = c
 	p.leaveOutCopies()
-	return nil
 }
 
 // leaveOutCopies moves the planned dead letters that have a copy to

@@ -85,9 +85,9 @@ func (c *RedriveCopy) Position() string {
 	return strconv.Itoa(int(c.Partition)) + "/" + strconv.FormatInt(c.Offset, 10)
 }
 
-// Summary is one line for people: "redriven copy of orders.DLT@0/17 by rd-… (hop 1)".
+// Summary is one line for people: "Redriven copy of orders.DLT@0/17 by rd-… (hop 1)".
 func (c *RedriveCopy) Summary() string {
-	s := "redriven copy of " + c.Source + "@" + c.Position() + " by " + c.ID + " (hop " + strconv.Itoa(c.Hops) + ")"
+	s := "Redriven copy of " + c.Source + "@" + c.Position() + " by " + c.ID + " (hop " + strconv.Itoa(c.Hops) + ")"
 	if c.Edited {
 		s += ", edited"
 	}

@@ -33,7 +33,7 @@ func TestRedrivenCopyIsNotADeadLetter(t *testing.T) {
 	if c := m.Redriven; c.ID != "rd-1" || c.Source != "orders.DLT" || c.Partition != 2 || c.Offset != 17 || c.Hops != 1 {
 		t.Fatalf("copy %+v", c)
 	}
-	if got, want := m.Redriven.Summary(), "redriven copy of orders.DLT@2/17 by rd-1 (hop 1)"; got != want {
+	if got, want := m.Redriven.Summary(), "Redriven copy of orders.DLT@2/17 by rd-1 (hop 1)"; got != want {
 		t.Fatalf("summary %q, want %q", got, want)
 	}
 	// Sent elsewhere with --to: still a copy.
