@@ -44,10 +44,14 @@ type redriveFinished struct {
 func (m redriveFinished) pageID() int { return m.page }
 
 // redriveTargetsChecked reports whether a plan's targets can be written
-// to (gen: the plan it was made for).
+// to (gen: the plan it was made for), and, on Kafka, the copies earlier
+// redrives wrote of its dead letters (copiesErr: why they could not be
+// looked for; the plan may not run then).
 type redriveTargetsChecked struct {
 	page, gen int
 	err       error
+	copies    *replay.Copies
+	copiesErr error
 }
 
 func (m redriveTargetsChecked) pageID() int { return m.page }
@@ -115,14 +119,26 @@ func (d *redriveDialog) replan() tea.Cmd {
 	}
 	conn, plan, page, gen := d.conn, d.plan, d.page, d.planGen
 	return func() tea.Msg {
-		return redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+		msg := redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+		if f, ok := conn.(replay.CopyFinder); ok && msg.err == nil { // Kafka: what was redriven before is left out
+			msg.copies, msg.copiesErr = plan.FindCopies(context.Background(), f)
+		}
+		return msg
 	}
 }
 
-// targetsChecked takes the result of a target check of the current plan.
+// targetsChecked takes the result of a target check of the current plan,
+// and leaves out of it what earlier redrives copied already.
 func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
-	if msg.gen == d.planGen {
-		d.checked, d.targetErr = true, msg.err
+	if msg.gen != d.planGen {
+		return
+	}
+	d.checked, d.targetErr = true, msg.err
+	if msg.err == nil && msg.copiesErr != nil {
+		d.targetErr = fmt.Errorf("could not look for earlier redrives: %w", msg.copiesErr)
+	}
+	if d.targetErr == nil {
+		d.plan.UseCopies(msg.copies)
 	}
 }
 
@@ -187,6 +203,9 @@ func (d *redriveDialog) start() tea.Cmd {
 	s := d.plan.Summary()
 	if s.Redrive == 0 && !(s.Park > 0 && d.opts.ParkTo != "") {
 		d.state, d.err = redriveDone, fmt.Errorf("nothing to redrive")
+		if s.AlreadyRedriven > 0 {
+			d.err = fmt.Errorf("nothing to redrive: %d already redriven", s.AlreadyRedriven)
+		}
 		return nil
 	}
 	d.state = redriveRunning
@@ -313,6 +332,7 @@ func (d *redriveDialog) view(width int) string {
 		if sum.Unresolved > 0 {
 			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
 		}
+		d.viewCopies(&b, sum)
 		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
 		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
 		if d.editing {
@@ -320,7 +340,11 @@ func (d *redriveDialog) view(width int) string {
 		}
 		switch {
 		case !d.checked:
-			b.WriteString(s.Muted.Render("checking the targets…") + "   t: target   esc: cancel")
+			checking := "checking the targets…"
+			if _, kafka := d.conn.(replay.CopyFinder); kafka {
+				checking = "checking the targets, looking for earlier redrives…"
+			}
+			b.WriteString(s.Muted.Render(checking) + "   t: target   esc: cancel")
 		case d.targetErr != nil:
 			b.WriteString(s.StatusError.Render("✖ "+render.Sanitize(d.targetErr.Error())) + "\n\n")
 			b.WriteString("t: choose a target   esc: cancel")
@@ -355,7 +379,7 @@ func (d *redriveDialog) view(width int) string {
 		r := d.res
 		fmt.Fprintf(&b, "%d redriven, %d parked, %d skipped, %d failed in %s\n", r.Done, r.Parked, r.Skipped, r.Failed, r.Elapsed.Round(time.Millisecond))
 		if r.Duplicates > 0 {
-			fmt.Fprintf(&b, "%d were redriven by an earlier run: acknowledged, not sent again\n", r.Duplicates)
+			fmt.Fprintf(&b, "%d were redriven by an earlier run: not sent again\n", r.Duplicates)
 		}
 		for _, t := range replay.SortedKeys(r.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], t)
@@ -380,4 +404,26 @@ func (d *redriveDialog) view(width int) string {
 		b.WriteString("\n" + s.Muted.Render("enter: close and read the queue again"))
 	}
 	return s.Overlay.Width(min(width-4, 90)).Render(b.String())
+}
+
+// viewCopies says how many dead letters earlier redrives copied (left out:
+// the dialog has no way to include them; the command line has --again)
+// and what was read to find them.
+func (d *redriveDialog) viewCopies(b *strings.Builder, sum replay.Summary) {
+	s := d.c.Styles
+	if sum.AlreadyRedriven > 0 {
+		fmt.Fprintf(b, "  %6d %s\n", sum.AlreadyRedriven, s.Warn.Render("already redriven: left out"))
+		for i, l := range d.plan.AlreadyRedriven {
+			if i == 3 {
+				fmt.Fprintf(b, "         … %d more\n", len(d.plan.AlreadyRedriven)-3)
+				break
+			}
+			fmt.Fprintf(b, "         %s\n", render.Sanitize(l.Msg.Where()+": "+l.Copy.String()))
+		}
+	}
+	if d.plan.Copies != nil {
+		for _, sc := range d.plan.Copies.Scans {
+			b.WriteString(s.Muted.Render(render.Sanitize(sc.String())) + "\n")
+		}
+	}
 }
