@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +13,12 @@ import (
 	"github.com/mqscope/mqscope/sources"
 )
 
-// scanOpenTxnWait bounds how long a scan waits for an open transaction
-// below the end it read to (another producer's) to commit or abort.
-const scanOpenTxnWait = 2 * time.Minute
+// DefaultOpenTxnWait bounds how long a scan waits for an open transaction
+// below the end it reads to (another producer's) to commit or abort.
+const DefaultOpenTxnWait = 2 * time.Minute
+
+// ErrOpenTxn says a scan waited for an open transaction in vain.
+var ErrOpenTxn = errors.New("an open transaction has not ended")
 
 // ScanOptions say where a header scan starts and how much it may read.
 type ScanOptions struct {
@@ -26,6 +30,9 @@ type ScanOptions struct {
 	From map[int32]int64
 	// Limit refuses a scan of more records than this (0: no limit).
 	Limit int64
+	// OpenTxnWait bounds the wait for an open transaction below the end
+	// (0: DefaultOpenTxnWait).
+	OpenTxnWait time.Duration
 }
 
 // HeaderScan is what ScanHeaders read of a topic.
@@ -57,8 +64,8 @@ func (e *ScanTooLargeError) Error() string {
 // its end as it is when the scan starts, and hands each batch of records
 // to visit (headers, position and timestamp; key and value are not
 // copied, visit must not keep them). Unlike a bounded Read it does not
-// stop at an open transaction below that end: it waits (up to two
-// minutes) until the transaction is committed or aborted, so every
+// stop at an open transaction below that end: it waits (up to
+// o.OpenTxnWait) until the transaction is committed or aborted, so every
 // record committed before the scan started is seen. visit is never called
 // concurrently.
 func (c *Conn) ScanHeaders(ctx context.Context, topic string, o ScanOptions, visit func([]sources.Message)) (HeaderScan, error) {
@@ -82,7 +89,7 @@ func (c *Conn) ScanHeaders(ctx context.Context, topic string, o ScanOptions, vis
 	}
 	for attempt := 0; len(plans) > 0; attempt++ {
 		var left []partitionPlan
-		if left, err = c.scanOnce(ctx, topic, plans, serial); err == nil || ctx.Err() != nil || attempt == fetchAttempts {
+		if left, err = c.scanOnce(ctx, topic, plans, cmp.Or(o.OpenTxnWait, DefaultOpenTxnWait), serial); err == nil || ctx.Err() != nil || errors.Is(err, ErrOpenTxn) || attempt == fetchAttempts {
 			break
 		}
 		plans = left // a leader moved or a broker failed: the partitions left go on from where they were
@@ -145,7 +152,7 @@ func (c *Conn) scanPlan(topic string, o ScanOptions) ([]partitionPlan, error) {
 
 // scanOnce reads the plans, one goroutine per leader. On an error it
 // returns the partitions not finished, from where they got to.
-func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan, visit func([]sources.Message)) ([]partitionPlan, error) {
+func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan, openWait time.Duration, visit func([]sources.Message)) ([]partitionPlan, error) {
 	byLeader := map[*sarama.Broker][]*fetchState{}
 	var all []*fetchState
 	for _, p := range plans {
@@ -163,7 +170,7 @@ func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan
 	}
 	errs := make(chan error, len(byLeader))
 	for b, states := range byLeader {
-		go func() { errs <- c.scanLeader(ctx, b, topic, states, visit) }()
+		go func() { errs <- c.scanLeader(ctx, b, topic, states, openWait, visit) }()
 	}
 	var first error
 	for range byLeader {
@@ -184,7 +191,7 @@ func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan
 }
 
 // scanLeader fetches one leader's partitions to their ends.
-func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, states []*fetchState, visit func([]sources.Message)) error {
+func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, states []*fetchState, openWait time.Duration, visit func([]sources.Message)) error {
 	lastProgress := time.Now()
 	for ctx.Err() == nil {
 		req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, MaxBytes: 64 << 20, Isolation: sarama.ReadCommitted}
@@ -224,10 +231,10 @@ func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, s
 				lastProgress = time.Now()
 			}
 		}
-		if time.Since(lastProgress) > scanOpenTxnWait {
+		if time.Since(lastProgress) > openWait {
 			for _, s := range states {
 				if !s.done && s.next < s.end {
-					return fmt.Errorf("%s/%d: an open transaction at offset %d has not ended in %s", topic, s.partition, s.next, scanOpenTxnWait)
+					return fmt.Errorf("%s/%d at offset %d: %w in %s (a producer that hangs in a transaction holds read_committed readers back)", topic, s.partition, s.next, ErrOpenTxn, openWait)
 				}
 			}
 		}

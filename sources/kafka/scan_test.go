@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +108,35 @@ func TestScanHeadersWaitsForAnOpenTransaction(t *testing.T) {
 	if want := []int64{0, 2}; !slices.Equal(got, want) {
 		t.Fatalf("scanned %v, want %v (the committed transaction and the plain record, not the aborted one)", got, want)
 	}
+}
+
+// A transaction that stays open stops the scan with a clear error, once,
+// not after retries.
+func TestScanHeadersGivesUpOnATransactionLeftOpen(t *testing.T) {
+	_, addr := cluster(t, "orders")
+	c := dial(t, addr)
+	defer c.Close()
+	p, err := c.TransactionalProducer("hung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.BeginTxn(); err != nil {
+		t.Fatal(err)
+	}
+	p.Input() <- &sarama.ProducerMessage{Topic: "orders", Partition: 1, Value: sarama.StringEncoder("v")}
+	select {
+	case <-p.Successes():
+	case err := <-p.Errors():
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.ScanHeaders(context.Background(), "orders", kafka.ScanOptions{OpenTxnWait: 300 * time.Millisecond}, func([]sources.Message) {})
+	if !errors.Is(err, kafka.ErrOpenTxn) || !strings.Contains(err.Error(), "orders/1 at offset 0") {
+		t.Fatalf("scan past a hung transaction: %v", err)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Fatalf("it gave up after %s: retried", d)
+	}
+	_ = p.AbortTxn()
 }
