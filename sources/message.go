@@ -74,6 +74,18 @@ type RedriveCopy struct {
 	Hops int
 	// Edited marks a copy whose content was edited before it was written.
 	Edited bool
+	// Before is the dead-letter provenance the copy kept: the failure
+	// before the redrive (nil when it kept none).
+	Before *DeadLetter
+}
+
+// Size is the approximate number of bytes the copy's provenance holds in memory.
+func (c *RedriveCopy) Size() int {
+	n := 64 + len(c.ID) + len(c.Source)
+	if c.Before != nil {
+		n += c.Before.Size()
+	}
+	return n
 }
 
 // Position renders where the dead letter was: partition/offset, or the
@@ -119,7 +131,7 @@ func (m *Message) Size() int {
 		n += m.DeadLetter.Size()
 	}
 	if m.Redriven != nil {
-		n += 64 + len(m.Redriven.ID) + len(m.Redriven.Source)
+		n += m.Redriven.Size()
 	}
 	return n
 }

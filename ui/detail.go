@@ -142,6 +142,9 @@ func (p *detailPage) build() {
 	if r := m.Redriven; r != nil {
 		section(render.Sanitize(r.Summary()))
 		kv("Note", "not a dead letter: the dead-letter headers it kept describe the failure before it was redriven")
+		if r.Before != nil {
+			kv("Before", render.Sanitize(r.Before.Summary()))
+		}
 	}
 	if d := m.DeadLetter; d != nil {
 		section("Dead letter (" + d.Scheme + ")")

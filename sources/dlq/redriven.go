@@ -65,9 +65,9 @@ func parsePosition(s string) (int32, int64, bool) {
 
 // MarkCopy tells a redriven copy from a dead letter, on a message whose
 // DeadLetter was already decoded. A message carrying mqscope's redrive
-// headers is a copy (Redriven set, DeadLetter cleared: the dead-letter
-// headers it kept describe the failure before the redrive) unless it died
-// again after the redrive:
+// headers is a copy (Redriven set, DeadLetter moved to Redriven.Before:
+// the dead-letter headers it kept describe the failure before the
+// redrive) unless it died again after the redrive:
 //   - it is back in the stream it was redriven from;
 //   - its Kafka-style dead-letter headers come after the redrive headers
 //     (dead-letter publishers append theirs to the headers a record has);
@@ -92,6 +92,7 @@ func MarkCopy(m *sources.Message) {
 			return
 		}
 	}
+	c.Before = m.DeadLetter
 	m.Redriven, m.DeadLetter = c, nil
 }
 

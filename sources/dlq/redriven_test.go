@@ -30,7 +30,8 @@ func TestRedrivenCopyIsNotADeadLetter(t *testing.T) {
 	if m.DeadLetter != nil || m.Redriven == nil {
 		t.Fatalf("a copy in its origin: dead letter %+v, redriven %+v", m.DeadLetter, m.Redriven)
 	}
-	if c := m.Redriven; c.ID != "rd-1" || c.Source != "orders.DLT" || c.Partition != 2 || c.Offset != 17 || c.Hops != 1 {
+	if c := m.Redriven; c.ID != "rd-1" || c.Source != "orders.DLT" || c.Partition != 2 || c.Offset != 17 || c.Hops != 1 ||
+		c.Before == nil || c.Before.OriginStream != "orders" || c.Before.ExceptionMessage != "boom" {
 		t.Fatalf("copy %+v", c)
 	}
 	if got, want := m.Redriven.Summary(), "Redriven copy of orders.DLT@2/17 by rd-1 (hop 1)"; got != want {

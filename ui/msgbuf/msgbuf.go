@@ -221,7 +221,7 @@ func (b *Buffer) add(m *sources.Message) {
 			size += m.DeadLetter.Size()
 		}
 		if m.Redriven != nil {
-			size += 64 + len(m.Redriven.ID) + len(m.Redriven.Source)
+			size += m.Redriven.Size()
 		}
 	}
 	r.size = int32(size)
