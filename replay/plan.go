@@ -135,7 +135,8 @@ type Plan struct {
 	// AlreadyRedriven are the dead letters left out because an earlier
 	// redrive copied them (CheckCopies), with where their copy is.
 	AlreadyRedriven []LeftOut
-	// Copies are what CheckCopies found (nil before it ran).
+	// Copies are the earlier copies CheckCopies (or UseCopies) took in;
+	// nil before, and on a plan that writes to no topic.
 	Copies *Copies
 	// copyScanSkipped says why CheckCopies did not look (with Again).
 	copyScanSkipped error

@@ -196,21 +196,13 @@ func (c *Copies) Of(m *sources.Message) (EarlierCopy, bool) {
 	return e, ok
 }
 
-// Len is how many dead letters have a copy.
-func (c *Copies) Len() int {
-	if c == nil {
-		return 0
-	}
-	return len(c.found)
-}
-
 // add indexes the copies of Source's dead letters among msgs.
 func (c *Copies) add(msgs []sources.Message) {
 	for i := range msgs {
 		m := &msgs[i]
 		r := m.Redriven
-		if r == nil {
-			r = dlq.RedriveFromHeaders(m.Headers) // a copy that died again here is one too
+		if r == nil { // read as a dead letter again (later dead-letter headers): still a copy written here
+			r = dlq.RedriveFromHeaders(m.Headers)
 		}
 		if r == nil || r.Source != c.Source || m.Stream == c.Source {
 			continue

@@ -41,7 +41,6 @@ func (m copiesFound) pageID() int { return m.page }
 type copyLookup struct {
 	asked  bool
 	copies *replay.Copies
-	err    error
 }
 
 // scheduleCopyLookup asks, once per read of a Kafka DLT, for a look-up a
@@ -109,7 +108,7 @@ func (p *messagesPage) copiesArrived(msg copiesFound) tea.Cmd {
 	if msg.sub != p.subID {
 		return nil
 	}
-	p.copies.copies, p.copies.err = msg.copies, msg.err
+	p.copies.copies = msg.copies
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 		return setStatus("could not look for earlier redrives: " + msg.err.Error())
 	}
