@@ -240,3 +240,28 @@ func TestRedrivenCopyReadBackIsNotADeadLetter(t *testing.T) {
 		t.Fatalf("trace hits %+v", res.Hits)
 	}
 }
+
+// The same holds for Kafka Connect's dead letters: a second plan leaves
+// out what the first redrove, and the copies in the origin are copies.
+func TestConnectDLQRedrivenTwiceWritesOnce(t *testing.T) {
+	c, _ := kafkaDemo(t)
+	dead := readAll(t, c, "connect.dlq")
+	first := checkedPlan(t, c, "connect.dlq", dead, replay.Options{})
+	if res := runWithJournal(t, c, first, t.TempDir()); res.Done != len(dead) {
+		t.Fatalf("first run: %+v", res)
+	}
+	second := checkedPlan(t, c, "connect.dlq", dead, replay.Options{})
+	if s := second.Summary(); s.AlreadyRedriven != len(dead) || s.Redrive != 0 {
+		t.Fatalf("second plan %+v", s)
+	}
+	for _, m := range redriven(readAll(t, c, "payments"), first.ID) {
+		if m.DeadLetter != nil || m.Redriven == nil || m.Redriven.Before == nil || m.Redriven.Before.Scheme != "connect" {
+			t.Fatalf("copy %s: %+v %+v", m.Where(), m.DeadLetter, m.Redriven)
+		}
+	}
+	for pos, n := range copiesPerDeadLetter(t, c, "payments", "connect.dlq") {
+		if n != 1 {
+			t.Fatalf("connect.dlq@%s is in payments %d times", pos, n)
+		}
+	}
+}
