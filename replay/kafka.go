@@ -278,11 +278,12 @@ func producerMessage(it Item, partition int32) *sarama.ProducerMessage {
 }
 
 // leaveOutCopied drops from todo the dead letters that have a copy in
-// their target (counted as Duplicates), unless the plan redrives them
-// again: the copies the plan's check found, and those written since (by a
-// run that went on meanwhile). A plan not checked is checked here.
+// their target (counted as Duplicates): the copies the plan's check found,
+// and those written since (by a run that went on meanwhile). A plan not
+// checked is checked here. A plan that redrives copied dead letters again
+// (Options.Again) still leaves out those copied since it was made.
 func leaveOutCopied(ctx context.Context, w KafkaWriter, p *Plan, todo []Item, res *Result) ([]Item, error) {
-	if p.opts.Again || len(todo) == 0 {
+	if len(todo) == 0 || p.opts.Again && p.Copies == nil {
 		return todo, nil
 	}
 	copies := p.Copies.clone()
@@ -299,11 +300,12 @@ func leaveOutCopied(ctx context.Context, w KafkaWriter, p *Plan, todo []Item, re
 	}
 	kept := todo[:0]
 	for _, it := range todo {
-		if _, ok := copies.Of(&it.Msg); ok && writesTopic(it, p.opts.ParkTo) {
-			res.Duplicates++
+		now, ok := copies.Of(&it.Msg)
+		if !ok || !writesTopic(it, p.opts.ParkTo) || p.opts.Again && it.Earlier != nil && it.Earlier.Same(now) && it.Earlier.Count == now.Count {
+			kept = append(kept, it)
 			continue
 		}
-		kept = append(kept, it)
+		res.Duplicates++
 	}
 	return kept, nil
 }

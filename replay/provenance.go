@@ -163,6 +163,11 @@ func (c EarlierCopy) String() string {
 	return s
 }
 
+// Same reports both name the same copy.
+func (c EarlierCopy) Same(o EarlierCopy) bool {
+	return c.Stream == o.Stream && c.Partition == o.Partition && c.Offset == o.Offset
+}
+
 // CopyScan says what was read of one topic to find copies.
 type CopyScan struct {
 	Topic string
