@@ -117,6 +117,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
+		fmt.Fprintln(e.stderr, "looking for earlier redrives of these dead letters in their targets…")
 		if err := plan.CheckCopies(ctx, cf); err != nil {
 			return err
 		}

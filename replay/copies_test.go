@@ -282,3 +282,29 @@ func TestConnectDLQRedrivenTwiceWritesOnce(t *testing.T) {
 		}
 	}
 }
+
+// A target too large to read for copies is refused with what to do; with
+// --again the plan says it did not look.
+func TestCopyScanOverItsLimit(t *testing.T) {
+	c, _ := kafkaDemo(t)
+	dead := readAll(t, c, "orders.DLT")
+	p, err := replay.NewPlan("orders.DLT", dead, replay.Options{CopyScanLimit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooLarge *kafka.ScanTooLargeError
+	err = p.CheckCopies(context.Background(), c)
+	if !errors.As(err, &tooLarge) || tooLarge.Topic != "orders" || !strings.Contains(err.Error(), "more than the 5 a scan may read") || !strings.Contains(err.Error(), "--again") {
+		t.Fatalf("an over-limit scan: %v", err)
+	}
+	again, err := replay.NewPlan("orders.DLT", dead, replay.Options{CopyScanLimit: 5, Again: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.CheckCopies(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if text := planText(t, again); !strings.Contains(text, "not looked for earlier copies (orders holds ") || again.Summary().Redrive != len(dead) {
+		t.Fatalf("the --again plan over the limit:\n%s", text)
+	}
+}
