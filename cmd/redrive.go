@@ -119,6 +119,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
 		fmt.Fprintln(e.stderr, "looking for earlier redrives of these dead letters in their targets…")
 		if err := plan.CheckCopies(ctx, cf); err != nil {
+			if terr := replay.CheckTargets(ctx, conn, plan); terr != nil {
+				return fmt.Errorf("%w (nothing was written)", terr) // what is wrong with the target, not the scan
+			}
 			return err
 		}
 	}
