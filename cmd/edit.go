@@ -35,6 +35,7 @@ acknowledges it after the broker confirmed the edited copy.`,
 	fl := c.Flags()
 	fl.StringVar(&f.opts.To, "to", "", "send the edited message to this topic or exchange instead of its origin")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id (default: a new one)")
+	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: publish the edited version of a dead letter an earlier redrive copied already")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
 	f.batch = 1
@@ -90,8 +91,17 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err != nil {
 		return err
 	}
+	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: was it redriven before?
+		if err := plan.CheckCopies(ctx, cf); err != nil {
+			return err
+		}
+	}
 	if err := plan.Write(e.stdout); err != nil {
 		return err
+	}
+	if len(plan.AlreadyRedriven) > 0 {
+		l := plan.AlreadyRedriven[0]
+		return fmt.Errorf("not redriven: %s@%s was %s (--again publishes the edited version anyway)", l.Msg.Stream, replay.Position(l.Msg), l.Copy)
 	}
 	if plan.Items[0].Action != replay.Redrive {
 		return fmt.Errorf("not redriven: %s (--to sets a target)", plan.Items[0].Reason)

@@ -63,6 +63,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.IntVar(&f.opts.HopLimit, "hop-limit", replay.DefaultHopLimit, "park a message redriven this many times already")
 	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
+	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: redrive dead letters an earlier redrive (any id, any machine) copied already; without it they are left out")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
@@ -130,6 +131,15 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
+		fmt.Fprintln(e.stderr, "looking for earlier redrives of these dead letters in their targets…")
+		if err := plan.CheckCopies(ctx, cf); err != nil {
+			if terr := replay.CheckTargets(ctx, conn, plan); terr != nil {
+				return fmt.Errorf("%w (nothing was written)", terr) // what is wrong with the target, not the scan
+			}
+			return err
+		}
+	}
 	replay.LogPlan(e.logger(), conn.Name(), plan)
 	_, isRabbit := conn.(*rabbitmq.Conn)
 	_, isSQS := conn.(*sqs.Conn)
@@ -151,11 +161,15 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	if s := plan.Summary(); s.Redrive == 0 && (s.Park == 0 || f.opts.ParkTo == "") {
+		if s.AlreadyRedriven > 0 {
+			fmt.Fprintf(e.stdout, "nothing to redrive: %d already redriven (--again to redrive them again)\n", s.AlreadyRedriven)
+			return nil
+		}
 		fmt.Fprintln(e.stdout, "nothing to redrive")
 		return nil
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, "redrive", fmt.Sprintf("Redrive %d messages from %s (%s)? [y/N] ", plan.Summary().Redrive, dlq, conn.Name()))
+		ok, err := confirm(e.stdin, e.stderr, "redrive", confirmQuestion(plan, conn.Name()))
 		if err != nil {
 			return err
 		}
@@ -303,10 +317,24 @@ func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
+// confirmQuestion asks for a plan: how many messages, and how many were
+// left out or are redriven again because an earlier redrive copied them.
+func confirmQuestion(p *replay.Plan, conn string) string {
+	s := p.Summary()
+	var also string
+	switch {
+	case s.Again > 0:
+		also = fmt.Sprintf(", %d of them redriven before and again now", s.Again)
+	case s.AlreadyRedriven > 0:
+		also = fmt.Sprintf(", %d already redriven left out", s.AlreadyRedriven)
+	}
+	return fmt.Sprintf("Redrive %d messages from %s (%s%s)? [y/N] ", s.Redrive, p.Source, conn, also)
+}
+
 func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	fmt.Fprintf(w, "redrive %s: %d redriven, %d parked, %d skipped, %d failed", safetext.String(p.ID), r.Done, r.Parked, r.Skipped, r.Failed)
 	if r.Duplicates > 0 {
-		fmt.Fprintf(w, ", %d already redriven by an earlier run (acknowledged, not sent again)", r.Duplicates)
+		fmt.Fprintf(w, ", %d already redriven by an earlier run (not sent again)", r.Duplicates)
 	}
 	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
 	for _, t := range replay.SortedKeys(r.PerTarget) {

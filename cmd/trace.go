@@ -93,6 +93,9 @@ func printTrace(w io.Writer, r trace.Result) error {
 		if h.Died != "" {
 			event = "☠ died: " + h.Died
 		}
+		if h.Redriven != "" {
+			event = strings.TrimSpace(event + "  ↻ " + h.Redriven)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Timestamp.Local().Format("2006-01-02 15:04:05.000"), "+"+render.Elapsed(h.Timestamp.Sub(first)),
 			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Message.Where(), safetext.String(h.Via), render.Preview([]byte(event), 140))
 	}

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -16,11 +17,38 @@ type KafkaWriter interface {
 	TransactionalProducer(txnID string) (sarama.AsyncProducer, error)
 	GroupOffsets(group, topic string) (map[int32]int64, error)
 	Partitions(topic string) (int, error)
+	CopyFinder
 }
 
 // GroupID is the consumer group whose offsets record a redrive's progress
 // on its source topic; it is committed in the same transaction as the records.
 func GroupID(redriveID string) string { return "mqscope-redrive-" + redriveID }
+
+// TxnID is the transactional id of every redrive from a source topic,
+// whatever its redrive id: a run that starts fences the one before it (its
+// open transaction is aborted, it can commit nothing more), so two runs on
+// one DLT never write at the same time.
+func TxnID(source string) string { return "mqscope-redrive-" + source }
+
+// TakenOverError says another redrive of the same source started and
+// fenced this run: this run stopped, and nothing of its batch in flight
+// was committed.
+type TakenOverError struct {
+	Source string
+	Err    error
+}
+
+func (e *TakenOverError) Error() string {
+	return fmt.Sprintf("another redrive of %s took over (started later, here or on another machine): this run stopped and its batch in flight was not committed; the other run redrives the rest", e.Source)
+}
+
+func (e *TakenOverError) Unwrap() error { return e.Err }
+
+// fenced reports the producer was fenced by a newer one with its
+// transactional id.
+func fenced(err error) bool {
+	return errors.Is(err, sarama.ErrProducerFenced) || errors.Is(err, sarama.ErrInvalidProducerEpoch)
+}
 
 // RedriveKafka executes a plan exactly once: per batch, one transaction
 // holds the produced records and the redrive group's offsets on the source.
@@ -62,11 +90,16 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		res.Elapsed = time.Since(start)
 		return res, nil
 	}
-	prod, err := w.TransactionalProducer(group)
+	prod, err := w.TransactionalProducer(TxnID(p.Source))
 	if err != nil {
 		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
 	}
 	defer prod.Close()
+	// Any other run on this source is fenced now: the copies it committed
+	// are all there to see, and it commits nothing more.
+	if todo, err = leaveOutCopied(ctx, w, p, todo, &res); err != nil {
+		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
 	parts := map[string]int{}
 	partitionFor := func(it Item) (int32, error) {
 		d := it.Msg.DeadLetter
@@ -118,6 +151,11 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		}
 		if err := commitBatch(prod, msgs, p.Source, group, next); err != nil {
 			res.Elapsed = time.Since(start)
+			if fenced(err) {
+				taken := &TakenOverError{Source: p.Source, Err: err}
+				res.stopped(TakenOver, "another redrive of "+p.Source+" took over")
+				return res, fmt.Errorf("redrive %s: %w", p.ID, taken)
+			}
 			return res, fmt.Errorf("redrive %s: batch not written (nothing of it is committed; run again to resume): %w", p.ID, err)
 		}
 		now := time.Now()
@@ -170,6 +208,9 @@ func commitBatch(prod sarama.AsyncProducer, msgs []*sarama.ProducerMessage, sour
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	abort := func(err error) error {
+		if fenced(err) {
+			return err // the coordinator aborted it; an abort would bump the epoch and fence the newer run
+		}
 		if aerr := prod.AbortTxn(); aerr != nil {
 			return fmt.Errorf("%w (abort: %v)", err, aerr)
 		}
@@ -234,4 +275,37 @@ func producerMessage(it Item, partition int32) *sarama.ProducerMessage {
 		pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
 	}
 	return pm
+}
+
+// leaveOutCopied drops from todo the dead letters that have a copy in
+// their target (counted as Duplicates): the copies the plan's check found,
+// and those written since (by a run that went on meanwhile). A plan not
+// checked is checked here. A plan that redrives copied dead letters again
+// (Options.Again) still leaves out those copied since it was made.
+func leaveOutCopied(ctx context.Context, w KafkaWriter, p *Plan, todo []Item, res *Result) ([]Item, error) {
+	if len(todo) == 0 || p.opts.Again && p.Copies == nil {
+		return todo, nil
+	}
+	copies := p.Copies.clone()
+	if copies != nil {
+		if err := copies.catchUp(ctx, w); err != nil {
+			return nil, err
+		}
+	} else {
+		topics, since := copyTargets(todo, p.opts.ParkTo)
+		var err error
+		if copies, err = FindCopies(ctx, w, p.Source, topics, since, 0); err != nil {
+			return nil, err
+		}
+	}
+	kept := todo[:0]
+	for _, it := range todo {
+		now, ok := copies.Of(&it.Msg)
+		if !ok || !writesTopic(it, p.opts.ParkTo) || p.opts.Again && it.Earlier != nil && it.Earlier.Same(now) && it.Earlier.Count == now.Count {
+			kept = append(kept, it)
+			continue
+		}
+		res.Duplicates++
+	}
+	return kept, nil
 }

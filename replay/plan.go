@@ -14,19 +14,21 @@ import (
 
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
-// Provenance headers added to every redriven message.
+// Provenance headers added to every redriven message (sources/dlq reads
+// them back: a message carrying them is a redriven copy).
 const (
 	// provenancePrefix starts every provenance header's name.
-	provenancePrefix = "x-mqscope-redrive-"
+	provenancePrefix = dlq.RedrivePrefix
 
-	HeaderID       = "x-mqscope-redrive-id"
-	HeaderHops     = "x-mqscope-redrive-hops"
-	HeaderSource   = "x-mqscope-redrive-source"
-	HeaderPosition = "x-mqscope-redrive-position"
+	HeaderID       = dlq.HeaderRedriveID
+	HeaderHops     = dlq.HeaderRedriveHops
+	HeaderSource   = dlq.HeaderRedriveSource
+	HeaderPosition = dlq.HeaderRedrivePosition
 	// HeaderEdited marks a message that was edited before it was redriven.
-	HeaderEdited = "x-mqscope-redrive-edited"
+	HeaderEdited = dlq.HeaderRedriveEdited
 )
 
 // DefaultHopLimit is how many times a message may be redriven before it is
@@ -52,6 +54,12 @@ type Options struct {
 	// original: the edited version is published, the original is handled
 	// as in any redrive (committed past, or acknowledged).
 	Edits map[string]Edit
+	// Again redrives dead letters an earlier redrive copied already
+	// (CheckCopies finds them); without it they are left out.
+	Again bool
+	// CopyScanLimit bounds the records of one target CheckCopies reads
+	// (0: DefaultCopyScanLimit).
+	CopyScanLimit int64
 }
 
 // Edit is a message's new content: key, value and headers (the redrive's
@@ -97,6 +105,9 @@ type Item struct {
 	Headers []sources.Header
 	// Edit, when set, is the content published instead of Msg's.
 	Edit *Edit
+	// Earlier is set on a dead letter an earlier redrive copied already,
+	// redriven again (Options.Again).
+	Earlier *EarlierCopy
 }
 
 // Key is the key the redriven message will carry.
@@ -122,7 +133,21 @@ type Plan struct {
 	Items  []Item
 	// Dropped counts the headers removed, by name.
 	Dropped map[string]int
-	opts    Options
+	// AlreadyRedriven are the dead letters left out because an earlier
+	// redrive copied them (CheckCopies), with where their copy is.
+	AlreadyRedriven []LeftOut
+	// Copies are the earlier copies CheckCopies (or UseCopies) took in;
+	// nil before, and on a plan that writes to no topic.
+	Copies *Copies
+	// copyScanSkipped says why CheckCopies did not look (with Again).
+	copyScanSkipped error
+	opts            Options
+}
+
+// LeftOut is a dead letter left out of a plan: an earlier redrive copied it.
+type LeftOut struct {
+	Msg  sources.Message
+	Copy EarlierCopy
 }
 
 // NewPlan resolves a target for each message (its provenance, or o.To),
@@ -326,14 +351,20 @@ func KeepHeader(name string, drop, keep []string) bool {
 // Summary is a plan in numbers.
 type Summary struct {
 	Total, Redrive, Park, Unresolved int
+	// AlreadyRedriven counts the dead letters left out because an earlier
+	// redrive copied them (not in Total); Again those redriven again.
+	AlreadyRedriven, Again int
 	// PerTarget counts the messages per target (parked ones moved by ParkTo too).
 	PerTarget map[string]int
 }
 
 // Summary counts the plan.
 func (p *Plan) Summary() Summary {
-	s := Summary{Total: len(p.Items), PerTarget: map[string]int{}}
+	s := Summary{Total: len(p.Items), PerTarget: map[string]int{}, AlreadyRedriven: len(p.AlreadyRedriven)}
 	for _, it := range p.Items {
+		if it.Earlier != nil {
+			s.Again++
+		}
 		switch it.Action {
 		case Redrive:
 			s.Redrive++
@@ -370,6 +401,7 @@ func (p *Plan) Write(w io.Writer) error {
 	if s.Unresolved > 0 {
 		fmt.Fprintf(&b, "  %6d unresolved (left in place)\n", s.Unresolved)
 	}
+	p.writeCopies(&b, s)
 	fmt.Fprintf(&b, "headers added: %s, %s, %s, %s\n", HeaderID, HeaderHops, HeaderSource, HeaderPosition)
 	if len(p.Dropped) > 0 {
 		names := make([]string, 0, len(p.Dropped))

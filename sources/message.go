@@ -53,6 +53,57 @@ type Message struct {
 	Redelivered bool
 	// DeadLetter is the decoded provenance when the message is a dead letter.
 	DeadLetter *DeadLetter
+	// Redriven is set on a copy mqscope's redrive wrote (it carries the
+	// x-mqscope-redrive-* headers and is not back in a dead-letter stream):
+	// such a copy is not a dead letter, whatever other provenance it kept.
+	Redriven *RedriveCopy
+}
+
+// RedriveCopy is the provenance mqscope's redrive gives each copy it writes:
+// which run wrote it, from where, and how often the message was redriven.
+type RedriveCopy struct {
+	// ID is the redrive id of the run that wrote the copy.
+	ID string
+	// Source is the stream the dead letter was redriven from.
+	Source string
+	// Partition and Offset are the dead letter's position in Source
+	// (Partition is NoPartition for a queue's sequence).
+	Partition int32
+	Offset    int64
+	// Hops is how many times the message was redriven, this copy included.
+	Hops int
+	// Edited marks a copy whose content was edited before it was written.
+	Edited bool
+	// Before is the dead-letter provenance the copy kept: the failure
+	// before the redrive (nil when it kept none).
+	Before *DeadLetter
+}
+
+// Size is the approximate number of bytes the copy's provenance holds in memory.
+func (c *RedriveCopy) Size() int {
+	n := 64 + len(c.ID) + len(c.Source)
+	if c.Before != nil {
+		n += c.Before.Size()
+	}
+	return n
+}
+
+// Position renders where the dead letter was: partition/offset, or the
+// sequence of a queue read (as the x-mqscope-redrive-position header has it).
+func (c *RedriveCopy) Position() string {
+	if c.Partition == NoPartition {
+		return strconv.FormatInt(c.Offset, 10)
+	}
+	return strconv.Itoa(int(c.Partition)) + "/" + strconv.FormatInt(c.Offset, 10)
+}
+
+// Summary is one line for people: "Redriven copy of orders.DLT@0/17 by rd-… (hop 1)".
+func (c *RedriveCopy) Summary() string {
+	s := "Redriven copy of " + c.Source + "@" + c.Position() + " by " + c.ID + " (hop " + strconv.Itoa(c.Hops) + ")"
+	if c.Edited {
+		s += ", edited"
+	}
+	return s
 }
 
 // Where is the message's place in its stream as people read it:
@@ -78,6 +129,9 @@ func (m *Message) Size() int {
 	}
 	if m.DeadLetter != nil {
 		n += m.DeadLetter.Size()
+	}
+	if m.Redriven != nil {
+		n += m.Redriven.Size()
 	}
 	return n
 }

@@ -97,6 +97,9 @@ type Hit struct {
 	Event string `json:"event,omitempty"`
 	// Died is the failure when the message is a dead letter.
 	Died string `json:"died,omitempty"`
+	// Redriven says whose copy it is when the message is a redriven copy
+	// ("Redriven copy of orders.DLT@0/17 by rd-… (hop 1)"): not a death.
+	Redriven string `json:"redriven,omitempty"`
 	// Message is the whole message, for the TUI to open.
 	Message sources.Message `json:"-"`
 }
@@ -258,6 +261,9 @@ func hitOf(t target, m *sources.Message, via string) Hit {
 		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Event: eventOf(m.Value), Message: *m}
 	if d := m.DeadLetter; d != nil {
 		h.Died = dlq.FailureOf(d).String()
+	}
+	if r := m.Redriven; r != nil {
+		h.Redriven = r.Summary()
 	}
 	return h
 }

@@ -73,7 +73,15 @@ type detailPage struct {
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
+	// earlier finds where an earlier redrive copied a dead letter (nil: unknown).
+	earlier func(*sources.Message) (replay.EarlierCopy, bool)
 	scroller
+}
+
+// setEarlier gives the page the list's knowledge of earlier redrives.
+func (p *detailPage) setEarlier(f func(*sources.Message) (replay.EarlierCopy, bool)) {
+	p.earlier = f
+	p.build()
 }
 
 func newDetailPage(c *Common, m sources.Message, step stepper, fetch fetcher) *detailPage {
@@ -131,8 +139,20 @@ func (p *detailPage) build() {
 		size += "  " + s.Warn.Render("redelivered")
 	}
 	kv("Size", size)
+	if r := m.Redriven; r != nil {
+		section(render.Sanitize(r.Summary()))
+		kv("Note", "not a dead letter: the dead-letter headers it kept describe the failure before it was redriven")
+		if r.Before != nil {
+			kv("Before", render.Sanitize(r.Before.Summary()))
+		}
+	}
 	if d := m.DeadLetter; d != nil {
 		section("Dead letter (" + render.Sanitize(d.Scheme) + ")")
+		if p.earlier != nil {
+			if e, ok := p.earlier(m); ok {
+				kv("Redriven", s.Warn.Render(render.Sanitize(e.String())))
+			}
+		}
 		origin := render.Sanitize(d.OriginStream)
 		if d.OriginPartition != sources.NoPartition {
 			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))

@@ -104,6 +104,7 @@ type messagesPage struct {
 	bounded      bool          // read up to the end the stream has now, not on (a triage group)
 	redriveOnEnd bool          // open the redrive dialog once a bounded read ends
 	resumeWait   time.Duration // the backoff before a live read that broke is opened again
+	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -216,6 +217,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
 	p.scan, p.budgetHit = nil, false
+	p.copies = copyLookup{}
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
 	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
@@ -268,7 +270,11 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.sub != p.subID {
 			return nil
 		}
-		return p.received(msg)
+		return tea.Batch(p.received(msg), p.scheduleCopyLookup())
+	case copyLookupDue:
+		return p.lookUpCopies(msg)
+	case copiesFound:
+		return p.copiesArrived(msg)
 	case redriveProgressed:
 		if p.redrive != nil {
 			return p.redrive.progressed(msg)
@@ -327,8 +333,8 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		// Keep time order within a delivery; partitions arrive interleaved.
 		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
 		for i := range msg.msgs {
-			if _, redriven := msg.msgs[i].Header(replay.HeaderID); msg.msgs[i].DeadLetter != nil && !redriven {
-				p.dlq = true // a redriven message keeps its old provenance, but it is not a dead letter
+			if msg.msgs[i].DeadLetter != nil { // a redriven copy has none: it is not a dead letter
+				p.dlq = true
 				break
 			}
 		}
@@ -502,7 +508,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		if n == 0 {
 			return nil
 		}
-		return push(newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher()))
+		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+		d.setEarlier(p.earlierCopy)
+		return push(d)
 	case key.Matches(msg, k.StartPosition):
 		if p.stream.Kind == "exchange" {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
@@ -758,6 +766,9 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 			origin += "@" + strconv.FormatInt(d.OriginOffset, 10)
 		}
 		origin, reason = render.Sanitize(origin), render.Sanitize(d.Summary())
+		if e, ok := p.earlierCopy(m); ok {
+			reason = "↻ " + render.Sanitize(e.String()) + " · " + reason
+		}
 	}
 	return append(base, origin, reason)
 }

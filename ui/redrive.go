@@ -47,10 +47,14 @@ type redriveFinished struct {
 func (m redriveFinished) pageID() int { return m.page }
 
 // redriveTargetsChecked reports whether a plan's targets can be written
-// to (gen: the plan it was made for).
+// to (gen: the plan it was made for), and, on Kafka, the copies earlier
+// redrives wrote of its dead letters (copiesErr: why they could not be
+// looked for; the plan may not run then).
 type redriveTargetsChecked struct {
 	page, gen int
 	err       error
+	copies    *replay.Copies
+	copiesErr error
 }
 
 func (m redriveTargetsChecked) pageID() int { return m.page }
@@ -118,14 +122,26 @@ func (d *redriveDialog) replan() tea.Cmd {
 	}
 	conn, plan, page, gen := d.conn, d.plan, d.page, d.planGen
 	return func() tea.Msg {
-		return redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+		msg := redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+		if f, ok := conn.(replay.CopyFinder); ok && msg.err == nil { // Kafka: what was redriven before is left out
+			msg.copies, msg.copiesErr = plan.FindCopies(context.Background(), f)
+		}
+		return msg
 	}
 }
 
-// targetsChecked takes the result of a target check of the current plan.
+// targetsChecked takes the result of a target check of the current plan,
+// and leaves out of it what earlier redrives copied already.
 func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
-	if msg.gen == d.planGen {
-		d.checked, d.targetErr = true, msg.err
+	if msg.gen != d.planGen {
+		return
+	}
+	d.checked, d.targetErr = true, msg.err
+	if msg.err == nil && msg.copiesErr != nil {
+		d.targetErr = fmt.Errorf("could not look for earlier redrives: %w", msg.copiesErr)
+	}
+	if d.targetErr == nil {
+		d.plan.UseCopies(msg.copies)
 	}
 }
 
@@ -192,6 +208,9 @@ func (d *redriveDialog) start() tea.Cmd {
 	s := d.plan.Summary()
 	if s.Redrive == 0 && !(s.Park > 0 && d.opts.ParkTo != "") {
 		d.state, d.err = redriveDone, fmt.Errorf("nothing to redrive")
+		if s.AlreadyRedriven > 0 {
+			d.err = fmt.Errorf("nothing to redrive: %d already redriven", s.AlreadyRedriven)
+		}
 		return nil
 	}
 	d.state = redriveRunning
@@ -325,13 +344,18 @@ func (d *redriveDialog) view(width, height int) string {
 		if sum.Unresolved > 0 {
 			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
 		}
+		d.viewCopies(&b, sum)
 		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
 		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
 		switch {
 		case d.c.writeRefused(d.conn) != nil:
 			b.WriteString(s.Muted.Render("read-only connection: "+d.conn.Name()+": a plan only") + "   t: target   esc: close")
 		case !d.checked:
-			keys = s.Muted.Render("checking the targets…") + "   t: target   esc: cancel"
+			checking := "checking the targets…"
+			if _, kafka := d.conn.(replay.CopyFinder); kafka {
+				checking = "checking the targets, looking for earlier redrives…"
+			}
+			keys = s.Muted.Render(checking) + "   t: target   esc: cancel"
 		case d.targetErr != nil:
 			b.WriteString(s.StatusError.Render("✖ " + render.Sanitize(d.targetErr.Error())))
 			keys = "t: choose a target   esc: cancel"
@@ -368,7 +392,7 @@ func (d *redriveDialog) view(width, height int) string {
 		r := d.res
 		fmt.Fprintf(&b, "%d redriven, %d parked, %d skipped, %d failed in %s\n", r.Done, r.Parked, r.Skipped, r.Failed, r.Elapsed.Round(time.Millisecond))
 		if r.Duplicates > 0 {
-			fmt.Fprintf(&b, "%d were redriven by an earlier run: acknowledged, not sent again\n", r.Duplicates)
+			fmt.Fprintf(&b, "%d were redriven by an earlier run: not sent again\n", r.Duplicates)
 		}
 		for _, t := range replay.SortedKeys(r.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], render.Sanitize(t))
@@ -414,4 +438,26 @@ func (d *redriveDialog) box(body, keys string, width, height int) string {
 		return s.Overlay.Width(boxW).Render(foot)
 	}
 	return s.Overlay.Width(boxW).Render(strings.Join(lines, "\n") + "\n\n" + foot)
+}
+
+// viewCopies says how many dead letters earlier redrives copied (left out:
+// the dialog has no way to include them; the command line has --again)
+// and what was read to find them.
+func (d *redriveDialog) viewCopies(b *strings.Builder, sum replay.Summary) {
+	s := d.c.Styles
+	if sum.AlreadyRedriven > 0 {
+		fmt.Fprintf(b, "  %6d %s\n", sum.AlreadyRedriven, s.Warn.Render("already redriven: left out"))
+		for i, l := range d.plan.AlreadyRedriven {
+			if i == 3 {
+				fmt.Fprintf(b, "         … %d more\n", len(d.plan.AlreadyRedriven)-3)
+				break
+			}
+			fmt.Fprintf(b, "         %s\n", render.Sanitize(l.Msg.Where()+": "+l.Copy.String()))
+		}
+	}
+	if d.plan.Copies != nil {
+		for _, sc := range d.plan.Copies.Scans {
+			b.WriteString(s.Muted.Render(render.Sanitize(sc.String())) + "\n")
+		}
+	}
 }

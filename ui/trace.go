@@ -194,6 +194,9 @@ func (p *tracePage) View(w, h int) string {
 			class, text, _ := strings.Cut(hit.Died, ": ")
 			event = "☠ " + shortClass(class) + ": " + text
 		}
+		if hit.Redriven != "" {
+			event = strings.TrimSpace(event + "  ↻ " + hit.Redriven)
+		}
 		cells := []string{shortTime(hit.Timestamp.In(p.c.Location), now), "+" + render.Elapsed(hit.Timestamp.Sub(hits[0].Timestamp)),
 			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Message.Where(), render.Sanitize(event)}
 		line := row(cols, cells...)

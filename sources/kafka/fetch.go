@@ -38,6 +38,9 @@ type fetchState struct {
 	next     int64 // the next offset to deliver
 	maxBytes int32 // this partition's share of a fetch
 	done     bool
+	// waitOpen keeps fetching at an open transaction instead of ending
+	// there (a header scan waits until it is committed or aborted).
+	waitOpen bool
 }
 
 // fetchBounded reads partitions led by one broker to their end offsets with
@@ -167,6 +170,7 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 						m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
 					}
 					m.DeadLetter = dlq.FromHeaders(m.Headers)
+					dlq.MarkCopy(&m)
 				}
 				if end.Past(&m) {
 					s.done = true
@@ -190,7 +194,7 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 			return out, errFallBack
 		}
 		s.maxBytes *= 2
-	case !progressed && s.next >= block.LastStableOffset && block.LastStableOffset >= 0:
+	case !progressed && !s.waitOpen && s.next >= block.LastStableOffset && block.LastStableOffset >= 0:
 		s.done = true // what is left is an open transaction: a read_committed read ends here
 	}
 	return out, nil

@@ -238,6 +238,7 @@ func convert(conn string, cm *sarama.ConsumerMessage) sources.Message {
 			m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
 		}
 		m.DeadLetter = dlq.FromHeaders(m.Headers)
+		dlq.MarkCopy(&m)
 	}
 	return m
 }

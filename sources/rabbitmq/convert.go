@@ -7,6 +7,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
 // Convert turns a delivery into a Message: what readers and writers see.
@@ -42,6 +43,7 @@ func (c *Conn) convert(d amqp.Delivery, stream string, seq int64) sources.Messag
 		}
 	}
 	m.DeadLetter = DeadLetterFromTable(d.Headers, m.Headers)
+	dlq.MarkCopy(&m)
 	return m
 }
 

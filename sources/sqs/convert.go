@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
 // TypeProperty prefixes the property that keeps a message attribute's
@@ -70,6 +71,7 @@ func Convert(conn, queue string, seq int64, m types.Message, origin string) sour
 		out.DeadLetter = &sources.DeadLetter{Scheme: "sqs", OriginStream: src, OriginPartition: sources.NoPartition, OriginOffset: -1,
 			Reason: "maxReceiveCount exceeded", Count: int64(receives)}
 	}
+	dlq.MarkCopy(&out)
 	return out
 }
 

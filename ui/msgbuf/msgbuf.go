@@ -59,6 +59,7 @@ type rare struct {
 	conn, stream, id string
 	props            []sources.Property
 	deadLetter       *sources.DeadLetter
+	redriven         *sources.RedriveCopy
 	redelivered      bool
 }
 
@@ -146,6 +147,7 @@ func (b *Buffer) Load(i int, m *sources.Message) {
 	}
 	if x := r.rare; x != nil {
 		m.Conn, m.Stream, m.ID, m.Properties, m.DeadLetter, m.Redelivered = x.conn, x.stream, x.id, x.props, x.deadLetter, x.redelivered
+		m.Redriven = x.redriven
 	}
 }
 
@@ -206,8 +208,8 @@ func (b *Buffer) add(m *sources.Message) {
 	} else {
 		r.unixNano = m.Timestamp.UnixNano()
 	}
-	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redelivered {
-		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redelivered: m.Redelivered}
+	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Redelivered {
+		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, redelivered: m.Redelivered}
 	}
 	size := rowOverhead + need
 	if r.rare != nil {
@@ -217,6 +219,9 @@ func (b *Buffer) add(m *sources.Message) {
 		}
 		if m.DeadLetter != nil {
 			size += m.DeadLetter.Size()
+		}
+		if m.Redriven != nil {
+			size += m.Redriven.Size()
 		}
 	}
 	r.size = int32(size)

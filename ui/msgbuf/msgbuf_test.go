@@ -72,3 +72,16 @@ func TestTruncatesLargeValues(t *testing.T) {
 		t.Fatalf("the buffer counts %d bytes", b.Bytes())
 	}
 }
+
+func TestBufferKeepsARedrivenCopysProvenance(t *testing.T) {
+	b := msgbuf.New(1 << 20)
+	r := &sources.RedriveCopy{ID: "rd-1", Source: "orders.DLT", Partition: 0, Offset: 17, Hops: 1}
+	b.Append([]sources.Message{{Stream: "orders", Value: []byte("v"), Redriven: r}, {Stream: "orders", Value: []byte("w")}})
+	var m sources.Message
+	if b.Load(0, &m); m.Redriven == nil || *m.Redriven != *r {
+		t.Fatalf("the copy's provenance was lost: %+v", m.Redriven)
+	}
+	if b.Load(1, &m); m.Redriven != nil {
+		t.Fatal("a message that is no copy got one's provenance")
+	}
+}

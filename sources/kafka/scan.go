@@ -1,0 +1,243 @@
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// DefaultOpenTxnWait bounds how long a scan waits for an open transaction
+// below the end it reads to (another producer's) to commit or abort.
+const DefaultOpenTxnWait = 2 * time.Minute
+
+// ErrOpenTxn says a scan waited for an open transaction in vain.
+var ErrOpenTxn = errors.New("an open transaction has not ended")
+
+// ScanOptions say where a header scan starts and how much it may read.
+type ScanOptions struct {
+	// Since starts each partition at its first record at or after this
+	// time (zero: at the oldest record).
+	Since time.Time
+	// From starts the partitions it names at these offsets instead: a scan
+	// going on from an earlier scan's Ends.
+	From map[int32]int64
+	// Limit refuses a scan of more records than this (0: no limit).
+	Limit int64
+	// OpenTxnWait bounds the wait for an open transaction below the end
+	// (0: DefaultOpenTxnWait).
+	OpenTxnWait time.Duration
+}
+
+// HeaderScan is what ScanHeaders read of a topic.
+type HeaderScan struct {
+	Topic string
+	// Records is how many offsets the scan covered.
+	Records int64
+	// Ends is where the scan stopped per partition: the topic's end when
+	// it started (a later scan of what came since starts there).
+	Ends map[int32]int64
+}
+
+// ScanTooLargeError says a header scan would read more than its limit.
+type ScanTooLargeError struct {
+	Topic          string
+	Records, Limit int64
+	Since          time.Time
+}
+
+func (e *ScanTooLargeError) Error() string {
+	from := "its oldest record"
+	if !e.Since.IsZero() {
+		from = e.Since.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s holds %d records from %s, more than the %d a scan may read", e.Topic, e.Records, from, e.Limit)
+}
+
+// ScanHeaders reads a topic, read_committed, from o.Since (or o.From) to
+// its end as it is when the scan starts, and hands each batch of records
+// to visit (headers, position and timestamp; key and value are not
+// copied, visit must not keep them). Unlike a bounded Read it does not
+// stop at an open transaction below that end: it waits (up to
+// o.OpenTxnWait) until the transaction is committed or aborted, so every
+// record committed before the scan started is seen. visit is never called
+// concurrently.
+func (c *Conn) ScanHeaders(ctx context.Context, topic string, o ScanOptions, visit func([]sources.Message)) (HeaderScan, error) {
+	res := HeaderScan{Topic: topic, Ends: map[int32]int64{}}
+	plans, err := c.scanPlan(topic, o)
+	if err != nil {
+		return res, err
+	}
+	for _, p := range plans {
+		res.Records += p.end - p.start
+		res.Ends[p.partition] = p.end
+	}
+	if o.Limit > 0 && res.Records > o.Limit {
+		return res, &ScanTooLargeError{Topic: topic, Records: res.Records, Limit: o.Limit, Since: o.Since}
+	}
+	var mu sync.Mutex
+	serial := func(ms []sources.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		visit(ms)
+	}
+	for attempt := 0; len(plans) > 0; attempt++ {
+		var left []partitionPlan
+		if left, err = c.scanOnce(ctx, topic, plans, cmp.Or(o.OpenTxnWait, DefaultOpenTxnWait), serial); err == nil || ctx.Err() != nil || errors.Is(err, ErrOpenTxn) || attempt == fetchAttempts {
+			break
+		}
+		plans = left // a leader moved or a broker failed: the partitions left go on from where they were
+		_ = c.client.RefreshMetadata(topic)
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return res, fmt.Errorf("scan %s: %w", topic, err)
+	}
+	return res, nil
+}
+
+// scanPlan resolves where each partition's scan starts and ends.
+func (c *Conn) scanPlan(topic string, o ScanOptions) ([]partitionPlan, error) {
+	parts, err := c.partitionsOf(topic)
+	if err != nil {
+		return nil, err
+	}
+	tps := make([]tp, len(parts))
+	for i, p := range parts {
+		tps[i] = tp{topic, p}
+	}
+	lows, err := c.listOffsets(tps, sarama.OffsetOldest)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", topic, err)
+	}
+	highs, err := c.listOffsets(tps, sarama.OffsetNewest)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", topic, err)
+	}
+	var atTime map[tp]int64
+	if !o.Since.IsZero() {
+		if atTime, err = c.listOffsets(tps, o.Since.UnixMilli()); err != nil {
+			return nil, fmt.Errorf("scan %s from %s: %w", topic, o.Since.Format(time.RFC3339), err)
+		}
+	}
+	plans := make([]partitionPlan, 0, len(tps))
+	for _, k := range tps {
+		low, high := lows[k], highs[k]
+		start := low
+		switch from, ok := o.From[k.partition]; {
+		case ok:
+			start = from
+		case atTime != nil:
+			if start = atTime[k]; start < 0 {
+				start = high
+			}
+		}
+		start = min(max(start, low), high)
+		plans = append(plans, partitionPlan{partition: k.partition, start: start, end: high})
+	}
+	return plans, nil
+}
+
+// scanOnce reads the plans, one goroutine per leader. On an error it
+// returns the partitions not finished, from where they got to.
+func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan, openWait time.Duration, visit func([]sources.Message)) ([]partitionPlan, error) {
+	byLeader := map[*sarama.Broker][]*fetchState{}
+	var all []*fetchState
+	for _, p := range plans {
+		s := &fetchState{partitionPlan: p, next: p.start, maxBytes: fetchPartitionBytes, waitOpen: true}
+		all = append(all, s)
+		if p.start >= p.end {
+			s.done = true
+			continue
+		}
+		b, err := c.client.Leader(topic, p.partition)
+		if err != nil {
+			return plans, fmt.Errorf("leader of %s/%d: %w", topic, p.partition, err)
+		}
+		byLeader[b] = append(byLeader[b], s)
+	}
+	errs := make(chan error, len(byLeader))
+	for b, states := range byLeader {
+		go func() { errs <- c.scanLeader(ctx, b, topic, states, openWait, visit) }()
+	}
+	var first error
+	for range byLeader {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		return nil, nil
+	}
+	var left []partitionPlan
+	for _, s := range all {
+		if !s.done && s.next < s.end {
+			left = append(left, partitionPlan{partition: s.partition, start: s.next, end: s.end})
+		}
+	}
+	return left, first
+}
+
+// scanLeader fetches one leader's partitions to their ends.
+func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, states []*fetchState, openWait time.Duration, visit func([]sources.Message)) error {
+	lastProgress := time.Now()
+	for ctx.Err() == nil {
+		req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, MaxBytes: 64 << 20, Isolation: sarama.ReadCommitted}
+		active := 0
+		for _, s := range states {
+			if !s.done && s.next < s.end {
+				req.AddBlock(topic, s.partition, s.next, s.maxBytes, -1)
+				active++
+			} else {
+				s.done = true
+			}
+		}
+		if active == 0 {
+			return nil
+		}
+		resp, err := b.Fetch(req)
+		if err != nil {
+			return fmt.Errorf("fetch from broker %s: %w", b.Addr(), err)
+		}
+		for _, s := range states {
+			block := resp.GetBlock(topic, s.partition)
+			if s.done || block == nil {
+				continue
+			}
+			if block.Err != sarama.ErrNoError {
+				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, block.Err)
+			}
+			before := s.next
+			msgs, err := s.decode(c.name, topic, block, nil)
+			if errors.Is(err, errFallBack) {
+				return fmt.Errorf("%s/%d at offset %d: a record batch of an old message format or larger than %d bytes", topic, s.partition, s.next, fetchMaxPartitionBytes)
+			}
+			if len(msgs) > 0 {
+				visit(msgs)
+			}
+			if s.next > before {
+				lastProgress = time.Now()
+			}
+		}
+		if time.Since(lastProgress) > openWait {
+			for _, s := range states {
+				if !s.done && s.next < s.end {
+					return fmt.Errorf("%s/%d at offset %d: %w in %s (a producer that hangs in a transaction holds read_committed readers back)", topic, s.partition, s.next, ErrOpenTxn, openWait)
+				}
+			}
+		}
+	}
+	return ctx.Err()
+}
