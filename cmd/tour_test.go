@@ -33,7 +33,8 @@ func TestRedriveProgressStartsFromThePlan(t *testing.T) {
 	if _, err := fmt.Sscanf(out[strings.Index(out, ": ")+2:], "%d of %d messages", &kept, &read); err != nil || kept == 0 {
 		t.Fatalf("no filter line (%v):\n%s", err, out)
 	}
-	first, _, _ := strings.Cut(strings.SplitN(errOut, "\n", 2)[1], "\r")
+	_, afterStart, _ := strings.Cut(errOut, " started (resume with --id ")
+	first, _, _ := strings.Cut(strings.SplitN(afterStart, "\n", 2)[1], "\r")
 	if want := fmt.Sprintf("0/%d  — msg/s  ETA —", kept); !strings.HasPrefix(first, want) {
 		t.Fatalf("the first progress line is %q:\n%s", first, errOut)
 	}

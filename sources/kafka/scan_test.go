@@ -97,13 +97,16 @@ func TestScanHeadersWaitsForAnOpenTransaction(t *testing.T) {
 	aborted := txn("aborted") // offset 1, aborted later
 	produce(t, addr, &sarama.ProducerMessage{Topic: "orders", Partition: 0, Value: sarama.StringEncoder("plain"),
 		Headers: []sarama.RecordHeader{{Key: []byte("n"), Value: []byte("plain")}}})
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		time.Sleep(700 * time.Millisecond)
 		_ = aborted.AbortTxn()
 		_ = open.CommitTxn()
 	}()
 	defer open.Close()
 	defer aborted.Close()
+	defer func() { <-ended }() // the transactions are over before their producers close
 	got, _ := scanned(t, c, "orders", kafka.ScanOptions{})
 	if want := []int64{0, 2}; !slices.Equal(got, want) {
 		t.Fatalf("scanned %v, want %v (the committed transaction and the plain record, not the aborted one)", got, want)
