@@ -37,6 +37,7 @@ acknowledges it after the broker confirmed the edited copy.`,
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id (default: a new one)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
+	registerAcceptPeekCost(c, &f.acceptCost)
 	f.batch = 1
 	return c
 }
@@ -55,7 +56,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return err
 	}
 	defer closeAll(conns)
-	conn, orig, err := e.messageAt(ctx, conns, stream, part, off)
+	conn, orig, err := e.messageAt(ctx, conns, stream, part, off, f.acceptCost)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 
 // messageAt reads one message: at a position of a topic or stream, or the
 // n-th of a queue's peek.
-func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string, part int32, off int64) (sources.Conn, sources.Message, error) {
+func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string, part int32, off int64, acceptCost bool) (sources.Conn, sources.Message, error) {
 	var last error
 	for _, c := range conns {
 		r, ok := c.(sources.Reader)
@@ -122,7 +123,7 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 			queue = true
 		}
 		if queue { // a queue's position is its place in a peek
-			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1)
+			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1, acceptCost)
 			if errors.Is(err, sources.ErrUnknownStream) {
 				last = err
 				continue

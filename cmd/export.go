@@ -9,8 +9,9 @@ import (
 
 func newExportCmd(e *env) *cobra.Command {
 	var (
-		f   readFlags
-		out string
+		f      readFlags
+		out    string
+		accept bool
 	)
 	c := &cobra.Command{
 		Use:   "export STREAM",
@@ -28,6 +29,7 @@ joined.`,
 				return err
 			}
 			defer closeConn()
+			r = guard(r, accept, e.stderr)
 			w := e.stdout
 			var file *os.File
 			if out != "" && out != "-" {
@@ -51,5 +53,6 @@ joined.`,
 	f.register(c, "oldest", "jsonl", "to")
 	c.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep exporting new messages (Ctrl-C stops)")
 	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
+	registerAcceptPeekCost(c, &accept)
 	return c
 }
