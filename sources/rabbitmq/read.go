@@ -9,6 +9,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 const (
@@ -98,55 +99,79 @@ func (c *Conn) exchangeExists(ctx context.Context, name string) bool {
 
 // Peek reads up to n messages from the head of a classic or quorum queue
 // without removing them: it consumes with manual acknowledgement and a
-// prefetch of n, then nacks them all with requeue (basic.nack multiple; a
-// closed channel requeues them too). Side effects, which the UI states: the
-// messages come back flagged redelivered, a quorum queue's x-delivery-count
-// rises (a peek can push a message past x-delivery-limit), order may change,
-// and while held the messages are invisible to other consumers.
+// prefetch of n, cancels the consumer, then nacks them all with requeue
+// (basic.nack multiple; closing the connection requeues what came after).
+// Each message is delivered once per peek. Side effects, which the UI
+// states: the messages come back flagged redelivered, a quorum queue's
+// delivery count rises by one (a peek can push a message past its
+// delivery limit: see PeekCost), order may change, and while held the
+// messages are invisible to other consumers.
+//
+// The peek reads over a hand-framed connection (package wire) and decodes
+// each message defensively (see convertRaw): a poison message, with
+// headers larger than frame_max or nested deeper than amqp091-go reads,
+// is read with a Flaw that says so, and the rest of the queue is read.
 func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscription, error) {
-	ch, err := c.channel(ctx)
+	depth, _, err := c.depth(ctx, queue)
 	if err != nil {
 		return nil, err
 	}
-	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
-	if err != nil {
-		ch.Close()
-		return nil, c.queueError(queue, err)
-	}
-	want := min(n, q.Messages)
-	feed := sources.NewFeed(ctx, max(want, 1), func() error {
-		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("peek %s: close channel: %w", queue, err)
-		}
-		return nil
-	})
+	want := min(n, depth)
+	feed := sources.NewFeed(ctx, max(want, 1), nil)
 	if want == 0 {
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	if err := ch.Qos(want, 0, false); err != nil {
-		feed.Close()
-		return nil, fmt.Errorf("peek %s: qos: %w", queue, err)
-	}
-	const tag = "mqscope-peek"
-	deliveries, err := ch.Consume(queue, tag, false, false, false, false, nil)
+	held, frameMax, err := c.hold(ctx, queue, want)
 	if err != nil {
 		feed.Close()
-		return nil, c.queueError(queue, err)
+		return nil, err
 	}
+	msgs := make([]sources.Message, len(held))
+	for i, d := range held {
+		msgs[i] = c.convertRaw(d, queue, int64(i), frameMax)
+	}
+	feed.Go(func(context.Context) { feed.SendBatch(msgs) })
+	feed.EndWhenDone()
+	if err := ctx.Err(); err != nil { // the messages went back; do not hand out half a peek
+		feed.Close()
+		return nil, err
+	}
+	return feed, nil
+}
+
+// hold receives up to want messages from the head of a queue and gives
+// them all back, over a connection of its own; it returns what it
+// received and the connection's frame size.
+func (c *Conn) hold(ctx context.Context, queue string, want int) ([]wire.Delivery, int, error) {
+	wc, err := c.DialWire(ctx, "peek "+queue)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer wc.Close() // requeues whatever is still unacknowledged
+	if err := wc.Qos(want); err != nil {
+		return nil, 0, fmt.Errorf("peek %s: qos: %w", queue, err)
+	}
+	const tag = "mqscope-peek"
+	if err := wc.Consume(queue, tag); err != nil {
+		return nil, 0, c.wireQueueError(queue, err)
+	}
+	ev := wc.Start(1)
 	// Collect first, then give everything back, then deliver to the reader:
 	// the messages are held only as long as the broker takes to send them.
-	var held []amqp.Delivery
+	var held []wire.Delivery
+	var broken error
 	idle := time.NewTimer(peekIdle)
 	defer idle.Stop()
 collect:
 	for len(held) < want {
 		select {
-		case d, ok := <-deliveries:
+		case batch, ok := <-ev.Deliveries:
 			if !ok {
+				broken = wc.Err()
 				break collect
 			}
-			held = append(held, d)
+			held = append(held, batch...)
 			idle.Reset(peekIdle)
 		case <-idle.C:
 			break collect
@@ -154,36 +179,27 @@ collect:
 			break collect
 		}
 	}
-	cancelErr := ch.Cancel(tag, false)
-	for d := range deliveries { // deliveries already on their way after the cancel
-		held = append(held, d)
+	if broken != nil {
+		return nil, 0, fmt.Errorf("peek %s: the broker closed the connection after %d messages (they go back to the queue): %w", queue, len(held), broken)
 	}
+	cancelErr := wc.Cancel(tag) // before the nack: requeued messages must not come back to this consumer
 	var giveBack error
 	if len(held) > 0 {
-		giveBack = ch.Nack(held[len(held)-1].DeliveryTag, true, true)
+		giveBack = wc.Nack(held[len(held)-1].Tag, true, true)
 	}
 	if giveBack != nil || cancelErr != nil {
-		// Closing the channel requeues whatever it still holds.
-		feed.Close()
-		return nil, fmt.Errorf("peek %s: give messages back: %w", queue, errors.Join(giveBack, cancelErr))
+		return nil, 0, fmt.Errorf("peek %s: give messages back (closing the connection gives them back): %w", queue, errors.Join(giveBack, cancelErr))
 	}
-	msgs := make([]sources.Message, len(held))
-	for i, d := range held {
-		msgs[i] = c.convert(d, queue, int64(i))
+	return held, wc.FrameMax(), nil
+}
+
+// wireQueueError maps a broker error on a queue read with package wire.
+func (c *Conn) wireQueueError(queue string, err error) error {
+	var we *wire.Error
+	if errors.As(err, &we) && we.Code == amqp.NotFound {
+		return fmt.Errorf("queue %q in vhost %q on %s: %w", queue, c.uri.Vhost, c.where(), sources.ErrUnknownStream)
 	}
-	feed.Go(func(ctx context.Context) {
-		for _, m := range msgs {
-			if !feed.Send(m) {
-				return
-			}
-		}
-	})
-	feed.EndWhenDone()
-	if err := ctx.Err(); err != nil { // the messages went back; do not hand out half a peek
-		feed.Close()
-		return nil, err
-	}
-	return feed, nil
+	return fmt.Errorf("queue %q on %s: %w", queue, c.where(), err)
 }
 
 // streamOffset turns a start into an x-stream-offset argument.
