@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // acceptPeekCostFlag is the flag that lets a read go on where it costs
@@ -22,7 +23,8 @@ func registerAcceptPeekCost(c *cobra.Command, accept *bool) {
 
 // costGuard is a Reader that asks its connection what a read costs before
 // reading: a costly read is refused (nothing read) unless accepted, and an
-// accepted one is told on stderr.
+// accepted one is told on stderr. It tells stderr, too, of every poison
+// message the read comes across (a Flaw), one line each.
 type costGuard struct {
 	sources.Reader
 	coster sources.PeekCoster
@@ -42,7 +44,29 @@ func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOpt
 		}
 		fmt.Fprintf(g.stderr, "mqscope: reading anyway (--%s): %s\n", acceptPeekCostFlag, cost)
 	}
-	return g.Reader.Read(ctx, stream, opts)
+	sub, err := g.Reader.Read(ctx, stream, opts)
+	if err != nil {
+		return nil, err
+	}
+	return flawTeller{Subscription: sub, stream: stream, stderr: g.stderr}, nil
+}
+
+// flawTeller passes a read on and tells stderr of each flawed message.
+type flawTeller struct {
+	sources.Subscription
+	stream string
+	stderr io.Writer
+}
+
+// Next returns the next messages, having told of their flaws.
+func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error) {
+	batch, err := f.Subscription.Next(ctx, max)
+	for i := range batch {
+		if line := batch[i].FlawLine(); line != "" {
+			fmt.Fprintf(f.stderr, "mqscope: %s: %s\n", render.Sanitize(f.stream), render.Sanitize(line))
+		}
+	}
+	return batch, err
 }
 
 // guard puts a cost check in front of the readers that can tell a read's
