@@ -206,3 +206,21 @@ func TestSQSRedrivePolicyRefusesHeadlessReads(t *testing.T) {
 		t.Fatalf("the DLQ: exit %d %s", code, errOut)
 	}
 }
+
+// TestNoManagementAPIRefusesQueueReads: without the management API a
+// queue's type and delivery limit cannot be seen, so a read asks for
+// --accept-peek-cost, and says why.
+func TestNoManagementAPIRefusesQueueReads(t *testing.T) {
+	vhostURL, ch := rabbitQueue(t, "plain.q", nil, 3)
+	base := []string{"--rabbitmq", vhostURL, "--management", "http://127.0.0.1:1", "--queue", "plain.q"}
+	code, out, errOut := run(t, append(base, "export", "plain.q")...)
+	if code == 0 || out != "" || !strings.Contains(errOut, "plain.q is a queue whose type and delivery limit mqscope cannot see without the management API") ||
+		!strings.Contains(errOut, "Pass --accept-peek-cost to read anyway") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, append(base, "export", "plain.q", "--accept-peek-cost")...)
+	if code != 0 || strings.Count(out, "\n") != 3 || fmt.Sprint(deliveryCounts(t, out)) != "[0 0 0]" {
+		t.Fatalf("accepted: exit %d\n%s\n%s", code, out, errOut)
+	}
+	waitReady(t, ch, "plain.q", 3)
+}
