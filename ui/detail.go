@@ -131,6 +131,9 @@ func (p *detailPage) build() {
 		size += "  " + s.Warn.Render("redelivered")
 	}
 	kv("Size", size)
+	if f := m.Flaw; f != nil {
+		kv("Poison", s.Warn.Render(render.Sanitize(render.Size(f.HeaderBytes)+" of headers: "+f.Reason)))
+	}
 	if d := m.DeadLetter; d != nil {
 		section("Dead letter (" + d.Scheme + ")")
 		origin := d.OriginStream

@@ -659,3 +659,20 @@ func TestFirstRunStartsTheDemo(t *testing.T) {
 		t.Fatal("the demo was not dialled")
 	}
 }
+
+// TestDetailShowsPoison: a poison message's flaw survives the message
+// list's buffer and is shown in its detail.
+func TestDetailShowsPoison(t *testing.T) {
+	c := testCommon(200, 30)
+	buf := msgbuf.New(1 << 20)
+	buf.Append([]sources.Message{{Stream: "q", Partition: sources.NoPartition, Offset: 2, Value: []byte("x"),
+		Flaw: &sources.Flaw{HeaderBytes: 1 << 20, Reason: "its header frame is larger than the 128 KiB frame_max"}}})
+	m := buf.At(0)
+	if m.Flaw == nil || m.FlawLine() != "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max" {
+		t.Fatalf("the buffer lost the flaw: %+v", m.Flaw)
+	}
+	d := newDetailPage(c, *m, nil, nil)
+	if joined := strings.Join(d.lines, "\n"); !strings.Contains(joined, "Poison") || !strings.Contains(joined, "1.0 MiB of headers: its header frame is larger") {
+		t.Fatalf("detail:\n%s", joined)
+	}
+}
