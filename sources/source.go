@@ -90,6 +90,7 @@ type PeekCostError struct {
 	Accept string
 }
 
+// Error says what the read costs and how to accept it.
 func (e *PeekCostError) Error() string {
 	return e.Cost.String() + ". Pass " + e.Accept + " to read anyway"
 }
