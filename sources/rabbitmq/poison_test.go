@@ -141,3 +141,52 @@ func TestPeekReadsPastPoison(t *testing.T) {
 		e.waitDepth("poison.q", 5)
 	}
 }
+
+// TestStreamReadsPastPoison: a stream read goes past a message amqp091-go
+// cannot read (1 MiB of headers): that message is read on its own, with
+// its flaw, and every message is read once, in order.
+func TestStreamReadsPastPoison(t *testing.T) {
+	e := newEnv(t)
+	e.queue("events", amqp.Table{"x-queue-type": "stream"})
+	e.publish("", "events", amqp.Publishing{Body: []byte("one")})
+	e.publish("", "events", amqp.Publishing{Body: []byte("two")})
+	testbroker.PublishOverHTTP(t, e.vhost, "events", map[string]any{"big": strings.Repeat("x", 1<<20)}, "three")
+	e.publish("", "events", amqp.Publishing{Body: []byte("four")})
+	e.publish("", "events", amqp.Publishing{Body: []byte("five")})
+	testbroker.PublishTable(t, e.url, "events", testbroker.DeepTable("deep", 200), "six")
+	e.publish("", "events", amqp.Publishing{Body: []byte("seven")})
+	c, err := rabbitmq.Dial(context.Background(), rabbitmq.Options{URL: e.url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ms := testbroker.ReadAll(t, c, "events")
+		var got []string
+		for _, m := range ms {
+			got = append(got, fmt.Sprintf("%d:%s", m.Offset, m.Value))
+		}
+		if len(ms) == 7 {
+			if strings.Join(got, ",") != "0:one,1:two,2:three,3:four,4:five,5:six,6:seven" {
+				t.Fatalf("read %v", got)
+			}
+			if ms[2].Flaw == nil || !strings.HasPrefix(ms[2].FlawLine(), "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") {
+				t.Fatalf("the poison message: %q", ms[2].FlawLine())
+			}
+			if v, _ := ms[2].Header("big"); len(v) != 1<<20 {
+				t.Fatalf("its header: %d bytes", len(v))
+			}
+			// a stream stores messages as AMQP 1.0, which has no nested
+			// tables: the broker drops the deep header, so the message reads
+			if _, ok := ms[5].Header("deep"); ok || ms[5].Flaw != nil {
+				t.Fatalf("the deep one: %+v", ms[5])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read %v", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -262,29 +263,23 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 }
 
 // consumeStream consumes a stream queue from offset. Nothing is removed:
-// acknowledgements on a stream only grant credit.
+// acknowledgements on a stream only grant credit. A message amqp091-go
+// cannot read (it closes the connection on a frame larger than frame_max
+// or a table nested too deep) is read on its own with package wire,
+// carrying a Flaw, and the read goes on after it.
 func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool, end *sources.Start) (sources.Subscription, error) {
-	ch, err := c.channel(ctx)
+	first, err := c.openStream(ctx, stream, offset)
 	if err != nil {
 		return nil, err
 	}
-	feed := sources.NewFeed(ctx, 4096, func() error {
-		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("read stream %s: %w", stream, err)
-		}
-		return nil
-	})
-	if err := ch.Qos(500, 0, false); err != nil {
-		feed.Close()
-		return nil, fmt.Errorf("read stream %s: qos: %w", stream, err)
-	}
-	deliveries, err := ch.Consume(stream, "", false, false, false, false, amqp.Table{"x-stream-offset": offset})
-	if err != nil {
-		feed.Close()
-		return nil, c.queueError(stream, err)
-	}
-	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	feed := sources.NewFeed(ctx, 4096, nil)
 	feed.Go(func(ctx context.Context) {
+		seg, resume := first, offset
+		defer func() {
+			if err := seg.close(); err != nil {
+				feed.Fail(fmt.Errorf("read stream %s: %w", stream, err))
+			}
+		}()
 		var idle <-chan time.Time
 		var timer *time.Timer
 		if !follow {
@@ -292,37 +287,147 @@ func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, fol
 			defer timer.Stop()
 			idle = timer.C
 		}
+		var grace <-chan time.Time // after the deliveries ended: how long to wait for why
 		for {
+			var m sources.Message
 			select {
 			case <-ctx.Done():
 				return
 			case <-idle:
 				return
-			case e, ok := <-closed:
-				if ok && e != nil {
-					feed.Fail(fmt.Errorf("read stream %s: %w", stream, e))
-				}
+			case <-grace: // the consumer ended, not the channel (the stream was deleted)
 				return
-			case d, ok := <-deliveries:
-				if !ok {
+			case e, ok := <-seg.closed:
+				if !ok || e == nil {
 					return
+				}
+				if e.Code != amqp.FrameError {
+					feed.Fail(fmt.Errorf("read stream %s: %w", stream, e))
+					return
+				}
+				poison, err := c.readOneRaw(ctx, stream, resume)
+				if err != nil || poison == nil {
+					feed.Fail(fmt.Errorf("read stream %s: %w (and read on its own, the message there: %v)", stream, e, err))
+					return
+				}
+				m = *poison
+				next, err := c.openStream(ctx, stream, m.Offset+1)
+				if err != nil {
+					feed.Fail(err)
+					return
+				}
+				_ = seg.close()
+				seg, grace = next, nil
+			case d, ok := <-seg.deliveries:
+				if !ok { // the channel is closing: closed says why
+					seg.deliveries, grace = nil, time.After(time.Second)
+					continue
 				}
 				_ = d.Ack(false) // credit for the next messages; a stream keeps them
-				m := c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))
-				if end.Past(&m) {
-					return
-				}
-				if !feed.Send(m) {
-					return
-				}
-				if timer != nil {
-					timer.Reset(streamIdleEnd)
-				}
+				m = c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))
+			}
+			if end.Past(&m) {
+				return
+			}
+			resume = m.Offset + 1
+			if !feed.Send(m) {
+				return
+			}
+			if timer != nil {
+				timer.Reset(streamIdleEnd)
 			}
 		}
 	})
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// streamConsumer is one amqp091-go consumer of a stream.
+type streamConsumer struct {
+	ch         *amqp.Channel
+	deliveries <-chan amqp.Delivery
+	closed     <-chan *amqp.Error
+}
+
+// openStream starts consuming a stream at offset.
+func (c *Conn) openStream(ctx context.Context, stream string, offset any) (*streamConsumer, error) {
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.Qos(500, 0, false); err != nil {
+		ch.Close()
+		return nil, fmt.Errorf("read stream %s: qos: %w", stream, err)
+	}
+	deliveries, err := ch.Consume(stream, "", false, false, false, false, amqp.Table{"x-stream-offset": offset})
+	if err != nil {
+		ch.Close()
+		return nil, c.queueError(stream, err)
+	}
+	return &streamConsumer{ch: ch, deliveries: deliveries, closed: ch.NotifyClose(make(chan *amqp.Error, 1))}, nil
+}
+
+func (s *streamConsumer) close() error {
+	if err := s.ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// readOneRaw reads the message of a stream at offset (or the first after
+// it) with package wire, which reads what amqp091-go cannot; nil when
+// there is none.
+func (c *Conn) readOneRaw(ctx context.Context, stream string, offset any) (*sources.Message, error) {
+	wc, err := c.DialWire(ctx, "read stream "+stream)
+	if err != nil {
+		return nil, err
+	}
+	defer wc.Close()
+	if err := wc.Qos(16); err != nil {
+		return nil, fmt.Errorf("qos: %w", err)
+	}
+	if err := wc.ConsumeWith(stream, "mqscope-stream", streamOffsetArg(offset)); err != nil {
+		return nil, c.wireQueueError(stream, err)
+	}
+	ev := wc.Start(1)
+	from, exact := offset.(int64)
+	idle := time.NewTimer(streamIdleEnd)
+	defer idle.Stop()
+	for {
+		select {
+		case batch, ok := <-ev.Deliveries:
+			if !ok {
+				return nil, wc.Err()
+			}
+			for _, d := range batch {
+				ad, _ := deliveryFromWire(d)
+				off := toInt(ad.Headers["x-stream-offset"])
+				if exact && off < from { // a stream sends the whole chunk the offset is in
+					continue
+				}
+				m := c.convertRaw(d, stream, off, wc.FrameMax())
+				return &m, nil
+			}
+		case <-idle.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// streamOffsetArg encodes x-stream-offset as a consume argument's entry.
+func streamOffsetArg(offset any) []byte {
+	b := append([]byte{byte(len("x-stream-offset"))}, "x-stream-offset"...)
+	switch v := offset.(type) {
+	case int64:
+		return binary.BigEndian.AppendUint64(append(b, 'l'), uint64(v))
+	case time.Time:
+		return binary.BigEndian.AppendUint64(append(b, 'T'), uint64(v.Unix()))
+	case string:
+		return append(binary.BigEndian.AppendUint32(append(b, 'S'), uint32(len(v))), v...)
+	}
+	return append(binary.BigEndian.AppendUint32(append(b, 'S'), 5), "first"...)
 }
 
 // tap shows what is published to an exchange from now on: a private,

@@ -182,10 +182,15 @@ func (c *Conn) Qos(prefetch int) error {
 }
 
 // Consume starts consuming queue with manual acknowledgements.
-func (c *Conn) Consume(queue, tag string) error {
+func (c *Conn) Consume(queue, tag string) error { return c.ConsumeWith(queue, tag, nil) }
+
+// ConsumeWith starts consuming queue with manual acknowledgements and
+// arguments (a table's entries, as encoded: x-stream-offset...).
+func (c *Conn) ConsumeWith(queue, tag string, args []byte) error {
 	m := appendShortstr(append(method(basicConsume), 0, 0), queue)
 	m = append(appendShortstr(m, tag), 0) // no-local, no-ack, exclusive, no-wait: all off
-	m = binary.BigEndian.AppendUint32(m, 0)
+	m = binary.BigEndian.AppendUint32(m, uint32(len(args)))
+	m = append(m, args...)
 	return c.call(m, basicConsumeOk)
 }
 
