@@ -38,6 +38,7 @@ acknowledges it after the broker confirmed the edited copy.`,
 	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: publish the edited version of a dead letter an earlier redrive copied already")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
+	registerAcceptPeekCost(c, &f.acceptCost)
 	f.batch = 1
 	return c
 }
@@ -63,7 +64,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err := e.refuseBeforeRead(conn, effect, false); err != nil {
 		return err
 	}
-	conn, orig, err := e.messageAt(ctx, []sources.Conn{conn}, stream, part, off)
+	conn, orig, err := e.messageAt(ctx, []sources.Conn{conn}, stream, part, off, f.acceptCost)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 
 // messageAt reads one message: at a position of a topic or stream, or the
 // n-th of a queue's peek.
-func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string, part int32, off int64) (sources.Conn, sources.Message, error) {
+func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string, part int32, off int64, acceptCost bool) (sources.Conn, sources.Message, error) {
 	var last error
 	for _, c := range conns {
 		r, ok := c.(sources.Reader)
@@ -136,7 +137,7 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 			queue = true
 		}
 		if queue { // a queue's position is its place in a peek
-			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1)
+			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1, acceptCost)
 			if errors.Is(err, sources.ErrUnknownStream) {
 				last = err
 				continue

@@ -11,8 +11,9 @@ import (
 
 func newExportCmd(e *env) *cobra.Command {
 	var (
-		f   readFlags
-		out string
+		f      readFlags
+		out    string
+		accept bool
 	)
 	c := &cobra.Command{
 		Use:   "export STREAM",
@@ -30,6 +31,7 @@ joined.`,
 				return err
 			}
 			defer closeConn()
+			r = guard(r, accept, e.stderr)
 			w := e.stdout
 			var file *os.File
 			if out != "" && out != "-" {
@@ -54,5 +56,6 @@ joined.`,
 	f.keepOldTo(c)
 	c.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep exporting new messages (Ctrl-C stops)")
 	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
+	registerAcceptPeekCost(c, &accept)
 	return c
 }

@@ -31,6 +31,9 @@ type redriveFlags struct {
 	breaker float64
 	window  time.Duration
 	native  bool
+	// acceptCost lets the plan's peek read a queue where a read costs
+	// something (--accept-peek-cost).
+	acceptCost bool
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -72,6 +75,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0: off)")
 	fl.DurationVar(&f.window, "breaker-window", replay.DefaultBreakerWindow, "the window the breaker measures over")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
+	registerAcceptPeekCost(c, &f.acceptCost)
 	return c
 }
 
@@ -106,7 +110,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 		return e.nativeMove(ctx, sq, dlq, f)
 	}
-	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit)
+	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost)
 	if err != nil {
 		return err
 	}
@@ -264,8 +268,9 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 }
 
 // selection reads the messages to plan: a DLT up to its end, or a peek of
-// a DLQ.
-func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64) (sources.Conn, []sources.Message, error) {
+// a DLQ, refused before reading where the peek costs something (a
+// delivery limit, a maxReceiveCount) and acceptCost does not accept it.
+func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64, acceptCost bool) (sources.Conn, []sources.Message, error) {
 	var unknown error
 	for _, c := range conns {
 		r, ok := c.(sources.Reader)
@@ -280,7 +285,7 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
 			}
 		}
-		sub, err := r.Read(ctx, dlq, ro)
+		sub, err := guardOne(r, acceptCost, e.stderr).Read(ctx, dlq, ro)
 		if errors.Is(err, sources.ErrUnknownStream) {
 			unknown = err
 			continue

@@ -7,7 +7,10 @@ import (
 )
 
 func newTailCmd(e *env) *cobra.Command {
-	var f readFlags
+	var (
+		f      readFlags
+		accept bool
+	)
 	c := &cobra.Command{
 		Use:   "tail STREAM",
 		Short: "Follow a topic: print new messages as they arrive (Ctrl-C stops)",
@@ -23,6 +26,7 @@ byte-exact JSON lines instead.`,
 				return err
 			}
 			defer closeConn()
+			r = guard(r, accept, e.stderr)
 			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout, e.stderr), true)
 			res.report(e, args[0])
@@ -31,6 +35,7 @@ byte-exact JSON lines instead.`,
 	}
 	f.register(c, "last:10", "text")
 	f.keepOldTo(c)
+	registerAcceptPeekCost(c, &accept)
 	return c
 }
 

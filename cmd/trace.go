@@ -32,7 +32,9 @@ a traceparent matches by its trace id), or with --key as their key: which
 service's topic or queue saw it when, and where it died.
 
 Work queues that are not dead-letter queues are skipped: a peek would mark
-their messages redelivered.`,
+their messages redelivered. So are queues where a read raises a count a
+limit watches (a quorum queue's delivery limit, an SQS maxReceiveCount),
+each named with what a read would cost, unless --accept-peek-cost.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if since != "" {
@@ -57,6 +59,11 @@ their messages redelivered.`,
 			if err != nil {
 				return err
 			}
+			for _, c := range res.Costly {
+				if c.Read {
+					fmt.Fprintf(e.stderr, "mqscope: read anyway (--%s): %s\n", acceptPeekCostFlag, render.Sanitize(c.Cost))
+				}
+			}
 			if asJSON {
 				return writeJSON(e.stdout, res)
 			}
@@ -69,6 +76,7 @@ their messages redelivered.`,
 	fl.StringVar(&since, "since", "", "skip messages older than this: -2h, or an RFC 3339 time")
 	fl.Int64Var(&o.Budget, "max-scan", 0, "read at most this many messages per stream (0: all)")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	registerAcceptPeekCost(c, &o.AcceptPeekCost)
 	return c
 }
 
@@ -77,6 +85,12 @@ func printTrace(w io.Writer, r trace.Result) error {
 	fmt.Fprintf(w, "%q: %d messages in %d streams (%d messages read)\n", r.Value, len(r.Hits), r.Streams, r.Scanned)
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), safetext.String(strings.Join(r.Skipped, ", ")))
+	}
+	for _, c := range r.Costly {
+		if c.Read {
+			continue
+		}
+		fmt.Fprintf(w, "skipped %s: %s (--%s reads it)\n", render.Sanitize(c.Stream), render.Sanitize(c.Cost), acceptPeekCostFlag)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "could not read %s\n", safetext.String(e))

@@ -21,6 +21,7 @@ func newTriageCmd(e *env) *cobra.Command {
 		by      string
 		asJSON  bool
 		buckets int
+		accept  bool
 	)
 	c := &cobra.Command{
 		Use:   "triage DLQ",
@@ -49,7 +50,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				return err
 			}
 			defer closeConn()
-			sub, err := openOn(cmd.Context(), readers, args[0], opts)
+			sub, err := openOn(cmd.Context(), guard(readers, accept, e.stderr), args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -74,6 +75,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 	c.Flags().StringVar(&by, "by", "failure", "group by failure, origin or consumer")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (groups with histograms, breakdowns and filters)")
 	c.Flags().IntVar(&buckets, "buckets", 24, "histogram buckets over the time range")
+	registerAcceptPeekCost(c, &accept)
 	return c
 }
 

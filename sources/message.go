@@ -57,6 +57,38 @@ type Message struct {
 	// x-mqscope-redrive-* headers and is not back in a dead-letter stream):
 	// such a copy is not a dead letter, whatever other provenance it kept.
 	Redriven *RedriveCopy
+	// Flaw says what of the message could not be read as the broker holds
+	// it, or what in it breaks other clients; nil when nothing.
+	Flaw *Flaw
+}
+
+// Flaw is what is wrong with a message as the broker holds it (a poison
+// message): headers too large or nested too deep for common clients.
+type Flaw struct {
+	// HeaderBytes is the size of the message's properties as sent.
+	HeaderBytes int
+	// Reason says what is wrong and what the read did about it.
+	Reason string
+}
+
+// FlawLine describes a message's flaw in one line, the message counted
+// from 1 at the head of its read: "message 3 (1.0 MiB of headers): ...".
+func (m *Message) FlawLine() string {
+	if m.Flaw == nil {
+		return ""
+	}
+	return "message " + strconv.FormatInt(m.Offset+1, 10) + " (" + SizeText(m.Flaw.HeaderBytes) + " of headers): " + m.Flaw.Reason
+}
+
+// SizeText renders a byte count: 512 B, 1.5 KiB, 1.0 MiB.
+func SizeText(n int) string {
+	switch {
+	case n < 1<<10:
+		return strconv.Itoa(n) + " B"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }
 
 // RedriveCopy is the provenance mqscope's redrive gives each copy it writes:

@@ -46,6 +46,53 @@ type StreamInfo struct {
 	Consumers int
 	// Info holds further facts to show (arguments, policies...).
 	Info []Property
+	// PeekCost is what a read of the stream costs its messages when a
+	// broker limit watches what a read raises; nil when a read is free or
+	// only flags messages redelivered.
+	PeekCost *PeekCost
+}
+
+// PeekCost is the price of reading a queue whose broker counts every read
+// of a message against a limit: a RabbitMQ quorum queue's delivery limit,
+// an SQS queue's maxReceiveCount. Each read raises every message's count
+// by one; past the limit the broker drops or dead-letters the message.
+type PeekCost struct {
+	// Stream is the queue.
+	Stream string
+	// Queue says what the queue is and which limit it has, as the broker
+	// names it: "a quorum queue with x-delivery-limit 2".
+	Queue string
+	// Limit is the limit (-1 when it cannot be known).
+	Limit int64
+	// Counter is what a read raises: "delivery count", "ApproximateReceiveCount".
+	Counter string
+	// Then is what the broker does to a message past the limit.
+	Then string
+}
+
+// String says what a read costs, in one sentence.
+func (c *PeekCost) String() string {
+	return fmt.Sprintf("%s is %s: each read raises every message's %s by 1; a message past the limit is %s", c.Stream, c.Queue, c.Counter, c.Then)
+}
+
+// PeekCoster is a connection that can say what a read of one stream costs
+// before reading it. PeekCost returns nil for a read that is free (or
+// costs only a redelivered flag) and an error wrapping ErrUnknownStream
+// when the connection has no such stream.
+type PeekCoster interface {
+	PeekCost(ctx context.Context, stream string) (*PeekCost, error)
+}
+
+// PeekCostError refuses a read that costs something nobody accepted.
+type PeekCostError struct {
+	Cost *PeekCost
+	// Accept names what accepts the cost (a flag, a key).
+	Accept string
+}
+
+// Error says what the read costs and how to accept it.
+func (e *PeekCostError) Error() string {
+	return e.Cost.String() + ". Pass " + e.Accept + " to read anyway"
 }
 
 // GroupInfo is a consumer group in a list.

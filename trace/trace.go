@@ -39,6 +39,10 @@ type Options struct {
 	Budget int64
 	// Parallel is how many streams are read at once (0: 4).
 	Parallel int
+	// AcceptPeekCost reads queues where a read raises a count a limit
+	// watches (a quorum queue's delivery limit, an SQS maxReceiveCount);
+	// without it they are skipped and named in Result.Costly.
+	AcceptPeekCost bool
 }
 
 func (o Options) headers() []string {
@@ -111,7 +115,17 @@ type Result struct {
 	Streams int      `json:"streams"`
 	Scanned int64    `json:"scanned"`
 	Skipped []string `json:"skipped,omitempty"`
-	Errors  []string `json:"errors,omitempty"`
+	// Costly are the queues where a read costs something, with what it
+	// costs: left unread, or read when Options.AcceptPeekCost accepted it.
+	Costly []Costly `json:"costly,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Costly is a queue where a read costs something, and whether it was read.
+type Costly struct {
+	Stream string `json:"stream"`
+	Cost   string `json:"cost"`
+	Read   bool   `json:"read"`
 }
 
 // Progress is reported as streams finish.
@@ -155,6 +169,11 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 			case st.Kind == "exchange":
 			case sources.IsQueueKind(st.Kind) && !st.DeadLetter:
 				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
+			case st.PeekCost != nil:
+				res.Costly = append(res.Costly, Costly{Stream: c.Name() + "/" + st.Name, Cost: st.PeekCost.String(), Read: o.AcceptPeekCost})
+				if o.AcceptPeekCost {
+					targets = append(targets, target{conn: c, reader: r, stream: st})
+				}
 			default:
 				targets = append(targets, target{conn: c, reader: r, stream: st})
 			}
@@ -196,6 +215,7 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 		return cmp.Or(a.Timestamp.Compare(b.Timestamp), cmp.Compare(a.Stream, b.Stream), cmp.Compare(a.Offset, b.Offset))
 	})
 	slices.Sort(res.Skipped)
+	slices.SortFunc(res.Costly, func(a, b Costly) int { return cmp.Compare(a.Stream, b.Stream) })
 	slices.Sort(res.Errors)
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("trace: %w", err)

@@ -139,6 +139,9 @@ func (p *detailPage) build() {
 		size += "  " + s.Warn.Render("redelivered")
 	}
 	kv("Size", size)
+	if f := m.Flaw; f != nil {
+		kv("Poison", s.Warn.Render(render.Sanitize(render.Size(f.HeaderBytes)+" of headers: "+f.Reason)))
+	}
 	if r := m.Redriven; r != nil {
 		section(render.Sanitize(r.Summary()))
 		kv("Note", "not a dead letter: the dead-letter headers it kept describe the failure before it was redriven")

@@ -41,24 +41,14 @@ func startFor(kind string) sources.Start {
 }
 
 // peekRisk says what a peek of a queue may do beyond flagging messages
-// redelivered: a quorum queue's x-delivery-limit or an SQS queue's
-// maxReceiveCount can send messages to the DLQ ("" when neither applies).
+// redelivered, as the connector knows it (sources.PeekCost: a quorum
+// queue's delivery limit, an SQS queue's maxReceiveCount), one clause a
+// line; "" when a read costs nothing a limit watches.
 func peekRisk(st sources.StreamInfo) string {
-	info := func(name string) string {
-		for _, p := range st.Info {
-			if p.Name == name {
-				return render.Sanitize(p.Value)
-			}
-		}
+	if st.PeekCost == nil {
 		return ""
 	}
-	switch {
-	case st.Kind == "quorum" && info("x-delivery-limit") != "":
-		return fmt.Sprintf("%s is a quorum queue with x-delivery-limit %s.\nA peek counts as a delivery: messages already at the\nlimit would be dead-lettered by the broker.", render.Sanitize(st.Name), info("x-delivery-limit"))
-	case (st.Kind == "sqs" || st.Kind == "sqs-fifo") && info("maxReceiveCount") != "":
-		return fmt.Sprintf("%s has a RedrivePolicy: after %s receives SQS moves a\nmessage to %s. A peek is a receive: it raises each\nmessage's ApproximateReceiveCount and can push messages\nat the limit into the DLQ.", render.Sanitize(st.Name), info("maxReceiveCount"), info("dead-letter queue"))
-	}
-	return ""
+	return strings.NewReplacer(": ", ":\n", "; ", ";\n").Replace(st.PeekCost.String()) + "."
 }
 
 // messagesPage lists a stream's messages and tails it live.

@@ -167,6 +167,9 @@ func (p *tracePage) View(w, h int) string {
 		if len(p.res.Skipped) > 0 {
 			info += fmt.Sprintf("; %d work queues skipped (a peek would mark their messages redelivered)", len(p.res.Skipped))
 		}
+		if n := costlySkipped(p.res.Costly); n > 0 {
+			info += fmt.Sprintf("; %d queues skipped where a read raises delivery or receive counts a limit watches (mqscope trace --accept-peek-cost reads them)", n)
+		}
 	}
 	out := []string{head, s.Muted.Render(info)}
 	for _, e := range p.res.Errors {
@@ -231,3 +234,14 @@ func (p *tracePage) FullHelp() [][]key.Binding {
 
 // Close stops the trace.
 func (p *tracePage) Close() { p.cancel() }
+
+// costlySkipped counts the queues a trace left unread for what a read costs.
+func costlySkipped(cs []trace.Costly) int {
+	n := 0
+	for _, c := range cs {
+		if !c.Read {
+			n++
+		}
+	}
+	return n
+}

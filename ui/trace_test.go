@@ -7,6 +7,7 @@ import (
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/trace"
 )
 
 // TestTraceFromAMessage: t on a shipment traces its correlation id over
@@ -50,5 +51,18 @@ func TestTraceFromAMessage(t *testing.T) {
 	}
 	if prev, ok := open.step(-1); !ok || prev.Stream != "payments" {
 		t.Fatalf("previous hit: %s", prev.Stream)
+	}
+}
+
+// TestTraceSaysWhatItSkippedForTheCost: queues a trace left unread because
+// a read would raise counts a limit watches are counted in its status,
+// with the flag that reads them.
+func TestTraceSaysWhatItSkippedForTheCost(t *testing.T) {
+	p := newTracePage(testCommon(160, 20), nil, traceRequested{value: "c-1", via: "correlation-id"})
+	defer p.Close()
+	p.done = true
+	p.res = trace.Result{Value: "c-1", Costly: []trace.Costly{{Stream: "r/orders.q", Cost: "orders.q is a quorum queue with x-delivery-limit 2"}, {Stream: "r/read.q", Read: true}}}
+	if v := p.View(400, 20); !strings.Contains(v, "1 queues skipped where a read raises delivery or receive counts a limit watches (mqscope trace --accept-peek-cost reads them)") {
+		t.Fatalf("view:\n%s", v)
 	}
 }

@@ -394,10 +394,15 @@ func TestDetailShowsXDeathTable(t *testing.T) {
 
 func TestQuorumPeekAsksFirst(t *testing.T) {
 	c := testCommon(100, 24)
-	st := sources.StreamInfo{Name: "payments.work", Kind: "quorum", Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}}}
+	st := sources.StreamInfo{Name: "payments.work", Kind: "quorum", Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}},
+		PeekCost: &sources.PeekCost{Stream: "payments.work", Queue: "a quorum queue with x-delivery-limit 2", Limit: 2, Counter: "delivery count", Then: "dropped"}}
 	p := newMessagesPage(c, staticConn{}, st)
-	if cmd := p.Init(); cmd != nil || !p.Capturing() || !strings.Contains(p.View(100, 20), "x-delivery-limit 2") {
-		t.Fatal("no question before peeking a quorum queue with a delivery limit")
+	if cmd := p.Init(); cmd != nil || !p.Capturing() || !strings.Contains(p.View(100, 20), "x-delivery-limit 2:") || !strings.Contains(p.View(100, 20), "each read raises every message's delivery count by 1;") {
+		t.Fatalf("no question before peeking a quorum queue with a delivery limit:\n%s", p.View(100, 20))
+	}
+	free := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "q", Kind: "quorum"})
+	if free.Init(); free.confirm != "" {
+		t.Fatal("a question before peeking a queue without a limit")
 	}
 	if cmd := p.Update(keyPress("esc")); cmd == nil {
 		t.Fatal("esc does not go back")
@@ -690,5 +695,22 @@ func TestRedriveDialogRefusesABadTarget(t *testing.T) {
 	d.targetsChecked(redriveTargetsChecked{page: 1, gen: d.planGen - 1})
 	if d.checked {
 		t.Fatal("a stale check was taken")
+	}
+}
+
+// TestDetailShowsPoison: a poison message's flaw survives the message
+// list's buffer and is shown in its detail.
+func TestDetailShowsPoison(t *testing.T) {
+	c := testCommon(200, 30)
+	buf := msgbuf.New(1 << 20)
+	buf.Append([]sources.Message{{Stream: "q", Partition: sources.NoPartition, Offset: 2, Value: []byte("x"),
+		Flaw: &sources.Flaw{HeaderBytes: 1 << 20, Reason: "its header frame is larger than the 128 KiB frame_max"}}})
+	m := buf.At(0)
+	if m.Flaw == nil || m.FlawLine() != "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max" {
+		t.Fatalf("the buffer lost the flaw: %+v", m.Flaw)
+	}
+	d := newDetailPage(c, *m, nil, nil)
+	if joined := strings.Join(d.lines, "\n"); !strings.Contains(joined, "Poison") || !strings.Contains(joined, "1.0 MiB of headers: its header frame is larger") {
+		t.Fatalf("detail:\n%s", joined)
 	}
 }

@@ -60,6 +60,7 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 		return nil, fmt.Errorf("list bindings of %s: %w", c.name, err)
 	}
 	serves := DeadLetterTargets(queues, exchanges, bindings)
+	defaultLimit := c.onceDefaultLimit()
 	out := make([]sources.StreamInfo, 0, len(queues)+len(exchanges))
 	for _, q := range queues {
 		kind := q.Type
@@ -70,6 +71,10 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 			Name: q.Name, Kind: kind, Messages: q.Messages,
 			Rate: q.MessageStats.PublishDetails.Rate, RateKnown: true, Consumers: int(q.Consumers),
 			Info: queueInfo(q),
+		}
+		if info.PeekCost, err = c.queueCost(ctx, q, defaultLimit); err != nil {
+			info.PeekCost = &sources.PeekCost{Stream: q.Name, Limit: -1, Counter: "delivery count", Then: "dropped or dead-lettered",
+				Queue: "a quorum queue whose delivery limit could not be read (" + err.Error() + ")"}
 		}
 		if from := serves[q.Name]; len(from) > 0 {
 			info.DeadLetter, info.DeadLetterFor = true, strings.Join(from, ", ")
@@ -127,7 +132,7 @@ func queueInfo(q Queue) []sources.Property {
 func (c *Conn) listConfigured(ctx context.Context) ([]sources.StreamInfo, error) {
 	var out []sources.StreamInfo
 	for _, name := range c.queues {
-		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1}
+		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1, PeekCost: unmanagedCost(name)}
 		n, consumers, err := c.depth(ctx, name)
 		if err != nil {
 			if errors.Is(err, sources.ErrUnknownStream) {

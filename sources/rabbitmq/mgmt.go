@@ -110,18 +110,23 @@ type rate struct {
 
 // Queue is a queue as the management API describes it.
 type Queue struct {
-	Name         string         `json:"name"`
-	Vhost        string         `json:"vhost"`
-	Type         string         `json:"type"`
-	Durable      bool           `json:"durable"`
-	AutoDelete   bool           `json:"auto_delete"`
-	Exclusive    bool           `json:"exclusive"`
-	Arguments    map[string]any `json:"arguments"`
-	Messages     int64          `json:"messages"`
-	Ready        int64          `json:"messages_ready"`
-	Unacked      int64          `json:"messages_unacknowledged"`
-	Consumers    int64          `json:"consumers"`
-	MessageStats struct {
+	Name       string         `json:"name"`
+	Vhost      string         `json:"vhost"`
+	Type       string         `json:"type"`
+	Durable    bool           `json:"durable"`
+	AutoDelete bool           `json:"auto_delete"`
+	Exclusive  bool           `json:"exclusive"`
+	Arguments  map[string]any `json:"arguments"`
+	// Policy and OperatorPolicy name the policies that apply; EffectivePolicy
+	// is their definitions as the broker merged them.
+	Policy          string         `json:"policy"`
+	OperatorPolicy  string         `json:"operator_policy"`
+	EffectivePolicy map[string]any `json:"effective_policy_definition"`
+	Messages        int64          `json:"messages"`
+	Ready           int64          `json:"messages_ready"`
+	Unacked         int64          `json:"messages_unacknowledged"`
+	Consumers       int64          `json:"consumers"`
+	MessageStats    struct {
 		Publish        int64 `json:"publish"`
 		PublishDetails rate  `json:"publish_details"`
 		DeliverGet     int64 `json:"deliver_get"`

@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 const (
@@ -98,55 +100,79 @@ func (c *Conn) exchangeExists(ctx context.Context, name string) bool {
 
 // Peek reads up to n messages from the head of a classic or quorum queue
 // without removing them: it consumes with manual acknowledgement and a
-// prefetch of n, then nacks them all with requeue (basic.nack multiple; a
-// closed channel requeues them too). Side effects, which the UI states: the
-// messages come back flagged redelivered, a quorum queue's x-delivery-count
-// rises (a peek can push a message past x-delivery-limit), order may change,
-// and while held the messages are invisible to other consumers.
+// prefetch of n, cancels the consumer, then nacks them all with requeue
+// (basic.nack multiple; closing the connection requeues what came after).
+// Each message is delivered once per peek. Side effects, which the UI
+// states: the messages come back flagged redelivered, a quorum queue's
+// delivery count rises by one (a peek can push a message past its
+// delivery limit: see PeekCost), order may change, and while held the
+// messages are invisible to other consumers.
+//
+// The peek reads over a hand-framed connection (package wire) and decodes
+// each message defensively (see convertRaw): a poison message, with
+// headers larger than frame_max or nested deeper than amqp091-go reads,
+// is read with a Flaw that says so, and the rest of the queue is read.
 func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscription, error) {
-	ch, err := c.channel(ctx)
+	depth, _, err := c.depth(ctx, queue)
 	if err != nil {
 		return nil, err
 	}
-	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
-	if err != nil {
-		ch.Close()
-		return nil, c.queueError(queue, err)
-	}
-	want := min(n, q.Messages)
-	feed := sources.NewFeed(ctx, max(want, 1), func() error {
-		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("peek %s: close channel: %w", queue, err)
-		}
-		return nil
-	})
+	want := min(n, depth)
+	feed := sources.NewFeed(ctx, max(want, 1), nil)
 	if want == 0 {
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	if err := ch.Qos(want, 0, false); err != nil {
-		feed.Close()
-		return nil, fmt.Errorf("peek %s: qos: %w", queue, err)
-	}
-	const tag = "mqscope-peek"
-	deliveries, err := ch.Consume(queue, tag, false, false, false, false, nil)
+	held, frameMax, err := c.hold(ctx, queue, want)
 	if err != nil {
 		feed.Close()
-		return nil, c.queueError(queue, err)
+		return nil, err
 	}
+	msgs := make([]sources.Message, len(held))
+	for i, d := range held {
+		msgs[i] = c.convertRaw(d, queue, int64(i), frameMax)
+	}
+	feed.Go(func(context.Context) { feed.SendBatch(msgs) })
+	feed.EndWhenDone()
+	if err := ctx.Err(); err != nil { // the messages went back; do not hand out half a peek
+		feed.Close()
+		return nil, err
+	}
+	return feed, nil
+}
+
+// hold receives up to want messages from the head of a queue and gives
+// them all back, over a connection of its own; it returns what it
+// received and the connection's frame size.
+func (c *Conn) hold(ctx context.Context, queue string, want int) ([]wire.Delivery, int, error) {
+	wc, err := c.DialWire(ctx, "peek "+queue)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer wc.Close() // requeues whatever is still unacknowledged
+	if err := wc.Qos(want); err != nil {
+		return nil, 0, fmt.Errorf("peek %s: qos: %w", queue, err)
+	}
+	const tag = "mqscope-peek"
+	if err := wc.Consume(queue, tag); err != nil {
+		return nil, 0, c.wireQueueError(queue, err)
+	}
+	ev := wc.Start(1)
 	// Collect first, then give everything back, then deliver to the reader:
 	// the messages are held only as long as the broker takes to send them.
-	var held []amqp.Delivery
+	var held []wire.Delivery
+	var broken error
 	idle := time.NewTimer(peekIdle)
 	defer idle.Stop()
 collect:
 	for len(held) < want {
 		select {
-		case d, ok := <-deliveries:
+		case batch, ok := <-ev.Deliveries:
 			if !ok {
+				broken = wc.Err()
 				break collect
 			}
-			held = append(held, d)
+			held = append(held, batch...)
 			idle.Reset(peekIdle)
 		case <-idle.C:
 			break collect
@@ -154,36 +180,27 @@ collect:
 			break collect
 		}
 	}
-	cancelErr := ch.Cancel(tag, false)
-	for d := range deliveries { // deliveries already on their way after the cancel
-		held = append(held, d)
+	if broken != nil {
+		return nil, 0, fmt.Errorf("peek %s: the broker closed the connection after %d messages (they go back to the queue): %w", queue, len(held), broken)
 	}
+	cancelErr := wc.Cancel(tag) // before the nack: requeued messages must not come back to this consumer
 	var giveBack error
 	if len(held) > 0 {
-		giveBack = ch.Nack(held[len(held)-1].DeliveryTag, true, true)
+		giveBack = wc.Nack(held[len(held)-1].Tag, true, true)
 	}
 	if giveBack != nil || cancelErr != nil {
-		// Closing the channel requeues whatever it still holds.
-		feed.Close()
-		return nil, fmt.Errorf("peek %s: give messages back: %w", queue, errors.Join(giveBack, cancelErr))
+		return nil, 0, fmt.Errorf("peek %s: give messages back (closing the connection gives them back): %w", queue, errors.Join(giveBack, cancelErr))
 	}
-	msgs := make([]sources.Message, len(held))
-	for i, d := range held {
-		msgs[i] = c.convert(d, queue, int64(i))
+	return held, wc.FrameMax(), nil
+}
+
+// wireQueueError maps a broker error on a queue read with package wire.
+func (c *Conn) wireQueueError(queue string, err error) error {
+	var we *wire.Error
+	if errors.As(err, &we) && we.Code == amqp.NotFound {
+		return fmt.Errorf("queue %q in vhost %q on %s: %w", queue, c.uri.Vhost, c.where(), sources.ErrUnknownStream)
 	}
-	feed.Go(func(ctx context.Context) {
-		for _, m := range msgs {
-			if !feed.Send(m) {
-				return
-			}
-		}
-	})
-	feed.EndWhenDone()
-	if err := ctx.Err(); err != nil { // the messages went back; do not hand out half a peek
-		feed.Close()
-		return nil, err
-	}
-	return feed, nil
+	return fmt.Errorf("queue %q on %s: %w", queue, c.where(), err)
 }
 
 // streamOffset turns a start into an x-stream-offset argument.
@@ -246,29 +263,23 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 }
 
 // consumeStream consumes a stream queue from offset. Nothing is removed:
-// acknowledgements on a stream only grant credit.
+// acknowledgements on a stream only grant credit. A message amqp091-go
+// cannot read (it closes the connection on a frame larger than frame_max
+// or a table nested too deep) is read on its own with package wire,
+// carrying a Flaw, and the read goes on after it.
 func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool, end *sources.Start) (sources.Subscription, error) {
-	ch, err := c.channel(ctx)
+	first, err := c.openStream(ctx, stream, offset)
 	if err != nil {
 		return nil, err
 	}
-	feed := sources.NewFeed(ctx, 4096, func() error {
-		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("read stream %s: %w", stream, err)
-		}
-		return nil
-	})
-	if err := ch.Qos(500, 0, false); err != nil {
-		feed.Close()
-		return nil, fmt.Errorf("read stream %s: qos: %w", stream, err)
-	}
-	deliveries, err := ch.Consume(stream, "", false, false, false, false, amqp.Table{"x-stream-offset": offset})
-	if err != nil {
-		feed.Close()
-		return nil, c.queueError(stream, err)
-	}
-	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	feed := sources.NewFeed(ctx, 4096, nil)
 	feed.Go(func(ctx context.Context) {
+		seg, resume := first, offset
+		defer func() {
+			if err := seg.close(); err != nil {
+				feed.Fail(fmt.Errorf("read stream %s: %w", stream, err))
+			}
+		}()
 		var idle <-chan time.Time
 		var timer *time.Timer
 		if !follow {
@@ -276,37 +287,147 @@ func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, fol
 			defer timer.Stop()
 			idle = timer.C
 		}
+		var grace <-chan time.Time // after the deliveries ended: how long to wait for why
 		for {
+			var m sources.Message
 			select {
 			case <-ctx.Done():
 				return
 			case <-idle:
 				return
-			case e, ok := <-closed:
-				if ok && e != nil {
-					feed.Fail(fmt.Errorf("read stream %s: %w", stream, e))
-				}
+			case <-grace: // the consumer ended, not the channel (the stream was deleted)
 				return
-			case d, ok := <-deliveries:
-				if !ok {
+			case e, ok := <-seg.closed:
+				if !ok || e == nil {
 					return
+				}
+				if e.Code != amqp.FrameError {
+					feed.Fail(fmt.Errorf("read stream %s: %w", stream, e))
+					return
+				}
+				poison, err := c.readOneRaw(ctx, stream, resume)
+				if err != nil || poison == nil {
+					feed.Fail(fmt.Errorf("read stream %s: %w (and read on its own, the message there: %v)", stream, e, err))
+					return
+				}
+				m = *poison
+				next, err := c.openStream(ctx, stream, m.Offset+1)
+				if err != nil {
+					feed.Fail(err)
+					return
+				}
+				_ = seg.close()
+				seg, grace = next, nil
+			case d, ok := <-seg.deliveries:
+				if !ok { // the channel is closing: closed says why
+					seg.deliveries, grace = nil, time.After(time.Second)
+					continue
 				}
 				_ = d.Ack(false) // credit for the next messages; a stream keeps them
-				m := c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))
-				if end.Past(&m) {
-					return
-				}
-				if !feed.Send(m) {
-					return
-				}
-				if timer != nil {
-					timer.Reset(streamIdleEnd)
-				}
+				m = c.convert(d, stream, toInt(d.Headers["x-stream-offset"]))
+			}
+			if end.Past(&m) {
+				return
+			}
+			resume = m.Offset + 1
+			if !feed.Send(m) {
+				return
+			}
+			if timer != nil {
+				timer.Reset(streamIdleEnd)
 			}
 		}
 	})
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// streamConsumer is one amqp091-go consumer of a stream.
+type streamConsumer struct {
+	ch         *amqp.Channel
+	deliveries <-chan amqp.Delivery
+	closed     <-chan *amqp.Error
+}
+
+// openStream starts consuming a stream at offset.
+func (c *Conn) openStream(ctx context.Context, stream string, offset any) (*streamConsumer, error) {
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.Qos(500, 0, false); err != nil {
+		ch.Close()
+		return nil, fmt.Errorf("read stream %s: qos: %w", stream, err)
+	}
+	deliveries, err := ch.Consume(stream, "", false, false, false, false, amqp.Table{"x-stream-offset": offset})
+	if err != nil {
+		ch.Close()
+		return nil, c.queueError(stream, err)
+	}
+	return &streamConsumer{ch: ch, deliveries: deliveries, closed: ch.NotifyClose(make(chan *amqp.Error, 1))}, nil
+}
+
+func (s *streamConsumer) close() error {
+	if err := s.ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// readOneRaw reads the message of a stream at offset (or the first after
+// it) with package wire, which reads what amqp091-go cannot; nil when
+// there is none.
+func (c *Conn) readOneRaw(ctx context.Context, stream string, offset any) (*sources.Message, error) {
+	wc, err := c.DialWire(ctx, "read stream "+stream)
+	if err != nil {
+		return nil, err
+	}
+	defer wc.Close()
+	if err := wc.Qos(16); err != nil {
+		return nil, fmt.Errorf("qos: %w", err)
+	}
+	if err := wc.ConsumeWith(stream, "mqscope-stream", streamOffsetArg(offset)); err != nil {
+		return nil, c.wireQueueError(stream, err)
+	}
+	ev := wc.Start(1)
+	from, exact := offset.(int64)
+	idle := time.NewTimer(streamIdleEnd)
+	defer idle.Stop()
+	for {
+		select {
+		case batch, ok := <-ev.Deliveries:
+			if !ok {
+				return nil, wc.Err()
+			}
+			for _, d := range batch {
+				ad, _ := deliveryFromWire(d)
+				off := toInt(ad.Headers["x-stream-offset"])
+				if exact && off < from { // a stream sends the whole chunk the offset is in
+					continue
+				}
+				m := c.convertRaw(d, stream, off, wc.FrameMax())
+				return &m, nil
+			}
+		case <-idle.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// streamOffsetArg encodes x-stream-offset as a consume argument's entry.
+func streamOffsetArg(offset any) []byte {
+	b := append([]byte{byte(len("x-stream-offset"))}, "x-stream-offset"...)
+	switch v := offset.(type) {
+	case int64:
+		return binary.BigEndian.AppendUint64(append(b, 'l'), uint64(v))
+	case time.Time:
+		return binary.BigEndian.AppendUint64(append(b, 'T'), uint64(v.Unix()))
+	case string:
+		return append(binary.BigEndian.AppendUint32(append(b, 'S'), uint32(len(v))), v...)
+	}
+	return append(binary.BigEndian.AppendUint32(append(b, 'S'), 5), "first"...)
 }
 
 // tap shows what is published to an exchange from now on: a private,

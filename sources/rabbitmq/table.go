@@ -12,6 +12,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 // TableHeaders turns AMQP headers into message headers, sorted by name (an
@@ -227,4 +228,86 @@ func toInt(v any) int64 {
 		return int64(x)
 	}
 	return 0
+}
+
+const (
+	// maxTableDepth is how deep tables and arrays may nest in a header that
+	// mqscope decodes; a header nested deeper is left out and reported.
+	maxTableDepth = 64
+	// clientTableDepth is how deep amqp091-go decodes: on a deeper table it
+	// fails the frame and closes the whole connection.
+	clientTableDepth = 32
+	// depthCounted bounds how far a nesting is counted for the report.
+	depthCounted = 10000
+)
+
+// DecodeHeaders decodes a header table's entries as sent (package wire's
+// Properties.Table) defensively: a header nested deeper than mqscope
+// decodes, or malformed, is left out, and problems says what was wrong
+// with each header that would break other clients. A table that stops
+// making sense keeps the headers before the damage.
+func DecodeHeaders(entries []byte) (amqp.Table, []string) {
+	t := amqp.Table{}
+	var problems []string
+	err := wire.Entries(entries, func(key string, typ byte, value, _ []byte) error {
+		depth := nesting(typ, value, 0)
+		if depth > clientTableDepth {
+			problems = append(problems, deepProblem(key, depth))
+		}
+		if depth > maxTableDepth {
+			return nil
+		}
+		v, err := wire.Decode(typ, value)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("header %q cannot be decoded (%v): left out", key, err))
+			return nil
+		}
+		t[key] = v
+		return nil
+	})
+	if err != nil {
+		problems = append(problems, fmt.Sprintf("the header table is malformed after %d headers (%v): the rest left out", len(t), err))
+	}
+	return t, problems
+}
+
+func deepProblem(key string, depth int) string {
+	deep := strconv.Itoa(depth) + " deep"
+	if depth > depthCounted {
+		deep = "more than " + strconv.Itoa(depthCounted) + " deep"
+	}
+	what := "mqscope leaves the header out"
+	if depth <= maxTableDepth {
+		what = "mqscope read it"
+	}
+	return fmt.Sprintf("header %q nests tables or arrays %s: amqp091-go reads %d levels and closes the connection on more (%s)", key, deep, clientTableDepth, what)
+}
+
+// nesting is how deep tables and arrays nest in a field value (0 for a
+// scalar), counted up to depthCounted+1.
+func nesting(typ byte, v []byte, depth int) int {
+	if (typ != 'F' && typ != 'A') || len(v) < 4 {
+		return depth
+	}
+	if depth > depthCounted {
+		return depth
+	}
+	deepest := depth + 1
+	body := v[4:]
+	if typ == 'F' {
+		_ = wire.Entries(body, func(_ string, t byte, value, _ []byte) error {
+			deepest = max(deepest, nesting(t, value, depth+1))
+			return nil
+		})
+		return deepest
+	}
+	for len(body) > 0 {
+		n, err := wire.ValueLen(body[0], body[1:])
+		if err != nil {
+			break
+		}
+		deepest = max(deepest, nesting(body[0], body[1:1+n], depth+1))
+		body = body[1+n:]
+	}
+	return deepest
 }

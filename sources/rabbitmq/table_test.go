@@ -1,12 +1,16 @@
 package rabbitmq_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 func TestDeadLetterFromTable(t *testing.T) {
@@ -127,4 +131,40 @@ func FuzzDeadLetterFromTable(f *testing.F) {
 			rabbitmq.DeadLetterFromTable(inner, rabbitmq.TableHeaders(inner))
 		}
 	})
+}
+
+// TestDecodeHeadersDefensively: a table nested deeper than amqp091-go
+// reads is decoded and reported, one deeper than mqscope decodes is left
+// out and reported, and a malformed table keeps the headers before the
+// damage; nothing panics, however deep.
+func TestDecodeHeadersDefensively(t *testing.T) {
+	ok := wire.AppendStringEntry(nil, "a", "1")
+	for _, tc := range []struct {
+		name      string
+		entries   []byte
+		keep      []string
+		problem   string
+		noProblem bool
+	}{
+		{"plain", ok, []string{"a"}, "", true},
+		{"40 deep", append(append([]byte{}, ok...), testbroker.DeepTable("d", 40)...), []string{"a", "d"}, `header "d" nests tables or arrays 40 deep: amqp091-go reads 32 levels and closes the connection on more (mqscope read it)`, false},
+		{"200 deep", append(append([]byte{}, ok...), testbroker.DeepTable("d", 200)...), []string{"a"}, `header "d" nests tables or arrays 200 deep`, false},
+		{"a million deep", testbroker.DeepTable("d", 1_000_000), nil, `header "d" nests tables or arrays more than 10000 deep`, false},
+		{"truncated", append(append([]byte{}, ok...), 1, 'b', 'S', 0, 0, 9), []string{"a"}, "the header table is malformed after 1 headers", false},
+		{"unknown type", append(append([]byte{}, ok...), 1, 'b', '?', 1), []string{"a"}, "the header table is malformed after 1 headers", false},
+	} {
+		got, problems := rabbitmq.DecodeHeaders(tc.entries)
+		var keys []string
+		for k := range got {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, tc.keep) {
+			t.Errorf("%s: kept %v, want %v", tc.name, keys, tc.keep)
+		}
+		joined := strings.Join(problems, "; ")
+		if tc.noProblem != (joined == "") || !strings.Contains(joined, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, joined, tc.problem)
+		}
+	}
 }

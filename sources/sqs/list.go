@@ -106,6 +106,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 		}
 		add("in flight", q.attrs["ApproximateNumberOfMessagesNotVisible"])
 		add("delayed", q.attrs["ApproximateNumberOfMessagesDelayed"])
+		st.PeekCost = q.peekCost()
 		if q.hasPolicy {
 			add("dead-letter queue", nameOf(q.policy.DeadLetterTargetArn))
 			add("maxReceiveCount", strconv.Itoa(q.policy.MaxReceiveCount))
@@ -118,6 +119,37 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	}
 	slices.SortFunc(out, func(a, b sources.StreamInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+var _ sources.PeekCoster = (*Conn)(nil)
+
+// peekCost is what a read of the queue costs: every receive raises a
+// message's ApproximateReceiveCount, and a RedrivePolicy moves a message
+// received maxReceiveCount times to its DLQ.
+func (q queue) peekCost() *sources.PeekCost {
+	if !q.hasPolicy || q.policy.MaxReceiveCount <= 0 {
+		return nil
+	}
+	return &sources.PeekCost{Stream: q.name, Limit: int64(q.policy.MaxReceiveCount), Counter: "ApproximateReceiveCount",
+		Queue: fmt.Sprintf("an SQS queue with a RedrivePolicy (maxReceiveCount %d)", q.policy.MaxReceiveCount),
+		Then:  "moved to its dead-letter queue " + nameOf(q.policy.DeadLetterTargetArn)}
+}
+
+// PeekCost says what a read of a queue costs (see sources.PeekCoster): on
+// a queue with a RedrivePolicy a peek's receive counts towards
+// maxReceiveCount; elsewhere it costs nothing a limit watches.
+func (c *Conn) PeekCost(ctx context.Context, name string) (*sources.PeekCost, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy}})
+	if err != nil {
+		return nil, fmt.Errorf("what a read of %s costs: %w", name, c.explain(err))
+	}
+	q := queue{name: name, url: u}
+	q.policy, q.hasPolicy = parseRedrivePolicy(out.Attributes["RedrivePolicy"])
+	return q.peekCost(), nil
 }
 
 // DeadLetterSources lists the queues whose RedrivePolicy names dlq:

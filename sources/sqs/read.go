@@ -2,13 +2,17 @@ package sqs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -21,6 +25,10 @@ const (
 	// peekVisibility is how long peeked messages stay hidden at most; the
 	// peek releases them (visibility 0) as soon as it has them all.
 	peekVisibility = 30
+	// receiveTimeout bounds one receive of a peek (it waits up to 1 s).
+	receiveTimeout = 20 * time.Second
+	// releaseTimeout bounds releasing one batch of ten.
+	releaseTimeout = 10 * time.Second
 )
 
 // Read peeks a queue: SQS has no offsets, so every read receives messages
@@ -36,7 +44,10 @@ func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) 
 }
 
 // Peek receives up to n distinct messages of a queue, hands them over as
-// they come, and releases them all when it has them (or is closed).
+// they come, and releases every message it received when it has them, or
+// is closed, or fails: a receive under way when the reader stops (Ctrl-C,
+// --limit, a write error) is let finish, so what the server handed out is
+// known and given back. A release that fails is reported by Next.
 func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscription, error) {
 	u, err := c.QueueURL(ctx, name)
 	if err != nil {
@@ -46,29 +57,29 @@ func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscripti
 	feed := sources.NewFeed(ctx, 256, nil)
 	feed.Go(func(ctx context.Context) {
 		var held []types.Message
-		defer func() { c.Release(u, held) }()
+		defer func() {
+			if err := c.release(u, held); err != nil {
+				feed.Fail(fmt.Errorf("peek %s: %w", name, err))
+			}
+		}()
 		seen := map[string]bool{}
 		empty := 0
-		for len(seen) < n && empty < 2 {
-			out, err := c.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-				QueueUrl: aws.String(u), MaxNumberOfMessages: int32(min(10, n-len(seen))), VisibilityTimeout: peekVisibility, WaitTimeSeconds: 1,
-				MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-				MessageAttributeNames:       []string{"All"},
-			})
+		for len(seen) < n && empty < 2 && ctx.Err() == nil {
+			got, err := c.receive(ctx, u, min(10, n-len(seen)))
+			held = append(held, got...) // before anything else: whatever came is given back
 			if err != nil {
 				if ctx.Err() == nil {
 					feed.Fail(c.explain(err))
 				}
 				return
 			}
-			if len(out.Messages) == 0 {
+			if len(got) == 0 {
 				empty++
 				continue
 			}
 			empty = 0
 			var batch []sources.Message
-			for _, m := range out.Messages {
-				held = append(held, m)
+			for _, m := range got {
 				id := aws.ToString(m.MessageId)
 				if seen[id] {
 					continue
@@ -85,13 +96,35 @@ func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscripti
 	return feed, nil
 }
 
-// Release makes received messages visible again, in batches of ten (a
-// peek's, and what a redrive did not move). It runs on its own deadline: a
-// cancelled peek must still give them back.
-func (c *Conn) Release(queueURL string, ms []types.Message) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+// receive is one ReceiveMessage of a peek. It is not cancelled with ctx:
+// a receive cut off after the server answered would leave messages in
+// flight that nobody knows the receipt handles of, hidden until their
+// visibility timeout. It is bounded by its own deadline instead.
+func (c *Conn) receive(ctx context.Context, queueURL string, n int) ([]types.Message, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiveTimeout)
 	defer cancel()
+	out, err := c.client.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(queueURL), MaxNumberOfMessages: int32(n), VisibilityTimeout: peekVisibility, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Messages, nil
+}
+
+// Release makes received messages visible again, in batches of ten (a
+// peek's, and what a redrive did not move). It runs on its own deadlines: a
+// cancelled peek must still give them back.
+func (c *Conn) Release(queueURL string, ms []types.Message) { _ = c.release(queueURL, ms) }
+
+// release is Release that says how many messages it could not release.
+func (c *Conn) release(queueURL string, ms []types.Message) error {
+	var lost int
+	var last error
 	for chunk := range slices.Chunk(ms, 10) {
+		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}
@@ -101,9 +134,25 @@ func (c *Conn) Release(queueURL string, ms []types.Message) {
 			if err == nil && !failed(out.Failed, i) {
 				continue
 			}
-			_, _ = c.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+			if _, err := c.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil && !notInFlight(err) {
+				lost++
+				last = err
+			}
 		}
+		cancel()
 	}
+	if lost > 0 {
+		return fmt.Errorf("%d of %d received messages could not be made visible again (they reappear when their visibility timeout of %d s ends): %w",
+			lost, len(ms), peekVisibility, c.explain(last))
+	}
+	return nil
+}
+
+// notInFlight reports the error of a release of a message that is no
+// longer in flight: visible again already (its timeout ran out) or deleted.
+func notInFlight(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.ErrorCode()), "notinflight")
 }
 
 // originOf is the queue a DLQ serves when it serves exactly one (for

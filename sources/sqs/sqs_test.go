@@ -210,3 +210,40 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("no credentials: %v", err)
 	}
 }
+
+// TestPeekCancelledReleasesAll: a peek whose reader is cancelled (Ctrl-C)
+// after its first batch gives back every message it received, the one
+// receive under way included, by the time Close returns.
+func TestPeekCancelledReleasesAll(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	u, err := e.c.QueueURL(ctx, e.dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		if _, err := e.c.Client().SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := 0; round < 5; round++ {
+		ctx, cancel = context.WithCancel(context.Background())
+		sub, err := e.c.Read(ctx, e.dlq, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := sub.Next(ctx, 3); err != nil || len(b) == 0 {
+			t.Fatalf("first batch: %d %v", len(b), err)
+		}
+		cancel()
+		sub.Close()
+		out, err := e.c.Client().GetQueueAttributes(context.Background(), &awssqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := out.Attributes["ApproximateNumberOfMessagesNotVisible"]; n != "0" {
+			t.Fatalf("round %d: %s messages left in flight after a cancelled peek", round, n)
+		}
+	}
+}

@@ -60,6 +60,7 @@ type rare struct {
 	props            []sources.Property
 	deadLetter       *sources.DeadLetter
 	redriven         *sources.RedriveCopy
+	flaw             *sources.Flaw
 	redelivered      bool
 }
 
@@ -146,7 +147,7 @@ func (b *Buffer) Load(i int, m *sources.Message) {
 		m.Timestamp = time.Unix(0, r.unixNano)
 	}
 	if x := r.rare; x != nil {
-		m.Conn, m.Stream, m.ID, m.Properties, m.DeadLetter, m.Redelivered = x.conn, x.stream, x.id, x.props, x.deadLetter, x.redelivered
+		m.Conn, m.Stream, m.ID, m.Properties, m.DeadLetter, m.Flaw, m.Redelivered = x.conn, x.stream, x.id, x.props, x.deadLetter, x.flaw, x.redelivered
 		m.Redriven = x.redriven
 	}
 }
@@ -208,8 +209,8 @@ func (b *Buffer) add(m *sources.Message) {
 	} else {
 		r.unixNano = m.Timestamp.UnixNano()
 	}
-	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Redelivered {
-		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, redelivered: m.Redelivered}
+	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Flaw != nil || m.Redelivered {
+		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, flaw: m.Flaw, redelivered: m.Redelivered}
 	}
 	size := rowOverhead + need
 	if r.rare != nil {
@@ -222,6 +223,9 @@ func (b *Buffer) add(m *sources.Message) {
 		}
 		if m.Redriven != nil {
 			size += m.Redriven.Size()
+		}
+		if m.Flaw != nil {
+			size += 32 + len(m.Flaw.Reason)
 		}
 	}
 	r.size = int32(size)

@@ -116,6 +116,10 @@ func Entries(table []byte, fn func(key string, typ byte, value, entry []byte) er
 	return nil
 }
 
+// ValueLen is the length of a field value of type typ at the start of b
+// (an array's elements are a type byte and such a value each).
+func ValueLen(typ byte, b []byte) (int, error) { return valueLen(typ, b) }
+
 // valueLen is the length of a field value of type typ at the start of b.
 func valueLen(typ byte, b []byte) (int, error) {
 	n := 0

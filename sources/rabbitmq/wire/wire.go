@@ -68,6 +68,7 @@ const (
 	basicQosOk        = 60<<16 | 11
 	basicConsume      = 60<<16 | 20
 	basicConsumeOk    = 60<<16 | 21
+	basicCancel       = 60<<16 | 30
 	basicPublish      = 60<<16 | 40
 	basicReturn       = 60<<16 | 50
 	basicDeliver      = 60<<16 | 60
@@ -76,6 +77,12 @@ const (
 	confirmSelect     = 85<<16 | 10
 	confirmSelectOk   = 85<<16 | 11
 )
+
+// maxHeaderFrame bounds a content header frame: RabbitMQ sends a message's
+// properties as one frame whatever frame_max says (a message published
+// over the management API or another protocol can carry megabytes of
+// headers); its default largest message is 128 MiB.
+const maxHeaderFrame = 128 << 20
 
 const (
 	frameMethod    = 1
@@ -175,12 +182,27 @@ func (c *Conn) Qos(prefetch int) error {
 }
 
 // Consume starts consuming queue with manual acknowledgements.
-func (c *Conn) Consume(queue, tag string) error {
+func (c *Conn) Consume(queue, tag string) error { return c.ConsumeWith(queue, tag, nil) }
+
+// ConsumeWith starts consuming queue with manual acknowledgements and
+// arguments (a table's entries, as encoded: x-stream-offset...).
+func (c *Conn) ConsumeWith(queue, tag string, args []byte) error {
 	m := appendShortstr(append(method(basicConsume), 0, 0), queue)
 	m = append(appendShortstr(m, tag), 0) // no-local, no-ack, exclusive, no-wait: all off
-	m = binary.BigEndian.AppendUint32(m, 0)
+	m = binary.BigEndian.AppendUint32(m, uint32(len(args)))
+	m = append(m, args...)
 	return c.call(m, basicConsumeOk)
 }
+
+// Cancel stops a consumer without waiting for the broker's answer (no-wait):
+// it may be sent while the reader runs. Deliveries already on their way
+// still arrive.
+func (c *Conn) Cancel(tag string) error {
+	return c.send(1, append(appendShortstr(method(basicCancel), tag), 1))
+}
+
+// FrameMax is the frame size the broker and the connection agreed on.
+func (c *Conn) FrameMax() int { return c.frameMax }
 
 // ConfirmSelect puts the channel in confirm mode.
 func (c *Conn) ConfirmSelect() error {
@@ -259,7 +281,11 @@ func (c *Conn) readFrame() (typ byte, ch uint16, payload []byte, err error) {
 		return 0, 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(h[3:])
-	if limit := max(c.frameMax+8, 1<<20); int(n) > limit { // a broker keeps to frame_max
+	limit := max(c.frameMax+8, 1<<20) // a broker keeps to frame_max...
+	if h[0] == frameHeader {
+		limit = maxHeaderFrame // ...but for content headers, which it sends whole however large
+	}
+	if int(n) > limit {
 		return 0, 0, nil, fmt.Errorf("amqp frame of %d bytes", n)
 	}
 	p := make([]byte, n+1)

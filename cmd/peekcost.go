@@ -1,0 +1,87 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// acceptPeekCostFlag is the flag that lets a read go on where it costs
+// something (a quorum queue's delivery limit, an SQS maxReceiveCount).
+const acceptPeekCostFlag = "accept-peek-cost"
+
+// registerAcceptPeekCost adds --accept-peek-cost to a command that reads.
+func registerAcceptPeekCost(c *cobra.Command, accept *bool) {
+	c.Flags().BoolVar(accept, acceptPeekCostFlag, false,
+		"read queues where a read raises a delivery or receive count that a limit watches (a quorum queue's x-delivery-limit, an SQS maxReceiveCount): messages past the limit are dropped or dead-lettered by the broker")
+}
+
+// costGuard is a Reader that asks its connection what a read costs before
+// reading: a costly read is refused (nothing read) unless accepted, and an
+// accepted one is told on stderr. It tells stderr, too, of every poison
+// message the read comes across (a Flaw), one line each.
+type costGuard struct {
+	sources.Reader
+	coster sources.PeekCoster
+	accept bool
+	stderr io.Writer
+}
+
+// Read checks the cost, then reads.
+func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	cost, err := g.coster.PeekCost(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	if cost != nil {
+		if !g.accept {
+			return nil, &sources.PeekCostError{Cost: cost, Accept: "--" + acceptPeekCostFlag}
+		}
+		fmt.Fprintf(g.stderr, "mqscope: reading anyway (--%s): %s\n", acceptPeekCostFlag, cost)
+	}
+	sub, err := g.Reader.Read(ctx, stream, opts)
+	if err != nil {
+		return nil, err
+	}
+	return flawTeller{Subscription: sub, stream: stream, stderr: g.stderr}, nil
+}
+
+// flawTeller passes a read on and tells stderr of each flawed message.
+type flawTeller struct {
+	sources.Subscription
+	stream string
+	stderr io.Writer
+}
+
+// Next returns the next messages, having told of their flaws.
+func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error) {
+	batch, err := f.Subscription.Next(ctx, max)
+	for i := range batch {
+		if line := batch[i].FlawLine(); line != "" {
+			fmt.Fprintf(f.stderr, "mqscope: %s: %s\n", render.Sanitize(f.stream), render.Sanitize(line))
+		}
+	}
+	return batch, err
+}
+
+// guard puts a cost check in front of the readers that can tell a read's
+// cost; the others (Kafka) read without side effects.
+func guard(readers []sources.Reader, accept bool, stderr io.Writer) []sources.Reader {
+	out := make([]sources.Reader, len(readers))
+	for i, r := range readers {
+		out[i] = guardOne(r, accept, stderr)
+	}
+	return out
+}
+
+func guardOne(r sources.Reader, accept bool, stderr io.Writer) sources.Reader {
+	if pc, ok := r.(sources.PeekCoster); ok {
+		return costGuard{Reader: r, coster: pc, accept: accept, stderr: stderr}
+	}
+	return r
+}
