@@ -1,5 +1,7 @@
 package replay
 
+import "encoding/hex"
+
 // fingerprintSet is a set of fingerprints. The ones Fingerprint and
 // rawFingerprint make (32 hex digits) are kept as 16 bytes in a map
 // without pointers, which the garbage collector does not scan however
@@ -50,4 +52,42 @@ func (s *fingerprintSet) has(fp string) bool {
 	}
 	_, in := s.other[fp]
 	return in
+}
+
+// fingerprintTally holds a value per fingerprint, packed as
+// fingerprintSet packs them. The zero value is empty.
+type fingerprintTally[V any] struct {
+	packed map[[16]byte]V
+	other  map[string]V
+}
+
+func (t *fingerprintTally[V]) get(fp string) V {
+	if k, ok := packFingerprint(fp); ok {
+		return t.packed[k]
+	}
+	return t.other[fp]
+}
+
+func (t *fingerprintTally[V]) set(fp string, v V) {
+	if k, ok := packFingerprint(fp); ok {
+		if t.packed == nil {
+			t.packed = map[[16]byte]V{}
+		}
+		t.packed[k] = v
+		return
+	}
+	if t.other == nil {
+		t.other = map[string]V{}
+	}
+	t.other[fp] = v
+}
+
+// each calls fn for every fingerprint held (packed ones as hex digits).
+func (t *fingerprintTally[V]) each(fn func(fp string, v V)) {
+	for k, v := range t.packed {
+		fn(hex.EncodeToString(k[:]), v)
+	}
+	for fp, v := range t.other {
+		fn(fp, v)
+	}
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -31,6 +32,15 @@ const rabbitIdle = time.Second
 // confirmTimeout is how long a run waits for the next publisher confirm.
 const confirmTimeout = 30 * time.Second
 
+// maxUnconfirmed is the most messages a run has published and not yet seen
+// confirmed, whatever its batch (the Shovel's default prefetch): what a
+// run killed at the wrong moment may have sent twice.
+const maxUnconfirmed = 1000
+
+// errJournal marks a failure to journal what is about to be published:
+// nothing more is published.
+var errJournal = errors.New("journal")
+
 // sourceMessage is a delivery of the source queue, acknowledged or given
 // back by the run (amqp.Delivery, or a delivery read with package wire).
 type sourceMessage interface {
@@ -38,26 +48,38 @@ type sourceMessage interface {
 	Nack(multiple, requeue bool) error
 }
 
-// pending is one published message waiting for its confirm.
+// pending is one published message waiting for its confirm, or one to
+// acknowledge without sending (skip).
 type pending struct {
-	d        sourceMessage
-	tag      uint64 // its publish sequence number, as confirms give it
-	it       Item
-	fp       string
+	d   sourceMessage
+	tag uint64 // its publish sequence number, as confirms give it
+	it  Item
+	// id is its identity (wire.Identity), which the journal counts.
+	id       string
 	pos      string
 	returned string
 	ack      bool
+	// claim is what an earlier run left open for its identity.
+	claim Claim
+	// skip: an earlier run's copy was confirmed; the source is
+	// acknowledged, not sent.
+	skip bool
+	// corr is its correlation id, kept for a possible duplicate.
+	corr string
 }
 
 // rabbitRun is the state of one RabbitMQ redrive.
 type rabbitRun struct {
-	p        *Plan
-	o        RunOptions
-	conn     string
-	all      bool
-	selected fingerprintSet
-	res      Result
-	start    time.Time
+	p    *Plan
+	o    RunOptions
+	conn string
+	all  bool
+	// selected are the plan's fingerprints (read while preparing);
+	// selectedLeft counts, per fingerprint, the messages still to take.
+	selected     fingerprintSet
+	selectedLeft fingerprintTally[int]
+	res          Result
+	start        time.Time
 	// inflight are published messages in publish order, waiting for confirms.
 	inflight []*pending
 	byPos    map[string]*pending
@@ -66,7 +88,14 @@ type rabbitRun struct {
 	held      []sourceMessage
 	// published counts publishes: the confirms' delivery tags.
 	published uint64
-	seen      fingerprintSet
+	// maxInflight bounds inflight (maxUnconfirmed at most).
+	maxInflight int
+	// sent are the journal entries of what is about to be published,
+	// written before it is.
+	sent []JournalEntry
+	// maxProps is the most bytes of properties a publish can carry (0:
+	// not known).
+	maxProps int
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
 	// prefetch is the consumer's: the broker sends no more while as many
@@ -78,16 +107,23 @@ type rabbitRun struct {
 }
 
 // RedriveRabbit moves messages out of a dead-letter queue with at-least-once
-// order: consume with manual acknowledgement, publish (mandatory, with
-// publisher confirms), and only after the broker confirmed, journal and ack
-// the source. It streams: deliveries keep flowing while confirms come back,
-// and sources are acknowledged in groups once their confirms and the journal
-// are in. A return (unroutable) or a nack leaves the source message in the
-// queue (nack, requeue) and is reported. The run takes at most the number of
-// messages the queue held when it started and stops when a message comes
-// round again. With all set, every message is taken; otherwise only the
-// messages of the plan (matched by Fingerprint), the others are held and
-// given back at the end.
+// order: consume with manual acknowledgement, journal, publish (mandatory,
+// with publisher confirms), and only after the broker confirmed, journal and
+// ack the source. It streams: deliveries keep flowing while confirms come
+// back (at most maxUnconfirmed at once), and sources are acknowledged in
+// groups once their confirms and the journal are in. A return (unroutable)
+// or a nack leaves the source message in the queue (given back at the end)
+// and is reported, as is a message that cannot be read or published. The
+// run takes at most the number of messages the queue held when it started.
+// With all set, every message is taken; otherwise only the messages of the
+// plan (matched by Fingerprint, as many of each as the plan holds), the
+// others are held and given back at the end.
+//
+// The journal counts messages by identity (wire.Identity): a resumed run
+// acknowledges without sending as many alike messages as earlier runs had
+// confirmed and could not acknowledge, and sends again, reported in
+// Result.PossibleDuplicates, the ones an earlier run may have sent before
+// it was stopped.
 func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (res Result, err error) {
 	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, res, err)) }()
 	return redriveRabbit(ctx, c, p, all, o)
@@ -97,7 +133,9 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, byPos: map[string]*pending{},
 		multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {
-		r.selected.add(Fingerprint(it.Msg))
+		fp := Fingerprint(it.Msg)
+		r.selected.add(fp)
+		r.selectedLeft.set(fp, r.selectedLeft.get(fp)+1)
 	}
 	total, err := queueDepth(ctx, c, p)
 	if err != nil {
@@ -111,7 +149,8 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		return r.res, nil
 	}
 	window := o.batch()
-	prefetch := 4 * window
+	r.maxInflight = min(2*window, maxUnconfirmed)
+	prefetch := 2 * r.maxInflight // room for what waits for its ack
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
@@ -208,7 +247,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	prepared := make(chan []preparedDelivery, 16)
 	go r.prepare(c, deliveries, prepared, stop)
 	return &rabbitTransport{
-		prepared: prepared, confirms: confirms, pub: amqpPublisher{publish},
+		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
 		cancel:       func() { _ = consume.Cancel(tag, false) },
 		close: func() {
@@ -244,7 +283,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		}
 		t.drainReturns(r.byPos)
 		r.confirmUpTo(tag, multiple, ack)
-		if len(r.confirmed) >= window/4 {
+		if len(r.confirmed) >= r.maxInflight/4 {
 			return r.flush()
 		}
 		return nil
@@ -258,12 +297,12 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		if next < len(part) {
 			in, more = nil, alwaysReady // the part in hand first
 		}
-		if !taking || len(r.inflight) >= 2*window {
+		if !taking || len(r.inflight) >= r.maxInflight {
 			in, more = nil, nil // stop taking; wait for confirms
 		}
 		if in == nil && more == nil { // nothing more to take now: send what is gathered
 			if err := t.pub.flush(); err != nil {
-				r.res.Stopped = "publish failed: " + err.Error()
+				r.publishFailed(err, &loopErr)
 				taking = false
 			}
 		}
@@ -299,7 +338,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				err = t.pub.flush()
 			}
 			if err != nil {
-				r.res.Stopped = "publish failed: " + err.Error()
+				r.publishFailed(err, &loopErr)
 				taking = false
 			}
 			if taken >= total || r.res.Stopped != "" {
@@ -377,11 +416,48 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	return r.res, nil
 }
 
+// publishFailed ends taking after a failed publish. When what was about to
+// be published could not be journalled, nothing of it was sent: it is not
+// waited for, and stays in the queue.
+func (r *rabbitRun) publishFailed(err error, loopErr *error) {
+	if errors.Is(err, errJournal) {
+		*loopErr = err
+		r.inflight = nil
+		return
+	}
+	r.res.Stopped = "publish failed: " + err.Error()
+}
+
+// writeSent journals what is about to be published (no sync: a killed
+// process keeps what it wrote), before it is.
+func (r *rabbitRun) writeSent() error {
+	if len(r.sent) == 0 {
+		return nil
+	}
+	err := r.o.Journal.Write(r.sent...)
+	r.sent = r.sent[:0]
+	if err != nil {
+		return fmt.Errorf("%w: nothing more published: %w", errJournal, err)
+	}
+	return nil
+}
+
 // preparedDelivery is a delivery with what the run needs to know of it,
 // worked out ahead of the loop.
 type preparedDelivery struct {
-	d  sourceMessage
+	d sourceMessage
+	// fp is its Fingerprint, for a plan's selection and edits (empty when
+	// the run needs neither); id is its identity, for the journal.
 	fp string
+	id string
+	// bad says why it cannot be redriven (its headers cannot be read, or
+	// it would not fit a frame); size is its size in bytes.
+	bad  error
+	size int
+	// raw are its properties as delivered (package wire), corr its
+	// correlation id (amqp091-go).
+	raw  []byte
+	corr string
 	// it is the plan's decision; only its message when the delivery is not
 	// in the plan.
 	it Item
@@ -404,6 +480,7 @@ const preparePart = 64
 func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
+	var x wire.Identifier
 	for {
 		var batch []preparedDelivery
 		select {
@@ -411,7 +488,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 			if !ok {
 				return
 			}
-			batch = append(batch, r.prepareOne(c, d, seq))
+			batch = append(batch, r.prepareOne(c, d, seq, &x))
 			seq++
 		case <-stop:
 			return
@@ -423,7 +500,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 				if !ok {
 					break gather // handed over first; the next receive ends it
 				}
-				batch = append(batch, r.prepareOne(c, d, seq))
+				batch = append(batch, r.prepareOne(c, d, seq, &x))
 				seq++
 			default:
 				break gather
@@ -438,9 +515,14 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 	}
 }
 
-func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) preparedDelivery {
+func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
 	m := c.Convert(d, r.p.Source, seq)
-	pd := preparedDelivery{d: d, fp: Fingerprint(m), it: Item{Msg: m}}
+	pd := preparedDelivery{d: d, it: Item{Msg: m}, size: len(d.Body), corr: d.CorrelationId}
+	if !r.all || len(r.p.opts.Edits) > 0 {
+		pd.fp = Fingerprint(m)
+	}
+	id, err := x.Delivery(d)
+	pd.id, pd.bad = id.String(), err
 	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
 		pd.it = r.p.decide(m, pd.fp)
 		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
@@ -454,7 +536,7 @@ func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) prepare
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
 func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPublisher, lim *limiter) error {
-	d, m, fp := pr.d, &pr.it.Msg, pr.fp
+	d, m := pr.d, &pr.it.Msg
 	hold := func() {
 		r.held = append(r.held, d)
 		r.multiAck = false
@@ -468,23 +550,15 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		hold()
 		return nil
 	}
-	switch {
-	case r.seen.has(fp):
-		r.res.Stopped = "a message came round again (it was requeued): stopping"
-		hold()
-		return nil
-	case !r.all && !r.selected.has(fp):
+	if !r.all && !r.takeSelected(pr.fp) {
 		hold()
 		return nil
 	}
-	r.seen.add(fp)
-	if r.o.Journal != nil && r.o.Journal.HasFingerprint(fp) {
-		// Published by an earlier run whose ack was lost: not again.
-		r.res.Duplicates++
-		r.multiAck = false // acked now, ahead of messages still waiting for confirms
-		if err := d.Ack(false); err != nil {
-			return fmt.Errorf("ack: %w", err)
-		}
+	if pr.bad != nil {
+		hold()
+		r.res.Failed++
+		r.res.Failures = append(r.res.Failures, Failure{Position: Position(*m),
+			Err: fmt.Sprintf("left in place: a message of %d bytes that cannot be redriven: %v", pr.size, pr.bad)})
 		return nil
 	}
 	it := pr.it
@@ -497,11 +571,28 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		}
 		return nil
 	}
+	claim := r.o.Journal.Claim(pr.id)
+	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), claim: claim}
+	if claim == ClaimConfirmed {
+		// An earlier run's copy was confirmed and its source could not be
+		// acknowledged: acknowledged now (journalled first), not sent.
+		r.res.Duplicates++
+		r.multiAck = false // acked apart, ahead of messages still waiting for confirms
+		pd.skip, pd.ack = true, true
+		r.confirmed = append(r.confirmed, pd)
+		return nil
+	}
 	if err := lim.wait(ctx); err != nil {
 		hold()
 		return nil
 	}
-	pd := &pending{d: d, it: it, fp: fp, pos: Position(*m)}
+	if claim == ClaimUncertain {
+		pd.corr = pr.correlationID()
+	}
+	if r.o.Journal != nil {
+		r.sent = append(r.sent, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: it.Target.String(),
+			Fingerprint: pd.id, Kind: EntrySent, Time: time.Now()})
+	}
 	if err := pub.publish(ctx, it.Target, pr); err != nil {
 		hold()
 		r.res.Failed++
@@ -512,8 +603,34 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 	pd.tag = r.published
 	r.inflight = append(r.inflight, pd)
 	r.byPos[pd.pos] = pd
+	if r.o.inflightSeen != nil {
+		r.o.inflightSeen(len(r.inflight))
+	}
 	r.o.Guard.Sent(1) // counted when published: a consumer may fail it before the confirm is in
 	return nil
+}
+
+// takeSelected reports a delivery is one of the plan's, and counts it
+// taken: as many alike messages are taken as the plan holds.
+func (r *rabbitRun) takeSelected(fp string) bool {
+	n := r.selectedLeft.get(fp)
+	if n <= 0 {
+		return false
+	}
+	r.selectedLeft.set(fp, n-1)
+	return true
+}
+
+// correlationID is the delivery's correlation id.
+func (pr *preparedDelivery) correlationID() string {
+	if pr.raw == nil {
+		return pr.corr
+	}
+	props, err := wire.SplitProperties(pr.raw)
+	if err != nil {
+		return ""
+	}
+	return props.CorrelationID()
 }
 
 // confirmUpTo settles the in-flight message tag (with multiple, all up to
@@ -560,23 +677,39 @@ func amqpReturned(ret amqp.Return) (pos, why string) {
 }
 
 // flush hands the confirmed messages to the settler, which journals them
-// (one fsync), then acknowledges their sources and gives back the refused
-// ones, while the loop goes on publishing. The counts are taken here.
+// (one fsync), then acknowledges their sources and journals the acks,
+// while the loop goes on publishing. Refused ones are held, given back at
+// the end. The counts are taken here.
 func (r *rabbitRun) flush() error {
 	if len(r.confirmed) == 0 {
 		return r.settle.failure()
 	}
 	now := time.Now()
+	journal := r.o.Journal != nil
 	b := settleBatch{audit: make([]AuditRecord, 0, len(r.confirmed))}
-	if r.o.Journal != nil {
+	if journal {
 		b.entries = make([]JournalEntry, 0, len(r.confirmed))
+		b.after = make([]JournalEntry, 0, len(r.confirmed))
 	}
 	var last *pending
+	lastFrom := 0 // the after entries of what the last, multiple ack covers
 	for _, pd := range r.confirmed {
 		target := pd.it.Target.String()
+		entry := func(k EntryKind) JournalEntry {
+			return JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.id, Kind: k, Time: now}
+		}
 		rec := AuditRecord{Time: now, Action: "redrive", RedriveID: r.p.ID, Connection: r.conn, Source: r.p.Source,
 			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Result: "confirmed"}
+		step := settleStep{d: pd.d, pos: pd.pos, from: len(b.after)}
 		switch {
+		case pd.skip:
+			rec.Result = "acknowledged, not sent again: an earlier run's copy was confirmed"
+			if journal {
+				b.entries = append(b.entries, entry(EntrySkipping))
+				b.after = append(b.after, entry(EntryAcked))
+			}
+			step.to = len(b.after)
+			b.steps = append(b.steps, step)
 		case !pd.ack:
 			reason := pd.returned
 			if reason == "" {
@@ -585,16 +718,32 @@ func (r *rabbitRun) flush() error {
 			rec.Result = "failed: " + reason
 			r.res.Failed++
 			r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: reason})
-			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos, giveBack: true})
+			if journal {
+				b.entries = append(b.entries, entry(EntryRefused))
+			}
+			r.held = append(r.held, pd.d) // given back at the end: once a run
 			r.multiAck = false
-		case r.multiAck: // acknowledged with the last of them, at the end
-			last = pd
 		default:
-			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos})
-		}
-		if pd.ack {
-			if r.o.Journal != nil {
-				b.entries = append(b.entries, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.fp, Time: now})
+			if journal {
+				b.entries = append(b.entries, entry(EntryConfirmed))
+				b.after = append(b.after, entry(EntryAcked))
+			}
+			if pd.claim == ClaimUncertain {
+				if journal {
+					b.after = append(b.after, entry(EntryResolved))
+				}
+				dup := PossibleDuplicate{Position: pd.pos, Identity: pd.id, MessageID: pd.it.Msg.ID, CorrelationID: pd.corr, Target: target}
+				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
+				rec.Result = "confirmed; possible duplicate (an earlier run may have sent it): " + dup.Name()
+			}
+			step.to = len(b.after)
+			if r.multiAck { // acknowledged with the last of them, at the end
+				if last == nil {
+					lastFrom = step.from
+				}
+				last = pd
+			} else {
+				b.steps = append(b.steps, step)
 			}
 			if pd.it.Action == Park {
 				r.res.Parked++
@@ -606,7 +755,7 @@ func (r *rabbitRun) flush() error {
 		b.audit = append(b.audit, rec)
 	}
 	if last != nil {
-		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true})
+		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true, from: lastFrom, to: len(b.after)})
 	}
 	r.confirmed = r.confirmed[:0]
 	r.settle.hand(b) // journalled even after a failure: a resumed run skips them
@@ -616,8 +765,9 @@ func (r *rabbitRun) flush() error {
 // settler journals, acknowledges and audits confirmed messages on a
 // goroutine of its own, batch after batch in the order they were
 // confirmed, so the fsync of the journal and the acks do not hold up the
-// loop that publishes. After an error it settles nothing more: what it did
-// not acknowledge goes back to the queue when the channel closes.
+// loop that publishes. After an error it acknowledges nothing more (and
+// journals that): what it did not acknowledge goes back to the queue when
+// the channel closes.
 type settler struct {
 	id      string
 	journal *Journal
@@ -631,21 +781,23 @@ type settler struct {
 	err     error
 }
 
-// settleBatch is what one flush hands over: the journal entries, written
-// before any of the acks, then the acks in delivery order, then the audit.
+// settleBatch is what one flush hands over: the journal entries, synced
+// before any of the acks, then the acks in delivery order, each followed
+// by its entries in after, then the audit.
 type settleBatch struct {
 	entries []JournalEntry
 	steps   []settleStep
+	after   []JournalEntry
 	audit   []AuditRecord
 }
 
-// settleStep acknowledges one delivery (with multiple, all up to it), or
-// gives it back to the queue.
+// settleStep acknowledges one delivery (with multiple, all up to it);
+// after[from:to] are the journal entries to write once it is.
 type settleStep struct {
 	d        sourceMessage
 	pos      string
 	multiple bool
-	giveBack bool
+	from, to int
 }
 
 func newSettler(id string, journal *Journal, audit *Audit) *settler {
@@ -678,18 +830,23 @@ func (s *settler) hand(b settleBatch) {
 func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
 // apply journals a batch, then acknowledges it (unless settling failed
-// before: the connection is likely gone), then audits it. What the broker
-// confirmed is journalled and audited whatever happens to the acks, so a
-// resumed run does not publish it again.
+// before: the connection is likely gone) and journals the acks made and
+// the ones that could not be, then audits it. What the broker confirmed
+// is journalled and audited whatever happens to the acks, so a resumed
+// run does not publish it again.
 func (s *settler) apply(b settleBatch, ack bool) error {
 	if len(b.entries) > 0 { // journal before the ack: a crash in between is caught on resume
 		if err := s.journal.Add(b.entries...); err != nil {
 			return err
 		}
 	}
+	done := 0
 	var ackErr error
 	if ack {
-		ackErr = s.acknowledge(b.steps)
+		done, ackErr = s.acknowledge(b.steps)
+	}
+	if err := s.journalAcks(b, done); err != nil && ackErr == nil {
+		ackErr = err
 	}
 	if err := s.audit.Write(b.audit...); err != nil && ackErr == nil {
 		return err
@@ -697,18 +854,44 @@ func (s *settler) apply(b settleBatch, ack bool) error {
 	return ackErr
 }
 
-// acknowledge takes the steps in order and stops at the first that fails.
-func (s *settler) acknowledge(steps []settleStep) error {
-	for _, st := range steps {
-		if st.giveBack {
-			if err := st.d.Nack(false, true); err != nil {
-				return fmt.Errorf("redrive %s: give back %s: %w", s.id, st.pos, err)
+// journalAcks writes the entries of the first done steps (acknowledged),
+// and marks the others' sources unacknowledged (synced: a resumed run
+// acknowledges them without sending).
+func (s *settler) journalAcks(b settleBatch, done int) error {
+	if s.journal == nil || len(b.after) == 0 {
+		return nil
+	}
+	var acked, unacked []JournalEntry
+	for i, st := range b.steps {
+		if i < done {
+			acked = append(acked, b.after[st.from:st.to]...)
+			continue
+		}
+		for _, e := range b.after[st.from:st.to] {
+			if e.Kind == EntryAcked {
+				e.Kind = EntryUnacked
+				unacked = append(unacked, e)
 			}
-		} else if err := st.d.Ack(st.multiple); err != nil {
-			return fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
 		}
 	}
+	if err := s.journal.Write(acked...); err != nil {
+		return err
+	}
+	if len(unacked) > 0 {
+		return s.journal.Add(unacked...)
+	}
 	return nil
+}
+
+// acknowledge takes the steps in order and stops at the first that fails;
+// it returns how many were taken.
+func (s *settler) acknowledge(steps []settleStep) (int, error) {
+	for i, st := range steps {
+		if err := st.d.Ack(st.multiple); err != nil {
+			return i, fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
+		}
+	}
+	return len(steps), nil
 }
 
 // failure is the first error the settler met, if any.

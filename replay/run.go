@@ -31,6 +31,9 @@ type RunOptions struct {
 	// Guard, when set, pauses the run when too many redriven messages come
 	// back dead, and is told what was redriven.
 	Guard *Guard
+	// inflightSeen is told, after each publish, how many messages a
+	// RabbitMQ run has published and not seen confirmed (tests).
+	inflightSeen func(n int)
 }
 
 func (o RunOptions) batch() int {
@@ -79,6 +82,33 @@ type Result struct {
 	Failures  []Failure
 	// Stopped says why a run ended early ("" when it finished).
 	Stopped string
+	// PossibleDuplicates are messages an earlier run may have sent already
+	// (it stopped between the publish and knowing the source was
+	// acknowledged), sent again: the target may hold each twice.
+	PossibleDuplicates []PossibleDuplicate
+}
+
+// PossibleDuplicate is a message that may be in its target twice.
+type PossibleDuplicate struct {
+	// Position is where this run read it.
+	Position string
+	// Identity is its identity hash (wire.Identity).
+	Identity string
+	// MessageID and CorrelationID are its properties, when set.
+	MessageID, CorrelationID string
+	Target                   string
+}
+
+// Name is how people can find the message: its message id or correlation
+// id when it has one, else its position and identity.
+func (d PossibleDuplicate) Name() string {
+	switch {
+	case d.MessageID != "":
+		return "message-id " + d.MessageID
+	case d.CorrelationID != "":
+		return "correlation-id " + d.CorrelationID
+	}
+	return "position " + d.Position + " identity " + d.Identity
 }
 
 // limiter paces writes to a rate.
@@ -118,25 +148,91 @@ func (l *limiter) wait(ctx context.Context) error {
 	}
 }
 
-// JournalEntry is one confirmed write.
+// JournalEntry is one record of a run: a confirmed write, or (RabbitMQ)
+// another step of one message's way, told by Kind.
 type JournalEntry struct {
 	ID       string `json:"id"`
 	Source   string `json:"source"`
 	Position string `json:"position"`
 	Target   string `json:"target"`
-	// Fingerprint identifies the message's content (RabbitMQ, to spot a
-	// message that was published but whose source ack was lost).
-	Fingerprint string    `json:"fp,omitempty"`
-	Time        time.Time `json:"time"`
+	// Fingerprint identifies the message's content (RabbitMQ: its
+	// wire.Identity, shared by messages alike in every property, header and
+	// byte of the body; SQS: Fingerprint).
+	Fingerprint string `json:"fp,omitempty"`
+	// Kind is the step recorded; empty for a confirmed write.
+	Kind EntryKind `json:"kind,omitempty"`
+	Time time.Time `json:"time"`
 }
 
-// Journal is an append-only file of confirmed writes, synced per batch, so
-// a run killed at any moment can resume.
+// EntryKind is the step of a message's way a journal entry records.
+type EntryKind string
+
+// The steps a RabbitMQ redrive journals. A message is sent (written before
+// the publish), confirmed (synced before its source is acknowledged), then
+// acked (written after the ack), or refused by the broker; when the ack
+// could not be made it is unacked. Skipping is written (and synced) before
+// a source is acknowledged without being sent, for a copy an earlier run
+// had confirmed; Resolved after a message an earlier run may have sent was
+// sent again, confirmed and acknowledged.
+const (
+	EntryConfirmed EntryKind = ""
+	EntrySent      EntryKind = "sent"
+	EntryAcked     EntryKind = "acked"
+	EntryUnacked   EntryKind = "unacked"
+	EntryRefused   EntryKind = "refused"
+	EntrySkipping  EntryKind = "skipping"
+	EntryResolved  EntryKind = "resolved"
+)
+
+// Claim is what earlier runs left open for a message of one identity.
+type Claim int
+
+const (
+	// ClaimNone: nothing is open; the message is redriven.
+	ClaimNone Claim = iota
+	// ClaimConfirmed: an earlier run's copy was confirmed and its source
+	// was not acknowledged: acknowledge the source without sending it.
+	ClaimConfirmed
+	// ClaimUncertain: an earlier run may have sent a copy (it stopped
+	// between the publish and knowing its source was acknowledged): send
+	// it again and report a possible duplicate.
+	ClaimUncertain
+)
+
+// openCounts are, for one identity, the copies earlier runs left open.
+type openCounts struct {
+	// confirmed counts copies confirmed whose sources are known not to be
+	// acknowledged; uncertain, copies that may have reached the target
+	// while their sources may still be in the queue.
+	confirmed, uncertain int32
+}
+
+// count applies one entry's step.
+func (c *openCounts) count(k EntryKind) {
+	switch k {
+	case EntrySent:
+		c.uncertain++
+	case EntrySkipping:
+		c.confirmed--
+		c.uncertain++
+	case EntryAcked, EntryRefused, EntryResolved:
+		c.uncertain--
+	case EntryUnacked:
+		c.uncertain--
+		c.confirmed++
+	}
+}
+
+// Journal is an append-only file of what runs did, synced before sources
+// are acknowledged, so a run killed at any moment can resume.
 type Journal struct {
 	mu           sync.Mutex
 	f            *os.File
 	w            *bufio.Writer
 	fingerprints fingerprintSet // of the messages already confirmed
+	// open is what the runs before this one left open, per identity, less
+	// what this one claimed.
+	open fingerprintTally[openCounts]
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -148,17 +244,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 	path := filepath.Join(dir, id+".journal")
 	j := &Journal{}
 	if data, err := os.ReadFile(path); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var e JournalEntry
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue // a line cut by a crash
-			}
-			if e.Fingerprint != "" {
-				j.fingerprints.add(e.Fingerprint)
-			}
-		}
+		j.load(data)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -170,6 +256,25 @@ func OpenJournal(dir, id string) (*Journal, error) {
 	return j, nil
 }
 
+// load counts a journal's entries.
+func (j *Journal) load(data []byte) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e JournalEntry
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Fingerprint == "" {
+			continue // a line cut by a crash, or a Kafka write
+		}
+		if e.Kind == EntryConfirmed {
+			j.fingerprints.add(e.Fingerprint)
+			continue
+		}
+		c := j.open.get(e.Fingerprint)
+		c.count(e.Kind)
+		j.open.set(e.Fingerprint, c)
+	}
+}
+
 // HasFingerprint reports a message with this content was confirmed before.
 func (j *Journal) HasFingerprint(fp string) bool {
 	j.mu.Lock()
@@ -177,10 +282,40 @@ func (j *Journal) HasFingerprint(fp string) bool {
 	return j.fingerprints.has(fp)
 }
 
-// Add records confirmed writes and syncs them to disk.
-func (j *Journal) Add(es ...JournalEntry) error {
+// Claim takes one of the copies earlier runs left open for a message of
+// this identity, if any: first a confirmed one (its source is to be
+// acknowledged without sending), then an uncertain one (sent again, a
+// possible duplicate). Alike messages each take their own: ten alike
+// messages of which earlier runs left one open find one claim.
+func (j *Journal) Claim(fp string) Claim {
+	if j == nil {
+		return ClaimNone
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	c := j.open.get(fp)
+	switch {
+	case c.confirmed > 0:
+		c.confirmed--
+		j.open.set(fp, c)
+		return ClaimConfirmed
+	case c.uncertain > 0:
+		c.uncertain--
+		j.open.set(fp, c)
+		return ClaimUncertain
+	}
+	return ClaimNone
+}
+
+// Write records entries, written to the file without a sync (a killed
+// process keeps what it wrote).
+func (j *Journal) Write(es ...JournalEntry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.write(es)
+}
+
+func (j *Journal) write(es []JournalEntry) error {
 	var line []byte
 	for _, e := range es {
 		var err error
@@ -188,12 +323,21 @@ func (j *Journal) Add(es ...JournalEntry) error {
 			return fmt.Errorf("journal: %w", err)
 		}
 		j.w.Write(append(line, '\n'))
-		if e.Fingerprint != "" {
+		if e.Fingerprint != "" && e.Kind == EntryConfirmed {
 			j.fingerprints.add(e.Fingerprint)
 		}
 	}
 	if err := j.w.Flush(); err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Add records entries and syncs them to disk (the sync does not hold up
+// Write).
+func (j *Journal) Add(es ...JournalEntry) error {
+	if err := j.Write(es...); err != nil {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("journal: %w", err)
@@ -252,6 +396,10 @@ func (e JournalEntry) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"fp":`...)
 		b = jsonenc.AppendString(b, e.Fingerprint)
 	}
+	if e.Kind != "" {
+		b = append(b, `,"kind":`...)
+		b = jsonenc.AppendString(b, string(e.Kind))
+	}
 	b = append(b, `,"time":`...)
 	b, ok := jsonenc.AppendTime(b, e.Time)
 	if !ok {
@@ -293,6 +441,9 @@ func summary(action, id, conn, source string, res Result, err error) AuditRecord
 	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Result: "finished",
 		Counts: map[string]int{"total": res.Total, "done": res.Done, "failed": res.Failed, "parked": res.Parked, "skipped": res.Skipped,
 			"duplicates": res.Duplicates, "returned": res.Returned}}
+	if len(res.PossibleDuplicates) > 0 {
+		r.Counts["possible_duplicates"] = len(res.PossibleDuplicates)
+	}
 	for t, n := range res.PerTarget {
 		r.Counts["to "+t] = n
 	}

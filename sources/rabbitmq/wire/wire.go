@@ -333,3 +333,7 @@ func appendLongstr(b []byte, s string) []byte {
 func appendBoolEntry(b []byte, key string) []byte {
 	return append(appendShortstr(b, key), 't', 1)
 }
+
+// MaxProperties is the most bytes of properties a message published on
+// this connection can carry: its content header is one frame.
+func (c *Conn) MaxProperties() int { return c.frameMax - 8 - 12 }
