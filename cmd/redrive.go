@@ -18,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/sqs"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // redriveFlags are the flags of the redrive command.
@@ -308,6 +309,16 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 			break
 		}
 		fmt.Fprintf(w, "  failed %s: %s\n", f.Position, f.Err)
+	}
+	if n := len(r.PossibleDuplicates); n > 0 {
+		fmt.Fprintf(w, "up to %d may be duplicated: an earlier run may have sent them before it was stopped, and they were sent again:\n", n)
+		for i, d := range r.PossibleDuplicates {
+			if i == 20 {
+				fmt.Fprintf(w, "  … %d more in the audit log\n", n-20)
+				break
+			}
+			fmt.Fprintf(w, "  %s -> %s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target))
+		}
 	}
 	if r.Stopped != "" {
 		fmt.Fprintf(w, "stopped: %s\n", r.Stopped)

@@ -830,8 +830,8 @@ func (s *settler) hand(b settleBatch) {
 func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
 // apply journals a batch, then acknowledges it (unless settling failed
-// before: the connection is likely gone) and journals the acks made and
-// the ones that could not be, then audits it. What the broker confirmed
+// before: the connection is likely gone), audits it and journals the acks
+// made and the ones that could not be. What the broker confirmed
 // is journalled and audited whatever happens to the acks, so a resumed
 // run does not publish it again.
 func (s *settler) apply(b settleBatch, ack bool) error {
@@ -845,11 +845,14 @@ func (s *settler) apply(b settleBatch, ack bool) error {
 	if ack {
 		done, ackErr = s.acknowledge(b.steps)
 	}
+	// Audited before the acks are journalled: a possible duplicate is in
+	// the audit before the journal says it was settled.
+	auditErr := s.audit.Write(b.audit...)
 	if err := s.journalAcks(b, done); err != nil && ackErr == nil {
 		ackErr = err
 	}
-	if err := s.audit.Write(b.audit...); err != nil && ackErr == nil {
-		return err
+	if auditErr != nil && ackErr == nil {
+		return auditErr
 	}
 	return ackErr
 }
