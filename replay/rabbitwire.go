@@ -55,7 +55,8 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	if err := consume.Qos(prefetch); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
-	if err := consume.Consume(p.Source, "mqscope-redrive-"+p.ID); err != nil {
+	tag := "mqscope-redrive-" + p.ID
+	if err := consume.Consume(p.Source, tag); err != nil {
 		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
 	}
 	r.maxProps = publish.MaxProperties()
@@ -68,7 +69,7 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 		prepared: prepared, wireConfirms: pubEvents.Confirms,
 		drainReturns: func(byPos map[string]*pending) { drainReturns(pubEvents.Returns, byPos, wireReturned) },
 		pub:          &wirePublisher{c: publish, before: r.writeSent},
-		cancel:       func() {}, // what is not taken goes back when the connection closes
+		cancel:       func() { _ = consume.Cancel(tag) }, // what was delivered and not taken goes back when the connection closes
 		close: func() {
 			close(stop)
 			_ = consume.Close()

@@ -250,7 +250,10 @@ func (x *Identifier) rawTable(b, table []byte, depth int, top bool) ([]byte, err
 			b, err = x.rawValue(b, e.typ, e.value, depth)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("header %q: %w", e.key, err)
+			if top { // the header it is in; the error says what is wrong inside
+				err = fmt.Errorf("header %q: %w", e.key, err)
+			}
+			return nil, err
 		}
 	}
 	return b, nil

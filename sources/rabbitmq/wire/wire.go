@@ -68,6 +68,7 @@ const (
 	basicQosOk        = 60<<16 | 11
 	basicConsume      = 60<<16 | 20
 	basicConsumeOk    = 60<<16 | 21
+	basicCancel       = 60<<16 | 30
 	basicPublish      = 60<<16 | 40
 	basicReturn       = 60<<16 | 50
 	basicDeliver      = 60<<16 | 60
@@ -180,6 +181,13 @@ func (c *Conn) Consume(queue, tag string) error {
 	m = append(appendShortstr(m, tag), 0) // no-local, no-ack, exclusive, no-wait: all off
 	m = binary.BigEndian.AppendUint32(m, 0)
 	return c.call(m, basicConsumeOk)
+}
+
+// Cancel stops the consumer of tag without waiting for the broker's answer
+// (the reader may be running): deliveries sent before still arrive, none
+// after, not even of messages given back.
+func (c *Conn) Cancel(tag string) error {
+	return c.send(1, append(appendShortstr(method(basicCancel), tag), 1)) // no-wait
 }
 
 // ConfirmSelect puts the channel in confirm mode.
