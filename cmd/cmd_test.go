@@ -197,6 +197,15 @@ func TestFilterOnExportAndRedrive(t *testing.T) {
 	if code, _, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--to", "orders.DLT", "--yes"); code == 0 || !strings.Contains(errOut, "into itself") {
 		t.Fatalf("into itself: %s", errOut)
 	}
+	// Targets are checked before anything is written, dry run included.
+	for _, tc := range []struct{ to, want string }{{"nosuch", `topic "nosuch" does not exist`}, {"offset:100", "not a legal Kafka topic name"}} {
+		for _, mode := range []string{"--dry-run", "--yes"} {
+			code, out, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--to", tc.to, mode)
+			if code == 0 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "nothing was written") || strings.Contains(out, "redriven") || strings.Contains(out, "dry run") {
+				t.Fatalf("--to %s %s: %d\n%s\n%s", tc.to, mode, code, out, errOut)
+			}
+		}
+	}
 }
 
 func TestExportFormats(t *testing.T) {

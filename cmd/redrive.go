@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/sqs"
 	"github.com/mqscope/mqscope/ui/render"
@@ -133,6 +131,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if wholeQueue && len(msgs) >= rabbitmq.MaxPeek {
 		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
 	}
+	if err := replay.CheckTargets(ctx, conn, plan); err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")
 		return nil
@@ -157,61 +158,55 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 }
 
 // runPlan executes a confirmed plan with a journal, the audit log, progress
-// on stderr and the breaker, and prints the result.
+// on stderr and the breaker, and prints the result. The exit status
+// follows from the run's typed stop.
 func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan, wholeQueue bool, f *redriveFlags) error {
 	dlq := plan.Source
-	dir := f.journal
-	if dir == "" {
-		dir = filepath.Join(stateDir(), "redrive")
-	}
-	journal, err := replay.OpenJournal(dir, plan.ID)
-	if err != nil {
-		return err
-	}
-	defer journal.Close()
-	audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
-	if err != nil {
-		return err
-	}
-	defer audit.Close()
 	var run replay.RunOptions
-	run = replay.RunOptions{Rate: f.rate, Batch: f.batch, Journal: journal, Audit: audit, OnProgress: func(p replay.Progress) {
+	run = replay.RunOptions{Rate: f.rate, Batch: f.batch, StateDir: stateDir(), WholeQueue: wholeQueue, OnProgress: func(p replay.Progress) {
 		if paused, _ := run.Guard.Paused(); paused {
 			return // the breaker's question is on the line
 		}
 		fmt.Fprintf(e.stderr, "\r%d/%d  %.0f msg/s  ETA %s   ", p.Done+p.Parked+p.Skipped+p.Duplicates+p.Failed, p.Total, p.Rate(), p.ETA().Round(time.Second))
 	}}
+	if f.journal != "" {
+		journal, err := replay.OpenJournal(f.journal, plan.ID)
+		if err != nil {
+			return err
+		}
+		defer journal.Close()
+		run.Journal = journal
+	}
 	if f.breaker > 0 {
 		g, stop := e.breaker(ctx, conn, dlq, plan.ID, f)
 		defer stop()
 		run.Guard = g
 	}
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", plan.ID, plan.ID)
-	var res replay.Result
-	switch c := conn.(type) {
-	case *kafka.Conn:
-		res, err = replay.RedriveKafka(ctx, c, plan, run)
-	case *rabbitmq.Conn:
-		res, err = replay.RedriveRabbit(ctx, c, plan, wholeQueue, run)
-	case *sqs.Conn:
-		res, err = replay.RedriveSQS(ctx, c, plan, wholeQueue, run)
-	default:
-		return fmt.Errorf("%s cannot be written to", conn.Name())
-	}
+	res, err := replay.Execute(ctx, conn, plan, run)
 	fmt.Fprintln(e.stderr)
 	printResult(e.stdout, plan, res)
-	if err != nil {
-		return err
+	return redriveExit(plan, res, err)
+}
+
+// redriveExit is the error (the exit status) a run's result calls for:
+// nil only when every message it was given was handled and none failed.
+func redriveExit(plan *replay.Plan, res replay.Result, err error) error {
+	resume := ""
+	if res.Stop.Resumable() {
+		resume = fmt.Sprintf(": resume with mqscope redrive %s --id %s", plan.Source, plan.ID)
 	}
-	if res.Failed > 0 {
-		return fmt.Errorf("%d messages could not be redriven and stay in %s", res.Failed, dlq)
-	}
-	if res.Stopped != "" && ctx.Err() != nil {
-		return fmt.Errorf("interrupted: resume with mqscope redrive %s --id %s", dlq, plan.ID)
-	}
-	if strings.HasPrefix(res.Stopped, "stopped") {
-		why := strings.TrimSuffix(res.Stopped, "; run the same redrive id again to resume")
-		return fmt.Errorf("%s: resume with mqscope redrive %s --id %s", why, dlq, plan.ID)
+	switch {
+	case err != nil && res.Stop.Reason == replay.TargetRefused:
+		return fmt.Errorf("%w (nothing was written)", err)
+	case err != nil:
+		return fmt.Errorf("%w%s", err, resume)
+	case res.Failed > 0:
+		return fmt.Errorf("%d messages could not be redriven and stay in %s%s", res.Failed, plan.Source, resume)
+	case res.Stop.Reason == replay.Cancelled:
+		return fmt.Errorf("interrupted%s", resume)
+	case !res.Stop.Complete():
+		return fmt.Errorf("%s%s", res.Stop, resume)
 	}
 	return nil
 }
@@ -320,8 +315,8 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 			fmt.Fprintf(w, "  %s -> %s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target))
 		}
 	}
-	if r.Stopped != "" {
-		fmt.Fprintf(w, "stopped: %s\n", r.Stopped)
+	if r.Stop.Early() {
+		fmt.Fprintf(w, "stopped: %s\n", r.Stop)
 	}
 }
 

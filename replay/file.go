@@ -194,7 +194,7 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 	}
 	for {
 		if ctx.Err() != nil {
-			res.Stopped = "cancelled"
+			res.stopped(Cancelled, "")
 			break
 		}
 		m, err := dec.Next()

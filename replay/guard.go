@@ -210,20 +210,25 @@ func (g *Guard) changes() <-chan struct{} {
 	return g.changed
 }
 
-// stopReason is why a guarded run ended early ("" while it may go on).
-func (g *Guard) stopReason() string {
+// stopped reports whether the guard stopped its run, and why.
+func (g *Guard) stopped() (Stop, bool) {
 	if g == nil {
-		return ""
+		return Stop{}, false
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.state == guardStopped {
-		if g.reason != "" {
-			return "stopped by the breaker: " + g.reason + "; run the same redrive id again to resume"
-		}
-		return "stopped: run the same redrive id again to resume"
+		return Stop{Reason: BreakerStopped, Detail: g.reason}, true
 	}
-	return ""
+	return Stop{}, false
+}
+
+// stopOr is the guard's stop when it stopped the run, else the given one.
+func (g *Guard) stopOr(reason StopReason, detail string) Stop {
+	if s, ok := g.stopped(); ok {
+		return s
+	}
+	return Stop{Reason: reason, Detail: detail}
 }
 
 // feeder is a connection whose queues are fed through exchanges (RabbitMQ).

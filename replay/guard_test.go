@@ -138,15 +138,15 @@ func TestBreakerStopsAKafkaRedriveThatComesBack(t *testing.T) {
 	stop()
 	cancel()
 	wg.Wait()
-	if err != nil || !strings.Contains(res.Stopped, "stopped by the breaker") || res.Done >= n/2 || res.Done == 0 {
-		t.Fatalf("redrive: %d of %d done, stopped %q, %v", res.Done, n, res.Stopped, err)
+	if err != nil || res.Stop.Reason != replay.BreakerStopped || res.Done >= n/2 || res.Done == 0 {
+		t.Fatalf("redrive: %d of %d done, stopped %q, %v", res.Done, n, res.Stop, err)
 	}
 	// Nothing lost: the redrive group committed exactly what went out.
 	offs, err := c.GroupOffsets(replay.GroupID(plan.ID), "work.DLT")
 	if err != nil || offs[0] != int64(res.Done) {
 		t.Fatalf("committed %v for %d redriven: %v", offs, res.Done, err)
 	}
-	t.Logf("breaker stopped the redrive after %d of %d: %s", res.Done, n, res.Stopped)
+	t.Logf("breaker stopped the redrive after %d of %d: %s", res.Done, n, res.Stop)
 }
 
 // TestBreakerStopsARabbitRedriveThatComesBack: the consumer of the origin
@@ -216,11 +216,11 @@ func TestBreakerStopsARabbitRedriveThatComesBack(t *testing.T) {
 	must(err)
 	res, err := replay.RedriveRabbit(ctx, conn, plan, true, replay.RunOptions{Batch: 10, Rate: 150, Guard: g})
 	stop()
-	if err != nil || !strings.Contains(res.Stopped, "stopped by the breaker") || res.Done >= n/2 || res.Done == 0 {
-		t.Fatalf("redrive: %d of %d done, stopped %q, %v", res.Done, n, res.Stopped, err)
+	if err != nil || res.Stop.Reason != replay.BreakerStopped || res.Done >= n/2 || res.Done == 0 {
+		t.Fatalf("redrive: %d of %d done, stopped %q, %v", res.Done, n, res.Stop, err)
 	}
 	waitDepth("work.dlq", n) // the returned ones came back, the rest never left
 	must(cch.Close())
 	waitDepth("work", 0)
-	t.Logf("breaker stopped the redrive after %d of %d: %s", res.Done, n, res.Stopped)
+	t.Logf("breaker stopped the redrive after %d of %d: %s", res.Done, n, res.Stop)
 }

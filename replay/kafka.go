@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -90,7 +89,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 	lim := newLimiter(o.Rate)
 	for len(todo) > 0 {
 		if !o.Guard.Wait(ctx) || ctx.Err() != nil {
-			res.Stopped = cmp.Or(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
+			res.Stop = o.Guard.stopOr(Cancelled, "")
 			break
 		}
 		batch := todo[:min(o.batch(), len(todo))]
@@ -102,7 +101,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 			if it.Action == Redrive || it.Action == Park && p.opts.ParkTo != "" {
 				if err := lim.wait(ctx); err != nil {
 					batch, todo = batch[:i], nil // cancelled while pacing: commit what is ready
-					res.Stopped = "cancelled: run the same redrive id again to resume"
+					res.stopped(Cancelled, "")
 					break
 				}
 				part, err := partitionFor(it)

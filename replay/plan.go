@@ -83,24 +83,7 @@ func (a Action) String() string { return [...]string{"redrive", "park", "unresol
 
 // Target is where a message goes: a topic, or a RabbitMQ exchange with a
 // routing key ("" is the default exchange, which routes by queue name).
-type Target struct {
-	Stream     string
-	RoutingKey string
-	// Exchange marks a RabbitMQ target.
-	Exchange bool
-}
-
-// String renders the target for people.
-func (t Target) String() string {
-	switch {
-	case !t.Exchange:
-		return t.Stream
-	case t.Stream == "":
-		return "queue " + t.RoutingKey + " (default exchange)"
-	default:
-		return "exchange " + t.Stream + " [" + t.RoutingKey + "]"
-	}
-}
+type Target = sources.Target
 
 // Item is one message of a plan.
 type Item struct {

@@ -276,7 +276,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		stalled.Reset(confirmTimeout)
 		if !ok {
 			loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
-			r.res.Stopped = "connection lost"
+			r.res.stopped(ConnectionLost, "the channel closed")
 			taking = false
 			r.inflight = nil
 			return nil
@@ -307,9 +307,9 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			}
 		}
 		guardChanged := r.o.Guard.changes() // taken before the state is read: no change is missed
-		if why := r.o.Guard.stopReason(); why != "" && taking {
+		if why, stopped := r.o.Guard.stopped(); stopped && taking {
 			taking = false
-			r.res.Stopped = why
+			r.res.stopped(why.Reason, why.Detail)
 		}
 		if paused, _ := r.o.Guard.Paused(); paused {
 			in, more = nil, nil // the breaker tripped: wait for resume or stop
@@ -319,7 +319,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		case <-guardChanged: // the loop looks at the guard again
 		case b, ok := <-in:
 			if !ok {
-				r.res.Stopped = "connection lost"
+				r.res.stopped(ConnectionLost, "the deliveries ended")
 				taking = false
 				if len(r.inflight) > 0 {
 					loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
@@ -341,7 +341,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				r.publishFailed(err, &loopErr)
 				taking = false
 			}
-			if taken >= total || r.res.Stopped != "" {
+			if taken >= total || r.res.Stop.Early() {
 				taking = false
 			}
 		case cf, ok := <-t.confirms:
@@ -374,17 +374,18 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			if taking {
 				taking = false
 				switch {
-				case r.res.Stopped != "":
+				case r.res.Stop.Early():
 				case len(r.held) >= r.prefetch:
-					r.res.Stopped = fmt.Sprintf("the %d messages left in place fill the prefetch: the rest of the queue was not read (give them a target or a parking stream)", len(r.held))
+					r.res.stopped(PrefetchFull, fmt.Sprintf("the %d messages left in place fill the prefetch: the rest of the queue was not read (give them a target or a parking stream)", len(r.held)))
 				default:
-					r.res.Stopped = "no more messages to take (the rest are held by other consumers)"
+					r.res.stopped(HeldByOthers, "the rest are held by other consumers")
 				}
 			}
 		case <-stalled.C:
 			stalled.Reset(confirmTimeout)
 			if len(r.inflight) > 0 {
 				loopErr = fmt.Errorf("no publisher confirm for %s with %d messages waiting", confirmTimeout, len(r.inflight))
+				r.res.stopped(ConfirmTimeout, loopErr.Error())
 				r.inflight = nil
 				taking = false
 			}
@@ -392,7 +393,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			cancelled = nil
 			if taking {
 				taking = false
-				r.res.Stopped = "cancelled"
+				r.res.stopped(Cancelled, "")
 			}
 		}
 	}
@@ -410,7 +411,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	switch {
 	case loopErr != nil:
 		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, loopErr, r.res.Done, r.res.Total, r.p.Source)
-	case r.res.Stopped == "connection lost":
+	case r.res.Stop.Reason == ConnectionLost:
 		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Done, r.res.Total, r.p.Source)
 	}
 	return r.res, nil
@@ -423,9 +424,10 @@ func (r *rabbitRun) publishFailed(err error, loopErr *error) {
 	if errors.Is(err, errJournal) {
 		*loopErr = err
 		r.inflight = nil
+		r.res.stopped(Failed, err.Error())
 		return
 	}
-	r.res.Stopped = "publish failed: " + err.Error()
+	r.res.stopped(PublishFailed, err.Error())
 }
 
 // writeSent journals what is about to be published (no sync: a killed

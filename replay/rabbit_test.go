@@ -325,8 +325,8 @@ func TestRedriveRabbitWaitsForASlowBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Done != n || res.Stopped != "" {
-		t.Fatalf("moved %d of %d, stopped: %q", res.Done, n, res.Stopped)
+	if res.Done != n || res.Stop.Early() {
+		t.Fatalf("moved %d of %d, stopped: %q", res.Done, n, res.Stop)
 	}
 	e.waitDepth(t, "work", n)
 	e.waitDepth(t, "work.dlq", 0)

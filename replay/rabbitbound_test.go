@@ -66,7 +66,7 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 			testbroker.SuspendRabbitQueue(t, vhost, "target", 2*time.Second)
 			res, err := RedriveRabbit(context.Background(), c, p, true, o)
 			if err != nil || res.Done != n {
-				t.Fatalf("redrove %d of %d: %v (%q)", res.Done, n, err, res.Stopped)
+				t.Fatalf("redrove %d of %d: %v (%s)", res.Done, n, err, res.Stop)
 			}
 			waitFor(t, ch, "target", n)
 			t.Logf("at most %d published and not confirmed", most)

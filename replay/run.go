@@ -34,6 +34,12 @@ type RunOptions struct {
 	// inflightSeen is told, after each publish, how many messages a
 	// RabbitMQ run has published and not seen confirmed (tests).
 	inflightSeen func(n int)
+	// StateDir, when set, is where Redrive opens the journal (redrive/ID.journal)
+	// and the audit log (audit.jsonl) that Journal and Audit do not give.
+	StateDir string
+	// WholeQueue takes every message a RabbitMQ or SQS queue holds when
+	// the run starts, not only the plan's (the plan then shows a peek).
+	WholeQueue bool
 }
 
 func (o RunOptions) batch() int {
@@ -80,8 +86,8 @@ type Result struct {
 	Progress
 	PerTarget map[string]int
 	Failures  []Failure
-	// Stopped says why a run ended early ("" when it finished).
-	Stopped string
+	// Stop says why the run ended (Reason Finished when it took everything).
+	Stop Stop
 	// PossibleDuplicates are messages an earlier run may have sent already
 	// (it stopped between the publish and knowing the source was
 	// acknowledged), sent again: the target may hold each twice.
@@ -450,8 +456,8 @@ func summary(action, id, conn, source string, res Result, err error) AuditRecord
 	switch {
 	case err != nil:
 		r.Result = "failed: " + err.Error()
-	case res.Stopped != "":
-		r.Result = "stopped: " + res.Stopped
+	case res.Stop.Early():
+		r.Result = "stopped: " + res.Stop.String()
 	}
 	return r
 }

@@ -76,9 +76,9 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 	lim := newLimiter(o.Rate)
 	taken, empty, seq := 0, 0, int64(0)
 	batchSize := min(o.batch(), 10)
-	for taken < total+res.Returned && empty < 2 && res.Stopped == "" {
+	for taken < total+res.Returned && empty < 2 && !res.Stop.Early() {
 		if !o.Guard.Wait(ctx) || ctx.Err() != nil {
-			res.Stopped = cmp.Or(o.Guard.stopReason(), "cancelled: run the same redrive id again to resume")
+			res.Stop = o.Guard.stopOr(Cancelled, "")
 			break
 		}
 		out, err := c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{
@@ -88,7 +88,7 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 		})
 		if err != nil {
 			if ctx.Err() != nil {
-				res.Stopped = "cancelled: run the same redrive id again to resume"
+				res.stopped(Cancelled, "")
 				break
 			}
 			return res, fmt.Errorf("redrive %s: receive: %w", p.ID, err)
@@ -107,7 +107,7 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 			id := aws.ToString(raw.MessageId)
 			switch v, redriven := m.Header(HeaderID); {
 			case seen[id]:
-				res.Stopped = "a message came round again: stopping"
+				res.stopped(CameRound, "")
 				held = append(held, raw)
 				continue
 			case redriven && string(v) == p.ID:

@@ -234,7 +234,7 @@ func TestRedriveSQSFeedsTheBreaker(t *testing.T) {
 	g := replay.NewGuard(0.1, time.Minute)
 	g.OnTrip = func(string) { go g.Stop() }
 	res, err := replay.RedriveSQS(ctx, e.c, plan, true, replay.RunOptions{Batch: 2, Rate: 20, Guard: g})
-	if err != nil || !strings.Contains(res.Stopped, "stopped by the breaker") || res.Returned < 5 || res.Done >= 30 {
+	if err != nil || res.Stop.Reason != replay.BreakerStopped || res.Returned < 5 || res.Done >= 30 {
 		t.Fatalf("%+v %v", res, err)
 	}
 	if d, _ := e.c.Depth(ctx, e.dlq); d != 36-res.Done {

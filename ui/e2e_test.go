@@ -76,8 +76,7 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	tm.Send(keyPress(" "))
 	wait("2 marked")
 	tm.Send(keyPress("R"))
-	wait("Redrive from orders.DLT")
-	wait("→ orders")
+	wait("y/enter: redrive") // the plan is shown and its targets are checked
 	tm.Send(keyPress("y"))
 	wait("2 redriven")
 	if err := tm.Quit(); err != nil {
@@ -85,7 +84,7 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	mp, ok := final.top().(*messagesPage)
-	if !ok || mp.redrive == nil || mp.redrive.res.Done != 2 {
+	if !ok || mp.redrive == nil || mp.redrive.res.Done != 2 || mp.redrive.res.PerTarget["orders"] != 2 {
 		t.Fatalf("final page %T", final.top())
 	}
 	id := mp.redrive.plan.ID

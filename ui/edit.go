@@ -100,7 +100,7 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 		}
 		d := newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, []sources.Message{msg.orig}, false)
 		d.opts.Edits = map[string]replay.Edit{replay.Fingerprint(msg.orig): msg.edit}
-		d.replan()
+		check := d.replan()
 		edited := msg.edit.Edited(msg.orig)
 		for _, r := range msgdiff.Messages(&msg.orig, &edited) {
 			if r.Change != msgdiff.Same {
@@ -108,6 +108,7 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 			}
 		}
 		p.redrive = d
+		return check
 	}
 	return nil
 }

@@ -50,7 +50,14 @@ func TestEditThenRedrive(t *testing.T) {
 	if read.err != nil {
 		t.Fatal(read.err)
 	}
-	p.Update(read)
+	check := p.Update(read)
+	if check == nil {
+		t.Fatal("no target check after the edit")
+	}
+	p.Update(check())
+	if p.redrive == nil || !p.redrive.checked || p.redrive.targetErr != nil {
+		t.Fatalf("targets not checked: %+v", p.redrive)
+	}
 	if p.redrive == nil || len(p.redrive.edits) != 1 || p.redrive.edits[0].Field != "type" {
 		t.Fatalf("dialog: %+v", p.redrive)
 	}

@@ -149,5 +149,5 @@ func TestGoldenRabbitDetail(t *testing.T) {
 func TestGoldenRedrivePlan(t *testing.T) {
 	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
 		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
-		keyPress("g"), keyPress(" "), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("Redrive from"))
+		keyPress("g"), keyPress(" "), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("y/enter: redrive"))
 }

@@ -218,6 +218,10 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if p.redrive != nil {
 			return p.redrive.paused(msg.reason)
 		}
+	case redriveTargetsChecked:
+		if p.redrive != nil {
+			p.redrive.targetsChecked(msg)
+		}
 	case redriveFinished:
 		if p.redrive != nil {
 			p.redrive.finished(msg.res, msg.err)
@@ -524,7 +528,7 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	}
 	whole := sources.IsQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
-	return nil
+	return p.redrive.replan()
 }
 
 // diff compares the two marked messages, or the selected one with its

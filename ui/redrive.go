@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/sqs"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -45,6 +43,15 @@ type redriveFinished struct {
 
 func (m redriveFinished) pageID() int { return m.page }
 
+// redriveTargetsChecked reports whether a plan's targets can be written
+// to (gen: the plan it was made for).
+type redriveTargetsChecked struct {
+	page, gen int
+	err       error
+}
+
+func (m redriveTargetsChecked) pageID() int { return m.page }
+
 // redriveTripped reports that the breaker paused a running redrive.
 type redriveTripped struct {
 	page   int
@@ -65,15 +72,20 @@ type redriveDialog struct {
 	opts    replay.Options
 	plan    *replay.Plan
 	planErr error
-	state   redriveState
-	target  textinput.Model
-	editing bool
-	bar     progress.Model
-	prog    replay.Progress
-	res     replay.Result
-	err     error
-	cancel  context.CancelFunc
-	updates chan tea.Msg
+	// planGen counts plans; checked and targetErr are the target check of
+	// plan planGen (nothing may start before it passed).
+	planGen   int
+	checked   bool
+	targetErr error
+	state     redriveState
+	target    textinput.Model
+	editing   bool
+	bar       progress.Model
+	prog      replay.Progress
+	res       replay.Result
+	err       error
+	cancel    context.CancelFunc
+	updates   chan tea.Msg
 	// The breaker: it watches the DLQ for this run's messages coming back.
 	guard   *replay.Guard
 	trips   chan string // the guard's trips (never closed: the watcher may outlive the run)
@@ -90,12 +102,28 @@ func newRedriveDialog(c *Common, conn sources.Conn, page int, source string, msg
 	ti.CharLimit = 250
 	d := &redriveDialog{c: c, conn: conn, page: page, source: source, msgs: msgs, whole: whole, target: ti,
 		bar: progress.New(progress.WithDefaultGradient(), progress.WithWidth(40)), opts: replay.Options{ID: c.newRedriveID()}}
-	d.replan()
 	return d
 }
 
-func (d *redriveDialog) replan() {
+// replan makes the plan again and returns the Cmd that checks its targets.
+func (d *redriveDialog) replan() tea.Cmd {
 	d.plan, d.planErr = replay.NewPlan(d.source, d.msgs, d.opts)
+	d.planGen++
+	d.checked, d.targetErr = false, nil
+	if d.planErr != nil {
+		return nil
+	}
+	conn, plan, page, gen := d.conn, d.plan, d.page, d.planGen
+	return func() tea.Msg {
+		return redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+	}
+}
+
+// targetsChecked takes the result of a target check of the current plan.
+func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
+	if msg.gen == d.planGen {
+		d.checked, d.targetErr = true, msg.err
+	}
 }
 
 // update handles a key; it returns a Cmd and whether the dialog is closed.
@@ -106,8 +134,7 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.editing = false
 			d.target.Blur()
 			d.opts.To = strings.TrimSpace(d.target.Value())
-			d.replan()
-			return nil, false
+			return d.replan(), false
 		case tea.KeyEsc:
 			d.editing = false
 			d.target.Blur()
@@ -126,7 +153,7 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.editing = true
 			d.target.SetValue(d.opts.To)
 			return d.target.Focus(), false
-		case msg.String() == "y" || msg.Type == tea.KeyEnter:
+		case (msg.String() == "y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil:
 			return d.start(), false
 		}
 	case redriveRunning:
@@ -194,33 +221,8 @@ func (d *redriveDialog) start() tea.Cmd {
 				updates <- redriveProgressed{page: page, p: replay.Progress{Total: len(plan.Items)}, noBreaker: err.Error()}
 			}
 		}
-		if dir != "" {
-			j, err := replay.OpenJournal(filepath.Join(dir, "redrive"), plan.ID)
-			if err != nil {
-				updates <- redriveFinished{page: page, err: err}
-				return
-			}
-			defer j.Close()
-			a, err := replay.OpenAudit(filepath.Join(dir, "audit.jsonl"))
-			if err != nil {
-				updates <- redriveFinished{page: page, err: err}
-				return
-			}
-			defer a.Close()
-			run.Journal, run.Audit = j, a
-		}
-		var res replay.Result
-		var err error
-		switch w := conn.(type) {
-		case *sqs.Conn:
-			res, err = replay.RedriveSQS(ctx, w, plan, whole, run)
-		case replay.KafkaWriter:
-			res, err = replay.RedriveKafka(ctx, w, plan, run)
-		case replay.RabbitConn:
-			res, err = replay.RedriveRabbit(ctx, w, plan, whole, run)
-		default:
-			err = fmt.Errorf("%s cannot be written to", conn.Name())
-		}
+		run.StateDir, run.WholeQueue = dir, whole
+		res, err := replay.Execute(ctx, conn, plan, run)
 		updates <- redriveFinished{page: page, res: res, err: err}
 	}()
 	return d.wait()
@@ -316,7 +318,15 @@ func (d *redriveDialog) view(width int) string {
 		if d.editing {
 			b.WriteString(d.target.View() + "\n\n")
 		}
-		b.WriteString(s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel")
+		switch {
+		case !d.checked:
+			b.WriteString(s.Muted.Render("checking the targets…") + "   t: target   esc: cancel")
+		case d.targetErr != nil:
+			b.WriteString(s.StatusError.Render("✖ "+render.Sanitize(d.targetErr.Error())) + "\n\n")
+			b.WriteString("t: choose a target   esc: cancel")
+		default:
+			b.WriteString(s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel")
+		}
 	case redriveRunning:
 		done := d.prog.Done + d.prog.Parked + d.prog.Skipped + d.prog.Failed + d.prog.Duplicates
 		pct := 0.0
@@ -357,8 +367,12 @@ func (d *redriveDialog) view(width int) string {
 			}
 			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), f.Position, f.Err)
 		}
-		if r.Stopped != "" {
-			b.WriteString(s.Warn.Render("stopped: "+r.Stopped) + "\n")
+		if r.Stop.Early() {
+			line := "stopped: " + render.Sanitize(r.Stop.String())
+			if r.Stop.Resumable() {
+				line += " (resume: redrive again with id " + d.plan.ID + ")"
+			}
+			b.WriteString(s.Warn.Render(line) + "\n")
 		}
 		if _, back := d.guard.Totals(); back > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("%d redriven messages came back dead to %s", back, d.source)) + "\n")

@@ -46,6 +46,9 @@ func (staticConn) Kind() string    { return "kafka" }
 func (staticConn) Address() string { return "127.0.0.1:9092" }
 func (staticConn) Close() error    { return nil }
 
+// CheckTarget accepts every target (a redrive dialog checks them first).
+func (staticConn) CheckTarget(context.Context, sources.Target) error { return nil }
+
 func keyPress(s string) tea.KeyMsg {
 	switch s {
 	case "enter":
@@ -652,5 +655,40 @@ func TestFirstRunStartsTheDemo(t *testing.T) {
 	_, _ = m.Update(cmd())   // connectionsReady
 	if !dialed || len(m.Conns()) != 1 {
 		t.Fatal("the demo was not dialled")
+	}
+}
+
+// refusingConn is a connection whose targets do not exist.
+type refusingConn struct{ staticConn }
+
+func (refusingConn) CheckTarget(_ context.Context, t sources.Target) error {
+	return fmt.Errorf("topic %q does not exist: %w", t.Stream, sources.ErrBadTarget)
+}
+
+// TestRedriveDialogRefusesABadTarget: the dialog checks the plan's targets
+// before it offers to run, shows why a target is refused, and y does
+// nothing then.
+func TestRedriveDialogRefusesABadTarget(t *testing.T) {
+	c := testCommon(100, 30)
+	d := newRedriveDialog(c, refusingConn{}, 1, "orders.DLT", orderMsgs(0, 3), false)
+	d.opts.To = "nosuch"
+	check := d.replan()
+	if v := d.view(100); !strings.Contains(v, "checking the targets") || strings.Contains(v, "y/enter") {
+		t.Fatalf("before the check:\n%s", v)
+	}
+	if cmd, _ := d.update(keyPress("y")); cmd != nil || d.state != redrivePlanned {
+		t.Fatal("y started a run before the targets were checked")
+	}
+	d.targetsChecked(check().(redriveTargetsChecked))
+	if v := d.view(100); !strings.Contains(v, `topic "nosuch" does not exist`) || strings.Contains(v, "y/enter") {
+		t.Fatalf("after the check:\n%s", v)
+	}
+	if cmd, _ := d.update(keyPress("y")); cmd != nil || d.state != redrivePlanned {
+		t.Fatal("y started a run to a refused target")
+	}
+	d.replan() // a new plan: the old check's answer is dropped
+	d.targetsChecked(redriveTargetsChecked{page: 1, gen: d.planGen - 1})
+	if d.checked {
+		t.Fatal("a stale check was taken")
 	}
 }

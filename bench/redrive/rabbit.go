@@ -49,7 +49,7 @@ func (b rabbitBench) mqscope(ctx context.Context) float64 {
 	d := time.Since(start)
 	stop()
 	if res.Done != b.n {
-		check(fmt.Errorf("mqscope moved %d of %d (stopped: %s)", res.Done, b.n, res.Stopped))
+		check(fmt.Errorf("mqscope moved %d of %d (stopped: %s)", res.Done, b.n, res.Stop))
 	}
 	waitDepth(mq, "target", b.n)
 	rate := float64(res.Done) / d.Seconds()

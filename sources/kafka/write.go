@@ -1,12 +1,15 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/sources"
 )
 
 // TransactionalProducer returns a sarama producer with transactional id
@@ -162,4 +165,35 @@ func Murmur2(data []byte) uint32 {
 	h *= m
 	h ^= h >> 15
 	return h
+}
+
+// CheckTarget refuses a topic name Kafka does not allow (1 to 249 of
+// a-z A-Z 0-9 . _ -, not . or ..) and a topic the cluster does not have.
+func (c *Conn) CheckTarget(ctx context.Context, t sources.Target) error {
+	if err := LegalTopic(t.Stream); err != nil {
+		return err
+	}
+	if _, err := c.partitionsOf(t.Stream); err != nil {
+		if errors.Is(err, sources.ErrUnknownStream) {
+			return fmt.Errorf("topic %q does not exist on %s (create it first): %w", t.Stream, c.Address(), sources.ErrBadTarget)
+		}
+		return fmt.Errorf("target %q: %w", t.Stream, err)
+	}
+	return nil
+}
+
+// LegalTopic says why a name cannot be a Kafka topic's (nil when it can).
+func LegalTopic(name string) error {
+	bad := len(name) == 0 || len(name) > 249 || name == "." || name == ".."
+	for i := 0; i < len(name) && !bad; i++ {
+		switch ch := name[i]; {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', ch == '.', ch == '_', ch == '-':
+		default:
+			bad = true
+		}
+	}
+	if bad {
+		return fmt.Errorf("%q is not a legal Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -): %w", name, sources.ErrBadTarget)
+	}
+	return nil
 }
