@@ -57,6 +57,7 @@ type pending struct {
 	// id is its identity (wire.Identity), which the journal counts.
 	id       string
 	pos      string
+	target   string // the target, for people
 	returned string
 	ack      bool
 	// claim is what an earlier run left open for its identity.
@@ -574,7 +575,7 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		return nil
 	}
 	claim := r.o.Journal.Claim(pr.id)
-	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), claim: claim}
+	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), target: it.Target.String(), claim: claim}
 	if claim == ClaimConfirmed {
 		// An earlier run's copy was confirmed and its source could not be
 		// acknowledged: acknowledged now (journalled first), not sent.
@@ -592,7 +593,7 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		pd.corr = pr.correlationID()
 	}
 	if r.o.Journal != nil {
-		r.sent = append(r.sent, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: it.Target.String(),
+		r.sent = append(r.sent, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: pd.target,
 			Fingerprint: pd.id, Kind: EntrySent, Time: time.Now()})
 	}
 	if err := pub.publish(ctx, it.Target, pr); err != nil {
@@ -696,7 +697,7 @@ func (r *rabbitRun) flush() error {
 	var last *pending
 	lastFrom := 0 // the after entries of what the last, multiple ack covers
 	for _, pd := range r.confirmed {
-		target := pd.it.Target.String()
+		target := pd.target
 		entry := func(k EntryKind) JournalEntry {
 			return JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.id, Kind: k, Time: now}
 		}

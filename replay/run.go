@@ -249,16 +249,22 @@ func OpenJournal(dir, id string) (*Journal, error) {
 	}
 	path := filepath.Join(dir, id+".journal")
 	j := &Journal{}
-	if data, err := os.ReadFile(path); err == nil {
-		j.load(data)
-	} else if !errors.Is(err, os.ErrNotExist) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
+	j.load(data)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j.f, j.w = f, bufio.NewWriter(f)
+	if len(data) > 0 && data[len(data)-1] != '\n' { // a line cut by a kill: ended, so the next entry is a line of its own
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
 	return j, nil
 }
 
