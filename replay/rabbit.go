@@ -208,6 +208,9 @@ type rabbitTransport struct {
 	// connections.
 	cancel func()
 	close  func()
+	// closeReason is why the deliveries ended, when the broker or the
+	// client said (nil: not known).
+	closeReason func() error
 }
 
 // openAMQP consumes on a channel of the connection and publishes on a
@@ -236,6 +239,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	if err := consume.Qos(prefetch, 0, false); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
+	closed := consume.NotifyClose(make(chan *amqp.Error, 1))
 	tag := "mqscope-redrive-" + p.ID
 	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
 	if err != nil {
@@ -251,6 +255,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
 		cancel:       func() { _ = consume.Cancel(tag, false) },
+		closeReason:  func() error { return amqpCloseReason(closed) },
 		close: func() {
 			close(stop)
 			consume.Close()
@@ -320,7 +325,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		case <-guardChanged: // the loop looks at the guard again
 		case b, ok := <-in:
 			if !ok {
-				r.res.stopped(ConnectionLost, "the deliveries ended")
+				r.res.stopped(ConnectionLost, r.deliveriesEnded(t))
 				taking = false
 				if len(r.inflight) > 0 {
 					loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
@@ -413,9 +418,40 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	case loopErr != nil:
 		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, loopErr, r.res.Done, r.res.Total, r.p.Source)
 	case r.res.Stop.Reason == ConnectionLost:
-		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Done, r.res.Total, r.p.Source)
+		return r.res, fmt.Errorf("redrive %s: %s, after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Stop.Detail, r.res.Done, r.res.Total, r.p.Source)
 	}
 	return r.res, nil
+}
+
+// deliveriesEnded says why the deliveries ended: a message amqp091-go
+// could not read (its connection ends at it), or the broker's close.
+func (r *rabbitRun) deliveriesEnded(t *rabbitTransport) string {
+	var err error
+	if t.closeReason != nil {
+		err = t.closeReason()
+	}
+	var ae *amqp.Error
+	switch {
+	case errors.As(err, &ae) && !ae.Server && (ae.Code == amqp.FrameError || ae.Code == amqp.SyntaxError):
+		return fmt.Sprintf("the AMQP client (amqp091-go) could not read a message of %s (%v) and dropped the connection; the message stays in %s: "+
+			"redrive the whole queue without edits (no --limit or --filter), which reads messages as raw bytes and leaves such a message in place", r.p.Source, err, r.p.Source)
+	case err != nil:
+		return "the broker closed the connection: " + err.Error()
+	}
+	return "the broker closed the connection"
+}
+
+// amqpCloseReason is the close amqp091-go notified, if it does within a
+// moment of the deliveries' end.
+func amqpCloseReason(closed <-chan *amqp.Error) error {
+	select {
+	case e, ok := <-closed:
+		if ok && e != nil {
+			return e
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+	return nil
 }
 
 // publishFailed ends taking after a failed publish. When what was about to

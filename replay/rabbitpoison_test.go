@@ -206,3 +206,36 @@ func waitQueue(t *testing.T, ch *amqp.Channel, q string, n int) {
 	}
 	t.Fatalf("%s holds %d messages, want %d", q, got, n)
 }
+
+// TestRedriveRabbitSaysWhyAMQPClientStopped: amqp091-go drops its
+// connection at a message whose headers it cannot read; the run says so,
+// and which run steps past it, instead of "the channel is not open".
+func TestRedriveRabbitSaysWhyAMQPClientStopped(t *testing.T) {
+	e := newPoisonEnv(t)
+	deep := amqp.Table{"leaf": "v"}
+	for range 40 {
+		deep = amqp.Table{"n": deep}
+	}
+	e.publish(t, "work.dlq", amqp.Publishing{Headers: deadLetterHeaders(amqp.Table{"deep": deep}), Body: []byte("deep")})
+	for i := range 5 {
+		e.publish(t, "work.dlq", amqp.Publishing{Headers: deadLetterHeaders(nil), Body: []byte(fmt.Sprintf("good %d", i))})
+	}
+	waitQueue(t, e.ch, "work.dlq", 6)
+	p, err := replay.NewPlan("work.dlq", nil, replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.RedriveRabbit(context.Background(), amqpOnly{e.conn}, p, true, replay.RunOptions{Batch: 8})
+	if err == nil || !strings.Contains(err.Error(), "amqp091-go) could not read a message of work.dlq") || !strings.Contains(err.Error(), "raw bytes") {
+		t.Fatalf("err %v (%s)", err, res.Stop)
+	}
+	t.Log(err)
+	waitQueue(t, e.ch, "work.dlq", 6-res.Done)
+	// The whole-queue run on package wire steps past it.
+	res, err = replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
+	if err != nil || res.Failed != 1 || !strings.Contains(res.Failures[0].Err, "nested deeper") {
+		t.Fatalf("%+v %v", res, err)
+	}
+	waitQueue(t, e.ch, "work.dlq", 1)
+	waitQueue(t, e.ch, "work", 5)
+}

@@ -70,6 +70,7 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 		drainReturns: func(byPos map[string]*pending) { drainReturns(pubEvents.Returns, byPos, wireReturned) },
 		pub:          &wirePublisher{c: publish, before: r.writeSent},
 		cancel:       func() { _ = consume.Cancel(tag) }, // what was delivered and not taken goes back when the connection closes
+		closeReason:  consume.Err,
 		close: func() {
 			close(stop)
 			_ = consume.Close()
