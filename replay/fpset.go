@@ -1,7 +1,5 @@
 package replay
 
-import "encoding/hex"
-
 // fingerprintSet is a set of fingerprints. The ones Fingerprint and
 // rawFingerprint make (32 hex digits) are kept as 16 bytes in a map
 // without pointers, which the garbage collector does not scan however
@@ -80,14 +78,4 @@ func (t *fingerprintTally[V]) set(fp string, v V) {
 		t.other = map[string]V{}
 	}
 	t.other[fp] = v
-}
-
-// each calls fn for every fingerprint held (packed ones as hex digits).
-func (t *fingerprintTally[V]) each(fn func(fp string, v V)) {
-	for k, v := range t.packed {
-		fn(hex.EncodeToString(k[:]), v)
-	}
-	for fp, v := range t.other {
-		fn(fp, v)
-	}
 }
