@@ -190,3 +190,29 @@ func waitQueue(t *testing.T, ch *amqp.Channel, q string, n int) {
 	}
 	t.Fatalf("%s holds %d messages, want %d", q, got, n)
 }
+
+// TestPrintResultListsPossibleDuplicates: the summary says how many
+// messages may be duplicated and names each by its message id, its
+// correlation id, or its position and identity, with what came from the
+// message made harmless for the terminal.
+func TestPrintResultListsPossibleDuplicates(t *testing.T) {
+	plan, err := replay.NewPlan("work.dlq", nil, replay.Options{ID: "rd-print"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printResult(&out, plan, replay.Result{PossibleDuplicates: []replay.PossibleDuplicate{
+		{Position: "3", Identity: "00ff", MessageID: "m-1", Target: "exchange shop [order.created]"},
+		{Position: "4", Identity: "00fe", CorrelationID: "c-\x1b]0;pwned\x07", Target: "exchange shop [order.created]"},
+		{Position: "5", Identity: "00fd", Target: "exchange shop [order.created]"},
+	}})
+	got := out.String()
+	for _, want := range []string{"up to 3 may be duplicated", "message-id m-1 -> exchange shop", "correlation-id c-", "position 5 identity 00fd"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Fatalf("a control character from a message reached the summary: %q", got)
+	}
+}
