@@ -157,9 +157,12 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	}
 	r.prefetch = prefetch
 	var t *rabbitTransport
-	if wc, ok := c.(WireConn); ok && all && len(p.opts.Edits) == 0 {
+	switch wc, ok := c.(WireConn); {
+	case ok && all && len(p.opts.Edits) == 0:
 		t, err = r.openWire(ctx, wc, prefetch, window)
-	} else {
+	case ok:
+		t, err = r.openDecoded(ctx, wc, prefetch, window)
+	default:
 		t, err = r.openAMQP(ctx, c, prefetch, window)
 	}
 	if err != nil {
@@ -554,22 +557,46 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 	}
 }
 
+// prepareOne prepares a delivery amqp091-go read.
 func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
+	id, err := x.Delivery(d)
+	return r.prepareDecoded(c, d, d, seq, id, err)
+}
+
+// prepareDecoded prepares a decoded delivery: converted, decided, made into
+// a publishing when it goes somewhere; bad says why it cannot be, if it
+// cannot (its identity could not be taken, or its properties would not
+// fit a frame).
+func (r *rabbitRun) prepareDecoded(c RabbitConn, d amqp.Delivery, src sourceMessage, seq int64, id wire.Identity, bad error) preparedDelivery {
 	m := c.Convert(d, r.p.Source, seq)
-	pd := preparedDelivery{d: d, it: Item{Msg: m}, size: len(d.Body), corr: d.CorrelationId}
+	pd := preparedDelivery{d: src, it: Item{Msg: m}, size: len(d.Body), corr: d.CorrelationId, id: id.String(), bad: bad}
 	if !r.all || len(r.p.opts.Edits) > 0 {
 		pd.fp = Fingerprint(m)
 	}
-	id, err := x.Delivery(d)
-	pd.id, pd.bad = id.String(), err
 	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
 		pd.it = r.p.decide(m, pd.fp)
 		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
 			pub := publishing(d, pd.it, r.p)
 			pd.publishing = &pub
+			if r.maxProps > 0 && pd.bad == nil {
+				pd.bad = fitsFrame(pub, r.maxProps)
+			}
 		}
 	}
 	return pd
+}
+
+// fitsFrame says why a publishing's properties cannot be sent in one frame
+// of max bytes, if they cannot.
+func fitsFrame(pub amqp.Publishing, max int) error {
+	n, err := wire.PropertiesSize(pub)
+	switch {
+	case err != nil:
+		return fmt.Errorf("its headers cannot be encoded: %w", err)
+	case n > max:
+		return fmt.Errorf("its properties with the redrive's headers are %d bytes, more than one frame of this broker holds (%d)", n, max)
+	}
+	return nil
 }
 
 // take decides what to do with one delivery and publishes it when it goes

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
@@ -238,4 +239,88 @@ func TestRedriveRabbitSaysWhyAMQPClientStopped(t *testing.T) {
 	}
 	waitQueue(t, e.ch, "work.dlq", 1)
 	waitQueue(t, e.ch, "work", 5)
+}
+
+// TestRedriveRabbitSelectionsAndEditsStepPastPoison: runs that need whole
+// messages (a selection, an edit) read them with package wire and decode
+// them as amqp091-go would: messages amqp091-go could not read are left
+// in place (reported when the run takes the whole queue) and the run goes
+// on.
+func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
+	e := newPoisonEnv(t)
+	deep := amqp.Table{"leaf": "v"}
+	for range 200 {
+		deep = amqp.Table{"n": deep}
+	}
+	wide := make([]any, 10000)
+	for i := range wide {
+		wide[i] = int32(i)
+	}
+	for i := range 8 {
+		h := deadLetterHeaders(nil)
+		switch i {
+		case 1:
+			h["deep"] = deep
+		case 4:
+			h["wide"] = wide
+		}
+		e.publish(t, "work.dlq", amqp.Publishing{Headers: h, Body: []byte(fmt.Sprintf("message %d", i))})
+	}
+	waitQueue(t, e.ch, "work.dlq", 8)
+	var good []sources.Message
+	for i, d := range e.wireRead(t, "work.dlq", 8) {
+		ad, err := wire.DecodeDelivery(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i != 1 && i != 4 {
+			good = append(good, e.conn.Convert(ad, "work.dlq", int64(i)))
+		}
+	}
+	p, err := replay.NewPlan("work.dlq", good[:3], replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, false, replay.RunOptions{Batch: 4})
+	if err != nil || res.Done != 3 || res.Failed != 0 {
+		t.Fatalf("selection: %+v %v", res, err)
+	}
+	waitQueue(t, e.ch, "work", 3)
+	waitQueue(t, e.ch, "work.dlq", 5)
+
+	// A message that fits a frame, and would not with the redrive's headers.
+	big := amqp.Publishing{Headers: deadLetterHeaders(amqp.Table{"big": ""}), Body: []byte("big")}
+	e.publish(t, "scratch", big)
+	base := len(e.wireRead(t, "scratch", 1)[0].Properties)
+	big.Headers["big"] = strings.Repeat("b", 131072-8-12-50-base)
+	e.publish(t, "work.dlq", big)
+	waitQueue(t, e.ch, "work.dlq", 6)
+
+	edited := good[4]
+	p, err = replay.NewPlan("work.dlq", nil, replay.Options{Edits: map[string]replay.Edit{replay.Fingerprint(edited): {Value: []byte("edited"), Headers: edited.Headers}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
+	if err != nil || res.Done != 3 || res.Failed != 3 {
+		t.Fatalf("edit: %+v %v", res, err)
+	}
+	for _, f := range res.Failures {
+		if !strings.Contains(f.Err, "nested deeper than 32") && !strings.Contains(f.Err, "more than 8192") && !strings.Contains(f.Err, "more than one frame") {
+			t.Errorf("failure %+v", f)
+		}
+	}
+	waitQueue(t, e.ch, "work", 6)
+	waitQueue(t, e.ch, "work.dlq", 3)
+	found := false
+	for range 6 {
+		d, ok, err := e.ch.Get("work", true)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		found = found || string(d.Body) == "edited"
+	}
+	if !found {
+		t.Fatal("the edited message is not in work")
+	}
 }

@@ -64,7 +64,11 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	consEvents := consume.Start(1)
 	stop := make(chan struct{})
 	prepared := make(chan []preparedDelivery, 16)
-	go r.prepareWire(c, consume, consEvents.Deliveries, prepared, stop)
+	var memo xDeathMemo
+	var x wire.Identifier
+	go r.prepareWire(consEvents.Deliveries, prepared, stop, func(d wire.Delivery, seq int64) preparedDelivery {
+		return r.prepareWireOne(c, consume, d, seq, &memo, &x)
+	})
 	return &rabbitTransport{
 		prepared: prepared, wireConfirms: pubEvents.Confirms,
 		drainReturns: func(byPos map[string]*pending) { drainReturns(pubEvents.Returns, byPos, wireReturned) },
@@ -79,6 +83,74 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	}, nil
 }
 
+// openDecoded consumes over a hand-framed connection and decodes every
+// delivery as amqp091-go would, and publishes with amqp091-go: for
+// selections and edits, which need the whole message. A message
+// amqp091-go could not read is reported and left in place instead of
+// ending the run.
+func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, window int) (*rabbitTransport, error) {
+	p := r.p
+	consume, err := c.DialWire(ctx, "redrive "+p.ID+" from "+p.Source)
+	if err != nil {
+		return nil, err
+	}
+	publish, closePublish, err := c.DedicatedChannel(ctx)
+	if err != nil {
+		_ = consume.Close()
+		return nil, err
+	}
+	fail := func(err error) (*rabbitTransport, error) {
+		_ = consume.Close()
+		_ = closePublish()
+		return nil, err
+	}
+	if err := publish.Confirm(false); err != nil {
+		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
+	}
+	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
+	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
+	if err := consume.Qos(prefetch); err != nil {
+		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
+	}
+	tag := "mqscope-redrive-" + p.ID
+	if err := consume.Consume(p.Source, tag); err != nil {
+		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
+	}
+	r.maxProps = consume.MaxProperties() // the same broker's frames
+	consEvents := consume.Start(1)
+	stop := make(chan struct{})
+	prepared := make(chan []preparedDelivery, 16)
+	var x wire.Identifier
+	go r.prepareWire(consEvents.Deliveries, prepared, stop, func(d wire.Delivery, seq int64) preparedDelivery {
+		return r.prepareDecodedOne(c, consume, d, seq, &x)
+	})
+	return &rabbitTransport{
+		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
+		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
+		cancel:       func() { _ = consume.Cancel(tag) },
+		closeReason:  consume.Err,
+		close: func() {
+			close(stop)
+			_ = consume.Close()
+			_ = closePublish()
+		},
+	}, nil
+}
+
+// prepareDecodedOne decodes a delivery read with package wire and prepares
+// it as one amqp091-go read; its identity is taken over its raw content
+// (the same), which also finds what amqp091-go could not read.
+func (r *rabbitRun) prepareDecodedOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
+	id, bad := x.Raw(d.RoutingKey, d.Properties, d.Body)
+	ad, err := wire.DecodeDelivery(d)
+	if err != nil && bad == nil {
+		bad = err
+	}
+	pd := r.prepareDecoded(c, ad, wireSource{consume, d.Tag}, seq, id, bad)
+	pd.size = len(d.Properties) + len(d.Body)
+	return pd
+}
+
 // wireSource is a delivery read with package wire.
 type wireSource struct {
 	c   *wire.Conn
@@ -89,15 +161,11 @@ func (w wireSource) Ack(multiple bool) error { return w.c.Ack(w.tag, multiple) }
 
 func (w wireSource) Nack(multiple, requeue bool) error { return w.c.Nack(w.tag, multiple, requeue) }
 
-// prepareWire is prepare for package wire: the header table is skimmed,
-// only the decision's headers decoded, the others copied as they are (but
-// for the ones the plan drops and earlier provenance), and the message's
-// identity taken over its raw content.
-func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
+// prepareWire is prepare for package wire: each delivery is prepared by
+// one, in order.
+func (r *rabbitRun) prepareWire(deliveries <-chan []wire.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}, one func(d wire.Delivery, seq int64) preparedDelivery) {
 	defer close(out)
 	var seq int64
-	var memo xDeathMemo
-	var x wire.Identifier
 	for {
 		var batch []wire.Delivery
 		var ok bool
@@ -114,7 +182,7 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 			batch = batch[len(part):]
 			prepared := make([]preparedDelivery, len(part))
 			for i, d := range part {
-				prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo, &x)
+				prepared[i] = one(d, seq)
 				seq++
 			}
 			prepared[len(prepared)-1].last = len(batch) == 0
@@ -149,6 +217,10 @@ func (x *xDeathMemo) decode(typ byte, raw []byte) (any, error) {
 	return v, nil
 }
 
+// prepareWireOne prepares a delivery to pass through: the header table is
+// skimmed, only the decision's headers decoded, the others copied as they
+// are (but for the ones the plan drops and earlier provenance), and the
+// message's identity taken over its raw content.
 func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, memo *xDeathMemo, x *wire.Identifier) preparedDelivery {
 	p := r.p
 	pd := preparedDelivery{d: wireSource{consume, d.Tag}, raw: d.Properties, size: len(d.Properties) + len(d.Body)}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,8 @@ func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 			}
 			var x wire.Identifier
 			viaAMQP := map[wire.Identity]int{}
+			deliveries := map[wire.Identity]amqp.Delivery{}
+			sizes := map[wire.Identity]int{}
 			var order []wire.Identity
 			for i := range msgs {
 				var d amqp.Delivery
@@ -110,6 +114,10 @@ func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 					t.Fatalf("message %d: %v", i, err)
 				}
 				viaAMQP[id]++
+				deliveries[id] = d
+				if sizes[id], err = wire.PropertiesSize(msgs[i]); err != nil {
+					t.Fatal(err)
+				}
 				order = append(order, id)
 			}
 			if len(viaAMQP) != len(msgs) {
@@ -156,6 +164,16 @@ func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 					continue
 				}
 				counted++
+				decoded, err := wire.DecodeDelivery(d)
+				if err != nil {
+					t.Fatalf("message %d: %v", i, err)
+				}
+				if diff := deliveryDiff(decoded, deliveries[id]); diff != "" {
+					t.Errorf("message %d decoded by package wire differs from amqp091-go's: %s", i, diff)
+				}
+				if q.name == "classic" && sizes[id] != len(d.Properties) { // passed through as published
+					t.Errorf("message %d: PropertiesSize %d, delivered %d bytes of properties", i, sizes[id], len(d.Properties))
+				}
 			}
 			if counted != len(msgs) {
 				t.Fatalf("%d of %d identities equal on both paths", counted, len(msgs))
@@ -213,4 +231,25 @@ func FuzzIdentityNeverPanics(f *testing.F) {
 		var x wire.Identifier
 		_, _ = x.Raw("k", raw, []byte("body"))
 	})
+}
+
+// deliveryDiff names the first property or header two deliveries of one
+// message differ in (x-delivery-count aside), or "".
+func deliveryDiff(a, b amqp.Delivery) string {
+	ah, bh := normalize(a.Headers), normalize(b.Headers)
+	delete(ah, "x-delivery-count")
+	delete(bh, "x-delivery-count")
+	switch {
+	case !reflect.DeepEqual(ah, bh):
+		return fmt.Sprintf("headers %#v and %#v", ah, bh)
+	case a.ContentType != b.ContentType || a.ContentEncoding != b.ContentEncoding || a.DeliveryMode != b.DeliveryMode || a.Priority != b.Priority:
+		return "content type, encoding, delivery mode or priority"
+	case a.CorrelationId != b.CorrelationId || a.ReplyTo != b.ReplyTo || a.Expiration != b.Expiration || a.MessageId != b.MessageId:
+		return "correlation id, reply-to, expiration or message id"
+	case !a.Timestamp.Equal(b.Timestamp) || a.Type != b.Type || a.UserId != b.UserId || a.AppId != b.AppId:
+		return "timestamp, type, user id or app id"
+	case a.RoutingKey != b.RoutingKey || a.Exchange != b.Exchange || !bytes.Equal(a.Body, b.Body):
+		return "routing key, exchange or body"
+	}
+	return ""
 }
