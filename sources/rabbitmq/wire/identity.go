@@ -179,10 +179,8 @@ func (x *Identifier) finish(body []byte) Identity {
 		x.h = sha256.New()
 	}
 	x.h.Reset()
+	x.buf = binary.BigEndian.AppendUint64(x.buf, uint64(len(body)))
 	x.h.Write(x.buf)
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(body)))
-	x.h.Write(n[:])
 	x.h.Write(body)
 	x.sum = x.h.Sum(x.sum[:0])
 	var id Identity

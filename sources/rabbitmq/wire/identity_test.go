@@ -253,3 +253,19 @@ func deliveryDiff(a, b amqp.Delivery) string {
 	}
 	return ""
 }
+
+// TestIdentityAllocatesNothing: taking the identity of one dead letter
+// after another reuses the Identifier's buffers.
+func TestIdentityAllocatesNothing(t *testing.T) {
+	death := appendTableEntry(nil, "death", wire.AppendStringEntry(wire.AppendStringEntry(nil, "queue", "work"), "reason", "rejected"))
+	table := wire.AppendStringEntry(wire.AppendStringEntry(death, "tenant", "acme"), "x-first-death-queue", "work")
+	props := headerProps(table)
+	body := []byte(`{"order":1}`)
+	var x wire.Identifier
+	if _, err := x.Raw("work.dlq", props, body); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = x.Raw("work.dlq", props, body) }); n != 0 {
+		t.Fatalf("%v allocations for each identity", n)
+	}
+}
