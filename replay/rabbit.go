@@ -151,7 +151,9 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	}
 	window := o.batch()
 	r.maxInflight = min(2*window, maxUnconfirmed)
-	prefetch := 2 * r.maxInflight // room for what waits for its ack
+	// The broker delivers no more than maxUnconfirmed unacknowledged: no
+	// more can be published and not confirmed, whatever the loop does.
+	prefetch := maxUnconfirmed
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}

@@ -2,6 +2,10 @@ package replay
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +67,17 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 			if path == "amqp091-go" {
 				c = struct{ RabbitConn }{conn}
 			}
-			testbroker.SuspendRabbitQueue(t, vhost, "target", 2*time.Second)
+			testbroker.SuspendRabbitQueue(t, vhost, "target", 3*time.Second)
+			unacked := make(chan string, 1)
+			go func() { // what the broker says the run holds, while the target is stopped
+				time.Sleep(time.Second)
+				out, err := exec.Command("rabbitmqctl", "list_queues", "-q", "--no-table-headers", "-p", vhost, "name", "messages_unacknowledged").CombinedOutput()
+				if err != nil {
+					unacked <- fmt.Sprintf("rabbitmqctl list_queues: %v: %s", err, out)
+					return
+				}
+				unacked <- string(out)
+			}()
 			res, err := RedriveRabbit(context.Background(), c, p, true, o)
 			if err != nil || res.Done != n {
 				t.Fatalf("redrove %d of %d: %v (%s)", res.Done, n, err, res.Stop)
@@ -76,6 +90,17 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 			if most < maxUnconfirmed/2 {
 				t.Fatalf("at most %d were unconfirmed while the target was stopped: the bound was not reached", most)
 			}
+			listed := <-unacked
+			for _, line := range strings.Split(strings.TrimSpace(listed), "\n") {
+				name, count, ok := strings.Cut(strings.Join(strings.Fields(line), " "), " ")
+				if !ok {
+					t.Fatalf("rabbitmqctl: %s", listed)
+				}
+				if n, err := strconv.Atoi(count); name == "work.dlq" && (err != nil || n > maxUnconfirmed) {
+					t.Fatalf("the broker counted %s unacknowledged deliveries of work.dlq, more than %d", count, maxUnconfirmed)
+				}
+			}
+			t.Logf("the broker's unacknowledged counts while the target was stopped: %q", listed)
 		})
 	}
 }
