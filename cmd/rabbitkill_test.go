@@ -139,12 +139,12 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 	sc := bufio.NewScanner(audit)
 	for sc.Scan() {
 		var r replay.AuditRecord
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.RedriveID != id || !strings.Contains(r.Result, "possible duplicate") {
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.RedriveID != id || !r.PossibleDuplicate {
 			continue
 		}
 		name := "no id"
-		if _, corr, ok := strings.Cut(r.Result, "correlation-id "); ok {
-			name = corr
+		if r.CorrelationID != "" {
+			name = r.CorrelationID
 		}
 		reported[name]++
 	}

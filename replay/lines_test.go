@@ -13,6 +13,7 @@ func TestJournalAndAuditLinesMatchEncodingJSON(t *testing.T) {
 	for _, e := range []JournalEntry{
 		{ID: "r1", Source: "orders.DLT", Position: "0@12", Target: "orders", Fingerprint: "ab<>&\"", Time: when},
 		{ID: "r\xff", Source: "q\u2028", Position: "7", Target: "x", Time: time.Time{}},
+		{ID: "r1", Source: "dlq", Position: "7", Target: "x", Fingerprint: "00ff", Kind: EntrySent, Time: when},
 	} {
 		want, _ := json.Marshal(e)
 		got, err := e.appendJSON(nil)
@@ -23,6 +24,7 @@ func TestJournalAndAuditLinesMatchEncodingJSON(t *testing.T) {
 	for _, r := range []AuditRecord{
 		{Time: when, User: "me", Host: "h", Action: "redrive", RedriveID: "r1", Connection: "local", Source: "dlq", Position: "3", Target: "exchange shop (key a)", MessageID: "m-1", Result: "confirmed"},
 		{Time: when, Action: "redrive", Result: "failed: returned by the broker: 312 NO_ROUTE\n"},
+		{Time: when, Action: "redrive", Result: "confirmed", PossibleDuplicate: true, CorrelationID: "c-\x1b1", Identity: "00ff"},
 		{Time: when, Action: "redrive-run", Counts: map[string]int{"done": 3, "to orders": 2}},
 	} {
 		want, _ := json.Marshal(r)

@@ -803,6 +803,7 @@ func (r *rabbitRun) flush() error {
 				dup := PossibleDuplicate{Position: pd.pos, Identity: pd.id, MessageID: pd.it.Msg.ID, CorrelationID: pd.corr, Target: target}
 				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
 				rec.Result = "confirmed; possible duplicate (an earlier run may have sent it): " + dup.Name()
+				rec.PossibleDuplicate, rec.CorrelationID, rec.Identity = true, dup.CorrelationID, dup.Identity
 			}
 			step.to = len(b.after)
 			if r.multiAck { // acknowledged with the last of them, at the end

@@ -389,6 +389,11 @@ type AuditRecord struct {
 	Target     string    `json:"target"`
 	MessageID  string    `json:"message_id,omitempty"`
 	Result     string    `json:"result"`
+	// PossibleDuplicate marks a message an earlier run may have sent
+	// already; CorrelationID and Identity name it when it has no message id.
+	PossibleDuplicate bool   `json:"possible_duplicate,omitempty"`
+	CorrelationID     string `json:"correlation_id,omitempty"`
+	Identity          string `json:"identity,omitempty"`
 	// Counts sum up a whole run (its last line).
 	Counts map[string]int `json:"counts,omitempty"`
 }
@@ -445,6 +450,15 @@ func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"result":`...)
 	b = jsonenc.AppendString(b, r.Result)
+	if r.PossibleDuplicate {
+		b = append(b, `,"possible_duplicate":true`...)
+	}
+	for _, f := range [...]struct{ name, v string }{{`,"correlation_id":`, r.CorrelationID}, {`,"identity":`, r.Identity}} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = jsonenc.AppendString(b, f.v)
+		}
+	}
 	return append(b, '}'), nil
 }
 
