@@ -139,14 +139,14 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 	sc := bufio.NewScanner(audit)
 	for sc.Scan() {
 		var r replay.AuditRecord
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.RedriveID != id || !r.PossibleDuplicate {
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.RedriveID != id || r.PossibleDuplicates == 0 {
 			continue
 		}
 		name := "no id"
 		if r.CorrelationID != "" {
 			name = r.CorrelationID
 		}
-		reported[name]++
+		reported[name] += r.PossibleDuplicates
 	}
 	total, dups, reports := 0, 0, 0
 	for _, k := range reported {
@@ -205,12 +205,12 @@ func TestPrintResultListsPossibleDuplicates(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printResult(&out, plan, replay.Result{PossibleDuplicates: []replay.PossibleDuplicate{
-		{Position: "3", Identity: "00ff", MessageID: "m-1", Target: "exchange shop [order.created]"},
-		{Position: "4", Identity: "00fe", CorrelationID: "c-\x1b]0;pwned\x07", Target: "exchange shop [order.created]"},
-		{Position: "5", Identity: "00fd", Target: "exchange shop [order.created]"},
+		{Copies: 1, Position: "3", Identity: "00ff", MessageID: "m-1", Target: "exchange shop [order.created]"},
+		{Copies: 2, Position: "4", Identity: "00fe", CorrelationID: "c-\x1b]0;pwned\x07", Target: "exchange shop [order.created]"},
+		{Copies: 1, Position: "5", Identity: "00fd", Target: "exchange shop [order.created]"},
 	}})
 	got := out.String()
-	for _, want := range []string{"up to 3 may be duplicated", "message-id m-1 -> exchange shop", "correlation-id c-", "position 5 identity 00fd"} {
+	for _, want := range []string{"up to 4 may be duplicated", "message-id m-1 -> exchange shop", "correlation-id c-", "(up to 2 copies more)", "position 5 identity 00fd"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the summary lacks %q:\n%s", want, got)
 		}

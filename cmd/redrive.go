@@ -305,14 +305,18 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 		}
 		fmt.Fprintf(w, "  failed %s: %s\n", f.Position, f.Err)
 	}
-	if n := len(r.PossibleDuplicates); n > 0 {
+	if n := r.PossibleCopies(); n > 0 {
 		fmt.Fprintf(w, "up to %d may be duplicated: an earlier run may have sent them before it was stopped, and they were sent again:\n", n)
 		for i, d := range r.PossibleDuplicates {
 			if i == 20 {
-				fmt.Fprintf(w, "  … %d more in the audit log\n", n-20)
+				fmt.Fprintf(w, "  … %d more in the audit log\n", len(r.PossibleDuplicates)-20)
 				break
 			}
-			fmt.Fprintf(w, "  %s -> %s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target))
+			copies := ""
+			if d.Copies > 1 {
+				copies = fmt.Sprintf(" (up to %d copies more)", d.Copies)
+			}
+			fmt.Fprintf(w, "  %s -> %s%s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target), copies)
 		}
 	}
 	if r.Stop.Early() {

@@ -6,11 +6,18 @@ import (
 	"testing"
 )
 
+// claimed is what one Claim returns.
+type claimed struct {
+	claim Claim
+	n     int
+}
+
 // TestJournalClaimsWhatEarlierRunsLeftOpen: for each moment a run can be
 // killed at, the journal it leaves makes a resumed run acknowledge without
 // sending only copies known to be confirmed and not acknowledged, send
-// again (a possible duplicate) what may or may not be in the target, and
-// leave alone what was settled; alike messages are counted one by one.
+// again (a possible duplicate, with how many copies more the target may
+// hold) what may or may not be in the target, and leave alone what was
+// settled; confirmed copies of alike messages are counted one by one.
 func TestJournalClaimsWhatEarlierRunsLeftOpen(t *testing.T) {
 	const a, b = "0000000000000000000000000000000a", "0000000000000000000000000000000b"
 	steps := func(fp string, kinds ...EntryKind) []JournalEntry {
@@ -32,20 +39,22 @@ func TestJournalClaimsWhatEarlierRunsLeftOpen(t *testing.T) {
 		name    string
 		entries []JournalEntry
 		fp      string
-		want    []Claim // the claims of successive alike messages
+		want    []claimed // the claims of successive alike messages
 	}{
-		{"settled", steps(a, done...), a, []Claim{ClaimNone}},
-		{"killed after the publish", steps(a, EntrySent), a, []Claim{ClaimUncertain, ClaimNone}},
-		{"killed after the confirm, before the ack", steps(a, EntrySent, EntryConfirmed), a, []Claim{ClaimUncertain, ClaimNone}},
-		{"the ack failed", steps(a, EntrySent, EntryConfirmed, EntryUnacked), a, []Claim{ClaimConfirmed, ClaimNone}},
-		{"refused by the broker", steps(a, EntrySent, EntryRefused), a, []Claim{ClaimNone}},
-		{"killed while acknowledging without sending", cat(steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, EntrySkipping)), a, []Claim{ClaimUncertain, ClaimNone}},
-		{"acknowledged without sending", cat(steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, EntrySkipping, EntryAcked)), a, []Claim{ClaimNone}},
-		{"a possible duplicate sent again and settled", cat(steps(a, EntrySent), steps(a, EntrySent, EntryConfirmed, EntryAcked, EntryResolved)), a, []Claim{ClaimNone}},
-		{"a possible duplicate sent again, killed before its ack", cat(steps(a, EntrySent), steps(a, EntrySent, EntryConfirmed)), a, []Claim{ClaimUncertain, ClaimUncertain, ClaimNone}},
-		{"ten alike, one open", cat(steps(a, done...), steps(a, done...), steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, done...)), a, []Claim{ClaimConfirmed, ClaimNone, ClaimNone}},
-		{"another identity", steps(b, EntrySent, EntryConfirmed, EntryUnacked), a, []Claim{ClaimNone}},
-		{"a confirmed write (SQS, Kafka)", steps(a, EntryConfirmed), a, []Claim{ClaimNone}},
+		{"settled", steps(a, done...), a, []claimed{{ClaimNone, 0}}},
+		{"killed after the publish", steps(a, EntrySent), a, []claimed{{ClaimUncertain, 1}, {ClaimNone, 0}}},
+		{"killed after the confirm, before the ack", steps(a, EntrySent, EntryConfirmed), a, []claimed{{ClaimUncertain, 1}, {ClaimNone, 0}}},
+		{"the ack failed", steps(a, EntrySent, EntryConfirmed, EntryUnacked), a, []claimed{{ClaimConfirmed, 1}, {ClaimNone, 0}}},
+		{"refused by the broker", steps(a, EntrySent, EntryRefused), a, []claimed{{ClaimNone, 0}}},
+		{"killed while acknowledging without sending", cat(steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, EntrySkipping)), a, []claimed{{ClaimUncertain, 1}, {ClaimNone, 0}}},
+		{"acknowledged without sending", cat(steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, EntrySkipping, EntryAcked)), a, []claimed{{ClaimNone, 0}}},
+		{"a possible duplicate sent again and settled", cat(steps(a, EntrySent), steps(a, EntrySent, EntryConfirmed, EntryAcked, EntryResolved)), a, []claimed{{ClaimNone, 0}}},
+		{"a possible duplicate sent again, killed before its ack", cat(steps(a, EntrySent), steps(a, EntrySent, EntryConfirmed)), a, []claimed{{ClaimUncertain, 2}, {ClaimNone, 0}}},
+		{"alike, three sent and not confirmed", cat(steps(a, EntrySent), steps(a, EntrySent), steps(a, EntrySent)), a, []claimed{{ClaimUncertain, 3}, {ClaimNone, 0}}},
+		{"resolved in part", cat(steps(a, EntrySent, EntrySent), steps(a, EntrySent, EntryConfirmed, EntryAcked, EntryResolved)), a, []claimed{{ClaimUncertain, 1}, {ClaimNone, 0}}},
+		{"ten alike, one open", cat(steps(a, done...), steps(a, done...), steps(a, EntrySent, EntryConfirmed, EntryUnacked), steps(a, done...)), a, []claimed{{ClaimConfirmed, 1}, {ClaimNone, 0}, {ClaimNone, 0}}},
+		{"another identity", steps(b, EntrySent, EntryConfirmed, EntryUnacked), a, []claimed{{ClaimNone, 0}}},
+		{"a confirmed write (SQS, Kafka)", steps(a, EntryConfirmed), a, []claimed{{ClaimNone, 0}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -69,8 +78,8 @@ func TestJournalClaimsWhatEarlierRunsLeftOpen(t *testing.T) {
 			}
 			defer again.Close()
 			for i, want := range c.want {
-				if got := again.Claim(c.fp); got != want {
-					t.Fatalf("message %d: claim %d, want %d", i, got, want)
+				if got, n := again.Claim(c.fp); got != want.claim || n != want.n {
+					t.Fatalf("message %d: claim %d of %d, want %d of %d", i, got, n, want.claim, want.n)
 				}
 			}
 		})
@@ -92,11 +101,11 @@ func TestJournalClaimsWhatEarlierRunsLeftOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if got := j.Claim(a); got != ClaimConfirmed {
+	if got, _ := j.Claim(a); got != ClaimConfirmed {
 		t.Fatalf("after a cut line: claim %d, want the confirmed copy written after it", got)
 	}
 	var none *Journal
-	if none.Claim(a) != ClaimNone {
+	if got, _ := none.Claim(a); got != ClaimNone {
 		t.Fatal("no journal claims something")
 	}
 }

@@ -24,7 +24,7 @@ func TestJournalAndAuditLinesMatchEncodingJSON(t *testing.T) {
 	for _, r := range []AuditRecord{
 		{Time: when, User: "me", Host: "h", Action: "redrive", RedriveID: "r1", Connection: "local", Source: "dlq", Position: "3", Target: "exchange shop (key a)", MessageID: "m-1", Result: "confirmed"},
 		{Time: when, Action: "redrive", Result: "failed: returned by the broker: 312 NO_ROUTE\n"},
-		{Time: when, Action: "redrive", Result: "confirmed", PossibleDuplicate: true, CorrelationID: "c-\x1b1", Identity: "00ff"},
+		{Time: when, Action: "redrive", Result: "confirmed", PossibleDuplicates: 2, CorrelationID: "c-\x1b1", Identity: "00ff"},
 		{Time: when, Action: "redrive-run", Counts: map[string]int{"done": 3, "to orders": 2}},
 	} {
 		want, _ := json.Marshal(r)

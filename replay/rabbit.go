@@ -60,8 +60,10 @@ type pending struct {
 	target   string // the target, for people
 	returned string
 	ack      bool
-	// claim is what an earlier run left open for its identity.
-	claim Claim
+	// claim is what an earlier run left open for its identity, copies how
+	// many.
+	claim  Claim
+	copies int
 	// skip: an earlier run's copy was confirmed; the source is
 	// acknowledged, not sent.
 	skip bool
@@ -176,7 +178,7 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			_ = d.Nack(false, true)
 		}
 	}()
-	r.settle = newSettler(p.ID, o.Journal, o.Audit)
+	r.settle = newSettler(p.ID, o.Journal, o.Audit, t.sync)
 	defer func() { _ = r.settle.close() }() // before the held ones are given back
 	return r.loop(ctx, t, total, window)
 }
@@ -216,6 +218,8 @@ type rabbitTransport struct {
 	// closeReason is why the deliveries ended, when the broker or the
 	// client said (nil: not known).
 	closeReason func() error
+	// sync returns once the broker has processed the acks sent before.
+	sync func() error
 }
 
 // openAMQP consumes on a channel of the connection and publishes on a
@@ -256,11 +260,21 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	stop := make(chan struct{})
 	prepared := make(chan []preparedDelivery, 16)
 	go r.prepare(c, deliveries, prepared, stop)
+	var rpc sync.Mutex
 	return &rabbitTransport{
 		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
-		cancel:       func() { _ = consume.Cancel(tag, false) },
-		closeReason:  func() error { return amqpCloseReason(closed) },
+		cancel: func() {
+			rpc.Lock() // amqp091-go matches one call's answer at a time
+			defer rpc.Unlock()
+			_ = consume.Cancel(tag, false)
+		},
+		closeReason: func() error { return amqpCloseReason(closed) },
+		sync: func() error { // answered after the acks before it
+			rpc.Lock()
+			defer rpc.Unlock()
+			return consume.Qos(prefetch, 0, false)
+		},
 		close: func() {
 			close(stop)
 			consume.Close()
@@ -639,8 +653,8 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		}
 		return nil
 	}
-	claim := r.o.Journal.Claim(pr.id)
-	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), target: it.Target.String(), claim: claim}
+	claim, copies := r.o.Journal.Claim(pr.id)
+	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), target: it.Target.String(), claim: claim, copies: copies}
 	if claim == ClaimConfirmed {
 		// An earlier run's copy was confirmed and its source could not be
 		// acknowledged: acknowledged now (journalled first), not sent.
@@ -797,13 +811,15 @@ func (r *rabbitRun) flush() error {
 				b.after = append(b.after, entry(EntryAcked))
 			}
 			if pd.claim == ClaimUncertain {
-				if journal {
-					b.after = append(b.after, entry(EntryResolved))
+				for range pd.copies {
+					if journal {
+						b.after = append(b.after, entry(EntryResolved))
+					}
 				}
-				dup := PossibleDuplicate{Position: pd.pos, Identity: pd.id, MessageID: pd.it.Msg.ID, CorrelationID: pd.corr, Target: target}
+				dup := PossibleDuplicate{Copies: pd.copies, Position: pd.pos, Identity: pd.id, MessageID: pd.it.Msg.ID, CorrelationID: pd.corr, Target: target}
 				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
-				rec.Result = "confirmed; possible duplicate (an earlier run may have sent it): " + dup.Name()
-				rec.PossibleDuplicate, rec.CorrelationID, rec.Identity = true, dup.CorrelationID, dup.Identity
+				rec.Result = fmt.Sprintf("confirmed; possible duplicate (earlier runs may have sent up to %d more): %s", dup.Copies, dup.Name())
+				rec.PossibleDuplicates, rec.CorrelationID, rec.Identity = dup.Copies, dup.CorrelationID, dup.Identity
 			}
 			step.to = len(b.after)
 			if r.multiAck { // acknowledged with the last of them, at the end
@@ -841,6 +857,9 @@ type settler struct {
 	id      string
 	journal *Journal
 	audit   *Audit
+	// sync returns once the broker has processed the acks sent (nil: not
+	// waited for).
+	sync    func() error
 	batches chan settleBatch
 	done    chan struct{}
 	// pending counts the batches handed over and not settled yet.
@@ -869,8 +888,8 @@ type settleStep struct {
 	from, to int
 }
 
-func newSettler(id string, journal *Journal, audit *Audit) *settler {
-	s := &settler{id: id, journal: journal, audit: audit, batches: make(chan settleBatch, 8), done: make(chan struct{})}
+func newSettler(id string, journal *Journal, audit *Audit, sync func() error) *settler {
+	s := &settler{id: id, journal: journal, audit: audit, sync: sync, batches: make(chan settleBatch, 8), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -898,9 +917,9 @@ func (s *settler) hand(b settleBatch) {
 // busy reports batches handed over are still being journalled or acked.
 func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
-// apply journals a batch, then acknowledges it (unless settling failed
-// before: the connection is likely gone), audits it and journals the acks
-// made and the ones that could not be. What the broker confirmed
+// apply journals a batch, audits it, then acknowledges it (unless settling
+// failed before: the connection is likely gone) and journals the acks made
+// and the ones that could not be. What the broker confirmed
 // is journalled and audited whatever happens to the acks, so a resumed
 // run does not publish it again.
 func (s *settler) apply(b settleBatch, ack bool) error {
@@ -909,15 +928,24 @@ func (s *settler) apply(b settleBatch, ack bool) error {
 			return err
 		}
 	}
+	// Audited before the acks: a possible duplicate is in the audit before
+	// its source can be gone.
+	auditErr := s.audit.Write(b.audit...)
 	done := 0
 	var ackErr error
 	if ack {
 		done, ackErr = s.acknowledge(b.steps)
 	}
-	// Audited before the acks are journalled: a possible duplicate is in
-	// the audit before the journal says it was settled.
-	auditErr := s.audit.Write(b.audit...)
-	if err := s.journalAcks(b, done); err != nil && ackErr == nil {
+	sure := true // the broker took the acks sent
+	if done > 0 && s.sync != nil {
+		if err := s.sync(); err != nil {
+			sure = false
+			if ackErr == nil {
+				ackErr = fmt.Errorf("redrive %s: the broker did not answer after the acks: %w", s.id, err)
+			}
+		}
+	}
+	if err := s.journalAcks(b, done, sure); err != nil && ackErr == nil {
 		ackErr = err
 	}
 	if auditErr != nil && ackErr == nil {
@@ -926,17 +954,21 @@ func (s *settler) apply(b settleBatch, ack bool) error {
 	return ackErr
 }
 
-// journalAcks writes the entries of the first done steps (acknowledged),
-// and marks the others' sources unacknowledged (synced: a resumed run
-// acknowledges them without sending).
-func (s *settler) journalAcks(b settleBatch, done int) error {
+// journalAcks writes the entries of the first done steps (acknowledged;
+// unless the broker was not sure to have taken them: they stay open, and
+// a resumed run sends them again as possible duplicates), and marks the
+// others' sources unacknowledged (synced: a resumed run acknowledges them
+// without sending).
+func (s *settler) journalAcks(b settleBatch, done int, sure bool) error {
 	if s.journal == nil || len(b.after) == 0 {
 		return nil
 	}
 	var acked, unacked []JournalEntry
 	for i, st := range b.steps {
 		if i < done {
-			acked = append(acked, b.after[st.from:st.to]...)
+			if sure {
+				acked = append(acked, b.after[st.from:st.to]...)
+			}
 			continue
 		}
 		for _, e := range b.after[st.from:st.to] {

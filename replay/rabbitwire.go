@@ -75,6 +75,7 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 		pub:          &wirePublisher{c: publish, before: r.writeSent},
 		cancel:       func() { _ = consume.Cancel(tag) }, // what was delivered and not taken goes back when the connection closes
 		closeReason:  consume.Err,
+		sync:         func() error { return consume.Sync(confirmTimeout) },
 		close: func() {
 			close(stop)
 			_ = consume.Close()
@@ -129,6 +130,7 @@ func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, windo
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
 		cancel:       func() { _ = consume.Cancel(tag) },
 		closeReason:  consume.Err,
+		sync:         func() error { return consume.Sync(confirmTimeout) },
 		close: func() {
 			close(stop)
 			_ = consume.Close()

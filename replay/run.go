@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -94,8 +95,11 @@ type Result struct {
 	PossibleDuplicates []PossibleDuplicate
 }
 
-// PossibleDuplicate is a message that may be in its target twice.
+// PossibleDuplicate is a message that may be in its target more than once.
 type PossibleDuplicate struct {
+	// Copies is how many copies more than one the target may hold: as many
+	// as earlier runs may have sent of a message of its identity.
+	Copies int
 	// Position is where this run read it.
 	Position string
 	// Identity is its identity hash (wire.Identity).
@@ -103,6 +107,15 @@ type PossibleDuplicate struct {
 	// MessageID and CorrelationID are its properties, when set.
 	MessageID, CorrelationID string
 	Target                   string
+}
+
+// PossibleCopies is how many copies more than one the targets may hold.
+func (r Result) PossibleCopies() int {
+	n := 0
+	for _, d := range r.PossibleDuplicates {
+		n += d.Copies
+	}
+	return n
 }
 
 // Name is how people can find the message: its message id or correlation
@@ -294,14 +307,16 @@ func (j *Journal) HasFingerprint(fp string) bool {
 	return j.fingerprints.has(fp)
 }
 
-// Claim takes one of the copies earlier runs left open for a message of
-// this identity, if any: first a confirmed one (its source is to be
-// acknowledged without sending), then an uncertain one (sent again, a
-// possible duplicate). Alike messages each take their own: ten alike
-// messages of which earlier runs left one open find one claim.
-func (j *Journal) Claim(fp string) Claim {
+// Claim takes what earlier runs left open for a message of this identity,
+// if anything: first one confirmed copy (its source is to be acknowledged
+// without sending), else every uncertain one (it is sent again, and the
+// target may hold as many copies more as the count says: the messages of
+// one identity cannot be told apart, so the first takes them all). Alike
+// messages each take their own confirmed copy: ten alike messages of which
+// earlier runs left one confirmed find one claim.
+func (j *Journal) Claim(fp string) (Claim, int) {
 	if j == nil {
-		return ClaimNone
+		return ClaimNone, 0
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -310,13 +325,14 @@ func (j *Journal) Claim(fp string) Claim {
 	case c.confirmed > 0:
 		c.confirmed--
 		j.open.set(fp, c)
-		return ClaimConfirmed
+		return ClaimConfirmed, 1
 	case c.uncertain > 0:
-		c.uncertain--
+		n := int(c.uncertain)
+		c.uncertain = 0
 		j.open.set(fp, c)
-		return ClaimUncertain
+		return ClaimUncertain, n
 	}
-	return ClaimNone
+	return ClaimNone, 0
 }
 
 // Write records entries, written to the file without a sync (a killed
@@ -389,11 +405,12 @@ type AuditRecord struct {
 	Target     string    `json:"target"`
 	MessageID  string    `json:"message_id,omitempty"`
 	Result     string    `json:"result"`
-	// PossibleDuplicate marks a message an earlier run may have sent
-	// already; CorrelationID and Identity name it when it has no message id.
-	PossibleDuplicate bool   `json:"possible_duplicate,omitempty"`
-	CorrelationID     string `json:"correlation_id,omitempty"`
-	Identity          string `json:"identity,omitempty"`
+	// PossibleDuplicates counts the copies more than one of this message
+	// the target may hold (earlier runs may have sent it); CorrelationID
+	// and Identity name it when it has no message id.
+	PossibleDuplicates int    `json:"possible_duplicates,omitempty"`
+	CorrelationID      string `json:"correlation_id,omitempty"`
+	Identity           string `json:"identity,omitempty"`
 	// Counts sum up a whole run (its last line).
 	Counts map[string]int `json:"counts,omitempty"`
 }
@@ -450,8 +467,9 @@ func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"result":`...)
 	b = jsonenc.AppendString(b, r.Result)
-	if r.PossibleDuplicate {
-		b = append(b, `,"possible_duplicate":true`...)
+	if r.PossibleDuplicates != 0 {
+		b = append(b, `,"possible_duplicates":`...)
+		b = strconv.AppendInt(b, int64(r.PossibleDuplicates), 10)
 	}
 	for _, f := range [...]struct{ name, v string }{{`,"correlation_id":`, r.CorrelationID}, {`,"identity":`, r.Identity}} {
 		if f.v != "" {
@@ -467,8 +485,8 @@ func summary(action, id, conn, source string, res Result, err error) AuditRecord
 	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Result: "finished",
 		Counts: map[string]int{"total": res.Total, "done": res.Done, "failed": res.Failed, "parked": res.Parked, "skipped": res.Skipped,
 			"duplicates": res.Duplicates, "returned": res.Returned}}
-	if len(res.PossibleDuplicates) > 0 {
-		r.Counts["possible_duplicates"] = len(res.PossibleDuplicates)
+	if n := res.PossibleCopies(); n > 0 {
+		r.Counts["possible_duplicates"] = n
 	}
 	for t, n := range res.PerTarget {
 		r.Counts["to "+t] = n
