@@ -277,6 +277,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 			good = append(good, e.conn.Convert(ad, "work.dlq", int64(i)))
 		}
 	}
+	waitQueue(t, e.ch, "work.dlq", 8) // given back when the reading connection closed
 	p, err := replay.NewPlan("work.dlq", good[:3], replay.Options{})
 	if err != nil {
 		t.Fatal(err)
