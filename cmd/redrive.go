@@ -17,6 +17,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/sqs"
+	"github.com/mqscope/mqscope/ui/render"
 )
 
 // redriveFlags are the flags of the redrive command.
@@ -351,6 +352,20 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 			break
 		}
 		fmt.Fprintf(w, "  failed %s: %s\n", safetext.String(f.Position), safetext.String(f.Err))
+	}
+	if n := r.PossibleCopies(); n > 0 {
+		fmt.Fprintf(w, "up to %d may be duplicated: an earlier run may have sent them before it was stopped, and they were sent again:\n", n)
+		for i, d := range r.PossibleDuplicates {
+			if i == 20 {
+				fmt.Fprintf(w, "  … %d more in the audit log\n", len(r.PossibleDuplicates)-20)
+				break
+			}
+			copies := ""
+			if d.Copies > 1 {
+				copies = fmt.Sprintf(" (up to %d copies more)", d.Copies)
+			}
+			fmt.Fprintf(w, "  %s -> %s%s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target), copies)
+		}
 	}
 	if r.Stop.Early() {
 		fmt.Fprintf(w, "stopped: %s\n", safetext.String(r.Stop.String()))

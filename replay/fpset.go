@@ -51,3 +51,31 @@ func (s *fingerprintSet) has(fp string) bool {
 	_, in := s.other[fp]
 	return in
 }
+
+// fingerprintTally holds a value per fingerprint, packed as
+// fingerprintSet packs them. The zero value is empty.
+type fingerprintTally[V any] struct {
+	packed map[[16]byte]V
+	other  map[string]V
+}
+
+func (t *fingerprintTally[V]) get(fp string) V {
+	if k, ok := packFingerprint(fp); ok {
+		return t.packed[k]
+	}
+	return t.other[fp]
+}
+
+func (t *fingerprintTally[V]) set(fp string, v V) {
+	if k, ok := packFingerprint(fp); ok {
+		if t.packed == nil {
+			t.packed = map[[16]byte]V{}
+		}
+		t.packed[k] = v
+		return
+	}
+	if t.other == nil {
+		t.other = map[string]V{}
+	}
+	t.other[fp] = v
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 func TestFingerprintSet(t *testing.T) {
@@ -35,8 +36,9 @@ func TestFingerprintSet(t *testing.T) {
 	if fp := Fingerprint(sources.Message{ID: "m", Key: []byte("k"), Value: []byte("v")}); !func() bool { _, ok := packFingerprint(fp); return ok }() {
 		t.Fatalf("Fingerprint's %q is not packed", fp)
 	}
-	if fp := rawFingerprint("id", "key", []byte("body"), nil); !func() bool { _, ok := packFingerprint(fp); return ok }() {
-		t.Fatalf("rawFingerprint's %q is not packed", fp)
+	var x wire.Identifier
+	if id, err := x.Raw("key", []byte{0, 0}, []byte("body")); err != nil || !func() bool { _, ok := packFingerprint(id.String()); return ok }() {
+		t.Fatalf("the identity %s (%v) is not packed", id, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -31,6 +32,15 @@ const rabbitIdle = time.Second
 // confirmTimeout is how long a run waits for the next publisher confirm.
 const confirmTimeout = 30 * time.Second
 
+// maxUnconfirmed is the most messages a run has published and not yet seen
+// confirmed, whatever its batch (the Shovel's default prefetch): what a
+// run killed at the wrong moment may have sent twice.
+const maxUnconfirmed = 1000
+
+// errJournal marks a failure to journal what is about to be published:
+// nothing more is published.
+var errJournal = errors.New("journal")
+
 // sourceMessage is a delivery of the source queue, acknowledged or given
 // back by the run (amqp.Delivery, or a delivery read with package wire).
 type sourceMessage interface {
@@ -38,26 +48,41 @@ type sourceMessage interface {
 	Nack(multiple, requeue bool) error
 }
 
-// pending is one published message waiting for its confirm.
+// pending is one published message waiting for its confirm, or one to
+// acknowledge without sending (skip).
 type pending struct {
-	d        sourceMessage
-	tag      uint64 // its publish sequence number, as confirms give it
-	it       Item
-	fp       string
+	d   sourceMessage
+	tag uint64 // its publish sequence number, as confirms give it
+	it  Item
+	// id is its identity (wire.Identity), which the journal counts.
+	id       string
 	pos      string
+	target   string // the target, for people
 	returned string
 	ack      bool
+	// claim is what an earlier run left open for its identity, copies how
+	// many.
+	claim  Claim
+	copies int
+	// skip: an earlier run's copy was confirmed; the source is
+	// acknowledged, not sent.
+	skip bool
+	// corr is its correlation id, kept for a possible duplicate.
+	corr string
 }
 
 // rabbitRun is the state of one RabbitMQ redrive.
 type rabbitRun struct {
-	p        *Plan
-	o        RunOptions
-	conn     string
-	all      bool
-	selected fingerprintSet
-	res      Result
-	start    time.Time
+	p    *Plan
+	o    RunOptions
+	conn string
+	all  bool
+	// selected are the plan's fingerprints (read while preparing);
+	// selectedLeft counts, per fingerprint, the messages still to take.
+	selected     fingerprintSet
+	selectedLeft fingerprintTally[int]
+	res          Result
+	start        time.Time
 	// inflight are published messages in publish order, waiting for confirms.
 	inflight []*pending
 	byPos    map[string]*pending
@@ -66,7 +91,14 @@ type rabbitRun struct {
 	held      []sourceMessage
 	// published counts publishes: the confirms' delivery tags.
 	published uint64
-	seen      fingerprintSet
+	// maxInflight bounds inflight (maxUnconfirmed at most).
+	maxInflight int
+	// sent are the journal entries of what is about to be published,
+	// written before it is.
+	sent []JournalEntry
+	// maxProps is the most bytes of properties a publish can carry (0:
+	// not known).
+	maxProps int
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
 	// prefetch is the consumer's: the broker sends no more while as many
@@ -78,16 +110,23 @@ type rabbitRun struct {
 }
 
 // RedriveRabbit moves messages out of a dead-letter queue with at-least-once
-// order: consume with manual acknowledgement, publish (mandatory, with
-// publisher confirms), and only after the broker confirmed, journal and ack
-// the source. It streams: deliveries keep flowing while confirms come back,
-// and sources are acknowledged in groups once their confirms and the journal
-// are in. A return (unroutable) or a nack leaves the source message in the
-// queue (nack, requeue) and is reported. The run takes at most the number of
-// messages the queue held when it started and stops when a message comes
-// round again. With all set, every message is taken; otherwise only the
-// messages of the plan (matched by Fingerprint), the others are held and
-// given back at the end.
+// order: consume with manual acknowledgement, journal, publish (mandatory,
+// with publisher confirms), and only after the broker confirmed, journal and
+// ack the source. It streams: deliveries keep flowing while confirms come
+// back (at most maxUnconfirmed at once), and sources are acknowledged in
+// groups once their confirms and the journal are in. A return (unroutable)
+// or a nack leaves the source message in the queue (given back at the end)
+// and is reported, as is a message that cannot be read or published. The
+// run takes at most the number of messages the queue held when it started.
+// With all set, every message is taken; otherwise only the messages of the
+// plan (matched by Fingerprint, as many of each as the plan holds), the
+// others are held and given back at the end.
+//
+// The journal counts messages by identity (wire.Identity): a resumed run
+// acknowledges without sending as many alike messages as earlier runs had
+// confirmed and could not acknowledge, and sends again, reported in
+// Result.PossibleDuplicates, the ones an earlier run may have sent before
+// it was stopped.
 func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (res Result, err error) {
 	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, targetsOf(p, res), res, err)) }()
 	return redriveRabbit(ctx, c, p, all, o)
@@ -97,7 +136,9 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, byPos: map[string]*pending{},
 		multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {
-		r.selected.add(Fingerprint(it.Msg))
+		fp := Fingerprint(it.Msg)
+		r.selected.add(fp)
+		r.selectedLeft.set(fp, r.selectedLeft.get(fp)+1)
 	}
 	total, err := queueDepth(ctx, c, p)
 	if err != nil {
@@ -111,15 +152,21 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		return r.res, nil
 	}
 	window := o.batch()
-	prefetch := 4 * window
+	r.maxInflight = min(2*window, maxUnconfirmed)
+	// The broker delivers no more than maxUnconfirmed unacknowledged: no
+	// more can be published and not confirmed, whatever the loop does.
+	prefetch := maxUnconfirmed
 	if !all {
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
 	r.prefetch = prefetch
 	var t *rabbitTransport
-	if wc, ok := c.(WireConn); ok && all && len(p.opts.Edits) == 0 {
+	switch wc, ok := c.(WireConn); {
+	case ok && all && len(p.opts.Edits) == 0:
 		t, err = r.openWire(ctx, wc, prefetch, window)
-	} else {
+	case ok:
+		t, err = r.openDecoded(ctx, wc, prefetch, window)
+	default:
 		t, err = r.openAMQP(ctx, c, prefetch, window)
 	}
 	if err != nil {
@@ -131,7 +178,7 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 			_ = d.Nack(false, true)
 		}
 	}()
-	r.settle = newSettler(p.ID, o.Journal, o.Audit)
+	r.settle = newSettler(p.ID, o.Journal, o.Audit, t.sync)
 	defer func() { _ = r.settle.close() }() // before the held ones are given back
 	return r.loop(ctx, t, total, window)
 }
@@ -168,6 +215,11 @@ type rabbitTransport struct {
 	// connections.
 	cancel func()
 	close  func()
+	// closeReason is why the deliveries ended, when the broker or the
+	// client said (nil: not known).
+	closeReason func() error
+	// sync returns once the broker has processed the acks sent before.
+	sync func() error
 }
 
 // openAMQP consumes on a channel of the connection and publishes on a
@@ -196,6 +248,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	if err := consume.Qos(prefetch, 0, false); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
+	closed := consume.NotifyClose(make(chan *amqp.Error, 1))
 	tag := "mqscope-redrive-" + p.ID
 	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
 	if err != nil {
@@ -207,10 +260,21 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	stop := make(chan struct{})
 	prepared := make(chan []preparedDelivery, 16)
 	go r.prepare(c, deliveries, prepared, stop)
+	var rpc sync.Mutex
 	return &rabbitTransport{
-		prepared: prepared, confirms: confirms, pub: amqpPublisher{publish},
+		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
-		cancel:       func() { _ = consume.Cancel(tag, false) },
+		cancel: func() {
+			rpc.Lock() // amqp091-go matches one call's answer at a time
+			defer rpc.Unlock()
+			_ = consume.Cancel(tag, false)
+		},
+		closeReason: func() error { return amqpCloseReason(closed) },
+		sync: func() error { // answered after the acks before it
+			rpc.Lock()
+			defer rpc.Unlock()
+			return consume.Qos(prefetch, 0, false)
+		},
 		close: func() {
 			close(stop)
 			consume.Close()
@@ -244,7 +308,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		}
 		t.drainReturns(r.byPos)
 		r.confirmUpTo(tag, multiple, ack)
-		if len(r.confirmed) >= window/4 {
+		if len(r.confirmed) >= r.maxInflight/4 {
 			return r.flush()
 		}
 		return nil
@@ -258,12 +322,12 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		if next < len(part) {
 			in, more = nil, alwaysReady // the part in hand first
 		}
-		if !taking || len(r.inflight) >= 2*window {
+		if !taking || len(r.inflight) >= r.maxInflight {
 			in, more = nil, nil // stop taking; wait for confirms
 		}
 		if in == nil && more == nil { // nothing more to take now: send what is gathered
 			if err := t.pub.flush(); err != nil {
-				r.res.stopped(PublishFailed, err.Error())
+				r.publishFailed(err, &loopErr)
 				taking = false
 			}
 		}
@@ -280,7 +344,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		case <-guardChanged: // the loop looks at the guard again
 		case b, ok := <-in:
 			if !ok {
-				r.res.stopped(ConnectionLost, "the deliveries ended")
+				r.res.stopped(ConnectionLost, r.deliveriesEnded(t))
 				taking = false
 				if len(r.inflight) > 0 {
 					loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
@@ -299,7 +363,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				err = t.pub.flush()
 			}
 			if err != nil {
-				r.res.stopped(PublishFailed, err.Error())
+				r.publishFailed(err, &loopErr)
 				taking = false
 			}
 			if taken >= total || r.res.Stop.Early() {
@@ -373,16 +437,85 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	case loopErr != nil:
 		return r.res, fmt.Errorf("redrive %s: %w after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, loopErr, r.res.Done, r.res.Total, r.p.Source)
 	case r.res.Stop.Reason == ConnectionLost:
-		return r.res, fmt.Errorf("redrive %s: the broker closed the connection after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Done, r.res.Total, r.p.Source)
+		return r.res, fmt.Errorf("redrive %s: %s, after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Stop.Detail, r.res.Done, r.res.Total, r.p.Source)
 	}
 	return r.res, nil
+}
+
+// deliveriesEnded says why the deliveries ended: a message amqp091-go
+// could not read (its connection ends at it), or the broker's close.
+func (r *rabbitRun) deliveriesEnded(t *rabbitTransport) string {
+	var err error
+	if t.closeReason != nil {
+		err = t.closeReason()
+	}
+	var ae *amqp.Error
+	switch {
+	case errors.As(err, &ae) && !ae.Server && (ae.Code == amqp.FrameError || ae.Code == amqp.SyntaxError):
+		return fmt.Sprintf("the AMQP client (amqp091-go) could not read a message of %s (%v) and dropped the connection; the message stays in %s: "+
+			"redrive the whole queue without edits (no --limit or --filter), which reads messages as raw bytes and leaves such a message in place", r.p.Source, err, r.p.Source)
+	case err != nil:
+		return "the broker closed the connection: " + err.Error()
+	}
+	return "the broker closed the connection"
+}
+
+// amqpCloseReason is the close amqp091-go notified, if it does within a
+// moment of the deliveries' end.
+func amqpCloseReason(closed <-chan *amqp.Error) error {
+	select {
+	case e, ok := <-closed:
+		if ok && e != nil {
+			return e
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+	return nil
+}
+
+// publishFailed ends taking after a failed publish. When what was about to
+// be published could not be journalled, nothing of it was sent: it is not
+// waited for, and stays in the queue.
+func (r *rabbitRun) publishFailed(err error, loopErr *error) {
+	if errors.Is(err, errJournal) {
+		*loopErr = err
+		r.inflight = nil
+		r.res.stopped(Failed, err.Error())
+		return
+	}
+	r.res.stopped(PublishFailed, err.Error())
+}
+
+// writeSent journals what is about to be published (no sync: a killed
+// process keeps what it wrote), before it is.
+func (r *rabbitRun) writeSent() error {
+	if len(r.sent) == 0 {
+		return nil
+	}
+	err := r.o.Journal.Write(r.sent...)
+	r.sent = r.sent[:0]
+	if err != nil {
+		return fmt.Errorf("%w: nothing more published: %w", errJournal, err)
+	}
+	return nil
 }
 
 // preparedDelivery is a delivery with what the run needs to know of it,
 // worked out ahead of the loop.
 type preparedDelivery struct {
-	d  sourceMessage
+	d sourceMessage
+	// fp is its Fingerprint, for a plan's selection and edits (empty when
+	// the run needs neither); id is its identity, for the journal.
 	fp string
+	id string
+	// bad says why it cannot be redriven (its headers cannot be read, or
+	// it would not fit a frame); size is its size in bytes.
+	bad  error
+	size int
+	// raw are its properties as delivered (package wire), corr its
+	// correlation id (amqp091-go).
+	raw  []byte
+	corr string
 	// it is the plan's decision; only its message when the delivery is not
 	// in the plan.
 	it Item
@@ -405,6 +538,7 @@ const preparePart = 64
 func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
 	defer close(out)
 	var seq int64
+	var x wire.Identifier
 	for {
 		var batch []preparedDelivery
 		select {
@@ -412,7 +546,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 			if !ok {
 				return
 			}
-			batch = append(batch, r.prepareOne(c, d, seq))
+			batch = append(batch, r.prepareOne(c, d, seq, &x))
 			seq++
 		case <-stop:
 			return
@@ -424,7 +558,7 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 				if !ok {
 					break gather // handed over first; the next receive ends it
 				}
-				batch = append(batch, r.prepareOne(c, d, seq))
+				batch = append(batch, r.prepareOne(c, d, seq, &x))
 				seq++
 			default:
 				break gather
@@ -439,23 +573,52 @@ func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out c
 	}
 }
 
-func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64) preparedDelivery {
+// prepareOne prepares a delivery amqp091-go read.
+func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
+	id, err := x.Delivery(d)
+	return r.prepareDecoded(c, d, d, seq, id, err)
+}
+
+// prepareDecoded prepares a decoded delivery: converted, decided, made into
+// a publishing when it goes somewhere; bad says why it cannot be, if it
+// cannot (its identity could not be taken, or its properties would not
+// fit a frame).
+func (r *rabbitRun) prepareDecoded(c RabbitConn, d amqp.Delivery, src sourceMessage, seq int64, id wire.Identity, bad error) preparedDelivery {
 	m := c.Convert(d, r.p.Source, seq)
-	pd := preparedDelivery{d: d, fp: Fingerprint(m), it: Item{Msg: m}}
+	pd := preparedDelivery{d: src, it: Item{Msg: m}, size: len(d.Body), corr: d.CorrelationId, id: id.String(), bad: bad}
+	if !r.all || len(r.p.opts.Edits) > 0 {
+		pd.fp = Fingerprint(m)
+	}
 	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
 		pd.it = r.p.decide(m, pd.fp)
 		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
 			pub := publishing(d, pd.it, r.p)
 			pd.publishing = &pub
+			if r.maxProps > 0 && pd.bad == nil {
+				pd.bad = fitsFrame(pub, r.maxProps)
+			}
 		}
 	}
 	return pd
 }
 
+// fitsFrame says why a publishing's properties cannot be sent in one frame
+// of max bytes, if they cannot.
+func fitsFrame(pub amqp.Publishing, max int) error {
+	n, err := wire.PropertiesSize(pub)
+	switch {
+	case err != nil:
+		return fmt.Errorf("its headers cannot be encoded: %w", err)
+	case n > max:
+		return fmt.Errorf("its properties with the redrive's headers are %d bytes, more than one frame of this broker holds (%d)", n, max)
+	}
+	return nil
+}
+
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
 func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPublisher, lim *limiter) error {
-	d, m, fp := pr.d, &pr.it.Msg, pr.fp
+	d, m := pr.d, &pr.it.Msg
 	hold := func() {
 		r.held = append(r.held, d)
 		r.multiAck = false
@@ -469,23 +632,15 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		hold()
 		return nil
 	}
-	switch {
-	case r.seen.has(fp):
-		r.res.stopped(CameRound, "it was requeued")
-		hold()
-		return nil
-	case !r.all && !r.selected.has(fp):
+	if !r.all && !r.takeSelected(pr.fp) {
 		hold()
 		return nil
 	}
-	r.seen.add(fp)
-	if r.o.Journal != nil && r.o.Journal.HasFingerprint(fp) {
-		// Published by an earlier run whose ack was lost: not again.
-		r.res.Duplicates++
-		r.multiAck = false // acked now, ahead of messages still waiting for confirms
-		if err := d.Ack(false); err != nil {
-			return fmt.Errorf("ack: %w", err)
-		}
+	if pr.bad != nil {
+		hold()
+		r.res.Failed++
+		r.res.Failures = append(r.res.Failures, Failure{Position: Position(*m),
+			Err: fmt.Sprintf("left in place: a message of %d bytes that cannot be redriven: %v", pr.size, pr.bad)})
 		return nil
 	}
 	it := pr.it
@@ -498,11 +653,28 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		}
 		return nil
 	}
+	claim, copies := r.o.Journal.Claim(pr.id)
+	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), target: it.Target.String(), claim: claim, copies: copies}
+	if claim == ClaimConfirmed {
+		// An earlier run's copy was confirmed and its source could not be
+		// acknowledged: acknowledged now (journalled first), not sent.
+		r.res.Duplicates++
+		r.multiAck = false // acked apart, ahead of messages still waiting for confirms
+		pd.skip, pd.ack = true, true
+		r.confirmed = append(r.confirmed, pd)
+		return nil
+	}
 	if err := lim.wait(ctx); err != nil {
 		hold()
 		return nil
 	}
-	pd := &pending{d: d, it: it, fp: fp, pos: Position(*m)}
+	if claim == ClaimUncertain {
+		pd.corr = pr.correlationID()
+	}
+	if r.o.Journal != nil {
+		r.sent = append(r.sent, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: pd.target,
+			Fingerprint: pd.id, Kind: EntrySent, Time: time.Now()})
+	}
 	if err := pub.publish(ctx, it.Target, pr); err != nil {
 		hold()
 		r.res.Failed++
@@ -513,8 +685,34 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 	pd.tag = r.published
 	r.inflight = append(r.inflight, pd)
 	r.byPos[pd.pos] = pd
+	if r.o.inflightSeen != nil {
+		r.o.inflightSeen(len(r.inflight))
+	}
 	r.o.Guard.Sent(1) // counted when published: a consumer may fail it before the confirm is in
 	return nil
+}
+
+// takeSelected reports a delivery is one of the plan's, and counts it
+// taken: as many alike messages are taken as the plan holds.
+func (r *rabbitRun) takeSelected(fp string) bool {
+	n := r.selectedLeft.get(fp)
+	if n <= 0 {
+		return false
+	}
+	r.selectedLeft.set(fp, n-1)
+	return true
+}
+
+// correlationID is the delivery's correlation id.
+func (pr *preparedDelivery) correlationID() string {
+	if pr.raw == nil {
+		return pr.corr
+	}
+	props, err := wire.SplitProperties(pr.raw)
+	if err != nil {
+		return ""
+	}
+	return props.CorrelationID()
 }
 
 // confirmUpTo settles the in-flight message tag (with multiple, all up to
@@ -561,23 +759,39 @@ func amqpReturned(ret amqp.Return) (pos, why string) {
 }
 
 // flush hands the confirmed messages to the settler, which journals them
-// (one fsync), then acknowledges their sources and gives back the refused
-// ones, while the loop goes on publishing. The counts are taken here.
+// (one fsync), then acknowledges their sources and journals the acks,
+// while the loop goes on publishing. Refused ones are held, given back at
+// the end. The counts are taken here.
 func (r *rabbitRun) flush() error {
 	if len(r.confirmed) == 0 {
 		return r.settle.failure()
 	}
 	now := time.Now()
+	journal := r.o.Journal != nil
 	b := settleBatch{audit: make([]AuditRecord, 0, len(r.confirmed))}
-	if r.o.Journal != nil {
+	if journal {
 		b.entries = make([]JournalEntry, 0, len(r.confirmed))
+		b.after = make([]JournalEntry, 0, len(r.confirmed))
 	}
 	var last *pending
+	lastFrom := 0 // the after entries of what the last, multiple ack covers
 	for _, pd := range r.confirmed {
-		target := pd.it.Target.String()
+		target := pd.target
+		entry := func(k EntryKind) JournalEntry {
+			return JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.id, Kind: k, Time: now}
+		}
 		rec := AuditRecord{Time: now, Action: "redrive", RedriveID: r.p.ID, Connection: r.conn, Source: r.p.Source,
 			Position: pd.pos, Target: target, MessageID: pd.it.Msg.ID, Edited: pd.it.Edit != nil, Result: "confirmed"}
+		step := settleStep{d: pd.d, pos: pd.pos, from: len(b.after)}
 		switch {
+		case pd.skip:
+			rec.Result = "acknowledged, not sent again: an earlier run's copy was confirmed"
+			if journal {
+				b.entries = append(b.entries, entry(EntrySkipping))
+				b.after = append(b.after, entry(EntryAcked))
+			}
+			step.to = len(b.after)
+			b.steps = append(b.steps, step)
 		case !pd.ack:
 			reason := pd.returned
 			if reason == "" {
@@ -586,16 +800,35 @@ func (r *rabbitRun) flush() error {
 			rec.Result = "failed: " + reason
 			r.res.Failed++
 			r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: reason})
-			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos, giveBack: true})
+			if journal {
+				b.entries = append(b.entries, entry(EntryRefused))
+			}
+			r.held = append(r.held, pd.d) // given back at the end: once a run
 			r.multiAck = false
-		case r.multiAck: // acknowledged with the last of them, at the end
-			last = pd
 		default:
-			b.steps = append(b.steps, settleStep{d: pd.d, pos: pd.pos})
-		}
-		if pd.ack {
-			if r.o.Journal != nil {
-				b.entries = append(b.entries, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: target, Fingerprint: pd.fp, Time: now})
+			if journal {
+				b.entries = append(b.entries, entry(EntryConfirmed))
+				b.after = append(b.after, entry(EntryAcked))
+			}
+			if pd.claim == ClaimUncertain {
+				for range pd.copies {
+					if journal {
+						b.after = append(b.after, entry(EntryResolved))
+					}
+				}
+				dup := PossibleDuplicate{Copies: pd.copies, Position: pd.pos, Identity: pd.id, MessageID: pd.it.Msg.ID, CorrelationID: pd.corr, Target: target}
+				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
+				rec.Result = fmt.Sprintf("confirmed; possible duplicate (earlier runs may have sent up to %d more): %s", dup.Copies, dup.Name())
+				rec.PossibleDuplicates, rec.CorrelationID, rec.Identity = dup.Copies, dup.CorrelationID, dup.Identity
+			}
+			step.to = len(b.after)
+			if r.multiAck { // acknowledged with the last of them, at the end
+				if last == nil {
+					lastFrom = step.from
+				}
+				last = pd
+			} else {
+				b.steps = append(b.steps, step)
 			}
 			if pd.it.Action == Park {
 				r.res.Parked++
@@ -607,7 +840,7 @@ func (r *rabbitRun) flush() error {
 		b.audit = append(b.audit, rec)
 	}
 	if last != nil {
-		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true})
+		b.steps = append(b.steps, settleStep{d: last.d, pos: last.pos, multiple: true, from: lastFrom, to: len(b.after)})
 	}
 	r.confirmed = r.confirmed[:0]
 	r.settle.hand(b) // journalled even after a failure: a resumed run skips them
@@ -617,12 +850,16 @@ func (r *rabbitRun) flush() error {
 // settler journals, acknowledges and audits confirmed messages on a
 // goroutine of its own, batch after batch in the order they were
 // confirmed, so the fsync of the journal and the acks do not hold up the
-// loop that publishes. After an error it settles nothing more: what it did
-// not acknowledge goes back to the queue when the channel closes.
+// loop that publishes. After an error it acknowledges nothing more (and
+// journals that): what it did not acknowledge goes back to the queue when
+// the channel closes.
 type settler struct {
 	id      string
 	journal *Journal
 	audit   *Audit
+	// sync returns once the broker has processed the acks sent (nil: not
+	// waited for).
+	sync    func() error
 	batches chan settleBatch
 	done    chan struct{}
 	// pending counts the batches handed over and not settled yet.
@@ -632,25 +869,27 @@ type settler struct {
 	err     error
 }
 
-// settleBatch is what one flush hands over: the journal entries, written
-// before any of the acks, then the acks in delivery order, then the audit.
+// settleBatch is what one flush hands over: the journal entries, synced
+// before any of the acks, then the acks in delivery order, each followed
+// by its entries in after, then the audit.
 type settleBatch struct {
 	entries []JournalEntry
 	steps   []settleStep
+	after   []JournalEntry
 	audit   []AuditRecord
 }
 
-// settleStep acknowledges one delivery (with multiple, all up to it), or
-// gives it back to the queue.
+// settleStep acknowledges one delivery (with multiple, all up to it);
+// after[from:to] are the journal entries to write once it is.
 type settleStep struct {
 	d        sourceMessage
 	pos      string
 	multiple bool
-	giveBack bool
+	from, to int
 }
 
-func newSettler(id string, journal *Journal, audit *Audit) *settler {
-	s := &settler{id: id, journal: journal, audit: audit, batches: make(chan settleBatch, 8), done: make(chan struct{})}
+func newSettler(id string, journal *Journal, audit *Audit, sync func() error) *settler {
+	s := &settler{id: id, journal: journal, audit: audit, sync: sync, batches: make(chan settleBatch, 8), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -678,38 +917,85 @@ func (s *settler) hand(b settleBatch) {
 // busy reports batches handed over are still being journalled or acked.
 func (s *settler) busy() bool { return s.pending.Load() > 0 }
 
-// apply journals a batch, then acknowledges it (unless settling failed
-// before: the connection is likely gone), then audits it. What the broker
-// confirmed is journalled and audited whatever happens to the acks, so a
-// resumed run does not publish it again.
+// apply journals a batch, audits it, then acknowledges it (unless settling
+// failed before: the connection is likely gone) and journals the acks made
+// and the ones that could not be. What the broker confirmed
+// is journalled and audited whatever happens to the acks, so a resumed
+// run does not publish it again.
 func (s *settler) apply(b settleBatch, ack bool) error {
 	if len(b.entries) > 0 { // journal before the ack: a crash in between is caught on resume
 		if err := s.journal.Add(b.entries...); err != nil {
 			return err
 		}
 	}
+	// Audited before the acks: a possible duplicate is in the audit before
+	// its source can be gone.
+	auditErr := s.audit.Write(b.audit...)
+	done := 0
 	var ackErr error
 	if ack {
-		ackErr = s.acknowledge(b.steps)
+		done, ackErr = s.acknowledge(b.steps)
 	}
-	if err := s.audit.Write(b.audit...); err != nil && ackErr == nil {
-		return err
+	sure := true // the broker took the acks sent
+	if done > 0 && s.sync != nil {
+		if err := s.sync(); err != nil {
+			sure = false
+			if ackErr == nil {
+				ackErr = fmt.Errorf("redrive %s: the broker did not answer after the acks: %w", s.id, err)
+			}
+		}
+	}
+	if err := s.journalAcks(b, done, sure); err != nil && ackErr == nil {
+		ackErr = err
+	}
+	if auditErr != nil && ackErr == nil {
+		return auditErr
 	}
 	return ackErr
 }
 
-// acknowledge takes the steps in order and stops at the first that fails.
-func (s *settler) acknowledge(steps []settleStep) error {
-	for _, st := range steps {
-		if st.giveBack {
-			if err := st.d.Nack(false, true); err != nil {
-				return fmt.Errorf("redrive %s: give back %s: %w", s.id, st.pos, err)
+// journalAcks writes the entries of the first done steps (acknowledged;
+// unless the broker was not sure to have taken them: they stay open, and
+// a resumed run sends them again as possible duplicates), and marks the
+// others' sources unacknowledged (synced: a resumed run acknowledges them
+// without sending).
+func (s *settler) journalAcks(b settleBatch, done int, sure bool) error {
+	if s.journal == nil || len(b.after) == 0 {
+		return nil
+	}
+	var acked, unacked []JournalEntry
+	for i, st := range b.steps {
+		if i < done {
+			if sure {
+				acked = append(acked, b.after[st.from:st.to]...)
 			}
-		} else if err := st.d.Ack(st.multiple); err != nil {
-			return fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
+			continue
+		}
+		for _, e := range b.after[st.from:st.to] {
+			if e.Kind == EntryAcked {
+				e.Kind = EntryUnacked
+				unacked = append(unacked, e)
+			}
 		}
 	}
+	if err := s.journal.Write(acked...); err != nil {
+		return err
+	}
+	if len(unacked) > 0 {
+		return s.journal.Add(unacked...)
+	}
 	return nil
+}
+
+// acknowledge takes the steps in order and stops at the first that fails;
+// it returns how many were taken.
+func (s *settler) acknowledge(steps []settleStep) (int, error) {
+	for i, st := range steps {
+		if err := st.d.Ack(st.multiple); err != nil {
+			return i, fmt.Errorf("redrive %s: ack %s: %w", s.id, st.pos, err)
+		}
+	}
+	return len(steps), nil
 }
 
 // failure is the first error the settler met, if any.

@@ -3,11 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -59,25 +55,102 @@ func (r *rabbitRun) openWire(ctx context.Context, c WireConn, prefetch, window i
 	if err := consume.Qos(prefetch); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
-	if err := consume.Consume(p.Source, "mqscope-redrive-"+p.ID); err != nil {
+	tag := "mqscope-redrive-" + p.ID
+	if err := consume.Consume(p.Source, tag); err != nil {
 		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
 	}
+	r.maxProps = publish.MaxProperties()
 	pubEvents := publish.Start(2 * window)
 	consEvents := consume.Start(1)
 	stop := make(chan struct{})
 	prepared := make(chan []preparedDelivery, 16)
-	go r.prepareWire(c, consume, consEvents.Deliveries, prepared, stop)
+	var memo xDeathMemo
+	var x wire.Identifier
+	go r.prepareWire(consEvents.Deliveries, prepared, stop, func(d wire.Delivery, seq int64) preparedDelivery {
+		return r.prepareWireOne(c, consume, d, seq, &memo, &x)
+	})
 	return &rabbitTransport{
 		prepared: prepared, wireConfirms: pubEvents.Confirms,
 		drainReturns: func(byPos map[string]*pending) { drainReturns(pubEvents.Returns, byPos, wireReturned) },
-		pub:          &wirePublisher{c: publish},
-		cancel:       func() {}, // what is not taken goes back when the connection closes
+		pub:          &wirePublisher{c: publish, before: r.writeSent},
+		cancel:       func() { _ = consume.Cancel(tag) }, // what was delivered and not taken goes back when the connection closes
+		closeReason:  consume.Err,
+		sync:         func() error { return consume.Sync(confirmTimeout) },
 		close: func() {
 			close(stop)
 			_ = consume.Close()
 			_ = publish.Close()
 		},
 	}, nil
+}
+
+// openDecoded consumes over a hand-framed connection and decodes every
+// delivery as amqp091-go would, and publishes with amqp091-go: for
+// selections and edits, which need the whole message. A message
+// amqp091-go could not read is reported and left in place instead of
+// ending the run.
+func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, window int) (*rabbitTransport, error) {
+	p := r.p
+	consume, err := c.DialWire(ctx, "redrive "+p.ID+" from "+p.Source)
+	if err != nil {
+		return nil, err
+	}
+	publish, closePublish, err := c.DedicatedChannel(ctx)
+	if err != nil {
+		_ = consume.Close()
+		return nil, err
+	}
+	fail := func(err error) (*rabbitTransport, error) {
+		_ = consume.Close()
+		_ = closePublish()
+		return nil, err
+	}
+	if err := publish.Confirm(false); err != nil {
+		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
+	}
+	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
+	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
+	if err := consume.Qos(prefetch); err != nil {
+		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
+	}
+	tag := "mqscope-redrive-" + p.ID
+	if err := consume.Consume(p.Source, tag); err != nil {
+		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
+	}
+	r.maxProps = consume.MaxProperties() // the same broker's frames
+	consEvents := consume.Start(1)
+	stop := make(chan struct{})
+	prepared := make(chan []preparedDelivery, 16)
+	var x wire.Identifier
+	go r.prepareWire(consEvents.Deliveries, prepared, stop, func(d wire.Delivery, seq int64) preparedDelivery {
+		return r.prepareDecodedOne(c, consume, d, seq, &x)
+	})
+	return &rabbitTransport{
+		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
+		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
+		cancel:       func() { _ = consume.Cancel(tag) },
+		closeReason:  consume.Err,
+		sync:         func() error { return consume.Sync(confirmTimeout) },
+		close: func() {
+			close(stop)
+			_ = consume.Close()
+			_ = closePublish()
+		},
+	}, nil
+}
+
+// prepareDecodedOne decodes a delivery read with package wire and prepares
+// it as one amqp091-go read; its identity is taken over its raw content
+// (the same), which also finds what amqp091-go could not read.
+func (r *rabbitRun) prepareDecodedOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
+	id, bad := x.Raw(d.RoutingKey, d.Properties, d.Body)
+	ad, err := wire.DecodeDelivery(d)
+	if err != nil && bad == nil {
+		bad = err
+	}
+	pd := r.prepareDecoded(c, ad, wireSource{consume, d.Tag}, seq, id, bad)
+	pd.size = len(d.Properties) + len(d.Body)
+	return pd
 }
 
 // wireSource is a delivery read with package wire.
@@ -90,14 +163,11 @@ func (w wireSource) Ack(multiple bool) error { return w.c.Ack(w.tag, multiple) }
 
 func (w wireSource) Nack(multiple, requeue bool) error { return w.c.Nack(w.tag, multiple, requeue) }
 
-// prepareWire is prepare for package wire: the header table is skimmed,
-// only the decision's headers decoded, the others copied as they are (but
-// for the ones the plan drops and earlier provenance), and the message's
-// fingerprint taken over its raw content.
-func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-chan []wire.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
+// prepareWire is prepare for package wire: each delivery is prepared by
+// one, in order.
+func (r *rabbitRun) prepareWire(deliveries <-chan []wire.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}, one func(d wire.Delivery, seq int64) preparedDelivery) {
 	defer close(out)
 	var seq int64
-	var memo xDeathMemo
 	for {
 		var batch []wire.Delivery
 		var ok bool
@@ -114,7 +184,7 @@ func (r *rabbitRun) prepareWire(c WireConn, consume *wire.Conn, deliveries <-cha
 			batch = batch[len(part):]
 			prepared := make([]preparedDelivery, len(part))
 			for i, d := range part {
-				prepared[i] = r.prepareWireOne(c, consume, d, seq, &memo)
+				prepared[i] = one(d, seq)
 				seq++
 			}
 			prepared[len(prepared)-1].last = len(batch) == 0
@@ -149,18 +219,20 @@ func (x *xDeathMemo) decode(typ byte, raw []byte) (any, error) {
 	return v, nil
 }
 
-func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, memo *xDeathMemo) preparedDelivery {
+// prepareWireOne prepares a delivery to pass through: the header table is
+// skimmed, only the decision's headers decoded, the others copied as they
+// are (but for the ones the plan drops and earlier provenance), and the
+// message's identity taken over its raw content.
+func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delivery, seq int64, memo *xDeathMemo, x *wire.Identifier) preparedDelivery {
 	p := r.p
-	pd := preparedDelivery{d: wireSource{consume, d.Tag}}
+	pd := preparedDelivery{d: wireSource{consume, d.Tag}, raw: d.Properties, size: len(d.Properties) + len(d.Body)}
+	id, idErr := x.Raw(d.RoutingKey, d.Properties, d.Body)
+	pd.id, pd.bad = id.String(), idErr
 	props, err := wire.SplitProperties(d.Properties)
 	decoded := amqp.Table{}
 	var kept []byte
-	var entries [][]byte // for the fingerprint
 	if err == nil {
 		err = wire.Entries(props.Table, func(key string, typ byte, value, entry []byte) error {
-			if key != "x-delivery-count" {
-				entries = append(entries, entry)
-			}
 			if decisionHeader(key) {
 				var v any
 				var err error
@@ -183,46 +255,26 @@ func (r *rabbitRun) prepareWireOne(c WireConn, consume *wire.Conn, d wire.Delive
 	if err == nil && decoded["x-death"] == nil && decoded["x-first-death-queue"] == nil {
 		decoded, err = wire.DecodeTable(props.Table) // no broker provenance: the application's headers may say
 	}
-	id := props.MessageID()
-	m := c.ConvertWire(d, id, decoded, p.Source, seq)
-	pd.fp = rawFingerprint(id, d.RoutingKey, d.Body, entries)
+	m := c.ConvertWire(d, props.MessageID(), decoded, p.Source, seq)
 	if err != nil {
 		pd.it = Item{Msg: m, Action: Unresolved, Reason: "malformed AMQP properties: " + err.Error()}
+		if pd.bad == nil {
+			pd.bad = fmt.Errorf("malformed AMQP properties: %w", err)
+		}
 		return pd
 	}
-	pd.it = p.decide(m, pd.fp)
+	pd.it = p.decide(m, "")
 	if pd.it.Action == Redrive || pd.it.Action == Park && p.opts.ParkTo != "" {
 		for _, h := range provenance(pd.it) {
 			kept = wire.AppendStringEntry(kept, h.Key, string(h.Value))
 		}
 		pd.props = props.AppendWithTable(nil, kept)
 		pd.body = d.Body
+		if r.maxProps > 0 && len(pd.props) > r.maxProps && pd.bad == nil {
+			pd.bad = fmt.Errorf("its properties with the redrive's headers are %d bytes, more than one frame of this broker holds (%d)", len(pd.props), r.maxProps)
+		}
 	}
 	return pd
-}
-
-// rawFingerprint identifies a message read with package wire by its
-// message id, routing key, body and header entries as encoded (sorted, and
-// without x-delivery-count, which a redelivery changes). Whole-queue runs
-// journal it; a run resumed with the same redrive id finds it again.
-func rawFingerprint(id, key string, body []byte, entries [][]byte) string {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	field([]byte("amqp-wire"))
-	field([]byte(id))
-	field([]byte(key))
-	field(body)
-	slices.SortFunc(entries, bytes.Compare)
-	for _, e := range entries {
-		field(e)
-	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // rabbitPublisher publishes a prepared message (mandatory, in confirm
@@ -232,18 +284,28 @@ type rabbitPublisher interface {
 	flush() error
 }
 
-type amqpPublisher struct{ ch *amqp.Channel }
+// amqpPublisher publishes with amqp091-go; before is called first (the
+// journal).
+type amqpPublisher struct {
+	ch     *amqp.Channel
+	before func() error
+}
 
 func (a amqpPublisher) publish(ctx context.Context, t Target, pd *preparedDelivery) error {
+	if err := a.before(); err != nil {
+		return err
+	}
 	return a.ch.PublishWithContext(ctx, t.Stream, t.RoutingKey, true, false, *pd.publishing)
 }
 
 func (amqpPublisher) flush() error { return nil }
 
-// wirePublisher gathers publishes and writes them together.
+// wirePublisher gathers publishes and writes them together; before is
+// called before each write (the journal).
 type wirePublisher struct {
-	c   *wire.Conn
-	buf []byte
+	c      *wire.Conn
+	buf    []byte
+	before func() error
 }
 
 func (w *wirePublisher) publish(_ context.Context, t Target, pd *preparedDelivery) error {
@@ -257,6 +319,10 @@ func (w *wirePublisher) publish(_ context.Context, t Target, pd *preparedDeliver
 func (w *wirePublisher) flush() error {
 	if len(w.buf) == 0 {
 		return nil
+	}
+	if err := w.before(); err != nil {
+		w.buf = w.buf[:0]
+		return err
 	}
 	err := w.c.Write(w.buf)
 	w.buf = w.buf[:0]

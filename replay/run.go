@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ type RunOptions struct {
 	// Guard, when set, pauses the run when too many redriven messages come
 	// back dead, and is told what was redriven.
 	Guard *Guard
+	// inflightSeen is told, after each publish, how many messages a
+	// RabbitMQ run has published and not seen confirmed (tests).
+	inflightSeen func(n int)
 	// StateDir, when set, is where Redrive opens the journal (redrive/ID.journal)
 	// and the audit log (audit.jsonl) that Journal and Audit do not give.
 	StateDir string
@@ -108,6 +112,45 @@ type Result struct {
 	Failures  []Failure
 	// Stop says why the run ended (Reason Finished when it took everything).
 	Stop Stop
+	// PossibleDuplicates are messages an earlier run may have sent already
+	// (it stopped between the publish and knowing the source was
+	// acknowledged), sent again: the target may hold each twice.
+	PossibleDuplicates []PossibleDuplicate
+}
+
+// PossibleDuplicate is a message that may be in its target more than once.
+type PossibleDuplicate struct {
+	// Copies is how many copies more than one the target may hold: as many
+	// as earlier runs may have sent of a message of its identity.
+	Copies int
+	// Position is where this run read it.
+	Position string
+	// Identity is its identity hash (wire.Identity).
+	Identity string
+	// MessageID and CorrelationID are its properties, when set.
+	MessageID, CorrelationID string
+	Target                   string
+}
+
+// PossibleCopies is how many copies more than one the targets may hold.
+func (r Result) PossibleCopies() int {
+	n := 0
+	for _, d := range r.PossibleDuplicates {
+		n += d.Copies
+	}
+	return n
+}
+
+// Name is how people can find the message: its message id or correlation
+// id when it has one, else its position and identity.
+func (d PossibleDuplicate) Name() string {
+	switch {
+	case d.MessageID != "":
+		return "message-id " + d.MessageID
+	case d.CorrelationID != "":
+		return "correlation-id " + d.CorrelationID
+	}
+	return "position " + d.Position + " identity " + d.Identity
 }
 
 // limiter paces writes to a rate.
@@ -147,25 +190,91 @@ func (l *limiter) wait(ctx context.Context) error {
 	}
 }
 
-// JournalEntry is one confirmed write.
+// JournalEntry is one record of a run: a confirmed write, or (RabbitMQ)
+// another step of one message's way, told by Kind.
 type JournalEntry struct {
 	ID       string `json:"id"`
 	Source   string `json:"source"`
 	Position string `json:"position"`
 	Target   string `json:"target"`
-	// Fingerprint identifies the message's content (RabbitMQ, to spot a
-	// message that was published but whose source ack was lost).
-	Fingerprint string    `json:"fp,omitempty"`
-	Time        time.Time `json:"time"`
+	// Fingerprint identifies the message's content (RabbitMQ: its
+	// wire.Identity, shared by messages alike in every property, header and
+	// byte of the body; SQS: Fingerprint).
+	Fingerprint string `json:"fp,omitempty"`
+	// Kind is the step recorded; empty for a confirmed write.
+	Kind EntryKind `json:"kind,omitempty"`
+	Time time.Time `json:"time"`
 }
 
-// Journal is an append-only file of confirmed writes, synced per batch, so
-// a run killed at any moment can resume.
+// EntryKind is the step of a message's way a journal entry records.
+type EntryKind string
+
+// The steps a RabbitMQ redrive journals. A message is sent (written before
+// the publish), confirmed (synced before its source is acknowledged), then
+// acked (written after the ack), or refused by the broker; when the ack
+// could not be made it is unacked. Skipping is written (and synced) before
+// a source is acknowledged without being sent, for a copy an earlier run
+// had confirmed; Resolved after a message an earlier run may have sent was
+// sent again, confirmed and acknowledged.
+const (
+	EntryConfirmed EntryKind = ""
+	EntrySent      EntryKind = "sent"
+	EntryAcked     EntryKind = "acked"
+	EntryUnacked   EntryKind = "unacked"
+	EntryRefused   EntryKind = "refused"
+	EntrySkipping  EntryKind = "skipping"
+	EntryResolved  EntryKind = "resolved"
+)
+
+// Claim is what earlier runs left open for a message of one identity.
+type Claim int
+
+const (
+	// ClaimNone: nothing is open; the message is redriven.
+	ClaimNone Claim = iota
+	// ClaimConfirmed: an earlier run's copy was confirmed and its source
+	// was not acknowledged: acknowledge the source without sending it.
+	ClaimConfirmed
+	// ClaimUncertain: an earlier run may have sent a copy (it stopped
+	// between the publish and knowing its source was acknowledged): send
+	// it again and report a possible duplicate.
+	ClaimUncertain
+)
+
+// openCounts are, for one identity, the copies earlier runs left open.
+type openCounts struct {
+	// confirmed counts copies confirmed whose sources are known not to be
+	// acknowledged; uncertain, copies that may have reached the target
+	// while their sources may still be in the queue.
+	confirmed, uncertain int32
+}
+
+// count applies one entry's step.
+func (c *openCounts) count(k EntryKind) {
+	switch k {
+	case EntrySent:
+		c.uncertain++
+	case EntrySkipping:
+		c.confirmed--
+		c.uncertain++
+	case EntryAcked, EntryRefused, EntryResolved:
+		c.uncertain--
+	case EntryUnacked:
+		c.uncertain--
+		c.confirmed++
+	}
+}
+
+// Journal is an append-only file of what runs did, synced before sources
+// are acknowledged, so a run killed at any moment can resume.
 type Journal struct {
 	mu           sync.Mutex
 	f            *os.File
 	w            *bufio.Writer
 	fingerprints fingerprintSet // of the messages already confirmed
+	// open is what the runs before this one left open, per identity, less
+	// what this one claimed.
+	open fingerprintTally[openCounts]
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -176,27 +285,42 @@ func OpenJournal(dir, id string) (*Journal, error) {
 	}
 	path := filepath.Join(dir, id+".journal")
 	j := &Journal{}
-	if data, err := os.ReadFile(path); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var e JournalEntry
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue // a line cut by a crash
-			}
-			if e.Fingerprint != "" {
-				j.fingerprints.add(e.Fingerprint)
-			}
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
+	j.load(data)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j.f, j.w = f, bufio.NewWriter(f)
+	if len(data) > 0 && data[len(data)-1] != '\n' { // a line cut by a kill: ended, so the next entry is a line of its own
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
 	return j, nil
+}
+
+// load counts a journal's entries.
+func (j *Journal) load(data []byte) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e JournalEntry
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Fingerprint == "" {
+			continue // a line cut by a crash, or a Kafka write
+		}
+		if e.Kind == EntryConfirmed {
+			j.fingerprints.add(e.Fingerprint)
+			continue
+		}
+		c := j.open.get(e.Fingerprint)
+		c.count(e.Kind)
+		j.open.set(e.Fingerprint, c)
+	}
 }
 
 // HasFingerprint reports a message with this content was confirmed before.
@@ -206,10 +330,43 @@ func (j *Journal) HasFingerprint(fp string) bool {
 	return j.fingerprints.has(fp)
 }
 
-// Add records confirmed writes and syncs them to disk.
-func (j *Journal) Add(es ...JournalEntry) error {
+// Claim takes what earlier runs left open for a message of this identity,
+// if anything: first one confirmed copy (its source is to be acknowledged
+// without sending), else every uncertain one (it is sent again, and the
+// target may hold as many copies more as the count says: the messages of
+// one identity cannot be told apart, so the first takes them all). Alike
+// messages each take their own confirmed copy: ten alike messages of which
+// earlier runs left one confirmed find one claim.
+func (j *Journal) Claim(fp string) (Claim, int) {
+	if j == nil {
+		return ClaimNone, 0
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	c := j.open.get(fp)
+	switch {
+	case c.confirmed > 0:
+		c.confirmed--
+		j.open.set(fp, c)
+		return ClaimConfirmed, 1
+	case c.uncertain > 0:
+		n := int(c.uncertain)
+		c.uncertain = 0
+		j.open.set(fp, c)
+		return ClaimUncertain, n
+	}
+	return ClaimNone, 0
+}
+
+// Write records entries, written to the file without a sync (a killed
+// process keeps what it wrote).
+func (j *Journal) Write(es ...JournalEntry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.write(es)
+}
+
+func (j *Journal) write(es []JournalEntry) error {
 	var line []byte
 	for _, e := range es {
 		var err error
@@ -217,12 +374,21 @@ func (j *Journal) Add(es ...JournalEntry) error {
 			return fmt.Errorf("journal: %w", err)
 		}
 		j.w.Write(append(line, '\n'))
-		if e.Fingerprint != "" {
+		if e.Fingerprint != "" && e.Kind == EntryConfirmed {
 			j.fingerprints.add(e.Fingerprint)
 		}
 	}
 	if err := j.w.Flush(); err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Add records entries and syncs them to disk (the sync does not hold up
+// Write).
+func (j *Journal) Add(es ...JournalEntry) error {
+	if err := j.Write(es...); err != nil {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("journal: %w", err)
@@ -264,6 +430,12 @@ type AuditRecord struct {
 	// Edited marks a message published as edited (mqscope edit, E in the TUI).
 	Edited bool   `json:"edited,omitempty"`
 	Result string `json:"result"`
+	// PossibleDuplicates counts the copies more than one of this message
+	// the target may hold (earlier runs may have sent it); CorrelationID
+	// and Identity name it when it has no message id.
+	PossibleDuplicates int    `json:"possible_duplicates,omitempty"`
+	CorrelationID      string `json:"correlation_id,omitempty"`
+	Identity           string `json:"identity,omitempty"`
 	// Counts sum up a whole run (its last line).
 	Counts map[string]int `json:"counts,omitempty"`
 }
@@ -283,6 +455,10 @@ func (e JournalEntry) appendJSON(b []byte) ([]byte, error) {
 	if e.Fingerprint != "" {
 		b = append(b, `,"fp":`...)
 		b = jsonenc.AppendStringSafe(b, e.Fingerprint)
+	}
+	if e.Kind != "" {
+		b = append(b, `,"kind":`...)
+		b = jsonenc.AppendString(b, string(e.Kind))
 	}
 	b = append(b, `,"time":`...)
 	b, ok := jsonenc.AppendTime(b, e.Time)
@@ -322,6 +498,16 @@ func (r AuditRecord) appendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"result":`...)
 	b = jsonenc.AppendStringSafe(b, r.Result)
+	if r.PossibleDuplicates != 0 {
+		b = append(b, `,"possible_duplicates":`...)
+		b = strconv.AppendInt(b, int64(r.PossibleDuplicates), 10)
+	}
+	for _, f := range [...]struct{ name, v string }{{`,"correlation_id":`, r.CorrelationID}, {`,"identity":`, r.Identity}} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = jsonenc.AppendStringSafe(b, f.v)
+		}
+	}
 	return append(b, '}'), nil
 }
 
@@ -340,6 +526,9 @@ func summary(action, id, conn, source, target string, res Result, err error) Aud
 	r := AuditRecord{Time: time.Now(), Action: action + "-run", RedriveID: id, Connection: conn, Source: source, Target: target, Result: "finished",
 		Counts: map[string]int{"total": res.Total, "done": res.Done, "failed": res.Failed, "parked": res.Parked, "skipped": res.Skipped,
 			"duplicates": res.Duplicates, "returned": res.Returned}}
+	if n := res.PossibleCopies(); n > 0 {
+		r.Counts["possible_duplicates"] = n
+	}
 	for t, n := range res.PerTarget {
 		r.Counts["to "+t] = n
 	}

@@ -41,7 +41,7 @@ func TestSettlerJournalsAfterAFailedAck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var acked []string
-	s := newSettler("rd-settle", j, audit)
+	s := newSettler("rd-settle", j, audit, nil)
 	batch := func(fp, pos string, fail bool) settleBatch {
 		return settleBatch{
 			entries: []JournalEntry{{ID: "rd-settle", Source: "dlq", Position: pos, Fingerprint: fp}},
@@ -82,5 +82,49 @@ func TestSettlerJournalsAfterAFailedAck(t *testing.T) {
 		if !again.HasFingerprint(fp) {
 			t.Errorf("%s was confirmed but not journalled", fp)
 		}
+	}
+}
+
+// TestSettlerJournalsAcksOnlyOnceTheBrokerAnswered: acks have no answer of
+// their own; when the round trip after them fails the settler cannot know
+// the broker took them, so it journals them neither acked nor unacked: a
+// resumed run sends those messages again as possible duplicates, and does
+// not take them for settled.
+func TestSettlerJournalsAcksOnlyOnceTheBrokerAnswered(t *testing.T) {
+	const fp = "000000000000000000000000000000cc"
+	for _, c := range []struct {
+		name string
+		sync error
+		want Claim
+	}{{"answered", nil, ClaimNone}, {"no answer", errors.New("connection reset"), ClaimUncertain}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j, err := OpenJournal(dir, "rd-sync")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acked []string
+			s := newSettler("rd-sync", j, nil, func() error { return c.sync })
+			e := JournalEntry{ID: "rd-sync", Source: "dlq", Position: "0", Fingerprint: fp}
+			if err := j.Write(JournalEntry{ID: e.ID, Source: e.Source, Position: e.Position, Fingerprint: fp, Kind: EntrySent}); err != nil {
+				t.Fatal(err)
+			}
+			ackedEntry := e
+			ackedEntry.Kind = EntryAcked
+			s.hand(settleBatch{entries: []JournalEntry{e}, steps: []settleStep{{d: ackRecorder{acked: &acked, pos: "0"}, pos: "0", from: 0, to: 1}},
+				after: []JournalEntry{ackedEntry}})
+			if err := s.close(); (err == nil) != (c.sync == nil) {
+				t.Fatalf("close = %v", err)
+			}
+			j.Close()
+			again, err := OpenJournal(dir, "rd-sync")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer again.Close()
+			if got, _ := again.Claim(fp); len(acked) != 1 || got != c.want {
+				t.Fatalf("acked %v, claim %d; want %d", acked, got, c.want)
+			}
+		})
 	}
 }

@@ -58,7 +58,14 @@ func SplitProperties(raw []byte) (Properties, error) {
 }
 
 // MessageID is the message-id property, if set.
-func (p Properties) MessageID() string {
+func (p Properties) MessageID() string { return p.shortstrAfter(flagMessageID) }
+
+// CorrelationID is the correlation-id property, if set.
+func (p Properties) CorrelationID() string { return p.shortstrAfter(flagCorrelationID) }
+
+// shortstrAfter is the string property of flag (one of correlation-id,
+// reply-to, expiration, message-id), if set.
+func (p Properties) shortstrAfter(flag uint16) string {
 	r := reader{b: p.After}
 	if p.Flags&flagDeliveryMode != 0 {
 		r.u8()
@@ -66,19 +73,19 @@ func (p Properties) MessageID() string {
 	if p.Flags&flagPriority != 0 {
 		r.u8()
 	}
-	for _, f := range []uint16{flagCorrelationID, flagReplyTo, flagExpiration} {
-		if p.Flags&f != 0 {
-			r.shortstr()
+	for _, f := range []uint16{flagCorrelationID, flagReplyTo, flagExpiration, flagMessageID} {
+		if p.Flags&f == 0 {
+			continue
+		}
+		v := r.shortstr()
+		if f == flag {
+			if r.err != nil {
+				return ""
+			}
+			return v
 		}
 	}
-	if p.Flags&flagMessageID == 0 {
-		return ""
-	}
-	id := r.shortstr()
-	if r.err != nil {
-		return ""
-	}
-	return id
+	return ""
 }
 
 // AppendWithTable appends the properties with table's entries as the

@@ -73,6 +73,7 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 	var err error
 	defer func() {
 		c.closeErr <- err // before the channels close: whoever sees them closed finds it
+		close(c.ended)
 		close(deliveries)
 		close(confirms)
 		close(returns)
@@ -118,6 +119,11 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 				case confirms <- Confirm{Tag: binary.BigEndian.Uint64(p[4:]), Multiple: p[12]&1 == 1, Ack: id == basicAck}:
 				case <-c.done:
 					return
+				}
+			case basicQosOk:
+				select {
+				case c.qosOk <- struct{}{}:
+				default:
 				}
 			case connectionCloseOk:
 				err = nil

@@ -37,6 +37,11 @@ type Conn struct {
 	closing  sync.Once
 	started  bool
 	done     chan struct{} // closed by Close: the reader stops handing over
+	// ended is closed when the reader stops; qosOk takes a basic.qos-ok
+	// it read (Sync waits for it); prefetch is the last Qos.
+	ended    chan struct{}
+	qosOk    chan struct{}
+	prefetch uint16
 }
 
 // Error is a close (of the channel or the connection) sent by the broker.
@@ -95,7 +100,8 @@ const (
 // Dial runs the AMQP handshake on nc (already connected, TLS included) and
 // opens channel 1. The context bounds the handshake.
 func Dial(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
-	c := &Conn{c: nc, r: bufio.NewReaderSize(nc, 256<<10), frameMax: 128 << 10, closeErr: make(chan error, 1), done: make(chan struct{})}
+	c := &Conn{c: nc, r: bufio.NewReaderSize(nc, 256<<10), frameMax: 128 << 10, closeErr: make(chan error, 1), done: make(chan struct{}),
+		ended: make(chan struct{}), qosOk: make(chan struct{}, 1)}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	} else {
@@ -176,9 +182,36 @@ func (c *Conn) handshake(o Options) error {
 
 // Qos sets the channel's prefetch count (at most 65535).
 func (c *Conn) Qos(prefetch int) error {
+	c.prefetch = uint16(min(prefetch, 65535))
+	return c.call(c.qos(), basicQosOk)
+}
+
+func (c *Conn) qos() []byte {
 	m := binary.BigEndian.AppendUint32(method(basicQos), 0)
-	m = append(binary.BigEndian.AppendUint16(m, uint16(min(prefetch, 65535))), 0)
-	return c.call(m, basicQosOk)
+	return append(binary.BigEndian.AppendUint16(m, c.prefetch), 0)
+}
+
+// Sync makes a round trip on the channel while the reader runs (Start): it
+// sends basic.qos again, unchanged, and waits for the broker's answer, so
+// the broker has processed every frame sent before (acks have no answer of
+// their own). One Sync at a time.
+func (c *Conn) Sync(timeout time.Duration) error {
+	if err := c.send(1, c.qos()); err != nil {
+		return err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-c.qosOk:
+		return nil
+	case <-c.ended:
+		if err := c.Err(); err != nil {
+			return err
+		}
+		return errors.New("amqp: the connection closed")
+	case <-t.C:
+		return fmt.Errorf("amqp: no answer from the broker for %s", timeout)
+	}
 }
 
 // Consume starts consuming queue with manual acknowledgements.
@@ -359,3 +392,7 @@ func appendLongstr(b []byte, s string) []byte {
 func appendBoolEntry(b []byte, key string) []byte {
 	return append(appendShortstr(b, key), 't', 1)
 }
+
+// MaxProperties is the most bytes of properties a message published on
+// this connection can carry: its content header is one frame.
+func (c *Conn) MaxProperties() int { return c.frameMax - 8 - 12 }
