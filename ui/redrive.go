@@ -404,6 +404,16 @@ func (d *redriveDialog) view(width, height int) string {
 			}
 			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), render.Sanitize(f.Position), render.Sanitize(f.Err))
 		}
+		if n := r.PossibleCopies(); n > 0 {
+			b.WriteString(s.Warn.Render(fmt.Sprintf("up to %d may be duplicated (an earlier run may have sent them; see the audit log):", n)) + "\n")
+			for i, p := range r.PossibleDuplicates {
+				if i == 5 {
+					fmt.Fprintf(&b, "  … %d more\n", len(r.PossibleDuplicates)-5)
+					break
+				}
+				fmt.Fprintf(&b, "  %s → %s\n", render.Sanitize(p.Name()), render.Sanitize(p.Target))
+			}
+		}
 		if r.Stop.Early() {
 			line := "stopped: " + render.Sanitize(r.Stop.String())
 			if r.Stop.Resumable() {

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -712,5 +713,21 @@ func TestDetailShowsPoison(t *testing.T) {
 	d := newDetailPage(c, *m, nil, nil)
 	if joined := strings.Join(d.lines, "\n"); !strings.Contains(joined, "Poison") || !strings.Contains(joined, "1.0 MiB of headers: its header frame is larger") {
 		t.Fatalf("detail:\n%s", joined)
+	}
+}
+
+// TestRedriveDialogNamesPossibleDuplicates: a run that resumed one an
+// earlier run left open says which messages the target may hold twice.
+func TestRedriveDialogNamesPossibleDuplicates(t *testing.T) {
+	c := testCommon(120, 40)
+	d := newRedriveDialog(c, staticConn{}, 1, "work.dlq", orderMsgs(0, 3), true)
+	d.replan()
+	d.finished(replay.Result{Progress: replay.Progress{Done: 3}, PossibleDuplicates: []replay.PossibleDuplicate{
+		{Copies: 1, MessageID: "m-7\x1b]0;x\x07", Target: "exchange shop [order.created]"},
+		{Copies: 2, Position: "4", Identity: "00ff", Target: "exchange shop [order.created]"},
+	}}, nil)
+	v := d.view(120, 40)
+	if !strings.Contains(v, "up to 3 may be duplicated") || !strings.Contains(v, "message-id m-7␛]0;x␇") || strings.Contains(v, "\x1b]0;") {
+		t.Fatalf("dialog:\n%s", v)
 	}
 }
