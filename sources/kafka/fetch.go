@@ -54,15 +54,29 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker
 	for _, p := range plans {
 		states = append(states, &fetchState{partitionPlan: p, next: p.start, maxBytes: fetchPartitionBytes})
 	}
-	left := func() []partitionPlan {
-		var out []partitionPlan
-		for _, s := range states {
-			if !s.done {
-				out = append(out, partitionPlan{partition: s.partition, start: s.next, end: s.end})
-			}
-		}
-		return out
+	if err := fetchLoop(ctx, broker, conn, topic, states, end, fetchAttempts, feed.SendBatch, nil); err == nil || errors.Is(err, ctx.Err()) {
+		return nil // done, the feed closed, or the read was cancelled
 	}
+	var left []partitionPlan // not the leader any more, offset out of range...: the consumer knows what to do
+	for _, s := range states {
+		if !s.done {
+			left = append(left, partitionPlan{partition: s.partition, start: s.next, end: s.end})
+		}
+	}
+	return left
+}
+
+// fetchLoop fetches the partitions of states, all led by broker, until
+// every one is done: each round is one FetchRequest carrying every
+// partition not done, and each partition's block is decoded (up to end,
+// nil: none) and handed to deliver. A failed request is sent again after
+// 200ms, up to attempts times in a row. progress, when not nil, is told
+// after each round whether a partition moved on; an error it returns ends
+// the loop. fetchLoop returns nil when every partition is done or deliver
+// returns false, ctx.Err() when ctx ends first, else what stopped it: the
+// last failed request, a block's error, or a batch decode cannot read.
+func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, states []*fetchState, end *sources.Start, attempts int,
+	deliver func([]sources.Message) bool, progress func(moved bool) error) error {
 	failures := 0
 	for ctx.Err() == nil {
 		req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, MaxBytes: 64 << 20, Isolation: sarama.ReadCommitted}
@@ -80,8 +94,8 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker
 		}
 		resp, err := broker.Fetch(req)
 		if err != nil {
-			if failures++; failures >= fetchAttempts {
-				return left()
+			if failures++; failures >= attempts {
+				return fmt.Errorf("fetch from broker %s: %w", broker.Addr(), err)
 			}
 			select {
 			case <-time.After(200 * time.Millisecond):
@@ -90,6 +104,7 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker
 			continue
 		}
 		failures = 0
+		moved := false
 		for _, s := range states {
 			if s.done {
 				continue
@@ -99,18 +114,25 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker
 				continue
 			}
 			if block.Err != sarama.ErrNoError {
-				return left() // not the leader any more, offset out of range...: the consumer knows what to do
+				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, block.Err)
 			}
+			before := s.next
 			msgs, err := s.decode(conn, topic, block, end)
 			if errors.Is(err, errFallBack) {
-				return left()
+				return fmt.Errorf("%s/%d at offset %d: a record batch of an old message format or larger than %d bytes", topic, s.partition, s.next, fetchMaxPartitionBytes)
 			}
-			if len(msgs) > 0 && !feed.SendBatch(msgs) {
+			if len(msgs) > 0 && !deliver(msgs) {
 				return nil
+			}
+			moved = moved || s.next > before
+		}
+		if progress != nil {
+			if err := progress(moved); err != nil {
+				return err
 			}
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // decode turns a partition's fetched batches into Messages, past aborted

@@ -193,43 +193,13 @@ func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan
 // scanLeader fetches one leader's partitions to their ends.
 func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, states []*fetchState, openWait time.Duration, visit func([]sources.Message)) error {
 	lastProgress := time.Now()
-	for ctx.Err() == nil {
-		req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, MaxBytes: 64 << 20, Isolation: sarama.ReadCommitted}
-		active := 0
-		for _, s := range states {
-			if !s.done && s.next < s.end {
-				req.AddBlock(topic, s.partition, s.next, s.maxBytes, -1)
-				active++
-			} else {
-				s.done = true
-			}
-		}
-		if active == 0 {
-			return nil
-		}
-		resp, err := b.Fetch(req)
-		if err != nil {
-			return fmt.Errorf("fetch from broker %s: %w", b.Addr(), err)
-		}
-		for _, s := range states {
-			block := resp.GetBlock(topic, s.partition)
-			if s.done || block == nil {
-				continue
-			}
-			if block.Err != sarama.ErrNoError {
-				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, block.Err)
-			}
-			before := s.next
-			msgs, err := s.decode(c.name, topic, block, nil)
-			if errors.Is(err, errFallBack) {
-				return fmt.Errorf("%s/%d at offset %d: a record batch of an old message format or larger than %d bytes", topic, s.partition, s.next, fetchMaxPartitionBytes)
-			}
-			if len(msgs) > 0 {
-				visit(msgs)
-			}
-			if s.next > before {
-				lastProgress = time.Now()
-			}
+	deliver := func(msgs []sources.Message) bool {
+		visit(msgs)
+		return true
+	}
+	return fetchLoop(ctx, b, c.name, topic, states, nil, 1, deliver, func(moved bool) error {
+		if moved {
+			lastProgress = time.Now()
 		}
 		if time.Since(lastProgress) > openWait {
 			for _, s := range states {
@@ -238,6 +208,6 @@ func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, s
 				}
 			}
 		}
-	}
-	return ctx.Err()
+		return nil
+	})
 }
