@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/IBM/sarama"
-
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
 )
@@ -37,11 +35,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lows, err := c.listOffsets(parts, sarama.OffsetOldest)
-	if err != nil {
-		return nil, fmt.Errorf("list topics on %s: %w", c.name, err)
-	}
-	highs, err := c.listOffsets(parts, sarama.OffsetNewest)
+	lows, highs, err := c.listBounds(parts)
 	if err != nil {
 		return nil, fmt.Errorf("list topics on %s: %w", c.name, err)
 	}

@@ -13,6 +13,26 @@ type tp struct {
 	partition int32
 }
 
+// topicPartitions names the partitions parts of topic.
+func topicPartitions(topic string, parts []int32) []tp {
+	tps := make([]tp, len(parts))
+	for i, p := range parts {
+		tps[i] = tp{topic, p}
+	}
+	return tps
+}
+
+// listBounds lists each partition's oldest and newest offsets.
+func (c *Conn) listBounds(parts []tp) (lows, highs map[tp]int64, err error) {
+	if lows, err = c.listOffsets(parts, sarama.OffsetOldest); err != nil {
+		return nil, nil, err
+	}
+	if highs, err = c.listOffsets(parts, sarama.OffsetNewest); err != nil {
+		return nil, nil, err
+	}
+	return lows, highs, nil
+}
+
 // listOffsets asks each partition's leader, one request per broker, for the
 // offset at time ts (sarama.OffsetOldest, sarama.OffsetNewest or unix millis).
 // A partition with no message at or after ts gets -1.

@@ -107,15 +107,8 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 		parts = keep
 	}
 	slices.Sort(parts)
-	tps := make([]tp, len(parts))
-	for i, p := range parts {
-		tps[i] = tp{topic, p}
-	}
-	lows, err := c.listOffsets(tps, sarama.OffsetOldest)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", topic, err)
-	}
-	highs, err := c.listOffsets(tps, sarama.OffsetNewest)
+	tps := topicPartitions(topic, parts)
+	lows, highs, err := c.listBounds(tps)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}

@@ -114,15 +114,8 @@ func (c *Conn) scanPlan(topic string, o ScanOptions) ([]partitionPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	tps := make([]tp, len(parts))
-	for i, p := range parts {
-		tps[i] = tp{topic, p}
-	}
-	lows, err := c.listOffsets(tps, sarama.OffsetOldest)
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", topic, err)
-	}
-	highs, err := c.listOffsets(tps, sarama.OffsetNewest)
+	tps := topicPartitions(topic, parts)
+	lows, highs, err := c.listBounds(tps)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", topic, err)
 	}
