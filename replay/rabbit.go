@@ -230,7 +230,7 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	if err != nil {
 		return nil, err
 	}
-	publish, closePublish, err := c.DedicatedChannel(ctx) // its own socket: consuming and publishing run in parallel
+	t, closePublish, err := r.openAMQPPublisher(ctx, c, window)
 	if err != nil {
 		consume.Close()
 		return nil, err
@@ -240,11 +240,6 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 		_ = closePublish()
 		return nil, err
 	}
-	if err := publish.Confirm(false); err != nil {
-		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
-	}
-	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
-	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
 	if err := consume.Qos(prefetch, 0, false); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
@@ -261,26 +256,46 @@ func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window
 	prepared := make(chan []preparedDelivery, 16)
 	go r.prepare(c, deliveries, prepared, stop)
 	var rpc sync.Mutex
+	t.prepared = prepared
+	t.cancel = func() {
+		rpc.Lock() // amqp091-go matches one call's answer at a time
+		defer rpc.Unlock()
+		_ = consume.Cancel(tag, false)
+	}
+	t.closeReason = func() error { return amqpCloseReason(closed) }
+	t.sync = func() error { // answered after the acks before it
+		rpc.Lock()
+		defer rpc.Unlock()
+		return consume.Qos(prefetch, 0, false)
+	}
+	t.close = func() {
+		close(stop)
+		consume.Close()
+		_ = closePublish()
+	}
+	return t, nil
+}
+
+// openAMQPPublisher opens the publishing side of a run with amqp091-go: a
+// channel on a connection of its own (consuming and publishing run in
+// parallel), in confirm mode. It returns a transport with its confirms,
+// its returns and its publisher set, and what closes that connection.
+func (r *rabbitRun) openAMQPPublisher(ctx context.Context, c RabbitConn, window int) (*rabbitTransport, func() error, error) {
+	publish, closePublish, err := c.DedicatedChannel(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := publish.Confirm(false); err != nil {
+		_ = closePublish()
+		return nil, nil, fmt.Errorf("redrive %s: confirms: %w", r.p.ID, err)
+	}
+	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
+	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
 	return &rabbitTransport{
-		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
+		confirms:     confirms,
+		pub:          amqpPublisher{ch: publish, before: r.writeSent},
 		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
-		cancel: func() {
-			rpc.Lock() // amqp091-go matches one call's answer at a time
-			defer rpc.Unlock()
-			_ = consume.Cancel(tag, false)
-		},
-		closeReason: func() error { return amqpCloseReason(closed) },
-		sync: func() error { // answered after the acks before it
-			rpc.Lock()
-			defer rpc.Unlock()
-			return consume.Qos(prefetch, 0, false)
-		},
-		close: func() {
-			close(stop)
-			consume.Close()
-			_ = closePublish()
-		},
-	}, nil
+	}, closePublish, nil
 }
 
 // loop takes, publishes, confirms and settles until the run ends.

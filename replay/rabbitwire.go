@@ -95,7 +95,7 @@ func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, windo
 	if err != nil {
 		return nil, err
 	}
-	publish, closePublish, err := c.DedicatedChannel(ctx)
+	t, closePublish, err := r.openAMQPPublisher(ctx, c, window)
 	if err != nil {
 		_ = consume.Close()
 		return nil, err
@@ -105,11 +105,6 @@ func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, windo
 		_ = closePublish()
 		return nil, err
 	}
-	if err := publish.Confirm(false); err != nil {
-		return fail(fmt.Errorf("redrive %s: confirms: %w", p.ID, err))
-	}
-	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
-	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
 	if err := consume.Qos(prefetch); err != nil {
 		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
 	}
@@ -125,18 +120,16 @@ func (r *rabbitRun) openDecoded(ctx context.Context, c WireConn, prefetch, windo
 	go r.prepareWire(consEvents.Deliveries, prepared, stop, func(d wire.Delivery, seq int64) preparedDelivery {
 		return r.prepareDecodedOne(c, consume, d, seq, &x)
 	})
-	return &rabbitTransport{
-		prepared: prepared, confirms: confirms, pub: amqpPublisher{ch: publish, before: r.writeSent},
-		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
-		cancel:       func() { _ = consume.Cancel(tag) },
-		closeReason:  consume.Err,
-		sync:         func() error { return consume.Sync(confirmTimeout) },
-		close: func() {
-			close(stop)
-			_ = consume.Close()
-			_ = closePublish()
-		},
-	}, nil
+	t.prepared = prepared
+	t.cancel = func() { _ = consume.Cancel(tag) }
+	t.closeReason = consume.Err
+	t.sync = func() error { return consume.Sync(confirmTimeout) }
+	t.close = func() {
+		close(stop)
+		_ = consume.Close()
+		_ = closePublish()
+	}
+	return t, nil
 }
 
 // prepareDecodedOne decodes a delivery read with package wire and prepares
