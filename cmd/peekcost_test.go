@@ -22,15 +22,8 @@ import (
 func rabbitQueue(t *testing.T, name string, args amqp.Table, n int) (string, *amqp.Channel) {
 	t.Helper()
 	vhostURL, _, _ := testbroker.RabbitVhost(t)
-	conn, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, ch := testbroker.AMQPChannel(t, vhostURL)
 	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
 		t.Fatal(err)
 	}

@@ -31,27 +31,11 @@ import (
 func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 	const n = 400 // of each kind
 	vhostURL, _, _ := testbroker.RabbitVhost(t)
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	defer ac.Close()
-	ch, err := ac.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(ch.ExchangeDeclare("shop", "topic", true, false, false, false, nil))
-	_, err = ch.QueueDeclare("work", true, false, false, false, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "work.dlq"})
-	must(err)
-	_, err = ch.QueueDeclare("work.dlq", true, false, false, false, nil)
-	must(err)
-	must(ch.QueueBind("work", "order.*", "shop", false, nil))
+	must := testbroker.Must(t)
+	testbroker.WorkQueues(t, ch, nil)
+	testbroker.ShopExchange(t, ch)
 	for i := range 2 * n {
 		p := amqp.Publishing{Body: []byte(`{"alike":true}`), DeliveryMode: amqp.Persistent}
 		if i >= n {
@@ -59,7 +43,7 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 		}
 		must(ch.PublishWithContext(context.Background(), "shop", "order.created", false, false, p))
 	}
-	waitQueue(t, ch, "work", 2*n)
+	testbroker.WaitQueue(t, ch, "work", 2*n)
 	for range 2 * n {
 		d, ok, err := ch.Get("work", false)
 		if err != nil || !ok {
@@ -67,7 +51,7 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 		}
 		must(d.Reject(false))
 	}
-	waitQueue(t, ch, "work.dlq", 2*n)
+	testbroker.WaitQueue(t, ch, "work.dlq", 2*n)
 
 	state := t.TempDir()
 	const id = "rd-rabbit-killed"
@@ -119,7 +103,7 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 		t.Fatalf("the last resume: %v\n%s", err, out)
 	}
 	t.Logf("the last resume:\n%s", out)
-	waitQueue(t, ch, "work.dlq", 0)
+	testbroker.WaitQueue(t, ch, "work.dlq", 0)
 
 	// Count the target by kind, and the possible duplicates every run
 	// reported in the audit log.
@@ -175,23 +159,6 @@ func TestRabbitRedriveKilledAndResumedLosesNothing(t *testing.T) {
 		t.Errorf("the target holds %d messages, %d of them duplicates, for %d dead letters", total, dups, 2*n)
 	}
 	t.Logf("%d runs killed; the target holds %d for %d dead letters: %d duplicates, all of them reported (%d reports)", killed, total, 2*n, dups, reports)
-}
-
-// waitQueue waits for a queue to hold n messages.
-func waitQueue(t *testing.T, ch *amqp.Channel, q string, n int) {
-	t.Helper()
-	var got int
-	for range 400 {
-		st, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got = st.Messages; got == n {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s holds %d messages, want %d", q, got, n)
 }
 
 // TestPrintResultListsPossibleDuplicates: the summary says how many

@@ -30,15 +30,8 @@ func rabbitReadOnly(t *testing.T) (cfgPath, amqpURL, apiURL, vhost string) {
 	t.Helper()
 	amqpURL, vhost, _ = testbroker.RabbitVhost(t)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, ch := testbroker.AMQPChannel(t, amqpURL)
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := ch.QueueDeclare("orders", true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {
 		t.Fatal(err)
 	}

@@ -24,33 +24,18 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 	for _, path := range []string{"wire", "amqp091-go"} {
 		t.Run(path, func(t *testing.T) {
 			vhostURL, vhost, _ := testbroker.RabbitVhost(t)
-			ac, err := amqp.Dial(vhostURL)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ac, ch := testbroker.AMQPChannel(t, vhostURL)
 			defer ac.Close()
-			ch, err := ac.Channel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			must := testbroker.Must(t)
 			// Messages expire at once in work and are dead-lettered into work.dlq.
-			_, err = ch.QueueDeclare("work", true, false, false, false, amqp.Table{"x-message-ttl": int32(0), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "work.dlq"})
-			must(err)
-			_, err = ch.QueueDeclare("work.dlq", true, false, false, false, nil)
-			must(err)
-			_, err = ch.QueueDeclare("target", true, false, false, false, nil)
+			testbroker.WorkQueues(t, ch, amqp.Table{"x-message-ttl": int32(0)})
+			_, err := ch.QueueDeclare("target", true, false, false, false, nil)
 			must(err)
 			must(ch.QueueBind("target", "work", "amq.direct", false, nil))
 			for range n {
 				must(ch.PublishWithContext(context.Background(), "", "work", false, false, amqp.Publishing{Body: []byte("alike"), DeliveryMode: amqp.Persistent}))
 			}
-			waitFor(t, ch, "work.dlq", n)
+			testbroker.WaitQueue(t, ch, "work.dlq", n)
 			conn, err := rabbitmq.Dial(context.Background(), rabbitmq.Options{URL: vhostURL})
 			must(err)
 			defer conn.Close()
@@ -82,7 +67,7 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 			if err != nil || res.Done != n {
 				t.Fatalf("redrove %d of %d: %v (%s)", res.Done, n, err, res.Stop)
 			}
-			waitFor(t, ch, "target", n)
+			testbroker.WaitQueue(t, ch, "target", n)
 			t.Logf("at most %d published and not confirmed", most)
 			if most > maxUnconfirmed {
 				t.Fatalf("%d messages were published and not confirmed at once, more than %d", most, maxUnconfirmed)
@@ -103,20 +88,4 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 			t.Logf("the broker's unacknowledged counts while the target was stopped: %q", listed)
 		})
 	}
-}
-
-func waitFor(t *testing.T, ch *amqp.Channel, q string, n int) {
-	t.Helper()
-	got := -1
-	for range 400 {
-		st, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got = st.Messages; got == n {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s holds %d messages, want %d", q, got, n)
 }

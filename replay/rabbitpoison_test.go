@@ -28,25 +28,12 @@ type poisonEnv struct {
 func newPoisonEnv(t *testing.T) *poisonEnv {
 	t.Helper()
 	vhostURL, vhost, _ := testbroker.RabbitVhost(t)
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	t.Cleanup(func() { ac.Close() })
-	ch, err := ac.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(ch.ExchangeDeclare("shop", "topic", true, false, false, false, nil))
-	_, err = ch.QueueDeclare("work", true, false, false, false, nil)
+	must := testbroker.Must(t)
+	_, err := ch.QueueDeclare("work", true, false, false, false, nil)
 	must(err)
-	must(ch.QueueBind("work", "order.*", "shop", false, nil))
+	testbroker.ShopExchange(t, ch)
 	_, err = ch.QueueDeclare("work.dlq", true, false, false, false, amqp.Table{"x-queue-type": "quorum"})
 	must(err)
 	_, err = ch.QueueDeclare("scratch", true, false, false, false, nil)
@@ -163,7 +150,7 @@ func TestRedriveRabbitLeavesPoisonInPlace(t *testing.T) {
 		}
 		e.publish(t, "work.dlq", p)
 	}
-	waitQueue(t, e.ch, "work.dlq", good+3)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", good+3)
 	p, err := replay.NewPlan("work.dlq", nil, replay.Options{}) // amqp091-go could not peek them
 	if err != nil {
 		t.Fatal(err)
@@ -182,30 +169,13 @@ func TestRedriveRabbitLeavesPoisonInPlace(t *testing.T) {
 		}
 	}
 	t.Logf("failures: %+v", res.Failures)
-	waitQueue(t, e.ch, "work", good)
-	waitQueue(t, e.ch, "work.dlq", 3)
+	testbroker.WaitQueue(t, e.ch, "work", good)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 3)
 	for _, d := range e.wireRead(t, "work.dlq", 3) {
 		if n := deliveryCount(t, d); n != 1 {
 			t.Errorf("a poison message was given back %d times in one run", n)
 		}
 	}
-}
-
-// waitQueue waits for a queue to hold n messages.
-func waitQueue(t *testing.T, ch *amqp.Channel, q string, n int) {
-	t.Helper()
-	got := -1
-	for range 400 {
-		st, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got = st.Messages; got == n {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s holds %d messages, want %d", q, got, n)
 }
 
 // TestRedriveRabbitSaysWhyAMQPClientStopped: amqp091-go drops its
@@ -221,7 +191,7 @@ func TestRedriveRabbitSaysWhyAMQPClientStopped(t *testing.T) {
 	for i := range 5 {
 		e.publish(t, "work.dlq", amqp.Publishing{Headers: deadLetterHeaders(nil), Body: []byte(fmt.Sprintf("good %d", i))})
 	}
-	waitQueue(t, e.ch, "work.dlq", 6)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 6)
 	p, err := replay.NewPlan("work.dlq", nil, replay.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -231,14 +201,14 @@ func TestRedriveRabbitSaysWhyAMQPClientStopped(t *testing.T) {
 		t.Fatalf("err %v (%s)", err, res.Stop)
 	}
 	t.Log(err)
-	waitQueue(t, e.ch, "work.dlq", 6-res.Done)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 6-res.Done)
 	// The whole-queue run on package wire steps past it.
 	res, err = replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
 	if err != nil || res.Failed != 1 || !strings.Contains(res.Failures[0].Err, "nested deeper") {
 		t.Fatalf("%+v %v", res, err)
 	}
-	waitQueue(t, e.ch, "work.dlq", 1)
-	waitQueue(t, e.ch, "work", 5)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 1)
+	testbroker.WaitQueue(t, e.ch, "work", 5)
 }
 
 // TestRedriveRabbitSelectionsAndEditsStepPastPoison: runs that need whole
@@ -266,7 +236,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 		}
 		e.publish(t, "work.dlq", amqp.Publishing{Headers: h, Body: []byte(fmt.Sprintf("message %d", i))})
 	}
-	waitQueue(t, e.ch, "work.dlq", 8)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 8)
 	var good []sources.Message
 	for i, d := range e.wireRead(t, "work.dlq", 8) {
 		ad, err := wire.DecodeDelivery(d)
@@ -277,7 +247,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 			good = append(good, e.conn.Convert(ad, "work.dlq", int64(i)))
 		}
 	}
-	waitQueue(t, e.ch, "work.dlq", 8) // given back when the reading connection closed
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 8) // given back when the reading connection closed
 	p, err := replay.NewPlan("work.dlq", good[:3], replay.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -286,8 +256,8 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 	if err != nil || res.Done != 3 || res.Failed != 0 {
 		t.Fatalf("selection: %+v %v", res, err)
 	}
-	waitQueue(t, e.ch, "work", 3)
-	waitQueue(t, e.ch, "work.dlq", 5)
+	testbroker.WaitQueue(t, e.ch, "work", 3)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 5)
 
 	// A message that fits a frame, and would not with the redrive's headers.
 	big := amqp.Publishing{Headers: deadLetterHeaders(amqp.Table{"big": ""}), Body: []byte("big")}
@@ -295,7 +265,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 	base := len(e.wireRead(t, "scratch", 1)[0].Properties)
 	big.Headers["big"] = strings.Repeat("b", 131072-8-12-50-base)
 	e.publish(t, "work.dlq", big)
-	waitQueue(t, e.ch, "work.dlq", 6)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 6)
 
 	edited := good[4]
 	p, err = replay.NewPlan("work.dlq", nil, replay.Options{Edits: map[string]replay.Edit{replay.Fingerprint(edited): {Value: []byte("edited"), Headers: edited.Headers}}})
@@ -311,8 +281,8 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 			t.Errorf("failure %+v", f)
 		}
 	}
-	waitQueue(t, e.ch, "work", 6)
-	waitQueue(t, e.ch, "work.dlq", 3)
+	testbroker.WaitQueue(t, e.ch, "work", 6)
+	testbroker.WaitQueue(t, e.ch, "work.dlq", 3)
 	found := false
 	for range 6 {
 		d, ok, err := e.ch.Get("work", true)

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/internal/poison"
@@ -90,15 +89,8 @@ func PoisonRabbit(t testing.TB) (amqpURL, queue string) {
 	// the queue's name is poisoned too, but for a carriage return: the
 	// management API lists names without it
 	queue = "orders.parking" + strings.ReplaceAll(poison.Text, "\r", "")
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, ch := AMQPChannel(t, amqpURL)
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -66,15 +66,8 @@ func identityMessages() []amqp.Publishing {
 // that differs in one property or header has an identity of its own.
 func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 	vhostURL, _, _ := testbroker.RabbitVhost(t)
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	defer ac.Close()
-	ch, err := ac.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, q := range []struct {
 		name string
 		args amqp.Table
@@ -98,6 +91,7 @@ func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 				var d amqp.Delivery
 				for try := 0; ; try++ {
 					var ok bool
+					var err error
 					if d, ok, err = ch.Get(q.name, false); err != nil {
 						t.Fatal(err)
 					}

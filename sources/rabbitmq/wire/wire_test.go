@@ -54,15 +54,8 @@ func TestDialRefusals(t *testing.T) {
 // by amqp091-go with every property, header and byte of the body intact.
 func TestRepublishPassesPropertiesThrough(t *testing.T) {
 	vhostURL, _, _ := testbroker.RabbitVhost(t)
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	defer ac.Close()
-	ch, err := ac.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, q := range []string{"in", "out"} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
