@@ -158,25 +158,15 @@ func TestBreakerStopsARabbitRedriveThatComesBack(t *testing.T) {
 	vhostURL, _, _ := testbroker.RabbitVhost(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	defer ac.Close()
-	ch, _ := ac.Channel()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(ch.ExchangeDeclare("shop", "topic", true, false, false, false, nil))
+	must := testbroker.Must(t)
 	must(ch.ExchangeDeclare("dlx", "fanout", true, false, false, false, nil))
-	_, err = ch.QueueDeclare("work", true, false, false, false, amqp.Table{"x-dead-letter-exchange": "dlx"})
+	_, err := ch.QueueDeclare("work", true, false, false, false, amqp.Table{"x-dead-letter-exchange": "dlx"})
 	must(err)
 	_, err = ch.QueueDeclare("work.dlq", true, false, false, false, nil)
 	must(err)
-	must(ch.QueueBind("work", "order.*", "shop", false, nil))
+	testbroker.ShopExchange(t, ch)
 	must(ch.QueueBind("work.dlq", "", "dlx", false, nil))
 	for i := 0; i < n; i++ {
 		must(ch.PublishWithContext(ctx, "shop", "order.created", false, false, amqp.Publishing{Body: []byte(fmt.Sprint(i)), DeliveryMode: amqp.Persistent}))

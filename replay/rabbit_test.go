@@ -33,24 +33,12 @@ func newRabbitEnv(t *testing.T, n int) *rabbitEnv {
 	vhostURL, vhost, mgmt := testbroker.RabbitVhost(t)
 	ctx := context.Background()
 	e := &rabbitEnv{url: vhostURL, vhost: vhost, mgmt: mgmt}
-	ac, err := amqp.Dial(e.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, e.url)
 	t.Cleanup(func() { ac.Close() })
-	e.app, _ = ac.Channel()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(e.app.ExchangeDeclare("shop", "topic", true, false, false, false, nil))
-	_, err = e.app.QueueDeclare("work", true, false, false, false, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "work.dlq"})
-	must(err)
-	_, err = e.app.QueueDeclare("work.dlq", true, false, false, false, nil)
-	must(err)
-	must(e.app.QueueBind("work", "order.*", "shop", false, nil))
+	e.app = ch
+	must := testbroker.Must(t)
+	testbroker.WorkQueues(t, e.app, nil)
+	testbroker.ShopExchange(t, e.app)
 	for i := 0; i < n; i++ {
 		must(e.app.PublishWithContext(ctx, "shop", "order.created", false, false, amqp.Publishing{
 			Body: []byte(fmt.Sprintf(`{"order":%d}`, i)), MessageId: fmt.Sprintf("m-%d", i), ContentType: "application/json",
@@ -66,6 +54,7 @@ func newRabbitEnv(t *testing.T, n int) *rabbitEnv {
 		must(d.Reject(false))
 	}
 	e.waitDepth(t, "work.dlq", n)
+	var err error
 	e.conn, err = rabbitmq.Dial(ctx, rabbitmq.Options{URL: e.url})
 	must(err)
 	t.Cleanup(func() { e.conn.Close() })
@@ -254,12 +243,9 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 	}
 	t.Logf("interrupted after %d: %v", res1.Done, err)
 	// The app's connection was closed too: reconnect to check.
-	ac, err := amqp.Dial(e.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, e.url)
 	defer ac.Close()
-	e.app, _ = ac.Channel()
+	e.app = ch
 	time.Sleep(500 * time.Millisecond)
 	j2, err := replay.OpenJournal(dir, p.ID)
 	if err != nil {

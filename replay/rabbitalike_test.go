@@ -9,6 +9,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 )
 
@@ -231,13 +232,8 @@ func (c *closer) wait(t *testing.T) {
 // reconnect opens the app's channel again (its connection was closed too).
 func (e *rabbitEnv) reconnect(t *testing.T) {
 	t.Helper()
-	ac, err := amqp.Dial(e.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, e.url)
 	t.Cleanup(func() { ac.Close() })
-	if e.app, err = ac.Channel(); err != nil {
-		t.Fatal(err)
-	}
+	e.app = ch
 	time.Sleep(500 * time.Millisecond)
 }

@@ -24,12 +24,8 @@ import (
 // records the break, the reconnect and the reopened read.
 func TestLiveStreamSurvivesADroppedConnection(t *testing.T) {
 	vhostURL, vhost, mgmt := testbroker.RabbitVhost(t)
-	ac, err := amqp.Dial(vhostURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
 	defer ac.Close()
-	ch, _ := ac.Channel()
 	if _, err := ch.QueueDeclare("audit", true, false, false, false, amqp.Table{"x-queue-type": "stream"}); err != nil {
 		t.Fatal(err)
 	}
