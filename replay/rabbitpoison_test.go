@@ -72,23 +72,7 @@ func (e *poisonEnv) wireRead(t *testing.T, queue string, n int) []wire.Delivery 
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Qos(n); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Consume(queue, "poison-test"); err != nil {
-		t.Fatal(err)
-	}
-	ev := c.Start(1)
-	var got []wire.Delivery
-	for len(got) < n {
-		select {
-		case b := <-ev.Deliveries:
-			got = append(got, b...)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%d of %d read from %s", len(got), n, queue)
-		}
-	}
-	return got
+	return testbroker.WireRead(t, c, queue, "poison-test", n, n)
 }
 
 // deliveryCount is a delivery's x-delivery-count (0 when it has none).

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
 // AMQPChannel dials amqpURL with amqp091-go and opens a channel on the
@@ -72,4 +74,28 @@ func WaitQueue(t testing.TB, ch *amqp.Channel, q string, n int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s holds %d messages, want %d", q, got, n)
+}
+
+// WireRead consumes queue on c with package wire (consumer tag tag,
+// prefetch at a time) until n messages are delivered, and returns them;
+// they are not acknowledged and go back when c closes.
+func WireRead(t testing.TB, c *wire.Conn, queue, tag string, prefetch, n int) []wire.Delivery {
+	t.Helper()
+	if err := c.Qos(prefetch); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Consume(queue, tag); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.Start(1)
+	var got []wire.Delivery
+	for len(got) < n {
+		select {
+		case b := <-ev.Deliveries:
+			got = append(got, b...)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d delivered from %s to package wire", len(got), n, queue)
+		}
+	}
+	return got
 }

@@ -125,22 +125,7 @@ func TestIdentityIsTheSameOnBothPaths(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if err := c.Qos(100); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.Consume(q.name, "identity"); err != nil {
-				t.Fatal(err)
-			}
-			ev := c.Start(1)
-			var got []wire.Delivery
-			for len(got) < len(msgs) {
-				select {
-				case b := <-ev.Deliveries:
-					got = append(got, b...)
-				case <-time.After(10 * time.Second):
-					t.Fatalf("%d of %d delivered to package wire", len(got), len(msgs))
-				}
-			}
+			got := testbroker.WireRead(t, c, q.name, "identity", 100, len(msgs))
 			counted := 0
 			for i, d := range got {
 				if !d.Redelivered {
