@@ -17,8 +17,12 @@ import (
 
 // Subjects of the demo's Schema Registry.
 const (
-	SubjectPaymentsAvro   = TopicPaymentsAvro + "-value"
-	SubjectShipmentsProto = TopicShipmentsProto + "-value"
+	SubjectPaymentsAvro = TopicPaymentsAvro + "-value"
+	// SubjectPaymentsAvroKey is the key schema (an Avro string) of the
+	// payments v3 producers write: they serialise keys with it, the older
+	// ones write keys as plain strings.
+	SubjectPaymentsAvroKey = TopicPaymentsAvro + "-key"
+	SubjectShipmentsProto  = TopicShipmentsProto + "-value"
 	// SubjectAddressProto holds the Protobuf file shipments.proto imports;
 	// it is named after the import path, as Confluent's serializers name
 	// references.
@@ -65,6 +69,9 @@ var paymentSchemas = [3]string{
 		`{"name":"metadata","type":{"type":"map","values":"string"},"default":{}},` +
 		`{"name":"riskScore","type":["null","double"],"default":null}]}`,
 }
+
+// paymentKeySchema is SubjectPaymentsAvroKey.
+const paymentKeySchema = `"string"`
 
 // addressProto is the file shipmentsProto imports (SubjectAddressProto).
 const addressProto = `syntax = "proto3";
@@ -145,6 +152,8 @@ type registry struct {
 
 	paymentIDs [3]int
 	payments   [3]avro.Schema
+	keyID      int
+	key        avro.Schema
 	shipmentID int
 	shipment   protoreflect.MessageDescriptor
 }
@@ -204,6 +213,13 @@ func (r *registry) register() error {
 		return fmt.Errorf("demo: compile %s: %w", SubjectShipmentsProto, err)
 	}
 	r.shipment = files[0].Messages().Get(shipmentEventIndex[0])
+	// Registered last: the ids above stay those of earlier demos.
+	if r.key, err = avro.Parse(paymentKeySchema); err != nil {
+		return fmt.Errorf("demo: %s: %w", SubjectPaymentsAvroKey, err)
+	}
+	if r.keyID, _, err = r.reg.RegisterSchema(SubjectPaymentsAvroKey, sr.Schema{Schema: paymentKeySchema, Type: sr.TypeAvro}); err != nil {
+		return fmt.Errorf("demo: register %s: %w", SubjectPaymentsAvroKey, err)
+	}
 	return nil
 }
 

@@ -19,7 +19,9 @@ import (
 // wire format.
 const (
 	// TopicPaymentsAvro holds Avro payments written by three versions of
-	// the payment-service side by side (SubjectPaymentsAvro v1, v2, v3).
+	// the payment-service side by side (SubjectPaymentsAvro v1, v2, v3);
+	// the v3 ones have Avro keys (SubjectPaymentsAvroKey), the others
+	// plain string keys.
 	TopicPaymentsAvro = "payments.avro"
 	// TopicPaymentsAvroDLT holds the payments the ledger-service could not
 	// process, with Spring Kafka provenance: mostly v3 ones.
@@ -176,8 +178,19 @@ func (t *typedFlow) payment(o orderFacts) (typedRecord, error) {
 	if err != nil {
 		return typedRecord{}, fmt.Errorf("demo: encode payment of %s (v%d): %w", o.ref.ID, version, err)
 	}
+	var key sarama.Encoder = sarama.StringEncoder(o.ref.ID)
+	if version == 3 {
+		k, err := sr.AppendEncode(nil, o.ref.ID, &sr.ConfluentHeader{}, t.reg.keyID, nil, func(b []byte, v any) ([]byte, error) {
+			body, err := avro.Marshal(t.reg.key, v)
+			return append(b, body...), err
+		})
+		if err != nil {
+			return typedRecord{}, fmt.Errorf("demo: encode payment key %s: %w", o.ref.ID, err)
+		}
+		key = sarama.ByteEncoder(k)
+	}
 	rec := typedRecord{msg: &sarama.ProducerMessage{
-		Topic: TopicPaymentsAvro, Key: sarama.StringEncoder(o.ref.ID), Value: sarama.ByteEncoder(value), Timestamp: at,
+		Topic: TopicPaymentsAvro, Key: key, Value: sarama.ByteEncoder(value), Timestamp: at,
 		Headers: []sarama.RecordHeader{header("producer", fmt.Sprintf("payment-service/%d.%d", 4+version, t.rng.IntN(3)))},
 	}}
 	if kind == "" {
