@@ -183,6 +183,7 @@ func startRegistry(port int) (*registry, error) {
 // register registers every demo schema and builds its codec.
 func (r *registry) register() error {
 	for i, s := range paymentSchemas {
+		// A cache of its own: the versions define the same names differently.
 		parsed, err := avro.ParseWithCache(s, "", &avro.SchemaCache{})
 		if err != nil {
 			return fmt.Errorf("demo: %s v%d: %w", SubjectPaymentsAvro, i+1, err)
