@@ -158,10 +158,18 @@ type registry struct {
 	shipment   protoreflect.MessageDescriptor
 }
 
+// Schema ids of the demo's registry. They are fixed, so the records of a
+// reused data directory name the same schemas; none is 1, the id the
+// orders topic's poison messages (from another registry) carry.
+const (
+	idPaymentsV1  = 101 // v2 and v3 follow
+	idPaymentsKey = 104
+	idAddress     = 201
+	idShipments   = 202
+)
+
 // startRegistry registers the demo's schemas and serves them on
-// 127.0.0.1:port (zero: a free port). The schemas are registered in the
-// same order on every start, so their ids are the same ones the records
-// of a reused data directory carry.
+// 127.0.0.1:port (zero: a free port).
 func startRegistry(port int) (*registry, error) {
 	r := &registry{reg: srfake.NewRegistry(), done: make(chan struct{})}
 	if err := r.register(); err != nil {
@@ -188,22 +196,29 @@ func (r *registry) register() error {
 		if err != nil {
 			return fmt.Errorf("demo: %s v%d: %w", SubjectPaymentsAvro, i+1, err)
 		}
-		r.payments[i] = parsed
-		if r.paymentIDs[i], _, err = r.reg.RegisterSchema(SubjectPaymentsAvro, sr.Schema{Schema: s, Type: sr.TypeAvro}); err != nil {
-			return fmt.Errorf("demo: register %s v%d: %w", SubjectPaymentsAvro, i+1, err)
+		r.payments[i], r.paymentIDs[i] = parsed, idPaymentsV1+i
+		if err := r.seed(SubjectPaymentsAvro, i+1, r.paymentIDs[i], sr.Schema{Schema: s, Type: sr.TypeAvro}); err != nil {
+			return err
 		}
 	}
-	if _, _, err := r.reg.RegisterSchema(SubjectAddressProto, sr.Schema{Schema: addressProto, Type: sr.TypeProtobuf}); err != nil {
-		return fmt.Errorf("demo: register %s: %w", SubjectAddressProto, err)
+	var err error
+	if r.key, err = avro.Parse(paymentKeySchema); err != nil {
+		return fmt.Errorf("demo: %s: %w", SubjectPaymentsAvroKey, err)
 	}
-	id, _, err := r.reg.RegisterSchema(SubjectShipmentsProto, sr.Schema{
+	r.keyID = idPaymentsKey
+	if err := r.seed(SubjectPaymentsAvroKey, 1, r.keyID, sr.Schema{Schema: paymentKeySchema, Type: sr.TypeAvro}); err != nil {
+		return err
+	}
+	if err := r.seed(SubjectAddressProto, 1, idAddress, sr.Schema{Schema: addressProto, Type: sr.TypeProtobuf}); err != nil {
+		return err
+	}
+	r.shipmentID = idShipments
+	if err := r.seed(SubjectShipmentsProto, 1, r.shipmentID, sr.Schema{
 		Schema: shipmentsProto, Type: sr.TypeProtobuf,
 		References: []sr.SchemaReference{{Name: SubjectAddressProto, Subject: SubjectAddressProto, Version: 1}},
-	})
-	if err != nil {
-		return fmt.Errorf("demo: register %s: %w", SubjectShipmentsProto, err)
+	}); err != nil {
+		return err
 	}
-	r.shipmentID = id
 	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 		Accessor: protocompile.SourceAccessorFromMap(map[string]string{
 			"shipments.proto": shipmentsProto, SubjectAddressProto: addressProto,
@@ -214,13 +229,17 @@ func (r *registry) register() error {
 		return fmt.Errorf("demo: compile %s: %w", SubjectShipmentsProto, err)
 	}
 	r.shipment = files[0].Messages().Get(shipmentEventIndex[0])
-	// Registered last: the ids above stay those of earlier demos.
-	if r.key, err = avro.Parse(paymentKeySchema); err != nil {
-		return fmt.Errorf("demo: %s: %w", SubjectPaymentsAvroKey, err)
-	}
-	if r.keyID, _, err = r.reg.RegisterSchema(SubjectPaymentsAvroKey, sr.Schema{Schema: paymentKeySchema, Type: sr.TypeAvro}); err != nil {
-		return fmt.Errorf("demo: register %s: %w", SubjectPaymentsAvroKey, err)
-	}
+	return nil
+}
+
+// seed registers a schema under a fixed id and version.
+func (r *registry) seed(subject string, version, id int, s sr.Schema) (err error) {
+	defer func() {
+		if p := recover(); p != nil { // srfake panics on a schema it refuses
+			err = fmt.Errorf("demo: register %s v%d (id %d): %v", subject, version, id, p)
+		}
+	}()
+	r.reg.SeedSchema(subject, version, id, s)
 	return nil
 }
 

@@ -120,6 +120,16 @@ func TestDemoSchemaRegistryAndAvroPayments(t *testing.T) {
 	if want := []string{demo.SubjectAddressProto, demo.SubjectPaymentsAvroKey, demo.SubjectPaymentsAvro, demo.SubjectShipmentsProto}; !slices.Equal(subjects, want) {
 		t.Fatalf("subjects %v, want %v", subjects, want)
 	}
+	// The orders topic's poison messages name schema id 1, from another
+	// registry: this one does not know it.
+	resp, err := rc.http.Get(cl.SchemaRegistryURL() + "/schemas/ids/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/schemas/ids/1: %s", resp.Status)
+	}
 	var versions []int
 	rc.get("/subjects/"+demo.SubjectPaymentsAvro+"/versions", &versions)
 	if !slices.Equal(versions, []int{1, 2, 3}) {
