@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bufbuild/protocompile"
@@ -87,8 +88,8 @@ message Address {
 }
 `
 
-// shipmentsProto is SubjectShipmentsProto: its values are ShipmentEvent,
-// the second message of the file (message index [1]).
+// shipmentsProto is v1 of SubjectShipmentsProto: its values are
+// ShipmentEvent, the second message of the file (message index [1]).
 const shipmentsProto = `syntax = "proto3";
 
 package acme.shipments.v1;
@@ -138,7 +139,14 @@ message ShipmentEvent {
 }
 `
 
-// shipmentEventIndex is ShipmentEvent's message index in shipmentsProto.
+// shipmentsProtoV2 is v2 of SubjectShipmentsProto: a new carrier and an
+// estimated delivery time.
+var shipmentsProtoV2 = strings.NewReplacer(
+	"  POSTNL = 4;\n", "  POSTNL = 4;\n  GLS = 5;\n",
+	"    DeliveryFailed failed = 10;\n  }\n", "    DeliveryFailed failed = 10;\n  }\n  google.protobuf.Timestamp estimated_delivery = 11;\n",
+).Replace(shipmentsProto)
+
+// shipmentEventIndex is ShipmentEvent's message index in both versions.
 var shipmentEventIndex = []int{1}
 
 // registry is the demo's Schema Registry (srfake over HTTP) and the codecs
@@ -150,12 +158,12 @@ type registry struct {
 	// done is closed when the server's Serve returned.
 	done chan struct{}
 
-	paymentIDs [3]int
-	payments   [3]avro.Schema
-	keyID      int
-	key        avro.Schema
-	shipmentID int
-	shipment   protoreflect.MessageDescriptor
+	paymentIDs  [3]int
+	payments    [3]avro.Schema
+	keyID       int
+	key         avro.Schema
+	shipmentIDs [2]int
+	shipments   [2]protoreflect.MessageDescriptor
 }
 
 // Schema ids of the demo's registry. They are fixed, so the records of a
@@ -165,7 +173,7 @@ const (
 	idPaymentsV1  = 101 // v2 and v3 follow
 	idPaymentsKey = 104
 	idAddress     = 201
-	idShipments   = 202
+	idShipments   = 202 // v2 is 203
 )
 
 // startRegistry registers the demo's schemas and serves them on
@@ -212,23 +220,25 @@ func (r *registry) register() error {
 	if err := r.seed(SubjectAddressProto, 1, idAddress, sr.Schema{Schema: addressProto, Type: sr.TypeProtobuf}); err != nil {
 		return err
 	}
-	r.shipmentID = idShipments
-	if err := r.seed(SubjectShipmentsProto, 1, r.shipmentID, sr.Schema{
-		Schema: shipmentsProto, Type: sr.TypeProtobuf,
-		References: []sr.SchemaReference{{Name: SubjectAddressProto, Subject: SubjectAddressProto, Version: 1}},
-	}); err != nil {
-		return err
+	for i, text := range []string{shipmentsProto, shipmentsProtoV2} {
+		r.shipmentIDs[i] = idShipments + i
+		if err := r.seed(SubjectShipmentsProto, i+1, r.shipmentIDs[i], sr.Schema{
+			Schema: text, Type: sr.TypeProtobuf,
+			References: []sr.SchemaReference{{Name: SubjectAddressProto, Subject: SubjectAddressProto, Version: 1}},
+		}); err != nil {
+			return err
+		}
+		comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			Accessor: protocompile.SourceAccessorFromMap(map[string]string{
+				"shipments.proto": text, SubjectAddressProto: addressProto,
+			}),
+		})}
+		files, err := comp.Compile(context.Background(), "shipments.proto")
+		if err != nil {
+			return fmt.Errorf("demo: compile %s v%d: %w", SubjectShipmentsProto, i+1, err)
+		}
+		r.shipments[i] = files[0].Messages().Get(shipmentEventIndex[0])
 	}
-	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-		Accessor: protocompile.SourceAccessorFromMap(map[string]string{
-			"shipments.proto": shipmentsProto, SubjectAddressProto: addressProto,
-		}),
-	})}
-	files, err := comp.Compile(context.Background(), "shipments.proto")
-	if err != nil {
-		return fmt.Errorf("demo: compile %s: %w", SubjectShipmentsProto, err)
-	}
-	r.shipment = files[0].Messages().Get(shipmentEventIndex[0])
 	return nil
 }
 

@@ -27,7 +27,7 @@ const (
 	// process, with Spring Kafka provenance: mostly v3 ones.
 	TopicPaymentsAvroDLT = "payments.avro.DLT"
 	// TopicShipmentsProto holds Protobuf shipment events
-	// (SubjectShipmentsProto).
+	// (SubjectShipmentsProto): every third order's with v2.
 	TopicShipmentsProto = "shipments.proto"
 )
 
@@ -231,13 +231,17 @@ var (
 
 // shipment builds the Protobuf shipment event of an order.
 func (t *typedFlow) shipment(o orderFacts) (typedRecord, error) {
-	md := t.reg.shipment
+	version := 1
+	if o.seq%3 == 0 {
+		version = 2
+	}
+	md := t.reg.shipments[version-1]
 	fields := md.Fields()
 	at := o.ref.At.Add(time.Duration(2+t.rng.IntN(30)) * time.Second)
 	m := dynamicpb.NewMessage(md)
 	m.Set(fields.ByName("shipment_id"), protoreflect.ValueOfString("shp-"+newUUID(t.rng)[:8]))
 	m.Set(fields.ByName("order_id"), protoreflect.ValueOfString(o.ref.ID))
-	m.Set(fields.ByName("carrier"), protoreflect.ValueOfEnum(protoreflect.EnumNumber(1+t.rng.IntN(4))))
+	m.Set(fields.ByName("carrier"), protoreflect.ValueOfEnum(protoreflect.EnumNumber(1+t.rng.IntN(3+version)))) // v2 adds GLS
 	ts := m.Mutable(fields.ByName("occurred_at")).Message()
 	ts.Set(ts.Descriptor().Fields().ByName("seconds"), protoreflect.ValueOfInt64(at.Unix()))
 	ts.Set(ts.Descriptor().Fields().ByName("nanos"), protoreflect.ValueOfInt32(int32(at.Nanosecond())))
@@ -274,7 +278,12 @@ func (t *typedFlow) shipment(o orderFacts) (typedRecord, error) {
 		d.Set(d.Descriptor().Fields().ByName("reason"), protoreflect.ValueOfString([]string{"recipient not at home", "address not found", "refused"}[t.rng.IntN(3)]))
 		d.Set(d.Descriptor().Fields().ByName("attempt"), protoreflect.ValueOfInt32(int32(1+t.rng.IntN(3))))
 	}
-	value, err := sr.AppendEncode(nil, m, &sr.ConfluentHeader{}, t.reg.shipmentID, shipmentEventIndex, func(b []byte, v any) ([]byte, error) {
+	if version == 2 {
+		eta := at.Add(time.Duration(24+t.rng.IntN(72)) * time.Hour).Truncate(time.Hour)
+		ts := m.Mutable(fields.ByName("estimated_delivery")).Message()
+		ts.Set(ts.Descriptor().Fields().ByName("seconds"), protoreflect.ValueOfInt64(eta.Unix()))
+	}
+	value, err := sr.AppendEncode(nil, m, &sr.ConfluentHeader{}, t.reg.shipmentIDs[version-1], shipmentEventIndex, func(b []byte, v any) ([]byte, error) {
 		return proto.MarshalOptions{Deterministic: true}.MarshalAppend(b, v.(proto.Message))
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"github.com/hamba/avro/v2"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/mqscope/mqscope/sources"
@@ -271,29 +272,38 @@ func TestDemoSchemaRegistryAndAvroPayments(t *testing.T) {
 	}
 }
 
-// TestDemoProtobufShipments: shipments.proto's schema imports a schema
-// registered under its import path; every value names that schema's id
-// and the message index of ShipmentEvent (not the file's first message),
-// and is exactly one ShipmentEvent.
+// TestDemoProtobufShipments: both versions of shipments.proto's schema
+// import a schema registered under its import path; every value names one
+// of their ids and the message index of ShipmentEvent (not the file's
+// first message), and is exactly one ShipmentEvent of that version.
 func TestDemoProtobufShipments(t *testing.T) {
 	cl := start(t, demo.Options{History: 120, TrickleEvery: -1, Seed: 3})
 	rc := newRegistryClient(t, cl.SchemaRegistryURL())
-	latest := rc.version(demo.SubjectShipmentsProto, 1)
-	if latest.SchemaType != "PROTOBUF" || len(latest.References) != 1 || latest.References[0].Name != demo.SubjectAddressProto {
-		t.Fatalf("%s: %+v", demo.SubjectShipmentsProto, latest)
+	var versions []int
+	rc.get("/subjects/"+demo.SubjectShipmentsProto+"/versions", &versions)
+	if !slices.Equal(versions, []int{1, 2}) {
+		t.Fatalf("versions of %s: %v", demo.SubjectShipmentsProto, versions)
 	}
-	files := map[string]string{"shipments.proto": latest.Schema}
-	for _, ref := range latest.References {
-		files[ref.Name] = rc.version(ref.Subject, ref.Version).Schema
+	fileOf := map[int]protoreflect.FileDescriptor{} // by id
+	versionOf := map[int]int{}
+	for _, v := range versions {
+		reg := rc.version(demo.SubjectShipmentsProto, v)
+		if reg.SchemaType != "PROTOBUF" || len(reg.References) != 1 || reg.References[0].Name != demo.SubjectAddressProto {
+			t.Fatalf("%s v%d: %+v", demo.SubjectShipmentsProto, v, reg)
+		}
+		files := map[string]string{"shipments.proto": rc.byID(reg.ID).Schema}
+		for _, ref := range reg.References {
+			files[ref.Name] = rc.version(ref.Subject, ref.Version).Schema
+		}
+		comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			Accessor: protocompile.SourceAccessorFromMap(files),
+		})}
+		compiled, err := comp.Compile(context.Background(), "shipments.proto")
+		if err != nil {
+			t.Fatalf("v%d does not compile: %v", v, err)
+		}
+		fileOf[reg.ID], versionOf[reg.ID] = compiled[0], v
 	}
-	comp := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-		Accessor: protocompile.SourceAccessorFromMap(files),
-	})}
-	compiled, err := comp.Compile(context.Background(), "shipments.proto")
-	if err != nil {
-		t.Fatalf("the registered schema does not compile: %v", err)
-	}
-	file := compiled[0]
 
 	c := dial(t, cl)
 	msgs := readAll(t, c, demo.TopicShipmentsProto)
@@ -301,11 +311,14 @@ func TestDemoProtobufShipments(t *testing.T) {
 		t.Fatalf("%d shipment events for 120 orders", len(msgs))
 	}
 	details := map[string]int{}
+	census := map[int]int{}
 	for _, m := range msgs {
 		id, rest := header(t, m.Value)
-		if id != latest.ID {
-			t.Fatalf("@%d: schema id %d, want %d", m.Offset, id, latest.ID)
+		file, ok := fileOf[id]
+		if !ok {
+			t.Fatalf("@%d: schema id %d is not a version of %s", m.Offset, id, demo.SubjectShipmentsProto)
 		}
+		census[versionOf[id]]++
 		// The message indexes: a zigzag varint count, then each index (a
 		// count of 0 stands for the first message).
 		r := strings.NewReader(string(rest))
@@ -344,6 +357,9 @@ func TestDemoProtobufShipments(t *testing.T) {
 		if ev.Get(f.ByName("carrier")).Enum() == 0 {
 			t.Fatalf("@%d: no carrier", m.Offset)
 		}
+		if eta := f.ByName("estimated_delivery"); (eta != nil) != (versionOf[id] == 2) || eta != nil && !ev.Has(eta) {
+			t.Fatalf("@%d: v%d event, estimated delivery %v", m.Offset, versionOf[id], eta)
+		}
 		oneof := ev.WhichOneof(md.Oneofs().ByName("detail"))
 		if oneof == nil {
 			t.Fatalf("@%d: no detail", m.Offset)
@@ -352,6 +368,9 @@ func TestDemoProtobufShipments(t *testing.T) {
 	}
 	if len(details) != 3 {
 		t.Fatalf("details %v, want dispatched, delivered and failed ones", details)
+	}
+	if census[1] != 80 || census[2] != 40 { // every third order's event is v2
+		t.Fatalf("versions %v, want 80 v1 and 40 v2", census)
 	}
 }
 
