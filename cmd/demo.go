@@ -16,6 +16,7 @@ import (
 func newDemoCmd(e *env) *cobra.Command {
 	var (
 		port     int
+		srPort   int
 		dataDir  string
 		headless bool
 		seed     uint64
@@ -29,7 +30,14 @@ orders, payments and shipments events, binary values, and dead-letter topics
 with Spring (orders.DLT) and Kafka Connect (connect.dlq) provenance. A live
 trickle keeps producing, some of it failing into the DLTs.
 
-Other tools can connect too: the bootstrap address is printed on start.
+It also runs a Schema Registry (in-process, on 127.0.0.1) holding the
+schemas of payments.avro (Avro, three versions of payments.avro-value),
+shipments.proto (Protobuf, importing a referenced schema) and
+payments.avro.DLT, whose dead letters are mostly of the newest version.
+Their values are in the Confluent wire format.
+
+Other tools can connect too: the bootstrap address and the registry's URL
+are printed on start.
 
 With --rabbitmq URL (a user that may create vhosts, such as guest on a local
 server) it also builds a demo topology in the vhost "mqscope-demo" of that
@@ -48,7 +56,10 @@ the latest orders, and eight of them failed into the DLQ.`,
 			if port < -1 || port > 65535 {
 				return fmt.Errorf("--port %d: want 1-65535, or 0 for the default", port)
 			}
-			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, DataDir: dataDir, Seed: seed, Big: big, Logger: e.logger()})
+			if srPort < 0 || srPort > 65535 {
+				return fmt.Errorf("--schema-registry-port %d: want 1-65535, or 0 for a free port", srPort)
+			}
+			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, SchemaRegistryPort: srPort, DataDir: dataDir, Seed: seed, Big: big, Logger: e.logger()})
 			if err != nil {
 				return err
 			}
@@ -60,6 +71,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 				fmt.Fprintf(e.stderr, "reusing the demo data in %s\n", dataDir)
 			}
 			fmt.Fprintf(e.stderr, "demo Kafka on %s   (try: kcat -b %s -L)\n", cl.Addr(), cl.Addr())
+			fmt.Fprintf(e.stderr, "demo Schema Registry on %s   (try: curl %s/subjects)\n", cl.SchemaRegistryURL(), cl.SchemaRegistryURL())
 			var rabbitURL string
 			if e.flags.rabbitmq != "" {
 				fmt.Fprintf(e.stderr, "seeding the RabbitMQ demo in vhost %q…\n", demo.RabbitVhost)
@@ -110,6 +122,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 		},
 	}
 	c.Flags().IntVar(&port, "port", demo.DefaultPort, "port of the embedded broker on 127.0.0.1 (a free one is used when it is taken)")
+	c.Flags().IntVar(&srPort, "schema-registry-port", 0, "port of the embedded Schema Registry on 127.0.0.1 (0: a free port)")
 	c.Flags().StringVar(&dataDir, "data-dir", "", "keep the broker's data in this directory between runs")
 	c.Flags().BoolVar(&headless, "headless", false, "run only the broker (for kcat, scripts or another mqscope)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated flow")

@@ -61,7 +61,7 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	tm.Send(keyPress("esc"))
 	tm.Send(keyPress("esc"))
 	wait("DLQ → orders")
-	tm.Type("/DLT")
+	tm.Type("/orders.DLT") // payments.avro.DLT ranks first for "DLT"
 	tm.Send(keyPress("enter"))
 	tm.Send(keyPress("enter"))
 	wait("dead letters")

@@ -24,6 +24,9 @@ type Options struct {
 	Port int
 	// DataDir keeps the broker's data between runs; empty keeps it in memory.
 	DataDir string
+	// SchemaRegistryPort is the port of the embedded Schema Registry on
+	// 127.0.0.1; zero means a free port.
+	SchemaRegistryPort int
 	// Seed makes the generated flow reproducible.
 	Seed uint64
 	// History is how many orders to seed, spread over the last two hours.
@@ -46,6 +49,8 @@ type Cluster struct {
 	kf       *kfake.Cluster
 	addr     string
 	producer sarama.SyncProducer
+	reg      *registry
+	typed    *typedFlow
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	log      *slog.Logger
@@ -61,8 +66,9 @@ type Cluster struct {
 // recentOrders is how many seeded orders Cluster.Orders keeps.
 const recentOrders = 100
 
-// Start starts the demo broker, seeds it (unless DataDir already holds the
-// demo) and starts the live trickle. Close stops everything.
+// Start starts the demo broker and its Schema Registry, seeds them (unless
+// DataDir already holds the demo) and starts the live trickle. Close stops
+// everything.
 func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -75,13 +81,17 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{kf: kf, addr: kf.ListenAddrs()[0], PortFallback: fallback, log: o.Logger}
+	if c.reg, err = startRegistry(o.SchemaRegistryPort); err != nil {
+		kf.Close()
+		return nil, err
+	}
 	cfg := sarama.NewConfig()
 	cfg.ClientID = "mqscope-demo"
 	cfg.Version = sarama.V3_6_0_0
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Producer.Partitioner = func(topic string) sarama.Partitioner {
-		if topic == TopicOrdersDLT { // Spring's recoverer keeps the original partition
+		if topic == TopicOrdersDLT || topic == TopicPaymentsAvroDLT { // Spring's recoverer keeps the original partition
 			return sarama.NewManualPartitioner(topic)
 		}
 		return sarama.NewHashPartitioner(topic)
@@ -89,10 +99,11 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	cfg.Metadata.AllowAutoTopicCreation = false
 	c.producer, err = sarama.NewSyncProducer([]string{c.addr}, cfg)
 	if err != nil {
-		kf.Close()
+		c.Close()
 		return nil, fmt.Errorf("demo: producer: %w", err)
 	}
 	f := newFlow(o.Seed)
+	c.typed = newTypedFlow(o.Seed, c.reg)
 	orders, err := c.ordersWritten()
 	if err != nil {
 		c.Close()
@@ -170,6 +181,11 @@ func listen(o Options) (*kfake.Cluster, bool, error) {
 // Addr is the bootstrap address (127.0.0.1:port).
 func (c *Cluster) Addr() string { return c.addr }
 
+// SchemaRegistryURL is the base URL of the demo's Schema Registry
+// (http://127.0.0.1:port), which holds the schemas of TopicPaymentsAvro,
+// TopicPaymentsAvroDLT and TopicShipmentsProto.
+func (c *Cluster) SchemaRegistryURL() string { return c.reg.url }
+
 // ordersWritten counts the orders already written (a DataDir from an
 // earlier run holds some).
 func (c *Cluster) ordersWritten() (int64, error) {
@@ -191,14 +207,25 @@ func (c *Cluster) ordersWritten() (int64, error) {
 	return n, nil
 }
 
-// seed writes n orders spread over the two hours before now.
-func (c *Cluster) seed(f *flow, now time.Time, n int) error {
+// seed writes n orders spread over the two hours before now, and their
+// typed records (encoded and written alongside).
+func (c *Cluster) seed(f *flow, now time.Time, n int) (err error) {
 	start := now.Add(-2 * time.Hour)
 	gap := 2 * time.Hour / time.Duration(n)
+	typed := make(chan orderFacts, n)
+	typedErr := make(chan error, 1)
+	go func() { typedErr <- c.seedTyped(typed) }()
+	defer func() {
+		close(typed)
+		if terr := <-typedErr; err == nil {
+			err = terr
+		}
+	}()
 	for i := 0; i < n; i++ {
 		if err := c.produce(f.next(start.Add(time.Duration(i)*gap)), false); err != nil {
 			return fmt.Errorf("demo: seed: %w", err)
 		}
+		typed <- f.facts()
 		if i >= n-recentOrders {
 			c.Orders = append(c.Orders, f.last)
 		}
@@ -313,6 +340,13 @@ func (c *Cluster) trickle(ctx context.Context, f *flow, every time.Duration, now
 			if err := c.produce(f.next(now()), true); err != nil {
 				c.log.Warn("demo trickle", "err", err)
 			}
+			recs, err := c.typed.next(f.facts())
+			if err == nil {
+				err = c.produceTyped(recs, true)
+			}
+			if err != nil {
+				c.log.Warn("demo trickle", "err", err)
+			}
 			if f.seq%8 == 0 {
 				if err := c.commitGroups(f); err != nil {
 					c.log.Warn("demo groups", "err", err)
@@ -332,4 +366,7 @@ func (c *Cluster) Close() {
 		c.producer.Close()
 	}
 	c.kf.Close()
+	if c.reg != nil {
+		c.reg.close()
+	}
 }

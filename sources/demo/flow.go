@@ -27,6 +27,7 @@ var topicPartitions = []struct {
 }{
 	{TopicOrders, 3}, {TopicPayments, 3}, {TopicShipments, 3},
 	{TopicInventory, 2}, {TopicOrdersDLT, 3}, {TopicConnectDLQ, 1},
+	{TopicPaymentsAvro, 3}, {TopicPaymentsAvroDLT, 3}, {TopicShipmentsProto, 3},
 }
 
 // flow generates a realistic order -> payment -> shipment flow, with some
@@ -36,6 +37,22 @@ type flow struct {
 	rng  *rand.Rand
 	seq  int
 	last OrderRef // the order next made last
+	// lastTotal and lastCurrency are the last order's total and currency.
+	lastTotal    float64
+	lastCurrency string
+}
+
+// orderFacts is what the typed topics say about one order.
+type orderFacts struct {
+	seq      int
+	ref      OrderRef
+	total    float64
+	currency string
+}
+
+// facts returns the facts of the order next made last.
+func (f *flow) facts() orderFacts {
+	return orderFacts{seq: f.seq, ref: f.last, total: f.lastTotal, currency: f.lastCurrency}
 }
 
 // OrderRef names one order of the Kafka demo: its id, the correlation id
@@ -99,8 +116,11 @@ var (
 	currency  = []string{"EUR", "USD", "GBP"}
 )
 
-func (f *flow) uuid() string {
-	a, b := f.rng.Uint64(), f.rng.Uint64()
+func (f *flow) uuid() string { return newUUID(f.rng) }
+
+// newUUID makes a random (version 4) UUID from rng.
+func newUUID(rng *rand.Rand) string {
+	a, b := rng.Uint64(), rng.Uint64()
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", uint32(a>>32), uint16(a>>16), uint16(a)&0xfff, uint16(b>>48)&0x3fff|0x8000, b&0xffffffffffff)
 }
 
@@ -134,6 +154,7 @@ func (f *flow) next(now time.Time) []step {
 		lines = append(lines, orderLine{SKU: skus[f.rng.IntN(len(skus))], Qty: qty, UnitPrice: price})
 	}
 	total = float64(int(total*100)) / 100
+	f.lastTotal, f.lastCurrency = total, cur
 	common := func(schema string) []sarama.RecordHeader {
 		return []sarama.RecordHeader{
 			header("correlation-id", corr),
@@ -315,33 +336,40 @@ func (f *flow) springDLT(at time.Time, kind string) func([]*sarama.ProducerMessa
 		if sf.cause != "" {
 			trace += "\nCaused by: " + sf.cause + ": " + msg
 		}
-		var part [4]byte
-		binary.BigEndian.PutUint32(part[:], uint32(orig.Partition))
-		var off, ts [8]byte
-		binary.BigEndian.PutUint64(off[:], uint64(orig.Offset))
-		binary.BigEndian.PutUint64(ts[:], uint64(orig.Timestamp.UnixMilli()))
-		headers := append([]sarama.RecordHeader{}, orig.Headers...)
-		headers = append(headers,
-			sarama.RecordHeader{Key: []byte("kafka_dlt-original-topic"), Value: []byte(orig.Topic)},
-			sarama.RecordHeader{Key: []byte("kafka_dlt-original-partition"), Value: part[:]},
-			sarama.RecordHeader{Key: []byte("kafka_dlt-original-offset"), Value: off[:]},
-			sarama.RecordHeader{Key: []byte("kafka_dlt-original-timestamp"), Value: ts[:]},
-			header("kafka_dlt-original-timestamp-type", "CreateTime"),
-			header("kafka_dlt-original-consumer-group", "order-service"),
-			header("kafka_dlt-exception-fqcn", sf.fqcn),
-		)
-		if sf.cause != "" {
-			headers = append(headers, header("kafka_dlt-exception-cause-fqcn", sf.cause))
-		}
-		headers = append(headers,
-			header("kafka_dlt-exception-message", msg),
-			header("kafka_dlt-exception-stacktrace", trace),
-		)
+		headers := springProvenance(orig, "order-service", sf.fqcn, sf.cause, msg, trace)
 		return []*sarama.ProducerMessage{{
 			Topic: TopicOrdersDLT, Key: orig.Key, Value: orig.Value,
 			Partition: orig.Partition, Timestamp: at.Add(delay), Headers: headers,
 		}}
 	}
+}
+
+// springProvenance returns the headers Spring Kafka's dead-letter
+// recoverer writes for orig: its own, then where it came from and why it
+// failed.
+func springProvenance(orig *sarama.ProducerMessage, group, fqcn, cause, msg, trace string) []sarama.RecordHeader {
+	var part [4]byte
+	binary.BigEndian.PutUint32(part[:], uint32(orig.Partition))
+	var off, ts [8]byte
+	binary.BigEndian.PutUint64(off[:], uint64(orig.Offset))
+	binary.BigEndian.PutUint64(ts[:], uint64(orig.Timestamp.UnixMilli()))
+	headers := append([]sarama.RecordHeader{}, orig.Headers...)
+	headers = append(headers,
+		sarama.RecordHeader{Key: []byte("kafka_dlt-original-topic"), Value: []byte(orig.Topic)},
+		sarama.RecordHeader{Key: []byte("kafka_dlt-original-partition"), Value: part[:]},
+		sarama.RecordHeader{Key: []byte("kafka_dlt-original-offset"), Value: off[:]},
+		sarama.RecordHeader{Key: []byte("kafka_dlt-original-timestamp"), Value: ts[:]},
+		header("kafka_dlt-original-timestamp-type", "CreateTime"),
+		header("kafka_dlt-original-consumer-group", group),
+		header("kafka_dlt-exception-fqcn", fqcn),
+	)
+	if cause != "" {
+		headers = append(headers, header("kafka_dlt-exception-cause-fqcn", cause))
+	}
+	return append(headers,
+		header("kafka_dlt-exception-message", msg),
+		header("kafka_dlt-exception-stacktrace", trace),
+	)
 }
 
 // connectFailure is one way the JDBC sink connector fails on a payment.
