@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -154,10 +156,17 @@ func (s *protoSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100}).Unmarshal(body, msg); err != nil {
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
-	out, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
+	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
+	// protojson varies its spacing on purpose; compact it so equal
+	// messages render as equal bytes.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, js); err != nil {
+		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+	}
+	out := buf.Bytes()
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
 		return out, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
 	}
