@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -88,3 +89,5 @@ func counter(r *srfake.Registry, prefix string) *atomic.Int64 {
 
 // asErr is errors.As for *Error.
 func asErr(err error, e **Error) bool { return errors.As(err, e) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
