@@ -205,7 +205,7 @@ const maxAvroDepth = 256
 
 func (s *avroSchema) Decode(body []byte, _ Selector) ([]byte, error) {
 	r := areader{b: body}
-	out := make([]byte, 0, len(body)*2+16)
+	out := make([]byte, 0, len(body)*2+64)
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
 		return nil, err
@@ -217,13 +217,30 @@ func (s *avroSchema) Decode(body []byte, _ Selector) ([]byte, error) {
 }
 
 type areader struct {
-	b    []byte
-	i    int
-	path []string
+	b []byte
+	i int
 }
 
+// fail returns err at the current value; the callers up the stack prefix
+// the path (within), so reading costs nothing for paths until it fails.
 func (r *areader) fail(err error) error {
-	return &fieldError{path: strings.Join(r.path, ""), reason: err}
+	return &fieldError{reason: err}
+}
+
+// within prefixes err's path with step (".name" for a field, "[3]" or
+// "[\"key\"]" for an element).
+func within(err error, step string) error {
+	fe, ok := err.(*fieldError)
+	if !ok {
+		return err
+	}
+	switch {
+	case fe.path == "" || fe.path[0] == '[':
+		fe.path = step + fe.path
+	default:
+		fe.path = step + "." + fe.path
+	}
+	return fe
 }
 
 func (r *areader) long() (int64, error) {
@@ -334,7 +351,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return jsonenc.AppendStringUnescapedHTML(out, string(b)), nil
+		return appendJSONBytes(out, b), nil
 	case aRecord:
 		out = append(out, '{')
 		for i := range n.fields {
@@ -343,13 +360,11 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 				out = append(out, ',')
 			}
 			out = append(out, f.quoted...)
-			r.path = append(r.path, pathField(len(r.path), f.name))
 			var err error
 			out, err = r.value(out, f.node, depth+1)
 			if err != nil {
-				return nil, err
+				return nil, within(err, f.name)
 			}
-			r.path = r.path[:len(r.path)-1]
 		}
 		return append(out, '}'), nil
 	case aEnum:
@@ -481,21 +496,20 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 			if idx > 0 {
 				out = append(out, ',')
 			}
+			var k []byte
 			if isMap {
-				k, err := r.bytes()
-				if err != nil {
+				if k, err = r.bytes(); err != nil {
 					return nil, err
 				}
-				out = append(jsonenc.AppendStringUnescapedHTML(out, string(k)), ':')
-				r.path = append(r.path, "["+strconv.Quote(string(k))+"]")
-			} else {
-				r.path = append(r.path, "["+strconv.Itoa(idx)+"]")
+				out = append(appendJSONBytes(out, k), ':')
 			}
 			out, err = r.value(out, n.items, depth+1)
 			if err != nil {
-				return nil, err
+				if isMap {
+					return nil, within(err, "["+strconv.Quote(string(k))+"]")
+				}
+				return nil, within(err, "["+strconv.Itoa(idx)+"]")
 			}
-			r.path = r.path[:len(r.path)-1]
 			idx++
 		}
 	}
@@ -505,11 +519,17 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 	return append(out, ']'), nil
 }
 
-func pathField(depth int, name string) string {
-	if depth == 0 {
-		return name
+// appendJSONBytes appends b as a JSON string: plain ASCII is copied as
+// it is, anything else goes through jsonenc.
+func appendJSONBytes(out, b []byte) []byte {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return jsonenc.AppendStringUnescapedHTML(out, string(b))
+		}
 	}
-	return "." + name
+	out = append(out, '"')
+	out = append(out, b...)
+	return append(out, '"')
 }
 
 func appendBase64(out, b []byte) []byte {
@@ -521,11 +541,23 @@ func appendBase64(out, b []byte) []byte {
 // decimalString renders a big-endian two's complement unscaled value with
 // scale digits after the point, exactly.
 func decimalString(b []byte, scale int) string {
+	if len(b) > 0 && len(b) <= 8 {
+		var u uint64
+		for _, c := range b {
+			u = u<<8 | uint64(c)
+		}
+		shift := uint(64 - 8*len(b))
+		return scaleDigits(strconv.FormatInt(int64(u<<shift)>>shift, 10), scale)
+	}
 	v := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))
 	}
-	s := v.String()
+	return scaleDigits(v.String(), scale)
+}
+
+// scaleDigits puts the point scale digits from the right of an integer.
+func scaleDigits(s string, scale int) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	if scale > 0 {

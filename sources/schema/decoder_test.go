@@ -195,7 +195,9 @@ func TestRegistrySlow(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if got := d.Value(ctx, &sources.Message{Stream: "k", Value: framed(id+1, []byte{2, 'a'})}); KindOf(got.Err) != KindRegistrySlow {
+	patient := newDecoder(t, reg.URL(), func(c *Config) { c.Registry.Timeout = time.Second; c.Timeout = 5 * time.Second })
+	start = time.Now()
+	if got := patient.Value(ctx, &sources.Message{Stream: "k", Value: framed(id, []byte{2, 'a'})}); KindOf(got.Err) != KindRegistrySlow || time.Since(start) > time.Second {
 		t.Fatalf("caller's deadline: %v", got.Err)
 	}
 }
