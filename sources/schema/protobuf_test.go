@@ -274,3 +274,15 @@ func TestProtobufLocalSources(t *testing.T) {
 		t.Fatal("a rule naming a missing message was accepted")
 	}
 }
+
+// TestProtobufMalformedMapEntry: a body on which google.golang.org/protobuf
+// panics (a malformed map entry, found by FuzzProtobufDecode) is refused
+// as not fitting, not a crash.
+func TestProtobufMalformedMapEntry(t *testing.T) {
+	url, id := registerOrder(t)
+	d := newDecoder(t, url)
+	got := value(t, d, "orders", framed(id, []byte{2, 2}, []byte("2&2\x0e00000000000000\n\x14\n\a0000000\t0000000000")))
+	if KindOf(got.Err) != KindMismatch || got.JSON != nil {
+		t.Fatalf("malformed map entry: %+v", got)
+	}
+}
