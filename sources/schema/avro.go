@@ -84,6 +84,7 @@ type anode struct {
 	symbols  []string
 	size     int // fixed size (0 for a bytes decimal)
 	scale    int
+	prec     int // decimal precision
 }
 
 type afield struct {
@@ -127,7 +128,7 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 		n := &anode{kind: aFixed, name: t.FullName(), size: t.Size()}
 		switch l := t.Logical().(type) {
 		case *avro.DecimalLogicalSchema:
-			n.kind, n.scale = aDecimal, l.Scale()
+			n.kind, n.scale, n.prec = aDecimal, l.Scale(), l.Precision()
 		case nil:
 		default:
 			switch l.Type() {
@@ -167,7 +168,7 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 			switch l.Type() {
 			case avro.Decimal:
 				if d, ok := l.(*avro.DecimalLogicalSchema); ok && n.kind == aBytes {
-					lk, n.scale = aDecimal, d.Scale()
+					lk, n.scale, n.prec = aDecimal, d.Scale(), d.Precision()
 				}
 			case avro.Date:
 				lk = aDate
@@ -808,7 +809,7 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 				return wfail(path, "want a decimal string, have %s", jsonKind(v))
 			}
 		}
-		b, err := decimalBytes(str, n.scale, n.size)
+		b, err := decimalBytes(str, n.scale, n.size, n.prec)
 		if err != nil {
 			return wfail(path, "%v", err)
 		}
@@ -916,7 +917,7 @@ func parseTimeField(v any, layout string) (time.Time, error) {
 
 // decimalBytes is decimalString's inverse: the two's complement bytes of
 // the unscaled value (size bytes for a fixed, the fewest otherwise).
-func decimalBytes(s string, scale, size int) ([]byte, error) {
+func decimalBytes(s string, scale, size, prec int) ([]byte, error) {
 	neg := strings.HasPrefix(s, "-")
 	digits := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
 	whole, frac, _ := strings.Cut(digits, ".")
@@ -930,6 +931,9 @@ func decimalBytes(s string, scale, size int) ([]byte, error) {
 	v, ok := new(big.Int).SetString(whole+frac, 10)
 	if !ok || whole+frac == "" {
 		return nil, fmt.Errorf("%q is not a decimal", s)
+	}
+	if prec > 0 && len(strings.TrimLeft(whole+frac, "0")) > prec {
+		return nil, fmt.Errorf("%s has more than %d digits", s, prec)
 	}
 	if neg {
 		v.Neg(v)

@@ -171,6 +171,7 @@ func TestAvroEncodeBack(t *testing.T) {
 	for _, tc := range []struct{ edit, path string }{
 		{`"status":"LOST"`, "status"},
 		{`"fee":"0.00001"`, "fee"},
+		{`"amount":"12345678901.00"`, "amount"},
 		{`"day":"14/03/2026"`, "day"},
 		{`"lines":[{"sku":"A-1","qty":"two","price":1}]`, "lines[0].qty"},
 	} {
@@ -297,7 +298,7 @@ func TestDecimalStrings(t *testing.T) {
 		if got := decimalString(tc.b, tc.scale); got != tc.want {
 			t.Errorf("decimalString(%x, %d) = %s, want %s", tc.b, tc.scale, got, tc.want)
 		}
-		back, err := decimalBytes(tc.want, tc.scale, 0)
+		back, err := decimalBytes(tc.want, tc.scale, 0, 0)
 		if err != nil || !bytes.Equal(back, tc.b) {
 			t.Errorf("decimalBytes(%s) = %x, %v; want %x", tc.want, back, err, tc.b)
 		}

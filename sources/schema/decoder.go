@@ -180,17 +180,18 @@ type Class struct {
 	// ID is the registry id from the framing (OriginRegistry).
 	ID int
 
-	local *local
-	sel   Selector
-	data  []byte
-	body  []byte
+	stream string
+	local  *local
+	sel    Selector
+	data   []byte
+	body   []byte
 }
 
 // Classify looks at a key or value of a message on stream with headers
 // and properties (broker properties such as AMQP's content-type and
 // type). It does no I/O.
 func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, props []sources.Property, data []byte) Class {
-	c := Class{Part: part, data: data}
+	c := Class{Part: part, stream: stream, data: data}
 	if data == nil {
 		c.Format = FormatNull
 		return c
@@ -345,9 +346,9 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) De
 		return out
 	}
 	out.Format, out.Ref.Format = e.format, e.format
-	out.Ref.Subject, out.Ref.Version = reg.subj, reg.ver
-	if reg.subj != "" {
-		if v, err := d.reg.Latest(ctx, reg.subj); err == nil {
+	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
+		out.Ref.Subject, out.Ref.Version = sv.Subject, sv.Version
+		if v, err := d.reg.Latest(ctx, sv.Subject); err == nil {
 			out.Ref.Latest = v
 		}
 	}

@@ -2,8 +2,11 @@ package schema
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -281,5 +284,42 @@ func TestBadSchema(t *testing.T) {
 	got := value(t, newDecoder(t, reg.URL()), "p", framed(id, []byte{0}))
 	if KindOf(got.Err) != KindBadSchema {
 		t.Fatalf("bad schema: %v", got.Err)
+	}
+}
+
+// TestSubjectOfTheStream: an id registered under several subjects is
+// named by the stream's own subject.
+func TestSubjectOfTheStream(t *testing.T) {
+	reg := newFake(t)
+	id := register(t, reg, "shared-value", sr.Schema{Schema: `"string"`})
+	if again := register(t, reg, "orders-key", sr.Schema{Schema: `"string"`}); again != id {
+		t.Fatalf("the same schema got id %d and %d", id, again)
+	}
+	d := newDecoder(t, reg.URL())
+	m := &sources.Message{Stream: "orders", Key: framed(id, []byte{2, 'k'}), Value: framed(id, []byte{2, 'v'})}
+	if k := d.Key(context.Background(), m); k.Ref.Subject != "orders-key" {
+		t.Fatalf("key subject %q", k.Ref.Subject)
+	}
+	if v := d.Value(context.Background(), m); v.Ref.Subject != "shared-value" {
+		t.Fatalf("value subject %q", v.Ref.Subject)
+	}
+}
+
+// TestRegistryOverTLS reaches a registry served over https with the CA
+// given in the TLS config, and fails without it.
+func TestRegistryOverTLS(t *testing.T) {
+	reg := srfake.NewRegistry()
+	id, _, err := reg.RegisterSchema("k-key", sr.Schema{Schema: `"string"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(reg.Handler())
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	d := newDecoder(t, srv.URL, func(c *Config) { c.Registry.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12} })
+	mustJSON(t, value(t, d, "k", framed(id, []byte{2, 'a'})), `"a"`)
+	if got := value(t, newDecoder(t, srv.URL), "k", framed(id, []byte{2, 'a'})); KindOf(got.Err) != KindRegistryDown || !strings.Contains(got.Err.Error(), "certificate") {
+		t.Fatalf("unknown CA: %v", got.Err)
 	}
 }

@@ -51,9 +51,24 @@ type Registry struct {
 // registered is a schema fetched by id, its references resolved.
 type registered struct {
 	schema sr.Schema
-	refs   []Named // dependencies first
-	subj   string
-	ver    int
+	refs   []Named          // dependencies first
+	vers   []SubjectVersion // the subject versions that have the id
+}
+
+// subjectFor picks the subject version to name for a key or value of
+// stream: the topic name strategy's "<stream>-key" or "<stream>-value"
+// when the id is registered there, else the first the registry lists.
+func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool) {
+	if len(r.vers) == 0 {
+		return SubjectVersion{}, false
+	}
+	want := stream + "-" + part.String()
+	for _, v := range r.vers {
+		if v.Subject == want {
+			return v, true
+		}
+	}
+	return r.vers[0], true
 }
 
 // flight is one fetch shared by everyone who asks while it runs, kept
@@ -198,8 +213,12 @@ func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
 		if err := r.resolveRefs(ctx, s.References, seen, &reg.refs); err != nil {
 			return nil, err
 		}
-		if vs, err := r.cl.SchemaVersionsByID(ctx, id); err == nil && len(vs) > 0 {
-			reg.subj, reg.ver = vs[0].Subject, vs[0].Version
+		// The subject versions only name the schema; decoding goes on
+		// without them when the registry does not serve them.
+		if vs, err := r.cl.SchemaVersionsByID(ctx, id); err == nil {
+			for _, v := range vs {
+				reg.vers = append(reg.vers, SubjectVersion{Subject: v.Subject, Version: v.Version})
+			}
 		}
 		return reg, nil
 	})
