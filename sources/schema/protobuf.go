@@ -280,9 +280,44 @@ func loadProtoset(path string) (*protoSchema, error) {
 	if err := proto.Unmarshal(b, &set); err != nil {
 		return nil, fmt.Errorf("%s is not a descriptor set: %w", path, err)
 	}
-	files, err := protodesc.NewFiles(&set)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	// A set written without its imports (protoc without
+	// --include_imports) still resolves the well-known types and
+	// Confluent's files from the runtime's own descriptors.
+	files := new(protoregistry.Files)
+	byPath := map[string]*descriptorpb.FileDescriptorProto{}
+	for _, f := range set.File {
+		byPath[f.GetName()] = f
+	}
+	var add func(name string, depth int) error
+	add = func(name string, depth int) error {
+		if _, err := files.FindFileByPath(name); err == nil {
+			return nil
+		}
+		if depth > 100 {
+			return fmt.Errorf("%s: imports nested too deep", name)
+		}
+		fdp, ok := byPath[name]
+		if !ok {
+			if fd, err := protoregistry.GlobalFiles.FindFileByPath(name); err == nil {
+				return registerFile(files, fd)
+			}
+			return fmt.Errorf("%s imports %s, which the set does not hold (build it with its imports)", path, name)
+		}
+		for _, dep := range fdp.GetDependency() {
+			if err := add(dep, depth+1); err != nil {
+				return err
+			}
+		}
+		fd, err := protodesc.NewFile(fdp, files)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", path, name, err)
+		}
+		return files.RegisterFile(fd)
+	}
+	for _, f := range set.File {
+		if err := add(f.GetName(), 0); err != nil {
+			return nil, err
+		}
 	}
 	return newProtoSchema(files, nil), nil
 }
