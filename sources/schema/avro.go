@@ -41,7 +41,7 @@ func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	if n, ok := s.(avro.NamedSchema); ok {
 		name = n.FullName()
 	}
-	return &avroSchema{root: root, name: name}, nil
+	return &avroSchema{root: root, name: name, track: c.ambiguous}, nil
 }
 
 type akind uint8
@@ -82,7 +82,8 @@ type anode struct {
 	items    *anode // array items, map values
 	branches []*anode
 	symbols  []string
-	size     int // fixed size (0 for a bytes decimal)
+	ambig    bool // a union whose branch the JSON value alone does not tell
+	size     int  // fixed size (0 for a bytes decimal)
 	scale    int
 	prec     int // decimal precision
 }
@@ -93,7 +94,27 @@ type afield struct {
 	node   *anode
 }
 
-type avroCompiler struct{ named map[string]*anode }
+type avroCompiler struct {
+	named     map[string]*anode
+	ambiguous bool // some union is ambiguous
+}
+
+// jsonClass is the kind of JSON value a type's values render as.
+func jsonClass(k akind) byte {
+	switch k {
+	case aNull:
+		return 'z'
+	case aBool:
+		return 'b'
+	case aInt, aLong, aFloat, aDouble:
+		return 'n'
+	case aRecord, aMap, aDuration:
+		return 'o'
+	case aArray:
+		return 'a'
+	}
+	return 's'
+}
 
 func (c *avroCompiler) node(s avro.Schema) *anode {
 	switch t := s.(type) {
@@ -120,9 +141,17 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 		return &anode{kind: aMap, items: c.node(t.Values())}
 	case *avro.UnionSchema:
 		n := &anode{kind: aUnion}
+		seen := map[byte]bool{}
 		for _, b := range t.Types() {
-			n.branches = append(n.branches, c.node(b))
+			bn := c.node(b)
+			n.branches = append(n.branches, bn)
+			if cl := jsonClass(bn.kind); seen[cl] {
+				n.ambig = true
+			} else {
+				seen[cl] = true
+			}
 		}
+		c.ambiguous = c.ambiguous || n.ambig
 		return n
 	case *avro.FixedSchema:
 		n := &anode{kind: aFixed, name: t.FullName(), size: t.Size()}
@@ -194,8 +223,9 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 
 // avroSchema is a compiled Avro schema.
 type avroSchema struct {
-	root *anode
-	name string
+	root  *anode
+	name  string
+	track bool // the schema has ambiguous unions: keep their branches
 }
 
 func (s *avroSchema) Message(Selector) (string, error) { return s.name, nil }
@@ -204,22 +234,46 @@ func (s *avroSchema) Message(Selector) (string, error) { return s.name, nil }
 // cannot exhaust the stack.
 const maxAvroDepth = 256
 
-func (s *avroSchema) Decode(body []byte, _ Selector) ([]byte, error) {
-	r := areader{b: body}
+func (s *avroSchema) Decode(body []byte, sel Selector) ([]byte, error) {
+	out, _, err := s.DecodeBranches(body, sel)
+	return out, err
+}
+
+// DecodeBranches is Decode that also returns the branches ambiguous
+// unions took.
+func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBranch, error) {
+	r := areader{b: body, track: s.track}
 	out := make([]byte, 0, len(body)*2+64)
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.i != len(r.b) {
-		return nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
+		return nil, nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
 	}
-	return out, nil
+	return out, r.branches, nil
 }
 
 type areader struct {
 	b []byte
 	i int
+	// With track, path is where the reader is, for branches.
+	track    bool
+	path     []string
+	branches []UnionBranch
+}
+
+// push enters a field, an index or a key when tracking.
+func (r *areader) push(step string) {
+	if r.track {
+		r.path = append(r.path, step)
+	}
+}
+
+func (r *areader) pop() {
+	if r.track {
+		r.path = r.path[:len(r.path)-1]
+	}
 }
 
 // fail returns err at the current value; the callers up the stack prefix
@@ -362,10 +416,12 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 			}
 			out = append(out, f.quoted...)
 			var err error
+			r.push(f.name)
 			out, err = r.value(out, f.node, depth+1)
 			if err != nil {
 				return nil, within(err, f.name)
 			}
+			r.pop()
 		}
 		return append(out, '}'), nil
 	case aEnum:
@@ -386,6 +442,9 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		}
 		if v < 0 || v >= int64(len(n.branches)) {
 			return nil, r.fail(fmt.Errorf("union branch %d of %d", v, len(n.branches)))
+		}
+		if n.ambig && r.track {
+			r.branches = append(r.branches, UnionBranch{Path: pathText(r.path), Branch: int(v)})
 		}
 		return r.value(out, n.branches[v], depth+1)
 	case aFixed:
@@ -503,6 +562,11 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 					return nil, err
 				}
 				out = append(appendJSONBytes(out, k), ':')
+				if r.track {
+					r.push("[" + strconv.Quote(string(k)) + "]")
+				}
+			} else if r.track {
+				r.push("[" + strconv.Itoa(idx) + "]")
 			}
 			out, err = r.value(out, n.items, depth+1)
 			if err != nil {
@@ -511,6 +575,7 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 				}
 				return nil, within(err, "["+strconv.Itoa(idx)+"]")
 			}
+			r.pop()
 			idx++
 		}
 	}
@@ -518,6 +583,20 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 		return append(out, '}'), nil
 	}
 	return append(out, ']'), nil
+}
+
+// pathText joins path steps as the encoder writes paths: fields with
+// dots, indexes and keys in brackets.
+func pathText(steps []string) string {
+	p := ""
+	for _, s := range steps {
+		if s[0] == '[' {
+			p += s
+		} else {
+			p = joinPath(p, s)
+		}
+	}
+	return p
 }
 
 // appendJSONBytes appends b as a JSON string: plain ASCII is copied as
@@ -605,7 +684,7 @@ func appendUUID(out, b []byte) []byte {
 }
 
 // Encode writes doc (JSON as Decode renders it) as an Avro body.
-func (s *avroSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
+func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 	d := json.NewDecoder(strings.NewReader(string(doc)))
 	d.UseNumber()
 	var v any
@@ -613,13 +692,22 @@ func (s *avroSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
 		return nil, fmt.Errorf("the document is not JSON: %w", err)
 	}
 	w := awriter{}
+	if len(sel.Branches) > 0 {
+		w.hints = make(map[string]int, len(sel.Branches))
+		for _, b := range sel.Branches {
+			w.hints[b.Path] = b.Branch
+		}
+	}
 	if err := w.value(s.root, v, "", 0); err != nil {
 		return nil, err
 	}
 	return w.b, nil
 }
 
-type awriter struct{ b []byte }
+type awriter struct {
+	b     []byte
+	hints map[string]int // union branches by path, from the decode
+}
 
 func wfail(path string, format string, a ...any) error {
 	return &fieldError{path: path, reason: fmt.Errorf(format, a...)}
@@ -782,7 +870,16 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		w.b = append(w.b, 0)
 		return nil
 	case aUnion:
-		// The first branch the value fits, null first for a null.
+		// The branch the decoded value took if it still fits, else the
+		// first branch the value fits.
+		if h, ok := w.hints[path]; ok && h >= 0 && h < len(n.branches) {
+			save := len(w.b)
+			w.b = binary.AppendVarint(w.b, int64(h))
+			if err := w.value(n.branches[h], v, path, depth+1); err == nil {
+				return nil
+			}
+			w.b = w.b[:save]
+		}
 		var first error
 		for i, b := range n.branches {
 			save := len(w.b)

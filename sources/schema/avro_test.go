@@ -304,3 +304,45 @@ func TestDecimalStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestAvroAmbiguousUnions: where the JSON value does not tell the branch
+// (["int","long"], two records of one shape, a string and an enum), the
+// decoded ref keeps the branches and encoding back writes the same bytes.
+func TestAvroAmbiguousUnions(t *testing.T) {
+	schema := `{"type":"record","name":"U","fields":[
+	  {"name":"n","type":["int","long"]},
+	  {"name":"who","type":[{"type":"record","name":"A","fields":[{"name":"x","type":"string"}]},{"type":"record","name":"B","fields":[{"name":"x","type":"string"}]}]},
+	  {"name":"list","type":{"type":"array","items":["null","string",{"type":"enum","name":"E","symbols":["ON"]}]}}]}`
+	reg := newFake(t)
+	id := register(t, reg, "u-value", sr.Schema{Schema: schema})
+	d := newDecoder(t, reg.URL())
+	// n: long 5; who: B{"q"}; list: [E.ON, "ON"].
+	body := []byte{2, 10, 2, 2, 'q', 4, 4, 0, 2, 4, 'O', 'N', 0}
+	got := value(t, d, "u", framed(id, body))
+	mustJSON(t, got, `{"n":5,"who":{"x":"q"},"list":["ON","ON"]}`)
+	want := []UnionBranch{{"n", 1}, {"who", 1}, {"list[0]", 2}, {"list[1]", 1}}
+	if len(got.Ref.Branches) != len(want) {
+		t.Fatalf("branches %v, want %v", got.Ref.Branches, want)
+	}
+	for i := range want {
+		if got.Ref.Branches[i] != want[i] {
+			t.Fatalf("branches %v, want %v", got.Ref.Branches, want)
+		}
+	}
+	out, err := d.Encode(context.Background(), got.Ref, got.JSON)
+	if err != nil || !bytes.Equal(out[5:], body) {
+		t.Fatalf("encode = %x, %v; want %x", out, err, body)
+	}
+	// Without the branches the first fitting ones are written.
+	bare := got.Ref
+	bare.Branches = nil
+	out, err = d.Encode(context.Background(), bare, got.JSON)
+	if err != nil || bytes.Equal(out[5:], body) {
+		t.Fatalf("encode without branches = %x, %v", out, err)
+	}
+	// An edit the kept branch no longer fits falls back to one it fits.
+	out, err = d.Encode(context.Background(), got.Ref, []byte(`{"n":5,"who":{"x":"q"},"list":[null,"ON"]}`))
+	if err != nil || !bytes.Equal(out[5:], []byte{2, 10, 2, 2, 'q', 4, 0, 2, 4, 'O', 'N', 0}) {
+		t.Fatalf("edited = %x, %v", out, err)
+	}
+}

@@ -9,10 +9,26 @@ type Named struct {
 
 // Selector picks one message type out of a compiled schema: the Protobuf
 // message indexes from the framing, or a full message name (from a rule or
-// a type header). Formats with one type ignore it.
+// a type header). Formats with one type ignore it. For encoding it also
+// carries the union branches the decoded value took.
 type Selector struct {
-	Indexes []int
-	Name    string
+	Indexes  []int
+	Name     string
+	Branches []UnionBranch
+}
+
+// UnionBranch is the branch an Avro union at Path took ("lines[0].n"),
+// kept where the JSON value alone does not tell (["int","long"], two
+// records, a string and an enum) so that encoding back picks it again.
+type UnionBranch struct {
+	Path   string
+	Branch int
+}
+
+// branchDecoder is a Compiled that also reports the union branches a
+// decoded value took.
+type branchDecoder interface {
+	DecodeBranches(body []byte, sel Selector) ([]byte, []UnionBranch, error)
 }
 
 // Codec is one schema format. Adding a format is one type implementing it,

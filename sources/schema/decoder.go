@@ -314,8 +314,8 @@ func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
 	case OriginLocal:
 		out.Ref.Local = c.local.path
 		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
-		js, err := c.local.compiled.Decode(c.body, c.sel)
-		out.JSON = js
+		js, branches, err := decodeWith(c.local.compiled, c.body, c.sel)
+		out.JSON, out.Ref.Branches = js, branches
 		if err != nil {
 			out.Err = asError(KindMismatch, err)
 		}
@@ -367,12 +367,21 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) De
 		return out
 	}
 	out.Ref.Message = name
-	js, err := e.c.Decode(body, sel)
-	out.JSON = js
+	js, branches, err := decodeWith(e.c, body, sel)
+	out.JSON, out.Ref.Branches = js, branches
 	if err != nil {
 		out.Err = asError(KindMismatch, err)
 	}
 	return out
+}
+
+// decodeWith decodes body with c, with the union branches when c keeps them.
+func decodeWith(c Compiled, body []byte, sel Selector) ([]byte, []UnionBranch, error) {
+	if bd, ok := c.(branchDecoder); ok {
+		return bd.DecodeBranches(body, sel)
+	}
+	js, err := c.Decode(body, sel)
+	return js, nil, err
 }
 
 // compile fetches and compiles the schema with id once.
@@ -431,7 +440,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if err != nil {
 			return nil, err
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes})
+		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}
@@ -445,7 +454,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message})
+		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}

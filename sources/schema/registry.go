@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -57,14 +58,20 @@ type registered struct {
 
 // subjectFor picks the subject version to name for a key or value of
 // stream: the topic name strategy's "<stream>-key" or "<stream>-value"
-// when the id is registered there, else the first the registry lists.
+// when the id is registered there, else the first (by name) for the same
+// part, else the first.
 func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool) {
 	if len(r.vers) == 0 {
 		return SubjectVersion{}, false
 	}
-	want := stream + "-" + part.String()
+	suffix := "-" + part.String()
 	for _, v := range r.vers {
-		if v.Subject == want {
+		if v.Subject == stream+suffix {
+			return v, true
+		}
+	}
+	for _, v := range r.vers {
+		if strings.HasSuffix(v.Subject, suffix) {
 			return v, true
 		}
 	}
@@ -219,6 +226,10 @@ func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
 			for _, v := range vs {
 				reg.vers = append(reg.vers, SubjectVersion{Subject: v.Subject, Version: v.Version})
 			}
+			sort.Slice(reg.vers, func(i, j int) bool {
+				a, b := reg.vers[i], reg.vers[j]
+				return a.Subject < b.Subject || a.Subject == b.Subject && a.Version < b.Version
+			})
 		}
 		return reg, nil
 	})

@@ -79,6 +79,9 @@ type Ref struct {
 	Message string
 	// Local is the local schema's path (OriginLocal).
 	Local string
+	// Branches are the Avro union branches the value took where its JSON
+	// alone does not tell; Encode picks them again.
+	Branches []UnionBranch
 }
 
 // String describes the ref in a line: "avro id 7 orders-value v3 (latest is v4)".
