@@ -327,3 +327,14 @@ func TestRegistryOverTLS(t *testing.T) {
 		t.Fatalf("unknown CA: %v", got.Err)
 	}
 }
+
+// TestWrongRegistryURL: a server that answers 404 without the registry's
+// error body is not taken for a registry without the id.
+func TestWrongRegistryURL(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	got := value(t, newDecoder(t, srv.URL), "k", framed(3, []byte{2, 'a'}))
+	if KindOf(got.Err) != KindRegistryDown || !strings.Contains(got.Err.Error(), "is the URL") {
+		t.Fatalf("plain 404: %v", got.Err)
+	}
+}

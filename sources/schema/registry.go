@@ -192,8 +192,12 @@ func (r *Registry) classify(what string, err error) error {
 	switch {
 	case errors.As(err, &re):
 		switch {
-		case re.StatusCode == http.StatusNotFound:
+		case re.StatusCode == http.StatusNotFound && re.ErrorCode/100 == 404:
+			// 40401 subject, 40402 version, 40403 schema not found.
 			return &Error{Kind: KindUnknownID, Err: fmt.Errorf("%s: %s", what, re.Message)}
+		case re.StatusCode == http.StatusNotFound:
+			// A 404 that is not the registry's own: the URL is likely wrong.
+			return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP 404 without a registry error (is the URL the registry's?)", r.url, what)}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
 			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
 		}
