@@ -9,6 +9,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -336,5 +338,31 @@ func TestWrongRegistryURL(t *testing.T) {
 	got := value(t, newDecoder(t, srv.URL), "k", framed(3, []byte{2, 'a'}))
 	if KindOf(got.Err) != KindRegistryDown || !strings.Contains(got.Err.Error(), "is the URL") {
 		t.Fatalf("plain 404: %v", got.Err)
+	}
+}
+
+// TestJSONSchemaLocalKeyRule maps a stream's keys to a local JSON Schema
+// file; the values of that stream are still read by content.
+func TestJSONSchemaLocalKeyRule(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "key.json")
+	if err := os.WriteFile(p, []byte(`{"title":"Key","type":"object","required":["id"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDecoder(Config{Rules: []Rule{{Pattern: "customers", Key: true, Schema: p}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &sources.Message{Stream: "customers", Key: []byte(`{"id":"c-1"}`), Value: []byte(`{"id":"c-1"}`)}
+	k := d.Key(context.Background(), m)
+	mustJSON(t, k, `{"id":"c-1"}`)
+	if k.Format != FormatJSONSchema || k.Ref.String() != "jsonschema "+p+" Key" {
+		t.Fatalf("key %+v (%s)", k, k.Ref)
+	}
+	if v := d.Value(context.Background(), m); v.Format != FormatJSON {
+		t.Fatalf("value %+v", v)
+	}
+	m.Key = []byte(`{"name":"x"}`)
+	if k := d.Key(context.Background(), m); KindOf(k.Err) != KindMismatch || !strings.Contains(k.Err.Error(), "id") {
+		t.Fatalf("key without id: %v", k.Err)
 	}
 }
