@@ -254,9 +254,14 @@ func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBra
 	return out, r.branches, nil
 }
 
+// zeroSizeItems is how many array or map items beyond one per byte of
+// the body a value may have (items of types that take no bytes).
+const zeroSizeItems = 1 << 16
+
 type areader struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	items int64 // array and map items read so far
 	// With track, path is where the reader is, for branches.
 	track    bool
 	path     []string
@@ -544,13 +549,16 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 				return nil, err
 			}
 		}
-		// Every item takes at least one byte unless it is null: a count
-		// beyond the bytes left is corrupt, except for nulls.
-		if count > int64(len(r.b)-r.i) && n.items.kind != aNull {
+		// Every item takes at least one byte unless its type takes none
+		// (null, a record without fields): a count beyond the bytes left is
+		// corrupt for the others, and all items of the value together get
+		// a budget of the body's size plus zeroSizeItems.
+		if count > int64(len(r.b)-r.i) && n.items.kind != aNull && !(n.items.kind == aRecord && len(n.items.fields) == 0) {
 			return nil, r.fail(errTruncated)
 		}
-		if count > 1<<24 {
-			return nil, r.fail(fmt.Errorf("block of %d items", count))
+		r.items += count
+		if r.items > int64(len(r.b))+zeroSizeItems {
+			return nil, r.fail(fmt.Errorf("more than %d items in a body of %d bytes", int64(len(r.b))+zeroSizeItems, len(r.b)))
 		}
 		for j := int64(0); j < count; j++ {
 			if idx > 0 {

@@ -346,3 +346,27 @@ func TestAvroAmbiguousUnions(t *testing.T) {
 		t.Fatalf("edited = %x, %v", out, err)
 	}
 }
+
+// TestAvroNullItemsBounded: blocks claiming billions of null items (which
+// take no bytes) are refused at once rather than rendered.
+func TestAvroNullItemsBounded(t *testing.T) {
+	c, err := avroCodec{}.Compile(Named{Text: `{"type":"array","items":{"type":"array","items":"null"}}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 outer items, each an inner block of 2^40 nulls.
+	body := []byte{6}
+	for i := 0; i < 3; i++ {
+		body = append(body, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0)
+	}
+	body = append(body, 0)
+	start := time.Now()
+	_, err = c.Decode(body, Selector{})
+	if err == nil || time.Since(start) > time.Second {
+		t.Fatalf("decode: %v after %s", err, time.Since(start))
+	}
+	js, err := c.Decode([]byte{2, 6, 0, 0}, Selector{})
+	if err != nil || string(js) != `[[null,null,null]]` {
+		t.Fatalf("three nulls: %s %v", js, err)
+	}
+}
