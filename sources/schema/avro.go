@@ -251,6 +251,9 @@ func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBra
 	if r.i != len(r.b) {
 		return nil, nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
 	}
+	if r.soft != nil {
+		return out, r.branches, r.soft
+	}
 	return out, r.branches, nil
 }
 
@@ -262,10 +265,42 @@ type areader struct {
 	b     []byte
 	i     int
 	items int64 // array and map items read so far
+	// soft is the first value read that breaks a constraint of the schema
+	// without stopping the read (a decimal beyond its precision); its path
+	// is prefixed level by level up to softLevel.
+	soft      *fieldError
+	softLevel int
 	// With track, path is where the reader is, for branches.
 	track    bool
 	path     []string
 	branches []UnionBranch
+}
+
+// lift prefixes a soft problem found in the child at depth+1 with step
+// (none for a union) as the read returns to depth.
+func (r *areader) lift(depth int, step string) {
+	if r.soft == nil || r.softLevel != depth+1 {
+		return
+	}
+	if step != "" {
+		within(r.soft, step)
+	}
+	r.softLevel = depth
+}
+
+// significantDigits counts the digits of a decimal string from its first
+// non-zero one.
+func significantDigits(s string) int {
+	n, lead := 0, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || lead && c == '0' {
+			continue
+		}
+		lead = false
+		n++
+	}
+	return n
 }
 
 // push enters a field, an index or a key when tracking.
@@ -426,6 +461,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 			if err != nil {
 				return nil, within(err, f.name)
 			}
+			r.lift(depth, f.name)
 			r.pop()
 		}
 		return append(out, '}'), nil
@@ -451,7 +487,9 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if n.ambig && r.track {
 			r.branches = append(r.branches, UnionBranch{Path: pathText(r.path), Branch: int(v)})
 		}
-		return r.value(out, n.branches[v], depth+1)
+		out, err = r.value(out, n.branches[v], depth+1)
+		r.lift(depth, "")
+		return out, err
 	case aFixed:
 		b, err := r.take(n.size)
 		if err != nil {
@@ -469,7 +507,13 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return append(append(append(out, '"'), decimalString(b, n.scale)...), '"'), nil
+		ds := decimalString(b, n.scale)
+		if n.prec > 0 && r.soft == nil {
+			if digits := significantDigits(ds); digits > n.prec {
+				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", ds, digits, n.prec)}, depth
+			}
+		}
+		return append(append(append(out, '"'), ds...), '"'), nil
 	case aDate:
 		v, err := r.int()
 		if err != nil {
@@ -582,6 +626,13 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 					return nil, within(err, "["+strconv.Quote(string(k))+"]")
 				}
 				return nil, within(err, "["+strconv.Itoa(idx)+"]")
+			}
+			if r.soft != nil && r.softLevel == depth+1 {
+				if isMap {
+					r.lift(depth, "["+strconv.Quote(string(k))+"]")
+				} else {
+					r.lift(depth, "["+strconv.Itoa(idx)+"]")
+				}
 			}
 			r.pop()
 			idx++

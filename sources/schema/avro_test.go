@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -368,5 +369,24 @@ func TestAvroNullItemsBounded(t *testing.T) {
 	js, err := c.Decode([]byte{2, 6, 0, 0}, Selector{})
 	if err != nil || string(js) != `[[null,null,null]]` {
 		t.Fatalf("three nulls: %s %v", js, err)
+	}
+}
+
+// TestAvroDecimalBeyondPrecision: a decimal with more digits than its
+// precision is shown, and said not to fit, at its place.
+func TestAvroDecimalBeyondPrecision(t *testing.T) {
+	c, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"P","fields":[{"name":"lines","type":{"type":"array","items":
+	  {"type":"record","name":"L","fields":[{"name":"d","type":["null",{"type":"bytes","logicalType":"decimal","precision":4,"scale":2}]}]}}}]}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lines: [{d: 12.34}, {d: 1000.00}]
+	js, err := c.Decode([]byte{4, 2, 4, 0x04, 0xd2, 2, 6, 0x01, 0x86, 0xa0, 0}, Selector{})
+	var fe *fieldError
+	if !errors.As(err, &fe) || fe.path != "lines[1].d" || string(js) != `{"lines":[{"d":"12.34"},{"d":"1000.00"}]}` {
+		t.Fatalf("decoded %s, %v", js, err)
+	}
+	if _, err := c.Encode(js, Selector{}); err == nil {
+		t.Fatal("encoded a decimal beyond its precision")
 	}
 }
