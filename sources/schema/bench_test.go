@@ -69,3 +69,22 @@ func mustRat(s string) *big.Rat {
 	}
 	return r
 }
+
+// BenchmarkProtobufDecode decodes the test's acme.Order (well-known types,
+// a map, a oneof, a nested list) to JSON.
+func BenchmarkProtobufDecode(b *testing.B) {
+	c, err := protoCodec{}.Compile(Named{Name: "acme/order.proto", Text: orderProto}, []Named{{Name: "acme/common.proto", Text: commonProto}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := orderMessage(b, compileOrder(b))
+	sel := Selector{Indexes: []int{1}}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Decode(body, sel); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -161,7 +161,8 @@ func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) 
 		return nil, err
 	}
 	msg := dynamicpb.NewMessage(md)
-	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100}).Unmarshal(body, msg); err != nil {
+	// protojson checks required fields; the unmarshal need not too.
+	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100, AllowPartial: true}).Unmarshal(body, msg); err != nil {
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)

@@ -288,3 +288,14 @@ func TestProtobufMalformedMapEntry(t *testing.T) {
 		t.Fatalf("malformed map entry: %+v", got)
 	}
 }
+
+// TestProtobufWrongMessage: an Order read as the first message (Header)
+// shows what fits and says the rest is fields the schema does not have.
+func TestProtobufWrongMessage(t *testing.T) {
+	url, id := registerOrder(t)
+	d := newDecoder(t, url)
+	got := value(t, d, "orders", framed(id, []byte{0}, orderMessage(t, compileOrder(t))))
+	if KindOf(got.Err) != KindMismatch || string(got.JSON) != `{"id":"o-1"}` || !strings.Contains(got.Err.Error(), "does not have") {
+		t.Fatalf("order as header: %s %v", got.JSON, got.Err)
+	}
+}
