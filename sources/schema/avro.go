@@ -22,8 +22,10 @@ import (
 // JSON directly, so decimals stay exact strings and unions show the value.
 type avroCodec struct{}
 
+// Format implements Codec.
 func (avroCodec) Format() Format { return FormatAvro }
 
+// Compile implements Codec.
 func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	cache := &avro.SchemaCache{}
 	for _, r := range refs {
@@ -228,12 +230,14 @@ type avroSchema struct {
 	track bool // the schema has ambiguous unions: keep their branches
 }
 
+// Message implements Compiled.
 func (s *avroSchema) Message(Selector) (string, error) { return s.name, nil }
 
 // maxAvroDepth bounds nesting so a recursive schema and a corrupt body
 // cannot exhaust the stack.
 const maxAvroDepth = 256
 
+// Decode implements Compiled.
 func (s *avroSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 	out, _, err := s.DecodeBranches(body, sel)
 	return out, err

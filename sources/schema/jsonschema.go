@@ -16,12 +16,14 @@ import (
 // as it is, and validated against the schema (santhosh-tekuri/jsonschema).
 type jsonSchemaCodec struct{}
 
+// Format implements Codec.
 func (jsonSchemaCodec) Format() Format { return FormatJSONSchema }
 
 // noLoader refuses every $ref the references did not supply, so compiling
 // never reaches the network or the file system.
 type noLoader struct{}
 
+// Load implements jsonschema.URLLoader.
 func (noLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("%s is not among the schema's references", url)
 }
@@ -33,6 +35,7 @@ func jsonSchemaURL(name string) string {
 	return "mem:///" + strings.TrimPrefix(name, "/")
 }
 
+// Compile implements Codec.
 func (jsonSchemaCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
@@ -73,6 +76,7 @@ type jsonSchema struct {
 	title string
 }
 
+// Message implements Compiled.
 func (s *jsonSchema) Message(Selector) (string, error) { return s.title, nil }
 
 // validate checks doc against the schema; the error names the place.
@@ -96,6 +100,7 @@ func (s *jsonSchema) validate(doc []byte) error {
 	return nil
 }
 
+// Decode implements Compiled.
 func (s *jsonSchema) Decode(body []byte, _ Selector) ([]byte, error) {
 	if !json.Valid(body) {
 		return nil, errors.New("the body is not JSON")
@@ -108,6 +113,7 @@ func (s *jsonSchema) Decode(body []byte, _ Selector) ([]byte, error) {
 	return out, s.validate(out)
 }
 
+// Encode implements Compiled.
 func (s *jsonSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
 	if err := s.validate(doc); err != nil {
 		return nil, err

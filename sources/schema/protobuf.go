@@ -25,6 +25,7 @@ import (
 // the body and protojson renders it, well-known types as protojson does.
 type protoCodec struct{}
 
+// Format implements Codec.
 func (protoCodec) Format() Format { return FormatProtobuf }
 
 // confluentProtos are the files Confluent's serialisers let schemas import
@@ -46,6 +47,7 @@ message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }
 `,
 }
 
+// Compile implements Codec.
 func (protoCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	srcs := map[string]string{}
 	for k, v := range confluentProtos {
@@ -139,6 +141,7 @@ func (s *protoSchema) message(sel Selector) (protoreflect.MessageDescriptor, err
 	return md, nil
 }
 
+// Message implements Compiled.
 func (s *protoSchema) Message(sel Selector) (string, error) {
 	md, err := s.message(sel)
 	if err != nil {
@@ -147,6 +150,7 @@ func (s *protoSchema) Message(sel Selector) (string, error) {
 	return string(md.FullName()), nil
 }
 
+// Decode implements Compiled.
 func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) {
 	// google.golang.org/protobuf v1.36 panics on some malformed map
 	// entries of dynamic messages (FuzzProtobufDecode found one): a body
@@ -217,6 +221,7 @@ func unknownField(m protoreflect.Message, path string) string {
 	return found
 }
 
+// Encode implements Compiled.
 func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 	md, err := s.message(sel)
 	if err != nil {

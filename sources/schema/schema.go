@@ -198,6 +198,7 @@ type fieldError struct {
 	reason error
 }
 
+// Error implements error.
 func (e *fieldError) Error() string {
 	if e.path == "" {
 		return e.reason.Error()
@@ -205,6 +206,7 @@ func (e *fieldError) Error() string {
 	return e.path + ": " + e.reason.Error()
 }
 
+// Unwrap implements errors.Unwrap.
 func (e *fieldError) Unwrap() error { return e.reason }
 
 // asError wraps a codec's error as an *Error of kind k (KindTruncated when
