@@ -1,0 +1,1140 @@
+package schema
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hamba/avro/v2"
+
+	"github.com/mqscope/mqscope/internal/jsonenc"
+)
+
+// avroCodec reads Avro: hamba/avro parses the schema (with named types
+// from references), and a walker of its own turns the binary body into
+// JSON directly, so decimals stay exact strings and unions show the value.
+type avroCodec struct{}
+
+// Format implements Codec.
+func (avroCodec) Format() Format { return FormatAvro }
+
+// Compile implements Codec.
+func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
+	cache := &avro.SchemaCache{}
+	for _, r := range refs {
+		if _, err := avro.ParseWithCache(r.Text, "", cache); err != nil {
+			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
+		}
+	}
+	s, err := avro.ParseWithCache(main.Text, "", cache)
+	if err != nil {
+		return nil, err
+	}
+	c := &avroCompiler{named: map[string]*anode{}}
+	root := c.node(s)
+	name := ""
+	if n, ok := s.(avro.NamedSchema); ok {
+		name = n.FullName()
+	}
+	return &avroSchema{root: root, name: name, track: c.ambiguous}, nil
+}
+
+type akind uint8
+
+const (
+	aNull akind = iota
+	aBool
+	aInt
+	aLong
+	aFloat
+	aDouble
+	aBytes
+	aString
+	aRecord
+	aEnum
+	aArray
+	aMap
+	aUnion
+	aFixed
+	// logical types
+	aDecimal // bytes or fixed (size > 0)
+	aDate
+	aTimeMillis
+	aTimeMicros
+	aTimestampMillis
+	aTimestampMicros
+	aLocalTimestampMillis
+	aLocalTimestampMicros
+	aUUIDFixed
+	aDuration
+)
+
+// anode is a compiled Avro type.
+type anode struct {
+	kind     akind
+	name     string
+	fields   []afield
+	items    *anode // array items, map values
+	branches []*anode
+	symbols  []string
+	ambig    bool // a union whose branch the JSON value alone does not tell
+	size     int  // fixed size (0 for a bytes decimal)
+	scale    int
+	prec     int // decimal precision
+}
+
+type afield struct {
+	name   string
+	quoted []byte // `"name":`
+	node   *anode
+}
+
+type avroCompiler struct {
+	named     map[string]*anode
+	ambiguous bool // some union is ambiguous
+}
+
+// jsonClass is the kind of JSON value a type's values render as.
+func jsonClass(k akind) byte {
+	switch k {
+	case aNull:
+		return 'z'
+	case aBool:
+		return 'b'
+	case aInt, aLong, aFloat, aDouble:
+		return 'n'
+	case aRecord, aMap, aDuration:
+		return 'o'
+	case aArray:
+		return 'a'
+	}
+	return 's'
+}
+
+func (c *avroCompiler) node(s avro.Schema) *anode {
+	switch t := s.(type) {
+	case *avro.RefSchema:
+		return c.node(t.Schema())
+	case *avro.NullSchema:
+		return &anode{kind: aNull}
+	case *avro.RecordSchema:
+		if n, ok := c.named[t.FullName()]; ok {
+			return n
+		}
+		n := &anode{kind: aRecord, name: t.FullName()}
+		c.named[t.FullName()] = n
+		for _, f := range t.Fields() {
+			q := jsonenc.AppendStringUnescapedHTML(nil, f.Name())
+			n.fields = append(n.fields, afield{name: f.Name(), quoted: append(q, ':'), node: c.node(f.Type())})
+		}
+		return n
+	case *avro.EnumSchema:
+		return &anode{kind: aEnum, name: t.FullName(), symbols: t.Symbols()}
+	case *avro.ArraySchema:
+		return &anode{kind: aArray, items: c.node(t.Items())}
+	case *avro.MapSchema:
+		return &anode{kind: aMap, items: c.node(t.Values())}
+	case *avro.UnionSchema:
+		n := &anode{kind: aUnion}
+		seen := map[byte]bool{}
+		for _, b := range t.Types() {
+			bn := c.node(b)
+			n.branches = append(n.branches, bn)
+			if cl := jsonClass(bn.kind); seen[cl] {
+				n.ambig = true
+			} else {
+				seen[cl] = true
+			}
+		}
+		c.ambiguous = c.ambiguous || n.ambig
+		return n
+	case *avro.FixedSchema:
+		n := &anode{kind: aFixed, name: t.FullName(), size: t.Size()}
+		switch l := t.Logical().(type) {
+		case *avro.DecimalLogicalSchema:
+			n.kind, n.scale, n.prec = aDecimal, l.Scale(), l.Precision()
+		case nil:
+		default:
+			switch l.Type() {
+			case avro.Duration:
+				if t.Size() == 12 {
+					n.kind = aDuration
+				}
+			case avro.UUID:
+				if t.Size() == 16 {
+					n.kind = aUUIDFixed
+				}
+			}
+		}
+		return n
+	case *avro.PrimitiveSchema:
+		n := &anode{}
+		switch t.Type() {
+		case avro.Boolean:
+			n.kind = aBool
+		case avro.Int:
+			n.kind = aInt
+		case avro.Long:
+			n.kind = aLong
+		case avro.Float:
+			n.kind = aFloat
+		case avro.Double:
+			n.kind = aDouble
+		case avro.Bytes:
+			n.kind = aBytes
+		case avro.String:
+			n.kind = aString
+		default:
+			n.kind = aNull
+		}
+		if l := t.Logical(); l != nil {
+			lk := n.kind
+			switch l.Type() {
+			case avro.Decimal:
+				if d, ok := l.(*avro.DecimalLogicalSchema); ok && n.kind == aBytes {
+					lk, n.scale, n.prec = aDecimal, d.Scale(), d.Precision()
+				}
+			case avro.Date:
+				lk = aDate
+			case avro.TimeMillis:
+				lk = aTimeMillis
+			case avro.TimeMicros:
+				lk = aTimeMicros
+			case avro.TimestampMillis:
+				lk = aTimestampMillis
+			case avro.TimestampMicros:
+				lk = aTimestampMicros
+			case avro.LocalTimestampMillis:
+				lk = aLocalTimestampMillis
+			case avro.LocalTimestampMicros:
+				lk = aLocalTimestampMicros
+			}
+			n.kind = lk
+		}
+		return n
+	}
+	return &anode{kind: aNull}
+}
+
+// avroSchema is a compiled Avro schema.
+type avroSchema struct {
+	root  *anode
+	name  string
+	track bool // the schema has ambiguous unions: keep their branches
+}
+
+// Message implements Compiled.
+func (s *avroSchema) Message(Selector) (string, error) { return s.name, nil }
+
+// maxAvroDepth bounds nesting so a recursive schema and a corrupt body
+// cannot exhaust the stack.
+const maxAvroDepth = 256
+
+// Decode implements Compiled.
+func (s *avroSchema) Decode(body []byte, sel Selector) ([]byte, error) {
+	out, _, err := s.DecodeBranches(body, sel)
+	return out, err
+}
+
+// DecodeBranches is Decode that also returns the branches ambiguous
+// unions took.
+func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBranch, error) {
+	r := areader{b: body, track: s.track}
+	out := make([]byte, 0, len(body)*2+64)
+	out, err := r.value(out, s.root, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.i != len(r.b) {
+		return nil, nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
+	}
+	if r.soft != nil {
+		return out, r.branches, r.soft
+	}
+	return out, r.branches, nil
+}
+
+// zeroSizeItems is how many array or map items beyond one per byte of
+// the body a value may have (items of types that take no bytes).
+const zeroSizeItems = 1 << 16
+
+type areader struct {
+	b     []byte
+	i     int
+	items int64 // array and map items read so far
+	// soft is the first value read that breaks a constraint of the schema
+	// without stopping the read (a decimal beyond its precision); its path
+	// is prefixed level by level up to softLevel.
+	soft      *fieldError
+	softLevel int
+	// With track, path is where the reader is, for branches.
+	track    bool
+	path     []string
+	branches []UnionBranch
+}
+
+// lift prefixes a soft problem found in the child at depth+1 with step
+// (none for a union) as the read returns to depth.
+func (r *areader) lift(depth int, step string) {
+	if r.soft == nil || r.softLevel != depth+1 {
+		return
+	}
+	if step != "" {
+		within(r.soft, step)
+	}
+	r.softLevel = depth
+}
+
+// significantDigits counts the digits of a decimal string from its first
+// non-zero one.
+func significantDigits(s string) int {
+	n, lead := 0, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || lead && c == '0' {
+			continue
+		}
+		lead = false
+		n++
+	}
+	return n
+}
+
+// push enters a field, an index or a key when tracking.
+func (r *areader) push(step string) {
+	if r.track {
+		r.path = append(r.path, step)
+	}
+}
+
+func (r *areader) pop() {
+	if r.track {
+		r.path = r.path[:len(r.path)-1]
+	}
+}
+
+// fail returns err at the current value; the callers up the stack prefix
+// the path (within), so reading costs nothing for paths until it fails.
+func (r *areader) fail(err error) error {
+	return &fieldError{reason: err}
+}
+
+// within prefixes err's path with step (".name" for a field, "[3]" or
+// "[\"key\"]" for an element).
+func within(err error, step string) error {
+	fe, ok := err.(*fieldError)
+	if !ok {
+		return err
+	}
+	switch {
+	case fe.path == "" || fe.path[0] == '[':
+		fe.path = step + fe.path
+	default:
+		fe.path = step + "." + fe.path
+	}
+	return fe
+}
+
+func (r *areader) long() (int64, error) {
+	v, n := binary.Varint(r.b[r.i:])
+	if n <= 0 {
+		if n == 0 {
+			return 0, r.fail(errTruncated)
+		}
+		return 0, r.fail(errors.New("varint overflows 64 bits"))
+	}
+	r.i += n
+	return v, nil
+}
+
+func (r *areader) int() (int32, error) {
+	v, err := r.long()
+	if err != nil {
+		return 0, err
+	}
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, r.fail(fmt.Errorf("int %d out of range", v))
+	}
+	return int32(v), nil
+}
+
+func (r *areader) take(n int) ([]byte, error) {
+	if n < 0 {
+		return nil, r.fail(fmt.Errorf("negative length %d", n))
+	}
+	if len(r.b)-r.i < n {
+		return nil, r.fail(errTruncated)
+	}
+	b := r.b[r.i : r.i+n]
+	r.i += n
+	return b, nil
+}
+
+func (r *areader) bytes() ([]byte, error) {
+	n, err := r.long()
+	if err != nil {
+		return nil, err
+	}
+	if n > int64(len(r.b)-r.i) {
+		return nil, r.fail(errTruncated)
+	}
+	return r.take(int(n))
+}
+
+func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
+	if depth > maxAvroDepth {
+		return nil, r.fail(errors.New("nested too deep"))
+	}
+	switch n.kind {
+	case aNull:
+		return append(out, "null"...), nil
+	case aBool:
+		b, err := r.take(1)
+		if err != nil {
+			return nil, err
+		}
+		switch b[0] {
+		case 0:
+			return append(out, "false"...), nil
+		case 1:
+			return append(out, "true"...), nil
+		}
+		return nil, r.fail(fmt.Errorf("boolean byte 0x%02x", b[0]))
+	case aInt:
+		v, err := r.int()
+		if err != nil {
+			return nil, err
+		}
+		return strconv.AppendInt(out, int64(v), 10), nil
+	case aLong:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		return strconv.AppendInt(out, v, 10), nil
+	case aFloat, aDouble:
+		var f float64
+		bits := 32
+		if n.kind == aFloat {
+			b, err := r.take(4)
+			if err != nil {
+				return nil, err
+			}
+			f = float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		} else {
+			b, err := r.take(8)
+			if err != nil {
+				return nil, err
+			}
+			f, bits = math.Float64frombits(binary.LittleEndian.Uint64(b)), 64
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return jsonenc.AppendStringUnescapedHTML(out, strconv.FormatFloat(f, 'g', -1, bits)), nil
+		}
+		return strconv.AppendFloat(out, f, 'g', -1, bits), nil
+	case aBytes:
+		b, err := r.bytes()
+		if err != nil {
+			return nil, err
+		}
+		return appendBase64(out, b), nil
+	case aString:
+		b, err := r.bytes()
+		if err != nil {
+			return nil, err
+		}
+		return appendJSONBytes(out, b), nil
+	case aRecord:
+		out = append(out, '{')
+		for i := range n.fields {
+			f := &n.fields[i]
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, f.quoted...)
+			var err error
+			r.push(f.name)
+			out, err = r.value(out, f.node, depth+1)
+			if err != nil {
+				return nil, within(err, f.name)
+			}
+			r.lift(depth, f.name)
+			r.pop()
+		}
+		return append(out, '}'), nil
+	case aEnum:
+		v, err := r.int()
+		if err != nil {
+			return nil, err
+		}
+		if v < 0 || int(v) >= len(n.symbols) {
+			return nil, r.fail(fmt.Errorf("enum index %d of %d symbols", v, len(n.symbols)))
+		}
+		return jsonenc.AppendStringUnescapedHTML(out, n.symbols[v]), nil
+	case aArray, aMap:
+		return r.blocks(out, n, depth)
+	case aUnion:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		if v < 0 || v >= int64(len(n.branches)) {
+			return nil, r.fail(fmt.Errorf("union branch %d of %d", v, len(n.branches)))
+		}
+		if n.ambig && r.track {
+			r.branches = append(r.branches, UnionBranch{Path: pathText(r.path), Branch: int(v)})
+		}
+		out, err = r.value(out, n.branches[v], depth+1)
+		r.lift(depth, "")
+		return out, err
+	case aFixed:
+		b, err := r.take(n.size)
+		if err != nil {
+			return nil, err
+		}
+		return appendBase64(out, b), nil
+	case aDecimal:
+		var b []byte
+		var err error
+		if n.size > 0 {
+			b, err = r.take(n.size)
+		} else {
+			b, err = r.bytes()
+		}
+		if err != nil {
+			return nil, err
+		}
+		ds := decimalString(b, n.scale)
+		if n.prec > 0 && r.soft == nil {
+			if digits := significantDigits(ds); digits > n.prec {
+				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", ds, digits, n.prec)}, depth
+			}
+		}
+		return append(append(append(out, '"'), ds...), '"'), nil
+	case aDate:
+		v, err := r.int()
+		if err != nil {
+			return nil, err
+		}
+		t := time.Unix(int64(v)*86400, 0).UTC()
+		return append(t.AppendFormat(append(out, '"'), "2006-01-02"), '"'), nil
+	case aTimeMillis:
+		v, err := r.int()
+		if err != nil {
+			return nil, err
+		}
+		return appendClock(out, int64(v)*int64(time.Millisecond), 3), nil
+	case aTimeMicros:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		return appendClock(out, v*int64(time.Microsecond), 6), nil
+	case aTimestampMillis, aLocalTimestampMillis:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		return appendStamp(out, time.UnixMilli(v).UTC(), "2006-01-02T15:04:05.000", n.kind == aTimestampMillis), nil
+	case aTimestampMicros, aLocalTimestampMicros:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		return appendStamp(out, time.UnixMicro(v).UTC(), "2006-01-02T15:04:05.000000", n.kind == aTimestampMicros), nil
+	case aUUIDFixed:
+		b, err := r.take(16)
+		if err != nil {
+			return nil, err
+		}
+		return append(appendUUID(append(out, '"'), b), '"'), nil
+	case aDuration:
+		b, err := r.take(12)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `{"months":`...)
+		out = strconv.AppendUint(out, uint64(binary.LittleEndian.Uint32(b[0:])), 10)
+		out = append(out, `,"days":`...)
+		out = strconv.AppendUint(out, uint64(binary.LittleEndian.Uint32(b[4:])), 10)
+		out = append(out, `,"milliseconds":`...)
+		out = strconv.AppendUint(out, uint64(binary.LittleEndian.Uint32(b[8:])), 10)
+		return append(out, '}'), nil
+	}
+	return nil, r.fail(fmt.Errorf("unknown type kind %d", n.kind))
+}
+
+// blocks reads an array's or a map's blocks.
+func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
+	isMap := n.kind == aMap
+	if isMap {
+		out = append(out, '{')
+	} else {
+		out = append(out, '[')
+	}
+	idx := 0
+	for {
+		count, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		if count == 0 {
+			break
+		}
+		if count < 0 {
+			if count == math.MinInt64 {
+				return nil, r.fail(errors.New("block count out of range"))
+			}
+			count = -count
+			if _, err := r.long(); err != nil { // the block's size in bytes
+				return nil, err
+			}
+		}
+		// Every item takes at least one byte unless its type takes none
+		// (null, a record without fields): a count beyond the bytes left is
+		// corrupt for the others, and all items of the value together get
+		// a budget of the body's size plus zeroSizeItems.
+		if count > int64(len(r.b)-r.i) && n.items.kind != aNull && !(n.items.kind == aRecord && len(n.items.fields) == 0) {
+			return nil, r.fail(errTruncated)
+		}
+		r.items += count
+		if r.items > int64(len(r.b))+zeroSizeItems {
+			return nil, r.fail(fmt.Errorf("more than %d items in a body of %d bytes", int64(len(r.b))+zeroSizeItems, len(r.b)))
+		}
+		for j := int64(0); j < count; j++ {
+			if idx > 0 {
+				out = append(out, ',')
+			}
+			var k []byte
+			if isMap {
+				if k, err = r.bytes(); err != nil {
+					return nil, err
+				}
+				out = append(appendJSONBytes(out, k), ':')
+				if r.track {
+					r.push("[" + strconv.Quote(string(k)) + "]")
+				}
+			} else if r.track {
+				r.push("[" + strconv.Itoa(idx) + "]")
+			}
+			out, err = r.value(out, n.items, depth+1)
+			if err != nil {
+				if isMap {
+					return nil, within(err, "["+strconv.Quote(string(k))+"]")
+				}
+				return nil, within(err, "["+strconv.Itoa(idx)+"]")
+			}
+			if r.soft != nil && r.softLevel == depth+1 {
+				if isMap {
+					r.lift(depth, "["+strconv.Quote(string(k))+"]")
+				} else {
+					r.lift(depth, "["+strconv.Itoa(idx)+"]")
+				}
+			}
+			r.pop()
+			idx++
+		}
+	}
+	if isMap {
+		return append(out, '}'), nil
+	}
+	return append(out, ']'), nil
+}
+
+// pathText joins path steps as the encoder writes paths: fields with
+// dots, indexes and keys in brackets.
+func pathText(steps []string) string {
+	p := ""
+	for _, s := range steps {
+		if s[0] == '[' {
+			p += s
+		} else {
+			p = joinPath(p, s)
+		}
+	}
+	return p
+}
+
+// appendJSONBytes appends b as a JSON string: plain ASCII is copied as
+// it is, anything else goes through jsonenc.
+func appendJSONBytes(out, b []byte) []byte {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return jsonenc.AppendStringUnescapedHTML(out, string(b))
+		}
+	}
+	out = append(out, '"')
+	out = append(out, b...)
+	return append(out, '"')
+}
+
+func appendBase64(out, b []byte) []byte {
+	out = append(out, '"')
+	out = base64.StdEncoding.AppendEncode(out, b)
+	return append(out, '"')
+}
+
+// decimalString renders a big-endian two's complement unscaled value with
+// scale digits after the point, exactly.
+func decimalString(b []byte, scale int) string {
+	if len(b) > 0 && len(b) <= 8 {
+		var u uint64
+		for _, c := range b {
+			u = u<<8 | uint64(c)
+		}
+		shift := uint(64 - 8*len(b))
+		return scaleDigits(strconv.FormatInt(int64(u<<shift)>>shift, 10), scale)
+	}
+	v := new(big.Int).SetBytes(b)
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))
+	}
+	return scaleDigits(v.String(), scale)
+}
+
+// scaleDigits puts the point scale digits from the right of an integer.
+func scaleDigits(s string, scale int) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if scale > 0 {
+		if len(s) <= scale {
+			s = strings.Repeat("0", scale-len(s)+1) + s
+		}
+		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func appendClock(out []byte, nanos int64, digits int) []byte {
+	t := time.Unix(0, nanos).UTC()
+	layout := "15:04:05.000"
+	if digits == 6 {
+		layout = "15:04:05.000000"
+	}
+	if nanos < 0 || nanos >= int64(24*time.Hour) {
+		return strconv.AppendInt(out, nanos/int64(time.Millisecond), 10)
+	}
+	return append(t.AppendFormat(append(out, '"'), layout), '"')
+}
+
+func appendStamp(out []byte, t time.Time, layout string, zone bool) []byte {
+	out = t.AppendFormat(append(out, '"'), layout)
+	if zone {
+		out = append(out, 'Z')
+	}
+	return append(out, '"')
+}
+
+func appendUUID(out, b []byte) []byte {
+	const hex = "0123456789abcdef"
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&15])
+	}
+	return out
+}
+
+// Encode writes doc (JSON as Decode renders it) as an Avro body.
+func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
+	d := json.NewDecoder(strings.NewReader(string(doc)))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("the document is not JSON: %w", err)
+	}
+	w := awriter{}
+	if len(sel.Branches) > 0 {
+		w.hints = make(map[string]int, len(sel.Branches))
+		for _, b := range sel.Branches {
+			w.hints[b.Path] = b.Branch
+		}
+	}
+	if err := w.value(s.root, v, "", 0); err != nil {
+		return nil, err
+	}
+	return w.b, nil
+}
+
+type awriter struct {
+	b     []byte
+	hints map[string]int // union branches by path, from the decode
+}
+
+func wfail(path string, format string, a ...any) error {
+	return &fieldError{path: path, reason: fmt.Errorf(format, a...)}
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func (w *awriter) value(n *anode, v any, path string, depth int) error {
+	if depth > maxAvroDepth {
+		return wfail(path, "nested too deep")
+	}
+	switch n.kind {
+	case aNull:
+		if v != nil {
+			return wfail(path, "want null, have %s", jsonKind(v))
+		}
+		return nil
+	case aBool:
+		b, ok := v.(bool)
+		if !ok {
+			return wfail(path, "want a boolean, have %s", jsonKind(v))
+		}
+		if b {
+			w.b = append(w.b, 1)
+		} else {
+			w.b = append(w.b, 0)
+		}
+		return nil
+	case aInt, aLong:
+		num, ok := v.(json.Number)
+		if !ok {
+			return wfail(path, "want an integer, have %s", jsonKind(v))
+		}
+		i, err := strconv.ParseInt(string(num), 10, 64)
+		if err != nil {
+			return wfail(path, "want an integer, have %s", num)
+		}
+		if n.kind == aInt && (i < math.MinInt32 || i > math.MaxInt32) {
+			return wfail(path, "%d does not fit an int", i)
+		}
+		w.b = binary.AppendVarint(w.b, i)
+		return nil
+	case aFloat, aDouble:
+		var f float64
+		switch t := v.(type) {
+		case json.Number:
+			var err error
+			if f, err = strconv.ParseFloat(string(t), 64); err != nil {
+				return wfail(path, "want a number, have %s", t)
+			}
+		case string: // NaN, Inf as Decode writes them
+			var err error
+			if f, err = strconv.ParseFloat(t, 64); err != nil || !(math.IsNaN(f) || math.IsInf(f, 0)) {
+				return wfail(path, "want a number, have a string")
+			}
+		default:
+			return wfail(path, "want a number, have %s", jsonKind(v))
+		}
+		if n.kind == aFloat {
+			w.b = binary.LittleEndian.AppendUint32(w.b, math.Float32bits(float32(f)))
+		} else {
+			w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(f))
+		}
+		return nil
+	case aBytes, aFixed:
+		str, ok := v.(string)
+		if !ok {
+			return wfail(path, "want base64 bytes, have %s", jsonKind(v))
+		}
+		b, err := base64.StdEncoding.DecodeString(str)
+		if err != nil {
+			return wfail(path, "not base64: %v", err)
+		}
+		if n.kind == aFixed {
+			if len(b) != n.size {
+				return wfail(path, "fixed of %d bytes, have %d", n.size, len(b))
+			}
+			w.b = append(w.b, b...)
+			return nil
+		}
+		w.b = binary.AppendVarint(w.b, int64(len(b)))
+		w.b = append(w.b, b...)
+		return nil
+	case aString:
+		str, ok := v.(string)
+		if !ok {
+			return wfail(path, "want a string, have %s", jsonKind(v))
+		}
+		w.b = binary.AppendVarint(w.b, int64(len(str)))
+		w.b = append(w.b, str...)
+		return nil
+	case aRecord:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return wfail(path, "want a %s record, have %s", n.name, jsonKind(v))
+		}
+		for k := range obj {
+			if !n.hasField(k) {
+				return wfail(joinPath(path, k), "%s has no such field", n.name)
+			}
+		}
+		for i := range n.fields {
+			f := &n.fields[i]
+			fv, ok := obj[f.name]
+			if !ok && !f.node.nullable() {
+				return wfail(joinPath(path, f.name), "missing")
+			}
+			if err := w.value(f.node, fv, joinPath(path, f.name), depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case aEnum:
+		str, ok := v.(string)
+		if !ok {
+			return wfail(path, "want one of %s, have %s", strings.Join(n.symbols, ", "), jsonKind(v))
+		}
+		for i, s := range n.symbols {
+			if s == str {
+				w.b = binary.AppendVarint(w.b, int64(i))
+				return nil
+			}
+		}
+		return wfail(path, "%q is not one of %s", str, strings.Join(n.symbols, ", "))
+	case aArray:
+		arr, ok := v.([]any)
+		if !ok {
+			return wfail(path, "want an array, have %s", jsonKind(v))
+		}
+		if len(arr) > 0 {
+			w.b = binary.AppendVarint(w.b, int64(len(arr)))
+			for i, e := range arr {
+				if err := w.value(n.items, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		w.b = append(w.b, 0)
+		return nil
+	case aMap:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return wfail(path, "want a map, have %s", jsonKind(v))
+		}
+		if len(obj) > 0 {
+			w.b = binary.AppendVarint(w.b, int64(len(obj)))
+			for _, k := range sortedKeys(obj) {
+				w.b = binary.AppendVarint(w.b, int64(len(k)))
+				w.b = append(w.b, k...)
+				if err := w.value(n.items, obj[k], path+"["+strconv.Quote(k)+"]", depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		w.b = append(w.b, 0)
+		return nil
+	case aUnion:
+		// The branch the decoded value took if it still fits, else the
+		// first branch the value fits.
+		if h, ok := w.hints[path]; ok && h >= 0 && h < len(n.branches) {
+			save := len(w.b)
+			w.b = binary.AppendVarint(w.b, int64(h))
+			if err := w.value(n.branches[h], v, path, depth+1); err == nil {
+				return nil
+			}
+			w.b = w.b[:save]
+		}
+		var first error
+		for i, b := range n.branches {
+			save := len(w.b)
+			w.b = binary.AppendVarint(w.b, int64(i))
+			err := w.value(b, v, path, depth+1)
+			if err == nil {
+				return nil
+			}
+			w.b = w.b[:save]
+			if first == nil || b.kind == aRecord {
+				first = err
+			}
+		}
+		if first == nil {
+			return wfail(path, "empty union")
+		}
+		return first
+	case aDecimal:
+		str, ok := v.(string)
+		if !ok {
+			if num, isNum := v.(json.Number); isNum {
+				str = string(num)
+			} else {
+				return wfail(path, "want a decimal string, have %s", jsonKind(v))
+			}
+		}
+		b, err := decimalBytes(str, n.scale, n.size, n.prec)
+		if err != nil {
+			return wfail(path, "%v", err)
+		}
+		if n.size == 0 {
+			w.b = binary.AppendVarint(w.b, int64(len(b)))
+		}
+		w.b = append(w.b, b...)
+		return nil
+	case aDate:
+		t, err := parseTimeField(v, "2006-01-02")
+		if err != nil {
+			return wfail(path, "want a date YYYY-MM-DD: %v", err)
+		}
+		w.b = binary.AppendVarint(w.b, t.Unix()/86400)
+		return nil
+	case aTimeMillis, aTimeMicros:
+		t, err := parseTimeField(v, "15:04:05.999999999")
+		if err != nil {
+			return wfail(path, "want a time HH:MM:SS.fff: %v", err)
+		}
+		d := t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))
+		if n.kind == aTimeMillis {
+			w.b = binary.AppendVarint(w.b, d.Milliseconds())
+		} else {
+			w.b = binary.AppendVarint(w.b, d.Microseconds())
+		}
+		return nil
+	case aTimestampMillis, aTimestampMicros, aLocalTimestampMillis, aLocalTimestampMicros:
+		layout := time.RFC3339Nano
+		if n.kind == aLocalTimestampMillis || n.kind == aLocalTimestampMicros {
+			layout = "2006-01-02T15:04:05.999999999"
+		}
+		t, err := parseTimeField(v, layout)
+		if err != nil {
+			return wfail(path, "want a timestamp %s: %v", layout, err)
+		}
+		if n.kind == aTimestampMillis || n.kind == aLocalTimestampMillis {
+			w.b = binary.AppendVarint(w.b, t.UnixMilli())
+		} else {
+			w.b = binary.AppendVarint(w.b, t.UnixMicro())
+		}
+		return nil
+	case aUUIDFixed:
+		str, _ := v.(string)
+		h := strings.ReplaceAll(str, "-", "")
+		if len(h) != 32 {
+			return wfail(path, "want a UUID, have %s", jsonKind(v))
+		}
+		for i := 0; i < 32; i += 2 {
+			x, err := strconv.ParseUint(h[i:i+2], 16, 8)
+			if err != nil {
+				return wfail(path, "want a UUID: %v", err)
+			}
+			w.b = append(w.b, byte(x))
+		}
+		return nil
+	case aDuration:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return wfail(path, "want {months, days, milliseconds}, have %s", jsonKind(v))
+		}
+		for _, k := range []string{"months", "days", "milliseconds"} {
+			num, _ := obj[k].(json.Number)
+			u, err := strconv.ParseUint(string(num), 10, 32)
+			if err != nil {
+				return wfail(joinPath(path, k), "want an unsigned 32-bit integer")
+			}
+			w.b = binary.LittleEndian.AppendUint32(w.b, uint32(u))
+		}
+		return nil
+	}
+	return wfail(path, "unknown type kind %d", n.kind)
+}
+
+func (n *anode) hasField(name string) bool {
+	for i := range n.fields {
+		if n.fields[i].name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *anode) nullable() bool {
+	if n.kind == aNull {
+		return true
+	}
+	if n.kind == aUnion {
+		for _, b := range n.branches {
+			if b.kind == aNull {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func parseTimeField(v any, layout string) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("have %s", jsonKind(v))
+	}
+	return time.Parse(layout, s)
+}
+
+// decimalBytes is decimalString's inverse: the two's complement bytes of
+// the unscaled value (size bytes for a fixed, the fewest otherwise).
+func decimalBytes(s string, scale, size, prec int) ([]byte, error) {
+	neg := strings.HasPrefix(s, "-")
+	digits := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	whole, frac, _ := strings.Cut(digits, ".")
+	if len(frac) > scale {
+		if strings.TrimRight(frac[scale:], "0") != "" {
+			return nil, fmt.Errorf("%s has more than %d digits after the point", s, scale)
+		}
+		frac = frac[:scale]
+	}
+	frac += strings.Repeat("0", scale-len(frac))
+	v, ok := new(big.Int).SetString(whole+frac, 10)
+	if !ok || whole+frac == "" {
+		return nil, fmt.Errorf("%q is not a decimal", s)
+	}
+	if prec > 0 && len(strings.TrimLeft(whole+frac, "0")) > prec {
+		return nil, fmt.Errorf("%s has more than %d digits", s, prec)
+	}
+	if neg {
+		v.Neg(v)
+	}
+	bl := v.BitLen()
+	if v.Sign() < 0 {
+		bl = new(big.Int).Not(v).BitLen() // -v-1
+	}
+	n := bl/8 + 1 // room for the sign bit
+	if size > 0 {
+		if n > size {
+			return nil, fmt.Errorf("%s does not fit %d bytes", s, size)
+		}
+		n = size
+	}
+	out := make([]byte, n)
+	if v.Sign() >= 0 {
+		v.FillBytes(out)
+		return out, nil
+	}
+	// two's complement: 2^(8n) + v
+	m := new(big.Int).Lsh(big.NewInt(1), uint(n*8))
+	m.Add(m, v)
+	m.FillBytes(out)
+	return out, nil
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

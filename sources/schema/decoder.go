@@ -1,0 +1,482 @@
+package schema
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Config says how a Decoder finds schemas.
+type Config struct {
+	// Registry is the Schema Registry framed values are decoded with (nil:
+	// none; framed values are then binary with a KindNoRegistry error).
+	Registry *RegistryConfig
+	// Rules map streams to local schemas; the first that matches wins,
+	// before anything is read from the bytes.
+	Rules []Rule
+	// Protos are local Protobuf sources (a .proto directory, a .proto file
+	// or a descriptor set) whose messages a content-type and type header
+	// can name (RabbitMQ's content-type application/x-protobuf with type
+	// acme.Order).
+	Protos []string
+	// Timeout bounds one Decode's wait for the registry (default 5 s).
+	Timeout time.Duration
+}
+
+// Rule maps streams whose name matches Pattern to a local schema.
+type Rule struct {
+	// Pattern is a glob (path.Match) over the topic or queue name.
+	Pattern string
+	// Key makes the rule apply to keys instead of values.
+	Key bool
+	// Schema is the local schema's path: an .avsc file, a JSON Schema
+	// .json file, a .proto file or a directory of them, a descriptor set
+	// (.protoset, .binpb, .pb, .desc: protoc -o, buf build -o).
+	Schema string
+	// Message is the Protobuf message's full name (the first message of
+	// the file when empty and the schema is one .proto file).
+	Message string
+}
+
+// local is a loaded local schema.
+type local struct {
+	path     string
+	format   Format
+	compiled Compiled
+}
+
+type rule struct {
+	Rule
+	local *local
+}
+
+// Decoder classifies and decodes message keys and values. It is safe for
+// concurrent use.
+type Decoder struct {
+	reg     *Registry
+	codecs  map[Format]Codec
+	rules   []rule
+	locals  map[string]*local
+	protos  []*local
+	timeout time.Duration
+
+	mu       sync.Mutex
+	compiled map[int]*compiledEntry
+}
+
+type compiledEntry struct {
+	once   sync.Once
+	format Format
+	c      Compiled
+	err    error
+}
+
+// NewDecoder loads the local schemas cfg names and returns a Decoder.
+func NewDecoder(cfg Config) (*Decoder, error) {
+	d := &Decoder{codecs: codecs(), locals: map[string]*local{}, compiled: map[int]*compiledEntry{}, timeout: cfg.Timeout}
+	if d.timeout <= 0 {
+		d.timeout = 5 * time.Second
+	}
+	if cfg.Registry != nil {
+		reg, err := NewRegistry(*cfg.Registry)
+		if err != nil {
+			return nil, err
+		}
+		d.reg = reg
+	}
+	for i, r := range cfg.Rules {
+		if _, err := path.Match(r.Pattern, ""); err != nil {
+			return nil, fmt.Errorf("schema rule %d: pattern %q: %w", i+1, r.Pattern, err)
+		}
+		l, err := d.load(r.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("schema rule %d (%s): %w", i+1, r.Pattern, err)
+		}
+		if _, err := l.compiled.Message(Selector{Name: r.Message}); err != nil {
+			return nil, fmt.Errorf("schema rule %d (%s): %w", i+1, r.Pattern, err)
+		}
+		d.rules = append(d.rules, rule{Rule: r, local: l})
+	}
+	for _, p := range cfg.Protos {
+		l, err := d.load(p)
+		if err != nil {
+			return nil, err
+		}
+		if l.format != FormatProtobuf {
+			return nil, fmt.Errorf("%s is not a Protobuf source", p)
+		}
+		d.protos = append(d.protos, l)
+	}
+	return d, nil
+}
+
+// load reads a local schema once.
+func (d *Decoder) load(p string) (*local, error) {
+	if l, ok := d.locals[p]; ok {
+		return l, nil
+	}
+	l := &local{path: p}
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("local schema: %w", err)
+	}
+	switch ext := strings.ToLower(filepath.Ext(p)); {
+	case st.IsDir():
+		l.format = FormatProtobuf
+		l.compiled, err = loadProtoDir(p)
+	case ext == ".protoset" || ext == ".binpb" || ext == ".pb" || ext == ".desc":
+		l.format = FormatProtobuf
+		l.compiled, err = loadProtoset(p)
+	case ext == ".proto", ext == ".avsc", ext == ".json":
+		var text []byte
+		text, err = os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("local schema: %w", err)
+		}
+		l.format = map[string]Format{".proto": FormatProtobuf, ".avsc": FormatAvro, ".json": FormatJSONSchema}[ext]
+		if ext == ".proto" {
+			// Imports resolve from the file's directory.
+			l.compiled, err = loadProtoFile(p)
+		} else {
+			l.compiled, err = d.codecs[l.format].Compile(Named{Name: filepath.Base(p), Text: string(text)}, nil)
+		}
+	default:
+		return nil, fmt.Errorf("local schema %s: unknown kind (want .avsc, .json, .proto, a directory or a descriptor set)", p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("local schema %s: %w", p, err)
+	}
+	d.locals[p] = l
+	return l, nil
+}
+
+// Registry returns the decoder's registry client (nil without one), for
+// version look-ups and compatibility checks.
+func (d *Decoder) Registry() *Registry { return d.reg }
+
+// Class is what Classify learned of a key or value without any I/O: keep
+// it with the message and Decode it when it is shown.
+type Class struct {
+	// Part is key or value.
+	Part Part
+	// Origin says where the schema will come from.
+	Origin Origin
+	// Format is the format, known now except for registry values (where the
+	// registry's answer tells, and Format is "").
+	Format Format
+	// ID is the registry id from the framing (OriginRegistry).
+	ID int
+
+	stream string
+	local  *local
+	sel    Selector
+	data   []byte
+	body   []byte
+}
+
+// Classify looks at a key or value of a message on stream with headers
+// and properties (broker properties such as AMQP's content-type and
+// type). It does no I/O.
+func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, props []sources.Property, data []byte) Class {
+	c := Class{Part: part, stream: stream, data: data}
+	if data == nil {
+		c.Format = FormatNull
+		return c
+	}
+	for i := range d.rules {
+		r := &d.rules[i]
+		if r.Key != (part == PartKey) {
+			continue
+		}
+		if ok, _ := path.Match(r.Pattern, stream); ok {
+			c.Origin, c.Format, c.local, c.body = OriginLocal, r.local.format, r.local, data
+			c.sel = Selector{Name: r.Message}
+			return c
+		}
+	}
+	if part == PartValue {
+		if l, name, ok := d.byHeader(headers, props); ok {
+			c.Origin, c.Format, c.local, c.body = OriginLocal, l.format, l, data
+			c.sel = Selector{Name: name}
+			return c
+		}
+	}
+	if id, rest, err := ParseHeader(data); err == nil {
+		c.Origin, c.ID, c.body = OriginRegistry, id, rest
+		if d.reg == nil {
+			c.Format = FormatBinary
+		}
+		return c
+	}
+	c.Format = sniff(data)
+	return c
+}
+
+// protoContentTypes are the content types that say "Protobuf".
+var protoContentTypes = map[string]bool{
+	"application/x-protobuf": true, "application/protobuf": true, "application/vnd.google.protobuf": true,
+	"application/x-google-protobuf": true, "application/octet-stream+protobuf": true,
+}
+
+// byHeader finds the local Protobuf message a content-type and type
+// header or property name.
+func (d *Decoder) byHeader(headers []sources.Header, props []sources.Property) (*local, string, bool) {
+	if len(d.protos) == 0 {
+		return nil, "", false
+	}
+	get := func(names ...string) string {
+		for _, n := range names {
+			for _, p := range props {
+				if strings.EqualFold(p.Name, n) {
+					return p.Value
+				}
+			}
+			for _, h := range headers {
+				if strings.EqualFold(h.Key, n) {
+					return string(h.Value)
+				}
+			}
+		}
+		return ""
+	}
+	mt, params, err := mime.ParseMediaType(get("content-type", "contentType", "content_type"))
+	if err != nil || !protoContentTypes[mt] {
+		return nil, "", false
+	}
+	name := params["proto"]
+	if name == "" {
+		name = params["messagetype"]
+	}
+	if name == "" {
+		name = get("type", "message-type", "proto-type", "protobuf-type")
+	}
+	if name == "" {
+		return nil, "", false
+	}
+	for _, l := range d.protos {
+		if _, err := l.compiled.Message(Selector{Name: name}); err == nil {
+			return l, name, true
+		}
+	}
+	return nil, "", false
+}
+
+// sniff tells JSON, text and binary apart.
+func sniff(b []byte) Format {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '"') && json.Valid(b) {
+		return FormatJSON
+	}
+	if !utf8.Valid(b) {
+		return FormatBinary
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return FormatBinary
+		}
+	}
+	return FormatText
+}
+
+// Value classifies and decodes m's value.
+func (d *Decoder) Value(ctx context.Context, m *sources.Message) Decoded {
+	return d.Decode(ctx, d.Classify(PartValue, m.Stream, m.Headers, m.Properties, m.Value))
+}
+
+// Key classifies and decodes m's key.
+func (d *Decoder) Key(ctx context.Context, m *sources.Message) Decoded {
+	return d.Decode(ctx, d.Classify(PartKey, m.Stream, m.Headers, m.Properties, m.Key))
+}
+
+// Decode decodes what c classified. It waits for the registry at most the
+// configured timeout (or until ctx ends) and never panics.
+func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
+	out.Format, out.Ref = c.Format, Ref{Origin: c.Origin, Format: c.Format, ID: c.ID}
+	defer func() {
+		if p := recover(); p != nil {
+			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
+		}
+	}()
+	switch c.Origin {
+	case OriginLocal:
+		out.Ref.Local = c.local.path
+		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
+		js, branches, err := decodeWith(c.local.compiled, c.body, c.sel)
+		out.JSON, out.Ref.Branches = js, branches
+		if err != nil {
+			out.Err = asError(KindMismatch, err)
+		}
+		return out
+	case OriginRegistry:
+		if d.reg == nil {
+			out.Err = &Error{Kind: KindNoRegistry, Err: fmt.Errorf("framed with schema id %d; configure a schema registry to decode it", c.ID)}
+			return out
+		}
+		return d.decodeRegistered(ctx, c, out)
+	}
+	switch c.Format {
+	case FormatJSON:
+		out.JSON = c.data
+	case FormatText:
+		out.JSON = jsonenc.AppendStringUnescapedHTML(nil, string(c.data))
+	}
+	return out
+}
+
+func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) Decoded {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	reg, e, err := d.compile(ctx, c.ID)
+	if err != nil {
+		out.Format = FormatBinary
+		out.Err = err
+		return out
+	}
+	out.Format, out.Ref.Format = e.format, e.format
+	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
+		out.Ref.Subject, out.Ref.Version = sv.Subject, sv.Version
+		if v, err := d.reg.Latest(ctx, sv.Subject); err == nil {
+			out.Ref.Latest = v
+		}
+	}
+	body, sel := c.body, Selector{}
+	if e.format == FormatProtobuf {
+		idx, rest, err := ReadIndexes(body)
+		if err != nil {
+			out.Err = &Error{Kind: KindTruncated, Err: err}
+			return out
+		}
+		body, sel.Indexes, out.Ref.Indexes = rest, idx, idx
+	}
+	name, err := e.c.Message(sel)
+	if err != nil {
+		out.Err = &Error{Kind: KindMismatch, Err: err}
+		return out
+	}
+	out.Ref.Message = name
+	js, branches, err := decodeWith(e.c, body, sel)
+	out.JSON, out.Ref.Branches = js, branches
+	if err != nil {
+		out.Err = asError(KindMismatch, err)
+	}
+	return out
+}
+
+// decodeWith decodes body with c, with the union branches when c keeps them.
+func decodeWith(c Compiled, body []byte, sel Selector) ([]byte, []UnionBranch, error) {
+	if bd, ok := c.(branchDecoder); ok {
+		return bd.DecodeBranches(body, sel)
+	}
+	js, err := c.Decode(body, sel)
+	return js, nil, err
+}
+
+// compile fetches and compiles the schema with id once.
+func (d *Decoder) compile(ctx context.Context, id int) (*registered, *compiledEntry, error) {
+	reg, err := d.reg.byID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.mu.Lock()
+	e := d.compiled[id]
+	if e == nil {
+		e = &compiledEntry{}
+		d.compiled[id] = e
+	}
+	d.mu.Unlock()
+	e.once.Do(func() {
+		f := Format(strings.ToLower(reg.schema.Type.String()))
+		switch f {
+		case "", "avro":
+			f = FormatAvro
+		case "json":
+			f = FormatJSONSchema
+		}
+		e.format = f
+		codec, ok := d.codecs[f]
+		if !ok {
+			e.err = &Error{Kind: KindUnsupported, Err: fmt.Errorf("schema id %d is %s", id, f)}
+			return
+		}
+		c, err := codec.Compile(Named{Text: reg.schema.Schema}, reg.refs)
+		if err != nil {
+			e.err = &Error{Kind: KindBadSchema, Err: fmt.Errorf("schema id %d (%s): %w", id, f, err)}
+			return
+		}
+		e.c = c
+	})
+	if e.err != nil {
+		return nil, nil, e.err
+	}
+	return reg, e, nil
+}
+
+// Encode turns doc, a JSON document as Decode rendered it (and perhaps
+// edited), back into bytes with the schema and framing ref names: the same
+// id and message indexes for a registry schema. An edit that does not fit
+// is refused with an *Error naming the field and the reason.
+func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, error) {
+	switch ref.Origin {
+	case OriginRegistry:
+		if d.reg == nil {
+			return nil, &Error{Kind: KindNoRegistry, Err: errors.New("no schema registry configured")}
+		}
+		ctx, cancel := context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+		_, e, err := d.compile(ctx, ref.ID)
+		if err != nil {
+			return nil, err
+		}
+		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches})
+		if err != nil {
+			return nil, asError(KindMismatch, err)
+		}
+		out := AppendHeader(make([]byte, 0, len(body)+16), ref.ID)
+		if e.format == FormatProtobuf {
+			out = AppendIndexes(out, ref.Indexes)
+		}
+		return append(out, body...), nil
+	case OriginLocal:
+		l, ok := d.locals[ref.Local]
+		if !ok {
+			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
+		}
+		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches})
+		if err != nil {
+			return nil, asError(KindMismatch, err)
+		}
+		return body, nil
+	}
+	switch ref.Format {
+	case FormatJSON:
+		if !json.Valid(doc) {
+			return nil, &Error{Kind: KindMismatch, Err: errors.New("not JSON")}
+		}
+		return doc, nil
+	case FormatText:
+		var s string
+		if err := json.Unmarshal(doc, &s); err != nil {
+			return nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("text is edited as a JSON string: %w", err)}
+		}
+		return []byte(s), nil
+	case FormatNull:
+		if string(bytes.TrimSpace(doc)) != "null" {
+			return nil, &Error{Kind: KindMismatch, Err: errors.New("a null value stays null")}
+		}
+		return nil, nil
+	}
+	return nil, &Error{Kind: KindUnsupported, Err: fmt.Errorf("%s values cannot be encoded from JSON", ref.Format)}
+}

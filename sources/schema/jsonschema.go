@@ -1,0 +1,126 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// jsonSchemaCodec reads JSON Schema framed values: the body is JSON, shown
+// as it is, and validated against the schema (santhosh-tekuri/jsonschema).
+type jsonSchemaCodec struct{}
+
+// Format implements Codec.
+func (jsonSchemaCodec) Format() Format { return FormatJSONSchema }
+
+// noLoader refuses every $ref the references did not supply, so compiling
+// never reaches the network or the file system.
+type noLoader struct{}
+
+// Load implements jsonschema.URLLoader.
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("%s is not among the schema's references", url)
+}
+
+func jsonSchemaURL(name string) string {
+	if strings.Contains(name, "://") {
+		return name
+	}
+	return "mem:///" + strings.TrimPrefix(name, "/")
+}
+
+// Compile implements Codec.
+func (jsonSchemaCodec) Compile(main Named, refs []Named) (Compiled, error) {
+	c := jsonschema.NewCompiler()
+	c.UseLoader(noLoader{})
+	for _, r := range refs {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(r.Text))
+		if err != nil {
+			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
+		}
+		if err := c.AddResource(jsonSchemaURL(r.Name), doc); err != nil {
+			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
+		}
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(main.Text))
+	if err != nil {
+		return nil, err
+	}
+	name := main.Name
+	if name == "" {
+		name = "schema.json"
+	}
+	url := jsonSchemaURL(name)
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, err
+	}
+	title := ""
+	if m, ok := doc.(map[string]any); ok {
+		title, _ = m["title"].(string)
+	}
+	return &jsonSchema{s: s, title: title}, nil
+}
+
+type jsonSchema struct {
+	s     *jsonschema.Schema
+	title string
+}
+
+// Message implements Compiled.
+func (s *jsonSchema) Message(Selector) (string, error) { return s.title, nil }
+
+// validate checks doc against the schema; the error names the place.
+func (s *jsonSchema) validate(doc []byte) error {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if err := s.s.Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			leaf := ve
+			for len(leaf.Causes) > 0 {
+				leaf = leaf.Causes[0]
+			}
+			p := message.NewPrinter(language.English)
+			return &fieldError{path: strings.Join(leaf.InstanceLocation, "."), reason: errors.New(leaf.ErrorKind.LocalizedString(p))}
+		}
+		return err
+	}
+	return nil
+}
+
+// Decode implements Compiled.
+func (s *jsonSchema) Decode(body []byte, _ Selector) ([]byte, error) {
+	if !json.Valid(body) {
+		return nil, errors.New("the body is not JSON")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, body); err != nil {
+		return nil, err
+	}
+	out := buf.Bytes()
+	return out, s.validate(out)
+}
+
+// Encode implements Compiled.
+func (s *jsonSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
+	if err := s.validate(doc); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

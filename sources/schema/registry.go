@@ -1,0 +1,326 @@
+package schema
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+)
+
+// RegistryConfig says how to reach a Schema Registry (Confluent's REST
+// API; Redpanda and Apicurio's compatible API too).
+type RegistryConfig struct {
+	// URL is the registry's base URL.
+	URL string
+	// Username and Password are for basic auth (both empty: none).
+	Username, Password string
+	// Token is a bearer token (empty: none).
+	Token string
+	// TLS is the TLS configuration for https (nil: the system's).
+	TLS *tls.Config
+	// Timeout bounds each request (default 5 s).
+	Timeout time.Duration
+	// RetryAfter is how long a failure (down, unauthorised, slow, unknown
+	// id) is remembered before the registry is asked again (default 10 s).
+	RetryAfter time.Duration
+}
+
+// Registry is a Schema Registry client that fetches each schema once and
+// remembers failures briefly. It is safe for concurrent use.
+type Registry struct {
+	cl         *sr.Client
+	url        string
+	timeout    time.Duration
+	retryAfter time.Duration
+	now        func() time.Time
+
+	mu      sync.Mutex
+	ids     map[int]*flight[*registered]
+	latest  map[string]*flight[int]
+	downErr error
+	downAt  time.Time
+}
+
+// registered is a schema fetched by id, its references resolved.
+type registered struct {
+	schema sr.Schema
+	refs   []Named          // dependencies first
+	vers   []SubjectVersion // the subject versions that have the id
+}
+
+// subjectFor picks the subject version to name for a key or value of
+// stream: the topic name strategy's "<stream>-key" or "<stream>-value"
+// when the id is registered there, else the first (by name) for the same
+// part, else the first.
+func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool) {
+	if len(r.vers) == 0 {
+		return SubjectVersion{}, false
+	}
+	suffix := "-" + part.String()
+	for _, v := range r.vers {
+		if v.Subject == stream+suffix {
+			return v, true
+		}
+	}
+	for _, v := range r.vers {
+		if strings.HasSuffix(v.Subject, suffix) {
+			return v, true
+		}
+	}
+	return r.vers[0], true
+}
+
+// flight is one fetch shared by everyone who asks while it runs, kept
+// until it expires (failures expire after RetryAfter).
+type flight[T any] struct {
+	done    chan struct{}
+	val     T
+	err     error
+	expires time.Time // zero: never
+}
+
+// NewRegistry returns a client for the registry cfg names.
+func NewRegistry(cfg RegistryConfig) (*Registry, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("schema registry: no URL")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 10 * time.Second
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg.TLS
+	tr.ResponseHeaderTimeout = cfg.Timeout
+	opts := []sr.ClientOpt{
+		sr.URLs(strings.TrimRight(cfg.URL, "/")),
+		sr.HTTPClient(&http.Client{Transport: tr, Timeout: cfg.Timeout}),
+		sr.UserAgent("mqscope"),
+	}
+	if cfg.Username != "" || cfg.Password != "" {
+		opts = append(opts, sr.BasicAuth(cfg.Username, cfg.Password))
+	}
+	if cfg.Token != "" {
+		opts = append(opts, sr.BearerToken(cfg.Token))
+	}
+	cl, err := sr.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("schema registry %s: %w", cfg.URL, err)
+	}
+	return &Registry{
+		cl: cl, url: cfg.URL, timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
+		ids: map[int]*flight[*registered]{}, latest: map[string]*flight[int]{},
+	}, nil
+}
+
+// do runs fn once per key among concurrent callers and caches its result
+// (a failure for retryAfter, a success for ttl or for good when ttl is 0).
+// The fetch runs on its own deadline, not a caller's, so one caller giving
+// up does not fail the others; each caller waits at most until its ctx ends.
+func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T], key K, ttl time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	r.mu.Lock()
+	f := m[key]
+	if f != nil && !f.expires.IsZero() && r.now().After(f.expires) {
+		f = nil
+	}
+	if f == nil {
+		if err := r.downLocked(); err != nil {
+			r.mu.Unlock()
+			return zero, err
+		}
+		f = &flight[T]{done: make(chan struct{})}
+		m[key] = f
+		go run(r, f, ttl, fn)
+	}
+	r.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		return zero, &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: gave up waiting: %w", r.url, ctx.Err())}
+	}
+}
+
+// run does one fetch for f and records the result.
+func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Context) (T, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*r.timeout)
+	v, err := fn(ctx)
+	cancel()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f.val, f.err = v, err
+	switch {
+	case err != nil:
+		f.expires = r.now().Add(r.retryAfter)
+		if k := KindOf(err); k == KindRegistryDown || k == KindUnauthorized || k == KindRegistrySlow {
+			r.downErr, r.downAt = err, r.now()
+		}
+	case ttl > 0:
+		f.expires = r.now().Add(ttl)
+	}
+	close(f.done)
+}
+
+// downLocked returns the remembered failure while it is fresh.
+func (r *Registry) downLocked() error {
+	if r.downErr == nil {
+		return nil
+	}
+	if r.now().Sub(r.downAt) > r.retryAfter {
+		r.downErr = nil
+		return nil
+	}
+	e := *(r.downErr.(*Error))
+	e.Err = fmt.Errorf("%w (not asked again for %s)", e.Err, (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second))
+	return &e
+}
+
+// classify turns a client error into an *Error of the right kind.
+func (r *Registry) classify(what string, err error) error {
+	var re *sr.ResponseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &re):
+		switch {
+		case re.StatusCode == http.StatusNotFound && re.ErrorCode/100 == 404:
+			// 40401 subject, 40402 version, 40403 schema not found.
+			return &Error{Kind: KindUnknownID, Err: fmt.Errorf("%s: %s", what, re.Message)}
+		case re.StatusCode == http.StatusNotFound:
+			// A 404 that is not the registry's own: the URL is likely wrong.
+			return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP 404 without a registry error (is the URL the registry's?)", r.url, what)}
+		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
+			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+		}
+		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: %s: no answer in %s", r.url, what, r.timeout)}
+	}
+	return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: %w", r.url, what, err)}
+}
+
+// maxRefs bounds the references followed for one schema.
+const maxRefs = 100
+
+// byID fetches the schema with id, its references and the first subject
+// version that has it, once.
+func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
+	return do(ctx, r, r.ids, id, 0, func(ctx context.Context) (*registered, error) {
+		s, err := r.cl.SchemaByID(ctx, id)
+		if err != nil {
+			return nil, r.classify(fmt.Sprintf("schema id %d", id), err)
+		}
+		reg := &registered{schema: s}
+		seen := map[string]bool{}
+		if err := r.resolveRefs(ctx, s.References, seen, &reg.refs); err != nil {
+			return nil, err
+		}
+		// The subject versions only name the schema; decoding goes on
+		// without them when the registry does not serve them.
+		if vs, err := r.cl.SchemaVersionsByID(ctx, id); err == nil {
+			for _, v := range vs {
+				reg.vers = append(reg.vers, SubjectVersion{Subject: v.Subject, Version: v.Version})
+			}
+			sort.Slice(reg.vers, func(i, j int) bool {
+				a, b := reg.vers[i], reg.vers[j]
+				return a.Subject < b.Subject || a.Subject == b.Subject && a.Version < b.Version
+			})
+		}
+		return reg, nil
+	})
+}
+
+// resolveRefs appends the referenced schemas, dependencies first.
+func (r *Registry) resolveRefs(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool, out *[]Named) error {
+	for _, ref := range refs {
+		key := fmt.Sprintf("%s/%d", ref.Subject, ref.Version)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if len(seen) > maxRefs {
+			return &Error{Kind: KindBadSchema, Err: fmt.Errorf("more than %d references", maxRefs)}
+		}
+		ss, err := r.cl.SchemaByVersion(ctx, ref.Subject, ref.Version)
+		if err != nil {
+			e := r.classify(fmt.Sprintf("reference %s (%s v%d)", ref.Name, ref.Subject, ref.Version), err)
+			if KindOf(e) == KindUnknownID {
+				e = &Error{Kind: KindBadSchema, Err: e.(*Error).Err}
+			}
+			return e
+		}
+		if err := r.resolveRefs(ctx, ss.References, seen, out); err != nil {
+			return err
+		}
+		*out = append(*out, Named{Name: ref.Name, Text: ss.Schema.Schema})
+	}
+	return nil
+}
+
+// latestTTL is how long a subject's latest version is remembered.
+const latestTTL = time.Minute
+
+// Latest returns the latest version of subject (remembered for a minute).
+func (r *Registry) Latest(ctx context.Context, subject string) (int, error) {
+	return do(ctx, r, r.latest, subject, latestTTL, func(ctx context.Context) (int, error) {
+		ss, err := r.cl.SchemaByVersion(ctx, subject, -1)
+		if err != nil {
+			return 0, r.classify("latest version of "+subject, err)
+		}
+		return ss.Version, nil
+	})
+}
+
+// SubjectVersion is one subject version that has a schema id.
+type SubjectVersion struct {
+	Subject string
+	Version int
+}
+
+// Versions returns every subject version that has the schema id.
+func (r *Registry) Versions(ctx context.Context, id int) ([]SubjectVersion, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	vs, err := r.cl.SchemaVersionsByID(ctx, id)
+	if err != nil {
+		return nil, r.classify(fmt.Sprintf("versions of schema id %d", id), err)
+	}
+	out := make([]SubjectVersion, len(vs))
+	for i, v := range vs {
+		out[i] = SubjectVersion{Subject: v.Subject, Version: v.Version}
+	}
+	return out, nil
+}
+
+// Compatibility is the registry's answer to a compatibility check.
+type Compatibility struct {
+	// Compatible is the verdict.
+	Compatible bool
+	// Messages are the registry's reasons when it is not.
+	Messages []string
+}
+
+// CheckLatest asks whether the schema with id is compatible with the
+// latest version of subject (POST /compatibility/subjects/{s}/versions/latest).
+func (r *Registry) CheckLatest(ctx context.Context, subject string, id int) (Compatibility, error) {
+	reg, err := r.byID(ctx, id)
+	if err != nil {
+		return Compatibility{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	res, err := r.cl.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), subject, -1, reg.schema)
+	if err != nil {
+		return Compatibility{}, r.classify("compatibility of id "+fmt.Sprint(id)+" with "+subject, err)
+	}
+	return Compatibility{Compatible: res.Is, Messages: res.Messages}, nil
+}
