@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mqscope/mqscope/sources/schema"
 	"io"
 	"log/slog"
 	"os"
@@ -42,6 +43,9 @@ type globalFlags struct {
 	profile     string
 	readOnly    bool
 	cpuProfile  string
+	// schemaRegistry is the Schema Registry of the Kafka connections given
+	// on the command line (--schema-registry, MQSCOPE_SCHEMA_REGISTRY).
+	schemaRegistry string
 }
 
 // validate refuses global flags with values no command could use, so a
@@ -67,9 +71,10 @@ type env struct {
 	root           *cobra.Command
 	log            *slog.Logger // the log file's, opened on first use (logger)
 	logOnce        sync.Once
-	logFile        *os.File         // nil until then
-	secrets        logging.Redactor // what the log hides: the secrets resolved so far
-	failed         []error          // connections that did not open (each error names its)
+	logFile        *os.File                   // nil until then
+	secrets        logging.Redactor           // what the log hides: the secrets resolved so far
+	failed         []error                    // connections that did not open (each error names its)
+	decoders       map[string]*schema.Decoder // by connection name, made on first use (decoder)
 }
 
 // isTerminal reports a writer that is a terminal (the first-run page needs one).
@@ -159,6 +164,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&e.flags.config, "config", "", "config file (default $XDG_CONFIG_HOME/mqscope/config.yaml; env MQSCOPE_CONFIG)")
 	pf.StringArrayVarP(&e.flags.connections, "connection", "c", nil, "open this connection of the config (repeatable; default: the config's default)")
 	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
+	pf.StringVar(&e.flags.schemaRegistry, "schema-registry", os.Getenv("MQSCOPE_SCHEMA_REGISTRY"), "Schema Registry URL for --kafka (Confluent REST API; env MQSCOPE_SCHEMA_REGISTRY): Avro, Protobuf and JSON Schema values decoded")
 	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
 	pf.BoolVar(&e.flags.sqs, "sqs", false, "Amazon SQS with the standard credential chain (--region, --profile; env AWS_*)")
 	pf.StringVar(&e.flags.sqsEndpoint, "sqs-endpoint", os.Getenv("MQSCOPE_SQS_ENDPOINT"), "SQS endpoint URL for an emulator (goaws, LocalStack); implies --sqs (env MQSCOPE_SQS_ENDPOINT)")

@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/mqscope/mqscope/sources/schema"
 	"io"
 	"log/slog"
 	"slices"
@@ -53,7 +54,15 @@ type Common struct {
 	StateDir string
 	// NewRedriveID names redrives (tests fix it); nil means replay.NewID.
 	NewRedriveID func() string
+	// Decoders decode keys and values with schemas (a Schema Registry,
+	// local schema files), by connection name; a connection without one
+	// shows raw bytes. Schemas are fetched in Cmds (schema.Decoder.Decode),
+	// never in Update or View.
+	Decoders map[string]*schema.Decoder
 }
+
+// decoder is the schema decoder of a connection (nil when it has none).
+func (c *Common) decoder(conn string) *schema.Decoder { return c.Decoders[conn] }
 
 // DefaultScanBudget is the scan budget of a read-time filter.
 const DefaultScanBudget = 1_000_000
