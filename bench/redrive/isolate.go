@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,6 +70,7 @@ func deleteVhostsOnSignal() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	s := <-sig
+	stopping.Store(true)
 	fmt.Fprintf(os.Stderr, "bench: %v: deleting this run's vhosts\n", s)
 	deleteVhosts()
 	if s == os.Interrupt {
@@ -76,6 +78,10 @@ func deleteVhostsOnSignal() {
 	}
 	os.Exit(143)
 }
+
+// stopping is set once a signal came: a failure from the vhosts going
+// away under a mover is then no failure to report.
+var stopping atomic.Bool
 
 // out is where record appends the figures (-out), or nil.
 var out *os.File

@@ -97,6 +97,9 @@ func main() {
 
 func check(err error) {
 	if err != nil {
+		if stopping.Load() {
+			select {} // the signal handler deletes the vhosts and exits
+		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		deleteVhosts()
 		os.Exit(1)
