@@ -3,6 +3,8 @@
 #
 # Each run gets
 #   bench_id      a name part of its own: the shell's pid and a random part
+#                 (after the id of the bench script that started this one,
+#                 so that bench/all.sh's names begin those of its steps)
 #   bench_tmp     a directory from mktemp -d; TMPDIR points into it, so the
 #                 Go programs' temporary files (journals, audit logs,
 #                 /usr/bin/time output) land there too
@@ -12,7 +14,8 @@
 # Commands that may take long run through bench_run, so that a signal is
 # acted on at once instead of after the command ends.
 
-bench_id="$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+bench_id="${MQSCOPE_BENCH_ID:+$MQSCOPE_BENCH_ID-}$$-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+export MQSCOPE_BENCH_ID=$bench_id
 bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mqscope-bench.XXXXXXXX")
 export TMPDIR="$bench_tmp"
 bench_vhost_prefix="mqscope-bench-$bench_id"
