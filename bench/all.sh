@@ -21,9 +21,10 @@
 # Each step is isolated as its script is (own ports, vhosts, topics,
 # temporary directories, cleaned up on exit), so two runs may share a
 # machine; they then share its cores and the RabbitMQ server, and their
-# figures show it. Needs kcat, tmux, curl, a local RabbitMQ with its
-# management API (guest/guest; -amqp and -api are not taken here) and
-# /usr/bin/time (installed when missing and run as root).
+# figures show it. Needs kcat, tmux, curl, RabbitMQ on 127.0.0.1:5672
+# (guest/guest) with its management API at $MQSCOPE_BENCH_API (default
+# http://guest:guest@127.0.0.1:15672) and /usr/bin/time (installed when
+# missing and run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n_export=1000000 n_redrive=100000 rounds=3 export_runs=2 startup_runs=5 refs=true quick=false table_out=""

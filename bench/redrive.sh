@@ -27,4 +27,4 @@ case " $* " in
       rabbitmq-plugins enable --quiet rabbitmq_shovel rabbitmq_shovel_management >/dev/null ;;
 esac
 bench_build_tool redrive
-bench_run "$bench_tool" -vhost-prefix "$bench_vhost_prefix" "$@"
+bench_run "$bench_tool" -api "$bench_api" -vhost-prefix "$bench_vhost_prefix" "$@"
