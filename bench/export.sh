@@ -4,7 +4,7 @@
 # RSS (/usr/bin/time -v). Needs kcat (apt-get install kcat). Flags go to
 # bench/export (-n, -size, -runs, -out FILE, -cpuprofile).
 # Isolated: kfake on a port the OS picks, a topic and a temporary
-# directory of its own, all gone on exit; two runs may share the machine.
+# directory of its own (mqscope's log too), all gone on exit; two runs may share the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -12,4 +12,5 @@ command -v kcat >/dev/null || bench_die "kcat is needed (apt-get install kcat)"
 bench_need_time
 bench_build
 bench_build_tool export
+bench_own_state
 bench_run "$bench_tool" -mqscope "$bench_bin" -topic "bench-$bench_id" "$@"

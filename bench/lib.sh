@@ -138,3 +138,11 @@ bench_need_time() {
     bench_die "/usr/bin/time is needed (apt-get install time)"
   fi
 }
+
+# bench_own_state: mqscope's state (log, journals, audit) and config in the
+# run's directory, so a run neither writes to nor reads from the user's.
+# After the builds: the go command reads its settings from XDG_CONFIG_HOME.
+bench_own_state() {
+  mkdir -p "$bench_tmp/state" "$bench_tmp/config"
+  export XDG_STATE_HOME=$bench_tmp/state XDG_CONFIG_HOME=$bench_tmp/config
+}

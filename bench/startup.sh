@@ -30,8 +30,7 @@ if [ -z "${MQSCOPE_BENCH_REAPED:-}" ]; then
   bench_run "$bench_tool" bash bench/startup.sh -runs "$runs" ${out:+-out "$out"}
   exit
 fi
-state=$bench_tmp/home
-mkdir -p "$state/state" "$state/config"
+bench_own_state
 # A tmux server of its own for every launch (a socket each): a new session
 # on the socket of a server still exiting fails ("server exited
 # unexpectedly"). Each launch starts its server, as a first tmux does.
@@ -46,8 +45,7 @@ session=startup
 record() { [ -z "$out" ] || printf '%s\t%s\n' "$1" "$2" >>"$out"; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
-XDG_STATE_HOME=$state/state XDG_CONFIG_HOME=$state/config \
-  "$bench_bin" demo --headless --port -1 >/dev/null 2>"$bench_tmp/demo.log" &
+"$bench_bin" demo --headless --port -1 >/dev/null 2>"$bench_tmp/demo.log" &
 bench_pids+=("$!")
 addr=""
 for _ in $(seq 1 300); do
@@ -83,7 +81,7 @@ for ((i = 1; i <= runs; i++)); do
   next_tmux
   start=$(date +%s%N)
   tmx new-session -d -s $session -x 100 -y 20 \
-    "XDG_STATE_HOME='$state/state' XDG_CONFIG_HOME='$state/config' exec '$bench_bin' --kafka $addr"
+    "XDG_STATE_HOME='$XDG_STATE_HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' exec '$bench_bin' --kafka $addr"
   wait_for mqscope
   first=$(date +%s%N)
   wait_for "streams on"
