@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs two tiny instances of each bench script at the same time and checks
-# that both succeed and that nothing is left behind: no vhost, no process
+# that both succeed and that nothing is left behind: no mqscope-bench-*
+# vhost, no process
 # (by executable under a bench temporary directory, kcat, tmux on a bench
 # socket), no listening port, no temporary directory of a bench run.
 #
@@ -85,12 +86,12 @@ for s in "${scripts[@]}"; do
     new=$(comm -13 <(echo "$2" | sort) <(echo "$3" | sort) | sed '/^$/d')
     if [ -n "$new" ]; then left=1; echo "left behind ($1):"; echo "$new" | sed 's/^/  /'; fi
   }
-  report vhosts "$vh0" "$vh1"
+  report "vhosts of bench runs" "$(echo "$vh0" | grep '^mqscope-bench-' || true)" "$(echo "$vh1" | grep '^mqscope-bench-' || true)"
   report processes "$ps0" "$ps1"
   report "listening ports" "$po0" "$po1"
   report "temporary directories" "$di0" "$di1"
   if [ $left = 0 ]; then
-    echo "nothing left behind: vhosts $(echo "$vh1" | sed '/^$/d' | wc -l) before and after, no bench process, no bench listening port, no bench temp dir"
+    echo "nothing left behind: no mqscope-bench-* vhost (the server's: $(echo "$vh0" | sed '/^$/d' | wc -l) before, $(echo "$vh1" | sed '/^$/d' | wc -l) after, others use it too), no bench process, no bench listening port, no bench temp dir"
   else
     status=1
   fi
