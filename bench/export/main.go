@@ -1,14 +1,21 @@
 // Command export benchmarks a headless export against kcat on the same
 // in-process Kafka (kfake over TCP): n records of size bytes, written to
-// /dev/null, timed with their peak RSS. Run it with bench/export.sh.
+// /dev/null, timed, with their peak RSS from /usr/bin/time -v. Run it
+// with bench/export.sh.
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -22,22 +29,33 @@ func main() {
 	bin := flag.String("mqscope", "mqscope", "the mqscope binary")
 	runs := flag.Int("runs", 2, "runs of each command (the best is kept)")
 	profile := flag.String("cpuprofile", "", "profile mqscope's JSONL export into this file")
+	topic := flag.String("topic", "bench-"+runID(), "topic name (default: unique to this run)")
+	outPath := flag.String("out", "", "also append the figures to this file as lines of key<TAB>value")
 	flag.Parse()
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "bench"))
+	go stopOnSignal()
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, *topic))
 	check(err)
 	defer kf.Close()
 	addr := kf.ListenAddrs()[0]
 	value := []byte(`{"status":"OK","pad":"` + strings.Repeat("x", max(*size-24, 0)) + `"}`)[:*size]
-	check(testbroker.FillKafka(addr, "bench", *n, value))
-	fmt.Printf("%d records of %d B in 3 partitions on kfake %s\n", *n, *size, addr)
+	check(testbroker.FillKafka(addr, *topic, *n, value))
+	fmt.Printf("%d records of %d B in 3 partitions of %s on kfake %s\n", *n, *size, *topic, addr)
+	kcat := []string{"kcat", "-b", addr, "-C", "-t", *topic, "-e", "-q"}
 	cmds := []struct {
-		name string
-		args []string
+		key, name string
+		args      []string
 	}{
-		{"kcat -C -e -J", []string{"kcat", "-b", addr, "-C", "-t", "bench", "-e", "-J", "-q"}},
-		{"mqscope export (jsonl)", append([]string{*bin, "--kafka", addr, "export", "bench"}, profileArgs(*profile)...)},
-		{"kcat -C -e", []string{"kcat", "-b", addr, "-C", "-t", "bench", "-e", "-q"}},
-		{"mqscope export --format raw", []string{*bin, "--kafka", addr, "export", "bench", "--format", "raw"}},
+		{"kcat-json", "kcat -C -e -J", slices.Concat(kcat, []string{"-J"})},
+		{"jsonl", "mqscope export (jsonl)", append([]string{*bin, "--kafka", addr, "export", *topic}, profileArgs(*profile)...)},
+		{"kcat", "kcat -C -e", kcat},
+		{"kcat-wait10", "kcat -C -e -X fetch.wait.max.ms=10", slices.Concat(kcat, []string{"-X", "fetch.wait.max.ms=10"})},
+		{"raw", "mqscope export --format raw", []string{*bin, "--kafka", addr, "export", *topic, "--format", "raw"}},
+	}
+	var out *os.File
+	if *outPath != "" {
+		out, err = os.OpenFile(*outPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		check(err)
+		defer out.Close()
 	}
 	results := map[string][2]float64{}
 	for _, c := range cmds {
@@ -49,13 +67,52 @@ func main() {
 				best = [2]float64{rate, rss}
 			}
 		}
-		results[c.name] = best
-		fmt.Printf("%-30s %9.0f records/s  peak RSS %6.1f MiB\n", c.name, best[0], best[1])
+		results[c.key] = best
+		fmt.Printf("%-36s %9.0f records/s  peak RSS %6.1f MiB\n", c.name, best[0], best[1])
+		if out != nil {
+			fmt.Fprintf(out, "export/%s/rate\t%.0f\nexport/%s/rss\t%.1f\n", c.key, best[0], c.key, best[1])
+		}
 	}
-	j, kj := results["mqscope export (jsonl)"], results["kcat -C -e -J"]
-	r, kr := results["mqscope export --format raw"], results["kcat -C -e"]
-	fmt.Printf("jsonl vs kcat -J: %.2fx the rate, %.2fx the RSS\n", j[0]/kj[0], j[1]/kj[1])
-	fmt.Printf("raw vs kcat:      %.2fx the rate, %.2fx the RSS\n", r[0]/kr[0], r[1]/kr[1])
+	j, kj := results["jsonl"], results["kcat-json"]
+	r, kr, kw := results["raw"], results["kcat"], results["kcat-wait10"]
+	fmt.Printf("jsonl vs kcat -J:            %.2fx the rate, %.2fx the RSS\n", j[0]/kj[0], j[1]/kj[1])
+	fmt.Printf("raw vs kcat:                 %.2fx the rate, %.2fx the RSS\n", r[0]/kr[0], r[1]/kr[1])
+	fmt.Printf("raw vs kcat (fetch wait 10): %.2fx the rate, %.2fx the RSS\n", r[0]/kw[0], r[1]/kw[1])
+}
+
+// runID is a name part unique to this run: the pid and a random part.
+func runID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// child is the process group of the command running now, stopped with
+// this program.
+var child struct {
+	sync.Mutex
+	pgid int
+}
+
+// stopOnSignal stops the running command (its whole process group) on
+// INT or TERM and exits; kfake goes with the process.
+func stopOnSignal() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	s := <-sig
+	killChild()
+	if s == os.Interrupt {
+		os.Exit(130)
+	}
+	os.Exit(143)
+}
+
+func killChild() {
+	child.Lock()
+	defer child.Unlock()
+	if child.pgid > 0 {
+		_ = syscall.Kill(-child.pgid, syscall.SIGKILL)
+	}
 }
 
 func profileArgs(path string) []string {
@@ -68,51 +125,60 @@ func profileArgs(path string) []string {
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		killChild()
 		os.Exit(1)
 	}
 }
 
-// run runs a command with stdout to /dev/null and returns its wall time
-// and peak RSS in MiB. The peak is the process's own VmHWM, polled from
-// /proc: wait4's maxrss would count the pages of this (large) process that
-// the child shares between fork and exec.
+// run runs a command under /usr/bin/time -v with stdout to /dev/null and
+// returns its wall time and peak RSS in MiB ("Maximum resident set size":
+// the command's own, as time forks it from a small process, not from this
+// large one). The command runs in a process group of its own, stopped with
+// this program.
 func run(args []string) (time.Duration, float64) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	check(err)
 	defer devnull.Close()
-	c := exec.Command(args[0], args[1:]...)
+	tf, err := os.CreateTemp("", "time-*.txt")
+	check(err)
+	tf.Close()
+	defer os.Remove(tf.Name())
+	c := exec.Command("/usr/bin/time", append([]string{"-v", "-o", tf.Name()}, args...)...)
 	c.Stdout = devnull
 	c.Stderr = os.Stderr
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
-	check(c.Start())
-	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
-	peak := 0.0
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			check(err)
-			return time.Since(start), peak
-		case <-tick.C:
-			peak = max(peak, hwm(c.Process.Pid))
-		}
+	child.Lock()
+	err = c.Start()
+	if err == nil {
+		child.pgid = c.Process.Pid
 	}
+	child.Unlock()
+	check(err)
+	err = c.Wait()
+	d := time.Since(start)
+	child.Lock()
+	child.pgid = 0
+	child.Unlock()
+	if err != nil {
+		b, _ := os.ReadFile(tf.Name())
+		check(fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, b))
+	}
+	return d, maxRSS(tf.Name())
 }
 
-// hwm reads a process's peak resident set (VmHWM) in MiB.
-func hwm(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
+// maxRSS reads the peak resident set in MiB from /usr/bin/time -v's report.
+func maxRSS(path string) float64 {
+	b, err := os.ReadFile(path)
+	check(err)
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Maximum resident set size (kbytes):"); ok {
 			var kb float64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
+			_, err := fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			check(err)
 			return kb / 1024
 		}
 	}
+	check(fmt.Errorf("no peak RSS in /usr/bin/time's report %s", path))
 	return 0
 }

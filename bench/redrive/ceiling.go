@@ -21,9 +21,9 @@ import (
 // appended, sources acked with `multiple` after the confirms, and no other
 // work at all: no decoding, fingerprints, plan, journal or audit.
 func (b rabbitBench) ceilingMover(ctx context.Context) float64 {
-	const vhost = "mqscope-bench-ceiling"
+	vhost := b.vhost("ceiling")
 	u := b.fill(ctx, vhost)
-	defer func() { _ = b.m.DeleteVhost(ctx, vhost) }()
+	defer dropVhost(vhost)
 	brokerBefore, selfBefore := brokerCPU(), selfCPU()
 	start := time.Now()
 	consume, publish := dialWire(ctx, u), dialWire(ctx, u)

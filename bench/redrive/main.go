@@ -36,7 +36,12 @@ func main() {
 	queueType := flag.String("queue-type", "classic", "RabbitMQ queue type of the DLQ and the target: classic or quorum")
 	bare := flag.Bool("bare", false, "also run a bare amqp091-go mover (no journal, audit, fingerprints or plan) as a reference")
 	ceiling := flag.Bool("ceiling", false, "also run a hand-framed AMQP mover doing no work a message: the ceiling of any AMQP client here")
+	prefix := flag.String("vhost-prefix", "mqscope-bench-"+runID(), "prefix of the vhosts this run makes (default: unique to this run); they are deleted on exit, INT and TERM")
+	kafkaRuns := flag.Int("kafka-runs", 1, "Kafka redrives, each on a fresh kfake")
+	outPath := flag.String("out", "", "also append the figures to this file as lines of key<TAB>value")
 	flag.Parse()
+	openOut(*outPath)
+	defer closeOut()
 	startProfile := func() func() {
 		if *cpuprofile == "" {
 			return func() {}
@@ -49,23 +54,32 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("machine: %d cores, %s; %d messages of %d B\n", runtime.NumCPU(), runtime.Version(), *n, *size)
 
+	kafkaAll := func() {
+		for i := 0; i < *kafkaRuns; i++ {
+			kafkaBench(ctx, *n, *size, *batch, startProfile)
+		}
+	}
 	if *skipRabbit {
-		kafkaBench(ctx, *n, *size, *batch, startProfile)
+		kafkaAll()
 		return
 	}
 	m, err := rabbitmq.NewManagement(*api, "", "")
 	check(err)
-	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, profile: startProfile}
+	vhosts.m = m
+	go deleteVhostsOnSignal()
+	rb := rabbitBench{m: m, amqpURL: *amqpURL, api: *api, n: *n, size: *size, batch: *batch, queueType: *queueType, profile: startProfile, prefix: *prefix}
 	var mqRates, shRates, bareRates, ceilingRates []float64
+	key := "rabbitmq/" + *queueType + "/"
 	for round := 1; round <= *rounds; round++ {
 		fmt.Printf("round %d (%s queues)\n", round, *queueType)
-		mqRates = append(mqRates, rb.mqscope(ctx))
-		shRates = append(shRates, rb.shovel(ctx))
+		rb.round = round
+		mqRates = append(mqRates, record(key+"mqscope", rb.mqscope(ctx)))
+		shRates = append(shRates, record(key+"shovel", rb.shovel(ctx)))
 		if *bare {
-			bareRates = append(bareRates, rb.bareMover(ctx))
+			bareRates = append(bareRates, record(key+"bare", rb.bareMover(ctx)))
 		}
 		if *ceiling {
-			ceilingRates = append(ceilingRates, rb.ceilingMover(ctx))
+			ceilingRates = append(ceilingRates, record(key+"ceiling", rb.ceilingMover(ctx)))
 		}
 	}
 	fmt.Printf("rabbitmq median of %d rounds: mqscope %.0f msg/s, shovel %.0f msg/s, ratio %.2fx\n", *rounds, median(mqRates), median(shRates), median(mqRates)/median(shRates))
@@ -77,13 +91,17 @@ func main() {
 	}
 
 	if !*skipKafka {
-		kafkaBench(ctx, *n, *size, *batch, startProfile)
+		kafkaAll()
 	}
 }
 
 func check(err error) {
 	if err != nil {
+		if stopping.Load() {
+			select {} // the signal handler deletes the vhosts and exits
+		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		deleteVhosts()
 		os.Exit(1)
 	}
 }
@@ -109,7 +127,9 @@ func waitDepth(url, queue string, n int) {
 
 // kafkaBench redrives n Spring-style dead letters on an in-process kfake.
 func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) {
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders", "orders.DLT"))
+	origin := "orders-" + runID() // topics of this run's own (kfake listens on a port the OS picks)
+	dlt := origin + ".DLT"
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, origin, dlt))
 	check(err)
 	defer kf.Close()
 	addr := kf.ListenAddrs()[0]
@@ -127,8 +147,8 @@ func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) 
 		var ob [8]byte
 		binary.BigEndian.PutUint32(pb[:], uint32(part))
 		binary.BigEndian.PutUint64(ob[:], uint64(i/3))
-		msgs = append(msgs, &sarama.ProducerMessage{Topic: "orders.DLT", Partition: part, Key: sarama.StringEncoder(fmt.Sprintf("k%d", i)), Value: sarama.ByteEncoder(body),
-			Headers: []sarama.RecordHeader{{Key: []byte("kafka_dlt-original-topic"), Value: []byte("orders")},
+		msgs = append(msgs, &sarama.ProducerMessage{Topic: dlt, Partition: part, Key: sarama.StringEncoder(fmt.Sprintf("k%d", i)), Value: sarama.ByteEncoder(body),
+			Headers: []sarama.RecordHeader{{Key: []byte("kafka_dlt-original-topic"), Value: []byte(origin)},
 				{Key: []byte("kafka_dlt-original-partition"), Value: pb[:]}, {Key: []byte("kafka_dlt-original-offset"), Value: ob[:]},
 				{Key: []byte("kafka_dlt-exception-fqcn"), Value: []byte("com.acme.Boom")}}})
 		if len(msgs) == 5000 || i == n-1 {
@@ -141,11 +161,11 @@ func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) 
 	check(err)
 	defer conn.Close()
 	start := time.Now()
-	sub, err := conn.Read(ctx, "orders.DLT", sourcesReadAll())
+	sub, err := conn.Read(ctx, dlt, sourcesReadAll())
 	check(err)
 	dead := drain(ctx, sub)
 	readTime := time.Since(start)
-	plan, err := replay.NewPlan("orders.DLT", dead, replay.Options{})
+	plan, err := replay.NewPlan(dlt, dead, replay.Options{})
 	check(err)
 	start = time.Now()
 	stop := profile()
@@ -155,6 +175,9 @@ func kafkaBench(ctx context.Context, n, size, batch int, profile func() func()) 
 	stop()
 	check(err)
 	d := time.Since(start)
-	fmt.Printf("kafka read of the DLT: %d in %s = %.0f records/s\n", len(dead), readTime.Round(time.Millisecond), float64(len(dead))/readTime.Seconds())
-	fmt.Printf("kafka mqscope redrive (exactly once, %d per transaction, journal and audit line each): %d in %s = %.0f records/s\n", batch, res.Done, d.Round(time.Millisecond), float64(res.Done)/d.Seconds())
+	if res.Done != n {
+		check(fmt.Errorf("kafka redrive moved %d of %d (stopped: %s)", res.Done, n, res.Stop))
+	}
+	fmt.Printf("kafka read of the DLT: %d in %s = %.0f records/s\n", len(dead), readTime.Round(time.Millisecond), record("kafka/read", float64(len(dead))/readTime.Seconds()))
+	fmt.Printf("kafka mqscope redrive (exactly once, %d per transaction, journal and audit line each): %d in %s = %.0f records/s\n", batch, res.Done, d.Round(time.Millisecond), record("kafka/redrive", float64(res.Done)/d.Seconds()))
 }

@@ -26,14 +26,21 @@ type rabbitBench struct {
 	batch     int
 	queueType string
 	profile   func() func()
+	prefix    string // of this run's vhosts
+	round     int
+}
+
+// vhost is the name of this run's vhost for a mover in the current round.
+func (b rabbitBench) vhost(mover string) string {
+	return fmt.Sprintf("%s-%s-%d", b.prefix, mover, b.round)
 }
 
 // mqscope runs replay.RedriveRabbit as `mqscope redrive` does, with a
 // journal and an audit log, and returns its rate.
 func (b rabbitBench) mqscope(ctx context.Context) float64 {
-	const vhost = "mqscope-bench-mqscope"
+	vhost := b.vhost("mqscope")
 	mq := b.fill(ctx, vhost)
-	defer func() { _ = b.m.DeleteVhost(ctx, vhost) }()
+	defer dropVhost(vhost)
 	conn, err := rabbitmq.Dial(ctx, rabbitmq.Options{URL: mq, ManagementURL: b.api})
 	check(err)
 	defer conn.Close()
@@ -61,9 +68,9 @@ func (b rabbitBench) mqscope(ctx context.Context) float64 {
 // shovel moves the DLQ with a dynamic Shovel (ack-mode on-confirm) and
 // returns its rate.
 func (b rabbitBench) shovel(ctx context.Context) float64 {
-	const vhost = "mqscope-bench-shovel"
+	vhost := b.vhost("shovel")
 	sh := b.fill(ctx, vhost)
-	defer func() { _ = b.m.DeleteVhost(ctx, vhost) }()
+	defer dropVhost(vhost)
 	brokerBefore := brokerCPU()
 	start := time.Now()
 	uri := "amqp:///" + url.PathEscape(vhost)
@@ -84,9 +91,9 @@ func (b rabbitBench) shovel(ctx context.Context) float64 {
 // publishing with confirms and mandatory, acking after the confirms, with
 // nothing else (no plan, fingerprints, journal or audit), and its rate.
 func (b rabbitBench) bareMover(ctx context.Context) float64 {
-	const vhost = "mqscope-bench-bare"
+	vhost := b.vhost("bare")
 	u := b.fill(ctx, vhost)
-	defer func() { _ = b.m.DeleteVhost(ctx, vhost) }()
+	defer dropVhost(vhost)
 	brokerBefore, selfBefore := brokerCPU(), selfCPU()
 	start := time.Now()
 	cc, err := amqp.Dial(u)
@@ -146,7 +153,7 @@ func (b rabbitBench) bareMover(ctx context.Context) float64 {
 // exchange "bench" (key "job"), and a queue "target" bound where they go
 // back, and returns its URL.
 func (b rabbitBench) fill(ctx context.Context, vhost string) string {
-	_ = b.m.DeleteVhost(ctx, vhost)
+	madeVhost(vhost)
 	check(b.m.CreateVhost(ctx, vhost, "guest"))
 	u, _ := url.Parse(b.amqpURL)
 	u.Path = "/" + vhost
