@@ -35,9 +35,12 @@ func Preview(v []byte, width int) string {
 	b.Grow(min(len(head), width*4))
 	space := false
 	n := 0
-	for _, r := range string(head) {
+	text := string(head)
+	for i, r := range text {
 		if r == utf8.RuneError {
-			break // a rune cut at previewScan
+			if _, size := utf8.DecodeRuneInString(text[i:]); size <= 1 {
+				break // a rune cut at previewScan (a U+FFFD in the text is shown)
+			}
 		}
 		if r == ' ' || safetext.Unsafe(r) {
 			if !space && n > 0 {

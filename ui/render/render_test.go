@@ -21,6 +21,7 @@ func TestPreview(t *testing.T) {
 		{[]byte("héllo wörld"), 5, "héllo"},
 		{[]byte{0, 1, 0xff}, 80, "⟨bin 3 B⟩ 00 01 ff"},
 		{[]byte{0, 1, 0xff}, 14, "⟨bin 3 B⟩ 00"},
+		{[]byte("byte \ufffd at 4"), 80, "byte \ufffd at 4"}, // a replacement character is text, not the end
 	}
 	for _, c := range cases {
 		if got := render.Preview(c.in, c.width); got != c.want {
