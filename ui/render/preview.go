@@ -113,6 +113,35 @@ func Size(n int) string {
 	}
 }
 
+// Missing stands for a field one side of a comparison does not hold,
+// apart from an empty value ("").
+const Missing = "(none)"
+
+// Field renders a field's text (a header, a JSON leaf, a line of a value)
+// on one line of at most width characters: sanitised (controls as their
+// pictures, invalid UTF-8 as U+FFFD), cut with …, and "" when empty. It
+// reads at most what width needs of s.
+func Field(s string, width int) string {
+	if s == "" {
+		return `""`
+	}
+	width = max(width, 1)
+	cut := len(s) > 4*width
+	if cut {
+		end := 4 * width
+		for end > 0 && !utf8.RuneStart(s[end]) {
+			end--
+		}
+		s = s[:end]
+	}
+	line := Sanitize(s)
+	if n := utf8.RuneCountInString(line); n > width || cut {
+		r := []rune(line)
+		line = string(r[:min(len(r), width-1)]) + "…"
+	}
+	return line
+}
+
 // Sanitize makes text from a message safe to draw on one line
 // (safetext.String): tabs become spaces, control characters (an ESC could
 // drive the terminal) their visible pictures, C1 and bidi controls

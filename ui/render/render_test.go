@@ -107,3 +107,23 @@ func TestRenderingsLeaveNoTerminalControl(t *testing.T) {
 		}
 	}
 }
+
+func TestField(t *testing.T) {
+	cases := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"", 10, `""`},
+		{"plain", 10, "plain"},
+		{"a\x1b[2J\tb\nc", 40, "a␛[2J    b⏎c"},
+		{"bad \x9b byte", 40, "bad \ufffd byte"},
+		{"abcdefghij", 5, "abcd…"},
+		{strings.Repeat("é", 1000), 3, "éé…"},
+	}
+	for _, c := range cases {
+		if got := render.Field(c.in, c.width); got != c.want {
+			t.Errorf("Field(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+	}
+}

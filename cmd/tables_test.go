@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/trace"
 )
@@ -34,5 +35,34 @@ func TestTraceTimelineShowsEventsAsText(t *testing.T) {
 	}
 	if strings.Contains(text, "⟨bin") || strings.Contains(text, "(empty)") {
 		t.Errorf("an event is shown as binary or empty:\n%s", text)
+	}
+}
+
+// TestDiffTableShowsMissingAndEmptyApart: in mqscope diff's table a field
+// one side does not hold is (none), an empty one "", and a value with
+// control characters shows its text with pictures, not its size.
+func TestDiffTableShowsMissingAndEmptyApart(t *testing.T) {
+	value := []byte("{\"note\":\"a\x1b[2Jb\x07c\",\"id\":1}")
+	a := sources.Message{Stream: "orders.DLT", Offset: 1, Value: value, Headers: []sources.Header{{Key: "trace", Value: []byte("t-1")}, {Key: "empty", Value: []byte{}}}}
+	b := sources.Message{Stream: "orders", Offset: 2, Value: value, Headers: []sources.Header{{Key: "empty", Value: []byte{}}}}
+	var out bytes.Buffer
+	if err := printDiff(&out, &a, &b, msgdiff.Messages(&a, &b)); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	safeOutput(t, "diff", text)
+	rows := map[string]string{}
+	for _, l := range strings.Split(text, "\n") {
+		if f := strings.Fields(l); len(f) == 5 {
+			rows[f[1]+" "+f[2]] = f[3] + " " + f[4]
+		}
+	}
+	for field, want := range map[string]string{"headers empty": `"" ""`, "headers trace": "t-1 (none)", "value value": `{"note":"a␛[2Jb␇c","id":1} {"note":"a␛[2Jb␇c","id":1}`} {
+		if rows[field] != want {
+			t.Errorf("%s: %q, want %q:\n%s", field, rows[field], want, text)
+		}
+	}
+	if strings.Contains(text, "(empty)") || strings.Contains(text, "bytes") {
+		t.Errorf("the diff says (empty) or a size:\n%s", text)
 	}
 }
