@@ -202,3 +202,12 @@ func goldenConnSpecs() []ConnSpec {
 func TestGoldenConnections80x24(t *testing.T) {
 	runGoldenModel(t, NewConnections(testCommon(80, 24), goldenConnSpecs()), waitFor("1 ready, 2 failed"), keyPress("j"), waitFor("r: retry"))
 }
+
+// TestGoldenRedriveRefused40x12: a plan whose target is refused says why
+// above its key line, wrapped, on a small terminal.
+func TestGoldenRedriveRefused40x12(t *testing.T) {
+	runGoldenModel(t, newModel(testCommon(40, 12), []sources.Conn{refusingConn{}}), listed(), waitFor("payments"),
+		keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"), waitFor("from last:500"),
+		batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
+		keyPress("g"), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("cannot redrive"))
+}
