@@ -3,6 +3,7 @@ module github.com/mqscope/mqscope
 go 1.26.8
 
 require (
+	early.invalid/termquery v0.0.0
 	github.com/Admiral-Piett/goaws v0.5.4
 	github.com/IBM/sarama v1.61.1
 	github.com/aws/aws-sdk-go-v2 v1.48.0
@@ -92,3 +93,7 @@ require (
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.23.0 // indirect
 )
+
+// Keeps Bubble Tea v1 from querying the terminal at start-up in headless
+// commands; a module of its own for its import path (see the package doc).
+replace early.invalid/termquery => ./internal/termquery

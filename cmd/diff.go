@@ -97,7 +97,14 @@ func printDiff(w io.Writer, a, b *sources.Message, rows []msgdiff.Row) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, " \tFIELD\tLEFT\tRIGHT")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Change.Mark(), render.Sanitize(r.Section+" "+r.Field), render.Preview([]byte(r.Left), 60), render.Preview([]byte(r.Right), 60))
+		left, right := render.Field(r.Left, 60), render.Field(r.Right, 60)
+		switch r.Change { // the side that does not hold the field
+		case msgdiff.Added:
+			left = render.Missing
+		case msgdiff.Removed:
+			right = render.Missing
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Change.Mark(), render.Sanitize(r.Section+" "+r.Field), left, right)
 	}
 	return tw.Flush()
 }

@@ -103,15 +103,26 @@ func printTrace(w io.Writer, r trace.Result) error {
 	fmt.Fprintln(tw, "TIME\t+\tCONN\tSTREAM\tPOSITION\tVIA\tEVENT")
 	first := r.Hits[0].Timestamp
 	for _, h := range r.Hits {
-		event := h.Event
-		if h.Died != "" {
-			event = "☠ died: " + h.Died
-		}
-		if h.Redriven != "" {
-			event = strings.TrimSpace(event + "  ↻ " + h.Redriven)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Timestamp.Local().Format("2006-01-02 15:04:05.000"), "+"+render.Elapsed(h.Timestamp.Sub(first)),
-			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Message.Where(), safetext.String(h.Via), render.Preview([]byte(event), 140))
+			render.Sanitize(h.Conn), render.Sanitize(h.Stream), h.Message.Where(), safetext.String(h.Via), traceEvent(h, 140))
 	}
 	return tw.Flush()
+}
+
+// traceEvent is a hit's EVENT: the value's event type (else a preview of
+// the value), or how it died, and whose copy it is; the fields from the
+// message are sanitised inside mqscope's text, on one line of at most
+// width characters.
+func traceEvent(h trace.Hit, width int) string {
+	event := render.Sanitize(h.Event)
+	if h.Event == "" {
+		event = render.Preview(h.Message.Value, width)
+	}
+	if h.Died != "" {
+		event = "☠ died: " + render.Sanitize(h.Died)
+	}
+	if h.Redriven != "" {
+		event = strings.TrimSpace(event + "  ↻ " + render.Sanitize(h.Redriven))
+	}
+	return render.Preview([]byte(event), width)
 }

@@ -9,6 +9,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"early.invalid/termquery"
+
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
@@ -101,6 +103,10 @@ func (e *env) uiCommon() (*ui.Common, error) {
 		lipgloss.SetHasDarkBackground(false)
 	case "dark":
 		lipgloss.SetHasDarkBackground(true)
+	default:
+		// The TUI alone asks the terminal, before its Program reads it;
+		// headless commands never do (see internal/termquery).
+		termquery.Detect()
 	}
 	keys := ui.DefaultKeyMap()
 	if err := keys.Override(pref.Keys); err != nil {

@@ -19,6 +19,9 @@ import (
 // maxRows bounds a diff (a value with more fields is cut).
 const maxRows = 5000
 
+// previewText bounds the text of a value shown whole in one row.
+const previewText = 4096
+
 // Change says how a field differs.
 type Change int
 
@@ -100,7 +103,7 @@ func Messages(a, b *sources.Message) []Row {
 			add("value", k, ja[k], jb[k])
 		}
 	case bytes.Equal(a.Value, b.Value):
-		add("value", "value", str(fmt.Sprintf("%d bytes", len(a.Value))), str(fmt.Sprintf("%d bytes", len(b.Value))))
+		add("value", "value", str(hexPreview(a.Value)), str(hexPreview(b.Value)))
 	case utf8.Valid(a.Value) && utf8.Valid(b.Value):
 		la, lb := strings.Split(string(a.Value), "\n"), strings.Split(string(b.Value), "\n")
 		for i := 0; i < max(len(la), len(lb)); i++ {
@@ -146,9 +149,18 @@ func text(b []byte) string {
 	return "⟨hex⟩ " + hex.EncodeToString(b)
 }
 
+// hexPreview is a value as text (the start of it), or the start of its
+// hex form when it is not UTF-8.
 func hexPreview(b []byte) string {
 	if utf8.Valid(b) {
-		return fmt.Sprintf("%d bytes", len(b))
+		if len(b) > previewText {
+			cut := previewText
+			for cut > 0 && !utf8.RuneStart(b[cut]) {
+				cut--
+			}
+			return string(b[:cut]) + "…"
+		}
+		return string(b)
 	}
 	if len(b) > 32 {
 		return fmt.Sprintf("⟨hex⟩ %s… (%d bytes)", hex.EncodeToString(b[:32]), len(b))

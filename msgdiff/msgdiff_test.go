@@ -60,3 +60,22 @@ func TestMessagesTextAndBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestEqualValuesThatAreNotJSONShowTheirText: two equal values that are
+// not JSON (here for their raw control characters) give one row with the
+// text, not their size; a text value against a binary one shows its text.
+func TestEqualValuesThatAreNotJSONShowTheirText(t *testing.T) {
+	v := []byte("{\"note\":\"a\x1b[2J\"}")
+	a, b := sources.Message{Value: v}, sources.Message{Value: v}
+	for _, r := range msgdiff.Messages(&a, &b) {
+		if r.Section == "value" && (r.Left != string(v) || r.Right != string(v) || r.Change != msgdiff.Same) {
+			t.Fatalf("equal text: %+v", r)
+		}
+	}
+	bin := sources.Message{Value: []byte{0, 0xff}}
+	for _, r := range msgdiff.Messages(&bin, &a) {
+		if r.Section == "value" && r.Right != string(v) {
+			t.Fatalf("text against binary: %+v", r)
+		}
+	}
+}

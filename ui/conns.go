@@ -147,7 +147,7 @@ func (p *connsPage) opened(msg connOpened) tea.Cmd {
 	e := &p.entries[msg.index]
 	if msg.err != nil {
 		e.state, e.err = connFailed, msg.err
-		return setError(fmt.Errorf("connection %s did not open: %s", e.name(), msg.err.Error()))
+		return setError(p.failedStatus())
 	}
 	e.state, e.conn = connReady, msg.conn
 	added := func() tea.Msg { return connAdded{conn: msg.conn} }
@@ -172,7 +172,7 @@ func (p *connsPage) key(km tea.KeyMsg) tea.Cmd {
 		case connConnecting:
 			return setStatus("connection " + e.name() + " is still opening")
 		case connFailed:
-			return setError(fmt.Errorf("connection %s did not open: %s (r: retry)", e.name(), e.err.Error()))
+			return setError(fmt.Errorf("connection %s did not open: %s (r: retry)", e.name(), e.reason()))
 		}
 	}
 	return nil
@@ -180,16 +180,13 @@ func (p *connsPage) key(km tea.KeyMsg) tea.Cmd {
 
 func (p *connsPage) View(w, h int) string {
 	s := p.c.Styles
-	cols := layout([]column{{title: "CONNECTION", width: 20}, {title: "KIND", width: 10}, {title: "ADDRESS", width: 30}, {title: "STATE", width: 20, flex: true}}, w)
+	cols := p.columns(w)
 	out := []string{s.Muted.Render(p.summary()), s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	detail := p.detail(w)
 	from, to := p.cur.window(len(p.entries), h-2-len(detail))
 	for i := from; i < to; i++ {
 		e := &p.entries[i]
-		kind, addr := e.spec.Kind, e.spec.Address
-		if e.conn != nil {
-			kind, addr = e.conn.Kind(), e.conn.Address()
-		}
+		kind, addr := e.kindAddress()
 		line := row(cols, render.Sanitize(e.name()), kind, render.Sanitize(addr), render.Sanitize(e.stateText()))
 		switch {
 		case i == p.cur.sel:
@@ -204,14 +201,103 @@ func (p *connsPage) View(w, h int) string {
 	return joinLines(append(out, detail...))
 }
 
-// detail is the selected connection's error in full, under the list.
+// columns fit the list in w cells: each column as wide as what it shows
+// (CONNECTION up to 20, ADDRESS up to 30), STATE the rest; when a failure's
+// reason needs more room, ADDRESS gives it first (down to 15), then
+// CONNECTION (down to 10).
+func (p *connsPage) columns(w int) []column {
+	nameW, kindW, addrW, stateW := len("CONNECTION"), len("KIND"), len("ADDRESS"), len("STATE")
+	for i := range p.entries {
+		e := &p.entries[i]
+		kind, addr := e.kindAddress()
+		nameW = max(nameW, ansi.StringWidth(render.Sanitize(e.name())))
+		kindW = max(kindW, ansi.StringWidth(kind))
+		addrW = max(addrW, ansi.StringWidth(render.Sanitize(addr)))
+		stateW = max(stateW, ansi.StringWidth(render.Sanitize(e.stateText())))
+	}
+	nameW, kindW, addrW = min(nameW, 20), min(kindW, 10), min(addrW, 30)
+	room := func() int { return w - nameW - kindW - addrW - 3 }
+	if short := stateW - room(); short > 0 {
+		addrW -= min(short, max(addrW-15, 0))
+	}
+	if short := min(stateW, 30) - room(); short > 0 {
+		nameW -= min(short, max(nameW-10, 0))
+	}
+	return []column{{title: "CONNECTION", width: nameW}, {title: "KIND", width: kindW}, {title: "ADDRESS", width: addrW}, {title: "STATE", width: max(room(), 10)}}
+}
+
+// kindAddress is what the KIND and ADDRESS columns show.
+func (e *connEntry) kindAddress() (kind, addr string) {
+	if e.conn != nil {
+		return e.conn.Kind(), e.conn.Address()
+	}
+	return e.spec.Kind, e.spec.Address
+}
+
+// detail is the selected connection's error in full, wrapped under the
+// list.
 func (p *connsPage) detail(w int) []string {
 	if p.cur.sel >= len(p.entries) || p.entries[p.cur.sel].state != connFailed {
 		return nil
 	}
 	e := &p.entries[p.cur.sel]
-	text := ansi.Wrap("✖ connection "+e.name()+": "+e.err.Error(), max(w, 20), " ")
-	return []string{"", p.c.Styles.StatusError.Render(text), p.c.Styles.Muted.Render("r: retry")}
+	text := ansi.Wrap(render.Sanitize("✖ connection "+e.name()+": "+e.reason()), max(w, 20), " ")
+	out := []string{""}
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, p.c.Styles.StatusError.Render(l))
+	}
+	return append(out, p.c.Styles.Muted.Render("r: retry"))
+}
+
+// reason is why the connection did not open, without the connection's
+// name its error may start with (the row and the detail name it).
+func (e *connEntry) reason() string {
+	text := e.err.Error()
+	for _, prefix := range []string{"connection " + e.name() + ": ", e.name() + ": "} {
+		text = strings.TrimPrefix(text, prefix)
+	}
+	return text
+}
+
+// shortReason is the reason without what the row shows beside it: the
+// "connect to kafka ADDRESS: " or "rabbitmq HOST: " its error starts with.
+func (e *connEntry) shortReason() string {
+	text := e.reason()
+	kind, _ := e.kindAddress()
+	for _, lead := range []string{"connect to " + kind + " ", kind + " "} {
+		rest, ok := strings.CutPrefix(text, lead)
+		if !ok {
+			continue
+		}
+		if where, after, ok := strings.Cut(rest, ": "); ok && where != "" && !strings.ContainsAny(where, " \t\n") && after != "" {
+			return after
+		}
+	}
+	return text
+}
+
+// named is the connection's error, naming it once.
+func (e *connEntry) named() error {
+	if strings.HasPrefix(e.err.Error(), "connection "+e.name()+": ") {
+		return e.err
+	}
+	return fmt.Errorf("connection %s: %w", e.name(), e.err)
+}
+
+// failedStatus is the status line after a failure: the one that failed
+// with its reason, or every one that did not open by name, in list order.
+func (p *connsPage) failedStatus() error {
+	var names []string
+	var last *connEntry
+	for i := range p.entries {
+		if e := &p.entries[i]; e.state == connFailed {
+			names, last = append(names, e.name()), e
+		}
+	}
+	if len(names) == 1 {
+		return fmt.Errorf("connection %s did not open: %s", last.name(), last.shortReason())
+	}
+	return fmt.Errorf("%d connections did not open: %s (the list shows why)", len(names), strings.Join(names, ", "))
 }
 
 // summary counts the connections by state.
@@ -237,7 +323,7 @@ func (e *connEntry) stateText() string {
 	case connConnecting:
 		return "connecting…"
 	case connFailed:
-		return "✖ " + strings.Join(strings.Fields(e.err.Error()), " ")
+		return "✖ " + strings.Join(strings.Fields(e.shortReason()), " ")
 	}
 	return "ready"
 }
@@ -260,7 +346,7 @@ func (p *connsPage) failures() []error {
 	var out []error
 	for i := range p.entries {
 		if e := &p.entries[i]; e.state == connFailed {
-			out = append(out, fmt.Errorf("connection %s: %w", e.name(), e.err))
+			out = append(out, e.named())
 		}
 	}
 	return out

@@ -214,3 +214,31 @@ func TestSingleConnectionOpensItsStreams(t *testing.T) {
 		t.Fatalf("stack %d conns %d", len(m.stack), len(m.Conns()))
 	}
 }
+
+// TestAFailedConnectionIsNamedOnce: an error that already names its
+// connection (as the command line's dials do) is not named again, in the
+// row, under the list or in the session's error.
+func TestAFailedConnectionIsNamedOnce(t *testing.T) {
+	m := NewConnections(testCommon(80, 24), goldenConnSpecs())
+	s := newSession(m)
+	p := m.stack[0].(*connsPage)
+	s.until(t, "every connection settled", func() bool { ready, failed := p.counts(); return ready+failed == 3 })
+	s.key("j")
+	v := m.View()
+	// dead, selected, is named under the list; bad-password by its row only
+	for name, want := range map[string]int{"dead": 1, "bad-password": 0} {
+		if n := strings.Count(v, "connection "+name+":"); n != want {
+			t.Errorf("%q named %d times:\n%s", name, n, v)
+		}
+	}
+	if !strings.Contains(v, "dead         kafka    kafka-1.prod.e… ✖ broker unreachable: dial tcp") {
+		t.Errorf("the row of dead does not show its reason:\n%s", v)
+	}
+	none := NewConnections(testCommon(80, 24), goldenConnSpecs()[1:])
+	sn := newSession(none)
+	pn := none.stack[0].(*connsPage)
+	sn.until(t, "both to fail", func() bool { _, failed := pn.counts(); return failed == 2 })
+	if err := none.ConnectError(); err == nil || strings.Count(err.Error(), "connection dead:") != 1 || strings.Count(err.Error(), "connection bad-password:") != 1 {
+		t.Errorf("ConnectError %v", err)
+	}
+}

@@ -92,13 +92,7 @@ func (p *diffPage) View(w, h int) string {
 			section = r.Section
 			field = r.Section + ": " + r.Field
 		}
-		left, right := render.Preview([]byte(r.Left), cols[2].width), render.Preview([]byte(r.Right), cols[3].width)
-		switch r.Change { // the side that does not hold the field is blank
-		case msgdiff.Added:
-			left = ""
-		case msgdiff.Removed:
-			right = ""
-		}
+		left, right := diffSides(r, cols[2].width, cols[3].width)
 		line := row(cols, r.Change.Mark(), render.Sanitize(field), left, right)
 		switch r.Change {
 		case msgdiff.Changed:
@@ -113,6 +107,20 @@ func (p *diffPage) View(w, h int) string {
 		out = append(out, line)
 	}
 	return joinLines(out)
+}
+
+// diffSides are a row's two cells: each side's text sanitised on one line
+// ("" for an empty value), render.Missing for the side that does not hold
+// the field.
+func diffSides(r msgdiff.Row, lw, rw int) (left, right string) {
+	left, right = render.Field(r.Left, lw), render.Field(r.Right, rw)
+	switch r.Change {
+	case msgdiff.Added:
+		left = render.Missing
+	case msgdiff.Removed:
+		right = render.Missing
+	}
+	return left, right
 }
 
 func (p *diffPage) Crumb() string { return p.c.Styles.Crumb.Render("diff") }

@@ -123,3 +123,31 @@ func runBatch(cmd tea.Cmd) []tea.Msg {
 	}
 	return []tea.Msg{m}
 }
+
+// TestDiffShowsMissingEmptyAndControlLadenFields: a header one side does
+// not hold shows as (none), apart from an empty value (""); a value that
+// is not JSON because of its control characters shows its text with the
+// controls as pictures, not its size.
+func TestDiffShowsMissingEmptyAndControlLadenFields(t *testing.T) {
+	value := []byte("{\"note\":\"a\x1b[2Jb\x07c\",\"id\":1}")
+	a := sources.Message{Stream: "orders.DLT", Offset: 1, Value: value,
+		Headers: []sources.Header{{Key: "trace", Value: []byte("t-1")}, {Key: "empty", Value: []byte{}}}}
+	b := sources.Message{Stream: "orders", Offset: 2, Value: value,
+		Headers: []sources.Header{{Key: "empty", Value: []byte{}}, {Key: "added", Value: []byte("x")}}}
+	p := newDiffPage(testCommon(100, 20), a, b)
+	v := p.View(100, 20)
+	lines := map[string]string{}
+	for _, l := range strings.Split(v, "\n") {
+		if f := strings.Fields(l); len(f) > 2 {
+			lines[strings.TrimSuffix(strings.Join(f[1:len(f)-2], " "), ":")] = strings.Join(f[len(f)-2:], " ")
+		}
+	}
+	for field, want := range map[string]string{"headers: added": "(none) x", "empty": `"" ""`, "trace": "t-1 (none)"} {
+		if lines[field] != want {
+			t.Errorf("%s: %q, want %q:\n%s", field, lines[field], want, v)
+		}
+	}
+	if !strings.Contains(v, `{"note":"a␛[2Jb␇c","id":1}`) || strings.Contains(v, "bytes") {
+		t.Errorf("the value is not shown sanitised:\n%s", v)
+	}
+}

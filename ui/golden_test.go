@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -64,8 +66,13 @@ func runGolden(t *testing.T, steps ...any) {
 // runGoldenAt is runGolden on a terminal of w x h.
 func runGoldenAt(t *testing.T, w, h int, steps ...any) {
 	t.Helper()
-	c := testCommon(w, h)
-	m := newModel(c, []sources.Conn{staticConn{}})
+	runGoldenModel(t, newModel(testCommon(w, h), []sources.Conn{staticConn{}}), steps...)
+}
+
+// runGoldenModel is runGolden on a root model built on testCommon(w, h).
+func runGoldenModel(t *testing.T, m *Model, steps ...any) {
+	t.Helper()
+	w, h := m.c.Width, m.c.Height
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	for _, st := range steps {
 		switch st := st.(type) {
@@ -168,4 +175,39 @@ func TestGoldenRedrivePlan50x12(t *testing.T) {
 	runGoldenAt(t, 50, 12, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
 		waitFor("from last:500"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
 		keyPress("g"), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("Redrive from"))
+}
+
+// namedConn is a staticConn under another name.
+type namedConn struct {
+	staticConn
+	name string
+}
+
+func (c namedConn) Name() string { return c.name }
+
+// goldenConnSpecs are a good connection, an unreachable one and one with a
+// wrong password; their dials answer at once, with the errors the command
+// line's dials give (naming the connection).
+func goldenConnSpecs() []ConnSpec {
+	fail := func(text string) func(context.Context) (sources.Conn, error) {
+		return func(context.Context) (sources.Conn, error) { return nil, errors.New(text) }
+	}
+	return []ConnSpec{
+		{Name: "local", Kind: "kafka", Address: "127.0.0.1:9092", Dial: func(context.Context) (sources.Conn, error) { return namedConn{name: "local"}, nil }},
+		{Name: "dead", Kind: "kafka", Address: "kafka-1.prod.example.com:9093", Dial: fail("connection dead: connect to kafka kafka-1.prod.example.com:9093: broker unreachable: dial tcp 10.20.0.7:9093: connect: connection refused")},
+		{Name: "bad-password", Kind: "rabbitmq", Address: "amqps://mqscope@rabbit.example.com:5671/orders", Dial: fail(`connection bad-password: rabbitmq rabbit.example.com:5671: user "mqscope": authentication failed (check the user name and password)`)},
+	}
+}
+
+func TestGoldenConnections80x24(t *testing.T) {
+	runGoldenModel(t, NewConnections(testCommon(80, 24), goldenConnSpecs()), waitFor("1 ready, 2 failed"), keyPress("j"), waitFor("r: retry"))
+}
+
+// TestGoldenRedriveRefused40x12: a plan whose target is refused says why
+// above its key line, wrapped, on a small terminal.
+func TestGoldenRedriveRefused40x12(t *testing.T) {
+	runGoldenModel(t, newModel(testCommon(40, 12), []sources.Conn{refusingConn{}}), listed(), waitFor("payments"),
+		keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"), waitFor("from last:500"),
+		batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
+		keyPress("g"), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("cannot redrive"))
 }

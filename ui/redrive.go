@@ -309,11 +309,12 @@ func (d *redriveDialog) close() {
 func (d *redriveDialog) view(width, height int) string {
 	s := d.c.Styles
 	var b strings.Builder
-	var keys string // the dialog's key line
+	var keys string  // the dialog's key line
+	var notes string // how a redrive works: shown when there is room
+	var above string // why it cannot run, above the key line
 	b.WriteString(s.Title.Render("Redrive from "+render.Sanitize(d.source)) + "\n\n")
 	if d.planErr != nil {
-		b.WriteString(s.StatusError.Render("✖ " + render.Sanitize(d.planErr.Error())))
-		return d.box(b.String(), "t: choose a target  esc: cancel", width, height)
+		return d.box(b.String(), "", d.refusal(d.planErr), "t: choose a target   esc: cancel", width, height)
 	}
 	sum := d.plan.Summary()
 	switch d.state {
@@ -345,11 +346,11 @@ func (d *redriveDialog) view(width, height int) string {
 			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
 		}
 		d.viewCopies(&b, sum)
-		b.WriteString("\n" + s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n")
-		b.WriteString(s.Muted.Render("publish, wait for the broker, then remove or commit the source") + "\n\n")
+		notes = s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n" +
+			s.Muted.Render("publish, wait for the broker, then remove or commit the source")
 		switch {
 		case d.c.writeRefused(d.conn) != nil:
-			b.WriteString(s.Muted.Render("read-only connection: "+d.conn.Name()+": a plan only") + "   t: target   esc: close")
+			keys = s.Muted.Render("read-only connection: "+render.Sanitize(d.conn.Name())+": a plan only") + "   t: target   esc: close"
 		case !d.checked:
 			checking := "checking the targets…"
 			if _, kafka := d.conn.(replay.CopyFinder); kafka {
@@ -357,8 +358,7 @@ func (d *redriveDialog) view(width, height int) string {
 			}
 			keys = s.Muted.Render(checking) + "   t: target   esc: cancel"
 		case d.targetErr != nil:
-			b.WriteString(s.StatusError.Render("✖ " + render.Sanitize(d.targetErr.Error())))
-			keys = "t: choose a target   esc: cancel"
+			above, keys = d.refusal(d.targetErr), "t: choose a target   esc: cancel"
 		default:
 			keys = s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel"
 		}
@@ -426,19 +426,46 @@ func (d *redriveDialog) view(width, height int) string {
 		}
 		keys = s.Muted.Render("enter: close and read the queue again")
 	}
-	return d.box(b.String(), keys, width, height)
+	return d.box(b.String(), notes, above, keys, width, height)
 }
 
-// box frames the dialog's body and key line in at most width x height: a
-// body too tall is cut (…) so that the key line always shows.
-func (d *redriveDialog) box(body, keys string, width, height int) string {
+// refusal says why the plan cannot run, above the key line (which says
+// no y): without the redrive id the dialog shows already, and without
+// the words of sources.ErrBadTarget, which "cannot redrive" says.
+func (d *redriveDialog) refusal(err error) string {
+	text := err.Error()
+	if d.plan != nil {
+		text = strings.TrimPrefix(text, "redrive "+d.plan.ID+": ")
+	}
+	text = strings.TrimSuffix(text, ": "+sources.ErrBadTarget.Error())
+	return d.c.Styles.StatusError.Render("✖ cannot redrive: " + render.Sanitize(text))
+}
+
+// box frames the dialog's body, its notes, what stands above its key line
+// (why it cannot run) and the key line in at most width x height, each
+// wrapped to the width: when the body is too tall the notes go first,
+// then its blank lines, then its end (…); the key line always shows, and
+// what stands above it is cut only where it alone is too tall.
+func (d *redriveDialog) box(body, notes, above, keys string, width, height int) string {
 	s := d.c.Styles
 	boxW := min(width-4, 90)                          // lipgloss counts the padding in, not the border
 	wrap := lipgloss.NewStyle().Width(max(boxW-2, 1)) // the text inside the padding
 	lines := strings.Split(wrap.Render(strings.TrimRight(body, "\n")), "\n")
 	foot := wrap.Render(keys)
+	if above != "" {
+		al := strings.Split(wrap.Render(above), "\n")
+		if keep := max(height-2-lipgloss.Height(foot), 1); len(al) > keep { // a tiny terminal: the key line stays
+			al = append(al[:keep-1:keep-1], s.Muted.Render("…"))
+		}
+		foot = strings.Join(al, "\n") + "\n" + foot
+	}
 	room := height - 2 - 1 - lipgloss.Height(foot) // the border, the blank line above the keys
-	if len(lines) > room {                         // the blank lines go first, then the end of the body
+	if notes != "" {
+		if n := strings.Split(wrap.Render(notes), "\n"); len(lines)+1+len(n) <= room {
+			lines = append(append(lines, ""), n...)
+		}
+	}
+	if len(lines) > room { // the blank lines go first, then the end of the body
 		lines = slices.DeleteFunc(lines, func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" })
 	}
 	if len(lines) > room {

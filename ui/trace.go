@@ -192,16 +192,8 @@ func (p *tracePage) View(w, h int) string {
 	from, to := p.cur.window(len(hits), p.rowsHeight())
 	for i := from; i < to; i++ {
 		hit := hits[i]
-		event := hit.Event
-		if hit.Died != "" {
-			class, text, _ := strings.Cut(hit.Died, ": ")
-			event = "☠ " + shortClass(class) + ": " + text
-		}
-		if hit.Redriven != "" {
-			event = strings.TrimSpace(event + "  ↻ " + hit.Redriven)
-		}
 		cells := []string{shortTime(hit.Timestamp.In(p.c.Location), now), "+" + render.Elapsed(hit.Timestamp.Sub(hits[0].Timestamp)),
-			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Message.Where(), render.Sanitize(event)}
+			render.Sanitize(hit.Conn), render.Sanitize(hit.Stream), hit.Message.Where(), hitEvent(hit, cols[len(cols)-1].width)}
 		line := row(cols, cells...)
 		switch {
 		case i == p.cur.sel:
@@ -212,6 +204,25 @@ func (p *tracePage) View(w, h int) string {
 		out = append(out, line)
 	}
 	return joinLines(out)
+}
+
+// hitEvent is a hit's EVENT cell: the value's event type (else a preview
+// of the value), or how it died, and whose copy it is; the fields from the
+// message are sanitised inside the text (an invalid byte shows as U+FFFD),
+// so the cell never turns into a hex dump.
+func hitEvent(hit trace.Hit, width int) string {
+	event := render.Sanitize(hit.Event)
+	if hit.Event == "" {
+		event = render.Preview(hit.Message.Value, width)
+	}
+	if hit.Died != "" {
+		class, text, _ := strings.Cut(hit.Died, ": ")
+		event = "☠ " + render.Sanitize(shortClass(class)) + ": " + render.Sanitize(text)
+	}
+	if hit.Redriven != "" {
+		event = strings.TrimSpace(event + "  ↻ " + render.Sanitize(hit.Redriven))
+	}
+	return event
 }
 
 func (p *tracePage) Crumb() string { return p.c.Styles.Crumb.Render("trace") }

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
@@ -64,5 +65,36 @@ func TestTraceSaysWhatItSkippedForTheCost(t *testing.T) {
 	p.res = trace.Result{Value: "c-1", Costly: []trace.Costly{{Stream: "r/orders.q", Cost: "orders.q is a quorum queue with x-delivery-limit 2"}, {Stream: "r/read.q", Read: true}}}
 	if v := p.View(400, 20); !strings.Contains(v, "1 queues skipped where a read raises delivery or receive counts a limit watches (mqscope trace --accept-peek-cost reads them)") {
 		t.Fatalf("view:\n%s", v)
+	}
+}
+
+// TestTraceEventsShowBrokerTextSanitised: a death whose exception holds an
+// invalid byte shows as mqscope's text with the byte as U+FFFD, not as a
+// hex dump; a value that is not JSON shows a preview of its text, a
+// binary one its hex form.
+func TestTraceEventsShowBrokerTextSanitised(t *testing.T) {
+	p := newTracePage(testCommon(140, 20), nil, traceRequested{value: "c-1", via: "correlation-id"})
+	defer p.Close()
+	p.done = true
+	at := testNow.Add(-time.Minute)
+	hit := func(stream string, off int64, value []byte) trace.Hit {
+		return trace.Hit{Conn: "test", Stream: stream, Offset: off, Timestamp: at.Add(time.Duration(off) * time.Second), Via: "correlation-id",
+			Message: sources.Message{Stream: stream, Offset: off, Value: value}}
+	}
+	dead := hit("orders.DLT", 3, []byte(`{"orderId":"o-1"}`))
+	dead.Died = "com.acme.BadInput: byte \x9b at 4\x1b[2J"
+	plain := hit("orders.text", 1, []byte("order o-1 created\tby checkout"))
+	typed := hit("orders", 0, []byte(`{"type":"OrderCreated"}`))
+	typed.Event = "OrderCreated"
+	bin := hit("orders.bin", 2, []byte{0x00, 0x01, 0xff, 0xfe})
+	p.res = trace.Result{Value: "c-1", Hits: []trace.Hit{typed, plain, bin, dead}}
+	v := p.View(140, 20)
+	for _, want := range []string{"OrderCreated", "order o-1 created by checkout", "⟨bin 4 B⟩ 00 01 ff fe", "☠ BadInput: byte \ufffd at 4␛[2J"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the trace lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "(empty)") || strings.Contains(v, "⟨bin 3") || strings.Contains(v, "e2 98 a0") {
+		t.Errorf("an event is shown as empty or as a hex dump:\n%s", v)
 	}
 }

@@ -699,6 +699,19 @@ func TestRedriveDialogRefusesABadTarget(t *testing.T) {
 	}
 }
 
+// TestRedriveDialogKeepsItsKeyLineOnATinyTerminal: a refusal too long for
+// the dialog is cut above the key line, which stays.
+func TestRedriveDialogKeepsItsKeyLineOnATinyTerminal(t *testing.T) {
+	d := newRedriveDialog(testCommon(30, 8), refusingConn{}, 1, "orders.DLT", orderMsgs(0, 3), false)
+	d.opts.To = strings.Repeat("very-long-topic-name.", 8)
+	check := d.replan()
+	d.targetsChecked(check().(redriveTargetsChecked))
+	v := d.view(30, 6)
+	if lines := strings.Split(v, "\n"); len(lines) > 6 || !strings.Contains(lines[len(lines)-2], "esc: cancel") || !strings.Contains(v, "t: choose a target") || !strings.Contains(v, "cannot redrive") {
+		t.Fatalf("dialog in 30x6:\n%s", v)
+	}
+}
+
 // TestDetailShowsPoison: a poison message's flaw survives the message
 // list's buffer and is shown in its detail.
 func TestDetailShowsPoison(t *testing.T) {

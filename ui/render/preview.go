@@ -35,9 +35,12 @@ func Preview(v []byte, width int) string {
 	b.Grow(min(len(head), width*4))
 	space := false
 	n := 0
-	for _, r := range string(head) {
+	text := string(head)
+	for i, r := range text {
 		if r == utf8.RuneError {
-			break // a rune cut at previewScan
+			if _, size := utf8.DecodeRuneInString(text[i:]); size <= 1 {
+				break // a rune cut at previewScan (a U+FFFD in the text is shown)
+			}
 		}
 		if r == ' ' || safetext.Unsafe(r) {
 			if !space && n > 0 {
@@ -108,6 +111,35 @@ func Size(n int) string {
 	default:
 		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
 	}
+}
+
+// Missing stands for a field one side of a comparison does not hold,
+// apart from an empty value ("").
+const Missing = "(none)"
+
+// Field renders a field's text (a header, a JSON leaf, a line of a value)
+// on one line of at most width characters: sanitised (controls as their
+// pictures, invalid UTF-8 as U+FFFD), cut with …, and "" when empty. It
+// reads at most what width needs of s.
+func Field(s string, width int) string {
+	if s == "" {
+		return `""`
+	}
+	width = max(width, 1)
+	cut := len(s) > 4*width
+	if cut {
+		end := 4 * width
+		for end > 0 && !utf8.RuneStart(s[end]) {
+			end--
+		}
+		s = s[:end]
+	}
+	line := Sanitize(s)
+	if n := utf8.RuneCountInString(line); n > width || cut {
+		r := []rune(line)
+		line = string(r[:min(len(r), width-1)]) + "…"
+	}
+	return line
 }
 
 // Sanitize makes text from a message safe to draw on one line

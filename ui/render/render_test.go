@@ -21,6 +21,7 @@ func TestPreview(t *testing.T) {
 		{[]byte("héllo wörld"), 5, "héllo"},
 		{[]byte{0, 1, 0xff}, 80, "⟨bin 3 B⟩ 00 01 ff"},
 		{[]byte{0, 1, 0xff}, 14, "⟨bin 3 B⟩ 00"},
+		{[]byte("byte \ufffd at 4"), 80, "byte \ufffd at 4"}, // a replacement character is text, not the end
 	}
 	for _, c := range cases {
 		if got := render.Preview(c.in, c.width); got != c.want {
@@ -103,6 +104,26 @@ func TestRenderingsLeaveNoTerminalControl(t *testing.T) {
 			if safetext.Unsafe(r) {
 				t.Fatalf("%q reached the screen in %q", r, out)
 			}
+		}
+	}
+}
+
+func TestField(t *testing.T) {
+	cases := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"", 10, `""`},
+		{"plain", 10, "plain"},
+		{"a\x1b[2J\tb\nc", 40, "a␛[2J    b⏎c"},
+		{"bad \x9b byte", 40, "bad \ufffd byte"},
+		{"abcdefghij", 5, "abcd…"},
+		{strings.Repeat("é", 1000), 3, "éé…"},
+	}
+	for _, c := range cases {
+		if got := render.Field(c.in, c.width); got != c.want {
+			t.Errorf("Field(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
 		}
 	}
 }
