@@ -136,12 +136,14 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	check, err := replay.CheckTargets(ctx, conn, plan)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
+	plan.Refuse(check)                          // targets from provenance that were refused: their messages stay, unresolved
 	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
 		fmt.Fprintln(e.stderr, "looking for earlier redrives of these dead letters in their targets…")
 		if err := plan.CheckCopies(ctx, cf); err != nil {
-			if terr := replay.CheckTargets(ctx, conn, plan); terr != nil {
-				return fmt.Errorf("%w (nothing was written)", terr) // what is wrong with the target, not the scan
-			}
 			return err
 		}
 	}
@@ -154,9 +156,6 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	}
 	if wholeQueue && len(msgs) >= rabbitmq.MaxPeek {
 		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
-	}
-	if err := replay.CheckTargets(ctx, conn, plan); err != nil {
-		return fmt.Errorf("%w (nothing was written)", err)
 	}
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")

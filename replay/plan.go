@@ -84,7 +84,8 @@ const (
 	Redrive Action = iota
 	// Park leaves the message in place (or moves it to ParkTo): past the hop limit.
 	Park
-	// Unresolved leaves the message in place: no target could be found.
+	// Unresolved leaves the message in place: no target could be found, or
+	// the target its provenance names was refused (Plan.Refuse).
 	Unresolved
 )
 
@@ -141,7 +142,10 @@ type Plan struct {
 	Copies *Copies
 	// copyScanSkipped says why CheckCopies did not look (with Again).
 	copyScanSkipped error
-	opts            Options
+	// refused are the targets from provenance a target check refused
+	// (Refuse), by checkedTarget, with why.
+	refused map[Target]string
+	opts    Options
 }
 
 // LeftOut is a dead letter left out of a plan: an earlier redrive copied it.
@@ -203,6 +207,10 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 		it.Action, it.Reason = Park, fmt.Sprintf("redriven %d times already (hop limit %d)", hops, o.HopLimit)
 		if o.ParkTo != "" {
 			it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
+		}
+	case p.refused != nil:
+		if reason, ok := p.refused[checkedTarget(it.Target)]; ok {
+			it.Action, it.Reason = Unresolved, reason
 		}
 	}
 	if e, ok := o.Edits[fp]; ok {
