@@ -73,7 +73,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.BoolVar(&f.native, "native", false, "SQS: use SQS's own move task (StartMessageMoveTask) where the server has it: every message, no plan, no provenance")
-	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0: off)")
+	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0 or -1: off)")
 	fl.DurationVar(&f.window, "breaker-window", replay.DefaultBreakerWindow, "the window the breaker measures over")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
 	registerAcceptPeekCost(c, &f.acceptCost)
@@ -85,8 +85,8 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if f.batch <= 0 || f.rate < 0 {
 		return errors.New("--batch must be positive and --rate not negative")
 	}
-	if f.breaker < 0 || f.breaker > 100 || f.window <= 0 {
-		return errors.New("--breaker is a percentage from 0 (off) to 100, --breaker-window a positive duration")
+	if f.breaker < 0 && f.breaker != -1 || f.breaker > 100 || f.window <= 0 {
+		return errors.New("--breaker is a percentage up to 100 (0 or -1: off), --breaker-window a positive duration")
 	}
 	ropts, err := f.read.options(time.Now())
 	if err != nil {
