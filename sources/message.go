@@ -47,6 +47,10 @@ type Message struct {
 	Headers []Header
 	// Timestamp is the broker or producer timestamp.
 	Timestamp time.Time
+	// NoTimestamp is set when the broker gave the message no time (a
+	// RabbitMQ message without a timestamp property): Timestamp is then
+	// when mqscope read it, and an export writes none.
+	NoTimestamp bool
 	// Properties are broker properties beyond headers.
 	Properties []Property
 	// Redelivered is set when the broker flags the delivery as a redelivery.
