@@ -67,6 +67,7 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.IntVar(&f.opts.HopLimit, "hop-limit", replay.DefaultHopLimit, "park a message redriven this many times already")
 	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
+	fl.BoolVar(&f.opts.TrustFirstDeath, "trust-first-death", false, "RabbitMQ: redrive dead letters whose x-death and x-first-death disagree (the first death may be forged) to where the first death says; without it they stay")
 	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: redrive dead letters an earlier redrive (any id, any machine) copied already; without it they are left out")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")

@@ -60,6 +60,10 @@ type Options struct {
 	// CopyScanLimit bounds the records of one target CheckCopies reads
 	// (0: DefaultCopyScanLimit).
 	CopyScanLimit int64
+	// TrustFirstDeath redrives RabbitMQ dead letters whose first death is
+	// in doubt (DeadLetter.Doubt: x-death and x-first-death disagree) to
+	// where the first death says; without it they are left unresolved.
+	TrustFirstDeath bool
 }
 
 // Edit is a message's new content: key, value and headers (the redrive's
@@ -198,6 +202,9 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 	it := Item{Msg: m}
 	hops := hopsOf(m)
 	it.Target, it.Reason = resolve(m, o.To)
+	if d := m.DeadLetter; it.Reason == "" && d != nil && d.Doubt != "" && d.Scheme == "rabbitmq" && !o.TrustFirstDeath {
+		it.Reason = d.Doubt + "; target from the first death: " + it.Target.String() + " (--trust-first-death redrives it there)"
+	}
 	switch {
 	case it.Reason != "":
 		it.Action = Unresolved
