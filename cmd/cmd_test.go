@@ -245,3 +245,34 @@ func TestGroupsCommand(t *testing.T) {
 		t.Fatalf("groups on an unreachable RabbitMQ: %s", errOut)
 	}
 }
+
+// TestRedriveFilterOnAMissingHeader: headers["x"] != nil selects the dead
+// letters that have header x and == nil those that lack it; a header no
+// message has selects nothing (it selected everything when a missing
+// header read as "").
+func TestRedriveFilterOnAMissingHeader(t *testing.T) {
+	addr := demoBroker(t, -1)
+	selected := func(filter string) (n, of int) {
+		t.Helper()
+		code, plan, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--dry-run", "--filter", filter)
+		if code != 0 || !strings.Contains(plan, "dry run: nothing written") {
+			t.Fatalf("%s: exit %d\n%s\n%s", filter, code, plan, errOut)
+		}
+		if _, err := fmt.Sscanf(plan, "filter "+filter+": %d of %d messages", &n, &of); err != nil {
+			t.Fatalf("%s: %v\n%s", filter, err, plan)
+		}
+		return n, of
+	}
+	const cause = `headers["kafka_dlt-exception-cause-fqcn"]`
+	has, all := selected(cause + ` != nil`)
+	lacks, _ := selected(cause + ` == nil`)
+	if has == 0 || lacks == 0 || has+lacks != all {
+		t.Errorf("has the cause %d, lacks it %d, of %d", has, lacks, all)
+	}
+	if empty, _ := selected(cause + ` == ""`); empty != 0 {
+		t.Errorf(`== "" selected %d messages without the header`, empty)
+	}
+	if n, of := selected(`headers["x-mqscope-redrive-position"] != nil`); n != 0 || of != all {
+		t.Errorf("a header no dead letter has selected %d of %d", n, of)
+	}
+}

@@ -67,13 +67,14 @@ Every redriven message carries x-mqscope-redrive-id, -hops, -source and
 	fl.IntVar(&f.opts.HopLimit, "hop-limit", replay.DefaultHopLimit, "park a message redriven this many times already")
 	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
+	fl.BoolVar(&f.opts.TrustFirstDeath, "trust-first-death", false, "RabbitMQ: redrive dead letters whose x-death and x-first-death disagree (the first death may be forged) to where the first death says; without it they stay")
 	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: redrive dead letters an earlier redrive (any id, any machine) copied already; without it they are left out")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
 	fl.BoolVar(&f.native, "native", false, "SQS: use SQS's own move task (StartMessageMoveTask) where the server has it: every message, no plan, no provenance")
-	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0: off)")
+	fl.Float64Var(&f.breaker, "breaker", 10, "pause when more than this percentage of the redriven messages come back dead within --breaker-window (0 or -1: off)")
 	fl.DurationVar(&f.window, "breaker-window", replay.DefaultBreakerWindow, "the window the breaker measures over")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
 	registerAcceptPeekCost(c, &f.acceptCost)
@@ -85,8 +86,8 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if f.batch <= 0 || f.rate < 0 {
 		return errors.New("--batch must be positive and --rate not negative")
 	}
-	if f.breaker < 0 || f.breaker > 100 || f.window <= 0 {
-		return errors.New("--breaker is a percentage from 0 (off) to 100, --breaker-window a positive duration")
+	if f.breaker < 0 && f.breaker != -1 || f.breaker > 100 || f.window <= 0 {
+		return errors.New("--breaker is a percentage up to 100 (0 or -1: off), --breaker-window a positive duration")
 	}
 	ropts, err := f.read.options(time.Now())
 	if err != nil {
@@ -136,12 +137,14 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
+	check, err := replay.CheckTargets(ctx, conn, plan)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
+	plan.Refuse(check)                          // targets from provenance that were refused: their messages stay, unresolved
 	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
 		fmt.Fprintln(e.stderr, "looking for earlier redrives of these dead letters in their targets…")
 		if err := plan.CheckCopies(ctx, cf); err != nil {
-			if terr := replay.CheckTargets(ctx, conn, plan); terr != nil {
-				return fmt.Errorf("%w (nothing was written)", terr) // what is wrong with the target, not the scan
-			}
 			return err
 		}
 	}
@@ -154,9 +157,6 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	}
 	if wholeQueue && len(msgs) >= rabbitmq.MaxPeek {
 		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
-	}
-	if err := replay.CheckTargets(ctx, conn, plan); err != nil {
-		return fmt.Errorf("%w (nothing was written)", err)
 	}
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")

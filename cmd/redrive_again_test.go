@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mqscope/mqscope/config"
 )
 
 // A Kafka redrive run again from another state directory (another
@@ -67,5 +69,32 @@ func TestEditOfARedrivenDeadLetterNeedsAgain(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "--kafka", addr, "edit", "orders.DLT", pos, "--yes", "--again"); code != 0 || !strings.Contains(out, "1 redriven") {
 		t.Fatalf("--again: %s %s", out, errOut)
+	}
+}
+
+// TestBreakerMinusOneIsOff: --breaker -1 turns the breaker off as 0 does
+// (the config file's ui.breaker takes -1 too), other negatives are refused,
+// and the TUI gets no breaker from breaker: 0 or -1 in the file.
+func TestBreakerMinusOneIsOff(t *testing.T) {
+	addr := demoBroker(t, -1)
+	if code, out, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--limit", "2", "--yes", "--breaker", "-1"); code != 0 || !strings.Contains(out, "2 redriven") {
+		t.Fatalf("--breaker -1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, b := range []string{"-2", "-0.5", "101"} {
+		if code, _, errOut := run(t, "--kafka", addr, "redrive", "orders.DLT", "--dry-run", "--breaker", b); code == 0 || !strings.Contains(errOut, "--breaker is a percentage up to 100 (0 or -1: off)") {
+			t.Errorf("--breaker %s: exit %d %s", b, code, errOut)
+		}
+	}
+	for _, tc := range []struct {
+		yaml string
+		off  bool
+	}{{"ui:\n  breaker: -1\n", true}, {"ui:\n  breaker: 0\n", true}, {"ui:\n  theme: dark\n", false}} {
+		c, err := config.Parse([]byte(tc.yaml), "c.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if share := breakerShare(c.UI); (share < 0) != tc.off || !tc.off && share != 0.1 {
+			t.Errorf("%q: the TUI's breaker share %g", tc.yaml, share)
+		}
 	}
 }

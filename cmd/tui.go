@@ -119,7 +119,7 @@ func (e *env) uiCommon() (*ui.Common, error) {
 		Clipboard:          os.Stderr,
 		BufferBudget:       budget,
 		ScanBudget:         scan,
-		BreakerShare:       pref.Breaker / 100,
+		BreakerShare:       breakerShare(pref),
 		CorrelationHeaders: headers,
 		Location:           time.Local,
 		ReadOnly:           e.flags.readOnly,
@@ -173,4 +173,13 @@ func (e *env) firstRun(ctx context.Context) error {
 	}
 	path, _ := config.Locate(e.flags.config)
 	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewFirstRun(c, path, start) })
+}
+
+// breakerShare is the TUI's breaker share from the config's percentage:
+// negative when the breaker is off (0 or -1 in the file).
+func breakerShare(pref config.UI) float64 {
+	if p := pref.BreakerPercent(); p > 0 {
+		return p / 100
+	}
+	return -1
 }

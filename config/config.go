@@ -133,10 +133,26 @@ type UI struct {
 	Buffer string `yaml:"buffer"`
 	// ScanBudget is how many messages a read filter scans before it asks.
 	ScanBudget int64 `yaml:"scan_budget"`
-	// Breaker is the redrive breaker's percentage (0: default 10, -1: off).
-	Breaker float64 `yaml:"breaker"`
+	// Breaker is the redrive breaker's percentage; 0 and -1 turn it off,
+	// and nil (not in the file) is the default, 10 (BreakerPercent).
+	Breaker *float64 `yaml:"breaker"`
 	// Keys override key bindings: action name to keys.
 	Keys map[string][]string `yaml:"keys"`
+}
+
+// DefaultBreakerPercent is the breaker's percentage when the file sets none.
+const DefaultBreakerPercent = 10
+
+// BreakerPercent is the redrive breaker's percentage: DefaultBreakerPercent
+// when the file does not set it, 0 when the breaker is off (0 or -1).
+func (u UI) BreakerPercent() float64 {
+	switch {
+	case u.Breaker == nil:
+		return DefaultBreakerPercent
+	case *u.Breaker <= 0:
+		return 0
+	}
+	return *u.Breaker
 }
 
 // Trace says what a trace follows.
@@ -399,8 +415,8 @@ func (c *Config) validate(lines map[string]int) error {
 			return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.buffer", Msg: err.Error()}
 		}
 	}
-	if b := c.UI.Breaker; b < 0 && b != -1 || b > 100 {
-		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.breaker", Msg: fmt.Sprintf("%g: want a percentage (1 to 100), 0 for the default (10) or -1 for none", b)}
+	if b := c.UI.Breaker; b != nil && (*b < 0 && *b != -1 || *b > 100) {
+		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.breaker", Msg: fmt.Sprintf("%g: want a percentage (up to 100), or 0 or -1 for no breaker", *b)}
 	}
 	if c.UI.ScanBudget < 0 {
 		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.scan_budget", Msg: "want a positive number"}

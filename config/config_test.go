@@ -128,3 +128,24 @@ func TestSecretsResolveAndNeverShow(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakerZeroAndMinusOneAreOff: breaker: 0 and breaker: -1 both turn
+// the breaker off, a file without it gets the default, and the example
+// says so.
+func TestBreakerZeroAndMinusOneAreOff(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want float64
+	}{{"ui:\n  theme: dark\n", config.DefaultBreakerPercent}, {"ui:\n  breaker: 0\n", 0}, {"ui:\n  breaker: -1\n", 0}, {"ui:\n  breaker: 25\n", 25}} {
+		c, err := config.Parse([]byte(tc.yaml), "b.yaml")
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		if got := c.UI.BreakerPercent(); got != tc.want {
+			t.Errorf("%q: breaker %g%%, want %g%%", tc.yaml, got, tc.want)
+		}
+	}
+	if !strings.Contains(config.Example, "breaker: 10          # pause a redrive when this % comes back dead (0 or -1: off)") {
+		t.Error("the example does not say 0 and -1 turn the breaker off")
+	}
+}

@@ -56,7 +56,7 @@ ui:
   theme: dark          # dark or light
   buffer: 256MiB       # memory per message list
   scan_budget: 1000000 # messages a read filter (F) scans before it asks
-  breaker: 10          # pause a redrive when this % comes back dead (-1: off)
+  breaker: 10          # pause a redrive when this % comes back dead (0 or -1: off)
   keys:                # override key bindings: action -> keys
     # redrive: [R]
     # trace: [t]

@@ -98,19 +98,8 @@ func (s *rabbitSink) Write(ctx context.Context, msgs []sources.Message) error {
 		for _, h := range m.Headers {
 			headers[h.Key] = string(h.Value)
 		}
-		pub := amqp.Publishing{Headers: headers, Body: m.Value, Timestamp: m.Timestamp, MessageId: m.ID, DeliveryMode: amqp.Persistent}
-		for _, p := range m.Properties {
-			switch p.Name {
-			case "content-type":
-				pub.ContentType = p.Value
-			case "correlation-id":
-				pub.CorrelationId = p.Value
-			case "type":
-				pub.Type = p.Value
-			case "app-id":
-				pub.AppId = p.Value
-			}
-		}
+		pub := publishingOf(m)
+		pub.Headers, pub.Body = headers, m.Value
 		if err := s.ch.PublishWithContext(ctx, s.exchange, key, true, false, pub); err != nil {
 			return fmt.Errorf("publish to %q: %w", s.exchange, err)
 		}
@@ -144,6 +133,60 @@ func (s *rabbitSink) Write(ctx context.Context, msgs []sources.Message) error {
 }
 
 func (s *rabbitSink) Close() error { return s.ch.Close() }
+
+// publishingOf is the AMQP properties to publish a captured message with:
+// a message read from RabbitMQ (it names its exchange, or carries AMQP
+// properties) is published with exactly those it has; one that does not (read from Kafka or SQS) is
+// persistent, with its timestamp and id.
+func publishingOf(m sources.Message) amqp.Publishing {
+	amqpRead := false
+	for _, p := range m.Properties {
+		if p.Name == "exchange" || capture.IsAMQPProperty(p.Name) {
+			amqpRead = true
+			break
+		}
+	}
+	if !amqpRead {
+		return amqp.Publishing{Timestamp: m.Timestamp, MessageId: m.ID, DeliveryMode: amqp.Persistent}
+	}
+	var pub amqp.Publishing
+	for _, p := range m.Properties {
+		n, isNum := capture.PropertyNumber(p.Name, p.Value)
+		switch p.Name {
+		case "content-type":
+			pub.ContentType = p.Value
+		case "content-encoding":
+			pub.ContentEncoding = p.Value
+		case "delivery-mode":
+			if isNum && n >= 0 && n <= 255 {
+				pub.DeliveryMode = uint8(n)
+			}
+		case "priority":
+			if isNum && n >= 0 && n <= 255 {
+				pub.Priority = uint8(n)
+			}
+		case "correlation-id":
+			pub.CorrelationId = p.Value
+		case "reply-to":
+			pub.ReplyTo = p.Value
+		case "expiration":
+			pub.Expiration = p.Value
+		case "message-id":
+			pub.MessageId = p.Value
+		case "timestamp":
+			if isNum {
+				pub.Timestamp = time.Unix(n, 0)
+			}
+		case "type":
+			pub.Type = p.Value
+		case "user-id":
+			pub.UserId = p.Value
+		case "app-id":
+			pub.AppId = p.Value
+		}
+	}
+	return pub
+}
 
 // ReplayOptions pace a replay.
 type ReplayOptions struct {

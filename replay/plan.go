@@ -60,6 +60,10 @@ type Options struct {
 	// CopyScanLimit bounds the records of one target CheckCopies reads
 	// (0: DefaultCopyScanLimit).
 	CopyScanLimit int64
+	// TrustFirstDeath redrives RabbitMQ dead letters whose first death is
+	// in doubt (DeadLetter.Doubt: x-death and x-first-death disagree) to
+	// where the first death says; without it they are left unresolved.
+	TrustFirstDeath bool
 }
 
 // Edit is a message's new content: key, value and headers (the redrive's
@@ -84,7 +88,8 @@ const (
 	Redrive Action = iota
 	// Park leaves the message in place (or moves it to ParkTo): past the hop limit.
 	Park
-	// Unresolved leaves the message in place: no target could be found.
+	// Unresolved leaves the message in place: no target could be found, or
+	// the target its provenance names was refused (Plan.Refuse).
 	Unresolved
 )
 
@@ -141,7 +146,10 @@ type Plan struct {
 	Copies *Copies
 	// copyScanSkipped says why CheckCopies did not look (with Again).
 	copyScanSkipped error
-	opts            Options
+	// refused are the targets from provenance a target check refused
+	// (Refuse), by checkedTarget, with why.
+	refused map[Target]string
+	opts    Options
 }
 
 // LeftOut is a dead letter left out of a plan: an earlier redrive copied it.
@@ -194,6 +202,9 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 	it := Item{Msg: m}
 	hops := hopsOf(m)
 	it.Target, it.Reason = resolve(m, o.To)
+	if d := m.DeadLetter; it.Reason == "" && d != nil && d.Doubt != "" && d.Scheme == "rabbitmq" && !o.TrustFirstDeath {
+		it.Reason = d.Doubt + "; target from the first death: " + it.Target.String() + " (--trust-first-death redrives it there)"
+	}
 	switch {
 	case it.Reason != "":
 		it.Action = Unresolved
@@ -203,6 +214,10 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 		it.Action, it.Reason = Park, fmt.Sprintf("redriven %d times already (hop limit %d)", hops, o.HopLimit)
 		if o.ParkTo != "" {
 			it.Target = Target{Stream: o.ParkTo, Exchange: it.Target.Exchange}
+		}
+	case p.refused != nil:
+		if reason, ok := p.refused[checkedTarget(it.Target)]; ok {
+			it.Action, it.Reason = Unresolved, reason
 		}
 	}
 	if e, ok := o.Edits[fp]; ok {

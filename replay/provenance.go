@@ -234,6 +234,9 @@ func FindCopies(ctx context.Context, f CopyFinder, source string, topics []strin
 		since = since.Add(-CopyScanSlack)
 	}
 	for _, t := range topics {
+		if kafka.LegalTopic(t) != nil {
+			continue // no copy in a topic that cannot exist (a target check refuses it)
+		}
 		res, err := f.ScanHeaders(ctx, t, kafka.ScanOptions{Since: since, Limit: limit}, c.add)
 		if errors.Is(err, sources.ErrUnknownStream) {
 			continue // no copy in a topic that does not exist (CheckTargets refuses it)

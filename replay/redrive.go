@@ -2,8 +2,10 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
@@ -17,7 +19,8 @@ const targetCheckTimeout = 15 * time.Second
 // a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue with
 // confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
 // plan's targets first (nothing is written to a target that does not
-// exist), and opens the journal and the audit log in o.StateDir when o
+// exist: a refused target the user chose stops the run, one from
+// provenance leaves its messages unresolved), and opens the journal and the audit log in o.StateDir when o
 // does not carry them. The result's Stop says how the run ended and
 // whether the same id resumes it; a run that ended on an error has a Stop
 // too (Failed, unless a more precise reason is known).
@@ -28,10 +31,13 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 		}
 	}()
 	res.PerTarget = map[string]int{}
-	if err := CheckTargets(ctx, conn, p); err != nil {
+	check, err := CheckTargets(ctx, conn, p)
+	if err != nil {
 		res.Stop = Stop{Reason: TargetRefused, Detail: err.Error()}
 		return res, err
 	}
+	p.Refuse(check) // nothing changes when the caller applied the same check
+
 	if o.StateDir != "" {
 		if o.Journal == nil {
 			j, err := OpenJournal(filepath.Join(o.StateDir, "redrive"), p.ID)
@@ -61,38 +67,116 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	return res, fmt.Errorf("%s cannot be written to", conn.Name())
 }
 
-// CheckTargets makes sure every target the plan writes to (redriven
-// messages, and parked ones when they are moved) exists and has a legal
-// name, and that none is the source itself. Nothing is written.
-func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) error {
+// TargetCheck is what CheckTargets found out about the targets a plan's
+// provenance names: those that cannot be written to, with why. It holds
+// nothing of the plan, so it can be made on one goroutine and applied
+// (Plan.Refuse) on another.
+type TargetCheck struct {
+	// Refused are the targets from provenance that cannot be written to.
+	Refused []RefusedTarget
+}
+
+// RefusedTarget is a target that cannot be written to, and why.
+type RefusedTarget struct {
+	Target Target
+	// Reason is for people: `target "bad name!" is not a legal Kafka topic name (…)`.
+	Reason string
+}
+
+// CheckTargets checks every target the plan writes to (redriven messages,
+// and --park-to whenever it is set) without writing anything: it exists,
+// its name is legal, it is not the source. A target the user chose (To,
+// ParkTo) that fails refuses the whole run: the error. A target that
+// comes from a message's provenance and is refused is listed in the
+// result instead, and Plan.Refuse leaves its messages unresolved, in
+// place. An error that says nothing about a target (the broker did not
+// answer) is returned as it is. The plan is only read.
+func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck, error) {
+	var check TargetCheck
 	if p.opts.ParkTo != "" && p.opts.ParkTo == p.Source {
-		return fmt.Errorf("refusing to park messages of %s in %s itself: %w", p.Source, p.Source, sources.ErrBadTarget)
+		return check, fmt.Errorf("refusing to park messages of %s in %s itself: %w", p.Source, p.Source, sources.ErrBadTarget)
 	}
 	checker, ok := conn.(sources.TargetChecker)
 	if !ok {
-		return fmt.Errorf("%s cannot check the targets of a redrive", conn.Name())
+		return check, fmt.Errorf("%s cannot check the targets of a redrive", conn.Name())
 	}
 	ctx, cancel := context.WithTimeout(ctx, targetCheckTimeout)
 	defer cancel()
+	if p.opts.ParkTo != "" {
+		if err := checker.CheckTarget(ctx, Target{Stream: p.opts.ParkTo}); err != nil {
+			return check, fmt.Errorf("redrive %s: --park-to: %w", p.ID, err)
+		}
+	}
 	checked := map[Target]bool{}
 	for _, it := range p.Items {
-		if it.Action != Redrive && !(it.Action == Park && p.opts.ParkTo != "") {
-			continue
+		if it.Action != Redrive {
+			continue // parked messages go to ParkTo (checked above) or stay
 		}
-		t := it.Target
-		if t.Exchange && t.Stream != "" {
-			t.RoutingKey = "" // an exchange is checked once, whatever the key
-		}
+		t := checkedTarget(it.Target)
 		if checked[t] {
 			continue
 		}
 		checked[t] = true
+		chosen := p.opts.To != ""
+		err := error(nil)
 		if !t.Exchange && t.Stream == p.Source || t.Exchange && t.Stream == "" && t.RoutingKey == p.Source {
-			return fmt.Errorf("refusing to redrive %s into itself: %w", p.Source, sources.ErrBadTarget)
+			err = fmt.Errorf("refusing to redrive %s into itself: %w", p.Source, sources.ErrBadTarget)
+		} else {
+			err = checker.CheckTarget(ctx, t)
 		}
-		if err := checker.CheckTarget(ctx, t); err != nil {
-			return fmt.Errorf("redrive %s: %w", p.ID, err)
+		switch {
+		case err == nil:
+		case chosen || !errors.Is(err, sources.ErrBadTarget):
+			return check, fmt.Errorf("redrive %s: %w", p.ID, err)
+		default:
+			check.Refused = append(check.Refused, RefusedTarget{Target: t, Reason: refusal(err)})
 		}
 	}
-	return nil
+	return check, nil
+}
+
+// checkedTarget is the target as it is checked: an exchange once,
+// whatever the routing key.
+func checkedTarget(t Target) Target {
+	if t.Exchange && t.Stream != "" {
+		t.RoutingKey = ""
+	}
+	return t
+}
+
+// refusal is a target check's error as a reason for people.
+func refusal(err error) string {
+	msg := strings.TrimSuffix(err.Error(), ": "+sources.ErrBadTarget.Error())
+	if strings.HasPrefix(msg, `"`) {
+		return "target " + msg
+	}
+	return msg
+}
+
+// Refuse applies a target check: the messages the plan redrives to a
+// refused target become Unresolved with the check's reason and are left
+// in place; the rest of the plan is unchanged, and so are deliveries the
+// plan decides later (a RabbitMQ run). Applying the same check again
+// changes nothing. It returns how many messages it left unresolved.
+func (p *Plan) Refuse(c TargetCheck) int {
+	for _, r := range c.Refused {
+		if p.refused == nil {
+			p.refused = map[Target]string{}
+		}
+		if _, ok := p.refused[r.Target]; !ok {
+			p.refused[r.Target] = r.Reason
+		}
+	}
+	n := 0
+	for i := range p.Items {
+		it := &p.Items[i]
+		if it.Action != Redrive {
+			continue
+		}
+		if reason, ok := p.refused[checkedTarget(it.Target)]; ok {
+			it.Action, it.Reason = Unresolved, reason
+			n++
+		}
+	}
+	return n
 }

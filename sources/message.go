@@ -47,6 +47,10 @@ type Message struct {
 	Headers []Header
 	// Timestamp is the broker or producer timestamp.
 	Timestamp time.Time
+	// NoTimestamp is set when the broker gave the message no time (a
+	// RabbitMQ message without a timestamp property): Timestamp is then
+	// when mqscope read it, and an export writes none.
+	NoTimestamp bool
 	// Properties are broker properties beyond headers.
 	Properties []Property
 	// Redelivered is set when the broker flags the delivery as a redelivery.
@@ -217,6 +221,12 @@ type DeadLetter struct {
 	Extra []Property
 	// Deaths is the dead-letter history, newest first (RabbitMQ x-death).
 	Deaths []Death
+	// Doubt, when set, says why the origin (Exchange, RoutingKeys,
+	// OriginStream) may not be the broker's: RabbitMQ's x-first-death-*
+	// and x-death disagree in a way the broker does not write, as when a
+	// publisher sent its own x-death. A redrive leaves such a message in
+	// place unless told to trust the first death.
+	Doubt string
 }
 
 // Death is one entry of a dead-letter history: the message died in Queue
@@ -230,7 +240,7 @@ type Death struct {
 
 // Size is the approximate number of bytes the dead letter holds in memory.
 func (d *DeadLetter) Size() int {
-	n := 200 + len(d.OriginStream) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) +
+	n := 200 + len(d.OriginStream) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) + len(d.Doubt) +
 		len(d.ExceptionClass) + len(d.CauseClass) + len(d.ExceptionMessage) + len(d.StackTrace)
 	for _, k := range d.RoutingKeys {
 		n += 16 + len(k)

@@ -53,6 +53,7 @@ func (m redriveFinished) pageID() int { return m.page }
 type redriveTargetsChecked struct {
 	page, gen int
 	err       error
+	targets   replay.TargetCheck // applied to the plan in targetsChecked
 	copies    *replay.Copies
 	copiesErr error
 }
@@ -122,7 +123,8 @@ func (d *redriveDialog) replan() tea.Cmd {
 	}
 	conn, plan, page, gen := d.conn, d.plan, d.page, d.planGen
 	return func() tea.Msg {
-		msg := redriveTargetsChecked{page: page, gen: gen, err: replay.CheckTargets(context.Background(), conn, plan)}
+		msg := redriveTargetsChecked{page: page, gen: gen}
+		msg.targets, msg.err = replay.CheckTargets(context.Background(), conn, plan)
 		if f, ok := conn.(replay.CopyFinder); ok && msg.err == nil { // Kafka: what was redriven before is left out
 			msg.copies, msg.copiesErr = plan.FindCopies(context.Background(), f)
 		}
@@ -141,6 +143,7 @@ func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
 		d.targetErr = fmt.Errorf("could not look for earlier redrives: %w", msg.copiesErr)
 	}
 	if d.targetErr == nil {
+		d.plan.Refuse(msg.targets)
 		d.plan.UseCopies(msg.copies)
 	}
 }

@@ -2,16 +2,20 @@
 // object per message with key, value and headers (names too) kept
 // byte-exact (as text where they are valid UTF-8, base64 where they are
 // not). Controls a terminal would act on (C0, DEL, C1, bidi) are written as
-// \uXXXX escapes, so a capture can be printed safely.
+// \uXXXX escapes, so a capture can be printed safely. A RabbitMQ message's
+// AMQP basic properties are kept in "properties" under their AMQP names
+// (and the exchange it was published to in "exchange"), and a message the broker gave no time has "timestamp": null.
 package capture
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -23,16 +27,100 @@ import (
 // Record is the JSON form of one message. Exactly one of Key and KeyB64 (and
 // of Value and ValueB64) is set; neither means null.
 type Record struct {
-	Conn      string         `json:"conn,omitempty"`
-	Stream    string         `json:"stream"`
-	Partition int32          `json:"partition"`
-	Offset    int64          `json:"offset"`
-	Timestamp time.Time      `json:"timestamp"`
+	Conn      string `json:"conn,omitempty"`
+	Stream    string `json:"stream"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	// Timestamp is nil (null) when the broker gave the message no time.
+	Timestamp *time.Time     `json:"timestamp"`
 	Key       *string        `json:"key,omitempty"`
 	KeyB64    *string        `json:"key_b64,omitempty"`
 	Value     *string        `json:"value,omitempty"`
 	ValueB64  *string        `json:"value_b64,omitempty"`
 	Headers   []HeaderRecord `json:"headers,omitempty"`
+	// Exchange is the exchange a RabbitMQ message was published to (""
+	// the default exchange); nil for other brokers.
+	Exchange   *string         `json:"exchange,omitempty"`
+	Properties *AMQPProperties `json:"properties,omitempty"`
+}
+
+// DefaultExchange is how a message's properties name the default exchange.
+const DefaultExchange = "(default)"
+
+// AMQPProperties are the AMQP basic properties a message was published
+// with (those set), under their AMQP names, in the spec's order; headers
+// are in Record.Headers.
+type AMQPProperties struct {
+	ContentType     *string `json:"content-type,omitempty"`
+	ContentEncoding *string `json:"content-encoding,omitempty"`
+	DeliveryMode    *int    `json:"delivery-mode,omitempty"` // 1 transient, 2 persistent
+	Priority        *int    `json:"priority,omitempty"`
+	CorrelationID   *string `json:"correlation-id,omitempty"`
+	ReplyTo         *string `json:"reply-to,omitempty"`
+	Expiration      *string `json:"expiration,omitempty"`
+	MessageID       *string `json:"message-id,omitempty"`
+	Timestamp       *int64  `json:"timestamp,omitempty"` // seconds since the epoch, as AMQP has it
+	Type            *string `json:"type,omitempty"`
+	UserID          *string `json:"user-id,omitempty"`
+	AppID           *string `json:"app-id,omitempty"`
+}
+
+// amqpProperty is how one AMQP basic property is kept: its name (as in
+// sources.Message.Properties and the capture) and whether it is a number.
+type amqpProperty struct {
+	name   string
+	number bool
+}
+
+// amqpProperties are the AMQP basic properties, in the spec's order.
+var amqpProperties = []amqpProperty{
+	{"content-type", false}, {"content-encoding", false}, {"delivery-mode", true}, {"priority", true},
+	{"correlation-id", false}, {"reply-to", false}, {"expiration", false}, {"message-id", false},
+	{"timestamp", true}, {"type", false}, {"user-id", false}, {"app-id", false},
+}
+
+// IsAMQPProperty reports whether a message property is an AMQP basic
+// property a capture keeps (and a replay into RabbitMQ publishes).
+func IsAMQPProperty(name string) bool {
+	for _, p := range amqpProperties {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// PropertyNumber is the number a property rendered as text holds:
+// "2 (persistent)" is 2, a timestamp (RFC 3339) its seconds since the
+// epoch; ok is false when there is none.
+func PropertyNumber(name, text string) (n int64, ok bool) {
+	if name == "timestamp" {
+		t, err := time.Parse(time.RFC3339, text)
+		if err != nil {
+			return 0, false
+		}
+		return t.Unix(), true
+	}
+	end := 0
+	for end < len(text) && text[end] >= '0' && text[end] <= '9' {
+		end++
+	}
+	n, err := strconv.ParseInt(text[:end], 10, 64)
+	return n, err == nil
+}
+
+// propertyText renders a property's number as sources.Message.Properties
+// has it (as the RabbitMQ connector renders a delivery's).
+func propertyText(name string, n int64) string {
+	switch {
+	case name == "timestamp":
+		return time.Unix(n, 0).UTC().Format(time.RFC3339)
+	case name == "delivery-mode" && n == 1:
+		return "1 (transient)"
+	case name == "delivery-mode" && n == 2:
+		return "2 (persistent)"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // HeaderRecord is the JSON form of one header. Exactly one of Key and
@@ -88,9 +176,13 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 	b = strconv.AppendInt(b, int64(m.Partition), 10)
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendInt(b, m.Offset, 10)
-	b = append(b, `,"timestamp":"`...)
-	b = m.Timestamp.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
+	if m.NoTimestamp {
+		b = append(b, `,"timestamp":null`...)
+	} else {
+		b = append(b, `,"timestamp":"`...)
+		b = m.Timestamp.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	b = appendBytesField(b, "key", m.Key)
 	b = appendBytesField(b, "value", m.Value)
 	if len(m.Headers) > 0 {
@@ -106,7 +198,53 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 		}
 		b = append(b, ']')
 	}
+	for _, p := range m.Properties {
+		if p.Name == "exchange" {
+			b = append(b, `,"exchange":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, strings.TrimPrefix(p.Value, DefaultExchange))
+			break
+		}
+	}
+	b = appendProperties(b, m.Properties)
 	return append(b, '}', '\n')
+}
+
+// appendProperties appends ,"properties":{...} with the AMQP basic
+// properties among props (nothing when there is none).
+func appendProperties(b []byte, props []sources.Property) []byte {
+	n := 0
+	for _, ap := range amqpProperties {
+		for _, p := range props {
+			if p.Name != ap.name {
+				continue
+			}
+			num, isNum := int64(0), false
+			if ap.number {
+				if num, isNum = PropertyNumber(p.Name, p.Value); !isNum {
+					break // not a number: left out, as the broker could not have sent it
+				}
+			}
+			if n == 0 {
+				b = append(b, `,"properties":{`...)
+			} else {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, '"')
+			b = append(b, ap.name...)
+			b = append(b, '"', ':')
+			if isNum {
+				b = strconv.AppendInt(b, num, 10)
+			} else {
+				b = jsonenc.AppendStringUnescapedHTML(b, p.Value)
+			}
+			break
+		}
+	}
+	if n > 0 {
+		b = append(b, '}')
+	}
+	return b
 }
 
 // appendBytesField appends ,"name":"text" or ,"name_b64":"..." (nothing for nil).
@@ -132,7 +270,12 @@ func appendMember(b []byte, name string, v string) []byte {
 
 // Message converts a decoded record back into a message.
 func (r *Record) Message() (sources.Message, error) {
-	m := sources.Message{Conn: r.Conn, Stream: r.Stream, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+	m := sources.Message{Conn: r.Conn, Stream: r.Stream, Partition: r.Partition, Offset: r.Offset}
+	if r.Timestamp != nil {
+		m.Timestamp = *r.Timestamp
+	} else {
+		m.NoTimestamp = true
+	}
 	var err error
 	if m.Key, err = decodeBytes(r.Key, r.KeyB64); err != nil {
 		return m, fmt.Errorf("key: %w", err)
@@ -154,6 +297,43 @@ func (r *Record) Message() (sources.Message, error) {
 			return m, fmt.Errorf("header %d (%q): %w", i, safetext.Bytes(k), err)
 		}
 		m.Headers = append(m.Headers, sources.Header{Key: string(k), Value: v})
+	}
+	if r.Exchange != nil {
+		m.Properties = append(m.Properties, sources.Property{Name: "exchange", Value: cmp.Or(*r.Exchange, DefaultExchange)})
+	}
+	if p := r.Properties; p != nil {
+		text := func(name string, v *string) {
+			if v != nil {
+				m.Properties = append(m.Properties, sources.Property{Name: name, Value: *v})
+			}
+		}
+		number := func(name string, v *int64) {
+			if v != nil {
+				m.Properties = append(m.Properties, sources.Property{Name: name, Value: propertyText(name, *v)})
+			}
+		}
+		small := func(v *int) *int64 {
+			if v == nil {
+				return nil
+			}
+			n := int64(*v)
+			return &n
+		}
+		text("content-type", p.ContentType)
+		text("content-encoding", p.ContentEncoding)
+		number("delivery-mode", small(p.DeliveryMode))
+		number("priority", small(p.Priority))
+		text("correlation-id", p.CorrelationID)
+		text("reply-to", p.ReplyTo)
+		text("expiration", p.Expiration)
+		text("message-id", p.MessageID)
+		number("timestamp", p.Timestamp)
+		text("type", p.Type)
+		text("user-id", p.UserID)
+		text("app-id", p.AppID)
+		if p.MessageID != nil {
+			m.ID = *p.MessageID
+		}
 	}
 	return m, nil
 }

@@ -24,6 +24,66 @@ func sample() []sources.Message {
 		{Conn: "c", Stream: "bin", Partition: 0, Offset: 0, Timestamp: ts, Key: []byte{0x80}, Value: []byte{0, 1, 0xfe}},
 		{Stream: "t", Partition: 2, Offset: 9, Timestamp: ts, Key: nil, Value: nil},
 		{Stream: "t", Partition: 2, Offset: 10, Timestamp: ts, Key: []byte{}, Value: []byte{}},
+		{Conn: "rabbit", Stream: "orders.dlq", Partition: sources.NoPartition, Offset: 3, ID: "m-1", NoTimestamp: true, Key: []byte("orders.created"), Value: []byte("{}"),
+			Headers: []sources.Header{{Key: "tenant", Value: []byte("acme")}}, Properties: amqpProps()},
+	}
+}
+
+// amqpProps are every AMQP basic property, as the RabbitMQ connector
+// renders them, in the spec's order.
+func amqpProps() []sources.Property {
+	return []sources.Property{
+		{Name: "exchange", Value: "shop"}, {Name: "content-type", Value: "application/json"}, {Name: "content-encoding", Value: "gzip"},
+		{Name: "delivery-mode", Value: "2 (persistent)"}, {Name: "priority", Value: "7"},
+		{Name: "correlation-id", Value: "corr-\u001b[2J\"<1>"}, {Name: "reply-to", Value: "amq.rabbitmq.reply-to"},
+		{Name: "expiration", Value: "60000"}, {Name: "message-id", Value: "m-1"},
+		{Name: "timestamp", Value: "2026-11-29T10:00:00Z"}, {Name: "type", Value: "order.created"},
+		{Name: "user-id", Value: "guest"}, {Name: "app-id", Value: "order-service\u202e"},
+	}
+}
+
+// TestAMQPPropertiesInTheCapture: a RabbitMQ message's AMQP properties are
+// written under "properties" with their AMQP names (numbers as numbers,
+// controls escaped), what is not a basic property (the exchange, the
+// delivery count) is not, and a message without a time has a null
+// timestamp; files without either still read.
+func TestAMQPPropertiesInTheCapture(t *testing.T) {
+	m := sample()[4]
+	m.Timestamp = time.Now() // the time of the read, which the export must not write
+	m.Properties = append([]sources.Property{m.Properties[0], {Name: "routing-key", Value: "orders.created"}}, m.Properties[1:]...)
+	m.Properties = append(m.Properties, sources.Property{Name: "redelivered", Value: "true"}, sources.Property{Name: "x-delivery-count", Value: "2"})
+	line := capture.AppendRecord(nil, &m)
+	if raw := rawControl(line[:len(line)-1]); raw != "" {
+		t.Fatalf("%s stands raw in %s", raw, line)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(line, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["timestamp"] != nil || doc["exchange"] != "shop" {
+		t.Errorf("timestamp %v, want null; exchange %v", doc["timestamp"], doc["exchange"])
+	}
+	want := map[string]any{"content-type": "application/json", "content-encoding": "gzip", "delivery-mode": 2.0, "priority": 7.0,
+		"correlation-id": "corr-\x1b[2J\"<1>", "reply-to": "amq.rabbitmq.reply-to", "expiration": "60000", "message-id": "m-1",
+		"timestamp": float64(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).Unix()), "type": "order.created", "user-id": "guest", "app-id": "order-service\u202e"}
+	if !reflect.DeepEqual(doc["properties"], want) {
+		t.Errorf("properties %v\nwant %v", doc["properties"], want)
+	}
+	got, err := capture.NewDecoder(bytes.NewReader(line)).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Properties, amqpProps()) || got.ID != "m-1" || !got.Timestamp.IsZero() || !got.NoTimestamp {
+		t.Errorf("decoded %+v", got)
+	}
+	m.Properties = []sources.Property{{Name: "exchange", Value: capture.DefaultExchange}}
+	line = capture.AppendRecord(nil, &m)
+	if got, err := capture.NewDecoder(bytes.NewReader(line)).Next(); err != nil || !strings.Contains(string(line), `"exchange":""`) || !reflect.DeepEqual(got.Properties, m.Properties) {
+		t.Errorf("the default exchange: %s: %+v %v", line, got.Properties, err)
+	}
+	old, err := capture.NewDecoder(strings.NewReader(`{"stream":"q","partition":-1,"offset":1,"timestamp":"2026-11-29T10:00:00Z","key":"k","value":"v"}` + "\n")).Next()
+	if err != nil || old.NoTimestamp || old.Timestamp.Unix() != time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).Unix() || old.Properties != nil {
+		t.Errorf("an older file: %+v %v", old, err)
 	}
 }
 

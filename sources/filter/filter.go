@@ -7,7 +7,10 @@
 //	                the key is
 //	json            the value parsed as JSON (nil when it is not JSON); parsed
 //	                only when the expression uses it
-//	headers         map of header name to text value (the last one wins)
+//	headers         map of header name to text value (the last one wins); a
+//	                missing header is nil, so headers["x"] != nil means the
+//	                message has header x and headers["x"] == "" matches only
+//	                an empty value
 //	partition, offset, timestamp, stream, id
 //	deadLetter      nil, or {origin, reason, exception, message, scheme, count,
 //	                group, fingerprint} (fingerprint: the failure's id, as in
@@ -57,18 +60,18 @@ type Filter struct {
 
 // Env is what an expression sees of one message.
 type Env struct {
-	Key        string            `expr:"key"`
-	Value      string            `expr:"value"`
-	JSON       any               `expr:"json"`
-	Headers    map[string]string `expr:"headers"`
-	Partition  int               `expr:"partition"`
-	Offset     int               `expr:"offset"`
-	Timestamp  time.Time         `expr:"timestamp"`
-	Stream     string            `expr:"stream"`
-	ID         string            `expr:"id"`
-	DeadLetter map[string]any    `expr:"deadLetter"`
-	Tombstone  bool              `expr:"tombstone"` // the value is null (value == nil reads it)
-	NullKey    bool              `expr:"nullKey"`   // the key is null (key == nil reads it)
+	Key        string         `expr:"key"`
+	Value      string         `expr:"value"`
+	JSON       any            `expr:"json"`
+	Headers    map[string]any `expr:"headers"` // a missing header reads as nil, a present one as its text
+	Partition  int            `expr:"partition"`
+	Offset     int            `expr:"offset"`
+	Timestamp  time.Time      `expr:"timestamp"`
+	Stream     string         `expr:"stream"`
+	ID         string         `expr:"id"`
+	DeadLetter map[string]any `expr:"deadLetter"`
+	Tombstone  bool           `expr:"tombstone"` // the value is null (value == nil reads it)
+	NullKey    bool           `expr:"nullKey"`   // the key is null (key == nil reads it)
 }
 
 // Compile parses and type-checks an expression that must yield a bool.
@@ -100,7 +103,7 @@ func Compile(src string) (*Filter, error) {
 		}
 	}
 	f.native = compileNative(node, jsonKey)
-	f.env.Headers = map[string]string{}
+	f.env.Headers = map[string]any{}
 	return f, nil
 }
 

@@ -29,7 +29,8 @@ func TestMatch(t *testing.T) {
 		`deadLetter != nil && deadLetter.origin == "orders"`: true,
 		`len(json.lines) == 1`:                               true,
 		`timestamp.Hour() == 10`:                             true,
-		`headers["missing"] == ""`:                           true,
+		`headers["missing"] == ""`:                           false, // a missing header is nil, not empty
+		`headers["missing"] == nil`:                          true,
 	}
 	for src, want := range cases {
 		f, err := filter.Compile(src)

@@ -12,13 +12,14 @@ import (
 // native is an expression, or part of one, compiled to Go: it decides a
 // message without filling the environment or running the VM. It answers
 // decided=false where it cannot be sure to agree with expr (a JSON string
-// with escapes, a missing header, a value that is not a JSON object...);
+// with escapes, a value that is not a JSON object...);
 // Match then runs the expression itself, so results never differ.
 type native func(m *sources.Message) (result, decided bool)
 
 // compileNative compiles the shapes most filters have: comparisons of key,
 // value, stream, id, a header or one top-level JSON field with a string
-// literal (==, !=, contains, startsWith, endsWith), of partition or offset
+// literal (==, !=, contains, startsWith, endsWith), a header with nil (is it
+// there), of partition or offset
 // with an integer, joined by and/or/not. It returns nil for anything else.
 // jsonKey is the only top-level JSON field the expression reads ("" when it
 // reads none or several: then JSON comparisons are not compiled).
@@ -43,6 +44,9 @@ func compileNative(n ast.Node, jsonKey string) native {
 				return r(m)
 			}
 		case "==", "!=", "contains", "startsWith", "endsWith":
+			if f := headerPresence(x); f != nil {
+				return f
+			}
 			if f := stringComparison(x, jsonKey); f != nil {
 				return f
 			}
@@ -80,23 +84,22 @@ func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 	if !ok {
 		return nil
 	}
+	test := stringTest(x.Operator, []byte(s.Value))
+	if name, ok := headerName(field); ok {
+		// A missing header is nil in expr: == is false, != true, and
+		// contains, startsWith and endsWith are false.
+		missing := x.Operator == "!="
+		return func(m *sources.Message) (bool, bool) {
+			v, ok := header(m, name)
+			if !ok {
+				return missing, true
+			}
+			return test(v), true
+		}
+	}
 	get := stringFieldOf(field, jsonKey)
 	if get == nil {
 		return nil
-	}
-	want := []byte(s.Value)
-	var test func(b []byte) bool
-	switch x.Operator {
-	case "==":
-		test = func(b []byte) bool { return bytes.Equal(b, want) }
-	case "!=":
-		test = func(b []byte) bool { return !bytes.Equal(b, want) }
-	case "contains":
-		test = func(b []byte) bool { return bytes.Contains(b, want) }
-	case "startsWith":
-		test = func(b []byte) bool { return bytes.HasPrefix(b, want) }
-	case "endsWith":
-		test = func(b []byte) bool { return bytes.HasSuffix(b, want) }
 	}
 	return func(m *sources.Message) (bool, bool) {
 		b, ok := get(m)
@@ -104,6 +107,70 @@ func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 			return false, false
 		}
 		return test(b), true
+	}
+}
+
+// stringTest is a string operator applied to a field's bytes.
+func stringTest(op string, want []byte) func(b []byte) bool {
+	switch op {
+	case "==":
+		return func(b []byte) bool { return bytes.Equal(b, want) }
+	case "!=":
+		return func(b []byte) bool { return !bytes.Equal(b, want) }
+	case "contains":
+		return func(b []byte) bool { return bytes.Contains(b, want) }
+	case "startsWith":
+		return func(b []byte) bool { return bytes.HasPrefix(b, want) }
+	default: // endsWith
+		return func(b []byte) bool { return bytes.HasSuffix(b, want) }
+	}
+}
+
+// headerName is the name in headers["name"] (or headers.name).
+func headerName(n ast.Node) (string, bool) {
+	x, ok := n.(*ast.MemberNode)
+	if !ok || x.Optional {
+		return "", false
+	}
+	id, ok := x.Node.(*ast.IdentifierNode)
+	prop, pok := x.Property.(*ast.StringNode)
+	if !ok || !pok || id.Value != "headers" {
+		return "", false
+	}
+	return prop.Value, true
+}
+
+// header is a message's header value (the last one wins, as in the map)
+// and whether the message has it.
+func header(m *sources.Message, name string) ([]byte, bool) {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == name {
+			return m.Headers[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// headerPresence compiles headers["x"] == nil (the message lacks header x)
+// and headers["x"] != nil (it has it), with nil on either side.
+func headerPresence(x *ast.BinaryNode) native {
+	if x.Operator != "==" && x.Operator != "!=" {
+		return nil
+	}
+	field := x.Left
+	if _, isNil := x.Left.(*ast.NilNode); isNil {
+		field = x.Right
+	} else if _, isNil := x.Right.(*ast.NilNode); !isNil {
+		return nil
+	}
+	name, ok := headerName(field)
+	if !ok {
+		return nil
+	}
+	has := x.Operator == "!="
+	return func(m *sources.Message) (bool, bool) {
+		_, ok := header(m, name)
+		return ok == has, true
 	}
 }
 
@@ -126,18 +193,7 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 		if !ok || !pok || x.Optional {
 			return nil
 		}
-		switch {
-		case id.Value == "headers":
-			name := prop.Value
-			return func(m *sources.Message) ([]byte, bool) {
-				for i := len(m.Headers) - 1; i >= 0; i-- { // the last one wins, as in the map
-					if m.Headers[i].Key == name {
-						return m.Headers[i].Value, true
-					}
-				}
-				return nil, false // missing: expr's nil, not "": let it decide
-			}
-		case id.Value == "json" && jsonKey != "" && prop.Value == jsonKey:
+		if id.Value == "json" && jsonKey != "" && prop.Value == jsonKey {
 			return func(m *sources.Message) ([]byte, bool) { return jsonString(m.Value, jsonKey) }
 		}
 	}

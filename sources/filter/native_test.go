@@ -20,6 +20,10 @@ var nativeExprs = []string{
 	`"FAILED" == json.status`,
 	`offset < 5 or partition > 1`,
 	`json.status contains "AIL"`,
+	`headers["tenant"] != nil`,
+	`nil == headers["tenant"]`,
+	`headers["tenant"] == ""`,
+	`headers.tenant startsWith "ac" || headers["tenant"] == nil`,
 }
 
 // nativeCorpus has the awkward cases: escapes, missing and repeated

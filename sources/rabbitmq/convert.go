@@ -43,7 +43,7 @@ func (c *Conn) convert(d amqp.Delivery, stream string, seq int64) sources.Messag
 		if t, ok := d.Headers["timestamp_in_ms"]; ok { // set by the broker's message_timestamp plugin
 			m.Timestamp = time.UnixMilli(toInt(t))
 		} else {
-			m.Timestamp = time.Now() // no timestamp property: when we received it
+			m.Timestamp, m.NoTimestamp = time.Now(), true // no timestamp property: when we received it
 		}
 	}
 	m.DeadLetter = DeadLetterFromTable(d.Headers, m.Headers)

@@ -162,10 +162,65 @@ func DeadLetterFromTable(t amqp.Table, headers []sources.Header) *sources.DeadLe
 			d.Extra = append(d.Extra, sources.Property{Name: "Last death", Value: newest.Reason + " in " + newest.Queue})
 		}
 	}
+	if len(deaths) > 0 || firstQueue != "" {
+		firstExchange, hasExchange := t["x-first-death-exchange"].(string)
+		if d.Doubt = firstDeathDoubt(deaths, firstQueue, d.Reason, firstExchange, hasExchange); d.Doubt != "" {
+			d.Extra = append(d.Extra, sources.Property{Name: "Warning", Value: d.Doubt})
+		}
+	}
 	if g := dlq.FromHeaders(headers); g != nil { // an application's own exception headers
 		d.ExceptionClass, d.ExceptionMessage, d.StackTrace = g.ExceptionClass, g.ExceptionMessage, g.StackTrace
 	}
 	return d
+}
+
+// firstDeathDoubt says why a dead letter's first death (where a redrive
+// sends it) may be forged, or "" when the headers are as the broker writes
+// them. What RabbitMQ guarantees: x-death has one entry per queue and
+// reason, the most recent first, and never loses one; the newest entry is
+// the broker's own, for the death that brought the message here;
+// x-first-death-* are written once, from the entry of the first death.
+// A publisher can send its own x-death and x-first-death-*, which the
+// broker keeps, and the entries it adds cannot be told from those. So:
+// x-first-death-* must name an entry x-death has (queue, reason,
+// exchange), and the first death must be the newest entry or have been
+// published to the same exchange; a history that moved between exchanges
+// (a forged one, or a genuine chain of dead-letter exchanges) is doubted,
+// since only the broker's topology could vouch for it.
+func firstDeathDoubt(deaths []sources.Death, queue, reason, exchange string, hasExchange bool) string {
+	if len(deaths) == 0 {
+		return fmt.Sprintf("x-first-death-queue names %q but there is no x-death: the broker writes both, so the first death may be forged", queue)
+	}
+	first := len(deaths) - 1 // the oldest entry, when x-first-death-* say nothing
+	if queue != "" {
+		first = -1
+		for i, x := range deaths {
+			if x.Queue == queue && (reason == "" || x.Reason == reason) {
+				first = i
+				break
+			}
+		}
+		if first < 0 {
+			return fmt.Sprintf("x-death and x-first-death disagree: x-death has no entry for queue %q (reason %q) that x-first-death names: the first death may be forged", queue, reason)
+		}
+		if hasExchange && deaths[first].Exchange != exchange {
+			return fmt.Sprintf("x-death and x-first-death disagree: x-first-death-exchange is %q, x-death says %q for that death: the first death may be forged", exchange, deaths[first].Exchange)
+		}
+	}
+	newest := deaths[0]
+	if first == 0 || newest.Exchange == deaths[first].Exchange {
+		return ""
+	}
+	return fmt.Sprintf("x-death and x-first-death disagree: the broker's newest entry has the message published to %s and dead-lettered from queue %q, the first death says %s (queue %q): the first death may be forged",
+		exchangeName(newest.Exchange), newest.Queue, exchangeName(deaths[first].Exchange), deaths[first].Queue)
+}
+
+// exchangeName names an exchange for people ("" is the default exchange).
+func exchangeName(x string) string {
+	if x == "" {
+		return "the default exchange"
+	}
+	return fmt.Sprintf("exchange %q", x)
 }
 
 // parseXDeath reads the x-death array. Entries that are not tables are skipped.

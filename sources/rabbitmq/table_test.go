@@ -168,3 +168,54 @@ func TestDecodeHeadersDefensively(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstDeathInDoubt: x-first-death-* must name an entry x-death has,
+// and the first death must be the broker's newest entry or share its
+// exchange; otherwise the dead letter carries a Doubt (and a Warning).
+func TestFirstDeathInDoubt(t *testing.T) {
+	entry := func(queue, exchange, key string) amqp.Table {
+		return amqp.Table{"queue": queue, "reason": "rejected", "exchange": exchange, "routing-keys": []any{key}, "count": int64(1)}
+	}
+	first := func(queue, exchange string) amqp.Table {
+		return amqp.Table{"x-first-death-queue": queue, "x-first-death-reason": "rejected", "x-first-death-exchange": exchange}
+	}
+	with := func(t amqp.Table, deaths ...amqp.Table) amqp.Table {
+		arr := []any{}
+		for _, d := range deaths {
+			arr = append(arr, d)
+		}
+		if len(arr) > 0 {
+			t["x-death"] = arr
+		}
+		return t
+	}
+	for _, tc := range []struct {
+		name  string
+		table amqp.Table
+		doubt string // "" when trusted
+	}{
+		{"one death", with(first("orders.work", "shop"), entry("orders.work", "shop", "orders.created")), ""},
+		{"died again in the first queue", with(first("orders.work", "shop"), entry("orders.work", "shop", "orders.created"), entry("orders.retry", "retry", "orders.created")), ""},
+		{"a second queue on the same exchange", with(first("o1", "shop"), entry("o2", "shop", "k2"), entry("o1", "shop", "k1")), ""},
+		{"forged x-death and x-first-death", with(first("o2.work", "shop2"), entry("orders.work", "shop", "orders.spoof"), entry("o2.work", "shop2", "orders.spoofed")), "x-death and x-first-death disagree"},
+		{"forged x-first-death only", with(first("o2.work", "shop2"), entry("orders.work", "shop", "orders.spoof")), `no entry for queue "o2.work"`},
+		{"forged x-first-death-exchange", with(first("orders.work", "shop2"), entry("orders.work", "shop", "orders.spoof")), `x-first-death-exchange is "shop2"`},
+		{"x-first-death without x-death", with(first("orders.work", "shop")), "there is no x-death"},
+		{"forged x-death, no x-first-death", with(amqp.Table{}, entry("orders.work", "shop", "k"), entry("o2.work", "shop2", "orders.spoofed")), "x-death and x-first-death disagree"},
+	} {
+		d := rabbitmq.DeadLetterFromTable(tc.table, rabbitmq.TableHeaders(tc.table))
+		if d == nil {
+			t.Fatalf("%s: no dead letter", tc.name)
+		}
+		warned := false
+		for _, p := range d.Extra {
+			warned = warned || p.Name == "Warning" && p.Value == d.Doubt
+		}
+		switch {
+		case tc.doubt == "" && d.Doubt != "":
+			t.Errorf("%s: doubted: %s", tc.name, d.Doubt)
+		case tc.doubt != "" && (!strings.Contains(d.Doubt, tc.doubt) || !strings.Contains(d.Doubt, "may be forged") || !warned):
+			t.Errorf("%s: doubt %q (warning %v), want %q", tc.name, d.Doubt, warned, tc.doubt)
+		}
+	}
+}
