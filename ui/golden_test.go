@@ -64,7 +64,13 @@ func runGolden(t *testing.T, steps ...any) {
 // runGoldenAt is runGolden on a terminal of w x h.
 func runGoldenAt(t *testing.T, w, h int, steps ...any) {
 	t.Helper()
-	c := testCommon(w, h)
+	runGoldenWith(t, testCommon(w, h), steps...)
+}
+
+// runGoldenWith is runGolden with a Common of the test's own.
+func runGoldenWith(t *testing.T, c *Common, steps ...any) {
+	t.Helper()
+	w, h := c.Width, c.Height
 	m := newModel(c, []sources.Conn{staticConn{}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	for _, st := range steps {
