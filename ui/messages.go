@@ -265,8 +265,12 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return tea.Batch(p.received(msg), p.scheduleCopyLookup(), p.schemasFor(msg.msgs))
-	case schemasFetched:
-		return nil // the rows waiting for them are drawn again
+	case schemasFetched: // the rows waiting for them are drawn again
+		if p.view.flt != nil { // and the filter sees their decoded values
+			p.view.setFilter(p.view.flt)
+			p.cur.clamp(p.view.Len(), p.rowsHeight())
+			return p.scanMore()
+		}
 	case copyLookupDue:
 		return p.lookUpCopies(msg)
 	case copiesFound:
