@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -70,6 +71,7 @@ type detailPage struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	full     bool
+	bytes    bool         // show the value's bytes, not its decoded document (b)
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
@@ -91,7 +93,24 @@ func newDetailPage(c *Common, m sources.Message, step stepper, fetch fetcher) *d
 	return p
 }
 
-func (p *detailPage) Init() tea.Cmd { return p.refetch() }
+func (p *detailPage) Init() tea.Cmd { return tea.Batch(p.refetch(), p.fetchSchemas()) }
+
+// decoder is the schema decoder of the message's connection (nil: none).
+func (p *detailPage) decoder() *schema.Decoder { return p.c.decoder(p.msg.Conn) }
+
+// fetchSchemas fetches, in a Cmd, the schemas of the message's key and
+// value that are not held yet; nil when none is missing.
+func (p *detailPage) fetchSchemas() tea.Cmd {
+	d := p.decoder()
+	if d == nil {
+		return nil
+	}
+	msgs := []sources.Message{p.msg}
+	if len(missingSchemas(d, msgs, false)) == 0 {
+		return nil
+	}
+	return fetchSchemas(p.ctx, d, msgs, p.pid, replay.Position(p.msg))
+}
 
 // refetch reads the message again when the buffer holds only part of its
 // value and the stream can be read at a position.
@@ -133,7 +152,18 @@ func (p *detailPage) build() {
 	if m.ID != "" {
 		kv("ID", render.Sanitize(m.ID))
 	}
-	kv("Key", keyText(m.Key))
+	dec := p.decoder()
+	key, value := showPart(dec, schema.PartKey, m), showPart(dec, schema.PartValue, m)
+	switch {
+	case key.decodedOK():
+		kv("Key", render.Sanitize(string(docText(key.dec.JSON)))+s.Muted.Render("  ("+render.Sanitize(key.dec.Ref.String())+")"))
+	case key.typed && !key.ready:
+		kv("Key", s.Muted.Render("decoding…  ")+keyText(m.Key))
+	case key.typed:
+		kv("Key", keyText(m.Key)+"  "+s.Warn.Render("✖ "+render.Sanitize(oneLine(key.dec.Err))))
+	default:
+		kv("Key", keyText(m.Key))
+	}
 	size := fmt.Sprintf("value %s  key %s  %d headers", render.Size(m.ValueSize), render.Size(len(m.Key)), len(m.Headers))
 	if m.Redelivered {
 		size += "  " + s.Warn.Render("redelivered")
@@ -247,6 +277,21 @@ func (p *detailPage) build() {
 	for _, h := range m.Headers {
 		out = append(out, detailLine{prefix: s.Label.Render(cell(render.Sanitize(h.Key), kw, false)) + "  ", indent: kw + 2, text: headerText(s, h)})
 	}
+	if value.typed {
+		p.schemaBlock(value, key, kv, section, line)
+	}
+	if value.decodedOK() && !p.bytes {
+		section(fmt.Sprintf("Value (%s, %s)", formatName(value.dec.Format), render.Size(m.ValueSize)))
+		for _, l := range strings.Split(render.HighlightJSON(value.dec.JSON, s.JSON), "\n") {
+			line(l)
+		}
+		line("")
+		line(s.Muted.Render("b: the value's bytes   s: the schema"))
+		p.raw = out
+		p.width = 0
+		p.wrap()
+		return
+	}
 	limit := textShowLimit
 	kind := render.Classify(m.Value)
 	if kind == render.KindBinary {
@@ -257,7 +302,18 @@ func (p *detailPage) build() {
 	}
 	body := render.Value(m.Value, limit, s.JSON)
 	title := fmt.Sprintf("Value (%s, %s)", body.Kind, render.Size(m.ValueSize))
+	if value.typed {
+		title = fmt.Sprintf("Value (bytes: %s, %s)", body.Kind, render.Size(m.ValueSize))
+	}
 	section(title)
+	switch {
+	case value.typed && !value.ready:
+		line(s.Muted.Render("decoding… (fetching the schema)"))
+	case value.ready && value.dec.Err != nil:
+		line(s.Warn.Render("✖ not decoded: " + render.Sanitize(oneLine(value.dec.Err))))
+	case value.decodedOK():
+		line(s.Muted.Render("b: the decoded value"))
+	}
 	for _, l := range body.Lines {
 		line(l)
 	}
@@ -281,6 +337,79 @@ func (p *detailPage) build() {
 	p.raw = out
 	p.width = 0
 	p.wrap()
+}
+
+// schemaBlock adds what the value was decoded with: format, subject,
+// version (and the latest), id, the message type, the key's schema.
+func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section, line func(string)) {
+	s := p.c.Styles
+	section("Schema")
+	if !value.ready {
+		kv("Schema", s.Muted.Render(fmt.Sprintf("decoding… (fetching schema id %d)", value.class.ID)))
+		return
+	}
+	ref := value.dec.Ref
+	if value.dec.Err != nil && value.dec.JSON == nil && ref.Format == "" {
+		kv("Schema", s.Warn.Render("✖ "+render.Sanitize(oneLine(value.dec.Err))))
+		if ref.ID > 0 {
+			kv("ID", strconv.Itoa(ref.ID))
+		}
+		return
+	}
+	kv("Format", formatName(ref.Format))
+	if ref.Subject != "" {
+		kv("Subject", render.Sanitize(ref.Subject))
+	}
+	if ref.Version > 0 {
+		v := "v" + strconv.Itoa(ref.Version)
+		switch {
+		case ref.Latest > ref.Version:
+			v += "  " + s.Warn.Render("latest is v"+strconv.Itoa(ref.Latest))
+		case ref.Latest == ref.Version:
+			v += s.Muted.Render("  (the latest)")
+		}
+		kv("Version", v)
+	}
+	if ref.ID > 0 {
+		kv("ID", strconv.Itoa(ref.ID))
+	}
+	if ref.Local != "" {
+		kv("Local", render.Sanitize(ref.Local))
+	}
+	if ref.Message != "" {
+		msg := render.Sanitize(ref.Message)
+		if len(ref.Indexes) > 0 {
+			msg += s.Muted.Render(fmt.Sprintf("  (message index %v)", ref.Indexes))
+		}
+		kv("Message", msg)
+	}
+	if key.decodedOK() {
+		kv("Key schema", render.Sanitize(key.dec.Ref.String()))
+	}
+}
+
+// formatName is how a format is named on screen.
+func formatName(f schema.Format) string {
+	switch f {
+	case schema.FormatAvro:
+		return "Avro"
+	case schema.FormatProtobuf:
+		return "Protobuf"
+	case schema.FormatJSONSchema:
+		return "JSON Schema"
+	case schema.FormatJSON:
+		return "JSON"
+	}
+	return string(f)
+}
+
+// oneLine is the first line of an error ("" for nil).
+func oneLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	l, _, _ := strings.Cut(err.Error(), "\n")
+	return l
 }
 
 // wrap fits the content to the terminal width.
@@ -343,6 +472,10 @@ func (p *detailPage) scrollBy(delta int) { p.scroll(delta, len(p.lines), p.bodyH
 
 func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case schemasFetched:
+		if msg.pos == replay.Position(p.msg) {
+			p.build()
+		}
 	case valueFetched:
 		if msg.pos != replay.Position(p.msg) {
 			return nil // the user moved on
@@ -366,6 +499,20 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.FullValue):
 			p.full = !p.full
 			p.build()
+		case key.Matches(msg, k.RawBytes):
+			p.bytes = !p.bytes
+			p.build()
+		case key.Matches(msg, k.Schema):
+			v := showPart(p.decoder(), schema.PartValue, &p.msg)
+			switch {
+			case !v.typed:
+				return setStatus("this value has no schema")
+			case !v.ready:
+				return setStatus("the schema is being fetched…")
+			case v.dec.Ref.Origin == schema.OriginRegistry && v.dec.Ref.ID == 0:
+				return setStatus("no schema to show")
+			}
+			return push(newSchemaPage(p.c, p.decoder(), v.dec.Ref))
 		case key.Matches(msg, k.CopyValue):
 			return copyValue(p.c, &p.msg)
 		case key.Matches(msg, k.CopyMessage):
@@ -383,7 +530,7 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 			if m, ok := p.step(delta); ok {
 				p.msg, p.top, p.full, p.fetching, p.fetchErr = m, 0, false, false, nil
 				p.build()
-				return p.refetch()
+				return tea.Batch(p.refetch(), p.fetchSchemas())
 			}
 		}
 	}
@@ -412,12 +559,15 @@ func (p *detailPage) Status() string {
 
 func (p *detailPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
+	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
+		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Back}
+	}
 	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Trace, k.Back}
 }
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
 }
 
 // Close stops a fetch in flight.

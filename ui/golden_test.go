@@ -66,10 +66,16 @@ func runGolden(t *testing.T, steps ...any) {
 // runGoldenAt is runGolden on a terminal of w x h.
 func runGoldenAt(t *testing.T, w, h int, steps ...any) {
 	t.Helper()
-	runGoldenModel(t, newModel(testCommon(w, h), []sources.Conn{staticConn{}}), steps...)
+	runGoldenWith(t, testCommon(w, h), steps...)
 }
 
-// runGoldenModel is runGolden on a root model built on testCommon(w, h).
+// runGoldenWith is runGolden with a Common of the test's own.
+func runGoldenWith(t *testing.T, c *Common, steps ...any) {
+	t.Helper()
+	runGoldenModel(t, newModel(c, []sources.Conn{staticConn{}}), steps...)
+}
+
+// runGoldenModel is runGolden on a root model of the test's own.
 func runGoldenModel(t *testing.T, m *Model, steps ...any) {
 	t.Helper()
 	w, h := m.c.Width, m.c.Height

@@ -18,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -95,6 +96,7 @@ type messagesPage struct {
 	redriveOnEnd bool          // open the redrive dialog once a bounded read ends
 	resumeWait   time.Duration // the backoff before a live read that broke is opened again
 	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
+	typed        bool          // a message held has a schema: the VER column is shown
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -120,6 +122,7 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		dlq:      stream.DeadLetter,
 	}
 	p.view.buf = p.buf
+	p.view.decoded = p.decodedJSON
 	p.input = textinput.New()
 	p.input.CharLimit = 1000
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -208,6 +211,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
 	p.scan, p.budgetHit = nil, false
 	p.copies = copyLookup{}
+	p.typed = false
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
 	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
@@ -260,7 +264,13 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.sub != p.subID {
 			return nil
 		}
-		return tea.Batch(p.received(msg), p.scheduleCopyLookup())
+		return tea.Batch(p.received(msg), p.scheduleCopyLookup(), p.schemasFor(msg.msgs))
+	case schemasFetched: // the rows waiting for them are drawn again
+		if p.view.flt != nil { // and the filter sees their decoded values
+			p.view.setFilter(p.view.flt)
+			p.cur.clamp(p.view.Len(), p.rowsHeight())
+			return p.scanMore()
+		}
 	case copyLookupDue:
 		return p.lookUpCopies(msg)
 	case copiesFound:
@@ -449,7 +459,7 @@ func (p *messagesPage) next() tea.Cmd {
 	if p.sub == nil {
 		return nil
 	}
-	return waitBatch(p.ctx, p.sub, p.pid, p.subID)
+	return waitBatch(p.ctx, p.sub, p.c.decoder(p.conn.Name()), p.pid, p.subID)
 }
 
 func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
@@ -652,23 +662,29 @@ func (p *messagesPage) Capturing() bool {
 }
 
 func (p *messagesPage) columns(w int) []column {
+	var cols []column
 	if p.dlq {
-		return layout([]column{
+		cols = []column{
 			{title: "P", width: 2, right: true},
 			{title: "OFFSET", width: 7, right: true},
 			{title: "TIME", width: 12},
 			{title: "KEY", width: 12},
 			{title: "ORIGIN", width: 16},
 			{title: "ERROR", width: 10, flex: true},
-		}, w)
+		}
+	} else {
+		cols = []column{
+			{title: "P", width: 2, right: true},
+			{title: "OFFSET", width: 7, right: true},
+			{title: "TIME", width: 12},
+			{title: "KEY", width: 14},
+			{title: "VALUE", width: 10, flex: true},
+		}
 	}
-	return layout([]column{
-		{title: "P", width: 2, right: true},
-		{title: "OFFSET", width: 7, right: true},
-		{title: "TIME", width: 12},
-		{title: "KEY", width: 14},
-		{title: "VALUE", width: 10, flex: true},
-	}, w)
+	if p.typed { // the schema version after the key
+		cols = append(cols[:4], append([]column{{title: "VER", width: 4}}, cols[4:]...)...)
+	}
+	return layout(cols, w)
 }
 
 func (p *messagesPage) View(w, h int) string {
@@ -738,15 +754,27 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 	if m.Partition == sources.NoPartition {
 		part = "-"
 	}
+	dec := p.c.decoder(p.conn.Name())
 	key := "∅"
-	if m.Key != nil {
+	if k := showPart(dec, schema.PartKey, m); k.typed {
+		key = decodedPreview(k, m.Key, cols[3].width)
+	} else if m.Key != nil {
 		key = render.Preview(m.Key, cols[3].width)
 	}
 	base := []string{part, strconv.FormatInt(m.Offset, 10), shortTime(m.Timestamp.In(p.c.Location), now), key}
-	if !p.dlq {
-		return append(base, render.Preview(m.Value, last))
+	value := render.Preview(m.Value, last)
+	if v := showPart(dec, schema.PartValue, m); v.typed {
+		value = decodedPreview(v, m.Value, last)
+		if p.typed {
+			base = append(base, versionCell(v))
+		}
+	} else if p.typed {
+		base = append(base, "")
 	}
-	origin, reason := "", render.Preview(m.Value, last)
+	if !p.dlq {
+		return append(base, value)
+	}
+	origin, reason := "", value
 	if d := m.DeadLetter; d != nil {
 		origin = d.OriginStream
 		if d.OriginPartition != sources.NoPartition {
@@ -761,6 +789,35 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 		}
 	}
 	return append(base, origin, reason)
+}
+
+// schemasFor notes whether msgs have schemas (the VER column) and fetches
+// in a Cmd those the read's delivery did not (a delivery that came
+// another way, a fetch that gave up waiting).
+func (p *messagesPage) schemasFor(msgs []sources.Message) tea.Cmd {
+	dec := p.c.decoder(p.conn.Name())
+	if dec == nil || len(msgs) == 0 {
+		return nil
+	}
+	for i := 0; i < len(msgs) && !p.typed; i++ {
+		m := &msgs[i]
+		p.typed = dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value).Origin != schema.OriginContent
+	}
+	missing := missingSchemas(dec, msgs, false)
+	if len(missing) == 0 {
+		return nil
+	}
+	return fetchSchemas(p.ctx, dec, msgs, p.pid, "")
+}
+
+// decodedJSON is m's value decoded with a schema already fetched, for the
+// filter and the search to see (nil: the value has no schema, its schema
+// is not fetched yet, or it did not decode).
+func (p *messagesPage) decodedJSON(m *sources.Message) []byte {
+	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.decodedOK() {
+		return v.dec.JSON
+	}
+	return nil
 }
 
 // shortTime shows the time of day for today, the date too otherwise.

@@ -18,6 +18,9 @@ type msgView struct {
 	err     error           // the first error the filter met on a message
 	failed  int64           // how many messages the filter could not evaluate
 	scratch sources.Message // what a scan loads each message into
+	// decoded is a value decoded with its schema (nil: none, or not
+	// fetched yet): the filter sees it in place of the value's bytes.
+	decoded func(*sources.Message) []byte
 }
 
 // scanChunk is how many held messages one step of a new filter scans, so
@@ -88,7 +91,7 @@ func (v *msgView) scan(from, to int) {
 	for i := max(from, 0); i < to; i++ {
 		v.scanned++
 		v.buf.Load(i, &v.scratch)
-		ok, err := v.flt.Match(&v.scratch)
+		ok, err := v.flt.Match(v.withDecoded(&v.scratch))
 		if err != nil {
 			v.failed++
 			if v.err == nil {
@@ -99,6 +102,21 @@ func (v *msgView) scan(from, to int) {
 			v.idx = append(v.idx, i)
 		}
 	}
+}
+
+// withDecoded is m with its value decoded, when it has a schema already
+// fetched: filters and searches read the document, not the framed bytes.
+func (v *msgView) withDecoded(m *sources.Message) *sources.Message {
+	if v.decoded == nil {
+		return m
+	}
+	js := v.decoded(m)
+	if js == nil {
+		return m
+	}
+	d := *m
+	d.Value = js
+	return &d
 }
 
 // setFilter applies a filter (nil clears it) to what is held, the first

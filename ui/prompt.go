@@ -124,7 +124,7 @@ func (p *messagesPage) findNext(dir int) tea.Cmd {
 	for step := 1; step <= n; step++ {
 		i := ((p.cur.sel+dir*step)%n + n) % n
 		p.view.Load(i, &m)
-		if matches(&m, needle) {
+		if d := p.view.withDecoded(&m); matches(&m, needle) || d != &m && matches(d, needle) {
 			p.cur.sel = i
 			p.follow = false
 			p.cur.clamp(n, p.rowsHeight())

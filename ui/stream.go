@@ -9,6 +9,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 const (
@@ -53,14 +54,16 @@ func openRead(ctx context.Context, r sources.Reader, stream string, opts sources
 }
 
 // waitBatch is the one Cmd that waits on a read: it blocks for the first
-// message, gathers more for batchWindow, and delivers them together. The
-// page issues it again after each delivery.
-func waitBatch(ctx context.Context, s sources.Subscription, page, sub int) tea.Cmd {
+// message, gathers more for batchWindow, fetches the schemas the batch
+// needs that dec does not hold yet (once per schema id), and delivers them
+// together. The page issues it again after each delivery.
+func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder, page, sub int) tea.Cmd {
 	return func() tea.Msg {
 		msgs, err := s.Next(ctx, batchMax)
 		if err != nil {
 			return batchReceived{page: page, sub: sub, err: err}
 		}
+		defer func() { warmSchemas(ctx, dec, msgs) }() // before the delivery (every message gathered): a View finds them
 		deadline := time.Now().Add(batchWindow)
 		for len(msgs) < batchMax {
 			wctx, cancel := context.WithDeadline(ctx, deadline)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -79,6 +80,7 @@ type Decoder struct {
 
 type compiledEntry struct {
 	once   sync.Once
+	done   atomic.Bool // once has run
 	format Format
 	c      Compiled
 	err    error
@@ -345,12 +347,60 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) De
 		out.Err = err
 		return out
 	}
+	latest := 0
+	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
+		if v, err := d.reg.Latest(ctx, sv.Subject); err == nil {
+			latest = v
+		}
+	}
+	return decodeEntry(c, out, reg, e, latest)
+}
+
+// Cached is Decode with only what the decoder already holds: it does no
+// I/O, so a View can call it. It reports false when c needs a registry
+// schema that was not fetched yet (Decode fetches it); a fetch that failed
+// is held too, and its Decoded carries the failure.
+func (d *Decoder) Cached(c Class) (Decoded, bool) {
+	if c.Origin != OriginRegistry || d.reg == nil {
+		return d.Decode(context.Background(), c), true // no I/O on these paths
+	}
+	out := Decoded{Format: c.Format, Ref: Ref{Origin: c.Origin, ID: c.ID}}
+	reg, err, ok := d.reg.peekID(c.ID)
+	switch {
+	case !ok:
+		return out, false
+	case err != nil:
+		out.Format, out.Err = FormatBinary, err
+		return out, true
+	}
+	d.mu.Lock()
+	e := d.compiled[c.ID]
+	d.mu.Unlock()
+	if e == nil || !e.done.Load() {
+		return out, false
+	}
+	if e.err != nil {
+		out.Format, out.Err = FormatBinary, e.err
+		return out, true
+	}
+	latest := 0
+	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
+		latest = d.reg.peekLatest(sv.Subject)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
+		}
+	}()
+	out = decodeEntry(c, out, reg, e, latest)
+	return out, true
+}
+
+// decodeEntry decodes c's body with a fetched and compiled schema.
+func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest int) Decoded {
 	out.Format, out.Ref.Format = e.format, e.format
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
-		out.Ref.Subject, out.Ref.Version = sv.Subject, sv.Version
-		if v, err := d.reg.Latest(ctx, sv.Subject); err == nil {
-			out.Ref.Latest = v
-		}
+		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
 	}
 	body, sel := c.body, Selector{}
 	if e.format == FormatProtobuf {
@@ -398,6 +448,7 @@ func (d *Decoder) compile(ctx context.Context, id int) (*registered, *compiledEn
 	}
 	d.mu.Unlock()
 	e.once.Do(func() {
+		defer e.done.Store(true)
 		f := Format(strings.ToLower(reg.schema.Type.String()))
 		switch f {
 		case "", "avro":

@@ -266,6 +266,55 @@ func (r *Registry) resolveRefs(ctx context.Context, refs []sr.SchemaReference, s
 	return nil
 }
 
+// peekID returns what a fetch of id brought, without any I/O: false while
+// none has ended (or none started); the remembered failure while the
+// registry is down.
+func (r *Registry) peekID(id int) (*registered, error, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.ids[id]
+	if f == nil {
+		if err := r.downLocked(); err != nil {
+			return nil, err, true
+		}
+		return nil, nil, false
+	}
+	select {
+	case <-f.done:
+		return f.val, f.err, true
+	default:
+		return nil, nil, false
+	}
+}
+
+// peekLatest is the latest version of subject last fetched (0: none), without any I/O.
+func (r *Registry) peekLatest(subject string) int {
+	r.mu.Lock()
+	f := r.latest[subject]
+	r.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	select {
+	case <-f.done:
+		return f.val
+	default:
+		return 0
+	}
+}
+
+// Text returns the text of the schema with id and the schemas it
+// references (dependencies first), fetched once.
+func (r *Registry) Text(ctx context.Context, id int) (string, []Named, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	reg, err := r.byID(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	return reg.schema.Schema, reg.refs, nil
+}
+
 // latestTTL is how long a subject's latest version is remembered.
 const latestTTL = time.Minute
 

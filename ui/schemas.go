@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// shown is a key or value as its schema shows it: what Classify said and,
+// once the schema is fetched, what Cached decoded.
+type shown struct {
+	class schema.Class
+	dec   schema.Decoded
+	typed bool // it has a schema (a registry id, a local schema)
+	ready bool // typed, and the schema is fetched (dec is set)
+}
+
+// decodedOK reports a document to show in place of the bytes.
+func (s shown) decodedOK() bool { return s.ready && s.dec.Err == nil && s.dec.JSON != nil }
+
+// showPart classifies a key or value of m and decodes it with the schemas
+// d holds, without any I/O (View calls it). A nil decoder shows bytes.
+func showPart(d *schema.Decoder, part schema.Part, m *sources.Message) shown {
+	if d == nil {
+		return shown{}
+	}
+	data := m.Value
+	if part == schema.PartKey {
+		data = m.Key
+	}
+	c := d.Classify(part, m.Stream, m.Headers, m.Properties, data)
+	s := shown{class: c, typed: c.Origin != schema.OriginContent}
+	if !s.typed {
+		return s
+	}
+	s.dec, s.ready = d.Cached(c)
+	return s
+}
+
+// warmSchemas fetches, once per schema id, the schemas the keys and values
+// of msgs need, so that a View finds them with Cached. It runs in a Cmd
+// (it waits for the registry, at most the decoder's timeout).
+func warmSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message) {
+	if d == nil {
+		return
+	}
+	fetch := missingSchemas(d, msgs, true)
+	var wg sync.WaitGroup
+	for _, c := range fetch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.Decode(ctx, c)
+		}()
+	}
+	wg.Wait()
+}
+
+// missingSchemas returns one class per registry schema id of msgs that is
+// not held yet, and with failed, one whose fetch failed (Decode asks again
+// once the failure is old enough, else answers at once). It does no I/O.
+func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []schema.Class {
+	seen := map[int]bool{}
+	var out []schema.Class
+	for i := range msgs {
+		m := &msgs[i]
+		for _, c := range [2]schema.Class{
+			d.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
+			d.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key),
+		} {
+			if c.Origin != schema.OriginRegistry || seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
+			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && schema.KindOf(dec.Err) != schema.KindMismatch && schema.KindOf(dec.Err) != schema.KindTruncated {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// schemasFetched says the schemas a page waited for were fetched (or
+// failed): its View now finds them.
+type schemasFetched struct {
+	page int
+	pos  string // the message a detail page asked for ("" for a list)
+}
+
+func (m schemasFetched) pageID() int { return m.page }
+
+// fetchSchemas fetches the schemas msgs need in a Cmd.
+func fetchSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message, page int, pos string) tea.Cmd {
+	return func() tea.Msg {
+		warmSchemas(ctx, d, msgs)
+		return schemasFetched{page: page, pos: pos}
+	}
+}
+
+// versionCell is the VER column: the schema version of a value ("v3"),
+// its id when the registry did not name a version, "…" while it is
+// fetched, "✖" when it could not be decoded.
+func versionCell(v shown) string {
+	switch {
+	case !v.typed:
+		return ""
+	case !v.ready:
+		return "…"
+	case v.dec.Err != nil && v.dec.JSON == nil:
+		return "✖"
+	case v.dec.Ref.Version > 0:
+		return "v" + strconv.Itoa(v.dec.Ref.Version)
+	case v.dec.Ref.ID > 0:
+		return "#" + strconv.Itoa(v.dec.Ref.ID)
+	}
+	return string(v.dec.Format)
+}
+
+// decodedPreview is a list cell for a key or value with a schema: the
+// decoded document's preview (a string without its quotes), "decoding…"
+// while the schema is fetched, or why it could not be decoded and the
+// bytes' preview.
+func decodedPreview(v shown, raw []byte, width int) string {
+	switch {
+	case !v.ready:
+		return "decoding…"
+	case v.decodedOK():
+		return render.Preview(docText(v.dec.JSON), width)
+	}
+	why := "✖ " + failKind(v.dec.Err) + ": "
+	return why + render.Preview(raw, max(width-len([]rune(why)), 8))
+}
+
+// docText is a decoded document as text: a JSON string without its
+// quotes, anything else as it is.
+func docText(js []byte) []byte {
+	var str string
+	if len(js) > 0 && js[0] == '"' && json.Unmarshal(js, &str) == nil {
+		return []byte(str)
+	}
+	return js
+}
+
+// failKind names why a key or value was not decoded, in a few words.
+func failKind(err error) string {
+	if k := schema.KindOf(err); k != 0 {
+		return k.String()
+	}
+	return "not decoded"
+}
+
+// schemaPage shows the text of a schema, fetched in a Cmd.
+type schemaPage struct {
+	pageBase
+	dec   *schema.Decoder
+	ref   schema.Ref
+	lines []string
+	err   error
+	ctx   context.Context
+	stop  context.CancelFunc
+	scroller
+}
+
+func newSchemaPage(c *Common, d *schema.Decoder, ref schema.Ref) *schemaPage {
+	p := &schemaPage{pageBase: pageBase{c: c}, dec: d, ref: ref}
+	p.ctx, p.stop = context.WithCancel(context.Background())
+	return p
+}
+
+// schemaText carries a schema's text and the texts it references.
+type schemaText struct {
+	page int
+	text string
+	refs []schema.Named
+	err  error
+}
+
+func (m schemaText) pageID() int { return m.page }
+
+func (p *schemaPage) Init() tea.Cmd {
+	ctx, d, ref, page := p.ctx, p.dec, p.ref, p.pid
+	return func() tea.Msg {
+		if ref.Origin == schema.OriginLocal {
+			b, err := os.ReadFile(ref.Local)
+			return schemaText{page: page, text: string(b), err: err}
+		}
+		if d == nil || d.Registry() == nil {
+			return schemaText{page: page, err: fmt.Errorf("no schema registry")}
+		}
+		text, refs, err := d.Registry().Text(ctx, ref.ID)
+		return schemaText{page: page, text: text, refs: refs, err: err}
+	}
+}
+
+// textLines renders a schema's text: JSON (Avro, JSON Schema) highlighted,
+// anything else (a .proto) line by line.
+func (p *schemaPage) textLines(text string) []string {
+	if json.Valid([]byte(text)) {
+		return strings.Split(render.HighlightJSON([]byte(text), p.c.Styles.JSON), "\n")
+	}
+	out := strings.Split(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n")
+	for i, l := range out {
+		out[i] = render.Sanitize(l)
+	}
+	return out
+}
+
+func (p *schemaPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case schemaText:
+		s := p.c.Styles
+		p.err = msg.err
+		if msg.err != nil {
+			return nil
+		}
+		p.lines = append([]string{s.Section.Render(render.Sanitize(p.ref.String())), ""}, p.textLines(msg.text)...)
+		for _, r := range msg.refs {
+			p.lines = append(p.lines, "", s.Section.Render("references "+render.Sanitize(r.Name)), "")
+			p.lines = append(p.lines, p.textLines(r.Text)...)
+		}
+	case tea.KeyMsg:
+		p.move(msg, p.c.Keys, len(p.lines), p.bodyHeight())
+	}
+	return nil
+}
+
+func (p *schemaPage) bodyHeight() int { return max(p.c.Height-3, 1) }
+
+func (p *schemaPage) View(w, h int) string {
+	s := p.c.Styles
+	switch {
+	case p.err != nil:
+		return s.StatusError.Render("✖ " + render.Sanitize(p.err.Error()))
+	case p.lines == nil:
+		return s.Muted.Render("  fetching the schema…")
+	}
+	end := min(p.top+h, len(p.lines))
+	return joinLines(p.lines[min(p.top, end):end])
+}
+
+func (p *schemaPage) Crumb() string {
+	if p.ref.Origin == schema.OriginRegistry {
+		return "schema " + strconv.Itoa(p.ref.ID)
+	}
+	return "schema"
+}
+
+func (p *schemaPage) Status() string {
+	return p.c.Styles.Status.Render(fmt.Sprintf("line %d/%d", p.top+1, len(p.lines)))
+}
+
+func (p *schemaPage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Up, k.Down, k.Back}
+}
+
+func (p *schemaPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}}
+}
+
+// Close stops a fetch in flight.
+func (p *schemaPage) Close() { p.stop() }
