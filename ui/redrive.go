@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -347,6 +348,9 @@ func (d *redriveDialog) view(width, height int) string {
 		}
 		if sum.Unresolved > 0 {
 			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
+			for _, why := range d.unresolvedReasons(3) {
+				b.WriteString("         " + render.Sanitize(why) + "\n")
+			}
 		}
 		d.viewCopies(&b, sum)
 		notes = s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n" +
@@ -362,6 +366,12 @@ func (d *redriveDialog) view(width, height int) string {
 			keys = s.Muted.Render(checking) + "   t: target   esc: cancel"
 		case d.targetErr != nil:
 			above, keys = d.refusal(d.targetErr), "t: choose a target   esc: cancel"
+		case sum.Redrive == 0 && !(sum.Park > 0 && d.opts.ParkTo != ""):
+			why := "no message has a target"
+			if r := d.unresolvedReasons(1); len(r) > 0 {
+				why = r[0]
+			}
+			above, keys = d.refusal(errors.New(why)), "t: choose a target   esc: cancel"
 		default:
 			keys = s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel"
 		}
@@ -435,6 +445,20 @@ func (d *redriveDialog) view(width, height int) string {
 // refusal says why the plan cannot run, above the key line (which says
 // no y): without the redrive id the dialog shows already, and without
 // the words of sources.ErrBadTarget, which "cannot redrive" says.
+// unresolvedReasons are the different reasons, at most n, why messages of
+// the plan have no target.
+func (d *redriveDialog) unresolvedReasons(n int) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, it := range d.plan.Items {
+		if it.Action == replay.Unresolved && !seen[it.Reason] && len(out) < n {
+			seen[it.Reason] = true
+			out = append(out, it.Reason)
+		}
+	}
+	return out
+}
+
 func (d *redriveDialog) refusal(err error) string {
 	text := err.Error()
 	if d.plan != nil {
