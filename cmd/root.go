@@ -75,6 +75,7 @@ type env struct {
 	secrets        logging.Redactor           // what the log hides: the secrets resolved so far
 	failed         []error                    // connections that did not open (each error names its)
 	decoders       map[string]*schema.Decoder // by connection name, made on first use (decoder)
+	registries     map[string]string          // Schema Registry URLs the session gives connections by name (the demo's)
 }
 
 // isTerminal reports a writer that is a terminal (the first-run page needs one).

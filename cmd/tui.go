@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui"
 )
 
@@ -31,7 +32,10 @@ func (e *env) runConnections(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnections(c, specs) })
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		c.Decoders = e.tuiDecoders(specs)
+		return ui.NewConnections(c, specs)
+	})
 }
 
 // connSpecs are the connections of the TUI, each dialled (and logged) on
@@ -148,7 +152,10 @@ func (e *env) changed(name string) bool {
 // firstRun is mqscope without a connection or a config: a welcome page
 // that starts the demo on d.
 func (e *env) firstRun(ctx context.Context) error {
-	var cl *demo.Cluster
+	var (
+		cl     *demo.Cluster
+		common *ui.Common
+	)
 	defer func() {
 		if cl != nil {
 			cl.Close()
@@ -159,12 +166,22 @@ func (e *env) firstRun(ctx context.Context) error {
 		if cl, err = demo.Start(ctx, demo.Options{Port: demo.DefaultPort}); err != nil {
 			return nil, err
 		}
-		c, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+		dec, err := e.demoDecoder(cl)
 		if err != nil {
 			return nil, err
 		}
+		c, err := kafka.Dial(ctx, kafka.Options{Name: demoConn, Brokers: []string{cl.Addr()}})
+		if err != nil {
+			return nil, err
+		}
+		// Set before the connection reaches the UI (the Cmd's result), and
+		// nothing reads the map until a connection is there.
+		common.Decoders[demoConn] = dec
 		return []sources.Conn{c}, nil
 	}
 	path, _ := config.Locate(e.flags.config)
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewFirstRun(c, path, start) })
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		common, c.Decoders = c, map[string]*schema.Decoder{}
+		return ui.NewFirstRun(c, path, start)
+	})
 }

@@ -72,7 +72,7 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 			if got != want || (gerr == nil) != (werr == nil) {
 				t.Errorf("%s on %q %v: native %v %v, expr %v %v", src, m.Value, m.Headers, got, gerr, want, werr)
 			}
-			if _, ok := fast.native(m); ok {
+			if _, ok := fast.native(&input{m: m, json: m.Value}); ok {
 				decided++
 			}
 		}
