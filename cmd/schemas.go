@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sources"
@@ -109,14 +110,18 @@ func (e *env) registryConfig(r *config.SchemaRegistry) (*schema.RegistryConfig, 
 func (e *env) tuiDecoders(specs []ui.ConnSpec) map[string]*schema.Decoder {
 	out := map[string]*schema.Decoder{}
 	for _, s := range specs {
-		dec, err := e.decoderFor(s.Name, s.Kind)
+		name := s.Name
+		if e.adHoc() && s.Kind == "kafka" {
+			name, _, _ = strings.Cut(s.Address, ",") // the connection is named after its first broker
+		}
+		dec, err := e.decoderFor(name, s.Kind)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mqscope: %v (values shown as bytes)\n", err)
 			e.logger().Warn("schemas", "connection", s.Name, "err", err)
 			continue
 		}
 		if dec != nil {
-			out[s.Name] = dec
+			out[name] = dec
 		}
 	}
 	return out
