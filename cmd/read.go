@@ -167,10 +167,19 @@ func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 		valueClass: dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
 	}
 	if need == needDecoded {
-		into.keyD, into.valueD = dec.Decode(ctx, into.keyClass), dec.Decode(ctx, into.valueClass)
+		into.keyD, into.valueD = decodeClass(ctx, dec, into.keyClass), decodeClass(ctx, dec, into.valueClass)
 		into.key, into.value = &into.keyD, &into.valueD
 	}
 	return into
+}
+
+// decodeClass decodes what a schema decodes; a key or value whose format
+// its bytes told (JSON, text, binary) is left as it is: the line has it.
+func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class) schema.Decoded {
+	if c.Origin == schema.OriginContent {
+		return schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+	}
+	return dec.Decode(ctx, c)
 }
 
 // schemaDecoded reports a key or value a schema decoded (or failed to):
