@@ -470,6 +470,8 @@ func validateSchemas(conn Connection, fail func(field, msg string) error) error 
 			return fail("schema_registry", "a schema registry is for kafka connections (schemas and protos work on any)")
 		case !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://"):
 			return fail("schema_registry", fmt.Sprintf("url %q: want http(s)://host:port", r.URL))
+		case strings.Contains(strings.SplitN(strings.SplitN(r.URL, "://", 2)[1], "/", 2)[0], "@"):
+			return fail("schema_registry", "put the username in username and the password in password_env, password_file or password_cmd, not in the URL")
 		case r.Password.Set() && r.Username == "":
 			return fail("schema_registry", "a password goes with a username (basic auth)")
 		case r.Username != "" && !r.Password.Set():

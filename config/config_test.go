@@ -176,6 +176,7 @@ func TestSchemas(t *testing.T) {
 		{"connections:\n  r:\n    kind: rabbitmq\n    url: amqp://h/\n    schema_registry: {url: http://sr}\n", "s.yaml:5: r.schema_registry: a schema registry is for kafka connections"},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: sr:8081}\n", `k.schema_registry: url "sr:8081": want http(s)://host:port`},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, username: u}\n", "k.schema_registry: username u needs a password"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: \"https://u:pw@sr:8081/\"}\n", "k.schema_registry: put the username in username"},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, password_env: X}\n", "a password goes with a username"},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, tls: {cert: c.pem}}\n", "cert and key go together"},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, passwrd_env: X}\n", "s.yaml:5: passwrd_env: unknown field"},
