@@ -12,7 +12,6 @@ import (
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/sources/sqs"
-	"github.com/mqscope/mqscope/ui"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -124,10 +123,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 				}
 				return conns, nil
 			}
-			err = e.runModel(cmd.Context(), func(c *ui.Common) *ui.Model {
-				c.Decoders = map[string]*schema.Decoder{demoConn: dec}
-				return ui.NewConnecting(c, "the demo on "+cl.Addr(), dial)
-			})
+			err = e.runTUI(cmd.Context(), "the demo on "+cl.Addr(), dial, map[string]*schema.Decoder{demoConn: dec})
 			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())
 			return err
 		},

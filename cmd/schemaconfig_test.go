@@ -111,6 +111,7 @@ connections:
 // filter finds it by schema.error.
 func TestExportSaysWhyAValueDidNotDecode(t *testing.T) {
 	cl := typedDemo(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	admin, err := sarama.NewClusterAdmin([]string{cl.Addr()}, sarama.NewConfig())
 	if err != nil {
 		t.Fatal(err)

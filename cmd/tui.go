@@ -19,9 +19,12 @@ import (
 
 // runTUI runs the terminal UI until the user quits. It draws at once and
 // opens the connections (dial) behind the first frame; what stands for them
-// until then.
-func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnecting(c, what, dial) })
+// until then. decoders are the connections' schema decoders by name.
+func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer, decoders map[string]*schema.Decoder) error {
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		c.Decoders = decoders
+		return ui.NewConnecting(c, what, dial)
+	})
 }
 
 // runConnections runs the terminal UI on the connections the flags
