@@ -57,7 +57,7 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
 	c.Flags().DurationVar(&f.retry, "retry", 30*time.Second, "when the broker fails, keep retrying this long before exiting with an error")
 	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
-	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key)`)
+	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key; json is the decoded value where a schema decoded it, schema.id, .subject, .version, .format and .error name the schema)`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 	c.Flags().BoolVar(&f.decode, "decode", true, "decode Avro, Protobuf and JSON Schema keys and values with the connection's schemas (--schema-registry, the config's schema_registry and schemas); --decode=false for raw speed")
