@@ -64,7 +64,7 @@ func newConfigCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintln(e.stdout)
 			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tAUTH\tTLS\tWRITES\tCOLOR")
+			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tAUTH\tTLS\tWRITES\tCOLOR\tSCHEMAS")
 			for _, n := range cfg.Names() {
 				cc := cfg.Connections[n]
 				addr, auth := strings.Join(cc.Brokers, ","), "-"
@@ -98,7 +98,7 @@ func newConfigCmd(e *env) *cobra.Command {
 				if cc.Writable() {
 					writes = "allowed"
 				}
-				cells := []string{n, cc.Kind, addr, auth, tlsOn, writes, cc.Color}
+				cells := []string{n, cc.Kind, addr, auth, tlsOn, writes, cmp.Or(cc.Color, "-"), schemasSummary(cc)}
 				for i, c := range cells {
 					cells[i] = safetext.String(c)
 				}
@@ -108,6 +108,41 @@ func newConfigCmd(e *env) *cobra.Command {
 		},
 	})
 	return c
+}
+
+// schemasSummary describes a connection's schemas for config check: the
+// registry with its authentication by source (never a secret), the local
+// rules and Protobuf sources.
+func schemasSummary(cc config.Connection) string {
+	var parts []string
+	if r := cc.SchemaRegistry; r != nil {
+		s := "registry " + r.URL
+		if a := r.Auth(); a != "-" {
+			s += " (" + a + ")"
+		}
+		if r.TLS != nil {
+			s += " tls"
+		}
+		parts = append(parts, s)
+	}
+	if n := len(cc.Schemas); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d local %s", n, plural(n, "rule", "rules")))
+	}
+	if n := len(cc.Protos); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d proto %s", n, plural(n, "source", "sources")))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // exists reports whether there is a file at path.

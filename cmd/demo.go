@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
 
@@ -72,6 +73,10 @@ the latest orders, and eight of them failed into the DLQ.`,
 			}
 			fmt.Fprintf(e.stderr, "demo Kafka on %s   (try: kcat -b %s -L)\n", cl.Addr(), cl.Addr())
 			fmt.Fprintf(e.stderr, "demo Schema Registry on %s   (try: curl %s/subjects)\n", cl.SchemaRegistryURL(), cl.SchemaRegistryURL())
+			dec, err := e.demoDecoder(cl)
+			if err != nil {
+				return err
+			}
 			var rabbitURL string
 			if e.flags.rabbitmq != "" {
 				fmt.Fprintf(e.stderr, "seeding the RabbitMQ demo in vhost %q…\n", demo.RabbitVhost)
@@ -88,12 +93,14 @@ the latest orders, and eight of them failed into the DLQ.`,
 				fmt.Fprintf(e.stderr, "demo SQS on %s   (queues %s, %s; any credentials)\n", sqsURL, demo.SQSQueue, demo.SQSDLQ)
 			}
 			if headless {
+				fmt.Fprintf(e.stderr, "decode its Avro and Protobuf topics from another mqscope with --schema-registry %s:\n  mqscope --kafka %s --schema-registry %s export %s\n",
+					cl.SchemaRegistryURL(), cl.Addr(), cl.SchemaRegistryURL(), demo.TopicPaymentsAvro)
 				fmt.Fprintln(e.stderr, "running headless: Ctrl-C stops the broker")
 				<-cmd.Context().Done()
 				return nil
 			}
 			dial := func(ctx context.Context) ([]sources.Conn, error) {
-				conn, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+				conn, err := kafka.Dial(ctx, kafka.Options{Name: demoConn, Brokers: []string{cl.Addr()}})
 				if err != nil {
 					return nil, err
 				}
@@ -116,7 +123,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 				}
 				return conns, nil
 			}
-			err = e.runTUI(cmd.Context(), "the demo on "+cl.Addr(), dial)
+			err = e.runTUI(cmd.Context(), "the demo on "+cl.Addr(), dial, map[string]*schema.Decoder{demoConn: dec})
 			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())
 			return err
 		},
@@ -128,6 +135,20 @@ the latest orders, and eight of them failed into the DLQ.`,
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated flow")
 	c.Flags().IntVar(&big, "big", 0, "also fill the topic events.big with this many ~200-byte records (try 1000000: filters, search and scrolling at scale)")
 	return c
+}
+
+// demoConn names the demo's Kafka connection.
+const demoConn = "demo"
+
+// demoDecoder is the schema decoder of the demo's Kafka connection: the
+// demo's Schema Registry, also for the commands the session runs on it.
+func (e *env) demoDecoder(cl *demo.Cluster) (*schema.Decoder, error) {
+	if e.registries == nil {
+		e.registries = map[string]string{}
+	}
+	e.registries[demoConn] = cl.SchemaRegistryURL()
+	delete(e.decoders, demoConn)
+	return e.decoderFor(demoConn, "kafka")
 }
 
 func portOrDefault(p int) int {

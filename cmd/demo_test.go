@@ -66,6 +66,18 @@ func TestDemoHeadlessServesASchemaRegistry(t *testing.T) {
 	if kafkaLine == "" || registryURL != "http://127.0.0.1:"+port {
 		t.Fatalf("kafka line %q, registry %q (want port %s)", kafkaLine, registryURL, port)
 	}
+	// It says how to decode with it from another mqscope.
+	for hint := ""; !strings.Contains(hint, "--schema-registry "+registryURL+" export payments.avro"); {
+		select {
+		case l, ok := <-lines:
+			if !ok || strings.HasPrefix(l, "running headless") {
+				t.Fatalf("no --schema-registry hint before %q", l)
+			}
+			hint = l
+		case <-timeout:
+			t.Fatal("no --schema-registry hint in 30s")
+		}
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get(registryURL + "/subjects")

@@ -23,7 +23,15 @@ func newExportCmd(e *env) *cobra.Command {
 partition, offset, timestamp, key, value and headers. Keys, values and header
 values are kept byte-exact: as text where they are UTF-8, as key_b64, value_b64
 (base64) where they are not. Nothing is committed and no consumer group is
-joined.`,
+joined.
+
+Where the connection has schemas (--schema-registry, the config's
+schema_registry and schemas), each line also has the key and value as the
+schema decoded them: value_decoded (the JSON document), value_schema {id,
+subject, version, format} and, when decoding failed, value_schema_error
+{id, kind, error}; likewise key_decoded, key_schema, key_schema_error. The
+bytes stay: a decoded export replays byte-exact. --format kcat adds kcat's
+key_schema_id and value_schema_id. --decode=false skips decoding.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, r, closeConn, err := e.openRead(cmd.Context(), &f)

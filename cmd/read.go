@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/template"
@@ -20,6 +21,7 @@ import (
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -39,6 +41,11 @@ type readFlags struct {
 	tmpl       *template.Template
 	follow     bool
 	stderr     io.Writer // where retries are told (nil: not told)
+	// decode decodes keys and values with the connection's schemas
+	// (--decode, on by default); decoders are the schema decoders of the
+	// readers openRead returned, in their order (nil: none).
+	decode   bool
+	decoders []*schema.Decoder
 }
 
 // register adds the reading flags to a command: --from, --until (the end),
@@ -50,9 +57,10 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
 	c.Flags().DurationVar(&f.retry, "retry", 30*time.Second, "when the broker fails, keep retrying this long before exiting with an error")
 	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
-	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key, headers["x"] == nil: no header x)`)
+	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key, headers["x"] == nil: no header x; json is the decoded value where a schema decoded it, schema.id, .subject, .version, .format and .error name the schema)`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
+	c.Flags().BoolVar(&f.decode, "decode", true, "decode Avro, Protobuf and JSON Schema keys and values with the connection's schemas (--schema-registry, the config's schema_registry and schemas); --decode=false for raw speed")
 }
 
 // keepOldTo keeps --to, the end's old name, as a hidden alias of --until on
@@ -122,8 +130,81 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 
 // messageWriter writes messages in one output format.
 type messageWriter interface {
-	write(m *sources.Message) error
+	// write writes m; d is its key and value as schemas decoded them (nil
+	// when the read has no schemas).
+	write(m *sources.Message, d *decodedMsg) error
 	flush() error
+	// decodes says what the format shows of schemas: nothing, the schema
+	// ids of the framing (no I/O), or the decoded key and value.
+	decodes() decodeNeed
+}
+
+// decodeNeed is what a writer needs of the schemas.
+type decodeNeed uint8
+
+const (
+	needNothing decodeNeed = iota
+	needClass              // the framing's schema ids (kcat)
+	needDecoded            // the decoded key and value
+)
+
+// decodedMsg is a message's key and value classified, and decoded when
+// the writer shows them.
+type decodedMsg struct {
+	keyClass, valueClass schema.Class
+	key, value           *schema.Decoded // nil: not decoded
+	keyD, valueD         schema.Decoded
+}
+
+// decodeMessage classifies m's key and value with dec and decodes them
+// when need says so (fetching schemas from the registry, cached).
+func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message, need decodeNeed, into *decodedMsg) *decodedMsg {
+	if dec == nil || need == needNothing {
+		return nil
+	}
+	*into = decodedMsg{
+		keyClass:   dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key),
+		valueClass: dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
+	}
+	if need == needDecoded {
+		into.keyD, into.valueD = decodeClass(ctx, dec, into.keyClass), decodeClass(ctx, dec, into.valueClass)
+		into.key, into.value = &into.keyD, &into.valueD
+	}
+	return into
+}
+
+// decodeClass decodes what a schema decodes; a key or value whose format
+// its bytes told (JSON, text, binary) is left as it is: the line has it.
+func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class) schema.Decoded {
+	if c.Origin == schema.OriginContent {
+		return schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+	}
+	return dec.Decode(ctx, c)
+}
+
+// schemaDecoded reports a key or value a schema decoded (or failed to):
+// not one whose format was read from its bytes.
+func schemaDecoded(d *schema.Decoded) bool {
+	return d != nil && (d.Ref.Origin != schema.OriginContent || d.Err != nil)
+}
+
+// captureDecoded is a decoded key or value for a capture line (nil when
+// no schema decoded it).
+func captureDecoded(d *schema.Decoded) *capture.Decoded {
+	if !schemaDecoded(d) {
+		return nil
+	}
+	out := &capture.Decoded{JSON: d.JSON}
+	if d.Err != nil {
+		out.Err = &capture.SchemaError{ID: d.Ref.ID, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
+		if schema.KindOf(d.Err) == 0 {
+			out.Err.Kind = "decode failed"
+		}
+	}
+	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
+		out.Schema = &capture.SchemaRecord{ID: d.Ref.ID, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
+	}
+	return out
 }
 
 // rawOnTerminal is said on stderr when raw bytes would go to a terminal.
@@ -145,7 +226,7 @@ func newWriter(f *readFlags, w, stderr io.Writer) messageWriter {
 	case "raw":
 		return &rawWriter{w: bufio.NewWriterSize(w, 256<<10), terminal: terminal}
 	case "template":
-		return &templateWriter{w: bufio.NewWriterSize(w, 64<<10), t: f.tmpl, terminal: terminal}
+		return &templateWriter{w: bufio.NewWriterSize(w, 64<<10), t: f.tmpl, src: f.template, terminal: terminal}
 	}
 	return &jsonlWriter{enc: capture.NewEncoder(w)}
 }
@@ -167,6 +248,10 @@ type kcatLine struct {
 	Headers   []*string `json:"headers,omitempty"`
 	Key       *string   `json:"key"`
 	Payload   *string   `json:"payload"`
+	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
+	// -s names them.
+	KeySchemaID   int `json:"key_schema_id,omitempty"`
+	ValueSchemaID int `json:"value_schema_id,omitempty"`
 }
 
 func strOrNil(b []byte) *string {
@@ -177,9 +262,19 @@ func strOrNil(b []byte) *string {
 	return &s
 }
 
-func (k *kcatWriter) write(m *sources.Message) error {
+func (k *kcatWriter) decodes() decodeNeed { return needClass }
+
+func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: m.Timestamp.UnixMilli(), Broker: -1,
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
+	if d != nil {
+		if d.keyClass.Origin == schema.OriginRegistry {
+			l.KeySchemaID = d.keyClass.ID
+		}
+		if d.valueClass.Origin == schema.OriginRegistry {
+			l.ValueSchemaID = d.valueClass.ID
+		}
+	}
 	for _, h := range m.Headers {
 		key := h.Key
 		l.Headers = append(l.Headers, &key, strOrNil(h.Value))
@@ -201,7 +296,9 @@ type rawWriter struct {
 	terminal bool
 }
 
-func (r *rawWriter) write(m *sources.Message) error {
+func (r *rawWriter) decodes() decodeNeed { return needNothing }
+
+func (r *rawWriter) write(m *sources.Message, _ *decodedMsg) error {
 	if r.terminal {
 		r.w.WriteString(safetext.Text(string(m.Value)))
 	} else {
@@ -222,6 +319,9 @@ type templateView struct {
 	Key, Value string
 	Headers    map[string]string
 	DeadLetter *sources.DeadLetter
+	// KeyDecoded and ValueDecoded are the key and value as schemas
+	// decoded them (JSON; "" where no schema decoded them).
+	KeyDecoded, ValueDecoded string
 }
 
 // templateWriter writes each message through the --template; on a
@@ -229,13 +329,29 @@ type templateView struct {
 type templateWriter struct {
 	w        *bufio.Writer
 	t        *template.Template
+	src      string
 	terminal bool
 	buf      bytes.Buffer
 }
 
-func (tw *templateWriter) write(m *sources.Message) error {
+func (tw *templateWriter) decodes() decodeNeed {
+	if strings.Contains(tw.src, "Decoded") {
+		return needDecoded
+	}
+	return needNothing
+}
+
+func (tw *templateWriter) write(m *sources.Message, d *decodedMsg) error {
 	v := templateView{Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp, ID: m.ID,
 		Key: string(m.Key), Value: string(m.Value), Headers: map[string]string{}, DeadLetter: m.DeadLetter}
+	if d != nil {
+		if schemaDecoded(d.key) {
+			v.KeyDecoded = string(d.key.JSON)
+		}
+		if schemaDecoded(d.value) {
+			v.ValueDecoded = string(d.value.JSON)
+		}
+	}
 	for _, h := range m.Headers {
 		v.Headers[h.Key] = string(h.Value)
 	}
@@ -257,8 +373,16 @@ func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
 type jsonlWriter struct{ enc *capture.Encoder }
 
-func (j *jsonlWriter) write(m *sources.Message) error { return j.enc.Encode(m) }
-func (j *jsonlWriter) flush() error                   { return j.enc.Flush() }
+func (j *jsonlWriter) decodes() decodeNeed { return needDecoded }
+
+func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
+	if d == nil {
+		return j.enc.Encode(m)
+	}
+	return j.enc.EncodeDecoded(m, captureDecoded(d.key), captureDecoded(d.value))
+}
+
+func (j *jsonlWriter) flush() error { return j.enc.Flush() }
 
 // textWriter prints one readable line per message, flushed as it goes
 // (tail); what comes from the message is sanitised (safetext).
@@ -267,7 +391,9 @@ type textWriter struct {
 	buf []byte
 }
 
-func (t *textWriter) write(m *sources.Message) error {
+func (t *textWriter) decodes() decodeNeed { return needDecoded }
+
+func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 	b := t.buf[:0]
 	b = m.Timestamp.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 	b = append(b, ' ')
@@ -280,9 +406,31 @@ func (t *textWriter) write(m *sources.Message) error {
 	b = append(b, '@')
 	b = strconv.AppendInt(b, m.Offset, 10)
 	b = append(b, " key="...)
-	b = append(b, render.Preview(m.Key, 80)...)
+	if d != nil && schemaDecoded(d.key) && d.key.Err == nil && d.key.JSON != nil {
+		var s string
+		if json.Unmarshal(d.key.JSON, &s) == nil { // a string key: its text
+			b = append(b, render.Preview([]byte(s), 80)...)
+		} else {
+			b = append(b, render.Preview(d.key.JSON, 80)...)
+		}
+	} else {
+		b = append(b, render.Preview(m.Key, 80)...)
+	}
 	b = append(b, ' ')
-	b = append(b, render.Preview(m.Value, 2000)...)
+	if v := d.decodedValue(); v != nil {
+		b = append(b, '[')
+		b = append(b, schemaTag(v.Ref)...)
+		b = append(b, "] "...)
+		if v.Err == nil && v.JSON != nil {
+			b = append(b, render.Preview(v.JSON, 2000)...)
+		} else {
+			b = append(b, render.Preview(m.Value, 2000)...)
+			b = append(b, "  ✖ "...)
+			b = safetext.Append(b, v.Err.Error())
+		}
+	} else {
+		b = append(b, render.Preview(m.Value, 2000)...)
+	}
 	if d := m.DeadLetter; d != nil {
 		b = append(b, "  ✖ from "...)
 		b = safetext.Append(b, d.OriginStream)
@@ -303,6 +451,33 @@ func (t *textWriter) write(m *sources.Message) error {
 
 func (t *textWriter) flush() error { return nil }
 
+// decodedValue is the value as a schema decoded it (or failed to), nil
+// when no schema did.
+func (d *decodedMsg) decodedValue() *schema.Decoded {
+	if d == nil || !schemaDecoded(d.value) {
+		return nil
+	}
+	return d.value
+}
+
+// schemaTag names a schema in a few words: "avro payments-value v3",
+// "protobuf id 202", "avro order.avsc".
+func schemaTag(r schema.Ref) string {
+	s := string(r.Format)
+	if s == "" || r.Format == schema.FormatBinary {
+		s = "schema"
+	}
+	switch {
+	case r.Subject != "":
+		s += " " + r.Subject + " v" + strconv.Itoa(r.Version)
+	case r.ID != 0:
+		s += " id " + strconv.Itoa(r.ID)
+	case r.Local != "":
+		s += " " + filepath.Base(r.Local)
+	}
+	return safetext.String(s)
+}
+
 // copied is what copyStream did.
 type copied struct {
 	written, scanned int64
@@ -314,15 +489,25 @@ type copied struct {
 // A filter runs next to the read (filter.Scanner): what does not match is
 // dropped before it is formatted.
 func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, f *readFlags, w messageWriter, flushEach bool) (res copied, _ error) {
-	sub, err := openOn(ctx, readers, stream, opts)
+	sub, at, err := openAt(ctx, readers, stream, opts)
 	if err != nil {
 		return res, err
 	}
+	var dec *schema.Decoder
+	if at < len(f.decoders) {
+		dec = f.decoders[at]
+	}
 	var scan *filter.Scanner
 	if f.compiled != nil {
-		scan = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan, Strict: true})
+		so := filter.ScanOptions{Budget: f.maxScan, Strict: true}
+		if dec != nil {
+			so.Decoder = dec
+		}
+		scan = filter.NewScanner(sub, f.compiled, so)
 		sub = scan
 	}
+	need := w.decodes()
+	var dm decodedMsg
 	defer sub.Close()
 	defer func() {
 		if scan != nil {
@@ -339,7 +524,7 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			if f.limit > 0 && res.written >= f.limit {
 				break
 			}
-			if werr := w.write(&batch[i]); werr != nil {
+			if werr := w.write(&batch[i], decodeMessage(ctx, dec, &batch[i], need, &dm)); werr != nil {
 				return res, fmt.Errorf("write: %w", werr)
 			}
 			res.written++
@@ -391,20 +576,26 @@ func (c copied) report(e *env, stream string) {
 
 // openOn opens the stream on the first connection that has it.
 func openOn(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	sub, _, err := openAt(ctx, readers, stream, opts)
+	return sub, err
+}
+
+// openAt is openOn that also says which reader has the stream.
+func openAt(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions) (sources.Subscription, int, error) {
 	var unknown error
-	for _, r := range readers {
+	for i, r := range readers {
 		sub, err := r.Read(ctx, stream, opts)
 		if err == nil {
-			return sub, nil
+			return sub, i, nil
 		}
 		if !errors.Is(err, sources.ErrUnknownStream) {
-			return nil, err
+			return nil, -1, err
 		}
 		if unknown == nil {
 			unknown = err
 		}
 	}
-	return nil, unknown
+	return nil, -1, unknown
 }
 
 // openRead parses the read flags and connects: the common start of tail
@@ -422,10 +613,21 @@ func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, 
 		return opts, nil, nil, err
 	}
 	var readers []sources.Reader
+	f.decoders = nil
 	for _, c := range conns {
-		if r, ok := c.(sources.Reader); ok {
-			readers = append(readers, r)
+		r, ok := c.(sources.Reader)
+		if !ok {
+			continue
 		}
+		readers = append(readers, r)
+		var dec *schema.Decoder
+		if f.decode {
+			if dec, err = e.decoder(c); err != nil {
+				closeAll(conns)
+				return opts, nil, nil, fmt.Errorf("%w (--decode=false reads without schemas)", err)
+			}
+		}
+		f.decoders = append(f.decoders, dec)
 	}
 	return opts, readers, func() { closeAll(conns) }, nil
 }

@@ -75,6 +75,7 @@ type env struct {
 	secrets        logging.Redactor           // what the log hides: the secrets resolved so far
 	failed         []error                    // connections that did not open (each error names its)
 	decoders       map[string]*schema.Decoder // by connection name, made on first use (decoder)
+	registries     map[string]string          // Schema Registry URLs the session gives connections by name (the demo's)
 }
 
 // isTerminal reports a writer that is a terminal (the first-run page needs one).
@@ -164,7 +165,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.StringVar(&e.flags.config, "config", "", "config file (default $XDG_CONFIG_HOME/mqscope/config.yaml; env MQSCOPE_CONFIG)")
 	pf.StringArrayVarP(&e.flags.connections, "connection", "c", nil, "open this connection of the config (repeatable; default: the config's default)")
 	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
-	pf.StringVar(&e.flags.schemaRegistry, "schema-registry", os.Getenv("MQSCOPE_SCHEMA_REGISTRY"), "Schema Registry URL for --kafka (Confluent REST API; env MQSCOPE_SCHEMA_REGISTRY): Avro, Protobuf and JSON Schema values decoded")
+	pf.StringVar(&e.flags.schemaRegistry, "schema-registry", os.Getenv("MQSCOPE_SCHEMA_REGISTRY"), "Schema Registry URL for the Kafka connections, --kafka or -c (over the config's schema_registry; Confluent REST API; env MQSCOPE_SCHEMA_REGISTRY): Avro, Protobuf and JSON Schema keys and values decoded")
 	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
 	pf.BoolVar(&e.flags.sqs, "sqs", false, "Amazon SQS with the standard credential chain (--region, --profile; env AWS_*)")
 	pf.StringVar(&e.flags.sqsEndpoint, "sqs-endpoint", os.Getenv("MQSCOPE_SQS_ENDPOINT"), "SQS endpoint URL for an emulator (goaws, LocalStack); implies --sqs (env MQSCOPE_SQS_ENDPOINT)")

@@ -17,7 +17,9 @@ func newTailCmd(e *env) *cobra.Command {
 		Long: `tail prints a stream's messages as they arrive, without joining a consumer
 group or committing anything. By default it starts with the last 10 messages of
 each partition and prints one readable line per message; --format jsonl prints
-byte-exact JSON lines instead.`,
+byte-exact JSON lines instead. Values a schema decodes (--schema-registry, the
+config's schema_registry and schemas) are printed decoded, after the schema
+that decoded them: [avro orders-value v3] {...}.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.follow = true

@@ -15,14 +15,18 @@ import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui"
 )
 
 // runTUI runs the terminal UI until the user quits. It draws at once and
 // opens the connections (dial) behind the first frame; what stands for them
-// until then.
-func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer) error {
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnecting(c, what, dial) })
+// until then. decoders are the connections' schema decoders by name.
+func (e *env) runTUI(ctx context.Context, what string, dial ui.Dialer, decoders map[string]*schema.Decoder) error {
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		c.Decoders = decoders
+		return ui.NewConnecting(c, what, dial)
+	})
 }
 
 // runConnections runs the terminal UI on the connections the flags
@@ -33,7 +37,10 @@ func (e *env) runConnections(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewConnections(c, specs) })
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		c.Decoders = e.tuiDecoders(specs)
+		return ui.NewConnections(c, specs)
+	})
 }
 
 // connSpecs are the connections of the TUI, each dialled (and logged) on
@@ -154,7 +161,10 @@ func (e *env) changed(name string) bool {
 // firstRun is mqscope without a connection or a config: a welcome page
 // that starts the demo on d.
 func (e *env) firstRun(ctx context.Context) error {
-	var cl *demo.Cluster
+	var (
+		cl     *demo.Cluster
+		common *ui.Common
+	)
 	defer func() {
 		if cl != nil {
 			cl.Close()
@@ -165,14 +175,24 @@ func (e *env) firstRun(ctx context.Context) error {
 		if cl, err = demo.Start(ctx, demo.Options{Port: demo.DefaultPort}); err != nil {
 			return nil, err
 		}
-		c, err := kafka.Dial(ctx, kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+		dec, err := e.demoDecoder(cl)
 		if err != nil {
 			return nil, err
 		}
+		c, err := kafka.Dial(ctx, kafka.Options{Name: demoConn, Brokers: []string{cl.Addr()}})
+		if err != nil {
+			return nil, err
+		}
+		// Set before the connection reaches the UI (the Cmd's result), and
+		// nothing reads the map until a connection is there.
+		common.Decoders[demoConn] = dec
 		return []sources.Conn{c}, nil
 	}
 	path, _ := config.Locate(e.flags.config)
-	return e.runModel(ctx, func(c *ui.Common) *ui.Model { return ui.NewFirstRun(c, path, start) })
+	return e.runModel(ctx, func(c *ui.Common) *ui.Model {
+		common, c.Decoders = c, map[string]*schema.Decoder{}
+		return ui.NewFirstRun(c, path, start)
+	})
 }
 
 // breakerShare is the TUI's breaker share from the config's percentage:

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -67,6 +68,14 @@ type Connection struct {
 	ReadOnly *bool `yaml:"read_only"`
 	// Color marks the connection in the header (red for production...).
 	Color string `yaml:"color"`
+	// SchemaRegistry is the Schema Registry a Kafka connection's framed
+	// keys and values are decoded with (nil: none).
+	SchemaRegistry *SchemaRegistry `yaml:"schema_registry"`
+	// Schemas map streams to local schema files (any kind of connection).
+	Schemas []SchemaRule `yaml:"schemas"`
+	// Protos are local Protobuf sources (.proto files or directories,
+	// descriptor sets) whose messages a content-type and type header name.
+	Protos []string `yaml:"protos"`
 
 	// Name is the connection's key in the file.
 	Name string `yaml:"-"`
@@ -100,6 +109,47 @@ func (s Secret) String() string {
 		return "(set)"
 	}
 	return "(none)"
+}
+
+// SchemaRegistry is how a connection reaches its Schema Registry
+// (Confluent's REST API): basic auth with a username and a password from
+// any secret source, or a bearer token a command prints; TLS as a
+// connection's.
+type SchemaRegistry struct {
+	// URL is the registry's base URL (http or https).
+	URL string `yaml:"url"`
+	// Username and Password are basic auth.
+	Username string `yaml:"username"`
+	Password Secret `yaml:",inline"`
+	// TokenCmd prints a bearer token.
+	TokenCmd string `yaml:"token_cmd"`
+	// TLS is the https connection's TLS.
+	TLS *TLS `yaml:"tls"`
+}
+
+// Auth describes the registry's authentication without any secret:
+// "user / password $ENV", "token command" or "-".
+func (r *SchemaRegistry) Auth() string {
+	switch {
+	case r == nil:
+		return "-"
+	case r.Username != "" && r.Password.Set():
+		return r.Username + " / password " + r.Password.String()
+	case r.TokenCmd != "":
+		return "token command"
+	}
+	return "-"
+}
+
+// SchemaRule maps the streams whose name matches Pattern (a glob) to a
+// local schema: an .avsc, a JSON Schema .json, a .proto file or directory,
+// or a descriptor set; Message names the Protobuf message.
+type SchemaRule struct {
+	Pattern string `yaml:"pattern"`
+	// Key makes the rule decode keys instead of values.
+	Key     bool   `yaml:"key"`
+	Schema  string `yaml:"schema"`
+	Message string `yaml:"message"`
 }
 
 // SASL is Kafka authentication.
@@ -393,6 +443,9 @@ func (c *Config) validate(lines map[string]int) error {
 		default:
 			return fail(key, "kind", fmt.Sprintf("%q: want kafka, rabbitmq or sqs", conn.Kind))
 		}
+		if err := validateSchemas(conn, func(field, msg string) error { return fail(key, field, msg) }); err != nil {
+			return err
+		}
 		if t := conn.TLS; t != nil && (t.Cert == "") != (t.Key == "") {
 			return fail(key, "tls", "cert and key go together (mutual TLS)")
 		}
@@ -420,6 +473,46 @@ func (c *Config) validate(lines map[string]int) error {
 	}
 	if c.UI.ScanBudget < 0 {
 		return &Error{Path: c.Path, Line: lines["ui"], Field: "ui.scan_budget", Msg: "want a positive number"}
+	}
+	return nil
+}
+
+// validateSchemas checks a connection's schema_registry, schemas and
+// protos.
+func validateSchemas(conn Connection, fail func(field, msg string) error) error {
+	if r := conn.SchemaRegistry; r != nil {
+		switch {
+		case conn.Kind != "kafka":
+			return fail("schema_registry", "a schema registry is for kafka connections (schemas and protos work on any)")
+		case !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://"):
+			return fail("schema_registry", fmt.Sprintf("url %q: want http(s)://host:port", r.URL))
+		case strings.Contains(strings.SplitN(strings.SplitN(r.URL, "://", 2)[1], "/", 2)[0], "@"):
+			return fail("schema_registry", "put the username in username and the password in password_env, password_file or password_cmd, not in the URL")
+		case r.Password.Set() && r.Username == "":
+			return fail("schema_registry", "a password goes with a username (basic auth)")
+		case r.Username != "" && !r.Password.Set():
+			return fail("schema_registry", "username "+r.Username+" needs a password (password_env, password_file, password_cmd or password)")
+		case r.Username != "" && r.TokenCmd != "":
+			return fail("schema_registry", "give username and a password, or token_cmd, not both")
+		case r.TLS != nil && (r.TLS.Cert == "") != (r.TLS.Key == ""):
+			return fail("schema_registry", "tls: cert and key go together (mutual TLS)")
+		}
+	}
+	for i, s := range conn.Schemas {
+		switch {
+		case s.Pattern == "":
+			return fail("schemas", fmt.Sprintf("rule %d: pattern: missing (a glob over stream names, such as orders.*)", i+1))
+		case s.Schema == "":
+			return fail("schemas", fmt.Sprintf("rule %d (%s): schema: missing (an .avsc, .json, .proto file, a directory or a descriptor set)", i+1, s.Pattern))
+		}
+		if _, err := path.Match(s.Pattern, ""); err != nil {
+			return fail("schemas", fmt.Sprintf("rule %d: pattern %q: %v", i+1, s.Pattern, err))
+		}
+	}
+	for _, p := range conn.Protos {
+		if p == "" {
+			return fail("protos", "an empty path")
+		}
 	}
 	return nil
 }

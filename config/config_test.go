@@ -149,3 +149,97 @@ func TestBreakerZeroAndMinusOneAreOff(t *testing.T) {
 		t.Error("the example does not say 0 and -1 turn the breaker off")
 	}
 }
+
+// TestSchemas: a connection's schema_registry (auth from a secret source,
+// TLS), local schema rules and protos; the description names the
+// password's source only.
+func TestSchemas(t *testing.T) {
+	c, err := config.Parse([]byte(`connections:
+  k:
+    kind: kafka
+    brokers: [x:1]
+    schema_registry:
+      url: https://sr:8081
+      username: mq
+      password_file: ~/.sr
+      tls: {ca: ca.pem}
+    schemas:
+      - {pattern: "legacy.*", schema: o.avsc}
+      - {pattern: "legacy.*", key: true, schema: k.avsc}
+  r:
+    kind: rabbitmq
+    url: amqp://h:5672/
+    protos: [protos, events.protoset]
+    schemas:
+      - {pattern: "orders.*", schema: events.proto, message: acme.Order}
+  t:
+    kind: kafka
+    brokers: [x:1]
+    schema_registry: {url: http://sr:8081, token_cmd: print-token}
+`), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, r := c.Connections["k"], c.Connections["r"]
+	if sr := k.SchemaRegistry; sr == nil || sr.URL != "https://sr:8081" || sr.Password.File != "~/.sr" || sr.TLS.CA != "ca.pem" || sr.Auth() != "mq / password file ~/.sr" {
+		t.Fatalf("registry %+v", k.SchemaRegistry)
+	}
+	if len(k.Schemas) != 2 || !k.Schemas[1].Key || k.Schemas[0].Schema != "o.avsc" {
+		t.Fatalf("schemas %+v", k.Schemas)
+	}
+	if len(r.Protos) != 2 || r.Schemas[0].Message != "acme.Order" || r.SchemaRegistry.Auth() != "-" {
+		t.Fatalf("rabbit %+v", r)
+	}
+	if a := c.Connections["t"].SchemaRegistry.Auth(); a != "token command" {
+		t.Fatalf("token auth %q", a)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"connections:\n  r:\n    kind: rabbitmq\n    url: amqp://h/\n    schema_registry: {url: http://sr}\n", "s.yaml:5: r.schema_registry: a schema registry is for kafka connections"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: sr:8081}\n", `k.schema_registry: url "sr:8081": want http(s)://host:port`},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, username: u}\n", "k.schema_registry: username u needs a password"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: \"https://u:pw@sr:8081/\"}\n", "k.schema_registry: put the username in username"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, password_env: X}\n", "a password goes with a username"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, tls: {cert: c.pem}}\n", "cert and key go together"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schema_registry: {url: http://sr, passwrd_env: X}\n", "s.yaml:5: passwrd_env: unknown field"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schemas:\n      - {schema: o.avsc}\n", "s.yaml:5: k.schemas: rule 1: pattern: missing"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schemas:\n      - {pattern: o}\n", "k.schemas: rule 1 (o): schema: missing"},
+		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schemas:\n      - {pattern: \"[\", schema: o.avsc}\n", `k.schemas: rule 1: pattern "["`},
+	} {
+		_, err := config.Parse([]byte(bad.yaml), "s.yaml")
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q:\n  got  %v\n  want %s", bad.yaml, err, bad.want)
+		}
+	}
+}
+
+// TestExampleShowsSchemas: config init's example shows a schema registry
+// and local schemas, commented out; uncommented, they parse.
+func TestExampleShowsSchemas(t *testing.T) {
+	for _, want := range []string{"# schema_registry:", "#   url: https://", "#   password_env: SCHEMA_REGISTRY_PASSWORD", "# schemas:", "# protos: ["} {
+		if !strings.Contains(config.Example, want) {
+			t.Errorf("the example lacks %q", want)
+		}
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(config.Example, "\n") {
+		for _, p := range []string{"    # schema_registry:", "    #   ", "    # schemas:", "    # protos:"} {
+			if strings.HasPrefix(l, p) && !strings.HasPrefix(l, "    #   # ") {
+				l = "    " + strings.TrimPrefix(l, "    # ")
+				if strings.HasPrefix(strings.TrimSpace(l), "#") {
+					break
+				}
+			}
+		}
+		b.WriteString(l + "\n")
+	}
+	c, err := config.Parse([]byte(b.String()), "example.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if sr := c.Connections["prod-kafka"].SchemaRegistry; sr == nil || sr.Password.Env != "SCHEMA_REGISTRY_PASSWORD" || sr.TLS == nil {
+		t.Fatalf("registry %+v", sr)
+	}
+	if len(c.Connections["prod-kafka"].Schemas) != 3 || len(c.Connections["rabbit"].Protos) != 1 {
+		t.Fatalf("schemas %+v protos %+v", c.Connections["prod-kafka"].Schemas, c.Connections["rabbit"].Protos)
+	}
+}

@@ -36,6 +36,20 @@ connections:
       ca: /etc/ssl/certs/kafka-ca.pem
       # cert: client.pem       # mutual TLS
       # key: client-key.pem
+    # Avro, Protobuf and JSON Schema values in the Confluent wire format
+    # are decoded with the Schema Registry's schemas:
+    # schema_registry:
+    #   url: https://schema-registry.example.com:8081
+    #   username: mqscope
+    #   password_env: SCHEMA_REGISTRY_PASSWORD   # or password_file, password_cmd
+    #   # token_cmd: vault read -field=token secret/sr   # a bearer token instead
+    #   tls:
+    #     ca: /etc/ssl/certs/sr-ca.pem
+    # Local schemas for streams written without the registry (first match wins):
+    # schemas:
+    #   - {pattern: "legacy.orders*", schema: ~/schemas/order.avsc}
+    #   - {pattern: "legacy.orders*", key: true, schema: ~/schemas/order-key.avsc}
+    #   - {pattern: "events.*", schema: ~/protos/events.proto, message: acme.Event}
 
   rabbit:
     kind: rabbitmq
@@ -45,6 +59,9 @@ connections:
     password_cmd: pass show rabbitmq/mqscope
     tls:
       ca: /etc/ssl/certs/rabbit-ca.pem
+    # Protobuf bodies named by content-type application/x-protobuf and the
+    # type property (acme.orders.v1.Order) are decoded with these:
+    # protos: [~/protos]         # .proto files or directories, descriptor sets
 
   aws:
     kind: sqs

@@ -101,6 +101,10 @@ func killGroup(pid int) error {
 	return nil
 }
 
+// ExpandHome expands a leading ~/ to the home directory (paths of the
+// config file: schemas, protos, TLS files).
+func ExpandHome(p string) string { return expandHome(p) }
+
 func expandHome(p string) string {
 	if rest, ok := strings.CutPrefix(p, "~/"); ok {
 		if home, err := os.UserHomeDir(); err == nil {

@@ -9,6 +9,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -42,6 +43,51 @@ type Record struct {
 	// the default exchange); nil for other brokers.
 	Exchange   *string         `json:"exchange,omitempty"`
 	Properties *AMQPProperties `json:"properties,omitempty"`
+
+	// The key and value as a schema decoded them (an export with schemas
+	// adds them; reading a capture back uses only the bytes above).
+	KeyDecoded       json.RawMessage `json:"key_decoded,omitempty"`
+	KeySchema        *SchemaRecord   `json:"key_schema,omitempty"`
+	KeySchemaError   *SchemaError    `json:"key_schema_error,omitempty"`
+	ValueDecoded     json.RawMessage `json:"value_decoded,omitempty"`
+	ValueSchema      *SchemaRecord   `json:"value_schema,omitempty"`
+	ValueSchemaError *SchemaError    `json:"value_schema_error,omitempty"`
+}
+
+// SchemaRecord names the schema a key or value was decoded with.
+type SchemaRecord struct {
+	// ID is the registry's schema id (omitted for a local schema).
+	ID int `json:"id,omitempty"`
+	// Subject and Version are the subject version that has the id, when
+	// the registry told.
+	Subject string `json:"subject,omitempty"`
+	Version int    `json:"version,omitempty"`
+	// Format is avro, protobuf or jsonschema.
+	Format string `json:"format"`
+	// Message is the Protobuf message's full name.
+	Message string `json:"message,omitempty"`
+	// Local is the local schema's path.
+	Local string `json:"local,omitempty"`
+}
+
+// SchemaError says why a key or value could not be decoded with its schema.
+type SchemaError struct {
+	// ID is the schema id the framing names (0: none).
+	ID int `json:"id,omitempty"`
+	// Kind is what went wrong ("unknown schema id", "registry down"...).
+	Kind string `json:"kind"`
+	// Error is the whole reason.
+	Error string `json:"error"`
+}
+
+// Decoded is what a schema made of a key or value, for a line: the
+// document and its schema, and why it failed when it did (JSON may then
+// still hold what was read).
+type Decoded struct {
+	// JSON is one JSON document (compact; nil: none).
+	JSON   []byte
+	Schema *SchemaRecord
+	Err    *SchemaError
 }
 
 // DefaultExchange is how a message's properties name the default exchange.
@@ -145,8 +191,12 @@ func NewEncoder(w io.Writer) *Encoder {
 }
 
 // Encode writes one message as one line.
-func (e *Encoder) Encode(m *sources.Message) error {
-	e.buf = AppendRecord(e.buf[:0], m)
+func (e *Encoder) Encode(m *sources.Message) error { return e.EncodeDecoded(m, nil, nil) }
+
+// EncodeDecoded writes one message as one line with its key and value as
+// schemas decoded them (nil: not decoded).
+func (e *Encoder) EncodeDecoded(m *sources.Message, key, value *Decoded) error {
+	e.buf = AppendRecordDecoded(e.buf[:0], m, key, value)
 	if _, err := e.w.Write(e.buf); err != nil {
 		return fmt.Errorf("write capture: %w", err)
 	}
@@ -163,7 +213,12 @@ func (e *Encoder) Flush() error {
 
 // AppendRecord appends the JSON line (with its newline) of m to b. It writes
 // the same document as json.Marshal(Record) without reflection.
-func AppendRecord(b []byte, m *sources.Message) []byte {
+func AppendRecord(b []byte, m *sources.Message) []byte { return AppendRecordDecoded(b, m, nil, nil) }
+
+// AppendRecordDecoded is AppendRecord with the key and value as schemas
+// decoded them (nil: not decoded): key_decoded, key_schema,
+// key_schema_error, value_decoded, value_schema, value_schema_error.
+func AppendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded) []byte {
 	b = append(b, '{')
 	if m.Conn != "" {
 		b = append(b, `"conn":`...)
@@ -206,6 +261,8 @@ func AppendRecord(b []byte, m *sources.Message) []byte {
 		}
 	}
 	b = appendProperties(b, m.Properties)
+	b = appendDecoded(b, "key", key)
+	b = appendDecoded(b, "value", value)
 	return append(b, '}', '\n')
 }
 
@@ -243,6 +300,86 @@ func appendProperties(b []byte, props []sources.Property) []byte {
 	}
 	if n > 0 {
 		b = append(b, '}')
+	}
+	return b
+}
+
+// appendDecoded appends the decoded fields of a key or value.
+func appendDecoded(b []byte, part string, d *Decoded) []byte {
+	if d == nil {
+		return b
+	}
+	if d.JSON != nil {
+		b = append(b, ',', '"')
+		b = append(b, part...)
+		b = append(b, `_decoded":`...)
+		b = appendDocument(b, d.JSON)
+	}
+	if s := d.Schema; s != nil {
+		b = append(b, ',', '"')
+		b = append(b, part...)
+		b = append(b, `_schema":{`...)
+		if s.ID != 0 {
+			b = append(b, `"id":`...)
+			b = strconv.AppendInt(b, int64(s.ID), 10)
+			b = append(b, ',')
+		}
+		if s.Subject != "" {
+			b = append(b, `"subject":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, s.Subject)
+			b = append(b, ',')
+		}
+		if s.Version != 0 {
+			b = append(b, `"version":`...)
+			b = strconv.AppendInt(b, int64(s.Version), 10)
+			b = append(b, ',')
+		}
+		b = append(b, `"format":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, s.Format)
+		if s.Message != "" {
+			b = append(b, `,"message":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, s.Message)
+		}
+		if s.Local != "" {
+			b = append(b, `,"local":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, s.Local)
+		}
+		b = append(b, '}')
+	}
+	if e := d.Err; e != nil {
+		b = append(b, ',', '"')
+		b = append(b, part...)
+		b = append(b, `_schema_error":{`...)
+		if e.ID != 0 {
+			b = append(b, `"id":`...)
+			b = strconv.AppendInt(b, int64(e.ID), 10)
+			b = append(b, ',')
+		}
+		b = append(b, `"kind":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, e.Kind)
+		b = append(b, `,"error":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, e.Error)
+		b = append(b, '}')
+	}
+	return b
+}
+
+// appendDocument appends a JSON document on one line, with the controls a
+// terminal would act on escaped; a document that is not JSON is written as
+// a JSON string of its text, so the line stays valid.
+func appendDocument(b []byte, doc []byte) []byte {
+	start := len(b)
+	if bytes.IndexByte(doc, '\n') >= 0 || bytes.IndexByte(doc, '\r') >= 0 {
+		var buf bytes.Buffer
+		if json.Compact(&buf, doc) != nil {
+			return jsonenc.AppendStringUnescapedHTML(b, string(doc))
+		}
+		b = append(b, buf.Bytes()...)
+	} else {
+		b = append(b, doc...)
+	}
+	if esc := jsonenc.EscapeControls(b[start:]); len(esc) != len(b)-start {
+		b = append(b[:start], esc...)
 	}
 	return b
 }

@@ -234,3 +234,42 @@ func TestDecodesKcatJSON(t *testing.T) {
 		t.Fatalf("tombstone: %+v %v", m, err)
 	}
 }
+
+// TestDecodedFields: the decoded key and value, their schemas and a
+// failure are written as json.Marshal(Record) writes them, on one line
+// with terminal controls escaped, and reading the line back gives the
+// message's bytes.
+func TestDecodedFields(t *testing.T) {
+	m := sample()[1] // binary key and value
+	key := &capture.Decoded{JSON: []byte(`"ord-1"`), Schema: &capture.SchemaRecord{ID: 104, Subject: "p-key", Version: 1, Format: "avro"}}
+	value := &capture.Decoded{JSON: []byte("{\n  \"s\": \"a\u0085b\",\n  \"n\": 1.50\n}"), Schema: &capture.SchemaRecord{ID: 202, Format: "protobuf", Message: "acme.Ev", Local: "/p/ev.proto"},
+		Err: &capture.SchemaError{ID: 202, Kind: "does not fit the schema", Error: "does not fit the schema at n: \"x\""}}
+	line := capture.AppendRecordDecoded(nil, &m, key, value)
+	if bytes.Count(line, []byte("\n")) != 1 || bytes.Contains(line, []byte("\u0085")) || !bytes.Contains(line, []byte(`"s":"a\u0085b"`)) {
+		t.Fatalf("line %s", line)
+	}
+	ts := m.Timestamp
+	r := capture.Record{Conn: m.Conn, Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, Timestamp: &ts}
+	kb, vb := "gA==", "AAH+"
+	r.KeyB64, r.ValueB64 = &kb, &vb
+	r.KeyDecoded, r.KeySchema = json.RawMessage(`"ord-1"`), key.Schema
+	r.ValueDecoded, r.ValueSchema, r.ValueSchemaError = json.RawMessage(`{"s":"a\u0085b","n":1.50}`), value.Schema, value.Err
+	want, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(line) != string(want)+"\n" {
+		t.Fatalf("\n got %s\nwant %s", line, want)
+	}
+	got, err := capture.NewDecoder(bytes.NewReader(line)).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ValueSize = len(m.Value)
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("read back %#v\nwant %#v", got, m)
+	}
+	if plain := capture.AppendRecordDecoded(nil, &m, nil, nil); string(plain) != string(capture.AppendRecord(nil, &m)) {
+		t.Fatal("no decoding is not the plain line")
+	}
+}

@@ -6,7 +6,12 @@
 //	tombstone       true when the value is null (a tombstone), nullKey when
 //	                the key is
 //	json            the value parsed as JSON (nil when it is not JSON); parsed
-//	                only when the expression uses it
+//	                only when the expression uses it. Where a schema decoded
+//	                the value (Avro, Protobuf, JSON Schema: MatchDecoded, a
+//	                Scanner with a Decoder), json is the decoded document
+//	schema          the schema that decoded the value: {id, subject, version,
+//	                format, message, error} (zero values when none; error
+//	                says why the value did not decode)
 //	headers         map of header name to text value (the last one wins); a
 //	                missing header is nil, so headers["x"] != nil means the
 //	                message has header x and headers["x"] == "" matches only
@@ -17,15 +22,22 @@
 //	                mqscope triage)
 //
 // for example: json.status == "FAILED" && headers["tenant"] == "acme", or a
-// range: offset >= 100 && timestamp < date("2026-11-29T09:00:00Z").
+// range: offset >= 100 && timestamp < date("2026-11-29T09:00:00Z"), or
+// schema.version == 3 && json.amount > 100. A JSON field compared with a
+// number literal is read as a number when it is a numeric string (Avro
+// decimals decode to exact strings such as "120.5000"); number(x) does the
+// same anywhere.
 // key, value and header values are the message's bytes as text (invalid
 // UTF-8 is kept as it is).
 package filter
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -37,6 +49,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // Filter is a compiled expression. Match reuses one environment, so a
@@ -55,6 +68,7 @@ type Filter struct {
 	// has a shape it does not compile).
 	native native
 	env    Env
+	in     input
 	vm     vm.VM
 }
 
@@ -72,6 +86,30 @@ type Env struct {
 	DeadLetter map[string]any `expr:"deadLetter"`
 	Tombstone  bool           `expr:"tombstone"` // the value is null (value == nil reads it)
 	NullKey    bool           `expr:"nullKey"`   // the key is null (key == nil reads it)
+	Schema     Schema         `expr:"schema"`
+}
+
+// Schema is what an expression sees of the schema that decoded a value.
+type Schema struct {
+	// ID is the registry's schema id (0: none).
+	ID int `expr:"id"`
+	// Subject and Version are the subject version that has the id.
+	Subject string `expr:"subject"`
+	Version int    `expr:"version"`
+	// Format is avro, protobuf or jsonschema ("" when no schema decoded it).
+	Format string `expr:"format"`
+	// Message is the Protobuf message's (or Avro record's) full name.
+	Message string `expr:"message"`
+	// Error says why the value could not be decoded ("" when it was).
+	Error string `expr:"error"`
+}
+
+// ValueDecoder decodes a message's value for json and schema: a
+// *schema.Decoder does (fetching schemas from the registry as needed); the
+// TUI's filter over held messages uses one that reads only the schemas
+// already fetched.
+type ValueDecoder interface {
+	Value(ctx context.Context, m *sources.Message) schema.Decoded
 }
 
 // Compile parses and type-checks an expression that must yield a bool.
@@ -80,7 +118,8 @@ func Compile(src string) (*Filter, error) {
 	if src == "" {
 		return nil, fmt.Errorf("filter: empty expression")
 	}
-	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}))
+	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(numberPatch{}),
+		expr.Function("number", number, new(func(any) any)))
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
@@ -142,6 +181,71 @@ func (nullPatch) Visit(n *ast.Node) {
 	ast.Patch(n, to)
 }
 
+// numberPatch makes a comparison of a json field with a number literal
+// read the field with number: a numeric string (an Avro decimal, a
+// Protobuf int64) compares as the number it holds.
+type numberPatch struct{}
+
+func (numberPatch) Visit(n *ast.Node) {
+	b, ok := (*n).(*ast.BinaryNode)
+	if !ok {
+		return
+	}
+	switch b.Operator {
+	case "==", "!=", "<", "<=", ">", ">=":
+	default:
+		return
+	}
+	switch {
+	case isNumber(b.Right) && fromJSON(b.Left):
+		ast.Patch(&b.Left, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "number"}, Arguments: []ast.Node{b.Left}})
+	case isNumber(b.Left) && fromJSON(b.Right):
+		ast.Patch(&b.Right, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "number"}, Arguments: []ast.Node{b.Right}})
+	}
+}
+
+// isNumber reports a number literal (negative too).
+func isNumber(n ast.Node) bool {
+	switch x := n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode:
+		return true
+	case *ast.UnaryNode:
+		return x.Operator == "-" && isNumber(x.Node)
+	}
+	return false
+}
+
+// fromJSON reports a member access rooted at json (json.a.b, json["a"][0]).
+func fromJSON(n ast.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *ast.MemberNode:
+			n = x.Node
+		case *ast.ChainNode:
+			n = x.Node
+		case *ast.IdentifierNode:
+			return x.Value == "json"
+		default:
+			return false
+		}
+	}
+}
+
+// number is the number a numeric string holds, else its argument as it is.
+func number(params ...any) (any, error) {
+	if len(params) != 1 {
+		return nil, fmt.Errorf("number takes one argument, got %d", len(params))
+	}
+	s, ok := params[0].(string)
+	if !ok || s == "" || strings.TrimSpace(s) != s {
+		return params[0], nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return f, nil
+	}
+	return params[0], nil
+}
+
 // SyntaxError is an expression that does not compile (syntax, unknown
 // field, wrong types), with where: one line, fit for a prompt.
 type SyntaxError struct {
@@ -175,14 +279,36 @@ func text(b []byte) string {
 // String is the expression.
 func (f *Filter) String() string { return f.src }
 
+// UsesDecoded reports an expression that reads json or schema: one that
+// MatchDecoded answers differently when a schema decoded the value.
+func (f *Filter) UsesDecoded() bool { return f.uses["json"] || f.uses["schema"] }
+
 // Match runs the expression on a message. A runtime error (a field missing
 // in a JSON value, say) is returned with the message's position.
-func (f *Filter) Match(m *sources.Message) (bool, error) {
+func (f *Filter) Match(m *sources.Message) (bool, error) { return f.MatchDecoded(m, nil) }
+
+// MatchDecoded is Match with the message's value as a schema decoded it
+// (nil: not decoded): json reads the decoded document where a schema
+// decoded it, schema names that schema. It does no I/O.
+func (f *Filter) MatchDecoded(m *sources.Message, d *schema.Decoded) (bool, error) {
+	in := &f.in
+	in.m, in.d, in.json = m, d, m.Value
+	if d != nil && d.Ref.Origin != schema.OriginContent && d.JSON != nil {
+		in.json = d.JSON
+	}
+	ok, err := f.match(in)
+	*in = input{} // hold nothing of the message after the run
+	return ok, err
+}
+
+// match decides one input: natively where it can, else with the VM.
+func (f *Filter) match(in *input) (bool, error) {
 	if f.native != nil {
-		if r, ok := f.native(m); ok {
+		if r, ok := f.native(in); ok {
 			return r, nil
 		}
 	}
+	m, d := in.m, in.d
 	e := &f.env
 	e.Partition, e.Offset, e.Timestamp, e.Stream, e.ID = int(m.Partition), int(m.Offset), m.Timestamp, m.Stream, m.ID
 	e.Tombstone, e.NullKey = m.Value == nil, m.Key == nil
@@ -199,16 +325,25 @@ func (f *Filter) Match(m *sources.Message) (bool, error) {
 			e.Headers[h.Key] = text(h.Value)
 		}
 	}
-	if f.uses["json"] && len(m.Value) > 0 {
+	if f.uses["json"] && len(in.json) > 0 {
 		if f.jsonKeys != nil {
-			if obj := topLevel(m.Value, f.jsonKeys); obj != nil {
+			if obj := topLevel(in.json, f.jsonKeys); obj != nil {
 				e.JSON = obj
 			}
 		} else {
 			var v any
-			if json.Unmarshal(m.Value, &v) == nil {
+			if json.Unmarshal(in.json, &v) == nil {
 				e.JSON = v
 			}
+		}
+	}
+	e.Schema = Schema{}
+	if f.uses["schema"] && d != nil {
+		r := in.schemaRef()
+		e.Schema = Schema{ID: r.ID, Subject: r.Subject, Version: r.Version, Format: string(r.Format), Message: r.Message}
+		if d.Err != nil {
+			e.Schema.ID = d.Ref.ID // the framing's, also when the registry did not answer
+			e.Schema.Error = d.Err.Error()
 		}
 	}
 	if d := m.DeadLetter; d != nil && f.uses["deadLetter"] {

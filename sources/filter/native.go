@@ -7,6 +7,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // native is an expression, or part of one, compiled to Go: it decides a
@@ -14,13 +15,34 @@ import (
 // decided=false where it cannot be sure to agree with expr (a JSON string
 // with escapes, a value that is not a JSON object...);
 // Match then runs the expression itself, so results never differ.
-type native func(m *sources.Message) (result, decided bool)
+type native func(in *input) (result, decided bool)
+
+// input is what a native expression reads of one message.
+type input struct {
+	m *sources.Message
+	// json is what json reads: the value, or the document a schema
+	// decoded it to.
+	json []byte
+	// d is the value as a schema decoded it (nil: not decoded).
+	d *schema.Decoded
+}
+
+// schemaRef is the schema the input's value was decoded with (zero when none).
+func (in *input) schemaRef() *schema.Ref {
+	if in.d == nil || in.d.Ref.Origin == schema.OriginContent {
+		return &noRef
+	}
+	return &in.d.Ref
+}
+
+var noRef schema.Ref
 
 // compileNative compiles the shapes most filters have: comparisons of key,
-// value, stream, id, a header or one top-level JSON field with a string
-// literal (==, !=, contains, startsWith, endsWith), a header with nil (is it
-// there), of partition or offset
-// with an integer, joined by and/or/not. It returns nil for anything else.
+// value, stream, id, a header, schema.subject, schema.format or one
+// top-level JSON field with a string literal (==, !=, contains,
+// startsWith, endsWith), a header with nil (is it there), of partition,
+// offset, schema.id or schema.version with an integer, joined by
+// and/or/not. It returns nil for anything else.
 // jsonKey is the only top-level JSON field the expression reads ("" when it
 // reads none or several: then JSON comparisons are not compiled).
 func compileNative(n ast.Node, jsonKey string) native {
@@ -33,15 +55,15 @@ func compileNative(n ast.Node, jsonKey string) native {
 				return nil
 			}
 			and := x.Operator == "&&" || x.Operator == "and"
-			return func(m *sources.Message) (bool, bool) {
-				lv, ok := l(m)
+			return func(in *input) (bool, bool) {
+				lv, ok := l(in)
 				if !ok {
 					return false, false
 				}
 				if lv != and { // false && …, true || …: decided by the left, as expr short-circuits
 					return lv, true
 				}
-				return r(m)
+				return r(in)
 			}
 		case "==", "!=", "contains", "startsWith", "endsWith":
 			if f := headerPresence(x); f != nil {
@@ -62,8 +84,8 @@ func compileNative(n ast.Node, jsonKey string) native {
 			if inner == nil {
 				return nil
 			}
-			return func(m *sources.Message) (bool, bool) {
-				v, ok := inner(m)
+			return func(in *input) (bool, bool) {
+				v, ok := inner(in)
 				return !v, ok
 			}
 		}
@@ -73,7 +95,7 @@ func compileNative(n ast.Node, jsonKey string) native {
 
 // stringField reads one string field of a message: its bytes and whether
 // they are known (false: let expr decide).
-type stringField func(m *sources.Message) ([]byte, bool)
+type stringField func(in *input) ([]byte, bool)
 
 func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 	field, lit := x.Left, x.Right
@@ -89,8 +111,8 @@ func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 		// A missing header is nil in expr: == is false, != true, and
 		// contains, startsWith and endsWith are false.
 		missing := x.Operator == "!="
-		return func(m *sources.Message) (bool, bool) {
-			v, ok := header(m, name)
+		return func(in *input) (bool, bool) {
+			v, ok := header(in.m, name)
 			if !ok {
 				return missing, true
 			}
@@ -101,8 +123,8 @@ func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 	if get == nil {
 		return nil
 	}
-	return func(m *sources.Message) (bool, bool) {
-		b, ok := get(m)
+	return func(in *input) (bool, bool) {
+		b, ok := get(in)
 		if !ok {
 			return false, false
 		}
@@ -168,8 +190,8 @@ func headerPresence(x *ast.BinaryNode) native {
 		return nil
 	}
 	has := x.Operator == "!="
-	return func(m *sources.Message) (bool, bool) {
-		_, ok := header(m, name)
+	return func(in *input) (bool, bool) {
+		_, ok := header(in.m, name)
 		return ok == has, true
 	}
 }
@@ -179,13 +201,13 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 	case *ast.IdentifierNode:
 		switch x.Value {
 		case "key":
-			return func(m *sources.Message) ([]byte, bool) { return m.Key, true }
+			return func(in *input) ([]byte, bool) { return in.m.Key, true }
 		case "value":
-			return func(m *sources.Message) ([]byte, bool) { return m.Value, true }
+			return func(in *input) ([]byte, bool) { return in.m.Value, true }
 		case "stream":
-			return func(m *sources.Message) ([]byte, bool) { return []byte(m.Stream), true }
+			return func(in *input) ([]byte, bool) { return []byte(in.m.Stream), true }
 		case "id":
-			return func(m *sources.Message) ([]byte, bool) { return []byte(m.ID), true }
+			return func(in *input) ([]byte, bool) { return []byte(in.m.ID), true }
 		}
 	case *ast.MemberNode:
 		id, ok := x.Node.(*ast.IdentifierNode)
@@ -193,8 +215,29 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 		if !ok || !pok || x.Optional {
 			return nil
 		}
-		if id.Value == "json" && jsonKey != "" && prop.Value == jsonKey {
-			return func(m *sources.Message) ([]byte, bool) { return jsonString(m.Value, jsonKey) }
+		switch {
+		case id.Value == "headers":
+			name := prop.Value
+			return func(in *input) ([]byte, bool) {
+				hs := in.m.Headers
+				for i := len(hs) - 1; i >= 0; i-- { // the last one wins, as in the map
+					if hs[i].Key == name {
+						return hs[i].Value, true
+					}
+				}
+				return nil, false // missing: expr's nil, not "": let it decide
+			}
+		case id.Value == "json" && jsonKey != "" && prop.Value == jsonKey:
+			return func(in *input) ([]byte, bool) { return jsonString(in.json, jsonKey) }
+		case id.Value == "schema":
+			switch prop.Value {
+			case "subject":
+				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Subject), true }
+			case "format":
+				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Format), true }
+			case "message":
+				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Message), true }
+			}
 		}
 	}
 	return nil
@@ -256,17 +299,35 @@ func jsonString(data []byte, key string) ([]byte, bool) {
 }
 
 func intComparison(x *ast.BinaryNode) native {
-	id, ok := x.Left.(*ast.IdentifierNode)
 	lit, lok := x.Right.(*ast.IntegerNode)
-	if !ok || !lok {
+	if !lok {
 		return nil
 	}
-	var get func(m *sources.Message) int
-	switch id.Value {
-	case "partition":
-		get = func(m *sources.Message) int { return int(m.Partition) }
-	case "offset":
-		get = func(m *sources.Message) int { return int(m.Offset) }
+	var get func(in *input) int
+	switch id := x.Left.(type) {
+	case *ast.IdentifierNode:
+		switch id.Value {
+		case "partition":
+			get = func(in *input) int { return int(in.m.Partition) }
+		case "offset":
+			get = func(in *input) int { return int(in.m.Offset) }
+		default:
+			return nil
+		}
+	case *ast.MemberNode:
+		root, ok := id.Node.(*ast.IdentifierNode)
+		prop, pok := id.Property.(*ast.StringNode)
+		if !ok || !pok || root.Value != "schema" || id.Optional {
+			return nil
+		}
+		switch prop.Value {
+		case "id":
+			get = func(in *input) int { return in.schemaRef().ID }
+		case "version":
+			get = func(in *input) int { return in.schemaRef().Version }
+		default:
+			return nil
+		}
 	default:
 		return nil
 	}
@@ -288,5 +349,5 @@ func intComparison(x *ast.BinaryNode) native {
 	default:
 		return nil
 	}
-	return func(m *sources.Message) (bool, bool) { return test(get(m)), true }
+	return func(in *input) (bool, bool) { return test(get(in)), true }
 }

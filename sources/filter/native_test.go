@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // nativeExprs are expressions the native path compiles.
@@ -76,7 +77,7 @@ func TestNativeAgreesWithExpr(t *testing.T) {
 			if got != want || (gerr == nil) != (werr == nil) {
 				t.Errorf("%s on %q %v: native %v %v, expr %v %v", src, m.Value, m.Headers, got, gerr, want, werr)
 			}
-			if _, ok := fast.native(m); ok {
+			if _, ok := fast.native(&input{m: m, json: m.Value}); ok {
 				decided++
 			}
 		}
@@ -112,4 +113,35 @@ func FuzzNativeAgreesWithExpr(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNativeAgreesOnDecoded: schema fields and json over a decoded value
+// decide natively as expr does.
+func TestNativeAgreesOnDecoded(t *testing.T) {
+	msgs := []sources.Message{{Stream: "p", Value: []byte{0, 0, 0, 0, 103, 2}}, {Stream: "p", Value: []byte(`{"status":"X"}`)}, {Stream: "p", Value: nil}}
+	decs := []*schema.Decoded{
+		{Format: schema.FormatAvro, Ref: schema.Ref{Origin: schema.OriginRegistry, Format: schema.FormatAvro, ID: 103, Subject: "p-value", Version: 3, Message: "acme.P"}, JSON: []byte(`{"status":"PENDING_REVIEW"}`)},
+		{Format: schema.FormatJSON, Ref: schema.Ref{Format: schema.FormatJSON}, JSON: []byte(`{"status":"X"}`)},
+		nil,
+	}
+	for _, src := range []string{`schema.version == 3`, `schema.id != 103`, `schema.subject == "p-value"`, `schema.format startsWith "av"`, `schema.message == "acme.P"`,
+		`json.status == "PENDING_REVIEW"`, `json.status == "X" || schema.version >= 2`} {
+		fast, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.native == nil {
+			t.Errorf("%s: not compiled natively", src)
+			continue
+		}
+		slow, _ := Compile(src)
+		slow.native = nil
+		for i := range msgs {
+			want, werr := slow.MatchDecoded(&msgs[i], decs[i])
+			got, gerr := fast.MatchDecoded(&msgs[i], decs[i])
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Errorf("%s on %d: native %v %v, expr %v %v", src, i, got, gerr, want, werr)
+			}
+		}
+	}
 }

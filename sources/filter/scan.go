@@ -25,6 +25,10 @@ type ScanOptions struct {
 	// (a headless export); otherwise the failure counts as no match and
 	// the first one is kept for Err.
 	Strict bool
+	// Decoder decodes values for an expression that reads json or schema
+	// (nil: json reads the value's bytes, schema is empty). It runs in
+	// Next, so it may fetch schemas.
+	Decoder ValueDecoder
 }
 
 // Scanner applies a filter while reading, next to the source: only matches
@@ -35,6 +39,7 @@ type Scanner struct {
 	sub     sources.Subscription
 	flt     *Filter
 	strict  bool
+	dec     ValueDecoder // nil: none, or the filter reads no decoded value
 	left    atomic.Int64 // messages it may still scan; <0: no limit
 	scanned atomic.Int64
 	matched atomic.Int64
@@ -45,6 +50,9 @@ type Scanner struct {
 // NewScanner wraps a read with a filter.
 func NewScanner(sub sources.Subscription, flt *Filter, opts ScanOptions) *Scanner {
 	s := &Scanner{sub: sub, flt: flt, strict: opts.Strict}
+	if opts.Decoder != nil && flt.UsesDecoded() {
+		s.dec = opts.Decoder
+	}
 	s.left.Store(-1)
 	if opts.Budget > 0 {
 		s.left.Store(opts.Budget)
@@ -66,7 +74,14 @@ func (s *Scanner) Next(ctx context.Context, max int) ([]sources.Message, error) 
 	batch, err := s.sub.Next(ctx, max)
 	kept := batch[:0]
 	for i := range batch {
-		ok, merr := s.flt.Match(&batch[i])
+		var ok bool
+		var merr error
+		if s.dec != nil {
+			d := s.dec.Value(ctx, &batch[i])
+			ok, merr = s.flt.MatchDecoded(&batch[i], &d)
+		} else {
+			ok, merr = s.flt.Match(&batch[i])
+		}
 		if merr != nil {
 			if s.strict {
 				s.count(int64(i+1), int64(len(kept)))
