@@ -1,0 +1,94 @@
+package kafka_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+)
+
+// compressedTopic starts kfake with a three-partition topic holding n
+// records of about 200 bytes in snappy-compressed batches of about
+// batch records, and dials it.
+func compressedTopic(t *testing.T, topic string, n, batch int) *kafka.Conn {
+	t.Helper()
+	_, addr := cluster(t, topic)
+	value := func(i int) []byte {
+		return fmt.Appendf(nil, `{"type":"Event","seq":%d,"status":"OK","tenant":"acme","payload":"%0120d"}`, i, i%7)
+	}
+	if err := testbroker.FillKafkaCompressed(addr, topic, n, value, sarama.CompressionSnappy, batch); err != nil {
+		t.Fatal(err)
+	}
+	c, err := kafka.Dial(context.Background(), kafka.Options{Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// inFlight is what a read's feed tells of the bytes it held.
+type inFlight interface {
+	Budget() int64
+	ChunkBytes() int64
+	HighWater() int64
+}
+
+// TestBoundedReadHoldsNoMoreThanItsBudget: a reader much slower than the
+// topic (compressed batches, each fetch decoding to many times its size)
+// never has more than the read's in-flight budget, plus one chunk, held
+// for it, and still gets every record, in order.
+func TestBoundedReadHoldsNoMoreThanItsBudget(t *testing.T) {
+	const n = 60000
+	c := compressedTopic(t, "z", n, 3000)
+	ctx := context.Background()
+	const budget = 1 << 20
+	sub, err := c.Read(ctx, "z", sources.ReadOptions{InFlight: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	feed, ok := sub.(inFlight)
+	if !ok {
+		t.Fatalf("a Kafka read is a %T: it does not say what it holds", sub)
+	}
+	if feed.Budget() != budget {
+		t.Fatalf("budget %d, want the read's %d", feed.Budget(), budget)
+	}
+	next := map[int32]int64{}
+	got := 0
+	for {
+		batch, err := sub.Next(ctx, 200)
+		for _, m := range batch {
+			if m.Offset != next[m.Partition] {
+				t.Fatalf("partition %d: offset %d, want %d", m.Partition, m.Offset, next[m.Partition])
+			}
+			next[m.Partition]++
+		}
+		got += len(batch)
+		if err == sources.ErrEndOfStream {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Microsecond) // a slow writer
+	}
+	if got != n {
+		t.Fatalf("read %d records, want %d", got, n)
+	}
+	high, limit := feed.HighWater(), feed.Budget()+feed.ChunkBytes()
+	t.Logf("held at most %d bytes (budget %d, chunk %d)", high, feed.Budget(), feed.ChunkBytes())
+	if high > limit {
+		t.Fatalf("the feed held %d bytes, past its budget %d plus one chunk %d", high, feed.Budget(), feed.ChunkBytes())
+	}
+	if high < budget/2 {
+		t.Fatalf("the feed held at most %d bytes: the reader was never behind, so the bound was not tried", high)
+	}
+}
