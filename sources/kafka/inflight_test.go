@@ -92,3 +92,36 @@ func TestBoundedReadHoldsNoMoreThanItsBudget(t *testing.T) {
 		t.Fatalf("the feed held at most %d bytes: the reader was never behind, so the bound was not tried", high)
 	}
 }
+
+// TestFetchDecodesInPiecesSizedToTheBudget: over compressed batches, a
+// bounded read's fetches shrink so that each decodes to about its target
+// (plus the one batch a partition's response may carry past its share),
+// and a fetch is handed on in pieces of about the chunk size, not whole.
+func TestFetchDecodesInPiecesSizedToTheBudget(t *testing.T) {
+	const n, batch = 60000, 300
+	c := compressedTopic(t, "z", n, batch)
+	const chunk, target = 64 << 10, 512 << 10
+	pieces, rounds, err := kafka.FetchRounds(context.Background(), c, "z", chunk, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A record here is about 600 bytes decoded; a batch of 300 over three
+	// partitions holds about 100 of them: up to 128 is room enough.
+	const message, batchBytes = 600, 128 * 600
+	var total int64
+	for i, p := range pieces {
+		total += p
+		if p > chunk+message {
+			t.Fatalf("piece %d holds %d bytes, past the chunk of %d", i, p, chunk)
+		}
+	}
+	if total < n*400 {
+		t.Fatalf("the pieces hold %d bytes in all: not the %d records", total, n)
+	}
+	for i, r := range rounds {
+		if r > target+3*batchBytes {
+			t.Fatalf("fetch %d of %d decoded to %d bytes, past its target of %d and a batch a partition", i, len(rounds), r, target)
+		}
+	}
+	t.Logf("%d fetches, %d pieces, %d bytes decoded", len(rounds), len(pieces), total)
+}
