@@ -266,6 +266,9 @@ func nextOffset(block *sarama.FetchResponseBlock, next int64) int64 {
 		return next
 	}
 	for _, rs := range block.RecordsSet {
+		if rs == nil {
+			continue // decoded already
+		}
 		b := rs.RecordBatch
 		if b == nil {
 			return next // the old message format: decode falls back
