@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
@@ -124,4 +125,56 @@ func TestFetchDecodesInPiecesSizedToTheBudget(t *testing.T) {
 		}
 	}
 	t.Logf("%d fetches, %d pieces, %d bytes decoded", len(rounds), len(pieces), total)
+}
+
+// BenchmarkBoundedReadCompressed reads 100k records of about 200 bytes in
+// snappy-compressed batches of 5,000 (over three partitions) with the
+// default in-flight budget, as fast as the reader takes them; it reports
+// records/s and the most the read's feed held (held-MiB).
+func BenchmarkBoundedReadCompressed(b *testing.B) {
+	const n = 100000
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "z"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	value := func(i int) []byte {
+		return fmt.Appendf(nil, `{"type":"Event","seq":%d,"status":"OK","tenant":"acme","payload":"%0120d"}`, i, i%7)
+	}
+	if err := testbroker.FillKafkaCompressed(addr, "z", n, value, sarama.CompressionSnappy, 5000); err != nil {
+		b.Fatal(err)
+	}
+	c, err := kafka.Dial(context.Background(), kafka.Options{Brokers: []string{addr}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	var high int64
+	b.ResetTimer()
+	for range b.N {
+		sub, err := c.Read(ctx, "z", sources.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		for {
+			batch, err := sub.Next(ctx, 5000)
+			got += len(batch)
+			if err == sources.ErrEndOfStream {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		high = max(high, sub.(inFlight).HighWater())
+		sub.Close()
+		if got != n {
+			b.Fatalf("read %d records, want %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(high)/(1<<20), "held-MiB")
 }
