@@ -116,7 +116,7 @@ func FillKafkaCompressed(addr, topic string, n int, value func(i int) []byte, co
 	cfg.Producer.Compression = codec
 	cfg.Producer.Flush.Messages = batch
 	cfg.Producer.Flush.MaxMessages = batch
-	cfg.Producer.Flush.Frequency = 50 * time.Millisecond
+	cfg.Producer.Flush.Frequency = 100 * time.Millisecond
 	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
 	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
 	if err != nil {
