@@ -80,14 +80,13 @@ func newFetchStates(plans []partitionPlan, target int64, waitOpen bool) []*fetch
 }
 
 // adapt sizes the partition's next share from one it was asked for
-// (asked), which decoded to decoded bytes (InFlightBytes: the Messages and their bytes), so that
-// the next decodes to about target: a share that decoded to more shrinks
-// in proportion (compressed batches decode to many times their size on the
-// wire), and one that decoded to less than half of it doubles, when the
-// share and not the partition's end cut the response short. Doubling, not
-// more, keeps the next response within target plus one batch even when
-// the last held a single batch larger than the share, which says little
-// about how the partition's records decode.
+// (asked), which decoded to decoded bytes (InFlightBytes: the Messages and
+// their bytes), so that the next decodes to about target: a share that
+// decoded to more shrinks in proportion (compressed batches decode to many
+// times their size on the wire), and one that decoded to less than half of
+// it doubles, when the share and not the partition's end cut the response
+// short. Doubling, not more: a response of a single batch larger than the
+// share says little about how the partition's records decode.
 func (s *fetchState) adapt(asked int32, decoded, target int64, full bool) {
 	if s.grown || decoded <= 0 {
 		return
