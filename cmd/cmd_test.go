@@ -276,3 +276,27 @@ func TestRedriveFilterOnAMissingHeader(t *testing.T) {
 		t.Errorf("a header no dead letter has selected %d of %d", n, of)
 	}
 }
+
+// TestExportInFlightBudget: an export with a small --in-flight budget
+// (smaller than many of its messages) writes the same lines as one with
+// the default (partitions interleave as they come); a budget that is not
+// a size is refused.
+func TestExportInFlightBudget(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, want, errOut := run(t, "--kafka", addr, "export", "orders")
+	if code != 0 || want == "" {
+		t.Fatalf("exit %d, %d bytes: %s", code, len(want), errOut)
+	}
+	code, got, errOut := run(t, "--kafka", addr, "export", "orders", "--in-flight", "1k")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := func(s string) []string { l := strings.Split(s, "\n"); slices.Sort(l); return l }
+	if !slices.Equal(lines(got), lines(want)) {
+		t.Fatalf("with --in-flight 1k the export wrote other lines than with the default:\n%s\n--\n%s", got, want)
+	}
+	code, _, errOut = run(t, "--kafka", addr, "export", "orders", "--in-flight", "lots")
+	if code == 0 || !strings.Contains(errOut, "--in-flight") {
+		t.Fatalf("--in-flight lots: exit %d, %q", code, errOut)
+	}
+}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +40,7 @@ key_schema_id and value_schema_id. --decode=false skips decoding.`,
 				return err
 			}
 			defer closeConn()
+			collectLessOften()
 			r = guard(r, accept, e.stderr)
 			w := e.stdout
 			var file *os.File
@@ -66,4 +68,19 @@ key_schema_id and value_schema_id. --decode=false skips decoding.`,
 	c.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 	registerAcceptPeekCost(c, &accept)
 	return c
+}
+
+// exportGCPercent is the garbage collector's GOGC during an export. An
+// export's live heap is bounded by its --in-flight budget (plus the fetch
+// being decoded), yet it turns that heap over every few milliseconds: at
+// Go's default of 100 it spends about a quarter more CPU than a read
+// whose heap grows with the topic, in collections. A heap goal of three
+// times the live heap halves them and stays bounded.
+const exportGCPercent = 200
+
+// collectLessOften sets exportGCPercent, unless GOGC says otherwise.
+func collectLessOften() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(exportGCPercent)
+	}
 }

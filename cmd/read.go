@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/jsonenc"
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
@@ -40,6 +41,7 @@ type readFlags struct {
 	template   string
 	tmpl       *template.Template
 	follow     bool
+	inFlight   string
 	stderr     io.Writer // where retries are told (nil: not told)
 	// decode decodes keys and values with the connection's schemas
 	// (--decode, on by default); decoders are the schema decoders of the
@@ -61,6 +63,7 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 	c.Flags().BoolVar(&f.decode, "decode", true, "decode Avro, Protobuf and JSON Schema keys and values with the connection's schemas (--schema-registry, the config's schema_registry and schemas); --decode=false for raw speed")
+	c.Flags().StringVar(&f.inFlight, "in-flight", "16MiB", "how far the read may run ahead of what it writes, in bytes of messages held (keys, values, headers and about 350 B a message)")
 }
 
 // keepOldTo keeps --to, the end's old name, as a hidden alias of --until on
@@ -93,6 +96,13 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 			}
 			opts.Partitions = append(opts.Partitions, int32(p))
 		}
+	}
+	if f.inFlight != "" {
+		n, err := config.ParseSize(f.inFlight)
+		if err != nil || n <= 0 {
+			return opts, fmt.Errorf("--in-flight %q: want a size such as 16MiB", f.inFlight)
+		}
+		opts.InFlight = n
 	}
 	if f.limit < 0 {
 		return opts, fmt.Errorf("--limit %d: want 0 or more", f.limit)

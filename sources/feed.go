@@ -4,14 +4,55 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"unsafe"
 )
 
+// DefaultInFlight is how many bytes a read holds between the broker and
+// its reader when ReadOptions.InFlight is 0.
+const DefaultInFlight = 16 << 20
+
+// MessageOverhead is what a message costs a feed beyond its key, value and
+// headers: the Message itself and its share of the connector's decoding
+// (a decoded record, slice headers).
+const MessageOverhead = int64(unsafe.Sizeof(Message{})) + 128
+
+// headerOverhead is what one header costs beyond its key and value.
+const headerOverhead = int64(unsafe.Sizeof(Header{}))
+
+// minChunk is the smallest piece a feed cuts a batch into.
+const minChunk = 64 << 10
+
+// InFlightBytes is what a message counts against a feed's budget: key,
+// value and headers, plus MessageOverhead.
+func InFlightBytes(m *Message) int64 {
+	n := MessageOverhead + int64(len(m.Key)+len(m.Value))
+	for i := range m.Headers {
+		n += headerOverhead + int64(len(m.Headers[i].Key)+len(m.Headers[i].Value))
+	}
+	return n
+}
+
 // Feed is the Subscription connectors build on: producer goroutines Send
-// messages into a bounded channel and report errors with Fail; when every
-// producer is done the owner calls End. Next batches what is ready.
+// messages and report errors with Fail; when every producer is done the
+// owner calls EndWhenDone. Next batches what is ready.
+//
+// A feed is bounded by bytes, not by messages: it holds at most its budget
+// of InFlightBytes (or one message, when that one is larger). A batch is
+// cut into chunks of at most ChunkBytes, and SendBatch blocks while the
+// next chunk would take the feed past its budget, so a producer never runs
+// further ahead of a slow reader than the budget.
 type Feed struct {
-	ch        chan []Message
-	pending   []Message // the rest of a batch Next could not return whole
+	budget int64
+	chunk  int64
+
+	mu    sync.Mutex
+	queue [][]Message   // chunks waiting, in order; the first may be partly taken
+	held  int64         // InFlightBytes of what the queue holds
+	high  int64         // the most held at once
+	space chan struct{} // closed (and replaced) when bytes are released
+	ready chan struct{} // a chunk was queued (one signal pending at most)
+	ended chan struct{} // closed when every producer returned
+
 	errs      chan error
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -22,13 +63,40 @@ type Feed struct {
 	closeErr  error
 }
 
-// NewFeed returns a feed holding up to buffer messages. Its context is done
-// when the feed is closed; stop (may be nil) releases the connector's
-// resources after the producers have returned.
-func NewFeed(ctx context.Context, buffer int, stop func() error) *Feed {
-	f := &Feed{ch: make(chan []Message, max(buffer/64, 4)), errs: make(chan error, 16), stop: stop}
+// NewFeed returns a feed holding up to inFlight bytes of messages (counted
+// by InFlightBytes; 0 or less: DefaultInFlight). Its context is done when
+// the feed is closed; stop (may be nil) releases the connector's resources
+// after the producers have returned.
+func NewFeed(ctx context.Context, inFlight int64, stop func() error) *Feed {
+	if inFlight <= 0 {
+		inFlight = DefaultInFlight
+	}
+	f := &Feed{
+		budget: inFlight,
+		chunk:  max(inFlight/8, min(inFlight, minChunk)),
+		space:  make(chan struct{}),
+		ready:  make(chan struct{}, 1),
+		ended:  make(chan struct{}),
+		errs:   make(chan error, 16),
+		stop:   stop,
+	}
 	f.ctx, f.cancel = context.WithCancel(ctx)
 	return f
+}
+
+// Budget is how many bytes the feed holds at most.
+func (f *Feed) Budget() int64 { return f.budget }
+
+// ChunkBytes is the size of the pieces SendBatch cuts a batch into: a
+// producer that decodes in pieces of about this size holds no more than
+// one piece beyond what the feed holds.
+func (f *Feed) ChunkBytes() int64 { return f.chunk }
+
+// HighWater is the most bytes (InFlightBytes) the feed held at once.
+func (f *Feed) HighWater() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.high
 }
 
 // Context is done when the feed is closed: producers stop on it.
@@ -48,25 +116,59 @@ func (f *Feed) Go(fn func(ctx context.Context)) {
 func (f *Feed) EndWhenDone() {
 	go func() {
 		f.wg.Wait()
-		f.endOnce.Do(func() { close(f.ch) })
+		f.endOnce.Do(func() { close(f.ended) })
 	}()
 }
 
 // Send delivers one message; it reports false when the feed was closed.
 func (f *Feed) Send(m Message) bool { return f.SendBatch([]Message{m}) }
 
-// SendBatch delivers messages in order, as one hand-over (cheaper than one
-// per message); it reports false when the feed was closed. The feed owns
-// the slice afterwards.
+// SendBatch delivers messages in order, in chunks of at most ChunkBytes
+// (one hand-over a chunk, cheaper than one a message), each as soon as the
+// feed has room for it; it reports false when the feed was closed. The
+// feed owns the slice afterwards.
 func (f *Feed) SendBatch(ms []Message) bool {
-	if len(ms) == 0 {
-		return true
+	for len(ms) > 0 {
+		n, size := 0, int64(0)
+		for n < len(ms) {
+			s := InFlightBytes(&ms[n])
+			if n > 0 && size+s > f.chunk {
+				break
+			}
+			size += s
+			n++
+		}
+		if !f.put(ms[:n:n], size) {
+			return false
+		}
+		ms = ms[n:]
 	}
-	select {
-	case f.ch <- ms:
-		return true
-	case <-f.ctx.Done():
-		return false
+	return true
+}
+
+// put queues one chunk of size bytes once the feed has room for it (an
+// empty feed always has room).
+func (f *Feed) put(chunk []Message, size int64) bool {
+	for {
+		f.mu.Lock()
+		if f.held == 0 || f.held+size <= f.budget {
+			f.queue = append(f.queue, chunk)
+			f.held += size
+			f.high = max(f.high, f.held)
+			f.mu.Unlock()
+			select {
+			case f.ready <- struct{}{}:
+			default:
+			}
+			return true
+		}
+		space := f.space
+		f.mu.Unlock()
+		select {
+		case <-space:
+		case <-f.ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -83,48 +185,67 @@ func (f *Feed) Fail(err error) {
 // the feed ended it returns a pending error, else ErrEndOfStream.
 func (f *Feed) Next(ctx context.Context, maxN int) ([]Message, error) {
 	maxN = max(maxN, 1)
-	var batch []Message
-	if len(f.pending) == 0 {
+	for {
+		f.mu.Lock()
+		if len(f.queue) > 0 {
+			batch := f.take(maxN)
+			f.mu.Unlock()
+			return batch, nil
+		}
+		f.mu.Unlock()
 		select {
-		case ms, ok := <-f.ch:
-			if !ok {
-				select {
-				case err := <-f.errs:
-					return nil, err
-				default:
-				}
-				return nil, ErrEndOfStream
+		case <-f.ready:
+		case <-f.ended:
+			f.mu.Lock()
+			more := len(f.queue) > 0
+			f.mu.Unlock()
+			if more {
+				continue
 			}
-			f.pending = ms
+			select {
+			case err := <-f.errs:
+				return nil, err
+			default:
+			}
+			return nil, ErrEndOfStream
 		case err := <-f.errs:
 			return nil, err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	take := func() {
-		n := min(maxN-len(batch), len(f.pending))
-		if batch == nil && n == len(f.pending) {
-			batch = f.pending // hand the whole slice over
+}
+
+// take removes up to maxN queued messages and frees their bytes. f.mu is
+// held.
+func (f *Feed) take(maxN int) []Message {
+	var batch []Message
+	var freed int64
+	for len(batch) < maxN && len(f.queue) > 0 {
+		head := f.queue[0]
+		n := min(maxN-len(batch), len(head))
+		for i := range head[:n] {
+			freed += InFlightBytes(&head[i])
+		}
+		if batch == nil && n == len(head) {
+			batch = head // hand the whole chunk over
 		} else {
-			batch = append(batch, f.pending[:n]...)
+			batch = append(batch, head[:n]...)
 		}
-		f.pending = f.pending[n:]
-	}
-	take()
-	for len(batch) < maxN {
-		select {
-		case ms, ok := <-f.ch:
-			if !ok {
-				return batch, nil
-			}
-			f.pending = ms
-			take()
-		default:
-			return batch, nil
+		if n < len(head) {
+			f.queue[0] = head[n:]
+			break
 		}
+		f.queue[0] = nil
+		f.queue = f.queue[1:]
 	}
-	return batch, nil
+	if len(f.queue) == 0 {
+		f.queue = nil // let the chunk list's array go
+	}
+	f.held -= freed
+	close(f.space) // wake producers waiting for room
+	f.space = make(chan struct{})
+	return batch
 }
 
 // Close stops the producers, waits for them and releases the connector's

@@ -284,6 +284,10 @@ type ReadOptions struct {
 	// first message past it: past the offset (inclusive end), or later than
 	// the time.
 	End *Start
+	// InFlight bounds the bytes the read holds between the broker and its
+	// reader (InFlightBytes: key, value and headers, plus MessageOverhead
+	// a message); 0 means DefaultInFlight.
+	InFlight int64
 }
 
 // Past reports whether m lies beyond the end e (an offset or time start).

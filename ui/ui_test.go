@@ -596,7 +596,7 @@ type fixedConn struct {
 }
 
 func (c fixedConn) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
-	f := sources.NewFeed(ctx, 1024, nil)
+	f := sources.NewFeed(ctx, 0, nil)
 	f.Go(func(context.Context) { f.SendBatch(append([]sources.Message(nil), c.msgs...)) })
 	f.EndWhenDone()
 	return f, nil

@@ -103,6 +103,49 @@ func FillKafka(addr, topic string, n int, value []byte) error {
 	return nil
 }
 
+// FillKafkaCompressed writes n records to topic (keys k0000000, k0000001...,
+// the value of record i from value(i)), spread over its partitions, in
+// record batches of about batch records compressed with codec, as
+// producers with compression on write them: a fetch of such batches
+// decodes to many times its size on the wire.
+func FillKafkaCompressed(addr, topic string, n int, value func(i int) []byte, codec sarama.CompressionCodec, batch int) error {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForLocal
+	cfg.Producer.Compression = codec
+	cfg.Producer.Flush.Messages = batch
+	cfg.Producer.Flush.MaxMessages = batch
+	cfg.Producer.Flush.Frequency = 100 * time.Millisecond
+	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
+	p, err := sarama.NewAsyncProducer([]string{addr}, cfg)
+	if err != nil {
+		return fmt.Errorf("fill %s: %w", topic, err)
+	}
+	go func() {
+		for i := 0; i < n; i++ {
+			p.Input() <- &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprintf("k%07d", i)), Value: sarama.ByteEncoder(value(i))}
+		}
+	}()
+	var first error
+	for i := 0; i < n; i++ {
+		select {
+		case <-p.Successes():
+		case e := <-p.Errors():
+			if first == nil {
+				first = e.Err
+			}
+		}
+	}
+	if err := p.Close(); err != nil && first == nil {
+		first = err
+	}
+	if first != nil {
+		return fmt.Errorf("fill %s: %w", topic, first)
+	}
+	return nil
+}
+
 // RestartableKafka is a kfake on a fixed port with its data on disk, so a
 // test can stop it and start it again with its data (a broker restart).
 // start seeds topic with one partition.

@@ -13,7 +13,7 @@ import (
 // feedOf is a bounded read of n messages whose value says whether it is
 // even, delivered in batches of 100.
 func feedOf(n int) *sources.Feed {
-	f := sources.NewFeed(context.Background(), 1024, nil)
+	f := sources.NewFeed(context.Background(), 0, nil)
 	f.Go(func(ctx context.Context) {
 		for i := 0; i < n; i += 100 {
 			var batch []sources.Message

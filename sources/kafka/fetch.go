@@ -19,14 +19,23 @@ const (
 	// fetchVersion is the FetchRequest version a bounded read speaks
 	// (isolation levels, aborted transactions, leader epochs; before topic ids).
 	fetchVersion = 11
-	// fetchPartitionBytes starts each partition's share of a fetch; it
-	// doubles (to fetchMaxPartitionBytes) when one batch does not fit.
+	// fetchPartitionBytes is the most a partition's share of a fetch asks
+	// for while its batches fit; fetchMinPartitionBytes the least. Between
+	// them the share follows what the partition's records decode to (see
+	// fetchState.adapt). A batch larger than the share doubles it, up to
+	// fetchMaxPartitionBytes.
 	fetchPartitionBytes    = 1 << 20
+	fetchMinPartitionBytes = 4 << 10
 	fetchMaxPartitionBytes = 64 << 20
 	// fetchAttempts bounds how often a failing fetch is tried again before
 	// the read goes on through sarama's consumer.
 	fetchAttempts = 3
 )
+
+// fetchDecodedShare is the part of a read's in-flight budget one fetch
+// response may decode to, over all its partitions: the response held while
+// its chunks wait for room in the feed comes on top of the feed's budget.
+const fetchDecodedShare = 4
 
 // errFallBack says the direct fetch stopped short: what is left is read
 // through sarama's consumer.
@@ -41,6 +50,55 @@ type fetchState struct {
 	// waitOpen keeps fetching at an open transaction instead of ending
 	// there (a header scan waits until it is committed or aborted).
 	waitOpen bool
+	// grown is set once the share was doubled for a batch larger than it:
+	// the share then stays large enough for that batch.
+	grown bool
+}
+
+// fetchTarget is what one fetch of a read with in-flight budget inFlight
+// may decode to, over all its partitions.
+func fetchTarget(inFlight int64) int64 {
+	return max(inFlight/fetchDecodedShare, fetchMinPartitionBytes)
+}
+
+// fetchFirstRatio is what the first fetch of a read takes records to
+// decode to, a multiple of their size on the wire: compressed batches
+// decode to several times their size, so a read starts with small fetches
+// and grows them as it learns (fetchState.adapt).
+const fetchFirstRatio = 32
+
+// newFetchStates returns the partitions' states, each partition's first
+// share sized so the first response decodes to about target at most
+// (records taken to decode to fetchFirstRatio times their size).
+func newFetchStates(plans []partitionPlan, target int64, waitOpen bool) []*fetchState {
+	share := int32(min(max(target/fetchFirstRatio/int64(max(len(plans), 1)), fetchMinPartitionBytes), fetchPartitionBytes))
+	states := make([]*fetchState, 0, len(plans))
+	for _, p := range plans {
+		states = append(states, &fetchState{partitionPlan: p, next: p.start, maxBytes: share, waitOpen: waitOpen})
+	}
+	return states
+}
+
+// adapt sizes the partition's next share from one it was asked for
+// (asked), which decoded to decoded bytes (InFlightBytes: the Messages and
+// their bytes), so that the next decodes to about target: a share that
+// decoded to more shrinks in proportion (compressed batches decode to many
+// times their size on the wire), and one that decoded to less than half of
+// it doubles, when the share and not the partition's end cut the response
+// short. Doubling, not more: a response of a single batch larger than the
+// share says little about how the partition's records decode.
+func (s *fetchState) adapt(asked int32, decoded, target int64, full bool) {
+	if s.grown || decoded <= 0 {
+		return
+	}
+	share := int64(asked)
+	switch {
+	case decoded > target:
+		share = share * target / decoded
+	case decoded < target/2 && full:
+		share *= 2
+	}
+	s.maxBytes = int32(min(max(share, fetchMinPartitionBytes), fetchPartitionBytes))
 }
 
 // fetchBounded reads partitions led by one broker to their end offsets with
@@ -50,11 +108,9 @@ type fetchState struct {
 // the Java client does). It returns the partitions it did not finish (a
 // broker error, a leader change, an old message format), for the consumer.
 func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker, conn, topic string, plans []partitionPlan, end *sources.Start) []partitionPlan {
-	states := make([]*fetchState, 0, len(plans))
-	for _, p := range plans {
-		states = append(states, &fetchState{partitionPlan: p, next: p.start, maxBytes: fetchPartitionBytes})
-	}
-	if err := fetchLoop(ctx, broker, conn, topic, states, end, fetchAttempts, feed.SendBatch, nil); err == nil || errors.Is(err, ctx.Err()) {
+	states := newFetchStates(plans, fetchTarget(feed.Budget()), false)
+	chunk := fetchChunk{bytes: feed.ChunkBytes(), target: fetchTarget(feed.Budget())}
+	if err := fetchLoop(ctx, broker, conn, topic, states, end, fetchAttempts, chunk, feed.SendBatch, nil); err == nil || errors.Is(err, ctx.Err()) {
 		return nil // done, the feed closed, or the read was cancelled
 	}
 	var left []partitionPlan // not the leader any more, offset out of range...: the consumer knows what to do
@@ -66,36 +122,46 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker
 	return left
 }
 
+// fetchChunk says how a fetch loop decodes: in pieces of about bytes
+// (InFlightBytes), each handed on before the next is decoded, and with
+// fetches sized to decode to about target bytes each.
+type fetchChunk struct {
+	bytes, target int64
+}
+
 // fetchLoop fetches the partitions of states, all led by broker, until
 // every one is done: each round is one FetchRequest carrying every
 // partition not done, and each partition's block is decoded (up to end,
-// nil: none) and handed to deliver. A failed request is sent again after
-// 200ms, up to attempts times in a row. progress, when not nil, is told
-// after each round whether a partition moved on; an error it returns ends
-// the loop. fetchLoop returns nil when every partition is done or deliver
-// returns false, ctx.Err() when ctx ends first, else what stopped it: the
-// last failed request, a block's error, or a batch decode cannot read.
+// nil: none) and handed to deliver in pieces of about chunk.bytes. The
+// next round's request goes out as soon as a response is in, from where
+// that response ends, so the broker works on it while this one is decoded
+// and delivered: at most two responses are held at a time. A failed
+// request is sent again after 200ms, up to attempts times in a row.
+// progress, when not nil, is told after each round whether a partition
+// moved on; an error it returns ends the loop. fetchLoop returns nil when
+// every partition is done or deliver returns false, ctx.Err() when ctx
+// ends first, else what stopped it: the last failed request, a block's
+// error, or a batch decode cannot read.
 func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, states []*fetchState, end *sources.Start, attempts int,
-	deliver func([]sources.Message) bool, progress func(moved bool) error) error {
+	chunk fetchChunk, deliver func([]sources.Message) bool, progress func(moved bool) error) error {
 	failures := 0
+	var pending <-chan fetched // the request in flight, if any
 	for ctx.Err() == nil {
-		req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, MaxBytes: 64 << 20, Isolation: sarama.ReadCommitted}
-		active := 0
-		for _, s := range states {
-			if !s.done && s.next < s.end {
-				req.AddBlock(topic, s.partition, s.next, s.maxBytes, -1)
-				active++
-			} else {
-				s.done = true
+		if pending == nil {
+			if pending = sendFetch(broker, topic, states, nil); pending == nil {
+				return nil // every partition is done
 			}
 		}
-		if active == 0 {
-			return nil
+		var f fetched
+		select {
+		case f = <-pending:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		resp, err := broker.Fetch(req)
-		if err != nil {
+		pending = nil
+		if f.err != nil {
 			if failures++; failures >= attempts {
-				return fmt.Errorf("fetch from broker %s: %w", broker.Addr(), err)
+				return fmt.Errorf("fetch from broker %s: %w", broker.Addr(), f.err)
 			}
 			select {
 			case <-time.After(200 * time.Millisecond):
@@ -104,26 +170,30 @@ func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, s
 			continue
 		}
 		failures = 0
+		pending = sendFetch(broker, topic, states, &f)
+		perPartition := chunk.target / int64(max(len(f.asked), 1))
 		moved := false
 		for _, s := range states {
 			if s.done {
 				continue
 			}
-			block := resp.GetBlock(topic, s.partition)
-			if block == nil {
-				continue
+			block := f.resp.GetBlock(topic, s.partition)
+			asked, ok := f.asked[s.partition]
+			if block == nil || !ok || asked.offset != s.next {
+				continue // not in this round, or asked from elsewhere: asked again from s.next
 			}
 			if block.Err != sarama.ErrNoError {
 				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, block.Err)
 			}
 			before := s.next
-			msgs, err := s.decode(conn, topic, block, end)
+			decoded, ok, err := s.decode(conn, topic, block, end, chunk.bytes, deliver)
 			if errors.Is(err, errFallBack) {
 				return fmt.Errorf("%s/%d at offset %d: a record batch of an old message format or larger than %d bytes", topic, s.partition, s.next, fetchMaxPartitionBytes)
 			}
-			if len(msgs) > 0 && !deliver(msgs) {
+			if !ok {
 				return nil
 			}
+			s.adapt(asked.share, decoded, perPartition, !s.done && s.next < block.HighWaterMarkOffset)
 			moved = moved || s.next > before
 		}
 		if progress != nil {
@@ -135,26 +205,118 @@ func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, s
 	return ctx.Err()
 }
 
+// fetched is the answer to one FetchRequest of a fetch loop.
+type fetched struct {
+	asked map[int32]fetchAsk // what each partition was asked for
+	resp  *sarama.FetchResponse
+	err   error
+}
+
+// fetchAsk is one partition of a FetchRequest: from which offset, for how
+// many bytes.
+type fetchAsk struct {
+	offset int64
+	share  int32
+}
+
+// sendFetch sends the FetchRequest for every partition of states not done
+// and returns where its answer comes; nil when there is nothing left to
+// fetch. With after (the answer before, not decoded yet), a partition
+// whose part of that answer will be decoded is asked from where that part
+// ends.
+func sendFetch(broker *sarama.Broker, topic string, states []*fetchState, after *fetched) <-chan fetched {
+	req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, Isolation: sarama.ReadCommitted}
+	asked := map[int32]fetchAsk{}
+	total := int64(0)
+	for _, s := range states {
+		next := s.next
+		if after != nil {
+			if a, ok := after.asked[s.partition]; ok && a.offset == s.next {
+				next = nextOffset(after.resp.GetBlock(topic, s.partition), s.next)
+			}
+		}
+		if s.done || next >= s.end {
+			if after == nil {
+				s.done = true
+			}
+			continue
+		}
+		req.AddBlock(topic, s.partition, next, s.maxBytes, -1)
+		asked[s.partition] = fetchAsk{offset: next, share: s.maxBytes}
+		total += int64(s.maxBytes)
+	}
+	if len(asked) == 0 {
+		return nil
+	}
+	req.MaxBytes = int32(min(total, fetchMaxPartitionBytes))
+	ch := make(chan fetched, 1)
+	go func() {
+		resp, err := broker.Fetch(req)
+		ch <- fetched{asked: asked, resp: resp, err: err}
+	}()
+	return ch
+}
+
+// nextOffset is the offset after a partition's part of a response, as
+// decode will leave it (next, when the part holds no complete batch or an
+// error).
+func nextOffset(block *sarama.FetchResponseBlock, next int64) int64 {
+	if block == nil || block.Err != sarama.ErrNoError {
+		return next
+	}
+	for _, rs := range block.RecordsSet {
+		if rs == nil {
+			continue // decoded already
+		}
+		b := rs.RecordBatch
+		if b == nil {
+			return next // the old message format: decode falls back
+		}
+		if b.PartialTrailingRecord && len(b.Records) == 0 {
+			continue
+		}
+		next = max(next, b.FirstOffset+int64(b.LastOffsetDelta)+1)
+	}
+	return next
+}
+
 // decode turns a partition's fetched batches into Messages, past aborted
-// transactions and control batches, up to the end offset. As in the Java
+// transactions and control batches, up to the end offset, and hands them
+// to deliver in pieces of about chunk bytes (InFlightBytes), each decoded
+// only once the one before was taken: a response that decodes to far more
+// than its size on the wire is never in memory as Messages all at once.
+// It returns what the batches' records decode to (decoded, for sizing the
+// next fetch) and false when deliver refused a piece. As in the Java
 // client, each response's aborted transactions (those overlapping what it
 // holds) decide its batches.
-func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock, end *sources.Start) ([]sources.Message, error) {
+func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock, end *sources.Start, chunk int64,
+	deliver func([]sources.Message) bool) (decoded int64, ok bool, err error) {
 	aborted := slices.Clone(block.AbortedTransactions)
 	slices.SortFunc(aborted, func(a, b *sarama.AbortedTransaction) int { return cmp.Compare(a.FirstOffset, b.FirstOffset) })
 	abortedBy := map[int64]bool{} // producers whose transaction in this range was aborted
-	n := 0
+	left := 0                     // records not decoded yet
 	for _, rs := range block.RecordsSet {
 		if rs.RecordBatch != nil {
-			n += len(rs.RecordBatch.Records)
+			left += len(rs.RecordBatch.Records)
 		}
 	}
-	out := make([]sources.Message, 0, n) // sized once: no copying as it fills
+	var out []sources.Message
+	var outBytes int64
+	room := min(left, 256) // the first piece grows; the next are sized as the last one
+	flush := func() bool {
+		if len(out) == 0 {
+			return true
+		}
+		room = min(left, len(out)+len(out)/8+1)
+		taken := deliver(out)
+		out, outBytes = nil, 0
+		return taken
+	}
 	progressed := false
-	for _, rs := range block.RecordsSet {
+	for i, rs := range block.RecordsSet {
 		b := rs.RecordBatch
 		if b == nil {
-			return out, errFallBack // the old message format
+			return decoded, flush(), errFallBack // the old message format
 		}
 		if b.PartialTrailingRecord && len(b.Records) == 0 {
 			continue
@@ -172,7 +334,8 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 		case b.IsTransactional && abortedBy[b.ProducerID]:
 			// records of an aborted transaction: never delivered
 		default:
-			for _, r := range b.Records {
+			for j, r := range b.Records {
+				left--
 				off := b.FirstOffset + r.OffsetDelta
 				if off < s.next {
 					continue
@@ -198,28 +361,43 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 					s.done = true
 					break
 				}
+				size := sources.InFlightBytes(&m)
+				decoded += size
+				if out == nil {
+					out = make([]sources.Message, 0, room+1)
+				}
 				out = append(out, m)
+				outBytes += size
+				b.Records[j] = nil // the Message holds what is needed: the record can go
+				if outBytes >= chunk && !flush() {
+					return decoded, false, nil
+				}
 			}
 		}
 		if last+1 > s.next {
 			s.next, progressed = last+1, true
 		}
+		block.RecordsSet[i] = nil // decoded: the batch's records go once their Messages do
 		if s.done {
-			return out, nil
+			return decoded, flush(), nil
 		}
+	}
+	if !flush() {
+		return decoded, false, nil
 	}
 	switch {
 	case s.next >= s.end:
 		s.done = true
 	case !progressed && len(block.RecordsSet) > 0: // a batch larger than this partition's share
 		if s.maxBytes >= fetchMaxPartitionBytes {
-			return out, errFallBack
+			return decoded, true, errFallBack
 		}
 		s.maxBytes *= 2
+		s.grown = true
 	case !progressed && !s.waitOpen && s.next >= block.LastStableOffset && block.LastStableOffset >= 0:
 		s.done = true // what is left is an open transaction: a read_committed read ends here
 	}
-	return out, nil
+	return decoded, true, nil
 }
 
 // readBounded reads a bounded plan: each leader's partitions by direct

@@ -36,7 +36,7 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}
-	feed := sources.NewFeed(ctx, 4096, func() error {
+	feed := sources.NewFeed(ctx, opts.InFlight, func() error {
 		if err := consumer.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
 			return fmt.Errorf("close read of %s: %w", topic, err)
 		}

@@ -149,7 +149,7 @@ func (c *Conn) scanOnce(ctx context.Context, topic string, plans []partitionPlan
 	byLeader := map[*sarama.Broker][]*fetchState{}
 	var all []*fetchState
 	for _, p := range plans {
-		s := &fetchState{partitionPlan: p, next: p.start, maxBytes: fetchPartitionBytes, waitOpen: true}
+		s := newFetchStates([]partitionPlan{p}, fetchTarget(sources.DefaultInFlight)/int64(len(plans)), true)[0]
 		all = append(all, s)
 		if p.start >= p.end {
 			s.done = true
@@ -190,7 +190,8 @@ func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, s
 		visit(msgs)
 		return true
 	}
-	return fetchLoop(ctx, b, c.name, topic, states, nil, 1, deliver, func(moved bool) error {
+	chunk := fetchChunk{bytes: sources.DefaultInFlight / 8, target: fetchTarget(sources.DefaultInFlight)}
+	return fetchLoop(ctx, b, c.name, topic, states, nil, 1, chunk, deliver, func(moved bool) error {
 		if moved {
 			lastProgress = time.Now()
 		}

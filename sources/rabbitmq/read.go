@@ -38,7 +38,7 @@ func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) 
 	case KindStream:
 		return c.readStream(ctx, name, opts)
 	case KindExchange:
-		return c.tap(ctx, name)
+		return c.tap(ctx, name, opts.InFlight)
 	default:
 		n, err := sources.PeekCount(name, opts.Start, DefaultPeek, MaxPeek)
 		if err != nil {
@@ -118,7 +118,7 @@ func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscript
 		return nil, err
 	}
 	want := min(n, depth)
-	feed := sources.NewFeed(ctx, max(want, 1), nil)
+	feed := sources.NewFeed(ctx, 0, nil)
 	if want == 0 {
 		feed.EndWhenDone()
 		return feed, nil
@@ -234,7 +234,7 @@ func (c *Conn) streamOffset(ctx context.Context, stream string, st sources.Start
 // lastStreamOffset finds a stream's last offset (-1 when empty) by reading
 // its last chunk.
 func (c *Conn) lastStreamOffset(ctx context.Context, stream string) (int64, error) {
-	sub, err := c.consumeStream(ctx, stream, "last", false, nil)
+	sub, err := c.consumeStream(ctx, stream, "last", false, nil, 0)
 	if err != nil {
 		return -1, err
 	}
@@ -259,7 +259,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	if err != nil {
 		return nil, err
 	}
-	return c.consumeStream(ctx, stream, offset, opts.Follow, opts.End)
+	return c.consumeStream(ctx, stream, offset, opts.Follow, opts.End, opts.InFlight)
 }
 
 // consumeStream consumes a stream queue from offset. Nothing is removed:
@@ -267,12 +267,12 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 // cannot read (it closes the connection on a frame larger than frame_max
 // or a table nested too deep) is read on its own with package wire,
 // carrying a Flaw, and the read goes on after it.
-func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool, end *sources.Start) (sources.Subscription, error) {
+func (c *Conn) consumeStream(ctx context.Context, stream string, offset any, follow bool, end *sources.Start, inFlight int64) (sources.Subscription, error) {
 	first, err := c.openStream(ctx, stream, offset)
 	if err != nil {
 		return nil, err
 	}
-	feed := sources.NewFeed(ctx, 4096, nil)
+	feed := sources.NewFeed(ctx, inFlight, nil)
 	feed.Go(func(ctx context.Context) {
 		seg, resume := first, offset
 		defer func() {
@@ -433,7 +433,7 @@ func streamOffsetArg(offset any) []byte {
 // tap shows what is published to an exchange from now on: a private,
 // exclusive, auto-delete queue bound to it receives a copy of every message,
 // so normal delivery is untouched.
-func (c *Conn) tap(ctx context.Context, exchange string) (sources.Subscription, error) {
+func (c *Conn) tap(ctx context.Context, exchange string, inFlight int64) (sources.Subscription, error) {
 	keys, args, err := c.tapBindings(ctx, exchange)
 	if err != nil {
 		return nil, err
@@ -442,7 +442,7 @@ func (c *Conn) tap(ctx context.Context, exchange string) (sources.Subscription, 
 	if err != nil {
 		return nil, err
 	}
-	feed := sources.NewFeed(ctx, 4096, func() error {
+	feed := sources.NewFeed(ctx, inFlight, func() error {
 		if err := ch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
 			return fmt.Errorf("tap %s: %w", exchange, err)
 		}

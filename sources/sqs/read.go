@@ -54,7 +54,7 @@ func (c *Conn) Peek(ctx context.Context, name string, n int) (sources.Subscripti
 		return nil, err
 	}
 	origin := c.originOf(ctx, name)
-	feed := sources.NewFeed(ctx, 256, nil)
+	feed := sources.NewFeed(ctx, 0, nil)
 	feed.Go(func(ctx context.Context) {
 		var held []types.Message
 		defer func() {
