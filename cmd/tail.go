@@ -17,7 +17,11 @@ func newTailCmd(e *env) *cobra.Command {
 		Long: `tail prints a stream's messages as they arrive, without joining a consumer
 group or committing anything. By default it starts with the last 10 messages of
 each partition and prints one readable line per message; --format jsonl prints
-byte-exact JSON lines instead.`,
+byte-exact JSON lines instead.
+
+A RabbitMQ queue cannot be followed without consuming it: tail peeks it once
+(its messages are held, then given back, flagged redelivered), prints them,
+says so on stderr and exits. Streams and exchanges are followed.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.follow = true
