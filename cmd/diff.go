@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -51,6 +52,9 @@ with the dead letter it came from, or a dead letter with its redriven copy
 				}
 				var last error
 				for _, r := range readers {
+					if err := noPositions(ctx, r, stream); err != nil {
+						return sources.Message{}, nil, err
+					}
 					m, err := sources.FetchAt(ctx, r, stream, p, o)
 					if err == nil {
 						return m, r, nil
@@ -107,4 +111,19 @@ func printDiff(w io.Writer, a, b *sources.Message, rows []msgdiff.Row) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Change.Mark(), render.Sanitize(r.Section+" "+r.Field), left, right)
 	}
 	return tw.Flush()
+}
+
+// noPositions refuses a fetch by position from a queue, before reading
+// it: a queue's messages are peeked from the head, and a peek's positions
+// are not stable (nor free: the messages come back redelivered).
+func noPositions(ctx context.Context, r sources.Reader, stream string) error {
+	p, ok := r.(sources.Peeker)
+	if !ok {
+		return nil
+	}
+	if peeks, err := p.Peeks(ctx, stream); err != nil || !peeks {
+		return nil // not this connection's, or not a queue: the fetch says
+	}
+	name := safetext.String(stream)
+	return fmt.Errorf("%s is a queue: its messages have no positions to fetch (a peek's positions are not stable); export it (mqscope export %s) and compare the lines, or mark two messages in the TUI (space) and diff them there (d)", name, name)
 }

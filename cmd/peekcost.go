@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -34,9 +35,12 @@ type costGuard struct {
 
 // Read checks the cost, then reads.
 func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
-	cost, err := g.coster.PeekCost(ctx, stream)
-	if err != nil {
-		return nil, err
+	var cost *sources.PeekCost
+	if g.coster != nil {
+		var err error
+		if cost, err = g.coster.PeekCost(ctx, stream); err != nil {
+			return nil, err
+		}
 	}
 	if cost != nil {
 		if !g.accept {
@@ -48,7 +52,25 @@ func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOpt
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := sub.(sources.PeekRead); ok {
+		fmt.Fprintln(g.stderr, peekedLine(stream, p.Held(), opts.Follow))
+	}
 	return flawTeller{Subscription: sub, stream: stream, stderr: g.stderr}, nil
+}
+
+// peekedLine says what a read of a queue did: it held the messages and
+// gave them back, now flagged redelivered; a followed read (tail) adds
+// that a queue cannot be followed.
+func peekedLine(stream string, held int, follow bool) string {
+	what := fmt.Sprintf("%d messages were", held)
+	if held == 1 {
+		what = "1 message was"
+	}
+	line := fmt.Sprintf("mqscope: %s is a queue: %s peeked (held, then given back: they are now flagged redelivered)", safetext.String(stream), what)
+	if follow {
+		line += "; a queue cannot be followed without consuming it: peeked once"
+	}
+	return line
 }
 
 // flawTeller passes a read on and tells stderr of each flawed message.
@@ -70,7 +92,8 @@ func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error
 }
 
 // guard puts a cost check in front of the readers that can tell a read's
-// cost; the others (Kafka) read without side effects.
+// cost (the others, Kafka, read without a counted cost), and tells stderr
+// of every peek and flawed message.
 func guard(readers []sources.Reader, accept bool, stderr io.Writer) []sources.Reader {
 	out := make([]sources.Reader, len(readers))
 	for i, r := range readers {
@@ -80,8 +103,6 @@ func guard(readers []sources.Reader, accept bool, stderr io.Writer) []sources.Re
 }
 
 func guardOne(r sources.Reader, accept bool, stderr io.Writer) sources.Reader {
-	if pc, ok := r.(sources.PeekCoster); ok {
-		return costGuard{Reader: r, coster: pc, accept: accept, stderr: stderr}
-	}
-	return r
+	pc, _ := r.(sources.PeekCoster)
+	return costGuard{Reader: r, coster: pc, accept: accept, stderr: stderr}
 }

@@ -26,6 +26,10 @@ func TestExportReadsPastPoison(t *testing.T) {
 	for _, args := range [][]string{{"export", "work.dlq"}, {"tail", "work.dlq", "--format", "jsonl"}} {
 		code, out, errOut := run(t, append([]string{"--rabbitmq", vhostURL}, args...)...)
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		// the first line says the read peeked the queue
+		if len(lines) > 0 && strings.HasPrefix(lines[0], "mqscope: work.dlq is a queue: 5 messages were peeked") {
+			lines = lines[1:]
+		}
 		if code != 0 || strings.Count(out, "\n") != 5 || !strings.Contains(out, `"value":"last"`) || len(lines) != 2 ||
 			!strings.HasPrefix(lines[0], "mqscope: work.dlq: message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") ||
 			!strings.HasPrefix(lines[1], "mqscope: work.dlq: message 4 (") || !strings.Contains(lines[1], `header "deep" nests tables or arrays 200 deep`) {

@@ -19,7 +19,11 @@ group or committing anything. By default it starts with the last 10 messages of
 each partition and prints one readable line per message; --format jsonl prints
 byte-exact JSON lines instead. Values a schema decodes (--schema-registry, the
 config's schema_registry and schemas) are printed decoded, after the schema
-that decoded them: [avro orders-value v3] {...}.`,
+that decoded them: [avro orders-value v3] {...}.
+
+A RabbitMQ queue cannot be followed without consuming it: tail peeks it once
+(its messages are held, then given back, flagged redelivered), prints them,
+says so on stderr and exits. Streams and exchanges are followed.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.follow = true

@@ -87,10 +87,13 @@ func printTrace(w io.Writer, r trace.Result) error {
 		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), safetext.String(strings.Join(r.Skipped, ", ")))
 	}
 	for _, c := range r.Costly {
-		if c.Read {
-			continue
+		switch {
+		case c.Read:
+		case c.WorkQueue:
+			fmt.Fprintf(w, "skipped work queue %s: %s\n", render.Sanitize(c.Stream), render.Sanitize(c.Cost))
+		default:
+			fmt.Fprintf(w, "skipped %s: %s (--%s reads it)\n", render.Sanitize(c.Stream), render.Sanitize(c.Cost), acceptPeekCostFlag)
 		}
-		fmt.Fprintf(w, "skipped %s: %s (--%s reads it)\n", render.Sanitize(c.Stream), render.Sanitize(c.Cost), acceptPeekCostFlag)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "could not read %s\n", safetext.String(e))

@@ -142,10 +142,19 @@ func fromTextOrB64(what string, text, b64 *string) ([]byte, error) {
 }
 
 // Edited is the message as it will be published: the original with the
-// edit's key, value and headers (for a diff before publishing).
+// edit's key, value and headers (for a diff before publishing). The
+// headers the editor does not show (the broker's own, such as x-death, and
+// the provenance a redrive sets) are kept as they were, so a diff lists
+// only what the edit changed.
 func (e Edit) Edited(m sources.Message) sources.Message {
 	out := m
 	out.Key, out.Value, out.ValueSize = e.Key, e.Value, len(e.Value)
-	out.Headers = e.Headers
+	out.Headers = make([]sources.Header, 0, len(m.Headers)+len(e.Headers))
+	for _, h := range m.Headers {
+		if strings.HasPrefix(h.Key, provenancePrefix) || brokerHeader(h.Key) {
+			out.Headers = append(out.Headers, h)
+		}
+	}
+	out.Headers = append(out.Headers, e.Headers...)
 	return out
 }

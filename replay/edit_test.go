@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 )
@@ -171,5 +172,34 @@ func wantEditedAudit(t *testing.T, recs []replay.AuditRecord, target string) {
 	t.Helper()
 	if len(recs) != 2 || recs[0].Action != "redrive" || !recs[0].Edited || recs[1].Action != "redrive-run" || !strings.Contains(recs[1].Target, target) {
 		t.Fatalf("audit: %+v", recs)
+	}
+}
+
+// TestEditDiffOfARabbitDeadLetterIsTheEditOnly: a RabbitMQ dead letter
+// (x-death, x-first-death-*) edited in one header differs from its edited
+// version in that header only: the broker's headers, which the editor
+// does not show, are not listed as removed.
+func TestEditDiffOfARabbitDeadLetterIsTheEditOnly(t *testing.T) {
+	e := newRabbitEnv(t, 3)
+	pick := readAll(t, e.conn, "work.dlq")[1]
+	if _, ok := pick.Header("x-death"); !ok {
+		t.Fatalf("not a dead letter: %+v", pick.Headers)
+	}
+	if _, ok := pick.Header("x-first-death-queue"); !ok {
+		t.Fatalf("no x-first-death-queue: %+v", pick.Headers)
+	}
+	ed, err := replay.ParseEdit(bytes.Replace(replay.EditDocument(pick), []byte(`"acme"`), []byte(`"globex"`), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := ed.Edited(pick)
+	var changed []string
+	for _, r := range msgdiff.Messages(&pick, &edited) {
+		if r.Change != msgdiff.Same {
+			changed = append(changed, r.Section+" "+r.Field)
+		}
+	}
+	if strings.Join(changed, "; ") != "headers tenant" {
+		t.Fatalf("diff rows: %q", changed)
 	}
 }

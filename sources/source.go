@@ -50,6 +50,10 @@ type StreamInfo struct {
 	// broker limit watches what a read raises; nil when a read is free or
 	// only flags messages redelivered.
 	PeekCost *PeekCost
+	// Peeks says a read of the stream is a peek of a queue: its messages
+	// are held, then given back, and come back flagged redelivered (their
+	// order may change), whatever PeekCost says.
+	Peeks bool
 }
 
 // PeekCost is the price of reading a queue whose broker counts every read
@@ -81,6 +85,20 @@ func (c *PeekCost) String() string {
 // when the connection has no such stream.
 type PeekCoster interface {
 	PeekCost(ctx context.Context, stream string) (*PeekCost, error)
+}
+
+// Peeker is a connection that can say whether a read of one stream is a
+// peek (see StreamInfo.Peeks): a queue's messages held, then given back
+// flagged redelivered. A peek's Subscription is a PeekRead.
+type Peeker interface {
+	Peeks(ctx context.Context, stream string) (bool, error)
+}
+
+// PeekRead is the Subscription of a peek: Held is how many messages it
+// held and gave back.
+type PeekRead interface {
+	Subscription
+	Held() int
 }
 
 // PeekCostError refuses a read that costs something nobody accepted.

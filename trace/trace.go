@@ -116,7 +116,8 @@ type Result struct {
 	Scanned int64    `json:"scanned"`
 	Skipped []string `json:"skipped,omitempty"`
 	// Costly are the queues where a read costs something, with what it
-	// costs: left unread, or read when Options.AcceptPeekCost accepted it.
+	// costs: left unread, or read when Options.AcceptPeekCost accepted it
+	// (dead-letter queues only; Skipped holds the other work queues).
 	Costly []Costly `json:"costly,omitempty"`
 	Errors []string `json:"errors,omitempty"`
 }
@@ -126,6 +127,10 @@ type Costly struct {
 	Stream string `json:"stream"`
 	Cost   string `json:"cost"`
 	Read   bool   `json:"read"`
+	// WorkQueue marks a queue that is not a dead-letter queue: never
+	// read, whatever a read costs (a peek would mark its messages
+	// redelivered).
+	WorkQueue bool `json:"work_queue,omitempty"`
 }
 
 // Progress is reported as streams finish.
@@ -167,13 +172,15 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 		for _, st := range streams {
 			switch {
 			case st.Kind == "exchange":
-			case sources.IsQueueKind(st.Kind) && !st.DeadLetter:
-				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
 			case st.PeekCost != nil:
-				res.Costly = append(res.Costly, Costly{Stream: c.Name() + "/" + st.Name, Cost: st.PeekCost.String(), Read: o.AcceptPeekCost})
-				if o.AcceptPeekCost {
+				work := sources.IsQueueKind(st.Kind) && !st.DeadLetter
+				read := o.AcceptPeekCost && !work
+				res.Costly = append(res.Costly, Costly{Stream: c.Name() + "/" + st.Name, Cost: st.PeekCost.String(), Read: read, WorkQueue: work})
+				if read {
 					targets = append(targets, target{conn: c, reader: r, stream: st})
 				}
+			case sources.IsQueueKind(st.Kind) && !st.DeadLetter:
+				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
 			default:
 				targets = append(targets, target{conn: c, reader: r, stream: st})
 			}

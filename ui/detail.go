@@ -200,7 +200,7 @@ func (p *detailPage) build() {
 			kv("Orig. time", d.OriginTime.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST"))
 		}
 		if d.Exchange != "" || len(d.RoutingKeys) > 0 {
-			kv("Exchange", render.Sanitize(d.Exchange)+"  routing keys "+render.Sanitize(strings.Join(d.RoutingKeys, ", ")))
+			kv("Exchange", exchangeName(d.Exchange, "(default exchange)")+"  routing keys "+render.Sanitize(strings.Join(d.RoutingKeys, ", ")))
 		}
 		if d.ConsumerGroup != "" {
 			kv("Consumer", render.Sanitize(d.ConsumerGroup))
@@ -235,7 +235,7 @@ func (p *detailPage) build() {
 					at = x.Time.In(p.c.Location).Format("2006-01-02 15:04:05")
 				}
 				line(row(cols, render.Sanitize(x.Queue), render.Sanitize(x.Reason), strconv.FormatInt(x.Count, 10),
-					render.Sanitize(x.Exchange), render.Sanitize(strings.Join(x.RoutingKeys, ",")), at))
+					exchangeName(x.Exchange, "(default)"), render.Sanitize(strings.Join(x.RoutingKeys, ",")), at))
 			}
 		}
 		if d.StackTrace != "" {
@@ -572,3 +572,12 @@ func (p *detailPage) FullHelp() [][]key.Binding {
 
 // Close stops a fetch in flight.
 func (p *detailPage) Close() { p.cancel() }
+
+// exchangeName shows a RabbitMQ exchange's name; the default exchange,
+// whose name is empty, as def.
+func exchangeName(name, def string) string {
+	if name == "" {
+		return def
+	}
+	return render.Sanitize(name)
+}

@@ -70,7 +70,7 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 		info := sources.StreamInfo{
 			Name: q.Name, Kind: kind, Messages: q.Messages,
 			Rate: q.MessageStats.PublishDetails.Rate, RateKnown: true, Consumers: int(q.Consumers),
-			Info: queueInfo(q),
+			Info: queueInfo(q), Peeks: peeks(kind),
 		}
 		if info.PeekCost, err = c.queueCost(ctx, q, defaultLimit); err != nil {
 			info.PeekCost = &sources.PeekCost{Stream: q.Name, Limit: -1, Counter: "delivery count", Then: "dropped or dead-lettered",
@@ -132,7 +132,7 @@ func queueInfo(q Queue) []sources.Property {
 func (c *Conn) listConfigured(ctx context.Context) ([]sources.StreamInfo, error) {
 	var out []sources.StreamInfo
 	for _, name := range c.queues {
-		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1, PeekCost: unmanagedCost(name)}
+		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1, PeekCost: unmanagedCost(name), Peeks: true}
 		n, consumers, err := c.depth(ctx, name)
 		if err != nil {
 			if errors.Is(err, sources.ErrUnknownStream) {

@@ -121,7 +121,7 @@ func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscript
 	feed := sources.NewFeed(ctx, 0, nil)
 	if want == 0 {
 		feed.EndWhenDone()
-		return feed, nil
+		return peekRead{Feed: feed}, nil
 	}
 	held, frameMax, err := c.hold(ctx, queue, want)
 	if err != nil {
@@ -138,8 +138,31 @@ func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscript
 		feed.Close()
 		return nil, err
 	}
-	return feed, nil
+	return peekRead{Feed: feed, held: len(held)}, nil
 }
+
+// peekRead is a peek's Subscription (sources.PeekRead).
+type peekRead struct {
+	*sources.Feed
+	held int
+}
+
+// Held is how many messages the peek held and gave back.
+func (p peekRead) Held() int { return p.held }
+
+// Peeks says whether a read of name is a peek: classic and quorum queues
+// are peeked, streams and exchanges are not (see Read).
+func (c *Conn) Peeks(ctx context.Context, name string) (bool, error) {
+	kind, err := c.kindOf(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	return peeks(kind), nil
+}
+
+func peeks(kind string) bool { return kind != KindStream && kind != KindExchange }
+
+var _ sources.Peeker = (*Conn)(nil)
 
 // hold receives up to want messages from the head of a queue and gives
 // them all back, over a connection of its own; it returns what it
