@@ -20,7 +20,7 @@ type KeyMap struct {
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
-	Diff, Edit                                   key.Binding
+	Diff, Edit, Versions                         key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -65,6 +65,7 @@ func DefaultKeyMap() *KeyMap {
 		Trace:         b("t", "trace", "t"),
 		Diff:          b("d", "diff", "d"),
 		Edit:          b("E", "edit & redrive", "E"),
+		Versions:      b("V", "schema versions", "V"),
 	}
 }
 
@@ -79,7 +80,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"mark": &k.Mark, "redrive": &k.Redrive, "filter": &k.FilterExpr, "read_filter": &k.ReadFilter, "scan_more": &k.ScanMore,
 		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
-		"diff": &k.Diff, "edit": &k.Edit,
+		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions,
 	}
 }
 
