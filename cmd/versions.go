@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,29 +47,8 @@ them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
 			}
 			defer closeConn()
 			readers = guard(readers, accept, e.stderr)
-			var (
-				dec  *schema.Decoder
-				open versions.Opener
-			)
-			for _, r := range readers {
-				sub, err := r.Read(cmd.Context(), args[0], opts)
-				if errors.Is(err, sources.ErrUnknownStream) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				_ = sub.Close()
-				if conn, ok := r.(sources.Conn); ok {
-					if dec, err = e.decoder(conn); err != nil {
-						return err
-					}
-				}
-				open = r.Read
-				break
-			}
-			if open == nil {
-				_, err := openOn(cmd.Context(), readers, args[0], opts)
+			open, dec, err := e.openerFor(cmd.Context(), readers, args[0], opts)
+			if err != nil {
 				return err
 			}
 			rep, err := versions.Run(cmd.Context(), versions.Params{Open: open, Decoder: dec, Stream: args[0], Options: opts, Budget: budget})
@@ -89,6 +69,46 @@ them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (every schema of the stream and of its origin, with compatibility)")
 	registerAcceptPeekCost(c, &accept)
 	return c
+}
+
+// openerFor finds the connection that has stream (a read of it opened and
+// closed) and returns its reads and its schema decoder (nil: none).
+func (e *env) openerFor(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions) (versions.Opener, *schema.Decoder, error) {
+	sub, r, err := openFrom(ctx, readers, stream, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = sub.Close()
+	dec, err := e.readerDecoder(r)
+	return r.Read, dec, err
+}
+
+// openFrom opens stream on the first reader that has it, and names it.
+func openFrom(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions) (sources.Subscription, sources.Reader, error) {
+	var unknown error
+	for _, r := range readers {
+		sub, err := r.Read(ctx, stream, opts)
+		if err == nil {
+			return sub, r, nil
+		}
+		if !errors.Is(err, sources.ErrUnknownStream) {
+			return nil, nil, err
+		}
+		if unknown == nil {
+			unknown = err
+		}
+	}
+	return nil, nil, unknown
+}
+
+// readerDecoder is the schema decoder of the connection behind a reader
+// (nil: none).
+func (e *env) readerDecoder(r sources.Reader) (*schema.Decoder, error) {
+	conn, ok := r.(sources.Conn)
+	if !ok {
+		return nil, nil
+	}
+	return e.decoder(conn)
 }
 
 // printCensus writes a census as a table, the origin's after it, and the

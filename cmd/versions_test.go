@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/versions"
 )
 
@@ -64,5 +65,43 @@ func TestSchemasCensusOfDemoDLT(t *testing.T) {
 	code, out, _ = run(t, "--kafka", cl.Addr(), "schemas", demo.TopicPaymentsAvro, "--max-scan", "100")
 	if code != 0 || !strings.Contains(out, "payments.avro: 100 messages read") || !strings.Contains(out, "stopped at --max-scan") || !strings.Contains(out, "no registry") {
 		t.Fatalf("without a registry:\n%s", out)
+	}
+}
+
+// TestTriageByVersionOfDemoDLT: --by version groups payments.avro.DLT's
+// dead letters by schema version: 45 v3, 5 v2, each with the filter that
+// selects it.
+func TestTriageByVersionOfDemoDLT(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 300, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	args := []string{"--kafka", cl.Addr(), "--schema-registry", cl.SchemaRegistryURL(), "triage", demo.TopicPaymentsAvroDLT, "--by", "version"}
+	code, out, errOut := run(t, append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r triage.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Mode != "version" || len(r.Groups) != 2 || r.DeadLetters != 50 {
+		t.Fatalf("report %s", out)
+	}
+	v3, v2 := r.Groups[0], r.Groups[1]
+	if v3.Key != "payments.avro-value v3 (id 103)" || v3.Count != 45 || v3.Schema == nil || v3.Schema.Version != 3 || v3.Schema.Compat() != "latest" ||
+		v2.Key != "payments.avro-value v2 (id 102)" || v2.Count != 5 {
+		t.Fatalf("groups %+v", r.Groups)
+	}
+	for _, g := range r.Groups {
+		code, sel, errOut := run(t, "--kafka", cl.Addr(), "export", demo.TopicPaymentsAvroDLT, "--filter", g.Filter)
+		if code != 0 || int64(strings.Count(sel, "\n")) != g.Count {
+			t.Errorf("filter %s selects %d, the group has %d: %s", g.Filter, strings.Count(sel, "\n"), g.Count, errOut)
+		}
+	}
+	code, table, _ := run(t, args...)
+	if code != 0 || !strings.Contains(table, "2 groups by version") || !strings.Contains(table, "45     90%") || !strings.Contains(table, "payments.avro-value v3 (id 103)") {
+		t.Fatalf("table:\n%s", table)
 	}
 }

@@ -84,6 +84,29 @@ func TestVersionsPageOnDemoDLT(t *testing.T) {
 	if _, ok := mp.Update(keyPress("V"))().(pagePushed).p.(*versionsPage); !ok {
 		t.Fatal("V in the message list does not open the census")
 	}
+
+	// The triage's fourth tab groups the dead letters by version.
+	tp := newTriagePage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", DeadLetter: true})
+	tp.pid = 11
+	defer tp.Close()
+	pump(t, tp, tp.Init(), func() bool { return tp.done })
+	for range 3 {
+		tp.Update(keyPress("tab"))
+	}
+	g := tp.report.Groups
+	if tp.mode.String() != "version" || len(g) != 2 || g[0].Key != "payments.avro-value v3 (id 103)" || g[0].Count != 45 || g[1].Count != 5 {
+		t.Fatalf("by version: %+v", g)
+	}
+	if v := tp.View(140, 22); !strings.Contains(v, "2 groups by version") || !strings.Contains(v, "payments.avro-value v3 (id 103)") {
+		t.Fatalf("triage by version:\n%s", v)
+	}
+	gp := tp.Update(keyPress("enter"))().(pagePushed).p.(*messagesPage)
+	gp.pid = 12
+	defer gp.Close()
+	pump(t, gp, gp.Init(), func() bool { return gp.ended })
+	if gp.buf.Len() != 45 {
+		t.Fatalf("the v3 group opens %d messages", gp.buf.Len())
+	}
 }
 
 // streamsConn serves fixed messages per stream (bounded reads, no broker).

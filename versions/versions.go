@@ -188,8 +188,8 @@ func (r *Resolver) Known(id int) (Schema, bool) {
 	return s, ok
 }
 
-// resolve asks the registry about c's id (I/O, once per id).
-func (r *Resolver) resolve(ctx context.Context, c schema.Class) Schema {
+// Resolve asks the registry about the id c classified (I/O, once per id).
+func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 	if s, ok := r.known[c.ID]; ok {
 		return s
 	}
@@ -322,7 +322,7 @@ func (b *Builder) Add(m *sources.Message) {
 // run it in a Cmd or a command, never while drawing).
 func (b *Builder) Resolve(ctx context.Context) {
 	for id, c := range b.pending {
-		b.res.resolve(ctx, c)
+		b.res.Resolve(ctx, c)
 		if ctx.Err() != nil {
 			return
 		}
