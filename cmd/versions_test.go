@@ -3,10 +3,14 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/trace"
 	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/versions"
 )
@@ -103,5 +107,64 @@ func TestTriageByVersionOfDemoDLT(t *testing.T) {
 	code, table, _ := run(t, args...)
 	if code != 0 || !strings.Contains(table, "2 groups by version") || !strings.Contains(table, "45     90%") || !strings.Contains(table, "payments.avro-value v3 (id 103)") {
 		t.Fatalf("table:\n%s", table)
+	}
+}
+
+// TestDiffAndTraceOnDecodedValues: diff of a typed dead letter and the
+// original its provenance names compares the decoded Avro fields; trace finds an order id that
+// only the decoded values hold.
+func TestDiffAndTraceOnDecodedValues(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dead := testbroker.ReadAll(t, conn, demo.TopicPaymentsAvroDLT)[0]
+	reg := []string{"--kafka", cl.Addr(), "--schema-registry", cl.SchemaRegistryURL()}
+	pos := fmt.Sprintf("%d/%d", dead.Partition, dead.Offset)
+	orig := fmt.Sprintf("%d/%d", dead.DeadLetter.OriginPartition, dead.DeadLetter.OriginOffset)
+	code, out, errOut := run(t, append(reg, "diff", demo.TopicPaymentsAvroDLT, pos, demo.TopicPaymentsAvro, orig, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	type row struct{ Section, Field, Left, Right, Change string }
+	var rows []row
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]row{}
+	for _, r := range rows {
+		if r.Section == "value" {
+			fields[r.Field] = r
+		}
+	}
+	if s := fields["(schema)"]; s.Change != "same" || !strings.Contains(s.Left, "payments.avro-value v3") {
+		t.Fatalf("schema row %+v in %s", s, out)
+	}
+	if o := fields["orderId"]; o.Change != "same" || !strings.HasPrefix(o.Left, `"ord-`) {
+		t.Fatalf("orderId row %+v", o)
+	}
+	var orderID string
+	_ = json.Unmarshal([]byte(fields["orderId"].Left), &orderID)
+
+	code, out, errOut = run(t, append(reg, "trace", orderID, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res trace.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	via := map[string]string{}
+	for _, h := range res.Hits {
+		via[h.Stream] = h.Via
+	}
+	if via[demo.TopicPaymentsAvro] != "value.orderId" || via[demo.TopicPaymentsAvroDLT] != "value.orderId" {
+		t.Fatalf("hits %+v", res.Hits)
 	}
 }

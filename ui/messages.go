@@ -287,7 +287,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b))) // the search for the other copy is over
+		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b, msg.da, msg.db))) // the search for the other copy is over
 	case streamCounted:
 		return p.counted(msg)
 	case countDue:
@@ -608,8 +608,10 @@ func (p *messagesPage) diff() tea.Cmd {
 		}
 	}
 	switch {
+	case len(marked) == 2 && p.c.decoder(p.conn.Name()) != nil:
+		return diffDecoded(p.ctx, p.c.decoder(p.conn.Name()), marked[0], marked[1], p.pid)
 	case len(marked) == 2:
-		return push(newDiffPage(p.c, marked[0], marked[1]))
+		return push(newDiffPage(p.c, marked[0], marked[1], nil, nil))
 	case len(marked) > 2 || len(marked) == 1:
 		return setStatus(fmt.Sprintf("%d marked: mark two messages to diff them", len(marked)))
 	case p.view.Len() == 0:
@@ -619,7 +621,7 @@ func (p *messagesPage) diff() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	return tea.Batch(setStatus("looking for the other copy…"), diffOf(p.ctx, r, *p.view.At(p.cur.sel), p.pid))
+	return tea.Batch(setStatus("looking for the other copy…"), diffOf(p.ctx, r, p.c.decoder(p.conn.Name()), *p.view.At(p.cur.sel), p.pid))
 }
 
 // fetcher reads a message of this stream again by its position; nil for

@@ -107,6 +107,30 @@ func TestVersionsPageOnDemoDLT(t *testing.T) {
 	if gp.buf.Len() != 45 {
 		t.Fatalf("the v3 group opens %d messages", gp.buf.Len())
 	}
+
+	// Two marked dead letters are diffed by their decoded fields (the
+	// decoding in a Cmd).
+	gp.cur.sel = 0
+	gp.Update(keyPress(" "))
+	gp.Update(keyPress(" "))
+	got := gp.Update(keyPress("d"))()
+	ready, ok := got.(diffReady)
+	if !ok || ready.da == nil || ready.db == nil {
+		t.Fatalf("d with two marked: %T %+v", got, got)
+	}
+	dp := gp.Update(ready)
+	var diff *diffPage
+	for _, m := range runBatch(dp) {
+		if pp, ok := m.(pagePushed); ok {
+			diff = pp.p.(*diffPage)
+		}
+	}
+	if diff == nil {
+		t.Fatal("no diff page")
+	}
+	if v := diff.View(140, 60); !strings.Contains(v, "(schema)") || !strings.Contains(v, "avro id 103 payments.avro-value v3") || !strings.Contains(v, `≠ amount `) {
+		t.Fatalf("diff:\n%s", v)
+	}
 }
 
 // streamsConn serves fixed messages per stream (bounded reads, no broker).
