@@ -1,15 +1,21 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/trace"
 	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/versions"
@@ -166,5 +172,103 @@ func TestDiffAndTraceOnDecodedValues(t *testing.T) {
 	}
 	if via[demo.TopicPaymentsAvro] != "value.orderId" || via[demo.TopicPaymentsAvroDLT] != "value.orderId" {
 		t.Fatalf("hits %+v", res.Hits)
+	}
+}
+
+// TestReplayEncodesDecodedLines: a capture line with value_decoded and
+// value_schema and no raw value is encoded with that schema; a line with
+// both keeps its raw value unless --reencode; a document that does not fit
+// is refused with its line and field before anything is written.
+func TestReplayEncodesDecodedLines(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orig sources.Message
+	var doc []byte
+	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {
+		d := dec.Value(context.Background(), &m)
+		if d.Ref.Version == 3 && strings.Contains(string(d.JSON), `"status":"AUTHORIZED"`) {
+			orig, doc = m, d.JSON
+			break
+		}
+	}
+	if doc == nil {
+		t.Fatal("no v3 AUTHORIZED payment")
+	}
+	edited := strings.Replace(string(doc), `"status":"AUTHORIZED"`, `"status":"DECLINED"`, 1)
+	sch := `"value_schema":{"id":103,"subject":"payments.avro-value","version":3,"format":"avro"}`
+	line := func(key string, raw bool, decoded string) string {
+		l := `{"stream":"payments.avro","partition":0,"offset":0,"timestamp":"2026-11-29T19:32:11.548Z","key":"` + key + `"`
+		if raw {
+			l += `,"value_b64":"` + base64.StdEncoding.EncodeToString(orig.Value) + `"`
+		}
+		return l + `,"value_decoded":` + decoded + "," + sch + "}\n"
+	}
+	file := filepath.Join(t.TempDir(), "typed.jsonl")
+	write := func(lines ...string) {
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := []string{"--kafka", cl.Addr(), "--schema-registry", cl.SchemaRegistryURL(), "--log-file", filepath.Join(t.TempDir(), "log")}
+	replayed := func(key string) []sources.Message {
+		var out []sources.Message
+		for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {
+			if string(m.Key) == key {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	statusOf := func(m sources.Message) string {
+		d := dec.Value(context.Background(), &m)
+		if d.Err != nil || d.Ref.ID != 103 {
+			t.Fatalf("replayed value %s: %v", d.Ref, d.Err)
+		}
+		var p struct{ Status string }
+		_ = json.Unmarshal(d.JSON, &p)
+		return p.Status
+	}
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+
+	write(line("rp-a", false, edited), line("rp-b", true, edited))
+	if code, out, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes")...); code != 0 || !strings.Contains(out, "replayed 2 messages") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	if a, b := replayed("rp-a"), replayed("rp-b"); len(a) != 1 || statusOf(a[0]) != "DECLINED" || len(b) != 1 || !bytes.Equal(b[0].Value, orig.Value) {
+		t.Fatalf("without --reencode: %d %d", len(a), len(b))
+	}
+	write(line("rp-c", true, edited))
+	if code, _, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes", "--reencode")...); code != 0 {
+		t.Fatalf("--reencode: %s", errOut)
+	}
+	if c := replayed("rp-c"); len(c) != 1 || statusOf(c[0]) != "DECLINED" {
+		t.Fatalf("--reencode: %v", c)
+	}
+
+	bogus := strings.Replace(string(doc), `"status":"AUTHORIZED"`, `"status":"BOGUS"`, 1)
+	write(line("rp-d", false, edited), line("rp-e", false, bogus))
+	code, _, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes")...)
+	if code == 0 || !strings.Contains(errOut, "capture line 2") || !strings.Contains(errOut, "status") || !strings.Contains(errOut, "nothing written") {
+		t.Fatalf("a document outside the schema: exit %d: %s", code, errOut)
+	}
+	if d := replayed("rp-d"); len(d) != 0 {
+		t.Fatalf("%d messages written before the refusal", len(d))
+	}
+	// Without a registry a line without a raw value cannot be written.
+	write(line("rp-f", false, edited))
+	if code, _, errOut := run(t, "--kafka", cl.Addr(), "replay", file, "--to", demo.TopicPaymentsAvro, "--yes"); code == 0 || !strings.Contains(errOut, "--schema-registry") {
+		t.Fatalf("without a registry: %d %s", code, errOut)
 	}
 }

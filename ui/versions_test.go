@@ -3,6 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,10 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/msgdiff"
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -220,4 +226,111 @@ func runGoldenVersions(t *testing.T, c *Common, p *versionsPage) {
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	golden.RequireEqual(t, []byte(final.View()))
+}
+
+// TestEditTypedDeadLetter: E on an Avro dead letter opens its decoded
+// document with its schema; the edited document is encoded with the same
+// schema id, the dialog shows the field that changed, and y publishes it;
+// an edit that does not fit the schema is refused with the field before
+// anything is written.
+func TestEditTypedDeadLetter(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	conn := dialKafka(t, cl.Addr())
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	editorTo := func(status string) {
+		script := filepath.Join(dir, "editor-"+status)
+		if err := os.WriteFile(script, []byte("#!/bin/sh\nsed -i 's/\"status\": \"PENDING_REVIEW\"/\"status\": \""+status+"\"/' \"$1\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("VISUAL", "")
+		t.Setenv("EDITOR", script)
+	}
+	c := testCommon(120, 40)
+	c.StateDir = t.TempDir()
+	c.BreakerShare = -1
+	c.Decoders = map[string]*schema.Decoder{"demo": dec}
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvroDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p.pid, p.start, p.bounded = 31, sources.Start{Kind: sources.StartOldest}, true
+	defer p.Close()
+	pump(t, p, p.restart(), func() bool { return p.ended })
+	p.cur.sel = -1
+	for i := 0; i < p.view.Len(); i++ {
+		if d := dec.Value(context.Background(), p.view.At(i)); strings.Contains(string(d.JSON), `"PENDING_REVIEW"`) {
+			p.cur.sel = i
+			break
+		}
+	}
+	if p.cur.sel < 0 {
+		t.Fatal("no PENDING_REVIEW payment in the DLT")
+	}
+	edit := func(status string) editRead {
+		t.Helper()
+		editorTo(status)
+		written := p.Update(keyPress("E"))().(editFileWritten)
+		if written.err != nil {
+			t.Fatal(written.err)
+		}
+		if !strings.Contains(string(written.doc), `"value_decoded": {`) || !strings.Contains(string(written.doc), `"id": 103`) || !strings.Contains(string(written.doc), `"subject": "payments.avro-value"`) {
+			t.Fatalf("document:\n%s", written.doc)
+		}
+		if err := editor.Command(written.path).Run(); err != nil {
+			t.Fatal(err)
+		}
+		return p.Update(editorClosed{page: p.pid, path: written.path, orig: written.orig, doc: written.doc, typed: written.typed})().(editRead)
+	}
+
+	// Not a symbol of the enum: refused with the field.
+	bad := edit("BOGUS")
+	if bad.err == nil || schema.KindOf(bad.err) != schema.KindMismatch || !strings.Contains(bad.err.Error(), "status") {
+		t.Fatalf("a status outside the enum: %v", bad.err)
+	}
+	p.Update(bad)
+	if p.redrive != nil {
+		t.Fatal("a refused edit opened the redrive dialog")
+	}
+
+	read := edit("AUTHORIZED")
+	if read.err != nil {
+		t.Fatal(read.err)
+	}
+	if id, _, err := schema.ParseHeader(read.edit.Value); err != nil || id != 103 {
+		t.Fatalf("encoded with id %d (%v)", id, err)
+	}
+	check := p.Update(read)
+	p.Update(check())
+	var status *msgdiff.Row
+	for i, r := range p.redrive.edits {
+		if r.Field == "status" {
+			status = &p.redrive.edits[i]
+		}
+	}
+	if status == nil || status.Left != `"PENDING_REVIEW"` || status.Right != `"AUTHORIZED"` {
+		t.Fatalf("edits %+v", p.redrive.edits)
+	}
+	id := p.redrive.plan.ID
+	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
+	if p.redrive.err != nil || p.redrive.res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	}
+	var got []sources.Message
+	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {
+		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d copies in payments.avro", len(got))
+	}
+	d := dec.Value(context.Background(), &got[0])
+	if d.Err != nil || d.Ref.ID != 103 || !strings.Contains(string(d.JSON), `"status":"AUTHORIZED"`) {
+		t.Fatalf("published %s %v: %s", d.Ref, d.Err, d.JSON)
+	}
 }
