@@ -272,3 +272,68 @@ func TestReplayEncodesDecodedLines(t *testing.T) {
 		t.Fatalf("without a registry: %d %s", code, errOut)
 	}
 }
+
+// TestEditTypedHeadless: mqscope edit of an Avro dead letter edits its
+// decoded document, shows the changed field, and publishes it encoded with
+// the same schema id; a document outside the schema is refused with the
+// field, nothing written.
+func TestEditTypedHeadless(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dead sources.Message
+	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvroDLT) {
+		if strings.Contains(string(dec.Value(context.Background(), &m).JSON), `"PENDING_REVIEW"`) {
+			dead = m
+			break
+		}
+	}
+	if dead.Value == nil {
+		t.Fatal("no PENDING_REVIEW dead letter")
+	}
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("VISUAL", "")
+	editTo := func(status string) {
+		script := filepath.Join(t.TempDir(), "editor")
+		if err := os.WriteFile(script, []byte("#!/bin/sh\nsed -i 's/\"status\": \"PENDING_REVIEW\"/\"status\": \""+status+"\"/' \"$1\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("EDITOR", script)
+	}
+	args := []string{"--kafka", cl.Addr(), "--schema-registry", cl.SchemaRegistryURL(), "edit", demo.TopicPaymentsAvroDLT, fmt.Sprintf("%d/%d", dead.Partition, dead.Offset), "--yes"}
+	before := len(testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro))
+	editTo("BOGUS")
+	if code, _, errOut := run(t, args...); code == 0 || !strings.Contains(errOut, "does not fit the schema at status") || !strings.Contains(errOut, "nothing written") {
+		t.Fatalf("BOGUS: %d %s", code, errOut)
+	}
+	if n := len(testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro)); n != before {
+		t.Fatalf("a refused edit wrote %d messages", n-before)
+	}
+	editTo("AUTHORIZED")
+	code, out, errOut := run(t, args...)
+	if code != 0 || !strings.Contains(out, "1 redriven") || !strings.Contains(out, "status") || !strings.Contains(out, `"AUTHORIZED"`) {
+		t.Fatalf("edit: %d %s %s", code, out, errOut)
+	}
+	all := testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro)
+	last := all[len(all)-1]
+	for _, m := range all {
+		if _, ok := m.Header("x-mqscope-redrive-edited"); ok {
+			last = m
+		}
+	}
+	d := dec.Value(context.Background(), &last)
+	if d.Ref.ID != 103 || !strings.Contains(string(d.JSON), `"status":"AUTHORIZED"`) {
+		t.Fatalf("published %s: %s", d.Ref, d.JSON)
+	}
+}
