@@ -68,14 +68,23 @@ with the dead letter it came from, or a dead letter with its redriven copy
 				return err
 			}
 			var b sources.Message
+			rb := r
 			if len(args) == 4 {
-				if b, _, err = fetch(args[2], args[3]); err != nil {
+				if b, rb, err = fetch(args[2], args[3]); err != nil {
 					return err
 				}
 			} else if a, b, err = replay.OtherCopy(ctx, r, a); err != nil {
 				return fmt.Errorf("diff: %w", err)
 			}
-			rows := msgdiff.Messages(&a, &b)
+			decA, err := e.readerDecoder(r)
+			if err != nil {
+				return err
+			}
+			decB, err := e.readerDecoder(rb)
+			if err != nil {
+				return err
+			}
+			rows := msgdiff.MessagesDecoded(&a, &b, msgdiff.Decode(ctx, decA, &a), msgdiff.Decode(ctx, decB, &b))
 			if only {
 				kept := rows[:0]
 				for _, row := range rows {

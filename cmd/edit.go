@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
 
@@ -68,7 +69,12 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if err != nil {
 		return err
 	}
-	edit, err := editInEditor(orig)
+	dec, err := e.decoder(conn)
+	if err != nil {
+		return err
+	}
+	da := msgdiff.Decode(ctx, dec, &orig)
+	edit, err := editInEditor(orig, da)
 	if err != nil {
 		return err
 	}
@@ -76,8 +82,17 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		fmt.Fprintln(e.stdout, "the file was not changed: nothing redriven")
 		return nil
 	}
+	var db *schema.Decoded
+	if edit.Decoded != nil {
+		if da == nil {
+			return errors.New("the edited message: value_decoded, but the value was not decoded with a schema")
+		}
+		if db, err = edit.EncodeValue(ctx, dec, da.Ref); err != nil {
+			return fmt.Errorf("%w: nothing written", err)
+		}
+	}
 	edited := edit.Edited(orig)
-	rows := msgdiff.Messages(&orig, &edited)
+	rows := msgdiff.MessagesDecoded(&orig, &edited, da, db)
 	kept := rows[:0]
 	for _, r := range rows {
 		if r.Change != msgdiff.Same {
@@ -162,10 +177,11 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 	return nil, sources.Message{}, last
 }
 
-// editInEditor opens a message in $VISUAL or $EDITOR on the terminal and
-// returns the edit, or nil when the file was not changed.
-func editInEditor(m sources.Message) (*replay.Edit, error) {
-	doc := replay.EditDocument(m)
+// editInEditor opens a message in $VISUAL or $EDITOR on the terminal (its
+// value as decoded when d is a schema's) and returns the edit, or nil when
+// the file was not changed.
+func editInEditor(m sources.Message, d *schema.Decoded) (*replay.Edit, error) {
+	doc := replay.EditDocumentDecoded(m, d)
 	path, err := editor.TempFile(doc)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +25,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		speed, rate    float64
 		batch          int
 		yes            bool
+		reencode       bool
 	)
 	c := &cobra.Command{
 		Use:   "replay FILE --to TARGET",
@@ -33,7 +35,14 @@ or a RabbitMQ exchange, in file order, keeping keys, values and headers. Each
 batch is acknowledged by the broker (acks=all; publisher confirms and mandatory
 on RabbitMQ, where the routing key is each message's key or --routing-key).
 --speed 1 keeps the original gaps between timestamps (2: twice as fast);
-without it the file goes as fast as --rate allows.`,
+without it the file goes as fast as --rate allows.
+
+A line that carries its value decoded (value_decoded, with value_schema
+naming the registry id) and no raw value is encoded with that schema
+(--schema-registry); --reencode encodes every such line from its decoded
+value, so an edited document is what is written. A file whose documents do
+not fit their schema is refused, with the line and the field, before
+anything is written (stdin is checked line by line as it is written).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
@@ -61,6 +70,18 @@ without it the file goes as fast as --rate allows.`,
 				return err
 			}
 			defer sink.Close()
+			dec, err := e.decoder(conn)
+			if err != nil {
+				return err
+			}
+			if f, ok := in.(*os.File); ok && args[0] != "-" {
+				if _, err := replay.CheckFile(cmd.Context(), f, dec, reencode); err != nil {
+					return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
+				}
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					return fmt.Errorf("replay: %w", err)
+				}
+			}
 			if !yes {
 				ok, err := confirm(e.stdin, e.stderr, "replay", fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
 				if err != nil {
@@ -75,7 +96,7 @@ without it the file goes as fast as --rate allows.`,
 				return err
 			}
 			defer audit.Close()
-			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, RunOptions: replay.RunOptions{
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, RunOptions: replay.RunOptions{
 				Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
 					fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
 				}}})
@@ -90,6 +111,7 @@ without it the file goes as fast as --rate allows.`,
 	c.Flags().Float64Var(&rate, "rate", 0, "at most this many messages per second")
 	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
+	c.Flags().BoolVar(&reencode, "reencode", false, "encode lines that carry value_decoded from it with their value_schema, even when they have a raw value")
 	return c
 }
 

@@ -197,11 +197,11 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e))
 	_ = root.RegisterFlagCompletionFunc("connection", e.completeConnections)
 	for _, sub := range root.Commands() {
 		switch sub.Name() {
-		case "tail", "export", "redrive", "triage", "diff", "edit":
+		case "tail", "export", "redrive", "triage", "diff", "edit", "schemas":
 			sub.ValidArgsFunction = e.completeStreams
 		}
 	}

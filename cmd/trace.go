@@ -11,6 +11,7 @@ import (
 
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/trace"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -55,6 +56,18 @@ each named with what a read would cost, unless --accept-peek-cost.`,
 				return err
 			}
 			defer closeAll(conns)
+			for _, c := range conns {
+				dec, err := e.decoder(c)
+				if err != nil {
+					return err
+				}
+				if dec != nil {
+					if o.Decoders == nil {
+						o.Decoders = map[string]*schema.Decoder{}
+					}
+					o.Decoders[c.Name()] = dec
+				}
+			}
 			res, err := trace.Run(cmd.Context(), conns, args[0], o, nil)
 			if err != nil {
 				return err

@@ -31,7 +31,9 @@ end) and groups the dead letters by failure fingerprint: the exception class
 and its message with numbers, ids, uuids, times, quoted values and addresses
 masked, so one kind of failure is one group. --by origin or --by consumer
 groups by the stream the messages came from or the consumer group (or
-connector) that failed them. Each group has its count, share, first and last
+connector) that failed them; --by version by the schema their values are
+written with (registry id, named by subject and version with
+--schema-registry; else the format). Each group has its count, share, first and last
 time, a histogram over the whole range, and the --filter expression that
 selects it (for export, redrive or the TUI's F).
 
@@ -50,14 +52,19 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				return err
 			}
 			defer closeConn()
-			sub, err := openOn(cmd.Context(), guard(readers, accept, e.stderr), args[0], opts)
+			sub, rd, err := openFrom(cmd.Context(), guard(readers, accept, e.stderr), args[0], opts)
 			if err != nil {
+				return err
+			}
+			dec, err := e.readerDecoder(rd)
+			if err != nil {
+				_ = sub.Close()
 				return err
 			}
 			if f.compiled != nil {
 				sub = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan, Strict: true})
 			}
-			b := triage.NewBuilder(args[0])
+			b := triage.NewBuilder(args[0]).WithDecoder(dec)
 			if err := b.Read(cmd.Context(), sub, nil); err != nil && cmd.Context().Err() == nil {
 				return err
 			}
@@ -72,7 +79,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 	f.keepOldTo(c)
 	_ = c.Flags().MarkHidden("format")
 	_ = c.Flags().MarkHidden("template")
-	c.Flags().StringVar(&by, "by", "failure", "group by failure, origin or consumer")
+	c.Flags().StringVar(&by, "by", "failure", "group by failure, origin, consumer or version")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (groups with histograms, breakdowns and filters)")
 	c.Flags().IntVar(&buckets, "buckets", 24, "histogram buckets over the time range")
 	registerAcceptPeekCost(c, &accept)

@@ -75,7 +75,7 @@ func TestTriageDemoDLT(t *testing.T) {
 	if code != 0 || !strings.Contains(table, "jdbc-sink-payments") {
 		t.Fatalf("by consumer:\n%s", table)
 	}
-	if code, _, errOut := run(t, "--kafka", addr, "triage", "orders.DLT", "--by", "colour"); code == 0 || !strings.Contains(errOut, "want failure, origin or consumer") {
+	if code, _, errOut := run(t, "--kafka", addr, "triage", "orders.DLT", "--by", "colour"); code == 0 || !strings.Contains(errOut, "want failure, origin, consumer or version") {
 		t.Fatalf("bad --by: %s", errOut)
 	}
 	if code, _, errOut := run(t, "--kafka", addr, "triage", "no.such.topic"); code == 0 || !strings.Contains(errOut, "no.such.topic") {

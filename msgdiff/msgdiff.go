@@ -1,10 +1,12 @@
 // Package msgdiff compares two messages field by field: where they are,
 // their keys, headers, broker properties, and their values (JSON values
-// field by field along their paths, text line by line).
+// and values decoded with a schema field by field along their paths, text
+// line by line).
 package msgdiff
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // maxRows bounds a diff (a value with more fields is cut).
@@ -59,7 +62,34 @@ type Row struct {
 }
 
 // Messages compares a (left) with b (right).
-func Messages(a, b *sources.Message) []Row {
+func Messages(a, b *sources.Message) []Row { return MessagesDecoded(a, b, nil, nil) }
+
+// Schematic reports whether d is a value decoded with a schema (a registry
+// or a local one) into a document.
+func Schematic(d *schema.Decoded) bool {
+	return d != nil && d.Err == nil && d.JSON != nil && d.Ref.Origin != schema.OriginContent
+}
+
+// Decode decodes m's value with dec when it is schema-framed (registry or
+// local schema); nil otherwise. It may ask the registry: call it where
+// I/O is allowed.
+func Decode(ctx context.Context, dec *schema.Decoder, m *sources.Message) *schema.Decoded {
+	if dec == nil {
+		return nil
+	}
+	c := dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	if c.Origin == schema.OriginContent {
+		return nil
+	}
+	d := dec.Decode(ctx, c)
+	return &d
+}
+
+// MessagesDecoded compares a with b; when both values decoded with a
+// schema (da and db, from schema.Decoder), the values are compared by the
+// decoded documents' fields along their paths, after a row naming each
+// side's schema ("avro id 103 payments.avro-value v3 Payment").
+func MessagesDecoded(a, b *sources.Message, da, db *schema.Decoded) []Row {
 	var rows []Row
 	add := func(section, field string, l, r *string) {
 		if len(rows) >= maxRows {
@@ -95,8 +125,13 @@ func Messages(a, b *sources.Message) []Row {
 	for _, k := range unionKeys(pa, pb) {
 		add("properties", k, pa[k], pb[k])
 	}
-	ja, aJSON := flattenJSON(a.Value)
-	jb, bJSON := flattenJSON(b.Value)
+	va, vb := a.Value, b.Value
+	if Schematic(da) && Schematic(db) {
+		add("value", "(schema)", str(da.Ref.String()), str(db.Ref.String()))
+		va, vb = da.JSON, db.JSON
+	}
+	ja, aJSON := flattenJSON(va)
+	jb, bJSON := flattenJSON(vb)
 	switch {
 	case aJSON && bJSON:
 		for _, k := range unionKeys(ja, jb) {

@@ -1,11 +1,16 @@
 package msgdiff_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 func TestMessagesFieldByField(t *testing.T) {
@@ -77,5 +82,58 @@ func TestEqualValuesThatAreNotJSONShowTheirText(t *testing.T) {
 		if r.Section == "value" && r.Right != string(v) {
 			t.Fatalf("text against binary: %+v", r)
 		}
+	}
+}
+
+// TestDecodedValuesByPath: two Avro values of two versions of a subject
+// are compared by their decoded fields, after a row naming each schema;
+// raw, they would be one opaque binary row.
+func TestDecodedValuesByPath(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	v1, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"qty","type":"int"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"qty","type":"int"},{"name":"note","type":"string","default":""}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: reg.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	enc := func(id int, doc string) []byte {
+		b, err := dec.Encode(ctx, schema.Ref{Origin: schema.OriginRegistry, ID: id}, []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := sources.Message{Stream: "orders", Value: enc(v1, `{"id":"o-1","qty":2}`)}
+	b := sources.Message{Stream: "orders", Value: enc(v2, `{"id":"o-1","qty":3,"note":"gift"}`)}
+	rows := msgdiff.MessagesDecoded(&a, &b, msgdiff.Decode(ctx, dec, &a), msgdiff.Decode(ctx, dec, &b))
+	got := map[string]msgdiff.Row{}
+	for _, r := range rows {
+		if r.Section == "value" {
+			got[r.Field] = r
+		}
+	}
+	if r := got["(schema)"]; r.Change != msgdiff.Changed || !strings.Contains(r.Left, "orders-value v1") || !strings.Contains(r.Right, "orders-value v2") {
+		t.Fatalf("schema row %+v", r)
+	}
+	if got["id"].Change != msgdiff.Same || got["id"].Left != `"o-1"` || got["qty"].Change != msgdiff.Changed || got["qty"].Right != "3" ||
+		got["note"].Change != msgdiff.Added || got["note"].Right != `"gift"` || len(got) != 4 {
+		t.Fatalf("value rows %+v", got)
+	}
+	// Without the decoder the values are bytes: no field of theirs.
+	for _, r := range msgdiff.Messages(&a, &b) {
+		if r.Field == "qty" || r.Field == "(schema)" {
+			t.Fatalf("raw diff has %+v", r)
+		}
+	}
+	if msgdiff.Decode(ctx, dec, &sources.Message{Value: []byte(`{"a":1}`)}) != nil || msgdiff.Decode(ctx, nil, &a) != nil {
+		t.Fatal("a JSON value or no decoder decodes")
 	}
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // brokerHeader reports a header the broker keeps for itself (RabbitMQ's
@@ -28,6 +31,10 @@ type editDoc struct {
 	ValueJSON json.RawMessage `json:"value_json,omitempty"`
 	Value     *string         `json:"value,omitempty"`
 	ValueB64  *string         `json:"value_b64,omitempty"`
+	// ValueDecoded is the value decoded with its schema (ValueSchema),
+	// encoded again with the same schema when the edit is read back.
+	ValueDecoded json.RawMessage     `json:"value_decoded,omitempty"`
+	ValueSchema  *capture.SchemaName `json:"value_schema,omitempty"`
 }
 
 type editHeader struct {
@@ -38,7 +45,39 @@ type editHeader struct {
 
 // EditDocument renders a message for editing (the redrive's provenance
 // headers and the broker's own are left out: they are set on publish).
-func EditDocument(m sources.Message) []byte {
+func EditDocument(m sources.Message) []byte { return EditDocumentDecoded(m, nil) }
+
+// EditDocumentDecoded renders a message for editing; when its value was
+// decoded with a schema (d from schema.Decoder, a registry or a local
+// schema), the value is the decoded document (value_decoded) with the
+// schema it is written with (value_schema), to be encoded again with the
+// same schema (Edit.EncodeValue).
+func EditDocumentDecoded(m sources.Message, d *schema.Decoded) []byte {
+	doc := editDocOf(m)
+	if d != nil && d.Err == nil && d.JSON != nil && d.Ref.Origin != schema.OriginContent {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, d.JSON, "  ", "  ") == nil {
+			name := SchemaNameOf(d.Ref)
+			doc.ValueJSON, doc.Value, doc.ValueB64 = nil, nil, nil
+			doc.ValueDecoded, doc.ValueSchema = pretty.Bytes(), &name
+			doc.Comment = "edit key, headers and value_decoded (encoded again with value_schema, which an edit does not change); a null or missing key means none; save and quit to go on, an unchanged file cancels"
+		}
+	}
+	out, _ := json.MarshalIndent(doc, "", "  ") // plain strings and raw JSON: it cannot fail
+	return append(out, '\n')
+}
+
+// SchemaNameOf names a schema ref as edit documents and capture lines do.
+func SchemaNameOf(r schema.Ref) capture.SchemaName {
+	n := capture.SchemaName{ID: r.ID, Subject: r.Subject, Version: r.Version, Format: string(r.Format)}
+	if r.Format == schema.FormatProtobuf {
+		n.Indexes = r.Indexes
+	}
+	return n
+}
+
+// editDocOf is a message's edit document with its raw value.
+func editDocOf(m sources.Message) editDoc {
 	d := editDoc{Comment: "edit key, headers and value; a null or missing key/value means none; save and quit to go on, an unchanged file cancels"}
 	d.Key, d.KeyB64 = textOrB64(m.Key)
 	d.Headers = []editHeader{}
@@ -63,8 +102,7 @@ func EditDocument(m sources.Message) []byte {
 	if d.ValueJSON == nil {
 		d.Value, d.ValueB64 = textOrB64(m.Value)
 	}
-	out, _ := json.MarshalIndent(d, "", "  ") // plain strings and raw JSON: it cannot fail
-	return append(out, '\n')
+	return d
 }
 
 func textOrB64(b []byte) (*string, *string) {
@@ -109,6 +147,16 @@ func ParseEdit(doc []byte) (Edit, error) {
 		e.Headers = append(e.Headers, sources.Header{Key: h.Key, Value: v})
 	}
 	switch {
+	case d.ValueDecoded != nil && (d.ValueJSON != nil || d.Value != nil || d.ValueB64 != nil):
+		return Edit{}, errors.New("the edited message: give value_decoded, value_json, value or value_b64, not several")
+	case d.ValueDecoded != nil && d.ValueSchema == nil:
+		return Edit{}, errors.New("the edited message: value_decoded needs its value_schema")
+	case d.ValueDecoded != nil:
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, d.ValueDecoded); err != nil {
+			return Edit{}, fmt.Errorf("the edited message: value_decoded: %w", err)
+		}
+		e.Decoded, e.Schema = compact.Bytes(), d.ValueSchema
 	case d.ValueJSON != nil && (d.Value != nil || d.ValueB64 != nil):
 		return Edit{}, errors.New("the edited message: give value_json, value or value_b64, not several")
 	case d.ValueJSON != nil:
@@ -139,6 +187,32 @@ func fromTextOrB64(what string, text, b64 *string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, nil
+}
+
+// EncodeValue encodes an edit's decoded value (value_decoded) with ref,
+// the schema the original value was decoded with (the same id, message
+// indexes and union branches), and sets Value. The document's value_schema
+// must name the same id. An edit that does not fit is refused with the
+// field and the reason (a *schema.Error in the chain), before anything is
+// written. It returns the edited value as decoded, for a diff (nil when
+// the edit has no decoded value).
+func (e *Edit) EncodeValue(ctx context.Context, dec *schema.Decoder, ref schema.Ref) (*schema.Decoded, error) {
+	if e.Decoded == nil {
+		return nil, nil
+	}
+	if dec == nil {
+		return nil, errors.New("the edited message: value_decoded needs the schema decoder it was decoded with")
+	}
+	if e.Schema != nil && e.Schema.ID != ref.ID {
+		return nil, fmt.Errorf("the edited message: value_schema names id %d, the value is written with id %d: an edit keeps the schema", e.Schema.ID, ref.ID)
+	}
+	out, err := dec.Encode(ctx, ref, e.Decoded)
+	if err != nil {
+		return nil, fmt.Errorf("the edited value does not fit %s: %w", ref, err)
+	}
+	doc := e.Decoded
+	e.Value, e.Decoded = out, nil
+	return &schema.Decoded{Format: ref.Format, Ref: ref, JSON: doc}, nil
 }
 
 // Edited is the message as it will be published: the original with the

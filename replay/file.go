@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // Sink writes batches of messages to one target and returns once the
@@ -195,7 +196,67 @@ type ReplayOptions struct {
 	Speed float64
 	// File, Connection and Target name the replay in the audit log.
 	File, Connection, Target string
+	// Decoder encodes the decoded values of lines that carry one
+	// (value_decoded with value_schema) with that schema, when the raw value
+	// is absent or Reencode is set (nil: such lines without a raw value are
+	// refused).
+	Decoder  *schema.Decoder
+	Reencode bool
 	RunOptions
+}
+
+// EncodeLine sets m's value from a capture line's decoded value, encoded
+// with the schema the line names (the registry id; the message indexes and
+// union branches of the raw value when it has the same id): when the raw
+// value is absent, or always with reencode. A document that does not fit
+// is refused with the field and the reason.
+func EncodeLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv *capture.DecodedValue, reencode bool) error {
+	if dv == nil || m.Value != nil && !reencode {
+		return nil
+	}
+	if dec == nil || dec.Registry() == nil {
+		return errors.New("value_decoded: a schema registry is needed to encode it (--schema-registry)")
+	}
+	if dv.Schema.ID <= 0 {
+		return errors.New("value_schema names no registry id to encode value_decoded with")
+	}
+	ref := schema.Ref{Origin: schema.OriginRegistry, ID: dv.Schema.ID, Format: schema.Format(dv.Schema.Format), Subject: dv.Schema.Subject, Version: dv.Schema.Version, Indexes: dv.Schema.Indexes}
+	if m.Value != nil {
+		if d := dec.Value(ctx, m); d.Err == nil && d.Ref.Origin == schema.OriginRegistry && d.Ref.ID == ref.ID {
+			ref = d.Ref
+		}
+	}
+	out, err := dec.Encode(ctx, ref, dv.JSON)
+	if err != nil {
+		return fmt.Errorf("value_decoded does not fit %s: %w", ref, err)
+	}
+	m.Value, m.ValueSize = out, len(out)
+	return nil
+}
+
+// CheckFile encodes every decoded value of a capture that a replay would
+// encode (EncodeLine), writing nothing: a file whose documents do not fit
+// is refused before its first message is written. It returns how many
+// values it encoded.
+func CheckFile(ctx context.Context, r io.Reader, dec *schema.Decoder, reencode bool) (int, error) {
+	d := capture.NewDecoder(r)
+	n := 0
+	for {
+		m, dv, err := d.NextDecoded()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if dv == nil || m.Value != nil && !reencode {
+			continue
+		}
+		if err := EncodeLine(ctx, dec, &m, dv, reencode); err != nil {
+			return n, fmt.Errorf("capture line %d: %w", d.Line(), err)
+		}
+		n++
+	}
 }
 
 // ReplayFile writes every message of a capture (mqscope export or kcat -J)
@@ -240,13 +301,17 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 			res.stopped(Cancelled, "")
 			break
 		}
-		m, err := dec.Next()
+		m, dv, err := dec.NextDecoded()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			_ = flush()
 			return res, err
+		}
+		if err := EncodeLine(ctx, o.Decoder, &m, dv, o.Reencode); err != nil {
+			_ = flush() // what was read before it goes; this line and the rest do not
+			return res, fmt.Errorf("capture line %d: %w", dec.Line(), err)
 		}
 		if o.Speed > 0 && !m.Timestamp.IsZero() {
 			if first.IsZero() {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -13,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
 )
@@ -71,6 +74,11 @@ type Options struct {
 type Edit struct {
 	Key, Value []byte
 	Headers    []sources.Header
+	// Decoded is an edited value still to be encoded with its schema
+	// (EncodeValue sets Value from it); a plan refuses an edit that has one.
+	Decoded json.RawMessage
+	// Schema names the schema the document said the value has.
+	Schema *capture.SchemaName
 }
 
 // NewID returns a fresh redrive id.
@@ -175,6 +183,11 @@ func NewPlan(source string, msgs []sources.Message, o Options) (*Plan, error) {
 	}
 	if o.To != "" && o.To == source {
 		return nil, fmt.Errorf("refusing to redrive %s into itself", source)
+	}
+	for _, e := range o.Edits {
+		if e.Decoded != nil {
+			return nil, errors.New("an edited value is still to be encoded with its schema (Edit.EncodeValue)")
+		}
 	}
 	p := &Plan{ID: o.ID, Source: source, Dropped: map[string]int{}, opts: o}
 	for _, m := range msgs {

@@ -5,6 +5,7 @@
 package trace
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // DefaultHeaders are the headers (and AMQP properties) a correlation value
@@ -43,6 +45,12 @@ type Options struct {
 	// watches (a quorum queue's delivery limit, an SQS maxReceiveCount);
 	// without it they are skipped and named in Result.Costly.
 	AcceptPeekCost bool
+	// Decoders decode schema-framed values by connection name: a value in
+	// the Confluent wire format (or mapped to a local schema) whose bytes
+	// hold the value is decoded, and matches when a string field of the
+	// decoded JSON is the value (Hit.Via names its path: "value.orderId").
+	// nil: values are not looked into.
+	Decoders map[string]*schema.Decoder
 }
 
 func (o Options) headers() []string {
@@ -85,7 +93,8 @@ func traceID(header, v string) string {
 	return v
 }
 
-// Hit is one message that carries the value.
+// Hit is one message that carries the value (in a header, its key, or a
+// field of its decoded value).
 type Hit struct {
 	Conn      string    `json:"conn"`
 	Stream    string    `json:"stream"`
@@ -94,7 +103,8 @@ type Hit struct {
 	Offset    int64     `json:"offset"`
 	Timestamp time.Time `json:"timestamp"`
 	Key       string    `json:"key,omitempty"`
-	// Via is the header (or "key") the value was found in.
+	// Via is the header (or "key", or the decoded value's field path such
+	// as "value.orderId") the value was found in.
 	Via string `json:"via"`
 	// Event is the value's "type" (or "event", "eventType") field when it
 	// is a JSON object.
@@ -242,6 +252,7 @@ func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64,
 	}
 	defer sub.Close()
 	headers := o.headers()
+	dec := o.Decoders[t.conn.Name()]
 	var hits []Hit
 	var scanned int64
 	for o.Budget == 0 || scanned < o.Budget {
@@ -249,7 +260,9 @@ func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64,
 		for i := range batch {
 			scanned++
 			if via, ok := carries(&batch[i], value, headers, o.Key); ok {
-				hits = append(hits, hitOf(t, &batch[i], via))
+				hits = append(hits, hitOf(t, &batch[i], via, nil))
+			} else if via, doc, ok := inDecoded(ctx, dec, &batch[i], value); ok {
+				hits = append(hits, hitOf(t, &batch[i], via, doc))
 			}
 		}
 		if errors.Is(err, sources.ErrEndOfStream) {
@@ -283,9 +296,69 @@ func carries(m *sources.Message, value string, headers []string, key bool) (stri
 	return "", false
 }
 
-func hitOf(t target, m *sources.Message, via string) Hit {
+// inDecoded looks for value in m's decoded value: only a schema-framed
+// value (registry or local schema) whose bytes hold the value's bytes is
+// decoded (Avro and Protobuf keep strings as they are). It returns the
+// path of the first string field equal to value, and the document.
+func inDecoded(ctx context.Context, dec *schema.Decoder, m *sources.Message, value string) (string, []byte, bool) {
+	if dec == nil || !bytes.Contains(m.Value, []byte(value)) {
+		return "", nil, false
+	}
+	c := dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	if c.Origin == schema.OriginContent {
+		return "", nil, false
+	}
+	d := dec.Decode(ctx, c)
+	if d.JSON == nil {
+		return "", nil, false
+	}
+	var doc any
+	jd := json.NewDecoder(bytes.NewReader(d.JSON))
+	jd.UseNumber()
+	if jd.Decode(&doc) != nil {
+		return "", nil, false
+	}
+	if path, ok := findString(doc, "value", value); ok {
+		return path, d.JSON, true
+	}
+	return "", nil, false
+}
+
+// findString returns the path of the first string leaf equal to value
+// (object fields in name order, so the answer is stable).
+func findString(x any, path, value string) (string, bool) {
+	switch t := x.(type) {
+	case string:
+		return path, t == value
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if p, ok := findString(t[k], path+"."+k, value); ok {
+				return p, true
+			}
+		}
+	case []any:
+		for i, v := range t {
+			if p, ok := findString(v, fmt.Sprintf("%s[%d]", path, i), value); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// hitOf makes the hit of m; doc is its decoded value when the match was
+// found in it (the event type is read from it then).
+func hitOf(t target, m *sources.Message, via string, doc []byte) Hit {
+	if doc == nil {
+		doc = m.Value
+	}
 	h := Hit{Conn: t.conn.Name(), Stream: m.Stream, Kind: t.stream.Kind, Partition: m.Partition, Offset: m.Offset,
-		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Event: eventOf(m.Value), Message: *m}
+		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Event: eventOf(doc), Message: *m}
 	if d := m.DeadLetter; d != nil {
 		h.Died = dlq.FailureOf(d).String()
 	}

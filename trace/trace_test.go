@@ -2,8 +2,10 @@ package trace_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/trace"
 )
 
@@ -135,5 +138,60 @@ func TestTraceAcrossKafkaAndRabbitMQ(t *testing.T) {
 	start := time.Now()
 	if _, err := trace.Run(cctx, conns, corr, trace.Options{}, nil); err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("cancelled trace: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestTraceFindsIdsInDecodedValues: the demo's payments.avro and
+// shipments.proto carry the order id only inside their Avro and Protobuf
+// values. With a decoder the trace finds the order's payment, its dead
+// letter and its shipment by the decoded field; without one it finds none
+// of them.
+func TestTraceFindsIdsInDecodedValues(t *testing.T) {
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 120, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "demo", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := testbroker.ReadAll(t, conn, demo.TopicPaymentsAvroDLT)[0]
+	var p struct {
+		OrderID string `json:"orderId"`
+	}
+	if d := dec.Value(context.Background(), &dead); d.Err != nil || json.Unmarshal(d.JSON, &p) != nil || p.OrderID == "" {
+		t.Fatalf("dead letter value: %+v", d)
+	}
+	res, err := trace.Run(context.Background(), []sources.Conn{conn}, p.OrderID, trace.Options{Decoders: map[string]*schema.Decoder{"demo": dec}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]trace.Hit{}
+	for _, h := range res.Hits {
+		by[h.Stream] = h
+	}
+	if h := by[demo.TopicPaymentsAvro]; h.Via != "value.orderId" || h.Died != "" {
+		t.Fatalf("payment hit %+v in %+v", h, res.Hits)
+	}
+	if h := by[demo.TopicPaymentsAvroDLT]; h.Via != "value.orderId" || h.Died == "" || h.Offset != dead.Offset {
+		t.Fatalf("dead letter hit %+v", h)
+	}
+	if h, ok := by[demo.TopicShipmentsProto]; !ok || !strings.HasPrefix(h.Via, "value.order") {
+		t.Fatalf("shipment hit %+v", h)
+	}
+	plain, err := trace.Run(context.Background(), []sources.Conn{conn}, p.OrderID, trace.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range plain.Hits {
+		if h.Stream == demo.TopicPaymentsAvro || h.Stream == demo.TopicShipmentsProto || h.Stream == demo.TopicPaymentsAvroDLT {
+			t.Fatalf("found without a decoder: %+v", h)
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package triage groups the dead letters of a DLQ so a person sees in a
 // minute what failed: by failure fingerprint (exception class and message
-// with what differs between messages masked), by origin stream or by the
-// consumer group that failed them, each with counts, first and last seen
+// with what differs between messages masked), by origin stream, by the
+// consumer group that failed them or by the schema version of their value, each with counts, first and last seen
 // and a time histogram.
 package triage
 
@@ -11,10 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
+	"github.com/mqscope/mqscope/sources/schema"
+	"github.com/mqscope/mqscope/versions"
 )
 
 // Mode is what dead letters are grouped by.
@@ -27,10 +31,13 @@ const (
 	ByOrigin
 	// ByConsumer groups by the consumer group (or connector) that failed it.
 	ByConsumer
+	// ByVersion groups by the schema the value is written with (its
+	// registry id, named by subject and version), or its format.
+	ByVersion
 )
 
 // Modes are every mode, in the order a view cycles through them.
-var Modes = []Mode{ByFailure, ByOrigin, ByConsumer}
+var Modes = []Mode{ByFailure, ByOrigin, ByConsumer, ByVersion}
 
 func (m Mode) String() string {
 	switch m {
@@ -38,18 +45,20 @@ func (m Mode) String() string {
 		return "origin"
 	case ByConsumer:
 		return "consumer"
+	case ByVersion:
+		return "version"
 	}
 	return "failure"
 }
 
-// ParseMode reads "failure", "origin" or "consumer".
+// ParseMode reads "failure", "origin", "consumer" or "version".
 func ParseMode(s string) (Mode, error) {
 	for _, m := range Modes {
 		if m.String() == s {
 			return m, nil
 		}
 	}
-	return 0, fmt.Errorf("group by %q: want failure, origin or consumer", s)
+	return 0, fmt.Errorf("group by %q: want failure, origin, consumer or version", s)
 }
 
 // unknown names a group whose key the dead letters do not say.
@@ -57,8 +66,12 @@ const unknown = "(unknown)"
 
 // Group is the dead letters that share a key.
 type Group struct {
-	// Key is the fingerprint (ByFailure), the origin stream or the consumer.
+	// Key is the fingerprint (ByFailure), the origin stream, the consumer,
+	// or the schema (ByVersion: "payments.avro-value v3 (id 103)", "id 7"
+	// when the registry does not name it, or the format).
 	Key string `json:"key"`
+	// Schema is the group's schema (ByVersion).
+	Schema *versions.Schema `json:"schema,omitempty"`
 	// Class and Text are the failure (ByFailure).
 	Class string `json:"class,omitempty"`
 	Text  string `json:"text,omitempty"`
@@ -105,17 +118,43 @@ type Builder struct {
 	scanned  int64
 	dead     int64
 	from, to time.Time
-	groups   [3]map[string]*Group
+	groups   [4]map[string]*Group
 	counts   map[string]map[string]int64 // fingerprint -> "o:"/"c:" name -> count
+	dec      *schema.Decoder
+	res      *versions.Resolver
+	pending  map[int]schema.Class // ids to name (ByVersion)
 }
 
-// NewBuilder starts the triage of a stream.
+// NewBuilder starts the triage of a stream. Values are classified by
+// their framing and format for ByVersion (WithDecoder names the ids).
 func NewBuilder(stream string) *Builder {
-	b := &Builder{stream: stream, counts: map[string]map[string]int64{}}
+	dec, _ := schema.NewDecoder(schema.Config{}) // no local schema: cannot fail
+	b := &Builder{stream: stream, counts: map[string]map[string]int64{}, dec: dec, res: versions.NewResolver(nil), pending: map[int]schema.Class{}}
 	for i := range b.groups {
 		b.groups[i] = map[string]*Group{}
 	}
 	return b
+}
+
+// WithDecoder classifies values with dec and names their registry ids
+// with its registry (Step asks it, once per id). It returns b.
+func (b *Builder) WithDecoder(dec *schema.Decoder) *Builder {
+	if dec != nil {
+		b.dec, b.res = dec, versions.NewResolver(dec)
+	}
+	return b
+}
+
+// Resolve names the registry ids met since the last call (I/O: the
+// registry; run it in a Cmd or a command).
+func (b *Builder) Resolve(ctx context.Context) {
+	for id, c := range b.pending {
+		b.res.Resolve(ctx, c)
+		if ctx.Err() != nil {
+			return
+		}
+		delete(b.pending, id)
+	}
 }
 
 // Scanned is how many messages were added.
@@ -154,7 +193,17 @@ func (b *Builder) Add(m *sources.Message) {
 	f := dlq.FailureOf(d)
 	fp := f.Fingerprint()
 	origin, consumer := orUnknown(d.OriginStream), orUnknown(d.ConsumerGroup)
-	keys := [3]string{fp, origin, consumer}
+	c := b.dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	version := "format:" + string(c.Format)
+	if c.Origin == schema.OriginRegistry {
+		version = "id:" + strconv.Itoa(c.ID)
+		if _, ok := b.res.Known(c.ID); !ok {
+			if _, ok := b.pending[c.ID]; !ok {
+				b.pending[c.ID] = c
+			}
+		}
+	}
+	keys := [4]string{fp, origin, consumer, version}
 	for i, key := range keys {
 		g := b.groups[i][key]
 		if g == nil {
@@ -175,13 +224,13 @@ func (b *Builder) Add(m *sources.Message) {
 			g.times = append(g.times, at.UnixMilli())
 		}
 	}
-	c := b.counts[fp]
-	if c == nil {
-		c = map[string]int64{}
-		b.counts[fp] = c
+	n := b.counts[fp]
+	if n == nil {
+		n = map[string]int64{}
+		b.counts[fp] = n
 	}
-	c["o:"+origin]++
-	c["c:"+consumer]++
+	n["o:"+origin]++
+	n["c:"+consumer]++
 }
 
 func orUnknown(s string) string {
@@ -204,6 +253,18 @@ func filterFor(m Mode, key string) string {
 			return `deadLetter != nil && deadLetter.group == ""`
 		}
 		return fmt.Sprintf("deadLetter.group == %q", key)
+	case ByVersion:
+		if id, ok := strings.CutPrefix(key, "id:"); ok {
+			n, _ := strconv.Atoi(id)
+			return "deadLetter != nil && " + versions.Filter(n)
+		}
+		switch schema.Format(strings.TrimPrefix(key, "format:")) {
+		case schema.FormatNull:
+			return "deadLetter != nil && value == nil"
+		case schema.FormatJSON:
+			return "deadLetter != nil && json != nil"
+		}
+		return `deadLetter != nil && value != nil && json == nil && !(value startsWith "\x00")`
 	}
 	return fmt.Sprintf("deadLetter.fingerprint == %q", key)
 }
@@ -224,12 +285,33 @@ func (b *Builder) Report(mode Mode, buckets int) Report {
 		if mode == ByFailure {
 			out.Origins, out.Consumers = b.breakdown(g.Key, "o:"), b.breakdown(g.Key, "c:")
 		}
+		if mode == ByVersion {
+			out.Key, out.Schema = b.versionName(g.Key)
+		}
 		r.Groups = append(r.Groups, out)
 	}
 	slices.SortFunc(r.Groups, func(a, b Group) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), a.First.Compare(b.First), cmp.Compare(a.Key, b.Key))
 	})
 	return r
+}
+
+// versionName names a ByVersion group's key and gives its schema.
+func (b *Builder) versionName(key string) (string, *versions.Schema) {
+	idText, ok := strings.CutPrefix(key, "id:")
+	if !ok {
+		f := schema.Format(strings.TrimPrefix(key, "format:"))
+		return string(f), &versions.Schema{Format: f}
+	}
+	id, _ := strconv.Atoi(idText)
+	s, known := b.res.Known(id)
+	if !known {
+		s = versions.Schema{ID: id, Format: schema.FormatBinary}
+	}
+	if s.Subject == "" {
+		return "id " + idText, &s
+	}
+	return fmt.Sprintf("%s v%d (id %d)", s.Subject, s.Version, id), &s
 }
 
 func (b *Builder) breakdown(fp, prefix string) []Count {
@@ -262,6 +344,7 @@ func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress f
 // the read's end. The caller closes sub.
 func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
 	until := time.Now().Add(d)
+	defer b.Resolve(ctx)
 	for time.Now().Before(until) {
 		batch, err := sub.Next(ctx, 5000)
 		for i := range batch {

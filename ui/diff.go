@@ -10,14 +10,16 @@ import (
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
 // diffReady carries the two messages of a diff, or why there are none.
 type diffReady struct {
-	page int
-	a, b sources.Message
-	err  error
+	page   int
+	a, b   sources.Message
+	da, db *schema.Decoded // the values decoded with their schemas (nil: not framed)
+	err    error
 }
 
 func (m diffReady) pageID() int { return m.page }
@@ -32,20 +34,30 @@ type diffPage struct {
 	scroller
 }
 
-func newDiffPage(c *Common, a, b sources.Message) *diffPage {
-	p := &diffPage{pageBase: pageBase{c: c}, a: a, b: b, rows: msgdiff.Messages(&a, &b)}
+// newDiffPage compares a with b; da and db are their values decoded with
+// their schemas (nil when not), compared by field when both are.
+func newDiffPage(c *Common, a, b sources.Message, da, db *schema.Decoded) *diffPage {
+	p := &diffPage{pageBase: pageBase{c: c}, a: a, b: b, rows: msgdiff.MessagesDecoded(&a, &b, da, db)}
 	p.shown = p.rows
 	return p
 }
 
-// diffOf finds the other copy of a message (replay.OtherCopy) to diff with.
-func diffOf(ctx context.Context, r sources.Reader, m sources.Message, page int) tea.Cmd {
+// diffOf finds the other copy of a message (replay.OtherCopy) to diff
+// with, and decodes both values with dec (nil: none).
+func diffOf(ctx context.Context, r sources.Reader, dec *schema.Decoder, m sources.Message, page int) tea.Cmd {
 	return func() tea.Msg {
 		a, b, err := replay.OtherCopy(ctx, r, m)
 		if err != nil {
 			return diffReady{page: page, err: fmt.Errorf("diff: %w (or mark two messages with space)", err)}
 		}
-		return diffReady{page: page, a: a, b: b}
+		return diffReady{page: page, a: a, b: b, da: msgdiff.Decode(ctx, dec, &a), db: msgdiff.Decode(ctx, dec, &b)}
+	}
+}
+
+// diffDecoded decodes two messages' values with their schemas for a diff.
+func diffDecoded(ctx context.Context, dec *schema.Decoder, a, b sources.Message, page int) tea.Cmd {
+	return func() tea.Msg {
+		return diffReady{page: page, a: a, b: b, da: msgdiff.Decode(ctx, dec, &a), db: msgdiff.Decode(ctx, dec, &b)}
 	}
 }
 

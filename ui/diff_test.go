@@ -134,7 +134,7 @@ func TestDiffShowsMissingEmptyAndControlLadenFields(t *testing.T) {
 		Headers: []sources.Header{{Key: "trace", Value: []byte("t-1")}, {Key: "empty", Value: []byte{}}}}
 	b := sources.Message{Stream: "orders", Offset: 2, Value: value,
 		Headers: []sources.Header{{Key: "empty", Value: []byte{}}, {Key: "added", Value: []byte("x")}}}
-	p := newDiffPage(testCommon(100, 20), a, b)
+	p := newDiffPage(testCommon(100, 20), a, b, nil, nil)
 	v := p.View(100, 20)
 	lines := map[string]string{}
 	for _, l := range strings.Split(v, "\n") {

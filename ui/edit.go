@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -9,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // editFileWritten carries the file a message was written to for editing.
@@ -17,7 +20,16 @@ type editFileWritten struct {
 	path string
 	orig sources.Message
 	doc  []byte
-	err  error
+	typed
+	err error
+}
+
+// typed is what an edit of a schema-decoded value carries along: the
+// decoder and the original value as decoded (nil: a raw value).
+type typed struct {
+	ctx     context.Context
+	dec     *schema.Decoder
+	decoded *schema.Decoded
 }
 
 func (m editFileWritten) pageID() int { return m.page }
@@ -28,7 +40,8 @@ type editorClosed struct {
 	path string
 	orig sources.Message
 	doc  []byte // what the file held before the editor ran
-	err  error
+	typed
+	err error
 }
 
 func (m editorClosed) pageID() int { return m.page }
@@ -38,28 +51,32 @@ type editRead struct {
 	page      int
 	orig      sources.Message
 	edit      replay.Edit
+	da, db    *schema.Decoded // the original and the edited value decoded (nil: raw values)
 	unchanged bool
 	err       error
 }
 
 func (m editRead) pageID() int { return m.page }
 
-// editMessage writes a message to a temporary file for $EDITOR.
-func editMessage(m sources.Message, page int) tea.Cmd {
+// editMessage writes a message to a temporary file for $EDITOR; a value
+// in a schema (dec decodes it: the registry is asked here, in the Cmd) is
+// written as its decoded document.
+func editMessage(ctx context.Context, dec *schema.Decoder, m sources.Message, page int) tea.Cmd {
 	return func() tea.Msg {
-		doc := replay.EditDocument(m)
+		t := typed{ctx: ctx, dec: dec, decoded: msgdiff.Decode(ctx, dec, &m)}
+		doc := replay.EditDocumentDecoded(m, t.decoded)
 		path, err := editor.TempFile(doc)
 		if err != nil {
 			return editFileWritten{page: page, err: err}
 		}
-		return editFileWritten{page: page, path: path, orig: m, doc: doc}
+		return editFileWritten{page: page, path: path, orig: m, doc: doc, typed: t}
 	}
 }
 
 // runEditor hands the terminal to the editor until it exits.
 func runEditor(w editFileWritten) tea.Cmd {
 	return tea.ExecProcess(editor.Command(w.path), func(err error) tea.Msg {
-		return editorClosed{page: w.page, path: w.path, orig: w.orig, doc: w.doc, err: err}
+		return editorClosed{page: w.page, path: w.path, orig: w.orig, doc: w.doc, typed: w.typed, err: err}
 	})
 }
 
@@ -76,7 +93,17 @@ func readEdit(c editorClosed) tea.Cmd {
 			return editRead{page: c.page, orig: c.orig, unchanged: true}
 		}
 		e, err := replay.ParseEdit(doc)
-		return editRead{page: c.page, orig: c.orig, edit: e, err: err}
+		if err != nil {
+			return editRead{page: c.page, orig: c.orig, err: err}
+		}
+		if e.Decoded == nil {
+			return editRead{page: c.page, orig: c.orig, edit: e}
+		}
+		if c.decoded == nil {
+			return editRead{page: c.page, orig: c.orig, err: errors.New("the edited message: value_decoded, but the value was not decoded with a schema")}
+		}
+		db, err := e.EncodeValue(c.ctx, c.dec, c.decoded.Ref) // refused before anything is written
+		return editRead{page: c.page, orig: c.orig, edit: e, da: c.decoded, db: db, err: err}
 	}
 }
 
@@ -102,7 +129,7 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 		d.opts.Edits = map[string]replay.Edit{replay.Fingerprint(msg.orig): msg.edit}
 		check := d.replan()
 		edited := msg.edit.Edited(msg.orig)
-		for _, r := range msgdiff.Messages(&msg.orig, &edited) {
+		for _, r := range msgdiff.MessagesDecoded(&msg.orig, &edited, msg.da, msg.db) {
 			if r.Change != msgdiff.Same {
 				d.edits = append(d.edits, r)
 			}
@@ -125,5 +152,5 @@ func (p *messagesPage) startEdit() tea.Cmd {
 	if m.Truncated() {
 		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): open it (enter) to read it whole first", len(m.Value), m.ValueSize))
 	}
-	return editMessage(m, p.pid)
+	return editMessage(p.ctx, p.c.decoder(p.conn.Name()), m, p.pid)
 }

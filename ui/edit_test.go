@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func TestEditThenRedrive(t *testing.T) {
 		t.Fatalf("in orders: %v", got)
 	}
 	// An unchanged file redrives nothing.
-	written = editMessage(orig, p.pid)().(editFileWritten)
+	written = editMessage(context.Background(), nil, orig, p.pid)().(editFileWritten)
 	read = p.Update(editorClosed{page: p.pid, path: written.path, orig: written.orig, doc: written.doc})().(editRead)
 	if !read.unchanged {
 		t.Fatal("an unchanged file was taken as an edit")

@@ -297,7 +297,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b))) // the search for the other copy is over
+		return tea.Batch(clearStatus(), push(newDiffPage(p.c, msg.a, msg.b, msg.da, msg.db))) // the search for the other copy is over
 	case streamCounted:
 		return p.counted(msg)
 	case countDue:
@@ -558,6 +558,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.openPrompt("read", p.readFilter)
 	case key.Matches(msg, k.Triage):
 		return push(newTriagePage(p.c, p.conn, p.stream))
+	case key.Matches(msg, k.Versions):
+		return push(newVersionsPage(p.c, p.conn, p.stream))
 	case key.Matches(msg, k.Trace):
 		if n > 0 {
 			return requestTrace(p.c, p.view.At(p.cur.sel))
@@ -616,8 +618,10 @@ func (p *messagesPage) diff() tea.Cmd {
 		}
 	}
 	switch {
+	case len(marked) == 2 && p.c.decoder(p.conn.Name()) != nil:
+		return diffDecoded(p.ctx, p.c.decoder(p.conn.Name()), marked[0], marked[1], p.pid)
 	case len(marked) == 2:
-		return push(newDiffPage(p.c, marked[0], marked[1]))
+		return push(newDiffPage(p.c, marked[0], marked[1], nil, nil))
 	case len(marked) > 2 || len(marked) == 1:
 		return setStatus(fmt.Sprintf("%d marked: mark two messages to diff them", len(marked)))
 	case p.view.Len() == 0:
@@ -627,7 +631,7 @@ func (p *messagesPage) diff() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	return tea.Batch(setStatus("looking for the other copy…"), diffOf(p.ctx, r, *p.view.At(p.cur.sel), p.pid))
+	return tea.Batch(setStatus("looking for the other copy…"), diffOf(p.ctx, r, p.c.decoder(p.conn.Name()), *p.view.At(p.cur.sel), p.pid))
 }
 
 // fetcher reads a message of this stream again by its position; nil for
@@ -943,7 +947,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Trace},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
 	})
 }

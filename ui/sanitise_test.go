@@ -137,7 +137,7 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	}
 	sp.Close()
 
-	df := newDiffPage(c, msgs[0], msgs[1])
+	df := newDiffPage(c, msgs[0], msgs[1], nil, nil)
 	clean(t, "diff", df.View(180, 60)+df.Crumb()+df.Status())
 
 	gl := kc.(sources.GroupLister)

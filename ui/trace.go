@@ -87,7 +87,7 @@ func newTracePage(c *Common, conns []sources.Conn, r traceRequested) *tracePage 
 func (p *tracePage) Init() tea.Cmd {
 	p.started = p.c.Now()
 	ctx, conns, value, page, updates := p.ctx, p.conns, p.value, p.pid, p.updates
-	opts := trace.Options{Headers: p.c.CorrelationHeaders, Key: p.via == "key", Since: p.since, Budget: traceBudget}
+	opts := trace.Options{Headers: p.c.CorrelationHeaders, Key: p.via == "key", Since: p.since, Budget: traceBudget, Decoders: p.c.Decoders}
 	go func() {
 		res, err := trace.Run(ctx, conns, value, opts, func(pr trace.Progress) {
 			select {

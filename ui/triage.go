@@ -95,7 +95,7 @@ func (p *triagePage) read() tea.Cmd {
 		return nil
 	}
 	p.gen++
-	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name), false, nil, p.c.Now()
+	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name).WithDecoder(p.c.decoder(p.conn.Name())), false, nil, p.c.Now()
 	p.report = p.b.Report(p.mode, triageBuckets)
 	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
 	return func() tea.Msg {

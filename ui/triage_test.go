@@ -89,6 +89,7 @@ func TestTriageDemoGroupsAndOpens(t *testing.T) {
 	}
 	p.Update(keyPress("tab"))
 	p.Update(keyPress("tab"))
+	p.Update(keyPress("tab")) // by consumer, by version, by failure again
 	p.Update(keyPress("j"))
 	g := p.report.Groups[1]
 	cmd := p.Update(keyPress("enter"))

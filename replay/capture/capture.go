@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -502,13 +503,64 @@ type kcatRecord struct {
 	Headers   json.RawMessage `json:"headers"`
 }
 
+// DecodedValue is a capture line's value as decoded with its schema: the
+// document (value_decoded) and the schema it was decoded with
+// (value_schema), for a replay to encode again.
+type DecodedValue struct {
+	JSON   json.RawMessage
+	Schema SchemaName
+}
+
+// SchemaName names the schema of a decoded value (value_schema).
+type SchemaName struct {
+	ID      int    `json:"id"`
+	Subject string `json:"subject,omitempty"`
+	Version int    `json:"version,omitempty"`
+	Format  string `json:"format,omitempty"`
+	// Indexes are the Protobuf message indexes, when the line gives them.
+	Indexes []int `json:"indexes,omitempty"`
+}
+
+// decodedOf reads a line's value_decoded and value_schema (nil: none).
+func decodedOf(probe map[string]json.RawMessage) (*DecodedValue, error) {
+	doc, ok := probe["value_decoded"]
+	if !ok || string(doc) == "null" {
+		return nil, nil
+	}
+	d := &DecodedValue{JSON: doc}
+	raw, ok := probe["value_schema"]
+	if !ok || string(raw) == "null" {
+		return nil, errors.New("value_decoded without value_schema: the schema to encode it with is not named")
+	}
+	if err := json.Unmarshal(raw, &d.Schema); err != nil {
+		return nil, fmt.Errorf("value_schema: %w", err)
+	}
+	return d, nil
+}
+
 // decodeLine reads one line of either format: mqscope's capture records,
 // or kcat -J (topic, ts, key, payload, headers as a flat [k, v, ...] list).
 func decodeLine(line []byte) (sources.Message, error) {
+	m, _, err := decodeLineDecoded(line)
+	return m, err
+}
+
+// decodeLineDecoded is decodeLine that also reads a capture record's
+// decoded value.
+func decodeLineDecoded(line []byte) (sources.Message, *DecodedValue, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(line, &probe); err != nil {
-		return sources.Message{}, err
+		return sources.Message{}, nil, err
 	}
+	m, err := decodeProbed(line, probe)
+	if err != nil {
+		return m, nil, err
+	}
+	d, err := decodedOf(probe)
+	return m, d, err
+}
+
+func decodeProbed(line []byte, probe map[string]json.RawMessage) (sources.Message, error) {
 	if _, kcat := probe["payload"]; kcat || probe["topic"] != nil && probe["stream"] == nil {
 		var k kcatRecord
 		if err := json.Unmarshal(line, &k); err != nil {
@@ -565,20 +617,31 @@ func NewDecoder(r io.Reader) *Decoder {
 
 // Next returns the next message, or io.EOF after the last one.
 func (d *Decoder) Next() (sources.Message, error) {
+	m, _, err := d.NextDecoded()
+	return m, err
+}
+
+// NextDecoded returns the next message and its decoded value when the
+// line carries one (value_decoded, value_schema), or io.EOF after the
+// last one.
+func (d *Decoder) NextDecoded() (sources.Message, *DecodedValue, error) {
 	for d.s.Scan() {
 		d.line++
 		line := d.s.Bytes()
 		if len(line) == 0 {
 			continue
 		}
-		m, err := decodeLine(line)
+		m, dv, err := decodeLineDecoded(line)
 		if err != nil {
-			return m, fmt.Errorf("capture line %d: %w", d.line, err)
+			return m, nil, fmt.Errorf("capture line %d: %w", d.line, err)
 		}
-		return m, nil
+		return m, dv, nil
 	}
 	if err := d.s.Err(); err != nil {
-		return sources.Message{}, fmt.Errorf("capture line %d: %w", d.line+1, err)
+		return sources.Message{}, nil, fmt.Errorf("capture line %d: %w", d.line+1, err)
 	}
-	return sources.Message{}, io.EOF
+	return sources.Message{}, nil, io.EOF
 }
+
+// Line is the number of the line Next last read.
+func (d *Decoder) Line() int { return d.line }

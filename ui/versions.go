@@ -1,0 +1,367 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+	"github.com/mqscope/mqscope/versions"
+)
+
+// versionsStepTime is how long one step of a census reads before the
+// screen shows its progress.
+const versionsStepTime = 150 * time.Millisecond
+
+// censusOpened carries a read a census goes through (origin: the dead
+// letters' origin stream's).
+type censusOpened struct {
+	page, gen int
+	origin    bool
+	sub       sources.Subscription
+	err       error
+}
+
+func (m censusOpened) pageID() int { return m.page }
+
+// censusStepped says a step of a census read is done (ids resolved).
+type censusStepped struct {
+	page, gen int
+	origin    bool
+	done      bool
+	err       error
+}
+
+func (m censusStepped) pageID() int { return m.page }
+
+// versionsPage is the census of a stream's schema versions and, for a
+// dead-letter stream, its origin's over the span the dead letters came
+// from. Reads and registry look-ups run in Cmds; Update only takes what a
+// step counted.
+type versionsPage struct {
+	pageBase
+	conn    sources.Conn
+	stream  sources.StreamInfo
+	res     *versions.Resolver
+	b, ob   *versions.Builder // touched by the read's Cmd only between steps
+	sub     sources.Subscription
+	census  versions.Census
+	origin  *versions.Census
+	dead    int64
+	phase   int // 0: the stream, 1: its origin, 2: done
+	err     error
+	cur     cursor
+	started time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	gen     int
+}
+
+func newVersionsPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *versionsPage {
+	p := &versionsPage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+func (p *versionsPage) Init() tea.Cmd { return p.read() }
+
+// read starts the census: the whole stream from its oldest message to the
+// end it has now.
+func (p *versionsPage) read() tea.Cmd {
+	p.closeSub()
+	r, ok := p.conn.(sources.Reader)
+	if !ok {
+		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
+		return nil
+	}
+	p.gen++
+	dec := p.c.decoder(p.conn.Name())
+	p.res = versions.NewResolver(dec)
+	p.b, p.ob = versions.NewBuilder(p.stream.Name, dec, p.res, 0), nil
+	p.census, p.origin, p.dead, p.phase, p.err, p.started = p.b.Census(), nil, 0, 0, nil, p.c.Now()
+	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
+	return func() tea.Msg {
+		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+		return censusOpened{page: page, gen: gen, sub: sub, err: err}
+	}
+}
+
+// readOrigin starts the origin's census over the span the dead letters'
+// originals were written in (nil when there is none to take).
+func (p *versionsPage) readOrigin() tea.Cmd {
+	name, opts, ok := p.b.OriginOptions()
+	r, isReader := p.conn.(sources.Reader)
+	if !ok || name == p.stream.Name || !isReader {
+		return nil
+	}
+	p.phase = 1
+	p.ob = versions.NewBuilder(name, p.c.decoder(p.conn.Name()), p.res, 0)
+	oc := p.ob.Census()
+	p.origin = &oc
+	ctx, page, gen := p.ctx, p.pid, p.gen
+	return func() tea.Msg {
+		sub, err := r.Read(ctx, name, opts)
+		return censusOpened{page: page, gen: gen, origin: true, sub: sub, err: err}
+	}
+}
+
+// step reads for a moment and returns to show the progress.
+func (p *versionsPage) step() tea.Cmd {
+	ctx, b, sub, page, gen, origin := p.ctx, p.b, p.sub, p.pid, p.gen, p.phase == 1
+	if origin {
+		b = p.ob
+	}
+	return func() tea.Msg {
+		done, err := b.Step(ctx, sub, versionsStepTime)
+		return censusStepped{page: page, gen: gen, origin: origin, done: done, err: err}
+	}
+}
+
+func (p *versionsPage) closeSub() {
+	if p.sub != nil {
+		s := p.sub
+		go func() { _ = s.Close() }()
+		p.sub = nil
+	}
+}
+
+func (p *versionsPage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
+
+func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case censusOpened:
+		if msg.gen != p.gen {
+			if msg.sub != nil {
+				return closeRead(msg.sub)
+			}
+			return nil
+		}
+		if msg.err != nil {
+			p.err = msg.err
+			return setError(msg.err)
+		}
+		p.sub = msg.sub
+		return p.step()
+	case censusStepped:
+		if msg.gen != p.gen {
+			return nil
+		}
+		if msg.origin {
+			oc := p.ob.Census()
+			p.origin = &oc
+		} else {
+			p.census, p.dead = p.b.Census(), p.b.DeadLetters()
+			p.cur.clamp(len(p.census.Rows), p.rowsHeight())
+		}
+		switch {
+		case msg.err != nil && p.ctx.Err() == nil:
+			p.err = msg.err
+			return setError(msg.err)
+		case msg.done:
+			s := p.sub
+			p.sub = nil
+			next := tea.Cmd(nil)
+			if !msg.origin {
+				next = p.readOrigin()
+			}
+			if next == nil {
+				p.phase = 2
+			}
+			return tea.Batch(closeRead(s), next)
+		case msg.err == nil:
+			return p.step()
+		}
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *versionsPage) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	n := len(p.census.Rows)
+	if p.cur.move(msg, k, n, p.rowsHeight()) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Refresh):
+		return p.read()
+	case key.Matches(msg, k.Open) && n > 0:
+		row := p.census.Rows[p.cur.sel]
+		if row.Filter == "" {
+			return setStatus(fmt.Sprintf("%s values carry no schema id to select them by", row.Format))
+		}
+		return push(p.versionPage(row))
+	}
+	return nil
+}
+
+// versionPage is the message list of one schema's messages: the stream
+// read from its oldest message to its end through the row's filter (the
+// values framed with the schema's id).
+func (p *versionsPage) versionPage(row versions.Row) *messagesPage {
+	mp := newMessagesPage(p.c, p.conn, p.stream)
+	mp.start = sources.Start{Kind: sources.StartOldest}
+	if sources.IsQueueKind(p.stream.Kind) {
+		mp.start = startFor(p.stream.Kind)
+		mp.start.N = max(p.census.Scanned, mp.start.N)
+	}
+	mp.readFilter, mp.bounded = row.Filter, true
+	return mp
+}
+
+func (p *versionsPage) View(w, h int) string {
+	s := p.c.Styles
+	c := p.census
+	state := fmt.Sprintf("reading… %s messages", groupDigits(c.Scanned))
+	if p.phase > 0 {
+		state = fmt.Sprintf("%s messages read", groupDigits(c.Scanned))
+	}
+	if p.dead > 0 {
+		state += fmt.Sprintf(", %s dead letters", groupDigits(p.dead))
+	}
+	head := s.Section.Render(fmt.Sprintf("%d schemas", len(c.Rows))) + s.Muted.Render("  in "+state)
+	if p.origin != nil {
+		o := "reading… "
+		if p.phase == 2 {
+			o = ""
+		}
+		head += s.Muted.Render(fmt.Sprintf("  ·  origin %s: %s%s messages", render.Sanitize(p.origin.Stream), o, groupDigits(p.origin.Scanned)))
+	}
+	narrow := w < 110
+	spec := []column{{title: "COUNT", width: 6, right: true}, {title: "SHARE", width: 5, right: true}}
+	if p.origin != nil {
+		spec = append(spec, column{title: "ORIGIN", width: 6, right: true})
+	}
+	spec = append(spec, column{title: "VER", width: 4}, column{title: "ID", width: 6, right: true}, column{title: "FORMAT", width: 8})
+	if !narrow {
+		spec = append(spec, column{title: "FIRST", width: 12})
+	}
+	spec = append(spec, column{title: "LAST", width: 12}, column{title: "PARTS", width: 6}, column{title: "SUBJECT · COMPATIBILITY", width: 20, flex: true})
+	cols := layout(spec, w)
+	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	if p.err != nil {
+		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
+	} else if len(c.Rows) == 0 && p.phase > 0 {
+		out = append(out, s.Muted.Render("  no messages in "+render.Sanitize(p.stream.Name)))
+	}
+	now := p.c.Now().In(p.c.Location)
+	from, to := p.cur.window(len(c.Rows), p.rowsHeight())
+	for i := from; i < to; i++ {
+		r := c.Rows[i]
+		cells := []string{groupDigits(r.Count), fmt.Sprintf("%d%%", versions.Percent(r.Share))}
+		if p.origin != nil {
+			cells = append(cells, p.originShare(r))
+		}
+		ver, id := "—", "—"
+		if r.Version > 0 {
+			ver = fmt.Sprintf("v%d", r.Version)
+		}
+		if r.ID > 0 {
+			id = fmt.Sprint(r.ID)
+		}
+		cells = append(cells, ver, id, string(r.Format))
+		if !narrow {
+			cells = append(cells, shortTime(r.First.In(p.c.Location), now))
+		}
+		cells = append(cells, shortTime(r.Last.In(p.c.Location), now), partitionsShort(r.Partitions), render.Sanitize(rowSubject(r)))
+		line := row(cols, cells...)
+		if i == p.cur.sel {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	for len(out) < h-4 {
+		out = append(out, "")
+	}
+	if p.origin != nil && p.phase == 2 {
+		if cmp := versions.Compare(&c, p.origin); cmp != "" {
+			out = append(out, s.DLQBadge.Render(render.Sanitize(cmp)))
+		}
+		var parts []string
+		for _, r := range p.origin.Rows {
+			parts = append(parts, fmt.Sprintf("%s %d%%", r.Label(), versions.Percent(r.Share)))
+		}
+		out = append(out, s.Label.Render("origin ")+render.Sanitize(p.origin.Stream+": "+strings.Join(parts, ", ")))
+	}
+	if len(c.Rows) > 0 {
+		r := c.Rows[p.cur.sel]
+		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+render.Sanitize(r.Filter)))
+		if len(r.Incompatibilities) > 0 {
+			out = append(out, s.Label.Render("why ")+render.Preview([]byte(strings.Join(r.Incompatibilities, "; ")), w))
+		}
+	}
+	return joinLines(out)
+}
+
+// originShare is the share of the row's schema in the origin's census.
+func (p *versionsPage) originShare(r versions.Row) string {
+	if r.ID == 0 {
+		return "—"
+	}
+	if o := p.origin.Row(r.ID); o != nil {
+		return fmt.Sprintf("%d%%", versions.Percent(o.Share))
+	}
+	if p.phase == 2 {
+		return "0%"
+	}
+	return "…"
+}
+
+// rowSubject is the subject and the compatibility, or why they are not known.
+func rowSubject(r versions.Row) string {
+	switch {
+	case r.Err != "":
+		return r.Err
+	case r.Subject == "":
+		return ""
+	}
+	s := r.Subject + " · " + r.Compat()
+	if len(r.Incompatibilities) > 0 {
+		s += ": " + r.Incompatibilities[0]
+	}
+	return s
+}
+
+func partitionsShort(ps []int32) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprint(p))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *versionsPage) Crumb() string { return p.c.Styles.Crumb.Render("schemas") }
+
+func (p *versionsPage) Status() string {
+	st := ""
+	switch {
+	case p.err != nil:
+	case p.phase == 0:
+		st = fmt.Sprintf("reading %s since %s", render.Sanitize(p.stream.Name), p.c.Now().Sub(p.started).Round(time.Second))
+	case p.phase == 1 && p.origin != nil:
+		st = fmt.Sprintf("reading the origin %s over the dead letters' span", render.Sanitize(p.origin.Stream))
+	}
+	return p.c.Styles.Status.Render(st)
+}
+
+func (p *versionsPage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Open, k.Refresh, k.Back}
+}
+
+func (p *versionsPage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Refresh}}
+}
+
+// Close stops the read.
+func (p *versionsPage) Close() {
+	p.cancel()
+	p.closeSub()
+}

@@ -1,0 +1,482 @@
+// Package versions takes the census of the schemas a stream's values are
+// written with: per schema (subject, version, registry id, format) how many
+// messages carry it, their share, when the first and the last was written
+// and on which partitions, with the compatibility of each version against
+// its subject's latest. For a dead-letter stream it takes the same census
+// of the origin stream over the time its dead letters came from, and
+// compares the two ("payments.avro.DLT: 90% carry v3; payments.avro: 17% v3").
+//
+// A census classifies values (schema.Decoder.Classify: the Confluent
+// framing's id is enough, nothing is decoded) and asks the registry once
+// per id for its subject version and compatibility.
+package versions
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
+)
+
+// Schema is what a census knows of one schema.
+type Schema struct {
+	// ID is the registry id (0 for values without a registry schema).
+	ID int `json:"id,omitempty"`
+	// Subject and Version name the id's subject version, when the registry
+	// told.
+	Subject string `json:"subject,omitempty"`
+	Version int    `json:"version,omitempty"`
+	// Format is avro, protobuf, jsonschema, json, text, binary or null.
+	Format schema.Format `json:"format"`
+	// Latest is the subject's latest version (0: unknown).
+	Latest int `json:"latest,omitempty"`
+	// Compatible is the registry's verdict on the schema against the
+	// subject's latest version (nil: not asked, or it did not answer).
+	Compatible *bool `json:"compatible,omitempty"`
+	// Incompatibilities are the registry's reasons when it is not.
+	Incompatibilities []string `json:"incompatibilities,omitempty"`
+	// Err says why the registry could not name the id.
+	Err string `json:"error,omitempty"`
+}
+
+// Label is the schema in a word: "v3", "id 104", or the format.
+func (s Schema) Label() string {
+	switch {
+	case s.Version > 0:
+		return "v" + strconv.Itoa(s.Version)
+	case s.ID > 0:
+		return "id " + strconv.Itoa(s.ID)
+	}
+	return string(s.Format)
+}
+
+// Compat describes the compatibility in a few words.
+func (s Schema) Compat() string {
+	switch {
+	case s.Compatible == nil && s.ID == 0:
+		return ""
+	case s.Compatible == nil:
+		return "?"
+	case s.Version > 0 && s.Version == s.Latest:
+		return "latest"
+	case *s.Compatible:
+		return "compatible with v" + strconv.Itoa(s.Latest)
+	}
+	return "incompatible with v" + strconv.Itoa(s.Latest)
+}
+
+// Row is one schema of a census and the messages that carry it.
+type Row struct {
+	Schema
+	// Count is how many messages carry the schema; Share their part of
+	// the messages read (0 to 1).
+	Count int64   `json:"count"`
+	Share float64 `json:"share"`
+	// First and Last are the first and the last message's timestamps.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// Partitions are the partitions the messages are on.
+	Partitions []int32 `json:"partitions,omitempty"`
+	// Filter is the filter expression (sources/filter) that selects the
+	// messages (empty when none can).
+	Filter string `json:"filter,omitempty"`
+}
+
+// Census is the schemas of one stream's messages.
+type Census struct {
+	Stream string `json:"stream"`
+	// Scanned is how many messages were read; Budget says the read
+	// stopped at the scan budget before the end.
+	Scanned int64 `json:"scanned"`
+	Budget  bool  `json:"budgetReached,omitempty"`
+	// From and To are the first and last timestamps read.
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Rows are the schemas, most messages first.
+	Rows []Row `json:"schemas"`
+}
+
+// Row returns the row of the schema with id (nil: none).
+func (c *Census) Row(id int) *Row {
+	for i := range c.Rows {
+		if c.Rows[i].ID == id && id > 0 {
+			return &c.Rows[i]
+		}
+	}
+	return nil
+}
+
+// Report is a stream's census and, for a dead-letter stream, its origin's.
+type Report struct {
+	Census
+	// DeadLetters is how many messages carried dead-letter provenance.
+	DeadLetters int64 `json:"deadLetters,omitempty"`
+	// Origin is the census of the stream the dead letters came from, over
+	// the time their originals were written (nil: not a dead-letter stream).
+	Origin *Census `json:"origin,omitempty"`
+	// OriginFrom and OriginTo are the span the origin was read over.
+	OriginFrom time.Time `json:"originFrom,omitzero"`
+	OriginTo   time.Time `json:"originTo,omitzero"`
+	// Comparison says the dead letters' commonest schema's share here and
+	// there: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".
+	Comparison string `json:"comparison,omitempty"`
+}
+
+// Percent is a share as a whole percentage.
+func Percent(share float64) int { return int(math.Round(share * 100)) }
+
+// Compare is the comparison line of a dead-letter census and its origin's
+// ("" when either has no schema).
+func Compare(dlt, origin *Census) string {
+	if dlt == nil || origin == nil || len(dlt.Rows) == 0 {
+		return ""
+	}
+	top := dlt.Rows[0]
+	share := 0.0
+	if top.ID > 0 {
+		if r := origin.Row(top.ID); r != nil {
+			share = r.Share
+		}
+	} else {
+		for _, r := range origin.Rows {
+			if r.ID == 0 && r.Format == top.Format {
+				share = r.Share
+			}
+		}
+	}
+	return fmt.Sprintf("%s: %d%% carry %s; %s: %d%% %s", dlt.Stream, Percent(top.Share), top.Label(), origin.Stream, Percent(share), top.Label())
+}
+
+// key tells the schemas of a census apart.
+type key struct {
+	id     int
+	format schema.Format
+	local  string
+}
+
+type acc struct {
+	key         key
+	count       int64
+	first, last time.Time
+	parts       []int32
+}
+
+// Resolver names registry ids once: their subject version, the subject's
+// latest and the compatibility against it. It is for one goroutine at a
+// time; censuses that share it ask the registry once per id.
+type Resolver struct {
+	dec   *schema.Decoder
+	known map[int]Schema
+}
+
+// NewResolver resolves with dec's registry (dec nil or without a registry:
+// ids are named by their number only).
+func NewResolver(dec *schema.Decoder) *Resolver {
+	return &Resolver{dec: dec, known: map[int]Schema{}}
+}
+
+// Known returns what was resolved of id (ok false: not yet).
+func (r *Resolver) Known(id int) (Schema, bool) {
+	s, ok := r.known[id]
+	return s, ok
+}
+
+// Resolve asks the registry about the id c classified (I/O, once per id).
+func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
+	if s, ok := r.known[c.ID]; ok {
+		return s
+	}
+	s := Schema{ID: c.ID, Format: schema.FormatBinary}
+	if r.dec == nil || r.dec.Registry() == nil {
+		s.Err = schema.KindNoRegistry.String()
+		r.known[c.ID] = s
+		return s
+	}
+	d := r.dec.Decode(ctx, c)
+	if d.Format != "" {
+		s.Format = d.Format
+	}
+	s.Subject, s.Version, s.Latest = d.Ref.Subject, d.Ref.Version, d.Ref.Latest
+	if k := schema.KindOf(d.Err); k == schema.KindUnknownID || k == schema.KindRegistryDown || k == schema.KindUnauthorized || k == schema.KindRegistrySlow || k == schema.KindBadSchema || k == schema.KindUnsupported {
+		s.Err = d.Err.Error()
+	}
+	if s.Subject != "" {
+		if c, err := r.dec.Registry().CheckLatest(ctx, s.Subject, s.ID); err == nil {
+			s.Compatible, s.Incompatibilities = &c.Compatible, c.Messages
+		} else if s.Err == "" {
+			s.Err = "compatibility: " + err.Error()
+		}
+	}
+	if ctx.Err() == nil { // a cancelled census does not remember what it could not ask
+		r.known[c.ID] = s
+	}
+	return s
+}
+
+// Builder takes the census of one stream from the messages it is given.
+// It is for one goroutine at a time.
+type Builder struct {
+	stream   string
+	dec      *schema.Decoder
+	res      *Resolver
+	budget   int64
+	scanned  int64
+	reached  bool
+	from, to time.Time
+	accs     map[key]*acc
+	pending  map[int]schema.Class // ids seen and not resolved yet
+	dead     int64
+	origins  map[string]int64
+	ofrom    time.Time // the dead letters' originals' time span
+	oto      time.Time
+}
+
+// NewBuilder starts the census of stream, classifying with dec (nil: by
+// content and framing only) and naming ids with res (nil: a resolver of
+// its own). budget > 0 stops the census after that many messages.
+func NewBuilder(stream string, dec *schema.Decoder, res *Resolver, budget int64) *Builder {
+	if dec == nil {
+		dec, _ = schema.NewDecoder(schema.Config{}) // no local schema: cannot fail
+	}
+	if res == nil {
+		res = NewResolver(dec)
+	}
+	return &Builder{stream: stream, dec: dec, res: res, budget: budget, accs: map[key]*acc{}, pending: map[int]schema.Class{}, origins: map[string]int64{}}
+}
+
+// Stream is the stream the census is of.
+func (b *Builder) Stream() string { return b.stream }
+
+// Scanned is how many messages were added.
+func (b *Builder) Scanned() int64 { return b.scanned }
+
+// Add counts one message's value. It does no I/O.
+func (b *Builder) Add(m *sources.Message) {
+	b.scanned++
+	at := m.Timestamp
+	if !at.IsZero() {
+		if b.from.IsZero() || at.Before(b.from) {
+			b.from = at
+		}
+		if at.After(b.to) {
+			b.to = at
+		}
+	}
+	c := b.dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	k := key{format: c.Format}
+	if c.Origin == schema.OriginRegistry {
+		k = key{id: c.ID}
+		if _, ok := b.res.known[c.ID]; !ok {
+			if _, ok := b.pending[c.ID]; !ok {
+				b.pending[c.ID] = c
+			}
+		}
+	} else if c.Origin == schema.OriginLocal {
+		k.local = "local"
+	}
+	a := b.accs[k]
+	if a == nil {
+		a = &acc{key: k}
+		b.accs[k] = a
+	}
+	a.count++
+	if !at.IsZero() {
+		if a.first.IsZero() || at.Before(a.first) {
+			a.first = at
+		}
+		if at.After(a.last) {
+			a.last = at
+		}
+	}
+	if i, ok := slices.BinarySearch(a.parts, m.Partition); !ok && m.Partition != sources.NoPartition {
+		a.parts = slices.Insert(a.parts, i, m.Partition)
+	}
+	if d := m.DeadLetter; d != nil {
+		b.dead++
+		if d.OriginStream != "" {
+			b.origins[d.OriginStream]++
+		}
+		ot := d.OriginTime
+		if ot.IsZero() {
+			ot = at
+		}
+		if !ot.IsZero() {
+			if b.ofrom.IsZero() || ot.Before(b.ofrom) {
+				b.ofrom = ot
+			}
+			if ot.After(b.oto) {
+				b.oto = ot
+			}
+		}
+	}
+}
+
+// Resolve asks the registry about the ids seen since the last call (I/O:
+// run it in a Cmd or a command, never while drawing).
+func (b *Builder) Resolve(ctx context.Context) {
+	for id, c := range b.pending {
+		b.res.Resolve(ctx, c)
+		if ctx.Err() != nil {
+			return
+		}
+		delete(b.pending, id)
+	}
+}
+
+// Origin is the stream most of the dead letters came from, and the time
+// span their originals were written in (ok false: no dead letter names one).
+func (b *Builder) Origin() (stream string, from, to time.Time, ok bool) {
+	var n int64
+	for s, c := range b.origins {
+		if c > n || c == n && s < stream {
+			stream, n = s, c
+		}
+	}
+	return stream, b.ofrom, b.oto, n > 0
+}
+
+// OriginOptions is the read of the origin's census: the span its dead
+// letters' originals were written in.
+func (b *Builder) OriginOptions() (string, sources.ReadOptions, bool) {
+	s, from, to, ok := b.Origin()
+	if !ok || from.IsZero() {
+		return "", sources.ReadOptions{}, false
+	}
+	return s, sources.ReadOptions{Start: sources.Start{Kind: sources.StartTime, Time: from}, End: &sources.Start{Kind: sources.StartTime, Time: to}}, true
+}
+
+// DeadLetters is how many messages had dead-letter provenance.
+func (b *Builder) DeadLetters() int64 { return b.dead }
+
+// Census is what was counted so far, with what the resolver knows of each
+// id. It does no I/O.
+func (b *Builder) Census() Census {
+	c := Census{Stream: b.stream, Scanned: b.scanned, Budget: b.reached, From: b.from, To: b.to}
+	for _, a := range b.accs {
+		r := Row{Schema: Schema{ID: a.key.id, Format: a.key.format}, Count: a.count, First: a.first, Last: a.last, Partitions: slices.Clone(a.parts)}
+		if a.key.id > 0 {
+			if s, ok := b.res.known[a.key.id]; ok {
+				r.Schema = s
+			}
+			r.Filter = Filter(a.key.id)
+		}
+		if b.scanned > 0 {
+			r.Share = float64(a.count) / float64(b.scanned)
+		}
+		c.Rows = append(c.Rows, r)
+	}
+	slices.SortFunc(c.Rows, func(x, y Row) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Subject, y.Subject), cmp.Compare(x.Version, y.Version), cmp.Compare(x.ID, y.ID), cmp.Compare(x.Format, y.Format))
+	})
+	return c
+}
+
+// Filter is the filter expression that selects the values framed with
+// registry id: their first five bytes (the magic byte and the id).
+func Filter(id int) string {
+	h := schema.AppendHeader(nil, id)
+	s := `value startsWith "`
+	for _, c := range h {
+		s += fmt.Sprintf(`\x%02x`, c)
+	}
+	return s + `"`
+}
+
+// Step adds what a bounded read delivers for about d, then resolves the
+// ids it met; it reports done at the read's end or at the budget. The
+// caller closes sub.
+func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
+	until := time.Now().Add(d)
+	defer b.Resolve(ctx)
+	for time.Now().Before(until) {
+		max := 5000
+		if b.budget > 0 {
+			max = int(min(int64(max), b.budget-b.scanned))
+			if max <= 0 {
+				b.reached = true
+				return true, nil
+			}
+		}
+		batch, err := sub.Next(ctx, max)
+		for i := range batch {
+			b.Add(&batch[i])
+		}
+		switch {
+		case errors.Is(err, sources.ErrEndOfStream):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("schemas of %s: %w", b.stream, err)
+		}
+	}
+	return false, nil
+}
+
+// Read adds every message of a bounded read, calling progress (may be
+// nil) after each step. It closes sub.
+func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
+	defer sub.Close()
+	for {
+		done, err := b.Step(ctx, sub, time.Second)
+		if err != nil || done {
+			return err
+		}
+		if progress != nil {
+			progress(b)
+		}
+	}
+}
+
+// Opener opens a bounded read of a stream.
+type Opener func(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error)
+
+// Params says what a census reads.
+type Params struct {
+	// Open opens the reads (the stream's and its origin's).
+	Open Opener
+	// Decoder classifies values and names ids (nil: framing only).
+	Decoder *schema.Decoder
+	// Stream and Options are the read; Budget > 0 bounds each census.
+	Stream  string
+	Options sources.ReadOptions
+	Budget  int64
+	// Progress is called after each step of a read (nil: not called).
+	Progress func(*Builder)
+}
+
+// Run takes the census of a stream and, when it is a dead-letter stream,
+// of its origin over the span its originals were written in.
+func Run(ctx context.Context, p Params) (Report, error) {
+	res := NewResolver(p.Decoder)
+	sub, err := p.Open(ctx, p.Stream, p.Options)
+	if err != nil {
+		return Report{}, err
+	}
+	b := NewBuilder(p.Stream, p.Decoder, res, p.Budget)
+	if err := b.Read(ctx, sub, p.Progress); err != nil {
+		return Report{}, err
+	}
+	r := Report{Census: b.Census(), DeadLetters: b.DeadLetters()}
+	origin, opts, ok := b.OriginOptions()
+	if !ok || origin == p.Stream {
+		return r, nil
+	}
+	r.OriginFrom, r.OriginTo = opts.Start.Time, opts.End.Time
+	osub, err := p.Open(ctx, origin, opts)
+	if err != nil {
+		return r, fmt.Errorf("origin %s: %w", origin, err)
+	}
+	ob := NewBuilder(origin, p.Decoder, res, p.Budget)
+	if err := ob.Read(ctx, osub, p.Progress); err != nil {
+		return r, err
+	}
+	oc := ob.Census()
+	r.Origin, r.Comparison = &oc, Compare(&r.Census, &oc)
+	return r, nil
+}
