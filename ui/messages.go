@@ -122,7 +122,7 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		dlq:      stream.DeadLetter,
 	}
 	p.view.buf = p.buf
-	p.view.decoded = p.decodedJSON
+	p.view.decoded = p.decodedValue
 	p.input = textinput.New()
 	p.input.CharLimit = 1000
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -814,12 +814,12 @@ func (p *messagesPage) schemasFor(msgs []sources.Message) tea.Cmd {
 	return fetchSchemas(p.ctx, dec, msgs, p.pid, "")
 }
 
-// decodedJSON is m's value decoded with a schema already fetched, for the
+// decodedValue is m's value decoded with a schema already fetched, for the
 // filter and the search to see (nil: the value has no schema, its schema
 // is not fetched yet, or it did not decode).
-func (p *messagesPage) decodedJSON(m *sources.Message) []byte {
+func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
 	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.decodedOK() {
-		return v.dec.JSON
+		return &v.dec
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/ui/msgbuf"
 )
 
@@ -19,8 +20,9 @@ type msgView struct {
 	failed  int64           // how many messages the filter could not evaluate
 	scratch sources.Message // what a scan loads each message into
 	// decoded is a value decoded with its schema (nil: none, or not
-	// fetched yet): the filter sees it in place of the value's bytes.
-	decoded func(*sources.Message) []byte
+	// fetched yet): the filter reads its document as json and its schema
+	// as schema; a search reads the document too.
+	decoded func(*sources.Message) *schema.Decoded
 }
 
 // scanChunk is how many held messages one step of a new filter scans, so
@@ -91,7 +93,11 @@ func (v *msgView) scan(from, to int) {
 	for i := max(from, 0); i < to; i++ {
 		v.scanned++
 		v.buf.Load(i, &v.scratch)
-		ok, err := v.flt.Match(v.withDecoded(&v.scratch))
+		var d *schema.Decoded
+		if v.decoded != nil {
+			d = v.decoded(&v.scratch)
+		}
+		ok, err := v.flt.MatchDecoded(&v.scratch, d)
 		if err != nil {
 			v.failed++
 			if v.err == nil {
@@ -110,12 +116,12 @@ func (v *msgView) withDecoded(m *sources.Message) *sources.Message {
 	if v.decoded == nil {
 		return m
 	}
-	js := v.decoded(m)
-	if js == nil {
+	dec := v.decoded(m)
+	if dec == nil || dec.JSON == nil {
 		return m
 	}
 	d := *m
-	d.Value = js
+	d.Value = dec.JSON
 	return &d
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -304,6 +305,25 @@ func TestDetailSchemaBytesAndSchemaText(t *testing.T) {
 	}
 	if declined == 0 || lp.view.Len() != declined {
 		t.Fatalf("filter kept %d, want %d", lp.view.Len(), declined)
+	}
+	// The schema itself is in the filter's reach: schema.version, and a
+	// decimal compared as a number.
+	if err := lp.applyFilter(`schema.version == 3 && json.amount > 100`); err != nil {
+		t.Fatal(err)
+	}
+	v3 := 0
+	for _, m := range ms {
+		dec := d.Value(context.Background(), &m)
+		var doc struct {
+			Amount string `json:"amount"`
+		}
+		_ = json.Unmarshal(dec.JSON, &doc)
+		if amount, err := strconv.ParseFloat(doc.Amount, 64); err == nil && dec.Ref.Version == 3 && amount > 100 {
+			v3++
+		}
+	}
+	if v3 == 0 || lp.view.Len() != v3 {
+		t.Fatalf("schema.version == 3 && json.amount > 100 kept %d, want %d", lp.view.Len(), v3)
 	}
 	if err := lp.applyFilter(""); err != nil {
 		t.Fatal(err)
