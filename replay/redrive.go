@@ -58,13 +58,48 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	}
 	switch w := conn.(type) {
 	case *sqs.Conn:
-		return RedriveSQS(ctx, w, p, o.WholeQueue, o)
+		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:
 		return RedriveKafka(ctx, w, p, o)
 	case RabbitConn:
-		return RedriveRabbit(ctx, w, p, o.WholeQueue, o)
+		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveRabbit(ctx, w, p, o.WholeQueue, o) })
 	}
 	return res, fmt.Errorf("%s cannot be written to", conn.Name())
+}
+
+// addresser is a connection that tells where it is connected (host, port,
+// vhost), which tells runs on one broker from runs on another.
+type addresser interface{ Address() string }
+
+// adopting runs a RabbitMQ or SQS redrive with its journal: before it takes
+// anything it takes over the unfinished runs of the same source
+// (Journal.Adopt), told in the result and the audit log; when it ends
+// complete it marks itself and them finished; the result's RunDuplicates
+// are every possible duplicate the journals recorded.
+func adopting(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions, run func(context.Context) (Result, error)) (Result, error) {
+	where := conn.Name()
+	if a, ok := conn.(addresser); ok {
+		where = a.Address()
+	}
+	took, err := o.Journal.Adopt(p.Source, where)
+	if err != nil {
+		return Result{PerTarget: map[string]int{}}, fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	for _, t := range took {
+		_ = o.Audit.Write(AuditRecord{Time: time.Now(), Action: "redrive-takeover", RedriveID: p.ID, Connection: conn.Name(),
+			Source: p.Source, Position: t.ID, Result: t.String()})
+	}
+	res, err := run(ctx)
+	res.TookOver = took
+	if o.Journal != nil {
+		if err == nil && res.Stop.Complete() {
+			if ferr := o.Journal.Finish(); ferr != nil {
+				err = fmt.Errorf("redrive %s: %w", p.ID, ferr)
+			}
+		}
+		res.RunDuplicates = o.Journal.Duplicates()
+	}
+	return res, err
 }
 
 // TargetCheck is what CheckTargets found out about the targets a plan's
