@@ -92,7 +92,10 @@ func adopting(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions, run
 	res, err := run(ctx)
 	res.TookOver = took
 	if o.Journal != nil {
-		if err == nil && res.Stop.Complete() {
+		// An SQS run whose DLQ still has messages in flight is not over:
+		// the runs it took over may have sent those.
+		_, isSQS := conn.(*sqs.Conn)
+		if err == nil && res.Stop.Complete() && !(isSQS && res.Stop.Reason == HeldByOthers) {
 			if ferr := o.Journal.Finish(); ferr != nil {
 				err = fmt.Errorf("redrive %s: %w", p.ID, ferr)
 			}

@@ -286,3 +286,39 @@ func TestRedriveSQSResumeSendsNothingTwice(t *testing.T) {
 		t.Fatalf("%d sent to the source, want 8 (the other 4 were sent by the killed run)", d)
 	}
 }
+
+// TestRedriveSQSSaysWhatIsStillInFlight: messages of the DLQ another
+// consumer (or a killed run) received and did not delete are invisible to
+// the run; it takes the rest and ends held by others, saying how many are
+// in flight and when they come back, rather than finished.
+func TestRedriveSQSSaysWhatIsStillInFlight(t *testing.T) {
+	e := newSQSEnv(t, false)
+	var bodies []string
+	for i := 0; i < 9; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.kill(t, bodies)
+	dead := readAll(t, e.c, e.dlq)
+	plan, err := replay.NewPlan(e.dlq, dead, replay.Options{ID: "rd-sqs-inflight"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dlqURL, err := e.c.QueueURL(ctx, e.dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), MaxNumberOfMessages: 3, VisibilityTimeout: 600})
+	if err != nil || len(out.Messages) != 3 {
+		t.Fatalf("received %d from outside: %v", len(out.Messages), err)
+	}
+	res, err := replay.RedriveSQS(ctx, e.c, plan, true, replay.RunOptions{Batch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != 6 || res.Stop.Reason != replay.HeldByOthers || !strings.Contains(res.Stop.Detail, "3 messages of "+e.dlq+" are in flight") ||
+		!strings.Contains(res.Stop.Detail, "run again then") {
+		t.Fatalf("done %d, stop %q", res.Done, res.Stop)
+	}
+	t.Log(res.Stop)
+}
