@@ -359,6 +359,9 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	for _, t := range r.TookOver {
 		fmt.Fprintln(w, safetext.String(t.String()))
 	}
+	for _, s := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", safetext.String(s))
+	}
 	dups, n := r.PossibleDuplicates, r.PossibleCopies()
 	if all := r.RunCopies(); all > n {
 		dups = r.RunDuplicates

@@ -120,6 +120,9 @@ type Result struct {
 	// of the runs it took over, sent (this run's among them), as the
 	// journal recorded them; nil without a journal.
 	RunDuplicates []PossibleDuplicate
+	// Warnings are what went wrong after the work was done, for people
+	// ("the run's consumer group … is left behind").
+	Warnings []string
 	// TookOver are the unfinished runs of the same source this run took
 	// over: what they left open was counted as if this run resumed them.
 	TookOver []TakenOverRun
