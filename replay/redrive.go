@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,10 +146,17 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 			return check, fmt.Errorf("redrive %s: --park-to: %w", p.ID, err)
 		}
 	}
-	checked := map[Target]bool{}
+	checked, routed := map[Target]bool{}, map[Target]bool{}
+	router, _ := conn.(Router)
 	for _, it := range p.Items {
 		if it.Action != Redrive {
 			continue // parked messages go to ParkTo (checked above) or stay
+		}
+		if t := it.Target; router != nil && t.Exchange && t.Stream != "" && !routed[t] {
+			routed[t] = true
+			if err := checkRoute(ctx, router, p, t); err != nil {
+				return check, err
+			}
 		}
 		t := checkedTarget(it.Target)
 		if checked[t] {
@@ -171,6 +179,28 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 		}
 	}
 	return check, nil
+}
+
+// Router is a connection that can tell where a message published to an
+// exchange goes (sources/rabbitmq.Conn, through the management API).
+type Router interface {
+	// Routes returns the queues a message published to exchange with key
+	// reaches; known is false when the connection cannot tell.
+	Routes(ctx context.Context, exchange, key string) (queues []string, known bool, err error)
+}
+
+// checkRoute refuses an exchange target whose routing key routes into the
+// plan's source queue: the redriven messages would land where they came
+// from. A route that cannot be known is no refusal.
+func checkRoute(ctx context.Context, r Router, p *Plan, t Target) error {
+	queues, known, err := r.Routes(ctx, t.Stream, t.RoutingKey)
+	if err != nil {
+		return fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	if known && slices.Contains(queues, p.Source) {
+		return fmt.Errorf("redrive %s: refusing to redrive: %s routes into %s itself: %w", p.ID, t, p.Source, sources.ErrBadTarget)
+	}
+	return nil
 }
 
 // checkedTarget is the target as it is checked: an exchange once,
