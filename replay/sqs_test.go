@@ -322,3 +322,42 @@ func TestRedriveSQSSaysWhatIsStillInFlight(t *testing.T) {
 	}
 	t.Log(res.Stop)
 }
+
+// TestRedriveSQSNewRunTakesOverAKilledRun: a run with a new id takes over
+// the journal a killed run of the same DLQ left (four messages sent, their
+// deletes lost): it deletes those without sending them again, says so,
+// and sends the rest.
+func TestRedriveSQSNewRunTakesOverAKilledRun(t *testing.T) {
+	e := newSQSEnv(t, false)
+	var bodies []string
+	for i := 0; i < 12; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.kill(t, bodies)
+	dead := readAll(t, e.c, e.dlq)
+	state := t.TempDir()
+	killed, err := replay.OpenJournal(state+"/redrive", "rd-sqs-killed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := killed.Adopt(e.dlq, e.c.Address()); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range dead[:4] {
+		if err := killed.Add(replay.JournalEntry{ID: "rd-sqs-killed", Source: e.dlq, Position: m.ID, Target: e.src, Fingerprint: replay.Fingerprint(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed.Close()
+	plan, err := replay.NewPlan(e.dlq, dead, replay.Options{ID: "rd-sqs-new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.Execute(context.Background(), e.c, plan, replay.RunOptions{StateDir: state, WholeQueue: true})
+	if err != nil || res.Done != 8 || res.Duplicates != 4 || len(res.TookOver) != 1 || res.TookOver[0].ID != "rd-sqs-killed" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if d, _ := e.c.Depth(context.Background(), e.src); d != 8 {
+		t.Fatalf("%d sent to the source, want 8 (the other 4 were sent by the killed run)", d)
+	}
+}
