@@ -137,19 +137,18 @@ func killTwiceThenFinish(t *testing.T, killedID, finalID string) string {
 		}
 		extra += max(got[corr]-1, 0)
 	}
-	t.Logf("%d copies more in the target, %d reported", extra, total)
+	t.Logf("%d copies more in the target, %d reported in the audit log", extra, total)
+	// The summary counts each possible copy once over the runs: no fewer
+	// than are there, no more than the audit log's lines (a killed run
+	// audits some it then could not settle).
+	summed := 0
 	if m := regexp.MustCompile(`up to (\d+) may be duplicated over the runs of ` + regexp.QuoteMeta(finalID) + ` \((\d+) by this run\)`).FindStringSubmatch(string(out)); m != nil {
-		if all, _ := strconv.Atoi(m[1]); all != total {
-			t.Errorf("the summary says up to %d over the runs, the audit log %d", all, total)
-		}
-	} else if m := regexp.MustCompile(`up to (\d+) may be duplicated`).FindStringSubmatch(string(out)); m != nil || total > 0 {
-		this := 0
-		if m != nil {
-			this, _ = strconv.Atoi(m[1])
-		}
-		if this != total {
-			t.Errorf("the summary says up to %d, the audit log %d over the runs:\n%s", this, total, out)
-		}
+		summed, _ = strconv.Atoi(m[1])
+	} else if m := regexp.MustCompile(`up to (\d+) may be duplicated`).FindStringSubmatch(string(out)); m != nil {
+		summed, _ = strconv.Atoi(m[1])
+	}
+	if summed < extra || summed > total {
+		t.Errorf("the summary says up to %d may be duplicated; %d copies more are in the target, the audit log reported %d:\n%s", summed, extra, total, out)
 	}
 	return string(out)
 }

@@ -278,7 +278,9 @@ const (
 	// ended complete; this one is finished too.
 	EntryAdopted EntryKind = "adopted"
 	// EntryDuplicate: a possible duplicate was sent (Copies, MessageID,
-	// CorrelationID say which), written before its source is acknowledged.
+	// CorrelationID say which), written once its source is acknowledged
+	// (with the resolved entries): its copies are counted once over the
+	// runs, and a run killed before counts them again in the next.
 	EntryDuplicate EntryKind = "duplicate"
 )
 
