@@ -68,6 +68,23 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	return res, fmt.Errorf("%s cannot be written to", conn.Name())
 }
 
+// finished reports a run's journal, and those of the runs it took over,
+// are to be marked finished: the run ended complete, and, when it took
+// runs over, it saw every message they may have left open (it took the
+// whole queue and nothing was held by other consumers). Their journals
+// are marked together or not at all: each counts what the other claimed.
+// An SQS run whose DLQ still has messages in flight is not over: a run
+// that was stopped may have sent those.
+func finished(conn sources.Conn, s Stop, wholeQueue, tookOver bool) bool {
+	if _, isSQS := conn.(*sqs.Conn); isSQS && s.Reason == HeldByOthers {
+		return false
+	}
+	if tookOver && (!wholeQueue || s.Reason == HeldByOthers) {
+		return false
+	}
+	return s.Complete()
+}
+
 // addresser is a connection that tells where it is connected (host, port,
 // vhost), which tells runs on one broker from runs on another.
 type addresser interface{ Address() string }
@@ -93,10 +110,7 @@ func adopting(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions, run
 	res, err := run(ctx)
 	res.TookOver = took
 	if o.Journal != nil {
-		// An SQS run whose DLQ still has messages in flight is not over:
-		// the runs it took over may have sent those.
-		_, isSQS := conn.(*sqs.Conn)
-		if err == nil && res.Stop.Complete() && !(isSQS && res.Stop.Reason == HeldByOthers) {
+		if err == nil && finished(conn, res.Stop, o.WholeQueue, len(took) > 0) {
 			if ferr := o.Journal.Finish(); ferr != nil {
 				err = fmt.Errorf("redrive %s: %w", p.ID, ferr)
 			}
