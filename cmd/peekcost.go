@@ -85,7 +85,7 @@ func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error
 	batch, err := f.Subscription.Next(ctx, max)
 	for i := range batch {
 		if line := batch[i].FlawLine(); line != "" {
-			fmt.Fprintf(f.stderr, "mqscope: %s: %s\n", render.Sanitize(f.stream), render.Sanitize(line))
+			fmt.Fprintf(f.stderr, "mqscope: %s\n", render.Sanitize(line))
 		}
 	}
 	return batch, err

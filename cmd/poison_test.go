@@ -31,8 +31,8 @@ func TestExportReadsPastPoison(t *testing.T) {
 			lines = lines[1:]
 		}
 		if code != 0 || strings.Count(out, "\n") != 5 || !strings.Contains(out, `"value":"last"`) || len(lines) != 2 ||
-			!strings.HasPrefix(lines[0], "mqscope: work.dlq: message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") ||
-			!strings.HasPrefix(lines[1], "mqscope: work.dlq: message 4 (") || !strings.Contains(lines[1], `header "deep" nests tables or arrays 200 deep`) {
+			!strings.HasPrefix(lines[0], "mqscope: work.dlq@2 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") ||
+			!strings.HasPrefix(lines[1], "mqscope: work.dlq@3 (") || !strings.Contains(lines[1], `header "deep" nests tables or arrays 200 deep`) {
 			t.Fatalf("%v: exit %d, %d lines\n%s", args, code, strings.Count(out, "\n"), errOut)
 		}
 		waitReady(t, ch, "work.dlq", 5)

@@ -215,6 +215,9 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 	fmt.Fprintf(e.stderr, "%s   ", replay.Progress{}.WithTotal(len(plan.Items)))
 	res, err := replay.Execute(ctx, conn, plan, run)
 	fmt.Fprintln(e.stderr)
+	for _, t := range res.TookOver {
+		fmt.Fprintf(e.stderr, "%s\n", safetext.String(t.String()))
+	}
 	replay.LogResult(e.logger(), conn.Name(), plan, res, err)
 	printResult(e.stdout, plan, res)
 	return redriveExit(plan, res, err)
@@ -353,11 +356,24 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 		}
 		fmt.Fprintf(w, "  failed %s: %s\n", safetext.String(f.Position), safetext.String(f.Err))
 	}
-	if n := r.PossibleCopies(); n > 0 {
+	for _, t := range r.TookOver {
+		fmt.Fprintln(w, safetext.String(t.String()))
+	}
+	for _, s := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", safetext.String(s))
+	}
+	dups, n := r.PossibleDuplicates, r.PossibleCopies()
+	if all := r.RunCopies(); all > n {
+		dups = r.RunDuplicates
+		fmt.Fprintf(w, "up to %d may be duplicated over the runs of %s (%d by this run): a run may have sent them before it was stopped, and they were sent again:\n",
+			all, safetext.String(p.ID), n)
+	} else if n > 0 {
 		fmt.Fprintf(w, "up to %d may be duplicated: an earlier run may have sent them before it was stopped, and they were sent again:\n", n)
-		for i, d := range r.PossibleDuplicates {
+	}
+	if r.RunCopies() > 0 || n > 0 {
+		for i, d := range dups {
 			if i == 20 {
-				fmt.Fprintf(w, "  … %d more in the audit log\n", len(r.PossibleDuplicates)-20)
+				fmt.Fprintf(w, "  … %d more in the audit log\n", len(dups)-20)
 				break
 			}
 			copies := ""

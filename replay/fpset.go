@@ -79,3 +79,16 @@ func (t *fingerprintTally[V]) set(fp string, v V) {
 	}
 	t.other[fp] = v
 }
+
+// each replaces every value with what f makes of it.
+func (t *fingerprintTally[V]) each(f func(V) V) {
+	for k, v := range t.packed {
+		t.packed[k] = f(v)
+	}
+	for k, v := range t.other {
+		t.other[k] = f(v)
+	}
+}
+
+// len is how many fingerprints the set holds.
+func (s *fingerprintSet) len() int { return len(s.packed) + len(s.other) }

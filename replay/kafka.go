@@ -56,9 +56,27 @@ func fenced(err error) bool {
 // running the same plan id again: what the group committed is skipped.
 // Order per source partition is kept; a record goes back to its original
 // partition when its provenance names it, else it is placed by key.
+//
+// A run that finished (everything taken, nothing failed) deletes its
+// group (GroupDeleter), which would otherwise stay behind with a rising
+// lag: the copies in the targets keep a later run of the same plan from
+// writing twice. A run that stopped early keeps it: it is how the same id
+// resumes.
 func RedriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (res Result, err error) {
 	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, w.Name(), p.Source, targetsOf(p, res), res, err)) }()
-	return redriveKafka(ctx, w, p, o)
+	res, err = redriveKafka(ctx, w, p, o)
+	if d, ok := w.(GroupDeleter); ok && err == nil && res.Stop.Reason == Finished && res.Failed == 0 {
+		if derr := d.DeleteGroup(GroupID(p.ID)); derr != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("the run's consumer group %s is left behind (delete it by hand): %v", GroupID(p.ID), derr))
+		}
+	}
+	return res, err
+}
+
+// GroupDeleter is a Kafka connection that can delete a consumer group
+// (sources/kafka.Conn can).
+type GroupDeleter interface {
+	DeleteGroup(group string) error
 }
 
 func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Result, error) {

@@ -106,9 +106,10 @@ func TestRedriveSpringAndConnectDLTsExactlyOnce(t *testing.T) {
 					}
 				}
 			}
-			// Running the same plan again writes nothing: the group committed it all.
+			// Running the same plan again writes nothing: its group is gone
+			// (the run finished), the copies in the target tell.
 			again, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{})
-			if err != nil || again.Done != 0 || again.Skipped != len(dead) {
+			if err != nil || again.Done != 0 || again.Skipped+again.Duplicates != len(dead) {
 				t.Fatalf("second run: %+v %v", again, err)
 			}
 		})
@@ -132,9 +133,20 @@ func TestRedriveKafkaResumesAfterCancel(t *testing.T) {
 	if err != nil || !res.Stop.Early() || res.Done != 10 {
 		t.Fatalf("first run: %+v %v", res, err)
 	}
+	if !hasGroup(t, c, replay.GroupID(plan.ID)) {
+		t.Fatal("the cancelled run deleted its group: the same id could not resume it")
+	}
 	res2, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{Batch: 5})
-	if err != nil || res2.Skipped != 10 || res2.Done != len(dead)-10 {
+	if err != nil || res2.Skipped != 10 || res2.Done != len(dead)-10 || len(res2.Warnings) != 0 {
 		t.Fatalf("resumed run: %+v %v", res2, err)
+	}
+	if hasGroup(t, c, replay.GroupID(plan.ID)) {
+		t.Fatal("the finished run left its group behind")
+	}
+	// A resume after the run finished writes nothing twice.
+	res3, err := replay.RedriveKafka(context.Background(), c, plan, replay.RunOptions{Batch: 5})
+	if err != nil || res3.Done != 0 || res3.Duplicates != len(dead) {
+		t.Fatalf("run after the finished one: %+v %v", res3, err)
 	}
 	back := redriven(readAll(t, c, "orders"), plan.ID)
 	if len(back) != len(dead) {
@@ -203,4 +215,19 @@ func TestReplayFileToKafka(t *testing.T) {
 	if _, err := replay.NewKafkaSink(c, "no-such-topic"); err == nil {
 		t.Fatal("a missing target was accepted")
 	}
+}
+
+// hasGroup reports the cluster knows a consumer group of that name.
+func hasGroup(t *testing.T, c *kafka.Conn, group string) bool {
+	t.Helper()
+	gs, err := c.ListGroups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gs {
+		if g.Name == group {
+			return true
+		}
+	}
+	return false
 }

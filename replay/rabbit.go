@@ -835,6 +835,11 @@ func (r *rabbitRun) flush() error {
 				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
 				rec.Result = fmt.Sprintf("confirmed; possible duplicate (earlier runs may have sent up to %d more): %s", dup.Copies, dup.Name())
 				rec.PossibleDuplicates, rec.CorrelationID, rec.Identity = dup.Copies, dup.CorrelationID, dup.Identity
+				if journal { // journalled with the resolved ones, once the source is acknowledged: a run killed before counts these copies again
+					d := entry(EntryDuplicate)
+					d.Copies, d.MessageID, d.CorrelationID = dup.Copies, dup.MessageID, dup.CorrelationID
+					b.after = append(b.after, d)
+				}
 			}
 			step.to = len(b.after)
 			if r.multiAck { // acknowledged with the last of them, at the end

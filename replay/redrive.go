@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,13 +59,65 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	}
 	switch w := conn.(type) {
 	case *sqs.Conn:
-		return RedriveSQS(ctx, w, p, o.WholeQueue, o)
+		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:
 		return RedriveKafka(ctx, w, p, o)
 	case RabbitConn:
-		return RedriveRabbit(ctx, w, p, o.WholeQueue, o)
+		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveRabbit(ctx, w, p, o.WholeQueue, o) })
 	}
 	return res, fmt.Errorf("%s cannot be written to", conn.Name())
+}
+
+// finished reports a run's journal, and those of the runs it took over,
+// are to be marked finished: the run ended complete, and, when it took
+// runs over, it saw every message they may have left open (it took the
+// whole queue and nothing was held by other consumers). Their journals
+// are marked together or not at all: each counts what the other claimed.
+// An SQS run whose DLQ still has messages in flight is not over: a run
+// that was stopped may have sent those.
+func finished(conn sources.Conn, s Stop, wholeQueue, tookOver bool) bool {
+	if _, isSQS := conn.(*sqs.Conn); isSQS && s.Reason == HeldByOthers {
+		return false
+	}
+	if tookOver && (!wholeQueue || s.Reason == HeldByOthers) {
+		return false
+	}
+	return s.Complete()
+}
+
+// addresser is a connection that tells where it is connected (host, port,
+// vhost), which tells runs on one broker from runs on another.
+type addresser interface{ Address() string }
+
+// adopting runs a RabbitMQ or SQS redrive with its journal: before it takes
+// anything it takes over the unfinished runs of the same source
+// (Journal.Adopt), told in the result and the audit log; when it ends
+// complete it marks itself and them finished; the result's RunDuplicates
+// are every possible duplicate the journals recorded.
+func adopting(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions, run func(context.Context) (Result, error)) (Result, error) {
+	where := conn.Name()
+	if a, ok := conn.(addresser); ok {
+		where = a.Address()
+	}
+	took, err := o.Journal.Adopt(p.Source, where)
+	if err != nil {
+		return Result{PerTarget: map[string]int{}}, fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	for _, t := range took {
+		_ = o.Audit.Write(AuditRecord{Time: time.Now(), Action: "redrive-takeover", RedriveID: p.ID, Connection: conn.Name(),
+			Source: p.Source, Position: t.ID, Result: t.String()})
+	}
+	res, err := run(ctx)
+	res.TookOver = took
+	if o.Journal != nil {
+		if err == nil && finished(conn, res.Stop, o.WholeQueue, len(took) > 0) {
+			if ferr := o.Journal.Finish(); ferr != nil {
+				err = fmt.Errorf("redrive %s: %w", p.ID, ferr)
+			}
+		}
+		res.RunDuplicates = o.Journal.Duplicates()
+	}
+	return res, err
 }
 
 // TargetCheck is what CheckTargets found out about the targets a plan's
@@ -107,10 +160,17 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 			return check, fmt.Errorf("redrive %s: --park-to: %w", p.ID, err)
 		}
 	}
-	checked := map[Target]bool{}
+	checked, routed := map[Target]bool{}, map[Target]bool{}
+	router, _ := conn.(Router)
 	for _, it := range p.Items {
 		if it.Action != Redrive {
 			continue // parked messages go to ParkTo (checked above) or stay
+		}
+		if t := it.Target; router != nil && t.Exchange && t.Stream != "" && !routed[t] {
+			routed[t] = true
+			if err := checkRoute(ctx, router, p, t); err != nil {
+				return check, err
+			}
 		}
 		t := checkedTarget(it.Target)
 		if checked[t] {
@@ -133,6 +193,28 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 		}
 	}
 	return check, nil
+}
+
+// Router is a connection that can tell where a message published to an
+// exchange goes (sources/rabbitmq.Conn, through the management API).
+type Router interface {
+	// Routes returns the queues a message published to exchange with key
+	// reaches; known is false when the connection cannot tell.
+	Routes(ctx context.Context, exchange, key string) (queues []string, known bool, err error)
+}
+
+// checkRoute refuses an exchange target whose routing key routes into the
+// plan's source queue: the redriven messages would land where they came
+// from. A route that cannot be known is no refusal.
+func checkRoute(ctx context.Context, r Router, p *Plan, t Target) error {
+	queues, known, err := r.Routes(ctx, t.Stream, t.RoutingKey)
+	if err != nil {
+		return fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	if known && slices.Contains(queues, p.Source) {
+		return fmt.Errorf("redrive %s: refusing to redrive: %s routes into %s itself: %w", p.ID, t, p.Source, sources.ErrBadTarget)
+	}
+	return nil
 }
 
 // checkedTarget is the target as it is checked: an exchange once,

@@ -10,6 +10,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
@@ -200,5 +201,35 @@ func TestRefusedProvenanceTargetLeavesOnlyItsDeadLetters(t *testing.T) {
 		if _, err := replay.CheckTargets(context.Background(), c, p); !errors.Is(err, sources.ErrBadTarget) {
 			t.Errorf("%+v: %v, want the run refused", o, err)
 		}
+	}
+}
+
+// TestExecuteRefusesAnExchangeThatRoutesBackIntoTheDLQ: --to an exchange
+// whose bindings route the messages' key into the DLQ itself (directly, or
+// through an exchange-to-exchange binding) is refused before anything is
+// written; an exchange that routes the key elsewhere is not.
+func TestExecuteRefusesAnExchangeThatRoutesBackIntoTheDLQ(t *testing.T) {
+	e := newRabbitEnv(t, 3)
+	must := testbroker.Must(t)
+	must(e.app.ExchangeDeclare("dlx", "direct", true, false, false, false, nil))
+	must(e.app.QueueBind("work.dlq", "order.created", "dlx", false, nil))
+	must(e.app.ExchangeDeclare("front", "fanout", true, false, false, false, nil))
+	must(e.app.ExchangeBind("dlx", "", "front", false, nil))
+	must(e.app.ExchangeDeclare("elsewhere", "direct", true, false, false, false, nil))
+	must(e.app.QueueBind("work.dlq", "order.other", "elsewhere", false, nil))
+	must(e.app.QueueBind("work", "order.created", "elsewhere", false, nil))
+	for _, to := range []string{"dlx", "front"} {
+		p := planFor(t, e, replay.Options{To: to})
+		res, err := replay.Execute(context.Background(), e.conn, p, replay.RunOptions{StateDir: t.TempDir(), WholeQueue: true})
+		want := "exchange " + to + " [order.created] routes into work.dlq itself"
+		if !errors.Is(err, sources.ErrBadTarget) || !strings.Contains(err.Error(), want) || res.Stop.Reason != replay.TargetRefused {
+			t.Fatalf("--to %s: %+v %v", to, res.Stop, err)
+		}
+	}
+	if d := e.depth(t, "work.dlq"); d != 3 {
+		t.Fatalf("the DLQ holds %d of 3", d)
+	}
+	if _, err := replay.CheckTargets(context.Background(), e.conn, planFor(t, e, replay.Options{To: "elsewhere"})); err != nil {
+		t.Fatalf("--to elsewhere: %v", err)
 	}
 }

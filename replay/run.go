@@ -116,6 +116,40 @@ type Result struct {
 	// (it stopped between the publish and knowing the source was
 	// acknowledged), sent again: the target may hold each twice.
 	PossibleDuplicates []PossibleDuplicate
+	// RunDuplicates are the possible duplicates every run of this id, and
+	// of the runs it took over, sent (this run's among them), as the
+	// journal recorded them; nil without a journal.
+	RunDuplicates []PossibleDuplicate
+	// Warnings are what went wrong after the work was done, for people
+	// ("the run's consumer group … is left behind").
+	Warnings []string
+	// TookOver are the unfinished runs of the same source this run took
+	// over: what they left open was counted as if this run resumed them.
+	TookOver []TakenOverRun
+}
+
+// TakenOverRun is an unfinished run another run took over.
+type TakenOverRun struct {
+	ID, Source string
+	// Open is how many messages it left open (sent and not known to be
+	// confirmed, or confirmed and not known to be acknowledged).
+	Open int
+}
+
+// String says it for people: "took over the unfinished run c2 of dlq
+// (its 4 open messages are counted here)".
+func (t TakenOverRun) String() string {
+	return fmt.Sprintf("took over the unfinished run %s of %s (its %d open messages are counted here)", t.ID, t.Source, t.Open)
+}
+
+// RunCopies is how many copies more than one the targets may hold over
+// every run of this id and the runs it took over.
+func (r Result) RunCopies() int {
+	n := 0
+	for _, d := range r.RunDuplicates {
+		n += d.Copies
+	}
+	return n
 }
 
 // PossibleDuplicate is a message that may be in its target more than once.
@@ -130,6 +164,9 @@ type PossibleDuplicate struct {
 	// MessageID and CorrelationID are its properties, when set.
 	MessageID, CorrelationID string
 	Target                   string
+	// Run is the redrive id of the run that sent it again (filled in
+	// Result.RunDuplicates).
+	Run string
 }
 
 // PossibleCopies is how many copies more than one the targets may hold.
@@ -203,7 +240,15 @@ type JournalEntry struct {
 	Fingerprint string `json:"fp,omitempty"`
 	// Kind is the step recorded; empty for a confirmed write.
 	Kind EntryKind `json:"kind,omitempty"`
-	Time time.Time `json:"time"`
+	// Conn is the connection's address (a start record).
+	Conn string `json:"conn,omitempty"`
+	// Copies, MessageID and CorrelationID describe a possible duplicate
+	// (EntryDuplicate): how many copies more the target may hold, and the
+	// message's properties when set.
+	Copies        int       `json:"copies,omitempty"`
+	MessageID     string    `json:"message_id,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	Time          time.Time `json:"time"`
 }
 
 // EntryKind is the step of a message's way a journal entry records.
@@ -224,6 +269,19 @@ const (
 	EntryRefused   EntryKind = "refused"
 	EntrySkipping  EntryKind = "skipping"
 	EntryResolved  EntryKind = "resolved"
+	// EntryStart opens a RabbitMQ or SQS run: its source and connection
+	// (Conn), so another run of the same source can take it over.
+	EntryStart EntryKind = "start"
+	// EntryEnd: the run ended complete; nothing of it is left to take over.
+	EntryEnd EntryKind = "end"
+	// EntryAdopted: the run (Target names it) that took this one over
+	// ended complete; this one is finished too.
+	EntryAdopted EntryKind = "adopted"
+	// EntryDuplicate: a possible duplicate was sent (Copies, MessageID,
+	// CorrelationID say which), written once its source is acknowledged
+	// (with the resolved entries): its copies are counted once over the
+	// runs, and a run killed before counts them again in the next.
+	EntryDuplicate EntryKind = "duplicate"
 )
 
 // Claim is what earlier runs left open for a message of one identity.
@@ -275,6 +333,16 @@ type Journal struct {
 	// open is what the runs before this one left open, per identity, less
 	// what this one claimed.
 	open fingerprintTally[openCounts]
+	// dir and id name the journal: dir/id.journal.
+	dir, id string
+	// duplicates are the possible duplicates every run of this id, and of
+	// the runs it took over, recorded.
+	duplicates []PossibleDuplicate
+	// adopted are the unfinished runs of the same source this one took
+	// over (Adopt), their files locked.
+	adopted []*adoptedJournal
+	// started is set once a start record was written.
+	started bool
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -284,7 +352,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	path := filepath.Join(dir, id+".journal")
-	j := &Journal{}
+	j := &Journal{dir: dir, id: id}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -295,6 +363,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j.f, j.w = f, bufio.NewWriter(f)
+	_ = lockFile(f)                                 // held while the run lives: a run that cannot take it is still running and is not taken over
 	if len(data) > 0 && data[len(data)-1] != '\n' { // a line cut by a kill: ended, so the next entry is a line of its own
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			f.Close()
@@ -306,16 +375,44 @@ func OpenJournal(dir, id string) (*Journal, error) {
 
 // load counts a journal's entries.
 func (j *Journal) load(data []byte) {
+	scanJournal(data, func(e JournalEntry) {
+		if e.Kind == EntryEnd { // the runs it took over ended with it: what they left open is settled
+			j.open.each(func(c openCounts) openCounts {
+				c.confirmed, c.uncertain = max(c.confirmed, 0), max(c.uncertain, 0)
+				return c
+			})
+		}
+		j.count(e)
+	})
+}
+
+// scanJournal calls f with each entry of a journal, in order.
+func scanJournal(data []byte, f func(JournalEntry)) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		var e JournalEntry
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Fingerprint == "" {
-			continue // a line cut by a crash, or a Kafka write
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue // a line cut by a crash
+		}
+		f(e)
+	}
+}
+
+// count applies one entry to what the journal knows.
+func (j *Journal) count(e JournalEntry) {
+	if e.Kind == EntryDuplicate {
+		j.duplicates = append(j.duplicates, PossibleDuplicate{Copies: e.Copies, Position: e.Position, Identity: e.Fingerprint,
+			MessageID: e.MessageID, CorrelationID: e.CorrelationID, Target: e.Target, Run: e.ID})
+		return
+	}
+	{
+		if e.Fingerprint == "" {
+			return // a record of the run, or a Kafka write
 		}
 		if e.Kind == EntryConfirmed {
 			j.fingerprints.add(e.Fingerprint)
-			continue
+			return
 		}
 		c := j.open.get(e.Fingerprint)
 		c.count(e.Kind)
@@ -374,8 +471,11 @@ func (j *Journal) write(es []JournalEntry) error {
 			return fmt.Errorf("journal: %w", err)
 		}
 		j.w.Write(append(line, '\n'))
-		if e.Fingerprint != "" && e.Kind == EntryConfirmed {
+		switch {
+		case e.Fingerprint != "" && e.Kind == EntryConfirmed:
 			j.fingerprints.add(e.Fingerprint)
+		case e.Kind == EntryDuplicate:
+			j.count(e)
 		}
 	}
 	if err := j.w.Flush(); err != nil {
@@ -404,6 +504,7 @@ func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	_ = j.w.Flush()
+	j.closeAdopted()
 	return j.f.Close()
 }
 
@@ -459,6 +560,16 @@ func (e JournalEntry) appendJSON(b []byte) ([]byte, error) {
 	if e.Kind != "" {
 		b = append(b, `,"kind":`...)
 		b = jsonenc.AppendString(b, string(e.Kind))
+	}
+	for _, f := range [...]struct{ name, v string }{{`,"conn":`, e.Conn}, {`,"message_id":`, e.MessageID}, {`,"correlation_id":`, e.CorrelationID}} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = jsonenc.AppendStringSafe(b, f.v)
+		}
+	}
+	if e.Copies != 0 {
+		b = append(b, `,"copies":`...)
+		b = strconv.AppendInt(b, int64(e.Copies), 10)
 	}
 	b = append(b, `,"time":`...)
 	b, ok := jsonenc.AppendTime(b, e.Time)

@@ -154,7 +154,33 @@ func redriveSQS(ctx context.Context, c *sqs.Conn, p *Plan, all bool, o RunOption
 		}
 	}
 	res.Elapsed = time.Since(start)
+	if !res.Stop.Complete() {
+		return res, nil
+	}
+	c.Release(dlqURL, held) // this run's own are visible again before the DLQ is asked what is in flight
+	held = nil
+	if err := checkInFlight(ctx, c, p, &res); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// checkInFlight ends a run that took everything it could see (finished,
+// or a message came round) with a HeldByOthers stop when the DLQ still
+// has messages in flight: received by another consumer, or by a run that
+// was stopped (their copies may be in the target; a resume then tells),
+// so they come back later.
+func checkInFlight(ctx context.Context, c *sqs.Conn, p *Plan, res *Result) error {
+	n, visibility, err := c.InFlight(ctx, p.Source)
+	if err != nil {
+		return fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	res.Stop = Stop{Reason: HeldByOthers, Detail: fmt.Sprintf("%d messages of %s are in flight (received by another consumer or by a run that was stopped): they come back after their visibility timeout (%s; %s for a stopped redrive); run again then",
+		n, p.Source, visibility, time.Duration(sqsHold)*time.Second)} // over a message come round: the run is complete only once those are back
+	return nil
 }
 
 // sendSQS sends planned messages to their targets in batches under the

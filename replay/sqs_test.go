@@ -286,3 +286,78 @@ func TestRedriveSQSResumeSendsNothingTwice(t *testing.T) {
 		t.Fatalf("%d sent to the source, want 8 (the other 4 were sent by the killed run)", d)
 	}
 }
+
+// TestRedriveSQSSaysWhatIsStillInFlight: messages of the DLQ another
+// consumer (or a killed run) received and did not delete are invisible to
+// the run; it takes the rest and ends held by others, saying how many are
+// in flight and when they come back, rather than finished.
+func TestRedriveSQSSaysWhatIsStillInFlight(t *testing.T) {
+	e := newSQSEnv(t, false)
+	var bodies []string
+	for i := 0; i < 9; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.kill(t, bodies)
+	dead := readAll(t, e.c, e.dlq)
+	plan, err := replay.NewPlan(e.dlq, dead, replay.Options{ID: "rd-sqs-inflight"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dlqURL, err := e.c.QueueURL(ctx, e.dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), MaxNumberOfMessages: 3, VisibilityTimeout: 600})
+	if err != nil || len(out.Messages) != 3 {
+		t.Fatalf("received %d from outside: %v", len(out.Messages), err)
+	}
+	res, err := replay.RedriveSQS(ctx, e.c, plan, true, replay.RunOptions{Batch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done != 6 || res.Stop.Reason != replay.HeldByOthers || !strings.Contains(res.Stop.Detail, "3 messages of "+e.dlq+" are in flight") ||
+		!strings.Contains(res.Stop.Detail, "run again then") {
+		t.Fatalf("done %d, stop %q", res.Done, res.Stop)
+	}
+	t.Log(res.Stop)
+}
+
+// TestRedriveSQSNewRunTakesOverAKilledRun: a run with a new id takes over
+// the journal a killed run of the same DLQ left (four messages sent, their
+// deletes lost): it deletes those without sending them again, says so,
+// and sends the rest.
+func TestRedriveSQSNewRunTakesOverAKilledRun(t *testing.T) {
+	e := newSQSEnv(t, false)
+	var bodies []string
+	for i := 0; i < 12; i++ {
+		bodies = append(bodies, fmt.Sprint(i))
+	}
+	e.kill(t, bodies)
+	dead := readAll(t, e.c, e.dlq)
+	state := t.TempDir()
+	killed, err := replay.OpenJournal(state+"/redrive", "rd-sqs-killed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := killed.Adopt(e.dlq, e.c.Address()); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range dead[:4] {
+		if err := killed.Add(replay.JournalEntry{ID: "rd-sqs-killed", Source: e.dlq, Position: m.ID, Target: e.src, Fingerprint: replay.Fingerprint(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed.Close()
+	plan, err := replay.NewPlan(e.dlq, dead, replay.Options{ID: "rd-sqs-new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.Execute(context.Background(), e.c, plan, replay.RunOptions{StateDir: state, WholeQueue: true})
+	if err != nil || res.Done != 8 || res.Duplicates != 4 || len(res.TookOver) != 1 || res.TookOver[0].ID != "rd-sqs-killed" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if d, _ := e.c.Depth(context.Background(), e.src); d != 8 {
+		t.Fatalf("%d sent to the source, want 8 (the other 4 were sent by the killed run)", d)
+	}
+}

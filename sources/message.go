@@ -75,13 +75,24 @@ type Flaw struct {
 	Reason string
 }
 
-// FlawLine describes a message's flaw in one line, the message counted
-// from 1 at the head of its read: "message 3 (1.0 MiB of headers): ...".
+// FlawLine describes a message's flaw in one line, the message named by
+// its position as tail, export and redrive name it (stream@position, or
+// stream[partition]@offset): "dlq@2 (1.0 MiB of headers): ...".
 func (m *Message) FlawLine() string {
 	if m.Flaw == nil {
 		return ""
 	}
-	return "message " + strconv.FormatInt(m.Offset+1, 10) + " (" + SizeText(m.Flaw.HeaderBytes) + " of headers): " + m.Flaw.Reason
+	return m.At() + " (" + SizeText(m.Flaw.HeaderBytes) + " of headers): " + m.Flaw.Reason
+}
+
+// At names the message as tail prints it: stream@position, or
+// stream[partition]@offset.
+func (m *Message) At() string {
+	s := m.Stream
+	if m.Partition != NoPartition {
+		s += "[" + strconv.Itoa(int(m.Partition)) + "]"
+	}
+	return s + "@" + strconv.FormatInt(m.Offset, 10)
 }
 
 // SizeText renders a byte count: 512 B, 1.5 KiB, 1.0 MiB.

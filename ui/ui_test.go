@@ -720,7 +720,7 @@ func TestDetailShowsPoison(t *testing.T) {
 	buf.Append([]sources.Message{{Stream: "q", Partition: sources.NoPartition, Offset: 2, Value: []byte("x"),
 		Flaw: &sources.Flaw{HeaderBytes: 1 << 20, Reason: "its header frame is larger than the 128 KiB frame_max"}}})
 	m := buf.At(0)
-	if m.Flaw == nil || m.FlawLine() != "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max" {
+	if m.Flaw == nil || m.FlawLine() != "q@2 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max" {
 		t.Fatalf("the buffer lost the flaw: %+v", m.Flaw)
 	}
 	d := newDetailPage(c, *m, nil, nil)

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -132,4 +133,17 @@ func (c *Conn) describe(a sarama.ClusterAdmin, group string) (sources.GroupDetai
 		return d.Offsets[i].Partition < d.Offsets[j].Partition
 	})
 	return d, nil
+}
+
+// DeleteGroup deletes a consumer group without members and its committed
+// offsets; a group that does not exist is no error.
+func (c *Conn) DeleteGroup(group string) error {
+	a, err := c.admin()
+	if err != nil {
+		return err
+	}
+	if err := a.DeleteConsumerGroup(group); err != nil && !errors.Is(err, sarama.ErrGroupIDNotFound) {
+		return fmt.Errorf("delete group %s on %s: %w", group, c.name, err)
+	}
+	return nil
 }

@@ -299,3 +299,34 @@ func (c *Conn) FeedingExchanges(ctx context.Context, queue string) ([]string, er
 	}
 	return out, nil
 }
+
+// Routes returns the queues a message published to exchange with key
+// reaches, through the vhost's bindings (exchange to exchange too), as
+// DeadLetterTargets routes dead letters; known is false when the bindings
+// cannot be read (no management API).
+func (c *Conn) Routes(ctx context.Context, exchange, key string) (queues []string, known bool, err error) {
+	if c.mgmt == nil {
+		return nil, false, nil
+	}
+	exchanges, err := c.mgmt.Exchanges(ctx, c.uri.Vhost)
+	if err != nil {
+		return nil, false, fmt.Errorf("the routes of exchange %s: %w", exchange, err)
+	}
+	bindings, err := c.mgmt.Bindings(ctx, c.uri.Vhost)
+	if err != nil {
+		return nil, false, fmt.Errorf("the routes of exchange %s: %w", exchange, err)
+	}
+	types := map[string]string{"": "direct"}
+	for _, e := range exchanges {
+		types[e.Name] = e.Type
+	}
+	seen := map[string]bool{}
+	for _, q := range route(exchange, key, types, bindings, 0) {
+		if !seen[q] {
+			seen[q] = true
+			queues = append(queues, q)
+		}
+	}
+	sort.Strings(queues)
+	return queues, true, nil
+}

@@ -125,14 +125,14 @@ func TestPeekReadsPastPoison(t *testing.T) {
 		if v, _ := big.Header("big"); len(v) != 1<<20 {
 			t.Fatalf("the 1 MiB header was not read whole: %d bytes", len(v))
 		}
-		if line := big.FlawLine(); !strings.HasPrefix(line, "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") ||
+		if line := big.FlawLine(); !strings.HasPrefix(line, "poison.q@2 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") ||
 			!strings.Contains(line, "amqp091-go and other clients that keep to it close the connection on it") {
 			t.Fatalf("big: %q", line)
 		}
 		if _, ok := deep.Header("deep"); ok {
 			t.Fatal("the 200-deep header was decoded")
 		}
-		if line := deep.FlawLine(); !strings.HasPrefix(line, "message 4 (") || !strings.Contains(line, `header "deep" nests tables or arrays 200 deep: amqp091-go reads 32 levels and closes the connection on more (mqscope leaves the header out)`) {
+		if line := deep.FlawLine(); !strings.HasPrefix(line, "poison.q@3 (") || !strings.Contains(line, `header "deep" nests tables or arrays 200 deep: amqp091-go reads 32 levels and closes the connection on more (mqscope leaves the header out)`) {
 			t.Fatalf("deep: %q", line)
 		}
 		if v, _ := ms[4].Header("tenant"); string(v) != "acme" || ms[4].ID != "m5" {
@@ -171,7 +171,7 @@ func TestStreamReadsPastPoison(t *testing.T) {
 			if strings.Join(got, ",") != "0:one,1:two,2:three,3:four,4:five,5:six,6:seven" {
 				t.Fatalf("read %v", got)
 			}
-			if ms[2].Flaw == nil || !strings.HasPrefix(ms[2].FlawLine(), "message 3 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") {
+			if ms[2].Flaw == nil || !strings.HasPrefix(ms[2].FlawLine(), "events@2 (1.0 MiB of headers): its header frame is larger than the 128 KiB frame_max") {
 				t.Fatalf("the poison message: %q", ms[2].FlawLine())
 			}
 			if v, _ := ms[2].Header("big"); len(v) != 1<<20 {

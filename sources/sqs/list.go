@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -208,6 +209,23 @@ func (c *Conn) Depth(ctx context.Context, name string) (int, error) {
 		return 0, c.explain(err)
 	}
 	return int(atoi64(out.Attributes["ApproximateNumberOfMessages"])), nil
+}
+
+// InFlight is how many messages of a queue are in flight (received by a
+// consumer and neither deleted nor visible again:
+// ApproximateNumberOfMessagesNotVisible), and the queue's visibility
+// timeout, after which they come back unless a consumer set its own.
+func (c *Conn) InFlight(ctx context.Context, name string) (int, time.Duration, error) {
+	u, err := c.QueueURL(ctx, name)
+	if err != nil {
+		return 0, 0, err
+	}
+	out, err := c.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u), AttributeNames: []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible, types.QueueAttributeNameVisibilityTimeout}})
+	if err != nil {
+		return 0, 0, c.explain(err)
+	}
+	return int(atoi64(out.Attributes["ApproximateNumberOfMessagesNotVisible"])), time.Duration(atoi64(out.Attributes["VisibilityTimeout"])) * time.Second, nil
 }
 
 func atoi64(s string) int64 {
