@@ -33,6 +33,9 @@ type costGuard struct {
 	stderr io.Writer
 }
 
+// Unwrap is the reader it guards (its connection, for what else it can do).
+func (g costGuard) Unwrap() sources.Reader { return g.Reader }
+
 // Read checks the cost, then reads.
 func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
 	var cost *sources.PeekCost

@@ -104,6 +104,13 @@ func openFrom(ctx context.Context, readers []sources.Reader, stream string, opts
 // readerDecoder is the schema decoder of the connection behind a reader
 // (nil: none).
 func (e *env) readerDecoder(r sources.Reader) (*schema.Decoder, error) {
+	for {
+		w, ok := r.(interface{ Unwrap() sources.Reader })
+		if !ok {
+			break
+		}
+		r = w.Unwrap() // a reader guarded for its peek costs
+	}
 	conn, ok := r.(sources.Conn)
 	if !ok {
 		return nil, nil
