@@ -179,6 +179,10 @@ END {
   if (has("avro/decoded/rss") && has("avro/raw/rss") && has("avro/peer/rss"))
     row(m, list("avro/decoded/rss", 1, "MiB"), "`--decode=false` " list("avro/raw/rss", 1, "MiB") "; kafkajs " list("avro/peer/rss", 1, "MiB"), sprintf("%.2f× raw's; %.2f× the peer's", med("avro/decoded/rss") / med("avro/raw/rss"), med("avro/decoded/rss") / med("avro/peer/rss")), "—", "—")
   else missing(m, "—")
+  m = "Avro export decoded: CPU time (user + sys), same runs"
+  if (has("avro/decoded/cpu") && has("avro/raw/cpu") && has("avro/peer/cpu"))
+    row(m, list("avro/decoded/cpu", 2, "s"), "`--decode=false` " list("avro/raw/cpu", 2, "s") "; kafkajs " list("avro/peer/cpu", 2, "s"), sprintf("%.2f× raw's; %.2f× the peer's", med("avro/decoded/cpu") / med("avro/raw/cpu"), med("avro/decoded/cpu") / med("avro/peer/cpu")), "—", "—")
+  else missing(m, "—")
 }
 AWK
 } >"$table"

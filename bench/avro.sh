@@ -6,12 +6,13 @@
 # (kfake and srfake in bench/avro): N records of ~200 B in the Confluent
 # wire format, a registered schema with a decimal and a timestamp-millis;
 # the three commands alternate over some rounds, each to /dev/null, timed,
-# peak RSS from /usr/bin/time -v. Goals: decoded at most 2x the raw
+# CPU time and peak RSS from /usr/bin/time -v. Goals: decoded at most 2x the raw
 # export's time; faster than the peer. Prints a Markdown table.
 #
 #   bash bench/avro.sh                  # 1,000,000 records, 3 rounds
 #   bash bench/avro.sh -n 10000 -rounds 2
-# Flags go to bench/avro (-n, -size, -rounds, -out FILE, -table FILE).
+# Flags go to bench/avro (-n, -size, -rounds, -out FILE, -table FILE,
+# -cpuprofile FILE: one more, untimed, decoded export profiled).
 # Needs node and npm (kafkajs and @kafkajs/confluent-schema-registry are
 # installed from the npm registry into the run's temporary directory).
 # Isolated: kfake and the registry on ports the OS picks, a topic and a

@@ -79,6 +79,7 @@ func main() {
 	topic := flag.String("topic", "bench-avro-"+runID(), "topic name (default: unique to this run)")
 	outPath := flag.String("out", "", "also append the figures to this file as lines of key<TAB>value")
 	tablePath := flag.String("table", "", "also write the Markdown table rows to this file")
+	profile := flag.String("cpuprofile", "", "after the rounds, profile one more (untimed) decoded export into this file")
 	flag.Parse()
 	go stopOnSignal()
 
@@ -144,26 +145,32 @@ func main() {
 	}
 	secs := map[string][]float64{}
 	rss := map[string][]float64{}
+	cpu := map[string][]float64{}
 	for r := 0; r < *rounds; r++ {
 		for j := range cmds {
 			c := cmds[(j+r)%len(cmds)]
-			d, m := run(c.args(r))
+			d, t := run(c.args(r))
 			secs[c.key] = append(secs[c.key], d.Seconds())
-			rss[c.key] = append(rss[c.key], m)
-			fmt.Printf("round %d  %-36s %7.2f s  %9.0f records/s  peak RSS %6.1f MiB\n", r+1, c.name, d.Seconds(), float64(*n)/d.Seconds(), m)
+			rss[c.key] = append(rss[c.key], t.rss)
+			cpu[c.key] = append(cpu[c.key], t.cpu)
+			fmt.Printf("round %d  %-36s %7.2f s  %9.0f records/s  CPU %6.2f s  peak RSS %6.1f MiB\n", r+1, c.name, d.Seconds(), float64(*n)/d.Seconds(), t.cpu, t.rss)
 		}
+	}
+	if *profile != "" {
+		run(append(slices.Clone(decoded), "--cpuprofile", *profile))
+		fmt.Printf("profile of a decoded export: %s\n", *profile)
 	}
 	if *outPath != "" {
 		out, err := os.OpenFile(*outPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		check(err)
 		for _, c := range cmds {
 			for i := range secs[c.key] {
-				fmt.Fprintf(out, "avro/%s/secs\t%.3f\navro/%s/rss\t%.1f\n", c.key, secs[c.key][i], c.key, rss[c.key][i])
+				fmt.Fprintf(out, "avro/%s/secs\t%.3f\navro/%s/rss\t%.1f\navro/%s/cpu\t%.2f\n", c.key, secs[c.key][i], c.key, rss[c.key][i], c.key, cpu[c.key][i])
 			}
 		}
 		check(out.Close())
 	}
-	rows := table(*n, len(sample), *rounds, secs, rss)
+	rows := table(*n, len(sample), *rounds, secs, rss, cpu)
 	if *tablePath != "" {
 		check(os.WriteFile(*tablePath, []byte(rows), 0o644))
 	} else {
@@ -172,7 +179,7 @@ func main() {
 }
 
 // table renders the Markdown table of the figures (the header and rows).
-func table(n, size, rounds int, secs, rss map[string][]float64) string {
+func table(n, size, rounds int, secs, rss, cpu map[string][]float64) string {
 	var b strings.Builder
 	row := func(cells ...string) { fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | ")) }
 	med := func(xs []float64) float64 {
@@ -220,6 +227,10 @@ func table(n, size, rounds int, secs, rss map[string][]float64) string {
 		list(rss["decoded"], "%.1f")+" MiB",
 		"`--decode=false` "+list(rss["raw"], "%.1f")+" MiB; kafkajs "+list(rss["peer"], "%.1f")+" MiB",
 		fmt.Sprintf("%.2f× raw's; %.2f× the peer's", med(rss["decoded"])/med(rss["raw"]), med(rss["decoded"])/med(rss["peer"])), "—", "—")
+	row("Avro export decoded: CPU time (user + sys, `/usr/bin/time -v`), same runs",
+		list(cpu["decoded"], "%.2f")+" s",
+		"`--decode=false` "+list(cpu["raw"], "%.2f")+" s; kafkajs "+list(cpu["peer"], "%.2f")+" s",
+		fmt.Sprintf("%.2f× raw's; %.2f× the peer's", med(cpu["decoded"])/med(cpu["raw"]), med(cpu["decoded"])/med(cpu["peer"])), "—", "—")
 	return b.String()
 }
 
@@ -309,12 +320,16 @@ func check(err error) {
 	}
 }
 
+// usage is what /usr/bin/time -v reports of a command: its peak RSS in
+// MiB and its CPU time (user + system) in seconds.
+type usage struct{ rss, cpu float64 }
+
 // run runs a command under /usr/bin/time -v with stdout to /dev/null and
-// returns its wall time and peak RSS in MiB ("Maximum resident set size":
+// returns its wall time, CPU time and peak RSS ("Maximum resident set size":
 // the command's own, as time forks it from a small process, not from this
 // large one). The command runs in a process group of its own, stopped with
 // this program.
-func run(args []string) (time.Duration, float64) {
+func run(args []string) (time.Duration, usage) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	check(err)
 	defer devnull.Close()
@@ -343,21 +358,37 @@ func run(args []string) (time.Duration, float64) {
 		b, _ := os.ReadFile(tf.Name())
 		check(fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, b))
 	}
-	return d, maxRSS(tf.Name())
+	return d, timeReport(tf.Name())
 }
 
-// maxRSS reads the peak resident set in MiB from /usr/bin/time -v's report.
-func maxRSS(path string) float64 {
+// timeReport reads the peak resident set and the CPU time from
+// /usr/bin/time -v's report.
+func timeReport(path string) usage {
 	b, err := os.ReadFile(path)
 	check(err)
+	var u usage
+	found := 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Maximum resident set size (kbytes):"); ok {
-			var kb float64
-			_, err := fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		if !ok {
+			continue
+		}
+		var x float64
+		switch k {
+		case "Maximum resident set size (kbytes)", "User time (seconds)", "System time (seconds)":
+			_, err := fmt.Sscanf(strings.TrimSpace(v), "%f", &x)
 			check(err)
-			return kb / 1024
+			found++
+		}
+		switch k {
+		case "Maximum resident set size (kbytes)":
+			u.rss = x / 1024
+		case "User time (seconds)", "System time (seconds)":
+			u.cpu += x
 		}
 	}
-	check(fmt.Errorf("no peak RSS in /usr/bin/time's report %s", path))
-	return 0
+	if found != 3 {
+		check(fmt.Errorf("no peak RSS or CPU time in /usr/bin/time's report %s", path))
+	}
+	return u
 }
