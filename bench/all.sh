@@ -63,7 +63,7 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
 kcat_v=$(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p' | head -1)
 rabbit_v=$(bench_api_curl /api/overview | grep -o '"rabbitmq_version":"[^"]*"' | sed 's/.*:"//; s/"//' || true)
-machine="$(nproc) cores (${cpu:-unknown CPU}), $mem, Linux $(uname -r)${os:+ ($os)}, $(go env GOVERSION); kcat ${kcat_v:-?}, RabbitMQ ${rabbit_v:-not reachable}, $(tmux -V)"
+machine="$(nproc) cores (${cpu:-unknown CPU}), $mem, Linux $(uname -r)${os:+ ($os)}, $(go env GOVERSION); kcat ${kcat_v:-?}, RabbitMQ ${rabbit_v:-not reachable}, $(tmux -V), node $(node -v 2>/dev/null || echo "not installed")"
 
 step "building mqscope and the bench programs"
 bench_build
