@@ -7,7 +7,10 @@
 #   RabbitMQ redrive vs the Shovel on classic and quorum queues, with the
 #   bare amqp091-go and the ceiling movers as references, and the Kafka
 #   exactly-once redrive and DLT read (bench/redrive.sh);
-#   TUI first frame and topic list (bench/startup.sh).
+#   TUI first frame and topic list (bench/startup.sh);
+#   Avro export decoded through a Schema Registry vs --decode=false and vs
+#   kafkajs with @kafkajs/confluent-schema-registry (bench/avro.sh, the
+#   export's size, -rounds rounds).
 #
 #   bash bench/all.sh               # the documented sizes: export 1,000,000
 #                                   # records, redrives 100,000 messages,
@@ -21,7 +24,8 @@
 # Each step is isolated as its script is (own ports, vhosts, topics,
 # temporary directories, cleaned up on exit), so two runs may share a
 # machine; they then share its cores and the RabbitMQ server, and their
-# figures show it. Needs kcat, tmux, curl, RabbitMQ on 127.0.0.1:5672
+# figures show it. Needs kcat, tmux, curl, node and npm (the npm registry
+# reachable), RabbitMQ on 127.0.0.1:5672
 # (guest/guest) with its management API at $MQSCOPE_BENCH_API (default
 # http://guest:guest@127.0.0.1:15672) and /usr/bin/time (installed when
 # missing and run as root).
@@ -59,11 +63,11 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
 kcat_v=$(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p' | head -1)
 rabbit_v=$(bench_api_curl /api/overview | grep -o '"rabbitmq_version":"[^"]*"' | sed 's/.*:"//; s/"//' || true)
-machine="$(nproc) cores (${cpu:-unknown CPU}), $mem, Linux $(uname -r)${os:+ ($os)}, $(go env GOVERSION); kcat ${kcat_v:-?}, RabbitMQ ${rabbit_v:-not reachable}, $(tmux -V)"
+machine="$(nproc) cores (${cpu:-unknown CPU}), $mem, Linux $(uname -r)${os:+ ($os)}, $(go env GOVERSION); kcat ${kcat_v:-?}, RabbitMQ ${rabbit_v:-not reachable}, $(tmux -V), node $(node -v 2>/dev/null || echo "not installed")"
 
 step "building mqscope and the bench programs"
 bench_build
-for t in export redrive subreaper; do bench_build_tool "$t"; done
+for t in export redrive subreaper avro; do bench_build_tool "$t"; done
 export MQSCOPE_BENCH_BIN=$bench_bin MQSCOPE_BENCH_TOOLS=$bench_tmp
 
 step "export vs kcat: $n_export records, best of $export_runs runs each"
@@ -82,6 +86,9 @@ bench_run bash bench/redrive.sh -n "$n_redrive" -kafka-runs "$rounds" -skip-rabb
 
 step "TUI startup: $startup_runs launches"
 bench_run bash bench/startup.sh -runs "$startup_runs" -out "$results" || failed+=(startup)
+
+step "Avro export decoded vs --decode=false vs kafkajs: $n_export records, $rounds rounds"
+bench_run bash bench/avro.sh -n "$n_export" -rounds "$rounds" -out "$results" || failed+=(avro)
 
 table=$bench_tmp/table.md
 {
@@ -157,6 +164,24 @@ END {
   else missing(m, "≤ 150 ms")
   m = "TUI topic list, same launches"
   if (has("startup/list")) row(m, list("startup/list", 0, "ms"), "—", "—", "—", "—")
+  else missing(m, "—")
+  m = "Avro export decoded (`--schema-registry`) vs `--decode=false`: time, " commas(nx, 0) " × ~200 B Avro (decimal, timestamp-millis) in 3 partitions (" rounds " round" (rounds > 1 ? "s, alternating; medians" : "") ")"
+  if (has("avro/decoded/secs") && has("avro/raw/secs")) {
+    r = med("avro/decoded/secs") / med("avro/raw/secs")
+    row(m, list("avro/decoded/secs", 2, "s"), "`--decode=false` " list("avro/raw/secs", 2, "s"), "**" sprintf("%.2f×", r) "** the time", "≤ 2.0× the time", yes(r <= 2.0))
+  } else missing(m, "≤ 2.0× the time")
+  m = "Avro export decoded vs kafkajs + @kafkajs/confluent-schema-registry (node): time, same runs"
+  if (has("avro/decoded/secs") && has("avro/peer/secs")) {
+    r = med("avro/peer/secs") / med("avro/decoded/secs")
+    row(m, list("avro/decoded/secs", 2, "s"), "kafkajs " list("avro/peer/secs", 2, "s"), "**" sprintf("%.2f×", r) "** the peer's rate", "> 1.0× (faster)", yes(r > 1.0))
+  } else missing(m, "> 1.0× (faster)")
+  m = "Avro export decoded: peak RSS (`/usr/bin/time -v`), same runs"
+  if (has("avro/decoded/rss") && has("avro/raw/rss") && has("avro/peer/rss"))
+    row(m, list("avro/decoded/rss", 1, "MiB"), "`--decode=false` " list("avro/raw/rss", 1, "MiB") "; kafkajs " list("avro/peer/rss", 1, "MiB"), sprintf("%.2f× raw's; %.2f× the peer's", med("avro/decoded/rss") / med("avro/raw/rss"), med("avro/decoded/rss") / med("avro/peer/rss")), "—", "—")
+  else missing(m, "—")
+  m = "Avro export decoded: CPU time (user + sys), same runs"
+  if (has("avro/decoded/cpu") && has("avro/raw/cpu") && has("avro/peer/cpu"))
+    row(m, list("avro/decoded/cpu", 2, "s"), "`--decode=false` " list("avro/raw/cpu", 2, "s") "; kafkajs " list("avro/peer/cpu", 2, "s"), sprintf("%.2f× raw's; %.2f× the peer's", med("avro/decoded/cpu") / med("avro/raw/cpu"), med("avro/decoded/cpu") / med("avro/peer/cpu")), "—", "—")
   else missing(m, "—")
 }
 AWK
