@@ -216,6 +216,10 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 			return c
 		}
 	}
+	if !isFramed(data) {
+		c.Format = sniff(data)
+		return c
+	}
 	if id, rest, err := ParseHeader(data); err == nil {
 		c.Origin, c.ID, c.body = OriginRegistry, id, rest
 		if d.reg == nil {
@@ -339,6 +343,9 @@ func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
 }
 
 func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) Decoded {
+	if dec, ok := d.Cached(c); ok && dec.Err == nil { // fetched and compiled already: no timer, no I/O
+		return dec // (a failure goes the long way: a registry that was down is asked again in time)
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	reg, e, err := d.compile(ctx, c.ID)

@@ -36,6 +36,11 @@ func ParseHeader(data []byte) (id int, rest []byte, err error) {
 	return int(u), data[HeaderSize:], nil
 }
 
+// isFramed reports data that may carry the wire format's header (a magic
+// byte and room for a schema id), without building an error for the many
+// values that do not: ParseHeader says why the others are not.
+func isFramed(data []byte) bool { return len(data) >= HeaderSize && data[0] == Magic }
+
 // AppendHeader appends the Confluent framing for schema id to dst.
 func AppendHeader(dst []byte, id int) []byte {
 	dst = append(dst, Magic)
