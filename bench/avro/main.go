@@ -12,20 +12,15 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -34,6 +29,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/mqscope/mqscope/bench/timed"
 	"github.com/mqscope/mqscope/sources/demo"
 )
 
@@ -76,12 +72,12 @@ func main() {
 	bin := flag.String("mqscope", "mqscope", "the mqscope binary")
 	node := flag.String("node", "node", "the node binary")
 	peer := flag.String("peer", "bench/avro/peer.js", "the peer's script")
-	topic := flag.String("topic", "bench-avro-"+runID(), "topic name (default: unique to this run)")
+	topic := flag.String("topic", "bench-avro-"+timed.RunID(), "topic name (default: unique to this run)")
 	outPath := flag.String("out", "", "also append the figures to this file as lines of key<TAB>value")
 	tablePath := flag.String("table", "", "also write the Markdown table rows to this file")
 	profile := flag.String("cpuprofile", "", "after the rounds, profile one more (untimed) decoded export into this file")
 	flag.Parse()
-	go stopOnSignal()
+	go runner.StopOnSignal()
 
 	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, *topic))
 	check(err)
@@ -277,45 +273,10 @@ func verify(args []string, n int) {
 	fmt.Printf("checked: the decoded export's first %d lines carry value_decoded and value_schema\n", limit)
 }
 
-// runID is a name part unique to this run: the pid and a random part.
-func runID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
-}
-
-// child is the process group of the command running now, stopped with
-// this program.
-var child struct {
-	sync.Mutex
-	pgid int
-}
-
-// stopOnSignal stops the running command (its whole process group) on
-// INT or TERM and exits; kfake and the registry go with the process.
-func stopOnSignal() {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	s := <-sig
-	killChild()
-	if s == os.Interrupt {
-		os.Exit(130)
-	}
-	os.Exit(143)
-}
-
-func killChild() {
-	child.Lock()
-	defer child.Unlock()
-	if child.pgid > 0 {
-		_ = syscall.Kill(-child.pgid, syscall.SIGKILL)
-	}
-}
-
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		killChild()
+		runner.Kill()
 		os.Exit(1)
 	}
 }
@@ -324,71 +285,13 @@ func check(err error) {
 // MiB and its CPU time (user + system) in seconds.
 type usage struct{ rss, cpu float64 }
 
-// run runs a command under /usr/bin/time -v with stdout to /dev/null and
-// returns its wall time, CPU time and peak RSS ("Maximum resident set size":
-// the command's own, as time forks it from a small process, not from this
-// large one). The command runs in a process group of its own, stopped with
-// this program.
-func run(args []string) (time.Duration, usage) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	check(err)
-	defer devnull.Close()
-	tf, err := os.CreateTemp("", "time-*.txt")
-	check(err)
-	tf.Close()
-	defer os.Remove(tf.Name())
-	c := exec.Command("/usr/bin/time", append([]string{"-v", "-o", tf.Name()}, args...)...)
-	c.Stdout = devnull
-	c.Stderr = os.Stderr
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	start := time.Now()
-	child.Lock()
-	err = c.Start()
-	if err == nil {
-		child.pgid = c.Process.Pid
-	}
-	child.Unlock()
-	check(err)
-	err = c.Wait()
-	d := time.Since(start)
-	child.Lock()
-	child.pgid = 0
-	child.Unlock()
-	if err != nil {
-		b, _ := os.ReadFile(tf.Name())
-		check(fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, b))
-	}
-	return d, timeReport(tf.Name())
-}
+// runner runs the commands compared, one at a time.
+var runner timed.Runner
 
-// timeReport reads the peak resident set and the CPU time from
-// /usr/bin/time -v's report.
-func timeReport(path string) usage {
-	b, err := os.ReadFile(path)
+// run runs a command under /usr/bin/time -v (stdout to /dev/null) and
+// returns its wall time and what it cost.
+func run(args []string) (time.Duration, usage) {
+	u, err := runner.Run(args)
 	check(err)
-	var u usage
-	found := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
-		if !ok {
-			continue
-		}
-		var x float64
-		switch k {
-		case "Maximum resident set size (kbytes)", "User time (seconds)", "System time (seconds)":
-			_, err := fmt.Sscanf(strings.TrimSpace(v), "%f", &x)
-			check(err)
-			found++
-		}
-		switch k {
-		case "Maximum resident set size (kbytes)":
-			u.rss = x / 1024
-		case "User time (seconds)", "System time (seconds)":
-			u.cpu += x
-		}
-	}
-	if found != 3 {
-		check(fmt.Errorf("no peak RSS or CPU time in /usr/bin/time's report %s", path))
-	}
-	return u
+	return u.Wall, usage{rss: u.RSS, cpu: u.CPU}
 }

@@ -5,21 +5,16 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mqscope/mqscope/bench/timed"
 	"github.com/mqscope/mqscope/internal/testbroker"
 )
 
@@ -29,10 +24,10 @@ func main() {
 	bin := flag.String("mqscope", "mqscope", "the mqscope binary")
 	runs := flag.Int("runs", 2, "runs of each command (the best is kept)")
 	profile := flag.String("cpuprofile", "", "profile mqscope's JSONL export into this file")
-	topic := flag.String("topic", "bench-"+runID(), "topic name (default: unique to this run)")
+	topic := flag.String("topic", "bench-"+timed.RunID(), "topic name (default: unique to this run)")
 	outPath := flag.String("out", "", "also append the figures to this file as lines of key<TAB>value")
 	flag.Parse()
-	go stopOnSignal()
+	go runner.StopOnSignal()
 	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, *topic))
 	check(err)
 	defer kf.Close()
@@ -80,41 +75,6 @@ func main() {
 	fmt.Printf("raw vs kcat (fetch wait 10): %.2fx the rate, %.2fx the RSS\n", r[0]/kw[0], r[1]/kw[1])
 }
 
-// runID is a name part unique to this run: the pid and a random part.
-func runID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
-}
-
-// child is the process group of the command running now, stopped with
-// this program.
-var child struct {
-	sync.Mutex
-	pgid int
-}
-
-// stopOnSignal stops the running command (its whole process group) on
-// INT or TERM and exits; kfake goes with the process.
-func stopOnSignal() {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	s := <-sig
-	killChild()
-	if s == os.Interrupt {
-		os.Exit(130)
-	}
-	os.Exit(143)
-}
-
-func killChild() {
-	child.Lock()
-	defer child.Unlock()
-	if child.pgid > 0 {
-		_ = syscall.Kill(-child.pgid, syscall.SIGKILL)
-	}
-}
-
 func profileArgs(path string) []string {
 	if path == "" {
 		return nil
@@ -125,60 +85,18 @@ func profileArgs(path string) []string {
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		killChild()
+		runner.Kill()
 		os.Exit(1)
 	}
 }
 
-// run runs a command under /usr/bin/time -v with stdout to /dev/null and
-// returns its wall time and peak RSS in MiB ("Maximum resident set size":
-// the command's own, as time forks it from a small process, not from this
-// large one). The command runs in a process group of its own, stopped with
-// this program.
-func run(args []string) (time.Duration, float64) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	check(err)
-	defer devnull.Close()
-	tf, err := os.CreateTemp("", "time-*.txt")
-	check(err)
-	tf.Close()
-	defer os.Remove(tf.Name())
-	c := exec.Command("/usr/bin/time", append([]string{"-v", "-o", tf.Name()}, args...)...)
-	c.Stdout = devnull
-	c.Stderr = os.Stderr
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	start := time.Now()
-	child.Lock()
-	err = c.Start()
-	if err == nil {
-		child.pgid = c.Process.Pid
-	}
-	child.Unlock()
-	check(err)
-	err = c.Wait()
-	d := time.Since(start)
-	child.Lock()
-	child.pgid = 0
-	child.Unlock()
-	if err != nil {
-		b, _ := os.ReadFile(tf.Name())
-		check(fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, b))
-	}
-	return d, maxRSS(tf.Name())
-}
+// runner runs the commands compared, one at a time.
+var runner timed.Runner
 
-// maxRSS reads the peak resident set in MiB from /usr/bin/time -v's report.
-func maxRSS(path string) float64 {
-	b, err := os.ReadFile(path)
+// run runs a command under /usr/bin/time -v (stdout to /dev/null) and
+// returns its wall time and peak RSS in MiB.
+func run(args []string) (time.Duration, float64) {
+	u, err := runner.Run(args)
 	check(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Maximum resident set size (kbytes):"); ok {
-			var kb float64
-			_, err := fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
-			check(err)
-			return kb / 1024
-		}
-	}
-	check(fmt.Errorf("no peak RSS in /usr/bin/time's report %s", path))
-	return 0
+	return u.Wall, u.RSS
 }
