@@ -86,7 +86,11 @@ type messagesPage struct {
 	input     textinput.Model
 	prompt    string // "", or the prompt being typed: "filter", "search", "jump"
 	promptErr string
-	search    string // the last search, for n and N
+	search    string          // the last search, for n and N
+	srch      *searchRun      // the search running, a step at a time (nil: none)
+	searchID  int             // the last search run started
+	searchMsg sources.Message // what a search step loads each row into
+	hl        highlightNeedle // the last search prepared for highlighting rows
 
 	readFilter string          // the expression the read goes through ("" none)
 	scan       *filter.Scanner // the current read's filter, when readFilter is set
@@ -210,6 +214,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
 	p.scan, p.budgetHit = nil, false
+	p.srch = nil // the rows it was looking at are gone
 	p.copies = copyLookup{}
 	p.typed = false
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
@@ -306,6 +311,8 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.sub == p.subID {
 			return p.resume()
 		}
+	case searchStepped:
+		return p.searchStepDue(msg)
 	case filterScanned:
 		p.view.step()
 		if p.follow {
@@ -356,6 +363,9 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			p.unseen += len(msg.msgs)
 			p.cur.sel -= evicted
 			p.cur.top -= evicted
+		}
+		if p.srch != nil { // the rows it looks at moved up
+			p.srch.from -= evicted
 		}
 		p.cur.clamp(p.view.Len(), p.rowsHeight())
 	}
@@ -478,6 +488,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	if p.prompt != "" {
 		return p.typePrompt(msg)
+	}
+	if p.srch != nil && msg.Type == tea.KeyEsc {
+		return p.cancelSearch()
 	}
 	if p.redrive != nil {
 		cmd, closed := p.redrive.update(msg)
@@ -659,10 +672,10 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 	return *p.view.At(next), true
 }
 
-// Capturing is true while the start picker, a question or the redrive
-// dialog is open.
+// Capturing is true while the start picker, a question, the redrive
+// dialog or a prompt is open, and while a search runs (esc stops it).
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != ""
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != "" || p.srch != nil
 }
 
 func (p *messagesPage) columns(w int) []column {
@@ -732,11 +745,14 @@ func (p *messagesPage) View(w, h int) string {
 			cells[0] = "●" + cells[0]
 		}
 		line := row(cols, cells...)
+		keyAt := len(row(cols[:3], cells[:3]...)) + 1 // the match is marked in the key and what follows
 		switch {
 		case i == p.cur.sel:
-			line = s.Selected.Render(line)
+			line = p.highlight(line, keyAt, s.Selected.Render)
 		case p.dlq && m.DeadLetter != nil:
 			line = row(cols[:len(cols)-1], cells[:len(cells)-1]...) + " " + s.DLQBadge.Render(cell(cells[len(cells)-1], cols[len(cols)-1].width, false))
+		default:
+			line = p.highlight(line, keyAt, s.Row.Render)
 		}
 		out = append(out, line)
 	}
@@ -916,6 +932,7 @@ func (p *messagesPage) Status() string {
 			st += fmt.Sprintf(" (%d%%)", p.view.next*100/max(p.buf.Len(), 1))
 		}
 	}
+	st += p.searchProgress()
 	if ev := p.buf.Evicted(); ev > 0 {
 		st += fmt.Sprintf("  %s evicted (budget %s)", groupDigits(ev), render.Size(int(p.buf.Budget())))
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -110,47 +109,6 @@ func (p *messagesPage) scanMore() tea.Cmd {
 	}
 	page := p.pid
 	return func() tea.Msg { return filterScanned{page} }
-}
-
-// findNext moves to the next (dir 1) or previous (dir -1) row holding the
-// search text, wrapping around.
-func (p *messagesPage) findNext(dir int) tea.Cmd {
-	if p.search == "" {
-		return setStatus("no search yet: / to search")
-	}
-	n := p.view.Len()
-	needle := []byte(strings.ToLower(p.search))
-	var m sources.Message
-	for step := 1; step <= n; step++ {
-		i := ((p.cur.sel+dir*step)%n + n) % n
-		p.view.Load(i, &m)
-		if d := p.view.withDecoded(&m); matches(&m, needle) || d != &m && matches(d, needle) {
-			p.cur.sel = i
-			p.follow = false
-			p.cur.clamp(n, p.rowsHeight())
-			return setStatus(fmt.Sprintf("%q at row %s of %s", p.search, groupDigits(int64(i+1)), groupDigits(int64(n))))
-		}
-	}
-	return setStatus(fmt.Sprintf("%q: no match in the %s messages held", p.search, groupDigits(int64(n))))
-}
-
-// matches looks for a lower-case needle in a message's key, value and headers.
-func matches(m *sources.Message, needle []byte) bool {
-	has := func(b []byte) bool {
-		if len(b) > searchScan {
-			b = b[:searchScan]
-		}
-		return bytes.Contains(bytes.ToLower(b), needle)
-	}
-	if has(m.Key) || has(m.Value) {
-		return true
-	}
-	for _, h := range m.Headers {
-		if has([]byte(h.Key)) || has(h.Value) {
-			return true
-		}
-	}
-	return false
 }
 
 // jump moves to a position among the messages held; a position before

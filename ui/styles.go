@@ -40,6 +40,7 @@ type Styles struct {
 	Status, StatusError, StatusInfo     lipgloss.Style
 	HelpKey, HelpDesc, Overlay, Title   lipgloss.Style
 	Label, Section, Warn                lipgloss.Style
+	Match                               lipgloss.Style // the search text where a row shows it
 	JSON                                render.Palette
 }
 
@@ -69,6 +70,7 @@ func NewStyles(t Theme) *Styles {
 		Label:        lipgloss.NewStyle().Bold(true).Foreground(t.Muted),
 		Section:      lipgloss.NewStyle().Bold(true).Foreground(t.Accent).Underline(true),
 		Warn:         fg(t.Warn),
+		Match:        lipgloss.NewStyle().Reverse(true),
 	}
 	wrap := func(c lipgloss.TerminalColor) func(string) string {
 		st := fg(c)
