@@ -111,3 +111,46 @@ func BenchmarkRootView(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkSearchHeld searches 1M messages held for a text none holds
+// (every key, value and header is looked at), step by step as the page
+// does, and reports the cost per message and what ten searches leave on
+// the heap.
+func BenchmarkSearchHeld(b *testing.B) {
+	const n = 1_000_000
+	p := filledPage(b, n)
+	p.follow = false
+	searchAll := func(text string) {
+		p.search, p.cur.sel = text, 0
+		p.findNext(1)
+		for p.srch != nil {
+			p.searchStep()
+		}
+	}
+	for _, text := range []string{"no such text", "ünknown"} {
+		b.Run(map[bool]string{true: "ascii", false: "unicode"}[text[0] < 0x80], func(b *testing.B) {
+			searchAll(text) // warm
+			runtime.GC()
+			var before, after, ms runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				searchAll(text)
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/msg")
+			b.ReportMetric(float64(ms.Mallocs-before.Mallocs)/float64(b.N)/n, "allocs/msg")
+			for range 10 {
+				searchAll(text)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(before.HeapInuse)/(1<<20), "heap-before-MiB")
+			b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-after10-MiB")
+			b.ReportMetric(100*(float64(after.HeapInuse)/float64(before.HeapInuse)-1), "heap-growth-%")
+		})
+	}
+	runtime.KeepAlive(p)
+}

@@ -834,8 +834,19 @@ func (p *messagesPage) schemasFor(msgs []sources.Message) tea.Cmd {
 // filter and the search to see (nil: the value has no schema, its schema
 // is not fetched yet, or it did not decode).
 func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
+	v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m)
+	if !v.decodedOK() {
+		return nil
+	}
+	dec := v.dec // copied only when there is one: most values have none
+	return &dec
+}
+
+// decodedJSON is the document of m's value decoded with a schema already
+// fetched (nil: none), for a search, without allocating.
+func (p *messagesPage) decodedJSON(m *sources.Message) []byte {
 	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.decodedOK() {
-		return &v.dec
+		return v.dec.JSON
 	}
 	return nil
 }

@@ -147,11 +147,23 @@ func indexFoldASCII(b, needle []byte) int {
 // indexFoldRunes finds needle (lower-cased runes) in b, comparing each of
 // b's runes lower-cased; it returns the start and the length in bytes.
 func indexFoldRunes(b []byte, needle []rune) (int, int) {
+	if len(needle) == 0 {
+		return 0, 0
+	}
+	first := needle[0]
 	for i := 0; i < len(b); {
+		if c := b[i]; c < utf8.RuneSelf && rune(lowerASCII[c]) != first { // most bytes: no rune to decode
+			i++
+			continue
+		}
 		j, k := i, 0
 		for k < len(needle) && j < len(b) {
-			r, size := utf8.DecodeRune(b[j:])
-			if unicode.ToLower(r) != needle[k] {
+			r, size := rune(lowerASCII[b[j]]), 1
+			if b[j] >= utf8.RuneSelf {
+				r, size = utf8.DecodeRune(b[j:])
+				r = unicode.ToLower(r)
+			}
+			if r != needle[k] {
 				break
 			}
 			j += size
@@ -264,13 +276,7 @@ func (p *messagesPage) searchStep() tea.Cmd {
 		at := r.from + r.dir*step
 		i := (at%n + n) % n
 		p.view.Load(i, &p.searchMsg)
-		var decoded []byte
-		if p.view.decoded != nil {
-			if d := p.view.decoded(&p.searchMsg); d != nil {
-				decoded = d.JSON
-			}
-		}
-		if matchesFold(&p.searchMsg, decoded, &r.needle) {
+		if matchesFold(&p.searchMsg, p.decodedJSON(&p.searchMsg), &r.needle) {
 			p.srch = nil
 			p.cur.sel = i
 			p.follow = false
