@@ -752,7 +752,7 @@ func (p *messagesPage) View(w, h int) string {
 		case p.dlq && m.DeadLetter != nil:
 			line = row(cols[:len(cols)-1], cells[:len(cells)-1]...) + " " + s.DLQBadge.Render(cell(cells[len(cells)-1], cols[len(cols)-1].width, false))
 		default:
-			line = p.highlight(line, keyAt, s.Row.Render)
+			line = p.highlight(line, keyAt, nil)
 		}
 		out = append(out, line)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -327,9 +328,12 @@ func (p *messagesPage) searchProgress() string {
 }
 
 // highlight marks the first match of the last search in a row's line past
-// byte from (the key and the value), drawn in style base; the line as base
-// draws it when it holds no match.
+// byte from (the key and the value), the rest drawn by base (nil: as it
+// is); the line as base draws it when it holds no match.
 func (p *messagesPage) highlight(line string, from int, base func(...string) string) string {
+	if base == nil {
+		base = plainText
+	}
 	if p.search == "" || from >= len(line) {
 		return base(line)
 	}
@@ -349,3 +353,6 @@ type highlightNeedle struct {
 	text   string
 	needle foldNeedle
 }
+
+// plainText draws strs as they are, one after the other.
+func plainText(strs ...string) string { return strings.Join(strs, "") }
