@@ -110,21 +110,6 @@ func (v *msgView) scan(from, to int) {
 	}
 }
 
-// withDecoded is m with its value decoded, when it has a schema already
-// fetched: filters and searches read the document, not the framed bytes.
-func (v *msgView) withDecoded(m *sources.Message) *sources.Message {
-	if v.decoded == nil {
-		return m
-	}
-	dec := v.decoded(m)
-	if dec == nil || dec.JSON == nil {
-		return m
-	}
-	d := *m
-	d.Value = dec.JSON
-	return &d
-}
-
 // setFilter applies a filter (nil clears it) to what is held, the first
 // chunk now; step scans the rest.
 func (v *msgView) setFilter(f *filter.Filter) {
