@@ -246,8 +246,14 @@ func (s *avroSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 // DecodeBranches is Decode that also returns the branches ambiguous
 // unions took.
 func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBranch, error) {
+	return s.appendBranches(make([]byte, 0, len(body)*2+64), body)
+}
+
+// appendBranches is DecodeBranches appending the JSON to out (nil on a
+// failure that leaves no document). The JSON is compact, on one line, and
+// has every control a terminal would act on escaped (compactSafe).
+func (s *avroSchema) appendBranches(out, body []byte) ([]byte, []UnionBranch, error) {
 	r := areader{b: body, track: s.track}
-	out := make([]byte, 0, len(body)*2+64)
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
 		return nil, nil, err
@@ -294,7 +300,7 @@ func (r *areader) lift(depth int, step string) {
 
 // significantDigits counts the digits of a decimal string from its first
 // non-zero one.
-func significantDigits(s string) int {
+func significantDigits(s []byte) int {
 	n, lead := 0, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -511,13 +517,15 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		ds := decimalString(b, n.scale)
+		start := len(out) + 1
+		out = appendDecimal(append(out, '"'), b, n.scale)
 		if n.prec > 0 && r.soft == nil {
+			ds := out[start:]
 			if digits := significantDigits(ds); digits > n.prec {
 				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", ds, digits, n.prec)}, depth
 			}
 		}
-		return append(append(append(out, '"'), ds...), '"'), nil
+		return append(out, '"'), nil
 	case aDate:
 		v, err := r.int()
 		if err != nil {
@@ -684,14 +692,43 @@ func appendBase64(out, b []byte) []byte {
 // decimalString renders a big-endian two's complement unscaled value with
 // scale digits after the point, exactly.
 func decimalString(b []byte, scale int) string {
+	return string(appendDecimal(nil, b, scale))
+}
+
+// appendDecimal appends decimalString(b, scale) to out; an unscaled value
+// of up to 8 bytes takes no allocation.
+func appendDecimal(out, b []byte, scale int) []byte {
 	if len(b) > 0 && len(b) <= 8 {
 		var u uint64
 		for _, c := range b {
 			u = u<<8 | uint64(c)
 		}
 		shift := uint(64 - 8*len(b))
-		return scaleDigits(strconv.FormatInt(int64(u<<shift)>>shift, 10), scale)
+		v := int64(u<<shift) >> shift
+		var digits [24]byte
+		d := strconv.AppendInt(digits[:0], v, 10)
+		if v < 0 {
+			out, d = append(out, '-'), d[1:]
+		}
+		if scale <= 0 {
+			return append(out, d...)
+		}
+		if len(d) <= scale {
+			out = append(out, '0', '.')
+			for i := len(d); i < scale; i++ {
+				out = append(out, '0')
+			}
+			return append(out, d...)
+		}
+		out = append(out, d[:len(d)-scale]...)
+		out = append(out, '.')
+		return append(out, d[len(d)-scale:]...)
 	}
+	return append(out, bigDecimalString(b, scale)...)
+}
+
+// bigDecimalString is decimalString for any length of b.
+func bigDecimalString(b []byte, scale int) string {
 	v := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))

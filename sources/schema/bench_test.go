@@ -88,3 +88,22 @@ func BenchmarkProtobufDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAvroDecodeAppend is BenchmarkAvroDecode into one reused
+// buffer, as an export decodes.
+func BenchmarkAvroDecodeAppend(b *testing.B) {
+	c, err := avroCodec{}.Compile(Named{Text: benchAvsc}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchRecord(b)
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := decodeWith(c, body, Selector{}, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
