@@ -89,6 +89,9 @@ type Decoded struct {
 	JSON   []byte
 	Schema *SchemaRecord
 	Err    *SchemaError
+	// Compact says JSON is compact JSON on one line with the controls a
+	// terminal would act on escaped already: it is written as it is.
+	Compact bool
 }
 
 // DefaultExchange is how a message's properties name the default exchange.
@@ -314,7 +317,11 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 		b = append(b, ',', '"')
 		b = append(b, part...)
 		b = append(b, `_decoded":`...)
-		b = appendDocument(b, d.JSON)
+		if d.Compact {
+			b = append(b, d.JSON...)
+		} else {
+			b = appendDocument(b, d.JSON)
+		}
 	}
 	if s := d.Schema; s != nil {
 		b = append(b, ',', '"')
