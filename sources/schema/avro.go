@@ -765,11 +765,32 @@ func appendClock(out []byte, nanos int64, digits int) []byte {
 }
 
 func appendStamp(out []byte, t time.Time, layout string, zone bool) []byte {
-	out = t.AppendFormat(append(out, '"'), layout)
+	out = append(out, '"')
+	if y := t.Year(); y >= 0 && y <= 9999 {
+		out = appendStampDigits(out, t, len(layout)-len("2006-01-02T15:04:05."))
+	} else {
+		out = t.AppendFormat(out, layout)
+	}
 	if zone {
 		out = append(out, 'Z')
 	}
 	return append(out, '"')
+}
+
+// appendStampDigits appends t (UTC, year 0 to 9999) as
+// t.AppendFormat(out, "2006-01-02T15:04:05.000") does, with frac digits
+// of the second (3 or 6), without parsing the layout.
+func appendStampDigits(out []byte, t time.Time, frac int) []byte {
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	out = append(out, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10), '.')
+	ns := t.Nanosecond()
+	for div := 100000000; frac > 0; frac, div = frac-1, div/10 {
+		out = append(out, byte('0'+ns/div%10))
+	}
+	return out
 }
 
 func appendUUID(out, b []byte) []byte {
