@@ -349,6 +349,11 @@ func within(err error, step string) error {
 }
 
 func (r *areader) long() (int64, error) {
+	if r.i < len(r.b) && r.b[r.i] < 0x80 { // one byte: most lengths, counts and indexes
+		u := r.b[r.i]
+		r.i++
+		return int64(u>>1) ^ -int64(u&1), nil
+	}
 	v, n := binary.Varint(r.b[r.i:])
 	if n <= 0 {
 		if n == 0 {
@@ -674,7 +679,7 @@ func pathText(steps []string) string {
 // it is, anything else goes through jsonenc.
 func appendJSONBytes(out, b []byte) []byte {
 	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+		if !plainASCII[c] {
 			return jsonenc.AppendStringUnescapedHTML(out, string(b))
 		}
 	}
@@ -682,6 +687,15 @@ func appendJSONBytes(out, b []byte) []byte {
 	out = append(out, b...)
 	return append(out, '"')
 }
+
+// plainASCII holds the bytes a JSON string takes as they are: printable
+// ASCII but for '"' and '\\'.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func appendBase64(out, b []byte) []byte {
 	out = append(out, '"')
