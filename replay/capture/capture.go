@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/mqscope/mqscope/internal/jsonenc"
 	"github.com/mqscope/mqscope/internal/safetext"
@@ -397,7 +398,9 @@ func appendBytesField(b []byte, name string, v []byte) []byte {
 	if v == nil {
 		return b
 	}
-	return appendMember(append(b, ','), name, string(v))
+	// v is only read while the line is written: viewed as a string, not
+	// copied into one.
+	return appendMember(append(b, ','), name, unsafe.String(unsafe.SliceData(v), len(v)))
 }
 
 // appendMember appends "name":"text", or "name_b64":"..." when v is not UTF-8.
@@ -409,7 +412,7 @@ func appendMember(b []byte, name string, v string) []byte {
 		return jsonenc.AppendStringUnescapedHTML(b, v)
 	}
 	b = append(b, `_b64":"`...)
-	b = base64.StdEncoding.AppendEncode(b, []byte(v))
+	b = base64.StdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(v), len(v))) // only read
 	return append(b, '"')
 }
 
