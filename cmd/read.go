@@ -164,6 +164,8 @@ type decodedMsg struct {
 	keyClass, valueClass schema.Class
 	key, value           *schema.Decoded // nil: not decoded
 	keyD, valueD         schema.Decoded
+	// keyBuf and valueBuf are reused for the documents a schema decodes.
+	keyBuf, valueBuf []byte
 }
 
 // decodeMessage classifies m's key and value with dec and decodes them
@@ -175,9 +177,12 @@ func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 	*into = decodedMsg{
 		keyClass:   dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key),
 		valueClass: dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
+		keyBuf:     into.keyBuf,
+		valueBuf:   into.valueBuf,
 	}
 	if need == needDecoded {
-		into.keyD, into.valueD = decodeClass(ctx, dec, into.keyClass), decodeClass(ctx, dec, into.valueClass)
+		into.keyD = decodeClass(ctx, dec, into.keyClass, &into.keyBuf)
+		into.valueD = decodeClass(ctx, dec, into.valueClass, &into.valueBuf)
 		into.key, into.value = &into.keyD, &into.valueD
 	}
 	return into
@@ -185,11 +190,20 @@ func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 
 // decodeClass decodes what a schema decodes; a key or value whose format
 // its bytes told (JSON, text, binary) is left as it is: the line has it.
-func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class) schema.Decoded {
+// A schema's document goes into *buf's storage (kept for the next one):
+// it is valid until the next message is decoded.
+func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class, buf *[]byte) schema.Decoded {
 	if c.Origin == schema.OriginContent {
 		return schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
 	}
-	return dec.Decode(ctx, c)
+	if *buf == nil {
+		*buf = make([]byte, 0, 1024)
+	}
+	d := dec.DecodeAppend(ctx, c, *buf)
+	if d.Compact && cap(d.JSON) > cap(*buf) { // grown: keep the larger storage
+		*buf = d.JSON[:0]
+	}
+	return d
 }
 
 // schemaDecoded reports a key or value a schema decoded (or failed to):
@@ -199,12 +213,12 @@ func schemaDecoded(d *schema.Decoded) bool {
 }
 
 // captureDecoded is a decoded key or value for a capture line (nil when
-// no schema decoded it).
-func captureDecoded(d *schema.Decoded) *capture.Decoded {
+// no schema decoded it), made in *out and *rec.
+func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord) *capture.Decoded {
 	if !schemaDecoded(d) {
 		return nil
 	}
-	out := &capture.Decoded{JSON: d.JSON}
+	*out = capture.Decoded{JSON: d.JSON, Compact: d.Compact}
 	if d.Err != nil {
 		out.Err = &capture.SchemaError{ID: d.Ref.ID, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
 		if schema.KindOf(d.Err) == 0 {
@@ -212,7 +226,8 @@ func captureDecoded(d *schema.Decoded) *capture.Decoded {
 		}
 	}
 	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
-		out.Schema = &capture.SchemaRecord{ID: d.Ref.ID, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
+		*rec = capture.SchemaRecord{ID: d.Ref.ID, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
+		out.Schema = rec
 	}
 	return out
 }
@@ -381,7 +396,12 @@ func (tw *templateWriter) write(m *sources.Message, d *decodedMsg) error {
 
 func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
-type jsonlWriter struct{ enc *capture.Encoder }
+type jsonlWriter struct {
+	enc *capture.Encoder
+	// key, value and their schemas are made again for every line.
+	key, value             capture.Decoded
+	keySchema, valueSchema capture.SchemaRecord
+}
 
 func (j *jsonlWriter) decodes() decodeNeed { return needDecoded }
 
@@ -389,7 +409,7 @@ func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
 	if d == nil {
 		return j.enc.Encode(m)
 	}
-	return j.enc.EncodeDecoded(m, captureDecoded(d.key), captureDecoded(d.value))
+	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema), captureDecoded(d.value, &j.value, &j.valueSchema))
 }
 
 func (j *jsonlWriter) flush() error { return j.enc.Flush() }

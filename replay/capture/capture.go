@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/mqscope/mqscope/internal/jsonenc"
 	"github.com/mqscope/mqscope/internal/safetext"
@@ -89,6 +90,9 @@ type Decoded struct {
 	JSON   []byte
 	Schema *SchemaRecord
 	Err    *SchemaError
+	// Compact says JSON is compact JSON on one line with the controls a
+	// terminal would act on escaped already: it is written as it is.
+	Compact bool
 }
 
 // DefaultExchange is how a message's properties name the default exchange.
@@ -314,7 +318,11 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 		b = append(b, ',', '"')
 		b = append(b, part...)
 		b = append(b, `_decoded":`...)
-		b = appendDocument(b, d.JSON)
+		if d.Compact {
+			b = append(b, d.JSON...)
+		} else {
+			b = appendDocument(b, d.JSON)
+		}
 	}
 	if s := d.Schema; s != nil {
 		b = append(b, ',', '"')
@@ -390,7 +398,9 @@ func appendBytesField(b []byte, name string, v []byte) []byte {
 	if v == nil {
 		return b
 	}
-	return appendMember(append(b, ','), name, string(v))
+	// v is only read while the line is written: viewed as a string, not
+	// copied into one.
+	return appendMember(append(b, ','), name, unsafe.String(unsafe.SliceData(v), len(v)))
 }
 
 // appendMember appends "name":"text", or "name_b64":"..." when v is not UTF-8.
@@ -402,7 +412,7 @@ func appendMember(b []byte, name string, v string) []byte {
 		return jsonenc.AppendStringUnescapedHTML(b, v)
 	}
 	b = append(b, `_b64":"`...)
-	b = base64.StdEncoding.AppendEncode(b, []byte(v))
+	b = base64.StdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(v), len(v))) // only read
 	return append(b, '"')
 }
 

@@ -246,8 +246,14 @@ func (s *avroSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 // DecodeBranches is Decode that also returns the branches ambiguous
 // unions took.
 func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBranch, error) {
+	return s.appendBranches(make([]byte, 0, len(body)*2+64), body)
+}
+
+// appendBranches is DecodeBranches appending the JSON to out (nil on a
+// failure that leaves no document). The JSON is compact, on one line, and
+// has every control a terminal would act on escaped (compactSafe).
+func (s *avroSchema) appendBranches(out, body []byte) ([]byte, []UnionBranch, error) {
 	r := areader{b: body, track: s.track}
-	out := make([]byte, 0, len(body)*2+64)
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
 		return nil, nil, err
@@ -294,7 +300,7 @@ func (r *areader) lift(depth int, step string) {
 
 // significantDigits counts the digits of a decimal string from its first
 // non-zero one.
-func significantDigits(s string) int {
+func significantDigits(s []byte) int {
 	n, lead := 0, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -343,6 +349,11 @@ func within(err error, step string) error {
 }
 
 func (r *areader) long() (int64, error) {
+	if r.i < len(r.b) && r.b[r.i] < 0x80 { // one byte: most lengths, counts and indexes
+		u := r.b[r.i]
+		r.i++
+		return int64(u>>1) ^ -int64(u&1), nil
+	}
 	v, n := binary.Varint(r.b[r.i:])
 	if n <= 0 {
 		if n == 0 {
@@ -511,13 +522,15 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		ds := decimalString(b, n.scale)
+		start := len(out) + 1
+		out = appendDecimal(append(out, '"'), b, n.scale)
 		if n.prec > 0 && r.soft == nil {
+			ds := out[start:]
 			if digits := significantDigits(ds); digits > n.prec {
 				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", ds, digits, n.prec)}, depth
 			}
 		}
-		return append(append(append(out, '"'), ds...), '"'), nil
+		return append(out, '"'), nil
 	case aDate:
 		v, err := r.int()
 		if err != nil {
@@ -666,7 +679,7 @@ func pathText(steps []string) string {
 // it is, anything else goes through jsonenc.
 func appendJSONBytes(out, b []byte) []byte {
 	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+		if !plainASCII[c] {
 			return jsonenc.AppendStringUnescapedHTML(out, string(b))
 		}
 	}
@@ -674,6 +687,15 @@ func appendJSONBytes(out, b []byte) []byte {
 	out = append(out, b...)
 	return append(out, '"')
 }
+
+// plainASCII holds the bytes a JSON string takes as they are: printable
+// ASCII but for '"' and '\\'.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func appendBase64(out, b []byte) []byte {
 	out = append(out, '"')
@@ -684,14 +706,43 @@ func appendBase64(out, b []byte) []byte {
 // decimalString renders a big-endian two's complement unscaled value with
 // scale digits after the point, exactly.
 func decimalString(b []byte, scale int) string {
+	return string(appendDecimal(nil, b, scale))
+}
+
+// appendDecimal appends decimalString(b, scale) to out; an unscaled value
+// of up to 8 bytes takes no allocation.
+func appendDecimal(out, b []byte, scale int) []byte {
 	if len(b) > 0 && len(b) <= 8 {
 		var u uint64
 		for _, c := range b {
 			u = u<<8 | uint64(c)
 		}
 		shift := uint(64 - 8*len(b))
-		return scaleDigits(strconv.FormatInt(int64(u<<shift)>>shift, 10), scale)
+		v := int64(u<<shift) >> shift
+		var digits [24]byte
+		d := strconv.AppendInt(digits[:0], v, 10)
+		if v < 0 {
+			out, d = append(out, '-'), d[1:]
+		}
+		if scale <= 0 {
+			return append(out, d...)
+		}
+		if len(d) <= scale {
+			out = append(out, '0', '.')
+			for i := len(d); i < scale; i++ {
+				out = append(out, '0')
+			}
+			return append(out, d...)
+		}
+		out = append(out, d[:len(d)-scale]...)
+		out = append(out, '.')
+		return append(out, d[len(d)-scale:]...)
 	}
+	return append(out, bigDecimalString(b, scale)...)
+}
+
+// bigDecimalString is decimalString for any length of b.
+func bigDecimalString(b []byte, scale int) string {
 	v := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))
@@ -728,11 +779,32 @@ func appendClock(out []byte, nanos int64, digits int) []byte {
 }
 
 func appendStamp(out []byte, t time.Time, layout string, zone bool) []byte {
-	out = t.AppendFormat(append(out, '"'), layout)
+	out = append(out, '"')
+	if y := t.Year(); y >= 0 && y <= 9999 {
+		out = appendStampDigits(out, t, len(layout)-len("2006-01-02T15:04:05."))
+	} else {
+		out = t.AppendFormat(out, layout)
+	}
 	if zone {
 		out = append(out, 'Z')
 	}
 	return append(out, '"')
+}
+
+// appendStampDigits appends t (UTC, year 0 to 9999) as
+// t.AppendFormat(out, "2006-01-02T15:04:05.000") does, with frac digits
+// of the second (3 or 6), without parsing the layout.
+func appendStampDigits(out []byte, t time.Time, frac int) []byte {
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	out = append(out, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10), '.')
+	ns := t.Nanosecond()
+	for div := 100000000; frac > 0; frac, div = frac-1, div/10 {
+		out = append(out, byte('0'+ns/div%10))
+	}
+	return out
 }
 
 func appendUUID(out, b []byte) []byte {

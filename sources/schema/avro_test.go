@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
@@ -388,5 +389,41 @@ func TestAvroDecimalBeyondPrecision(t *testing.T) {
 	}
 	if _, err := c.Encode(js, Selector{}); err == nil {
 		t.Fatal("encoded a decimal beyond its precision")
+	}
+}
+
+// TestAvroStampMatchesFormat checks the timestamp digits written without
+// a layout against time.Format, across years 0 to 9999 and beyond.
+func TestAvroStampMatchesFormat(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 20000; i++ {
+		ms := r.Int63n(2*253402300799999) - 62135596800000
+		for _, tm := range []time.Time{time.UnixMilli(ms).UTC(), time.UnixMicro(ms*1000 + int64(i%1000)).UTC()} {
+			for _, layout := range []string{"2006-01-02T15:04:05.000", "2006-01-02T15:04:05.000000"} {
+				got := string(appendStamp(nil, tm, layout, true))
+				if want := `"` + tm.Format(layout) + `Z"`; got != want {
+					t.Fatalf("%v as %s: %s, want %s", tm, layout, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestAvroDecimalDigitsMatchBig checks the decimals written without
+// big.Int against the big.Int rendering, for every length up to 8 bytes.
+func TestAvroDecimalDigitsMatchBig(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 5, -5, 9, 10, 99, 100, -100, 123456, -123456, 1 << 40, -(1 << 40), 1 << 62, -(1 << 63), 1<<63 - 1} {
+		for n := 1; n <= 8; n++ {
+			b := make([]byte, n)
+			u := uint64(v)
+			for i := n - 1; i >= 0; i-- {
+				b[i], u = byte(u), u>>8
+			}
+			for scale := 0; scale < 25; scale++ {
+				if got, want := string(appendDecimal(nil, b, scale)), bigDecimalString(b, scale); got != want {
+					t.Fatalf("%x scale %d: %s, want %s", b, scale, got, want)
+				}
+			}
+		}
 	}
 }

@@ -1,9 +1,13 @@
 package schema
 
 import (
+	"context"
 	"encoding/base64"
 	"math/big"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 )
 
 const benchAvsc = `{"type":"record","name":"Payment","namespace":"acme","fields":[
@@ -85,6 +89,57 @@ func BenchmarkProtobufDecode(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := c.Decode(body, sel); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAvroDecodeAppend is BenchmarkAvroDecode into one reused
+// buffer, as an export decodes.
+func BenchmarkAvroDecodeAppend(b *testing.B) {
+	c, err := avroCodec{}.Compile(Named{Text: benchAvsc}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchRecord(b)
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := decodeWith(c, body, Selector{}, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecoderAvroCached is what an export pays per Avro value once
+// its schema is fetched: Classify and DecodeAppend through the registry
+// cache into one reused buffer.
+func BenchmarkDecoderAvroCached(b *testing.B) {
+	reg := srfake.New()
+	defer reg.Close()
+	id, _, err := reg.RegisterSchema("bench-payments-value", sr.Schema{Schema: benchAvsc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := NewDecoder(Config{Registry: &RegistryConfig{URL: reg.URL()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := AppendHeader(nil, id)
+	data = append(data, benchRecord(b)...)
+	ctx := context.Background()
+	if out := d.Decode(ctx, d.Classify(PartValue, "bench-payments", nil, nil, data)); out.Err != nil {
+		b.Fatal(out.Err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := d.DecodeAppend(ctx, d.Classify(PartValue, "bench-payments", nil, nil, data), buf)
+		if out.Err != nil {
+			b.Fatal(out.Err)
 		}
 	}
 }

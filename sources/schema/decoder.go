@@ -309,7 +309,17 @@ func (d *Decoder) Key(ctx context.Context, m *sources.Message) Decoded {
 
 // Decode decodes what c classified. It waits for the registry at most the
 // configured timeout (or until ctx ends) and never panics.
-func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
+func (d *Decoder) Decode(ctx context.Context, c Class) Decoded { return d.decode(ctx, c, nil) }
+
+// DecodeAppend is Decode that writes a schema's document into buf's
+// storage where the codec can (buf[:0] appended to; JSON then shares buf
+// and is valid until buf is used again), so a caller decoding one value
+// after another reuses one buffer.
+func (d *Decoder) DecodeAppend(ctx context.Context, c Class, buf []byte) Decoded {
+	return d.decode(ctx, c, buf[:0:cap(buf)])
+}
+
+func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded) {
 	out.Format, out.Ref = c.Format, Ref{Origin: c.Origin, Format: c.Format, ID: c.ID}
 	defer func() {
 		if p := recover(); p != nil {
@@ -320,8 +330,8 @@ func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
 	case OriginLocal:
 		out.Ref.Local = c.local.path
 		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
-		js, branches, err := decodeWith(c.local.compiled, c.body, c.sel)
-		out.JSON, out.Ref.Branches = js, branches
+		js, branches, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
+		out.JSON, out.Ref.Branches, out.Compact = js, branches, compactSafe(c.local.compiled)
 		if err != nil {
 			out.Err = asError(KindMismatch, err)
 		}
@@ -331,7 +341,7 @@ func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
 			out.Err = &Error{Kind: KindNoRegistry, Err: fmt.Errorf("framed with schema id %d; configure a schema registry to decode it", c.ID)}
 			return out
 		}
-		return d.decodeRegistered(ctx, c, out)
+		return d.decodeRegistered(ctx, c, out, buf)
 	}
 	switch c.Format {
 	case FormatJSON:
@@ -342,8 +352,8 @@ func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
 	return out
 }
 
-func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) Decoded {
-	if dec, ok := d.Cached(c); ok && dec.Err == nil { // fetched and compiled already: no timer, no I/O
+func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded, buf []byte) Decoded {
+	if dec, ok := d.cached(c, buf); ok && dec.Err == nil { // fetched and compiled already: no timer, no I/O
 		return dec // (a failure goes the long way: a registry that was down is asked again in time)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
@@ -360,14 +370,16 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded) De
 			latest = v
 		}
 	}
-	return decodeEntry(c, out, reg, e, latest)
+	return decodeEntry(c, out, reg, e, latest, buf)
 }
 
 // Cached is Decode with only what the decoder already holds: it does no
 // I/O, so a View can call it. It reports false when c needs a registry
 // schema that was not fetched yet (Decode fetches it); a fetch that failed
 // is held too, and its Decoded carries the failure.
-func (d *Decoder) Cached(c Class) (Decoded, bool) {
+func (d *Decoder) Cached(c Class) (Decoded, bool) { return d.cached(c, nil) }
+
+func (d *Decoder) cached(c Class, buf []byte) (Decoded, bool) {
 	if c.Origin != OriginRegistry || d.reg == nil {
 		return d.Decode(context.Background(), c), true // no I/O on these paths
 	}
@@ -399,12 +411,12 @@ func (d *Decoder) Cached(c Class) (Decoded, bool) {
 			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
 		}
 	}()
-	out = decodeEntry(c, out, reg, e, latest)
+	out = decodeEntry(c, out, reg, e, latest, buf)
 	return out, true
 }
 
 // decodeEntry decodes c's body with a fetched and compiled schema.
-func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest int) Decoded {
+func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest int, buf []byte) Decoded {
 	out.Format, out.Ref.Format = e.format, e.format
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
@@ -424,21 +436,32 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 		return out
 	}
 	out.Ref.Message = name
-	js, branches, err := decodeWith(e.c, body, sel)
-	out.JSON, out.Ref.Branches = js, branches
+	js, branches, err := decodeWith(e.c, body, sel, buf)
+	out.JSON, out.Ref.Branches, out.Compact = js, branches, compactSafe(e.c)
 	if err != nil {
 		out.Err = asError(KindMismatch, err)
 	}
 	return out
 }
 
-// decodeWith decodes body with c, with the union branches when c keeps them.
-func decodeWith(c Compiled, body []byte, sel Selector) ([]byte, []UnionBranch, error) {
+// decodeWith decodes body with c, with the union branches when c keeps
+// them; into buf's storage when buf is not nil and c can.
+func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, []UnionBranch, error) {
+	if a, ok := c.(*avroSchema); ok && buf != nil {
+		return a.appendBranches(buf, body)
+	}
 	if bd, ok := c.(branchDecoder); ok {
 		return bd.DecodeBranches(body, sel)
 	}
 	js, err := c.Decode(body, sel)
 	return js, nil, err
+}
+
+// compactSafe reports a codec whose documents are compact, on one line,
+// with every control a terminal would act on escaped (Decoded.Compact).
+func compactSafe(c Compiled) bool {
+	_, ok := c.(*avroSchema)
+	return ok
 }
 
 // compile fetches and compiles the schema with id once.

@@ -64,9 +64,12 @@ func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool)
 	if len(r.vers) == 0 {
 		return SubjectVersion{}, false
 	}
-	suffix := "-" + part.String()
+	suffix := "-value"
+	if part == PartKey {
+		suffix = "-key"
+	}
 	for _, v := range r.vers {
-		if v.Subject == stream+suffix {
+		if len(v.Subject) == len(stream)+len(suffix) && strings.HasPrefix(v.Subject, stream) && strings.HasSuffix(v.Subject, suffix) {
 			return v, true
 		}
 	}

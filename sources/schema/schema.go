@@ -118,6 +118,9 @@ type Decoded struct {
 	// Err says why the bytes could not be decoded (a *Error); JSON may
 	// still be set when the document was read but does not fit its schema.
 	Err error
+	// Compact says JSON is compact, on one line, with every control a
+	// terminal would act on already escaped: a line can take it as it is.
+	Compact bool
 }
 
 // Kind is what went wrong with a decode or an encode.
