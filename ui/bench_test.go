@@ -28,23 +28,14 @@ func benchMessages(n int) []sources.Message {
 	return out
 }
 
-func filledPage(b *testing.B, n int) *messagesPage {
-	c := testCommon(160, 50)
-	c.BufferBudget = 8 << 30
-	p := newTestMessages(c)
-	ms := benchMessages(n)
-	for i := 0; i < n; i += 5000 {
-		deliver(p, ms[i:min(i+5000, n)])
-	}
-	return p
-}
+func filledPage(b *testing.B, n int) *messagesPage { return heldPage(b, n) }
 
 // BenchmarkMessagesView is one View of the message list with n messages
 // held: it must not grow with n.
 func BenchmarkMessagesView(b *testing.B) {
 	for _, n := range []int{1_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			p := filledPage(b, n)
+			p := heldPage(b, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -56,7 +47,7 @@ func BenchmarkMessagesView(b *testing.B) {
 
 // BenchmarkFilterHeld runs a filter expression over 1M messages held.
 func BenchmarkFilterHeld(b *testing.B) {
-	p := filledPage(b, 1_000_000)
+	p := heldPage(b, 1_000_000)
 	f, err := filter.Compile(`json.status == "FAILED" && headers["tenant"] == "acme"`)
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +71,7 @@ func BenchmarkMemoryHeld(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		p := filledPage(b, 1_000_000)
+		p := heldPage(b, 1_000_000)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		raw := 0
@@ -118,7 +109,7 @@ func BenchmarkRootView(b *testing.B) {
 // the heap.
 func BenchmarkSearchHeld(b *testing.B) {
 	const n = 1_000_000
-	p := filledPage(b, n)
+	p := heldPage(b, n)
 	p.follow = false
 	searchAll := func(text string) {
 		p.search, p.cur.sel = text, 0
