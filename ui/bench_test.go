@@ -28,7 +28,6 @@ func benchMessages(n int) []sources.Message {
 	return out
 }
 
-func filledPage(b *testing.B, n int) *messagesPage { return heldPage(b, n) }
 
 // BenchmarkMessagesView is one View of the message list with n messages
 // held: it must not grow with n.
