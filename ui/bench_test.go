@@ -28,7 +28,6 @@ func benchMessages(n int) []sources.Message {
 	return out
 }
 
-
 // BenchmarkMessagesView is one View of the message list with n messages
 // held: it must not grow with n.
 func BenchmarkMessagesView(b *testing.B) {
