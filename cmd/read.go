@@ -529,7 +529,7 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 	}
 	var scan *filter.Scanner
 	if f.compiled != nil {
-		so := filter.ScanOptions{Budget: f.maxScan, Strict: true}
+		so := filter.ScanOptions{Budget: f.maxScan} // a message the filter cannot evaluate is no match, counted
 		if dec != nil {
 			so.Decoder = dec
 		}
@@ -542,6 +542,10 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 	defer func() {
 		if scan != nil {
 			res.scanned = scan.Scanned()
+			if n := scan.Failed(); n > 0 && f.stderr != nil {
+				fmt.Fprintf(f.stderr, "mqscope: %d messages of %s could not be evaluated by the filter (taken as no match): %s\n",
+					n, safetext.String(stream), safetext.String(firstLine(scan.Err().Error())))
+			}
 		}
 	}()
 	var failingSince time.Time // the first error of a run of errors, while no message comes
@@ -660,4 +664,11 @@ func (e *env) openRead(ctx context.Context, f *readFlags) (sources.ReadOptions, 
 		f.decoders = append(f.decoders, dec)
 	}
 	return opts, readers, func() { closeAll(conns) }, nil
+}
+
+// firstLine is the first line of a text (an expr error goes on with the
+// expression and a caret).
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }

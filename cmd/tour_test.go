@@ -125,3 +125,18 @@ func TestReplayWithoutATerminalSaysReplay(t *testing.T) {
 		t.Fatalf("replay </dev/null: exit %d %s", code, errOut.String())
 	}
 }
+
+// TestFilterThatCannotEvaluateSomeMessagesGoesOn: a filter that fails on
+// some messages (tombstones have no json) takes them as no match, says how
+// many on stderr, and the export goes on to the end with exit 0.
+func TestFilterThatCannotEvaluateSomeMessagesGoesOn(t *testing.T) {
+	addr := demoBroker(t, -1)
+	code, out, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", `json.total > 100`)
+	if code != 0 || !strings.Contains(errOut, "could not be evaluated by the filter (taken as no match)") || strings.Contains(errOut, "\n |") {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+	_, all, _ := run(t, "--kafka", addr, "export", "orders")
+	if got, want := strings.Count(out, "\n"), strings.Count(all, "\n"); got == 0 || got > want {
+		t.Fatalf("%d of %d lines", got, want)
+	}
+}

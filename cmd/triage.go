@@ -62,7 +62,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				return err
 			}
 			if f.compiled != nil {
-				sub = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan, Strict: true})
+				sub = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan})
 			}
 			b := triage.NewBuilder(args[0]).WithDecoder(dec)
 			if err := b.Read(cmd.Context(), sub, nil); err != nil && cmd.Context().Err() == nil {
