@@ -81,6 +81,22 @@ func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder,
 	}
 }
 
+// opened takes the answer to a page's read, opened for generation gen
+// while the page is at want: a stale read is closed, a failure kept in
+// *failed and shown. It reports whether the page goes on with the read.
+func opened(gen, want int, sub sources.Subscription, err error, failed *error) (tea.Cmd, bool) {
+	switch {
+	case gen != want && sub != nil:
+		return closeRead(sub), false
+	case gen != want:
+		return nil, false
+	case err != nil:
+		*failed = err
+		return setError(err), false
+	}
+	return nil, true
+}
+
 // closeRead closes a subscription in a Cmd (it may wait for its goroutines).
 func closeRead(s sources.Subscription) tea.Cmd {
 	return func() tea.Msg {

@@ -118,15 +118,8 @@ func (p *triagePage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
 func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case triageOpened:
-		if msg.gen != p.gen {
-			if msg.sub != nil {
-				return closeRead(msg.sub)
-			}
-			return nil
-		}
-		if msg.err != nil {
-			p.err = msg.err
-			return setError(msg.err)
+		if cmd, ok := opened(msg.gen, p.gen, msg.sub, msg.err, &p.err); !ok {
+			return cmd
 		}
 		p.sub = msg.sub
 		return p.step()
