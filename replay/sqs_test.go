@@ -106,6 +106,19 @@ func (e *sqsEnv) contents(t *testing.T, q string) []string {
 	return contentsOf(readAll(t, e.c, q))
 }
 
+// settled is the contents of q once n messages are visible in it (goaws
+// may take a moment to show a message made visible again), or what it
+// shows after 10 s.
+func (e *sqsEnv) settled(t *testing.T, q string, n int) []string {
+	t.Helper()
+	var got []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if got = e.contents(t, q); len(got) == n || time.Now().After(deadline) {
+			return got
+		}
+	}
+}
+
 func contentsOf(ms []sources.Message) []string {
 	var out []string
 	for _, m := range ms {
@@ -195,7 +208,7 @@ func TestRedriveSQSLargeAndSelected(t *testing.T) {
 	if err != nil || res.Done != 3 || res.Failed != 1 || !strings.Contains(res.Failures[0].Err, "256 KiB") {
 		t.Fatalf("%+v %v", res, err)
 	}
-	left := e.contents(t, e.dlq)
+	left := e.settled(t, e.dlq, 2)
 	if len(left) != 2 || !strings.Contains(strings.Join(left, " "), `"small":2`) || !strings.Contains(strings.Join(left, " "), "ccc") {
 		t.Fatalf("left in the DLQ: %d", len(left))
 	}
