@@ -129,7 +129,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 // (a failure for retryAfter, a success for ttl or for good when ttl is 0).
 // The fetch runs on its own deadline, not a caller's, so one caller giving
 // up does not fail the others; each caller waits at most until its ctx ends.
-func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T], key K, ttl time.Duration, fn func(context.Context) (T, error)) (T, error) {
+func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T], key K, what string, ttl time.Duration, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	r.mu.Lock()
 	f := m[key]
@@ -137,7 +137,7 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 		f = nil
 	}
 	if f == nil {
-		if err := r.downLocked(); err != nil {
+		if err := r.downLocked(what); err != nil {
 			r.mu.Unlock()
 			return zero, err
 		}
@@ -175,7 +175,7 @@ func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Co
 }
 
 // downLocked returns the remembered failure while it is fresh.
-func (r *Registry) downLocked() error {
+func (r *Registry) downLocked(what string) error {
 	if r.downErr == nil {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (r *Registry) downLocked() error {
 		return nil
 	}
 	e := *(r.downErr.(*Error))
-	e.Err = fmt.Errorf("%w (not asked again for %s)", e.Err, (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second))
+	e.Err = fmt.Errorf("%w (%s not asked: the registry is asked again in %s)", e.Err, what, (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second))
 	return &e
 }
 
@@ -217,7 +217,7 @@ const maxRefs = 100
 // byID fetches the schema with id, its references and the first subject
 // version that has it, once.
 func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
-	return do(ctx, r, r.ids, id, 0, func(ctx context.Context) (*registered, error) {
+	return do(ctx, r, r.ids, id, fmt.Sprintf("schema id %d", id), 0, func(ctx context.Context) (*registered, error) {
 		s, err := r.cl.SchemaByID(ctx, id)
 		if err != nil {
 			return nil, r.classify(fmt.Sprintf("schema id %d", id), err)
@@ -277,7 +277,7 @@ func (r *Registry) peekID(id int) (*registered, error, bool) {
 	defer r.mu.Unlock()
 	f := r.ids[id]
 	if f == nil {
-		if err := r.downLocked(); err != nil {
+		if err := r.downLocked(fmt.Sprintf("schema id %d", id)); err != nil {
 			return nil, err, true
 		}
 		return nil, nil, false
@@ -323,7 +323,7 @@ const latestTTL = time.Minute
 
 // Latest returns the latest version of subject (remembered for a minute).
 func (r *Registry) Latest(ctx context.Context, subject string) (int, error) {
-	return do(ctx, r, r.latest, subject, latestTTL, func(ctx context.Context) (int, error) {
+	return do(ctx, r, r.latest, subject, "the latest version of "+subject, latestTTL, func(ctx context.Context) (int, error) {
 		ss, err := r.cl.SchemaByVersion(ctx, subject, -1)
 		if err != nil {
 			return 0, r.classify("latest version of "+subject, err)
