@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrGone is returned by FetchAt when the stream no longer holds a message
@@ -79,4 +80,30 @@ func missing(ctx context.Context, r Reader, stream string, partition int32, offs
 		}
 	}
 	return ErrGone
+}
+
+// StepRead hands add what a bounded read delivers for about d, at most
+// limit() messages a call (limit nil: 5,000; 0 or less: stop, as a spent
+// budget does). It reports done at the read's end or when limit stopped it.
+func StepRead(ctx context.Context, sub Subscription, d time.Duration, limit func() int, add func(*Message)) (done bool, err error) {
+	until := time.Now().Add(d)
+	for time.Now().Before(until) {
+		n := 5000
+		if limit != nil {
+			if n = min(n, limit()); n <= 0 {
+				return true, nil
+			}
+		}
+		batch, err := sub.Next(ctx, n)
+		for i := range batch {
+			add(&batch[i])
+		}
+		switch {
+		case errors.Is(err, ErrEndOfStream):
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+	}
+	return false, nil
 }

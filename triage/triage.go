@@ -8,7 +8,6 @@ package triage
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -343,19 +342,10 @@ func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress f
 // Step adds what a bounded read delivers for about d; it reports done at
 // the read's end. The caller closes sub.
 func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
-	until := time.Now().Add(d)
 	defer b.Resolve(ctx)
-	for time.Now().Before(until) {
-		batch, err := sub.Next(ctx, 5000)
-		for i := range batch {
-			b.Add(&batch[i])
-		}
-		switch {
-		case errors.Is(err, sources.ErrEndOfStream):
-			return true, nil
-		case err != nil:
-			return false, fmt.Errorf("triage %s: %w", b.stream, err)
-		}
+	done, err := sources.StepRead(ctx, sub, d, nil, b.Add)
+	if err != nil {
+		return false, fmt.Errorf("triage %s: %w", b.stream, err)
 	}
-	return false, nil
+	return done, nil
 }

@@ -14,7 +14,6 @@ package versions
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -393,29 +392,22 @@ func Filter(id int) string {
 // ids it met; it reports done at the read's end or at the budget. The
 // caller closes sub.
 func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
-	until := time.Now().Add(d)
 	defer b.Resolve(ctx)
-	for time.Now().Before(until) {
-		max := 5000
-		if b.budget > 0 {
-			max = int(min(int64(max), b.budget-b.scanned))
-			if max <= 0 {
-				b.reached = true
-				return true, nil
-			}
+	limit := func() int {
+		if b.budget <= 0 {
+			return 5000
 		}
-		batch, err := sub.Next(ctx, max)
-		for i := range batch {
-			b.Add(&batch[i])
+		n := int(min(5000, b.budget-b.scanned))
+		if n <= 0 {
+			b.reached = true
 		}
-		switch {
-		case errors.Is(err, sources.ErrEndOfStream):
-			return true, nil
-		case err != nil:
-			return false, fmt.Errorf("schemas of %s: %w", b.stream, err)
-		}
+		return n
 	}
-	return false, nil
+	done, err := sources.StepRead(ctx, sub, d, limit, b.Add)
+	if err != nil {
+		return false, fmt.Errorf("schemas of %s: %w", b.stream, err)
+	}
+	return done, nil
 }
 
 // Read adds every message of a bounded read, calling progress (may be
