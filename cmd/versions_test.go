@@ -180,20 +180,7 @@ func TestDiffAndTraceOnDecodedValues(t *testing.T) {
 // both keeps its raw value unless --reencode; a document that does not fit
 // is refused with its line and field before anything is written.
 func TestReplayEncodesDecodedLines(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, conn, dec := typedDemoDecoded(t)
 	var orig sources.Message
 	var doc []byte
 	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {
@@ -278,20 +265,7 @@ func TestReplayEncodesDecodedLines(t *testing.T) {
 // the same schema id; a document outside the schema is refused with the
 // field, nothing written.
 func TestEditTypedHeadless(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, conn, dec := typedDemoDecoded(t)
 	var dead sources.Message
 	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvroDLT) {
 		if strings.Contains(string(dec.Value(context.Background(), &m).JSON), `"PENDING_REVIEW"`) {
@@ -336,4 +310,25 @@ func TestEditTypedHeadless(t *testing.T) {
 	if d.Ref.ID != 103 || !strings.Contains(string(d.JSON), `"status":"AUTHORIZED"`) {
 		t.Fatalf("published %s: %s", d.Ref, d.JSON)
 	}
+}
+
+// typedDemoDecoded is a demo with its typed topics, a connection to it and a
+// decoder on its Schema Registry; all end with the test.
+func typedDemoDecoded(t *testing.T) (*demo.Cluster, *kafka.Conn, *schema.Decoder) {
+	t.Helper()
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 60, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	conn, err := kafka.Dial(context.Background(), kafka.Options{Name: "k", Brokers: []string{cl.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, conn, dec
 }
