@@ -125,6 +125,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.text == "" && msg.page != m.status.page {
 			return m, nil // clears only its own page's status
 		}
+		if !msg.made.IsZero() && msg.made.Before(m.status.made) {
+			return m, nil // Cmds finish in any order: the later request stands
+		}
 		m.status, m.statusAt = msg, m.c.Now()
 		return m, nil
 	case pageMsg:

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -51,6 +53,7 @@ type statusSet struct {
 	page int // the page it belongs to (the root sets it: see owned); 0: the session's, shown on any page
 	text string
 	err  bool
+	made time.Time // when Update asked for it; a line asked for earlier never covers a later one (zero: always shown)
 }
 
 func push(p page) tea.Cmd { return func() tea.Msg { return pagePushed{p} } }
@@ -59,13 +62,17 @@ func replace(p page) tea.Cmd { return func() tea.Msg { return pageReplaced{p} } 
 
 func pop() tea.Cmd { return func() tea.Msg { return pagePopped{} } }
 
-func setStatus(text string) tea.Cmd { return func() tea.Msg { return statusSet{text: text} } }
+func setStatus(text string) tea.Cmd {
+	made := time.Now()
+	return func() tea.Msg { return statusSet{text: text, made: made} }
+}
 
 // clearStatus takes down the status line the page set (its operation ended).
 func clearStatus() tea.Cmd { return func() tea.Msg { return statusSet{} } }
 
 func setError(err error) tea.Cmd {
-	return func() tea.Msg { return statusSet{text: err.Error(), err: true} }
+	made := time.Now()
+	return func() tea.Msg { return statusSet{text: err.Error(), err: true, made: made} }
 }
 
 // pageBase holds what every page has: its id and the shared context.

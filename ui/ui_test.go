@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -742,5 +743,21 @@ func TestRedriveDialogNamesPossibleDuplicates(t *testing.T) {
 	v := d.view(120, 40)
 	if !strings.Contains(v, "up to 3 may be duplicated") || !strings.Contains(v, "message-id m-7␛]0;x␇") || strings.Contains(v, "\x1b]0;") {
 		t.Fatalf("dialog:\n%s", v)
+	}
+}
+
+// TestStatusLaterRequestStands: two status lines asked for in order whose
+// Cmds finish out of order leave the later one on the status line.
+func TestStatusLaterRequestStands(t *testing.T) {
+	m := newModel(testCommon(80, 24), []sources.Conn{staticConn{}})
+	first, second := setError(errors.New("first failure")), setError(errors.New("both failed"))
+	m.Update(second())
+	m.Update(first())
+	if v := m.View(); !strings.Contains(v, "both failed") || strings.Contains(v, "first failure") {
+		t.Fatalf("the earlier request covered the later one:\n%s", v)
+	}
+	m.Update(statusSet{text: "copied"}) // made in a Cmd: always shown
+	if !strings.Contains(m.View(), "copied") {
+		t.Fatalf("an unstamped line was dropped:\n%s", m.View())
 	}
 }
