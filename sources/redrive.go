@@ -1,0 +1,76 @@
+package sources
+
+import "context"
+
+// Redriver is a connection that moves dead letters back itself, with its
+// broker's own guarantee against loss and doubles (NATS JetStream: the
+// Nats-Msg-Id duplicate window; Redis: XADD and XACK in one MULTI/EXEC).
+// replay plans the run (what goes where, with which provenance headers),
+// keeps the journal and the audit, and hands the plan to Redrive; the
+// connector writes and says what became of each item.
+type Redriver interface {
+	// Redrive writes req's items in order and reports each one's outcome
+	// to report as soon as it is known (the journal follows from those).
+	// It returns when every item is handled or ctx is done; a run stopped
+	// part way and started again with the same req.ID and the items not
+	// yet reported done writes none of them twice.
+	Redrive(ctx context.Context, req RedriveRequest, report func(RedriveOutcome)) error
+}
+
+// RedriveRequest is one run of a redrive as replay hands it to a
+// connector.
+type RedriveRequest struct {
+	// ID is the run's redrive id, the same when it is resumed; a connector
+	// derives its deduplication keys from it and the item's position.
+	ID string
+	// Source is the dead-letter stream the items were read from.
+	Source string
+	// Items are what to write, in order.
+	Items []RedriveItem
+	// Rate caps writes a second (0: none).
+	Rate float64
+}
+
+// RedriveItem is one dead letter to write back.
+type RedriveItem struct {
+	// Message is the dead letter as it was read.
+	Message Message
+	// Target is where it goes (a subject, a stream, a queue).
+	Target Target
+	// Headers are the provenance headers to add to the copy
+	// (x-mqscope-redrive-id, -source, -position ...), in order.
+	Headers []Header
+	// Value, when not nil, replaces the message's value (an edit).
+	Value []byte
+	// Remove asks the connector to take the dead letter out of its
+	// dead-letter stream once the copy is written (in the same atomic step
+	// where the broker has one).
+	Remove bool
+}
+
+// RedriveResult is what became of one item.
+type RedriveResult int
+
+const (
+	// RedriveWritten: the copy is written and acknowledged by the broker.
+	RedriveWritten RedriveResult = iota
+	// RedriveAlreadyDone: an earlier run of the same id wrote it; the broker
+	// said so (a duplicate within its window) or it is no longer a dead
+	// letter.
+	RedriveAlreadyDone
+	// RedriveFailed: not written; Err says why.
+	RedriveFailed
+)
+
+// RedriveOutcome is one item's result as Redrive reports it.
+type RedriveOutcome struct {
+	// Item is the index in RedriveRequest.Items.
+	Item int
+	// Result is what became of it.
+	Result RedriveResult
+	// Position is where the copy was written ("stream@seq", "1733...-0"),
+	// when known.
+	Position string
+	// Err says why an item failed.
+	Err error
+}
