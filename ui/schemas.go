@@ -83,7 +83,7 @@ func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []sc
 				continue
 			}
 			seen[c.ID] = true
-			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && schema.KindOf(dec.Err) != schema.KindMismatch && schema.KindOf(dec.Err) != schema.KindTruncated {
+			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && !schema.KindOf(dec.Err).OfValue() {
 				out = append(out, c)
 			}
 		}

@@ -425,7 +425,11 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 	if e.format == FormatProtobuf {
 		idx, rest, err := ReadIndexes(body)
 		if err != nil {
-			out.Err = &Error{Kind: KindTruncated, Err: err}
+			k := KindTruncated
+			if errors.Is(err, ErrMalformedIndexes) {
+				k = KindMalformed
+			}
+			out.Err = &Error{Kind: k, Err: err}
 			return out
 		}
 		body, sel.Indexes, out.Ref.Indexes = rest, idx, idx

@@ -127,12 +127,16 @@ func TestRegistryCredentials(t *testing.T) {
 	okTok := newDecoder(t, bearer.URL(), func(c *Config) { c.Registry.Token = "tok-1" })
 	mustJSON(t, value(t, okTok, "k", framed(bid, []byte{2, 'a'})), `"a"`)
 
-	for name, d := range map[string]*Decoder{
-		"none":     newDecoder(t, basic.URL()),
-		"wrong":    newDecoder(t, basic.URL(), func(c *Config) { c.Registry.Username, c.Registry.Password = "ops", "nope" }),
-		"no token": newDecoder(t, bearer.URL()),
+	for name, tc := range map[string]struct {
+		d    *Decoder
+		want string
+	}{
+		"none":     {newDecoder(t, basic.URL()), "HTTP 401: Missing Authorization header"},
+		"wrong":    {newDecoder(t, basic.URL(), func(c *Config) { c.Registry.Username, c.Registry.Password = "ops", "nope" }), "HTTP 403: User not authorized"},
+		"no token": {newDecoder(t, bearer.URL()), "HTTP 401: Missing Authorization header"},
 	} {
-		if got := value(t, d, "k", body); KindOf(got.Err) != KindUnauthorized {
+		got := value(t, tc.d, "k", body)
+		if KindOf(got.Err) != KindUnauthorized || !strings.Contains(got.Err.Error(), tc.want) || !strings.Contains(got.Err.Error(), "schema id "+itoa(id)) {
 			t.Errorf("%s: %v", name, got.Err)
 		}
 	}

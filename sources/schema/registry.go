@@ -8,11 +8,14 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 // RegistryConfig says how to reach a Schema Registry (Confluent's REST
@@ -202,13 +205,65 @@ func (r *Registry) classify(what string, err error) error {
 			// A 404 that is not the registry's own: the URL is likely wrong.
 			return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP 404 without a registry error (is the URL the registry's?)", r.url, what)}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
 		}
-		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		return &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: %s: no answer in %s", r.url, what, r.timeout)}
 	}
 	return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: %w", r.url, what, err)}
+}
+
+// maxServerMessage bounds how much of a registry's (or a proxy's) error
+// message is quoted, in runes.
+const maxServerMessage = 200
+
+// serverMessage is what the server said with an error status: the
+// registry's JSON message, else its body (a proxy's text or HTML page),
+// on one line, control characters shown as pictures, capped.
+func serverMessage(re *sr.ResponseError) string {
+	msg := re.Message
+	if (msg == "" || msg == "no response") && len(re.Raw) > 0 {
+		msg = string(re.Raw)
+		if strings.HasPrefix(strings.TrimSpace(msg), "<") {
+			msg = stripTags(msg)
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if msg == "" {
+		return "(no message)"
+	}
+	if r := []rune(msg); len(r) > maxServerMessage {
+		msg = string(r[:maxServerMessage]) + "… (" + strconv.Itoa(len(msg)) + " bytes)"
+	}
+	return safetext.String(msg)
+}
+
+// stripTags keeps the text of an HTML page: what is between its tags,
+// scripts and styles left out.
+func stripTags(s string) string {
+	var b strings.Builder
+	in, skip := false, ""
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '<':
+			in = true
+			rest := strings.ToLower(s[i+1 : min(i+8, len(s))])
+			switch {
+			case skip == "" && (strings.HasPrefix(rest, "script") || strings.HasPrefix(rest, "style")):
+				skip = strings.TrimRight(rest[:6], " >")
+			case skip != "" && strings.HasPrefix(rest, "/"+skip):
+				skip = ""
+			}
+			b.WriteByte(' ')
+		case c == '>':
+			in = false
+		case !in && skip == "":
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // maxRefs bounds the references followed for one schema.

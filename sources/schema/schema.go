@@ -146,9 +146,12 @@ const (
 	KindTruncated
 	// KindUnsupported: the schema's format is not one this package reads.
 	KindUnsupported
+	// KindMalformed: the framing after the id cannot be right (a Protobuf
+	// value's message indexes with a negative count).
+	KindMalformed
 )
 
-var kindNames = [...]string{"", "unknown schema id", "registry down", "registry unauthorised", "registry slow", "no registry", "bad schema", "does not fit the schema", "truncated", "unsupported format"}
+var kindNames = [...]string{"", "unknown schema id", "registry down", "registry unauthorised", "registry slow", "no registry", "bad schema", "does not fit the schema", "truncated", "unsupported format", "malformed framing"}
 
 // String names the kind.
 func (k Kind) String() string {
@@ -156,6 +159,12 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return "kind " + strconv.Itoa(int(k))
+}
+
+// OfValue reports a kind that is the value's own fault (it does not fit,
+// ends early, is malformed): asking the registry again changes nothing.
+func (k Kind) OfValue() bool {
+	return k == KindMismatch || k == KindTruncated || k == KindMalformed
 }
 
 // Error is why a key or value could not be decoded or encoded.
