@@ -360,6 +360,9 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	if ref.Subject != "" {
 		kv("Subject", render.Sanitize(ref.Subject))
 	}
+	if len(ref.Subjects) > 0 {
+		kv("Subjects", render.Sanitize(fmt.Sprintf("id %d is under %d subjects: %s", ref.ID, len(ref.Subjects), schema.SubjectList(ref.Subjects))))
+	}
 	if ref.Version > 0 {
 		v := "v" + strconv.Itoa(ref.Version)
 		switch {

@@ -255,7 +255,7 @@ func (p *versionsPage) View(w, h int) string {
 		if r.Version > 0 {
 			ver = fmt.Sprintf("v%d", r.Version)
 		}
-		if r.ID > 0 {
+		if r.Framed || r.ID > 0 {
 			id = fmt.Sprint(r.ID)
 		}
 		cells = append(cells, ver, id, string(r.Format))
@@ -294,7 +294,7 @@ func (p *versionsPage) View(w, h int) string {
 
 // originShare is the share of the row's schema in the origin's census.
 func (p *versionsPage) originShare(r versions.Row) string {
-	if r.ID == 0 {
+	if !r.Framed && r.ID == 0 {
 		return "—"
 	}
 	if o := p.origin.Row(r.ID); o != nil {
@@ -312,11 +312,14 @@ func rowSubject(r versions.Row) string {
 	case r.Err != "":
 		return r.Err
 	case r.Subject == "":
-		return ""
+		return r.Note()
 	}
 	s := r.Subject + " · " + r.Compat()
 	if len(r.Incompatibilities) > 0 {
 		s += ": " + r.Incompatibilities[0]
+	}
+	if note := r.Note(); note != "" {
+		s = note + " · " + s
 	}
 	return s
 }

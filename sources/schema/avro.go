@@ -25,15 +25,21 @@ type avroCodec struct{}
 // Format implements Codec.
 func (avroCodec) Format() Format { return FormatAvro }
 
-// Compile implements Codec.
-func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
+// parseAvro parses an Avro schema's text with the named types of its
+// references (dependencies first).
+func parseAvro(text string, refs []Named) (avro.Schema, error) {
 	cache := &avro.SchemaCache{}
 	for _, r := range refs {
 		if _, err := avro.ParseWithCache(r.Text, "", cache); err != nil {
 			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
 		}
 	}
-	s, err := avro.ParseWithCache(main.Text, "", cache)
+	return avro.ParseWithCache(text, "", cache)
+}
+
+// Compile implements Codec.
+func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
+	s, err := parseAvro(main.Text, refs)
 	if err != nil {
 		return nil, err
 	}

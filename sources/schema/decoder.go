@@ -421,6 +421,7 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
 	}
+	out.Ref.Subjects = reg.subjects()
 	body, sel := c.body, Selector{}
 	if e.format == FormatProtobuf {
 		idx, rest, err := ReadIndexes(body)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/mqscope/mqscope/internal/safetext"
@@ -61,8 +62,10 @@ type registered struct {
 
 // subjectFor picks the subject version to name for a key or value of
 // stream: the topic name strategy's "<stream>-key" or "<stream>-value"
-// when the id is registered there, else the first (by name) for the same
-// part, else the first.
+// when the id is registered there, else the one subject with the same
+// part's suffix, else the one subject that has the id. An id under several
+// subjects none of which is the stream's is not named by a guess: false
+// (subjects lists them).
 func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool) {
 	if len(r.vers) == 0 {
 		return SubjectVersion{}, false
@@ -76,12 +79,38 @@ func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool)
 			return v, true
 		}
 	}
+	var same []SubjectVersion
 	for _, v := range r.vers {
 		if strings.HasSuffix(v.Subject, suffix) {
-			return v, true
+			same = append(same, v)
 		}
 	}
-	return r.vers[0], true
+	if one, ok := oneSubject(same); ok {
+		return one, true
+	}
+	return oneSubject(r.vers)
+}
+
+// oneSubject is the first of vs when they are all of one subject.
+func oneSubject(vs []SubjectVersion) (SubjectVersion, bool) {
+	if len(vs) == 0 {
+		return SubjectVersion{}, false
+	}
+	for _, v := range vs[1:] {
+		if v.Subject != vs[0].Subject {
+			return SubjectVersion{}, false
+		}
+	}
+	return vs[0], true
+}
+
+// subjects are the subject versions that have the id when they are of
+// more than one subject (nil otherwise: the one subject names it).
+func (r *registered) subjects() []SubjectVersion {
+	if _, one := oneSubject(r.vers); one || len(r.vers) == 0 {
+		return nil
+	}
+	return r.vers
 }
 
 // flight is one fetch shared by everyone who asks while it runs, kept
@@ -408,16 +437,26 @@ func (r *Registry) Versions(ctx context.Context, id int) ([]SubjectVersion, erro
 	return out, nil
 }
 
-// Compatibility is the registry's answer to a compatibility check.
+// Compatibility is the verdict of a compatibility check.
 type Compatibility struct {
 	// Compatible is the verdict.
 	Compatible bool
-	// Messages are the registry's reasons when it is not.
+	// Messages are the reasons when it is not.
 	Messages []string
+	// Local says the registry did not answer (RegistryErr says why) and the
+	// verdict was computed here, from the two schemas' texts, at Level
+	// (Avro only).
+	Local       bool
+	Level       string
+	RegistryErr error
 }
 
 // CheckLatest asks whether the schema with id is compatible with the
 // latest version of subject (POST /compatibility/subjects/{s}/versions/latest).
+// When the registry cannot answer (a credential that may read but not
+// POST, an error, a registry without the endpoint) and the schemas are
+// Avro, it checks them here at the subject's compatibility level, as the
+// registry would against the latest version, and says so (Local).
 func (r *Registry) CheckLatest(ctx context.Context, subject string, id int) (Compatibility, error) {
 	reg, err := r.byID(ctx, id)
 	if err != nil {
@@ -426,8 +465,65 @@ func (r *Registry) CheckLatest(ctx context.Context, subject string, id int) (Com
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, err := r.cl.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), subject, -1, reg.schema)
-	if err != nil {
-		return Compatibility{}, r.classify("compatibility of id "+fmt.Sprint(id)+" with "+subject, err)
+	if err == nil {
+		return Compatibility{Compatible: res.Is, Messages: res.Messages}, nil
 	}
-	return Compatibility{Compatible: res.Is, Messages: res.Messages}, nil
+	rerr := r.classify("compatibility of id "+fmt.Sprint(id)+" with "+subject, err)
+	if !isAvro(reg.schema.Type) || ctx.Err() != nil {
+		return Compatibility{}, rerr
+	}
+	c, lerr := r.checkLocally(ctx, subject, reg)
+	if lerr != nil {
+		return Compatibility{}, fmt.Errorf("%w (checking it here failed too: %v)", rerr, lerr)
+	}
+	c.RegistryErr = rerr
+	return c, nil
+}
+
+func isAvro(t sr.SchemaType) bool { return t == sr.TypeAvro }
+
+// checkLocally checks reg against subject's latest version with
+// hamba/avro's schema compatibility, at the subject's level (the
+// registry's default, BACKWARD, when it does not tell).
+func (r *Registry) checkLocally(ctx context.Context, subject string, reg *registered) (Compatibility, error) {
+	latest, err := r.cl.SchemaByVersion(ctx, subject, -1)
+	if err != nil {
+		return Compatibility{}, r.classify("latest version of "+subject, err)
+	}
+	if !isAvro(latest.Type) {
+		return Compatibility{}, fmt.Errorf("%s v%d is %s, not Avro", subject, latest.Version, latest.Type)
+	}
+	var latestRefs []Named
+	if err := r.resolveRefs(ctx, latest.References, map[string]bool{}, &latestRefs); err != nil {
+		return Compatibility{}, err
+	}
+	given, err := parseAvro(reg.schema.Schema, reg.refs)
+	if err != nil {
+		return Compatibility{}, fmt.Errorf("this schema: %w", err)
+	}
+	last, err := parseAvro(latest.Schema.Schema, latestRefs)
+	if err != nil {
+		return Compatibility{}, fmt.Errorf("%s v%d: %w", subject, latest.Version, err)
+	}
+	level := sr.CompatBackward
+	if res := r.cl.Compatibility(sr.WithParams(ctx, sr.DefaultToGlobal), subject); len(res) == 1 && res[0].Err == nil && res[0].Level.String() != "" {
+		level = res[0].Level
+	}
+	c := Compatibility{Compatible: true, Local: true, Level: level.String()}
+	check := func(reader, writer avro.Schema, what string) {
+		if err := avro.NewSchemaCompatibility().Compatible(reader, writer); err != nil {
+			c.Compatible = false
+			c.Messages = append(c.Messages, what+": "+err.Error())
+		}
+	}
+	switch level {
+	case sr.CompatBackward, sr.CompatBackwardTransitive:
+		check(given, last, "it cannot read v"+strconv.Itoa(latest.Version)+"'s data")
+	case sr.CompatForward, sr.CompatForwardTransitive:
+		check(last, given, "v"+strconv.Itoa(latest.Version)+" cannot read its data")
+	case sr.CompatFull, sr.CompatFullTransitive:
+		check(given, last, "it cannot read v"+strconv.Itoa(latest.Version)+"'s data")
+		check(last, given, "v"+strconv.Itoa(latest.Version)+" cannot read its data")
+	}
+	return c, nil
 }
