@@ -58,6 +58,7 @@ type messagesPage struct {
 	conn   sources.Conn
 	stream sources.StreamInfo
 	start  sources.Start
+	end    *sources.Start // where the read stops (nil: it follows, or ends at the end there is now when bounded)
 	buf    *msgbuf.Buffer
 	view   msgView
 	cur    cursor
@@ -225,7 +226,7 @@ func (p *messagesPage) restart() tea.Cmd {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
 		return tea.Batch(cmds...)
 	}
-	opts := sources.ReadOptions{Start: p.start, Follow: !p.bounded}
+	opts := sources.ReadOptions{Start: p.start, End: p.end, Follow: !p.bounded && p.end == nil}
 	var flt *filter.Filter
 	if p.readFilter != "" {
 		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
@@ -324,7 +325,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.picker = nil
 	case startChosen:
 		p.picker = nil
-		p.start = msg.start
+		p.start, p.end = msg.start, msg.end
 		return p.restart()
 	case tea.WindowSizeMsg:
 		p.cur.clamp(p.view.Len(), p.rowsHeight())
@@ -572,7 +573,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Triage):
 		return push(newTriagePage(p.c, p.conn, p.stream))
 	case key.Matches(msg, k.Versions):
-		return push(newVersionsPage(p.c, p.conn, p.stream))
+		return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end))
 	case key.Matches(msg, k.Trace):
 		if n > 0 {
 			return requestTrace(p.c, p.view.At(p.cur.sel))
@@ -896,9 +897,9 @@ func (p *messagesPage) infoLine() string {
 	case p.stream.Kind == "exchange":
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
-		info = fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
 	default:
-		info = fmt.Sprintf("  from %s  %s on broker", p.start, groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s on broker", p.start, p.untilInfo(), groupDigits(p.stream.Messages))
 	}
 	if p.readFilter != "" {
 		info += "  only " + render.Sanitize(p.readFilter)
@@ -910,6 +911,14 @@ func (p *messagesPage) infoLine() string {
 		}
 	}
 	return mode + s.Muted.Render(info)
+}
+
+// untilInfo is " until END" when the read stops at an end ("" otherwise).
+func (p *messagesPage) untilInfo() string {
+	if p.end == nil {
+		return ""
+	}
+	return " until " + p.end.String()
 }
 
 func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(render.Sanitize(p.stream.Name)) }
