@@ -345,7 +345,11 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	s := p.c.Styles
 	section("Schema")
 	if !value.ready {
-		kv("Schema", s.Muted.Render(fmt.Sprintf("decoding… (fetching schema id %d)", value.class.ID)))
+		wait := registryWait(p.decoder(), []int{value.class.ID})
+		if wait == "" {
+			wait = fmt.Sprintf("decoding… (fetching schema id %d)", value.class.ID)
+		}
+		kv("Schema", s.Muted.Render(wait))
 		return
 	}
 	ref := value.dec.Ref

@@ -102,6 +102,7 @@ type messagesPage struct {
 	resumeWait   time.Duration // the backoff before a live read that broke is opened again
 	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed        bool          // a message held has a schema: the VER column is shown
+	waiting      map[int]bool  // the registry schema ids the rows wait for
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -217,7 +218,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.scan, p.budgetHit = nil, false
 	p.srch = nil // the rows it was looking at are gone
 	p.copies = copyLookup{}
-	p.typed = false
+	p.typed, p.waiting = false, nil
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
 	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
@@ -272,11 +273,13 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(p.received(msg), p.scheduleCopyLookup(), p.schemasFor(msg.msgs))
 	case schemasFetched: // the rows waiting for them are drawn again
+		again := p.schemasArrived(msg)
 		if p.view.flt != nil { // and the filter sees their decoded values
 			p.view.setFilter(p.view.flt)
 			p.cur.clamp(p.view.Len(), p.rowsHeight())
-			return p.scanMore()
+			return tea.Batch(again, p.scanMore())
 		}
+		return again
 	case copyLookupDue:
 		return p.lookUpCopies(msg)
 	case copiesFound:
@@ -733,6 +736,8 @@ func (p *messagesPage) View(w, h int) string {
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
 			out = append(out, s.Muted.Render("  tapping "+render.Sanitize(p.stream.Name)+": waiting for messages to be published"))
+		case p.registryWait() != "":
+			out = append(out, s.Muted.Render("  "+p.registryWait()))
 		default:
 			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
 		}
@@ -828,7 +833,48 @@ func (p *messagesPage) schemasFor(msgs []sources.Message) tea.Cmd {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fetchSchemas(p.ctx, dec, msgs, p.pid, "")
+	if p.waiting == nil {
+		p.waiting = map[int]bool{}
+	}
+	for _, c := range missing {
+		p.waiting[c.ID] = true
+	}
+	return fetchClasses(p.ctx, dec, missing, p.pid, "", 0)
+}
+
+// schemasArrived takes the end of a fetch the rows waited for: the ids
+// now held (fetched, or failed: their rows show the bytes and why) are
+// waited for no more; a fetch that gave up while the registry's answer
+// is still on its way is asked for again, a few times at most.
+func (p *messagesPage) schemasArrived(msg schemasFetched) tea.Cmd {
+	dec := p.c.decoder(p.conn.Name())
+	if dec == nil || msg.pos != "" {
+		return nil
+	}
+	var again []schema.Class
+	for _, c := range msg.classes {
+		if _, held := dec.Cached(c); held || msg.attempt+1 >= maxSchemaAttempts || p.ctx.Err() != nil {
+			delete(p.waiting, c.ID)
+			continue
+		}
+		again = append(again, c)
+	}
+	if len(again) == 0 {
+		return nil
+	}
+	return fetchClasses(p.ctx, dec, again, p.pid, "", msg.attempt+1)
+}
+
+// registryWait is what the list waits for from the registry ("" nothing).
+func (p *messagesPage) registryWait() string {
+	if len(p.waiting) == 0 {
+		return ""
+	}
+	ids := make([]int, 0, len(p.waiting))
+	for id := range p.waiting {
+		ids = append(ids, id)
+	}
+	return registryWait(p.c.decoder(p.conn.Name()), ids)
 }
 
 // decodedValue is m's value decoded with a schema already fetched, for the
@@ -910,7 +956,11 @@ func (p *messagesPage) infoLine() string {
 			info += s.DLQBadge.Render(" of " + render.Sanitize(p.stream.DeadLetterFor))
 		}
 	}
-	return mode + s.Muted.Render(info)
+	line := mode + s.Muted.Render(info)
+	if wait := p.registryWait(); wait != "" {
+		line += "  " + s.Warn.Render("⧗ "+wait)
+	}
+	return line
 }
 
 // untilInfo is " until END" when the read stops at an end ("" otherwise).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,7 +56,11 @@ func warmSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message)
 	if d == nil {
 		return
 	}
-	fetch := missingSchemas(d, msgs, true)
+	warmClasses(ctx, d, missingSchemas(d, msgs, true))
+}
+
+// warmClasses fetches the schemas of the classes, concurrently.
+func warmClasses(ctx context.Context, d *schema.Decoder, fetch []schema.Class) {
 	var wg sync.WaitGroup
 	for _, c := range fetch {
 		wg.Add(1)
@@ -92,20 +97,50 @@ func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []sc
 }
 
 // schemasFetched says the schemas a page waited for were fetched (or
-// failed): its View now finds them.
+// failed, or the wait gave up): its View now finds what there is.
 type schemasFetched struct {
-	page int
-	pos  string // the message a detail page asked for ("" for a list)
+	page    int
+	pos     string // the message a detail page asked for ("" for a list)
+	classes []schema.Class
+	attempt int
 }
 
 func (m schemasFetched) pageID() int { return m.page }
 
 // fetchSchemas fetches the schemas msgs need in a Cmd.
 func fetchSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message, page int, pos string) tea.Cmd {
+	return fetchClasses(ctx, d, missingSchemas(d, msgs, true), page, pos, 0)
+}
+
+// fetchClasses fetches the schemas of classes in a Cmd.
+func fetchClasses(ctx context.Context, d *schema.Decoder, classes []schema.Class, page int, pos string, attempt int) tea.Cmd {
 	return func() tea.Msg {
-		warmSchemas(ctx, d, msgs)
-		return schemasFetched{page: page, pos: pos}
+		warmClasses(ctx, d, classes)
+		return schemasFetched{page: page, pos: pos, classes: classes, attempt: attempt}
 	}
+}
+
+// maxSchemaAttempts bounds how often a page asks again for a schema whose
+// fetch is still running when its wait gave up (a fetch ends within four
+// registry timeouts, so a few are enough).
+const maxSchemaAttempts = 8
+
+// registryWait says what a list waits for: "waiting for the schema
+// registry (HOST) for schema id 7…" ("" when it waits for nothing).
+func registryWait(d *schema.Decoder, ids []int) string {
+	if d == nil || d.Registry() == nil || len(ids) == 0 {
+		return ""
+	}
+	sort.Ints(ids)
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = strconv.Itoa(id)
+	}
+	what := "schema id " + names[0]
+	if len(ids) > 1 {
+		what = "schema ids " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("waiting for the schema registry (%s) for %s…", render.Sanitize(d.Registry().Host()), what)
 }
 
 // versionCell is the VER column: the schema version of a value ("v3"),

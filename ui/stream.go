@@ -63,7 +63,7 @@ func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder,
 		if err != nil {
 			return batchReceived{page: page, sub: sub, err: err}
 		}
-		defer func() { warmSchemas(ctx, dec, msgs) }() // before the delivery (every message gathered): a View finds them
+		defer func() { warmBriefly(ctx, dec, msgs) }() // before the delivery (every message gathered): a View finds them
 		deadline := time.Now().Add(batchWindow)
 		for len(msgs) < batchMax {
 			wctx, cancel := context.WithDeadline(ctx, deadline)
@@ -78,6 +78,32 @@ func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder,
 			}
 		}
 		return batchReceived{page: page, sub: sub, msgs: msgs}
+	}
+}
+
+// schemaGrace is how long a delivery waits for the schemas its messages
+// need before it is delivered without them: the rows say "decoding…", the
+// list says it waits for the registry, and the fetch goes on in a Cmd of
+// the page's, so a registry that hangs never holds the messages back.
+const schemaGrace = 200 * time.Millisecond
+
+// warmBriefly is warmSchemas for at most schemaGrace; the fetches it
+// started go on (and are shared by whoever asks for the same ids).
+func warmBriefly(ctx context.Context, dec *schema.Decoder, msgs []sources.Message) {
+	if dec == nil || len(missingSchemas(dec, msgs, true)) == 0 {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		warmSchemas(ctx, dec, msgs)
+	}()
+	t := time.NewTimer(schemaGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,6 +156,15 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 		cl: cl, url: cfg.URL, timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
 		ids: map[int]*flight[*registered]{}, latest: map[string]*flight[int]{},
 	}, nil
+}
+
+// Host is the registry's host (and port) as its URL names it, for saying
+// what is waited for.
+func (r *Registry) Host() string {
+	if u, err := url.Parse(r.url); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return r.url
 }
 
 // do runs fn once per key among concurrent callers and caches its result
