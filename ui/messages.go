@@ -342,14 +342,14 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	if len(msg.msgs) > 0 {
 		p.err, p.resumeWait = nil, 0 // the read goes on: an earlier error has passed
 		// Keep time order within a delivery; partitions arrive interleaved.
-		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
+		sortDelivery(msg.msgs, msg.notes)
 		for i := range msg.msgs {
 			if msg.msgs[i].DeadLetter != nil { // a redriven copy has none: it is not a dead letter
 				p.dlq = true
 				break
 			}
 		}
-		evicted := p.view.appended(len(msg.msgs), p.buf.Append(msg.msgs))
+		evicted := p.view.appended(len(msg.msgs), p.buf.AppendNoted(msg.msgs, msg.notes))
 		live, liveBytes := 0, 0 // the rates count new messages, not the backlog read at start
 		for i := range msg.msgs {
 			if !msg.msgs[i].Timestamp.Before(p.since.Add(-2 * time.Second)) {
@@ -395,6 +395,24 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return tea.Batch(setError(msg.err), p.next())
 	}
 	return p.next()
+}
+
+// sortDelivery puts a delivery's messages (and their notes, when there
+// are) in time order, stably.
+func sortDelivery(msgs []sources.Message, notes [][]byte) {
+	if notes == nil {
+		sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Timestamp.Before(msgs[j].Timestamp) })
+		return
+	}
+	order := make([]int, len(msgs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return msgs[order[i]].Timestamp.Before(msgs[order[j]].Timestamp) })
+	ms, ns := slices.Clone(msgs), slices.Clone(notes)
+	for i, o := range order {
+		msgs[i], notes[i] = ms[o], ns[o]
+	}
 }
 
 // scheduleResume waits, longer each time, before reopening the live read.
@@ -526,6 +544,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+		d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
+		d.note = d.held()
 		d.setEarlier(p.earlierCopy)
 		return push(d)
 	case key.Matches(msg, k.StartPosition):
@@ -746,7 +766,7 @@ func (p *messagesPage) View(w, h int) string {
 	now := p.c.Now().In(p.c.Location)
 	for i := from; i < to; i++ {
 		m := p.view.At(i)
-		cells := p.cells(m, cols, now)
+		cells := p.cells(m, p.view.Note(i), cols, now)
 		if len(p.marks) > 0 && p.marks[replay.Position(*m)] {
 			cells[0] = "●" + cells[0]
 		}
@@ -774,7 +794,9 @@ func (p *messagesPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) []string {
+// cells are the row of m; note is what the buffer keeps with it (the
+// decoded start of a value it cut).
+func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time) []string {
 	last := cols[len(cols)-1].width
 	part := strconv.Itoa(int(m.Partition))
 	if m.Partition == sources.NoPartition {
@@ -791,6 +813,11 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 	value := render.Preview(m.Value, last)
 	if v := showPart(dec, schema.PartValue, m); v.typed {
 		value = decodedPreview(v, m.Value, last)
+		if preview, failed := readNote(note); v.cut && preview != nil {
+			value = render.Preview(preview, last)
+		} else if v.cut && failed != "" {
+			value = render.Preview([]byte("✖ "+failed), last)
+		}
 		if p.typed {
 			base = append(base, versionCell(v))
 		}
