@@ -298,7 +298,7 @@ func (p *detailPage) build() {
 		return
 	}
 	if value.cut && value.ready && !p.bytes {
-		p.cutValue(value, line, section)
+		p.cutValue(value, line, section, func(t string) { out = append(out, detailLine{text: t, hard: true}) })
 		p.raw = out
 		p.width = 0
 		p.wrap()
@@ -356,7 +356,7 @@ func (p *detailPage) build() {
 // value being read again (where the stream can be read at a position),
 // or that the decoded preview is not held; never the start's failure to
 // decode, which says nothing of the value.
-func (p *detailPage) cutValue(value shown, line, section func(string)) {
+func (p *detailPage) cutValue(value shown, line, section, hard func(string)) {
 	s := p.c.Styles
 	m := &p.msg
 	format := formatName(value.dec.Format)
@@ -377,7 +377,7 @@ func (p *detailPage) cutValue(value shown, line, section func(string)) {
 	switch {
 	case preview != nil:
 		for _, l := range strings.Split(string(preview), "\n") {
-			line(render.Sanitize(l))
+			hard(render.Sanitize(l)) // a document's long line wraps anywhere, not at its hyphens
 		}
 		line("")
 		line(s.Warn.Render(fmt.Sprintf("… the first %s of the decoded value, decoded when it was read; %s", render.Size(len(preview)), held)))

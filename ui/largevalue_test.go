@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -148,4 +149,32 @@ func TestLargeValueWhoseSchemaCameLate(t *testing.T) {
 	if !strings.Contains(v, "decoded preview not held (200.") || strings.Contains(v, "truncated") || !strings.Contains(v, " v1 ") {
 		t.Fatalf("list:\n%s", v)
 	}
+}
+
+// TestGoldenLargeValue: a large Avro value the buffer cut shows its
+// decoded start in the list and, in a detail that cannot read it again,
+// the decoded start it kept and what is not held.
+func TestGoldenLargeValue(t *testing.T) {
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	id, _, err := reg.RegisterSchema("big-value", sr.Schema{Schema: bigAvsc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := schemaCommon(t, 100, 30, reg.URL())
+	dec := c.Decoders["test"]
+	value, err := dec.Encode(context.Background(), schema.Ref{Origin: schema.OriginRegistry, Format: schema.FormatAvro, ID: id},
+		[]byte(`{"id":"b-1","blob":"`+strings.Repeat("ab", 100<<10)+`","tail":"the-end"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []sources.Message{{Conn: "test", Stream: "big", Partition: 0, Offset: 0, Timestamp: testNow.Add(-time.Minute), Key: []byte("k-1"), Value: value, ValueSize: len(value)}}
+	warmSchemas(context.Background(), dec, msgs)
+	notes := heldNotes(dec, msgs)
+	if notes == nil || notes[0] == nil {
+		t.Fatal("no note for the large value")
+	}
+	streams := streamsListed{page: 1, at: testNow, streams: []sources.StreamInfo{{Name: "big", Kind: "topic", Partitions: make([]sources.PartitionInfo, 1), Messages: 1, High: 1}}}
+	runGoldenWith(t, c, streams, waitFor("big"), keyPress("enter"), waitFor("LIVE"),
+		batchReceived{page: 2, sub: 1, msgs: msgs, notes: notes}, waitFor("v1"), keyPress("enter"), waitFor("Value (Avro, 200.0 KiB)"))
 }
