@@ -370,3 +370,23 @@ func TestJSONSchemaLocalKeyRule(t *testing.T) {
 		t.Fatalf("key without id: %v", k.Err)
 	}
 }
+
+// TestServerMessage: what a server says with an error status is quoted on
+// one line, its HTML tags, scripts and controls left out, capped.
+func TestServerMessage(t *testing.T) {
+	for _, tc := range []struct {
+		re   sr.ResponseError
+		want string
+	}{
+		{sr.ResponseError{Message: "User not authorized"}, "User not authorized"},
+		{sr.ResponseError{Message: "no response"}, "no response"},
+		{sr.ResponseError{Raw: []byte("<html><style>p{}</style><script>x()</script><p>Denied\n  by   proxy</p><style")}, "Denied by proxy"},
+		{sr.ResponseError{Raw: []byte("bad\x1b[2Jterm")}, "bad␛[2Jterm"},
+		{sr.ResponseError{Raw: []byte(strings.Repeat("é", 300))}, strings.Repeat("é", 200) + "… (600 bytes)"},
+		{sr.ResponseError{}, "(no message)"},
+	} {
+		if got := serverMessage(&tc.re); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.re.Raw, got, tc.want)
+		}
+	}
+}

@@ -290,8 +290,10 @@ func stripTags(s string) string {
 			in = true
 			rest := strings.ToLower(s[i+1 : min(i+8, len(s))])
 			switch {
-			case skip == "" && (strings.HasPrefix(rest, "script") || strings.HasPrefix(rest, "style")):
-				skip = strings.TrimRight(rest[:6], " >")
+			case skip == "" && strings.HasPrefix(rest, "script"):
+				skip = "script"
+			case skip == "" && strings.HasPrefix(rest, "style"):
+				skip = "style"
 			case skip != "" && strings.HasPrefix(rest, "/"+skip):
 				skip = ""
 			}
