@@ -508,6 +508,33 @@ func schemaTag(r schema.Ref) string {
 	return safetext.String(s)
 }
 
+// registryNotices are the registry failures told on stderr, once per kind
+// (down, unauthorised, slow): the lines carry them too, and a terminal
+// should not fill with one notice per message.
+type registryNotices map[schema.Kind]bool
+
+// tell says on stderr, once per kind, why the registry could not give a
+// schema for d's key or value.
+func (t *registryNotices) tell(stderr io.Writer, d *decodedMsg) {
+	if d == nil || stderr == nil {
+		return
+	}
+	for _, x := range [2]*schema.Decoded{d.key, d.value} {
+		if x == nil || x.Err == nil {
+			continue
+		}
+		k := schema.KindOf(x.Err)
+		if k != schema.KindRegistryDown && k != schema.KindUnauthorized && k != schema.KindRegistrySlow || (*t)[k] {
+			continue
+		}
+		if *t == nil {
+			*t = registryNotices{}
+		}
+		(*t)[k] = true
+		fmt.Fprintf(stderr, "mqscope: schema registry: %s (values written undecoded, with the error in their lines)\n", oneLine(x.Err.Error()))
+	}
+}
+
 // copied is what copyStream did.
 type copied struct {
 	written, scanned int64
@@ -549,6 +576,7 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		}
 	}()
 	var failingSince time.Time // the first error of a run of errors, while no message comes
+	var told registryNotices
 	for f.limit == 0 || res.written < f.limit {
 		batch, err := sub.Next(ctx, 1000)
 		if len(batch) > 0 {
@@ -558,7 +586,9 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			if f.limit > 0 && res.written >= f.limit {
 				break
 			}
-			if werr := w.write(&batch[i], decodeMessage(ctx, dec, &batch[i], need, &dm)); werr != nil {
+			d := decodeMessage(ctx, dec, &batch[i], need, &dm)
+			told.tell(f.stderr, d)
+			if werr := w.write(&batch[i], d); werr != nil {
 				return res, fmt.Errorf("write: %w", werr)
 			}
 			res.written++

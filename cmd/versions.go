@@ -158,14 +158,22 @@ func printOneCensus(w io.Writer, c versions.Census, dead int64) error {
 		if r.Subject != "" {
 			subject, version = safetext.String(r.Subject), "v"+strconv.Itoa(r.Version)
 		}
-		if r.ID > 0 {
+		if r.Framed || r.ID > 0 {
 			id = strconv.Itoa(r.ID)
 		}
 		compat := r.Compat()
-		if r.Err != "" {
+		switch {
+		case r.Err != "":
 			compat = oneLine(r.Err)
-		} else if len(r.Incompatibilities) > 0 {
+		case len(r.Incompatibilities) > 0:
 			compat += ": " + oneLine(strings.Join(r.Incompatibilities, "; "))
+		}
+		if r.Err == "" && len(r.Subjects) > 0 {
+			if r.Subject == "" {
+				compat = oneLine(r.Note())
+			} else {
+				compat = oneLine(r.Note()) + "; " + compat
+			}
 		}
 		fmt.Fprintf(tw, "%d\t%d%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Count, versions.Percent(r.Share), subject, version, id, r.Format,
 			stamp(r.First), stamp(r.Last), partitionList(r.Partitions), compat)

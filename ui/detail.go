@@ -75,6 +75,11 @@ type detailPage struct {
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
+	// note is what the list keeps with the message (the decoded start of a
+	// value its buffer cut, see heldNotes); held asks the list for the
+	// note of its selection (nil: no list).
+	note []byte
+	held func() []byte
 	// earlier finds where an earlier redrive copied a dead letter (nil: unknown).
 	earlier func(*sources.Message) (replay.EarlierCopy, bool)
 	scroller
@@ -292,6 +297,13 @@ func (p *detailPage) build() {
 		p.wrap()
 		return
 	}
+	if value.cut && value.ready && !p.bytes {
+		p.cutValue(value, line, section, func(t string) { out = append(out, detailLine{text: t, hard: true}) })
+		p.raw = out
+		p.width = 0
+		p.wrap()
+		return
+	}
 	limit := textShowLimit
 	kind := render.Classify(m.Value)
 	if kind == render.KindBinary {
@@ -309,7 +321,7 @@ func (p *detailPage) build() {
 	switch {
 	case value.typed && !value.ready:
 		line(s.Muted.Render("decoding… (fetching the schema)"))
-	case value.ready && value.dec.Err != nil:
+	case value.ready && value.dec.Err != nil && !value.cut:
 		line(s.Warn.Render("✖ not decoded: " + render.Sanitize(oneLine(value.dec.Err))))
 	case value.decodedOK():
 		line(s.Muted.Render("b: the decoded value"))
@@ -339,13 +351,57 @@ func (p *detailPage) build() {
 	p.wrap()
 }
 
+// cutValue shows a value with a schema the buffer holds only the start of:
+// its decoded start when the list decoded it while it was whole, the whole
+// value being read again (where the stream can be read at a position),
+// or that the decoded preview is not held; never the start's failure to
+// decode, which says nothing of the value.
+func (p *detailPage) cutValue(value shown, line, section, hard func(string)) {
+	s := p.c.Styles
+	m := &p.msg
+	format := formatName(value.dec.Format)
+	if format == "" {
+		format = "bytes"
+	}
+	section(fmt.Sprintf("Value (%s, %s)", format, render.Size(m.ValueSize)))
+	held := fmt.Sprintf("the buffer holds %s of %s", render.Size(len(m.Value)), render.Size(m.ValueSize))
+	switch {
+	case p.fetching:
+		held += ": reading the whole value again from the broker to decode it…"
+	case p.fetchErr != nil:
+		held += ": reading it again failed: " + render.Sanitize(p.fetchErr.Error())
+	case p.fetch == nil:
+		held += " (a queue cannot be read again at a position: mqscope export keeps whole values)"
+	}
+	preview, failed := readNote(p.note)
+	switch {
+	case preview != nil:
+		for _, l := range strings.Split(string(preview), "\n") {
+			hard(render.Sanitize(l)) // a document's long line wraps anywhere, not at its hyphens
+		}
+		line("")
+		line(s.Warn.Render(fmt.Sprintf("… the first %s of the decoded value, decoded when it was read; %s", render.Size(len(preview)), held)))
+	case failed != "":
+		line(s.Warn.Render("✖ not decoded: " + render.Sanitize(failed)))
+		line(s.Muted.Render(held))
+	default:
+		line(s.Warn.Render(fmt.Sprintf("decoded preview not held (%s): %s", render.Size(m.ValueSize), held)))
+	}
+	line("")
+	line(s.Muted.Render("b: the bytes held"))
+}
+
 // schemaBlock adds what the value was decoded with: format, subject,
 // version (and the latest), id, the message type, the key's schema.
 func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section, line func(string)) {
 	s := p.c.Styles
 	section("Schema")
 	if !value.ready {
-		kv("Schema", s.Muted.Render(fmt.Sprintf("decoding… (fetching schema id %d)", value.class.ID)))
+		wait := registryWait(p.decoder(), []int{value.class.ID})
+		if wait == "" {
+			wait = fmt.Sprintf("decoding… (fetching schema id %d)", value.class.ID)
+		}
+		kv("Schema", s.Muted.Render(wait))
 		return
 	}
 	ref := value.dec.Ref
@@ -359,6 +415,9 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	kv("Format", formatName(ref.Format))
 	if ref.Subject != "" {
 		kv("Subject", render.Sanitize(ref.Subject))
+	}
+	if len(ref.Subjects) > 0 {
+		kv("Subjects", render.Sanitize(fmt.Sprintf("id %d is under %d subjects: %s", ref.ID, len(ref.Subjects), schema.SubjectList(ref.Subjects))))
 	}
 	if ref.Version > 0 {
 		v := "v" + strconv.Itoa(ref.Version)
@@ -528,7 +587,10 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 				delta = -1
 			}
 			if m, ok := p.step(delta); ok {
-				p.msg, p.top, p.full, p.fetching, p.fetchErr = m, 0, false, false, nil
+				p.msg, p.top, p.full, p.fetching, p.fetchErr, p.note = m, 0, false, false, nil, nil
+				if p.held != nil {
+					p.note = p.held()
+				}
 				p.build()
 				return tea.Batch(p.refetch(), p.fetchSchemas())
 			}

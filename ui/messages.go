@@ -58,6 +58,7 @@ type messagesPage struct {
 	conn   sources.Conn
 	stream sources.StreamInfo
 	start  sources.Start
+	end    *sources.Start // where the read stops (nil: it follows, or ends at the end there is now when bounded)
 	buf    *msgbuf.Buffer
 	view   msgView
 	cur    cursor
@@ -101,6 +102,7 @@ type messagesPage struct {
 	resumeWait   time.Duration // the backoff before a live read that broke is opened again
 	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed        bool          // a message held has a schema: the VER column is shown
+	waiting      map[int]bool  // the registry schema ids the rows wait for
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -216,7 +218,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.scan, p.budgetHit = nil, false
 	p.srch = nil // the rows it was looking at are gone
 	p.copies = copyLookup{}
-	p.typed = false
+	p.typed, p.waiting = false, nil
 	p.rate, p.bytes, p.since = rateMeter{}, rateMeter{}, p.c.Now()
 	p.trend, p.second = history{n: 20}, time.Time{}
 	p.subID++ // answers of an earlier read are dropped from now on
@@ -225,7 +227,7 @@ func (p *messagesPage) restart() tea.Cmd {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
 		return tea.Batch(cmds...)
 	}
-	opts := sources.ReadOptions{Start: p.start, Follow: !p.bounded}
+	opts := sources.ReadOptions{Start: p.start, End: p.end, Follow: !p.bounded && p.end == nil}
 	var flt *filter.Filter
 	if p.readFilter != "" {
 		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
@@ -271,11 +273,13 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(p.received(msg), p.scheduleCopyLookup(), p.schemasFor(msg.msgs))
 	case schemasFetched: // the rows waiting for them are drawn again
+		again := p.schemasArrived(msg)
 		if p.view.flt != nil { // and the filter sees their decoded values
 			p.view.setFilter(p.view.flt)
 			p.cur.clamp(p.view.Len(), p.rowsHeight())
-			return p.scanMore()
+			return tea.Batch(again, p.scanMore())
 		}
+		return again
 	case copyLookupDue:
 		return p.lookUpCopies(msg)
 	case copiesFound:
@@ -324,7 +328,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.picker = nil
 	case startChosen:
 		p.picker = nil
-		p.start = msg.start
+		p.start, p.end = msg.start, msg.end
 		return p.restart()
 	case tea.WindowSizeMsg:
 		p.cur.clamp(p.view.Len(), p.rowsHeight())
@@ -338,14 +342,14 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	if len(msg.msgs) > 0 {
 		p.err, p.resumeWait = nil, 0 // the read goes on: an earlier error has passed
 		// Keep time order within a delivery; partitions arrive interleaved.
-		sort.SliceStable(msg.msgs, func(i, j int) bool { return msg.msgs[i].Timestamp.Before(msg.msgs[j].Timestamp) })
+		sortDelivery(msg.msgs, msg.notes)
 		for i := range msg.msgs {
 			if msg.msgs[i].DeadLetter != nil { // a redriven copy has none: it is not a dead letter
 				p.dlq = true
 				break
 			}
 		}
-		evicted := p.view.appended(len(msg.msgs), p.buf.Append(msg.msgs))
+		evicted := p.view.appended(len(msg.msgs), p.buf.AppendNoted(msg.msgs, msg.notes))
 		live, liveBytes := 0, 0 // the rates count new messages, not the backlog read at start
 		for i := range msg.msgs {
 			if !msg.msgs[i].Timestamp.Before(p.since.Add(-2 * time.Second)) {
@@ -391,6 +395,24 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return tea.Batch(setError(msg.err), p.next())
 	}
 	return p.next()
+}
+
+// sortDelivery puts a delivery's messages (and their notes, when there
+// are) in time order, stably.
+func sortDelivery(msgs []sources.Message, notes [][]byte) {
+	if notes == nil {
+		sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Timestamp.Before(msgs[j].Timestamp) })
+		return
+	}
+	order := make([]int, len(msgs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return msgs[order[i]].Timestamp.Before(msgs[order[j]].Timestamp) })
+	ms, ns := slices.Clone(msgs), slices.Clone(notes)
+	for i, o := range order {
+		msgs[i], notes[i] = ms[o], ns[o]
+	}
 }
 
 // scheduleResume waits, longer each time, before reopening the live read.
@@ -522,6 +544,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+		d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
+		d.note = d.held()
 		d.setEarlier(p.earlierCopy)
 		return push(d)
 	case key.Matches(msg, k.StartPosition):
@@ -572,7 +596,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Triage):
 		return push(newTriagePage(p.c, p.conn, p.stream))
 	case key.Matches(msg, k.Versions):
-		return push(newVersionsPage(p.c, p.conn, p.stream))
+		return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end))
 	case key.Matches(msg, k.Trace):
 		if n > 0 {
 			return requestTrace(p.c, p.view.At(p.cur.sel))
@@ -732,6 +756,8 @@ func (p *messagesPage) View(w, h int) string {
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Kind == "exchange":
 			out = append(out, s.Muted.Render("  tapping "+render.Sanitize(p.stream.Name)+": waiting for messages to be published"))
+		case p.registryWait() != "":
+			out = append(out, s.Muted.Render("  "+p.registryWait()))
 		default:
 			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
 		}
@@ -740,7 +766,7 @@ func (p *messagesPage) View(w, h int) string {
 	now := p.c.Now().In(p.c.Location)
 	for i := from; i < to; i++ {
 		m := p.view.At(i)
-		cells := p.cells(m, cols, now)
+		cells := p.cells(m, p.view.Note(i), cols, now)
 		if len(p.marks) > 0 && p.marks[replay.Position(*m)] {
 			cells[0] = "●" + cells[0]
 		}
@@ -768,7 +794,9 @@ func (p *messagesPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) []string {
+// cells are the row of m; note is what the buffer keeps with it (the
+// decoded start of a value it cut).
+func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time) []string {
 	last := cols[len(cols)-1].width
 	part := strconv.Itoa(int(m.Partition))
 	if m.Partition == sources.NoPartition {
@@ -785,6 +813,11 @@ func (p *messagesPage) cells(m *sources.Message, cols []column, now time.Time) [
 	value := render.Preview(m.Value, last)
 	if v := showPart(dec, schema.PartValue, m); v.typed {
 		value = decodedPreview(v, m.Value, last)
+		if preview, failed := readNote(note); v.cut && preview != nil {
+			value = render.Preview(preview, last)
+		} else if v.cut && failed != "" {
+			value = render.Preview([]byte("✖ "+failed), last)
+		}
 		if p.typed {
 			base = append(base, versionCell(v))
 		}
@@ -827,7 +860,48 @@ func (p *messagesPage) schemasFor(msgs []sources.Message) tea.Cmd {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fetchSchemas(p.ctx, dec, msgs, p.pid, "")
+	if p.waiting == nil {
+		p.waiting = map[int]bool{}
+	}
+	for _, c := range missing {
+		p.waiting[c.ID] = true
+	}
+	return fetchClasses(p.ctx, dec, missing, p.pid, "", 0)
+}
+
+// schemasArrived takes the end of a fetch the rows waited for: the ids
+// now held (fetched, or failed: their rows show the bytes and why) are
+// waited for no more; a fetch that gave up while the registry's answer
+// is still on its way is asked for again, a few times at most.
+func (p *messagesPage) schemasArrived(msg schemasFetched) tea.Cmd {
+	dec := p.c.decoder(p.conn.Name())
+	if dec == nil || msg.pos != "" {
+		return nil
+	}
+	var again []schema.Class
+	for _, c := range msg.classes {
+		if _, held := dec.Cached(c); held || msg.attempt+1 >= maxSchemaAttempts || p.ctx.Err() != nil {
+			delete(p.waiting, c.ID)
+			continue
+		}
+		again = append(again, c)
+	}
+	if len(again) == 0 {
+		return nil
+	}
+	return fetchClasses(p.ctx, dec, again, p.pid, "", msg.attempt+1)
+}
+
+// registryWait is what the list waits for from the registry ("" nothing).
+func (p *messagesPage) registryWait() string {
+	if len(p.waiting) == 0 {
+		return ""
+	}
+	ids := make([]int, 0, len(p.waiting))
+	for id := range p.waiting {
+		ids = append(ids, id)
+	}
+	return registryWait(p.c.decoder(p.conn.Name()), ids)
 }
 
 // decodedValue is m's value decoded with a schema already fetched, for the
@@ -896,9 +970,9 @@ func (p *messagesPage) infoLine() string {
 	case p.stream.Kind == "exchange":
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
-		info = fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
 	default:
-		info = fmt.Sprintf("  from %s  %s on broker", p.start, groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s on broker", p.start, p.untilInfo(), groupDigits(p.stream.Messages))
 	}
 	if p.readFilter != "" {
 		info += "  only " + render.Sanitize(p.readFilter)
@@ -909,7 +983,19 @@ func (p *messagesPage) infoLine() string {
 			info += s.DLQBadge.Render(" of " + render.Sanitize(p.stream.DeadLetterFor))
 		}
 	}
-	return mode + s.Muted.Render(info)
+	line := mode + s.Muted.Render(info)
+	if wait := p.registryWait(); wait != "" {
+		line += "  " + s.Warn.Render("⧗ "+wait)
+	}
+	return line
+}
+
+// untilInfo is " until END" when the read stops at an end ("" otherwise).
+func (p *messagesPage) untilInfo() string {
+	if p.end == nil {
+		return ""
+	}
+	return " until " + p.end.String()
 }
 
 func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(render.Sanitize(p.stream.Name)) }

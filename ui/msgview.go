@@ -57,6 +57,14 @@ func (v *msgView) At(i int) *sources.Message {
 	return v.buf.At(v.idx[i])
 }
 
+// Note is the note row i was appended with (nil: none).
+func (v *msgView) Note(i int) []byte {
+	if v.flt == nil {
+		return v.buf.Note(i)
+	}
+	return v.buf.Note(v.idx[i])
+}
+
 // Load fills m with row i without allocating (for scans over many rows).
 func (v *msgView) Load(i int, m *sources.Message) {
 	if v.flt == nil {

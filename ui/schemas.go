@@ -1,19 +1,23 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/schema"
+	"github.com/mqscope/mqscope/ui/msgbuf"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -24,10 +28,12 @@ type shown struct {
 	dec   schema.Decoded
 	typed bool // it has a schema (a registry id, a local schema)
 	ready bool // typed, and the schema is fetched (dec is set)
+	cut   bool // a value the buffer holds only the start of: dec cannot be its document
+	size  int  // the value's size on the broker
 }
 
 // decodedOK reports a document to show in place of the bytes.
-func (s shown) decodedOK() bool { return s.ready && s.dec.Err == nil && s.dec.JSON != nil }
+func (s shown) decodedOK() bool { return s.ready && !s.cut && s.dec.Err == nil && s.dec.JSON != nil }
 
 // showPart classifies a key or value of m and decodes it with the schemas
 // d holds, without any I/O (View calls it). A nil decoder shows bytes.
@@ -40,7 +46,7 @@ func showPart(d *schema.Decoder, part schema.Part, m *sources.Message) shown {
 		data = m.Key
 	}
 	c := d.Classify(part, m.Stream, m.Headers, m.Properties, data)
-	s := shown{class: c, typed: c.Origin != schema.OriginContent}
+	s := shown{class: c, typed: c.Origin != schema.OriginContent, cut: part == schema.PartValue && m.Truncated(), size: m.ValueSize}
 	if !s.typed {
 		return s
 	}
@@ -55,7 +61,11 @@ func warmSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message)
 	if d == nil {
 		return
 	}
-	fetch := missingSchemas(d, msgs, true)
+	warmClasses(ctx, d, missingSchemas(d, msgs, true))
+}
+
+// warmClasses fetches the schemas of the classes, concurrently.
+func warmClasses(ctx context.Context, d *schema.Decoder, fetch []schema.Class) {
 	var wg sync.WaitGroup
 	for _, c := range fetch {
 		wg.Add(1)
@@ -83,7 +93,7 @@ func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []sc
 				continue
 			}
 			seen[c.ID] = true
-			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && schema.KindOf(dec.Err) != schema.KindMismatch && schema.KindOf(dec.Err) != schema.KindTruncated {
+			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && !schema.KindOf(dec.Err).OfValue() {
 				out = append(out, c)
 			}
 		}
@@ -92,20 +102,50 @@ func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []sc
 }
 
 // schemasFetched says the schemas a page waited for were fetched (or
-// failed): its View now finds them.
+// failed, or the wait gave up): its View now finds what there is.
 type schemasFetched struct {
-	page int
-	pos  string // the message a detail page asked for ("" for a list)
+	page    int
+	pos     string // the message a detail page asked for ("" for a list)
+	classes []schema.Class
+	attempt int
 }
 
 func (m schemasFetched) pageID() int { return m.page }
 
 // fetchSchemas fetches the schemas msgs need in a Cmd.
 func fetchSchemas(ctx context.Context, d *schema.Decoder, msgs []sources.Message, page int, pos string) tea.Cmd {
+	return fetchClasses(ctx, d, missingSchemas(d, msgs, true), page, pos, 0)
+}
+
+// fetchClasses fetches the schemas of classes in a Cmd.
+func fetchClasses(ctx context.Context, d *schema.Decoder, classes []schema.Class, page int, pos string, attempt int) tea.Cmd {
 	return func() tea.Msg {
-		warmSchemas(ctx, d, msgs)
-		return schemasFetched{page: page, pos: pos}
+		warmClasses(ctx, d, classes)
+		return schemasFetched{page: page, pos: pos, classes: classes, attempt: attempt}
 	}
+}
+
+// maxSchemaAttempts bounds how often a page asks again for a schema whose
+// fetch is still running when its wait gave up (a fetch ends within four
+// registry timeouts, so a few are enough).
+const maxSchemaAttempts = 8
+
+// registryWait says what a list waits for: "waiting for the schema
+// registry (HOST) for schema id 7…" ("" when it waits for nothing).
+func registryWait(d *schema.Decoder, ids []int) string {
+	if d == nil || d.Registry() == nil || len(ids) == 0 {
+		return ""
+	}
+	sort.Ints(ids)
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = strconv.Itoa(id)
+	}
+	what := "schema id " + names[0]
+	if len(ids) > 1 {
+		what = "schema ids " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("waiting for the schema registry (%s) for %s…", render.Sanitize(d.Registry().Host()), what)
 }
 
 // versionCell is the VER column: the schema version of a value ("v3"),
@@ -117,6 +157,8 @@ func versionCell(v shown) string {
 		return ""
 	case !v.ready:
 		return "…"
+	case v.cut && v.dec.Ref.Version > 0: // the framing and the schema name it; the body is not all here
+		return "v" + strconv.Itoa(v.dec.Ref.Version)
 	case v.dec.Err != nil && v.dec.JSON == nil:
 		return "✖"
 	case v.dec.Ref.Version > 0:
@@ -138,8 +180,72 @@ func decodedPreview(v shown, raw []byte, width int) string {
 	case v.decodedOK():
 		return render.Preview(docText(v.dec.JSON), width)
 	}
+	if v.cut { // never the start's failure: the value is not all here
+		return "decoded preview not held (" + render.Size(v.size) + ")"
+	}
 	why := "✖ " + failKind(v.dec.Err) + ": "
 	return why + render.Preview(raw, max(width-len([]rune(why)), 8))
+}
+
+// previewLimit is how much of a decoded document a note keeps for a value
+// the buffer cuts: more than a row shows.
+const previewLimit = 4 << 10
+
+// noteFailed starts a note that holds why a cut value did not decode
+// (JSON never starts with it).
+const noteFailed = 0
+
+// heldNotes are the notes a delivery's messages are kept with: for each
+// value the buffer will cut (msgbuf.LargeValue), its decoded start, or why
+// it did not decode, made now while the whole value is here (nil: none).
+// It decodes with what the decoder holds (no I/O) and runs in the
+// delivery's Cmd.
+func heldNotes(d *schema.Decoder, msgs []sources.Message) [][]byte {
+	if d == nil {
+		return nil
+	}
+	var notes [][]byte
+	for i := range msgs {
+		m := &msgs[i]
+		if len(m.Value) <= msgbuf.LargeValue {
+			continue
+		}
+		c := d.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+		if c.Origin == schema.OriginContent {
+			continue
+		}
+		dec, ok := d.Cached(c)
+		if !ok {
+			continue // the schema is not here yet: the list says the preview is not held
+		}
+		var note []byte
+		switch {
+		case dec.Err == nil && dec.JSON != nil:
+			js := docText(dec.JSON)
+			n := min(len(js), previewLimit)
+			for n < len(js) && n > 0 && !utf8.RuneStart(js[n]) {
+				n--
+			}
+			note = bytes.Clone(js[:n])
+		case dec.Err != nil:
+			note = append([]byte{noteFailed}, failKind(dec.Err)+": "+oneLine(dec.Err)...)
+		default:
+			continue
+		}
+		if notes == nil {
+			notes = make([][]byte, len(msgs))
+		}
+		notes[i] = note
+	}
+	return notes
+}
+
+// readNote tells a note's decoded start from why the value did not decode.
+func readNote(note []byte) (preview []byte, failed string) {
+	if len(note) > 0 && note[0] == noteFailed {
+		return nil, string(note[1:])
+	}
+	return note, ""
 }
 
 // docText is a decoded document as text: a JSON string without its

@@ -11,8 +11,12 @@ import (
 	"github.com/mqscope/mqscope/ui/render"
 )
 
-// startChosen is sent when the user picked a new start position.
-type startChosen struct{ start sources.Start }
+// startChosen is sent when the user picked a new start position, and
+// perhaps where to stop ("… until time:…" or "… until offset:…").
+type startChosen struct {
+	start sources.Start
+	end   *sources.Start
+}
 
 // startOption is one row of the start picker.
 type startOption struct {
@@ -41,13 +45,14 @@ type startPicker struct {
 	editing bool
 	input   textinput.Model
 	err     string
+	kind    string // the stream's kind
 }
 
 func newStartPicker(c *Common, current sources.Start, kind string) *startPicker {
 	ti := textinput.New()
 	ti.Prompt = "› "
 	ti.CharLimit = 100
-	sp := &startPicker{c: c, input: ti, options: startOptions}
+	sp := &startPicker{c: c, input: ti, options: startOptions, kind: kind}
 	if sources.IsQueueKind(kind) {
 		sp.options = queueStartOptions
 		if current.Kind == sources.StartOldest {
@@ -103,13 +108,23 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 }
 
 // choose parses the spec and either reports the new start or shows why not.
+// A spec may end with " until END" (an offset or a time): the read stops
+// there instead of following.
 func (sp *startPicker) choose(spec string) tea.Cmd {
-	st, err := sources.ParseStart(spec, sp.c.Now())
+	from, until, bounded := strings.Cut(spec, " until ")
+	st, err := sources.ParseStart(strings.TrimSpace(from), sp.c.Now())
 	if err != nil {
 		sp.err = err.Error()
 		return nil
 	}
-	return func() tea.Msg { return startChosen{st} }
+	var end *sources.Start
+	if bounded {
+		if end, err = sources.ParseEnd(strings.TrimSpace(until), sp.c.Now()); err != nil {
+			sp.err = "until: " + err.Error()
+			return nil
+		}
+	}
+	return func() tea.Msg { return startChosen{start: st, end: end} }
 }
 
 // startCancelled closes the picker without change.
@@ -132,6 +147,9 @@ func (sp *startPicker) view() string {
 	}
 	if sp.err != "" {
 		lines = append(lines, "", s.StatusError.Render(render.Sanitize(sp.err)))
+	}
+	if sp.editing && !sources.IsQueueKind(sp.kind) {
+		lines = append(lines, "", s.Muted.Render("end it with “ until time:… ” or “ until offset:… ” to stop there"))
 	}
 	lines = append(lines, "", s.Muted.Render("enter: choose  esc: cancel"))
 	return s.Overlay.Render(lipgloss.JoinVertical(lipgloss.Left, lines...))

@@ -35,7 +35,9 @@ func (m subscriptionOpened) pageID() int { return m.page }
 type batchReceived struct {
 	page, sub int
 	msgs      []sources.Message
-	err       error
+	// notes go with msgs into the buffer (nil: none; see heldNotes).
+	notes [][]byte
+	err   error
 }
 
 func (m batchReceived) pageID() int { return m.page }
@@ -63,7 +65,13 @@ func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder,
 		if err != nil {
 			return batchReceived{page: page, sub: sub, err: err}
 		}
-		defer func() { warmSchemas(ctx, dec, msgs) }() // before the delivery (every message gathered): a View finds them
+		// Every message gathered, the schemas are fetched (briefly) before
+		// the delivery, so a View finds them, and what the buffer will cut
+		// is decoded while it is whole.
+		deliver := func(err error) tea.Msg {
+			warmBriefly(ctx, dec, msgs)
+			return batchReceived{page: page, sub: sub, msgs: msgs, notes: heldNotes(dec, msgs), err: err}
+		}
 		deadline := time.Now().Add(batchWindow)
 		for len(msgs) < batchMax {
 			wctx, cancel := context.WithDeadline(ctx, deadline)
@@ -74,10 +82,36 @@ func waitBatch(ctx context.Context, s sources.Subscription, dec *schema.Decoder,
 				if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 					err = nil
 				}
-				return batchReceived{page: page, sub: sub, msgs: msgs, err: err}
+				return deliver(err)
 			}
 		}
-		return batchReceived{page: page, sub: sub, msgs: msgs}
+		return deliver(nil)
+	}
+}
+
+// schemaGrace is how long a delivery waits for the schemas its messages
+// need before it is delivered without them: the rows say "decoding…", the
+// list says it waits for the registry, and the fetch goes on in a Cmd of
+// the page's, so a registry that hangs never holds the messages back.
+const schemaGrace = 200 * time.Millisecond
+
+// warmBriefly is warmSchemas for at most schemaGrace; the fetches it
+// started go on (and are shared by whoever asks for the same ids).
+func warmBriefly(ctx context.Context, dec *schema.Decoder, msgs []sources.Message) {
+	if dec == nil || len(missingSchemas(dec, msgs, true)) == 0 {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		warmSchemas(ctx, dec, msgs)
+	}()
+	t := time.NewTimer(schemaGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

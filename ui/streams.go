@@ -236,7 +236,7 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 		if len(p.visible) == 0 {
 			return nil
 		}
-		return push(newVersionsPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
+		return push(newVersionsPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]], sources.Start{Kind: sources.StartOldest}, nil))
 	case msg.Type == tea.KeyEsc && p.filter.Value() != "":
 		p.filter.SetValue("")
 		p.applyFilter("")

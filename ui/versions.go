@@ -56,22 +56,26 @@ type versionsPage struct {
 	phase   int // 0: the stream, 1: its origin, 2: done
 	err     error
 	cur     cursor
+	start   sources.Start  // where the census reads from: the message list's start
+	end     *sources.Start // and where it ends (nil: the end the stream has now)
 	started time.Time
 	ctx     context.Context
 	cancel  context.CancelFunc
 	gen     int
 }
 
-func newVersionsPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *versionsPage {
-	p := &versionsPage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
+// newVersionsPage takes the census of stream from start up to end (nil:
+// the end the stream has now), as the message list it was opened from reads.
+func newVersionsPage(c *Common, conn sources.Conn, stream sources.StreamInfo, start sources.Start, end *sources.Start) *versionsPage {
+	p := &versionsPage{pageBase: pageBase{c: c}, conn: conn, stream: stream, start: start, end: end}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
 
 func (p *versionsPage) Init() tea.Cmd { return p.read() }
 
-// read starts the census: the whole stream from its oldest message to the
-// end it has now.
+// read starts the census: the stream from the page's start to its end
+// (the end the stream has now without one).
 func (p *versionsPage) read() tea.Cmd {
 	p.closeSub()
 	r, ok := p.conn.(sources.Reader)
@@ -84,9 +88,9 @@ func (p *versionsPage) read() tea.Cmd {
 	p.res = versions.NewResolver(dec)
 	p.b, p.ob = versions.NewBuilder(p.stream.Name, dec, p.res, 0), nil
 	p.census, p.origin, p.dead, p.phase, p.err, p.started = p.b.Census(), nil, 0, 0, nil, p.c.Now()
-	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
+	ctx, page, gen, name, opts := p.ctx, p.pid, p.gen, p.stream.Name, sources.ReadOptions{Start: p.start, End: p.end}
 	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+		sub, err := r.Read(ctx, name, opts)
 		return censusOpened{page: page, gen: gen, sub: sub, err: err}
 	}
 }
@@ -195,11 +199,11 @@ func (p *versionsPage) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 // versionPage is the message list of one schema's messages: the stream
-// read from its oldest message to its end through the row's filter (the
-// values framed with the schema's id).
+// read over the census's span through the row's filter (the values framed
+// with the schema's id).
 func (p *versionsPage) versionPage(row versions.Row) *messagesPage {
 	mp := newMessagesPage(p.c, p.conn, p.stream)
-	mp.start = sources.Start{Kind: sources.StartOldest}
+	mp.start, mp.end = p.start, p.end
 	if sources.IsQueueKind(p.stream.Kind) {
 		mp.start = startFor(p.stream.Kind)
 		mp.start.N = max(p.census.Scanned, mp.start.N)
@@ -218,7 +222,7 @@ func (p *versionsPage) View(w, h int) string {
 	if p.dead > 0 {
 		state += fmt.Sprintf(", %s dead letters", groupDigits(p.dead))
 	}
-	head := s.Section.Render(fmt.Sprintf("%d schemas", len(c.Rows))) + s.Muted.Render("  in "+state)
+	head := s.Section.Render(fmt.Sprintf("%d schemas", len(c.Rows))) + s.Muted.Render(fmt.Sprintf("  from %s %s: %s", p.start, untilText(p.end), state))
 	if p.origin != nil {
 		o := "reading… "
 		if p.phase == 2 {
@@ -255,7 +259,7 @@ func (p *versionsPage) View(w, h int) string {
 		if r.Version > 0 {
 			ver = fmt.Sprintf("v%d", r.Version)
 		}
-		if r.ID > 0 {
+		if r.Framed || r.ID > 0 {
 			id = fmt.Sprint(r.ID)
 		}
 		cells = append(cells, ver, id, string(r.Format))
@@ -292,9 +296,17 @@ func (p *versionsPage) View(w, h int) string {
 	return joinLines(out)
 }
 
+// untilText says where a read ends: "until time:…", or "to the end now".
+func untilText(end *sources.Start) string {
+	if end == nil {
+		return "to the end now"
+	}
+	return "until " + end.String()
+}
+
 // originShare is the share of the row's schema in the origin's census.
 func (p *versionsPage) originShare(r versions.Row) string {
-	if r.ID == 0 {
+	if !r.Framed && r.ID == 0 {
 		return "—"
 	}
 	if o := p.origin.Row(r.ID); o != nil {
@@ -312,11 +324,14 @@ func rowSubject(r versions.Row) string {
 	case r.Err != "":
 		return r.Err
 	case r.Subject == "":
-		return ""
+		return r.Note()
 	}
 	s := r.Subject + " · " + r.Compat()
 	if len(r.Incompatibilities) > 0 {
 		s += ": " + r.Incompatibilities[0]
+	}
+	if note := r.Note(); note != "" {
+		s = note + " · " + s
 	}
 	return s
 }

@@ -209,7 +209,7 @@ func TestGoldenVersions(t *testing.T) {
 	conn := streamsConn{msgs: map[string][]sources.Message{"orders": orders, "orders.DLT": dlt}}
 	c := testCommon(120, 16)
 	c.Decoders = map[string]*schema.Decoder{"test": dec}
-	p := newVersionsPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true})
+	p := newVersionsPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true}, sources.Start{Kind: sources.StartOldest}, nil)
 	runGoldenVersions(t, c, p)
 }
 

@@ -18,6 +18,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
@@ -26,14 +27,21 @@ import (
 
 // Schema is what a census knows of one schema.
 type Schema struct {
-	// ID is the registry id (0 for values without a registry schema).
+	// ID is the registry id (0 for values without a registry schema, and
+	// for values framed with id 0: Framed tells them apart).
 	ID int `json:"id,omitempty"`
+	// Framed says the values carry a registry id in the Confluent framing.
+	Framed bool `json:"framed,omitempty"`
 	// Subject and Version name the id's subject version, when the registry
 	// told.
 	Subject string `json:"subject,omitempty"`
 	Version int    `json:"version,omitempty"`
 	// Format is avro, protobuf, jsonschema, json, text, binary or null.
 	Format schema.Format `json:"format"`
+	// Subjects are the subject versions that have the id when it is
+	// registered under more than one subject ("a v1", "b v3"); Subject is
+	// then set only when one of them is the stream's own.
+	Subjects []string `json:"subjects,omitempty"`
 	// Latest is the subject's latest version (0: unknown).
 	Latest int `json:"latest,omitempty"`
 	// Compatible is the registry's verdict on the schema against the
@@ -41,6 +49,12 @@ type Schema struct {
 	Compatible *bool `json:"compatible,omitempty"`
 	// Incompatibilities are the registry's reasons when it is not.
 	Incompatibilities []string `json:"incompatibilities,omitempty"`
+	// CheckedLocally says the registry could not answer the compatibility
+	// check (CompatError says why), so the verdict was computed here from
+	// the two Avro schemas at CompatLevel, the subject's level.
+	CheckedLocally bool   `json:"compatibilityCheckedLocally,omitempty"`
+	CompatLevel    string `json:"compatibilityLevel,omitempty"`
+	CompatError    string `json:"compatibilityRegistryError,omitempty"`
 	// Err says why the registry could not name the id.
 	Err string `json:"error,omitempty"`
 }
@@ -50,7 +64,7 @@ func (s Schema) Label() string {
 	switch {
 	case s.Version > 0:
 		return "v" + strconv.Itoa(s.Version)
-	case s.ID > 0:
+	case s.Framed || s.ID > 0:
 		return "id " + strconv.Itoa(s.ID)
 	}
 	return string(s.Format)
@@ -59,16 +73,34 @@ func (s Schema) Label() string {
 // Compat describes the compatibility in a few words.
 func (s Schema) Compat() string {
 	switch {
-	case s.Compatible == nil && s.ID == 0:
+	case s.Compatible == nil && !s.Framed && s.ID == 0:
 		return ""
 	case s.Compatible == nil:
 		return "?"
 	case s.Version > 0 && s.Version == s.Latest:
 		return "latest"
-	case *s.Compatible:
-		return "compatible with v" + strconv.Itoa(s.Latest)
 	}
-	return "incompatible with v" + strconv.Itoa(s.Latest)
+	verdict := "incompatible with v" + strconv.Itoa(s.Latest)
+	if *s.Compatible {
+		verdict = "compatible with v" + strconv.Itoa(s.Latest)
+	}
+	if s.CheckedLocally {
+		verdict += " (checked locally)"
+	}
+	return verdict
+}
+
+// Note is what names the schema besides its subject, or why it is not
+// named: the registry's failure ("id 0: not in the registry"), or the
+// subjects of an id registered under several ("id 7: subjects a v1, b v3").
+func (s Schema) Note() string {
+	switch {
+	case s.Err != "":
+		return s.Err
+	case len(s.Subjects) > 0:
+		return "id " + strconv.Itoa(s.ID) + ": subjects " + strings.Join(s.Subjects, ", ")
+	}
+	return ""
 }
 
 // Row is one schema of a census and the messages that carry it.
@@ -105,7 +137,7 @@ type Census struct {
 // Row returns the row of the schema with id (nil: none).
 func (c *Census) Row(id int) *Row {
 	for i := range c.Rows {
-		if c.Rows[i].ID == id && id > 0 {
+		if c.Rows[i].ID == id && (id > 0 || c.Rows[i].Framed) {
 			return &c.Rows[i]
 		}
 	}
@@ -139,13 +171,13 @@ func Compare(dlt, origin *Census) string {
 	}
 	top := dlt.Rows[0]
 	share := 0.0
-	if top.ID > 0 {
+	if top.Framed || top.ID > 0 {
 		if r := origin.Row(top.ID); r != nil {
 			share = r.Share
 		}
 	} else {
 		for _, r := range origin.Rows {
-			if r.ID == 0 && r.Format == top.Format {
+			if !r.Framed && r.ID == 0 && r.Format == top.Format {
 				share = r.Share
 			}
 		}
@@ -155,6 +187,7 @@ func Compare(dlt, origin *Census) string {
 
 // key tells the schemas of a census apart.
 type key struct {
+	framed bool // a registry id: id is it (0 included)
 	id     int
 	format schema.Format
 	local  string
@@ -192,7 +225,7 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 	if s, ok := r.known[c.ID]; ok {
 		return s
 	}
-	s := Schema{ID: c.ID, Format: schema.FormatBinary}
+	s := Schema{ID: c.ID, Framed: true, Format: schema.FormatBinary}
 	if r.dec == nil || r.dec.Registry() == nil {
 		s.Err = schema.KindNoRegistry.String()
 		r.known[c.ID] = s
@@ -203,12 +236,24 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 		s.Format = d.Format
 	}
 	s.Subject, s.Version, s.Latest = d.Ref.Subject, d.Ref.Version, d.Ref.Latest
-	if k := schema.KindOf(d.Err); k == schema.KindUnknownID || k == schema.KindRegistryDown || k == schema.KindUnauthorized || k == schema.KindRegistrySlow || k == schema.KindBadSchema || k == schema.KindUnsupported {
+	for _, sv := range d.Ref.Subjects {
+		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version))
+	}
+	switch k := schema.KindOf(d.Err); k {
+	case schema.KindUnknownID:
+		s.Err = fmt.Sprintf("id %d: not in the registry", c.ID)
+	case schema.KindRegistryDown, schema.KindUnauthorized, schema.KindRegistrySlow, schema.KindBadSchema, schema.KindUnsupported:
 		s.Err = d.Err.Error()
 	}
 	if s.Subject != "" {
 		if c, err := r.dec.Registry().CheckLatest(ctx, s.Subject, s.ID); err == nil {
 			s.Compatible, s.Incompatibilities = &c.Compatible, c.Messages
+			if c.Local {
+				s.CheckedLocally, s.CompatLevel = true, c.Level
+				if c.RegistryErr != nil {
+					s.CompatError = c.RegistryErr.Error()
+				}
+			}
 		} else if s.Err == "" {
 			s.Err = "compatibility: " + err.Error()
 		}
@@ -271,7 +316,7 @@ func (b *Builder) Add(m *sources.Message) {
 	c := b.dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
 	k := key{format: c.Format}
 	if c.Origin == schema.OriginRegistry {
-		k = key{id: c.ID}
+		k = key{framed: true, id: c.ID}
 		if _, ok := b.res.known[c.ID]; !ok {
 			if _, ok := b.pending[c.ID]; !ok {
 				b.pending[c.ID] = c
@@ -359,8 +404,11 @@ func (b *Builder) DeadLetters() int64 { return b.dead }
 func (b *Builder) Census() Census {
 	c := Census{Stream: b.stream, Scanned: b.scanned, Budget: b.reached, From: b.from, To: b.to}
 	for _, a := range b.accs {
-		r := Row{Schema: Schema{ID: a.key.id, Format: a.key.format}, Count: a.count, First: a.first, Last: a.last, Partitions: slices.Clone(a.parts)}
-		if a.key.id > 0 {
+		r := Row{Schema: Schema{ID: a.key.id, Framed: a.key.framed, Format: a.key.format}, Count: a.count, First: a.first, Last: a.last, Partitions: slices.Clone(a.parts)}
+		if a.key.framed {
+			if r.Format == "" {
+				r.Format = schema.FormatBinary // until the registry names it
+			}
 			if s, ok := b.res.known[a.key.id]; ok {
 				r.Schema = s
 			}

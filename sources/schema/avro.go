@@ -25,15 +25,21 @@ type avroCodec struct{}
 // Format implements Codec.
 func (avroCodec) Format() Format { return FormatAvro }
 
-// Compile implements Codec.
-func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
+// parseAvro parses an Avro schema's text with the named types of its
+// references (dependencies first).
+func parseAvro(text string, refs []Named) (avro.Schema, error) {
 	cache := &avro.SchemaCache{}
 	for _, r := range refs {
 		if _, err := avro.ParseWithCache(r.Text, "", cache); err != nil {
 			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
 		}
 	}
-	s, err := avro.ParseWithCache(main.Text, "", cache)
+	return avro.ParseWithCache(text, "", cache)
+}
+
+// Compile implements Codec.
+func (avroCodec) Compile(main Named, refs []Named) (Compiled, error) {
+	s, err := parseAvro(main.Text, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +533,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if n.prec > 0 && r.soft == nil {
 			ds := out[start:]
 			if digits := significantDigits(ds); digits > n.prec {
-				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", ds, digits, n.prec)}, depth
+				r.soft, r.softLevel = &fieldError{reason: fmt.Errorf("%s has %d digits, more than the precision %d", capDigits(string(ds)), digits, n.prec)}, depth
 			}
 		}
 		return append(out, '"'), nil
@@ -1155,17 +1161,17 @@ func decimalBytes(s string, scale, size, prec int) ([]byte, error) {
 	whole, frac, _ := strings.Cut(digits, ".")
 	if len(frac) > scale {
 		if strings.TrimRight(frac[scale:], "0") != "" {
-			return nil, fmt.Errorf("%s has more than %d digits after the point", s, scale)
+			return nil, fmt.Errorf("%s has more than %d digits after the point", capDigits(s), scale)
 		}
 		frac = frac[:scale]
 	}
 	frac += strings.Repeat("0", scale-len(frac))
 	v, ok := new(big.Int).SetString(whole+frac, 10)
 	if !ok || whole+frac == "" {
-		return nil, fmt.Errorf("%q is not a decimal", s)
+		return nil, fmt.Errorf("%q is not a decimal", capDigits(s))
 	}
 	if prec > 0 && len(strings.TrimLeft(whole+frac, "0")) > prec {
-		return nil, fmt.Errorf("%s has more than %d digits", s, prec)
+		return nil, fmt.Errorf("%s has more than %d digits", capDigits(s), prec)
 	}
 	if neg {
 		v.Neg(v)
@@ -1177,7 +1183,7 @@ func decimalBytes(s string, scale, size, prec int) ([]byte, error) {
 	n := bl/8 + 1 // room for the sign bit
 	if size > 0 {
 		if n > size {
-			return nil, fmt.Errorf("%s does not fit %d bytes", s, size)
+			return nil, fmt.Errorf("%s does not fit %d bytes", capDigits(s), size)
 		}
 		n = size
 	}

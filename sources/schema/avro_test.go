@@ -3,11 +3,14 @@ package schema
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/big"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -425,5 +428,37 @@ func TestAvroDecimalDigitsMatchBig(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLongDecimalIsCappedInErrors: a 1000-digit decimal read beyond its
+// precision, or edited in, is quoted in the error by its first digits and
+// its length, never whole.
+func TestLongDecimalIsCappedInErrors(t *testing.T) {
+	c, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"P","fields":[{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":4,"scale":2}}]}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("9", 1000)
+	unscaled, err := decimalBytes(long, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := binary.AppendVarint(nil, int64(len(unscaled)))
+	body = append(body, unscaled...)
+	js, err := c.Decode(body, Selector{})
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "99999999999999999999… 1000 digits") || len(js) < 1000 {
+		t.Fatalf("read beyond precision: %d bytes of error: %.300v", len(fmt.Sprint(err)), err)
+	}
+	_, err = c.Encode([]byte(`{"d":"`+long+`"}`), Selector{})
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "… 1000 digits") {
+		t.Fatalf("edit beyond precision: %.300v", err)
+	}
+	_, err = c.Encode([]byte(`{"d":"1.`+long+`"}`), Selector{})
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "1.999999999999999999… 1001 digits") {
+		t.Fatalf("edit beyond scale: %.300v", err)
+	}
+	if got := capNumbers("maximum: got " + long + ", want 10"); got != "maximum: got 99999999999999999999… 1000 digits, want 10" {
+		t.Fatalf("capNumbers: %s", got)
 	}
 }

@@ -421,11 +421,16 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
 	}
+	out.Ref.Subjects = reg.subjects()
 	body, sel := c.body, Selector{}
 	if e.format == FormatProtobuf {
 		idx, rest, err := ReadIndexes(body)
 		if err != nil {
-			out.Err = &Error{Kind: KindTruncated, Err: err}
+			k := KindTruncated
+			if errors.Is(err, ErrMalformedIndexes) {
+				k = KindMalformed
+			}
+			out.Err = &Error{Kind: k, Err: err}
 			return out
 		}
 		body, sel.Indexes, out.Ref.Indexes = rest, idx, idx

@@ -127,12 +127,16 @@ func TestRegistryCredentials(t *testing.T) {
 	okTok := newDecoder(t, bearer.URL(), func(c *Config) { c.Registry.Token = "tok-1" })
 	mustJSON(t, value(t, okTok, "k", framed(bid, []byte{2, 'a'})), `"a"`)
 
-	for name, d := range map[string]*Decoder{
-		"none":     newDecoder(t, basic.URL()),
-		"wrong":    newDecoder(t, basic.URL(), func(c *Config) { c.Registry.Username, c.Registry.Password = "ops", "nope" }),
-		"no token": newDecoder(t, bearer.URL()),
+	for name, tc := range map[string]struct {
+		d    *Decoder
+		want string
+	}{
+		"none":     {newDecoder(t, basic.URL()), "HTTP 401: Missing Authorization header"},
+		"wrong":    {newDecoder(t, basic.URL(), func(c *Config) { c.Registry.Username, c.Registry.Password = "ops", "nope" }), "HTTP 403: User not authorized"},
+		"no token": {newDecoder(t, bearer.URL()), "HTTP 401: Missing Authorization header"},
 	} {
-		if got := value(t, d, "k", body); KindOf(got.Err) != KindUnauthorized {
+		got := value(t, tc.d, "k", body)
+		if KindOf(got.Err) != KindUnauthorized || !strings.Contains(got.Err.Error(), tc.want) || !strings.Contains(got.Err.Error(), "schema id "+itoa(id)) {
 			t.Errorf("%s: %v", name, got.Err)
 		}
 	}
@@ -364,5 +368,25 @@ func TestJSONSchemaLocalKeyRule(t *testing.T) {
 	m.Key = []byte(`{"name":"x"}`)
 	if k := d.Key(context.Background(), m); KindOf(k.Err) != KindMismatch || !strings.Contains(k.Err.Error(), "id") {
 		t.Fatalf("key without id: %v", k.Err)
+	}
+}
+
+// TestServerMessage: what a server says with an error status is quoted on
+// one line, its HTML tags, scripts and controls left out, capped.
+func TestServerMessage(t *testing.T) {
+	for _, tc := range []struct {
+		re   sr.ResponseError
+		want string
+	}{
+		{sr.ResponseError{Message: "User not authorized"}, "User not authorized"},
+		{sr.ResponseError{Message: "no response"}, "no response"},
+		{sr.ResponseError{Raw: []byte("<html><style>p{}</style><script>x()</script><p>Denied\n  by   proxy</p><style")}, "Denied by proxy"},
+		{sr.ResponseError{Raw: []byte("bad\x1b[2Jterm")}, "bad␛[2Jterm"},
+		{sr.ResponseError{Raw: []byte(strings.Repeat("é", 300))}, strings.Repeat("é", 200) + "… (600 bytes)"},
+		{sr.ResponseError{}, "(no message)"},
+	} {
+		if got := serverMessage(&tc.re); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.re.Raw, got, tc.want)
+		}
 	}
 }

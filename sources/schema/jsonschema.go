@@ -93,7 +93,7 @@ func (s *jsonSchema) validate(doc []byte) error {
 				leaf = leaf.Causes[0]
 			}
 			p := message.NewPrinter(language.English)
-			return &fieldError{path: strings.Join(leaf.InstanceLocation, "."), reason: errors.New(leaf.ErrorKind.LocalizedString(p))}
+			return &fieldError{path: strings.Join(leaf.InstanceLocation, "."), reason: errors.New(capNumbers(leaf.ErrorKind.LocalizedString(p)))}
 		}
 		return err
 	}

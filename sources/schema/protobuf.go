@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -100,9 +101,20 @@ func registerFile(files *protoregistry.Files, f protoreflect.FileDescriptor) err
 // indexes count in (nil for a local directory or descriptor set, where a
 // message is picked by name).
 type protoSchema struct {
-	files *protoregistry.Files
-	main  protoreflect.FileDescriptor
-	types *dynamicpb.Types
+	files    *protoregistry.Files
+	main     protoreflect.FileDescriptor
+	types    *dynamicpb.Types
+	decimals sync.Map // protoreflect.FullName -> bool: the message holds a confluent.type.Decimal
+}
+
+// holdsDecimal is hasDecimal(md), remembered per message.
+func (s *protoSchema) holdsDecimal(md protoreflect.MessageDescriptor) bool {
+	if v, ok := s.decimals.Load(md.FullName()); ok {
+		return v.(bool)
+	}
+	has := hasDecimal(md)
+	s.decimals.Store(md.FullName(), has)
+	return has
 }
 
 func newProtoSchema(files *protoregistry.Files, main protoreflect.FileDescriptor) *protoSchema {
@@ -180,6 +192,11 @@ func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) 
 		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	out = buf.Bytes()
+	if s.holdsDecimal(md) {
+		if out, err = decimalsToStrings(out, md); err != nil {
+			return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		}
+	}
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
 		return out, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
 	}
@@ -226,6 +243,11 @@ func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 	md, err := s.message(sel)
 	if err != nil {
 		return nil, err
+	}
+	if s.holdsDecimal(md) {
+		if doc, err = stringsToDecimals(doc, md); err != nil {
+			return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
+		}
 	}
 	msg := dynamicpb.NewMessage(md)
 	if err := (protojson.UnmarshalOptions{Resolver: s.types}).Unmarshal(doc, msg); err != nil {

@@ -299,3 +299,95 @@ func TestProtobufWrongMessage(t *testing.T) {
 		t.Fatalf("order as header: %s %v", got.JSON, got.Err)
 	}
 }
+
+// decimalProto is Confluent's confluent/type/decimal.proto as it is
+// registered for reference.
+const decimalProto = `syntax = "proto3";
+package confluent.type;
+option java_package = "io.confluent.protobuf.type";
+option java_outer_classname = "DecimalProto";
+message Decimal {
+  bytes value = 1;
+  uint32 precision = 2;
+  int32 scale = 3;
+}
+`
+
+const paymentProto = `syntax = "proto3";
+package acme;
+import "confluent/type/decimal.proto";
+message Payment {
+  string id = 1;
+  confluent.type.Decimal amount = 2;
+  repeated confluent.type.Decimal fees = 3;
+  map<string, confluent.type.Decimal> by_currency = 4;
+  confluent.type.Decimal unset = 5;
+}
+`
+
+// decimalBody is a confluent.type.Decimal written field by field.
+func decimalBody(unscaled []byte, precision uint64, scale int64) []byte {
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendBytes(b, unscaled)
+	b = protowire.AppendTag(b, 2, protowire.VarintType)
+	b = protowire.AppendVarint(b, precision)
+	b = protowire.AppendTag(b, 3, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(scale))
+}
+
+// TestProtobufConfluentDecimal: a schema importing confluent/type/decimal.proto
+// by reference shows each confluent.type.Decimal (a field, repeated, a map's
+// value) as its exact decimal string, and an edit of those strings encodes
+// back to the same values.
+func TestProtobufConfluentDecimal(t *testing.T) {
+	reg := newFake(t)
+	register(t, reg, "confluent/type/decimal.proto", sr.Schema{Schema: decimalProto, Type: sr.TypeProtobuf})
+	id := register(t, reg, "payments-value", sr.Schema{Schema: paymentProto, Type: sr.TypeProtobuf,
+		References: []sr.SchemaReference{{Name: "confluent/type/decimal.proto", Subject: "confluent/type/decimal.proto", Version: 1}}})
+	d := newDecoder(t, reg.URL())
+
+	big30 := []byte{0x0c, 0x9f, 0x2c, 0x9c, 0xd0, 0x46, 0x74, 0xed, 0xea, 0x40, 0x00, 0x00, 0x00} // 10^30
+	var body []byte
+	body = protowire.AppendTag(body, 1, protowire.BytesType)
+	body = protowire.AppendString(body, "p-1")
+	body = protowire.AppendTag(body, 2, protowire.BytesType)
+	body = protowire.AppendBytes(body, decimalBody([]byte{0xcf, 0xc7}, 5, 2)) // -12345, scale 2
+	body = protowire.AppendTag(body, 3, protowire.BytesType)
+	body = protowire.AppendBytes(body, decimalBody([]byte{0x01}, 1, 3)) // 0.001
+	body = protowire.AppendTag(body, 3, protowire.BytesType)
+	body = protowire.AppendBytes(body, decimalBody(big30, 31, 0))
+	var entry []byte
+	entry = protowire.AppendTag(entry, 1, protowire.BytesType)
+	entry = protowire.AppendString(entry, "EUR")
+	entry = protowire.AppendTag(entry, 2, protowire.BytesType)
+	entry = protowire.AppendBytes(entry, decimalBody([]byte{0x04, 0xd2}, 4, 1)) // 1234, scale 1
+	body = protowire.AppendTag(body, 4, protowire.BytesType)
+	body = protowire.AppendBytes(body, entry)
+
+	got := value(t, d, "payments", framed(id, []byte{0}, body))
+	mustJSON(t, got, `{"id":"p-1","amount":"-123.45","fees":["0.001","1000000000000000000000000000000"],"by_currency":{"EUR":"123.4"}}`)
+
+	out, err := d.Encode(context.Background(), got.Ref, []byte(`{"id":"p-1","amount":"-123.46","fees":["0.001"],"by_currency":{"EUR":"7"}}`))
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	again := value(t, d, "payments", out)
+	mustJSON(t, again, `{"id":"p-1","amount":"-123.46","fees":["0.001"],"by_currency":{"EUR":"7"}}`)
+
+	_, err = d.Encode(context.Background(), got.Ref, []byte(`{"amount":"12x"}`))
+	if KindOf(err) != KindMismatch || !strings.Contains(err.Error(), "amount") {
+		t.Fatalf("bad decimal edit: %v", err)
+	}
+}
+
+// TestProtobufMalformedIndexes: a negative message-index count is called
+// malformed, with the count, not truncated.
+func TestProtobufMalformedIndexes(t *testing.T) {
+	url, id := registerOrder(t)
+	d := newDecoder(t, url)
+	got := value(t, d, "orders", framed(id, []byte{5}, orderMessage(t, compileOrder(t)))) // zigzag 5 is -3
+	if KindOf(got.Err) != KindMalformed || !strings.Contains(got.Err.Error(), "malformed message indexes (count -3)") || strings.Contains(got.Err.Error(), "truncated") {
+		t.Fatalf("negative count: %v", got.Err)
+	}
+}

@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 // RegistryConfig says how to reach a Schema Registry (Confluent's REST
@@ -58,8 +63,10 @@ type registered struct {
 
 // subjectFor picks the subject version to name for a key or value of
 // stream: the topic name strategy's "<stream>-key" or "<stream>-value"
-// when the id is registered there, else the first (by name) for the same
-// part, else the first.
+// when the id is registered there, else the one subject with the same
+// part's suffix, else the one subject that has the id. An id under several
+// subjects none of which is the stream's is not named by a guess: false
+// (subjects lists them).
 func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool) {
 	if len(r.vers) == 0 {
 		return SubjectVersion{}, false
@@ -73,12 +80,38 @@ func (r *registered) subjectFor(stream string, part Part) (SubjectVersion, bool)
 			return v, true
 		}
 	}
+	var same []SubjectVersion
 	for _, v := range r.vers {
 		if strings.HasSuffix(v.Subject, suffix) {
-			return v, true
+			same = append(same, v)
 		}
 	}
-	return r.vers[0], true
+	if one, ok := oneSubject(same); ok {
+		return one, true
+	}
+	return oneSubject(r.vers)
+}
+
+// oneSubject is the first of vs when they are all of one subject.
+func oneSubject(vs []SubjectVersion) (SubjectVersion, bool) {
+	if len(vs) == 0 {
+		return SubjectVersion{}, false
+	}
+	for _, v := range vs[1:] {
+		if v.Subject != vs[0].Subject {
+			return SubjectVersion{}, false
+		}
+	}
+	return vs[0], true
+}
+
+// subjects are the subject versions that have the id when they are of
+// more than one subject (nil otherwise: the one subject names it).
+func (r *registered) subjects() []SubjectVersion {
+	if _, one := oneSubject(r.vers); one || len(r.vers) == 0 {
+		return nil
+	}
+	return r.vers
 }
 
 // flight is one fetch shared by everyone who asks while it runs, kept
@@ -123,6 +156,15 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 		cl: cl, url: cfg.URL, timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
 		ids: map[int]*flight[*registered]{}, latest: map[string]*flight[int]{},
 	}, nil
+}
+
+// Host is the registry's host (and port) as its URL names it, for saying
+// what is waited for.
+func (r *Registry) Host() string {
+	if u, err := url.Parse(r.url); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return r.url
 }
 
 // do runs fn once per key among concurrent callers and caches its result
@@ -202,13 +244,67 @@ func (r *Registry) classify(what string, err error) error {
 			// A 404 that is not the registry's own: the URL is likely wrong.
 			return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP 404 without a registry error (is the URL the registry's?)", r.url, what)}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
 		}
-		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d %s", r.url, what, re.StatusCode, re.Message)}
+		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		return &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: %s: no answer in %s", r.url, what, r.timeout)}
 	}
 	return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: %w", r.url, what, err)}
+}
+
+// maxServerMessage bounds how much of a registry's (or a proxy's) error
+// message is quoted, in runes.
+const maxServerMessage = 200
+
+// serverMessage is what the server said with an error status: the
+// registry's JSON message, else its body (a proxy's text or HTML page),
+// on one line, control characters shown as pictures, capped.
+func serverMessage(re *sr.ResponseError) string {
+	msg := re.Message
+	if (msg == "" || msg == "no response") && len(re.Raw) > 0 {
+		msg = string(re.Raw)
+		if strings.HasPrefix(strings.TrimSpace(msg), "<") {
+			msg = stripTags(msg)
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if msg == "" {
+		return "(no message)"
+	}
+	if r := []rune(msg); len(r) > maxServerMessage {
+		msg = string(r[:maxServerMessage]) + "… (" + strconv.Itoa(len(msg)) + " bytes)"
+	}
+	return safetext.String(msg)
+}
+
+// stripTags keeps the text of an HTML page: what is between its tags,
+// scripts and styles left out.
+func stripTags(s string) string {
+	var b strings.Builder
+	in, skip := false, ""
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '<':
+			in = true
+			rest := strings.ToLower(s[i+1 : min(i+8, len(s))])
+			switch {
+			case skip == "" && strings.HasPrefix(rest, "script"):
+				skip = "script"
+			case skip == "" && strings.HasPrefix(rest, "style"):
+				skip = "style"
+			case skip != "" && strings.HasPrefix(rest, "/"+skip):
+				skip = ""
+			}
+			b.WriteByte(' ')
+		case c == '>':
+			in = false
+		case !in && skip == "":
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // maxRefs bounds the references followed for one schema.
@@ -353,16 +449,26 @@ func (r *Registry) Versions(ctx context.Context, id int) ([]SubjectVersion, erro
 	return out, nil
 }
 
-// Compatibility is the registry's answer to a compatibility check.
+// Compatibility is the verdict of a compatibility check.
 type Compatibility struct {
 	// Compatible is the verdict.
 	Compatible bool
-	// Messages are the registry's reasons when it is not.
+	// Messages are the reasons when it is not.
 	Messages []string
+	// Local says the registry did not answer (RegistryErr says why) and the
+	// verdict was computed here, from the two schemas' texts, at Level
+	// (Avro only).
+	Local       bool
+	Level       string
+	RegistryErr error
 }
 
 // CheckLatest asks whether the schema with id is compatible with the
 // latest version of subject (POST /compatibility/subjects/{s}/versions/latest).
+// When the registry cannot answer (a credential that may read but not
+// POST, an error, a registry without the endpoint) and the schemas are
+// Avro, it checks them here at the subject's compatibility level, as the
+// registry would against the latest version, and says so (Local).
 func (r *Registry) CheckLatest(ctx context.Context, subject string, id int) (Compatibility, error) {
 	reg, err := r.byID(ctx, id)
 	if err != nil {
@@ -371,8 +477,65 @@ func (r *Registry) CheckLatest(ctx context.Context, subject string, id int) (Com
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, err := r.cl.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), subject, -1, reg.schema)
-	if err != nil {
-		return Compatibility{}, r.classify("compatibility of id "+fmt.Sprint(id)+" with "+subject, err)
+	if err == nil {
+		return Compatibility{Compatible: res.Is, Messages: res.Messages}, nil
 	}
-	return Compatibility{Compatible: res.Is, Messages: res.Messages}, nil
+	rerr := r.classify("compatibility of id "+fmt.Sprint(id)+" with "+subject, err)
+	if !isAvro(reg.schema.Type) || ctx.Err() != nil {
+		return Compatibility{}, rerr
+	}
+	c, lerr := r.checkLocally(ctx, subject, reg)
+	if lerr != nil {
+		return Compatibility{}, fmt.Errorf("%w (checking it here failed too: %v)", rerr, lerr)
+	}
+	c.RegistryErr = rerr
+	return c, nil
+}
+
+func isAvro(t sr.SchemaType) bool { return t == sr.TypeAvro }
+
+// checkLocally checks reg against subject's latest version with
+// hamba/avro's schema compatibility, at the subject's level (the
+// registry's default, BACKWARD, when it does not tell).
+func (r *Registry) checkLocally(ctx context.Context, subject string, reg *registered) (Compatibility, error) {
+	latest, err := r.cl.SchemaByVersion(ctx, subject, -1)
+	if err != nil {
+		return Compatibility{}, r.classify("latest version of "+subject, err)
+	}
+	if !isAvro(latest.Type) {
+		return Compatibility{}, fmt.Errorf("%s v%d is %s, not Avro", subject, latest.Version, latest.Type)
+	}
+	var latestRefs []Named
+	if err := r.resolveRefs(ctx, latest.References, map[string]bool{}, &latestRefs); err != nil {
+		return Compatibility{}, err
+	}
+	given, err := parseAvro(reg.schema.Schema, reg.refs)
+	if err != nil {
+		return Compatibility{}, fmt.Errorf("this schema: %w", err)
+	}
+	last, err := parseAvro(latest.Schema.Schema, latestRefs)
+	if err != nil {
+		return Compatibility{}, fmt.Errorf("%s v%d: %w", subject, latest.Version, err)
+	}
+	level := sr.CompatBackward
+	if res := r.cl.Compatibility(sr.WithParams(ctx, sr.DefaultToGlobal), subject); len(res) == 1 && res[0].Err == nil && res[0].Level.String() != "" {
+		level = res[0].Level
+	}
+	c := Compatibility{Compatible: true, Local: true, Level: level.String()}
+	check := func(reader, writer avro.Schema, what string) {
+		if err := avro.NewSchemaCompatibility().Compatible(reader, writer); err != nil {
+			c.Compatible = false
+			c.Messages = append(c.Messages, what+": "+err.Error())
+		}
+	}
+	switch level {
+	case sr.CompatBackward, sr.CompatBackwardTransitive:
+		check(given, last, "it cannot read v"+strconv.Itoa(latest.Version)+"'s data")
+	case sr.CompatForward, sr.CompatForwardTransitive:
+		check(last, given, "v"+strconv.Itoa(latest.Version)+" cannot read its data")
+	case sr.CompatFull, sr.CompatFullTransitive:
+		check(given, last, "it cannot read v"+strconv.Itoa(latest.Version)+"'s data")
+		check(last, given, "v"+strconv.Itoa(latest.Version)+" cannot read its data")
+	}
+	return c, nil
 }

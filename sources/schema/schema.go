@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Format is how a key or value is encoded.
@@ -67,10 +68,14 @@ type Ref struct {
 	Format Format
 	// ID is the registry's schema id (OriginRegistry).
 	ID int
-	// Subject and Version are the first subject version that has the id,
+	// Subject and Version are the subject version that has the id for
+	// this stream (the topic name strategy's subject, or the only one),
 	// when the registry told (empty and 0 otherwise).
 	Subject string
 	Version int
+	// Subjects are every subject version that has the id when the id is
+	// registered under more than one subject (nil otherwise).
+	Subjects []SubjectVersion
 	// Latest is the subject's latest version when known (0 otherwise).
 	Latest int
 	// Indexes are the Protobuf message indexes read from the framing.
@@ -96,6 +101,9 @@ func (r Ref) String() string {
 				s += " (latest is v" + strconv.Itoa(r.Latest) + ")"
 			}
 		}
+		if len(r.Subjects) > 0 {
+			s += " (subjects " + SubjectList(r.Subjects) + ")"
+		}
 	case OriginLocal:
 		s += " " + r.Local
 	}
@@ -103,6 +111,18 @@ func (r Ref) String() string {
 		s += " " + r.Message
 	}
 	return s
+}
+
+// SubjectList names subject versions in a line: "a v1, b v3".
+func SubjectList(vs []SubjectVersion) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v.Subject + " v" + strconv.Itoa(v.Version))
+	}
+	return b.String()
 }
 
 // Decoded is a decoded key or value.
@@ -146,9 +166,12 @@ const (
 	KindTruncated
 	// KindUnsupported: the schema's format is not one this package reads.
 	KindUnsupported
+	// KindMalformed: the framing after the id cannot be right (a Protobuf
+	// value's message indexes with a negative count).
+	KindMalformed
 )
 
-var kindNames = [...]string{"", "unknown schema id", "registry down", "registry unauthorised", "registry slow", "no registry", "bad schema", "does not fit the schema", "truncated", "unsupported format"}
+var kindNames = [...]string{"", "unknown schema id", "registry down", "registry unauthorised", "registry slow", "no registry", "bad schema", "does not fit the schema", "truncated", "unsupported format", "malformed framing"}
 
 // String names the kind.
 func (k Kind) String() string {
@@ -156,6 +179,12 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return "kind " + strconv.Itoa(int(k))
+}
+
+// OfValue reports a kind that is the value's own fault (it does not fit,
+// ends early, is malformed): asking the registry again changes nothing.
+func (k Kind) OfValue() bool {
+	return k == KindMismatch || k == KindTruncated || k == KindMalformed
 }
 
 // Error is why a key or value could not be decoded or encoded.

@@ -20,6 +20,11 @@ const maxIndexes = 64
 // ErrNotFramed says a value does not start with the Confluent framing.
 var ErrNotFramed = errors.New("not in the Confluent wire format")
 
+// ErrMalformedIndexes says a Protobuf value's message indexes cannot be
+// right whatever follows them (a negative or oversized count, a negative
+// index), as opposed to indexes cut short by the end of the value.
+var ErrMalformedIndexes = errors.New("malformed message indexes")
+
 // ParseHeader reads the Confluent framing of data: the magic byte and the
 // big-endian schema id. It returns the id and the bytes after the header.
 func ParseHeader(data []byte) (id int, rest []byte, err error) {
@@ -60,8 +65,11 @@ func ReadIndexes(b []byte) (indexes []int, rest []byte, err error) {
 	if n == 0 {
 		return []int{0}, b, nil
 	}
-	if n < 0 || n > maxIndexes {
-		return nil, nil, fmt.Errorf("message index count %d out of range", n)
+	if n < 0 {
+		return nil, nil, fmt.Errorf("%w (count %d)", ErrMalformedIndexes, n)
+	}
+	if n > maxIndexes {
+		return nil, nil, fmt.Errorf("%w (count %d, at most %d)", ErrMalformedIndexes, n, maxIndexes)
 	}
 	indexes = make([]int, 0, n)
 	for i := int64(0); i < n; i++ {
@@ -70,7 +78,7 @@ func ReadIndexes(b []byte) (indexes []int, rest []byte, err error) {
 			return nil, nil, fmt.Errorf("message index %d of %d truncated", i+1, n)
 		}
 		if v < 0 || v > 1<<20 {
-			return nil, nil, fmt.Errorf("message index %d out of range", v)
+			return nil, nil, fmt.Errorf("%w (index %d out of range)", ErrMalformedIndexes, v)
 		}
 		indexes = append(indexes, int(v))
 		b = b[k:]

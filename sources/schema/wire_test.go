@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 )
@@ -60,4 +61,25 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestMalformedIndexesAreNotTruncated: a negative or oversized index count
+// is malformed whatever follows; only indexes cut by the end are truncated.
+func TestMalformedIndexesAreNotTruncated(t *testing.T) {
+	for _, tc := range []struct {
+		in        []byte
+		malformed bool
+		want      string
+	}{
+		{binary.AppendVarint(nil, -3), true, "malformed message indexes (count -3)"},
+		{binary.AppendVarint(nil, 1000), true, "malformed message indexes (count 1000, at most 64)"},
+		{append(binary.AppendVarint(nil, 1), binary.AppendVarint(nil, -2)...), true, "malformed message indexes (index -2 out of range)"},
+		{binary.AppendVarint(nil, 2), false, "message index 1 of 2 truncated"},
+		{nil, false, "message indexes truncated"},
+	} {
+		_, _, err := ReadIndexes(tc.in)
+		if err == nil || errors.Is(err, ErrMalformedIndexes) != tc.malformed || err.Error() != tc.want {
+			t.Errorf("% x: %v (malformed %v), want %q", tc.in, err, errors.Is(err, ErrMalformedIndexes), tc.want)
+		}
+	}
 }

@@ -62,6 +62,7 @@ type rare struct {
 	redriven         *sources.RedriveCopy
 	flaw             *sources.Flaw
 	redelivered      bool
+	note             []byte // what the caller attached (AppendNoted)
 }
 
 // Buffer is an append-only window over a stream's messages. Index 0 is the
@@ -155,12 +156,22 @@ func (b *Buffer) Load(i int, m *sources.Message) {
 // Append adds messages (truncating values larger than LargeValue) and evicts
 // the oldest ones beyond the budget. It returns how many were evicted by
 // this call.
-func (b *Buffer) Append(ms []sources.Message) int {
+func (b *Buffer) Append(ms []sources.Message) int { return b.AppendNoted(ms, nil) }
+
+// AppendNoted is Append with a note for each message (notes nil, or a nil
+// note: none), kept while the message is held and counted in the budget:
+// what the caller learned of a message that what the buffer keeps cannot
+// tell again (the decoded start of a value cut to KeptPrefix).
+func (b *Buffer) AppendNoted(ms []sources.Message, notes [][]byte) int {
 	if b.n == 0 && len(ms) > 0 {
 		b.conn, b.stream = ms[0].Conn, ms[0].Stream
 	}
 	for i := range ms {
-		b.add(&ms[i])
+		var note []byte
+		if i < len(notes) {
+			note = notes[i]
+		}
+		b.add(&ms[i], note)
 	}
 	n := 0
 	for b.bytes > b.budget && b.n > 1 {
@@ -171,8 +182,16 @@ func (b *Buffer) Append(ms []sources.Message) int {
 	return n
 }
 
+// Note is the note the i-th held message was appended with (nil: none).
+func (b *Buffer) Note(i int) []byte {
+	if x := b.rowAt(i).rare; x != nil {
+		return x.note
+	}
+	return nil
+}
+
 // add packs one message.
-func (b *Buffer) add(m *sources.Message) {
+func (b *Buffer) add(m *sources.Message, note []byte) {
 	value, valueSize := m.Value, m.ValueSize
 	if len(value) > LargeValue {
 		valueSize = max(valueSize, len(value))
@@ -209,12 +228,12 @@ func (b *Buffer) add(m *sources.Message) {
 	} else {
 		r.unixNano = m.Timestamp.UnixNano()
 	}
-	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Flaw != nil || m.Redelivered {
-		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, flaw: m.Flaw, redelivered: m.Redelivered}
+	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Flaw != nil || m.Redelivered || note != nil {
+		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, flaw: m.Flaw, redelivered: m.Redelivered, note: note}
 	}
 	size := rowOverhead + need
 	if r.rare != nil {
-		size += 96 + len(m.ID)
+		size += 96 + len(m.ID) + len(note)
 		for _, p := range m.Properties {
 			size += 32 + len(p.Name) + len(p.Value)
 		}

@@ -85,3 +85,21 @@ func TestBufferKeepsARedrivenCopysProvenance(t *testing.T) {
 		t.Fatal("a message that is no copy got one's provenance")
 	}
 }
+
+// TestNotesGoWithTheirMessages: a note appended with a message is read
+// back with it, counted in the budget, and evicted with it.
+func TestNotesGoWithTheirMessages(t *testing.T) {
+	b := msgbuf.New(4 << 10)
+	ms := []sources.Message{{Stream: "s", Offset: 0, Value: []byte("a")}, {Stream: "s", Offset: 1, Value: []byte("b")}}
+	before := msgbuf.New(4 << 10)
+	before.Append(ms)
+	b.AppendNoted(ms, [][]byte{nil, []byte("decoded start")})
+	if b.Note(0) != nil || string(b.Note(1)) != "decoded start" || b.Bytes() != before.Bytes()+int64(96+len("decoded start")) {
+		t.Fatalf("notes %q %q, %d bytes (without %d)", b.Note(0), b.Note(1), b.Bytes(), before.Bytes())
+	}
+	big := make([]byte, 3900)
+	b.AppendNoted([]sources.Message{{Stream: "s", Offset: 2, Value: big}}, [][]byte{[]byte("x")})
+	if b.Len() != 1 || string(b.Note(0)) != "x" || b.At(0).Offset != 2 {
+		t.Fatalf("after eviction: %d held, note %q", b.Len(), b.Note(0))
+	}
+}

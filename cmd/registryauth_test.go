@@ -1,0 +1,49 @@
+package cmd
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/sources/demo"
+)
+
+// TestRegistryRefusalIsQuoted: a registry (here a proxy in front of it)
+// that answers 403 with its own text has that text, sanitised, beside the
+// status and the schema id in export's value_schema_error, and in one
+// notice on stderr, not one per message.
+func TestRegistryRefusalIsQuoted(t *testing.T) {
+	cl := typedDemo(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("Access denied: token for ops\x1b[31m expired " + strings.Repeat("x", 500)))
+	}))
+	t.Cleanup(front.Close)
+	code, out, errOut := run(t, "--kafka", cl.Addr(), "--schema-registry", front.URL, "export", demo.TopicPaymentsAvro, "--limit", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs := records(t, out)
+	if len(recs) != 4 {
+		t.Fatalf("%d records:\n%s", len(recs), out)
+	}
+	for i, r := range recs {
+		e := r.ValueSchemaError
+		if e == nil || e.Kind != "registry unauthorised" || e.ID == 0 {
+			t.Fatalf("record %d: value_schema_error %+v", i, e)
+		}
+		for _, want := range []string{"schema id ", "HTTP 403: Access denied: token for ops", "expired", "… ("} {
+			if !strings.Contains(e.Error, want) {
+				t.Fatalf("record %d: error %q lacks %q", i, e.Error, want)
+			}
+		}
+		if strings.ContainsRune(e.Error, 0x1b) || len(e.Error) > 600 {
+			t.Fatalf("record %d: error not sanitised or not capped (%d bytes): %q", i, len(e.Error), e.Error)
+		}
+	}
+	if n := strings.Count(errOut, "schema registry: registry unauthorised"); n != 1 || !strings.Contains(errOut, "HTTP 403: Access denied") || strings.ContainsRune(errOut, 0x1b) {
+		t.Fatalf("stderr has %d notices:\n%s", n, errOut)
+	}
+}
