@@ -25,12 +25,6 @@ type UnionBranch struct {
 	Branch int
 }
 
-// branchDecoder is a Compiled that also reports the union branches a
-// decoded value took.
-type branchDecoder interface {
-	DecodeBranches(body []byte, sel Selector) ([]byte, []UnionBranch, error)
-}
-
 // Codec is one schema format. Adding a format is one type implementing it,
 // listed in codecs.
 type Codec interface {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,39 +152,102 @@ func (s *protoSchema) Message(sel Selector) (string, error) {
 }
 
 // Decode implements Compiled.
-func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) {
+func (s *protoSchema) Decode(body []byte, sel Selector) ([]byte, error) {
+	out, _, err := s.decodeMsg(body, sel)
+	return out, err
+}
+
+// decodeLoss is Decode that also reports whether the document is the
+// whole truth of body: the document is encoded again and compared, and
+// when it differs, the message as read is marshalled again to tell bytes
+// not in the marshaller's form (field order, packing, defaults written
+// out) from values JSON cannot show (a NaN's payload).
+func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *Loss, err error) {
+	out, msg, err := s.decodeMsg(body, sel)
+	if err != nil || out == nil {
+		return out, nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			loss = &Loss{Kind: LossNonCanonical}
+		}
+	}()
+	again, encErr := s.Encode(out, sel)
+	if encErr == nil && bytes.Equal(again, body) {
+		return out, nil, nil
+	}
+	if same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg); mErr == nil && bytes.Equal(same, body) && hasNaN(msg.ProtoReflect()) {
+		return out, &Loss{Kind: LossNaNPayload}, nil
+	}
+	return out, &Loss{Kind: LossNonCanonical}, nil
+}
+
+// hasNaN reports a float or double NaN anywhere in m.
+func hasNaN(m protoreflect.Message) bool {
+	found := false
+	isNaN := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch fd.Kind() {
+		case protoreflect.FloatKind, protoreflect.DoubleKind:
+			return math.IsNaN(v.Float())
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			return hasNaN(v.Message())
+		}
+		return false
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			v.Map().Range(func(_ protoreflect.MapKey, e protoreflect.Value) bool {
+				found = isNaN(fd.MapValue(), e)
+				return !found
+			})
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				found = isNaN(fd, l.Get(i))
+			}
+		default:
+			found = isNaN(fd, v)
+		}
+		return !found
+	})
+	return found
+}
+
+// decodeMsg decodes body to the message and its document.
+func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dynamicpb.Message, err error) {
 	// google.golang.org/protobuf v1.36 panics on some malformed map
 	// entries of dynamic messages (FuzzProtobufDecode found one): a body
 	// that makes it panic does not fit the schema.
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("the body does not parse as the message: %v", p)
+			out, msg, err = nil, nil, fmt.Errorf("the body does not parse as the message: %v", p)
 		}
 	}()
 	md, err := s.message(sel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	msg := dynamicpb.NewMessage(md)
+	msg = dynamicpb.NewMessage(md)
 	// protojson checks required fields; the unmarshal need not too.
 	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100, AllowPartial: true}).Unmarshal(body, msg); err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	// protojson varies its spacing on purpose; compact it so equal
 	// messages render as equal bytes.
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, js); err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	out = buf.Bytes()
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
-		return out, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
+		return out, msg, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
 	}
-	return out, nil
+	return out, msg, nil
 }
 
 // unknownField returns the path of the first message holding fields its
