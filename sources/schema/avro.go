@@ -256,40 +256,31 @@ func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBra
 // failure that leaves no document). The JSON is compact, on one line, and
 // has every control a terminal would act on escaped (compactSafe).
 func (s *avroSchema) appendBranches(out, body []byte) ([]byte, []UnionBranch, error) {
-	out, branches, _, err := s.appendLoss(out, body)
-	return out, branches, err
+	out, meta, err := s.appendLoss(out, body)
+	return out, meta.Branches, err
 }
 
 // appendLoss is appendBranches that also reports the first place whose
 // bytes the document cannot show (nil: encoding the document again gives
 // body back), found while reading: no second pass.
-func (s *avroSchema) appendLoss(out, body []byte) ([]byte, []UnionBranch, *Loss, error) {
+func (s *avroSchema) appendLoss(out, body []byte) ([]byte, decodeMeta, error) {
 	r := areader{b: body, track: s.track}
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, decodeMeta{}, err
 	}
 	if r.i != len(r.b) {
-		return nil, nil, nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
+		return nil, decodeMeta{}, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
 	}
-	var loss *Loss
+	meta := decodeMeta{Branches: r.branches, Sized: r.sized}
 	if r.loss != nil {
-		loss = &Loss{Kind: r.lossKind, Path: r.loss.path, More: r.losses - 1}
-	}
-	if r.sized {
-		r.branches = append(r.branches, UnionBranch{Path: sizedBlocksPath, Branch: -1})
+		meta.Loss = &Loss{Kind: r.lossKind, Path: r.loss.path, More: r.losses - 1}
 	}
 	if r.soft != nil {
-		return out, r.branches, loss, r.soft
+		return out, meta, r.soft
 	}
-	return out, r.branches, loss, nil
+	return out, meta, nil
 }
-
-// sizedBlocksPath is the UnionBranch that says a value's arrays and maps
-// were written with their sizes in bytes (negative block counts, as
-// hamba/avro writes them), so that encoding writes them so again. No
-// union path is empty with branch -1.
-const sizedBlocksPath = "(sized blocks)"
 
 // zeroSizeItems is how many array or map items beyond one per byte of
 // the body a value may have (items of types that take no bytes).
@@ -316,9 +307,6 @@ type areader struct {
 	lossLevel int
 	losses    int
 	depth     int
-	// keys are the keys of the maps being read, innermost last (slices
-	// of b), to tell a key given twice.
-	keys [][]byte
 	// sized and counted say blocks were read with their size in bytes
 	// (a negative count), or with a count only.
 	sized, counted bool
@@ -671,10 +659,14 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 		out = append(out, '[')
 	}
 	idx, blocks := 0, 0
-	var prev []byte         // the map key before: while keys ascend, none repeats
-	var set map[string]bool // the keys so far, once they did not ascend
-	base := len(r.keys)     // this map's keys are r.keys[base:]
-	defer func() { r.keys = r.keys[:base] }()
+	var prev []byte   // the map key before: while keys ascend, none repeats
+	ascending := true // the keys so far ascend
+	// A map whose keys do not ascend (hamba writes Go's map order) is
+	// looked through for a key given twice: its first keys in few, on the
+	// stack; beyond them (many), its document at the end.
+	var few [16][]byte
+	many := false
+	outStart := len(out) - 1
 	for {
 		r.depth = depth
 		count, err := r.long()
@@ -731,20 +723,23 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 				switch {
 				case !valid:
 					r.lose(LossInvalidUTF8)
-				case set != nil || idx > 0 && string(k) <= string(prev):
-					if set == nil { // keys stopped ascending: from now on a key may repeat
-						set = make(map[string]bool, idx+1)
-						for _, pk := range r.keys[base:] {
-							set[string(pk)] = true
+				case idx > 0 && string(k) <= string(prev) || !ascending:
+					ascending = false // a key may repeat
+					if idx >= len(few) {
+						many = true // looked for at the end
+						break
+					}
+					for _, f := range few[:idx] {
+						if string(f) == string(k) {
+							r.lose(LossNonCanonical) // a key given twice: the document holds one
+							break
 						}
 					}
-					if set[string(k)] {
-						r.lose(LossNonCanonical) // a key given twice: the document holds one
-					}
-					set[string(k)] = true
+				}
+				if idx < len(few) {
+					few[idx] = k
 				}
 				prev = k
-				r.keys = append(r.keys, k)
 				if r.track {
 					r.push("[" + strconv.Quote(string(k)) + "]")
 				}
@@ -774,9 +769,40 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 		}
 	}
 	if isMap {
-		return append(out, '}'), nil
+		out = append(out, '}')
+		if many && repeatsKey(out[outStart:]) {
+			r.depth = depth
+			r.lose(LossNonCanonical) // a key given twice: the document holds one
+		}
+		return out, nil
 	}
 	return append(out, ']'), nil
+}
+
+// repeatsKey reports a JSON object (as the reader wrote it) that has a key
+// twice. It runs only for maps whose keys did not ascend, which is rare.
+func repeatsKey(obj []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // pathText joins path steps as the encoder writes paths: fields with
@@ -992,14 +1018,10 @@ func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 	if _, err := d.Token(); err != io.EOF {
 		return nil, errors.New("the document is not JSON: more than one value")
 	}
-	w := awriter{}
+	w := awriter{sized: sel.SizedBlocks}
 	if len(sel.Branches) > 0 {
 		w.hints = make(map[string]int, len(sel.Branches))
 		for _, b := range sel.Branches {
-			if b.Path == sizedBlocksPath && b.Branch == -1 {
-				w.sized = true
-				continue
-			}
 			w.hints[b.Path] = b.Branch
 		}
 	}

@@ -106,7 +106,7 @@ func BenchmarkAvroDecodeAppend(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, _, err := decodeWith(c, body, Selector{}, buf); err != nil {
+		if _, _, err := decodeWith(c, body, Selector{}, buf); err != nil {
 			b.Fatal(err)
 		}
 	}

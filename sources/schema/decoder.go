@@ -330,8 +330,8 @@ func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded)
 	case OriginLocal:
 		out.Ref.Local = c.local.path
 		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
-		js, branches, loss, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
-		out.JSON, out.Ref.Branches, out.Loss, out.Compact = js, branches, loss, compactSafe(c.local.compiled)
+		js, meta, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
+		out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(c.local.compiled)
 		if err != nil {
 			out.Err = asError(KindMismatch, err)
 		}
@@ -436,8 +436,8 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 		return out
 	}
 	out.Ref.Message = name
-	js, branches, loss, err := decodeWith(e.c, body, sel, buf)
-	out.JSON, out.Ref.Branches, out.Loss, out.Compact = js, branches, loss, compactSafe(e.c)
+	js, meta, err := decodeWith(e.c, body, sel, buf)
+	out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(e.c)
 	if err != nil {
 		out.Err = asError(KindMismatch, err)
 	}
@@ -448,7 +448,7 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 // them and the first place the document cannot show the bytes of (nil:
 // encoding the document again gives body back); into buf's storage when
 // buf is not nil and c can.
-func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, []UnionBranch, *Loss, error) {
+func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, decodeMeta, error) {
 	switch t := c.(type) {
 	case *avroSchema:
 		if buf == nil {
@@ -457,14 +457,14 @@ func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, []Un
 		return t.appendLoss(buf, body)
 	case *protoSchema:
 		js, loss, err := t.decodeLoss(body, sel)
-		return js, nil, loss, err
+		return js, decodeMeta{Loss: loss}, err
 	}
 	js, err := c.Decode(body, sel)
-	var loss *Loss
+	var meta decodeMeta
 	if err == nil && js != nil && !sameJSONBytes(js, body) {
-		loss = &Loss{Kind: LossNonCanonical}
+		meta.Loss = &Loss{Kind: LossNonCanonical}
 	}
-	return js, nil, loss, err
+	return js, meta, err
 }
 
 // compactSafe reports a codec whose documents are compact, on one line,
@@ -531,7 +531,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if err != nil {
 			return nil, err
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches})
+		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}
@@ -545,7 +545,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches})
+		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}

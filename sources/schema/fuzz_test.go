@@ -80,19 +80,19 @@ func FuzzAvroDecode(f *testing.F) {
 	f.Add([]byte{0x48})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkDecode(t, c, b, Selector{})
-		js, br, loss, err := decodeWith(c, b, Selector{}, nil)
+		js, meta, err := decodeWith(c, b, Selector{}, nil)
 		if err != nil {
 			return
 		}
-		again, err := c.Encode(js, Selector{Branches: br})
+		again, err := c.Encode(js, meta.selector())
 		if err != nil {
 			t.Fatalf("decoded %s does not encode: %v", js, err)
 		}
 		js2, err := c.Decode(again, Selector{})
-		if err != nil || !bytes.Equal(js, js2) && (loss == nil || !sameJSON(js, js2)) {
+		if err != nil || !bytes.Equal(js, js2) && (meta.Loss == nil || !sameJSON(js, js2)) {
 			t.Fatalf("round trip: %s -> %s (%v)", js, js2, err)
 		}
-		if loss == nil && !bytes.Equal(again, b) {
+		if meta.Loss == nil && !bytes.Equal(again, b) {
 			t.Fatalf("no loss reported, yet %x encodes back as %x (%s)", b, again, js)
 		}
 	})
@@ -113,11 +113,11 @@ func FuzzAvroExact(f *testing.F) {
 	f.Add([]byte{2, 0, 0, 0xf8, 0x7f, 2, 2, 'a', 2, 'b', 0, 2, 0x01, 0x00, 0, 0, 0})
 	f.Add([]byte{0, 0, 3, 8, 2, 'a', 2, 'b', 0, 2, 0, 3, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		js, br, loss, err := decodeWith(c, b, Selector{}, nil)
-		if err != nil || loss != nil {
+		js, meta, err := decodeWith(c, b, Selector{}, nil)
+		if err != nil || meta.Loss != nil {
 			return
 		}
-		again, err := c.Encode(js, Selector{Branches: br})
+		again, err := c.Encode(js, meta.selector())
 		if err != nil || !bytes.Equal(again, b) {
 			t.Fatalf("no loss reported, yet %x encodes back as %x, %v (%s)", b, again, err, js)
 		}

@@ -56,7 +56,8 @@ func TestAvroLosses(t *testing.T) {
 		parts := canonical()
 		parts[tc.part] = tc.with
 		b := body(parts...)
-		js, br, loss, err := decodeWith(c, b, Selector{}, nil)
+		js, meta, err := decodeWith(c, b, Selector{}, nil)
+		loss := meta.Loss
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -66,7 +67,7 @@ func TestAvroLosses(t *testing.T) {
 		case tc.kind != 0 && (loss == nil || loss.Kind != tc.kind || loss.Path != tc.path):
 			t.Errorf("%s: %s reports %+v, want %s at %s", tc.name, js, loss, tc.kind, tc.path)
 		}
-		again, err := c.Encode(js, Selector{Branches: br})
+		again, err := c.Encode(js, meta.selector())
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -86,11 +87,11 @@ func TestAvroLosses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, br, loss, err := decodeWith(hc, hb, Selector{}, nil)
-	if err != nil || loss != nil {
-		t.Fatalf("hamba's body: %s %+v %v", js, loss, err)
+	js, meta, err := decodeWith(hc, hb, Selector{}, nil)
+	if err != nil || meta.Loss != nil || !meta.Sized {
+		t.Fatalf("hamba's body: %s %+v %v", js, meta, err)
 	}
-	if again, err := hc.Encode(js, Selector{Branches: br}); err != nil || !bytes.Equal(again, hb) {
+	if again, err := hc.Encode(js, meta.selector()); err != nil || !bytes.Equal(again, hb) {
 		t.Fatalf("hamba's %x encodes back as %x (%v)", hb, again, err)
 	}
 }

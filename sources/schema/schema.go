@@ -82,6 +82,9 @@ type Ref struct {
 	// Branches are the Avro union branches the value took where its JSON
 	// alone does not tell; Encode picks them again.
 	Branches []UnionBranch
+	// SizedBlocks says the value's Avro arrays and maps carry their sizes
+	// in bytes; Encode writes them so again.
+	SizedBlocks bool
 }
 
 // String describes the ref in a line: "avro id 7 orders-value v3 (latest is v4)".
