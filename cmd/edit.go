@@ -30,7 +30,15 @@ what changed, asks, and publishes the edited version to the message's origin
 (or --to) with the redrive's provenance headers and
 x-mqscope-redrive-edited. The original is handled as in any redrive: a
 Kafka DLT commits past it in the same transaction, a RabbitMQ DLQ
-acknowledges it after the broker confirmed the edited copy.`,
+acknowledges it after the broker confirmed the edited copy.
+
+A value decoded with a schema is edited as its document (value_decoded). A
+document left as it was keeps the value's bytes exactly (an edit of the key
+or the headers only); an edited one is encoded with the same schema id, and
+when that changes bytes the edit does not show (a string that was not
+UTF-8, a NaN's payload, bytes not in the encoder's form), the review says
+which, how many bytes and why, and the question says so; --yes then needs
+--accept-reencoding.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return e.edit(cmd.Context(), args[0], args[1], &f) },
 	}

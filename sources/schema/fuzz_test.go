@@ -135,7 +135,8 @@ const exactAvsc = `{"type":"record","name":"Exact","fields":[
  {"name":"e","type":"double"}
 ]}`
 
-// FuzzProtobufDecode: any body and indexes against the order schema.
+// FuzzProtobufDecode: any body and indexes against the order schema; a
+// body the decoder reports no loss for encodes back to itself.
 func FuzzProtobufDecode(f *testing.F) {
 	c := fuzzCompile(f, protoCodec{}, Named{Name: "acme/order.proto", Text: orderProto}, Named{Name: "acme/common.proto", Text: commonProto})
 	f.Add([]byte{2, 2}, orderMessage(f, compileOrder(f)))
@@ -146,6 +147,13 @@ func FuzzProtobufDecode(f *testing.F) {
 			indexes = nil
 		}
 		checkDecode(t, c, b, Selector{Indexes: indexes})
+		js, meta, err := decodeWith(c, b, Selector{Indexes: indexes}, nil)
+		if err != nil || meta.Loss != nil {
+			return
+		}
+		if again, err := c.Encode(js, Selector{Indexes: indexes}); err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("no loss reported, yet %x encodes back as %x, %v (%s)", b, again, err, js)
+		}
 	})
 }
 

@@ -158,10 +158,11 @@ func (s *protoSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 }
 
 // decodeLoss is Decode that also reports whether the document is the
-// whole truth of body: the document is encoded again and compared, and
-// when it differs, the message as read is marshalled again to tell bytes
-// not in the marshaller's form (field order, packing, defaults written
-// out) from values JSON cannot show (a NaN's payload).
+// whole truth of body. The message as read is marshalled again: other
+// bytes are bytes not in the marshaller's form (field order, packing,
+// defaults written out, a field given twice). The same bytes leave only
+// what JSON cannot show, a NaN's payload: a message holding a NaN has its
+// document encoded again and compared.
 func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *Loss, err error) {
 	out, msg, err := s.decodeMsg(body, sel)
 	if err != nil || out == nil {
@@ -172,46 +173,57 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 			loss = &Loss{Kind: LossNonCanonical}
 		}
 	}()
-	again, encErr := s.Encode(out, sel)
-	if encErr == nil && bytes.Equal(again, body) {
+	same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg)
+	if mErr != nil || !bytes.Equal(same, body) {
+		return out, &Loss{Kind: LossNonCanonical}, nil
+	}
+	nan, anyMsg := jsonMayLose(msg.ProtoReflect())
+	if !nan && !anyMsg {
 		return out, nil, nil
 	}
-	if same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg); mErr == nil && bytes.Equal(same, body) && hasNaN(msg.ProtoReflect()) {
-		return out, &Loss{Kind: LossNaNPayload}, nil
+	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
+		if nan {
+			return out, &Loss{Kind: LossNaNPayload}, nil
+		}
+		return out, &Loss{Kind: LossNonCanonical}, nil // an Any's packed message, read and written again
 	}
-	return out, &Loss{Kind: LossNonCanonical}, nil
+	return out, nil, nil
 }
 
-// hasNaN reports a float or double NaN anywhere in m.
-func hasNaN(m protoreflect.Message) bool {
-	found := false
-	isNaN := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+// jsonMayLose reports what in m its JSON may not show: a float or double
+// NaN (its payload), and a google.protobuf.Any, whose packed message JSON
+// shows decoded and encoding packs again.
+func jsonMayLose(m protoreflect.Message) (nan, anyMsg bool) {
+	if m.Descriptor().FullName() == "google.protobuf.Any" {
+		return false, true
+	}
+	look := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
 		switch fd.Kind() {
 		case protoreflect.FloatKind, protoreflect.DoubleKind:
-			return math.IsNaN(v.Float())
+			nan = nan || math.IsNaN(v.Float())
 		case protoreflect.MessageKind, protoreflect.GroupKind:
-			return hasNaN(v.Message())
+			n, a := jsonMayLose(v.Message())
+			nan, anyMsg = nan || n, anyMsg || a
 		}
-		return false
 	}
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.IsMap():
 			v.Map().Range(func(_ protoreflect.MapKey, e protoreflect.Value) bool {
-				found = isNaN(fd.MapValue(), e)
-				return !found
+				look(fd.MapValue(), e)
+				return !(nan && anyMsg)
 			})
 		case fd.IsList():
 			l := v.List()
-			for i := 0; i < l.Len() && !found; i++ {
-				found = isNaN(fd, l.Get(i))
+			for i := 0; i < l.Len() && !(nan && anyMsg); i++ {
+				look(fd, l.Get(i))
 			}
 		default:
-			found = isNaN(fd, v)
+			look(fd, v)
 		}
-		return !found
+		return !(nan && anyMsg)
 	})
-	return found
+	return nan, anyMsg
 }
 
 // decodeMsg decodes body to the message and its document.
