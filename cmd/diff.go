@@ -106,7 +106,11 @@ with the dead letter it came from, or a dead letter with its redriven copy
 }
 
 func printDiff(w io.Writer, a, b *sources.Message, rows []msgdiff.Row) error {
-	fmt.Fprintf(w, "left  %s %s\nright %s %s\n%d differences\n\n", safetext.String(a.Stream), a.Where(), safetext.String(b.Stream), b.Where(), msgdiff.Differences(rows))
+	fmt.Fprintf(w, "left  %s %s\nright %s %s\n%d differences\n", safetext.String(a.Stream), a.Where(), safetext.String(b.Stream), b.Where(), msgdiff.Differences(rows))
+	for _, n := range msgdiff.Notes(rows) {
+		fmt.Fprintln(w, safetext.String(n))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, " \tFIELD\tLEFT\tRIGHT")
 	for _, r := range rows {

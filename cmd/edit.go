@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
@@ -29,7 +30,15 @@ what changed, asks, and publishes the edited version to the message's origin
 (or --to) with the redrive's provenance headers and
 x-mqscope-redrive-edited. The original is handled as in any redrive: a
 Kafka DLT commits past it in the same transaction, a RabbitMQ DLQ
-acknowledges it after the broker confirmed the edited copy.`,
+acknowledges it after the broker confirmed the edited copy.
+
+A value decoded with a schema is edited as its document (value_decoded). A
+document left as it was keeps the value's bytes exactly (an edit of the key
+or the headers only); an edited one is encoded with the same schema id, and
+when that changes bytes the edit does not show (a string that was not
+UTF-8, a NaN's payload, bytes not in the encoder's form), the review says
+which, how many bytes and why, and the question says so; --yes then needs
+--accept-reencoding.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return e.edit(cmd.Context(), args[0], args[1], &f) },
 	}
@@ -38,6 +47,7 @@ acknowledges it after the broker confirmed the edited copy.`,
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id (default: a new one)")
 	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: publish the edited version of a dead letter an earlier redrive copied already")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before writing")
+	fl.BoolVar(&f.acceptReencoding, "accept-reencoding", false, "with --yes: publish even when encoding the edited value changes bytes the edit does not show (invalid UTF-8, a NaN's payload)")
 	fl.StringVar(&f.journal, "journal-dir", "", "where journals go (default $XDG_STATE_HOME/mqscope/redrive)")
 	registerAcceptPeekCost(c, &f.acceptCost)
 	f.batch = 1
@@ -83,11 +93,13 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return nil
 	}
 	var db *schema.Decoded
-	if edit.Decoded != nil {
+	var re replay.Reencoding
+	typedValue := edit.Decoded != nil
+	if typedValue {
 		if da == nil {
 			return errors.New("the edited message: value_decoded, but the value was not decoded with a schema")
 		}
-		if db, err = edit.EncodeValue(ctx, dec, da.Ref); err != nil {
+		if db, re, err = edit.EncodeValue(ctx, dec, orig, da); err != nil {
 			return fmt.Errorf("%w: nothing written", err)
 		}
 	}
@@ -101,6 +113,12 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	}
 	if err := printDiff(e.stdout, &orig, &edited, kept); err != nil {
 		return err
+	}
+	if typedValue {
+		fmt.Fprintln(e.stdout, safetext.String(re.String()))
+	}
+	if re.Surprising() && f.yes && !f.acceptReencoding {
+		return fmt.Errorf("not redriven: %s: --accept-reencoding publishes it anyway", safetext.String(re.String()))
 	}
 	f.opts.Edits = map[string]replay.Edit{replay.Fingerprint(orig): *edit}
 	plan, err := replay.NewPlan(stream, []sources.Message{orig}, f.opts)
@@ -123,7 +141,11 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return fmt.Errorf("not redriven: %s (--to sets a target)", plan.Items[0].Reason)
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, "publish", fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target))
+		q := fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target)
+		if re.Surprising() {
+			q = fmt.Sprintf("Publish the edited message to %s, with its %s bytes changed beyond the edit (above)? [y/N] ", plan.Items[0].Target, re.Part)
+		}
+		ok, err := confirm(e.stdin, e.stderr, "publish", q)
 		if err != nil {
 			return err
 		}

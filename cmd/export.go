@@ -30,8 +30,12 @@ Where the connection has schemas (--schema-registry, the config's
 schema_registry and schemas), each line also has the key and value as the
 schema decoded them: value_decoded (the JSON document), value_schema {id,
 subject, version, format} and, when decoding failed, value_schema_error
-{id, kind, error}; likewise key_decoded, key_schema, key_schema_error. The
-bytes stay: a decoded export replays byte-exact. --format kcat adds kcat's
+{id, kind, error}; likewise key_decoded, key_schema, key_schema_error. A
+document that is not the whole truth of its bytes (encoding it again would
+write other bytes: a string that is not UTF-8, a NaN's payload, bytes not
+in the encoder's form) has value_decoded_lossy {kind, path, why, more}
+(invalid_utf8, nan_payload, non_canonical, union_branch). The bytes stay:
+a decoded export replays byte-exact. --format kcat adds kcat's
 key_schema_id and value_schema_id. --decode=false skips decoding.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -219,6 +219,9 @@ func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.Schema
 		return nil
 	}
 	*out = capture.Decoded{JSON: d.JSON, Compact: d.Compact}
+	if l := d.Loss; l != nil && d.JSON != nil {
+		out.Lossy = &capture.LossRecord{Kind: l.Kind.String(), Path: l.Path, Why: l.Kind.Why(), More: l.More}
+	}
 	if d.Err != nil {
 		out.Err = &capture.SchemaError{ID: d.Ref.ID, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
 		if schema.KindOf(d.Err) == 0 {

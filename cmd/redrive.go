@@ -35,6 +35,9 @@ type redriveFlags struct {
 	// acceptCost lets the plan's peek read a queue where a read costs
 	// something (--accept-peek-cost).
 	acceptCost bool
+	// acceptReencoding lets edit --yes publish a value whose encoding
+	// changes bytes the edit does not show (--accept-reencoding).
+	acceptReencoding bool
 }
 
 func newRedriveCmd(e *env) *cobra.Command {

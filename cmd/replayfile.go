@@ -39,10 +39,14 @@ without it the file goes as fast as --rate allows.
 
 A line that carries its value decoded (value_decoded, with value_schema
 naming the registry id) and no raw value is encoded with that schema
-(--schema-registry); --reencode encodes every such line from its decoded
-value, so an edited document is what is written. A file whose documents do
-not fit their schema is refused, with the line and the field, before
-anything is written (stdin is checked line by line as it is written).`,
+(--schema-registry). A line with both is written with its raw value, byte
+for byte, unless its document was edited (it is not what the raw value
+decodes to) and --reencode is set: then the edited document is encoded
+with the same schema id. Lines whose edit was not written, and lines whose
+encoding changes more than the document shows (invalid UTF-8, a NaN's
+payload), are listed. A file whose documents do not fit their schema is
+refused, with the line and the field, before anything is written (stdin is
+checked line by line as it is written).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
@@ -74,10 +78,14 @@ anything is written (stdin is checked line by line as it is written).`,
 			if err != nil {
 				return err
 			}
+			checked := false
 			if f, ok := in.(*os.File); ok && args[0] != "-" {
-				if _, err := replay.CheckFile(cmd.Context(), f, dec, reencode); err != nil {
+				fc, err := replay.CheckFile(cmd.Context(), f, dec, reencode)
+				if err != nil {
 					return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
 				}
+				printNotes(e.stderr, fc.Notes)
+				checked = true
 				if _, err := f.Seek(0, io.SeekStart); err != nil {
 					return fmt.Errorf("replay: %w", err)
 				}
@@ -96,12 +104,19 @@ anything is written (stdin is checked line by line as it is written).`,
 				return err
 			}
 			defer audit.Close()
-			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, RunOptions: replay.RunOptions{
-				Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
-					fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
-				}}})
+			var notes []replay.LineNote
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode,
+				OnNote: func(n replay.LineNote) { notes = append(notes, n) }, RunOptions: replay.RunOptions{
+					Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
+						fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
+					}}})
 			fmt.Fprintln(e.stderr)
 			fmt.Fprintf(e.stdout, "replayed %d messages to %s in %s\n", res.Done, safetext.String(where), res.Elapsed.Round(time.Millisecond))
+			if !checked {
+				printNotes(e.stdout, notes)
+			} else if len(notes) > 0 {
+				fmt.Fprintf(e.stdout, "%d lines noted above\n", len(notes))
+			}
 			return err
 		},
 	}
@@ -111,8 +126,20 @@ anything is written (stdin is checked line by line as it is written).`,
 	c.Flags().Float64Var(&rate, "rate", 0, "at most this many messages per second")
 	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
-	c.Flags().BoolVar(&reencode, "reencode", false, "encode lines that carry value_decoded from it with their value_schema, even when they have a raw value")
+	c.Flags().BoolVar(&reencode, "reencode", false, "encode lines whose value_decoded was edited from it with their value_schema, instead of writing their raw value")
 	return c
+}
+
+// printNotes says what a replay makes of the lines whose decoded value
+// and raw value tell different things (at most 20, then how many more).
+func printNotes(w io.Writer, notes []replay.LineNote) {
+	for i, n := range notes {
+		if i == 20 {
+			fmt.Fprintf(w, "  … %d more lines\n", len(notes)-20)
+			break
+		}
+		fmt.Fprintln(w, safetext.String(n.String()))
+	}
 }
 
 // openSink finds the connection with the target: a Kafka topic, else a

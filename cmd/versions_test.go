@@ -230,7 +230,8 @@ func TestReplayEncodesDecodedLines(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 
 	write(line("rp-a", false, edited), line("rp-b", true, edited))
-	if code, out, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes")...); code != 0 || !strings.Contains(out, "replayed 2 messages") {
+	if code, out, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes")...); code != 0 || !strings.Contains(out, "replayed 2 messages") ||
+		!strings.Contains(errOut, "line 2: value_decoded was edited, the raw value was written as it was (--reencode writes the edit)") || !strings.Contains(out, "1 lines noted above") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	if a, b := replayed("rp-a"), replayed("rp-b"); len(a) != 1 || statusOf(a[0]) != "DECLINED" || len(b) != 1 || !bytes.Equal(b[0].Value, orig.Value) {

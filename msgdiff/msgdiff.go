@@ -59,6 +59,24 @@ type Row struct {
 	Left    string `json:"left"`
 	Right   string `json:"right"`
 	Change  Change `json:"change"`
+	// Note says in words what the row alone does not: on the "(bytes)"
+	// row, that the decoded fields are equal but the bytes are not.
+	Note string `json:"note,omitempty"`
+}
+
+// BytesField is the field of the row that says two values whose fields
+// compare equal differ in their bytes.
+const BytesField = "(bytes)"
+
+// Notes are the notes of rows that carry one, as "section: note".
+func Notes(rows []Row) []string {
+	var out []string
+	for _, r := range rows {
+		if r.Note != "" {
+			out = append(out, r.Section+": "+r.Note)
+		}
+	}
+	return out
 }
 
 // Messages compares a (left) with b (right).
@@ -134,8 +152,15 @@ func MessagesDecoded(a, b *sources.Message, da, db *schema.Decoded) []Row {
 	jb, bJSON := flattenJSON(vb)
 	switch {
 	case aJSON && bJSON:
+		from, differ := len(rows), false
 		for _, k := range unionKeys(ja, jb) {
 			add("value", k, ja[k], jb[k])
+		}
+		for _, r := range rows[from:] {
+			differ = differ || r.Change != Same
+		}
+		if !differ && !bytes.Equal(a.Value, b.Value) && len(rows) < maxRows {
+			rows = append(rows, bytesRow(a.Value, b.Value))
 		}
 	case bytes.Equal(a.Value, b.Value):
 		add("value", "value", str(hexPreview(a.Value)), str(hexPreview(b.Value)))
@@ -155,6 +180,26 @@ func MessagesDecoded(a, b *sources.Message, da, db *schema.Decoded) []Row {
 		add("value", "value", str(hexPreview(a.Value)), str(hexPreview(b.Value)))
 	}
 	return rows
+}
+
+// bytesRow is the row for two values whose fields compare equal and
+// whose bytes do not: each side's size and its bytes from the first that
+// differs.
+func bytesRow(a, b []byte) Row {
+	d := schema.DiffBytes(a, b)
+	side := func(v []byte) string {
+		s := fmt.Sprintf("%d bytes", len(v))
+		if d.Offset < len(v) {
+			w := v[d.Offset:min(d.Offset+16, len(v))]
+			s += fmt.Sprintf("; from offset %d: %s", d.Offset, hex.EncodeToString(w))
+			if d.Offset+16 < len(v) {
+				s += "…"
+			}
+		}
+		return s
+	}
+	return Row{Section: "value", Field: BytesField, Left: side(a), Right: side(b), Change: Changed,
+		Note: "decoded fields equal; bytes differ (" + d.String() + ")"}
 }
 
 // Differences counts the rows that are not Same.

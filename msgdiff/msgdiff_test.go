@@ -2,6 +2,7 @@ package msgdiff_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -135,5 +136,60 @@ func TestDecodedValuesByPath(t *testing.T) {
 	}
 	if msgdiff.Decode(ctx, dec, &sources.Message{Value: []byte(`{"a":1}`)}) != nil || msgdiff.Decode(ctx, nil, &a) != nil {
 		t.Fatal("a JSON value or no decoder decodes")
+	}
+}
+
+// TestEqualFieldsDifferentBytes: two Avro values whose decoded fields are
+// equal but whose bytes are not (a varint written longer than it needs)
+// are not called equal: a row and its note say how the bytes differ; so
+// for two JSON values spelled differently. Equal bytes add no row.
+func TestEqualFieldsDifferentBytes(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	id, _, err := reg.RegisterSchema("orders-value", sr.Schema{Schema: `{"type":"record","name":"Order","fields":[{"name":"id","type":"string"},{"name":"qty","type":"int"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: reg.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	short, err := dec.Encode(ctx, schema.Ref{Origin: schema.OriginRegistry, ID: id}, []byte(`{"id":"o-1","qty":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := append(append([]byte{}, short[:len(short)-1]...), 0x84, 0x00) // qty 2 in two bytes
+	a, b := sources.Message{Stream: "orders", Value: short}, sources.Message{Stream: "orders", Value: long}
+	da, db := msgdiff.Decode(ctx, dec, &a), msgdiff.Decode(ctx, dec, &b)
+	if string(da.JSON) != string(db.JSON) {
+		t.Fatalf("decoded %s and %s", da.JSON, db.JSON)
+	}
+	rows := msgdiff.MessagesDecoded(&a, &b, da, db)
+	var got *msgdiff.Row
+	for i, r := range rows {
+		if r.Field == msgdiff.BytesField {
+			got = &rows[i]
+		}
+	}
+	off := len(short) - 1
+	if got == nil || got.Change != msgdiff.Changed || got.Note != fmt.Sprintf("decoded fields equal; bytes differ (2 bytes from offset %d)", off) ||
+		!strings.Contains(got.Left, fmt.Sprintf("%d bytes; from offset %d: 04", len(short), off)) || !strings.Contains(got.Right, fmt.Sprintf("%d bytes; from offset %d: 8400", len(long), off)) {
+		t.Fatalf("bytes row %+v in %+v", got, rows)
+	}
+	if n := msgdiff.Differences(rows); n != 1 {
+		t.Fatalf("%d differences", n)
+	}
+	if notes := msgdiff.Notes(rows); len(notes) != 1 || notes[0] != "value: "+got.Note {
+		t.Fatalf("notes %q", notes)
+	}
+	for _, r := range msgdiff.MessagesDecoded(&a, &a, da, da) {
+		if r.Field == msgdiff.BytesField || r.Note != "" {
+			t.Fatalf("equal bytes: %+v", r)
+		}
+	}
+	j1, j2 := sources.Message{Value: []byte(`{"a":1}`)}, sources.Message{Value: []byte(`{"a": 1}`)}
+	if notes := msgdiff.Notes(msgdiff.Messages(&j1, &j2)); len(notes) != 1 || !strings.Contains(notes[0], "3 bytes from offset 5") {
+		t.Fatalf("JSON spelled differently: %q", notes)
 	}
 }

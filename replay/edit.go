@@ -189,30 +189,37 @@ func fromTextOrB64(what string, text, b64 *string) ([]byte, error) {
 	return nil, nil
 }
 
-// EncodeValue encodes an edit's decoded value (value_decoded) with ref,
-// the schema the original value was decoded with (the same id, message
-// indexes and union branches), and sets Value. The document's value_schema
-// must name the same id. An edit that does not fit is refused with the
-// field and the reason (a *schema.Error in the chain), before anything is
-// written. It returns the edited value as decoded, for a diff (nil when
-// the edit has no decoded value).
-func (e *Edit) EncodeValue(ctx context.Context, dec *schema.Decoder, ref schema.Ref) (*schema.Decoded, error) {
+// EncodeValue encodes an edit's decoded value (value_decoded) with the
+// schema orig, m's value as decoded, was written with (the same id,
+// message indexes and union branches), and sets Value: to m's own bytes,
+// byte for byte, when the document holds what orig does (an edit of the
+// key or the headers only), else to the edited document encoded. The
+// document's value_schema must name the same id. An edit that does not fit
+// is refused with the field and the reason (a *schema.Error in the chain),
+// before anything is written. It returns the value to be written as
+// decoded, for a diff (nil when the edit has no decoded value), and what
+// the encoding did to the bytes: when it changes more than the edit shows
+// (Reencoding.Surprising), a person must confirm it.
+func (e *Edit) EncodeValue(ctx context.Context, dec *schema.Decoder, m sources.Message, orig *schema.Decoded) (*schema.Decoded, Reencoding, error) {
 	if e.Decoded == nil {
-		return nil, nil
+		return nil, Reencoding{Part: schema.PartValue, Kept: true}, nil
 	}
-	if dec == nil {
-		return nil, errors.New("the edited message: value_decoded needs the schema decoder it was decoded with")
+	if dec == nil || orig == nil {
+		return nil, Reencoding{}, errors.New("the edited message: value_decoded needs the schema decoder it was decoded with")
 	}
+	ref := orig.Ref
 	if e.Schema != nil && e.Schema.ID != ref.ID {
-		return nil, fmt.Errorf("the edited message: value_schema names id %d, the value is written with id %d: an edit keeps the schema", e.Schema.ID, ref.ID)
+		return nil, Reencoding{}, fmt.Errorf("the edited message: value_schema names id %d, the value is written with id %d: an edit keeps the schema", e.Schema.ID, ref.ID)
 	}
-	out, err := dec.Encode(ctx, ref, e.Decoded)
+	out, db, re, err := EncodePart(ctx, dec, m, orig, e.Decoded)
 	if err != nil {
-		return nil, fmt.Errorf("the edited value does not fit %s: %w", ref, err)
+		return nil, Reencoding{}, fmt.Errorf("the edited value does not fit %s: %w", ref, err)
 	}
-	doc := e.Decoded
+	if re.Kept {
+		out = bytes.Clone(out)
+	}
 	e.Value, e.Decoded = out, nil
-	return &schema.Decoded{Format: ref.Format, Ref: ref, JSON: doc}, nil
+	return db, re, nil
 }
 
 // Edited is the message as it will be published: the original with the

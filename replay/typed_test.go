@@ -52,7 +52,7 @@ func TestEditDocumentDecoded(t *testing.T) {
 	if _, err := replay.NewPlan("orders.DLT", []sources.Message{m}, replay.Options{Edits: map[string]replay.Edit{replay.Fingerprint(m): e}}); err == nil {
 		t.Fatal("a plan took an edit still to be encoded")
 	}
-	got, err := e.EncodeValue(ctx, dec, d.Ref)
+	got, _, err := e.EncodeValue(ctx, dec, m, &d)
 	if err != nil || got == nil || string(got.JSON) != `{"id":"o-1","qty":5}` || e.Decoded != nil {
 		t.Fatalf("encoded %+v %v", got, err)
 	}
@@ -61,11 +61,11 @@ func TestEditDocumentDecoded(t *testing.T) {
 	}
 
 	bad, _ := replay.ParseEdit(bytes.Replace(doc, []byte(`"qty": 2`), []byte(`"qty": "five"`), 1))
-	if _, err := bad.EncodeValue(ctx, dec, d.Ref); schema.KindOf(err) != schema.KindMismatch || !strings.Contains(err.Error(), "at qty") {
+	if _, _, err := bad.EncodeValue(ctx, dec, m, &d); schema.KindOf(err) != schema.KindMismatch || !strings.Contains(err.Error(), "at qty") {
 		t.Fatalf("a string for an int: %v", err)
 	}
 	other, _ := replay.ParseEdit(bytes.Replace(doc, []byte(`"id": 1,`), []byte(`"id": 99,`), 1))
-	if _, err := other.EncodeValue(ctx, dec, d.Ref); err == nil || !strings.Contains(err.Error(), "an edit keeps the schema") {
+	if _, _, err := other.EncodeValue(ctx, dec, m, &d); err == nil || !strings.Contains(err.Error(), "an edit keeps the schema") {
 		t.Fatalf("another id: %v", err)
 	}
 	for _, b := range []string{`{"value":"x","value_decoded":{},"value_schema":{"id":1}}`, `{"value_decoded":{"a":1}}`} {

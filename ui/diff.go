@@ -31,6 +31,7 @@ type diffPage struct {
 	rows  []msgdiff.Row
 	shown []msgdiff.Row // rows, or only the differences
 	only  bool
+	notes []string // what the rows alone do not say (msgdiff.Notes), above them
 	scroller
 }
 
@@ -38,7 +39,7 @@ type diffPage struct {
 // their schemas (nil when not), compared by field when both are.
 func newDiffPage(c *Common, a, b sources.Message, da, db *schema.Decoded) *diffPage {
 	p := &diffPage{pageBase: pageBase{c: c}, a: a, b: b, rows: msgdiff.MessagesDecoded(&a, &b, da, db)}
-	p.shown = p.rows
+	p.shown, p.notes = p.rows, msgdiff.Notes(p.rows)
 	return p
 }
 
@@ -63,7 +64,7 @@ func diffDecoded(ctx context.Context, dec *schema.Decoder, a, b sources.Message,
 
 func (p *diffPage) Init() tea.Cmd { return nil }
 
-func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3, 1) }
+func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3-len(p.notes), 1) }
 
 func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
@@ -95,7 +96,11 @@ func (p *diffPage) View(w, h int) string {
 	head := s.Title.Render(fmt.Sprintf("%d differences", n)) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
 		"   right: "+render.Sanitize(p.b.Stream)+" "+p.b.Where())
 	cols := layout([]column{{title: "", width: 1}, {title: "FIELD", width: 24}, {title: "LEFT", width: 20, flex: true}, {title: "RIGHT", width: 20, flex: true}}, w)
-	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	out := []string{head}
+	for _, note := range p.notes {
+		out = append(out, s.Warn.Render(render.Field(note, w)))
+	}
+	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
 	section := ""
 	end := min(p.top+p.bodyHeight(), len(p.shown))
 	for _, r := range p.shown[p.top:end] {

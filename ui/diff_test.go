@@ -151,3 +151,16 @@ func TestDiffShowsMissingEmptyAndControlLadenFields(t *testing.T) {
 		t.Errorf("the value is not shown sanitised:\n%s", v)
 	}
 }
+
+// TestDiffSaysEqualFieldsDifferentBytes: two values whose fields are equal
+// but whose bytes are not are not shown as equal: the page says so above
+// the rows.
+func TestDiffSaysEqualFieldsDifferentBytes(t *testing.T) {
+	a := sources.Message{Stream: "orders.DLT", Offset: 1, Value: []byte(`{"id":1}`)}
+	b := sources.Message{Stream: "orders", Offset: 2, Value: []byte(`{"id": 1}`)}
+	p := newDiffPage(testCommon(100, 20), a, b, nil, nil)
+	v := p.View(100, 20)
+	if !strings.Contains(v, "value: decoded fields equal; bytes differ (3 bytes from offset 6)") || !strings.Contains(v, "3 differences") || !strings.Contains(v, "≠ (bytes)") {
+		t.Fatalf("view:\n%s", v)
+	}
+}

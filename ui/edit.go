@@ -51,7 +51,8 @@ type editRead struct {
 	page      int
 	orig      sources.Message
 	edit      replay.Edit
-	da, db    *schema.Decoded // the original and the edited value decoded (nil: raw values)
+	da, db    *schema.Decoded    // the original and the edited value decoded (nil: raw values)
+	reenc     *replay.Reencoding // what writing the edited document does to the value's bytes (nil: a raw value)
 	unchanged bool
 	err       error
 }
@@ -102,8 +103,8 @@ func readEdit(c editorClosed) tea.Cmd {
 		if c.decoded == nil {
 			return editRead{page: c.page, orig: c.orig, err: errors.New("the edited message: value_decoded, but the value was not decoded with a schema")}
 		}
-		db, err := e.EncodeValue(c.ctx, c.dec, c.decoded.Ref) // refused before anything is written
-		return editRead{page: c.page, orig: c.orig, edit: e, da: c.decoded, db: db, err: err}
+		db, re, err := e.EncodeValue(c.ctx, c.dec, c.orig, c.decoded) // refused before anything is written
+		return editRead{page: c.page, orig: c.orig, edit: e, da: c.decoded, db: db, reenc: &re, err: err}
 	}
 }
 
@@ -127,6 +128,7 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 		}
 		d := newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, []sources.Message{msg.orig}, false)
 		d.opts.Edits = map[string]replay.Edit{replay.Fingerprint(msg.orig): msg.edit}
+		d.reencoding = msg.reenc
 		check := d.replan()
 		edited := msg.edit.Edited(msg.orig)
 		for _, r := range msgdiff.MessagesDecoded(&msg.orig, &edited, msg.da, msg.db) {

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/mqscope/mqscope/internal/editor"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // TestEditThenRedrive: E writes the dead letter to a file, the editor (a
@@ -87,5 +90,49 @@ func TestEditThenRedrive(t *testing.T) {
 	read = p.Update(editorClosed{page: p.pid, path: written.path, orig: written.orig, doc: written.doc})().(editRead)
 	if !read.unchanged {
 		t.Fatal("an unchanged file was taken as an edit")
+	}
+}
+
+// TestEditReencodingNeedsY: when writing an edited document changes bytes
+// the edit does not show, the dialog says so and y and enter do not start
+// the redrive; Y does. A kept value is said in passing, and asks no Y.
+func TestEditReencodingNeedsY(t *testing.T) {
+	conn := demoConn(t, 80, 8)
+	c := testCommon(120, 40)
+	c.StateDir = t.TempDir()
+	c.BreakerShare = -1
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p.pid, p.start, p.bounded = 32, sources.Start{Kind: sources.StartOldest}, true
+	defer p.Close()
+	pump(t, p, p.restart(), func() bool { return p.ended })
+	orig := *p.view.At(0)
+	edit := replay.Edit{Key: []byte("k-edited"), Value: orig.Value}
+	re := replay.Reencoding{Part: schema.PartValue, Bytes: schema.BytesDiff{Count: 3, Offset: 12}, Unasked: []string{"the original holds at note: a string that is not UTF-8 (shown with U+FFFD), which the edit leaves and encoding rewrites"}}
+	check := p.Update(editRead{page: p.pid, orig: orig, edit: edit, reenc: &re})
+	p.Update(check())
+	if p.redrive == nil || !p.redrive.checked || p.redrive.targetErr != nil {
+		t.Fatalf("targets not checked: %+v", p.redrive)
+	}
+	v := p.View(120, 40)
+	for _, want := range []string{"value: encoding the edit changes more than it shows (3 bytes from offset 12 differ)", "not UTF-8", "Y: redrive with the value's bytes changed beyond the edit"} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
+			t.Fatalf("no %q in\n%s", want, v)
+		}
+	}
+	for _, k := range []tea.KeyMsg{keyPress("y"), {Type: tea.KeyEnter}} {
+		if cmd := p.Update(k); cmd != nil || p.redrive == nil || p.redrive.state != redrivePlanned {
+			t.Fatalf("%s started the redrive", k)
+		}
+	}
+	pump(t, p, p.Update(keyPress("Y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
+	if p.redrive.err != nil || p.redrive.res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	}
+
+	kept := replay.Reencoding{Part: schema.PartValue, Kept: true}
+	check = p.Update(editRead{page: p.pid, orig: orig, edit: edit, reenc: &kept})
+	p.Update(check())
+	if v := p.View(120, 40); !strings.Contains(v, "value: not edited: written byte for byte as it was") || strings.Contains(v, "Y: redrive") {
+		t.Fatalf("kept:\n%s", v)
 	}
 }

@@ -102,6 +102,16 @@ type redriveDialog struct {
 	unwatch context.CancelFunc
 	watch   string        // why there is no breaker, when there is none
 	edits   []msgdiff.Row // an edit-then-redrive: what the edit changed
+	// reencoding is what writing an edited document does to the value's
+	// bytes (nil: no document was edited); when it changes more than the
+	// edit shows, only Y (not y or enter) starts the redrive.
+	reencoding *replay.Reencoding
+}
+
+// mustConfirmBytes reports an edit whose encoding changes bytes the edit
+// does not show: the redrive needs Y.
+func (d *redriveDialog) mustConfirmBytes() bool {
+	return d.reencoding != nil && d.reencoding.Surprising()
 }
 
 func newRedriveDialog(c *Common, conn sources.Conn, page int, source string, msgs []sources.Message, whole bool) *redriveDialog {
@@ -176,9 +186,11 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.editing = true
 			d.target.SetValue(d.opts.To)
 			return d.target.Focus(), false
-		case (msg.String() == "y" || msg.Type == tea.KeyEnter) && d.c.writeRefused(d.conn) != nil:
+		case d.mustConfirmBytes() && msg.String() != "Y":
+			return nil, false // y and enter do not go: the changed bytes are confirmed with Y
+		case (msg.String() == "y" || msg.String() == "Y" || msg.Type == tea.KeyEnter) && d.c.writeRefused(d.conn) != nil:
 			return d.c.readOnlyKey(d.conn), false
-		case (msg.String() == "y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil:
+		case (msg.String() == "y" || msg.String() == "Y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil:
 			return d.start(), false
 		}
 	case redriveRunning:
@@ -340,6 +352,15 @@ func (d *redriveDialog) view(width, height int) string {
 			}
 			b.WriteString("\n")
 		}
+		if re := d.reencoding; re != nil {
+			line := render.Sanitize(re.String())
+			if re.Surprising() {
+				line = s.Warn.Render("⚠ " + line)
+			} else {
+				line = s.Muted.Render(line)
+			}
+			b.WriteString(line + "\n\n")
+		}
 		for _, t := range replay.SortedKeys(sum.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", sum.PerTarget[t], render.Sanitize(t))
 		}
@@ -372,6 +393,8 @@ func (d *redriveDialog) view(width, height int) string {
 				why = r[0]
 			}
 			above, keys = d.refusal(errors.New(why)), "t: choose a target   esc: cancel"
+		case d.mustConfirmBytes():
+			keys = s.Warn.Render("Y: redrive with the value's bytes changed beyond the edit") + "   t: target   esc: cancel"
 		default:
 			keys = s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel"
 		}

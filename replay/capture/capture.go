@@ -48,12 +48,33 @@ type Record struct {
 
 	// The key and value as a schema decoded them (an export with schemas
 	// adds them; reading a capture back uses only the bytes above).
-	KeyDecoded       json.RawMessage `json:"key_decoded,omitempty"`
-	KeySchema        *SchemaRecord   `json:"key_schema,omitempty"`
-	KeySchemaError   *SchemaError    `json:"key_schema_error,omitempty"`
-	ValueDecoded     json.RawMessage `json:"value_decoded,omitempty"`
-	ValueSchema      *SchemaRecord   `json:"value_schema,omitempty"`
-	ValueSchemaError *SchemaError    `json:"value_schema_error,omitempty"`
+	KeyDecoded        json.RawMessage `json:"key_decoded,omitempty"`
+	KeyDecodedLossy   *LossRecord     `json:"key_decoded_lossy,omitempty"`
+	KeySchema         *SchemaRecord   `json:"key_schema,omitempty"`
+	KeySchemaError    *SchemaError    `json:"key_schema_error,omitempty"`
+	ValueDecoded      json.RawMessage `json:"value_decoded,omitempty"`
+	ValueDecodedLossy *LossRecord     `json:"value_decoded_lossy,omitempty"`
+	ValueSchema       *SchemaRecord   `json:"value_schema,omitempty"`
+	ValueSchemaError  *SchemaError    `json:"value_schema_error,omitempty"`
+}
+
+// LossRecord says that a decoded key or value (key_decoded,
+// value_decoded) is not the whole truth of its bytes: encoding the
+// document again with its schema gives other bytes. The raw bytes (key,
+// value, value_b64) are the message; the document is a view of them.
+type LossRecord struct {
+	// Kind names what the document cannot show: invalid_utf8 (a string
+	// that is not UTF-8, shown with U+FFFD), nan_payload (a NaN's payload
+	// bits), non_canonical (bytes not in the encoder's form), union_branch
+	// (a union branch the document does not tell).
+	Kind string `json:"kind"`
+	// Path is the first field it is at ("" for the whole value, or when
+	// the format cannot tell where).
+	Path string `json:"path,omitempty"`
+	// Why says it in words.
+	Why string `json:"why"`
+	// More counts the further places of the value that lose too.
+	More int `json:"more,omitempty"`
 }
 
 // SchemaRecord names the schema a key or value was decoded with.
@@ -90,6 +111,9 @@ type Decoded struct {
 	JSON   []byte
 	Schema *SchemaRecord
 	Err    *SchemaError
+	// Lossy says the document is not the whole truth of the bytes
+	// (written as key_decoded_lossy, value_decoded_lossy; nil: it is).
+	Lossy *LossRecord
 	// Compact says JSON is compact JSON on one line with the controls a
 	// terminal would act on escaped already: it is written as it is.
 	Compact bool
@@ -322,6 +346,23 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 			b = append(b, d.JSON...)
 		} else {
 			b = appendDocument(b, d.JSON)
+		}
+		if l := d.Lossy; l != nil {
+			b = append(b, ',', '"')
+			b = append(b, part...)
+			b = append(b, `_decoded_lossy":{"kind":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, l.Kind)
+			if l.Path != "" {
+				b = append(b, `,"path":`...)
+				b = jsonenc.AppendStringUnescapedHTML(b, l.Path)
+			}
+			b = append(b, `,"why":`...)
+			b = jsonenc.AppendStringUnescapedHTML(b, l.Why)
+			if l.More > 0 {
+				b = append(b, `,"more":`...)
+				b = strconv.AppendInt(b, int64(l.More), 10)
+			}
+			b = append(b, '}')
 		}
 	}
 	if s := d.Schema; s != nil {

@@ -1,16 +1,19 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hamba/avro/v2"
 
@@ -259,18 +262,30 @@ func (s *avroSchema) DecodeBranches(body []byte, _ Selector) ([]byte, []UnionBra
 // failure that leaves no document). The JSON is compact, on one line, and
 // has every control a terminal would act on escaped (compactSafe).
 func (s *avroSchema) appendBranches(out, body []byte) ([]byte, []UnionBranch, error) {
+	out, meta, err := s.appendLoss(out, body)
+	return out, meta.Branches, err
+}
+
+// appendLoss is appendBranches that also reports the first place whose
+// bytes the document cannot show (nil: encoding the document again gives
+// body back), found while reading: no second pass.
+func (s *avroSchema) appendLoss(out, body []byte) ([]byte, decodeMeta, error) {
 	r := areader{b: body, track: s.track}
 	out, err := r.value(out, s.root, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, decodeMeta{}, err
 	}
 	if r.i != len(r.b) {
-		return nil, nil, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
+		return nil, decodeMeta{}, fmt.Errorf("%d bytes left after the value", len(r.b)-r.i)
+	}
+	meta := decodeMeta{Branches: r.branches, Sized: r.sized}
+	if r.loss != nil {
+		meta.Loss = &Loss{Kind: r.lossKind, Path: r.loss.path, More: r.losses - 1}
 	}
 	if r.soft != nil {
-		return out, r.branches, r.soft
+		return out, meta, r.soft
 	}
-	return out, r.branches, nil
+	return out, meta, nil
 }
 
 // zeroSizeItems is how many array or map items beyond one per byte of
@@ -290,11 +305,40 @@ type areader struct {
 	track    bool
 	path     []string
 	branches []UnionBranch
+	// loss is the first place the document cannot show the bytes of
+	// (lossKind); its path is lifted as soft's is, from lossLevel; losses
+	// counts every such place. depth is the depth of the value being read.
+	loss      *fieldError
+	lossKind  LossKind
+	lossLevel int
+	losses    int
+	depth     int
+	// sized and counted say blocks were read with their size in bytes
+	// (a negative count), or with a count only.
+	sized, counted bool
+}
+
+// errLoss is the reason of a loss's fieldError, which carries its path.
+var errLoss = errors.New("the document cannot show these bytes")
+
+// lose records a place the document cannot show the bytes of, at the
+// depth of the value being read.
+func (r *areader) lose(k LossKind) {
+	r.losses++
+	if r.loss == nil {
+		r.loss, r.lossKind, r.lossLevel = &fieldError{reason: errLoss}, k, r.depth
+	}
 }
 
 // lift prefixes a soft problem found in the child at depth+1 with step
 // (none for a union) as the read returns to depth.
 func (r *areader) lift(depth int, step string) {
+	if r.loss != nil && r.lossLevel == depth+1 {
+		if step != "" {
+			within(r.loss, step)
+		}
+		r.lossLevel = depth
+	}
 	if r.soft == nil || r.softLevel != depth+1 {
 		return
 	}
@@ -367,6 +411,9 @@ func (r *areader) long() (int64, error) {
 		}
 		return 0, r.fail(errors.New("varint overflows 64 bits"))
 	}
+	if r.b[r.i+n-1] == 0 { // longer than it needs: the encoder writes the short form
+		r.lose(LossNonCanonical)
+	}
 	r.i += n
 	return v, nil
 }
@@ -409,6 +456,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 	if depth > maxAvroDepth {
 		return nil, r.fail(errors.New("nested too deep"))
 	}
+	r.depth = depth
 	switch n.kind {
 	case aNull:
 		return append(out, "null"...), nil
@@ -445,12 +493,18 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 				return nil, err
 			}
 			f = float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+			if math.IsNaN(f) && binary.LittleEndian.Uint32(b) != canonicalNaN32() {
+				r.lose(LossNaNPayload)
+			}
 		} else {
 			b, err := r.take(8)
 			if err != nil {
 				return nil, err
 			}
 			f, bits = math.Float64frombits(binary.LittleEndian.Uint64(b)), 64
+			if math.IsNaN(f) && binary.LittleEndian.Uint64(b) != canonicalNaN64() {
+				r.lose(LossNaNPayload)
+			}
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return jsonenc.AppendStringUnescapedHTML(out, strconv.FormatFloat(f, 'g', -1, bits)), nil
@@ -467,7 +521,11 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return appendJSONBytes(out, b), nil
+		out, valid := appendJSONBytesValid(out, b)
+		if !valid {
+			r.lose(LossInvalidUTF8)
+		}
+		return out, nil
 	case aRecord:
 		out = append(out, '{')
 		for i := range n.fields {
@@ -508,7 +566,12 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if n.ambig && r.track {
 			r.branches = append(r.branches, UnionBranch{Path: pathText(r.path), Branch: int(v)})
 		}
+		start := len(out)
 		out, err = r.value(out, n.branches[v], depth+1)
+		if err == nil && !n.ambig && unionMistaken(n, int(v), out[start:]) {
+			r.depth = depth + 1
+			r.lose(LossUnionBranch)
+		}
 		r.lift(depth, "")
 		return out, err
 	case aFixed:
@@ -527,6 +590,9 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if n.size == 0 && !minimalTwos(b) {
+			r.lose(LossNonCanonical)
 		}
 		start := len(out) + 1
 		out = appendDecimal(append(out, '"'), b, n.scale)
@@ -549,13 +615,13 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return appendClock(out, int64(v)*int64(time.Millisecond), 3), nil
+		return appendClock(out, int64(v), int64(v)*int64(time.Millisecond), 3), nil
 	case aTimeMicros:
 		v, err := r.long()
 		if err != nil {
 			return nil, err
 		}
-		return appendClock(out, v*int64(time.Microsecond), 6), nil
+		return appendClock(out, v, v*int64(time.Microsecond), 6), nil
 	case aTimestampMillis, aLocalTimestampMillis:
 		v, err := r.long()
 		if err != nil {
@@ -598,8 +664,17 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 	} else {
 		out = append(out, '[')
 	}
-	idx := 0
+	idx, blocks := 0, 0
+	var prev []byte   // the map key before: while keys ascend, none repeats
+	ascending := true // the keys so far ascend
+	// A map whose keys do not ascend (hamba writes Go's map order) is
+	// looked through for a key given twice: its first keys in few, on the
+	// stack; beyond them (many), its document at the end.
+	var few [16][]byte
+	many := false
+	outStart := len(out) - 1
 	for {
+		r.depth = depth
 		count, err := r.long()
 		if err != nil {
 			return nil, err
@@ -607,14 +682,25 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 		if count == 0 {
 			break
 		}
+		// The encoder writes one block, counted, or with its size in bytes
+		// as the value's other blocks are (Ref.SizedBlocks).
+		blocks++
+		sizedBlock := count < 0
+		if blocks > 1 || sizedBlock && r.counted || !sizedBlock && r.sized {
+			r.lose(LossNonCanonical)
+		}
+		size, itemsAt := int64(-1), 0
 		if count < 0 {
 			if count == math.MinInt64 {
 				return nil, r.fail(errors.New("block count out of range"))
 			}
 			count = -count
-			if _, err := r.long(); err != nil { // the block's size in bytes
+			if size, err = r.long(); err != nil { // the block's size in bytes
 				return nil, err
 			}
+			r.sized, itemsAt = true, r.i
+		} else {
+			r.counted = true
 		}
 		// Every item takes at least one byte unless its type takes none
 		// (null, a record without fields): a count beyond the bytes left is
@@ -633,10 +719,33 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 			}
 			var k []byte
 			if isMap {
+				r.depth = depth
 				if k, err = r.bytes(); err != nil {
 					return nil, err
 				}
-				out = append(appendJSONBytes(out, k), ':')
+				var valid bool
+				out, valid = appendJSONBytesValid(out, k)
+				out = append(out, ':')
+				switch {
+				case !valid:
+					r.lose(LossInvalidUTF8)
+				case idx > 0 && string(k) <= string(prev) || !ascending:
+					ascending = false // a key may repeat
+					if idx >= len(few) {
+						many = true // looked for at the end
+						break
+					}
+					for _, f := range few[:idx] {
+						if string(f) == string(k) {
+							r.lose(LossNonCanonical) // a key given twice: the document holds one
+							break
+						}
+					}
+				}
+				if idx < len(few) {
+					few[idx] = k
+				}
+				prev = k
 				if r.track {
 					r.push("[" + strconv.Quote(string(k)) + "]")
 				}
@@ -650,7 +759,7 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 				}
 				return nil, within(err, "["+strconv.Itoa(idx)+"]")
 			}
-			if r.soft != nil && r.softLevel == depth+1 {
+			if r.soft != nil && r.softLevel == depth+1 || r.loss != nil && r.lossLevel == depth+1 {
 				if isMap {
 					r.lift(depth, "["+strconv.Quote(string(k))+"]")
 				} else {
@@ -660,11 +769,46 @@ func (r *areader) blocks(out []byte, n *anode, depth int) ([]byte, error) {
 			r.pop()
 			idx++
 		}
+		if size >= 0 && int64(r.i-itemsAt) != size {
+			r.depth = depth
+			r.lose(LossNonCanonical) // a size the encoder would not write
+		}
 	}
 	if isMap {
-		return append(out, '}'), nil
+		out = append(out, '}')
+		if many && repeatsKey(out[outStart:]) {
+			r.depth = depth
+			r.lose(LossNonCanonical) // a key given twice: the document holds one
+		}
+		return out, nil
 	}
 	return append(out, ']'), nil
+}
+
+// repeatsKey reports a JSON object (as the reader wrote it) that has a key
+// twice. It runs only for maps whose keys did not ascend, which is rare.
+func repeatsKey(obj []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // pathText joins path steps as the encoder writes paths: fields with
@@ -684,14 +828,57 @@ func pathText(steps []string) string {
 // appendJSONBytes appends b as a JSON string: plain ASCII is copied as
 // it is, anything else goes through jsonenc.
 func appendJSONBytes(out, b []byte) []byte {
+	out, _ = appendJSONBytesValid(out, b)
+	return out
+}
+
+// appendJSONBytesValid is appendJSONBytes that also reports whether b is
+// UTF-8 (checked only when b is not plain ASCII).
+func appendJSONBytesValid(out, b []byte) ([]byte, bool) {
 	for _, c := range b {
 		if !plainASCII[c] {
-			return jsonenc.AppendStringUnescapedHTML(out, string(b))
+			return jsonenc.AppendStringUnescapedHTML(out, string(b)), utf8.Valid(b)
 		}
 	}
 	out = append(out, '"')
 	out = append(out, b...)
-	return append(out, '"')
+	return append(out, '"'), true
+}
+
+// unionMistaken reports a union value whose JSON the encoder would take
+// for an earlier branch: a NaN or an infinity (a JSON string) after a
+// branch written as a string, or a string reading as one after a float.
+func unionMistaken(n *anode, taken int, js []byte) bool {
+	k := n.branches[taken].kind
+	if len(js) == 0 || js[0] != '"' {
+		return false
+	}
+	for _, b := range n.branches[:taken] {
+		switch {
+		case (k == aFloat || k == aDouble) && jsonClass(b.kind) == 's':
+			return true
+		case (b.kind == aFloat || b.kind == aDouble) && k == aString:
+			var s string
+			if json.Unmarshal(js, &s) == nil {
+				if f, err := strconv.ParseFloat(s, 64); err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// minimalTwos reports a two's complement number in the fewest bytes, as
+// the encoder writes a bytes decimal.
+func minimalTwos(b []byte) bool {
+	switch {
+	case len(b) == 0:
+		return false
+	case len(b) == 1:
+		return true
+	}
+	return !(b[0] == 0 && b[1]&0x80 == 0 || b[0] == 0xff && b[1]&0x80 != 0)
 }
 
 // plainASCII holds the bytes a JSON string takes as they are: printable
@@ -772,14 +959,16 @@ func scaleDigits(s string, scale int) string {
 	return s
 }
 
-func appendClock(out []byte, nanos int64, digits int) []byte {
+// appendClock appends a time of day; one outside the day (or the range
+// of a Duration) as the number it is written as (raw), which encodes back.
+func appendClock(out []byte, raw, nanos int64, digits int) []byte {
 	t := time.Unix(0, nanos).UTC()
 	layout := "15:04:05.000"
 	if digits == 6 {
 		layout = "15:04:05.000000"
 	}
-	if nanos < 0 || nanos >= int64(24*time.Hour) {
-		return strconv.AppendInt(out, nanos/int64(time.Millisecond), 10)
+	if nanos < 0 || nanos >= int64(24*time.Hour) || raw > math.MaxInt64/int64(time.Millisecond) || raw < 0 {
+		return strconv.AppendInt(out, raw, 10)
 	}
 	return append(t.AppendFormat(append(out, '"'), layout), '"')
 }
@@ -826,13 +1015,16 @@ func appendUUID(out, b []byte) []byte {
 
 // Encode writes doc (JSON as Decode renders it) as an Avro body.
 func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
-	d := json.NewDecoder(strings.NewReader(string(doc)))
+	d := json.NewDecoder(bytes.NewReader(doc))
 	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
+	v, err := parseOrdered(d, 0)
+	if err != nil {
 		return nil, fmt.Errorf("the document is not JSON: %w", err)
 	}
-	w := awriter{}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("the document is not JSON: more than one value")
+	}
+	w := awriter{sized: sel.SizedBlocks}
 	if len(sel.Branches) > 0 {
 		w.hints = make(map[string]int, len(sel.Branches))
 		for _, b := range sel.Branches {
@@ -848,6 +1040,30 @@ func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 type awriter struct {
 	b     []byte
 	hints map[string]int // union branches by path, from the decode
+	sized bool           // blocks carry their sizes in bytes (negative counts)
+}
+
+// block writes one block of count items (items writes them) and the
+// closing zero: counted, or with its size when w.sized.
+func (w *awriter) block(count int, items func() error) error {
+	if count > 0 {
+		if !w.sized {
+			w.b = binary.AppendVarint(w.b, int64(count))
+			if err := items(); err != nil {
+				return err
+			}
+		} else {
+			start := len(w.b)
+			if err := items(); err != nil {
+				return err
+			}
+			body := bytes.Clone(w.b[start:])
+			w.b = binary.AppendVarint(binary.AppendVarint(w.b[:start], -int64(count)), int64(len(body)))
+			w.b = append(w.b, body...)
+		}
+	}
+	w.b = append(w.b, 0)
+	return nil
 }
 
 func wfail(path string, format string, a ...any) error {
@@ -946,11 +1162,12 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		w.b = append(w.b, str...)
 		return nil
 	case aRecord:
-		obj, ok := v.(map[string]any)
+		o, ok := v.(*object)
 		if !ok {
 			return wfail(path, "want a %s record, have %s", n.name, jsonKind(v))
 		}
-		for k := range obj {
+		obj := o.vals
+		for _, k := range o.keys {
 			if !n.hasField(k) {
 				return wfail(joinPath(path, k), "%s has no such field", n.name)
 			}
@@ -983,33 +1200,30 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		if !ok {
 			return wfail(path, "want an array, have %s", jsonKind(v))
 		}
-		if len(arr) > 0 {
-			w.b = binary.AppendVarint(w.b, int64(len(arr)))
+		return w.block(len(arr), func() error {
 			for i, e := range arr {
 				if err := w.value(n.items, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 					return err
 				}
 			}
-		}
-		w.b = append(w.b, 0)
-		return nil
+			return nil
+		})
 	case aMap:
-		obj, ok := v.(map[string]any)
+		o, ok := v.(*object)
 		if !ok {
 			return wfail(path, "want a map, have %s", jsonKind(v))
 		}
-		if len(obj) > 0 {
-			w.b = binary.AppendVarint(w.b, int64(len(obj)))
-			for _, k := range sortedKeys(obj) {
+		obj := o.vals
+		return w.block(len(obj), func() error {
+			for _, k := range o.keys { // in the document's order, which is the order they were read in
 				w.b = binary.AppendVarint(w.b, int64(len(k)))
 				w.b = append(w.b, k...)
 				if err := w.value(n.items, obj[k], path+"["+strconv.Quote(k)+"]", depth+1); err != nil {
 					return err
 				}
 			}
-		}
-		w.b = append(w.b, 0)
-		return nil
+			return nil
+		})
 	case aUnion:
 		// The branch the decoded value took if it still fits, else the
 		// first branch the value fits.
@@ -1064,6 +1278,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		w.b = binary.AppendVarint(w.b, t.Unix()/86400)
 		return nil
 	case aTimeMillis, aTimeMicros:
+		if num, ok := v.(json.Number); ok { // outside the day, as Decode writes it
+			i, err := strconv.ParseInt(string(num), 10, 64)
+			if err != nil || n.kind == aTimeMillis && (i < math.MinInt32 || i > math.MaxInt32) {
+				return wfail(path, "want a time HH:MM:SS.fff or an integer, have %s", num)
+			}
+			w.b = binary.AppendVarint(w.b, i)
+			return nil
+		}
 		t, err := parseTimeField(v, "15:04:05.999999999")
 		if err != nil {
 			return wfail(path, "want a time HH:MM:SS.fff: %v", err)
@@ -1105,10 +1327,11 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		}
 		return nil
 	case aDuration:
-		obj, ok := v.(map[string]any)
+		o, ok := v.(*object)
 		if !ok {
 			return wfail(path, "want {months, days, milliseconds}, have %s", jsonKind(v))
 		}
+		obj := o.vals
 		for _, k := range []string{"months", "days", "milliseconds"} {
 			num, _ := obj[k].(json.Number)
 			u, err := strconv.ParseUint(string(num), 10, 32)
@@ -1120,6 +1343,62 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		return nil
 	}
 	return wfail(path, "unknown type kind %d", n.kind)
+}
+
+// object is a JSON object with its keys in the document's order (a key
+// given twice is kept once, with its last value, as encoding/json does).
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+// parseOrdered reads one JSON value from d (UseNumber set): objects as
+// *object, arrays as []any, numbers as json.Number.
+func parseOrdered(d *json.Decoder, depth int) (any, error) {
+	if depth > maxAvroDepth {
+		return nil, errors.New("nested too deep")
+	}
+	t, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t {
+	case json.Delim('{'):
+		o := &object{vals: map[string]any{}}
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			k, _ := kt.(string)
+			v, err := parseOrdered(d, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := o.vals[k]; !dup {
+				o.keys = append(o.keys, k)
+			}
+			o.vals[k] = v
+		}
+		if _, err := d.Token(); err != nil {
+			return nil, err
+		}
+		return o, nil
+	case json.Delim('['):
+		arr := []any{}
+		for d.More() {
+			v, err := parseOrdered(d, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		if _, err := d.Token(); err != nil {
+			return nil, err
+		}
+		return arr, nil
+	}
+	return t, nil
 }
 
 func (n *anode) hasField(name string) bool {
@@ -1211,7 +1490,7 @@ func jsonKind(v any) string {
 		return "a string"
 	case []any:
 		return "an array"
-	case map[string]any:
+	case map[string]any, *object:
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)

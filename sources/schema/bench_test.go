@@ -93,6 +93,25 @@ func BenchmarkProtobufDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkProtobufDecodeExact is BenchmarkProtobufDecode as the Decoder
+// decodes: with the check that the document encodes back to the body.
+func BenchmarkProtobufDecodeExact(b *testing.B) {
+	c, err := protoCodec{}.Compile(Named{Name: "acme/order.proto", Text: orderProto}, []Named{{Name: "acme/common.proto", Text: commonProto}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := orderMessage(b, compileOrder(b))
+	sel := Selector{Indexes: []int{1}}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, m, err := decodeWith(c, body, sel, nil); err != nil || m.Loss != nil {
+			b.Fatal(err, m.Loss)
+		}
+	}
+}
+
 // BenchmarkAvroDecodeAppend is BenchmarkAvroDecode into one reused
 // buffer, as an export decodes.
 func BenchmarkAvroDecodeAppend(b *testing.B) {

@@ -15,6 +15,24 @@ type Selector struct {
 	Indexes  []int
 	Name     string
 	Branches []UnionBranch
+	// SizedBlocks has Avro arrays and maps written with their sizes in
+	// bytes (negative block counts, as hamba/avro writes them), as the
+	// decoded value's were.
+	SizedBlocks bool
+}
+
+// decodeMeta is what a decode learned beside the document: the union
+// branches it took, whether its blocks were sized, and the first place
+// the document cannot show the bytes of.
+type decodeMeta struct {
+	Branches []UnionBranch
+	Sized    bool
+	Loss     *Loss
+}
+
+// selector is the Selector that encodes the document back as it was read.
+func (m decodeMeta) selector() Selector {
+	return Selector{Branches: m.Branches, SizedBlocks: m.Sized}
 }
 
 // UnionBranch is the branch an Avro union at Path took ("lines[0].n"),
@@ -23,12 +41,6 @@ type Selector struct {
 type UnionBranch struct {
 	Path   string
 	Branch int
-}
-
-// branchDecoder is a Compiled that also reports the union branches a
-// decoded value took.
-type branchDecoder interface {
-	DecodeBranches(body []byte, sel Selector) ([]byte, []UnionBranch, error)
 }
 
 // Codec is one schema format. Adding a format is one type implementing it,

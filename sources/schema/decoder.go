@@ -330,8 +330,8 @@ func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded)
 	case OriginLocal:
 		out.Ref.Local = c.local.path
 		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
-		js, branches, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
-		out.JSON, out.Ref.Branches, out.Compact = js, branches, compactSafe(c.local.compiled)
+		js, meta, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
+		out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(c.local.compiled)
 		if err != nil {
 			out.Err = asError(KindMismatch, err)
 		}
@@ -441,8 +441,8 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 		return out
 	}
 	out.Ref.Message = name
-	js, branches, err := decodeWith(e.c, body, sel, buf)
-	out.JSON, out.Ref.Branches, out.Compact = js, branches, compactSafe(e.c)
+	js, meta, err := decodeWith(e.c, body, sel, buf)
+	out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(e.c)
 	if err != nil {
 		out.Err = asError(KindMismatch, err)
 	}
@@ -450,16 +450,26 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 }
 
 // decodeWith decodes body with c, with the union branches when c keeps
-// them; into buf's storage when buf is not nil and c can.
-func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, []UnionBranch, error) {
-	if a, ok := c.(*avroSchema); ok && buf != nil {
-		return a.appendBranches(buf, body)
-	}
-	if bd, ok := c.(branchDecoder); ok {
-		return bd.DecodeBranches(body, sel)
+// them and the first place the document cannot show the bytes of (nil:
+// encoding the document again gives body back); into buf's storage when
+// buf is not nil and c can.
+func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, decodeMeta, error) {
+	switch t := c.(type) {
+	case *avroSchema:
+		if buf == nil {
+			buf = make([]byte, 0, len(body)*2+64)
+		}
+		return t.appendLoss(buf, body)
+	case *protoSchema:
+		js, loss, err := t.decodeLoss(body, sel)
+		return js, decodeMeta{Loss: loss}, err
 	}
 	js, err := c.Decode(body, sel)
-	return js, nil, err
+	var meta decodeMeta
+	if err == nil && js != nil && !sameJSONBytes(js, body) {
+		meta.Loss = &Loss{Kind: LossNonCanonical}
+	}
+	return js, meta, err
 }
 
 // compactSafe reports a codec whose documents are compact, on one line,
@@ -526,7 +536,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if err != nil {
 			return nil, err
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches})
+		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}
@@ -540,7 +550,7 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches})
+		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,33 +164,108 @@ func (s *protoSchema) Message(sel Selector) (string, error) {
 }
 
 // Decode implements Compiled.
-func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) {
+func (s *protoSchema) Decode(body []byte, sel Selector) ([]byte, error) {
+	out, _, err := s.decodeMsg(body, sel)
+	return out, err
+}
+
+// decodeLoss is Decode that also reports whether the document is the
+// whole truth of body. The message as read is marshalled again: other
+// bytes are bytes not in the marshaller's form (field order, packing,
+// defaults written out, a field given twice). The same bytes leave only
+// what JSON cannot show, a NaN's payload: a message holding a NaN has its
+// document encoded again and compared.
+func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *Loss, err error) {
+	out, msg, err := s.decodeMsg(body, sel)
+	if err != nil || out == nil {
+		return out, nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			loss = &Loss{Kind: LossNonCanonical}
+		}
+	}()
+	same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg)
+	if mErr != nil || !bytes.Equal(same, body) {
+		return out, &Loss{Kind: LossNonCanonical}, nil
+	}
+	nan, anyMsg := jsonMayLose(msg.ProtoReflect())
+	if !nan && !anyMsg {
+		return out, nil, nil
+	}
+	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
+		if nan {
+			return out, &Loss{Kind: LossNaNPayload}, nil
+		}
+		return out, &Loss{Kind: LossNonCanonical}, nil // an Any's packed message, read and written again
+	}
+	return out, nil, nil
+}
+
+// jsonMayLose reports what in m its JSON may not show: a float or double
+// NaN (its payload), and a google.protobuf.Any, whose packed message JSON
+// shows decoded and encoding packs again.
+func jsonMayLose(m protoreflect.Message) (nan, anyMsg bool) {
+	if m.Descriptor().FullName() == "google.protobuf.Any" {
+		return false, true
+	}
+	look := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+		switch fd.Kind() {
+		case protoreflect.FloatKind, protoreflect.DoubleKind:
+			nan = nan || math.IsNaN(v.Float())
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			n, a := jsonMayLose(v.Message())
+			nan, anyMsg = nan || n, anyMsg || a
+		}
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			v.Map().Range(func(_ protoreflect.MapKey, e protoreflect.Value) bool {
+				look(fd.MapValue(), e)
+				return !(nan && anyMsg)
+			})
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && !(nan && anyMsg); i++ {
+				look(fd, l.Get(i))
+			}
+		default:
+			look(fd, v)
+		}
+		return !(nan && anyMsg)
+	})
+	return nan, anyMsg
+}
+
+// decodeMsg decodes body to the message and its document.
+func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dynamicpb.Message, err error) {
 	// google.golang.org/protobuf v1.36 panics on some malformed map
 	// entries of dynamic messages (FuzzProtobufDecode found one): a body
 	// that makes it panic does not fit the schema.
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("the body does not parse as the message: %v", p)
+			out, msg, err = nil, nil, fmt.Errorf("the body does not parse as the message: %v", p)
 		}
 	}()
 	md, err := s.message(sel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	msg := dynamicpb.NewMessage(md)
+	msg = dynamicpb.NewMessage(md)
 	// protojson checks required fields; the unmarshal need not too.
 	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100, AllowPartial: true}).Unmarshal(body, msg); err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	// protojson varies its spacing on purpose; compact it so equal
 	// messages render as equal bytes.
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, js); err != nil {
-		return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	out = buf.Bytes()
 	if s.holdsDecimal(md) {
@@ -198,9 +274,9 @@ func (s *protoSchema) Decode(body []byte, sel Selector) (out []byte, err error) 
 		}
 	}
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
-		return out, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
+		return out, msg, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
 	}
-	return out, nil
+	return out, msg, nil
 }
 
 // unknownField returns the path of the first message holding fields its

@@ -87,6 +87,9 @@ type Ref struct {
 	// Branches are the Avro union branches the value took where its JSON
 	// alone does not tell; Encode picks them again.
 	Branches []UnionBranch
+	// SizedBlocks says the value's Avro arrays and maps carry their sizes
+	// in bytes; Encode writes them so again.
+	SizedBlocks bool
 }
 
 // String describes the ref in a line: "avro id 7 orders-value v3 (latest is v4)".
@@ -141,6 +144,11 @@ type Decoded struct {
 	// Compact says JSON is compact, on one line, with every control a
 	// terminal would act on already escaped: a line can take it as it is.
 	Compact bool
+	// Loss is the first place where JSON is not the whole truth of the
+	// bytes (invalid UTF-8 in a string, a NaN's payload, bytes not in the
+	// encoder's form): encoding JSON again gives other bytes. Nil when
+	// encoding JSON gives the bytes back.
+	Loss *Loss
 }
 
 // Kind is what went wrong with a decode or an encode.

@@ -1,0 +1,291 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
+)
+
+// Reencoding is what writing a decoded key or value with its schema does
+// to its bytes: kept as they were when the document was not changed, or
+// encoded again, with what the new bytes change that the edit did not
+// show.
+type Reencoding struct {
+	// Part is the key or the value.
+	Part schema.Part
+	// Kept says the document was not changed: the original bytes are
+	// written as they were.
+	Kept bool
+	// Bytes is how the bytes written differ from the original bytes.
+	Bytes schema.BytesDiff
+	// Unasked says, one reason a line, what the new bytes change beyond
+	// what the edited document shows (empty: nothing): a place the
+	// document could not show (invalid UTF-8, a NaN's payload) the edit
+	// left alone, or a document that decodes again to something else.
+	Unasked []string
+}
+
+// Surprising reports bytes changed beyond what the edit shows: a person
+// must confirm them.
+func (r Reencoding) Surprising() bool { return len(r.Unasked) > 0 }
+
+// String says it in one line: "value: 3 bytes from offset 12 change
+// beyond the edit: at note: a string that is not UTF-8 ...".
+func (r Reencoding) String() string {
+	switch {
+	case r.Kept:
+		return r.Part.String() + ": not edited: written byte for byte as it was"
+	case !r.Surprising():
+		return r.Part.String() + ": encoded again from the edit: " + r.Bytes.String() + " differ"
+	}
+	return r.Part.String() + ": encoding the edit changes more than it shows (" + r.Bytes.String() + " differ): " + strings.Join(r.Unasked, "; ")
+}
+
+// reencoding reviews out, the bytes an edited document encoded to, against
+// the original part (raw, decoded to orig): again is out decoded.
+func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byte, out []byte, again *schema.Decoded) Reencoding {
+	r := Reencoding{Part: part, Bytes: schema.DiffBytes(raw, out)}
+	ed, edErr := parseDoc(edited)
+	switch {
+	case again == nil || again.Err != nil || again.JSON == nil:
+		why := "the new bytes do not decode"
+		if again != nil && again.Err != nil {
+			why += ": " + again.Err.Error()
+		}
+		r.Unasked = append(r.Unasked, why)
+	case edErr == nil:
+		if ag, err := parseDoc(again.JSON); err == nil {
+			if p, differ := firstDiff(ed, ag, ""); differ {
+				r.Unasked = append(r.Unasked, "decoded again, the value is not the edited document "+at(p))
+			}
+		}
+	}
+	if again != nil && again.Loss != nil && r.Bytes.Count > 0 && (orig == nil || orig.Loss == nil) {
+		r.Unasked = append(r.Unasked, "the new bytes hold "+again.Loss.String())
+	}
+	if orig != nil && orig.Loss != nil {
+		l := orig.Loss
+		left := l.Path == "" || l.More > 0 // the whole value, or more places than the first: the edit cannot have replaced them all
+		if !left && edErr == nil {
+			if od, err := parseDoc(orig.JSON); err == nil {
+				a, okA := lookup(od, l.Path)
+				b, okB := lookup(ed, l.Path)
+				left = okA && okB && jsonEqual(a, b)
+			}
+		}
+		if left {
+			r.Unasked = append(r.Unasked, "the original holds "+l.String()+", which the edit leaves and encoding rewrites")
+		}
+	}
+	return r
+}
+
+func at(path string) string {
+	if path == "" {
+		return "(the whole value)"
+	}
+	return "at " + path
+}
+
+// sameDocument reports two JSON documents that hold the same values
+// (spacing, key order and the spelling of numbers aside).
+func sameDocument(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	x, err := parseDoc(a)
+	if err != nil {
+		return false
+	}
+	y, err := parseDoc(b)
+	if err != nil {
+		return false
+	}
+	return jsonEqual(x, y)
+}
+
+func parseDoc(doc []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return v, nil
+}
+
+// jsonEqual compares parsed documents; numbers by value, and a number
+// against a string that spells the same number (Protobuf's 64-bit
+// integers are strings in JSON) as equal.
+func jsonEqual(a, b any) bool {
+	_, differ := firstDiff(a, b, "")
+	return !differ
+}
+
+// firstDiff finds the first path where a and b differ.
+func firstDiff(a, b any, path string) (string, bool) {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return path, true
+		}
+		for _, k := range sortedAnyKeys(x, y) {
+			xv, okx := x[k]
+			yv, oky := y[k]
+			if okx != oky {
+				return joinField(path, k), true
+			}
+			if p, d := firstDiff(xv, yv, joinField(path, k)); d {
+				return p, true
+			}
+		}
+		return "", false
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			return path, true
+		}
+		for i := 0; i < max(len(x), len(y)); i++ {
+			p := path + "[" + strconv.Itoa(i) + "]"
+			if i >= len(x) || i >= len(y) {
+				return p, true
+			}
+			if q, d := firstDiff(x[i], y[i], p); d {
+				return q, true
+			}
+		}
+		return "", false
+	case json.Number, string:
+		if sameScalar(a, b) {
+			return "", false
+		}
+		return path, true
+	}
+	if a != b {
+		return path, true
+	}
+	return "", false
+}
+
+// sameScalar compares a number or string with another.
+func sameScalar(a, b any) bool {
+	if a == b {
+		return true
+	}
+	as, aNum := scalarText(a)
+	bs, bNum := scalarText(b)
+	if as == "" && bs == "" || !(aNum || bNum) {
+		return false
+	}
+	x, okx := new(big.Rat).SetString(as)
+	y, oky := new(big.Rat).SetString(bs)
+	return okx && oky && x.Cmp(y) == 0
+}
+
+func scalarText(v any) (string, bool) {
+	switch t := v.(type) {
+	case json.Number:
+		return string(t), true
+	case string:
+		return t, false
+	}
+	return "", false
+}
+
+func sortedAnyKeys(x, y map[string]any) []string {
+	keys := make([]string, 0, len(x)+len(y))
+	for k := range x {
+		keys = append(keys, k)
+	}
+	for k := range y {
+		if _, ok := x[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func joinField(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+// lookup finds the value at a schema path ("a.b[2][\"k\"].c") in a
+// parsed document.
+func lookup(v any, path string) (any, bool) {
+	for path != "" {
+		switch {
+		case path[0] == '.':
+			path = path[1:]
+		case strings.HasPrefix(path, `["`):
+			q, err := strconv.QuotedPrefix(path[1:])
+			if err != nil || len(path) < 2+len(q) || path[1+len(q)] != ']' {
+				return nil, false
+			}
+			k, _ := strconv.Unquote(q)
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[k]; !ok {
+				return nil, false
+			}
+			path = path[2+len(q):]
+		case path[0] == '[':
+			end := strings.IndexByte(path, ']')
+			i, err := strconv.Atoi(path[1:max(end, 1)])
+			l, ok := v.([]any)
+			if end < 0 || err != nil || !ok || i < 0 || i >= len(l) {
+				return nil, false
+			}
+			v, path = l[i], path[end+1:]
+		default:
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[path[:end]]; !ok {
+				return nil, false
+			}
+			path = path[end:]
+		}
+	}
+	return v, true
+}
+
+// EncodePart encodes an edited document of m's value with the schema orig
+// was decoded with, unless the document holds what orig does: then the
+// original bytes are kept. It returns the bytes to write, the new bytes
+// decoded (orig when kept) and the review of the re-encoding.
+func EncodePart(ctx context.Context, dec *schema.Decoder, m sources.Message, orig *schema.Decoded, edited []byte) ([]byte, *schema.Decoded, Reencoding, error) {
+	if orig != nil && orig.JSON != nil && sameDocument(orig.JSON, edited) {
+		return m.Value, orig, Reencoding{Part: schema.PartValue, Kept: true}, nil
+	}
+	out, err := dec.Encode(ctx, orig.Ref, edited)
+	if err != nil {
+		return nil, nil, Reencoding{}, err
+	}
+	n := m
+	n.Value = out
+	again := dec.Value(ctx, &n)
+	return out, &again, reencoding(schema.PartValue, orig, m.Value, edited, out, &again), nil
+}
