@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -209,10 +210,17 @@ func TestSearchLooksAtHeadersAndAllocatesNothing(t *testing.T) {
 	}
 	p := heldPage(t, 3*searchChunk)
 	p.search = "no such text"
-	if a := testing.AllocsPerRun(3, func() {
-		p.cur.sel = 0
-		p.findNext(1)
-	}); a > 10 {
-		t.Fatalf("a step of %d rows allocates %v times", searchChunk, a)
+	// AllocsPerRun counts the whole process's allocations, and goroutines
+	// other tests left winding down allocate too: the least of a few
+	// measures is the step's own (one allocation a row would be 20,000).
+	least := math.Inf(1)
+	for range 5 {
+		least = min(least, testing.AllocsPerRun(3, func() {
+			p.cur.sel = 0
+			p.findNext(1)
+		}))
+	}
+	if least > 10 {
+		t.Fatalf("a step of %d rows allocates %v times", searchChunk, least)
 	}
 }
