@@ -20,7 +20,7 @@ func (e *env) loadConfig() (*config.Config, error) {
 		return e.cfg, nil
 	}
 	path, explicit := config.Locate(e.flags.config)
-	c, err := config.Load(path, explicit)
+	c, err := config.Load(path, explicit, e.drivers)
 	if err != nil {
 		return nil, err
 	}
@@ -59,52 +59,6 @@ func (e *env) configured(all bool) ([]config.Connection, error) {
 		out = append(out, cc)
 	}
 	return out, nil
-}
-
-// dialConfigured opens one configured connection: secrets resolved now
-// (and hidden from the log from then on), TLS and SASL as it says.
-func (e *env) dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
-	tlsCfg, err := cc.TLS.ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-	}
-	switch cc.Kind {
-	case "kafka":
-		o := kafka.Options{Name: cc.Name, Brokers: cc.Brokers, TLS: tlsCfg}
-		if s := cc.SASL; s != nil {
-			o.SASL = &kafka.SASL{Mechanism: strings.ToUpper(s.Mechanism), User: s.Username}
-			if s.Password.Set() {
-				if o.SASL.Password, err = s.Password.Resolve(ctx); err != nil {
-					return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-				}
-				e.secrets.Add(o.SASL.Password)
-			}
-			if s.TokenCmd != "" {
-				cmd := s.TokenCmd
-				o.SASL.Token = func(ctx context.Context) (string, error) {
-					tok, err := config.RunSecretCommand(ctx, "token_cmd", cmd)
-					e.secrets.Add(tok)
-					return tok, err
-				}
-			}
-		}
-		return kafka.Dial(ctx, o)
-	case "rabbitmq":
-		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username, Log: e.logger()}
-		if cc.Password.Set() {
-			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
-				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-			}
-			e.secrets.Add(o.Password)
-			if o.Username == "" {
-				o.Username = "guest"
-			}
-		}
-		return rabbitmq.Dial(ctx, o)
-	case "sqs":
-		return sqs.Dial(ctx, sqs.Options{Name: cc.Name, Region: cc.Region, Profile: cc.Profile, Endpoint: cc.Endpoint})
-	}
-	return nil, fmt.Errorf("connection %s: kind %q", cc.Name, cc.Kind)
 }
 
 // errNoConnection says how to get one.
