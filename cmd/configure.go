@@ -8,9 +8,6 @@ import (
 
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // loadConfig reads the config file once (--config, $MQSCOPE_CONFIG, or the
@@ -84,9 +81,9 @@ func (e *env) refuseWrites(conn sources.Conn) error {
 func locate(ctx context.Context, conns []sources.Conn, stream string) (sources.Conn, string, error) {
 	var errs []error
 	for _, c := range conns {
-		effect, err := readEffect(ctx, c, stream)
+		st, err := locateOn(ctx, c, stream)
 		if err == nil {
-			return c, effect, nil
+			return c, st.Effect, nil
 		}
 		if !errors.Is(err, sources.ErrUnknownStream) {
 			return nil, "", fmt.Errorf("connection %s: %w", c.Name(), err)
@@ -99,31 +96,21 @@ func locate(ctx context.Context, conns []sources.Conn, stream string) (sources.C
 	return nil, "", errors.Join(errs...)
 }
 
-// readEffect checks that a connection holds a stream (an error wrapping
-// sources.ErrUnknownStream when it does not) and what reading it does.
-func readEffect(ctx context.Context, c sources.Conn, stream string) (string, error) {
-	switch c := c.(type) {
-	case *kafka.Conn:
-		_, err := c.Partitions(stream)
-		return "", err
-	case *rabbitmq.Conn:
-		kind, err := c.StreamKind(ctx, stream)
-		switch {
-		case err != nil:
-			return "", err
-		case kind == rabbitmq.KindStream:
-			return "", nil
-		case kind == rabbitmq.KindExchange:
-			return "reading exchange " + stream + " declares a queue bound to it", nil
-		}
-		return "reading queue " + stream + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)", nil
-	case *sqs.Conn:
-		if _, err := c.QueueURL(ctx, stream); err != nil {
-			return "", err
-		}
-		return "reading queue " + stream + " receives its messages (each one's receive count rises, which can move it to a DLQ)", nil
+// locateOn finds a stream on one connection (an error wrapping
+// sources.ErrUnknownStream when it has none such): its kind and what a
+// read of it is.
+func locateOn(ctx context.Context, c sources.Conn, stream string) (sources.StreamInfo, error) {
+	if l, ok := c.(sources.Locator); ok {
+		return l.Locate(ctx, stream)
 	}
-	return "", fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
+	return sources.StreamInfo{}, fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
+}
+
+// isQueue reports a stream of c that is a queue (a read is a peek of its
+// head); false when c has no such stream.
+func isQueue(ctx context.Context, c sources.Conn, stream string) bool {
+	st, err := locateOn(ctx, c, stream)
+	return err == nil && st.Queue
 }
 
 // refuseBeforeRead refuses a write to a read-only connection before its

@@ -74,3 +74,42 @@ type RedriveOutcome struct {
 	// Err says why an item failed.
 	Err error
 }
+
+// MoveTasker is a connection whose broker moves a dead-letter queue's
+// messages back itself (SQS's StartMessageMoveTask): fast, but every
+// message, with no plan, no provenance and no journal (redrive --native).
+type MoveTasker interface {
+	// StartMoveTask starts moving every message of dlq back to its
+	// sources (or to destination, when given), at most perSecond a second
+	// (0: the broker's pace); it returns the task's handle.
+	StartMoveTask(ctx context.Context, dlq, destination string, perSecond int32) (string, error)
+	// MoveTasks lists the move tasks of dlq, newest first.
+	MoveTasks(ctx context.Context, dlq string) ([]MoveTask, error)
+	// CancelMoveTask stops a running task.
+	CancelMoveTask(ctx context.Context, handle string) error
+}
+
+// MoveTask is a broker's move task and its state.
+type MoveTask struct {
+	// Handle names the task; Status is the broker's word for its state
+	// (shown as it is), Failure why it failed.
+	Handle, Status, Failure string
+	// State is Status as mqscope follows it.
+	State MoveState
+	// Moved and ToMove count messages.
+	Moved, ToMove int64
+}
+
+// MoveState is where a move task is.
+type MoveState int
+
+const (
+	// MoveRunning: still moving.
+	MoveRunning MoveState = iota
+	// MoveCompleted: every message moved.
+	MoveCompleted
+	// MoveFailed: stopped by a failure (Failure says which).
+	MoveFailed
+	// MoveCancelled: stopped on request.
+	MoveCancelled
+)

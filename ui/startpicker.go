@@ -43,12 +43,13 @@ type startPicker struct {
 	err     string
 }
 
-func newStartPicker(c *Common, current sources.Start, kind string) *startPicker {
+// newStartPicker picks a start position; a queue's (queue) are its own.
+func newStartPicker(c *Common, current sources.Start, queue bool) *startPicker {
 	ti := textinput.New()
 	ti.Prompt = "› "
 	ti.CharLimit = 100
 	sp := &startPicker{c: c, input: ti, options: startOptions}
-	if sources.IsQueueKind(kind) {
+	if queue {
 		sp.options = queueStartOptions
 		if current.Kind == sources.StartOldest {
 			sp.sel = 1
