@@ -17,8 +17,10 @@ import (
 const targetCheckTimeout = 15 * time.Second
 
 // Execute runs a redrive plan on the connection its messages were read from:
-// a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue with
-// confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
+// a connection that redrives itself (sources.Redriver: NATS JetStream,
+// Redis streams) through its Redrive, each outcome journalled and
+// audited; a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue
+// with confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
 // plan's targets first (nothing is written to a target that does not
 // exist: a refused target the user chose stops the run, one from
 // provenance leaves its messages unresolved), and opens the journal and the audit log in o.StateDir when o
@@ -58,6 +60,8 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 		}
 	}
 	switch w := conn.(type) {
+	case sources.Redriver:
+		return redriveWith(ctx, conn, w, p, o)
 	case *sqs.Conn:
 		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:

@@ -37,11 +37,12 @@ type RedriveItem struct {
 	Message Message
 	// Target is where it goes (a subject, a stream, a queue).
 	Target Target
-	// Headers are the provenance headers to add to the copy
-	// (x-mqscope-redrive-id, -source, -position ...), in order.
+	// Headers are the copy's headers, in order: the message's own that the
+	// plan keeps (--drop-header leaves some out) and the provenance
+	// headers (x-mqscope-redrive-id, -hops, -source, -position).
 	Headers []Header
-	// Value, when not nil, replaces the message's value (an edit).
-	Value []byte
+	// Key and Value, when not nil, replace the message's (an edit).
+	Key, Value []byte
 	// Remove asks the connector to take the dead letter out of its
 	// dead-letter stream once the copy is written (in the same atomic step
 	// where the broker has one).
