@@ -20,7 +20,9 @@ import (
 // pausing the run holds the connector's next report until it is resumed
 // (or stopped: then the run is cancelled).
 func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *Plan, o RunOptions) (res Result, err error) {
-	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, conn.Name(), p.Source, targetsOf(p, res), res, err)) }()
+	defer func() {
+		_ = o.Audit.Write(summary("redrive", p.ID, conn.Name(), p.Source, targetsOf(p, res), res, err))
+	}()
 	start := time.Now()
 	res.PerTarget = map[string]int{}
 	req := sources.RedriveRequest{ID: p.ID, Source: p.Source, Rate: o.Rate}
