@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // targetCheckTimeout bounds the look-ups that check a plan's targets.
@@ -62,7 +61,7 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	switch w := conn.(type) {
 	case sources.Redriver:
 		return redriveWith(ctx, conn, w, p, o)
-	case *sqs.Conn:
+	case QueueConn:
 		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:
 		return RedriveKafka(ctx, w, p, o)
@@ -80,7 +79,7 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 // An SQS run whose DLQ still has messages in flight is not over: a run
 // that was stopped may have sent those.
 func finished(conn sources.Conn, s Stop, wholeQueue, tookOver bool) bool {
-	if _, isSQS := conn.(*sqs.Conn); isSQS && s.Reason == HeldByOthers {
+	if _, queue := conn.(sources.QueueRedriver); queue && s.Reason == HeldByOthers {
 		return false
 	}
 	if tookOver && (!wholeQueue || s.Reason == HeldByOthers) {

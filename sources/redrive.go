@@ -1,6 +1,9 @@
 package sources
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Redriver is a connection that moves dead letters back itself, with its
 // broker's own guarantee against loss and doubles (NATS JetStream: the
@@ -114,3 +117,64 @@ const (
 	// MoveCancelled: stopped on request.
 	MoveCancelled
 )
+
+// QueueRedriver is a queue whose messages a redrive receives (hidden while
+// held), sends on to their targets in batches and then deletes (SQS).
+// replay decides, journals (before each delete) and audits; the connector
+// moves the messages, within its broker's limits. A redrive of such a
+// queue watches its own returns: the breaker needs no tap.
+type QueueRedriver interface {
+	// Depth is how many messages the queue holds, visible.
+	Depth(ctx context.Context, queue string) (int, error)
+	// InFlight is how many of its messages a consumer holds hidden, and
+	// the queue's visibility timeout.
+	InFlight(ctx context.Context, queue string) (int, time.Duration, error)
+	// DeadLetterSources names the queues whose dead letters go to queue.
+	DeadLetterSources(ctx context.Context, queue string) ([]string, error)
+	// ReceiveHeld receives up to max messages of queue, hidden for hold,
+	// numbered from seq (their Offset); origin is the queue they died in
+	// when the messages do not say it.
+	ReceiveHeld(ctx context.Context, queue string, max int, hold time.Duration, origin string, seq int64) ([]Held, error)
+	// SendHeld sends messages to the queue target in as few batches as
+	// the broker's limits allow, calling sent with the indexes (into out)
+	// of each batch the broker took before it sends the next (sent's error
+	// stops it). It returns why each message it could not send was refused
+	// (by index); its error is a batch whose fate is not known.
+	SendHeld(ctx context.Context, target string, out []Outgoing, sent func([]int) error) (map[int]string, error)
+	// DeleteHeld deletes held messages from queue.
+	DeleteHeld(ctx context.Context, queue string, hs []Held) error
+	// ReleaseHeld makes held messages visible again (on its own deadline:
+	// a cancelled run still gives them back).
+	ReleaseHeld(queue string, hs []Held)
+}
+
+// Held is a message a QueueRedriver received and holds hidden.
+type Held struct {
+	Message Message
+	// ID is the broker's message id.
+	ID string
+	// Handle is the connector's own (a receipt handle, the attributes a
+	// FIFO queue's copy keeps); callers hand it back untouched.
+	Handle any
+}
+
+// Outgoing is a held message to send on.
+type Outgoing struct {
+	Held Held
+	// Body and Headers are the copy's (the plan's edit and provenance).
+	Body    []byte
+	Headers []Header
+}
+
+// MessageSink writes batches of messages to one stream and returns once
+// the broker acknowledged all of them (a capture replayed).
+type MessageSink interface {
+	Write(ctx context.Context, msgs []Message) error
+	Close() error
+}
+
+// SinkOpener is a connection that writes messages to one of its streams
+// as a MessageSink.
+type SinkOpener interface {
+	OpenSink(ctx context.Context, stream string) (MessageSink, error)
+}

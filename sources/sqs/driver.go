@@ -38,9 +38,9 @@ func Driver() sources.Driver {
 	}
 }
 
-// entry is an sqs connection's own keys (the credential chain does the
+// configEntry is an sqs connection's own keys (the credential chain does the
 // rest; endpoint is for emulators).
-type entry struct {
+type configEntry struct {
 	Region   string `yaml:"region"`
 	Profile  string `yaml:"profile"`
 	Endpoint string `yaml:"endpoint"`
@@ -54,9 +54,9 @@ func auth(profile string) string {
 	return "credential chain"
 }
 
-// fromConfig reads an sqs entry.
+// fromConfig reads an sqs configEntry.
 func fromConfig(name string, node *yaml.Node) (sources.Spec, error) {
-	var en entry
+	var en configEntry
 	if err := config.DecodeEntry(node, &en); err != nil {
 		return sources.Spec{}, err
 	}
