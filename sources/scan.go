@@ -58,4 +58,3 @@ func (e *ScanTooLargeError) Error() string {
 	}
 	return fmt.Sprintf("%s holds %d records from %s, more than the %d a scan may read", e.Topic, e.Records, from, e.Limit)
 }
-
