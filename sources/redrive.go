@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -178,3 +179,40 @@ type MessageSink interface {
 type SinkOpener interface {
 	OpenSink(ctx context.Context, stream string) (MessageSink, error)
 }
+
+// TxWriter is a connection that writes records and a consumer group's
+// offsets on their source in one transaction (Kafka): a redrive's batches
+// exactly once, resumed from the group's offsets.
+type TxWriter interface {
+	// OpenTx opens the transactional writer of txnID; any other writer of
+	// that id is fenced from then on (it can commit nothing more).
+	OpenTx(txnID string) (TxBatcher, error)
+	// GroupOffsets are group's committed offsets on stream, by partition.
+	GroupOffsets(group, stream string) (map[int32]int64, error)
+	// Partitions is how many partitions stream has.
+	Partitions(stream string) (int, error)
+}
+
+// TxBatcher writes transactions.
+type TxBatcher interface {
+	// CommitBatch writes records and, in the same transaction, the offsets
+	// next of group on source; nothing of it is committed when it fails.
+	// An error wrapping ErrFenced says a newer writer of the same id took
+	// over.
+	CommitBatch(records []Record, source, group string, next map[int32]int64) error
+	// Close releases the writer.
+	Close() error
+}
+
+// Record is one record to write.
+type Record struct {
+	Stream string
+	// Partition is where it goes (-1: placed by key).
+	Partition  int32
+	Key, Value []byte
+	Headers    []Header
+}
+
+// ErrFenced says a transactional writer was fenced by a newer one with
+// its transactional id.
+var ErrFenced = errors.New("fenced by a newer writer of the same transactional id")
