@@ -93,6 +93,11 @@ func (e *env) dialers(all bool) ([]dialer, error) {
 		}
 		return ds, nil
 	}
+	return e.dialersAdHoc()
+}
+
+// dialersAdHoc lists the connections the drivers' flags give.
+func (e *env) dialersAdHoc() ([]dialer, error) {
 	var ds []dialer
 	for _, f := range e.adHocFlags {
 		if !f.given() {
