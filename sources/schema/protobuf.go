@@ -270,7 +270,7 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 	out = buf.Bytes()
 	if s.holdsDecimal(md) {
 		if out, err = decimalsToStrings(out, md); err != nil {
-			return nil, fmt.Errorf("%s: %w", md.FullName(), err)
+			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 		}
 	}
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
