@@ -213,7 +213,7 @@ func TestConfigInitAndCheck(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
-	os.WriteFile(cfg, []byte(config.Example), 0o600)
+	os.WriteFile(cfg, []byte(config.Example(drivers())), 0o600)
 	if code, out, _ := runIn(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
 		t.Fatalf("bash completion: %d", code)
 	}

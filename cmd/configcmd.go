@@ -31,7 +31,7 @@ func newConfigCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			path, _ := config.Locate(e.flags.config)
-			if err := config.WriteExample(path); err != nil {
+			if err := config.WriteExample(path, e.drivers); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "wrote %s: edit its connections, then run mqscope (or mqscope -c NAME)\n", path)
@@ -67,32 +67,9 @@ func newConfigCmd(e *env) *cobra.Command {
 			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tAUTH\tTLS\tWRITES\tCOLOR\tSCHEMAS")
 			for _, n := range cfg.Names() {
 				cc := cfg.Connections[n]
-				addr, auth := strings.Join(cc.Brokers, ","), "-"
-				switch cc.Kind {
-				case "sqs":
-					addr = cmp.Or(cc.Endpoint, cc.Region, "(default region)")
-					if cc.Profile != "" {
-						auth = "profile " + cc.Profile
-					} else {
-						auth = "credential chain"
-					}
-				case "rabbitmq":
-					addr = cc.URL
-					if cc.Username != "" {
-						auth = cc.Username + " / password " + cc.Password.String()
-					}
-				}
-				if s := cc.SASL; s != nil {
-					auth = s.Mechanism + " " + s.Username
-					if s.Password.Set() {
-						auth += " / password " + s.Password.String()
-					}
-					if s.TokenCmd != "" {
-						auth += " / token command"
-					}
-				}
+				addr, auth := cc.Spec.Address, cmp.Or(cc.Spec.Auth, "-")
 				tlsOn, writes := "-", "read-only"
-				if cc.TLS != nil || strings.HasPrefix(cc.URL, "amqps://") {
+				if cc.Spec.TLS {
 					tlsOn = "yes"
 				}
 				if cc.Writable() {

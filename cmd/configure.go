@@ -8,9 +8,6 @@ import (
 
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // loadConfig reads the config file once (--config, $MQSCOPE_CONFIG, or the
@@ -20,7 +17,7 @@ func (e *env) loadConfig() (*config.Config, error) {
 		return e.cfg, nil
 	}
 	path, explicit := config.Locate(e.flags.config)
-	c, err := config.Load(path, explicit)
+	c, err := config.Load(path, explicit, e.drivers)
 	if err != nil {
 		return nil, err
 	}
@@ -61,52 +58,6 @@ func (e *env) configured(all bool) ([]config.Connection, error) {
 	return out, nil
 }
 
-// dialConfigured opens one configured connection: secrets resolved now
-// (and hidden from the log from then on), TLS and SASL as it says.
-func (e *env) dialConfigured(ctx context.Context, cc config.Connection) (sources.Conn, error) {
-	tlsCfg, err := cc.TLS.ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-	}
-	switch cc.Kind {
-	case "kafka":
-		o := kafka.Options{Name: cc.Name, Brokers: cc.Brokers, TLS: tlsCfg}
-		if s := cc.SASL; s != nil {
-			o.SASL = &kafka.SASL{Mechanism: strings.ToUpper(s.Mechanism), User: s.Username}
-			if s.Password.Set() {
-				if o.SASL.Password, err = s.Password.Resolve(ctx); err != nil {
-					return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-				}
-				e.secrets.Add(o.SASL.Password)
-			}
-			if s.TokenCmd != "" {
-				cmd := s.TokenCmd
-				o.SASL.Token = func(ctx context.Context) (string, error) {
-					tok, err := config.RunSecretCommand(ctx, "token_cmd", cmd)
-					e.secrets.Add(tok)
-					return tok, err
-				}
-			}
-		}
-		return kafka.Dial(ctx, o)
-	case "rabbitmq":
-		o := rabbitmq.Options{Name: cc.Name, URL: cc.URL, ManagementURL: cc.Management, TLS: tlsCfg, Username: cc.Username, Log: e.logger()}
-		if cc.Password.Set() {
-			if o.Password, err = cc.Password.Resolve(ctx); err != nil {
-				return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
-			}
-			e.secrets.Add(o.Password)
-			if o.Username == "" {
-				o.Username = "guest"
-			}
-		}
-		return rabbitmq.Dial(ctx, o)
-	case "sqs":
-		return sqs.Dial(ctx, sqs.Options{Name: cc.Name, Region: cc.Region, Profile: cc.Profile, Endpoint: cc.Endpoint})
-	}
-	return nil, fmt.Errorf("connection %s: kind %q", cc.Name, cc.Kind)
-}
-
 // errNoConnection says how to get one.
 func (e *env) errNoConnection() error {
 	path, _ := config.Locate(e.flags.config)
@@ -130,9 +81,9 @@ func (e *env) refuseWrites(conn sources.Conn) error {
 func locate(ctx context.Context, conns []sources.Conn, stream string) (sources.Conn, string, error) {
 	var errs []error
 	for _, c := range conns {
-		effect, err := readEffect(ctx, c, stream)
+		st, err := locateOn(ctx, c, stream)
 		if err == nil {
-			return c, effect, nil
+			return c, st.Effect, nil
 		}
 		if !errors.Is(err, sources.ErrUnknownStream) {
 			return nil, "", fmt.Errorf("connection %s: %w", c.Name(), err)
@@ -145,31 +96,21 @@ func locate(ctx context.Context, conns []sources.Conn, stream string) (sources.C
 	return nil, "", errors.Join(errs...)
 }
 
-// readEffect checks that a connection holds a stream (an error wrapping
-// sources.ErrUnknownStream when it does not) and what reading it does.
-func readEffect(ctx context.Context, c sources.Conn, stream string) (string, error) {
-	switch c := c.(type) {
-	case *kafka.Conn:
-		_, err := c.Partitions(stream)
-		return "", err
-	case *rabbitmq.Conn:
-		kind, err := c.StreamKind(ctx, stream)
-		switch {
-		case err != nil:
-			return "", err
-		case kind == rabbitmq.KindStream:
-			return "", nil
-		case kind == rabbitmq.KindExchange:
-			return "reading exchange " + stream + " declares a queue bound to it", nil
-		}
-		return "reading queue " + stream + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)", nil
-	case *sqs.Conn:
-		if _, err := c.QueueURL(ctx, stream); err != nil {
-			return "", err
-		}
-		return "reading queue " + stream + " receives its messages (each one's receive count rises, which can move it to a DLQ)", nil
+// locateOn finds a stream on one connection (an error wrapping
+// sources.ErrUnknownStream when it has none such): its kind and what a
+// read of it is.
+func locateOn(ctx context.Context, c sources.Conn, stream string) (sources.StreamInfo, error) {
+	if l, ok := c.(sources.Locator); ok {
+		return l.Locate(ctx, stream)
 	}
-	return "", fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
+	return sources.StreamInfo{}, fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
+}
+
+// isQueue reports a stream of c that is a queue (a read is a peek of its
+// head); false when c has no such stream.
+func isQueue(ctx context.Context, c sources.Conn, stream string) bool {
+	st, err := locateOn(ctx, c, stream)
+	return err == nil && st.Queue
 }
 
 // refuseBeforeRead refuses a write to a read-only connection before its

@@ -1,24 +1,18 @@
 package cmd
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/logging"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // connectTimeout bounds how long connecting may take before a clear error.
@@ -60,14 +54,24 @@ func (e *env) connectQuiet(ctx context.Context) ([]sources.Conn, error) {
 
 // adHoc reports connections given with flags (not from the config).
 func (e *env) adHoc() bool {
-	return e.flags.kafka != "" || e.flags.rabbitmq != "" || e.flags.sqs || e.flags.sqsEndpoint != ""
+	for _, f := range e.adHocFlags {
+		if f.given() {
+			return true
+		}
+	}
+	return false
 }
 
 // dialer is one connection to open: what names it on the screen and in
 // the log, and how to open it (secrets resolved then, never before).
 type dialer struct {
-	name, kind, address string
-	dial                func(ctx context.Context) (sources.Conn, error)
+	name, kind string
+	spec       sources.Spec
+}
+
+// dial opens it, its secrets resolved now and hidden from the log.
+func (e *env) dial(ctx context.Context, d dialer) (sources.Conn, error) {
+	return d.spec.Open(ctx, sources.OpenEnv{Name: d.name, Log: e.logger(), Redact: e.secrets.Add})
 }
 
 // dialers lists the connections the flags select: those given with
@@ -85,61 +89,27 @@ func (e *env) dialers(all bool) ([]dialer, error) {
 		var ds []dialer
 		for _, cc := range sel {
 			e.readOnly[cc.Name] = !cc.Writable()
-			ds = append(ds, dialer{name: cc.Name, kind: cc.Kind, address: configuredAddress(cc), dial: func(ctx context.Context) (sources.Conn, error) {
-				return e.dialConfigured(ctx, cc)
-			}})
+			ds = append(ds, dialer{name: cc.Name, kind: cc.Kind, spec: cc.Spec})
 		}
 		return ds, nil
 	}
+	return e.dialersAdHoc()
+}
+
+// dialersAdHoc lists the connections the drivers' flags give.
+func (e *env) dialersAdHoc() ([]dialer, error) {
 	var ds []dialer
-	if e.flags.kafka != "" {
-		brokers, err := kafka.ParseBrokers(e.flags.kafka)
+	for _, f := range e.adHocFlags {
+		if !f.given() {
+			continue
+		}
+		spec, err := f.driver.FlagSpec(f.value, f.more())
 		if err != nil {
 			return nil, err
 		}
-		ds = append(ds, dialer{name: "kafka", kind: "kafka", address: strings.Join(brokers, ","), dial: func(ctx context.Context) (sources.Conn, error) {
-			return kafka.Dial(ctx, kafka.Options{Brokers: brokers})
-		}})
-	}
-	if u := e.flags.rabbitmq; u != "" {
-		e.hideURLPassword(u)
-		ds = append(ds, dialer{name: "rabbitmq", kind: "rabbitmq", address: rabbitmq.RedactURL(u), dial: func(ctx context.Context) (sources.Conn, error) {
-			return rabbitmq.Dial(ctx, rabbitmq.Options{URL: u, ManagementURL: e.flags.management, Queues: e.flags.queues, Log: e.logger()})
-		}})
-	}
-	if e.flags.sqs || e.flags.sqsEndpoint != "" {
-		ds = append(ds, dialer{name: "sqs", kind: "sqs", address: cmp.Or(e.flags.sqsEndpoint, e.flags.region, "(default region)"), dial: func(ctx context.Context) (sources.Conn, error) {
-			return sqs.Dial(ctx, sqs.Options{Region: e.flags.region, Profile: e.flags.profile, Endpoint: e.flags.sqsEndpoint})
-		}})
+		ds = append(ds, dialer{name: f.driver.Kind, kind: f.driver.Kind, spec: spec})
 	}
 	return ds, nil
-}
-
-// hideURLPassword tells the log to hide a URL's password wherever it
-// appears (an error may quote it without the URL around it).
-func (e *env) hideURLPassword(raw string) {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			e.secrets.Add(pw)
-		}
-	}
-	if u, err := url.Parse(e.flags.management); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			e.secrets.Add(pw)
-		}
-	}
-}
-
-// configuredAddress is where a configured connection points, for the
-// screen and the log (no credentials: a config URL holds none).
-func configuredAddress(cc config.Connection) string {
-	switch cc.Kind {
-	case "kafka":
-		return strings.Join(cc.Brokers, ",")
-	case "rabbitmq":
-		return rabbitmq.RedactURL(cc.URL)
-	}
-	return cmp.Or(cc.Endpoint, cc.Region, cc.Profile, "(default region)")
 }
 
 // open opens the selected connections, each on its own and all at once,
@@ -184,10 +154,10 @@ func (e *env) open(ctx context.Context, all bool) (conns []sources.Conn, failed 
 func (e *env) dialLogged(ctx context.Context, d dialer) (sources.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	log := e.logger().With("connection", d.name, "kind", d.kind, "address", d.address)
+	log := e.logger().With("connection", d.name, "kind", d.kind, "address", d.spec.Address)
 	log.Info("dial")
 	start := time.Now()
-	c, err := d.dial(ctx)
+	c, err := e.dial(ctx, d)
 	took := time.Since(start).Round(time.Millisecond).String()
 	if err != nil {
 		if !strings.Contains(err.Error(), d.name) {

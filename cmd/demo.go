@@ -78,15 +78,17 @@ the latest orders, and eight of them failed into the DLQ.`,
 				return err
 			}
 			var rabbitURL string
-			if e.flags.rabbitmq != "" {
+			rabbitFlags := e.adHocOf("rabbitmq")
+			management := rabbitFlags.more().Get("management")
+			if rabbitFlags.value != "" {
 				fmt.Fprintf(e.stderr, "seeding the RabbitMQ demo in vhost %q…\n", demo.RabbitVhost)
-				if rabbitURL, err = demo.SeedRabbit(cmd.Context(), demo.RabbitOptions{URL: e.flags.rabbitmq, ManagementURL: e.flags.management, Seed: seed, Orders: cl.Orders}); err != nil {
+				if rabbitURL, err = demo.SeedRabbit(cmd.Context(), demo.RabbitOptions{URL: rabbitFlags.value, ManagementURL: management, Seed: seed, Orders: cl.Orders}); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stderr, "demo RabbitMQ vhost ready: %s\n", rabbitmq.RedactURL(rabbitURL))
 			}
 			var sqsURL string
-			if e.flags.sqs {
+			if e.adHocOf("sqs").on {
 				if sqsURL, err = demo.StartSQS(cmd.Context(), cl.Orders); err != nil {
 					return err
 				}
@@ -106,7 +108,7 @@ the latest orders, and eight of them failed into the DLQ.`,
 				}
 				conns := []sources.Conn{conn}
 				if rabbitURL != "" {
-					rc, err := rabbitmq.Dial(ctx, rabbitmq.Options{Name: "demo-rabbitmq", URL: rabbitURL, ManagementURL: e.flags.management})
+					rc, err := rabbitmq.Dial(ctx, rabbitmq.Options{Name: "demo-rabbitmq", URL: rabbitURL, ManagementURL: management})
 					if err != nil {
 						conn.Close()
 						return nil, err

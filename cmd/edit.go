@@ -13,9 +13,7 @@ import (
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/schema"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 func newEditCmd(e *env) *cobra.Command {
@@ -165,15 +163,7 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 		if !ok {
 			continue
 		}
-		queue := false
-		if rc, ok := c.(*rabbitmq.Conn); ok && part == sources.NoPartition {
-			kind, err := rc.StreamKind(ctx, stream)
-			queue = err == nil && kind != rabbitmq.KindStream
-		}
-		if _, ok := c.(*sqs.Conn); ok {
-			queue = true
-		}
-		if queue { // a queue's position is its place in a peek
+		if part == sources.NoPartition && isQueue(ctx, c, stream) { // a queue's position is its place in a peek
 			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1, acceptCost)
 			if errors.Is(err, sources.ErrUnknownStream) {
 				last = err

@@ -15,8 +15,6 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
-	"github.com/mqscope/mqscope/sources/sqs"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -109,11 +107,11 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	if f.native {
-		sq, ok := conn.(*sqs.Conn)
+		sq, ok := conn.(sources.MoveTasker)
 		if !ok {
 			return errors.New("--native is SQS's own move task (StartMessageMoveTask): only for --sqs connections")
 		}
-		return e.nativeMove(ctx, sq, dlq, f)
+		return e.nativeMove(ctx, conn, sq, dlq, f)
 	}
 	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost)
 	if err != nil {
@@ -152,13 +150,12 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 	}
 	replay.LogPlan(e.logger(), conn.Name(), plan)
-	_, isRabbit := conn.(*rabbitmq.Conn)
-	_, isSQS := conn.(*sqs.Conn)
-	wholeQueue := (isRabbit || isSQS) && f.read.limit == 0 && f.read.compiled == nil
+	st, _ := locateOn(ctx, conn, dlq)
+	wholeQueue := st.Queue && f.read.limit == 0 && f.read.compiled == nil
 	if err := plan.Write(e.stdout); err != nil {
 		return err
 	}
-	if wholeQueue && len(msgs) >= rabbitmq.MaxPeek {
+	if wholeQueue && st.PeekLimit > 0 && len(msgs) >= st.PeekLimit {
 		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
 	}
 	if f.dryRun {
@@ -285,8 +282,7 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 			continue
 		}
 		ro := opts
-		_, rabbit := c.(*rabbitmq.Conn)
-		if _, isSQS := c.(*sqs.Conn); rabbit || isSQS {
+		if isQueue(ctx, c, dlq) {
 			ro.Start = sources.Start{Kind: sources.StartOldest}
 			if limit > 0 {
 				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
@@ -393,8 +389,8 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 
 // nativeMove runs SQS's own move task on a DLQ and follows it to its end;
 // Ctrl-C cancels it.
-func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriveFlags) error {
-	if err := e.refuseWrites(c); err != nil {
+func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveTasker, dlq string, f *redriveFlags) error {
+	if err := e.refuseWrites(conn); err != nil {
 		return err
 	}
 	if f.dryRun {
@@ -435,11 +431,11 @@ func (e *env) nativeMove(ctx context.Context, c *sqs.Conn, dlq string, f *redriv
 				continue
 			}
 			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", safetext.String(t.Status), t.Moved, t.ToMove)
-			switch t.Status {
-			case "COMPLETED":
+			switch t.State {
+			case sources.MoveCompleted:
 				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, safetext.String(dlq))
 				return nil
-			case "FAILED", "CANCELLED":
+			case sources.MoveFailed, sources.MoveCancelled:
 				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)
 			}
 		}

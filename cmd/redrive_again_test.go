@@ -89,7 +89,7 @@ func TestBreakerMinusOneIsOff(t *testing.T) {
 		yaml string
 		off  bool
 	}{{"ui:\n  breaker: -1\n", true}, {"ui:\n  breaker: 0\n", true}, {"ui:\n  theme: dark\n", false}} {
-		c, err := config.Parse([]byte(tc.yaml), "c.yaml")
+		c, err := config.Parse([]byte(tc.yaml), "c.yaml", drivers())
 		if err != nil {
 			t.Fatal(err)
 		}

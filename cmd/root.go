@@ -27,20 +27,12 @@ import (
 
 // globalFlags are the flags every command takes.
 type globalFlags struct {
-	kafka       string
-	rabbitmq    string
-	management  string
-	queues      []string
 	logFile     string
 	buffer      string
 	scanBudget  int64
 	corrHeader  []string
 	config      string
 	connections []string
-	sqs         bool
-	sqsEndpoint string
-	region      string
-	profile     string
 	readOnly    bool
 	cpuProfile  string
 	// schemaRegistry is the Schema Registry of the Kafka connections given
@@ -65,6 +57,8 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	flags          globalFlags
+	drivers        []sources.Driver // the brokers mqscope speaks (drivers)
+	adHocFlags     []*adHocFlags    // their flags' values, in the drivers' order
 	stopProfile    func()
 	cfg            *config.Config  // loaded on first use
 	readOnly       map[string]bool // connections the config keeps read-only
@@ -76,6 +70,7 @@ type env struct {
 	failed         []error                    // connections that did not open (each error names its)
 	decoders       map[string]*schema.Decoder // by connection name, made on first use (decoder)
 	registries     map[string]string          // Schema Registry URLs the session gives connections by name (the demo's)
+	ownNames       map[string]string          // the names the TUI's connections take when they open, where their driver names them (sources.Spec.Name)
 }
 
 // isTerminal reports a writer that is a terminal (the first-run page needs one).
@@ -164,15 +159,9 @@ func newRoot(e *env) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.flags.config, "config", "", "config file (default $XDG_CONFIG_HOME/mqscope/config.yaml; env MQSCOPE_CONFIG)")
 	pf.StringArrayVarP(&e.flags.connections, "connection", "c", nil, "open this connection of the config (repeatable; default: the config's default)")
-	pf.StringVar(&e.flags.kafka, "kafka", os.Getenv("MQSCOPE_KAFKA"), "Kafka bootstrap brokers host:port[,host:port] (env MQSCOPE_KAFKA)")
+	e.drivers = drivers()
+	e.adHocFlags = registerDriverFlags(pf, e.drivers)
 	pf.StringVar(&e.flags.schemaRegistry, "schema-registry", os.Getenv("MQSCOPE_SCHEMA_REGISTRY"), "Schema Registry URL for the Kafka connections, --kafka or -c (over the config's schema_registry; Confluent REST API; env MQSCOPE_SCHEMA_REGISTRY): Avro, Protobuf and JSON Schema keys and values decoded")
-	pf.StringVar(&e.flags.rabbitmq, "rabbitmq", os.Getenv("MQSCOPE_RABBITMQ"), "RabbitMQ AMQP URL amqp://user:pass@host:5672/vhost (env MQSCOPE_RABBITMQ)")
-	pf.BoolVar(&e.flags.sqs, "sqs", false, "Amazon SQS with the standard credential chain (--region, --profile; env AWS_*)")
-	pf.StringVar(&e.flags.sqsEndpoint, "sqs-endpoint", os.Getenv("MQSCOPE_SQS_ENDPOINT"), "SQS endpoint URL for an emulator (goaws, LocalStack); implies --sqs (env MQSCOPE_SQS_ENDPOINT)")
-	pf.StringVar(&e.flags.region, "region", "", "AWS region for --sqs (default: AWS_REGION or the profile's)")
-	pf.StringVar(&e.flags.profile, "profile", "", "AWS shared-config profile for --sqs")
-	pf.StringVar(&e.flags.management, "management", "", "RabbitMQ management API URL (default http://<amqp host>:15672, AMQP credentials)")
-	pf.StringArrayVar(&e.flags.queues, "queue", nil, "RabbitMQ queue to list when the management API is unavailable (repeatable)")
 	pf.StringVar(&e.flags.logFile, "log-file", "", "log file (default $XDG_STATE_HOME/mqscope/mqscope.log)")
 	pf.StringVar(&e.flags.buffer, "buffer", "256MiB", "memory budget of each message list (oldest evicted beyond it)")
 	pf.Int64Var(&e.flags.scanBudget, "scan-budget", 1_000_000, "messages a read filter (F in the TUI) scans before it asks to go on")

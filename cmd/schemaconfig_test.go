@@ -81,7 +81,8 @@ connections:
 	// --kafka with --schema-registry: the connection named after its broker.
 	e = &env{stdout: &strings.Builder{}, stderr: &strings.Builder{}}
 	e.root = newRoot(e)
-	e.flags.kafka, e.flags.schemaRegistry = cl.Addr(), cl.SchemaRegistryURL()
+	_ = e.root.PersistentFlags().Set("kafka", cl.Addr())
+	e.flags.schemaRegistry = cl.SchemaRegistryURL()
 	if specs, err = e.connSpecs(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sources"
@@ -59,7 +59,7 @@ func (e *env) schemaConfig(name, kind string) (schema.Config, error) {
 	switch url := e.registries[name]; {
 	case url != "":
 		cfg.Registry = &schema.RegistryConfig{URL: url}
-	case e.flags.schemaRegistry != "" && kind == "kafka":
+	case e.flags.schemaRegistry != "" && e.driver(kind).Registry:
 		cfg.Registry = &schema.RegistryConfig{URL: e.flags.schemaRegistry}
 	case cc != nil && cc.SchemaRegistry != nil:
 		reg, err := e.registryConfig(cc.SchemaRegistry)
@@ -110,10 +110,7 @@ func (e *env) registryConfig(r *config.SchemaRegistry) (*schema.RegistryConfig, 
 func (e *env) tuiDecoders(specs []ui.ConnSpec) map[string]*schema.Decoder {
 	out := map[string]*schema.Decoder{}
 	for _, s := range specs {
-		name := s.Name
-		if e.adHoc() && s.Kind == "kafka" {
-			name, _, _ = strings.Cut(s.Address, ",") // the connection is named after its first broker
-		}
+		name := cmp.Or(e.ownNames[s.Name], s.Name) // the name it takes when it opens
 		dec, err := e.decoderFor(name, s.Kind)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mqscope: %v (values shown as bytes)\n", err)

@@ -51,8 +51,12 @@ func (e *env) connSpecs() ([]ui.ConnSpec, error) {
 		return nil, err
 	}
 	specs := make([]ui.ConnSpec, len(ds))
+	e.ownNames = map[string]string{}
 	for i, d := range ds {
-		specs[i] = ui.ConnSpec{Name: d.name, Kind: d.kind, Address: d.address, Dial: func(ctx context.Context) (sources.Conn, error) {
+		if d.spec.Name != "" {
+			e.ownNames[d.name] = d.spec.Name
+		}
+		specs[i] = ui.ConnSpec{Name: d.name, Kind: d.kind, Address: d.spec.Address, Dial: func(ctx context.Context) (sources.Conn, error) {
 			return e.dialLogged(ctx, d)
 		}}
 	}

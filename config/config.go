@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mqscope/mqscope/sources"
 )
 
 // EnvPath is the environment variable that names the config file.
@@ -39,37 +41,20 @@ type Config struct {
 	order []string
 }
 
-// Connection is one named broker.
+// Connection is one named broker: the keys every kind shares, and the
+// entry's YAML node, which the kind's driver read into Spec (brokers, url,
+// region, authentication, TLS are the driver's).
 type Connection struct {
-	// Kind is kafka or rabbitmq.
+	// Kind names the driver (kafka, rabbitmq, sqs...).
 	Kind string `yaml:"kind"`
-	// Brokers are Kafka bootstrap addresses (host:port).
-	Brokers []string `yaml:"brokers"`
-	// URL is the RabbitMQ AMQP URL (amqp:// or amqps://, without a password:
-	// give that as password_*).
-	URL string `yaml:"url"`
-	// Management is the RabbitMQ management API URL (http or https).
-	Management string `yaml:"management"`
-	// Region, Profile and Endpoint are SQS's (the credential chain does
-	// the rest; Endpoint is for emulators).
-	Region   string `yaml:"region"`
-	Profile  string `yaml:"profile"`
-	Endpoint string `yaml:"endpoint"`
-	// Username and the password sources authenticate to RabbitMQ (AMQP and
-	// the management API).
-	Username string `yaml:"username"`
-	Password Secret `yaml:",inline"`
-	// SASL authenticates to Kafka.
-	SASL *SASL `yaml:"sasl"`
-	// TLS encrypts the connection (Kafka, amqps, https management).
-	TLS *TLS `yaml:"tls"`
 	// ReadOnly refuses writes; a configured connection is read-only unless
 	// it says read_only: false.
 	ReadOnly *bool `yaml:"read_only"`
 	// Color marks the connection in the header (red for production...).
 	Color string `yaml:"color"`
-	// SchemaRegistry is the Schema Registry a Kafka connection's framed
-	// keys and values are decoded with (nil: none).
+	// SchemaRegistry is the Schema Registry a connection's framed keys and
+	// values are decoded with (nil: none), for kinds whose driver says
+	// Registry.
 	SchemaRegistry *SchemaRegistry `yaml:"schema_registry"`
 	// Schemas map streams to local schema files (any kind of connection).
 	Schemas []SchemaRule `yaml:"schemas"`
@@ -79,6 +64,21 @@ type Connection struct {
 
 	// Name is the connection's key in the file.
 	Name string `yaml:"-"`
+	// Node is the entry's YAML mapping.
+	Node *yaml.Node `yaml:"-"`
+	// Spec is the connection as its driver made it from the entry: where
+	// it points and how to open it.
+	Spec sources.Spec `yaml:"-"`
+}
+
+// commonKeys is a Connection decoded field by field (its UnmarshalYAML
+// only keeps the node).
+type commonKeys Connection
+
+// UnmarshalYAML keeps the entry's node; Parse reads it with the drivers.
+func (c *Connection) UnmarshalYAML(node *yaml.Node) error {
+	c.Node = node
+	return nil
 }
 
 // Writable reports a connection that allows writes (read_only: false).
@@ -257,9 +257,10 @@ func Locate(flag string) (path string, explicit bool) {
 	return DefaultPath(), false
 }
 
-// Load reads the config at path. A missing file that was not named
-// explicitly is an empty config.
-func Load(path string, explicit bool) (*Config, error) {
+// Load reads the config at path, each connection through the driver of
+// its kind. A missing file that was not named explicitly is an empty
+// config.
+func Load(path string, explicit bool, drivers []sources.Driver) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
 		return &Config{Connections: map[string]Connection{}}, nil
@@ -267,7 +268,7 @@ func Load(path string, explicit bool) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	c, err := Parse(data, path)
+	c, err := Parse(data, path, drivers)
 	if err != nil {
 		return nil, err
 	}
@@ -280,8 +281,9 @@ var (
 	yamlUnknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
 )
 
-// Parse reads a config file's bytes (path is for messages).
-func Parse(data []byte, path string) (*Config, error) {
+// Parse reads a config file's bytes (path is for messages); each
+// connection's entry is read by the driver its kind: names.
+func Parse(data []byte, path string, drivers []sources.Driver) (*Config, error) {
 	c := &Config{Path: path}
 	if len(bytes.TrimSpace(data)) == 0 {
 		c.Connections = map[string]Connection{}
@@ -305,7 +307,7 @@ func Parse(data []byte, path string) (*Config, error) {
 		c.Connections[name] = conn
 	}
 	c.order = orderOf(&root)
-	if err := c.validate(lines); err != nil {
+	if err := c.validate(lines, drivers); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -374,8 +376,9 @@ func orderOf(root *yaml.Node) []string {
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// validate checks what YAML cannot: kinds, required fields, choices.
-func (c *Config) validate(lines map[string]int) error {
+// validate checks what YAML cannot: kinds, required fields, choices; each
+// connection's own keys are its driver's.
+func (c *Config) validate(lines map[string]int, drivers []sources.Driver) error {
 	fail := func(key, field, msg string) error {
 		line := lines[key+"."+field]
 		if line == 0 {
@@ -393,65 +396,30 @@ func (c *Config) validate(lines map[string]int) error {
 		if !validName.MatchString(name) {
 			return fail(key, "", "a connection name is letters, digits, '.', '_' and '-'")
 		}
-		switch conn.Kind {
-		case "kafka":
-			if len(conn.Brokers) == 0 {
-				return fail(key, "brokers", "a kafka connection needs brokers: [host:port, ...]")
-			}
-			for _, b := range conn.Brokers {
-				if !strings.Contains(b, ":") {
-					return fail(key, "brokers", fmt.Sprintf("%q: want host:port", b))
-				}
-			}
-			if conn.URL != "" || conn.Management != "" {
-				return fail(key, "url", "url and management are for rabbitmq connections")
-			}
-			if s := conn.SASL; s != nil {
-				switch strings.ToUpper(s.Mechanism) {
-				case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
-					if s.Username == "" || !s.Password.Set() {
-						return fail(key, "sasl", s.Mechanism+" needs username and a password (password_env, password_file, password_cmd or password)")
-					}
-				case "OAUTHBEARER":
-					if s.TokenCmd == "" {
-						return fail(key, "sasl", "OAUTHBEARER needs token_cmd, a command that prints a token")
-					}
-				default:
-					return fail(key, "sasl", fmt.Sprintf("mechanism %q: want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER", s.Mechanism))
-				}
-			}
-		case "rabbitmq":
-			if !strings.HasPrefix(conn.URL, "amqp://") && !strings.HasPrefix(conn.URL, "amqps://") {
-				return fail(key, "url", "a rabbitmq connection needs url: amqp://host:5672/vhost (or amqps://)")
-			}
-			if strings.Contains(strings.SplitN(strings.TrimPrefix(strings.TrimPrefix(conn.URL, "amqps://"), "amqp://"), "@", 2)[0], ":") &&
-				strings.Contains(conn.URL, "@") {
-				return fail(key, "url", "put the password in password_env, password_file or password_cmd, not in the URL")
-			}
-			if len(conn.Brokers) > 0 || conn.SASL != nil {
-				return fail(key, "brokers", "brokers and sasl are for kafka connections")
-			}
-		case "sqs":
-			if len(conn.Brokers) > 0 || conn.URL != "" || conn.SASL != nil {
-				return fail(key, "kind", "an sqs connection takes region, profile and endpoint (brokers, url and sasl are for kafka and rabbitmq)")
-			}
-			if conn.Endpoint != "" && !strings.HasPrefix(conn.Endpoint, "http://") && !strings.HasPrefix(conn.Endpoint, "https://") {
-				return fail(key, "endpoint", fmt.Sprintf("%q: want http(s)://host:port", conn.Endpoint))
-			}
-		case "":
-			return fail(key, "kind", "missing: kafka, rabbitmq or sqs")
-		default:
-			return fail(key, "kind", fmt.Sprintf("%q: want kafka, rabbitmq or sqs", conn.Kind))
+		node := conn.Node
+		if err := decodeKeys(node, (*commonKeys)(&conn), "connection", sources.CommonConfigKey); err != nil {
+			return c.entryError(err, key, fail)
 		}
-		if err := validateSchemas(conn, func(field, msg string) error { return fail(key, field, msg) }); err != nil {
+		conn.Node = node
+		d, ok := driverOf(drivers, conn.Kind)
+		switch {
+		case conn.Kind == "":
+			return fail(key, "kind", "missing: "+kindList(drivers))
+		case !ok:
+			return fail(key, "kind", fmt.Sprintf("%q: want %s", conn.Kind, kindList(drivers)))
+		}
+		spec, err := d.FromConfig(name, node)
+		if err != nil {
+			return c.entryError(err, key, fail)
+		}
+		conn.Spec = spec
+		if err := validateSchemas(conn, d, drivers, func(field, msg string) error { return fail(key, field, msg) }); err != nil {
 			return err
-		}
-		if t := conn.TLS; t != nil && (t.Cert == "") != (t.Key == "") {
-			return fail(key, "tls", "cert and key go together (mutual TLS)")
 		}
 		if conn.Color != "" && !validColor(conn.Color) {
 			return fail(key, "color", fmt.Sprintf("%q: want a name (red, yellow, green, blue, magenta, cyan) or #rrggbb", conn.Color))
 		}
+		c.Connections[name] = conn
 	}
 	if c.Default != "" {
 		if _, ok := c.Connections[c.Default]; !ok {
@@ -477,13 +445,63 @@ func (c *Config) validate(lines map[string]int) error {
 	return nil
 }
 
+// entryError is a driver's (or the common keys') error as an Error with
+// the file, the line and the field.
+func (c *Config) entryError(err error, key string, fail func(key, field, msg string) error) error {
+	var ee *EntryError
+	if !errors.As(err, &ee) {
+		return fail(key, "", err.Error())
+	}
+	if ee.Unknown {
+		return &Error{Path: c.Path, Line: ee.Line, Field: ee.Key, Msg: ee.Msg}
+	}
+	e := fail(key, ee.Key, ee.Msg).(*Error)
+	if ee.Line > 0 {
+		e.Line = ee.Line
+	}
+	return e
+}
+
+// driverOf finds the driver of a kind.
+func driverOf(drivers []sources.Driver, kind string) (sources.Driver, bool) {
+	for _, d := range drivers {
+		if d.Kind == kind {
+			return d, true
+		}
+	}
+	return sources.Driver{}, false
+}
+
+// kindList names the kinds: "kafka, rabbitmq or sqs".
+func kindList(drivers []sources.Driver) string {
+	var kinds []string
+	for _, d := range drivers {
+		kinds = append(kinds, d.Kind)
+	}
+	return orList(kinds)
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
 // validateSchemas checks a connection's schema_registry, schemas and
-// protos.
-func validateSchemas(conn Connection, fail func(field, msg string) error) error {
+// protos (d is the connection's driver).
+func validateSchemas(conn Connection, d sources.Driver, drivers []sources.Driver, fail func(field, msg string) error) error {
 	if r := conn.SchemaRegistry; r != nil {
 		switch {
-		case conn.Kind != "kafka":
-			return fail("schema_registry", "a schema registry is for kafka connections (schemas and protos work on any)")
+		case !d.Registry:
+			var kinds []string
+			for _, d := range drivers {
+				if d.Registry {
+					kinds = append(kinds, d.Kind)
+				}
+			}
+			return fail("schema_registry", "a schema registry is for "+orList(kinds)+" connections (schemas and protos work on any)")
 		case !strings.HasPrefix(r.URL, "http://") && !strings.HasPrefix(r.URL, "https://"):
 			return fail("schema_registry", fmt.Sprintf("url %q: want http(s)://host:port", r.URL))
 		case strings.Contains(strings.SplitN(strings.SplitN(r.URL, "://", 2)[1], "/", 2)[0], "@"):

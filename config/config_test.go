@@ -8,10 +8,19 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/sqs"
 )
 
+// drivers are the brokers a config names, as cmd lists them.
+func drivers() []sources.Driver {
+	return []sources.Driver{kafka.Driver(), rabbitmq.Driver(), sqs.Driver()}
+}
+
 func TestExampleParses(t *testing.T) {
-	c, err := config.Parse([]byte(config.Example), "example.yaml")
+	c, err := config.Parse([]byte(config.Example(drivers())), "example.yaml", drivers())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,11 +28,14 @@ func TestExampleParses(t *testing.T) {
 		t.Fatalf("default %q names %v", c.Default, c.Names())
 	}
 	prod := c.Connections["prod-kafka"]
-	if prod.Writable() || !c.Connections["local"].Writable() || prod.Color != "red" || prod.SASL.Password.Env != "KAFKA_PASSWORD" {
+	if prod.Writable() || !c.Connections["local"].Writable() || prod.Color != "red" || prod.Spec.Auth != "SCRAM-SHA-512 mqscope / password $KAFKA_PASSWORD" || !prod.Spec.TLS {
 		t.Fatalf("prod: %+v", prod)
 	}
-	if r := c.Connections["rabbit"]; r.Password.Command == "" || r.TLS.CA == "" || r.Name != "rabbit" {
+	if r := c.Connections["rabbit"]; r.Spec.Auth != "mqscope / password command" || !r.Spec.TLS || r.Name != "rabbit" || r.Spec.Address != "amqps://rabbit.example.com:5671/orders" {
 		t.Fatalf("rabbit: %+v", r)
+	}
+	if a := c.Connections["aws"]; a.Kind != "sqs" || a.Spec.Address != "eu-west-1" || a.Spec.Auth != "profile prod" {
+		t.Fatalf("aws: %+v", a)
 	}
 	if len(c.Trace.CorrelationHeaders) != 3 || c.UI.ScanBudget != 1_000_000 {
 		t.Fatalf("ui %+v trace %+v", c.UI, c.Trace)
@@ -54,7 +66,7 @@ func TestBadFilesSayWhere(t *testing.T) {
 		{"connections: [\n", "bad.yaml"},
 		{"connections:\n  a:\n  kind: kafka\n", "bad.yaml"},
 	} {
-		_, err := config.Parse([]byte(c.yaml), "bad.yaml")
+		_, err := config.Parse([]byte(c.yaml), "bad.yaml", drivers())
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q:\n  got  %v\n  want %s", c.yaml, err, c.want)
 		}
@@ -69,19 +81,19 @@ func TestLoadAndLocate(t *testing.T) {
 	if path != filepath.Join(dir, "mqscope", "config.yaml") || explicit {
 		t.Fatalf("locate: %s %v", path, explicit)
 	}
-	if c, err := config.Load(path, false); err != nil || len(c.Connections) != 0 {
+	if c, err := config.Load(path, false, drivers()); err != nil || len(c.Connections) != 0 {
 		t.Fatalf("a missing default file is an empty config: %v", err)
 	}
-	if _, err := config.Load(filepath.Join(dir, "nope.yaml"), true); err == nil {
+	if _, err := config.Load(filepath.Join(dir, "nope.yaml"), true, drivers()); err == nil {
 		t.Fatal("a missing --config file must be an error")
 	}
-	if err := config.WriteExample(path); err != nil {
+	if err := config.WriteExample(path, drivers()); err != nil {
 		t.Fatal(err)
 	}
-	if err := config.WriteExample(path); err == nil || !strings.Contains(err.Error(), "not overwritten") {
+	if err := config.WriteExample(path, drivers()); err == nil || !strings.Contains(err.Error(), "not overwritten") {
 		t.Fatalf("init over an existing file: %v", err)
 	}
-	if c, err := config.Load(path, false); err != nil || c.Default != "local" {
+	if c, err := config.Load(path, false, drivers()); err != nil || c.Default != "local" {
 		t.Fatalf("load the example: %v", err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
@@ -137,7 +149,7 @@ func TestBreakerZeroAndMinusOneAreOff(t *testing.T) {
 		yaml string
 		want float64
 	}{{"ui:\n  theme: dark\n", config.DefaultBreakerPercent}, {"ui:\n  breaker: 0\n", 0}, {"ui:\n  breaker: -1\n", 0}, {"ui:\n  breaker: 25\n", 25}} {
-		c, err := config.Parse([]byte(tc.yaml), "b.yaml")
+		c, err := config.Parse([]byte(tc.yaml), "b.yaml", drivers())
 		if err != nil {
 			t.Fatalf("%q: %v", tc.yaml, err)
 		}
@@ -145,7 +157,7 @@ func TestBreakerZeroAndMinusOneAreOff(t *testing.T) {
 			t.Errorf("%q: breaker %g%%, want %g%%", tc.yaml, got, tc.want)
 		}
 	}
-	if !strings.Contains(config.Example, "breaker: 10          # pause a redrive when this % comes back dead (0 or -1: off)") {
+	if !strings.Contains(config.Example(drivers()), "breaker: 10          # pause a redrive when this % comes back dead (0 or -1: off)") {
 		t.Error("the example does not say 0 and -1 turn the breaker off")
 	}
 }
@@ -176,7 +188,7 @@ func TestSchemas(t *testing.T) {
     kind: kafka
     brokers: [x:1]
     schema_registry: {url: http://sr:8081, token_cmd: print-token}
-`), "s.yaml")
+`), "s.yaml", drivers())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +217,7 @@ func TestSchemas(t *testing.T) {
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schemas:\n      - {pattern: o}\n", "k.schemas: rule 1 (o): schema: missing"},
 		{"connections:\n  k:\n    kind: kafka\n    brokers: [x:1]\n    schemas:\n      - {pattern: \"[\", schema: o.avsc}\n", `k.schemas: rule 1: pattern "["`},
 	} {
-		_, err := config.Parse([]byte(bad.yaml), "s.yaml")
+		_, err := config.Parse([]byte(bad.yaml), "s.yaml", drivers())
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q:\n  got  %v\n  want %s", bad.yaml, err, bad.want)
 		}
@@ -216,12 +228,12 @@ func TestSchemas(t *testing.T) {
 // and local schemas, commented out; uncommented, they parse.
 func TestExampleShowsSchemas(t *testing.T) {
 	for _, want := range []string{"# schema_registry:", "#   url: https://", "#   password_env: SCHEMA_REGISTRY_PASSWORD", "# schemas:", "# protos: ["} {
-		if !strings.Contains(config.Example, want) {
+		if !strings.Contains(config.Example(drivers()), want) {
 			t.Errorf("the example lacks %q", want)
 		}
 	}
 	var b strings.Builder
-	for _, l := range strings.Split(config.Example, "\n") {
+	for _, l := range strings.Split(config.Example(drivers()), "\n") {
 		for _, p := range []string{"    # schema_registry:", "    #   ", "    # schemas:", "    # protos:"} {
 			if strings.HasPrefix(l, p) && !strings.HasPrefix(l, "    #   # ") {
 				l = "    " + strings.TrimPrefix(l, "    # ")
@@ -232,7 +244,7 @@ func TestExampleShowsSchemas(t *testing.T) {
 		}
 		b.WriteString(l + "\n")
 	}
-	c, err := config.Parse([]byte(b.String()), "example.yaml")
+	c, err := config.Parse([]byte(b.String()), "example.yaml", drivers())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b.String())
 	}

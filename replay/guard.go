@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 const (
@@ -242,7 +241,7 @@ type feeder interface {
 // exchanges that feed it (its own messages are being consumed by the
 // redrive). A DLQ that cannot be watched is an error: the breaker is blind.
 func Watch(ctx context.Context, conn sources.Conn, dlq, id string, g *Guard) (stop func(), err error) {
-	if _, ok := conn.(*sqs.Conn); ok {
+	if _, ok := conn.(sources.QueueRedriver); ok {
 		return func() {}, nil // an SQS redrive receives the returns itself (the queue is not ordered) and tells the guard
 	}
 	r, ok := conn.(sources.Reader)

@@ -7,16 +7,14 @@ import (
 	"sort"
 	"time"
 
-	"github.com/IBM/sarama"
+	"github.com/mqscope/mqscope/sources"
 )
 
-// KafkaWriter is what a Kafka redrive needs of a connection
-// (sources/kafka.Conn has it).
+// KafkaWriter is what a Kafka redrive needs of a connection: transactions
+// with a group's offsets, and the copy scan (sources/kafka.Conn has them).
 type KafkaWriter interface {
 	Name() string
-	TransactionalProducer(txnID string) (sarama.AsyncProducer, error)
-	GroupOffsets(group, topic string) (map[int32]int64, error)
-	Partitions(topic string) (int, error)
+	sources.TxWriter
 	CopyFinder
 }
 
@@ -43,12 +41,6 @@ func (e *TakenOverError) Error() string {
 }
 
 func (e *TakenOverError) Unwrap() error { return e.Err }
-
-// fenced reports the producer was fenced by a newer one with its
-// transactional id.
-func fenced(err error) bool {
-	return errors.Is(err, sarama.ErrProducerFenced) || errors.Is(err, sarama.ErrInvalidProducerEpoch)
-}
 
 // RedriveKafka executes a plan exactly once: per batch, one transaction
 // holds the produced records and the redrive group's offsets on the source.
@@ -108,7 +100,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		res.Elapsed = time.Since(start)
 		return res, nil
 	}
-	prod, err := w.TransactionalProducer(TxnID(p.Source))
+	prod, err := w.OpenTx(TxnID(p.Source))
 	if err != nil {
 		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
 	}
@@ -145,7 +137,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		}
 		batch := todo[:min(o.batch(), len(todo))]
 		todo = todo[len(batch):]
-		var msgs []*sarama.ProducerMessage
+		var msgs []sources.Record
 		var written []Item
 		next := map[int32]int64{}
 		for i, it := range batch {
@@ -159,7 +151,7 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 				if err != nil {
 					return res, fmt.Errorf("redrive %s: %w", p.ID, err)
 				}
-				msgs = append(msgs, producerMessage(it, part))
+				msgs = append(msgs, txRecord(it, part))
 				written = append(written, it)
 			}
 			next[it.Msg.Partition] = it.Msg.Offset + 1
@@ -167,9 +159,9 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 		if len(next) == 0 {
 			break
 		}
-		if err := commitBatch(prod, msgs, p.Source, group, next); err != nil {
+		if err := prod.CommitBatch(msgs, p.Source, group, next); err != nil {
 			res.Elapsed = time.Since(start)
-			if fenced(err) {
+			if errors.Is(err, sources.ErrFenced) {
 				taken := &TakenOverError{Source: p.Source, Err: err}
 				res.stopped(TakenOver, "another redrive of "+p.Source+" took over")
 				return res, fmt.Errorf("redrive %s: %w", p.ID, taken)
@@ -218,81 +210,9 @@ func redriveKafka(ctx context.Context, w KafkaWriter, p *Plan, o RunOptions) (Re
 	return res, nil
 }
 
-// commitBatch writes one transaction: the records and the source offsets.
-// Records are handed to the producer without waiting one by one; the
-// transaction commits once every record was acknowledged.
-func commitBatch(prod sarama.AsyncProducer, msgs []*sarama.ProducerMessage, source, group string, next map[int32]int64) error {
-	if err := prod.BeginTxn(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	abort := func(err error) error {
-		if fenced(err) {
-			return err // the coordinator aborted it; an abort would bump the epoch and fence the newer run
-		}
-		if aerr := prod.AbortTxn(); aerr != nil {
-			return fmt.Errorf("%w (abort: %v)", err, aerr)
-		}
-		return err
-	}
-	var firstErr error
-	results := 0
-	collect := func() {
-		for ; results < len(msgs); results++ {
-			select {
-			case <-prod.Successes():
-			case perr := <-prod.Errors():
-				if firstErr == nil {
-					firstErr = perr.Err
-				}
-			}
-		}
-	}
-	for _, m := range msgs {
-		for sent := false; !sent; {
-			select {
-			case prod.Input() <- m:
-				sent = true
-			case <-prod.Successes():
-				results++
-			case perr := <-prod.Errors():
-				results++
-				if firstErr == nil {
-					firstErr = perr.Err
-				}
-			}
-		}
-	}
-	collect()
-	if firstErr != nil {
-		return abort(fmt.Errorf("produce: %w", firstErr))
-	}
-	offsets := make([]*sarama.PartitionOffsetMetadata, 0, len(next))
-	for part, off := range next {
-		offsets = append(offsets, &sarama.PartitionOffsetMetadata{Partition: part, Offset: off, LeaderEpoch: -1})
-	}
-	if err := prod.AddOffsetsToTxn(map[string][]*sarama.PartitionOffsetMetadata{source: offsets}, group); err != nil {
-		return abort(fmt.Errorf("add offsets: %w", err))
-	}
-	if err := prod.CommitTxn(); err != nil {
-		return abort(fmt.Errorf("commit: %w", err))
-	}
-	return nil
-}
-
-// producerMessage builds the record of a planned item.
-func producerMessage(it Item, partition int32) *sarama.ProducerMessage {
-	pm := &sarama.ProducerMessage{Topic: it.Target.Stream, Partition: partition}
-	if k := it.Key(); k != nil {
-		pm.Key = sarama.ByteEncoder(k)
-	}
-	if v := it.Value(); v != nil {
-		pm.Value = sarama.ByteEncoder(v)
-	}
-	pm.Headers = make([]sarama.RecordHeader, len(it.Headers))
-	for i, h := range it.Headers {
-		pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
-	}
-	return pm
+// txRecord is the record of a planned item.
+func txRecord(it Item, partition int32) sources.Record {
+	return sources.Record{Stream: it.Target.Stream, Partition: partition, Key: it.Key(), Value: it.Value(), Headers: it.Headers}
 }
 
 // leaveOutCopied drops from todo the dead letters that have a copy in

@@ -14,7 +14,6 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
-	"github.com/mqscope/mqscope/sources/kafka"
 )
 
 // ErrNoCopy is returned by FindCopy when no redriven copy was found.
@@ -134,9 +133,7 @@ const DefaultCopyScanLimit = 10_000_000
 const CopyScanSlack = 10 * time.Minute
 
 // CopyFinder reads a topic's record headers (sources/kafka.Conn has it).
-type CopyFinder interface {
-	ScanHeaders(ctx context.Context, topic string, o kafka.ScanOptions, visit func([]sources.Message)) (kafka.HeaderScan, error)
-}
+type CopyFinder = sources.HeaderScanner
 
 // EarlierCopy is a copy of a dead letter that a redrive wrote before: by
 // any run, from any machine (it is found on the broker, not in a journal).
@@ -227,19 +224,16 @@ func (c *Copies) add(msgs []sources.Message) {
 // FindCopies reads each topic from since (CopyScanSlack earlier; zero: from
 // the oldest record) to its end for copies of source's dead letters. A
 // topic holding more than limit records from there is not read: the error
-// is a *kafka.ScanTooLargeError.
+// is a *sources.ScanTooLargeError.
 func FindCopies(ctx context.Context, f CopyFinder, source string, topics []string, since time.Time, limit int64) (*Copies, error) {
 	c := &Copies{Source: source, found: map[copyKey]EarlierCopy{}}
 	if !since.IsZero() {
 		since = since.Add(-CopyScanSlack)
 	}
 	for _, t := range topics {
-		if kafka.LegalTopic(t) != nil {
-			continue // no copy in a topic that cannot exist (a target check refuses it)
-		}
-		res, err := f.ScanHeaders(ctx, t, kafka.ScanOptions{Since: since, Limit: limit}, c.add)
+		res, err := f.ScanHeaders(ctx, t, sources.HeaderScanOptions{Since: since, Limit: limit}, c.add)
 		if errors.Is(err, sources.ErrUnknownStream) {
-			continue // no copy in a topic that does not exist (CheckTargets refuses it)
+			continue // no copy in a topic that does not (or cannot) exist (CheckTargets refuses it)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("look for earlier copies of %s in %s: %w", source, t, err)
@@ -266,7 +260,7 @@ func (c *Copies) clone() *Copies {
 func (c *Copies) catchUp(ctx context.Context, f CopyFinder) error {
 	for i := range c.Scans {
 		s := &c.Scans[i]
-		res, err := f.ScanHeaders(ctx, s.Topic, kafka.ScanOptions{Since: s.Since, From: s.ends}, c.add)
+		res, err := f.ScanHeaders(ctx, s.Topic, sources.HeaderScanOptions{Since: s.Since, From: s.ends}, c.add)
 		if err != nil {
 			return fmt.Errorf("look for copies of %s written in %s meanwhile: %w", c.Source, s.Topic, err)
 		}
@@ -303,7 +297,7 @@ func thousands(n int64) string {
 // plan redrives every dead letter and says it did not look.
 func (p *Plan) CheckCopies(ctx context.Context, f CopyFinder) error {
 	c, err := p.FindCopies(ctx, f)
-	var tooLarge *kafka.ScanTooLargeError
+	var tooLarge *sources.ScanTooLargeError
 	switch {
 	case errors.As(err, &tooLarge) && p.opts.Again:
 		p.copyScanSkipped = tooLarge
@@ -320,7 +314,7 @@ func (p *Plan) CheckCopies(ctx context.Context, f CopyFinder) error {
 // state directory, since the copies on the broker are the record. Each
 // target is read from the oldest planned dead letter's time to its end,
 // at most Options.CopyScanLimit records (more is refused, with a
-// *kafka.ScanTooLargeError). It does not change the plan, and returns nil
+// *sources.ScanTooLargeError). It does not change the plan, and returns nil
 // when the plan writes to no topic.
 func (p *Plan) FindCopies(ctx context.Context, f CopyFinder) (*Copies, error) {
 	topics, since := copyTargets(p.Items, p.opts.ParkTo)
@@ -328,7 +322,7 @@ func (p *Plan) FindCopies(ctx context.Context, f CopyFinder) (*Copies, error) {
 		return nil, nil
 	}
 	c, err := FindCopies(ctx, f, p.Source, topics, since, cmp.Or(p.opts.CopyScanLimit, DefaultCopyScanLimit))
-	var tooLarge *kafka.ScanTooLargeError
+	var tooLarge *sources.ScanTooLargeError
 	if errors.As(err, &tooLarge) {
 		return nil, fmt.Errorf("%w: redrive fewer or newer dead letters (the scan starts at the oldest one), or pass --again to redrive them whether they were redriven before or not", err)
 	}

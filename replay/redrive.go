@@ -10,15 +10,16 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 // targetCheckTimeout bounds the look-ups that check a plan's targets.
 const targetCheckTimeout = 15 * time.Second
 
 // Execute runs a redrive plan on the connection its messages were read from:
-// a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue with
-// confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
+// a connection that redrives itself (sources.Redriver: NATS JetStream,
+// Redis streams) through its Redrive, each outcome journalled and
+// audited; a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue
+// with confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
 // plan's targets first (nothing is written to a target that does not
 // exist: a refused target the user chose stops the run, one from
 // provenance leaves its messages unresolved), and opens the journal and the audit log in o.StateDir when o
@@ -58,7 +59,9 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 		}
 	}
 	switch w := conn.(type) {
-	case *sqs.Conn:
+	case sources.Redriver:
+		return redriveWith(ctx, conn, w, p, o)
+	case QueueConn:
 		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:
 		return RedriveKafka(ctx, w, p, o)
@@ -76,7 +79,7 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 // An SQS run whose DLQ still has messages in flight is not over: a run
 // that was stopped may have sent those.
 func finished(conn sources.Conn, s Stop, wholeQueue, tookOver bool) bool {
-	if _, isSQS := conn.(*sqs.Conn); isSQS && s.Reason == HeldByOthers {
+	if _, queue := conn.(sources.QueueRedriver); queue && s.Reason == HeldByOthers {
 		return false
 	}
 	if tookOver && (!wholeQueue || s.Reason == HeldByOthers) {

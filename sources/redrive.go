@@ -1,6 +1,10 @@
 package sources
 
-import "context"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // Redriver is a connection that moves dead letters back itself, with its
 // broker's own guarantee against loss and doubles (NATS JetStream: the
@@ -37,11 +41,12 @@ type RedriveItem struct {
 	Message Message
 	// Target is where it goes (a subject, a stream, a queue).
 	Target Target
-	// Headers are the provenance headers to add to the copy
-	// (x-mqscope-redrive-id, -source, -position ...), in order.
+	// Headers are the copy's headers, in order: the message's own that the
+	// plan keeps (--drop-header leaves some out) and the provenance
+	// headers (x-mqscope-redrive-id, -hops, -source, -position).
 	Headers []Header
-	// Value, when not nil, replaces the message's value (an edit).
-	Value []byte
+	// Key and Value, when not nil, replace the message's (an edit).
+	Key, Value []byte
 	// Remove asks the connector to take the dead letter out of its
 	// dead-letter stream once the copy is written (in the same atomic step
 	// where the broker has one).
@@ -74,3 +79,140 @@ type RedriveOutcome struct {
 	// Err says why an item failed.
 	Err error
 }
+
+// MoveTasker is a connection whose broker moves a dead-letter queue's
+// messages back itself (SQS's StartMessageMoveTask): fast, but every
+// message, with no plan, no provenance and no journal (redrive --native).
+type MoveTasker interface {
+	// StartMoveTask starts moving every message of dlq back to its
+	// sources (or to destination, when given), at most perSecond a second
+	// (0: the broker's pace); it returns the task's handle.
+	StartMoveTask(ctx context.Context, dlq, destination string, perSecond int32) (string, error)
+	// MoveTasks lists the move tasks of dlq, newest first.
+	MoveTasks(ctx context.Context, dlq string) ([]MoveTask, error)
+	// CancelMoveTask stops a running task.
+	CancelMoveTask(ctx context.Context, handle string) error
+}
+
+// MoveTask is a broker's move task and its state.
+type MoveTask struct {
+	// Handle names the task; Status is the broker's word for its state
+	// (shown as it is), Failure why it failed.
+	Handle, Status, Failure string
+	// State is Status as mqscope follows it.
+	State MoveState
+	// Moved and ToMove count messages.
+	Moved, ToMove int64
+}
+
+// MoveState is where a move task is.
+type MoveState int
+
+const (
+	// MoveRunning: still moving.
+	MoveRunning MoveState = iota
+	// MoveCompleted: every message moved.
+	MoveCompleted
+	// MoveFailed: stopped by a failure (Failure says which).
+	MoveFailed
+	// MoveCancelled: stopped on request.
+	MoveCancelled
+)
+
+// QueueRedriver is a queue whose messages a redrive receives (hidden while
+// held), sends on to their targets in batches and then deletes (SQS).
+// replay decides, journals (before each delete) and audits; the connector
+// moves the messages, within its broker's limits. A redrive of such a
+// queue watches its own returns: the breaker needs no tap.
+type QueueRedriver interface {
+	// Depth is how many messages the queue holds, visible.
+	Depth(ctx context.Context, queue string) (int, error)
+	// InFlight is how many of its messages a consumer holds hidden, and
+	// the queue's visibility timeout.
+	InFlight(ctx context.Context, queue string) (int, time.Duration, error)
+	// DeadLetterSources names the queues whose dead letters go to queue.
+	DeadLetterSources(ctx context.Context, queue string) ([]string, error)
+	// ReceiveHeld receives up to max messages of queue, hidden for hold,
+	// numbered from seq (their Offset); origin is the queue they died in
+	// when the messages do not say it.
+	ReceiveHeld(ctx context.Context, queue string, max int, hold time.Duration, origin string, seq int64) ([]Held, error)
+	// SendHeld sends messages to the queue target in as few batches as
+	// the broker's limits allow, calling sent with the indexes (into out)
+	// of each batch the broker took before it sends the next (sent's error
+	// stops it). It returns why each message it could not send was refused
+	// (by index); its error is a batch whose fate is not known.
+	SendHeld(ctx context.Context, target string, out []Outgoing, sent func([]int) error) (map[int]string, error)
+	// DeleteHeld deletes held messages from queue.
+	DeleteHeld(ctx context.Context, queue string, hs []Held) error
+	// ReleaseHeld makes held messages visible again (on its own deadline:
+	// a cancelled run still gives them back).
+	ReleaseHeld(queue string, hs []Held)
+}
+
+// Held is a message a QueueRedriver received and holds hidden.
+type Held struct {
+	Message Message
+	// ID is the broker's message id.
+	ID string
+	// Handle is the connector's own (a receipt handle, the attributes a
+	// FIFO queue's copy keeps); callers hand it back untouched.
+	Handle any
+}
+
+// Outgoing is a held message to send on.
+type Outgoing struct {
+	Held Held
+	// Body and Headers are the copy's (the plan's edit and provenance).
+	Body    []byte
+	Headers []Header
+}
+
+// MessageSink writes batches of messages to one stream and returns once
+// the broker acknowledged all of them (a capture replayed).
+type MessageSink interface {
+	Write(ctx context.Context, msgs []Message) error
+	Close() error
+}
+
+// SinkOpener is a connection that writes messages to one of its streams
+// as a MessageSink.
+type SinkOpener interface {
+	OpenSink(ctx context.Context, stream string) (MessageSink, error)
+}
+
+// TxWriter is a connection that writes records and a consumer group's
+// offsets on their source in one transaction (Kafka): a redrive's batches
+// exactly once, resumed from the group's offsets.
+type TxWriter interface {
+	// OpenTx opens the transactional writer of txnID; any other writer of
+	// that id is fenced from then on (it can commit nothing more).
+	OpenTx(txnID string) (TxBatcher, error)
+	// GroupOffsets are group's committed offsets on stream, by partition.
+	GroupOffsets(group, stream string) (map[int32]int64, error)
+	// Partitions is how many partitions stream has.
+	Partitions(stream string) (int, error)
+}
+
+// TxBatcher writes transactions.
+type TxBatcher interface {
+	// CommitBatch writes records and, in the same transaction, the offsets
+	// next of group on source; nothing of it is committed when it fails.
+	// An error wrapping ErrFenced says a newer writer of the same id took
+	// over.
+	CommitBatch(records []Record, source, group string, next map[int32]int64) error
+	// Close releases the writer.
+	Close() error
+}
+
+// Record is one record to write.
+type Record struct {
+	Stream string
+	// Partition is where it goes (-1: placed by key).
+	Partition  int32
+	Key, Value []byte
+	Headers    []Header
+}
+
+// ErrFenced says a transactional writer was fenced by a newer one with
+// its transactional id.
+var ErrFenced = errors.New("fenced by a newer writer of the same transactional id")

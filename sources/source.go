@@ -54,6 +54,44 @@ type StreamInfo struct {
 	// are held, then given back, and come back flagged redelivered (their
 	// order may change), whatever PeekCost says.
 	Peeks bool
+	// Reading says what a read of the stream is; the UI and the commands
+	// follow it, never the stream's Kind.
+	Reading
+}
+
+// Reading is what a read of a stream is, as its connector knows it.
+type Reading struct {
+	// Queue says the stream is a queue: a read takes the messages at its
+	// head and gives them back (a peek, see StreamInfo.Peeks), and ends
+	// when the queue is empty.
+	Queue bool
+	// Tap says a read sees only the messages published from now on (a
+	// private queue bound to a RabbitMQ exchange): it has no start
+	// position and nothing to resume from.
+	Tap bool
+	// HasPositions says the messages have positions (offsets) a read can
+	// start from, resume after and read one message again at.
+	HasPositions bool
+	// Live says a read goes on with the messages written after it started
+	// (a topic, a stream, a tap), and is opened again when the broker
+	// breaks it.
+	Live bool
+	// PeekEffect is what a peek raises on every message it held, in a few
+	// words ("delivery-count +1"); "" when it only flags them redelivered.
+	PeekEffect string
+	// Effect is what a read does besides reading, one clause naming the
+	// stream ("reading queue q is a peek (...)"); "" for nothing.
+	Effect string
+	// PeekLimit is the most messages one peek of a queue holds (0: no
+	// bound).
+	PeekLimit int
+}
+
+// Locator is a connection that finds one stream without listing them
+// all: its Name, Kind and Reading (counts are left out). It returns an
+// error wrapping ErrUnknownStream when the connection has no such stream.
+type Locator interface {
+	Locate(ctx context.Context, stream string) (StreamInfo, error)
 }
 
 // PeekCost is the price of reading a queue whose broker counts every read
@@ -370,18 +408,6 @@ type Conn interface {
 	Address() string
 	// Close releases the connection.
 	Close() error
-}
-
-// IsQueueKind reports a stream kind that is read by peeking (receiving,
-// then giving back): RabbitMQ classic and quorum queues, SQS queues. It
-// has no offsets, and a read changes it a little (redelivered, receive
-// counts).
-func IsQueueKind(kind string) bool {
-	switch kind {
-	case "classic", "quorum", "queue", "sqs", "sqs-fifo":
-		return true
-	}
-	return false
 }
 
 // PeekCount is how many messages a peek of a queue takes for a start

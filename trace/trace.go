@@ -181,15 +181,15 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 		}
 		for _, st := range streams {
 			switch {
-			case st.Kind == "exchange":
+			case st.Tap:
 			case st.PeekCost != nil:
-				work := sources.IsQueueKind(st.Kind) && !st.DeadLetter
+				work := st.Queue && !st.DeadLetter
 				read := o.AcceptPeekCost && !work
 				res.Costly = append(res.Costly, Costly{Stream: c.Name() + "/" + st.Name, Cost: st.PeekCost.String(), Read: read, WorkQueue: work})
 				if read {
 					targets = append(targets, target{conn: c, reader: r, stream: st})
 				}
-			case sources.IsQueueKind(st.Kind) && !st.DeadLetter:
+			case st.Queue && !st.DeadLetter:
 				res.Skipped = append(res.Skipped, c.Name()+"/"+st.Name)
 			default:
 				targets = append(targets, target{conn: c, reader: r, stream: st})
@@ -243,7 +243,7 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 // scan reads one stream to its end and keeps the messages with the value.
 func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64, error) {
 	start := sources.Start{Kind: sources.StartOldest}
-	if !o.Since.IsZero() && !sources.IsQueueKind(t.stream.Kind) {
+	if !o.Since.IsZero() && !t.stream.Queue {
 		start = sources.Start{Kind: sources.StartTime, Time: o.Since}
 	}
 	sub, err := t.reader.Read(ctx, t.stream.Name, sources.ReadOptions{Start: start})

@@ -29,7 +29,7 @@ func TestDiffWithTheOtherCopy(t *testing.T) {
 	}
 	c := testCommon(120, 40)
 	open := func(stream string, at sources.Start) *messagesPage {
-		p := newMessagesPage(c, conn, sources.StreamInfo{Name: stream, Partitions: make([]sources.PartitionInfo, 3)})
+		p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: stream, Partitions: make([]sources.PartitionInfo, 3)})
 		p.pid, p.start, p.bounded = 20, at, true
 		pump(t, p, p.restart(), func() bool { return p.ended })
 		return p

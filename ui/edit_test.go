@@ -31,7 +31,7 @@ func TestEditThenRedrive(t *testing.T) {
 	c := testCommon(120, 40)
 	c.StateDir = t.TempDir()
 	c.BreakerShare = -1
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
 	p.pid, p.start, p.bounded = 30, sources.Start{Kind: sources.StartOldest}, true
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })

@@ -23,11 +23,11 @@ import (
 func goldenStreams() []sources.StreamInfo {
 	parts := func(n int) []sources.PartitionInfo { return make([]sources.PartitionInfo, n) }
 	return []sources.StreamInfo{
-		{Name: "connect.dlq", Kind: "topic", Partitions: parts(1), Messages: 36, High: 36, DeadLetter: true},
-		{Name: "inventory.snapshots", Kind: "topic", Partitions: parts(2), Messages: 61, High: 61},
-		{Name: "orders", Kind: "topic", Partitions: parts(3), Messages: 403, High: 403},
-		{Name: "orders.DLT", Kind: "topic", Partitions: parts(3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
-		{Name: "payments", Kind: "topic", Partitions: parts(3), Messages: 359, High: 359},
+		{Name: "connect.dlq", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(1), Messages: 36, High: 36, DeadLetter: true},
+		{Name: "inventory.snapshots", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(2), Messages: 61, High: 61},
+		{Name: "orders", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 403, High: 403},
+		{Name: "orders.DLT", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 44, High: 44, DeadLetter: true, DeadLetterFor: "orders"},
+		{Name: "payments", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 359, High: 359},
 	}
 }
 
@@ -146,10 +146,10 @@ func rabbitDLQ() []sources.Message {
 
 func rabbitStreams() streamsListed {
 	return streamsListed{page: 1, at: testNow, streams: []sources.StreamInfo{
-		{Name: "orders.parking", Kind: "classic", Messages: 8, RateKnown: true, DeadLetter: true, DeadLetterFor: "orders.work"},
-		{Name: "orders.work", Kind: "classic", Messages: 32, Rate: 4.5, RateKnown: true},
-		{Name: "payments.work", Kind: "quorum", Messages: 21, RateKnown: true, Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}}},
-		{Name: "shop", Kind: "exchange", Messages: -1, RateKnown: true},
+		{Name: "orders.parking", Kind: "classic", Reading: sources.Reading{Queue: true}, Messages: 8, RateKnown: true, DeadLetter: true, DeadLetterFor: "orders.work"},
+		{Name: "orders.work", Kind: "classic", Reading: sources.Reading{Queue: true}, Messages: 32, Rate: 4.5, RateKnown: true},
+		{Name: "payments.work", Kind: "quorum", Reading: sources.Reading{Queue: true, PeekEffect: "delivery-count +1"}, Messages: 21, RateKnown: true, Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}}},
+		{Name: "shop", Kind: "exchange", Reading: sources.Reading{Tap: true, Live: true}, Messages: -1, RateKnown: true},
 	}}
 }
 

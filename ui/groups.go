@@ -198,7 +198,7 @@ func (p *groupPage) openTopic(topic string) tea.Cmd {
 	if len(offsets) == 0 {
 		return setStatus("the group has committed nothing on " + topic)
 	}
-	mp := newMessagesPage(p.c, p.conn, sources.StreamInfo{Name: topic, Kind: "topic", Partitions: parts})
+	mp := newMessagesPage(p.c, p.conn, sources.StreamInfo{Name: topic, Kind: "topic", Partitions: parts, Reading: sources.Reading{HasPositions: true, Live: true}})
 	mp.start = sources.Start{Kind: sources.StartOffset, Offsets: offsets, Offset: -1}
 	return push(mp)
 }

@@ -39,7 +39,7 @@ func BenchmarkIngest(b *testing.B) {
 		c := testCommon(160, 50)
 		c.Now = time.Now
 		c.BufferBudget = 1 << 30
-		page := newMessagesPage(c, conn, sources.StreamInfo{Name: "bench", Kind: "topic", Partitions: make([]sources.PartitionInfo, 3)})
+		page := newMessagesPage(c, conn, sources.StreamInfo{Name: "bench", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: make([]sources.PartitionInfo, 3)})
 		page.pid = 1
 		page.start = sources.Start{Kind: sources.StartOldest}
 		start := time.Now()

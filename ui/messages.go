@@ -30,12 +30,12 @@ var DefaultStart = sources.Start{Kind: sources.StartLastN, N: 500}
 // defaultQueuePeek is how many messages a queue's list peeks at first.
 const defaultQueuePeek = 100
 
-// startFor is where a stream of this kind is read from by default.
-func startFor(kind string) sources.Start {
+// startFor is where a stream is read from by default.
+func startFor(st sources.StreamInfo) sources.Start {
 	switch {
-	case sources.IsQueueKind(kind):
+	case st.Queue:
 		return sources.Start{Kind: sources.StartLastN, N: defaultQueuePeek}
-	case kind == "exchange":
+	case st.Tap:
 		return sources.Start{Kind: sources.StartNewest}
 	}
 	return DefaultStart
@@ -122,7 +122,7 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		pageBase: pageBase{c: c},
 		conn:     conn,
 		stream:   stream,
-		start:    startFor(stream.Kind),
+		start:    startFor(stream),
 		buf:      msgbuf.New(c.BufferBudget),
 		follow:   true,
 		dlq:      stream.DeadLetter,
@@ -376,7 +376,7 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 	switch {
 	case msg.err == nil:
 	case errors.Is(msg.err, sources.ErrEndOfStream):
-		if p.err != nil && !p.bounded && !sources.IsQueueKind(p.stream.Kind) {
+		if p.err != nil && !p.bounded && p.stream.Live {
 			return p.scheduleResume() // a live read the broker broke: open it again, keep what was read
 		}
 		p.ended = true
@@ -431,7 +431,7 @@ func (p *messagesPage) resume() tea.Cmd {
 		return nil
 	}
 	start := p.start
-	if n := p.buf.Len(); n > 0 && p.stream.Kind != "exchange" {
+	if n := p.buf.Len(); n > 0 && p.stream.HasPositions {
 		next := map[int32]int64{}
 		var m sources.Message
 		for i := n - 1; i >= 0 && len(next) < max(len(p.stream.Partitions), 1); i-- {
@@ -549,10 +549,10 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		d.setEarlier(p.earlierCopy)
 		return push(d)
 	case key.Matches(msg, k.StartPosition):
-		if p.stream.Kind == "exchange" {
+		if p.stream.Tap {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
 		}
-		p.picker = newStartPicker(p.c, p.start, p.stream.Kind)
+		p.picker = newStartPicker(p.c, p.start, p.stream.Queue)
 		return nil
 	case key.Matches(msg, k.Pause):
 		p.follow = !p.follow
@@ -640,7 +640,7 @@ func (p *messagesPage) openRedrive() tea.Cmd {
 	if len(msgs) == 0 {
 		return setStatus("nothing to redrive: no message read")
 	}
-	whole := sources.IsQueueKind(p.stream.Kind) && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
+	whole := p.stream.Queue && len(p.marks) == 0 && p.view.flt == nil && p.readFilter == ""
 	p.redrive = newRedriveDialog(p.c, p.conn, p.pid, p.stream.Name, msgs, whole)
 	return p.redrive.replan()
 }
@@ -675,7 +675,7 @@ func (p *messagesPage) diff() tea.Cmd {
 // queues and taps, which have no positions to read from.
 func (p *messagesPage) fetcher() fetcher {
 	r, ok := p.conn.(sources.Reader)
-	if !ok || sources.IsQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+	if !ok || !p.stream.HasPositions {
 		return nil
 	}
 	return func(ctx context.Context, m sources.Message) (sources.Message, error) {
@@ -752,9 +752,9 @@ func (p *messagesPage) View(w, h int) string {
 			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), groupDigits(p.scan.Scanned()))))
 		case p.view.flt != nil && !p.view.scanning():
 			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s messages held (f: change the filter; new messages are filtered as they come)", groupDigits(int64(p.buf.Len())))))
-		case sources.IsQueueKind(p.stream.Kind) && p.ended:
+		case p.stream.Queue && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
-		case p.stream.Kind == "exchange":
+		case p.stream.Tap:
 			out = append(out, s.Muted.Render("  tapping "+render.Sanitize(p.stream.Name)+": waiting for messages to be published"))
 		case p.registryWait() != "":
 			out = append(out, s.Muted.Render("  "+p.registryWait()))
@@ -942,17 +942,14 @@ func (p *messagesPage) infoLine() string {
 	switch {
 	case p.err != nil && (p.opened || p.resumeWait > 0):
 		mode = s.StatusError.Render("⚠ RETRYING")
-	case sources.IsQueueKind(p.stream.Kind) && p.ended:
+	case p.stream.Queue && p.ended:
 		mode = s.Paused.Render("◉ PEEKED")
 		info = fmt.Sprintf("  %d held, given back (now redelivered", p.buf.Len())
-		switch p.stream.Kind {
-		case "quorum":
-			info += ", delivery-count +1"
-		case "sqs", "sqs-fifo":
-			info += ", ApproximateReceiveCount +1"
+		if e := p.stream.PeekEffect; e != "" {
+			info += ", " + e
 		}
 		info += ")  r: again"
-	case sources.IsQueueKind(p.stream.Kind):
+	case p.stream.Queue:
 		mode = s.Paused.Render("◉ PEEKING")
 		info = fmt.Sprintf("  the first %d, held until read, then given back", p.start.N)
 	case p.ended:
@@ -967,7 +964,7 @@ func (p *messagesPage) infoLine() string {
 	}
 	switch {
 	case info != "":
-	case p.stream.Kind == "exchange":
+	case p.stream.Tap:
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
 		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))

@@ -156,7 +156,7 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 			break // the first message held is already past it: read from there
 		}
 	}
-	if sources.IsQueueKind(p.stream.Kind) || p.stream.Kind == "exchange" {
+	if !p.stream.HasPositions {
 		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", st)
 	}
 	p.start = st

@@ -62,7 +62,7 @@ func TestReadFilterKeepsOnlyMatchesWithinItsBudget(t *testing.T) {
 	conn := filledTopic(t, "events", 5000, []byte(`{"status":"OK"}`))
 	c := testCommon(120, 20)
 	c.ScanBudget = 2000
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "events", Partitions: make([]sources.PartitionInfo, 1)})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "events", Partitions: make([]sources.PartitionInfo, 1)})
 	defer p.Close()
 	p.start = sources.Start{Kind: sources.StartOldest}
 	p.Update(keyPress("F"))

@@ -36,7 +36,7 @@ func TestReadOnlyOffersNoWrites(t *testing.T) {
 		conn := fixedConn{msgs: triageDLT()}
 		m := newModel(c, []sources.Conn{conn})
 		m.Update(tea.WindowSizeMsg{Width: 200, Height: 30})
-		mp := newMessagesPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)})
+		mp := newMessagesPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)})
 		m.Update(pagePushed{mp})
 		mp.subID, mp.opened = 1, true
 		m.Update(batchReceived{page: mp.pid, sub: mp.subID, msgs: triageDLT()})
@@ -79,7 +79,7 @@ func TestReadOnlyOffersNoWrites(t *testing.T) {
 			}
 		}
 		// The triage page: R is neither offered nor done.
-		tp := newTriagePage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true})
+		tp := newTriagePage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true})
 		tp.pid = 40
 		pump(t, tp, tp.Init(), func() bool { return tp.done })
 		if helpHas(tp.ShortHelp(), "redrive") == readOnly || helpHas(tp.FullHelp()[1], "redrive") == readOnly {

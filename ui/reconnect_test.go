@@ -21,7 +21,7 @@ func TestLiveTailSurvivesABrokerRestart(t *testing.T) {
 	conn := dialKafka(t, addr)
 	c := testCommon(120, 30)
 	c.Now = time.Now
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "live", Partitions: make([]sources.PartitionInfo, 1)})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "live", Partitions: make([]sources.PartitionInfo, 1)})
 	p.pid, p.start = 40, sources.Start{Kind: sources.StartOldest}
 	defer p.Close()
 	l := newLoop(p)

@@ -18,7 +18,7 @@ func TestRedriveFromTheTUIIsLogged(t *testing.T) {
 	c.StateDir = t.TempDir()
 	c.BreakerShare = -1
 	c.Log = logging.New(&buf, &logging.Redactor{})
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
 	p.pid, p.start, p.bounded = 31, sources.Start{Kind: sources.StartOldest}, true
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })

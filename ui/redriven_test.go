@@ -35,7 +35,7 @@ func TestDLQListAndDetailShowWhatWasRedriven(t *testing.T) {
 	conn := demoConn(t, 200, 4)
 	earlier := redriveSome(t, conn, 2)
 	c := testCommon(200, 40)
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: demo.TopicOrdersDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
 	p.pid, p.start, p.bounded = 31, sources.Start{Kind: sources.StartOldest}, true
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended && p.copies.copies != nil })

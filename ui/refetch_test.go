@@ -17,7 +17,7 @@ func TestDetailFetchesATruncatedValueAgain(t *testing.T) {
 	conn := filledTopic(t, "reports", 3, big)
 	c := testCommon(120, 20)
 	c.BufferBudget = 64 << 20
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "reports", Partitions: make([]sources.PartitionInfo, 1)})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "reports", Partitions: make([]sources.PartitionInfo, 1)})
 	defer p.Close()
 	p.start = sources.Start{Kind: sources.StartOldest}
 	pump(t, p, p.restart(), func() bool { return p.buf.Len() == 3 })

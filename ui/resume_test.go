@@ -48,7 +48,7 @@ func TestLiveStreamSurvivesADroppedConnection(t *testing.T) {
 	c := testCommon(120, 30)
 	c.Log = log
 	c.Now = time.Now
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "audit", Kind: "stream"})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "audit", Kind: "stream", Reading: sources.Reading{HasPositions: true, Live: true}})
 	p.pid, p.start = 50, sources.Start{Kind: sources.StartOldest}
 	defer p.Close()
 	l := newLoop(p)

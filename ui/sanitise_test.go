@@ -81,7 +81,7 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	}
 
 	for _, dlq := range []bool{true, false} {
-		p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "orders.DLT" + poison.Text, DeadLetter: dlq, DeadLetterFor: "orders" + poison.Text,
+		p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders.DLT" + poison.Text, DeadLetter: dlq, DeadLetterFor: "orders" + poison.Text,
 			Partitions: make([]sources.PartitionInfo, 1), Messages: 2})
 		p.pid, p.subID, p.opened = 7, 1, true
 		deliver(p, msgs)
@@ -94,7 +94,7 @@ func TestPoisonNeverReachesTheScreen(t *testing.T) {
 	for _, tc := range []struct {
 		conn   sources.Conn
 		stream sources.StreamInfo
-	}{{kc, sources.StreamInfo{Name: topic, Kind: "topic", DeadLetter: true}}, {rc, sources.StreamInfo{Name: queue, Kind: "classic", DeadLetter: true}}} {
+	}{{kc, sources.StreamInfo{Name: topic, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true}}, {rc, sources.StreamInfo{Name: queue, Kind: "classic", Reading: sources.Reading{Queue: true}, DeadLetter: true}}} {
 		p := newTriagePage(c, tc.conn, tc.stream)
 		p.pid = 3
 		pump(t, p, p.Init(), func() bool { return p.done })
@@ -255,7 +255,7 @@ func FuzzDetailView(f *testing.F) {
 			if bad := poison.Find(strings.Join(d.lines, "\n")); bad != "" {
 				t.Fatalf("detail: %s reached the screen", bad)
 			}
-			p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: s, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 1)})
+			p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: s, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 1)})
 			p.pid, p.subID, p.opened = 7, 1, true
 			deliver(p, []sources.Message{msg})
 			if bad := poison.Find(p.View(120, 10) + p.Crumb() + p.Status()); bad != "" {

@@ -109,9 +109,9 @@ func fixedMaps(t *testing.T, d *schema.Decoder, ms []sources.Message) []sources.
 func typedStreams() streamsListed {
 	parts := func(n int) []sources.PartitionInfo { return make([]sources.PartitionInfo, n) }
 	return streamsListed{page: 1, at: testNow, streams: []sources.StreamInfo{
-		{Name: demo.TopicPaymentsAvro, Kind: "topic", Partitions: parts(3), Messages: 60, High: 60},
-		{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Partitions: parts(3), Messages: 9, High: 9, DeadLetter: true, DeadLetterFor: demo.TopicPaymentsAvro},
-		{Name: demo.TopicShipmentsProto, Kind: "topic", Partitions: parts(3), Messages: 60, High: 60},
+		{Name: demo.TopicPaymentsAvro, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 60, High: 60},
+		{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 9, High: 9, DeadLetter: true, DeadLetterFor: demo.TopicPaymentsAvro},
+		{Name: demo.TopicShipmentsProto, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: parts(3), Messages: 60, High: 60},
 	}}
 }
 
@@ -143,7 +143,7 @@ func plain(s string) string { return ansi.Strip(s) }
 
 // typedPage is a message list of topic on connection "test" with c's decoder.
 func typedPage(c *Common, topic string, dlq bool) *messagesPage {
-	p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: topic, Partitions: make([]sources.PartitionInfo, 3), Messages: 60, DeadLetter: dlq})
+	p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: topic, Partitions: make([]sources.PartitionInfo, 3), Messages: 60, DeadLetter: dlq})
 	p.pid, p.subID, p.opened = 7, 1, true
 	return p
 }

@@ -45,15 +45,16 @@ type startPicker struct {
 	editing bool
 	input   textinput.Model
 	err     string
-	kind    string // the stream's kind
+	queue   bool   // the stream is a queue: its reads have no span
 }
 
-func newStartPicker(c *Common, current sources.Start, kind string) *startPicker {
+// newStartPicker picks a start position; a queue's (queue) are its own.
+func newStartPicker(c *Common, current sources.Start, queue bool) *startPicker {
 	ti := textinput.New()
 	ti.Prompt = "› "
 	ti.CharLimit = 100
-	sp := &startPicker{c: c, input: ti, options: startOptions, kind: kind}
-	if sources.IsQueueKind(kind) {
+	sp := &startPicker{c: c, input: ti, options: startOptions, queue: queue}
+	if queue {
 		sp.options = queueStartOptions
 		if current.Kind == sources.StartOldest {
 			sp.sel = 1
@@ -148,7 +149,7 @@ func (sp *startPicker) view() string {
 	if sp.err != "" {
 		lines = append(lines, "", s.StatusError.Render(render.Sanitize(sp.err)))
 	}
-	if sp.editing && !sources.IsQueueKind(sp.kind) {
+	if sp.editing && !sp.queue {
 		lines = append(lines, "", s.Muted.Render("end it with “ until time:… ” or “ until offset:… ” to stop there"))
 	}
 	lines = append(lines, "", s.Muted.Render("enter: choose  esc: cancel"))

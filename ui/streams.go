@@ -377,7 +377,7 @@ func (p *streamsPage) Status() string {
 	}
 	var total float64
 	for _, st := range p.streams {
-		if st.Kind != "exchange" { // an exchange's rate is already counted by its queues
+		if !st.Tap { // a tap's rate is already counted by its queues
 			total += p.streamRate(st)
 		}
 	}

@@ -101,7 +101,7 @@ func statusRow(t *testing.T, m *Model) string {
 func TestStatusBelongsToThePageThatSetIt(t *testing.T) {
 	c := testCommon(120, 16)
 	msgs := orderMsgs(0, 6)
-	p := newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
+	p := newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
 	m := newModel(c, []sources.Conn{staticConn{}})
 	_, cmd := m.Update(pagePushed{p})
 	feed(m, cmd)
@@ -119,7 +119,7 @@ func TestStatusBelongsToThePageThatSetIt(t *testing.T) {
 	if row := statusRow(t, m); strings.Contains(row, "file was not changed") {
 		t.Fatalf("the streams page shows the list's status: %q", row)
 	}
-	p = newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
+	p = newMessagesPage(c, fixedConn{msgs: msgs}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 6})
 	_, cmd = m.Update(pagePushed{p})
 	feed(m, cmd)
 
@@ -177,7 +177,7 @@ func (e errTest) Error() string { return string(e) }
 
 func TestTriageExportIsAnnouncedOnce(t *testing.T) {
 	c := testCommon(160, 16)
-	tp := newTriagePage(c, staticConn{}, sources.StreamInfo{Name: "orders.DLT", DeadLetter: true})
+	tp := newTriagePage(c, staticConn{}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders.DLT", DeadLetter: true})
 	m := newModel(c, []sources.Conn{staticConn{}})
 	m.Update(pagePushed{tp})
 	_, cmd := m.Update(groupExported{page: tp.pid, path: "/tmp/orders.DLT-399680f1.jsonl", n: 3})
@@ -269,7 +269,7 @@ func TestOnBrokerCountFollowsTheTopic(t *testing.T) {
 	c := testCommon(100, 12)
 	// As the consumer groups page opens it: the partitions the group
 	// committed on, no count yet.
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "orders", Kind: "topic", Partitions: []sources.PartitionInfo{{ID: 0}}})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Name: "orders", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: []sources.PartitionInfo{{ID: 0}}})
 	m := rootWith(c, p)
 	p.pid = 9
 	m.Update(p.count()())

@@ -187,8 +187,8 @@ func (p *triagePage) groupPage(redrive bool) *messagesPage {
 	g := p.report.Groups[p.cur.sel]
 	mp := newMessagesPage(p.c, p.conn, p.stream)
 	mp.start = sources.Start{Kind: sources.StartOldest}
-	if sources.IsQueueKind(p.stream.Kind) {
-		mp.start = startFor(p.stream.Kind)
+	if p.stream.Queue {
+		mp.start = startFor(p.stream)
 		mp.start.N = max(p.report.Scanned, mp.start.N)
 	}
 	mp.readFilter, mp.bounded, mp.redriveOnEnd = g.Filter, true, redrive
@@ -211,7 +211,7 @@ func (p *triagePage) export(g triage.Group) tea.Cmd {
 	}
 	name := unsafeName.ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl"
 	start := sources.Start{Kind: sources.StartOldest}
-	if sources.IsQueueKind(p.stream.Kind) {
+	if p.stream.Queue {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}
 	}
 	ctx, page, stream := p.ctx, p.pid, p.stream.Name
@@ -264,7 +264,7 @@ func (p *triagePage) View(w, h int) string {
 	if p.done {
 		state = fmt.Sprintf("%s messages read", groupDigits(r.Scanned))
 	}
-	if sources.IsQueueKind(p.stream.Kind) {
+	if p.stream.Queue {
 		state += " (peeked: they come back redelivered)"
 	}
 	head := s.DLQBadge.Render(fmt.Sprintf("%s dead letters", groupDigits(r.DeadLetters))) +

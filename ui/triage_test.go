@@ -68,7 +68,7 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, s string) {
 func TestTriageDemoGroupsAndOpens(t *testing.T) {
 	conn := demoConn(t, 80, 5)
 	c := testCommon(120, 30)
-	p := newTriagePage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true})
+	p := newTriagePage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true})
 	p.pid = 3
 	defer p.Close()
 	pump(t, p, p.Init(), func() bool { return p.done })

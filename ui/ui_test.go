@@ -84,7 +84,7 @@ func orderMsgs(from, n int) []sources.Message {
 }
 
 func newTestMessages(c *Common) *messagesPage {
-	p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 60})
+	p := newMessagesPage(c, staticConn{}, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders", Partitions: make([]sources.PartitionInfo, 3), Messages: 60})
 	p.pid = 7
 	p.subID = 1
 	p.opened = true
@@ -396,13 +396,13 @@ func TestDetailShowsXDeathTable(t *testing.T) {
 
 func TestQuorumPeekAsksFirst(t *testing.T) {
 	c := testCommon(100, 24)
-	st := sources.StreamInfo{Name: "payments.work", Kind: "quorum", Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}},
+	st := sources.StreamInfo{Name: "payments.work", Kind: "quorum", Reading: sources.Reading{Queue: true, PeekEffect: "delivery-count +1"}, Info: []sources.Property{{Name: "x-delivery-limit", Value: "2"}},
 		PeekCost: &sources.PeekCost{Stream: "payments.work", Queue: "a quorum queue with x-delivery-limit 2", Limit: 2, Counter: "delivery count", Then: "dropped"}}
 	p := newMessagesPage(c, staticConn{}, st)
 	if cmd := p.Init(); cmd != nil || !p.Capturing() || !strings.Contains(p.View(100, 20), "x-delivery-limit 2:") || !strings.Contains(p.View(100, 20), "each read raises every message's delivery count by 1;") {
 		t.Fatalf("no question before peeking a quorum queue with a delivery limit:\n%s", p.View(100, 20))
 	}
-	free := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "q", Kind: "quorum"})
+	free := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "q", Kind: "quorum", Reading: sources.Reading{Queue: true, PeekEffect: "delivery-count +1"}})
 	if free.Init(); free.confirm != "" {
 		t.Fatal("a question before peeking a queue without a limit")
 	}

@@ -204,8 +204,8 @@ func (p *versionsPage) key(msg tea.KeyMsg) tea.Cmd {
 func (p *versionsPage) versionPage(row versions.Row) *messagesPage {
 	mp := newMessagesPage(p.c, p.conn, p.stream)
 	mp.start, mp.end = p.start, p.end
-	if sources.IsQueueKind(p.stream.Kind) {
-		mp.start = startFor(p.stream.Kind)
+	if p.stream.Queue {
+		mp.start = startFor(p.stream)
 		mp.start.N = max(p.census.Scanned, mp.start.N)
 	}
 	mp.readFilter, mp.bounded = row.Filter, true

@@ -41,7 +41,7 @@ func TestVersionsPageOnDemoDLT(t *testing.T) {
 	c := testCommon(140, 24)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
 	sp := newStreamsPage(c, 8, conn)
-	sp.streams = []sources.StreamInfo{{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)}}
+	sp.streams = []sources.StreamInfo{{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)}}
 	sp.applyFilter("")
 	p, ok := sp.Update(keyPress("V"))().(pagePushed).p.(*versionsPage)
 	if !ok {
@@ -92,7 +92,7 @@ func TestVersionsPageOnDemoDLT(t *testing.T) {
 	}
 
 	// The triage's fourth tab groups the dead letters by version.
-	tp := newTriagePage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", DeadLetter: true})
+	tp := newTriagePage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true})
 	tp.pid = 11
 	defer tp.Close()
 	pump(t, tp, tp.Init(), func() bool { return tp.done })
@@ -209,7 +209,7 @@ func TestGoldenVersions(t *testing.T) {
 	conn := streamsConn{msgs: map[string][]sources.Message{"orders": orders, "orders.DLT": dlt}}
 	c := testCommon(120, 16)
 	c.Decoders = map[string]*schema.Decoder{"test": dec}
-	p := newVersionsPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", DeadLetter: true}, sources.Start{Kind: sources.StartOldest}, nil)
+	p := newVersionsPage(c, conn, sources.StreamInfo{Name: "orders.DLT", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true}, sources.Start{Kind: sources.StartOldest}, nil)
 	runGoldenVersions(t, c, p)
 }
 
@@ -257,7 +257,7 @@ func TestEditTypedDeadLetter(t *testing.T) {
 	c.StateDir = t.TempDir()
 	c.BreakerShare = -1
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
-	p := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvroDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
+	p := newMessagesPage(c, conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: demo.TopicPaymentsAvroDLT, Partitions: make([]sources.PartitionInfo, 3), DeadLetter: true})
 	p.pid, p.start, p.bounded = 31, sources.Start{Kind: sources.StartOldest}, true
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })

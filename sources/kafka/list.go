@@ -45,7 +45,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	}
 	out := make([]sources.StreamInfo, 0, len(topics))
 	for _, t := range topics {
-		info := sources.StreamInfo{Name: t, Kind: "topic"}
+		info := sources.StreamInfo{Name: t, Kind: "topic", Reading: topicReading}
 		for _, p := range partsOf[t] {
 			pi := sources.PartitionInfo{ID: p, Low: lows[tp{t, p}], High: highs[tp{t, p}]}
 			info.Partitions = append(info.Partitions, pi)
@@ -61,3 +61,16 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
+
+// topicReading is what a read of a topic is: from any offset, live.
+var topicReading = sources.Reading{HasPositions: true, Live: true}
+
+// Locate finds a topic (see sources.Locator).
+func (c *Conn) Locate(_ context.Context, topic string) (sources.StreamInfo, error) {
+	if _, err := c.Partitions(topic); err != nil {
+		return sources.StreamInfo{}, err
+	}
+	return sources.StreamInfo{Name: topic, Kind: "topic", Reading: topicReading}, nil
+}
+
+var _ sources.Locator = (*Conn)(nil)

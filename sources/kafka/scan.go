@@ -21,44 +21,15 @@ const DefaultOpenTxnWait = 2 * time.Minute
 var ErrOpenTxn = errors.New("an open transaction has not ended")
 
 // ScanOptions say where a header scan starts and how much it may read.
-type ScanOptions struct {
-	// Since starts each partition at its first record at or after this
-	// time (zero: at the oldest record).
-	Since time.Time
-	// From starts the partitions it names at these offsets instead: a scan
-	// going on from an earlier scan's Ends.
-	From map[int32]int64
-	// Limit refuses a scan of more records than this (0: no limit).
-	Limit int64
-	// OpenTxnWait bounds the wait for an open transaction below the end
-	// (0: DefaultOpenTxnWait).
-	OpenTxnWait time.Duration
-}
+type ScanOptions = sources.HeaderScanOptions
 
 // HeaderScan is what ScanHeaders read of a topic.
-type HeaderScan struct {
-	Topic string
-	// Records is how many offsets the scan covered.
-	Records int64
-	// Ends is where the scan stopped per partition: the topic's end when
-	// it started (a later scan of what came since starts there).
-	Ends map[int32]int64
-}
+type HeaderScan = sources.HeaderScan
 
 // ScanTooLargeError says a header scan would read more than its limit.
-type ScanTooLargeError struct {
-	Topic          string
-	Records, Limit int64
-	Since          time.Time
-}
+type ScanTooLargeError = sources.ScanTooLargeError
 
-func (e *ScanTooLargeError) Error() string {
-	from := "its oldest record"
-	if !e.Since.IsZero() {
-		from = e.Since.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprintf("%s holds %d records from %s, more than the %d a scan may read", e.Topic, e.Records, from, e.Limit)
-}
+var _ sources.HeaderScanner = (*Conn)(nil)
 
 // ScanHeaders reads a topic, read_committed, from o.Since (or o.From) to
 // its end as it is when the scan starts, and hands each batch of records
@@ -70,6 +41,9 @@ func (e *ScanTooLargeError) Error() string {
 // concurrently.
 func (c *Conn) ScanHeaders(ctx context.Context, topic string, o ScanOptions, visit func([]sources.Message)) (HeaderScan, error) {
 	res := HeaderScan{Topic: topic, Ends: map[int32]int64{}}
+	if LegalTopic(topic) != nil {
+		return res, fmt.Errorf("%q: %w", topic, sources.ErrUnknownStream) // no record in a topic that cannot exist
+	}
 	plans, err := c.scanPlan(topic, o)
 	if err != nil {
 		return res, err

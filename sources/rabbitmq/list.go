@@ -70,7 +70,7 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 		info := sources.StreamInfo{
 			Name: q.Name, Kind: kind, Messages: q.Messages,
 			Rate: q.MessageStats.PublishDetails.Rate, RateKnown: true, Consumers: int(q.Consumers),
-			Info: queueInfo(q), Peeks: peeks(kind),
+			Info: queueInfo(q), Peeks: peeks(kind), Reading: reading(q.Name, kind),
 		}
 		if info.PeekCost, err = c.queueCost(ctx, q, defaultLimit); err != nil {
 			info.PeekCost = &sources.PeekCost{Stream: q.Name, Limit: -1, Counter: "delivery count", Then: "dropped or dead-lettered",
@@ -91,7 +91,7 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 			continue // the default and built-in exchanges
 		}
 		out = append(out, sources.StreamInfo{
-			Name: e.Name, Kind: KindExchange, Messages: -1, Consumers: -1,
+			Name: e.Name, Kind: KindExchange, Messages: -1, Consumers: -1, Reading: reading(e.Name, KindExchange),
 			Rate: e.MessageStats.PublishInDetails.Rate, RateKnown: true,
 			Info: []sources.Property{{Name: "type", Value: e.Type}},
 		})
@@ -132,7 +132,7 @@ func queueInfo(q Queue) []sources.Property {
 func (c *Conn) listConfigured(ctx context.Context) ([]sources.StreamInfo, error) {
 	var out []sources.StreamInfo
 	for _, name := range c.queues {
-		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1, PeekCost: unmanagedCost(name), Peeks: true}
+		info := sources.StreamInfo{Name: name, Kind: KindQueue, Consumers: -1, PeekCost: unmanagedCost(name), Peeks: true, Reading: reading(name, KindQueue)}
 		n, consumers, err := c.depth(ctx, name)
 		if err != nil {
 			if errors.Is(err, sources.ErrUnknownStream) {
@@ -330,3 +330,30 @@ func (c *Conn) Routes(ctx context.Context, exchange, key string) (queues []strin
 	sort.Strings(queues)
 	return queues, true, nil
 }
+
+// reading is what a read of the stream name of kind is: a stream's from
+// any offset and live, an exchange's a tap, a queue's a peek.
+func reading(name, kind string) sources.Reading {
+	switch kind {
+	case KindStream:
+		return sources.Reading{HasPositions: true, Live: true}
+	case KindExchange:
+		return sources.Reading{Tap: true, Live: true, Effect: "reading exchange " + name + " declares a queue bound to it"}
+	}
+	r := sources.Reading{Queue: true, PeekLimit: MaxPeek, Effect: "reading queue " + name + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)"}
+	if kind == KindQuorum {
+		r.PeekEffect = "delivery-count +1"
+	}
+	return r
+}
+
+// Locate finds a queue, a stream or an exchange (see sources.Locator).
+func (c *Conn) Locate(ctx context.Context, name string) (sources.StreamInfo, error) {
+	kind, err := c.kindOf(ctx, name)
+	if err != nil {
+		return sources.StreamInfo{}, err
+	}
+	return sources.StreamInfo{Name: name, Kind: kind, Peeks: peeks(kind), Reading: reading(name, kind)}, nil
+}
+
+var _ sources.Locator = (*Conn)(nil)

@@ -91,7 +91,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	c.mu.Unlock()
 	out := make([]sources.StreamInfo, 0, len(queues))
 	for _, q := range queues {
-		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"])}
+		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"]), Reading: reading(q.name)}
 		if strings.HasSuffix(q.name, ".fifo") || q.attrs["FifoQueue"] == "true" {
 			st.Kind = KindFIFO
 		}
@@ -233,10 +233,19 @@ func atoi64(s string) int64 {
 	return n
 }
 
-// MoveTask is a native DLQ redrive (StartMessageMoveTask) and its state.
-type MoveTask struct {
-	Handle, Status, Failure string
-	Moved, ToMove           int64
+var _ sources.MoveTasker = (*Conn)(nil)
+
+// moveState is a task status as mqscope follows it.
+func moveState(status string) sources.MoveState {
+	switch status {
+	case "COMPLETED":
+		return sources.MoveCompleted
+	case "FAILED":
+		return sources.MoveFailed
+	case "CANCELLED":
+		return sources.MoveCancelled
+	}
+	return sources.MoveRunning
 }
 
 // StartMoveTask starts SQS's own move of every message of a DLQ back to
@@ -264,7 +273,7 @@ func (c *Conn) StartMoveTask(ctx context.Context, dlqName, destination string, p
 }
 
 // MoveTasks lists the move tasks of a DLQ, newest first.
-func (c *Conn) MoveTasks(ctx context.Context, dlqName string) ([]MoveTask, error) {
+func (c *Conn) MoveTasks(ctx context.Context, dlqName string) ([]sources.MoveTask, error) {
 	src, err := c.QueueARN(ctx, dlqName)
 	if err != nil {
 		return nil, err
@@ -273,9 +282,9 @@ func (c *Conn) MoveTasks(ctx context.Context, dlqName string) ([]MoveTask, error
 	if err != nil {
 		return nil, c.unsupported("ListMessageMoveTasks", err)
 	}
-	var tasks []MoveTask
+	var tasks []sources.MoveTask
 	for _, r := range out.Results {
-		tasks = append(tasks, MoveTask{Handle: aws.ToString(r.TaskHandle), Status: aws.ToString(r.Status), Failure: aws.ToString(r.FailureReason),
+		tasks = append(tasks, sources.MoveTask{Handle: aws.ToString(r.TaskHandle), Status: aws.ToString(r.Status), State: moveState(aws.ToString(r.Status)), Failure: aws.ToString(r.FailureReason),
 			Moved: r.ApproximateNumberOfMessagesMoved, ToMove: aws.ToInt64(r.ApproximateNumberOfMessagesToMove)})
 	}
 	return tasks, nil
@@ -306,3 +315,24 @@ func ptr(s string, err error) (*string, error) {
 	}
 	return &s, nil
 }
+
+// reading is what a read of a queue is: a receive, each message's
+// receive count raised.
+func reading(name string) sources.Reading {
+	return sources.Reading{Queue: true, PeekLimit: MaxPeek, PeekEffect: "ApproximateReceiveCount +1",
+		Effect: "reading queue " + name + " receives its messages (each one's receive count rises, which can move it to a DLQ)"}
+}
+
+// Locate finds a queue (see sources.Locator).
+func (c *Conn) Locate(ctx context.Context, name string) (sources.StreamInfo, error) {
+	if _, err := c.QueueURL(ctx, name); err != nil {
+		return sources.StreamInfo{}, err
+	}
+	kind := KindStandard
+	if strings.HasSuffix(name, ".fifo") {
+		kind = KindFIFO
+	}
+	return sources.StreamInfo{Name: name, Kind: kind, Reading: reading(name)}, nil
+}
+
+var _ sources.Locator = (*Conn)(nil)

@@ -1,0 +1,162 @@
+package replay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// redriveWith runs a plan on a connection that redrives itself
+// (sources.Redriver): replay hands it the plan's redriven and parked
+// items, in order, leaving out those an earlier run of the same id
+// journalled as done; it journals each outcome the connector reports
+// (synced before it is counted), writes the audit lines and the run's
+// summary, tells the breaker, and says how the run ended. The breaker
+// pausing the run holds the connector's next report until it is resumed
+// (or stopped: then the run is cancelled).
+func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *Plan, o RunOptions) (res Result, err error) {
+	defer func() {
+		_ = o.Audit.Write(summary("redrive", p.ID, conn.Name(), p.Source, targetsOf(p, res), res, err))
+	}()
+	start := time.Now()
+	res.PerTarget = map[string]int{}
+	req := sources.RedriveRequest{ID: p.ID, Source: p.Source, Rate: o.Rate}
+	var items []Item // the plan's item of each request item
+	for _, it := range p.Items {
+		switch {
+		case it.Action == Unresolved:
+			res.Skipped++
+			continue
+		case it.Action == Park && p.opts.ParkTo == "":
+			res.Parked++ // left in place
+			continue
+		case o.Journal != nil && o.Journal.HasFingerprint(redriverKey(it.Msg)):
+			res.Duplicates++ // an earlier run of this id wrote it
+			continue
+		}
+		ri := sources.RedriveItem{Message: it.Msg, Target: it.Target, Headers: it.Headers, Remove: true}
+		if it.Edit != nil {
+			ri.Key, ri.Value = it.Key(), it.Value()
+		}
+		req.Items = append(req.Items, ri)
+		items = append(items, it)
+	}
+	res.Total = len(p.Items)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		reported = make([]bool, len(items))
+		failure  error // a journal or audit write that failed: the run stops
+	)
+	report := func(out sources.RedriveOutcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failure != nil || out.Item < 0 || out.Item >= len(items) || reported[out.Item] {
+			return
+		}
+		reported[out.Item] = true
+		if err := record(conn, p, o, items[out.Item], out, &res); err != nil {
+			failure = err
+			cancel()
+			return
+		}
+		res.Elapsed = time.Since(start)
+		if o.OnProgress != nil {
+			o.OnProgress(res.Progress)
+		}
+		if !o.Guard.Wait(runCtx) { // paused by the breaker: the connector waits with its next report
+			res.Stop = o.Guard.stopOr(Cancelled, "")
+			cancel()
+		}
+	}
+	err = r.Redrive(runCtx, req, report)
+	mu.Lock()
+	defer mu.Unlock()
+	res.Elapsed = time.Since(start)
+	switch {
+	case failure != nil:
+		return res, failure
+	case res.Stop.Early():
+		return res, nil // the breaker stopped it
+	case ctx.Err() != nil:
+		res.stopped(Cancelled, "")
+		return res, nil
+	case err != nil:
+		return res, fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	if left := countFalse(reported); left > 0 {
+		return res, fmt.Errorf("redrive %s: %s returned with %d items it said nothing of (a resume with the same id writes them)", p.ID, conn.Name(), left)
+	}
+	if res.Stop.Complete() {
+		if err := o.Journal.Finish(); err != nil {
+			return res, fmt.Errorf("redrive %s: %w", p.ID, err)
+		}
+	}
+	return res, nil
+}
+
+// record journals (synced) and audits one outcome, and counts it.
+func record(conn sources.Conn, p *Plan, o RunOptions, it Item, out sources.RedriveOutcome, res *Result) error {
+	now := time.Now()
+	pos, target := Position(it.Msg), it.Target.String()
+	a := AuditRecord{Time: now, Action: "redrive", RedriveID: p.ID, Connection: conn.Name(), Source: p.Source, Position: pos,
+		Target: target, MessageID: it.Msg.ID, Edited: it.Edit != nil}
+	switch out.Result {
+	case sources.RedriveWritten, sources.RedriveAlreadyDone:
+		if o.Journal != nil {
+			if err := o.Journal.Add(JournalEntry{ID: p.ID, Source: p.Source, Position: pos, Target: target, Fingerprint: redriverKey(it.Msg), Time: now}); err != nil {
+				return err
+			}
+		}
+		a.Result = "sent"
+		switch {
+		case out.Result == sources.RedriveAlreadyDone:
+			a.Result = "already done"
+			res.Duplicates++
+		case it.Action == Park:
+			res.Parked++
+		default:
+			res.Done++
+		}
+		if out.Result == sources.RedriveWritten {
+			res.PerTarget[target]++
+			o.Guard.Sent(1)
+		}
+	default:
+		why := "failed"
+		if out.Err != nil {
+			why = out.Err.Error()
+		}
+		a.Result = "failed: " + why
+		res.Failed++
+		res.Failures = append(res.Failures, Failure{Position: pos, Err: why})
+	}
+	if err := o.Audit.Write(a); err != nil {
+		return fmt.Errorf("redrive %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// redriverKey is how the journal knows a dead letter a Redriver run wrote:
+// its position and content, so alike dead letters are told apart.
+func redriverKey(m sources.Message) string {
+	sum := sha256.Sum256([]byte(Position(m) + "\x00" + Fingerprint(m)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// countFalse counts the items not reported.
+func countFalse(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if !b {
+			n++
+		}
+	}
+	return n
+}
