@@ -1,0 +1,290 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// readInactive is how long the server keeps a read's ephemeral consumer
+// once nothing pulls from it: a read that dies without closing leaves
+// nothing behind for long.
+const readInactive = 30 * time.Second
+
+// readBatch is how many messages a read asks the server for at a time.
+const readBatch = 1000
+
+// Read reads a stream through an ephemeral ordered consumer: no durable
+// consumer is created, nothing is acknowledged, and the consumer is
+// deleted when the read ends (the server drops it after readInactive
+// should mqscope die first). Offsets are stream sequences. Without
+// opts.Follow the read ends at the last message the stream held when it
+// started (or at opts.End).
+//
+// A stream that captures dead-letter advisories reads as its dead
+// letters: each advisory becomes the original message it names, fetched
+// by sequence, with sources.DeadLetter provenance; an original the stream
+// no longer holds is delivered flagged (GoneOriginal), never dropped.
+func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	s, err := c.stream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	si, err := s.Info(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			c.forget(stream)
+			return nil, fmt.Errorf("stream %q on %s: %w", stream, c.address, sources.ErrUnknownStream)
+		}
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	cfg, empty := orderedConfig(si.State, opts)
+	capture := captureOf(si.Config.Subjects) != nil
+	endSeq := si.State.LastSeq
+	if !opts.Follow && (empty || si.State.Msgs == 0) {
+		feed := sources.NewFeed(ctx, opts.InFlight, nil)
+		feed.EndWhenDone()
+		return feed, nil
+	}
+	cfg.InactiveThreshold = readInactive
+	cfg.MaxResetAttempts = 0 // unlimited: a read outlives a server restart
+	cons, err := c.js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture, msgs: make(chan jetstream.Msg, readBatch)}
+	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
+	r.feed = feed
+	r.cons = cons
+	cc, err := cons.Consume(r.handle,
+		jetstream.PullMaxMessages(readBatch),
+		jetstream.ConsumeErrHandler(r.consumeError))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	r.cc = cc
+	if !opts.Follow {
+		// Interior deletes can leave nothing between the start and the
+		// end: the consumer says so before it delivers anything.
+		if ci, err := cons.Info(ctx); err == nil && ci.NumPending == 0 && ci.Delivered.Consumer == 0 {
+			r.nothing = true
+		}
+	}
+	feed.Go(r.run)
+	feed.EndWhenDone()
+	return feed, nil
+}
+
+// orderedConfig is the ordered consumer that starts where opts say; empty
+// reports a bounded read that has nothing to deliver.
+func orderedConfig(st jetstream.StreamState, opts sources.ReadOptions) (jetstream.OrderedConsumerConfig, bool) {
+	var cfg jetstream.OrderedConsumerConfig
+	first, last := st.FirstSeq, st.LastSeq
+	start := opts.Start
+	bySeq := func(seq uint64) {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = max(seq, 1)
+	}
+	empty := false
+	switch start.Kind {
+	case sources.StartNewest:
+		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
+		empty = true
+	case sources.StartLastN:
+		n := uint64(max(start.N, 1))
+		if last >= n && last-n+1 > first {
+			bySeq(last - n + 1)
+		} else {
+			bySeq(first)
+		}
+	case sources.StartOffset:
+		off := start.Offset
+		if o, ok := start.Offsets[sources.NoPartition]; ok {
+			off = o
+		} else if o, ok := start.Offsets[0]; ok && off < 0 {
+			off = o
+		}
+		bySeq(uint64(max(off, 0)))
+		empty = uint64(max(off, 0)) > last
+	case sources.StartTime:
+		t := start.Time
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &t
+		empty = st.Msgs == 0 || t.After(st.LastTime)
+	default:
+		cfg.DeliverPolicy = jetstream.DeliverAllPolicy
+	}
+	if e := opts.End; e != nil {
+		switch e.Kind {
+		case sources.StartOffset:
+			if e.Offset >= 0 && cfg.DeliverPolicy == jetstream.DeliverByStartSequencePolicy && uint64(e.Offset) < cfg.OptStartSeq {
+				empty = true
+			}
+		case sources.StartTime:
+			if e.Time.Before(st.FirstTime) && st.Msgs > 0 {
+				empty = true
+			}
+		}
+	}
+	return cfg, empty
+}
+
+// read is one Read under way.
+type read struct {
+	c       *Conn
+	stream  string
+	opts    sources.ReadOptions
+	follow  bool
+	endSeq  uint64
+	capture bool
+	nothing bool
+
+	feed *sources.Feed
+	cons jetstream.Consumer
+	cc   jetstream.ConsumeContext
+	msgs chan jetstream.Msg
+}
+
+// handle hands one delivery to the producer (the client's dispatcher
+// waits while the producer is behind: the pull buffer bounds the rest).
+func (r *read) handle(m jetstream.Msg) {
+	select {
+	case r.msgs <- m:
+	case <-r.feed.Context().Done():
+	}
+}
+
+// consumeError passes on what ends a read; the ordered consumer recovers
+// from the rest (missed heartbeats, a consumer gone) by itself.
+func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		r.feed.Fail(fmt.Errorf("read %s: %w", r.stream, sources.ErrUnknownStream))
+	}
+}
+
+// run converts deliveries to messages in batches until the end.
+func (r *read) run(ctx context.Context) {
+	if r.nothing {
+		return
+	}
+	batch := make([]sources.Message, 0, 256)
+	for {
+		var m jetstream.Msg
+		select {
+		case m = <-r.msgs:
+		case <-ctx.Done():
+			return
+		}
+		batch = batch[:0]
+		done := false
+		for {
+			msg, end, err := r.convert(ctx, m)
+			if err != nil {
+				r.feed.Fail(err)
+				return
+			}
+			if msg != nil {
+				if r.opts.End.Past(msg) {
+					done = true
+				} else {
+					batch = append(batch, *msg)
+				}
+			}
+			if end || done || len(batch) == cap(batch) {
+				done = done || end
+				break
+			}
+			select {
+			case m = <-r.msgs:
+				continue
+			default:
+			}
+			break
+		}
+		if len(batch) > 0 && !r.feed.SendBatch(append([]sources.Message(nil), batch...)) {
+			return
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// convert turns a delivery into a message; end reports the last message
+// of a bounded read (msg is nil past the end).
+func (r *read) convert(ctx context.Context, m jetstream.Msg) (*sources.Message, bool, error) {
+	meta, err := m.Metadata()
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", r.stream, err)
+	}
+	seq := meta.Sequence.Stream
+	if !r.follow && seq > r.endSeq {
+		return nil, true, nil
+	}
+	end := !r.follow && (seq >= r.endSeq || meta.NumPending == 0)
+	if r.capture {
+		msg, ok, err := r.c.deadLetter(ctx, r.stream, seq, m.Subject(), m.Data(), meta.Timestamp)
+		if err != nil {
+			return nil, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
+		}
+		if !ok {
+			return nil, end, nil
+		}
+		msg.Conn = r.c.name
+		return &msg, end, nil
+	}
+	msg := Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp)
+	return &msg, end, nil
+}
+
+// Convert makes a message of a stored JetStream message. The subject is
+// the Key (what routes and names the message, as a routing key does: a
+// filter's key, the list's key column, the redrive's default target) and
+// the "subject" property; ID is Nats-Msg-Id.
+func Convert(conn, stream string, seq uint64, subject string, h natsgo.Header, data []byte, ts time.Time) sources.Message {
+	m := sources.Message{
+		Conn:       conn,
+		Stream:     stream,
+		Partition:  sources.NoPartition,
+		Offset:     int64(seq),
+		Key:        []byte(subject),
+		Value:      data,
+		ValueSize:  len(data),
+		Headers:    headersOf(h),
+		Timestamp:  ts,
+		Properties: []sources.Property{{Name: "subject", Value: subject}},
+	}
+	if len(h) > 0 {
+		m.ID = h.Get(natsgo.MsgIdHdr)
+		dlq.MarkCopy(&m)
+	}
+	return m
+}
+
+// stop ends the consumption and deletes the read's ephemeral consumer.
+func (r *read) stop() error {
+	if r.cc != nil {
+		r.cc.Stop()
+		<-r.cc.Closed()
+	}
+	if r.cons == nil {
+		return nil
+	}
+	info := r.cons.CachedInfo()
+	if info == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.timeout)
+	defer cancel()
+	if err := r.c.js.DeleteConsumer(ctx, r.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, natsgo.ErrConnectionClosed) {
+		return fmt.Errorf("read %s: delete its ephemeral consumer %s: %w", r.stream, info.Name, err)
+	}
+	return nil
+}
