@@ -47,14 +47,18 @@ const PropertyOriginal = "original"
 // message is gone (removed by the stream's limits, or deleted).
 var ErrOriginalGone = errors.New("the original message is gone from its stream")
 
-// Capture is a stream that captures dead-letter advisories.
+// Capture is a stream that captures dead-letter advisories (all of them,
+// or those of some streams or consumers).
 type Capture struct {
 	// Stream is the capturing stream.
 	Stream string
 	// Subjects are its subjects that capture advisories.
 	Subjects []string
-	// MaxDeliveries and Terminated say which advisories it captures.
+	// MaxDeliveries and Terminated say which advisories it captures (some
+	// or all).
 	MaxDeliveries, Terminated bool
+	// All says it captures both advisories of every stream.
+	All bool
 	// For are the streams whose advisories it holds now.
 	For []string
 }
@@ -78,8 +82,8 @@ type advisory struct {
 func captureOf(subjects []string) *Capture {
 	var c Capture
 	for _, s := range subjects {
-		md := subjectCovers(s, AdvisoryMaxDeliveries+".*.*")
-		te := subjectCovers(s, AdvisoryTerminated+".*.*")
+		md := subjectsMeet(s, AdvisoryMaxDeliveries+".*.*")
+		te := subjectsMeet(s, AdvisoryTerminated+".*.*")
 		if md || te {
 			c.Subjects = append(c.Subjects, s)
 			c.MaxDeliveries = c.MaxDeliveries || md
@@ -89,7 +93,28 @@ func captureOf(subjects []string) *Capture {
 	if len(c.Subjects) == 0 {
 		return nil
 	}
+	var allMD, allTE bool
+	for _, s := range c.Subjects {
+		allMD = allMD || subjectCovers(s, AdvisoryMaxDeliveries+".*.*")
+		allTE = allTE || subjectCovers(s, AdvisoryTerminated+".*.*")
+	}
+	c.All = allMD && allTE
 	return &c
+}
+
+// subjectsMeet reports whether some subject matches both patterns.
+func subjectsMeet(a, b string) bool {
+	at, bt := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(at) && i < len(bt); i++ {
+		switch {
+		case at[i] == ">" || bt[i] == ">":
+			return true
+		case at[i] == "*" || bt[i] == "*":
+		case at[i] != bt[i]:
+			return false
+		}
+	}
+	return len(at) == len(bt)
 }
 
 // subjectCovers reports whether every subject q matches also matches
@@ -176,13 +201,14 @@ func (c *Conn) EnsureAdvisoryStream(ctx context.Context) (Capture, bool, error) 
 	}
 	var partial []string
 	for _, capt := range captures {
-		if capt.MaxDeliveries && capt.Terminated {
+		if capt.All {
 			return capt, false, nil
 		}
-		partial = append(partial, capt.Stream)
+		partial = append(partial, capt.Stream+" ("+strings.Join(capt.Subjects, ", ")+")")
 	}
 	if len(partial) > 0 {
-		return Capture{}, false, fmt.Errorf("stream %s captures only one of %s.> and %s.>: add the other subject to it", strings.Join(partial, ", "), AdvisoryMaxDeliveries, AdvisoryTerminated)
+		// A stream's subjects may not overlap another's: the server would refuse.
+		return Capture{}, false, fmt.Errorf("%s already captures some dead-letter advisories: give it the subjects %s.> and %s.> (or delete it) to capture them all", strings.Join(partial, ", "), AdvisoryMaxDeliveries, AdvisoryTerminated)
 	}
 	cfg := jetstream.StreamConfig{
 		Name:        AdvisoryStreamName,
@@ -195,7 +221,7 @@ func (c *Conn) EnsureAdvisoryStream(ctx context.Context) (Capture, bool, error) 
 	if _, err := c.js.CreateStream(ctx, cfg); err != nil {
 		return Capture{}, false, fmt.Errorf("create the advisory stream %s on %s: %w", AdvisoryStreamName, c.address, err)
 	}
-	return Capture{Stream: AdvisoryStreamName, Subjects: cfg.Subjects, MaxDeliveries: true, Terminated: true}, true, nil
+	return Capture{Stream: AdvisoryStreamName, Subjects: cfg.Subjects, MaxDeliveries: true, Terminated: true, All: true}, true, nil
 }
 
 // deadLetter turns one advisory record of a capture stream into the dead

@@ -24,17 +24,18 @@ const redriveWindow = 256
 // it at most once (JetStream drops the duplicate and says so).
 var ErrUnacknowledged = errors.New("no PubAck: the copy may or may not be written")
 
-// controlHeaders are JetStream's publish-control headers: a copy must not
-// carry the original's (an expectation would fail it, a rollup purge its
-// subject, an old id be deduplicated away).
-var controlHeaders = map[string]bool{
-	natsgo.MsgIdHdr:                       true,
-	"Nats-Expected-Stream":                true,
-	"Nats-Expected-Last-Msg-Id":           true,
-	"Nats-Expected-Last-Sequence":         true,
-	"Nats-Expected-Last-Subject-Sequence": true,
-	"Nats-Rollup":                         true,
-	"Nats-TTL":                            true,
+var _ error = (*IncompleteError)(nil)
+
+// controlHeader reports JetStream's publish-control headers: a copy must
+// not carry the original's (an expectation would fail it, a rollup purge
+// its subject, an old id have it deduplicated away).
+func controlHeader(key string) bool {
+	switch key {
+	case natsgo.MsgIdHdr, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "Nats-Expected-Last-Sequence",
+		"Nats-Expected-Last-Subject-Sequence", "Nats-Rollup", "Nats-TTL":
+		return true
+	}
+	return false
 }
 
 // RedriveMsgID is the Nats-Msg-Id of a redriven copy: the same for the
@@ -50,13 +51,14 @@ func RedriveMsgID(id, source string, seq int64) string {
 // redriveWindow at once). A PubAck that says Duplicate is
 // sources.RedriveAlreadyDone: an earlier run of the same id wrote the copy.
 // With item.Remove the advisory record is deleted from the source capture
-// stream once the copy is acknowledged (an outcome whose copy is written
-// but whose record could not be deleted carries that in Err).
+// stream once the copy is acknowledged, before the item is reported.
 //
 // Every target is checked before anything is written: a subject no stream
 // stores refuses the whole run. An item whose original is gone fails with
-// ErrOriginalGone; one whose PubAck never came (the connection closed,
-// ctx done) fails with ErrUnacknowledged.
+// ErrOriginalGone, one the server refused with its error. An item whose
+// PubAck never came (the connection closed, ctx done), or whose record
+// could not be removed, is not reported: the run ends with an
+// *IncompleteError, and a run again with the same id settles it.
 func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
 	subjects := make([]string, len(req.Items))
 	checked := map[string]bool{}
@@ -88,7 +90,9 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		ack  jetstream.PubAckFuture
 	}
 	var pending []inFlight
-	// settle waits for the oldest publish's PubAck and reports it.
+	var doubt IncompleteError
+	// settle waits for the oldest publish's PubAck and reports it: an
+	// outcome not known (no PubAck, the record not removed) is not reported.
 	settle := func(grace <-chan time.Time) {
 		p := pending[0]
 		pending = pending[1:]
@@ -102,21 +106,47 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			}
 			if item.Remove {
 				if err := c.removeRecord(source, item.Message.Offset); err != nil {
-					out.Err = err
+					doubt.NotRemoved = append(doubt.NotRemoved, p.item)
+					doubt.last = err
+					return
 				}
 			}
 		case err := <-p.ack.Err():
-			out.Result, out.Err = sources.RedriveFailed, publishError(err)
+			if !definite(err) {
+				doubt.Unacknowledged = append(doubt.Unacknowledged, p.item)
+				doubt.last = err
+				return
+			}
+			out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%s to %s: not written: %w", item.Message.At(), subjects[p.item], err)
 		case <-grace:
-			out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%w: none within %s", ErrUnacknowledged, c.timeout)
+			doubt.Unacknowledged = append(doubt.Unacknowledged, p.item)
+			doubt.last = fmt.Errorf("no PubAck within %s", c.timeout)
+			return
 		}
 		report(out)
 	}
-	drain := func() {
+	// finish settles what is under way (each PubAck has c.timeout) and
+	// says what is left in doubt, with cause.
+	finish := func(cause error) error {
 		grace := time.After(c.timeout)
 		for len(pending) > 0 {
 			settle(grace)
 		}
+		if cause == nil && c.nc.IsClosed() {
+			cause = natsgo.ErrConnectionClosed
+		}
+		if len(doubt.Unacknowledged)+len(doubt.NotRemoved) > 0 {
+			doubt.Window = c.duplicateWindow(subjects, &doubt)
+			if cause == nil {
+				cause = doubt.last
+			}
+			doubt.Err = cause
+			return fmt.Errorf("redrive %s: %w", req.ID, &doubt)
+		}
+		if cause != nil {
+			return fmt.Errorf("redrive %s: %w", req.ID, cause)
+		}
+		return nil
 	}
 
 	var interval time.Duration
@@ -126,8 +156,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	next := time.Now()
 	for i := range req.Items {
 		if err := ctx.Err(); err != nil {
-			drain()
-			return fmt.Errorf("redrive %s: stopped after %d of %d: %w", req.ID, i, len(req.Items), err)
+			return finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
 		}
 		item := &req.Items[i]
 		if GoneOriginal(&item.Message) {
@@ -145,8 +174,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 				case <-t.C:
 				case <-ctx.Done():
 					t.Stop()
-					drain()
-					return fmt.Errorf("redrive %s: stopped after %d of %d: %w", req.ID, i, len(req.Items), ctx.Err())
+					return finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), ctx.Err()))
 				}
 			}
 			if now := time.Now(); next.Before(now) {
@@ -157,8 +185,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		msg := copyOf(item, subjects[i])
 		f, err := c.js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
 		if err != nil {
-			drain()
-			return fmt.Errorf("redrive %s: publish %s to %s: %w", req.ID, item.Message.At(), subjects[i], err)
+			return finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
 		pending = append(pending, inFlight{item: i, ack: f})
 		// Hand over what is acknowledged already; wait only when the
@@ -167,26 +194,83 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			settle(nil)
 		}
 	}
-	drain()
-	if c.nc.IsClosed() {
-		return fmt.Errorf("redrive %s: %w", req.ID, natsgo.ErrConnectionClosed)
+	return finish(nil)
+}
+
+// IncompleteError is a redrive run's end when some items' outcomes are
+// not known: published without a PubAck (the connection closed, the
+// server did not answer), or acknowledged while their advisory record
+// could not be removed. Those items are not reported; a run again with
+// the same redrive id within the duplicate window writes each at most once
+// (JetStream answers Duplicate: RedriveAlreadyDone) and removes the records.
+type IncompleteError struct {
+	// Unacknowledged and NotRemoved are item indexes.
+	Unacknowledged, NotRemoved []int
+	// Window is the shortest duplicate window of the targets (0 unknown).
+	Window time.Duration
+	// Err is what stopped the run or the last failure.
+	Err  error
+	last error
+}
+
+// Error says how many items are in doubt and what to do.
+func (e *IncompleteError) Error() string {
+	s := fmt.Sprintf("%d item(s) without a PubAck, %d written with the advisory record not removed", len(e.Unacknowledged), len(e.NotRemoved))
+	if e.Window > 0 {
+		s += fmt.Sprintf("; run again with the same id within %s to settle them without doubles", e.Window)
+	} else {
+		s += "; run again with the same id within the targets' duplicate window to settle them without doubles"
 	}
-	return nil
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap is the cause (and ErrUnacknowledged when items lack a PubAck).
+func (e *IncompleteError) Unwrap() []error {
+	out := []error{e.Err}
+	if len(e.Unacknowledged) > 0 {
+		out = append(out, ErrUnacknowledged)
+	}
+	return out
+}
+
+// duplicateWindow is the shortest duplicate window of the streams the
+// in-doubt items' subjects go to (0 when it cannot be known now).
+func (c *Conn) duplicateWindow(subjects []string, e *IncompleteError) time.Duration {
+	var w time.Duration
+	seen := map[string]bool{}
+	for _, i := range append(append([]int(nil), e.Unacknowledged...), e.NotRemoved...) {
+		subj := subjects[i]
+		if seen[subj] || c.nc.IsClosed() {
+			continue
+		}
+		seen[subj] = true
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		name, err := c.js.StreamNameBySubject(ctx, subj)
+		if err == nil {
+			if s, err := c.stream(ctx, name); err == nil {
+				if d := s.CachedInfo().Config.Duplicates; d > 0 && (w == 0 || d < w) {
+					w = d
+				}
+			}
+		}
+		cancel()
+	}
+	return w
+}
+
+// definite reports a publish error after which the copy is surely not
+// written: the server refused it, or no stream answered.
+func definite(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) || errors.Is(err, natsgo.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // acked reports a future that has its answer.
 func acked(f jetstream.PubAckFuture) bool {
 	return len(f.Ok()) > 0 || len(f.Err()) > 0
-}
-
-// publishError says whether a failed publish may still have been written.
-func publishError(err error) error {
-	var apiErr *jetstream.APIError
-	switch {
-	case errors.As(err, &apiErr), errors.Is(err, natsgo.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse):
-		return fmt.Errorf("not written: %w", err)
-	}
-	return fmt.Errorf("%w: %w", ErrUnacknowledged, err)
 }
 
 // removeRecord deletes a dead letter's advisory record from the capture
@@ -195,7 +279,7 @@ func (c *Conn) removeRecord(source jetstream.Stream, seq int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	if err := source.DeleteMsg(ctx, uint64(seq)); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("written, but the advisory record %s#%d was not removed: %w", source.CachedInfo().Config.Name, seq, err)
+		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source.CachedInfo().Config.Name, seq, err)
 	}
 	return nil
 }
@@ -219,7 +303,7 @@ func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 		msg.Data = item.Value
 	}
 	for _, h := range item.Message.Headers {
-		if !controlHeaders[h.Key] {
+		if !controlHeader(h.Key) {
 			msg.Header.Add(h.Key, string(h.Value))
 		}
 	}
