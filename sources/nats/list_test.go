@@ -8,8 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	mqnats "github.com/mqscope/mqscope/sources/nats"
 	"github.com/mqscope/mqscope/sources"
+	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
 // A listing has every stream's counts, sequences and times, and each

@@ -13,8 +13,8 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	mqnats "github.com/mqscope/mqscope/sources/nats"
 	"github.com/mqscope/mqscope/sources"
+	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
 // serverURL is the NATS server (JetStream on) the tests run against.
