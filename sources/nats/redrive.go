@@ -2,10 +2,13 @@ package nats
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -73,82 +76,25 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		}
 		checked[subj] = true
 	}
-	var source jetstream.Stream
+	source := ""
 	for i := range req.Items {
 		if req.Items[i].Remove {
-			s, err := c.stream(ctx, req.Source)
-			if err != nil {
+			if _, err := c.stream(ctx, req.Source); err != nil {
 				return fmt.Errorf("redrive %s: nothing written: the source %s: %w", req.ID, req.Source, err)
 			}
-			source = s
+			source = req.Source
 			break
 		}
 	}
 
-	type inFlight struct {
-		item int
-		ack  jetstream.PubAckFuture
+	run := &redriveRun{c: c, ctx: ctx, req: &req, subjects: subjects, source: source, report: report}
+	if source != "" {
+		run.removals = make(chan sources.RedriveOutcome, redriveWindow)
+		for range removers {
+			run.removers.Add(1)
+			go run.remover()
+		}
 	}
-	var pending []inFlight
-	var doubt IncompleteError
-	// settle waits for the oldest publish's PubAck and reports it: an
-	// outcome not known (no PubAck, the record not removed) is not reported.
-	settle := func(grace <-chan time.Time) {
-		p := pending[0]
-		pending = pending[1:]
-		item := &req.Items[p.item]
-		out := sources.RedriveOutcome{Item: p.item}
-		select {
-		case ack := <-p.ack.Ok():
-			out.Result, out.Position = sources.RedriveWritten, ack.Stream+"@"+strconv.FormatUint(ack.Sequence, 10)
-			if ack.Duplicate {
-				out.Result = sources.RedriveAlreadyDone
-			}
-			if item.Remove {
-				if err := c.removeRecord(source, item.Message.Offset); err != nil {
-					doubt.NotRemoved = append(doubt.NotRemoved, p.item)
-					doubt.last = err
-					return
-				}
-			}
-		case err := <-p.ack.Err():
-			if !definite(err) {
-				doubt.Unacknowledged = append(doubt.Unacknowledged, p.item)
-				doubt.last = err
-				return
-			}
-			out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%s to %s: not written: %w", item.Message.At(), subjects[p.item], err)
-		case <-grace:
-			doubt.Unacknowledged = append(doubt.Unacknowledged, p.item)
-			doubt.last = fmt.Errorf("no PubAck within %s", c.timeout)
-			return
-		}
-		report(out)
-	}
-	// finish settles what is under way (each PubAck has c.timeout) and
-	// says what is left in doubt, with cause.
-	finish := func(cause error) error {
-		grace := time.After(c.timeout)
-		for len(pending) > 0 {
-			settle(grace)
-		}
-		if cause == nil && c.nc.IsClosed() {
-			cause = natsgo.ErrConnectionClosed
-		}
-		if len(doubt.Unacknowledged)+len(doubt.NotRemoved) > 0 {
-			doubt.Window = c.duplicateWindow(subjects, &doubt)
-			if cause == nil {
-				cause = doubt.last
-			}
-			doubt.Err = cause
-			return fmt.Errorf("redrive %s: %w", req.ID, &doubt)
-		}
-		if cause != nil {
-			return fmt.Errorf("redrive %s: %w", req.ID, cause)
-		}
-		return nil
-	}
-
 	var interval time.Duration
 	if req.Rate > 0 {
 		interval = time.Duration(float64(time.Second) / req.Rate)
@@ -156,15 +102,15 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	next := time.Now()
 	for i := range req.Items {
 		if err := ctx.Err(); err != nil {
-			return finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
+			return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
 		}
 		item := &req.Items[i]
 		if GoneOriginal(&item.Message) {
-			report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)})
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)})
 			continue
 		}
 		if subjects[i] == "" {
-			report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: no target subject and no original subject: %w", item.Message.At(), sources.ErrBadTarget)})
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: no target subject and no original subject: %w", item.Message.At(), sources.ErrBadTarget)})
 			continue
 		}
 		if interval > 0 {
@@ -174,7 +120,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 				case <-t.C:
 				case <-ctx.Done():
 					t.Stop()
-					return finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), ctx.Err()))
+					return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), ctx.Err()))
 				}
 			}
 			if now := time.Now(); next.Before(now) {
@@ -185,16 +131,140 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		msg := copyOf(item, subjects[i])
 		f, err := c.js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
 		if err != nil {
-			return finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
+			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
-		pending = append(pending, inFlight{item: i, ack: f})
+		run.pending = append(run.pending, inFlight{item: i, ack: f})
 		// Hand over what is acknowledged already; wait only when the
 		// window is full.
-		for len(pending) > 0 && (len(pending) >= redriveWindow || acked(pending[0].ack)) {
-			settle(nil)
+		for len(run.pending) > 0 && (len(run.pending) >= redriveWindow || acked(run.pending[0].ack)) {
+			run.settle(nil)
 		}
 	}
-	return finish(nil)
+	return run.finish(nil)
+}
+
+// removers is how many advisory records a redrive removes at once.
+const removers = 8
+
+// inFlight is a publish waiting for its PubAck.
+type inFlight struct {
+	item int
+	ack  jetstream.PubAckFuture
+}
+
+// redriveRun is one Redrive under way.
+type redriveRun struct {
+	c        *Conn
+	ctx      context.Context
+	req      *sources.RedriveRequest
+	subjects []string
+	source   string // the capture stream, when records are removed
+
+	pending  []inFlight
+	removals chan sources.RedriveOutcome // acknowledged, the record to remove
+	removers sync.WaitGroup
+
+	mu     sync.Mutex // report, doubt
+	report func(sources.RedriveOutcome)
+	doubt  IncompleteError
+}
+
+// tell reports one outcome (one at a time).
+func (r *redriveRun) tell(o sources.RedriveOutcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report(o)
+}
+
+// inDoubt keeps an item whose outcome is not known: it is not reported.
+func (r *redriveRun) inDoubt(item int, unacked bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if unacked {
+		r.doubt.Unacknowledged = append(r.doubt.Unacknowledged, item)
+	} else {
+		r.doubt.NotRemoved = append(r.doubt.NotRemoved, item)
+	}
+	r.doubt.last = err
+}
+
+// settle waits for the oldest publish's PubAck (until grace, when not nil)
+// and reports it, or hands it to the removers.
+func (r *redriveRun) settle(grace <-chan time.Time) {
+	p := r.pending[0]
+	r.pending = r.pending[1:]
+	item := &r.req.Items[p.item]
+	out := sources.RedriveOutcome{Item: p.item}
+	select {
+	case ack := <-p.ack.Ok():
+		out.Result, out.Position = sources.RedriveWritten, ack.Stream+"@"+strconv.FormatUint(ack.Sequence, 10)
+		if ack.Duplicate {
+			out.Result = sources.RedriveAlreadyDone
+		}
+		if item.Remove {
+			r.removals <- out
+			return
+		}
+	case err := <-p.ack.Err():
+		if !definite(err) {
+			r.inDoubt(p.item, true, err)
+			return
+		}
+		out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%s to %s: not written: %w", item.Message.At(), r.subjects[p.item], err)
+	case <-grace:
+		r.inDoubt(p.item, true, fmt.Errorf("no PubAck within %s", r.c.timeout))
+		return
+	}
+	r.tell(out)
+}
+
+// remover deletes the advisory records of acknowledged copies, then
+// reports them; once ctx is done it leaves them (a run again removes them).
+func (r *redriveRun) remover() {
+	defer r.removers.Done()
+	for out := range r.removals {
+		seq := r.req.Items[out.Item].Message.Offset
+		if err := r.ctx.Err(); err != nil {
+			r.inDoubt(out.Item, false, err)
+			continue
+		}
+		if err := r.c.removeRecord(r.ctx, r.source, seq); err != nil {
+			r.inDoubt(out.Item, false, err)
+			continue
+		}
+		r.tell(out)
+	}
+}
+
+// finish settles what is under way (each PubAck has the connection's
+// timeout) and says what is left in doubt, with cause.
+func (r *redriveRun) finish(cause error) error {
+	grace := time.After(r.c.timeout)
+	for len(r.pending) > 0 {
+		r.settle(grace)
+	}
+	if r.removals != nil {
+		close(r.removals)
+		r.removers.Wait()
+	}
+	if cause == nil && r.c.nc.IsClosed() {
+		cause = natsgo.ErrConnectionClosed
+	}
+	d := &r.doubt
+	if len(d.Unacknowledged)+len(d.NotRemoved) == 0 {
+		if cause != nil {
+			return fmt.Errorf("redrive %s: %w", r.req.ID, cause)
+		}
+		return nil
+	}
+	sort.Ints(d.Unacknowledged)
+	sort.Ints(d.NotRemoved)
+	d.Window = r.c.duplicateWindow(r.subjects, d)
+	if cause == nil {
+		cause = d.last
+	}
+	d.Err = cause
+	return fmt.Errorf("redrive %s: %w", r.req.ID, d)
 }
 
 // IncompleteError is a redrive run's end when some items' outcomes are
@@ -274,15 +344,43 @@ func acked(f jetstream.PubAckFuture) bool {
 }
 
 // removeRecord deletes a dead letter's advisory record from the capture
-// stream (one already gone counts as removed).
-func (c *Conn) removeRecord(source jetstream.Stream, seq int64) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+// stream (one already gone counts as removed: an earlier run, or a delete
+// whose answer was lost, removed it).
+func (c *Conn) removeRecord(ctx context.Context, source string, seq int64) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	if err := source.DeleteMsg(ctx, uint64(seq)); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source.CachedInfo().Config.Name, seq, err)
+	req, err := json.Marshal(struct {
+		Seq     uint64 `json:"seq"`
+		NoErase bool   `json:"no_erase"`
+	}{uint64(seq), true})
+	if err != nil {
+		return fmt.Errorf("the advisory record %s#%d: %w", source, seq, err)
 	}
-	return nil
+	resp, err := c.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.DELETE."+source, req)
+	if err != nil {
+		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source, seq, err)
+	}
+	var answer struct {
+		Success bool                `json:"success"`
+		Error   *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &answer); err != nil {
+		return fmt.Errorf("the advisory record %s#%d: the server's answer: %w", source, seq, err)
+	}
+	switch {
+	case answer.Success:
+		return nil
+	case answer.Error != nil && (answer.Error.ErrorCode == errCodeNoMessageFound || answer.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound):
+		return nil
+	case answer.Error != nil:
+		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source, seq, answer.Error)
+	}
+	return fmt.Errorf("the advisory record %s#%d was not removed: the server said neither yes nor why", source, seq)
 }
+
+// errCodeNoMessageFound is the server's "no message found" (a delete of a
+// sequence the stream does not hold).
+const errCodeNoMessageFound jetstream.ErrorCode = 10057
 
 // targetSubject is where an item goes: its target, else the original
 // subject (the message's Key).
