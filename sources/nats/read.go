@@ -182,7 +182,6 @@ func (r *read) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		batch = batch[:0]
 		done := false
 		for {
 			msg, end, err := r.convert(ctx, m)
@@ -208,8 +207,11 @@ func (r *read) run(ctx context.Context) {
 			}
 			break
 		}
-		if len(batch) > 0 && !r.feed.SendBatch(append([]sources.Message(nil), batch...)) {
-			return
+		if len(batch) > 0 {
+			if !r.feed.SendBatch(batch) { // the feed owns it now
+				return
+			}
+			batch = make([]sources.Message, 0, 256)
 		}
 		if done {
 			return

@@ -19,7 +19,7 @@ import (
 
 // redriveWindow is how many redrive publishes may wait for their PubAck
 // at once.
-const redriveWindow = 256
+const redriveWindow = 1024
 
 // ErrUnacknowledged is wrapped by the error of a redrive item whose
 // publish got no PubAck: it may or may not be written. A run again with
@@ -134,14 +134,23 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
 		run.pending = append(run.pending, inFlight{item: i, ack: f})
-		// Hand over what is acknowledged already; wait only when the
-		// window is full.
-		for len(run.pending) > 0 && (len(run.pending) >= redriveWindow || acked(run.pending[0].ack)) {
+		// Wait only when the window is full; every reportEvery publishes,
+		// hand over what is acknowledged already.
+		if len(run.pending) >= redriveWindow {
 			run.settle(nil)
+		}
+		if i%reportEvery == 0 {
+			for len(run.pending) > 0 && acked(run.pending[0].ack) {
+				run.settle(nil)
+			}
 		}
 	}
 	return run.finish(nil)
 }
+
+// reportEvery is how many publishes a redrive makes between two looks
+// for PubAcks already there (to report them before the window is full).
+const reportEvery = 64
 
 // removers is how many advisory records a redrive removes at once.
 const removers = 8
