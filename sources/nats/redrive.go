@@ -115,6 +115,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		}
 		if interval > 0 {
 			if wait := time.Until(next); wait > 0 {
+				run.settleAcked()
 				t := time.NewTimer(wait)
 				select {
 				case <-t.C:
@@ -140,9 +141,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			run.settle(nil)
 		}
 		if i%reportEvery == 0 {
-			for len(run.pending) > 0 && acked(run.pending[0].ack) {
-				run.settle(nil)
-			}
+			run.settleAcked()
 		}
 	}
 	return run.finish(nil)
@@ -225,6 +224,13 @@ func (r *redriveRun) settle(grace <-chan time.Time) {
 		return
 	}
 	r.tell(out)
+}
+
+// settleAcked reports the oldest publishes whose PubAck is there.
+func (r *redriveRun) settleAcked() {
+	for len(r.pending) > 0 && acked(r.pending[0].ack) {
+		r.settle(nil)
+	}
 }
 
 // remover deletes the advisory records of acknowledged copies, then

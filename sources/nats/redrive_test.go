@@ -50,7 +50,7 @@ type runs struct {
 
 // run redrives the items not yet reported done; stop, when set, is told
 // each outcome reported in this run.
-func (r *runs) run(ctx context.Context, c *mqnats.Conn, id, source string, onOutcome func(n int)) error {
+func (r *runs) run(ctx context.Context, c *mqnats.Conn, id, source string, rate float64, onOutcome func(n int)) error {
 	var todo []sources.RedriveItem
 	for _, it := range r.all {
 		if len(r.done[it.Message.Offset]) == 0 {
@@ -58,7 +58,7 @@ func (r *runs) run(ctx context.Context, c *mqnats.Conn, id, source string, onOut
 		}
 	}
 	n := 0
-	return c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: source, Items: todo}, func(o sources.RedriveOutcome) {
+	return c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: source, Items: todo, Rate: rate}, func(o sources.RedriveOutcome) {
 		off := todo[o.Item].Message.Offset
 		switch o.Result {
 		case sources.RedriveWritten, sources.RedriveAlreadyDone:
@@ -99,9 +99,10 @@ func redriveWithFaults(t *testing.T, remove bool) {
 	id := uniq("rd")
 	r := &runs{done: map[int64][]sources.RedriveResult{}, all: items(id, dlqName, dead, targetName+".retry", remove)}
 
-	// 1: the connection closes after 60 outcomes.
+	// 1: the connection closes after 60 outcomes (the runs are paced so
+	// that the faults come while they publish).
 	c1 := openTimeout(t, 2e9)
-	err := r.run(ctx, c1, id, dlqName, func(n int) {
+	err := r.run(ctx, c1, id, dlqName, 3000, func(n int) {
 		if n == 60 {
 			_ = c1.Close()
 		}
@@ -117,7 +118,7 @@ func redriveWithFaults(t *testing.T, remove bool) {
 	// 2: the context is cancelled after 60 more.
 	c2 := open(t)
 	cctx, cancel := context.WithCancel(ctx)
-	err = r.run(cctx, c2, id, dlqName, func(n int) {
+	err = r.run(cctx, c2, id, dlqName, 3000, func(n int) {
 		if n == 60 {
 			cancel()
 		}
@@ -131,7 +132,7 @@ func redriveWithFaults(t *testing.T, remove bool) {
 		t.Fatalf("after the second run %d done (%d after the first)", len(r.done), after1)
 	}
 	// 3: to the end.
-	if err := r.run(ctx, open(t), id, dlqName, nil); err != nil {
+	if err := r.run(ctx, open(t), id, dlqName, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 
