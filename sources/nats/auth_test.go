@@ -269,3 +269,15 @@ func TestSpecOpenResolvesSecrets(t *testing.T) {
 		t.Fatal("wrong error kind")
 	}
 }
+
+// A URL the client cannot use is refused with an error that does not
+// quote the password written in it.
+func TestDialBadURLShowsNoSecret(t *testing.T) {
+	_, err := dial(t, mqnats.Options{URL: "nats://erin:pw-in-bad-url@127.0.0.1:notaport"})
+	if err == nil || strings.Contains(err.Error(), "pw-in-bad-url") {
+		t.Fatalf("bad URL: %v", err)
+	}
+	if got := mqnats.RedactURL("nats://erin:pw@h1:4222, nats://tok@h2:4222,nats://h3"); got != "nats://erin@h1:4222,nats://h2:4222,nats://h3" {
+		t.Fatalf("RedactURL: %q", got)
+	}
+}

@@ -149,7 +149,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	nc, err := natsgo.Connect(o.URL, opts...)
 	if err != nil {
-		return nil, c.explainConnect(err)
+		return nil, scrub(c.explainConnect(err), append(urlSecrets(o.URL), o.Password, o.Token)...)
 	}
 	dialer.detach()
 	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(timeout),
@@ -186,6 +186,32 @@ func (c *Conn) explainConnect(err error) error {
 		return fmt.Errorf("nats %s: TLS: %w", c.address, err)
 	}
 	return fmt.Errorf("nats %s: %w", c.address, err)
+}
+
+// scrubbed is an error whose text had secrets taken out; it keeps the
+// original for errors.Is.
+type scrubbed struct {
+	text string
+	err  error
+}
+
+func (e *scrubbed) Error() string { return e.text }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// scrub takes secrets out of an error's text (a URL parse error quotes the
+// URL, password and all).
+func scrub(err error, secrets ...string) error {
+	text := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			text, changed = strings.ReplaceAll(text, s, "***"), true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &scrubbed{text: text, err: err}
 }
 
 // Name is the connection's display name.
@@ -240,38 +266,66 @@ func (c *Conn) forget(name string) {
 }
 
 // RedactURL removes any password or token from server URLs: "nats://u:p@h"
-// becomes "nats://u@h", "nats://token@h" becomes "nats://h".
+// becomes "nats://u@h", "nats://token@h" becomes "nats://h". It works on
+// the text, so a URL the client cannot parse is redacted too.
 func RedactURL(raw string) string {
 	parts := strings.Split(raw, ",")
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
-		u, err := url.Parse(p)
-		if err != nil || u.User == nil {
+		scheme, user, _, hasPass, rest, ok := splitUserinfo(p)
+		switch {
+		case !ok:
 			parts[i] = p
-			continue
+		case hasPass:
+			parts[i] = scheme + url.PathEscape(user) + "@" + rest
+		default:
+			parts[i] = scheme + rest // a bare user part is a token
 		}
-		if _, hasPass := u.User.Password(); hasPass {
-			u.User = url.User(u.User.Username())
-		} else {
-			u.User = nil // a bare user part is a token
-		}
-		parts[i] = u.String()
 	}
 	return strings.Join(parts, ",")
 }
 
-// urlSecrets returns the passwords and tokens written in server URLs.
+// splitUserinfo cuts "scheme://user:pass@rest" apart; ok is false when
+// there is no user part.
+func splitUserinfo(p string) (scheme, user, pass string, hasPass bool, rest string, ok bool) {
+	if i := strings.Index(p, "://"); i >= 0 {
+		scheme, p = p[:i+3], p[i+3:]
+	}
+	host := p
+	if j := strings.IndexAny(p, "/?#"); j >= 0 {
+		host = p[:j]
+	}
+	at := strings.LastIndex(host, "@")
+	if at < 0 {
+		return "", "", "", false, "", false
+	}
+	userinfo := host[:at]
+	user, pass, hasPass = strings.Cut(userinfo, ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	return scheme, user, pass, hasPass, p[at+1:], true
+}
+
+// urlSecrets returns the passwords and tokens written in server URLs (as
+// written and unescaped).
 func urlSecrets(raw string) []string {
 	var out []string
 	for _, p := range strings.Split(raw, ",") {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil || u.User == nil {
+		_, user, pass, hasPass, _, ok := splitUserinfo(strings.TrimSpace(p))
+		if !ok {
 			continue
 		}
-		if pw, ok := u.User.Password(); ok {
-			out = append(out, pw)
-		} else if u.User.Username() != "" {
-			out = append(out, u.User.Username())
+		secret := user
+		if hasPass {
+			secret = pass
+		}
+		if secret == "" {
+			continue
+		}
+		out = append(out, secret)
+		if u, err := url.PathUnescape(secret); err == nil && u != secret {
+			out = append(out, u)
 		}
 	}
 	return out

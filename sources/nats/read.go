@@ -171,6 +171,7 @@ func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
 
 // run converts deliveries to messages in batches until the end.
 func (r *read) run(ctx context.Context) {
+	defer r.cc.Stop() // no more pulls once the read is at its end
 	if r.nothing {
 		return
 	}
