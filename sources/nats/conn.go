@@ -152,8 +152,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, scrub(c.explainConnect(err), append(urlSecrets(o.URL), o.Password, o.Token)...)
 	}
 	dialer.detach()
-	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(timeout),
-		jetstream.WithPublishAsyncMaxPending(redriveWindow), jetstream.WithPublishAsyncTimeout(timeout))
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(timeout))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("nats %s: jetstream: %w", address, err)

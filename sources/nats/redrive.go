@@ -87,6 +87,13 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		}
 	}
 
+	// A JetStream context of the run's own: its window is the run's alone.
+	js, err := jetstream.New(c.nc, jetstream.WithDefaultTimeout(c.timeout),
+		jetstream.WithPublishAsyncMaxPending(redriveWindow), jetstream.WithPublishAsyncTimeout(c.timeout))
+	if err != nil {
+		return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+	}
+	defer js.CleanupPublisher()
 	run := &redriveRun{c: c, ctx: ctx, req: &req, subjects: subjects, source: source, report: report}
 	if source != "" {
 		run.removals = make(chan sources.RedriveOutcome, redriveWindow)
@@ -130,7 +137,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			next = next.Add(interval)
 		}
 		msg := copyOf(item, subjects[i])
-		f, err := c.js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
 		if err != nil {
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
