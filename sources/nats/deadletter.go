@@ -321,20 +321,37 @@ func GoneOriginal(m *sources.Message) bool {
 }
 
 // headersOf lists NATS headers in a stable order (by name; a name's
-// values in the order sent).
+// values in the order sent). The values share one allocation.
 func headersOf(h natsgo.Header) []sources.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
+	n, size := 0, 0
+	var small [16]string
+	keys := small[:0]
+	for k, vs := range h {
 		keys = append(keys, k)
+		n += len(vs)
+		for _, v := range vs {
+			size += len(v)
+		}
 	}
-	sort.Strings(keys)
-	out := make([]sources.Header, 0, len(keys))
+	if len(keys) > len(small) {
+		sort.Strings(keys)
+	} else { // few keys: an insertion sort allocates nothing
+		for i := 1; i < len(keys); i++ {
+			for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+			}
+		}
+	}
+	out := make([]sources.Header, 0, n)
+	buf := make([]byte, 0, size)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			out = append(out, sources.Header{Key: k, Value: []byte(v)})
+			start := len(buf)
+			buf = append(buf, v...)
+			out = append(out, sources.Header{Key: k, Value: buf[start:len(buf):len(buf)]})
 		}
 	}
 	return out

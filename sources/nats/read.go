@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -59,9 +60,11 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", stream, err)
 	}
-	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture, msgs: make(chan jetstream.Msg, readBatch)}
+	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
+		ready: make(chan struct{}, 1), room: make(chan struct{})}
 	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
 	r.feed = feed
+	r.maxBytes = feed.ChunkBytes()
 	r.cons = cons
 	cc, err := cons.Consume(r.handle,
 		jetstream.PullMaxMessages(readBatch),
@@ -136,7 +139,10 @@ func orderedConfig(st jetstream.StreamState, opts sources.ReadOptions) (jetstrea
 	return cfg, empty
 }
 
-// read is one Read under way.
+// read is one Read under way. The client's dispatcher converts each
+// delivery (handle) into a batch the producer (run) hands to the feed; the
+// batch holds at most readBatch messages or maxBytes, so the dispatcher
+// waits, and the pull buffer bounds the rest, while the reader is behind.
 type read struct {
 	c       *Conn
 	stream  string
@@ -146,18 +152,63 @@ type read struct {
 	capture bool
 	nothing bool
 
-	feed *sources.Feed
-	cons jetstream.Consumer
-	cc   jetstream.ConsumeContext
-	msgs chan jetstream.Msg
+	feed     *sources.Feed
+	cons     jetstream.Consumer
+	cc       jetstream.ConsumeContext
+	maxBytes int64
+
+	mu       sync.Mutex
+	batch    []sources.Message
+	bytes    int64
+	finished bool          // the end is reached (or an error)
+	err      error         // what ended the read
+	ready    chan struct{} // the batch has something (one signal pending at most)
+	room     chan struct{} // closed (and replaced) when the batch is taken
 }
 
-// handle hands one delivery to the producer (the client's dispatcher
-// waits while the producer is behind: the pull buffer bounds the rest).
+// handle converts one delivery and adds it to the batch.
 func (r *read) handle(m jetstream.Msg) {
+	ctx := r.feed.Context()
+	r.mu.Lock()
+	finished := r.finished
+	r.mu.Unlock()
+	if finished || ctx.Err() != nil {
+		return
+	}
+	msg, end, err := r.convert(ctx, m)
+	r.mu.Lock()
+	switch {
+	case r.finished:
+	case err != nil:
+		r.err, r.finished = err, true
+	case msg != nil && r.opts.End.Past(msg):
+		r.finished = true
+	default:
+		if msg != nil {
+			r.batch = append(r.batch, *msg)
+			r.bytes += sources.InFlightBytes(msg)
+		}
+		r.finished = end
+	}
+	for !r.finished && (len(r.batch) >= readBatch || r.bytes >= r.maxBytes) {
+		room := r.room
+		r.mu.Unlock()
+		r.signal()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return
+		}
+		r.mu.Lock()
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *read) signal() {
 	select {
-	case r.msgs <- m:
-	case <-r.feed.Context().Done():
+	case r.ready <- struct{}{}:
+	default:
 	}
 }
 
@@ -169,52 +220,32 @@ func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
 	}
 }
 
-// run converts deliveries to messages in batches until the end.
+// run hands the batches to the feed until the end.
 func (r *read) run(ctx context.Context) {
 	defer r.cc.Stop() // no more pulls once the read is at its end
 	if r.nothing {
 		return
 	}
-	batch := make([]sources.Message, 0, 256)
 	for {
-		var m jetstream.Msg
 		select {
-		case m = <-r.msgs:
+		case <-r.ready:
 		case <-ctx.Done():
 			return
 		}
-		done := false
-		for {
-			msg, end, err := r.convert(ctx, m)
-			if err != nil {
-				r.feed.Fail(err)
-				return
-			}
-			if msg != nil {
-				if r.opts.End.Past(msg) {
-					done = true
-				} else {
-					batch = append(batch, *msg)
-				}
-			}
-			if end || done || len(batch) == cap(batch) {
-				done = done || end
-				break
-			}
-			select {
-			case m = <-r.msgs:
-				continue
-			default:
-			}
-			break
+		r.mu.Lock()
+		batch, finished, err := r.batch, r.finished, r.err
+		r.batch, r.bytes = nil, 0
+		close(r.room)
+		r.room = make(chan struct{})
+		r.mu.Unlock()
+		if len(batch) > 0 && !r.feed.SendBatch(batch) {
+			return
 		}
-		if len(batch) > 0 {
-			if !r.feed.SendBatch(batch) { // the feed owns it now
-				return
-			}
-			batch = make([]sources.Message, 0, 256)
+		if err != nil {
+			r.feed.Fail(err)
+			return
 		}
-		if done {
+		if finished {
 			return
 		}
 	}
