@@ -191,6 +191,8 @@ func TestDriverConfig(t *testing.T) {
 		"url: nats://h\npassword_env: X\n":                    "needs a username",
 		"url: nats://h\ntoken_env: T\ncreds_file: /x.creds\n": "one way to authenticate",
 		"url: nats://h\nusername: [a, b]\n":                   "single value",
+		"url: nats://u:pw@h\n":                                "not in the URL",
+		"url: nats://tok@h\n":                                 "not in the URL",
 	} {
 		if _, err := decode(t, doc); err == nil || !strings.Contains(err.Error(), word) {
 			t.Errorf("config %q: %v, want an error naming %s", doc, err, word)

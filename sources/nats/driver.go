@@ -126,6 +126,9 @@ func DecodeSettings(node *yaml.Node) (Settings, error) {
 	if strings.TrimSpace(s.URL) == "" {
 		return s, fmt.Errorf("a nats connection needs url (nats://host:4222)")
 	}
+	if len(urlSecrets(s.URL)) > 0 {
+		return s, fmt.Errorf("url: put the password in password_env, password_file or password_cmd (a token in token_env, token_file or token_cmd), not in the URL")
+	}
 	n := 0
 	for _, set := range []bool{s.Password.Set(), s.Token.Set(), s.NkeySeedFile != "", s.CredsFile != ""} {
 		if set {

@@ -160,6 +160,7 @@ type read struct {
 	mu       sync.Mutex
 	batch    []sources.Message
 	bytes    int64
+	hint     int           // the size of the last batch taken
 	finished bool          // the end is reached (or an error)
 	err      error         // what ended the read
 	ready    chan struct{} // the batch has something (one signal pending at most)
@@ -175,18 +176,21 @@ func (r *read) handle(m jetstream.Msg) {
 	if finished || ctx.Err() != nil {
 		return
 	}
-	msg, end, err := r.convert(ctx, m)
+	msg, ok, end, err := r.convert(ctx, m)
 	r.mu.Lock()
 	switch {
 	case r.finished:
 	case err != nil:
 		r.err, r.finished = err, true
-	case msg != nil && r.opts.End.Past(msg):
+	case ok && r.opts.End.Past(&msg):
 		r.finished = true
 	default:
-		if msg != nil {
-			r.batch = append(r.batch, *msg)
-			r.bytes += sources.InFlightBytes(msg)
+		if ok {
+			if r.batch == nil { // sized as the last one was
+				r.batch = make([]sources.Message, 0, min(max(r.hint, 16), readBatch))
+			}
+			r.batch = append(r.batch, msg)
+			r.bytes += sources.InFlightBytes(&msg)
 		}
 		r.finished = end
 	}
@@ -234,7 +238,7 @@ func (r *read) run(ctx context.Context) {
 		}
 		r.mu.Lock()
 		batch, finished, err := r.batch, r.finished, r.err
-		r.batch, r.bytes = nil, 0
+		r.batch, r.bytes, r.hint = nil, 0, len(batch)
 		close(r.room)
 		r.room = make(chan struct{})
 		r.mu.Unlock()
@@ -251,31 +255,28 @@ func (r *read) run(ctx context.Context) {
 	}
 }
 
-// convert turns a delivery into a message; end reports the last message
-// of a bounded read (msg is nil past the end).
-func (r *read) convert(ctx context.Context, m jetstream.Msg) (*sources.Message, bool, error) {
+// convert turns a delivery into a message (ok is false for a record that
+// is not one: past the end, or not a dead-letter advisory); end reports
+// the last delivery of a bounded read.
+func (r *read) convert(ctx context.Context, m jetstream.Msg) (msg sources.Message, ok, end bool, err error) {
 	meta, err := m.Metadata()
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", r.stream, err)
+		return msg, false, false, fmt.Errorf("read %s: %w", r.stream, err)
 	}
 	seq := meta.Sequence.Stream
 	if !r.follow && seq > r.endSeq {
-		return nil, true, nil
+		return msg, false, true, nil
 	}
-	end := !r.follow && (seq >= r.endSeq || meta.NumPending == 0)
+	end = !r.follow && (seq >= r.endSeq || meta.NumPending == 0)
 	if r.capture {
-		msg, ok, err := r.c.deadLetter(ctx, r.stream, seq, m.Subject(), m.Data(), meta.Timestamp)
+		msg, ok, err = r.c.deadLetter(ctx, r.stream, seq, m.Subject(), m.Data(), meta.Timestamp)
 		if err != nil {
-			return nil, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
-		}
-		if !ok {
-			return nil, end, nil
+			return msg, false, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
 		}
 		msg.Conn = r.c.name
-		return &msg, end, nil
+		return msg, ok, end, nil
 	}
-	msg := Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp)
-	return &msg, end, nil
+	return Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp), true, end, nil
 }
 
 // Convert makes a message of a stored JetStream message. The subject is
