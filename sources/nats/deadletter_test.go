@@ -193,3 +193,26 @@ func TestEnsureAdvisoryStream(t *testing.T) {
 		t.Fatalf("the terminated message in %s: %+v", capt.Stream, got)
 	}
 }
+
+// A live tail of a capture stream delivers a message as a dead letter as
+// soon as it dies.
+func TestLiveTailOfDeadLetters(t *testing.T) {
+	c := open(t)
+	js := c.JetStream()
+	ctx := ctxT(t)
+	s, name := plainStream(t, js, "TAILDL")
+	capture, dlqName := captureFor(t, js, name)
+	sub, err := c.Read(ctx, dlqName, sources.ReadOptions{Start: sources.Start{Kind: sources.StartNewest}, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	f := kill(t, js, s, name, capture, 0, 1)
+	got, err := sub.Next(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].DeadLetter == nil || got[0].DeadLetter.OriginOffset != int64(f.terminated[0]) || got[0].DeadLetter.Reason != mqnats.ReasonTerminated {
+		t.Fatalf("tail of %s: %+v", dlqName, got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,14 @@ import (
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
-// serverURL is the NATS server (JetStream on) the tests run against.
-const serverURL = "nats://127.0.0.1:4222"
+// serverURL is the NATS server (JetStream on) the tests run against:
+// $MQSCOPE_TEST_NATS, else 127.0.0.1:4222.
+var serverURL = func() string {
+	if u := os.Getenv("MQSCOPE_TEST_NATS"); u != "" {
+		return u
+	}
+	return "nats://127.0.0.1:4222"
+}()
 
 // startHint says how to start it.
 const startHint = "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server"
@@ -36,7 +43,7 @@ func openTimeout(t testing.TB, timeout time.Duration) *mqnats.Conn {
 	defer cancel()
 	c, err := mqnats.Dial(ctx, mqnats.Options{URL: serverURL, Timeout: timeout})
 	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at 127.0.0.1:4222 (%v).\nStart it with:\n  %s", err, startHint)
+		t.Fatalf("the NATS server with JetStream is not up at %s (%v).\nStart it with:\n  %s", serverURL, err, startHint)
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
