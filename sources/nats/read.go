@@ -70,6 +70,7 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 		jetstream.PullMaxMessages(readBatch),
 		jetstream.ConsumeErrHandler(r.consumeError))
 	if err != nil {
+		_ = feed.Close() // deletes the consumer, if it was made
 		return nil, fmt.Errorf("read %s: %w", stream, err)
 	}
 	r.cc = cc

@@ -62,6 +62,9 @@ func RedriveMsgID(id, source string, seq int64) string {
 // PubAck never came (the connection closed, ctx done), or whose record
 // could not be removed, is not reported: the run ends with an
 // *IncompleteError, and a run again with the same id settles it.
+//
+// report is called one outcome at a time (not always from the same
+// goroutine): in PubAck order, or, with Remove, as the records go.
 func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
 	subjects := make([]string, len(req.Items))
 	checked := map[string]bool{}
