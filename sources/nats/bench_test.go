@@ -252,3 +252,58 @@ func BenchmarkRead(b *testing.B) {
 		return time.Since(start)
 	}})
 }
+
+// BenchmarkRedriveRemove redrives MQSCOPE_BENCH_REMOVE_N dead letters
+// (20,000 by default) with Remove: each record is deleted from the source
+// stream once its copy is acknowledged. It has no baseline; msgs/s is the
+// rate of a redrive that empties a dead-letter stream.
+func BenchmarkRedriveRemove(b *testing.B) {
+	n := benchCount(b, "MQSCOPE_BENCH_REMOVE_N", 20_000)
+	c := open(b)
+	js := c.JetStream()
+	target, name := plainStream(b, js, "BENCHRMT")
+	source, sourceName := plainStream(b, js, "BENCHRMS")
+	value := make([]byte, 256)
+	var took time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := target.Purge(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		seqs := make([]sources.Message, n)
+		for k := range seqs {
+			m := natsgo.NewMsg(sourceName + ".dead")
+			m.Data = value
+			f, err := js.PublishMsgAsync(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if k%2000 == 1999 || k == n-1 {
+				<-js.PublishAsyncComplete()
+			}
+			ack := <-f.Ok()
+			seqs[k] = sources.Message{Stream: sourceName, Partition: sources.NoPartition, Offset: int64(ack.Sequence), Key: []byte(name + ".x"), Value: value}
+		}
+		id := uniq("rm")
+		req := sources.RedriveRequest{ID: id, Source: sourceName, Items: items(id, sourceName, seqs, name+".x", true)}
+		b.StartTimer()
+		start := time.Now()
+		written := 0
+		if err := c.Redrive(context.Background(), req, func(o sources.RedriveOutcome) {
+			if o.Result == sources.RedriveWritten {
+				written++
+			}
+		}); err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(start)
+		b.StopTimer()
+		if written != n {
+			b.Fatalf("%d of %d written", written, n)
+		}
+		if streamMsgs(b, source) != 0 || streamMsgs(b, target) != uint64(n) {
+			b.Fatal("the source is not empty or the target does not hold every copy")
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/took.Seconds(), "msgs/s")
+}
