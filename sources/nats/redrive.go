@@ -53,8 +53,9 @@ func RedriveMsgID(id, source string, seq int64) string {
 // Nats-Msg-Id from RedriveMsgID, and waits for every PubAck (a window of
 // redriveWindow at once). A PubAck that says Duplicate is
 // sources.RedriveAlreadyDone: an earlier run of the same id wrote the copy.
-// With item.Remove the advisory record is deleted from the source capture
-// stream once the copy is acknowledged, before the item is reported.
+// With item.Remove the dead letter (in a capture stream: its advisory
+// record) is deleted from the source stream once the copy is acknowledged,
+// before the item is reported.
 //
 // Every target is checked before anything is written: a subject no stream
 // stores refuses the whole run. An item whose original is gone fails with
@@ -310,7 +311,14 @@ type IncompleteError struct {
 
 // Error says how many items are in doubt and what to do.
 func (e *IncompleteError) Error() string {
-	s := fmt.Sprintf("%d item(s) without a PubAck, %d written with the advisory record not removed", len(e.Unacknowledged), len(e.NotRemoved))
+	var parts []string
+	if n := len(e.Unacknowledged); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d item(s) published without a PubAck", n))
+	}
+	if n := len(e.NotRemoved); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed", n))
+	}
+	s := strings.Join(parts, ", ")
 	if e.Window > 0 {
 		s += fmt.Sprintf("; run again with the same id within %s to settle them without doubles", e.Window)
 	} else {
@@ -379,18 +387,18 @@ func (c *Conn) removeRecord(ctx context.Context, source string, seq int64) error
 		NoErase bool   `json:"no_erase"`
 	}{uint64(seq), true})
 	if err != nil {
-		return fmt.Errorf("the advisory record %s#%d: %w", source, seq, err)
+		return fmt.Errorf("the dead-letter record %s#%d: %w", source, seq, err)
 	}
 	resp, err := c.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.DELETE."+source, req)
 	if err != nil {
-		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source, seq, err)
+		return fmt.Errorf("the dead-letter record %s#%d was not removed: %w", source, seq, err)
 	}
 	var answer struct {
 		Success bool                `json:"success"`
 		Error   *jetstream.APIError `json:"error"`
 	}
 	if err := json.Unmarshal(resp.Data, &answer); err != nil {
-		return fmt.Errorf("the advisory record %s#%d: the server's answer: %w", source, seq, err)
+		return fmt.Errorf("the dead-letter record %s#%d: the server's answer: %w", source, seq, err)
 	}
 	switch {
 	case answer.Success:
@@ -398,9 +406,9 @@ func (c *Conn) removeRecord(ctx context.Context, source string, seq int64) error
 	case answer.Error != nil && (answer.Error.ErrorCode == errCodeNoMessageFound || answer.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound):
 		return nil
 	case answer.Error != nil:
-		return fmt.Errorf("the advisory record %s#%d was not removed: %w", source, seq, answer.Error)
+		return fmt.Errorf("the dead-letter record %s#%d was not removed: %w", source, seq, answer.Error)
 	}
-	return fmt.Errorf("the advisory record %s#%d was not removed: the server said neither yes nor why", source, seq)
+	return fmt.Errorf("the dead-letter record %s#%d was not removed: the server said neither yes nor why", source, seq)
 }
 
 // errCodeNoMessageFound is the server's "no message found" (a delete of a
