@@ -1,0 +1,342 @@
+// Package nats is mqscope's NATS JetStream connector (nats.go and its
+// jetstream package): every stream with its subjects, counts and
+// consumers, reads by sequence or time through an ephemeral ordered
+// consumer (nothing created that outlives the read, nothing acknowledged),
+// dead letters found through the server's MAX_DELIVERIES and
+// MSG_TERMINATED advisories, and a redrive deduplicated by Nats-Msg-Id.
+package nats
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// Kind is the connector's kind, as config entries and messages name it.
+const Kind = "nats"
+
+// StreamKind is the Kind of every JetStream stream in a listing.
+const StreamKind = "jetstream"
+
+// DefaultTimeout bounds connecting and each JetStream API request.
+const DefaultTimeout = 10 * time.Second
+
+// Options say which NATS server to talk to and how to authenticate.
+// Secrets are already resolved: Dial does not read files or run commands
+// for them (the nkey seed and creds files excepted, which nats.go reads).
+type Options struct {
+	// Name is the connection's display name; it defaults to the address.
+	Name string
+	// URL is one or more server URLs (nats://, tls://), comma-separated.
+	URL string
+	// Username and Password authenticate with a user and password.
+	Username, Password string
+	// Token authenticates with a token.
+	Token string
+	// NkeySeedFile is a file holding an nkey seed (SU...).
+	NkeySeedFile string
+	// CredsFile is a decentralised-auth .creds file (a JWT and its seed).
+	CredsFile string
+	// TLS, when set, is the client side of TLS.
+	TLS *tls.Config
+	// Timeout bounds connecting and each API request (DefaultTimeout when 0).
+	Timeout time.Duration
+}
+
+// Conn is an open NATS connection with JetStream: sources.Conn, Lister,
+// Reader, GroupLister, TargetChecker and Redriver.
+type Conn struct {
+	name    string
+	address string
+	timeout time.Duration
+	nc      *natsgo.Conn
+	js      jetstream.JetStream
+
+	mu      sync.Mutex
+	streams map[string]jetstream.Stream // stream handles by name, for GetMsg and DeleteMsg
+}
+
+var (
+	_ sources.Conn          = (*Conn)(nil)
+	_ sources.Lister        = (*Conn)(nil)
+	_ sources.Reader        = (*Conn)(nil)
+	_ sources.GroupLister   = (*Conn)(nil)
+	_ sources.TargetChecker = (*Conn)(nil)
+	_ sources.Redriver      = (*Conn)(nil)
+)
+
+// ctxDialer dials the server within the context Dial was given, so a
+// cancelled open stops at once.
+type ctxDialer struct {
+	d   net.Dialer
+	mu  sync.Mutex
+	ctx context.Context
+}
+
+// Dial dials within the context of the moment.
+func (c *ctxDialer) Dial(network, address string) (net.Conn, error) {
+	c.mu.Lock()
+	ctx := c.ctx
+	c.mu.Unlock()
+	return c.d.DialContext(ctx, network, address)
+}
+
+// detach makes later dials (reconnects) independent of Dial's context.
+func (c *ctxDialer) detach() {
+	c.mu.Lock()
+	c.ctx = context.Background()
+	c.mu.Unlock()
+}
+
+// Dial connects, authenticates and checks that JetStream answers for the
+// account. It fails fast on an unreachable server and on refused
+// credentials, with an error that says which.
+func Dial(ctx context.Context, o Options) (*Conn, error) {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if strings.TrimSpace(o.URL) == "" {
+		return nil, errors.New("nats: no server URL (want nats://host:4222)")
+	}
+	address := RedactURL(o.URL)
+	c := &Conn{name: o.Name, address: address, timeout: timeout, streams: map[string]jetstream.Stream{}}
+	if c.name == "" {
+		c.name = "nats " + hostsOf(address)
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	dialer := &ctxDialer{ctx: dctx, d: net.Dialer{Timeout: timeout}}
+	opts := []natsgo.Option{
+		natsgo.Name("mqscope"),
+		natsgo.Timeout(timeout),
+		natsgo.SetCustomDialer(dialer),
+		natsgo.NoCallbacksAfterClientClose(),
+		// Reconnects after the first connection; never a line on the terminal.
+		natsgo.MaxReconnects(-1),
+		natsgo.ReconnectWait(time.Second),
+		natsgo.ErrorHandler(func(*natsgo.Conn, *natsgo.Subscription, error) {}),
+	}
+	if o.Username != "" || o.Password != "" {
+		opts = append(opts, natsgo.UserInfo(o.Username, o.Password))
+	}
+	if o.Token != "" {
+		opts = append(opts, natsgo.Token(o.Token))
+	}
+	if o.NkeySeedFile != "" {
+		opt, err := natsgo.NkeyOptionFromSeed(o.NkeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("nats %s: nkey seed file %s: %w", address, o.NkeySeedFile, err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.CredsFile != "" {
+		opts = append(opts, natsgo.UserCredentials(o.CredsFile))
+	}
+	if o.TLS != nil {
+		opts = append(opts, natsgo.Secure(o.TLS))
+	}
+	nc, err := natsgo.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, scrub(c.explainConnect(err), append(urlSecrets(o.URL), o.Password, o.Token)...)
+	}
+	dialer.detach()
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(timeout))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("nats %s: jetstream: %w", address, err)
+	}
+	c.nc, c.js = nc, js
+	if _, err := js.AccountInfo(dctx); err != nil {
+		nc.Close()
+		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+			return nil, fmt.Errorf("nats %s: JetStream is not enabled for this account (start the server with -js, or enable it for the account): %w", address, err)
+		}
+		return nil, fmt.Errorf("nats %s: JetStream does not answer: %w", address, err)
+	}
+	return c, nil
+}
+
+// explainConnect turns a connect error into what a user can act on.
+func (c *Conn) explainConnect(err error) error {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case errors.Is(err, natsgo.ErrAuthorization), errors.Is(err, natsgo.ErrAuthExpired), errors.Is(err, natsgo.ErrAuthRevoked),
+		strings.Contains(msg, "authorization violation"), strings.Contains(msg, "authentication"):
+		return fmt.Errorf("nats %s: the server refused the credentials (username/password, token, nkey or creds): %w", c.address, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, natsgo.ErrTimeout):
+		return fmt.Errorf("nats %s: unreachable: no answer within %s: %w", c.address, c.timeout, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("nats %s: connecting stopped: %w", c.address, err)
+	case errors.Is(err, natsgo.ErrNoServers), strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
+		return fmt.Errorf("nats %s: unreachable: %w", c.address, err)
+	case strings.Contains(msg, "tls"), strings.Contains(msg, "x509"), strings.Contains(msg, "certificate"):
+		return fmt.Errorf("nats %s: TLS: %w", c.address, err)
+	}
+	return fmt.Errorf("nats %s: %w", c.address, err)
+}
+
+// scrubbed is an error whose text had secrets taken out; it keeps the
+// original for errors.Is.
+type scrubbed struct {
+	text string
+	err  error
+}
+
+func (e *scrubbed) Error() string { return e.text }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// scrub takes secrets out of an error's text (a URL parse error quotes the
+// URL, password and all).
+func scrub(err error, secrets ...string) error {
+	text := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			text, changed = strings.ReplaceAll(text, s, "***"), true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &scrubbed{text: text, err: err}
+}
+
+// Name is the connection's display name.
+func (c *Conn) Name() string { return c.name }
+
+// Kind is "nats".
+func (c *Conn) Kind() string { return Kind }
+
+// Address is the server URLs without credentials.
+func (c *Conn) Address() string { return c.address }
+
+// Close closes the NATS connection.
+func (c *Conn) Close() error {
+	c.nc.Close()
+	return nil
+}
+
+// JetStream is the connection's JetStream context, for the replay package
+// and tests.
+func (c *Conn) JetStream() jetstream.JetStream { return c.js }
+
+// NATS is the underlying core NATS connection.
+func (c *Conn) NATS() *natsgo.Conn { return c.nc }
+
+// stream returns a stream handle by name, cached; the error wraps
+// sources.ErrUnknownStream when there is no such stream.
+func (c *Conn) stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	c.mu.Lock()
+	s, ok := c.streams[name]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := c.js.Stream(ctx, name)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil, fmt.Errorf("stream %q on %s: %w", name, c.address, sources.ErrUnknownStream)
+		}
+		return nil, fmt.Errorf("stream %q on %s: %w", name, c.address, err)
+	}
+	c.mu.Lock()
+	c.streams[name] = s
+	c.mu.Unlock()
+	return s, nil
+}
+
+// forget drops a cached stream handle (the stream was deleted).
+func (c *Conn) forget(name string) {
+	c.mu.Lock()
+	delete(c.streams, name)
+	c.mu.Unlock()
+}
+
+// RedactURL removes any password or token from server URLs: "nats://u:p@h"
+// becomes "nats://u@h", "nats://token@h" becomes "nats://h". It works on
+// the text, so a URL the client cannot parse is redacted too.
+func RedactURL(raw string) string {
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		scheme, user, _, hasPass, rest, ok := splitUserinfo(p)
+		switch {
+		case !ok:
+			parts[i] = p
+		case hasPass:
+			parts[i] = scheme + url.PathEscape(user) + "@" + rest
+		default:
+			parts[i] = scheme + rest // a bare user part is a token
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// splitUserinfo cuts "scheme://user:pass@rest" apart; ok is false when
+// there is no user part.
+func splitUserinfo(p string) (scheme, user, pass string, hasPass bool, rest string, ok bool) {
+	if i := strings.Index(p, "://"); i >= 0 {
+		scheme, p = p[:i+3], p[i+3:]
+	}
+	host := p
+	if j := strings.IndexAny(p, "/?#"); j >= 0 {
+		host = p[:j]
+	}
+	at := strings.LastIndex(host, "@")
+	if at < 0 {
+		return "", "", "", false, "", false
+	}
+	userinfo := host[:at]
+	user, pass, hasPass = strings.Cut(userinfo, ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	return scheme, user, pass, hasPass, p[at+1:], true
+}
+
+// urlSecrets returns the passwords and tokens written in server URLs (as
+// written and unescaped).
+func urlSecrets(raw string) []string {
+	var out []string
+	for _, p := range strings.Split(raw, ",") {
+		_, user, pass, hasPass, _, ok := splitUserinfo(strings.TrimSpace(p))
+		if !ok {
+			continue
+		}
+		secret := user
+		if hasPass {
+			secret = pass
+		}
+		if secret == "" {
+			continue
+		}
+		out = append(out, secret)
+		if u, err := url.PathUnescape(secret); err == nil && u != secret {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// hostsOf is the host:port list of server URLs.
+func hostsOf(address string) string {
+	parts := strings.Split(address, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.Host != "" {
+			parts[i] = u.Host
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,326 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
+)
+
+// readInactive is how long the server keeps a read's ephemeral consumer
+// once nothing pulls from it: a read that dies without closing leaves
+// nothing behind for long.
+const readInactive = 30 * time.Second
+
+// readBatch is how many messages a read asks the server for at a time.
+const readBatch = 1000
+
+// Read reads a stream through an ephemeral ordered consumer: no durable
+// consumer is created, nothing is acknowledged, and the consumer is
+// deleted when the read ends (the server drops it after readInactive
+// should mqscope die first). Offsets are stream sequences. Without
+// opts.Follow the read ends at the last message the stream held when it
+// started (or at opts.End).
+//
+// A stream that captures dead-letter advisories reads as its dead
+// letters: each advisory becomes the original message it names, fetched
+// by sequence, with sources.DeadLetter provenance; an original the stream
+// no longer holds is delivered flagged (GoneOriginal), never dropped.
+func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions) (sources.Subscription, error) {
+	s, err := c.stream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	si, err := s.Info(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			c.forget(stream)
+			return nil, fmt.Errorf("stream %q on %s: %w", stream, c.address, sources.ErrUnknownStream)
+		}
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	cfg, empty := orderedConfig(si.State, opts)
+	capture := captureOf(si.Config.Subjects) != nil
+	endSeq := si.State.LastSeq
+	if !opts.Follow && (empty || si.State.Msgs == 0) {
+		feed := sources.NewFeed(ctx, opts.InFlight, nil)
+		feed.EndWhenDone()
+		return feed, nil
+	}
+	cfg.InactiveThreshold = readInactive
+	cfg.MaxResetAttempts = 0 // unlimited: a read outlives a server restart
+	cons, err := c.js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
+		ready: make(chan struct{}, 1), room: make(chan struct{})}
+	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
+	r.feed = feed
+	r.maxBytes = feed.ChunkBytes()
+	r.cons = cons
+	cc, err := cons.Consume(r.handle,
+		jetstream.PullMaxMessages(readBatch),
+		jetstream.ConsumeErrHandler(r.consumeError))
+	if err != nil {
+		_ = feed.Close() // deletes the consumer, if it was made
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	r.cc = cc
+	if !opts.Follow {
+		// Interior deletes can leave nothing between the start and the
+		// end: the consumer says so before it delivers anything.
+		if ci, err := cons.Info(ctx); err == nil && ci.NumPending == 0 && ci.Delivered.Consumer == 0 {
+			r.nothing = true
+		}
+	}
+	feed.Go(r.run)
+	feed.EndWhenDone()
+	return feed, nil
+}
+
+// orderedConfig is the ordered consumer that starts where opts say; empty
+// reports a bounded read that has nothing to deliver.
+func orderedConfig(st jetstream.StreamState, opts sources.ReadOptions) (jetstream.OrderedConsumerConfig, bool) {
+	var cfg jetstream.OrderedConsumerConfig
+	first, last := st.FirstSeq, st.LastSeq
+	start := opts.Start
+	bySeq := func(seq uint64) {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = max(seq, 1)
+	}
+	empty := false
+	switch start.Kind {
+	case sources.StartNewest:
+		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
+		empty = true
+	case sources.StartLastN:
+		n := uint64(max(start.N, 1))
+		if last >= n && last-n+1 > first {
+			bySeq(last - n + 1)
+		} else {
+			bySeq(first)
+		}
+	case sources.StartOffset:
+		off := start.Offset
+		if o, ok := start.Offsets[sources.NoPartition]; ok {
+			off = o
+		} else if o, ok := start.Offsets[0]; ok && off < 0 {
+			off = o
+		}
+		bySeq(uint64(max(off, 0)))
+		empty = uint64(max(off, 0)) > last
+	case sources.StartTime:
+		t := start.Time
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &t
+		empty = st.Msgs == 0 || t.After(st.LastTime)
+	default:
+		cfg.DeliverPolicy = jetstream.DeliverAllPolicy
+	}
+	if e := opts.End; e != nil {
+		switch e.Kind {
+		case sources.StartOffset:
+			if e.Offset >= 0 && cfg.DeliverPolicy == jetstream.DeliverByStartSequencePolicy && uint64(e.Offset) < cfg.OptStartSeq {
+				empty = true
+			}
+		case sources.StartTime:
+			if e.Time.Before(st.FirstTime) && st.Msgs > 0 {
+				empty = true
+			}
+		}
+	}
+	return cfg, empty
+}
+
+// read is one Read under way. The client's dispatcher converts each
+// delivery (handle) into a batch the producer (run) hands to the feed; the
+// batch holds at most readBatch messages or maxBytes, so the dispatcher
+// waits, and the pull buffer bounds the rest, while the reader is behind.
+type read struct {
+	c       *Conn
+	stream  string
+	opts    sources.ReadOptions
+	follow  bool
+	endSeq  uint64
+	capture bool
+	nothing bool
+
+	feed     *sources.Feed
+	cons     jetstream.Consumer
+	cc       jetstream.ConsumeContext
+	maxBytes int64
+
+	mu       sync.Mutex
+	batch    []sources.Message
+	bytes    int64
+	hint     int           // the size of the last batch taken
+	finished bool          // the end is reached (or an error)
+	err      error         // what ended the read
+	ready    chan struct{} // the batch has something (one signal pending at most)
+	room     chan struct{} // closed (and replaced) when the batch is taken
+}
+
+// handle converts one delivery and adds it to the batch.
+func (r *read) handle(m jetstream.Msg) {
+	ctx := r.feed.Context()
+	r.mu.Lock()
+	finished := r.finished
+	r.mu.Unlock()
+	if finished || ctx.Err() != nil {
+		return
+	}
+	msg, ok, end, err := r.convert(ctx, m)
+	r.mu.Lock()
+	switch {
+	case r.finished:
+	case err != nil:
+		r.err, r.finished = err, true
+	case ok && r.opts.End.Past(&msg):
+		r.finished = true
+	default:
+		if ok {
+			if r.batch == nil { // sized as the last one was
+				r.batch = make([]sources.Message, 0, min(max(r.hint, 16), readBatch))
+			}
+			r.batch = append(r.batch, msg)
+			r.bytes += sources.InFlightBytes(&msg)
+		}
+		r.finished = end
+	}
+	for !r.finished && (len(r.batch) >= readBatch || r.bytes >= r.maxBytes) {
+		room := r.room
+		r.mu.Unlock()
+		r.signal()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return
+		}
+		r.mu.Lock()
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *read) signal() {
+	select {
+	case r.ready <- struct{}{}:
+	default:
+	}
+}
+
+// consumeError passes on what ends a read; the ordered consumer recovers
+// from the rest (missed heartbeats, a consumer gone) by itself.
+func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		r.feed.Fail(fmt.Errorf("read %s: %w", r.stream, sources.ErrUnknownStream))
+	}
+}
+
+// run hands the batches to the feed until the end.
+func (r *read) run(ctx context.Context) {
+	defer r.cc.Stop() // no more pulls once the read is at its end
+	if r.nothing {
+		return
+	}
+	for {
+		select {
+		case <-r.ready:
+		case <-ctx.Done():
+			return
+		}
+		r.mu.Lock()
+		batch, finished, err := r.batch, r.finished, r.err
+		r.batch, r.bytes, r.hint = nil, 0, len(batch)
+		close(r.room)
+		r.room = make(chan struct{})
+		r.mu.Unlock()
+		if len(batch) > 0 && !r.feed.SendBatch(batch) {
+			return
+		}
+		if err != nil {
+			r.feed.Fail(err)
+			return
+		}
+		if finished {
+			return
+		}
+	}
+}
+
+// convert turns a delivery into a message (ok is false for a record that
+// is not one: past the end, or not a dead-letter advisory); end reports
+// the last delivery of a bounded read.
+func (r *read) convert(ctx context.Context, m jetstream.Msg) (msg sources.Message, ok, end bool, err error) {
+	meta, err := m.Metadata()
+	if err != nil {
+		return msg, false, false, fmt.Errorf("read %s: %w", r.stream, err)
+	}
+	seq := meta.Sequence.Stream
+	if !r.follow && seq > r.endSeq {
+		return msg, false, true, nil
+	}
+	end = !r.follow && (seq >= r.endSeq || meta.NumPending == 0)
+	if r.capture {
+		msg, ok, err = r.c.deadLetter(ctx, r.stream, seq, m.Subject(), m.Data(), meta.Timestamp)
+		if err != nil {
+			return msg, false, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
+		}
+		msg.Conn = r.c.name
+		return msg, ok, end, nil
+	}
+	return Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp), true, end, nil
+}
+
+// Convert makes a message of a stored JetStream message. The subject is
+// the Key (what routes and names the message, as a routing key does: a
+// filter's key, the list's key column, the redrive's default target) and
+// the "subject" property; ID is Nats-Msg-Id.
+func Convert(conn, stream string, seq uint64, subject string, h natsgo.Header, data []byte, ts time.Time) sources.Message {
+	m := sources.Message{
+		Conn:       conn,
+		Stream:     stream,
+		Partition:  sources.NoPartition,
+		Offset:     int64(seq),
+		Key:        []byte(subject),
+		Value:      data,
+		ValueSize:  len(data),
+		Headers:    headersOf(h),
+		Timestamp:  ts,
+		Properties: []sources.Property{{Name: "subject", Value: subject}},
+	}
+	if len(h) > 0 {
+		m.ID = h.Get(natsgo.MsgIdHdr)
+		dlq.MarkCopy(&m)
+	}
+	return m
+}
+
+// stop ends the consumption and deletes the read's ephemeral consumer.
+func (r *read) stop() error {
+	if r.cc != nil {
+		r.cc.Stop()
+		<-r.cc.Closed()
+	}
+	if r.cons == nil {
+		return nil
+	}
+	info := r.cons.CachedInfo()
+	if info == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.timeout)
+	defer cancel()
+	if err := r.c.js.DeleteConsumer(ctx, r.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, natsgo.ErrConnectionClosed) {
+		return fmt.Errorf("read %s: delete its ephemeral consumer %s: %w", r.stream, info.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,491 @@
+package nats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// redriveWindow is how many redrive publishes may wait for their PubAck
+// at once.
+const redriveWindow = 1024
+
+// ErrUnacknowledged is wrapped by the error of a redrive item whose
+// publish got no PubAck: it may or may not be written. A run again with
+// the same redrive id within the target stream's duplicate window writes
+// it at most once (JetStream drops the duplicate and says so).
+var ErrUnacknowledged = errors.New("no PubAck: the copy may or may not be written")
+
+var _ error = (*IncompleteError)(nil)
+
+// controlHeader reports JetStream's publish-control headers: a copy must
+// not carry the original's (an expectation would fail it, a rollup purge
+// its subject, an old id have it deduplicated away).
+func controlHeader(key string) bool {
+	switch key {
+	case natsgo.MsgIdHdr, "Nats-Expected-Stream", "Nats-Expected-Last-Msg-Id", "Nats-Expected-Last-Sequence",
+		"Nats-Expected-Last-Subject-Sequence", "Nats-Rollup", "Nats-TTL":
+		return true
+	}
+	return false
+}
+
+// RedriveMsgID is the Nats-Msg-Id of a redriven copy: the same for the
+// same run id, source stream and sequence, so a run started again within
+// the duplicate window is deduplicated by JetStream.
+func RedriveMsgID(id, source string, seq int64) string {
+	return "mqscope-redrive:" + id + ":" + source + ":" + strconv.FormatInt(seq, 10)
+}
+
+// Redrive publishes each item to its target subject (the original subject
+// when the target names none), with the item's provenance headers and a
+// Nats-Msg-Id from RedriveMsgID, and waits for every PubAck (a window of
+// redriveWindow at once). A PubAck that says Duplicate is
+// sources.RedriveAlreadyDone: an earlier run of the same id wrote the copy.
+// With item.Remove the dead letter (in a capture stream: its advisory
+// record) is deleted from the source stream once the copy is acknowledged,
+// before the item is reported.
+//
+// Every target is checked before anything is written: a subject no stream
+// stores refuses the whole run. An item whose original is gone fails with
+// ErrOriginalGone, one the server refused with its error. An item whose
+// PubAck never came (the connection closed, ctx done), or whose record
+// could not be removed, is not reported: the run ends with an
+// *IncompleteError, and a run again with the same id settles it.
+//
+// report is called one outcome at a time (not always from the same
+// goroutine): in PubAck order, or, with Remove, as the records go.
+func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
+	subjects := make([]string, len(req.Items))
+	checked := map[string]bool{}
+	for i := range req.Items {
+		subj := targetSubject(&req.Items[i])
+		subjects[i] = subj
+		if subj == "" || checked[subj] || GoneOriginal(&req.Items[i].Message) {
+			continue
+		}
+		if err := c.CheckTarget(ctx, sources.Target{Stream: subj}); err != nil {
+			return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+		}
+		checked[subj] = true
+	}
+	source := ""
+	for i := range req.Items {
+		if req.Items[i].Remove {
+			if _, err := c.stream(ctx, req.Source); err != nil {
+				return fmt.Errorf("redrive %s: nothing written: the source %s: %w", req.ID, req.Source, err)
+			}
+			source = req.Source
+			break
+		}
+	}
+
+	// A JetStream context of the run's own: its window is the run's alone.
+	js, err := jetstream.New(c.nc, jetstream.WithDefaultTimeout(c.timeout),
+		jetstream.WithPublishAsyncMaxPending(redriveWindow), jetstream.WithPublishAsyncTimeout(c.timeout))
+	if err != nil {
+		return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+	}
+	defer js.CleanupPublisher()
+	run := &redriveRun{c: c, ctx: ctx, req: &req, subjects: subjects, source: source, report: report}
+	if source != "" {
+		run.removals = make(chan sources.RedriveOutcome, redriveWindow)
+		for range removers {
+			run.removers.Add(1)
+			go run.remover()
+		}
+	}
+	var interval time.Duration
+	if req.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / req.Rate)
+	}
+	next := time.Now()
+	for i := range req.Items {
+		if err := ctx.Err(); err != nil {
+			return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
+		}
+		item := &req.Items[i]
+		if GoneOriginal(&item.Message) {
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)})
+			continue
+		}
+		if subjects[i] == "" {
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: no target subject and no original subject: %w", item.Message.At(), sources.ErrBadTarget)})
+			continue
+		}
+		if interval > 0 {
+			if wait := time.Until(next); wait > 0 {
+				run.settleAcked()
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), ctx.Err()))
+				}
+			}
+			if now := time.Now(); next.Before(now) {
+				next = now
+			}
+			next = next.Add(interval)
+		}
+		msg := copyOf(item, subjects[i])
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
+		if err != nil {
+			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
+		}
+		run.pending = append(run.pending, inFlight{item: i, ack: f})
+		// Wait only when the window is full; every reportEvery publishes,
+		// hand over what is acknowledged already.
+		if len(run.pending) >= redriveWindow {
+			run.settle(nil)
+		}
+		if i%reportEvery == 0 {
+			run.settleAcked()
+		}
+	}
+	return run.finish(nil)
+}
+
+// reportEvery is how many publishes a redrive makes between two looks
+// for PubAcks already there (to report them before the window is full).
+const reportEvery = 64
+
+// removers is how many advisory records a redrive removes at once.
+const removers = 8
+
+// inFlight is a publish waiting for its PubAck.
+type inFlight struct {
+	item int
+	ack  jetstream.PubAckFuture
+}
+
+// redriveRun is one Redrive under way.
+type redriveRun struct {
+	c        *Conn
+	ctx      context.Context
+	req      *sources.RedriveRequest
+	subjects []string
+	source   string // the capture stream, when records are removed
+
+	pending  []inFlight
+	removals chan sources.RedriveOutcome // acknowledged, the record to remove
+	removers sync.WaitGroup
+
+	mu     sync.Mutex // report, doubt
+	report func(sources.RedriveOutcome)
+	doubt  IncompleteError
+}
+
+// tell reports one outcome (one at a time).
+func (r *redriveRun) tell(o sources.RedriveOutcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report(o)
+}
+
+// inDoubt keeps an item whose outcome is not known: it is not reported.
+func (r *redriveRun) inDoubt(item int, unacked bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if unacked {
+		r.doubt.Unacknowledged = append(r.doubt.Unacknowledged, item)
+	} else {
+		r.doubt.NotRemoved = append(r.doubt.NotRemoved, item)
+	}
+	r.doubt.last = err
+}
+
+// settle waits for the oldest publish's PubAck (until grace, when not nil)
+// and reports it, or hands it to the removers.
+func (r *redriveRun) settle(grace <-chan time.Time) {
+	p := r.pending[0]
+	r.pending = r.pending[1:]
+	item := &r.req.Items[p.item]
+	out := sources.RedriveOutcome{Item: p.item}
+	select {
+	case ack := <-p.ack.Ok():
+		out.Result, out.Position = sources.RedriveWritten, ack.Stream+"@"+strconv.FormatUint(ack.Sequence, 10)
+		if ack.Duplicate {
+			out.Result = sources.RedriveAlreadyDone
+		}
+		if item.Remove {
+			r.removals <- out
+			return
+		}
+	case err := <-p.ack.Err():
+		if !definite(err) {
+			r.inDoubt(p.item, true, err)
+			return
+		}
+		out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%s to %s: not written: %w", item.Message.At(), r.subjects[p.item], err)
+	case <-grace:
+		r.inDoubt(p.item, true, fmt.Errorf("no PubAck within %s", r.c.timeout))
+		return
+	}
+	r.tell(out)
+}
+
+// settleAcked reports the oldest publishes whose PubAck is there.
+func (r *redriveRun) settleAcked() {
+	for len(r.pending) > 0 && acked(r.pending[0].ack) {
+		r.settle(nil)
+	}
+}
+
+// remover deletes the advisory records of acknowledged copies, then
+// reports them; once ctx is done it leaves them (a run again removes them).
+func (r *redriveRun) remover() {
+	defer r.removers.Done()
+	for out := range r.removals {
+		seq := r.req.Items[out.Item].Message.Offset
+		if err := r.ctx.Err(); err != nil {
+			r.inDoubt(out.Item, false, err)
+			continue
+		}
+		if err := r.c.removeRecord(r.ctx, r.source, seq); err != nil {
+			r.inDoubt(out.Item, false, err)
+			continue
+		}
+		r.tell(out)
+	}
+}
+
+// finish settles what is under way (each PubAck has the connection's
+// timeout) and says what is left in doubt, with cause.
+func (r *redriveRun) finish(cause error) error {
+	grace := time.After(r.c.timeout)
+	for len(r.pending) > 0 {
+		r.settle(grace)
+	}
+	if r.removals != nil {
+		close(r.removals)
+		r.removers.Wait()
+	}
+	if cause == nil && r.c.nc.IsClosed() {
+		cause = natsgo.ErrConnectionClosed
+	}
+	d := &r.doubt
+	if len(d.Unacknowledged)+len(d.NotRemoved) == 0 {
+		if cause != nil {
+			return fmt.Errorf("redrive %s: %w", r.req.ID, cause)
+		}
+		return nil
+	}
+	sort.Ints(d.Unacknowledged)
+	sort.Ints(d.NotRemoved)
+	d.Window = r.c.duplicateWindow(r.subjects, d)
+	if cause == nil {
+		cause = d.last
+	}
+	d.Err = cause
+	return fmt.Errorf("redrive %s: %w", r.req.ID, d)
+}
+
+// IncompleteError is a redrive run's end when some items' outcomes are
+// not known: published without a PubAck (the connection closed, the
+// server did not answer), or acknowledged while their advisory record
+// could not be removed. Those items are not reported; a run again with
+// the same redrive id within the duplicate window writes each at most once
+// (JetStream answers Duplicate: RedriveAlreadyDone) and removes the records.
+type IncompleteError struct {
+	// Unacknowledged and NotRemoved are item indexes.
+	Unacknowledged, NotRemoved []int
+	// Window is the shortest duplicate window of the targets (0 unknown).
+	Window time.Duration
+	// Err is what stopped the run or the last failure.
+	Err  error
+	last error
+}
+
+// Error says how many items are in doubt and what to do.
+func (e *IncompleteError) Error() string {
+	var parts []string
+	if n := len(e.Unacknowledged); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d item(s) published without a PubAck", n))
+	}
+	if n := len(e.NotRemoved); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed", n))
+	}
+	s := strings.Join(parts, ", ")
+	if e.Window > 0 {
+		s += fmt.Sprintf("; run again with the same id within %s to settle them without doubles", e.Window)
+	} else {
+		s += "; run again with the same id within the targets' duplicate window to settle them without doubles"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap is the cause (and ErrUnacknowledged when items lack a PubAck).
+func (e *IncompleteError) Unwrap() []error {
+	out := []error{e.Err}
+	if len(e.Unacknowledged) > 0 {
+		out = append(out, ErrUnacknowledged)
+	}
+	return out
+}
+
+// duplicateWindow is the shortest duplicate window of the streams the
+// in-doubt items' subjects go to (0 when it cannot be known now).
+func (c *Conn) duplicateWindow(subjects []string, e *IncompleteError) time.Duration {
+	var w time.Duration
+	seen := map[string]bool{}
+	for _, i := range append(append([]int(nil), e.Unacknowledged...), e.NotRemoved...) {
+		subj := subjects[i]
+		if seen[subj] || c.nc.IsClosed() {
+			continue
+		}
+		seen[subj] = true
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		name, err := c.js.StreamNameBySubject(ctx, subj)
+		if err == nil {
+			if s, err := c.stream(ctx, name); err == nil {
+				if d := s.CachedInfo().Config.Duplicates; d > 0 && (w == 0 || d < w) {
+					w = d
+				}
+			}
+		}
+		cancel()
+	}
+	return w
+}
+
+// definite reports a publish error after which the copy is surely not
+// written: the server refused it, or no stream answered.
+func definite(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) || errors.Is(err, natsgo.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
+}
+
+// acked reports a future that has its answer.
+func acked(f jetstream.PubAckFuture) bool {
+	return len(f.Ok()) > 0 || len(f.Err()) > 0
+}
+
+// removeRecord deletes a dead letter's advisory record from the capture
+// stream (one already gone counts as removed: an earlier run, or a delete
+// whose answer was lost, removed it).
+func (c *Conn) removeRecord(ctx context.Context, source string, seq int64) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := json.Marshal(struct {
+		Seq     uint64 `json:"seq"`
+		NoErase bool   `json:"no_erase"`
+	}{uint64(seq), true})
+	if err != nil {
+		return fmt.Errorf("the dead-letter record %s#%d: %w", source, seq, err)
+	}
+	resp, err := c.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.DELETE."+source, req)
+	if err != nil {
+		return fmt.Errorf("the dead-letter record %s#%d was not removed: %w", source, seq, err)
+	}
+	var answer struct {
+		Success bool                `json:"success"`
+		Error   *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &answer); err != nil {
+		return fmt.Errorf("the dead-letter record %s#%d: the server's answer: %w", source, seq, err)
+	}
+	switch {
+	case answer.Success:
+		return nil
+	case answer.Error != nil && (answer.Error.ErrorCode == errCodeNoMessageFound || answer.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound):
+		return nil
+	case answer.Error != nil:
+		return fmt.Errorf("the dead-letter record %s#%d was not removed: %w", source, seq, answer.Error)
+	}
+	return fmt.Errorf("the dead-letter record %s#%d was not removed: the server said neither yes nor why", source, seq)
+}
+
+// errCodeNoMessageFound is the server's "no message found" (a delete of a
+// sequence the stream does not hold).
+const errCodeNoMessageFound jetstream.ErrorCode = 10057
+
+// targetSubject is where an item goes: its target, else the original
+// subject (the message's Key).
+func targetSubject(item *sources.RedriveItem) string {
+	if item.Target.Stream != "" {
+		return item.Target.Stream
+	}
+	return string(item.Message.Key)
+}
+
+// copyOf is the message a redrive publishes for an item: the original's
+// headers less JetStream's publish controls, then the provenance headers;
+// the edited value when there is one.
+func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
+	msg := natsgo.NewMsg(subject)
+	msg.Data = item.Message.Value
+	if item.Value != nil {
+		msg.Data = item.Value
+	}
+	for _, h := range item.Message.Headers {
+		if !controlHeader(h.Key) {
+			msg.Header.Add(h.Key, string(h.Value))
+		}
+	}
+	for _, h := range item.Headers {
+		msg.Header.Add(h.Key, string(h.Value))
+	}
+	return msg
+}
+
+// CheckTarget refuses a target that is not a plain subject (empty, with
+// wildcards or spaces, an exchange, a $JS or $SYS subject) or that no
+// stream stores: a copy published there would be lost. A subject a
+// capture stream stores is refused too.
+func (c *Conn) CheckTarget(ctx context.Context, t sources.Target) error {
+	if t.Exchange {
+		return fmt.Errorf("a NATS target is a subject, not an exchange: %w", sources.ErrBadTarget)
+	}
+	if err := LegalSubject(t.Stream); err != nil {
+		return err
+	}
+	name, err := c.js.StreamNameBySubject(ctx, t.Stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return fmt.Errorf("no stream on %s stores subject %q (a copy published there would be lost): %w", c.address, t.Stream, sources.ErrBadTarget)
+	case err != nil:
+		return fmt.Errorf("target subject %q: %w", t.Stream, err)
+	}
+	s, err := c.stream(ctx, name)
+	if err != nil {
+		return fmt.Errorf("target subject %q: %w", t.Stream, err)
+	}
+	if captureOf(s.CachedInfo().Config.Subjects) != nil {
+		return fmt.Errorf("subject %q is stored by %s, which captures dead-letter advisories: %w", t.Stream, name, sources.ErrBadTarget)
+	}
+	return nil
+}
+
+// LegalSubject says why a subject cannot be published to (nil when it can).
+func LegalSubject(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("no subject: %w", sources.ErrBadTarget)
+	case strings.ContainsAny(s, " \t\r\n"):
+		return fmt.Errorf("subject %q has white space: %w", s, sources.ErrBadTarget)
+	case strings.HasPrefix(s, "$JS.") || strings.HasPrefix(s, "$SYS."):
+		return fmt.Errorf("subject %q is a system subject: %w", s, sources.ErrBadTarget)
+	}
+	for _, tok := range strings.Split(s, ".") {
+		if tok == "" || tok == "*" || tok == ">" {
+			return fmt.Errorf("subject %q is not a plain subject (empty tokens and wildcards are not published to): %w", s, sources.ErrBadTarget)
+		}
+	}
+	return nil
+}
