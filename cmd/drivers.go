@@ -7,6 +7,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
+	"github.com/mqscope/mqscope/sources/nats"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
@@ -18,6 +19,7 @@ func drivers() []sources.Driver {
 		kafka.Driver(),
 		rabbitmq.Driver(),
 		sqs.Driver(),
+		nats.Driver(),
 	}
 }
 

@@ -102,9 +102,6 @@ func BenchmarkRedrive(b *testing.B) {
 			for k := range its {
 				m := natsgo.NewMsg(subject)
 				m.Data = its[k].Message.Value
-				for _, h := range its[k].Message.Headers {
-					m.Header.Add(h.Key, string(h.Value))
-				}
 				for _, h := range its[k].Headers {
 					m.Header.Add(h.Key, string(h.Value))
 				}

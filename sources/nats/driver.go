@@ -57,7 +57,7 @@ func Driver() sources.Driver {
 		FromConfig: func(name string, node *yaml.Node) (sources.Spec, error) {
 			s, err := DecodeSettings(node)
 			if err != nil {
-				return sources.Spec{}, fmt.Errorf("connection %q: %w", name, err)
+				return sources.Spec{}, err // the config names the file, line and connection
 			}
 			return s.Spec(name), nil
 		},

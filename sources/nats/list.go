@@ -181,6 +181,7 @@ func (s *Stream) Info() sources.StreamInfo {
 		Messages:   int64(s.Messages),
 		High:       int64(s.LastSeq) + 1,
 		Consumers:  len(s.Consumers),
+		Reading:    sources.Reading{HasPositions: true, Live: true},
 	}
 	add := func(name, value string) { si.Info = append(si.Info, sources.Property{Name: name, Value: value}) }
 	add("subjects", strings.Join(s.Subjects, ", "))

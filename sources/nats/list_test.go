@@ -95,7 +95,7 @@ func TestListStreamsAndConsumers(t *testing.T) {
 	}
 	j := slices.IndexFunc(infos, func(s sources.StreamInfo) bool { return s.Name == name })
 	info := infos[j]
-	if info.Kind != mqnats.StreamKind || info.Messages != 5 || info.High != 6 || info.Consumers != 1 || info.DeadLetter || sources.IsQueueKind(info.Kind) {
+	if info.Kind != mqnats.StreamKind || info.Messages != 5 || info.High != 6 || info.Consumers != 1 || info.DeadLetter || info.Queue || !info.HasPositions || !info.Live {
 		t.Fatalf("stream info %+v", info)
 	}
 	if len(info.Partitions) != 1 || info.Partitions[0] != (sources.PartitionInfo{ID: sources.NoPartition, Low: 1, High: 6}) {

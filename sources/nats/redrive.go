@@ -424,22 +424,20 @@ func targetSubject(item *sources.RedriveItem) string {
 	return string(item.Message.Key)
 }
 
-// copyOf is the message a redrive publishes for an item: the original's
-// headers less JetStream's publish controls, then the provenance headers;
-// the edited value when there is one.
+// copyOf is the message a redrive publishes for an item: the item's
+// headers (those of the original the plan keeps, then the provenance
+// headers) less JetStream's publish controls; the edited value when there
+// is one.
 func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 	msg := natsgo.NewMsg(subject)
 	msg.Data = item.Message.Value
 	if item.Value != nil {
 		msg.Data = item.Value
 	}
-	for _, h := range item.Message.Headers {
+	for _, h := range item.Headers {
 		if !controlHeader(h.Key) {
 			msg.Header.Add(h.Key, string(h.Value))
 		}
-	}
-	for _, h := range item.Headers {
-		msg.Header.Add(h.Key, string(h.Value))
 	}
 	return msg
 }

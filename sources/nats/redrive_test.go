@@ -28,7 +28,8 @@ func provenance(id, source string, m *sources.Message) []sources.Header {
 func items(id, source string, dead []sources.Message, target string, remove bool) []sources.RedriveItem {
 	out := make([]sources.RedriveItem, len(dead))
 	for i := range dead {
-		out[i] = sources.RedriveItem{Message: dead[i], Target: sources.Target{Stream: target}, Headers: provenance(id, source, &dead[i]), Remove: remove}
+		headers := append(slices.Clone(dead[i].Headers), provenance(id, source, &dead[i])...)
+		out[i] = sources.RedriveItem{Message: dead[i], Target: sources.Target{Stream: target}, Headers: headers, Remove: remove}
 	}
 	return out
 }
