@@ -45,7 +45,7 @@ type startPicker struct {
 	editing bool
 	input   textinput.Model
 	err     string
-	queue   bool   // the stream is a queue: its reads have no span
+	queue   bool // the stream is a queue: its reads have no span
 }
 
 // newStartPicker picks a start position; a queue's (queue) are its own.
