@@ -354,6 +354,22 @@ type Lister interface {
 	ListStreams(ctx context.Context) ([]StreamInfo, error)
 }
 
+// Counter is a Lister that lists in two steps, for clusters of many
+// streams. ListNames returns every stream with its kind, partitions (IDs
+// only) and dead-letter flags but without counts (Messages and High are
+// -1), from one metadata request; CountStreams then lists the watermarks
+// and counts of some of them, so a list can show the names at once and
+// fill the counts in behind them. ListStreams is ListNames and
+// CountStreams of everything.
+type Counter interface {
+	Lister
+	ListNames(ctx context.Context) ([]StreamInfo, error)
+	// CountStreams returns the named streams with their partitions'
+	// watermarks, Messages and High, in the order asked; a name the
+	// connection no longer knows is left out.
+	CountStreams(ctx context.Context, names []string) ([]StreamInfo, error)
+}
+
 // Reader reads a stream without side effects on it.
 type Reader interface {
 	Read(ctx context.Context, stream string, opts ReadOptions) (Subscription, error)
