@@ -370,6 +370,27 @@ type Counter interface {
 	CountStreams(ctx context.Context, names []string) ([]StreamInfo, error)
 }
 
+// CountOne lists one stream with its counts: through CountStreams when l
+// is a Counter (no listing of every stream), else from ListStreams. found
+// is false when l does not list the stream.
+func CountOne(ctx context.Context, l Lister, name string) (info StreamInfo, found bool, err error) {
+	var list []StreamInfo
+	if c, ok := l.(Counter); ok {
+		list, err = c.CountStreams(ctx, []string{name})
+	} else {
+		list, err = l.ListStreams(ctx)
+	}
+	if err != nil {
+		return StreamInfo{}, false, err
+	}
+	for _, st := range list {
+		if st.Name == name {
+			return st, true, nil
+		}
+	}
+	return StreamInfo{}, false, nil
+}
+
 // Reader reads a stream without side effects on it.
 type Reader interface {
 	Read(ctx context.Context, stream string, opts ReadOptions) (Subscription, error)

@@ -149,8 +149,8 @@ type countDue struct{ page int }
 
 func (m countDue) pageID() int { return m.page }
 
-// count lists the connection's streams in a Cmd, for this stream's counts
-// (nil when the connection cannot list).
+// count asks for this stream's counts in a Cmd (nil when the connection
+// cannot list): a Counter counts only this stream.
 func (p *messagesPage) count() tea.Cmd {
 	l, ok := p.conn.(sources.Lister)
 	if !ok {
@@ -160,16 +160,11 @@ func (p *messagesPage) count() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
-		streams, err := l.ListStreams(ctx)
+		st, found, err := sources.CountOne(ctx, l, name)
 		if err != nil {
 			return streamCounted{page: page} // the counts stay as they were; the read says what is wrong
 		}
-		for _, st := range streams {
-			if st.Name == name {
-				return streamCounted{page: page, st: st, found: true}
-			}
-		}
-		return streamCounted{page: page}
+		return streamCounted{page: page, st: st, found: found}
 	}
 }
 
@@ -896,9 +891,9 @@ func (p *messagesPage) infoLine() string {
 	case p.stream.Kind == "exchange":
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
-		info = fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s  %s  %s on broker", p.start, plural(len(p.stream.Partitions), "partition"), countOrPending(p.stream.Messages))
 	default:
-		info = fmt.Sprintf("  from %s  %s on broker", p.start, groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s  %s on broker", p.start, countOrPending(p.stream.Messages))
 	}
 	if p.readFilter != "" {
 		info += "  only " + render.Sanitize(p.readFilter)
