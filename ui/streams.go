@@ -25,6 +25,17 @@ const refreshEvery = 2 * time.Second
 // behind the list.
 const countBatch = 5000
 
+// countsInFlight is how many count batches are asked for at a time.
+const countsInFlight = 2
+
+// A list of bigList streams or more is listed again (its names) every
+// namesEvery only, or on r; its counts are refreshed every refreshEvery
+// from the names it has.
+const (
+	bigList    = 1000
+	namesEvery = 30 * time.Second
+)
+
 // streamsListed carries a listing of a connection's streams.
 type streamsListed struct {
 	page, req int
@@ -97,7 +108,10 @@ type streamsPage struct {
 	// pass counts the counting passes; uncounted is how many rows have
 	// no counts yet, scan where the pass looks for rows to count next.
 	pass, uncounted, scan int
-	total                 float64 // the streams' summed rate, for the status line
+	inflight              int       // count batches asked for and not answered
+	failed                bool      // a batch failed: the pass asks for no more
+	total                 float64   // the streams' summed rate, for the status line
+	namedAt               time.Time // when a Counter's names were last listed
 }
 
 func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
@@ -149,6 +163,9 @@ func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
 		if p.loading {
 			return nil
 		}
+		if _, ok := p.conn.(sources.Counter); ok && len(p.streams) >= bigList && p.c.Now().Sub(p.namedAt) < namesEvery {
+			return p.startPass() // counts only, from the names listed
+		}
 		return p.list()
 	case tea.WindowSizeMsg:
 		p.cur.clamp(len(p.visible), p.rowsHeight())
@@ -193,8 +210,23 @@ func (p *streamsPage) named(msg streamsNamed) tea.Cmd {
 	}
 	p.err = nil
 	p.setStreams(msg.streams)
-	p.pass, p.scan = p.pass+1, 0
-	return p.countNext()
+	p.namedAt = p.c.Now()
+	return p.startPass()
+}
+
+// startPass starts counting every stream again, countsInFlight batches at
+// a time.
+func (p *streamsPage) startPass() tea.Cmd {
+	p.pass, p.scan, p.inflight, p.failed, p.loading = p.pass+1, 0, 0, false, true
+	var cmds []tea.Cmd
+	for range countsInFlight {
+		cmd := p.countNext()
+		if cmd == nil {
+			break
+		}
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
 }
 
 // counted takes the counts of one batch and asks for the next.
@@ -202,9 +234,10 @@ func (p *streamsPage) counted(msg streamsCounted) tea.Cmd {
 	if msg.req != p.req {
 		return nil
 	}
+	p.inflight--
 	if msg.err != nil {
-		p.err = msg.err
-		return tea.Batch(p.refreshLater(), setError(msg.err))
+		p.err, p.failed = msg.err, true // no more batches this pass
+		return tea.Batch(p.countNext(), setError(msg.err))
 	}
 	p.applyCounts(msg.streams, msg.at)
 	if len(msg.streams) < len(msg.asked) {
@@ -227,11 +260,14 @@ func (p *streamsPage) gone(asked []string) {
 
 // countNext asks, in a Cmd, for the counts of the next batch of streams
 // this pass has not asked for: those on screen first, then the others in
-// list order. When none is left the pass ends.
+// list order. When none is left and no batch is out, the pass ends.
 func (p *streamsPage) countNext() tea.Cmd {
 	counter, ok := p.conn.(sources.Counter)
 	if !ok {
 		return p.refreshLater()
+	}
+	if p.failed {
+		return p.passDone()
 	}
 	var names []string
 	parts := 0
@@ -253,8 +289,9 @@ func (p *streamsPage) countNext() tea.Cmd {
 		take(p.scan)
 	}
 	if len(names) == 0 {
-		return p.refreshLater()
+		return p.passDone()
 	}
+	p.inflight++
 	page, req, now := p.pid, p.req, p.c.Now
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -262,6 +299,14 @@ func (p *streamsPage) countNext() tea.Cmd {
 		s, err := counter.CountStreams(ctx, names)
 		return streamsCounted{page: page, req: req, asked: names, streams: s, err: err, at: now()}
 	}
+}
+
+// passDone ends the pass once no batch is out.
+func (p *streamsPage) passDone() tea.Cmd {
+	if p.inflight > 0 || !p.loading {
+		return nil
+	}
+	return p.refreshLater()
 }
 
 // setStreams takes a new list of streams (sorted as the connection lists

@@ -27,20 +27,56 @@ func bigDemo(t *testing.T, n int) *demo.Cluster {
 	return cl
 }
 
-// runCount runs a count Cmd of the page and hands back its answer.
-func runCount(t *testing.T, cmd tea.Cmd) streamsCounted {
+// runCounts runs the count Cmds of the page (one, or a batch of them)
+// and hands back their answers in the order asked.
+func runCounts(t *testing.T, cmd tea.Cmd) []streamsCounted {
 	t.Helper()
 	if cmd == nil {
 		t.Fatal("no count asked for")
 	}
-	msg, ok := cmd().(streamsCounted)
-	if !ok {
-		t.Fatalf("the Cmd answered %T, want the counts of a batch", msg)
+	var out []streamsCounted
+	var run func(tea.Cmd)
+	run = func(cmd tea.Cmd) {
+		switch msg := cmd().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				if c != nil {
+					run(c)
+				}
+			}
+		case streamsCounted:
+			if msg.err != nil {
+				t.Fatal(msg.err)
+			}
+			out = append(out, msg)
+		default:
+			t.Fatalf("the Cmd answered %T, want the counts of a batch", msg)
+		}
 	}
-	if msg.err != nil {
-		t.Fatal(msg.err)
+	run(cmd)
+	return out
+}
+
+// countAll hands the page the answers of its count Cmds until its pass
+// is over and reports how many batches it took.
+func countAll(t *testing.T, p *streamsPage, cmds ...tea.Cmd) int {
+	t.Helper()
+	n := 0
+	for len(cmds) > 0 && p.loading {
+		cmd := cmds[0]
+		cmds = cmds[1:]
+		if cmd == nil {
+			continue
+		}
+		for _, msg := range runCounts(t, cmd) {
+			n++
+			cmds = append(cmds, p.Update(msg))
+		}
 	}
-	return msg
+	if p.loading {
+		t.Fatal("the pass asked for nothing more but is not over")
+	}
+	return n
 }
 
 // TestStreamsCountsFillIn opens the list of a cluster of 3,000 topics
@@ -69,8 +105,12 @@ func TestStreamsCountsFillIn(t *testing.T) {
 		t.Fatalf("status %q", s)
 	}
 
-	// The first batch asks for the rows on screen first.
-	first := runCount(t, cmd)
+	// The first batch asks for the rows on screen first; two are out.
+	firsts := runCounts(t, cmd)
+	if len(firsts) != countsInFlight {
+		t.Fatalf("%d batches asked for at first, want %d", len(firsts), countsInFlight)
+	}
+	first := firsts[0]
 	from, to := p.cur.window(len(p.visible), p.rowsHeight())
 	for k, i := range p.visible[from:to] {
 		if first.asked[k] != p.streams[i].Name {
@@ -104,17 +144,23 @@ func TestStreamsCountsFillIn(t *testing.T) {
 		t.Fatalf("G while counting: sel %d of %d", p.cur.sel, len(p.visible))
 	}
 	cmd = p.Update(keyPress("r")) // a refresh while counting drops the pass in flight
-	staleBatch := runCountOrNames(t, cmd)
-	if _, ok := staleBatch.(streamsNamed); !ok {
-		t.Fatalf("r answered %T, want the names again", staleBatch)
+	renamed := runCountOrNames(t, cmd)
+	if _, ok := renamed.(streamsNamed); !ok {
+		t.Fatalf("r answered %T, want the names again", renamed)
 	}
-	cmd = p.Update(staleBatch)
-	second := runCount(t, cmd)
+	before := p.uncounted
+	if p.Update(firsts[1]) != nil || p.uncounted != before {
+		t.Fatal("a batch of the pass r dropped was applied")
+	}
+	seconds := runCounts(t, p.Update(renamed))
 	bottom := p.streams[p.visible[len(p.visible)-1]].Name
-	if !slices.Contains(second.asked, bottom) {
-		t.Fatalf("the batch after G does not ask for the bottom row %q first: %v", bottom, second.asked[:5])
+	if !slices.Contains(seconds[0].asked, bottom) {
+		t.Fatalf("the batch after G does not ask for the bottom row %q first: %v", bottom, seconds[0].asked[:5])
 	}
-	cmd = p.Update(second)
+	var cmds []tea.Cmd
+	for _, msg := range seconds {
+		cmds = append(cmds, p.Update(msg))
+	}
 
 	// The filter answers while counts load, and counts keep arriving for
 	// the rows it shows.
@@ -130,20 +176,20 @@ func TestStreamsCountsFillIn(t *testing.T) {
 	if len(p.visible) == 0 || len(p.visible) == total {
 		t.Fatalf("the filter kept %d of %d", len(p.visible), total)
 	}
-	batches := 2
-	for cmd != nil {
-		msg := cmd()
-		if _, ok := msg.(streamsCounted); !ok {
-			break // the pass is over: the refresh timer is next
-		}
-		batches++
-		cmd = p.Update(msg)
-	}
+	batches := 1 + len(seconds) + countAll(t, p, cmds...)
 	if p.uncounted != 0 || strings.Contains(p.Status(), "counting") {
 		t.Fatalf("%d uncounted after %d batches; status %q", p.uncounted, batches, p.Status())
 	}
 	if batches < 30_000/countBatch {
 		t.Fatalf("%d batches for 30,000 partitions", batches)
+	}
+	// The next refresh of a big list counts the names it has; only after a
+	// while are the names listed again.
+	countAll(t, p, p.Update(streamsRefreshDue{page: 1}))
+	later := testNow.Add(namesEvery)
+	c.Now = func() time.Time { return later }
+	if msg, ok := p.Update(streamsRefreshDue{page: 1})().(streamsNamed); !ok || msg.err != nil {
+		t.Fatalf("after %v the refresh answered %T, want the names", namesEvery, msg)
 	}
 	for i := 0; i < n; i++ {
 		name := demo.ManyTopicName(i)

@@ -137,3 +137,42 @@ func BenchmarkListBig(b *testing.B) {
 		}
 	})
 }
+
+// Only the first listing may take the metadata the dial fetched: a topic
+// created later is in the next.
+func TestListNamesAfterDial(t *testing.T) {
+	_, addr := cluster(t, "before")
+	c := dial(t, addr)
+	first, err := c.ListNames(context.Background())
+	if err != nil || len(first) != 1 || first[0].Name != "before" {
+		t.Fatalf("first listing %+v, %v", first, err)
+	}
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	admin, err := sarama.NewClusterAdmin([]string{addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.CreateTopic("after", &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	next, err := c.ListNames(context.Background())
+	if err != nil || len(next) != 2 || next[0].Name != "after" || len(next[0].Partitions) != 2 {
+		t.Fatalf("next listing %+v, %v", next, err)
+	}
+}
+
+// CountOne counts one topic of a Counter without listing the others.
+func TestCountOne(t *testing.T) {
+	_, addr := cluster(t, "orders", "payments")
+	seedTen(t, addr, "orders", time.Now())
+	c := dial(t, addr)
+	st, found, err := sources.CountOne(context.Background(), c, "orders")
+	if err != nil || !found || st.Messages != 30 || len(st.Partitions) != 3 {
+		t.Fatalf("orders: %+v, found %v, %v", st, found, err)
+	}
+	if _, found, err := sources.CountOne(context.Background(), c, "nope"); err != nil || found {
+		t.Fatalf("a missing topic: found %v, %v", found, err)
+	}
+}
