@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -26,23 +27,36 @@ func fuzzyLower(p []rune, lower string, n int) int {
 	}
 	score, pi, run := 0, 0, 0
 	prev := rune(0)
-	for i, r := range lower {
-		if pi < len(p) && r == p[pi] {
+	for i := 0; i < len(lower) && pi < len(p); { // past the last match nothing scores
+		r, size := rune(lower[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(lower[i:])
+		}
+		if r == p[pi] {
 			pi++
 			run++
 			score += 1 + run*2
-			if i == 0 || !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
+			if i == 0 || !isWordRune(prev) {
 				score += 5
 			}
 		} else {
 			run = 0
 		}
 		prev = r
+		i += size
 	}
 	if pi < len(p) {
 		return -1
 	}
 	return score*10 - min(n, 1000) + 1000 // never negative: a long name with a short match is still a match
+}
+
+// isWordRune reports a letter or a digit.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // scoredRow is a row the filter matched, with its score.
