@@ -5,17 +5,18 @@
 # (by executable under a bench temporary directory, kcat, tmux on a bench
 # socket), no listening port, no temporary directory of a bench run.
 #
-#   bash bench/twice.sh            # export.sh, redrive.sh, startup.sh, all.sh -quick
+#   bash bench/twice.sh            # export.sh, redrive.sh, startup.sh, bigcluster.sh, all.sh -quick
 #   bash bench/twice.sh export     # only some of them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 scripts=("$@")
-[ ${#scripts[@]} -gt 0 ] || scripts=(export redrive startup all)
+[ ${#scripts[@]} -gt 0 ] || scripts=(export redrive startup bigcluster all)
 declare -A args=(
   [export]="-n 2000 -runs 1"
   [redrive]="-n 2000 -rounds 1 -bare -ceiling"
   [startup]="-runs 2"
+  [bigcluster]="-runs 1 -topics 500"
   [all]="-quick"
 )
 tmp_root=$(dirname "$bench_tmp")
@@ -43,7 +44,7 @@ vhosts() { bench_list_vhosts | sort; }
 
 status=0
 for s in "${scripts[@]}"; do
-  [ -n "${args[$s]:-}" ] || bench_die "no such bench script: $s (want export, redrive, startup, all)"
+  [ -n "${args[$s]:-}" ] || bench_die "no such bench script: $s (want export, redrive, startup, bigcluster, all)"
   vh0=$(vhosts) ps0=$(ours) po0=$(ports) di0=$(dirs)
   printf '\n== two bench/%s.sh %s at once\n' "$s" "${args[$s]}"
   t0=$(date +%s.%N)
@@ -95,7 +96,7 @@ for s in "${scripts[@]}"; do
   else
     status=1
   fi
-  grep -h -E '^(demo broker on|[0-9]+ records of|round 1|  mqscope redrive|kafka mqscope redrive|\| export JSONL vs `kcat -C -e -J`: rate)' \
+  grep -h -E '^(demo broker on|demo broker with|[0-9]+ records of|round 1|  mqscope redrive|kafka mqscope redrive|\| export JSONL vs `kcat -C -e -J`: rate)' \
     "$bench_tmp/$s.1.log" "$bench_tmp/$s.2.log" | sed 's/^/  /' || true
 done
 exit $status

@@ -22,6 +22,8 @@ func newDemoCmd(e *env) *cobra.Command {
 		headless bool
 		seed     uint64
 		big      int
+		topics   int
+		tparts   int
 	)
 	c := &cobra.Command{
 		Use:   "demo",
@@ -46,6 +48,11 @@ RabbitMQ: a topic exchange, work queues dead-lettering into DLQs (classic and
 quorum), a stream, and messages the broker dead-lettered for real (rejected,
 past a delivery limit, expired). The vhost is recreated on each run.
 
+With --topics N it also creates N topics of --topic-partitions partitions
+each (10 by default; 10,000 topics make a cluster of 100,000 partitions),
+named team.domain.entity.vN with a dead-letter topic for every 40th, and
+writes a few records to each.
+
 With --sqs it also runs an embedded SQS (goaws, in-process) with a queue
 and its dead-letter queue (RedrivePolicy, two receives), notifications for
 the latest orders, and eight of them failed into the DLQ.`,
@@ -54,13 +61,19 @@ the latest orders, and eight of them failed into the DLQ.`,
 			if big < 0 || big > 50_000_000 {
 				return fmt.Errorf("--big %d: want 0 to 50,000,000 records", big)
 			}
+			if topics < 0 || topics > 100_000 {
+				return fmt.Errorf("--topics %d: want 0 to 100,000 topics", topics)
+			}
+			if tparts < 1 || tparts > 1000 {
+				return fmt.Errorf("--topic-partitions %d: want 1 to 1,000 partitions", tparts)
+			}
 			if port < -1 || port > 65535 {
 				return fmt.Errorf("--port %d: want 1-65535, or 0 for the default", port)
 			}
 			if srPort < 0 || srPort > 65535 {
 				return fmt.Errorf("--schema-registry-port %d: want 1-65535, or 0 for a free port", srPort)
 			}
-			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, SchemaRegistryPort: srPort, DataDir: dataDir, Seed: seed, Big: big, Logger: e.logger()})
+			cl, err := demo.Start(cmd.Context(), demo.Options{Port: port, SchemaRegistryPort: srPort, DataDir: dataDir, Seed: seed, Big: big, Topics: topics, TopicPartitions: tparts, Logger: e.logger()})
 			if err != nil {
 				return err
 			}
@@ -136,6 +149,8 @@ the latest orders, and eight of them failed into the DLQ.`,
 	c.Flags().BoolVar(&headless, "headless", false, "run only the broker (for kcat, scripts or another mqscope)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated flow")
 	c.Flags().IntVar(&big, "big", 0, "also fill the topic events.big with this many ~200-byte records (try 1000000: filters, search and scrolling at scale)")
+	c.Flags().IntVar(&topics, "topics", 0, "also create this many topics (a few records each; try 10000: a cluster of 100,000 partitions)")
+	c.Flags().IntVar(&tparts, "topic-partitions", demo.ManyTopicPartitions, "partitions of each of the --topics topics")
 	return c
 }
 

@@ -61,22 +61,17 @@ func missing(ctx context.Context, r Reader, stream string, partition int32, offs
 	if !ok {
 		return ErrGone
 	}
-	streams, err := l.ListStreams(ctx)
-	if err != nil {
+	st, found, err := CountOne(ctx, l, stream)
+	if err != nil || !found {
 		return ErrGone
 	}
-	for _, st := range streams {
-		if st.Name != stream {
-			continue
-		}
-		for _, p := range st.Partitions {
-			switch {
-			case p.ID != partition || offset < p.High:
-			case p.High == 0:
-				return fmt.Errorf("%w of partition %d (it is empty)", ErrPastEnd, partition)
-			default:
-				return fmt.Errorf("%w of partition %d (last offset %d)", ErrPastEnd, partition, p.High-1)
-			}
+	for _, p := range st.Partitions {
+		switch {
+		case p.ID != partition || offset < p.High:
+		case p.High == 0:
+			return fmt.Errorf("%w of partition %d (it is empty)", ErrPastEnd, partition)
+		default:
+			return fmt.Errorf("%w of partition %d (last offset %d)", ErrPastEnd, partition, p.High-1)
 		}
 	}
 	return ErrGone

@@ -392,6 +392,43 @@ type Lister interface {
 	ListStreams(ctx context.Context) ([]StreamInfo, error)
 }
 
+// Counter is a Lister that lists in two steps, for clusters of many
+// streams. ListNames returns every stream with its kind, partitions (IDs
+// only) and dead-letter flags but without counts (Messages and High are
+// -1), from one metadata request; CountStreams then lists the watermarks
+// and counts of some of them, so a list can show the names at once and
+// fill the counts in behind them. ListStreams is ListNames and
+// CountStreams of everything.
+type Counter interface {
+	Lister
+	ListNames(ctx context.Context) ([]StreamInfo, error)
+	// CountStreams returns the named streams with their partitions'
+	// watermarks, Messages and High, in the order asked; a name the
+	// connection no longer knows is left out.
+	CountStreams(ctx context.Context, names []string) ([]StreamInfo, error)
+}
+
+// CountOne lists one stream with its counts: through CountStreams when l
+// is a Counter (no listing of every stream), else from ListStreams. found
+// is false when l does not list the stream.
+func CountOne(ctx context.Context, l Lister, name string) (info StreamInfo, found bool, err error) {
+	var list []StreamInfo
+	if c, ok := l.(Counter); ok {
+		list, err = c.CountStreams(ctx, []string{name})
+	} else {
+		list, err = l.ListStreams(ctx)
+	}
+	if err != nil {
+		return StreamInfo{}, false, err
+	}
+	for _, st := range list {
+		if st.Name == name {
+			return st, true, nil
+		}
+	}
+	return StreamInfo{}, false, nil
+}
+
 // Reader reads a stream without side effects on it.
 type Reader interface {
 	Read(ctx context.Context, stream string, opts ReadOptions) (Subscription, error)

@@ -43,7 +43,7 @@ func TestCensusFollowsTheListsSpan(t *testing.T) {
 
 	c := testCommon(140, 24)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
-	mp := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvro, Kind: "topic", Partitions: make([]sources.PartitionInfo, 3)})
+	mp := newMessagesPage(c, conn, sources.StreamInfo{Name: demo.TopicPaymentsAvro, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: make([]sources.PartitionInfo, 3)})
 	mp.pid = 20
 	defer mp.Close()
 	spec := "time:" + from.UTC().Format(time.RFC3339) + " until time:" + until.UTC().Format(time.RFC3339)

@@ -209,7 +209,10 @@ func TestSingleConnectionOpensItsStreams(t *testing.T) {
 		}
 	}()
 	s := newSession(m)
-	s.until(t, "the streams", func() bool { _, ok := m.top().(*streamsPage); return ok && strings.Contains(m.View(), "orders") })
+	s.until(t, "the streams", func() bool {
+		_, ok := m.top().(*streamsPage)
+		return ok && strings.Contains(m.View(), "orders") && len(m.Conns()) == 1 // the page and the connection's notice come in either order
+	})
 	if len(m.stack) != 1 || len(m.Conns()) != 1 {
 		t.Fatalf("stack %d conns %d", len(m.stack), len(m.Conns()))
 	}

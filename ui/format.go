@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// countOrPending is a count with grouped digits, or "…" while it is not
+// known yet (negative).
+func countOrPending(n int64) string {
+	if n < 0 {
+		return "…"
+	}
+	return groupDigits(n)
+}
+
 // groupDigits renders n with thousands separators: 1234567 -> 1,234,567.
 func groupDigits(n int64) string {
 	s := strconv.FormatInt(n, 10)

@@ -217,3 +217,15 @@ func TestGoldenRedriveRefused40x12(t *testing.T) {
 		batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("4/4"),
 		keyPress("g"), keyPress(" "), keyPress(" "), keyPress("R"), waitFor("cannot redrive"))
 }
+
+// TestGoldenStreamsCounting: the names are listed, the counts of two
+// topics are in, the others pending.
+func TestGoldenStreamsCounting(t *testing.T) {
+	names := goldenStreams()
+	for i := range names {
+		names[i].Messages, names[i].High = -1, -1
+	}
+	counts := goldenStreams()
+	runGolden(t, streamsNamed{page: 1, streams: names}, waitFor("payments"),
+		streamsCounted{page: 1, asked: []string{"orders", "orders.DLT"}, streams: counts[2:4], at: testNow}, waitFor("counting 2 of 5"))
+}

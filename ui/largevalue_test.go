@@ -57,8 +57,8 @@ func bigTopic(t *testing.T) (addr string, reg *srfake.Registry, doc string) {
 	return addr, reg, doc
 }
 
-// bigList reads the topic to its end with a decoder on registry url.
-func bigList(t *testing.T, addr, url string) *messagesPage {
+// heldBigValue reads the topic to its end with a decoder on registry url.
+func heldBigValue(t *testing.T, addr, url string) *messagesPage {
 	t.Helper()
 	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: url}})
 	if err != nil {
@@ -66,7 +66,7 @@ func bigList(t *testing.T, addr, url string) *messagesPage {
 	}
 	c := testCommon(160, 16)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
-	mp := newMessagesPage(c, dialKafka(t, addr), sources.StreamInfo{Name: "big", Kind: "topic", Partitions: make([]sources.PartitionInfo, 1)})
+	mp := newMessagesPage(c, dialKafka(t, addr), sources.StreamInfo{Name: "big", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: make([]sources.PartitionInfo, 1)})
 	mp.pid, mp.start, mp.bounded = 40, sources.Start{Kind: sources.StartOldest}, true
 	t.Cleanup(mp.Close)
 	return mp
@@ -79,7 +79,7 @@ func bigList(t *testing.T, addr, url string) *messagesPage {
 // start the list kept and says the rest is not held.
 func TestLargeValueDecodesInListAndDetail(t *testing.T) {
 	addr, reg, doc := bigTopic(t)
-	mp := bigList(t, addr, reg.URL())
+	mp := heldBigValue(t, addr, reg.URL())
 	l := newLoop(mp)
 	l.until(t, mp.Init(), func() bool { return mp.ended && mp.buf.Len() == 1 })
 	if m := mp.view.At(0); !m.Truncated() {
@@ -140,7 +140,7 @@ func TestLargeValueWhoseSchemaCameLate(t *testing.T) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	mp := bigList(t, addr, front.URL)
+	mp := heldBigValue(t, addr, front.URL)
 	l := newLoop(mp)
 	l.until(t, mp.Init(), func() bool { return mp.buf.Len() == 1 && len(mp.waiting) > 0 })
 	close(release) // the registry answers now: the value was cut before

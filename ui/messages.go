@@ -151,8 +151,8 @@ type countDue struct{ page int }
 
 func (m countDue) pageID() int { return m.page }
 
-// count lists the connection's streams in a Cmd, for this stream's counts
-// (nil when the connection cannot list).
+// count asks for this stream's counts in a Cmd (nil when the connection
+// cannot list): a Counter counts only this stream.
 func (p *messagesPage) count() tea.Cmd {
 	l, ok := p.conn.(sources.Lister)
 	if !ok {
@@ -162,16 +162,11 @@ func (p *messagesPage) count() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
-		streams, err := l.ListStreams(ctx)
+		st, found, err := sources.CountOne(ctx, l, name)
 		if err != nil {
 			return streamCounted{page: page} // the counts stay as they were; the read says what is wrong
 		}
-		for _, st := range streams {
-			if st.Name == name {
-				return streamCounted{page: page, st: st, found: true}
-			}
-		}
-		return streamCounted{page: page}
+		return streamCounted{page: page, st: st, found: found}
 	}
 }
 
@@ -967,9 +962,9 @@ func (p *messagesPage) infoLine() string {
 	case p.stream.Tap:
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
-		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), countOrPending(p.stream.Messages))
 	default:
-		info = fmt.Sprintf("  from %s%s  %s on broker", p.start, p.untilInfo(), groupDigits(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s on broker", p.start, p.untilInfo(), countOrPending(p.stream.Messages))
 	}
 	if p.readFilter != "" {
 		info += "  only " + render.Sanitize(p.readFilter)

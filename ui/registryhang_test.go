@@ -52,7 +52,7 @@ func hungList(t *testing.T, d time.Duration) (*Common, *messagesPage, string) {
 	}
 	c := testCommon(120, 16)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
-	mp := newMessagesPage(c, dialKafka(t, addr), sources.StreamInfo{Name: "orders", Kind: "topic", Partitions: make([]sources.PartitionInfo, 1)})
+	mp := newMessagesPage(c, dialKafka(t, addr), sources.StreamInfo{Name: "orders", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, Partitions: make([]sources.PartitionInfo, 1)})
 	mp.start, mp.bounded = sources.Start{Kind: sources.StartOldest}, true
 	return c, mp, strings.TrimPrefix(reg.URL, "http://")
 }

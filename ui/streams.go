@@ -3,8 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -16,8 +16,25 @@ import (
 	"github.com/mqscope/mqscope/ui/render"
 )
 
-// refreshEvery is how often the stream list is listed again (counts, rates).
+// refreshEvery is how often the stream list is listed again (counts, rates),
+// counted from the end of the last listing.
 const refreshEvery = 2 * time.Second
+
+// countBatch is about how many partitions one count of a Counter's streams
+// asks for: the streams on screen first, then the rest, one batch at a time
+// behind the list.
+const countBatch = 5000
+
+// countsInFlight is how many count batches are asked for at a time.
+const countsInFlight = 2
+
+// A list of bigList streams or more is listed again (its names) every
+// namesEvery only, or on r; its counts are refreshed every refreshEvery
+// from the names it has.
+const (
+	bigList    = 1000
+	namesEvery = 30 * time.Second
+)
 
 // streamsListed carries a listing of a connection's streams.
 type streamsListed struct {
@@ -29,16 +46,52 @@ type streamsListed struct {
 
 func (m streamsListed) pageID() int { return m.page }
 
+// streamsNamed carries the names of a Counter's streams (no counts yet).
+type streamsNamed struct {
+	page, req int
+	streams   []sources.StreamInfo
+	err       error
+}
+
+func (m streamsNamed) pageID() int { return m.page }
+
+// streamsCounted carries the counts of a batch of a Counter's streams.
+type streamsCounted struct {
+	page, req int
+	asked     []string // the names asked for: a stream deleted since it was listed has no count
+	streams   []sources.StreamInfo
+	err       error
+	at        time.Time
+}
+
+func (m streamsCounted) pageID() int { return m.page }
+
 // streamsRefreshDue is the refresh timer of a stream list.
 type streamsRefreshDue struct{ page int }
 
 func (m streamsRefreshDue) pageID() int { return m.page }
 
-// streamsPage lists a connection's topics or queues.
+// streamRow is what the page keeps of one stream besides its info.
+type streamRow struct {
+	lower    string // the name in lower case, for the filter
+	counted  bool   // the info's counts are known
+	pass     int    // the counting pass that last asked for its counts
+	rate     float64
+	prevHigh int64 // High at prevAt, for the rate
+	prevAt   time.Time
+	trend    *history // rate per count, for the sparkline
+}
+
+// streamsPage lists a connection's topics or queues. With a Counter the
+// names come first and the counts fill in behind them, in batches, the
+// rows on screen first; every step is a Cmd, so keys are answered while
+// counts load.
 type streamsPage struct {
 	pageBase
 	conn    sources.Conn
 	streams []sources.StreamInfo
+	rows    []streamRow // parallel to streams
+	index   map[string]int
 	visible []int // indices into streams after the filter
 	cur     cursor
 	filter  textinput.Model
@@ -47,10 +100,18 @@ type streamsPage struct {
 	loading bool
 	loaded  bool
 	err     error
-	rates   map[string]float64
-	trend   map[string]*history // rate per listing, for the sparkline
-	prev    map[string]int64
-	prevAt  time.Time
+	// matched is the filter pattern visible was computed for; stale says
+	// the rows changed since.
+	matched string
+	stale   bool
+	scored  []scoredRow // the filter's scratch
+	// pass counts the counting passes; uncounted is how many rows have
+	// no counts yet, scan where the pass looks for rows to count next.
+	pass, uncounted, scan int
+	inflight              int       // count batches asked for and not answered
+	failed                bool      // a batch failed: the pass asks for no more
+	total                 float64   // the streams' summed rate, for the status line
+	namedAt               time.Time // when a Counter's names were last listed
 }
 
 func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
@@ -58,12 +119,13 @@ func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
 	ti.Prompt = "/"
 	ti.Placeholder = "filter streams"
 	ti.CharLimit = 200
-	return &streamsPage{pageBase: pageBase{c: c, pid: id}, conn: conn, filter: ti, rates: map[string]float64{}, trend: map[string]*history{}}
+	return &streamsPage{pageBase: pageBase{c: c, pid: id}, conn: conn, filter: ti, index: map[string]int{}}
 }
 
 func (p *streamsPage) Init() tea.Cmd { return p.list() }
 
-// list asks the connection for its streams in a Cmd.
+// list asks the connection for its streams in a Cmd: a Counter for the
+// names only (the counts follow in countNext), another Lister for all.
 func (p *streamsPage) list() tea.Cmd {
 	lister, ok := p.conn.(sources.Lister)
 	if !ok {
@@ -73,6 +135,14 @@ func (p *streamsPage) list() tea.Cmd {
 	p.req++
 	p.loading = true
 	page, req, now := p.pid, p.req, p.c.Now
+	if counter, ok := lister.(sources.Counter); ok {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			s, err := counter.ListNames(ctx)
+			return streamsNamed{page: page, req: req, streams: s, err: err}
+		}
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
@@ -85,9 +155,16 @@ func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case streamsListed:
 		return p.listed(msg)
+	case streamsNamed:
+		return p.named(msg)
+	case streamsCounted:
+		return p.counted(msg)
 	case streamsRefreshDue:
 		if p.loading {
 			return nil
+		}
+		if _, ok := p.conn.(sources.Counter); ok && len(p.streams) >= bigList && p.c.Now().Sub(p.namedAt) < namesEvery {
+			return p.startPass() // counts only, from the names listed
 		}
 		return p.list()
 	case tea.WindowSizeMsg:
@@ -98,61 +175,242 @@ func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// refreshLater ends a listing: the next one is due in refreshEvery.
+func (p *streamsPage) refreshLater() tea.Cmd {
+	p.loading = false
+	page := p.pid
+	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return streamsRefreshDue{page} })
+}
+
+// listed takes a whole listing (names and counts at once).
 func (p *streamsPage) listed(msg streamsListed) tea.Cmd {
 	if msg.req != p.req {
 		return nil
 	}
-	p.loading = false
-	next := tea.Tick(refreshEvery, func(time.Time) tea.Msg { return streamsRefreshDue{p.pid} })
+	next := p.refreshLater()
 	if msg.err != nil {
 		p.err = msg.err
 		return tea.Batch(next, setError(msg.err))
 	}
 	p.err = nil
-	if !p.prevAt.IsZero() {
-		if dt := msg.at.Sub(p.prevAt).Seconds(); dt > 0 {
-			for _, s := range msg.streams {
-				if before, ok := p.prev[s.Name]; ok {
-					p.rates[s.Name] = float64(max(s.High-before, 0)) / dt
-				}
-			}
-		}
-	}
-	for _, st := range msg.streams {
-		h := p.trend[st.Name]
-		if h == nil {
-			h = &history{n: 24}
-			p.trend[st.Name] = h
-		}
-		if st.RateKnown || !p.prevAt.IsZero() {
-			h.add(p.streamRate(st))
-		}
-	}
-	p.prev = make(map[string]int64, len(msg.streams))
-	for _, s := range msg.streams {
-		p.prev[s.Name] = s.High
-	}
-	p.prevAt = msg.at
-	selected := p.selectedName()
-	p.streams, p.loaded = msg.streams, true
-	p.applyFilter(selected)
+	p.setStreams(msg.streams)
+	p.pass++
+	p.applyCounts(msg.streams, msg.at)
 	return next
 }
 
-// applyFilter recomputes the visible rows and keeps the named stream selected.
-func (p *streamsPage) applyFilter(keep string) {
-	pattern := p.filter.Value()
-	p.visible = p.visible[:0]
-	scores := map[int]int{}
-	for i, s := range p.streams {
-		if sc := fuzzyScore(pattern, s.Name); sc >= 0 {
-			p.visible = append(p.visible, i)
-			scores[i] = sc
+// named takes a Counter's names and starts counting them.
+func (p *streamsPage) named(msg streamsNamed) tea.Cmd {
+	if msg.req != p.req {
+		return nil
+	}
+	if msg.err != nil {
+		p.err = msg.err
+		return tea.Batch(p.refreshLater(), setError(msg.err))
+	}
+	p.err = nil
+	p.setStreams(msg.streams)
+	p.namedAt = p.c.Now()
+	return p.startPass()
+}
+
+// startPass starts counting every stream again, countsInFlight batches at
+// a time.
+func (p *streamsPage) startPass() tea.Cmd {
+	p.pass, p.scan, p.inflight, p.failed, p.loading = p.pass+1, 0, 0, false, true
+	var cmds []tea.Cmd
+	for range countsInFlight {
+		cmd := p.countNext()
+		if cmd == nil {
+			break
+		}
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// counted takes the counts of one batch and asks for the next.
+func (p *streamsPage) counted(msg streamsCounted) tea.Cmd {
+	if msg.req != p.req {
+		return nil
+	}
+	p.inflight--
+	if msg.err != nil {
+		p.err, p.failed = msg.err, true // no more batches this pass
+		return tea.Batch(p.countNext(), setError(msg.err))
+	}
+	p.applyCounts(msg.streams, msg.at)
+	if len(msg.streams) < len(msg.asked) {
+		p.gone(msg.asked)
+	}
+	return p.countNext()
+}
+
+// gone marks the streams asked for that are still uncounted as counted
+// without counts: they were deleted since the listing, which the next one
+// shows.
+func (p *streamsPage) gone(asked []string) {
+	for _, name := range asked {
+		if i, ok := p.index[name]; ok && !p.rows[i].counted {
+			p.rows[i].counted = true
+			p.uncounted--
 		}
 	}
-	if pattern != "" {
-		sort.SliceStable(p.visible, func(a, b int) bool { return scores[p.visible[a]] > scores[p.visible[b]] })
+}
+
+// countNext asks, in a Cmd, for the counts of the next batch of streams
+// this pass has not asked for: those on screen first, then the others in
+// list order. When none is left and no batch is out, the pass ends.
+func (p *streamsPage) countNext() tea.Cmd {
+	counter, ok := p.conn.(sources.Counter)
+	if !ok {
+		return p.refreshLater()
 	}
+	if p.failed {
+		return p.passDone()
+	}
+	var names []string
+	parts := 0
+	take := func(i int) bool {
+		if r := &p.rows[i]; r.pass != p.pass {
+			r.pass = p.pass
+			names = append(names, p.streams[i].Name)
+			parts += max(len(p.streams[i].Partitions), 1)
+		}
+		return parts < countBatch
+	}
+	from, to := p.cur.window(len(p.visible), p.rowsHeight())
+	for _, i := range p.visible[from:to] {
+		if !take(i) {
+			break
+		}
+	}
+	for ; p.scan < len(p.rows) && parts < countBatch; p.scan++ {
+		take(p.scan)
+	}
+	if len(names) == 0 {
+		return p.passDone()
+	}
+	p.inflight++
+	page, req, now := p.pid, p.req, p.c.Now
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		s, err := counter.CountStreams(ctx, names)
+		return streamsCounted{page: page, req: req, asked: names, streams: s, err: err, at: now()}
+	}
+}
+
+// passDone ends the pass once no batch is out.
+func (p *streamsPage) passDone() tea.Cmd {
+	if p.inflight > 0 || !p.loading {
+		return nil
+	}
+	return p.refreshLater()
+}
+
+// setStreams takes a new list of streams (sorted as the connection lists
+// them). A stream listed before keeps its counts, rate and trend until it
+// is counted again; the selected stream stays selected.
+func (p *streamsPage) setStreams(list []sources.StreamInfo) {
+	selected := p.selectedName()
+	same := len(list) == len(p.streams)
+	for i := 0; same && i < len(list); i++ {
+		same = list[i].Name == p.streams[i].Name
+	}
+	rows, index := p.rows, p.index
+	if !same { // topics came or went: rows follow their names
+		rows, index = make([]streamRow, len(list)), make(map[string]int, len(list))
+		for i := range list {
+			if old, ok := p.index[list[i].Name]; ok && old < len(p.rows) {
+				rows[i] = p.rows[old]
+			} else {
+				rows[i] = streamRow{lower: strings.ToLower(list[i].Name), counted: list[i].Messages >= 0, trend: &history{n: 24}}
+			}
+			index[list[i].Name] = i
+		}
+	}
+	p.uncounted = 0
+	for i := range list {
+		st := &list[i]
+		if rows[i].counted && st.Messages < 0 { // keep the counts until the stream is counted again
+			was := p.streams[p.index[st.Name]]
+			st.Messages, st.High = was.Messages, was.High
+			if len(was.Partitions) == len(st.Partitions) {
+				st.Partitions = was.Partitions
+			}
+		}
+		if !rows[i].counted {
+			p.uncounted++
+		}
+	}
+	p.streams, p.rows, p.index, p.loaded = list, rows, index, true
+	if !same {
+		p.stale = true // filter every row again
+	}
+	p.applyFilter(selected)
+	p.sumRates()
+}
+
+// applyCounts takes the counts of some streams, measured at at: the rate
+// of each is its High's growth since its last count.
+func (p *streamsPage) applyCounts(list []sources.StreamInfo, at time.Time) {
+	for _, st := range list {
+		i, ok := p.index[st.Name]
+		if !ok {
+			continue
+		}
+		r := &p.rows[i]
+		if st.RateKnown {
+			r.rate = st.Rate
+		} else if !r.prevAt.IsZero() {
+			if dt := at.Sub(r.prevAt).Seconds(); dt > 0 {
+				r.rate = float64(max(st.High-r.prevHigh, 0)) / dt
+			}
+		}
+		if st.RateKnown || !r.prevAt.IsZero() {
+			r.trend.add(r.rate)
+		}
+		r.prevHigh, r.prevAt = st.High, at
+		if !r.counted {
+			r.counted = true
+			p.uncounted--
+		}
+		info := &p.streams[i] // a count carries no dead-letter flags: keep the listing's
+		info.Partitions, info.Messages, info.High, info.Rate, info.RateKnown = st.Partitions, st.Messages, st.High, st.Rate, st.RateKnown
+	}
+	p.sumRates()
+}
+
+// sumRates adds up the streams' rates for the status line.
+func (p *streamsPage) sumRates() {
+	p.total = 0
+	for i, st := range p.streams {
+		if !st.Tap { // a tap's rate is already counted by its queues
+			p.total += p.rows[i].rate
+		}
+	}
+}
+
+// applyFilter recomputes the visible rows and keeps the named stream
+// selected. A pattern that extends the last one looks only at the rows
+// the last one matched.
+func (p *streamsPage) applyFilter(keep string) {
+	pattern := p.filter.Value()
+	if pattern == "" {
+		p.visible = p.visible[:0]
+		for i := range p.streams {
+			p.visible = append(p.visible, i)
+		}
+	} else {
+		all := p.stale || p.matched == "" || !strings.HasPrefix(pattern, p.matched)
+		p.scored = fuzzyRows(pattern, p.rows, p.streams, p.visible, all, p.scored[:0])
+		p.visible = p.visible[:0]
+		for _, r := range p.scored {
+			p.visible = append(p.visible, r.index)
+		}
+	}
+	p.matched, p.stale = pattern, false
 	if keep != "" {
 		for i, idx := range p.visible {
 			if p.streams[idx].Name == keep {
@@ -263,17 +521,8 @@ func (p *streamsPage) columns(w int) []column {
 	}, w)
 }
 
-// streamRate is the broker's own rate when it gives one, else the rate
-// measured between two listings.
-func (p *streamsPage) streamRate(st sources.StreamInfo) float64 {
-	if st.RateKnown {
-		return st.Rate
-	}
-	return p.rates[st.Name]
-}
-
-func (p *streamsPage) sparkOf(name string, width int) string {
-	if h := p.trend[name]; h != nil {
+func (p *streamsPage) sparkOf(i, width int) string {
+	if h := p.rows[i].trend; h != nil {
 		return render.Sparkline(h.values, width)
 	}
 	return ""
@@ -301,7 +550,8 @@ func (p *streamsPage) View(w, h int) string {
 	}
 	from, to := p.cur.window(len(p.visible), h-2)
 	for i := from; i < to; i++ {
-		st := p.streams[p.visible[i]]
+		at := p.visible[i]
+		st := p.streams[at]
 		badge := ""
 		if st.DeadLetter {
 			badge = "DLQ"
@@ -313,10 +563,13 @@ func (p *streamsPage) View(w, h int) string {
 		if len(st.Partitions) > 0 {
 			parts = strconv.Itoa(len(st.Partitions))
 		}
-		if st.Messages >= 0 {
+		switch {
+		case st.Messages >= 0:
 			count = groupDigits(st.Messages)
+		case !p.rows[at].counted:
+			count = "…" // being counted
 		}
-		cells := []string{render.Sanitize(st.Name), render.Sanitize(st.Kind), parts, count, rate(p.streamRate(st)), p.sparkOf(st.Name, cols[5].width), render.Sanitize(badge)}
+		cells := []string{render.Sanitize(st.Name), render.Sanitize(st.Kind), parts, count, rate(p.rows[at].rate), p.sparkOf(at, cols[5].width), render.Sanitize(badge)}
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue
@@ -375,13 +628,11 @@ func (p *streamsPage) Status() string {
 	if !p.loaded {
 		return ""
 	}
-	var total float64
-	for _, st := range p.streams {
-		if !st.Tap { // a tap's rate is already counted by its queues
-			total += p.streamRate(st)
-		}
+	line := fmt.Sprintf("%s  %d streams  %s in", p.conn.Address(), len(p.streams), rate(p.total))
+	if p.uncounted > 0 {
+		line += fmt.Sprintf("  counting %s of %s", groupDigits(int64(len(p.streams)-p.uncounted)), groupDigits(int64(len(p.streams))))
 	}
-	return p.c.Styles.Status.Render(fmt.Sprintf("%s  %d streams  %s in", p.conn.Address(), len(p.streams), rate(total)))
+	return p.c.Styles.Status.Render(line)
 }
 
 func (p *streamsPage) ShortHelp() []key.Binding {

@@ -226,7 +226,7 @@ func TestStreamsFilterAndOpen(t *testing.T) {
 	later[0].High += 20
 	p.req = 2
 	p.Update(streamsListed{page: 3, req: 2, streams: later, at: testNow.Add(2 * time.Second)})
-	if r := p.rates["orders"]; r != 10 {
+	if r := p.rows[p.index["orders"]].rate; r != 10 {
 		t.Fatalf("rate %v, want 10/s", r)
 	}
 	p.Update(keyPress("/"))

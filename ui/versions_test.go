@@ -41,8 +41,7 @@ func TestVersionsPageOnDemoDLT(t *testing.T) {
 	c := testCommon(140, 24)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
 	sp := newStreamsPage(c, 8, conn)
-	sp.streams = []sources.StreamInfo{{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)}}
-	sp.applyFilter("")
+	sp.setStreams([]sources.StreamInfo{{Name: demo.TopicPaymentsAvroDLT, Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true, Partitions: make([]sources.PartitionInfo, 3)}})
 	p, ok := sp.Update(keyPress("V"))().(pagePushed).p.(*versionsPage)
 	if !ok {
 		t.Fatal("V does not open the census")

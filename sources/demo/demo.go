@@ -35,6 +35,12 @@ type Options struct {
 	// Big, when positive, adds TopicBig with that many records of about
 	// 200 bytes (3 partitions), for trying mqscope at scale.
 	Big int
+	// Topics, when positive, adds that many topics (ManyTopicName), a few
+	// records in each, for trying mqscope on a cluster of many topics.
+	Topics int
+	// TopicPartitions is the partition count of each of Topics's topics;
+	// zero means ManyTopicPartitions.
+	TopicPartitions int
 	// TrickleEvery is the interval between live orders; zero means 600ms,
 	// negative disables the live trickle.
 	TrickleEvery time.Duration
@@ -132,6 +138,12 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if o.Topics > 0 && !seeded {
+		if err := c.fillMany(manyTopicNames(o.Topics), o.manyPartitions()); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	if o.TrickleEvery >= 0 {
 		every := o.TrickleEvery
 		if every == 0 {
@@ -160,6 +172,9 @@ func listen(o Options) (*kfake.Cluster, bool, error) {
 	}
 	if o.Big > 0 {
 		opts = append(opts, kfake.SeedTopics(3, TopicBig))
+	}
+	if o.Topics > 0 {
+		opts = append(opts, kfake.SeedTopics(int32(o.manyPartitions()), manyTopicNames(o.Topics)...))
 	}
 	if o.DataDir != "" {
 		opts = append(opts, kfake.DataDir(o.DataDir))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -42,6 +43,9 @@ type Conn struct {
 	addrs  []string
 	config *sarama.Config
 	client sarama.Client
+	// dialed is when Dial fetched the cluster's metadata (unix ns; 0 once
+	// a listing has used it).
+	dialed atomic.Int64
 }
 
 var (
@@ -133,7 +137,11 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		if r.err != nil {
 			return nil, explainDialError(o, cfg.Net.DialTimeout, r.err)
 		}
-		return &Conn{name: name, addrs: o.Brokers, config: cfg, client: r.c}, nil
+		c := &Conn{name: name, addrs: o.Brokers, config: cfg, client: r.c}
+		if cfg.Metadata.Full { // sarama.NewClient fetched every topic's metadata
+			c.dialed.Store(time.Now().UnixNano())
+		}
+		return c, nil
 	case <-ctx.Done():
 		go func() { // close the client if it connects after all
 			if r := <-done; r.c != nil {

@@ -22,12 +22,21 @@ func topicPartitions(topic string, parts []int32) []tp {
 	return tps
 }
 
-// listBounds lists each partition's oldest and newest offsets.
+// listBounds lists each partition's oldest and newest offsets (the two
+// requests at the same time).
 func (c *Conn) listBounds(parts []tp) (lows, highs map[tp]int64, err error) {
-	if lows, err = c.listOffsets(parts, sarama.OffsetOldest); err != nil {
-		return nil, nil, err
+	var lowErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lows, lowErr = c.listOffsets(parts, sarama.OffsetOldest)
+	}()
+	highs, err = c.listOffsets(parts, sarama.OffsetNewest)
+	<-done
+	if lowErr != nil {
+		return nil, nil, lowErr
 	}
-	if highs, err = c.listOffsets(parts, sarama.OffsetNewest); err != nil {
+	if err != nil {
 		return nil, nil, err
 	}
 	return lows, highs, nil
