@@ -1,0 +1,167 @@
+package redis
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// ValueFields are the field names that carry an entry's payload.
+//
+// A stream entry is a list of field/value pairs, binary-safe, in the order
+// the producer gave them (a name may repeat). A Message has one value and
+// headers, so an entry is mapped this way:
+//
+//   - exactly one field named value, payload, data or body: that field's
+//     bytes are Message.Value, untouched, and every other pair is a header,
+//     in entry order (Properties "value field" names the field);
+//   - otherwise (no such field, or several): Message.Value is the whole
+//     entry as one JSON object, pairs in entry order, each value a JSON
+//     string, or {"base64": "..."} for bytes that are not UTF-8; and every
+//     pair is also a header, byte for byte (Properties "value field" is
+//     "(entry as JSON)").
+//
+// Either way the headers and the value together hold every byte of the
+// entry, and a redrive copies the entry as Redis holds it (it is read again
+// on the server, inside the write), never this mapping.
+var ValueFields = [...]string{"value", "payload", "data", "body"}
+
+// EntryAsJSON is the "value field" property of an entry whose Value is the
+// whole entry as a JSON object.
+const EntryAsJSON = "(entry as JSON)"
+
+// Field is one pair of an entry.
+type Field struct {
+	Name  string
+	Value []byte
+}
+
+// valueField is the index of the pair that is the entry's value, or -1.
+func valueField(pairs []Field) int {
+	at := -1
+	for i := range pairs {
+		if isValueField(pairs[i].Name) {
+			if at >= 0 {
+				return -1
+			}
+			at = i
+		}
+	}
+	return at
+}
+
+func isValueField(name string) bool {
+	for _, f := range ValueFields {
+		if name == f {
+			return true
+		}
+	}
+	return false
+}
+
+// ToMessage maps an entry to a Message (see ValueFields).
+func ToMessage(conn, stream string, id string, pairs []Field) sources.Message {
+	m := sources.Message{Conn: conn, Stream: stream, Partition: sources.NoPartition, ID: id}
+	if pid, err := ParseID(id); err == nil {
+		m.Offset = pid.Offset()
+		m.Timestamp = pid.Time()
+	}
+	at := valueField(pairs)
+	if at >= 0 {
+		m.Value = pairs[at].Value
+		if len(pairs) > 1 {
+			m.Headers = make([]sources.Header, 0, len(pairs)-1)
+		}
+		for i := range pairs {
+			if i != at {
+				m.Headers = append(m.Headers, sources.Header{Key: pairs[i].Name, Value: pairs[i].Value})
+			}
+		}
+		m.Properties = []sources.Property{{Name: "id", Value: id}, {Name: "value field", Value: pairs[at].Name}}
+	} else {
+		m.Value = EntryJSON(pairs)
+		m.Headers = make([]sources.Header, len(pairs))
+		for i := range pairs {
+			m.Headers[i] = sources.Header{Key: pairs[i].Name, Value: pairs[i].Value}
+		}
+		m.Properties = []sources.Property{{Name: "id", Value: id}, {Name: "value field", Value: EntryAsJSON}}
+	}
+	m.ValueSize = len(m.Value)
+	return m
+}
+
+// EntryJSON renders pairs as one JSON object, in order (see ValueFields).
+func EntryJSON(pairs []Field) []byte {
+	n := 2
+	for i := range pairs {
+		n += len(pairs[i].Name) + len(pairs[i].Value) + 6
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i := range pairs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendStringUnescapedHTML(b, pairs[i].Name)
+		b = append(b, ':')
+		if v := pairs[i].Value; utf8.Valid(v) {
+			b = jsonenc.AppendStringUnescapedHTML(b, string(v))
+		} else {
+			b = append(b, `{"base64":"`...)
+			b = base64.StdEncoding.AppendEncode(b, v)
+			b = append(b, `"}`...)
+		}
+	}
+	return append(b, '}')
+}
+
+// errNotEntryJSON says an edited value cannot become an entry's pairs.
+var errNotEntryJSON = errors.New(`want a JSON object of strings (or {"base64": "..."} values)`)
+
+// PairsFromJSON reads an edited whole-entry value back into pairs: the
+// inverse of EntryJSON (a repeated name keeps its place and its repeats).
+func PairsFromJSON(b []byte) ([]Field, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, errNotEntryJSON
+	}
+	var pairs []Field
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("entry JSON: %w", err)
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("entry JSON field %q: %w", name, err)
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			pairs = append(pairs, Field{Name: name, Value: []byte(s)})
+			continue
+		}
+		var bin struct {
+			Base64 *string `json:"base64"`
+		}
+		if err := json.Unmarshal(raw, &bin); err != nil || bin.Base64 == nil {
+			return nil, fmt.Errorf("entry JSON field %q: %w", name, errNotEntryJSON)
+		}
+		v, err := base64.StdEncoding.DecodeString(*bin.Base64)
+		if err != nil {
+			return nil, fmt.Errorf("entry JSON field %q: base64: %w", name, err)
+		}
+		pairs = append(pairs, Field{Name: name, Value: v})
+	}
+	if len(pairs) == 0 {
+		return nil, errors.New("entry JSON: a stream entry needs at least one field")
+	}
+	return pairs, nil
+}

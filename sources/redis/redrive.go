@@ -1,0 +1,336 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// redriveScript moves dead letters, each in one atomic step with the check
+// that it is still to be moved:
+//
+//   - pending (ARGV[1] "pending"): the entry is still in group ARGV[2]'s
+//     pending list (XPENDING id id), its fields are read (XRANGE id id) and
+//     XADDed to the target with the provenance pairs appended, then XACKed
+//     (and XDELed when ARGV[3] is "1");
+//   - stream (a DLQ stream): the entry is still in the stream and not in
+//     the run's marker set KEYS[3]; it is XADDed to the target, then
+//     XDELed (ARGV[3] "1") or added to the marker set.
+//
+// An entry no longer to be moved (acked, deleted, marked: an earlier run
+// did it, or someone else) is answered "d" and nothing is written. A
+// script runs whole or not at all as far as any client sees, and a
+// client that dies after sending it does not stop it, so a run stopped
+// anywhere and run again writes no copy twice and loses none. XADD comes
+// before XACK: a write refused (out of memory) leaves the entry pending.
+//
+// Items follow ARGV[4] as: id, edit ("" | "f" name value | "p" n
+// pairs...), n, provenance pairs... The answer is one string an item:
+// "w<new id>", "d" (already done), "g" (pending, but the entry is gone
+// from the stream and no edit gives its content).
+const redriveScript = `
+local src, dst, mark = KEYS[1], KEYS[2], KEYS[3]
+local mode, group, remove = ARGV[1], ARGV[2], ARGV[3] == '1'
+local t = redis.call('TYPE', dst)
+t = t['ok'] or t
+if t ~= 'stream' and t ~= 'none' then
+  return redis.error_reply('WRONGTYPE the target ' .. dst .. ' is a ' .. t .. ', not a stream')
+end
+local out = {}
+local marked = false
+local i = 4
+while i <= #ARGV do
+  local id, edit = ARGV[i], ARGV[i + 1]
+  i = i + 2
+  local fname, fvalue, fields
+  if edit == 'f' then
+    fname, fvalue = ARGV[i], ARGV[i + 1]
+    i = i + 2
+  elseif edit == 'p' then
+    local n = tonumber(ARGV[i])
+    fields = {}
+    for j = 1, 2 * n do fields[j] = ARGV[i + j] end
+    i = i + 1 + 2 * n
+  end
+  local np = tonumber(ARGV[i])
+  local prov = i + 1
+  i = prov + 2 * np
+  local live
+  if mode == 'pending' then
+    live = #redis.call('XPENDING', src, group, id, id, 1) > 0
+  else
+    live = mark == '' or redis.call('SISMEMBER', mark, id) == 0
+  end
+  local e
+  if live then
+    e = redis.call('XRANGE', src, id, id)
+    if #e == 0 and mode ~= 'pending' then live = false end
+  end
+  if not live then
+    out[#out + 1] = 'd'
+  elseif #e == 0 and not fields then
+    out[#out + 1] = 'g'
+  else
+    if not fields then
+      fields = e[1][2]
+      if fname then
+        for j = 1, #fields, 2 do
+          if fields[j] == fname then fields[j + 1] = fvalue break end
+        end
+      end
+    end
+    for j = 0, 2 * np - 1 do fields[#fields + 1] = ARGV[prov + j] end
+    local nid = redis.call('XADD', dst, '*', unpack(fields))
+    if mode == 'pending' then redis.call('XACK', src, group, id) end
+    if remove then
+      redis.call('XDEL', src, id)
+    elseif mode ~= 'pending' then
+      redis.call('SADD', mark, id)
+      marked = true
+    end
+    out[#out + 1] = 'w' .. nid
+  end
+end
+if marked then redis.call('EXPIRE', mark, 604800) end
+return out
+`
+
+var script = goredis.NewScript(redriveScript)
+
+const (
+	// chunkItems is how many items one script call moves at most.
+	chunkItems = 100
+	// chunkBytes bounds one script call's arguments.
+	chunkBytes = 1 << 20
+	// chunksInFlight is how many script calls are pipelined at once.
+	chunksInFlight = 8
+	// MarkerTTL is how long a redrive's marker set is kept (see MarkerKey).
+	MarkerTTL = 7 * 24 * time.Hour
+)
+
+// MarkerKey is the set in which a redrive of a stream (not a group's
+// pending list) that keeps its dead letters (RedriveItem.Remove false)
+// records the ids it copied, so a run started again skips them; it
+// expires MarkerTTL after the run's last write. A run that removes what it
+// copies (XDEL) needs none: the entry's absence says it.
+func MarkerKey(redriveID, source string) string {
+	return "mqscope:redrive:" + redriveID + ":" + source
+}
+
+// ErrEntryGone is returned (wrapped) for a pending entry whose content was
+// deleted from the stream: there is nothing to copy.
+var ErrEntryGone = errors.New("the entry is pending but deleted from the stream")
+
+// Redrive moves req's items to their targets. For a group's dead-letter
+// view (PendingName), each entry still pending is copied (XADD, the
+// item's headers appended as fields) and acknowledged (XACK, plus XDEL
+// where Remove) in one script; for a stream, each entry still there is
+// copied and deleted (Remove) or marked (MarkerKey) in one script. An
+// entry an earlier run (or anyone) already took out is RedriveAlreadyDone.
+// Items go up to 100 a script call, 8 calls pipelined; each call is
+// atomic. A run stopped anywhere (ctx, a dropped connection, the process
+// killed) and started again with the items not reported done writes none
+// twice.
+func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
+	src, err := c.resolve(ctx, req.Source)
+	if err != nil {
+		return fmt.Errorf("redrive from %q: %w", req.Source, err)
+	}
+	if err := script.Load(ctx, c.client).Err(); err != nil {
+		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.explain(err))
+	}
+	chunks, err := c.chunks(req, src, report)
+	if err != nil {
+		return err
+	}
+	perChunk := time.Duration(0)
+	if req.Rate > 0 {
+		perChunk = time.Duration(float64(time.Second) / req.Rate)
+	}
+	for len(chunks) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := chunksInFlight
+		if perChunk > 0 {
+			n = 1
+		}
+		round := chunks[:min(n, len(chunks))]
+		chunks = chunks[len(round):]
+		began := time.Now()
+		if err := c.runChunks(ctx, req, round, report); err != nil {
+			return err
+		}
+		if perChunk > 0 {
+			wait := perChunk*time.Duration(len(round[0].items)) - time.Since(began)
+			if wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// chunk is one script call: items with one target.
+type chunk struct {
+	keys  []string
+	args  []any
+	items []int
+}
+
+// chunks cuts req into script calls; items that cannot go (no id, an
+// edit that is no entry, the source as target) are reported failed here.
+func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(sources.RedriveOutcome)) ([]chunk, error) {
+	mode := "stream"
+	if src.group != "" {
+		mode = "pending"
+	}
+	var out []chunk
+	var cur *chunk
+	size := 0
+	for i := range req.Items {
+		it := &req.Items[i]
+		fail := func(err error) { report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err}) }
+		id, err := ParseID(it.Message.ID)
+		if err != nil {
+			fail(fmt.Errorf("redrive %s: %w", it.Message.At(), err))
+			continue
+		}
+		if it.Target.Exchange || it.Target.Stream == "" || it.Target.Stream == req.Source || src.group == "" && it.Target.Stream == src.stream {
+			fail(fmt.Errorf("redrive %s to %q: the source itself or no stream: %w", id, it.Target.String(), sources.ErrBadTarget))
+			continue
+		}
+		args, err := itemArgs(id, it)
+		if err != nil {
+			fail(fmt.Errorf("redrive %s: %w", id, err))
+			continue
+		}
+		r := "0"
+		if it.Remove {
+			r = "1"
+		}
+		n := 0
+		for _, a := range args {
+			n += len(a.(string))
+		}
+		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= chunkItems || size+n > chunkBytes {
+			mark := ""
+			if mode == "stream" && !it.Remove {
+				mark = MarkerKey(req.ID, req.Source)
+			}
+			out = append(out, chunk{keys: []string{src.stream, it.Target.Stream, mark}, args: []any{mode, src.group, r}})
+			cur, size = &out[len(out)-1], 0
+		}
+		cur.args = append(cur.args, args...)
+		cur.items = append(cur.items, i)
+		size += n
+	}
+	return out, nil
+}
+
+// itemArgs are one item's script arguments.
+func itemArgs(id ID, it *sources.RedriveItem) ([]any, error) {
+	args := []any{id.String()}
+	switch {
+	case it.Value == nil:
+		args = append(args, "")
+	case valueFieldOf(&it.Message) != "":
+		args = append(args, "f", valueFieldOf(&it.Message), string(it.Value))
+	default:
+		pairs, err := PairsFromJSON(it.Value)
+		if err != nil {
+			return nil, fmt.Errorf("the edited value is the whole entry: %w", err)
+		}
+		args = append(args, "p", strconv.Itoa(len(pairs)))
+		for _, p := range pairs {
+			args = append(args, p.Name, string(p.Value))
+		}
+	}
+	args = append(args, strconv.Itoa(len(it.Headers)))
+	for _, h := range it.Headers {
+		args = append(args, h.Key, string(h.Value))
+	}
+	return args, nil
+}
+
+// valueFieldOf is the field a message's Value came from ("" when the value
+// is the whole entry).
+func valueFieldOf(m *sources.Message) string {
+	for _, p := range m.Properties {
+		if p.Name == "value field" && p.Value != EntryAsJSON {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// runChunks sends chunks pipelined and reports their items.
+func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks []chunk, report func(sources.RedriveOutcome)) error {
+	cmds, err := c.evalChunks(ctx, chunks)
+	if err != nil && isNoScript(err) {
+		if lerr := script.Load(ctx, c.client).Err(); lerr != nil {
+			return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.explain(lerr))
+		}
+		cmds, err = c.evalChunks(ctx, chunks)
+	}
+	for k, ch := range chunks {
+		res, cerr := cmds[k].StringSlice()
+		if cerr != nil {
+			if isConnError(cerr) || ctx.Err() != nil {
+				return fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.explain(cerr))
+			}
+			for _, i := range ch.items {
+				report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("redis %s: redrive to %q: %w", c.addr, ch.keys[1], cerr)})
+			}
+			continue
+		}
+		if len(res) != len(ch.items) {
+			return fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items))
+		}
+		for j, i := range ch.items {
+			o := sources.RedriveOutcome{Item: i}
+			switch r := res[j]; {
+			case strings.HasPrefix(r, "w"):
+				o.Result, o.Position = sources.RedriveWritten, ch.keys[1]+"@"+r[1:]
+			case r == "d":
+				o.Result = sources.RedriveAlreadyDone
+			default:
+				o.Result = sources.RedriveFailed
+				o.Err = fmt.Errorf("%s %s: %w: acknowledge it by hand (XACK) or edit a value in", req.Source, req.Items[i].Message.ID, ErrEntryGone)
+			}
+			report(o)
+		}
+	}
+	return nil
+}
+
+// evalChunks pipelines one EVALSHA a chunk.
+func (c *Conn) evalChunks(ctx context.Context, chunks []chunk) ([]*goredis.Cmd, error) {
+	pipe := c.client.Pipeline()
+	cmds := make([]*goredis.Cmd, len(chunks))
+	for k, ch := range chunks {
+		cmds[k] = script.EvalSha(ctx, pipe, ch.keys, ch.args...)
+	}
+	_, err := pipe.Exec(ctx)
+	return cmds, err
+}
+
+func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
+
+// isConnError reports an error that says nothing of what the server did
+// (a dropped connection, a timeout): the items' outcome is unknown.
+func isConnError(err error) bool {
+	var re goredis.Error
+	return !errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
