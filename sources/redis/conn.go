@@ -75,6 +75,9 @@ type Options struct {
 	MaxIdle time.Duration
 	// Timeout bounds dialling and each answer (0: DefaultTimeout).
 	Timeout time.Duration
+	// ClientName is what CLIENT LIST shows for the connection's sockets
+	// ("mqscope" when empty).
+	ClientName string
 }
 
 // Limits are what make a pending entry a dead letter.
@@ -161,6 +164,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		ro.TLSConfig = cfg
 	}
 	ro.Protocol = 2
+	ro.ClientName = o.ClientName
+	if ro.ClientName == "" {
+		ro.ClientName = "mqscope"
+	}
 	ro.DisableIdentity = true
 	ro.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	ro.DialTimeout = timeout

@@ -55,13 +55,15 @@ func pendingSplits(name string) [][2]string {
 	}
 }
 
-// dlqSuffixes are the dead-letter suffixes of Redis key names beyond those
-// dlq.IsDeadLetterName knows (Redis keys are usually joined with ':').
-var dlqSuffixes = [...]string{":dlq", ":dlt", ":dead", ":deadletter", ":dead-letter", ":dead_letter"}
+// dlqSuffixes end the names of dead-letter streams.
+var dlqSuffixes = [...]string{".dlq", "-dlq", "_dlq", ":dlq", ".dlt", "-dlt", "_dlt", ":dlt", ":dead", ":deadletter", ":dead-letter", ":dead_letter"}
 
 // DeadLetterName reports whether a stream's name marks it as a dead-letter
 // queue (orders.dlq, orders-dlq, orders:dlq, orders.DLT...) and the origin
-// the name suggests ("" when it names none).
+// the name suggests ("" when it names none). Redis keys are namespaced with
+// ':', so the other conventions dlq.IsDeadLetterName knows (a name holding
+// dead-letter, Spring's error.<dest>.<group>) are looked for in the last
+// segment only: "app:orders:dead-letter-queue" is one, "dead-letters:app:orders" is not.
 func DeadLetterName(name string) (bool, string) {
 	lower := strings.ToLower(name)
 	for _, s := range dlqSuffixes {
@@ -69,7 +71,15 @@ func DeadLetterName(name string) (bool, string) {
 			return true, name[:len(name)-len(s)]
 		}
 	}
-	return dlq.IsDeadLetterName(name)
+	ns, last := "", name
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		ns, last = name[:i+1], name[i+1:]
+	}
+	ok, origin := dlq.IsDeadLetterName(last)
+	if ok && origin != "" {
+		origin = ns + origin
+	}
+	return ok, origin
 }
 
 // streamKeys lists the stream keys matching the connection's pattern with
