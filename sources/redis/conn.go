@@ -257,3 +257,14 @@ func (c *Conn) Close() error { return c.client.Close() }
 
 // Client is the go-redis client, for tests and benchmarks.
 func (c *Conn) Client() *goredis.Client { return c.client }
+
+// silent drops go-redis's own log lines: it writes them to stderr, under
+// the TUI, and every failure it logs reaches the caller as an error too.
+type silent struct{}
+
+// Printf drops the line.
+func (silent) Printf(context.Context, string, ...any) {}
+
+// init silences go-redis's logger, which is the library's one and only
+// (it has no per-client logger).
+func init() { goredis.SetLogger(silent{}) }
