@@ -30,15 +30,15 @@ func TestConfigRefusesWhatItDoesNotKnow(t *testing.T) {
 		t.Fatalf("%+v", d)
 	}
 	for text, want := range map[string]string{
-		"kind: redis\nurl: redis://h:6379\nbrokers: [a]\n":                        `unknown key "brokers"`,
-		"kind: redis\nurl: redis://h:6379\ntls: {ca: x, cafile: y}\n":             `unknown key "cafile"`,
-		"kind: redis\nurl: redis://u:secret@h:6379\n":                             "no password in the url",
-		"kind: redis\nurl: http://h:6379\n":                                       "want redis://",
-		"kind: redis\nusername: u\n":                                              "needs url",
-		"kind: redis\nurl: redis://h/x\n":                                         "database number",
-		"kind: redis\nurl: redis://h\nmax_idle: soon\n":                           "max_idle",
-		"kind: redis\nurl: redis://h\nmax_deliveries: 0\n":                        "max_deliveries",
-		"kind: redis\nurl: redis://h\ndb: -2\n":                                   "db",
+		"kind: redis\nurl: redis://h:6379\nbrokers: [a]\n":                       `unknown key "brokers"`,
+		"kind: redis\nurl: redis://h:6379\ntls: {ca: x, cafile: y}\n":            `unknown key "cafile"`,
+		"kind: redis\nurl: redis://u:secret@h:6379\n":                            "no password in the url",
+		"kind: redis\nurl: http://h:6379\n":                                      "want redis://",
+		"kind: redis\nusername: u\n":                                             "needs url",
+		"kind: redis\nurl: redis://h/x\n":                                        "database number",
+		"kind: redis\nurl: redis://h\nmax_idle: soon\n":                          "max_idle",
+		"kind: redis\nurl: redis://h\nmax_deliveries: 0\n":                       "max_deliveries",
+		"kind: redis\nurl: redis://h\ndb: -2\n":                                  "db",
 		"kind: redis\nurl: redis://h\nread_only: false\ncolor: red\npasswd: x\n": `unknown key "passwd"`,
 	} {
 		_, err := d.FromConfig("cache", entryNode(t, text))
