@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/internal/jsonenc"
@@ -20,7 +21,8 @@ import (
 //
 //   - exactly one field named value, payload, data or body: that field's
 //     bytes are Message.Value, untouched, and every other pair is a header,
-//     in entry order (Properties "value field" names the field);
+//     in entry order (Properties "value field" names the field, "value
+//     pair" says which pair it was, from 1);
 //   - otherwise (no such field, or several): Message.Value is the whole
 //     entry as one JSON object, pairs in entry order, each value a JSON
 //     string, or {"base64": "..."} for bytes that are not UTF-8; and every
@@ -31,6 +33,16 @@ import (
 // entry, and a redrive copies the entry as Redis holds it (it is read again
 // on the server, inside the write), never this mapping.
 var ValueFields = [...]string{"value", "payload", "data", "body"}
+
+// Property names a message from a stream entry carries.
+const (
+	// PropID is the entry id.
+	PropID = "id"
+	// PropValueField names the field that is the value, or EntryAsJSON.
+	PropValueField = "value field"
+	// PropValuePair is the value's place among the entry's pairs, from 1.
+	PropValuePair = "value pair"
+)
 
 // EntryAsJSON is the "value field" property of an entry whose Value is the
 // whole entry as a JSON object.
@@ -83,14 +95,14 @@ func ToMessage(conn, stream string, id string, pairs []Field) sources.Message {
 				m.Headers = append(m.Headers, sources.Header{Key: pairs[i].Name, Value: pairs[i].Value})
 			}
 		}
-		m.Properties = []sources.Property{{Name: "id", Value: id}, {Name: "value field", Value: pairs[at].Name}}
+		m.Properties = []sources.Property{{Name: PropID, Value: id}, {Name: PropValueField, Value: pairs[at].Name}, {Name: PropValuePair, Value: strconv.Itoa(at + 1)}}
 	} else {
 		m.Value = EntryJSON(pairs)
 		m.Headers = make([]sources.Header, len(pairs))
 		for i := range pairs {
 			m.Headers[i] = sources.Header{Key: pairs[i].Name, Value: pairs[i].Value}
 		}
-		m.Properties = []sources.Property{{Name: "id", Value: id}, {Name: "value field", Value: EntryAsJSON}}
+		m.Properties = []sources.Property{{Name: PropID, Value: id}, {Name: PropValueField, Value: EntryAsJSON}}
 	}
 	m.ValueSize = len(m.Value)
 	return m
@@ -164,4 +176,50 @@ func PairsFromJSON(b []byte) ([]Field, error) {
 		return nil, errors.New("entry JSON: a stream entry needs at least one field")
 	}
 	return pairs, nil
+}
+
+// errNotAnEntry says a message does not carry what ToMessage made of an
+// entry.
+var errNotAnEntry = errors.New("not a message read from a Redis stream entry (its value field properties are missing)")
+
+// EntryPairs gives back the pairs of the entry m was read from, in order,
+// byte for byte (the inverse of ToMessage); value, when not nil, stands
+// for the message's value (an edit): it replaces the value field, or, for
+// an entry read as JSON, it is the edited JSON object of all the pairs.
+func EntryPairs(m *sources.Message, value []byte) ([]Field, error) {
+	field, pair := "", 0
+	for _, p := range m.Properties {
+		switch p.Name {
+		case PropValueField:
+			field = p.Value
+		case PropValuePair:
+			pair, _ = strconv.Atoi(p.Value)
+		}
+	}
+	switch {
+	case field == EntryAsJSON && value != nil:
+		return PairsFromJSON(value)
+	case field == EntryAsJSON:
+		out := make([]Field, len(m.Headers))
+		for i, h := range m.Headers {
+			out[i] = Field{Name: h.Key, Value: h.Value}
+		}
+		return out, nil
+	case field == "" || pair < 1 || pair > len(m.Headers)+1:
+		return nil, errNotAnEntry
+	}
+	if value == nil {
+		value = m.Value
+	}
+	out := make([]Field, 0, len(m.Headers)+1)
+	for i, h := range m.Headers {
+		if i == pair-1 {
+			out = append(out, Field{Name: field, Value: value})
+		}
+		out = append(out, Field{Name: h.Key, Value: h.Value})
+	}
+	if pair == len(m.Headers)+1 {
+		out = append(out, Field{Name: field, Value: value})
+	}
+	return out, nil
 }

@@ -16,25 +16,29 @@ import (
 // redriveScript moves dead letters, each in one atomic step with the check
 // that it is still to be moved:
 //
-//   - pending (ARGV[1] "pending"): the entry is still in group ARGV[2]'s
-//     pending list (XPENDING id id), its fields are read (XRANGE id id) and
-//     XADDed to the target with the provenance pairs appended, then XACKed
-//     (and XDELed when ARGV[3] is "1");
-//   - stream (a DLQ stream): the entry is still in the stream and not in
-//     the run's marker set KEYS[3]; it is XADDed to the target, then
-//     XDELed (ARGV[3] "1") or added to the marker set.
+//   - pending (ARGV[1] "pending"): XACK from group ARGV[2]; an entry no
+//     longer pending (XACK answers 0) is left; else the copy is XADDed to
+//     the target (and the entry XDELed when ARGV[3] is "1");
+//   - a stream that gives its entries up (ARGV[3] "1"): XDEL; an entry no
+//     longer there is left; else the copy is XADDed;
+//   - a stream that keeps them: an entry gone from it, or already in the
+//     run's marker set KEYS[3] (SADD answers 0), is left; else it is
+//     XADDed.
 //
-// An entry no longer to be moved (acked, deleted, marked: an earlier run
-// did it, or someone else) is answered "d" and nothing is written. A
-// script runs whole or not at all as far as any client sees, and a
-// client that dies after sending it does not stop it, so a run stopped
-// anywhere and run again writes no copy twice and loses none. XADD comes
-// before XACK: a write refused (out of memory) leaves the entry pending.
+// An entry left is answered "d": an earlier run (or someone else) took it
+// out, and nothing is written. A script runs whole, no other client sees
+// it half done, and a client that dies after sending it does not stop it;
+// so a run stopped anywhere and run again writes no copy twice and loses
+// none. The check's write comes first: it marks the script as writing,
+// after which Redis refuses none of its writes for memory (a legacy script
+// is refused only at its first write), so the XADD that follows cannot
+// fail where the check succeeded: the target's type is checked before
+// anything, and the field count (unpack's limit) before the item's first
+// write.
 //
-// Items follow ARGV[4] as: id, edit ("" | "f" name value | "p" n
-// pairs...), n, provenance pairs... The answer is one string an item:
-// "w<new id>", "d" (already done), "g" (pending, but the entry is gone
-// from the stream and no edit gives its content).
+// Items follow ARGV[3] as: id, n, then n field/value pairs (the entry's
+// pairs, then the provenance). The answer is one string an item: "w<new
+// id>", "d" (already done), "e" (too many fields).
 const redriveScript = `
 local src, dst, mark = KEYS[1], KEYS[2], KEYS[3]
 local mode, group, remove = ARGV[1], ARGV[2], ARGV[3] == '1'
@@ -45,57 +49,30 @@ if t ~= 'stream' and t ~= 'none' then
 end
 local out = {}
 local marked = false
-local i = 4
-while i <= #ARGV do
-  local id, edit = ARGV[i], ARGV[i + 1]
-  i = i + 2
-  local fname, fvalue, fields
-  if edit == 'f' then
-    fname, fvalue = ARGV[i], ARGV[i + 1]
-    i = i + 2
-  elseif edit == 'p' then
-    local n = tonumber(ARGV[i])
-    fields = {}
-    for j = 1, 2 * n do fields[j] = ARGV[i + j] end
-    i = i + 1 + 2 * n
-  end
-  local np = tonumber(ARGV[i])
-  local prov = i + 1
-  i = prov + 2 * np
+local i, last = 4, #ARGV
+while i <= last do
+  local id, n = ARGV[i], tonumber(ARGV[i + 1])
+  local first = i + 2
+  i = first + 2 * n
   local live
-  if mode == 'pending' then
-    live = #redis.call('XPENDING', src, group, id, id, 1) > 0
+  if n < 1 or n > 3000 then
+    out[#out + 1] = 'e'
   else
-    live = mark == '' or redis.call('SISMEMBER', mark, id) == 0
-  end
-  local e
-  if live then
-    e = redis.call('XRANGE', src, id, id)
-    if #e == 0 and mode ~= 'pending' then live = false end
-  end
-  if not live then
-    out[#out + 1] = 'd'
-  elseif #e == 0 and not fields then
-    out[#out + 1] = 'g'
-  else
-    if not fields then
-      fields = e[1][2]
-      if fname then
-        for j = 1, #fields, 2 do
-          if fields[j] == fname then fields[j + 1] = fvalue break end
-        end
-      end
+    if mode == 'pending' then
+      live = redis.call('XACK', src, group, id) == 1
+    elseif remove then
+      live = redis.call('XDEL', src, id) == 1
+    else
+      live = #redis.call('XRANGE', src, id, id, 'COUNT', 1) == 1 and redis.call('SADD', mark, id) == 1
+      marked = marked or live
     end
-    for j = 0, 2 * np - 1 do fields[#fields + 1] = ARGV[prov + j] end
-    local nid = redis.call('XADD', dst, '*', unpack(fields))
-    if mode == 'pending' then redis.call('XACK', src, group, id) end
-    if remove then
-      redis.call('XDEL', src, id)
-    elseif mode ~= 'pending' then
-      redis.call('SADD', mark, id)
-      marked = true
+    if live then
+      local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
+      if remove and mode == 'pending' then redis.call('XDEL', src, id) end
+      out[#out + 1] = 'w' .. nid
+    else
+      out[#out + 1] = 'd'
     end
-    out[#out + 1] = 'w' .. nid
   end
 end
 if marked then redis.call('EXPIRE', mark, 604800) end
@@ -106,7 +83,7 @@ var script = goredis.NewScript(redriveScript)
 
 const (
 	// chunkItems is how many items one script call moves at most.
-	chunkItems = 100
+	chunkItems = 200
 	// chunkBytes bounds one script call's arguments.
 	chunkBytes = 1 << 20
 	// chunksInFlight is how many script calls are pipelined at once.
@@ -211,18 +188,14 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(source
 			fail(fmt.Errorf("redrive %s to %q: the source itself or no stream: %w", id, it.Target.String(), sources.ErrBadTarget))
 			continue
 		}
-		args, err := itemArgs(id, it)
+		args, n, err := itemArgs(id, it)
 		if err != nil {
-			fail(fmt.Errorf("redrive %s: %w", id, err))
+			fail(fmt.Errorf("redrive %s %s: %w", req.Source, id, err))
 			continue
 		}
 		r := "0"
 		if it.Remove {
 			r = "1"
-		}
-		n := 0
-		for _, a := range args {
-			n += len(a.(string))
 		}
 		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= chunkItems || size+n > chunkBytes {
 			mark := ""
@@ -239,40 +212,40 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(source
 	return out, nil
 }
 
-// itemArgs are one item's script arguments.
-func itemArgs(id ID, it *sources.RedriveItem) ([]any, error) {
-	args := []any{id.String()}
-	switch {
-	case it.Value == nil:
-		args = append(args, "")
-	case valueFieldOf(&it.Message) != "":
-		args = append(args, "f", valueFieldOf(&it.Message), string(it.Value))
-	default:
-		pairs, err := PairsFromJSON(it.Value)
-		if err != nil {
-			return nil, fmt.Errorf("the edited value is the whole entry: %w", err)
-		}
-		args = append(args, "p", strconv.Itoa(len(pairs)))
-		for _, p := range pairs {
-			args = append(args, p.Name, string(p.Value))
-		}
-	}
-	args = append(args, strconv.Itoa(len(it.Headers)))
-	for _, h := range it.Headers {
-		args = append(args, h.Key, string(h.Value))
-	}
-	return args, nil
-}
+// maxPairs is how many field/value pairs one copy may have (Lua's unpack
+// takes some 8,000 values).
+const maxPairs = 3000
 
-// valueFieldOf is the field a message's Value came from ("" when the value
-// is the whole entry).
-func valueFieldOf(m *sources.Message) string {
-	for _, p := range m.Properties {
-		if p.Name == "value field" && p.Value != EntryAsJSON {
-			return p.Value
-		}
+// itemArgs are one item's script arguments: id, the pair count, the
+// entry's pairs (EntryPairs) and the provenance headers; and their size.
+func itemArgs(id ID, it *sources.RedriveItem) ([]any, int, error) {
+	m := &it.Message
+	switch {
+	case m.Flaw != nil && m.Value == nil && it.Value == nil:
+		return nil, 0, fmt.Errorf("%w: acknowledge it by hand (XACK) if it is not wanted", ErrEntryGone)
+	case m.Truncated() && it.Value == nil:
+		return nil, 0, fmt.Errorf("the value was read truncated (%d of %d bytes): read it whole to redrive it", len(m.Value), m.ValueSize)
 	}
-	return ""
+	pairs, err := EntryPairs(m, it.Value)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := len(pairs) + len(it.Headers)
+	if n > maxPairs {
+		return nil, 0, fmt.Errorf("the copy would have %d fields, more than the %d a redrive writes", n, maxPairs)
+	}
+	args := make([]any, 0, 2+2*n)
+	args = append(args, id.String(), strconv.Itoa(n))
+	size := 0
+	for _, p := range pairs {
+		args = append(args, p.Name, p.Value)
+		size += len(p.Name) + len(p.Value)
+	}
+	for _, h := range it.Headers {
+		args = append(args, h.Key, h.Value)
+		size += len(h.Key) + len(h.Value)
+	}
+	return args, size, nil
 }
 
 // runChunks sends chunks pipelined and reports their items.
@@ -307,7 +280,7 @@ func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks
 				o.Result = sources.RedriveAlreadyDone
 			default:
 				o.Result = sources.RedriveFailed
-				o.Err = fmt.Errorf("%s %s: %w: acknowledge it by hand (XACK) or edit a value in", req.Source, req.Items[i].Message.ID, ErrEntryGone)
+				o.Err = fmt.Errorf("redrive %s %s: the copy has more fields than one script call takes", req.Source, req.Items[i].Message.ID)
 			}
 			report(o)
 		}
