@@ -108,8 +108,8 @@ func (c *Conn) startID(ctx context.Context, stream string, st sources.Start, las
 	return ID{}, false, nil
 }
 
-// endID is the last id a read takes: the stream's last when it is
-// bounded, capped by opts.End.
+// endID is the last id a read takes: the stream's last when it does not
+// follow, capped by opts.End; and whether it has an end.
 func endID(opts sources.ReadOptions, last ID, empty bool) (ID, bool) {
 	end, bounded := maxID, false
 	if !opts.Follow {
@@ -160,12 +160,12 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	if err != nil {
 		return nil, err
 	}
-	end, bounded := endID(opts, last, empty)
+	end, _ := endID(opts, last, empty)
 	isDLQ, origin := DeadLetterName(stream)
 	feed := sources.NewFeed(ctx, opts.InFlight, nil)
 	feed.Go(func(ctx context.Context) {
 		r := streamRead{c: c, stream: stream, dlq: isDLQ, origin: origin, feed: feed}
-		if err := r.run(ctx, from, exclusive, end, bounded); err != nil && ctx.Err() == nil {
+		if err := r.run(ctx, from, exclusive, end, opts.Follow); err != nil && ctx.Err() == nil {
 			feed.Fail(err)
 		}
 	})
@@ -182,10 +182,11 @@ type streamRead struct {
 	feed   *sources.Feed
 }
 
-// run pages from from (exclusive or not) to end with XRANGE; unbounded,
-// it waits for new entries with XREAD BLOCK whenever it has caught up.
-func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, bounded bool) error {
-	if bounded && end.Less(from) || bounded && exclusive && !from.Less(end) {
+// run pages from from (exclusive or not) to end with XRANGE; following,
+// it waits for new entries with XREAD BLOCK whenever it has caught up,
+// until it passes end.
+func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, follow bool) error {
+	if end.Less(from) || exclusive && !from.Less(end) {
 		return nil
 	}
 	start := from.String()
@@ -193,7 +194,7 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, b
 		start = "(" + start
 	}
 	stop := end.String()
-	if !bounded {
+	if end == maxID {
 		stop = "+"
 	}
 	for ctx.Err() == nil {
@@ -220,7 +221,7 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, b
 		if len(page) == pageSize {
 			continue
 		}
-		if bounded {
+		if !follow {
 			return nil
 		}
 		// Caught up: wait for an entry after the last one seen. XREAD

@@ -374,3 +374,36 @@ func TestDeadLettersByIdle(t *testing.T) {
 		t.Fatalf("a deleted pending entry: %+v", dead[1])
 	}
 }
+
+func TestLiveTailEndsAtItsEnd(t *testing.T) {
+	e := newEnv(t, redis.Options{})
+	s := e.key("s")
+	e.add(s, "5-0", "value", "a")
+	end, _ := redis.ParseID("7-0")
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	defer cancel()
+	sub, err := e.conn.Read(ctx, s, sources.ReadOptions{Follow: true, End: &sources.Start{Kind: sources.StartOffset, Offset: end.Offset()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var got []string
+	for {
+		if len(got) == 1 {
+			e.add(s, "6-0", "value", "b")
+			e.add(s, "7-0", "value", "c")
+			e.add(s, "8-0", "value", "past the end")
+		}
+		batch, err := sub.Next(ctx, 10)
+		got = append(got, values(batch)...)
+		if errors.Is(err, sources.ErrEndOfStream) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+	}
+	if !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("follow to 7-0: %v", got)
+	}
+}
