@@ -123,30 +123,25 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	if err := script.Load(ctx, c.client).Err(); err != nil {
 		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.explain(err))
 	}
-	chunks, err := c.chunks(req, src, report)
-	if err != nil {
-		return err
-	}
-	perChunk := time.Duration(0)
+	// A capped rate sends a call at a time, a tenth of a second's worth.
+	perItem, per, inFlight := time.Duration(0), chunkItems, chunksInFlight
 	if req.Rate > 0 {
-		perChunk = time.Duration(float64(time.Second) / req.Rate)
+		perItem = time.Duration(float64(time.Second) / req.Rate)
+		per, inFlight = max(1, min(chunkItems, int(req.Rate/10))), 1
 	}
+	chunks := c.chunks(req, src, per, report)
 	for len(chunks) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := chunksInFlight
-		if perChunk > 0 {
-			n = 1
-		}
-		round := chunks[:min(n, len(chunks))]
+		round := chunks[:min(inFlight, len(chunks))]
 		chunks = chunks[len(round):]
 		began := time.Now()
 		if err := c.runChunks(ctx, req, round, report); err != nil {
 			return err
 		}
-		if perChunk > 0 {
-			wait := perChunk*time.Duration(len(round[0].items)) - time.Since(began)
+		if perItem > 0 {
+			wait := perItem*time.Duration(len(round[0].items)) - time.Since(began)
 			if wait > 0 {
 				select {
 				case <-time.After(wait):
@@ -166,9 +161,9 @@ type chunk struct {
 	items []int
 }
 
-// chunks cuts req into script calls; items that cannot go (no id, an
+// chunks cuts req into script calls of at most per items; items that cannot go (no id, an
 // edit that is no entry, the source as target) are reported failed here.
-func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(sources.RedriveOutcome)) ([]chunk, error) {
+func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report func(sources.RedriveOutcome)) []chunk {
 	mode := "stream"
 	if src.group != "" {
 		mode = "pending"
@@ -197,7 +192,7 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(source
 		if it.Remove {
 			r = "1"
 		}
-		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= chunkItems || size+n > chunkBytes {
+		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= per || size+n > chunkBytes {
 			mark := ""
 			if mode == "stream" && !it.Remove {
 				mark = MarkerKey(req.ID, req.Source)
@@ -209,7 +204,7 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, report func(source
 		cur.items = append(cur.items, i)
 		size += n
 	}
-	return out, nil
+	return out
 }
 
 // maxPairs is how many field/value pairs one copy may have (Lua's unpack
