@@ -311,12 +311,12 @@ func (c *Conn) ReadPending(ctx context.Context, stream, group string, limits Lim
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	from, _, err := c.startID(ctx, stream, sources.Start{Kind: opts.Start.Kind, Offset: opts.Start.Offset, Offsets: opts.Start.Offsets, Time: opts.Start.Time}, ID{}, true)
-	if opts.Start.Kind == sources.StartLastN {
-		from, err = ID{}, nil
-	}
-	if err != nil {
-		return nil, err
+	var from ID
+	if opts.Start.Kind != sources.StartLastN { // last:N is counted among the dead letters, not the stream
+		var err error
+		if from, _, err = c.startID(ctx, stream, opts.Start, ID{}, true); err != nil {
+			return nil, err
+		}
 	}
 	end, _ := endID(sources.ReadOptions{Follow: true, End: opts.End}, ID{}, false)
 	if err := c.client.XPendingExt(ctx, &goredis.XPendingExtArgs{Stream: stream, Group: group, Start: "-", End: "+", Count: 1}).Err(); err != nil {
