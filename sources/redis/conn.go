@@ -1,10 +1,3 @@
-// Package redis is mqscope's Redis Streams connector (go-redis v9): streams
-// found with SCAN ... TYPE stream, their groups, consumers, pending
-// entries and lag; reads with XRANGE/XREVRANGE and live tails with XREAD
-// BLOCK that create no group and acknowledge nothing; dead letters both as
-// the pending entries a group failed to process (a virtual stream per
-// group, see PendingName) and as streams named like dead-letter queues;
-// and a redrive whose copy and acknowledgement are one server-side script.
 package redis
 
 import (
