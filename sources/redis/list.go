@@ -86,6 +86,7 @@ func DeadLetterName(name string) (bool, string) {
 // SCAN ... TYPE stream, COUNT scanCount a call, at most MaxStreams, sorted.
 // It stops when ctx is done.
 func (c *Conn) streamKeys(ctx context.Context) ([]string, bool, error) {
+	seen := map[string]bool{} // SCAN may return a key twice
 	var keys []string
 	var cursor uint64
 	for {
@@ -96,17 +97,22 @@ func (c *Conn) streamKeys(ctx context.Context) ([]string, bool, error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("redis %s: scan streams: %w", c.addr, c.explain(err))
 		}
-		keys = append(keys, page...)
+		for _, k := range page {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
 		if len(keys) >= MaxStreams {
 			slices.Sort(keys)
-			return slices.Compact(keys)[:min(len(keys), MaxStreams)], true, nil
+			return keys[:MaxStreams], true, nil
 		}
 		if cursor = next; cursor == 0 {
 			break
 		}
 	}
 	slices.Sort(keys)
-	return slices.Compact(keys), false, nil // SCAN may return a key twice
+	return keys, false, nil
 }
 
 // streamFacts is what XINFO says of one stream.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,5 +406,23 @@ func TestLiveTailEndsAtItsEnd(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Fatalf("follow to 7-0: %v", got)
+	}
+}
+
+func TestListingIsBounded(t *testing.T) {
+	e := newEnv(t, redis.Options{})
+	pipe := e.raw.Pipeline()
+	for i := 0; i < redis.MaxStreams+5; i++ {
+		pipe.XAdd(e.ctx, &goredis.XAddArgs{Stream: e.key("s" + strconv.Itoa(i)), Values: []any{"value", "x"}})
+	}
+	if _, err := pipe.Exec(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.conn.ListStreams(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != redis.MaxStreams || !strings.Contains(list[0].Info[len(list[0].Info)-1].Value, "stopped at") {
+		t.Fatalf("%d streams listed, last fact %+v", len(list), list[0].Info[len(list[0].Info)-1])
 	}
 }
