@@ -198,29 +198,35 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	return c, nil
 }
 
-// explain turns client errors into what a user can act on; it never
-// shows the password.
+// explain is cause with the server's address in front, for errors that
+// say nothing else of where they come from.
 func (c *Conn) explain(err error) error {
+	return fmt.Errorf("redis %s: %w", c.addr, c.cause(err))
+}
+
+// cause turns a client error into what a user can act on; it never shows
+// the password.
+func (c *Conn) cause(err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
-		return fmt.Errorf("redis %s: the username or password was refused (WRONGPASS): check username and password_env/password_file/password_cmd", c.addr)
+		return errors.New("the username or password was refused (WRONGPASS): check username and password_env/password_file/password_cmd")
 	case strings.Contains(msg, "NOAUTH"):
-		return fmt.Errorf("redis %s: the server wants a password (NOAUTH): give one with password_env, password_file or password_cmd", c.addr)
+		return errors.New("the server wants a password (NOAUTH): give one with password_env, password_file or password_cmd")
 	case strings.Contains(msg, "NOPERM"):
-		return fmt.Errorf("redis %s: the ACL user may not run this (%s): it needs +@read +@stream +scan +ping (and +@scripting +xack +xadd +xdel to redrive)", c.addr, msg)
+		return fmt.Errorf("the ACL user may not run this: it needs +@read +@stream +scan +ping (and +@scripting +xack +xadd +xdel +sadd +expire to redrive): %w", err)
 	}
 	var ne net.Error
 	var oe *net.OpError
 	switch {
 	case errors.As(err, &oe), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("redis %s: unreachable: %w", c.addr, err)
+		return fmt.Errorf("unreachable: %w", err)
 	}
 	var te tls.RecordHeaderError
 	if errors.As(err, &te) || strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") {
-		return fmt.Errorf("redis %s: TLS failed (rediss:// against a plain port, or a certificate not trusted): %w", c.addr, err)
+		return fmt.Errorf("TLS failed (rediss:// against a plain port, or a certificate not trusted): %w", err)
 	}
-	return fmt.Errorf("redis %s: %w", c.addr, err)
+	return err
 }
 
 // Redacted is a URL with its password replaced by "xxxxx".

@@ -95,7 +95,7 @@ func (c *Conn) streamKeys(ctx context.Context) ([]string, bool, error) {
 		}
 		page, next, err := c.client.ScanType(ctx, cursor, c.match, scanCount, "stream").Result()
 		if err != nil {
-			return nil, false, fmt.Errorf("redis %s: scan streams: %w", c.addr, c.explain(err))
+			return nil, false, fmt.Errorf("redis %s: scan streams: %w", c.addr, c.cause(err))
 		}
 		for _, k := range page {
 			if !seen[k] {
@@ -143,11 +143,11 @@ func (c *Conn) facts(ctx context.Context, keys []string) ([]streamFacts, error) 
 				if isNoSuchKey(err) {
 					continue
 				}
-				return nil, fmt.Errorf("redis %s: xinfo stream %q: %w", c.addr, k, c.explain(err))
+				return nil, fmt.Errorf("redis %s: xinfo stream %q: %w", c.addr, k, c.cause(err))
 			}
 			gs, err := groups[i].Result()
 			if err != nil && !isNoSuchKey(err) {
-				return nil, fmt.Errorf("redis %s: xinfo groups %q: %w", c.addr, k, c.explain(err))
+				return nil, fmt.Errorf("redis %s: xinfo groups %q: %w", c.addr, k, c.cause(err))
 			}
 			out = append(out, streamFacts{key: k, info: info, groups: gs})
 		}
@@ -225,7 +225,7 @@ func (c *Conn) countDead(ctx context.Context, all []streamFacts) (map[string]dea
 			if isNoSuchKey(err) || strings.Contains(err.Error(), "NOGROUP") {
 				continue
 			}
-			return nil, fmt.Errorf("redis %s: xpending for %q: %w", c.addr, a.name, c.explain(err))
+			return nil, fmt.Errorf("redis %s: xpending for %q: %w", c.addr, a.name, c.cause(err))
 		}
 		var d deadCount
 		d.scanned = int64(len(ps))
@@ -369,7 +369,7 @@ func (c *Conn) DescribeGroup(ctx context.Context, group string) (sources.GroupDe
 			}
 			cs, err := c.client.XInfoConsumers(ctx, f.key, group).Result()
 			if err != nil {
-				return d, fmt.Errorf("redis %s: xinfo consumers %q %q: %w", c.addr, f.key, group, c.explain(err))
+				return d, fmt.Errorf("redis %s: xinfo consumers %q %q: %w", c.addr, f.key, group, c.cause(err))
 			}
 			var members []string
 			for _, m := range cs {

@@ -36,7 +36,7 @@ type target struct {
 func (c *Conn) resolve(ctx context.Context, name string) (target, error) {
 	typ, err := c.client.Type(ctx, name).Result()
 	if err != nil {
-		return target{}, fmt.Errorf("redis %s: type of %q: %w", c.addr, name, c.explain(err))
+		return target{}, fmt.Errorf("redis %s: type of %q: %w", c.addr, name, c.cause(err))
 	}
 	switch typ {
 	case "stream":
@@ -234,7 +234,7 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("redis %s: tail %q: %w", r.c.addr, r.stream, r.c.explain(err))
+			return fmt.Errorf("redis %s: tail %q: %w", r.c.addr, r.stream, r.c.cause(err))
 		}
 	}
 	return nil
@@ -262,7 +262,7 @@ type rawEntry struct {
 func (c *Conn) rangeRaw(ctx context.Context, cmd, stream, start, stop string, count int64) ([]rawEntry, error) {
 	v, err := c.client.Do(ctx, cmd, stream, start, stop, "COUNT", count).Slice()
 	if err != nil {
-		return nil, fmt.Errorf("redis %s: %s %q: %w", c.addr, strings.ToLower(cmd), stream, c.explain(err))
+		return nil, fmt.Errorf("redis %s: %s %q: %w", c.addr, strings.ToLower(cmd), stream, c.cause(err))
 	}
 	return parseEntries(v)
 }
@@ -323,7 +323,7 @@ func (c *Conn) ReadPending(ctx context.Context, stream, group string, limits Lim
 		if strings.Contains(err.Error(), "NOGROUP") {
 			return nil, fmt.Errorf("redis %s: stream %q has no group %q: %w", c.addr, stream, group, sources.ErrUnknownStream)
 		}
-		return nil, fmt.Errorf("redis %s: xpending %q %q: %w", c.addr, stream, group, c.explain(err))
+		return nil, fmt.Errorf("redis %s: xpending %q %q: %w", c.addr, stream, group, c.cause(err))
 	}
 	name := PendingName(stream, group)
 	feed := sources.NewFeed(ctx, opts.InFlight, nil)
@@ -358,7 +358,7 @@ func (p *pendingRead) scan(ctx context.Context, from, end ID, each func([]Pendin
 	for ctx.Err() == nil {
 		ps, err := p.c.client.XPendingExt(ctx, &goredis.XPendingExtArgs{Stream: p.stream, Group: p.group, Start: start, End: end.String(), Count: pendingPage}).Result()
 		if err != nil {
-			return fmt.Errorf("redis %s: xpending %q %q: %w", p.c.addr, p.stream, p.group, p.c.explain(err))
+			return fmt.Errorf("redis %s: xpending %q %q: %w", p.c.addr, p.stream, p.group, p.c.cause(err))
 		}
 		var dead []PendingEntry
 		for _, e := range ps {
@@ -433,7 +433,7 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 		cmds[i] = pipe.Do(ctx, "XRANGE", p.stream, d.ID.String(), d.ID.String(), "COUNT", 1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, fmt.Errorf("redis %s: read pending entries of %q: %w", p.c.addr, p.stream, p.c.explain(err))
+		return nil, fmt.Errorf("redis %s: read pending entries of %q: %w", p.c.addr, p.stream, p.c.cause(err))
 	}
 	out := make([]sources.Message, 0, len(dead))
 	for i, d := range dead {

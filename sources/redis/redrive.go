@@ -121,7 +121,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		return fmt.Errorf("redrive from %q: %w", req.Source, err)
 	}
 	if err := script.Load(ctx, c.client).Err(); err != nil {
-		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.explain(err))
+		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
 	}
 	// A capped rate sends a call at a time, a tenth of a second's worth.
 	perItem, per, inFlight := time.Duration(0), chunkItems, chunksInFlight
@@ -248,7 +248,7 @@ func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks
 	cmds, err := c.evalChunks(ctx, chunks)
 	if err != nil && isNoScript(err) {
 		if lerr := script.Load(ctx, c.client).Err(); lerr != nil {
-			return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.explain(lerr))
+			return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(lerr))
 		}
 		cmds, err = c.evalChunks(ctx, chunks)
 	}
@@ -256,7 +256,7 @@ func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks
 		res, cerr := cmds[k].StringSlice()
 		if cerr != nil {
 			if isConnError(cerr) || ctx.Err() != nil {
-				return fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.explain(cerr))
+				return fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(cerr))
 			}
 			for _, i := range ch.items {
 				report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("redis %s: redrive to %q: %w", c.addr, ch.keys[1], cerr)})

@@ -38,13 +38,13 @@ func (c *Conn) Target(ctx context.Context, t sources.Target) (TargetStatus, erro
 	}
 	typ, err := c.client.Type(ctx, t.Stream).Result()
 	if err != nil {
-		return TargetStatus{}, fmt.Errorf("redis %s: target %q: %w", c.addr, t.Stream, c.explain(err))
+		return TargetStatus{}, fmt.Errorf("redis %s: target %q: %w", c.addr, t.Stream, c.cause(err))
 	}
 	switch typ {
 	case "stream":
 		n, err := c.client.XLen(ctx, t.Stream).Result()
 		if err != nil {
-			return TargetStatus{}, fmt.Errorf("redis %s: target %q: %w", c.addr, t.Stream, c.explain(err))
+			return TargetStatus{}, fmt.Errorf("redis %s: target %q: %w", c.addr, t.Stream, c.cause(err))
 		}
 		return TargetStatus{Exists: true, Length: n}, nil
 	case "none":
