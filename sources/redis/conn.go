@@ -111,6 +111,15 @@ type Conn struct {
 	match   string
 	limits  Limits
 	timeout time.Duration
+	// dial is how the redrive's own streaming connection is opened.
+	dial dialParams
+}
+
+// dialParams are what a plain connection to the server needs.
+type dialParams struct {
+	hostport, username, password, clientName string
+	db                                       int
+	tls                                      *tls.Config
 }
 
 var (
@@ -173,6 +182,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		name: o.Name, addr: ro.Addr + "/" + strconv.Itoa(ro.DB), client: goredis.NewClient(ro),
 		match: o.Match, timeout: timeout,
 		limits: Limits{MaxDeliveries: o.MaxDeliveries, MaxIdle: o.MaxIdle},
+		dial:   dialParams{hostport: ro.Addr, username: ro.Username, password: ro.Password, clientName: ro.ClientName, db: ro.DB, tls: ro.TLSConfig},
 	}
 	if u.Scheme == "rediss" {
 		c.addr = "rediss://" + c.addr

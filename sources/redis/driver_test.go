@@ -97,6 +97,11 @@ func TestPasswordsFromConfig(t *testing.T) {
 	if list, err := c.(sources.Lister).ListStreams(e.ctx); err != nil || len(list) != 1 {
 		t.Fatalf("list as the ACL user: %v %v", err, list)
 	}
+	ms := e.deadLetters(e.key("orders"), 20) // the redrive's own connection logs in as the ACL user too
+	tl := newTally()
+	if err := c.(sources.Redriver).Redrive(e.ctx, sources.RedriveRequest{ID: e.prefix + "acl", Source: redis.PendingName(e.key("orders"), "g"), Items: items(ms, e.key("retry"), e.prefix+"acl", false)}, tl.report); err != nil || tl.written != 20 {
+		t.Fatalf("redrive as the ACL user: %v %d written, errors %v", err, tl.written, tl.errs)
+	}
 	_, _, err = open("MQSCOPE_TEST_REDIS_BAD")
 	if err == nil || !strings.Contains(err.Error(), "username or password was refused") || strings.Contains(err.Error(), "not-it") {
 		t.Fatalf("a wrong password: %v", err)

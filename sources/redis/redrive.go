@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -23,7 +25,8 @@ import (
 //     longer there is left; else the copy is XADDed;
 //   - a stream that keeps them: an entry gone from it, or already in the
 //     run's marker set KEYS[3] (SADD answers 0), is left; else it is
-//     XADDed.
+//     XADDed. (Otherwise KEYS[3] is the source again, unused: every key a
+//     script may touch is named in KEYS, for ACLs.)
 //
 // An entry left is answered "d": an earlier run (or someone else) took it
 // out, and nothing is written. A script runs whole, no other client sees
@@ -131,24 +134,16 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	}
 	chunks := c.chunks(req, src, per, report)
 	for len(chunks) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		round := chunks[:min(inFlight, len(chunks))]
-		chunks = chunks[len(round):]
-		began := time.Now()
-		if err := c.runChunks(ctx, req, round, report); err != nil {
-			return err
-		}
-		if perItem > 0 {
-			wait := perItem*time.Duration(len(round[0].items)) - time.Since(began)
-			if wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+		done, err := c.stream(ctx, req, chunks, inFlight, perItem, report)
+		chunks = chunks[done:]
+		if errors.Is(err, errNoScript) {
+			if err := script.Load(ctx, c.client).Err(); err != nil {
+				return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
 			}
+			continue
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -159,6 +154,8 @@ type chunk struct {
 	keys  []string
 	args  []any
 	items []int
+	// call is the EVALSHA command.
+	call []any
 }
 
 // chunks cuts req into script calls of at most per items; items that cannot go (no id, an
@@ -193,7 +190,7 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 			r = "1"
 		}
 		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= per || size+n > chunkBytes {
-			mark := ""
+			mark := src.stream // unused; a key the ACL user may touch anyway
 			if mode == "stream" && !it.Remove {
 				mark = MarkerKey(req.ID, req.Source)
 			}
@@ -203,6 +200,11 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 		cur.args = append(cur.args, args...)
 		cur.items = append(cur.items, i)
 		size += n
+	}
+	for k := range out {
+		ch := &out[k]
+		ch.call = append([]any{"EVALSHA", script.Hash(), "3", ch.keys[0], ch.keys[1], ch.keys[2]}, ch.args...)
+		ch.args = nil
 	}
 	return out
 }
@@ -243,29 +245,87 @@ func itemArgs(id ID, it *sources.RedriveItem) ([]any, int, error) {
 	return args, size, nil
 }
 
-// runChunks sends chunks pipelined and reports their items.
-func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks []chunk, report func(sources.RedriveOutcome)) error {
-	cmds, err := c.evalChunks(ctx, chunks)
-	if err != nil && isNoScript(err) {
-		if lerr := script.Load(ctx, c.client).Err(); lerr != nil {
-			return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(lerr))
+// errNoScript says the server lost the script (SCRIPT FLUSH, a restart):
+// it is loaded again and the run goes on from the call that found it gone.
+var errNoScript = errors.New("the redrive script is not loaded")
+
+// stream sends chunks over one connection of its own, at most inFlight
+// calls unanswered, the next written while the server runs the ones
+// before, and reports each call's items as its answer comes, in order. It
+// returns how many chunks it settled. A capped rate (perItem > 0) paces
+// the writes.
+func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []chunk, inFlight int, perItem time.Duration, report func(sources.RedriveOutcome)) (int, error) {
+	w, err := c.dialWire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
 		}
-		cmds, err = c.evalChunks(ctx, chunks)
+		return 0, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
 	}
-	for k, ch := range chunks {
-		res, cerr := cmds[k].StringSlice()
-		if cerr != nil {
-			if isConnError(cerr) || ctx.Err() != nil {
-				return fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(cerr))
+	var cancelled atomic.Bool
+	stop := context.AfterFunc(ctx, func() {
+		cancelled.Store(true)
+		_ = w.nc.SetDeadline(time.Now())
+	})
+	slots := make(chan struct{}, inFlight)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		due := time.Now()
+		for k := range chunks {
+			select {
+			case slots <- struct{}{}:
+			case <-quit:
+				return
 			}
+			if perItem > 0 {
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-time.After(wait):
+					case <-quit:
+						return
+					}
+				}
+				due = due.Add(perItem * time.Duration(len(chunks[k].items)))
+			}
+			w.write(chunks[k].call)
+			if w.bw.Flush() != nil {
+				return // the reader sees the connection fail
+			}
+		}
+	}()
+	defer func() {
+		stop()
+		close(quit)
+		_ = w.close()
+		wg.Wait()
+	}()
+	for k, ch := range chunks {
+		_ = w.nc.SetReadDeadline(time.Now().Add(4 * c.timeout))
+		if cancelled.Load() {
+			_ = w.nc.SetDeadline(time.Now())
+		}
+		res, err := w.readStrings()
+		var er errReply
+		switch {
+		case errors.As(err, &er) && strings.HasPrefix(string(er), "NOSCRIPT"):
+			return k, errNoScript
+		case errors.As(err, &er):
+			<-slots
 			for _, i := range ch.items {
-				report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("redis %s: redrive to %q: %w", c.addr, ch.keys[1], cerr)})
+				report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("redis %s: redrive to %q: %w", c.addr, ch.keys[1], err)})
 			}
 			continue
+		case err != nil && ctx.Err() != nil:
+			return k, ctx.Err()
+		case err != nil:
+			return k, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
+		case len(res) != len(ch.items):
+			return k, fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items))
 		}
-		if len(res) != len(ch.items) {
-			return fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items))
-		}
+		<-slots
 		for j, i := range ch.items {
 			o := sources.RedriveOutcome{Item: i}
 			switch r := res[j]; {
@@ -275,30 +335,10 @@ func (c *Conn) runChunks(ctx context.Context, req sources.RedriveRequest, chunks
 				o.Result = sources.RedriveAlreadyDone
 			default:
 				o.Result = sources.RedriveFailed
-				o.Err = fmt.Errorf("redrive %s %s: the copy has more fields than one script call takes", req.Source, req.Items[i].Message.ID)
+				o.Err = fmt.Errorf("redis %s: the redrive script answered %q for %s", c.addr, r, req.Items[i].Message.ID)
 			}
 			report(o)
 		}
 	}
-	return nil
-}
-
-// evalChunks pipelines one EVALSHA a chunk.
-func (c *Conn) evalChunks(ctx context.Context, chunks []chunk) ([]*goredis.Cmd, error) {
-	pipe := c.client.Pipeline()
-	cmds := make([]*goredis.Cmd, len(chunks))
-	for k, ch := range chunks {
-		cmds[k] = script.EvalSha(ctx, pipe, ch.keys, ch.args...)
-	}
-	_, err := pipe.Exec(ctx)
-	return cmds, err
-}
-
-func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
-
-// isConnError reports an error that says nothing of what the server did
-// (a dropped connection, a timeout): the items' outcome is unknown.
-func isConnError(err error) bool {
-	var re goredis.Error
-	return !errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return len(chunks), nil
 }

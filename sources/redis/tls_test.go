@@ -82,6 +82,12 @@ func TestTLSFromConfig(t *testing.T) {
 	if list, err := c.(sources.Lister).ListStreams(e.ctx); err != nil || len(list) != 1 || list[0].Messages != 3 {
 		t.Fatalf("over TLS: %v %+v", err, list)
 	}
+	// The redrive's own connection goes through TLS too.
+	ms := e.deadLetters(e.key("orders"), 20)
+	tl := newTally()
+	if err := c.(sources.Redriver).Redrive(e.ctx, sources.RedriveRequest{ID: e.prefix + "tls", Source: redis.PendingName(e.key("orders"), "g"), Items: items(ms, e.key("retry"), e.prefix+"tls", false)}, tl.report); err != nil || tl.written != 20 {
+		t.Fatalf("redrive over TLS: %v %d written, errors %v", err, tl.written, tl.errs)
+	}
 	if !strings.HasPrefix(c.Address(), "rediss://") {
 		t.Fatalf("address %q", c.Address())
 	}
