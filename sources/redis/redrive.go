@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -149,17 +148,19 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	return nil
 }
 
-// chunk is one script call: items with one target.
+// chunk is one script call: items with one target and one Remove.
 type chunk struct {
-	keys  []string
-	args  []any
-	items []int
-	// call is the EVALSHA command.
-	call []any
+	keys  [3]string
+	head  [3]string // mode, group, remove
+	items []int     // indexes in the request
+	pairs [][]Field // each item's entry pairs (EntryPairs)
+	nargs int       // the EVALSHA command's arguments
+	size  int       // the bytes of its fields
 }
 
-// chunks cuts req into script calls of at most per items; items that cannot go (no id, an
-// edit that is no entry, the source as target) are reported failed here.
+// chunks cuts req into script calls of at most per items; items that
+// cannot go (no id, an edit that is no entry, the source as target) are
+// reported failed here. The calls are encoded as they are sent (wire.call).
 func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report func(sources.RedriveOutcome)) []chunk {
 	mode := "stream"
 	if src.group != "" {
@@ -167,7 +168,6 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 	}
 	var out []chunk
 	var cur *chunk
-	size := 0
 	for i := range req.Items {
 		it := &req.Items[i]
 		fail := func(err error) { report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err}) }
@@ -180,7 +180,7 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 			fail(fmt.Errorf("redrive %s to %q: the source itself or no stream: %w", id, it.Target.String(), sources.ErrBadTarget))
 			continue
 		}
-		args, n, err := itemArgs(id, it)
+		pairs, n, err := copyPairs(it)
 		if err != nil {
 			fail(fmt.Errorf("redrive %s %s: %w", req.Source, id, err))
 			continue
@@ -189,22 +189,19 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 		if it.Remove {
 			r = "1"
 		}
-		if cur == nil || cur.keys[1] != it.Target.Stream || cur.args[2] != r || len(cur.items) >= per || size+n > chunkBytes {
+		if cur == nil || cur.keys[1] != it.Target.Stream || cur.head[2] != r || len(cur.items) >= per || cur.size+n > chunkBytes {
 			mark := src.stream // unused; a key the ACL user may touch anyway
 			if mode == "stream" && !it.Remove {
 				mark = MarkerKey(req.ID, req.Source)
 			}
-			out = append(out, chunk{keys: []string{src.stream, it.Target.Stream, mark}, args: []any{mode, src.group, r}})
-			cur, size = &out[len(out)-1], 0
+			out = append(out, chunk{keys: [3]string{src.stream, it.Target.Stream, mark}, head: [3]string{mode, src.group, r}, nargs: 9,
+				items: make([]int, 0, per), pairs: make([][]Field, 0, per)})
+			cur = &out[len(out)-1]
 		}
-		cur.args = append(cur.args, args...)
 		cur.items = append(cur.items, i)
-		size += n
-	}
-	for k := range out {
-		ch := &out[k]
-		ch.call = append([]any{"EVALSHA", script.Hash(), "3", ch.keys[0], ch.keys[1], ch.keys[2]}, ch.args...)
-		ch.args = nil
+		cur.pairs = append(cur.pairs, pairs)
+		cur.nargs += 2 + 2*(len(pairs)+len(it.Headers))
+		cur.size += n
 	}
 	return out
 }
@@ -213,9 +210,9 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 // takes some 8,000 values).
 const maxPairs = 3000
 
-// itemArgs are one item's script arguments: id, the pair count, the
-// entry's pairs (EntryPairs) and the provenance headers; and their size.
-func itemArgs(id ID, it *sources.RedriveItem) ([]any, int, error) {
+// copyPairs are the entry's pairs a copy of the item has (EntryPairs) and
+// the size of the copy.
+func copyPairs(it *sources.RedriveItem) ([]Field, int, error) {
 	m := &it.Message
 	switch {
 	case m.Flaw != nil && m.Value == nil && it.Value == nil:
@@ -227,22 +224,45 @@ func itemArgs(id ID, it *sources.RedriveItem) ([]any, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	n := len(pairs) + len(it.Headers)
-	if n > maxPairs {
+	if n := len(pairs) + len(it.Headers); n > maxPairs {
 		return nil, 0, fmt.Errorf("the copy would have %d fields, more than the %d a redrive writes", n, maxPairs)
 	}
-	args := make([]any, 0, 2+2*n)
-	args = append(args, id.String(), strconv.Itoa(n))
 	size := 0
 	for _, p := range pairs {
-		args = append(args, p.Name, p.Value)
 		size += len(p.Name) + len(p.Value)
 	}
 	for _, h := range it.Headers {
-		args = append(args, h.Key, h.Value)
 		size += len(h.Key) + len(h.Value)
 	}
-	return args, size, nil
+	return pairs, size, nil
+}
+
+// call writes a chunk's EVALSHA: the script, its keys and header, then
+// each item's id, pair count, pairs and provenance headers.
+func (w *wire) call(ch *chunk, req *sources.RedriveRequest) {
+	w.header('*', ch.nargs)
+	w.str("EVALSHA")
+	w.str(script.Hash())
+	w.str("3")
+	for _, k := range ch.keys {
+		w.str(k)
+	}
+	for _, h := range ch.head {
+		w.str(h)
+	}
+	for j, i := range ch.items {
+		it := &req.Items[i]
+		w.str(it.Message.ID)
+		w.int(len(ch.pairs[j]) + len(it.Headers))
+		for _, p := range ch.pairs[j] {
+			w.str(p.Name)
+			w.bytes(p.Value)
+		}
+		for _, h := range it.Headers {
+			w.str(h.Key)
+			w.bytes(h.Value)
+		}
+	}
 }
 
 // errNoScript says the server lost the script (SCRIPT FLUSH, a restart):
@@ -290,7 +310,7 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 				}
 				due = due.Add(perItem * time.Duration(len(chunks[k].items)))
 			}
-			w.write(chunks[k].call)
+			w.call(&chunks[k], &req)
 			if w.bw.Flush() != nil {
 				return // the reader sees the connection fail
 			}

@@ -99,6 +99,27 @@ func (w *wire) write(args []any) {
 	}
 }
 
+// str writes one bulk string.
+func (w *wire) str(s string) {
+	w.header('$', len(s))
+	w.bw.WriteString(s)
+	w.bw.WriteString("\r\n")
+}
+
+// bytes writes one bulk string.
+func (w *wire) bytes(b []byte) {
+	w.header('$', len(b))
+	w.bw.Write(b)
+	w.bw.WriteString("\r\n")
+}
+
+// int writes a number as a bulk string.
+func (w *wire) int(n int) {
+	var b [20]byte
+	w.bytes(strconv.AppendInt(b[:0], int64(n), 10))
+}
+
+// header writes an array or bulk string header.
 func (w *wire) header(kind byte, n int) {
 	var b [24]byte
 	out := append(b[:0], kind)
