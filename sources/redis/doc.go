@@ -37,7 +37,9 @@
 //     Connect...) are decoded as on Kafka.
 //
 // Redrive (sources.Redriver): one Lua script (EVALSHA) a batch of up to
-// 200 items checks and writes each item in one atomic step: for pending
+// 200 items, streamed over a connection of the run's own (the next batch
+// written while the server runs the one before), checks and writes each
+// item in one atomic step: for pending
 // entries XACK (the check: 0 means already done), XADD of the entry's
 // pairs and the provenance headers to the target, XDEL when asked; for a
 // DLQ stream XDEL (or, keeping the entries, a marker set, MarkerKey) and

@@ -88,7 +88,7 @@ const (
 	chunkItems = 200
 	// chunkBytes bounds one script call's arguments.
 	chunkBytes = 1 << 20
-	// chunksInFlight is how many script calls are pipelined at once.
+	// chunksInFlight is how many script calls a run leaves unanswered at most.
 	chunksInFlight = 8
 	// MarkerTTL is how long a redrive's marker set is kept (see MarkerKey).
 	MarkerTTL = 7 * 24 * time.Hour
@@ -113,10 +113,11 @@ var ErrEntryGone = errors.New("the entry is pending but deleted from the stream"
 // where Remove) in one script; for a stream, each entry still there is
 // copied and deleted (Remove) or marked (MarkerKey) in one script. An
 // entry an earlier run (or anyone) already took out is RedriveAlreadyDone.
-// Items go up to 100 a script call, 8 calls pipelined; each call is
-// atomic. A run stopped anywhere (ctx, a dropped connection, the process
-// killed) and started again with the items not reported done writes none
-// twice.
+// Items go up to 200 a script call, each item atomic with its check;
+// the calls stream over a connection of the run's own, at most 8
+// unanswered. A run stopped anywhere (ctx, a dropped connection, the
+// process killed) and started again with the items not reported done
+// writes none twice and loses none.
 func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
 	src, err := c.resolve(ctx, req.Source)
 	if err != nil {
