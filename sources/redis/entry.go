@@ -95,7 +95,7 @@ func ToMessage(conn, stream string, id string, pairs []Field) sources.Message {
 				m.Headers = append(m.Headers, sources.Header{Key: pairs[i].Name, Value: pairs[i].Value})
 			}
 		}
-		m.Properties = []sources.Property{{Name: PropID, Value: id}, {Name: PropValueField, Value: pairs[at].Name}, {Name: PropValuePair, Value: strconv.Itoa(at + 1)}}
+		m.Properties = []sources.Property{{Name: PropID, Value: id}, {Name: PropValueField, Value: pairs[at].Name}, {Name: PropValuePair, Value: pairNumber(at + 1)}}
 	} else {
 		m.Value = EntryJSON(pairs)
 		m.Headers = make([]sources.Header, len(pairs))
@@ -106,6 +106,17 @@ func ToMessage(conn, stream string, id string, pairs []Field) sources.Message {
 	}
 	m.ValueSize = len(m.Value)
 	return m
+}
+
+// pairNumbers are the "value pair" texts of the first pairs.
+var pairNumbers = [...]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"}
+
+// pairNumber is n as text, without an allocation for small n.
+func pairNumber(n int) string {
+	if n >= 0 && n < len(pairNumbers) {
+		return pairNumbers[n]
+	}
+	return strconv.Itoa(n)
 }
 
 // EntryJSON renders pairs as one JSON object, in order (see ValueFields).

@@ -15,8 +15,12 @@ import (
 )
 
 const (
-	// pageSize is the COUNT of one XRANGE of a read.
-	pageSize = 1000
+	// firstPage is the COUNT of a read's first XRANGE; later pages grow
+	// (doubling, up to maxPage) while they hold less than pageTarget
+	// bytes, and shrink when they hold more than twice that.
+	firstPage  = 100
+	maxPage    = 4000
+	pageTarget = 2 << 20
 	// tailBlock is how long one XREAD of a live tail waits for an entry.
 	tailBlock = 500 * time.Millisecond
 	// pendingPage is the COUNT of one XPENDING of a dead-letter read.
@@ -162,9 +166,13 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	}
 	end, _ := endID(opts, last, empty)
 	isDLQ, origin := DeadLetterName(stream)
-	feed := sources.NewFeed(ctx, opts.InFlight, nil)
+	w, err := c.dialWire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("redis %s: read %q: %w", c.addr, stream, c.cause(err))
+	}
+	feed := sources.NewFeed(ctx, opts.InFlight, w.close)
 	feed.Go(func(ctx context.Context) {
-		r := streamRead{c: c, stream: stream, dlq: isDLQ, origin: origin, feed: feed}
+		r := streamRead{c: c, w: w, stream: stream, dlq: isDLQ, origin: origin, feed: feed}
 		if err := r.run(ctx, from, exclusive, end, opts.Follow); err != nil && ctx.Err() == nil {
 			feed.Fail(err)
 		}
@@ -176,6 +184,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 // streamRead is one read of a stream key.
 type streamRead struct {
 	c      *Conn
+	w      *wire // the read's own connection, for its XRANGE pages
 	stream string
 	dlq    bool
 	origin string
@@ -197,10 +206,55 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 	if end == maxID {
 		stop = "+"
 	}
+	type result struct {
+		page []rawEntry
+		err  error
+	}
+	fetch := func(start string, n int64) <-chan result {
+		ch := make(chan result, 1)
+		go func() {
+			p, err := r.page(ctx, start, stop, n)
+			ch <- result{p, err}
+		}()
+		return ch
+	}
+	var next <-chan result
+	defer func() {
+		if next != nil {
+			<-next // the page asked for ahead: let its call end
+		}
+	}()
+	count := int64(firstPage)
 	for ctx.Err() == nil {
-		page, err := r.c.rangeRaw(ctx, "XRANGE", r.stream, start, stop, pageSize)
+		var page []rawEntry
+		var err error
+		if next != nil {
+			res := <-next
+			next, page, err = nil, res.page, res.err
+		} else {
+			page, err = r.page(ctx, start, stop, count)
+		}
 		if err != nil {
 			return err
+		}
+		full, done := int64(len(page)) == count, false
+		if len(page) > 0 {
+			last := page[len(page)-1].id
+			start = "(" + last
+			if id, err := ParseID(last); err == nil && !id.Less(end) {
+				done = true
+			}
+		}
+		// Pages grow while they are small in bytes and shrink when large;
+		// the next is asked for while this one is handed on.
+		switch size := pageBytes(page); {
+		case size < pageTarget/2 && count < maxPage:
+			count *= 2
+		case size > 2*pageTarget && count > 1:
+			count /= 2
+		}
+		if full && !done {
+			next = fetch(start, count)
 		}
 		if len(page) > 0 {
 			batch := make([]sources.Message, 0, len(page))
@@ -212,16 +266,13 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			if !r.feed.SendBatch(batch) {
 				return nil
 			}
-			last := page[len(page)-1].id
-			start = "(" + last
-			if id, err := ParseID(last); err == nil && !id.Less(end) {
-				return nil
-			}
 		}
-		if len(page) == pageSize {
+		switch {
+		case done:
+			return nil
+		case full:
 			continue
-		}
-		if !follow {
+		case !follow:
 			return nil
 		}
 		// Caught up: wait for an entry after the last one seen. XREAD
@@ -238,6 +289,29 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 	}
 	return nil
+}
+
+// page is one XRANGE of the read.
+func (r *streamRead) page(ctx context.Context, start, stop string, count int64) ([]rawEntry, error) {
+	p, err := r.w.xrange(ctx, 4*r.c.timeout, r.stream, start, stop, count)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("redis %s: xrange %q: %w", r.c.addr, r.stream, r.c.cause(err))
+	}
+	return p, nil
+}
+
+// pageBytes is the size of a page's pairs.
+func pageBytes(page []rawEntry) int {
+	n := 0
+	for i := range page {
+		for _, f := range page[i].fields {
+			n += len(f.Name) + len(f.Value)
+		}
+	}
+	return n
 }
 
 // mark fills a message's provenance: dead-letter headers it carries, the
@@ -267,9 +341,19 @@ func (c *Conn) rangeRaw(ctx context.Context, cmd, stream, start, stop string, co
 	return parseEntries(v)
 }
 
-// parseEntries reads an XRANGE reply.
+// parseEntries reads an XRANGE reply. The pairs of all entries share one
+// slice (they are read once, into Messages, and let go); the values of one
+// entry share one allocation of their own, which its Message keeps.
 func parseEntries(v []any) ([]rawEntry, error) {
 	out := make([]rawEntry, 0, len(v))
+	n := 0
+	for _, e := range v {
+		if pair, ok := e.([]any); ok && len(pair) == 2 {
+			fs, _ := pair[1].([]any)
+			n += len(fs) / 2
+		}
+	}
+	all := make([]Field, 0, n)
 	for _, e := range v {
 		pair, ok := e.([]any)
 		if !ok || len(pair) != 2 {
@@ -277,13 +361,21 @@ func parseEntries(v []any) ([]rawEntry, error) {
 		}
 		id, _ := pair[0].(string)
 		fs, _ := pair[1].([]any)
-		fields := make([]Field, 0, len(fs)/2)
+		size := 0
+		for i := 1; i < len(fs); i += 2 {
+			val, _ := fs[i].(string)
+			size += len(val)
+		}
+		buf := make([]byte, 0, size)
+		first := len(all)
 		for i := 0; i+1 < len(fs); i += 2 {
 			name, _ := fs[i].(string)
 			val, _ := fs[i+1].(string)
-			fields = append(fields, Field{Name: name, Value: []byte(val)})
+			at := len(buf)
+			buf = append(buf, val...)
+			all = append(all, Field{Name: name, Value: buf[at:len(buf):len(buf)]})
 		}
-		out = append(out, rawEntry{id: id, fields: fields})
+		out = append(out, rawEntry{id: id, fields: all[first:len(all):len(all)]})
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -193,3 +194,110 @@ func (w *wire) readStrings() ([]string, error) {
 
 // close closes the connection.
 func (w *wire) close() error { return w.nc.Close() }
+
+// xrange runs one XRANGE and reads its entries straight into pairs: the
+// values of an entry share one allocation, and the field names of a page
+// are shared where they repeat.
+func (w *wire) xrange(ctx context.Context, timeout time.Duration, stream, start, stop string, count int64) ([]rawEntry, error) {
+	stopCancel := context.AfterFunc(ctx, func() { _ = w.nc.SetDeadline(time.Now()) })
+	defer stopCancel()
+	_ = w.nc.SetDeadline(time.Now().Add(timeout))
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	w.header('*', 6)
+	w.str("XRANGE")
+	w.str(stream)
+	w.str(start)
+	w.str(stop)
+	w.str("COUNT")
+	w.int(int(count))
+	if err := w.bw.Flush(); err != nil {
+		return nil, err
+	}
+	n, err := w.array()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rawEntry, 0, n)
+	names := map[string]string{}
+	var buf []byte
+	var ends []int
+	for range n {
+		if k, err := w.array(); err != nil || k != 2 {
+			return nil, fmt.Errorf("redis: an XRANGE entry of %d parts: %v", k, err)
+		}
+		id, err := w.bulk(nil)
+		if err != nil {
+			return nil, err
+		}
+		k, err := w.array()
+		if err != nil {
+			return nil, err
+		}
+		fields := make([]Field, k/2)
+		buf, ends = buf[:0], ends[:0]
+		for j := 0; j < k; j++ {
+			start := len(buf)
+			if buf, err = w.bulk(buf); err != nil {
+				return nil, err
+			}
+			if j%2 == 0 {
+				name, ok := names[string(buf[start:])]
+				if !ok {
+					name = string(buf[start:])
+					names[name] = name
+				}
+				fields[j/2].Name = name
+				buf = buf[:start]
+			} else {
+				ends = append(ends, start, len(buf))
+			}
+		}
+		values := make([]byte, len(buf))
+		copy(values, buf)
+		for j := range fields {
+			a, b := ends[2*j], ends[2*j+1]
+			fields[j].Value = values[a:b:b]
+		}
+		out = append(out, rawEntry{id: string(id), fields: fields})
+	}
+	return out, nil
+}
+
+// array reads an array header (or an error reply) and its length.
+func (w *wire) array() (int, error) {
+	l, err := w.line()
+	if err != nil {
+		return 0, err
+	}
+	switch l[0] {
+	case '-':
+		return 0, errReply(l[1:])
+	case '*':
+		n, err := strconv.Atoi(string(l[1:]))
+		if err != nil {
+			return 0, fmt.Errorf("redis: bad array header %q", l)
+		}
+		return max(n, 0), nil
+	}
+	return 0, fmt.Errorf("redis: unexpected reply %q", l)
+}
+
+// bulk reads one bulk string and appends it to dst.
+func (w *wire) bulk(dst []byte) ([]byte, error) {
+	h, err := w.line()
+	if err != nil {
+		return dst, err
+	}
+	size, err := strconv.Atoi(string(h[1:]))
+	if h[0] != '$' || err != nil || size < 0 {
+		return dst, fmt.Errorf("redis: bad bulk header %q", h)
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, size+2)[:at+size+2]
+	if _, err := io.ReadFull(w.br, dst[at:]); err != nil {
+		return dst[:at], err
+	}
+	return dst[:at+size], nil
+}
