@@ -20,8 +20,11 @@
 //
 // Reads create no group, claim nothing and acknowledge nothing: bounded
 // reads page with XRANGE up to the last entry there when the read started
-// (or ReadOptions.End); last:N starts from XREVRANGE; a live tail waits
-// with XREAD BLOCK (no GROUP) and pages on with XRANGE.
+// (or ReadOptions.End), over a connection of the read's own, entries read
+// straight into pairs, pages sized by bytes (100 to 4,000 entries, about
+// 2 MiB) and the next asked for while one is handed on; last:N starts from
+// XREVRANGE; a live tail waits with XREAD BLOCK (no GROUP) and pages on
+// with XRANGE.
 //
 // Dead letters come two ways:
 //   - a group's pending entries delivered more than Limits.MaxDeliveries

@@ -97,6 +97,12 @@ func TestPasswordsFromConfig(t *testing.T) {
 	if list, err := c.(sources.Lister).ListStreams(e.ctx); err != nil || len(list) != 1 {
 		t.Fatalf("list as the ACL user: %v %v", err, list)
 	}
+	// A read's own connection too.
+	if sub, err := c.(sources.Reader).Read(e.ctx, e.key("s"), sources.ReadOptions{}); err != nil {
+		t.Fatalf("read %s: %v", "as the ACL user", err)
+	} else if got, err := sources.Drain(e.ctx, sub, 0); err != nil || len(got) != 2 {
+		t.Fatalf("read %s: %v %d", "as the ACL user", err, len(got))
+	}
 	ms := e.deadLetters(e.key("orders"), 20) // the redrive's own connection logs in as the ACL user too
 	tl := newTally()
 	if err := c.(sources.Redriver).Redrive(e.ctx, sources.RedriveRequest{ID: e.prefix + "acl", Source: redis.PendingName(e.key("orders"), "g"), Items: items(ms, e.key("retry"), e.prefix+"acl", false)}, tl.report); err != nil || tl.written != 20 {

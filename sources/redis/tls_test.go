@@ -82,6 +82,12 @@ func TestTLSFromConfig(t *testing.T) {
 	if list, err := c.(sources.Lister).ListStreams(e.ctx); err != nil || len(list) != 1 || list[0].Messages != 3 {
 		t.Fatalf("over TLS: %v %+v", err, list)
 	}
+	// A read's own connection too.
+	if sub, err := c.(sources.Reader).Read(e.ctx, e.key("s"), sources.ReadOptions{}); err != nil {
+		t.Fatalf("read %s: %v", "over TLS", err)
+	} else if got, err := sources.Drain(e.ctx, sub, 0); err != nil || len(got) != 3 {
+		t.Fatalf("read %s: %v %d", "over TLS", err, len(got))
+	}
 	// The redrive's own connection goes through TLS too.
 	ms := e.deadLetters(e.key("orders"), 20)
 	tl := newTally()
