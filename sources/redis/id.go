@@ -1,0 +1,98 @@
+package redis
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ID is a stream entry id, "<ms>-<seq>": the milliseconds of the server's
+// clock when the entry was added (or what the producer chose) and a
+// sequence within that millisecond.
+type ID struct {
+	MS, Seq uint64
+}
+
+// seqBits is how many low bits of an Offset hold the sequence.
+const seqBits = 20
+
+// maxOffsetMS is the largest millisecond an Offset holds exactly (2^43-1:
+// the year 2248).
+const maxOffsetMS = 1<<(63-seqBits) - 1
+
+// maxOffsetSeq is the largest sequence an Offset holds exactly.
+const maxOffsetSeq = 1<<seqBits - 1
+
+// ParseID reads "ms-seq" or a bare "ms" (sequence 0).
+func ParseID(s string) (ID, error) {
+	msText, seqText, found := strings.Cut(s, "-")
+	ms, err := strconv.ParseUint(msText, 10, 64)
+	if err != nil {
+		return ID{}, fmt.Errorf("stream id %q: want <ms>-<seq>", s)
+	}
+	if !found {
+		return ID{MS: ms}, nil
+	}
+	seq, err := strconv.ParseUint(seqText, 10, 64)
+	if err != nil {
+		return ID{}, fmt.Errorf("stream id %q: want <ms>-<seq>", s)
+	}
+	return ID{MS: ms, Seq: seq}, nil
+}
+
+// String is the id as Redis writes it.
+func (id ID) String() string {
+	return strconv.FormatUint(id.MS, 10) + "-" + strconv.FormatUint(id.Seq, 10)
+}
+
+// Time is the entry's millisecond as a time.
+func (id ID) Time() time.Time { return time.UnixMilli(int64(min(id.MS, 1<<62))) }
+
+// Less orders ids as the stream does.
+func (id ID) Less(o ID) bool { return id.MS < o.MS || id.MS == o.MS && id.Seq < o.Seq }
+
+// Next is the smallest id after id.
+func (id ID) Next() ID {
+	if id.Seq == ^uint64(0) {
+		return ID{MS: id.MS + 1}
+	}
+	return ID{MS: id.MS, Seq: id.Seq + 1}
+}
+
+// Offset maps the id onto the one int64 position the Message model has:
+// the millisecond shifted left by 20 bits, the sequence in the low 20 bits.
+// The mapping keeps the stream's order and is exact (OffsetID gives the id
+// back) for every id a server's clock makes: milliseconds before the year
+// 2248 and fewer than 2^20 (1,048,576) entries within one millisecond.
+// Ids past that (producer-chosen huge ids) are clamped: their order among
+// themselves may be lost in the Offset, never in Message.ID, which always
+// holds the full id.
+func (id ID) Offset() int64 {
+	ms, seq := id.MS, id.Seq
+	if ms > maxOffsetMS {
+		ms, seq = maxOffsetMS, maxOffsetSeq
+	}
+	seq = min(seq, maxOffsetSeq)
+	return int64(ms<<seqBits | seq)
+}
+
+// Exact reports whether Offset holds the id without clamping.
+func (id ID) Exact() bool { return id.MS <= maxOffsetMS && id.Seq <= maxOffsetSeq }
+
+// OffsetID is the id an Offset stands for (the inverse of ID.Offset).
+func OffsetID(offset int64) ID {
+	if offset < 0 {
+		return ID{}
+	}
+	return ID{MS: uint64(offset) >> seqBits, Seq: uint64(offset) & maxOffsetSeq}
+}
+
+// TimeID is the first id at or after t: "<unix ms>-0".
+func TimeID(t time.Time) ID {
+	ms := t.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	return ID{MS: uint64(ms)}
+}

@@ -1,0 +1,365 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+// redriveScript moves dead letters, each in one atomic step with the check
+// that it is still to be moved:
+//
+//   - pending (ARGV[1] "pending"): XACK from group ARGV[2]; an entry no
+//     longer pending (XACK answers 0) is left; else the copy is XADDed to
+//     the target (and the entry XDELed when ARGV[3] is "1");
+//   - a stream that gives its entries up (ARGV[3] "1"): XDEL; an entry no
+//     longer there is left; else the copy is XADDed;
+//   - a stream that keeps them: an entry gone from it, or already in the
+//     run's marker set KEYS[3] (SADD answers 0), is left; else it is
+//     XADDed. (Otherwise KEYS[3] is the source again, unused: every key a
+//     script may touch is named in KEYS, for ACLs.)
+//
+// An entry left is answered "d": an earlier run (or someone else) took it
+// out, and nothing is written. A script runs whole, no other client sees
+// it half done, and a client that dies after sending it does not stop it;
+// so a run stopped anywhere and run again writes no copy twice and loses
+// none. The check's write comes first: it marks the script as writing,
+// after which Redis refuses none of its writes for memory (a legacy script
+// is refused only at its first write), so the XADD that follows cannot
+// fail where the check succeeded: the target's type is checked before
+// anything, and the field count (unpack's limit) before the item's first
+// write.
+//
+// Items follow ARGV[3] as: id, n, then n field/value pairs (the entry's
+// pairs, then the provenance). The answer is one string an item: "w<new
+// id>", "d" (already done), "e" (too many fields).
+const redriveScript = `
+local src, dst, mark = KEYS[1], KEYS[2], KEYS[3]
+local mode, group, remove = ARGV[1], ARGV[2], ARGV[3] == '1'
+local t = redis.call('TYPE', dst)
+t = t['ok'] or t
+if t ~= 'stream' and t ~= 'none' then
+  return redis.error_reply('WRONGTYPE the target ' .. dst .. ' is a ' .. t .. ', not a stream')
+end
+local out = {}
+local marked = false
+local i, last = 4, #ARGV
+while i <= last do
+  local id, n = ARGV[i], tonumber(ARGV[i + 1])
+  local first = i + 2
+  i = first + 2 * n
+  local live
+  if n < 1 or n > 3000 then
+    out[#out + 1] = 'e'
+  else
+    if mode == 'pending' then
+      live = redis.call('XACK', src, group, id) == 1
+    elseif remove then
+      live = redis.call('XDEL', src, id) == 1
+    else
+      live = #redis.call('XRANGE', src, id, id, 'COUNT', 1) == 1 and redis.call('SADD', mark, id) == 1
+      marked = marked or live
+    end
+    if live then
+      local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
+      if remove and mode == 'pending' then redis.call('XDEL', src, id) end
+      out[#out + 1] = 'w' .. nid
+    else
+      out[#out + 1] = 'd'
+    end
+  end
+end
+if marked then redis.call('EXPIRE', mark, 604800) end
+return out
+`
+
+var script = goredis.NewScript(redriveScript)
+
+const (
+	// chunkItems is how many items one script call moves at most.
+	chunkItems = 200
+	// chunkBytes bounds one script call's arguments.
+	chunkBytes = 1 << 20
+	// chunksInFlight is how many script calls a run leaves unanswered at most.
+	chunksInFlight = 8
+	// MarkerTTL is how long a redrive's marker set is kept (see MarkerKey).
+	MarkerTTL = 7 * 24 * time.Hour
+)
+
+// MarkerKey is the set in which a redrive of a stream (not a group's
+// pending list) that keeps its dead letters (RedriveItem.Remove false)
+// records the ids it copied, so a run started again skips them; it
+// expires MarkerTTL after the run's last write. A run that removes what it
+// copies (XDEL) needs none: the entry's absence says it.
+func MarkerKey(redriveID, source string) string {
+	return "mqscope:redrive:" + redriveID + ":" + source
+}
+
+// ErrEntryGone is returned (wrapped) for a pending entry whose content was
+// deleted from the stream: there is nothing to copy.
+var ErrEntryGone = errors.New("the entry is pending but deleted from the stream")
+
+// Redrive moves req's items to their targets. For a group's dead-letter
+// view (PendingName), each entry still pending is copied (XADD, the
+// item's headers appended as fields) and acknowledged (XACK, plus XDEL
+// where Remove) in one script; for a stream, each entry still there is
+// copied and deleted (Remove) or marked (MarkerKey) in one script. An
+// entry an earlier run (or anyone) already took out is RedriveAlreadyDone.
+// Items go up to 200 a script call, each item atomic with its check;
+// the calls stream over a connection of the run's own, at most 8
+// unanswered. A run stopped anywhere (ctx, a dropped connection, the
+// process killed) and started again with the items not reported done
+// writes none twice and loses none.
+func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
+	src, err := c.resolve(ctx, req.Source)
+	if err != nil {
+		return fmt.Errorf("redrive from %q: %w", req.Source, err)
+	}
+	if err := script.Load(ctx, c.client).Err(); err != nil {
+		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
+	}
+	// A capped rate sends a call at a time, a tenth of a second's worth.
+	perItem, per, inFlight := time.Duration(0), chunkItems, chunksInFlight
+	if req.Rate > 0 {
+		perItem = time.Duration(float64(time.Second) / req.Rate)
+		per, inFlight = max(1, min(chunkItems, int(req.Rate/10))), 1
+	}
+	chunks := c.chunks(req, src, per, report)
+	for len(chunks) > 0 {
+		done, err := c.stream(ctx, req, chunks, inFlight, perItem, report)
+		chunks = chunks[done:]
+		if errors.Is(err, errNoScript) {
+			if err := script.Load(ctx, c.client).Err(); err != nil {
+				return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunk is one script call: items with one target and one Remove.
+type chunk struct {
+	keys  [3]string
+	head  [3]string // mode, group, remove
+	items []int     // indexes in the request
+	pairs [][]Field // each item's entry pairs (EntryPairs)
+	nargs int       // the EVALSHA command's arguments
+	size  int       // the bytes of its fields
+}
+
+// chunks cuts req into script calls of at most per items; items that
+// cannot go (no id, an edit that is no entry, the source as target) are
+// reported failed here. The calls are encoded as they are sent (wire.call).
+func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report func(sources.RedriveOutcome)) []chunk {
+	mode := "stream"
+	if src.group != "" {
+		mode = "pending"
+	}
+	var out []chunk
+	var cur *chunk
+	for i := range req.Items {
+		it := &req.Items[i]
+		fail := func(err error) { report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err}) }
+		id, err := ParseID(it.Message.ID)
+		if err != nil {
+			fail(fmt.Errorf("redrive %s: %w", it.Message.At(), err))
+			continue
+		}
+		if it.Target.Exchange || it.Target.Stream == "" || it.Target.Stream == req.Source || src.group == "" && it.Target.Stream == src.stream {
+			fail(fmt.Errorf("redrive %s to %q: the source itself or no stream: %w", id, it.Target.String(), sources.ErrBadTarget))
+			continue
+		}
+		pairs, n, err := copyPairs(it)
+		if err != nil {
+			fail(fmt.Errorf("redrive %s %s: %w", req.Source, id, err))
+			continue
+		}
+		r := "0"
+		if it.Remove {
+			r = "1"
+		}
+		if cur == nil || cur.keys[1] != it.Target.Stream || cur.head[2] != r || len(cur.items) >= per || cur.size+n > chunkBytes {
+			mark := src.stream // unused; a key the ACL user may touch anyway
+			if mode == "stream" && !it.Remove {
+				mark = MarkerKey(req.ID, req.Source)
+			}
+			out = append(out, chunk{keys: [3]string{src.stream, it.Target.Stream, mark}, head: [3]string{mode, src.group, r}, nargs: 9,
+				items: make([]int, 0, per), pairs: make([][]Field, 0, per)})
+			cur = &out[len(out)-1]
+		}
+		cur.items = append(cur.items, i)
+		cur.pairs = append(cur.pairs, pairs)
+		cur.nargs += 2 + 2*(len(pairs)+len(it.Headers))
+		cur.size += n
+	}
+	return out
+}
+
+// maxPairs is how many field/value pairs one copy may have (Lua's unpack
+// takes some 8,000 values).
+const maxPairs = 3000
+
+// copyPairs are the entry's pairs a copy of the item has (EntryPairs) and
+// the size of the copy.
+func copyPairs(it *sources.RedriveItem) ([]Field, int, error) {
+	m := &it.Message
+	switch {
+	case m.Flaw != nil && m.Value == nil && it.Value == nil:
+		return nil, 0, fmt.Errorf("%w: acknowledge it by hand (XACK) if it is not wanted", ErrEntryGone)
+	case m.Truncated() && it.Value == nil:
+		return nil, 0, fmt.Errorf("the value was read truncated (%d of %d bytes): read it whole to redrive it", len(m.Value), m.ValueSize)
+	}
+	pairs, err := EntryPairs(m, it.Value)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n := len(pairs) + len(it.Headers); n > maxPairs {
+		return nil, 0, fmt.Errorf("the copy would have %d fields, more than the %d a redrive writes", n, maxPairs)
+	}
+	size := 0
+	for _, p := range pairs {
+		size += len(p.Name) + len(p.Value)
+	}
+	for _, h := range it.Headers {
+		size += len(h.Key) + len(h.Value)
+	}
+	return pairs, size, nil
+}
+
+// call writes a chunk's EVALSHA: the script, its keys and header, then
+// each item's id, pair count, pairs and provenance headers.
+func (w *wire) call(ch *chunk, req *sources.RedriveRequest) {
+	w.header('*', ch.nargs)
+	w.str("EVALSHA")
+	w.str(script.Hash())
+	w.str("3")
+	for _, k := range ch.keys {
+		w.str(k)
+	}
+	for _, h := range ch.head {
+		w.str(h)
+	}
+	for j, i := range ch.items {
+		it := &req.Items[i]
+		w.str(it.Message.ID)
+		w.int(len(ch.pairs[j]) + len(it.Headers))
+		for _, p := range ch.pairs[j] {
+			w.str(p.Name)
+			w.bytes(p.Value)
+		}
+		for _, h := range it.Headers {
+			w.str(h.Key)
+			w.bytes(h.Value)
+		}
+	}
+}
+
+// errNoScript says the server lost the script (SCRIPT FLUSH, a restart):
+// it is loaded again and the run goes on from the call that found it gone.
+var errNoScript = errors.New("the redrive script is not loaded")
+
+// stream sends chunks over one connection of its own, at most inFlight
+// calls unanswered, the next written while the server runs the ones
+// before, and reports each call's items as its answer comes, in order. It
+// returns how many chunks it settled. A capped rate (perItem > 0) paces
+// the writes.
+func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []chunk, inFlight int, perItem time.Duration, report func(sources.RedriveOutcome)) (int, error) {
+	w, err := c.dialWire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
+	}
+	var cancelled atomic.Bool
+	stop := context.AfterFunc(ctx, func() {
+		cancelled.Store(true)
+		_ = w.nc.SetDeadline(time.Now())
+	})
+	slots := make(chan struct{}, inFlight)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		due := time.Now()
+		for k := range chunks {
+			select {
+			case slots <- struct{}{}:
+			case <-quit:
+				return
+			}
+			if perItem > 0 {
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-time.After(wait):
+					case <-quit:
+						return
+					}
+				}
+				due = due.Add(perItem * time.Duration(len(chunks[k].items)))
+			}
+			w.call(&chunks[k], &req)
+			if w.bw.Flush() != nil {
+				return // the reader sees the connection fail
+			}
+		}
+	}()
+	defer func() {
+		stop()
+		close(quit)
+		_ = w.close()
+		wg.Wait()
+	}()
+	for k, ch := range chunks {
+		_ = w.nc.SetReadDeadline(time.Now().Add(4 * c.timeout))
+		if cancelled.Load() {
+			_ = w.nc.SetDeadline(time.Now())
+		}
+		res, err := w.readStrings()
+		var er errReply
+		switch {
+		case errors.As(err, &er) && strings.HasPrefix(string(er), "NOSCRIPT"):
+			return k, errNoScript
+		case errors.As(err, &er):
+			<-slots
+			for _, i := range ch.items {
+				report(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("redis %s: redrive to %q: %w", c.addr, ch.keys[1], err)})
+			}
+			continue
+		case err != nil && ctx.Err() != nil:
+			return k, ctx.Err()
+		case err != nil:
+			return k, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
+		case len(res) != len(ch.items):
+			return k, fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items))
+		}
+		<-slots
+		for j, i := range ch.items {
+			o := sources.RedriveOutcome{Item: i}
+			switch r := res[j]; {
+			case strings.HasPrefix(r, "w"):
+				o.Result, o.Position = sources.RedriveWritten, ch.keys[1]+"@"+r[1:]
+			case r == "d":
+				o.Result = sources.RedriveAlreadyDone
+			default:
+				o.Result = sources.RedriveFailed
+				o.Err = fmt.Errorf("redis %s: the redrive script answered %q for %s", c.addr, r, req.Items[i].Message.ID)
+			}
+			report(o)
+		}
+	}
+	return len(chunks), nil
+}
