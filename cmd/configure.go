@@ -103,6 +103,17 @@ func locateOn(ctx context.Context, c sources.Conn, stream string) (sources.Strea
 	if l, ok := c.(sources.Locator); ok {
 		return l.Locate(ctx, stream)
 	}
+	if l, ok := c.(sources.Lister); ok { // a connector without a cheaper way: its listing
+		all, err := l.ListStreams(ctx)
+		if err != nil {
+			return sources.StreamInfo{}, fmt.Errorf("list the streams of %s: %w", c.Name(), err)
+		}
+		for _, st := range all {
+			if st.Name == stream {
+				return st, nil
+			}
+		}
+	}
 	return sources.StreamInfo{}, fmt.Errorf("%q on %s: %w", stream, c.Name(), sources.ErrUnknownStream)
 }
 

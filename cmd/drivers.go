@@ -9,6 +9,7 @@ import (
 	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/nats"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
+	"github.com/mqscope/mqscope/sources/redis"
 	"github.com/mqscope/mqscope/sources/sqs"
 )
 
@@ -20,6 +21,7 @@ func drivers() []sources.Driver {
 		rabbitmq.Driver(),
 		sqs.Driver(),
 		nats.Driver(),
+		redis.Driver(),
 	}
 }
 

@@ -55,11 +55,8 @@ func BenchmarkRedrive100k(b *testing.B) {
 		for done := 0; done < len(its); done += 1000 {
 			pipe := e.raw.Pipeline()
 			for _, item := range its[done:min(len(its), done+1000)] {
-				vals := make([]any, 0, 2*(len(item.Message.Headers)+len(item.Headers))+2)
+				vals := make([]any, 0, 2*len(item.Headers)+2)
 				vals = append(vals, "value", item.Message.Value)
-				for _, h := range item.Message.Headers {
-					vals = append(vals, h.Key, h.Value)
-				}
 				for _, h := range item.Headers {
 					vals = append(vals, h.Key, h.Value)
 				}

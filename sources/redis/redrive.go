@@ -201,7 +201,7 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 		}
 		cur.items = append(cur.items, i)
 		cur.pairs = append(cur.pairs, pairs)
-		cur.nargs += 2 + 2*(len(pairs)+len(it.Headers))
+		cur.nargs += 2 + 2*len(pairs)
 		cur.size += n
 	}
 	return out
@@ -225,17 +225,57 @@ func copyPairs(it *sources.RedriveItem) ([]Field, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if n := len(pairs) + len(it.Headers); n > maxPairs {
+	pairs = withPlanHeaders(pairs, m.Headers, it.Headers)
+	if n := len(pairs); n > maxPairs {
 		return nil, 0, fmt.Errorf("the copy would have %d fields, more than the %d a redrive writes", n, maxPairs)
 	}
 	size := 0
 	for _, p := range pairs {
 		size += len(p.Name) + len(p.Value)
 	}
-	for _, h := range it.Headers {
-		size += len(h.Key) + len(h.Value)
-	}
 	return pairs, size, nil
+}
+
+// withPlanHeaders makes an entry's pairs the copy the plan asks for: the
+// plan's headers are the message's own it keeps (an entry's fields are its
+// headers) and the provenance; a field among the message's headers the plan
+// left out (--drop-header) is left out, a header the message did not have is
+// added at the end.
+func withPlanHeaders(pairs []Field, had, want []sources.Header) []Field {
+	key := func(name string, value []byte) string { return name + "\x00" + string(value) }
+	wanted := map[string]int{}
+	for _, h := range want {
+		wanted[key(h.Key, h.Value)]++
+	}
+	dropped := map[string]int{}
+	for _, h := range had {
+		k := key(h.Key, h.Value)
+		if wanted[k] > 0 {
+			wanted[k]--
+			continue
+		}
+		dropped[k]++
+	}
+	out := make([]Field, 0, len(pairs)+len(want))
+	for _, p := range pairs {
+		if k := key(p.Name, p.Value); dropped[k] > 0 {
+			dropped[k]--
+			continue
+		}
+		out = append(out, p)
+	}
+	kept := map[string]int{}
+	for _, h := range had {
+		kept[key(h.Key, h.Value)]++
+	}
+	for _, h := range want {
+		if k := key(h.Key, h.Value); kept[k] > 0 {
+			kept[k]--
+			continue
+		}
+		out = append(out, Field{Name: h.Key, Value: h.Value})
+	}
+	return out
 }
 
 // call writes a chunk's EVALSHA: the script, its keys and header, then
@@ -254,14 +294,10 @@ func (w *wire) call(ch *chunk, req *sources.RedriveRequest) {
 	for j, i := range ch.items {
 		it := &req.Items[i]
 		w.str(it.Message.ID)
-		w.int(len(ch.pairs[j]) + len(it.Headers))
+		w.int(len(ch.pairs[j]))
 		for _, p := range ch.pairs[j] {
 			w.str(p.Name)
 			w.bytes(p.Value)
-		}
-		for _, h := range it.Headers {
-			w.str(h.Key)
-			w.bytes(h.Value)
 		}
 	}
 }

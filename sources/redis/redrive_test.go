@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,19 +22,19 @@ import (
 	"github.com/mqscope/mqscope/sources/redis"
 )
 
-// items makes a redrive of ms to target with the provenance headers
-// replay gives a copy.
+// items makes a redrive of ms to target with the headers replay gives a
+// copy: the message's own, then the provenance.
 func items(ms []sources.Message, target, redriveID string, remove bool) []sources.RedriveItem {
 	out := make([]sources.RedriveItem, len(ms))
 	for i := range ms {
 		out[i] = sources.RedriveItem{
 			Message: ms[i], Target: sources.Target{Stream: target}, Remove: remove,
-			Headers: []sources.Header{
-				{Key: dlq.HeaderRedriveID, Value: []byte(redriveID)},
-				{Key: dlq.HeaderRedriveSource, Value: []byte(ms[i].Stream)},
-				{Key: dlq.HeaderRedrivePosition, Value: []byte(strconv.FormatInt(ms[i].Offset, 10))},
-				{Key: dlq.HeaderRedriveHops, Value: []byte("1")},
-			},
+			Headers: append(slices.Clone(ms[i].Headers),
+				sources.Header{Key: dlq.HeaderRedriveID, Value: []byte(redriveID)},
+				sources.Header{Key: dlq.HeaderRedriveSource, Value: []byte(ms[i].Stream)},
+				sources.Header{Key: dlq.HeaderRedrivePosition, Value: []byte(strconv.FormatInt(ms[i].Offset, 10))},
+				sources.Header{Key: dlq.HeaderRedriveHops, Value: []byte("1")},
+			),
 		}
 	}
 	return out
