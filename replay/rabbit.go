@@ -835,10 +835,10 @@ func (r *rabbitRun) flush() error {
 				r.res.PossibleDuplicates = append(r.res.PossibleDuplicates, dup)
 				rec.Result = fmt.Sprintf("confirmed; possible duplicate (earlier runs may have sent up to %d more): %s", dup.Copies, dup.Name())
 				rec.PossibleDuplicates, rec.CorrelationID, rec.Identity = dup.Copies, dup.CorrelationID, dup.Identity
-				if journal { // journalled with the resolved ones, once the source is acknowledged: a run killed before counts these copies again
+				if journal { // journalled with the confirm, before the source is acknowledged: the audit line never outlives it (a run killed before the ack sends the message again and counts its copies again, as there may be one more)
 					d := entry(EntryDuplicate)
 					d.Copies, d.MessageID, d.CorrelationID = dup.Copies, dup.MessageID, dup.CorrelationID
-					b.after = append(b.after, d)
+					b.entries = append(b.entries, d)
 				}
 			}
 			step.to = len(b.after)
