@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -25,9 +27,20 @@ type msgView struct {
 	decoded func(*sources.Message) *schema.Decoded
 }
 
-// scanChunk is how many held messages one step of a new filter scans, so
-// the UI stays responsive while a large buffer is filtered.
+// scanChunk is how many held messages the first step of a new filter
+// scans, in the Update that sets it, so the first frame shows its first
+// matches at once.
 const scanChunk = 20000
+
+// scanPiece is how many held messages a later step scans between looks at
+// the clock, and stepTime about how long such a step runs: every step
+// costs an Update and a View, so a filter over a million messages goes in
+// a dozen steps rather than fifty, and keys still go through within a
+// frame.
+const (
+	scanPiece = 4096
+	stepTime  = 12 * time.Millisecond
+)
 
 // scanning reports a filter still going through the messages held.
 func (v *msgView) scanning() bool { return v.flt != nil && v.next < v.buf.Len() }
@@ -38,6 +51,22 @@ func (v *msgView) step() bool {
 		return false
 	}
 	v.scan(v.next, min(v.next+scanChunk, v.buf.Len()))
+	return v.scanning()
+}
+
+// stepFor scans held messages for about d (one piece at least); it
+// reports whether more remain.
+func (v *msgView) stepFor(d time.Duration) bool {
+	if v.flt == nil {
+		return false
+	}
+	until := time.Now().Add(d)
+	for v.scanning() {
+		v.scan(v.next, min(v.next+scanPiece, v.buf.Len()))
+		if !time.Now().Before(until) {
+			break
+		}
+	}
 	return v.scanning()
 }
 
