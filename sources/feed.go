@@ -16,8 +16,8 @@ const DefaultInFlight = 16 << 20
 // (a decoded record, slice headers).
 const MessageOverhead = int64(unsafe.Sizeof(Message{})) + 128
 
-// headerOverhead is what one header costs beyond its key and value.
-const headerOverhead = int64(unsafe.Sizeof(Header{}))
+// HeaderOverhead is what one header costs a feed beyond its key and value.
+const HeaderOverhead = int64(unsafe.Sizeof(Header{}))
 
 // minChunk is the smallest piece a feed cuts a batch into.
 const minChunk = 64 << 10
@@ -27,7 +27,7 @@ const minChunk = 64 << 10
 func InFlightBytes(m *Message) int64 {
 	n := MessageOverhead + int64(len(m.Key)+len(m.Value))
 	for i := range m.Headers {
-		n += headerOverhead + int64(len(m.Headers[i].Key)+len(m.Headers[i].Value))
+		n += HeaderOverhead + int64(len(m.Headers[i].Key)+len(m.Headers[i].Value))
 	}
 	return n
 }
@@ -227,8 +227,8 @@ func (f *Feed) take(maxN int) []Message {
 		for i := range head[:n] {
 			freed += InFlightBytes(&head[i])
 		}
-		if batch == nil && n == len(head) {
-			batch = head // hand the whole chunk over
+		if batch == nil {
+			batch = head[:n:n] // hand the chunk, or its start, over without a copy
 		} else {
 			batch = append(batch, head[:n]...)
 		}

@@ -103,3 +103,39 @@ func TestFeedClosedUnblocksASenderWaitingForRoom(t *testing.T) {
 		t.Fatal("SendBatch of 1 MB into a 64 KiB feed nobody reads reported it delivered")
 	}
 }
+
+// TestFeedHandsOnPartOfAChunkThatTheReaderMayAppendTo: a Next that takes
+// only the start of a chunk gets it without a copy, yet what the reader
+// appends to its batch never overwrites the messages still queued.
+func TestFeedHandsOnPartOfAChunkThatTheReaderMayAppendTo(t *testing.T) {
+	f := sources.NewFeed(context.Background(), 1<<20, nil)
+	defer f.Close()
+	batch := make([]sources.Message, 10)
+	for i := range batch {
+		batch[i] = sources.Message{Offset: int64(i), Value: []byte("v")}
+	}
+	if !f.SendBatch(batch) {
+		t.Fatal("the feed refused the batch")
+	}
+	f.EndWhenDone()
+	first, err := f.Next(context.Background(), 4)
+	if err != nil || len(first) != 4 || first[3].Offset != 3 {
+		t.Fatalf("first Next: %d messages, %v", len(first), err)
+	}
+	first = append(first, sources.Message{Offset: 99})
+	if first[4].Offset != 99 {
+		t.Fatalf("the appended message reads as offset %d", first[4].Offset)
+	}
+	rest, err := sources.Drain(context.Background(), f, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != 6 {
+		t.Fatalf("the rest is %d messages, want 6", len(rest))
+	}
+	for i, m := range rest {
+		if m.Offset != int64(4+i) {
+			t.Fatalf("message %d of the rest has offset %d, want %d: the reader's append overwrote the queue", i, m.Offset, 4+i)
+		}
+	}
+}

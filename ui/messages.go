@@ -313,7 +313,7 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 	case searchStepped:
 		return p.searchStepDue(msg)
 	case filterScanned:
-		p.view.step()
+		p.view.stepFor(stepTime)
 		if p.follow {
 			p.cur.sel = p.view.Len() - 1
 		}

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"runtime"
+	"sync"
+	"time"
+
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -19,15 +23,27 @@ type msgView struct {
 	err     error           // the first error the filter met on a message
 	failed  int64           // how many messages the filter could not evaluate
 	scratch sources.Message // what a scan loads each message into
+	clones  []*scanClone    // the filter's clones for the other parts of a parallel scan
 	// decoded is a value decoded with its schema (nil: none, or not
 	// fetched yet): the filter reads its document as json and its schema
 	// as schema; a search reads the document too.
 	decoded func(*sources.Message) *schema.Decoded
 }
 
-// scanChunk is how many held messages one step of a new filter scans, so
-// the UI stays responsive while a large buffer is filtered.
+// scanChunk is how many held messages the first step of a new filter
+// scans, in the Update that sets it, so the first frame shows its first
+// matches at once.
 const scanChunk = 20000
+
+// scanPiece is how many held messages a later step scans between looks at
+// the clock, and stepTime about how long such a step runs: every step
+// costs an Update and a View, so a filter over a million messages goes in
+// a dozen steps rather than fifty, and keys still go through within a
+// frame.
+const (
+	scanPiece = 4 * parallelScanMin
+	stepTime  = 12 * time.Millisecond
+)
 
 // scanning reports a filter still going through the messages held.
 func (v *msgView) scanning() bool { return v.flt != nil && v.next < v.buf.Len() }
@@ -38,6 +54,22 @@ func (v *msgView) step() bool {
 		return false
 	}
 	v.scan(v.next, min(v.next+scanChunk, v.buf.Len()))
+	return v.scanning()
+}
+
+// stepFor scans held messages for about d (one piece at least); it
+// reports whether more remain.
+func (v *msgView) stepFor(d time.Duration) bool {
+	if v.flt == nil {
+		return false
+	}
+	until := time.Now().Add(d)
+	for v.scanning() {
+		v.scan(v.next, min(v.next+scanPiece, v.buf.Len()))
+		if !time.Now().Before(until) {
+			break
+		}
+	}
 	return v.scanning()
 }
 
@@ -95,27 +127,91 @@ func (v *msgView) appended(n, evicted int) int {
 	return dropped
 }
 
-// scan runs the filter on buffer positions [from, to).
+// scan runs the filter on buffer positions [from, to): a long range in
+// parts, one a core (scanWorkers), each with a clone of the filter; their
+// matches are kept in buffer order, as one pass would.
 func (v *msgView) scan(from, to int) {
+	from = max(from, 0)
 	defer func() { v.next = max(v.next, to) }()
-	for i := max(from, 0); i < to; i++ {
-		v.scanned++
-		v.buf.Load(i, &v.scratch)
+	workers := min(scanWorkers(), (to-from)/parallelScanMin)
+	if workers < 2 {
+		v.idx, v.scanned, v.failed, v.err = v.scanPart(v.flt, &v.scratch, from, to, v.idx, v.scanned, v.failed, v.err)
+		return
+	}
+	if len(v.clones) > 0 && v.clones[0].of != v.flt {
+		v.clones = nil // a new filter: new clones
+	}
+	for len(v.clones) < workers-1 {
+		v.clones = append(v.clones, &scanClone{of: v.flt, flt: v.flt.Clone()})
+	}
+	type part struct {
+		idx            []int
+		scanned, fails int64
+		err            error
+	}
+	parts := make([]part, workers-1)
+	per := (to - from + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := from+per*(w+1), min(from+per*(w+2), to)
+		c := v.clones[w]
+		wg.Go(func() {
+			p := &parts[w]
+			p.idx, p.scanned, p.fails, p.err = v.scanPart(c.flt, &c.scratch, lo, hi, nil, 0, 0, nil)
+		})
+	}
+	v.idx, v.scanned, v.failed, v.err = v.scanPart(v.flt, &v.scratch, from, min(from+per, to), v.idx, v.scanned, v.failed, v.err)
+	wg.Wait()
+	for _, p := range parts {
+		v.idx = append(v.idx, p.idx...)
+		v.scanned += p.scanned
+		v.failed += p.fails
+		if v.err == nil {
+			v.err = p.err
+		}
+	}
+}
+
+// scanPart runs flt on buffer positions [from, to), loading each message
+// into scratch, and adds to what it is given: the positions matched, the
+// messages scanned, those the filter could not evaluate and the first
+// error. It reads the buffer and v.decoded only, so parts may run at once.
+func (v *msgView) scanPart(flt *filter.Filter, scratch *sources.Message, from, to int, idx []int, scanned, failed int64, first error) ([]int, int64, int64, error) {
+	for i := from; i < to; i++ {
+		scanned++
+		v.buf.Load(i, scratch)
 		var d *schema.Decoded
 		if v.decoded != nil {
-			d = v.decoded(&v.scratch)
+			d = v.decoded(scratch)
 		}
-		ok, err := v.flt.MatchDecoded(&v.scratch, d)
+		ok, err := flt.MatchDecoded(scratch, d)
 		if err != nil {
-			v.failed++
-			if v.err == nil {
-				v.err = err
+			failed++
+			if first == nil {
+				first = err
 			}
 		}
 		if ok {
-			v.idx = append(v.idx, i)
+			idx = append(idx, i)
 		}
 	}
+	return idx, scanned, failed, first
+}
+
+// parallelScanMin is the fewest messages a part of a parallel scan has:
+// below it, starting a goroutine costs more than it saves.
+const parallelScanMin = 8192
+
+// scanWorkers is how many parts a long scan is cut into: one a core the
+// process may use, four at most.
+func scanWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// scanClone is a filter's clone for one part of a parallel scan, with the
+// message it loads each one into.
+type scanClone struct {
+	of      *filter.Filter // the filter cloned
+	flt     *filter.Filter
+	scratch sources.Message
 }
 
 // setFilter applies a filter (nil clears it) to what is held, the first

@@ -279,6 +279,15 @@ func text(b []byte) string {
 // String is the expression.
 func (f *Filter) String() string { return f.src }
 
+// Clone is the same filter with state of its own: a Filter decides one
+// message at a time, and each clone may decide messages on a goroutine of
+// its own beside it. The compiled program and its native form are shared
+// (neither changes once compiled).
+func (f *Filter) Clone() *Filter {
+	return &Filter{src: f.src, prog: f.prog, uses: f.uses, jsonKeys: f.jsonKeys, fingerprint: f.fingerprint, native: f.native,
+		env: Env{Headers: map[string]any{}}}
+}
+
 // UsesDecoded reports an expression that reads json or schema: one that
 // MatchDecoded answers differently when a schema decoded the value.
 func (f *Filter) UsesDecoded() bool { return f.uses["json"] || f.uses["schema"] }

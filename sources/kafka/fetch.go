@@ -302,12 +302,10 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 	}
 	var out []sources.Message
 	var outBytes int64
-	room := min(left, 256) // the first piece grows; the next are sized as the last one
 	flush := func() bool {
 		if len(out) == 0 {
 			return true
 		}
-		room = min(left, len(out)+len(out)/8+1)
 		taken := deliver(out)
 		out, outBytes = nil, 0
 		return taken
@@ -348,25 +346,38 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 				if b.LogAppendTime {
 					ts = b.MaxTimestamp
 				}
-				m := sources.Message{Conn: conn, Stream: topic, Partition: s.partition, Offset: off, Key: r.Key, Value: r.Value, ValueSize: len(r.Value), Timestamp: ts}
+				size := recordBytes(r)
+				if out == nil {
+					// A piece is sized once, from its first record: the
+					// records of a batch are mostly alike, and a slice of
+					// Messages grown by appends costs a copy and a clearing
+					// at every step.
+					out = make([]sources.Message, 0, min(left+1, int(chunk/size)+1))
+				}
+				if len(out) == cap(out) {
+					out = slices.Grow(out, len(out)/8+1)
+				}
+				// The Message is made in its place in the piece: zero there
+				// already, only its fields are written.
+				out = out[:len(out)+1]
+				m := &out[len(out)-1]
+				m.Conn, m.Stream, m.Partition, m.Offset = conn, topic, s.partition, off
+				m.Key, m.Value, m.ValueSize, m.Timestamp = r.Key, r.Value, len(r.Value), ts
 				if len(r.Headers) > 0 {
 					m.Headers = make([]sources.Header, len(r.Headers))
 					for i, h := range r.Headers {
 						m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
 					}
 					m.DeadLetter = dlq.FromHeaders(m.Headers)
-					dlq.MarkCopy(&m)
+					dlq.MarkCopy(m)
 				}
-				if end.Past(&m) {
+				if end.Past(m) {
+					*m = sources.Message{}
+					out = out[:len(out)-1]
 					s.done = true
 					break
 				}
-				size := sources.InFlightBytes(&m)
 				decoded += size
-				if out == nil {
-					out = make([]sources.Message, 0, room+1)
-				}
-				out = append(out, m)
 				outBytes += size
 				b.Records[j] = nil // the Message holds what is needed: the record can go
 				if outBytes >= chunk && !flush() {
@@ -398,6 +409,16 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 		s.done = true // what is left is an open transaction: a read_committed read ends here
 	}
 	return decoded, true, nil
+}
+
+// recordBytes is what a record counts against a feed's budget as a
+// Message (sources.InFlightBytes), from the record itself.
+func recordBytes(r *sarama.Record) int64 {
+	n := sources.MessageOverhead + int64(len(r.Key)+len(r.Value))
+	for _, h := range r.Headers {
+		n += sources.HeaderOverhead + int64(len(h.Key)+len(h.Value))
+	}
+	return n
 }
 
 // readBounded reads a bounded plan: each leader's partitions by direct
