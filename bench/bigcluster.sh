@@ -34,14 +34,7 @@ done
 . bench/lib.sh
 command -v tmux >/dev/null || bench_die "tmux is needed (apt-get install tmux)"
 bench_build
-if [ -z "${MQSCOPE_BENCH_REAPED:-}" ]; then
-  # Again under bench/subreaper: tmux's server daemonizes, and where init
-  # does not reap orphans its processes would stay behind as zombies.
-  bench_build_tool subreaper
-  export MQSCOPE_BENCH_BIN=$bench_bin MQSCOPE_BENCH_REAPED=1
-  bench_run "$bench_tool" bash bench/bigcluster.sh -runs "$runs" -topics "$topics" ${out:+-out "$out"}
-  exit
-fi
+bench_under_subreaper bench/bigcluster.sh -runs "$runs" -topics "$topics" ${out:+-out "$out"}
 bench_own_state
 sock=0
 tmx() { tmux -S "$bench_tmp/tmux-$sock.sock" "$@"; }
@@ -61,14 +54,8 @@ ms() { echo $((($2 - $1) / 1000000)); }
 
 "$bench_bin" demo --headless --port -1 --topics "$topics" >/dev/null 2>"$bench_tmp/demo.log" &
 bench_pids+=("$!")
-addr=""
-for _ in $(seq 1 1800); do
-  grep -q "running headless" "$bench_tmp/demo.log" && addr=$(sed -n 's/^demo Kafka on \([^ ]*\) .*/\1/p' "$bench_tmp/demo.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "${bench_pids[0]}" 2>/dev/null || bench_die "the demo broker did not start: $(cat "$bench_tmp/demo.log")"
-  sleep 0.1
-done
-[ -n "$addr" ] || bench_die "the demo broker with $topics topics did not start in 180 s: $(cat "$bench_tmp/demo.log")"
+bench_demo_addr "$bench_tmp/demo.log" "${bench_pids[0]}" 180
+addr=$bench_addr
 echo "demo broker with $topics more topics on $addr"
 
 screen() { tmx capture-pane -t $session -p 2>/dev/null; }

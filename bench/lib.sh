@@ -146,3 +146,30 @@ bench_own_state() {
   mkdir -p "$bench_tmp/state" "$bench_tmp/config"
   export XDG_STATE_HOME=$bench_tmp/state XDG_CONFIG_HOME=$bench_tmp/config
 }
+
+# bench_under_subreaper SCRIPT ARGS...: runs the script again under
+# bench/subreaper and exits (tmux's server daemonizes, and where init does
+# not reap orphans its processes would stay behind as zombies); returns at
+# once when it already runs there.
+bench_under_subreaper() {
+  [ -z "${MQSCOPE_BENCH_REAPED:-}" ] || return 0
+  bench_build_tool subreaper
+  export MQSCOPE_BENCH_BIN=$bench_bin MQSCOPE_BENCH_REAPED=1
+  bench_run "$bench_tool" bash "$@"
+  exit
+}
+
+# bench_demo_addr LOG PID SECONDS: waits until the headless demo that
+# writes LOG (process PID) is running, and sets bench_addr to its Kafka
+# address; dies when it stops or is not ready within SECONDS.
+bench_demo_addr() {
+  bench_addr=""
+  local _
+  for _ in $(seq 1 $(($3 * 10))); do
+    grep -q "running headless" "$1" && bench_addr=$(sed -n 's/^demo Kafka on \([^ ]*\) .*/\1/p' "$1" | head -1)
+    [ -n "$bench_addr" ] && return 0
+    kill -0 "$2" 2>/dev/null || bench_die "the demo broker did not start: $(cat "$1")"
+    sleep 0.1
+  done
+  bench_die "the demo broker was not ready in $3 s: $(cat "$1")"
+}

@@ -22,14 +22,7 @@ done
 . bench/lib.sh
 command -v tmux >/dev/null || bench_die "tmux is needed (apt-get install tmux)"
 bench_build
-if [ -z "${MQSCOPE_BENCH_REAPED:-}" ]; then
-  # Again under bench/subreaper: tmux's server daemonizes, and where init
-  # does not reap orphans its processes would stay behind as zombies.
-  bench_build_tool subreaper
-  export MQSCOPE_BENCH_BIN=$bench_bin MQSCOPE_BENCH_REAPED=1
-  bench_run "$bench_tool" bash bench/startup.sh -runs "$runs" ${out:+-out "$out"}
-  exit
-fi
+bench_under_subreaper bench/startup.sh -runs "$runs" ${out:+-out "$out"}
 bench_own_state
 # A tmux server of its own for every launch (a socket each): a new session
 # on the socket of a server still exiting fails ("server exited

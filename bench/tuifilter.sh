@@ -33,14 +33,7 @@ case $n$runs in *[!0-9]*) echo "bench/tuifilter.sh: -n and -runs want whole numb
 . bench/lib.sh
 command -v tmux >/dev/null || bench_die "tmux is needed (apt-get install tmux)"
 bench_build
-if [ -z "${MQSCOPE_BENCH_REAPED:-}" ]; then
-  # Again under bench/subreaper: tmux's server daemonizes, and where init
-  # does not reap orphans its processes would stay behind as zombies.
-  bench_build_tool subreaper
-  export MQSCOPE_BENCH_BIN=$bench_bin MQSCOPE_BENCH_REAPED=1
-  bench_run "$bench_tool" bash bench/tuifilter.sh -n "$n" -runs "$runs" -filter "$expr" -buffer "$buffer" ${out:+-out "$out"}
-  exit
-fi
+bench_under_subreaper bench/tuifilter.sh -n "$n" -runs "$runs" -filter "$expr" -buffer "$buffer" ${out:+-out "$out"}
 bench_own_state
 tmx() { tmux -S "$bench_tmp/tmux.sock" "$@"; }
 bench_on_exit+=('tmux -S "$bench_tmp/tmux.sock" kill-server')
@@ -55,14 +48,8 @@ start=$(date +%s%N)
 "$bench_bin" demo --headless --port -1 --big "$n" >/dev/null 2>"$bench_tmp/demo.log" &
 demo_pid=$!
 bench_pids+=("$demo_pid")
-addr=""
-for _ in $(seq 1 6000); do
-  grep -q "running headless" "$bench_tmp/demo.log" && addr=$(sed -n 's/^demo Kafka on \([^ ]*\) .*/\1/p' "$bench_tmp/demo.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "$demo_pid" 2>/dev/null || bench_die "the demo broker did not start: $(cat "$bench_tmp/demo.log")"
-  sleep 0.1
-done
-[ -n "$addr" ] || bench_die "the demo broker was not ready in 600 s: $(cat "$bench_tmp/demo.log")"
+bench_demo_addr "$bench_tmp/demo.log" "$demo_pid" 600
+addr=$bench_addr
 echo "demo broker on $addr, filled in $(ms "$start" "$(date +%s%N)") ms"
 
 screen() { tmx capture-pane -t $session -p 2>/dev/null; }
