@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"sort"
 	"strings"
 	"testing"
@@ -18,16 +17,7 @@ import (
 // takes the census of the same span, named in its title, as
 // `mqscope schemas --from --until` does; a row opens the same span.
 func TestCensusFollowsTheListsSpan(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 300, TrickleEvery: -1, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	conn := dialKafka(t, cl.Addr())
-	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, dec := demoWithRegistry(t)
 	all := testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro)
 	sort.Slice(all, func(i, j int) bool { return all[i].Timestamp.Before(all[j].Timestamp) })
 	from, until := all[100].Timestamp.Truncate(time.Second), all[200].Timestamp.Truncate(time.Second)

@@ -20,6 +20,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
+	"github.com/mqscope/mqscope/sources/kafka"
 	"github.com/mqscope/mqscope/sources/schema"
 )
 
@@ -28,16 +29,7 @@ import (
 // letters' span, payments.avro's 17% and the comparison; enter on v3 opens
 // the list of exactly its 45 dead letters.
 func TestVersionsPageOnDemoDLT(t *testing.T) {
-	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 300, TrickleEvery: -1, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	conn := dialKafka(t, cl.Addr())
-	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, dec := demoWithRegistry(t)
 	c := testCommon(140, 24)
 	c.Decoders = map[string]*schema.Decoder{"demo": dec}
 	sp := newStreamsPage(c, 8, conn)
@@ -332,4 +324,20 @@ func TestEditTypedDeadLetter(t *testing.T) {
 	if d.Err != nil || d.Ref.ID != 103 || !strings.Contains(string(d.JSON), `"status":"AUTHORIZED"`) {
 		t.Fatalf("published %s %v: %s", d.Ref, d.Err, d.JSON)
 	}
+}
+
+// demoWithRegistry starts the demo (its typed topics, no trickle) and dials it,
+// with a decoder on its registry.
+func demoWithRegistry(t *testing.T) (*kafka.Conn, *schema.Decoder) {
+	t.Helper()
+	cl, err := demo.Start(context.Background(), demo.Options{Port: -1, History: 300, TrickleEvery: -1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: cl.SchemaRegistryURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dialKafka(t, cl.Addr()), dec
 }
