@@ -1,0 +1,598 @@
+// Package health tells whether a flow is healthy: it reads a stream once
+// (as every read does: no group, no commit) and finds duplicates, messages
+// out of order per entity, entities split over partitions and gaps in
+// their sequence numbers, with examples and the entities that offend most.
+// Memory stays bounded: each entity keeps a small fixed state, identities
+// are held exactly over a window and beyond it in a Bloom filter whose
+// false-positive rate the report states.
+package health
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
+)
+
+// ident is a message's identity hashed to 128 bits.
+type ident [2]uint64
+
+// seenAt is where the first copy of an identity was: its partition, its
+// offset and its index among the partition's messages read.
+type seenAt struct {
+	offset    int64
+	index     uint32
+	partition int32
+}
+
+// partState is an entity's order state in one partition.
+type partState struct {
+	partition int32
+	hasSeq    bool
+	hasTime   bool
+	maxSeq    int64
+	maxSeqOff int64
+	maxTime   int64 // unix millis
+	maxTimeAt int64 // its offset
+	firstOff  int64
+}
+
+// entity is the fixed state of one entity.
+type entity struct {
+	name          string
+	parts         []partState
+	seqs          seqSet
+	low, lowAt    int64
+	dup, disorder int64
+	split         bool
+}
+
+// Builder checks the messages it is given. It is for one goroutine at a
+// time; Report may be called between steps.
+type Builder struct {
+	stream string
+	o      Options
+	ctx    context.Context
+
+	seedA, seedB maphash.Seed
+	ha, hb       maphash.Hash
+
+	scanned  int64
+	from, to time.Time
+	fallback int64
+	noEntity int64
+
+	// identities: cur and old held exactly (old: the generation before),
+	// older ones in bloom.
+	cur, old   map[ident]seenAt
+	genLimit   int64  // identities a generation holds before it turns (0: not yet known)
+	limitBy    string // what set genLimit: "window" or "memory"
+	genStart   int64  // event time (unix millis) of cur's first message
+	bloom      *bloom
+	switchedAt int64
+	reason     string
+	partIndex  map[int32]uint32
+
+	entities map[uint64]*entity
+	seqFound string // what the automatic sequence found ("" none yet)
+
+	dups     Duplicates
+	ordering Ordering
+	splits   SplitKeys
+
+	buf []byte // what schemas decode values into
+}
+
+// NewBuilder starts a check of stream.
+func NewBuilder(stream string, o Options) (*Builder, error) {
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("check %s: %w", stream, err)
+	}
+	o.defaults()
+	b := &Builder{stream: stream, o: o, ctx: context.Background(), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed(),
+		cur: map[ident]seenAt{}, old: map[ident]seenAt{}, partIndex: map[int32]uint32{}, entities: map[uint64]*entity{}}
+	b.ha.SetSeed(b.seedA)
+	b.hb.SetSeed(b.seedB)
+	if o.Window > 0 {
+		b.genLimit, b.limitBy = min(o.Window, o.Memory/2/identityBytes), "window"
+		if b.genLimit < o.Window {
+			b.limitBy = "memory"
+		}
+	}
+	b.ordering.Tolerance = o.Tolerance.String()
+	return b, nil
+}
+
+// Stream is the stream checked.
+func (b *Builder) Stream() string { return b.stream }
+
+// Scanned is how many messages were added.
+func (b *Builder) Scanned() int64 { return b.scanned }
+
+// Add checks one message.
+func (b *Builder) Add(m *sources.Message) {
+	b.scanned++
+	if !m.NoTimestamp && !m.Timestamp.IsZero() {
+		if b.from.IsZero() || m.Timestamp.Before(b.from) {
+			b.from = m.Timestamp
+		}
+		if m.Timestamp.After(b.to) {
+			b.to = m.Timestamp
+		}
+	}
+	idx := b.partIndex[m.Partition]
+	b.partIndex[m.Partition] = idx + 1
+	doc := b.doc(m)
+	id := b.identity(m, doc)
+	e := b.entity(m, doc)
+	if b.duplicate(m, id, idx, e) {
+		return
+	}
+	if e != nil {
+		b.order(m, doc, e)
+	}
+}
+
+// needsDoc reports options that read the value as a document.
+func (b *Builder) needsDoc() bool {
+	return b.o.IDPath.Set() || b.o.KeyPath.Set() || b.o.SequencePath.Set() || b.o.Auto
+}
+
+// doc is the value as JSON: the document its schema decodes it to, or
+// its bytes.
+func (b *Builder) doc(m *sources.Message) []byte {
+	if !b.needsDoc() || m.Value == nil {
+		return m.Value
+	}
+	dec := b.o.Decoder
+	if dec == nil {
+		return m.Value
+	}
+	c := dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	if c.Origin == schema.OriginContent {
+		return m.Value
+	}
+	var d schema.Decoded
+	if b.o.Cached {
+		var ok bool
+		if d, ok = dec.Cached(c); !ok {
+			return nil
+		}
+	} else {
+		d = dec.DecodeAppend(b.ctx, c, b.buf[:0])
+		if cap(d.JSON) > cap(b.buf) {
+			b.buf = d.JSON[:0]
+		}
+	}
+	return d.JSON
+}
+
+// identity hashes what tells m's copies apart.
+func (b *Builder) identity(m *sources.Message, doc []byte) ident {
+	switch {
+	case b.o.IDHeader != "":
+		if v, ok := m.Header(b.o.IDHeader); ok {
+			return b.hash('h', v, nil)
+		}
+	case b.o.IDPath.Set():
+		if v, ok := b.o.IDPath.Lookup(doc); ok {
+			return b.hash('p', v, nil)
+		}
+	}
+	if b.o.PublisherID != nil {
+		if id := b.o.PublisherID(m); id != "" {
+			if b.o.IDHeader != "" || b.o.IDPath.Set() {
+				b.fallback++
+			}
+			return b.hash('i', []byte(id), nil)
+		}
+	}
+	if b.o.IDHeader != "" || b.o.IDPath.Set() || b.o.PublisherID != nil {
+		b.fallback++
+	}
+	return b.hash('v', m.Key, m.Value)
+}
+
+// hash hashes a tag and one or two byte strings (nil and empty apart).
+func (b *Builder) hash(tag byte, x, y []byte) ident {
+	var out ident
+	for i, h := range []*maphash.Hash{&b.ha, &b.hb} {
+		h.Reset()
+		_ = h.WriteByte(tag)
+		for _, part := range [][]byte{x, y} {
+			if part == nil {
+				_ = h.WriteByte(0)
+				continue
+			}
+			var n [9]byte
+			n[0] = 1
+			l := uint64(len(part))
+			for j := 1; j < 9; j++ {
+				n[j] = byte(l >> (8 * (j - 1)))
+			}
+			_, _ = h.Write(n[:])
+			_, _ = h.Write(part)
+		}
+		out[i] = h.Sum64()
+	}
+	return out
+}
+
+// entity is m's entity's state (nil: m has none).
+func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
+	var key []byte
+	ok := false
+	switch {
+	case b.o.KeyPath.Set():
+		key, ok = b.o.KeyPath.Lookup(doc)
+	case b.o.OrderKey != nil:
+		key, ok = b.o.OrderKey(m)
+	default:
+		key, ok = m.Key, m.Key != nil
+	}
+	if !ok {
+		b.noEntity++
+		return nil
+	}
+	h := maphash.Bytes(b.seedA, key)
+	e := b.entities[h]
+	if e == nil {
+		name := string(key)
+		if len(name) > 80 {
+			name = name[:80]
+		}
+		if len(key) == 0 {
+			name = "(the whole stream)"
+		}
+		e = &entity{name: name}
+		b.entities[h] = e
+	}
+	return e
+}
+
+// duplicate checks m's identity against those seen; it reports m a
+// duplicate, counted, or remembers it.
+func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity) bool {
+	first, ok := b.cur[id]
+	if !ok {
+		first, ok = b.old[id]
+	}
+	beyond := false
+	if !ok && b.bloom != nil && b.bloom.has(id) {
+		ok, beyond = true, true
+	}
+	if !ok {
+		b.remember(m, id, idx)
+		return false
+	}
+	kind := "republish"
+	switch {
+	case m.Redriven != nil || m.DeadLetter != nil:
+		kind = "redrive"
+	case !beyond && first.partition == m.Partition && idx-first.index <= RetryDistance:
+		kind = "retry"
+	}
+	d := &b.dups
+	d.Count++
+	switch kind {
+	case "retry":
+		d.Retry++
+	case "redrive":
+		d.Redrive++
+	default:
+		d.Republish++
+	}
+	if beyond {
+		d.BeyondWindow++
+	}
+	if e != nil {
+		e.dup++
+	}
+	if b.kindExamples(kind) < b.o.Examples {
+		p := Pair{Kind: kind, Second: b.pos(m.Partition, m.Offset)}
+		if e != nil {
+			p.Entity = e.name
+		}
+		if !beyond {
+			fp := b.pos(first.partition, first.offset)
+			p.First = &fp
+		}
+		d.Examples = append(d.Examples, p)
+	}
+	return true
+}
+
+func (b *Builder) kindExamples(kind string) int {
+	n := 0
+	for _, p := range b.dups.Examples {
+		if p.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *Builder) pos(part int32, off int64) Position {
+	return Position{Stream: b.stream, Partition: part, Offset: off}
+}
+
+// remember holds a new identity exactly, turning the generations when
+// the window or the memory asks.
+func (b *Builder) remember(m *sources.Message, id ident, idx uint32) {
+	at := m.Timestamp.UnixMilli()
+	if len(b.cur) == 0 {
+		b.genStart = at
+	}
+	turn := ""
+	switch {
+	case b.genLimit > 0 && int64(len(b.cur)) >= b.genLimit:
+		turn = b.limitBy
+	case b.o.WindowTime > 0 && len(b.cur) > 0 && at-b.genStart > b.o.WindowTime.Milliseconds():
+		turn = "window"
+	case b.genLimit == 0 && int64(len(b.cur))*identityBytes >= b.o.Memory/2:
+		// two generations of this size fit the budget
+		turn, b.genLimit, b.limitBy = "memory", int64(len(b.cur)), "memory"
+	}
+	if turn != "" {
+		b.turn(turn)
+		b.genStart = at
+	}
+	b.cur[id] = seenAt{offset: m.Offset, index: idx, partition: m.Partition}
+}
+
+// turn moves the older generation's identities to the Bloom filter and
+// starts a new one.
+func (b *Builder) turn(reason string) {
+	if len(b.old) > 0 {
+		if b.bloom == nil {
+			n := max(b.o.Expected-b.scanned, 4*int64(len(b.old)))
+			b.bloom = newBloom(n, b.o.FalsePositive)
+			b.switchedAt, b.reason = b.scanned, reason
+		}
+		for id := range b.old {
+			b.bloom.add(id)
+		}
+	}
+	clear(b.old)
+	b.old, b.cur = b.cur, b.old
+}
+
+// sequence is m's sequence number (ok false: it has none).
+func (b *Builder) sequence(m *sources.Message, doc []byte) (int64, bool) {
+	switch {
+	case b.o.SequenceHeader != "":
+		if v, ok := m.Header(b.o.SequenceHeader); ok {
+			return parseInt(v)
+		}
+		return 0, false
+	case b.o.SequencePath.Set():
+		return b.o.SequencePath.Int(doc)
+	case b.o.Auto:
+		return b.autoSequence(m, doc)
+	}
+	return 0, false
+}
+
+// autoSequence finds the sequence the first time a message carries one of
+// the names it knows, then reads that one.
+func (b *Builder) autoSequence(m *sources.Message, doc []byte) (int64, bool) {
+	for _, h := range autoSequenceHeaders {
+		if v, ok := m.Header(h); ok {
+			if n, ok := parseInt(v); ok {
+				b.o.Auto, b.o.SequenceHeader, b.seqFound = false, h, "header "+h
+				return n, true
+			}
+		}
+	}
+	for _, f := range autoSequencePaths {
+		p := Path{text: "json." + f, steps: []string{f}}
+		if n, ok := p.Int(doc); ok {
+			b.o.Auto, b.o.SequencePath, b.seqFound = false, p, p.text
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// order checks m against its entity's state in its partition.
+func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
+	var ps *partState
+	for i := range e.parts {
+		if e.parts[i].partition == m.Partition {
+			ps = &e.parts[i]
+			break
+		}
+	}
+	if ps == nil {
+		e.parts = append(e.parts, partState{partition: m.Partition, firstOff: m.Offset})
+		ps = &e.parts[len(e.parts)-1]
+		if len(e.parts) == 2 {
+			e.split = true
+			b.splits.Count++
+			if len(b.splits.Examples) < b.o.Examples {
+				b.splits.Examples = append(b.splits.Examples, Split{Entity: e.name,
+					At: []Position{b.pos(e.parts[0].partition, e.parts[0].firstOff), b.pos(m.Partition, m.Offset)}})
+			}
+		}
+	}
+	if seq, ok := b.sequence(m, doc); ok {
+		if len(e.seqs.runs) == 0 || seq < e.low {
+			e.low, e.lowAt = seq, m.Offset
+		}
+		e.seqs.add(seq)
+		if ps.hasSeq && seq < ps.maxSeq {
+			b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxSeqOff)), Second: b.pos(m.Partition, m.Offset),
+				Detail: "seq " + strconv.FormatInt(seq, 10) + " after " + strconv.FormatInt(ps.maxSeq, 10)}, true)
+			return
+		}
+		ps.hasSeq, ps.maxSeq, ps.maxSeqOff = true, seq, m.Offset
+		return
+	}
+	if m.NoTimestamp || m.Timestamp.IsZero() {
+		return
+	}
+	t := m.Timestamp.UnixMilli()
+	if ps.hasTime && t < ps.maxTime-b.o.Tolerance.Milliseconds() {
+		back := time.Duration(ps.maxTime-t) * time.Millisecond
+		b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxTimeAt)), Second: b.pos(m.Partition, m.Offset),
+			Detail: "time " + back.String() + " earlier"}, false)
+		return
+	}
+	if !ps.hasTime || t > ps.maxTime {
+		ps.hasTime, ps.maxTime, ps.maxTimeAt = true, t, m.Offset
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
+	b.ordering.Count++
+	if bySeq {
+		b.ordering.BySequence++
+	} else {
+		b.ordering.ByTime++
+	}
+	e.disorder++
+	if len(b.ordering.Examples) < b.o.Examples {
+		b.ordering.Examples = append(b.ordering.Examples, p)
+	}
+}
+
+// Report is what was found so far. It walks every entity (for gaps and
+// offenders) and does no I/O.
+func (b *Builder) Report() Report {
+	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
+		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName()}
+	r.Duplicates = b.dups
+	r.Duplicates.Definition = DefineDuplicates
+	r.Duplicates.Examples = slices.Clone(b.dups.Examples)
+	r.Ordering = b.ordering
+	r.Ordering.Definition = DefineOrderingTime
+	if b.o.SequenceHeader != "" || b.o.SequencePath.Set() {
+		r.Ordering.Definition = DefineOrderingSeq + "; a message without it: " + DefineOrderingTime
+	}
+	r.Ordering.Examples = slices.Clone(b.ordering.Examples)
+	r.SplitKeys = b.splits
+	r.SplitKeys.Definition = DefineSplit
+	r.SplitKeys.Examples = slices.Clone(b.splits.Examples)
+	r.Gaps.Definition = DefineGaps
+	var offenders []Offender
+	for _, e := range b.entities {
+		miss := e.seqs.missing()
+		if miss > 0 {
+			r.Gaps.Count += miss
+			r.Gaps.Entities++
+			r.Gaps.UpperBound = r.Gaps.UpperBound || e.seqs.lost > 0
+			g := Gap{Entity: e.name, Missing: miss, Lowest: e.low, Highest: e.seqs.runs[len(e.seqs.runs)-1].hi,
+				At: b.pos(e.parts[0].partition, e.lowAt)}
+			for _, h := range e.seqs.holes(5) {
+				g.Ranges = append(g.Ranges, Range{From: h.lo, To: h.hi})
+			}
+			r.Gaps.Examples = append(r.Gaps.Examples, g)
+		}
+		if e.dup > 0 || e.disorder > 0 || miss > 0 || e.split {
+			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss, Split: e.split})
+		}
+	}
+	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int { return cmp.Or(cmp.Compare(y.Missing, x.Missing), cmp.Compare(x.Entity, y.Entity)) })
+	if len(r.Gaps.Examples) > b.o.Examples {
+		r.Gaps.Examples = r.Gaps.Examples[:b.o.Examples]
+	}
+	slices.SortFunc(offenders, func(x, y Offender) int {
+		return cmp.Or(cmp.Compare(y.Total(), x.Total()), cmp.Compare(x.Entity, y.Entity))
+	})
+	if len(offenders) > b.o.Examples {
+		offenders = offenders[:b.o.Examples]
+	}
+	r.Offenders = offenders
+	r.Memory = b.memory()
+	return r
+}
+
+func (b *Builder) memory() Memory {
+	m := Memory{Window: "the whole scan", Exact: b.bloom == nil, SwitchedAt: b.switchedAt, Reason: b.reason,
+		Held: int64(len(b.cur) + len(b.old)), Budget: b.o.Memory, FalsePositive: b.o.FalsePositive, Entities: int64(len(b.entities))}
+	switch {
+	case b.o.Window > 0 && b.limitBy == "window":
+		m.Window = "the last " + strconv.FormatInt(b.o.Window, 10) + " messages (at least)"
+	case b.o.WindowTime > 0 && b.limitBy == "":
+		m.Window = "the last " + b.o.WindowTime.String() + " of event time (at least)"
+	case b.bloom != nil:
+		m.Window = "the last " + strconv.FormatInt(b.genLimit, 10) + " identities (at least), as memory allowed"
+	}
+	if b.bloom != nil {
+		m.BloomIdentities, m.BloomBytes, m.Estimated = b.bloom.count(), b.bloom.bytes(), b.bloom.falsePositive()
+	}
+	return m
+}
+
+func (b *Builder) identityName() string {
+	fallback := "a hash of key and value"
+	if b.o.PublisherID != nil {
+		fallback = "the publisher's message id, else " + fallback
+	}
+	switch {
+	case b.o.IDHeader != "":
+		return "header " + b.o.IDHeader + ", else " + fallback
+	case b.o.IDPath.Set():
+		return b.o.IDPath.String() + ", else " + fallback
+	}
+	return fallback
+}
+
+func (b *Builder) entityName() string {
+	switch {
+	case b.o.KeyPath.Set():
+		return b.o.KeyPath.String()
+	case b.o.OrderKey != nil:
+		return "the connection's order key"
+	}
+	return "the message key"
+}
+
+func (b *Builder) sequenceName() string {
+	switch {
+	case b.seqFound != "":
+		return b.seqFound + " (found in the messages)"
+	case b.o.SequenceHeader != "":
+		return "header " + b.o.SequenceHeader
+	case b.o.SequencePath.Set():
+		return b.o.SequencePath.String()
+	case b.o.Auto:
+		return "none found: event time, tolerance " + b.o.Tolerance.String()
+	}
+	return "none: event time, tolerance " + b.o.Tolerance.String()
+}
+
+// Step checks what a bounded read delivers for about d; it reports done
+// at the read's end. The caller closes sub.
+func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
+	b.ctx = ctx
+	defer func() { b.ctx = context.Background() }()
+	done, err := sources.StepRead(ctx, sub, d, nil, b.Add)
+	if err != nil {
+		return false, fmt.Errorf("check %s: %w", b.stream, err)
+	}
+	return done, nil
+}
+
+// Read checks every message of a bounded read, calling progress (may be
+// nil) after each step. It closes sub.
+func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
+	defer sub.Close()
+	for {
+		done, err := b.Step(ctx, sub, time.Second)
+		if err != nil || done {
+			return err
+		}
+		if progress != nil {
+			progress(b)
+		}
+	}
+}
