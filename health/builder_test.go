@@ -63,7 +63,7 @@ func TestFindsEachKindWithItsExamples(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		f.add(1, fmt.Sprintf("c%d", i), 1, "x", 6)
 	}
-	f.again(b1)                                                                      // far apart: a re-publish
+	f.again(b1)                                                                     // far apart: a re-publish
 	f.again(a1, sources.Header{Key: "x-mqscope-redrive-id", Value: []byte("rd-1")}) // a redrive
 	f.add(2, "a", 5, "x", 7)                                                        // a on another partition: split
 
