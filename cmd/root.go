@@ -114,7 +114,10 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if e.stopProfile != nil {
 		e.stopProfile()
 	}
+	var status *exitStatus
 	switch {
+	case errors.As(err, &status):
+		return status.code // the output said why
 	case errors.Is(err, syscall.EPIPE):
 		return 0 // the reader had enough: not an error
 	case err != nil:
@@ -197,11 +200,11 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e), newCheckCmd(e))
 	_ = root.RegisterFlagCompletionFunc("connection", e.completeConnections)
 	for _, sub := range root.Commands() {
 		switch sub.Name() {
-		case "tail", "export", "redrive", "triage", "diff", "edit", "schemas":
+		case "tail", "export", "redrive", "triage", "diff", "edit", "schemas", "check":
 			sub.ValidArgsFunction = e.completeStreams
 		}
 	}
