@@ -248,7 +248,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 			name = name[:80]
 		}
 		if len(key) == 0 {
-			name = "(the whole stream)"
+			name = wholeStream
 		}
 		e = &entity{name: name}
 		b.entities[h] = e
@@ -468,7 +468,7 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
 	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
-		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName()}
+		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String()}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)

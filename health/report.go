@@ -195,6 +195,8 @@ type Report struct {
 	Identity string `json:"identity"`
 	Entity   string `json:"entity"`
 	Sequence string `json:"sequence"`
+	// EntityPath is the entity's JSON path when --key-path named one.
+	EntityPath string `json:"entityPath,omitempty"`
 	// ByFallback is how many messages lacked the identity asked for and
 	// were told apart by a hash of key and value; NoEntity how many had
 	// no entity (no key): they are checked for duplicates only.
@@ -254,4 +256,19 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// wholeStream names the entity of a stream kept in order as a whole.
+const wholeStream = "(the whole stream)"
+
+// EntityFilter is the filter expression that selects an entity's
+// messages ("" for the whole stream).
+func (r *Report) EntityFilter(entity string) string {
+	switch {
+	case entity == wholeStream:
+		return ""
+	case r.EntityPath != "":
+		return fmt.Sprintf("%s == %q", r.EntityPath, entity)
+	}
+	return fmt.Sprintf("key == %q", entity)
 }
