@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -45,9 +46,14 @@ type partState struct {
 
 // entity is the fixed state of one entity.
 type entity struct {
-	name          string
-	parts         []partState
-	seqs          seqSet
+	name  string
+	parts []partState
+	seqs  seqSet
+	// partsBuf and runsBuf hold parts and seqs.runs while an entity has
+	// one partition and one run (the common case): one allocation, one
+	// cache line or two.
+	partsBuf      [1]partState
+	runsBuf       [1]span
 	low, lowAt    int64
 	dup, disorder int64
 	split         bool
@@ -61,7 +67,6 @@ type Builder struct {
 	ctx    context.Context
 
 	seedA, seedB maphash.Seed
-	ha, hb       maphash.Hash
 
 	scanned  int64
 	from, to time.Time
@@ -70,7 +75,7 @@ type Builder struct {
 
 	// identities: cur and old held exactly (old: the generation before),
 	// older ones in bloom.
-	cur, old   map[ident]seenAt
+	cur, old   *idTable
 	genLimit   int64  // identities a generation holds before it turns (0: not yet known)
 	limitBy    string // what set genLimit: "window" or "memory"
 	genStart   int64  // event time (unix millis) of cur's first message
@@ -79,7 +84,7 @@ type Builder struct {
 	reason     string
 	partIndex  map[int32]uint32
 
-	entities map[uint64]*entity
+	entities entTable
 	seqFound string // what the automatic sequence found ("" none yet)
 
 	dups     Duplicates
@@ -96,15 +101,17 @@ func NewBuilder(stream string, o Options) (*Builder, error) {
 	}
 	o.defaults()
 	b := &Builder{stream: stream, o: o, ctx: context.Background(), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed(),
-		cur: map[ident]seenAt{}, old: map[ident]seenAt{}, partIndex: map[int32]uint32{}, entities: map[uint64]*entity{}}
-	b.ha.SetSeed(b.seedA)
-	b.hb.SetSeed(b.seedB)
-	if o.Window > 0 {
-		b.genLimit, b.limitBy = min(o.Window, o.Memory/2/identityBytes), "window"
-		if b.genLimit < o.Window {
-			b.limitBy = "memory"
-		}
+		partIndex: map[int32]uint32{}}
+	// two generations of genLimit identities fit the memory budget
+	b.genLimit, b.limitBy = max(int64(float64(o.Memory)/2*maxLoad/slotBytes), 1024), "memory"
+	if o.Window > 0 && o.Window <= b.genLimit {
+		b.genLimit, b.limitBy = o.Window, "window"
 	}
+	first := min(b.genLimit, 1<<16)
+	if o.Expected > 0 {
+		first = min(b.genLimit, o.Expected) // grown once, not doubled and copied along the scan
+	}
+	b.cur, b.old = newIDTable(int(first)), newIDTable(0)
 	b.ordering.Tolerance = o.Tolerance.String()
 	return b, nil
 }
@@ -199,29 +206,25 @@ func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 	return b.hash('v', m.Key, m.Value)
 }
 
-// hash hashes a tag and one or two byte strings (nil and empty apart).
+// hash hashes a tag and one or two byte strings (nil and empty apart) to
+// 128 bits: each half from its own seed, the strings hashed apart and
+// mixed.
 func (b *Builder) hash(tag byte, x, y []byte) ident {
-	var out ident
-	for i, h := range []*maphash.Hash{&b.ha, &b.hb} {
-		h.Reset()
-		_ = h.WriteByte(tag)
-		for _, part := range [][]byte{x, y} {
-			if part == nil {
-				_ = h.WriteByte(0)
-				continue
-			}
-			var n [9]byte
-			n[0] = 1
-			l := uint64(len(part))
-			for j := 1; j < 9; j++ {
-				n[j] = byte(l >> (8 * (j - 1)))
-			}
-			_, _ = h.Write(n[:])
-			_, _ = h.Write(part)
-		}
-		out[i] = h.Sum64()
+	return ident{b.half(b.seedA, tag, x, y), b.half(b.seedB, tag, x, y)}
+}
+
+func (b *Builder) half(seed maphash.Seed, tag byte, x, y []byte) uint64 {
+	hx, hy := uint64(0x9e3779b97f4a7c15), uint64(0xc2b2ae3d27d4eb4f)
+	if x != nil {
+		hx = maphash.Bytes(seed, x)
 	}
-	return out
+	if y != nil {
+		hy = maphash.Bytes(seed, y)
+	}
+	h := hx*0xff51afd7ed558ccd ^ bits.RotateLeft64(hy, 31) ^ uint64(tag)<<56
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>29
 }
 
 // entity is m's entity's state (nil: m has none).
@@ -240,8 +243,9 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 		b.noEntity++
 		return nil
 	}
-	h := maphash.Bytes(b.seedA, key)
-	e := b.entities[h]
+	h := maphash.Bytes(b.seedA, key) | 1 // 0 marks an empty slot
+	slot := b.entities.slot(h)
+	e := *slot
 	if e == nil {
 		name := string(key)
 		if len(name) > 80 {
@@ -251,7 +255,8 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 			name = wholeStream
 		}
 		e = &entity{name: name}
-		b.entities[h] = e
+		e.parts, e.seqs.runs = e.partsBuf[:0], e.runsBuf[:0]
+		b.entities.put(slot, e)
 	}
 	return e
 }
@@ -259,16 +264,16 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 // duplicate checks m's identity against those seen; it reports m a
 // duplicate, counted, or remembers it.
 func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity) bool {
-	first, ok := b.cur[id]
+	first, ok := b.old.get(id)
 	if !ok {
-		first, ok = b.old[id]
+		b.turnIfDue(m)
+		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, index: idx, partition: m.Partition})
 	}
 	beyond := false
 	if !ok && b.bloom != nil && b.bloom.has(id) {
 		ok, beyond = true, true
 	}
 	if !ok {
-		b.remember(m, id, idx)
 		return false
 	}
 	kind := "republish"
@@ -322,45 +327,42 @@ func (b *Builder) pos(part int32, off int64) Position {
 	return Position{Stream: b.stream, Partition: part, Offset: off}
 }
 
-// remember holds a new identity exactly, turning the generations when
-// the window or the memory asks.
-func (b *Builder) remember(m *sources.Message, id ident, idx uint32) {
+// turnIfDue turns the generations when the window or the memory asks,
+// before m's identity is held.
+func (b *Builder) turnIfDue(m *sources.Message) {
 	at := m.Timestamp.UnixMilli()
-	if len(b.cur) == 0 {
+	if b.cur.n == 0 {
 		b.genStart = at
 	}
 	turn := ""
 	switch {
-	case b.genLimit > 0 && int64(len(b.cur)) >= b.genLimit:
+	case int64(b.cur.n) >= b.genLimit:
 		turn = b.limitBy
-	case b.o.WindowTime > 0 && len(b.cur) > 0 && at-b.genStart > b.o.WindowTime.Milliseconds():
+	case b.o.WindowTime > 0 && b.cur.n > 0 && at-b.genStart > b.o.WindowTime.Milliseconds():
 		turn = "window"
-	case b.genLimit == 0 && int64(len(b.cur))*identityBytes >= b.o.Memory/2:
-		// two generations of this size fit the budget
-		turn, b.genLimit, b.limitBy = "memory", int64(len(b.cur)), "memory"
 	}
 	if turn != "" {
 		b.turn(turn)
 		b.genStart = at
 	}
-	b.cur[id] = seenAt{offset: m.Offset, index: idx, partition: m.Partition}
 }
 
 // turn moves the older generation's identities to the Bloom filter and
 // starts a new one.
 func (b *Builder) turn(reason string) {
-	if len(b.old) > 0 {
+	if b.old.n > 0 {
 		if b.bloom == nil {
-			n := max(b.o.Expected-b.scanned, 4*int64(len(b.old)))
+			n := max(b.o.Expected-b.scanned, 4*int64(b.old.n))
 			b.bloom = newBloom(n, b.o.FalsePositive)
 			b.switchedAt, b.reason = b.scanned, reason
 		}
-		for id := range b.old {
-			b.bloom.add(id)
-		}
+		b.old.each(b.bloom.add)
 	}
-	clear(b.old)
+	b.old.reset()
 	b.old, b.cur = b.cur, b.old
+	if need := min(b.genLimit, max(b.o.Expected-b.scanned, 0)); b.o.Expected > 0 && float64(need) > float64(len(b.cur.slots))*maxLoad {
+		b.cur = newIDTable(int(need)) // sized once for what is left, not doubled along
+	}
 }
 
 // sequence is m's sequence number (ok false: it has none).
@@ -483,7 +485,7 @@ func (b *Builder) Report() Report {
 	r.SplitKeys.Examples = slices.Clone(b.splits.Examples)
 	r.Gaps.Definition = DefineGaps
 	var offenders []Offender
-	for _, e := range b.entities {
+	for _, e := range b.entities.all {
 		miss := e.seqs.missing()
 		if miss > 0 {
 			r.Gaps.Count += miss
@@ -517,11 +519,11 @@ func (b *Builder) Report() Report {
 
 func (b *Builder) memory() Memory {
 	m := Memory{Window: "the whole scan", Exact: b.bloom == nil, SwitchedAt: b.switchedAt, Reason: b.reason,
-		Held: int64(len(b.cur) + len(b.old)), Budget: b.o.Memory, FalsePositive: b.o.FalsePositive, Entities: int64(len(b.entities))}
+		Held: int64(b.cur.n + b.old.n), Budget: b.o.Memory, FalsePositive: b.o.FalsePositive, Entities: int64(len(b.entities.all))}
 	switch {
 	case b.o.Window > 0 && b.limitBy == "window":
 		m.Window = "the last " + strconv.FormatInt(b.o.Window, 10) + " messages (at least)"
-	case b.o.WindowTime > 0 && b.limitBy == "":
+	case b.o.WindowTime > 0 && b.reason != "memory":
 		m.Window = "the last " + b.o.WindowTime.String() + " of event time (at least)"
 	case b.bloom != nil:
 		m.Window = "the last " + strconv.FormatInt(b.genLimit, 10) + " identities (at least), as memory allowed"
@@ -575,7 +577,8 @@ func (b *Builder) sequenceName() string {
 func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Duration) (bool, error) {
 	b.ctx = ctx
 	defer func() { b.ctx = context.Background() }()
-	done, err := sources.StepRead(ctx, sub, d, nil, b.Add)
+	// a feed hands whole chunks of up to 1,000 over without copying them
+	done, err := sources.StepRead(ctx, sub, d, func() int { return 1000 }, b.Add)
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", b.stream, err)
 	}

@@ -46,7 +46,7 @@ type Hop struct {
 	// Messages is how many it holds now.
 	Messages int64 `json:"messages"`
 	// InSpan is how many it received over the scan's span (-1: not read:
-	// a queue is not peeked for this).
+	// the main stream, which the scan read, and queues, not peeked for this).
 	InSpan int64 `json:"inSpan"`
 }
 
@@ -122,7 +122,7 @@ func FlowOf(ctx context.Context, conn sources.Conn, stream string, from, to time
 	var dead int64
 	deadKnown := false
 	for _, h := range hops {
-		if !from.IsZero() && !h.queue {
+		if !from.IsZero() && !h.queue && h.hop.Role != "main" { // the main stream is what the scan read
 			if n, err := countSpan(ctx, conn, h.hop.Stream, from, to); err == nil {
 				h.hop.InSpan = n
 				if h.hop.Role == "dead letters" {

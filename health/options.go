@@ -28,9 +28,6 @@ const (
 	// follow its first copy by and still be a producer retry (a producer
 	// has up to 5 requests in flight).
 	RetryDistance = 5
-	// identityBytes is what one identity held exactly costs in memory:
-	// its 128-bit hash, the first copy's position, and the map's share.
-	identityBytes = 56
 )
 
 // SequenceAuto asks a check to find the sequence itself: the first of the
