@@ -252,10 +252,14 @@ func printCheck(w io.Writer, r health.Report) error {
 	fmt.Fprintln(tw, "FINDING\tCOUNT\t")
 	d, o := r.Duplicates, r.Ordering
 	dupDetail := fmt.Sprintf("retry %d, re-publish %d, redrive %d", d.Retry, d.Republish, d.Redrive)
-	if d.BeyondWindow > 0 {
-		dupDetail += fmt.Sprintf("; %d beyond the window, each false with probability %s", d.BeyondWindow, rate(r.Memory.FalsePositive))
-	}
 	fmt.Fprintf(tw, "duplicates\t%d\t%s\n", d.Count, dupDetail)
+	if !r.Memory.Exact {
+		counted := "within what false positives explain: not findings"
+		if d.PossibleCounted {
+			counted = "more than false positives explain: findings"
+		}
+		fmt.Fprintf(tw, "possible duplicates\t%d\tbeyond the window, only the Bloom filter recognises them; %.1f false positives expected at its fill (%s)\n", d.Possible, d.ExpectedFalse, counted)
+	}
 	fmt.Fprintf(tw, "ordering\t%d\tby sequence %d, by event time %d (tolerance %s)\n", o.Count, o.BySequence, o.ByTime, o.Tolerance)
 	fmt.Fprintf(tw, "split keys\t%d\tentities in more than one partition\n", r.SplitKeys.Count)
 	gapDetail := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
@@ -273,9 +277,9 @@ func printCheck(w io.Writer, r health.Report) error {
 		fmt.Fprintf(w, "\n%s: %s\n", name, def)
 		return true
 	}
-	if section("duplicates", d.Definition, d.Count) {
+	if section("duplicates", d.Definition, d.Count+d.Possible) {
 		for _, p := range d.Examples {
-			first := "(beyond the window)"
+			first := "(beyond the window: not known)"
 			if p.First != nil {
 				first = safetext.String(p.First.String())
 			}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -75,14 +76,19 @@ type Builder struct {
 
 	// identities: cur and old held exactly (old: the generation before),
 	// older ones in bloom.
-	cur, old   *idTable
-	genLimit   int64  // identities a generation holds before it turns (0: not yet known)
-	limitBy    string // what set genLimit: "window" or "memory"
-	genStart   int64  // event time (unix millis) of cur's first message
-	bloom      *bloom
-	switchedAt int64
-	reason     string
-	partIndex  map[int32]uint32
+	cur, old *idTable
+	genLimit int64  // identities a generation holds before it turns (0: not yet known)
+	limitBy  string // what set genLimit: "window" or "memory"
+	genStart int64  // event time (unix millis) of cur's first message
+	bloom    *bloom
+	// probes are the Bloom filter's look-ups, expectedFalse the false
+	// positives they should give at its fill (fpNow, taken every 4,096).
+	probes        int64
+	expectedFalse float64
+	fpNow         float64
+	switchedAt    int64
+	reason        string
+	partIndex     map[int32]uint32
 
 	entities entTable
 	seqFound string // what the automatic sequence found ("" none yet)
@@ -269,9 +275,16 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 		b.turnIfDue(m)
 		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, index: idx, partition: m.Partition})
 	}
-	beyond := false
-	if !ok && b.bloom != nil && b.bloom.has(id) {
-		ok, beyond = true, true
+	if !ok && b.bloom != nil {
+		b.probes++
+		if b.probes%4096 == 1 {
+			b.fpNow = b.bloom.falsePositive()
+		}
+		b.expectedFalse += b.fpNow
+		if b.bloom.has(id) {
+			b.possible(m, e)
+			return true
+		}
 	}
 	if !ok {
 		return false
@@ -280,7 +293,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 	switch {
 	case m.Redriven != nil || m.DeadLetter != nil:
 		kind = "redrive"
-	case !beyond && first.partition == m.Partition && idx-first.index <= RetryDistance:
+	case first.partition == m.Partition && idx-first.index <= RetryDistance:
 		kind = "retry"
 	}
 	d := &b.dups
@@ -293,9 +306,6 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 	default:
 		d.Republish++
 	}
-	if beyond {
-		d.BeyondWindow++
-	}
 	if e != nil {
 		e.dup++
 	}
@@ -304,13 +314,24 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 		if e != nil {
 			p.Entity = e.name
 		}
-		if !beyond {
-			fp := b.pos(first.partition, first.offset)
-			p.First = &fp
-		}
+		fp := b.pos(first.partition, first.offset)
+		p.First = &fp
 		d.Examples = append(d.Examples, p)
 	}
 	return true
+}
+
+// possible counts a message whose identity only the Bloom filter says it
+// saw (beyond the window): a duplicate, or one of its false positives.
+func (b *Builder) possible(m *sources.Message, e *entity) {
+	b.dups.Possible++
+	if b.kindExamples("possible") < b.o.Examples {
+		p := Pair{Kind: "possible", Second: b.pos(m.Partition, m.Offset)}
+		if e != nil {
+			p.Entity = e.name
+		}
+		b.dups.Examples = append(b.dups.Examples, p)
+	}
 }
 
 func (b *Builder) kindExamples(kind string) int {
@@ -474,6 +495,8 @@ func (b *Builder) Report() Report {
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)
+	r.Duplicates.ExpectedFalse = b.expectedFalse
+	r.Duplicates.PossibleCounted = float64(b.dups.Possible) > b.expectedFalse+3*math.Sqrt(b.expectedFalse)
 	r.Ordering = b.ordering
 	r.Ordering.Definition = DefineOrderingTime
 	if b.o.SequenceHeader != "" || b.o.SequencePath.Set() {

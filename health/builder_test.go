@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestFindsEachKindWithItsExamples(t *testing.T) {
 	}
 	r := check(t, o, f.msgs)
 	d := r.Duplicates
-	if d.Count != 3 || d.Retry != 1 || d.Republish != 1 || d.Redrive != 1 || d.BeyondWindow != 0 {
+	if d.Count != 3 || d.Retry != 1 || d.Republish != 1 || d.Redrive != 1 || d.Possible != 0 {
 		t.Fatalf("duplicates %+v", d)
 	}
 	for _, p := range d.Examples {
@@ -186,9 +187,17 @@ func TestBeyondTheWindowAtTheStatedRate(t *testing.T) {
 		t.Fatalf("memory %+v", mem)
 	}
 	probed := float64(n - mem.SwitchedAt)
-	measured := float64(r.Duplicates.BeyondWindow) / probed
-	if r.Duplicates.Count != r.Duplicates.BeyondWindow || measured > mem.FalsePositive || measured < mem.FalsePositive/50 {
-		t.Fatalf("%d false duplicates over %v probes: %v, stated %v (estimated now %v)", r.Duplicates.BeyondWindow, probed, measured, mem.FalsePositive, mem.Estimated)
+	d := r.Duplicates
+	measured := float64(d.Possible) / probed
+	if d.Count != 0 || measured > mem.FalsePositive || measured < mem.FalsePositive/50 {
+		t.Fatalf("%d false duplicates over %v probes: %v, stated %v (estimated now %v)", d.Possible, probed, measured, mem.FalsePositive, mem.Estimated)
+	}
+	// the false positives expected from the filter's fill are those it gave
+	if diff := math.Abs(float64(d.Possible) - d.ExpectedFalse); diff > 4*math.Sqrt(d.ExpectedFalse)+1 {
+		t.Fatalf("%d possible duplicates, %.1f expected", d.Possible, d.ExpectedFalse)
+	}
+	if d.PossibleCounted || !r.Healthy() {
+		t.Fatalf("a stream of distinct identities is not healthy: %+v", d)
 	}
 	if mem.Estimated > mem.FalsePositive*1.3 || mem.Estimated < measured {
 		t.Fatalf("estimated %v, measured %v, stated %v", mem.Estimated, measured, mem.FalsePositive)

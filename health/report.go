@@ -12,6 +12,7 @@ import (
 // The definitions a report states for each finding.
 const (
 	DefineDuplicates = "a message whose identity was already seen in the scan; N duplicates are N extra copies. " +
+		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected. " +
 		"retry: within " + "5" + " messages of its first copy in the same partition (a producer retry); " +
 		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (mqscope's or another tool's). " +
 		"A duplicate is not also counted as an ordering finding."
@@ -72,10 +73,17 @@ type Duplicates struct {
 	Retry     int64 `json:"retry"`
 	Republish int64 `json:"republish"`
 	Redrive   int64 `json:"redrive"`
-	// BeyondWindow are those whose first copy only the Bloom filter
-	// remembers: each may be a false positive (Memory's rate).
-	BeyondWindow int64  `json:"beyondWindow"`
-	Examples     []Pair `json:"examples"`
+	// Possible are messages whose identity only the Bloom filter says it
+	// saw (beyond the window): duplicates (re-publishes or redrives), or
+	// its false positives, of which ExpectedFalse are expected at its
+	// fill. They are not in Count; they count as findings (PossibleCounted)
+	// only past ExpectedFalse + 3 standard deviations (sqrt ExpectedFalse).
+	Possible        int64   `json:"possible"`
+	ExpectedFalse   float64 `json:"expectedFalse"`
+	PossibleCounted bool    `json:"possibleCounted"`
+	// Examples are pairs per kind (retry, republish, redrive; possible:
+	// only the later message is known).
+	Examples []Pair `json:"examples"`
 }
 
 // Ordering is the ordering finding.
@@ -217,7 +225,11 @@ type Report struct {
 // Findings is how many findings the report has (duplicates, ordering,
 // split keys and missing sequence numbers).
 func (r *Report) Findings() int64 {
-	return r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count
+	n := r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count
+	if r.Duplicates.PossibleCounted {
+		n += r.Duplicates.Possible
+	}
+	return n
 }
 
 // Healthy reports a scan with no finding.

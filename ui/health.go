@@ -218,7 +218,7 @@ func (p *healthPage) setReport() {
 			p.rows = append(p.rows, healthRow{finding: name, ex: i})
 		}
 	}
-	add("duplicates", r.Duplicates.Count, len(r.Duplicates.Examples))
+	add("duplicates", r.Duplicates.Count+r.Duplicates.Possible, len(r.Duplicates.Examples))
 	add("ordering", r.Ordering.Count, len(r.Ordering.Examples))
 	add("split keys", r.SplitKeys.Count, len(r.SplitKeys.Examples))
 	add("gaps", r.Gaps.Count, len(r.Gaps.Examples))
@@ -423,8 +423,8 @@ func (p *healthPage) findingLine(name string) (int64, string) {
 	case "duplicates":
 		d := r.Duplicates
 		s := fmt.Sprintf("retry %d · re-publish %d · redrive %d", d.Retry, d.Republish, d.Redrive)
-		if d.BeyondWindow > 0 {
-			s += fmt.Sprintf(" · %d beyond the window (each false at %s)", d.BeyondWindow, percent(r.Memory.FalsePositive))
+		if d.Possible > 0 {
+			s += fmt.Sprintf(" · %d possible beyond the window (%.1f false expected)", d.Possible, d.ExpectedFalse)
 		}
 		return d.Count, s
 	case "ordering":

@@ -136,4 +136,3 @@ func run(args []string) timed.Usage {
 	check(err)
 	return u
 }
-
