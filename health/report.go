@@ -12,10 +12,10 @@ import (
 // The definitions a report states for each finding.
 const (
 	DefineDuplicates = "a message whose identity was already seen in the scan; N duplicates are N extra copies. " +
-		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected. " +
 		"retry: within " + "5" + " messages of its first copy in the same partition (a producer retry); " +
 		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (mqscope's or another tool's). " +
-		"A duplicate is not also counted as an ordering finding."
+		"A duplicate is not also counted as an ordering finding. " +
+		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected."
 	DefineOrderingSeq  = "per entity within a partition, a sequence number lower than the highest already seen there"
 	DefineOrderingTime = "per entity within a partition, an event time earlier than the latest already seen there by more than the tolerance"
 	DefineSplit        = "an entity seen in more than one partition"
