@@ -216,3 +216,86 @@ func TestCheckRabbitMQQueue(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestCheckFlowRetryChain: a Spring retry chain (orders, orders-retry-0,
+// orders-retry-1, orders-dlt) is one flow: each hop with what it holds and
+// received over the scan's span, the dead letters' rate over it, and the
+// lag of the group that reads orders.
+func TestCheckFlowRetryChain(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "orders", "orders-retry-0", "orders-retry-1", "orders-dlt", "shipments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	var msgs []*sarama.ProducerMessage
+	for i := 1; i <= 10; i++ { // 09:00:01 to 09:00:10
+		msgs = append(msgs, event("orders", 0, fmt.Sprintf("o%d", i), i))
+	}
+	for _, hop := range []struct {
+		topic string
+		n     int
+	}{{"orders-retry-0", 4}, {"orders-retry-1", 2}, {"orders-dlt", 1}} {
+		for i := 0; i < hop.n; i++ {
+			msgs = append(msgs, event(hop.topic, 0, fmt.Sprintf("o%d", i+1), i+2))
+		}
+	}
+	msgs = append(msgs, event("orders-dlt", 0, "late", 30)) // after the span
+	writeRecords(t, addr, msgs)
+	commit(t, addr, "order-service", "orders", 7)
+
+	code, out, errOut := run(t, "--kafka", addr, "check", "orders", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r health.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	f := r.Flow
+	want := []health.Hop{{Stream: "orders", Role: "main", Messages: 10, InSpan: -1}, {Stream: "orders-retry-0", Role: "retry 0", Messages: 4, InSpan: 4},
+		{Stream: "orders-retry-1", Role: "retry 1", Messages: 2, InSpan: 2}, {Stream: "orders-dlt", Role: "dead letters", Messages: 2, InSpan: 1}}
+	if f == nil || fmt.Sprint(f.Chain) != fmt.Sprint(want) {
+		t.Fatalf("chain %+v", f)
+	}
+	if f.DeadLetterRate < 1.0/9-1e-9 || f.DeadLetterRate > 1.0/9+1e-9 {
+		t.Fatalf("dead letters %v/s over 9 s", f.DeadLetterRate)
+	}
+	if len(f.Groups) != 1 || f.Groups[0].Group != "order-service" || f.Groups[0].Lag != 3 {
+		t.Fatalf("groups %+v", f.Groups)
+	}
+	code, out, _ = run(t, "--kafka", addr, "check", "orders-retry-1")
+	if code != 0 || !strings.Contains(out, "chain: orders (main: 10 held) → orders-retry-0 (retry 0: 4 held, ") || !strings.Contains(out, "group order-service on orders: lag 3 now") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// commit commits a group's offset on partition 0 of a topic, as a simple
+// consumer group (outside any generation).
+func commit(t *testing.T, addr, group, topic string, offset int64) {
+	t.Helper()
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	client, err := sarama.NewClient([]string{addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	coord, err := client.Coordinator(group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+	req.AddBlock(topic, 0, offset, 0, "")
+	resp, err := coord.CommitOffset(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ps := range resp.Errors {
+		for _, kerr := range ps {
+			if kerr != sarama.ErrNoError {
+				t.Fatal(kerr)
+			}
+		}
+	}
+}
