@@ -161,6 +161,9 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		return health.Report{}, err
 	}
 	defer closeConn()
+	// as an export, the read turns its heap over every few milliseconds:
+	// collected less often it costs a quarter less CPU
+	collectLessOften()
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
 		return health.Report{}, err

@@ -6,7 +6,8 @@ import (
 )
 
 // A filter filled to what it was sized for reports identities never added
-// at the rate it states (measured over a million of them).
+// at no more than the rate it was sized for, and at the rate its fill
+// predicts (measured over a million of them).
 func TestBloomFalsePositiveRateAsStated(t *testing.T) {
 	for _, p := range []float64{0.01, 0.001} {
 		const n = 200_000
@@ -23,7 +24,7 @@ func TestBloomFalsePositiveRateAsStated(t *testing.T) {
 			}
 		}
 		measured := float64(fp) / probes
-		if measured > p*1.25 || measured < p*0.6 {
+		if measured > p*1.1 || measured < p*0.3 {
 			t.Errorf("sized for %v: measured %v", p, measured)
 		}
 		if est := b.falsePositive(); est > measured*1.3 || est < measured*0.7 {

@@ -144,13 +144,28 @@ func (b *Builder) Add(m *sources.Message) {
 	doc := b.doc(m)
 	id := b.identity(m, doc)
 	e := b.entity(m, doc)
-	if b.duplicate(m, id, idx, e) {
+	switch b.duplicate(m, id, idx, e) {
+	case exact:
 		return
-	}
-	if e != nil {
-		b.order(m, doc, e)
+	case possible: // perhaps a false positive: its sequence is seen, nothing counted against it
+		if e != nil {
+			b.order(m, doc, e, false)
+		}
+	default:
+		if e != nil {
+			b.order(m, doc, e, true)
+		}
 	}
 }
+
+// seen is what the identities held say of a message.
+type seen uint8
+
+const (
+	fresh    seen = iota // not seen before
+	exact                // a duplicate of a copy held exactly
+	possible             // recognised by the Bloom filter only
+)
 
 // needsDoc reports options that read the value as a document.
 func (b *Builder) needsDoc() bool {
@@ -213,24 +228,27 @@ func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 }
 
 // hash hashes a tag and one or two byte strings (nil and empty apart) to
-// 128 bits: each half from its own seed, the strings hashed apart and
-// mixed.
+// 128 bits: y (the value, where the copies of one key differ) with two
+// seeds, x (the key) with one, mixed into both halves.
 func (b *Builder) hash(tag byte, x, y []byte) ident {
-	return ident{b.half(b.seedA, tag, x, y), b.half(b.seedB, tag, x, y)}
-}
-
-func (b *Builder) half(seed maphash.Seed, tag byte, x, y []byte) uint64 {
-	hx, hy := uint64(0x9e3779b97f4a7c15), uint64(0xc2b2ae3d27d4eb4f)
+	hx, ya, yb := uint64(0x9e3779b97f4a7c15), uint64(0xc2b2ae3d27d4eb4f), uint64(0x165667b19e3779f9)
 	if x != nil {
-		hx = maphash.Bytes(seed, x)
+		hx = maphash.Bytes(b.seedA, x)
 	}
 	if y != nil {
-		hy = maphash.Bytes(seed, y)
+		ya, yb = maphash.Bytes(b.seedA, y), maphash.Bytes(b.seedB, y)
 	}
-	h := hx*0xff51afd7ed558ccd ^ bits.RotateLeft64(hy, 31) ^ uint64(tag)<<56
+	t := uint64(tag) << 56
+	return ident{mix(hx*0xff51afd7ed558ccd ^ ya ^ t), mix(bits.RotateLeft64(hx, 29)*0xc4ceb9fe1a85ec53 ^ yb ^ t)}
+}
+
+// mix is a 64-bit finaliser (MurmurHash3's).
+func mix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
-	return h ^ h>>29
+	return h ^ h>>33
 }
 
 // entity is m's entity's state (nil: m has none).
@@ -267,9 +285,9 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	return e
 }
 
-// duplicate checks m's identity against those seen; it reports m a
-// duplicate, counted, or remembers it.
-func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity) bool {
+// duplicate checks m's identity against those seen: it counts m a
+// duplicate (exact or possible), or remembers it (fresh).
+func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity) seen {
 	first, ok := b.old.get(id)
 	if !ok {
 		b.turnIfDue(m)
@@ -283,11 +301,11 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 		b.expectedFalse += b.fpNow
 		if b.bloom.has(id) {
 			b.possible(m, e)
-			return true
+			return possible
 		}
 	}
 	if !ok {
-		return false
+		return fresh
 	}
 	kind := "republish"
 	switch {
@@ -318,7 +336,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 		p.First = &fp
 		d.Examples = append(d.Examples, p)
 	}
-	return true
+	return exact
 }
 
 // possible counts a message whose identity only the Bloom filter says it
@@ -373,7 +391,8 @@ func (b *Builder) turnIfDue(m *sources.Message) {
 func (b *Builder) turn(reason string) {
 	if b.old.n > 0 {
 		if b.bloom == nil {
-			n := max(b.o.Expected-b.scanned, 4*int64(b.old.n))
+			// what is left of the scan, and the generation spilled now
+			n := max(b.o.Expected-b.scanned+int64(b.old.n), 4*int64(b.old.n)) * 11 / 10
 			b.bloom = newBloom(n, b.o.FalsePositive)
 			b.switchedAt, b.reason = b.scanned, reason
 		}
@@ -423,8 +442,9 @@ func (b *Builder) autoSequence(m *sources.Message, doc []byte) (int64, bool) {
 	return 0, false
 }
 
-// order checks m against its entity's state in its partition.
-func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
+// order checks m against its entity's state in its partition; count
+// false takes m's sequence and time without counting it out of order.
+func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 	var ps *partState
 	for i := range e.parts {
 		if e.parts[i].partition == m.Partition {
@@ -450,6 +470,9 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
 		}
 		e.seqs.add(seq)
 		if ps.hasSeq && seq < ps.maxSeq {
+			if !count {
+				return
+			}
 			b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxSeqOff)), Second: b.pos(m.Partition, m.Offset),
 				Detail: "seq " + strconv.FormatInt(seq, 10) + " after " + strconv.FormatInt(ps.maxSeq, 10)}, true)
 			return
@@ -462,6 +485,9 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
 	}
 	t := m.Timestamp.UnixMilli()
 	if ps.hasTime && t < ps.maxTime-b.o.Tolerance.Milliseconds() {
+		if !count {
+			return
+		}
 		back := time.Duration(ps.maxTime-t) * time.Millisecond
 		b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxTimeAt)), Second: b.pos(m.Partition, m.Offset),
 			Detail: "time " + back.String() + " earlier"}, false)

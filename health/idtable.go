@@ -12,7 +12,7 @@ type idSlot struct {
 // slotBytes is what a slot takes; tables are kept at most maxLoad full.
 const (
 	slotBytes = 32
-	maxLoad   = 0.75
+	maxLoad   = 0.6
 )
 
 // idTable holds identities exactly: open addressing with linear probing
