@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -191,7 +193,8 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		_ = sub.Close()
 		return health.Report{}, err
 	}
-	if err := b.Read(ctx, sub, nil); err != nil {
+	limitHeap(b)
+	if err := b.Read(ctx, sub, limitHeap); err != nil {
 		return health.Report{}, err
 	}
 	rep := b.Report()
@@ -203,6 +206,19 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		rep.Flow = fl
 	}
 	return rep, ctx.Err()
+}
+
+// checkHeapRoom is the heap a check may turn over beyond its own state
+// before the collector runs: about what an export's heap goal gives it.
+const checkHeapRoom = 128 << 20
+
+// limitHeap bounds the heap at the check's own state (which only grows)
+// and checkHeapRoom, unless GOMEMLIMIT says otherwise: a heap goal in
+// proportion to the live heap would hold two or three times the tables.
+func limitHeap(b *health.Builder) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(b.HeldBytes() + checkHeapRoom)
+	}
 }
 
 // connOf is the connection behind a reader (nil: none).

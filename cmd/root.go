@@ -107,14 +107,14 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.Is(err, sources.ErrUnknownStream) && len(e.failed) > 0 {
 		err = fmt.Errorf("%w; not looked for on the connections that did not open: %w", err, errors.Join(e.failed...))
 	}
-	if err != nil && e.log != nil {
+	var status *exitStatus
+	if err != nil && e.log != nil && !errors.As(err, &status) {
 		e.log.Error("command failed", "err", err)
 	}
 	e.closeLog()
 	if e.stopProfile != nil {
 		e.stopProfile()
 	}
-	var status *exitStatus
 	switch {
 	case errors.As(err, &status):
 		return status.code // the output said why

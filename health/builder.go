@@ -648,3 +648,13 @@ func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress f
 		}
 	}
 }
+
+// HeldBytes is about what the check's own state takes: the identities'
+// tables, the Bloom filter and the entities (about 200 bytes each).
+func (b *Builder) HeldBytes() int64 {
+	n := b.cur.bytes() + b.old.bytes() + int64(len(b.entities.hashes))*16 + int64(len(b.entities.all))*200
+	if b.bloom != nil {
+		n += b.bloom.bytes()
+	}
+	return n
+}

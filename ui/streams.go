@@ -391,7 +391,7 @@ func (p *streamsPage) Status() string {
 
 func (p *streamsPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Refresh}
+	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Health, k.Refresh}
 }
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
