@@ -210,7 +210,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 
 // checkHeapRoom is the heap a check may turn over beyond its own state
 // before the collector runs: about what an export's heap goal gives it.
-const checkHeapRoom = 128 << 20
+const checkHeapRoom = 192 << 20
 
 // limitHeap bounds the heap at the check's own state (which only grows)
 // and checkHeapRoom, unless GOMEMLIMIT says otherwise: a heap goal in
