@@ -26,10 +26,9 @@ import (
 type ident [2]uint64
 
 // seenAt is where the first copy of an identity was: its partition, its
-// offset and its index among the partition's messages read.
+// offset.
 type seenAt struct {
 	offset    int64
-	index     uint32
 	partition int32
 }
 
@@ -88,7 +87,6 @@ type Builder struct {
 	fpNow         float64
 	switchedAt    int64
 	reason        string
-	partIndex     map[int32]uint32
 
 	entities entTable
 	seqFound string // what the automatic sequence found ("" none yet)
@@ -106,8 +104,7 @@ func NewBuilder(stream string, o Options) (*Builder, error) {
 		return nil, fmt.Errorf("check %s: %w", stream, err)
 	}
 	o.defaults()
-	b := &Builder{stream: stream, o: o, ctx: context.Background(), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed(),
-		partIndex: map[int32]uint32{}}
+	b := &Builder{stream: stream, o: o, ctx: context.Background(), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed()}
 	// two generations of genLimit identities fit the memory budget
 	b.genLimit, b.limitBy = max(int64(float64(o.Memory)/2*maxLoad/slotBytes), 1024), "memory"
 	if o.Window > 0 && o.Window <= b.genLimit {
@@ -139,12 +136,10 @@ func (b *Builder) Add(m *sources.Message) {
 			b.to = m.Timestamp
 		}
 	}
-	idx := b.partIndex[m.Partition]
-	b.partIndex[m.Partition] = idx + 1
 	doc := b.doc(m)
 	id := b.identity(m, doc)
 	e := b.entity(m, doc)
-	switch b.duplicate(m, id, idx, e) {
+	switch b.duplicate(m, id, e) {
 	case exact:
 		return
 	case possible: // perhaps a false positive: its sequence is seen, nothing counted against it
@@ -287,11 +282,11 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 
 // duplicate checks m's identity against those seen: it counts m a
 // duplicate (exact or possible), or remembers it (fresh).
-func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity) seen {
+func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	first, ok := b.old.get(id)
 	if !ok {
 		b.turnIfDue(m)
-		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, index: idx, partition: m.Partition})
+		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition})
 	}
 	if !ok && b.bloom != nil {
 		b.probes++
@@ -311,7 +306,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, idx uint32, e *entity)
 	switch {
 	case m.Redriven != nil || m.DeadLetter != nil:
 		kind = "redrive"
-	case first.partition == m.Partition && idx-first.index <= RetryDistance:
+	case first.partition == m.Partition && abs(m.Offset-first.offset) <= RetryDistance: // by offset: the order messages come in may not be theirs
 		kind = "retry"
 	}
 	d := &b.dups
@@ -655,6 +650,13 @@ func (b *Builder) HeldBytes() int64 {
 	n := b.cur.bytes() + b.old.bytes() + int64(len(b.entities.hashes))*16 + int64(len(b.entities.all))*200
 	if b.bloom != nil {
 		n += b.bloom.bytes()
+	}
+	return n
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
 	}
 	return n
 }

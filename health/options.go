@@ -24,9 +24,9 @@ const (
 	DefaultTolerance = time.Second
 	// DefaultExamples is how many examples a finding keeps.
 	DefaultExamples = 10
-	// RetryDistance is how many messages of one partition a copy may
-	// follow its first copy by and still be a producer retry (a producer
-	// has up to 5 requests in flight).
+	// RetryDistance is how many offsets of one partition a copy may be
+	// from its first copy and still be a producer retry (a producer has up
+	// to 5 requests in flight).
 	RetryDistance = 5
 )
 

@@ -134,3 +134,23 @@ func TestHealthDemoPayments(t *testing.T) {
 		t.Fatal("no diff page")
 	}
 }
+
+// TestHealthOfHeldMessagesInTheirListsOrder: a list holds messages in the
+// order it received them, not by offset; a re-publish far from its first
+// copy by offset is no producer retry, whatever its place in the list.
+func TestHealthOfHeldMessagesInTheirListsOrder(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newTestMessages(c)
+	ms := healthMsgs()
+	again := ms[0]
+	again.Offset = 40 // written much later
+	deliver(p, append([]sources.Message{ms[0], again}, ms[1:]...))
+	hp := p.Update(keyPress("H"))().(pagePushed).p.(*healthPage)
+	hp.pid = 9
+	for cmd := hp.Init(); cmd != nil && !hp.done; {
+		cmd = hp.Update(cmd())
+	}
+	if d := hp.report.Duplicates; d.Republish != 1 || d.Retry != 1 {
+		t.Fatalf("duplicates %+v", d)
+	}
+}
