@@ -88,7 +88,9 @@ func healthLate(at time.Time, first []*sarama.ProducerMessage) []*sarama.Produce
 	redriven.Timestamp = first[len(first)-1].Timestamp
 	redriven.Headers = append(redriven.Headers,
 		header("x-mqscope-redrive-id", "rd-demo-1"), header("x-mqscope-redrive-hops", "1"),
-		header("x-mqscope-redrive-source", TopicConnectDLQ), header("x-mqscope-redrive-position", "0/3"))
+		// from a dead-letter topic the demo does not have, so no redrive of
+		// its own DLTs takes it for an earlier run's copy
+		header("x-mqscope-redrive-source", TopicPayments+".DLT"), header("x-mqscope-redrive-position", "1/7"))
 	return []*sarama.ProducerMessage{again, redriven}
 }
 
