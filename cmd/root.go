@@ -102,7 +102,8 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.Is(err, sources.ErrUnknownStream) && len(e.failed) > 0 {
 		err = fmt.Errorf("%w; not looked for on the connections that did not open: %w", err, errors.Join(e.failed...))
 	}
-	if err != nil && e.log != nil {
+	var status *exitStatus
+	if err != nil && e.log != nil && !errors.As(err, &status) {
 		e.log.Error("command failed", "err", err)
 	}
 	e.closeLog()
@@ -110,6 +111,8 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		e.stopProfile()
 	}
 	switch {
+	case errors.As(err, &status):
+		return status.code // the output said why
 	case errors.Is(err, syscall.EPIPE):
 		return 0 // the reader had enough: not an error
 	case err != nil:
@@ -186,11 +189,11 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e), newCheckCmd(e))
 	_ = root.RegisterFlagCompletionFunc("connection", e.completeConnections)
 	for _, sub := range root.Commands() {
 		switch sub.Name() {
-		case "tail", "export", "redrive", "triage", "diff", "edit", "schemas":
+		case "tail", "export", "redrive", "triage", "diff", "edit", "schemas", "check":
 			sub.ValidArgsFunction = e.completeStreams
 		}
 	}

@@ -20,7 +20,7 @@ type KeyMap struct {
 	ScanMore                                     key.Binding
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
-	Diff, Edit, Versions                         key.Binding
+	Diff, Edit, Versions, Health                 key.Binding
 	Schema, RawBytes                             key.Binding
 }
 
@@ -69,6 +69,7 @@ func DefaultKeyMap() *KeyMap {
 		Schema:        b("s", "schema", "s"),
 		RawBytes:      b("b", "raw bytes", "b"),
 		Versions:      b("V", "schema versions", "V"),
+		Health:        b("H", "flow health", "H"),
 	}
 }
 
@@ -83,7 +84,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"mark": &k.Mark, "redrive": &k.Redrive, "filter": &k.FilterExpr, "read_filter": &k.ReadFilter, "scan_more": &k.ScanMore,
 		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
-		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes,
+		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
 	}
 }
 

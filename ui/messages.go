@@ -592,6 +592,11 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return push(newTriagePage(p.c, p.conn, p.stream))
 	case key.Matches(msg, k.Versions):
 		return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end))
+	case key.Matches(msg, k.Health):
+		if p.buf.Len() == 0 {
+			return setStatus("nothing held to check: H on the streams list checks the whole stream")
+		}
+		return push(newHeldHealthPage(p.c, p.conn, p.stream, p.buf))
 	case key.Matches(msg, k.Trace):
 		if n > 0 {
 			return requestTrace(p.c, p.view.At(p.cur.sel))
@@ -1053,7 +1058,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Trace},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
 	})
 }

@@ -495,6 +495,11 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		return push(newVersionsPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]], sources.Start{Kind: sources.StartOldest}, nil))
+	case key.Matches(msg, k.Health):
+		if len(p.visible) == 0 {
+			return nil
+		}
+		return push(newHealthPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
 	case msg.Type == tea.KeyEsc && p.filter.Value() != "":
 		p.filter.SetValue("")
 		p.applyFilter("")
@@ -637,12 +642,12 @@ func (p *streamsPage) Status() string {
 
 func (p *streamsPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Refresh}
+	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Health, k.Refresh}
 }
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Triage, k.Versions, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
 }
 
 func (p *streamsPage) Close() {}

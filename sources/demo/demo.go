@@ -96,12 +96,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	cfg.Version = sarama.V3_6_0_0
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Partitioner = func(topic string) sarama.Partitioner {
-		if topic == TopicOrdersDLT || topic == TopicPaymentsAvroDLT { // Spring's recoverer keeps the original partition
-			return sarama.NewManualPartitioner(topic)
-		}
-		return sarama.NewHashPartitioner(topic)
-	}
+	cfg.Producer.Partitioner = newDemoPartitioner
 	cfg.Metadata.AllowAutoTopicCreation = false
 	c.producer, err = sarama.NewSyncProducer([]string{c.addr}, cfg)
 	if err != nil {
@@ -229,6 +224,7 @@ func (c *Cluster) seed(f *flow, now time.Time, n int) (err error) {
 	gap := 2 * time.Hour / time.Duration(n)
 	typed := make(chan orderFacts, n)
 	typedErr := make(chan error, 1)
+	var flaws []*sarama.ProducerMessage
 	go func() { typedErr <- c.seedTyped(typed) }()
 	defer func() {
 		close(typed)
@@ -249,8 +245,32 @@ func (c *Cluster) seed(f *flow, now time.Time, n int) (err error) {
 				return fmt.Errorf("demo: seed report: %w", err)
 			}
 		}
+		if i == n/3 {
+			if flaws, err = c.produceFlaws(healthFlaws(start.Add(time.Duration(i) * gap))); err != nil {
+				return err
+			}
+		}
+		if i == 2*n/3 && flaws != nil {
+			if _, err := c.produceFlaws(healthLate(start.Add(time.Duration(i)*gap), flaws)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// produceFlaws writes the flawed payments one by one, in order (a
+// pinned one to the partition after its key's).
+func (c *Cluster) produceFlaws(ms []*sarama.ProducerMessage) ([]*sarama.ProducerMessage, error) {
+	for _, m := range ms {
+		if _, ok := m.Metadata.(pinned); ok {
+			m.Partition = splitPartition(m, 3)
+		}
+		if _, _, err := c.producer.SendMessage(m); err != nil {
+			return nil, fmt.Errorf("demo: seed flawed payments: %w", err)
+		}
+	}
+	return ms, nil
 }
 
 // produce writes the steps of one order; dead letters are written after the

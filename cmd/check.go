@@ -1,0 +1,417 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/health"
+	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+)
+
+// exitFindings is check's exit status when it found something.
+const exitFindings = 3
+
+// exitStatus is an outcome that is no error but calls for a status of
+// its own; it prints nothing more.
+type exitStatus struct {
+	code int
+	why  string
+}
+
+func (e *exitStatus) Error() string { return e.why }
+
+// checkFlags are check's own flags.
+type checkFlags struct {
+	idHeader, idPath, keyPath string
+	sequence, sequenceHeader  string
+	window, memory            string
+	fpRate                    float64
+	tolerance                 time.Duration
+	examples                  int
+	asJSON, flow, accept      bool
+}
+
+// options turns the flags into the engine's options.
+func (c *checkFlags) options() (health.Options, error) {
+	o := health.Options{IDHeader: c.idHeader, SequenceHeader: c.sequenceHeader, FalsePositive: c.fpRate, Tolerance: c.tolerance, Examples: c.examples}
+	var err error
+	if o.IDPath, err = health.ParsePath(c.idPath); err != nil {
+		return o, fmt.Errorf("--id-path: %w", err)
+	}
+	if o.KeyPath, err = health.ParsePath(c.keyPath); err != nil {
+		return o, fmt.Errorf("--key-path: %w", err)
+	}
+	if c.sequence != "" {
+		if err := o.SetSequence(c.sequence); err != nil {
+			return o, fmt.Errorf("--sequence: %w", err)
+		}
+	}
+	if o.Window, o.WindowTime, err = health.ParseWindow(c.window); err != nil {
+		return o, fmt.Errorf("--window: %w", err)
+	}
+	if o.Memory, err = config.ParseSize(c.memory); err != nil || o.Memory <= 0 {
+		return o, fmt.Errorf("--memory %q: want a size such as 64MiB", c.memory)
+	}
+	if c.fpRate <= 0 || c.fpRate >= 0.5 {
+		return o, fmt.Errorf("--fp-rate %v: want a rate between 0 and 0.5, such as 0.001", c.fpRate)
+	}
+	if c.tolerance < 0 {
+		return o, fmt.Errorf("--tolerance %v: want 0 or more", c.tolerance)
+	}
+	if c.tolerance == 0 {
+		o.Tolerance = -1 // none
+	}
+	return o, nil
+}
+
+func newCheckCmd(e *env) *cobra.Command {
+	var (
+		f  readFlags
+		cf checkFlags
+	)
+	c := &cobra.Command{
+		Use:   "check STREAM",
+		Short: "Is this flow healthy? Duplicates, ordering, split keys, sequence gaps and consumer lag",
+		Long: `check reads a stream once (from --from, oldest by default, up to its end or
+--until: no consumer group, no commit; a RabbitMQ queue is peeked) and reports:
+
+  duplicates  a message whose identity was already seen in the scan; N
+              duplicates are N extra copies. Identity: --id-header or --id-path,
+              else the publisher's id (AMQP message-id, SQS
+              MessageDeduplicationId), else a hash of key and value. Kinds:
+              retry (within 5 messages of the first copy in one partition),
+              re-publish (further apart), redrive (the copy carries mqscope's
+              or another tool's redrive or dead-letter provenance). A
+              duplicate is not also an ordering finding.
+  ordering    per entity (the key, or --key-path; a RabbitMQ queue as a whole,
+              an SQS FIFO queue's message group) within a partition, a
+              --sequence lower than the highest seen; without one, event time
+              going back by more than --tolerance.
+  split keys  an entity seen in more than one partition.
+  gaps        sequence numbers between an entity's lowest and highest never
+              seen (counted at the end: a late message is no gap).
+  flow        consumer groups' lag now, and the retry chain (orders,
+              orders-retry-0, orders-dlt) with what each hop holds and
+              received over the scan's span.
+
+Identities are held exactly over --window (default: the whole scan, up to
+--memory), older ones in a Bloom filter sized for --fp-rate: the output
+says when it switched and the rate.
+
+Exit status: 0 nothing found, 3 something found, 1 an error.`,
+		Args: exactlyOneStream,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := cf.options()
+			if err != nil {
+				return err
+			}
+			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
+			if err != nil {
+				return err
+			}
+			if cf.asJSON {
+				err = writeJSON(e.stdout, rep)
+			} else {
+				err = printCheck(e.stdout, rep)
+			}
+			if err != nil {
+				return err
+			}
+			if !rep.Healthy() {
+				return &exitStatus{code: exitFindings, why: fmt.Sprintf("%d findings", rep.Findings())}
+			}
+			return nil
+		},
+	}
+	f.register(c, "oldest", "jsonl")
+	for _, name := range []string{"format", "template", "limit"} {
+		_ = c.Flags().MarkHidden(name)
+	}
+	fl := c.Flags()
+	fl.StringVar(&cf.idHeader, "id-header", "", "the header that names a message's identity (as event-id)")
+	fl.StringVar(&cf.idPath, "id-path", "", "the field of the value that names a message's identity (json.eventId; decoded Avro and Protobuf too)")
+	fl.StringVar(&cf.keyPath, "key-path", "", "the field of the value that names the entity order is checked per (json.orderId; default: the key)")
+	fl.StringVar(&cf.sequence, "sequence", "", "the field of the value that numbers an entity's events (json.seq), or auto to find one")
+	fl.StringVar(&cf.sequenceHeader, "sequence-header", "", "the header that numbers an entity's events")
+	fl.StringVar(&cf.window, "window", "", "hold identities exactly over at least this many messages (100000, 1M) or this much event time (10m); default: the whole scan, up to --memory")
+	fl.StringVar(&cf.memory, "memory", "64MiB", "the memory identities held exactly may take; older ones go to a Bloom filter")
+	fl.Float64Var(&cf.fpRate, "fp-rate", health.DefaultFalsePositive, "the false-positive rate the Bloom filter is sized for")
+	fl.DurationVar(&cf.tolerance, "tolerance", health.DefaultTolerance, "how far event time may go back within an entity (checks without a sequence)")
+	fl.IntVar(&cf.examples, "examples", health.DefaultExamples, "examples per finding")
+	fl.BoolVar(&cf.asJSON, "json", false, "print JSON (every finding with its definition and examples, offenders, memory, flow)")
+	fl.BoolVar(&cf.flow, "flow", true, "report consumer lag and the retry chain (--flow=false: the stream only)")
+	registerAcceptPeekCost(c, &cf.accept)
+	return c
+}
+
+// check reads the stream through the engine and adds the flow.
+func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.Options, stream string) (health.Report, error) {
+	opts, readers, closeConn, err := e.openRead(ctx, f)
+	if err != nil {
+		return health.Report{}, err
+	}
+	defer closeConn()
+	// as an export, the read turns its heap over every few milliseconds:
+	// collected less often it costs a quarter less CPU
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
+	}
+	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
+	if err != nil {
+		return health.Report{}, err
+	}
+	if f.decode {
+		if o.Decoder, err = e.readerDecoder(rd); err != nil {
+			_ = sub.Close()
+			return health.Report{}, err
+		}
+	}
+	conn := connOf(rd)
+	o.WithConn(rd)
+	if l, ok := conn.(sources.Lister); ok {
+		o.Expected = expected(ctx, l, stream)
+	}
+	if f.compiled != nil {
+		so := filter.ScanOptions{Budget: f.maxScan}
+		if o.Decoder != nil {
+			so.Decoder = o.Decoder
+		}
+		sub = filter.NewScanner(sub, f.compiled, so)
+	}
+	b, err := health.NewBuilder(stream, o)
+	if err != nil {
+		_ = sub.Close()
+		return health.Report{}, err
+	}
+	limitHeap(b)
+	if err := b.Read(ctx, sub, limitHeap); err != nil {
+		return health.Report{}, err
+	}
+	rep := b.Report()
+	if cf.flow && conn != nil {
+		fl, err := health.FlowOf(ctx, conn, stream, rep.From, rep.To)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
+		}
+		rep.Flow = fl
+	}
+	return rep, ctx.Err()
+}
+
+// checkHeapRoom is the heap a check may turn over beyond its own state
+// before the collector runs: about what an export's heap goal gives it.
+const checkHeapRoom = 192 << 20
+
+// limitHeap bounds the heap at the check's own state (which only grows)
+// and checkHeapRoom, unless GOMEMLIMIT says otherwise: a heap goal in
+// proportion to the live heap would hold two or three times the tables.
+func limitHeap(b *health.Builder) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(b.HeldBytes() + checkHeapRoom)
+	}
+}
+
+// connOf is the connection behind a reader (nil: none).
+func connOf(r sources.Reader) sources.Conn {
+	for {
+		if c, ok := r.(sources.Conn); ok {
+			return c
+		}
+		w, ok := r.(interface{ Unwrap() sources.Reader })
+		if !ok {
+			return nil
+		}
+		r = w.Unwrap()
+	}
+}
+
+// expected is how many messages stream holds (0: not known).
+func expected(ctx context.Context, l sources.Lister, stream string) int64 {
+	streams, err := l.ListStreams(ctx)
+	if err != nil {
+		return 0
+	}
+	for _, st := range streams {
+		if st.Name == stream {
+			return st.Messages
+		}
+	}
+	return 0
+}
+
+// printCheck writes a report: the counts, each finding's definition and
+// examples, the top offenders, memory and flow.
+func printCheck(w io.Writer, r health.Report) error {
+	fmt.Fprintf(w, "%s: %s messages read", safetext.String(r.Stream), digits(r.Scanned))
+	if !r.From.IsZero() {
+		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
+	if r.ByFallback > 0 {
+		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
+	}
+	if r.NoEntity > 0 {
+		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))
+	}
+	fmt.Fprintln(w, memoryLine(r.Memory))
+	fmt.Fprintln(w)
+
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FINDING\tCOUNT\t")
+	d, o := r.Duplicates, r.Ordering
+	dupDetail := fmt.Sprintf("retry %d, re-publish %d, redrive %d", d.Retry, d.Republish, d.Redrive)
+	fmt.Fprintf(tw, "duplicates\t%d\t%s\n", d.Count, dupDetail)
+	if !r.Memory.Exact {
+		counted := "within what false positives explain: not findings"
+		if d.PossibleCounted {
+			counted = "more than false positives explain: findings"
+		}
+		fmt.Fprintf(tw, "possible duplicates\t%d\tbeyond the window, only the Bloom filter recognises them; %.1f false positives expected at its fill (%s)\n", d.Possible, d.ExpectedFalse, counted)
+	}
+	fmt.Fprintf(tw, "ordering\t%d\tby sequence %d, by event time %d (tolerance %s)\n", o.Count, o.BySequence, o.ByTime, o.Tolerance)
+	fmt.Fprintf(tw, "split keys\t%d\tentities in more than one partition\n", r.SplitKeys.Count)
+	gapDetail := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	if r.Gaps.UpperBound {
+		gapDetail += " (at most: some entity had too many runs to keep)"
+	}
+	fmt.Fprintf(tw, "gaps\t%d\t%s\n", r.Gaps.Count, gapDetail)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	section := func(name, def string, n int64) bool {
+		if n == 0 {
+			return false
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", name, def)
+		return true
+	}
+	if section("duplicates", d.Definition, d.Count+d.Possible) {
+		for _, p := range d.Examples {
+			first := "(beyond the window: not known)"
+			if p.First != nil {
+				first = safetext.String(p.First.String())
+			}
+			fmt.Fprintf(w, "  %-9s  %s  %s = %s\n", p.Kind, entityText(p.Entity), first, safetext.String(p.Second.String()))
+		}
+	}
+	if section("ordering", o.Definition, o.Count) {
+		for _, p := range o.Examples {
+			fmt.Fprintf(w, "  %s  %s then %s  %s\n", entityText(p.Entity), safetext.String(p.First.String()), safetext.String(p.Second.String()), p.Detail)
+		}
+	}
+	if section("split keys", r.SplitKeys.Definition, r.SplitKeys.Count) {
+		for _, s := range r.SplitKeys.Examples {
+			at := make([]string, len(s.At))
+			for i, p := range s.At {
+				at[i] = safetext.String(p.String())
+			}
+			fmt.Fprintf(w, "  %s  first in %s\n", entityText(s.Entity), strings.Join(at, ", "))
+		}
+	}
+	if section("gaps", r.Gaps.Definition, r.Gaps.Count) {
+		for _, g := range r.Gaps.Examples {
+			rs := make([]string, len(g.Ranges))
+			for i, x := range g.Ranges {
+				rs[i] = x.String()
+			}
+			fmt.Fprintf(w, "  %s  missing %d: %s (seen %d to %d, the lowest at %s)\n", entityText(g.Entity), g.Missing, strings.Join(rs, ", "), g.Lowest, g.Highest, safetext.String(g.At.String()))
+		}
+	}
+	if len(r.Offenders) > 0 {
+		fmt.Fprintln(w, "\ntop entities:")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  ENTITY\tDUPLICATES\tORDERING\tGAPS\tSPLIT")
+		for _, of := range r.Offenders {
+			split := ""
+			if of.Split {
+				split = "yes"
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", entityText(of.Entity), of.Duplicates, of.Ordering, of.Gaps, split)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if r.Flow != nil {
+		printFlow(w, r.Flow)
+	}
+	fmt.Fprintln(w)
+	if r.Healthy() {
+		fmt.Fprintln(w, "healthy: nothing found")
+	} else {
+		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
+	}
+	return nil
+}
+
+func printFlow(w io.Writer, f *health.Flow) {
+	fmt.Fprintln(w, "\nflow:")
+	if len(f.Chain) > 1 {
+		hops := make([]string, len(f.Chain))
+		for i, h := range f.Chain {
+			hops[i] = fmt.Sprintf("%s (%s: %s held", safetext.String(h.Stream), h.Role, digits(h.Messages))
+			if h.InSpan >= 0 {
+				hops[i] += fmt.Sprintf(", %s over the span", digits(h.InSpan))
+			}
+			hops[i] += ")"
+		}
+		fmt.Fprintf(w, "  chain: %s\n", strings.Join(hops, " → "))
+	}
+	if f.DeadLetterRate >= 0 {
+		fmt.Fprintf(w, "  dead letters over the span: %.3f/s\n", f.DeadLetterRate)
+	}
+	if len(f.Groups) == 0 {
+		fmt.Fprintln(w, "  no consumer group reads it")
+	}
+	for _, g := range f.Groups {
+		fmt.Fprintf(w, "  group %s on %s: lag %s now (%s, %d members)\n", safetext.String(g.Group), safetext.String(g.Stream), digits(g.Lag), safetext.String(g.State), g.Members)
+	}
+	for _, n := range f.Notes {
+		fmt.Fprintf(w, "  (%s)\n", oneLine(n))
+	}
+}
+
+// memoryLine says how identities were held.
+func memoryLine(m health.Memory) string {
+	if m.Exact {
+		return fmt.Sprintf("memory: every identity held exactly over %s (%s held, budget %s); %s entities", m.Window, digits(m.Held), sources.SizeText(int(m.Budget)), digits(m.Entities))
+	}
+	return fmt.Sprintf("memory: identities held exactly over %s; after message %s (%s) older ones in a Bloom filter of %s (%s identities) sized for a false-positive rate of %s, %s at its fill now; %s entities",
+		m.Window, digits(m.SwitchedAt), m.Reason, sources.SizeText(int(m.BloomBytes)), digits(m.BloomIdentities), rate(m.FalsePositive), rate(m.Estimated), digits(m.Entities))
+}
+
+func rate(p float64) string { return strconv.FormatFloat(p*100, 'g', 3, 64) + "%" }
+
+func entityText(s string) string {
+	if s == "" {
+		return "(no entity)"
+	}
+	return safetext.String(s)
+}
+
+// digits groups a count's thousands: 1,234,567.
+func digits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

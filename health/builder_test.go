@@ -1,0 +1,234 @@
+package health_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/health"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
+)
+
+// flawed is a stream with known flaws: per entity, events numbered by seq.
+type flawed struct {
+	msgs []sources.Message
+	next map[int32]int64
+	t0   time.Time
+}
+
+func (f *flawed) add(part int32, key string, seq int, value string, at int, headers ...sources.Header) sources.Message {
+	if f.next == nil {
+		f.next = map[int32]int64{}
+	}
+	m := sources.Message{Stream: "payments", Partition: part, Offset: f.next[part], Key: []byte(key),
+		Value: []byte(fmt.Sprintf(`{"id":%q,"seq":%d,"v":%q}`, key+fmt.Sprint(seq), seq, value)), Headers: headers,
+		Timestamp: f.t0.Add(time.Duration(at) * time.Second)}
+	f.next[part]++
+	f.msgs = append(f.msgs, m)
+	return m
+}
+
+func (f *flawed) again(m sources.Message, headers ...sources.Header) {
+	m.Offset = f.next[m.Partition]
+	f.next[m.Partition]++
+	m.Headers = append(m.Headers, headers...)
+	if len(headers) > 0 {
+		m.Redriven = &sources.RedriveCopy{ID: "rd-1", Source: "payments.DLT"}
+	}
+	f.msgs = append(f.msgs, m)
+}
+
+func check(t *testing.T, o health.Options, msgs []sources.Message) health.Report {
+	t.Helper()
+	b, err := health.NewBuilder("payments", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range msgs {
+		b.Add(&msgs[i])
+	}
+	return b.Report()
+}
+
+func TestFindsEachKindWithItsExamples(t *testing.T) {
+	f := &flawed{t0: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	a1 := f.add(0, "a", 1, "x", 0)
+	f.again(a1) // a producer retry: right after
+	f.add(0, "a", 2, "x", 1)
+	f.add(0, "a", 4, "x", 2) // 3 never comes: a gap
+	b1 := f.add(1, "b", 1, "x", 3)
+	f.add(1, "b", 3, "x", 4)
+	f.add(1, "b", 2, "x", 5) // late: out of order, and no gap
+	for i := 0; i < 8; i++ {
+		f.add(1, fmt.Sprintf("c%d", i), 1, "x", 6)
+	}
+	f.again(b1)                                                                     // far apart: a re-publish
+	f.again(a1, sources.Header{Key: "x-mqscope-redrive-id", Value: []byte("rd-1")}) // a redrive
+	f.add(2, "a", 5, "x", 7)                                                        // a on another partition: split
+
+	var o health.Options
+	if err := o.SetSequence("json.seq"); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, o, f.msgs)
+	d := r.Duplicates
+	if d.Count != 3 || d.Retry != 1 || d.Republish != 1 || d.Redrive != 1 || d.Possible != 0 {
+		t.Fatalf("duplicates %+v", d)
+	}
+	for _, p := range d.Examples {
+		want := map[string][2]int64{"retry": {0, 1}, "republish": {0, 11}, "redrive": {0, 4}}[p.Kind]
+		if p.First == nil || p.First.Offset != want[0] || p.Second.Offset != want[1] {
+			t.Errorf("%s example %+v, want offsets %v", p.Kind, p, want)
+		}
+	}
+	if r.Ordering.Count != 1 || r.Ordering.BySequence != 1 {
+		t.Fatalf("ordering %+v", r.Ordering)
+	}
+	if p := r.Ordering.Examples[0]; p.Entity != "b" || p.First.Partition != 1 || p.First.Offset != 1 || p.Second.Offset != 2 || p.Detail != "seq 2 after 3" {
+		t.Fatalf("ordering example %+v", p)
+	}
+	if r.SplitKeys.Count != 1 || r.SplitKeys.Examples[0].Entity != "a" || r.SplitKeys.Examples[0].At[1].Partition != 2 {
+		t.Fatalf("split %+v", r.SplitKeys)
+	}
+	if r.Gaps.Count != 1 || r.Gaps.Entities != 1 || r.Gaps.Examples[0].Entity != "a" || r.Gaps.Examples[0].Ranges[0] != (health.Range{From: 3, To: 3}) {
+		t.Fatalf("gaps %+v", r.Gaps)
+	}
+	if len(r.Offenders) == 0 || r.Offenders[0].Entity != "a" || r.Offenders[0].Duplicates != 2 || r.Offenders[0].Gaps != 1 || !r.Offenders[0].Split {
+		t.Fatalf("offenders %+v", r.Offenders)
+	}
+	if r.Healthy() || r.Findings() != 6 || !r.Memory.Exact {
+		t.Fatalf("findings %d healthy %v memory %+v", r.Findings(), r.Healthy(), r.Memory)
+	}
+	// an example's filter selects exactly its messages
+	flt, err := filter.Compile(health.Filter(d.Examples[0].Positions()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for i := range f.msgs {
+		if ok, _ := flt.Match(&f.msgs[i]); ok {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%s selects %d messages", flt, n)
+	}
+}
+
+func TestEventTimeBackwardsBeyondTheTolerance(t *testing.T) {
+	f := &flawed{t0: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	f.add(0, "a", 0, "1", 10)
+	f.add(0, "a", 0, "2", 9) // within the second of tolerance
+	f.add(0, "a", 0, "3", 5) // 5 s back
+	f.add(0, "a", 0, "4", 11)
+	r := check(t, health.Options{}, f.msgs)
+	if r.Ordering.Count != 1 || r.Ordering.ByTime != 1 || r.Ordering.Examples[0].Second.Offset != 2 || r.Ordering.Examples[0].First.Offset != 0 {
+		t.Fatalf("ordering %+v", r.Ordering)
+	}
+	if r.Gaps.Count != 0 || r.Duplicates.Count != 0 {
+		t.Fatalf("report %+v", r)
+	}
+}
+
+func TestACleanStreamHasNoFinding(t *testing.T) {
+	f := &flawed{t0: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	for i := 1; i <= 50; i++ {
+		for k := 0; k < 4; k++ {
+			f.add(int32(k%2), fmt.Sprintf("k%d", k), i, "x", i)
+		}
+	}
+	var o health.Options
+	_ = o.SetSequence("auto")
+	r := check(t, o, f.msgs)
+	if !r.Healthy() || r.Scanned != 200 || r.Sequence != "json.seq (found in the messages)" {
+		t.Fatalf("report %+v", r)
+	}
+}
+
+func TestIdentityByHeaderAndPath(t *testing.T) {
+	f := &flawed{t0: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	f.add(0, "a", 1, "first", 0, sources.Header{Key: "event-id", Value: []byte("e1")})
+	f.add(0, "a", 2, "other content", 1, sources.Header{Key: "event-id", Value: []byte("e1")})
+	f.add(0, "a", 3, "third", 2)
+	r := check(t, health.Options{IDHeader: "event-id"}, f.msgs)
+	if r.Duplicates.Count != 1 || r.ByFallback != 1 {
+		t.Fatalf("by header: %+v, fallback %d", r.Duplicates, r.ByFallback)
+	}
+	p, _ := health.ParsePath("json.v")
+	f2 := &flawed{t0: f.t0}
+	f2.add(0, "a", 1, "same", 0)
+	f2.add(1, "b", 1, "same", 1)
+	if r := check(t, health.Options{IDPath: p}, f2.msgs); r.Duplicates.Count != 1 || r.Duplicates.Republish != 1 {
+		t.Fatalf("by path: %+v", r.Duplicates)
+	}
+}
+
+// Beyond the window identities are in the Bloom filter: over 300,000
+// distinct identities every duplicate found is a false positive, and they
+// come at no more than the rate the report states.
+func TestBeyondTheWindowAtTheStatedRate(t *testing.T) {
+	const n = 300_000
+	b, err := health.NewBuilder("t", health.Options{Window: 5000, FalsePositive: 0.01, Expected: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sources.Message{Stream: "t", Partition: 0, Key: []byte("k"), Timestamp: time.Unix(1e9, 0)}
+	for i := 0; i < n; i++ {
+		m.Offset = int64(i)
+		m.Value = fmt.Appendf(m.Value[:0], "v%d", i)
+		m.Timestamp = m.Timestamp.Add(time.Millisecond)
+		b.Add(&m)
+	}
+	r := b.Report()
+	mem := r.Memory
+	if mem.Exact || mem.SwitchedAt != 10001 || mem.Reason != "window" || mem.FalsePositive != 0.01 {
+		t.Fatalf("memory %+v", mem)
+	}
+	probed := float64(n - mem.SwitchedAt)
+	d := r.Duplicates
+	measured := float64(d.Possible) / probed
+	if d.Count != 0 || measured > mem.FalsePositive || measured < mem.FalsePositive/50 {
+		t.Fatalf("%d false duplicates over %v probes: %v, stated %v (estimated now %v)", d.Possible, probed, measured, mem.FalsePositive, mem.Estimated)
+	}
+	// the false positives expected from the filter's fill are those it gave
+	if diff := math.Abs(float64(d.Possible) - d.ExpectedFalse); diff > 4*math.Sqrt(d.ExpectedFalse)+1 {
+		t.Fatalf("%d possible duplicates, %.1f expected", d.Possible, d.ExpectedFalse)
+	}
+	if d.PossibleCounted || !r.Healthy() {
+		t.Fatalf("a stream of distinct identities is not healthy: %+v", d)
+	}
+	if mem.Estimated > mem.FalsePositive*1.3 || mem.Estimated < measured {
+		t.Fatalf("estimated %v, measured %v, stated %v", mem.Estimated, measured, mem.FalsePositive)
+	}
+	// the ordering check is not fooled by what it took for duplicates
+	if r.Ordering.Count != 0 || r.Gaps.Count != 0 {
+		t.Fatalf("report %+v", r)
+	}
+}
+
+// Without a window, identities are held exactly until the memory budget,
+// then the report says it switched.
+func TestMemoryBudgetSwitchesToTheBloomFilter(t *testing.T) {
+	b, err := health.NewBuilder("t", health.Options{Memory: 56 * 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sources.Message{Stream: "t", Key: []byte("k"), Timestamp: time.Unix(1e9, 0)}
+	for i := 0; i < 10_000; i++ {
+		m.Offset, m.Value = int64(i), fmt.Appendf(nil, "v%d", i)
+		b.Add(&m)
+	}
+	first := m
+	first.Offset, first.Value = 10_000, []byte("v9999") // the last one again: held exactly
+	b.Add(&first)
+	r := b.Report()
+	if r.Memory.Exact || r.Memory.Reason != "memory" || r.Memory.SwitchedAt == 0 || r.Memory.Held*32*4/3 > r.Memory.Budget || r.Memory.BloomIdentities == 0 {
+		t.Fatalf("memory %+v", r.Memory)
+	}
+	last := r.Duplicates.Examples[len(r.Duplicates.Examples)-1]
+	if last.First == nil || last.First.Offset != 9999 || last.Kind != "retry" {
+		t.Fatalf("examples %+v", r.Duplicates.Examples)
+	}
+}
