@@ -390,3 +390,24 @@ func TestServerMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryEndlessAnswer: a registry that answers without end is read
+// up to a bound and the value is shown raw with why, not held in memory.
+func TestRegistryEndlessAnswer(t *testing.T) {
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"schema":"`))
+		chunk := []byte(strings.Repeat("A", 64<<10))
+		for range 1024 { // 64 MiB, four times the bound
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer endless.Close()
+	d := newDecoder(t, endless.URL, func(c *Config) { c.Registry.Timeout = 30 * time.Second })
+	got := value(t, d, "k", framed(7, []byte{2, 'a'}))
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "larger than 16 MiB") {
+		t.Fatalf("an endless answer: %v", got.Err)
+	}
+}

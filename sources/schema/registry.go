@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -139,7 +140,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	tr.ResponseHeaderTimeout = cfg.Timeout
 	opts := []sr.ClientOpt{
 		sr.URLs(strings.TrimRight(cfg.URL, "/")),
-		sr.HTTPClient(&http.Client{Transport: tr, Timeout: cfg.Timeout}),
+		sr.HTTPClient(&http.Client{Transport: capped{tr}, Timeout: cfg.Timeout}),
 		sr.UserAgent("mqscope"),
 	}
 	if cfg.Username != "" || cfg.Password != "" {
@@ -538,4 +539,43 @@ func (r *Registry) checkLocally(ctx context.Context, subject string, reg *regist
 		check(last, given, "v"+strconv.Itoa(latest.Version)+" cannot read its data")
 	}
 	return c, nil
+}
+
+// maxRegistryBody is the most of one registry answer that is read: a
+// schema with its references is kilobytes; a proxy or a broken registry
+// that streams without end must not fill the memory.
+const maxRegistryBody = 16 << 20
+
+// capped is a transport whose answers end with an error past
+// maxRegistryBody.
+type capped struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (c capped) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxRegistryBody}
+	}
+	return resp, err
+}
+
+// cappedBody reads a body up to left bytes, then fails.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+// errBodyTooLarge ends an answer larger than maxRegistryBody.
+var errBodyTooLarge = fmt.Errorf("the registry's answer is larger than %d MiB: not a schema", maxRegistryBody>>20)
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
