@@ -14,9 +14,6 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/kafka"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
-	"github.com/mqscope/mqscope/sources/sqs"
 )
 
 func newReplayCmd(e *env) *cobra.Command {
@@ -142,35 +139,30 @@ func printNotes(w io.Writer, notes []replay.LineNote) {
 	}
 }
 
-// openSink finds the connection with the target: a Kafka topic, else a
-// RabbitMQ exchange. A connection refuse refuses is not touched.
-func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string, refuse func(sources.Conn) error) (replay.Sink, sources.Conn, string, error) {
+// openSink finds the connection that has the target (a Kafka topic, a
+// RabbitMQ exchange, an SQS queue) and opens a sink on it; it returns the
+// sink, its connection, and where it writes, for people. A connection
+// refuse refuses is not touched.
+func openSink(ctx context.Context, conns []sources.Conn, to, routingKey string, refuse func(sources.Conn) error) (sources.MessageSink, sources.Conn, string, error) {
 	var errs []error
 	for _, c := range conns {
 		if err := refuse(c); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		switch k := c.(type) {
-		case *kafka.Conn:
-			s, err := replay.NewKafkaSink(k, to)
-			if err == nil {
-				return s, c, "topic " + to + " on " + c.Name(), nil
-			}
-			errs = append(errs, err)
-		case *rabbitmq.Conn:
-			s, err := replay.NewRabbitSink(ctx, k, to, routingKey)
-			if err == nil {
-				return s, c, "exchange " + to + " on " + c.Name(), nil
-			}
-			errs = append(errs, err)
-		case *sqs.Conn:
-			s, err := replay.NewSQSSink(ctx, k, to)
-			if err == nil {
-				return s, c, "queue " + to + " on " + c.Name(), nil
-			}
-			errs = append(errs, err)
+		o, ok := c.(sources.SinkOpener)
+		if !ok {
+			continue
 		}
+		s, err := o.OpenSink(ctx, sources.Target{Stream: to, RoutingKey: routingKey})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		return s, c, s.Target() + " on " + c.Name(), nil
+	}
+	if len(errs) == 0 {
+		return nil, nil, "", errors.New("no connection can be written to")
 	}
 	return nil, nil, "", errors.Join(errs...)
 }

@@ -189,7 +189,7 @@ func TestReplayFileToKafka(t *testing.T) {
 	for i := range src {
 		file.Write(capture.AppendRecord(nil, &src[i]))
 	}
-	sink, err := replay.NewKafkaSink(c, "shipments")
+	sink, err := c.OpenSink(context.Background(), sources.Target{Stream: "shipments"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestReplayFileToKafka(t *testing.T) {
 	if !slices.Equal(multiset(got), multiset(src)) {
 		t.Fatal("replayed messages differ from the capture")
 	}
-	if _, err := replay.NewKafkaSink(c, "no-such-topic"); err == nil {
+	if _, err := c.OpenSink(context.Background(), sources.Target{Stream: "no-such-topic"}); err == nil {
 		t.Fatal("a missing target was accepted")
 	}
 }

@@ -243,9 +243,3 @@ func recordSent(ctx context.Context, c QueueConn, p *Plan, o RunOptions, sent []
 	o.Guard.Sent(len(sent))
 	return o.Audit.Write(audit...)
 }
-
-// NewSQSSink writes to an SQS queue (SendMessageBatch, attributes as the
-// capture's headers, String where the type is not known).
-func NewSQSSink(ctx context.Context, c sources.SinkOpener, queue string) (Sink, error) {
-	return c.OpenSink(ctx, queue)
-}

@@ -167,17 +167,26 @@ type Outgoing struct {
 	Headers []Header
 }
 
-// MessageSink writes batches of messages to one stream and returns once
+// MessageSink writes batches of messages to one target and returns once
 // the broker acknowledged all of them (a capture replayed).
 type MessageSink interface {
+	// Write writes msgs in order; it returns once the broker acknowledged
+	// every one (an error says which could not be written).
 	Write(ctx context.Context, msgs []Message) error
+	// Target says where it writes, for people ("topic shipments",
+	// "exchange shop").
+	Target() string
+	// Close releases what the sink holds.
 	Close() error
 }
 
-// SinkOpener is a connection that writes messages to one of its streams
-// as a MessageSink.
+// SinkOpener is a connection that writes messages to one of its targets
+// as a MessageSink. t.Stream names the topic, queue or exchange ("" is
+// RabbitMQ's default exchange); t.RoutingKey is the routing key where the
+// broker routes by one ("": each message's key). A target that does not
+// exist is refused here, before anything is written.
 type SinkOpener interface {
-	OpenSink(ctx context.Context, stream string) (MessageSink, error)
+	OpenSink(ctx context.Context, t Target) (MessageSink, error)
 }
 
 // TxWriter is a connection that writes records and a consumer group's

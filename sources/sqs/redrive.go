@@ -188,8 +188,9 @@ type Sink struct {
 
 var _ sources.SinkOpener = (*Conn)(nil)
 
-// OpenSink is a Sink on queue (see sources.SinkOpener).
-func (c *Conn) OpenSink(ctx context.Context, queue string) (sources.MessageSink, error) {
+// OpenSink is a Sink on the queue t names (see sources.SinkOpener).
+func (c *Conn) OpenSink(ctx context.Context, t sources.Target) (sources.MessageSink, error) {
+	queue := t.Stream
 	u, err := c.QueueURL(ctx, queue)
 	if err != nil {
 		return nil, err
@@ -226,6 +227,9 @@ func (s *Sink) Write(ctx context.Context, msgs []sources.Message) error {
 	}
 	return nil
 }
+
+// Target says the queue.
+func (s *Sink) Target() string { return "queue " + s.queue }
 
 // Close releases nothing: the sink shares its connection.
 func (s *Sink) Close() error { return nil }

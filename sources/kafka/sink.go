@@ -1,0 +1,51 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+var _ sources.SinkOpener = (*Conn)(nil)
+
+// OpenSink writes to the topic t names with an idempotent producer
+// (acks=all), placing records by key as the Java client does (see
+// sources.SinkOpener). A topic that does not exist is refused.
+func (c *Conn) OpenSink(_ context.Context, t sources.Target) (sources.MessageSink, error) {
+	if _, err := c.Partitions(t.Stream); err != nil {
+		return nil, fmt.Errorf("replay target: %w", err)
+	}
+	p, err := c.Producer()
+	if err != nil {
+		return nil, err
+	}
+	return &sink{p: p, topic: t.Stream}, nil
+}
+
+// sink writes batches to one topic.
+type sink struct {
+	p     sarama.SyncProducer
+	topic string
+}
+
+// Write produces msgs (keys, values and headers as they are) and returns
+// once every one is acknowledged.
+func (s *sink) Write(_ context.Context, msgs []sources.Message) error {
+	out := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		out[i] = producerMessage(sources.Record{Stream: s.topic, Partition: -1, Key: m.Key, Value: m.Value, Headers: m.Headers})
+	}
+	if err := s.p.SendMessages(out); err != nil {
+		return fmt.Errorf("produce to %s: %w", s.topic, err)
+	}
+	return nil
+}
+
+// Target says the topic.
+func (s *sink) Target() string { return "topic " + s.topic }
+
+// Close closes the producer.
+func (s *sink) Close() error { return s.p.Close() }
