@@ -116,7 +116,7 @@ func TestEditThenRedriveRabbit(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit, lines := auditLog(t)
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, plan, false, replay.RunOptions{Audit: audit})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, plan, false, replay.RunOptions{Audit: audit})
 	if err != nil || res.Done != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}

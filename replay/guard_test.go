@@ -204,7 +204,7 @@ func TestBreakerStopsARabbitRedriveThatComesBack(t *testing.T) {
 	g.OnTrip = func(string) { go g.Stop() }
 	stop, err := replay.Watch(ctx, conn, "work.dlq", plan.ID, g)
 	must(err)
-	res, err := replay.RedriveRabbit(ctx, conn, plan, true, replay.RunOptions{Batch: 10, Rate: 150, Guard: g})
+	res, err := replay.RedriveStreamed(ctx, conn, plan, true, replay.RunOptions{Batch: 10, Rate: 150, Guard: g})
 	stop()
 	if err != nil || res.Stop.Reason != replay.BreakerStopped || res.Done >= n/2 || res.Done == 0 {
 		t.Fatalf("redrive: %d of %d done, stopped %q, %v", res.Done, n, res.Stop, err)

@@ -143,7 +143,7 @@ func TestRedriveRabbitBackToOriginExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 16, Journal: j})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 16, Journal: j})
 	if err != nil || res.Done != n || res.Failed != 0 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -166,7 +166,7 @@ func TestRedriveRabbitUnroutableLosesNothing(t *testing.T) {
 	}
 	before := e.contents(t, "work.dlq")
 	p := planFor(t, e, replay.Options{})
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestRedriveRabbitSelectionOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, false, replay.RunOptions{})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, false, replay.RunOptions{})
 	if err != nil || res.Done != 3 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -230,7 +230,7 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 			}
 		}()
 	}
-	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 6, Journal: j, OnProgress: func(pr replay.Progress) {
+	res1, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 6, Journal: j, OnProgress: func(pr replay.Progress) {
 		if pr.Done > 0 {
 			once.Do(closeAll)
 		}
@@ -252,7 +252,7 @@ func TestRedriveRabbitResumesAfterConnectionClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j2.Close()
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Journal: j2})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Journal: j2})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
@@ -275,7 +275,7 @@ func TestRedriveRabbitPacedSendsAsItGoes(t *testing.T) {
 	p := planFor(t, e, replay.Options{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 100, Rate: 10})
+		_, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 100, Rate: 10})
 		done <- err
 	}()
 	for {
@@ -303,7 +303,7 @@ func TestRedriveRabbitWaitsForASlowBroker(t *testing.T) {
 	e := newRabbitEnv(t, n)
 	p := planFor(t, e, replay.Options{})
 	var once sync.Once
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 5, Rate: 100, OnProgress: func(pr replay.Progress) {
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 5, Rate: 100, OnProgress: func(pr replay.Progress) {
 		if pr.Done > 0 {
 			once.Do(func() { testbroker.SuspendRabbitQueue(t, e.vhost, "work", 2500*time.Millisecond) })
 		}

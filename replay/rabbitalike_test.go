@@ -11,11 +11,9 @@ import (
 
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
-
-// amqpOnly is a connection a run can use only through amqp091-go (it has
-// no hand-framed connections).
-type amqpOnly struct{ replay.RabbitConn }
 
 // alike are n dead letters of one body and no message id, and n of
 // another body, each with a correlation id of its own.
@@ -86,11 +84,11 @@ func TestRedriveRabbitAlikeMessagesAreEachRedriven(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			var c replay.RabbitConn = e.conn
+			var c sources.StreamRedriver = e.conn
 			if path == "amqp091-go" {
-				c = amqpOnly{e.conn}
+				c = rabbitmq.AMQPClientOnly(e.conn)
 			}
-			res, err := replay.RedriveRabbit(context.Background(), c, p, true, replay.RunOptions{Batch: 4, Journal: j})
+			res, err := replay.RedriveStreamed(context.Background(), c, p, true, replay.RunOptions{Batch: 4, Journal: j})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +113,7 @@ func TestRedriveRabbitSelectionTakesAsManyAlikeAsPlanned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, false, replay.RunOptions{})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, false, replay.RunOptions{})
 	if err != nil || res.Done != 5 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -141,7 +139,7 @@ func TestRedriveRabbitResumesAcrossPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := e.closeConnectionsOnce()
-	res1, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 6, Journal: j, OnProgress: func(pr replay.Progress) {
+	res1, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 10, Rate: 6, Journal: j, OnProgress: func(pr replay.Progress) {
 		if pr.Done > 0 {
 			stop.start()
 		}
@@ -157,7 +155,7 @@ func TestRedriveRabbitResumesAcrossPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j2.Close()
-	res, err := replay.RedriveRabbit(context.Background(), amqpOnly{e.conn}, p, true, replay.RunOptions{Batch: 10, Journal: j2})
+	res, err := replay.RedriveStreamed(context.Background(), rabbitmq.AMQPClientOnly(e.conn), p, true, replay.RunOptions{Batch: 10, Journal: j2})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
@@ -48,9 +49,9 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 				most = max(most, k)
 				mu.Unlock()
 			}}
-			var c RabbitConn = conn
+			var c sources.StreamRedriver = conn
 			if path == "amqp091-go" {
-				c = struct{ RabbitConn }{conn}
+				c = rabbitmq.AMQPClientOnly(conn)
 			}
 			testbroker.SuspendRabbitQueue(t, vhost, "target", 3*time.Second)
 			unacked := make(chan string, 1)
@@ -63,7 +64,7 @@ func TestRedriveRabbitBoundsWhatIsUnconfirmed(t *testing.T) {
 				}
 				unacked <- string(out)
 			}()
-			res, err := RedriveRabbit(context.Background(), c, p, true, o)
+			res, err := RedriveStreamed(context.Background(), c, p, true, o)
 			if err != nil || res.Done != n {
 				t.Fatalf("redrove %d of %d: %v (%s)", res.Done, n, err, res.Stop)
 			}

@@ -139,7 +139,7 @@ func TestRedriveRabbitLeavesPoisonInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,14 +180,14 @@ func TestRedriveRabbitSaysWhyAMQPClientStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), amqpOnly{e.conn}, p, true, replay.RunOptions{Batch: 8})
+	res, err := replay.RedriveStreamed(context.Background(), rabbitmq.AMQPClientOnly(e.conn), p, true, replay.RunOptions{Batch: 8})
 	if err == nil || !strings.Contains(err.Error(), "amqp091-go) could not read a message of work.dlq") || !strings.Contains(err.Error(), "raw bytes") {
 		t.Fatalf("err %v (%s)", err, res.Stop)
 	}
 	t.Log(err)
 	testbroker.WaitQueue(t, e.ch, "work.dlq", 6-res.Done)
 	// The whole-queue run on package wire steps past it.
-	res, err = replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
+	res, err = replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 8})
 	if err != nil || res.Failed != 1 || !strings.Contains(res.Failures[0].Err, "nested deeper") {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -236,7 +236,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := replay.RedriveRabbit(context.Background(), e.conn, p, false, replay.RunOptions{Batch: 4})
+	res, err := replay.RedriveStreamed(context.Background(), e.conn, p, false, replay.RunOptions{Batch: 4})
 	if err != nil || res.Done != 3 || res.Failed != 0 {
 		t.Fatalf("selection: %+v %v", res, err)
 	}
@@ -256,7 +256,7 @@ func TestRedriveRabbitSelectionsAndEditsStepPastPoison(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = replay.RedriveRabbit(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
+	res, err = replay.RedriveStreamed(context.Background(), e.conn, p, true, replay.RunOptions{Batch: 4})
 	if err != nil || res.Done != 3 || res.Failed != 3 {
 		t.Fatalf("edit: %+v %v", res, err)
 	}

@@ -19,7 +19,7 @@ const targetCheckTimeout = 15 * time.Second
 // a connection that redrives itself (sources.Redriver: NATS JetStream,
 // Redis streams) through its Redrive, each outcome journalled and
 // audited; a Kafka DLT in transactions (RedriveKafka), a RabbitMQ queue
-// with confirms (RedriveRabbit), an SQS queue (RedriveSQS). It checks the
+// (sources.StreamRedriver) with confirms (RedriveStreamed), an SQS queue (RedriveSQS). It checks the
 // plan's targets first (nothing is written to a target that does not
 // exist: a refused target the user chose stops the run, one from
 // provenance leaves its messages unresolved), and opens the journal and the audit log in o.StateDir when o
@@ -65,8 +65,8 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveSQS(ctx, w, p, o.WholeQueue, o) })
 	case KafkaWriter:
 		return RedriveKafka(ctx, w, p, o)
-	case RabbitConn:
-		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveRabbit(ctx, w, p, o.WholeQueue, o) })
+	case sources.StreamRedriver:
+		return adopting(ctx, conn, p, o, func(ctx context.Context) (Result, error) { return RedriveStreamed(ctx, w, p, o.WholeQueue, o) })
 	}
 	return res, fmt.Errorf("%s cannot be written to", conn.Name())
 }

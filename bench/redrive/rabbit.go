@@ -35,7 +35,7 @@ func (b rabbitBench) vhost(mover string) string {
 	return fmt.Sprintf("%s-%s-%d", b.prefix, mover, b.round)
 }
 
-// mqscope runs replay.RedriveRabbit as `mqscope redrive` does, with a
+// mqscope runs replay.RedriveStreamed as `mqscope redrive` does, with a
 // journal and an audit log, and returns its rate.
 func (b rabbitBench) mqscope(ctx context.Context) float64 {
 	vhost := b.vhost("mqscope")
@@ -51,7 +51,7 @@ func (b rabbitBench) mqscope(ctx context.Context) float64 {
 	brokerBefore, selfBefore := brokerCPU(), selfCPU()
 	stop := b.profile()
 	start := time.Now()
-	res, err := replay.RedriveRabbit(ctx, conn, plan, true, replay.RunOptions{Batch: b.batch, Journal: journal, Audit: audit})
+	res, err := replay.RedriveStreamed(ctx, conn, plan, true, replay.RunOptions{Batch: b.batch, Journal: journal, Audit: audit})
 	check(err)
 	d := time.Since(start)
 	stop()

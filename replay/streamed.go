@@ -4,30 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/rabbitmq/wire"
 )
 
-// RabbitConn is what a RabbitMQ redrive needs of a connection
-// (sources/rabbitmq.Conn has it).
-type RabbitConn interface {
-	Name() string
-	Channel(ctx context.Context) (*amqp.Channel, error)
-	DedicatedChannel(ctx context.Context) (*amqp.Channel, func() error, error)
-	Convert(d amqp.Delivery, stream string, seq int64) sources.Message
-}
-
-// rabbitIdle ends a run that receives nothing more (the rest of the queue
+// deliveryIdle ends a run that receives nothing more (the rest of the queue
 // is held by other consumers).
-const rabbitIdle = time.Second
+const deliveryIdle = time.Second
 
 // confirmTimeout is how long a run waits for the next publisher confirm.
 const confirmTimeout = 30 * time.Second
@@ -41,20 +27,13 @@ const maxUnconfirmed = 1000
 // nothing more is published.
 var errJournal = errors.New("journal")
 
-// sourceMessage is a delivery of the source queue, acknowledged or given
-// back by the run (amqp.Delivery, or a delivery read with package wire).
-type sourceMessage interface {
-	Ack(multiple bool) error
-	Nack(multiple, requeue bool) error
-}
-
 // pending is one published message waiting for its confirm, or one to
 // acknowledge without sending (skip).
 type pending struct {
-	d   sourceMessage
+	d   sources.DeliveryAcker
 	tag uint64 // its publish sequence number, as confirms give it
 	it  Item
-	// id is its identity (wire.Identity), which the journal counts.
+	// id is its identity (StreamDelivery.Identity), which the journal counts.
 	id       string
 	pos      string
 	target   string // the target, for people
@@ -71,8 +50,8 @@ type pending struct {
 	corr string
 }
 
-// rabbitRun is the state of one RabbitMQ redrive.
-type rabbitRun struct {
+// streamRun is the state of one redrive of a StreamRedriver.
+type streamRun struct {
 	p    *Plan
 	o    RunOptions
 	conn string
@@ -88,7 +67,7 @@ type rabbitRun struct {
 	byPos    map[string]*pending
 	// confirmed are acknowledged by the broker, waiting for journal and ack.
 	confirmed []*pending
-	held      []sourceMessage
+	held      []sources.DeliveryAcker
 	// published counts publishes: the confirms' delivery tags.
 	published uint64
 	// maxInflight bounds inflight (maxUnconfirmed at most).
@@ -96,9 +75,6 @@ type rabbitRun struct {
 	// sent are the journal entries of what is about to be published,
 	// written before it is.
 	sent []JournalEntry
-	// maxProps is the most bytes of properties a publish can carry (0:
-	// not known).
-	maxProps int
 	// settle journals and acknowledges what is confirmed.
 	settle *settler
 	// prefetch is the consumer's: the broker sends no more while as many
@@ -109,40 +85,41 @@ type rabbitRun struct {
 	multiAck bool
 }
 
-// RedriveRabbit moves messages out of a dead-letter queue with at-least-once
+// RedriveStreamed moves messages out of a dead-letter queue a connection
+// consumes itself (sources.StreamRedriver: RabbitMQ) with at-least-once
 // order: consume with manual acknowledgement, journal, publish (mandatory,
-// with publisher confirms), and only after the broker confirmed, journal and
-// ack the source. It streams: deliveries keep flowing while confirms come
-// back (at most maxUnconfirmed at once), and sources are acknowledged in
-// groups once their confirms and the journal are in. A return (unroutable)
-// or a nack leaves the source message in the queue (given back at the end)
-// and is reported, as is a message that cannot be read or published. The
-// run takes at most the number of messages the queue held when it started.
-// With all set, every message is taken; otherwise only the messages of the
-// plan (matched by Fingerprint, as many of each as the plan holds), the
-// others are held and given back at the end.
+// with publisher confirms), and only after the broker confirmed, journal
+// and ack the source. It streams: deliveries keep flowing while confirms
+// come back (at most maxUnconfirmed at once), and sources are acknowledged
+// in groups once their confirms and the journal are in. A return
+// (unroutable) or a nack leaves the source message in the queue (given
+// back at the end) and is reported, as is a message that cannot be read
+// or published. The run takes at most the number of messages the queue
+// held when it started. With all set, every message is taken; otherwise
+// only the messages of the plan (matched by Fingerprint, as many of each
+// as the plan holds), the others are held and given back at the end.
 //
-// The journal counts messages by identity (wire.Identity): a resumed run
-// acknowledges without sending as many alike messages as earlier runs had
-// confirmed and could not acknowledge, and sends again, reported in
-// Result.PossibleDuplicates, the ones an earlier run may have sent before
-// it was stopped.
-func RedriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (res Result, err error) {
+// The journal counts messages by the identity the connector gives each
+// (StreamDelivery.Identity): a resumed run acknowledges without sending as
+// many alike messages as earlier runs had confirmed and could not
+// acknowledge, and sends again, reported in Result.PossibleDuplicates, the
+// ones an earlier run may have sent before it was stopped.
+func RedriveStreamed(ctx context.Context, c sources.StreamRedriver, p *Plan, all bool, o RunOptions) (res Result, err error) {
 	defer func() { _ = o.Audit.Write(summary("redrive", p.ID, c.Name(), p.Source, targetsOf(p, res), res, err)) }()
-	return redriveRabbit(ctx, c, p, all, o)
+	return redriveStreamed(ctx, c, p, all, o)
 }
 
-func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOptions) (Result, error) {
-	r := &rabbitRun{p: p, o: o, conn: c.Name(), all: all, byPos: map[string]*pending{},
+func redriveStreamed(ctx context.Context, c sources.StreamRedriver, p *Plan, all bool, o RunOptions) (Result, error) {
+	r := &streamRun{p: p, o: o, conn: c.Name(), all: all, byPos: map[string]*pending{},
 		multiAck: true, start: time.Now(), res: Result{PerTarget: map[string]int{}}}
 	for _, it := range p.Items {
 		fp := Fingerprint(it.Msg)
 		r.selected.add(fp)
 		r.selectedLeft.set(fp, r.selectedLeft.get(fp)+1)
 	}
-	total, err := queueDepth(ctx, c, p)
+	total, err := c.QueueDepth(ctx, p.Source)
 	if err != nil {
-		return r.res, err
+		return r.res, fmt.Errorf("redrive %s: %w", p.ID, err)
 	}
 	r.res.Total = total
 	if !all {
@@ -160,148 +137,61 @@ func redriveRabbit(ctx context.Context, c RabbitConn, p *Plan, all bool, o RunOp
 		prefetch = min(total, 50000) // unselected messages are held to the end
 	}
 	r.prefetch = prefetch
-	var t *rabbitTransport
-	switch wc, ok := c.(WireConn); {
-	case ok && all && len(p.opts.Edits) == 0:
-		t, err = r.openWire(ctx, wc, prefetch, window)
-	case ok:
-		t, err = r.openDecoded(ctx, wc, prefetch, window)
-	default:
-		t, err = r.openAMQP(ctx, c, prefetch, window)
-	}
+	t, err := c.OpenRedrive(ctx, sources.StreamRedriveOptions{ID: p.ID, Source: p.Source, Prefetch: prefetch, Window: window,
+		PassThrough: all && len(p.opts.Edits) == 0, Decide: r.decide, BeforeWrite: r.writeSent,
+		KeepHeader: func(k string) bool { return KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) }})
 	if err != nil {
 		return r.res, err
 	}
-	defer t.close() // last: after the held ones are given back
+	defer t.Close() // last: after the held ones are given back
 	defer func() {
 		for _, d := range r.held {
 			_ = d.Nack(false, true)
 		}
 	}()
-	r.settle = newSettler(p.ID, o.Journal, o.Audit, t.sync)
+	r.settle = newSettler(p.ID, o.Journal, o.Audit, t.Sync)
 	defer func() { _ = r.settle.close() }() // before the held ones are given back
-	return r.loop(ctx, t, total, window)
+	return r.loop(ctx, t, total)
 }
 
-// queueDepth is the number of messages in the plan's source queue.
-func queueDepth(ctx context.Context, c RabbitConn, p *Plan) (int, error) {
-	ch, err := c.Channel(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer ch.Close()
-	q, err := ch.QueueDeclarePassive(p.Source, false, false, false, false, nil)
-	if err != nil {
-		return 0, fmt.Errorf("redrive %s: queue %s: %w", p.ID, p.Source, err)
-	}
-	return q.Messages, nil
+// planned is the plan's decision of one delivery, as the connector hands
+// it back (StreamDelivery.Plan).
+type planned struct {
+	// fp is the message's Fingerprint, for a plan's selection and edits
+	// (empty when the run needs neither).
+	fp string
+	// it is the plan's decision; only its message when the delivery is not
+	// in the plan.
+	it Item
 }
 
-// rabbitTransport is how a run reads the DLQ and publishes: amqp091-go, or
-// package wire for whole-queue runs (properties passed through).
-type rabbitTransport struct {
-	// prepared are the deliveries, converted and decided, in order, in
-	// parts (at most preparePart) of what arrived at once; the publishes
-	// of what arrived at once are written together.
-	prepared <-chan []preparedDelivery
-	// One of the two confirm streams is set.
-	confirms     <-chan amqp.Confirmation
-	wireConfirms <-chan wire.Confirm
-	// drainReturns marks the messages the broker returned so far (a return
-	// comes before the confirm of its message).
-	drainReturns func(byPos map[string]*pending)
-	pub          rabbitPublisher
-	// cancel stops consuming; close ends preparing and closes channels and
-	// connections.
-	cancel func()
-	close  func()
-	// closeReason is why the deliveries ended, when the broker or the
-	// client said (nil: not known).
-	closeReason func() error
-	// sync returns once the broker has processed the acks sent before.
-	sync func() error
-}
-
-// openAMQP consumes on a channel of the connection and publishes on a
-// connection of its own, with amqp091-go.
-func (r *rabbitRun) openAMQP(ctx context.Context, c RabbitConn, prefetch, window int) (*rabbitTransport, error) {
-	p := r.p
-	consume, err := c.Channel(ctx)
-	if err != nil {
-		return nil, err
+// decide plans one delivery for the connector (on its goroutine, in
+// delivery order): the plan's decision when the delivery is one of the
+// plan's, and the copy to write when it goes somewhere.
+func (r *streamRun) decide(m sources.Message) sources.StreamDecision {
+	pl := &planned{it: Item{Msg: m}}
+	if !r.all || len(r.p.opts.Edits) > 0 {
+		pl.fp = Fingerprint(m)
 	}
-	t, closePublish, err := r.openAMQPPublisher(ctx, c, window)
-	if err != nil {
-		consume.Close()
-		return nil, err
+	dec := sources.StreamDecision{Plan: pl}
+	if r.all || r.selected.has(pl.fp) { // (selected is only read once the run started)
+		pl.it = r.p.decide(m, pl.fp)
+		if pl.it.Action == Redrive || pl.it.Action == Park && r.p.opts.ParkTo != "" {
+			dec.Write, dec.Target = true, pl.it.Target
+			if pl.it.Edit != nil {
+				dec.Edit = &sources.StreamEdit{Headers: pl.it.Headers, Value: pl.it.Edit.Value}
+			} else {
+				dec.Provenance = provenance(pl.it)
+			}
+		}
 	}
-	fail := func(err error) (*rabbitTransport, error) {
-		consume.Close()
-		_ = closePublish()
-		return nil, err
-	}
-	if err := consume.Qos(prefetch, 0, false); err != nil {
-		return fail(fmt.Errorf("redrive %s: qos: %w", p.ID, err))
-	}
-	closed := consume.NotifyClose(make(chan *amqp.Error, 1))
-	tag := "mqscope-redrive-" + p.ID
-	deliveries, err := consume.Consume(p.Source, tag, false, false, false, false, nil)
-	if err != nil {
-		return fail(fmt.Errorf("redrive %s: consume %s: %w", p.ID, p.Source, err))
-	}
-	// Deliveries are converted, fingerprinted, decided and made into
-	// publishings on a goroutine of their own, in delivery order, so that
-	// work runs beside the loop that publishes, confirms and acks.
-	stop := make(chan struct{})
-	prepared := make(chan []preparedDelivery, 16)
-	go r.prepare(c, deliveries, prepared, stop)
-	var rpc sync.Mutex
-	t.prepared = prepared
-	t.cancel = func() {
-		rpc.Lock() // amqp091-go matches one call's answer at a time
-		defer rpc.Unlock()
-		_ = consume.Cancel(tag, false)
-	}
-	t.closeReason = func() error { return amqpCloseReason(closed) }
-	t.sync = func() error { // answered after the acks before it
-		rpc.Lock()
-		defer rpc.Unlock()
-		return consume.Qos(prefetch, 0, false)
-	}
-	t.close = func() {
-		close(stop)
-		consume.Close()
-		_ = closePublish()
-	}
-	return t, nil
-}
-
-// openAMQPPublisher opens the publishing side of a run with amqp091-go: a
-// channel on a connection of its own (consuming and publishing run in
-// parallel), in confirm mode. It returns a transport with its confirms,
-// its returns and its publisher set, and what closes that connection.
-func (r *rabbitRun) openAMQPPublisher(ctx context.Context, c RabbitConn, window int) (*rabbitTransport, func() error, error) {
-	publish, closePublish, err := c.DedicatedChannel(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := publish.Confirm(false); err != nil {
-		_ = closePublish()
-		return nil, nil, fmt.Errorf("redrive %s: confirms: %w", r.p.ID, err)
-	}
-	confirms := publish.NotifyPublish(make(chan amqp.Confirmation, 2*window))
-	returns := publish.NotifyReturn(make(chan amqp.Return, 2*window))
-	return &rabbitTransport{
-		confirms:     confirms,
-		pub:          amqpPublisher{ch: publish, before: r.writeSent},
-		drainReturns: func(byPos map[string]*pending) { drainReturns(returns, byPos, amqpReturned) },
-	}, closePublish, nil
+	return dec
 }
 
 // loop takes, publishes, confirms and settles until the run ends.
-func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window int) (Result, error) {
+func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int) (Result, error) {
 	lim := newLimiter(r.o.Rate)
-	idle := time.NewTimer(rabbitIdle)
+	idle := time.NewTimer(deliveryIdle)
 	defer idle.Stop()
 	stalled := time.NewTimer(confirmTimeout) // no confirm for this long while some are due: give up
 	defer stalled.Stop()
@@ -321,19 +211,23 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			r.inflight = nil
 			return nil
 		}
-		t.drainReturns(r.byPos)
+		for _, ret := range t.Returned() {
+			if pd := r.byPos[ret.Position]; pd != nil {
+				pd.returned = ret.Why
+			}
+		}
 		r.confirmUpTo(tag, multiple, ack)
 		if len(r.confirmed) >= r.maxInflight/4 {
 			return r.flush()
 		}
 		return nil
 	}
-	var part []preparedDelivery // in hand, taken from next on
+	var part []sources.StreamDelivery // in hand, taken from next on
 	next := 0
 	alwaysReady := make(chan struct{}) // closed: a case on it is always ready
 	close(alwaysReady)
 	for taking || len(r.inflight) > 0 {
-		in, more := t.prepared, (<-chan struct{})(nil)
+		in, more := t.Deliveries(), (<-chan struct{})(nil)
 		if next < len(part) {
 			in, more = nil, alwaysReady // the part in hand first
 		}
@@ -341,7 +235,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			in, more = nil, nil // stop taking; wait for confirms
 		}
 		if in == nil && more == nil { // nothing more to take now: send what is gathered
-			if err := t.pub.flush(); err != nil {
+			if err := t.Flush(); err != nil {
 				r.publishFailed(err, &loopErr)
 				taking = false
 			}
@@ -353,13 +247,13 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 		}
 		if paused, _ := r.o.Guard.Paused(); paused {
 			in, more = nil, nil // the breaker tripped: wait for resume or stop
-			idle.Reset(rabbitIdle)
+			idle.Reset(deliveryIdle)
 		}
 		select {
 		case <-guardChanged: // the loop looks at the guard again
 		case b, ok := <-in:
 			if !ok {
-				r.res.stopped(ConnectionLost, r.deliveriesEnded(t))
+				r.res.stopped(ConnectionLost, t.Ended())
 				taking = false
 				if len(r.inflight) > 0 {
 					loopErr = fmt.Errorf("the channel closed with %d messages unconfirmed", len(r.inflight))
@@ -367,15 +261,15 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 				break
 			}
 			part, next = b, 0
-			idle.Reset(rabbitIdle)
+			idle.Reset(deliveryIdle)
 		case <-more:
 			pd := &part[next]
 			next++
-			idle.Reset(rabbitIdle)
+			idle.Reset(deliveryIdle)
 			taken++
-			err := r.take(ctx, pd, t.pub, lim)
-			if err == nil && (pd.last || r.o.Rate > 0) { // the end of what arrived at once, or paced: out now
-				err = t.pub.flush()
+			err := r.take(ctx, pd, t, lim)
+			if err == nil && (pd.Last || r.o.Rate > 0) { // the end of what arrived at once, or paced: out now
+				err = t.Flush()
 			}
 			if err != nil {
 				r.publishFailed(err, &loopErr)
@@ -384,11 +278,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			if taken >= total || r.res.Stop.Early() {
 				taking = false
 			}
-		case cf, ok := <-t.confirms:
-			if err := confirmed(ok, cf.DeliveryTag, false, cf.Ack); err != nil {
-				return r.res, err
-			}
-		case cf, ok := <-t.wireConfirms:
+		case cf, ok := <-t.Confirms():
 			if err := confirmed(ok, cf.Tag, cf.Multiple, cf.Ack); err != nil {
 				return r.res, err
 			}
@@ -408,7 +298,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			if taking && (len(r.inflight) > 0 || len(r.confirmed) > 0 || r.settle.busy()) {
 				// Waiting for confirms or acks, not for deliveries: a slow
 				// broker sends no more until they are in (prefetch).
-				idle.Reset(rabbitIdle)
+				idle.Reset(deliveryIdle)
 				break
 			}
 			if taking {
@@ -437,7 +327,7 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 			}
 		}
 	}
-	t.cancel()
+	t.Cancel()
 	if err := r.flush(); err != nil {
 		return r.res, err
 	}
@@ -457,41 +347,10 @@ func (r *rabbitRun) loop(ctx context.Context, t *rabbitTransport, total, window 
 	return r.res, nil
 }
 
-// deliveriesEnded says why the deliveries ended: a message amqp091-go
-// could not read (its connection ends at it), or the broker's close.
-func (r *rabbitRun) deliveriesEnded(t *rabbitTransport) string {
-	var err error
-	if t.closeReason != nil {
-		err = t.closeReason()
-	}
-	var ae *amqp.Error
-	switch {
-	case errors.As(err, &ae) && !ae.Server && (ae.Code == amqp.FrameError || ae.Code == amqp.SyntaxError):
-		return fmt.Sprintf("the AMQP client (amqp091-go) could not read a message of %s (%v) and dropped the connection; the message stays in %s: "+
-			"redrive the whole queue without edits (no --limit or --filter), which reads messages as raw bytes and leaves such a message in place", r.p.Source, err, r.p.Source)
-	case err != nil:
-		return "the broker closed the connection: " + err.Error()
-	}
-	return "the broker closed the connection"
-}
-
-// amqpCloseReason is the close amqp091-go notified, if it does within a
-// moment of the deliveries' end.
-func amqpCloseReason(closed <-chan *amqp.Error) error {
-	select {
-	case e, ok := <-closed:
-		if ok && e != nil {
-			return e
-		}
-	case <-time.After(200 * time.Millisecond):
-	}
-	return nil
-}
-
 // publishFailed ends taking after a failed publish. When what was about to
 // be published could not be journalled, nothing of it was sent: it is not
 // waited for, and stays in the queue.
-func (r *rabbitRun) publishFailed(err error, loopErr *error) {
+func (r *streamRun) publishFailed(err error, loopErr *error) {
 	if errors.Is(err, errJournal) {
 		*loopErr = err
 		r.inflight = nil
@@ -503,7 +362,7 @@ func (r *rabbitRun) publishFailed(err error, loopErr *error) {
 
 // writeSent journals what is about to be published (no sync: a killed
 // process keeps what it wrote), before it is.
-func (r *rabbitRun) writeSent() error {
+func (r *streamRun) writeSent() error {
 	if len(r.sent) == 0 {
 		return nil
 	}
@@ -515,125 +374,14 @@ func (r *rabbitRun) writeSent() error {
 	return nil
 }
 
-// preparedDelivery is a delivery with what the run needs to know of it,
-// worked out ahead of the loop.
-type preparedDelivery struct {
-	d sourceMessage
-	// fp is its Fingerprint, for a plan's selection and edits (empty when
-	// the run needs neither); id is its identity, for the journal.
-	fp string
-	id string
-	// bad says why it cannot be redriven (its headers cannot be read, or
-	// it would not fit a frame); size is its size in bytes.
-	bad  error
-	size int
-	// raw are its properties as delivered (package wire), corr its
-	// correlation id (amqp091-go).
-	raw  []byte
-	corr string
-	// it is the plan's decision; only its message when the delivery is not
-	// in the plan.
-	it Item
-	// publishing is the message to publish, when it goes somewhere
-	// (amqp091-go); props and body are it for package wire.
-	publishing *amqp.Publishing
-	props      []byte
-	body       []byte
-	// last marks the last of what arrived at once: the publishes gathered
-	// are written after it.
-	last bool
-}
-
-// preparePart is the most deliveries handed to the loop at once.
-const preparePart = 64
-
-// prepare converts deliveries in order (the sequence numbers are their
-// positions) until the deliveries end or stop closes, and hands them over
-// in parts (at most preparePart) of what had arrived.
-func (r *rabbitRun) prepare(c RabbitConn, deliveries <-chan amqp.Delivery, out chan<- []preparedDelivery, stop <-chan struct{}) {
-	defer close(out)
-	var seq int64
-	var x wire.Identifier
-	for {
-		var batch []preparedDelivery
-		select {
-		case d, ok := <-deliveries:
-			if !ok {
-				return
-			}
-			batch = append(batch, r.prepareOne(c, d, seq, &x))
-			seq++
-		case <-stop:
-			return
-		}
-	gather:
-		for len(batch) < preparePart {
-			select {
-			case d, ok := <-deliveries:
-				if !ok {
-					break gather // handed over first; the next receive ends it
-				}
-				batch = append(batch, r.prepareOne(c, d, seq, &x))
-				seq++
-			default:
-				break gather
-			}
-		}
-		batch[len(batch)-1].last = true
-		select {
-		case out <- batch:
-		case <-stop:
-			return
-		}
-	}
-}
-
-// prepareOne prepares a delivery amqp091-go read.
-func (r *rabbitRun) prepareOne(c RabbitConn, d amqp.Delivery, seq int64, x *wire.Identifier) preparedDelivery {
-	id, err := x.Delivery(d)
-	return r.prepareDecoded(c, d, d, seq, id, err)
-}
-
-// prepareDecoded prepares a decoded delivery: converted, decided, made into
-// a publishing when it goes somewhere; bad says why it cannot be, if it
-// cannot (its identity could not be taken, or its properties would not
-// fit a frame).
-func (r *rabbitRun) prepareDecoded(c RabbitConn, d amqp.Delivery, src sourceMessage, seq int64, id wire.Identity, bad error) preparedDelivery {
-	m := c.Convert(d, r.p.Source, seq)
-	pd := preparedDelivery{d: src, it: Item{Msg: m}, size: len(d.Body), corr: d.CorrelationId, id: id.String(), bad: bad}
-	if !r.all || len(r.p.opts.Edits) > 0 {
-		pd.fp = Fingerprint(m)
-	}
-	if r.all || r.selected.has(pd.fp) { // (selected is only read once the run started)
-		pd.it = r.p.decide(m, pd.fp)
-		if pd.it.Action == Redrive || pd.it.Action == Park && r.p.opts.ParkTo != "" {
-			pub := publishing(d, pd.it, r.p)
-			pd.publishing = &pub
-			if r.maxProps > 0 && pd.bad == nil {
-				pd.bad = fitsFrame(pub, r.maxProps)
-			}
-		}
-	}
-	return pd
-}
-
-// fitsFrame says why a publishing's properties cannot be sent in one frame
-// of max bytes, if they cannot.
-func fitsFrame(pub amqp.Publishing, max int) error {
-	n, err := wire.PropertiesSize(pub)
-	switch {
-	case err != nil:
-		return fmt.Errorf("its headers cannot be encoded: %w", err)
-	case n > max:
-		return fmt.Errorf("its properties with the redrive's headers are %d bytes, more than one frame of this broker holds (%d)", n, max)
-	}
-	return nil
-}
-
 // take decides what to do with one delivery and publishes it when it goes
 // somewhere.
-func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPublisher, lim *limiter) error {
-	d, m := pr.d, &pr.it.Msg
+func (r *streamRun) take(ctx context.Context, pr *sources.StreamDelivery, t sources.RedriveStream, lim *limiter) error {
+	d, m := pr.Acker, &pr.Message
+	pl, _ := pr.Plan.(*planned)
+	if pl == nil { // not decided: its properties cannot be read (Unfit says why)
+		pl = &planned{it: Item{Msg: *m, Action: Unresolved}}
+	}
 	hold := func() {
 		r.held = append(r.held, d)
 		r.multiAck = false
@@ -647,18 +395,18 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		hold()
 		return nil
 	}
-	if !r.all && !r.takeSelected(pr.fp) {
+	if !r.all && !r.takeSelected(pl.fp) {
 		hold()
 		return nil
 	}
-	if pr.bad != nil {
+	if pr.Unfit != nil {
 		hold()
 		r.res.Failed++
 		r.res.Failures = append(r.res.Failures, Failure{Position: Position(*m),
-			Err: fmt.Sprintf("left in place: a message of %d bytes that cannot be redriven: %v", pr.size, pr.bad)})
+			Err: fmt.Sprintf("left in place: a message of %d bytes that cannot be redriven: %v", pr.Size, pr.Unfit)})
 		return nil
 	}
-	it := pr.it
+	it := pl.it
 	if it.Action == Unresolved || it.Action == Park && r.p.opts.ParkTo == "" {
 		hold()
 		if it.Action == Park {
@@ -668,8 +416,8 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		}
 		return nil
 	}
-	claim, copies := r.o.Journal.Claim(pr.id)
-	pd := &pending{d: d, it: it, id: pr.id, pos: Position(*m), target: it.Target.String(), claim: claim, copies: copies}
+	claim, copies := r.o.Journal.Claim(pr.Identity)
+	pd := &pending{d: d, it: it, id: pr.Identity, pos: Position(*m), target: it.Target.String(), claim: claim, copies: copies}
 	if claim == ClaimConfirmed {
 		// An earlier run's copy was confirmed and its source could not be
 		// acknowledged: acknowledged now (journalled first), not sent.
@@ -684,13 +432,13 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 		return nil
 	}
 	if claim == ClaimUncertain {
-		pd.corr = pr.correlationID()
+		pd.corr = pr.CorrelationID
 	}
 	if r.o.Journal != nil {
 		r.sent = append(r.sent, JournalEntry{ID: r.p.ID, Source: r.p.Source, Position: pd.pos, Target: pd.target,
 			Fingerprint: pd.id, Kind: EntrySent, Time: time.Now()})
 	}
-	if err := pub.publish(ctx, it.Target, pr); err != nil {
+	if err := t.Publish(ctx, pr); err != nil {
 		hold()
 		r.res.Failed++
 		r.res.Failures = append(r.res.Failures, Failure{Position: pd.pos, Err: err.Error()})
@@ -709,7 +457,7 @@ func (r *rabbitRun) take(ctx context.Context, pr *preparedDelivery, pub rabbitPu
 
 // takeSelected reports a delivery is one of the plan's, and counts it
 // taken: as many alike messages are taken as the plan holds.
-func (r *rabbitRun) takeSelected(fp string) bool {
+func (r *streamRun) takeSelected(fp string) bool {
 	n := r.selectedLeft.get(fp)
 	if n <= 0 {
 		return false
@@ -718,21 +466,9 @@ func (r *rabbitRun) takeSelected(fp string) bool {
 	return true
 }
 
-// correlationID is the delivery's correlation id.
-func (pr *preparedDelivery) correlationID() string {
-	if pr.raw == nil {
-		return pr.corr
-	}
-	props, err := wire.SplitProperties(pr.raw)
-	if err != nil {
-		return ""
-	}
-	return props.CorrelationID()
-}
-
 // confirmUpTo settles the in-flight message tag (with multiple, all up to
 // it): confirms arrive in publish order.
-func (r *rabbitRun) confirmUpTo(tag uint64, multiple, ack bool) {
+func (r *streamRun) confirmUpTo(tag uint64, multiple, ack bool) {
 	for len(r.inflight) > 0 {
 		pd := r.inflight[0]
 		if multiple && pd.tag > tag {
@@ -748,36 +484,11 @@ func (r *rabbitRun) confirmUpTo(tag uint64, multiple, ack bool) {
 	}
 }
 
-// drainReturns marks the returned (unroutable) messages waiting in
-// returns; returned says a return's position and why.
-func drainReturns[R any](returns <-chan R, byPos map[string]*pending, returned func(R) (pos, why string)) {
-	for {
-		select {
-		case ret, open := <-returns:
-			if !open { // the connection ended: no more returns
-				return
-			}
-			if pos, why := returned(ret); byPos[pos] != nil {
-				byPos[pos].returned = why
-			}
-		default:
-			return
-		}
-	}
-}
-
-// amqpReturned is the position and reason of a message amqp091-go got
-// back.
-func amqpReturned(ret amqp.Return) (pos, why string) {
-	pos, _ = ret.Headers[HeaderPosition].(string)
-	return pos, fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)
-}
-
 // flush hands the confirmed messages to the settler, which journals them
 // (one fsync), then acknowledges their sources and journals the acks,
 // while the loop goes on publishing. Refused ones are held, given back at
 // the end. The counts are taken here.
-func (r *rabbitRun) flush() error {
+func (r *streamRun) flush() error {
 	if len(r.confirmed) == 0 {
 		return r.settle.failure()
 	}
@@ -902,7 +613,7 @@ type settleBatch struct {
 // settleStep acknowledges one delivery (with multiple, all up to it);
 // after[from:to] are the journal entries to write once it is.
 type settleStep struct {
-	d        sourceMessage
+	d        sources.DeliveryAcker
 	pos      string
 	multiple bool
 	from, to int
@@ -1031,52 +742,4 @@ func (s *settler) close() error {
 	s.once.Do(func() { close(s.batches) })
 	<-s.done
 	return s.failure()
-}
-
-// publishing copies a delivery into a publishing with the plan's headers.
-func publishing(d amqp.Delivery, it Item, p *Plan) amqp.Publishing {
-	headers := amqp.Table{}
-	body := d.Body
-	if it.Edit != nil { // the edited headers, as planned (provenance included), and body
-		for k, v := range d.Headers { // the broker's own, as it wrote them
-			if brokerHeader(k) && k != "x-delivery-count" && KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) {
-				headers[k] = v
-			}
-		}
-		for _, h := range it.Headers {
-			if !brokerHeader(h.Key) {
-				headers[h.Key] = tableValue(h.Value)
-			}
-		}
-		body = it.Edit.Value
-		return amqp.Publishing{
-			Headers: headers, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding,
-			DeliveryMode: d.DeliveryMode, Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo,
-			Expiration: d.Expiration, MessageId: d.MessageId, Timestamp: d.Timestamp, Type: d.Type,
-			UserId: d.UserId, AppId: d.AppId, Body: body,
-		}
-	}
-	for k, v := range d.Headers {
-		if !strings.HasPrefix(k, provenancePrefix) && KeepHeader(k, p.opts.DropHeaders, p.opts.KeepHeaders) {
-			headers[k] = v
-		}
-	}
-	for _, h := range provenance(it) {
-		headers[h.Key] = string(h.Value)
-	}
-	return amqp.Publishing{
-		Headers: headers, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding,
-		DeliveryMode: d.DeliveryMode, Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo,
-		Expiration: d.Expiration, MessageId: d.MessageId, Timestamp: d.Timestamp, Type: d.Type,
-		UserId: d.UserId, AppId: d.AppId, Body: body,
-	}
-}
-
-// tableValue is a header value for an AMQP table: text as a string, other
-// bytes as a byte array.
-func tableValue(b []byte) any {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return b
 }
