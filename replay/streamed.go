@@ -213,7 +213,7 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 		}
 		for _, ret := range t.Returned() {
 			if pd := r.byPos[ret.Position]; pd != nil {
-				pd.returned = ret.Why
+				pd.returned = ret.String()
 			}
 		}
 		r.confirmUpTo(tag, multiple, ack)

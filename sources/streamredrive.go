@@ -1,6 +1,9 @@
 package sources
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // StreamRedriver is a connection whose dead-letter queue a redrive
 // consumes itself as it goes (RabbitMQ): the connector takes deliveries
@@ -141,9 +144,16 @@ type PublishConfirm struct {
 	Multiple, Ack bool
 }
 
-// PublishReturn is a copy the broker could not route: the redrive position
-// header it carried, and the broker's reason.
+// PublishReturn is a copy the broker gave back (mandatory: it could not
+// route it): the redrive position header it carried, and the broker's
+// reply code and text.
 type PublishReturn struct {
 	Position string
-	Why      string
+	Code     int
+	Text     string
+}
+
+// String says why the copy came back, for people.
+func (r PublishReturn) String() string {
+	return fmt.Sprintf("returned by the broker: %d %s", r.Code, r.Text)
 }

@@ -420,7 +420,7 @@ func drainReturns[R any](returns <-chan R, returned func(R) sources.PublishRetur
 // back.
 func amqpReturned(ret amqp.Return) sources.PublishReturn {
 	pos, _ := ret.Headers[dlq.HeaderRedrivePosition].(string)
-	return sources.PublishReturn{Position: pos, Why: fmt.Sprintf("returned by the broker: %d %s", ret.ReplyCode, ret.ReplyText)}
+	return sources.PublishReturn{Position: pos, Code: int(ret.ReplyCode), Text: ret.ReplyText}
 }
 
 // publisher publishes a prepared copy (mandatory, in confirm mode); flush

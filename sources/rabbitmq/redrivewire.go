@@ -311,5 +311,5 @@ func wireReturned(ret wire.Return) sources.PublishReturn {
 			return nil
 		})
 	}
-	return sources.PublishReturn{Position: pos, Why: fmt.Sprintf("returned by the broker: %d %s", ret.Code, ret.Text)}
+	return sources.PublishReturn{Position: pos, Code: int(ret.Code), Text: ret.Text}
 }
