@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -455,7 +456,7 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, schemaTag(v.Ref)...)
 		b = append(b, "] "...)
 		if v.Err == nil && v.JSON != nil {
-			b = append(b, render.Preview(v.JSON, 2000)...)
+			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
 		} else {
 			b = append(b, render.Preview(m.Value, 2000)...)
 			b = append(b, "  ✖ "...)
@@ -483,6 +484,28 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 }
 
 func (t *textWriter) flush() error { return nil }
+
+// shownDocument is what a line shows of a value a schema decoded: the
+// document, or for a JSON Schema value, whose bytes are the document,
+// the JSON as the message holds it (its spacing and order), with
+// U+FFFD for bytes that are not UTF-8.
+func shownDocument(m *sources.Message, v *schema.Decoded) []byte {
+	if v.Format != schema.FormatJSONSchema {
+		return v.JSON
+	}
+	body := m.Value
+	if v.Ref.Origin == schema.OriginRegistry {
+		_, rest, err := schema.ParseHeader(m.Value)
+		if err != nil {
+			return v.JSON
+		}
+		body = rest
+	}
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	return body
+}
 
 // decodedValue is the value as a schema decoded it (or failed to), nil
 // when no schema did.

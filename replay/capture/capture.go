@@ -414,11 +414,14 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 	return b
 }
 
-// appendDocument appends a JSON document on one line, with the controls a
-// terminal would act on escaped; a document that is not JSON is written as
+// appendDocument appends a JSON document on one line, UTF-8, with the
+// controls a terminal would act on escaped; a document that is not JSON is written as
 // a JSON string of its text, so the line stays valid.
 func appendDocument(b []byte, doc []byte) []byte {
 	start := len(b)
+	if !utf8.Valid(doc) { // a line is UTF-8: the decoder says where the document lost bytes
+		doc = bytes.ToValidUTF8(doc, []byte("\uFFFD"))
+	}
 	if bytes.IndexByte(doc, '\n') >= 0 || bytes.IndexByte(doc, '\r') >= 0 {
 		var buf bytes.Buffer
 		if json.Compact(&buf, doc) != nil {

@@ -463,6 +463,9 @@ func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, deco
 	case *protoSchema:
 		js, loss, err := t.decodeLoss(body, sel)
 		return js, decodeMeta{Loss: loss}, err
+	case *jsonSchema:
+		js, loss, err := t.decodeLoss(body)
+		return js, decodeMeta{Loss: loss}, err
 	}
 	js, err := c.Decode(body, sel)
 	var meta decodeMeta
