@@ -202,6 +202,10 @@ type ReplayOptions struct {
 	// lines without a raw value are refused).
 	Decoder  *schema.Decoder
 	Reencode bool
+	// AcceptReencoding writes lines whose encoding changes bytes beyond
+	// the edit (Reencoding.Surprising); without it the replay stops at
+	// the first such line, before writing it (BeyondEditError).
+	AcceptReencoding bool
 	// OnNote hears of the lines a person should (LineOutcome.Noteworthy),
 	// as they are written.
 	OnNote func(LineNote)
@@ -218,6 +222,10 @@ type LineOutcome struct {
 	Encoded bool
 	// Reencoding reviews the encoding (when Encoded).
 	Reencoding Reencoding
+	// Undecoded is the line's value_schema_error: its document is not the
+	// whole value, so it is never encoded; the raw value is written byte
+	// for byte (nil: the line's value decoded).
+	Undecoded *capture.SchemaError
 }
 
 // LineNote is what a replay says of one capture line: its number and
@@ -228,15 +236,28 @@ type LineNote struct {
 }
 
 // Noteworthy reports an outcome a person should hear of: an edit that was
-// not written (no --reencode), or an encoding that changes more than the
-// document shows.
+// not written (no --reencode), an encoding that changes more than the
+// document shows, or a line whose value did not decode, written as it was.
 func (o LineOutcome) Noteworthy() bool {
-	return o.Edited && !o.Encoded || o.Encoded && o.Reencoding.Surprising()
+	return o.Edited && !o.Encoded || o.Encoded && o.Reencoding.Surprising() || o.Undecoded != nil
+}
+
+// refusal is the error that stops the line (BeyondEditError) unless
+// accept.
+func (o LineOutcome) refusal(accept bool) error {
+	if !o.Encoded {
+		return nil
+	}
+	return o.Reencoding.Refusal(accept)
 }
 
 // String says it in one line.
 func (n LineNote) String() string {
 	switch {
+	case n.Undecoded != nil && n.Edited:
+		return fmt.Sprintf("line %d: value_decoded was edited, but the value did not decode cleanly with its schema (%s): the raw value was written as it was", n.Line, undecodedWhy(n.Undecoded))
+	case n.Undecoded != nil:
+		return fmt.Sprintf("line %d: the value did not decode cleanly with its schema (%s): not encoded again, the raw value was written byte for byte", n.Line, undecodedWhy(n.Undecoded))
 	case n.Edited && !n.Encoded:
 		return fmt.Sprintf("line %d: value_decoded was edited, the raw value was written as it was (--reencode writes the edit)", n.Line)
 	case n.Encoded:
@@ -257,6 +278,9 @@ func EncodeLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv
 	if dv == nil {
 		return LineOutcome{}, nil
 	}
+	if dv.Err != nil {
+		return undecodedLine(ctx, dec, m, dv, reencode)
+	}
 	if dec == nil || dec.Registry() == nil {
 		if m.Value != nil && !reencode {
 			return LineOutcome{}, nil // nothing to compare with: the raw value
@@ -270,6 +294,9 @@ func EncodeLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv
 		return LineOutcome{}, errors.New("value_schema names no registry id to encode value_decoded with")
 	}
 	ref := schema.Ref{Origin: schema.OriginRegistry, ID: dv.Schema.ID, Format: schema.Format(dv.Schema.Format), Subject: dv.Schema.Subject, Version: dv.Schema.Version, Indexes: dv.Schema.Indexes}
+	if ref.Format == schema.FormatProtobuf {
+		ref.Message = dv.Schema.Message // the message the line was decoded as: its encoding writes that message's indexes
+	}
 	if m.Value != nil {
 		d := dec.Value(ctx, m)
 		if d.Err == nil && d.JSON != nil && d.Ref.Origin == schema.OriginRegistry && d.Ref.ID == ref.ID {
@@ -279,6 +306,9 @@ func EncodeLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv
 			out := LineOutcome{Edited: true}
 			if !reencode {
 				return out, nil
+			}
+			if ref.Message != "" && d.Ref.Format == schema.FormatProtobuf && d.Ref.Message != ref.Message {
+				return out, fmt.Errorf("value_schema names message %s, the raw value is a %s: an edit keeps the message", ref.Message, d.Ref.Message)
 			}
 			b, _, re, err := EncodePart(ctx, dec, *m, &d, dv.JSON)
 			if err != nil {
@@ -304,12 +334,68 @@ func EncodeLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv
 	return LineOutcome{Encoded: true, Reencoding: re}, nil
 }
 
+// undecodedWhy is a line's value_schema_error in a few words.
+func undecodedWhy(e *capture.SchemaError) string {
+	why := "value_schema_error"
+	if e.Kind != "" {
+		why += " " + e.Kind
+	}
+	if e.Error != "" {
+		why += ": " + e.Error
+	}
+	return why
+}
+
+// undecodedLine is EncodeLine for a line whose value did not decode
+// cleanly (value_schema_error): its document is not the whole value (a
+// Protobuf message's fields the schema does not have, a value that does
+// not validate), so it is never encoded, with or without reencode. The
+// raw value is written byte for byte; with reencode, a line whose
+// document was edited is refused, since writing its raw value would drop
+// the edit and encoding the document would drop what it does not hold.
+func undecodedLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv *capture.DecodedValue, reencode bool) (LineOutcome, error) {
+	if m.Value == nil {
+		return LineOutcome{}, fmt.Errorf("the value did not decode cleanly with its schema (%s): value_decoded is not the whole value and is not encoded, and the line has no raw value", undecodedWhy(dv.Err))
+	}
+	out := LineOutcome{Undecoded: dv.Err}
+	if dec != nil {
+		if d := dec.Value(ctx, m); d.JSON != nil && !sameDocument(d.JSON, dv.JSON) {
+			out.Edited = true
+		}
+	}
+	switch {
+	case out.Edited && reencode:
+		return out, fmt.Errorf("value_decoded was edited, but the value did not decode cleanly with its schema (%s): the document is not the whole value, so an edit of it is not encoded (edit the raw value, value or value_b64, instead)", undecodedWhy(dv.Err))
+	case !out.Edited && !reencode:
+		return LineOutcome{}, nil // the raw value, as without schemas
+	}
+	return out, nil
+}
+
 // FileCheck is what CheckFile found.
 type FileCheck struct {
 	// Encoded counts the values a replay encodes from value_decoded.
 	Encoded int
 	// Notes are the lines a person should hear of (LineOutcome.Noteworthy).
 	Notes []LineNote
+	// BeyondEdit are the lines whose encoding changes bytes beyond the
+	// edit (a replay writes them only with AcceptReencoding).
+	BeyondEdit []LineNote
+}
+
+// Refusal is the error that refuses the file unless accept: the first
+// line whose encoding changes bytes beyond the edit, as a
+// *BeyondEditError, with its line number.
+func (fc FileCheck) Refusal(accept bool) error {
+	if len(fc.BeyondEdit) == 0 || accept {
+		return nil
+	}
+	n := fc.BeyondEdit[0]
+	err := fmt.Errorf("capture line %d: %w", n.Line, n.refusal(false))
+	if more := len(fc.BeyondEdit) - 1; more > 0 {
+		err = fmt.Errorf("%w (and %d more lines)", err, more)
+	}
+	return err
 }
 
 // CheckFile encodes every decoded value of a capture that a replay would
@@ -339,6 +425,9 @@ func CheckFile(ctx context.Context, r io.Reader, dec *schema.Decoder, reencode b
 		}
 		if out.Noteworthy() {
 			fc.Notes = append(fc.Notes, LineNote{Line: d.Line(), LineOutcome: out})
+		}
+		if out.refusal(false) != nil {
+			fc.BeyondEdit = append(fc.BeyondEdit, LineNote{Line: d.Line(), LineOutcome: out})
 		}
 	}
 }
@@ -394,6 +483,9 @@ func ReplayFile(ctx context.Context, r io.Reader, sink Sink, o ReplayOptions) (R
 			return res, err
 		}
 		out, err := EncodeLine(ctx, o.Decoder, &m, dv, o.Reencode)
+		if err == nil {
+			err = out.refusal(o.AcceptReencoding)
+		}
 		if err != nil {
 			_ = flush() // what was read before it goes; this line and the rest do not
 			return res, fmt.Errorf("capture line %d: %w", dec.Line(), err)

@@ -563,6 +563,10 @@ type kcatRecord struct {
 type DecodedValue struct {
 	JSON   json.RawMessage
 	Schema SchemaName
+	// Err is the line's value_schema_error: the value did not decode
+	// cleanly with its schema, and the document is not the whole value
+	// (nil: it decoded).
+	Err *SchemaError
 }
 
 // SchemaName names the schema of a decoded value (value_schema).
@@ -573,6 +577,9 @@ type SchemaName struct {
 	Format  string `json:"format,omitempty"`
 	// Indexes are the Protobuf message indexes, when the line gives them.
 	Indexes []int `json:"indexes,omitempty"`
+	// Message is the Protobuf message's full name (the Avro record's, the
+	// JSON Schema's title).
+	Message string `json:"message,omitempty"`
 }
 
 // decodedOf reads a line's value_decoded and value_schema (nil: none).
@@ -588,6 +595,12 @@ func decodedOf(probe map[string]json.RawMessage) (*DecodedValue, error) {
 	}
 	if err := json.Unmarshal(raw, &d.Schema); err != nil {
 		return nil, fmt.Errorf("value_schema: %w", err)
+	}
+	if raw, ok := probe["value_schema_error"]; ok && string(raw) != "null" {
+		d.Err = new(SchemaError)
+		if err := json.Unmarshal(raw, d.Err); err != nil {
+			return nil, fmt.Errorf("value_schema_error: %w", err)
+		}
 	}
 	return d, nil
 }
