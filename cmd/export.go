@@ -59,11 +59,18 @@ key_schema_id and value_schema_id. --decode=false skips decoding.`,
 			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
 			res.report(e, args[0])
+			where := "stdout"
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
 				}
-				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+				where = out
+				if !res.interrupted {
+					fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+				}
+			}
+			if res.interrupted && err == nil {
+				return &interruptedError{detail: fmt.Sprintf("the export of %s stopped before its end: %d lines written to %s", safetext.String(args[0]), res.written, safetext.String(where))}
 			}
 			return err
 		},

@@ -135,6 +135,9 @@ written).`,
 			} else if len(notes) > 0 {
 				fmt.Fprintf(e.stdout, "%d lines noted above\n", len(notes))
 			}
+			if err == nil && res.Stop.Reason == replay.Cancelled {
+				return &interruptedError{detail: fmt.Sprintf("%d messages of %s written, the rest not", res.Done, safetext.String(args[0]))}
+			}
 			return err
 		},
 	}
