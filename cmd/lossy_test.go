@@ -113,6 +113,15 @@ func TestLossyTypedValues(t *testing.T) {
 	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 2 || !strings.Contains(string(dec.Value(ctx, &got[1]).JSON), `"status":"DECLINED"`) {
 		t.Fatalf("replayed %d messages", len(got))
 	}
+	// Asked, the question says so, and a yes writes it.
+	var askedOut, askedErr bytes.Buffer
+	asked := append(append([]string{}, reg...), "replay", file, "--to", copyTopic, "--reencode")
+	if code := Execute(asked, strings.NewReader("y\n"), &askedOut, &askedErr); code != 0 || !strings.Contains(askedErr.String(), "with the bytes of 1 lines changed beyond the edit (above)? [y/N]") {
+		t.Fatalf("asked replay: %d %s %s", code, askedOut.String(), askedErr.String())
+	}
+	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 3 {
+		t.Fatalf("replayed %d messages", len(got))
+	}
 
 	// mqscope edit of the lossy payment.
 	script := filepath.Join(t.TempDir(), "editor")
