@@ -414,9 +414,10 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 	return b
 }
 
-// appendDocument appends a JSON document on one line, UTF-8, with the
-// controls a terminal would act on escaped; a document that is not JSON is written as
-// a JSON string of its text, so the line stays valid.
+// appendDocument appends a JSON document on one line, UTF-8 (U+FFFD for
+// bytes that are not), with the controls a terminal would act on escaped;
+// a document that is not JSON is written as a JSON string of its text, so
+// the line stays valid.
 func appendDocument(b []byte, doc []byte) []byte {
 	start := len(b)
 	if !utf8.Valid(doc) { // a line is UTF-8: the decoder says where the document lost bytes
