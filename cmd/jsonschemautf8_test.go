@@ -14,9 +14,10 @@ import (
 // TestJSONSchemaValueNotUTF8: a JSON Schema framed value whose string is
 // not UTF-8 is exported on a line that is UTF-8, its document showing
 // U+FFFD and value_decoded_lossy naming the field, its bytes kept in
-// value_b64 (the export replays byte for byte); tail shows the JSON as
-// the message holds it (its spacing and order), not the document
-// compacted.
+// value_b64 (the export replays byte for byte); an edit of a value not
+// in compact form is refused with --yes unless --accept-reencoding; tail
+// shows the JSON as the message holds it (its spacing and order), not the
+// document compacted.
 func TestJSONSchemaValueNotUTF8(t *testing.T) {
 	const topic, copyTopic = "people", "people.copy"
 	c := newSchemaCluster(t, topic, copyTopic)
@@ -57,11 +58,35 @@ func TestJSONSchemaValueNotUTF8(t *testing.T) {
 		t.Fatalf("replayed %q", read)
 	}
 
+	// An edit of the spaced value: encoding it writes the JSON compact,
+	// bytes the edit does not touch: refused with --yes, written with
+	// --accept-reencoding.
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	edited := strings.Replace(lines[1], `"name":"Ann"`, `"name":"Bea"`, 1)
+	if edited == lines[1] {
+		t.Fatalf("no name in %s", lines[1])
+	}
+	editedFile := filepath.Join(t.TempDir(), "edited.jsonl")
+	if err := os.WriteFile(editedFile, []byte(edited+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	replayArgs := append(c.args(), "replay", editedFile, "--to", copyTopic, "--yes", "--reencode")
+	if code, out, errOut := run(t, replayArgs...); code == 0 || !strings.Contains(errOut, "capture line 1: value: encoding the edit changes more than it shows") ||
+		!strings.Contains(errOut, "bytes not in the form the encoder writes") || !strings.Contains(errOut, beyondEdit) {
+		t.Fatalf("edited replay: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, append(replayArgs, "--accept-reencoding")...); code != 0 {
+		t.Fatalf("edited replay, accepted: %d %s %s", code, out, errOut)
+	}
+	if read := readTopic(t, c.addr, copyTopic); len(read) != 3 || !bytes.Equal(read[2], framedWith(id, []byte(`{"tags":["x"],"name":"Bea"}`))) {
+		t.Fatalf("replayed %q", read)
+	}
+
 	code, out, errOut := run(t, append(c.args(), "tail", topic, "--from", "oldest", "--limit", "2")...)
 	if code != 0 {
 		t.Fatalf("tail: %d %s", code, errOut)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "{\"name\": \"Zo\ufffd\", \"tags\": [\"a\", \"b\ufffd\"]}") || !strings.Contains(lines[1], `{"tags": ["x"], "name": "Ann"}`) {
 		t.Fatalf("tail:\n%s", out)
 	}
