@@ -115,8 +115,10 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if typedValue {
 		fmt.Fprintln(e.stdout, safetext.String(re.String()))
 	}
-	if re.Surprising() && f.yes && !f.acceptReencoding {
-		return fmt.Errorf("not redriven: %s: --accept-reencoding publishes it anyway", safetext.String(re.String()))
+	if f.yes {
+		if err := re.Refusal(f.acceptReencoding); err != nil {
+			return fmt.Errorf("not redriven: %s", safetext.String(err.Error()))
+		}
 	}
 	f.opts.Edits = map[string]replay.Edit{replay.Fingerprint(orig): *edit}
 	plan, err := replay.NewPlan(stream, []sources.Message{orig}, f.opts)

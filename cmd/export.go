@@ -38,7 +38,11 @@ write other bytes: a string that is not UTF-8, a NaN's payload, bytes not
 in the encoder's form) has value_decoded_lossy {kind, path, why, more}
 (invalid_utf8, nan_payload, non_canonical, union_branch). The bytes stay:
 a decoded export replays byte-exact. --format kcat adds kcat's
-key_schema_id and value_schema_id. --decode=false skips decoding.`,
+key_schema_id and value_schema_id. --decode=false skips decoding.
+
+Ctrl-C before the end stops the export at once (a registry that does not
+answer included), says how many lines it wrote and exits 130; with
+--follow, Ctrl-C is how an export ends.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, r, closeConn, err := e.openRead(cmd.Context(), &f)
@@ -59,11 +63,18 @@ key_schema_id and value_schema_id. --decode=false skips decoding.`,
 			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
 			res.report(e, args[0])
+			where := "stdout"
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
 				}
-				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+				where = out
+				if !res.interrupted {
+					fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+				}
+			}
+			if res.interrupted && err == nil {
+				return &interruptedError{detail: fmt.Sprintf("the export of %s stopped before its end: %d lines written to %s", safetext.String(args[0]), res.written, safetext.String(where))}
 			}
 			return err
 		},

@@ -16,12 +16,15 @@ import (
 	"github.com/mqscope/mqscope/sources/demo"
 )
 
+// beyondEdit is how mqscope edit --yes and mqscope replay --yes refuse a
+// re-encoding that changes bytes beyond the edit.
+const beyondEdit = "changes beyond the edit are not written without --accept-reencoding"
+
 // TestLossyTypedValues: an Avro payment whose id is not UTF-8 is exported
 // with value_decoded_lossy naming the field; the export replays byte for
-// byte with --reencode; an edited line replayed with --reencode says that
-// its bytes change beyond the edit; mqscope edit --yes refuses such an
-// edit without --accept-reencoding, writing nothing, and publishes it with
-// it.
+// byte with --reencode; an edited line replayed with --reencode --yes is
+// refused, writing nothing, as mqscope edit --yes refuses such an edit,
+// with the same words; both write it with --accept-reencoding.
 func TestLossyTypedValues(t *testing.T) {
 	cl, conn, dec := typedDemoDecoded(t)
 	ctx := context.Background()
@@ -87,14 +90,37 @@ func TestLossyTypedValues(t *testing.T) {
 	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 1 || !bytes.Equal(got[0].Value, lossy) {
 		t.Fatalf("replayed %d, bytes %x, want %x", len(got), got[0].Value, lossy)
 	}
-	// Edited, with --reencode: written, and said.
+	// Edited, with --reencode --yes: refused as mqscope edit --yes
+	// refuses it, writing nothing; with --accept-reencoding written, and
+	// said.
 	edited := strings.Replace(string(data), `"status":"AUTHORIZED"`, `"status":"DECLINED"`, 1)
 	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := run(t, append(reg, "replay", file, "--to", copyTopic, "--yes", "--reencode")...)
-	if code != 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "at paymentId") {
+	replayArgs := append(reg, "replay", file, "--to", copyTopic, "--yes", "--reencode")
+	code, out, errOut := run(t, replayArgs...)
+	if code == 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "at paymentId") ||
+		!strings.Contains(errOut, "capture line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, beyondEdit) || !strings.Contains(errOut, "nothing written") {
+		t.Fatalf("edited replay without --accept-reencoding: %d %s %s", code, out, errOut)
+	}
+	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 1 {
+		t.Fatalf("a refused replay wrote: %d messages", len(got))
+	}
+	code, out, errOut = run(t, append(replayArgs, "--accept-reencoding")...)
+	if code != 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(out, "replayed 1 messages") {
 		t.Fatalf("edited replay: %d %s %s", code, out, errOut)
+	}
+	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 2 || !strings.Contains(string(dec.Value(ctx, &got[1]).JSON), `"status":"DECLINED"`) {
+		t.Fatalf("replayed %d messages", len(got))
+	}
+	// Asked, the question says so, and a yes writes it.
+	var askedOut, askedErr bytes.Buffer
+	asked := append(append([]string{}, reg...), "replay", file, "--to", copyTopic, "--reencode")
+	if code := Execute(asked, strings.NewReader("y\n"), &askedOut, &askedErr); code != 0 || !strings.Contains(askedErr.String(), "with the bytes of 1 lines changed beyond the edit (above)? [y/N]") {
+		t.Fatalf("asked replay: %d %s %s", code, askedOut.String(), askedErr.String())
+	}
+	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 3 {
+		t.Fatalf("replayed %d messages", len(got))
 	}
 
 	// mqscope edit of the lossy payment.
@@ -106,7 +132,7 @@ func TestLossyTypedValues(t *testing.T) {
 	t.Setenv("EDITOR", script)
 	args := append(reg, "edit", topic, "0/0", "--to", editTopic, "--yes")
 	code, out, errOut = run(t, args...)
-	if code == 0 || !strings.Contains(out, "value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "--accept-reencoding") {
+	if code == 0 || !strings.Contains(out, "value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "not redriven: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, beyondEdit) {
 		t.Fatalf("edit --yes: %d %s %s", code, out, errOut)
 	}
 	if got := testbroker.ReadAll(t, conn, editTopic); len(got) != 0 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -455,7 +456,7 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, schemaTag(v.Ref)...)
 		b = append(b, "] "...)
 		if v.Err == nil && v.JSON != nil {
-			b = append(b, render.Preview(v.JSON, 2000)...)
+			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
 		} else {
 			b = append(b, render.Preview(m.Value, 2000)...)
 			b = append(b, "  ✖ "...)
@@ -483,6 +484,33 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 }
 
 func (t *textWriter) flush() error { return nil }
+
+// shownDocument is what a line shows of a value a schema decoded: the
+// document, or for a JSON Schema value, whose bytes are the document,
+// the JSON as the message holds it (its spacing and order), with
+// U+FFFD for bytes that are not UTF-8.
+func shownDocument(m *sources.Message, v *schema.Decoded) []byte {
+	if v.Format != schema.FormatJSONSchema {
+		return v.JSON
+	}
+	body := m.Value
+	if v.Ref.Origin == schema.OriginRegistry {
+		_, rest, err := schema.ParseHeader(m.Value)
+		if err != nil {
+			return v.JSON
+		}
+		body = rest
+	}
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	return body
+}
+
+// failed reports a key or value whose decoding failed.
+func (d *decodedMsg) failed() bool {
+	return d != nil && (d.key != nil && d.key.Err != nil || d.value != nil && d.value.Err != nil)
+}
 
 // decodedValue is the value as a schema decoded it (or failed to), nil
 // when no schema did.
@@ -542,10 +570,15 @@ func (t *registryNotices) tell(stderr io.Writer, d *decodedMsg) {
 type copied struct {
 	written, scanned int64
 	budgetReached    bool
+	// interrupted says a bounded read was cancelled (Ctrl-C) before its
+	// end: what was written is not the whole stream.
+	interrupted bool
 }
 
 // copyStream reads one stream into w until the end (bounded), the limit, the
-// scan budget, an error, or ctx is cancelled (Ctrl-C ends a follow cleanly).
+// scan budget, an error, or ctx is cancelled (Ctrl-C ends a follow cleanly;
+// a bounded read it ends is interrupted, and the message whose decode it
+// cut short is not written).
 // A filter runs next to the read (filter.Scanner): what does not match is
 // dropped before it is formatted.
 func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, f *readFlags, w messageWriter, flushEach bool) (res copied, _ error) {
@@ -590,6 +623,10 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 				break
 			}
 			d := decodeMessage(ctx, dec, &batch[i], need, &dm)
+			if d.failed() && ctx.Err() != nil { // a decode cut short (a registry that does not answer) is not written as a failure
+				res.interrupted = !opts.Follow
+				return res, w.flush()
+			}
 			told.tell(f.stderr, d)
 			if werr := w.write(&batch[i], d); werr != nil {
 				return res, fmt.Errorf("write: %w", werr)
@@ -606,7 +643,10 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		case errors.Is(err, filter.ErrScanBudget):
 			res.budgetReached = true
 			return res, w.flush()
-		case errors.Is(err, sources.ErrEndOfStream), errors.Is(err, context.Canceled):
+		case errors.Is(err, sources.ErrEndOfStream):
+			return res, w.flush()
+		case errors.Is(err, context.Canceled):
+			res.interrupted = !opts.Follow && ctx.Err() != nil
 			return res, w.flush()
 		case retryable(err) && (failingSince.IsZero() || time.Since(failingSince) < f.retry):
 			if failingSince.IsZero() {

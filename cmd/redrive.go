@@ -238,7 +238,7 @@ func redriveExit(plan *replay.Plan, res replay.Result, err error) error {
 	case res.Failed > 0:
 		return fmt.Errorf("%d messages could not be redriven and stay in %s%s", res.Failed, plan.Source, resume)
 	case res.Stop.Reason == replay.Cancelled:
-		return fmt.Errorf("interrupted%s", resume)
+		return &interruptedError{detail: strings.TrimPrefix(resume, ": ")}
 	case !res.Stop.Complete():
 		return fmt.Errorf("%s%s", res.Stop, resume)
 	}

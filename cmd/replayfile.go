@@ -23,6 +23,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		batch          int
 		yes            bool
 		reencode       bool
+		acceptReencode bool
 	)
 	c := &cobra.Command{
 		Use:   "replay FILE --to TARGET",
@@ -39,11 +40,17 @@ naming the registry id) and no raw value is encoded with that schema
 (--schema-registry). A line with both is written with its raw value, byte
 for byte, unless its document was edited (it is not what the raw value
 decodes to) and --reencode is set: then the edited document is encoded
-with the same schema id. Lines whose edit was not written, and lines whose
-encoding changes more than the document shows (invalid UTF-8, a NaN's
-payload), are listed. A file whose documents do not fit their schema is
-refused, with the line and the field, before anything is written (stdin is
-checked line by line as it is written).`,
+with the same schema id (a Protobuf value as the message value_schema
+names). Lines whose edit was not written are listed. A line whose encoding
+changes more than the document shows (invalid UTF-8, a NaN's payload, bytes
+not in the encoder's form) is listed and asked about; with --yes it is
+refused unless --accept-reencoding, as mqscope edit does. A line whose
+value did not decode cleanly (value_schema_error: fields its schema does
+not have, a value that does not validate) is never encoded: its raw value
+is written byte for byte, and an edit of its document is refused. A file
+whose documents do not fit their schema is refused, with the line and the
+field, before anything is written (stdin is checked line by line as it is
+written).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
@@ -75,7 +82,7 @@ checked line by line as it is written).`,
 			if err != nil {
 				return err
 			}
-			checked := false
+			checked, beyondEdit := false, 0
 			if f, ok := in.(*os.File); ok && args[0] != "-" {
 				fc, err := replay.CheckFile(cmd.Context(), f, dec, reencode)
 				if err != nil {
@@ -86,15 +93,26 @@ checked line by line as it is written).`,
 				if _, err := f.Seek(0, io.SeekStart); err != nil {
 					return fmt.Errorf("replay: %w", err)
 				}
+				if yes {
+					if err := fc.Refusal(acceptReencode); err != nil {
+						return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
+					}
+				}
+				beyondEdit = len(fc.BeyondEdit)
 			}
 			if !yes {
-				ok, err := confirm(e.stdin, e.stderr, "replay", fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where))
+				q := fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where)
+				if beyondEdit > 0 && !acceptReencode {
+					q = fmt.Sprintf("Write %s to %s, with the bytes of %d lines changed beyond the edit (above)? [y/N] ", args[0], where, beyondEdit)
+				}
+				ok, err := confirm(e.stdin, e.stderr, "replay", q)
 				if err != nil {
 					return err
 				}
 				if !ok {
 					return errors.New("not confirmed: nothing written")
 				}
+				acceptReencode = acceptReencode || beyondEdit > 0 // said yes to them
 			}
 			audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
 			if err != nil {
@@ -102,7 +120,7 @@ checked line by line as it is written).`,
 			}
 			defer audit.Close()
 			var notes []replay.LineNote
-			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode,
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, AcceptReencoding: acceptReencode,
 				OnNote: func(n replay.LineNote) { notes = append(notes, n) }, RunOptions: replay.RunOptions{
 					Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
 						fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
@@ -114,6 +132,9 @@ checked line by line as it is written).`,
 			} else if len(notes) > 0 {
 				fmt.Fprintf(e.stdout, "%d lines noted above\n", len(notes))
 			}
+			if err == nil && res.Stop.Reason == replay.Cancelled {
+				return &interruptedError{detail: fmt.Sprintf("%d messages of %s written, the rest not", res.Done, safetext.String(args[0]))}
+			}
 			return err
 		},
 	}
@@ -124,6 +145,7 @@ checked line by line as it is written).`,
 	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
 	c.Flags().BoolVar(&reencode, "reencode", false, "encode lines whose value_decoded was edited from it with their value_schema, instead of writing their raw value")
+	c.Flags().BoolVar(&acceptReencode, "accept-reencoding", false, "with --yes: write lines whose encoding changes bytes the edit does not show (invalid UTF-8, a NaN's payload, bytes not in the encoder's form)")
 	return c
 }
 

@@ -103,6 +103,7 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("%w; not looked for on the connections that did not open: %w", err, errors.Join(e.failed...))
 	}
 	var status *exitStatus
+	var interrupted *interruptedError
 	if err != nil && e.log != nil && !errors.As(err, &status) {
 		e.log.Error("command failed", "err", err)
 	}
@@ -115,6 +116,9 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return status.code // the output said why
 	case errors.Is(err, syscall.EPIPE):
 		return 0 // the reader had enough: not an error
+	case errors.As(err, &interrupted):
+		fmt.Fprintln(stderr, "mqscope: "+oneLine(err.Error()))
+		return exitInterrupted
 	case err != nil:
 		fmt.Fprintln(stderr, "mqscope: "+oneLine(err.Error()))
 		return 1

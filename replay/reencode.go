@@ -49,6 +49,27 @@ func (r Reencoding) String() string {
 	return r.Part.String() + ": encoding the edit changes more than it shows (" + r.Bytes.String() + " differ): " + strings.Join(r.Unasked, "; ")
 }
 
+// BeyondEditError refuses a re-encoding that changes bytes the edit does
+// not show (Reencoding.Surprising): mqscope edit --yes and mqscope replay
+// refuse it alike, unless --accept-reencoding (or a person said yes to it).
+type BeyondEditError struct {
+	Reencoding Reencoding
+}
+
+// Error says what changes and how to write it anyway.
+func (e *BeyondEditError) Error() string {
+	return e.Reencoding.String() + ": changes beyond the edit are not written without --accept-reencoding"
+}
+
+// Refusal is the error that stops r unless accept: a *BeyondEditError
+// when r changes bytes beyond the edit, nil otherwise.
+func (r Reencoding) Refusal(accept bool) error {
+	if accept || !r.Surprising() {
+		return nil
+	}
+	return &BeyondEditError{Reencoding: r}
+}
+
 // reencoding reviews out, the bytes an edited document encoded to, against
 // the original part (raw, decoded to orig): again is out decoded.
 func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byte, out []byte, again *schema.Decoded) Reencoding {

@@ -414,11 +414,15 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 	return b
 }
 
-// appendDocument appends a JSON document on one line, with the controls a
-// terminal would act on escaped; a document that is not JSON is written as
-// a JSON string of its text, so the line stays valid.
+// appendDocument appends a JSON document on one line, UTF-8 (U+FFFD for
+// bytes that are not), with the controls a terminal would act on escaped;
+// a document that is not JSON is written as a JSON string of its text, so
+// the line stays valid.
 func appendDocument(b []byte, doc []byte) []byte {
 	start := len(b)
+	if !utf8.Valid(doc) { // a line is UTF-8: the decoder says where the document lost bytes
+		doc = bytes.ToValidUTF8(doc, []byte("\uFFFD"))
+	}
 	if bytes.IndexByte(doc, '\n') >= 0 || bytes.IndexByte(doc, '\r') >= 0 {
 		var buf bytes.Buffer
 		if json.Compact(&buf, doc) != nil {
@@ -560,6 +564,10 @@ type kcatRecord struct {
 type DecodedValue struct {
 	JSON   json.RawMessage
 	Schema SchemaName
+	// Err is the line's value_schema_error: the value did not decode
+	// cleanly with its schema, and the document is not the whole value
+	// (nil: it decoded).
+	Err *SchemaError
 }
 
 // SchemaName names the schema of a decoded value (value_schema).
@@ -570,6 +578,9 @@ type SchemaName struct {
 	Format  string `json:"format,omitempty"`
 	// Indexes are the Protobuf message indexes, when the line gives them.
 	Indexes []int `json:"indexes,omitempty"`
+	// Message is the Protobuf message's full name (the Avro record's, the
+	// JSON Schema's title).
+	Message string `json:"message,omitempty"`
 }
 
 // decodedOf reads a line's value_decoded and value_schema (nil: none).
@@ -585,6 +596,12 @@ func decodedOf(probe map[string]json.RawMessage) (*DecodedValue, error) {
 	}
 	if err := json.Unmarshal(raw, &d.Schema); err != nil {
 		return nil, fmt.Errorf("value_schema: %w", err)
+	}
+	if raw, ok := probe["value_schema_error"]; ok && string(raw) != "null" {
+		d.Err = new(SchemaError)
+		if err := json.Unmarshal(raw, d.Err); err != nil {
+			return nil, fmt.Errorf("value_schema_error: %w", err)
+		}
 	}
 	return d, nil
 }

@@ -609,6 +609,9 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 			return nil, err
 		}
 		t := time.Unix(int64(v)*86400, 0).UTC()
+		if !writableYear(t) {
+			return strconv.AppendInt(out, int64(v), 10), nil
+		}
 		return append(t.AppendFormat(append(out, '"'), "2006-01-02"), '"'), nil
 	case aTimeMillis:
 		v, err := r.int()
@@ -627,13 +630,21 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return appendStamp(out, time.UnixMilli(v).UTC(), "2006-01-02T15:04:05.000", n.kind == aTimestampMillis), nil
+		t := time.UnixMilli(v).UTC()
+		if !writableYear(t) {
+			return strconv.AppendInt(out, v, 10), nil
+		}
+		return appendStamp(out, t, "2006-01-02T15:04:05.000", n.kind == aTimestampMillis), nil
 	case aTimestampMicros, aLocalTimestampMicros:
 		v, err := r.long()
 		if err != nil {
 			return nil, err
 		}
-		return appendStamp(out, time.UnixMicro(v).UTC(), "2006-01-02T15:04:05.000000", n.kind == aTimestampMicros), nil
+		t := time.UnixMicro(v).UTC()
+		if !writableYear(t) {
+			return strconv.AppendInt(out, v, 10), nil
+		}
+		return appendStamp(out, t, "2006-01-02T15:04:05.000000", n.kind == aTimestampMicros), nil
 	case aUUIDFixed:
 		b, err := r.take(16)
 		if err != nil {
@@ -973,6 +984,15 @@ func appendClock(out []byte, raw, nanos int64, digits int) []byte {
 	return append(t.AppendFormat(append(out, '"'), layout), '"')
 }
 
+// writableYear reports a time whose year has the four digits a date or
+// timestamp is written and parsed with (0000 to 9999). A date or timestamp
+// beyond them (a long holds years from -292 million to 292 million) is
+// written as the number it is stored as, which encodes back exactly.
+func writableYear(t time.Time) bool {
+	y := t.Year()
+	return y >= 0 && y <= 9999
+}
+
 func appendStamp(out []byte, t time.Time, layout string, zone bool) []byte {
 	out = append(out, '"')
 	if y := t.Year(); y >= 0 && y <= 9999 {
@@ -1271,6 +1291,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		w.b = append(w.b, b...)
 		return nil
 	case aDate:
+		if num, ok := v.(json.Number); ok { // beyond the years of four digits, as Decode writes it
+			i, err := strconv.ParseInt(string(num), 10, 32)
+			if err != nil {
+				return wfail(path, "want a date YYYY-MM-DD or a number of days, have %s", num)
+			}
+			w.b = binary.AppendVarint(w.b, i)
+			return nil
+		}
 		t, err := parseTimeField(v, "2006-01-02")
 		if err != nil {
 			return wfail(path, "want a date YYYY-MM-DD: %v", err)
@@ -1298,6 +1326,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		}
 		return nil
 	case aTimestampMillis, aTimestampMicros, aLocalTimestampMillis, aLocalTimestampMicros:
+		if num, ok := v.(json.Number); ok { // beyond the years of four digits, as Decode writes it
+			i, err := strconv.ParseInt(string(num), 10, 64)
+			if err != nil {
+				return wfail(path, "want a timestamp or an integer, have %s", num)
+			}
+			w.b = binary.AppendVarint(w.b, i)
+			return nil
+		}
 		layout := time.RFC3339Nano
 		if n.kind == aLocalTimestampMillis || n.kind == aLocalTimestampMicros {
 			layout = "2006-01-02T15:04:05.999999999"

@@ -463,6 +463,9 @@ func decodeWith(c Compiled, body []byte, sel Selector, buf []byte) ([]byte, deco
 	case *protoSchema:
 		js, loss, err := t.decodeLoss(body, sel)
 		return js, decodeMeta{Loss: loss}, err
+	case *jsonSchema:
+		js, loss, err := t.decodeLoss(body)
+		return js, decodeMeta{Loss: loss}, err
 	}
 	js, err := c.Decode(body, sel)
 	var meta decodeMeta
@@ -522,7 +525,9 @@ func (d *Decoder) compile(ctx context.Context, id int) (*registered, *compiledEn
 
 // Encode turns doc, a JSON document as Decode rendered it (and perhaps
 // edited), back into bytes with the schema and framing ref names: the same
-// id and message indexes for a registry schema. An edit that does not fit
+// id and message indexes for a registry schema (a Protobuf ref that names
+// its message and no indexes is written with that message's indexes; one
+// whose indexes pick another message is refused). An edit that does not fit
 // is refused with an *Error naming the field and the reason.
 func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, error) {
 	switch ref.Origin {
@@ -536,13 +541,19 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if err != nil {
 			return nil, err
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: ref.Indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		indexes := ref.Indexes
+		if ps, ok := e.c.(*protoSchema); ok {
+			if indexes, err = ps.selectMessage(ref); err != nil {
+				return nil, &Error{Kind: KindMismatch, Err: err}
+			}
+		}
+		body, err := e.c.Encode(doc, Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
 			return nil, asError(KindMismatch, err)
 		}
 		out := AppendHeader(make([]byte, 0, len(body)+16), ref.ID)
 		if e.format == FormatProtobuf {
-			out = AppendIndexes(out, ref.Indexes)
+			out = AppendIndexes(out, indexes)
 		}
 		return append(out, body...), nil
 	case OriginLocal:

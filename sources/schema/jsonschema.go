@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -102,15 +103,31 @@ func (s *jsonSchema) validate(doc []byte) error {
 
 // Decode implements Compiled.
 func (s *jsonSchema) Decode(body []byte, _ Selector) ([]byte, error) {
+	out, _, err := s.decodeLoss(body)
+	return out, err
+}
+
+// decodeLoss is Decode that also says where the document is not the
+// whole truth of body: a string that is not UTF-8 (the document, always
+// UTF-8, shows U+FFFD for its bytes), or a body that is not compact JSON.
+func (s *jsonSchema) decodeLoss(body []byte) ([]byte, *Loss, error) {
 	if !json.Valid(body) {
-		return nil, errors.New("the body is not JSON")
+		return nil, nil, errors.New("the body is not JSON")
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := buf.Bytes()
-	return out, s.validate(out)
+	var loss *Loss
+	if !utf8.Valid(out) {
+		path, more, _ := invalidUTF8Strings(out)
+		out = bytes.ToValidUTF8(out, replacementChar)
+		loss = &Loss{Kind: LossInvalidUTF8, Path: path, More: more}
+	} else if !sameJSONBytes(out, body) {
+		loss = &Loss{Kind: LossNonCanonical}
+	}
+	return out, loss, s.validate(out)
 }
 
 // Encode implements Compiled.

@@ -449,3 +449,49 @@ func loadProtoFile(p string) (*protoSchema, error) {
 	}
 	return newProtoSchema(files, fs[0]), nil
 }
+
+// indexesOf is the message indexes that pick the message named name in
+// the schema's main file (what a registry value's framing writes).
+func (s *protoSchema) indexesOf(name string) ([]int, error) {
+	if s.main == nil {
+		return nil, fmt.Errorf("no main file to index message %s in", name)
+	}
+	var find func(msgs protoreflect.MessageDescriptors, path []int) []int
+	find = func(msgs protoreflect.MessageDescriptors, path []int) []int {
+		for i := 0; i < msgs.Len(); i++ {
+			md := msgs.Get(i)
+			p := append(path[:len(path):len(path)], i)
+			if string(md.FullName()) == name {
+				return p
+			}
+			if found := find(md.Messages(), p); found != nil {
+				return found
+			}
+		}
+		return nil
+	}
+	if idx := find(s.main.Messages(), nil); idx != nil {
+		return idx, nil
+	}
+	return nil, fmt.Errorf("no message %s in the schema", name)
+}
+
+// selectMessage is the message indexes an encoding with ref writes: ref's
+// own, checked against ref's message name when it has both, or those of
+// its message name (a capture line names the message, not the indexes).
+func (s *protoSchema) selectMessage(ref Ref) ([]int, error) {
+	if ref.Message == "" {
+		return ref.Indexes, nil
+	}
+	if len(ref.Indexes) == 0 {
+		return s.indexesOf(ref.Message)
+	}
+	got, err := s.Message(Selector{Indexes: ref.Indexes})
+	if err != nil {
+		return nil, err
+	}
+	if got != ref.Message {
+		return nil, fmt.Errorf("message indexes %v pick %s, not %s", ref.Indexes, got, ref.Message)
+	}
+	return ref.Indexes, nil
+}

@@ -524,7 +524,7 @@ func (r *Registry) checkLocally(ctx context.Context, subject string, reg *regist
 	}
 	c := Compatibility{Compatible: true, Local: true, Level: level.String()}
 	check := func(reader, writer avro.Schema, what string) {
-		if err := avro.NewSchemaCompatibility().Compatible(reader, writer); err != nil {
+		if err := avroCompatible(reader, writer); err != nil {
 			c.Compatible = false
 			c.Messages = append(c.Messages, what+": "+err.Error())
 		}

@@ -1,0 +1,76 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestAvroTimesRoundTripWholeRange: a date or timestamp of every logical
+// type decodes and encodes back to the same bytes across the whole range
+// of its int or long, the extremes included; years 1 and 9999 are written
+// as timestamps, years beyond four digits as the number stored.
+func TestAvroTimesRoundTripWholeRange(t *testing.T) {
+	y1 := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	y9999 := time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+	before1677 := time.Date(1600, 2, 29, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		logical string
+		values  []int64
+		texts   map[int64]string // the document of some values
+	}{
+		{"timestamp-millis", []int64{math.MinInt64, math.MaxInt64, y1.UnixMilli(), y9999.UnixMilli(), y9999.UnixMilli() + 1, before1677.UnixMilli(), -1, 0},
+			map[int64]string{y1.UnixMilli(): `"0001-01-01T00:00:00.000Z"`, y9999.UnixMilli(): `"9999-12-31T23:59:59.999Z"`, math.MaxInt64: "9223372036854775807", math.MinInt64: "-9223372036854775808"}},
+		{"timestamp-micros", []int64{math.MinInt64, math.MaxInt64, y1.UnixMicro(), y9999.UnixMicro(), y9999.UnixMicro() + 1, before1677.UnixMicro(), -1},
+			map[int64]string{y1.UnixMicro(): `"0001-01-01T00:00:00.000000Z"`, y9999.UnixMicro(): `"9999-12-31T23:59:59.999999Z"`, before1677.UnixMicro(): `"1600-02-29T12:00:00.000000Z"`, math.MinInt64: "-9223372036854775808"}},
+		{"local-timestamp-millis", []int64{math.MinInt64, math.MaxInt64, y1.UnixMilli(), y9999.UnixMilli()},
+			map[int64]string{y9999.UnixMilli(): `"9999-12-31T23:59:59.999"`, math.MaxInt64: "9223372036854775807"}},
+		{"local-timestamp-micros", []int64{math.MinInt64, math.MaxInt64, y1.UnixMicro(), y9999.UnixMicro()},
+			map[int64]string{y1.UnixMicro(): `"0001-01-01T00:00:00.000000"`}},
+	}
+	for _, c := range cases {
+		codec, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"T","fields":[{"name":"t","type":{"type":"long","logicalType":"` + c.logical + `"}}]}`}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range c.values {
+			body := binary.AppendVarint(nil, v)
+			js, err := codec.Decode(body, Selector{})
+			if err != nil {
+				t.Fatalf("%s %d: decode: %v", c.logical, v, err)
+			}
+			if want, ok := c.texts[v]; ok && string(js) != `{"t":`+want+`}` {
+				t.Fatalf("%s %d: decoded %s, want %s", c.logical, v, js, want)
+			}
+			out, err := codec.Encode(js, Selector{})
+			if err != nil || !bytes.Equal(out, body) {
+				t.Fatalf("%s %d: %s encodes to %x %v, want %x", c.logical, v, js, out, err, body)
+			}
+		}
+	}
+
+	date, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"D","fields":[{"name":"d","type":{"type":"int","logicalType":"date"}}]}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[int64]string{y1.Unix() / 86400: `"0001-01-01"`, y9999.Unix() / 86400: `"9999-12-31"`, math.MaxInt32: strconv.Itoa(math.MaxInt32)}
+	for _, v := range []int64{math.MinInt32, math.MaxInt32, y1.Unix() / 86400, y9999.Unix() / 86400, y9999.Unix()/86400 + 1, 0} {
+		body := binary.AppendVarint(nil, v)
+		js, err := date.Decode(body, Selector{})
+		if err != nil {
+			t.Fatalf("date %d: %v", v, err)
+		}
+		if want, ok := texts[v]; ok && string(js) != `{"d":`+want+`}` {
+			t.Fatalf("date %d: decoded %s, want %s", v, js, want)
+		}
+		if out, err := date.Encode(js, Selector{}); err != nil || !bytes.Equal(out, body) {
+			t.Fatalf("date %d: %s encodes to %x %v, want %x", v, js, out, err, body)
+		}
+	}
+	if _, err := date.Encode([]byte(`{"d":2147483648}`), Selector{}); err == nil {
+		t.Fatal("a date beyond an int encoded")
+	}
+}
