@@ -49,7 +49,7 @@ func TestReplayRefusesChangesBeyondTheEdit(t *testing.T) {
 		t.Fatalf("accepted: %v", err)
 	}
 
-	sink, err := replay.NewKafkaSink(c, target)
+	sink, err := c.OpenSink(ctx, sources.Target{Stream: target})
 	if err != nil {
 		t.Fatal(err)
 	}
