@@ -673,7 +673,7 @@ func (p *streamsPage) ShortHelp() []key.Binding {
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Sort, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
 }
 
 func (p *streamsPage) Close() {}
