@@ -223,10 +223,7 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		}
 		return nil
 	}
-	msg.Y--
-	if msg.Y < 0 {
-		return nil
-	}
+	msg.Y-- // the header's line: -1 in the page
 	return m.updateTop(msg)
 }
 

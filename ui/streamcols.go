@@ -66,11 +66,17 @@ func (p *streamsPage) columns(w int) []column {
 	count := func(title string, width int) column {
 		return column{title: title, width: width, right: true, numeric: true}
 	}
-	cols := []column{{title: colStream, width: 16, flex: true}, {title: colType, width: 8}}
+	name := 16
+	if sh.queueColumns() {
+		name = 14
+	}
+	cols := []column{{title: colStream, width: name, flex: true}, {title: colType, width: 8}}
 	if sh.partitions || !sh.queueColumns() {
 		cols = append(cols, count(colParts, 5))
 	}
-	cols = append(cols, count(colMessages, 9))
+	if !sh.visible { // an SQS queue's messages are its visible ones
+		cols = append(cols, count(colMessages, 9))
+	}
 	for _, c := range []struct {
 		has   bool
 		title string
