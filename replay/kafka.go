@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
@@ -21,14 +20,7 @@ type KafkaWriter interface {
 
 // GroupID is the consumer group whose offsets record a redrive's progress
 // on its source topic; it is committed in the same transaction as the records.
-func GroupID(redriveID string) string { return groupPrefix + redriveID }
-
-// groupPrefix starts the name of every consumer group mqscope makes.
-const groupPrefix = "mqscope-redrive-"
-
-// InternalGroup says a consumer group is one mqscope made to record a
-// redrive's progress (GroupID), not an application's.
-func InternalGroup(name string) bool { return strings.HasPrefix(name, groupPrefix) }
+func GroupID(redriveID string) string { return sources.RedriveGroupPrefix + redriveID }
 
 // TxnID is the transactional id of every redrive from a source topic,
 // whatever its redrive id: a run that starts fences the one before it (its

@@ -161,6 +161,9 @@ type GroupInfo struct {
 	Topics                []string
 	// Lag is the sum of the partitions' lag (high watermark - committed).
 	Lag int64
+	// Internal says mqscope made the group itself (a redrive's progress,
+	// a read's ephemeral consumer), not an application: see InternalGroup.
+	Internal bool
 }
 
 // GroupOffset is one partition of a group: committed offset, end and lag.

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -141,7 +140,7 @@ func (p *groupsPage) reshow() {
 	}
 	p.shown, p.hidden = p.shown[:0], 0
 	for _, g := range p.groups {
-		if !p.internal && replay.InternalGroup(g.Name) {
+		if !p.internal && g.Internal {
 			p.hidden++
 			continue
 		}

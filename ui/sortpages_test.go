@@ -31,11 +31,11 @@ func shortHelpText(p page) string {
 func listedGroups() groupsListed {
 	return groupsListed{page: 4, groups: []sources.GroupInfo{
 		{Name: "billing", State: "Stable", Members: 2, Lag: 9_000},
-		{Name: replay.GroupID("rd-1"), State: "Empty", Lag: 0},
+		{Name: replay.GroupID("rd-1"), State: "Empty", Lag: 0, Internal: true},
 		{Name: "audit", State: "Stable", Members: 1, Lag: 10_000},
-		{Name: replay.GroupID("rd-2"), State: "Empty", Lag: 5},
+		{Name: replay.GroupID("rd-2"), State: "Empty", Lag: 5, Internal: true},
 		{Name: "shipping", State: "Stable", Members: 3, Lag: 950},
-		{Name: replay.GroupID("rd-3"), State: "Empty", Lag: 1},
+		{Name: "orders/" + sources.ReadConsumerPrefix + "1a2b3c4d_1", State: "ephemeral", Lag: 1, Internal: true},
 	}}
 }
 
