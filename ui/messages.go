@@ -104,6 +104,7 @@ type messagesPage struct {
 	typed        bool          // a message held has a schema: the VER column is shown
 	waiting      map[int]bool  // the registry schema ids the rows wait for
 	clicks       clickTracker
+	sort         tableSort // the list's sort, applied once the read has ended
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -208,6 +209,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	}
 	p.buf.Reset()
 	p.view.reset()
+	p.view.sortBy(tableSort{}, nil) // in the read's order until it ends
 	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
@@ -344,9 +346,18 @@ func (p *messagesPage) mouse(msg tea.MouseMsg) tea.Cmd {
 		return nil
 	}
 	n := p.view.Len()
+	srt := p.sort
 	t := tableMouse{cur: &p.cur, clicks: &p.clicks, cols: p.columns(p.c.Width), n: n, height: p.rowsHeight(), now: p.c.Now()}
+	if p.sortable() {
+		t.sort = &srt
+	}
 	res := t.handle(msg)
-	if res == mouseNothing {
+	switch res {
+	case mouseNothing:
+		return nil
+	case mouseSorted:
+		p.sort = srt
+		p.applySort()
 		return nil
 	}
 	p.follow = n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp
@@ -413,6 +424,9 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			return p.scheduleResume() // a live read the broker broke: open it again, keep what was read
 		}
 		p.ended = true
+		if p.sort.by != "" {
+			p.applySort()
+		}
 		if p.redriveOnEnd {
 			p.redriveOnEnd = false
 			return p.openRedrive()
@@ -570,6 +584,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			p.unseen = 0
 		}
 		return nil
+	}
+	if isDigit(msg) {
+		return p.sortKeyed(msg)
 	}
 	switch {
 	case key.Matches(msg, k.Open):
@@ -786,15 +803,21 @@ func (p *messagesPage) columns(w int) []column {
 	}
 	if p.typed { // the schema version after the key
 		at := p.leading() + 1
-		cols = append(cols[:at], append([]column{{title: "VER", width: 4}}, cols[at:]...)...)
+		cols = append(cols[:at], append([]column{{title: "VER", width: 4, unsorted: true}}, cols[at:]...)...)
 	}
-	return layout(cols, w)
+	for i := range cols {
+		switch cols[i].title {
+		case "P", "OFFSET", "TIME":
+			cols[i].numeric = true
+		}
+	}
+	return layout(p.view.srt.decorate(cols), w)
 }
 
 // reasonAt is the index of a dead letter's ERROR column (-1: none).
 func reasonAt(cols []column) int {
 	for i, c := range cols {
-		if c.title == "ERROR" {
+		if plainTitle(c.title) == "ERROR" {
 			return i
 		}
 	}
@@ -1152,7 +1175,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
-		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
+		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff, k.Sort},
 	})
 }
 
