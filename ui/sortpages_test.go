@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -196,5 +197,33 @@ func TestHelpScrollsWithTheWheel(t *testing.T) {
 	m.Update(wheel(false))
 	if m.helpTop != 0 || !m.showHelp {
 		t.Fatalf("a notch up: row %d, help shown %v", m.helpTop, m.showHelp)
+	}
+}
+
+func TestConnectionsMouse(t *testing.T) {
+	c := testCommon(100, 24)
+	now := testNow
+	c.Now = func() time.Time { return now }
+	static := func(name string) ConnSpec {
+		return ConnSpec{Name: name, Kind: "kafka", Address: "127.0.0.1:9092", Dial: func(context.Context) (sources.Conn, error) { return namedConn{name: name}, nil }}
+	}
+	m := NewConnections(c, []ConnSpec{static("one"), static("two"), static("three")})
+	p := m.top().(*connsPage)
+	for i := range p.entries {
+		p.Update(connOpened{page: p.pid, index: i, gen: p.entries[i].gen, conn: namedConn{name: p.entries[i].name()}})
+	}
+	m.Update(click(5, 3+2))
+	if p.cur.sel != 2 {
+		t.Fatalf("a click on the third connection selected %d", p.cur.sel)
+	}
+	now = now.Add(200 * time.Millisecond)
+	_, cmd := m.Update(click(5, 3+2))
+	sp, ok := pushed(cmd).(*streamsPage)
+	if !ok || sp.conn.Name() != "three" {
+		t.Fatalf("a double click opened %T, want the streams of three", pushed(cmd))
+	}
+	m.Update(wheel(false))
+	if p.cur.sel != 0 {
+		t.Fatalf("a notch up: row %d", p.cur.sel)
 	}
 }
