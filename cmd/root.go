@@ -34,6 +34,7 @@ type globalFlags struct {
 	config      string
 	connections []string
 	readOnly    bool
+	noMouse     bool
 	cpuProfile  string
 	// schemaRegistry is the Schema Registry of the Kafka connections given
 	// on the command line (--schema-registry, MQSCOPE_SCHEMA_REGISTRY).
@@ -174,6 +175,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.Int64Var(&e.flags.scanBudget, "scan-budget", 1_000_000, "messages a read filter (F in the TUI) scans before it asks to go on")
 	pf.StringArrayVar(&e.flags.corrHeader, "correlation-header", nil, "header a trace (t in the TUI) follows (repeatable; default correlation-id, traceparent and kin)")
 	pf.BoolVar(&e.flags.readOnly, "read-only", false, "refuse every write to the brokers (redrive, replay)")
+	pf.BoolVar(&e.flags.noMouse, "no-mouse", false, "leave the mouse to the terminal (its text selection) instead of the TUI's wheel and clicks (config: ui.mouse: false)")
 	pf.StringVar(&e.flags.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {

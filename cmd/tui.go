@@ -75,7 +75,11 @@ func (e *env) runModel(ctx context.Context, build func(*ui.Common) *ui.Model) er
 		model.Stop()
 		closeAll(model.Conns())
 	}()
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if common.Mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	p := tea.NewProgram(model, opts...)
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)
 	}
@@ -137,6 +141,7 @@ func (e *env) uiCommon() (*ui.Common, error) {
 		StateDir:           stateDir(),
 		ReadOnlyConns:      map[string]string{},
 		ConnColors:         map[string]string{},
+		Mouse:              pref.MouseOn() && !e.flags.noMouse,
 	}
 	if !e.adHoc() {
 		if sel, err := e.configured(true); err == nil {

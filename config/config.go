@@ -188,7 +188,14 @@ type UI struct {
 	Breaker *float64 `yaml:"breaker"`
 	// Keys override key bindings: action name to keys.
 	Keys map[string][]string `yaml:"keys"`
+	// Mouse lets the TUI take the mouse (wheel, clicks); false leaves it
+	// to the terminal's text selection; nil (not in the file) is on.
+	Mouse *bool `yaml:"mouse"`
 }
+
+// MouseOn says whether the TUI takes the mouse: unless the file says
+// mouse: false.
+func (u UI) MouseOn() bool { return u.Mouse == nil || *u.Mouse }
 
 // DefaultBreakerPercent is the breaker's percentage when the file sets none.
 const DefaultBreakerPercent = 10

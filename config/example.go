@@ -43,6 +43,7 @@ const exampleTail = `ui:
   buffer: 256MiB       # memory per message list
   scan_budget: 1000000 # messages a read filter (F) scans before it asks
   breaker: 10          # pause a redrive when this % comes back dead (0 or -1: off)
+  mouse: true          # wheel and clicks in the TUI (false: the terminal selects text)
   keys:                # override key bindings: action -> keys
     # redrive: [R]
     # trace: [t]

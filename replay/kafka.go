@@ -20,7 +20,7 @@ type KafkaWriter interface {
 
 // GroupID is the consumer group whose offsets record a redrive's progress
 // on its source topic; it is committed in the same transaction as the records.
-func GroupID(redriveID string) string { return "mqscope-redrive-" + redriveID }
+func GroupID(redriveID string) string { return sources.RedriveGroupPrefix + redriveID }
 
 // TxnID is the transactional id of every redrive from a source topic,
 // whatever its redrive id: a run that starts fences the one before it (its

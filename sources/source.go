@@ -44,6 +44,9 @@ type StreamInfo struct {
 	RateKnown bool
 	// Consumers is the number of consumers (-1 when unknown).
 	Consumers int
+	// Counts are a queue's messages as its broker breaks them down (ready
+	// and unacknowledged, visible and in flight...), each known or not.
+	Counts QueueCounts
 	// Info holds further facts to show (arguments, policies...).
 	Info []Property
 	// PeekCost is what a read of the stream costs its messages when a
@@ -158,6 +161,9 @@ type GroupInfo struct {
 	Topics                []string
 	// Lag is the sum of the partitions' lag (high watermark - committed).
 	Lag int64
+	// Internal says mqscope made the group itself (a redrive's progress,
+	// a read's ephemeral consumer), not an application: see InternalGroup.
+	Internal bool
 }
 
 // GroupOffset is one partition of a group: committed offset, end and lag.

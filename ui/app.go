@@ -94,6 +94,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(cmds...)
 		}
 		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
 	case pagePushed:
 		if pid, ok := msg.p.(interface{ setID(int) }); ok {
 			pid.setID(m.newID())
@@ -205,6 +207,23 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.popPage()
 		return nil
 	}
+	return m.updateTop(msg)
+}
+
+// mouse hands a mouse event to the top page with Y counted from the
+// body's first line (below the header); with the help open the wheel
+// scrolls it.
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	if m.showHelp {
+		switch msg.Button {
+		case tea.MouseButtonWheelUp:
+			m.scrollHelp(-wheelRows)
+		case tea.MouseButtonWheelDown:
+			m.scrollHelp(wheelRows)
+		}
+		return nil
+	}
+	msg.Y-- // the header's line: -1 in the page
 	return m.updateTop(msg)
 }
 

@@ -59,6 +59,9 @@ type Common struct {
 	// shows raw bytes. Schemas are fetched in Cmds (schema.Decoder.Decode),
 	// never in Update or View.
 	Decoders map[string]*schema.Decoder
+	// Mouse says the program takes the mouse (the wheel scrolls, clicks
+	// select, open and sort); off, the terminal keeps its text selection.
+	Mouse bool
 }
 
 // decoder is the schema decoder of a connection (nil when it has none).

@@ -68,6 +68,7 @@ type connsPage struct {
 	pageBase
 	entries []connEntry
 	cur     cursor
+	clicks  clickTracker
 	ctx     context.Context // the session's: a dial that ends after it closes its connection
 	single  bool            // one connection: once open, its streams replace the list
 }
@@ -132,6 +133,12 @@ func (p *connsPage) Update(msg tea.Msg) tea.Cmd {
 		return p.opened(msg)
 	case tea.KeyMsg:
 		return p.key(msg)
+	case tea.MouseMsg:
+		height := max(p.c.Height-5-len(p.detail(p.c.Width)), 1) // the rows View shows
+		t := tableMouse{cur: &p.cur, clicks: &p.clicks, cols: p.columns(p.c.Width), n: len(p.entries), height: height, now: p.c.Now()}
+		if t.handle(msg) == mouseOpen {
+			return p.open()
+		}
 	}
 	return nil
 }
@@ -166,14 +173,24 @@ func (p *connsPage) key(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, p.c.Keys.Refresh) && e.state == connFailed:
 		return p.dial(p.cur.sel)
 	case key.Matches(km, p.c.Keys.Open):
-		switch e.state {
-		case connReady:
-			return push(newStreamsPage(p.c, 0, e.conn))
-		case connConnecting:
-			return setStatus("connection " + e.name() + " is still opening")
-		case connFailed:
-			return setError(fmt.Errorf("connection %s did not open: %s (r: retry)", e.name(), e.reason()))
-		}
+		return p.open()
+	}
+	return nil
+}
+
+// open lists the selected connection's streams, once it is open.
+func (p *connsPage) open() tea.Cmd {
+	if p.cur.sel >= len(p.entries) {
+		return nil
+	}
+	e := &p.entries[p.cur.sel]
+	switch e.state {
+	case connReady:
+		return push(newStreamsPage(p.c, 0, e.conn))
+	case connConnecting:
+		return setStatus("connection " + e.name() + " is still opening")
+	case connFailed:
+		return setError(fmt.Errorf("connection %s did not open: %s (r: retry)", e.name(), e.reason()))
 	}
 	return nil
 }

@@ -549,6 +549,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		p.wrap()
 		p.scrollBy(0)
+	case tea.MouseMsg:
+		p.wheel(msg, len(p.lines), p.bodyHeight())
 	case tea.KeyMsg:
 		k := p.c.Keys
 		if p.move(msg, k, len(p.lines), p.bodyHeight()) {

@@ -67,6 +67,10 @@ func (p *diffPage) Init() tea.Cmd { return nil }
 func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3-len(p.notes), 1) }
 
 func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
+	if mm, ok := msg.(tea.MouseMsg); ok {
+		p.wheel(mm, len(p.shown), p.bodyHeight())
+		return nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil

@@ -229,3 +229,35 @@ func TestGoldenStreamsCounting(t *testing.T) {
 	runGolden(t, streamsNamed{page: 1, streams: names}, waitFor("payments"),
 		streamsCounted{page: 1, asked: []string{"orders", "orders.DLT"}, streams: counts[2:4], at: testNow}, waitFor("counting 2 of 5"))
 }
+
+func TestGoldenStreamsSortedByRate(t *testing.T) {
+	runGolden(t, streamsListed{page: 1, streams: ratedTopics(9000, 10500, 950, 12.5, 0), at: testNow}, waitFor("shipments"),
+		keyPress("5"), waitFor("RATE ▼"))
+}
+
+// rabbitCounted is a RabbitMQ vhost's queues as the management API counts
+// them, and one listed without it.
+func rabbitCounted() streamsListed {
+	counts := func(ready, unacked, consumers int64, state string) sources.QueueCounts {
+		return sources.QueueCounts{Ready: sources.KnownCount(ready), Unacked: sources.KnownCount(unacked), Consumers: sources.KnownCount(consumers), State: state}
+	}
+	l := rabbitStreams()
+	l.streams[0].Counts = counts(8, 0, 0, "idle")
+	l.streams[1].Counts = counts(20, 12, 3, "running")
+	l.streams[2].Counts = sources.QueueCounts{Ready: sources.KnownCount(21), Consumers: sources.KnownCount(1)} // no management API: no unacked, no state
+	return l
+}
+
+func TestGoldenRabbitQueueCounts(t *testing.T) {
+	runGolden(t, rabbitCounted(), waitFor("payments.work"), keyPress("5"), waitFor("UNACKED ▼"))
+}
+
+func TestGoldenSQSQueueCounts(t *testing.T) {
+	l := streamsListed{page: 1, at: testNow, streams: []sources.StreamInfo{
+		{Name: "orders", Kind: "standard", Reading: sources.Reading{Queue: true}, Messages: 40,
+			Counts: sources.QueueCounts{Visible: sources.KnownCount(40), InFlight: sources.KnownCount(7), Delayed: sources.KnownCount(2)}},
+		{Name: "orders-dlq", Kind: "standard", Reading: sources.Reading{Queue: true}, Messages: 3, DeadLetter: true, DeadLetterFor: "orders",
+			Counts: sources.QueueCounts{Visible: sources.KnownCount(3), InFlight: sources.KnownCount(0), Delayed: sources.KnownCount(0)}},
+	}}
+	runGoldenAt(t, 80, 12, l, waitFor("orders-dlq"))
+}

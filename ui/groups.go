@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,16 +38,23 @@ type groupsRefreshDue struct{ page int }
 
 func (m groupsRefreshDue) pageID() int { return m.page }
 
-// groupsPage lists a connection's consumer groups with their lag.
+// groupsPage lists a connection's consumer groups with their lag. The
+// groups mqscope made itself (a redrive's progress) are left out unless
+// asked for.
 type groupsPage struct {
 	pageBase
-	conn    sources.Conn
-	lister  sources.GroupLister
-	groups  []sources.GroupInfo
-	cur     cursor
-	loaded  bool
-	loading bool
-	err     error
+	conn     sources.Conn
+	lister   sources.GroupLister
+	groups   []sources.GroupInfo // as listed
+	shown    []sources.GroupInfo // filtered and sorted
+	internal bool                // show mqscope's own groups too
+	hidden   int                 // internal groups left out
+	cur      cursor
+	sort     tableSort
+	clicks   clickTracker
+	loaded   bool
+	loading  bool
+	err      error
 }
 
 func newGroupsPage(c *Common, conn sources.Conn, l sources.GroupLister) *groupsPage {
@@ -66,6 +74,8 @@ func (p *groupsPage) list() tea.Cmd {
 	}
 }
 
+func (p *groupsPage) rowsHeight() int { return max(p.c.Height-5, 1) }
+
 func (p *groupsPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case groupsListed:
@@ -76,38 +86,112 @@ func (p *groupsPage) Update(msg tea.Msg) tea.Cmd {
 			return tea.Batch(next, setError(msg.err))
 		}
 		p.err, p.groups = nil, msg.groups
-		p.cur.clamp(len(p.groups), p.c.Height-5)
+		p.reshow()
 		return next
 	case groupsRefreshDue:
 		if !p.loading {
 			return p.list()
 		}
+	case tea.MouseMsg:
+		srt := p.sort
+		t := tableMouse{cur: &p.cur, sort: &srt, clicks: &p.clicks, cols: p.columns(p.c.Width), n: len(p.shown), height: p.rowsHeight(), now: p.c.Now()}
+		switch t.handle(msg) {
+		case mouseSorted:
+			p.sort = srt
+			p.reshow()
+		case mouseOpen:
+			return p.open()
+		}
 	case tea.KeyMsg:
-		if p.cur.move(msg, p.c.Keys, len(p.groups), p.c.Height-5) {
+		if p.cur.move(msg, p.c.Keys, len(p.shown), p.rowsHeight()) {
+			return nil
+		}
+		if p.sort.digit(msg, p.columns(p.c.Width)) {
+			p.reshow()
 			return nil
 		}
 		switch {
-		case key.Matches(msg, p.c.Keys.Open) && len(p.groups) > 0:
-			return push(newGroupPage(p.c, p.conn, p.lister, p.groups[p.cur.sel].Name))
+		case key.Matches(msg, p.c.Keys.Open):
+			return p.open()
 		case key.Matches(msg, p.c.Keys.Refresh):
 			return p.list()
+		case key.Matches(msg, p.c.Keys.Internal):
+			p.internal = !p.internal
+			p.reshow()
 		}
 	}
 	return nil
 }
 
+// open shows the selected group.
+func (p *groupsPage) open() tea.Cmd {
+	if len(p.shown) == 0 {
+		return nil
+	}
+	return push(newGroupPage(p.c, p.conn, p.lister, p.shown[p.cur.sel].Name))
+}
+
+// reshow filters and sorts the groups listed again, the selected group
+// staying selected.
+func (p *groupsPage) reshow() {
+	keep := ""
+	if p.cur.sel < len(p.shown) {
+		keep = p.shown[p.cur.sel].Name
+	}
+	p.shown, p.hidden = p.shown[:0], 0
+	for _, g := range p.groups {
+		if !p.internal && g.Internal {
+			p.hidden++
+			continue
+		}
+		p.shown = append(p.shown, g)
+	}
+	sortRows(p.sort, p.shown, groupKey)
+	for i, g := range p.shown {
+		if g.Name == keep {
+			p.cur.sel = i
+		}
+	}
+	p.cur.clamp(len(p.shown), p.rowsHeight())
+}
+
+// groupKey is what a group sorts by in the column title.
+func groupKey(g *sources.GroupInfo, title string) sortKey {
+	switch title {
+	case "GROUP":
+		return textKey(g.Name)
+	case "STATE":
+		return textKey(g.State)
+	case "MEMBERS":
+		return numKey(g.Members)
+	case "LAG":
+		return numKey(g.Lag)
+	case "TOPICS":
+		return textKey(strings.Join(g.Topics, ", "))
+	}
+	return noKey
+}
+
+func (p *groupsPage) columns(w int) []column {
+	return layout(p.sort.decorate([]column{{title: "GROUP", width: 20, flex: true}, {title: "STATE", width: 12}, {title: "MEMBERS", width: 7, right: true, numeric: true},
+		{title: "LAG", width: 10, right: true, numeric: true}, {title: "TOPICS", width: 20, flex: true}}), w)
+}
+
 func (p *groupsPage) View(w, h int) string {
 	s := p.c.Styles
-	cols := layout([]column{{title: "GROUP", width: 20, flex: true}, {title: "STATE", width: 12}, {title: "MEMBERS", width: 7, right: true},
-		{title: "LAG", width: 10, right: true}, {title: "TOPICS", width: 20, flex: true}}, w)
-	head := s.Muted.Render(fmt.Sprintf("%d consumer groups on %s (read only: mqscope never joins or commits)", len(p.groups), p.conn.Name()))
+	cols := p.columns(w)
+	line := fmt.Sprintf("%d consumer groups on %s (read only: mqscope never joins or commits)", len(p.shown), p.conn.Name())
+	if p.hidden > 0 {
+		line += fmt.Sprintf("  %d internal hidden", p.hidden)
+	}
+	head := s.Muted.Render(line)
 	if !p.loaded {
 		head = s.Muted.Render("listing consumer groups…")
 	}
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
-	from, to := p.cur.window(len(p.groups), h-2)
+	from, to := p.cur.window(len(p.shown), h-2)
 	for i := from; i < to; i++ {
-		g := p.groups[i]
+		g := p.shown[i]
 		line := row(cols, render.Sanitize(g.Name), render.Sanitize(g.State), strconv.Itoa(g.Members), groupDigits(g.Lag), render.Sanitize(strings.Join(g.Topics, ", ")))
 		if i == p.cur.sel {
 			line = s.Selected.Render(line)
@@ -119,12 +203,26 @@ func (p *groupsPage) View(w, h int) string {
 
 func (p *groupsPage) Crumb() string  { return "consumer groups" }
 func (p *groupsPage) Status() string { return "" }
+
+// internalKey is the toggle of mqscope's own groups, saying how many are
+// hidden.
+func (p *groupsPage) internalKey() key.Binding {
+	b := p.c.Keys.Internal
+	switch {
+	case p.internal:
+		b.SetHelp(b.Help().Key, "hide internal")
+	case p.hidden > 0:
+		b.SetHelp(b.Help().Key, fmt.Sprintf("%d internal hidden", p.hidden))
+	}
+	return b
+}
+
 func (p *groupsPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.c.Keys.Open, p.c.Keys.Refresh, p.c.Keys.Back}
+	return []key.Binding{p.c.Keys.Open, p.internalKey(), p.c.Keys.Refresh, p.c.Keys.Back}
 }
 func (p *groupsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Sort, p.internalKey(), k.Refresh}}
 }
 func (p *groupsPage) Close() {}
 
@@ -135,8 +233,10 @@ type groupPage struct {
 	conn    sources.Conn
 	lister  sources.GroupLister
 	name    string
-	d       sources.GroupDetail
+	d       sources.GroupDetail // its offsets sorted
 	cur     cursor
+	sort    tableSort
+	clicks  clickTracker
 	loaded  bool
 	loading bool
 }
@@ -166,15 +266,31 @@ func (p *groupPage) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return tea.Batch(next, setError(msg.err))
 		}
+		keep := p.selected()
 		p.d = msg.d
-		p.cur.clamp(len(p.d.Offsets), p.c.Height-5)
+		p.resort(keep)
 		return next
 	case groupsRefreshDue:
 		if !p.loading {
 			return p.describe()
 		}
+	case tea.MouseMsg:
+		srt := p.sort
+		t := tableMouse{cur: &p.cur, sort: &srt, clicks: &p.clicks, cols: p.columns(p.c.Width), n: len(p.d.Offsets), height: p.rowsHeight(), now: p.c.Now()}
+		switch t.handle(msg) {
+		case mouseSorted:
+			keep := p.selected()
+			p.sort = srt
+			p.resort(keep)
+		case mouseOpen:
+			return p.openTopic(p.d.Offsets[p.cur.sel].Topic)
+		}
 	case tea.KeyMsg:
-		if p.cur.move(msg, p.c.Keys, len(p.d.Offsets), p.c.Height-5) {
+		if p.cur.move(msg, p.c.Keys, len(p.d.Offsets), p.rowsHeight()) {
+			return nil
+		}
+		if keep := p.selected(); p.sort.digit(msg, p.columns(p.c.Width)) {
+			p.resort(keep)
 			return nil
 		}
 		if key.Matches(msg, p.c.Keys.Open) && len(p.d.Offsets) > 0 {
@@ -182,6 +298,65 @@ func (p *groupPage) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+func (p *groupPage) rowsHeight() int { return max(p.c.Height-5, 1) }
+
+// offsetID names a row: its topic and partition.
+type offsetID struct {
+	topic     string
+	partition int32
+}
+
+// selected is the selected row's name (zero: none).
+func (p *groupPage) selected() offsetID {
+	if p.cur.sel >= len(p.d.Offsets) {
+		return offsetID{partition: -1}
+	}
+	o := p.d.Offsets[p.cur.sel]
+	return offsetID{o.Topic, o.Partition}
+}
+
+// resort sorts the offsets (stably: rows alike keep the broker's order)
+// and keeps the row keep selected.
+func (p *groupPage) resort(keep offsetID) {
+	p.d.Offsets = slices.Clone(p.d.Offsets) // the answer is the page's own from here on
+	sortRows(p.sort, p.d.Offsets, offsetKey)
+	for i, o := range p.d.Offsets {
+		if (offsetID{o.Topic, o.Partition}) == keep {
+			p.cur.sel = i
+		}
+	}
+	p.cur.clamp(len(p.d.Offsets), p.rowsHeight())
+}
+
+// offsetKey is what a group's partition sorts by in the column title.
+func offsetKey(o *sources.GroupOffset, title string) sortKey {
+	switch title {
+	case "TOPIC":
+		return textKey(o.Topic)
+	case "P":
+		return numKey(o.Partition)
+	case "COMMITTED", "LAG":
+		if o.Committed < 0 {
+			return noKey
+		}
+		if title == "LAG" {
+			return numKey(o.Lag)
+		}
+		return numKey(o.Committed)
+	case "END":
+		return numKey(o.High)
+	case "MEMBER":
+		return textKey(o.Member)
+	}
+	return noKey
+}
+
+func (p *groupPage) columns(w int) []column {
+	return layout(p.sort.decorate([]column{{title: "TOPIC", width: 16, flex: true}, {title: "P", width: 3, right: true, numeric: true},
+		{title: "COMMITTED", width: 10, right: true, numeric: true}, {title: "END", width: 10, right: true, numeric: true},
+		{title: "LAG", width: 8, right: true, numeric: true}, {title: "MEMBER", width: 16, flex: true}}), w)
 }
 
 // openTopic reads a topic from the group's committed offsets: what the
@@ -205,8 +380,7 @@ func (p *groupPage) openTopic(topic string) tea.Cmd {
 
 func (p *groupPage) View(w, h int) string {
 	s := p.c.Styles
-	cols := layout([]column{{title: "TOPIC", width: 16, flex: true}, {title: "P", width: 3, right: true}, {title: "COMMITTED", width: 10, right: true},
-		{title: "END", width: 10, right: true}, {title: "LAG", width: 8, right: true}, {title: "MEMBER", width: 16, flex: true}}, w)
+	cols := p.columns(w)
 	head := s.Muted.Render("describing " + render.Sanitize(p.name) + "…")
 	if p.loaded {
 		head = fmt.Sprintf("%s  %s  %s  lag %s", s.HeaderConn.Render(render.Sanitize(p.name)), render.Sanitize(p.d.State), plural(p.d.Members, "member"), groupDigits(p.d.Lag))
@@ -235,6 +409,6 @@ func (p *groupPage) ShortHelp() []key.Binding {
 }
 func (p *groupPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Sort}}
 }
 func (p *groupPage) Close() {}

@@ -22,6 +22,11 @@ type KeyMap struct {
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
 	Diff, Edit, Versions, Health                 key.Binding
 	Schema, RawBytes                             key.Binding
+	// Sort is the digits 1 to 9 (by the Nth column; again: the other
+	// way), for the help: they are matched as digits.
+	Sort key.Binding
+	// Internal shows or hides the consumer groups mqscope made itself.
+	Internal key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -70,6 +75,8 @@ func DefaultKeyMap() *KeyMap {
 		RawBytes:      b("b", "raw bytes", "b"),
 		Versions:      b("V", "schema versions", "V"),
 		Health:        b("H", "flow health", "H"),
+		Sort:          b("1-9", "sort by column", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Internal:      b("a", "show internal groups", "a"),
 	}
 }
 
@@ -85,6 +92,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
 		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
+		"internal_groups": &k.Internal,
 	}
 }
 

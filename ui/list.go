@@ -85,3 +85,20 @@ func (s *scroller) move(msg tea.KeyMsg, k *KeyMap, n, height int) bool {
 	}
 	return true
 }
+
+// wheel scrolls by wheelRows lines for a notch of the mouse wheel; it
+// reports whether msg was one.
+func (s *scroller) wheel(msg tea.MouseMsg, n, height int) bool {
+	if msg.Action != tea.MouseActionPress {
+		return false
+	}
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		s.scroll(-wheelRows, n, height)
+	case tea.MouseButtonWheelDown:
+		s.scroll(wheelRows, n, height)
+	default:
+		return false
+	}
+	return true
+}

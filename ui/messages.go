@@ -103,6 +103,8 @@ type messagesPage struct {
 	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed        bool          // a message held has a schema: the VER column is shown
 	waiting      map[int]bool  // the registry schema ids the rows wait for
+	clicks       clickTracker
+	sort         tableSort // the list's sort, applied once the read has ended
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -207,6 +209,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	}
 	p.buf.Reset()
 	p.view.reset()
+	p.view.sortBy(tableSort{}, nil) // in the read's order until it ends
 	p.marks = map[string]bool{}
 	p.cur = cursor{}
 	p.follow, p.unseen, p.opened, p.ended, p.err = true, 0, false, false, nil
@@ -329,8 +332,54 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.cur.clamp(p.view.Len(), p.rowsHeight())
 	case tea.KeyMsg:
 		return p.key(msg)
+	case tea.MouseMsg:
+		return p.mouse(msg)
 	}
 	return nil
+}
+
+// mouse scrolls the list, selects the row clicked and opens it on a
+// double click; the list follows new messages again once the last row
+// is selected.
+func (p *messagesPage) mouse(msg tea.MouseMsg) tea.Cmd {
+	if p.Capturing() {
+		return nil
+	}
+	n := p.view.Len()
+	srt := p.sort
+	t := tableMouse{cur: &p.cur, clicks: &p.clicks, cols: p.columns(p.c.Width), n: n, height: p.rowsHeight(), now: p.c.Now()}
+	if p.sortable() {
+		t.sort = &srt
+	}
+	res := t.handle(msg)
+	switch res {
+	case mouseNothing:
+		return nil
+	case mouseSorted:
+		p.sort = srt
+		p.applySort()
+		return nil
+	}
+	p.follow = n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp
+	if p.follow {
+		p.unseen = 0
+	}
+	if res == mouseOpen {
+		return p.open()
+	}
+	return nil
+}
+
+// open shows the selected message in full.
+func (p *messagesPage) open() tea.Cmd {
+	if p.view.Len() == 0 {
+		return nil
+	}
+	d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+	d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
+	d.note = d.held()
+	d.setEarlier(p.earlierCopy)
+	return push(d)
 }
 
 func (p *messagesPage) received(msg batchReceived) tea.Cmd {
@@ -375,6 +424,9 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			return p.scheduleResume() // a live read the broker broke: open it again, keep what was read
 		}
 		p.ended = true
+		if p.sort.by != "" {
+			p.applySort()
+		}
 		if p.redriveOnEnd {
 			p.redriveOnEnd = false
 			return p.openRedrive()
@@ -533,16 +585,12 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if isDigit(msg) {
+		return p.sortKeyed(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Open):
-		if n == 0 {
-			return nil
-		}
-		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
-		d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
-		d.note = d.held()
-		d.setEarlier(p.earlierCopy)
-		return push(d)
+		return p.open()
 	case key.Matches(msg, k.StartPosition):
 		if p.stream.Tap {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
@@ -702,9 +750,40 @@ func (p *messagesPage) Capturing() bool {
 	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != "" || p.srch != nil
 }
 
+// byID says the rows are a queue's messages: without positions to tell
+// them apart, they show the broker's message id (and, dead letters
+// alike at first sight, a preview of the body) instead.
+func (p *messagesPage) byID() bool { return p.stream.Queue }
+
+// leading is how many columns come before the key: the partition, the
+// offset and the time, or a queue's message id and the time.
+func (p *messagesPage) leading() int {
+	if p.byID() {
+		return 2
+	}
+	return 3
+}
+
 func (p *messagesPage) columns(w int) []column {
 	var cols []column
-	if p.dlq {
+	switch {
+	case p.byID() && p.dlq:
+		cols = []column{
+			{title: "ID", width: 14},
+			{title: "TIME", width: 12},
+			{title: "KEY", width: 12},
+			{title: "ORIGIN", width: 14},
+			{title: "ERROR", width: 12},
+			{title: "VALUE", width: 10, flex: true},
+		}
+	case p.byID():
+		cols = []column{
+			{title: "ID", width: 14},
+			{title: "TIME", width: 12},
+			{title: "KEY", width: 14},
+			{title: "VALUE", width: 10, flex: true},
+		}
+	case p.dlq:
 		cols = []column{
 			{title: "P", width: 2, right: true},
 			{title: "OFFSET", width: 7, right: true},
@@ -713,7 +792,7 @@ func (p *messagesPage) columns(w int) []column {
 			{title: "ORIGIN", width: 16},
 			{title: "ERROR", width: 10, flex: true},
 		}
-	} else {
+	default:
 		cols = []column{
 			{title: "P", width: 2, right: true},
 			{title: "OFFSET", width: 7, right: true},
@@ -723,9 +802,26 @@ func (p *messagesPage) columns(w int) []column {
 		}
 	}
 	if p.typed { // the schema version after the key
-		cols = append(cols[:4], append([]column{{title: "VER", width: 4}}, cols[4:]...)...)
+		at := p.leading() + 1
+		cols = append(cols[:at], append([]column{{title: "VER", width: 4, unsorted: true}}, cols[at:]...)...)
 	}
-	return layout(cols, w)
+	for i := range cols {
+		switch cols[i].title {
+		case "P", "OFFSET", "TIME":
+			cols[i].numeric = true
+		}
+	}
+	return layout(p.view.srt.decorate(cols), w)
+}
+
+// reasonAt is the index of a dead letter's ERROR column (-1: none).
+func reasonAt(cols []column) int {
+	for i, c := range cols {
+		if plainTitle(c.title) == "ERROR" {
+			return i
+		}
+	}
+	return -1
 }
 
 func (p *messagesPage) View(w, h int) string {
@@ -771,12 +867,16 @@ func (p *messagesPage) View(w, h int) string {
 			cells[0] = "●" + cells[0]
 		}
 		line := row(cols, cells...)
-		keyAt := len(row(cols[:3], cells[:3]...)) + 1 // the match is marked in the key and what follows
-		switch {
+		lead := p.leading()
+		keyAt := len(row(cols[:lead], cells[:lead]...)) + 1 // the match is marked in the key and what follows
+		switch r := reasonAt(cols); {
 		case i == p.cur.sel:
 			line = p.highlight(line, keyAt, s.Selected.Render)
-		case p.dlq && m.DeadLetter != nil:
-			line = row(cols[:len(cols)-1], cells[:len(cells)-1]...) + " " + s.DLQBadge.Render(cell(cells[len(cells)-1], cols[len(cols)-1].width, false))
+		case p.dlq && m.DeadLetter != nil && r >= 0:
+			line = row(cols[:r], cells[:r]...) + " " + s.DLQBadge.Render(cell(cells[r], cols[r].width, false))
+			if r+1 < len(cols) {
+				line += " " + row(cols[r+1:], cells[r+1:]...)
+			}
 		default:
 			line = p.highlight(line, keyAt, nil)
 		}
@@ -798,18 +898,28 @@ func (p *messagesPage) View(w, h int) string {
 // decoded start of a value it cut).
 func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time) []string {
 	last := cols[len(cols)-1].width
-	part := strconv.Itoa(int(m.Partition))
-	if m.Partition == sources.NoPartition {
-		part = "-"
-	}
+	lead := p.leading()
 	dec := p.c.decoder(p.conn.Name())
 	key := "∅"
 	if k := showPart(dec, schema.PartKey, m); k.typed {
-		key = decodedPreview(k, m.Key, cols[3].width)
+		key = decodedPreview(k, m.Key, cols[lead].width)
 	} else if m.Key != nil {
-		key = render.Preview(m.Key, cols[3].width)
+		key = render.Preview(m.Key, cols[lead].width)
 	}
-	base := []string{part, strconv.FormatInt(m.Offset, 10), shortTime(m.Timestamp.In(p.c.Location), now), key}
+	var base []string
+	if p.byID() {
+		id := "—"
+		if m.ID != "" {
+			id = render.Sanitize(m.ID)
+		}
+		base = []string{id, shortTime(m.Timestamp.In(p.c.Location), now), key}
+	} else {
+		part := strconv.Itoa(int(m.Partition))
+		if m.Partition == sources.NoPartition {
+			part = "-"
+		}
+		base = []string{part, strconv.FormatInt(m.Offset, 10), shortTime(m.Timestamp.In(p.c.Location), now), key}
+	}
 	value := render.Preview(m.Value, last)
 	if v := showPart(dec, schema.PartValue, m); v.typed {
 		value = decodedPreview(v, m.Value, last)
@@ -828,6 +938,9 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		return append(base, value)
 	}
 	origin, reason := "", value
+	if p.byID() { // the value has a column of its own
+		reason = ""
+	}
 	if d := m.DeadLetter; d != nil {
 		origin = d.OriginStream
 		if d.OriginPartition != sources.NoPartition {
@@ -840,6 +953,9 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		if e, ok := p.earlierCopy(m); ok {
 			reason = "↻ " + render.Sanitize(e.String()) + " · " + reason
 		}
+	}
+	if p.byID() {
+		return append(base, origin, reason, value)
 	}
 	return append(base, origin, reason)
 }
@@ -1059,7 +1175,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
-		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
+		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff, k.Sort},
 	})
 }
 

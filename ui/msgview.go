@@ -28,6 +28,12 @@ type msgView struct {
 	// fetched yet): the filter reads its document as json and its schema
 	// as schema; a search reads the document too.
 	decoded func(*sources.Message) *schema.Decoded
+	// order is the rows in the sort's order, as rows of the unsorted view
+	// (nil: the read's order); srt and key are the sort (srt.by "": none),
+	// applied again whenever the rows are all known (see resort).
+	order []int
+	srt   tableSort
+	key   func(m *sources.Message, title string) sortKey
 }
 
 // scanChunk is how many held messages the first step of a new filter
@@ -54,6 +60,9 @@ func (v *msgView) step() bool {
 		return false
 	}
 	v.scan(v.next, min(v.next+scanChunk, v.buf.Len()))
+	if !v.scanning() {
+		v.resort()
+	}
 	return v.scanning()
 }
 
@@ -70,6 +79,9 @@ func (v *msgView) stepFor(d time.Duration) bool {
 			break
 		}
 	}
+	if !v.scanning() {
+		v.resort()
+	}
 	return v.scanning()
 }
 
@@ -81,34 +93,68 @@ func (v *msgView) Len() int {
 	return len(v.idx)
 }
 
-// At returns row i.
-func (v *msgView) At(i int) *sources.Message {
+// held is the buffer position of row i of the view in the read's order.
+func (v *msgView) held(i int) int {
 	if v.flt == nil {
-		return v.buf.At(i)
+		return i
 	}
-	return v.buf.At(v.idx[i])
+	return v.idx[i]
 }
+
+// position is the buffer position of row i.
+func (v *msgView) position(i int) int {
+	if v.order != nil {
+		i = v.order[i]
+	}
+	return v.held(i)
+}
+
+// At returns row i.
+func (v *msgView) At(i int) *sources.Message { return v.buf.At(v.position(i)) }
 
 // Note is the note row i was appended with (nil: none).
-func (v *msgView) Note(i int) []byte {
-	if v.flt == nil {
-		return v.buf.Note(i)
-	}
-	return v.buf.Note(v.idx[i])
-}
+func (v *msgView) Note(i int) []byte { return v.buf.Note(v.position(i)) }
 
 // Load fills m with row i without allocating (for scans over many rows).
-func (v *msgView) Load(i int, m *sources.Message) {
-	if v.flt == nil {
-		v.buf.Load(i, m)
+func (v *msgView) Load(i int, m *sources.Message) { v.buf.Load(v.position(i), m) }
+
+// sortBy sorts the rows by s (key gives a message's value in a column),
+// now and whenever the rows change; an empty s keeps the read's order.
+func (v *msgView) sortBy(s tableSort, key func(m *sources.Message, title string) sortKey) {
+	v.srt, v.key = s, key
+	v.resort()
+}
+
+// resort puts the rows in the sort's order (stably: messages alike keep
+// the read's order), once a filter has gone through all of them.
+func (v *msgView) resort() {
+	v.order = nil
+	if v.srt.by == "" || v.key == nil || v.scanning() {
 		return
 	}
-	v.buf.Load(v.idx[i], m)
+	n := v.Len()
+	type keyed struct {
+		row int
+		key sortKey
+	}
+	rows := make([]keyed, n)
+	for i := range n {
+		v.buf.Load(v.held(i), &v.scratch)
+		rows[i] = keyed{i, v.key(&v.scratch, v.srt.by)}
+	}
+	sortRows(v.srt, rows, func(r *keyed, _ string) sortKey { return r.key })
+	v.order = make([]int, n)
+	for i, r := range rows {
+		v.order[i] = r.row
+	}
 }
 
 // appended accounts for n messages appended to the buffer after it evicted
 // evicted from the front. It returns how many rows went with the eviction.
 func (v *msgView) appended(n, evicted int) int {
+	if v.srt.by != "" {
+		defer v.resort()
+	}
 	if v.flt == nil {
 		return evicted
 	}
@@ -218,10 +264,15 @@ type scanClone struct {
 // chunk now; step scans the rest.
 func (v *msgView) setFilter(f *filter.Filter) {
 	v.flt, v.idx, v.next, v.scanned, v.err, v.failed = f, nil, 0, 0, nil, 0
+	v.order = nil
 	v.step()
+	if f == nil {
+		v.resort()
+	}
 }
 
 // reset forgets the rows (the buffer was reset); the filter stays.
 func (v *msgView) reset() {
 	v.idx, v.next, v.scanned, v.err, v.failed = nil, 0, 0, nil, 0
+	v.order = nil
 }

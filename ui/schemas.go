@@ -337,6 +337,8 @@ func (p *schemaPage) Update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		p.move(msg, p.c.Keys, len(p.lines), p.bodyHeight())
+	case tea.MouseMsg:
+		p.wheel(msg, len(p.lines), p.bodyHeight())
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -112,6 +111,9 @@ type streamsPage struct {
 	failed                bool      // a batch failed: the pass asks for no more
 	total                 float64   // the streams' summed rate, for the status line
 	namedAt               time.Time // when a Counter's names were last listed
+	sort                  tableSort
+	clicks                clickTracker
+	shape                 listShape // which columns the streams fill
 }
 
 func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
@@ -171,8 +173,36 @@ func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
 		p.cur.clamp(len(p.visible), p.rowsHeight())
 	case tea.KeyMsg:
 		return p.key(msg)
+	case tea.MouseMsg:
+		return p.mouse(msg)
 	}
 	return nil
+}
+
+// mouse scrolls, selects, opens (a double click) and sorts (a click on
+// a title).
+func (p *streamsPage) mouse(msg tea.MouseMsg) tea.Cmd {
+	if p.typing {
+		return nil
+	}
+	cols := p.columns(p.c.Width)
+	srt := p.sort
+	t := tableMouse{cur: &p.cur, sort: &srt, clicks: &p.clicks, cols: cols, n: len(p.visible), height: p.rowsHeight(), now: p.c.Now()}
+	switch t.handle(msg) {
+	case mouseSorted:
+		p.sortBy(func(s *tableSort) bool { *s = srt; return true })
+	case mouseOpen:
+		return p.open()
+	}
+	return nil
+}
+
+// open lists the selected stream's messages.
+func (p *streamsPage) open() tea.Cmd {
+	if len(p.visible) == 0 {
+		return nil
+	}
+	return push(newMessagesPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
 }
 
 // refreshLater ends a listing: the next one is due in refreshEvery.
@@ -345,6 +375,7 @@ func (p *streamsPage) setStreams(list []sources.StreamInfo) {
 		}
 	}
 	p.streams, p.rows, p.index, p.loaded = list, rows, index, true
+	p.shape = shapeOf(list)
 	if !same {
 		p.stale = true // filter every row again
 	}
@@ -380,6 +411,9 @@ func (p *streamsPage) applyCounts(list []sources.StreamInfo, at time.Time) {
 		info.Partitions, info.Messages, info.High, info.Rate, info.RateKnown = st.Partitions, st.Messages, st.High, st.Rate, st.RateKnown
 	}
 	p.sumRates()
+	if p.sort.by != "" && len(list) > 0 { // new counts, a new order
+		p.resort(p.selectedName())
+	}
 }
 
 // sumRates adds up the streams' rates for the status line.
@@ -411,6 +445,19 @@ func (p *streamsPage) applyFilter(keep string) {
 		}
 	}
 	p.matched, p.stale = pattern, false
+	p.resort(keep)
+}
+
+// resort orders the visible rows by the sort (stably: rows alike keep the
+// listing's or the filter's order) and keeps the named stream selected.
+func (p *streamsPage) resort(keep string) {
+	if p.filter.Value() == "" { // from the listing's order: ties keep it
+		p.visible = p.visible[:0]
+		for i := range p.streams {
+			p.visible = append(p.visible, i)
+		}
+	}
+	sortRows(p.sort, p.visible, func(i *int, title string) sortKey { return p.sortKey(*i, title) })
 	if keep != "" {
 		for i, idx := range p.visible {
 			if p.streams[idx].Name == keep {
@@ -419,6 +466,16 @@ func (p *streamsPage) applyFilter(keep string) {
 		}
 	}
 	p.cur.clamp(len(p.visible), p.rowsHeight())
+}
+
+// sortBy changes the sort with change (a digit, a click on a title),
+// the selected stream staying selected.
+func (p *streamsPage) sortBy(change func(*tableSort) bool) {
+	keep := p.selectedName()
+	if change(&p.sort) {
+		p.stale = true
+		p.applyFilter(keep) // from the listing's (or the filter's) order: ties keep it
+	}
 }
 
 // notice is what the connection says it cannot do, if anything.
@@ -466,6 +523,11 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.cur.move(msg, k, len(p.visible), p.rowsHeight()) {
 		return nil
 	}
+	if isDigit(msg) {
+		cols := p.columns(p.c.Width)
+		p.sortBy(func(s *tableSort) bool { return s.digit(msg, cols) })
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Filter): // a new search, as in less and vim
 		p.typing = true
@@ -481,10 +543,7 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return push(newGroupsPage(p.c, p.conn, l))
 	case key.Matches(msg, k.Open):
-		if len(p.visible) == 0 {
-			return nil
-		}
-		return push(newMessagesPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
+		return p.open()
 	case key.Matches(msg, k.Triage):
 		if len(p.visible) == 0 {
 			return nil
@@ -509,22 +568,6 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 
 // Capturing is true while the filter is typed into.
 func (p *streamsPage) Capturing() bool { return p.typing }
-
-func (p *streamsPage) columns(w int) []column {
-	trend, badge := 12, 18
-	if w < 100 { // 80 columns: keep room for the names
-		trend, badge = 6, 14
-	}
-	return layout([]column{
-		{title: "STREAM", width: 16, flex: true},
-		{title: "TYPE", width: 8},
-		{title: "PARTS", width: 5, right: true},
-		{title: "MESSAGES", width: 9, right: true},
-		{title: "RATE", width: 7, right: true},
-		{title: "TREND", width: trend},
-		{title: "", width: badge},
-	}, w)
-}
 
 func (p *streamsPage) sparkOf(i, width int) string {
 	if h := p.rows[i].trend; h != nil {
@@ -554,34 +597,17 @@ func (p *streamsPage) View(w, h int) string {
 		out = append(out, s.Muted.Render("  no stream matches"))
 	}
 	from, to := p.cur.window(len(p.visible), h-2)
+	last := len(cols) - 1 // the badge
 	for i := from; i < to; i++ {
 		at := p.visible[i]
-		st := p.streams[at]
-		badge := ""
-		if st.DeadLetter {
-			badge = "DLQ"
-			if st.DeadLetterFor != "" {
-				badge += " → " + st.DeadLetterFor
-			}
-		}
-		parts, count := "—", "—"
-		if len(st.Partitions) > 0 {
-			parts = strconv.Itoa(len(st.Partitions))
-		}
-		switch {
-		case st.Messages >= 0:
-			count = groupDigits(st.Messages)
-		case !p.rows[at].counted:
-			count = "…" // being counted
-		}
-		cells := []string{render.Sanitize(st.Name), render.Sanitize(st.Kind), parts, count, rate(p.rows[at].rate), p.sparkOf(at, cols[5].width), render.Sanitize(badge)}
+		cells := p.cells(at, cols)
 		if i == p.cur.sel {
 			out = append(out, s.Selected.Render(row(cols, cells...)))
 			continue
 		}
-		line := row(cols[:6], cells[:6]...)
-		if badge != "" {
-			line += " " + s.DLQBadge.Render(cell(cells[6], cols[6].width, false))
+		line := row(cols[:last], cells[:last]...)
+		if cells[last] != "" {
+			line += " " + s.DLQBadge.Render(cell(cells[last], cols[last].width, false))
 		}
 		out = append(out, line)
 	}
@@ -647,7 +673,7 @@ func (p *streamsPage) ShortHelp() []key.Binding {
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Sort, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
 }
 
 func (p *streamsPage) Close() {}

@@ -12,6 +12,9 @@ type column struct {
 	width int
 	right bool
 	flex  bool
+	// numeric says the column holds numbers (it sorts biggest first);
+	// unsorted that it cannot be sorted by (a sparkline, a badge).
+	numeric, unsorted bool
 }
 
 // layout gives flex columns the room the fixed ones leave in total width.
@@ -69,4 +72,20 @@ func titles(cols []column) []string {
 		out[i] = c.title
 	}
 	return out
+}
+
+// columnAt is the index of the column under cell x of a row laid out in
+// cols (the space before a column counts as its own); -1 past the last.
+func columnAt(cols []column, x int) int {
+	at := 0
+	for i, c := range cols {
+		at += c.width
+		if i > 0 {
+			at++
+		}
+		if x < at {
+			return i
+		}
+	}
+	return -1
 }

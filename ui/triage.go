@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -71,6 +72,8 @@ type triagePage struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	gen     int // the read's number: answers of an earlier one are dropped
+	sort    tableSort
+	clicks  clickTracker
 }
 
 func newTriagePage(c *Common, conn sources.Conn, stream sources.StreamInfo) *triagePage {
@@ -127,8 +130,7 @@ func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != p.gen {
 			return nil
 		}
-		p.report = p.b.Report(p.mode, triageBuckets)
-		p.cur.clamp(len(p.report.Groups), p.rowsHeight())
+		p.setReport(p.b.Report(p.mode, triageBuckets))
 		switch {
 		case msg.err != nil && p.ctx.Err() == nil:
 			p.err = msg.err
@@ -148,8 +150,67 @@ func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 		return setStatus(fmt.Sprintf("exported %s dead letters to %s", groupDigits(msg.n), msg.path))
 	case tea.KeyMsg:
 		return p.key(msg)
+	case tea.MouseMsg:
+		srt := p.sort
+		t := tableMouse{cur: &p.cur, sort: &srt, clicks: &p.clicks, cols: p.columns(p.c.Width), n: len(p.report.Groups), height: p.rowsHeight(), now: p.c.Now()}
+		switch t.handle(msg) {
+		case mouseSorted:
+			p.sort = srt
+			p.setReport(p.report)
+		case mouseOpen:
+			return push(p.groupPage(false))
+		}
 	}
 	return nil
+}
+
+// setReport takes a report: its groups sorted (stably: groups alike keep
+// the report's order, most dead letters first), the selected group
+// staying selected.
+func (p *triagePage) setReport(r triage.Report) {
+	keep := ""
+	if p.cur.sel < len(p.report.Groups) {
+		keep = p.report.Groups[p.cur.sel].Filter
+	}
+	r.Groups = slices.Clone(r.Groups)
+	sortRows(p.sort, r.Groups, func(g *triage.Group, title string) sortKey { return p.groupKey(g, title) })
+	p.report = r
+	for i, g := range r.Groups {
+		if keep != "" && g.Filter == keep {
+			p.cur.sel = i
+		}
+	}
+	p.cur.clamp(len(p.report.Groups), p.rowsHeight())
+}
+
+// groupKey is what a group sorts by in the column title.
+func (p *triagePage) groupKey(g *triage.Group, title string) sortKey {
+	switch title {
+	case "COUNT", "SHARE":
+		return numKey(g.Count)
+	case "FIRST":
+		return numKey(g.First.UnixNano())
+	case "LAST":
+		return numKey(g.Last.UnixNano())
+	case "GROUP":
+		return textKey(p.groupName(*g))
+	}
+	return noKey
+}
+
+// columns are the table's columns for a width w, the sorted one marked.
+func (p *triagePage) columns(w int) []column {
+	trendWidth := triageBuckets
+	if w < 140 {
+		trendWidth = triageBuckets / 2
+	}
+	narrow := w < 100 // the first time goes: the group's text needs the room
+	spec := []column{{title: "COUNT", width: 6, right: true, numeric: true}, {title: "SHARE", width: 5, right: true, numeric: true}}
+	if !narrow {
+		spec = append(spec, column{title: "FIRST", width: 12, numeric: true})
+	}
+	spec = append(spec, column{title: "LAST", width: 12, numeric: true}, column{title: "TREND", width: trendWidth, unsorted: true}, column{title: "GROUP", width: 20, flex: true})
+	return layout(p.sort.decorate(spec), w)
 }
 
 func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
@@ -158,12 +219,16 @@ func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.cur.move(msg, k, n, p.rowsHeight()) {
 		return nil
 	}
+	if p.sort.digit(msg, p.columns(p.c.Width)) {
+		p.setReport(p.report)
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.TriageMode):
 		p.mode = triage.Modes[(int(p.mode)+1)%len(triage.Modes)]
 		p.cur = cursor{}
 		if p.done || p.err != nil { // else a step is reading into the builder: its end reports
-			p.report = p.b.Report(p.mode, triageBuckets)
+			p.setReport(p.b.Report(p.mode, triageBuckets))
 		}
 	case key.Matches(msg, k.Refresh):
 		return p.read()
@@ -269,17 +334,8 @@ func (p *triagePage) View(w, h int) string {
 	}
 	head := s.DLQBadge.Render(fmt.Sprintf("%s dead letters", groupDigits(r.DeadLetters))) +
 		s.Muted.Render(fmt.Sprintf(" in %s  ·  %d groups by %s (tab: by %s)", state, len(r.Groups), p.mode, triage.Modes[(int(p.mode)+1)%len(triage.Modes)]))
-	trendWidth := triageBuckets
-	if w < 140 {
-		trendWidth = triageBuckets / 2
-	}
-	narrow := w < 100 // the first time goes: the group's text needs the room
-	spec := []column{{title: "COUNT", width: 6, right: true}, {title: "SHARE", width: 5, right: true}}
-	if !narrow {
-		spec = append(spec, column{title: "FIRST", width: 12})
-	}
-	spec = append(spec, column{title: "LAST", width: 12}, column{title: "TREND", width: trendWidth}, column{title: "GROUP", width: 20, flex: true})
-	cols := layout(spec, w)
+	cols := p.columns(w)
+	narrow := w < 100
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	if p.err != nil {
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
@@ -294,6 +350,7 @@ func (p *triagePage) View(w, h int) string {
 		if !narrow {
 			cells = append(cells, shortTime(g.First.In(p.c.Location), now))
 		}
+		trendWidth := cols[len(cols)-2].width
 		cells = append(cells, shortTime(g.Last.In(p.c.Location), now), render.Sparkline(fold(g.Histogram, trendWidth), trendWidth), render.Sanitize(p.groupName(g)))
 		line := row(cols, cells...)
 		if i == p.cur.sel {
@@ -372,7 +429,7 @@ func (p *triagePage) ShortHelp() []key.Binding {
 
 func (p *triagePage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return p.c.offeredGroups(p.conn, [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh}})
+	return p.c.offeredGroups(p.conn, [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Sort}})
 }
 
 // Close stops the read.

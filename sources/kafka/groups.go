@@ -59,7 +59,7 @@ func (c *Conn) DescribeGroup(_ context.Context, group string) (sources.GroupDeta
 }
 
 func (c *Conn) describe(a sarama.ClusterAdmin, group string) (sources.GroupDetail, error) {
-	d := sources.GroupDetail{GroupInfo: sources.GroupInfo{Name: group}}
+	d := sources.GroupDetail{GroupInfo: sources.GroupInfo{Name: group, Internal: sources.InternalGroup(group)}}
 	descs, err := a.DescribeConsumerGroups([]string{group})
 	if err != nil {
 		return d, fmt.Errorf("describe group %s: %w", group, err)

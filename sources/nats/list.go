@@ -254,7 +254,8 @@ func (c *Conn) ListGroups(ctx context.Context) ([]sources.GroupInfo, error) {
 }
 
 func groupOf(k Consumer) sources.GroupInfo {
-	g := sources.GroupInfo{Name: GroupName(k.Stream, k.Name), Protocol: "pull", Topics: []string{k.Stream}, Lag: int64(k.Pending), Members: k.Waiting}
+	g := sources.GroupInfo{Name: GroupName(k.Stream, k.Name), Protocol: "pull", Topics: []string{k.Stream}, Lag: int64(k.Pending), Members: k.Waiting,
+		Internal: sources.InternalGroup(k.Name)}
 	if k.Push {
 		g.Protocol, g.Members = "push", 0
 		if k.Bound {

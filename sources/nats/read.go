@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -55,6 +56,8 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 		return feed, nil
 	}
 	cfg.InactiveThreshold = readInactive
+	// Its consumers are told apart from an application's, and from another read's.
+	cfg.NamePrefix = fmt.Sprintf("%s%08x", sources.ReadConsumerPrefix, rand.Uint32())
 	cfg.MaxResetAttempts = 0 // unlimited: a read outlives a server restart
 	cons, err := c.js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {

@@ -71,6 +71,8 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 			Name: q.Name, Kind: kind, Messages: q.Messages,
 			Rate: q.MessageStats.PublishDetails.Rate, RateKnown: true, Consumers: int(q.Consumers),
 			Info: queueInfo(q), Peeks: peeks(kind), Reading: reading(q.Name, kind),
+			Counts: sources.QueueCounts{Ready: sources.KnownCount(q.Ready), Unacked: sources.KnownCount(q.Unacked),
+				Consumers: sources.KnownCount(q.Consumers), State: q.State},
 		}
 		if info.PeekCost, err = c.queueCost(ctx, q, defaultLimit); err != nil {
 			info.PeekCost = &sources.PeekCost{Stream: q.Name, Limit: -1, Counter: "delivery count", Then: "dropped or dead-lettered",
@@ -141,6 +143,9 @@ func (c *Conn) listConfigured(ctx context.Context) ([]sources.StreamInfo, error)
 			return nil, fmt.Errorf("list %s: %w", c.name, err)
 		}
 		info.Messages, info.Consumers = int64(n), consumers
+		// A passive declare counts the ready messages and the consumers;
+		// what is unacknowledged and the state need the management API.
+		info.Counts = sources.QueueCounts{Ready: sources.KnownCount(int64(n)), Consumers: sources.KnownCount(int64(consumers))}
 		info.DeadLetter, info.DeadLetterFor = dlq.IsDeadLetterName(name)
 		out = append(out, info)
 	}

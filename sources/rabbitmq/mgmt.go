@@ -126,7 +126,9 @@ type Queue struct {
 	Ready           int64          `json:"messages_ready"`
 	Unacked         int64          `json:"messages_unacknowledged"`
 	Consumers       int64          `json:"consumers"`
-	MessageStats    struct {
+	// State is running, idle, flow, down... ("" from servers that leave it out).
+	State        string `json:"state"`
+	MessageStats struct {
 		Publish        int64 `json:"publish"`
 		PublishDetails rate  `json:"publish_details"`
 		DeliverGet     int64 `json:"deliver_get"`

@@ -329,7 +329,7 @@ func (c *Conn) ListGroups(ctx context.Context) ([]sources.GroupInfo, error) {
 		for _, g := range f.groups {
 			gi := byName[g.Name]
 			if gi == nil {
-				gi = &sources.GroupInfo{Name: g.Name, Protocol: "redis-streams"}
+				gi = &sources.GroupInfo{Name: g.Name, Protocol: "redis-streams", Internal: sources.InternalGroup(g.Name)}
 				byName[g.Name] = gi
 				names = append(names, g.Name)
 			}

@@ -95,6 +95,8 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 		if strings.HasSuffix(q.name, ".fifo") || q.attrs["FifoQueue"] == "true" {
 			st.Kind = KindFIFO
 		}
+		st.Counts = sources.QueueCounts{Visible: countOf(q.attrs, "ApproximateNumberOfMessages"),
+			InFlight: countOf(q.attrs, "ApproximateNumberOfMessagesNotVisible"), Delayed: countOf(q.attrs, "ApproximateNumberOfMessagesDelayed")}
 		served := sourcesOf[q.name]
 		slices.Sort(served)
 		byName, _ := dlq.IsDeadLetterName(q.name)
@@ -226,6 +228,19 @@ func (c *Conn) InFlight(ctx context.Context, name string) (int, time.Duration, e
 		return 0, 0, c.explain(err)
 	}
 	return int(atoi64(out.Attributes["ApproximateNumberOfMessagesNotVisible"])), time.Duration(atoi64(out.Attributes["VisibilityTimeout"])) * time.Second, nil
+}
+
+// countOf is a count attribute of a queue, known when the server sent it.
+func countOf(attrs map[string]string, name string) sources.Count {
+	v, ok := attrs[name]
+	if !ok {
+		return sources.Count{}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return sources.Count{}
+	}
+	return sources.KnownCount(n)
 }
 
 func atoi64(s string) int64 {

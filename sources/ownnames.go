@@ -1,0 +1,20 @@
+package sources
+
+import "strings"
+
+// The names mqscope gives what it makes on a broker, so that lists of
+// consumer groups and consumers can tell them from an application's.
+const (
+	// RedriveGroupPrefix starts the consumer group whose offsets record a
+	// Kafka redrive's progress (replay.GroupID).
+	RedriveGroupPrefix = "mqscope-redrive-"
+	// ReadConsumerPrefix starts the ephemeral consumer a NATS JetStream
+	// read makes, for as long as the read lasts.
+	ReadConsumerPrefix = "mqscope-read-"
+)
+
+// InternalGroup says a consumer group (or consumer) is one mqscope made
+// itself, not an application's.
+func InternalGroup(name string) bool {
+	return strings.HasPrefix(name, RedriveGroupPrefix) || strings.HasPrefix(name, ReadConsumerPrefix)
+}

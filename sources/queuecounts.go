@@ -1,0 +1,25 @@
+package sources
+
+// Count is a count a broker may or may not report.
+type Count struct {
+	N     int64
+	Known bool
+}
+
+// KnownCount is a count the broker reported.
+func KnownCount(n int64) Count { return Count{N: n, Known: true} }
+
+// QueueCounts are a queue's messages as its broker breaks them down, in
+// the broker's own terms; the connector fills what it knows, and a page
+// shows a column for each count some stream has.
+type QueueCounts struct {
+	// Ready, Unacked and Consumers are a RabbitMQ queue's messages ready
+	// for delivery, delivered and not yet acknowledged, and consumers.
+	Ready, Unacked, Consumers Count
+	// State is a RabbitMQ queue's state as the management API says it
+	// (running, idle, flow, down...); "" when not known.
+	State string
+	// Visible, InFlight and Delayed are an SQS queue's messages
+	// (ApproximateNumberOfMessages, ...NotVisible, ...Delayed).
+	Visible, InFlight, Delayed Count
+}

@@ -1,0 +1,235 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// listShape is which of the optional columns a listing's streams fill:
+// partitions (Kafka), a RabbitMQ queue's breakdown, an SQS queue's.
+type listShape struct {
+	partitions                       bool
+	ready, unacked, consumers, state bool
+	visible, inFlight, delayed       bool
+}
+
+// shapeOf looks at which columns the streams have something for.
+func shapeOf(list []sources.StreamInfo) listShape {
+	var sh listShape
+	for i := range list {
+		st, q := &list[i], &list[i].Counts
+		sh.partitions = sh.partitions || len(st.Partitions) > 0
+		sh.ready = sh.ready || q.Ready.Known
+		sh.unacked = sh.unacked || q.Unacked.Known
+		sh.consumers = sh.consumers || q.Consumers.Known
+		sh.state = sh.state || q.State != ""
+		sh.visible = sh.visible || q.Visible.Known
+		sh.inFlight = sh.inFlight || q.InFlight.Known
+		sh.delayed = sh.delayed || q.Delayed.Known
+	}
+	return sh
+}
+
+// queueColumns says the listing has a queue's breakdown to show.
+func (sh listShape) queueColumns() bool {
+	return sh.ready || sh.unacked || sh.consumers || sh.state || sh.visible || sh.inFlight || sh.delayed
+}
+
+// The titles of the streams list's columns (the sort names them).
+const (
+	colStream    = "STREAM"
+	colType      = "TYPE"
+	colParts     = "PARTS"
+	colMessages  = "MESSAGES"
+	colReady     = "READY"
+	colUnacked   = "UNACKED"
+	colConsumers = "CONSUMERS"
+	colState     = "STATE"
+	colVisible   = "VISIBLE"
+	colInFlight  = "IN FLIGHT"
+	colDelayed   = "DELAYED"
+	colRate      = "RATE"
+	colTrend     = "TREND"
+)
+
+// columns are the list's columns for a width w: those the streams fill,
+// the sorted one marked; on a narrow terminal the trend goes first, then
+// a queue's state and consumers.
+func (p *streamsPage) columns(w int) []column {
+	sh := p.shape
+	trend, badge := 12, 18
+	if narrow := 100; w < narrow || sh.queueColumns() && w < narrow+20 { // keep room for the names
+		trend, badge = 6, 14
+	}
+	count := func(title string, width int) column {
+		return column{title: title, width: width, right: true, numeric: true}
+	}
+	name := 16
+	if sh.queueColumns() {
+		name = 14
+	}
+	cols := []column{{title: colStream, width: name, flex: true}, {title: colType, width: 8}}
+	if sh.partitions || !sh.queueColumns() {
+		cols = append(cols, count(colParts, 5))
+	}
+	if !sh.visible { // an SQS queue's messages are its visible ones
+		cols = append(cols, count(colMessages, 9))
+	}
+	for _, c := range []struct {
+		has   bool
+		title string
+		width int
+	}{{sh.ready, colReady, 7}, {sh.unacked, colUnacked, 7}, {sh.consumers, colConsumers, 9}, {sh.visible, colVisible, 7}, {sh.inFlight, colInFlight, 9}, {sh.delayed, colDelayed, 7}} {
+		if c.has {
+			cols = append(cols, count(c.title, c.width))
+		}
+	}
+	if sh.state {
+		cols = append(cols, column{title: colState, width: 7})
+	}
+	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, unsorted: true}, column{title: "", width: badge, unsorted: true})
+	cols = p.sort.decorate(cols)
+	for _, drop := range []string{colTrend, colState, colConsumers} {
+		if fixedWidth(cols) <= w {
+			break
+		}
+		cols = without(cols, drop)
+	}
+	return layout(cols, w)
+}
+
+// fixedWidth is what the columns take at their own widths.
+func fixedWidth(cols []column) int {
+	n := 0
+	for _, c := range cols {
+		n += c.width + 1
+	}
+	return n - 1
+}
+
+// without is cols without the column of title (marked by the sort or not).
+func without(cols []column, title string) []column {
+	out := cols[:0:0]
+	for _, c := range cols {
+		if plainTitle(c.title) != title {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cells are the row of the stream at index at, one per column.
+func (p *streamsPage) cells(at int, cols []column) []string {
+	st, r := &p.streams[at], &p.rows[at]
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		switch plainTitle(c.title) {
+		case colStream:
+			out[i] = render.Sanitize(st.Name)
+		case colType:
+			out[i] = render.Sanitize(st.Kind)
+		case colParts:
+			out[i] = "—"
+			if len(st.Partitions) > 0 {
+				out[i] = strconv.Itoa(len(st.Partitions))
+			}
+		case colMessages:
+			switch {
+			case st.Messages >= 0:
+				out[i] = groupDigits(st.Messages)
+			case !r.counted:
+				out[i] = "…" // being counted
+			default:
+				out[i] = "—"
+			}
+		case colReady:
+			out[i] = countCell(st.Counts.Ready)
+		case colUnacked:
+			out[i] = countCell(st.Counts.Unacked)
+		case colConsumers:
+			out[i] = countCell(st.Counts.Consumers)
+		case colVisible:
+			out[i] = countCell(st.Counts.Visible)
+		case colInFlight:
+			out[i] = countCell(st.Counts.InFlight)
+		case colDelayed:
+			out[i] = countCell(st.Counts.Delayed)
+		case colState:
+			out[i] = "-"
+			if st.Counts.State != "" {
+				out[i] = render.Sanitize(st.Counts.State)
+			}
+		case colRate:
+			out[i] = rate(r.rate)
+		case colTrend:
+			out[i] = p.sparkOf(at, c.width)
+		case "":
+			if st.DeadLetter {
+				out[i] = "DLQ"
+				if st.DeadLetterFor != "" {
+					out[i] += " → " + render.Sanitize(st.DeadLetterFor)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// countCell shows a count, or - when the broker did not give it.
+func countCell(c sources.Count) string {
+	if !c.Known {
+		return "-"
+	}
+	return groupDigits(c.N)
+}
+
+// countKey sorts by a count, those not known last.
+func countKey(c sources.Count) sortKey {
+	if !c.Known {
+		return noKey
+	}
+	return numKey(c.N)
+}
+
+// sortKey is what the stream at index at sorts by in the column title.
+func (p *streamsPage) sortKey(at int, title string) sortKey {
+	st, r := &p.streams[at], &p.rows[at]
+	switch title {
+	case colStream:
+		return textKey(st.Name)
+	case colType:
+		return textKey(st.Kind)
+	case colParts:
+		if len(st.Partitions) == 0 {
+			return noKey
+		}
+		return numKey(len(st.Partitions))
+	case colMessages:
+		if st.Messages < 0 {
+			return noKey
+		}
+		return numKey(st.Messages)
+	case colReady:
+		return countKey(st.Counts.Ready)
+	case colUnacked:
+		return countKey(st.Counts.Unacked)
+	case colConsumers:
+		return countKey(st.Counts.Consumers)
+	case colVisible:
+		return countKey(st.Counts.Visible)
+	case colInFlight:
+		return countKey(st.Counts.InFlight)
+	case colDelayed:
+		return countKey(st.Counts.Delayed)
+	case colState:
+		if st.Counts.State == "" {
+			return noKey
+		}
+		return textKey(st.Counts.State)
+	case colRate:
+		return numKey(r.rate)
+	}
+	return noKey
+}
