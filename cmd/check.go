@@ -104,7 +104,11 @@ func newCheckCmd(e *env) *cobra.Command {
               seen (counted at the end: a late message is no gap).
   flow        consumer groups' lag now, and the retry chain (orders,
               orders-retry-0, orders-dlt) with what each hop holds and
-              received over the scan's span.
+              received over the scan's span; the main stream's produce rate
+              and the dead letters' inflow per minute over the scan, by the
+              messages' own timestamps; lag (a queue: depth, consumers, in
+              flight) sampled every second while the check runs, since
+              brokers keep no history of committed offsets.
 
 Identities are held exactly over --window (default: the whole scan, up to
 --memory), older ones in a Bloom filter sized for --fp-rate: the output
@@ -195,15 +199,23 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		_ = sub.Close()
 		return health.Report{}, err
 	}
+	var sampling *flowSampling
+	if cf.flow && conn != nil {
+		sampling = startSampling(ctx, conn, stream)
+		defer sampling.cancel()
+	}
 	limitHeap(b)
 	if err := b.Read(ctx, sub, limitHeap); err != nil {
 		return health.Report{}, err
 	}
 	rep := b.Report()
-	if cf.flow && conn != nil {
-		fl, err := health.FlowOf(ctx, conn, stream, rep.From, rep.To)
+	if sampling != nil {
+		samples := sampling.stop(ctx)
+		fl, err := health.FlowOf(ctx, conn, stream, &rep)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
+		} else {
+			fl.WithSamples(samples)
 		}
 		rep.Flow = fl
 	}
@@ -355,33 +367,6 @@ func printCheck(w io.Writer, r health.Report) error {
 		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
 	}
 	return nil
-}
-
-func printFlow(w io.Writer, f *health.Flow) {
-	fmt.Fprintln(w, "\nflow:")
-	if len(f.Chain) > 1 {
-		hops := make([]string, len(f.Chain))
-		for i, h := range f.Chain {
-			hops[i] = fmt.Sprintf("%s (%s: %s held", safetext.String(h.Stream), h.Role, digits(h.Messages))
-			if h.InSpan >= 0 {
-				hops[i] += fmt.Sprintf(", %s over the span", digits(h.InSpan))
-			}
-			hops[i] += ")"
-		}
-		fmt.Fprintf(w, "  chain: %s\n", strings.Join(hops, " → "))
-	}
-	if f.DeadLetterRate >= 0 {
-		fmt.Fprintf(w, "  dead letters over the span: %.3f/s\n", f.DeadLetterRate)
-	}
-	if len(f.Groups) == 0 {
-		fmt.Fprintln(w, "  no consumer group reads it")
-	}
-	for _, g := range f.Groups {
-		fmt.Fprintf(w, "  group %s on %s: lag %s now (%s, %d members)\n", safetext.String(g.Group), safetext.String(g.Stream), digits(g.Lag), safetext.String(g.State), g.Members)
-	}
-	for _, n := range f.Notes {
-		fmt.Fprintf(w, "  (%s)\n", oneLine(n))
-	}
 }
 
 // memoryLine says how identities were held.

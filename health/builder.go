@@ -70,6 +70,7 @@ type Builder struct {
 
 	scanned  int64
 	from, to time.Time
+	produced timeBuckets // the messages by event time
 	fallback int64
 	noEntity int64
 
@@ -135,6 +136,7 @@ func (b *Builder) Add(m *sources.Message) {
 		if m.Timestamp.After(b.to) {
 			b.to = m.Timestamp
 		}
+		b.produced.add(m.Timestamp.UnixMilli())
 	}
 	doc := b.doc(m)
 	id := b.identity(m, doc)
@@ -512,7 +514,8 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
 	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
-		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String()}
+		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
+		produced: b.produced.snapshot()}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)

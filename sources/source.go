@@ -44,6 +44,10 @@ type StreamInfo struct {
 	RateKnown bool
 	// Consumers is the number of consumers (-1 when unknown).
 	Consumers int
+	// InFlight is how many messages consumers hold unacknowledged (a
+	// RabbitMQ queue's unacked, an SQS queue's in flight); 0 for a log or
+	// when not known.
+	InFlight int64
 	// Info holds further facts to show (arguments, policies...).
 	Info []Property
 	// PeekCost is what a read of the stream costs its messages when a

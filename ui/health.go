@@ -23,6 +23,10 @@ const (
 	healthStepTime = 150 * time.Millisecond
 	// healthHeldChunk is how many held messages one step checks.
 	healthHeldChunk = 20000
+	// healthSampleEvery is the time between two samples of the flow's
+	// lag and depth; healthSamplesKept bounds those the page keeps.
+	healthSampleEvery = time.Second
+	healthSamplesKept = 300
 )
 
 // healthOpened carries the read a check goes through.
@@ -56,6 +60,20 @@ type flowFound struct {
 }
 
 func (m flowFound) pageID() int { return m.page }
+
+// flowSampled carries one sample of the flow's lag and depth.
+type flowSampled struct {
+	page   int
+	sample health.FlowSample
+	err    error
+}
+
+func (m flowSampled) pageID() int { return m.page }
+
+// flowSampleDue asks for the next sample.
+type flowSampleDue struct{ page int }
+
+func (m flowSampleDue) pageID() int { return m.page }
 
 // healthRow is one line of the findings: a finding (ex < 0) or one of its
 // examples.
@@ -92,10 +110,17 @@ type healthPage struct {
 	next, end int64
 	lost      int64 // held messages evicted before they were checked
 	scratch   sources.Message
+
+	// sampler takes the flow's lag and depth, one sample in a Cmd at a
+	// time, the next asked healthSampleEvery after the last came; samples
+	// keeps them.
+	sampler *health.Sampler
+	samples *health.SampleRing
 }
 
 func newHealthPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *healthPage {
-	p := &healthPage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
+	p := &healthPage{pageBase: pageBase{c: c}, conn: conn, stream: stream,
+		sampler: health.NewSampler(conn, stream.Name), samples: health.NewSampleRing(healthSamplesKept, healthSampleEvery)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
@@ -110,9 +135,45 @@ func newHeldHealthPage(c *Common, conn sources.Conn, stream sources.StreamInfo, 
 func (p *healthPage) Init() tea.Cmd {
 	if risk := peekRisk(p.stream); risk != "" && p.held == nil {
 		p.confirm = risk + "\n\nenter: peek anyway   esc: go back"
+		return p.sample()
+	}
+	return tea.Batch(p.read(), p.sample())
+}
+
+// sample takes one sample of the flow's lag and depth (it only counts:
+// nothing is read).
+func (p *healthPage) sample() tea.Cmd {
+	ctx, s, page, at := p.ctx, p.sampler, p.pid, p.c.Now()
+	return func() tea.Msg {
+		x, err := s.Take(ctx, at)
+		return flowSampled{page: page, sample: x, err: err}
+	}
+}
+
+// sampled keeps a sample and asks for the next one a moment later.
+func (p *healthPage) sampled(msg flowSampled) tea.Cmd {
+	if p.ctx.Err() != nil {
 		return nil
 	}
-	return p.read()
+	if msg.err != nil {
+		p.samples.Fail(msg.err)
+	} else {
+		p.samples.Add(msg.sample)
+	}
+	if p.flow != nil {
+		p.flow.WithSamples(p.samples.Sampling())
+	}
+	ctx, page := p.ctx, p.pid
+	return func() tea.Msg {
+		t := time.NewTimer(healthSampleEvery)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return flowSampleDue{page: page}
+		case <-ctx.Done(): // the page closed: no sample more
+			return nil
+		}
+	}
 }
 
 // options are the check's: the sequence found in the messages, the
@@ -197,9 +258,9 @@ func (p *healthPage) heldStep() tea.Cmd {
 // finished ends the check and asks for the flow.
 func (p *healthPage) finished() tea.Cmd {
 	p.done = true
-	ctx, conn, page, gen, name, from, to := p.ctx, p.conn, p.pid, p.gen, p.stream.Name, p.report.From, p.report.To
+	ctx, conn, page, gen, name, rep := p.ctx, p.conn, p.pid, p.gen, p.stream.Name, p.report
 	return func() tea.Msg {
-		f, err := health.FlowOf(ctx, conn, name, from, to)
+		f, err := health.FlowOf(ctx, conn, name, &rep)
 		return flowFound{page: page, gen: gen, flow: f, err: err}
 	}
 }
@@ -225,7 +286,7 @@ func (p *healthPage) setReport() {
 	p.cur.clamp(len(p.rows), p.rowsHeight())
 }
 
-func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-8, 1) }
+func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-10, 1) }
 
 func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -258,9 +319,18 @@ func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	case flowFound:
 		if msg.gen == p.gen {
 			p.flow = msg.flow
+			if p.flow != nil {
+				p.flow.WithSamples(p.samples.Sampling())
+			}
 			if msg.err != nil && p.ctx.Err() == nil {
 				return setError(msg.err)
 			}
+		}
+	case flowSampled:
+		return p.sampled(msg)
+	case flowSampleDue:
+		if p.ctx.Err() == nil {
+			return p.sample()
 		}
 	case diffReady:
 		if msg.err != nil {
@@ -558,7 +628,86 @@ func (p *healthPage) flowLines(w int) []string {
 		}
 		line += "  ·  chain " + strings.Join(hops, " → ")
 	}
-	return []string{s.Label.Render("flow ") + render.Preview([]byte(line), max(w-5, 10))}
+	out := []string{s.Label.Render("flow ") + render.Preview([]byte(line), max(w-5, 10))}
+	if l := p.sampledLine(w); l != "" {
+		out = append(out, s.Label.Render("now  ")+l)
+	}
+	if l := p.timelineLine(w); l != "" {
+		out = append(out, s.Label.Render("scan ")+l)
+	}
+	return out
+}
+
+// sparkOf is a sparkline of counts.
+func sparkOf(values []int64, width int) string {
+	f := make([]float64, len(values))
+	for i, v := range values {
+		f[i] = float64(max(v, 0))
+	}
+	return render.Sparkline(f, width)
+}
+
+// deadHops names the flow's dead-letter hops ("" none).
+func deadHops(f *health.Flow) string {
+	var names []string
+	for _, h := range f.Chain {
+		if h.Role == "dead letters" {
+			names = append(names, h.Stream)
+		}
+	}
+	return strings.Join(names, " + ")
+}
+
+// sampledLine is the lag of the groups (a queue's depth) over the
+// samples taken while the page is open, and the dead letters' inflow
+// over them.
+func (p *healthPage) sampledLine(w int) string {
+	f := p.flow
+	sm := f.Sampling
+	if sm == nil || len(sm.Samples) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, g := range f.Groups {
+		n := len(g.LagSamples)
+		a, b := g.LagSamples[0], g.LagSamples[n-1]
+		parts = append(parts, fmt.Sprintf("%s lag %s %s %s→%s", g.Group, sparkOf(g.LagSamples, 20), health.Trend(a, b), groupDigits(a), groupDigits(b)))
+	}
+	dead := deadHops(f)
+	if len(f.Groups) == 0 && len(f.Chain) > 0 {
+		d := sm.Series(func(x health.FlowSample) int64 { return x.DepthMessages })
+		last := sm.Samples[len(sm.Samples)-1]
+		parts = append(parts, fmt.Sprintf("%s depth %s %s→%s · %d consumers · %s in flight", f.Chain[0].Stream, sparkOf(d, 20),
+			groupDigits(d[0]), groupDigits(d[len(d)-1]), last.Consumers, groupDigits(last.InFlightMessages)))
+		if dead != "" {
+			dl := sm.Series(func(x health.FlowSample) int64 { return x.DeadLetterMessages })
+			parts = append(parts, fmt.Sprintf("%s depth %s %s→%s", dead, sparkOf(dl, 20), groupDigits(dl[0]), groupDigits(dl[len(dl)-1])))
+		}
+	}
+	if r := sm.DeadLetterPerMin(); r >= 0 && dead != "" {
+		parts = append(parts, fmt.Sprintf("while %s took %.1f/min", dead, r))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	span := sm.Samples[len(sm.Samples)-1].At.Sub(sm.Samples[0].At).Round(time.Second)
+	parts = append(parts, fmt.Sprintf("%d samples over %s", len(sm.Samples), span))
+	return render.Preview([]byte(strings.Join(parts, " · ")), max(w-5, 10))
+}
+
+// timelineLine is the main stream's produce rate and the dead letters'
+// inflow over the scan, by the messages' own timestamps.
+func (p *healthPage) timelineLine(w int) string {
+	tl := p.flow.Timeline
+	if tl == nil {
+		return ""
+	}
+	line := fmt.Sprintf("produced %s %.1f/min", sparkOf(tl.Produced, 30), tl.ProducedPerMinOverScan)
+	if tl.DeadLetters != nil {
+		line += fmt.Sprintf(" · %s took %s %.1f/min", deadHops(p.flow), sparkOf(tl.DeadLetters, 30), tl.DeadLetterPerMinOverScan)
+	}
+	line += fmt.Sprintf(" · by event time, %s buckets", tl.BucketText())
+	return render.Preview([]byte(line), max(w-5, 10))
 }
 
 // memoryText says how identities were held.

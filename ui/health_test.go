@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/mqscope/mqscope/health"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
@@ -71,7 +72,8 @@ func TestHealthOfHeldMessages(t *testing.T) {
 	cmd := p.Update(keyPress("H"))
 	hp := cmd().(pagePushed).p.(*healthPage)
 	hp.pid = 9
-	for cmd := hp.Init(); cmd != nil; {
+	// the check alone: Init also samples the flow, a second apart
+	for cmd := hp.read(); cmd != nil; {
 		msg := cmd()
 		if _, ok := msg.(flowFound); ok {
 			hp.Update(msg)
@@ -154,10 +156,48 @@ func TestHealthOfHeldMessagesInTheirListsOrder(t *testing.T) {
 	deliver(p, append([]sources.Message{ms[0], again}, ms[1:]...))
 	hp := p.Update(keyPress("H"))().(pagePushed).p.(*healthPage)
 	hp.pid = 9
-	for cmd := hp.Init(); cmd != nil && !hp.done; {
+	for cmd := hp.read(); cmd != nil && !hp.done; {
 		cmd = hp.Update(cmd())
 	}
 	if d := hp.report.Duplicates; d.Republish != 1 || d.Retry != 1 {
 		t.Fatalf("duplicates %+v", d)
+	}
+}
+
+// TestHealthFlowSection: the flow's answer and two samples a second apart
+// show the group's lag rising with a sparkline, the dead letters' inflow
+// while sampled, and the scan's produce and dead-letter series; each
+// sample asks for the next one.
+func TestHealthFlowSection(t *testing.T) {
+	c := testCommon(140, 30)
+	p := newHealthPage(c, fixedConn{msgs: healthMsgs()}, sources.StreamInfo{Name: "orders", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}})
+	p.pid = 7
+	defer p.Close()
+	p.done = true
+	flow := &health.Flow{Chain: []health.Hop{{Stream: "orders", Role: "main"}, {Stream: "orders.DLT", Role: "dead letters"}},
+		Groups: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 9000}},
+		Timeline: &health.Timeline{From: testNow, BucketSeconds: 60, Produced: []int64{10, 20, 40}, DeadLetters: []int64{0, 5, 300},
+			ProducedPerMinOverScan: 23.3, DeadLetterPerMinOverScan: 101.7}}
+	p.Update(flowFound{page: 7, gen: p.gen, flow: flow})
+	for i, lag := range []int64{40, 9000} {
+		x := health.FlowSample{At: testNow.Add(time.Duration(i) * time.Second), Lags: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: lag}},
+			DeadLetterEnd: int64(100 + 5*i)}
+		if cmd := p.Update(flowSampled{page: 7, sample: x}); cmd == nil {
+			t.Fatal("no next sample asked for")
+		}
+	}
+	if got := p.flow.Groups[0].LagSamples; fmt.Sprint(got) != "[40 9000]" {
+		t.Fatalf("lag samples %v", got)
+	}
+	v := p.View(140, 27)
+	for _, want := range []string{"order-service lag ▂█ rose 40→9,000", "while orders.DLT took 300.0/min", "2 samples over 1s",
+		"produced ▃▅█ 23.3/min", "orders.DLT took ▁▂█ 101.7/min", "by event time, 1m buckets"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("no %q in\n%s", want, v)
+		}
+	}
+	p.Close()
+	if cmd := p.Update(flowSampled{page: 7, sample: health.FlowSample{At: testNow}}); cmd != nil {
+		t.Fatal("a closed page samples on")
 	}
 }

@@ -70,7 +70,7 @@ func (c *Conn) listManaged(ctx context.Context) ([]sources.StreamInfo, error) {
 		info := sources.StreamInfo{
 			Name: q.Name, Kind: kind, Messages: q.Messages,
 			Rate: q.MessageStats.PublishDetails.Rate, RateKnown: true, Consumers: int(q.Consumers),
-			Info: queueInfo(q), Peeks: peeks(kind), Reading: reading(q.Name, kind),
+			InFlight: q.Unacked, Info: queueInfo(q), Peeks: peeks(kind), Reading: reading(q.Name, kind),
 		}
 		if info.PeekCost, err = c.queueCost(ctx, q, defaultLimit); err != nil {
 			info.PeekCost = &sources.PeekCost{Stream: q.Name, Limit: -1, Counter: "delivery count", Then: "dropped or dead-lettered",
