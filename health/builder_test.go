@@ -232,3 +232,35 @@ func TestMemoryBudgetSwitchesToTheBloomFilter(t *testing.T) {
 		t.Fatalf("examples %+v", r.Duplicates.Examples)
 	}
 }
+
+// TestPathLookup: a path reads nested members through the filter's JSON
+// scanner: a string without its quotes, a number as written, an escaped
+// member name by what it decodes to; null, a missing member and text that
+// is not an object have no value.
+func TestPathLookup(t *testing.T) {
+	p, err := health.ParsePath("json.order.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for doc, want := range map[string]string{
+		`{"order":{"id":"o-1"}}`:                  "o-1",
+		`{"x":[1,{"id":2}], "order" : {"id":42}}`: "42",
+		`{"order":{"\u0069d":"esc"}}`:             "esc",
+		`{"order":{"id":null}}`:                   "(none)",
+		`{"order":{"other":1}}`:                   "(none)",
+		`{"order":"id"}`:                          "(none)",
+		`[{"order":{"id":1}}]`:                    "(none)",
+		`{"order":{"id":`:                         "(none)",
+	} {
+		got := "(none)"
+		if v, ok := p.Lookup([]byte(doc)); ok {
+			got = string(v)
+		}
+		if got != want {
+			t.Errorf("%s: %s, want %s", doc, got, want)
+		}
+	}
+	if n, ok := p.Int([]byte(`{"order":{"id":"17"}}`)); !ok || n != 17 {
+		t.Errorf("a numeric string: %d %v", n, ok)
+	}
+}
