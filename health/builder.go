@@ -635,16 +635,11 @@ func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Dur
 // Read checks every message of a bounded read, calling progress (may be
 // nil) after each step. It closes sub.
 func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
-	defer sub.Close()
-	for {
-		done, err := b.Step(ctx, sub, time.Second)
-		if err != nil || done {
-			return err
-		}
+	return sources.ReadSteps(ctx, sub, b.Step, func() {
 		if progress != nil {
 			progress(b)
 		}
-	}
+	})
 }
 
 // HeldBytes is about what the check's own state takes: the identities'
