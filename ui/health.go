@@ -29,24 +29,6 @@ const (
 	healthSamplesKept = 300
 )
 
-// healthOpened carries the read a check goes through.
-type healthOpened struct {
-	page, gen int
-	sub       sources.Subscription
-	err       error
-}
-
-func (m healthOpened) pageID() int { return m.page }
-
-// healthStepped says a step of the check's read is done.
-type healthStepped struct {
-	page, gen int
-	done      bool
-	err       error
-}
-
-func (m healthStepped) pageID() int { return m.page }
-
 // healthHeldDue asks for the next chunk of held messages to be checked.
 type healthHeldDue struct{ page, gen int }
 
@@ -90,7 +72,7 @@ type healthPage struct {
 	conn    sources.Conn
 	stream  sources.StreamInfo
 	b       *health.Builder // touched by the read's Cmd only between steps
-	sub     sources.Subscription
+	steps   stepRead
 	report  health.Report
 	flow    *health.Flow
 	rows    []healthRow
@@ -188,11 +170,7 @@ func (p *healthPage) options() health.Options {
 // read starts the check: the whole stream from its oldest message to the
 // end it has now, or what the list holds.
 func (p *healthPage) read() tea.Cmd {
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-		p.sub = nil
-	}
+	p.steps.release()
 	p.gen++
 	b, err := health.NewBuilder(p.stream.Name, p.options())
 	if err != nil {
@@ -216,19 +194,12 @@ func (p *healthPage) read() tea.Cmd {
 	if p.stream.Queue {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.stream.Messages, defaultQueuePeek)}
 	}
-	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: start})
-		return healthOpened{page: page, gen: gen, sub: sub, err: err}
-	}
+	return openStepped(ctx, r, name, sources.ReadOptions{Start: start}, page, gen, false)
 }
 
 // step reads for a moment and returns to show the progress.
 func (p *healthPage) step() tea.Cmd {
-	ctx, b, sub, page, gen := p.ctx, p.b, p.sub, p.pid, p.gen
-	return func() tea.Msg {
-		done, err := b.Step(ctx, sub, healthStepTime)
-		return healthStepped{page: page, gen: gen, done: done, err: err}
-	}
+	return p.steps.step(p.ctx, p.b.Step, healthStepTime, p.pid, p.gen, false)
 }
 
 // heldStep checks the next chunk of held messages (no I/O) and asks for
@@ -290,28 +261,17 @@ func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-10, 1) }
 
 func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case healthOpened:
-		if cmd, ok := opened(msg.gen, p.gen, msg.sub, msg.err, &p.err); !ok {
+	case readOpened:
+		if cmd, ok := p.steps.take(msg, p.gen, &p.err); !ok {
 			return cmd
 		}
-		p.sub = msg.sub
 		return p.step()
-	case healthStepped:
+	case readStepped:
 		if msg.gen != p.gen {
 			return nil
 		}
 		p.setReport()
-		switch {
-		case msg.err != nil && p.ctx.Err() == nil:
-			p.err = msg.err
-			return setError(msg.err)
-		case msg.done:
-			s := p.sub
-			p.sub = nil
-			return tea.Batch(closeRead(s), p.finished())
-		case msg.err == nil:
-			return p.step()
-		}
+		return p.steps.stepped(msg, p.ctx, &p.err, p.step, p.finished)
 	case healthHeldDue:
 		if msg.gen == p.gen && !p.done {
 			return p.heldStep()
@@ -749,8 +709,5 @@ func (p *healthPage) FullHelp() [][]key.Binding {
 // Close stops the read.
 func (p *healthPage) Close() {
 	p.cancel()
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-	}
+	p.steps.release()
 }
