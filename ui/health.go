@@ -262,10 +262,7 @@ func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-10, 1) }
 func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case readOpened:
-		if cmd, ok := p.steps.take(msg, p.gen, &p.err); !ok {
-			return cmd
-		}
-		return p.step()
+		return p.steps.take(msg, p.gen, &p.err, p.step)
 	case readStepped:
 		if msg.gen != p.gen {
 			return nil

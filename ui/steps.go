@@ -45,14 +45,15 @@ func openStepped(ctx context.Context, r sources.Reader, stream string, opts sour
 	}
 }
 
-// take keeps an opened read of generation want; ok false: the answer was
-// another generation's or an error, and cmd is what to return.
-func (r *stepRead) take(msg readOpened, want int, failed *error) (cmd tea.Cmd, ok bool) {
+// take keeps an opened read of generation want and returns next's Cmd
+// (its first step); an answer of another generation is closed, an error
+// kept in failed and shown.
+func (r *stepRead) take(msg readOpened, want int, failed *error, next func() tea.Cmd) tea.Cmd {
 	if cmd, ok := opened(msg.gen, want, msg.sub, msg.err, failed); !ok {
-		return cmd, false
+		return cmd
 	}
 	r.sub = msg.sub
-	return nil, true
+	return next()
 }
 
 // step runs one step of the analysis over the read held, for about d, in

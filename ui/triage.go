@@ -89,10 +89,7 @@ func (p *triagePage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
 func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case readOpened:
-		if cmd, ok := p.steps.take(msg, p.gen, &p.err); !ok {
-			return cmd
-		}
-		return p.step()
+		return p.steps.take(msg, p.gen, &p.err, p.step)
 	case readStepped:
 		if msg.gen != p.gen {
 			return nil
