@@ -108,17 +108,12 @@ func printFlow(w io.Writer, f *health.Flow) {
 		}
 		fmt.Fprintf(w, "  chain: %s\n", strings.Join(hops, " → "))
 	}
-	if f.DeadLetterRate >= 0 {
+	tl := f.Timeline
+	if f.DeadLetterRate >= 0 && (tl == nil || tl.DeadLetters == nil) {
 		fmt.Fprintf(w, "  dead letters over the span: %.3f/s\n", f.DeadLetterRate)
 	}
-	if tl := f.Timeline; tl != nil {
-		fmt.Fprintf(w, "  over the scan, by event time in buckets of %s from %s:\n", tl.BucketText(), stampFull(tl.From))
-		took := deadLetterHops(f) + " took"
-		width := max(len("produced"), len(took))
-		fmt.Fprintf(w, "    %-*s  %s  %s over the scan\n", width, "produced", spark(tl.Produced), perMin(tl.ProducedPerMinOverScan))
-		if tl.DeadLetters != nil {
-			fmt.Fprintf(w, "    %-*s  %s  %s over the scan\n", width, took, spark(tl.DeadLetters), perMin(tl.DeadLetterPerMinOverScan))
-		}
+	if tl != nil {
+		printTimeline(w, f, tl)
 	}
 	if len(f.Groups) == 0 {
 		fmt.Fprintln(w, "  no consumer group reads it")
@@ -127,7 +122,7 @@ func printFlow(w io.Writer, f *health.Flow) {
 	dlRate := sampled.DeadLetterPerMin()
 	for _, g := range f.Groups {
 		fmt.Fprintf(w, "  group %s on %s: lag %s now (%s, %d members)", safetext.String(g.Group), safetext.String(g.Stream), digits(g.Lag), safetext.String(g.State), g.Members)
-		if n := len(g.LagSamples); n >= 2 {
+		if n := len(g.LagSamples); n >= 2 && sampled.Spanned() {
 			a, b := g.LagSamples[0], g.LagSamples[n-1]
 			fmt.Fprintf(w, "; over %d samples lag %s %s  %s", n, health.Trend(a, b), trendNumbers(a, b), spark(g.LagSamples))
 			if dlRate >= 0 {
@@ -136,18 +131,36 @@ func printFlow(w io.Writer, f *health.Flow) {
 		}
 		fmt.Fprintln(w)
 	}
-	if sampled != nil && len(sampled.Samples) >= 2 {
+	switch {
+	case sampled.Spanned():
 		printQueueSamples(w, f, sampled)
-		span := sampled.Samples[len(sampled.Samples)-1].At.Sub(sampled.Samples[0].At).Round(time.Millisecond)
+		span := sampled.Samples[len(sampled.Samples)-1].At.Sub(sampled.Samples[0].At).Round(time.Second)
 		fmt.Fprintf(w, "  (%s; %d samples over %s)\n", health.SamplingNote, len(sampled.Samples), span)
-	} else if sampled != nil {
-		fmt.Fprintf(w, "  (%s; too few samples to tell a trend)\n", health.SamplingNote)
+	case sampled != nil:
+		fmt.Fprintf(w, "  (%s, every %s; this one ran too briefly to tell a trend)\n", health.SamplingNote, time.Duration(sampled.IntervalSeconds*float64(time.Second)))
 	}
 	if sampled != nil && sampled.Failed > 0 {
 		fmt.Fprintf(w, "  (%d samples failed: %s)\n", sampled.Failed, oneLine(sampled.LastError))
 	}
 	for _, n := range f.Notes {
 		fmt.Fprintf(w, "  (%s)\n", oneLine(n))
+	}
+}
+
+// printTimeline writes the main stream's and the dead-letter hops'
+// messages per minute over the scan, as sparklines of their buckets.
+func printTimeline(w io.Writer, f *health.Flow, tl *health.Timeline) {
+	fmt.Fprintf(w, "  over the scan, by the messages' own timestamps, in buckets of %s from %s:\n", tl.BucketText(), stampFull(tl.From))
+	produced, took := safetext.String(tl.Stream)+" produced", deadLetterHops(f)+" took"
+	width := len(produced)
+	if tl.DeadLetters != nil {
+		width = max(width, len(took))
+	}
+	if tl.Produced != nil {
+		fmt.Fprintf(w, "    %-*s  %s  %s\n", width, produced, spark(tl.Produced), perMin(tl.ProducedPerMinOverScan))
+	}
+	if tl.DeadLetters != nil {
+		fmt.Fprintf(w, "    %-*s  %s  %s\n", width, took, spark(tl.DeadLetters), perMin(tl.DeadLetterPerMinOverScan))
 	}
 }
 

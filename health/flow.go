@@ -174,36 +174,7 @@ func FlowOf(ctx context.Context, conn sources.Conn, stream string, rep *Report) 
 		return nil, err
 	}
 	f.Notes = append(f.Notes, notes...)
-	from, to := rep.From, rep.To
-	var dead int64
-	var deadTimes *timeBuckets
-	for _, h := range hops {
-		if !from.IsZero() && !h.queue && h.Role != "main" { // the main stream is what the scan read
-			var times *timeBuckets
-			if h.Role == "dead letters" {
-				if deadTimes == nil {
-					deadTimes = &timeBuckets{}
-				}
-				times = deadTimes
-			}
-			if n, err := countSpan(ctx, conn, h.Stream, from, to, times); err == nil {
-				h.InSpan = n
-				if h.Role == "dead letters" {
-					dead += n
-				}
-			} else if ctx.Err() == nil {
-				f.Notes = append(f.Notes, fmt.Sprintf("%s over the span: %v", h.Stream, err))
-				if h.Role == "dead letters" {
-					deadTimes = nil
-				}
-			}
-		}
-		f.Chain = append(f.Chain, h.Hop)
-	}
-	if span := to.Sub(from); deadTimes != nil && span > 0 {
-		f.DeadLetterRate = float64(dead) / span.Seconds()
-	}
-	f.Timeline = newTimeline(from, to, &rep.produced, deadTimes)
+	f.spanCounts(ctx, conn, stream, hops, rep)
 	gl, ok := conn.(sources.GroupLister)
 	if !ok {
 		f.Notes = append(f.Notes, conn.Name()+" has no consumer groups to list")
@@ -235,6 +206,68 @@ func FlowOf(ctx context.Context, conn sources.Conn, stream string, rep *Report) 
 		return strings.Compare(a.Group+a.Stream, b.Group+b.Stream)
 	})
 	return f, nil
+}
+
+// spanCounts counts what each hop but the scanned stream received over
+// the scan's span (a queue is not read for it) and lays the main stream's
+// and the dead-letter hops' messages out in buckets of event time; the
+// scanned stream's come from the scan.
+func (f *Flow) spanCounts(ctx context.Context, conn sources.Conn, stream string, hops []chainHop, rep *Report) {
+	from, to := rep.From, rep.To
+	var produced, dead *timeBuckets
+	var deadCount int64
+	deadLost, scannedHop := false, false
+	mainName := stream
+	for _, h := range hops {
+		scannedHop = scannedHop || h.Stream == stream
+		if h.Role == "main" {
+			mainName = h.Stream
+		}
+		isDead := h.Role == "dead letters"
+		switch {
+		case from.IsZero():
+		case h.Stream == stream: // what the scan read
+			if h.Role == "main" {
+				produced = &rep.produced
+			} else if isDead {
+				dead = mergeBuckets(dead, &rep.produced)
+				deadCount += rep.Scanned
+			}
+		case h.queue:
+			deadLost = deadLost || isDead
+		default:
+			times := &timeBuckets{}
+			n, err := countSpan(ctx, conn, h.Stream, from, to, times)
+			if err != nil {
+				if ctx.Err() == nil {
+					f.Notes = append(f.Notes, fmt.Sprintf("%s over the span: %v", h.Stream, err))
+				}
+				deadLost = deadLost || isDead
+				break
+			}
+			h.InSpan = n
+			switch {
+			case h.Role == "main":
+				produced = times
+			case isDead:
+				dead = mergeBuckets(dead, times)
+				deadCount += n
+			}
+		}
+		f.Chain = append(f.Chain, h.Hop)
+	}
+	if deadLost {
+		dead = nil
+	}
+	if !scannedHop { // no chain listed: the scanned stream is the main one
+		produced = &rep.produced
+	}
+	if span := to.Sub(from); dead != nil && span > 0 {
+		f.DeadLetterRate = float64(deadCount) / span.Seconds()
+	}
+	if f.Timeline = newTimeline(from, to, produced, dead); f.Timeline != nil && produced != nil {
+		f.Timeline.Stream = mainName
+	}
 }
 
 // countSpan counts the messages a stream received from..to (at most

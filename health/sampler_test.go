@@ -131,3 +131,19 @@ func TestTimelineBuckets(t *testing.T) {
 		t.Fatalf("%d buckets of %ds, %d messages", len(tl.Produced), tl.BucketSeconds, sum)
 	}
 }
+
+// TestSamplingTooBriefForATrend: two samples closer than the interval
+// tell no trend and no inflow rate, however far their numbers are apart.
+func TestSamplingTooBriefForATrend(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	r := NewSampleRing(10, time.Second)
+	r.Add(FlowSample{At: t0, DeadLetterEnd: 10})
+	r.Add(FlowSample{At: t0.Add(2 * time.Millisecond), DeadLetterEnd: 20})
+	if s := r.Sampling(); s.Spanned() || s.DeadLetterPerMin() != -1 {
+		t.Fatalf("2 ms apart: spanned %v, %v/min", s.Spanned(), s.DeadLetterPerMin())
+	}
+	r.Add(FlowSample{At: t0.Add(time.Second), DeadLetterEnd: 30})
+	if s := r.Sampling(); !s.Spanned() || s.DeadLetterPerMin() != 1200 {
+		t.Fatalf("a second apart: spanned %v, %v/min", s.Spanned(), s.DeadLetterPerMin())
+	}
+}

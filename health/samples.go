@@ -43,10 +43,10 @@ type Sampling struct {
 }
 
 // DeadLetterPerMin is the dead letters written per minute from the first
-// sample to the last (-1: not known: fewer than two samples, no offsets
-// or no time between them).
+// sample to the last (-1: not known: the samples do not span an
+// interval, or the dead-letter hops have no offsets).
 func (s *Sampling) DeadLetterPerMin() float64 {
-	if s == nil || len(s.Samples) < 2 {
+	if !s.Spanned() {
 		return -1
 	}
 	a, b := s.Samples[0], s.Samples[len(s.Samples)-1]
@@ -55,6 +55,16 @@ func (s *Sampling) DeadLetterPerMin() float64 {
 		return -1
 	}
 	return float64(b.DeadLetterEnd-a.DeadLetterEnd) / d.Minutes()
+}
+
+// Spanned reports samples enough to tell a trend by: two or more, taken
+// an interval apart at least.
+func (s *Sampling) Spanned() bool {
+	if s == nil || len(s.Samples) < 2 {
+		return false
+	}
+	d := s.Samples[len(s.Samples)-1].At.Sub(s.Samples[0].At)
+	return d.Seconds() >= s.IntervalSeconds
 }
 
 // Series picks one number of every sample, oldest first.

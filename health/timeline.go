@@ -77,6 +77,22 @@ func (t *timeBuckets) widen(w int64) {
 	t.counts, t.width = merged, w
 }
 
+// mergeBuckets adds b's counts to a's (a nil: a copy of b).
+func mergeBuckets(a, b *timeBuckets) *timeBuckets {
+	out := b.snapshot()
+	if a == nil {
+		return &out
+	}
+	m := a.snapshot()
+	w := max(m.width, out.width)
+	m.widen(w)
+	out.widen(w)
+	for k, v := range out.counts {
+		m.counts[k] += v
+	}
+	return &m
+}
+
 // snapshot is a copy of the counts, cache included.
 func (t *timeBuckets) snapshot() timeBuckets {
 	out := timeBuckets{width: max(t.width, minuteMillis), counts: make(map[int64]int64, len(t.counts)+1)}
@@ -97,10 +113,11 @@ type Timeline struct {
 	// From is the first bucket's start; each bucket is BucketSeconds long.
 	From          time.Time `json:"from"`
 	BucketSeconds int64     `json:"bucketSeconds"`
-	// Produced is the main stream's messages per bucket, ProducedPerMin
-	// the same per minute.
-	Produced       []int64   `json:"producedPerBucket"`
-	ProducedPerMin []float64 `json:"producedPerMin"`
+	// Stream is the main stream; Produced its messages per bucket (nil:
+	// not read), ProducedPerMin the same per minute.
+	Stream         string    `json:"stream,omitempty"`
+	Produced       []int64   `json:"producedPerBucket,omitempty"`
+	ProducedPerMin []float64 `json:"producedPerMin,omitempty"`
 	// DeadLetters is what the dead-letter hops received per bucket (nil:
 	// not read, a queue's), DeadLetterInflowPerMin the same per minute.
 	DeadLetters            []int64   `json:"deadLettersPerBucket,omitempty"`
@@ -118,11 +135,13 @@ const maxTimelineBuckets = 60
 // minutes (at most maxTimelineBuckets) and counts produced and dead (nil:
 // not read) into them.
 func newTimeline(from, to time.Time, produced, dead *timeBuckets) *Timeline {
-	if from.IsZero() || to.Before(from) {
+	if from.IsZero() || to.Before(from) || produced == nil && dead == nil {
 		return nil
 	}
-	p := produced.snapshot()
-	var d timeBuckets
+	var p, d timeBuckets
+	if produced != nil {
+		p = produced.snapshot()
+	}
 	if dead != nil {
 		d = dead.snapshot()
 	}
@@ -138,14 +157,18 @@ func newTimeline(from, to time.Time, produced, dead *timeBuckets) *Timeline {
 	tl := &Timeline{From: time.UnixMilli(first * w).UTC(), BucketSeconds: w / 1000,
 		Produced: make([]int64, n), ProducedPerMin: make([]float64, n), ProducedPerMinOverScan: -1, DeadLetterPerMinOverScan: -1}
 	perMin := float64(w) / float64(minuteMillis)
-	var all int64
-	for i := range n {
-		tl.Produced[i] = p.counts[first+int64(i)]
-		tl.ProducedPerMin[i] = float64(tl.Produced[i]) / perMin
-		all += tl.Produced[i]
-	}
 	minutes := float64(span) / float64(minuteMillis)
-	tl.ProducedPerMinOverScan = float64(all) / minutes
+	if produced != nil {
+		var all int64
+		for i := range n {
+			tl.Produced[i] = p.counts[first+int64(i)]
+			tl.ProducedPerMin[i] = float64(tl.Produced[i]) / perMin
+			all += tl.Produced[i]
+		}
+		tl.ProducedPerMinOverScan = float64(all) / minutes
+	} else {
+		tl.Produced, tl.ProducedPerMin = nil, nil
+	}
 	if dead != nil {
 		tl.DeadLetters, tl.DeadLetterInflowPerMin = make([]int64, n), make([]float64, n)
 		var dn int64

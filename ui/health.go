@@ -621,7 +621,7 @@ func deadHops(f *health.Flow) string {
 func (p *healthPage) sampledLine(w int) string {
 	f := p.flow
 	sm := f.Sampling
-	if sm == nil || len(sm.Samples) < 2 {
+	if !sm.Spanned() {
 		return ""
 	}
 	var parts []string
@@ -659,10 +659,14 @@ func (p *healthPage) timelineLine(w int) string {
 	if tl == nil {
 		return ""
 	}
-	line := fmt.Sprintf("produced %s %.1f/min", sparkOf(tl.Produced, 30), tl.ProducedPerMinOverScan)
-	if tl.DeadLetters != nil {
-		line += fmt.Sprintf(" · %s took %s %.1f/min", deadHops(p.flow), sparkOf(tl.DeadLetters, 30), tl.DeadLetterPerMinOverScan)
+	var parts []string
+	if tl.Produced != nil {
+		parts = append(parts, fmt.Sprintf("%s produced %s %.1f/min", tl.Stream, sparkOf(tl.Produced, 30), tl.ProducedPerMinOverScan))
 	}
+	if tl.DeadLetters != nil {
+		parts = append(parts, fmt.Sprintf("%s took %s %.1f/min", deadHops(p.flow), sparkOf(tl.DeadLetters, 30), tl.DeadLetterPerMinOverScan))
+	}
+	line := strings.Join(parts, " · ")
 	line += fmt.Sprintf(" · by event time, %s buckets", tl.BucketText())
 	return render.Preview([]byte(line), max(w-5, 10))
 }

@@ -176,7 +176,7 @@ func TestHealthFlowSection(t *testing.T) {
 	p.done = true
 	flow := &health.Flow{Chain: []health.Hop{{Stream: "orders", Role: "main"}, {Stream: "orders.DLT", Role: "dead letters"}},
 		Groups: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 9000}},
-		Timeline: &health.Timeline{From: testNow, BucketSeconds: 60, Produced: []int64{10, 20, 40}, DeadLetters: []int64{0, 5, 300},
+		Timeline: &health.Timeline{Stream: "orders", From: testNow, BucketSeconds: 60, Produced: []int64{10, 20, 40}, DeadLetters: []int64{0, 5, 300},
 			ProducedPerMinOverScan: 23.3, DeadLetterPerMinOverScan: 101.7}}
 	p.Update(flowFound{page: 7, gen: p.gen, flow: flow})
 	for i, lag := range []int64{40, 9000} {
@@ -191,7 +191,7 @@ func TestHealthFlowSection(t *testing.T) {
 	}
 	v := p.View(140, 27)
 	for _, want := range []string{"order-service lag ▂█ rose 40→9,000", "while orders.DLT took 300.0/min", "2 samples over 1s",
-		"produced ▃▅█ 23.3/min", "orders.DLT took ▁▂█ 101.7/min", "by event time, 1m buckets"} {
+		"orders produced ▃▅█ 23.3/min", "orders.DLT took ▁▂█ 101.7/min", "by event time, 1m buckets"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("no %q in\n%s", want, v)
 		}
