@@ -73,6 +73,12 @@ func (c *checkFlags) options() (health.Options, error) {
 	if c.tolerance == 0 {
 		o.Tolerance = -1 // none
 	}
+	switch {
+	case c.examples < 0:
+		return o, fmt.Errorf("--examples %d: want 0 or more", c.examples)
+	case c.examples == 0:
+		o.Examples = -1 // none
+	}
 	return o, nil
 }
 
@@ -274,6 +280,9 @@ func printCheck(w io.Writer, r health.Report) error {
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
 	if r.ByFallback > 0 {
 		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
+	}
+	if r.NoSequence > 0 {
+		fmt.Fprintf(w, "  %s messages lacked the sequence asked for (or it was no whole number): their order was checked by event time\n", digits(r.NoSequence))
 	}
 	if r.NoEntity > 0 {
 		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))

@@ -119,3 +119,60 @@ func TestCheckFlowOfTheDeadLetters(t *testing.T) {
 		t.Fatalf("chain %+v", r.Flow.Chain)
 	}
 }
+
+// TestCheckSequenceNotFound: --sequence naming a field the messages lack
+// is no silent fallback: the output counts the messages checked by event
+// time instead; one carrying it as a number, another as a numeric string
+// read the same.
+func TestCheckSequenceNotFound(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "seqs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var msgs []*sarama.ProducerMessage
+	for i, v := range []string{`{"seq":1}`, `{"seq":"2"}`, `{"seq":3}`, `{"other":4}`, `{"seq":"x"}`} {
+		msgs = append(msgs, &sarama.ProducerMessage{Topic: "seqs", Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder(v), Timestamp: t0.Add(time.Duration(i) * time.Second)})
+	}
+	writeRecords(t, addr, msgs)
+	code, out, errOut := run(t, "--kafka", addr, "check", "seqs", "--sequence", "json.nope", "--flow=false")
+	if code != 0 || !strings.Contains(out, "5 messages lacked the sequence asked for (or it was no whole number): their order was checked by event time") {
+		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "--kafka", addr, "check", "seqs", "--sequence", "json.seq", "--json", "--flow=false")
+	var r health.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("exit %d: %v %s", code, err, errOut)
+	}
+	if code != 0 || r.NoSequence != 2 || r.Ordering.Count != 0 || r.Gaps.Count != 0 {
+		t.Fatalf("exit %d: no sequence %d, ordering %+v, gaps %+v", code, r.NoSequence, r.Ordering, r.Gaps)
+	}
+}
+
+// TestCheckOddFlags: a window of no size, of a negative duration, or a
+// negative number of examples is refused saying what is wanted; 0
+// examples lists the counts without examples.
+func TestCheckOddFlags(t *testing.T) {
+	addr := demoBroker(t, -1)
+	for _, c := range []struct{ flag, value, says string }{
+		{"--window", "0", "want a positive count or duration"},
+		{"--window", "0s", "want a positive count or duration"},
+		{"--window", "-1m", "want a positive count or duration"},
+		{"--examples", "-1", "--examples -1: want 0 or more"},
+	} {
+		code, out, errOut := run(t, "--kafka", addr, "check", "payments", c.flag, c.value)
+		if code != 1 || out != "" || !strings.Contains(errOut, c.says) {
+			t.Errorf("%s %s: exit %d, %q %q", c.flag, c.value, code, out, errOut)
+		}
+	}
+	code, out, errOut := run(t, "--kafka", addr, "check", "payments", "--examples", "0", "--json", "--flow=false")
+	var r health.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitFindings {
+		t.Fatalf("exit %d: %v %s", code, err, errOut)
+	}
+	if r.Duplicates.Count != 3 || len(r.Duplicates.Examples) != 0 || len(r.SplitKeys.Examples) != 0 {
+		t.Fatalf("duplicates %+v, splits %+v", r.Duplicates, r.SplitKeys)
+	}
+}

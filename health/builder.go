@@ -73,6 +73,7 @@ type Builder struct {
 	produced timeBuckets // the messages by event time
 	fallback int64
 	noEntity int64
+	noSeq    int64 // messages checked for order without the sequence asked for
 
 	// identities: cur and old held exactly (old: the generation before),
 	// older ones in bloom.
@@ -477,6 +478,9 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 		ps.hasSeq, ps.maxSeq, ps.maxSeqOff = true, seq, m.Offset
 		return
 	}
+	if count && (b.o.SequenceHeader != "" || b.o.SequencePath.Set()) {
+		b.noSeq++
+	}
 	if m.NoTimestamp || m.Timestamp.IsZero() {
 		return
 	}
@@ -513,7 +517,7 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // Report is what was found so far. It walks every entity (for gaps and
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
-	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
+	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity, NoSequence: b.noSeq,
 		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
 		produced: b.produced.snapshot()}
 	r.Duplicates = b.dups

@@ -210,6 +210,10 @@ type Report struct {
 	// no entity (no key): they are checked for duplicates only.
 	ByFallback int64 `json:"identityFallback,omitempty"`
 	NoEntity   int64 `json:"noEntity,omitempty"`
+	// NoSequence is how many messages checked for order lacked the
+	// sequence asked for (or it was no whole number): their order was
+	// checked by event time.
+	NoSequence int64 `json:"noSequence,omitempty"`
 
 	Duplicates Duplicates `json:"duplicates"`
 	Ordering   Ordering   `json:"ordering"`

@@ -511,7 +511,11 @@ func (p *healthPage) View(w, h int) string {
 	if r.Healthy() {
 		verdict = s.Section.Render("no finding")
 	}
-	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+render.Sanitize(r.Sequence)),
+	seq := render.Sanitize(r.Sequence)
+	if r.NoSequence > 0 {
+		seq += fmt.Sprintf(" (%s without it: by event time)", groupDigits(r.NoSequence))
+	}
+	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+seq),
 		s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
 	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: 6, right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
