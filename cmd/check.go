@@ -128,7 +128,7 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 				return err
 			}
 			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
-			if err != nil {
+			if err != nil && !rep.Partial {
 				return err
 			}
 			if cf.asJSON {
@@ -138,6 +138,9 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 			}
 			if err != nil {
 				return err
+			}
+			if rep.Partial {
+				return fmt.Errorf("check %s: interrupted after %s messages: the report is of those only", args[0], digits(rep.Scanned))
 			}
 			if !rep.Healthy() {
 				return &exitStatus{code: exitFindings, why: fmt.Sprintf("%d findings", rep.Findings())}
@@ -211,21 +214,39 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		defer sampling.cancel()
 	}
 	limitHeap(b)
-	if err := b.Read(ctx, sub, limitHeap); err != nil {
-		return health.Report{}, err
+	rep, err := readCheck(ctx, b, sub)
+	if err != nil || rep.Partial {
+		return rep, err
 	}
-	rep := b.Report()
 	if sampling != nil {
 		samples := sampling.stop(ctx)
 		fl, err := health.FlowOf(ctx, conn, stream, &rep)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() == nil:
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
-		} else {
+		case err == nil:
 			fl.WithSamples(samples)
 		}
 		rep.Flow = fl
 	}
+	rep.Partial = ctx.Err() != nil
 	return rep, ctx.Err()
+}
+
+// readCheck checks every message of the read (it closes sub). Interrupted
+// (ctx ended), its report is of what was read so far, marked Partial,
+// with ctx's error.
+func readCheck(ctx context.Context, b *health.Builder, sub sources.Subscription) (health.Report, error) {
+	err := b.Read(ctx, sub, limitHeap)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		rep := b.Report()
+		rep.Partial = true
+		return rep, ctx.Err()
+	case err != nil:
+		return health.Report{}, err
+	}
+	return b.Report(), nil
 }
 
 // checkHeapRoom is the heap a check may turn over beyond its own state
@@ -277,6 +298,9 @@ func printCheck(w io.Writer, r health.Report) error {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
 	}
 	fmt.Fprintln(w)
+	if r.Partial {
+		fmt.Fprintln(w, "interrupted: the findings are of the messages read so far; the flow was not asked for")
+	}
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
 	if r.ByFallback > 0 {
 		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
@@ -370,9 +394,12 @@ func printCheck(w io.Writer, r health.Report) error {
 		printFlow(w, r.Flow)
 	}
 	fmt.Fprintln(w)
-	if r.Healthy() {
+	switch {
+	case r.Partial:
+		fmt.Fprintf(w, "%d findings in the messages read before the interruption\n", r.Findings())
+	case r.Healthy():
 		fmt.Fprintln(w, "healthy: nothing found")
-	} else {
+	default:
 		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
 	}
 	return nil

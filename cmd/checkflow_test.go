@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/health"
+	"github.com/mqscope/mqscope/sources"
 )
 
 // TestCheckFlowOverTheScan: orders written over three minutes and dead
@@ -174,5 +177,52 @@ func TestCheckOddFlags(t *testing.T) {
 	}
 	if r.Duplicates.Count != 3 || len(r.Duplicates.Examples) != 0 || len(r.SplitKeys.Examples) != 0 {
 		t.Fatalf("duplicates %+v, splits %+v", r.Duplicates, r.SplitKeys)
+	}
+}
+
+// interruptedRead delivers its messages, then is interrupted (as Ctrl-C
+// cancels a command's context) at the next call.
+type interruptedRead struct {
+	msgs   []sources.Message
+	cancel context.CancelFunc
+}
+
+func (r *interruptedRead) Next(ctx context.Context, max int) ([]sources.Message, error) {
+	if len(r.msgs) > 0 {
+		m := r.msgs
+		r.msgs = nil
+		return m, nil
+	}
+	r.cancel()
+	return nil, ctx.Err()
+}
+
+func (r *interruptedRead) Close() error { return nil }
+
+// TestCheckInterrupted: a check interrupted mid-scan keeps what it found
+// in the messages read before, says so, and its command fails.
+func TestCheckInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var msgs []sources.Message
+	for i, seq := range []int{1, 1, 2} {
+		msgs = append(msgs, sources.Message{Stream: "pay", Offset: int64(i), Key: []byte("k"), Value: []byte(fmt.Sprintf(`{"seq":%d}`, seq)), Timestamp: time.Unix(int64(i), 0)})
+	}
+	b, err := health.NewBuilder("pay", health.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := readCheck(ctx, b, &interruptedRead{msgs: msgs, cancel: cancel})
+	if !errors.Is(err, context.Canceled) || !rep.Partial || rep.Scanned != 3 || rep.Duplicates.Count != 1 {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+	var out strings.Builder
+	if err := printCheck(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pay: 3 messages read", "interrupted: the findings are of the messages read so far", "1 findings in the messages read before the interruption"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("no %q in\n%s", want, out.String())
+		}
 	}
 }

@@ -197,6 +197,9 @@ type Memory struct {
 type Report struct {
 	Stream  string    `json:"stream"`
 	Scanned int64     `json:"scanned"`
+	// Partial says the check was interrupted: the findings are of the
+	// Scanned messages read before.
+	Partial bool `json:"partial,omitempty"`
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to,omitzero"`
 	// Identity, Entity and Sequence say what was read as each.
