@@ -397,6 +397,8 @@ func printCheck(w io.Writer, r health.Report) error {
 	switch {
 	case r.Partial:
 		fmt.Fprintf(w, "%d findings in the messages read before the interruption\n", r.Findings())
+	case r.Scanned == 0:
+		fmt.Fprintln(w, "nothing checked: the read held no messages")
 	case r.Healthy():
 		fmt.Fprintln(w, "healthy: nothing found")
 	default:

@@ -226,3 +226,21 @@ func TestCheckInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEmptyTopic: a topic without messages is not called healthy:
+// nothing was checked; the group's lag is still told, and the exit status
+// is 0.
+func TestCheckEmptyTopic(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "idle", "idle.DLT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	commit(t, addr, "idle-service", "idle", 0)
+	code, out, errOut := run(t, "--kafka", addr, "check", "idle")
+	if code != 0 || !strings.Contains(out, "idle: 0 messages read") || !strings.Contains(out, "nothing checked: the read held no messages") ||
+		strings.Contains(out, "healthy") || !strings.Contains(out, "group idle-service on idle: lag 0 now") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+}

@@ -522,6 +522,8 @@ func (p *healthPage) View(w, h int) string {
 	switch {
 	case p.err != nil:
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
+	case p.done && r.Scanned == 0:
+		out = append(out, s.Muted.Render("  nothing checked: "+render.Sanitize(p.stream.Name)+" held no messages"))
 	case len(p.rows) == 0 && p.done:
 		out = append(out, s.Muted.Render("  healthy: no duplicate, nothing out of order, no split key, no gap in "+render.Sanitize(p.stream.Name)))
 	}

@@ -201,3 +201,19 @@ func TestHealthFlowSection(t *testing.T) {
 		t.Fatal("a closed page samples on")
 	}
 }
+
+// TestHealthOfAnEmptyStream: a stream without messages is not called
+// healthy: the page says nothing was checked.
+func TestHealthOfAnEmptyStream(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newHealthPage(c, fixedConn{}, sources.StreamInfo{Name: "idle", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}})
+	p.pid = 5
+	defer p.Close()
+	for cmd := p.read(); cmd != nil && !p.done; {
+		cmd = p.Update(cmd())
+	}
+	v := p.View(100, 27)
+	if !strings.Contains(v, "nothing checked: idle held no messages") || strings.Contains(v, "healthy") {
+		t.Fatalf("view:\n%s", v)
+	}
+}
