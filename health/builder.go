@@ -207,7 +207,7 @@ func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 			return b.hash('h', v, nil)
 		}
 	case b.o.IDPath.Set():
-		if v, ok := b.o.IDPath.Lookup(doc); ok {
+		if v, ok := b.o.IDPath.Lookup(doc); ok && len(v) > 0 { // an empty id names nothing: the fallback tells them apart
 			return b.hash('p', v, nil)
 		}
 	}
@@ -256,6 +256,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	switch {
 	case b.o.KeyPath.Set():
 		key, ok = b.o.KeyPath.Lookup(doc)
+		ok = ok && len(key) > 0 // an empty value names no entity
 	case b.o.OrderKey != nil:
 		key, ok = b.o.OrderKey(m)
 	default:
