@@ -195,11 +195,11 @@ type Memory struct {
 
 // Report is the health of one stream's messages.
 type Report struct {
-	Stream  string    `json:"stream"`
-	Scanned int64     `json:"scanned"`
+	Stream  string `json:"stream"`
+	Scanned int64  `json:"scanned"`
 	// Partial says the check was interrupted: the findings are of the
 	// Scanned messages read before.
-	Partial bool `json:"partial,omitempty"`
+	Partial bool      `json:"partial,omitempty"`
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to,omitzero"`
 	// Identity, Entity and Sequence say what was read as each.

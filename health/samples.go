@@ -172,3 +172,15 @@ func Trend(a, b int64) string {
 	}
 	return "held"
 }
+
+// LagAt takes each group's lag now from a sample newer than the flow.
+func (f *Flow) LagAt(x FlowSample) {
+	for i := range f.Groups {
+		g := &f.Groups[i]
+		for _, l := range x.Lags {
+			if l.Group == g.Group && l.Stream == g.Stream {
+				g.Lag = l.Lag
+			}
+		}
+	}
+}

@@ -144,6 +144,9 @@ func (p *healthPage) sampled(msg flowSampled) tea.Cmd {
 	}
 	if p.flow != nil {
 		p.flow.WithSamples(p.samples.Sampling())
+		if msg.err == nil {
+			p.flow.LagAt(msg.sample)
+		}
 	}
 	ctx, page := p.ctx, p.pid
 	return func() tea.Msg {

@@ -186,11 +186,18 @@ func TestHealthFlowSection(t *testing.T) {
 			t.Fatal("no next sample asked for")
 		}
 	}
-	if got := p.flow.Groups[0].LagSamples; fmt.Sprint(got) != "[40 9000]" {
+	p.Update(flowFound{page: 7, gen: p.gen, flow: &health.Flow{Chain: flow.Chain, Timeline: flow.Timeline,
+		Groups: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 12}}}}) // a refresh: the lag it found is older than the samples
+	p.Update(flowSampled{page: 7, sample: health.FlowSample{At: testNow.Add(time.Second), DeadLetterEnd: 105,
+		Lags: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 9000}}}})
+	if p.flow.Groups[0].Lag != 9000 {
+		t.Fatalf("lag now %d, not the newest sample's", p.flow.Groups[0].Lag)
+	}
+	if got := p.flow.Groups[0].LagSamples; fmt.Sprint(got) != "[40 9000 9000]" {
 		t.Fatalf("lag samples %v", got)
 	}
 	v := p.View(140, 27)
-	for _, want := range []string{"order-service lag ▂█ rose 40→9,000", "while orders.DLT took 300.0/min", "2 samples over 1s",
+	for _, want := range []string{"order-service lag 9,000 on orders", "order-service lag ▂██ rose 40→9,000", "while orders.DLT took 300.0/min", "3 samples over 1s",
 		"orders produced ▃▅█ 23.3/min", "orders.DLT took ▁▂█ 101.7/min", "by event time, 1m buckets"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("no %q in\n%s", want, v)
