@@ -92,7 +92,7 @@ func TestSamplerSeesLagRise(t *testing.T) {
 	if a.DeadLetterEnd != 2 || b.DeadLetterEnd != 5 || a.DeadLetterMessages != 2 || b.DeadLetterMessages != 5 || a.DepthMessages != 10 || b.DepthMessages != 35 {
 		t.Fatalf("samples %+v then %+v", a, b)
 	}
-	if r := s.DeadLetterPerMin(); r != 180 {
+	if r := s.DeadLetterPerMin(); r != 180 || s.DeadLetterInflowPerMin != 180 {
 		t.Fatalf("dead letters %v/min, want 3 in a second", r)
 	}
 	f := &Flow{Groups: []GroupLag{{Group: "pay-service", Stream: "pay", Lag: 31}}}

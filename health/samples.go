@@ -35,6 +35,9 @@ type Sampling struct {
 	// IntervalSeconds is the time asked between two samples.
 	IntervalSeconds float64      `json:"intervalSeconds"`
 	Samples         []FlowSample `json:"samples"`
+	// DeadLetterInflowPerMin is the dead letters written per minute from
+	// the first sample to the last (-1: not known, see DeadLetterPerMin).
+	DeadLetterInflowPerMin float64 `json:"deadLetterInflowPerMin"`
 	// Dropped counts the oldest samples the ring let go; Failed those
 	// not taken (LastError says why).
 	Dropped   int    `json:"dropped,omitempty"`
@@ -137,8 +140,10 @@ func (r *SampleRing) Len() int {
 func (r *SampleRing) Sampling() *Sampling {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return &Sampling{Note: SamplingNote, IntervalSeconds: r.interval.Seconds(), Samples: slices.Clone(r.samples),
+	s := &Sampling{Note: SamplingNote, IntervalSeconds: r.interval.Seconds(), Samples: slices.Clone(r.samples),
 		Dropped: r.dropped, Failed: r.failed, LastError: r.lastErr}
+	s.DeadLetterInflowPerMin = s.DeadLetterPerMin()
+	return s
 }
 
 // WithSamples sets the flow's samples and each group's lag at each of
