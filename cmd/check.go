@@ -220,7 +220,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	if sampling != nil {
 		samples := sampling.stop(ctx)
-		fl, err := health.FlowOf(ctx, conn, stream, &rep)
+		fl, err := sampling.s.Flow(ctx, &rep)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))

@@ -168,30 +168,45 @@ func lagsOf(d sources.GroupDetail, hops []chainHop) []GroupLag {
 // the dead-letter hops were given. It reads (I/O: run it in a Cmd or a
 // command).
 func FlowOf(ctx context.Context, conn sources.Conn, stream string, rep *Report) (*Flow, error) {
-	f := &Flow{DeadLetterRate: -1}
 	hops, notes, err := chainOf(ctx, conn, stream)
 	if err != nil {
 		return nil, err
 	}
-	f.Notes = append(f.Notes, notes...)
-	f.spanCounts(ctx, conn, stream, hops, rep)
 	gl, ok := conn.(sources.GroupLister)
 	if !ok {
-		f.Notes = append(f.Notes, conn.Name()+" has no consumer groups to list")
-		return f, nil
+		return flowOf(ctx, conn, stream, rep, hops, append(notes, conn.Name()+" has no consumer groups to list"), nil), nil
 	}
+	groups, err := chainGroups(ctx, gl, hops)
+	if err != nil {
+		notes = append(notes, err.Error())
+	}
+	return flowOf(ctx, conn, stream, rep, hops, notes, groups), nil
+}
+
+// chainGroups names the consumer groups that read one of the hops.
+func chainGroups(ctx context.Context, gl sources.GroupLister, hops []chainHop) ([]string, error) {
 	groups, err := gl.ListGroups(ctx)
 	if err != nil {
-		f.Notes = append(f.Notes, "consumer groups: "+err.Error())
-		return f, nil
+		return nil, fmt.Errorf("consumer groups: %w", err)
 	}
+	var out []string
 	for _, g := range groups {
-		if !slices.ContainsFunc(hops, func(h chainHop) bool { return slices.Contains(g.Topics, h.Stream) }) {
-			continue
+		if slices.ContainsFunc(hops, func(h chainHop) bool { return slices.Contains(g.Topics, h.Stream) }) {
+			out = append(out, g.Name)
 		}
-		d, err := gl.DescribeGroup(ctx, g.Name)
+	}
+	return out, nil
+}
+
+// flowOf is the flow of a chain whose hops and groups are known.
+func flowOf(ctx context.Context, conn sources.Conn, stream string, rep *Report, hops []chainHop, notes, groups []string) *Flow {
+	f := &Flow{DeadLetterRate: -1, Notes: notes}
+	f.spanCounts(ctx, conn, stream, hops, rep)
+	gl, _ := conn.(sources.GroupLister)
+	for _, g := range groups {
+		d, err := gl.DescribeGroup(ctx, g)
 		if err != nil {
-			f.Notes = append(f.Notes, fmt.Sprintf("group %s: %v", g.Name, err))
+			f.Notes = append(f.Notes, fmt.Sprintf("group %s: %v", g, err))
 			continue
 		}
 		for _, l := range lagsOf(d, hops) {
@@ -205,7 +220,7 @@ func FlowOf(ctx context.Context, conn sources.Conn, stream string, rep *Report) 
 		}
 		return strings.Compare(a.Group+a.Stream, b.Group+b.Stream)
 	})
-	return f, nil
+	return f
 }
 
 // spanCounts counts what each hop but the scanned stream received over

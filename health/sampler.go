@@ -19,6 +19,7 @@ type Sampler struct {
 	found  bool
 	hops   []chainHop // the chain (its counts not kept)
 	groups []string   // the groups that read one of its streams
+	notes  []string   // what finding them could not know
 }
 
 // NewSampler samples stream's flow on conn.
@@ -30,21 +31,18 @@ func NewSampler(conn sources.Conn, stream string) *Sampler {
 // goroutine).
 func (s *Sampler) Take(ctx context.Context, at time.Time) (FlowSample, error) {
 	if !s.found {
-		chain, _, err := chainOf(ctx, s.conn, s.stream)
+		chain, notes, err := chainOf(ctx, s.conn, s.stream)
 		if err != nil {
 			return FlowSample{}, err
 		}
-		s.hops = chain
+		s.hops, s.notes = chain, notes
 		if gl, ok := s.conn.(sources.GroupLister); ok {
-			groups, err := gl.ListGroups(ctx)
-			if err != nil {
-				return FlowSample{}, fmt.Errorf("sample %s: consumer groups: %w", s.stream, err)
+			// without the groups the depth is still sampled; the flow notes why
+			if s.groups, err = chainGroups(ctx, gl, s.hops); err != nil {
+				s.notes = append(s.notes, err.Error())
 			}
-			for _, g := range groups {
-				if slices.ContainsFunc(s.hops, func(h chainHop) bool { return slices.Contains(g.Topics, h.Stream) }) {
-					s.groups = append(s.groups, g.Name)
-				}
-			}
+		} else {
+			s.notes = append(s.notes, s.conn.Name()+" has no consumer groups to list")
 		}
 		s.found = true
 	}
@@ -83,6 +81,16 @@ func (s *Sampler) Take(ctx context.Context, at time.Time) (FlowSample, error) {
 		}
 	}
 	return fs, nil
+}
+
+// Flow is the flow FlowOf finds, of the chain and groups the sampler
+// found at its first sample (none taken: FlowOf's own), so they are not
+// listed twice. It reads (I/O).
+func (s *Sampler) Flow(ctx context.Context, rep *Report) (*Flow, error) {
+	if !s.found {
+		return FlowOf(ctx, s.conn, s.stream, rep)
+	}
+	return flowOf(ctx, s.conn, s.stream, rep, s.hops, slices.Clone(s.notes), s.groups), nil
 }
 
 // counts are the chain's streams with their counts now.
