@@ -173,7 +173,7 @@ func printQueueSamples(w io.Writer, f *health.Flow, s *health.Sampling) {
 	}
 	last := s.Samples[len(s.Samples)-1]
 	depth := s.Series(func(x health.FlowSample) int64 { return x.DepthMessages })
-	fmt.Fprintf(w, "  %s depth %s %s  %s; %s consumers, %s in flight\n", safetext.String(f.Chain[0].Stream), health.Trend(depth[0], depth[len(depth)-1]),
+	fmt.Fprintf(w, "  %s depth %s %s  %s; %s, %s in flight\n", safetext.String(f.Chain[0].Stream), health.Trend(depth[0], depth[len(depth)-1]),
 		trendNumbers(depth[0], depth[len(depth)-1]), spark(depth), consumersText(last.Consumers), digits(last.InFlightMessages))
 	if deadLetterHops(f) != "the dead letters" {
 		dl := s.Series(func(x health.FlowSample) int64 { return x.DeadLetterMessages })
@@ -181,11 +181,12 @@ func printQueueSamples(w io.Writer, f *health.Flow, s *health.Sampling) {
 	}
 }
 
+// consumersText is "3 consumers", or that they are not known.
 func consumersText(n int) string {
 	if n < 0 {
-		return "?"
+		return "consumers not known"
 	}
-	return digits(int64(n))
+	return digits(int64(n)) + " consumers"
 }
 
 // trendNumbers is "from 40 to 9,000", or "at 40".

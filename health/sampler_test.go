@@ -118,6 +118,13 @@ func TestTimelineBuckets(t *testing.T) {
 	if tl.BucketSeconds != 60 || !tl.From.Equal(t0) || fmt.Sprint(tl.Produced) != "[3 0 5 1]" || fmt.Sprint(tl.DeadLetters) != "[0 0 1 0]" || tl.BucketText() != "1m" {
 		t.Fatalf("timeline %+v", tl)
 	}
+	var burst timeBuckets // five messages in two seconds: 5/min, not 150
+	for i := range 5 {
+		burst.add(t0.Add(time.Duration(i) * 500 * time.Millisecond).UnixMilli())
+	}
+	if tl := newTimeline(t0, t0.Add(2*time.Second), &burst, nil); tl.ProducedPerMinOverScan != 5 || fmt.Sprint(tl.Produced) != "[5]" {
+		t.Fatalf("a burst: %+v", tl)
+	}
 	var long timeBuckets
 	for h := 0; h < 200; h++ { // one an hour for 200 hours: 12,000 minutes
 		long.add(t0.Add(time.Duration(h) * time.Hour).UnixMilli())

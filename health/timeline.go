@@ -123,7 +123,8 @@ type Timeline struct {
 	DeadLetters            []int64   `json:"deadLettersPerBucket,omitempty"`
 	DeadLetterInflowPerMin []float64 `json:"deadLetterInflowPerMin,omitempty"`
 	// ProducedPerMinOverScan and DeadLetterPerMinOverScan are the rates
-	// over the whole span (-1: not known).
+	// over the whole span, a span shorter than a minute counted as one
+	// (-1: not known).
 	ProducedPerMinOverScan   float64 `json:"producedPerMinOverScan"`
 	DeadLetterPerMinOverScan float64 `json:"deadLetterInflowPerMinOverScan"`
 }
@@ -157,7 +158,7 @@ func newTimeline(from, to time.Time, produced, dead *timeBuckets) *Timeline {
 	tl := &Timeline{From: time.UnixMilli(first * w).UTC(), BucketSeconds: w / 1000,
 		Produced: make([]int64, n), ProducedPerMin: make([]float64, n), ProducedPerMinOverScan: -1, DeadLetterPerMinOverScan: -1}
 	perMin := float64(w) / float64(minuteMillis)
-	minutes := float64(span) / float64(minuteMillis)
+	minutes := float64(max(span, minuteMillis)) / float64(minuteMillis) // less than a minute counts as one, as a bucket does
 	if produced != nil {
 		var all int64
 		for i := range n {

@@ -643,8 +643,12 @@ func (p *healthPage) sampledLine(w int) string {
 	if len(f.Groups) == 0 && len(f.Chain) > 0 {
 		d := sm.Series(func(x health.FlowSample) int64 { return x.DepthMessages })
 		last := sm.Samples[len(sm.Samples)-1]
-		parts = append(parts, fmt.Sprintf("%s depth %s %s→%s · %d consumers · %s in flight", f.Chain[0].Stream, sparkOf(d, 20),
-			groupDigits(d[0]), groupDigits(d[len(d)-1]), last.Consumers, groupDigits(last.InFlightMessages)))
+		consumers := "consumers not known"
+		if last.Consumers >= 0 {
+			consumers = groupDigits(int64(last.Consumers)) + " consumers"
+		}
+		parts = append(parts, fmt.Sprintf("%s depth %s %s→%s · %s · %s in flight", f.Chain[0].Stream, sparkOf(d, 20),
+			groupDigits(d[0]), groupDigits(d[len(d)-1]), consumers, groupDigits(last.InFlightMessages)))
 		if dead != "" {
 			dl := sm.Series(func(x health.FlowSample) int64 { return x.DeadLetterMessages })
 			parts = append(parts, fmt.Sprintf("%s depth %s %s→%s", dead, sparkOf(dl, 20), groupDigits(dl[0]), groupDigits(dl[len(dl)-1])))

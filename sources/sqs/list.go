@@ -92,7 +92,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	out := make([]sources.StreamInfo, 0, len(queues))
 	for _, q := range queues {
 		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"]),
-			InFlight: atoi64(q.attrs["ApproximateNumberOfMessagesNotVisible"]), Reading: reading(q.name)}
+			InFlight: atoi64(q.attrs["ApproximateNumberOfMessagesNotVisible"]), Consumers: -1, Reading: reading(q.name)} // SQS does not count its consumers
 		if strings.HasSuffix(q.name, ".fifo") || q.attrs["FifoQueue"] == "true" {
 			st.Kind = KindFIFO
 		}
