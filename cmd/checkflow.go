@@ -168,7 +168,7 @@ func printTimeline(w io.Writer, f *health.Flow, tl *health.Timeline) {
 // messages and its dead-letter hops' depth over the samples (a log's
 // depth is its retention, not its backlog: its groups' lag says that).
 func printQueueSamples(w io.Writer, f *health.Flow, s *health.Sampling) {
-	if len(f.Chain) == 0 || len(f.Groups) > 0 {
+	if len(f.Chain) == 0 || !f.Chain[0].Queue {
 		return
 	}
 	last := s.Samples[len(s.Samples)-1]
@@ -179,6 +179,7 @@ func printQueueSamples(w io.Writer, f *health.Flow, s *health.Sampling) {
 		dl := s.Series(func(x health.FlowSample) int64 { return x.DeadLetterMessages })
 		fmt.Fprintf(w, "  %s depth %s %s  %s\n", deadLetterHops(f), health.Trend(dl[0], dl[len(dl)-1]), trendNumbers(dl[0], dl[len(dl)-1]), spark(dl))
 	}
+	fmt.Fprintln(w, "  (the check's own peek holds messages unacknowledged while it reads: samples taken meanwhile count them in flight)")
 }
 
 // consumersText is "3 consumers", or that they are not known.

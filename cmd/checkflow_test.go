@@ -244,3 +244,22 @@ func TestCheckEmptyTopic(t *testing.T) {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestPrintQueueFlow: check's text for a queue's samples: its depth,
+// consumers (or that they are not known) and messages in flight, and its
+// dead-letter queue's depth, with the peek's own part said.
+func TestPrintQueueFlow(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	f := &health.Flow{Chain: []health.Hop{{Stream: "work", Role: "main", Queue: true, InSpan: -1}, {Stream: "work.dlq", Role: "dead letters", Queue: true, InSpan: -1}}, DeadLetterRate: -1}
+	f.WithSamples(&health.Sampling{IntervalSeconds: 1, Samples: []health.FlowSample{
+		{At: t0, DepthMessages: 7, DeadLetterMessages: 1, Consumers: -1, DeadLetterEnd: -1},
+		{At: t0.Add(2 * time.Second), DepthMessages: 9, DeadLetterMessages: 4, Consumers: -1, InFlightMessages: 2, DeadLetterEnd: -1}}})
+	var out strings.Builder
+	printFlow(&out, f)
+	for _, want := range []string{"work depth rose from 7 to 9  ▆█; consumers not known, 2 in flight", "work.dlq depth rose from 1 to 4  ▃█",
+		"the check's own peek holds messages unacknowledged", "2 samples over 2s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("no %q in\n%s", want, out.String())
+		}
+	}
+}

@@ -56,6 +56,9 @@ type Hop struct {
 	Role string `json:"role"`
 	// Messages is how many it holds now.
 	Messages int64 `json:"messages"`
+	// Queue says it is a queue: its depth is its backlog (a log's is its
+	// retention).
+	Queue bool `json:"queue,omitempty"`
 	// InSpan is how many it received over the scan's span (-1: not read:
 	// the main stream, which the scan read, and queues, not peeked for this).
 	InSpan int64 `json:"inSpan"`
@@ -121,7 +124,7 @@ func chainOf(ctx context.Context, conn sources.Conn, stream string) ([]chainHop,
 			r, order, ok = "dead letters", 1<<30, true
 		}
 		if ok {
-			hops = append(hops, chainHop{Hop{Stream: st.Name, Role: r, Messages: st.Messages, InSpan: -1}, order, st.Queue})
+			hops = append(hops, chainHop{Hop{Stream: st.Name, Role: r, Messages: st.Messages, Queue: st.Queue, InSpan: -1}, order, st.Queue})
 		}
 	}
 	slices.SortFunc(hops, func(a, b chainHop) int {

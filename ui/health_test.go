@@ -224,3 +224,23 @@ func TestHealthOfAnEmptyStream(t *testing.T) {
 		t.Fatalf("view:\n%s", v)
 	}
 }
+
+// TestHealthQueueFlow: a queue has no groups: its flow over the samples
+// is its depth, consumers and messages in flight, and its dead-letter
+// queue's depth.
+func TestHealthQueueFlow(t *testing.T) {
+	c := testCommon(140, 30)
+	p := newHealthPage(c, fixedConn{}, sources.StreamInfo{Name: "work", Kind: "classic", Reading: sources.Reading{Queue: true}})
+	p.pid = 8
+	defer p.Close()
+	p.done = true
+	p.Update(flowFound{page: 8, gen: p.gen, flow: &health.Flow{Chain: []health.Hop{{Stream: "work", Role: "main", Queue: true}, {Stream: "work.dlq", Role: "dead letters", Queue: true}}}})
+	for i, n := range []int64{3, 5} {
+		p.Update(flowSampled{page: 8, sample: health.FlowSample{At: testNow.Add(time.Duration(i) * time.Second), DepthMessages: n, DeadLetterMessages: n - 2,
+			Consumers: 1, InFlightMessages: 1, DeadLetterEnd: -1}})
+	}
+	v := p.View(140, 27)
+	if !strings.Contains(v, "work depth ▅█ 3→5 · 1 consumers · 1 in flight · work.dlq depth ▃█ 1→3 · 2 samples over 1s") {
+		t.Fatalf("view:\n%s", v)
+	}
+}

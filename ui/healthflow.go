@@ -135,7 +135,7 @@ func (p *healthPage) sampledLine(w int) string {
 		parts = append(parts, fmt.Sprintf("%s lag %s %s %s→%s", g.Group, sparkOf(g.LagSamples, 20), health.Trend(a, b), groupDigits(a), groupDigits(b)))
 	}
 	dead := deadHops(f)
-	if len(f.Groups) == 0 && len(f.Chain) > 0 {
+	if len(f.Chain) > 0 && f.Chain[0].Queue {
 		d := sm.Series(func(x health.FlowSample) int64 { return x.DepthMessages })
 		last := sm.Samples[len(sm.Samples)-1]
 		consumers := "consumers not known"
