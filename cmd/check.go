@@ -73,6 +73,12 @@ func (c *checkFlags) options() (health.Options, error) {
 	if c.tolerance == 0 {
 		o.Tolerance = -1 // none
 	}
+	switch {
+	case c.examples < 0:
+		return o, fmt.Errorf("--examples %d: want 0 or more", c.examples)
+	case c.examples == 0:
+		o.Examples = -1 // none
+	}
 	return o, nil
 }
 
@@ -104,7 +110,11 @@ func newCheckCmd(e *env) *cobra.Command {
               seen (counted at the end: a late message is no gap).
   flow        consumer groups' lag now, and the retry chain (orders,
               orders-retry-0, orders-dlt) with what each hop holds and
-              received over the scan's span.
+              received over the scan's span; the main stream's produce rate
+              and the dead letters' inflow per minute over the scan, by the
+              messages' own timestamps; lag (a queue: depth, consumers, in
+              flight) sampled every second while the check runs, since
+              brokers keep no history of committed offsets.
 
 Identities are held exactly over --window (default: the whole scan, up to
 --memory), older ones in a Bloom filter sized for --fp-rate: the output
@@ -118,7 +128,7 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 				return err
 			}
 			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
-			if err != nil {
+			if err != nil && !rep.Partial {
 				return err
 			}
 			if cf.asJSON {
@@ -128,6 +138,9 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 			}
 			if err != nil {
 				return err
+			}
+			if rep.Partial {
+				return fmt.Errorf("check %s: interrupted after %s messages: the report is of those only", args[0], digits(rep.Scanned))
 			}
 			if !rep.Healthy() {
 				return &exitStatus{code: exitFindings, why: fmt.Sprintf("%d findings", rep.Findings())}
@@ -195,19 +208,45 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		_ = sub.Close()
 		return health.Report{}, err
 	}
-	limitHeap(b)
-	if err := b.Read(ctx, sub, limitHeap); err != nil {
-		return health.Report{}, err
-	}
-	rep := b.Report()
+	var sampling *flowSampling
 	if cf.flow && conn != nil {
-		fl, err := health.FlowOf(ctx, conn, stream, rep.From, rep.To)
-		if err != nil {
+		sampling = startSampling(ctx, conn, stream)
+		defer sampling.cancel()
+	}
+	limitHeap(b)
+	rep, err := readCheck(ctx, b, sub)
+	if err != nil || rep.Partial {
+		return rep, err
+	}
+	if sampling != nil {
+		samples := sampling.stop(ctx)
+		fl, err := sampling.s.Flow(ctx, &rep)
+		switch {
+		case err != nil && ctx.Err() == nil:
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
+		case err == nil:
+			fl.WithSamples(samples)
 		}
 		rep.Flow = fl
 	}
+	rep.Partial = ctx.Err() != nil
 	return rep, ctx.Err()
+}
+
+// readCheck checks every message of the read (it closes sub). Interrupted
+// (ctx ended), its report is of what was read so far, marked Partial,
+// with ctx's error.
+func readCheck(ctx context.Context, b *health.Builder, sub sources.Subscription) (health.Report, error) {
+	err := b.Read(ctx, sub, limitHeap)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		rep := b.Report()
+		rep.Partial = true
+		return rep, ctx.Err()
+	case err != nil:
+		return health.Report{}, err
+	}
+	return b.Report(), nil
 }
 
 // checkHeapRoom is the heap a check may turn over beyond its own state
@@ -259,9 +298,15 @@ func printCheck(w io.Writer, r health.Report) error {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
 	}
 	fmt.Fprintln(w)
+	if r.Partial {
+		fmt.Fprintln(w, "interrupted: the findings are of the messages read so far; the flow was not asked for")
+	}
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
 	if r.ByFallback > 0 {
 		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
+	}
+	if r.NoSequence > 0 {
+		fmt.Fprintf(w, "  %s messages lacked the sequence asked for (or it was no whole number): their order was checked by event time\n", digits(r.NoSequence))
 	}
 	if r.NoEntity > 0 {
 		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))
@@ -349,39 +394,17 @@ func printCheck(w io.Writer, r health.Report) error {
 		printFlow(w, r.Flow)
 	}
 	fmt.Fprintln(w)
-	if r.Healthy() {
+	switch {
+	case r.Partial:
+		fmt.Fprintf(w, "%d findings in the messages read before the interruption\n", r.Findings())
+	case r.Scanned == 0:
+		fmt.Fprintln(w, "nothing checked: the read held no messages")
+	case r.Healthy():
 		fmt.Fprintln(w, "healthy: nothing found")
-	} else {
+	default:
 		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
 	}
 	return nil
-}
-
-func printFlow(w io.Writer, f *health.Flow) {
-	fmt.Fprintln(w, "\nflow:")
-	if len(f.Chain) > 1 {
-		hops := make([]string, len(f.Chain))
-		for i, h := range f.Chain {
-			hops[i] = fmt.Sprintf("%s (%s: %s held", safetext.String(h.Stream), h.Role, digits(h.Messages))
-			if h.InSpan >= 0 {
-				hops[i] += fmt.Sprintf(", %s over the span", digits(h.InSpan))
-			}
-			hops[i] += ")"
-		}
-		fmt.Fprintf(w, "  chain: %s\n", strings.Join(hops, " → "))
-	}
-	if f.DeadLetterRate >= 0 {
-		fmt.Fprintf(w, "  dead letters over the span: %.3f/s\n", f.DeadLetterRate)
-	}
-	if len(f.Groups) == 0 {
-		fmt.Fprintln(w, "  no consumer group reads it")
-	}
-	for _, g := range f.Groups {
-		fmt.Fprintf(w, "  group %s on %s: lag %s now (%s, %d members)\n", safetext.String(g.Group), safetext.String(g.Stream), digits(g.Lag), safetext.String(g.State), g.Members)
-	}
-	for _, n := range f.Notes {
-		fmt.Fprintf(w, "  (%s)\n", oneLine(n))
-	}
 }
 
 // memoryLine says how identities were held.

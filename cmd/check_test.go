@@ -265,7 +265,7 @@ func TestCheckFlowRetryChain(t *testing.T) {
 		t.Fatalf("groups %+v", f.Groups)
 	}
 	code, out, _ = run(t, "--kafka", addr, "check", "orders-retry-1")
-	if code != 0 || !strings.Contains(out, "chain: orders (main: 10 held) → orders-retry-0 (retry 0: 4 held, ") || !strings.Contains(out, "group order-service on orders: lag 3 now") {
+	if code != 0 || !strings.Contains(out, "chain: orders (main: 10 held, 2 over the span) → orders-retry-0 (retry 0: 4 held, 2 over the span) → orders-retry-1 (retry 1: 2 held) → ") || !strings.Contains(out, "group order-service on orders: lag 3 now") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

@@ -70,8 +70,10 @@ type Builder struct {
 
 	scanned  int64
 	from, to time.Time
+	produced timeBuckets // the messages by event time
 	fallback int64
 	noEntity int64
+	noSeq    int64 // messages checked for order without the sequence asked for
 
 	// identities: cur and old held exactly (old: the generation before),
 	// older ones in bloom.
@@ -135,6 +137,7 @@ func (b *Builder) Add(m *sources.Message) {
 		if m.Timestamp.After(b.to) {
 			b.to = m.Timestamp
 		}
+		b.produced.add(m.Timestamp.UnixMilli())
 	}
 	doc := b.doc(m)
 	id := b.identity(m, doc)
@@ -204,7 +207,7 @@ func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 			return b.hash('h', v, nil)
 		}
 	case b.o.IDPath.Set():
-		if v, ok := b.o.IDPath.Lookup(doc); ok {
+		if v, ok := b.o.IDPath.Lookup(doc); ok && len(v) > 0 { // an empty id names nothing: the fallback tells them apart
 			return b.hash('p', v, nil)
 		}
 	}
@@ -253,6 +256,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	switch {
 	case b.o.KeyPath.Set():
 		key, ok = b.o.KeyPath.Lookup(doc)
+		ok = ok && len(key) > 0 // an empty value names no entity
 	case b.o.OrderKey != nil:
 		key, ok = b.o.OrderKey(m)
 	default:
@@ -475,6 +479,9 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 		ps.hasSeq, ps.maxSeq, ps.maxSeqOff = true, seq, m.Offset
 		return
 	}
+	if count && (b.o.SequenceHeader != "" || b.o.SequencePath.Set()) {
+		b.noSeq++
+	}
 	if m.NoTimestamp || m.Timestamp.IsZero() {
 		return
 	}
@@ -511,8 +518,9 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // Report is what was found so far. It walks every entity (for gaps and
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
-	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
-		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String()}
+	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity, NoSequence: b.noSeq,
+		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
+		produced: b.produced.snapshot()}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)
@@ -632,16 +640,11 @@ func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Dur
 // Read checks every message of a bounded read, calling progress (may be
 // nil) after each step. It closes sub.
 func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
-	defer sub.Close()
-	for {
-		done, err := b.Step(ctx, sub, time.Second)
-		if err != nil || done {
-			return err
-		}
+	return sources.ReadSteps(ctx, sub, b.Step, func() {
 		if progress != nil {
 			progress(b)
 		}
-	}
+	})
 }
 
 // HeldBytes is about what the check's own state takes: the identities'

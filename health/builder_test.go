@@ -232,3 +232,62 @@ func TestMemoryBudgetSwitchesToTheBloomFilter(t *testing.T) {
 		t.Fatalf("examples %+v", r.Duplicates.Examples)
 	}
 }
+
+// TestPathLookup: a path reads nested members through the filter's JSON
+// scanner: a string without its quotes, a number as written, an escaped
+// member name by what it decodes to; null, a missing member and text that
+// is not an object have no value.
+func TestPathLookup(t *testing.T) {
+	p, err := health.ParsePath("json.order.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for doc, want := range map[string]string{
+		`{"order":{"id":"o-1"}}`:                  "o-1",
+		`{"x":[1,{"id":2}], "order" : {"id":42}}`: "42",
+		`{"order":{"\u0069d":"esc"}}`:             "esc",
+		`{"order":{"id":null}}`:                   "(none)",
+		`{"order":{"other":1}}`:                   "(none)",
+		`{"order":"id"}`:                          "(none)",
+		`[{"order":{"id":1}}]`:                    "(none)",
+		`{"order":{"id":`:                         "(none)",
+	} {
+		got := "(none)"
+		if v, ok := p.Lookup([]byte(doc)); ok {
+			got = string(v)
+		}
+		if got != want {
+			t.Errorf("%s: %s, want %s", doc, got, want)
+		}
+	}
+	if n, ok := p.Int([]byte(`{"order":{"id":"17"}}`)); !ok || n != 17 {
+		t.Errorf("a numeric string: %d %v", n, ok)
+	}
+}
+
+// TestIdentityPathOfMixedTypes: an id written as a number by one producer
+// and as a string by another is one identity (the path's text without
+// quotes); an empty or null id, or one of another shape, is no identity
+// to count duplicates by: the fallback tells those messages apart. An
+// empty entity path value names no entity.
+func TestIdentityPathOfMixedTypes(t *testing.T) {
+	id, _ := health.ParsePath("json.id")
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var msgs []sources.Message
+	for i, v := range []string{`{"id":7,"n":1}`, `{"id":"7","n":2}`, `{"id":"","n":3}`, `{"id":"","n":4}`, `{"id":null,"n":5}`, `{"id":null,"n":6}`, `{"n":7}`, `{"id":{"a":1},"n":8}`, `{"id":{"a":1},"n":9}`} {
+		msgs = append(msgs, sources.Message{Stream: "t", Offset: int64(i), Key: []byte("k"), Value: []byte(v), Timestamp: t0.Add(time.Duration(i) * time.Second)})
+	}
+	r := check(t, health.Options{IDPath: id}, msgs)
+	// 7 and "7" are one; {"a":1} twice is one; empty, null and missing fall back
+	if r.Duplicates.Count != 2 || r.ByFallback != 5 {
+		t.Fatalf("duplicates %+v, fallback %d", r.Duplicates, r.ByFallback)
+	}
+	key, _ := health.ParsePath("json.order")
+	r = check(t, health.Options{KeyPath: key}, []sources.Message{
+		{Stream: "t", Offset: 0, Value: []byte(`{"order":""}`), Timestamp: t0},
+		{Stream: "t", Offset: 1, Value: []byte(`{"order":"o1"}`), Timestamp: t0},
+	})
+	if r.NoEntity != 1 || r.Memory.Entities != 1 {
+		t.Fatalf("no entity %d, entities %d", r.NoEntity, r.Memory.Entities)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mqscope/mqscope/sources/filter"
 )
 
 // Path is a field of a message's value as a JSON path names it
@@ -40,27 +42,19 @@ func (p Path) String() string { return p.text }
 func (p Path) Set() bool { return len(p.steps) > 0 }
 
 // Lookup returns the raw JSON token of the field in doc (a string without
-// its quotes) and whether doc has it. It allocates nothing.
+// its quotes, its escapes kept) and whether doc has it (null: it has
+// not). It allocates nothing unless a member name carries escapes.
 func (p Path) Lookup(doc []byte) ([]byte, bool) {
 	if len(p.steps) == 0 {
 		return nil, false
 	}
-	v := doc
+	tok := doc
 	for _, step := range p.steps {
 		var ok bool
-		if v, ok = field(v, step); !ok {
+		if tok, ok = filter.Member(tok, step); !ok {
 			return nil, false
 		}
 	}
-	i := skipSpace(v, 0)
-	if i >= len(v) {
-		return nil, false
-	}
-	end := skipValue(v, i)
-	if end < 0 {
-		return nil, false
-	}
-	tok := v[i:end]
 	if tok[0] == '"' && len(tok) >= 2 {
 		return tok[1 : len(tok)-1], true
 	}
@@ -106,99 +100,4 @@ func parseInt(b []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// field returns what follows the member name of the object at the start of
-// v (the value's text and what comes after it).
-func field(v []byte, name string) ([]byte, bool) {
-	i := skipSpace(v, 0)
-	if i >= len(v) || v[i] != '{' {
-		return nil, false
-	}
-	i++
-	for {
-		i = skipSpace(v, i)
-		if i >= len(v) || v[i] != '"' {
-			return nil, false
-		}
-		end := skipString(v, i)
-		if end < 0 {
-			return nil, false
-		}
-		key := v[i+1 : end-1]
-		i = skipSpace(v, end)
-		if i >= len(v) || v[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(v, i+1)
-		if string(key) == name {
-			return v[i:], true
-		}
-		if i = skipValue(v, i); i < 0 {
-			return nil, false
-		}
-		i = skipSpace(v, i)
-		if i >= len(v) || v[i] != ',' {
-			return nil, false
-		}
-		i++
-	}
-}
-
-func skipSpace(d []byte, i int) int {
-	for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string starting at d[i] ('"'), or -1.
-func skipString(d []byte, i int) int {
-	for i++; i < len(d); i++ {
-		switch d[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index after the value starting at d[i], or -1.
-func skipValue(d []byte, i int) int {
-	if i >= len(d) {
-		return -1
-	}
-	switch d[i] {
-	case '"':
-		return skipString(d, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(d); i++ {
-			switch d[i] {
-			case '"':
-				j := skipString(d, i)
-				if j < 0 {
-					return -1
-				}
-				i = j - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return -1
-	}
-	for ; i < len(d); i++ {
-		switch d[i] {
-		case ',', '}', ']', ' ', '\n', '\t', '\r':
-			return i
-		}
-	}
-	return i
 }

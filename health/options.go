@@ -69,7 +69,8 @@ type Options struct {
 	// Tolerance is how far event time may go back (0: DefaultTolerance;
 	// negative: none).
 	Tolerance time.Duration
-	// Examples is how many examples each finding keeps (0: DefaultExamples).
+	// Examples is how many examples each finding keeps (0:
+	// DefaultExamples; less than 0: none).
 	Examples int
 	// Expected is how many messages the scan will read, when known
 	// (sizes the Bloom filter).
@@ -106,7 +107,10 @@ func ParseWindow(s string) (n int64, d time.Duration, err error) {
 		}
 		return v * mult, 0, nil
 	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := time.ParseDuration(s); err == nil {
+		if d <= 0 {
+			return 0, 0, fmt.Errorf("window %q: want a positive count or duration", s)
+		}
 		return 0, d, nil
 	}
 	return 0, 0, fmt.Errorf("window %q: want a count of messages (100000, 1M) or a duration (10m)", s)
@@ -152,8 +156,11 @@ func (o *Options) defaults() {
 	if o.Tolerance < 0 {
 		o.Tolerance = 0
 	}
-	if o.Examples <= 0 {
+	switch {
+	case o.Examples == 0:
 		o.Examples = DefaultExamples
+	case o.Examples < 0: // none
+		o.Examples = 0
 	}
 }
 

@@ -195,8 +195,11 @@ type Memory struct {
 
 // Report is the health of one stream's messages.
 type Report struct {
-	Stream  string    `json:"stream"`
-	Scanned int64     `json:"scanned"`
+	Stream  string `json:"stream"`
+	Scanned int64  `json:"scanned"`
+	// Partial says the check was interrupted: the findings are of the
+	// Scanned messages read before.
+	Partial bool      `json:"partial,omitempty"`
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to,omitzero"`
 	// Identity, Entity and Sequence say what was read as each.
@@ -210,6 +213,10 @@ type Report struct {
 	// no entity (no key): they are checked for duplicates only.
 	ByFallback int64 `json:"identityFallback,omitempty"`
 	NoEntity   int64 `json:"noEntity,omitempty"`
+	// NoSequence is how many messages checked for order lacked the
+	// sequence asked for (or it was no whole number): their order was
+	// checked by event time.
+	NoSequence int64 `json:"noSequence,omitempty"`
 
 	Duplicates Duplicates `json:"duplicates"`
 	Ordering   Ordering   `json:"ordering"`
@@ -220,6 +227,8 @@ type Report struct {
 	Memory    Memory     `json:"memory"`
 	// Flow is the stream's consumers and retry chain (nil: not asked).
 	Flow *Flow `json:"flow,omitempty"`
+
+	produced timeBuckets // the scanned messages by event time, for the flow's timeline
 }
 
 // Findings is how many findings the report has (duplicates, ordering,

@@ -102,3 +102,22 @@ func StepRead(ctx context.Context, sub Subscription, d time.Duration, limit func
 	}
 	return false, nil
 }
+
+// Stepper is an analysis that takes a bounded read in steps of about d
+// (StepRead inside), reporting done at its end.
+type Stepper func(ctx context.Context, sub Subscription, d time.Duration) (done bool, err error)
+
+// ReadSteps takes a whole bounded read through step, a second at a time,
+// calling progress (may be nil) between steps. It closes sub.
+func ReadSteps(ctx context.Context, sub Subscription, step Stepper, progress func()) error {
+	defer sub.Close()
+	for {
+		done, err := step(ctx, sub, time.Second)
+		if err != nil || done {
+			return err
+		}
+		if progress != nil {
+			progress()
+		}
+	}
+}

@@ -23,3 +23,16 @@ type QueueCounts struct {
 	// (ApproximateNumberOfMessages, ...NotVisible, ...Delayed).
 	Visible, InFlight, Delayed Count
 }
+
+// Held is how many messages consumers hold unacknowledged: a RabbitMQ
+// queue's unacked, an SQS queue's in flight; 0 for a log or when not
+// known.
+func (q QueueCounts) Held() int64 {
+	switch {
+	case q.Unacked.Known:
+		return q.Unacked.N
+	case q.InFlight.Known:
+		return q.InFlight.N
+	}
+	return 0
+}

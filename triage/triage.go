@@ -327,16 +327,11 @@ func (b *Builder) breakdown(fp, prefix string) []Count {
 // Read adds every message of a bounded read to the builder, calling
 // progress (may be nil) after each delivery. It closes the subscription.
 func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
-	defer sub.Close()
-	for {
-		done, err := b.Step(ctx, sub, time.Second)
-		if err != nil || done {
-			return err
-		}
+	return sources.ReadSteps(ctx, sub, b.Step, func() {
 		if progress != nil {
 			progress(b)
 		}
-	}
+	})
 }
 
 // Step adds what a bounded read delivers for about d; it reports done at

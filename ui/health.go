@@ -23,25 +23,11 @@ const (
 	healthStepTime = 150 * time.Millisecond
 	// healthHeldChunk is how many held messages one step checks.
 	healthHeldChunk = 20000
+	// healthSampleEvery is the time between two samples of the flow's
+	// lag and depth; healthSamplesKept bounds those the page keeps.
+	healthSampleEvery = time.Second
+	healthSamplesKept = 300
 )
-
-// healthOpened carries the read a check goes through.
-type healthOpened struct {
-	page, gen int
-	sub       sources.Subscription
-	err       error
-}
-
-func (m healthOpened) pageID() int { return m.page }
-
-// healthStepped says a step of the check's read is done.
-type healthStepped struct {
-	page, gen int
-	done      bool
-	err       error
-}
-
-func (m healthStepped) pageID() int { return m.page }
 
 // healthHeldDue asks for the next chunk of held messages to be checked.
 type healthHeldDue struct{ page, gen int }
@@ -72,7 +58,7 @@ type healthPage struct {
 	conn    sources.Conn
 	stream  sources.StreamInfo
 	b       *health.Builder // touched by the read's Cmd only between steps
-	sub     sources.Subscription
+	steps   stepRead
 	report  health.Report
 	flow    *health.Flow
 	rows    []healthRow
@@ -92,10 +78,17 @@ type healthPage struct {
 	next, end int64
 	lost      int64 // held messages evicted before they were checked
 	scratch   sources.Message
+
+	// sampler takes the flow's lag and depth, one sample in a Cmd at a
+	// time, the next asked healthSampleEvery after the last came; samples
+	// keeps them.
+	sampler *health.Sampler
+	samples *health.SampleRing
 }
 
 func newHealthPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *healthPage {
-	p := &healthPage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
+	p := &healthPage{pageBase: pageBase{c: c}, conn: conn, stream: stream,
+		sampler: health.NewSampler(conn, stream.Name), samples: health.NewSampleRing(healthSamplesKept, healthSampleEvery)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p
 }
@@ -110,9 +103,9 @@ func newHeldHealthPage(c *Common, conn sources.Conn, stream sources.StreamInfo, 
 func (p *healthPage) Init() tea.Cmd {
 	if risk := peekRisk(p.stream); risk != "" && p.held == nil {
 		p.confirm = risk + "\n\nenter: peek anyway   esc: go back"
-		return nil
+		return p.sample()
 	}
-	return p.read()
+	return tea.Batch(p.read(), p.sample())
 }
 
 // options are the check's: the sequence found in the messages, the
@@ -127,11 +120,7 @@ func (p *healthPage) options() health.Options {
 // read starts the check: the whole stream from its oldest message to the
 // end it has now, or what the list holds.
 func (p *healthPage) read() tea.Cmd {
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-		p.sub = nil
-	}
+	p.steps.release()
 	p.gen++
 	b, err := health.NewBuilder(p.stream.Name, p.options())
 	if err != nil {
@@ -155,19 +144,12 @@ func (p *healthPage) read() tea.Cmd {
 	if p.stream.Queue {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.stream.Messages, defaultQueuePeek)}
 	}
-	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: start})
-		return healthOpened{page: page, gen: gen, sub: sub, err: err}
-	}
+	return openStepped(ctx, r, name, sources.ReadOptions{Start: start}, page, gen, false)
 }
 
 // step reads for a moment and returns to show the progress.
 func (p *healthPage) step() tea.Cmd {
-	ctx, b, sub, page, gen := p.ctx, p.b, p.sub, p.pid, p.gen
-	return func() tea.Msg {
-		done, err := b.Step(ctx, sub, healthStepTime)
-		return healthStepped{page: page, gen: gen, done: done, err: err}
-	}
+	return p.steps.step(p.ctx, p.b.Step, healthStepTime, p.pid, p.gen, false)
 }
 
 // heldStep checks the next chunk of held messages (no I/O) and asks for
@@ -197,9 +179,9 @@ func (p *healthPage) heldStep() tea.Cmd {
 // finished ends the check and asks for the flow.
 func (p *healthPage) finished() tea.Cmd {
 	p.done = true
-	ctx, conn, page, gen, name, from, to := p.ctx, p.conn, p.pid, p.gen, p.stream.Name, p.report.From, p.report.To
+	ctx, conn, page, gen, name, rep := p.ctx, p.conn, p.pid, p.gen, p.stream.Name, p.report
 	return func() tea.Msg {
-		f, err := health.FlowOf(ctx, conn, name, from, to)
+		f, err := health.FlowOf(ctx, conn, name, &rep)
 		return flowFound{page: page, gen: gen, flow: f, err: err}
 	}
 }
@@ -225,32 +207,18 @@ func (p *healthPage) setReport() {
 	p.cur.clamp(len(p.rows), p.rowsHeight())
 }
 
-func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-8, 1) }
+func (p *healthPage) rowsHeight() int { return max(p.c.Height-3-3-10, 1) }
 
 func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case healthOpened:
-		if cmd, ok := opened(msg.gen, p.gen, msg.sub, msg.err, &p.err); !ok {
-			return cmd
-		}
-		p.sub = msg.sub
-		return p.step()
-	case healthStepped:
+	case readOpened:
+		return p.steps.take(msg, p.gen, &p.err, p.step)
+	case readStepped:
 		if msg.gen != p.gen {
 			return nil
 		}
 		p.setReport()
-		switch {
-		case msg.err != nil && p.ctx.Err() == nil:
-			p.err = msg.err
-			return setError(msg.err)
-		case msg.done:
-			s := p.sub
-			p.sub = nil
-			return tea.Batch(closeRead(s), p.finished())
-		case msg.err == nil:
-			return p.step()
-		}
+		return p.steps.stepped(msg, p.ctx, &p.err, p.step, p.finished)
 	case healthHeldDue:
 		if msg.gen == p.gen && !p.done {
 			return p.heldStep()
@@ -258,9 +226,18 @@ func (p *healthPage) Update(msg tea.Msg) tea.Cmd {
 	case flowFound:
 		if msg.gen == p.gen {
 			p.flow = msg.flow
+			if p.flow != nil {
+				p.flow.WithSamples(p.samples.Sampling())
+			}
 			if msg.err != nil && p.ctx.Err() == nil {
 				return setError(msg.err)
 			}
+		}
+	case flowSampled:
+		return p.sampled(msg)
+	case flowSampleDue:
+		if p.ctx.Err() == nil {
+			return p.sample()
 		}
 	case diffReady:
 		if msg.err != nil {
@@ -484,13 +461,19 @@ func (p *healthPage) View(w, h int) string {
 	if r.Healthy() {
 		verdict = s.Section.Render("no finding")
 	}
-	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+render.Sanitize(r.Sequence)),
+	seq := render.Sanitize(r.Sequence)
+	if r.NoSequence > 0 {
+		seq += fmt.Sprintf(" (%s without it: by event time)", groupDigits(r.NoSequence))
+	}
+	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+seq),
 		s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
 	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: 6, right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
 	switch {
 	case p.err != nil:
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
+	case p.done && r.Scanned == 0:
+		out = append(out, s.Muted.Render("  nothing checked: "+render.Sanitize(p.stream.Name)+" held no messages"))
 	case len(p.rows) == 0 && p.done:
 		out = append(out, s.Muted.Render("  healthy: no duplicate, nothing out of order, no split key, no gap in "+render.Sanitize(p.stream.Name)))
 	}
@@ -533,34 +516,6 @@ func (p *healthPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-// flowLines are the consumers' lag and the retry chain, one line each.
-func (p *healthPage) flowLines(w int) []string {
-	s := p.c.Styles
-	f := p.flow
-	if f == nil {
-		if p.done {
-			return []string{s.Label.Render("flow ") + s.Muted.Render("looking for consumer groups and a retry chain…")}
-		}
-		return []string{""}
-	}
-	var groups []string
-	for _, g := range f.Groups {
-		groups = append(groups, fmt.Sprintf("%s lag %s on %s", g.Group, groupDigits(g.Lag), g.Stream))
-	}
-	line := "no consumer group reads it"
-	if len(groups) > 0 {
-		line = strings.Join(groups, " · ")
-	}
-	if len(f.Chain) > 1 {
-		var hops []string
-		for _, h := range f.Chain {
-			hops = append(hops, fmt.Sprintf("%s %s", h.Stream, groupDigits(h.Messages)))
-		}
-		line += "  ·  chain " + strings.Join(hops, " → ")
-	}
-	return []string{s.Label.Render("flow ") + render.Preview([]byte(line), max(w-5, 10))}
-}
-
 // memoryText says how identities were held.
 func (p *healthPage) memoryText() string {
 	m := p.report.Memory
@@ -600,8 +555,5 @@ func (p *healthPage) FullHelp() [][]key.Binding {
 // Close stops the read.
 func (p *healthPage) Close() {
 	p.cancel()
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-	}
+	p.steps.release()
 }

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/mqscope/mqscope/health"
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/demo"
@@ -71,7 +72,8 @@ func TestHealthOfHeldMessages(t *testing.T) {
 	cmd := p.Update(keyPress("H"))
 	hp := cmd().(pagePushed).p.(*healthPage)
 	hp.pid = 9
-	for cmd := hp.Init(); cmd != nil; {
+	// the check alone: Init also samples the flow, a second apart
+	for cmd := hp.read(); cmd != nil; {
 		msg := cmd()
 		if _, ok := msg.(flowFound); ok {
 			hp.Update(msg)
@@ -154,10 +156,91 @@ func TestHealthOfHeldMessagesInTheirListsOrder(t *testing.T) {
 	deliver(p, append([]sources.Message{ms[0], again}, ms[1:]...))
 	hp := p.Update(keyPress("H"))().(pagePushed).p.(*healthPage)
 	hp.pid = 9
-	for cmd := hp.Init(); cmd != nil && !hp.done; {
+	for cmd := hp.read(); cmd != nil && !hp.done; {
 		cmd = hp.Update(cmd())
 	}
 	if d := hp.report.Duplicates; d.Republish != 1 || d.Retry != 1 {
 		t.Fatalf("duplicates %+v", d)
+	}
+}
+
+// TestHealthFlowSection: the flow's answer and two samples a second apart
+// show the group's lag rising with a sparkline, the dead letters' inflow
+// while sampled, and the scan's produce and dead-letter series; each
+// sample asks for the next one.
+func TestHealthFlowSection(t *testing.T) {
+	c := testCommon(140, 30)
+	p := newHealthPage(c, fixedConn{msgs: healthMsgs()}, sources.StreamInfo{Name: "orders", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}})
+	p.pid = 7
+	defer p.Close()
+	p.done = true
+	flow := &health.Flow{Chain: []health.Hop{{Stream: "orders", Role: "main"}, {Stream: "orders.DLT", Role: "dead letters"}},
+		Groups: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 9000}},
+		Timeline: &health.Timeline{Stream: "orders", From: testNow, BucketSeconds: 60, Produced: []int64{10, 20, 40}, DeadLetters: []int64{0, 5, 300},
+			ProducedPerMinOverScan: 23.3, DeadLetterPerMinOverScan: 101.7}}
+	p.Update(flowFound{page: 7, gen: p.gen, flow: flow})
+	for i, lag := range []int64{40, 9000} {
+		x := health.FlowSample{At: testNow.Add(time.Duration(i) * time.Second), Lags: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: lag}},
+			DeadLetterEnd: int64(100 + 5*i)}
+		if cmd := p.Update(flowSampled{page: 7, sample: x}); cmd == nil {
+			t.Fatal("no next sample asked for")
+		}
+	}
+	p.Update(flowFound{page: 7, gen: p.gen, flow: &health.Flow{Chain: flow.Chain, Timeline: flow.Timeline,
+		Groups: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 12}}}}) // a refresh: the lag it found is older than the samples
+	p.Update(flowSampled{page: 7, sample: health.FlowSample{At: testNow.Add(time.Second), DeadLetterEnd: 105,
+		Lags: []health.GroupLag{{Group: "order-service", Stream: "orders", Lag: 9000}}}})
+	if p.flow.Groups[0].Lag != 9000 {
+		t.Fatalf("lag now %d, not the newest sample's", p.flow.Groups[0].Lag)
+	}
+	if got := p.flow.Groups[0].LagSamples; fmt.Sprint(got) != "[40 9000 9000]" {
+		t.Fatalf("lag samples %v", got)
+	}
+	v := p.View(140, 27)
+	for _, want := range []string{"order-service lag 9,000 on orders", "order-service lag ▂██ rose 40→9,000", "while orders.DLT took 300.0/min", "3 samples over 1s",
+		"orders produced ▃▅█ 23.3/min", "orders.DLT took ▁▂█ 101.7/min", "by event time, 1m buckets"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("no %q in\n%s", want, v)
+		}
+	}
+	p.Close()
+	if cmd := p.Update(flowSampled{page: 7, sample: health.FlowSample{At: testNow}}); cmd != nil {
+		t.Fatal("a closed page samples on")
+	}
+}
+
+// TestHealthOfAnEmptyStream: a stream without messages is not called
+// healthy: the page says nothing was checked.
+func TestHealthOfAnEmptyStream(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newHealthPage(c, fixedConn{}, sources.StreamInfo{Name: "idle", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}})
+	p.pid = 5
+	defer p.Close()
+	for cmd := p.read(); cmd != nil && !p.done; {
+		cmd = p.Update(cmd())
+	}
+	v := p.View(100, 27)
+	if !strings.Contains(v, "nothing checked: idle held no messages") || strings.Contains(v, "healthy") {
+		t.Fatalf("view:\n%s", v)
+	}
+}
+
+// TestHealthQueueFlow: a queue has no groups: its flow over the samples
+// is its depth, consumers and messages in flight, and its dead-letter
+// queue's depth.
+func TestHealthQueueFlow(t *testing.T) {
+	c := testCommon(140, 30)
+	p := newHealthPage(c, fixedConn{}, sources.StreamInfo{Name: "work", Kind: "classic", Reading: sources.Reading{Queue: true}})
+	p.pid = 8
+	defer p.Close()
+	p.done = true
+	p.Update(flowFound{page: 8, gen: p.gen, flow: &health.Flow{Chain: []health.Hop{{Stream: "work", Role: "main", Queue: true}, {Stream: "work.dlq", Role: "dead letters", Queue: true}}}})
+	for i, n := range []int64{3, 5} {
+		p.Update(flowSampled{page: 8, sample: health.FlowSample{At: testNow.Add(time.Duration(i) * time.Second), DepthMessages: n, DeadLetterMessages: n - 2,
+			Consumers: 1, InFlightMessages: 1, DeadLetterEnd: -1}})
+	}
+	v := p.View(140, 27)
+	if !strings.Contains(v, "work depth ▅█ 3→5 · 1 consumers · 1 in flight · work.dlq depth ▃█ 1→3 · 2 samples over 1s") {
+		t.Fatalf("view:\n%s", v)
 	}
 }

@@ -28,24 +28,6 @@ const (
 	triageBuckets = 24
 )
 
-// triageOpened carries the read a triage goes through.
-type triageOpened struct {
-	page, gen int
-	sub       sources.Subscription
-	err       error
-}
-
-func (m triageOpened) pageID() int { return m.page }
-
-// triageStepped says a step of the triage read is done.
-type triageStepped struct {
-	page, gen int
-	done      bool
-	err       error
-}
-
-func (m triageStepped) pageID() int { return m.page }
-
 // groupExported carries the end of a group's export to a file.
 type groupExported struct {
 	page int
@@ -63,7 +45,7 @@ type triagePage struct {
 	stream  sources.StreamInfo
 	mode    triage.Mode
 	b       *triage.Builder // touched by the read's Cmd only between steps
-	sub     sources.Subscription
+	steps   stepRead
 	report  triage.Report
 	done    bool
 	err     error
@@ -87,11 +69,7 @@ func (p *triagePage) Init() tea.Cmd { return p.read() }
 // read starts the triage: the whole stream, from its oldest message to the
 // end it has now (a queue is peeked).
 func (p *triagePage) read() tea.Cmd {
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-		p.sub = nil
-	}
+	p.steps.release()
 	r, ok := p.conn.(sources.Reader)
 	if !ok {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
@@ -101,48 +79,26 @@ func (p *triagePage) read() tea.Cmd {
 	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name).WithDecoder(p.c.decoder(p.conn.Name())), false, nil, p.c.Now()
 	p.report = p.b.Report(p.mode, triageBuckets)
 	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
-	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
-		return triageOpened{page: page, gen: gen, sub: sub, err: err}
-	}
+	return openStepped(ctx, r, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}}, page, gen, false)
 }
 
 // step reads for a moment and returns to show the progress.
 func (p *triagePage) step() tea.Cmd {
-	ctx, b, sub, page, gen := p.ctx, p.b, p.sub, p.pid, p.gen
-	return func() tea.Msg {
-		done, err := b.Step(ctx, sub, triageStepTime)
-		return triageStepped{page: page, gen: gen, done: done, err: err}
-	}
+	return p.steps.step(p.ctx, p.b.Step, triageStepTime, p.pid, p.gen, false)
 }
 
 func (p *triagePage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
 
 func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case triageOpened:
-		if cmd, ok := opened(msg.gen, p.gen, msg.sub, msg.err, &p.err); !ok {
-			return cmd
-		}
-		p.sub = msg.sub
-		return p.step()
-	case triageStepped:
+	case readOpened:
+		return p.steps.take(msg, p.gen, &p.err, p.step)
+	case readStepped:
 		if msg.gen != p.gen {
 			return nil
 		}
 		p.setReport(p.b.Report(p.mode, triageBuckets))
-		switch {
-		case msg.err != nil && p.ctx.Err() == nil:
-			p.err = msg.err
-			return setError(msg.err)
-		case msg.done:
-			p.done = true
-			s := p.sub
-			p.sub = nil
-			return closeRead(s)
-		case msg.err == nil:
-			return p.step()
-		}
+		return p.steps.stepped(msg, p.ctx, &p.err, p.step, func() tea.Cmd { p.done = true; return nil })
 	case groupExported:
 		if msg.err != nil {
 			return setError(msg.err)
@@ -435,8 +391,5 @@ func (p *triagePage) FullHelp() [][]key.Binding {
 // Close stops the read.
 func (p *triagePage) Close() {
 	p.cancel()
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-	}
+	p.steps.release()
 }

@@ -18,27 +18,6 @@ import (
 // screen shows its progress.
 const versionsStepTime = 150 * time.Millisecond
 
-// censusOpened carries a read a census goes through (origin: the dead
-// letters' origin stream's).
-type censusOpened struct {
-	page, gen int
-	origin    bool
-	sub       sources.Subscription
-	err       error
-}
-
-func (m censusOpened) pageID() int { return m.page }
-
-// censusStepped says a step of a census read is done (ids resolved).
-type censusStepped struct {
-	page, gen int
-	origin    bool
-	done      bool
-	err       error
-}
-
-func (m censusStepped) pageID() int { return m.page }
-
 // versionsPage is the census of a stream's schema versions and, for a
 // dead-letter stream, its origin's over the span the dead letters came
 // from. Reads and registry look-ups run in Cmds; Update only takes what a
@@ -49,7 +28,7 @@ type versionsPage struct {
 	stream  sources.StreamInfo
 	res     *versions.Resolver
 	b, ob   *versions.Builder // touched by the read's Cmd only between steps
-	sub     sources.Subscription
+	steps   stepRead
 	census  versions.Census
 	origin  *versions.Census
 	dead    int64
@@ -77,7 +56,7 @@ func (p *versionsPage) Init() tea.Cmd { return p.read() }
 // read starts the census: the stream from the page's start to its end
 // (the end the stream has now without one).
 func (p *versionsPage) read() tea.Cmd {
-	p.closeSub()
+	p.steps.release()
 	r, ok := p.conn.(sources.Reader)
 	if !ok {
 		p.err = fmt.Errorf("%s cannot read %s", p.conn.Name(), p.stream.Name)
@@ -88,11 +67,7 @@ func (p *versionsPage) read() tea.Cmd {
 	p.res = versions.NewResolver(dec)
 	p.b, p.ob = versions.NewBuilder(p.stream.Name, dec, p.res, 0), nil
 	p.census, p.origin, p.dead, p.phase, p.err, p.started = p.b.Census(), nil, 0, 0, nil, p.c.Now()
-	ctx, page, gen, name, opts := p.ctx, p.pid, p.gen, p.stream.Name, sources.ReadOptions{Start: p.start, End: p.end}
-	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, opts)
-		return censusOpened{page: page, gen: gen, sub: sub, err: err}
-	}
+	return openStepped(p.ctx, r, p.stream.Name, sources.ReadOptions{Start: p.start, End: p.end}, p.pid, p.gen, false)
 }
 
 // readOrigin starts the origin's census over the span the dead letters'
@@ -107,44 +82,25 @@ func (p *versionsPage) readOrigin() tea.Cmd {
 	p.ob = versions.NewBuilder(name, p.c.decoder(p.conn.Name()), p.res, 0)
 	oc := p.ob.Census()
 	p.origin = &oc
-	ctx, page, gen := p.ctx, p.pid, p.gen
-	return func() tea.Msg {
-		sub, err := r.Read(ctx, name, opts)
-		return censusOpened{page: page, gen: gen, origin: true, sub: sub, err: err}
-	}
+	return openStepped(p.ctx, r, name, opts, p.pid, p.gen, true)
 }
 
 // step reads for a moment and returns to show the progress.
 func (p *versionsPage) step() tea.Cmd {
-	ctx, b, sub, page, gen, origin := p.ctx, p.b, p.sub, p.pid, p.gen, p.phase == 1
+	b, origin := p.b, p.phase == 1
 	if origin {
 		b = p.ob
 	}
-	return func() tea.Msg {
-		done, err := b.Step(ctx, sub, versionsStepTime)
-		return censusStepped{page: page, gen: gen, origin: origin, done: done, err: err}
-	}
-}
-
-func (p *versionsPage) closeSub() {
-	if p.sub != nil {
-		s := p.sub
-		go func() { _ = s.Close() }()
-		p.sub = nil
-	}
+	return p.steps.step(p.ctx, b.Step, versionsStepTime, p.pid, p.gen, origin)
 }
 
 func (p *versionsPage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
 
 func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case censusOpened:
-		if cmd, ok := opened(msg.gen, p.gen, msg.sub, msg.err, &p.err); !ok {
-			return cmd
-		}
-		p.sub = msg.sub
-		return p.step()
-	case censusStepped:
+	case readOpened:
+		return p.steps.take(msg, p.gen, &p.err, p.step)
+	case readStepped:
 		if msg.gen != p.gen {
 			return nil
 		}
@@ -155,13 +111,7 @@ func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
 			p.census, p.dead = p.b.Census(), p.b.DeadLetters()
 			p.cur.clamp(len(p.census.Rows), p.rowsHeight())
 		}
-		switch {
-		case msg.err != nil && p.ctx.Err() == nil:
-			p.err = msg.err
-			return setError(msg.err)
-		case msg.done:
-			s := p.sub
-			p.sub = nil
+		return p.steps.stepped(msg, p.ctx, &p.err, p.step, func() tea.Cmd {
 			next := tea.Cmd(nil)
 			if !msg.origin {
 				next = p.readOrigin()
@@ -169,10 +119,8 @@ func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
 			if next == nil {
 				p.phase = 2
 			}
-			return tea.Batch(closeRead(s), next)
-		case msg.err == nil:
-			return p.step()
-		}
+			return next
+		})
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -371,5 +319,5 @@ func (p *versionsPage) FullHelp() [][]key.Binding {
 // Close stops the read.
 func (p *versionsPage) Close() {
 	p.cancel()
-	p.closeSub()
+	p.steps.release()
 }

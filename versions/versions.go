@@ -461,16 +461,11 @@ func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Dur
 // Read adds every message of a bounded read, calling progress (may be
 // nil) after each step. It closes sub.
 func (b *Builder) Read(ctx context.Context, sub sources.Subscription, progress func(*Builder)) error {
-	defer sub.Close()
-	for {
-		done, err := b.Step(ctx, sub, time.Second)
-		if err != nil || done {
-			return err
-		}
+	return sources.ReadSteps(ctx, sub, b.Step, func() {
 		if progress != nil {
 			progress(b)
 		}
-	}
+	})
 }
 
 // Opener opens a bounded read of a stream.

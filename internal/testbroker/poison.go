@@ -47,14 +47,14 @@ func PoisonKafka(t testing.TB) (addr, topic string) {
 	if err := demo.Fill(addr, 1, func(int) *sarama.ProducerMessage { return rec }); err != nil {
 		t.Fatalf("produce the poison dead letter: %v", err)
 	}
-	if err := commitOffset(addr, PoisonGroup, topic, 1); err != nil {
+	if err := CommitOffset(addr, PoisonGroup, topic, 1); err != nil {
 		t.Fatalf("commit for %q: %v", PoisonGroup, err)
 	}
 	return addr, topic
 }
 
-// commitOffset commits offset for group on partition 0 of topic.
-func commitOffset(addr, group, topic string, offset int64) error {
+// CommitOffset commits offset for group on partition 0 of topic.
+func CommitOffset(addr, group, topic string, offset int64) error {
 	cfg := sarama.NewConfig()
 	cfg.Version = sarama.V3_6_0_0
 	cfg.Consumer.Offsets.AutoCommit.Enable = false

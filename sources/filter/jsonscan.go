@@ -130,6 +130,58 @@ func decodeValue(tok []byte) (any, bool) {
 	return v, true
 }
 
+// Member returns the JSON text of the member called name of the object at
+// the start of doc (a string with its quotes, an object or array whole)
+// and whether the object has it. Names are compared decoded; the scan
+// allocates nothing unless a name carries escapes. Text that is not an
+// object, or breaks off before the member, has none.
+func Member(doc []byte, name string) ([]byte, bool) {
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipSpace(doc, i)
+		if i >= len(doc) {
+			return nil, false
+		}
+		switch doc[i] {
+		case '}':
+			return nil, false
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return nil, false
+		}
+		kEnd := skipString(doc, i)
+		if kEnd < 0 {
+			return nil, false
+		}
+		key := doc[i+1 : kEnd-1]
+		same := string(key) == name
+		if !same && bytes.IndexByte(key, '\\') >= 0 {
+			decoded, ok := quoted(doc[i:kEnd])
+			same = ok && decoded == name
+		}
+		i = skipSpace(doc, kEnd)
+		if i >= len(doc) || doc[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(doc, i+1)
+		vEnd := skipValue(doc, i)
+		if vEnd < 0 {
+			return nil, false
+		}
+		if same {
+			return doc[i:vEnd], true
+		}
+		i = vEnd
+	}
+}
+
 func skipSpace(d []byte, i int) int {
 	for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r') {
 		i++

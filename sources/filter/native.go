@@ -246,56 +246,15 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 // jsonString finds a top-level field as topLevel does and returns its text
 // when it is a plain string (no escapes, valid UTF-8).
 func jsonString(data []byte, key string) ([]byte, bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	tok, ok := Member(data, key)
+	if !ok || len(tok) < 2 || tok[0] != '"' {
+		return nil, false // missing or no plain string: let expr decide
+	}
+	inner := tok[1 : len(tok)-1]
+	if bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
 		return nil, false
 	}
-	i++
-	for {
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return nil, false
-		}
-		switch data[i] {
-		case '}':
-			return nil, false // missing: let expr decide
-		case ',':
-			i++
-			continue
-		case '"':
-		default:
-			return nil, false
-		}
-		kEnd := skipString(data, i)
-		if kEnd < 0 {
-			return nil, false
-		}
-		name := data[i+1 : kEnd-1]
-		if bytes.IndexByte(name, '\\') >= 0 {
-			return nil, false
-		}
-		i = skipSpace(data, kEnd)
-		if i >= len(data) || data[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(data, i+1)
-		vEnd := skipValue(data, i)
-		if vEnd < 0 {
-			return nil, false
-		}
-		if string(name) == key {
-			tok := data[i:vEnd]
-			if len(tok) < 2 || tok[0] != '"' {
-				return nil, false
-			}
-			inner := tok[1 : len(tok)-1]
-			if bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
-				return nil, false
-			}
-			return inner, true
-		}
-		i = vEnd
-	}
+	return inner, true
 }
 
 func intComparison(x *ast.BinaryNode) native {

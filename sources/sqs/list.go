@@ -91,7 +91,7 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 	c.mu.Unlock()
 	out := make([]sources.StreamInfo, 0, len(queues))
 	for _, q := range queues {
-		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"]), Reading: reading(q.name)}
+		st := sources.StreamInfo{Name: q.name, Kind: KindStandard, Messages: atoi64(q.attrs["ApproximateNumberOfMessages"]), Consumers: -1, Reading: reading(q.name)} // SQS does not count its consumers
 		if strings.HasSuffix(q.name, ".fifo") || q.attrs["FifoQueue"] == "true" {
 			st.Kind = KindFIFO
 		}

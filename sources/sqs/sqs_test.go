@@ -247,3 +247,32 @@ func TestPeekCancelledReleasesAll(t *testing.T) {
 		}
 	}
 }
+
+// TestInFlightListed: a message received and not yet released counts in
+// flight (goaws counts it among the visible ones too; AWS does not); the
+// consumers are not known.
+func TestInFlightListed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.send(t, 3, func(i int) string { return fmt.Sprintf(`{"n":%d}`, i) })
+	out, err := e.c.Client().ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(e.workURL), MaxNumberOfMessages: 1, VisibilityTimeout: 60})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v, %d messages", err, len(out.Messages))
+	}
+	list, err := e.c.ListStreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, st := range list {
+		if st.Name == e.work {
+			found = true
+			if st.Counts.Held() != 1 || st.Consumers != -1 {
+				t.Fatalf("%s: %d in flight, want 1; %d consumers, want -1: SQS does not count them", st.Name, st.Counts.Held(), st.Consumers)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("%s not listed", e.work)
+	}
+}
