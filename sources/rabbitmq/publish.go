@@ -1,0 +1,173 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/sources"
+)
+
+var _ sources.Publisher = (*Conn)(nil)
+
+// Publish publishes each message to req.Target's exchange ("" is the
+// default exchange, which routes to the queue its routing key names) with
+// publisher confirms and mandatory, one confirm at a time: a message the
+// broker returns is reported Unroutable, never lost silently. The routing
+// key is the target's, else the message's Key. Routed counts the queues
+// the vhost's bindings route it to (-1 without the management API).
+func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
+	if err := req.Unpartitioned("RabbitMQ"); err != nil {
+		return nil, err
+	}
+	t := req.Target
+	exchange := ""
+	if t.Exchange {
+		exchange = t.Stream
+	} else { // a queue: through the default exchange
+		t = sources.Target{Exchange: true, RoutingKey: t.Stream}
+	}
+	if err := c.CheckTarget(ctx, t); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	ch, err := c.channel(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publish to %s: %w", t, err)
+	}
+	defer ch.Close()
+	if err := ch.Confirm(false); err != nil {
+		return nil, fmt.Errorf("publish to %s: confirms: %w", t, err)
+	}
+	returns := ch.NotifyReturn(make(chan amqp.Return, 1))
+	routes := map[string]int{}
+	out := make([]sources.Placement, 0, len(req.Messages))
+	for i := range req.Messages {
+		m := &req.Messages[i]
+		key := t.RoutingKey
+		if key == "" && t.Stream != "" {
+			key = string(m.Key)
+		}
+		if err := legalName(key); err != nil {
+			return out, fmt.Errorf("publish message %d: routing key: %w", i+1, err)
+		}
+		pub, err := publishing(m)
+		if err != nil {
+			return out, fmt.Errorf("publish message %d: %w", i+1, err)
+		}
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, key, true, false, pub)
+		if err != nil {
+			return out, fmt.Errorf("publish to %s: %w", t, err)
+		}
+		acked, err := dc.WaitContext(ctx)
+		if err != nil {
+			return out, fmt.Errorf("publish to %s: no confirm: %w", t, err)
+		}
+		if !acked {
+			return out, fmt.Errorf("publish to %s: the broker refused message %d (nack)", t, i+1)
+		}
+		pl := sources.Placement{Stream: exchange, Partition: sources.NoPartition, Offset: -1, Exchange: true, Routed: -1}
+		select {
+		case <-returns: // a return comes before its confirm
+			pl.Unroutable, pl.Routed = true, 0
+		default:
+			n, ok := routes[key]
+			if !ok {
+				n = c.routedTo(ctx, exchange, key)
+				routes[key] = n
+			}
+			pl.Routed = n
+		}
+		out = append(out, pl)
+	}
+	return out, nil
+}
+
+// routedTo counts the queues the bindings route key to from exchange (-1
+// when they cannot be read).
+func (c *Conn) routedTo(ctx context.Context, exchange, key string) int {
+	if exchange == "" {
+		return 1 // the default exchange: the queue the key names, which CheckTarget found
+	}
+	qs, known, err := c.Routes(ctx, exchange, key)
+	if err != nil || !known {
+		return -1
+	}
+	return len(qs)
+}
+
+// publishing is the AMQP message of m: its headers as long strings (byte
+// for byte), its AMQP properties as Properties names them (content-type,
+// delivery-mode, priority, correlation-id, reply-to, expiration,
+// message-id, timestamp, type, user-id, app-id); persistent unless it says
+// otherwise. A property mqscope reads but cannot publish (exchange,
+// routing-key, redelivered, x-delivery-count) is passed over.
+func publishing(m *sources.Message) (amqp.Publishing, error) {
+	pub := amqp.Publishing{DeliveryMode: amqp.Persistent, Body: m.Value}
+	if pub.Body == nil {
+		pub.Body = []byte{}
+	}
+	if len(m.Headers) > 0 {
+		pub.Headers = amqp.Table{}
+		for _, h := range m.Headers {
+			pub.Headers[h.Key] = string(h.Value)
+		}
+	}
+	for _, p := range m.Properties {
+		v := p.Value
+		switch p.Name {
+		case "content-type":
+			pub.ContentType = v
+		case "content-encoding":
+			pub.ContentEncoding = v
+		case "delivery-mode", "priority":
+			num, _, _ := strings.Cut(v, " ") // "2 (persistent)"
+			n, err := strconv.ParseUint(num, 10, 8)
+			if err != nil {
+				return pub, fmt.Errorf("property %s %q: want a number from 0 to 255", p.Name, v)
+			}
+			if p.Name == "priority" {
+				pub.Priority = uint8(n)
+			} else {
+				pub.DeliveryMode = uint8(n)
+			}
+		case "correlation-id":
+			pub.CorrelationId = v
+		case "reply-to":
+			pub.ReplyTo = v
+		case "expiration":
+			pub.Expiration = v
+		case "message-id":
+			pub.MessageId = v
+		case "timestamp":
+			ts, err := propertyTime(v)
+			if err != nil {
+				return pub, err
+			}
+			pub.Timestamp = ts
+		case "type":
+			pub.Type = v
+		case "user-id":
+			pub.UserId = v
+		case "app-id":
+			pub.AppId = v
+		}
+	}
+	return pub, nil
+}
+
+// propertyTime reads a timestamp property: RFC 3339 (as mqscope shows it)
+// or Unix seconds.
+func propertyTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	return time.Time{}, errors.New("property timestamp " + strconv.Quote(v) + ": want RFC 3339 or Unix seconds")
+}
