@@ -49,26 +49,15 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 			}
 			entries, size = append(entries, e), size+n
 		}
-		res, err := c.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(u), Entries: entries})
+		ids, err := c.send(ctx, u, entries)
 		if err != nil {
 			return out, fmt.Errorf("publish to %s: %w", queue, err)
 		}
-		ids := map[string]string{}
-		for _, s := range res.Successful {
-			ids[aws.ToString(s.Id)] = aws.ToString(s.MessageId)
-		}
 		for i := range entries {
-			id, ok := ids[strconv.Itoa(i)]
-			if !ok {
-				why := "refused"
-				for _, f := range res.Failed {
-					if aws.ToString(f.Id) == strconv.Itoa(i) {
-						why = aws.ToString(f.Code) + " " + aws.ToString(f.Message)
-					}
-				}
+			if why, failed := ids.failed[i]; failed {
 				return out, fmt.Errorf("publish message %d to %s: %s", start+i+1, queue, why)
 			}
-			out = append(out, sources.Placement{Stream: queue, Partition: sources.NoPartition, Offset: -1, ID: id, Routed: -1})
+			out = append(out, sources.Placement{Stream: queue, Partition: sources.NoPartition, Offset: -1, ID: ids.sent[i], Routed: -1})
 		}
 		start += len(entries)
 	}
@@ -96,4 +85,43 @@ func rawOf(m *sources.Message, fifo bool) types.Message {
 		raw.Attributes["MessageDeduplicationId"] = hex.EncodeToString(b[:])
 	}
 	return raw
+}
+
+// sendResult is what SQS said of a batch's entries, by index: the
+// message ids of those it took, why it refused the others.
+type sendResult struct {
+	sent   map[int]string
+	failed map[int]string
+}
+
+// send sends one entry with SendMessage, more with SendMessageBatch. An
+// entry a batch answer names neither way was taken (SQS names each; an
+// emulator may answer with names of its own), its id unknown.
+func (c *Conn) send(ctx context.Context, url string, entries []types.SendMessageBatchRequestEntry) (sendResult, error) {
+	r := sendResult{sent: map[int]string{}, failed: map[int]string{}}
+	if len(entries) == 1 {
+		e := entries[0]
+		res, err := c.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: e.MessageBody, MessageAttributes: e.MessageAttributes,
+			MessageGroupId: e.MessageGroupId, MessageDeduplicationId: e.MessageDeduplicationId})
+		if err != nil {
+			return r, err
+		}
+		r.sent[0] = aws.ToString(res.MessageId)
+		return r, nil
+	}
+	res, err := c.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries})
+	if err != nil {
+		return r, err
+	}
+	for _, s := range res.Successful {
+		if i, err := strconv.Atoi(aws.ToString(s.Id)); err == nil {
+			r.sent[i] = aws.ToString(s.MessageId)
+		}
+	}
+	for _, f := range res.Failed {
+		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil {
+			r.failed[i] = aws.ToString(f.Code) + " " + aws.ToString(f.Message)
+		}
+	}
+	return r, nil
 }
