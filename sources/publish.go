@@ -95,3 +95,21 @@ func (r PublishRequest) Unpartitioned(broker string) error {
 	}
 	return fmt.Errorf("%s streams have no partitions (--partition %d): %w", broker, r.Partition, ErrBadTarget)
 }
+
+// PublishTemplater is a connection whose messages carry properties a
+// publish sets (AMQP properties, SQS attribute types): it gives the
+// message a person starts from to publish to stream.
+type PublishTemplater interface {
+	// PublishTemplate is from (a message to publish a copy of; nil for a
+	// new one) with only the properties a publish takes, or, for a new
+	// one, the properties worth setting, with their usual values.
+	PublishTemplate(stream string, from *Message) Message
+}
+
+// KeyPartitioner is a connection that places a message without a
+// partition by its key: it says where, before anything is written.
+type KeyPartitioner interface {
+	// PartitionFor is the partition of partitions a message with key goes
+	// to; false when it cannot be known (no key: at random).
+	PartitionFor(key []byte, partitions int) (int32, bool)
+}

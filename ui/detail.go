@@ -82,6 +82,8 @@ type detailPage struct {
 	held func() []byte
 	// earlier finds where an earlier redrive copied a dead letter (nil: unknown).
 	earlier func(*sources.Message) (replay.EarlierCopy, bool)
+	// publish publishes a copy of the message (P; nil: the page cannot).
+	publish func(sources.Message) tea.Cmd
 	scroller
 }
 
@@ -578,6 +580,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 			return copyMessage(p.c, &p.msg)
 		case key.Matches(msg, k.Trace):
 			return requestTrace(p.c, &p.msg)
+		case key.Matches(msg, k.Publish) && p.publish != nil:
+			return p.publish(p.msg)
 		case key.Matches(msg, k.NextMessage), key.Matches(msg, k.PrevMessage):
 			if p.step == nil {
 				return nil

@@ -21,7 +21,7 @@ type KeyMap struct {
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
 	Diff, Edit, Versions, Health                 key.Binding
-	Schema, RawBytes                             key.Binding
+	Schema, RawBytes, Publish                    key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -70,6 +70,7 @@ func DefaultKeyMap() *KeyMap {
 		RawBytes:      b("b", "raw bytes", "b"),
 		Versions:      b("V", "schema versions", "V"),
 		Health:        b("H", "flow health", "H"),
+		Publish:       b("P", "publish", "P"),
 	}
 }
 
@@ -85,6 +86,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
 		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
+		"publish": &k.Publish,
 	}
 }
 

@@ -72,3 +72,15 @@ func record(topic string, partition int32, m *sources.Message) *sarama.ProducerM
 	}
 	return pm
 }
+
+var _ sources.KeyPartitioner = (*Conn)(nil)
+
+// PartitionFor is the partition Publish places a record with key on: murmur2
+// of the key as the Java client does (a record without a key goes to one at
+// random).
+func (c *Conn) PartitionFor(key []byte, partitions int) (int32, bool) {
+	if key == nil || partitions <= 0 {
+		return 0, false
+	}
+	return int32(Murmur2(key)&0x7fffffff) % int32(partitions), true
+}

@@ -171,3 +171,31 @@ func propertyTime(v string) (time.Time, error) {
 	}
 	return time.Time{}, errors.New("property timestamp " + strconv.Quote(v) + ": want RFC 3339 or Unix seconds")
 }
+
+var _ sources.PublishTemplater = (*Conn)(nil)
+
+// publishable are the AMQP properties Publish sets, in the spec's order.
+var publishable = []string{"content-type", "content-encoding", "delivery-mode", "priority", "correlation-id", "reply-to",
+	"expiration", "message-id", "timestamp", "type", "user-id", "app-id"}
+
+// PublishTemplate is a new message (content-type application/json,
+// persistent, an empty message-id, correlation-id and type to fill in) or
+// a copy of from with the AMQP properties Publish sets (not the exchange,
+// routing key, redelivered flag or delivery count a read shows).
+func (c *Conn) PublishTemplate(_ string, from *sources.Message) sources.Message {
+	if from == nil {
+		return sources.Message{Partition: sources.NoPartition, Value: []byte("{}"), Properties: []sources.Property{
+			{Name: "content-type", Value: "application/json"}, {Name: "delivery-mode", Value: "2"},
+			{Name: "message-id"}, {Name: "correlation-id"}, {Name: "type"}}}
+	}
+	m := *from
+	m.Properties = nil
+	for _, p := range from.Properties {
+		for _, name := range publishable {
+			if p.Name == name {
+				m.Properties = append(m.Properties, p)
+			}
+		}
+	}
+	return m
+}

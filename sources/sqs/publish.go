@@ -125,3 +125,26 @@ func (c *Conn) send(ctx context.Context, url string, entries []types.SendMessage
 	}
 	return r, nil
 }
+
+var _ sources.PublishTemplater = (*Conn)(nil)
+
+// PublishTemplate is a new message (on a FIFO queue with a MessageGroupId
+// to fill in) or a copy of from with its attributes' types and FIFO group
+// and deduplication ids (not the system attributes a receive shows).
+func (c *Conn) PublishTemplate(queue string, from *sources.Message) sources.Message {
+	if from == nil {
+		m := sources.Message{Partition: sources.NoPartition, Value: []byte("{}")}
+		if strings.HasSuffix(queue, ".fifo") {
+			m.Properties = []sources.Property{{Name: "MessageGroupId", Value: "default"}}
+		}
+		return m
+	}
+	m := *from
+	m.Properties = nil
+	for _, p := range from.Properties {
+		if strings.HasPrefix(p.Name, TypeProperty) || p.Name == "MessageGroupId" || p.Name == "MessageDeduplicationId" {
+			m.Properties = append(m.Properties, p)
+		}
+	}
+	return m
+}
