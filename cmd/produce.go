@@ -142,6 +142,9 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 // messages reads the messages to publish, and names where they came from.
 func (f *produceFlags) messages(stdin io.Reader) ([]sources.Message, string, error) {
 	if f.keySet {
+		if f.in.format == "jsonl" {
+			return nil, "", errors.New("--key with --format jsonl: each line has its own key")
+		}
 		f.in.key = []byte(f.key)
 	}
 	hs, err := pairs("header", f.headers)
