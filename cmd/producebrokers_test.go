@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +56,19 @@ func TestProduceRabbitRoutedAndUnroutable(t *testing.T) {
 	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "amq.direct", "--routing-key", "nobody", "--value", "lost?")
 	if code == 0 || !strings.Contains(out, "unroutable: exchange amq.direct returned it") || !strings.Contains(errOut, "1 of 1 messages unroutable") {
 		t.Fatalf("unroutable: %d %q %s", code, out, errOut)
+	}
+	lines := filepath.Join(t.TempDir(), "lines")
+	must(os.WriteFile(lines, []byte("order.a:1\nnothing.b:2\norder.c:3\nnothing.d:2\n"), 0o600))
+	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "shop", "--format", "kcat", "-K", ":", "-f", lines, "--yes", "--json")
+	want := `{"stream":"shop","routed_queues":2}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":2}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n"
+	if code != 0 || out != want {
+		t.Fatalf("each line by its key: %d\n%s\n%s", code, out, errOut)
+	}
+	must(ch.QueueUnbind("audit", "#", "shop", nil))
+	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "shop", "--format", "kcat", "-K", ":", "-f", lines, "--yes", "--json")
+	want = `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":0,"unroutable":true}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":0,"unroutable":true}` + "\n"
+	if code == 0 || out != want || !strings.Contains(errOut, "2 of 4 messages unroutable") {
+		t.Fatalf("two unroutable among four: %d\n%s\n%s", code, out, errOut)
 	}
 	if code, _, errOut := runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "nowhere", "--value", "x"); code == 0 || !strings.Contains(errOut, "nowhere") {
 		t.Fatalf("a queue that does not exist: %d %s", code, errOut)

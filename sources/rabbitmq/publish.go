@@ -1,6 +1,7 @@
 package rabbitmq
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +18,9 @@ var _ sources.Publisher = (*Conn)(nil)
 
 // Publish publishes each message to req.Target's exchange ("" is the
 // default exchange, which routes to the queue its routing key names) with
-// publisher confirms and mandatory, one confirm at a time: a message the
-// broker returns is reported Unroutable, never lost silently. The routing
+// publisher confirms and mandatory, publishWindow messages waiting for
+// their confirms at once: a message the broker returns is reported
+// Unroutable, never lost silently. The routing
 // key is the target's, else the message's Key. Routed counts the queues
 // the vhost's bindings route it to (-1 without the management API).
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
@@ -43,48 +45,96 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := ch.Confirm(false); err != nil {
 		return nil, fmt.Errorf("publish to %s: confirms: %w", t, err)
 	}
-	returns := ch.NotifyReturn(make(chan amqp.Return, 1))
+	returns := ch.NotifyReturn(make(chan amqp.Return, publishWindow))
 	routes := map[string]int{}
 	out := make([]sources.Placement, 0, len(req.Messages))
-	for i := range req.Messages {
-		m := &req.Messages[i]
-		key := t.RoutingKey
-		if key == "" && t.Stream != "" {
-			key = string(m.Key)
-		}
-		if err := legalName(key); err != nil {
-			return out, fmt.Errorf("publish message %d: routing key: %w", i+1, err)
-		}
-		pub, err := publishing(m)
+	for first := 0; first < len(req.Messages); first += publishWindow {
+		w, err := prepareWindow(req.Messages[first:min(first+publishWindow, len(req.Messages))], t, first)
 		if err != nil {
-			return out, fmt.Errorf("publish message %d: %w", i+1, err)
+			return out, err
 		}
-		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, key, true, false, pub)
-		if err != nil {
-			return out, fmt.Errorf("publish to %s: %w", t, err)
-		}
-		acked, err := dc.WaitContext(ctx)
-		if err != nil {
-			return out, fmt.Errorf("publish to %s: no confirm: %w", t, err)
-		}
-		if !acked {
-			return out, fmt.Errorf("publish to %s: the broker refused message %d (nack)", t, i+1)
-		}
-		pl := sources.Placement{Stream: exchange, Partition: sources.NoPartition, Offset: -1, Exchange: true, Routed: -1}
-		select {
-		case <-returns: // a return comes before its confirm
-			pl.Unroutable, pl.Routed = true, 0
-		default:
-			n, ok := routes[key]
-			if !ok {
-				n = c.routedTo(ctx, exchange, key)
-				routes[key] = n
+		confirms := make([]*amqp.DeferredConfirmation, 0, len(w.pubs))
+		for j := range w.pubs {
+			dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, w.keys[j], true, false, w.pubs[j])
+			if err != nil {
+				return out, fmt.Errorf("publish to %s (%d sent, %d of them not confirmed): %w", t, first+j, j, err)
 			}
-			pl.Routed = n
+			confirms = append(confirms, dc)
 		}
-		out = append(out, pl)
+		for j, dc := range confirms {
+			acked, err := dc.WaitContext(ctx)
+			if err != nil {
+				return out, fmt.Errorf("publish to %s: no confirm for message %d: %w", t, first+j+1, err)
+			}
+			w.drain(returns) // a message's return comes before its confirm
+			if !acked {
+				return out, fmt.Errorf("publish to %s: the broker refused message %d (nack)", t, first+j+1)
+			}
+			pl := sources.Placement{Stream: exchange, Partition: sources.NoPartition, Offset: -1, Exchange: true, Routed: 0, Unroutable: w.returned[j]}
+			if !pl.Unroutable {
+				n, ok := routes[w.keys[j]]
+				if !ok {
+					n = c.routedTo(ctx, exchange, w.keys[j])
+					routes[w.keys[j]] = n
+				}
+				pl.Routed = n
+			}
+			out = append(out, pl)
+		}
 	}
 	return out, nil
+}
+
+// publishWindow is how many publishes wait for their confirms at once.
+const publishWindow = 256
+
+// window is the publishes of a run of messages: routing keys, messages,
+// and which the broker returned.
+type window struct {
+	keys     []string
+	pubs     []amqp.Publishing
+	returned []bool
+	next     int // the first publish a return may still belong to
+}
+
+// prepareWindow makes the publishes of msgs (numbered from first), all of
+// them before any is sent: a bad one refuses the run of them.
+func prepareWindow(msgs []sources.Message, t sources.Target, first int) (*window, error) {
+	w := &window{keys: make([]string, len(msgs)), pubs: make([]amqp.Publishing, len(msgs)), returned: make([]bool, len(msgs))}
+	for j := range msgs {
+		key := t.RoutingKey
+		if key == "" && t.Stream != "" {
+			key = string(msgs[j].Key)
+		}
+		if err := legalName(key); err != nil {
+			return nil, fmt.Errorf("publish message %d: routing key: %w", first+j+1, err)
+		}
+		pub, err := publishing(&msgs[j])
+		if err != nil {
+			return nil, fmt.Errorf("publish message %d: %w", first+j+1, err)
+		}
+		w.keys[j], w.pubs[j] = key, pub
+	}
+	return w, nil
+}
+
+// drain takes the returns that arrived and marks their publishes: returns
+// come in publish order, so each is the next publish with its routing key
+// and body.
+func (w *window) drain(returns <-chan amqp.Return) {
+	for {
+		select {
+		case r := <-returns:
+			for k := w.next; k < len(w.pubs); k++ {
+				if !w.returned[k] && w.keys[k] == r.RoutingKey && bytes.Equal(w.pubs[k].Body, r.Body) {
+					w.returned[k], w.next = true, k+1
+					break
+				}
+			}
+		default:
+			return
+		}
+	}
 }
 
 // routedTo counts the queues the bindings route key to from exchange (-1
