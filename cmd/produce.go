@@ -49,7 +49,8 @@ command line.
 
 --format jsonl publishes every line of an mqscope export (key, value,
 headers, AMQP properties, raw bytes kept); --format kcat publishes a message a
-line, as kcat -P does, the key before the first -K delimiter. Publishing more
+line (or ending with -D DELIM), as kcat -P does, the key before the first -K
+delimiter. Publishing more
 than one message asks you to type the count (or the stream's name) on a
 terminal; without one, --yes is needed.
 
@@ -72,7 +73,8 @@ subject (default each message's key, else the stream's one subject).`,
 	fl.StringVar(&f.value, "value", "", "the value, exactly as given (instead of -f)")
 	fl.StringVarP(&f.file, "file", "f", "-", "read the value (or the lines of --format) from FILE; - is standard input")
 	fl.StringVar(&f.in.format, "format", "value", "value (the input is one value), jsonl (mqscope export's lines) or kcat (a message a line)")
-	fl.StringVarP(&f.in.keyDelim, "key-delimiter", "K", "", "--format kcat: the key is what comes before the first DELIM of a line")
+	fl.StringVarP(&f.in.keyDelim, "key-delimiter", "K", "", "--format kcat: the key is what comes before the first DELIM of a message")
+	fl.StringVarP(&f.in.delim, "delimiter", "D", "", "--format kcat: messages end with DELIM (default a newline)")
 	fl.StringArrayVar(&f.headers, "header", nil, "add a header NAME=VALUE (repeatable; RabbitMQ headers, SQS message attributes, Redis fields)")
 	fl.StringArrayVar(&f.props, "property", nil, "set a broker property NAME=VALUE (repeatable): AMQP content-type, message-id, delivery-mode...; SQS attribute type NAME, MessageGroupId")
 	fl.Int32Var(&f.partition, "partition", sources.NoPartition, "Kafka: write to this partition (default: placed by key)")

@@ -214,3 +214,24 @@ func TestProduceRefusedReadOnly(t *testing.T) {
 		t.Fatalf("%d written on a read-only connection", n)
 	}
 }
+
+// TestProduceKcatDelimiters: -D ends messages with a delimiter of its own
+// (newlines kept in values), -K splits the key off.
+func TestProduceKcatDelimiters(t *testing.T) {
+	addr := produceCluster(t, "delims")
+	file := filepath.Join(t.TempDir(), "msgs")
+	if err := os.WriteFile(file, []byte("k1=line one\nline two;;k2=x;;"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, "--kafka", addr, "produce", "delims", "--format", "kcat", "-D", ";;", "-K", "=", "-f", file, "--yes"); code != 0 || strings.Count(out, "published: ") != 2 {
+		t.Fatalf("produce: %d %s %s", code, out, errOut)
+	}
+	var kv []string
+	for _, m := range exported(t, addr, "delims") {
+		kv = append(kv, fmt.Sprintf("%q=%q", m.Key, m.Value))
+	}
+	slices.Sort(kv)
+	if want := []string{`"k1"="line one\nline two"`, `"k2"="x"`}; !slices.Equal(kv, want) {
+		t.Fatalf("read back %v", kv)
+	}
+}

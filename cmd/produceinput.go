@@ -19,6 +19,8 @@ type produceInput struct {
 	// keyDelim splits a kcat line into key and value at its first
 	// occurrence ("" : the line is the value, no key).
 	keyDelim string
+	// delim ends a kcat message ("": a newline, as kcat's -D).
+	delim string
 	// key is --key (nil: none); headers and props are --header and
 	// --property, added to every message.
 	key     []byte
@@ -53,9 +55,13 @@ func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the lines: %w", err)
 		}
-		lines := bytes.Split(data, []byte("\n"))
+		delim := []byte("\n")
+		if in.delim != "" {
+			delim = []byte(in.delim)
+		}
+		lines := bytes.Split(data, delim)
 		if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
-			lines = lines[:len(lines)-1] // the newline that ends the last line
+			lines = lines[:len(lines)-1] // the delimiter that ends the last message
 		}
 		for _, l := range lines {
 			m := sources.Message{Key: in.key, Value: l}
