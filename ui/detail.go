@@ -633,7 +633,11 @@ func (p *detailPage) ShortHelp() []key.Binding {
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
+	acts := []key.Binding{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}
+	if p.publish != nil {
+		acts = append(acts, k.Publish)
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, acts}
 }
 
 // Close stops a fetch in flight.

@@ -323,6 +323,9 @@ func firstLabel(i int, label string) string {
 // publishFromDetail is the detail page's P: back to the list, which opens
 // the editor on a copy of the message.
 func (p *messagesPage) publishFromDetail(m sources.Message) tea.Cmd {
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused // said on the detail page, which stays
+	}
 	page := p.pid
 	return tea.Sequence(pop(), func() tea.Msg { return publishAsked{page: page, from: m} })
 }

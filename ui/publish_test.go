@@ -164,6 +164,9 @@ func TestPublishACopyFromTheDetailPage(t *testing.T) {
 	if asked == nil || asked.Offset != orig.Offset || !bytes.Equal(asked.Value, orig.Value) {
 		t.Fatalf("P on the detail page asked for %+v", asked)
 	}
+	if p.publishFromDetail(orig) == nil {
+		t.Fatal("no Cmd from the detail page's publish")
+	}
 	written := p.Update(publishAsked{page: p.pid, from: orig})().(publishFileWritten)
 	if written.err != nil {
 		t.Fatal(written.err)
@@ -173,8 +176,12 @@ func TestPublishACopyFromTheDetailPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(doc.Key, orig.Key) || fmt.Sprintf("%q", doc.Headers) != fmt.Sprintf("%q", orig.Headers) {
+	if !bytes.Equal(doc.Key, orig.Key) || !bytes.Equal(doc.Value, orig.Value) || fmt.Sprintf("%q", doc.Headers) != fmt.Sprintf("%q", orig.Headers) {
 		t.Fatalf("the copy %+v of %+v", doc, orig)
+	}
+	c.ReadOnly = true
+	if status := p.publishFromDetail(orig)().(statusSet); !status.err || !strings.Contains(status.text, "read-only") {
+		t.Fatalf("read-only: %+v", status)
 	}
 }
 
