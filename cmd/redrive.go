@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return nil
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, "redrive", confirmQuestion(plan, conn.Name()))
+		ok, err := confirmRedrive(e.stdin, e.stderr, plan, conn.Name(), wholeQueue)
 		if err != nil {
 			return err
 		}
@@ -323,6 +324,18 @@ func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
 	}
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes", nil
+}
+
+// confirmRedrive asks before a plan runs: y for one message; for more (or
+// a whole queue) the count or the stream's name typed out.
+func confirmRedrive(in io.Reader, out io.Writer, p *replay.Plan, conn string, wholeQueue bool) (bool, error) {
+	q := confirmQuestion(p, conn)
+	n := p.Summary().Redrive
+	if n <= 1 && !wholeQueue {
+		return confirm(in, out, "redrive", q)
+	}
+	q = strings.TrimSuffix(q, "[y/N] ") + fmt.Sprintf("Type %d (or %s) to redrive, anything else is no: ", n, p.Source)
+	return confirmTyped(in, out, "redrive", q, strconv.Itoa(n), p.Source)
 }
 
 // confirmQuestion asks for a plan: how many messages, and how many were

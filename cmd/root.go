@@ -195,7 +195,7 @@ func newRoot(e *env) *cobra.Command {
 		e.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newConfigCmd(e), newSchemasCmd(e), newCheckCmd(e))
+	root.AddCommand(newDemoCmd(e), newTailCmd(e), newExportCmd(e), newRedriveCmd(e), newReplayCmd(e), newGroupsCmd(e), newTriageCmd(e), newTraceCmd(e), newDiffCmd(e), newEditCmd(e), newProduceCmd(e), newConfigCmd(e), newSchemasCmd(e), newCheckCmd(e))
 	_ = root.RegisterFlagCompletionFunc("connection", e.completeConnections)
 	for _, sub := range root.Commands() {
 		switch sub.Name() {

@@ -102,7 +102,9 @@ func (c *Common) readOnlyKey(conn sources.Conn) tea.Cmd {
 }
 
 // writeKeys are the bindings of actions that write to a broker.
-func (c *Common) writeKeys() []key.Binding { return []key.Binding{c.Keys.Redrive, c.Keys.Edit} }
+func (c *Common) writeKeys() []key.Binding {
+	return []key.Binding{c.Keys.Redrive, c.Keys.Edit, c.Keys.Publish}
+}
 
 // offered drops the write actions from a help list on a read-only
 // connection: what cannot be done is not offered.

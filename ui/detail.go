@@ -82,6 +82,8 @@ type detailPage struct {
 	held func() []byte
 	// earlier finds where an earlier redrive copied a dead letter (nil: unknown).
 	earlier func(*sources.Message) (replay.EarlierCopy, bool)
+	// publish publishes a copy of the message (P; nil: the page cannot).
+	publish func(sources.Message) tea.Cmd
 	scroller
 }
 
@@ -580,6 +582,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 			return copyMessage(p.c, &p.msg)
 		case key.Matches(msg, k.Trace):
 			return requestTrace(p.c, &p.msg)
+		case key.Matches(msg, k.Publish) && p.publish != nil:
+			return p.publish(p.msg)
 		case key.Matches(msg, k.NextMessage), key.Matches(msg, k.PrevMessage):
 			if p.step == nil {
 				return nil
@@ -631,7 +635,11 @@ func (p *detailPage) ShortHelp() []key.Binding {
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
+	acts := []key.Binding{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}
+	if p.publish != nil {
+		acts = append(acts, k.Publish)
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, acts}
 }
 
 // Close stops a fetch in flight.

@@ -78,6 +78,9 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	tm.Send(keyPress("R"))
 	wait("y/enter: redrive") // the plan is shown and its targets are checked
 	tm.Send(keyPress("y"))
+	wait("type 2 or orders.DLT") // a write of more than one message: the count typed out
+	tm.Type("2")
+	tm.Send(keyPress("enter"))
 	wait("2 redriven")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ type KeyMap struct {
 	Search, SearchNext, SearchPrev, Jump         key.Binding
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
 	Diff, Edit, Versions, Health                 key.Binding
-	Schema, RawBytes                             key.Binding
+	Schema, RawBytes, Publish                    key.Binding
 	// Sort is the digits 1 to 9 (by the Nth column; again: the other
 	// way), for the help: they are matched as digits.
 	Sort key.Binding
@@ -77,6 +77,7 @@ func DefaultKeyMap() *KeyMap {
 		Health:        b("H", "flow health", "H"),
 		Sort:          b("1-9", "sort by column", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Internal:      b("a", "show internal groups", "a"),
+		Publish:       b("P", "publish", "P"),
 	}
 }
 
@@ -93,6 +94,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
 		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
 		"internal_groups": &k.Internal,
+		"publish":         &k.Publish,
 	}
 }
 

@@ -83,6 +83,7 @@ type messagesPage struct {
 	confirm string          // a question to answer before reading (enter: yes, esc: no)
 	marks   map[string]bool // marked messages by replay.Position (unique within one read)
 	redrive *redriveDialog
+	publish *publishDialog // the confirmation of a publish (P)
 
 	input     textinput.Model
 	prompt    string // "", or the prompt being typed: "filter", "search", "jump"
@@ -300,6 +301,8 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		}
 	case editFileWritten, editorClosed, editRead:
 		return p.edited(msg)
+	case publishAsked, publishFileWritten, publishEditorClosed, publishRead, publishDone:
+		return p.publishStep(msg)
 	case diffReady:
 		if msg.err != nil {
 			return setError(msg.err)
@@ -379,6 +382,7 @@ func (p *messagesPage) open() tea.Cmd {
 	d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
 	d.note = d.held()
 	d.setEarlier(p.earlierCopy)
+	d.publish = p.publishFromDetail
 	return push(d)
 }
 
@@ -561,6 +565,13 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.srch != nil && msg.Type == tea.KeyEsc {
 		return p.cancelSearch()
 	}
+	if p.publish != nil {
+		cmd, closed := p.publish.update(msg)
+		if closed {
+			p.publish = nil
+		}
+		return cmd
+	}
 	if p.redrive != nil {
 		cmd, closed := p.redrive.update(msg)
 		if closed {
@@ -653,6 +664,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.diff()
 	case key.Matches(msg, k.Edit):
 		return p.startEdit()
+	case key.Matches(msg, k.Publish):
+		return p.startPublish(nil)
 	case key.Matches(msg, k.ScanMore):
 		if p.scan == nil || !p.budgetHit {
 			return setStatus("no read filter waiting at its scan budget")
@@ -747,7 +760,7 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 // Capturing is true while the start picker, a question, the redrive
 // dialog or a prompt is open, and while a search runs (esc stops it).
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != "" || p.srch != nil
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.publish != nil || p.prompt != "" || p.srch != nil
 }
 
 // byID says the rows are a queue's messages: without positions to tell
@@ -887,6 +900,9 @@ func (p *messagesPage) View(w, h int) string {
 	}
 	if p.redrive != nil {
 		return overlay(joinLines(out), p.redrive.view(w, h), w, h)
+	}
+	if p.publish != nil {
+		return overlay(joinLines(out), p.publish.view(w, h), w, h)
 	}
 	if p.confirm != "" {
 		return overlay(joinLines(out), s.Overlay.Render(s.Warn.Render("⚠ Peek changes this queue")+"\n\n"+p.confirm), w, h)
@@ -1174,7 +1190,7 @@ func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Publish, k.Triage, k.Versions, k.Health, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff, k.Sort},
 	})
 }

@@ -106,6 +106,15 @@ type redriveDialog struct {
 	// bytes (nil: no document was edited); when it changes more than the
 	// edit shows, only Y (not y or enter) starts the redrive.
 	reencoding *replay.Reencoding
+	// many asks for the count (or the source's name) typed out before a
+	// run of more than one message, or of a whole queue.
+	many typedConfirm
+}
+
+// needsTyping reports a plan that writes more than one message, or a
+// whole queue: y asks for the count typed out.
+func (d *redriveDialog) needsTyping() bool {
+	return d.whole || d.plan.Summary().Redrive > 1
 }
 
 // mustConfirmBytes reports an edit whose encoding changes bytes the edit
@@ -161,6 +170,15 @@ func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
 
 // update handles a key; it returns a Cmd and whether the dialog is closed.
 func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if d.many.open {
+		switch answer, cmd := d.many.update(msg); answer {
+		case typedYes:
+			return d.start(), false
+		case typedAsking:
+			return cmd, false
+		}
+		return nil, false
+	}
 	if d.editing {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -190,6 +208,8 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			return nil, false // y and enter do not go: the changed bytes are confirmed with Y
 		case (msg.String() == "y" || msg.String() == "Y" || msg.Type == tea.KeyEnter) && d.c.writeRefused(d.conn) != nil:
 			return d.c.readOnlyKey(d.conn), false
+		case (msg.String() == "y" || msg.String() == "Y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil && d.needsTyping():
+			return d.many.ask(d.plan.Summary().Redrive, d.source), false
 		case (msg.String() == "y" || msg.String() == "Y" || msg.Type == tea.KeyEnter) && d.checked && d.targetErr == nil:
 			return d.start(), false
 		}
@@ -400,6 +420,11 @@ func (d *redriveDialog) view(width, height int) string {
 		}
 		if d.editing {
 			keys = d.target.View() + "\n\n" + keys
+		}
+		if d.many.open {
+			keys = d.many.view(s, "redrive")
+		} else if d.many.refused && above == "" {
+			above = d.many.refusal(s)
 		}
 	case redriveRunning:
 		prog := d.prog.WithTotal(len(d.plan.Items)) // the plan's count until the run has its own

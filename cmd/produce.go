@@ -1,0 +1,323 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// produceFlags are the flags of the produce command.
+type produceFlags struct {
+	in                   produceInput
+	key, value, file     string
+	keySet, valueSet     bool
+	headers, props       []string
+	partition            int32
+	routingKey, exchange string
+	yes, json            bool
+}
+
+func newProduceCmd(e *env) *cobra.Command {
+	var f produceFlags
+	c := &cobra.Command{
+		Use:   "produce STREAM",
+		Short: "Publish messages: one value, or many from a JSON Lines or kcat-style file",
+		Long: `produce publishes to a topic, queue, JetStream stream or Redis stream and says
+where each message went, once the broker acknowledged it: Kafka's partition and
+offset (acks=all, idempotent, placed by key as the Java client does unless
+--partition), RabbitMQ's "routed to N queues" or "unroutable" (publisher
+confirms and mandatory: a returned message is reported and makes the exit
+status 1), SQS's message id, JetStream's stream and sequence, Redis's entry id.
+
+The value is the input exactly, byte for byte: a trailing newline is part of
+it (echo adds one; use printf, --value, or -f on a file without one). The input
+is -f FILE, or standard input (-f -, the default); --value TEXT gives it on the
+command line.
+
+--format jsonl publishes every line of an mqscope export (key, value,
+headers, AMQP properties, raw bytes kept); --format kcat publishes a message a
+line (or ending with -D DELIM), as kcat -P does, the key before the first -K
+delimiter. Publishing more
+than one message asks you to type the count (or the stream's name) on a
+terminal; without one, --yes is needed.
+
+RabbitMQ: STREAM is a queue, published to through the default exchange;
+--exchange X publishes to exchange X with --routing-key (default STREAM, or
+each message's key when no STREAM is given). NATS: --routing-key is the
+subject (default each message's key, else the stream's one subject).`,
+		Args: cobra.RangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.keySet, f.valueSet = cmd.Flags().Changed("key"), cmd.Flags().Changed("value")
+			stream := ""
+			if len(args) == 1 {
+				stream = args[0]
+			}
+			return e.produce(cmd.Context(), stream, &f)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.key, "key", "", "the message's key (Kafka; the routing key on RabbitMQ when no --routing-key or STREAM gives one)")
+	fl.StringVar(&f.value, "value", "", "the value, exactly as given (instead of -f)")
+	fl.StringVarP(&f.file, "file", "f", "-", "read the value (or the lines of --format) from FILE; - is standard input")
+	fl.StringVar(&f.in.format, "format", "value", "value (the input is one value), jsonl (mqscope export's lines) or kcat (a message a line)")
+	fl.StringVarP(&f.in.keyDelim, "key-delimiter", "K", "", "--format kcat: the key is what comes before the first DELIM of a message")
+	fl.StringVarP(&f.in.delim, "delimiter", "D", "", "--format kcat: messages end with DELIM (default a newline)")
+	fl.StringArrayVar(&f.headers, "header", nil, "add a header NAME=VALUE (repeatable; RabbitMQ headers, SQS message attributes, Redis fields)")
+	fl.StringArrayVar(&f.props, "property", nil, "set a broker property NAME=VALUE (repeatable): AMQP content-type, message-id, delivery-mode...; SQS attribute type NAME, MessageGroupId")
+	fl.Int32Var(&f.partition, "partition", sources.NoPartition, "Kafka: write to this partition (default: placed by key)")
+	fl.StringVar(&f.routingKey, "routing-key", "", "RabbitMQ: the routing key; NATS: the subject")
+	fl.StringVar(&f.exchange, "exchange", "", "RabbitMQ: publish to this exchange")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "publish many messages without asking")
+	fl.BoolVar(&f.json, "json", false, "print each message's placement as a JSON line")
+	return c
+}
+
+// produce publishes the messages f names to stream.
+func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error {
+	msgs, source, err := f.messages(e.stdin)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return errors.New("nothing to publish: the input holds no message")
+	}
+	target, err := f.target(stream)
+	if err != nil {
+		return err
+	}
+	conns, err := e.connectForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll(conns)
+	conn, err := publishConn(ctx, conns, stream, target)
+	if err != nil {
+		return err
+	}
+	if err := e.refuseWrites(conn); err != nil {
+		return err
+	}
+	pub, ok := conn.(sources.Publisher)
+	if !ok {
+		return fmt.Errorf("connection %s cannot publish", conn.Name())
+	}
+	if len(msgs) > 1 && !f.yes {
+		name := target.String()
+		q := fmt.Sprintf("Publish %d messages to %s on %s? Type %d (or %s) to publish, anything else is no: ", len(msgs), name, conn.Name(), len(msgs), name)
+		ok, err := confirmTyped(e.stdin, e.stderr, "publish many messages", q, strconv.Itoa(len(msgs)), stream, target.Stream)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("not confirmed: nothing published")
+		}
+	}
+	placed, err := pub.Publish(ctx, sources.PublishRequest{Target: target, Partition: f.partition, Messages: msgs})
+	if aerr := e.auditPublish(conn.Name(), source, target, msgs, placed); aerr != nil && err == nil {
+		err = aerr
+	}
+	if perr := e.printPlacements(placed, target, f.json); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%d of %d published)", err, len(placed), len(msgs))
+	}
+	if n := unroutable(placed); n > 0 {
+		return fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed))
+	}
+	return nil
+}
+
+// messages reads the messages to publish, and names where they came from.
+func (f *produceFlags) messages(stdin io.Reader) ([]sources.Message, string, error) {
+	if f.keySet {
+		if f.in.format == "jsonl" {
+			return nil, "", errors.New("--key with --format jsonl: each line has its own key")
+		}
+		f.in.key = []byte(f.key)
+	}
+	hs, err := pairs("header", f.headers)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, h := range hs {
+		f.in.headers = append(f.in.headers, sources.Header{Key: h.Name, Value: []byte(h.Value)})
+	}
+	if f.in.props, err = pairs("property", f.props); err != nil {
+		return nil, "", err
+	}
+	if f.valueSet {
+		if f.file != "-" || f.in.format != "value" {
+			return nil, "", errors.New("--value gives one value: leave out -f and --format")
+		}
+		return []sources.Message{{Partition: sources.NoPartition, Key: f.in.key, Value: []byte(f.value), Headers: f.in.headers, Properties: f.in.props}}, "--value", nil
+	}
+	var r io.Reader = stdin
+	source := "stdin"
+	if f.file != "-" {
+		file, err := os.Open(f.file)
+		if err != nil {
+			return nil, "", fmt.Errorf("produce: %w", err)
+		}
+		defer file.Close()
+		r, source = file, f.file
+	} else if in, ok := stdin.(*os.File); ok && isTerminal(in) {
+		return nil, "", errors.New("no value: pass --value TEXT, -f FILE, or pipe it into standard input")
+	}
+	msgs, err := f.in.messages(r)
+	if err != nil {
+		return nil, "", fmt.Errorf("produce from %s: %w", source, err)
+	}
+	return msgs, source, nil
+}
+
+// target is where the flags say to publish.
+func (f *produceFlags) target(stream string) (sources.Target, error) {
+	if f.exchange == "" {
+		if stream == "" {
+			return sources.Target{}, errors.New("name the stream to publish to (or --exchange X on RabbitMQ)")
+		}
+		return sources.Target{Stream: stream, RoutingKey: f.routingKey}, nil
+	}
+	key := f.routingKey
+	if key == "" {
+		key = stream
+	}
+	return sources.Target{Exchange: true, Stream: f.exchange, RoutingKey: key}, nil
+}
+
+// publishConn is the connection that holds the stream (or, for an
+// exchange, the first whose target check passes).
+func publishConn(ctx context.Context, conns []sources.Conn, stream string, t sources.Target) (sources.Conn, error) {
+	if !t.Exchange {
+		c, _, err := locate(ctx, conns, stream)
+		if err != nil && len(conns) == 1 && errors.Is(err, sources.ErrUnknownStream) {
+			return conns[0], nil // a NATS subject, a Redis stream not there yet: the connector decides
+		}
+		return c, err
+	}
+	var errs []error
+	for _, c := range conns {
+		tc, ok := c.(sources.TargetChecker)
+		if !ok {
+			continue
+		}
+		err := tc.CheckTarget(ctx, t)
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, fmt.Errorf("connection %s: %w", c.Name(), err))
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("no connection has exchanges to publish %s to", t)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// auditPublish writes an audit line a message published.
+func (e *env) auditPublish(conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement) error {
+	if len(placed) == 0 {
+		return nil
+	}
+	audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	return audit.Write(publishAudit(time.Now(), conn, source, t, msgs, placed)...)
+}
+
+// PublishAudit is the audit lines of a publish: one a message, its place
+// in the input and where it went.
+func publishAudit(now time.Time, conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement) []replay.AuditRecord {
+	out := make([]replay.AuditRecord, len(placed))
+	for i, p := range placed {
+		result := "published: " + p.String()
+		if p.Unroutable {
+			result = "unroutable: returned by the broker"
+		}
+		out[i] = replay.AuditRecord{Time: now, Action: "publish", Connection: conn, Source: source, Position: strconv.Itoa(i + 1),
+			Target: t.String(), MessageID: p.ID, Result: result}
+		if p.ID == "" && i < len(msgs) {
+			out[i].MessageID = msgs[i].ID
+		}
+	}
+	return out
+}
+
+// printPlacements says where the messages went: each one (a few, or
+// --json), else a summary.
+func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJSON bool) error {
+	if asJSON {
+		for _, p := range placed {
+			b, err := json.Marshal(placementJSON(p))
+			if err != nil {
+				return fmt.Errorf("json: %w", err)
+			}
+			if _, err := e.stdout.Write(append(jsonenc.EscapeControls(b), '\n')); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+		}
+		return nil
+	}
+	if len(placed) <= 10 {
+		for _, p := range placed {
+			fmt.Fprintln(e.stdout, "published: "+safetext.String(p.String()))
+		}
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed), safetext.String(t.String()))
+	if n := unroutable(placed); n > 0 {
+		fmt.Fprintf(e.stdout, ", %d unroutable", n)
+	}
+	fmt.Fprintf(e.stdout, ": first %s, last %s\n", safetext.String(placed[0].String()), safetext.String(placed[len(placed)-1].String()))
+	return nil
+}
+
+// placementJSONLine is a placement as produce --json writes it.
+type placementJSONLine struct {
+	Stream     string `json:"stream"`
+	Partition  *int32 `json:"partition,omitempty"`
+	Offset     *int64 `json:"offset,omitempty"`
+	ID         string `json:"id,omitempty"`
+	Routed     *int   `json:"routed_queues,omitempty"`
+	Unroutable bool   `json:"unroutable,omitempty"`
+}
+
+// placementJSON is p as a JSON line's fields.
+func placementJSON(p sources.Placement) placementJSONLine {
+	out := placementJSONLine{Stream: p.Stream, ID: p.ID, Unroutable: p.Unroutable}
+	if p.Partition != sources.NoPartition {
+		out.Partition = &p.Partition
+	}
+	if p.Offset >= 0 {
+		out.Offset = &p.Offset
+	}
+	if p.Exchange && p.Routed >= 0 {
+		out.Routed = &p.Routed
+	}
+	return out
+}
+
+func unroutable(placed []sources.Placement) int {
+	n := 0
+	for _, p := range placed {
+		if p.Unroutable {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mqscope/mqscope/replay/capture"
+	"github.com/mqscope/mqscope/sources"
+)
+
+// produceInput is what produce reads its messages from and how.
+type produceInput struct {
+	// format is value (the whole input is one value), jsonl (mqscope
+	// export's lines) or kcat (a message a line, kcat -P style).
+	format string
+	// keyDelim splits a kcat line into key and value at its first
+	// occurrence ("" : the line is the value, no key).
+	keyDelim string
+	// delim ends a kcat message ("": a newline, as kcat's -D).
+	delim string
+	// key is --key (nil: none); headers and props are --header and
+	// --property, added to every message.
+	key     []byte
+	headers []sources.Header
+	props   []sources.Property
+}
+
+// messages reads every message of r.
+func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
+	var out []sources.Message
+	switch in.format {
+	case "", "value":
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("read the value: %w", err)
+		}
+		out = []sources.Message{{Key: in.key, Value: data}}
+	case "jsonl":
+		dec := capture.NewDecoder(r)
+		for {
+			m, err := dec.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sources.Message{Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
+		}
+	case "kcat":
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("read the lines: %w", err)
+		}
+		delim := []byte("\n")
+		if in.delim != "" {
+			delim = []byte(in.delim)
+		}
+		lines := bytes.Split(data, delim)
+		if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+			lines = lines[:len(lines)-1] // the delimiter that ends the last message
+		}
+		for _, l := range lines {
+			m := sources.Message{Key: in.key, Value: l}
+			if in.keyDelim != "" {
+				if k, v, ok := bytes.Cut(l, []byte(in.keyDelim)); ok {
+					m.Key, m.Value = k, v
+				}
+			}
+			out = append(out, m)
+		}
+	default:
+		return nil, fmt.Errorf("--format %q: want value, jsonl or kcat", in.format)
+	}
+	for i := range out {
+		out[i].Partition = sources.NoPartition
+		out[i].Headers = append(out[i].Headers, in.headers...)
+		out[i].Properties = append(out[i].Properties, in.props...)
+	}
+	return out, nil
+}
+
+// pairs reads repeated k=v flags (--header, --property).
+func pairs(flag string, vs []string) ([]sources.Property, error) {
+	out := make([]sources.Property, 0, len(vs))
+	for _, v := range vs {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--%s %q: want NAME=VALUE", flag, v)
+		}
+		out = append(out, sources.Property{Name: k, Value: val})
+	}
+	return out, nil
+}

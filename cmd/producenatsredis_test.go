@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// testName is a name no other test uses.
+func testName(prefix string) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return prefix + "_" + strings.ToUpper(hex.EncodeToString(b))
+}
+
+func envOrDefault(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// TestProduceNATSOneMessage: a message produced to a JetStream stream by
+// its name lands on the stream's subject, at the sequence produce printed,
+// with its value and header.
+func TestProduceNATSOneMessage(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
+	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := testName("PRODUCE")
+	s, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{name + ".events"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
+	code, out, errOut := run(t, "--nats", url, "produce", name, "--value", "{\"n\":1}\n", "--header", "tenant=acme")
+	if code != 0 || out != "published: "+name+" #1\n" {
+		t.Fatalf("produce: %d %q %s", code, out, errOut)
+	}
+	m, err := s.GetMsg(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != name+".events" || string(m.Data) != "{\"n\":1}\n" || m.Header.Get("tenant") != "acme" {
+		t.Fatalf("read back %s %q %v", m.Subject, m.Data, m.Header)
+	}
+}
+
+// TestProduceRedisOneEntry: a message produced to a Redis stream (created
+// by it) is an entry with the value and header as fields, at the id
+// produce printed.
+func TestProduceRedisOneEntry(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := goredis.NewClient(opts)
+	defer rc.Close()
+	ctx := context.Background()
+	if err := rc.Ping(ctx).Err(); err != nil {
+		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)
+	}
+	key := "mqscope-test:produce:" + testName("s")
+	t.Cleanup(func() { rc.Del(context.Background(), key) })
+	code, out, errOut := run(t, "--redis", url, "produce", key, "--value", "caf\xc3\xa9\n", "--header", "tenant=acme")
+	if code != 0 || !strings.HasPrefix(out, "published: "+key+" id ") {
+		t.Fatalf("produce: %d %q %s", code, out, errOut)
+	}
+	id := strings.TrimSpace(strings.TrimPrefix(out, "published: "+key+" id "))
+	entries, err := rc.XRange(ctx, key, "-", "+").Result()
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("xrange: %v %+v", err, entries)
+	}
+	if e := entries[0]; e.ID != id || e.Values["value"] != "caf\xc3\xa9\n" || e.Values["tenant"] != "acme" || len(e.Values) != 2 {
+		t.Fatalf("entry %+v, want id %s", e, id)
+	}
+}

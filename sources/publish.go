@@ -1,0 +1,115 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// Publisher is a connection that publishes new messages to one of its
+// streams, each acknowledged by the broker, and says where each went.
+type Publisher interface {
+	// Publish writes req's messages in order and returns, for each one it
+	// handed to the broker, where it went (in the same order). Its error
+	// says why the rest were not written; the placements before it stand.
+	Publish(ctx context.Context, req PublishRequest) ([]Placement, error)
+}
+
+// PublishRequest is what to publish and where.
+type PublishRequest struct {
+	// Target is the stream (a topic, a queue, a JetStream subject or
+	// stream, a Redis stream), or a RabbitMQ exchange and routing key.
+	Target Target
+	// Partition places every message on one partition (Kafka);
+	// NoPartition lets the connector place it (Kafka: by key, as the Java
+	// client does).
+	Partition int32
+	// Messages are what to write: their Key, Value, Headers and the
+	// Properties the broker has (AMQP properties, SQS attributes). A
+	// RabbitMQ message's Key is its routing key when Target has none.
+	Messages []Message
+}
+
+// Placement is where the broker put one published message.
+type Placement struct {
+	// Stream is where it went (a topic, a queue, a JetStream stream, a
+	// Redis stream, an exchange).
+	Stream string
+	// Partition and Offset place it in a log (Kafka's partition and
+	// offset, a JetStream stream's sequence with NoPartition); Offset is
+	// -1 where the broker gives none.
+	Partition int32
+	Offset    int64
+	// ID is the broker's id of it (an SQS message id, a Redis entry id).
+	ID string
+	// Routed counts the queues a RabbitMQ exchange routed it to (-1 when
+	// the bindings cannot be read: routed, to queues unknown).
+	Routed int
+	// Unroutable says a RabbitMQ broker returned it: nothing bound to the
+	// exchange took it, it is not stored anywhere.
+	Unroutable bool
+	// Exchange marks a RabbitMQ placement (Routed and Unroutable apply).
+	Exchange bool
+}
+
+// String says where it went, for people: "orders p2@17", "routed to 2
+// queues", "unroutable: returned by the broker", "queue q id 5f…", "ORDERS #42".
+func (p Placement) String() string {
+	switch {
+	case p.Unroutable:
+		return "unroutable: " + p.exchange() + " returned it, no queue is bound to take it"
+	case p.Exchange && p.Routed < 0:
+		return "routed by " + p.exchange()
+	case p.Exchange:
+		return "routed to " + plural(p.Routed, "queue") + " by " + p.exchange()
+	case p.ID != "":
+		return p.Stream + " id " + p.ID
+	case p.Partition != NoPartition:
+		return p.Stream + " p" + strconv.Itoa(int(p.Partition)) + "@" + strconv.FormatInt(p.Offset, 10)
+	case p.Offset >= 0:
+		return p.Stream + " #" + strconv.FormatInt(p.Offset, 10)
+	}
+	return p.Stream
+}
+
+// exchange names a RabbitMQ placement's exchange.
+func (p Placement) exchange() string {
+	if p.Stream == "" {
+		return "the default exchange"
+	}
+	return "exchange " + p.Stream
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// Unpartitioned refuses a request that names a partition, on a broker
+// whose streams have none (what names the broker: "RabbitMQ").
+func (r PublishRequest) Unpartitioned(broker string) error {
+	if r.Partition == NoPartition {
+		return nil
+	}
+	return fmt.Errorf("%s streams have no partitions (--partition %d): %w", broker, r.Partition, ErrBadTarget)
+}
+
+// PublishTemplater is a connection whose messages carry properties a
+// publish sets (AMQP properties, SQS attribute types): it gives the
+// message a person starts from to publish to stream.
+type PublishTemplater interface {
+	// PublishTemplate is from (a message to publish a copy of; nil for a
+	// new one) with only the properties a publish takes, or, for a new
+	// one, the properties worth setting, with their usual values.
+	PublishTemplate(stream string, from *Message) Message
+}
+
+// KeyPartitioner is a connection that places a message without a
+// partition by its key: it says where, before anything is written.
+type KeyPartitioner interface {
+	// PartitionFor is the partition of partitions a message with key goes
+	// to; false when it cannot be known (no key: at random).
+	PartitionFor(key []byte, partitions int) (int32, bool)
+}

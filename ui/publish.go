@@ -1,0 +1,331 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/mqscope/mqscope/internal/editor"
+	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// publishAsked asks a messages page to publish a copy of a message (its
+// detail page's P).
+type publishAsked struct {
+	page int
+	from sources.Message
+}
+
+func (m publishAsked) pageID() int { return m.page }
+
+// publishFileWritten carries the file the message to publish was written
+// to for the editor.
+type publishFileWritten struct {
+	page int
+	path string
+	doc  []byte
+	err  error
+}
+
+func (m publishFileWritten) pageID() int { return m.page }
+
+// publishEditorClosed says the editor exited.
+type publishEditorClosed struct {
+	page int
+	path string
+	doc  []byte
+	err  error
+}
+
+func (m publishEditorClosed) pageID() int { return m.page }
+
+// publishRead carries the message to publish, read back from the file.
+type publishRead struct {
+	page int
+	msg  sources.Message
+	err  error
+}
+
+func (m publishRead) pageID() int { return m.page }
+
+// publishDone reports what the broker did with the message.
+type publishDone struct {
+	page   int
+	placed []sources.Placement
+	err    error
+}
+
+func (m publishDone) pageID() int { return m.page }
+
+// publishTarget is where a publish from the stream's page goes: the
+// stream, or, for a tap of an exchange, the exchange with the message's
+// key as its routing key.
+func publishTarget(st sources.StreamInfo) sources.Target {
+	if st.Tap {
+		return sources.Target{Exchange: true, Stream: st.Name}
+	}
+	return sources.Target{Stream: st.Name}
+}
+
+// startPublish writes the message to publish (a copy of from, or a new
+// one when from is nil) to a file and opens the editor on it.
+func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused
+	}
+	if _, ok := p.conn.(sources.Publisher); !ok {
+		return setError(fmt.Errorf("connection %s cannot publish", p.conn.Name()))
+	}
+	if from != nil && from.Truncated() {
+		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): nothing to copy whole", len(from.Value), from.ValueSize))
+	}
+	m := sources.Message{Partition: sources.NoPartition, Key: []byte{}, Value: []byte("{}")}
+	if from != nil {
+		m = *from
+		m.Properties = nil
+	}
+	tp, withProps := p.conn.(sources.PublishTemplater)
+	if withProps {
+		m = tp.PublishTemplate(p.stream.Name, from)
+	}
+	doc := publishDocument(m, publishTarget(p.stream).String(), withProps)
+	page := p.pid
+	return func() tea.Msg {
+		path, err := editor.TempFile(doc)
+		return publishFileWritten{page: page, path: path, doc: doc, err: err}
+	}
+}
+
+// publishStep handles the stages of a publish: the editor, the message
+// read back (which opens the confirmation), the broker's answer.
+func (p *messagesPage) publishStep(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case publishAsked:
+		return p.startPublish(&msg.from)
+	case publishFileWritten:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		return tea.ExecProcess(editor.Command(msg.path), func(err error) tea.Msg {
+			return publishEditorClosed{page: msg.page, path: msg.path, doc: msg.doc, err: err}
+		})
+	case publishEditorClosed:
+		return func() tea.Msg {
+			doc, _, err := editor.ReadBack(msg.path, msg.doc)
+			switch {
+			case msg.err != nil:
+				return publishRead{page: msg.page, err: fmt.Errorf("the editor failed (set $EDITOR): %w", msg.err)}
+			case err != nil:
+				return publishRead{page: msg.page, err: err}
+			}
+			m, err := parsePublishDocument(doc)
+			return publishRead{page: msg.page, msg: m, err: err}
+		}
+	case publishRead:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		p.publish = newPublishDialog(p.c, p.conn, p.pid, p.stream, msg.msg)
+		return nil
+	case publishDone:
+		d := p.publish
+		p.publish = nil
+		if d == nil {
+			return nil
+		}
+		return d.done(msg)
+	}
+	return nil
+}
+
+// publishDialog shows what is about to be published and asks.
+type publishDialog struct {
+	c       *Common
+	conn    sources.Conn
+	page    int
+	stream  sources.StreamInfo
+	target  sources.Target
+	msg     sources.Message
+	sending bool
+}
+
+func newPublishDialog(c *Common, conn sources.Conn, page int, st sources.StreamInfo, m sources.Message) *publishDialog {
+	return &publishDialog{c: c, conn: conn, page: page, stream: st, target: publishTarget(st), msg: m}
+}
+
+// update handles a key: y or enter publishes; esc, n or q closes; every
+// other key does nothing (no is the default). It returns whether the
+// dialog is closed.
+func (d *publishDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if d.sending {
+		return nil, false
+	}
+	switch {
+	case msg.Type == tea.KeyEsc || msg.String() == "n" || msg.String() == "q":
+		return setStatus("nothing published"), true
+	case msg.String() == "y" || msg.Type == tea.KeyEnter:
+		if refused := d.c.readOnlyKey(d.conn); refused != nil {
+			return refused, true
+		}
+		d.sending = true
+		return d.send(), false
+	}
+	return nil, false
+}
+
+// send publishes the message and writes its audit line, in a Cmd.
+func (d *publishDialog) send() tea.Cmd {
+	pub := d.conn.(sources.Publisher) // startPublish checked it
+	req := sources.PublishRequest{Target: d.target, Partition: sources.NoPartition, Messages: []sources.Message{d.msg}}
+	page, dir, conn := d.page, d.c.StateDir, d.conn.Name()
+	log := d.c.logger()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		placed, err := pub.Publish(ctx, req)
+		log.Info("published", "connection", conn, "target", req.Target.String(), "placed", len(placed), "err", err)
+		if aerr := auditPublish(dir, conn, req, placed); aerr != nil && err == nil {
+			err = fmt.Errorf("published, but the audit log: %w", aerr)
+		}
+		return publishDone{page: page, placed: placed, err: err}
+	}
+}
+
+// auditPublish writes a publish's audit lines (none without a state
+// directory).
+func auditPublish(dir, conn string, req sources.PublishRequest, placed []sources.Placement) error {
+	if dir == "" || len(placed) == 0 {
+		return nil
+	}
+	a, err := replay.OpenAudit(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	now := time.Now()
+	for i, pl := range placed {
+		result := "published: " + pl.String()
+		if pl.Unroutable {
+			result = "unroutable: returned by the broker"
+		}
+		if err := a.Write(replay.AuditRecord{Time: now, Action: "publish", Connection: conn, Source: "tui", Position: fmt.Sprint(i + 1),
+			Target: req.Target.String(), MessageID: pl.ID, Result: result}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// done is the status line the broker's answer makes.
+func (d *publishDialog) done(msg publishDone) tea.Cmd {
+	switch {
+	case msg.err != nil:
+		return setError(fmt.Errorf("publish to %s: %w", d.target, msg.err))
+	case len(msg.placed) == 0:
+		return setError(fmt.Errorf("publish to %s: the broker said nothing", d.target))
+	case msg.placed[0].Unroutable:
+		return setError(fmt.Errorf("not published: %s", msg.placed[0]))
+	}
+	return setStatus("published: " + render.Sanitize(msg.placed[0].String()))
+}
+
+// placementPreview says where the message will go, before it is written.
+func (d *publishDialog) placementPreview() string {
+	switch {
+	case d.target.Exchange:
+		return "routing key " + render.Sanitize(string(d.msg.Key))
+	case len(d.stream.Partitions) > 0:
+		if kp, ok := d.conn.(sources.KeyPartitioner); ok {
+			if n, ok := kp.PartitionFor(d.msg.Key, len(d.stream.Partitions)); ok {
+				return fmt.Sprintf("partition %d (by key)", n)
+			}
+			return fmt.Sprintf("a partition of %d (no key: at random)", len(d.stream.Partitions))
+		}
+	}
+	return ""
+}
+
+// size is the bytes the message carries: value, key and headers.
+func (d *publishDialog) size() int {
+	n := len(d.msg.Value) + len(d.msg.Key)
+	for _, h := range d.msg.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// view draws the confirmation in at most width x height.
+func (d *publishDialog) view(width, height int) string {
+	s := d.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Publish to "+render.Sanitize(d.target.String())) + "\n\n")
+	row := func(label, v string) {
+		fmt.Fprintf(&b, "%s %s\n", s.Label.Render(fmt.Sprintf("%-11s", label)), v)
+	}
+	row("connection", render.Sanitize(d.conn.Name()))
+	if where := d.placementPreview(); where != "" {
+		row("placed", where)
+	}
+	key := "(none)"
+	if d.msg.Key != nil {
+		key = render.Preview(d.msg.Key, 60)
+	}
+	row("key", key)
+	for i, h := range d.msg.Headers {
+		if i == 6 {
+			row("", fmt.Sprintf("… %d more headers", len(d.msg.Headers)-6))
+			break
+		}
+		row(firstLabel(i, "headers"), render.Sanitize(h.Key)+": "+render.Preview(h.Value, 50))
+	}
+	for i, p := range d.msg.Properties {
+		if i == 6 {
+			row("", fmt.Sprintf("… %d more properties", len(d.msg.Properties)-6))
+			break
+		}
+		row(firstLabel(i, "properties"), render.Sanitize(p.Name)+": "+render.Preview([]byte(p.Value), 50))
+	}
+	value := "(null)"
+	if d.msg.Value != nil {
+		value = render.Preview(d.msg.Value, 60)
+	}
+	row("value", value)
+	row("size", sources.SizeText(d.size()))
+	keys := s.Warn.Render("y/enter: publish") + "   esc: cancel"
+	if d.sending {
+		keys = s.Muted.Render("publishing, waiting for the broker…")
+	}
+	boxW := min(width-4, 90)
+	wrap := lipgloss.NewStyle().Width(max(boxW-2, 1))
+	body := wrap.Render(strings.TrimRight(b.String(), "\n"))
+	lines := strings.Split(body, "\n")
+	if room := height - 5; len(lines) > room && room > 0 {
+		lines = append(lines[:room-1], s.Muted.Render("…"))
+	}
+	return s.Overlay.Width(boxW).Render(strings.Join(lines, "\n") + "\n\n" + wrap.Render(keys))
+}
+
+// firstLabel labels the first row of a list (i 0), not the rest.
+func firstLabel(i int, label string) string {
+	if i == 0 {
+		return label
+	}
+	return ""
+}
+
+// publishFromDetail is the detail page's P: back to the list, which opens
+// the editor on a copy of the message.
+func (p *messagesPage) publishFromDetail(m sources.Message) tea.Cmd {
+	if refused := p.c.readOnlyKey(p.conn); refused != nil {
+		return refused // said on the detail page, which stays
+	}
+	page := p.pid
+	return tea.Sequence(pop(), func() tea.Msg { return publishAsked{page: page, from: m} })
+}
