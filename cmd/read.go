@@ -213,23 +213,29 @@ func schemaDecoded(d *schema.Decoded) bool {
 }
 
 // captureDecoded is a decoded key or value for a capture line (nil when
-// no schema decoded it), made in *out and *rec.
-func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord) *capture.Decoded {
+// no schema decoded it), made in *out, *rec and *id (the registry id,
+// named where the value is framed with one, 0 too).
+func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord, id *int) *capture.Decoded {
 	if !schemaDecoded(d) {
 		return nil
 	}
 	*out = capture.Decoded{JSON: d.JSON, Compact: d.Compact}
+	var idp *int
+	if d.Ref.Origin == schema.OriginRegistry {
+		*id = d.Ref.ID
+		idp = id
+	}
 	if l := d.Loss; l != nil && d.JSON != nil {
 		out.Lossy = &capture.LossRecord{Kind: l.Kind.String(), Path: l.Path, Why: l.Kind.Why(), More: l.More}
 	}
 	if d.Err != nil {
-		out.Err = &capture.SchemaError{ID: d.Ref.ID, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
+		out.Err = &capture.SchemaError{ID: idp, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
 		if schema.KindOf(d.Err) == 0 {
 			out.Err.Kind = "decode failed"
 		}
 	}
 	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
-		*rec = capture.SchemaRecord{ID: d.Ref.ID, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
+		*rec = capture.SchemaRecord{ID: idp, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
 		out.Schema = rec
 	}
 	return out
@@ -277,9 +283,9 @@ type kcatLine struct {
 	Key       *string   `json:"key"`
 	Payload   *string   `json:"payload"`
 	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
-	// -s names them.
-	KeySchemaID   int `json:"key_schema_id,omitempty"`
-	ValueSchemaID int `json:"value_schema_id,omitempty"`
+	// -s names them (nil where not framed; id 0 as any other).
+	KeySchemaID   *int `json:"key_schema_id,omitempty"`
+	ValueSchemaID *int `json:"value_schema_id,omitempty"`
 }
 
 func strOrNil(b []byte) *string {
@@ -297,10 +303,10 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
 	if d != nil {
 		if d.keyClass.Origin == schema.OriginRegistry {
-			l.KeySchemaID = d.keyClass.ID
+			l.KeySchemaID = &d.keyClass.ID
 		}
 		if d.valueClass.Origin == schema.OriginRegistry {
-			l.ValueSchemaID = d.valueClass.ID
+			l.ValueSchemaID = &d.valueClass.ID
 		}
 	}
 	for _, h := range m.Headers {
@@ -401,9 +407,10 @@ func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
 type jsonlWriter struct {
 	enc *capture.Encoder
-	// key, value and their schemas are made again for every line.
+	// key, value, their schemas and ids are made again for every line.
 	key, value             capture.Decoded
 	keySchema, valueSchema capture.SchemaRecord
+	keyID, valueID         int
 }
 
 func (j *jsonlWriter) decodes() decodeNeed { return needDecoded }
@@ -412,7 +419,7 @@ func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
 	if d == nil {
 		return j.enc.Encode(m)
 	}
-	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema), captureDecoded(d.value, &j.value, &j.valueSchema))
+	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema, &j.keyID), captureDecoded(d.value, &j.value, &j.valueSchema, &j.valueID))
 }
 
 func (j *jsonlWriter) flush() error { return j.enc.Flush() }
@@ -503,7 +510,7 @@ func schemaTag(r schema.Ref) string {
 	switch {
 	case r.Subject != "":
 		s += " " + r.Subject + " v" + strconv.Itoa(r.Version)
-	case r.ID != 0:
+	case r.Origin == schema.OriginRegistry:
 		s += " id " + strconv.Itoa(r.ID)
 	case r.Local != "":
 		s += " " + filepath.Base(r.Local)

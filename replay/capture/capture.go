@@ -79,8 +79,9 @@ type LossRecord struct {
 
 // SchemaRecord names the schema a key or value was decoded with.
 type SchemaRecord struct {
-	// ID is the registry's schema id (omitted for a local schema).
-	ID int `json:"id,omitempty"`
+	// ID is the registry's schema id (nil, omitted, for a local schema;
+	// an id 0 is written as any other).
+	ID *int `json:"id,omitempty"`
 	// Subject and Version are the subject version that has the id, when
 	// the registry told.
 	Subject string `json:"subject,omitempty"`
@@ -95,8 +96,9 @@ type SchemaRecord struct {
 
 // SchemaError says why a key or value could not be decoded with its schema.
 type SchemaError struct {
-	// ID is the schema id the framing names (0: none).
-	ID int `json:"id,omitempty"`
+	// ID is the schema id the framing names (nil, omitted: none; an id
+	// 0 is written as any other).
+	ID *int `json:"id,omitempty"`
 	// Kind is what went wrong ("unknown schema id", "registry down"...).
 	Kind string `json:"kind"`
 	// Error is the whole reason.
@@ -369,9 +371,9 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 		b = append(b, ',', '"')
 		b = append(b, part...)
 		b = append(b, `_schema":{`...)
-		if s.ID != 0 {
+		if s.ID != nil {
 			b = append(b, `"id":`...)
-			b = strconv.AppendInt(b, int64(s.ID), 10)
+			b = strconv.AppendInt(b, int64(*s.ID), 10)
 			b = append(b, ',')
 		}
 		if s.Subject != "" {
@@ -400,9 +402,9 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 		b = append(b, ',', '"')
 		b = append(b, part...)
 		b = append(b, `_schema_error":{`...)
-		if e.ID != 0 {
+		if e.ID != nil {
 			b = append(b, `"id":`...)
-			b = strconv.AppendInt(b, int64(e.ID), 10)
+			b = strconv.AppendInt(b, int64(*e.ID), 10)
 			b = append(b, ',')
 		}
 		b = append(b, `"kind":`...)
