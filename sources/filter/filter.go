@@ -31,7 +31,9 @@
 // schema.version == 3 && json.amount > 100. A JSON field compared with a
 // number literal is read as a number when it is a numeric string (Avro
 // decimals decode to exact strings such as "120.5000"); number(x) does the
-// same anywhere.
+// same anywhere. Numbers are finite and in plain decimal: Inf and NaN in
+// an expression are a syntax error, and text such as "NaN", "Inf" or
+// "0x10" stays text.
 // key, value and header values are the message's bytes as text (invalid
 // UTF-8 is kept as it is).
 package filter
@@ -41,8 +43,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -132,7 +132,11 @@ func Compile(src string) (*Filter, error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: fe.Message}
+			msg := fe.Message
+			if name, ok := strings.CutPrefix(msg, "unknown name "); ok && notFinite(name) {
+				msg = name + " is not a number a filter compares with: only finite numbers are (JSON has no Inf or NaN, and a text value such as \"NaN\" compares as text)"
+			}
+			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: msg}
 		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
@@ -240,7 +244,9 @@ func fromJSON(n ast.Node) bool {
 	}
 }
 
-// number is the number a numeric string holds, else its argument as it is.
+// number is the number a numeric string holds (in plain decimal:
+// plainNumber), else its argument as it is: "NaN", "Inf" or "0x10" stay
+// text, and compare as text.
 func number(params ...any) (any, error) {
 	if len(params) != 1 {
 		return nil, fmt.Errorf("number takes one argument, got %d", len(params))
@@ -249,7 +255,7 @@ func number(params ...any) (any, error) {
 	if !ok || s == "" || strings.TrimSpace(s) != s {
 		return params[0], nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+	if f, ok := plainNumber(s); ok {
 		return f, nil
 	}
 	return params[0], nil
