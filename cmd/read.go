@@ -174,36 +174,35 @@ func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 	if dec == nil || need == needNothing {
 		return nil
 	}
-	*into = decodedMsg{
-		keyClass:   dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key),
-		valueClass: dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
-		keyBuf:     into.keyBuf,
-		valueBuf:   into.valueBuf,
-	}
+	// Each field is set in place: a decodedMsg is large, and one is
+	// filled per message.
+	into.keyClass = dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key)
+	into.valueClass = dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	into.key, into.value = nil, nil
 	if need == needDecoded {
-		into.keyD = decodeClass(ctx, dec, into.keyClass, &into.keyBuf)
-		into.valueD = decodeClass(ctx, dec, into.valueClass, &into.valueBuf)
+		decodeClass(ctx, dec, &into.keyClass, &into.keyBuf, &into.keyD)
+		decodeClass(ctx, dec, &into.valueClass, &into.valueBuf, &into.valueD)
 		into.key, into.value = &into.keyD, &into.valueD
 	}
 	return into
 }
 
-// decodeClass decodes what a schema decodes; a key or value whose format
-// its bytes told (JSON, text, binary) is left as it is: the line has it.
-// A schema's document goes into *buf's storage (kept for the next one):
-// it is valid until the next message is decoded.
-func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class, buf *[]byte) schema.Decoded {
+// decodeClass decodes into *out what a schema decodes; a key or value
+// whose format its bytes told (JSON, text, binary) is left as it is: the
+// line has it. A schema's document goes into *buf's storage (kept for the
+// next one): it is valid until the next message is decoded.
+func decodeClass(ctx context.Context, dec *schema.Decoder, c *schema.Class, buf *[]byte, out *schema.Decoded) {
 	if c.Origin == schema.OriginContent {
-		return schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+		*out = schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+		return
 	}
 	if *buf == nil {
 		*buf = make([]byte, 0, 1024)
 	}
-	d := dec.DecodeAppend(ctx, c, *buf)
-	if d.Compact && cap(d.JSON) > cap(*buf) { // grown: keep the larger storage
-		*buf = d.JSON[:0]
+	dec.DecodeAppendTo(ctx, c, *buf, out)
+	if out.Compact && cap(out.JSON) > cap(*buf) { // grown: keep the larger storage
+		*buf = out.JSON[:0]
 	}
-	return d
 }
 
 // schemaDecoded reports a key or value a schema decoded (or failed to):

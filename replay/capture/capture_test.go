@@ -316,3 +316,45 @@ func TestSchemaIDZeroIsWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderWritesWhatAppendRecordDoes: an Encoder writes each line as
+// AppendRecordDecoded does while the schemas of its lines change, stay,
+// or are one record changed in place between lines (ids 0, nil, others).
+func TestEncoderWritesWhatAppendRecordDoes(t *testing.T) {
+	m := sample()[0]
+	var out bytes.Buffer
+	enc := capture.NewEncoder(&out)
+	var want []byte
+	zero, seven := 0, 7
+	rec := capture.SchemaRecord{ID: &seven, Subject: "p-value", Version: 1, Format: "avro", Message: "acme.P"}
+	steps := []func(){
+		func() {},
+		func() {},
+		func() { rec.Version = 2 },
+		func() { seven = 8 },
+		func() { rec.ID = &zero },
+		func() { rec.ID = nil; rec.Local = "/s/p.avsc" },
+		func() { rec.Subject = "q-value" },
+		func() { rec.Message = "" },
+		func() { rec.Format = "protobuf" },
+		func() {},
+	}
+	for i, step := range steps {
+		step()
+		value := &capture.Decoded{JSON: []byte(`{"a":1}`), Schema: &rec, Compact: true}
+		key := &capture.Decoded{JSON: []byte(`"k"`), Schema: &capture.SchemaRecord{ID: &zero, Format: "avro"}, Compact: true}
+		if i%3 == 2 {
+			key = nil
+		}
+		if err := enc.EncodeDecoded(&m, key, value); err != nil {
+			t.Fatal(err)
+		}
+		want = capture.AppendRecordDecoded(want, &m, key, value)
+	}
+	if err := enc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Fatalf("\n got %s\nwant %s", out.String(), want)
+	}
+}
