@@ -32,7 +32,7 @@ Where the connection has schemas (--schema-registry, the config's
 schema_registry and schemas), each line also has the key and value as the
 schema decoded them: value_decoded (the JSON document), value_schema {id,
 subject, version, format} and, when decoding failed, value_schema_error
-{id, kind, error}; likewise key_decoded, key_schema, key_schema_error. A
+{id, kind, error} (id where the value is framed, 0 too); likewise key_decoded, key_schema, key_schema_error. A
 document that is not the whole truth of its bytes (encoding it again would
 write other bytes: a string that is not UTF-8, a NaN's payload, bytes not
 in the encoder's form) has value_decoded_lossy {kind, path, why, more}

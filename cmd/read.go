@@ -60,7 +60,7 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().Int64Var(&f.limit, "limit", 0, "stop after this many messages (0: no limit)")
 	c.Flags().DurationVar(&f.retry, "retry", 30*time.Second, "when the broker fails, keep retrying this long before exiting with an error")
 	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
-	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key, headers["x"] == nil: no header x; json is the decoded value where a schema decoded it, schema.id, .subject, .version, .format and .error name the schema)`)
+	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key, headers["x"] == nil: no header x; json is the decoded value where a schema decoded it, schema.id, .subject, .version, .format and .error name the schema; a field the message has not is nil: schema.error == nil where it decoded, schema.id == nil where it is not framed)`)
 	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 	c.Flags().BoolVar(&f.decode, "decode", true, "decode Avro, Protobuf and JSON Schema keys and values with the connection's schemas (--schema-registry, the config's schema_registry and schemas); --decode=false for raw speed")
@@ -175,36 +175,35 @@ func decodeMessage(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 	if dec == nil || need == needNothing {
 		return nil
 	}
-	*into = decodedMsg{
-		keyClass:   dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key),
-		valueClass: dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value),
-		keyBuf:     into.keyBuf,
-		valueBuf:   into.valueBuf,
-	}
+	// Each field is set in place: a decodedMsg is large, and one is
+	// filled per message.
+	into.keyClass = dec.Classify(schema.PartKey, m.Stream, m.Headers, m.Properties, m.Key)
+	into.valueClass = dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	into.key, into.value = nil, nil
 	if need == needDecoded {
-		into.keyD = decodeClass(ctx, dec, into.keyClass, &into.keyBuf)
-		into.valueD = decodeClass(ctx, dec, into.valueClass, &into.valueBuf)
+		decodeClass(ctx, dec, &into.keyClass, &into.keyBuf, &into.keyD)
+		decodeClass(ctx, dec, &into.valueClass, &into.valueBuf, &into.valueD)
 		into.key, into.value = &into.keyD, &into.valueD
 	}
 	return into
 }
 
-// decodeClass decodes what a schema decodes; a key or value whose format
-// its bytes told (JSON, text, binary) is left as it is: the line has it.
-// A schema's document goes into *buf's storage (kept for the next one):
-// it is valid until the next message is decoded.
-func decodeClass(ctx context.Context, dec *schema.Decoder, c schema.Class, buf *[]byte) schema.Decoded {
+// decodeClass decodes into *out what a schema decodes; a key or value
+// whose format its bytes told (JSON, text, binary) is left as it is: the
+// line has it. A schema's document goes into *buf's storage (kept for the
+// next one): it is valid until the next message is decoded.
+func decodeClass(ctx context.Context, dec *schema.Decoder, c *schema.Class, buf *[]byte, out *schema.Decoded) {
 	if c.Origin == schema.OriginContent {
-		return schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+		*out = schema.Decoded{Format: c.Format, Ref: schema.Ref{Origin: c.Origin, Format: c.Format}}
+		return
 	}
 	if *buf == nil {
 		*buf = make([]byte, 0, 1024)
 	}
-	d := dec.DecodeAppend(ctx, c, *buf)
-	if d.Compact && cap(d.JSON) > cap(*buf) { // grown: keep the larger storage
-		*buf = d.JSON[:0]
+	dec.DecodeAppendTo(ctx, c, *buf, out)
+	if out.Compact && cap(out.JSON) > cap(*buf) { // grown: keep the larger storage
+		*buf = out.JSON[:0]
 	}
-	return d
 }
 
 // schemaDecoded reports a key or value a schema decoded (or failed to):
@@ -214,23 +213,29 @@ func schemaDecoded(d *schema.Decoded) bool {
 }
 
 // captureDecoded is a decoded key or value for a capture line (nil when
-// no schema decoded it), made in *out and *rec.
-func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord) *capture.Decoded {
+// no schema decoded it), made in *out, *rec and *id (the registry id,
+// named where the value is framed with one, 0 too).
+func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord, id *int) *capture.Decoded {
 	if !schemaDecoded(d) {
 		return nil
 	}
 	*out = capture.Decoded{JSON: d.JSON, Compact: d.Compact}
+	var idp *int
+	if d.Ref.Origin == schema.OriginRegistry {
+		*id = d.Ref.ID
+		idp = id
+	}
 	if l := d.Loss; l != nil && d.JSON != nil {
 		out.Lossy = &capture.LossRecord{Kind: l.Kind.String(), Path: l.Path, Why: l.Kind.Why(), More: l.More}
 	}
 	if d.Err != nil {
-		out.Err = &capture.SchemaError{ID: d.Ref.ID, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
+		out.Err = &capture.SchemaError{ID: idp, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
 		if schema.KindOf(d.Err) == 0 {
 			out.Err.Kind = "decode failed"
 		}
 	}
 	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
-		*rec = capture.SchemaRecord{ID: d.Ref.ID, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
+		*rec = capture.SchemaRecord{ID: idp, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
 		out.Schema = rec
 	}
 	return out
@@ -278,9 +283,9 @@ type kcatLine struct {
 	Key       *string   `json:"key"`
 	Payload   *string   `json:"payload"`
 	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
-	// -s names them.
-	KeySchemaID   int `json:"key_schema_id,omitempty"`
-	ValueSchemaID int `json:"value_schema_id,omitempty"`
+	// -s names them (nil where not framed; id 0 as any other).
+	KeySchemaID   *int `json:"key_schema_id,omitempty"`
+	ValueSchemaID *int `json:"value_schema_id,omitempty"`
 }
 
 func strOrNil(b []byte) *string {
@@ -298,10 +303,10 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
 	if d != nil {
 		if d.keyClass.Origin == schema.OriginRegistry {
-			l.KeySchemaID = d.keyClass.ID
+			l.KeySchemaID = &d.keyClass.ID
 		}
 		if d.valueClass.Origin == schema.OriginRegistry {
-			l.ValueSchemaID = d.valueClass.ID
+			l.ValueSchemaID = &d.valueClass.ID
 		}
 	}
 	for _, h := range m.Headers {
@@ -402,9 +407,10 @@ func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
 type jsonlWriter struct {
 	enc *capture.Encoder
-	// key, value and their schemas are made again for every line.
+	// key, value, their schemas and ids are made again for every line.
 	key, value             capture.Decoded
 	keySchema, valueSchema capture.SchemaRecord
+	keyID, valueID         int
 }
 
 func (j *jsonlWriter) decodes() decodeNeed { return needDecoded }
@@ -413,7 +419,7 @@ func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
 	if d == nil {
 		return j.enc.Encode(m)
 	}
-	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema), captureDecoded(d.value, &j.value, &j.valueSchema))
+	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema, &j.keyID), captureDecoded(d.value, &j.value, &j.valueSchema, &j.valueID))
 }
 
 func (j *jsonlWriter) flush() error { return j.enc.Flush() }
@@ -531,7 +537,7 @@ func schemaTag(r schema.Ref) string {
 	switch {
 	case r.Subject != "":
 		s += " " + r.Subject + " v" + strconv.Itoa(r.Version)
-	case r.ID != 0:
+	case r.Origin == schema.OriginRegistry:
 		s += " id " + strconv.Itoa(r.ID)
 	case r.Local != "":
 		s += " " + filepath.Base(r.Local)

@@ -31,7 +31,7 @@ func TestRegistryRefusalIsQuoted(t *testing.T) {
 	}
 	for i, r := range recs {
 		e := r.ValueSchemaError
-		if e == nil || e.Kind != "registry unauthorised" || e.ID == 0 {
+		if e == nil || e.Kind != "registry unauthorised" || e.ID == nil || *e.ID == 0 {
 			t.Fatalf("record %d: value_schema_error %+v", i, e)
 		}
 		for _, want := range []string{"schema id ", "HTTP 403: Access denied: token for ops", "expired", "… ("} {

@@ -136,7 +136,7 @@ func TestExportSaysWhyAValueDidNotDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e == nil || e.ID != 9999 || e.Kind != "unknown schema id" || !strings.Contains(e.Error, "9999") || recs[0].ValueDecoded != nil || string(m.Value) != "\x00\x00\x00\x27\x0f\x01\x02" {
+	if e == nil || e.ID == nil || *e.ID != 9999 || e.Kind != "unknown schema id" || !strings.Contains(e.Error, "9999") || recs[0].ValueDecoded != nil || string(m.Value) != "\x00\x00\x00\x27\x0f\x01\x02" {
 		t.Fatalf("line %+v error %+v", recs[0], e)
 	}
 	if recs[1].ValueSchemaError != nil || recs[1].ValueSchema != nil || recs[1].ValueDecoded != nil {

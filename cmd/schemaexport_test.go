@@ -113,7 +113,7 @@ func TestExportDecodesSchemas(t *testing.T) {
 			t.Fatalf("record %d: the raw value is not kept: %v", i, err)
 		}
 		vs := r.ValueSchema
-		if vs == nil || vs.ID != id || vs.ID != 100+vs.Version || vs.Subject != demo.SubjectPaymentsAvro || vs.Format != "avro" || r.ValueSchemaError != nil {
+		if vs == nil || vs.ID == nil || *vs.ID != id || *vs.ID != 100+vs.Version || vs.Subject != demo.SubjectPaymentsAvro || vs.Format != "avro" || r.ValueSchemaError != nil {
 			t.Fatalf("record %d: value_schema %+v error %+v (framing id %d)", i, vs, r.ValueSchemaError, id)
 		}
 		versions[vs.Version]++
@@ -137,7 +137,7 @@ func TestExportDecodesSchemas(t *testing.T) {
 		}
 		// v3 producers write Avro keys: decoded to the order id.
 		if vs.Version == 3 {
-			if r.KeySchema == nil || r.KeySchema.ID != 104 || r.KeySchema.Subject != demo.SubjectPaymentsAvroKey || string(r.KeyDecoded) != `"`+want.OrderID+`"` {
+			if r.KeySchema == nil || r.KeySchema.ID == nil || *r.KeySchema.ID != 104 || r.KeySchema.Subject != demo.SubjectPaymentsAvroKey || string(r.KeyDecoded) != `"`+want.OrderID+`"` {
 				t.Fatalf("record %d: key_schema %+v key_decoded %s", i, r.KeySchema, r.KeyDecoded)
 			}
 		} else if r.KeySchema != nil || r.KeyDecoded != nil || *r.Key != want.OrderID {
@@ -164,7 +164,7 @@ func TestExportDecodesSchemas(t *testing.T) {
 			} `json:"parcels"`
 		}
 		vs := r.ValueSchema
-		if vs == nil || vs.Format != "protobuf" || vs.Message != "acme.shipments.v1.ShipmentEvent" || vs.ID != 201+vs.Version || json.Unmarshal(r.ValueDecoded, &ev) != nil {
+		if vs == nil || vs.Format != "protobuf" || vs.Message != "acme.shipments.v1.ShipmentEvent" || vs.ID == nil || *vs.ID != 201+vs.Version || json.Unmarshal(r.ValueDecoded, &ev) != nil {
 			t.Fatalf("shipment %d: %+v %s", i, vs, r.ValueDecoded)
 		}
 		if ev.OrderID != *r.Key || ev.Destination.City == "" || len(ev.Parcels) == 0 || !strings.HasPrefix(ev.Parcels[0].ID, "prc-"+ev.OrderID[4:]) {

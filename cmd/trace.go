@@ -126,13 +126,13 @@ func printTrace(w io.Writer, r trace.Result) error {
 }
 
 // traceEvent is a hit's EVENT: the value's event type (else a preview of
-// the value), or how it died, and whose copy it is; the fields from the
+// the value, decoded where a schema decoded it), or how it died, and whose copy it is; the fields from the
 // message are sanitised inside mqscope's text, on one line of at most
 // width characters.
 func traceEvent(h trace.Hit, width int) string {
 	event := render.Sanitize(h.Event)
 	if h.Event == "" {
-		event = render.Preview(h.Message.Value, width)
+		event = render.Preview(h.Preview(), width)
 	}
 	if h.Died != "" {
 		event = "☠ died: " + render.Sanitize(h.Died)

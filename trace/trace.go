@@ -107,8 +107,11 @@ type Hit struct {
 	// as "value.orderId") the value was found in.
 	Via string `json:"via"`
 	// Event is the value's "type" (or "event", "eventType") field when it
-	// is a JSON object.
+	// (or the document a schema decoded it to) is a JSON object.
 	Event string `json:"event,omitempty"`
+	// Decoded is the value as a schema decoded it (the JSON document), nil
+	// when no schema did (or it could not be decoded).
+	Decoded []byte `json:"-"`
 	// Died is the failure when the message is a dead letter.
 	Died string `json:"died,omitempty"`
 	// Redriven says whose copy it is when the message is a redriven copy
@@ -260,7 +263,7 @@ func scan(ctx context.Context, t target, value string, o Options) ([]Hit, int64,
 		for i := range batch {
 			scanned++
 			if via, ok := carries(&batch[i], value, headers, o.Key); ok {
-				hits = append(hits, hitOf(t, &batch[i], via, nil))
+				hits = append(hits, hitOf(t, &batch[i], via, decoded(ctx, dec, &batch[i])))
 			} else if via, doc, ok := inDecoded(ctx, dec, &batch[i], value); ok {
 				hits = append(hits, hitOf(t, &batch[i], via, doc))
 			}
@@ -319,9 +322,28 @@ func inDecoded(ctx context.Context, dec *schema.Decoder, m *sources.Message, val
 		return "", nil, false
 	}
 	if path, ok := findString(doc, "value", value); ok {
+		if d.Err != nil {
+			return path, nil, true // read, but not what its schema says: no document to show
+		}
 		return path, d.JSON, true
 	}
 	return "", nil, false
+}
+
+// decoded is m's value as a schema decoded it: the document, nil when
+// no schema frames or maps the value (or it did not decode).
+func decoded(ctx context.Context, dec *schema.Decoder, m *sources.Message) []byte {
+	if dec == nil {
+		return nil
+	}
+	c := dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
+	if c.Origin == schema.OriginContent {
+		return nil
+	}
+	if d := dec.Decode(ctx, c); d.Err == nil {
+		return d.JSON
+	}
+	return nil
 }
 
 // findString returns the path of the first string leaf equal to value
@@ -351,14 +373,12 @@ func findString(x any, path, value string) (string, bool) {
 	return "", false
 }
 
-// hitOf makes the hit of m; doc is its decoded value when the match was
-// found in it (the event type is read from it then).
+// hitOf makes the hit of m; doc is its value as a schema decoded it (nil:
+// none), which the event type is read from then.
 func hitOf(t target, m *sources.Message, via string, doc []byte) Hit {
-	if doc == nil {
-		doc = m.Value
-	}
 	h := Hit{Conn: t.conn.Name(), Stream: m.Stream, Kind: t.stream.Kind, Partition: m.Partition, Offset: m.Offset,
-		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Event: eventOf(doc), Message: *m}
+		Timestamp: m.Timestamp, Key: string(m.Key), Via: via, Message: *m, Decoded: doc}
+	h.Event = eventOf(h.Preview())
 	if d := m.DeadLetter; d != nil {
 		h.Died = dlq.FailureOf(d).String()
 	}
@@ -366,6 +386,15 @@ func hitOf(t target, m *sources.Message, via string, doc []byte) Hit {
 		h.Redriven = r.Summary()
 	}
 	return h
+}
+
+// Preview is what a hit's value shows: the document a schema decoded it
+// to, else its bytes.
+func (h *Hit) Preview() []byte {
+	if h.Decoded != nil {
+		return h.Decoded
+	}
+	return h.Message.Value
 }
 
 // eventOf reads the event type of a JSON value, "" when it has none.

@@ -207,13 +207,14 @@ func (p *tracePage) View(w, h int) string {
 }
 
 // hitEvent is a hit's EVENT cell: the value's event type (else a preview
-// of the value), or how it died, and whose copy it is; the fields from the
+// of the value, decoded where a schema decoded it, as the message list
+// shows it), or how it died, and whose copy it is; the fields from the
 // message are sanitised inside the text (an invalid byte shows as U+FFFD),
 // so the cell never turns into a hex dump.
 func hitEvent(hit trace.Hit, width int) string {
 	event := render.Sanitize(hit.Event)
 	if hit.Event == "" {
-		event = render.Preview(hit.Message.Value, width)
+		event = render.Preview(hitPreview(&hit), width)
 	}
 	if hit.Died != "" {
 		class, text, _ := strings.Cut(hit.Died, ": ")
@@ -255,4 +256,13 @@ func costlySkipped(cs []trace.Costly) int {
 		}
 	}
 	return n
+}
+
+// hitPreview is what a hit's value previews as: its decoded document (a
+// string's text without its quotes), else its bytes.
+func hitPreview(hit *trace.Hit) []byte {
+	if hit.Decoded != nil {
+		return docText(hit.Decoded)
+	}
+	return hit.Message.Value
 }

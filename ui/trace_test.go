@@ -98,3 +98,28 @@ func TestTraceEventsShowBrokerTextSanitised(t *testing.T) {
 		t.Errorf("an event is shown as empty or as a hex dump:\n%s", v)
 	}
 }
+
+// TestTraceEventsPreviewDecodedValues: a hit whose value a schema decoded
+// previews the decoded document, as the message list does (a string
+// document as its text), not the framed bytes' hex.
+func TestTraceEventsPreviewDecodedValues(t *testing.T) {
+	p := newTracePage(testCommon(160, 20), nil, traceRequested{value: "c-1", via: "correlation-id"})
+	defer p.Close()
+	p.done = true
+	at := testNow.Add(-time.Minute)
+	framed := []byte{0, 0, 0, 0, 7, 0x0a, 'o', '-', '1', 0xff}
+	doc := trace.Hit{Conn: "test", Stream: "payments.avro", Offset: 1, Timestamp: at, Via: "correlation-id",
+		Message: sources.Message{Stream: "payments.avro", Offset: 1, Value: framed}, Decoded: []byte(`{"orderId":"o-1","amount":"12.50"}`)}
+	str := trace.Hit{Conn: "test", Stream: "notes.avro", Offset: 2, Timestamp: at.Add(time.Second), Via: "correlation-id",
+		Message: sources.Message{Stream: "notes.avro", Offset: 2, Value: framed}, Decoded: []byte(`"refund o-1 issued"`)}
+	p.res = trace.Result{Value: "c-1", Hits: []trace.Hit{doc, str}}
+	v := p.View(160, 20)
+	for _, want := range []string{`{"orderId":"o-1","amount":"12.50"}`, "refund o-1 issued"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the trace lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "⟨bin") || strings.Contains(v, `"refund`) {
+		t.Errorf("a decoded value is shown as its bytes or as a quoted string:\n%s", v)
+	}
+}

@@ -79,8 +79,9 @@ type LossRecord struct {
 
 // SchemaRecord names the schema a key or value was decoded with.
 type SchemaRecord struct {
-	// ID is the registry's schema id (omitted for a local schema).
-	ID int `json:"id,omitempty"`
+	// ID is the registry's schema id (nil, omitted, for a local schema;
+	// an id 0 is written as any other).
+	ID *int `json:"id,omitempty"`
 	// Subject and Version are the subject version that has the id, when
 	// the registry told.
 	Subject string `json:"subject,omitempty"`
@@ -95,8 +96,9 @@ type SchemaRecord struct {
 
 // SchemaError says why a key or value could not be decoded with its schema.
 type SchemaError struct {
-	// ID is the schema id the framing names (0: none).
-	ID int `json:"id,omitempty"`
+	// ID is the schema id the framing names (nil, omitted: none; an id
+	// 0 is written as any other).
+	ID *int `json:"id,omitempty"`
 	// Kind is what went wrong ("unknown schema id", "registry down"...).
 	Kind string `json:"kind"`
 	// Error is the whole reason.
@@ -212,6 +214,9 @@ type HeaderRecord struct {
 type Encoder struct {
 	w   *bufio.Writer
 	buf []byte
+	// schemas are the key's and value's last schema objects as written:
+	// the lines of a stream name the same few schemas again and again.
+	schemas [2]schemaObject
 }
 
 // NewEncoder returns an Encoder writing to w. Call Flush when done.
@@ -225,7 +230,7 @@ func (e *Encoder) Encode(m *sources.Message) error { return e.EncodeDecoded(m, n
 // EncodeDecoded writes one message as one line with its key and value as
 // schemas decoded them (nil: not decoded).
 func (e *Encoder) EncodeDecoded(m *sources.Message, key, value *Decoded) error {
-	e.buf = AppendRecordDecoded(e.buf[:0], m, key, value)
+	e.buf = appendRecordDecoded(e.buf[:0], m, key, value, &e.schemas)
 	if _, err := e.w.Write(e.buf); err != nil {
 		return fmt.Errorf("write capture: %w", err)
 	}
@@ -248,6 +253,17 @@ func AppendRecord(b []byte, m *sources.Message) []byte { return AppendRecordDeco
 // decoded them (nil: not decoded): key_decoded, key_schema,
 // key_schema_error, value_decoded, value_schema, value_schema_error.
 func AppendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded) []byte {
+	return appendRecordDecoded(b, m, key, value, nil)
+}
+
+// appendRecordDecoded is AppendRecordDecoded that writes the key's and
+// value's schema objects from schemas (nil: none) where they are the ones
+// written last.
+func appendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded, schemas *[2]schemaObject) []byte {
+	var ks, vs *schemaObject
+	if schemas != nil {
+		ks, vs = &schemas[0], &schemas[1]
+	}
 	b = append(b, '{')
 	if m.Conn != "" {
 		b = append(b, `"conn":`...)
@@ -290,8 +306,8 @@ func AppendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded) []by
 		}
 	}
 	b = appendProperties(b, m.Properties)
-	b = appendDecoded(b, "key", key)
-	b = appendDecoded(b, "value", value)
+	b = appendDecoded(b, "key", key, ks)
+	b = appendDecoded(b, "value", value, vs)
 	return append(b, '}', '\n')
 }
 
@@ -334,7 +350,7 @@ func appendProperties(b []byte, props []sources.Property) []byte {
 }
 
 // appendDecoded appends the decoded fields of a key or value.
-func appendDecoded(b []byte, part string, d *Decoded) []byte {
+func appendDecoded(b []byte, part string, d *Decoded, last *schemaObject) []byte {
 	if d == nil {
 		return b
 	}
@@ -365,44 +381,21 @@ func appendDecoded(b []byte, part string, d *Decoded) []byte {
 			b = append(b, '}')
 		}
 	}
-	if s := d.Schema; s != nil {
-		b = append(b, ',', '"')
-		b = append(b, part...)
-		b = append(b, `_schema":{`...)
-		if s.ID != 0 {
-			b = append(b, `"id":`...)
-			b = strconv.AppendInt(b, int64(s.ID), 10)
-			b = append(b, ',')
+	if s := d.Schema; s != nil && last != nil {
+		if !last.is(s) {
+			last.set(s, appendSchema(last.json[:0], part, s))
 		}
-		if s.Subject != "" {
-			b = append(b, `"subject":`...)
-			b = jsonenc.AppendStringUnescapedHTML(b, s.Subject)
-			b = append(b, ',')
-		}
-		if s.Version != 0 {
-			b = append(b, `"version":`...)
-			b = strconv.AppendInt(b, int64(s.Version), 10)
-			b = append(b, ',')
-		}
-		b = append(b, `"format":`...)
-		b = jsonenc.AppendStringUnescapedHTML(b, s.Format)
-		if s.Message != "" {
-			b = append(b, `,"message":`...)
-			b = jsonenc.AppendStringUnescapedHTML(b, s.Message)
-		}
-		if s.Local != "" {
-			b = append(b, `,"local":`...)
-			b = jsonenc.AppendStringUnescapedHTML(b, s.Local)
-		}
-		b = append(b, '}')
+		b = append(b, last.json...)
+	} else if s != nil {
+		b = appendSchema(b, part, s)
 	}
 	if e := d.Err; e != nil {
 		b = append(b, ',', '"')
 		b = append(b, part...)
 		b = append(b, `_schema_error":{`...)
-		if e.ID != 0 {
+		if e.ID != nil {
 			b = append(b, `"id":`...)
-			b = strconv.AppendInt(b, int64(e.ID), 10)
+			b = strconv.AppendInt(b, int64(*e.ID), 10)
 			b = append(b, ',')
 		}
 		b = append(b, `"kind":`...)
@@ -713,3 +706,61 @@ func (d *Decoder) NextDecoded() (sources.Message, *DecodedValue, error) {
 
 // Line is the number of the line Next last read.
 func (d *Decoder) Line() int { return d.line }
+
+// appendSchema appends ,"<part>_schema":{...}.
+func appendSchema(b []byte, part string, s *SchemaRecord) []byte {
+	b = append(b, ',', '"')
+	b = append(b, part...)
+	b = append(b, `_schema":{`...)
+	if s.ID != nil {
+		b = append(b, `"id":`...)
+		b = strconv.AppendInt(b, int64(*s.ID), 10)
+		b = append(b, ',')
+	}
+	if s.Subject != "" {
+		b = append(b, `"subject":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, s.Subject)
+		b = append(b, ',')
+	}
+	if s.Version != 0 {
+		b = append(b, `"version":`...)
+		b = strconv.AppendInt(b, int64(s.Version), 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"format":`...)
+	b = jsonenc.AppendStringUnescapedHTML(b, s.Format)
+	if s.Message != "" {
+		b = append(b, `,"message":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, s.Message)
+	}
+	if s.Local != "" {
+		b = append(b, `,"local":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, s.Local)
+	}
+	b = append(b, '}')
+	return b
+}
+
+// schemaObject is a schema record and its object as written last.
+type schemaObject struct {
+	rec  SchemaRecord
+	id   int // *rec.ID when it is set
+	json []byte
+}
+
+// is reports that s writes what o holds.
+func (o *schemaObject) is(s *SchemaRecord) bool {
+	if o.json == nil || (s.ID == nil) != (o.rec.ID == nil) || s.ID != nil && *s.ID != o.id {
+		return false
+	}
+	return s.Subject == o.rec.Subject && s.Version == o.rec.Version && s.Format == o.rec.Format && s.Message == o.rec.Message && s.Local == o.rec.Local
+}
+
+// set makes o hold s, written as js.
+func (o *schemaObject) set(s *SchemaRecord, js []byte) {
+	o.rec, o.json = *s, js
+	if s.ID != nil {
+		o.id = *s.ID
+		o.rec.ID = &o.id
+	}
+}

@@ -241,9 +241,10 @@ func TestDecodesKcatJSON(t *testing.T) {
 // message's bytes.
 func TestDecodedFields(t *testing.T) {
 	m := sample()[1] // binary key and value
-	key := &capture.Decoded{JSON: []byte(`"ord-1"`), Schema: &capture.SchemaRecord{ID: 104, Subject: "p-key", Version: 1, Format: "avro"}}
-	value := &capture.Decoded{JSON: []byte("{\n  \"s\": \"a\u0085b\",\n  \"n\": 1.50\n}"), Schema: &capture.SchemaRecord{ID: 202, Format: "protobuf", Message: "acme.Ev", Local: "/p/ev.proto"},
-		Err: &capture.SchemaError{ID: 202, Kind: "does not fit the schema", Error: "does not fit the schema at n: \"x\""}}
+	keyID, valueID := 104, 202
+	key := &capture.Decoded{JSON: []byte(`"ord-1"`), Schema: &capture.SchemaRecord{ID: &keyID, Subject: "p-key", Version: 1, Format: "avro"}}
+	value := &capture.Decoded{JSON: []byte("{\n  \"s\": \"a\u0085b\",\n  \"n\": 1.50\n}"), Schema: &capture.SchemaRecord{ID: &valueID, Format: "protobuf", Message: "acme.Ev", Local: "/p/ev.proto"},
+		Err: &capture.SchemaError{ID: &valueID, Kind: "does not fit the schema", Error: "does not fit the schema at n: \"x\""}}
 	line := capture.AppendRecordDecoded(nil, &m, key, value)
 	if bytes.Count(line, []byte("\n")) != 1 || bytes.Contains(line, []byte("\u0085")) || !bytes.Contains(line, []byte(`"s":"a\u0085b"`)) {
 		t.Fatalf("line %s", line)
@@ -271,5 +272,89 @@ func TestDecodedFields(t *testing.T) {
 	}
 	if plain := capture.AppendRecordDecoded(nil, &m, nil, nil); string(plain) != string(capture.AppendRecord(nil, &m)) {
 		t.Fatal("no decoding is not the plain line")
+	}
+}
+
+// TestSchemaIDZeroIsWritten: a value framed with schema id 0 names id 0
+// in value_schema_error and value_schema like any other id; a schema
+// without an id (a local one) names none. The line is json.Marshal's.
+func TestSchemaIDZeroIsWritten(t *testing.T) {
+	m := sources.Message{Stream: "s", Value: []byte("v"), Timestamp: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	zero := 0
+	value := &capture.Decoded{Err: &capture.SchemaError{ID: &zero, Kind: "unknown schema id", Error: "unknown schema id: schema id 0: not found"}}
+	key := &capture.Decoded{JSON: []byte(`"k"`), Schema: &capture.SchemaRecord{ID: &zero, Format: "avro"}}
+	local := &capture.Decoded{JSON: []byte(`{}`), Schema: &capture.SchemaRecord{Format: "avro", Local: "/s/v.avsc"}, Err: &capture.SchemaError{Kind: "does not fit the schema", Error: "x"}}
+	for _, c := range []struct {
+		key, value *capture.Decoded
+		want       []string
+		not        string
+	}{
+		{key, value, []string{`"value_schema_error":{"id":0,"kind":"unknown schema id"`, `"key_schema":{"id":0,"format":"avro"}`}, ""},
+		{nil, local, []string{`"value_schema":{"format":"avro","local":"/s/v.avsc"}`, `"value_schema_error":{"kind":`}, `"id"`},
+	} {
+		line := capture.AppendRecordDecoded(nil, &m, c.key, c.value)
+		for _, w := range c.want {
+			if !bytes.Contains(line, []byte(w)) {
+				t.Errorf("line %s lacks %s", line, w)
+			}
+		}
+		if c.not != "" && bytes.Contains(line, []byte(c.not)) {
+			t.Errorf("line %s has %s", line, c.not)
+		}
+		ts := m.Timestamp
+		v := "v"
+		r := capture.Record{Stream: m.Stream, Timestamp: &ts, Value: &v, ValueSchema: c.value.Schema, ValueSchemaError: c.value.Err, ValueDecoded: c.value.JSON}
+		if c.key != nil {
+			r.KeyDecoded, r.KeySchema, r.KeySchemaError = c.key.JSON, c.key.Schema, c.key.Err
+		}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(line) != string(want)+"\n" {
+			t.Errorf("\n got %s\nwant %s", line, want)
+		}
+	}
+}
+
+// TestEncoderWritesWhatAppendRecordDoes: an Encoder writes each line as
+// AppendRecordDecoded does while the schemas of its lines change, stay,
+// or are one record changed in place between lines (ids 0, nil, others).
+func TestEncoderWritesWhatAppendRecordDoes(t *testing.T) {
+	m := sample()[0]
+	var out bytes.Buffer
+	enc := capture.NewEncoder(&out)
+	var want []byte
+	zero, seven := 0, 7
+	rec := capture.SchemaRecord{ID: &seven, Subject: "p-value", Version: 1, Format: "avro", Message: "acme.P"}
+	steps := []func(){
+		func() {},
+		func() {},
+		func() { rec.Version = 2 },
+		func() { seven = 8 },
+		func() { rec.ID = &zero },
+		func() { rec.ID = nil; rec.Local = "/s/p.avsc" },
+		func() { rec.Subject = "q-value" },
+		func() { rec.Message = "" },
+		func() { rec.Format = "protobuf" },
+		func() {},
+	}
+	for i, step := range steps {
+		step()
+		value := &capture.Decoded{JSON: []byte(`{"a":1}`), Schema: &rec, Compact: true}
+		key := &capture.Decoded{JSON: []byte(`"k"`), Schema: &capture.SchemaRecord{ID: &zero, Format: "avro"}, Compact: true}
+		if i%3 == 2 {
+			key = nil
+		}
+		if err := enc.EncodeDecoded(&m, key, value); err != nil {
+			t.Fatal(err)
+		}
+		want = capture.AppendRecordDecoded(want, &m, key, value)
+	}
+	if err := enc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Fatalf("\n got %s\nwant %s", out.String(), want)
 	}
 }

@@ -69,7 +69,7 @@ func TestDecodedValues(t *testing.T) {
 		{`schema.id == ` + itoa(id) + ` && schema.subject == "pay-value" && schema.format == "avro"`, []bool{true, true, false, false}},
 		{`schema.message == "acme.Payment"`, []bool{true, true, false, false}},
 		{`schema.id == 9999 && schema.error contains "unknown schema id"`, []bool{false, false, false, true}},
-		{`schema.format == "" && json.amount == 7`, []bool{false, false, true, false}},
+		{`schema.format == nil && json.amount == 7`, []bool{false, false, true, false}},
 		{`number(json.amount) >= 5 && schema.version > 0`, []bool{true, true, false, false}},
 	} {
 		f, err := filter.Compile(c.src)

@@ -10,8 +10,13 @@
 //	                the value (Avro, Protobuf, JSON Schema: MatchDecoded, a
 //	                Scanner with a Decoder), json is the decoded document
 //	schema          the schema that decoded the value: {id, subject, version,
-//	                format, message, error} (zero values when none; error
-//	                says why the value did not decode)
+//	                format, message, error}; a field the message has not is
+//	                nil: id where the value carries no wire-format framing
+//	                (a value framed with id 0 has id 0), subject and
+//	                version where no registry named them, format and
+//	                message where no schema decoded the value, error where
+//	                nothing failed (else it says why the value did not
+//	                decode). schema.version > 2 is false where it is nil
 //	headers         map of header name to text value (the last one wins); a
 //	                missing header is nil, so headers["x"] != nil means the
 //	                message has header x and headers["x"] == "" matches only
@@ -26,7 +31,9 @@
 // schema.version == 3 && json.amount > 100. A JSON field compared with a
 // number literal is read as a number when it is a numeric string (Avro
 // decimals decode to exact strings such as "120.5000"); number(x) does the
-// same anywhere.
+// same anywhere. Numbers are finite and in plain decimal: Inf and NaN in
+// an expression are a syntax error, and text such as "NaN", "Inf" or
+// "0x10" stays text.
 // key, value and header values are the message's bytes as text (invalid
 // UTF-8 is kept as it is).
 package filter
@@ -36,8 +43,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -68,6 +73,7 @@ type Filter struct {
 	// has a shape it does not compile).
 	native native
 	env    Env
+	sch    schemaValues // what env.Schema points at
 	in     input
 	vm     vm.VM
 }
@@ -89,19 +95,22 @@ type Env struct {
 	Schema     Schema         `expr:"schema"`
 }
 
-// Schema is what an expression sees of the schema that decoded a value.
+// Schema is what an expression sees of the schema that decoded a value;
+// a nil field is one the message has not (expr reads a pointer's value).
 type Schema struct {
-	// ID is the registry's schema id (0: none).
-	ID int `expr:"id"`
-	// Subject and Version are the subject version that has the id.
-	Subject string `expr:"subject"`
-	Version int    `expr:"version"`
-	// Format is avro, protobuf or jsonschema ("" when no schema decoded it).
-	Format string `expr:"format"`
+	// ID is the schema id of the value's wire-format framing (nil: not framed).
+	ID *int `expr:"id"`
+	// Subject and Version are the subject version that has the id (nil:
+	// the registry named none).
+	Subject *string `expr:"subject"`
+	Version *int    `expr:"version"`
+	// Format is avro, protobuf or jsonschema (nil when no schema decoded it).
+	Format *string `expr:"format"`
 	// Message is the Protobuf message's (or Avro record's) full name.
-	Message string `expr:"message"`
-	// Error says why the value could not be decoded ("" when it was).
-	Error string `expr:"error"`
+	Message *string `expr:"message"`
+	// Error says why the value could not be decoded (nil when it was, or
+	// needed no schema).
+	Error *string `expr:"error"`
 }
 
 // ValueDecoder decodes a message's value for json and schema: a
@@ -118,12 +127,16 @@ func Compile(src string) (*Filter, error) {
 	if src == "" {
 		return nil, fmt.Errorf("filter: empty expression")
 	}
-	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(numberPatch{}),
+	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(numberPatch{}), expr.Patch(orderPatch{}),
 		expr.Function("number", number, new(func(any) any)))
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: fe.Message}
+			msg := fe.Message
+			if name, ok := strings.CutPrefix(msg, "unknown name "); ok && notFinite(name) {
+				msg = name + " is not a number a filter compares with: only finite numbers are (JSON has no Inf or NaN, and a text value such as \"NaN\" compares as text)"
+			}
+			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: msg}
 		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
@@ -231,7 +244,9 @@ func fromJSON(n ast.Node) bool {
 	}
 }
 
-// number is the number a numeric string holds, else its argument as it is.
+// number is the number a numeric string holds (in plain decimal:
+// plainNumber), else its argument as it is: "NaN", "Inf" or "0x10" stay
+// text, and compare as text.
 func number(params ...any) (any, error) {
 	if len(params) != 1 {
 		return nil, fmt.Errorf("number takes one argument, got %d", len(params))
@@ -240,7 +255,7 @@ func number(params ...any) (any, error) {
 	if !ok || s == "" || strings.TrimSpace(s) != s {
 		return params[0], nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+	if f, ok := plainNumber(s); ok {
 		return f, nil
 	}
 	return params[0], nil
@@ -317,7 +332,7 @@ func (f *Filter) match(in *input) (bool, error) {
 			return r, nil
 		}
 	}
-	m, d := in.m, in.d
+	m := in.m
 	e := &f.env
 	e.Partition, e.Offset, e.Timestamp, e.Stream, e.ID = int(m.Partition), int(m.Offset), m.Timestamp, m.Stream, m.ID
 	e.Tombstone, e.NullKey = m.Value == nil, m.Key == nil
@@ -347,13 +362,8 @@ func (f *Filter) match(in *input) (bool, error) {
 		}
 	}
 	e.Schema = Schema{}
-	if f.uses["schema"] && d != nil {
-		r := in.schemaRef()
-		e.Schema = Schema{ID: r.ID, Subject: r.Subject, Version: r.Version, Format: string(r.Format), Message: r.Message}
-		if d.Err != nil {
-			e.Schema.ID = d.Ref.ID // the framing's, also when the registry did not answer
-			e.Schema.Error = d.Err.Error()
-		}
+	if f.uses["schema"] {
+		e.Schema.fill(in, &f.sch)
 	}
 	if d := m.DeadLetter; d != nil && f.uses["deadLetter"] {
 		e.DeadLetter = map[string]any{

@@ -118,6 +118,11 @@ func decodeValue(tok []byte) (any, bool) {
 	case string(tok) == "null":
 		return nil, true
 	case tok[0] == '-' || tok[0] >= '0' && tok[0] <= '9':
+		// JSON's numbers only, as encoding/json reads them: not -Infinity,
+		// 0x10 or 1_0, which strconv would take.
+		if !jsonNumber(tok) {
+			return nil, false
+		}
 		if f, err := strconv.ParseFloat(string(tok), 64); err == nil {
 			return f, true
 		}

@@ -38,11 +38,11 @@ func (in *input) schemaRef() *schema.Ref {
 var noRef schema.Ref
 
 // compileNative compiles the shapes most filters have: comparisons of key,
-// value, stream, id, a header, schema.subject, schema.format or one
-// top-level JSON field with a string literal (==, !=, contains,
-// startsWith, endsWith), a header with nil (is it there), of partition,
-// offset, schema.id or schema.version with an integer, joined by
-// and/or/not. It returns nil for anything else.
+// value, stream, id, a header, schema.subject, .format, .message, .error
+// or one top-level JSON field with a string literal (==, !=, contains,
+// startsWith, endsWith), a header or a schema field with nil (is it
+// there), of partition, offset, schema.id or schema.version with an
+// integer, joined by and/or/not. It returns nil for anything else.
 // jsonKey is the only top-level JSON field the expression reads ("" when it
 // reads none or several: then JSON comparisons are not compiled).
 func compileNative(n ast.Node, jsonKey string) native {
@@ -67,6 +67,9 @@ func compileNative(n ast.Node, jsonKey string) native {
 			}
 		case "==", "!=", "contains", "startsWith", "endsWith":
 			if f := headerPresence(x); f != nil {
+				return f
+			}
+			if f := schemaPresence(x); f != nil {
 				return f
 			}
 			if f := stringComparison(x, jsonKey); f != nil {
@@ -117,6 +120,22 @@ func stringComparison(x *ast.BinaryNode, jsonKey string) native {
 				return missing, true
 			}
 			return test(v), true
+		}
+	}
+	if name, ok := schemaMember(field); ok {
+		// A schema field the message has not is nil, as a missing header.
+		switch name {
+		case "subject", "format", "message", "error":
+		default:
+			return nil
+		}
+		missing := x.Operator == "!="
+		return func(in *input) (bool, bool) {
+			v, ok := in.schemaString(name)
+			if !ok {
+				return missing, true
+			}
+			return test([]byte(v)), true
 		}
 	}
 	get := stringFieldOf(field, jsonKey)
@@ -229,15 +248,6 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 			}
 		case id.Value == "json" && jsonKey != "" && prop.Value == jsonKey:
 			return func(in *input) ([]byte, bool) { return jsonString(in.json, jsonKey) }
-		case id.Value == "schema":
-			switch prop.Value {
-			case "subject":
-				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Subject), true }
-			case "format":
-				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Format), true }
-			case "message":
-				return func(in *input) ([]byte, bool) { return []byte(in.schemaRef().Message), true }
-			}
 		}
 	}
 	return nil
@@ -262,14 +272,16 @@ func intComparison(x *ast.BinaryNode) native {
 	if !lok {
 		return nil
 	}
-	var get func(in *input) int
+	// get reads the field and whether the message has it (a schema
+	// field may be nil: == is false, != true, an ordering false).
+	var get func(in *input) (int, bool)
 	switch id := x.Left.(type) {
 	case *ast.IdentifierNode:
 		switch id.Value {
 		case "partition":
-			get = func(in *input) int { return int(in.m.Partition) }
+			get = func(in *input) (int, bool) { return int(in.m.Partition), true }
 		case "offset":
-			get = func(in *input) int { return int(in.m.Offset) }
+			get = func(in *input) (int, bool) { return int(in.m.Offset), true }
 		default:
 			return nil
 		}
@@ -281,9 +293,9 @@ func intComparison(x *ast.BinaryNode) native {
 		}
 		switch prop.Value {
 		case "id":
-			get = func(in *input) int { return in.schemaRef().ID }
+			get = (*input).schemaID
 		case "version":
-			get = func(in *input) int { return in.schemaRef().Version }
+			get = (*input).schemaVersion
 		default:
 			return nil
 		}
@@ -308,5 +320,12 @@ func intComparison(x *ast.BinaryNode) native {
 	default:
 		return nil
 	}
-	return func(in *input) (bool, bool) { return test(get(in)), true }
+	missing := x.Operator == "!="
+	return func(in *input) (bool, bool) {
+		v, ok := get(in)
+		if !ok {
+			return missing, true
+		}
+		return test(v), true
+	}
 }

@@ -93,8 +93,9 @@ type anode struct {
 	items    *anode // array items, map values
 	branches []*anode
 	symbols  []string
-	ambig    bool // a union whose branch the JSON value alone does not tell
-	size     int  // fixed size (0 for a bytes decimal)
+	quoted   [][]byte // the symbols as JSON strings
+	ambig    bool     // a union whose branch the JSON value alone does not tell
+	size     int      // fixed size (0 for a bytes decimal)
 	scale    int
 	prec     int // decimal precision
 }
@@ -145,7 +146,11 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 		}
 		return n
 	case *avro.EnumSchema:
-		return &anode{kind: aEnum, name: t.FullName(), symbols: t.Symbols()}
+		n := &anode{kind: aEnum, name: t.FullName(), symbols: t.Symbols()}
+		for _, sym := range n.symbols {
+			n.quoted = append(n.quoted, jsonenc.AppendStringUnescapedHTML(nil, sym))
+		}
+		return n
 	case *avro.ArraySchema:
 		return &anode{kind: aArray, items: c.node(t.Items())}
 	case *avro.MapSchema:
@@ -552,7 +557,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		if v < 0 || int(v) >= len(n.symbols) {
 			return nil, r.fail(fmt.Errorf("enum index %d of %d symbols", v, len(n.symbols)))
 		}
-		return jsonenc.AppendStringUnescapedHTML(out, n.symbols[v]), nil
+		return append(out, n.quoted[v]...), nil
 	case aArray, aMap:
 		return r.blocks(out, n, depth)
 	case aUnion:

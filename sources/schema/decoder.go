@@ -309,18 +309,28 @@ func (d *Decoder) Key(ctx context.Context, m *sources.Message) Decoded {
 
 // Decode decodes what c classified. It waits for the registry at most the
 // configured timeout (or until ctx ends) and never panics.
-func (d *Decoder) Decode(ctx context.Context, c Class) Decoded { return d.decode(ctx, c, nil) }
+func (d *Decoder) Decode(ctx context.Context, c Class) (out Decoded) {
+	d.decode(ctx, &c, nil, &out)
+	return out
+}
 
 // DecodeAppend is Decode that writes a schema's document into buf's
 // storage where the codec can (buf[:0] appended to; JSON then shares buf
 // and is valid until buf is used again), so a caller decoding one value
 // after another reuses one buffer.
-func (d *Decoder) DecodeAppend(ctx context.Context, c Class, buf []byte) Decoded {
-	return d.decode(ctx, c, buf[:0:cap(buf)])
+func (d *Decoder) DecodeAppend(ctx context.Context, c Class, buf []byte) (out Decoded) {
+	d.decode(ctx, &c, buf[:0:cap(buf)], &out)
+	return out
 }
 
-func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded) {
-	out.Format, out.Ref = c.Format, Ref{Origin: c.Origin, Format: c.Format, ID: c.ID}
+// DecodeAppendTo is DecodeAppend into *out (everything in it replaced),
+// for a caller that decodes value after value into one place.
+func (d *Decoder) DecodeAppendTo(ctx context.Context, c *Class, buf []byte, out *Decoded) {
+	d.decode(ctx, c, buf[:0:cap(buf)], out)
+}
+
+func (d *Decoder) decode(ctx context.Context, c *Class, buf []byte, out *Decoded) {
+	*out = Decoded{Format: c.Format, Ref: Ref{Origin: c.Origin, Format: c.Format, ID: c.ID}}
 	defer func() {
 		if p := recover(); p != nil {
 			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
@@ -335,13 +345,14 @@ func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded)
 		if err != nil {
 			out.Err = asError(KindMismatch, err)
 		}
-		return out
+		return
 	case OriginRegistry:
 		if d.reg == nil {
 			out.Err = &Error{Kind: KindNoRegistry, Err: fmt.Errorf("framed with schema id %d; configure a schema registry to decode it", c.ID)}
-			return out
+			return
 		}
-		return d.decodeRegistered(ctx, c, out, buf)
+		d.decodeRegistered(ctx, c, buf, out)
+		return
 	}
 	switch c.Format {
 	case FormatJSON:
@@ -349,20 +360,23 @@ func (d *Decoder) decode(ctx context.Context, c Class, buf []byte) (out Decoded)
 	case FormatText:
 		out.JSON = jsonenc.AppendStringUnescapedHTML(nil, string(c.data))
 	}
-	return out
 }
 
-func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded, buf []byte) Decoded {
-	if dec, ok := d.cached(c, buf); ok && dec.Err == nil { // fetched and compiled already: no timer, no I/O
-		return dec // (a failure goes the long way: a registry that was down is asked again in time)
+// decodeRegistered decodes a registry-framed c into *out, which holds
+// its class's Format and Ref.
+func (d *Decoder) decodeRegistered(ctx context.Context, c *Class, buf []byte, out *Decoded) {
+	init := *out
+	if d.cached(c, buf, out) && out.Err == nil { // fetched and compiled already: no timer, no I/O
+		return // (a failure goes the long way: a registry that was down is asked again in time)
 	}
+	*out = init
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	reg, e, err := d.compile(ctx, c.ID)
 	if err != nil {
 		out.Format = FormatBinary
 		out.Err = err
-		return out
+		return
 	}
 	latest := 0
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
@@ -370,37 +384,43 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c Class, out Decoded, bu
 			latest = v
 		}
 	}
-	return decodeEntry(c, out, reg, e, latest, buf)
+	decodeEntry(c, out, reg, e, latest, buf)
 }
 
 // Cached is Decode with only what the decoder already holds: it does no
 // I/O, so a View can call it. It reports false when c needs a registry
 // schema that was not fetched yet (Decode fetches it); a fetch that failed
 // is held too, and its Decoded carries the failure.
-func (d *Decoder) Cached(c Class) (Decoded, bool) { return d.cached(c, nil) }
+func (d *Decoder) Cached(c Class) (out Decoded, ok bool) {
+	ok = d.cached(&c, nil, &out)
+	return out, ok
+}
 
-func (d *Decoder) cached(c Class, buf []byte) (Decoded, bool) {
+// cached is Cached into *out; its answer is *out's whether or not it
+// reports true.
+func (d *Decoder) cached(c *Class, buf []byte, out *Decoded) bool {
 	if c.Origin != OriginRegistry || d.reg == nil {
-		return d.Decode(context.Background(), c), true // no I/O on these paths
+		d.decode(context.Background(), c, buf, out) // no I/O on these paths
+		return true
 	}
-	out := Decoded{Format: c.Format, Ref: Ref{Origin: c.Origin, ID: c.ID}}
+	*out = Decoded{Format: c.Format, Ref: Ref{Origin: c.Origin, ID: c.ID}}
 	reg, err, ok := d.reg.peekID(c.ID)
 	switch {
 	case !ok:
-		return out, false
+		return false
 	case err != nil:
 		out.Format, out.Err = FormatBinary, err
-		return out, true
+		return true
 	}
 	d.mu.Lock()
 	e := d.compiled[c.ID]
 	d.mu.Unlock()
 	if e == nil || !e.done.Load() {
-		return out, false
+		return false
 	}
 	if e.err != nil {
 		out.Format, out.Err = FormatBinary, e.err
-		return out, true
+		return true
 	}
 	latest := 0
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
@@ -411,12 +431,12 @@ func (d *Decoder) cached(c Class, buf []byte) (Decoded, bool) {
 			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
 		}
 	}()
-	out = decodeEntry(c, out, reg, e, latest, buf)
-	return out, true
+	decodeEntry(c, out, reg, e, latest, buf)
+	return true
 }
 
-// decodeEntry decodes c's body with a fetched and compiled schema.
-func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest int, buf []byte) Decoded {
+// decodeEntry decodes c's body into *out with a fetched and compiled schema.
+func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, latest int, buf []byte) {
 	out.Format, out.Ref.Format = e.format, e.format
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
@@ -431,14 +451,14 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 				k = KindMalformed
 			}
 			out.Err = &Error{Kind: k, Err: err}
-			return out
+			return
 		}
 		body, sel.Indexes, out.Ref.Indexes = rest, idx, idx
 	}
 	name, err := e.c.Message(sel)
 	if err != nil {
 		out.Err = &Error{Kind: KindMismatch, Err: err}
-		return out
+		return
 	}
 	out.Ref.Message = name
 	js, meta, err := decodeWith(e.c, body, sel, buf)
@@ -446,7 +466,6 @@ func decodeEntry(c Class, out Decoded, reg *registered, e *compiledEntry, latest
 	if err != nil {
 		out.Err = asError(KindMismatch, err)
 	}
-	return out
 }
 
 // decodeWith decodes body with c, with the union branches when c keeps

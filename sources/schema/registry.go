@@ -217,7 +217,9 @@ func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Co
 	close(f.done)
 }
 
-// downLocked returns the remembered failure while it is fresh.
+// downLocked returns the remembered failure while it is fresh, as the
+// failure of what (not of the request that failed: that one named its own
+// schema id).
 func (r *Registry) downLocked(what string) error {
 	if r.downErr == nil {
 		return nil
@@ -227,9 +229,29 @@ func (r *Registry) downLocked(what string) error {
 		return nil
 	}
 	e := *(r.downErr.(*Error))
-	e.Err = fmt.Errorf("%w (%s not asked: the registry is asked again in %s)", e.Err, what, (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second))
+	again := (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second)
+	var re *requestError
+	if errors.As(e.Err, &re) {
+		e.Err = &requestError{url: re.url, what: what + " not asked",
+			detail: fmt.Sprintf("the registry is asked again in %s (it failed a moment ago: %s)", again, re.detail), cause: re.cause}
+	} else {
+		e.Err = fmt.Errorf("%s not asked: the registry is asked again in %s (it failed a moment ago: %w)", what, again, e.Err)
+	}
 	return &e
 }
+
+// requestError is a request the registry failed (or did not answer):
+// the registry, what was asked ("schema id 7") and what went wrong.
+type requestError struct {
+	url, what, detail string
+	cause             error // nil, or the client's error
+}
+
+// Error implements error.
+func (e *requestError) Error() string { return e.url + ": " + e.what + ": " + e.detail }
+
+// Unwrap returns the client's error.
+func (e *requestError) Unwrap() error { return e.cause }
 
 // classify turns a client error into an *Error of the right kind.
 func (r *Registry) classify(what string, err error) error {
@@ -243,15 +265,15 @@ func (r *Registry) classify(what string, err error) error {
 			return &Error{Kind: KindUnknownID, Err: fmt.Errorf("%s: %s", what, re.Message)}
 		case re.StatusCode == http.StatusNotFound:
 			// A 404 that is not the registry's own: the URL is likely wrong.
-			return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP 404 without a registry error (is the URL the registry's?)", r.url, what)}
+			return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: "HTTP 404 without a registry error (is the URL the registry's?)"}}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
+			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
 		}
-		return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: HTTP %d: %s", r.url, what, re.StatusCode, serverMessage(re))}
+		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: %s: no answer in %s", r.url, what, r.timeout)}
+		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String()}}
 	}
-	return &Error{Kind: KindRegistryDown, Err: fmt.Errorf("%s: %s: %w", r.url, what, err)}
+	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: err.Error(), cause: err}}
 }
 
 // maxServerMessage bounds how much of a registry's (or a proxy's) error
