@@ -31,7 +31,7 @@ func TestReplayRefusesChangesBeyondTheEdit(t *testing.T) {
 		t.Fatalf("decoded %s %+v", d.JSON, d.Loss)
 	}
 	line := func(doc []byte) []byte {
-		return capture.AppendRecordDecoded(nil, &m, nil, &capture.Decoded{JSON: doc, Schema: &capture.SchemaRecord{ID: avroID, Format: "avro"}})
+		return capture.AppendRecordDecoded(nil, &m, nil, &capture.Decoded{JSON: doc, Schema: &capture.SchemaRecord{ID: &avroID, Format: "avro"}})
 	}
 	edited := bytes.Replace(d.JSON, []byte(`"p-1"`), []byte(`"p-9"`), 1)
 	file := string(line(d.JSON)) + string(line(edited))
