@@ -409,7 +409,7 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	ref := value.dec.Ref
 	if value.dec.Err != nil && value.dec.JSON == nil && ref.Format == "" {
 		kv("Schema", s.Warn.Render("✖ "+render.Sanitize(oneLine(value.dec.Err))))
-		if ref.ID > 0 {
+		if ref.Origin == schema.OriginRegistry {
 			kv("ID", strconv.Itoa(ref.ID))
 		}
 		return
@@ -431,7 +431,7 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 		}
 		kv("Version", v)
 	}
-	if ref.ID > 0 {
+	if ref.Origin == schema.OriginRegistry {
 		kv("ID", strconv.Itoa(ref.ID))
 	}
 	if ref.Local != "" {

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,5 +67,18 @@ func TestDetailNamesEverySubject(t *testing.T) {
 	got := detailText(t, c, m, "Subjects")
 	if !strings.Contains(got, "is under 2 subjects: a-value v1, b-value v1") || strings.Contains(got, "Subject     a-value") || !strings.Contains(got, `"x"`) {
 		t.Fatalf("detail:\n%s", got)
+	}
+}
+
+// TestDetailNamesSchemaIDZero: a value framed with schema id 0 (which no
+// registry gives out) names id 0 in the detail like any other id.
+func TestDetailNamesSchemaIDZero(t *testing.T) {
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	c := schemaCommon(t, 120, 40, reg.URL())
+	m := sources.Message{Conn: "test", Stream: "orders", Value: schema.AppendHeader(nil, 0)}
+	text := detailText(t, c, m, "ID")
+	if !regexp.MustCompile(`(?m)^ID +0$`).MatchString(text) {
+		t.Fatalf("detail:\n%s", text)
 	}
 }

@@ -163,7 +163,7 @@ func versionCell(v shown) string {
 		return "✖"
 	case v.dec.Ref.Version > 0:
 		return "v" + strconv.Itoa(v.dec.Ref.Version)
-	case v.dec.Ref.ID > 0:
+	case v.dec.Ref.Origin == schema.OriginRegistry:
 		return "#" + strconv.Itoa(v.dec.Ref.ID)
 	}
 	return string(v.dec.Format)
