@@ -180,6 +180,11 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	conn := connOf(rd)
 	o.WithConn(rd)
+	if conn != nil {
+		if st, err := locateOn(ctx, conn, stream); err == nil {
+			o.Positions = st.Positions
+		}
+	}
 	if l, ok := conn.(sources.Lister); ok {
 		o.Expected = expected(ctx, l, stream)
 	}

@@ -437,7 +437,11 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, ']')
 	}
 	b = append(b, '@')
-	b = strconv.AppendInt(b, m.Offset, 10)
+	if m.IDPosition {
+		b = safetext.Append(b, m.Position())
+	} else {
+		b = strconv.AppendInt(b, m.Offset, 10)
+	}
 	b = append(b, " key="...)
 	if d != nil && schemaDecoded(d.key) && d.key.Err == nil && d.key.JSON != nil {
 		var s string
@@ -470,8 +474,9 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		if d.OriginPartition != sources.NoPartition {
 			b = fmt.Appendf(b, "[%d]", d.OriginPartition)
 		}
-		if d.OriginOffset >= 0 {
-			b = fmt.Appendf(b, "@%d", d.OriginOffset)
+		if at := d.OriginAt(); at != "" {
+			b = append(b, '@')
+			b = safetext.Append(b, at)
 		}
 		b = append(b, ": "...)
 		b = safetext.Append(b, d.Summary())
