@@ -223,6 +223,10 @@ type DeadLetter struct {
 	OriginPosition string
 	// OriginTime is the original message's timestamp when known.
 	OriginTime time.Time
+	// ReturnTo is where a redrive writes the message back when that is
+	// not OriginStream itself: a NATS message's original subject (which
+	// its stream stores); "" for OriginStream.
+	ReturnTo string
 	// Exchange is the exchange the message was published to (RabbitMQ).
 	Exchange string
 	// RoutingKeys are the routing keys it was published with (RabbitMQ).
@@ -279,7 +283,7 @@ func (d *DeadLetter) OriginAt() string {
 
 // Size is the approximate number of bytes the dead letter holds in memory.
 func (d *DeadLetter) Size() int {
-	n := 200 + len(d.OriginStream) + len(d.OriginPosition) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) + len(d.Doubt) +
+	n := 200 + len(d.OriginStream) + len(d.OriginPosition) + len(d.ReturnTo) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) + len(d.Doubt) +
 		len(d.ExceptionClass) + len(d.CauseClass) + len(d.ExceptionMessage) + len(d.StackTrace)
 	for _, k := range d.RoutingKeys {
 		n += 16 + len(k)
