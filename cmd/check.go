@@ -168,6 +168,9 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
 	}
+	if opts, err = f.positioned(ctx, readers, stream, opts); err != nil {
+		return health.Report{}, err
+	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
 		return health.Report{}, err

@@ -57,4 +57,17 @@ func TestRedisOutputNamesEntryIDs(t *testing.T) {
 	if code == 0 || !strings.Contains(out, key+"@1700000000005-2") || strings.Contains(out, "1782") {
 		t.Fatalf("check: exit %d: %s\n%s", code, errOut, out)
 	}
+
+	// --from and --until take entry ids.
+	code, out, errOut = run(t, "--redis", url, "export", key, "--from", "1700000000000-1", "--until", "id:1700000000005-2")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(lines) != 2 || !strings.Contains(lines[0], `"position":"1700000000000-1"`) {
+		t.Fatalf("export from an id: exit %d: %s\n%s", code, errOut, out)
+	}
+	code, out, errOut = run(t, "--redis", url, "tail", key, "--from", "id:1700000000005", "--limit", "1")
+	if code != 0 || !strings.Contains(out, key+"@1700000000005-2 ") {
+		t.Fatalf("tail from an id: exit %d: %s\n%s", code, errOut, out)
+	}
+	if code, _, errOut := run(t, "--redis", url, "export", key, "--from", "id:nonsense"); code == 0 || !strings.Contains(errOut, "entry id") {
+		t.Fatalf("a bad id: exit %d: %s", code, errOut)
+	}
 }
