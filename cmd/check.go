@@ -181,6 +181,9 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
 	}
+	if opts, err = f.positioned(ctx, readers, stream, opts); err != nil {
+		return health.Report{}, err
+	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
 		return health.Report{}, err
@@ -193,6 +196,11 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	conn := connOf(rd)
 	o.WithConn(rd)
+	if conn != nil {
+		if st, err := locateOn(ctx, conn, stream); err == nil {
+			o.Positions = st.Positions
+		}
+	}
 	if l, ok := conn.(sources.Lister); ok {
 		o.Expected = expected(ctx, l, stream)
 	}

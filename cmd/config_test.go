@@ -198,7 +198,7 @@ func TestConfigInitAndCheck(t *testing.T) {
 	if code, _, errOut := runIn(t, "", "config", "init"); code == 0 || !strings.Contains(errOut, "not overwritten") {
 		t.Fatalf("init again: %s", errOut)
 	}
-	if code, out, _ := runIn(t, "", "config", "check"); code != 0 || !strings.Contains(out, "4 connections, default local") {
+	if code, out, _ := runIn(t, "", "config", "check"); code != 0 || !strings.Contains(out, "6 connections, default local") {
 		t.Fatalf("check: %s", out)
 	}
 	bad := filepath.Join(dir, "bad.yaml")

@@ -55,7 +55,24 @@ writes a few records to each.
 
 With --sqs it also runs an embedded SQS (goaws, in-process) with a queue
 and its dead-letter queue (RedrivePolicy, two receives), notifications for
-the latest orders, and eight of them failed into the DLQ.`,
+the latest orders, and eight of them failed into the DLQ.
+
+With --nats URL (a server with JetStream) it also creates, on that server,
+the stream mqscope-demo-orders (orders on mqscope-demo.orders.>, a new one
+every two seconds while the demo runs) and mqscope-demo-dead-letters, which
+captures the dead-letter advisories of its consumers: the durable consumer
+fulfilment naks the orders it cannot parse until MaxDeliver and terminates
+those of an unknown customer, so the server writes every advisory.
+
+With --redis URL it also writes, on that server, the stream
+mqscope-demo:orders (a new order every two seconds) read by the group
+fulfilment, which leaves the orders it cannot parse pending past the
+delivery limit (mqscope-demo:orders#pending:fulfilment), and
+mqscope-demo:payments with its dead-letter stream mqscope-demo:payments:dlq,
+whose entries carry their failure in x-original-topic and x-exception-*
+fields. The connection shows only the mqscope-demo:* keys.
+
+The NATS streams and the Redis keys are recreated on each run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if big < 0 || big > 50_000_000 {
@@ -107,6 +124,11 @@ the latest orders, and eight of them failed into the DLQ.`,
 				}
 				fmt.Fprintf(e.stderr, "demo SQS on %s   (queues %s, %s; any credentials)\n", sqsURL, demo.SQSQueue, demo.SQSDLQ)
 			}
+			brokers, err := e.seedBrokerDemos(cmd.Context(), seed, cl.Orders)
+			if err != nil {
+				return err
+			}
+			defer brokers.close()
 			if headless {
 				fmt.Fprintf(e.stderr, "decode its Avro and Protobuf topics from another mqscope with --schema-registry %s:\n  mqscope --kafka %s --schema-registry %s export %s\n",
 					cl.SchemaRegistryURL(), cl.Addr(), cl.SchemaRegistryURL(), demo.TopicPaymentsAvro)
@@ -136,7 +158,12 @@ the latest orders, and eight of them failed into the DLQ.`,
 					}
 					conns = append(conns, sc)
 				}
-				return conns, nil
+				more, err := brokers.dial(ctx)
+				if err != nil {
+					closeAll(conns)
+					return nil, err
+				}
+				return append(conns, more...), nil
 			}
 			err = e.runTUI(cmd.Context(), "the demo on "+cl.Addr(), dial, map[string]*schema.Decoder{demoConn: dec})
 			fmt.Fprintf(e.stderr, "demo Kafka on %s stopped\n", cl.Addr())

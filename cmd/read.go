@@ -49,6 +49,10 @@ type readFlags struct {
 	// readers openRead returned, in their order (nil: none).
 	decode   bool
 	decoders []*schema.Decoder
+	// fromPosition and endPosition are --from and --until when they are
+	// positions in a stream's own syntax (an entry id), read by
+	// positioned once the stream is found ("": none).
+	fromPosition, endPosition string
 }
 
 // register adds the reading flags to a command: --from, --until (the end),
@@ -76,7 +80,11 @@ func (f *readFlags) keepOldTo(c *cobra.Command) {
 
 // options turns the flags into read options.
 func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
+	f.fromPosition, f.endPosition = "", ""
 	st, err := sources.ParseStart(f.from, now)
+	if err != nil && positionLike.MatchString(f.from) {
+		f.fromPosition, err = f.from, nil // read once the stream is found (positioned)
+	}
 	if err != nil {
 		return sources.ReadOptions{}, fmt.Errorf("--from: %w", err)
 	}
@@ -85,7 +93,10 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 		f.end = f.oldTo
 	}
 	if f.end != "" {
-		if opts.End, err = sources.ParseEnd(f.end, now); err != nil {
+		if opts.End, err = sources.ParseEnd(f.end, now); err != nil && positionLike.MatchString(f.end) {
+			f.endPosition, err = f.end, nil
+		}
+		if err != nil {
 			return opts, fmt.Errorf("--until: %w", err)
 		}
 	}
@@ -444,7 +455,11 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, ']')
 	}
 	b = append(b, '@')
-	b = strconv.AppendInt(b, m.Offset, 10)
+	if m.IDPosition {
+		b = safetext.Append(b, m.Position())
+	} else {
+		b = strconv.AppendInt(b, m.Offset, 10)
+	}
 	b = append(b, " key="...)
 	if d != nil && schemaDecoded(d.key) && d.key.Err == nil && d.key.JSON != nil {
 		var s string
@@ -477,8 +492,9 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		if d.OriginPartition != sources.NoPartition {
 			b = fmt.Appendf(b, "[%d]", d.OriginPartition)
 		}
-		if d.OriginOffset >= 0 {
-			b = fmt.Appendf(b, "@%d", d.OriginOffset)
+		if at := d.OriginAt(); at != "" {
+			b = append(b, '@')
+			b = safetext.Append(b, at)
 		}
 		b = append(b, ": "...)
 		b = safetext.Append(b, d.Summary())
@@ -588,6 +604,10 @@ type copied struct {
 // A filter runs next to the read (filter.Scanner): what does not match is
 // dropped before it is formatted.
 func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, f *readFlags, w messageWriter, flushEach bool) (res copied, _ error) {
+	opts, err := f.positioned(ctx, readers, stream, opts)
+	if err != nil {
+		return res, err
+	}
 	sub, at, err := openAt(ctx, readers, stream, opts)
 	if err != nil {
 		return res, err

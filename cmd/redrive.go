@@ -114,6 +114,11 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 		return e.nativeMove(ctx, conn, sq, dlq, f)
 	}
+	if r, ok := conn.(sources.Reader); ok {
+		if ropts, err = f.read.positioned(ctx, []sources.Reader{r}, dlq, ropts); err != nil {
+			return err
+		}
+	}
 	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost)
 	if err != nil {
 		return err

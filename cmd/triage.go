@@ -52,6 +52,9 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				return err
 			}
 			defer closeConn()
+			if opts, err = f.positioned(cmd.Context(), readers, args[0], opts); err != nil {
+				return err
+			}
 			sub, rd, err := openFrom(cmd.Context(), guard(readers, accept, e.stderr), args[0], opts)
 			if err != nil {
 				return err

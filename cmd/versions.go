@@ -46,6 +46,9 @@ them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
 				return err
 			}
 			defer closeConn()
+			if opts, err = f.positioned(cmd.Context(), readers, args[0], opts); err != nil {
+				return err
+			}
 			readers = guard(readers, accept, e.stderr)
 			open, dec, err := e.openerFor(cmd.Context(), readers, args[0], opts)
 			if err != nil {

@@ -362,7 +362,11 @@ func (b *Builder) kindExamples(kind string) int {
 }
 
 func (b *Builder) pos(part int32, off int64) Position {
-	return Position{Stream: b.stream, Partition: part, Offset: off}
+	p := Position{Stream: b.stream, Partition: part, Offset: off}
+	if ps := b.o.Positions; ps != nil && off >= 0 {
+		p.ID = ps.Format(off)
+	}
+	return p
 }
 
 // turnIfDue turns the generations when the window or the memory asks,

@@ -44,6 +44,9 @@ var (
 // Options say what a check reads as identity, entity and sequence, and how
 // much it holds.
 type Options struct {
+	// Positions is how the stream writes its positions for people (a
+	// Redis entry id); nil when they are the offsets.
+	Positions sources.PositionSyntax
 	// IDHeader or IDPath name a message's identity (a header, a field of
 	// its value); without them (or on a message without it) the
 	// publisher's id (PublisherID), else a hash of key and value.

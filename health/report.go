@@ -28,17 +28,26 @@ type Position struct {
 	Stream    string `json:"stream"`
 	Partition int32  `json:"partition"`
 	Offset    int64  `json:"offset"`
+	// ID is the position as the stream names it when that is not the
+	// offset (a Redis entry id); "" when it is.
+	ID string `json:"id,omitempty"`
 }
 
-// String is the position as tail names it: stream[p]@offset or stream@seq.
+// message is a message at the position, for its names.
+func (p Position) message() sources.Message {
+	return sources.Message{Stream: p.Stream, Partition: p.Partition, Offset: p.Offset, ID: p.ID, IDPosition: p.ID != ""}
+}
+
+// String is the position as tail names it: stream[p]@offset or stream@seq
+// (stream@id where the stream names positions by id).
 func (p Position) String() string {
-	m := sources.Message{Stream: p.Stream, Partition: p.Partition, Offset: p.Offset}
+	m := p.message()
 	return m.At()
 }
 
 // Where is the position in its stream: p0@12, or #12.
 func (p Position) Where() string {
-	m := sources.Message{Partition: p.Partition, Offset: p.Offset}
+	m := p.message()
 	return m.Where()
 }
 

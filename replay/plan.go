@@ -265,6 +265,8 @@ func resolve(m sources.Message, to string) (Target, string) {
 			return Target{}, "x-death names no exchange or queue"
 		}
 		return Target{Stream: d.Exchange, RoutingKey: originKey(m), Exchange: true}, ""
+	case d.ReturnTo != "":
+		return Target{Stream: d.ReturnTo}, ""
 	case d.OriginStream == "":
 		return Target{}, "its " + d.Scheme + " headers name no origin"
 	}

@@ -34,3 +34,26 @@ func TestPlanWriteIsSanitised(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanReturnsToWhereProvenanceSays: a dead letter whose provenance
+// names where it goes back (a NATS message's original subject) is
+// redriven there, not to the name of the stream it came from; --to still
+// wins.
+func TestPlanReturnsToWhereProvenanceSays(t *testing.T) {
+	dead := sources.Message{Stream: "DEAD", Partition: sources.NoPartition, Offset: 1, Value: []byte("{}"),
+		DeadLetter: &sources.DeadLetter{Scheme: "nats", OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 7, ReturnTo: "orders.created"}}
+	plan, err := replay.NewPlan("DEAD", []sources.Message{dead}, replay.Options{ID: "rd-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := plan.Items[0]; it.Action != replay.Redrive || it.Target.Stream != "orders.created" {
+		t.Fatalf("item %+v", it)
+	}
+	plan, err = replay.NewPlan("DEAD", []sources.Message{dead}, replay.Options{ID: "rd-2", To: "orders.retried"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := plan.Items[0]; it.Target.Stream != "orders.retried" {
+		t.Fatalf("with --to: %+v", it)
+	}
+}

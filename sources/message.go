@@ -32,6 +32,10 @@ type Message struct {
 	Stream string
 	// Partition is the partition, or NoPartition where the stream has none.
 	Partition int32
+	// IDPosition says ID is the message's position as people name it (a
+	// Redis stream entry id): Offset is then only the connector's packing
+	// of it, which orders messages and starts reads, and is never shown.
+	IDPosition bool
 	// Offset is the offset or sequence number within the partition.
 	Offset int64
 	// ID is the broker's message id where it has one.
@@ -92,7 +96,16 @@ func (m *Message) At() string {
 	if m.Partition != NoPartition {
 		s += "[" + strconv.Itoa(int(m.Partition)) + "]"
 	}
-	return s + "@" + strconv.FormatInt(m.Offset, 10)
+	return s + "@" + m.Position()
+}
+
+// Position is the message's position in its partition as people name it:
+// its ID where that is its position (IDPosition), else the offset.
+func (m *Message) Position() string {
+	if m.IDPosition && m.ID != "" {
+		return m.ID
+	}
+	return strconv.FormatInt(m.Offset, 10)
 }
 
 // SizeText renders a byte count: 512 B, 1.5 KiB, 1.0 MiB.
@@ -157,9 +170,9 @@ func (c *RedriveCopy) Summary() string {
 // p<partition>@<offset>, or #<sequence> where there are no partitions.
 func (m *Message) Where() string {
 	if m.Partition == NoPartition {
-		return "#" + strconv.FormatInt(m.Offset, 10)
+		return "#" + m.Position()
 	}
-	return "p" + strconv.Itoa(int(m.Partition)) + "@" + strconv.FormatInt(m.Offset, 10)
+	return "p" + strconv.Itoa(int(m.Partition)) + "@" + m.Position()
 }
 
 // Truncated reports whether Value holds less than the broker's payload.
@@ -205,8 +218,15 @@ type DeadLetter struct {
 	OriginPartition int32
 	// OriginOffset is the original offset, or -1 when unknown.
 	OriginOffset int64
+	// OriginPosition is the original position as people name it when
+	// that is not the offset (a Redis entry id); "" when it is.
+	OriginPosition string
 	// OriginTime is the original message's timestamp when known.
 	OriginTime time.Time
+	// ReturnTo is where a redrive writes the message back when that is
+	// not OriginStream itself: a NATS message's original subject (which
+	// its stream stores); "" for OriginStream.
+	ReturnTo string
 	// Exchange is the exchange the message was published to (RabbitMQ).
 	Exchange string
 	// RoutingKeys are the routing keys it was published with (RabbitMQ).
@@ -249,9 +269,21 @@ type Death struct {
 	Time                    time.Time
 }
 
+// OriginAt is the original position as people name it: OriginPosition,
+// else the offset; "" when unknown.
+func (d *DeadLetter) OriginAt() string {
+	switch {
+	case d.OriginPosition != "":
+		return d.OriginPosition
+	case d.OriginOffset >= 0:
+		return strconv.FormatInt(d.OriginOffset, 10)
+	}
+	return ""
+}
+
 // Size is the approximate number of bytes the dead letter holds in memory.
 func (d *DeadLetter) Size() int {
-	n := 200 + len(d.OriginStream) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) + len(d.Doubt) +
+	n := 200 + len(d.OriginStream) + len(d.OriginPosition) + len(d.ReturnTo) + len(d.Exchange) + len(d.ConsumerGroup) + len(d.Reason) + len(d.Doubt) +
 		len(d.ExceptionClass) + len(d.CauseClass) + len(d.ExceptionMessage) + len(d.StackTrace)
 	for _, k := range d.RoutingKeys {
 		n += 16 + len(k)

@@ -88,6 +88,9 @@ type Reading struct {
 	// PeekLimit is the most messages one peek of a queue holds (0: no
 	// bound).
 	PeekLimit int
+	// Positions is how positions are written for people when they are
+	// not plain offsets (a Redis entry id); nil when they are.
+	Positions PositionSyntax
 }
 
 // Locator is a connection that finds one stream without listing them

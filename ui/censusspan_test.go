@@ -37,7 +37,7 @@ func TestCensusFollowsTheListsSpan(t *testing.T) {
 	mp.pid = 20
 	defer mp.Close()
 	spec := "time:" + from.UTC().Format(time.RFC3339) + " until time:" + until.UTC().Format(time.RFC3339)
-	chosen := newStartPicker(c, mp.start, false).choose(spec)
+	chosen := newStartPicker(c, mp.start, sources.Reading{}).choose(spec)
 	if chosen == nil {
 		t.Fatalf("the picker refuses %q", spec)
 	}
@@ -45,7 +45,7 @@ func TestCensusFollowsTheListsSpan(t *testing.T) {
 	if int64(mp.buf.Len()) != inSpan || !strings.Contains(mp.infoLine(), "until time:"+until.UTC().Format(time.RFC3339)) {
 		t.Fatalf("the list holds %d of the span's %d; info %q", mp.buf.Len(), inSpan, mp.infoLine())
 	}
-	if bad := newStartPicker(c, mp.start, false); bad.choose("oldest until newest") != nil || !strings.Contains(bad.err, "until") {
+	if bad := newStartPicker(c, mp.start, sources.Reading{}); bad.choose("oldest until newest") != nil || !strings.Contains(bad.err, "until") {
 		t.Fatalf("an end that is no offset or time: %q", bad.err)
 	}
 

@@ -152,7 +152,11 @@ func (p *detailPage) build() {
 	if m.Partition != sources.NoPartition {
 		where += "  partition " + strconv.Itoa(int(m.Partition))
 	}
-	kv("Stream", where+"  offset "+strconv.FormatInt(m.Offset, 10))
+	if m.IDPosition {
+		kv("Stream", where+"  id "+render.Sanitize(m.Position()))
+	} else {
+		kv("Stream", where+"  offset "+strconv.FormatInt(m.Offset, 10))
+	}
 	if !m.Timestamp.IsZero() {
 		kv("Time", m.Timestamp.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST")+s.Muted.Render("  ("+strconv.FormatInt(m.Timestamp.UnixMilli(), 10)+")"))
 	}
@@ -197,8 +201,10 @@ func (p *detailPage) build() {
 		if d.OriginPartition != sources.NoPartition {
 			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))
 		}
-		if d.OriginOffset >= 0 {
-			origin += "  offset " + strconv.FormatInt(d.OriginOffset, 10)
+		if at := d.OriginAt(); at != "" && d.OriginPosition != "" {
+			origin += "  id " + at
+		} else if at != "" {
+			origin += "  offset " + at
 		}
 		if origin != "" {
 			kv("Origin", origin)
@@ -612,9 +618,9 @@ func (p *detailPage) View(w, h int) string {
 
 func (p *detailPage) Crumb() string {
 	if p.msg.Partition == sources.NoPartition {
-		return "#" + strconv.FormatInt(p.msg.Offset, 10)
+		return "#" + render.Sanitize(p.msg.Position())
 	}
-	return fmt.Sprintf("p%d #%d", p.msg.Partition, p.msg.Offset)
+	return fmt.Sprintf("p%d #%s", p.msg.Partition, render.Sanitize(p.msg.Position()))
 }
 
 func (p *detailPage) Status() string {

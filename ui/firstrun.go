@@ -50,6 +50,8 @@ func (p *firstRunPage) View(w, h int) string {
 		"  mqscope -c NAME            opens one of its connections",
 		"  mqscope --kafka host:9092  or connect without a config",
 		"  mqscope --rabbitmq amqp://user@host:5672/vhost",
+		"  mqscope --nats nats://host:4222",
+		"  mqscope --redis redis://host:6379",
 		"",
 		s.Muted.Render("Configured connections are read-only unless they say read_only: false."),
 	}

@@ -606,7 +606,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		if p.stream.Tap {
 			return setStatus("a tap shows the messages published from now on: it has no start position")
 		}
-		p.picker = newStartPicker(p.c, p.start, p.stream.Queue)
+		p.picker = newStartPicker(p.c, p.start, p.stream.Reading)
 		return nil
 	case key.Matches(msg, k.Pause):
 		p.follow = !p.follow
@@ -799,7 +799,7 @@ func (p *messagesPage) columns(w int) []column {
 	case p.dlq:
 		cols = []column{
 			{title: "P", width: 2, right: true},
-			{title: "OFFSET", width: 7, right: true},
+			p.positionColumn(),
 			{title: "TIME", width: 12},
 			{title: "KEY", width: 12},
 			{title: "ORIGIN", width: 16},
@@ -808,7 +808,7 @@ func (p *messagesPage) columns(w int) []column {
 	default:
 		cols = []column{
 			{title: "P", width: 2, right: true},
-			{title: "OFFSET", width: 7, right: true},
+			p.positionColumn(),
 			{title: "TIME", width: 12},
 			{title: "KEY", width: 14},
 			{title: "VALUE", width: 10, flex: true},
@@ -837,6 +837,16 @@ func reasonAt(cols []column) int {
 	return -1
 }
 
+// positionColumn is the column of the messages' positions: their
+// offsets, or, where the stream names positions in a syntax of its own
+// (a Redis entry id), those names.
+func (p *messagesPage) positionColumn() column {
+	if p.stream.Positions != nil {
+		return column{title: "ID", width: 16, right: true}
+	}
+	return column{title: "OFFSET", width: 7, right: true}
+}
+
 func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
@@ -856,7 +866,7 @@ func (p *messagesPage) View(w, h int) string {
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.stream.StartText(p.start))))
 		case p.scan != nil:
 			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), groupDigits(p.scan.Scanned()))))
 		case p.view.flt != nil && !p.view.scanning():
@@ -868,7 +878,7 @@ func (p *messagesPage) View(w, h int) string {
 		case p.registryWait() != "":
 			out = append(out, s.Muted.Render("  "+p.registryWait()))
 		default:
-			out = append(out, s.Muted.Render("  no messages yet from "+p.start.String()+": waiting for new ones (s: start position)"))
+			out = append(out, s.Muted.Render("  no messages yet from "+p.stream.StartText(p.start)+": waiting for new ones (s: start position)"))
 		}
 	}
 	from, to := p.cur.window(n, h-2)
@@ -934,7 +944,7 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		if m.Partition == sources.NoPartition {
 			part = "-"
 		}
-		base = []string{part, strconv.FormatInt(m.Offset, 10), shortTime(m.Timestamp.In(p.c.Location), now), key}
+		base = []string{part, m.Position(), shortTime(m.Timestamp.In(p.c.Location), now), key}
 	}
 	value := render.Preview(m.Value, last)
 	if v := showPart(dec, schema.PartValue, m); v.typed {
@@ -962,8 +972,8 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		if d.OriginPartition != sources.NoPartition {
 			origin += "[" + strconv.Itoa(int(d.OriginPartition)) + "]"
 		}
-		if d.OriginOffset >= 0 {
-			origin += "@" + strconv.FormatInt(d.OriginOffset, 10)
+		if at := d.OriginAt(); at != "" {
+			origin += "@" + at
 		}
 		origin, reason = render.Sanitize(origin), render.Sanitize(d.Summary())
 		if e, ok := p.earlierCopy(m); ok {
@@ -1099,9 +1109,9 @@ func (p *messagesPage) infoLine() string {
 	case p.stream.Tap:
 		info = "  tap: a private auto-delete queue gets a copy; deliveries are untouched"
 	case len(p.stream.Partitions) > 0:
-		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.start, p.untilInfo(), plural(len(p.stream.Partitions), "partition"), countOrPending(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s  %s on broker", p.stream.StartText(p.start), p.untilInfo(), plural(len(p.stream.Partitions), "partition"), countOrPending(p.stream.Messages))
 	default:
-		info = fmt.Sprintf("  from %s%s  %s on broker", p.start, p.untilInfo(), countOrPending(p.stream.Messages))
+		info = fmt.Sprintf("  from %s%s  %s on broker", p.stream.StartText(p.start), p.untilInfo(), countOrPending(p.stream.Messages))
 	}
 	if p.readFilter != "" {
 		info += "  only " + render.Sanitize(p.readFilter)
@@ -1124,7 +1134,7 @@ func (p *messagesPage) untilInfo() string {
 	if p.end == nil {
 		return ""
 	}
-	return " until " + p.end.String()
+	return " until " + p.stream.StartText(*p.end)
 }
 
 func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(render.Sanitize(p.stream.Name)) }

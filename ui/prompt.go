@@ -25,6 +25,9 @@ var prompts = map[string]struct{ label, placeholder string }{
 func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
 	p.prompt, p.promptErr = kind, ""
 	p.input.Prompt, p.input.Placeholder = prompts[kind].label, prompts[kind].placeholder
+	if ps := p.stream.Positions; kind == "jump" && ps != nil {
+		p.input.Placeholder = ps.Example() + " (" + ps.Name() + ") · time:-10m · time:2026-11-29T08:00:00Z · newest · oldest"
+	}
 	p.input.SetValue(value)
 	return p.input.Focus()
 }
@@ -125,14 +128,17 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		p.cur.clamp(n, p.rowsHeight())
 		return nil, nil
 	}
-	if shorthandOffset.MatchString(spec) { // 1200, or 2=1200[,0=55]: offsets
+	if shorthandOffset.MatchString(spec) && p.stream.Positions == nil { // 1200, or 2=1200[,0=55]: offsets
 		spec = "offset:" + spec
 	}
-	st, err := sources.ParseStart(spec, p.c.Now())
+	st, err := p.stream.ParseStart(spec, p.c.Now())
 	if err != nil {
 		return nil, err
 	}
 	if st.Kind != sources.StartOffset && st.Kind != sources.StartTime {
+		if ps := p.stream.Positions; ps != nil {
+			return nil, fmt.Errorf("jump to an %s (%s), time:… , newest or oldest", ps.Name(), ps.Example())
+		}
 		return nil, fmt.Errorf("jump to offset:N, P=N (offset:P=N), time:… , newest or oldest")
 	}
 	var scratch sources.Message
@@ -150,14 +156,14 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		if hit && i > 0 || hit && !p.before(st, m) {
 			p.cur.sel, p.follow = i, false
 			p.cur.clamp(n, p.rowsHeight())
-			return setStatus("jumped to " + st.String()), nil
+			return setStatus("jumped to " + p.stream.StartText(st)), nil
 		}
 		if hit {
 			break // the first message held is already past it: read from there
 		}
 	}
 	if !p.stream.HasPositions {
-		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", st)
+		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", p.stream.StartText(st))
 	}
 	p.start = st
 	return p.restart(), nil // the info line says where the read starts

@@ -46,15 +46,23 @@ type startPicker struct {
 	input   textinput.Model
 	err     string
 	queue   bool // the stream is a queue: its reads have no span
+	// reading is how the stream reads: its position syntax is what an
+	// offset start is typed in.
+	reading sources.Reading
 }
 
-// newStartPicker picks a start position; a queue's (queue) are its own.
-func newStartPicker(c *Common, current sources.Start, queue bool) *startPicker {
+// newStartPicker picks a start position of a stream that reads as
+// reading says; a queue's are its own.
+func newStartPicker(c *Common, current sources.Start, reading sources.Reading) *startPicker {
 	ti := textinput.New()
 	ti.Prompt = "› "
 	ti.CharLimit = 100
-	sp := &startPicker{c: c, input: ti, options: startOptions, queue: queue}
-	if queue {
+	sp := &startPicker{c: c, input: ti, options: startOptions, queue: reading.Queue, reading: reading}
+	if ps := reading.Positions; ps != nil { // positions named in the stream's own syntax
+		sp.options = append([]startOption(nil), startOptions...)
+		sp.options[3] = startOption{label: "Position (" + ps.Name() + ")", prefix: "id:", placeholder: ps.Example(), hint: "from this " + ps.Name() + " on"}
+	}
+	if reading.Queue {
 		sp.options = queueStartOptions
 		if current.Kind == sources.StartOldest {
 			sp.sel = 1
@@ -113,14 +121,14 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 // there instead of following.
 func (sp *startPicker) choose(spec string) tea.Cmd {
 	from, until, bounded := strings.Cut(spec, " until ")
-	st, err := sources.ParseStart(strings.TrimSpace(from), sp.c.Now())
+	st, err := sp.reading.ParseStart(strings.TrimSpace(from), sp.c.Now())
 	if err != nil {
 		sp.err = err.Error()
 		return nil
 	}
 	var end *sources.Start
 	if bounded {
-		if end, err = sources.ParseEnd(strings.TrimSpace(until), sp.c.Now()); err != nil {
+		if end, err = sp.reading.ParseEnd(strings.TrimSpace(until), sp.c.Now()); err != nil {
 			sp.err = "until: " + err.Error()
 			return nil
 		}

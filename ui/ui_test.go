@@ -653,6 +653,11 @@ func TestFirstRunStartsTheDemo(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "Press d") || !strings.Contains(v, "mqscope config init") || !strings.Contains(v, "/home/u/.config/mqscope/config.yaml") {
 		t.Fatalf("welcome:\n%s", v)
 	}
+	for _, flag := range []string{"mqscope --kafka host:9092", "mqscope --rabbitmq amqp://", "mqscope --nats nats://host:4222", "mqscope --redis redis://host:6379"} {
+		if v := m.View(); !strings.Contains(v, flag) {
+			t.Errorf("the welcome page does not show %q:\n%s", flag, v)
+		}
+	}
 	_, cmd := m.Update(keyPress("d"))
 	_, cmd = m.Update(cmd())
 	if _, ok := m.top().(*connectingPage); !ok {

@@ -34,6 +34,10 @@ type Record struct {
 	Stream    string `json:"stream"`
 	Partition int32  `json:"partition"`
 	Offset    int64  `json:"offset"`
+	// Position is the message's position as its stream names it when
+	// that is not the offset (a Redis entry id: "1700000000000-0"),
+	// omitted when it is; reading a capture back uses Offset.
+	Position string `json:"position,omitempty"`
 	// Timestamp is nil (null) when the broker gave the message no time.
 	Timestamp *time.Time     `json:"timestamp"`
 	Key       *string        `json:"key,omitempty"`
@@ -276,6 +280,10 @@ func appendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded, sche
 	b = strconv.AppendInt(b, int64(m.Partition), 10)
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendInt(b, m.Offset, 10)
+	if m.IDPosition && m.ID != "" {
+		b = append(b, `,"position":`...)
+		b = jsonenc.AppendStringSafe(b, m.ID)
+	}
 	if m.NoTimestamp {
 		b = append(b, `,"timestamp":null`...)
 	} else {
@@ -457,6 +465,9 @@ func appendMember(b []byte, name string, v string) []byte {
 // Message converts a decoded record back into a message.
 func (r *Record) Message() (sources.Message, error) {
 	m := sources.Message{Conn: r.Conn, Stream: r.Stream, Partition: r.Partition, Offset: r.Offset}
+	if r.Position != "" {
+		m.ID, m.IDPosition = r.Position, true
+	}
 	if r.Timestamp != nil {
 		m.Timestamp = *r.Timestamp
 	} else {

@@ -26,6 +26,7 @@ func sample() []sources.Message {
 		{Stream: "t", Partition: 2, Offset: 10, Timestamp: ts, Key: []byte{}, Value: []byte{}},
 		{Conn: "rabbit", Stream: "orders.dlq", Partition: sources.NoPartition, Offset: 3, ID: "m-1", NoTimestamp: true, Key: []byte("orders.created"), Value: []byte("{}"),
 			Headers: []sources.Header{{Key: "tenant", Value: []byte("acme")}}, Properties: amqpProps()},
+		{Conn: "redis", Stream: "orders", Partition: sources.NoPartition, Offset: 1700000000000<<20 | 3, ID: "1700000000000-3", IDPosition: true, Timestamp: ts, Value: []byte("v")},
 	}
 }
 

@@ -30,10 +30,11 @@ func benchCount(b *testing.B, env string, def int) int {
 
 // BenchmarkRedrive redrives MQSCOPE_BENCH_REDRIVE_N dead letters (100,000
 // by default; 256-byte values, the original's two headers and four
-// provenance headers) to one subject, against a plain nats.go loop that
-// publishes the same messages asynchronously without a Nats-Msg-Id and
-// waits for its PubAcks at the end. Each op is one whole run; msgs/s is
-// the rate.
+// provenance headers) to one subject, against plain nats.go loops of the
+// same messages: published asynchronously without a Nats-Msg-Id (plain)
+// and with one (plain-ids), waiting for the PubAcks at the end, and
+// published one at a time with a Nats-Msg-Id, each waiting for its PubAck
+// (sync-ids). Each op is one whole run; msgs/s is the rate.
 func BenchmarkRedrive(b *testing.B) {
 	n := benchCount(b, "MQSCOPE_BENCH_REDRIVE_N", 100_000)
 	c := open(b)
@@ -130,7 +131,28 @@ func BenchmarkRedrive(b *testing.B) {
 			return d
 		}
 	}
-	compare(b, n, ours, baseline{"plain", plain(false)}, baseline{"plain-ids", plain(true)})
+	// syncIDs publishes the same messages one at a time, each with a
+	// Nats-Msg-Id, waiting for each PubAck before the next.
+	syncIDs := func() time.Duration {
+		purge()
+		id := uniq("sync")
+		its := items(id, "DLQ", dead, subject, false)
+		start := time.Now()
+		for k := range its {
+			m := natsgo.NewMsg(subject)
+			m.Data = its[k].Message.Value
+			for _, h := range its[k].Headers {
+				m.Header.Add(h.Key, string(h.Value))
+			}
+			if _, err := pjs.PublishMsg(context.Background(), m, jetstream.WithMsgID(id+":"+strconv.Itoa(k))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		d := time.Since(start)
+		check()
+		return d
+	}
+	compare(b, n, ours, baseline{"plain", plain(false)}, baseline{"plain-ids", plain(true)}, baseline{"sync-ids", syncIDs})
 }
 
 // baseline is a run to compare with, by name.

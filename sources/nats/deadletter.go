@@ -284,6 +284,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	m.Properties = []sources.Property{{Name: "subject", Value: orig.Subject}, {Name: "origin", Value: a.Stream + "#" + strconv.FormatUint(a.StreamSeq, 10)}}
 	dl.OriginTime = orig.Time
 	dl.RoutingKeys = []string{orig.Subject}
+	dl.ReturnTo = orig.Subject
 	return m, true, nil
 }
 

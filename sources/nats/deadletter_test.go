@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
@@ -147,6 +148,7 @@ func TestDeadLettersFromAdvisories(t *testing.T) {
 // never do; a message terminated afterwards is read from it as a dead
 // letter.
 func TestEnsureAdvisoryStream(t *testing.T) {
+	testbroker.NATSAdvisories(t)
 	c := open(t)
 	js := c.JetStream()
 	ctx := ctxT(t)

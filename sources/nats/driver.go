@@ -45,6 +45,7 @@ func Driver() sources.Driver {
 		Kind:    Kind,
 		Summary: "NATS JetStream streams: subjects, consumers, dead letters from advisories",
 		Flag:    Flag,
+		Example: example,
 		Usage:   "NATS server URL (nats://host:4222, several comma-separated; env " + EnvURL + ")",
 		Env:     EnvURL,
 		FromFlag: func(value string) (sources.Spec, error) {
@@ -240,3 +241,11 @@ func expand(p string) string {
 	}
 	return config.ExpandHome(p)
 }
+
+// example is the nats connection of `mqscope config init`'s example.
+const example = `  events:
+    kind: nats
+    url: nats://nats.internal:4222
+    # username: mqscope
+    # password_env: NATS_PASSWORD
+`

@@ -14,6 +14,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
@@ -91,6 +92,7 @@ func plainStream(t testing.TB, js jetstream.JetStream, prefix string) (jetstream
 // one stream only (so tests never overlap).
 func captureFor(t testing.TB, js jetstream.JetStream, origin string) (jetstream.Stream, string) {
 	t.Helper()
+	testbroker.NATSAdvisories(t)
 	name := uniq("DLQ")
 	return newStream(t, js, jetstream.StreamConfig{Name: name, Subjects: []string{
 		mqnats.AdvisoryMaxDeliveries + "." + origin + ".*",

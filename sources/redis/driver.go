@@ -43,6 +43,7 @@ func Driver() sources.Driver {
 		Kind:     Kind,
 		Summary:  "Redis Streams: streams, consumer groups, pending entries past their limits as dead letters",
 		Flag:     "redis",
+		Example:  example,
 		Usage:    "open a Redis server: redis://[user[:password]@]host[:port][/db] or rediss:// (TLS)",
 		Env:      EnvURL,
 		FromFlag: fromFlag,
@@ -244,3 +245,11 @@ func (e entry) spec() sources.Spec {
 		},
 	}
 }
+
+// example is the redis connection of `mqscope config init`'s example.
+const example = `  cache:
+    kind: redis
+    url: redis://redis.internal:6379/0
+    # password_env: REDIS_PASSWORD
+    match: "orders:*"    # which keys are listed (SCAN MATCH)
+`

@@ -79,7 +79,7 @@ func isValueField(name string) bool {
 
 // ToMessage maps an entry to a Message (see ValueFields).
 func ToMessage(conn, stream string, id string, pairs []Field) sources.Message {
-	m := sources.Message{Conn: conn, Stream: stream, Partition: sources.NoPartition, ID: id}
+	m := sources.Message{Conn: conn, Stream: stream, Partition: sources.NoPartition, ID: id, IDPosition: true}
 	if pid, err := ParseID(id); err == nil {
 		m.Offset = pid.Offset()
 		m.Timestamp = pid.Time()

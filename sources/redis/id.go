@@ -96,3 +96,26 @@ func TimeID(t time.Time) ID {
 	}
 	return ID{MS: uint64(ms)}
 }
+
+// EntryIDs is the position syntax of a Redis stream (Reading.Positions):
+// an Offset is shown as the entry id it packs, and an id ("<ms>-<seq>",
+// or a bare "<ms>") is read back into its Offset.
+type EntryIDs struct{}
+
+// Format is the entry id an Offset packs.
+func (EntryIDs) Format(offset int64) string { return OffsetID(offset).String() }
+
+// Parse reads an entry id into its Offset.
+func (EntryIDs) Parse(text string) (int64, bool) {
+	id, err := ParseID(strings.TrimSpace(text))
+	if err != nil {
+		return 0, false
+	}
+	return id.Offset(), true
+}
+
+// Name is what a Redis stream calls a position.
+func (EntryIDs) Name() string { return "entry id" }
+
+// Example is an entry id.
+func (EntryIDs) Example() string { return "1700000000000-0" }

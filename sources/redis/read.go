@@ -538,7 +538,7 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 		if len(es) == 1 {
 			m = ToMessage(p.c.name, p.name, es[0].id, es[0].fields)
 		} else {
-			m = sources.Message{Conn: p.c.name, Stream: p.name, Partition: sources.NoPartition, ID: d.ID.String(), Offset: d.ID.Offset(), Timestamp: d.ID.Time(),
+			m = sources.Message{Conn: p.c.name, Stream: p.name, Partition: sources.NoPartition, ID: d.ID.String(), IDPosition: true, Offset: d.ID.Offset(), Timestamp: d.ID.Time(),
 				Properties: []sources.Property{{Name: "id", Value: d.ID.String()}},
 				Flaw:       &sources.Flaw{Reason: "the entry was deleted from the stream (XDEL or trimming) while still pending: only its id is left"}}
 		}
@@ -558,7 +558,7 @@ func (p *pendingRead) provenance(d PendingEntry) *sources.DeadLetter {
 	}
 	now := time.Now()
 	return &sources.DeadLetter{
-		Scheme: "redis-pending", OriginStream: p.stream, OriginPartition: sources.NoPartition, OriginOffset: d.ID.Offset(),
+		Scheme: "redis-pending", OriginStream: p.stream, OriginPartition: sources.NoPartition, OriginOffset: d.ID.Offset(), OriginPosition: d.ID.String(),
 		OriginTime: d.ID.Time(), ConsumerGroup: p.group, Reason: reason, Count: d.Deliveries,
 		LastDeath: now.Add(-d.Idle),
 		Extra: []sources.Property{

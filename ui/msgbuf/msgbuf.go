@@ -62,6 +62,7 @@ type rare struct {
 	redriven         *sources.RedriveCopy
 	flaw             *sources.Flaw
 	redelivered      bool
+	idPosition       bool
 	note             []byte // what the caller attached (AppendNoted)
 }
 
@@ -150,6 +151,7 @@ func (b *Buffer) Load(i int, m *sources.Message) {
 	if x := r.rare; x != nil {
 		m.Conn, m.Stream, m.ID, m.Properties, m.DeadLetter, m.Flaw, m.Redelivered = x.conn, x.stream, x.id, x.props, x.deadLetter, x.flaw, x.redelivered
 		m.Redriven = x.redriven
+		m.IDPosition = x.idPosition
 	}
 }
 
@@ -229,7 +231,7 @@ func (b *Buffer) add(m *sources.Message, note []byte) {
 		r.unixNano = m.Timestamp.UnixNano()
 	}
 	if m.Conn != b.conn || m.Stream != b.stream || m.ID != "" || m.Properties != nil || m.DeadLetter != nil || m.Redriven != nil || m.Flaw != nil || m.Redelivered || note != nil {
-		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, flaw: m.Flaw, redelivered: m.Redelivered, note: note}
+		r.rare = &rare{conn: m.Conn, stream: m.Stream, id: m.ID, props: m.Properties, deadLetter: m.DeadLetter, redriven: m.Redriven, flaw: m.Flaw, redelivered: m.Redelivered, idPosition: m.IDPosition, note: note}
 	}
 	size := rowOverhead + need
 	if r.rare != nil {
