@@ -283,10 +283,15 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 // duplicate checks m's identity against those seen: it counts m a
 // duplicate (exact or possible), or remembers it (fresh).
 func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
+	// both generations are looked up before they turn, and a fresh
+	// identity is held in the generation after the turn
 	first, ok := b.old.get(id)
 	if !ok {
+		first, ok = b.cur.get(id)
+	}
+	if !ok {
 		b.turnIfDue(m)
-		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition})
+		b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition})
 	}
 	if !ok && b.bloom != nil {
 		b.probes++
