@@ -89,7 +89,10 @@ type healthPage struct {
 	// through what it holds (positions next to end, counting evictions),
 	// a chunk per Update, and reads nothing.
 	held      *msgbuf.Buffer
-	next, end int64
+	next, end int64   // the walk's place in order, its end
+	order     []int64 // heldOrder's (nil: the list's own order, from base)
+	base      int64   // the absolute place of the first message held
+	heldEnd   int64   // the absolute place after the last one held
 	lost      int64 // held messages evicted before they were checked
 	scratch   sources.Message
 }
@@ -142,7 +145,9 @@ func (p *healthPage) read() tea.Cmd {
 	p.setReport()
 	page, gen := p.pid, p.gen
 	if p.held != nil {
-		p.next, p.end = p.held.Evicted(), p.held.Evicted()+int64(p.held.Len())
+		p.base, p.order = p.held.Evicted(), heldOrder(p.held)
+		p.heldEnd = p.base + int64(p.held.Len())
+		p.next, p.end = 0, int64(p.held.Len())
 		return func() tea.Msg { return healthHeldDue{page: page, gen: gen} }
 	}
 	r, ok := p.conn.(sources.Reader)
@@ -174,16 +179,20 @@ func (p *healthPage) step() tea.Cmd {
 // the next one.
 func (p *healthPage) heldStep() tea.Cmd {
 	evicted := p.held.Evicted()
-	if p.next < evicted {
-		p.lost += evicted - p.next
-		p.next = evicted
-	}
-	if evicted+int64(p.held.Len()) < p.next { // the list read again from the start
+	if evicted+int64(p.held.Len()) < p.heldEnd { // the list read again from the start
 		p.end = p.next
 	}
 	stop := min(p.end, p.next+healthHeldChunk)
 	for ; p.next < stop; p.next++ {
-		p.held.Load(int(p.next-evicted), &p.scratch)
+		at := p.base + p.next
+		if p.order != nil {
+			at = p.order[p.next]
+		}
+		if at < evicted {
+			p.lost++
+			continue
+		}
+		p.held.Load(int(at-evicted), &p.scratch)
 		p.b.Add(&p.scratch)
 	}
 	p.setReport()
