@@ -20,9 +20,6 @@ import (
 	"github.com/mqscope/mqscope/sources/filter"
 )
 
-// exitFindings is check's exit status when it found something.
-const exitFindings = 3
-
 // exitStatus is an outcome that is no error but calls for a status of
 // its own; it prints nothing more.
 type exitStatus struct {
@@ -121,18 +118,13 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 			if err != nil {
 				return err
 			}
+			rep.Conclude()
 			if cf.asJSON {
 				err = writeJSON(e.stdout, rep)
 			} else {
 				err = printCheck(e.stdout, rep)
 			}
-			if err != nil {
-				return err
-			}
-			if !rep.Healthy() {
-				return &exitStatus{code: exitFindings, why: fmt.Sprintf("%d findings", rep.Findings())}
-			}
-			return nil
+			return checkExit(rep, err)
 		},
 	}
 	f.register(c, "oldest", "jsonl")
@@ -163,6 +155,13 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		return health.Report{}, err
 	}
 	defer closeConn()
+	if err := checkRange(opts); err != nil {
+		return health.Report{}, err
+	}
+	info, located := locateStream(ctx, readers, stream)
+	if err := refuseTap(info); located && err != nil {
+		return health.Report{}, err
+	}
 	// as an export, the read turns its heap over every few milliseconds:
 	// collected less often it costs a quarter less CPU
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -170,7 +169,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
-		return health.Report{}, err
+		return health.Report{}, interruptedOr(ctx, e.stderr, err)
 	}
 	if f.decode {
 		if o.Decoder, err = e.readerDecoder(rd); err != nil {
@@ -178,7 +177,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 			return health.Report{}, err
 		}
 	}
-	conn := connOf(rd)
+	conn, depth := connOf(rd), queueDepth(sub)
 	o.WithConn(rd)
 	if l, ok := conn.(sources.Lister); ok {
 		o.Expected = expected(ctx, l, stream)
@@ -196,18 +195,27 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		return health.Report{}, err
 	}
 	limitHeap(b)
-	if err := b.Read(ctx, sub, limitHeap); err != nil {
+	if err := b.Read(ctx, sub, limitHeap); err != nil && ctx.Err() == nil {
 		return health.Report{}, err
 	}
 	rep := b.Report()
+	if ctx.Err() != nil {
+		rep.MarkInterrupted(health.InterruptedRead)
+		return rep, nil
+	}
+	markCapped(&rep, info, depth)
 	if cf.flow && conn != nil {
 		fl, err := health.FlowOf(ctx, conn, stream, rep.From, rep.To)
-		if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			rep.MarkInterrupted(health.InterruptedFlow)
+			fl = nil
+		case err != nil:
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
 		}
 		rep.Flow = fl
 	}
-	return rep, ctx.Err()
+	return rep, nil
 }
 
 // checkHeapRoom is the heap a check may turn over beyond its own state
@@ -253,7 +261,17 @@ func expected(ctx context.Context, l sources.Lister, stream string) int64 {
 
 // printCheck writes a report: the counts, each finding's definition and
 // examples, the top offenders, memory and flow.
-func printCheck(w io.Writer, r health.Report) error {
+func printCheck(out io.Writer, r health.Report) error {
+	sw := &stickyWriter{w: out}
+	writeCheck(sw, r)
+	return sw.err
+}
+
+// writeCheck writes a report to w, which remembers the first error.
+func writeCheck(w io.Writer, r health.Report) {
+	if r.Verdict == health.VerdictInterrupted {
+		fmt.Fprintf(w, "interrupted after %s messages: what was read so far (partial)\n", digits(r.Scanned))
+	}
 	fmt.Fprintf(w, "%s: %s messages read", safetext.String(r.Stream), digits(r.Scanned))
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
@@ -265,6 +283,9 @@ func printCheck(w io.Writer, r health.Report) error {
 	}
 	if r.NoEntity > 0 {
 		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))
+	}
+	for _, why := range r.Partial {
+		fmt.Fprintf(w, "  partial: %s\n", safetext.String(why))
 	}
 	fmt.Fprintln(w, memoryLine(r.Memory))
 	fmt.Fprintln(w)
@@ -288,9 +309,7 @@ func printCheck(w io.Writer, r health.Report) error {
 		gapDetail += " (at most: some entity had too many runs to keep)"
 	}
 	fmt.Fprintf(tw, "gaps\t%d\t%s\n", r.Gaps.Count, gapDetail)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	_ = tw.Flush() // w remembers the error
 	section := func(name, def string, n int64) bool {
 		if n == 0 {
 			return false
@@ -341,20 +360,13 @@ func printCheck(w io.Writer, r health.Report) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", entityText(of.Entity), of.Duplicates, of.Ordering, of.Gaps, split)
 		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		_ = tw.Flush()
 	}
 	if r.Flow != nil {
 		printFlow(w, r.Flow)
 	}
 	fmt.Fprintln(w)
-	if r.Healthy() {
-		fmt.Fprintln(w, "healthy: nothing found")
-	} else {
-		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
-	}
-	return nil
+	fmt.Fprintln(w, verdictLine(r))
 }
 
 func printFlow(w io.Writer, f *health.Flow) {

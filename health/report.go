@@ -220,6 +220,8 @@ type Report struct {
 	Memory    Memory     `json:"memory"`
 	// Flow is the stream's consumers and retry chain (nil: not asked).
 	Flow *Flow `json:"flow,omitempty"`
+	// Outcome is the conclusion (Conclude sets it).
+	Outcome
 }
 
 // Findings is how many findings the report has (duplicates, ordering,

@@ -139,6 +139,12 @@ type PeekRead interface {
 	Held() int
 }
 
+// PeekDepth is a peek that knows how many messages its queue had ready
+// when it began: more than it held says the peek's bound left some unread.
+type PeekDepth interface {
+	Depth() int64
+}
+
 // PeekCostError refuses a read that costs something nobody accepted.
 type PeekCostError struct {
 	Cost *PeekCost

@@ -93,7 +93,7 @@ type healthPage struct {
 	order     []int64 // heldOrder's (nil: the list's own order, from base)
 	base      int64   // the absolute place of the first message held
 	heldEnd   int64   // the absolute place after the last one held
-	lost      int64 // held messages evicted before they were checked
+	lost      int64   // held messages evicted before they were checked
 	scratch   sources.Message
 }
 
