@@ -162,6 +162,13 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	if err := refuseTap(info); located && err != nil {
 		return health.Report{}, err
 	}
+	// counted before the read: a broker busy with the read's fetches
+	// would answer late
+	for _, r := range readers {
+		if l, ok := connOf(r).(sources.Lister); ok && o.Expected == 0 {
+			o.Expected = expected(ctx, l, stream)
+		}
+	}
 	// as an export, the read turns its heap over every few milliseconds:
 	// collected less often it costs a quarter less CPU
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -179,9 +186,6 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	conn, depth := connOf(rd), queueDepth(sub)
 	o.WithConn(rd)
-	if l, ok := conn.(sources.Lister); ok {
-		o.Expected = expected(ctx, l, stream)
-	}
 	if f.compiled != nil {
 		so := filter.ScanOptions{Budget: f.maxScan}
 		if o.Decoder != nil {
