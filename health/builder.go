@@ -140,11 +140,9 @@ func (b *Builder) Add(m *sources.Message) {
 	id := b.identity(m, doc)
 	e := b.entity(m, doc)
 	switch b.duplicate(m, id, e) {
-	case exact:
-		return
-	case possible: // perhaps a false positive: its sequence is seen, nothing counted against it
+	case exact, possible: // a copy (or a false positive): its sequence is seen, nothing else counted of it
 		if e != nil {
-			b.order(m, doc, e, false)
+			b.copySeen(m, doc, e)
 		}
 	default:
 		if e != nil {
@@ -440,6 +438,20 @@ func (b *Builder) autoSequence(m *sources.Message, doc []byte) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// copySeen takes a duplicate's sequence as seen (no gap where a copy
+// arrived); a copy makes no split and no ordering finding: those are
+// defined on an entity's distinct messages.
+func (b *Builder) copySeen(m *sources.Message, doc []byte, e *entity) {
+	seq, ok := b.sequence(m, doc)
+	if !ok {
+		return
+	}
+	if len(e.seqs.runs) == 0 || seq < e.low {
+		e.low, e.lowAt = seq, m.Offset
+	}
+	e.seqs.add(seq)
 }
 
 // order checks m against its entity's state in its partition; count

@@ -18,8 +18,8 @@ const (
 		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected."
 	DefineOrderingSeq  = "per entity within a partition, a sequence number lower than the highest already seen there"
 	DefineOrderingTime = "per entity within a partition, an event time earlier than the latest already seen there by more than the tolerance"
-	DefineSplit        = "an entity seen in more than one partition"
-	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan (counted at its end: a late message is no gap)"
+	DefineSplit        = "an entity whose distinct messages (its duplicates left out, whatever the window) are in more than one partition"
+	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan, a duplicate's number counted as seen (counted at its end: a late message is no gap)"
 )
 
 // Position is where a message is: stream, partition (-1 for none) and
