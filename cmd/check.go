@@ -29,6 +29,9 @@ type exitStatus struct {
 
 func (e *exitStatus) Error() string { return e.why }
 
+// sequenceNone asks a check for no sequence: event time only.
+const sequenceNone = "none"
+
 // checkFlags are check's own flags.
 type checkFlags struct {
 	idHeader, idPath, keyPath string
@@ -50,7 +53,11 @@ func (c *checkFlags) options() (health.Options, error) {
 	if o.KeyPath, err = health.ParsePath(c.keyPath); err != nil {
 		return o, fmt.Errorf("--key-path: %w", err)
 	}
-	if c.sequence != "" {
+	switch {
+	case c.sequence == "" && c.sequenceHeader == "":
+		o.Auto = true // as the TUI's check: the sequence the messages carry, said in the output
+	case c.sequence == sequenceNone:
+	case c.sequence != "":
 		if err := o.SetSequence(c.sequence); err != nil {
 			return o, fmt.Errorf("--sequence: %w", err)
 		}
@@ -135,7 +142,7 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 	fl.StringVar(&cf.idHeader, "id-header", "", "the header that names a message's identity (as event-id)")
 	fl.StringVar(&cf.idPath, "id-path", "", "the field of the value that names a message's identity (json.eventId; decoded Avro and Protobuf too)")
 	fl.StringVar(&cf.keyPath, "key-path", "", "the field of the value that names the entity order is checked per (json.orderId; default: the key)")
-	fl.StringVar(&cf.sequence, "sequence", "", "the field of the value that numbers an entity's events (json.seq), or auto to find one")
+	fl.StringVar(&cf.sequence, "sequence", "", "the field of the value that numbers an entity's events (json.seq), or none for event time only; default: auto, the first of the headers sequence, seq, event-sequence, x-sequence and the fields seq, sequence, sequenceNumber, eventSequence a message carries")
 	fl.StringVar(&cf.sequenceHeader, "sequence-header", "", "the header that numbers an entity's events")
 	fl.StringVar(&cf.window, "window", "", "hold identities exactly over at least this many messages (100000, 1M) or this much event time (10m); default: the whole scan, up to --memory")
 	fl.StringVar(&cf.memory, "memory", "64MiB", "the memory identities held exactly may take; older ones go to a Bloom filter")
@@ -162,6 +169,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	if err := refuseTap(info); located && err != nil {
 		return health.Report{}, err
 	}
+	o.SparsePositions = info.SparsePositions
 	// counted before the read: a broker busy with the read's fetches
 	// would answer late
 	for _, r := range readers {

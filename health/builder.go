@@ -30,6 +30,7 @@ type ident [2]uint64
 type seenAt struct {
 	offset    int64
 	partition int32
+	ord       uint32 // its place among the partition's messages (mod 2^32)
 }
 
 // partState is an entity's order state in one partition.
@@ -88,8 +89,16 @@ type Builder struct {
 	switchedAt    int64
 	reason        string
 
+	// ords count each partition's messages (by partition+1: a queue's
+	// NoPartition first): where positions are sparse, adjacency is
+	// counted in messages.
+	ords     []uint32
 	entities entTable
 	seqFound string // what the automatic sequence found ("" none yet)
+	// noSequence and seqNotInt count the messages of an entity that lack
+	// the sequence, or whose sequence is no integer; autoLacked those
+	// before the automatic sequence was found.
+	noSequence, seqNotInt, autoLacked int64
 
 	dups     Duplicates
 	ordering Ordering
@@ -198,12 +207,14 @@ func (b *Builder) doc(m *sources.Message) []byte {
 func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 	switch {
 	case b.o.IDHeader != "":
-		if v, ok := m.Header(b.o.IDHeader); ok {
+		if v, ok := m.Header(b.o.IDHeader); ok && len(v) > 0 {
 			return b.hash('h', v, nil)
 		}
 	case b.o.IDPath.Set():
-		if v, ok := b.o.IDPath.Lookup(doc); ok {
-			return b.hash('p', v, nil)
+		if tok, ok := b.o.IDPath.Token(doc); ok {
+			if tag, v, ok := identityOf(tok); ok {
+				return b.hash(tag, v, nil)
+			}
 		}
 	}
 	if b.o.PublisherID != nil {
@@ -281,6 +292,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 // duplicate checks m's identity against those seen: it counts m a
 // duplicate (exact or possible), or remembers it (fresh).
 func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
+	ord := b.ordinal(m.Partition)
 	// both generations are looked up before they turn, and a fresh
 	// identity is held in the generation after the turn
 	first, ok := b.old.get(id)
@@ -289,7 +301,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	}
 	if !ok {
 		b.turnIfDue(m)
-		b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition})
+		b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition, ord: ord})
 	}
 	if !ok && b.bloom != nil {
 		b.probes++
@@ -309,7 +321,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	switch {
 	case m.Redriven != nil || m.DeadLetter != nil:
 		kind = "redrive"
-	case first.partition == m.Partition && abs(m.Offset-first.offset) <= RetryDistance: // by offset: the order messages come in may not be theirs
+	case first.partition == m.Partition && b.distance(first, m, ord) <= RetryDistance:
 		kind = "retry"
 	}
 	d := &b.dups
@@ -335,6 +347,30 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 		d.Examples = append(d.Examples, p)
 	}
 	return exact
+}
+
+// ordinal counts a message of partition and returns its place among
+// the partition's messages.
+func (b *Builder) ordinal(partition int32) uint32 {
+	i := int(partition) + 1
+	if i < 0 || i > 1<<16 {
+		i = 0
+	}
+	if i >= len(b.ords) {
+		b.ords = append(b.ords, make([]uint32, i+1-len(b.ords))...)
+	}
+	b.ords[i]++
+	return b.ords[i]
+}
+
+// distance is how many messages of one partition a copy is from its
+// first: by offset where positions are dense (the order messages come
+// in may not be theirs), by the messages read where they are sparse.
+func (b *Builder) distance(first seenAt, m *sources.Message, ord uint32) int64 {
+	if b.o.SparsePositions {
+		return int64(ord - first.ord)
+	}
+	return abs(m.Offset - first.offset)
 }
 
 // possible counts a message whose identity only the Bloom filter says it
@@ -407,16 +443,34 @@ func (b *Builder) turn(reason string) {
 func (b *Builder) sequence(m *sources.Message, doc []byte) (int64, bool) {
 	switch {
 	case b.o.SequenceHeader != "":
-		if v, ok := m.Header(b.o.SequenceHeader); ok {
-			return parseInt(v)
-		}
-		return 0, false
+		v, ok := m.Header(b.o.SequenceHeader)
+		return b.seqCounted(v, ok)
 	case b.o.SequencePath.Set():
-		return b.o.SequencePath.Int(doc)
+		tok, ok := b.o.SequencePath.Token(doc)
+		return b.seqCounted(tok, ok)
 	case b.o.Auto:
-		return b.autoSequence(m, doc)
+		n, ok := b.autoSequence(m, doc)
+		if !ok {
+			b.autoLacked++
+		}
+		return n, ok
 	}
 	return 0, false
+}
+
+// seqCounted reads a sequence token (found: the message has the field or
+// header), counting the messages that lack it or whose value is no
+// integer.
+func (b *Builder) seqCounted(tok []byte, found bool) (int64, bool) {
+	if !found {
+		b.noSequence++
+		return 0, false
+	}
+	n, ok := sequenceOf(tok)
+	if !ok {
+		b.seqNotInt++
+	}
+	return n, ok
 }
 
 // autoSequence finds the sequence the first time a message carries one of
@@ -424,16 +478,22 @@ func (b *Builder) sequence(m *sources.Message, doc []byte) (int64, bool) {
 func (b *Builder) autoSequence(m *sources.Message, doc []byte) (int64, bool) {
 	for _, h := range autoSequenceHeaders {
 		if v, ok := m.Header(h); ok {
-			if n, ok := parseInt(v); ok {
+			if n, ok := sequenceOf(v); ok {
 				b.o.Auto, b.o.SequenceHeader, b.seqFound = false, h, "header "+h
+				b.noSequence += b.autoLacked
 				return n, true
 			}
 		}
 	}
 	for _, f := range autoSequencePaths {
 		p := Path{text: "json." + f, steps: []string{f}}
-		if n, ok := p.Int(doc); ok {
+		if tok, ok := p.Token(doc); ok {
+			n, ok := sequenceOf(tok)
+			if !ok {
+				continue
+			}
 			b.o.Auto, b.o.SequencePath, b.seqFound = false, p, p.text
+			b.noSequence += b.autoLacked
 			return n, true
 		}
 	}
@@ -529,7 +589,8 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
 	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
-		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String()}
+		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
+		NoSequence: b.noSequence, SequenceNotInteger: b.seqNotInt}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)

@@ -42,6 +42,23 @@ func (p Path) Set() bool { return len(p.steps) > 0 }
 // Lookup returns the raw JSON token of the field in doc (a string without
 // its quotes) and whether doc has it. It allocates nothing.
 func (p Path) Lookup(doc []byte) ([]byte, bool) {
+	tok, ok := p.Token(doc)
+	if !ok {
+		return nil, false
+	}
+	if tok[0] == '"' && len(tok) >= 2 {
+		return tok[1 : len(tok)-1], true
+	}
+	if string(tok) == "null" {
+		return nil, false
+	}
+	return tok, true
+}
+
+// Token returns the field's raw JSON token in doc: a string with its
+// quotes, a number, true, false, null, an object or an array. It
+// allocates nothing.
+func (p Path) Token(doc []byte) ([]byte, bool) {
 	if len(p.steps) == 0 {
 		return nil, false
 	}
@@ -60,14 +77,7 @@ func (p Path) Lookup(doc []byte) ([]byte, bool) {
 	if end < 0 {
 		return nil, false
 	}
-	tok := v[i:end]
-	if tok[0] == '"' && len(tok) >= 2 {
-		return tok[1 : len(tok)-1], true
-	}
-	if string(tok) == "null" {
-		return nil, false
-	}
-	return tok, true
+	return v[i:end], true
 }
 
 // Int reads the field as a whole number (a JSON number or a numeric string).

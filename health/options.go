@@ -24,7 +24,7 @@ const (
 	DefaultTolerance = time.Second
 	// DefaultExamples is how many examples a finding keeps.
 	DefaultExamples = 10
-	// RetryDistance is how many offsets of one partition a copy may be
+	// RetryDistance is how many messages of one partition a copy may be
 	// from its first copy and still be a producer retry (a producer has up
 	// to 5 requests in flight).
 	RetryDistance = 5
@@ -71,6 +71,10 @@ type Options struct {
 	Tolerance time.Duration
 	// Examples is how many examples each finding keeps (0: DefaultExamples).
 	Examples int
+	// SparsePositions says the stream's positions count no messages
+	// (sources.Reading.SparsePositions): a retry's distance is counted in
+	// the messages read.
+	SparsePositions bool
 	// Expected is how many messages the scan will read, when known
 	// (sizes the Bloom filter).
 	Expected int64

@@ -12,7 +12,7 @@ import (
 // The definitions a report states for each finding.
 const (
 	DefineDuplicates = "a message whose identity was already seen in the scan; N duplicates are N extra copies. " +
-		"retry: within " + "5" + " offsets of its first copy in the same partition (a producer retry); " +
+		"retry: within " + "5" + " messages of its first copy in the same partition (a producer retry); " +
 		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (mqscope's or another tool's). " +
 		"A duplicate is not also counted as an ordering finding. " +
 		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected."
@@ -210,6 +210,12 @@ type Report struct {
 	// no entity (no key): they are checked for duplicates only.
 	ByFallback int64 `json:"identityFallback,omitempty"`
 	NoEntity   int64 `json:"noEntity,omitempty"`
+	// NoSequence is how many messages of an entity lacked the sequence
+	// (once one was named or found), SequenceNotInteger how many had one
+	// that is no exact integer (1.5, true, null; 1e3 is 1000): both are
+	// checked by event time.
+	NoSequence         int64 `json:"noSequence,omitempty"`
+	SequenceNotInteger int64 `json:"sequenceNotInteger,omitempty"`
 
 	Duplicates Duplicates `json:"duplicates"`
 	Ordering   Ordering   `json:"ordering"`

@@ -85,6 +85,10 @@ type Reading struct {
 	// PeekLimit is the most messages one peek of a queue holds (0: no
 	// bound).
 	PeekLimit int
+	// SparsePositions says positions grow with every message but not by
+	// one (a Redis stream's entry IDs, packed): the distance of two
+	// positions counts no messages.
+	SparsePositions bool
 }
 
 // Locator is a connection that finds one stream without listing them

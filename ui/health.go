@@ -122,7 +122,8 @@ func (p *healthPage) Init() tea.Cmd {
 // connection's identities; held messages are decoded with the schemas
 // already fetched only.
 func (p *healthPage) options() health.Options {
-	o := health.Options{Auto: true, Decoder: p.c.decoder(p.conn.Name()), Cached: p.held != nil, Expected: p.stream.Messages}
+	o := health.Options{Auto: true, Decoder: p.c.decoder(p.conn.Name()), Cached: p.held != nil, Expected: p.stream.Messages,
+		SparsePositions: p.stream.SparsePositions}
 	o.WithConn(p.conn)
 	return o
 }
