@@ -290,12 +290,7 @@ func writeCheck(w io.Writer, r health.Report) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
-	if r.ByFallback > 0 {
-		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
-	}
-	if r.NoEntity > 0 {
-		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))
-	}
+	writeLacking(w, r)
 	for _, why := range r.Partial {
 		fmt.Fprintf(w, "  partial: %s\n", safetext.String(why))
 	}

@@ -590,7 +590,7 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 func (b *Builder) Report() Report {
 	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
 		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
-		NoSequence: b.noSequence, SequenceNotInteger: b.seqNotInt}
+		NoSequence: b.noSequence, SequenceNotInteger: b.seqNotInt, IdentityAsked: b.identityAsked()}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
 	r.Duplicates.Examples = slices.Clone(b.dups.Examples)
@@ -670,12 +670,23 @@ func (b *Builder) identityName() string {
 	return fallback
 }
 
+// identityAsked is the header or path the options name as identity.
+func (b *Builder) identityAsked() string {
+	switch {
+	case b.o.IDHeader != "":
+		return "header " + b.o.IDHeader
+	case b.o.IDPath.Set():
+		return b.o.IDPath.String()
+	}
+	return ""
+}
+
 func (b *Builder) entityName() string {
 	switch {
 	case b.o.KeyPath.Set():
 		return b.o.KeyPath.String()
 	case b.o.OrderKey != nil:
-		return "the connection's order key"
+		return "what the broker keeps in order (a RabbitMQ queue or a Redis stream as a whole, an SQS FIFO message group, else the key)"
 	}
 	return "the message key"
 }

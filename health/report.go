@@ -209,6 +209,10 @@ type Report struct {
 	// were told apart by a hash of key and value; NoEntity how many had
 	// no entity (no key): they are checked for duplicates only.
 	ByFallback int64 `json:"identityFallback,omitempty"`
+	// IdentityAsked is the header or path --id-header or --id-path named
+	// ("": none; ByFallback then counts the messages without a
+	// publisher's id).
+	IdentityAsked string `json:"identityAsked,omitempty"`
 	NoEntity   int64 `json:"noEntity,omitempty"`
 	// NoSequence is how many messages of an entity lacked the sequence
 	// (once one was named or found), SequenceNotInteger how many had one
