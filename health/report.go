@@ -213,7 +213,7 @@ type Report struct {
 	// ("": none; ByFallback then counts the messages without a
 	// publisher's id).
 	IdentityAsked string `json:"identityAsked,omitempty"`
-	NoEntity   int64 `json:"noEntity,omitempty"`
+	NoEntity      int64  `json:"noEntity,omitempty"`
 	// NoSequence is how many messages of an entity lacked the sequence
 	// (once one was named or found), SequenceNotInteger how many had one
 	// that is no exact integer (1.5, true, null; 1e3 is 1000): both are
