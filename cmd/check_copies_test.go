@@ -48,3 +48,17 @@ func TestCheckCopiesCountForGapsNotForSplits(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOneRedriveHeaderMarksARedrive: a copy carrying only
+// x-mqscope-redrive-id, right after its first, is a redrive, not a retry.
+func TestCheckOneRedriveHeaderMarksARedrive(t *testing.T) {
+	const topic = "check-redrive-id"
+	addr := kfakeTopics(t, 1, topic)
+	first := event(topic, 0, "a", 1)
+	again := event(topic, 0, "a", 1, sarama.RecordHeader{Key: []byte("x-mqscope-redrive-id"), Value: []byte("rd-7")})
+	writeRecords(t, addr, []*sarama.ProducerMessage{first, again})
+	code, r, errOut := checkJSON(t, "--kafka", addr, "check", topic)
+	if d := r.Duplicates; code != exitFindings || d.Count != 1 || d.Redrive != 1 || d.Retry != 0 {
+		t.Fatalf("exit %d, duplicates %+v: %s", code, d, errOut)
+	}
+}

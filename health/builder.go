@@ -319,7 +319,7 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	}
 	kind := "republish"
 	switch {
-	case m.Redriven != nil || m.DeadLetter != nil:
+	case redriven(m):
 		kind = "redrive"
 	case first.partition == m.Partition && b.distance(first, m, ord) <= RetryDistance:
 		kind = "retry"

@@ -13,7 +13,7 @@ import (
 const (
 	DefineDuplicates = "a message whose identity was already seen in the scan; N duplicates are N extra copies. " +
 		"retry: within " + "5" + " messages of its first copy in the same partition (a producer retry); " +
-		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (mqscope's or another tool's). " +
+		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (any one of mqscope's x-mqscope-redrive-* headers, or another tool's). " +
 		"A duplicate is not also counted as an ordering finding. " +
 		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected."
 	DefineOrderingSeq  = "per entity within a partition, a sequence number lower than the highest already seen there"
