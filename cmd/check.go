@@ -71,6 +71,12 @@ func (c *checkFlags) options() (health.Options, error) {
 	if c.fpRate <= 0 || c.fpRate >= 0.5 {
 		return o, fmt.Errorf("--fp-rate %v: want a rate between 0 and 0.5, such as 0.001", c.fpRate)
 	}
+	switch {
+	case c.examples < 0:
+		return o, fmt.Errorf("--examples %d: want 0 (none) or more", c.examples)
+	case c.examples == 0:
+		o.Examples = -1 // none
+	}
 	if c.tolerance < 0 {
 		return o, fmt.Errorf("--tolerance %v: want 0 or more", c.tolerance)
 	}
@@ -127,6 +133,9 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 			}
 			rep.Conclude()
 			if cf.asJSON {
+				if rep.Flow != nil && rep.Flow.Groups == nil {
+					rep.Flow.Groups = []health.GroupLag{} // [] in JSON
+				}
 				err = writeJSON(e.stdout, rep)
 			} else {
 				err = printCheck(e.stdout, rep)
@@ -148,7 +157,7 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 	fl.StringVar(&cf.memory, "memory", "64MiB", "the memory identities held exactly may take; older ones go to a Bloom filter")
 	fl.Float64Var(&cf.fpRate, "fp-rate", health.DefaultFalsePositive, "the false-positive rate the Bloom filter is sized for")
 	fl.DurationVar(&cf.tolerance, "tolerance", health.DefaultTolerance, "how far event time may go back within an entity (checks without a sequence)")
-	fl.IntVar(&cf.examples, "examples", health.DefaultExamples, "examples per finding")
+	fl.IntVar(&cf.examples, "examples", health.DefaultExamples, "examples per finding, and top entities (0: none; the text says how many more there are, the JSON has each total)")
 	fl.BoolVar(&cf.asJSON, "json", false, "print JSON (every finding with its definition and examples, offenders, memory, flow)")
 	fl.BoolVar(&cf.flow, "flow", true, "report consumer lag and the retry chain (--flow=false: the stream only)")
 	registerAcceptPeekCost(c, &cf.accept)
@@ -312,63 +321,15 @@ func writeCheck(w io.Writer, r health.Report) {
 	fmt.Fprintf(tw, "ordering\t%d\tby sequence %d, by event time %d (tolerance %s)\n", o.Count, o.BySequence, o.ByTime, o.Tolerance)
 	fmt.Fprintf(tw, "split keys\t%d\tentities in more than one partition\n", r.SplitKeys.Count)
 	gapDetail := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	if r.Gaps.Jumps > 0 {
+		gapDetail += fmt.Sprintf("; %s suspicious jumps (holes of more than %s numbers, one finding each)", digits(r.Gaps.Jumps), digits(health.JumpSize))
+	}
 	if r.Gaps.UpperBound {
 		gapDetail += " (at most: some entity had too many runs to keep)"
 	}
 	fmt.Fprintf(tw, "gaps\t%d\t%s\n", r.Gaps.Count, gapDetail)
 	_ = tw.Flush() // w remembers the error
-	section := func(name, def string, n int64) bool {
-		if n == 0 {
-			return false
-		}
-		fmt.Fprintf(w, "\n%s: %s\n", name, def)
-		return true
-	}
-	if section("duplicates", d.Definition, d.Count+d.Possible) {
-		for _, p := range d.Examples {
-			first := "(beyond the window: not known)"
-			if p.First != nil {
-				first = safetext.String(p.First.String())
-			}
-			fmt.Fprintf(w, "  %-9s  %s  %s = %s\n", p.Kind, entityText(p.Entity), first, safetext.String(p.Second.String()))
-		}
-	}
-	if section("ordering", o.Definition, o.Count) {
-		for _, p := range o.Examples {
-			fmt.Fprintf(w, "  %s  %s then %s  %s\n", entityText(p.Entity), safetext.String(p.First.String()), safetext.String(p.Second.String()), p.Detail)
-		}
-	}
-	if section("split keys", r.SplitKeys.Definition, r.SplitKeys.Count) {
-		for _, s := range r.SplitKeys.Examples {
-			at := make([]string, len(s.At))
-			for i, p := range s.At {
-				at[i] = safetext.String(p.String())
-			}
-			fmt.Fprintf(w, "  %s  first in %s\n", entityText(s.Entity), strings.Join(at, ", "))
-		}
-	}
-	if section("gaps", r.Gaps.Definition, r.Gaps.Count) {
-		for _, g := range r.Gaps.Examples {
-			rs := make([]string, len(g.Ranges))
-			for i, x := range g.Ranges {
-				rs[i] = x.String()
-			}
-			fmt.Fprintf(w, "  %s  missing %d: %s (seen %d to %d, the lowest at %s)\n", entityText(g.Entity), g.Missing, strings.Join(rs, ", "), g.Lowest, g.Highest, safetext.String(g.At.String()))
-		}
-	}
-	if len(r.Offenders) > 0 {
-		fmt.Fprintln(w, "\ntop entities:")
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ENTITY\tDUPLICATES\tORDERING\tGAPS\tSPLIT")
-		for _, of := range r.Offenders {
-			split := ""
-			if of.Split {
-				split = "yes"
-			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", entityText(of.Entity), of.Duplicates, of.Ordering, of.Gaps, split)
-		}
-		_ = tw.Flush()
-	}
+	writeSections(w, r)
 	if r.Flow != nil {
 		printFlow(w, r.Flow)
 	}

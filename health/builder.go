@@ -608,33 +608,38 @@ func (b *Builder) Report() Report {
 	r.Gaps.Definition = DefineGaps
 	var offenders []Offender
 	for _, e := range b.entities.all {
-		miss := e.seqs.missing()
-		if miss > 0 {
+		miss, jumps := e.seqs.missing(), e.seqs.jumpCount()
+		if miss > 0 || jumps > 0 {
 			r.Gaps.Count += miss
+			r.Gaps.Jumps += jumps
 			r.Gaps.Entities++
 			r.Gaps.UpperBound = r.Gaps.UpperBound || e.seqs.lost > 0
-			g := Gap{Entity: e.name, Missing: miss, Lowest: e.low, Highest: e.seqs.runs[len(e.seqs.runs)-1].hi,
-				At: b.pos(e.parts[0].partition, e.lowAt)}
-			for _, h := range e.seqs.holes(5) {
+			g := Gap{Entity: e.name, Missing: miss, Jumps: jumps, Lowest: e.low, Highest: e.seqs.runs[len(e.seqs.runs)-1].hi,
+				At: b.pos(e.parts[0].partition, e.lowAt), RangesTotal: e.seqs.holeCount(), Ranges: []Range{}}
+			for _, h := range e.seqs.holes(gapRanges) {
 				g.Ranges = append(g.Ranges, Range{From: h.lo, To: h.hi})
 			}
 			r.Gaps.Examples = append(r.Gaps.Examples, g)
 		}
-		if e.dup > 0 || e.disorder > 0 || miss > 0 || e.split {
-			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss, Split: e.split})
+		if e.dup > 0 || e.disorder > 0 || miss > 0 || jumps > 0 || e.split {
+			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss + jumps, Split: e.split})
 		}
 	}
-	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int { return cmp.Or(cmp.Compare(y.Missing, x.Missing), cmp.Compare(x.Entity, y.Entity)) })
+	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int {
+		return cmp.Or(cmp.Compare(y.Missing+y.Jumps, x.Missing+x.Jumps), cmp.Compare(x.Entity, y.Entity))
+	})
 	if len(r.Gaps.Examples) > b.o.Examples {
 		r.Gaps.Examples = r.Gaps.Examples[:b.o.Examples]
 	}
 	slices.SortFunc(offenders, func(x, y Offender) int {
 		return cmp.Or(cmp.Compare(y.Total(), x.Total()), cmp.Compare(x.Entity, y.Entity))
 	})
+	r.OffendersTotal = int64(len(offenders))
 	if len(offenders) > b.o.Examples {
 		offenders = offenders[:b.o.Examples]
 	}
 	r.Offenders = offenders
+	emptyLists(&r)
 	r.Memory = b.memory()
 	return r
 }

@@ -69,7 +69,8 @@ type Options struct {
 	// Tolerance is how far event time may go back (0: DefaultTolerance;
 	// negative: none).
 	Tolerance time.Duration
-	// Examples is how many examples each finding keeps (0: DefaultExamples).
+	// Examples is how many examples each finding keeps (0:
+	// DefaultExamples; negative: none).
 	Examples int
 	// SparsePositions says the stream's positions count no messages
 	// (sources.Reading.SparsePositions): a retry's distance is counted in
@@ -156,8 +157,11 @@ func (o *Options) defaults() {
 	if o.Tolerance < 0 {
 		o.Tolerance = 0
 	}
-	if o.Examples <= 0 {
+	switch {
+	case o.Examples == 0:
 		o.Examples = DefaultExamples
+	case o.Examples < 0:
+		o.Examples = 0 // none
 	}
 }
 

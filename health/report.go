@@ -19,7 +19,8 @@ const (
 	DefineOrderingSeq  = "per entity within a partition, a sequence number lower than the highest already seen there"
 	DefineOrderingTime = "per entity within a partition, an event time earlier than the latest already seen there by more than the tolerance"
 	DefineSplit        = "an entity whose distinct messages (its duplicates left out, whatever the window) are in more than one partition"
-	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan, a duplicate's number counted as seen (counted at its end: a late message is no gap)"
+	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan, a duplicate's number counted as seen (counted at its end: a late message is no gap); " +
+		"a hole of more than 1,000,000 numbers is one suspicious jump (a reset, a bad number), counted once and not in the missing numbers"
 )
 
 // Position is where a message is: stream, partition (-1 for none) and
@@ -130,18 +131,24 @@ func (r Range) String() string {
 // Gap is the sequence numbers one entity misses.
 type Gap struct {
 	Entity string `json:"entity"`
-	// Missing is how many numbers; Ranges the first of them.
-	Missing int64   `json:"missing"`
-	Ranges  []Range `json:"ranges"`
+	// Missing is how many numbers (jumps left out), Jumps how many holes
+	// are jumps (more than JumpSize numbers); Ranges the lowest of the
+	// holes, RangesTotal how many holes there are.
+	Missing     int64   `json:"missing"`
+	Jumps       int64   `json:"jumps,omitempty"`
+	Ranges      []Range `json:"ranges"`
+	RangesTotal int64   `json:"rangesTotal"`
 	// Lowest and Highest are the numbers seen, and where.
 	Lowest  int64    `json:"lowest"`
 	Highest int64    `json:"highest"`
 	At      Position `json:"at"`
 }
 
-// Gaps is the gaps finding: Count numbers missing over Entities entities.
+// Gaps is the gaps finding: Count numbers missing and Jumps suspicious
+// jumps over Entities entities.
 type Gaps struct {
 	Count      int64  `json:"count"`
+	Jumps      int64  `json:"jumps"`
 	Entities   int64  `json:"entities"`
 	Definition string `json:"definition"`
 	// UpperBound says some entity had more runs than it keeps: its
@@ -225,9 +232,11 @@ type Report struct {
 	Ordering   Ordering   `json:"ordering"`
 	SplitKeys  SplitKeys  `json:"splitKeys"`
 	Gaps       Gaps       `json:"gaps"`
-	// Offenders are the entities with the most findings.
-	Offenders []Offender `json:"offenders"`
-	Memory    Memory     `json:"memory"`
+	// Offenders are the entities with the most findings, of
+	// OffendersTotal entities with any.
+	Offenders      []Offender `json:"offenders"`
+	OffendersTotal int64      `json:"offendersTotal"`
+	Memory         Memory     `json:"memory"`
 	// Flow is the stream's consumers and retry chain (nil: not asked).
 	Flow *Flow `json:"flow,omitempty"`
 	// Outcome is the conclusion (Conclude sets it).
@@ -237,7 +246,7 @@ type Report struct {
 // Findings is how many findings the report has (duplicates, ordering,
 // split keys and missing sequence numbers).
 func (r *Report) Findings() int64 {
-	n := r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count
+	n := r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count + r.Gaps.Jumps
 	if r.Duplicates.PossibleCounted {
 		n += r.Duplicates.Possible
 	}
