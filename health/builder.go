@@ -261,7 +261,12 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	ok := false
 	switch {
 	case b.o.KeyPath.Set():
-		key, ok = b.o.KeyPath.Lookup(doc)
+		var tok []byte
+		if tok, ok = b.o.KeyPath.Token(doc); ok && string(tok) != "null" {
+			key = pathKey(tok)
+		} else {
+			ok = false
+		}
 	case b.o.OrderKey != nil:
 		key, ok = b.o.OrderKey(m)
 	default:
@@ -275,14 +280,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	slot := b.entities.slot(h)
 	e := *slot
 	if e == nil {
-		name := string(key)
-		if len(name) > 80 {
-			name = name[:80]
-		}
-		if len(key) == 0 {
-			name = wholeStream
-		}
-		e = &entity{name: name}
+		e = &entity{name: entityName(key)}
 		e.parts, e.seqs.runs = e.partsBuf[:0], e.runsBuf[:0]
 		b.entities.put(slot, e)
 	}

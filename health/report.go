@@ -43,6 +43,10 @@ func (p Position) Where() string {
 	return m.Where()
 }
 
+// Entities are named by their key as text; a key that is not UTF-8 by
+// "base64:" and its bytes in base64 (two binary keys never look alike); a
+// name cut at 80 bytes ends in "…".
+
 // Pair is an example of a finding: two messages (the first copy and the
 // duplicate; the highest seen and the one that came after it lower).
 type Pair struct {
@@ -298,8 +302,8 @@ const wholeStream = "(the whole stream)"
 // messages ("" for the whole stream).
 func (r *Report) EntityFilter(entity string) string {
 	switch {
-	case entity == wholeStream:
-		return ""
+	case entity == wholeStream, strings.HasPrefix(entity, binaryPrefix), strings.HasSuffix(entity, "…"):
+		return "" // no filter names it exactly
 	case r.EntityPath != "":
 		return fmt.Sprintf("%s == %q", r.EntityPath, entity)
 	}
