@@ -231,7 +231,7 @@ func (p *healthPage) setReport() {
 	add("duplicates", r.Duplicates.Count+r.Duplicates.Possible, len(r.Duplicates.Examples))
 	add("ordering", r.Ordering.Count, len(r.Ordering.Examples))
 	add("split keys", r.SplitKeys.Count, len(r.SplitKeys.Examples))
-	add("gaps", r.Gaps.Count, len(r.Gaps.Examples))
+	add("gaps", r.Gaps.Count+r.Gaps.Jumps, len(r.Gaps.Examples))
 	p.cur.clamp(len(p.rows), p.rowsHeight())
 }
 
@@ -442,7 +442,11 @@ func (p *healthPage) findingLine(name string) (int64, string) {
 	case "split keys":
 		return r.SplitKeys.Count, "entities in more than one partition"
 	}
-	return r.Gaps.Count, fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	what := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	if r.Gaps.Jumps > 0 {
+		what += fmt.Sprintf(" · %s suspicious jumps (holes past %s numbers)", groupDigits(r.Gaps.Jumps), groupDigits(health.JumpSize))
+	}
+	return r.Gaps.Count + r.Gaps.Jumps, what
 }
 
 // exampleCells are an example row's entity and what it says.
@@ -480,27 +484,14 @@ func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }
 func (p *healthPage) View(w, h int) string {
 	s := p.c.Styles
 	r := &p.report
-	state := fmt.Sprintf("checking… %s messages", groupDigits(r.Scanned))
-	if p.done {
-		state = fmt.Sprintf("%s messages checked", groupDigits(r.Scanned))
-	}
-	switch {
-	case p.held != nil:
-		state += " (held by the list)"
-	case p.stream.Queue:
-		state += " (peeked: they come back redelivered)"
-	}
-	verdict := s.DLQBadge.Render(fmt.Sprintf("%d findings", r.Findings()))
-	if r.Healthy() {
-		verdict = s.Section.Render("no finding")
-	}
-	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+render.Sanitize(r.Sequence)),
-		s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
-	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: 6, right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
+	out := []string{p.headline(), s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
+	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: p.countWidth(), right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
 	switch {
 	case p.err != nil:
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
+	case len(p.rows) == 0 && p.done && r.Scanned == 0:
+		out = append(out, s.Muted.Render("  nothing to check: no message in "+render.Sanitize(p.stream.Name)))
 	case len(p.rows) == 0 && p.done:
 		out = append(out, s.Muted.Render("  healthy: no duplicate, nothing out of order, no split key, no gap in "+render.Sanitize(p.stream.Name)))
 	}

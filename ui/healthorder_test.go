@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,5 +31,36 @@ func TestHealthOfHeldMessagesWalksOffsetOrder(t *testing.T) {
 	if hp.report.Scanned != 3 || o.Count != 1 || o.BySequence != 1 || o.Examples[0].Detail != "seq 2 after 3" ||
 		o.Examples[0].First.Offset != 1 || o.Examples[0].Second.Offset != 2 {
 		t.Fatalf("scanned %d, ordering %+v", hp.report.Scanned, o)
+	}
+}
+
+// TestHealthHeadlineAndCounts: the headline says "so far" while the
+// check runs and groups the count's thousands; the COUNT column is as
+// wide as its widest count.
+func TestHealthHeadlineAndCounts(t *testing.T) {
+	c := testCommon(100, 30)
+	p := newTestMessages(c)
+	msg := func(off int64, seq int) sources.Message {
+		v := fmt.Sprintf(`{"seq":%d}`, seq)
+		return sources.Message{Conn: "test", Stream: "payments", Partition: 0, Offset: off, Key: []byte("k"),
+			Value: []byte(v), ValueSize: len(v), Timestamp: testNow.Add(time.Duration(off) * time.Second)}
+	}
+	deliver(p, []sources.Message{msg(0, 1), msg(1, 900_000)})
+	hp := p.Update(keyPress("H"))().(pagePushed).p.(*healthPage)
+	hp.pid = 9
+	cmd := hp.Init()
+	if v := hp.View(100, 27); !strings.Contains(v, "no finding so far  ·  checking… 0 messages (held by the list)") {
+		t.Fatalf("running:\n%s", v)
+	}
+	for ; cmd != nil && !hp.done; cmd = hp.Update(cmd()) {
+	}
+	v := hp.View(100, 27)
+	for _, want := range []string{"899,998 findings  in 2 messages checked", " 899,998 "} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("no %q in\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "899,9…") {
+		t.Fatalf("count cut:\n%s", v)
 	}
 }

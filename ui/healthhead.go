@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/mqscope/mqscope/ui/render"
+)
+
+// headline is the health page's first line: the findings (so far, while
+// the check runs), what was checked and the sequence read.
+func (p *healthPage) headline() string {
+	s := p.c.Styles
+	r := &p.report
+	n := r.Findings()
+	verdict := s.Section.Render("no finding")
+	if n > 0 {
+		verdict = s.DLQBadge.Render(findingsCount(n))
+	}
+	what := fmt.Sprintf("  in %s messages checked", groupDigits(r.Scanned))
+	if !p.done {
+		verdict += s.Muted.Render(" so far")
+		what = fmt.Sprintf("  ·  checking… %s messages", groupDigits(r.Scanned))
+	}
+	switch {
+	case p.held != nil:
+		what += " (held by the list)"
+	case p.stream.Queue:
+		what += " (peeked: they come back redelivered)"
+	}
+	return verdict + s.Muted.Render(what+"  ·  sequence: "+render.Sanitize(r.Sequence))
+}
+
+// findingsCount is "1 finding", "248,751,000 findings".
+func findingsCount(n int64) string {
+	if n == 1 {
+		return "1 finding"
+	}
+	return groupDigits(n) + " findings"
+}
+
+// countWidth is the COUNT column's width: its title's, or the widest
+// count's.
+func (p *healthPage) countWidth() int {
+	w := len("COUNT") + 1
+	for _, hr := range p.rows {
+		if hr.ex < 0 {
+			n, _ := p.findingLine(hr.finding)
+			w = max(w, len(groupDigits(n)))
+		}
+	}
+	return w
+}
