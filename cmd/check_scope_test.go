@@ -90,3 +90,12 @@ func TestCheckImpossibleRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckBadEndNamesTheEnd: a wrong --until is said to be the end.
+func TestCheckBadEndNamesTheEnd(t *testing.T) {
+	addr := kfakeTopics(t, 1, "check-bad-end")
+	code, _, errOut := run(t, "--kafka", addr, "check", "check-bad-end", "--until", "offset:-1")
+	if code != 1 || !strings.Contains(errOut, `--until: end "offset:-1": want offset:N (N at least 0)`) || strings.Contains(errOut, "start") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

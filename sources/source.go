@@ -378,11 +378,8 @@ func (e *Start) Past(m *Message) bool {
 // a time (as ParseStart).
 func ParseEnd(s string, now time.Time) (*Start, error) {
 	st, err := ParseStart(s, now)
-	if err != nil {
-		return nil, err
-	}
-	if st.Kind != StartOffset && st.Kind != StartTime {
-		return nil, fmt.Errorf("end %q: want offset:N, offset:P=N,..., time:RFC3339 or time:-DURATION", s)
+	if err != nil || st.Kind != StartOffset && st.Kind != StartTime {
+		return nil, fmt.Errorf("end %q: want offset:N (N at least 0), offset:P=N,..., time:RFC3339 or time:-DURATION", s)
 	}
 	return &st, nil
 }
