@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/IBM/sarama"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/internal/safetext"
 )
@@ -42,5 +43,30 @@ func TestCheckEntityNamesTellKeysApart(t *testing.T) {
 	_, out, _ = run(t, "--kafka", addr, "check", topic, "--key-path", "json.o")
 	if !strings.Contains(out, "  "+shown+"  ") || strings.Contains(out, `\u001b`) || strings.Contains(out, "\x1b") {
 		t.Fatalf("by path:\n%s", out)
+	}
+}
+
+// TestCheckTopEntitiesAlignAsShown: entities of wide characters and of
+// control pictures keep the top entities' columns aligned on a terminal.
+func TestCheckTopEntitiesAlignAsShown(t *testing.T) {
+	const topic = "check-align"
+	addr := kfakeTopics(t, 1, topic)
+	var msgs []*sarama.ProducerMessage
+	for _, key := range []string{"注文-1", "\x1b[1m", "plain"} {
+		m := valued(topic, 0, key, `{"seq":1}`, 1)
+		msgs = append(msgs, m, m)
+	}
+	writeRecords(t, addr, msgs)
+	_, out, _ := run(t, "--kafka", addr, "check", topic)
+	_, table, ok := strings.Cut(out, "top entities:\n")
+	if !ok {
+		t.Fatalf("no top entities:\n%s", out)
+	}
+	lines := strings.Split(table, "\n")[:4]
+	col := ansi.StringWidth(lines[0][:strings.Index(lines[0], "DUPLICATES")])
+	for _, l := range lines[1:] {
+		if at := strings.Index(l, "  1 "); at < 0 || ansi.StringWidth(l[:at+2]) != col {
+			t.Fatalf("not aligned at column %d:\n%s", col, table)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/mqscope/mqscope/health"
 	"github.com/mqscope/mqscope/internal/safetext"
@@ -56,16 +55,15 @@ func writeSections(w io.Writer, r health.Report) {
 	}
 	if len(r.Offenders) > 0 {
 		fmt.Fprintln(w, "\ntop entities:")
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ENTITY\tDUPLICATES\tORDERING\tGAPS\tSPLIT")
+		rows := [][]string{{"ENTITY", "DUPLICATES", "ORDERING", "GAPS", "SPLIT"}}
 		for _, of := range r.Offenders {
 			split := ""
 			if of.Split {
 				split = "yes"
 			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", entityText(of.Entity), of.Duplicates, of.Ordering, of.Gaps, split)
+			rows = append(rows, []string{entityText(of.Entity), digits(of.Duplicates), digits(of.Ordering), digits(of.Gaps), split})
 		}
-		_ = tw.Flush()
+		writeTable(w, "  ", rows)
 		moreLine(w, r.OffendersTotal, len(r.Offenders), "entities with findings")
 	}
 }
