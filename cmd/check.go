@@ -98,20 +98,28 @@ func newCheckCmd(e *env) *cobra.Command {
 --until: no consumer group, no commit; a RabbitMQ queue is peeked) and reports:
 
   duplicates  a message whose identity was already seen in the scan; N
-              duplicates are N extra copies. Identity: --id-header or --id-path,
-              else the publisher's id (AMQP message-id, SQS
-              MessageDeduplicationId), else a hash of key and value. Kinds:
-              retry (within 5 messages of the first copy in one partition),
-              re-publish (further apart), redrive (the copy carries mqscope's
-              or another tool's redrive or dead-letter provenance). A
-              duplicate is not also an ordering finding.
-  ordering    per entity (the key, or --key-path; a RabbitMQ queue as a whole,
-              an SQS FIFO queue's message group) within a partition, a
-              --sequence lower than the highest seen; without one, event time
-              going back by more than --tolerance.
-  split keys  an entity seen in more than one partition.
+              duplicates are N extra copies. Identity: --id-header or --id-path
+              (compared as JSON values: 1 and 1.0 are one, 1 and "1" are not;
+              an empty or null id is lacking), else the publisher's id (AMQP
+              message-id, SQS MessageDeduplicationId), else a hash of key and
+              value. Kinds: retry (within 5 messages of the first copy in one
+              partition), re-publish (further apart), redrive (the copy
+              carries any x-mqscope-redrive-* header, or another tool's
+              redrive or dead-letter provenance). A duplicate is not also an
+              ordering finding; its sequence number counts as seen for gaps.
+  ordering    per entity (the key, or --key-path; a RabbitMQ queue or a Redis
+              stream as a whole, an SQS FIFO queue's message group) within a
+              partition, a sequence lower than the highest seen; without one,
+              event time going back by more than --tolerance. The sequence is
+              found in the messages by default (the headers sequence, seq,
+              event-sequence, x-sequence, the fields seq, sequence,
+              sequenceNumber, eventSequence), or --sequence json.PATH, or
+              --sequence none for event time only.
+  split keys  an entity whose distinct messages (duplicates left out) are in
+              more than one partition.
   gaps        sequence numbers between an entity's lowest and highest never
-              seen (counted at the end: a late message is no gap).
+              seen (counted at the end: a late message is no gap); a hole of
+              more than 1,000,000 numbers is one suspicious jump.
   flow        consumer groups' lag now, and the retry chain (orders,
               orders-retry-0, orders-dlt) with what each hop holds and
               received over the scan's span.
@@ -120,7 +128,16 @@ Identities are held exactly over --window (default: the whole scan, up to
 --memory), older ones in a Bloom filter sized for --fp-rate: the output
 says when it switched and the rate.
 
-Exit status: 0 nothing found, 3 something found, 1 an error.`,
+A RabbitMQ exchange (a tap: no history) is refused. A reversed range and
+--from newest are errors.
+
+Exit status: 0 healthy (every message asked for read, nothing found);
+3 something found (in a partial read too); 4 nothing found but the check is
+incomplete: a partial read (a queue larger than one peek holds) or no message
+read at all; 130 interrupted (the report of what was read is printed first);
+1 an error (a write error on stdout too, but a reader that went away keeps
+the status above). --json has verdict (healthy, findings, partial,
+nothing_checked, interrupted), findings (the total) and complete.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := cf.options()
