@@ -146,7 +146,7 @@ nothing_checked, interrupted), findings (the total) and complete.`,
 			}
 			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
 			if err != nil {
-				return err
+				return interruptedOr(cmd.Context(), e.stderr, err)
 			}
 			rep.Conclude()
 			if cf.asJSON {
@@ -210,7 +210,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
-		return health.Report{}, interruptedOr(ctx, e.stderr, err)
+		return health.Report{}, err
 	}
 	if f.decode {
 		if o.Decoder, err = e.readerDecoder(rd); err != nil {

@@ -97,3 +97,41 @@ func TestCheckInterruptedReportsWhatItRead(t *testing.T) {
 		t.Fatalf("output:\n%s\n%s", o, errOut.String())
 	}
 }
+
+// TestCheckInterruptedWhileConnecting: SIGINT before the read began (the
+// broker holds the first metadata request) stops at once: nothing
+// checked, said on stderr, exit 130.
+func TestCheckInterruptedWhileConnecting(t *testing.T) {
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "check-early"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	asking, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var once sync.Once
+	kf.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		once.Do(func() { close(asking) })
+		kf.SleepControl(func() { <-release })
+		return nil, nil, false
+	})
+	state := t.TempDir()
+	child := exec.Command(os.Args[0], "--kafka", kf.ListenAddrs()[0], "--log-file", filepath.Join(state, "log"), "check", "check-early")
+	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
+	var out, errOut bytes.Buffer
+	child.Stdout, child.Stderr = &out, &errOut
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-asking
+	if err := child.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = child.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted || out.String() != "" ||
+		!strings.Contains(errOut.String(), "interrupted before the read began: nothing checked") {
+		t.Fatalf("exit %v:\n%s\n%s", err, out.String(), errOut.String())
+	}
+}
