@@ -492,6 +492,8 @@ func (p *healthPage) View(w, h int) string {
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
 	case len(p.rows) == 0 && p.done && r.Scanned == 0:
 		out = append(out, s.Muted.Render("  nothing to check: no message in "+render.Sanitize(p.stream.Name)))
+	case len(p.rows) == 0 && p.done && p.partialText() != "":
+		out = append(out, s.Muted.Render("  no finding in what was read, but not all of "+render.Sanitize(p.stream.Name)+" was read"))
 	case len(p.rows) == 0 && p.done:
 		out = append(out, s.Muted.Render("  healthy: no duplicate, nothing out of order, no split key, no gap in "+render.Sanitize(p.stream.Name)))
 	}

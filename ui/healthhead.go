@@ -27,7 +27,21 @@ func (p *healthPage) headline() string {
 	case p.stream.Queue:
 		what += " (peeked: they come back redelivered)"
 	}
+	if part := p.partialText(); part != "" {
+		verdict += s.Warn.Render("  " + part)
+	}
 	return verdict + s.Muted.Render(what+"  ·  sequence: "+render.Sanitize(r.Sequence))
+}
+
+// partialText says a peek stopped at its bound with more in the queue
+// than it read ("" otherwise): a check of part of a queue is no
+// "healthy".
+func (p *healthPage) partialText() string {
+	st, n := p.stream, p.report.Scanned
+	if !p.done || p.held != nil || !st.Queue || st.PeekLimit <= 0 || n < int64(st.PeekLimit) || st.Messages <= n {
+		return ""
+	}
+	return fmt.Sprintf("partial: %s of %s checked (one peek holds at most %s)", groupDigits(n), groupDigits(st.Messages), groupDigits(int64(st.PeekLimit)))
 }
 
 // findingsCount is "1 finding", "248,751,000 findings".
