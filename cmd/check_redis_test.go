@@ -54,8 +54,8 @@ func redisStream(t *testing.T, values ...string) (cfgPath, stream string) {
 func TestCheckRedisStreamIsOneEntity(t *testing.T) {
 	cfg, stream := redisStream(t, `{"seq":1}`, `{"seq":1}`, `{"seq":2}`, `{"seq":4}`, `{"seq":3}`, `{"seq":6}`)
 	code, r, errOut := checkJSON(t, "--config", cfg, "-c", "r", "check", stream)
-	if code != exitFindings || r.Scanned != 6 || r.NoEntity != 0 {
-		t.Fatalf("exit %d, scanned %d, no entity %d: %s", code, r.Scanned, r.NoEntity, errOut)
+	if code != exitFindings || r.Scanned != 6 || r.NoEntity != 0 || r.ByFallback != 0 || r.Identity != "a hash of key and value" {
+		t.Fatalf("exit %d, scanned %d, no entity %d, fallback %d (%s): %s", code, r.Scanned, r.NoEntity, r.ByFallback, r.Identity, errOut)
 	}
 	if d := r.Duplicates; d.Count != 1 || d.Retry != 1 {
 		t.Fatalf("duplicates %+v", d)

@@ -166,12 +166,16 @@ func (o *Options) defaults() {
 }
 
 // WithConn takes what conn knows of its messages' identities and order
-// (sources.Identities) into o; a reader wrapped around a connection is
+// (sources.Identities, sources.Orderer) into o; a reader wrapped around a connection is
 // looked through (Unwrap).
 func (o *Options) WithConn(conn any) {
 	for {
 		if ids, ok := conn.(sources.Identities); ok {
 			o.PublisherID, o.OrderKey = ids.PublisherID, ids.OrderKey
+			return
+		}
+		if ord, ok := conn.(sources.Orderer); ok {
+			o.OrderKey = ord.OrderKey
 			return
 		}
 		w, ok := conn.(interface{ Unwrap() sources.Reader })
