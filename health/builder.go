@@ -291,15 +291,12 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 // duplicate (exact or possible), or remembers it (fresh).
 func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	ord := b.ordinal(m.Partition)
-	// both generations are looked up before they turn, and a fresh
-	// identity is held in the generation after the turn
 	first, ok := b.old.get(id)
-	if !ok {
-		first, ok = b.cur.get(id)
+	if !ok && b.turnIfDue(m) {
+		first, ok = b.old.get(id) // the generation that just turned old
 	}
 	if !ok {
-		b.turnIfDue(m)
-		b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition, ord: ord})
+		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition, ord: ord})
 	}
 	if !ok && b.bloom != nil {
 		b.probes++
@@ -399,8 +396,8 @@ func (b *Builder) pos(part int32, off int64) Position {
 }
 
 // turnIfDue turns the generations when the window or the memory asks,
-// before m's identity is held.
-func (b *Builder) turnIfDue(m *sources.Message) {
+// before m's identity is held; it reports a turn.
+func (b *Builder) turnIfDue(m *sources.Message) bool {
 	at := m.Timestamp.UnixMilli()
 	if b.cur.n == 0 {
 		b.genStart = at
@@ -412,10 +409,12 @@ func (b *Builder) turnIfDue(m *sources.Message) {
 	case b.o.WindowTime > 0 && b.cur.n > 0 && at-b.genStart > b.o.WindowTime.Milliseconds():
 		turn = "window"
 	}
-	if turn != "" {
-		b.turn(turn)
-		b.genStart = at
+	if turn == "" {
+		return false
 	}
+	b.turn(turn)
+	b.genStart = at
+	return true
 }
 
 // turn moves the older generation's identities to the Bloom filter and
