@@ -484,7 +484,7 @@ func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }
 func (p *healthPage) View(w, h int) string {
 	s := p.c.Styles
 	r := &p.report
-	out := []string{p.headline(), s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
+	out := []string{p.headline(), s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity) + p.lackingText())}
 	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: p.countWidth(), right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
 	switch {

@@ -64,3 +64,20 @@ func (p *healthPage) countWidth() int {
 	}
 	return w
 }
+
+// lackingText says how many messages lacked what the check reads of
+// them ("" when none did).
+func (p *healthPage) lackingText() string {
+	r := &p.report
+	var out string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{r.NoEntity, "without an entity (duplicates only)"}, {r.NoSequence, "without the sequence"},
+		{r.SequenceNotInteger, "with a sequence that is no integer"}} {
+		if c.n > 0 {
+			out += "  ·  " + groupDigits(c.n) + " " + c.what
+		}
+	}
+	return out
+}

@@ -64,3 +64,24 @@ func TestHealthHeadlineAndCounts(t *testing.T) {
 		t.Fatalf("count cut:\n%s", v)
 	}
 }
+
+// TestHealthSaysWhatMessagesLacked: messages without the sequence found,
+// or with one that is no integer, are counted on the page.
+func TestHealthSaysWhatMessagesLacked(t *testing.T) {
+	c := testCommon(140, 30)
+	p := newTestMessages(c)
+	var ms []sources.Message
+	for i, v := range []string{`{"seq":1}`, `{"seq":2}`, `{"x":1}`, `{"seq":1.5}`} {
+		ms = append(ms, sources.Message{Conn: "test", Stream: "payments", Partition: 0, Offset: int64(i), Key: []byte("k"),
+			Value: []byte(v), ValueSize: len(v), Timestamp: testNow.Add(time.Duration(i) * time.Second)})
+	}
+	deliver(p, ms)
+	hp := p.Update(keyPress("H"))().(pagePushed).p.(*healthPage)
+	hp.pid = 9
+	for cmd := hp.Init(); cmd != nil && !hp.done; {
+		cmd = hp.Update(cmd())
+	}
+	if v := hp.View(140, 27); !strings.Contains(v, "1 without the sequence  ·  1 with a sequence that is no integer") {
+		t.Fatalf("no counts in\n%s", v)
+	}
+}
