@@ -243,7 +243,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	markCapped(&rep, info, depth)
 	if cf.flow && conn != nil {
-		fl, err := health.FlowOf(ctx, conn, stream, rep.From, rep.To)
+		fl, err := flowUnlessInterrupted(ctx, conn, stream, rep.From, rep.To)
 		switch {
 		case ctx.Err() != nil:
 			rep.MarkInterrupted(health.InterruptedFlow)

@@ -132,3 +132,46 @@ func TestCheckInterruptedWhileConnecting(t *testing.T) {
 		t.Fatalf("exit %v:\n%s\n%s", err, out.String(), errOut.String())
 	}
 }
+
+// TestCheckInterruptedInTheFlowKeepsTheScan: SIGINT while the flow is
+// looked for (the broker holds the group listing) keeps the finished
+// scan's report, says the flow was not read, and exits 130.
+func TestCheckInterruptedInTheFlowKeepsTheScan(t *testing.T) {
+	const topic = "check-flow-interrupt"
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kf.Close()
+	addr := kf.ListenAddrs()[0]
+	m := event(topic, 0, "a", 1)
+	writeRecords(t, addr, []*sarama.ProducerMessage{m, m, event(topic, 0, "a", 2)})
+	listing, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var once sync.Once
+	kf.ControlKey(int16(kmsg.ListGroups), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		once.Do(func() { close(listing) })
+		kf.SleepControl(func() { <-release })
+		return nil, nil, false
+	})
+	state := t.TempDir()
+	child := exec.Command(os.Args[0], "--kafka", addr, "--log-file", filepath.Join(state, "log"), "check", topic)
+	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
+	var out, errOut bytes.Buffer
+	child.Stdout, child.Stderr = &out, &errOut
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-listing
+	if err := child.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = child.Wait()
+	var exit *exec.ExitError
+	o := out.String()
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted || !strings.Contains(o, topic+": 3 messages read") ||
+		!strings.Contains(o, "duplicates  1") || !strings.Contains(o, "1 finding; interrupted before the flow was read (exit status 130)") {
+		t.Fatalf("exit %v:\n%s\n%s", err, o, errOut.String())
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+	"time"
 
 	"github.com/mqscope/mqscope/health"
+	"github.com/mqscope/mqscope/sources"
 )
 
 // check's exit statuses beyond 0 (healthy) and 1 (an error).
@@ -113,4 +115,24 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 	n, err := s.w.Write(p)
 	s.err = err
 	return n, err
+}
+
+// flowUnlessInterrupted is health.FlowOf, given up at once when ctx ends:
+// a broker's client may not heed ctx in the middle of a request.
+func flowUnlessInterrupted(ctx context.Context, conn sources.Conn, stream string, from, to time.Time) (*health.Flow, error) {
+	type found struct {
+		flow *health.Flow
+		err  error
+	}
+	done := make(chan found, 1)
+	go func() {
+		f, err := health.FlowOf(ctx, conn, stream, from, to)
+		done <- found{f, err}
+	}()
+	select {
+	case f := <-done:
+		return f.flow, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

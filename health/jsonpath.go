@@ -80,13 +80,14 @@ func (p Path) Token(doc []byte) ([]byte, bool) {
 	return v[i:end], true
 }
 
-// Int reads the field as a whole number (a JSON number or a numeric string).
+// Int reads the field as a whole number: a JSON number that is an exact
+// integer (1e3 is 1000, 1.5 is none) or a string of one.
 func (p Path) Int(doc []byte) (int64, bool) {
-	tok, ok := p.Lookup(doc)
+	tok, ok := p.Token(doc)
 	if !ok {
 		return 0, false
 	}
-	return parseInt(tok)
+	return sequenceOf(tok)
 }
 
 // parseInt reads a decimal integer without allocating.
