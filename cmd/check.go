@@ -241,7 +241,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		rep.MarkInterrupted(health.InterruptedRead)
 		return rep, nil
 	}
-	markCapped(&rep, info, depth)
+	markCapped(&rep, info, opts.Start, depth)
 	if cf.flow && conn != nil {
 		fl, err := flowUnlessInterrupted(ctx, conn, stream, rep.From, rep.To)
 		switch {

@@ -37,6 +37,12 @@ func TestCheckQueuePastThePeekLimitIsPartial(t *testing.T) {
 		}
 		testbroker.WaitQueue(t, ch, "big.work", n)
 	}
+	// asked for what one peek holds: all of it was read
+	code, out, errOut := run(t, "--rabbitmq", url, "check", "big.work", "--from", "last:5000")
+	if code != 0 || strings.Contains(out, "partial") || !strings.Contains(out, "healthy: nothing found") {
+		t.Fatalf("--from last:5000: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	testbroker.WaitQueue(t, ch, "big.work", n)
 	code, r, _ := checkJSON(t, "--rabbitmq", url, "check", "big.work")
 	if code != exitIncomplete || r.Complete || r.Verdict != health.VerdictPartial || len(r.Partial) != 1 || r.Scanned != 5000 {
 		t.Fatalf("exit %d, outcome %+v, scanned %d", code, r.Outcome, r.Scanned)

@@ -92,12 +92,16 @@ func queueDepth(sub sources.Subscription) int64 {
 }
 
 // markCapped marks a report partial when a peek stopped at its bound
-// with more messages in the queue than it read (depth: the queue's when
-// the peek began).
-func markCapped(r *health.Report, st sources.StreamInfo, depth int64) {
-	if !st.Queue || st.PeekLimit <= 0 || r.Scanned < int64(st.PeekLimit) || depth <= r.Scanned {
+// short of what was asked (--from last:N, else the whole queue) and of
+// what the queue held when the peek began (depth).
+func markCapped(r *health.Report, st sources.StreamInfo, start sources.Start, depth int64) {
+	want := depth
+	if start.Kind == sources.StartLastN {
+		want = min(want, start.N)
+	}
+	if !st.Queue || st.PeekLimit <= 0 || r.Scanned < int64(st.PeekLimit) || want <= r.Scanned {
 		return
 	}
 	r.MarkPartial(fmt.Sprintf("checked %s of %s messages: the rest was not read (one peek of a queue holds at most %s, every one of them hidden from consumers until it is given back)",
-		digits(r.Scanned), digits(depth), digits(int64(st.PeekLimit))))
+		digits(r.Scanned), digits(want), digits(int64(st.PeekLimit))))
 }
