@@ -155,7 +155,7 @@ func (b *Builder) Add(m *sources.Message) {
 		}
 	default:
 		if e != nil {
-			b.order(m, doc, e, true)
+			b.order(m, doc, e)
 		}
 	}
 }
@@ -511,9 +511,8 @@ func (b *Builder) copySeen(m *sources.Message, doc []byte, e *entity) {
 	e.seqs.add(seq)
 }
 
-// order checks m against its entity's state in its partition; count
-// false takes m's sequence and time without counting it out of order.
-func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
+// order checks m against its entity's state in its partition.
+func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
 	var ps *partState
 	for i := range e.parts {
 		if e.parts[i].partition == m.Partition {
@@ -539,9 +538,6 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 		}
 		e.seqs.add(seq)
 		if ps.hasSeq && seq < ps.maxSeq {
-			if !count {
-				return
-			}
 			b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxSeqOff)), Second: b.pos(m.Partition, m.Offset),
 				Detail: "seq " + strconv.FormatInt(seq, 10) + " after " + strconv.FormatInt(ps.maxSeq, 10)}, true)
 			return
@@ -554,9 +550,6 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 	}
 	t := m.Timestamp.UnixMilli()
 	if ps.hasTime && t < ps.maxTime-b.o.Tolerance.Milliseconds() {
-		if !count {
-			return
-		}
 		back := time.Duration(ps.maxTime-t) * time.Millisecond
 		b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxTimeAt)), Second: b.pos(m.Partition, m.Offset),
 			Detail: "time " + back.String() + " earlier"}, false)
