@@ -20,9 +20,6 @@ import (
 	"github.com/mqscope/mqscope/sources/filter"
 )
 
-// exitFindings is check's exit status when it found something.
-const exitFindings = 3
-
 // exitStatus is an outcome that is no error but calls for a status of
 // its own; it prints nothing more.
 type exitStatus struct {
@@ -31,6 +28,9 @@ type exitStatus struct {
 }
 
 func (e *exitStatus) Error() string { return e.why }
+
+// sequenceNone asks a check for no sequence: event time only.
+const sequenceNone = "none"
 
 // checkFlags are check's own flags.
 type checkFlags struct {
@@ -53,7 +53,11 @@ func (c *checkFlags) options() (health.Options, error) {
 	if o.KeyPath, err = health.ParsePath(c.keyPath); err != nil {
 		return o, fmt.Errorf("--key-path: %w", err)
 	}
-	if c.sequence != "" {
+	switch {
+	case c.sequence == "" && c.sequenceHeader == "":
+		o.Auto = true // as the TUI's check: the sequence the messages carry, said in the output
+	case c.sequence == sequenceNone:
+	case c.sequence != "":
 		if err := o.SetSequence(c.sequence); err != nil {
 			return o, fmt.Errorf("--sequence: %w", err)
 		}
@@ -66,6 +70,12 @@ func (c *checkFlags) options() (health.Options, error) {
 	}
 	if c.fpRate <= 0 || c.fpRate >= 0.5 {
 		return o, fmt.Errorf("--fp-rate %v: want a rate between 0 and 0.5, such as 0.001", c.fpRate)
+	}
+	switch {
+	case c.examples < 0:
+		return o, fmt.Errorf("--examples %d: want 0 (none) or more", c.examples)
+	case c.examples == 0:
+		o.Examples = -1 // none
 	}
 	if c.tolerance < 0 {
 		return o, fmt.Errorf("--tolerance %v: want 0 or more", c.tolerance)
@@ -94,20 +104,28 @@ func newCheckCmd(e *env) *cobra.Command {
 --until: no consumer group, no commit; a RabbitMQ queue is peeked) and reports:
 
   duplicates  a message whose identity was already seen in the scan; N
-              duplicates are N extra copies. Identity: --id-header or --id-path,
-              else the publisher's id (AMQP message-id, SQS
-              MessageDeduplicationId), else a hash of key and value. Kinds:
-              retry (within 5 messages of the first copy in one partition),
-              re-publish (further apart), redrive (the copy carries mqscope's
-              or another tool's redrive or dead-letter provenance). A
-              duplicate is not also an ordering finding.
-  ordering    per entity (the key, or --key-path; a RabbitMQ queue as a whole,
-              an SQS FIFO queue's message group) within a partition, a
-              --sequence lower than the highest seen; without one, event time
-              going back by more than --tolerance.
-  split keys  an entity seen in more than one partition.
+              duplicates are N extra copies. Identity: --id-header or --id-path
+              (compared as JSON values: 1 and 1.0 are one, 1 and "1" are not;
+              an empty or null id is lacking), else the publisher's id (AMQP
+              message-id, SQS MessageDeduplicationId), else a hash of key and
+              value. Kinds: retry (within 5 messages of the first copy in one
+              partition), re-publish (further apart), redrive (the copy
+              carries any x-mqscope-redrive-* header, or another tool's
+              redrive or dead-letter provenance). A duplicate is not also an
+              ordering finding; its sequence number counts as seen for gaps.
+  ordering    per entity (the key, or --key-path; a RabbitMQ queue or a Redis
+              stream as a whole, an SQS FIFO queue's message group) within a
+              partition, a sequence lower than the highest seen; without one,
+              event time going back by more than --tolerance. The sequence is
+              found in the messages by default (the headers sequence, seq,
+              event-sequence, x-sequence, the fields seq, sequence,
+              sequenceNumber, eventSequence), or --sequence json.PATH, or
+              --sequence none for event time only.
+  split keys  an entity whose distinct messages (duplicates left out) are in
+              more than one partition.
   gaps        sequence numbers between an entity's lowest and highest never
-              seen (counted at the end: a late message is no gap).
+              seen (counted at the end: a late message is no gap); a hole of
+              more than 1,000,000 numbers is one suspicious jump.
   flow        consumer groups' lag now, and the retry chain (orders,
               orders-retry-0, orders-dlt) with what each hop holds and
               received over the scan's span; the main stream's produce rate
@@ -120,7 +138,16 @@ Identities are held exactly over --window (default: the whole scan, up to
 --memory), older ones in a Bloom filter sized for --fp-rate: the output
 says when it switched and the rate.
 
-Exit status: 0 nothing found, 3 something found, 1 an error.`,
+A RabbitMQ exchange (a tap: no history) is refused. A reversed range and
+--from newest are errors.
+
+Exit status: 0 healthy (every message asked for read, nothing found);
+3 something found (in a partial read too); 4 nothing found but the check is
+incomplete: a partial read (a queue larger than one peek holds) or no message
+read at all; 130 interrupted (the report of what was read is printed first);
+1 an error (a write error on stdout too, but a reader that went away keeps
+the status above). --json has verdict (healthy, findings, partial,
+nothing_checked, interrupted), findings (the total) and complete.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := cf.options()
@@ -128,24 +155,19 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 				return err
 			}
 			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
-			if err != nil && !rep.Partial {
-				return err
+			if err != nil {
+				return interruptedOr(cmd.Context(), e.stderr, err)
 			}
+			rep.Conclude()
 			if cf.asJSON {
+				if rep.Flow != nil && rep.Flow.Groups == nil {
+					rep.Flow.Groups = []health.GroupLag{} // [] in JSON
+				}
 				err = writeJSON(e.stdout, rep)
 			} else {
 				err = printCheck(e.stdout, rep)
 			}
-			if err != nil {
-				return err
-			}
-			if rep.Partial {
-				return fmt.Errorf("check %s: interrupted after %s messages: the report is of those only", args[0], digits(rep.Scanned))
-			}
-			if !rep.Healthy() {
-				return &exitStatus{code: exitFindings, why: fmt.Sprintf("%d findings", rep.Findings())}
-			}
-			return nil
+			return checkExit(rep, err)
 		},
 	}
 	f.register(c, "oldest", "jsonl")
@@ -156,13 +178,13 @@ Exit status: 0 nothing found, 3 something found, 1 an error.`,
 	fl.StringVar(&cf.idHeader, "id-header", "", "the header that names a message's identity (as event-id)")
 	fl.StringVar(&cf.idPath, "id-path", "", "the field of the value that names a message's identity (json.eventId; decoded Avro and Protobuf too)")
 	fl.StringVar(&cf.keyPath, "key-path", "", "the field of the value that names the entity order is checked per (json.orderId; default: the key)")
-	fl.StringVar(&cf.sequence, "sequence", "", "the field of the value that numbers an entity's events (json.seq), or auto to find one")
+	fl.StringVar(&cf.sequence, "sequence", "", "the field of the value that numbers an entity's events (json.seq), or none for event time only; default: auto, the first of the headers sequence, seq, event-sequence, x-sequence and the fields seq, sequence, sequenceNumber, eventSequence a message carries")
 	fl.StringVar(&cf.sequenceHeader, "sequence-header", "", "the header that numbers an entity's events")
 	fl.StringVar(&cf.window, "window", "", "hold identities exactly over at least this many messages (100000, 1M) or this much event time (10m); default: the whole scan, up to --memory")
 	fl.StringVar(&cf.memory, "memory", "64MiB", "the memory identities held exactly may take; older ones go to a Bloom filter")
 	fl.Float64Var(&cf.fpRate, "fp-rate", health.DefaultFalsePositive, "the false-positive rate the Bloom filter is sized for")
 	fl.DurationVar(&cf.tolerance, "tolerance", health.DefaultTolerance, "how far event time may go back within an entity (checks without a sequence)")
-	fl.IntVar(&cf.examples, "examples", health.DefaultExamples, "examples per finding")
+	fl.IntVar(&cf.examples, "examples", health.DefaultExamples, "examples per finding, and top entities (0: none; the text says how many more there are, the JSON has each total)")
 	fl.BoolVar(&cf.asJSON, "json", false, "print JSON (every finding with its definition and examples, offenders, memory, flow)")
 	fl.BoolVar(&cf.flow, "flow", true, "report consumer lag and the retry chain (--flow=false: the stream only)")
 	registerAcceptPeekCost(c, &cf.accept)
@@ -176,12 +198,27 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		return health.Report{}, err
 	}
 	defer closeConn()
+	info, located := locateStream(ctx, readers, stream)
+	if err := refuseTap(info); located && err != nil {
+		return health.Report{}, err
+	}
+	o.SparsePositions = info.SparsePositions
+	// counted before the read: a broker busy with the read's fetches
+	// would answer late
+	for _, r := range readers {
+		if l, ok := connOf(r).(sources.Lister); ok && o.Expected == 0 {
+			o.Expected = expected(ctx, l, stream)
+		}
+	}
 	// as an export, the read turns its heap over every few milliseconds:
 	// collected less often it costs a quarter less CPU
 	if _, set := os.LookupEnv("GOGC"); !set {
 		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
 	}
 	if opts, err = f.positioned(ctx, readers, stream, opts); err != nil {
+		return health.Report{}, err
+	}
+	if err := checkRange(opts); err != nil {
 		return health.Report{}, err
 	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
@@ -194,16 +231,9 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 			return health.Report{}, err
 		}
 	}
-	conn := connOf(rd)
+	conn, depth := connOf(rd), queueDepth(sub)
 	o.WithConn(rd)
-	if conn != nil {
-		if st, err := locateOn(ctx, conn, stream); err == nil {
-			o.Positions = st.Positions
-		}
-	}
-	if l, ok := conn.(sources.Lister); ok {
-		o.Expected = expected(ctx, l, stream)
-	}
+	o.Positions = info.Positions
 	if f.compiled != nil {
 		so := filter.ScanOptions{Budget: f.maxScan}
 		if o.Decoder != nil {
@@ -222,39 +252,35 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		defer sampling.cancel()
 	}
 	limitHeap(b)
-	rep, err := readCheck(ctx, b, sub)
-	if err != nil || rep.Partial {
-		return rep, err
+	if err := b.Read(ctx, sub, limitHeap); err != nil && ctx.Err() == nil {
+		return health.Report{}, err
 	}
+	rep := b.Report()
+	if ctx.Err() != nil {
+		rep.MarkInterrupted(health.InterruptedRead)
+		return rep, nil
+	}
+	markCapped(&rep, info, opts.Start, depth)
 	if sampling != nil {
 		samples := sampling.stop(ctx)
-		fl, err := sampling.s.Flow(ctx, &rep)
+		var fl *health.Flow
+		err := ctx.Err() // interrupted while sampling: the sampler may still be busy
+		if err == nil {
+			scanned := rep // the flow reads a copy: an interrupted flow may still be reading it
+			fl, err = untilInterrupted(ctx, func() (*health.Flow, error) { return sampling.s.Flow(ctx, &scanned) })
+		}
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case ctx.Err() != nil:
+			rep.MarkInterrupted(health.InterruptedFlow)
+			fl = nil
+		case err != nil:
 			fmt.Fprintf(e.stderr, "mqscope: flow: %s\n", oneLine(err.Error()))
 		case err == nil:
 			fl.WithSamples(samples)
 		}
 		rep.Flow = fl
 	}
-	rep.Partial = ctx.Err() != nil
-	return rep, ctx.Err()
-}
-
-// readCheck checks every message of the read (it closes sub). Interrupted
-// (ctx ended), its report is of what was read so far, marked Partial,
-// with ctx's error.
-func readCheck(ctx context.Context, b *health.Builder, sub sources.Subscription) (health.Report, error) {
-	err := b.Read(ctx, sub, limitHeap)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		rep := b.Report()
-		rep.Partial = true
-		return rep, ctx.Err()
-	case err != nil:
-		return health.Report{}, err
-	}
-	return b.Report(), nil
+	return rep, nil
 }
 
 // checkHeapRoom is the heap a check may turn over beyond its own state
@@ -300,24 +326,26 @@ func expected(ctx context.Context, l sources.Lister, stream string) int64 {
 
 // printCheck writes a report: the counts, each finding's definition and
 // examples, the top offenders, memory and flow.
-func printCheck(w io.Writer, r health.Report) error {
+func printCheck(out io.Writer, r health.Report) error {
+	sw := &stickyWriter{w: out}
+	writeCheck(sw, r)
+	return sw.err
+}
+
+// writeCheck writes a report to w, which remembers the first error.
+func writeCheck(w io.Writer, r health.Report) {
+	if r.Verdict == health.VerdictInterrupted {
+		fmt.Fprintf(w, "interrupted after %s messages: what was read so far (partial)\n", digits(r.Scanned))
+	}
 	fmt.Fprintf(w, "%s: %s messages read", safetext.String(r.Stream), digits(r.Scanned))
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
 	}
 	fmt.Fprintln(w)
-	if r.Partial {
-		fmt.Fprintln(w, "interrupted: the findings are of the messages read so far; the flow was not asked for")
-	}
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
-	if r.ByFallback > 0 {
-		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
-	}
-	if r.NoSequence > 0 {
-		fmt.Fprintf(w, "  %s messages lacked the sequence asked for (or it was no whole number): their order was checked by event time\n", digits(r.NoSequence))
-	}
-	if r.NoEntity > 0 {
-		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))
+	writeLacking(w, r)
+	for _, why := range r.Partial {
+		fmt.Fprintf(w, "  partial: %s\n", safetext.String(why))
 	}
 	fmt.Fprintln(w, memoryLine(r.Memory))
 	fmt.Fprintln(w)
@@ -337,82 +365,20 @@ func printCheck(w io.Writer, r health.Report) error {
 	fmt.Fprintf(tw, "ordering\t%d\tby sequence %d, by event time %d (tolerance %s)\n", o.Count, o.BySequence, o.ByTime, o.Tolerance)
 	fmt.Fprintf(tw, "split keys\t%d\tentities in more than one partition\n", r.SplitKeys.Count)
 	gapDetail := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	if r.Gaps.Jumps > 0 {
+		gapDetail += fmt.Sprintf("; %s suspicious jumps (holes of more than %s numbers, one finding each)", digits(r.Gaps.Jumps), digits(health.JumpSize))
+	}
 	if r.Gaps.UpperBound {
 		gapDetail += " (at most: some entity had too many runs to keep)"
 	}
 	fmt.Fprintf(tw, "gaps\t%d\t%s\n", r.Gaps.Count, gapDetail)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	section := func(name, def string, n int64) bool {
-		if n == 0 {
-			return false
-		}
-		fmt.Fprintf(w, "\n%s: %s\n", name, def)
-		return true
-	}
-	if section("duplicates", d.Definition, d.Count+d.Possible) {
-		for _, p := range d.Examples {
-			first := "(beyond the window: not known)"
-			if p.First != nil {
-				first = safetext.String(p.First.String())
-			}
-			fmt.Fprintf(w, "  %-9s  %s  %s = %s\n", p.Kind, entityText(p.Entity), first, safetext.String(p.Second.String()))
-		}
-	}
-	if section("ordering", o.Definition, o.Count) {
-		for _, p := range o.Examples {
-			fmt.Fprintf(w, "  %s  %s then %s  %s\n", entityText(p.Entity), safetext.String(p.First.String()), safetext.String(p.Second.String()), p.Detail)
-		}
-	}
-	if section("split keys", r.SplitKeys.Definition, r.SplitKeys.Count) {
-		for _, s := range r.SplitKeys.Examples {
-			at := make([]string, len(s.At))
-			for i, p := range s.At {
-				at[i] = safetext.String(p.String())
-			}
-			fmt.Fprintf(w, "  %s  first in %s\n", entityText(s.Entity), strings.Join(at, ", "))
-		}
-	}
-	if section("gaps", r.Gaps.Definition, r.Gaps.Count) {
-		for _, g := range r.Gaps.Examples {
-			rs := make([]string, len(g.Ranges))
-			for i, x := range g.Ranges {
-				rs[i] = x.String()
-			}
-			fmt.Fprintf(w, "  %s  missing %d: %s (seen %d to %d, the lowest at %s)\n", entityText(g.Entity), g.Missing, strings.Join(rs, ", "), g.Lowest, g.Highest, safetext.String(g.At.String()))
-		}
-	}
-	if len(r.Offenders) > 0 {
-		fmt.Fprintln(w, "\ntop entities:")
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ENTITY\tDUPLICATES\tORDERING\tGAPS\tSPLIT")
-		for _, of := range r.Offenders {
-			split := ""
-			if of.Split {
-				split = "yes"
-			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", entityText(of.Entity), of.Duplicates, of.Ordering, of.Gaps, split)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
+	_ = tw.Flush() // w remembers the error
+	writeSections(w, r)
 	if r.Flow != nil {
 		printFlow(w, r.Flow)
 	}
 	fmt.Fprintln(w)
-	switch {
-	case r.Partial:
-		fmt.Fprintf(w, "%d findings in the messages read before the interruption\n", r.Findings())
-	case r.Scanned == 0:
-		fmt.Fprintln(w, "nothing checked: the read held no messages")
-	case r.Healthy():
-		fmt.Fprintln(w, "healthy: nothing found")
-	default:
-		fmt.Fprintf(w, "%d findings (exit status %d)\n", r.Findings(), exitFindings)
-	}
-	return nil
+	fmt.Fprintln(w, verdictLine(r))
 }
 
 // memoryLine says how identities were held.

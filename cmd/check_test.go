@@ -212,7 +212,7 @@ func TestCheckRabbitMQQueue(t *testing.T) {
 	testbroker.WaitQueue(t, ch, "orders.work", 7)
 	// without --key-path the queue is one entity: seq goes back twice
 	code, out, _ = run(t, "--rabbitmq", url, "check", "orders.work", "--sequence", "json.seq")
-	if code != exitFindings || !strings.Contains(out, "entity: the connection's order key") || !strings.Contains(out, "ordering    2") {
+	if code != exitFindings || !strings.Contains(out, "entity: what the broker keeps in order (a RabbitMQ queue") || !strings.Contains(out, "ordering    2") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

@@ -28,17 +28,20 @@ type flowSampling struct {
 	s      *health.Sampler
 	ring   *health.SampleRing
 	cancel context.CancelFunc
+	first  chan struct{} // closed once the first sample is taken
 	done   chan struct{}
 }
 
-// startSampling takes a sample before the scan starts, then one every
-// flowSampleEvery in a goroutine, until stop.
+// startSampling takes a sample as the scan starts, then one every
+// flowSampleEvery, in a goroutine, until stop.
 func startSampling(ctx context.Context, conn sources.Conn, stream string) *flowSampling {
-	fs := &flowSampling{s: health.NewSampler(conn, stream), ring: health.NewSampleRing(flowSamplesKept, flowSampleEvery), done: make(chan struct{})}
-	fs.take(ctx)
+	fs := &flowSampling{s: health.NewSampler(conn, stream), ring: health.NewSampleRing(flowSamplesKept, flowSampleEvery),
+		first: make(chan struct{}), done: make(chan struct{})}
 	ctx, fs.cancel = context.WithCancel(ctx)
-	go func() {
+	go func() { // the first sample too: a broker slow to list its groups does not hold up the scan
 		defer close(fs.done)
+		fs.take(ctx)
+		close(fs.first)
 		t := time.NewTicker(flowSampleEvery)
 		defer t.Stop()
 		fs.s.Run(ctx, t.C, fs.ring)
@@ -56,11 +59,19 @@ func (fs *flowSampling) take(ctx context.Context) {
 }
 
 // stop ends the sampling; with ctx still live it takes a last sample. It
-// returns what was sampled.
+// returns what was sampled; once ctx has ended it waits for nothing.
 func (fs *flowSampling) stop(ctx context.Context) *health.Sampling {
+	select {
+	case <-fs.first:
+	case <-ctx.Done(): // a sample a broker's client does not give up is left behind
+		return fs.ring.Sampling()
+	}
 	fs.cancel()
-	<-fs.done
-	fs.take(ctx)
+	select {
+	case <-fs.done:
+		fs.take(ctx)
+	case <-ctx.Done():
+	}
 	return fs.ring.Sampling()
 }
 

@@ -83,6 +83,16 @@ type flawTeller struct {
 	stderr io.Writer
 }
 
+// Depth is what the peek read says of its queue's depth (ok false: it
+// is no peek, or cannot tell).
+func (f flawTeller) Depth() (int64, bool) {
+	d, ok := f.Subscription.(sources.PeekDepth)
+	if !ok {
+		return 0, false
+	}
+	return d.Depth(), true
+}
+
 // Next returns the next messages, having told of their flaws.
 func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error) {
 	batch, err := f.Subscription.Next(ctx, max)

@@ -30,6 +30,7 @@ type ident [2]uint64
 type seenAt struct {
 	offset    int64
 	partition int32
+	ord       uint32 // its place among the partition's messages (mod 2^32)
 }
 
 // partState is an entity's order state in one partition.
@@ -73,7 +74,6 @@ type Builder struct {
 	produced timeBuckets // the messages by event time
 	fallback int64
 	noEntity int64
-	noSeq    int64 // messages checked for order without the sequence asked for
 
 	// identities: cur and old held exactly (old: the generation before),
 	// older ones in bloom.
@@ -90,8 +90,16 @@ type Builder struct {
 	switchedAt    int64
 	reason        string
 
+	// ords count each partition's messages (by partition+1: a queue's
+	// NoPartition first): where positions are sparse, adjacency is
+	// counted in messages.
+	ords     []uint32
 	entities entTable
 	seqFound string // what the automatic sequence found ("" none yet)
+	// noSequence and seqNotInt count the messages of an entity that lack
+	// the sequence, or whose sequence is no integer; autoLacked those
+	// before the automatic sequence was found.
+	noSequence, seqNotInt, autoLacked int64
 
 	dups     Duplicates
 	ordering Ordering
@@ -143,15 +151,13 @@ func (b *Builder) Add(m *sources.Message) {
 	id := b.identity(m, doc)
 	e := b.entity(m, doc)
 	switch b.duplicate(m, id, e) {
-	case exact:
-		return
-	case possible: // perhaps a false positive: its sequence is seen, nothing counted against it
+	case exact, possible: // a copy (or a false positive): its sequence is seen, nothing else counted of it
 		if e != nil {
-			b.order(m, doc, e, false)
+			b.copySeen(m, doc, e)
 		}
 	default:
 		if e != nil {
-			b.order(m, doc, e, true)
+			b.order(m, doc, e)
 		}
 	}
 }
@@ -203,12 +209,14 @@ func (b *Builder) doc(m *sources.Message) []byte {
 func (b *Builder) identity(m *sources.Message, doc []byte) ident {
 	switch {
 	case b.o.IDHeader != "":
-		if v, ok := m.Header(b.o.IDHeader); ok {
+		if v, ok := m.Header(b.o.IDHeader); ok && len(v) > 0 {
 			return b.hash('h', v, nil)
 		}
 	case b.o.IDPath.Set():
-		if v, ok := b.o.IDPath.Lookup(doc); ok && len(v) > 0 { // an empty id names nothing: the fallback tells them apart
-			return b.hash('p', v, nil)
+		if tok, ok := b.o.IDPath.Token(doc); ok {
+			if tag, v, ok := identityOf(tok); ok {
+				return b.hash(tag, v, nil)
+			}
 		}
 	}
 	if b.o.PublisherID != nil {
@@ -255,8 +263,12 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	ok := false
 	switch {
 	case b.o.KeyPath.Set():
-		key, ok = b.o.KeyPath.Lookup(doc)
-		ok = ok && len(key) > 0 // an empty value names no entity
+		var tok []byte
+		if tok, ok = b.o.KeyPath.Token(doc); ok && string(tok) != "null" && string(tok) != `""` { // an empty value names no entity
+			key = pathKey(tok)
+		} else {
+			ok = false
+		}
 	case b.o.OrderKey != nil:
 		key, ok = b.o.OrderKey(m)
 	default:
@@ -270,14 +282,7 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 	slot := b.entities.slot(h)
 	e := *slot
 	if e == nil {
-		name := string(key)
-		if len(name) > 80 {
-			name = name[:80]
-		}
-		if len(key) == 0 {
-			name = wholeStream
-		}
-		e = &entity{name: name}
+		e = &entity{name: entityName(key)}
 		e.parts, e.seqs.runs = e.partsBuf[:0], e.runsBuf[:0]
 		b.entities.put(slot, e)
 	}
@@ -287,10 +292,13 @@ func (b *Builder) entity(m *sources.Message, doc []byte) *entity {
 // duplicate checks m's identity against those seen: it counts m a
 // duplicate (exact or possible), or remembers it (fresh).
 func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
+	ord := b.ordinal(m.Partition)
 	first, ok := b.old.get(id)
+	if !ok && b.turnIfDue(m) {
+		first, ok = b.old.get(id) // the generation that just turned old
+	}
 	if !ok {
-		b.turnIfDue(m)
-		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition})
+		first, ok = b.cur.getOrPut(id, seenAt{offset: m.Offset, partition: m.Partition, ord: ord})
 	}
 	if !ok && b.bloom != nil {
 		b.probes++
@@ -308,9 +316,9 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 	}
 	kind := "republish"
 	switch {
-	case m.Redriven != nil || m.DeadLetter != nil:
+	case redriven(m):
 		kind = "redrive"
-	case first.partition == m.Partition && abs(m.Offset-first.offset) <= RetryDistance: // by offset: the order messages come in may not be theirs
+	case first.partition == m.Partition && b.distance(first, m, ord) <= RetryDistance:
 		kind = "retry"
 	}
 	d := &b.dups
@@ -336,6 +344,30 @@ func (b *Builder) duplicate(m *sources.Message, id ident, e *entity) seen {
 		d.Examples = append(d.Examples, p)
 	}
 	return exact
+}
+
+// ordinal counts a message of partition and returns its place among
+// the partition's messages.
+func (b *Builder) ordinal(partition int32) uint32 {
+	i := int(partition) + 1
+	if i < 0 || i > 1<<16 {
+		i = 0
+	}
+	if i >= len(b.ords) {
+		b.ords = append(b.ords, make([]uint32, i+1-len(b.ords))...)
+	}
+	b.ords[i]++
+	return b.ords[i]
+}
+
+// distance is how many messages of one partition a copy is from its
+// first: by offset where positions are dense (the order messages come
+// in may not be theirs), by the messages read where they are sparse.
+func (b *Builder) distance(first seenAt, m *sources.Message, ord uint32) int64 {
+	if b.o.SparsePositions {
+		return int64(ord - first.ord)
+	}
+	return abs(m.Offset - first.offset)
 }
 
 // possible counts a message whose identity only the Bloom filter says it
@@ -370,8 +402,8 @@ func (b *Builder) pos(part int32, off int64) Position {
 }
 
 // turnIfDue turns the generations when the window or the memory asks,
-// before m's identity is held.
-func (b *Builder) turnIfDue(m *sources.Message) {
+// before m's identity is held; it reports a turn.
+func (b *Builder) turnIfDue(m *sources.Message) bool {
 	at := m.Timestamp.UnixMilli()
 	if b.cur.n == 0 {
 		b.genStart = at
@@ -383,10 +415,12 @@ func (b *Builder) turnIfDue(m *sources.Message) {
 	case b.o.WindowTime > 0 && b.cur.n > 0 && at-b.genStart > b.o.WindowTime.Milliseconds():
 		turn = "window"
 	}
-	if turn != "" {
-		b.turn(turn)
-		b.genStart = at
+	if turn == "" {
+		return false
 	}
+	b.turn(turn)
+	b.genStart = at
+	return true
 }
 
 // turn moves the older generation's identities to the Bloom filter and
@@ -412,16 +446,34 @@ func (b *Builder) turn(reason string) {
 func (b *Builder) sequence(m *sources.Message, doc []byte) (int64, bool) {
 	switch {
 	case b.o.SequenceHeader != "":
-		if v, ok := m.Header(b.o.SequenceHeader); ok {
-			return parseInt(v)
-		}
-		return 0, false
+		v, ok := m.Header(b.o.SequenceHeader)
+		return b.seqCounted(v, ok)
 	case b.o.SequencePath.Set():
-		return b.o.SequencePath.Int(doc)
+		tok, ok := b.o.SequencePath.Token(doc)
+		return b.seqCounted(tok, ok)
 	case b.o.Auto:
-		return b.autoSequence(m, doc)
+		n, ok := b.autoSequence(m, doc)
+		if !ok {
+			b.autoLacked++
+		}
+		return n, ok
 	}
 	return 0, false
+}
+
+// seqCounted reads a sequence token (found: the message has the field or
+// header), counting the messages that lack it or whose value is no
+// integer.
+func (b *Builder) seqCounted(tok []byte, found bool) (int64, bool) {
+	if !found {
+		b.noSequence++
+		return 0, false
+	}
+	n, ok := sequenceOf(tok)
+	if !ok {
+		b.seqNotInt++
+	}
+	return n, ok
 }
 
 // autoSequence finds the sequence the first time a message carries one of
@@ -429,25 +481,44 @@ func (b *Builder) sequence(m *sources.Message, doc []byte) (int64, bool) {
 func (b *Builder) autoSequence(m *sources.Message, doc []byte) (int64, bool) {
 	for _, h := range autoSequenceHeaders {
 		if v, ok := m.Header(h); ok {
-			if n, ok := parseInt(v); ok {
+			if n, ok := sequenceOf(v); ok {
 				b.o.Auto, b.o.SequenceHeader, b.seqFound = false, h, "header "+h
+				b.noSequence += b.autoLacked
 				return n, true
 			}
 		}
 	}
 	for _, f := range autoSequencePaths {
 		p := Path{text: "json." + f, steps: []string{f}}
-		if n, ok := p.Int(doc); ok {
+		if tok, ok := p.Token(doc); ok {
+			n, ok := sequenceOf(tok)
+			if !ok {
+				continue
+			}
 			b.o.Auto, b.o.SequencePath, b.seqFound = false, p, p.text
+			b.noSequence += b.autoLacked
 			return n, true
 		}
 	}
 	return 0, false
 }
 
-// order checks m against its entity's state in its partition; count
-// false takes m's sequence and time without counting it out of order.
-func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
+// copySeen takes a duplicate's sequence as seen (no gap where a copy
+// arrived); a copy makes no split and no ordering finding: those are
+// defined on an entity's distinct messages.
+func (b *Builder) copySeen(m *sources.Message, doc []byte, e *entity) {
+	seq, ok := b.sequence(m, doc)
+	if !ok {
+		return
+	}
+	if len(e.seqs.runs) == 0 || seq < e.low {
+		e.low, e.lowAt = seq, m.Offset
+	}
+	e.seqs.add(seq)
+}
+
+// order checks m against its entity's state in its partition.
+func (b *Builder) order(m *sources.Message, doc []byte, e *entity) {
 	var ps *partState
 	for i := range e.parts {
 		if e.parts[i].partition == m.Partition {
@@ -473,9 +544,6 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 		}
 		e.seqs.add(seq)
 		if ps.hasSeq && seq < ps.maxSeq {
-			if !count {
-				return
-			}
 			b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxSeqOff)), Second: b.pos(m.Partition, m.Offset),
 				Detail: "seq " + strconv.FormatInt(seq, 10) + " after " + strconv.FormatInt(ps.maxSeq, 10)}, true)
 			return
@@ -483,17 +551,11 @@ func (b *Builder) order(m *sources.Message, doc []byte, e *entity, count bool) {
 		ps.hasSeq, ps.maxSeq, ps.maxSeqOff = true, seq, m.Offset
 		return
 	}
-	if count && (b.o.SequenceHeader != "" || b.o.SequencePath.Set()) {
-		b.noSeq++
-	}
 	if m.NoTimestamp || m.Timestamp.IsZero() {
 		return
 	}
 	t := m.Timestamp.UnixMilli()
 	if ps.hasTime && t < ps.maxTime-b.o.Tolerance.Milliseconds() {
-		if !count {
-			return
-		}
 		back := time.Duration(ps.maxTime-t) * time.Millisecond
 		b.disorder(e, Pair{Entity: e.name, First: ptr(b.pos(m.Partition, ps.maxTimeAt)), Second: b.pos(m.Partition, m.Offset),
 			Detail: "time " + back.String() + " earlier"}, false)
@@ -522,8 +584,9 @@ func (b *Builder) disorder(e *entity, p Pair, bySeq bool) {
 // Report is what was found so far. It walks every entity (for gaps and
 // offenders) and does no I/O.
 func (b *Builder) Report() Report {
-	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity, NoSequence: b.noSeq,
+	r := Report{Stream: b.stream, Scanned: b.scanned, From: b.from, To: b.to, ByFallback: b.fallback, NoEntity: b.noEntity,
 		Identity: b.identityName(), Entity: b.entityName(), Sequence: b.sequenceName(), EntityPath: b.o.KeyPath.String(),
+		NoSequence: b.noSequence, SequenceNotInteger: b.seqNotInt, IdentityAsked: b.identityAsked(),
 		produced: b.produced.snapshot()}
 	r.Duplicates = b.dups
 	r.Duplicates.Definition = DefineDuplicates
@@ -542,33 +605,38 @@ func (b *Builder) Report() Report {
 	r.Gaps.Definition = DefineGaps
 	var offenders []Offender
 	for _, e := range b.entities.all {
-		miss := e.seqs.missing()
-		if miss > 0 {
+		miss, jumps := e.seqs.missing(), e.seqs.jumpCount()
+		if miss > 0 || jumps > 0 {
 			r.Gaps.Count += miss
+			r.Gaps.Jumps += jumps
 			r.Gaps.Entities++
 			r.Gaps.UpperBound = r.Gaps.UpperBound || e.seqs.lost > 0
-			g := Gap{Entity: e.name, Missing: miss, Lowest: e.low, Highest: e.seqs.runs[len(e.seqs.runs)-1].hi,
-				At: b.pos(e.parts[0].partition, e.lowAt)}
-			for _, h := range e.seqs.holes(5) {
+			g := Gap{Entity: e.name, Missing: miss, Jumps: jumps, Lowest: e.low, Highest: e.seqs.runs[len(e.seqs.runs)-1].hi,
+				At: b.pos(e.parts[0].partition, e.lowAt), RangesTotal: e.seqs.holeCount(), Ranges: []Range{}}
+			for _, h := range e.seqs.holes(gapRanges) {
 				g.Ranges = append(g.Ranges, Range{From: h.lo, To: h.hi})
 			}
 			r.Gaps.Examples = append(r.Gaps.Examples, g)
 		}
-		if e.dup > 0 || e.disorder > 0 || miss > 0 || e.split {
-			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss, Split: e.split})
+		if e.dup > 0 || e.disorder > 0 || miss > 0 || jumps > 0 || e.split {
+			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss + jumps, Split: e.split})
 		}
 	}
-	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int { return cmp.Or(cmp.Compare(y.Missing, x.Missing), cmp.Compare(x.Entity, y.Entity)) })
+	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int {
+		return cmp.Or(cmp.Compare(y.Missing+y.Jumps, x.Missing+x.Jumps), cmp.Compare(x.Entity, y.Entity))
+	})
 	if len(r.Gaps.Examples) > b.o.Examples {
 		r.Gaps.Examples = r.Gaps.Examples[:b.o.Examples]
 	}
 	slices.SortFunc(offenders, func(x, y Offender) int {
 		return cmp.Or(cmp.Compare(y.Total(), x.Total()), cmp.Compare(x.Entity, y.Entity))
 	})
+	r.OffendersTotal = int64(len(offenders))
 	if len(offenders) > b.o.Examples {
 		offenders = offenders[:b.o.Examples]
 	}
 	r.Offenders = offenders
+	emptyLists(&r)
 	r.Memory = b.memory()
 	return r
 }
@@ -604,12 +672,23 @@ func (b *Builder) identityName() string {
 	return fallback
 }
 
+// identityAsked is the header or path the options name as identity.
+func (b *Builder) identityAsked() string {
+	switch {
+	case b.o.IDHeader != "":
+		return "header " + b.o.IDHeader
+	case b.o.IDPath.Set():
+		return b.o.IDPath.String()
+	}
+	return ""
+}
+
 func (b *Builder) entityName() string {
 	switch {
 	case b.o.KeyPath.Set():
 		return b.o.KeyPath.String()
 	case b.o.OrderKey != nil:
-		return "the connection's order key"
+		return "what the broker keeps in order (a RabbitMQ queue or a Redis stream as a whole, an SQS FIFO message group, else the key)"
 	}
 	return "the message key"
 }

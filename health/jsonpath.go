@@ -45,15 +45,9 @@ func (p Path) Set() bool { return len(p.steps) > 0 }
 // its quotes, its escapes kept) and whether doc has it (null: it has
 // not). It allocates nothing unless a member name carries escapes.
 func (p Path) Lookup(doc []byte) ([]byte, bool) {
-	if len(p.steps) == 0 {
+	tok, ok := p.Token(doc)
+	if !ok {
 		return nil, false
-	}
-	tok := doc
-	for _, step := range p.steps {
-		var ok bool
-		if tok, ok = filter.Member(tok, step); !ok {
-			return nil, false
-		}
 	}
 	if tok[0] == '"' && len(tok) >= 2 {
 		return tok[1 : len(tok)-1], true
@@ -64,13 +58,34 @@ func (p Path) Lookup(doc []byte) ([]byte, bool) {
 	return tok, true
 }
 
-// Int reads the field as a whole number (a JSON number or a numeric string).
+// Token returns the field's raw JSON token in doc: a string with its
+// quotes, a number, true, false, null, an object or an array. It
+// allocates nothing.
+func (p Path) Token(doc []byte) ([]byte, bool) {
+	if len(p.steps) == 0 {
+		return nil, false
+	}
+	tok := doc
+	for _, step := range p.steps {
+		var ok bool
+		if tok, ok = filter.Member(tok, step); !ok {
+			return nil, false
+		}
+	}
+	if len(tok) == 0 {
+		return nil, false
+	}
+	return tok, true
+}
+
+// Int reads the field as a whole number: a JSON number that is an exact
+// integer (1e3 is 1000, 1.5 is none) or a string of one.
 func (p Path) Int(doc []byte) (int64, bool) {
-	tok, ok := p.Lookup(doc)
+	tok, ok := p.Token(doc)
 	if !ok {
 		return 0, false
 	}
-	return parseInt(tok)
+	return sequenceOf(tok)
 }
 
 // parseInt reads a decimal integer without allocating.

@@ -24,7 +24,7 @@ const (
 	DefaultTolerance = time.Second
 	// DefaultExamples is how many examples a finding keeps.
 	DefaultExamples = 10
-	// RetryDistance is how many offsets of one partition a copy may be
+	// RetryDistance is how many messages of one partition a copy may be
 	// from its first copy and still be a producer retry (a producer has up
 	// to 5 requests in flight).
 	RetryDistance = 5
@@ -73,8 +73,12 @@ type Options struct {
 	// negative: none).
 	Tolerance time.Duration
 	// Examples is how many examples each finding keeps (0:
-	// DefaultExamples; less than 0: none).
+	// DefaultExamples; negative: none).
 	Examples int
+	// SparsePositions says the stream's positions count no messages
+	// (sources.Reading.SparsePositions): a retry's distance is counted in
+	// the messages read.
+	SparsePositions bool
 	// Expected is how many messages the scan will read, when known
 	// (sizes the Bloom filter).
 	Expected int64
@@ -162,18 +166,22 @@ func (o *Options) defaults() {
 	switch {
 	case o.Examples == 0:
 		o.Examples = DefaultExamples
-	case o.Examples < 0: // none
-		o.Examples = 0
+	case o.Examples < 0:
+		o.Examples = 0 // none
 	}
 }
 
 // WithConn takes what conn knows of its messages' identities and order
-// (sources.Identities) into o; a reader wrapped around a connection is
+// (sources.Identities, sources.Orderer) into o; a reader wrapped around a connection is
 // looked through (Unwrap).
 func (o *Options) WithConn(conn any) {
 	for {
 		if ids, ok := conn.(sources.Identities); ok {
 			o.PublisherID, o.OrderKey = ids.PublisherID, ids.OrderKey
+			return
+		}
+		if ord, ok := conn.(sources.Orderer); ok {
+			o.OrderKey = ord.OrderKey
 			return
 		}
 		w, ok := conn.(interface{ Unwrap() sources.Reader })

@@ -12,14 +12,15 @@ import (
 // The definitions a report states for each finding.
 const (
 	DefineDuplicates = "a message whose identity was already seen in the scan; N duplicates are N extra copies. " +
-		"retry: within " + "5" + " offsets of its first copy in the same partition (a producer retry); " +
-		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (mqscope's or another tool's). " +
+		"retry: within " + "5" + " messages of its first copy in the same partition (a producer retry); " +
+		"re-publish: further apart, or in another partition; redrive: the copy carries redrive or dead-letter provenance (any one of mqscope's x-mqscope-redrive-* headers, or another tool's). " +
 		"A duplicate is not also counted as an ordering finding. " +
 		"Beyond the window a Bloom filter remembers identities: what it alone recognises is a possible duplicate, counted apart with the false positives expected."
 	DefineOrderingSeq  = "per entity within a partition, a sequence number lower than the highest already seen there"
 	DefineOrderingTime = "per entity within a partition, an event time earlier than the latest already seen there by more than the tolerance"
-	DefineSplit        = "an entity seen in more than one partition"
-	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan (counted at its end: a late message is no gap)"
+	DefineSplit        = "an entity whose distinct messages (its duplicates left out, whatever the window) are in more than one partition"
+	DefineGaps         = "sequence numbers between an entity's lowest and highest never seen in the scan, a duplicate's number counted as seen (counted at its end: a late message is no gap); " +
+		"a hole of more than 1,000,000 numbers is one suspicious jump (a reset, a bad number), counted once and not in the missing numbers"
 )
 
 // Position is where a message is: stream, partition (-1 for none) and
@@ -50,6 +51,10 @@ func (p Position) Where() string {
 	m := p.message()
 	return m.Where()
 }
+
+// Entities are named by their key as text; a key that is not UTF-8 by
+// "base64:" and its bytes in base64 (two binary keys never look alike); a
+// name cut at 80 bytes ends in "…".
 
 // Pair is an example of a finding: two messages (the first copy and the
 // duplicate; the highest seen and the one that came after it lower).
@@ -139,18 +144,24 @@ func (r Range) String() string {
 // Gap is the sequence numbers one entity misses.
 type Gap struct {
 	Entity string `json:"entity"`
-	// Missing is how many numbers; Ranges the first of them.
-	Missing int64   `json:"missing"`
-	Ranges  []Range `json:"ranges"`
+	// Missing is how many numbers (jumps left out), Jumps how many holes
+	// are jumps (more than JumpSize numbers); Ranges the lowest of the
+	// holes, RangesTotal how many holes there are.
+	Missing     int64   `json:"missing"`
+	Jumps       int64   `json:"jumps,omitempty"`
+	Ranges      []Range `json:"ranges"`
+	RangesTotal int64   `json:"rangesTotal"`
 	// Lowest and Highest are the numbers seen, and where.
 	Lowest  int64    `json:"lowest"`
 	Highest int64    `json:"highest"`
 	At      Position `json:"at"`
 }
 
-// Gaps is the gaps finding: Count numbers missing over Entities entities.
+// Gaps is the gaps finding: Count numbers missing and Jumps suspicious
+// jumps over Entities entities.
 type Gaps struct {
 	Count      int64  `json:"count"`
+	Jumps      int64  `json:"jumps"`
 	Entities   int64  `json:"entities"`
 	Definition string `json:"definition"`
 	// UpperBound says some entity had more runs than it keeps: its
@@ -204,11 +215,8 @@ type Memory struct {
 
 // Report is the health of one stream's messages.
 type Report struct {
-	Stream  string `json:"stream"`
-	Scanned int64  `json:"scanned"`
-	// Partial says the check was interrupted: the findings are of the
-	// Scanned messages read before.
-	Partial bool      `json:"partial,omitempty"`
+	Stream  string    `json:"stream"`
+	Scanned int64     `json:"scanned"`
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to,omitzero"`
 	// Identity, Entity and Sequence say what was read as each.
@@ -221,21 +229,31 @@ type Report struct {
 	// were told apart by a hash of key and value; NoEntity how many had
 	// no entity (no key): they are checked for duplicates only.
 	ByFallback int64 `json:"identityFallback,omitempty"`
-	NoEntity   int64 `json:"noEntity,omitempty"`
-	// NoSequence is how many messages checked for order lacked the
-	// sequence asked for (or it was no whole number): their order was
+	// IdentityAsked is the header or path --id-header or --id-path named
+	// ("": none; ByFallback then counts the messages without a
+	// publisher's id).
+	IdentityAsked string `json:"identityAsked,omitempty"`
+	NoEntity      int64  `json:"noEntity,omitempty"`
+	// NoSequence is how many messages of an entity lacked the sequence
+	// (once one was named or found), SequenceNotInteger how many had one
+	// that is no exact integer (1.5, true, null; 1e3 is 1000): both are
 	// checked by event time.
-	NoSequence int64 `json:"noSequence,omitempty"`
+	NoSequence         int64 `json:"noSequence,omitempty"`
+	SequenceNotInteger int64 `json:"sequenceNotInteger,omitempty"`
 
 	Duplicates Duplicates `json:"duplicates"`
 	Ordering   Ordering   `json:"ordering"`
 	SplitKeys  SplitKeys  `json:"splitKeys"`
 	Gaps       Gaps       `json:"gaps"`
-	// Offenders are the entities with the most findings.
-	Offenders []Offender `json:"offenders"`
-	Memory    Memory     `json:"memory"`
+	// Offenders are the entities with the most findings, of
+	// OffendersTotal entities with any.
+	Offenders      []Offender `json:"offenders"`
+	OffendersTotal int64      `json:"offendersTotal"`
+	Memory         Memory     `json:"memory"`
 	// Flow is the stream's consumers and retry chain (nil: not asked).
 	Flow *Flow `json:"flow,omitempty"`
+	// Outcome is the conclusion (Conclude sets it).
+	Outcome
 
 	produced timeBuckets // the scanned messages by event time, for the flow's timeline
 }
@@ -243,7 +261,7 @@ type Report struct {
 // Findings is how many findings the report has (duplicates, ordering,
 // split keys and missing sequence numbers).
 func (r *Report) Findings() int64 {
-	n := r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count
+	n := r.Duplicates.Count + r.Ordering.Count + r.SplitKeys.Count + r.Gaps.Count + r.Gaps.Jumps
 	if r.Duplicates.PossibleCounted {
 		n += r.Duplicates.Possible
 	}
@@ -295,8 +313,8 @@ const wholeStream = "(the whole stream)"
 // messages ("" for the whole stream).
 func (r *Report) EntityFilter(entity string) string {
 	switch {
-	case entity == wholeStream:
-		return ""
+	case entity == wholeStream, strings.HasPrefix(entity, binaryPrefix), strings.HasSuffix(entity, "…"):
+		return "" // no filter names it exactly
 	case r.EntityPath != "":
 		return fmt.Sprintf("%s == %q", r.EntityPath, entity)
 	}

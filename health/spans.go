@@ -1,5 +1,10 @@
 package health
 
+import (
+	"cmp"
+	"slices"
+)
+
 // maxSpans bounds the runs of sequence numbers an entity keeps: past it the
 // two runs closest together are joined and the numbers between them are
 // counted missing for good (the entity's gaps become an upper bound).
@@ -12,9 +17,22 @@ type span struct{ lo, hi int64 }
 // disjoint, non-adjacent runs: numbers that arrive in order keep it one run.
 type seqSet struct {
 	runs []span
-	// lost is how many numbers were counted missing when runs were joined.
-	lost int64
+	// lost is how many numbers were counted missing when runs were
+	// joined, lostHoles how many holes that took, lowLost the lowest of
+	// them (up to maxLowLost); jumps the holes joined that were jumps.
+	lost      int64
+	lostHoles int64
+	lowLost   []span
+	jumps     int64
 }
+
+// JumpSize is the hole in one entity's sequence past which it is one
+// suspicious jump (a reset, a bad number) rather than that many missing
+// numbers.
+const JumpSize = 1_000_000
+
+// maxLowLost bounds the joined holes an entity remembers to show.
+const maxLowLost = 5
 
 // add records n.
 func (s *seqSet) add(n int64) {
@@ -71,26 +89,68 @@ func (s *seqSet) joinClosest() {
 			best = i
 		}
 	}
-	s.lost += s.runs[best].lo - s.runs[best-1].hi - 1
+	hole := span{s.runs[best-1].hi + 1, s.runs[best].lo - 1}
+	if n := hole.hi - hole.lo + 1; n > JumpSize {
+		s.jumps++
+	} else {
+		s.lost += n
+		s.lostHoles++
+		s.keepLow(hole)
+	}
 	s.runs[best-1].hi = s.runs[best].hi
 	s.runs = append(s.runs[:best], s.runs[best+1:]...)
 }
 
+// keepLow remembers a joined hole if it is among the lowest.
+func (s *seqSet) keepLow(h span) {
+	i, _ := slices.BinarySearchFunc(s.lowLost, h.lo, func(x span, lo int64) int { return cmp.Compare(x.lo, lo) })
+	if i >= maxLowLost {
+		return
+	}
+	s.lowLost = slices.Insert(s.lowLost, i, h)
+	if len(s.lowLost) > maxLowLost {
+		s.lowLost = s.lowLost[:maxLowLost]
+	}
+}
+
 // missing is how many numbers between the lowest and the highest were
-// never seen.
+// never seen, the holes that are jumps left out.
 func (s *seqSet) missing() int64 {
 	n := s.lost
 	for i := 1; i < len(s.runs); i++ {
-		n += s.runs[i].lo - s.runs[i-1].hi - 1
+		if h := s.runs[i].lo - s.runs[i-1].hi - 1; h <= JumpSize {
+			n += h
+		}
 	}
 	return n
 }
 
-// holes are the first few missing ranges, lo to hi inclusive.
-func (s *seqSet) holes(max int) []span {
-	var out []span
-	for i := 1; i < len(s.runs) && len(out) < max; i++ {
+// jumpCount is how many holes are jumps (more than JumpSize numbers).
+func (s *seqSet) jumpCount() int64 {
+	n := s.jumps
+	for i := 1; i < len(s.runs); i++ {
+		if s.runs[i].lo-s.runs[i-1].hi-1 > JumpSize {
+			n++
+		}
+	}
+	return n
+}
+
+// holeCount is how many holes there are, jumps included.
+func (s *seqSet) holeCount() int64 {
+	return int64(max(len(s.runs)-1, 0)) + s.lostHoles + s.jumps
+}
+
+// holes are the lowest few missing ranges, lo to hi inclusive (joined
+// ones among them: numbers that may have come since).
+func (s *seqSet) holes(n int) []span {
+	out := slices.Clone(s.lowLost)
+	for i := 1; i < len(s.runs); i++ {
 		out = append(out, span{s.runs[i-1].hi + 1, s.runs[i].lo - 1})
+	}
+	slices.SortFunc(out, func(x, y span) int { return cmp.Compare(x.lo, y.lo) })
+	if len(out) > n {
+		out = out[:n]
 	}
 	return out
 }

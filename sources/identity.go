@@ -13,3 +13,10 @@ type Identities interface {
 	// none, as in an SQS standard queue). An empty key is the whole stream.
 	OrderKey(m *Message) (key []byte, ok bool)
 }
+
+// Orderer is a connection that knows what its broker keeps in order but
+// has no publisher's id (a Redis stream as a whole): Identities' OrderKey
+// alone.
+type Orderer interface {
+	OrderKey(m *Message) (key []byte, ok bool)
+}

@@ -91,6 +91,10 @@ type Reading struct {
 	// Positions is how positions are written for people when they are
 	// not plain offsets (a Redis entry id); nil when they are.
 	Positions PositionSyntax
+	// SparsePositions says positions grow with every message but not by
+	// one (a Redis stream's entry IDs, packed): the distance of two
+	// positions counts no messages.
+	SparsePositions bool
 }
 
 // Locator is a connection that finds one stream without listing them
@@ -143,6 +147,12 @@ type Peeker interface {
 type PeekRead interface {
 	Subscription
 	Held() int
+}
+
+// PeekDepth is a peek that knows how many messages its queue had ready
+// when it began: more than it held says the peek's bound left some unread.
+type PeekDepth interface {
+	Depth() int64
 }
 
 // PeekCostError refuses a read that costs something nobody accepted.
@@ -377,11 +387,8 @@ func (e *Start) Past(m *Message) bool {
 // a time (as ParseStart).
 func ParseEnd(s string, now time.Time) (*Start, error) {
 	st, err := ParseStart(s, now)
-	if err != nil {
-		return nil, err
-	}
-	if st.Kind != StartOffset && st.Kind != StartTime {
-		return nil, fmt.Errorf("end %q: want offset:N, offset:P=N,..., time:RFC3339 or time:-DURATION", s)
+	if err != nil || st.Kind != StartOffset && st.Kind != StartTime {
+		return nil, fmt.Errorf("end %q: want offset:N (N at least 0), offset:P=N,..., time:RFC3339 or time:-DURATION", s)
 	}
 	return &st, nil
 }

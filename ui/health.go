@@ -75,8 +75,11 @@ type healthPage struct {
 	// through what it holds (positions next to end, counting evictions),
 	// a chunk per Update, and reads nothing.
 	held      *msgbuf.Buffer
-	next, end int64
-	lost      int64 // held messages evicted before they were checked
+	next, end int64   // the walk's place in order, its end
+	order     []int64 // heldOrder's (nil: the list's own order, from base)
+	base      int64   // the absolute place of the first message held
+	heldEnd   int64   // the absolute place after the last one held
+	lost      int64   // held messages evicted before they were checked
 	scratch   sources.Message
 
 	// sampler takes the flow's lag and depth, one sample in a Cmd at a
@@ -112,7 +115,8 @@ func (p *healthPage) Init() tea.Cmd {
 // connection's identities; held messages are decoded with the schemas
 // already fetched only.
 func (p *healthPage) options() health.Options {
-	o := health.Options{Auto: true, Decoder: p.c.decoder(p.conn.Name()), Cached: p.held != nil, Expected: p.stream.Messages}
+	o := health.Options{Auto: true, Decoder: p.c.decoder(p.conn.Name()), Cached: p.held != nil, Expected: p.stream.Messages,
+		SparsePositions: p.stream.SparsePositions}
 	o.WithConn(p.conn)
 	return o
 }
@@ -131,7 +135,9 @@ func (p *healthPage) read() tea.Cmd {
 	p.setReport()
 	page, gen := p.pid, p.gen
 	if p.held != nil {
-		p.next, p.end = p.held.Evicted(), p.held.Evicted()+int64(p.held.Len())
+		p.base, p.order = p.held.Evicted(), heldOrder(p.held)
+		p.heldEnd = p.base + int64(p.held.Len())
+		p.next, p.end = 0, int64(p.held.Len())
 		return func() tea.Msg { return healthHeldDue{page: page, gen: gen} }
 	}
 	r, ok := p.conn.(sources.Reader)
@@ -156,16 +162,20 @@ func (p *healthPage) step() tea.Cmd {
 // the next one.
 func (p *healthPage) heldStep() tea.Cmd {
 	evicted := p.held.Evicted()
-	if p.next < evicted {
-		p.lost += evicted - p.next
-		p.next = evicted
-	}
-	if evicted+int64(p.held.Len()) < p.next { // the list read again from the start
+	if evicted+int64(p.held.Len()) < p.heldEnd { // the list read again from the start
 		p.end = p.next
 	}
 	stop := min(p.end, p.next+healthHeldChunk)
 	for ; p.next < stop; p.next++ {
-		p.held.Load(int(p.next-evicted), &p.scratch)
+		at := p.base + p.next
+		if p.order != nil {
+			at = p.order[p.next]
+		}
+		if at < evicted {
+			p.lost++
+			continue
+		}
+		p.held.Load(int(at-evicted), &p.scratch)
 		p.b.Add(&p.scratch)
 	}
 	p.setReport()
@@ -203,7 +213,7 @@ func (p *healthPage) setReport() {
 	add("duplicates", r.Duplicates.Count+r.Duplicates.Possible, len(r.Duplicates.Examples))
 	add("ordering", r.Ordering.Count, len(r.Ordering.Examples))
 	add("split keys", r.SplitKeys.Count, len(r.SplitKeys.Examples))
-	add("gaps", r.Gaps.Count, len(r.Gaps.Examples))
+	add("gaps", r.Gaps.Count+r.Gaps.Jumps, len(r.Gaps.Examples))
 	p.cur.clamp(len(p.rows), p.rowsHeight())
 }
 
@@ -409,7 +419,11 @@ func (p *healthPage) findingLine(name string) (int64, string) {
 	case "split keys":
 		return r.SplitKeys.Count, "entities in more than one partition"
 	}
-	return r.Gaps.Count, fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	what := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
+	if r.Gaps.Jumps > 0 {
+		what += fmt.Sprintf(" · %s suspicious jumps (holes past %s numbers)", groupDigits(r.Gaps.Jumps), groupDigits(health.JumpSize))
+	}
+	return r.Gaps.Count + r.Gaps.Jumps, what
 }
 
 // exampleCells are an example row's entity and what it says.
@@ -447,33 +461,16 @@ func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }
 func (p *healthPage) View(w, h int) string {
 	s := p.c.Styles
 	r := &p.report
-	state := fmt.Sprintf("checking… %s messages", groupDigits(r.Scanned))
-	if p.done {
-		state = fmt.Sprintf("%s messages checked", groupDigits(r.Scanned))
-	}
-	switch {
-	case p.held != nil:
-		state += " (held by the list)"
-	case p.stream.Queue:
-		state += " (peeked: they come back redelivered)"
-	}
-	verdict := s.DLQBadge.Render(fmt.Sprintf("%d findings", r.Findings()))
-	if r.Healthy() {
-		verdict = s.Section.Render("no finding")
-	}
-	seq := render.Sanitize(r.Sequence)
-	if r.NoSequence > 0 {
-		seq += fmt.Sprintf(" (%s without it: by event time)", groupDigits(r.NoSequence))
-	}
-	out := []string{verdict + s.Muted.Render("  in "+state+"  ·  sequence: "+seq),
-		s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity))}
-	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: 6, right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
+	out := []string{p.headline(), s.Muted.Render("identity: " + render.Sanitize(r.Identity) + "  ·  entity: " + render.Sanitize(r.Entity) + p.lackingText())}
+	cols := layout([]column{{title: "FINDING", width: 12}, {title: "COUNT", width: p.countWidth(), right: true}, {title: "ENTITY", width: 14}, {title: "WHERE · WHAT", width: 20, flex: true}}, w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
 	switch {
 	case p.err != nil:
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
-	case p.done && r.Scanned == 0:
-		out = append(out, s.Muted.Render("  nothing checked: "+render.Sanitize(p.stream.Name)+" held no messages"))
+	case len(p.rows) == 0 && p.done && r.Scanned == 0:
+		out = append(out, s.Muted.Render("  nothing to check: no message in "+render.Sanitize(p.stream.Name)))
+	case len(p.rows) == 0 && p.done && p.partialText() != "":
+		out = append(out, s.Muted.Render("  no finding in what was read, but not all of "+render.Sanitize(p.stream.Name)+" was read"))
 	case len(p.rows) == 0 && p.done:
 		out = append(out, s.Muted.Render("  healthy: no duplicate, nothing out of order, no split key, no gap in "+render.Sanitize(p.stream.Name)))
 	}

@@ -220,7 +220,7 @@ func TestHealthOfAnEmptyStream(t *testing.T) {
 		cmd = p.Update(cmd())
 	}
 	v := p.View(100, 27)
-	if !strings.Contains(v, "nothing checked: idle held no messages") || strings.Contains(v, "healthy") {
+	if !strings.Contains(v, "nothing to check: no message in idle") || strings.Contains(v, "healthy") {
 		t.Fatalf("view:\n%s", v)
 	}
 }

@@ -148,8 +148,24 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 				r.c.Close()
 			}
 		}()
-		return nil, fmt.Errorf("connect to kafka %s: %w", strings.Join(o.Brokers, ","), ctx.Err())
+		return nil, notKafka(o, ctx.Err())
 	}
+}
+
+// notKafka explains a connection that did not open before the deadline:
+// a plain listener that answers as something else (or not at all) is
+// said to be no Kafka broker.
+func notKafka(o Options, err error) error {
+	where := strings.Join(o.Brokers, ",")
+	if !errors.Is(err, context.DeadlineExceeded) || o.TLS != nil {
+		return fmt.Errorf("connect to kafka %s: %w", where, err)
+	}
+	for _, a := range o.Brokers {
+		if what := probe(context.Background(), a); what != "" {
+			return fmt.Errorf("connect to kafka %s: %s accepted the connection but did not answer as Kafka: %s (wrong port, or TLS or SASL required?)", where, a, what)
+		}
+	}
+	return fmt.Errorf("connect to kafka %s: no answer in time: %w", where, err)
 }
 
 // explainDialError turns sarama's "run out of available brokers" into the

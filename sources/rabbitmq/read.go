@@ -121,7 +121,7 @@ func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscript
 	feed := sources.NewFeed(ctx, 0, nil)
 	if want == 0 {
 		feed.EndWhenDone()
-		return peekRead{Feed: feed}, nil
+		return peekRead{Feed: feed, depth: int64(depth)}, nil
 	}
 	held, frameMax, err := c.hold(ctx, queue, want)
 	if err != nil {
@@ -138,14 +138,19 @@ func (c *Conn) Peek(ctx context.Context, queue string, n int) (sources.Subscript
 		feed.Close()
 		return nil, err
 	}
-	return peekRead{Feed: feed, held: len(held)}, nil
+	return peekRead{Feed: feed, held: len(held), depth: int64(depth)}, nil
 }
 
 // peekRead is a peek's Subscription (sources.PeekRead).
 type peekRead struct {
 	*sources.Feed
-	held int
+	held  int
+	depth int64 // the messages ready in the queue when the peek began
 }
+
+// Depth is how many messages were ready in the queue when the peek
+// began (sources.PeekDepth).
+func (p peekRead) Depth() int64 { return p.depth }
 
 // Held is how many messages the peek held and gave back.
 func (p peekRead) Held() int { return p.held }

@@ -251,7 +251,7 @@ func (c *Conn) countDead(ctx context.Context, all []streamFacts) (map[string]dea
 // streamInfo describes one stream key.
 func (c *Conn) streamInfo(f streamFacts, capped bool) sources.StreamInfo {
 	si := sources.StreamInfo{Name: f.key, Kind: KindStream, Messages: f.info.Length, High: f.info.EntriesAdded, Consumers: 0,
-		Reading: sources.Reading{HasPositions: true, Live: true, Positions: EntryIDs{}}}
+		Reading: sources.Reading{HasPositions: true, Live: true, Positions: EntryIDs{}, SparsePositions: true}}
 	part := sources.PartitionInfo{ID: sources.NoPartition}
 	if first, err := ParseID(f.info.FirstEntry.ID); err == nil && f.info.Length > 0 {
 		part.Low = first.Offset()
@@ -292,7 +292,7 @@ func groupLine(g goredis.XInfoGroup) string {
 func (c *Conn) pendingInfo(f streamFacts, g goredis.XInfoGroup, d deadCount) sources.StreamInfo {
 	si := sources.StreamInfo{
 		Name: PendingName(f.key, g.Name), Kind: KindPending, Messages: d.n, DeadLetter: true, DeadLetterFor: f.key,
-		Reading:    sources.Reading{HasPositions: true, Positions: EntryIDs{}}, // a view of the pending list: read to its end, not followed
+		Reading:    sources.Reading{HasPositions: true, Positions: EntryIDs{}, SparsePositions: true}, // a view of the pending list: read to its end, not followed
 		Consumers:  int(g.Consumers),
 		Partitions: []sources.PartitionInfo{{ID: sources.NoPartition, Low: d.low.Offset(), High: d.high.Offset() + 1}},
 	}

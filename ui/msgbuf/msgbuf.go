@@ -107,6 +107,13 @@ func (b *Buffer) rowAt(i int) *row {
 	return &b.chunks[i/chunkRows][i%chunkRows]
 }
 
+// Position is the i-th held message's partition and offset, read without
+// building the message.
+func (b *Buffer) Position(i int) (int32, int64) {
+	r := b.rowAt(i)
+	return r.partition, r.offset
+}
+
 // At returns the i-th held message (0 is the oldest), built anew: the
 // caller may keep it. Its bytes are shared with the buffer and must not be
 // changed.
