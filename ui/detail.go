@@ -75,6 +75,9 @@ type detailPage struct {
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
+	unwrap   bool // lines run past the width and scroll sideways (w)
+	widest   int  // the widest line, in cells
+	side     hscroller
 	// note is what the list keeps with the message (the decoded start of a
 	// value its buffer cut, see heldNotes); held asks the list for the
 	// note of its selection (nil: no list).
@@ -277,7 +280,10 @@ func (p *detailPage) build() {
 	}
 	kw := 0
 	for _, h := range m.Headers {
-		kw = max(kw, min(len(h.Key), 36))
+		kw = max(kw, len(h.Key))
+		if !p.unwrap { // unwrapped, a long name is shown whole: it scrolls sideways
+			kw = min(kw, 36)
+		}
 	}
 	for _, h := range m.Headers {
 		out = append(out, detailLine{prefix: s.Label.Render(cell(render.Sanitize(h.Key), kw, false)) + "  ", indent: kw + 2, text: headerText(s, h)})
@@ -479,8 +485,9 @@ func (p *detailPage) wrap() {
 	}
 	p.width = w
 	p.lines = p.lines[:0]
+	defer p.measure()
 	for _, l := range p.raw {
-		if l.indent+ansi.StringWidth(l.text) <= w {
+		if p.unwrap || l.indent+ansi.StringWidth(l.text) <= w {
 			p.lines = append(p.lines, l.prefix+l.text)
 			continue
 		}
@@ -498,6 +505,25 @@ func (p *detailPage) wrap() {
 		}
 	}
 	p.scrollBy(0)
+}
+
+// measure notes the widest line and keeps the sideways offset within it.
+func (p *detailPage) measure() {
+	p.widest = 0
+	for _, l := range p.lines {
+		p.widest = max(p.widest, ansi.StringWidth(l))
+	}
+	p.side.hscroll(0, p.widest, p.width)
+}
+
+// setUnwrap wraps the lines to the width, or lets them run past it to
+// scroll sideways.
+func (p *detailPage) setUnwrap(on bool) {
+	p.unwrap = on
+	if !on {
+		p.side = hscroller{}
+	}
+	p.build()
 }
 
 func keyText(k []byte) string {
@@ -554,7 +580,15 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 		if p.move(msg, k, len(p.lines), p.bodyHeight()) {
 			return nil
 		}
+		if key.Matches(msg, k.ScrollRight) && !p.unwrap { // scrolling sideways needs the lines whole
+			p.setUnwrap(true)
+		}
+		if p.side.hmove(msg, k, p.widest, p.width) {
+			return nil
+		}
 		switch {
+		case key.Matches(msg, k.Wrap):
+			p.setUnwrap(!p.unwrap)
 		case key.Matches(msg, k.FullValue):
 			p.full = !p.full
 			p.build()
@@ -601,7 +635,14 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 
 func (p *detailPage) View(w, h int) string {
 	end := min(p.top+h, len(p.lines))
-	return joinLines(p.lines[p.top:end])
+	if p.side.left == 0 {
+		return joinLines(p.lines[p.top:end])
+	}
+	shown := make([]string, 0, end-p.top)
+	for _, l := range p.lines[p.top:end] {
+		shown = append(shown, p.side.shift(l))
+	}
+	return joinLines(shown)
 }
 
 func (p *detailPage) Crumb() string {
@@ -616,20 +657,25 @@ func (p *detailPage) Status() string {
 	if n := len(p.lines) - p.bodyHeight(); n > 0 {
 		pct = p.top * 100 / n
 	}
-	return p.c.Styles.Status.Render(fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime)))
+	st := fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime))
+	if p.unwrap {
+		st += "  unwrapped " + p.side.marker()
+	}
+	return p.c.Styles.Status.Render(strings.TrimRight(st, " "))
 }
 
 func (p *detailPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
-		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Back}
+		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Back}
 	}
-	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Trace, k.Back}
+	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Trace, k.Back}
 }
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight, k.Wrap},
+		{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.Copy, k.CopyValue, k.CopyMessage, k.Trace}}
 }
 
 // Close stops a fetch in flight.

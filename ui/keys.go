@@ -22,6 +22,7 @@ type KeyMap struct {
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
 	Diff, Edit, Versions, Health                 key.Binding
 	Schema, RawBytes                             key.Binding
+	ScrollLeft, ScrollRight, Wrap, Copy          key.Binding
 }
 
 // DefaultKeyMap is vim and arrow keys.
@@ -32,8 +33,8 @@ func DefaultKeyMap() *KeyMap {
 	return &KeyMap{
 		Quit:          b("q", "quit", "q", "ctrl+c"),
 		Help:          b("?", "help", "?"),
-		Back:          b("esc", "back", "esc", "backspace", "h", "left"),
-		Open:          b("enter", "open", "enter", "l", "right"),
+		Back:          b("esc", "back", "esc", "backspace"),
+		Open:          b("enter", "open", "enter"),
 		Up:            b("↑/k", "up", "up", "k"),
 		Down:          b("↓/j", "down", "down", "j"),
 		PageUp:        b("pgup/ctrl+b", "page up", "pgup", "ctrl+b", "ctrl+u"),
@@ -70,6 +71,10 @@ func DefaultKeyMap() *KeyMap {
 		RawBytes:      b("b", "raw bytes", "b"),
 		Versions:      b("V", "schema versions", "V"),
 		Health:        b("H", "flow health", "H"),
+		ScrollLeft:    b("←/h", "scroll left", "left", "h"),
+		ScrollRight:   b("→/l", "scroll right", "right", "l"),
+		Wrap:          b("w", "wrap lines", "w"),
+		Copy:          b("c", "copy…", "c"),
 	}
 }
 
@@ -85,6 +90,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"search": &k.Search, "next_match": &k.SearchNext, "previous_match": &k.SearchPrev, "jump": &k.Jump,
 		"groups": &k.Groups, "triage": &k.Triage, "regroup": &k.TriageMode, "export": &k.Export, "trace": &k.Trace,
 		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
+		"scroll_left": &k.ScrollLeft, "scroll_right": &k.ScrollRight, "wrap": &k.Wrap, "copy": &k.Copy,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
@@ -103,6 +104,8 @@ type messagesPage struct {
 	copies       copyLookup    // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed        bool          // a message held has a schema: the VER column is shown
 	waiting      map[int]bool  // the registry schema ids the rows wait for
+
+	side hscroller // how far the last column (the value, or the error) is scrolled sideways
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -523,6 +526,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	k := p.c.Keys
 	n := p.view.Len()
+	if p.side.hmove(msg, k, p.widestLast(), p.lastWidth()) {
+		return nil
+	}
 	if p.cur.move(msg, k, n, p.rowsHeight()) {
 		p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
 		if key.Matches(msg, k.Bottom) {
@@ -534,6 +540,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, k.Wrap):
+		return setStatus("a row is one message: ←/→ scroll its value, enter opens it (w wraps there)")
 	case key.Matches(msg, k.Open):
 		if n == 0 {
 			return nil
@@ -731,7 +739,11 @@ func (p *messagesPage) columns(w int) []column {
 func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
-	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	heads := titles(cols)
+	if mark := p.side.marker(); mark != "" {
+		heads[len(heads)-1] += " " + mark
+	}
+	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, heads...))}
 	if p.prompt != "" {
 		out[0] = p.input.View()
 		if p.promptErr != "" {
@@ -766,7 +778,8 @@ func (p *messagesPage) View(w, h int) string {
 	now := p.c.Now().In(p.c.Location)
 	for i := from; i < to; i++ {
 		m := p.view.At(i)
-		cells := p.cells(m, p.view.Note(i), cols, now)
+		cells := p.cells(m, p.view.Note(i), cols, now, cols[len(cols)-1].width+p.side.left)
+		cells[len(cells)-1] = p.side.shift(cells[len(cells)-1])
 		if len(p.marks) > 0 && p.marks[replay.Position(*m)] {
 			cells[0] = "●" + cells[0]
 		}
@@ -795,9 +808,9 @@ func (p *messagesPage) View(w, h int) string {
 }
 
 // cells are the row of m; note is what the buffer keeps with it (the
-// decoded start of a value it cut).
-func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time) []string {
-	last := cols[len(cols)-1].width
+// decoded start of a value it cut); the last cell (the value, or the
+// error) is rendered up to last cells wide.
+func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time, last int) []string {
 	part := strconv.Itoa(int(m.Partition))
 	if m.Partition == sources.NoPartition {
 		part = "-"
@@ -1057,8 +1070,8 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.Copy, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Triage, k.Versions, k.Health, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff},
 	})
 }
@@ -1074,3 +1087,27 @@ func (p *messagesPage) Close() {
 		go func() { _ = s.Close() }() // never block the UI on a broker
 	}
 }
+
+// lastWidth is the width of the list's last column (the value, or the error).
+func (p *messagesPage) lastWidth() int {
+	cols := p.columns(p.c.Width)
+	return cols[len(cols)-1].width
+}
+
+// widestLast is the widest last cell among the rows on screen, as far as a
+// preview reads a value: how far the list scrolls sideways.
+func (p *messagesPage) widestLast() int {
+	cols := p.columns(p.c.Width)
+	from, to := p.cur.window(p.view.Len(), p.rowsHeight())
+	now := p.c.Now().In(p.c.Location)
+	widest := 0
+	for i := from; i < to; i++ {
+		cells := p.cells(p.view.At(i), p.view.Note(i), cols, now, previewCells)
+		widest = max(widest, ansi.StringWidth(cells[len(cells)-1]))
+	}
+	return widest
+}
+
+// previewCells bounds how far a row's value is scrolled sideways: a
+// preview reads the start of a value only (enter shows all of it).
+const previewCells = 512
