@@ -85,6 +85,9 @@ type detailPage struct {
 	held func() []byte
 	// earlier finds where an earlier redrive copied a dead letter (nil: unknown).
 	earlier func(*sources.Message) (replay.EarlierCopy, bool)
+	// listed says the page below is the list of the message's stream, whose
+	// crumb names it already.
+	listed bool
 	scroller
 }
 
@@ -172,7 +175,7 @@ func (p *detailPage) build() {
 	default:
 		kv("Key", keyText(m.Key))
 	}
-	size := fmt.Sprintf("value %s  key %s  %d headers", render.Size(m.ValueSize), render.Size(len(m.Key)), len(m.Headers))
+	size := fmt.Sprintf("value %s  key %s  %s", render.Size(m.ValueSize), render.Size(len(m.Key)), plural(len(m.Headers), "header"))
 	if m.Redelivered {
 		size += "  " + s.Warn.Render("redelivered")
 	}
@@ -645,11 +648,17 @@ func (p *detailPage) View(w, h int) string {
 	return joinLines(shown)
 }
 
+// Crumb is the message's position (p1@0, or @97 where the stream has no
+// partitions), after its stream's name unless the list below names it.
 func (p *detailPage) Crumb() string {
-	if p.msg.Partition == sources.NoPartition {
-		return "#" + strconv.FormatInt(p.msg.Offset, 10)
+	at := "@" + strconv.FormatInt(p.msg.Offset, 10)
+	if p.msg.Partition != sources.NoPartition {
+		at = "p" + strconv.Itoa(int(p.msg.Partition)) + at
 	}
-	return fmt.Sprintf("p%d #%d", p.msg.Partition, p.msg.Offset)
+	if p.listed {
+		return at
+	}
+	return p.c.Styles.Crumb.Render(render.Sanitize(p.msg.Stream)) + " " + at
 }
 
 func (p *detailPage) Status() string {

@@ -206,7 +206,7 @@ const diffScrollMax = 4096
 func (p *diffPage) View(w, h int) string {
 	s := p.c.Styles
 	n := msgdiff.Differences(p.rows)
-	head := s.Title.Render(fmt.Sprintf("%d differences", n)) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
+	head := s.Title.Render(plural(n, "difference")) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
 		"   right: "+render.Sanitize(p.b.Stream)+" "+p.b.Where())
 	cols := p.columns()
 	out := []string{head}

@@ -470,9 +470,9 @@ func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }
 func (p *healthPage) View(w, h int) string {
 	s := p.c.Styles
 	r := &p.report
-	state := fmt.Sprintf("checking… %s messages", groupDigits(r.Scanned))
+	state := "checking… "+plural(r.Scanned, "message")
 	if p.done {
-		state = fmt.Sprintf("%s messages checked", groupDigits(r.Scanned))
+		state = plural(r.Scanned, "message")+" checked"
 	}
 	switch {
 	case p.held != nil:

@@ -547,6 +547,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+		d.listed = true
 		d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
 		d.note = d.held()
 		d.setEarlier(p.earlierCopy)
@@ -759,11 +760,11 @@ func (p *messagesPage) View(w, h int) string {
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.start)))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s from %s (+: scan on)", plural(p.scan.Scanned(), "message"), p.start)))
 		case p.scan != nil:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), groupDigits(p.scan.Scanned()))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), plural(p.scan.Scanned(), "message"))))
 		case p.view.flt != nil && !p.view.scanning():
-			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s messages held (f: change the filter; new messages are filtered as they come)", groupDigits(int64(p.buf.Len())))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s held (f: change the filter; new messages are filtered as they come)", plural(p.buf.Len(), "message"))))
 		case p.stream.Queue && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Tap:
@@ -1060,6 +1061,9 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if p.picker != nil {
 		return []key.Binding{k.Confirm, k.Back}
+	}
+	if p.prompt != "" {
+		return promptKeys(p.prompt == "filter" || p.prompt == "read")
 	}
 	if p.dlq {
 		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})
