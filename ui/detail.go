@@ -88,6 +88,10 @@ type detailPage struct {
 	// listed says the page below is the list of the message's stream, whose
 	// crumb names it already.
 	listed bool
+	// conn is the connection the message was read on (nil: unknown), for
+	// the commands the copy menu writes.
+	conn    sources.Conn
+	copying *copyMenu // the copy menu, when open
 	scroller
 }
 
@@ -580,6 +584,13 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 		p.scrollBy(0)
 	case tea.KeyMsg:
 		k := p.c.Keys
+		if p.copying != nil {
+			cmd, done := p.copying.update(msg)
+			if done {
+				p.copying = nil
+			}
+			return cmd
+		}
 		if p.move(msg, k, len(p.lines), p.bodyHeight()) {
 			return nil
 		}
@@ -609,6 +620,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 				return setStatus("no schema to show")
 			}
 			return push(newSchemaPage(p.c, p.decoder(), v.dec.Ref))
+		case key.Matches(msg, k.Copy):
+			p.copying = newCopyMenu(p.c, p.msg, p.conn)
 		case key.Matches(msg, k.CopyValue):
 			return copyValue(p.c, &p.msg)
 		case key.Matches(msg, k.CopyMessage):
@@ -636,7 +649,18 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// Capturing is true while the copy menu is open (its esc closes it).
+func (p *detailPage) Capturing() bool { return p.copying != nil }
+
 func (p *detailPage) View(w, h int) string {
+	if p.copying != nil {
+		return overlay(p.body(h), p.copying.view(), w, h)
+	}
+	return p.body(h)
+}
+
+// body is the page's lines on screen.
+func (p *detailPage) body(h int) string {
 	end := min(p.top+h, len(p.lines))
 	if p.side.left == 0 {
 		return joinLines(p.lines[p.top:end])
@@ -675,6 +699,9 @@ func (p *detailPage) Status() string {
 
 func (p *detailPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
+	if p.copying != nil {
+		return p.copying.keys()
+	}
 	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
 		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Back}
 	}

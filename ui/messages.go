@@ -105,7 +105,8 @@ type messagesPage struct {
 	typed        bool          // a message held has a schema: the VER column is shown
 	waiting      map[int]bool  // the registry schema ids the rows wait for
 
-	side hscroller // how far the last column (the value, or the error) is scrolled sideways
+	side    hscroller // how far the last column (the value, or the error) is scrolled sideways
+	copying *copyMenu // the copy menu, when open
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -506,6 +507,13 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
+	if p.copying != nil {
+		cmd, done := p.copying.update(msg)
+		if done {
+			p.copying = nil
+		}
+		return cmd
+	}
 	if p.prompt != "" {
 		return p.typePrompt(msg)
 	}
@@ -547,7 +555,7 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
-		d.listed = true
+		d.listed, d.conn = true, p.conn
 		d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
 		d.note = d.held()
 		d.setEarlier(p.earlierCopy)
@@ -564,6 +572,10 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			p.unseen = 0
 			p.cur.sel = n - 1
 			p.cur.clamp(n, p.rowsHeight())
+		}
+	case key.Matches(msg, k.Copy):
+		if n > 0 {
+			p.copying = newCopyMenu(p.c, *p.view.At(p.cur.sel), p.conn)
 		}
 	case key.Matches(msg, k.CopyValue):
 		if n > 0 {
@@ -708,7 +720,7 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 // Capturing is true while the start picker, a question, the redrive
 // dialog or a prompt is open, and while a search runs (esc stops it).
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != "" || p.srch != nil
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.prompt != "" || p.srch != nil || p.copying != nil
 }
 
 func (p *messagesPage) columns(w int) []column {
@@ -798,6 +810,9 @@ func (p *messagesPage) View(w, h int) string {
 	}
 	if p.picker != nil {
 		return overlay(joinLines(out), p.picker.view(), w, h)
+	}
+	if p.copying != nil {
+		return overlay(joinLines(out), p.copying.view(), w, h)
 	}
 	if p.redrive != nil {
 		return overlay(joinLines(out), p.redrive.view(w, h), w, h)
@@ -1064,6 +1079,9 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	}
 	if p.prompt != "" {
 		return promptKeys(p.prompt == "filter" || p.prompt == "read")
+	}
+	if p.copying != nil {
+		return p.copying.keys()
 	}
 	if p.dlq {
 		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})

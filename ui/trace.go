@@ -135,7 +135,13 @@ func (p *tracePage) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if key.Matches(msg, p.c.Keys.Open) && n > 0 {
-			return push(newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil))
+			d := newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil)
+			for _, conn := range p.conns {
+				if conn.Name() == d.msg.Conn {
+					d.conn = conn
+				}
+			}
+			return push(d)
 		}
 	}
 	return nil
