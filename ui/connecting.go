@@ -77,8 +77,9 @@ func (p *connectingPage) View(w, h int) string {
 	return s.Muted.Render("connecting to " + p.what + "…")
 }
 
-func (p *connectingPage) Crumb() string             { return p.what }
-func (p *connectingPage) Status() string            { return "" }
+func (p *connectingPage) Crumb() string  { return p.what }
+func (p *connectingPage) Status() string { return "" }
+
 // ShortHelp offers a retry once dialing failed.
 func (p *connectingPage) ShortHelp() []key.Binding {
 	if p.err == nil {

@@ -470,9 +470,9 @@ func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }
 func (p *healthPage) View(w, h int) string {
 	s := p.c.Styles
 	r := &p.report
-	state := "checking… "+plural(r.Scanned, "message")
+	state := "checking… " + plural(r.Scanned, "message")
 	if p.done {
-		state = plural(r.Scanned, "message")+" checked"
+		state = plural(r.Scanned, "message") + " checked"
 	}
 	switch {
 	case p.held != nil:

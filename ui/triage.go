@@ -260,9 +260,9 @@ func exportTo(ctx context.Context, r sources.Reader, stream string, start source
 func (p *triagePage) View(w, h int) string {
 	s := p.c.Styles
 	r := p.report
-	state := "reading… "+plural(r.Scanned, "message")
+	state := "reading… " + plural(r.Scanned, "message")
 	if p.done {
-		state = plural(r.Scanned, "message")+" read"
+		state = plural(r.Scanned, "message") + " read"
 	}
 	if p.stream.Queue {
 		state += " (peeked: they come back redelivered)"

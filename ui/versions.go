@@ -215,9 +215,9 @@ func (p *versionsPage) versionPage(row versions.Row) *messagesPage {
 func (p *versionsPage) View(w, h int) string {
 	s := p.c.Styles
 	c := p.census
-	state := "reading… "+plural(c.Scanned, "message")
+	state := "reading… " + plural(c.Scanned, "message")
 	if p.phase > 0 {
-		state = plural(c.Scanned, "message")+" read"
+		state = plural(c.Scanned, "message") + " read"
 	}
 	if p.dead > 0 {
 		state += fmt.Sprintf(", %s dead letters", groupDigits(p.dead))
