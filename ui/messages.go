@@ -107,6 +107,7 @@ type messagesPage struct {
 
 	side    hscroller // how far the last column (the value, or the error) is scrolled sideways
 	copying *copyMenu // the copy menu, when open
+	tab     promptTab // what Tab completes in an expression prompt
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -762,6 +763,9 @@ func (p *messagesPage) View(w, h int) string {
 		if p.promptErr != "" {
 			out[0] += "  " + s.StatusError.Render(render.Sanitize(p.promptErr))
 		}
+		if len(p.tab.hint) > 0 {
+			out[1] = completionHint(s, p.tab.hint, w) // over the column titles while Tab lists names
+		}
 	}
 	n := p.view.Len()
 	if n == 0 {
@@ -813,6 +817,9 @@ func (p *messagesPage) View(w, h int) string {
 	}
 	if p.copying != nil {
 		return overlay(joinLines(out), p.copying.view(), w, h)
+	}
+	if p.prompt != "" && p.tab.help {
+		return overlay(joinLines(out), fieldsHelp(s, w), w, h)
 	}
 	if p.redrive != nil {
 		return overlay(joinLines(out), p.redrive.view(w, h), w, h)

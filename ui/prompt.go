@@ -24,13 +24,32 @@ var prompts = map[string]struct{ label, placeholder string }{
 // openPrompt starts typing a filter, a search or a jump.
 func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
 	p.prompt, p.promptErr = kind, ""
+	p.tab = promptTab{}
 	p.input.Prompt, p.input.Placeholder = prompts[kind].label, prompts[kind].placeholder
 	p.input.SetValue(value)
 	return p.input.Focus()
 }
 
-// typePrompt edits the prompt; enter applies it, esc leaves things as they were.
+// typePrompt edits the prompt; enter applies it, esc leaves things as they
+// were. In an expression prompt ? (outside a string) shows the fields and
+// Tab completes a name.
 func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
+	expression := p.prompt == "filter" || p.prompt == "read"
+	if p.tab.help { // any key closes the fields; esc and ? do nothing else
+		p.tab.help = false
+		if msg.Type == tea.KeyEsc || msg.String() == "?" {
+			return nil
+		}
+	}
+	if expression && msg.String() == "?" && !inString([]rune(p.input.Value()), p.input.Position()) {
+		p.tab.help = true
+		return nil
+	}
+	if expression && msg.Type == tea.KeyTab {
+		p.complete()
+		return nil
+	}
+	p.tab.cycle, p.tab.hint = nil, nil
 	switch msg.Type {
 	case tea.KeyEsc:
 		p.prompt, p.promptErr = "", ""
