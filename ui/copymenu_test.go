@@ -94,7 +94,7 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 		Headers: []sources.Header{{Key: "h" + poison.Text, Value: []byte(poison.Text)}, {Key: "bin", Value: []byte{0xff, 0x01, 'a'}}}}
 	m.ValueSize = len(m.Value)
 	deliver(p, []sources.Message{m})
-	for _, k := range []string{"k", "c", "K", "m", "v"} {
+	for _, k := range []string{"k", "c", "m", "v"} {
 		got, st := copied(t, c, p, k)
 		if st.err || got == "" {
 			t.Fatalf("%s: %+v", k, st)
@@ -102,6 +102,24 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 		if bad := poison.Find(got); bad != "" {
 			t.Fatalf("%s copied %s: %q", k, bad, got)
 		}
+	}
+	// The key holds a NUL byte, which no argument carries: the produce
+	// command feeds the message whole as a capture line; kcat cannot.
+	if got, _ := copied(t, c, p, "c"); !strings.HasSuffix(got, "| mqscope -c 'test' produce 'orders' --format jsonl -f -") {
+		t.Fatalf("produce with a NUL in the key: %q", got)
+	}
+	if got, st := copied(t, c, p, "K"); got != "" || !st.err || !strings.Contains(st.text, "NUL") {
+		t.Fatalf("kcat with a NUL in the key copied %q (%+v)", got, st)
+	}
+	// Without the NUL, kcat takes the key decoded from base64.
+	p2 := newTestMessages(c)
+	m.Key = []byte("k\x1b[2J\u202e")
+	noNUL := strings.ReplaceAll(poison.Text, "\x00", "")
+	m.Headers = []sources.Header{{Key: "h" + noNUL, Value: []byte(noNUL)}}
+	deliver(p2, []sources.Message{m})
+	got, st := copied(t, c, p2, "K")
+	if st.err || poison.Find(got) != "" || !strings.Contains(got, `-k "$(printf %s 'axtbMkrigK4=' | base64 -d)"`) {
+		t.Fatalf("kcat with escapes in the key: %q (%+v)", got, st)
 	}
 	if got, st := copied(t, c, p, "k"); got != base64.StdEncoding.EncodeToString(m.Key) || !strings.Contains(st.text, "key as base64") {
 		t.Fatalf("key copied %q (%s)", got, st.text)

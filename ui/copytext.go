@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -45,7 +47,7 @@ func shellQuote(s string) string {
 }
 
 // errNotAnArgument says a field holds what a shell argument cannot carry.
-var errNotAnArgument = errors.New("a shell argument cannot carry a NUL byte or a trailing line break: copy the message as JSON (m) instead")
+var errNotAnArgument = errors.New("a shell argument cannot carry a NUL byte or a trailing line break")
 
 // shellArg is b as one shell word: quoted text when it pastes safely, else
 // a base64 decode in a command substitution, so no control character is
@@ -77,7 +79,7 @@ func headerArgs(flag string, hs []sources.Header) ([]string, error) {
 		kv := append([]byte(h.Key+"="), h.Value...)
 		arg, err := shellArg(kv)
 		if err != nil {
-			return nil, errors.New("header " + safetext.String(h.Key) + ": " + err.Error())
+			return nil, fmt.Errorf("header %s: %w", safetext.String(h.Key), err)
 		}
 		out = append(out, flag, arg)
 	}
@@ -85,25 +87,55 @@ func headerArgs(flag string, hs []sources.Header) ([]string, error) {
 }
 
 // produceCommand is a mqscope produce command line that publishes m
-// again on conn: its key, headers and value (on stdin).
+// again on conn: its key, headers and value (on stdin); when the key or a
+// header cannot be a shell argument (a NUL byte), the message goes on
+// stdin whole as a JSON capture line (--format jsonl).
 func produceCommand(conn string, m *sources.Message) (string, error) {
+	cmd, err := produceArgs(conn, m)
+	if !errors.Is(err, errNotAnArgument) {
+		return cmd, err
+	}
+	return produceJSONL(conn, m)
+}
+
+// produceJSONL is the command that feeds m as a capture line (controls
+// escaped as \uXXXX, bytes that are not UTF-8 in base64: it pastes safely).
+func produceJSONL(conn string, m *sources.Message) (string, error) {
+	words, err := produceHead(conn, m.Stream)
+	if err != nil {
+		return "", err
+	}
+	line := strings.TrimRight(string(capture.AppendRecord(nil, m)), "\n")
+	return "printf '%s\\n' " + shellQuote(line) + " | " + strings.Join(append(words, "--format", "jsonl", "-f", "-"), " "), nil
+}
+
+// produceHead is "mqscope [-c CONN] produce STREAM".
+func produceHead(conn, stream string) ([]string, error) {
 	words := []string{"mqscope"}
 	if conn != "" {
 		c, err := shellArg([]byte(conn))
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		words = append(words, "-c", c)
 	}
-	stream, err := shellArg([]byte(m.Stream))
+	s, err := shellArg([]byte(stream))
+	if err != nil {
+		return nil, err
+	}
+	return append(words, "produce", s), nil
+}
+
+// produceArgs is the command with the key and headers as flags.
+func produceArgs(conn string, m *sources.Message) (string, error) {
+	words, err := produceHead(conn, m.Stream)
 	if err != nil {
 		return "", err
 	}
-	words = append(words, "produce", stream)
 	if m.Key != nil {
 		k, err := shellArg(m.Key)
 		if err != nil {
-			return "", errors.New("key: " + err.Error())
+			return "", fmt.Errorf("key: %w", err)
 		}
 		words = append(words, "--key", k)
 	}
@@ -133,7 +165,7 @@ func kcatCommand(brokers string, m *sources.Message) (string, error) {
 	if m.Key != nil {
 		k, err := shellArg(m.Key)
 		if err != nil {
-			return "", errors.New("key: " + err.Error())
+			return "", fmt.Errorf("key: %w", err)
 		}
 		words = append(words, "-k", k)
 	}
