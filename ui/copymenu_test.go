@@ -113,10 +113,11 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 	}
 	// Without the NUL, kcat takes the key decoded from base64.
 	p2 := newTestMessages(c)
-	m.Key = []byte("k\x1b[2J\u202e")
+	m2 := m
+	m2.Key = []byte("k\x1b[2J\u202e")
 	noNUL := strings.ReplaceAll(poison.Text, "\x00", "")
-	m.Headers = []sources.Header{{Key: "h" + noNUL, Value: []byte(noNUL)}}
-	deliver(p2, []sources.Message{m})
+	m2.Headers = []sources.Header{{Key: "h" + noNUL, Value: []byte(noNUL)}}
+	deliver(p2, []sources.Message{m2})
 	got, st := copied(t, c, p2, "K")
 	if st.err || poison.Find(got) != "" || !strings.Contains(got, `-k "$(printf %s 'axtbMkrigK4=' | base64 -d)"`) {
 		t.Fatalf("kcat with escapes in the key: %q (%+v)", got, st)
@@ -128,7 +129,7 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 		t.Fatalf("header copied %q", got)
 	}
 	// The shell decodes each word back to the bytes of the message.
-	for _, b := range [][]byte{m.Key, m.Value, []byte("it's a\ttab"), {0xff, 0x01, 'a'}} {
+	for _, b := range [][]byte{m2.Key, m2.Headers[0].Value, []byte("it's a\ttab"), {0xff, 0x01, 'a'}} {
 		arg, err := shellArg(b)
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +138,8 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 		if err != nil || !bytes.Equal(out, b) {
 			t.Fatalf("sh gave %q (%v), want %q from %s", out, err, b, arg)
 		}
+	}
+	for _, b := range [][]byte{m.Key, m.Value, []byte("it's\nmulti-line\n")} { // NUL bytes and line breaks go through the pipe
 		feed, err := exec.Command("sh", "-c", valueFeed(b)+"cat").Output()
 		if err != nil || !bytes.Equal(feed, b) {
 			t.Fatalf("the value feed gave %q (%v), want %q", feed, err, b)
