@@ -151,7 +151,7 @@ func inString(text []rune, pos int) bool {
 
 // promptTab is an expression prompt's completion state.
 type promptTab struct {
-	help     bool         // the fields box is open (?)
+	help     int          // the page of the fields box shown (?; 0: closed)
 	names    *completions // collected at the first Tab of the prompt
 	cycle    []string     // the candidates successive Tabs go through
 	at       int          // the one shown of cycle

@@ -34,21 +34,21 @@ func TestFilterPromptFieldsHelp(t *testing.T) {
 		t.Fatalf("? was typed: %q", p.input.Value())
 	}
 	p.Update(keyPress("j")) // closes the box and is typed
-	if p.tab.help || p.input.Value() != "j" {
+	if p.tab.help > 0 || p.input.Value() != "j" {
 		t.Fatalf("after a key: help %v, input %q", p.tab.help, p.input.Value())
 	}
 	// Inside a string ? is a character.
 	p.input.SetValue(`value matches "colou`)
 	p.input.CursorEnd()
 	p.Update(keyPress("?"))
-	if p.tab.help || p.input.Value() != `value matches "colou?` {
+	if p.tab.help > 0 || p.input.Value() != `value matches "colou?` {
 		t.Fatalf("? in a string: help %v, input %q", p.tab.help, p.input.Value())
 	}
 	// The search prompt types ? as it is.
 	p.Update(keyPress("esc"))
 	p.Update(keyPress("/"))
 	p.Update(keyPress("?"))
-	if p.tab.help || p.input.Value() != "?" {
+	if p.tab.help > 0 || p.input.Value() != "?" {
 		t.Fatalf("search prompt: help %v, input %q", p.tab.help, p.input.Value())
 	}
 }
@@ -120,5 +120,29 @@ func TestCompletionsAreBounded(t *testing.T) {
 	}
 	if !slices.Contains(names, "json.orderId") {
 		t.Fatalf("no json.orderId among %v", names)
+	}
+}
+
+// TestFieldsHelpPagesOnASmallTerminal: at 80x24 the fields and the
+// operators take a page each, whole, and ? turns the page.
+func TestFieldsHelpPagesOnASmallTerminal(t *testing.T) {
+	c := testCommon(80, 24)
+	p := newTestMessages(c)
+	m := rootWith(c, p)
+	deliver(p, orderMsgs(0, 3))
+	m.Update(keyPress("f"))
+	m.Update(keyPress("?"))
+	screen := strings.Join(screenLines(t, m), "\n")
+	if !strings.Contains(screen, "Fields") || strings.Contains(screen, "Operators") || !strings.Contains(screen, "? operators") || !strings.Contains(screen, "╰") {
+		t.Fatalf("first page:\n%s", screen)
+	}
+	m.Update(keyPress("?"))
+	screen = strings.Join(screenLines(t, m), "\n")
+	if !strings.Contains(screen, "Operators") || strings.Contains(screen, "Fields") || !strings.Contains(screen, "╰") {
+		t.Fatalf("second page:\n%s", screen)
+	}
+	m.Update(keyPress("?"))
+	if p.tab.help != 0 || p.input.Value() != "" || p.prompt != "filter" {
+		t.Fatalf("after the last page: help %d, input %q, prompt %q", p.tab.help, p.input.Value(), p.prompt)
 	}
 }

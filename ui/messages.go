@@ -818,8 +818,9 @@ func (p *messagesPage) View(w, h int) string {
 	if p.copying != nil {
 		return overlay(joinLines(out), p.copying.view(), w, h)
 	}
-	if p.prompt != "" && p.tab.help {
-		return overlay(joinLines(out), fieldsHelp(s, w), w, h)
+	if p.prompt != "" && p.tab.help > 0 {
+		box, _ := fieldsHelp(s, w, h, p.tab.help)
+		return overlay(joinLines(out), box, w, h)
 	}
 	if p.redrive != nil {
 		return overlay(joinLines(out), p.redrive.view(w, h), w, h)

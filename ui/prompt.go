@@ -35,14 +35,19 @@ func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
 // Tab completes a name.
 func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
 	expression := p.prompt == "filter" || p.prompt == "read"
-	if p.tab.help { // any key closes the fields; esc and ? do nothing else
-		p.tab.help = false
+	if p.tab.help > 0 { // ? turns the page or closes the fields; any other key closes them, esc does nothing else
+		_, pages := fieldsHelp(p.c.Styles, p.c.Width, p.rowsHeight()+2, p.tab.help)
+		if msg.String() == "?" && p.tab.help < pages {
+			p.tab.help++
+			return nil
+		}
+		p.tab.help = 0
 		if msg.Type == tea.KeyEsc || msg.String() == "?" {
 			return nil
 		}
 	}
 	if expression && msg.String() == "?" && !inString([]rune(p.input.Value()), p.input.Position()) {
-		p.tab.help = true
+		p.tab.help = 1
 		return nil
 	}
 	if expression && msg.Type == tea.KeyTab {
