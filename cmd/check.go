@@ -254,14 +254,14 @@ func expected(ctx context.Context, l sources.Lister, stream string) int64 {
 // printCheck writes a report: the counts, each finding's definition and
 // examples, the top offenders, memory and flow.
 func printCheck(w io.Writer, r health.Report) error {
-	fmt.Fprintf(w, "%s: %s messages read", safetext.String(r.Stream), digits(r.Scanned))
+	fmt.Fprintf(w, "%s: %s read", safetext.String(r.Stream), countedDigits(r.Scanned, "message"))
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "identity: %s; entity: %s; sequence: %s\n", safetext.String(r.Identity), safetext.String(r.Entity), safetext.String(r.Sequence))
 	if r.ByFallback > 0 {
-		fmt.Fprintf(w, "  %s messages lacked the identity asked for: told apart by the fallback\n", digits(r.ByFallback))
+		fmt.Fprintf(w, "  %s lacked the identity asked for: told apart by the fallback\n", countedDigits(r.ByFallback, "message"))
 	}
 	if r.NoEntity > 0 {
 		fmt.Fprintf(w, "  %s messages have no entity (no key): checked for duplicates only\n", digits(r.NoEntity))

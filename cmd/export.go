@@ -63,7 +63,7 @@ key_schema_id and value_schema_id. --decode=false skips decoding.`,
 				if cerr := file.Close(); cerr != nil && err == nil {
 					err = fmt.Errorf("export: %w", cerr)
 				}
-				fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+				fmt.Fprintf(e.stderr, "exported %s from %s to %s\n", counted(res.written, "message"), safetext.String(args[0]), safetext.String(out))
 			}
 			return err
 		},
