@@ -337,7 +337,7 @@ func writeCheck(w io.Writer, r health.Report) {
 	if r.Verdict == health.VerdictInterrupted {
 		fmt.Fprintf(w, "interrupted after %s messages: what was read so far (partial)\n", digits(r.Scanned))
 	}
-	fmt.Fprintf(w, "%s: %s messages read", safetext.String(r.Stream), digits(r.Scanned))
+	fmt.Fprintf(w, "%s: %s read", safetext.String(r.Stream), countedDigits(r.Scanned, "message"))
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", stampFull(r.From), stampFull(r.To))
 	}

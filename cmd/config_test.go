@@ -93,7 +93,7 @@ func TestConfiguredConnections(t *testing.T) {
 	}
 	// MQSCOPE_CONFIG works like --config
 	t.Setenv("MQSCOPE_CONFIG", cfgPath)
-	if code, out, _ := record(runIn(t, "", "triage", "orders.DLT")); code != 0 || !strings.Contains(out, "1 dead letters") {
+	if code, out, _ := record(runIn(t, "", "triage", "orders.DLT")); code != 0 || !strings.Contains(out, "1 dead letter in") {
 		t.Fatalf("triage via MQSCOPE_CONFIG: %s", out)
 	}
 	// read-only by default: the refusal names the file to change

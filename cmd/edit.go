@@ -175,7 +175,7 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 				return nil, sources.Message{}, err
 			}
 			if int64(len(msgs)) <= off {
-				return nil, sources.Message{}, fmt.Errorf("%s holds %d messages: no #%d", stream, len(msgs), off)
+				return nil, sources.Message{}, fmt.Errorf("%s holds %s: no #%d", stream, counted(len(msgs), "message"), off)
 			}
 			return c, msgs[off], nil
 		}

@@ -70,7 +70,7 @@ answer included), says how many lines it wrote and exits 130; with
 				}
 				where = out
 				if !res.interrupted {
-					fmt.Fprintf(e.stderr, "exported %d messages from %s to %s\n", res.written, safetext.String(args[0]), safetext.String(out))
+					fmt.Fprintf(e.stderr, "exported %s from %s to %s\n", counted(res.written, "message"), safetext.String(args[0]), safetext.String(out))
 				}
 			}
 			if res.interrupted && err == nil {

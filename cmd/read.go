@@ -632,8 +632,8 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		if scan != nil {
 			res.scanned = scan.Scanned()
 			if n := scan.Failed(); n > 0 && f.stderr != nil {
-				fmt.Fprintf(f.stderr, "mqscope: %d messages of %s could not be evaluated by the filter (taken as no match): %s\n",
-					n, safetext.String(stream), safetext.String(firstLine(scan.Err().Error())))
+				fmt.Fprintf(f.stderr, "mqscope: %s of %s could not be evaluated by the filter (taken as no match): %s\n",
+					counted(n, "message"), safetext.String(stream), safetext.String(firstLine(scan.Err().Error())))
 			}
 		}
 	}()

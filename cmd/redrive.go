@@ -134,7 +134,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 				kept = append(kept, msgs[i])
 			}
 		}
-		fmt.Fprintf(e.stdout, "filter %s: %d of %d messages\n", safetext.String(fmt.Sprint(flt)), len(kept), len(msgs))
+		fmt.Fprintf(e.stdout, "filter %s: %d of %s\n", safetext.String(fmt.Sprint(flt)), len(kept), counted(len(msgs), "message"))
 		msgs = kept
 	}
 	if f.opts.ID == "" {
@@ -162,7 +162,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	if wholeQueue && st.PeekLimit > 0 && len(msgs) >= st.PeekLimit {
-		fmt.Fprintf(e.stdout, "(the plan shows the first %d messages; the run takes every message the queue holds when it starts)\n", len(msgs))
+		fmt.Fprintf(e.stdout, "(the plan shows the first %s; the run takes every message the queue holds when it starts)\n", counted(len(msgs), "message"))
 	}
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")
@@ -242,7 +242,7 @@ func redriveExit(plan *replay.Plan, res replay.Result, err error) error {
 	case err != nil:
 		return fmt.Errorf("%w%s", err, resume)
 	case res.Failed > 0:
-		return fmt.Errorf("%d messages could not be redriven and stay in %s%s", res.Failed, plan.Source, resume)
+		return fmt.Errorf("%s could not be redriven and stay in %s%s", counted(res.Failed, "message"), plan.Source, resume)
 	case res.Stop.Reason == replay.Cancelled:
 		return &interruptedError{detail: strings.TrimPrefix(resume, ": ")}
 	case !res.Stop.Complete():
@@ -354,7 +354,7 @@ func confirmQuestion(p *replay.Plan, conn string) string {
 	case s.AlreadyRedriven > 0:
 		also = fmt.Sprintf(", %d already redriven left out", s.AlreadyRedriven)
 	}
-	return fmt.Sprintf("Redrive %d messages from %s (%s%s)? [y/N] ", s.Redrive, p.Source, conn, also)
+	return fmt.Sprintf("Redrive %s from %s (%s%s)? [y/N] ", counted(s.Redrive, "message"), p.Source, conn, also)
 }
 
 func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
@@ -451,7 +451,7 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", safetext.String(t.Status), t.Moved, t.ToMove)
 			switch t.State {
 			case sources.MoveCompleted:
-				fmt.Fprintf(e.stdout, "\nmoved %d messages from %s\n", t.Moved, safetext.String(dlq))
+				fmt.Fprintf(e.stdout, "\nmoved %s from %s\n", counted(t.Moved, "message"), safetext.String(dlq))
 				return nil
 			case sources.MoveFailed, sources.MoveCancelled:
 				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)

@@ -126,7 +126,7 @@ written).`,
 						fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
 					}}})
 			fmt.Fprintln(e.stderr)
-			fmt.Fprintf(e.stdout, "replayed %d messages to %s in %s\n", res.Done, safetext.String(where), res.Elapsed.Round(time.Millisecond))
+			fmt.Fprintf(e.stdout, "replayed %s to %s in %s\n", counted(res.Done, "message"), safetext.String(where), res.Elapsed.Round(time.Millisecond))
 			if !checked {
 				printNotes(e.stdout, notes)
 			} else if len(notes) > 0 {

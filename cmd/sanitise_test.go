@@ -98,7 +98,7 @@ func TestHeadlessOutputIsSanitised(t *testing.T) {
 	}
 	tr := ok3(t, "--kafka", kafkaAddr, "trace", "corr-1"+poison.Text)
 	safeOutput(t, "trace", tr)
-	if !strings.Contains(tr, "1 messages in") {
+	if !strings.Contains(tr, "1 message in") {
 		t.Errorf("trace found nothing: %q", tr)
 	}
 	trj := ok3(t, "--kafka", kafkaAddr, "trace", "corr-1"+poison.Text, "--json")

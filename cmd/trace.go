@@ -95,7 +95,7 @@ each named with what a read would cost, unless --accept-peek-cost.`,
 
 // printTrace writes a trace as a timeline.
 func printTrace(w io.Writer, r trace.Result) error {
-	fmt.Fprintf(w, "%q: %d messages in %d streams (%d messages read)\n", r.Value, len(r.Hits), r.Streams, r.Scanned)
+	fmt.Fprintf(w, "%q: %s in %s (%s read)\n", r.Value, counted(len(r.Hits), "message"), counted(r.Streams, "stream"), counted(r.Scanned, "message"))
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d work queues (a peek would mark their messages redelivered): %s\n", len(r.Skipped), safetext.String(strings.Join(r.Skipped, ", ")))
 	}

@@ -92,7 +92,7 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 // printTriage writes a report as a table, each group followed by its
 // breakdown and the filter that selects it.
 func printTriage(w io.Writer, r triage.Report) error {
-	fmt.Fprintf(w, "%s: %d dead letters in %d messages read", safetext.String(r.Stream), r.DeadLetters, r.Scanned)
+	fmt.Fprintf(w, "%s: %s in %s read", safetext.String(r.Stream), counted(r.DeadLetters, "dead letter"), counted(r.Scanned, "message"))
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", r.From.Local().Format(time.DateTime), r.To.Local().Format(time.DateTime))
 	}

@@ -140,7 +140,7 @@ func printCensus(w io.Writer, r versions.Report) error {
 }
 
 func printOneCensus(w io.Writer, c versions.Census, dead int64) error {
-	fmt.Fprintf(w, "%s: %d messages read", safetext.String(c.Stream), c.Scanned)
+	fmt.Fprintf(w, "%s: %s read", safetext.String(c.Stream), counted(c.Scanned, "message"))
 	if dead > 0 {
 		fmt.Fprintf(w, " (%d dead letters)", dead)
 	}

@@ -286,9 +286,13 @@ func (m *Model) View() string {
 }
 
 // keyLine is the top page's keys and the global ones in w cells: the
-// page's last keys give way first, so ? help and q quit always show.
+// page's last keys give way first, so ? help and q quit always show
+// (unless the page has the keyboard: a prompt's ? and q are text).
 func (m *Model) keyLine(w int) string {
 	keys, global := m.top().ShortHelp(), []key.Binding{m.c.Keys.Help, m.c.Keys.Quit}
+	if m.top().Capturing() { // the page has the keyboard: ? and q are its own (text, or its dialog's keys)
+		global = nil
+	}
 	for n := len(keys); n > 0; n-- {
 		if line := m.help.ShortHelpView(append(keys[:n:n], global...)); ansi.StringWidth(line) <= w {
 			return line

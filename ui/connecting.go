@@ -55,6 +55,10 @@ func (p *connectingPage) Init() tea.Cmd {
 }
 
 func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok && p.err != nil && key.Matches(km, p.c.Keys.Refresh) {
+		p.err, p.start = nil, p.c.Now()
+		return tea.Batch(clearStatus(), p.Init())
+	}
 	if m, ok := msg.(connected); ok {
 		if m.err != nil {
 			p.err = m.err
@@ -68,15 +72,24 @@ func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
 func (p *connectingPage) View(w, h int) string {
 	s := p.c.Styles
 	if p.err != nil {
-		return s.StatusError.Render(ansi.Wrap("✖ "+render.Sanitize(p.err.Error()), max(w, 20), " ")) + "\n\n" + s.Muted.Render("q: quit")
+		return s.StatusError.Render(ansi.Wrap("✖ "+render.Sanitize(p.err.Error()), max(w, 20), " ")) + "\n\n" + s.Muted.Render("r: retry   q: quit")
 	}
 	return s.Muted.Render("connecting to " + p.what + "…")
 }
 
-func (p *connectingPage) Crumb() string             { return p.what }
-func (p *connectingPage) Status() string            { return "" }
-func (p *connectingPage) ShortHelp() []key.Binding  { return nil }
-func (p *connectingPage) FullHelp() [][]key.Binding { return nil }
+func (p *connectingPage) Crumb() string  { return p.what }
+func (p *connectingPage) Status() string { return "" }
+
+// ShortHelp offers a retry once dialing failed.
+func (p *connectingPage) ShortHelp() []key.Binding {
+	if p.err == nil {
+		return nil
+	}
+	r := p.c.Keys.Refresh
+	return []key.Binding{key.NewBinding(key.WithKeys(r.Keys()...), key.WithHelp(r.Help().Key, "retry"))}
+}
+
+func (p *connectingPage) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
 func (p *connectingPage) Close()                    {}
 
 // connectionsReady replaces the connecting page with the session's first page.

@@ -75,6 +75,9 @@ type detailPage struct {
 	raw      []detailLine // the content, unwrapped
 	lines    []string     // the content wrapped to the width
 	width    int
+	unwrap   bool // lines run past the width and scroll sideways (w)
+	widest   int  // the widest line, in cells
+	side     hscroller
 	// note is what the list keeps with the message (the decoded start of a
 	// value its buffer cut, see heldNotes); held asks the list for the
 	// note of its selection (nil: no list).
@@ -84,6 +87,13 @@ type detailPage struct {
 	earlier func(*sources.Message) (replay.EarlierCopy, bool)
 	// publish publishes a copy of the message (P; nil: the page cannot).
 	publish func(sources.Message) tea.Cmd
+	// listed says the page below is the list of the message's stream, whose
+	// crumb names it already.
+	listed bool
+	// conn is the connection the message was read on (nil: unknown), for
+	// the commands the copy menu writes.
+	conn    sources.Conn
+	copying *copyMenu // the copy menu, when open
 	scroller
 }
 
@@ -175,7 +185,7 @@ func (p *detailPage) build() {
 	default:
 		kv("Key", keyText(m.Key))
 	}
-	size := fmt.Sprintf("value %s  key %s  %d headers", render.Size(m.ValueSize), render.Size(len(m.Key)), len(m.Headers))
+	size := fmt.Sprintf("value %s  key %s  %s", render.Size(m.ValueSize), render.Size(len(m.Key)), plural(len(m.Headers), "header"))
 	if m.Redelivered {
 		size += "  " + s.Warn.Render("redelivered")
 	}
@@ -285,7 +295,10 @@ func (p *detailPage) build() {
 	}
 	kw := 0
 	for _, h := range m.Headers {
-		kw = max(kw, min(len(h.Key), 36))
+		kw = max(kw, len(h.Key))
+		if !p.unwrap { // unwrapped, a long name is shown whole: it scrolls sideways
+			kw = min(kw, 36)
+		}
 	}
 	for _, h := range m.Headers {
 		out = append(out, detailLine{prefix: s.Label.Render(cell(render.Sanitize(h.Key), kw, false)) + "  ", indent: kw + 2, text: headerText(s, h)})
@@ -487,8 +500,9 @@ func (p *detailPage) wrap() {
 	}
 	p.width = w
 	p.lines = p.lines[:0]
+	defer p.measure()
 	for _, l := range p.raw {
-		if l.indent+ansi.StringWidth(l.text) <= w {
+		if p.unwrap || l.indent+ansi.StringWidth(l.text) <= w {
 			p.lines = append(p.lines, l.prefix+l.text)
 			continue
 		}
@@ -506,6 +520,25 @@ func (p *detailPage) wrap() {
 		}
 	}
 	p.scrollBy(0)
+}
+
+// measure notes the widest line and keeps the sideways offset within it.
+func (p *detailPage) measure() {
+	p.widest = 0
+	for _, l := range p.lines {
+		p.widest = max(p.widest, ansi.StringWidth(l))
+	}
+	p.side.hscroll(0, p.widest, p.width)
+}
+
+// setUnwrap wraps the lines to the width, or lets them run past it to
+// scroll sideways.
+func (p *detailPage) setUnwrap(on bool) {
+	p.unwrap = on
+	if !on {
+		p.side = hscroller{}
+	}
+	p.build()
 }
 
 func keyText(k []byte) string {
@@ -561,10 +594,25 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 		p.wheel(msg, len(p.lines), p.bodyHeight())
 	case tea.KeyMsg:
 		k := p.c.Keys
+		if p.copying != nil {
+			cmd, done := p.copying.update(msg)
+			if done {
+				p.copying = nil
+			}
+			return cmd
+		}
 		if p.move(msg, k, len(p.lines), p.bodyHeight()) {
 			return nil
 		}
+		if key.Matches(msg, k.ScrollRight) && !p.unwrap { // scrolling sideways needs the lines whole
+			p.setUnwrap(true)
+		}
+		if p.side.hmove(msg, k, p.widest, p.width) {
+			return nil
+		}
 		switch {
+		case key.Matches(msg, k.Wrap):
+			p.setUnwrap(!p.unwrap)
 		case key.Matches(msg, k.FullValue):
 			p.full = !p.full
 			p.build()
@@ -582,6 +630,8 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 				return setStatus("no schema to show")
 			}
 			return push(newSchemaPage(p.c, p.decoder(), v.dec.Ref))
+		case key.Matches(msg, k.Copy):
+			p.copying = newCopyMenu(p.c, p.msg, p.conn)
 		case key.Matches(msg, k.CopyValue):
 			return copyValue(p.c, &p.msg)
 		case key.Matches(msg, k.CopyMessage):
@@ -611,16 +661,40 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// Capturing is true while the copy menu is open (its esc closes it).
+func (p *detailPage) Capturing() bool { return p.copying != nil }
+
 func (p *detailPage) View(w, h int) string {
-	end := min(p.top+h, len(p.lines))
-	return joinLines(p.lines[p.top:end])
+	if p.copying != nil {
+		return overlay(p.body(h), p.copying.view(), w, h)
+	}
+	return p.body(h)
 }
 
-func (p *detailPage) Crumb() string {
-	if p.msg.Partition == sources.NoPartition {
-		return "#" + render.Sanitize(p.msg.Position())
+// body is the page's lines on screen.
+func (p *detailPage) body(h int) string {
+	end := min(p.top+h, len(p.lines))
+	if p.side.left == 0 {
+		return joinLines(p.lines[p.top:end])
 	}
-	return fmt.Sprintf("p%d #%s", p.msg.Partition, render.Sanitize(p.msg.Position()))
+	shown := make([]string, 0, end-p.top)
+	for _, l := range p.lines[p.top:end] {
+		shown = append(shown, p.side.shift(l))
+	}
+	return joinLines(shown)
+}
+
+// Crumb is the message's position (p1@0, or @97 where the stream has no
+// partitions), after its stream's name unless the list below names it.
+func (p *detailPage) Crumb() string {
+	at := "@" + render.Sanitize(p.msg.Position())
+	if p.msg.Partition != sources.NoPartition {
+		at = "p" + strconv.Itoa(int(p.msg.Partition)) + at
+	}
+	if p.listed {
+		return at
+	}
+	return p.c.Styles.Crumb.Render(render.Sanitize(p.msg.Stream)) + " " + at
 }
 
 func (p *detailPage) Status() string {
@@ -628,24 +702,31 @@ func (p *detailPage) Status() string {
 	if n := len(p.lines) - p.bodyHeight(); n > 0 {
 		pct = p.top * 100 / n
 	}
-	return p.c.Styles.Status.Render(fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime)))
+	st := fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime))
+	if p.unwrap {
+		st += "  unwrapped " + p.side.marker()
+	}
+	return p.c.Styles.Status.Render(strings.TrimRight(st, " "))
 }
 
 func (p *detailPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
-		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Back}
+	if p.copying != nil {
+		return p.copying.keys()
 	}
-	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.CopyValue, k.Trace, k.Back}
+	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
+		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Back}
+	}
+	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Trace, k.Back}
 }
 
 func (p *detailPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	acts := []key.Binding{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.CopyValue, k.CopyMessage, k.Trace}
+	acts := []key.Binding{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.Copy, k.CopyValue, k.CopyMessage, k.Trace}
 	if p.publish != nil {
 		acts = append(acts, k.Publish)
 	}
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, acts}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight, k.Wrap}, acts}
 }
 
 // Close stops a fetch in flight.

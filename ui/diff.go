@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/msgdiff"
 	"github.com/mqscope/mqscope/replay"
@@ -32,6 +34,10 @@ type diffPage struct {
 	shown []msgdiff.Row // rows, or only the differences
 	only  bool
 	notes []string // what the rows alone do not say (msgdiff.Notes), above them
+	wrap  bool     // a long side wraps onto more lines instead of being cut (w)
+	lines []string // the shown rows drawn to the width (built in Update)
+	width int      // the width lines were drawn to
+	side  hscroller
 	scroller
 }
 
@@ -40,6 +46,7 @@ type diffPage struct {
 func newDiffPage(c *Common, a, b sources.Message, da, db *schema.Decoded) *diffPage {
 	p := &diffPage{pageBase: pageBase{c: c}, a: a, b: b, rows: msgdiff.MessagesDecoded(&a, &b, da, db)}
 	p.shown, p.notes = p.rows, msgdiff.Notes(p.rows)
+	p.draw()
 	return p
 }
 
@@ -67,18 +74,31 @@ func (p *diffPage) Init() tea.Cmd { return nil }
 func (p *diffPage) bodyHeight() int { return max(p.c.Height-3-3-len(p.notes), 1) }
 
 func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
-	if mm, ok := msg.(tea.MouseMsg); ok {
-		p.wheel(mm, len(p.shown), p.bodyHeight())
+	switch msg := msg.(type) {
+	case tea.MouseMsg:
+		p.wheel(msg, len(p.lines), p.bodyHeight())
+		return nil
+	case tea.WindowSizeMsg:
+		p.draw()
 		return nil
 	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
 	}
-	if p.move(km, p.c.Keys, len(p.shown), p.bodyHeight()) {
+	if p.move(km, p.c.Keys, len(p.lines), p.bodyHeight()) {
 		return nil
 	}
-	if key.Matches(km, p.c.Keys.Diff) {
+	cols := p.columns()
+	if p.side.hmove(km, p.c.Keys, p.widestSide(), min(cols[2].width, cols[3].width)) {
+		p.draw()
+		return nil
+	}
+	switch {
+	case key.Matches(km, p.c.Keys.Wrap):
+		p.wrap, p.side = !p.wrap, hscroller{}
+		p.draw()
+	case key.Matches(km, p.c.Keys.Diff):
 		p.only = !p.only
 		p.shown = p.rows
 		if p.only {
@@ -89,44 +109,121 @@ func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
 				}
 			}
 		}
-		p.scroll(0, len(p.shown), p.bodyHeight())
+		p.draw()
 	}
 	return nil
 }
 
-func (p *diffPage) View(w, h int) string {
+func (p *diffPage) columns() []column {
+	return layout([]column{{title: "", width: 1}, {title: "FIELD", width: 24}, {title: "LEFT", width: 20, flex: true}, {title: "RIGHT", width: 20, flex: true}}, p.c.Width)
+}
+
+// draw renders the shown rows to the width: cut (scrolled sideways) or
+// wrapped; it runs in Update, never in View.
+func (p *diffPage) draw() {
 	s := p.c.Styles
-	n := msgdiff.Differences(p.rows)
-	head := s.Title.Render(fmt.Sprintf("%d differences", n)) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
-		"   right: "+render.Sanitize(p.b.Stream)+" "+p.b.Where())
-	cols := layout([]column{{title: "", width: 1}, {title: "FIELD", width: 24}, {title: "LEFT", width: 20, flex: true}, {title: "RIGHT", width: 20, flex: true}}, w)
-	out := []string{head}
-	for _, note := range p.notes {
-		out = append(out, s.Warn.Render(render.Field(note, w)))
-	}
-	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
+	cols := p.columns()
+	p.width, p.lines = p.c.Width, p.lines[:0]
 	section := ""
-	end := min(p.top+p.bodyHeight(), len(p.shown))
-	for _, r := range p.shown[p.top:end] {
+	for _, r := range p.shown {
 		field := r.Field
 		if r.Section != section {
 			section = r.Section
 			field = r.Section + ": " + r.Field
 		}
-		left, right := diffSides(r, cols[2].width, cols[3].width)
-		line := row(cols, r.Change.Mark(), render.Sanitize(field), left, right)
-		switch r.Change {
-		case msgdiff.Changed:
-			line = s.Warn.Render(line)
-		case msgdiff.Added:
-			line = s.Live.Render(line)
-		case msgdiff.Removed:
-			line = s.StatusError.Render(line)
-		default:
-			line = s.Muted.Render(line)
+		var lefts, rights []string
+		if p.wrap {
+			lefts, rights = wrapSide(r.Left, cols[2].width), wrapSide(r.Right, cols[3].width)
+		} else {
+			l, rt := diffSides(r, cols[2].width+p.side.left, cols[3].width+p.side.left)
+			lefts, rights = []string{p.side.shift(l)}, []string{p.side.shift(rt)}
 		}
-		out = append(out, line)
+		switch r.Change {
+		case msgdiff.Added:
+			lefts = []string{render.Missing}
+		case msgdiff.Removed:
+			rights = []string{render.Missing}
+		}
+		for i := range max(len(lefts), len(rights)) {
+			mark, name, left, right := "", "", "", ""
+			if i == 0 {
+				mark, name = r.Change.Mark(), render.Sanitize(field)
+			}
+			if i < len(lefts) {
+				left = lefts[i]
+			}
+			if i < len(rights) {
+				right = rights[i]
+			}
+			p.lines = append(p.lines, diffStyle(s, r.Change)(row(cols, mark, name, left, right)))
+		}
 	}
+	p.scroll(0, len(p.lines), p.bodyHeight())
+}
+
+// diffStyle is how a row of a change is drawn.
+func diffStyle(s *Styles, c msgdiff.Change) func(...string) string {
+	switch c {
+	case msgdiff.Changed:
+		return s.Warn.Render
+	case msgdiff.Added:
+		return s.Live.Render
+	case msgdiff.Removed:
+		return s.StatusError.Render
+	}
+	return s.Muted.Render
+}
+
+// diffWrapLines bounds the lines one side of a wrapped row takes.
+const diffWrapLines = 40
+
+// wrapSide is one side's text sanitised and cut into lines of width
+// cells, at most diffWrapLines of them.
+func wrapSide(text string, width int) []string {
+	if text == "" {
+		return []string{`""`}
+	}
+	width = max(width, 1)
+	if limit := width * diffWrapLines * 4; len(text) > limit { // no more is shown
+		text = strings.ToValidUTF8(text[:limit], "")
+	}
+	lines := strings.Split(ansi.Hardwrap(render.Sanitize(text), width, true), "\n")
+	if len(lines) > diffWrapLines {
+		lines = append(lines[:diffWrapLines-1], "…")
+	}
+	return lines
+}
+
+// widestSide is the widest side of a shown row, in cells, as far as a
+// sideways scroll goes.
+func (p *diffPage) widestSide() int {
+	widest := 0
+	for _, r := range p.shown {
+		widest = max(widest, ansi.StringWidth(render.Field(r.Left, diffScrollMax)), ansi.StringWidth(render.Field(r.Right, diffScrollMax)))
+	}
+	return widest
+}
+
+// diffScrollMax bounds how far a diff scrolls sideways.
+const diffScrollMax = 4096
+
+func (p *diffPage) View(w, h int) string {
+	s := p.c.Styles
+	n := msgdiff.Differences(p.rows)
+	head := s.Title.Render(plural(n, "difference")) + s.Muted.Render("  left: "+render.Sanitize(p.a.Stream)+" "+p.a.Where()+
+		"   right: "+render.Sanitize(p.b.Stream)+" "+p.b.Where())
+	cols := p.columns()
+	out := []string{head}
+	for _, note := range p.notes {
+		out = append(out, s.Warn.Render(render.Field(note, w)))
+	}
+	heads := titles(cols)
+	if mark := p.side.marker(); mark != "" {
+		heads[2], heads[3] = heads[2]+" "+mark, heads[3]+" "+mark
+	}
+	out = append(out, s.ColumnHeader.Render(row(cols, heads...)))
+	end := min(p.top+p.bodyHeight(), len(p.lines))
+	out = append(out, p.lines[p.top:end]...)
 	return joinLines(out)
 }
 
@@ -151,16 +248,24 @@ func (p *diffPage) Status() string {
 	if p.only {
 		what = "differences only"
 	}
-	return p.c.Styles.Status.Render(fmt.Sprintf("%s  %d rows", what, len(p.shown)))
+	st := fmt.Sprintf("%s  %s", what, plural(len(p.shown), "row"))
+	if p.wrap {
+		st += "  wrapped"
+	}
+	if mark := p.side.marker(); mark != "" {
+		st += "  " + mark
+	}
+	return p.c.Styles.Status.Render(st)
 }
 
 func (p *diffPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.c.Keys.Diff, p.c.Keys.Back}
+	k := p.c.Keys
+	return []key.Binding{k.Diff, k.Wrap, k.ScrollRight, k.Back}
 }
 
 func (p *diffPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Diff}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight}, {k.Diff, k.Wrap}}
 }
 
 func (p *diffPage) Close() {}

@@ -52,10 +52,14 @@ func rate(r float64) string {
 
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 
-// plural renders "1 partition", "3 partitions".
-func plural(n int, noun string) string {
+// plural renders a count and its noun: "1 partition", "3 partitions",
+// "1,204 messages", "2 matches" (digits grouped).
+func plural[N ~int | ~int64](n N, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "sh") || strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") {
+		return groupDigits(int64(n)) + " " + noun + "es"
+	}
+	return groupDigits(int64(n)) + " " + noun + "s"
 }

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Groups, Triage, TriageMode, Export, Trace    key.Binding
 	Diff, Edit, Versions, Health                 key.Binding
 	Schema, RawBytes, Publish                    key.Binding
+	ScrollLeft, ScrollRight, Wrap, Copy          key.Binding
 	// Sort is the digits 1 to 9 (by the Nth column; again: the other
 	// way), for the help: they are matched as digits.
 	Sort key.Binding
@@ -37,8 +38,8 @@ func DefaultKeyMap() *KeyMap {
 	return &KeyMap{
 		Quit:          b("q", "quit", "q", "ctrl+c"),
 		Help:          b("?", "help", "?"),
-		Back:          b("esc", "back", "esc", "backspace", "h", "left"),
-		Open:          b("enter", "open", "enter", "l", "right"),
+		Back:          b("esc", "back", "esc", "backspace"),
+		Open:          b("enter", "open", "enter"),
 		Up:            b("↑/k", "up", "up", "k"),
 		Down:          b("↓/j", "down", "down", "j"),
 		PageUp:        b("pgup/ctrl+b", "page up", "pgup", "ctrl+b", "ctrl+u"),
@@ -78,6 +79,10 @@ func DefaultKeyMap() *KeyMap {
 		Sort:          b("1-9", "sort by column", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Internal:      b("a", "show internal groups", "a"),
 		Publish:       b("P", "publish", "P"),
+		ScrollLeft:    b("←/h", "scroll left", "left", "h"),
+		ScrollRight:   b("→/l", "scroll right", "right", "l"),
+		Wrap:          b("w", "wrap lines", "w"),
+		Copy:          b("c", "copy…", "c"),
 	}
 }
 
@@ -95,6 +100,7 @@ func (k *KeyMap) named() map[string]*key.Binding {
 		"diff": &k.Diff, "edit": &k.Edit, "versions": &k.Versions, "schema": &k.Schema, "raw_bytes": &k.RawBytes, "health": &k.Health,
 		"internal_groups": &k.Internal,
 		"publish":         &k.Publish,
+		"scroll_left":     &k.ScrollLeft, "scroll_right": &k.ScrollRight, "wrap": &k.Wrap, "copy": &k.Copy,
 	}
 }
 

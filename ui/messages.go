@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
@@ -106,6 +107,10 @@ type messagesPage struct {
 	waiting      map[int]bool  // the registry schema ids the rows wait for
 	clicks       clickTracker
 	sort         tableSort // the list's sort, applied once the read has ended
+
+	side    hscroller // how far the last column (the value, or the error) is scrolled sideways
+	copying *copyMenu // the copy menu, when open
+	tab     promptTab // what Tab completes in an expression prompt
 }
 
 // resumeDue says it is time to open a broken live read again.
@@ -379,6 +384,7 @@ func (p *messagesPage) open() tea.Cmd {
 		return nil
 	}
 	d := newDetailPage(p.c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
+	d.listed, d.conn = true, p.conn
 	d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
 	d.note = d.held()
 	d.setEarlier(p.earlierCopy)
@@ -559,6 +565,13 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	if p.picker != nil {
 		return p.picker.update(msg)
 	}
+	if p.copying != nil {
+		cmd, done := p.copying.update(msg)
+		if done {
+			p.copying = nil
+		}
+		return cmd
+	}
 	if p.prompt != "" {
 		return p.typePrompt(msg)
 	}
@@ -586,6 +599,9 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	k := p.c.Keys
 	n := p.view.Len()
+	if p.side.hmove(msg, k, p.widestLast(), p.lastWidth()) {
+		return nil
+	}
 	if p.cur.move(msg, k, n, p.rowsHeight()) {
 		p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
 		if key.Matches(msg, k.Bottom) {
@@ -600,6 +616,8 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		return p.sortKeyed(msg)
 	}
 	switch {
+	case key.Matches(msg, k.Wrap):
+		return setStatus("a row is one message: ←/→ scroll its value, enter opens it (w wraps there)")
 	case key.Matches(msg, k.Open):
 		return p.open()
 	case key.Matches(msg, k.StartPosition):
@@ -614,6 +632,10 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 			p.unseen = 0
 			p.cur.sel = n - 1
 			p.cur.clamp(n, p.rowsHeight())
+		}
+	case key.Matches(msg, k.Copy):
+		if n > 0 {
+			p.copying = newCopyMenu(p.c, *p.view.At(p.cur.sel), p.conn)
 		}
 	case key.Matches(msg, k.CopyValue):
 		if n > 0 {
@@ -760,7 +782,7 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 // Capturing is true while the start picker, a question, the redrive
 // dialog or a prompt is open, and while a search runs (esc stops it).
 func (p *messagesPage) Capturing() bool {
-	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.publish != nil || p.prompt != "" || p.srch != nil
+	return p.picker != nil || p.confirm != "" || p.redrive != nil || p.publish != nil || p.prompt != "" || p.srch != nil || p.copying != nil
 }
 
 // byID says the rows are a queue's messages: without positions to tell
@@ -850,11 +872,18 @@ func (p *messagesPage) positionColumn() column {
 func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
-	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, titles(cols)...))}
+	heads := titles(cols)
+	if mark := p.side.marker(); mark != "" {
+		heads[len(heads)-1] += " " + mark
+	}
+	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, heads...))}
 	if p.prompt != "" {
 		out[0] = p.input.View()
 		if p.promptErr != "" {
 			out[0] += "  " + s.StatusError.Render(render.Sanitize(p.promptErr))
+		}
+		if len(p.tab.hint) > 0 {
+			out[1] = completionHint(s, p.tab.hint, w) // over the column titles while Tab lists names
 		}
 	}
 	n := p.view.Len()
@@ -866,11 +895,11 @@ func (p *messagesPage) View(w, h int) string {
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s messages from %s (+: scan on)", groupDigits(p.scan.Scanned()), p.stream.StartText(p.start))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  no match in the first %s from %s (+: scan on)", plural(p.scan.Scanned(), "message"), p.stream.StartText(p.start))))
 		case p.scan != nil:
-			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s messages", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), groupDigits(p.scan.Scanned()))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  scanning %s for %s: no match yet in %s", render.Sanitize(p.stream.Name), render.Sanitize(p.readFilter), plural(p.scan.Scanned(), "message"))))
 		case p.view.flt != nil && !p.view.scanning():
-			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s messages held (f: change the filter; new messages are filtered as they come)", groupDigits(int64(p.buf.Len())))))
+			out = append(out, s.Muted.Render(fmt.Sprintf("  0 matches in the %s held (f: change the filter; new messages are filtered as they come)", plural(p.buf.Len(), "message"))))
 		case p.stream.Queue && p.ended:
 			out = append(out, s.Muted.Render("  the queue is empty (r: peek again)"))
 		case p.stream.Tap:
@@ -885,7 +914,8 @@ func (p *messagesPage) View(w, h int) string {
 	now := p.c.Now().In(p.c.Location)
 	for i := from; i < to; i++ {
 		m := p.view.At(i)
-		cells := p.cells(m, p.view.Note(i), cols, now)
+		cells := p.cells(m, p.view.Note(i), cols, now, cols[len(cols)-1].width+p.side.left)
+		cells[len(cells)-1] = p.side.shift(cells[len(cells)-1])
 		if len(p.marks) > 0 && p.marks[replay.Position(*m)] {
 			cells[0] = "●" + cells[0]
 		}
@@ -908,6 +938,13 @@ func (p *messagesPage) View(w, h int) string {
 	if p.picker != nil {
 		return overlay(joinLines(out), p.picker.view(), w, h)
 	}
+	if p.copying != nil {
+		return overlay(joinLines(out), p.copying.view(), w, h)
+	}
+	if p.prompt != "" && p.tab.help > 0 {
+		box, _ := fieldsHelp(s, w, h, p.tab.help)
+		return overlay(joinLines(out), box, w, h)
+	}
 	if p.redrive != nil {
 		return overlay(joinLines(out), p.redrive.view(w, h), w, h)
 	}
@@ -921,9 +958,9 @@ func (p *messagesPage) View(w, h int) string {
 }
 
 // cells are the row of m; note is what the buffer keeps with it (the
-// decoded start of a value it cut).
-func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time) []string {
-	last := cols[len(cols)-1].width
+// decoded start of a value it cut); the last cell (the value, or the
+// error) is rendered up to last cells wide.
+func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now time.Time, last int) []string {
 	lead := p.leading()
 	dec := p.c.decoder(p.conn.Name())
 	key := "∅"
@@ -1190,6 +1227,12 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	if p.picker != nil {
 		return []key.Binding{k.Confirm, k.Back}
 	}
+	if p.prompt != "" {
+		return promptKeys(p.prompt == "filter" || p.prompt == "read")
+	}
+	if p.copying != nil {
+		return p.copying.keys()
+	}
 	if p.dlq {
 		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})
 	}
@@ -1199,8 +1242,8 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 func (p *messagesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return p.c.offeredGroups(p.conn, [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Publish, k.Triage, k.Versions, k.Health, k.Trace},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight},
+		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.Copy, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Publish, k.Triage, k.Versions, k.Health, k.Trace},
 		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff, k.Sort},
 	})
 }
@@ -1216,3 +1259,27 @@ func (p *messagesPage) Close() {
 		go func() { _ = s.Close() }() // never block the UI on a broker
 	}
 }
+
+// lastWidth is the width of the list's last column (the value, or the error).
+func (p *messagesPage) lastWidth() int {
+	cols := p.columns(p.c.Width)
+	return cols[len(cols)-1].width
+}
+
+// widestLast is the widest last cell among the rows on screen, as far as a
+// preview reads a value: how far the list scrolls sideways.
+func (p *messagesPage) widestLast() int {
+	cols := p.columns(p.c.Width)
+	from, to := p.cur.window(p.view.Len(), p.rowsHeight())
+	now := p.c.Now().In(p.c.Location)
+	widest := 0
+	for i := from; i < to; i++ {
+		cells := p.cells(p.view.At(i), p.view.Note(i), cols, now, previewCells)
+		widest = max(widest, ansi.StringWidth(cells[len(cells)-1]))
+	}
+	return widest
+}
+
+// previewCells bounds how far a row's value is scrolled sideways: a
+// preview reads the start of a value only (enter shows all of it).
+const previewCells = 512

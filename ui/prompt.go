@@ -24,6 +24,7 @@ var prompts = map[string]struct{ label, placeholder string }{
 // openPrompt starts typing a filter, a search or a jump.
 func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
 	p.prompt, p.promptErr = kind, ""
+	p.tab = promptTab{}
 	p.input.Prompt, p.input.Placeholder = prompts[kind].label, prompts[kind].placeholder
 	if ps := p.stream.Positions; kind == "jump" && ps != nil {
 		p.input.Placeholder = ps.Example() + " (" + ps.Name() + ") · time:-10m · time:2026-11-29T08:00:00Z · newest · oldest"
@@ -32,8 +33,31 @@ func (p *messagesPage) openPrompt(kind, value string) tea.Cmd {
 	return p.input.Focus()
 }
 
-// typePrompt edits the prompt; enter applies it, esc leaves things as they were.
+// typePrompt edits the prompt; enter applies it, esc leaves things as they
+// were. In an expression prompt ? (outside a string) shows the fields and
+// Tab completes a name.
 func (p *messagesPage) typePrompt(msg tea.KeyMsg) tea.Cmd {
+	expression := p.prompt == "filter" || p.prompt == "read"
+	if p.tab.help > 0 { // ? turns the page or closes the fields; any other key closes them, esc does nothing else
+		_, pages := fieldsHelp(p.c.Styles, p.c.Width, p.rowsHeight()+2, p.tab.help)
+		if msg.String() == "?" && p.tab.help < pages {
+			p.tab.help++
+			return nil
+		}
+		p.tab.help = 0
+		if msg.Type == tea.KeyEsc || msg.String() == "?" {
+			return nil
+		}
+	}
+	if expression && msg.String() == "?" && !inString([]rune(p.input.Value()), p.input.Position()) {
+		p.tab.help = 1
+		return nil
+	}
+	if expression && msg.Type == tea.KeyTab {
+		p.complete()
+		return nil
+	}
+	p.tab.cycle, p.tab.hint = nil, nil
 	switch msg.Type {
 	case tea.KeyEsc:
 		p.prompt, p.promptErr = "", ""

@@ -102,7 +102,8 @@ func TestRedisStreamShowsEntryIDs(t *testing.T) {
 	p.Update(keyPress("esc"))
 
 	d := newDetailPage(c, *p.view.At(p.cur.sel), p.stepTo, p.fetcher())
-	if crumb := d.Crumb(); crumb != "#1700000000000-1" {
+	d.listed = true // opened from the stream's list, whose crumb names the stream
+	if crumb := d.Crumb(); crumb != "@1700000000000-1" {
 		t.Fatalf("the detail's crumb is %q", crumb)
 	}
 	if dv := d.View(120, 20); !strings.Contains(dv, "id 1700000000000-1") {

@@ -355,7 +355,7 @@ func (d *redriveDialog) view(width, height int) string {
 	sum := d.plan.Summary()
 	switch d.state {
 	case redrivePlanned:
-		what := fmt.Sprintf("%d messages", sum.Total)
+		what := plural(sum.Total, "message")
 		if d.whole {
 			what = fmt.Sprintf("every message in the queue (%d read here)", sum.Total)
 		}

@@ -295,7 +295,7 @@ func (p *messagesPage) searchStep() tea.Cmd {
 	r.done = end
 	if r.done >= r.total {
 		p.srch = nil
-		return setStatus(fmt.Sprintf("%q: no more matches in the %s messages held", r.text, groupDigits(int64(n))))
+		return setStatus(fmt.Sprintf("%q: no more matches in the %s held", r.text, plural(n, "message")))
 	}
 	page, id := p.pid, r.id
 	return func() tea.Msg { return searchStepped{page, id} }
@@ -314,7 +314,7 @@ func (p *messagesPage) searchStepDue(msg searchStepped) tea.Cmd {
 func (p *messagesPage) cancelSearch() tea.Cmd {
 	r := p.srch
 	p.srch = nil
-	return setStatus(fmt.Sprintf("search for %q cancelled after %s of %s messages", r.text, groupDigits(int64(r.done)), groupDigits(int64(r.total))))
+	return setStatus(fmt.Sprintf("search for %q cancelled after %s of %s", r.text, groupDigits(int64(r.done)), plural(r.total, "message")))
 }
 
 // searchProgress is the status line's "searching… N of M" while a search

@@ -104,7 +104,7 @@ func (sp *startPicker) update(msg tea.KeyMsg) tea.Cmd {
 		sp.sel = (sp.sel + len(sp.options) - 1) % len(sp.options)
 	case msg.Type == tea.KeyDown || msg.String() == "j":
 		sp.sel = (sp.sel + 1) % len(sp.options)
-	case msg.Type == tea.KeyEnter || msg.String() == "l":
+	case msg.Type == tea.KeyEnter:
 		if opt.placeholder == "" {
 			return sp.choose(opt.prefix)
 		}

@@ -589,7 +589,7 @@ func (p *streamsPage) View(w, h int) string {
 	case p.notice() != "":
 		out = append(out, s.Warn.Render("⚠ "+p.notice()))
 	default:
-		out = append(out, s.Muted.Render(fmt.Sprintf("%d streams on %s (%s %s)", len(p.streams), p.conn.Name(), p.conn.Kind(), p.conn.Address())))
+		out = append(out, s.Muted.Render(fmt.Sprintf("%s on %s (%s %s)", plural(len(p.streams), "stream"), p.conn.Name(), p.conn.Kind(), p.conn.Address())))
 	}
 	cols := p.columns(w)
 	out = append(out, s.ColumnHeader.Render(row(cols, titles(cols)...)))
@@ -659,7 +659,7 @@ func (p *streamsPage) Status() string {
 	if !p.loaded {
 		return ""
 	}
-	line := fmt.Sprintf("%s  %d streams  %s in", p.conn.Address(), len(p.streams), rate(p.total))
+	line := fmt.Sprintf("%s  %s  %s in", p.conn.Address(), plural(len(p.streams), "stream"), rate(p.total))
 	if p.uncounted > 0 {
 		line += fmt.Sprintf("  counting %s of %s", groupDigits(int64(len(p.streams)-p.uncounted)), groupDigits(int64(len(p.streams))))
 	}
@@ -668,12 +668,15 @@ func (p *streamsPage) Status() string {
 
 func (p *streamsPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Health, k.Refresh}
+	if p.typing {
+		return promptKeys(false)
+	}
+	return groupsOffered(p.conn, []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Health, k.Refresh}, k)
 }
 
 func (p *streamsPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Filter, k.Sort, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, groupsOffered(p.conn, []key.Binding{k.Open, k.Filter, k.Sort, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}, k)}
 }
 
 func (p *streamsPage) Close() {}

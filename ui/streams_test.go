@@ -98,7 +98,7 @@ func TestStreamsCountsFillIn(t *testing.T) {
 	if total < n || p.uncounted != total {
 		t.Fatalf("%d streams listed, %d uncounted; want at least %d, all uncounted", total, p.uncounted, n)
 	}
-	if v := p.View(120, 27); !strings.Contains(v, fmt.Sprintf("%d streams on", total)) || !strings.Contains(v, "…") {
+	if v := p.View(120, 27); !strings.Contains(v, plural(total, "stream")+" on") || !strings.Contains(v, "…") {
 		t.Fatalf("the names are not shown with their counts pending:\n%s", v)
 	}
 	if s := p.Status(); !strings.Contains(s, fmt.Sprintf("counting 0 of %s", groupDigits(int64(total)))) {

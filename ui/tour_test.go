@@ -203,7 +203,7 @@ func TestHelpFitsOrScrolls(t *testing.T) {
 			}
 		}
 	}
-	if strings.Contains(view, "scroll") {
+	if strings.Contains(view, "↑↓ scroll") {
 		t.Fatalf("help at 80x24 scrolls:\n%s", view)
 	}
 

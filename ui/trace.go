@@ -135,7 +135,13 @@ func (p *tracePage) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if key.Matches(msg, p.c.Keys.Open) && n > 0 {
-			return push(newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil))
+			d := newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil)
+			for _, conn := range p.conns {
+				if conn.Name() == d.msg.Conn {
+					d.conn = conn
+				}
+			}
+			return push(d)
 		}
 	}
 	return nil
@@ -161,9 +167,9 @@ func (p *tracePage) View(w, h int) string {
 	var info string
 	switch {
 	case !p.done:
-		info = fmt.Sprintf("reading %d/%d streams, %s messages, %d found…", p.prog.Done, p.prog.Total, groupDigits(p.prog.Scanned), p.prog.Hits)
+		info = fmt.Sprintf("reading %d/%s, %s, %d found…", p.prog.Done, plural(p.prog.Total, "stream"), plural(p.prog.Scanned, "message"), p.prog.Hits)
 	default:
-		info = fmt.Sprintf("%d messages in %d streams of %d connections (%s read)", len(p.res.Hits), p.res.Streams, len(p.conns), groupDigits(p.res.Scanned))
+		info = fmt.Sprintf("%s in %s of %s (%s read)", plural(len(p.res.Hits), "message"), plural(p.res.Streams, "stream"), plural(len(p.conns), "connection"), groupDigits(p.res.Scanned))
 		if len(p.res.Skipped) > 0 {
 			info += fmt.Sprintf("; %d work queues skipped (a peek would mark their messages redelivered)", len(p.res.Skipped))
 		}
@@ -226,7 +232,10 @@ func hitEvent(hit trace.Hit, width int) string {
 	return event
 }
 
-func (p *tracePage) Crumb() string { return p.c.Styles.Crumb.Render("trace") }
+// Crumb names what is traced: "trace" and the correlation value, cut.
+func (p *tracePage) Crumb() string {
+	return p.c.Styles.Crumb.Render("trace " + render.Field(p.value, 24))
+}
 
 func (p *tracePage) Status() string {
 	if p.done {

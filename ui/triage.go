@@ -281,9 +281,9 @@ func exportTo(ctx context.Context, r sources.Reader, stream string, start source
 func (p *triagePage) View(w, h int) string {
 	s := p.c.Styles
 	r := p.report
-	state := fmt.Sprintf("reading… %s messages", groupDigits(r.Scanned))
+	state := "reading… " + plural(r.Scanned, "message")
 	if p.done {
-		state = fmt.Sprintf("%s messages read", groupDigits(r.Scanned))
+		state = plural(r.Scanned, "message") + " read"
 	}
 	if p.stream.Queue {
 		state += " (peeked: they come back redelivered)"

@@ -163,9 +163,9 @@ func (p *versionsPage) versionPage(row versions.Row) *messagesPage {
 func (p *versionsPage) View(w, h int) string {
 	s := p.c.Styles
 	c := p.census
-	state := fmt.Sprintf("reading… %s messages", groupDigits(c.Scanned))
+	state := "reading… " + plural(c.Scanned, "message")
 	if p.phase > 0 {
-		state = fmt.Sprintf("%s messages read", groupDigits(c.Scanned))
+		state = plural(c.Scanned, "message") + " read"
 	}
 	if p.dead > 0 {
 		state += fmt.Sprintf(", %s dead letters", groupDigits(p.dead))
@@ -176,7 +176,7 @@ func (p *versionsPage) View(w, h int) string {
 		if p.phase == 2 {
 			o = ""
 		}
-		head += s.Muted.Render(fmt.Sprintf("  ·  origin %s: %s%s messages", render.Sanitize(p.origin.Stream), o, groupDigits(p.origin.Scanned)))
+		head += s.Muted.Render(fmt.Sprintf("  ·  origin %s: %s%s", render.Sanitize(p.origin.Stream), o, plural(p.origin.Scanned, "message")))
 	}
 	narrow := w < 110
 	spec := []column{{title: "COUNT", width: 6, right: true}, {title: "SHARE", width: 5, right: true}}
