@@ -107,7 +107,7 @@ func TestLossyTypedValues(t *testing.T) {
 		t.Fatalf("a refused replay wrote: %d messages", len(got))
 	}
 	code, out, errOut = run(t, append(replayArgs, "--accept-reencoding")...)
-	if code != 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(out, "replayed 1 messages") {
+	if code != 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(out, "replayed 1 message ") {
 		t.Fatalf("edited replay: %d %s %s", code, out, errOut)
 	}
 	if got := testbroker.ReadAll(t, conn, copyTopic); len(got) != 2 || !strings.Contains(string(dec.Value(ctx, &got[1]).JSON), `"status":"DECLINED"`) {
