@@ -42,17 +42,18 @@ func controlHeader(key string) bool {
 }
 
 // RedriveMsgID is the Nats-Msg-Id of a redriven copy: the same for the
-// same run id, source stream and sequence, so a run started again within
-// the duplicate window is deduplicated by JetStream.
-func RedriveMsgID(id, source string, seq int64) string {
-	return "mqscope-redrive:" + id + ":" + source + ":" + strconv.FormatInt(seq, 10)
+// same dead letter (source stream and sequence), whichever run writes it,
+// so any run started again within the duplicate window, resumed or new,
+// is deduplicated by JetStream.
+func RedriveMsgID(source string, seq int64) string {
+	return "mqscope-redrive:" + source + ":" + strconv.FormatInt(seq, 10)
 }
 
 // Redrive publishes each item to its target subject (the original subject
 // when the target names none), with the item's provenance headers and a
 // Nats-Msg-Id from RedriveMsgID, and waits for every PubAck (a window of
 // redriveWindow at once). A PubAck that says Duplicate is
-// sources.RedriveAlreadyDone: an earlier run of the same id wrote the copy.
+// sources.RedriveAlreadyDone: an earlier run wrote the copy.
 // With item.Remove the dead letter (in a capture stream: its advisory
 // record) is deleted from the source stream once the copy is acknowledged,
 // before the item is reported.
@@ -141,7 +142,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			next = next.Add(interval)
 		}
 		msg := copyOf(item, subjects[i])
-		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.ID, req.Source, item.Message.Offset)))
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.Source, item.Message.Offset)))
 		if err != nil {
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}

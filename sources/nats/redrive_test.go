@@ -162,7 +162,7 @@ func redriveWithFaults(t *testing.T, remove bool) {
 	slices.Sort(ids)
 	var want []string
 	for _, m := range dead {
-		want = append(want, mqnats.RedriveMsgID(id, dlqName, m.Offset))
+		want = append(want, mqnats.RedriveMsgID(dlqName, m.Offset))
 	}
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
@@ -186,7 +186,8 @@ func redriveWithFaults(t *testing.T, remove bool) {
 
 // Without a target a dead letter goes back to its original subject, with
 // the provenance headers and an edited value where there is one; the same
-// run again is deduplicated (RedriveAlreadyDone) and writes nothing; a dead
+// run again, or a new run of the same dead letters, is deduplicated
+// (RedriveAlreadyDone) and writes nothing; a dead
 // letter whose original is gone fails, written nowhere.
 func TestRedriveToOriginalSubject(t *testing.T) {
 	c := open(t)
@@ -218,14 +219,14 @@ func TestRedriveToOriginalSubject(t *testing.T) {
 			its[i].Value = []byte(`{"edited":true}`)
 		}
 	}
-	results := func() map[int]sources.RedriveOutcome {
+	results := func(id string) map[int]sources.RedriveOutcome {
 		out := map[int]sources.RedriveOutcome{}
 		if err := c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: dlqName, Items: its}, func(o sources.RedriveOutcome) { out[o.Item] = o }); err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	first := results()
+	first := results(id)
 	for i, it := range its {
 		o := first[i]
 		if mqnats.GoneOriginal(&it.Message) {
@@ -245,7 +246,7 @@ func TestRedriveToOriginalSubject(t *testing.T) {
 			t.Fatalf("copy %+v", m)
 		}
 		orig := dead[slices.IndexFunc(dead, func(d sources.Message) bool { return d.Offset == m.Redriven.Offset })]
-		if string(m.Key) != string(orig.Key) || m.ID != mqnats.RedriveMsgID(id, dlqName, orig.Offset) {
+		if string(m.Key) != string(orig.Key) || m.ID != mqnats.RedriveMsgID(dlqName, orig.Offset) {
 			t.Fatalf("copy %+v of %+v", m, orig)
 		}
 		if v, _ := m.Header("x-tag"); string(v) != "term" {
@@ -260,14 +261,18 @@ func TestRedriveToOriginalSubject(t *testing.T) {
 		}
 	}
 	total := streamMsgs(t, s)
-	second := results()
-	for i, it := range its {
-		if !mqnats.GoneOriginal(&it.Message) && second[i].Result != sources.RedriveAlreadyDone {
-			t.Fatalf("item %d run again: %+v", i, second[i])
+	// run again, resumed (the same id) or as a new run (another id, as a
+	// plain second `mqscope redrive` is): nothing written twice
+	for _, again := range []string{id, uniq("rdo-again")} {
+		second := results(again)
+		for i, it := range its {
+			if !mqnats.GoneOriginal(&it.Message) && second[i].Result != sources.RedriveAlreadyDone {
+				t.Fatalf("item %d run again as %s: %+v", i, again, second[i])
+			}
 		}
-	}
-	if streamMsgs(t, s) != total {
-		t.Fatal("the same redrive run again wrote copies")
+		if streamMsgs(t, s) != total {
+			t.Fatalf("the redrive run again as %s wrote copies", again)
+		}
 	}
 	if streamMsgs(t, capture) != 3 {
 		t.Fatal("a redrive without Remove removed advisory records")

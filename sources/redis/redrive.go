@@ -19,7 +19,9 @@ import (
 //
 //   - pending (ARGV[1] "pending"): XACK from group ARGV[2]; an entry no
 //     longer pending (XACK answers 0) is left; else the copy is XADDed to
-//     the target (and the entry XDELed when ARGV[3] is "1");
+//     the target. The entry stays in its stream: other groups may not have
+//     read it yet, and taking it out of the group's pending list is all a
+//     redrive of the group's dead letter asks;
 //   - a stream that gives its entries up (ARGV[3] "1"): XDEL; an entry no
 //     longer there is left; else the copy is XADDed;
 //   - a stream that keeps them: an entry gone from it, or already in the
@@ -70,7 +72,6 @@ while i <= last do
     end
     if live then
       local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
-      if remove and mode == 'pending' then redis.call('XDEL', src, id) end
       out[#out + 1] = 'w' .. nid
     else
       out[#out + 1] = 'd'

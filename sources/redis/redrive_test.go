@@ -171,12 +171,18 @@ func TestRedrivePendingOnceAndAgain(t *testing.T) {
 	e.checkCopies(target, 250)
 }
 
+// TestRedriveRemoveAndEdits: edited copies carry the edits and the
+// provenance; Remove acknowledges the dead letters in their group and
+// leaves the entries in the stream for a group that has not read them.
 func TestRedriveRemoveAndEdits(t *testing.T) {
 	e := newEnv(t, redis.Options{})
 	s, target := e.key("orders"), e.key("orders-retry")
 	id0 := e.add(s, "*", "type", "order", "payload", "old", "trace", "t1")
 	id1 := e.add(s, "*", "a", "1", "b", "2")
 	e.deliver(s, "g", "c1")
+	if err := e.raw.XGroupCreate(e.ctx, s, "later", "0").Err(); err != nil { // a group that has read nothing yet
+		t.Fatal(err)
+	}
 	ms := e.read(redis.PendingName(s, "g"), sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
 	if len(ms) != 0 {
 		t.Fatalf("not yet dead: %v", ms)
@@ -201,8 +207,14 @@ func TestRedriveRemoveAndEdits(t *testing.T) {
 	if tl.written != 2 {
 		t.Fatalf("%+v", tl)
 	}
-	if e.length(s) != 0 || e.pendingCount(s, "g") != 0 {
-		t.Fatal("Remove left the entries")
+	// Remove takes the dead letters out of g's pending list only: the
+	// entries stay in the stream for the groups that have not read them.
+	if e.length(s) != 2 || e.pendingCount(s, "g") != 0 {
+		t.Fatalf("after the redrive: %d entries (want 2), %d pending in g (want 0)", e.length(s), e.pendingCount(s, "g"))
+	}
+	e.deliver(s, "later", "c2")
+	if n := e.pendingCount(s, "later"); n != 2 {
+		t.Fatalf("the group that had not read yet got %d of the 2 entries", n)
 	}
 	raw, err := e.raw.Do(e.ctx, "XRANGE", target, "-", "+").Slice()
 	if err != nil {
