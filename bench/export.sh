@@ -9,7 +9,9 @@
 # RSS grows from the smallest size to the largest. Needs kcat (apt-get
 # install kcat). Flags go to bench/export (-sizes 100000,1000000,5000000,
 # -n N for one size, -size B, -compression snappy|lz4|zstd|gzip|none,
-# -batch N, -rounds R, -out FILE, -cpuprofile FILE).
+# -batch N, -rounds R, -out FILE, -cpuprofile FILE, -before BIN: an
+# earlier mqscope binary whose raw and JSONL exports run beside the current
+# one's).
 # Isolated: kfake on a port the OS picks (in the bench program, not in the
 # measured processes), topics and a temporary directory of its own
 # (mqscope's log too), all gone on exit; two runs may share the machine.

@@ -50,7 +50,6 @@ answer included), says how many lines it wrote and exits 130; with
 				return err
 			}
 			defer closeConn()
-			defer collectForExport(opts.InFlight)()
 			r = guard(r, accept, e.stderr)
 			w := e.stdout
 			var file *os.File
@@ -61,7 +60,10 @@ answer included), says how many lines it wrote and exits 130; with
 				w = file
 			}
 			f.stderr = e.stderr
-			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
+			mw := newWriter(&f, w, e.stderr)
+			restoreGC := collectForExport(opts.InFlight, limitFactorOf(mw))
+			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, mw, f.follow)
+			restoreGC()
 			res.report(e, args[0])
 			where := "stdout"
 			if file != nil {
@@ -106,15 +108,30 @@ const exportGCPercent = 200
 // ones: peak RSS grew by half from 100,000 to 1,000,000 records.
 const exportLimitFactor = 4
 
+// rawLimitFactor is exportLimitFactor for --format raw, which decodes
+// nothing: its garbage is the fetched batches and their Messages, and a
+// limit of twice the budget costs it no CPU time to speak of (0.52 s for
+// 1,000,000 records at either factor) while its peak RSS falls by a tenth
+// or more (74 to 66 MiB at 1,000,000 records, 83 to 67 at 5,000,000).
+const rawLimitFactor = 2
+
+// limitFactorOf is the memory limit factor of an export written by w.
+func limitFactorOf(w messageWriter) int64 {
+	if _, raw := w.(*rawWriter); raw {
+		return rawLimitFactor
+	}
+	return exportLimitFactor
+}
+
 // collectForExport sets the garbage collector for an export reading with
 // in-flight budget inFlight (0: sources.DefaultInFlight): exportGCPercent
 // unless GOGC is set, and a soft memory limit of what the process holds
-// now plus exportLimitFactor times the budget, unless GOMEMLIMIT is set.
+// now plus factor times the budget, unless GOMEMLIMIT is set.
 // The limit only makes collections come earlier as the heap nears it;
 // a live heap above it (a record batch larger than the budget) is
 // collected at most half the time (Go's limiter) and still read. It
 // returns what puts the previous settings back.
-func collectForExport(inFlight int64) (restore func()) {
+func collectForExport(inFlight, factor int64) (restore func()) {
 	if inFlight <= 0 {
 		inFlight = sources.DefaultInFlight
 	}
@@ -124,7 +141,7 @@ func collectForExport(inFlight int64) (restore func()) {
 		restoreGC = func() { debug.SetGCPercent(prev) }
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-		prev := debug.SetMemoryLimit(heldMemory() + exportLimitFactor*inFlight)
+		prev := debug.SetMemoryLimit(heldMemory() + factor*inFlight)
 		restoreLimit = func() { debug.SetMemoryLimit(prev) }
 	}
 	return func() { restoreLimit(); restoreGC() }

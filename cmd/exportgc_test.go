@@ -1,14 +1,16 @@
 package cmd
 
 import (
+	"io"
 	"os"
 	"runtime/debug"
 	"testing"
 )
 
 // TestExportBoundsTheHeapByItsInFlightBudget: an export sets a soft memory
-// limit of what the process holds plus twice its in-flight budget, and a
-// GOGC of exportGCPercent, and puts both back when it ends.
+// limit of what the process holds plus exportLimitFactor times its
+// in-flight budget, and a GOGC of exportGCPercent, and puts both back when
+// it ends.
 func TestExportBoundsTheHeapByItsInFlightBudget(t *testing.T) {
 	for _, k := range []string{"GOMEMLIMIT", "GOGC"} {
 		t.Setenv(k, "") // put back after the test
@@ -18,7 +20,7 @@ func TestExportBoundsTheHeapByItsInFlightBudget(t *testing.T) {
 	debug.SetGCPercent(gcBefore)
 	const budget = 4 << 20
 	held := heldMemory()
-	restore := collectForExport(budget)
+	restore := collectForExport(budget, exportLimitFactor)
 	limit := debug.SetMemoryLimit(-1)
 	gc := debug.SetGCPercent(-1)
 	debug.SetGCPercent(gc)
@@ -47,12 +49,27 @@ func TestExportKeepsTheUsersGOMEMLIMIT(t *testing.T) {
 	t.Setenv("GOGC", "100")
 	limitBefore, gcBefore := debug.SetMemoryLimit(-1), debug.SetGCPercent(-1)
 	debug.SetGCPercent(gcBefore)
-	restore := collectForExport(0)
+	restore := collectForExport(0, exportLimitFactor)
 	limit := debug.SetMemoryLimit(-1)
 	gc := debug.SetGCPercent(-1)
 	debug.SetGCPercent(gc)
 	restore()
 	if limit != limitBefore || gc != gcBefore {
 		t.Fatalf("memory limit %d and GOGC %d during the export, want the ones before (%d, %d)", limit, gc, limitBefore, gcBefore)
+	}
+}
+
+// TestExportLimitFactorFollowsTheFormat: a raw export, which decodes
+// nothing, is held to rawLimitFactor times its budget; JSON lines, kcat's
+// format and templates to exportLimitFactor.
+func TestExportLimitFactorFollowsTheFormat(t *testing.T) {
+	for format, want := range map[string]int64{"raw": rawLimitFactor, "jsonl": exportLimitFactor, "kcat": exportLimitFactor, "template": exportLimitFactor} {
+		f := readFlags{format: format}
+		if got := limitFactorOf(newWriter(&f, io.Discard, nil)); got != want {
+			t.Errorf("--format %s: limit factor %d, want %d", format, got, want)
+		}
+	}
+	if rawLimitFactor >= exportLimitFactor {
+		t.Errorf("the raw factor (%d) is not below the decoding one (%d)", rawLimitFactor, exportLimitFactor)
 	}
 }

@@ -42,6 +42,7 @@ func main() {
 	codecFlag := flag.String("compression", "snappy", "compression of the topics' batches: snappy, lz4, zstd, gzip or none")
 	batch := flag.Int("batch", 5000, "records a producer batch (compressed topics)")
 	bin := flag.String("mqscope", "mqscope", "the mqscope binary")
+	before := flag.String("before", "", "an earlier mqscope binary, run beside -mqscope (raw and JSONL) and compared with it")
 	rounds := flag.Int("rounds", 3, "rounds: each command runs once per size and round, alternated")
 	runs := flag.Int("runs", 0, "the old name of -rounds")
 	profile := flag.String("cpuprofile", "", "profile mqscope's JSONL export into this file")
@@ -86,7 +87,7 @@ func main() {
 	got := map[string]*figures{} // by size/key
 	for r := 1; r <= *rounds; r++ {
 		for i, s := range sizes {
-			for _, c := range commands(*bin, addr, topics[i], *profile) {
+			for _, c := range commands(*bin, *before, addr, topics[i], *profile) {
 				u, err := runner.Run(c.args)
 				check(err)
 				rate, rss := float64(s)/u.Wall.Seconds(), u.RSS
@@ -109,20 +110,28 @@ func main() {
 }
 
 // commands are the commands compared on one topic, mqscope's after its
-// peer's so that each pair runs back to back.
-func commands(bin, addr, topic, profile string) []command {
+// peer's so that each pair runs back to back; with before, the earlier
+// binary's raw and JSONL exports run right after the current one's.
+func commands(bin, before, addr, topic, profile string) []command {
 	kcat := []string{"kcat", "-b", addr, "-C", "-t", topic, "-e", "-q"}
 	jsonl := []string{bin, "--kafka", addr, "export", topic}
 	if profile != "" {
 		jsonl = append(jsonl, "--cpuprofile", profile)
 	}
-	return []command{
+	cs := []command{
 		{"kcat-json", "kcat -C -e -J", slices.Concat(kcat, []string{"-J"})},
 		{"jsonl", "mqscope export (jsonl)", jsonl},
-		{"kcat", "kcat -C -e", kcat},
-		{"raw", "mqscope export --format raw", []string{bin, "--kafka", addr, "export", topic, "--format", "raw"}},
-		{"kcat-wait10", "kcat -C -e -X fetch.wait.max.ms=10", slices.Concat(kcat, []string{"-X", "fetch.wait.max.ms=10"})},
 	}
+	if before != "" {
+		cs = append(cs, command{"jsonl-before", "mqscope export (jsonl), before", []string{before, "--kafka", addr, "export", topic}})
+	}
+	cs = append(cs,
+		command{"kcat", "kcat -C -e", kcat},
+		command{"raw", "mqscope export --format raw", []string{bin, "--kafka", addr, "export", topic, "--format", "raw"}})
+	if before != "" {
+		cs = append(cs, command{"raw-before", "mqscope export --format raw, before", []string{before, "--kafka", addr, "export", topic, "--format", "raw"}})
+	}
+	return append(cs, command{"kcat-wait10", "kcat -C -e -X fetch.wait.max.ms=10", slices.Concat(kcat, []string{"-X", "fetch.wait.max.ms=10"})})
 }
 
 // table prints one Markdown row per measure and size: mqscope's and the
@@ -140,6 +149,10 @@ func table(sizes []int, rounds int, codec string, got map[string]*figures) {
 		{"jsonl", "kcat-json", "export JSONL vs `kcat -C -e -J`", 2.5},
 		{"raw", "kcat", "export `--format raw` vs `kcat -C -e`", 1.5},
 		{"raw", "kcat-wait10", "export `--format raw` vs `kcat -C -e -X fetch.wait.max.ms=10`", 1.5},
+		{"raw-before", "kcat-wait10", "export `--format raw`, before, vs `kcat -C -e -X fetch.wait.max.ms=10`", 1.5},
+		{"jsonl-before", "kcat-json", "export JSONL, before, vs `kcat -C -e -J`", 2.5},
+		{"raw", "raw-before", "export `--format raw` vs the binary before", 1.0},
+		{"jsonl", "jsonl-before", "export JSONL vs the binary before", 1.0},
 	}
 	for _, p := range pairs {
 		for _, s := range sizes {
@@ -157,7 +170,7 @@ func table(sizes []int, rounds int, codec string, got map[string]*figures) {
 		return
 	}
 	lo, hi := sizes[0], sizes[len(sizes)-1]
-	for _, key := range []string{"jsonl", "raw"} {
+	for _, key := range []string{"jsonl", "raw", "jsonl-before", "raw-before"} {
 		a, b := got[fmt.Sprintf("%d/%s", lo, key)], got[fmt.Sprintf("%d/%s", hi, key)]
 		if a == nil || b == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mqscope/mqscope/sources"
 )
@@ -12,25 +13,31 @@ import (
 // maxFailureText bounds a normalised failure text.
 const maxFailureText = 240
 
-// masks replace the parts of an error message that differ from one failure
-// of a kind to the next, most specific first.
-var masks = []struct {
+// mask replaces the matches of re in an error message with with.
+type mask struct {
 	re   *regexp.Regexp
 	with string
 	when func(string) bool // mask only the matches it accepts (nil: all)
-}{
-	{regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\\n]|\\.)*'|` + "`[^`\n]*`"), `"…"`, nil},
-	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>", nil},
-	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`), "<time>", nil},
-	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b`), "<time>", nil},
-	{regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`), "<email>", nil},
-	{regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b`), "<ip>", nil},
-	{regexp.MustCompile(`\b0x[0-9a-fA-F]+\b`), "<hex>", nil},
-	{regexp.MustCompile(`@[0-9a-f]{4,}\b`), "@<hex>", nil},
-	{regexp.MustCompile(`\b[0-9a-fA-F]{6,}\b`), "<hex>", hexID},
-	{regexp.MustCompile(`\d+(?:\.\d+)?`), "<n>", nil},
-	{regexp.MustCompile(`\s+`), " ", nil},
 }
+
+// masks replace the parts of an error message that differ from one failure
+// of a kind to the next, most specific first. They are compiled on first
+// use: most runs of mqscope never normalise a failure.
+var masks = sync.OnceValue(func() []mask {
+	return []mask{
+		{regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\\n]|\\.)*'|` + "`[^`\n]*`"), `"…"`, nil},
+		{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>", nil},
+		{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`), "<time>", nil},
+		{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b`), "<time>", nil},
+		{regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`), "<email>", nil},
+		{regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b`), "<ip>", nil},
+		{regexp.MustCompile(`\b0x[0-9a-fA-F]+\b`), "<hex>", nil},
+		{regexp.MustCompile(`@[0-9a-f]{4,}\b`), "@<hex>", nil},
+		{regexp.MustCompile(`\b[0-9a-fA-F]{6,}\b`), "<hex>", hexID},
+		{regexp.MustCompile(`\d+(?:\.\d+)?`), "<n>", nil},
+		{regexp.MustCompile(`\s+`), " ", nil},
+	}
+})
 
 // hexID accepts a run of hex digits that holds a digit and a letter (an id,
 // a hash), not a word such as "facade".
@@ -39,7 +46,9 @@ func hexID(s string) bool {
 }
 
 // exceptionPrefix finds "SomeError: message" at the start of a line.
-var exceptionPrefix = regexp.MustCompile(`^([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Failure|Panic)[\w$]*):\s*(.*)$`)
+var exceptionPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Failure|Panic)[\w$]*):\s*(.*)$`)
+})
 
 // NormalizeMessage reduces an error message to what one failure of a kind
 // shares with the next: the summary line of a stack trace (the last line of
@@ -47,7 +56,7 @@ var exceptionPrefix = regexp.MustCompile(`^([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)
 // uuids, times, e-mail and IP addresses, hex ids and numbers masked.
 func NormalizeMessage(msg string) string {
 	line := summaryLine(msg)
-	for _, m := range masks {
+	for _, m := range masks() {
 		if m.when == nil {
 			line = m.re.ReplaceAllString(line, m.with)
 			continue
@@ -119,7 +128,7 @@ func FailureOf(d *sources.DeadLetter) Failure {
 		msg = d.StackTrace
 	}
 	line := summaryLine(msg)
-	if m := exceptionPrefix.FindStringSubmatch(line); m != nil {
+	if m := exceptionPrefix().FindStringSubmatch(line); m != nil {
 		if class == "" {
 			class = m[1]
 		}
