@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/internal/jsonenc"
+	"github.com/mqscope/mqscope/internal/safetext"
+	"github.com/mqscope/mqscope/sources"
 )
 
 // RunOptions control an execution.
@@ -57,6 +59,9 @@ type Progress struct {
 	// Returned counts redriven messages seen dead again during the run.
 	Returned int
 	Elapsed  time.Duration
+	// Blocked is the broker's block of the run's publishing while it lasts
+	// (nil: none): the run waits, nothing is lost or failed.
+	Blocked *sources.PublishBlock
 }
 
 // Rate is messages written per second so far.
@@ -96,7 +101,11 @@ func (p Progress) String() string {
 	if r := p.Rate(); r > 0 {
 		rate, eta = fmt.Sprintf("%.0f", r), p.ETA().Round(time.Second).String()
 	}
-	return fmt.Sprintf("%d/%d  %s msg/s  ETA %s", p.Handled(), p.Total, rate, eta)
+	line := fmt.Sprintf("%d/%d  %s msg/s  ETA %s", p.Handled(), p.Total, rate, eta)
+	if p.Blocked != nil {
+		line += "  " + safetext.String(p.Blocked.String())
+	}
+	return line
 }
 
 // Failure is one message that could not be redriven; it stays in the source.

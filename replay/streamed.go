@@ -222,6 +222,18 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 		}
 		return nil
 	}
+	// settleFailed ends taking once acknowledging failed (the consuming
+	// connection is likely gone); the confirms of what was published are
+	// still waited for, so what the broker confirmed is journalled and a
+	// resumed run does not send it again.
+	var settleErr error
+	settleFailed := func(err error) {
+		if settleErr == nil {
+			settleErr = err
+		}
+		taking = false
+	}
+	blocker, _ := t.(sources.PublishBlocker)
 	var part []sources.StreamDelivery // in hand, taken from next on
 	next := 0
 	alwaysReady := make(chan struct{}) // closed: a case on it is always ready
@@ -249,7 +261,14 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 			in, more = nil, nil // the breaker tripped: wait for resume or stop
 			idle.Reset(deliveryIdle)
 		}
+		blockChanged := r.followBlock(blocker)
+		if r.res.Blocked != nil {
+			in, more = nil, nil // the broker blocks publishing: wait until it unblocks
+			idle.Reset(deliveryIdle)
+			stalled.Reset(confirmTimeout) // confirms wait too: not a stall
+		}
 		select {
+		case <-blockChanged: // the loop looks at the block again
 		case <-guardChanged: // the loop looks at the guard again
 		case b, ok := <-in:
 			if !ok {
@@ -280,11 +299,11 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 			}
 		case cf, ok := <-t.Confirms():
 			if err := confirmed(ok, cf.Tag, cf.Multiple, cf.Ack); err != nil {
-				return r.res, err
+				settleFailed(err)
 			}
 		case <-flushEvery.C:
 			if err := r.flush(); err != nil {
-				return r.res, err
+				settleFailed(err)
 			}
 			if r.o.Guard != nil {
 				_, r.res.Returned = r.o.Guard.Totals()
@@ -295,7 +314,7 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 				r.o.OnProgress(r.res.Progress)
 			}
 		case <-idle.C:
-			if taking && (len(r.inflight) > 0 || len(r.confirmed) > 0 || r.settle.busy()) {
+			if r.res.Blocked != nil || taking && (len(r.inflight) > 0 || len(r.confirmed) > 0 || r.settle.busy()) {
 				// Waiting for confirms or acks, not for deliveries: a slow
 				// broker sends no more until they are in (prefetch).
 				idle.Reset(deliveryIdle)
@@ -313,7 +332,7 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 			}
 		case <-stalled.C:
 			stalled.Reset(confirmTimeout)
-			if len(r.inflight) > 0 {
+			if len(r.inflight) > 0 && (r.res.Blocked == nil || cancelled == nil) { // a blocked broker confirms nothing: it is waited for, unless the run was cancelled
 				loopErr = fmt.Errorf("no publisher confirm for %s with %d messages waiting", confirmTimeout, len(r.inflight))
 				r.res.stopped(ConfirmTimeout, loopErr.Error())
 				r.inflight = nil
@@ -328,8 +347,14 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 		}
 	}
 	t.Cancel()
+	if r.res.Blocked != nil && r.res.Stop.Early() {
+		r.res.Stop.Detail = joinDetail(r.res.Stop.Detail, r.res.Blocked.String())
+	}
 	if err := r.flush(); err != nil {
 		return r.res, err
+	}
+	if settleErr != nil {
+		return r.res, settleErr
 	}
 	if err := r.settle.close(); err != nil {
 		return r.res, err
@@ -345,6 +370,32 @@ func (r *streamRun) loop(ctx context.Context, t sources.RedriveStream, total int
 		return r.res, fmt.Errorf("redrive %s: %s, after %d of %d: what was not confirmed stays in %s; run the same redrive id again to resume", r.p.ID, r.res.Stop.Detail, r.res.Done, r.res.Total, r.p.Source)
 	}
 	return r.res, nil
+}
+
+// followBlock takes the broker's block of publishing (nil: none) into the
+// progress, tells OnProgress when it changed, and returns what closes at
+// its next change (nil when the stream's broker cannot block).
+func (r *streamRun) followBlock(b sources.PublishBlocker) <-chan struct{} {
+	if b == nil {
+		return nil
+	}
+	block, changed := b.PublishBlocked()
+	if (block == nil) != (r.res.Blocked == nil) || block != nil && *block != *r.res.Blocked {
+		r.res.Blocked = block
+		if r.o.OnProgress != nil {
+			r.res.Elapsed = time.Since(r.start)
+			r.o.OnProgress(r.res.Progress)
+		}
+	}
+	return changed
+}
+
+// joinDetail is a stop's detail with more said after it.
+func joinDetail(detail, more string) string {
+	if detail == "" {
+		return more
+	}
+	return detail + "; " + more
 }
 
 // publishFailed ends taking after a failed publish. When what was about to

@@ -4,6 +4,7 @@
 package rabbitmq
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -41,6 +42,10 @@ type Options struct {
 	// TLS is the client TLS for amqps:// and an https management API (nil:
 	// the system's roots).
 	TLS *tls.Config
+	// Heartbeat is the heartbeat interval asked of the broker, for every
+	// connection (amqp091-go's and the hand-framed ones); it defaults to
+	// 10s. The smaller of it and the broker's is used.
+	Heartbeat time.Duration
 	// Log records reconnects after the broker dropped the connection (nil:
 	// none are recorded).
 	Log *slog.Logger
@@ -84,7 +89,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	c := &Conn{
 		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{}, log: o.Log,
 		cfg: amqp.Config{
-			Heartbeat:       10 * time.Second,
+			Heartbeat:       cmp.Or(o.Heartbeat, 10*time.Second),
 			Locale:          "en_US",
 			Dial:            amqp.DefaultDial(timeout),
 			Properties:      amqp.Table{"connection_name": "mqscope", "product": "mqscope"},
@@ -188,6 +193,8 @@ func (c *Conn) explain(err error) error {
 	var aerr *amqp.Error
 	var nerr net.Error
 	switch {
+	case errors.Is(err, amqp.ErrSASL):
+		return fmt.Errorf("rabbitmq %s: the broker offers none of the SASL mechanisms configured (%s): set auth_mechanism in the URL to one it offers", c.where(), strings.Join(mechanismNames(c.sasl()), " "))
 	case errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused, errors.Is(err, amqp.ErrCredentials):
 		return fmt.Errorf("rabbitmq %s: user %q: %w (check the user name and password)", c.where(), c.uri.Username, ErrAuth)
 	case errors.As(err, &aerr) && aerr.Code == amqp.NotAllowed:
@@ -220,6 +227,15 @@ func (c *Conn) Channel(ctx context.Context) (*amqp.Channel, error) { return c.ch
 // writer does not share a socket (and the broker's connection process) with
 // readers. Closing it closes that connection.
 func (c *Conn) DedicatedChannel(ctx context.Context) (*amqp.Channel, func() error, error) {
+	ch, conn, err := c.dedicatedChannel(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ch, conn.Close, nil
+}
+
+// dedicatedChannel is DedicatedChannel with the connection it opened.
+func (c *Conn) dedicatedChannel(ctx context.Context) (*amqp.Channel, *amqp.Connection, error) {
 	type result struct {
 		conn *amqp.Connection
 		err  error
@@ -257,7 +273,7 @@ func (c *Conn) DedicatedChannel(ctx context.Context) (*amqp.Channel, func() erro
 		r.conn.Close()
 		return nil, nil, fmt.Errorf("rabbitmq %s: open channel: %w", c.where(), err)
 	}
-	return ch, r.conn.Close, nil
+	return ch, r.conn, nil
 }
 
 // channel opens a channel on the (re)connected AMQP connection.

@@ -23,7 +23,10 @@ const redriveSyncTimeout = 30 * time.Second
 // preparePart is the most deliveries handed to the caller at once.
 const preparePart = 64
 
-var _ sources.StreamRedriver = (*Conn)(nil)
+var (
+	_ sources.StreamRedriver = (*Conn)(nil)
+	_ sources.PublishBlocker = (*redriveRun)(nil)
+)
 
 // QueueDepth is how many messages queue holds (see sources.StreamRedriver).
 func (c *Conn) QueueDepth(ctx context.Context, queue string) (int, error) {
@@ -77,7 +80,7 @@ func newRedriveRun(c *Conn, o sources.StreamRedriveOptions) *redriveRun {
 	if o.KeepHeader == nil {
 		o.KeepHeader = func(string) bool { return true }
 	}
-	return &redriveRun{c: c, o: o, stop: make(chan struct{})}
+	return &redriveRun{c: c, o: o, stop: make(chan struct{}), publishGate: newPublishGate()}
 }
 
 // redriveRun is one redrive's consumer and publisher (a
@@ -85,6 +88,8 @@ func newRedriveRun(c *Conn, o sources.StreamRedriveOptions) *redriveRun {
 type redriveRun struct {
 	c *Conn
 	o sources.StreamRedriveOptions
+	// publishGate is whether the broker blocks the publishing connection.
+	*publishGate
 	// maxProps is the most bytes of properties a publish can carry (0:
 	// not known).
 	maxProps int
@@ -206,10 +211,12 @@ func (r *redriveRun) openAMQP(ctx context.Context) (sources.RedriveStream, error
 // parallel), in confirm mode, with its confirms, its returns and its
 // publisher set. It returns what closes that connection.
 func (r *redriveRun) openAMQPPublisher(ctx context.Context) (func() error, error) {
-	publish, closePublish, err := r.c.DedicatedChannel(ctx)
+	publish, conn, err := r.c.dedicatedChannel(ctx)
 	if err != nil {
 		return nil, err
 	}
+	closePublish := conn.Close
+	go r.follow(conn.NotifyBlocked(make(chan amqp.Blocking, 4)))
 	if err := publish.Confirm(false); err != nil {
 		_ = closePublish()
 		return nil, fmt.Errorf("redrive %s: confirms: %w", r.o.ID, err)

@@ -30,7 +30,7 @@ func (r *redriveRun) openWire(ctx context.Context) (sources.RedriveStream, error
 	if err != nil {
 		return nil, err
 	}
-	publish, err := r.c.DialWire(ctx, "redrive "+o.ID+" publisher")
+	publish, err := r.c.dialWire(ctx, "redrive "+o.ID+" publisher", r.set)
 	if err != nil {
 		_ = consume.Close()
 		return nil, err

@@ -3,8 +3,6 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 )
 
 // Delivery is a message delivered to the consumer, its properties as the
@@ -85,10 +83,7 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 		var ch uint16
 		var p []byte
 		if typ, ch, p, err = c.readFrame(); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				err = errors.New("the broker closed the connection")
-			}
-			err = fmt.Errorf("amqp: %w", err)
+			err = c.readError(err)
 			return
 		}
 		switch typ {
@@ -120,6 +115,8 @@ func (c *Conn) read(deliveries chan<- []Delivery, confirms chan<- Confirm, retur
 				case <-c.done:
 					return
 				}
+			case connectionBlocked, connectionUnblock:
+				c.blocked(id, p)
 			case basicQosOk:
 				select {
 				case c.qosOk <- struct{}{}:

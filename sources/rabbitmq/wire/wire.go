@@ -15,8 +15,11 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Options are what a connection needs beyond its socket.
@@ -25,18 +28,35 @@ type Options struct {
 	Vhost              string
 	// Name is shown by the management API as the connection's name.
 	Name string
+	// SASL are the mechanisms to log in with, in order of preference; the
+	// first the broker offers is used (empty: PLAIN with Username and
+	// Password).
+	SASL []amqp.Authentication
+	// Heartbeat is the interval asked for (zero: DefaultHeartbeat; negative:
+	// the broker's); the smaller of it and the broker's is used.
+	Heartbeat time.Duration
+	// OnBlocked, when set, is told when the broker blocks the connection's
+	// publishing (a memory or disk alarm) and when it unblocks it; it is
+	// called on the connection's reader.
+	OnBlocked func(amqp.Blocking)
 }
 
 // Conn is one AMQP connection with channel 1 open.
 type Conn struct {
-	c        net.Conn
-	r        *bufio.Reader
-	wmu      sync.Mutex
-	frameMax int
-	closeErr chan error // the reader's end: nil error after a clean close
-	closing  sync.Once
-	started  bool
-	done     chan struct{} // closed by Close: the reader stops handing over
+	c    net.Conn
+	idle *idleReader
+	r    *bufio.Reader
+	wmu  sync.Mutex
+	// lastWrite is when the last frames were written (Unix nanoseconds);
+	// heartbeat is the interval agreed (zero: none).
+	lastWrite atomic.Int64
+	heartbeat time.Duration
+	onBlocked func(amqp.Blocking)
+	frameMax  int
+	closeErr  chan error // the reader's end: nil error after a clean close
+	closing   sync.Once
+	started   bool
+	done      chan struct{} // closed by Close: the reader stops handing over
 	// ended is closed when the reader stops; qosOk takes a basic.qos-ok
 	// it read (Sync waits for it); prefetch is the last Qos.
 	ended    chan struct{}
@@ -65,6 +85,8 @@ const (
 	connectionOpenOk  = 10<<16 | 41
 	connectionClose   = 10<<16 | 50
 	connectionCloseOk = 10<<16 | 51
+	connectionBlocked = 10<<16 | 60
+	connectionUnblock = 10<<16 | 61
 	channelOpen       = 20<<16 | 10
 	channelOpenOk     = 20<<16 | 11
 	channelClose      = 20<<16 | 40
@@ -100,8 +122,12 @@ const (
 // Dial runs the AMQP handshake on nc (already connected, TLS included) and
 // opens channel 1. The context bounds the handshake.
 func Dial(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
-	c := &Conn{c: nc, r: bufio.NewReaderSize(nc, 256<<10), frameMax: 128 << 10, closeErr: make(chan error, 1), done: make(chan struct{}),
-		ended: make(chan struct{}), qosOk: make(chan struct{}, 1)}
+	idle := &idleReader{c: nc}
+	c := &Conn{c: nc, idle: idle, r: bufio.NewReaderSize(idle, 256<<10), frameMax: 128 << 10, closeErr: make(chan error, 1), done: make(chan struct{}),
+		ended: make(chan struct{}), qosOk: make(chan struct{}, 1), onBlocked: o.OnBlocked}
+	if o.Heartbeat == 0 {
+		o.Heartbeat = DefaultHeartbeat
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	} else {
@@ -117,6 +143,11 @@ func Dial(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
 		return nil, err
 	}
 	_ = nc.SetDeadline(time.Time{})
+	c.lastWrite.Store(time.Now().UnixNano())
+	if c.heartbeat > 0 {
+		c.idle.timeout.Store(int64(2 * c.heartbeat))
+		go c.beat(c.heartbeat)
+	}
 	return c, nil
 }
 
@@ -124,12 +155,21 @@ func (c *Conn) handshake(o Options) error {
 	if _, err := c.c.Write([]byte("AMQP\x00\x00\x09\x01")); err != nil {
 		return fmt.Errorf("amqp handshake: %w", err)
 	}
-	if _, err := c.expect(0, connectionStart); err != nil {
+	start, err := c.expect(0, connectionStart)
+	if err != nil {
 		return err
+	}
+	offered, err := serverMechanisms(start[4:])
+	if err != nil {
+		return err
+	}
+	auth, err := pickMechanism(saslOf(o), offered)
+	if err != nil {
+		return fmt.Errorf("amqp login: %w", err)
 	}
 	props := AppendStringEntry(nil, "product", "mqscope")
 	props = AppendStringEntry(props, "connection_name", o.Name)
-	caps := appendBoolEntry(appendBoolEntry(appendBoolEntry(nil, "publisher_confirms"), "basic.nack"), "authentication_failure_close")
+	caps := appendBoolEntry(appendBoolEntry(appendBoolEntry(appendBoolEntry(nil, "publisher_confirms"), "basic.nack"), "authentication_failure_close"), "connection.blocked")
 	props = appendShortstr(props, "capabilities")
 	props = append(props, 'F')
 	props = binary.BigEndian.AppendUint32(props, uint32(len(caps)))
@@ -137,8 +177,8 @@ func (c *Conn) handshake(o Options) error {
 	startOk := method(connectionStartOk)
 	startOk = binary.BigEndian.AppendUint32(startOk, uint32(len(props)))
 	startOk = append(startOk, props...)
-	startOk = appendShortstr(startOk, "PLAIN")
-	startOk = appendLongstr(startOk, "\x00"+o.Username+"\x00"+o.Password)
+	startOk = appendShortstr(startOk, auth.Mechanism())
+	startOk = appendLongstr(startOk, auth.Response())
 	startOk = appendShortstr(startOk, "en_US")
 	if err := c.send(0, startOk); err != nil {
 		return err
@@ -146,8 +186,8 @@ func (c *Conn) handshake(o Options) error {
 	tune, err := c.expect(0, connectionTune)
 	if err != nil {
 		var ae *Error
-		if errors.As(err, &ae) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
-			return fmt.Errorf("amqp login refused for user %q: %w", o.Username, err)
+		if errors.As(err, &ae) || errors.Is(err, errBrokerClosed) || errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("amqp login refused (%s) for user %q: %w", auth.Mechanism(), userOf(auth, o), err)
 		}
 		return err
 	}
@@ -161,7 +201,8 @@ func (c *Conn) handshake(o Options) error {
 	tuneOk := method(connectionTuneOk)
 	tuneOk = binary.BigEndian.AppendUint16(tuneOk, channelMax)
 	tuneOk = binary.BigEndian.AppendUint32(tuneOk, uint32(c.frameMax))
-	tuneOk = binary.BigEndian.AppendUint16(tuneOk, 0) // no heartbeats: a run is busy, and short
+	c.heartbeat = negotiateHeartbeat(o.Heartbeat, binary.BigEndian.Uint16(tune[10:]))
+	tuneOk = binary.BigEndian.AppendUint16(tuneOk, uint16(c.heartbeat/time.Second))
 	if err := c.send(0, tuneOk); err != nil {
 		return err
 	}
@@ -266,7 +307,9 @@ func (c *Conn) Nack(tag uint64, multiple, requeue bool) error {
 func (c *Conn) Write(frames []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if _, err := c.c.Write(frames); err != nil {
+	_, err := c.c.Write(frames)
+	c.lastWrite.Store(time.Now().UnixNano())
+	if err != nil {
 		return fmt.Errorf("amqp write: %w", err)
 	}
 	return nil
@@ -337,7 +380,7 @@ func (c *Conn) expect(ch uint16, want uint32) ([]byte, error) {
 	for {
 		typ, fch, p, err := c.readFrame()
 		if err != nil {
-			return nil, fmt.Errorf("amqp: %w", err)
+			return nil, c.readError(err)
 		}
 		if typ != frameMethod || len(p) < 4 {
 			continue
@@ -353,6 +396,8 @@ func (c *Conn) expect(ch uint16, want uint32) ([]byte, error) {
 			return nil, e
 		case id == want && fch == ch:
 			return p, nil
+		case id == connectionBlocked || id == connectionUnblock:
+			c.blocked(id, p)
 		}
 	}
 }
