@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -42,6 +43,7 @@ func TestSQSHeadless(t *testing.T) {
 	if code, _, errOut := run(t, append(base, "redrive", demo.SQSDLQ, "--native", "--yes")...); code == 0 || !strings.Contains(errOut, "does not support StartMessageMoveTask") || !strings.Contains(errOut, "without --native") {
 		t.Fatalf("native: %s", errOut)
 	}
+	waitReleased(t, endpoint, demo.SQSDLQ) // the peeks above gave the messages back; the emulator shows them again in its own time
 	code, out, errOut = run(t, append(base, "redrive", demo.SQSDLQ, "--yes")...)
 	if code != 0 || !strings.Contains(out, "8 redriven") || !strings.Contains(out, "8 -> "+demo.SQSQueue) {
 		t.Fatalf("redrive: %s %s", out, errOut)
@@ -84,6 +86,28 @@ func sqsQueue(t *testing.T, endpoint, name string, n int, attrs map[string]strin
 		}
 	}
 	return c, aws.ToString(q.QueueUrl)
+}
+
+// waitReleased waits (10 s at most) until no message of the queue is in
+// flight.
+func waitReleased(t *testing.T, endpoint, name string) {
+	t.Helper()
+	c, err := sqs.Dial(context.Background(), sqs.Options{Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q, err := c.Client().GetQueueUrl(context.Background(), &awssqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, inFlight := visibility(t, c, aws.ToString(q.QueueUrl)); inFlight == 0 {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%d messages of %s still in flight after the peeks gave them back", inFlight, name)
+		}
+	}
 }
 
 // visibility is a queue's visible and in-flight counts.
