@@ -160,35 +160,6 @@ var amqpProperties = []amqpProperty{
 	{"timestamp", true}, {"type", false}, {"user-id", false}, {"app-id", false},
 }
 
-// IsAMQPProperty reports whether a message property is an AMQP basic
-// property a capture keeps (and a replay into RabbitMQ publishes).
-func IsAMQPProperty(name string) bool {
-	for _, p := range amqpProperties {
-		if p.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// PropertyNumber is the number a property rendered as text holds:
-// "2 (persistent)" is 2, a timestamp (RFC 3339) its seconds since the
-// epoch; ok is false when there is none.
-func PropertyNumber(name, text string) (n int64, ok bool) {
-	if name == "timestamp" {
-		t, err := time.Parse(time.RFC3339, text)
-		if err != nil {
-			return 0, false
-		}
-		return t.Unix(), true
-	}
-	end := 0
-	for end < len(text) && text[end] >= '0' && text[end] <= '9' {
-		end++
-	}
-	n, err := strconv.ParseInt(text[:end], 10, 64)
-	return n, err == nil
-}
 
 // propertyText renders a property's number as sources.Message.Properties
 // has it (as the RabbitMQ connector renders a delivery's).
@@ -330,7 +301,7 @@ func appendProperties(b []byte, props []sources.Property) []byte {
 			}
 			num, isNum := int64(0), false
 			if ap.number {
-				if num, isNum = PropertyNumber(p.Name, p.Value); !isNum {
+				if num, isNum = sources.PropertyNumber(p.Name, p.Value); !isNum {
 					break // not a number: left out, as the broker could not have sent it
 				}
 			}

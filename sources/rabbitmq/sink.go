@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -112,7 +112,7 @@ func (s *sink) Close() error { return s.ch.Close() }
 func publishingOf(m sources.Message) amqp.Publishing {
 	amqpRead := false
 	for _, p := range m.Properties {
-		if p.Name == "exchange" || basicProperty(p.Name) {
+		if p.Name == "exchange" || slices.Contains(publishable, p.Name) {
 			amqpRead = true
 			break
 		}
@@ -122,7 +122,7 @@ func publishingOf(m sources.Message) amqp.Publishing {
 	}
 	var pub amqp.Publishing
 	for _, p := range m.Properties {
-		n, isNum := propertyNumber(p.Name, p.Value)
+		n, isNum := sources.PropertyNumber(p.Name, p.Value)
 		switch p.Name {
 		case "content-type":
 			pub.ContentType = p.Value
@@ -157,34 +157,4 @@ func publishingOf(m sources.Message) amqp.Publishing {
 		}
 	}
 	return pub
-}
-
-// basicProperty reports a message property that is an AMQP basic
-// property, as Properties names them.
-func basicProperty(name string) bool {
-	switch name {
-	case "content-type", "content-encoding", "delivery-mode", "priority", "correlation-id", "reply-to",
-		"expiration", "message-id", "timestamp", "type", "user-id", "app-id":
-		return true
-	}
-	return false
-}
-
-// propertyNumber is the number a property as Properties renders it holds:
-// "2 (persistent)" is 2, a timestamp (RFC 3339) its seconds since the
-// epoch; ok is false when there is none.
-func propertyNumber(name, text string) (n int64, ok bool) {
-	if name == "timestamp" {
-		t, err := time.Parse(time.RFC3339, text)
-		if err != nil {
-			return 0, false
-		}
-		return t.Unix(), true
-	}
-	end := 0
-	for end < len(text) && text[end] >= '0' && text[end] <= '9' {
-		end++
-	}
-	n, err := strconv.ParseInt(text[:end], 10, 64)
-	return n, err == nil
 }
