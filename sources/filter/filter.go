@@ -35,7 +35,11 @@
 // an expression are a syntax error, and text such as "NaN", "Inf" or
 // "0x10" stays text.
 // key, value and header values are the message's bytes as text (invalid
-// UTF-8 is kept as it is).
+// UTF-8 is kept as it is). A string literal is text: "\xcc" is the
+// character U+00CC (two bytes in UTF-8), not the byte 0xcc, so a byte
+// prefix of a framed value cannot be written as one; schema.id == 204
+// selects the values framed with id 204 (the framing is read even where
+// no registry decoded the value).
 package filter
 
 import (
