@@ -631,9 +631,8 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 	defer func() {
 		if scan != nil {
 			res.scanned = scan.Scanned()
-			if n := scan.Failed(); n > 0 && f.stderr != nil {
-				fmt.Fprintf(f.stderr, "mqscope: %s of %s could not be evaluated by the filter (taken as no match): %s\n",
-					counted(n, "message"), safetext.String(stream), safetext.String(firstLine(scan.Err().Error())))
+			if line := filter.Unevaluated(scan.Failed(), scan.Err()); line != "" && f.stderr != nil {
+				fmt.Fprintf(f.stderr, "mqscope: filter on %s (taken as no match): %s\n", safetext.String(stream), safetext.String(line))
 			}
 		}
 	}()

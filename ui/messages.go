@@ -240,7 +240,7 @@ func (p *messagesPage) restart() tea.Cmd {
 			return tea.Batch(cmds...)
 		}
 	}
-	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.decoder(p.conn.Name()), p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 func (p *messagesPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
@@ -522,7 +522,7 @@ func (p *messagesPage) resume() tea.Cmd {
 		flt, _ = filter.Compile(p.readFilter) // it compiled when it was set
 	}
 	opts := sources.ReadOptions{Start: start, Follow: true}
-	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.decoder(p.conn.Name()), p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 // countSecond adds n messages to the current second of the trend, closing
@@ -1218,8 +1218,7 @@ func unevaluated(n int64, first error) string {
 	if n == 0 || first == nil {
 		return ""
 	}
-	reason, _, _ := strings.Cut(first.Error(), "\n") // expr adds the expression and a caret on more lines
-	return fmt.Sprintf("  %s could not be evaluated: %s", plural(int(n), "message"), render.Sanitize(reason))
+	return "  " + render.Sanitize(filter.Unevaluated(n, first))
 }
 
 func (p *messagesPage) ShortHelp() []key.Binding {
