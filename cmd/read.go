@@ -476,9 +476,15 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, '[')
 		b = append(b, schemaTag(v.Ref)...)
 		b = append(b, "] "...)
-		if v.Err == nil && v.JSON != nil {
+		switch {
+		case v.JSON != nil && v.Err != nil: // decoded, but it does not validate or fit: the error, then the document
+			b = append(b, "✖ "...)
+			b = safetext.Append(b, v.Err.Error())
+			b = append(b, "  "...)
 			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
-		} else {
+		case v.JSON != nil:
+			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
+		default:
 			b = append(b, render.Preview(m.Value, 2000)...)
 			b = append(b, "  ✖ "...)
 			b = safetext.Append(b, v.Err.Error())

@@ -1084,11 +1084,13 @@ func (p *messagesPage) registryWait() string {
 }
 
 // decodedValue is m's value decoded with a schema already fetched, for the
-// filter and the search to see (nil: the value has no schema, its schema
-// is not fetched yet, or it did not decode).
+// filter and the search to see, as a headless read decodes it: with its
+// error, and the document the decoder produced along with it if any (nil:
+// the value has no schema, its schema is not fetched yet, or the buffer
+// holds only its start).
 func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
 	v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m)
-	if !v.decodedOK() {
+	if !v.typed || !v.ready || v.cut {
 		return nil
 	}
 	dec := v.dec // copied only when there is one: most values have none
@@ -1098,7 +1100,7 @@ func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
 // decodedJSON is the document of m's value decoded with a schema already
 // fetched (nil: none), for a search, without allocating.
 func (p *messagesPage) decodedJSON(m *sources.Message) []byte {
-	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.decodedOK() {
+	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.hasDoc() {
 		return v.dec.JSON
 	}
 	return nil
