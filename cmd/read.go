@@ -476,9 +476,15 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = append(b, '[')
 		b = append(b, schemaTag(v.Ref)...)
 		b = append(b, "] "...)
-		if v.Err == nil && v.JSON != nil {
+		switch {
+		case v.JSON != nil && v.Err != nil: // decoded, but it does not validate or fit: the error, then the document
+			b = append(b, "✖ "...)
+			b = safetext.Append(b, v.Err.Error())
+			b = append(b, "  "...)
 			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
-		} else {
+		case v.JSON != nil:
+			b = append(b, render.Preview(shownDocument(m, v), 2000)...)
+		default:
 			b = append(b, render.Preview(m.Value, 2000)...)
 			b = append(b, "  ✖ "...)
 			b = safetext.Append(b, v.Err.Error())
@@ -631,9 +637,8 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 	defer func() {
 		if scan != nil {
 			res.scanned = scan.Scanned()
-			if n := scan.Failed(); n > 0 && f.stderr != nil {
-				fmt.Fprintf(f.stderr, "mqscope: %s of %s could not be evaluated by the filter (taken as no match): %s\n",
-					counted(n, "message"), safetext.String(stream), safetext.String(firstLine(scan.Err().Error())))
+			if line := filter.Unevaluated(scan.Failed(), scan.Err()); line != "" && f.stderr != nil {
+				fmt.Fprintf(f.stderr, "mqscope: filter on %s (taken as no match): %s\n", safetext.String(stream), safetext.String(line))
 			}
 		}
 	}()

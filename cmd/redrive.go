@@ -124,18 +124,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		return err
 	}
 	if flt := f.read.compiled; flt != nil {
-		kept := msgs[:0]
-		for i := range msgs {
-			ok, err := flt.Match(&msgs[i])
-			if err != nil {
-				return err
-			}
-			if ok {
-				kept = append(kept, msgs[i])
-			}
+		if msgs, err = e.redriveSelection(ctx, conn, dlq, flt, msgs); err != nil {
+			return err
 		}
-		fmt.Fprintf(e.stdout, "filter %s: %d of %s\n", safetext.String(fmt.Sprint(flt)), len(kept), counted(len(msgs), "message"))
-		msgs = kept
 	}
 	if f.opts.ID == "" {
 		f.opts.ID = replay.NewID()

@@ -132,7 +132,7 @@ func TestReplayWithoutATerminalSaysReplay(t *testing.T) {
 func TestFilterThatCannotEvaluateSomeMessagesGoesOn(t *testing.T) {
 	addr := demoBroker(t, -1)
 	code, out, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", `json.total > 100`)
-	if code != 0 || !strings.Contains(errOut, "could not be evaluated by the filter (taken as no match)") || strings.Contains(errOut, "\n |") {
+	if code != 0 || !strings.Contains(errOut, "filter on orders (taken as no match): ") || !strings.Contains(errOut, "could not be evaluated: first at orders@") || strings.Contains(errOut, "\n |") {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
 	_, all, _ := run(t, "--kafka", addr, "export", "orders")

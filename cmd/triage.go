@@ -64,12 +64,23 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				_ = sub.Close()
 				return err
 			}
+			var scan *filter.Scanner
 			if f.compiled != nil {
-				sub = filter.NewScanner(sub, f.compiled, filter.ScanOptions{Budget: f.maxScan})
+				so := filter.ScanOptions{Budget: f.maxScan}
+				if dec != nil { // json and schema read the decoded value, as in export
+					so.Decoder = dec
+				}
+				scan = filter.NewScanner(sub, f.compiled, so)
+				sub = scan
 			}
 			b := triage.NewBuilder(args[0]).WithDecoder(dec)
 			if err := b.Read(cmd.Context(), sub, nil); err != nil && cmd.Context().Err() == nil {
 				return err
+			}
+			if scan != nil {
+				if line := filter.Unevaluated(scan.Failed(), scan.Err()); line != "" {
+					fmt.Fprintf(e.stderr, "mqscope: filter on %s (taken as no match): %s\n", safetext.String(args[0]), safetext.String(line))
+				}
 			}
 			r := b.Report(mode, buckets)
 			if asJSON {

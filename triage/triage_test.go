@@ -6,6 +6,7 @@ import (
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/triage"
 )
 
@@ -58,5 +59,42 @@ func TestReportGroupsAndHistograms(t *testing.T) {
 	}
 	if _, err := triage.ParseMode("consumer"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVersionGroupFilterSelectsHighIDs: a group by version of values
+// framed with an id whose bytes are 0x80 or more (206 is 0xce) suggests a
+// filter that selects exactly the group's dead letters.
+func TestVersionGroupFilterSelectsHighIDs(t *testing.T) {
+	b := triage.NewBuilder("pay.DLT")
+	var all []sources.Message
+	for i, id := range []int{206, 206, 205, 1000} {
+		m := sources.Message{Stream: "pay.DLT", Offset: int64(i), Value: append(schema.AppendHeader(nil, id), 1, 2),
+			DeadLetter: &sources.DeadLetter{ExceptionClass: "E"}}
+		all = append(all, m)
+		b.Add(&m)
+	}
+	r := b.Report(triage.ByVersion, 1)
+	if len(r.Groups) != 3 {
+		t.Fatalf("groups %+v", r.Groups)
+	}
+	for _, g := range r.Groups {
+		f, err := filter.Compile(g.Filter)
+		if err != nil {
+			t.Fatalf("%s: %v", g.Filter, err)
+		}
+		var n int64
+		for i := range all {
+			ok, err := f.Match(&all[i])
+			if err != nil {
+				t.Fatalf("%s: %v", g.Filter, err)
+			}
+			if ok {
+				n++
+			}
+		}
+		if n != g.Count {
+			t.Errorf("group %s: filter %s selects %d, the group has %d", g.Key, g.Filter, n, g.Count)
+		}
 	}
 }

@@ -306,8 +306,11 @@ func (p *detailPage) build() {
 	if value.typed {
 		p.schemaBlock(value, key, kv, section, line)
 	}
-	if value.decodedOK() && !p.bytes {
+	if value.hasDoc() && !p.bytes {
 		section(fmt.Sprintf("Value (%s, %s)", formatName(value.dec.Format), render.Size(m.ValueSize)))
+		if value.dec.Err != nil {
+			line(s.Warn.Render("✖ " + render.Sanitize(oneLine(value.dec.Err))))
+		}
 		for _, l := range strings.Split(render.HighlightJSON(value.dec.JSON, s.JSON), "\n") {
 			line(l)
 		}
@@ -342,6 +345,9 @@ func (p *detailPage) build() {
 	switch {
 	case value.typed && !value.ready:
 		line(s.Muted.Render("decoding… (fetching the schema)"))
+	case value.hasDoc(): // decoded with an error
+		line(s.Warn.Render("✖ " + render.Sanitize(oneLine(value.dec.Err))))
+		line(s.Muted.Render("b: the decoded value"))
 	case value.ready && value.dec.Err != nil && !value.cut:
 		line(s.Warn.Render("✖ not decoded: " + render.Sanitize(oneLine(value.dec.Err))))
 	case value.decodedOK():

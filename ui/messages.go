@@ -240,7 +240,7 @@ func (p *messagesPage) restart() tea.Cmd {
 			return tea.Batch(cmds...)
 		}
 	}
-	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.decoder(p.conn.Name()), p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 func (p *messagesPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
@@ -522,7 +522,7 @@ func (p *messagesPage) resume() tea.Cmd {
 		flt, _ = filter.Compile(p.readFilter) // it compiled when it was set
 	}
 	opts := sources.ReadOptions{Start: start, Follow: true}
-	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.scanBudget(), p.pid, p.subID))...)
+	return tea.Batch(append(cmds, openRead(p.ctx, reader, p.stream.Name, opts, flt, p.c.decoder(p.conn.Name()), p.c.scanBudget(), p.pid, p.subID))...)
 }
 
 // countSecond adds n messages to the current second of the trend, closing
@@ -1084,11 +1084,13 @@ func (p *messagesPage) registryWait() string {
 }
 
 // decodedValue is m's value decoded with a schema already fetched, for the
-// filter and the search to see (nil: the value has no schema, its schema
-// is not fetched yet, or it did not decode).
+// filter and the search to see, as a headless read decodes it: with its
+// error, and the document the decoder produced along with it if any (nil:
+// the value has no schema, its schema is not fetched yet, or the buffer
+// holds only its start).
 func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
 	v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m)
-	if !v.decodedOK() {
+	if !v.typed || !v.ready || v.cut {
 		return nil
 	}
 	dec := v.dec // copied only when there is one: most values have none
@@ -1098,7 +1100,7 @@ func (p *messagesPage) decodedValue(m *sources.Message) *schema.Decoded {
 // decodedJSON is the document of m's value decoded with a schema already
 // fetched (nil: none), for a search, without allocating.
 func (p *messagesPage) decodedJSON(m *sources.Message) []byte {
-	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.decodedOK() {
+	if v := showPart(p.c.decoder(p.conn.Name()), schema.PartValue, m); v.hasDoc() {
 		return v.dec.JSON
 	}
 	return nil
@@ -1218,8 +1220,7 @@ func unevaluated(n int64, first error) string {
 	if n == 0 || first == nil {
 		return ""
 	}
-	reason, _, _ := strings.Cut(first.Error(), "\n") // expr adds the expression and a caret on more lines
-	return fmt.Sprintf("  %s could not be evaluated: %s", plural(int(n), "message"), render.Sanitize(reason))
+	return "  " + render.Sanitize(filter.Unevaluated(n, first))
 }
 
 func (p *messagesPage) ShortHelp() []key.Binding {

@@ -35,6 +35,12 @@ type shown struct {
 // decodedOK reports a document to show in place of the bytes.
 func (s shown) decodedOK() bool { return s.ready && !s.cut && s.dec.Err == nil && s.dec.JSON != nil }
 
+// hasDoc reports a document to show in place of the bytes, also one the
+// decoder produced along with an error (a JSON Schema value that does not
+// validate, an Avro decimal beyond its precision): then the error is
+// shown with it.
+func (s shown) hasDoc() bool { return s.ready && !s.cut && s.dec.JSON != nil }
+
 // showPart classifies a key or value of m and decodes it with the schemas
 // d holds, without any I/O (View calls it). A nil decoder shows bytes.
 func showPart(d *schema.Decoder, part schema.Part, m *sources.Message) shown {
@@ -179,6 +185,9 @@ func decodedPreview(v shown, raw []byte, width int) string {
 		return "decoding…"
 	case v.decodedOK():
 		return render.Preview(docText(v.dec.JSON), width)
+	case v.hasDoc():
+		why := "✖ " + failKind(v.dec.Err) + ": "
+		return why + render.Preview(docText(v.dec.JSON), max(width-len([]rune(why)), 8))
 	}
 	if v.cut { // never the start's failure: the value is not all here
 		return "decoded preview not held (" + render.Size(v.size) + ")"
@@ -220,7 +229,7 @@ func heldNotes(d *schema.Decoder, msgs []sources.Message) [][]byte {
 		}
 		var note []byte
 		switch {
-		case dec.Err == nil && dec.JSON != nil:
+		case dec.JSON != nil:
 			js := docText(dec.JSON)
 			n := min(len(js), previewLimit)
 			for n < len(js) && n > 0 && !utf8.RuneStart(js[n]) {

@@ -44,13 +44,19 @@ func (m batchReceived) pageID() int { return m.page }
 
 // openRead starts a read in a Cmd. With a filter, only its matches come
 // out of the read (at most budget messages scanned before it asks).
-func openRead(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, flt *filter.Filter, budget int64, page, sub int) tea.Cmd {
+// A read filter's json and schema read the values as dec decodes them
+// (nil: not decoded), as the list's filter and a headless export do.
+func openRead(ctx context.Context, r sources.Reader, stream string, opts sources.ReadOptions, flt *filter.Filter, dec *schema.Decoder, budget int64, page, sub int) tea.Cmd {
 	return func() tea.Msg {
 		s, err := r.Read(ctx, stream, opts)
 		if err != nil || flt == nil {
 			return subscriptionOpened{page: page, sub: sub, s: s, err: err}
 		}
-		scan := filter.NewScanner(s, flt, filter.ScanOptions{Budget: budget})
+		so := filter.ScanOptions{Budget: budget}
+		if dec != nil {
+			so.Decoder = dec
+		}
+		scan := filter.NewScanner(s, flt, so)
 		return subscriptionOpened{page: page, sub: sub, s: scan, scan: scan}
 	}
 }

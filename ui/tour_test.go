@@ -68,7 +68,7 @@ func TestFilterFailuresSayItInOneStatusRow(t *testing.T) {
 			}
 			if w >= 80 {
 				status := lines[len(lines)-2]
-				if !strings.Contains(status, "0/0  5 messages could not be evaluated: filter on orders@0: cannot fetch") {
+				if !strings.Contains(status, "0/0  5 messages could not be evaluated: first at orders@0: cannot fetch") {
 					t.Fatalf("%s: status %q", tc.expr, status)
 				}
 			}

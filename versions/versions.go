@@ -426,14 +426,10 @@ func (b *Builder) Census() Census {
 }
 
 // Filter is the filter expression that selects the values framed with
-// registry id: their first five bytes (the magic byte and the id).
+// registry id: schema.id reads the framing's id (a string literal such as
+// "\xcc" is text, not a byte, so no byte prefix of the value can say it).
 func Filter(id int) string {
-	h := schema.AppendHeader(nil, id)
-	s := `value startsWith "`
-	for _, c := range h {
-		s += fmt.Sprintf(`\x%02x`, c)
-	}
-	return s + `"`
+	return fmt.Sprintf("schema.id == %d", id)
 }
 
 // Step adds what a bounded read delivers for about d, then resolves the

@@ -31,16 +31,22 @@
 // schema.version == 3 && json.amount > 100. A JSON field compared with a
 // number literal is read as a number when it is a numeric string (Avro
 // decimals decode to exact strings such as "120.5000"); number(x) does the
-// same anywhere. Numbers are finite and in plain decimal: Inf and NaN in
+// same anywhere. Numbers compare exactly: a JSON integer is an integer
+// (json.id == 9007199254740993 does not match 9007199254740992), and an
+// integer literal may go beyond int64 (json.u64 > 18446744073709551614).
+// Numbers are finite and in plain decimal: Inf and NaN in
 // an expression are a syntax error, and text such as "NaN", "Inf" or
 // "0x10" stays text.
 // key, value and header values are the message's bytes as text (invalid
-// UTF-8 is kept as it is).
+// UTF-8 is kept as it is). A string literal is text: "\xcc" is the
+// character U+00CC (two bytes in UTF-8), not the byte 0xcc, so a byte
+// prefix of a framed value cannot be written as one; schema.id == 204
+// selects the values framed with id 204 (the framing is read even where
+// no registry decoded the value).
 package filter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -127,8 +133,8 @@ func Compile(src string) (*Filter, error) {
 	if src == "" {
 		return nil, fmt.Errorf("filter: empty expression")
 	}
-	prog, err := expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(numberPatch{}), expr.Patch(orderPatch{}),
-		expr.Function("number", number, new(func(any) any)))
+	exactSrc, edits := exactLiterals(src)
+	prog, err := compileExpr(exactSrc)
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
@@ -136,7 +142,8 @@ func Compile(src string) (*Filter, error) {
 			if name, ok := strings.CutPrefix(msg, "unknown name "); ok && notFinite(name) {
 				msg = name + " is not a number a filter compares with: only finite numbers are (JSON has no Inf or NaN, and a text value such as \"NaN\" compares as text)"
 			}
-			return nil, &SyntaxError{Expr: src, Line: fe.Line, Column: fe.Column + 1, Msg: msg}
+			line, col := edits.original(exactSrc, src, fe.Line, fe.Column)
+			return nil, &SyntaxError{Expr: src, Line: line, Column: col + 1, Msg: msg}
 		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
@@ -157,6 +164,16 @@ func Compile(src string) (*Filter, error) {
 	f.native = compileNative(node, jsonKey)
 	f.env.Headers = map[string]any{}
 	return f, nil
+}
+
+// compileExpr compiles an expression (its literals beyond int64 already
+// rewritten by exactLiterals) with the filter's environment, patches and
+// functions.
+func compileExpr(src string) (*vm.Program, error) {
+	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(exactPatch{}), expr.Patch(orderPatch{}),
+		expr.Function("number", number, new(func(any) any)),
+		expr.Function("exact", exact, new(func(string) any)),
+		expr.Function("compareNumbers", compareNumbers, new(func(any, any, string) bool)))
 }
 
 // nullPatch rewrites key == nil and value == nil (and !=) to nullKey and
@@ -192,29 +209,6 @@ func (nullPatch) Visit(n *ast.Node) {
 		to = &ast.UnaryNode{Operator: "not", Node: to}
 	}
 	ast.Patch(n, to)
-}
-
-// numberPatch makes a comparison of a json field with a number literal
-// read the field with number: a numeric string (an Avro decimal, a
-// Protobuf int64) compares as the number it holds.
-type numberPatch struct{}
-
-func (numberPatch) Visit(n *ast.Node) {
-	b, ok := (*n).(*ast.BinaryNode)
-	if !ok {
-		return
-	}
-	switch b.Operator {
-	case "==", "!=", "<", "<=", ">", ">=":
-	default:
-		return
-	}
-	switch {
-	case isNumber(b.Right) && fromJSON(b.Left):
-		ast.Patch(&b.Left, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "number"}, Arguments: []ast.Node{b.Left}})
-	case isNumber(b.Left) && fromJSON(b.Right):
-		ast.Patch(&b.Right, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "number"}, Arguments: []ast.Node{b.Right}})
-	}
 }
 
 // isNumber reports a number literal (negative too).
@@ -355,8 +349,7 @@ func (f *Filter) match(in *input) (bool, error) {
 				e.JSON = obj
 			}
 		} else {
-			var v any
-			if json.Unmarshal(in.json, &v) == nil {
+			if v, ok := decodeJSON(in.json); ok {
 				e.JSON = v
 			}
 		}

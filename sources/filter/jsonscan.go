@@ -3,7 +3,6 @@ package filter
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
@@ -123,16 +122,9 @@ func decodeValue(tok []byte) (any, bool) {
 		if !jsonNumber(tok) {
 			return nil, false
 		}
-		if f, err := strconv.ParseFloat(string(tok), 64); err == nil {
-			return f, true
-		}
-		return nil, false
+		return numberOf(string(tok)), true
 	}
-	var v any
-	if err := json.Unmarshal(tok, &v); err != nil {
-		return nil, false
-	}
-	return v, true
+	return decodeJSON(tok)
 }
 
 // Member returns the JSON text of the member called name of the object at

@@ -12,6 +12,18 @@ import (
 // Infinity, hexadecimal ("0x1p4") and digits with underscores ("1_000").
 // A number too large for a float64 is not one either.
 func plainNumber(s string) (float64, bool) {
+	if !plainDecimal(s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// plainDecimal reports s in plainNumber's grammar, of any size.
+func plainDecimal(s string) bool {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
@@ -29,7 +41,7 @@ func plainNumber(s string) (float64, bool) {
 		}
 	}
 	if digits == 0 {
-		return 0, false
+		return false
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
@@ -42,17 +54,10 @@ func plainNumber(s string) (float64, bool) {
 			exp++
 		}
 		if exp == 0 {
-			return 0, false
+			return false
 		}
 	}
-	if i != len(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
+	return i == len(s)
 }
 
 // jsonNumber reports a token in JSON's number grammar: no sign but a

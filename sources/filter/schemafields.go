@@ -16,8 +16,17 @@ import (
 
 // schemaID is the framing's schema id (also when the registry did not
 // answer for it) and whether the value is framed.
+// Where nothing decoded the value, the framing itself says it: a value
+// that starts with the magic byte and a schema id.
 func (in *input) schemaID() (int, bool) {
-	if in.d == nil || in.d.Ref.Origin != schema.OriginRegistry {
+	if in.d == nil {
+		if v := in.m.Value; len(v) < schema.HeaderSize || v[0] != schema.Magic {
+			return 0, false // most values: no error built to say so
+		}
+		id, _, err := schema.ParseHeader(in.m.Value)
+		return id, err == nil
+	}
+	if in.d.Ref.Origin != schema.OriginRegistry {
 		return 0, false
 	}
 	return in.d.Ref.ID, true

@@ -95,14 +95,23 @@ func TestSchemaFieldsAreNilWhereTheMessageHasNone(t *testing.T) {
 			}
 		}
 	}
-	// Without a decoder no schema decoded anything: every field is nil.
-	f, err := filter.Compile(`schema.error == nil && schema.id == nil && schema.format == nil && schema.version == nil`)
+	// Without a decoder no schema decoded anything: every field is nil
+	// but the id, which the framing itself carries.
+	f, err := filter.Compile(`schema.error == nil && schema.format == nil && schema.version == nil`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := filter.Compile(`schema.id != nil`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range msgs {
 		if ok, err := f.Match(&msgs[i]); !ok || err != nil {
 			t.Errorf("undecoded message %d: %v %v", i, ok, err)
+		}
+		framed := i == 0 || i == 2 || i == 3
+		if ok, err := ids.Match(&msgs[i]); ok != framed || err != nil {
+			t.Errorf("undecoded message %d: schema.id != nil is %v (%v), want %v", i, ok, err, framed)
 		}
 	}
 }
