@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -278,6 +279,10 @@ func newWriter(f *readFlags, w, stderr io.Writer) messageWriter {
 
 // kcatWriter writes kcat -J's JSON: topic, partition, offset, tstype, ts,
 // broker, headers as a flat [k, v, ...] list, key and payload (null when null).
+// kcat's JSON cannot carry bytes that are not UTF-8: where a key, payload
+// or header is not, the line adds key_b64, payload_b64 or headers_b64 (a
+// list as long as headers, null where an entry is UTF-8) with its bytes,
+// which a replay reads in its place.
 type kcatWriter struct {
 	w   *bufio.Writer
 	buf []byte
@@ -293,10 +298,24 @@ type kcatLine struct {
 	Headers   []*string `json:"headers,omitempty"`
 	Key       *string   `json:"key"`
 	Payload   *string   `json:"payload"`
+	// KeyB64, PayloadB64 and HeadersB64 are the bytes of a key, payload or
+	// header that is not UTF-8, which the strings cannot carry.
+	KeyB64     *string   `json:"key_b64,omitempty"`
+	PayloadB64 *string   `json:"payload_b64,omitempty"`
+	HeadersB64 []*string `json:"headers_b64,omitempty"`
 	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
 	// -s names them (nil where not framed; id 0 as any other).
 	KeySchemaID   *int `json:"key_schema_id,omitempty"`
 	ValueSchemaID *int `json:"value_schema_id,omitempty"`
+}
+
+// b64IfNotUTF8 is the base64 of b when b is not UTF-8 (nil when it is).
+func b64IfNotUTF8(b []byte) *string {
+	if utf8.Valid(b) {
+		return nil
+	}
+	s := base64.StdEncoding.EncodeToString(b)
+	return &s
 }
 
 func strOrNil(b []byte) *string {
@@ -311,7 +330,7 @@ func (k *kcatWriter) decodes() decodeNeed { return needClass }
 
 func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: m.Timestamp.UnixMilli(), Broker: -1,
-		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
+		Key: strOrNil(m.Key), Payload: strOrNil(m.Value), KeyB64: b64IfNotUTF8(m.Key), PayloadB64: b64IfNotUTF8(m.Value)}
 	if d != nil {
 		if d.keyClass.Origin == schema.OriginRegistry {
 			l.KeySchemaID = &d.keyClass.ID
@@ -323,6 +342,14 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	for _, h := range m.Headers {
 		key := h.Key
 		l.Headers = append(l.Headers, &key, strOrNil(h.Value))
+		if kb, vb := b64IfNotUTF8([]byte(h.Key)), b64IfNotUTF8(h.Value); kb != nil || vb != nil {
+			if l.HeadersB64 == nil {
+				l.HeadersB64 = make([]*string, len(l.Headers)-2, len(m.Headers)*2)
+			}
+			l.HeadersB64 = append(l.HeadersB64, kb, vb)
+		} else if l.HeadersB64 != nil {
+			l.HeadersB64 = append(l.HeadersB64, nil, nil)
+		}
 	}
 	b, err := json.Marshal(l)
 	if err != nil {
