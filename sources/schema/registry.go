@@ -43,7 +43,8 @@ type RegistryConfig struct {
 // remembers failures briefly. It is safe for concurrent use.
 type Registry struct {
 	cl         *sr.Client
-	url        string
+	url        string // as errors name it: its password hidden
+	secret     string // the password in the URL, hidden wherever it shows
 	timeout    time.Duration
 	retryAfter time.Duration
 	now        func() time.Time
@@ -151,10 +152,10 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	}
 	cl, err := sr.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("schema registry %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("schema registry %s: %w", redactedURL(cfg.URL), err)
 	}
 	return &Registry{
-		cl: cl, url: cfg.URL, timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
+		cl: cl, url: redactedURL(cfg.URL), secret: urlPassword(cfg.URL), timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
 		ids: map[int]*flight[*registered]{}, latest: map[string]*flight[int]{},
 	}, nil
 }
@@ -267,13 +268,13 @@ func (r *Registry) classify(what string, err error) error {
 			// A 404 that is not the registry's own: the URL is likely wrong.
 			return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: "HTTP 404 without a registry error (is the URL the registry's?)"}}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
+			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re)))}}
 		}
-		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
+		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re)))}}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String()}}
 	}
-	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: err.Error(), cause: err}}
+	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: r.scrub(err.Error()), cause: err}}
 }
 
 // maxServerMessage bounds how much of a registry's (or a proxy's) error
