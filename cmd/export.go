@@ -66,6 +66,9 @@ answer included), says how many lines it wrote and exits 130; with
 			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, w, e.stderr), f.follow)
 			res.report(e, args[0])
+			if said := res.undecoded.summary(); said != "" {
+				fmt.Fprintf(e.stderr, "mqscope: %s\n", said)
+			}
 			where := "stdout"
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {

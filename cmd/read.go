@@ -588,33 +588,6 @@ func schemaTag(r schema.Ref) string {
 	return safetext.String(s)
 }
 
-// registryNotices are the registry failures told on stderr, once per kind
-// (down, unauthorised, slow): the lines carry them too, and a terminal
-// should not fill with one notice per message.
-type registryNotices map[schema.Kind]bool
-
-// tell says on stderr, once per kind, why the registry could not give a
-// schema for d's key or value.
-func (t *registryNotices) tell(stderr io.Writer, d *decodedMsg) {
-	if d == nil || stderr == nil {
-		return
-	}
-	for _, x := range [2]*schema.Decoded{d.key, d.value} {
-		if x == nil || x.Err == nil {
-			continue
-		}
-		k := schema.KindOf(x.Err)
-		if k != schema.KindRegistryDown && k != schema.KindUnauthorized && k != schema.KindRegistrySlow || (*t)[k] {
-			continue
-		}
-		if *t == nil {
-			*t = registryNotices{}
-		}
-		(*t)[k] = true
-		fmt.Fprintf(stderr, "mqscope: schema registry: %s (values written undecoded, with the error in their lines)\n", oneLine(x.Err.Error()))
-	}
-}
-
 // copied is what copyStream did.
 type copied struct {
 	written, scanned int64
@@ -622,6 +595,9 @@ type copied struct {
 	// interrupted says a bounded read was cancelled (Ctrl-C) before its
 	// end: what was written is not the whole stream.
 	interrupted bool
+	// undecoded counts the keys and values written undecoded because
+	// the registry failed.
+	undecoded registryFailures
 }
 
 // copyStream reads one stream into w until the end (bounded), the limit, the
@@ -665,7 +641,8 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		}
 	}()
 	var failingSince time.Time // the first error of a run of errors, while no message comes
-	var told registryNotices
+	var told registryFailures
+	defer func() { res.undecoded = told }()
 	for f.limit == 0 || res.written < f.limit {
 		batch, err := sub.Next(ctx, 1000)
 		if len(batch) > 0 {

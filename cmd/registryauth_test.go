@@ -79,3 +79,20 @@ func TestRegistryPasswordInURLIsHidden(t *testing.T) {
 		t.Fatalf("stderr:\n%s", errOut)
 	}
 }
+
+// TestExportCountsValuesTheRegistryLeftUndecoded: an export whose
+// registry fails says at its end how many values it wrote undecoded.
+func TestExportCountsValuesTheRegistryLeftUndecoded(t *testing.T) {
+	cl := typedDemo(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(front.Close)
+	code, out, errOut := run(t, "--kafka", cl.Addr(), "--schema-registry", front.URL, "export", demo.TopicPaymentsAvro, "--limit", "3")
+	if code != 0 || len(records(t, out)) != 3 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "mqscope: 3 values and 1 key were exported undecoded: the registry failed (") || !strings.Contains(errOut, "HTTP 503") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+}
