@@ -92,7 +92,7 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 	if again != nil && again.Loss != nil && r.Bytes.Count > 0 && (orig == nil || orig.Loss == nil) && !(edErr == nil && namesBranches(ed, again.Loss)) {
 		r.Unasked = append(r.Unasked, "the new bytes hold "+again.Loss.String())
 	}
-	if orig != nil && orig.Loss != nil {
+	if orig != nil && orig.Loss != nil && !branchKept(orig) {
 		l := orig.Loss
 		left := l.Path == "" || l.More > 0 // the whole value, or more places than the first: the edit cannot have replaced them all
 		if !left && edErr == nil {
@@ -107,6 +107,22 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 		}
 	}
 	return r
+}
+
+// branchKept reports a loss of orig that encoding does not rewrite: a
+// union branch the document does not tell, its only place, which the
+// decode kept (Ref.Branches) for the encoding to take again.
+func branchKept(orig *schema.Decoded) bool {
+	l := orig.Loss
+	if l.Kind != schema.LossUnionBranch || l.More > 0 {
+		return false
+	}
+	for _, b := range orig.Ref.Branches {
+		if b.Path == l.Path {
+			return true
+		}
+	}
+	return false
 }
 
 func at(path string) string {
