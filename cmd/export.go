@@ -38,7 +38,10 @@ write other bytes: a string that is not UTF-8, a NaN's payload, bytes not
 in the encoder's form) has value_decoded_lossy {kind, path, why, more}
 (invalid_utf8, nan_payload, non_canonical, union_branch). The bytes stay:
 a decoded export replays byte-exact. --format kcat adds kcat's
-key_schema_id and value_schema_id. --decode=false skips decoding.
+key_schema_id and value_schema_id; kcat -J itself cannot carry bytes that
+are not UTF-8, so where a key, payload or header is not, the line adds
+key_b64, payload_b64 or headers_b64 (null where an entry is UTF-8) with
+its bytes, and replay reads those (and kcat's own raw bytes) byte-exact. --decode=false skips decoding.
 
 Ctrl-C before the end stops the export at once (a registry that does not
 answer included), says how many lines it wrote and exits 130; with
@@ -65,6 +68,9 @@ answer included), says how many lines it wrote and exits 130; with
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, mw, f.follow)
 			restoreGC()
 			res.report(e, args[0])
+			if said := res.undecoded.summary(); said != "" {
+				fmt.Fprintf(e.stderr, "mqscope: %s\n", said)
+			}
 			where := "stdout"
 			if file != nil {
 				if cerr := file.Close(); cerr != nil && err == nil {

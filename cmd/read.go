@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ func (f *readFlags) register(c *cobra.Command, from, format string) {
 	c.Flags().DurationVar(&f.retry, "retry", 30*time.Second, "when the broker fails, keep retrying this long before exiting with an error")
 	c.Flags().Int64Var(&f.maxScan, "max-scan", 0, "with --filter: stop after reading this many messages, matched or not (0: no limit)")
 	c.Flags().StringVar(&f.filter, "filter", "", `keep only messages matching this expression, e.g. 'json.status == "FAILED" && headers["tenant"] == "acme"' (value == nil: a tombstone, key == nil: no key, headers["x"] == nil: no header x; json is the decoded value where a schema decoded it, schema.id, .subject, .version, .format and .error name the schema; a field the message has not is nil: schema.error == nil where it decoded, schema.id == nil where it is not framed)`)
-	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON), raw (the value and a newline), text (one readable line), or template (--template)")
+	c.Flags().StringVar(&f.format, "format", format, "output: jsonl (byte-exact, base64 where not UTF-8), kcat (kcat -J's JSON, with key_b64/payload_b64/headers_b64 for bytes that are not UTF-8), raw (the value and a newline), text (one readable line), or template (--template)")
 	c.Flags().StringVar(&f.template, "template", "", "Go template per message for --format template, e.g. '{{.Offset}} {{.Key}} {{index .Headers \"tenant\"}}'")
 	c.Flags().BoolVar(&f.decode, "decode", true, "decode Avro, Protobuf and JSON Schema keys and values with the connection's schemas (--schema-registry, the config's schema_registry and schemas); --decode=false for raw speed")
 	c.Flags().StringVar(&f.inFlight, "in-flight", "16MiB", "how far the read may run ahead of what it writes, in bytes of messages held (keys, values, headers and about 350 B a message)")
@@ -278,6 +279,10 @@ func newWriter(f *readFlags, w, stderr io.Writer) messageWriter {
 
 // kcatWriter writes kcat -J's JSON: topic, partition, offset, tstype, ts,
 // broker, headers as a flat [k, v, ...] list, key and payload (null when null).
+// kcat's JSON cannot carry bytes that are not UTF-8: where a key, payload
+// or header is not, the line adds key_b64, payload_b64 or headers_b64 (a
+// list as long as headers, null where an entry is UTF-8) with its bytes,
+// which a replay reads in its place.
 type kcatWriter struct {
 	w   *bufio.Writer
 	buf []byte
@@ -293,10 +298,24 @@ type kcatLine struct {
 	Headers   []*string `json:"headers,omitempty"`
 	Key       *string   `json:"key"`
 	Payload   *string   `json:"payload"`
+	// KeyB64, PayloadB64 and HeadersB64 are the bytes of a key, payload or
+	// header that is not UTF-8, which the strings cannot carry.
+	KeyB64     *string   `json:"key_b64,omitempty"`
+	PayloadB64 *string   `json:"payload_b64,omitempty"`
+	HeadersB64 []*string `json:"headers_b64,omitempty"`
 	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
 	// -s names them (nil where not framed; id 0 as any other).
 	KeySchemaID   *int `json:"key_schema_id,omitempty"`
 	ValueSchemaID *int `json:"value_schema_id,omitempty"`
+}
+
+// b64IfNotUTF8 is the base64 of b when b is not UTF-8 (nil when it is).
+func b64IfNotUTF8(b []byte) *string {
+	if utf8.Valid(b) {
+		return nil
+	}
+	s := base64.StdEncoding.EncodeToString(b)
+	return &s
 }
 
 func strOrNil(b []byte) *string {
@@ -311,7 +330,7 @@ func (k *kcatWriter) decodes() decodeNeed { return needClass }
 
 func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: m.Timestamp.UnixMilli(), Broker: -1,
-		Key: strOrNil(m.Key), Payload: strOrNil(m.Value)}
+		Key: strOrNil(m.Key), Payload: strOrNil(m.Value), KeyB64: b64IfNotUTF8(m.Key), PayloadB64: b64IfNotUTF8(m.Value)}
 	if d != nil {
 		if d.keyClass.Origin == schema.OriginRegistry {
 			l.KeySchemaID = &d.keyClass.ID
@@ -323,6 +342,14 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	for _, h := range m.Headers {
 		key := h.Key
 		l.Headers = append(l.Headers, &key, strOrNil(h.Value))
+		if kb, vb := b64IfNotUTF8([]byte(h.Key)), b64IfNotUTF8(h.Value); kb != nil || vb != nil {
+			if l.HeadersB64 == nil {
+				l.HeadersB64 = make([]*string, len(l.Headers)-2, len(m.Headers)*2)
+			}
+			l.HeadersB64 = append(l.HeadersB64, kb, vb)
+		} else if l.HeadersB64 != nil {
+			l.HeadersB64 = append(l.HeadersB64, nil, nil)
+		}
 	}
 	b, err := json.Marshal(l)
 	if err != nil {
@@ -567,33 +594,6 @@ func schemaTag(r schema.Ref) string {
 	return safetext.String(s)
 }
 
-// registryNotices are the registry failures told on stderr, once per kind
-// (down, unauthorised, slow): the lines carry them too, and a terminal
-// should not fill with one notice per message.
-type registryNotices map[schema.Kind]bool
-
-// tell says on stderr, once per kind, why the registry could not give a
-// schema for d's key or value.
-func (t *registryNotices) tell(stderr io.Writer, d *decodedMsg) {
-	if d == nil || stderr == nil {
-		return
-	}
-	for _, x := range [2]*schema.Decoded{d.key, d.value} {
-		if x == nil || x.Err == nil {
-			continue
-		}
-		k := schema.KindOf(x.Err)
-		if k != schema.KindRegistryDown && k != schema.KindUnauthorized && k != schema.KindRegistrySlow || (*t)[k] {
-			continue
-		}
-		if *t == nil {
-			*t = registryNotices{}
-		}
-		(*t)[k] = true
-		fmt.Fprintf(stderr, "mqscope: schema registry: %s (values written undecoded, with the error in their lines)\n", oneLine(x.Err.Error()))
-	}
-}
-
 // copied is what copyStream did.
 type copied struct {
 	written, scanned int64
@@ -601,6 +601,9 @@ type copied struct {
 	// interrupted says a bounded read was cancelled (Ctrl-C) before its
 	// end: what was written is not the whole stream.
 	interrupted bool
+	// undecoded counts the keys and values written undecoded because
+	// the registry failed.
+	undecoded registryFailures
 }
 
 // copyStream reads one stream into w until the end (bounded), the limit, the
@@ -643,7 +646,8 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 		}
 	}()
 	var failingSince time.Time // the first error of a run of errors, while no message comes
-	var told registryNotices
+	var told registryFailures
+	defer func() { res.undecoded = told }()
 	for f.limit == 0 || res.written < f.limit {
 		batch, err := sub.Next(ctx, 1000)
 		if len(batch) > 0 {

@@ -47,3 +47,52 @@ func TestRegistryRefusalIsQuoted(t *testing.T) {
 		t.Fatalf("stderr has %d notices:\n%s", n, errOut)
 	}
 }
+
+// TestRegistryPasswordInURLIsHidden: a registry URL with a password in it
+// is named user:xxxxx@host in the errors on stderr and in every export
+// line's value_schema_error; the password shows nowhere.
+func TestRegistryPasswordInURLIsHidden(t *testing.T) {
+	cl := typedDemo(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(front.Close)
+	const secret = "S3cretPW"
+	reg := strings.Replace(front.URL, "http://", "http://u15:"+secret+"@", 1)
+	code, out, errOut := run(t, "--kafka", cl.Addr(), "--schema-registry", reg, "export", demo.TopicPaymentsAvro, "--limit", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out+errOut, secret) {
+		t.Fatalf("the password shows:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+	recs := records(t, out)
+	if len(recs) != 3 {
+		t.Fatalf("%d records:\n%s", len(recs), out)
+	}
+	for i, r := range recs {
+		if e := r.ValueSchemaError; e == nil || !strings.Contains(e.Error, "u15:xxxxx@") || !strings.Contains(e.Error, "HTTP 500") {
+			t.Fatalf("record %d: value_schema_error %+v", i, e)
+		}
+	}
+	if !strings.Contains(errOut, "u15:xxxxx@") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+}
+
+// TestExportCountsValuesTheRegistryLeftUndecoded: an export whose
+// registry fails says at its end how many values it wrote undecoded.
+func TestExportCountsValuesTheRegistryLeftUndecoded(t *testing.T) {
+	cl := typedDemo(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(front.Close)
+	code, out, errOut := run(t, "--kafka", cl.Addr(), "--schema-registry", front.URL, "export", demo.TopicPaymentsAvro, "--limit", "3")
+	if code != 0 || len(records(t, out)) != 3 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "mqscope: 3 values and 1 key were exported undecoded: the registry failed (") || !strings.Contains(errOut, "HTTP 503") {
+		t.Fatalf("stderr:\n%s", errOut)
+	}
+}

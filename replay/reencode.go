@@ -84,15 +84,15 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 		r.Unasked = append(r.Unasked, why)
 	case edErr == nil:
 		if ag, err := parseDoc(again.JSON); err == nil {
-			if p, differ := firstDiff(ed, ag, ""); differ {
+			if p, differ := editDiff(ed, ag, ""); differ {
 				r.Unasked = append(r.Unasked, "decoded again, the value is not the edited document "+at(p))
 			}
 		}
 	}
-	if again != nil && again.Loss != nil && r.Bytes.Count > 0 && (orig == nil || orig.Loss == nil) {
+	if again != nil && again.Loss != nil && r.Bytes.Count > 0 && (orig == nil || orig.Loss == nil) && !(edErr == nil && namesBranches(ed, again.Loss)) {
 		r.Unasked = append(r.Unasked, "the new bytes hold "+again.Loss.String())
 	}
-	if orig != nil && orig.Loss != nil {
+	if orig != nil && orig.Loss != nil && !branchKept(orig) {
 		l := orig.Loss
 		left := l.Path == "" || l.More > 0 // the whole value, or more places than the first: the edit cannot have replaced them all
 		if !left && edErr == nil {
@@ -107,6 +107,22 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 		}
 	}
 	return r
+}
+
+// branchKept reports a loss of orig that encoding does not rewrite: a
+// union branch the document does not tell, its only place, which the
+// decode kept (Ref.Branches) for the encoding to take again.
+func branchKept(orig *schema.Decoded) bool {
+	l := orig.Loss
+	if l.Kind != schema.LossUnionBranch || l.More > 0 {
+		return false
+	}
+	for _, b := range orig.Ref.Branches {
+		if b.Path == l.Path {
+			return true
+		}
+	}
+	return false
 }
 
 func at(path string) string {
@@ -155,10 +171,39 @@ func jsonEqual(a, b any) bool {
 }
 
 // firstDiff finds the first path where a and b differ.
-func firstDiff(a, b any, path string) (string, bool) {
+func firstDiff(a, b any, path string) (string, bool) { return diff(a, b, path, false) }
+
+// editDiff is firstDiff of an edited document (a) and its encoding
+// decoded again (b), which takes the edit as written: a decimal string
+// as the number it spells ("1.5" is "1.500" at scale 3), and a union
+// value that names its branch as Avro's JSON does ({"B": {...}}) as the
+// value.
+func editDiff(a, b any, path string) (string, bool) { return diff(a, b, path, true) }
+
+// namesBranches reports the union branch loss l of a document that
+// names the branch at l's place (and l is its only place).
+func namesBranches(doc any, l *schema.Loss) bool {
+	if l.Kind != schema.LossUnionBranch || l.More > 0 {
+		return false
+	}
+	v, ok := lookup(doc, l.Path)
+	m, isMap := v.(map[string]any)
+	return ok && isMap && len(m) == 1
+}
+
+func diff(a, b any, path string, edited bool) (string, bool) {
 	switch x := a.(type) {
 	case map[string]any:
 		y, ok := b.(map[string]any)
+		if edited && len(x) == 1 {
+			for k, inner := range x {
+				if _, same := y[k]; !same || len(y) != 1 {
+					if _, d := diff(inner, b, path, edited); !d {
+						return "", false
+					}
+				}
+			}
+		}
 		if !ok {
 			return path, true
 		}
@@ -168,7 +213,7 @@ func firstDiff(a, b any, path string) (string, bool) {
 			if okx != oky {
 				return joinField(path, k), true
 			}
-			if p, d := firstDiff(xv, yv, joinField(path, k)); d {
+			if p, d := diff(xv, yv, joinField(path, k), edited); d {
 				return p, true
 			}
 		}
@@ -183,13 +228,13 @@ func firstDiff(a, b any, path string) (string, bool) {
 			if i >= len(x) || i >= len(y) {
 				return p, true
 			}
-			if q, d := firstDiff(x[i], y[i], p); d {
+			if q, d := diff(x[i], y[i], p, edited); d {
 				return q, true
 			}
 		}
 		return "", false
 	case json.Number, string:
-		if sameScalar(a, b) {
+		if sameScalar(a, b) || edited && sameDecimal(a, b) {
 			return "", false
 		}
 		return path, true
@@ -198,6 +243,37 @@ func firstDiff(a, b any, path string) (string, bool) {
 		return path, true
 	}
 	return "", false
+}
+
+// sameDecimal reports two strings that spell the same decimal number
+// ("1.5", "1.500"): a decimal's encoding pads it to the schema's scale.
+func sameDecimal(a, b any) bool {
+	x, okx := a.(string)
+	y, oky := b.(string)
+	if !okx || !oky || !plainDecimal(x) || !plainDecimal(y) {
+		return false
+	}
+	p, _ := new(big.Rat).SetString(x)
+	q, _ := new(big.Rat).SetString(y)
+	return p.Cmp(q) == 0
+}
+
+// plainDecimal reports a string of digits with an optional sign and
+// decimal point, as a decimal's document spells it.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	digits, point := 0, false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 // sameScalar compares a number or string with another.

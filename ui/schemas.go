@@ -156,16 +156,22 @@ func registryWait(d *schema.Decoder, ids []int) string {
 
 // versionCell is the VER column: the schema version of a value ("v3"),
 // its id when the registry did not name a version, "…" while it is
-// fetched, "✖" when it could not be decoded.
+// fetched; a value that did not decode is "v3 ✖" when its schema's
+// version is known (the value does not fit it), "✖" when it is not.
 func versionCell(v shown) string {
 	switch {
 	case !v.typed:
 		return ""
 	case !v.ready:
 		return "…"
-	case v.cut && v.dec.Ref.Version > 0: // the framing and the schema name it; the body is not all here
+	}
+	failed := v.dec.Err != nil && (!v.cut || v.dec.Ref.Version == 0) // a cut value's bytes are not all here: its version is all there is to show
+	switch {
+	case v.cut && v.dec.Ref.Version > 0:
 		return "v" + strconv.Itoa(v.dec.Ref.Version)
-	case v.dec.Err != nil && v.dec.JSON == nil:
+	case v.dec.Ref.Version > 0 && failed:
+		return "v" + strconv.Itoa(v.dec.Ref.Version) + " ✖"
+	case failed:
 		return "✖"
 	case v.dec.Ref.Version > 0:
 		return "v" + strconv.Itoa(v.dec.Ref.Version)

@@ -524,13 +524,10 @@ func decodeBytes(text, b64 *string) ([]byte, error) {
 
 // kcatRecord is a line of kcat -J output.
 type kcatRecord struct {
-	Topic     string          `json:"topic"`
-	Partition int32           `json:"partition"`
-	Offset    int64           `json:"offset"`
-	TS        int64           `json:"ts"`
-	Key       *string         `json:"key"`
-	Payload   *string         `json:"payload"`
-	Headers   json.RawMessage `json:"headers"`
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	TS        int64  `json:"ts"`
 }
 
 // DecodedValue is a capture line's value as decoded with its schema: the
@@ -605,38 +602,7 @@ func decodeLineDecoded(line []byte) (sources.Message, *DecodedValue, error) {
 
 func decodeProbed(line []byte, probe map[string]json.RawMessage) (sources.Message, error) {
 	if _, kcat := probe["payload"]; kcat || probe["topic"] != nil && probe["stream"] == nil {
-		var k kcatRecord
-		if err := json.Unmarshal(line, &k); err != nil {
-			return sources.Message{}, fmt.Errorf("kcat record: %w", err)
-		}
-		m := sources.Message{Stream: k.Topic, Partition: k.Partition, Offset: k.Offset, Timestamp: time.UnixMilli(k.TS)}
-		if k.Key != nil {
-			m.Key = []byte(*k.Key)
-		}
-		if k.Payload != nil {
-			m.Value = []byte(*k.Payload)
-		}
-		m.ValueSize = len(m.Value)
-		if len(k.Headers) > 0 && string(k.Headers) != "null" {
-			var flat []*string
-			if err := json.Unmarshal(k.Headers, &flat); err != nil {
-				return m, fmt.Errorf("kcat headers: %w", err)
-			}
-			if len(flat)%2 != 0 {
-				return m, fmt.Errorf("kcat headers: odd number of elements")
-			}
-			for i := 0; i < len(flat); i += 2 {
-				h := sources.Header{}
-				if flat[i] != nil {
-					h.Key = *flat[i]
-				}
-				if flat[i+1] != nil {
-					h.Value = []byte(*flat[i+1])
-				}
-				m.Headers = append(m.Headers, h)
-			}
-		}
-		return m, nil
+		return decodeKcat(line, probe)
 	}
 	var r Record
 	if err := json.Unmarshal(line, &r); err != nil {

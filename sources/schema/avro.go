@@ -573,7 +573,7 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		}
 		start := len(out)
 		out, err = r.value(out, n.branches[v], depth+1)
-		if err == nil && !n.ambig && unionMistaken(n, int(v), out[start:]) {
+		if err == nil && (!n.ambig && unionMistaken(n, int(v), out[start:]) || n.ambig && fitsEarlierBranch(n, int(v), out[start:])) {
 			r.depth = depth + 1
 			r.lose(LossUnionBranch)
 		}
@@ -1260,23 +1260,7 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 			}
 			w.b = w.b[:save]
 		}
-		var first error
-		for i, b := range n.branches {
-			save := len(w.b)
-			w.b = binary.AppendVarint(w.b, int64(i))
-			err := w.value(b, v, path, depth+1)
-			if err == nil {
-				return nil
-			}
-			w.b = w.b[:save]
-			if first == nil || b.kind == aRecord {
-				first = err
-			}
-		}
-		if first == nil {
-			return wfail(path, "empty union")
-		}
-		return first
+		return w.unionBranches(n, v, path, depth)
 	case aDecimal:
 		str, ok := v.(string)
 		if !ok {

@@ -142,7 +142,8 @@ func TestRegistryCredentials(t *testing.T) {
 	}
 }
 
-// TestRegistryDownIsRemembered: a failing registry is asked once, the
+// TestRegistryDownIsRemembered: a failing registry is asked once and,
+// the failure being transient (503), twice again after a short pause; the
 // next decodes fail at once with the same reason until RetryAfter passes.
 func TestRegistryDownIsRemembered(t *testing.T) {
 	reg := newFake(t)
@@ -166,8 +167,8 @@ func TestRegistryDownIsRemembered(t *testing.T) {
 		}
 	}
 	mu.Lock()
-	if calls != 1 {
-		t.Fatalf("%d requests to a failing registry, want 1", calls)
+	if calls != 3 {
+		t.Fatalf("%d requests to a failing registry, want 3", calls)
 	}
 	down = false
 	mu.Unlock()
@@ -208,8 +209,13 @@ func TestRegistrySlow(t *testing.T) {
 	defer cancel()
 	patient := newDecoder(t, reg.URL(), func(c *Config) { c.Registry.Timeout = time.Second; c.Timeout = 5 * time.Second })
 	start = time.Now()
-	if got := patient.Value(ctx, &sources.Message{Stream: "k", Value: framed(id, []byte{2, 'a'})}); KindOf(got.Err) != KindRegistrySlow || time.Since(start) > time.Second {
+	got = patient.Value(ctx, &sources.Message{Stream: "k", Value: framed(id, []byte{2, 'a'})})
+	if KindOf(got.Err) != KindRegistrySlow || time.Since(start) > time.Second {
 		t.Fatalf("caller's deadline: %v", got.Err)
+	}
+	// Worded as a request that found no answer in time, with the id.
+	if msg := got.Err.Error(); !strings.Contains(msg, "schema id "+itoa(id)+": no answer in ") || strings.Contains(msg, "context deadline") {
+		t.Fatalf("caller's deadline worded %q", msg)
 	}
 }
 

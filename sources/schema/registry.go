@@ -43,7 +43,8 @@ type RegistryConfig struct {
 // remembers failures briefly. It is safe for concurrent use.
 type Registry struct {
 	cl         *sr.Client
-	url        string
+	url        string // as errors name it: its password hidden
+	secret     string // the password in the URL, hidden wherever it shows
 	timeout    time.Duration
 	retryAfter time.Duration
 	now        func() time.Time
@@ -151,10 +152,10 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	}
 	cl, err := sr.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("schema registry %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("schema registry %s: %w", redactedURL(cfg.URL), err)
 	}
 	return &Registry{
-		cl: cl, url: cfg.URL, timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
+		cl: cl, url: redactedURL(cfg.URL), secret: urlPassword(cfg.URL), timeout: cfg.Timeout, retryAfter: cfg.RetryAfter, now: time.Now,
 		ids: map[int]*flight[*registered]{}, latest: map[string]*flight[int]{},
 	}, nil
 }
@@ -174,6 +175,7 @@ func (r *Registry) Host() string {
 // up does not fail the others; each caller waits at most until its ctx ends.
 func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T], key K, what string, ttl time.Duration, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
+	start := r.now()
 	r.mu.Lock()
 	f := m[key]
 	if f != nil && !f.expires.IsZero() && r.now().After(f.expires) {
@@ -193,14 +195,31 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 	case <-f.done:
 		return f.val, f.err
 	case <-ctx.Done():
-		return zero, &Error{Kind: KindRegistrySlow, Err: fmt.Errorf("%s: gave up waiting: %w", r.url, ctx.Err())}
+		return zero, r.gaveUp(ctx, what, start)
 	}
+}
+
+// gaveUp is the error of a caller whose ctx ended while it waited (since
+// start) for what: worded as a request that found no answer in time is,
+// with what was asked.
+func (r *Registry) gaveUp(ctx context.Context, what string, start time.Time) error {
+	detail := "gave up waiting: cancelled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		waited := r.now().Sub(start)
+		if waited >= time.Second {
+			waited = waited.Round(time.Second)
+		} else {
+			waited = waited.Round(time.Millisecond)
+		}
+		detail = "no answer in " + waited.String()
+	}
+	return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: detail, cause: ctx.Err()}}
 }
 
 // run does one fetch for f and records the result.
 func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Context) (T, error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*r.timeout)
-	v, err := fn(ctx)
+	v, err := fetchRetrying(ctx, r.timeout, fn)
 	cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -245,6 +264,9 @@ func (r *Registry) downLocked(what string) error {
 type requestError struct {
 	url, what, detail string
 	cause             error // nil, or the client's error
+	// transient says asking again soon may well succeed: an HTTP 5xx
+	// status, or no answer in time.
+	transient bool
 }
 
 // Error implements error.
@@ -267,13 +289,13 @@ func (r *Registry) classify(what string, err error) error {
 			// A 404 that is not the registry's own: the URL is likely wrong.
 			return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: "HTTP 404 without a registry error (is the URL the registry's?)"}}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
+			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re)))}}
 		}
-		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, serverMessage(re))}}
+		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re))), transient: re.StatusCode >= 500}}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String()}}
+		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String(), transient: true}}
 	}
-	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: err.Error(), cause: err}}
+	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: r.scrub(err.Error()), cause: err}}
 }
 
 // maxServerMessage bounds how much of a registry's (or a proxy's) error

@@ -1,0 +1,126 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"strings"
+)
+
+// branchName is how a union branch is named in Avro's JSON encoding: a
+// named type's full name, else its type's name.
+func branchName(n *anode) string {
+	if n.name != "" {
+		return n.name
+	}
+	switch n.kind {
+	case aNull:
+		return "null"
+	case aBool:
+		return "boolean"
+	case aInt, aDate, aTimeMillis:
+		return "int"
+	case aLong, aTimeMicros, aTimestampMillis, aTimestampMicros, aLocalTimestampMillis, aLocalTimestampMicros:
+		return "long"
+	case aFloat:
+		return "float"
+	case aDouble:
+		return "double"
+	case aBytes, aDecimal:
+		return "bytes"
+	case aString:
+		return "string"
+	case aArray:
+		return "array"
+	case aMap:
+		return "map"
+	}
+	return "fixed"
+}
+
+// namesBranch reports whether name names branch b: its full name, or
+// its name without the namespace.
+func namesBranch(b *anode, name string) bool {
+	full := branchName(b)
+	if name == full {
+		return true
+	}
+	i := strings.LastIndexByte(full, '.')
+	return i >= 0 && name == full[i+1:]
+}
+
+// fitsEarlierBranch reports a union value, decoded as js from branch
+// taken, that an earlier branch would take too: encoding the document
+// again would write that branch, so the document does not tell the
+// branch.
+func fitsEarlierBranch(n *anode, taken int, js []byte) bool {
+	if taken == 0 {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(js))
+	d.UseNumber()
+	v, err := parseOrdered(d, 0)
+	if err != nil {
+		return false
+	}
+	for _, b := range n.branches[:taken] {
+		var w awriter
+		if w.value(b, v, "", 0) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// unionBranches writes v into a union without a branch from the decode:
+// the one branch v fits; with more than one, the branch v names in
+// Avro's JSON encoding ({"B": {...}}), or an error asking for that.
+func (w *awriter) unionBranches(n *anode, v any, path string, depth int) error {
+	var first error
+	fits := []int{}
+	for i, b := range n.branches {
+		trial := awriter{sized: w.sized}
+		err := trial.value(b, v, path, depth+1)
+		if err == nil {
+			fits = append(fits, i)
+			continue
+		}
+		if first == nil || b.kind == aRecord {
+			first = err
+		}
+	}
+	if len(fits) == 1 || len(fits) > 1 && !n.ambig {
+		return w.branch(n, fits[0], v, path, depth)
+	}
+	if o, ok := v.(*object); ok && len(o.keys) == 1 {
+		for i, b := range n.branches {
+			if namesBranch(b, o.keys[0]) {
+				if err := w.branch(n, i, o.vals[o.keys[0]], path, depth); err == nil || len(fits) == 0 {
+					return err
+				}
+			}
+		}
+	}
+	if len(fits) > 1 {
+		names := make([]string, len(fits))
+		for i, f := range fits {
+			names[i] = branchName(n.branches[f])
+		}
+		return wfail(path, "the value fits union branches %s alike: name the branch as Avro's JSON does ({%q: ...})", strings.Join(names, ", "), names[len(names)-1])
+	}
+	if first == nil {
+		return wfail(path, "empty union")
+	}
+	return first
+}
+
+// branch writes v as branch i of union n.
+func (w *awriter) branch(n *anode, i int, v any, path string, depth int) error {
+	save := len(w.b)
+	w.b = binary.AppendVarint(w.b, int64(i))
+	if err := w.value(n.branches[i], v, path, depth+1); err != nil {
+		w.b = w.b[:save]
+		return err
+	}
+	return nil
+}
