@@ -225,6 +225,12 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 	}()
 	count := int64(firstPage)
+	var skipped unpackable
+	defer func() {
+		if err := skipped.report(r.stream); err != nil {
+			r.feed.Fail(err)
+		}
+	}()
 	for ctx.Err() == nil {
 		var page []rawEntry
 		var err error
@@ -259,11 +265,14 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		if len(page) > 0 {
 			batch := make([]sources.Message, 0, len(page))
 			for i := range page {
+				if skipped.skip(page[i].id) {
+					continue
+				}
 				m := ToMessage(r.c.name, r.stream, page[i].id, page[i].fields)
 				r.mark(&m)
 				batch = append(batch, m)
 			}
-			if !r.feed.SendBatch(batch) {
+			if len(batch) > 0 && !r.feed.SendBatch(batch) {
 				return nil
 			}
 		}
@@ -274,6 +283,9 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			continue
 		case !follow:
 			return nil
+		}
+		if err := skipped.report(r.stream); err != nil {
+			r.feed.Fail(err)
 		}
 		// Caught up: wait for an entry after the last one seen. XREAD
 		// without GROUP reads; it changes nothing on the server.
