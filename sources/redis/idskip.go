@@ -3,6 +3,8 @@ package redis
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/mqscope/mqscope/sources"
 )
 
 // UnpackableIDsError says a read skipped entries whose ids an Offset
@@ -57,3 +59,6 @@ func (u *unpackable) report(stream string) error {
 	*u = unpackable{}
 	return err
 }
+
+// Is makes it a sources.ErrNotice: the read goes on past the entries.
+func (e *UnpackableIDsError) Is(target error) bool { return target == sources.ErrNotice }

@@ -189,6 +189,10 @@ type streamRead struct {
 	dlq    bool
 	origin string
 	feed   *sources.Feed
+	// gone says the followed stream was deleted and has not come back;
+	// added is how many entries it had ever had when last looked at.
+	gone  bool
+	added int64
 }
 
 // run pages from from (exclusive or not) to end with XRANGE; following,
@@ -232,6 +236,9 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 	}()
 	for ctx.Err() == nil {
+		if r.gone {
+			r.restarted(ctx, &start)
+		}
 		var page []rawEntry
 		var err error
 		if next != nil {
@@ -286,6 +293,9 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 		if err := skipped.report(r.stream); err != nil {
 			r.feed.Fail(err)
+		}
+		if r.restarted(ctx, &start) {
+			continue
 		}
 		// Caught up: wait for an entry after the last one seen. XREAD
 		// without GROUP reads; it changes nothing on the server.
