@@ -66,3 +66,47 @@ func TestReadSkipsIdsNoOffsetHolds(t *testing.T) {
 		t.Errorf("position 1002-0: %d %v, want %d", off, ok, offsets[1])
 	}
 }
+
+// TestDeadLettersSkipIdsNoOffsetHolds: a group's dead letters whose ids
+// do not pack into an Offset are skipped and named, as a read of the
+// stream does.
+func TestDeadLettersSkipIdsNoOffsetHolds(t *testing.T) {
+	e := newEnv(t, redis.Options{MaxDeliveries: 1, MaxIdle: -1})
+	s := e.key("ids")
+	for _, id := range []string{"1000-0", "1001-5000000", "10000000000000-1"} {
+		e.add(s, id, "value", id)
+	}
+	e.deliver(s, "g", "c1")
+	for _, id := range []string{"1000-0", "1001-5000000", "10000000000000-1"} {
+		e.claim(s, "g", "c2", id, 4, time.Minute)
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	defer cancel()
+	sub, err := e.conn.Read(ctx, redis.PendingName(s, "g"), sources.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var got []string
+	var skipped []*redis.UnpackableIDsError
+	for {
+		b, err := sub.Next(ctx, 100)
+		for _, m := range b {
+			got = append(got, m.ID)
+		}
+		var u *redis.UnpackableIDsError
+		if errors.As(err, &u) {
+			skipped = append(skipped, u)
+			continue
+		}
+		if errors.Is(err, sources.ErrEndOfStream) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, []string{"1000-0"}) || len(skipped) != 1 || skipped[0].First != "1001-5000000" || skipped[0].Skipped != 2 {
+		t.Fatalf("read %v, skipped %+v", got, skipped)
+	}
+}

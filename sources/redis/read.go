@@ -463,6 +463,7 @@ type pendingRead struct {
 	stream, group, name string
 	limits              Limits
 	feed                *sources.Feed
+	skipped             unpackable // dead letters whose ids no Offset holds
 }
 
 // scan pages through the group's pending entries from from to end and
@@ -502,7 +503,10 @@ func (p *pendingRead) run(ctx context.Context, from, end ID) error {
 			ferr = err
 			return false
 		}
-		return p.feed.SendBatch(ms)
+		if err := p.skipped.report(p.name); err != nil {
+			p.feed.Fail(err)
+		}
+		return len(ms) == 0 || p.feed.SendBatch(ms)
 	})
 	if ferr != nil {
 		return ferr
@@ -530,7 +534,10 @@ func (p *pendingRead) last(ctx context.Context, n int64, end ID) error {
 		if err != nil {
 			return err
 		}
-		if !p.feed.SendBatch(ms) {
+		if err := p.skipped.report(p.name); err != nil {
+			p.feed.Fail(err)
+		}
+		if len(ms) > 0 && !p.feed.SendBatch(ms) {
 			return nil
 		}
 	}
@@ -551,6 +558,9 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 	}
 	out := make([]sources.Message, 0, len(dead))
 	for i, d := range dead {
+		if p.skipped.skip(d.ID.String()) {
+			continue
+		}
 		v, _ := cmds[i].Slice()
 		es, err := parseEntries(v)
 		if err != nil {
