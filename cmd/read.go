@@ -680,6 +680,10 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			return res, w.flush()
 		case errors.Is(err, sources.ErrEndOfStream):
 			return res, w.flush()
+		case errors.Is(err, sources.ErrNotice):
+			if f.stderr != nil {
+				fmt.Fprintf(f.stderr, "mqscope: %s\n", safetext.String(oneLine(err.Error())))
+			}
 		case errors.Is(err, context.Canceled):
 			res.interrupted = !opts.Follow && ctx.Err() != nil
 			return res, w.flush()

@@ -32,6 +32,10 @@ func newReplayCmd(e *env) *cobra.Command {
 or a RabbitMQ exchange, in file order, keeping keys, values and headers. Each
 batch is acknowledged by the broker (acks=all; publisher confirms and mandatory
 on RabbitMQ, where the routing key is each message's key or --routing-key).
+A JetStream subject (or a stream with one subject) and a Redis stream are
+written too, each message acknowledged: a NATS message goes to --to (or
+--routing-key), a Redis entry holds the headers as fields, the value as
+its value field (an entry exported whole, as JSON, is its fields again).
 --speed 1 keeps the original gaps between timestamps (2: twice as fast);
 without it the file goes as fast as --rate allows.
 
@@ -54,7 +58,7 @@ written).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
-				return errors.New("--to names the topic or exchange to write to")
+				return errors.New("--to names the topic, exchange, subject or stream to write to")
 			}
 			if speed < 0 || rate < 0 || batch <= 0 {
 				return errors.New("--speed and --rate must not be negative, --batch must be positive")
@@ -138,8 +142,8 @@ written).`,
 			return err
 		},
 	}
-	c.Flags().StringVar(&to, "to", "", "the topic or exchange to write to")
-	c.Flags().StringVar(&routingKey, "routing-key", "", "RabbitMQ: publish with this routing key (default: each message's key)")
+	c.Flags().StringVar(&to, "to", "", "the topic, exchange, subject or stream to write to")
+	c.Flags().StringVar(&routingKey, "routing-key", "", "RabbitMQ: publish with this routing key (default: each message's key); NATS: the subject")
 	c.Flags().Float64Var(&speed, "speed", 0, "keep the original timing, this many times faster (0: as fast as allowed)")
 	c.Flags().Float64Var(&rate, "rate", 0, "at most this many messages per second")
 	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")

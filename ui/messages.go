@@ -447,6 +447,8 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 		return nil
 	case errors.Is(msg.err, context.Canceled):
 		return nil
+	case errors.Is(msg.err, sources.ErrNotice): // said, and the read goes on
+		return tea.Batch(setError(msg.err), p.next())
 	default:
 		p.err = msg.err
 		return tea.Batch(setError(msg.err), p.next())

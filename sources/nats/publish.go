@@ -24,9 +24,13 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("JetStream"); err != nil {
 		return nil, err
 	}
-	fallback, err := c.defaultSubject(ctx, req.Target.Stream)
-	if err != nil {
-		return nil, err
+	fallback := ""
+	if req.Target.RoutingKey == "" {
+		s, err := c.defaultSubject(ctx, req.Target.Stream)
+		if err != nil {
+			return nil, err
+		}
+		fallback = s
 	}
 	checked := map[string]bool{}
 	out := make([]sources.Placement, 0, len(req.Messages))

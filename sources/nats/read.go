@@ -64,7 +64,7 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 		return nil, fmt.Errorf("read %s: %w", stream, err)
 	}
 	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
-		ready: make(chan struct{}, 1), room: make(chan struct{})}
+		ready: make(chan struct{}, 1), room: make(chan struct{}), suspects: make(chan struct{}, 1), created: si.Created}
 	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
 	r.feed = feed
 	r.maxBytes = feed.ChunkBytes()
@@ -85,6 +85,9 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 		}
 	}
 	feed.Go(r.run)
+	if opts.Follow {
+		feed.Go(r.watch)
+	}
 	feed.EndWhenDone()
 	return feed, nil
 }
@@ -160,6 +163,10 @@ type read struct {
 	cons     jetstream.Consumer
 	cc       jetstream.ConsumeContext
 	maxBytes int64
+	swap     sync.Mutex // cons and cc, replaced when the stream is read again
+
+	suspects chan struct{} // the watch is asked to look at the stream
+	created  time.Time     // when the stream read was created
 
 	mu       sync.Mutex
 	batch    []sources.Message
@@ -223,6 +230,10 @@ func (r *read) signal() {
 // consumeError passes on what ends a read; the ordered consumer recovers
 // from the rest (missed heartbeats, a consumer gone) by itself.
 func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
+	if r.follow && (errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrNoHeartbeat)) {
+		r.suspect() // deleted, it is waited for (see watch)
+		return
+	}
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		r.feed.Fail(fmt.Errorf("read %s: %w", r.stream, sources.ErrUnknownStream))
 	}
@@ -230,7 +241,7 @@ func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
 
 // run hands the batches to the feed until the end.
 func (r *read) run(ctx context.Context) {
-	defer r.cc.Stop() // no more pulls once the read is at its end
+	defer func() { r.current().Stop() }() // no more pulls once the read is at its end
 	if r.nothing {
 		return
 	}
@@ -309,14 +320,17 @@ func Convert(conn, stream string, seq uint64, subject string, h natsgo.Header, d
 
 // stop ends the consumption and deletes the read's ephemeral consumer.
 func (r *read) stop() error {
-	if r.cc != nil {
-		r.cc.Stop()
-		<-r.cc.Closed()
+	r.swap.Lock()
+	cc, cons := r.cc, r.cons
+	r.swap.Unlock()
+	if cc != nil {
+		cc.Stop()
+		<-cc.Closed()
 	}
-	if r.cons == nil {
+	if cons == nil {
 		return nil
 	}
-	info := r.cons.CachedInfo()
+	info := cons.CachedInfo()
 	if info == nil {
 		return nil
 	}

@@ -65,9 +65,9 @@ func (id ID) Next() ID {
 // The mapping keeps the stream's order and is exact (OffsetID gives the id
 // back) for every id a server's clock makes: milliseconds before the year
 // 2248 and fewer than 2^20 (1,048,576) entries within one millisecond.
-// Ids past that (producer-chosen huge ids) are clamped: their order among
-// themselves may be lost in the Offset, never in Message.ID, which always
-// holds the full id.
+// Ids past that (producer-chosen huge ids) are clamped (Exact says so):
+// a read skips their entries and says so (UnpackableIDsError) rather than
+// show them at another entry's position.
 func (id ID) Offset() int64 {
 	ms, seq := id.MS, id.Seq
 	if ms > maxOffsetMS {
@@ -105,10 +105,11 @@ type EntryIDs struct{}
 // Format is the entry id an Offset packs.
 func (EntryIDs) Format(offset int64) string { return OffsetID(offset).String() }
 
-// Parse reads an entry id into its Offset.
+// Parse reads an entry id into its Offset; an id an Offset cannot hold
+// exactly (see ID.Offset) is refused.
 func (EntryIDs) Parse(text string) (int64, bool) {
 	id, err := ParseID(strings.TrimSpace(text))
-	if err != nil {
+	if err != nil || !id.Exact() {
 		return 0, false
 	}
 	return id.Offset(), true

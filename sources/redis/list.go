@@ -310,9 +310,14 @@ func (c *Conn) pendingInfo(f streamFacts, g goredis.XInfoGroup, d deadCount) sou
 	return si
 }
 
-// ListGroups lists the consumer groups of every listed stream; a group
-// name on several streams is one entry (Topics names the streams, Members
-// and Lag are summed; State says how many entries are pending).
+// GroupName names a stream's consumer group in a list of groups:
+// "stream/group" (a group of the same name on another stream is another
+// group, with its own consumers and position).
+func GroupName(stream, group string) string { return stream + "/" + group }
+
+// ListGroups lists the consumer groups of every listed stream, one entry
+// for each stream and group, named GroupName(stream, group) (State says
+// how many entries are pending), by name.
 func (c *Conn) ListGroups(ctx context.Context) ([]sources.GroupInfo, error) {
 	keys, _, err := c.streamKeys(ctx)
 	if err != nil {
@@ -322,37 +327,22 @@ func (c *Conn) ListGroups(ctx context.Context) ([]sources.GroupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*sources.GroupInfo{}
-	pending := map[string]int64{}
-	var names []string
+	var out []sources.GroupInfo
 	for _, f := range all {
 		for _, g := range f.groups {
-			gi := byName[g.Name]
-			if gi == nil {
-				gi = &sources.GroupInfo{Name: g.Name, Protocol: "redis-streams", Internal: sources.InternalGroup(g.Name)}
-				byName[g.Name] = gi
-				names = append(names, g.Name)
-			}
-			gi.Topics = append(gi.Topics, f.key)
-			gi.Members += int(g.Consumers)
-			gi.Lag += max(g.Lag, 0)
-			pending[g.Name] += g.Pending
+			out = append(out, sources.GroupInfo{Name: GroupName(f.key, g.Name), Protocol: "redis-streams", Internal: sources.InternalGroup(g.Name),
+				Topics: []string{f.key}, Members: int(g.Consumers), Lag: max(g.Lag, 0), State: strconv.FormatInt(g.Pending, 10) + " pending"})
 		}
 	}
-	slices.Sort(names)
-	out := make([]sources.GroupInfo, 0, len(names))
-	for _, n := range names {
-		gi := byName[n]
-		gi.State = strconv.FormatInt(pending[n], 10) + " pending"
-		out = append(out, *gi)
-	}
+	slices.SortFunc(out, func(a, b sources.GroupInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
-// DescribeGroup describes a group on every stream that has it: per stream
-// the last delivered id (Committed, an Offset), the last entry (High), the
-// lag (XINFO GROUPS; -1 when Redis cannot tell) and the consumers with
-// their pending counts (Member).
+// DescribeGroup describes one group, named GroupName(stream, group), or
+// by its name alone when only one stream has a group of that name: the
+// last delivered id (Committed, an Offset), the last entry (High), the lag
+// (XINFO GROUPS; -1 when Redis cannot tell) and the consumers with their
+// pending counts (Member).
 func (c *Conn) DescribeGroup(ctx context.Context, group string) (sources.GroupDetail, error) {
 	keys, _, err := c.streamKeys(ctx)
 	if err != nil {
@@ -362,11 +352,16 @@ func (c *Conn) DescribeGroup(ctx context.Context, group string) (sources.GroupDe
 	if err != nil {
 		return sources.GroupDetail{}, err
 	}
-	d := sources.GroupDetail{GroupInfo: sources.GroupInfo{Name: group, Protocol: "redis-streams"}}
+	key, name, err := c.whichGroup(all, group)
+	if err != nil {
+		return sources.GroupDetail{}, err
+	}
+	d := sources.GroupDetail{GroupInfo: sources.GroupInfo{Name: GroupName(key, name), Protocol: "redis-streams", Internal: sources.InternalGroup(name)}}
+	group = name
 	var pending int64
 	for _, f := range all {
 		for _, g := range f.groups {
-			if g.Name != group {
+			if f.key != key || g.Name != group {
 				continue
 			}
 			cs, err := c.client.XInfoConsumers(ctx, f.key, group).Result()
@@ -390,9 +385,6 @@ func (c *Conn) DescribeGroup(ctx context.Context, group string) (sources.GroupDe
 			d.Lag += max(g.Lag, 0)
 			pending += g.Pending
 		}
-	}
-	if len(d.Offsets) == 0 {
-		return d, fmt.Errorf("redis %s: no stream has a group %q: %w", c.addr, group, sources.ErrUnknownStream)
 	}
 	d.State = strconv.FormatInt(pending, 10) + " pending"
 	return d, nil

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -18,6 +19,11 @@ var _ sources.Publisher = (*Conn)(nil)
 // pair" properties name, as ToMessage reads them); an entry read as JSON
 // ("value field" EntryAsJSON) is its headers alone. Each placement is the
 // entry id Redis gave.
+//
+// What a read would not give back is refused before anything is written:
+// a key (an entry has none: a field is a header, e.g. --header key=kk),
+// and a header named value, payload, data or body beside the value field
+// (the entry would read back as a whole JSON object, not that value).
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
 	if err := req.Unpartitioned("Redis"); err != nil {
 		return nil, err
@@ -26,9 +32,17 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if _, err := c.Target(ctx, req.Target); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
+	pairs := make([][]any, len(req.Messages))
+	for i := range req.Messages {
+		p, err := entryPairs(&req.Messages[i])
+		if err != nil {
+			return nil, fmt.Errorf("publish message %d to %s: %w: nothing written", i+1, stream, err)
+		}
+		pairs[i] = p
+	}
 	out := make([]sources.Placement, 0, len(req.Messages))
 	for i := range req.Messages {
-		id, err := c.client.XAdd(ctx, &goredis.XAddArgs{Stream: stream, Values: entryPairs(&req.Messages[i])}).Result()
+		id, err := c.client.XAdd(ctx, &goredis.XAddArgs{Stream: stream, Values: pairs[i]}).Result()
 		if err != nil {
 			return out, fmt.Errorf("redis %s: publish message %d to %s: %w", c.addr, i+1, stream, c.cause(err))
 		}
@@ -37,8 +51,15 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	return out, nil
 }
 
-// entryPairs are the field/value pairs XADD writes for m.
-func entryPairs(m *sources.Message) []any {
+// errKeyedEntry says a message with a key cannot become an entry.
+var errKeyedEntry = errors.New("a Redis stream entry has no key (give it as a field: --header key=...)")
+
+// entryPairs are the field/value pairs XADD writes for m, the inverse of
+// ToMessage (see Publish for what is refused).
+func entryPairs(m *sources.Message) ([]any, error) {
+	if len(m.Key) > 0 {
+		return nil, fmt.Errorf("key %q: %w", m.Key, errKeyedEntry)
+	}
 	field, at := ValueFields[0], 0
 	for _, p := range m.Properties {
 		switch p.Name {
@@ -55,6 +76,11 @@ func entryPairs(m *sources.Message) []any {
 	if field == EntryAsJSON {
 		value = nil
 	}
+	for _, h := range m.Headers {
+		if value != nil && isValueField(h.Key) {
+			return nil, fmt.Errorf("header %q: the entry's value is field %q, and a second value field would make the entry read back as a whole JSON object", h.Key, field)
+		}
+	}
 	for i, h := range m.Headers {
 		if i == at {
 			pairs = append(pairs, value...)
@@ -62,7 +88,7 @@ func entryPairs(m *sources.Message) []any {
 		}
 		pairs = append(pairs, h.Key, h.Value)
 	}
-	return append(pairs, value...)
+	return append(pairs, value...), nil
 }
 
 // valueBytes is a value XADD can carry (a null value is empty).

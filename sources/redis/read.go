@@ -189,6 +189,10 @@ type streamRead struct {
 	dlq    bool
 	origin string
 	feed   *sources.Feed
+	// gone says the followed stream was deleted and has not come back;
+	// added is how many entries it had ever had when last looked at.
+	gone  bool
+	added int64
 }
 
 // run pages from from (exclusive or not) to end with XRANGE; following,
@@ -225,7 +229,16 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 	}()
 	count := int64(firstPage)
+	var skipped unpackable
+	defer func() {
+		if err := skipped.report(r.stream); err != nil {
+			r.feed.Fail(err)
+		}
+	}()
 	for ctx.Err() == nil {
+		if r.gone {
+			r.restarted(ctx, &start)
+		}
 		var page []rawEntry
 		var err error
 		if next != nil {
@@ -259,11 +272,14 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		if len(page) > 0 {
 			batch := make([]sources.Message, 0, len(page))
 			for i := range page {
+				if skipped.skip(page[i].id) {
+					continue
+				}
 				m := ToMessage(r.c.name, r.stream, page[i].id, page[i].fields)
 				r.mark(&m)
 				batch = append(batch, m)
 			}
-			if !r.feed.SendBatch(batch) {
+			if len(batch) > 0 && !r.feed.SendBatch(batch) {
 				return nil
 			}
 		}
@@ -274,6 +290,12 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			continue
 		case !follow:
 			return nil
+		}
+		if err := skipped.report(r.stream); err != nil {
+			r.feed.Fail(err)
+		}
+		if r.restarted(ctx, &start) {
+			continue
 		}
 		// Caught up: wait for an entry after the last one seen. XREAD
 		// without GROUP reads; it changes nothing on the server.
@@ -441,6 +463,7 @@ type pendingRead struct {
 	stream, group, name string
 	limits              Limits
 	feed                *sources.Feed
+	skipped             unpackable // dead letters whose ids no Offset holds
 }
 
 // scan pages through the group's pending entries from from to end and
@@ -480,7 +503,10 @@ func (p *pendingRead) run(ctx context.Context, from, end ID) error {
 			ferr = err
 			return false
 		}
-		return p.feed.SendBatch(ms)
+		if err := p.skipped.report(p.name); err != nil {
+			p.feed.Fail(err)
+		}
+		return len(ms) == 0 || p.feed.SendBatch(ms)
 	})
 	if ferr != nil {
 		return ferr
@@ -508,7 +534,10 @@ func (p *pendingRead) last(ctx context.Context, n int64, end ID) error {
 		if err != nil {
 			return err
 		}
-		if !p.feed.SendBatch(ms) {
+		if err := p.skipped.report(p.name); err != nil {
+			p.feed.Fail(err)
+		}
+		if len(ms) > 0 && !p.feed.SendBatch(ms) {
 			return nil
 		}
 	}
@@ -529,6 +558,9 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 	}
 	out := make([]sources.Message, 0, len(dead))
 	for i, d := range dead {
+		if p.skipped.skip(d.ID.String()) {
+			continue
+		}
 		v, _ := cmds[i].Slice()
 		es, err := parseEntries(v)
 		if err != nil {

@@ -71,7 +71,7 @@ func TestListStreamsGroupsAndDeadLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(groups) != 2 || groups[0].Name != "audit" || groups[1].Name != "billing" || groups[1].Members != 2 ||
+	if len(groups) != 2 || groups[0].Name != redis.GroupName(orders, "audit") || groups[1].Name != redis.GroupName(orders, "billing") || groups[1].Members != 2 ||
 		groups[1].State != "5 pending" || !slices.Equal(groups[1].Topics, []string{orders}) {
 		t.Fatalf("groups: %+v", groups)
 	}
