@@ -160,7 +160,6 @@ var amqpProperties = []amqpProperty{
 	{"timestamp", true}, {"type", false}, {"user-id", false}, {"app-id", false},
 }
 
-
 // propertyText renders a property's number as sources.Message.Properties
 // has it (as the RabbitMQ connector renders a delivery's).
 func propertyText(name string, n int64) string {
