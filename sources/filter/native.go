@@ -192,16 +192,26 @@ func header(m *sources.Message, name string) ([]byte, bool) {
 	return nil, false
 }
 
+// nilCompared is the side of x that == or != compares with nil (ok
+// false: x is no such comparison).
+func nilCompared(x *ast.BinaryNode) (ast.Node, bool) {
+	if x.Operator != "==" && x.Operator != "!=" {
+		return nil, false
+	}
+	if _, isNil := x.Left.(*ast.NilNode); isNil {
+		return x.Right, true
+	}
+	if _, isNil := x.Right.(*ast.NilNode); isNil {
+		return x.Left, true
+	}
+	return nil, false
+}
+
 // headerPresence compiles headers["x"] == nil (the message lacks header x)
 // and headers["x"] != nil (it has it), with nil on either side.
 func headerPresence(x *ast.BinaryNode) native {
-	if x.Operator != "==" && x.Operator != "!=" {
-		return nil
-	}
-	field := x.Left
-	if _, isNil := x.Left.(*ast.NilNode); isNil {
-		field = x.Right
-	} else if _, isNil := x.Right.(*ast.NilNode); !isNil {
+	field, ok := nilCompared(x)
+	if !ok {
 		return nil
 	}
 	name, ok := headerName(field)

@@ -148,13 +148,8 @@ func copyMember(n ast.Node) ast.Node {
 // schemaPresence compiles schema.x == nil and schema.x != nil (nil on
 // either side) natively.
 func schemaPresence(x *ast.BinaryNode) native {
-	if x.Operator != "==" && x.Operator != "!=" {
-		return nil
-	}
-	field := x.Left
-	if _, isNil := x.Left.(*ast.NilNode); isNil {
-		field = x.Right
-	} else if _, isNil := x.Right.(*ast.NilNode); !isNil {
+	field, ok := nilCompared(x)
+	if !ok {
 		return nil
 	}
 	name, ok := schemaMember(field)
