@@ -34,6 +34,10 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	}
 	defer p.Close()
 	out := make([]sources.Placement, 0, len(req.Messages))
+	part := req.Partition
+	if part == sources.NoPartition {
+		part = -1 // placed by key
+	}
 	for start := 0; start < len(req.Messages); start += publishChunk {
 		if err := ctx.Err(); err != nil {
 			return out, fmt.Errorf("publish to %s: %w", topic, err)
@@ -41,7 +45,7 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		chunk := req.Messages[start:min(start+publishChunk, len(req.Messages))]
 		pms := make([]*sarama.ProducerMessage, len(chunk))
 		for i := range chunk {
-			pms[i] = record(topic, req.Partition, &chunk[i])
+			pms[i] = producerMessage(sources.Record{Stream: topic, Partition: part, Key: chunk[i].Key, Value: chunk[i].Value, Headers: chunk[i].Headers})
 		}
 		if err := p.SendMessages(pms); err != nil {
 			return out, fmt.Errorf("publish to %s: %w", topic, err)
@@ -51,26 +55,6 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		}
 	}
 	return out, nil
-}
-
-// record is the producer message of m: a nil key or value stays null
-// (a tombstone), headers in order, byte for byte.
-func record(topic string, partition int32, m *sources.Message) *sarama.ProducerMessage {
-	pm := &sarama.ProducerMessage{Topic: topic, Partition: partition}
-	if partition == sources.NoPartition {
-		pm.Partition = -1 // placed by key
-	}
-	if m.Key != nil {
-		pm.Key = sarama.ByteEncoder(m.Key)
-	}
-	if m.Value != nil {
-		pm.Value = sarama.ByteEncoder(m.Value)
-	}
-	pm.Headers = make([]sarama.RecordHeader, len(m.Headers))
-	for i, h := range m.Headers {
-		pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
-	}
-	return pm
 }
 
 var _ sources.KeyPartitioner = (*Conn)(nil)
