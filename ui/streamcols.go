@@ -144,18 +144,8 @@ func (p *streamsPage) cells(at int, cols []column) []string {
 			default:
 				out[i] = "—"
 			}
-		case colReady:
-			out[i] = countCell(st.Counts.Ready)
-		case colUnacked:
-			out[i] = countCell(st.Counts.Unacked)
-		case colConsumers:
-			out[i] = countCell(st.Counts.Consumers)
-		case colVisible:
-			out[i] = countCell(st.Counts.Visible)
-		case colInFlight:
-			out[i] = countCell(st.Counts.InFlight)
-		case colDelayed:
-			out[i] = countCell(st.Counts.Delayed)
+		case colReady, colUnacked, colConsumers, colVisible, colInFlight, colDelayed:
+			out[i] = countCell(queueCount(st.Counts, plainTitle(c.title)))
 		case colState:
 			out[i] = "-"
 			if st.Counts.State != "" {
@@ -193,6 +183,25 @@ func countKey(c sources.Count) sortKey {
 	return numKey(c.N)
 }
 
+// queueCount is the count of a queue-count column (colReady ... colDelayed).
+func queueCount(q sources.QueueCounts, title string) sources.Count {
+	switch title {
+	case colReady:
+		return q.Ready
+	case colUnacked:
+		return q.Unacked
+	case colConsumers:
+		return q.Consumers
+	case colVisible:
+		return q.Visible
+	case colInFlight:
+		return q.InFlight
+	case colDelayed:
+		return q.Delayed
+	}
+	return sources.Count{}
+}
+
 // sortKey is what the stream at index at sorts by in the column title.
 func (p *streamsPage) sortKey(at int, title string) sortKey {
 	st, r := &p.streams[at], &p.rows[at]
@@ -211,18 +220,8 @@ func (p *streamsPage) sortKey(at int, title string) sortKey {
 			return noKey
 		}
 		return numKey(st.Messages)
-	case colReady:
-		return countKey(st.Counts.Ready)
-	case colUnacked:
-		return countKey(st.Counts.Unacked)
-	case colConsumers:
-		return countKey(st.Counts.Consumers)
-	case colVisible:
-		return countKey(st.Counts.Visible)
-	case colInFlight:
-		return countKey(st.Counts.InFlight)
-	case colDelayed:
-		return countKey(st.Counts.Delayed)
+	case colReady, colUnacked, colConsumers, colVisible, colInFlight, colDelayed:
+		return countKey(queueCount(st.Counts, title))
 	case colState:
 		if st.Counts.State == "" {
 			return noKey
