@@ -28,17 +28,13 @@ func plainDecimal(s string) bool {
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
 	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
+	end := skipDigits(s, i)
+	digits := end - i
+	i = end
 	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
+		end = skipDigits(s, i+1)
+		digits += end - i - 1
+		i = end
 	}
 	if digits == 0 {
 		return false
@@ -48,16 +44,21 @@ func plainDecimal(s string) bool {
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
+		end = skipDigits(s, i)
+		if end == i {
 			return false
 		}
+		i = end
 	}
 	return i == len(s)
+}
+
+// skipDigits is the index after the run of ASCII digits s has at i.
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // jsonNumber reports a token in JSON's number grammar: no sign but a
