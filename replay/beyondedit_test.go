@@ -37,7 +37,7 @@ func TestReplayRefusesChangesBeyondTheEdit(t *testing.T) {
 	file := string(line(d.JSON)) + string(line(edited))
 
 	fc, err := replay.CheckFile(ctx, strings.NewReader(file), dec, true)
-	if err != nil || len(fc.BeyondEdit) != 1 || fc.BeyondEdit[0].Line != 2 {
+	if err != nil || fc.Messages != 2 || len(fc.BeyondEdit) != 1 || fc.BeyondEdit[0].Line != 2 {
 		t.Fatalf("check %+v %v", fc, err)
 	}
 	var beyond *replay.BeyondEditError

@@ -175,6 +175,8 @@ func undecodedLine(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 
 // FileCheck is what CheckFile found.
 type FileCheck struct {
+	// Messages counts the messages of the capture: what a replay writes.
+	Messages int
 	// Encoded counts the values a replay encodes from value_decoded.
 	Encoded int
 	// Notes are the lines a person should hear of (LineOutcome.Noteworthy).
@@ -214,6 +216,7 @@ func CheckFile(ctx context.Context, r io.Reader, dec *schema.Decoder, reencode b
 		if err != nil {
 			return fc, err
 		}
+		fc.Messages++
 		if dv == nil {
 			continue
 		}
