@@ -141,11 +141,11 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return fmt.Errorf("not redriven: %s (--to sets a target)", plan.Items[0].Reason)
 	}
 	if !f.yes {
-		q := fmt.Sprintf("Publish the edited message to %s? [y/N] ", plan.Items[0].Target)
+		q := fmt.Sprintf("Publish the edited message to %s?", plan.Items[0].Target)
 		if re.Surprising() {
-			q = fmt.Sprintf("Publish the edited message to %s, with its %s bytes changed beyond the edit (above)? [y/N] ", plan.Items[0].Target, re.Part)
+			q = fmt.Sprintf("Publish the edited message to %s, with its %s bytes changed beyond the edit (above)?", plan.Items[0].Target, re.Part)
 		}
-		ok, err := confirm(e.stdin, e.stderr, "publish", q)
+		ok, err := askBeforeWrite(e.stdin, e.stderr, writeAsk{Question: q, Verb: "publish", Action: "publish", Count: 1})
 		if err != nil {
 			return err
 		}

@@ -115,9 +115,8 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		return fmt.Errorf("connection %s cannot publish", conn.Name())
 	}
 	if len(msgs) > 1 && !f.yes {
-		name := target.String()
-		q := fmt.Sprintf("Publish %d messages to %s on %s? Type %d (or %s) to publish, anything else is no: ", len(msgs), name, conn.Name(), len(msgs), name)
-		ok, err := confirmTyped(e.stdin, e.stderr, "publish many messages", q, strconv.Itoa(len(msgs)), stream, target.Stream)
+		ok, err := askBeforeWrite(e.stdin, e.stderr, writeAsk{Question: fmt.Sprintf("Publish %d messages to %s on %s?", len(msgs), target, conn.Name()),
+			Verb: "publish many messages", Action: "publish", Count: len(msgs), Names: []string{target.Stream, stream}})
 		if err != nil {
 			return err
 		}

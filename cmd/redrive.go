@@ -1,13 +1,10 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +53,11 @@ mandatory; an unroutable or refused message stays in the DLQ and is reported;
 the journal spots a message published before a crash so it is not sent twice.
 
 Every redriven message carries x-mqscope-redrive-id, -hops, -source and
--position; one redriven --hop-limit times already is parked instead.`,
+-position; one redriven --hop-limit times already is parked instead.
+
+The question is y/N for one message; for more (a whole queue, SQS's --native
+move task) type the count or the DLQ's name, anything else is no. Without a
+terminal, --yes is needed.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error { return e.redrive(cmd.Context(), args[0], &f) },
 	}
@@ -305,33 +306,11 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 	return nil, nil, unknown
 }
 
-// confirm asks a yes/no question; anything but y/yes is no. Without a
-// terminal it says to pass --yes to verb (redrive, replay...) instead.
-func confirm(in io.Reader, out io.Writer, verb, question string) (bool, error) {
-	if f, ok := in.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 && st.Mode()&os.ModeNamedPipe == 0 && st.Size() == 0 {
-			return false, fmt.Errorf("no terminal to ask on: pass --yes to %s without asking", verb)
-		}
-	}
-	fmt.Fprint(out, safetext.String(question)) // it names streams and targets from the broker
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && line == "" {
-		return false, fmt.Errorf("no answer: pass --yes to %s without asking", verb)
-	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
-}
-
 // confirmRedrive asks before a plan runs: y for one message; for more (or
 // a whole queue) the count or the stream's name typed out.
 func confirmRedrive(in io.Reader, out io.Writer, p *replay.Plan, conn string, wholeQueue bool) (bool, error) {
-	q := confirmQuestion(p, conn)
-	n := p.Summary().Redrive
-	if n <= 1 && !wholeQueue {
-		return confirm(in, out, "redrive", q)
-	}
-	q = strings.TrimSuffix(q, "[y/N] ") + fmt.Sprintf("Type %d (or %s) to redrive, anything else is no: ", n, p.Source)
-	return confirmTyped(in, out, "redrive", q, strconv.Itoa(n), p.Source)
+	return askBeforeWrite(in, out, writeAsk{Question: confirmQuestion(p, conn), Verb: "redrive", Action: "redrive",
+		Count: p.Summary().Redrive, Whole: wholeQueue, Names: []string{p.Source}})
 }
 
 // confirmQuestion asks for a plan: how many messages, and how many were
@@ -345,7 +324,7 @@ func confirmQuestion(p *replay.Plan, conn string) string {
 	case s.AlreadyRedriven > 0:
 		also = fmt.Sprintf(", %d already redriven left out", s.AlreadyRedriven)
 	}
-	return fmt.Sprintf("Redrive %s from %s (%s%s)? [y/N] ", counted(s.Redrive, "message"), p.Source, conn, also)
+	return fmt.Sprintf("Redrive %s from %s (%s%s)?", counted(s.Redrive, "message"), p.Source, conn, also)
 }
 
 func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
@@ -396,6 +375,24 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	}
 }
 
+// moveTaskAsk is the question before SQS's move task: it moves every
+// message of dlq, so the queue's name (or its approximate count, when the
+// connection tells it) is typed out.
+func moveTaskAsk(ctx context.Context, conn sources.Conn, dlq, to string) writeAsk {
+	count, about := -1, ""
+	if d, ok := conn.(sources.QueueRedriver); ok {
+		if n, err := d.Depth(ctx, dlq); err == nil {
+			count, about = n, fmt.Sprintf(" (about %s)", counted(n, "message"))
+		}
+	}
+	where := "back to its source queues"
+	if to != "" {
+		where = "to " + to
+	}
+	return writeAsk{Question: fmt.Sprintf("Start SQS's move task: every message of %s%s %s?", dlq, about, where),
+		Verb: "start the move task", Action: "start it", Count: count, Whole: true, Names: []string{dlq}}
+}
+
 // nativeMove runs SQS's own move task on a DLQ and follows it to its end;
 // Ctrl-C cancels it.
 func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveTasker, dlq string, f *redriveFlags) error {
@@ -407,7 +404,7 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 		return nil
 	}
 	if !f.yes {
-		ok, err := confirm(e.stdin, e.stderr, "start the move task", fmt.Sprintf("Start SQS's move task: every message of %s back to its source queues? [y/N] ", dlq))
+		ok, err := askBeforeWrite(e.stdin, e.stderr, moveTaskAsk(ctx, conn, dlq, f.opts.To))
 		if err != nil {
 			return err
 		}
