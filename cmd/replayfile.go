@@ -54,7 +54,11 @@ not have, a value that does not validate) is never encoded: its raw value
 is written byte for byte, and an edit of its document is refused. A file
 whose documents do not fit their schema is refused, with the line and the
 field, before anything is written (stdin is checked line by line as it is
-written).`,
+written).
+
+Writing one message asks y/N; writing more asks you to type the count (or
+--to's name), anything else is no. Without a terminal, and for FILE -
+(standard input holds the capture), --yes is needed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
@@ -64,6 +68,9 @@ written).`,
 				return errors.New("--speed and --rate must not be negative, --batch must be positive")
 			}
 			in := e.stdin
+			if args[0] == "-" && !yes {
+				return errors.New("replay - reads the capture from standard input, which cannot answer the question too: pass --yes to replay without asking")
+			}
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
@@ -86,7 +93,7 @@ written).`,
 			if err != nil {
 				return err
 			}
-			checked, beyondEdit := false, 0
+			checked, beyondEdit, count := false, 0, -1
 			if f, ok := in.(*os.File); ok && args[0] != "-" {
 				fc, err := replay.CheckFile(cmd.Context(), f, dec, reencode)
 				if err != nil {
@@ -102,14 +109,18 @@ written).`,
 						return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
 					}
 				}
-				beyondEdit = len(fc.BeyondEdit)
+				beyondEdit, count = len(fc.BeyondEdit), fc.Messages
 			}
 			if !yes {
-				q := fmt.Sprintf("Write %s to %s? [y/N] ", args[0], where)
-				if beyondEdit > 0 && !acceptReencode {
-					q = fmt.Sprintf("Write %s to %s, with the bytes of %d lines changed beyond the edit (above)? [y/N] ", args[0], where, beyondEdit)
+				what := args[0]
+				if checked {
+					what = counted(count, "message") + " of " + args[0]
 				}
-				ok, err := confirm(e.stdin, e.stderr, "replay", q)
+				ask := writeAsk{Question: fmt.Sprintf("Write %s to %s?", what, where), Verb: "replay", Action: "write them", Count: count, Names: []string{to}}
+				if beyondEdit > 0 && !acceptReencode {
+					ask.Question = fmt.Sprintf("Write %s to %s, with the bytes of %d lines changed beyond the edit (above)?", what, where, beyondEdit)
+				}
+				ok, err := askBeforeWrite(e.stdin, e.stderr, ask)
 				if err != nil {
 					return err
 				}
