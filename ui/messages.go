@@ -388,7 +388,9 @@ func (p *messagesPage) open() tea.Cmd {
 	d.held = func() []byte { return p.view.Note(p.cur.sel) } // asked now, and after each step
 	d.note = d.held()
 	d.setEarlier(p.earlierCopy)
-	d.publish = p.publishFromDetail
+	if _, ok := p.conn.(sources.Publisher); ok {
+		d.publish = p.publishFromDetail
+	}
 	return push(d)
 }
 
@@ -599,122 +601,12 @@ func (p *messagesPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	k := p.c.Keys
-	n := p.view.Len()
-	if p.side.hmove(msg, k, p.widestLast(), p.lastWidth()) {
-		return nil
-	}
-	if p.cur.move(msg, k, n, p.rowsHeight()) {
-		p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
-		if key.Matches(msg, k.Bottom) {
-			p.follow = true
-		}
-		if p.follow {
-			p.unseen = 0
-		}
-		return nil
-	}
-	if isDigit(msg) {
-		return p.sortKeyed(msg)
-	}
-	switch {
-	case key.Matches(msg, k.Wrap):
-		return setStatus("a row is one message: ←/→ scroll its value, enter opens it (w wraps there)")
-	case key.Matches(msg, k.Open):
-		return p.open()
-	case key.Matches(msg, k.StartPosition):
-		if p.stream.Tap {
-			return setStatus("a tap shows the messages published from now on: it has no start position")
-		}
-		p.picker = newStartPicker(p.c, p.start, p.stream.Reading)
-		return nil
-	case key.Matches(msg, k.Pause):
-		p.follow = !p.follow
-		if p.follow {
-			p.unseen = 0
-			p.cur.sel = n - 1
-			p.cur.clamp(n, p.rowsHeight())
-		}
-	case key.Matches(msg, k.Copy):
-		if n > 0 {
-			p.copying = newCopyMenu(p.c, *p.view.At(p.cur.sel), p.conn)
-		}
-	case key.Matches(msg, k.CopyValue):
-		if n > 0 {
-			return copyValue(p.c, p.view.At(p.cur.sel))
-		}
-	case key.Matches(msg, k.CopyMessage):
-		if n > 0 {
-			return copyMessage(p.c, p.view.At(p.cur.sel))
-		}
-	case key.Matches(msg, k.Refresh):
-		return p.read()
-	case key.Matches(msg, k.Mark):
-		if n > 0 {
-			fp := replay.Position(*p.view.At(p.cur.sel))
-			if p.marks[fp] {
-				delete(p.marks, fp)
-			} else {
-				p.marks[fp] = true
-			}
-			p.cur.sel++
-			p.follow = false
-			p.cur.clamp(n, p.rowsHeight())
-		}
-	case key.Matches(msg, k.Redrive):
-		return p.openRedrive()
-	case key.Matches(msg, k.FilterExpr):
-		current := ""
-		if p.view.flt != nil {
-			current = p.view.flt.String()
-		}
-		return p.openPrompt("filter", current)
-	case key.Matches(msg, k.ReadFilter):
-		return p.openPrompt("read", p.readFilter)
-	case key.Matches(msg, k.Triage):
-		return push(newTriagePage(p.c, p.conn, p.stream))
-	case key.Matches(msg, k.Versions):
-		return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end))
-	case key.Matches(msg, k.Health):
-		if p.buf.Len() == 0 {
-			return setStatus("nothing held to check: H on the streams list checks the whole stream")
-		}
-		return push(newHeldHealthPage(p.c, p.conn, p.stream, p.buf))
-	case key.Matches(msg, k.Trace):
-		if n > 0 {
-			return requestTrace(p.c, p.view.At(p.cur.sel))
-		}
-	case key.Matches(msg, k.Diff):
-		return p.diff()
-	case key.Matches(msg, k.Edit):
-		return p.startEdit()
-	case key.Matches(msg, k.Publish):
-		return p.startPublish(nil)
-	case key.Matches(msg, k.ScanMore):
-		if p.scan == nil || !p.budgetHit {
-			return setStatus("no read filter waiting at its scan budget")
-		}
-		p.budgetHit = false
-		p.scan.Extend(p.c.scanBudget())
-		return p.next()
-	case key.Matches(msg, k.Search):
-		return p.openPrompt("search", "")
-	case key.Matches(msg, k.Jump):
-		return p.openPrompt("jump", "")
-	case key.Matches(msg, k.SearchNext):
-		return p.findNext(1)
-	case key.Matches(msg, k.SearchPrev):
-		return p.findNext(-1)
-	}
-	return nil
+	return p.actions().run(msg)
 }
 
 // openRedrive plans a redrive of the marked messages, or of every message
 // read (a RabbitMQ queue: of every message it holds).
 func (p *messagesPage) openRedrive() tea.Cmd {
-	if refused := p.c.readOnlyKey(p.conn); refused != nil {
-		return refused
-	}
 	var msgs []sources.Message
 	for i := 0; i < p.view.Len(); i++ { // the filter's result when one is set
 		m := p.view.At(i)
@@ -1236,20 +1128,10 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 	if p.copying != nil {
 		return p.copying.keys()
 	}
-	if p.dlq {
-		return p.c.offered(p.conn, []key.Binding{k.Open, k.Triage, k.Trace, k.Mark, k.Redrive, k.FilterExpr, k.Back})
-	}
-	return []key.Binding{k.Open, k.FilterExpr, k.Search, k.Jump, k.Trace, k.StartPosition, k.Back}
+	return p.actions().keyLine()
 }
 
-func (p *messagesPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return p.c.offeredGroups(p.conn, [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight},
-		{k.Open, k.StartPosition, k.Pause, k.Refresh, k.Copy, k.CopyValue, k.CopyMessage, k.Mark, k.Redrive, k.Edit, k.Publish, k.Triage, k.Versions, k.Health, k.Trace},
-		{k.FilterExpr, k.ReadFilter, k.ScanMore, k.Search, k.SearchNext, k.SearchPrev, k.Jump, k.Diff, k.Sort},
-	})
-}
+func (p *messagesPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the read (and a redrive's watcher).
 func (p *messagesPage) Close() {

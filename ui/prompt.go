@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
@@ -206,4 +207,15 @@ func (p *messagesPage) before(st sources.Start, first *sources.Message) bool {
 		return o < first.Offset
 	}
 	return st.Offset < first.Offset
+}
+
+// promptKeys are the keys of a text prompt; an expression prompt also
+// completes field names (tab) and lists them (?).
+func promptKeys(expression bool) []key.Binding {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	keys := []key.Binding{b("enter", "apply"), b("esc", "cancel")}
+	if expression {
+		keys = append(keys, b("tab", "complete"), b("?", "fields"))
+	}
+	return keys
 }
