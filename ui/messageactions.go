@@ -4,7 +4,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -113,24 +112,6 @@ func (p *messagesPage) togglePause() tea.Cmd {
 		p.cur.sel = n - 1
 		p.cur.clamp(n, p.rowsHeight())
 	}
-	return nil
-}
-
-// toggleMark marks the selected message, or unmarks it, and selects the next.
-func (p *messagesPage) toggleMark() tea.Cmd {
-	n := p.view.Len()
-	if n == 0 {
-		return nil
-	}
-	fp := replay.Position(*p.view.At(p.cur.sel))
-	if p.marks[fp] {
-		delete(p.marks, fp)
-	} else {
-		p.marks[fp] = true
-	}
-	p.cur.sel++
-	p.follow = false
-	p.cur.clamp(n, p.rowsHeight())
 	return nil
 }
 
