@@ -45,6 +45,7 @@ func newMessagesPage(c *Common, conn sources.Conn, stream sources.StreamInfo) *m
 		pageBase:     pageBase{c: c},
 		streamReader: newStreamReader(conn, stream),
 		finder:       newFinder(),
+		marks:        markSet{},
 		buf:          msgbuf.New(c.BufferBudget),
 		follow:       true,
 		dlq:          stream.DeadLetter,
