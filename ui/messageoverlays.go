@@ -6,8 +6,8 @@ import (
 
 // messageOverlays are what takes the message list's keyboard before its
 // actions: the question before a costly peek, the start picker, the copy
-// menu, the redrive and publish dialogs. One is open at a time; key,
-// overlayBox and Capturing take them in one order.
+// menu, the redrive and publish dialogs. key, overlayBox and Capturing
+// take them in one order: the first one open has the keyboard and is drawn.
 type messageOverlays struct {
 	confirm      string // a question to answer before reading (enter: yes, esc: no)
 	picker       *startPicker

@@ -566,7 +566,7 @@ func (p *streamsPage) actions() actionTable {
 				return nil
 			})},
 		})
-	t.back = false // the key line is the actions', as it always was
+	t.back = false // the session may start here: the key line keeps to the list's own keys
 	return t
 }
 
