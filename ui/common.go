@@ -9,10 +9,8 @@ import (
 	"github.com/mqscope/mqscope/sources/schema"
 	"io"
 	"log/slog"
-	"slices"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/replay"
@@ -99,44 +97,6 @@ func (c *Common) readOnlyKey(conn sources.Conn) tea.Cmd {
 		why = c.ReadOnlyConns[conn.Name()]
 	}
 	return setError(fmt.Errorf("read-only connection: %s (%s)", conn.Name(), why))
-}
-
-// writeKeys are the bindings of actions that write to a broker.
-func (c *Common) writeKeys() []key.Binding {
-	return []key.Binding{c.Keys.Redrive, c.Keys.Edit, c.Keys.Publish}
-}
-
-// offered drops the write actions from a help list on a read-only
-// connection: what cannot be done is not offered.
-func (c *Common) offered(conn sources.Conn, bs []key.Binding) []key.Binding {
-	if c.writeRefused(conn) == nil {
-		return bs
-	}
-	out := make([]key.Binding, 0, len(bs))
-	for _, b := range bs {
-		if !isWriteKey(b, c.writeKeys()) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-// offeredGroups is offered for the help overlay's groups.
-func (c *Common) offeredGroups(conn sources.Conn, groups [][]key.Binding) [][]key.Binding {
-	out := make([][]key.Binding, len(groups))
-	for i, g := range groups {
-		out[i] = c.offered(conn, g)
-	}
-	return out
-}
-
-func isWriteKey(b key.Binding, writes []key.Binding) bool {
-	for _, w := range writes {
-		if b.Help() == w.Help() && slices.Equal(b.Keys(), w.Keys()) {
-			return true
-		}
-	}
-	return false
 }
 
 // logInfo and logWarn write a log line from a Cmd (a log file is I/O,

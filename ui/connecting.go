@@ -55,9 +55,8 @@ func (p *connectingPage) Init() tea.Cmd {
 }
 
 func (p *connectingPage) Update(msg tea.Msg) tea.Cmd {
-	if km, ok := msg.(tea.KeyMsg); ok && p.err != nil && key.Matches(km, p.c.Keys.Refresh) {
-		p.err, p.start = nil, p.c.Now()
-		return tea.Batch(clearStatus(), p.Init())
+	if km, ok := msg.(tea.KeyMsg); ok {
+		return p.actions().run(km)
 	}
 	if m, ok := msg.(connected); ok {
 		if m.err != nil {
@@ -80,16 +79,21 @@ func (p *connectingPage) View(w, h int) string {
 func (p *connectingPage) Crumb() string  { return p.what }
 func (p *connectingPage) Status() string { return "" }
 
-// ShortHelp offers a retry once dialing failed.
-func (p *connectingPage) ShortHelp() []key.Binding {
-	if p.err == nil {
-		return nil
-	}
-	r := p.c.Keys.Refresh
-	return []key.Binding{key.NewBinding(key.WithKeys(r.Keys()...), key.WithHelp(r.Help().Key, "retry"))}
+// actions is what the connecting page does on a key: a retry once
+// dialing failed.
+func (p *connectingPage) actions() actionTable {
+	t := newActions(p.c, nil, []action{{bind: withHelp(p.c.Keys.Refresh, "retry"), line: 1,
+		needs: func() bool { return p.err != nil },
+		run: do(func() tea.Cmd {
+			p.err, p.start = nil, p.c.Now()
+			return tea.Batch(clearStatus(), p.Init())
+		})}})
+	t.back = false
+	return t
 }
 
-func (p *connectingPage) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+func (p *connectingPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *connectingPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 func (p *connectingPage) Close()                    {}
 
 // connectionsReady replaces the connecting page with the session's first page.

@@ -164,18 +164,30 @@ func (p *connsPage) opened(msg connOpened) tea.Cmd {
 	return added
 }
 
-func (p *connsPage) key(km tea.KeyMsg) tea.Cmd {
-	if p.cur.move(km, p.c.Keys, len(p.entries), p.c.Height-5) || len(p.entries) == 0 {
+func (p *connsPage) key(km tea.KeyMsg) tea.Cmd { return p.actions().run(km) }
+
+// actions is what the connection list does on a key. Retry is offered
+// while a connection has failed, and retries the selected one if it did.
+func (p *connsPage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.entries), p.c.Height-5); return nil }
+	_, failed := p.counts()
+	t := newActions(p.c, nil,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: do(p.open)},
+			{bind: p.retryKey(), line: 2, needs: func() bool { return failed > 0 }, run: do(p.retry)},
+		})
+	t.back = false // the first page: esc has nothing to go back to
+	return t
+}
+
+// retry dials the selected connection again when it failed.
+func (p *connsPage) retry() tea.Cmd {
+	if p.cur.sel >= len(p.entries) || p.entries[p.cur.sel].state != connFailed {
 		return nil
 	}
-	e := &p.entries[p.cur.sel]
-	switch {
-	case key.Matches(km, p.c.Keys.Refresh) && e.state == connFailed:
-		return p.dial(p.cur.sel)
-	case key.Matches(km, p.c.Keys.Open):
-		return p.open()
-	}
-	return nil
+	return p.dial(p.cur.sel)
 }
 
 // open lists the selected connection's streams, once it is open.
@@ -372,16 +384,8 @@ func (p *connsPage) failures() []error {
 func (p *connsPage) Crumb() string  { return "connections" }
 func (p *connsPage) Status() string { return "" }
 
-func (p *connsPage) ShortHelp() []key.Binding {
-	if _, failed := p.counts(); failed > 0 {
-		return []key.Binding{p.c.Keys.Open, p.retryKey()}
-	}
-	return []key.Binding{p.c.Keys.Open}
-}
-
-func (p *connsPage) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{p.c.Keys.Up, p.c.Keys.Down, p.c.Keys.Open, p.retryKey()}}
-}
+func (p *connsPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *connsPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // retryKey is the refresh key, shown as what it does here.
 func (p *connsPage) retryKey() key.Binding {

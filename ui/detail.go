@@ -599,7 +599,6 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseMsg:
 		p.wheel(msg, len(p.lines), p.bodyHeight())
 	case tea.KeyMsg:
-		k := p.c.Keys
 		if p.copying != nil {
 			cmd, done := p.copying.update(msg)
 			if done {
@@ -607,62 +606,7 @@ func (p *detailPage) Update(msg tea.Msg) tea.Cmd {
 			}
 			return cmd
 		}
-		if p.move(msg, k, len(p.lines), p.bodyHeight()) {
-			return nil
-		}
-		if key.Matches(msg, k.ScrollRight) && !p.unwrap { // scrolling sideways needs the lines whole
-			p.setUnwrap(true)
-		}
-		if p.side.hmove(msg, k, p.widest, p.width) {
-			return nil
-		}
-		switch {
-		case key.Matches(msg, k.Wrap):
-			p.setUnwrap(!p.unwrap)
-		case key.Matches(msg, k.FullValue):
-			p.full = !p.full
-			p.build()
-		case key.Matches(msg, k.RawBytes):
-			p.bytes = !p.bytes
-			p.build()
-		case key.Matches(msg, k.Schema):
-			v := showPart(p.decoder(), schema.PartValue, &p.msg)
-			switch {
-			case !v.typed:
-				return setStatus("this value has no schema")
-			case !v.ready:
-				return setStatus("the schema is being fetched…")
-			case v.dec.Ref.Origin == schema.OriginRegistry && v.dec.Ref.ID == 0:
-				return setStatus("no schema to show")
-			}
-			return push(newSchemaPage(p.c, p.decoder(), v.dec.Ref))
-		case key.Matches(msg, k.Copy):
-			p.copying = newCopyMenu(p.c, p.msg, p.conn)
-		case key.Matches(msg, k.CopyValue):
-			return copyValue(p.c, &p.msg)
-		case key.Matches(msg, k.CopyMessage):
-			return copyMessage(p.c, &p.msg)
-		case key.Matches(msg, k.Trace):
-			return requestTrace(p.c, &p.msg)
-		case key.Matches(msg, k.Publish) && p.publish != nil:
-			return p.publish(p.msg)
-		case key.Matches(msg, k.NextMessage), key.Matches(msg, k.PrevMessage):
-			if p.step == nil {
-				return nil
-			}
-			delta := 1
-			if key.Matches(msg, k.PrevMessage) {
-				delta = -1
-			}
-			if m, ok := p.step(delta); ok {
-				p.msg, p.top, p.full, p.fetching, p.fetchErr, p.note = m, 0, false, false, nil, nil
-				if p.held != nil {
-					p.note = p.held()
-				}
-				p.build()
-				return tea.Batch(p.refetch(), p.fetchSchemas())
-			}
-		}
+		return p.actions().run(msg)
 	}
 	return nil
 }
@@ -716,24 +660,13 @@ func (p *detailPage) Status() string {
 }
 
 func (p *detailPage) ShortHelp() []key.Binding {
-	k := p.c.Keys
 	if p.copying != nil {
 		return p.copying.keys()
 	}
-	if showPart(p.decoder(), schema.PartValue, &p.msg).typed {
-		return []key.Binding{k.Schema, k.RawBytes, k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Back}
-	}
-	return []key.Binding{k.FullValue, k.NextMessage, k.PrevMessage, k.Copy, k.Wrap, k.Trace, k.Back}
+	return p.actions().keyLine()
 }
 
-func (p *detailPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	acts := []key.Binding{k.FullValue, k.RawBytes, k.Schema, k.NextMessage, k.PrevMessage, k.Copy, k.CopyValue, k.CopyMessage, k.Trace}
-	if p.publish != nil {
-		acts = append(acts, k.Publish)
-	}
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight, k.Wrap}, acts}
-}
+func (p *detailPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops a fetch in flight.
 func (p *detailPage) Close() { p.cancel() }

@@ -86,31 +86,42 @@ func (p *diffPage) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if p.move(km, p.c.Keys, len(p.lines), p.bodyHeight()) {
+	return p.actions().run(km)
+}
+
+// actions is what the diff page does on a key.
+func (p *diffPage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.move(msg, k, len(p.lines), p.bodyHeight()); return nil }
+	sideways := func(msg tea.KeyMsg) tea.Cmd {
+		cols := p.columns()
+		if p.side.hmove(msg, k, p.widestSide(), min(cols[2].width, cols[3].width)) {
+			p.draw()
+		}
 		return nil
 	}
-	cols := p.columns()
-	if p.side.hmove(km, p.c.Keys, p.widestSide(), min(cols[2].width, cols[3].width)) {
-		p.draw()
-		return nil
-	}
-	switch {
-	case key.Matches(km, p.c.Keys.Wrap):
-		p.wrap, p.side = !p.wrap, hscroller{}
-		p.draw()
-	case key.Matches(km, p.c.Keys.Diff):
-		p.only = !p.only
-		p.shown = p.rows
-		if p.only {
-			p.shown = nil
-			for _, r := range p.rows {
-				if r.Change != msgdiff.Same {
-					p.shown = append(p.shown, r)
-				}
+	return newActions(p.c, nil,
+		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom), spacePages(move),
+			action{bind: k.ScrollLeft, run: sideways}, action{bind: k.ScrollRight, line: 3, run: sideways}),
+		[]action{
+			{bind: k.Diff, line: 1, run: do(p.toggleChanged)},
+			{bind: k.Wrap, line: 2, run: do(func() tea.Cmd { p.wrap, p.side = !p.wrap, hscroller{}; p.draw(); return nil })},
+		})
+}
+
+// toggleChanged shows only the fields that differ, or all of them again.
+func (p *diffPage) toggleChanged() tea.Cmd {
+	p.only = !p.only
+	p.shown = p.rows
+	if p.only {
+		p.shown = nil
+		for _, r := range p.rows {
+			if r.Change != msgdiff.Same {
+				p.shown = append(p.shown, r)
 			}
 		}
-		p.draw()
 	}
+	p.draw()
 	return nil
 }
 
@@ -258,14 +269,7 @@ func (p *diffPage) Status() string {
 	return p.c.Styles.Status.Render(st)
 }
 
-func (p *diffPage) ShortHelp() []key.Binding {
-	k := p.c.Keys
-	return []key.Binding{k.Diff, k.Wrap, k.ScrollRight, k.Back}
-}
-
-func (p *diffPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.ScrollLeft, k.ScrollRight}, {k.Diff, k.Wrap}}
-}
+func (p *diffPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *diffPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 func (p *diffPage) Close() {}

@@ -147,9 +147,6 @@ func (p *messagesPage) startEdit() tea.Cmd {
 	if p.view.Len() == 0 {
 		return nil
 	}
-	if refused := p.c.readOnlyKey(p.conn); refused != nil {
-		return refused
-	}
 	m := *p.view.At(p.cur.sel)
 	if m.Truncated() {
 		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): open it (enter) to read it whole first", len(m.Value), m.ValueSize))

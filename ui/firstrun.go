@@ -27,9 +27,8 @@ func NewFirstRun(c *Common, configPath string, demo Dialer) *Model {
 func (p *firstRunPage) Init() tea.Cmd { return nil }
 
 func (p *firstRunPage) Update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "d" || k.Type == tea.KeyEnter) && p.demo != nil {
-		next := &connectingPage{pageBase: pageBase{c: p.c}, what: "the demo (an embedded Kafka)", dial: p.demo, start: p.c.Now()}
-		return func() tea.Msg { return pageReplaced{next} }
+	if km, ok := msg.(tea.KeyMsg); ok {
+		return p.actions().run(km)
 	}
 	return nil
 }
@@ -61,10 +60,21 @@ func (p *firstRunPage) View(w, h int) string {
 func (p *firstRunPage) Crumb() string  { return "welcome" }
 func (p *firstRunPage) Status() string { return "" }
 
-func (p *firstRunPage) ShortHelp() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "start the demo"))}
+// actions is what the welcome page does on a key: d (or enter) starts the demo.
+func (p *firstRunPage) actions() actionTable {
+	t := newActions(p.c, nil, []action{{
+		bind: key.NewBinding(key.WithKeys("d", "enter"), key.WithHelp("d", "start the demo")), line: 1,
+		needs: func() bool { return p.demo != nil },
+		run: do(func() tea.Cmd {
+			next := &connectingPage{pageBase: pageBase{c: p.c}, what: "the demo (an embedded Kafka)", dial: p.demo, start: p.c.Now()}
+			return func() tea.Msg { return pageReplaced{next} }
+		}),
+	}})
+	t.back = false
+	return t
 }
 
-func (p *firstRunPage) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+func (p *firstRunPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *firstRunPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 func (p *firstRunPage) Close() {}

@@ -103,24 +103,27 @@ func (p *groupsPage) Update(msg tea.Msg) tea.Cmd {
 			return p.open()
 		}
 	case tea.KeyMsg:
-		if p.cur.move(msg, p.c.Keys, len(p.shown), p.rowsHeight()) {
-			return nil
-		}
-		if p.sort.digit(msg, p.columns(p.c.Width)) {
-			p.reshow()
-			return nil
-		}
-		switch {
-		case key.Matches(msg, p.c.Keys.Open):
-			return p.open()
-		case key.Matches(msg, p.c.Keys.Refresh):
-			return p.list()
-		case key.Matches(msg, p.c.Keys.Internal):
-			p.internal = !p.internal
-			p.reshow()
-		}
+		return p.actions().run(msg)
 	}
 	return nil
+}
+
+// actions is what the consumer group list does on a key.
+func (p *groupsPage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.shown), p.rowsHeight()); return nil }
+	return newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: do(p.open)},
+			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
+				p.sort.digit(msg, p.columns(p.c.Width))
+				p.reshow()
+				return nil
+			}},
+			{bind: p.internalKey(), line: 2, run: do(func() tea.Cmd { p.internal = !p.internal; p.reshow(); return nil })},
+			{bind: k.Refresh, line: 3, run: do(p.list)},
+		})
 }
 
 // open shows the selected group.
@@ -217,14 +220,9 @@ func (p *groupsPage) internalKey() key.Binding {
 	return b
 }
 
-func (p *groupsPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.c.Keys.Open, p.internalKey(), p.c.Keys.Refresh, p.c.Keys.Back}
-}
-func (p *groupsPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Sort, p.internalKey(), k.Refresh}}
-}
-func (p *groupsPage) Close() {}
+func (p *groupsPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *groupsPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
+func (p *groupsPage) Close()                    {}
 
 // groupPage shows one group: members and lag per partition. Opening a row
 // reads the topic from the group's committed offsets.
@@ -286,18 +284,31 @@ func (p *groupPage) Update(msg tea.Msg) tea.Cmd {
 			return p.openTopic(p.d.Offsets[p.cur.sel].Topic)
 		}
 	case tea.KeyMsg:
-		if p.cur.move(msg, p.c.Keys, len(p.d.Offsets), p.rowsHeight()) {
-			return nil
-		}
-		if keep := p.selected(); p.sort.digit(msg, p.columns(p.c.Width)) {
-			p.resort(keep)
-			return nil
-		}
-		if key.Matches(msg, p.c.Keys.Open) && len(p.d.Offsets) > 0 {
-			return p.openTopic(p.d.Offsets[p.cur.sel].Topic)
-		}
+		return p.actions().run(msg)
 	}
 	return nil
+}
+
+// actions is what one group's page does on a key.
+func (p *groupPage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.d.Offsets), p.rowsHeight()); return nil }
+	return newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: withHelp(k.Open, "read from the group's offsets"), line: 1, run: do(func() tea.Cmd {
+				if len(p.d.Offsets) == 0 {
+					return nil
+				}
+				return p.openTopic(p.d.Offsets[p.cur.sel].Topic)
+			})},
+			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
+				keep := p.selected()
+				p.sort.digit(msg, p.columns(p.c.Width))
+				p.resort(keep)
+				return nil
+			}},
+		})
 }
 
 func (p *groupPage) rowsHeight() int { return max(p.c.Height-5, 1) }
@@ -402,13 +413,8 @@ func (p *groupPage) View(w, h int) string {
 	return joinLines(out)
 }
 
-func (p *groupPage) Crumb() string  { return render.Sanitize(p.name) }
-func (p *groupPage) Status() string { return "" }
-func (p *groupPage) ShortHelp() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "read from the group's offsets")), p.c.Keys.Back}
-}
-func (p *groupPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Sort}}
-}
-func (p *groupPage) Close() {}
+func (p *groupPage) Crumb() string             { return render.Sanitize(p.name) }
+func (p *groupPage) Status() string            { return "" }
+func (p *groupPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *groupPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
+func (p *groupPage) Close()                    {}

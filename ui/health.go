@@ -271,20 +271,28 @@ func (p *healthPage) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	return p.actions().run(msg)
+}
+
+// actions is what the health page does on a key.
+func (p *healthPage) actions() actionTable {
 	k := p.c.Keys
-	n := len(p.rows)
-	if p.cur.move(msg, k, n, p.rowsHeight()) {
-		return nil
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.rows), p.rowsHeight()); return nil }
+	onRow := func(f func(healthRow) tea.Cmd) func(tea.KeyMsg) tea.Cmd {
+		return do(func() tea.Cmd {
+			if len(p.rows) == 0 {
+				return nil
+			}
+			return f(p.rows[p.cur.sel])
+		})
 	}
-	switch {
-	case key.Matches(msg, k.Refresh):
-		return p.read()
-	case key.Matches(msg, k.Open) && n > 0:
-		return p.open(p.rows[p.cur.sel])
-	case key.Matches(msg, k.Diff) && n > 0:
-		return p.diff(p.rows[p.cur.sel])
-	}
-	return nil
+	return newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: onRow(p.open)},
+			{bind: k.Diff, line: 2, run: onRow(p.diff)},
+			{bind: k.Refresh, line: 3, run: do(p.read)},
+		})
 }
 
 // examplePairs are the pairs of a row: its example's, or every example of
@@ -539,15 +547,8 @@ func (p *healthPage) Status() string {
 // Capturing is true while the peek's question is open.
 func (p *healthPage) Capturing() bool { return p.confirm != "" }
 
-func (p *healthPage) ShortHelp() []key.Binding {
-	k := p.c.Keys
-	return []key.Binding{k.Open, k.Diff, k.Refresh, k.Back}
-}
-
-func (p *healthPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Diff, k.Refresh}}
-}
+func (p *healthPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *healthPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the read.
 func (p *healthPage) Close() {

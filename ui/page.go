@@ -23,7 +23,11 @@ type page interface {
 	Crumb() string
 	// Status is the page's part of the status line.
 	Status() string
-	// ShortHelp is the key line at the bottom; FullHelp the help overlay.
+	// actions is what the page does on a key: Update dispatches keys
+	// through it, and the help lists what it offers (ui/actions.go).
+	actions() actionTable
+	// ShortHelp is the key line at the bottom; FullHelp the help overlay:
+	// the actions' (an open dialog or prompt lists its own keys).
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 	// Capturing reports a text input has the keyboard: global keys go to

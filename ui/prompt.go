@@ -5,11 +5,36 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
 )
+
+// finder is the message list's prompt (a filter, a read filter, a
+// search, a jump being typed) and its search: the last one, for n and N,
+// and the one running a step at a time.
+type finder struct {
+	input     textinput.Model
+	prompt    string // "", or the prompt being typed: "filter", "read", "search", "jump"
+	promptErr string
+	tab       promptTab // what Tab completes in an expression prompt
+
+	search    string          // the last search, for n and N
+	srch      *searchRun      // the search running, a step at a time (nil: none)
+	searchID  int             // the last search run started
+	searchMsg sources.Message // what a search step loads each row into
+	hl        highlightNeedle // the last search prepared for highlighting rows
+}
+
+// newFinder is a finder with no prompt open.
+func newFinder() finder {
+	f := finder{input: textinput.New()}
+	f.input.CharLimit = 1000
+	return f
+}
 
 // searchScan bounds how much of a value a search looks at.
 const searchScan = 64 << 10
@@ -206,4 +231,15 @@ func (p *messagesPage) before(st sources.Start, first *sources.Message) bool {
 		return o < first.Offset
 	}
 	return st.Offset < first.Offset
+}
+
+// promptKeys are the keys of a text prompt; an expression prompt also
+// completes field names (tab) and lists them (?).
+func promptKeys(expression bool) []key.Binding {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	keys := []key.Binding{b("enter", "apply"), b("esc", "cancel")}
+	if expression {
+		keys = append(keys, b("tab", "complete"), b("?", "fields"))
+	}
+	return keys
 }

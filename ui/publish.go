@@ -77,9 +77,6 @@ func publishTarget(st sources.StreamInfo) sources.Target {
 // startPublish writes the message to publish (a copy of from, or a new
 // one when from is nil) to a file and opens the editor on it.
 func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
-	if refused := p.c.readOnlyKey(p.conn); refused != nil {
-		return refused
-	}
 	if _, ok := p.conn.(sources.Publisher); !ok {
 		return setError(fmt.Errorf("connection %s cannot publish", p.conn.Name()))
 	}

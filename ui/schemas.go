@@ -351,7 +351,7 @@ func (p *schemaPage) Update(msg tea.Msg) tea.Cmd {
 			p.lines = append(p.lines, p.textLines(r.Text)...)
 		}
 	case tea.KeyMsg:
-		p.move(msg, p.c.Keys, len(p.lines), p.bodyHeight())
+		return p.actions().run(msg)
 	case tea.MouseMsg:
 		p.wheel(msg, len(p.lines), p.bodyHeight())
 	}
@@ -383,15 +383,17 @@ func (p *schemaPage) Status() string {
 	return p.c.Styles.Status.Render(fmt.Sprintf("line %d/%d", p.top+1, len(p.lines)))
 }
 
-func (p *schemaPage) ShortHelp() []key.Binding {
+// actions is what the schema page does on a key: it scrolls.
+func (p *schemaPage) actions() actionTable {
 	k := p.c.Keys
-	return []key.Binding{k.Up, k.Down, k.Back}
+	move := func(msg tea.KeyMsg) tea.Cmd { p.move(msg, k, len(p.lines), p.bodyHeight()); return nil }
+	scroll := moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom)
+	scroll[0].line, scroll[1].line = 1, 2
+	return newActions(p.c, nil, append(scroll, spacePages(move)))
 }
 
-func (p *schemaPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back}}
-}
+func (p *schemaPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *schemaPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops a fetch in flight.
 func (p *schemaPage) Close() { p.stop() }

@@ -520,50 +520,54 @@ func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 		p.applyFilter("")
 		return cmd
 	}
-	if p.cur.move(msg, k, len(p.visible), p.rowsHeight()) {
-		return nil
+	return p.actions().run(msg)
+}
+
+// actions is what the stream list does on a key.
+func (p *streamsPage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.visible), p.rowsHeight()); return nil }
+	selected := func(open func(sources.StreamInfo) page) func(tea.KeyMsg) tea.Cmd {
+		return do(func() tea.Cmd {
+			if len(p.visible) == 0 {
+				return nil
+			}
+			return push(open(p.streams[p.visible[p.cur.sel]]))
+		})
 	}
-	if isDigit(msg) {
-		cols := p.columns(p.c.Width)
-		p.sortBy(func(s *tableSort) bool { return s.digit(msg, cols) })
-		return nil
-	}
-	switch {
-	case key.Matches(msg, k.Filter): // a new search, as in less and vim
-		p.typing = true
-		p.filter.SetValue("")
-		p.applyFilter(p.selectedName())
-		return p.filter.Focus()
-	case key.Matches(msg, k.Refresh):
-		return p.list()
-	case key.Matches(msg, k.Groups):
-		l, ok := p.conn.(sources.GroupLister)
-		if !ok {
-			return setStatus(p.conn.Name() + " has no consumer groups to show")
-		}
-		return push(newGroupsPage(p.c, p.conn, l))
-	case key.Matches(msg, k.Open):
-		return p.open()
-	case key.Matches(msg, k.Triage):
-		if len(p.visible) == 0 {
-			return nil
-		}
-		return push(newTriagePage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
-	case key.Matches(msg, k.Versions):
-		if len(p.visible) == 0 {
-			return nil
-		}
-		return push(newVersionsPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]], sources.Start{Kind: sources.StartOldest}, nil))
-	case key.Matches(msg, k.Health):
-		if len(p.visible) == 0 {
-			return nil
-		}
-		return push(newHealthPage(p.c, p.conn, p.streams[p.visible[p.cur.sel]]))
-	case msg.Type == tea.KeyEsc && p.filter.Value() != "":
-		p.filter.SetValue("")
-		p.applyFilter("")
-	}
-	return nil
+	_, hasGroups := p.conn.(sources.GroupLister)
+	t := newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: do(p.open)},
+			{bind: k.Filter, line: 2, run: do(func() tea.Cmd { // a new search, as in less and vim
+				p.typing = true
+				p.filter.SetValue("")
+				p.applyFilter(p.selectedName())
+				return p.filter.Focus()
+			})},
+			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
+				cols := p.columns(p.c.Width)
+				p.sortBy(func(s *tableSort) bool { return s.digit(msg, cols) })
+				return nil
+			}},
+			{bind: k.Groups, line: 3, needs: func() bool { return hasGroups }, run: do(func() tea.Cmd {
+				return push(newGroupsPage(p.c, p.conn, p.conn.(sources.GroupLister)))
+			})},
+			{bind: k.Triage, line: 4, run: selected(func(st sources.StreamInfo) page { return newTriagePage(p.c, p.conn, st) })},
+			{bind: k.Versions, run: selected(func(st sources.StreamInfo) page {
+				return newVersionsPage(p.c, p.conn, st, sources.Start{Kind: sources.StartOldest}, nil)
+			})},
+			{bind: k.Health, line: 5, run: selected(func(st sources.StreamInfo) page { return newHealthPage(p.c, p.conn, st) })},
+			{bind: k.Refresh, line: 6, run: do(p.list)},
+			{bind: key.NewBinding(key.WithKeys("esc")), unlisted: true, needs: func() bool { return p.filter.Value() != "" }, run: do(func() tea.Cmd {
+				p.filter.SetValue("")
+				p.applyFilter("")
+				return nil
+			})},
+		})
+	t.back = false // the session may start here: the key line keeps to the list's own keys
+	return t
 }
 
 // Capturing is true while the filter is typed into.
@@ -667,16 +671,12 @@ func (p *streamsPage) Status() string {
 }
 
 func (p *streamsPage) ShortHelp() []key.Binding {
-	k := p.c.Keys
 	if p.typing {
 		return promptKeys(false)
 	}
-	return groupsOffered(p.conn, []key.Binding{k.Open, k.Filter, k.Groups, k.Triage, k.Health, k.Refresh}, k)
+	return p.actions().keyLine()
 }
 
-func (p *streamsPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, groupsOffered(p.conn, []key.Binding{k.Open, k.Filter, k.Sort, k.Groups, k.Triage, k.Versions, k.Health, k.Refresh}, k)}
-}
+func (p *streamsPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 func (p *streamsPage) Close() {}

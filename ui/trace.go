@@ -130,21 +130,32 @@ func (p *tracePage) Update(msg tea.Msg) tea.Cmd {
 			return setError(msg.err)
 		}
 	case tea.KeyMsg:
-		n := len(p.res.Hits)
-		if p.cur.move(msg, p.c.Keys, n, p.rowsHeight()) {
-			return nil
-		}
-		if key.Matches(msg, p.c.Keys.Open) && n > 0 {
-			d := newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil)
-			for _, conn := range p.conns {
-				if conn.Name() == d.msg.Conn {
-					d.conn = conn
-				}
-			}
-			return push(d)
-		}
+		return p.actions().run(msg)
 	}
 	return nil
+}
+
+// actions is what the trace page does on a key.
+func (p *tracePage) actions() actionTable {
+	k := p.c.Keys
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.res.Hits), p.rowsHeight()); return nil }
+	return newActions(p.c, nil,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{{bind: k.Open, line: 1, run: do(p.open)}})
+}
+
+// open shows the selected hit in full.
+func (p *tracePage) open() tea.Cmd {
+	if len(p.res.Hits) == 0 {
+		return nil
+	}
+	d := newDetailPage(p.c, p.res.Hits[p.cur.sel].Message, p.stepTo, nil)
+	for _, conn := range p.conns {
+		if conn.Name() == d.msg.Conn {
+			d.conn = conn
+		}
+	}
+	return push(d)
 }
 
 // stepTo moves through the hits from the detail view.
@@ -244,14 +255,8 @@ func (p *tracePage) Status() string {
 	return p.c.Styles.Status.Render(fmt.Sprintf("tracing for %s", p.c.Now().Sub(p.started).Round(time.Second)))
 }
 
-func (p *tracePage) ShortHelp() []key.Binding {
-	return []key.Binding{p.c.Keys.Open, p.c.Keys.Back}
-}
-
-func (p *tracePage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open}}
-}
+func (p *tracePage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *tracePage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the trace.
 func (p *tracePage) Close() { p.cancel() }

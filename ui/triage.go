@@ -170,33 +170,43 @@ func (p *triagePage) columns(w int) []column {
 }
 
 func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
+	return p.actions().run(msg)
+}
+
+// actions is what the triage page does on a key.
+func (p *triagePage) actions() actionTable {
 	k := p.c.Keys
-	n := len(p.report.Groups)
-	if p.cur.move(msg, k, n, p.rowsHeight()) {
-		return nil
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.report.Groups), p.rowsHeight()); return nil }
+	onGroup := func(f func() tea.Cmd) func(tea.KeyMsg) tea.Cmd {
+		return do(func() tea.Cmd {
+			if len(p.report.Groups) == 0 {
+				return nil
+			}
+			return f()
+		})
 	}
-	if p.sort.digit(msg, p.columns(p.c.Width)) {
-		p.setReport(p.report)
-		return nil
-	}
-	switch {
-	case key.Matches(msg, k.TriageMode):
-		p.mode = triage.Modes[(int(p.mode)+1)%len(triage.Modes)]
-		p.cur = cursor{}
-		if p.done || p.err != nil { // else a step is reading into the builder: its end reports
-			p.setReport(p.b.Report(p.mode, triageBuckets))
-		}
-	case key.Matches(msg, k.Refresh):
-		return p.read()
-	case key.Matches(msg, k.Open) && n > 0:
-		return push(p.groupPage(false))
-	case key.Matches(msg, k.Redrive) && n > 0:
-		if refused := p.c.readOnlyKey(p.conn); refused != nil {
-			return refused
-		}
-		return push(p.groupPage(true))
-	case key.Matches(msg, k.Export) && n > 0:
-		return p.export(p.report.Groups[p.cur.sel])
+	return newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: onGroup(func() tea.Cmd { return push(p.groupPage(false)) })},
+			{bind: k.TriageMode, line: 2, run: do(p.regroup)},
+			{bind: k.Redrive, line: 3, writes: true, run: onGroup(func() tea.Cmd { return push(p.groupPage(true)) })},
+			{bind: k.Export, line: 4, run: onGroup(func() tea.Cmd { return p.export(p.report.Groups[p.cur.sel]) })},
+			{bind: k.Refresh, line: 5, run: do(p.read)},
+			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
+				p.sort.digit(msg, p.columns(p.c.Width))
+				p.setReport(p.report)
+				return nil
+			}},
+		})
+}
+
+// regroup groups the dead letters the next way.
+func (p *triagePage) regroup() tea.Cmd {
+	p.mode = triage.Modes[(int(p.mode)+1)%len(triage.Modes)]
+	p.cur = cursor{}
+	if p.done || p.err != nil { // else a step is reading into the builder: its end reports
+		p.setReport(p.b.Report(p.mode, triageBuckets))
 	}
 	return nil
 }
@@ -378,15 +388,8 @@ func (p *triagePage) Status() string {
 	return p.c.Styles.Status.Render(st)
 }
 
-func (p *triagePage) ShortHelp() []key.Binding {
-	k := p.c.Keys
-	return p.c.offered(p.conn, []key.Binding{k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Back})
-}
-
-func (p *triagePage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return p.c.offeredGroups(p.conn, [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.TriageMode, k.Redrive, k.Export, k.Refresh, k.Sort}})
-}
+func (p *triagePage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *triagePage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the read.
 func (p *triagePage) Close() {

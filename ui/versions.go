@@ -128,22 +128,31 @@ func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *versionsPage) key(msg tea.KeyMsg) tea.Cmd {
+	return p.actions().run(msg)
+}
+
+// actions is what the schema versions page does on a key.
+func (p *versionsPage) actions() actionTable {
 	k := p.c.Keys
-	n := len(p.census.Rows)
-	if p.cur.move(msg, k, n, p.rowsHeight()) {
+	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.census.Rows), p.rowsHeight()); return nil }
+	return newActions(p.c, p.conn,
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		[]action{
+			{bind: k.Open, line: 1, run: do(p.open)},
+			{bind: k.Refresh, line: 2, run: do(p.read)},
+		})
+}
+
+// open lists the messages of the selected schema.
+func (p *versionsPage) open() tea.Cmd {
+	if len(p.census.Rows) == 0 {
 		return nil
 	}
-	switch {
-	case key.Matches(msg, k.Refresh):
-		return p.read()
-	case key.Matches(msg, k.Open) && n > 0:
-		row := p.census.Rows[p.cur.sel]
-		if row.Filter == "" {
-			return setStatus(fmt.Sprintf("%s values carry no schema id to select them by", row.Format))
-		}
-		return push(p.versionPage(row))
+	row := p.census.Rows[p.cur.sel]
+	if row.Filter == "" {
+		return setStatus(fmt.Sprintf("%s values carry no schema id to select them by", row.Format))
 	}
-	return nil
+	return push(p.versionPage(row))
 }
 
 // versionPage is the message list of one schema's messages: the stream
@@ -306,15 +315,8 @@ func (p *versionsPage) Status() string {
 	return p.c.Styles.Status.Render(st)
 }
 
-func (p *versionsPage) ShortHelp() []key.Binding {
-	k := p.c.Keys
-	return []key.Binding{k.Open, k.Refresh, k.Back}
-}
-
-func (p *versionsPage) FullHelp() [][]key.Binding {
-	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Refresh}}
-}
+func (p *versionsPage) ShortHelp() []key.Binding  { return p.actions().keyLine() }
+func (p *versionsPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the read.
 func (p *versionsPage) Close() {
