@@ -185,9 +185,11 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 			loss = &Loss{Kind: LossNonCanonical}
 		}
 	}()
+	var places lossPlaces
 	same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg)
 	if mErr != nil || !bytes.Equal(same, body) {
-		return out, &Loss{Kind: LossNonCanonical}, nil
+		nonCanonicalPlaces(msg.ProtoReflect(), body, "", 0, &places)
+		return out, places.loss(LossNonCanonical), nil
 	}
 	nan, anyMsg := jsonMayLose(msg.ProtoReflect())
 	if !nan && !anyMsg {
@@ -195,9 +197,14 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 	}
 	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
 		if nan {
-			return out, &Loss{Kind: LossNaNPayload}, nil
+			protoPlaces(msg.ProtoReflect(), "", isNaN, 0, &places)
+			return out, places.loss(LossNaNPayload), nil
 		}
-		return out, &Loss{Kind: LossNonCanonical}, nil // an Any's packed message, read and written again
+		// an Any's packed message, read and written again
+		if msg.Descriptor().FullName() != anyName {
+			protoPlaces(msg.ProtoReflect(), "", isAny, 0, &places)
+		}
+		return out, places.loss(LossNonCanonical), nil
 	}
 	return out, nil, nil
 }
@@ -206,7 +213,7 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 // NaN (its payload), and a google.protobuf.Any, whose packed message JSON
 // shows decoded and encoding packs again.
 func jsonMayLose(m protoreflect.Message) (nan, anyMsg bool) {
-	if m.Descriptor().FullName() == "google.protobuf.Any" {
+	if m.Descriptor().FullName() == anyName {
 		return false, true
 	}
 	look := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
