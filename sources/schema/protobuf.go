@@ -265,6 +265,13 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
+	if err != nil && holdsAny(msg, 0) {
+		// An Any protojson cannot render: shown plainly, the rest decoded.
+		shown := proto.Clone(msg).ProtoReflect()
+		if s.wrapUnresolved(shown, 0) {
+			js, err = protojson.MarshalOptions{Resolver: anyResolver{s.types}, UseProtoNames: true}.Marshal(shown.Interface())
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
@@ -333,8 +340,13 @@ func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 		}
 	}
 	msg := dynamicpb.NewMessage(md)
-	if err := (protojson.UnmarshalOptions{Resolver: s.types}).Unmarshal(doc, msg); err != nil {
+	if err := (protojson.UnmarshalOptions{Resolver: anyResolver{s.types}}).Unmarshal(doc, msg); err != nil {
 		return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
+	}
+	if holdsAny(msg, 0) {
+		if err := s.unwrapUnresolved(msg, 0); err != nil {
+			return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
+		}
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
 }
