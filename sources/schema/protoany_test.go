@@ -39,6 +39,7 @@ func TestProtobufUnresolvableAny(t *testing.T) {
 		pbAny(2, goneURL, gone),
 		pbAny(3, "type.googleapis.com/acme.Holder", holder),
 		pbAny(3, "type.example.com/other.Thing", []byte{0xff, 0x00}),
+		pbBytes(4, pbString(1, "j"), pbAny(2, "type.googleapis.com/acme.Holder", pbString(2, "known"))),
 		pbBytes(4, pbString(1, "k"), pbAny(2, goneURL, gone)),
 		pbBytes(5, pbString(1, "h"), pbBytes(2, holder)),
 	)
@@ -51,7 +52,7 @@ func TestProtobufUnresolvableAny(t *testing.T) {
 		`"id":"e-1"`,
 		`"detail":` + plain,
 		`"list":[{"@type":"type.googleapis.com/acme.Holder","a":` + plain + `,"note":"inside"},{"@type":"type.example.com/other.Thing","value":"/wA=","error":"unknown type other.Thing"}]`,
-		`"by":{"k":` + plain + `}`,
+		`"by":{"j":{"@type":"type.googleapis.com/acme.Holder","note":"known"},"k":` + plain + `}`,
 		`"holders":{"h":{"a":` + plain + `,"note":"inside"}}`,
 	} {
 		if !strings.Contains(string(got.JSON), want) {
