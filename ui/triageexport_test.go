@@ -16,7 +16,7 @@ import (
 // TestTriageExportDecodes: the triage page's export writes each dead
 // letter with its value as the connection's schema registry decodes it
 // and the schema that did, as mqscope export does; a few small lines
-// reach the file too (they sat in a buffer that was never flushed).
+// reach the file too (every buffer is flushed).
 func TestTriageExportDecodes(t *testing.T) {
 	reg := srfake.New()
 	t.Cleanup(reg.Close)

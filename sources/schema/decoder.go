@@ -219,7 +219,7 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 	}
 	if l, sel, ok := d.localFor(part, stream, headers, props); ok {
 		c.local, c.sel = l, sel
-		if id, rest, err := ParseHeader(data); err == nil && isFramed(data) {
+		if id, rest, err := ParseHeader(data); err == nil {
 			if d.reg != nil {
 				// The registry's schema first; the local one decodes the
 				// value when the registry does not have the id.
