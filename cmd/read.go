@@ -218,41 +218,6 @@ func decodeClass(ctx context.Context, dec *schema.Decoder, c *schema.Class, buf 
 	}
 }
 
-// schemaDecoded reports a key or value a schema decoded (or failed to):
-// not one whose format was read from its bytes.
-func schemaDecoded(d *schema.Decoded) bool {
-	return d != nil && (d.Ref.Origin != schema.OriginContent || d.Err != nil)
-}
-
-// captureDecoded is a decoded key or value for a capture line (nil when
-// no schema decoded it), made in *out, *rec and *id (the registry id,
-// named where the value is framed with one, 0 too).
-func captureDecoded(d *schema.Decoded, out *capture.Decoded, rec *capture.SchemaRecord, id *int) *capture.Decoded {
-	if !schemaDecoded(d) {
-		return nil
-	}
-	*out = capture.Decoded{JSON: d.JSON, Compact: d.Compact}
-	var idp *int
-	if d.Ref.Origin == schema.OriginRegistry {
-		*id = d.Ref.ID
-		idp = id
-	}
-	if l := d.Loss; l != nil && d.JSON != nil {
-		out.Lossy = &capture.LossRecord{Kind: l.Kind.String(), Path: l.Path, Why: l.Kind.Why(), More: l.More}
-	}
-	if d.Err != nil {
-		out.Err = &capture.SchemaError{ID: idp, Kind: schema.KindOf(d.Err).String(), Error: d.Err.Error()}
-		if schema.KindOf(d.Err) == 0 {
-			out.Err.Kind = "decode failed"
-		}
-	}
-	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
-		*rec = capture.SchemaRecord{ID: idp, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local}
-		out.Schema = rec
-	}
-	return out
-}
-
 // rawOnTerminal is said on stderr when raw bytes would go to a terminal.
 const rawOnTerminal = "stdout is a terminal: control characters shown as pictures; redirect to a file for raw bytes"
 
@@ -417,10 +382,10 @@ func (tw *templateWriter) write(m *sources.Message, d *decodedMsg) error {
 	v := templateView{Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp, ID: m.ID,
 		Key: string(m.Key), Value: string(m.Value), Headers: map[string]string{}, DeadLetter: m.DeadLetter}
 	if d != nil {
-		if schemaDecoded(d.key) {
+		if capture.SchemaDecoded(d.key) {
 			v.KeyDecoded = string(d.key.JSON)
 		}
-		if schemaDecoded(d.value) {
+		if capture.SchemaDecoded(d.value) {
 			v.ValueDecoded = string(d.value.JSON)
 		}
 	}
@@ -445,10 +410,6 @@ func (tw *templateWriter) flush() error { return tw.w.Flush() }
 
 type jsonlWriter struct {
 	enc *capture.Encoder
-	// key, value, their schemas and ids are made again for every line.
-	key, value             capture.Decoded
-	keySchema, valueSchema capture.SchemaRecord
-	keyID, valueID         int
 }
 
 func (j *jsonlWriter) decodes() decodeNeed { return needDecoded }
@@ -457,7 +418,7 @@ func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
 	if d == nil {
 		return j.enc.Encode(m)
 	}
-	return j.enc.EncodeDecoded(m, captureDecoded(d.key, &j.key, &j.keySchema, &j.keyID), captureDecoded(d.value, &j.value, &j.valueSchema, &j.valueID))
+	return j.enc.EncodeSchemas(m, d.key, d.value)
 }
 
 func (j *jsonlWriter) flush() error { return j.enc.Flush() }
@@ -488,7 +449,7 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		b = strconv.AppendInt(b, m.Offset, 10)
 	}
 	b = append(b, " key="...)
-	if d != nil && schemaDecoded(d.key) && d.key.Err == nil && d.key.JSON != nil {
+	if d != nil && capture.SchemaDecoded(d.key) && d.key.Err == nil && d.key.JSON != nil {
 		var s string
 		if json.Unmarshal(d.key.JSON, &s) == nil { // a string key: its text
 			b = append(b, render.Preview([]byte(s), 80)...)
@@ -570,7 +531,7 @@ func (d *decodedMsg) failed() bool {
 // decodedValue is the value as a schema decoded it (or failed to), nil
 // when no schema did.
 func (d *decodedMsg) decodedValue() *schema.Decoded {
-	if d == nil || !schemaDecoded(d.value) {
+	if d == nil || !capture.SchemaDecoded(d.value) {
 		return nil
 	}
 	return d.value
@@ -590,6 +551,9 @@ func schemaTag(r schema.Ref) string {
 		s += " id " + strconv.Itoa(r.ID)
 	case r.Local != "":
 		s += " " + filepath.Base(r.Local)
+	}
+	if note := r.FramingNote(); note != "" {
+		s += " (" + note + ")"
 	}
 	return safetext.String(s)
 }

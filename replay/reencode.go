@@ -97,9 +97,10 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 		left := l.Path == "" || l.More > 0 // the whole value, or more places than the first: the edit cannot have replaced them all
 		if !left && edErr == nil {
 			if od, err := parseDoc(orig.JSON); err == nil {
+				// absent from both (a Protobuf default written out) is left too
 				a, okA := lookup(od, l.Path)
 				b, okB := lookup(ed, l.Path)
-				left = okA && okB && jsonEqual(a, b)
+				left = okA == okB && (!okA || jsonEqual(a, b))
 			}
 		}
 		if left {

@@ -462,6 +462,9 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	if ref.Local != "" {
 		kv("Local", render.Sanitize(ref.Local))
 	}
+	if note := ref.FramingNote(); note != "" {
+		kv("Framing", s.Warn.Render(render.Sanitize(note)))
+	}
 	if ref.Message != "" {
 		msg := render.Sanitize(ref.Message)
 		if len(ref.Indexes) > 0 {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/filter"
+	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/ui/render"
 )
@@ -245,19 +245,21 @@ func (p *triagePage) export(g triage.Group) tea.Cmd {
 	if p.stream.Queue {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}
 	}
-	ctx, page, stream := p.ctx, p.pid, p.stream.Name
+	ctx, page, stream, dec := p.ctx, p.pid, p.stream.Name, p.c.decoder(p.conn.Name())
 	return func() tea.Msg {
 		path, err := filepath.Abs(name)
 		if err != nil {
 			return groupExported{page: page, err: fmt.Errorf("export: %w", err)}
 		}
-		n, err := exportTo(ctx, r, stream, start, flt, path)
+		n, err := exportTo(ctx, r, stream, start, flt, dec, path)
 		return groupExported{page: page, path: path, n: n, err: err}
 	}
 }
 
-// exportTo writes the messages of a bounded read that match flt to a file.
-func exportTo(ctx context.Context, r sources.Reader, stream string, start sources.Start, flt *filter.Filter, path string) (int64, error) {
+// exportTo writes the messages of a bounded read that match flt to a
+// file, keys and values decoded with dec as mqscope export writes them
+// (dec nil: the bytes only).
+func exportTo(ctx context.Context, r sources.Reader, stream string, start sources.Start, flt *filter.Filter, dec *schema.Decoder, path string) (int64, error) {
 	sub, err := r.Read(ctx, stream, sources.ReadOptions{Start: start})
 	if err != nil {
 		return 0, err
@@ -267,11 +269,14 @@ func exportTo(ctx context.Context, r sources.Reader, stream string, start source
 		_ = sub.Close()
 		return 0, fmt.Errorf("export: %w", err)
 	}
-	w := bufio.NewWriter(f)
-	enc := capture.NewEncoder(w)
-	msgs, rerr := sources.Drain(ctx, filter.NewScanner(sub, flt, filter.ScanOptions{}), 0)
+	enc := capture.NewEncoder(f) // buffered: Flush writes all of it to f
+	so := filter.ScanOptions{}
+	if dec != nil {
+		so.Decoder = dec
+	}
+	msgs, rerr := sources.Drain(ctx, filter.NewScanner(sub, flt, so), 0)
 	for i := range msgs {
-		if err := enc.Encode(&msgs[i]); err != nil {
+		if err := enc.EncodeWith(ctx, dec, &msgs[i]); err != nil {
 			rerr = err
 			break
 		}

@@ -57,6 +57,10 @@ type Schema struct {
 	CompatError    string `json:"compatibilityRegistryError,omitempty"`
 	// Err says why the registry could not name the id.
 	Err string `json:"error,omitempty"`
+	// Local is the local schema the values are decoded with (mapped to
+	// the stream by the config's schemas; for framed values, because no
+	// registry is configured or it does not have the id).
+	Local string `json:"local,omitempty"`
 }
 
 // Label is the schema in a word: "v3", "id 104", or the format.
@@ -239,10 +243,13 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 	for _, sv := range d.Ref.Subjects {
 		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version))
 	}
-	switch k := schema.KindOf(d.Err); k {
-	case schema.KindUnknownID:
+	switch k := schema.KindOf(d.Err); {
+	case d.Ref.Origin == schema.OriginLocal:
+		s.Local = d.Ref.Local
+		s.Err = fmt.Sprintf("id %d: not in the registry; decoded with the local schema %s", c.ID, d.Ref.Local)
+	case k == schema.KindUnknownID:
 		s.Err = fmt.Sprintf("id %d: not in the registry", c.ID)
-	case schema.KindRegistryDown, schema.KindUnauthorized, schema.KindRegistrySlow, schema.KindBadSchema, schema.KindUnsupported:
+	case k == schema.KindRegistryDown, k == schema.KindUnauthorized, k == schema.KindRegistrySlow, k == schema.KindBadSchema, k == schema.KindUnsupported:
 		s.Err = d.Err.Error()
 	}
 	if s.Subject != "" {
@@ -323,7 +330,10 @@ func (b *Builder) Add(m *sources.Message) {
 			}
 		}
 	} else if c.Origin == schema.OriginLocal {
-		k.local = "local"
+		k.local = c.LocalSchema()
+		if c.Framed() { // no registry: the framing's id, decoded locally
+			k.framed, k.id = true, c.ID
+		}
 	}
 	a := b.accs[k]
 	if a == nil {
@@ -404,8 +414,12 @@ func (b *Builder) DeadLetters() int64 { return b.dead }
 func (b *Builder) Census() Census {
 	c := Census{Stream: b.stream, Scanned: b.scanned, Budget: b.reached, From: b.from, To: b.to}
 	for _, a := range b.accs {
-		r := Row{Schema: Schema{ID: a.key.id, Framed: a.key.framed, Format: a.key.format}, Count: a.count, First: a.first, Last: a.last, Partitions: slices.Clone(a.parts)}
-		if a.key.framed {
+		r := Row{Schema: Schema{ID: a.key.id, Framed: a.key.framed, Format: a.key.format, Local: a.key.local}, Count: a.count, First: a.first, Last: a.last, Partitions: slices.Clone(a.parts)}
+		switch {
+		case a.key.framed && a.key.local != "":
+			r.Err = fmt.Sprintf("id %d: no registry configured; decoded with the local schema %s", a.key.id, a.key.local)
+			r.Filter = Filter(a.key.id)
+		case a.key.framed:
 			if r.Format == "" {
 				r.Format = schema.FormatBinary // until the registry names it
 			}

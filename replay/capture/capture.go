@@ -96,6 +96,10 @@ type SchemaRecord struct {
 	Message string `json:"message,omitempty"`
 	// Local is the local schema's path.
 	Local string `json:"local,omitempty"`
+	// FramedID is the registry id the framing of a value a local schema
+	// decoded names (no registry is configured, or it does not have the
+	// id; nil, omitted: the value is not framed).
+	FramedID *int `json:"framed_id,omitempty"`
 }
 
 // SchemaError says why a key or value could not be decoded with its schema.
@@ -191,6 +195,8 @@ type Encoder struct {
 	// schemas are the key's and value's last schema objects as written:
 	// the lines of a stream name the same few schemas again and again.
 	schemas [2]schemaObject
+	// decoded is EncodeSchemas' storage.
+	decoded lineSchemas
 }
 
 // NewEncoder returns an Encoder writing to w. Call Flush when done.
@@ -684,20 +690,28 @@ func appendSchema(b []byte, part string, s *SchemaRecord) []byte {
 		b = append(b, `,"local":`...)
 		b = jsonenc.AppendStringUnescapedHTML(b, s.Local)
 	}
+	if s.FramedID != nil {
+		b = append(b, `,"framed_id":`...)
+		b = strconv.AppendInt(b, int64(*s.FramedID), 10)
+	}
 	b = append(b, '}')
 	return b
 }
 
 // schemaObject is a schema record and its object as written last.
 type schemaObject struct {
-	rec  SchemaRecord
-	id   int // *rec.ID when it is set
-	json []byte
+	rec      SchemaRecord
+	id       int // *rec.ID when it is set
+	framedID int // *rec.FramedID when it is set
+	json     []byte
 }
 
 // is reports that s writes what o holds.
 func (o *schemaObject) is(s *SchemaRecord) bool {
 	if o.json == nil || (s.ID == nil) != (o.rec.ID == nil) || s.ID != nil && *s.ID != o.id {
+		return false
+	}
+	if (s.FramedID == nil) != (o.rec.FramedID == nil) || s.FramedID != nil && *s.FramedID != o.framedID {
 		return false
 	}
 	return s.Subject == o.rec.Subject && s.Version == o.rec.Version && s.Format == o.rec.Format && s.Message == o.rec.Message && s.Local == o.rec.Local
@@ -709,5 +723,9 @@ func (o *schemaObject) set(s *SchemaRecord, js []byte) {
 	if s.ID != nil {
 		o.id = *s.ID
 		o.rec.ID = &o.id
+	}
+	if s.FramedID != nil {
+		o.framedID = *s.FramedID
+		o.rec.FramedID = &o.framedID
 	}
 }

@@ -81,6 +81,8 @@ const (
 	aTimestampMicros
 	aLocalTimestampMillis
 	aLocalTimestampMicros
+	aTimestampNanos      // hamba/avro keeps the logicalType as a property
+	aLocalTimestampNanos // likewise
 	aUUIDFixed
 	aDuration
 )
@@ -231,6 +233,8 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 				lk = aLocalTimestampMicros
 			}
 			n.kind = lk
+		} else if n.kind == aLong {
+			n.kind = nanosKind(t.Prop("logicalType"))
 		}
 		return n
 	}
@@ -650,6 +654,13 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 			return strconv.AppendInt(out, v, 10), nil
 		}
 		return appendStamp(out, t, "2006-01-02T15:04:05.000000", n.kind == aTimestampMicros), nil
+	case aTimestampNanos, aLocalTimestampNanos:
+		v, err := r.long()
+		if err != nil {
+			return nil, err
+		}
+		// A long of nanoseconds spans 1677 to 2262: always four digits.
+		return appendStamp(out, time.Unix(0, v).UTC(), "2006-01-02T15:04:05.000000000", n.kind == aTimestampNanos), nil
 	case aUUIDFixed:
 		b, err := r.take(16)
 		if err != nil {
@@ -1336,6 +1347,28 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		} else {
 			w.b = binary.AppendVarint(w.b, t.UnixMicro())
 		}
+		return nil
+	case aTimestampNanos, aLocalTimestampNanos:
+		if num, ok := v.(json.Number); ok {
+			i, err := strconv.ParseInt(string(num), 10, 64)
+			if err != nil {
+				return wfail(path, "want a timestamp or an integer, have %s", num)
+			}
+			w.b = binary.AppendVarint(w.b, i)
+			return nil
+		}
+		layout := time.RFC3339Nano
+		if n.kind == aLocalTimestampNanos {
+			layout = "2006-01-02T15:04:05.999999999"
+		}
+		t, err := parseTimeField(v, layout)
+		if err != nil {
+			return wfail(path, "want a timestamp %s: %v", layout, err)
+		}
+		if t.Before(minNanosTime()) || t.After(maxNanosTime()) {
+			return wfail(path, "timestamp %s is outside what nanoseconds since 1970 in a long hold (%s to %s)", t.Format(layout), minNanosTime().Format(time.RFC3339Nano), maxNanosTime().Format(time.RFC3339Nano))
+		}
+		w.b = binary.AppendVarint(w.b, t.UnixNano())
 		return nil
 	case aUUIDFixed:
 		str, _ := v.(string)

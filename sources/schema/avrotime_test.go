@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +73,58 @@ func TestAvroTimesRoundTripWholeRange(t *testing.T) {
 	}
 	if _, err := date.Encode([]byte(`{"d":2147483648}`), Selector{}); err == nil {
 		t.Fatal("a date beyond an int encoded")
+	}
+}
+
+// TestAvroTimestampNanos: timestamp-nanos and local-timestamp-nanos, which
+// hamba/avro does not know, render as timestamps with nine digits of the
+// second and encode back to the same bytes, at the ends of the long
+// too; so does one inside a union, and an edit of the text.
+func TestAvroTimestampNanos(t *testing.T) {
+	stamp := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC).UnixNano()
+	cases := []struct {
+		logical string
+		texts   map[int64]string
+	}{
+		{"timestamp-nanos", map[int64]string{stamp: `"2024-05-06T07:08:09.123456789Z"`, 0: `"1970-01-01T00:00:00.000000000Z"`,
+			math.MinInt64: `"1677-09-21T00:12:43.145224192Z"`, math.MaxInt64: `"2262-04-11T23:47:16.854775807Z"`, -1: `"1969-12-31T23:59:59.999999999Z"`}},
+		{"local-timestamp-nanos", map[int64]string{stamp: `"2024-05-06T07:08:09.123456789"`, math.MaxInt64: `"2262-04-11T23:47:16.854775807"`}},
+	}
+	for _, c := range cases {
+		for _, typ := range []string{`{"type":"long","logicalType":"` + c.logical + `"}`, `["null",{"type":"long","logicalType":"` + c.logical + `"}]`} {
+			codec, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"T","fields":[{"name":"t","type":` + typ + `}]}`}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			union := typ[0] == '['
+			for v, want := range c.texts {
+				body := binary.AppendVarint(nil, v)
+				if union {
+					body = append([]byte{2}, body...)
+				}
+				js, err := codec.Decode(body, Selector{})
+				if err != nil {
+					t.Fatalf("%s %d: decode: %v", typ, v, err)
+				}
+				if string(js) != `{"t":`+want+`}` {
+					t.Fatalf("%s %d: decoded %s, want %s", typ, v, js, want)
+				}
+				out, err := codec.Encode(js, Selector{})
+				if err != nil || !bytes.Equal(out, body) {
+					t.Fatalf("%s %d: %s encodes to %x %v, want %x", typ, v, js, out, err, body)
+				}
+			}
+		}
+	}
+	codec, err := avroCodec{}.Compile(Named{Text: `{"type":"record","name":"T","fields":[{"name":"t","type":{"type":"long","logicalType":"timestamp-nanos"}}]}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := codec.Encode([]byte(`{"t":"2024-05-06T07:08:09.000000001Z"}`), Selector{})
+	if want := binary.AppendVarint(nil, time.Date(2024, 5, 6, 7, 8, 9, 1, time.UTC).UnixNano()); err != nil || !bytes.Equal(out, want) {
+		t.Fatalf("an edited nanosecond encodes to %x %v, want %x", out, err, want)
+	}
+	if _, err := codec.Encode([]byte(`{"t":"2300-01-01T00:00:00Z"}`), Selector{}); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Fatalf("a timestamp beyond 2262 encoded: %v", err)
 	}
 }

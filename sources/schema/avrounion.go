@@ -20,7 +20,7 @@ func branchName(n *anode) string {
 		return "boolean"
 	case aInt, aDate, aTimeMillis:
 		return "int"
-	case aLong, aTimeMicros, aTimestampMillis, aTimestampMicros, aLocalTimestampMillis, aLocalTimestampMicros:
+	case aLong, aTimeMicros, aTimestampMillis, aTimestampMicros, aLocalTimestampMillis, aLocalTimestampMicros, aTimestampNanos, aLocalTimestampNanos:
 		return "long"
 	case aFloat:
 		return "float"

@@ -183,10 +183,29 @@ type Class struct {
 	ID int
 
 	stream string
-	local  *local
-	sel    Selector
-	data   []byte
-	body   []byte
+	// local is the local schema (OriginLocal), or the one a registry
+	// value is decoded with when the registry does not have its id.
+	local *local
+	sel   Selector
+	// unresolved is why a framed value of OriginLocal is not decoded
+	// with the registry (0: not framed).
+	unresolved Kind
+	data       []byte
+	body       []byte
+}
+
+// Framed reports a key or value in the wire format with a registry id
+// (ID), whether it is decoded with the registry or, with none configured,
+// with a local schema.
+func (c Class) Framed() bool { return c.Origin == OriginRegistry || c.unresolved != 0 }
+
+// LocalSchema is the path of the local schema c is decoded with, or
+// would be when the registry does not have its id ("" for none).
+func (c Class) LocalSchema() string {
+	if c.local == nil {
+		return ""
+	}
+	return c.local.path
 }
 
 // Classify looks at a key or value of a message on stream with headers
@@ -198,23 +217,19 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 		c.Format = FormatNull
 		return c
 	}
-	for i := range d.rules {
-		r := &d.rules[i]
-		if r.Key != (part == PartKey) {
-			continue
+	if l, sel, ok := d.localFor(part, stream, headers, props); ok {
+		c.local, c.sel = l, sel
+		if id, rest, err := ParseHeader(data); err == nil {
+			if d.reg != nil {
+				// The registry's schema first; the local one decodes the
+				// value when the registry does not have the id.
+				c.Origin, c.ID, c.body = OriginRegistry, id, rest
+				return c
+			}
+			c.ID, c.unresolved = id, KindNoRegistry
 		}
-		if ok, _ := path.Match(r.Pattern, stream); ok {
-			c.Origin, c.Format, c.local, c.body = OriginLocal, r.local.format, r.local, data
-			c.sel = Selector{Name: r.Message}
-			return c
-		}
-	}
-	if part == PartValue {
-		if l, name, ok := d.byHeader(headers, props); ok {
-			c.Origin, c.Format, c.local, c.body = OriginLocal, l.format, l, data
-			c.sel = Selector{Name: name}
-			return c
-		}
+		c.Origin, c.Format, c.body = OriginLocal, l.format, data
+		return c
 	}
 	if !isFramed(data) {
 		c.Format = sniff(data)
@@ -229,6 +244,26 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 	}
 	c.Format = sniff(data)
 	return c
+}
+
+// localFor is the local schema a rule or a content-type and type header
+// maps a key or value to.
+func (d *Decoder) localFor(part Part, stream string, headers []sources.Header, props []sources.Property) (*local, Selector, bool) {
+	for i := range d.rules {
+		r := &d.rules[i]
+		if r.Key != (part == PartKey) {
+			continue
+		}
+		if ok, _ := path.Match(r.Pattern, stream); ok {
+			return r.local, Selector{Name: r.Message}, true
+		}
+	}
+	if part == PartValue {
+		if l, name, ok := d.byHeader(headers, props); ok {
+			return l, Selector{Name: name}, true
+		}
+	}
+	return nil, Selector{}, false
 }
 
 // protoContentTypes are the content types that say "Protobuf".
@@ -338,13 +373,8 @@ func (d *Decoder) decode(ctx context.Context, c *Class, buf []byte, out *Decoded
 	}()
 	switch c.Origin {
 	case OriginLocal:
-		out.Ref.Local = c.local.path
-		out.Ref.Message, _ = c.local.compiled.Message(c.sel)
-		js, meta, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
-		out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(c.local.compiled)
-		if err != nil {
-			out.Err = asError(KindMismatch, err)
-		}
+		out.Ref.Unresolved = c.unresolved
+		decodeLocal(c, buf, out)
 		return
 	case OriginRegistry:
 		if d.reg == nil {
@@ -376,6 +406,7 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c *Class, buf []byte, ou
 	if err != nil {
 		out.Format = FormatBinary
 		out.Err = err
+		fallBack(c, buf, out)
 		return
 	}
 	latest := 0
@@ -410,6 +441,7 @@ func (d *Decoder) cached(c *Class, buf []byte, out *Decoded) bool {
 		return false
 	case err != nil:
 		out.Format, out.Err = FormatBinary, err
+		fallBack(c, buf, out)
 		return true
 	}
 	d.mu.Lock()
@@ -433,6 +465,40 @@ func (d *Decoder) cached(c *Class, buf []byte, out *Decoded) bool {
 	}()
 	decodeEntry(c, out, reg, e, latest, buf)
 	return true
+}
+
+// decodeLocal decodes c's body into *out with its local schema.
+func decodeLocal(c *Class, buf []byte, out *Decoded) {
+	out.Ref.Local = c.local.path
+	out.Ref.Message, _ = c.local.compiled.Message(c.sel)
+	js, meta, err := decodeWith(c.local.compiled, c.body, c.sel, buf)
+	out.JSON, out.Ref.Branches, out.Ref.SizedBlocks, out.Loss, out.Compact = js, meta.Branches, meta.Sized, meta.Loss, compactSafe(c.local.compiled)
+	if err != nil {
+		out.Err = asError(KindMismatch, err)
+	}
+}
+
+// fallBack decodes a registry value the registry does not have the id of
+// with the local schema mapped to its stream, the whole value as a value
+// without the framing is (*out holds the registry's failure, and keeps it
+// when the local schema does not fit either).
+func fallBack(c *Class, buf []byte, out *Decoded) {
+	if c.local == nil || KindOf(out.Err) != KindUnknownID {
+		return
+	}
+	failed := *out
+	lc := *c
+	lc.Origin, lc.Format, lc.body, lc.unresolved = OriginLocal, c.local.format, c.data, KindUnknownID
+	*out = Decoded{Format: lc.Format, Ref: Ref{Origin: OriginLocal, Format: lc.Format, ID: c.ID, Unresolved: KindUnknownID}}
+	decodeLocal(&lc, buf, out)
+	if out.Err != nil {
+		why, cause := out.Err, errors.Unwrap(failed.Err)
+		if cause == nil {
+			cause = fmt.Errorf("schema id %d is not in the registry", c.ID)
+		}
+		*out = failed
+		out.Err = &Error{Kind: KindUnknownID, Err: fmt.Errorf("%w; the local schema %s does not fit the value either: %v", cause, c.local.path, why)}
+	}
 }
 
 // decodeEntry decodes c's body into *out with a fetched and compiled schema.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -40,18 +41,25 @@ func jsonSchemaURL(name string) string {
 func (jsonSchemaCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
-	for _, r := range refs {
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(r.Text))
-		if err != nil {
-			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
-		}
-		if err := c.AddResource(jsonSchemaURL(r.Name), doc); err != nil {
-			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
-		}
-	}
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(main.Text))
 	if err != nil {
 		return nil, err
+	}
+	base := schemaID(doc)
+	for _, r := range refs {
+		rdoc, err := jsonschema.UnmarshalJSON(strings.NewReader(r.Text))
+		if err != nil {
+			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
+		}
+		at := jsonSchemaURL(r.Name)
+		if u, ok := resolveRef(base, r.Name); ok {
+			// A relative name is where the main schema's $id puts it, as
+			// Confluent's serialisers resolve it.
+			at = u
+		}
+		if err := c.AddResource(at, rdoc); err != nil {
+			return nil, fmt.Errorf("reference %q: %w", r.Name, err)
+		}
 	}
 	name := main.Name
 	if name == "" {
@@ -70,6 +78,33 @@ func (jsonSchemaCodec) Compile(main Named, refs []Named) (Compiled, error) {
 		title, _ = m["title"].(string)
 	}
 	return &jsonSchema{s: s, title: title}, nil
+}
+
+// schemaID is a schema document's absolute $id (nil when it has none).
+func schemaID(doc any) *url.URL {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return nil
+	}
+	id, _ := m["$id"].(string)
+	u, err := url.Parse(id)
+	if err != nil || !u.IsAbs() {
+		return nil
+	}
+	return u
+}
+
+// resolveRef is a reference's name resolved against the main schema's
+// $id, when the name is relative and the $id absolute.
+func resolveRef(base *url.URL, name string) (string, bool) {
+	if base == nil || strings.Contains(name, "://") {
+		return "", false
+	}
+	ref, err := url.Parse(name)
+	if err != nil {
+		return "", false
+	}
+	return base.ResolveReference(ref).String(), true
 }
 
 type jsonSchema struct {

@@ -185,9 +185,11 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 			loss = &Loss{Kind: LossNonCanonical}
 		}
 	}()
+	var places lossPlaces
 	same, mErr := (proto.MarshalOptions{Deterministic: true}).Marshal(msg)
 	if mErr != nil || !bytes.Equal(same, body) {
-		return out, &Loss{Kind: LossNonCanonical}, nil
+		nonCanonicalPlaces(msg.ProtoReflect(), body, "", 0, &places)
+		return out, places.loss(LossNonCanonical), nil
 	}
 	nan, anyMsg := jsonMayLose(msg.ProtoReflect())
 	if !nan && !anyMsg {
@@ -195,9 +197,14 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 	}
 	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
 		if nan {
-			return out, &Loss{Kind: LossNaNPayload}, nil
+			protoPlaces(msg.ProtoReflect(), "", isNaN, 0, &places)
+			return out, places.loss(LossNaNPayload), nil
 		}
-		return out, &Loss{Kind: LossNonCanonical}, nil // an Any's packed message, read and written again
+		// an Any's packed message, read and written again
+		if msg.Descriptor().FullName() != anyName {
+			protoPlaces(msg.ProtoReflect(), "", isAny, 0, &places)
+		}
+		return out, places.loss(LossNonCanonical), nil
 	}
 	return out, nil, nil
 }
@@ -206,7 +213,7 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 // NaN (its payload), and a google.protobuf.Any, whose packed message JSON
 // shows decoded and encoding packs again.
 func jsonMayLose(m protoreflect.Message) (nan, anyMsg bool) {
-	if m.Descriptor().FullName() == "google.protobuf.Any" {
+	if m.Descriptor().FullName() == anyName {
 		return false, true
 	}
 	look := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
@@ -258,6 +265,13 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
+	if err != nil && holdsAny(msg, 0) {
+		// An Any protojson cannot render: shown plainly, the rest decoded.
+		shown := proto.Clone(msg).ProtoReflect()
+		if s.wrapUnresolved(shown, 0) {
+			js, err = protojson.MarshalOptions{Resolver: anyResolver{s.types}, UseProtoNames: true}.Marshal(shown.Interface())
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
@@ -326,8 +340,13 @@ func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 		}
 	}
 	msg := dynamicpb.NewMessage(md)
-	if err := (protojson.UnmarshalOptions{Resolver: s.types}).Unmarshal(doc, msg); err != nil {
+	if err := (protojson.UnmarshalOptions{Resolver: anyResolver{s.types}}).Unmarshal(doc, msg); err != nil {
 		return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
+	}
+	if holdsAny(msg, 0) {
+		if err := s.unwrapUnresolved(msg, 0); err != nil {
+			return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
+		}
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
 }

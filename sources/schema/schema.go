@@ -84,6 +84,11 @@ type Ref struct {
 	Message string
 	// Local is the local schema's path (OriginLocal).
 	Local string
+	// Unresolved says why a value framed with registry id ID was decoded
+	// with the local schema instead of the registry's (KindNoRegistry:
+	// none is configured; KindUnknownID: the registry does not have the
+	// id); 0 for a value that is not framed.
+	Unresolved Kind
 	// Branches are the Avro union branches the value took where its JSON
 	// alone does not tell; Encode picks them again.
 	Branches []UnionBranch
@@ -113,7 +118,25 @@ func (r Ref) String() string {
 	if r.Message != "" {
 		s += " " + r.Message
 	}
+	if r.Origin == OriginLocal && r.Unresolved != 0 {
+		s += " (" + r.FramingNote() + ")"
+	}
 	return s
+}
+
+// FramingNote says why a locally decoded value framed with a registry id
+// was not decoded with the registry: "framed with id 7, which the
+// registry does not have" ("" when it is not framed).
+func (r Ref) FramingNote() string {
+	switch r.Unresolved {
+	case 0:
+		return ""
+	case KindNoRegistry:
+		return "framed with id " + strconv.Itoa(r.ID) + "; no registry configured"
+	case KindUnknownID:
+		return "framed with id " + strconv.Itoa(r.ID) + ", which the registry does not have"
+	}
+	return "framed with id " + strconv.Itoa(r.ID) + ": " + r.Unresolved.String()
 }
 
 // SubjectList names subject versions in a line: "a v1, b v3".
