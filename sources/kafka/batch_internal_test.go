@@ -214,7 +214,9 @@ func TestDecodeFromInsideABatch(t *testing.T) {
 // an aborted transaction and the control records never show; a
 // transaction of the same producer after the abort marker does.
 func TestDecodeSkipsAbortedAndControl(t *testing.T) {
-	v := func(s string) []testRecord { return []testRecord{{value: []byte(s)}, {offsetDelta: 1, value: []byte(s + "'")}} }
+	v := func(s string) []testRecord {
+		return []testRecord{{value: []byte(s)}, {offsetDelta: 1, value: []byte(s + "'")}}
+	}
 	var raw []byte
 	raw = append(raw, testBatch{first: 0, lastDelta: -1, attributes: batchTransactional, producer: 7, records: v("aborted")}.encode(t, codecLZ4)...)
 	raw = append(raw, testBatch{first: 2, lastDelta: -1, producer: -1, records: v("plain")}.encode(t, codecNone)...)
