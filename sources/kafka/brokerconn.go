@@ -23,12 +23,18 @@ type brokerConn struct {
 	addr string
 	cfg  *sarama.Config
 
-	mu      sync.Mutex
+	mu      sync.Mutex // held by a request from start to end
 	conn    net.Conn
 	corr    int32
 	expires time.Time // when the broker ends the SASL session (zero: never)
 	format  *kmsg.RequestFormatter
 	buf     []byte // the request being written
+
+	// closeMu guards closed and the connection close sees: close must not
+	// wait for a request in flight (an export stops at once on Ctrl-C).
+	closeMu sync.Mutex
+	closed  bool
+	current net.Conn
 }
 
 // newBrokerConn returns a connection to addr, dialed when first used.
@@ -39,11 +45,15 @@ func newBrokerConn(addr string, cfg *sarama.Config) *brokerConn {
 // Addr is the broker's address.
 func (c *brokerConn) Addr() string { return c.addr }
 
-// close closes the connection; a request in flight fails.
+// close closes the connection for good, at once: a request in flight
+// fails, and no request dials again.
 func (c *brokerConn) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.drop()
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	c.closed = true
+	if c.current != nil {
+		c.current.Close()
+	}
 }
 
 // drop closes the connection; c.mu is held.
@@ -52,6 +62,14 @@ func (c *brokerConn) drop() {
 		c.conn.Close()
 		c.conn = nil
 	}
+}
+
+// use makes conn the connection close closes; false when closed already.
+func (c *brokerConn) use(conn net.Conn) bool {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	c.current = conn
+	return !c.closed
 }
 
 // fetch sends req and returns the broker's answer; a failed request
@@ -98,6 +116,10 @@ func (c *brokerConn) dial(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("connect to broker %s: %w", c.addr, err)
+	}
+	if !c.use(conn) {
+		conn.Close()
+		return fmt.Errorf("broker %s: %w", c.addr, net.ErrClosed)
 	}
 	c.conn, c.expires = conn, time.Time{}
 	if c.cfg.Net.SASL.Enable {

@@ -72,6 +72,11 @@ type varintReader struct {
 }
 
 func (d *varintReader) varint() int64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 { // one byte: most of a record's lengths and deltas
+		u := int64(d.b[0])
+		d.b = d.b[1:]
+		return u>>1 ^ -(u & 1)
+	}
 	v, n := binary.Varint(d.b)
 	if n <= 0 {
 		d.bad = true
