@@ -20,7 +20,7 @@ func TestExportBoundsTheHeapByItsInFlightBudget(t *testing.T) {
 	debug.SetGCPercent(gcBefore)
 	const budget = 4 << 20
 	held := heldMemory()
-	restore := collectForExport(budget, exportLimitFactor)
+	restore := collectForExport(budget, gcPacing{percent: exportGCPercent, limitFactor: exportLimitFactor})
 	limit := debug.SetMemoryLimit(-1)
 	gc := debug.SetGCPercent(-1)
 	debug.SetGCPercent(gc)
@@ -49,7 +49,7 @@ func TestExportKeepsTheUsersGOMEMLIMIT(t *testing.T) {
 	t.Setenv("GOGC", "100")
 	limitBefore, gcBefore := debug.SetMemoryLimit(-1), debug.SetGCPercent(-1)
 	debug.SetGCPercent(gcBefore)
-	restore := collectForExport(0, exportLimitFactor)
+	restore := collectForExport(0, gcPacing{percent: exportGCPercent, limitFactor: exportLimitFactor})
 	limit := debug.SetMemoryLimit(-1)
 	gc := debug.SetGCPercent(-1)
 	debug.SetGCPercent(gc)
@@ -60,13 +60,15 @@ func TestExportKeepsTheUsersGOMEMLIMIT(t *testing.T) {
 }
 
 // TestExportLimitFactorFollowsTheFormat: a raw export, which decodes
-// nothing, is held to rawLimitFactor times its budget; JSON lines, kcat's
-// format and templates to exportLimitFactor.
+// nothing, is held to rawLimitFactor times its budget and paced by
+// rawGCPercent; JSON lines, kcat's format and templates by
+// exportLimitFactor and exportGCPercent.
 func TestExportLimitFactorFollowsTheFormat(t *testing.T) {
-	for format, want := range map[string]int64{"raw": rawLimitFactor, "jsonl": exportLimitFactor, "kcat": exportLimitFactor, "template": exportLimitFactor} {
+	raw, decoding := gcPacing{percent: rawGCPercent, limitFactor: rawLimitFactor}, gcPacing{percent: exportGCPercent, limitFactor: exportLimitFactor}
+	for format, want := range map[string]gcPacing{"raw": raw, "jsonl": decoding, "kcat": decoding, "template": decoding} {
 		f := readFlags{format: format}
-		if got := limitFactorOf(newWriter(&f, io.Discard, nil)); got != want {
-			t.Errorf("--format %s: limit factor %d, want %d", format, got, want)
+		if got := gcPacingOf(newWriter(&f, io.Discard, nil)); got != want {
+			t.Errorf("--format %s: pacing %+v, want %+v", format, got, want)
 		}
 	}
 	if rawLimitFactor >= exportLimitFactor {

@@ -2,14 +2,17 @@ package kafka_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/kafka"
 )
 
@@ -46,6 +49,7 @@ func TestSASLAndTLS(t *testing.T) {
 	if err != nil || len(streams) != 1 || streams[0].Name != "secure" {
 		t.Fatalf("list: %v %v", streams, err)
 	}
+	readsBack(t, c, "secure")
 	start := time.Now()
 	_, err = dial("wrong-pw", true)
 	t.Log(err)
@@ -77,6 +81,7 @@ func TestSASLPlain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	readsBack(t, c, "t")
 	c.Close()
 	if _, err := kafka.Dial(context.Background(), kafka.Options{Brokers: kf.ListenAddrs(), SASL: &kafka.SASL{Mechanism: "OAUTHBEARER"}}); err == nil || !strings.Contains(err.Error(), "token") {
 		t.Fatalf("OAUTHBEARER without a token: %v", err)
@@ -88,5 +93,29 @@ func TestSASLPlain(t *testing.T) {
 		SASL: &kafka.SASL{Mechanism: "OAUTHBEARER", Token: tok}})
 	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), "tok-123") {
 		t.Fatalf("OAUTHBEARER against a broker without it: %v", err)
+	}
+}
+
+// readsBack writes 50 records to topic through c and reads them back with
+// a bounded read, whose direct fetch authenticates on its own connection.
+func readsBack(t *testing.T, c *kafka.Conn, topic string) {
+	t.Helper()
+	p, err := c.Producer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i := 0; i < 50; i++ {
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(fmt.Sprintf("v%d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub, err := c.Read(context.Background(), topic, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sources.Drain(context.Background(), sub, 0)
+	if err != nil || len(got) != 50 || string(got[0].Value) != "v0" {
+		t.Fatalf("read back %d of 50 records: %v", len(got), err)
 	}
 }

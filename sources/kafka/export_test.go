@@ -32,7 +32,7 @@ func FetchRounds(ctx context.Context, c *Conn, topic string, chunk, target int64
 		return true
 	}
 	states := newFetchStates(plans, target, false)
-	err = fetchLoop(ctx, b, c.name, topic, states, nil, 1, fetchChunk{bytes: chunk, target: target}, deliver, func(bool) error {
+	err = fetchLoop(ctx, newBrokerConn(b.Addr(), c.config), c.name, topic, states, nil, 1, fetchChunk{bytes: chunk, target: target}, deliver, func(bool) error {
 		rounds = append(rounds, round)
 		round = 0
 		return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/dlq"
@@ -106,21 +107,43 @@ func (s *fetchState) adapt(asked int32, decoded, target int64, full bool) {
 // batches are decoded straight into Messages, without a channel per
 // record. It keeps read_committed (aborted transactions are skipped, as
 // the Java client does). It returns the partitions it did not finish (a
-// broker error, a leader change, an old message format), for the consumer.
-func fetchBounded(ctx context.Context, feed *sources.Feed, broker *sarama.Broker, conn, topic string, plans []partitionPlan, end *sources.Start) []partitionPlan {
+// broker error, a leader change, an old message format), for the consumer;
+// a batch that does not decode (corrupt, or inflating past the bound) is
+// told to the feed and ends its partition.
+func fetchBounded(ctx context.Context, feed *sources.Feed, broker *brokerConn, conn, topic string, plans []partitionPlan, end *sources.Start) []partitionPlan {
 	states := newFetchStates(plans, fetchTarget(feed.Budget()), false)
 	chunk := fetchChunk{bytes: feed.ChunkBytes(), target: fetchTarget(feed.Budget())}
-	if err := fetchLoop(ctx, broker, conn, topic, states, end, fetchAttempts, chunk, feed.SendBatch, nil); err == nil || errors.Is(err, ctx.Err()) {
+	err := fetchLoop(ctx, broker, conn, topic, states, end, fetchAttempts, chunk, feed.SendBatch, nil)
+	if err == nil || errors.Is(err, ctx.Err()) {
 		return nil // done, the feed closed, or the read was cancelled
+	}
+	var bad *badBatchError
+	if errors.As(err, &bad) {
+		feed.Fail(err)
 	}
 	var left []partitionPlan // not the leader any more, offset out of range...: the consumer knows what to do
 	for _, s := range states {
-		if !s.done {
+		if !s.done && (bad == nil || bad.partition != s.partition) {
 			left = append(left, partitionPlan{partition: s.partition, start: s.next, end: s.end})
 		}
 	}
 	return left
 }
+
+// badBatchError is a record batch that does not decode: its checksum or
+// lengths are wrong, or it inflates past maxDecompressedBatch.
+type badBatchError struct {
+	topic     string
+	partition int32
+	offset    int64
+	err       error
+}
+
+func (e *badBatchError) Error() string {
+	return fmt.Sprintf("%s/%d at offset %d: %v", e.topic, e.partition, e.offset, e.err)
+}
+
+func (e *badBatchError) Unwrap() error { return e.err }
 
 // fetchChunk says how a fetch loop decodes: in pieces of about bytes
 // (InFlightBytes), each handed on before the next is decoded, and with
@@ -131,24 +154,28 @@ type fetchChunk struct {
 
 // fetchLoop fetches the partitions of states, all led by broker, until
 // every one is done: each round is one FetchRequest carrying every
-// partition not done, and each partition's block is decoded (up to end,
+// partition not done, and each partition's batches are decoded (up to end,
 // nil: none) and handed to deliver in pieces of about chunk.bytes. The
 // next round's request goes out as soon as a response is in, from where
 // that response ends, so the broker works on it while this one is decoded
 // and delivered: at most two responses are held at a time. A failed
-// request is sent again after 200ms, up to attempts times in a row.
-// progress, when not nil, is told after each round whether a partition
-// moved on; an error it returns ends the loop. fetchLoop returns nil when
-// every partition is done or deliver returns false, ctx.Err() when ctx
-// ends first, else what stopped it: the last failed request, a block's
-// error, or a batch decode cannot read.
-func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, states []*fetchState, end *sources.Start, attempts int,
+// request is sent again after 200ms (on a new connection), up to attempts
+// times in a row. progress, when not nil, is told after each round
+// whether a partition moved on; an error it returns ends the loop.
+// fetchLoop returns nil when every partition is done or deliver returns
+// false, ctx.Err() when ctx ends first, else what stopped it: the last
+// failed request, a partition's error, or a batch decode cannot read (a
+// *badBatchError when it is corrupt). It closes broker's connection.
+func fetchLoop(ctx context.Context, broker *brokerConn, conn, topic string, states []*fetchState, end *sources.Start, attempts int,
 	chunk fetchChunk, deliver func([]sources.Message) bool, progress func(moved bool) error) error {
+	defer broker.close()
+	dec := newDecompressor(maxDecompressedBatch)
+	defer dec.close()
 	failures := 0
 	var pending <-chan fetched // the request in flight, if any
 	for ctx.Err() == nil {
 		if pending == nil {
-			if pending = sendFetch(broker, topic, states, nil); pending == nil {
+			if pending = sendFetch(ctx, broker, dec, topic, states, nil); pending == nil {
 				return nil // every partition is done
 			}
 		}
@@ -170,30 +197,32 @@ func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, s
 			continue
 		}
 		failures = 0
-		pending = sendFetch(broker, topic, states, &f)
+		pending = sendFetch(ctx, broker, dec, topic, states, &f)
 		perPartition := chunk.target / int64(max(len(f.asked), 1))
 		moved := false
 		for _, s := range states {
 			if s.done {
 				continue
 			}
-			block := f.resp.GetBlock(topic, s.partition)
+			p := f.parts[s.partition]
 			asked, ok := f.asked[s.partition]
-			if block == nil || !ok || asked.offset != s.next {
+			if p.FetchResponseTopicPartition == nil || !ok || asked.offset != s.next {
 				continue // not in this round, or asked from elsewhere: asked again from s.next
 			}
-			if block.Err != sarama.ErrNoError {
-				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, block.Err)
+			if p.ErrorCode != 0 {
+				return fmt.Errorf("fetch %s/%d at offset %d: %w", topic, s.partition, s.next, sarama.KError(p.ErrorCode))
 			}
 			before := s.next
-			decoded, ok, err := s.decode(conn, topic, block, end, chunk.bytes, deliver)
-			if errors.Is(err, errFallBack) {
+			decoded, ok, err := s.decode(conn, topic, p, end, chunk.bytes, deliver)
+			switch {
+			case errors.Is(err, errFallBack):
 				return fmt.Errorf("%s/%d at offset %d: a record batch of an old message format or larger than %d bytes", topic, s.partition, s.next, fetchMaxPartitionBytes)
-			}
-			if !ok {
+			case err != nil:
+				return &badBatchError{topic: topic, partition: s.partition, offset: s.next, err: err}
+			case !ok:
 				return nil
 			}
-			s.adapt(asked.share, decoded, perPartition, !s.done && s.next < block.HighWaterMarkOffset)
+			s.adapt(asked.share, decoded, perPartition, !s.done && s.next < p.HighWatermark)
 			moved = moved || s.next > before
 		}
 		if progress != nil {
@@ -208,7 +237,7 @@ func fetchLoop(ctx context.Context, broker *sarama.Broker, conn, topic string, s
 // fetched is the answer to one FetchRequest of a fetch loop.
 type fetched struct {
 	asked map[int32]fetchAsk // what each partition was asked for
-	resp  *sarama.FetchResponse
+	parts map[int32]fetchedPart
 	err   error
 }
 
@@ -223,16 +252,21 @@ type fetchAsk struct {
 // and returns where its answer comes; nil when there is nothing left to
 // fetch. With after (the answer before, not decoded yet), a partition
 // whose part of that answer will be decoded is asked from where that part
-// ends.
-func sendFetch(broker *sarama.Broker, topic string, states []*fetchState, after *fetched) <-chan fetched {
-	req := &sarama.FetchRequest{Version: fetchVersion, MaxWaitTime: 200, MinBytes: 1, Isolation: sarama.ReadCommitted}
+// ends. The answer's batches are decompressed (by dec) as soon as it is
+// in, while the one before is decoded and delivered: one sendFetch at a
+// time uses dec.
+func sendFetch(ctx context.Context, broker *brokerConn, dec *decompressor, topic string, states []*fetchState, after *fetched) <-chan fetched {
+	req := kmsg.NewPtrFetchRequest()
+	req.Version, req.MaxWaitMillis, req.MinBytes, req.IsolationLevel = fetchVersion, 200, 1, 1 // read_committed
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = topic
 	asked := map[int32]fetchAsk{}
 	total := int64(0)
 	for _, s := range states {
 		next := s.next
 		if after != nil {
 			if a, ok := after.asked[s.partition]; ok && a.offset == s.next {
-				next = nextOffset(after.resp.GetBlock(topic, s.partition), s.next)
+				next = after.parts[s.partition].next(s.next)
 			}
 		}
 		if s.done || next >= s.end {
@@ -241,64 +275,120 @@ func sendFetch(broker *sarama.Broker, topic string, states []*fetchState, after 
 			}
 			continue
 		}
-		req.AddBlock(topic, s.partition, next, s.maxBytes, -1)
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = s.partition, next, s.maxBytes
+		rt.Partitions = append(rt.Partitions, rp)
 		asked[s.partition] = fetchAsk{offset: next, share: s.maxBytes}
 		total += int64(s.maxBytes)
 	}
 	if len(asked) == 0 {
 		return nil
 	}
+	req.Topics = []kmsg.FetchRequestTopic{rt}
 	req.MaxBytes = int32(min(total, fetchMaxPartitionBytes))
 	ch := make(chan fetched, 1)
 	go func() {
-		resp, err := broker.Fetch(req)
-		ch <- fetched{asked: asked, resp: resp, err: err}
+		resp, err := broker.fetch(ctx, req)
+		f := fetched{asked: asked, err: err}
+		if err == nil {
+			f.parts = map[int32]fetchedPart{}
+			for i := range resp.Topics {
+				if resp.Topics[i].Topic != topic {
+					continue
+				}
+				for j := range resp.Topics[i].Partitions {
+					p := &resp.Topics[i].Partitions[j]
+					if a, ok := asked[p.Partition]; ok {
+						f.parts[p.Partition] = decompressPart(dec, p, a.offset)
+					}
+				}
+			}
+			if resp.ErrorCode != 0 {
+				f.err = sarama.KError(resp.ErrorCode)
+			}
+		}
+		ch <- f
 	}()
 	return ch
 }
 
-// nextOffset is the offset after a partition's part of a response, as
-// decode will leave it (next, when the part holds no complete batch or an
-// error).
-func nextOffset(block *sarama.FetchResponseBlock, next int64) int64 {
-	if block == nil || block.Err != sarama.ErrNoError {
-		return next
+// fetchedPart is one partition's part of a response, its record batches
+// read and decompressed: those before the first that does not decode
+// (err: errFallBack for an older message format, else a batch that is
+// corrupt or too large), in order.
+type fetchedPart struct {
+	*kmsg.FetchResponseTopicPartition
+	batches []fetchedBatch
+	err     error
+}
+
+// fetchedBatch is a record batch and its records, decompressed.
+type fetchedBatch struct {
+	recordBatch
+	decompressed []byte
+}
+
+// decompressPart reads a partition's batches and decompresses those with
+// records at offset or after it (the control batches all).
+func decompressPart(dec *decompressor, p *kmsg.FetchResponseTopicPartition, offset int64) fetchedPart {
+	part := fetchedPart{FetchResponseTopicPartition: p}
+	if p.ErrorCode != 0 {
+		return part
 	}
-	for _, rs := range block.RecordsSet {
-		if rs == nil {
-			continue // decoded already
+	for raw := p.RecordBatches; ; {
+		b, rest, complete, err := nextBatch(raw)
+		if err != nil {
+			part.err = err
+			return part
 		}
-		b := rs.RecordBatch
-		if b == nil {
-			return next // the old message format: decode falls back
+		if !complete {
+			return part
 		}
-		if b.PartialTrailingRecord && len(b.Records) == 0 {
-			continue
+		raw = rest
+		fb := fetchedBatch{recordBatch: b}
+		if b.control() || b.lastOffset() >= offset {
+			if fb.decompressed, err = dec.decompress(b.codec(), b.records); err != nil {
+				part.err = fmt.Errorf("the batch at offset %d: %w", b.firstOffset, err)
+				return part
+			}
 		}
-		next = max(next, b.FirstOffset+int64(b.LastOffsetDelta)+1)
+		part.batches = append(part.batches, fb)
 	}
-	return next
+}
+
+// next is the offset after the part, as decode will leave it (from, when
+// the part holds no complete batch or an error).
+func (p fetchedPart) next(from int64) int64 {
+	if p.FetchResponseTopicPartition == nil || p.ErrorCode != 0 {
+		return from
+	}
+	if n := len(p.batches); n > 0 {
+		return max(from, p.batches[n-1].lastOffset()+1)
+	}
+	return from
 }
 
 // decode turns a partition's fetched batches into Messages, past aborted
 // transactions and control batches, up to the end offset, and hands them
 // to deliver in pieces of about chunk bytes (InFlightBytes), each decoded
 // only once the one before was taken: a response that decodes to far more
-// than its size on the wire is never in memory as Messages all at once.
-// It returns what the batches' records decode to (decoded, for sizing the
+// than its size on the wire is never in memory as Messages all at once
+// (the batches were decompressed as the response came in). A Message's key, value
+// and header values are parts of its batch's bytes, not copies. It
+// returns what the batches' records decode to (decoded, for sizing the
 // next fetch) and false when deliver refused a piece. As in the Java
 // client, each response's aborted transactions (those overlapping what it
 // holds) decide its batches.
-func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock, end *sources.Start, chunk int64,
+func (s *fetchState) decode(conn, topic string, p fetchedPart, end *sources.Start, chunk int64,
 	deliver func([]sources.Message) bool) (decoded int64, ok bool, err error) {
-	aborted := slices.Clone(block.AbortedTransactions)
-	slices.SortFunc(aborted, func(a, b *sarama.AbortedTransaction) int { return cmp.Compare(a.FirstOffset, b.FirstOffset) })
+	aborted := slices.Clone(p.AbortedTransactions)
+	slices.SortFunc(aborted, func(a, b kmsg.FetchResponseTopicPartitionAbortedTransaction) int {
+		return cmp.Compare(a.FirstOffset, b.FirstOffset)
+	})
 	abortedBy := map[int64]bool{} // producers whose transaction in this range was aborted
 	left := 0                     // records not decoded yet
-	for _, rs := range block.RecordsSet {
-		if rs.RecordBatch != nil {
-			left += len(rs.RecordBatch.Records)
-		}
+	for i := range p.batches {
+		left += int(p.batches[i].count)
 	}
 	var out []sources.Message
 	var outBytes int64
@@ -311,30 +401,39 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 		return taken
 	}
 	progressed := false
-	for i, rs := range block.RecordsSet {
-		b := rs.RecordBatch
-		if b == nil {
-			return decoded, flush(), errFallBack // the old message format
-		}
-		if b.PartialTrailingRecord && len(b.Records) == 0 {
-			continue
-		}
-		last := b.FirstOffset + int64(b.LastOffsetDelta)
+	var r rawRecord
+	for i := range p.batches {
+		b := &p.batches[i]
+		last := b.lastOffset()
 		for len(aborted) > 0 && aborted[0].FirstOffset <= last {
 			abortedBy[aborted[0].ProducerID] = true
 			aborted = aborted[1:]
 		}
 		switch {
-		case b.Control:
-			if len(b.Records) > 0 && len(b.Records[0].Key) >= 4 && binary.BigEndian.Uint16(b.Records[0].Key[2:]) == 0 {
-				delete(abortedBy, b.ProducerID) // the abort marker ends the aborted transaction
+		case b.control():
+			abort, err := abortMarker(b.decompressed, b.count)
+			if err != nil {
+				return decoded, flush(), err
 			}
-		case b.IsTransactional && abortedBy[b.ProducerID]:
+			if abort {
+				delete(abortedBy, b.producerID) // the abort marker ends the aborted transaction
+			}
+		case b.transactional() && abortedBy[b.producerID]:
 			// records of an aborted transaction: never delivered
+		case last < s.next:
+			// records before the offset asked for (a broker sends whole batches)
 		default:
-			for j, r := range b.Records {
+			rr := recordReader{buf: b.decompressed, left: int(b.count)}
+			for {
+				more, err := rr.next(&r)
+				if err != nil {
+					return decoded, flush(), err
+				}
+				if !more {
+					break
+				}
 				left--
-				off := b.FirstOffset + r.OffsetDelta
+				off := b.firstOffset + r.offsetDelta
 				if off < s.next {
 					continue
 				}
@@ -342,17 +441,17 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 					s.done = true
 					break
 				}
-				ts := b.FirstTimestamp.Add(r.TimestampDelta)
-				if b.LogAppendTime {
-					ts = b.MaxTimestamp
+				ts := b.firstTimestamp + r.timestampDelta
+				if b.logAppendTime() {
+					ts = b.maxTimestamp
 				}
-				size := recordBytes(r)
+				size := rawRecordBytes(&r)
 				if out == nil {
 					// A piece is sized once, from its first record: the
 					// records of a batch are mostly alike, and a slice of
 					// Messages grown by appends costs a copy and a clearing
 					// at every step.
-					out = make([]sources.Message, 0, min(left+1, int(chunk/size)+1))
+					out = make([]sources.Message, 0, max(min(left+1, int(chunk/size)+1), 1))
 				}
 				if len(out) == cap(out) {
 					out = slices.Grow(out, len(out)/8+1)
@@ -362,11 +461,11 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 				out = out[:len(out)+1]
 				m := &out[len(out)-1]
 				m.Conn, m.Stream, m.Partition, m.Offset = conn, topic, s.partition, off
-				m.Key, m.Value, m.ValueSize, m.Timestamp = r.Key, r.Value, len(r.Value), ts
-				if len(r.Headers) > 0 {
-					m.Headers = make([]sources.Header, len(r.Headers))
-					for i, h := range r.Headers {
-						m.Headers[i] = sources.Header{Key: string(h.Key), Value: h.Value}
+				m.Key, m.Value, m.ValueSize, m.Timestamp = r.key, r.value, len(r.value), time.UnixMilli(ts)
+				if len(r.headers) > 0 {
+					m.Headers = make([]sources.Header, len(r.headers))
+					for i, h := range r.headers {
+						m.Headers[i] = sources.Header{Key: string(h.key), Value: h.value}
 					}
 					m.DeadLetter = dlq.FromHeaders(m.Headers)
 					dlq.MarkCopy(m)
@@ -379,7 +478,6 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 				}
 				decoded += size
 				outBytes += size
-				b.Records[j] = nil // the Message holds what is needed: the record can go
 				if outBytes >= chunk && !flush() {
 					return decoded, false, nil
 				}
@@ -388,7 +486,6 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 		if last+1 > s.next {
 			s.next, progressed = last+1, true
 		}
-		block.RecordsSet[i] = nil // decoded: the batch's records go once their Messages do
 		if s.done {
 			return decoded, flush(), nil
 		}
@@ -396,27 +493,42 @@ func (s *fetchState) decode(conn, topic string, block *sarama.FetchResponseBlock
 	if !flush() {
 		return decoded, false, nil
 	}
+	if p.err != nil {
+		return decoded, true, p.err
+	}
 	switch {
 	case s.next >= s.end:
 		s.done = true
-	case !progressed && len(block.RecordsSet) > 0: // a batch larger than this partition's share
+	case !progressed && len(p.RecordBatches) > 0: // a batch larger than this partition's share
 		if s.maxBytes >= fetchMaxPartitionBytes {
 			return decoded, true, errFallBack
 		}
 		s.maxBytes *= 2
 		s.grown = true
-	case !progressed && !s.waitOpen && s.next >= block.LastStableOffset && block.LastStableOffset >= 0:
+	case !progressed && !s.waitOpen && s.next >= p.LastStableOffset && p.LastStableOffset >= 0:
 		s.done = true // what is left is an open transaction: a read_committed read ends here
 	}
 	return decoded, true, nil
 }
 
-// recordBytes is what a record counts against a feed's budget as a
+// abortMarker reports whether a control batch is an abort marker (its
+// first record's key: version int16, type int16, 0 for abort).
+func abortMarker(records []byte, count int32) (bool, error) {
+	var r rawRecord
+	rr := recordReader{buf: records, left: int(count)}
+	more, err := rr.next(&r)
+	if err != nil || !more {
+		return false, err
+	}
+	return len(r.key) >= 4 && binary.BigEndian.Uint16(r.key[2:]) == 0, nil
+}
+
+// rawRecordBytes is what a record counts against a feed's budget as a
 // Message (sources.InFlightBytes), from the record itself.
-func recordBytes(r *sarama.Record) int64 {
-	n := sources.MessageOverhead + int64(len(r.Key)+len(r.Value))
-	for _, h := range r.Headers {
-		n += sources.HeaderOverhead + int64(len(h.Key)+len(h.Value))
+func rawRecordBytes(r *rawRecord) int64 {
+	n := sources.MessageOverhead + int64(len(r.key)+len(r.value))
+	for _, h := range r.headers {
+		n += sources.HeaderOverhead + int64(len(h.key)+len(h.value))
 	}
 	return n
 }
@@ -439,7 +551,7 @@ func (c *Conn) readBounded(ctx context.Context, feed *sources.Feed, consumer sar
 	}
 	for b, ps := range byLeader {
 		feed.Go(func(ctx context.Context) {
-			left := fetchBounded(ctx, feed, b, c.name, topic, ps, end)
+			left := fetchBounded(ctx, feed, newBrokerConn(b.Addr(), c.config), c.name, topic, ps, end)
 			for _, p := range left { // the consumer reads what the direct fetch left
 				pc, err := consumer.ConsumePartition(topic, p.partition, p.start)
 				if err != nil {

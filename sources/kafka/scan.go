@@ -165,7 +165,7 @@ func (c *Conn) scanLeader(ctx context.Context, b *sarama.Broker, topic string, s
 		return true
 	}
 	chunk := fetchChunk{bytes: sources.DefaultInFlight / 8, target: fetchTarget(sources.DefaultInFlight)}
-	return fetchLoop(ctx, b, c.name, topic, states, nil, 1, chunk, deliver, func(moved bool) error {
+	return fetchLoop(ctx, newBrokerConn(b.Addr(), c.config), c.name, topic, states, nil, 1, chunk, deliver, func(moved bool) error {
 		if moved {
 			lastProgress = time.Now()
 		}
