@@ -430,8 +430,8 @@ func targetSubject(item *sources.RedriveItem) string {
 
 // copyOf is the message a redrive publishes for an item: the item's
 // headers (those of the original the plan keeps, then the provenance
-// headers) less JetStream's publish controls; the edited value when there
-// is one.
+// headers) less JetStream's publish controls and the death headers read
+// from the advisory; the edited value when there is one.
 func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 	msg := natsgo.NewMsg(subject)
 	msg.Data = item.Message.Value
@@ -439,7 +439,7 @@ func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 		msg.Data = item.Value
 	}
 	for _, h := range item.Headers {
-		if !controlHeader(h.Key) {
+		if !controlHeader(h.Key) && !deathHeader(h.Key) {
 			msg.Header.Add(h.Key, string(h.Value))
 		}
 	}
