@@ -63,7 +63,7 @@ type Conn struct {
 	nc      *natsgo.Conn
 	js      jetstream.JetStream
 
-	login   sources.Login // what the server made of the credentials
+	login sources.Login // what the server made of the credentials
 
 	mu      sync.Mutex
 	streams map[string]jetstream.Stream // stream handles by name, for GetMsg and DeleteMsg
