@@ -36,16 +36,18 @@ func TestRedriveStoppedMidwayCountsExactly(t *testing.T) {
 	state := t.TempDir()
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
-	// Paced, so that the stop comes while it publishes.
-	res, err := replay.Execute(ctx, c, plan, replay.RunOptions{StateDir: state, Rate: 2000, OnProgress: func(p replay.Progress) {
-		if p.Handled() == dead/2 {
+	// Paced, so that the stop comes while it publishes: a run publishes
+	// up to its window (1,024) ahead of what it has reported, so a stop
+	// after 500 leaves some unwritten however slow the journal is.
+	res, err := replay.Execute(ctx, c, plan, replay.RunOptions{StateDir: state, Rate: 250, OnProgress: func(p replay.Progress) {
+		if p.Handled() == dead/4 {
 			cancel()
 		}
 	}})
 	if err != nil {
 		t.Fatalf("a stopped redrive: %v", err)
 	}
-	if res.Stop.Reason != replay.Cancelled || res.Failed != 0 || res.Done < dead/2 || res.Done >= dead {
+	if res.Stop.Reason != replay.Cancelled || res.Failed != 0 || res.Done < dead/4 || res.Done >= dead {
 		t.Fatalf("stopped midway: %+v (stop %v)", res.Progress, res.Stop)
 	}
 	written := streamMsgs(t, target)
