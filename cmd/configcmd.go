@@ -48,9 +48,15 @@ func newConfigCmd(e *env) *cobra.Command {
 		},
 	}, &cobra.Command{
 		Use:   "check",
-		Short: "Read the config and list its connections (secrets shown by their source only)",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		Short: "Read the config, list its connections (secrets shown by their source only) and check their logins",
+		Long: `check reads the config and lists its connections, each secret named by its
+source only. It then connects, at once, every connection whose connector can
+say whom its server takes it for (NATS, Redis), with the configured
+credentials, and says for each: authenticated as whom, that the server asks
+for no credentials (so the configured ones were not checked), or the
+server's refusal. It exits 1 when a connection failed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path, _ := config.Locate(e.flags.config); !exists(path) {
 				return fmt.Errorf("no config file at %s (mqscope config init writes an example there)", path)
 			}
@@ -81,7 +87,13 @@ func newConfigCmd(e *env) *cobra.Command {
 				}
 				fmt.Fprintln(tw, strings.Join(cells, "\t"))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if n := e.checkLogins(cmd.Context(), e.stdout, cfg); n > 0 {
+				return loginFailures(n)
+			}
+			return nil
 		},
 	})
 	return c

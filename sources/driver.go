@@ -113,6 +113,9 @@ type Spec struct {
 	// Open dials it. Secrets (password commands, files, variables) are
 	// resolved here and handed to env.Redact before use.
 	Open func(ctx context.Context, env OpenEnv) (Conn, error)
+	// ChecksLogin says the connection Open makes is a LoginChecker:
+	// config check opens it to say whom the server takes it for.
+	ChecksLogin bool
 }
 
 // OpenEnv is what Spec.Open is given by the program.

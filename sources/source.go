@@ -47,6 +47,9 @@ type StreamInfo struct {
 	// Counts are a queue's messages as its broker breaks them down (ready
 	// and unacknowledged, visible and in flight...), each known or not.
 	Counts QueueCounts
+	// Span is a log-like stream's size and ends as its broker reports
+	// them (NATS JetStream), each known or not.
+	Span Span
 	// Info holds further facts to show (arguments, policies...).
 	Info []Property
 	// PeekCost is what a read of the stream costs its messages when a

@@ -13,6 +13,7 @@ type listShape struct {
 	partitions                       bool
 	ready, unacked, consumers, state bool
 	visible, inFlight, delayed       bool
+	bytes, first, last               bool // a log's span (NATS JetStream)
 }
 
 // shapeOf looks at which columns the streams have something for.
@@ -28,6 +29,9 @@ func shapeOf(list []sources.StreamInfo) listShape {
 		sh.visible = sh.visible || q.Visible.Known
 		sh.inFlight = sh.inFlight || q.InFlight.Known
 		sh.delayed = sh.delayed || q.Delayed.Known
+		sh.bytes = sh.bytes || st.Span.Bytes.Known
+		sh.first = sh.first || st.Span.First.Known
+		sh.last = sh.last || st.Span.Last.Known
 	}
 	return sh
 }
@@ -50,6 +54,9 @@ const (
 	colVisible   = "VISIBLE"
 	colInFlight  = "IN FLIGHT"
 	colDelayed   = "DELAYED"
+	colBytes     = "BYTES"
+	colFirst     = "FIRST"
+	colLast      = "LAST"
 	colRate      = "RATE"
 	colTrend     = "TREND"
 )
@@ -89,9 +96,20 @@ func (p *streamsPage) columns(w int) []column {
 	if sh.state {
 		cols = append(cols, column{title: colState, width: 7})
 	}
+	if sh.bytes {
+		cols = append(cols, count(colBytes, 9))
+	}
+	for _, c := range []struct {
+		has   bool
+		title string
+	}{{sh.first, colFirst}, {sh.last, colLast}} {
+		if c.has {
+			cols = append(cols, column{title: c.title, width: 23, right: true, numeric: true})
+		}
+	}
 	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, unsorted: true}, column{title: "", width: badge, unsorted: true})
 	cols = p.sort.decorate(cols)
-	for _, drop := range []string{colTrend, colState, colConsumers} {
+	for _, drop := range []string{colTrend, colFirst, colState, colConsumers, colLast} {
 		if fixedWidth(cols) <= w {
 			break
 		}
@@ -151,6 +169,13 @@ func (p *streamsPage) cells(at int, cols []column) []string {
 			if st.Counts.State != "" {
 				out[i] = render.Sanitize(st.Counts.State)
 			}
+		case colBytes:
+			out[i] = "-"
+			if st.Span.Bytes.Known {
+				out[i] = sources.SizeText(int(st.Span.Bytes.N))
+			}
+		case colFirst, colLast:
+			out[i] = p.edgeCell(spanEdge(st.Span, plainTitle(c.title)))
 		case colRate:
 			out[i] = rate(r.rate)
 		case colTrend:
@@ -227,8 +252,36 @@ func (p *streamsPage) sortKey(at int, title string) sortKey {
 			return noKey
 		}
 		return textKey(st.Counts.State)
+	case colBytes:
+		return countKey(st.Span.Bytes)
+	case colFirst, colLast:
+		if e := spanEdge(st.Span, title); e.Known {
+			return numKey(e.Seq)
+		}
+		return noKey
 	case colRate:
 		return numKey(r.rate)
 	}
 	return noKey
+}
+
+// spanEdge is the end of a span a column (colFirst, colLast) shows.
+func spanEdge(s sources.Span, title string) sources.Edge {
+	if title == colFirst {
+		return s.First
+	}
+	return s.Last
+}
+
+// edgeCell shows an end of a stream: "#1200 12-02 05:22:18" (its time in
+// the session's location), or - when not known.
+func (p *streamsPage) edgeCell(e sources.Edge) string {
+	if !e.Known {
+		return "-"
+	}
+	cell := "#" + strconv.FormatInt(e.Seq, 10)
+	if !e.Time.IsZero() {
+		cell += " " + e.Time.In(p.c.Location).Format("01-02 15:04:05")
+	}
+	return cell
 }

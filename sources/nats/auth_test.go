@@ -108,6 +108,17 @@ func TestDialCredentials(t *testing.T) {
 	if _, err := c.ListStreams(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
+	if l, err := c.Login(ctxT(t)); err != nil || l != (sources.Login{Required: true, Verified: true, User: "alice", Method: "user/password"}) {
+		t.Fatalf("login: %+v %v", l, err)
+	}
+	// The test server asks no one for credentials: given ones are let in unchecked, and Login says so.
+	open, err := dial(t, mqnats.Options{URL: serverURL, Username: "alice", Password: "wrong-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := open.Login(ctxT(t)); err != nil || l != (sources.Login{Method: "user/password"}) {
+		t.Fatalf("login to a server without authorization: %+v %v", l, err)
+	}
 
 	tokenURL := startServer(t, "--auth", "tok-123456")
 	if _, err := dial(t, mqnats.Options{URL: tokenURL, Token: "tok-bad"}); err == nil || !strings.Contains(err.Error(), "refused the credentials") {
@@ -143,8 +154,12 @@ func TestDialNkey(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := startServer(t, "-c", conf)
-	if _, err := dial(t, mqnats.Options{URL: url, NkeySeedFile: seedFile}); err != nil {
+	c, err := dial(t, mqnats.Options{URL: url, NkeySeedFile: seedFile})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if l, err := c.Login(ctxT(t)); err != nil || l != (sources.Login{Required: true, Verified: true, User: pub, Method: "nkey"}) {
+		t.Fatalf("login: %+v %v", l, err)
 	}
 	other, _ := nkeys.CreateUser()
 	otherSeed, _ := other.Seed()

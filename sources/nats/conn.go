@@ -63,6 +63,8 @@ type Conn struct {
 	nc      *natsgo.Conn
 	js      jetstream.JetStream
 
+	login sources.Login // what the server made of the credentials
+
 	mu      sync.Mutex
 	streams map[string]jetstream.Stream // stream handles by name, for GetMsg and DeleteMsg
 }
@@ -74,6 +76,7 @@ var (
 	_ sources.GroupLister   = (*Conn)(nil)
 	_ sources.TargetChecker = (*Conn)(nil)
 	_ sources.Redriver      = (*Conn)(nil)
+	_ sources.LoginChecker  = (*Conn)(nil)
 )
 
 // ctxDialer dials the server within the context Dial was given, so a
@@ -152,6 +155,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, scrub(c.explainConnect(err), append(urlSecrets(o.URL), o.Password, o.Token)...)
 	}
 	dialer.detach()
+	c.login = loginOf(o, nc.AuthRequired())
 	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(timeout))
 	if err != nil {
 		nc.Close()

@@ -259,6 +259,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 		dl.ExceptionMessage = a.Reason
 	}
 	dl.Extra = append(dl.Extra, sources.Property{Name: "Consumer", Value: a.Consumer}, sources.Property{Name: "Advisory", Value: a.ID})
+	dl.Deaths = []sources.Death{{Queue: dl.ConsumerGroup, Reason: reason, Count: dl.Count, Time: a.Time}}
 	m := sources.Message{
 		Stream:     capture,
 		Partition:  sources.NoPartition,
@@ -269,6 +270,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	orig, err := c.original(ctx, a.Stream, a.StreamSeq)
 	switch {
 	case errors.Is(err, ErrOriginalGone):
+		m.Headers = withDeath(nil, &a, reason)
 		m.Properties = []sources.Property{{Name: PropertyOriginal, Value: "gone"}, {Name: "origin", Value: a.Stream + "#" + strconv.FormatUint(a.StreamSeq, 10)}}
 		m.Flaw = &sources.Flaw{Reason: fmt.Sprintf("the original message %s#%d is gone (removed by the stream's limits, or deleted): only the advisory is left", a.Stream, a.StreamSeq)}
 		return m, true, nil
@@ -278,7 +280,8 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	m.Key = []byte(orig.Subject)
 	m.Value = orig.Data
 	m.ValueSize = len(orig.Data)
-	m.Headers = headersOf(orig.Header)
+	m.Headers = withDeath(headersOf(orig.Header), &a, reason)
+	dl.Deaths[0].RoutingKeys = []string{orig.Subject}
 	m.ID = orig.Header.Get(natsgo.MsgIdHdr)
 	m.Timestamp = orig.Time
 	m.Properties = []sources.Property{{Name: "subject", Value: orig.Subject}, {Name: "origin", Value: a.Stream + "#" + strconv.FormatUint(a.StreamSeq, 10)}}

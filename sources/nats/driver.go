@@ -167,11 +167,32 @@ func decodeTLS(v *yaml.Node) (*config.TLS, error) {
 // Spec is the connection to open; name is its config key ("" for the flag).
 func (s Settings) Spec(name string) sources.Spec {
 	return sources.Spec{
-		Address: RedactURL(s.URL),
+		Address:     RedactURL(s.URL),
+		Auth:        s.auth(),
+		TLS:         s.TLS != nil || strings.Contains(s.URL, "tls://"),
+		ChecksLogin: true,
 		Open: func(ctx context.Context, env sources.OpenEnv) (sources.Conn, error) {
 			return s.Open(ctx, env, name)
 		},
 	}
+}
+
+// auth is the Spec.Auth text: how the settings authenticate, secrets
+// named by their source only ("" for none).
+func (s Settings) auth() string {
+	switch {
+	case s.Password.Set():
+		return config.Describe(s.Username, s.Password)
+	case s.Token.Set():
+		return "token " + s.Token.String()
+	case s.NkeySeedFile != "":
+		return "nkey seed file " + s.NkeySeedFile
+	case s.CredsFile != "":
+		return "creds file " + s.CredsFile
+	case s.Username != "":
+		return s.Username
+	}
+	return ""
 }
 
 // Open resolves the secrets (handing each to env.Redact) and dials.

@@ -182,6 +182,11 @@ func (s *Stream) Info() sources.StreamInfo {
 		High:       int64(s.LastSeq) + 1,
 		Consumers:  len(s.Consumers),
 		Reading:    sources.Reading{HasPositions: true, Live: true},
+		Span:       sources.Span{Bytes: sources.KnownCount(int64(s.Bytes))},
+	}
+	if s.Messages > 0 {
+		si.Span.First = sources.Edge{Seq: int64(s.FirstSeq), Time: s.FirstTime, Known: true}
+		si.Span.Last = sources.Edge{Seq: int64(s.LastSeq), Time: s.LastTime, Known: true}
 	}
 	add := func(name, value string) { si.Info = append(si.Info, sources.Property{Name: name, Value: value}) }
 	add("subjects", strings.Join(s.Subjects, ", "))

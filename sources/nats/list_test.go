@@ -101,6 +101,20 @@ func TestListStreamsAndConsumers(t *testing.T) {
 	if len(info.Partitions) != 1 || info.Partitions[0] != (sources.PartitionInfo{ID: sources.NoPartition, Low: 1, High: 6}) {
 		t.Fatalf("partitions %+v", info.Partitions)
 	}
+	if sp := info.Span; sp.Bytes != sources.KnownCount(int64(st.Bytes)) || sp.First != (sources.Edge{Seq: 1, Time: st.FirstTime, Known: true}) ||
+		sp.Last != (sources.Edge{Seq: 5, Time: st.LastTime, Known: true}) {
+		t.Fatalf("span %+v", sp)
+	}
+	// An empty stream has its bytes, and no ends.
+	_, emptyName := plainStream(t, js, "EMPTY")
+	infos2, err := c.ListStreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := infos2[slices.IndexFunc(infos2, func(s sources.StreamInfo) bool { return s.Name == emptyName })]
+	if e.Span != (sources.Span{Bytes: sources.KnownCount(0)}) {
+		t.Fatalf("the span of an empty stream %+v", e.Span)
+	}
 	var line string
 	for _, p := range info.Info {
 		if p.Name == "consumer work" {

@@ -63,7 +63,10 @@ func RedriveMsgID(source string, seq int64) string {
 // ErrOriginalGone, one the server refused with its error. An item whose
 // PubAck never came (the connection closed, ctx done), or whose record
 // could not be removed, is not reported: the run ends with an
-// *IncompleteError, and a run again with the same id settles it.
+// *IncompleteError, and a run again with the same id settles it. A run
+// whose ctx is done publishes nothing more; what it published is still
+// settled (its PubAck awaited, its record removed) and reported, so the
+// outcomes reported are what the targets hold.
 //
 // report is called one outcome at a time (not always from the same
 // goroutine): in PubAck order, or, with Remove, as the records go.
@@ -246,16 +249,16 @@ func (r *redriveRun) settleAcked() {
 }
 
 // remover deletes the advisory records of acknowledged copies, then
-// reports them; once ctx is done it leaves them (a run again removes them).
+// reports them. A run that is stopped still removes the records of the
+// copies it has written (each removal bounded by the connection's
+// timeout), so what it reports is what the target holds: a removal cut
+// off by the stop could be done by the server and reported as not.
 func (r *redriveRun) remover() {
 	defer r.removers.Done()
+	ctx := context.WithoutCancel(r.ctx)
 	for out := range r.removals {
 		seq := r.req.Items[out.Item].Message.Offset
-		if err := r.ctx.Err(); err != nil {
-			r.inDoubt(out.Item, false, err)
-			continue
-		}
-		if err := r.c.removeRecord(r.ctx, r.source, seq); err != nil {
+		if err := r.c.removeRecord(ctx, r.source, seq); err != nil {
 			r.inDoubt(out.Item, false, err)
 			continue
 		}
@@ -427,8 +430,8 @@ func targetSubject(item *sources.RedriveItem) string {
 
 // copyOf is the message a redrive publishes for an item: the item's
 // headers (those of the original the plan keeps, then the provenance
-// headers) less JetStream's publish controls; the edited value when there
-// is one.
+// headers) less JetStream's publish controls and the death headers read
+// from the advisory; the edited value when there is one.
 func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 	msg := natsgo.NewMsg(subject)
 	msg.Data = item.Message.Value
@@ -436,7 +439,7 @@ func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 		msg.Data = item.Value
 	}
 	for _, h := range item.Headers {
-		if !controlHeader(h.Key) {
+		if !controlHeader(h.Key) && !deathHeader(h.Key) {
 			msg.Header.Add(h.Key, string(h.Value))
 		}
 	}

@@ -65,7 +65,8 @@ func fromFlag(value string) (sources.Spec, error) {
 		return sources.Spec{}, fmt.Errorf("--redis: %w", err)
 	}
 	return sources.Spec{
-		Address: addressOf(u),
+		Address:     addressOf(u),
+		ChecksLogin: true,
 		Open: func(ctx context.Context, env sources.OpenEnv) (sources.Conn, error) {
 			if p, ok := u.User.Password(); ok && env.Redact != nil {
 				env.Redact(p)
@@ -215,10 +216,29 @@ func decodeTLS(v *yaml.Node) (*config.TLS, error) {
 	return &t, nil
 }
 
+// auth is the Spec.Auth text: the user and the password by its source
+// ("" for none).
+func (e entry) auth() string {
+	user := e.username
+	if user == "" && e.url.User != nil {
+		user = e.url.User.Username()
+	}
+	switch {
+	case e.password.Set() && user != "":
+		return config.Describe(user, e.password)
+	case e.password.Set():
+		return "password " + e.password.String()
+	}
+	return user
+}
+
 // spec is the entry's Spec: the secret is resolved, and redacted, in Open.
 func (e entry) spec() sources.Spec {
 	return sources.Spec{
-		Address: addressOf(e.url),
+		Address:     addressOf(e.url),
+		Auth:        e.auth(),
+		TLS:         e.url.Scheme == "rediss",
+		ChecksLogin: true,
 		Open: func(ctx context.Context, env sources.OpenEnv) (sources.Conn, error) {
 			o := Options{Name: env.Name, URL: e.rawURL, Username: e.username, DB: e.db, Match: e.match, MaxDeliveries: e.maxDeliveries, MaxIdle: e.maxIdle}
 			if e.password.Set() {

@@ -66,8 +66,9 @@ func (id ID) Next() ID {
 // back) for every id a server's clock makes: milliseconds before the year
 // 2248 and fewer than 2^20 (1,048,576) entries within one millisecond.
 // Ids past that (producer-chosen huge ids) are clamped (Exact says so):
-// a read skips their entries and says so (UnpackableIDsError) rather than
-// show them at another entry's position.
+// a read of the stream delivers their entries with their exact ids
+// (Message.ID) and says so (InexactIDsNotice); a group's dead letters
+// skip them (UnpackableIDsError), as a redrive journals by position.
 func (id ID) Offset() int64 {
 	ms, seq := id.MS, id.Seq
 	if ms > maxOffsetMS {

@@ -62,3 +62,62 @@ func (u *unpackable) report(stream string) error {
 
 // Is makes it a sources.ErrNotice: the read goes on past the entries.
 func (e *UnpackableIDsError) Is(target error) bool { return target == sources.ErrNotice }
+
+// InexactIDsNotice says a read delivered entries whose ids an Offset
+// cannot hold exactly (a sequence of 2^20 or more within a millisecond, a
+// millisecond of 2^43 or more: ids a producer chose). Each such message
+// carries its exact id (Message.ID, its position with IDPosition: what
+// an export line and the detail show); its Offset is clamped to the
+// largest its millisecond packs, so it orders the entries but a read
+// cannot start at such an entry (EntryIDs.Parse refuses its id), and a
+// read resumed at it may deliver the entries of its millisecond again.
+type InexactIDsNotice struct {
+	// Stream is the stream read.
+	Stream string
+	// First is the first such id delivered.
+	First string
+	// Count counts such entries delivered since the last notice.
+	Count int
+}
+
+// Error names the first id and how many there were.
+func (e *InexactIDsNotice) Error() string {
+	entries := strconv.Itoa(e.Count) + " entries"
+	if e.Count == 1 {
+		entries = "1 entry"
+	}
+	return fmt.Sprintf("stream %q: %s with ids past what a position holds exactly (from %s: a sequence above %d within a millisecond, or a millisecond from %d on) read with their exact ids; a read cannot start at them",
+		e.Stream, entries, e.First, maxOffsetSeq, uint64(maxOffsetMS)+1)
+}
+
+// Is makes it a sources.ErrNotice: the read goes on.
+func (e *InexactIDsNotice) Is(target error) bool { return target == sources.ErrNotice }
+
+// inexact counts the entries a read delivers whose ids no Offset holds.
+type inexact struct {
+	first string
+	count int
+}
+
+// see counts id when no Offset holds it exactly.
+func (u *inexact) see(id string) {
+	pid, err := ParseID(id)
+	if err != nil || pid.Exact() {
+		return
+	}
+	if u.count == 0 {
+		u.first = id
+	}
+	u.count++
+}
+
+// report is the notice of what was seen since the last report (nil when
+// nothing was), and starts counting again.
+func (u *inexact) report(stream string) error {
+	if u.count == 0 {
+		return nil
+	}
+	err := &InexactIDsNotice{Stream: stream, First: u.first, Count: u.count}
+	*u = inexact{}
+	return err
+}

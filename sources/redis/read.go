@@ -229,9 +229,9 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		}
 	}()
 	count := int64(firstPage)
-	var skipped unpackable
+	var clamped inexact
 	defer func() {
-		if err := skipped.report(r.stream); err != nil {
+		if err := clamped.report(r.stream); err != nil {
 			r.feed.Fail(err)
 		}
 	}()
@@ -272,9 +272,7 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		if len(page) > 0 {
 			batch := make([]sources.Message, 0, len(page))
 			for i := range page {
-				if skipped.skip(page[i].id) {
-					continue
-				}
+				clamped.see(page[i].id)
 				m := ToMessage(r.c.name, r.stream, page[i].id, page[i].fields)
 				r.mark(&m)
 				batch = append(batch, m)
@@ -291,7 +289,7 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		case !follow:
 			return nil
 		}
-		if err := skipped.report(r.stream); err != nil {
+		if err := clamped.report(r.stream); err != nil {
 			r.feed.Fail(err)
 		}
 		if r.restarted(ctx, &start) {
