@@ -33,34 +33,35 @@ func TestSamplerRabbitMQDepth(t *testing.T) {
 	c, err := rabbitmq.Dial(context.Background(), rabbitmq.Options{URL: url, ManagementURL: api})
 	must(err)
 	defer c.Close()
-	// the management API's counts lag what the queues hold: wait for them
-	settled := func(depth, dead, unacked int64) {
+	// the management API's counts (consumers apart from messages) lag what
+	// the queues hold: wait for them
+	settled := func(depth, dead, unacked, consumers int64) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			list, err := c.ListStreams(context.Background())
 			must(err)
-			var d, dl, u int64
+			var d, dl, u, cs int64
 			for _, st := range list {
 				switch st.Name {
 				case "shipments":
-					d, u = st.Messages, st.Counts.Held()
+					d, u, cs = st.Messages, st.Counts.Held(), st.Counts.Consumers.N
 				case "shipments.dlq":
 					dl = st.Messages
 				}
 			}
-			if d == depth && dl == dead && u == unacked {
+			if d == depth && dl == dead && u == unacked && cs == consumers {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("the management API says %d, %d, %d unacked; want %d, %d, %d", d, dl, u, depth, dead, unacked)
+				t.Fatalf("the management API says %d, %d, %d unacked, %d consumers; want %d, %d, %d, %d", d, dl, u, cs, depth, dead, unacked, consumers)
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
 	publish("shipments", 3)
 	publish("shipments.dlq", 1)
-	settled(3, 1, 0)
+	settled(3, 1, 0, 0)
 
 	sr := runSampler(c, "shipments")
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -75,7 +76,7 @@ func TestSamplerRabbitMQDepth(t *testing.T) {
 	deliveries, err := cch.Consume("shipments", "holder", false, false, false, false, nil)
 	must(err)
 	<-deliveries // held, not acknowledged
-	settled(5, 3, 1)
+	settled(5, 3, 1, 1)
 	sr.tick(t0.Add(time.Second))
 	s := sr.finish()
 	if s.Failed != 0 || len(s.Samples) != 2 {
