@@ -34,13 +34,13 @@ func (p *messagesPage) actions() actionTable {
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.StartPosition, line: line(0, 6), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd {
-				p.picker = newStartPicker(p.c, p.start, p.stream.Reading)
+				p.openOverlay(pickerOverlay{newStartPicker(p.c, p.start, p.stream.Reading)})
 				return nil
 			})},
 			{bind: k.Pause, run: do(p.togglePause)},
 			{bind: k.Refresh, run: do(p.read)},
 			{bind: k.Copy, run: onSelected(func(m *sources.Message) tea.Cmd {
-				p.copying = newCopyMenu(p.c, *m, p.conn)
+				p.openOverlay(copyOverlay{newCopyMenu(p.c, *m, p.conn)})
 				return nil
 			})},
 			{bind: k.CopyValue, run: onSelected(func(m *sources.Message) tea.Cmd { return copyValue(p.c, m) })},

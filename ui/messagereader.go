@@ -142,7 +142,7 @@ const (
 // than a redelivered flag.
 func (p *messagesPage) read() tea.Cmd {
 	if risk := peekRisk(p.stream); risk != "" {
-		p.confirm = risk + "\n\nenter: peek anyway   esc: go back"
+		p.openOverlay(peekQuestion{risk + "\n\nenter: peek anyway   esc: go back"})
 		return nil
 	}
 	return p.restart()

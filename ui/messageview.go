@@ -29,7 +29,7 @@ func (p *messagesPage) View(w, h int) string {
 		switch {
 		case p.err != nil:
 			out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
-		case p.confirm != "":
+		case p.asking() != "":
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:

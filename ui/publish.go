@@ -129,14 +129,14 @@ func (p *messagesPage) publishStep(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		p.publish = newPublishDialog(p.c, p.conn, p.pid, p.stream, msg.msg)
+		p.openOverlay(publishOverlay{newPublishDialog(p.c, p.conn, p.pid, p.stream, msg.msg)})
 		return nil
 	case publishDone:
-		d := p.publish
-		p.publish = nil
+		d := p.publishing()
 		if d == nil {
 			return nil
 		}
+		p.closeOverlays()
 		return d.done(msg)
 	}
 	return nil
