@@ -101,7 +101,7 @@ func (p *diffPage) actions() actionTable {
 		return nil
 	}
 	return newActions(p.c, nil,
-		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom), spacePages(move),
+		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)), spacePages(move),
 			action{bind: k.ScrollLeft, run: sideways}, action{bind: k.ScrollRight, line: 3, run: sideways}),
 		[]action{
 			{bind: k.Diff, line: 1, run: do(p.toggleChanged)},

@@ -89,7 +89,7 @@ func (p *streamsPage) columns(w int) []column {
 	if sh.state {
 		cols = append(cols, column{title: colState, width: 7})
 	}
-	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, unsorted: true}, column{title: "", width: badge, unsorted: true})
+	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, numeric: true}, column{title: "", width: badge, unsorted: true})
 	cols = p.sort.decorate(cols)
 	for _, drop := range []string{colTrend, colState, colConsumers} {
 		if fixedWidth(cols) <= w {
@@ -229,6 +229,18 @@ func (p *streamsPage) sortKey(at int, title string) sortKey {
 		return textKey(st.Counts.State)
 	case colRate:
 		return numKey(r.rate)
+	case colTrend:
+		return trendKey(r.trend)
 	}
 	return noKey
+}
+
+// trendKey sorts by how the rate moved over the sparkline: by the newest
+// rate less the oldest one shown, the fastest rising first (a stream
+// counted fewer than twice has no trend yet and sorts last).
+func trendKey(h *history) sortKey {
+	if h == nil || len(h.values) < 2 {
+		return noKey
+	}
+	return numKey(h.values[len(h.values)-1] - h.values[0])
 }

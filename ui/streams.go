@@ -537,7 +537,7 @@ func (p *streamsPage) actions() actionTable {
 	}
 	_, hasGroups := p.conn.(sources.GroupLister)
 	t := newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.Filter, line: 2, run: do(func() tea.Cmd { // a new search, as in less and vim
