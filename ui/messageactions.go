@@ -90,6 +90,9 @@ func (p *messagesPage) moveCursor(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, k.Bottom) {
 		p.follow = true
 	}
+	if p.sort.by != "" { // a sorted list is paused: p follows the read again
+		p.follow = false
+	}
 	if p.follow {
 		p.unseen = 0
 	}
@@ -105,8 +108,11 @@ func (p *messagesPage) scrollSideways(msg tea.KeyMsg) tea.Cmd {
 // togglePause stops following new messages, or follows them again from
 // the newest.
 func (p *messagesPage) togglePause() tea.Cmd {
-	n := p.view.Len()
 	p.follow = !p.follow
+	if p.follow && p.sort.by != "" { // in the read's order again
+		p.unsort()
+	}
+	n := p.view.Len()
 	if p.follow {
 		p.unseen = 0
 		p.cur.sel = n - 1

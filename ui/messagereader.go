@@ -166,6 +166,9 @@ func (p *messagesPage) restart() tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	opts := sources.ReadOptions{Start: p.start, End: p.end, Follow: !p.bounded && p.end == nil}
+	if opts.Follow { // a read that follows starts in arrival order; another sorts again at its end
+		p.sort = tableSort{}
+	}
 	var flt *filter.Filter
 	if p.readFilter != "" {
 		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
@@ -188,11 +191,23 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 				break
 			}
 		}
+		sorted := p.view.order != nil // rows gone from the front are anywhere in a sorted list
+		var keep rowKey
+		held := false
+		if sorted {
+			keep, held = p.selectedKey()
+		}
 		evicted := p.view.appended(len(msg.msgs), p.buf.AppendNoted(msg.msgs, msg.notes))
 		p.streamReader.counted(p.c.Now(), msg.msgs)
-		if p.follow {
+		switch {
+		case p.follow:
 			p.cur.sel = p.view.Len() - 1
-		} else {
+		case sorted:
+			p.unseen += len(msg.msgs)
+			if i := p.indexOf(keep); held && i >= 0 {
+				p.cur.sel = i
+			}
+		default:
 			p.unseen += len(msg.msgs)
 			p.cur.sel -= evicted
 			p.cur.top -= evicted

@@ -182,9 +182,9 @@ func (p *messagesPage) mouse(msg tea.MouseMsg) tea.Cmd {
 	case mouseSorted:
 		p.sort = srt
 		p.applySort()
-		return nil
+		return p.sortSaid()
 	}
-	p.follow = n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp
+	p.follow = (n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp) && p.sort.by == ""
 	if p.follow {
 		p.unseen = 0
 	}
@@ -227,7 +227,7 @@ func (p *messagesPage) fetcher() fetcher {
 // that follows new messages has moved its selection since.
 func (p *messagesPage) stepTo(from sources.Message, delta int) (sources.Message, bool) {
 	n := p.view.Len()
-	at := p.indexOf(from)
+	at := p.indexOf(keyOf(&from))
 	if at < 0 {
 		return sources.Message{}, false
 	}
@@ -241,13 +241,14 @@ func (p *messagesPage) stepTo(from sources.Message, delta int) (sources.Message,
 	return *p.view.At(next), true
 }
 
-// indexOf is the row of the message m in the view (-1: not there), looked
-// for from the selection outwards: it is most often there or near.
-func (p *messagesPage) indexOf(m sources.Message) int {
+// indexOf is the row of the message named k in the view (-1: not
+// there), looked for from the selection outwards: it is most often there
+// or near.
+func (p *messagesPage) indexOf(k rowKey) int {
 	n := p.view.Len()
 	same := func(i int) bool {
 		o := p.view.At(i)
-		return o.Stream == m.Stream && o.Partition == m.Partition && o.Offset == m.Offset && o.ID == m.ID
+		return o.Offset == k.offset && o.Partition == k.partition && o.Stream == k.stream && o.ID == k.id
 	}
 	for d := 0; d < n; d++ {
 		if i := p.cur.sel - d; i >= 0 && i < n && same(i) {
