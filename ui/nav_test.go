@@ -283,7 +283,7 @@ func TestDetailStepsFromTheMessageShownInAFollowingList(t *testing.T) {
 	p := newTestMessages(c)
 	deliver(p, orderMsgs(0, 10))
 	d := p.Update(keyPress("enter"))().(pagePushed).p.(*detailPage) // the newest, ord-00009
-	deliver(p, orderMsgs(10, 5))                                     // the list follows on to ord-00014
+	deliver(p, orderMsgs(10, 5))                                    // the list follows on to ord-00014
 	if !p.follow || p.cur.sel != 14 {
 		t.Fatalf("the list does not follow: sel %d", p.cur.sel)
 	}
