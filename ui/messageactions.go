@@ -50,7 +50,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Edit, writes: true, run: do(p.startEdit)},
 			{bind: k.Publish, writes: true, needs: func() bool { return publishes }, run: do(func() tea.Cmd { return p.startPublish(nil) })},
 			{bind: k.Triage, line: line(2, 0), run: do(func() tea.Cmd { return push(newTriagePage(p.c, p.conn, p.stream)) })},
-			{bind: k.Versions, run: do(func() tea.Cmd { return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end)) })},
+			{bind: k.Versions, needs: func() bool { return p.c.carriesSchemas(p.conn) }, run: do(func() tea.Cmd { return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end)) })},
 			{bind: k.Health, run: do(func() tea.Cmd {
 				if p.buf.Len() == 0 {
 					return setStatus("nothing held to check: H on the streams list checks the whole stream")
@@ -75,7 +75,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Search, line: line(0, 3), run: do(func() tea.Cmd { return p.openPrompt("search", "") })},
 			{bind: k.SearchNext, run: do(func() tea.Cmd { return p.findNext(1) })},
 			{bind: k.SearchPrev, run: do(func() tea.Cmd { return p.findNext(-1) })},
-			{bind: k.Jump, line: line(0, 4), run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
+			{bind: k.Jump, line: line(0, 4), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
 			{bind: k.Diff, run: do(p.diff)},
 			{bind: k.Sort, run: p.sortKeyed},
 		})
