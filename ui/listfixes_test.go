@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -79,5 +80,87 @@ func TestTapOffersNoPositionKeys(t *testing.T) {
 		if cmd := p.Update(keyPress(k)); cmd != nil || p.Capturing() {
 			t.Fatalf("%q did something on a tap", k)
 		}
+	}
+}
+
+func TestRedriveTargetPromptReplacesTheCurrentTarget(t *testing.T) {
+	c := testCommon(120, 30)
+	d := newRedriveDialog(c, staticConn{}, 7, "orders.DLT", goldenDLT()[:2], false)
+	d.state, d.opts.To = redrivePlanned, "orders.retry"
+	d.replan() // the plan only: its targets are not checked here
+	typeIn := func(keys ...string) {
+		for _, k := range keys {
+			d.update(keyPress(k))
+		}
+	}
+	typeIn("t")
+	if v := d.view(120, 30); !strings.Contains(v, "orders.retry") || !strings.Contains(v, "typing replaces it") {
+		t.Fatalf("the prompt does not show the current target to replace:\n%s", v)
+	}
+	typeIn("o", "u", "t", "enter")
+	if d.opts.To != "out" {
+		t.Fatalf("typed over orders.retry: target %q, want out", d.opts.To)
+	}
+	typeIn("t")
+	d.update(arrow(tea.KeyLeft)) // edit it instead: the cursor moves into it
+	typeIn("x", "enter")
+	if d.opts.To != "ouxt" {
+		t.Fatalf("edited: target %q, want ouxt", d.opts.To)
+	}
+	typeIn("t")
+	d.update(arrow(tea.KeyBackspace)) // deletes the whole target: back to each origin
+	typeIn("enter")
+	if d.opts.To != "" {
+		t.Fatalf("deleted: target %q", d.opts.To)
+	}
+}
+
+func TestSidewaysScrollShowsWhereTheValueEnds(t *testing.T) {
+	c := testCommon(80, 12)
+	p := newTestMessages(c)
+	deliver(p, longValueMsgs())
+	p.Update(keyPress("k")) // the long value
+	for range 60 {
+		p.Update(keyPress("l"))
+	}
+	if v := p.View(80, 9); !strings.Contains(v, "▸| end") {
+		t.Fatalf("no end marker at the end of the value:\n%s", v)
+	}
+	p.Update(keyPress("h"))
+	if v := p.View(80, 9); strings.Contains(v, "▸|") || !strings.Contains(v, "◂ +") {
+		t.Fatalf("an end marker before the end:\n%s", v)
+	}
+	huge := orderMsgs(0, 1)
+	huge[0].Value = []byte(strings.Repeat("x", 3000))
+	huge[0].ValueSize = len(huge[0].Value)
+	q := newTestMessages(c)
+	deliver(q, huge)
+	for range 100 {
+		q.Update(keyPress("l"))
+	}
+	if v := q.View(80, 9); !strings.Contains(v, "▸| preview ends") {
+		t.Fatalf("no word that the preview ends before the value:\n%s", v)
+	}
+}
+
+func TestJumpThatReadsAgainLandsOnItsPosition(t *testing.T) {
+	c := testCommon(100, 20)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 30)) // offsets 0 to 9 of each partition
+	p.openPrompt("jump", "offset:1=92")
+	sub := p.subID
+	p.Update(keyPress("enter"))
+	if p.subID == sub {
+		t.Fatal("a jump past what is held did not read again")
+	}
+	deliver(p, orderMsgs(270, 3))  // offset 90 of each partition
+	deliver(p, orderMsgs(273, 15)) // 91 to 95: partition 1's 92 among them
+	m := p.view.At(p.cur.sel)
+	if m.Partition != 1 || m.Offset != 92 || p.follow {
+		t.Fatalf("the selection is on %d@%d (follow %v), want 1@92, paused", m.Partition, m.Offset, p.follow)
+	}
+	deliver(p, orderMsgs(288, 3))
+	if m := p.view.At(p.cur.sel); m.Partition != 1 || m.Offset != 92 || p.unseen != 3 {
+		t.Fatalf("later messages moved the selection to %d@%d (unseen %d)", m.Partition, m.Offset, p.unseen)
 	}
 }

@@ -156,7 +156,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.view.sortBy(tableSort{}, nil) // in the read's order until it ends
 	p.marks = markSet{}
 	p.cur = cursor{}
-	p.follow, p.unseen = true, 0
+	p.follow, p.unseen, p.seek = true, 0, nil
 	p.srch = nil // the rows it was looking at are gone
 	p.copies = copyLookup{}
 	p.typed, p.waiting = false, nil
@@ -212,6 +212,7 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 			p.cur.sel -= evicted
 			p.cur.top -= evicted
 		}
+		p.landSeek(evicted)
 		if p.srch != nil { // the rows it looks at moved up
 			p.srch.from -= evicted
 		}

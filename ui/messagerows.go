@@ -217,6 +217,25 @@ func (p *messagesPage) widestLast() int {
 	return widest
 }
 
+// sideMarker is how far the last column is scrolled sideways, for its
+// title ("◂ +40"), and, scrolled to its end, that it is there: the end of
+// the values, or of the preview a long value is cut to ("" when not
+// scrolled).
+func (p *messagesPage) sideMarker() string {
+	mark := p.side.marker()
+	if mark == "" {
+		return ""
+	}
+	widest := p.widestLast()
+	switch {
+	case p.side.left < widest-p.lastWidth():
+		return mark
+	case widest >= previewCells:
+		return mark + " ▸| preview ends: enter shows all"
+	}
+	return mark + " ▸| end"
+}
+
 // previewCells bounds how far a row's value is scrolled sideways: a
 // preview reads the start of a value only (enter shows all of it).
 const previewCells = 512

@@ -32,6 +32,7 @@ type messagesPage struct {
 	clicks clickTracker
 	sort   tableSort // the list's sort, applied once the read has ended
 	follow bool
+	seek   *seekTo // a jump that read again, until its row arrives
 	unseen int  // messages that arrived while not following
 	dlq    bool // the rows are dead letters: their origin and error are shown
 

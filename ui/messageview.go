@@ -11,7 +11,7 @@ func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
 	heads := titles(cols)
-	if mark := p.side.marker(); mark != "" {
+	if mark := p.sideMarker(); mark != "" {
 		heads[len(heads)-1] += " " + mark
 	}
 	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, heads...))}
