@@ -85,7 +85,7 @@ func TestLiveListSortsWhatItHoldsAndPauses(t *testing.T) {
 	deliver(p, orderMsgs(0, 6)) // offsets 0 0 0 1 1 1
 	p.Update(keyPress("k"))     // ord-00004 selected
 	cmd := p.Update(keyPress("2"))
-	if got, want := keysOf(p), []string{"ord-00003", "ord-00004", "ord-00005", "ord-00000", "ord-00001", "ord-00002"}; !slices.Equal(got, want) {
+	if got, want := rowKeys(p), []string{"ord-00003", "ord-00004", "ord-00005", "ord-00000", "ord-00001", "ord-00002"}; !slices.Equal(got, want) {
 		t.Fatalf("by offset, descending: %v, want %v", got, want)
 	}
 	if msg, ok := cmd().(statusSet); !ok || msg.text != "sorted by OFFSET ▼: paused, p to follow in arrival order" || p.follow {
@@ -98,7 +98,7 @@ func TestLiveListSortsWhatItHoldsAndPauses(t *testing.T) {
 		t.Fatalf("the selection left ord-00004 for %s", p.view.At(p.cur.sel).Key)
 	}
 	deliver(p, orderMsgs(6, 3)) // offsets 2 2 2: held back after the sorted rows, counted new
-	if got := keysOf(p); len(got) != 9 || !slices.Equal(got[6:], []string{"ord-00006", "ord-00007", "ord-00008"}) || got[0] != "ord-00003" {
+	if got := rowKeys(p); len(got) != 9 || !slices.Equal(got[6:], []string{"ord-00006", "ord-00007", "ord-00008"}) || got[0] != "ord-00003" {
 		t.Fatalf("arrivals while sorted: %v", got)
 	}
 	if string(p.view.At(p.cur.sel).Key) != "ord-00004" || p.unseen != 3 || !strings.Contains(p.infoLine(), "PAUSED +3 new") {
@@ -109,17 +109,17 @@ func TestLiveListSortsWhatItHoldsAndPauses(t *testing.T) {
 		t.Fatal("G followed a sorted list")
 	}
 	p.Update(keyPress("2")) // again: all held sorted the other way
-	if got := keysOf(p); got[0] != "ord-00000" || got[8] != "ord-00008" {
+	if got := rowKeys(p); got[0] != "ord-00000" || got[8] != "ord-00008" {
 		t.Fatalf("by offset, ascending: %v", got)
 	}
 	p.Update(keyPress("p"))
-	if got := keysOf(p); !p.follow || got[0] != "ord-00000" || got[3] != "ord-00003" || p.cur.sel != 8 || p.sort.by != "" {
+	if got := rowKeys(p); !p.follow || got[0] != "ord-00000" || got[3] != "ord-00003" || p.cur.sel != 8 || p.sort.by != "" {
 		t.Fatalf("p: follow %v, rows %v, sel %d", p.follow, got, p.cur.sel)
 	}
 }
 
-// keysOf are the message keys of the rows, in the order shown.
-func keysOf(p *messagesPage) []string {
+// rowKeys are the message keys of the rows, in the order shown.
+func rowKeys(p *messagesPage) []string {
 	var out []string
 	for i := range p.view.Len() {
 		out = append(out, string(p.view.At(i).Key))
