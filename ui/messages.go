@@ -33,8 +33,8 @@ type messagesPage struct {
 	sort   tableSort // the list's sort, applied once the read has ended
 	follow bool
 	seek   *seekTo // a jump that read again, until its row arrives
-	unseen int  // messages that arrived while not following
-	dlq    bool // the rows are dead letters: their origin and error are shown
+	unseen int     // messages that arrived while not following
+	dlq    bool    // the rows are dead letters: their origin and error are shown
 
 	copies  copyLookup   // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed   bool         // a message held has a schema: the VER column is shown
