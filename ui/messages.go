@@ -30,7 +30,7 @@ type messagesPage struct {
 	cur    cursor
 	side   hscroller // how far the last column (the value, or the error) is scrolled sideways
 	clicks clickTracker
-	sort   tableSort // the list's sort, applied once the read has ended
+	sort   tableSort // the list's sort: the rows held while it reads, all of them once it has ended
 	follow bool
 	seek   *seekTo // a jump that read again, until its row arrives
 	unseen int     // messages that arrived while not following
