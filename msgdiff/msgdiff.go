@@ -59,6 +59,10 @@ type Row struct {
 	Left    string `json:"left"`
 	Right   string `json:"right"`
 	Change  Change `json:"change"`
+	// LeftNull and RightNull say a side's header has no value at all
+	// (null), which Left and Right, "" for it, do not tell from an empty one.
+	LeftNull  bool `json:"left_null,omitempty"`
+	RightNull bool `json:"right_null,omitempty"`
 	// Note says in words what the row alone does not: on the "(bytes)"
 	// row, that the decoded fields are equal but the bytes are not.
 	Note string `json:"note,omitempty"`
@@ -136,8 +140,17 @@ func MessagesDecoded(a, b *sources.Message, da, db *schema.Decoded) []Row {
 	add("message", "key", bytesOrNil(a.Key), bytesOrNil(b.Key))
 
 	la, lb := headerFields(a.Headers), headerFields(b.Headers)
+	na, nb := nullHeaders(a.Headers), nullHeaders(b.Headers)
 	for _, k := range unionKeys(la, lb) {
+		at := len(rows)
 		add("headers", k, la[k], lb[k])
+		if at < len(rows) && (na[k] || nb[k]) {
+			r := &rows[at]
+			r.LeftNull, r.RightNull = na[k] && la[k] != nil, nb[k] && lb[k] != nil
+			if r.Change == Same && r.LeftNull != r.RightNull {
+				r.Change = Changed // null against ""
+			}
+		}
 	}
 	pa, pb := propertyFields(a.Properties), propertyFields(b.Properties)
 	for _, k := range unionKeys(pa, pb) {
@@ -260,6 +273,23 @@ func headerFields(hs []sources.Header) map[string]*string {
 		seen[h.Key]++
 		v := text(h.Value)
 		out[k] = &v
+	}
+	return out
+}
+
+// nullHeaders are the fields of headerFields whose header has no value.
+func nullHeaders(hs []sources.Header) map[string]bool {
+	out := map[string]bool{}
+	seen := map[string]int{}
+	for _, h := range hs {
+		k := h.Key
+		if n := seen[h.Key]; n > 0 {
+			k = fmt.Sprintf("%s[%d]", h.Key, n)
+		}
+		seen[h.Key]++
+		if h.Value == nil {
+			out[k] = true
+		}
 	}
 	return out
 }

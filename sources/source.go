@@ -71,6 +71,10 @@ type Reading struct {
 	// head and gives them back (a peek, see StreamInfo.Peeks), and ends
 	// when the queue is empty.
 	Queue bool
+	// RoutedByName says a publish to the stream is routed by the stream's
+	// own name (a RabbitMQ queue or stream, through the default exchange):
+	// a message's key is not sent.
+	RoutedByName bool
 	// Tap says a read sees only the messages published from now on (a
 	// private queue bound to a RabbitMQ exchange): it has no start
 	// position and nothing to resume from.

@@ -171,3 +171,10 @@ func withHelp(b key.Binding, desc string) key.Binding {
 	b.SetHelp(b.Help().Key, desc)
 	return b
 }
+
+// topOf is the key to the first row of a page whose rows are not a
+// stream's messages in order (the message list's says "oldest").
+func topOf(k *KeyMap) key.Binding { return withHelp(k.Top, "top") }
+
+// bottomOf is the key to the last row of such a page.
+func bottomOf(k *KeyMap) key.Binding { return withHelp(k.Bottom, "bottom") }

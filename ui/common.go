@@ -65,6 +65,11 @@ type Common struct {
 // decoder is the schema decoder of a connection (nil when it has none).
 func (c *Common) decoder(conn string) *schema.Decoder { return c.Decoders[conn] }
 
+// carriesSchemas says the streams of conn can carry schemas the UI can
+// name: the connection has a Schema Registry or local schemas mapped.
+// Without, a census of schema versions counts every value as without one.
+func (c *Common) carriesSchemas(conn sources.Conn) bool { return c.decoder(conn.Name()) != nil }
+
 // DefaultScanBudget is the scan budget of a read-time filter.
 const DefaultScanBudget = 1_000_000
 

@@ -173,7 +173,7 @@ func (p *connsPage) actions() actionTable {
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.entries), p.c.Height-5); return nil }
 	_, failed := p.counts()
 	t := newActions(p.c, nil,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: p.retryKey(), line: 2, needs: func() bool { return failed > 0 }, run: do(p.retry)},

@@ -17,7 +17,7 @@ func copied(t *testing.T, c *Common, p *messagesPage, keys ...string) (string, s
 	t.Helper()
 	c.Clipboard.(*bytes.Buffer).Reset()
 	p.Update(keyPress("c"))
-	if p.copying == nil {
+	if copyMenuOf(p) == nil {
 		t.Fatal("c did not open the copy menu")
 	}
 	var st statusSet
@@ -30,7 +30,7 @@ func copied(t *testing.T, c *Common, p *messagesPage, keys ...string) (string, s
 			}
 		}
 	}
-	if p.copying != nil {
+	if copyMenuOf(p) != nil {
 		t.Fatalf("the menu is still open after %v", keys)
 	}
 	raw := c.Clipboard.(*bytes.Buffer).String()
@@ -156,11 +156,11 @@ func TestCopyMenuKcatOnlyOnKafka(t *testing.T) {
 	p.pid, p.subID, p.opened = 7, 1, true
 	deliver(p, []sources.Message{{Stream: "jobs", Partition: sources.NoPartition, Value: []byte("x"), ValueSize: 1}})
 	p.Update(keyPress("c"))
-	if v := p.copying.view(); strings.Contains(v, "kcat") || !strings.Contains(v, "produce") {
+	if v := copyMenuOf(p).view(); strings.Contains(v, "kcat") || !strings.Contains(v, "produce") {
 		t.Fatalf("menu on RabbitMQ:\n%s", v)
 	}
 	p.Update(keyPress("K"))
-	if p.copying == nil {
+	if copyMenuOf(p) == nil {
 		t.Fatal("K closed the menu on RabbitMQ")
 	}
 }

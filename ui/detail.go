@@ -37,9 +37,10 @@ type detailLine struct {
 	hard   bool // wrap anywhere (stack frames), not at spaces
 }
 
-// stepper moves the message list's selection by delta and returns the
-// message now selected.
-type stepper func(delta int) (sources.Message, bool)
+// stepper moves the message list's selection to delta rows from the
+// message from (the one the detail shows) and returns the message now
+// selected.
+type stepper func(from sources.Message, delta int) (sources.Message, bool)
 
 // fetcher reads one message again, whole; nil where the stream cannot be
 // read at a position (a queue).

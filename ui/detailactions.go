@@ -20,7 +20,7 @@ func (p *detailPage) actions() actionTable {
 	}
 	move := func(msg tea.KeyMsg) tea.Cmd { p.move(msg, k, len(p.lines), p.bodyHeight()); return nil }
 	return newActions(p.c, p.conn,
-		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 			spacePages(move),
 			action{bind: k.ScrollLeft, run: p.scrollSideways},
 			action{bind: k.ScrollRight, run: p.scrollSideways},
@@ -68,7 +68,7 @@ func (p *detailPage) stepBy(delta int) tea.Cmd {
 	if p.step == nil {
 		return nil
 	}
-	m, ok := p.step(delta)
+	m, ok := p.step(p.msg, delta)
 	if !ok {
 		return nil
 	}

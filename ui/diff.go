@@ -101,7 +101,7 @@ func (p *diffPage) actions() actionTable {
 		return nil
 	}
 	return newActions(p.c, nil,
-		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom), spacePages(move),
+		append(moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)), spacePages(move),
 			action{bind: k.ScrollLeft, run: sideways}, action{bind: k.ScrollRight, line: 3, run: sideways}),
 		[]action{
 			{bind: k.Diff, line: 1, run: do(p.toggleChanged)},
@@ -130,7 +130,7 @@ func (p *diffPage) columns() []column {
 }
 
 // draw renders the shown rows to the width: cut (scrolled sideways) or
-// wrapped; it runs in Update, never in View.
+// wrapped (long field names too); it runs in Update, never in View.
 func (p *diffPage) draw() {
 	s := p.c.Styles
 	cols := p.columns()
@@ -143,11 +143,19 @@ func (p *diffPage) draw() {
 			field = r.Section + ": " + r.Field
 		}
 		var lefts, rights []string
+		names := []string{render.Sanitize(field)}
 		if p.wrap {
 			lefts, rights = wrapSide(r.Left, cols[2].width), wrapSide(r.Right, cols[3].width)
+			names = strings.Split(ansi.Hardwrap(names[0], max(cols[1].width, 1), true), "\n") // a long name whole, over lines
 		} else {
 			l, rt := diffSides(r, cols[2].width+p.side.left, cols[3].width+p.side.left)
 			lefts, rights = []string{p.side.shift(l)}, []string{p.side.shift(rt)}
+		}
+		if r.LeftNull { // no value at all: not the "" of an empty one
+			lefts = []string{nullText}
+		}
+		if r.RightNull {
+			rights = []string{nullText}
 		}
 		switch r.Change {
 		case msgdiff.Added:
@@ -155,10 +163,13 @@ func (p *diffPage) draw() {
 		case msgdiff.Removed:
 			rights = []string{render.Missing}
 		}
-		for i := range max(len(lefts), len(rights)) {
+		for i := range max(len(lefts), len(rights), len(names)) {
 			mark, name, left, right := "", "", "", ""
 			if i == 0 {
-				mark, name = r.Change.Mark(), render.Sanitize(field)
+				mark = r.Change.Mark()
+			}
+			if i < len(names) {
+				name = names[i]
 			}
 			if i < len(lefts) {
 				left = lefts[i]
@@ -171,6 +182,9 @@ func (p *diffPage) draw() {
 	}
 	p.scroll(0, len(p.lines), p.bodyHeight())
 }
+
+// nullText is a side whose header has no value, as the detail shows it.
+const nullText = "∅ null"
 
 // diffStyle is how a row of a change is drawn.
 func diffStyle(s *Styles, c msgdiff.Change) func(...string) string {

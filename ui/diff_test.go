@@ -164,3 +164,27 @@ func TestDiffSaysEqualFieldsDifferentBytes(t *testing.T) {
 		t.Fatalf("view:\n%s", v)
 	}
 }
+
+func TestDiffTellsNullFromEmptyAndWrapsLongNames(t *testing.T) {
+	c := testCommon(120, 30)
+	long := "s19-" + strings.Repeat("H", 40) + "-end"
+	a := sources.Message{Stream: "orders", Headers: []sources.Header{{Key: "h"}, {Key: long, Value: []byte("1")}}}
+	b := sources.Message{Stream: "orders", Headers: []sources.Header{{Key: "h", Value: []byte{}}, {Key: long, Value: []byte("2")}}}
+	p := newDiffPage(c, a, b, nil, nil)
+	var hRow string
+	for _, l := range strings.Split(p.View(120, 27), "\n") {
+		if strings.Contains(l, "headers: h ") {
+			hRow = l
+		}
+	}
+	if !strings.Contains(hRow, "∅ null") || !strings.Contains(hRow, `""`) {
+		t.Fatalf("null and empty look the same: %q\n%s", hRow, p.View(120, 27))
+	}
+	if v := p.View(120, 27); strings.Contains(v, "-end") {
+		t.Fatalf("the long name is not cut before w:\n%s", v)
+	}
+	p.Update(keyPress("w"))
+	if v := p.View(120, 27); !strings.Contains(strings.ReplaceAll(v, " ", ""), "HHHH-end") {
+		t.Fatalf("w does not show the long name whole:\n%s", v)
+	}
+}

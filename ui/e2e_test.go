@@ -87,10 +87,10 @@ func TestBrowseDemoEndToEnd(t *testing.T) {
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	mp, ok := final.top().(*messagesPage)
-	if !ok || mp.redrive == nil || mp.redrive.res.Done != 2 || mp.redrive.res.PerTarget["orders"] != 2 {
+	if !ok || redriveOf(mp) == nil || redriveOf(mp).res.Done != 2 || redriveOf(mp).res.PerTarget["orders"] != 2 {
 		t.Fatalf("final page %T", final.top())
 	}
-	id := mp.redrive.plan.ID
+	id := redriveOf(mp).plan.ID
 	sub, err := conn.Read(context.Background(), "orders", sources.ReadOptions{Start: sources.Start{Kind: sources.StartLastN, N: 50}})
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func (p *messagesPage) edited(msg tea.Msg) tea.Cmd {
 				d.edits = append(d.edits, r)
 			}
 		}
-		p.redrive = d
+		p.openOverlay(redriveOverlay{d})
 		return check
 	}
 	return nil

@@ -59,11 +59,11 @@ func TestEditThenRedrive(t *testing.T) {
 		t.Fatal("no target check after the edit")
 	}
 	p.Update(check())
-	if p.redrive == nil || !p.redrive.checked || p.redrive.targetErr != nil {
-		t.Fatalf("targets not checked: %+v", p.redrive)
+	if redriveOf(p) == nil || !redriveOf(p).checked || redriveOf(p).targetErr != nil {
+		t.Fatalf("targets not checked: %+v", redriveOf(p))
 	}
-	if p.redrive == nil || len(p.redrive.edits) != 1 || p.redrive.edits[0].Field != "type" {
-		t.Fatalf("dialog: %+v", p.redrive)
+	if redriveOf(p) == nil || len(redriveOf(p).edits) != 1 || redriveOf(p).edits[0].Field != "type" {
+		t.Fatalf("dialog: %+v", redriveOf(p))
 	}
 	if v := p.View(120, 37); !strings.Contains(v, "edited:") || !strings.Contains(v, "OrderCreatedFixed") || !strings.Contains(v, "→ orders") {
 		t.Fatalf("view:\n%s", v)
@@ -71,10 +71,10 @@ func TestEditThenRedrive(t *testing.T) {
 	if _, err := os.Stat(written.path); !os.IsNotExist(err) {
 		t.Fatal("the temporary file was left behind")
 	}
-	id := p.redrive.plan.ID
-	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
-	if p.redrive.err != nil || p.redrive.res.Done != 1 {
-		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	id := redriveOf(p).plan.ID
+	pump(t, p, p.Update(keyPress("y")), func() bool { return redriveOf(p) != nil && redriveOf(p).state == redriveDone })
+	if redriveOf(p).err != nil || redriveOf(p).res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", redriveOf(p).res, redriveOf(p).err)
 	}
 	var got []sources.Message
 	for _, m := range testbroker.ReadAll(t, conn, demo.TopicOrders) {
@@ -110,8 +110,8 @@ func TestEditReencodingNeedsY(t *testing.T) {
 	re := replay.Reencoding{Part: schema.PartValue, Bytes: schema.BytesDiff{Count: 3, Offset: 12}, Unasked: []string{"the original holds at note: a string that is not UTF-8 (shown with U+FFFD), which the edit leaves and encoding rewrites"}}
 	check := p.Update(editRead{page: p.pid, orig: orig, edit: edit, reenc: &re})
 	p.Update(check())
-	if p.redrive == nil || !p.redrive.checked || p.redrive.targetErr != nil {
-		t.Fatalf("targets not checked: %+v", p.redrive)
+	if redriveOf(p) == nil || !redriveOf(p).checked || redriveOf(p).targetErr != nil {
+		t.Fatalf("targets not checked: %+v", redriveOf(p))
 	}
 	v := p.View(120, 40)
 	for _, want := range []string{"value: encoding the edit changes more than it shows (3 bytes from offset 12 differ)", "not UTF-8", "Y: redrive with the value's bytes changed beyond the edit"} {
@@ -120,13 +120,13 @@ func TestEditReencodingNeedsY(t *testing.T) {
 		}
 	}
 	for _, k := range []tea.KeyMsg{keyPress("y"), {Type: tea.KeyEnter}} {
-		if cmd := p.Update(k); cmd != nil || p.redrive == nil || p.redrive.state != redrivePlanned {
+		if cmd := p.Update(k); cmd != nil || redriveOf(p) == nil || redriveOf(p).state != redrivePlanned {
 			t.Fatalf("%s started the redrive", k)
 		}
 	}
-	pump(t, p, p.Update(keyPress("Y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
-	if p.redrive.err != nil || p.redrive.res.Done != 1 {
-		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	pump(t, p, p.Update(keyPress("Y")), func() bool { return redriveOf(p) != nil && redriveOf(p).state == redriveDone })
+	if redriveOf(p).err != nil || redriveOf(p).res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", redriveOf(p).res, redriveOf(p).err)
 	}
 
 	kept := replay.Reencoding{Part: schema.PartValue, Kept: true}

@@ -113,7 +113,7 @@ func (p *groupsPage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.shown), p.rowsHeight()); return nil }
 	return newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
@@ -294,7 +294,7 @@ func (p *groupPage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.d.Offsets), p.rowsHeight()); return nil }
 	return newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: withHelp(k.Open, "read from the group's offsets"), line: 1, run: do(func() tea.Cmd {
 				if len(p.d.Offsets) == 0 {

@@ -287,7 +287,7 @@ func (p *healthPage) actions() actionTable {
 		})
 	}
 	return newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: onRow(p.open)},
 			{bind: k.Diff, line: 2, run: onRow(p.diff)},

@@ -34,13 +34,13 @@ func (p *messagesPage) actions() actionTable {
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.StartPosition, line: line(0, 6), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd {
-				p.picker = newStartPicker(p.c, p.start, p.stream.Reading)
+				p.openOverlay(pickerOverlay{newStartPicker(p.c, p.start, p.stream.Reading)})
 				return nil
 			})},
 			{bind: k.Pause, run: do(p.togglePause)},
 			{bind: k.Refresh, run: do(p.read)},
 			{bind: k.Copy, run: onSelected(func(m *sources.Message) tea.Cmd {
-				p.copying = newCopyMenu(p.c, *m, p.conn)
+				p.openOverlay(copyOverlay{newCopyMenu(p.c, *m, p.conn)})
 				return nil
 			})},
 			{bind: k.CopyValue, run: onSelected(func(m *sources.Message) tea.Cmd { return copyValue(p.c, m) })},
@@ -50,7 +50,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Edit, writes: true, run: do(p.startEdit)},
 			{bind: k.Publish, writes: true, needs: func() bool { return publishes }, run: do(func() tea.Cmd { return p.startPublish(nil) })},
 			{bind: k.Triage, line: line(2, 0), run: do(func() tea.Cmd { return push(newTriagePage(p.c, p.conn, p.stream)) })},
-			{bind: k.Versions, run: do(func() tea.Cmd { return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end)) })},
+			{bind: k.Versions, needs: func() bool { return p.c.carriesSchemas(p.conn) }, run: do(func() tea.Cmd { return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end)) })},
 			{bind: k.Health, run: do(func() tea.Cmd {
 				if p.buf.Len() == 0 {
 					return setStatus("nothing held to check: H on the streams list checks the whole stream")
@@ -75,7 +75,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Search, line: line(0, 3), run: do(func() tea.Cmd { return p.openPrompt("search", "") })},
 			{bind: k.SearchNext, run: do(func() tea.Cmd { return p.findNext(1) })},
 			{bind: k.SearchPrev, run: do(func() tea.Cmd { return p.findNext(-1) })},
-			{bind: k.Jump, line: line(0, 4), run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
+			{bind: k.Jump, line: line(0, 4), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
 			{bind: k.Diff, run: do(p.diff)},
 			{bind: k.Sort, run: p.sortKeyed},
 		})
@@ -89,6 +89,9 @@ func (p *messagesPage) moveCursor(msg tea.KeyMsg) tea.Cmd {
 	p.follow = n == 0 || p.cur.sel == n-1 && !key.Matches(msg, k.Up)
 	if key.Matches(msg, k.Bottom) {
 		p.follow = true
+	}
+	if p.sort.by != "" { // a sorted list is paused: p follows the read again
+		p.follow = false
 	}
 	if p.follow {
 		p.unseen = 0
@@ -105,8 +108,11 @@ func (p *messagesPage) scrollSideways(msg tea.KeyMsg) tea.Cmd {
 // togglePause stops following new messages, or follows them again from
 // the newest.
 func (p *messagesPage) togglePause() tea.Cmd {
-	n := p.view.Len()
 	p.follow = !p.follow
+	if p.follow && p.sort.by != "" { // in the read's order again
+		p.unsort()
+	}
+	n := p.view.Len()
 	if p.follow {
 		p.unseen = 0
 		p.cur.sel = n - 1

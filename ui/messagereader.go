@@ -142,7 +142,7 @@ const (
 // than a redelivered flag.
 func (p *messagesPage) read() tea.Cmd {
 	if risk := peekRisk(p.stream); risk != "" {
-		p.confirm = risk + "\n\nenter: peek anyway   esc: go back"
+		p.openOverlay(peekQuestion{risk + "\n\nenter: peek anyway   esc: go back"})
 		return nil
 	}
 	return p.restart()
@@ -156,7 +156,7 @@ func (p *messagesPage) restart() tea.Cmd {
 	p.view.sortBy(tableSort{}, nil) // in the read's order until it ends
 	p.marks = markSet{}
 	p.cur = cursor{}
-	p.follow, p.unseen = true, 0
+	p.follow, p.unseen, p.seek = true, 0, nil
 	p.srch = nil // the rows it was looking at are gone
 	p.copies = copyLookup{}
 	p.typed, p.waiting = false, nil
@@ -166,6 +166,9 @@ func (p *messagesPage) restart() tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	opts := sources.ReadOptions{Start: p.start, End: p.end, Follow: !p.bounded && p.end == nil}
+	if opts.Follow { // a read that follows starts in arrival order; another sorts again at its end
+		p.sort = tableSort{}
+	}
 	var flt *filter.Filter
 	if p.readFilter != "" {
 		var err error // compiled per read: a Filter is for one goroutine, and an old read may still run
@@ -188,15 +191,28 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 				break
 			}
 		}
+		sorted := p.view.order != nil // rows gone from the front are anywhere in a sorted list
+		var keep rowKey
+		held := false
+		if sorted {
+			keep, held = p.selectedKey()
+		}
 		evicted := p.view.appended(len(msg.msgs), p.buf.AppendNoted(msg.msgs, msg.notes))
 		p.streamReader.counted(p.c.Now(), msg.msgs)
-		if p.follow {
+		switch {
+		case p.follow:
 			p.cur.sel = p.view.Len() - 1
-		} else {
+		case sorted:
+			p.unseen += len(msg.msgs)
+			if i := p.indexOf(keep); held && i >= 0 {
+				p.cur.sel = i
+			}
+		default:
 			p.unseen += len(msg.msgs)
 			p.cur.sel -= evicted
 			p.cur.top -= evicted
 		}
+		p.landSeek(evicted)
 		if p.srch != nil { // the rows it looks at moved up
 			p.srch.from -= evicted
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,6 +13,27 @@ import (
 )
 
 func (p *messagesPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
+
+// colVersion is the title of the column of the values' schema versions.
+const colVersion = "VER"
+
+// showsVersions says the VER column is drawn: a row shown has a value
+// with a schema. A list whose rows on screen have none (a topic without
+// schemas, a framed value scrolled away) draws no empty column.
+func (p *messagesPage) showsVersions() bool {
+	dec := p.c.decoder(p.conn.Name())
+	if !p.typed || dec == nil {
+		return false
+	}
+	from, to := p.cur.window(p.view.Len(), p.rowsHeight())
+	for i := from; i < to; i++ {
+		m := p.view.At(i)
+		if dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value).Origin != schema.OriginContent {
+			return true
+		}
+	}
+	return false
+}
 
 // byID says the rows are a queue's messages: without positions to tell
 // them apart, they show the broker's message id (and, dead letters
@@ -64,9 +86,9 @@ func (p *messagesPage) columns(w int) []column {
 			{title: "VALUE", width: 10, flex: true},
 		}
 	}
-	if p.typed { // the schema version after the key
+	if p.showsVersions() { // the schema version after the key
 		at := p.leading() + 1
-		cols = append(cols[:at], append([]column{{title: "VER", width: 4, unsorted: true}}, cols[at:]...)...)
+		cols = append(cols[:at], append([]column{{title: colVersion, width: 4, unsorted: true}}, cols[at:]...)...)
 	}
 	for i := range cols {
 		switch cols[i].title {
@@ -124,6 +146,7 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		base = []string{part, m.Position(), shortTime(m.Timestamp.In(p.c.Location), now), key}
 	}
 	value := render.Preview(m.Value, last)
+	versions := slices.ContainsFunc(cols, func(c column) bool { return c.title == colVersion })
 	if v := showPart(dec, schema.PartValue, m); v.typed {
 		value = decodedPreview(v, m.Value, last)
 		if preview, failed := readNote(note); v.cut && preview != nil {
@@ -131,10 +154,10 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		} else if v.cut && failed != "" {
 			value = render.Preview([]byte("✖ "+failed), last)
 		}
-		if p.typed {
+		if versions {
 			base = append(base, versionCell(v))
 		}
-	} else if p.typed {
+	} else if versions {
 		base = append(base, "")
 	}
 	if !p.dlq {
@@ -192,6 +215,25 @@ func (p *messagesPage) widestLast() int {
 		widest = max(widest, ansi.StringWidth(cells[len(cells)-1]))
 	}
 	return widest
+}
+
+// sideMarker is how far the last column is scrolled sideways, for its
+// title ("◂ +40"), and, scrolled to its end, that it is there: the end of
+// the values, or of the preview a long value is cut to ("" when not
+// scrolled).
+func (p *messagesPage) sideMarker() string {
+	mark := p.side.marker()
+	if mark == "" {
+		return ""
+	}
+	widest := p.widestLast()
+	switch {
+	case p.side.left < widest-p.lastWidth():
+		return mark
+	case widest >= previewCells:
+		return mark + " ▸| preview ends: enter shows all"
+	}
+	return mark + " ▸| end"
 }
 
 // previewCells bounds how far a row's value is scrolled sideways: a

@@ -30,10 +30,11 @@ type messagesPage struct {
 	cur    cursor
 	side   hscroller // how far the last column (the value, or the error) is scrolled sideways
 	clicks clickTracker
-	sort   tableSort // the list's sort, applied once the read has ended
+	sort   tableSort // the list's sort: the rows held while it reads, all of them once it has ended
 	follow bool
-	unseen int  // messages that arrived while not following
-	dlq    bool // the rows are dead letters: their origin and error are shown
+	seek   *seekTo // a jump that read again, until its row arrives
+	unseen int     // messages that arrived while not following
+	dlq    bool    // the rows are dead letters: their origin and error are shown
 
 	copies  copyLookup   // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed   bool         // a message held has a schema: the VER column is shown
@@ -101,20 +102,20 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 	case copiesFound:
 		return p.copiesArrived(msg)
 	case redriveProgressed:
-		if p.redrive != nil {
-			return p.redrive.progressed(msg)
+		if d := p.redriving(); d != nil {
+			return d.progressed(msg)
 		}
 	case redriveTripped:
-		if p.redrive != nil {
-			return p.redrive.paused(msg.reason)
+		if d := p.redriving(); d != nil {
+			return d.paused(msg.reason)
 		}
 	case redriveTargetsChecked:
-		if p.redrive != nil {
-			p.redrive.targetsChecked(msg)
+		if d := p.redriving(); d != nil {
+			d.targetsChecked(msg)
 		}
 	case redriveFinished:
-		if p.redrive != nil {
-			p.redrive.finished(msg.res, msg.err)
+		if d := p.redriving(); d != nil {
+			d.finished(msg.res, msg.err)
 		}
 	case editFileWritten, editorClosed, editRead:
 		return p.edited(msg)
@@ -143,9 +144,13 @@ func (p *messagesPage) Update(msg tea.Msg) tea.Cmd {
 		p.cur.clamp(p.view.Len(), p.rowsHeight())
 		return p.scanMore()
 	case startCancelled:
-		p.picker = nil
+		if p.picking() != nil {
+			p.closeOverlays()
+		}
 	case startChosen:
-		p.picker = nil
+		if p.picking() != nil {
+			p.closeOverlays()
+		}
 		p.start, p.end = msg.start, msg.end
 		return p.restart()
 	case tea.WindowSizeMsg:
@@ -178,9 +183,9 @@ func (p *messagesPage) mouse(msg tea.MouseMsg) tea.Cmd {
 	case mouseSorted:
 		p.sort = srt
 		p.applySort()
-		return nil
+		return p.sortSaid()
 	}
-	p.follow = n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp
+	p.follow = (n == 0 || p.cur.sel == n-1 && msg.Button != tea.MouseButtonWheelUp) && p.sort.by == ""
 	if p.follow {
 		p.unseen = 0
 	}
@@ -218,10 +223,16 @@ func (p *messagesPage) fetcher() fetcher {
 	}
 }
 
-// stepTo moves the selection by delta for the detail view's next/previous.
-func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
+// stepTo moves the selection to delta rows from the message from for the
+// detail view's next/previous: from the message shown, wherever a list
+// that follows new messages has moved its selection since.
+func (p *messagesPage) stepTo(from sources.Message, delta int) (sources.Message, bool) {
 	n := p.view.Len()
-	next := p.cur.sel + delta
+	at := p.indexOf(keyOf(&from))
+	if at < 0 {
+		return sources.Message{}, false
+	}
+	next := at + delta
 	if next < 0 || next >= n {
 		return sources.Message{}, false
 	}
@@ -231,25 +242,44 @@ func (p *messagesPage) stepTo(delta int) (sources.Message, bool) {
 	return *p.view.At(next), true
 }
 
+// indexOf is the row of the message named k in the view (-1: not
+// there), looked for from the selection outwards: it is most often there
+// or near.
+func (p *messagesPage) indexOf(k rowKey) int {
+	n := p.view.Len()
+	same := func(i int) bool {
+		o := p.view.At(i)
+		return o.Offset == k.offset && o.Partition == k.partition && o.Stream == k.stream && o.ID == k.id
+	}
+	for d := 0; d < n; d++ {
+		if i := p.cur.sel - d; i >= 0 && i < n && same(i) {
+			return i
+		}
+		if i := p.cur.sel + d; d > 0 && i >= 0 && i < n && same(i) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (p *messagesPage) Crumb() string { return p.c.Styles.Crumb.Render(render.Sanitize(p.stream.Name)) }
 
 func (p *messagesPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	if p.picker != nil {
-		return []key.Binding{k.Confirm, k.Back}
+	if p.slot != nil {
+		if keys := p.slot.overlayHelp(k); keys != nil {
+			return keys
+		}
 	}
 	if p.prompt != "" {
 		return promptKeys(p.prompt == "filter" || p.prompt == "read")
-	}
-	if p.copying != nil {
-		return p.copying.keys()
 	}
 	return p.actions().keyLine()
 }
 
 func (p *messagesPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
-// Close stops the read (and a redrive's watcher).
+// Close stops the read (and what an open overlay watches).
 func (p *messagesPage) Close() {
 	p.closeOverlays()
 	p.stop()

@@ -11,7 +11,7 @@ func (p *messagesPage) View(w, h int) string {
 	s := p.c.Styles
 	cols := p.columns(w)
 	heads := titles(cols)
-	if mark := p.side.marker(); mark != "" {
+	if mark := p.sideMarker(); mark != "" {
 		heads[len(heads)-1] += " " + mark
 	}
 	out := []string{p.infoLine(), s.ColumnHeader.Render(row(cols, heads...))}
@@ -29,7 +29,7 @@ func (p *messagesPage) View(w, h int) string {
 		switch {
 		case p.err != nil:
 			out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
-		case p.confirm != "":
+		case p.asking() != "":
 		case !p.opened:
 			out = append(out, s.Muted.Render("  opening "+render.Sanitize(p.stream.Name)+"…"))
 		case p.scan != nil && p.budgetHit:

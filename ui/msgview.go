@@ -34,6 +34,10 @@ type msgView struct {
 	order []int
 	srt   tableSort
 	key   func(m *sources.Message, title string) sortKey
+	// held says the sort orders the rows held when it was made (a list
+	// still reading): rows that arrive later follow them in the read's
+	// order instead of sorting the whole list again on every delivery.
+	heldOnly bool
 }
 
 // scanChunk is how many held messages the first step of a new filter
@@ -121,8 +125,32 @@ func (v *msgView) Load(i int, m *sources.Message) { v.buf.Load(v.position(i), m)
 // sortBy sorts the rows by s (key gives a message's value in a column),
 // now and whenever the rows change; an empty s keeps the read's order.
 func (v *msgView) sortBy(s tableSort, key func(m *sources.Message, title string) sortKey) {
-	v.srt, v.key = s, key
+	v.srt, v.key, v.heldOnly = s, key, false
 	v.resort()
+}
+
+// sortHeld sorts the rows held now by s; rows appended later follow them
+// in the read's order (a list still reading).
+func (v *msgView) sortHeld(s tableSort, key func(m *sources.Message, title string) sortKey) {
+	v.srt, v.key, v.heldOnly = s, key, true
+	v.resort()
+}
+
+// keepOrder keeps the sorted rows' order after dropped rows went from the
+// front of the read's order, and puts the rows appended after them, up to
+// rows in all.
+func (v *msgView) keepOrder(dropped, rows int) {
+	base := len(v.order) - dropped // the rows held before, less those gone
+	kept := v.order[:0]
+	for _, r := range v.order {
+		if r >= dropped {
+			kept = append(kept, r-dropped)
+		}
+	}
+	for r := max(base, 0); r < rows; r++ {
+		kept = append(kept, r)
+	}
+	v.order = kept
 }
 
 // resort puts the rows in the sort's order (stably: messages alike keep
@@ -152,9 +180,20 @@ func (v *msgView) resort() {
 // appended accounts for n messages appended to the buffer after it evicted
 // evicted from the front. It returns how many rows went with the eviction.
 func (v *msgView) appended(n, evicted int) int {
-	if v.srt.by != "" {
-		defer v.resort()
+	dropped := v.dropFront(n, evicted)
+	switch {
+	case v.srt.by == "":
+	case v.heldOnly && v.order != nil:
+		v.keepOrder(dropped, v.Len())
+	default:
+		v.resort()
 	}
+	return dropped
+}
+
+// dropFront accounts in the filter's rows for n messages appended after
+// the buffer evicted evicted from the front: the rows that went, how many.
+func (v *msgView) dropFront(n, evicted int) int {
 	if v.flt == nil {
 		return evicted
 	}

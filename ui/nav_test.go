@@ -277,3 +277,23 @@ func TestPlural(t *testing.T) {
 		t.Fatalf("detail:\n%s", v)
 	}
 }
+
+func TestDetailStepsFromTheMessageShownInAFollowingList(t *testing.T) {
+	c := testCommon(100, 20)
+	p := newTestMessages(c)
+	deliver(p, orderMsgs(0, 10))
+	d := p.Update(keyPress("enter"))().(pagePushed).p.(*detailPage) // the newest, ord-00009
+	deliver(p, orderMsgs(10, 5))                                    // the list follows on to ord-00014
+	if !p.follow || p.cur.sel != 14 {
+		t.Fatalf("the list does not follow: sel %d", p.cur.sel)
+	}
+	d.Update(keyPress("N"))
+	if string(d.msg.Key) != "ord-00008" || p.cur.sel != 8 {
+		t.Fatalf("N showed %s (list sel %d), want ord-00008, the one before the message shown", d.msg.Key, p.cur.sel)
+	}
+	deliver(p, orderMsgs(15, 2)) // stepping paused the list
+	d.Update(keyPress("n"))
+	if string(d.msg.Key) != "ord-00009" {
+		t.Fatalf("n showed %s, want ord-00009", d.msg.Key)
+	}
+}

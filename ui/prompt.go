@@ -194,14 +194,7 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 	for i := 0; i < n; i++ {
 		m := &scratch
 		p.view.Load(i, m)
-		var hit bool
-		if st.Kind == sources.StartTime {
-			hit = !m.Timestamp.Before(st.Time)
-		} else if o, ok := st.Offsets[m.Partition]; ok {
-			hit = m.Offset >= o
-		} else {
-			hit = len(st.Offsets) == 0 && m.Offset >= st.Offset
-		}
+		hit := reached(st, m)
 		if hit && i > 0 || hit && !p.before(st, m) {
 			p.cur.sel, p.follow = i, false
 			p.cur.clamp(n, p.rowsHeight())
@@ -215,7 +208,48 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("%s is not among the messages held, and this stream cannot be read from a position", p.stream.StartText(st))
 	}
 	p.start = st
-	return p.restart(), nil // the info line says where the read starts
+	cmd := p.restart() // the info line says where the read starts
+	p.seek = &seekTo{at: st}
+	return cmd, nil
+}
+
+// seekTo is a jump that read the stream again: its row is selected once
+// it arrives.
+type seekTo struct {
+	at   sources.Start
+	from int // the first row not looked at yet
+}
+
+// reached says m is at or past the position st (on st's partition when
+// it names partitions).
+func reached(st sources.Start, m *sources.Message) bool {
+	if st.Kind == sources.StartTime {
+		return !m.Timestamp.Before(st.Time)
+	}
+	if o, ok := st.Offsets[m.Partition]; ok {
+		return m.Offset >= o
+	}
+	return len(st.Offsets) == 0 && m.Offset >= st.Offset
+}
+
+// landSeek selects the row a jump read again for, once it has arrived,
+// and pauses there; dropped rows went from the front since the last look.
+func (p *messagesPage) landSeek(dropped int) {
+	sk := p.seek
+	if sk == nil {
+		return
+	}
+	var scratch sources.Message
+	n := p.view.Len()
+	for i := max(sk.from-dropped, 0); i < n; i++ {
+		p.view.Load(i, &scratch)
+		if reached(sk.at, &scratch) {
+			p.cur.sel, p.follow, p.unseen, p.seek = i, false, 0, nil
+			p.cur.clamp(n, p.rowsHeight())
+			return
+		}
+	}
+	sk.from = n
 }
 
 // shorthandOffset is an offset, or partition=offset pairs, without "offset:".

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/internal/editor"
 	"github.com/mqscope/mqscope/replay"
@@ -74,6 +76,26 @@ func publishTarget(st sources.StreamInfo) sources.Target {
 	return sources.Target{Stream: st.Name}
 }
 
+// keysOf is what a publish to st calls the message's key.
+func keysOf(st sources.StreamInfo) publishKeys {
+	switch {
+	case publishTarget(st).Exchange:
+		return routingKeyField
+	case st.RoutedByName:
+		return noKeyField
+	}
+	return keyField
+}
+
+// targetText names a publish's target for people: an exchange's routing
+// key comes with each message, so none is named with it.
+func targetText(t sources.Target) string {
+	if t.Exchange && t.Stream != "" && t.RoutingKey == "" {
+		return "exchange " + t.Stream
+	}
+	return t.String()
+}
+
 // startPublish writes the message to publish (a copy of from, or a new
 // one when from is nil) to a file and opens the editor on it.
 func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
@@ -92,7 +114,11 @@ func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
 	if withProps {
 		m = tp.PublishTemplate(p.stream.Name, from)
 	}
-	doc := publishDocument(m, publishTarget(p.stream).String(), withProps)
+	keys := keysOf(p.stream)
+	if keys == noKeyField {
+		m.Key = nil // not sent: the stream's name routes it
+	}
+	doc := publishDocument(m, targetText(publishTarget(p.stream)), withProps, keys)
 	page := p.pid
 	return func() tea.Msg {
 		path, err := editor.TempFile(doc)
@@ -129,14 +155,14 @@ func (p *messagesPage) publishStep(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return setError(msg.err)
 		}
-		p.publish = newPublishDialog(p.c, p.conn, p.pid, p.stream, msg.msg)
+		p.openOverlay(publishOverlay{newPublishDialog(p.c, p.conn, p.pid, p.stream, msg.msg)})
 		return nil
 	case publishDone:
-		d := p.publish
-		p.publish = nil
+		d := p.publishing()
 		if d == nil {
 			return nil
 		}
+		p.closeOverlays()
 		return d.done(msg)
 	}
 	return nil
@@ -262,7 +288,7 @@ func (d *publishDialog) size() int {
 func (d *publishDialog) view(width, height int) string {
 	s := d.c.Styles
 	var b strings.Builder
-	b.WriteString(s.Title.Render("Publish to "+render.Sanitize(d.target.String())) + "\n\n")
+	b.WriteString(s.Title.Render("Publish to "+render.Sanitize(targetText(d.target))) + "\n\n")
 	row := func(label, v string) {
 		fmt.Fprintf(&b, "%s %s\n", s.Label.Render(fmt.Sprintf("%-11s", label)), v)
 	}
@@ -270,30 +296,34 @@ func (d *publishDialog) view(width, height int) string {
 	if where := d.placementPreview(); where != "" {
 		row("placed", where)
 	}
-	key := "(none)"
-	if d.msg.Key != nil {
-		key = render.Preview(d.msg.Key, 60)
-	}
-	row("key", key)
+	switch keysOf(d.stream) {
+	case noKeyField:
+		row("routing key", render.Sanitize(d.stream.Name)+s.Muted.Render(" (the queue's name)"))
+	case keyField:
+		row("key", shownBytes(d.msg.Key, 60))
+	} // an exchange's: placed says it
 	for i, h := range d.msg.Headers {
 		if i == 6 {
 			row("", fmt.Sprintf("… %d more headers", len(d.msg.Headers)-6))
 			break
 		}
-		row(firstLabel(i, "headers"), render.Sanitize(h.Key)+": "+render.Preview(h.Value, 50))
+		row(firstLabel(i, "headers"), ansi.Truncate(render.Sanitize(h.Key)+": "+headerText(s, h), 70, "…"))
 	}
 	for i, p := range d.msg.Properties {
 		if i == 6 {
 			row("", fmt.Sprintf("… %d more properties", len(d.msg.Properties)-6))
 			break
 		}
-		row(firstLabel(i, "properties"), render.Sanitize(p.Name)+": "+render.Preview([]byte(p.Value), 50))
+		v := ansi.Truncate(render.Sanitize(p.Value), 50, "…")
+		if p.Value == "" {
+			v = s.Muted.Render("(empty)")
+			if d.target.Exchange || d.stream.RoutedByName { // AMQP sends no empty property
+				v = s.Muted.Render("(empty: not sent)")
+			}
+		}
+		row(firstLabel(i, "properties"), render.Sanitize(p.Name)+": "+v)
 	}
-	value := "(null)"
-	if d.msg.Value != nil {
-		value = render.Preview(d.msg.Value, 60)
-	}
-	row("value", value)
+	row("value", shownBytes(d.msg.Value, 60))
 	row("size", sources.SizeText(d.size()))
 	keys := s.Warn.Render("y/enter: publish") + "   esc: cancel"
 	if d.sending {
@@ -307,6 +337,19 @@ func (d *publishDialog) view(width, height int) string {
 		lines = append(lines[:room-1], s.Muted.Render("…"))
 	}
 	return s.Overlay.Width(boxW).Render(strings.Join(lines, "\n") + "\n\n" + wrap.Render(keys))
+}
+
+// shownBytes is a key or value for the confirmation as the detail shows
+// it (control characters as pictures, binary as hex), cut to width cells.
+func shownBytes(b []byte, width int) string {
+	if len(b) > 4*width { // what fits, and whole runes: more is not drawn
+		cut := 4 * width
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		b = b[:cut]
+	}
+	return ansi.Truncate(keyText(b), width, "…")
 }
 
 // firstLabel labels the first row of a list (i 0), not the rest.

@@ -58,7 +58,7 @@ func openPublish(t *testing.T, p *messagesPage, press func() any) publishFileWri
 		t.Fatal(read.err)
 	}
 	p.Update(read)
-	if p.publish == nil {
+	if publishOf(p) == nil {
 		t.Fatal("no confirmation after the editor")
 	}
 	return written
@@ -88,12 +88,12 @@ func TestPublishFromTheStreamPage(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"x", "Y", " "} {
-		if cmd := p.Update(keyPress(k)); cmd != nil || p.publish == nil || p.publish.sending {
+		if cmd := p.Update(keyPress(k)); cmd != nil || publishOf(p) == nil || publishOf(p).sending {
 			t.Fatalf("%q is not yes", k)
 		}
 	}
 	send := p.Update(keyPress("y"))
-	if send == nil || !p.publish.sending || !strings.Contains(p.View(120, 37), "waiting for the broker") {
+	if send == nil || !publishOf(p).sending || !strings.Contains(p.View(120, 37), "waiting for the broker") {
 		t.Fatal("y did not publish")
 	}
 	done := send().(publishDone)
@@ -102,7 +102,7 @@ func TestPublishFromTheStreamPage(t *testing.T) {
 	}
 	status := p.Update(done)().(statusSet)
 	pl := done.placed[0]
-	if want := fmt.Sprintf("published: orders p%d@%d", part, pl.Offset); status.text != want || status.err || pl.Partition != part || p.publish != nil {
+	if want := fmt.Sprintf("published: orders p%d@%d", part, pl.Offset); status.text != want || status.err || pl.Partition != part || publishOf(p) != nil {
 		t.Fatalf("status %q, want %q", status.text, want)
 	}
 	sub, err := conn.Read(context.Background(), demo.TopicOrders, sources.ReadOptions{Partitions: []int32{part}, Start: sources.Start{Kind: sources.StartOffset, Offset: pl.Offset}})
@@ -132,7 +132,7 @@ func TestPublishCancelledAndRefused(t *testing.T) {
 	p := ordersPage(t, c, conn)
 	editorWriting(t, `{"key": "k", "headers": [], "value": "v"}`)
 	openPublish(t, p, func() any { return p.Update(keyPress("P"))() })
-	if status := p.Update(keyPress("esc"))().(statusSet); status.text != "nothing published" || p.publish != nil {
+	if status := p.Update(keyPress("esc"))().(statusSet); status.text != "nothing published" || publishOf(p) != nil {
 		t.Fatalf("esc: %+v", status)
 	}
 	editorWriting(t, "")
@@ -141,7 +141,7 @@ func TestPublishCancelledAndRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := p.Update(publishEditorClosed{page: p.pid, path: written.path, doc: written.doc})().(publishRead)
-	if status := p.Update(read)().(statusSet); status.text != errPublishCancelled.Error() || p.publish != nil {
+	if status := p.Update(read)().(statusSet); status.text != errPublishCancelled.Error() || publishOf(p) != nil {
 		t.Fatalf("an empty file: %+v", status)
 	}
 	c.ReadOnlyConns = map[string]string{"demo": "set read_only: false on it"}

@@ -52,14 +52,14 @@ func TestReadOnlyOffersNoWrites(t *testing.T) {
 		for _, k := range []string{"R", "E"} {
 			_, cmd := m.Update(keyPress(k))
 			st := statusOf(cmd)
-			if readOnly && (st != "read-only connection: test ("+why+")" || mp.redrive != nil) {
-				t.Fatalf("%s on a read-only connection: status %q, dialog %v", k, st, mp.redrive != nil)
+			if readOnly && (st != "read-only connection: test ("+why+")" || redriveOf(mp) != nil) {
+				t.Fatalf("%s on a read-only connection: status %q, dialog %v", k, st, redriveOf(mp) != nil)
 			}
 			if !readOnly && strings.Contains(st, "read-only") {
 				t.Fatalf("%s on a writable connection: %q", k, st)
 			}
 		}
-		if !readOnly && mp.redrive == nil {
+		if !readOnly && redriveOf(mp) == nil {
 			t.Fatal("R on a writable connection opened no dialog")
 		}
 		// A dialog reached some other way offers no run, and y refuses.

@@ -89,6 +89,9 @@ type redriveDialog struct {
 	state     redriveState
 	target    textinput.Model
 	editing   bool
+	// replacing says the target prompt holds the current target as if
+	// selected: the first key typed replaces it, an arrow edits it.
+	replacing bool
 	bar       progress.Model
 	prog      replay.Progress
 	res       replay.Result
@@ -191,6 +194,16 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 			d.target.Blur()
 			return nil, false
 		}
+		if d.replacing {
+			d.replacing = false
+			switch msg.Type {
+			case tea.KeyRunes, tea.KeySpace, tea.KeyBackspace, tea.KeyDelete:
+				d.target.SetValue("") // typed over the current target, or deleted it
+				if msg.Type == tea.KeyBackspace || msg.Type == tea.KeyDelete {
+					return nil, false
+				}
+			}
+		}
 		var cmd tea.Cmd
 		d.target, cmd = d.target.Update(msg)
 		return cmd, false
@@ -201,7 +214,7 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 		case msg.Type == tea.KeyEsc || msg.String() == "n" || msg.String() == "q":
 			return nil, true
 		case msg.String() == "t":
-			d.editing = true
+			d.editing, d.replacing = true, d.opts.To != ""
 			d.target.SetValue(d.opts.To)
 			return d.target.Focus(), false
 		case d.mustConfirmBytes() && msg.String() != "Y":
@@ -419,7 +432,11 @@ func (d *redriveDialog) view(width, height int) string {
 			keys = s.Warn.Render("y/enter: redrive") + "   t: target   esc: cancel"
 		}
 		if d.editing {
-			keys = d.target.View() + "\n\n" + keys
+			hint := ""
+			if d.replacing {
+				hint = s.Muted.Render("  (typing replaces it; ←/→ edit it)")
+			}
+			keys = d.target.View() + hint + "\n\n" + keys
 		}
 		if d.many.open {
 			keys = d.many.view(s, "redrive")

@@ -23,14 +23,14 @@ func TestRedriveFromTheTUIIsLogged(t *testing.T) {
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })
 	p.Update(keyPress(" "))
-	pump(t, p, p.Update(keyPress("R")), func() bool { return p.redrive != nil && p.redrive.checked })
-	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive.state == redriveDone })
-	if p.redrive.err != nil || p.redrive.res.Done != 1 {
-		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	pump(t, p, p.Update(keyPress("R")), func() bool { return redriveOf(p) != nil && redriveOf(p).checked })
+	pump(t, p, p.Update(keyPress("y")), func() bool { return redriveOf(p).state == redriveDone })
+	if redriveOf(p).err != nil || redriveOf(p).res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", redriveOf(p).res, redriveOf(p).err)
 	}
 	pump(t, p, nil, func() bool { return strings.Contains(buf.String(), `"msg":"redrive finished"`) })
 	log := buf.String()
-	id := p.redrive.plan.ID
+	id := redriveOf(p).plan.ID
 	for _, want := range []string{
 		`"msg":"redrive plan made","id":"` + id + `","connection":"demo","source":"orders.DLT","messages":1`,
 		`"msg":"redrive run started","id":"` + id + `"`,

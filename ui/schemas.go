@@ -387,7 +387,7 @@ func (p *schemaPage) Status() string {
 func (p *schemaPage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.move(msg, k, len(p.lines), p.bodyHeight()); return nil }
-	scroll := moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom)
+	scroll := moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k))
 	scroll[0].line, scroll[1].line = 1, 2
 	return newActions(p.c, nil, append(scroll, spacePages(move)))
 }

@@ -107,7 +107,7 @@ func (p *streamsPage) columns(w int) []column {
 			cols = append(cols, column{title: c.title, width: 23, right: true, numeric: true})
 		}
 	}
-	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, unsorted: true}, column{title: "", width: badge, unsorted: true})
+	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, numeric: true}, column{title: "", width: badge, unsorted: true})
 	cols = p.sort.decorate(cols)
 	for _, drop := range []string{colTrend, colFirst, colState, colConsumers, colLast} {
 		if fixedWidth(cols) <= w {
@@ -261,6 +261,8 @@ func (p *streamsPage) sortKey(at int, title string) sortKey {
 		return noKey
 	case colRate:
 		return numKey(r.rate)
+	case colTrend:
+		return trendKey(r.trend)
 	}
 	return noKey
 }
@@ -284,4 +286,14 @@ func (p *streamsPage) edgeCell(e sources.Edge) string {
 		cell += " " + e.Time.In(p.c.Location).Format("01-02 15:04:05")
 	}
 	return cell
+}
+
+// trendKey sorts by how the rate moved over the sparkline: by the newest
+// rate less the oldest one shown, the fastest rising first (a stream
+// counted fewer than twice has no trend yet and sorts last).
+func trendKey(h *history) sortKey {
+	if h == nil || len(h.values) < 2 {
+		return noKey
+	}
+	return numKey(h.values[len(h.values)-1] - h.values[0])
 }

@@ -537,7 +537,7 @@ func (p *streamsPage) actions() actionTable {
 	}
 	_, hasGroups := p.conn.(sources.GroupLister)
 	t := newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.Filter, line: 2, run: do(func() tea.Cmd { // a new search, as in less and vim
@@ -555,7 +555,7 @@ func (p *streamsPage) actions() actionTable {
 				return push(newGroupsPage(p.c, p.conn, p.conn.(sources.GroupLister)))
 			})},
 			{bind: k.Triage, line: 4, run: selected(func(st sources.StreamInfo) page { return newTriagePage(p.c, p.conn, st) })},
-			{bind: k.Versions, run: selected(func(st sources.StreamInfo) page {
+			{bind: k.Versions, needs: func() bool { return p.c.carriesSchemas(p.conn) }, run: selected(func(st sources.StreamInfo) page {
 				return newVersionsPage(p.c, p.conn, st, sources.Start{Kind: sources.StartOldest}, nil)
 			})},
 			{bind: k.Health, line: 5, run: selected(func(st sources.StreamInfo) page { return newHealthPage(p.c, p.conn, st) })},

@@ -247,17 +247,17 @@ func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
 		m := rootWith(c, p)
 		deliver(p, orderMsgs(0, 3))
 		m.Update(keyPress("R"))
-		p.redrive.opts.To = "orders.retry" // plain messages have no origin: give them a target
-		feed(m, p.redrive.replan())        // the target check
+		redriveOf(p).opts.To = "orders.retry" // plain messages have no origin: give them a target
+		feed(m, redriveOf(p).replan())        // the target check
 		view := strings.Join(screenLines(t, m), "\n")
 		if !strings.Contains(view, "y/enter: redrive") {
 			t.Fatalf("at %dx%d the dialog has no key line:\n%s", size[0], size[1], view)
 		}
-		p.redrive.state = redriveRunning
+		redriveOf(p).state = redriveRunning
 		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "esc: stop") {
 			t.Fatalf("at %dx%d the running redrive has no key line:\n%s", size[0], size[1], view)
 		}
-		p.redrive.state = redriveDone
+		redriveOf(p).state = redriveDone
 		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "enter: close") {
 			t.Fatalf("at %dx%d the summary has no key line:\n%s", size[0], size[1], view)
 		}
@@ -295,7 +295,7 @@ func TestRedriveProgressStartsFromThePlan(t *testing.T) {
 	m := rootWith(c, p)
 	deliver(p, orderMsgs(0, 3))
 	m.Update(keyPress("R"))
-	p.redrive.state = redriveRunning // started: no progress reported yet
+	redriveOf(p).state = redriveRunning // started: no progress reported yet
 	view := strings.Join(screenLines(t, m), "\n")
 	if !strings.Contains(view, "0/3  — msg/s  ETA —") || strings.Contains(view, "0/0") {
 		t.Fatalf("a redrive that just started shows:\n%s", view)

@@ -140,7 +140,7 @@ func (p *tracePage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.res.Hits), p.rowsHeight()); return nil }
 	return newActions(p.c, nil,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{{bind: k.Open, line: 1, run: do(p.open)}})
 }
 
@@ -159,7 +159,7 @@ func (p *tracePage) open() tea.Cmd {
 }
 
 // stepTo moves through the hits from the detail view.
-func (p *tracePage) stepTo(delta int) (sources.Message, bool) {
+func (p *tracePage) stepTo(_ sources.Message, delta int) (sources.Message, bool) { // the hits do not move: the selection is the message shown
 	next := p.cur.sel + delta
 	if next < 0 || next >= len(p.res.Hits) {
 		return sources.Message{}, false

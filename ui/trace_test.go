@@ -50,7 +50,7 @@ func TestTraceFromAMessage(t *testing.T) {
 	if open.msg.Stream != "shipments" || open.msg.Offset != ship.Offset {
 		t.Fatalf("opened %s@%d", open.msg.Stream, open.msg.Offset)
 	}
-	if prev, ok := open.step(-1); !ok || prev.Stream != "payments" {
+	if prev, ok := open.step(open.msg, -1); !ok || prev.Stream != "payments" {
 		t.Fatalf("previous hit: %s", prev.Stream)
 	}
 }

@@ -161,7 +161,9 @@ func (p *triagePage) columns(w int) []column {
 		trendWidth = triageBuckets / 2
 	}
 	narrow := w < 100 // the first time goes: the group's text needs the room
-	spec := []column{{title: "COUNT", width: 6, right: true, numeric: true}, {title: "SHARE", width: 5, right: true, numeric: true}}
+	// COUNT and SHARE are as wide as their titles with the sort's mark, so
+	// that the header does not shift when a sort marks them.
+	spec := []column{{title: "COUNT", width: 7, right: true, numeric: true}, {title: "SHARE", width: 7, right: true, numeric: true}}
 	if !narrow {
 		spec = append(spec, column{title: "FIRST", width: 12, numeric: true})
 	}
@@ -177,21 +179,22 @@ func (p *triagePage) key(msg tea.KeyMsg) tea.Cmd {
 func (p *triagePage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.report.Groups), p.rowsHeight()); return nil }
+	grouped := func() bool { return len(p.report.Groups) > 0 }
 	onGroup := func(f func() tea.Cmd) func(tea.KeyMsg) tea.Cmd {
 		return do(func() tea.Cmd {
-			if len(p.report.Groups) == 0 {
+			if !grouped() {
 				return nil
 			}
 			return f()
 		})
 	}
 	return newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
-			{bind: k.Open, line: 1, run: onGroup(func() tea.Cmd { return push(p.groupPage(false)) })},
+			{bind: k.Open, line: 1, needs: grouped, run: onGroup(func() tea.Cmd { return push(p.groupPage(false)) })},
 			{bind: k.TriageMode, line: 2, run: do(p.regroup)},
-			{bind: k.Redrive, line: 3, writes: true, run: onGroup(func() tea.Cmd { return push(p.groupPage(true)) })},
-			{bind: k.Export, line: 4, run: onGroup(func() tea.Cmd { return p.export(p.report.Groups[p.cur.sel]) })},
+			{bind: k.Redrive, line: 3, writes: true, needs: grouped, run: onGroup(func() tea.Cmd { return push(p.groupPage(true)) })},
+			{bind: k.Export, line: 4, needs: grouped, run: onGroup(func() tea.Cmd { return p.export(p.report.Groups[p.cur.sel]) })},
 			{bind: k.Refresh, line: 5, run: do(p.read)},
 			{bind: k.Sort, run: func(msg tea.KeyMsg) tea.Cmd {
 				p.sort.digit(msg, p.columns(p.c.Width))

@@ -121,9 +121,9 @@ func TestTriageDemoGroupsAndOpens(t *testing.T) {
 	rp := cmd().(pagePushed).p.(*messagesPage)
 	rp.pid = 5
 	defer rp.Close()
-	pump(t, rp, rp.Init(), func() bool { return rp.redrive != nil })
-	if int64(len(rp.redrive.msgs)) != g.Count || rp.redrive.whole || rp.redrive.planErr != nil {
-		t.Fatalf("redrive of group %s plans %d messages (whole %v): %v", g.Key, len(rp.redrive.msgs), rp.redrive.whole, rp.redrive.planErr)
+	pump(t, rp, rp.Init(), func() bool { return redriveOf(rp) != nil })
+	if int64(len(redriveOf(rp).msgs)) != g.Count || redriveOf(rp).whole || redriveOf(rp).planErr != nil {
+		t.Fatalf("redrive of group %s plans %d messages (whole %v): %v", g.Key, len(redriveOf(rp).msgs), redriveOf(rp).whole, redriveOf(rp).planErr)
 	}
 }
 
@@ -134,7 +134,7 @@ func TestRedriveDialogShowsTheBreaker(t *testing.T) {
 	p := newTestMessages(c)
 	deliver(p, goldenDLT())
 	p.Update(keyPress("R"))
-	d := p.redrive
+	d := redriveOf(p)
 	d.state = redriveRunning
 	d.guard = replay.NewGuard(0.1, time.Minute)
 	d.updates, d.trips = make(chan tea.Msg), make(chan string, 1)

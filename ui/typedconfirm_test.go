@@ -30,19 +30,19 @@ func TestRedriveOfManyAsksForTheCount(t *testing.T) {
 	p.pid, p.start, p.bounded = 41, sources.Start{Kind: sources.StartOldest}, true
 	defer p.Close()
 	pump(t, p, p.restart(), func() bool { return p.ended })
-	pump(t, p, p.Update(keyPress("R")), func() bool { return p.redrive != nil && p.redrive.checked })
-	n := p.redrive.plan.Summary().Redrive
+	pump(t, p, p.Update(keyPress("R")), func() bool { return redriveOf(p) != nil && redriveOf(p).checked })
+	n := redriveOf(p).plan.Summary().Redrive
 	if n < 2 {
 		t.Fatalf("a plan of %d messages", n)
 	}
 	count := strconv.Itoa(n)
 	for _, answer := range []string{"", "y", strconv.Itoa(n + 1), "orders"} {
 		p.Update(keyPress("y"))
-		if v := p.View(120, 37); !p.redrive.many.open || !strings.Contains(v, "type "+count+" or orders.DLT ›") {
+		if v := p.View(120, 37); !redriveOf(p).many.open || !strings.Contains(v, "type "+count+" or orders.DLT ›") {
 			t.Fatalf("y did not ask for the count:\n%s", v)
 		}
 		typeText(p, answer)
-		if cmd := p.Update(keyPress("enter")); cmd != nil || p.redrive.state != redrivePlanned {
+		if cmd := p.Update(keyPress("enter")); cmd != nil || redriveOf(p).state != redrivePlanned {
 			t.Fatalf("answer %q started the redrive", answer)
 		}
 		if v := p.View(120, 37); !strings.Contains(v, "not confirmed: type "+count+" or orders.DLT") {
@@ -52,13 +52,13 @@ func TestRedriveOfManyAsksForTheCount(t *testing.T) {
 	p.Update(keyPress("enter"))
 	typeText(p, count)
 	p.Update(keyPress("esc"))
-	if p.redrive == nil || p.redrive.state != redrivePlanned || p.redrive.many.open {
+	if redriveOf(p) == nil || redriveOf(p).state != redrivePlanned || redriveOf(p).many.open {
 		t.Fatal("esc did not step back from the question")
 	}
 	p.Update(keyPress("y"))
 	typeText(p, count)
-	pump(t, p, p.Update(keyPress("enter")), func() bool { return p.redrive.state == redriveDone })
-	if p.redrive.err != nil || p.redrive.res.Done != n {
-		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	pump(t, p, p.Update(keyPress("enter")), func() bool { return redriveOf(p).state == redriveDone })
+	if redriveOf(p).err != nil || redriveOf(p).res.Done != n {
+		t.Fatalf("redrive: %+v %v", redriveOf(p).res, redriveOf(p).err)
 	}
 }

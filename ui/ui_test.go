@@ -198,7 +198,7 @@ func TestMessagesStartPicker(t *testing.T) {
 	p.Update(keyPress("j"))
 	p.Update(keyPress("enter"))
 	p.Update(keyPress("x"))
-	if cmd := p.Update(keyPress("enter")); cmd != nil || p.picker.err == "" {
+	if cmd := p.Update(keyPress("enter")); cmd != nil || pickerOf(p).err == "" {
 		t.Fatal("a bad timestamp was accepted")
 	}
 	p.Update(keyPress("esc"))
@@ -403,7 +403,7 @@ func TestQuorumPeekAsksFirst(t *testing.T) {
 		t.Fatalf("no question before peeking a quorum queue with a delivery limit:\n%s", p.View(100, 20))
 	}
 	free := newMessagesPage(c, staticConn{}, sources.StreamInfo{Name: "q", Kind: "quorum", Reading: sources.Reading{Queue: true, PeekEffect: "delivery-count +1"}})
-	if free.Init(); free.confirm != "" {
+	if free.Init(); free.asking() != "" {
 		t.Fatal("a question before peeking a queue without a limit")
 	}
 	if cmd := p.Update(keyPress("esc")); cmd == nil {
@@ -452,7 +452,7 @@ func TestMessagesFilterExpression(t *testing.T) {
 	// redrive takes the filter's result
 	p.stream.DeadLetter = true
 	p.Update(keyPress("R"))
-	if p.redrive == nil || len(p.redrive.msgs) != 2 {
+	if redriveOf(p) == nil || len(redriveOf(p).msgs) != 2 {
 		t.Fatal("redrive does not take the filter's result")
 	}
 	p.Update(keyPress("esc"))
@@ -766,3 +766,15 @@ func TestStatusLaterRequestStands(t *testing.T) {
 		t.Fatalf("an unstamped line was dropped:\n%s", m.View())
 	}
 }
+
+// redriveOf is the redrive dialog open on p (nil: none).
+func redriveOf(p *messagesPage) *redriveDialog { return p.redriving() }
+
+// publishOf is the publish dialog open on p (nil: none).
+func publishOf(p *messagesPage) *publishDialog { return p.publishing() }
+
+// copyMenuOf is the copy menu open on p (nil: none).
+func copyMenuOf(p *messagesPage) *copyMenu { return p.copyingMenu() }
+
+// pickerOf is the start picker open on p (nil: none).
+func pickerOf(p *messagesPage) *startPicker { return p.picking() }

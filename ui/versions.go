@@ -136,7 +136,7 @@ func (p *versionsPage) actions() actionTable {
 	k := p.c.Keys
 	move := func(msg tea.KeyMsg) tea.Cmd { p.cur.move(msg, k, len(p.census.Rows), p.rowsHeight()); return nil }
 	return newActions(p.c, p.conn,
-		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom),
+		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
 			{bind: k.Refresh, line: 2, run: do(p.read)},

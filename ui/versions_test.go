@@ -284,7 +284,7 @@ func TestEditTypedDeadLetter(t *testing.T) {
 		t.Fatalf("a status outside the enum: %v", bad.err)
 	}
 	p.Update(bad)
-	if p.redrive != nil {
+	if redriveOf(p) != nil {
 		t.Fatal("a refused edit opened the redrive dialog")
 	}
 
@@ -298,18 +298,18 @@ func TestEditTypedDeadLetter(t *testing.T) {
 	check := p.Update(read)
 	p.Update(check())
 	var status *msgdiff.Row
-	for i, r := range p.redrive.edits {
+	for i, r := range redriveOf(p).edits {
 		if r.Field == "status" {
-			status = &p.redrive.edits[i]
+			status = &redriveOf(p).edits[i]
 		}
 	}
 	if status == nil || status.Left != `"PENDING_REVIEW"` || status.Right != `"AUTHORIZED"` {
-		t.Fatalf("edits %+v", p.redrive.edits)
+		t.Fatalf("edits %+v", redriveOf(p).edits)
 	}
-	id := p.redrive.plan.ID
-	pump(t, p, p.Update(keyPress("y")), func() bool { return p.redrive != nil && p.redrive.state == redriveDone })
-	if p.redrive.err != nil || p.redrive.res.Done != 1 {
-		t.Fatalf("redrive: %+v %v", p.redrive.res, p.redrive.err)
+	id := redriveOf(p).plan.ID
+	pump(t, p, p.Update(keyPress("y")), func() bool { return redriveOf(p) != nil && redriveOf(p).state == redriveDone })
+	if redriveOf(p).err != nil || redriveOf(p).res.Done != 1 {
+		t.Fatalf("redrive: %+v %v", redriveOf(p).res, redriveOf(p).err)
 	}
 	var got []sources.Message
 	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {

@@ -341,11 +341,11 @@ func (c *Conn) Routes(ctx context.Context, exchange, key string) (queues []strin
 func reading(name, kind string) sources.Reading {
 	switch kind {
 	case KindStream:
-		return sources.Reading{HasPositions: true, Live: true}
+		return sources.Reading{HasPositions: true, Live: true, RoutedByName: true}
 	case KindExchange:
 		return sources.Reading{Tap: true, Live: true, Effect: "reading exchange " + name + " declares a queue bound to it"}
 	}
-	r := sources.Reading{Queue: true, PeekLimit: MaxPeek, Effect: "reading queue " + name + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)"}
+	r := sources.Reading{Queue: true, RoutedByName: true, PeekLimit: MaxPeek, Effect: "reading queue " + name + " is a peek (its messages come back redelivered, a quorum queue's delivery count rises)"}
 	if kind == KindQuorum {
 		r.PeekEffect = "delivery-count +1"
 	}

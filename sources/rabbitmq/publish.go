@@ -243,6 +243,9 @@ func (c *Conn) PublishTemplate(_ string, from *sources.Message) sources.Message 
 	for _, p := range from.Properties {
 		for _, name := range publishable {
 			if p.Name == name {
+				if p.Name == "delivery-mode" || p.Name == "priority" { // the number, not how a read shows it ("2 (persistent)")
+					p.Value, _, _ = strings.Cut(p.Value, " ")
+				}
 				m.Properties = append(m.Properties, p)
 			}
 		}
