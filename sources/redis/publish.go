@@ -28,6 +28,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("Redis"); err != nil {
 		return nil, err
 	}
+	if err := req.Unrouted("Redis", false); err != nil {
+		return nil, err
+	}
 	stream := req.Target.Stream
 	if _, err := c.Target(ctx, req.Target); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)

@@ -27,6 +27,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("SQS"); err != nil {
 		return nil, err
 	}
+	if err := req.Unrouted("SQS", false); err != nil {
+		return nil, err
+	}
 	queue := req.Target.Stream
 	u, err := c.QueueURL(ctx, queue)
 	if err != nil {
