@@ -136,6 +136,9 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	if aerr := e.auditPublish(conn.Name(), source, target, msgs, placed, err); aerr != nil && err == nil {
 		err = aerr
 	}
+	if len(placed) > 0 && placed[0].Created {
+		fmt.Fprintf(e.stderr, "mqscope: %s did not exist: the first message created it\n", safetext.String(placed[0].Stream))
+	}
 	if perr := e.printPlacements(placed, target, f.json); perr != nil && err == nil {
 		err = perr
 	}

@@ -73,14 +73,18 @@ type Placement struct {
 	Offset    int64
 	// ID is the broker's id of it (an SQS message id, a Redis entry id).
 	ID string
-	// Routed counts the queues a RabbitMQ exchange routed it to (-1 when
-	// the bindings cannot be read: routed, to queues unknown).
+	// Routed counts the queues a RabbitMQ exchange routed it to, leaving
+	// out the taps of mqscope's reads (-1 when the bindings cannot be
+	// read: routed, to queues unknown).
 	Routed int
 	// Unroutable says a RabbitMQ broker returned it: nothing bound to the
 	// exchange took it, it is not stored anywhere.
 	Unroutable bool
 	// Exchange marks a RabbitMQ placement (Routed and Unroutable apply).
 	Exchange bool
+	// Created says this write made the stream, which was not there (a
+	// Redis XADD to a new key).
+	Created bool
 }
 
 // String says where it went, for people: "orders p2@17", "routed to 2
@@ -91,6 +95,8 @@ func (p Placement) String() string {
 		return "unroutable: " + p.exchange() + " returned it, no queue is bound to take it"
 	case p.Exchange && p.Routed < 0:
 		return "routed by " + p.exchange()
+	case p.Exchange && p.Routed == 0: // not returned, yet no binding of an application's queue takes it
+		return "routed by " + p.exchange() + " (not returned), to no queue but mqscope's own taps"
 	case p.Exchange:
 		return "routed to " + plural(p.Routed, "queue") + " by " + p.exchange()
 	case p.ID != "":

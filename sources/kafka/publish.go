@@ -128,7 +128,10 @@ func deliveryError(err error) error {
 	if len(perrs) > 1 {
 		what = fmt.Sprintf("%d messages from message %d on", len(perrs), first+1)
 	}
-	return fmt.Errorf("%s not delivered: %s: %w", what, strings.Join(reasons, "; "), perrs[0].Err)
+	if len(reasons) > 1 {
+		return fmt.Errorf("%s not delivered: %w (and: %s)", what, perrs[0].Err, strings.Join(reasons[1:], "; "))
+	}
+	return fmt.Errorf("%s not delivered: %w", what, perrs[0].Err)
 }
 
 var _ sources.KeyPartitioner = (*Conn)(nil)
