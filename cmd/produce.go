@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,9 +92,13 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	if err != nil {
 		return err
 	}
+	if f.in.skipped > 0 {
+		fmt.Fprintf(e.stderr, "mqscope: skipped %s (as kcat -P does)\n", counted(f.in.skipped, "empty line"))
+	}
 	if len(msgs) == 0 {
 		return errors.New("nothing to publish: the input holds no message")
 	}
+	tombstones := countTombstones(msgs)
 	target, err := f.target(stream)
 	if err != nil {
 		return err
@@ -115,7 +120,7 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		return fmt.Errorf("connection %s cannot publish", conn.Name())
 	}
 	if len(msgs) > 1 && !f.yes {
-		ok, err := askBeforeWrite(e.stdin, e.stderr, writeAsk{Question: fmt.Sprintf("Publish %d messages to %s on %s?", len(msgs), target, conn.Name()),
+		ok, err := askBeforeWrite(e.stdin, e.stderr, writeAsk{Question: fmt.Sprintf("Publish %d messages%s to %s on %s?", len(msgs), tombstoneNote(tombstones), target, conn.Name()),
 			Verb: "publish many messages", Action: "publish", Count: len(msgs), Names: []string{target.Stream, stream}})
 		if err != nil {
 			return err
@@ -124,15 +129,24 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 			return errors.New("not confirmed: nothing published")
 		}
 	}
-	placed, err := pub.Publish(ctx, sources.PublishRequest{Target: target, Partition: f.partition, Messages: msgs})
-	if aerr := e.auditPublish(conn.Name(), source, target, msgs, placed); aerr != nil && err == nil {
+	placed, err := pub.Publish(ctx, sources.PublishRequest{Target: target, Partition: f.partition, Messages: msgs, MessagePartitions: f.in.format == "jsonl"})
+	if err != nil {
+		err = publishError(target, err, len(placed), len(msgs))
+	}
+	if aerr := e.auditPublish(conn.Name(), source, target, msgs, placed, err); aerr != nil && err == nil {
 		err = aerr
+	}
+	if len(placed) > 0 && placed[0].Created {
+		fmt.Fprintf(e.stderr, "mqscope: %s did not exist: the first message created it\n", safetext.String(placed[0].Stream))
 	}
 	if perr := e.printPlacements(placed, target, f.json); perr != nil && err == nil {
 		err = perr
 	}
+	if n := countTombstones(msgs[:len(placed)]); n > 0 && !f.json {
+		fmt.Fprintf(e.stdout, "%d of them %s (no value)\n", n, map[bool]string{true: "is a tombstone", false: "are tombstones"}[n == 1])
+	}
 	if err != nil {
-		return fmt.Errorf("%w (%d of %d published)", err, len(placed), len(msgs))
+		return err
 	}
 	if n := unroutable(placed); n > 0 {
 		return fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed))
@@ -142,6 +156,9 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 
 // messages reads the messages to publish, and names where they came from.
 func (f *produceFlags) messages(stdin io.Reader) ([]sources.Message, string, error) {
+	if err := checkFormat(f.in.format); err != nil {
+		return nil, "", err
+	}
 	if f.keySet {
 		if f.in.format == "jsonl" {
 			return nil, "", errors.New("--key with --format jsonl: each line has its own key")
@@ -186,6 +203,9 @@ func (f *produceFlags) messages(stdin io.Reader) ([]sources.Message, string, err
 // target is where the flags say to publish.
 func (f *produceFlags) target(stream string) (sources.Target, error) {
 	if f.exchange == "" {
+		if stream == "" && f.in.format == "jsonl" {
+			return sources.Target{}, errors.New("name the stream to publish to: --format jsonl publishes every line to STREAM (or through --exchange X on RabbitMQ), not to the stream or exchange a line names")
+		}
 		if stream == "" {
 			return sources.Target{}, errors.New("name the stream to publish to (or --exchange X on RabbitMQ)")
 		}
@@ -226,17 +246,58 @@ func publishConn(ctx context.Context, conns []sources.Conn, stream string, t sou
 	return nil, errors.Join(errs...)
 }
 
-// auditPublish writes an audit line a message published.
-func (e *env) auditPublish(conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement) error {
-	if len(placed) == 0 {
-		return nil
-	}
+// auditPublish writes an audit line a message published and the line of
+// counts that ends the run.
+func (e *env) auditPublish(conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement, failed error) error {
 	audit, err := replay.OpenAudit(filepath.Join(stateDir(), "audit.jsonl"))
 	if err != nil {
 		return err
 	}
 	defer audit.Close()
-	return audit.Write(publishAudit(time.Now(), conn, source, t, msgs, placed)...)
+	now := time.Now()
+	return audit.Write(append(publishAudit(now, conn, source, t, msgs, placed), publishSummary(now, conn, source, t, msgs, placed, failed))...)
+}
+
+// publishSummary is the audit line that ends a publish: its counts.
+func publishSummary(now time.Time, conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement, failed error) replay.AuditRecord {
+	r := replay.AuditRecord{Time: now, Action: "publish-run", Connection: conn, Source: source, Target: t.String(), Result: "finished",
+		Counts: map[string]int{"total": len(msgs), "published": len(placed) - unroutable(placed), "unroutable": unroutable(placed),
+			"tombstones": countTombstones(msgs[:len(placed)])}}
+	if n := sources.Unconfirmed(failed); n > 0 {
+		r.Counts["unconfirmed"] = n
+	}
+	if failed != nil {
+		r.Result = "failed: " + failed.Error()
+	}
+	return r
+}
+
+// publishError is a publish's error with its counts: how many the broker
+// confirmed, and how many more it may have written without a confirm.
+func publishError(t sources.Target, err error, placed, total int) error {
+	if n := sources.Unconfirmed(err); n > 0 {
+		return fmt.Errorf("publish to %s: %w (%d of %d published and confirmed; up to %d more may have been written: sent, not confirmed)", t, err, placed, total, n)
+	}
+	return fmt.Errorf("publish to %s: %w (%d of %d published)", t, err, placed, total)
+}
+
+// countTombstones counts the messages without a value (null, not empty).
+func countTombstones(msgs []sources.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Value == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// tombstoneNote is ", N of them tombstones (no value)" for a question.
+func tombstoneNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of them tombstones: no value)", n)
 }
 
 // PublishAudit is the audit lines of a publish: one a message, its place
@@ -262,7 +323,7 @@ func publishAudit(now time.Time, conn, source string, t sources.Target, msgs []s
 func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJSON bool) error {
 	if asJSON {
 		for _, p := range placed {
-			b, err := json.Marshal(placementJSON(p))
+			b, err := json.Marshal(placementJSON(p, t))
 			if err != nil {
 				return fmt.Errorf("json: %w", err)
 			}
@@ -296,9 +357,13 @@ type placementJSONLine struct {
 	Unroutable bool   `json:"unroutable,omitempty"`
 }
 
-// placementJSON is p as a JSON line's fields.
-func placementJSON(p sources.Placement) placementJSONLine {
+// placementJSON is p, published to t, as a JSON line's fields (the
+// queue's name for RabbitMQ's default exchange).
+func placementJSON(p sources.Placement, t sources.Target) placementJSONLine {
 	out := placementJSONLine{Stream: p.Stream, ID: p.ID, Unroutable: p.Unroutable}
+	if out.Stream == "" && p.Exchange {
+		out.Stream = cmp.Or(t.RoutingKey, t.Stream)
+	}
 	if p.Partition != sources.NoPartition {
 		out.Partition = &p.Partition
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mqscope/mqscope/replay/capture"
@@ -26,13 +27,26 @@ type produceInput struct {
 	key     []byte
 	headers []sources.Header
 	props   []sources.Property
+	// skipped counts the empty kcat lines left out, as kcat -P does.
+	skipped int
+}
+
+// produceFormats are the formats produce reads.
+var produceFormats = []string{"value", "jsonl", "kcat"}
+
+// checkFormat refuses a format produce does not read.
+func checkFormat(format string) error {
+	if slices.Contains(produceFormats, format) {
+		return nil
+	}
+	return fmt.Errorf("--format %q: unknown format: want %s", format, strings.Join(produceFormats, ", "))
 }
 
 // messages reads every message of r.
-func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
+func (in *produceInput) messages(r io.Reader) ([]sources.Message, error) {
 	var out []sources.Message
 	switch in.format {
-	case "", "value":
+	case "value":
 		data, err := io.ReadAll(r)
 		if err != nil {
 			return nil, fmt.Errorf("read the value: %w", err)
@@ -48,7 +62,7 @@ func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, sources.Message{Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
+			out = append(out, sources.Message{Partition: m.Partition, Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
 		}
 	case "kcat":
 		data, err := io.ReadAll(r)
@@ -64,6 +78,10 @@ func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
 			lines = lines[:len(lines)-1] // the delimiter that ends the last message
 		}
 		for _, l := range lines {
+			if len(l) == 0 {
+				in.skipped++
+				continue
+			}
 			m := sources.Message{Key: in.key, Value: l}
 			if in.keyDelim != "" {
 				if k, v, ok := bytes.Cut(l, []byte(in.keyDelim)); ok {
@@ -76,7 +94,9 @@ func (in produceInput) messages(r io.Reader) ([]sources.Message, error) {
 		return nil, fmt.Errorf("--format %q: want value, jsonl or kcat", in.format)
 	}
 	for i := range out {
-		out[i].Partition = sources.NoPartition
+		if in.format != "jsonl" {
+			out[i].Partition = sources.NoPartition
+		}
 		out[i].Headers = append(out[i].Headers, in.headers...)
 		out[i].Properties = append(out[i].Properties, in.props...)
 	}

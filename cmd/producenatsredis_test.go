@@ -83,15 +83,48 @@ func TestProduceRedisOneEntry(t *testing.T) {
 	key := "mqscope-test:produce:" + testName("s")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
 	code, out, errOut := run(t, "--redis", url, "produce", key, "--value", "caf\xc3\xa9\n", "--header", "tenant=acme")
-	if code != 0 || !strings.HasPrefix(out, "published: "+key+" id ") {
+	if code != 0 || !strings.HasPrefix(out, "published: "+key+" id ") || !strings.Contains(errOut, key+" did not exist: the first message created it") {
 		t.Fatalf("produce: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "--redis", url, "produce", key, "--value", "again"); code != 0 || strings.Contains(errOut, "created") {
+		t.Fatalf("produce to the stream there: %d %s", code, errOut)
 	}
 	id := strings.TrimSpace(strings.TrimPrefix(out, "published: "+key+" id "))
 	entries, err := rc.XRange(ctx, key, "-", "+").Result()
-	if err != nil || len(entries) != 1 {
+	if err != nil || len(entries) != 2 {
 		t.Fatalf("xrange: %v %+v", err, entries)
 	}
 	if e := entries[0]; e.ID != id || e.Values["value"] != "caf\xc3\xa9\n" || e.Values["tenant"] != "acme" || len(e.Values) != 2 {
 		t.Fatalf("entry %+v, want id %s", e, id)
+	}
+}
+
+// TestProduceNATSWithoutASubjectSaysWhich: a stream of wildcard subjects
+// and a message without a key: the error asks for --routing-key SUBJECT.
+func TestProduceNATSWithoutASubjectSaysWhich(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
+	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := testName("NOSUBJ")
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{name + ".>"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
+	code, _, errOut := run(t, "--nats", url, "produce", name, "--value", "x")
+	if code != 1 || !strings.Contains(errOut, "give --routing-key SUBJECT") {
+		t.Fatalf("no subject: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, "--nats", url, "produce", name, "--routing-key", name+".a", "--value", "x"); code != 0 || out != "published: "+name+" #1\n" {
+		t.Fatalf("with a subject: %d %q %s", code, out, errOut)
 	}
 }

@@ -294,7 +294,11 @@ func strOrNil(b []byte) *string {
 func (k *kcatWriter) decodes() decodeNeed { return needClass }
 
 func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
-	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: m.Timestamp.UnixMilli(), Broker: -1,
+	ts := m.Timestamp.UnixMilli()
+	if m.Timestamp.IsZero() {
+		ts = -1 // kcat's "no timestamp"
+	}
+	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: ts, Broker: -1,
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value), KeyB64: b64IfNotUTF8(m.Key), PayloadB64: b64IfNotUTF8(m.Value)}
 	if d != nil {
 		if d.keyClass.Origin == schema.OriginRegistry {
@@ -434,7 +438,11 @@ func (t *textWriter) decodes() decodeNeed { return needDecoded }
 
 func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 	b := t.buf[:0]
-	b = m.Timestamp.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	if m.Timestamp.IsZero() {
+		b = append(b, "-                       "...) // no time: as wide as one
+	} else {
+		b = m.Timestamp.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	}
 	b = append(b, ' ')
 	b = safetext.Append(b, m.Stream)
 	if m.Partition != sources.NoPartition {

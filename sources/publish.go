@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -28,6 +29,36 @@ type PublishRequest struct {
 	// Properties the broker has (AMQP properties, SQS attributes). A
 	// RabbitMQ message's Key is its routing key when Target has none.
 	Messages []Message
+	// MessagePartitions places each message on its own Partition (Kafka;
+	// NoPartition: by key), as the lines of an export say; Partition, when
+	// set, comes first.
+	MessagePartitions bool
+}
+
+// UnconfirmedError is a publish that stopped with messages sent that the
+// broker had not confirmed yet: they may have been written, or not.
+type UnconfirmedError struct {
+	// Err says why it stopped.
+	Err error
+	// Unconfirmed counts the messages sent after the placements returned
+	// and never confirmed: up to this many more may be in the stream.
+	Unconfirmed int
+}
+
+// Error is Err's text; Unconfirmed is for the caller to say with its counts.
+func (e *UnconfirmedError) Error() string { return e.Err.Error() }
+
+// Unwrap is Err.
+func (e *UnconfirmedError) Unwrap() error { return e.Err }
+
+// Unconfirmed counts the messages err says may have been written beyond
+// the placements returned with it (0 when it says none).
+func Unconfirmed(err error) int {
+	var u *UnconfirmedError
+	if errors.As(err, &u) {
+		return u.Unconfirmed
+	}
+	return 0
 }
 
 // Placement is where the broker put one published message.
@@ -42,14 +73,18 @@ type Placement struct {
 	Offset    int64
 	// ID is the broker's id of it (an SQS message id, a Redis entry id).
 	ID string
-	// Routed counts the queues a RabbitMQ exchange routed it to (-1 when
-	// the bindings cannot be read: routed, to queues unknown).
+	// Routed counts the queues a RabbitMQ exchange routed it to, leaving
+	// out the taps of mqscope's reads (-1 when the bindings cannot be
+	// read: routed, to queues unknown).
 	Routed int
 	// Unroutable says a RabbitMQ broker returned it: nothing bound to the
 	// exchange took it, it is not stored anywhere.
 	Unroutable bool
 	// Exchange marks a RabbitMQ placement (Routed and Unroutable apply).
 	Exchange bool
+	// Created says this write made the stream, which was not there (a
+	// Redis XADD to a new key).
+	Created bool
 }
 
 // String says where it went, for people: "orders p2@17", "routed to 2
@@ -60,6 +95,8 @@ func (p Placement) String() string {
 		return "unroutable: " + p.exchange() + " returned it, no queue is bound to take it"
 	case p.Exchange && p.Routed < 0:
 		return "routed by " + p.exchange()
+	case p.Exchange && p.Routed == 0: // not returned, yet no binding of an application's queue takes it
+		return "routed by " + p.exchange() + " (not returned), to no queue but mqscope's own taps"
 	case p.Exchange:
 		return "routed to " + plural(p.Routed, "queue") + " by " + p.exchange()
 	case p.ID != "":
@@ -90,10 +127,30 @@ func plural(n int, what string) string {
 // Unpartitioned refuses a request that names a partition, on a broker
 // whose streams have none (what names the broker: "RabbitMQ").
 func (r PublishRequest) Unpartitioned(broker string) error {
-	if r.Partition == NoPartition {
-		return nil
+	if r.Partition != NoPartition {
+		return fmt.Errorf("%s streams have no partitions (--partition %d): %w", broker, r.Partition, ErrBadTarget)
 	}
-	return fmt.Errorf("%s streams have no partitions (--partition %d): %w", broker, r.Partition, ErrBadTarget)
+	if r.MessagePartitions {
+		for i, m := range r.Messages {
+			if m.Partition != NoPartition {
+				return fmt.Errorf("message %d names partition %d: %s streams have no partitions: %w", i+1, m.Partition, broker, ErrBadTarget)
+			}
+		}
+	}
+	return nil
+}
+
+// Unrouted refuses a request with what only RabbitMQ has, on a broker
+// that has none of it (what names the broker: "SQS"): an exchange, and,
+// unless the broker reads it as something else, a routing key.
+func (r PublishRequest) Unrouted(broker string, routingKey bool) error {
+	switch t := r.Target; {
+	case t.Exchange:
+		return fmt.Errorf("%s has no exchanges (--exchange %s): name the stream to publish to: %w", broker, t.Stream, ErrBadTarget)
+	case !routingKey && t.RoutingKey != "":
+		return fmt.Errorf("%s has no routing keys (--routing-key %s): %w", broker, t.RoutingKey, ErrBadTarget)
+	}
+	return nil
 }
 
 // PublishTemplater is a connection whose messages carry properties a

@@ -26,6 +26,9 @@ func NewPublishSink(p Publisher, t Target, where string) *PublishSink {
 // the first message, counted from the batch's start, that was not written.
 func (s *PublishSink) Write(ctx context.Context, msgs []Message) error {
 	placed, err := s.publisher.Publish(ctx, PublishRequest{Target: s.target, Partition: NoPartition, Messages: msgs})
+	if n := Unconfirmed(err); n > 0 {
+		return fmt.Errorf("write to %s (%d of %d written; up to %d more may have been written: sent, not confirmed): %w", s.where, len(placed), len(msgs), n, err)
+	}
 	if err != nil {
 		return fmt.Errorf("write to %s (%d of %d written): %w", s.where, len(placed), len(msgs), err)
 	}

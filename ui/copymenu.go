@@ -81,11 +81,11 @@ func (cm *copyMenu) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 		if m.Truncated() {
 			return truncatedCopy(m), true
 		}
-		name := ""
-		if cm.conn != nil {
-			name = cm.conn.Name()
+		what := "mqscope produce command"
+		if connFlags(cm.conn).Credentials {
+			what += " (credentials left out: give them in the environment or the config)"
 		}
-		return copyCommand(cm.c, "mqscope produce command", func() (string, error) { return produceCommand(name, m) }), true
+		return copyCommand(cm.c, what, func() (string, error) { return produceCommand(cm.conn, m) }), true
 	case "K":
 		if cm.conn == nil || cm.conn.Kind() != "kafka" {
 			return nil, false
@@ -148,6 +148,9 @@ func (cm *copyMenu) view() string {
 	b.WriteString(s.Title.Render("Copy what?") + "\n\n")
 	for _, ch := range cm.choices() {
 		b.WriteString(s.HelpKey.Render(ch.key) + "  " + s.HelpDesc.Render(ch.desc) + "\n")
+	}
+	if connFlags(cm.conn).Credentials {
+		b.WriteString("\n" + s.Muted.Render("the commands leave the credentials out:\ngive them in the environment or the config"))
 	}
 	b.WriteString("\n" + s.Muted.Render("esc: cancel"))
 	return s.Overlay.Render(b.String())

@@ -59,7 +59,7 @@ func TestCopyMenuKinds(t *testing.T) {
 		{[]string{"h", "j", "enter"}, "acme"},
 		{[]string{"h", "enter"}, "x'y"},
 		{[]string{"c"}, `printf %s '{"a": "b c"}` + "\n" + `line 2' | mqscope -c 'test' produce 'orders' --key 'it'\''s' --header 'trace id=x'\''y' --header 'tenant=acme' -f -`},
-		{[]string{"K"}, `printf %s '{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -k 'it'\''s' -H 'trace id=x'\''y' -H 'tenant=acme' /dev/stdin`},
+		{[]string{"K"}, `printf %s 'it'\''s#mqscope-key#{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -K '#mqscope-key#' -D '#mqscope-end#' -H 'trace id=x'\''y' -H 'tenant=acme'`},
 	} {
 		got, st := copied(t, c, p, tc.keys...)
 		if got != tc.want || st.err {
@@ -103,15 +103,17 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 			t.Fatalf("%s copied %s: %q", k, bad, got)
 		}
 	}
-	// The key holds a NUL byte, which no argument carries: the produce
-	// command feeds the message whole as a capture line; kcat cannot.
+	// The key and a header hold a NUL byte, which no argument carries: the
+	// produce command feeds the message whole as a capture line; kcat
+	// reads the key from stdin with the value, but takes headers as
+	// arguments only.
 	if got, _ := copied(t, c, p, "c"); !strings.HasSuffix(got, "| mqscope -c 'test' produce 'orders' --format jsonl -f -") {
 		t.Fatalf("produce with a NUL in the key: %q", got)
 	}
-	if got, st := copied(t, c, p, "K"); got != "" || !st.err || !strings.Contains(st.text, "NUL") {
-		t.Fatalf("kcat with a NUL in the key copied %q (%+v)", got, st)
+	if got, st := copied(t, c, p, "K"); got != "" || !st.err || !strings.Contains(st.text, "NUL") || !strings.Contains(st.text, "header") {
+		t.Fatalf("kcat with a NUL in a header copied %q (%+v)", got, st)
 	}
-	// Without the NUL, kcat takes the key decoded from base64.
+	// The key and value go through stdin from base64, the header as an argument decoded from base64.
 	p2 := newTestMessages(c)
 	m2 := m
 	m2.Key = []byte("k\x1b[2J\u202e")
@@ -119,7 +121,7 @@ func TestCopiedCommandsCarryNoControls(t *testing.T) {
 	m2.Headers = []sources.Header{{Key: "h" + noNUL, Value: []byte(noNUL)}}
 	deliver(p2, []sources.Message{m2})
 	got, st := copied(t, c, p2, "K")
-	if st.err || poison.Find(got) != "" || !strings.Contains(got, `-k "$(printf %s 'axtbMkrigK4=' | base64 -d)"`) {
+	if st.err || poison.Find(got) != "" || !strings.Contains(got, `| base64 -d | kcat -P `) || !strings.Contains(got, `-H "$(printf %s `) {
 		t.Fatalf("kcat with escapes in the key: %q (%+v)", got, st)
 	}
 	if got, st := copied(t, c, p, "k"); got != base64.StdEncoding.EncodeToString(m.Key) || !strings.Contains(st.text, "key as base64") {

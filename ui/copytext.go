@@ -72,11 +72,23 @@ func valueFeed(v []byte) string {
 	return "printf %s " + shellQuote(base64.StdEncoding.EncodeToString(v)) + " | base64 -d | "
 }
 
-// headerArgs are the messages's headers as repeated flag k=v words.
-func headerArgs(flag string, hs []sources.Header) ([]string, error) {
+// headerArgs are the message's headers as repeated flag NAME=VALUE
+// words, split at the first "=" by kcat -H and produce --header alike: a
+// name with "=" in it cannot be one (errNotAnArgument), nor can a null
+// value unless nullAlone (kcat: -H NAME alone is a null value).
+func headerArgs(flag string, hs []sources.Header, nullAlone bool) ([]string, error) {
 	var out []string
 	for _, h := range hs {
+		if strings.Contains(h.Key, "=") {
+			return nil, fmt.Errorf("header %s: a name with \"=\" in it: %w", safetext.String(h.Key), errNotAnArgument)
+		}
 		kv := append([]byte(h.Key+"="), h.Value...)
+		if h.Value == nil {
+			if !nullAlone {
+				return nil, fmt.Errorf("header %s: a null value: %w", safetext.String(h.Key), errNotAnArgument)
+			}
+			kv = []byte(h.Key)
+		}
 		arg, err := shellArg(kv)
 		if err != nil {
 			return nil, fmt.Errorf("header %s: %w", safetext.String(h.Key), err)
@@ -87,10 +99,12 @@ func headerArgs(flag string, hs []sources.Header) ([]string, error) {
 }
 
 // produceCommand is a mqscope produce command line that publishes m
-// again on conn: its key, headers and value (on stdin); when the key or a
-// header cannot be a shell argument (a NUL byte), the message goes on
-// stdin whole as a JSON capture line (--format jsonl).
-func produceCommand(conn string, m *sources.Message) (string, error) {
+// again on conn (nil: unknown): its key, headers, broker properties and
+// RabbitMQ exchange and routing key as flags, the value on stdin; when a
+// flag cannot say a part of it (a NUL byte, a header name with "=", a
+// null header value), the message goes on stdin whole as a JSON capture
+// line (--format jsonl).
+func produceCommand(conn sources.Conn, m *sources.Message) (string, error) {
 	cmd, err := produceArgs(conn, m)
 	if !errors.Is(err, errNotAnArgument) {
 		return cmd, err
@@ -100,8 +114,8 @@ func produceCommand(conn string, m *sources.Message) (string, error) {
 
 // produceJSONL is the command that feeds m as a capture line (controls
 // escaped as \uXXXX, bytes that are not UTF-8 in base64: it pastes safely).
-func produceJSONL(conn string, m *sources.Message) (string, error) {
-	words, err := produceHead(conn, m.Stream)
+func produceJSONL(conn sources.Conn, m *sources.Message) (string, error) {
+	words, err := produceHead(conn, m)
 	if err != nil {
 		return "", err
 	}
@@ -109,46 +123,102 @@ func produceJSONL(conn string, m *sources.Message) (string, error) {
 	return "printf '%s\\n' " + shellQuote(line) + " | " + strings.Join(append(words, "--format", "jsonl", "-f", "-"), " "), nil
 }
 
-// produceHead is "mqscope [-c CONN] produce STREAM".
-func produceHead(conn, stream string) ([]string, error) {
+// connFlags are the global flags that open conn again: its own say
+// (sources.Reacher: -c NAME for the config's, else the broker's flag and
+// address without a password), else -c and its name.
+func connFlags(conn sources.Conn) sources.Reach {
+	if conn == nil {
+		return sources.Reach{}
+	}
+	if r, ok := conn.(sources.Reacher); ok {
+		return r.Reach()
+	}
+	return sources.Reach{Flags: []string{"-c", conn.Name()}}
+}
+
+// produceHead is "mqscope FLAGS produce" and where to: STREAM, or on
+// RabbitMQ the exchange and routing key the message was published with.
+func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
 	words := []string{"mqscope"}
-	if conn != "" {
-		c, err := shellArg([]byte(conn))
+	for _, f := range connFlags(conn).Flags {
+		w, err := shellArg([]byte(f))
 		if err != nil {
 			return nil, err
 		}
-		words = append(words, "-c", c)
+		if strings.HasPrefix(f, "-") {
+			w = f
+		}
+		words = append(words, w)
 	}
-	s, err := shellArg([]byte(stream))
-	if err != nil {
-		return nil, err
+	words = append(words, "produce")
+	stream := []string{m.Stream}
+	if conn != nil && conn.Kind() == "rabbitmq" {
+		if ex := property(m, "exchange"); ex != "" && ex != "(default)" {
+			stream = []string{"--exchange", ex, "--routing-key", property(m, "routing-key")}
+		}
 	}
-	return append(words, "produce", s), nil
+	for _, w := range stream {
+		if strings.HasPrefix(w, "--") {
+			words = append(words, w)
+			continue
+		}
+		a, err := shellArg([]byte(w))
+		if err != nil {
+			return nil, err
+		}
+		words = append(words, a)
+	}
+	return words, nil
 }
 
-// produceArgs is the command with the key and headers as flags.
-func produceArgs(conn string, m *sources.Message) (string, error) {
-	words, err := produceHead(conn, m.Stream)
+// property is the value of m's property name ("" when it has none).
+func property(m *sources.Message, name string) string {
+	for _, p := range m.Properties {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// produceArgs is the command with the key, headers and properties as flags.
+func produceArgs(conn sources.Conn, m *sources.Message) (string, error) {
+	if m.Value == nil {
+		return "", fmt.Errorf("a null value: %w", errNotAnArgument) // stdin gives bytes, at least none
+	}
+	words, err := produceHead(conn, m)
 	if err != nil {
 		return "", err
 	}
-	if m.Key != nil {
+	if m.Key != nil && (conn == nil || conn.Kind() != "rabbitmq") { // RabbitMQ's key is the routing key
 		k, err := shellArg(m.Key)
 		if err != nil {
 			return "", fmt.Errorf("key: %w", err)
 		}
 		words = append(words, "--key", k)
 	}
-	hs, err := headerArgs("--header", m.Headers)
+	hs, err := headerArgs("--header", m.Headers, false)
 	if err != nil {
 		return "", err
 	}
-	words = append(append(words, hs...), "-f", "-")
+	words = append(words, hs...)
+	if pt, ok := conn.(sources.PublishTemplater); ok {
+		for _, p := range pt.PublishTemplate(m.Stream, m).Properties {
+			arg, err := shellArg([]byte(p.Name + "=" + p.Value))
+			if err != nil {
+				return "", fmt.Errorf("property %s: %w", safetext.String(p.Name), err)
+			}
+			words = append(words, "--property", arg)
+		}
+	}
+	words = append(words, "-f", "-")
 	return valueFeed(m.Value) + strings.Join(words, " "), nil
 }
 
 // kcatCommand is a kcat -P command line that publishes m again to a Kafka
-// topic: the value is one message, read whole from stdin.
+// topic, byte for byte: the key, the -K delimiter and the value on stdin,
+// ended by EOF (-D names a delimiter the message does not hold); -Z for a
+// null value; -H NAME alone for a null header.
 func kcatCommand(brokers string, m *sources.Message) (string, error) {
 	b, err := shellArg([]byte(brokers))
 	if err != nil {
@@ -158,22 +228,52 @@ func kcatCommand(brokers string, m *sources.Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	words := []string{"kcat", "-P", "-b", b, "-t", topic}
+	switch {
+	case m.Value == nil && m.Key != nil && len(m.Key) == 0:
+		return "", errors.New("kcat -Z sends an empty key as null too: use the mqscope produce command")
+	case m.Value != nil && len(m.Value) == 0 && m.Key == nil:
+		return "", errors.New("kcat -P skips an empty message without a key: use the mqscope produce command")
+	}
+	keyDelim := kcatKeyDelimiter(m)
+	var data []byte
+	if m.Key != nil || m.Value == nil {
+		data = append(append(data, m.Key...), keyDelim...)
+	}
+	data = append(data, m.Value...)
+	end := absentDelimiter("#mqscope-end#", func(d string) bool { return !bytes.Contains(data, []byte(d)) && d != keyDelim })
+	words := []string{"kcat", "-P", "-b", b, "-t", topic, "-K", shellQuote(keyDelim), "-D", shellQuote(end)}
 	if m.Value == nil {
 		words = append(words, "-Z") // the empty value is sent as null: a tombstone
 	}
-	if m.Key != nil {
-		k, err := shellArg(m.Key)
-		if err != nil {
-			return "", fmt.Errorf("key: %w", err)
-		}
-		words = append(words, "-k", k)
-	}
-	hs, err := headerArgs("-H", m.Headers)
+	hs, err := headerArgs("-H", m.Headers, true)
 	if err != nil {
 		return "", err
 	}
-	// a file argument is one message (stdin would be split at newlines)
-	words = append(append(words, hs...), "/dev/stdin")
-	return valueFeed(m.Value) + strings.Join(words, " "), nil
+	return valueFeed(data) + strings.Join(append(words, hs...), " "), nil
+}
+
+// kcatKeyDelimiter is a key delimiter that occurs nowhere in m's key and
+// value, nor across the key's end: kcat splits the input only where the
+// command means it to.
+func kcatKeyDelimiter(m *sources.Message) string {
+	return absentDelimiter("#mqscope-key#", func(d string) bool {
+		if bytes.Contains(m.Value, []byte(d)) {
+			return false
+		}
+		joined := append(append([]byte{}, m.Key...), d...)
+		return bytes.Index(joined, []byte(d)) == len(m.Key)
+	})
+}
+
+// absentDelimiter is base, else base with a number, that fits.
+func absentDelimiter(base string, fits func(string) bool) string {
+	for n := 0; ; n++ {
+		d := base
+		if n > 0 {
+			d = base + strconv.Itoa(n) + "#"
+		}
+		if fits(d) {
+			return d
+		}
+	}
 }

@@ -609,7 +609,7 @@ func decodeProbed(line []byte, probe map[string]json.RawMessage) (sources.Messag
 	if _, kcat := probe["payload"]; kcat || probe["topic"] != nil && probe["stream"] == nil {
 		return decodeKcat(line, probe)
 	}
-	var r Record
+	r := Record{Partition: sources.NoPartition} // a line without "partition" names none, not partition 0
 	if err := json.Unmarshal(line, &r); err != nil {
 		return sources.Message{}, err
 	}

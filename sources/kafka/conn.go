@@ -23,6 +23,9 @@ type Options struct {
 	Name string
 	// Brokers are the bootstrap addresses (host:port).
 	Brokers []string
+	// Configured says the connection is the config's entry Name: a
+	// command line opens it again with -c Name.
+	Configured bool
 	// ClientID is sent to the brokers; it defaults to "mqscope".
 	ClientID string
 	// DialTimeout bounds each connection attempt; it defaults to 5s.
@@ -39,10 +42,12 @@ type Options struct {
 // Conn is an open Kafka connection. It implements sources.Conn,
 // sources.Lister and sources.Reader.
 type Conn struct {
-	name   string
-	addrs  []string
-	config *sarama.Config
-	client sarama.Client
+	name  string
+	addrs []string
+	// configured and sasl say how a command line reaches it (Reach).
+	configured, sasl bool
+	config           *sarama.Config
+	client           sarama.Client
 	// dialed is when Dial fetched the cluster's metadata (unix ns; 0 once
 	// a listing has used it).
 	dialed atomic.Int64
@@ -137,7 +142,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		if r.err != nil {
 			return nil, explainDialError(o, cfg.Net.DialTimeout, r.err)
 		}
-		c := &Conn{name: name, addrs: o.Brokers, config: cfg, client: r.c}
+		c := &Conn{name: name, addrs: o.Brokers, config: cfg, client: r.c, configured: o.Configured, sasl: o.SASL != nil}
 		if cfg.Metadata.Full { // sarama.NewClient fetched every topic's metadata
 			c.dialed.Store(time.Now().UnixNano())
 		}
@@ -202,6 +207,17 @@ func (c *Conn) Name() string { return c.name }
 
 // Kind is "kafka".
 func (c *Conn) Kind() string { return "kafka" }
+
+var _ sources.Reacher = (*Conn)(nil)
+
+// Reach is -c NAME for a connection of the config, else --kafka and the
+// bootstrap list (SASL credentials left out).
+func (c *Conn) Reach() sources.Reach {
+	if c.configured {
+		return sources.Reach{Flags: []string{"-c", c.name}}
+	}
+	return sources.Reach{Flags: []string{"--kafka", c.Address()}, Credentials: c.sasl}
+}
 
 // Address is the bootstrap list.
 func (c *Conn) Address() string { return strings.Join(c.addrs, ",") }

@@ -107,7 +107,7 @@ func (en entry) open(ctx context.Context, name string, env sources.OpenEnv) (sou
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", name, err)
 	}
-	o := Options{Name: name, Brokers: en.Brokers, TLS: tlsCfg}
+	o := Options{Name: name, Brokers: en.Brokers, TLS: tlsCfg, Configured: true}
 	if s := en.SASL; s != nil {
 		o.SASL = &SASL{Mechanism: strings.ToUpper(s.Mechanism), User: s.Username}
 		if s.Password.Set() {

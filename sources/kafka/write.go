@@ -170,6 +170,9 @@ func Murmur2(data []byte) uint32 {
 // CheckTarget refuses a topic name Kafka does not allow (1 to 249 of
 // a-z A-Z 0-9 . _ -, not . or ..) and a topic the cluster does not have.
 func (c *Conn) CheckTarget(ctx context.Context, t sources.Target) error {
+	if err := (sources.PublishRequest{Target: t}).Unrouted("Kafka", true); err != nil {
+		return err
+	}
 	if err := LegalTopic(t.Stream); err != nil {
 		return err
 	}

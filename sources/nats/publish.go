@@ -24,6 +24,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("JetStream"); err != nil {
 		return nil, err
 	}
+	if err := req.Unrouted("JetStream", true); err != nil {
+		return nil, err
+	}
 	fallback := ""
 	if req.Target.RoutingKey == "" {
 		s, err := c.defaultSubject(ctx, req.Target.Stream)
@@ -42,6 +45,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		}
 		if subject == "" {
 			subject = fallback
+		}
+		if subject == "" {
+			return out, fmt.Errorf("message %d has no subject: give --routing-key SUBJECT (stream %s stores more than one subject, or subjects with wildcards, and the message has no key to name one): %w", i+1, req.Target.Stream, sources.ErrBadTarget)
 		}
 		if !checked[subject] {
 			if err := c.CheckTarget(ctx, sources.Target{Stream: subject}); err != nil {

@@ -34,6 +34,9 @@ type Options struct {
 	ManagementURL string
 	// Queues are listed when the management API cannot be reached.
 	Queues []string
+	// Configured says the connection is the config's entry Name: a
+	// command line opens it again with -c Name.
+	Configured bool
 	// DialTimeout bounds connecting; it defaults to 5s.
 	DialTimeout time.Duration
 	// Username and Password, when set, authenticate instead of the URL's
@@ -53,14 +56,16 @@ type Options struct {
 
 // Conn is an open RabbitMQ connection: sources.Conn, Lister and Reader.
 type Conn struct {
-	name   string
-	uri    amqp.URI
-	url    string
-	cfg    amqp.Config
-	mgmt   *Management
-	probe  *Management // the client tried at dial time, kept to release it
-	notice string
-	queues []string
+	name string
+	// configured says a command line reaches it with -c name (Reach).
+	configured bool
+	uri        amqp.URI
+	url        string
+	cfg        amqp.Config
+	mgmt       *Management
+	probe      *Management // the client tried at dial time, kept to release it
+	notice     string
+	queues     []string
 
 	log   *slog.Logger
 	mu    sync.Mutex
@@ -87,7 +92,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		timeout = 5 * time.Second
 	}
 	c := &Conn{
-		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{}, log: o.Log,
+		name: o.Name, uri: uri, url: o.URL, queues: o.Queues, kinds: map[string]string{}, log: o.Log, configured: o.Configured,
 		cfg: amqp.Config{
 			Heartbeat:       cmp.Or(o.Heartbeat, 10*time.Second),
 			Locale:          "en_US",
@@ -294,6 +299,20 @@ func (c *Conn) Name() string { return c.name }
 
 // Kind is "rabbitmq".
 func (c *Conn) Kind() string { return "rabbitmq" }
+
+var _ sources.Reacher = (*Conn)(nil)
+
+// Reach is -c NAME for a connection of the config, else --rabbitmq and
+// the URL without its credentials (amqp091 then logs in as guest).
+func (c *Conn) Reach() sources.Reach {
+	if c.configured {
+		return sources.Reach{Flags: []string{"-c", c.name}}
+	}
+	u := c.uri
+	credentials := u.Username != "guest" || u.Password != "guest"
+	u.Username, u.Password = "guest", "guest" // the defaults: String leaves them out
+	return sources.Reach{Flags: []string{"--rabbitmq", u.String()}, Credentials: credentials}
+}
 
 // Address is host:port/vhost.
 func (c *Conn) Address() string { return c.where() + "/" + strings.TrimPrefix(c.uri.Vhost, "/") }

@@ -33,7 +33,7 @@ func (c *Conn) convert(d amqp.Delivery, stream string, seq int64) sources.Messag
 		ValueSize:   len(d.Body),
 		Timestamp:   d.Timestamp,
 		Redelivered: d.Redelivered,
-		Headers:     TableHeaders(d.Headers),
+		Headers:     withoutPosition(TableHeaders(d.Headers), d.Headers, seq),
 		Properties:  Properties(d),
 	}
 	if m.Value == nil {
@@ -43,13 +43,36 @@ func (c *Conn) convert(d amqp.Delivery, stream string, seq int64) sources.Messag
 		if t, ok := d.Headers["timestamp_in_ms"]; ok { // set by the broker's message_timestamp plugin
 			m.Timestamp = time.UnixMilli(toInt(t))
 		} else {
-			m.Timestamp, m.NoTimestamp = time.Now(), true // no timestamp property: when we received it
+			m.NoTimestamp = true // no timestamp property: the time is unknown, not when it was read
 		}
 	}
 	m.DeadLetter = DeadLetterFromTable(d.Headers, m.Headers)
 	dlq.MarkCopy(&m)
 	return m
 }
+
+// withoutPosition is hs without the x-stream-offset header a stream adds
+// to every delivery: it is the message's position (seq), not a header its
+// publisher set, and publishing the message again must not add it.
+func withoutPosition(hs []sources.Header, t amqp.Table, seq int64) []sources.Header {
+	v, ok := t[streamOffsetHeader]
+	if !ok || toInt(v) != seq {
+		return hs
+	}
+	out := hs[:0:0]
+	for _, h := range hs {
+		if h.Key != streamOffsetHeader {
+			out = append(out, h)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// streamOffsetHeader is the header a stream delivery carries its offset in.
+const streamOffsetHeader = "x-stream-offset"
 
 // Properties lists a delivery's AMQP properties and delivery details, the
 // ones that are set, in the order the AMQP spec names them.

@@ -86,7 +86,7 @@ func fromConfig(name string, node *yaml.Node) (sources.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connection %s: %w", name, err)
 		}
-		o := Options{Name: name, URL: en.URL, ManagementURL: en.Management, TLS: tlsCfg, Username: en.Username, Log: env.Log}
+		o := Options{Name: name, URL: en.URL, ManagementURL: en.Management, TLS: tlsCfg, Username: en.Username, Log: env.Log, Configured: true}
 		if en.Password.Set() {
 			if o.Password, err = en.Password.Resolve(ctx); err != nil {
 				return nil, fmt.Errorf("connection %s: %w", name, err)

@@ -307,7 +307,8 @@ func (c *Conn) FeedingExchanges(ctx context.Context, queue string) ([]string, er
 
 // Routes returns the queues a message published to exchange with key
 // reaches, through the vhost's bindings (exchange to exchange too), as
-// DeadLetterTargets routes dead letters; known is false when the bindings
+// DeadLetterTargets routes dead letters, leaving out the tap queues of
+// mqscope's reads of exchanges (sources.TapQueue); known is false when the bindings
 // cannot be read (no management API).
 func (c *Conn) Routes(ctx context.Context, exchange, key string) (queues []string, known bool, err error) {
 	if c.mgmt == nil {
@@ -327,7 +328,7 @@ func (c *Conn) Routes(ctx context.Context, exchange, key string) (queues []strin
 	}
 	seen := map[string]bool{}
 	for _, q := range route(exchange, key, types, bindings, 0) {
-		if !seen[q] {
+		if !seen[q] && !sources.TapQueue(q) { // mqscope's own taps are no route
 			seen[q] = true
 			queues = append(queues, q)
 		}

@@ -32,18 +32,21 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if t.Exchange {
 		exchange = t.Stream
 	} else { // a queue: through the default exchange
+		if t.RoutingKey != "" {
+			return nil, fmt.Errorf("--routing-key %s with queue %s: a queue is published to through the default exchange, its name the routing key; give --exchange X to route by key: %w", t.RoutingKey, t.Stream, sources.ErrBadTarget)
+		}
 		t = sources.Target{Exchange: true, RoutingKey: t.Stream}
 	}
 	if err := c.CheckTarget(ctx, t); err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+		return nil, err
 	}
 	ch, err := c.channel(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("publish to %s: %w", t, err)
+		return nil, err
 	}
 	defer ch.Close()
 	if err := ch.Confirm(false); err != nil {
-		return nil, fmt.Errorf("publish to %s: confirms: %w", t, err)
+		return nil, fmt.Errorf("confirms: %w", err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, publishWindow))
 	routes := map[string]int{}
@@ -57,18 +60,18 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		for j := range w.pubs {
 			dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, w.keys[j], true, false, w.pubs[j])
 			if err != nil {
-				return out, fmt.Errorf("publish to %s (%d sent, %d of them not confirmed): %w", t, first+j, j, err)
+				return out, &sources.UnconfirmedError{Err: fmt.Errorf("send message %d: %w", first+j+1, err), Unconfirmed: j}
 			}
 			confirms = append(confirms, dc)
 		}
 		for j, dc := range confirms {
 			acked, err := dc.WaitContext(ctx)
 			if err != nil {
-				return out, fmt.Errorf("publish to %s: no confirm for message %d: %w", t, first+j+1, err)
+				return out, &sources.UnconfirmedError{Err: fmt.Errorf("no confirm for message %d: %w", first+j+1, err), Unconfirmed: len(confirms) - j}
 			}
 			w.drain(returns) // a message's return comes before its confirm
 			if !acked {
-				return out, fmt.Errorf("publish to %s: the broker refused message %d (nack)", t, first+j+1)
+				return out, &sources.UnconfirmedError{Err: fmt.Errorf("the broker refused message %d (nack)", first+j+1), Unconfirmed: len(confirms) - j - 1}
 			}
 			pl := sources.Placement{Stream: exchange, Partition: sources.NoPartition, Offset: -1, Exchange: true, Routed: 0, Unroutable: w.returned[j]}
 			if !pl.Unroutable {

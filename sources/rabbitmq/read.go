@@ -2,7 +2,9 @@ package rabbitmq
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -476,7 +478,7 @@ func (c *Conn) tap(ctx context.Context, exchange string, inFlight int64) (source
 		}
 		return nil
 	})
-	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{"x-max-length": int32(100000), "x-queue-type": "classic"})
+	q, err := ch.QueueDeclare(tapQueueName(), false, true, true, false, amqp.Table{"x-max-length": int32(100000), "x-queue-type": "classic"})
 	if err != nil {
 		feed.Close()
 		return nil, fmt.Errorf("tap %s: declare tap queue: %w", exchange, err)
@@ -515,6 +517,14 @@ func (c *Conn) tap(ctx context.Context, exchange string, inFlight int64) (source
 	})
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// tapQueueName is a new tap queue's name: mqscope's prefix, so routes
+// and counts can leave it out, and random bytes.
+func tapQueueName() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand never fails on the platforms Go supports
+	return sources.TapQueuePrefix + hex.EncodeToString(b)
 }
 
 // tapBindings says how to bind a tap queue so it sees every message of the

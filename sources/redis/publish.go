@@ -28,9 +28,13 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("Redis"); err != nil {
 		return nil, err
 	}
+	if err := req.Unrouted("Redis", false); err != nil {
+		return nil, err
+	}
 	stream := req.Target.Stream
-	if _, err := c.Target(ctx, req.Target); err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+	status, err := c.Target(ctx, req.Target)
+	if err != nil {
+		return nil, err
 	}
 	pairs := make([][]any, len(req.Messages))
 	for i := range req.Messages {
@@ -46,7 +50,7 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		if err != nil {
 			return out, fmt.Errorf("redis %s: publish message %d to %s: %w", c.addr, i+1, stream, c.cause(err))
 		}
-		out = append(out, sources.Placement{Stream: stream, Partition: sources.NoPartition, Offset: -1, ID: id, Routed: -1})
+		out = append(out, sources.Placement{Stream: stream, Partition: sources.NoPartition, Offset: -1, ID: id, Routed: -1, Created: i == 0 && !status.Exists})
 	}
 	return out, nil
 }

@@ -27,10 +27,13 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	if err := req.Unpartitioned("SQS"); err != nil {
 		return nil, err
 	}
+	if err := req.Unrouted("SQS", false); err != nil {
+		return nil, err
+	}
 	queue := req.Target.Stream
 	u, err := c.QueueURL(ctx, queue)
 	if err != nil {
-		return nil, fmt.Errorf("publish to %s: %w", queue, err)
+		return nil, err
 	}
 	fifo := strings.HasSuffix(queue, ".fifo")
 	out := make([]sources.Placement, 0, len(req.Messages))
@@ -42,7 +45,7 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 			m := &req.Messages[i]
 			e, n, why := entry(m.Value, m.Headers, m, rawOf(m, fifo), len(entries), fifo)
 			if why != "" {
-				return out, fmt.Errorf("publish message %d to %s: %s", i+1, queue, why)
+				return out, fmt.Errorf("message %d: %s", i+1, why)
 			}
 			if len(entries) > 0 && size+n > maxMessage {
 				break
@@ -51,11 +54,11 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		}
 		ids, err := c.send(ctx, u, entries)
 		if err != nil {
-			return out, fmt.Errorf("publish to %s: %w", queue, err)
+			return out, fmt.Errorf("send: %w", err)
 		}
 		for i := range entries {
 			if why, failed := ids.failed[i]; failed {
-				return out, fmt.Errorf("publish message %d to %s: %s", start+i+1, queue, why)
+				return out, fmt.Errorf("message %d: %s", start+i+1, why)
 			}
 			out = append(out, sources.Placement{Stream: queue, Partition: sources.NoPartition, Offset: -1, ID: ids.sent[i], Routed: -1})
 		}

@@ -1,0 +1,42 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+)
+
+// TestProduceRabbitQueueFlags: --json names the queue written to; a
+// --routing-key or --partition beside a queue is refused, nothing written.
+func TestProduceRabbitQueueFlags(t *testing.T) {
+	vhostURL, _, _ := testbroker.RabbitVhost(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
+	defer ac.Close()
+	_, err := ch.QueueDeclare("s19-q", true, false, false, false, nil)
+	testbroker.Must(t)(err)
+	code, out, errOut := run(t, "--rabbitmq", vhostURL, "produce", "s19-q", "--value", "x", "--json")
+	if code != 0 || out != `{"stream":"s19-q","routed_queues":1}`+"\n" {
+		t.Fatalf("--json: %d %q %s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--routing-key", "rk"}, "--routing-key rk with queue s19-q"},
+		{[]string{"--partition", "1"}, "RabbitMQ streams have no partitions (--partition 1)"},
+	} {
+		code, _, errOut := run(t, append([]string{"--rabbitmq", vhostURL, "produce", "s19-q", "--value", "y"}, tc.args...)...)
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Fatalf("%v: %d %s", tc.args, code, errOut)
+		}
+	}
+	testbroker.WaitQueue(t, ch, "s19-q", 1)
+	audit, err := os.ReadFile(filepath.Join(os.Getenv("XDG_STATE_HOME"), "mqscope", "audit.jsonl"))
+	if err != nil || !strings.Contains(string(audit), `"action":"publish-run"`) || !strings.Contains(string(audit), `"counts":{"published":1,"tombstones":0,"total":1,"unroutable":0}`) {
+		t.Fatalf("audit: %v\n%s", err, audit)
+	}
+}
