@@ -656,7 +656,10 @@ func (p *detailPage) Status() string {
 	if n := len(p.lines) - p.bodyHeight(); n > 0 {
 		pct = p.top * 100 / n
 	}
-	st := fmt.Sprintf("line %d/%d  %d%%  %s", p.top+1, len(p.lines), pct, p.msg.Timestamp.In(p.c.Location).Format(time.DateTime))
+	st := fmt.Sprintf("line %d/%d  %d%%", p.top+1, len(p.lines), pct)
+	if !p.msg.Timestamp.IsZero() { // a RabbitMQ message without a timestamp property has no time
+		st += "  " + p.msg.Timestamp.In(p.c.Location).Format(time.DateTime)
+	}
 	if p.unwrap {
 		st += "  unwrapped " + p.side.marker()
 	}

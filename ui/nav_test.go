@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -295,5 +296,17 @@ func TestDetailStepsFromTheMessageShownInAFollowingList(t *testing.T) {
 	d.Update(keyPress("n"))
 	if string(d.msg.Key) != "ord-00009" {
 		t.Fatalf("n showed %s, want ord-00009", d.msg.Key)
+	}
+}
+
+// A message without a time (a RabbitMQ message with no timestamp
+// property) shows none in the detail, not the zero time.
+func TestDetailOfAMessageWithoutATime(t *testing.T) {
+	c := testCommon(80, 20)
+	m := longValueMsgs()[0]
+	m.Timestamp = time.Time{}
+	d := newDetailPage(c, m, nil, nil)
+	if st, view := d.Status(), plain(d.View(80, 20)); strings.Contains(st, "0001") || strings.Contains(view, "0001-01-01") {
+		t.Fatalf("the zero time is shown:\n%s\n%s", st, view)
 	}
 }
