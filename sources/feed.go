@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -45,13 +46,15 @@ type Feed struct {
 	budget int64
 	chunk  int64
 
-	mu    sync.Mutex
-	queue [][]Message   // chunks waiting, in order; the first may be partly taken
-	held  int64         // InFlightBytes of what the queue holds
-	high  int64         // the most held at once
-	space chan struct{} // closed (and replaced) when bytes are released
-	ready chan struct{} // a chunk was queued (one signal pending at most)
-	ended chan struct{} // closed when every producer returned
+	mu     sync.Mutex
+	queue  [][]Message   // chunks waiting, in order; the first may be partly taken
+	held   int64         // InFlightBytes of what the queue holds
+	high   int64         // the most held at once
+	space  chan struct{} // closed (and replaced) when bytes are released
+	ready  chan struct{} // a chunk was queued (one signal pending at most)
+	ended  chan struct{} // closed when every producer returned
+	unread []Unread      // what producers could not deliver (Lose)
+	told   bool          // the IncompleteError was returned
 
 	errs      chan error
 	ctx       context.Context
@@ -181,8 +184,18 @@ func (f *Feed) Fail(err error) {
 	}
 }
 
+// Lose records a range a producer could not deliver: once the feed has
+// ended, Next returns an IncompleteError listing every such range (once,
+// then ErrEndOfStream). Unlike Fail, nothing is dropped.
+func (f *Feed) Lose(u Unread) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unread = append(f.unread, u)
+}
+
 // Next returns the messages that are ready, waiting for at least one. After
-// the feed ended it returns a pending error, else ErrEndOfStream.
+// the feed ended it returns a pending error, else an IncompleteError when
+// a producer lost a range (see Lose; once), else ErrEndOfStream.
 func (f *Feed) Next(ctx context.Context, maxN int) ([]Message, error) {
 	maxN = max(maxN, 1)
 	for {
@@ -207,13 +220,27 @@ func (f *Feed) Next(ctx context.Context, maxN int) ([]Message, error) {
 				return nil, err
 			default:
 			}
-			return nil, ErrEndOfStream
+			return nil, f.endError()
 		case err := <-f.errs:
 			return nil, err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// endError is what Next returns once the feed ended and is empty: the
+// IncompleteError of the ranges lost, the first time, else ErrEndOfStream.
+func (f *Feed) endError() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.unread) == 0 || f.told {
+		return ErrEndOfStream
+	}
+	f.told = true
+	us := slices.Clone(f.unread)
+	sortUnread(us)
+	return &IncompleteError{Unread: us}
 }
 
 // take removes up to maxN queued messages and frees their bytes. f.mu is
