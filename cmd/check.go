@@ -143,8 +143,9 @@ A RabbitMQ exchange (a tap: no history) is refused. A reversed range and
 
 Exit status: 0 healthy (every message asked for read, nothing found);
 3 something found (in a partial read too); 4 nothing found but the check is
-incomplete: a partial read (a queue larger than one peek holds) or no message
-read at all; 130 interrupted (the report of what was read is printed first);
+incomplete: a partial read (a queue larger than one peek holds, a record batch
+that could not be read: the report and stderr say which offsets) or no
+message read at all; 130 interrupted (the report of what was read is printed first);
 1 an error (a write error on stdout too, but a reader that went away keeps
 the status above). --json has verdict (healthy, findings, partial,
 nothing_checked, interrupted), findings (the total) and complete.`,
@@ -154,7 +155,7 @@ nothing_checked, interrupted), findings (the total) and complete.`,
 			if err != nil {
 				return err
 			}
-			rep, err := e.check(cmd.Context(), &f, &cf, o, args[0])
+			rep, unread, err := e.check(cmd.Context(), &f, &cf, o, args[0])
 			if err != nil {
 				return interruptedOr(cmd.Context(), e.stderr, err)
 			}
@@ -166,6 +167,9 @@ nothing_checked, interrupted), findings (the total) and complete.`,
 				err = writeJSON(e.stdout, rep)
 			} else {
 				err = printCheck(e.stdout, rep)
+			}
+			if unread != nil { // the report says it too, as partial
+				fmt.Fprintln(e.stderr, "mqscope: "+oneLine((&incompleteRead{what: "the check of " + args[0], verb: "checked", inc: unread}).Error()))
 			}
 			return checkExit(rep, err)
 		},
@@ -191,16 +195,18 @@ nothing_checked, interrupted), findings (the total) and complete.`,
 	return c
 }
 
-// check reads the stream through the engine and adds the flow.
-func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.Options, stream string) (health.Report, error) {
+// check reads the stream through the engine and adds the flow. What the
+// read could not deliver is marked partial in the report and returned
+// (nil: the read was whole).
+func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.Options, stream string) (health.Report, *sources.IncompleteError, error) {
 	opts, readers, closeConn, err := e.openRead(ctx, f)
 	if err != nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	defer closeConn()
 	info, located := locateStream(ctx, readers, stream)
 	if err := refuseTap(info); located && err != nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	o.SparsePositions = info.SparsePositions
 	// counted before the read: a broker busy with the read's fetches
@@ -216,22 +222,24 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
 	}
 	if opts, err = f.positioned(ctx, readers, stream, opts); err != nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	if err := checkRange(opts); err != nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	sub, rd, err := openFrom(ctx, guard(readers, cf.accept, e.stderr), stream, opts)
 	if err != nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	if f.decode {
 		if o.Decoder, err = e.readerDecoder(rd); err != nil {
 			_ = sub.Close()
-			return health.Report{}, err
+			return health.Report{}, nil, err
 		}
 	}
 	conn, depth := connOf(rd), queueDepth(sub)
+	watch := watchUnread(sub)
+	sub = watch
 	o.WithConn(rd)
 	o.Positions = info.Positions
 	if f.compiled != nil {
@@ -244,7 +252,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	b, err := health.NewBuilder(stream, o)
 	if err != nil {
 		_ = sub.Close()
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	var sampling *flowSampling
 	if cf.flow && conn != nil {
@@ -253,14 +261,19 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 	}
 	limitHeap(b)
 	if err := b.Read(ctx, sub, limitHeap); err != nil && ctx.Err() == nil {
-		return health.Report{}, err
+		return health.Report{}, nil, err
 	}
 	rep := b.Report()
 	if ctx.Err() != nil {
 		rep.MarkInterrupted(health.InterruptedRead)
-		return rep, nil
+		return rep, nil, nil
 	}
 	markCapped(&rep, info, opts.Start, depth)
+	if watch.inc != nil {
+		for _, u := range watch.inc.Unread {
+			rep.MarkPartial(u.Describe("checked"))
+		}
+	}
 	if sampling != nil {
 		samples := sampling.stop(ctx)
 		var fl *health.Flow
@@ -280,7 +293,7 @@ func (e *env) check(ctx context.Context, f *readFlags, cf *checkFlags, o health.
 		}
 		rep.Flow = fl
 	}
-	return rep, nil
+	return rep, watch.inc, nil
 }
 
 // checkHeapRoom is the heap a check may turn over beyond its own state

@@ -43,6 +43,11 @@ are not UTF-8, so where a key, payload or header is not, the line adds
 key_b64, payload_b64 or headers_b64 (null where an entry is UTF-8) with
 its bytes, and replay reads those (and kcat's own raw bytes) byte-exact. --decode=false skips decoding.
 
+A record batch that cannot be read (its checksum or lengths wrong, or it
+does not decompress) ends its partition there: every record before it and
+the other partitions are exported, and export exits 1 with a last line on
+stderr saying which offsets were not exported and why.
+
 Ctrl-C before the end stops the export at once (a registry that does not
 answer included), says how many lines it wrote and exits 130; with
 --follow, Ctrl-C is how an export ends.`,
@@ -81,6 +86,7 @@ answer included), says how many lines it wrote and exits 130; with
 					fmt.Fprintf(e.stderr, "exported %s from %s to %s\n", counted(res.written, "message"), safetext.String(args[0]), safetext.String(out))
 				}
 			}
+			err = incompleteOr(err, fmt.Sprintf("the export of %s (%s written to %s)", safetext.String(args[0]), counted(res.written, "message"), safetext.String(where)), "exported")
 			if res.interrupted && err == nil {
 				return &interruptedError{detail: fmt.Sprintf("the export of %s stopped before its end: %d lines written to %s", safetext.String(args[0]), res.written, safetext.String(where))}
 			}

@@ -581,7 +581,9 @@ type copied struct {
 // copyStream reads one stream into w until the end (bounded), the limit, the
 // scan budget, an error, or ctx is cancelled (Ctrl-C ends a follow cleanly;
 // a bounded read it ends is interrupted, and the message whose decode it
-// cut short is not written).
+// cut short is not written). A bounded read that could not deliver all it
+// was asked for returns its *sources.IncompleteError at its end, all it
+// could deliver written.
 // A filter runs next to the read (filter.Scanner): what does not match is
 // dropped before it is formatted.
 func copyStream(ctx context.Context, readers []sources.Reader, stream string, opts sources.ReadOptions, f *readFlags, w messageWriter, flushEach bool) (res copied, _ error) {
@@ -652,6 +654,12 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			return res, w.flush()
 		case errors.Is(err, sources.ErrEndOfStream):
 			return res, w.flush()
+		case errors.As(err, new(*sources.IncompleteError)):
+			// what could be read was written: the command says what was not
+			if ferr := w.flush(); ferr != nil {
+				return res, fmt.Errorf("write: %w", ferr)
+			}
+			return res, err
 		case errors.Is(err, sources.ErrNotice):
 			if f.stderr != nil {
 				fmt.Fprintf(f.stderr, "mqscope: %s\n", safetext.String(oneLine(err.Error())))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/internal/safetext"
 )
 
 func newTailCmd(e *env) *cobra.Command {
@@ -36,7 +38,7 @@ says so on stderr and exits. Streams and exchanges are followed.`,
 			f.stderr = e.stderr
 			res, err := copyStream(cmd.Context(), r, args[0], opts, &f, newWriter(&f, e.stdout, e.stderr), true)
 			res.report(e, args[0])
-			return err
+			return incompleteOr(err, fmt.Sprintf("the tail of %s (%s written)", safetext.String(args[0]), counted(res.written, "message")), "written")
 		},
 	}
 	f.register(c, "last:10", "text")

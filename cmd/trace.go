@@ -78,9 +78,14 @@ each named with what a read would cost, unless --accept-peek-cost.`,
 				}
 			}
 			if asJSON {
-				return writeJSON(e.stdout, res)
+				err = writeJSON(e.stdout, res)
+			} else {
+				err = printTrace(e.stdout, res)
 			}
-			return printTrace(e.stdout, res)
+			if err != nil || len(res.Unread) == 0 {
+				return err
+			}
+			return &incompleteRead{what: "the trace of " + safetext.String(args[0]), verb: "searched", inc: &sources.IncompleteError{Unread: res.Unread}}
 		},
 	}
 	fl := c.Flags()

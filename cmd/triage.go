@@ -64,6 +64,8 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				_ = sub.Close()
 				return err
 			}
+			watch := watchUnread(sub)
+			sub = watch
 			var scan *filter.Scanner
 			if f.compiled != nil {
 				so := filter.ScanOptions{Budget: f.maxScan}
@@ -84,9 +86,14 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 			}
 			r := b.Report(mode, buckets)
 			if asJSON {
-				return writeJSON(e.stdout, r)
+				err = writeJSON(e.stdout, r)
+			} else {
+				err = printTriage(e.stdout, r)
 			}
-			return printTriage(e.stdout, r)
+			if err != nil {
+				return err
+			}
+			return watch.failure(fmt.Sprintf("the triage of %s (%s read)", safetext.String(args[0]), counted(r.Scanned, "message")), "read")
 		},
 	}
 	f.register(c, "oldest", "jsonl")

@@ -54,14 +54,20 @@ them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
 			if err != nil {
 				return err
 			}
-			rep, err := versions.Run(cmd.Context(), versions.Params{Open: open, Decoder: dec, Stream: args[0], Options: opts, Budget: budget})
+			var watched unreadWatches
+			rep, err := versions.Run(cmd.Context(), versions.Params{Open: watched.opener(open), Decoder: dec, Stream: args[0], Options: opts, Budget: budget})
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(e.stdout, rep)
+				err = writeJSON(e.stdout, rep)
+			} else {
+				err = printCensus(e.stdout, rep)
 			}
-			return printCensus(e.stdout, rep)
+			if err != nil {
+				return err
+			}
+			return watched.failure("the census of "+safetext.String(args[0]), "read")
 		},
 	}
 	f.register(c, "oldest", "jsonl")

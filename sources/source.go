@@ -404,7 +404,9 @@ func ParseEnd(s string, now time.Time) (*Start, error) {
 type Subscription interface {
 	// Next blocks until at least one message is available and returns what is
 	// ready, up to max messages. It returns ErrEndOfStream after the last
-	// message of a bounded read and ctx.Err() when ctx is done.
+	// message of a bounded read (an *IncompleteError, once, when the read
+	// could not deliver all it was asked for) and ctx.Err() when ctx is
+	// done.
 	Next(ctx context.Context, max int) ([]Message, error)
 	// Close stops the read and releases its resources.
 	Close() error

@@ -133,6 +133,9 @@ type Result struct {
 	// (dead-letter queues only; Skipped holds the other work queues).
 	Costly []Costly `json:"costly,omitempty"`
 	Errors []string `json:"errors,omitempty"`
+	// Unread are the ranges of streams read that could not be read (a
+	// corrupt record batch): their messages were not searched.
+	Unread []sources.Unread `json:"unread,omitempty"`
 }
 
 // Costly is a queue where a read costs something, and whether it was read.
@@ -222,7 +225,9 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 			done++
 			res.Scanned += scanned
 			res.Hits = append(res.Hits, hits...)
-			if err != nil && ctx.Err() == nil {
+			if inc, ok := sources.AsIncomplete(err); ok {
+				res.Unread = append(res.Unread, inc.Unread...)
+			} else if err != nil && ctx.Err() == nil {
 				res.Errors = append(res.Errors, fmt.Sprintf("%s/%s: %v", t.conn.Name(), t.stream.Name, err))
 			}
 			if progress != nil {
@@ -237,6 +242,9 @@ func Run(ctx context.Context, conns []sources.Conn, value string, o Options, pro
 	slices.Sort(res.Skipped)
 	slices.SortFunc(res.Costly, func(a, b Costly) int { return cmp.Compare(a.Stream, b.Stream) })
 	slices.Sort(res.Errors)
+	slices.SortFunc(res.Unread, func(a, b sources.Unread) int {
+		return cmp.Or(cmp.Compare(a.Stream, b.Stream), cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.From, b.From))
+	})
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("trace: %w", err)
 	}

@@ -96,7 +96,7 @@ func main() {
 					got[k] = &figures{}
 				}
 				got[k].rate, got[k].rss = append(got[k].rate, rate), append(got[k].rss, rss)
-				fmt.Printf("round %d  %9s records  %-36s %10s records/s  peak RSS %6.1f MiB\n", r, commas(float64(s), 0), c.name, commas(rate, 0), rss)
+				fmt.Printf("round %d  %9s records  %-36s %10s records/s  peak RSS %6.1f MiB  CPU %5.2f s\n", r, commas(float64(s), 0), c.name, commas(rate, 0), rss, u.CPU)
 				if out != nil {
 					fmt.Fprintf(out, "export/%d/%s/rate\t%.0f\nexport/%d/%s/rss\t%.1f\n", s, c.key, rate, s, c.key, rss)
 					if len(sizes) == 1 { // the keys bench/all.sh reads

@@ -90,7 +90,7 @@ func (d *decompressor) decompress(codec int8, src []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
-		return out, nil
+		return exact(out), nil
 	case codecGzip:
 		r, err := gzip.NewReader(bytes.NewReader(src))
 		if err != nil {
@@ -112,7 +112,17 @@ func (d *decompressor) readAll(r io.Reader, codec string, compressed int) ([]byt
 	if n > int64(d.limit) {
 		return nil, fmt.Errorf("%s: %w (%d bytes)", codec, errBatchTooLarge, d.limit)
 	}
-	return buf.Bytes(), nil
+	return exact(buf.Bytes()), nil
+}
+
+// exact is b in a buffer of about its size: a buffer grown by doubling
+// would have a batch's Messages hold up to as much again, past what the
+// read's budget counts for them.
+func exact(b []byte) []byte {
+	if cap(b)-len(b) <= len(b)/16 {
+		return b
+	}
+	return append(make([]byte, 0, len(b)), b...)
 }
 
 // xerialMagic begins snappy data in the xerial framing Java producers write.

@@ -46,6 +46,7 @@ var errFallBack = errors.New("fall back to the consumer")
 type fetchState struct {
 	partitionPlan
 	next     int64 // the next offset to deliver
+	sent     int64 // the offset after the last record delivered (0: none yet)
 	maxBytes int32 // this partition's share of a fetch
 	done     bool
 	// waitOpen keeps fetching at an open transaction instead of ending
@@ -108,8 +109,9 @@ func (s *fetchState) adapt(asked int32, decoded, target int64, full bool) {
 // record. It keeps read_committed (aborted transactions are skipped, as
 // the Java client does). It returns the partitions it did not finish (a
 // broker error, a leader change, an old message format), for the consumer;
-// a batch that does not decode (corrupt, or inflating past the bound) is
-// told to the feed and ends its partition.
+// a batch that does not decode (corrupt, or inflating past the bound) ends
+// its partition, and what is left of it is told to the feed as lost
+// (Feed.Lose).
 func fetchBounded(ctx context.Context, feed *sources.Feed, broker *brokerConn, conn, topic string, plans []partitionPlan, end *sources.Start) []partitionPlan {
 	states := newFetchStates(plans, fetchTarget(feed.Budget()), false)
 	chunk := fetchChunk{bytes: feed.ChunkBytes(), target: fetchTarget(feed.Budget())}
@@ -118,12 +120,16 @@ func fetchBounded(ctx context.Context, feed *sources.Feed, broker *brokerConn, c
 		return nil // done, the feed closed, or the read was cancelled
 	}
 	var bad *badBatchError
-	if errors.As(err, &bad) {
-		feed.Fail(err)
-	}
+	errors.As(err, &bad)
 	var left []partitionPlan // not the leader any more, offset out of range...: the consumer knows what to do
 	for _, s := range states {
-		if !s.done && (bad == nil || bad.partition != s.partition) {
+		switch {
+		case s.done:
+		case bad != nil && bad.partition == s.partition:
+			// the rest of the partition is not read: the consumer would
+			// meet the same batch
+			feed.Lose(sources.Unread{Stream: topic, Partition: s.partition, From: max(s.next, s.sent), To: s.end - 1, Why: bad.err})
+		default:
 			left = append(left, partitionPlan{partition: s.partition, start: s.next, end: s.end})
 		}
 	}
@@ -476,6 +482,7 @@ func (s *fetchState) decode(conn, topic string, p fetchedPart, end *sources.Star
 					s.done = true
 					break
 				}
+				s.sent = off + 1
 				decoded += size
 				outBytes += size
 				if outBytes >= chunk && !flush() {
@@ -555,7 +562,8 @@ func (c *Conn) readBounded(ctx context.Context, feed *sources.Feed, consumer sar
 			for _, p := range left { // the consumer reads what the direct fetch left
 				pc, err := consumer.ConsumePartition(topic, p.partition, p.start)
 				if err != nil {
-					feed.Fail(fmt.Errorf("read %s/%d from offset %d: %w", topic, p.partition, p.start, err))
+					feed.Lose(sources.Unread{Stream: topic, Partition: p.partition, From: p.start, To: p.end - 1,
+						Why: fmt.Errorf("read from offset %d: %w", p.start, err)})
 					continue
 				}
 				consumePartition(ctx, feed, c.name, topic, pc, p, false, end)

@@ -147,7 +147,9 @@ func (c *Conn) plan(topic string, opts sources.ReadOptions) ([]partitionPlan, er
 }
 
 // consumePartition feeds one partition's messages until its end (bounded
-// reads) or until ctx is done.
+// reads) or until ctx is done. A bounded read that goes idle before its
+// end after the consumer failed (and no record came since) tells the feed
+// what it did not read (Feed.Lose).
 func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic string, pc sarama.PartitionConsumer, p partitionPlan, follow bool, end *sources.Start) {
 	defer pc.Close()
 	var idleC <-chan time.Time
@@ -157,6 +159,8 @@ func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic strin
 		defer idle.Stop()
 		idleC = idle.C
 	}
+	next := p.start  // the offset after the last record delivered
+	var failed error // the consumer's last error, when no record came since
 	for {
 		select {
 		case <-ctx.Done():
@@ -179,6 +183,7 @@ func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic strin
 					break
 				}
 				batch = append(batch, m)
+				next, failed = cm.Offset+1, nil
 				if !follow && cm.Offset+1 >= p.end {
 					done = true
 					break
@@ -205,8 +210,12 @@ func consumePartition(ctx context.Context, feed *sources.Feed, conn, topic strin
 			if !ok {
 				return
 			}
+			failed = err.Err
 			feed.Fail(fmt.Errorf("read %s/%d: %w", topic, p.partition, err.Err))
 		case <-idleC:
+			if failed != nil && next < p.end {
+				feed.Lose(sources.Unread{Stream: topic, Partition: p.partition, From: next, To: p.end - 1, Why: failed})
+			}
 			return
 		}
 	}
