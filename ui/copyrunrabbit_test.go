@@ -57,7 +57,7 @@ func TestCopiedProduceCommandRabbitMQ(t *testing.T) {
 	m.Headers = m.Headers[1:] // without the name with "=": as flags
 	flags, err := produceCommand(conn, &m)
 	must(err)
-	for _, want := range []string{"--property 'content-type=application/json'", "--property 'delivery-mode=1 (transient)'", "--property 'message-id=m-1'",
+	for _, want := range []string{"--property 'content-type=application/json'", "--property 'delivery-mode=1'", "--property 'message-id=m-1'",
 		"--property 'priority=3'", "--header 'tenant=acme'", " produce --exchange 's19-ex' --routing-key 'order.new'"} {
 		if !strings.Contains(flags, want) || strings.Contains(flags, "--format jsonl") {
 			t.Fatalf("copied %s\nwant %q in it", flags, want)
