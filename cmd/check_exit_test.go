@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -134,7 +135,7 @@ func TestCheckInterruptedWhileConnecting(t *testing.T) {
 }
 
 // TestCheckInterruptedInTheFlowKeepsTheScan: SIGINT while the flow is
-// looked for (the broker holds the group listing) keeps the finished
+// looked for (the broker holds the group's offsets) keeps the finished
 // scan's report, says the flow was not read, and exits 130.
 func TestCheckInterruptedInTheFlowKeepsTheScan(t *testing.T) {
 	const topic = "check-flow-interrupt"
@@ -149,8 +150,16 @@ func TestCheckInterruptedInTheFlowKeepsTheScan(t *testing.T) {
 	listing, release := make(chan struct{}), make(chan struct{})
 	defer close(release)
 	var once sync.Once
-	kf.ControlKey(int16(kmsg.ListGroups), func(kmsg.Request) (kmsg.Response, error, bool) {
+	// the first sample lists the groups (and fetches their offsets) while
+	// the scan reads; the flow fetches the group's offsets again once the
+	// scan has ended: that second fetch is held
+	commit(t, addr, "check-flow-group", topic, 1)
+	var fetches atomic.Int32
+	kf.ControlKey(int16(kmsg.OffsetFetch), func(kmsg.Request) (kmsg.Response, error, bool) {
 		kf.KeepControl()
+		if fetches.Add(1) < 2 {
+			return nil, nil, false
+		}
 		once.Do(func() { close(listing) })
 		kf.SleepControl(func() { <-release })
 		return nil, nil, false
