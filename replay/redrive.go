@@ -335,9 +335,13 @@ func (p *Plan) SeenByRefusal() error {
 		if len(n.SeenBy) == 0 {
 			continue
 		}
-		return fmt.Errorf("refusing to redrive %s onto %s: %s also read %s and would take each copy for a new entry: "+
+		verb := "read"
+		if len(n.SeenBy) == 1 {
+			verb = "reads"
+		}
+		return fmt.Errorf("refusing to redrive %s onto %s: %s also %s %s and would take each copy for a new entry: "+
 			"redrive to another stream (--to STREAM), or let them see the copies (--other-groups-see-copies): %w",
-			p.Source, n.Target, GroupsText(n.SeenBy), n.Target, sources.ErrBadTarget)
+			p.Source, n.Target, GroupsText(n.SeenBy), verb, n.Target, sources.ErrBadTarget)
 	}
 	return nil
 }

@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/redis"
+)
+
+// TestRedriveDialogNamesTheGroupsThatSeeCopies: a group's dead letters
+// going back onto their own stream, which another group reads too: the
+// dialog names that group, refuses, and offers another target.
+func TestRedriveDialogNamesTheGroupsThatSeeCopies(t *testing.T) {
+	raw, prefix := testbroker.RedisKeys(t)
+	ctx := context.Background()
+	s := prefix + "orders"
+	for i := 0; i < 2; i++ {
+		if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: s, Values: []any{"value", "v"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range []string{"g", "audit"} {
+		if err := raw.XGroupCreate(ctx, s, g, "0").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := raw.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{s, ">"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range got[0].Messages {
+		raw.Do(ctx, "XCLAIM", s, "g", "c", 0, m.ID, "RETRYCOUNT", 9, "JUSTID")
+	}
+	conn, err := redis.Dial(ctx, redis.Options{URL: testbroker.RedisURL(), Match: prefix + "*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	view := redis.PendingName(s, "g")
+	sub, err := conn.Read(ctx, view, sources.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := sources.Drain(ctx, sub, 0)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("%v %d", err, len(msgs))
+	}
+	d := newRedriveDialog(testCommon(140, 40), conn, 1, view, msgs, false)
+	check := d.replan()
+	d.targetsChecked(check().(redriveTargetsChecked))
+	v := strings.Join(strings.Fields(strings.ReplaceAll(d.view(140, 40), "│", " ")), " ")
+	for _, want := range []string{`is read by group "audit" too: they would see each copy as a new entry`, "--other-groups-see-copies", "t: choose a target"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the dialog does not say %q:\n%s", want, v)
+		}
+	}
+	if cmd, _ := d.update(keyPress("y")); cmd != nil || d.state != redrivePlanned {
+		t.Fatal("y started a run the other group would see")
+	}
+	if n := raw.XLen(ctx, s).Val(); n != 2 {
+		t.Fatalf("%d entries", n)
+	}
+}
