@@ -27,6 +27,10 @@ type messagesPage struct {
 
 	buf    *msgbuf.Buffer
 	view   msgView // the rows shown of buf: filtered, sorted
+	// posWidth is the widest position named in a syntax of its own (a
+	// Redis entry id) the list was given: its column is never narrower,
+	// so no id is cut.
+	posWidth int
 	cur    cursor
 	side   hscroller // how far the last column (the value, or the error) is scrolled sideways
 	clicks clickTracker

@@ -66,3 +66,53 @@ func TestRedriveDialogNamesTheGroupsThatSeeCopies(t *testing.T) {
 		t.Fatalf("%d entries", n)
 	}
 }
+
+// TestRedisListShowsWholeIDsAndNoKey: the ID column is as wide as the
+// widest entry id the list holds, so none is cut; an entry's missing key
+// is ∅ alone in the list and the detail.
+func TestRedisListShowsWholeIDsAndNoKey(t *testing.T) {
+	raw, prefix := testbroker.RedisKeys(t)
+	ctx := context.Background()
+	key := prefix + "events"
+	ids := []string{"1733140000000-12", "1733140000001-123456", "1733140000002-0"}
+	for _, id := range ids {
+		if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: key, ID: id, Values: []any{"value", `{"n":1}`}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := redis.Dial(ctx, redis.Options{Name: "redis", URL: testbroker.RedisURL(), Match: prefix + "*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	all, err := conn.ListStreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st sources.StreamInfo
+	for _, s := range all {
+		if s.Name == key {
+			st = s
+		}
+	}
+	c := testCommon(100, 20)
+	p := newMessagesPage(c, conn, st)
+	defer p.Close()
+	p.start = sources.Start{Kind: sources.StartOldest}
+	l := newLoop(p)
+	l.until(t, p.Init(), func() bool { return p.buf.Len() == len(ids) })
+	view := p.View(100, 20)
+	for _, id := range ids {
+		if !strings.Contains(view, " "+id+" ") {
+			t.Errorf("the list cuts entry id %s:\n%s", id, view)
+		}
+	}
+	if strings.Contains(view, "∅ null") || !strings.Contains(view, " ∅ ") {
+		t.Errorf("a missing key is not ∅ alone:\n%s", view)
+	}
+	d := newDetailPage(c, *p.view.At(1), p.stepTo, p.fetcher())
+	dv := d.View(100, 20)
+	if strings.Contains(dv, "∅ null") || !strings.Contains(dv, "∅") || !strings.Contains(dv, ids[1]) {
+		t.Errorf("the detail:\n%s", dv)
+	}
+}
