@@ -8,6 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/redis"
 )
@@ -114,5 +115,17 @@ func TestRedisListShowsWholeIDsAndNoKey(t *testing.T) {
 	dv := d.View(100, 20)
 	if strings.Contains(dv, "∅ null") || !strings.Contains(dv, "∅") || !strings.Contains(dv, ids[1]) {
 		t.Errorf("the detail:\n%s", dv)
+	}
+}
+
+// TestRedriveDialogSaysWhatWasSettledElsewhere: the summary names the
+// dead letters not sent because someone else settled them meanwhile.
+func TestRedriveDialogSaysWhatWasSettledElsewhere(t *testing.T) {
+	d := newRedriveDialog(testCommon(120, 30), staticConn{}, 1, "orders#pending:g", orderMsgs(0, 2), false)
+	d.replan()
+	d.state = redriveDone
+	d.res = replay.Result{Progress: replay.Progress{Done: 1, Skipped: 1}, SettledElsewhere: []replay.SettledElsewhere{{MessageID: "1733140000000-12", How: sources.SettledAcknowledged}}}
+	if v := d.view(120, 30); !strings.Contains(v, "1733140000000-12: not sent: acknowledged in the group meanwhile") {
+		t.Fatalf("the summary:\n%s", v)
 	}
 }

@@ -492,6 +492,13 @@ func (d *redriveDialog) view(width, height int) string {
 			}
 			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), render.Sanitize(f.Position), render.Sanitize(f.Err))
 		}
+		for i, se := range r.SettledElsewhere {
+			if i == 5 {
+				fmt.Fprintf(&b, "  … %d more not sent, settled elsewhere\n", len(r.SettledElsewhere)-5)
+				break
+			}
+			fmt.Fprintf(&b, "  %s\n", render.Sanitize(se.String()))
+		}
 		if n := r.PossibleCopies(); n > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("up to %d may be duplicated (an earlier run may have sent them; see the audit log):", n)) + "\n")
 			for i, p := range r.PossibleDuplicates {
