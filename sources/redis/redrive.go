@@ -31,7 +31,8 @@ import (
 //
 // Every copy written adds its id to the run's marker set KEYS[3]
 // (MarkerKey), so an entry left that the set (or KEYS[4], the set of the
-// older name, legacyMarkerKey, read only) holds is answered "d": this run,
+// older name, legacyMarkerKey, read only; KEYS[3] again when there is
+// none) holds is answered "d": this run,
 // or an earlier one of the same id, moved it; "a" and "g" say someone
 // else settled it, and nothing is written. A script runs whole, no other
 // client sees it half done, and a client that dies after sending it does
@@ -164,7 +165,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		perItem = time.Duration(float64(time.Second) / req.Rate)
 		per, inFlight = max(1, min(chunkItems, int(req.Rate/10))), 1
 	}
-	chunks := c.chunks(req, src, per, report)
+	chunks := c.chunks(req, src, per, c.legacyMarker(ctx, req, src), report)
 	for len(chunks) > 0 {
 		done, err := c.stream(ctx, req, chunks, inFlight, perItem, report)
 		chunks = chunks[done:]
@@ -181,6 +182,21 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	return nil
 }
 
+// legacyMarker is the marker set of the older name an earlier version
+// left for this run (legacyMarkerKey), or "" when there is none, or the
+// ACL user may not see it (the older name is outside the stream's keys):
+// only a stream that kept its dead letters had one.
+func (c *Conn) legacyMarker(ctx context.Context, req sources.RedriveRequest, src target) string {
+	if src.group != "" {
+		return ""
+	}
+	k := legacyMarkerKey(req.ID, req.Source)
+	if n, err := c.client.Exists(ctx, k).Result(); err != nil || n == 0 {
+		return ""
+	}
+	return k
+}
+
 // chunk is one script call: items with one target and one Remove.
 type chunk struct {
 	keys  [4]string
@@ -194,7 +210,7 @@ type chunk struct {
 // chunks cuts req into script calls of at most per items; items that
 // cannot go (no id, an edit that is no entry, the source as target) are
 // reported failed here. The calls are encoded as they are sent (wire.call).
-func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report func(sources.RedriveOutcome)) []chunk {
+func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, legacy string, report func(sources.RedriveOutcome)) []chunk {
 	mode := "stream"
 	if src.group != "" {
 		mode = "pending"
@@ -223,7 +239,11 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 			r = "1"
 		}
 		if cur == nil || cur.keys[1] != it.Target.Stream || cur.head[2] != r || len(cur.items) >= per || cur.size+n > chunkBytes {
-			out = append(out, chunk{keys: [4]string{src.stream, it.Target.Stream, MarkerKey(req.ID, src.stream), legacyMarkerKey(req.ID, req.Source)},
+			mark, old := MarkerKey(req.ID, src.stream), MarkerKey(req.ID, src.stream)
+			if legacy != "" && mode == "stream" && !it.Remove {
+				old = legacy
+			}
+			out = append(out, chunk{keys: [4]string{src.stream, it.Target.Stream, mark, old},
 				head: [3]string{mode, src.group, r}, nargs: 10,
 				items: make([]int, 0, per), pairs: make([][]Field, 0, per)})
 			cur = &out[len(out)-1]
