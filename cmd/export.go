@@ -87,6 +87,10 @@ answer included), says how many lines it wrote and exits 130; with
 				}
 			}
 			err = incompleteOr(err, fmt.Sprintf("the export of %s (%s written to %s)", safetext.String(args[0]), counted(res.written, "message"), safetext.String(where)), "exported")
+			if res.skipped > 0 && err == nil { // every message delivered was written, but not every one of the stream
+				return fmt.Errorf("the export of %s (%s written to %s) is incomplete: %s skipped (%s)", safetext.String(args[0]), counted(res.written, "message"),
+					safetext.String(where), counted(res.skipped, "message"), safetext.String(res.first))
+			}
 			if res.interrupted && err == nil {
 				return &interruptedError{detail: fmt.Sprintf("the export of %s stopped before its end: %d lines written to %s", safetext.String(args[0]), res.written, safetext.String(where))}
 			}

@@ -464,6 +464,8 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 		} else {
 			b = append(b, render.Preview(d.key.JSON, 80)...)
 		}
+	} else if m.Key == nil {
+		b = append(b, "∅"...) // no key (a Redis entry has none): the mark alone
 	} else {
 		b = append(b, render.Preview(m.Key, 80)...)
 	}
@@ -576,6 +578,10 @@ type copied struct {
 	// undecoded counts the keys and values written undecoded because
 	// the registry failed.
 	undecoded registryFailures
+	// skipped counts the messages the read said it passed over
+	// (sources.SkipNotice), first the first such notice.
+	skipped int
+	first   string
 }
 
 // copyStream reads one stream into w until the end (bounded), the limit, the
@@ -661,6 +667,12 @@ func copyStream(ctx context.Context, readers []sources.Reader, stream string, op
 			}
 			return res, err
 		case errors.Is(err, sources.ErrNotice):
+			if sk, ok := errors.AsType[sources.SkipNotice](err); ok {
+				if res.skipped == 0 {
+					res.first = oneLine(sk.Error())
+				}
+				res.skipped += sk.SkippedMessages()
+			}
 			if f.stderr != nil {
 				fmt.Fprintf(f.stderr, "mqscope: %s\n", safetext.String(oneLine(err.Error())))
 			}

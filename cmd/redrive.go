@@ -71,6 +71,7 @@ terminal, --yes is needed.`,
 	fl.StringVar(&f.opts.ParkTo, "park-to", "", "move parked messages to this stream (default: leave them in place)")
 	fl.StringVar(&f.opts.ID, "id", "", "redrive id: the same id resumes an interrupted run")
 	fl.BoolVar(&f.opts.TrustFirstDeath, "trust-first-death", false, "RabbitMQ: redrive dead letters whose x-death and x-first-death disagree (the first death may be forged) to where the first death says; without it they stay")
+	fl.BoolVar(&f.opts.OtherGroupsSeeCopies, "other-groups-see-copies", false, "Redis: redrive a group's dead letters onto their own stream even though other groups read it (they see each copy as a new entry)")
 	fl.BoolVar(&f.opts.Again, "again", false, "Kafka: redrive dead letters an earlier redrive (any id, any machine) copied already; without it they are left out")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many messages per second (0: as fast as the broker confirms)")
 	fl.IntVar(&f.batch, "batch", 2000, "messages per transaction (Kafka) or confirm window (RabbitMQ)")
@@ -159,6 +160,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, "dry run: nothing written")
 		return nil
+	}
+	if err := plan.SeenByRefusal(); err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
 	}
 	if err := e.refuseWrites(conn); err != nil {
 		return err
@@ -324,6 +328,9 @@ func confirmQuestion(p *replay.Plan, conn string) string {
 	case s.AlreadyRedriven > 0:
 		also = fmt.Sprintf(", %d already redriven left out", s.AlreadyRedriven)
 	}
+	if cs := p.Creates(); len(cs) > 0 {
+		also += ", creating " + strings.Join(cs, ", ")
+	}
 	return fmt.Sprintf("Redrive %s from %s (%s%s)?", counted(s.Redrive, "message"), p.Source, conn, also)
 }
 
@@ -345,6 +352,13 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	}
 	for _, t := range r.TookOver {
 		fmt.Fprintln(w, safetext.String(t.String()))
+	}
+	for i, s := range r.SettledElsewhere {
+		if i == 20 {
+			fmt.Fprintf(w, "  … %d more not sent, settled elsewhere\n", len(r.SettledElsewhere)-20)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", safetext.String(s.String()))
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", safetext.String(s))

@@ -127,7 +127,7 @@ func printTriage(w io.Writer, r triage.Report) error {
 		}
 		name := safetext.String(g.Key)
 		if r.Mode == triage.ByFailure.String() {
-			name = safetext.String(g.Key) + "  " + render.Preview([]byte(g.Class+": "+g.Text), 160)
+			name = safetext.String(g.Key) + "  " + render.Preview([]byte(g.Reason()), 160)
 		}
 		fmt.Fprintf(tw, "%d\t%d%%\t%s\t%s\t%s\t%s\n", g.Count, g.Count*100/max(r.DeadLetters, 1),
 			stamp(g.First), stamp(g.Last), render.Sparkline(trend, len(trend)), name)

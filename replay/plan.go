@@ -67,6 +67,10 @@ type Options struct {
 	// in doubt (DeadLetter.Doubt: x-death and x-first-death disagree) to
 	// where the first death says; without it they are left unresolved.
 	TrustFirstDeath bool
+	// OtherGroupsSeeCopies writes copies onto a stream whose other consumer
+	// groups read them as new messages (Plan.SeenByRefusal); without it
+	// such a run is refused.
+	OtherGroupsSeeCopies bool
 }
 
 // Edit is a message's new content: key, value and headers (the redrive's
@@ -157,7 +161,9 @@ type Plan struct {
 	// refused are the targets from provenance a target check refused
 	// (Refuse), by checkedTarget, with why.
 	refused map[Target]string
-	opts    Options
+	// notes are what the target check told of the targets (Refuse).
+	notes []TargetNote
+	opts  Options
 }
 
 // LeftOut is a dead letter left out of a plan: an earlier redrive copied it.
@@ -432,6 +438,19 @@ func (p *Plan) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "  %6d unresolved (left in place)\n", s.Unresolved)
 	}
 	p.writeCopies(&b, s)
+	for _, n := range p.notes {
+		if n.Missing {
+			fmt.Fprintf(&b, "  %s does not exist yet: the first copy creates it\n", safetext.String(n.Target.String()))
+		}
+		if len(n.SeenBy) > 0 {
+			see := "refused without --other-groups-see-copies"
+			if p.opts.OtherGroupsSeeCopies {
+				see = "--other-groups-see-copies"
+			}
+			fmt.Fprintf(&b, "  %s is read by %s too: they would see each copy as a new entry (%s)\n",
+				safetext.String(n.Target.String()), safetext.String(GroupsText(n.SeenBy)), see)
+		}
+	}
 	fmt.Fprintf(&b, "headers added: %s, %s, %s, %s\n", HeaderID, HeaderHops, HeaderSource, HeaderPosition)
 	if len(p.Dropped) > 0 {
 		names := make([]string, 0, len(p.Dropped))

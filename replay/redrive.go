@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,10 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 		return res, err
 	}
 	p.Refuse(check) // nothing changes when the caller applied the same check
+	if err := p.SeenByRefusal(); err != nil {
+		res.Stop = Stop{Reason: TargetRefused, Detail: err.Error()}
+		return res, err
+	}
 
 	if o.StateDir != "" {
 		if o.Journal == nil {
@@ -130,6 +135,16 @@ func adopting(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions, run
 type TargetCheck struct {
 	// Refused are the targets from provenance that cannot be written to.
 	Refused []RefusedTarget
+	// Notes are what the connection told of targets that can be written
+	// to (sources.TargetFacter): one the run creates, one other groups
+	// read.
+	Notes []TargetNote
+}
+
+// TargetNote is what a connection told of one target of a plan.
+type TargetNote struct {
+	Target Target
+	sources.TargetFacts
 }
 
 // RefusedTarget is a target that cannot be written to, and why.
@@ -158,9 +173,20 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 	}
 	ctx, cancel := context.WithTimeout(ctx, targetCheckTimeout)
 	defer cancel()
+	facter, _ := conn.(sources.TargetFacter)
 	if p.opts.ParkTo != "" {
 		if err := checker.CheckTarget(ctx, Target{Stream: p.opts.ParkTo}); err != nil {
 			return check, fmt.Errorf("redrive %s: --park-to: %w", p.ID, err)
+		}
+		if facter != nil {
+			t := Target{Stream: p.opts.ParkTo}
+			f, err := facter.TargetFacts(ctx, p.Source, t)
+			if err != nil {
+				return check, fmt.Errorf("redrive %s: --park-to: %w", p.ID, err)
+			}
+			if f.Missing || len(f.SeenBy) > 0 {
+				check.Notes = append(check.Notes, TargetNote{Target: t, TargetFacts: f})
+			}
 		}
 	}
 	checked, routed := map[Target]bool{}, map[Target]bool{}
@@ -186,6 +212,16 @@ func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck,
 			err = fmt.Errorf("refusing to redrive %s into itself: %w", p.Source, sources.ErrBadTarget)
 		} else {
 			err = checker.CheckTarget(ctx, t)
+		}
+		if err == nil && facter != nil {
+			var f sources.TargetFacts
+			switch f, err = facter.TargetFacts(ctx, p.Source, t); {
+			case err != nil:
+			case f.Missing && !chosen: // XADD would create it: only a stream the user named is made
+				err = fmt.Errorf("stream %q does not exist, and a redrive creates no stream it was not named (--to): %w", t.Stream, sources.ErrBadTarget)
+			case f.Missing || len(f.SeenBy) > 0:
+				check.Notes = append(check.Notes, TargetNote{Target: t, TargetFacts: f})
+			}
 		}
 		switch {
 		case err == nil:
@@ -244,6 +280,11 @@ func refusal(err error) string {
 // plan decides later (a RabbitMQ run). Applying the same check again
 // changes nothing. It returns how many messages it left unresolved.
 func (p *Plan) Refuse(c TargetCheck) int {
+	for _, n := range c.Notes {
+		if !slices.ContainsFunc(p.notes, func(o TargetNote) bool { return o.Target == n.Target }) {
+			p.notes = append(p.notes, n)
+		}
+	}
 	for _, r := range c.Refused {
 		if p.refused == nil {
 			p.refused = map[Target]string{}
@@ -264,4 +305,55 @@ func (p *Plan) Refuse(c TargetCheck) int {
 		}
 	}
 	return n
+}
+
+// Notes are what the target check (Refuse) told of the plan's targets: a
+// stream the run creates, a stream other consumer groups read.
+func (p *Plan) Notes() []TargetNote { return slices.Clone(p.notes) }
+
+// Creates are the targets the run creates with its first write.
+func (p *Plan) Creates() []string {
+	var out []string
+	for _, n := range p.notes {
+		if n.Missing {
+			out = append(out, n.Target.String())
+		}
+	}
+	return out
+}
+
+// SeenByRefusal is the plan's refusal to write copies where other consumer
+// groups read them as new messages (a group's dead letters redriven onto
+// their own stream, which other groups read too), naming the groups and
+// the ways to go ahead; nil when there is none, or when
+// Options.OtherGroupsSeeCopies lets the copies be seen.
+func (p *Plan) SeenByRefusal() error {
+	if p.opts.OtherGroupsSeeCopies {
+		return nil
+	}
+	for _, n := range p.notes {
+		if len(n.SeenBy) == 0 {
+			continue
+		}
+		verb := "read"
+		if len(n.SeenBy) == 1 {
+			verb = "reads"
+		}
+		return fmt.Errorf("refusing to redrive %s onto %s: %s also %s %s and would take each copy for a new entry: "+
+			"redrive to another stream (--to STREAM), or let them see the copies (--other-groups-see-copies): %w",
+			p.Source, n.Target, GroupsText(n.SeenBy), verb, n.Target, sources.ErrBadTarget)
+	}
+	return nil
+}
+
+// GroupsText names consumer groups for people: `groups "a" and "b"`.
+func GroupsText(gs []string) string {
+	q := make([]string, len(gs))
+	for i, g := range gs {
+		q[i] = strconv.Quote(g)
+	}
+	if len(q) == 1 {
+		return "group " + q[0]
+	}
+	return "groups " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }

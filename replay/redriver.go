@@ -128,6 +128,10 @@ func record(conn sources.Conn, p *Plan, o RunOptions, it Item, out sources.Redri
 			res.PerTarget[target]++
 			o.Guard.Sent(1)
 		}
+	case sources.RedriveSettledElsewhere:
+		a.Result = "not sent: " + out.Settled.String()
+		res.Skipped++
+		res.SettledElsewhere = append(res.SettledElsewhere, SettledElsewhere{Position: pos, MessageID: it.Msg.ID, How: out.Settled})
 	default:
 		why := "failed"
 		if out.Err != nil {

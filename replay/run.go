@@ -135,6 +135,30 @@ type Result struct {
 	// TookOver are the unfinished runs of the same source this run took
 	// over: what they left open was counted as if this run resumed them.
 	TookOver []TakenOverRun
+	// SettledElsewhere are the dead letters not sent because someone else
+	// settled them between the plan and the write (acknowledged in their
+	// group, deleted from their stream); they are counted in Skipped.
+	SettledElsewhere []SettledElsewhere
+}
+
+// SettledElsewhere is a dead letter a run did not send: it was settled
+// outside the run meanwhile.
+type SettledElsewhere struct {
+	// Position is where the plan read it, MessageID its id (a Redis entry
+	// id).
+	Position, MessageID string
+	// How it was settled.
+	How sources.Settlement
+}
+
+// String says it for people: "1733140000000-12: not sent: acknowledged in
+// the group meanwhile".
+func (s SettledElsewhere) String() string {
+	name := s.MessageID
+	if name == "" {
+		name = s.Position
+	}
+	return name + ": not sent: " + s.How.String()
 }
 
 // TakenOverRun is an unfinished run another run took over.

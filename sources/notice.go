@@ -26,3 +26,12 @@ func (n *StreamGoneNotice) Error() string {
 
 // Is makes it an ErrNotice.
 func (n *StreamGoneNotice) Is(target error) bool { return target == ErrNotice }
+
+// SkipNotice is a notice (ErrNotice) that says a read passed over
+// messages it could not deliver: a command that reads to the end of a
+// stream has then not read all of it.
+type SkipNotice interface {
+	error
+	// SkippedMessages is how many messages it passed over.
+	SkippedMessages() int
+}

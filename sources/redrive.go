@@ -65,7 +65,34 @@ const (
 	RedriveAlreadyDone
 	// RedriveFailed: not written; Err says why.
 	RedriveFailed
+	// RedriveSettledElsewhere: not written: between the plan and the write
+	// the dead letter was settled by someone else (Settled says how).
+	RedriveSettledElsewhere
 )
+
+// Settlement is how a dead letter was settled outside a redrive.
+type Settlement int
+
+const (
+	// SettledNot: not settled elsewhere.
+	SettledNot Settlement = iota
+	// SettledAcknowledged: acknowledged in its consumer group (XACK by its
+	// consumer) meanwhile.
+	SettledAcknowledged
+	// SettledDeleted: deleted from its stream (XDEL, trimming) meanwhile.
+	SettledDeleted
+)
+
+// String says it for people: "acknowledged in the group meanwhile".
+func (s Settlement) String() string {
+	switch s {
+	case SettledAcknowledged:
+		return "acknowledged in the group meanwhile"
+	case SettledDeleted:
+		return "deleted from the stream meanwhile"
+	}
+	return "not settled"
+}
 
 // RedriveOutcome is one item's result as Redrive reports it.
 type RedriveOutcome struct {
@@ -78,6 +105,8 @@ type RedriveOutcome struct {
 	Position string
 	// Err says why an item failed.
 	Err error
+	// Settled says how an item RedriveSettledElsewhere was settled.
+	Settled Settlement
 }
 
 // MoveTasker is a connection whose broker moves a dead-letter queue's

@@ -38,3 +38,21 @@ type TargetChecker interface {
 	// wrapping ErrBadTarget that says why.
 	CheckTarget(ctx context.Context, t Target) error
 }
+
+// TargetFacts are what a connection knows of a write target beyond
+// CheckTarget, for a plan to show and its rules to follow.
+type TargetFacts struct {
+	// Missing says the target does not exist and the first write creates
+	// it (a Redis XADD creates its stream).
+	Missing bool
+	// SeenBy names the consumer groups, other than the one the dead
+	// letters are pending in, that read the target: they would take each
+	// copy for a new message.
+	SeenBy []string
+}
+
+// TargetFacter is a connection that tells TargetFacts for a redrive from
+// source to t.
+type TargetFacter interface {
+	TargetFacts(ctx context.Context, source string, t Target) (TargetFacts, error)
+}

@@ -92,6 +92,11 @@ type Group struct {
 	times []int64 // unix millis of each dead letter, for the histogram
 }
 
+// Reason is the failure for people: "Class: text", the class alone when
+// there is no text (never a dangling colon), the text alone without a
+// class.
+func (g Group) Reason() string { return dlq.Failure{Class: g.Class, Text: g.Text}.String() }
+
 // Count is a name and how many.
 type Count struct {
 	Name  string `json:"name"`

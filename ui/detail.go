@@ -183,6 +183,8 @@ func (p *detailPage) build() {
 		kv("Key", s.Muted.Render("decoding…  ")+keyText(m.Key))
 	case key.typed:
 		kv("Key", keyText(m.Key)+"  "+s.Warn.Render("✖ "+render.Sanitize(oneLine(key.dec.Err))))
+	case m.Key == nil: // no key (a Redis entry has none): the mark alone
+		kv("Key", "∅")
 	default:
 		kv("Key", keyText(m.Key))
 	}

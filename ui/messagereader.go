@@ -191,6 +191,13 @@ func (p *messagesPage) received(msg batchReceived) tea.Cmd {
 				break
 			}
 		}
+		if p.stream.Positions != nil {
+			for i := range msg.msgs {
+				if m := &msg.msgs[i]; m.IDPosition {
+					p.posWidth = max(p.posWidth, len(m.ID)) // an entry id is digits and a dash
+				}
+			}
+		}
 		sorted := p.view.order != nil // rows gone from the front are anywhere in a sorted list
 		var keep rowKey
 		held := false

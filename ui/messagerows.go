@@ -114,7 +114,7 @@ func reasonAt(cols []column) int {
 // (a Redis entry id), those names.
 func (p *messagesPage) positionColumn() column {
 	if p.stream.Positions != nil {
-		return column{title: "ID", width: 16, right: true}
+		return column{title: "ID", width: max(16, p.posWidth), right: true}
 	}
 	return column{title: "OFFSET", width: 7, right: true}
 }

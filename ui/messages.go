@@ -25,16 +25,20 @@ type messagesPage struct {
 	finder
 	marks markSet
 
-	buf    *msgbuf.Buffer
-	view   msgView // the rows shown of buf: filtered, sorted
-	cur    cursor
-	side   hscroller // how far the last column (the value, or the error) is scrolled sideways
-	clicks clickTracker
-	sort   tableSort // the list's sort: the rows held while it reads, all of them once it has ended
-	follow bool
-	seek   *seekTo // a jump that read again, until its row arrives
-	unseen int     // messages that arrived while not following
-	dlq    bool    // the rows are dead letters: their origin and error are shown
+	buf  *msgbuf.Buffer
+	view msgView // the rows shown of buf: filtered, sorted
+	// posWidth is the widest position named in a syntax of its own (a
+	// Redis entry id) the list was given: its column is never narrower,
+	// so no id is cut.
+	posWidth int
+	cur      cursor
+	side     hscroller // how far the last column (the value, or the error) is scrolled sideways
+	clicks   clickTracker
+	sort     tableSort // the list's sort: the rows held while it reads, all of them once it has ended
+	follow   bool
+	seek     *seekTo // a jump that read again, until its row arrives
+	unseen   int     // messages that arrived while not following
+	dlq      bool    // the rows are dead letters: their origin and error are shown
 
 	copies  copyLookup   // a Kafka DLT: the copies earlier redrives wrote of its dead letters
 	typed   bool         // a message held has a schema: the VER column is shown

@@ -168,6 +168,7 @@ func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
 	if d.targetErr == nil {
 		d.plan.Refuse(msg.targets)
 		d.plan.UseCopies(msg.copies)
+		d.targetErr = d.plan.SeenByRefusal() // other groups read the target: another target (t), or the command's --other-groups-see-copies
 	}
 }
 
@@ -407,6 +408,15 @@ func (d *redriveDialog) view(width, height int) string {
 			}
 		}
 		d.viewCopies(&b, sum)
+		for _, n := range d.plan.Notes() {
+			if n.Missing {
+				b.WriteString("  " + s.Warn.Render(render.Sanitize(n.Target.String())+" does not exist yet: the first copy creates it") + "\n")
+			}
+			if len(n.SeenBy) > 0 {
+				b.WriteString("  " + s.Warn.Render(render.Sanitize(n.Target.String())+" is read by "+render.Sanitize(replay.GroupsText(n.SeenBy))+
+					" too: they would see each copy as a new entry") + "\n")
+			}
+		}
 		notes = s.Muted.Render("adds x-mqscope-redrive-id, -hops, -source, -position; keeps the other headers") + "\n" +
 			s.Muted.Render("publish, wait for the broker, then remove or commit the source")
 		switch {
@@ -481,6 +491,13 @@ func (d *redriveDialog) view(width, height int) string {
 				break
 			}
 			fmt.Fprintf(&b, "  %s %s: %s\n", s.StatusError.Render("failed"), render.Sanitize(f.Position), render.Sanitize(f.Err))
+		}
+		for i, se := range r.SettledElsewhere {
+			if i == 5 {
+				fmt.Fprintf(&b, "  … %d more not sent, settled elsewhere\n", len(r.SettledElsewhere)-5)
+				break
+			}
+			fmt.Fprintf(&b, "  %s\n", render.Sanitize(se.String()))
 		}
 		if n := r.PossibleCopies(); n > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("up to %d may be duplicated (an earlier run may have sent them; see the audit log):", n)) + "\n")

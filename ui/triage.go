@@ -339,7 +339,7 @@ func (p *triagePage) View(w, h int) string {
 		g := r.Groups[p.cur.sel]
 		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+render.Sanitize(g.Filter)))
 		if p.mode == triage.ByFailure {
-			out = append(out, s.Label.Render("failure ")+render.Preview([]byte(g.Class+": "+g.Text), w))
+			out = append(out, s.Label.Render("failure ")+render.Preview([]byte(g.Reason()), w))
 			out = append(out, s.Label.Render("from ")+render.Sanitize(countList(g.Origins))+s.Label.Render("   by ")+render.Sanitize(countList(g.Consumers)))
 			out = append(out, s.Label.Render("e.g. ")+render.Preview([]byte(g.Example), w))
 		}
@@ -352,7 +352,8 @@ func (p *triagePage) groupName(g triage.Group) string {
 	if p.mode != triage.ByFailure {
 		return g.Key
 	}
-	return shortClass(g.Class) + ": " + g.Text
+	g.Class = shortClass(g.Class)
+	return g.Reason()
 }
 
 // fold sums a histogram into n buckets for a narrower sparkline.

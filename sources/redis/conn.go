@@ -224,7 +224,7 @@ func (c *Conn) cause(err error) error {
 	case strings.Contains(msg, "NOAUTH"):
 		return errors.New("the server wants a password (NOAUTH): give one with password_env, password_file or password_cmd")
 	case strings.Contains(msg, "NOPERM"):
-		return fmt.Errorf("the ACL user may not run this: it needs +@read +@stream +scan +ping (and +@scripting +xack +xadd +xdel +sadd +expire to redrive): %w", err)
+		return fmt.Errorf("the ACL user may not run this: it needs +@read +@stream +scan +ping (and +@scripting +xack +xadd +xdel +sadd +sismember +expire to redrive): %w", err)
 	}
 	var ne net.Error
 	var oe *net.OpError

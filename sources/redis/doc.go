@@ -45,8 +45,11 @@
 // item in one atomic step: for pending
 // entries XACK (the check: 0 means already done), XADD of the entry's
 // pairs and the provenance headers to the target, XDEL when asked; for a
-// DLQ stream XDEL (or, keeping the entries, a marker set, MarkerKey) and
-// XADD. WATCH cannot guard this: a pending list changes (XACK, XCLAIM,
+// DLQ stream XDEL (or, keeping the entries, the check of the marker set)
+// and XADD; every copy's id goes into the run's marker set (MarkerKey,
+// "<stream>#mqscope-redrive:<id>"), which tells what the run moved from
+// what someone else acknowledged or deleted meanwhile
+// (sources.RedriveSettledElsewhere). WATCH cannot guard this: a pending list changes (XACK, XCLAIM,
 // XREADGROUP) without touching the key WATCH sees. A run stopped anywhere
 // and run again finds what was done already done (sources.RedriveAlreadyDone)
 // and writes nothing twice.

@@ -60,6 +60,11 @@ func (u *unpackable) report(stream string) error {
 	return err
 }
 
+// SkippedMessages is how many entries were skipped (sources.SkipNotice).
+func (e *UnpackableIDsError) SkippedMessages() int { return e.Skipped }
+
+var _ sources.SkipNotice = (*UnpackableIDsError)(nil)
+
 // Is makes it a sources.ErrNotice: the read goes on past the entries.
 func (e *UnpackableIDsError) Is(target error) bool { return target == sources.ErrNotice }
 

@@ -17,8 +17,11 @@ var _ sources.Publisher = (*Conn)(nil)
 // headers as the entry's pairs, in order, byte for byte, and its value as
 // the field value (or the field and place its "value field" and "value
 // pair" properties name, as ToMessage reads them); an entry read as JSON
-// ("value field" EntryAsJSON) is its headers alone. Each placement is the
-// entry id Redis gave.
+// ("value field" EntryAsJSON) is its headers alone, and so is a message
+// that no longer says which field its value was (an export's line keeps
+// no properties) whose value is the JSON of its headers, as an entry read
+// as a whole is: the entry it was read from. Each placement is the entry
+// id Redis gave.
 //
 // What a read would not give back is refused before anything is written:
 // a key (an entry has none: a field is a header, e.g. --header key=kk),
@@ -65,6 +68,9 @@ func entryPairs(m *sources.Message) ([]any, error) {
 		return nil, fmt.Errorf("key %q: %w", m.Key, errKeyedEntry)
 	}
 	field, at := ValueFields[0], 0
+	if wholeEntry(m) { // an export's line of an entry read as JSON: its fields again
+		field = EntryAsJSON
+	}
 	for _, p := range m.Properties {
 		switch p.Name {
 		case PropValueField:

@@ -340,6 +340,7 @@ func (r *streamRead) mark(m *sources.Message) {
 	m.DeadLetter = dlq.FromHeaders(m.Headers)
 	if m.DeadLetter == nil && r.dlq {
 		m.DeadLetter = &sources.DeadLetter{Scheme: "redis", OriginStream: r.origin, OriginPartition: sources.NoPartition, OriginOffset: -1, Reason: "in a stream named as a dead-letter queue"}
+		withEntryError(m.DeadLetter, m)
 	}
 	dlq.MarkCopy(m)
 }
@@ -574,6 +575,7 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 		}
 		m.Redelivered = d.Deliveries > 1
 		m.DeadLetter = p.provenance(d)
+		withEntryError(m.DeadLetter, &m)
 		out = append(out, m)
 	}
 	return out, nil

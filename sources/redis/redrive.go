@@ -17,68 +17,86 @@ import (
 // redriveScript moves dead letters, each in one atomic step with the check
 // that it is still to be moved:
 //
-//   - pending (ARGV[1] "pending"): XACK from group ARGV[2]; an entry no
-//     longer pending (XACK answers 0) is left; else the copy is XADDed to
-//     the target. The entry stays in its stream: other groups may not have
-//     read it yet, and taking it out of the group's pending list is all a
-//     redrive of the group's dead letter asks;
+//   - pending (ARGV[1] "pending"): an entry deleted from the stream is
+//     left ("g"); else XACK from group ARGV[2], and an entry no longer
+//     pending (XACK answers 0) is left ("a": acknowledged meanwhile); else
+//     the copy is XADDed to the target. The entry stays in its stream:
+//     other groups may not have read it yet, and taking it out of the
+//     group's pending list is all a redrive of the group's dead letter
+//     asks;
 //   - a stream that gives its entries up (ARGV[3] "1"): XDEL; an entry no
-//     longer there is left; else the copy is XADDed;
-//   - a stream that keeps them: an entry gone from it, or already in the
-//     run's marker set KEYS[3] (SADD answers 0), is left; else it is
-//     XADDed. (Otherwise KEYS[3] is the source again, unused: every key a
-//     script may touch is named in KEYS, for ACLs.)
+//     longer there is left ("g"); else the copy is XADDed;
+//   - a stream that keeps them: an entry gone from it is left ("g"), one
+//     already in the marker set is left ("d"); else it is XADDed.
 //
-// An entry left is answered "d": an earlier run (or someone else) took it
-// out, and nothing is written. A script runs whole, no other client sees
-// it half done, and a client that dies after sending it does not stop it;
-// so a run stopped anywhere and run again writes no copy twice and loses
-// none. The check's write comes first: it marks the script as writing,
-// after which Redis refuses none of its writes for memory (a legacy script
-// is refused only at its first write), so the XADD that follows cannot
-// fail where the check succeeded: the target's type is checked before
-// anything, and the field count (unpack's limit) before the item's first
-// write.
+// Every copy written adds its id to the run's marker set KEYS[3]
+// (MarkerKey), so an entry left that the set (or KEYS[4], the set of the
+// older name, legacyMarkerKey, read only; KEYS[3] again when there is
+// none) holds is answered "d": this run,
+// or an earlier one of the same id, moved it; "a" and "g" say someone
+// else settled it, and nothing is written. A script runs whole, no other
+// client sees it half done, and a client that dies after sending it does
+// not stop it; so a run stopped anywhere and run again writes no copy
+// twice and loses none. The check's write comes first (the reads before
+// it write nothing): it marks the script as writing, after which Redis
+// refuses none of its writes for memory (a legacy script is refused only
+// at its first write), so the XADD that follows cannot fail where the
+// check succeeded: the target's type is checked before anything, and the
+// field count (unpack's limit) before the item's first write.
 //
 // Items follow ARGV[3] as: id, n, then n field/value pairs (the entry's
 // pairs, then the provenance). The answer is one string an item: "w<new
-// id>", "d" (already done), "e" (too many fields).
+// id>", "d" (already done), "a" (acknowledged elsewhere), "g" (deleted
+// elsewhere), "e" (too many fields).
 const redriveScript = `
-local src, dst, mark = KEYS[1], KEYS[2], KEYS[3]
+local src, dst, mark, old = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local mode, group, remove = ARGV[1], ARGV[2], ARGV[3] == '1'
 local t = redis.call('TYPE', dst)
 t = t['ok'] or t
 if t ~= 'stream' and t ~= 'none' then
   return redis.error_reply('WRONGTYPE the target ' .. dst .. ' is a ' .. t .. ', not a stream')
 end
+local function marked(id)
+  return redis.call('SISMEMBER', mark, id) == 1 or (old ~= mark and redis.call('SISMEMBER', old, id) == 1)
+end
+local function present(id)
+  return #redis.call('XRANGE', src, id, id, 'COUNT', 1) == 1
+end
 local out = {}
-local marked = false
+local wrote = false
 local i, last = 4, #ARGV
 while i <= last do
   local id, n = ARGV[i], tonumber(ARGV[i + 1])
   local first = i + 2
   i = first + 2 * n
-  local live
+  local left
   if n < 1 or n > 3000 then
-    out[#out + 1] = 'e'
+    left = 'e'
+  elseif mode == 'pending' then
+    if not present(id) then
+      left = 'g'
+    elseif redis.call('XACK', src, group, id) == 0 then
+      left = 'a'
+    end
+  elseif remove then
+    if redis.call('XDEL', src, id) == 0 then left = 'g' end
+  elseif marked(id) then
+    left = 'd'
+  elseif not present(id) then
+    left = 'g'
+  end
+  if left == nil then
+    local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
+    redis.call('SADD', mark, id)
+    wrote = true
+    out[#out + 1] = 'w' .. nid
+  elseif left ~= 'e' and left ~= 'd' and marked(id) then
+    out[#out + 1] = 'd'
   else
-    if mode == 'pending' then
-      live = redis.call('XACK', src, group, id) == 1
-    elseif remove then
-      live = redis.call('XDEL', src, id) == 1
-    else
-      live = #redis.call('XRANGE', src, id, id, 'COUNT', 1) == 1 and redis.call('SADD', mark, id) == 1
-      marked = marked or live
-    end
-    if live then
-      local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
-      out[#out + 1] = 'w' .. nid
-    else
-      out[#out + 1] = 'd'
-    end
+    out[#out + 1] = left
   end
 end
-if marked then redis.call('EXPIRE', mark, 604800) end
+if wrote then redis.call('EXPIRE', mark, 604800) end
 return out
 `
 
@@ -95,12 +113,24 @@ const (
 	MarkerTTL = 7 * 24 * time.Hour
 )
 
-// MarkerKey is the set in which a redrive of a stream (not a group's
-// pending list) that keeps its dead letters (RedriveItem.Remove false)
-// records the ids it copied, so a run started again skips them; it
-// expires MarkerTTL after the run's last write. A run that removes what it
-// copies (XDEL) needs none: the entry's absence says it.
-func MarkerKey(redriveID, source string) string {
+// MarkerKey is the set in which a redrive of stream (the stream key
+// itself, for a group's pending entries too) records the ids it copied:
+// "<stream>#mqscope-redrive:<redrive id>", next to its stream in a SCAN
+// and apart from every other stream's. A run started again finds there
+// what it moved already, and tells it from an entry someone else
+// acknowledged or deleted meanwhile; it expires MarkerTTL after the run's
+// last write.
+func MarkerKey(redriveID, stream string) string {
+	return stream + MarkerInfix + redriveID
+}
+
+// MarkerInfix joins a stream and a redrive id in MarkerKey.
+const MarkerInfix = "#mqscope-redrive:"
+
+// legacyMarkerKey is the name earlier versions gave the marker set of a
+// redrive of source (a stream that kept its dead letters): it is read, so
+// a run of theirs resumed now writes nothing twice, and never written.
+func legacyMarkerKey(redriveID, source string) string {
 	return "mqscope:redrive:" + redriveID + ":" + source
 }
 
@@ -110,10 +140,12 @@ var ErrEntryGone = errors.New("the entry is pending but deleted from the stream"
 
 // Redrive moves req's items to their targets. For a group's dead-letter
 // view (PendingName), each entry still pending is copied (XADD, the
-// item's headers appended as fields) and acknowledged (XACK, plus XDEL
-// where Remove) in one script; for a stream, each entry still there is
-// copied and deleted (Remove) or marked (MarkerKey) in one script. An
-// entry an earlier run (or anyone) already took out is RedriveAlreadyDone.
+// item's headers appended as fields) and acknowledged (XACK) in one
+// script; for a stream, each entry still there is copied and deleted
+// (Remove) or kept, in one script; either way its id is marked
+// (MarkerKey). An entry the run, or an earlier one of its id, moved
+// already is RedriveAlreadyDone; one acknowledged in the group or deleted
+// from the stream by someone else is RedriveSettledElsewhere.
 // Items go up to 200 a script call, each item atomic with its check;
 // the calls stream over a connection of the run's own, at most 8
 // unanswered. A run stopped anywhere (ctx, a dropped connection, the
@@ -133,7 +165,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		perItem = time.Duration(float64(time.Second) / req.Rate)
 		per, inFlight = max(1, min(chunkItems, int(req.Rate/10))), 1
 	}
-	chunks := c.chunks(req, src, per, report)
+	chunks := c.chunks(req, src, per, c.legacyMarker(ctx, req, src), report)
 	for len(chunks) > 0 {
 		done, err := c.stream(ctx, req, chunks, inFlight, perItem, report)
 		chunks = chunks[done:]
@@ -150,9 +182,24 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	return nil
 }
 
+// legacyMarker is the marker set of the older name an earlier version
+// left for this run (legacyMarkerKey), or "" when there is none, or the
+// ACL user may not see it (the older name is outside the stream's keys):
+// only a stream that kept its dead letters had one.
+func (c *Conn) legacyMarker(ctx context.Context, req sources.RedriveRequest, src target) string {
+	if src.group != "" {
+		return ""
+	}
+	k := legacyMarkerKey(req.ID, req.Source)
+	if n, err := c.client.Exists(ctx, k).Result(); err != nil || n == 0 {
+		return ""
+	}
+	return k
+}
+
 // chunk is one script call: items with one target and one Remove.
 type chunk struct {
-	keys  [3]string
+	keys  [4]string
 	head  [3]string // mode, group, remove
 	items []int     // indexes in the request
 	pairs [][]Field // each item's entry pairs (EntryPairs)
@@ -163,7 +210,7 @@ type chunk struct {
 // chunks cuts req into script calls of at most per items; items that
 // cannot go (no id, an edit that is no entry, the source as target) are
 // reported failed here. The calls are encoded as they are sent (wire.call).
-func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report func(sources.RedriveOutcome)) []chunk {
+func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, legacy string, report func(sources.RedriveOutcome)) []chunk {
 	mode := "stream"
 	if src.group != "" {
 		mode = "pending"
@@ -192,11 +239,12 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, report fu
 			r = "1"
 		}
 		if cur == nil || cur.keys[1] != it.Target.Stream || cur.head[2] != r || len(cur.items) >= per || cur.size+n > chunkBytes {
-			mark := src.stream // unused; a key the ACL user may touch anyway
-			if mode == "stream" && !it.Remove {
-				mark = MarkerKey(req.ID, req.Source)
+			mark, old := MarkerKey(req.ID, src.stream), MarkerKey(req.ID, src.stream)
+			if legacy != "" && mode == "stream" && !it.Remove {
+				old = legacy
 			}
-			out = append(out, chunk{keys: [3]string{src.stream, it.Target.Stream, mark}, head: [3]string{mode, src.group, r}, nargs: 9,
+			out = append(out, chunk{keys: [4]string{src.stream, it.Target.Stream, mark, old},
+				head: [3]string{mode, src.group, r}, nargs: 10,
 				items: make([]int, 0, per), pairs: make([][]Field, 0, per)})
 			cur = &out[len(out)-1]
 		}
@@ -285,7 +333,7 @@ func (w *wire) call(ch *chunk, req *sources.RedriveRequest) {
 	w.header('*', ch.nargs)
 	w.str("EVALSHA")
 	w.str(script.Hash())
-	w.str("3")
+	w.str("4")
 	for _, k := range ch.keys {
 		w.str(k)
 	}
@@ -391,6 +439,10 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 				o.Result, o.Position = sources.RedriveWritten, ch.keys[1]+"@"+r[1:]
 			case r == "d":
 				o.Result = sources.RedriveAlreadyDone
+			case r == "a":
+				o.Result, o.Settled = sources.RedriveSettledElsewhere, sources.SettledAcknowledged
+			case r == "g":
+				o.Result, o.Settled = sources.RedriveSettledElsewhere, sources.SettledDeleted
 			default:
 				o.Result = sources.RedriveFailed
 				o.Err = fmt.Errorf("redis %s: the redrive script answered %q for %s", c.addr, r, req.Items[i].Message.ID)

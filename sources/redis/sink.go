@@ -11,11 +11,8 @@ import (
 var _ sources.SinkOpener = (*Conn)(nil)
 
 // OpenSink XADDs to the stream t names (created by the first entry; a key
-// of another type is refused), each message as Publish writes it. A
-// message that no longer says which field its value was (a capture file
-// keeps no properties) and whose value is the JSON of its headers, as an
-// entry read as a whole is, is written as those headers alone: the entry
-// it was read from.
+// of another type is refused), each message as Publish writes it (an
+// export's line of an entry read as a whole is that entry again).
 func (c *Conn) OpenSink(ctx context.Context, t sources.Target) (sources.MessageSink, error) {
 	if t.RoutingKey != "" {
 		return nil, fmt.Errorf("redis streams have no routing keys (--routing-key %q): %w", t.RoutingKey, sources.ErrBadTarget)
@@ -23,27 +20,7 @@ func (c *Conn) OpenSink(ctx context.Context, t sources.Target) (sources.MessageS
 	if _, err := c.Target(ctx, t); err != nil {
 		return nil, fmt.Errorf("replay target: %w", err)
 	}
-	return &entrySink{PublishSink: sources.NewPublishSink(c, t, "stream "+t.Stream)}, nil
-}
-
-// entrySink restores whole-entry values before it publishes.
-type entrySink struct {
-	*sources.PublishSink
-}
-
-// Write publishes msgs, each an entry (see OpenSink).
-func (s *entrySink) Write(ctx context.Context, msgs []sources.Message) error {
-	out := msgs
-	for i := range msgs {
-		if !wholeEntry(&msgs[i]) {
-			continue
-		}
-		if &out[0] == &msgs[0] {
-			out = append([]sources.Message(nil), msgs...)
-		}
-		out[i].Properties = append(out[i].Properties[:len(out[i].Properties):len(out[i].Properties)], sources.Property{Name: PropValueField, Value: EntryAsJSON})
-	}
-	return s.PublishSink.Write(ctx, out)
+	return sources.NewPublishSink(c, t, "stream "+t.Stream), nil
 }
 
 // wholeEntry says m is an entry read as JSON that lost its properties.

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mqscope/mqscope/sources"
@@ -63,4 +64,37 @@ func (c *Conn) Target(ctx context.Context, t sources.Target) (TargetStatus, erro
 func (c *Conn) CheckTarget(ctx context.Context, t sources.Target) error {
 	_, err := c.Target(ctx, t)
 	return err
+}
+
+var _ sources.TargetFacter = (*Conn)(nil)
+
+// TargetFacts says what a redrive from source to t would do beyond
+// writing: whether t does not exist (the first XADD creates it), and,
+// for a group's dead letters (PendingName) written back onto their own
+// stream, the stream's other groups, which would read every copy as a new
+// entry. A target Target refuses is refused here too.
+func (c *Conn) TargetFacts(ctx context.Context, source string, t sources.Target) (sources.TargetFacts, error) {
+	st, err := c.Target(ctx, t)
+	if err != nil {
+		return sources.TargetFacts{}, err
+	}
+	f := sources.TargetFacts{Missing: !st.Exists}
+	if !st.Exists {
+		return f, nil
+	}
+	src, err := c.resolve(ctx, source)
+	if err != nil || src.group == "" || src.stream != t.Stream {
+		return f, nil // the source's own errors are the read's to tell
+	}
+	gs, err := c.client.XInfoGroups(ctx, t.Stream).Result()
+	if err != nil && !isNoSuchKey(err) {
+		return f, fmt.Errorf("redis %s: xinfo groups %q: %w", c.addr, t.Stream, c.cause(err))
+	}
+	for _, g := range gs {
+		if g.Name != src.group {
+			f.SeenBy = append(f.SeenBy, g.Name)
+		}
+	}
+	slices.Sort(f.SeenBy)
+	return f, nil
 }
