@@ -620,9 +620,9 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if d.reg == nil {
 			return nil, &Error{Kind: KindNoRegistry, Err: errors.New("no schema registry configured")}
 		}
-		ctx, cancel := context.WithTimeout(ctx, d.timeout)
+		cctx, cancel := context.WithTimeout(ctx, d.timeout)
 		defer cancel()
-		_, e, err := d.compile(ctx, ref.ID)
+		_, e, err := d.compile(cctx, ref.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -632,9 +632,9 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 				return nil, &Error{Kind: KindMismatch, Err: err}
 			}
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		body, err := e.c.Encode(ctx, doc, Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
-			return nil, asError(KindMismatch, err)
+			return nil, encodeError(ctx, err)
 		}
 		out := AppendHeader(make([]byte, 0, len(body)+16), ref.ID)
 		if e.format == FormatProtobuf {
@@ -646,9 +646,9 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		body, err := l.compiled.Encode(ctx, doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
 		if err != nil {
-			return nil, asError(KindMismatch, err)
+			return nil, encodeError(ctx, err)
 		}
 		return body, nil
 	}
@@ -671,4 +671,13 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		return nil, nil
 	}
 	return nil, &Error{Kind: KindUnsupported, Err: fmt.Errorf("%s values cannot be encoded from JSON", ref.Format)}
+}
+
+// encodeError is a codec's encode error: ctx's own when ctx ended (the
+// encode was stopped, not refused), else an *Error naming the field.
+func encodeError(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return asError(KindMismatch, err)
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,7 +167,10 @@ func (s *jsonSchema) decodeLoss(body []byte) ([]byte, *Loss, error) {
 }
 
 // Encode implements Compiled.
-func (s *jsonSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
+func (s *jsonSchema) Encode(ctx context.Context, doc []byte, _ Selector) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("encoding stopped: %w", err)
+	}
 	if err := s.validate(doc); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math"
 	"testing"
@@ -67,7 +68,7 @@ func TestAvroLosses(t *testing.T) {
 		case tc.kind != 0 && (loss == nil || loss.Kind != tc.kind || loss.Path != tc.path):
 			t.Errorf("%s: %s reports %+v, want %s at %s", tc.name, js, loss, tc.kind, tc.path)
 		}
-		again, err := c.Encode(js, meta.selector())
+		again, err := c.Encode(context.Background(), js, meta.selector())
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -91,7 +92,7 @@ func TestAvroLosses(t *testing.T) {
 	if err != nil || meta.Loss != nil || !meta.Sized {
 		t.Fatalf("hamba's body: %s %+v %v", js, meta, err)
 	}
-	if again, err := hc.Encode(js, meta.selector()); err != nil || !bytes.Equal(again, hb) {
+	if again, err := hc.Encode(context.Background(), js, meta.selector()); err != nil || !bytes.Equal(again, hb) {
 		t.Fatalf("hamba's %x encodes back as %x (%v)", hb, again, err)
 	}
 }

@@ -195,7 +195,7 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 	if !nan && !anyMsg {
 		return out, nil, nil
 	}
-	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
+	if again, encErr := s.Encode(context.Background(), out, sel); encErr != nil || !bytes.Equal(again, body) {
 		if nan {
 			protoPlaces(msg.ProtoReflect(), "", isNaN, 0, &places)
 			return out, places.loss(LossNaNPayload), nil
@@ -329,7 +329,10 @@ func unknownField(m protoreflect.Message, path string) string {
 }
 
 // Encode implements Compiled.
-func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
+func (s *protoSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("encoding stopped: %w", err)
+	}
 	md, err := s.message(sel)
 	if err != nil {
 		return nil, err

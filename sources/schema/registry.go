@@ -192,6 +192,11 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 	}
 	r.mu.Unlock()
 	select {
+	case <-f.done: // an answer at hand is given even to a caller whose ctx ended
+		return f.val, f.err
+	default:
+	}
+	select {
 	case <-f.done:
 		return f.val, f.err
 	case <-ctx.Done():
