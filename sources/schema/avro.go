@@ -100,6 +100,7 @@ type anode struct {
 	symbols  []string
 	quoted   [][]byte // the symbols as JSON strings
 	ambig    bool     // a union whose branch the JSON value alone does not tell
+	uuid     bool     // a string of logical type uuid
 	size     int      // fixed size (0 for a bytes decimal)
 	scale    int
 	prec     int // decimal precision
@@ -235,6 +236,8 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 				lk = aLocalTimestampMillis
 			case avro.LocalTimestampMicros:
 				lk = aLocalTimestampMicros
+			case avro.UUID:
+				n.uuid = n.kind == aString
 			}
 			n.kind = lk
 		} else if n.kind == aLong {
@@ -537,6 +540,11 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		out, valid := appendJSONBytesValid(out, b)
 		if !valid {
 			r.lose(LossInvalidUTF8)
+		}
+		if n.uuid && r.soft == nil {
+			if err := checkUUID(string(b)); err != nil { // shown, but an edit of it would be refused
+				r.soft, r.softLevel = &fieldError{reason: err}, depth
+			}
 		}
 		return out, nil
 	case aRecord:
@@ -1374,6 +1382,11 @@ func (w *awriter) value(n *anode, v any, depth int) error {
 		if !ok {
 			return wfail("want a string, have %s", jsonKind(v))
 		}
+		if n.uuid {
+			if err := checkUUID(str); err != nil {
+				return wfail("%v", err)
+			}
+		}
 		w.b = binary.AppendVarint(w.b, int64(len(str)))
 		w.b = append(w.b, str...)
 		return nil
@@ -1547,15 +1560,21 @@ func (w *awriter) value(n *anode, v any, depth int) error {
 		w.b = binary.AppendVarint(w.b, t.UnixNano())
 		return nil
 	case aUUIDFixed:
-		str, _ := v.(string)
-		h := strings.ReplaceAll(str, "-", "")
-		if len(h) != 32 {
-			return wfail("want a UUID, have %s", jsonKind(v))
+		str, ok := v.(string)
+		if !ok {
+			return wfail("want a UUID string, have %s", jsonKind(v))
+		}
+		h := str
+		if len(str) != 32 { // 32 hex digits without hyphens are taken too
+			if err := checkUUID(str); err != nil {
+				return wfail("%v", err)
+			}
+			h = strings.ReplaceAll(str, "-", "")
 		}
 		for i := 0; i < 32; i += 2 {
 			x, err := strconv.ParseUint(h[i:i+2], 16, 8)
 			if err != nil {
-				return wfail("want a UUID: %v", err)
+				return wfail("%q is not a UUID: %q is not hexadecimal", str, h[i:i+2])
 			}
 			w.b = append(w.b, byte(x))
 		}
@@ -1577,6 +1596,34 @@ func (w *awriter) value(n *anode, v any, depth int) error {
 		return nil
 	}
 	return wfail("unknown type kind %d", n.kind)
+}
+
+// checkUUID says why s is not a UUID in its text form: 32 hexadecimal
+// digits in groups of 8, 4, 4, 4 and 12 joined by hyphens (nil when it is).
+func checkUUID(s string) error {
+	if len(s) != 36 {
+		return fmt.Errorf("%q is not a UUID: %d characters, want 36 (8-4-4-4-12 hexadecimal digits)", shortText(s), utf8.RuneCountInString(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return fmt.Errorf("%q is not a UUID: want a hyphen at character %d", s, i+1)
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return fmt.Errorf("%q is not a UUID: character %d is not a hexadecimal digit", s, i+1)
+		}
+	}
+	return nil
+}
+
+// shortText is s, cut after 40 characters.
+func shortText(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	return string([]rune(s)[:40]) + "…"
 }
 
 // object is a JSON object with its keys in the document's order (a key

@@ -93,10 +93,17 @@ func (w *awriter) fits(b *anode, v any, depth int) error {
 // branch that fits is written in place; only an ambiguous union's other
 // branches are tried, to see whether they fit too.
 func (w *awriter) unionBranches(n *anode, v any, depth int, skip int, skipErr error) error {
+	// The reason given when no branch fits is a branch's of v's JSON
+	// kind (the last record's among them), else the first branch's.
 	var first error
+	firstRank, kind := 0, valueClass(v)
 	note := func(i int, err error) {
-		if first == nil || n.branches[i].kind == aRecord {
-			first = err
+		rank := 0
+		if jsonClass(n.branches[i].kind) == kind {
+			rank = 1
+		}
+		if first == nil || rank > firstRank || rank == firstRank && n.branches[i].kind == aRecord {
+			first, firstRank = err, rank
 		}
 	}
 	fits := []int{}
@@ -167,4 +174,22 @@ func (w *awriter) branch(n *anode, i int, v any, depth int) error {
 		return err
 	}
 	return nil
+}
+
+// valueClass is the kind of a document's value as jsonClass names a
+// type's.
+func valueClass(v any) byte {
+	switch v.(type) {
+	case nil:
+		return 'z'
+	case bool:
+		return 'b'
+	case json.Number:
+		return 'n'
+	case *object:
+		return 'o'
+	case []any:
+		return 'a'
+	}
+	return 's'
 }
