@@ -1352,9 +1352,14 @@ func (w *awriter) value(n *anode, v any, depth int) error {
 		default:
 			return wfail("want a number, have %s", jsonKind(v))
 		}
-		if n.kind == aFloat {
+		switch {
+		case n.kind == aFloat && math.IsNaN(f):
+			w.b = binary.LittleEndian.AppendUint32(w.b, canonicalNaN32())
+		case n.kind == aFloat:
 			w.b = binary.LittleEndian.AppendUint32(w.b, math.Float32bits(float32(f)))
-		} else {
+		case math.IsNaN(f):
+			w.b = binary.LittleEndian.AppendUint64(w.b, canonicalNaN64())
+		default:
 			w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(f))
 		}
 		return nil

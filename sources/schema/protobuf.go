@@ -351,7 +351,69 @@ func (s *protoSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]b
 			return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
 		}
 	}
+	canonicalNaNs(msg.ProtoReflect(), 0)
 	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+}
+
+// canonicalNaNs sets every float and double NaN in m (protojson reads
+// "NaN" as Go's math.NaN()) to the canonical quiet NaN, as the Avro
+// encoder writes it and Java's serialisers do.
+func canonicalNaNs(m protoreflect.Message, depth int) {
+	if depth > 100 {
+		return
+	}
+	nan := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) (protoreflect.Value, bool) {
+		switch fd.Kind() {
+		case protoreflect.DoubleKind:
+			if math.IsNaN(v.Float()) && math.Float64bits(v.Float()) != canonicalNaN64() {
+				return protoreflect.ValueOfFloat64(math.Float64frombits(canonicalNaN64())), true
+			}
+		case protoreflect.FloatKind:
+			if math.IsNaN(v.Float()) && math.Float32bits(float32(v.Float())) != canonicalNaN32() {
+				return protoreflect.ValueOfFloat32(math.Float32frombits(canonicalNaN32())), true
+			}
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			canonicalNaNs(v.Message(), depth+1)
+		}
+		return v, false
+	}
+	type set struct {
+		fd protoreflect.FieldDescriptor
+		v  protoreflect.Value
+	}
+	var sets []set // set after the Range, not during it
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			mp := v.Map()
+			var keys []protoreflect.MapKey
+			var vals []protoreflect.Value
+			mp.Range(func(k protoreflect.MapKey, e protoreflect.Value) bool {
+				if c, ok := nan(fd.MapValue(), e); ok {
+					keys, vals = append(keys, k), append(vals, c)
+				}
+				return true
+			})
+			for i, k := range keys {
+				mp.Set(k, vals[i])
+			}
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				if c, ok := nan(fd, l.Get(i)); ok {
+					l.Set(i, c)
+				}
+			}
+		default:
+			if c, ok := nan(fd, v); ok {
+				sets = append(sets, set{fd, c})
+			}
+		}
+		return true
+	})
+	for _, s := range sets {
+		m.Set(s.fd, s.v)
+	}
 }
 
 // loadProtoDir compiles every .proto file under dir, imports resolved from
