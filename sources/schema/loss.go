@@ -131,7 +131,6 @@ func canonicalNaN64() uint64 { return 0x7ff8000000000000 }
 
 func canonicalNaN32() uint32 { return 0x7fc00000 }
 
-
 // sameJSONBytes reports a document that is the body itself (JSON Schema
 // values: the decoded document is the body, compacted).
 func sameJSONBytes(doc, body []byte) bool { return bytes.Equal(doc, body) }
