@@ -190,8 +190,11 @@ type Class struct {
 	// unresolved is why a framed value of OriginLocal is not decoded
 	// with the registry (0: not framed).
 	unresolved Kind
-	data       []byte
-	body       []byte
+	// noType is the Protobuf message a content-type and type header
+	// name that no local Protobuf source has (the value is then binary).
+	noType string
+	data   []byte
+	body   []byte
 }
 
 // Framed reports a key or value in the wire format with a registry id
@@ -217,7 +220,8 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 		c.Format = FormatNull
 		return c
 	}
-	if l, sel, ok := d.localFor(part, stream, headers, props); ok {
+	l, sel, ok, noType := d.localFor(part, stream, headers, props)
+	if ok {
 		c.local, c.sel = l, sel
 		if id, rest, err := ParseHeader(data); err == nil {
 			if d.reg != nil {
@@ -233,6 +237,9 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 	}
 	if !isFramed(data) {
 		c.Format = sniff(data)
+		if noType != "" {
+			c.Format, c.noType = FormatBinary, noType
+		}
 		return c
 	}
 	if id, rest, err := ParseHeader(data); err == nil {
@@ -247,23 +254,26 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 }
 
 // localFor is the local schema a rule or a content-type and type header
-// maps a key or value to.
-func (d *Decoder) localFor(part Part, stream string, headers []sources.Header, props []sources.Property) (*local, Selector, bool) {
+// maps a key or value to; noType is the message a Protobuf content-type's
+// type names when no local Protobuf source has it.
+func (d *Decoder) localFor(part Part, stream string, headers []sources.Header, props []sources.Property) (l *local, sel Selector, ok bool, noType string) {
 	for i := range d.rules {
 		r := &d.rules[i]
 		if r.Key != (part == PartKey) {
 			continue
 		}
 		if ok, _ := path.Match(r.Pattern, stream); ok {
-			return r.local, Selector{Name: r.Message}, true
+			return r.local, Selector{Name: r.Message}, true, ""
 		}
 	}
 	if part == PartValue {
-		if l, name, ok := d.byHeader(headers, props); ok {
-			return l, Selector{Name: name}, true
+		l, name, ok := d.byHeader(headers, props)
+		if ok {
+			return l, Selector{Name: name}, true, ""
 		}
+		return nil, Selector{}, false, name
 	}
-	return nil, Selector{}, false
+	return nil, Selector{}, false, ""
 }
 
 // protoContentTypes are the content types that say "Protobuf".
@@ -273,7 +283,7 @@ var protoContentTypes = map[string]bool{
 }
 
 // byHeader finds the local Protobuf message a content-type and type
-// header or property name.
+// header or property name (false with the name when no source has it).
 func (d *Decoder) byHeader(headers []sources.Header, props []sources.Property) (*local, string, bool) {
 	if len(d.protos) == 0 {
 		return nil, "", false
@@ -312,7 +322,7 @@ func (d *Decoder) byHeader(headers []sources.Header, props []sources.Property) (
 			return l, name, true
 		}
 	}
-	return nil, "", false
+	return nil, name, false // named, but not there
 }
 
 // sniff tells JSON, text and binary apart.
@@ -389,7 +399,20 @@ func (d *Decoder) decode(ctx context.Context, c *Class, buf []byte, out *Decoded
 		out.JSON = c.data
 	case FormatText:
 		out.JSON = jsonenc.AppendStringUnescapedHTML(nil, string(c.data))
+	case FormatBinary:
+		if c.noType != "" {
+			out.Err = &Error{Kind: KindMismatch, Err: fmt.Errorf("the type header names Protobuf message %s, which the Protobuf sources (%s) do not have: shown raw", c.noType, d.protoPaths())}
+		}
 	}
+}
+
+// protoPaths names the local Protobuf sources, for a message.
+func (d *Decoder) protoPaths() string {
+	ps := make([]string, len(d.protos))
+	for i, l := range d.protos {
+		ps[i] = l.path
+	}
+	return strings.Join(ps, ", ")
 }
 
 // decodeRegistered decodes a registry-framed c into *out, which holds
@@ -523,7 +546,8 @@ func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, late
 	}
 	name, err := e.c.Message(sel)
 	if err != nil {
-		out.Err = &Error{Kind: KindMismatch, Err: err}
+		out.Format = FormatBinary // shown raw
+		out.Err = &Error{Kind: KindMismatch, Err: fmt.Errorf("schema id %d: %w", c.ID, err)}
 		return
 	}
 	out.Ref.Message = name

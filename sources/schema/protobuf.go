@@ -146,7 +146,11 @@ func (s *protoSchema) message(sel Selector) (protoreflect.MessageDescriptor, err
 	var md protoreflect.MessageDescriptor
 	for i, x := range idx {
 		if x < 0 || x >= msgs.Len() {
-			return nil, fmt.Errorf("message index %v: %d out of %d messages at level %d", idx, x, msgs.Len(), i+1)
+			where := "at the top level"
+			if md != nil {
+				where = "in " + string(md.FullName())
+			}
+			return nil, fmt.Errorf("message indexes %v are out of range for the schema: index %d at level %d, and it has %d messages %s", idx, x, i+1, msgs.Len(), where)
 		}
 		md = msgs.Get(x)
 		msgs = md.Messages()
