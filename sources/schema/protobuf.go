@@ -106,6 +106,7 @@ type protoSchema struct {
 	main     protoreflect.FileDescriptor
 	types    *dynamicpb.Types
 	decimals sync.Map // protoreflect.FullName -> bool: the message holds a confluent.type.Decimal
+	ordered  sync.Map // protoreflect.FullName -> bool: the message's document needs numberOrder
 }
 
 // holdsDecimal is hasDecimal(md), remembered per message.
@@ -286,6 +287,11 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	out = buf.Bytes()
+	if s.needsOrder(md) {
+		if out, err = numberOrder(out, md, 0); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		}
+	}
 	if s.holdsDecimal(md) {
 		if out, err = decimalsToStrings(out, md); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
