@@ -639,6 +639,17 @@ func (d *Decoder) compile(ctx context.Context, id int) (*registered, *compiledEn
 // whose indexes pick another message is refused). An edit that does not fit
 // is refused with an *Error naming the field and the reason.
 func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, error) {
+	return d.EncodeOver(ctx, ref, doc, nil)
+}
+
+// EncodeOver is Encode of an edit of the document original (the key or
+// value as it was, framing and all) was decoded to: what the document
+// does not show of original is kept. A Protobuf message's fields the
+// schema does not have are written back from the document
+// (UnknownFieldsKey) or, when it does not show them, from original; an
+// edit that removes a message holding them is refused. Nil original is
+// Encode.
+func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte) ([]byte, error) {
 	switch ref.Origin {
 	case OriginRegistry:
 		if d.reg == nil {
@@ -656,7 +667,13 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 				return nil, &Error{Kind: KindMismatch, Err: err}
 			}
 		}
-		body, err := e.c.Encode(ctx, doc, Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		sel := Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
+		var body []byte
+		if ps, ok := e.c.(*protoSchema); ok && original != nil {
+			body, err = ps.encodeOver(ctx, doc, sel, framedBody(original, ref.ID, indexes))
+		} else {
+			body, err = e.c.Encode(ctx, doc, sel)
+		}
 		if err != nil {
 			return nil, encodeError(ctx, err)
 		}
@@ -670,7 +687,14 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(ctx, doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		sel := Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
+		var body []byte
+		var err error
+		if ps, ok := l.compiled.(*protoSchema); ok && original != nil {
+			body, err = ps.encodeOver(ctx, doc, sel, original)
+		} else {
+			body, err = l.compiled.Encode(ctx, doc, sel)
+		}
 		if err != nil {
 			return nil, encodeError(ctx, err)
 		}
@@ -704,4 +728,39 @@ func encodeError(ctx context.Context, err error) error {
 		return err
 	}
 	return asError(KindMismatch, err)
+}
+
+// framedBody is the body of a framed Protobuf value with id and message
+// indexes idx (nil when original is framed otherwise: nothing is kept
+// from it).
+func framedBody(original []byte, id int, idx []int) []byte {
+	got, rest, err := ParseHeader(original)
+	if err != nil || got != id {
+		return nil
+	}
+	had, body, err := ReadIndexes(rest)
+	if err != nil || !sameIndexes(had, idx) {
+		return nil
+	}
+	return body
+}
+
+// sameIndexes compares message indexes, nil and [0] alike (both pick the
+// first message).
+func sameIndexes(a, b []int) bool {
+	if len(a) == 0 {
+		a = []int{0}
+	}
+	if len(b) == 0 {
+		b = []int{0}
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

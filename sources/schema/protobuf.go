@@ -298,7 +298,10 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		}
 	}
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
-		return out, msg, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
+		if out, err = withUnknown(out, msg.ProtoReflect(), 0); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		}
+		return out, msg, &fieldError{path: path, reason: ErrUnknownFields}
 	}
 	return out, msg, nil
 }
@@ -338,14 +341,31 @@ func unknownField(m protoreflect.Message, path string) string {
 	return found
 }
 
-// Encode implements Compiled.
+// Encode implements Compiled. A message's fields the schema does not
+// have, under UnknownFieldsKey, are written back.
 func (s *protoSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]byte, error) {
+	return s.encodeOver(ctx, doc, sel, nil)
+}
+
+// encodeOver is Encode that keeps the fields the schema does not have of
+// orig, the body the document was decoded from, when the document does
+// not show them (an edit of a document without UnknownFieldsKey).
+func (s *protoSchema) encodeOver(ctx context.Context, doc []byte, sel Selector, orig []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("encoding stopped: %w", err)
 	}
 	md, err := s.message(sel)
 	if err != nil {
 		return nil, err
+	}
+	var unknown []unknownAt
+	if doc, err = takeUnknown(doc, md, nil, &unknown, 0); err != nil {
+		return nil, err
+	}
+	if len(unknown) == 0 && orig != nil {
+		if _, om, err := s.decodeMsg(orig, sel); om != nil && (err == nil || errors.Is(err, ErrUnknownFields)) {
+			unknownIn(om.ProtoReflect(), nil, &unknown, 0)
+		}
 	}
 	if s.holdsDecimal(md) {
 		if doc, err = stringsToDecimals(doc, md); err != nil {
@@ -362,6 +382,9 @@ func (s *protoSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]b
 		}
 	}
 	canonicalNaNs(msg.ProtoReflect(), 0)
+	if err := putUnknown(msg.ProtoReflect(), unknown); err != nil {
+		return nil, err
+	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
 }
 
