@@ -444,7 +444,8 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c *Class, buf []byte, ou
 // Cached is Decode with only what the decoder already holds: it does no
 // I/O, so a View can call it. It reports false when c needs a registry
 // schema that was not fetched yet (Decode fetches it); a fetch that failed
-// is held too, and its Decoded carries the failure.
+// is held too, its Decoded carrying the failure, until it is old enough to
+// ask again (2 s for a registry down or slow): false again then.
 func (d *Decoder) Cached(c Class) (out Decoded, ok bool) {
 	ok = d.cached(&c, nil, &out)
 	return out, ok

@@ -448,8 +448,8 @@ func (r *Registry) resolveRefs(ctx context.Context, refs []sr.SchemaReference, s
 }
 
 // peekID returns what a fetch of id brought, without any I/O: false while
-// none has ended (or none started); the remembered failure while the
-// registry is down.
+// none has ended (or none started), and once a failure is old enough to
+// ask again; the remembered failure while the registry is down.
 func (r *Registry) peekID(id int) (*registered, error, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -462,6 +462,9 @@ func (r *Registry) peekID(id int) (*registered, error, bool) {
 	}
 	select {
 	case <-f.done:
+		if f.err != nil && !f.expires.IsZero() && !r.now().Before(f.expires) {
+			return nil, nil, false // a failure old enough to ask again: not held
+		}
 		return f.val, f.err, true
 	default:
 		return nil, nil, false

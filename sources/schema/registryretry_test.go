@@ -89,7 +89,14 @@ func TestRegistryDownAskedAgainAfterTwoSeconds(t *testing.T) {
 				t.Fatalf("asked again %d times within 2 s", calls-asked)
 			}
 			mu.Unlock()
+			c0 := d.Classify(PartValue, "k", nil, nil, body)
+			if held, ok := d.Cached(c0); !ok || KindOf(held.Err) != c.kind {
+				t.Fatalf("held within 2 s: %v %v", ok, held.Err)
+			}
 			clock.advance(200 * time.Millisecond)
+			if _, ok := d.Cached(c0); ok {
+				t.Fatal("a failure 2 s old is still held: a view would never ask again")
+			}
 			mustJSON(t, value(t, d, "k", body), `"a"`)
 		})
 	}
