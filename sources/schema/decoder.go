@@ -670,8 +670,8 @@ func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte)
 		}
 		sel := Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
 		var body []byte
-		if ps, ok := e.c.(*protoSchema); ok && original != nil {
-			body, err = ps.encodeOver(ctx, doc, sel, framedBody(original, ref.ID, indexes))
+		if oe, ok := e.c.(overEncoder); ok && original != nil {
+			body, err = oe.encodeOver(ctx, doc, sel, framedBody(original, ref.ID, indexes))
 		} else {
 			body, err = e.c.Encode(ctx, doc, sel)
 		}
@@ -691,8 +691,8 @@ func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte)
 		sel := Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
 		var body []byte
 		var err error
-		if ps, ok := l.compiled.(*protoSchema); ok && original != nil {
-			body, err = ps.encodeOver(ctx, doc, sel, original)
+		if oe, ok := l.compiled.(overEncoder); ok && original != nil {
+			body, err = oe.encodeOver(ctx, doc, sel, original)
 		} else {
 			body, err = l.compiled.Encode(ctx, doc, sel)
 		}
@@ -729,6 +729,13 @@ func encodeError(ctx context.Context, err error) error {
 		return err
 	}
 	return asError(KindMismatch, err)
+}
+
+// overEncoder is a Compiled whose documents may leave out what its
+// bodies hold (Protobuf's fields the schema lacks): encodeOver is Encode
+// keeping that of orig, the body the document was decoded from.
+type overEncoder interface {
+	encodeOver(ctx context.Context, doc []byte, sel Selector, orig []byte) ([]byte, error)
 }
 
 // framedBody is the body of a framed Protobuf value with id and message
