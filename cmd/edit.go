@@ -98,6 +98,9 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 			return errors.New("the edited message: value_decoded, but the value was not decoded with a schema")
 		}
 		if db, re, err = edit.EncodeValue(ctx, dec, orig, da); err != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return &interruptedError{detail: "the edited value was not encoded: nothing written"}
+			}
 			return fmt.Errorf("%w: nothing written", err)
 		}
 	}

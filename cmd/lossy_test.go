@@ -20,7 +20,7 @@ import (
 // re-encoding that changes bytes beyond the edit.
 const beyondEdit = "changes beyond the edit are not written without --accept-reencoding"
 
-// TestLossyTypedValues: an Avro payment whose id is not UTF-8 is exported
+// TestLossyTypedValues: an Avro payment whose order id is not UTF-8 is exported
 // with value_decoded_lossy naming the field; the export replays byte for
 // byte with --reencode; an edited line replayed with --reencode --yes is
 // refused, writing nothing, as mqscope edit --yes refuses such an edit,
@@ -32,9 +32,9 @@ func TestLossyTypedValues(t *testing.T) {
 	var id string
 	for _, m := range testbroker.ReadAll(t, conn, demo.TopicPaymentsAvro) {
 		d := dec.Value(ctx, &m)
-		var p struct{ PaymentID, Status string }
-		if d.Ref.Version == 3 && json.Unmarshal(d.JSON, &p) == nil && p.Status == "AUTHORIZED" && len(p.PaymentID) > 3 && bytes.Count(m.Value, []byte(p.PaymentID)) == 1 {
-			orig, id = m, p.PaymentID
+		var p struct{ OrderID, Status string }
+		if d.Ref.Version == 3 && json.Unmarshal(d.JSON, &p) == nil && p.Status == "AUTHORIZED" && len(p.OrderID) > 3 && bytes.Count(m.Value, []byte(p.OrderID)) == 1 {
+			orig, id = m, p.OrderID
 			break
 		}
 	}
@@ -75,11 +75,11 @@ func TestLossyTypedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := records(t, string(data))
-	if len(recs) != 1 || recs[0].ValueDecodedLossy == nil || recs[0].ValueDecodedLossy.Kind != "invalid_utf8" || recs[0].ValueDecodedLossy.Path != "paymentId" ||
+	if len(recs) != 1 || recs[0].ValueDecodedLossy == nil || recs[0].ValueDecodedLossy.Kind != "invalid_utf8" || recs[0].ValueDecodedLossy.Path != "orderId" ||
 		!strings.Contains(recs[0].ValueDecodedLossy.Why, "not UTF-8") || recs[0].ValueDecoded == nil {
 		t.Fatalf("export:\n%s", data)
 	}
-	if !strings.Contains(string(data), `"value_decoded_lossy":{"kind":"invalid_utf8","path":"paymentId","why":"a string that is not UTF-8 (shown with U+FFFD)"}`) {
+	if !strings.Contains(string(data), `"value_decoded_lossy":{"kind":"invalid_utf8","path":"orderId","why":"a string that is not UTF-8 (shown with U+FFFD)"}`) {
 		t.Fatalf("the line's lossy field:\n%s", data)
 	}
 
@@ -99,7 +99,7 @@ func TestLossyTypedValues(t *testing.T) {
 	}
 	replayArgs := append(reg, "replay", file, "--to", copyTopic, "--yes", "--reencode")
 	code, out, errOut := run(t, replayArgs...)
-	if code == 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "at paymentId") ||
+	if code == 0 || !strings.Contains(errOut, "line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, "at orderId") ||
 		!strings.Contains(errOut, "capture line 1: value: encoding the edit changes more than it shows") || !strings.Contains(errOut, beyondEdit) || !strings.Contains(errOut, "nothing written") {
 		t.Fatalf("edited replay without --accept-reencoding: %d %s %s", code, out, errOut)
 	}

@@ -149,19 +149,32 @@ func undecodedWhy(e *capture.SchemaError) string {
 
 // undecodedLine is EncodeLine for a line whose value did not decode
 // cleanly (value_schema_error): its document is not the whole value (a
-// Protobuf message's fields the schema does not have, a value that does
-// not validate), so it is never encoded, with or without reencode. The
-// raw value is written byte for byte; with reencode, a line whose
-// document was edited is refused, since writing its raw value would drop
-// the edit and encoding the document would drop what it does not hold.
+// value that does not validate), so it is never encoded, with or without
+// reencode; but for a Protobuf value holding fields its schema lacks,
+// which the document shows ($unknown_fields): with reencode, an edit of
+// it is encoded, those fields kept. Otherwise the raw value is written
+// byte for byte; with reencode, a line whose document was edited is
+// refused, since writing its raw value would drop the edit and encoding
+// the document would drop what it does not hold.
 func undecodedLine(ctx context.Context, dec *schema.Decoder, m *sources.Message, dv *capture.DecodedValue, reencode bool) (LineOutcome, error) {
 	if m.Value == nil {
 		return LineOutcome{}, fmt.Errorf("the value did not decode cleanly with its schema (%s): value_decoded is not the whole value and is not encoded, and the line has no raw value", undecodedWhy(dv.Err))
 	}
 	out := LineOutcome{Undecoded: dv.Err}
 	if dec != nil {
-		if d := dec.Value(ctx, m); d.JSON != nil && !sameDocument(d.JSON, dv.JSON) {
+		d := dec.Value(ctx, m)
+		if d.JSON != nil && !sameDocument(d.JSON, dv.JSON) {
 			out.Edited = true
+		}
+		if out.Edited && reencode && errors.Is(d.Err, schema.ErrUnknownFields) && d.Ref.Origin == schema.OriginRegistry && dv.Schema.ID == d.Ref.ID {
+			// Protobuf fields the schema lacks: the document shows them
+			// ($unknown_fields), and the encoding keeps them.
+			b, _, re, err := EncodePart(ctx, dec, *m, &d, dv.JSON)
+			if err != nil {
+				return out, fmt.Errorf("value_decoded does not fit %s: %w", d.Ref, err)
+			}
+			m.Value, m.ValueSize = b, len(b)
+			return LineOutcome{Edited: true, Encoded: true, Reencoding: re}, nil
 		}
 	}
 	switch {

@@ -54,7 +54,7 @@ func EditDocument(m sources.Message) []byte { return EditDocumentDecoded(m, nil)
 // same schema (Edit.EncodeValue).
 func EditDocumentDecoded(m sources.Message, d *schema.Decoded) []byte {
 	doc := editDocOf(m)
-	if d != nil && d.Err == nil && d.JSON != nil && d.Ref.Origin != schema.OriginContent {
+	if d != nil && (d.Err == nil || errors.Is(d.Err, schema.ErrUnknownFields)) && d.JSON != nil && d.Ref.Origin != schema.OriginContent {
 		var pretty bytes.Buffer
 		if json.Indent(&pretty, d.JSON, "  ", "  ") == nil {
 			name := SchemaNameOf(d.Ref)

@@ -87,6 +87,10 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 			return res, err
 		}
 		out, err := EncodeLine(ctx, o.Decoder, &m, dv, o.Reencode)
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			res.stopped(Cancelled, "") // stopped while encoding the line: it is not written
+			break
+		}
 		if err == nil {
 			err = out.refusal(o.AcceptReencoding)
 		}

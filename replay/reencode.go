@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -76,7 +77,7 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 	r := Reencoding{Part: part, Bytes: schema.DiffBytes(raw, out)}
 	ed, edErr := parseDoc(edited)
 	switch {
-	case again == nil || again.Err != nil || again.JSON == nil:
+	case again == nil || again.Err != nil && !errors.Is(again.Err, schema.ErrUnknownFields) || again.JSON == nil:
 		why := "the new bytes do not decode"
 		if again != nil && again.Err != nil {
 			why += ": " + again.Err.Error()
@@ -378,7 +379,7 @@ func EncodePart(ctx context.Context, dec *schema.Decoder, m sources.Message, ori
 	if orig != nil && orig.JSON != nil && sameDocument(orig.JSON, edited) {
 		return m.Value, orig, Reencoding{Part: schema.PartValue, Kept: true}, nil
 	}
-	out, err := dec.Encode(ctx, orig.Ref, edited)
+	out, err := dec.EncodeOver(ctx, orig.Ref, edited, m.Value) // what the document does not show of the value is kept
 	if err != nil {
 		return nil, nil, Reencoding{}, err
 	}

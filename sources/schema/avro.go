@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -92,11 +94,13 @@ type anode struct {
 	kind     akind
 	name     string
 	fields   []afield
-	items    *anode // array items, map values
+	index    map[string]int // a record's fields by name
+	items    *anode         // array items, map values
 	branches []*anode
 	symbols  []string
 	quoted   [][]byte // the symbols as JSON strings
 	ambig    bool     // a union whose branch the JSON value alone does not tell
+	uuid     bool     // a string of logical type uuid
 	size     int      // fixed size (0 for a bytes decimal)
 	scale    int
 	prec     int // decimal precision
@@ -140,9 +144,10 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 		if n, ok := c.named[t.FullName()]; ok {
 			return n
 		}
-		n := &anode{kind: aRecord, name: t.FullName()}
+		n := &anode{kind: aRecord, name: t.FullName(), index: map[string]int{}}
 		c.named[t.FullName()] = n
 		for _, f := range t.Fields() {
+			n.index[f.Name()] = len(n.fields)
 			q := jsonenc.AppendStringUnescapedHTML(nil, f.Name())
 			n.fields = append(n.fields, afield{name: f.Name(), quoted: append(q, ':'), node: c.node(f.Type())})
 		}
@@ -231,6 +236,8 @@ func (c *avroCompiler) node(s avro.Schema) *anode {
 				lk = aLocalTimestampMillis
 			case avro.LocalTimestampMicros:
 				lk = aLocalTimestampMicros
+			case avro.UUID:
+				n.uuid = n.kind == aString
 			}
 			n.kind = lk
 		} else if n.kind == aLong {
@@ -533,6 +540,11 @@ func (r *areader) value(out []byte, n *anode, depth int) ([]byte, error) {
 		out, valid := appendJSONBytesValid(out, b)
 		if !valid {
 			r.lose(LossInvalidUTF8)
+		}
+		if n.uuid && r.soft == nil {
+			if err := checkUUID(string(b)); err != nil { // shown, but an edit of it would be refused
+				r.soft, r.softLevel = &fieldError{reason: err}, depth
+			}
 		}
 		return out, nil
 	case aRecord:
@@ -1049,35 +1061,144 @@ func appendUUID(out, b []byte) []byte {
 	return out
 }
 
-// Encode writes doc (JSON as Decode renders it) as an Avro body.
-func (s *avroSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
+// Encode writes doc (JSON as Decode renders it) as an Avro body. It reads
+// the document once and writes each value once, so its cost grows with the
+// document's size however deep it nests, and it stops with ctx's error
+// when ctx ends.
+func (s *avroSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]byte, error) {
+	out, _, err := s.encode(ctx, doc, sel)
+	return out, err
+}
+
+// encode is Encode that also counts the values it wrote or tried.
+func (s *avroSchema) encode(ctx context.Context, doc []byte, sel Selector) ([]byte, int, error) {
 	d := json.NewDecoder(bytes.NewReader(doc))
 	d.UseNumber()
 	v, err := parseOrdered(d, 0)
 	if err != nil {
-		return nil, fmt.Errorf("the document is not JSON: %w", err)
+		return nil, 0, fmt.Errorf("the document is not JSON: %w", err)
 	}
 	if _, err := d.Token(); err != io.EOF {
-		return nil, errors.New("the document is not JSON: more than one value")
+		return nil, 0, errors.New("the document is not JSON: more than one value")
 	}
-	w := awriter{sized: sel.SizedBlocks}
+	w := awriter{ctx: ctx, sized: sel.SizedBlocks, b: make([]byte, 0, len(doc)/2+16)}
 	if len(sel.Branches) > 0 {
 		w.hints = make(map[string]int, len(sel.Branches))
 		for _, b := range sel.Branches {
 			w.hints[b.Path] = b.Branch
 		}
 	}
-	if err := w.value(s.root, v, "", 0); err != nil {
-		return nil, err
+	if err := w.value(s.root, v, 0); err != nil {
+		if stop := w.stopped(); stop != nil {
+			return nil, w.visits, stop
+		}
+		return nil, w.visits, err
 	}
-	return w.b, nil
+	return w.bytes(), w.visits, nil
 }
 
+// awriter writes a document's values as Avro. Paths are built only for
+// an error, step by step as it returns (within), and where the reader kept
+// union branches (hints), as the current path in path.
 type awriter struct {
-	b     []byte
-	hints map[string]int // union branches by path, from the decode
-	sized bool           // blocks carry their sizes in bytes (negative counts)
+	ctx    context.Context
+	b      []byte
+	hints  map[string]int // union branches by path, from the decode
+	path   []byte         // the path written at, kept only with hints
+	sized  bool           // blocks carry their sizes in bytes (negative counts)
+	visits int            // values written or tried
+	// heads are the sized blocks' counts and sizes, known when a block
+	// ends and put in place once at the end (bytes), so that nested
+	// blocks are not moved once per level; headBytes is their length.
+	heads     []blockHead
+	headBytes int
+	// dry says the value is only tried (does it fit?); memo keeps whether
+	// a record or map type fits an object, so that trying union branches
+	// walks each object once per type (nil until a union needs trials).
+	dry  bool
+	memo map[fitKey]error
 }
+
+// blockHead is a sized block's count and size, to go at offset at of
+// the written bytes; seq orders heads at one offset (the outer block's,
+// ended later, goes first).
+type blockHead struct {
+	at, seq int
+	b       []byte
+}
+
+// fitKey is a type and an object of the document.
+type fitKey struct {
+	n *anode
+	o *object
+}
+
+// wmark is where a writer was, to go back to when a try fails.
+type wmark struct{ b, heads, headBytes, path int }
+
+func (w *awriter) mark() wmark { return wmark{len(w.b), len(w.heads), w.headBytes, len(w.path)} }
+
+func (w *awriter) reset(m wmark) {
+	w.b, w.heads, w.headBytes, w.path = w.b[:m.b], w.heads[:m.heads], m.headBytes, w.path[:m.path]
+}
+
+// stopped is the error of an encode whose context ended (nil otherwise).
+func (w *awriter) stopped() error {
+	if w.ctx == nil || w.ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("encoding stopped: %w", w.ctx.Err())
+}
+
+// bytes is what was written, the sized blocks' heads in place.
+func (w *awriter) bytes() []byte {
+	if len(w.heads) == 0 {
+		return w.b
+	}
+	sort.Slice(w.heads, func(i, j int) bool {
+		a, b := w.heads[i], w.heads[j]
+		return a.at < b.at || a.at == b.at && a.seq > b.seq
+	})
+	out := make([]byte, 0, len(w.b)+w.headBytes)
+	prev := 0
+	for _, h := range w.heads {
+		out = append(append(out, w.b[prev:h.at]...), h.b...)
+		prev = h.at
+	}
+	return append(out, w.b[prev:]...)
+}
+
+// pushField, pushIndex and pushKey enter a field, an index or a map key
+// of the path (kept only with hints); pop leaves it for the mark they
+// returned.
+func (w *awriter) pushField(name string) int {
+	m := len(w.path)
+	if w.hints != nil {
+		if m > 0 {
+			w.path = append(w.path, '.')
+		}
+		w.path = append(w.path, name...)
+	}
+	return m
+}
+
+func (w *awriter) pushIndex(i int) int {
+	m := len(w.path)
+	if w.hints != nil {
+		w.path = append(strconv.AppendInt(append(w.path, '['), int64(i), 10), ']')
+	}
+	return m
+}
+
+func (w *awriter) pushKey(k string) int {
+	m := len(w.path)
+	if w.hints != nil {
+		w.path = append(strconv.AppendQuote(append(w.path, '['), k), ']')
+	}
+	return m
+}
+
+func (w *awriter) pop(m int) { w.path = w.path[:m] }
 
 // block writes one block of count items (items writes them) and the
 // closing zero: counted, or with its size when w.sized.
@@ -1089,21 +1210,79 @@ func (w *awriter) block(count int, items func() error) error {
 				return err
 			}
 		} else {
-			start := len(w.b)
+			start, inner := len(w.b), w.headBytes
 			if err := items(); err != nil {
 				return err
 			}
-			body := bytes.Clone(w.b[start:])
-			w.b = binary.AppendVarint(binary.AppendVarint(w.b[:start], -int64(count)), int64(len(body)))
-			w.b = append(w.b, body...)
+			size := len(w.b) - start + w.headBytes - inner
+			head := binary.AppendVarint(binary.AppendVarint(nil, -int64(count)), int64(size))
+			w.heads = append(w.heads, blockHead{at: start, seq: len(w.heads), b: head})
+			w.headBytes += len(head)
 		}
 	}
 	w.b = append(w.b, 0)
 	return nil
 }
 
-func wfail(path string, format string, a ...any) error {
-	return &fieldError{path: path, reason: fmt.Errorf(format, a...)}
+// record writes o's fields as record n.
+func (w *awriter) record(n *anode, o *object, depth int) error {
+	for _, k := range o.keys {
+		if _, ok := n.index[k]; !ok {
+			return wfailAt(k, "%s has no such field", n.name)
+		}
+	}
+	for i := range n.fields {
+		f := &n.fields[i]
+		fv, ok := o.vals[f.name]
+		if !ok && !f.node.nullable() {
+			return wfailAt(f.name, "missing")
+		}
+		mark := w.pushField(f.name)
+		if err := w.value(f.node, fv, depth+1); err != nil {
+			return within(err, f.name)
+		}
+		w.pop(mark)
+	}
+	return nil
+}
+
+// memoised writes object o as n with write, or, trying (dry) whether it
+// fits and known to, does nothing; it keeps the answer once unions try
+// branches.
+func (w *awriter) memoised(n *anode, o *object, write func() error) error {
+	if w.memo == nil {
+		return write()
+	}
+	key := fitKey{n, o}
+	if err, ok := w.memo[key]; ok && (err != nil || w.dry) {
+		return copyFieldError(err)
+	}
+	err := write()
+	if w.stopped() == nil {
+		w.memo[key] = copyFieldError(err)
+	}
+	return err
+}
+
+// copyFieldError is err, a *fieldError copied (its path grows as it
+// returns: a kept one is handed out as a copy).
+func copyFieldError(err error) error {
+	if fe, ok := err.(*fieldError); ok {
+		c := *fe
+		return &c
+	}
+	return err
+}
+
+// wfail is a problem with the value being written; the callers prefix
+// its path as it returns (within).
+func wfail(format string, a ...any) error {
+	return &fieldError{reason: fmt.Errorf(format, a...)}
+}
+
+// wfailAt is wfail at field name of the value being written.
+func wfailAt(name string, format string, a ...any) error {
+	return &fieldError{path: name, reason: fmt.Errorf(format, a...)}
 }
 
 func joinPath(path, name string) string {
@@ -1113,20 +1292,29 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
-func (w *awriter) value(n *anode, v any, path string, depth int) error {
+// valuesPerLook is how many values an encode writes between looks at its
+// context.
+const valuesPerLook = 1024
+
+func (w *awriter) value(n *anode, v any, depth int) error {
 	if depth > maxAvroDepth {
-		return wfail(path, "nested too deep")
+		return wfail("nested too deep")
+	}
+	if w.visits++; w.visits%valuesPerLook == 1 { // the first value, and every valuesPerLook
+		if err := w.stopped(); err != nil {
+			return err
+		}
 	}
 	switch n.kind {
 	case aNull:
 		if v != nil {
-			return wfail(path, "want null, have %s", jsonKind(v))
+			return wfail("want null, have %s", jsonKind(v))
 		}
 		return nil
 	case aBool:
 		b, ok := v.(bool)
 		if !ok {
-			return wfail(path, "want a boolean, have %s", jsonKind(v))
+			return wfail("want a boolean, have %s", jsonKind(v))
 		}
 		if b {
 			w.b = append(w.b, 1)
@@ -1137,14 +1325,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 	case aInt, aLong:
 		num, ok := v.(json.Number)
 		if !ok {
-			return wfail(path, "want an integer, have %s", jsonKind(v))
+			return wfail("want an integer, have %s", jsonKind(v))
 		}
 		i, err := strconv.ParseInt(string(num), 10, 64)
 		if err != nil {
-			return wfail(path, "want an integer, have %s", num)
+			return wfail("want an integer, have %s", num)
 		}
 		if n.kind == aInt && (i < math.MinInt32 || i > math.MaxInt32) {
-			return wfail(path, "%d does not fit an int", i)
+			return wfail("%d does not fit an int", i)
 		}
 		w.b = binary.AppendVarint(w.b, i)
 		return nil
@@ -1154,34 +1342,39 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		case json.Number:
 			var err error
 			if f, err = strconv.ParseFloat(string(t), 64); err != nil {
-				return wfail(path, "want a number, have %s", t)
+				return wfail("want a number, have %s", t)
 			}
 		case string: // NaN, Inf as Decode writes them
 			var err error
 			if f, err = strconv.ParseFloat(t, 64); err != nil || !(math.IsNaN(f) || math.IsInf(f, 0)) {
-				return wfail(path, "want a number, have a string")
+				return wfail("want a number, have a string")
 			}
 		default:
-			return wfail(path, "want a number, have %s", jsonKind(v))
+			return wfail("want a number, have %s", jsonKind(v))
 		}
-		if n.kind == aFloat {
+		switch {
+		case n.kind == aFloat && math.IsNaN(f):
+			w.b = binary.LittleEndian.AppendUint32(w.b, canonicalNaN32())
+		case n.kind == aFloat:
 			w.b = binary.LittleEndian.AppendUint32(w.b, math.Float32bits(float32(f)))
-		} else {
+		case math.IsNaN(f):
+			w.b = binary.LittleEndian.AppendUint64(w.b, canonicalNaN64())
+		default:
 			w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(f))
 		}
 		return nil
 	case aBytes, aFixed:
 		str, ok := v.(string)
 		if !ok {
-			return wfail(path, "want base64 bytes, have %s", jsonKind(v))
+			return wfail("want base64 bytes, have %s", jsonKind(v))
 		}
 		b, err := base64.StdEncoding.DecodeString(str)
 		if err != nil {
-			return wfail(path, "not base64: %v", err)
+			return wfail("not base64: %v", err)
 		}
 		if n.kind == aFixed {
 			if len(b) != n.size {
-				return wfail(path, "fixed of %d bytes, have %d", n.size, len(b))
+				return wfail("fixed of %d bytes, have %d", n.size, len(b))
 			}
 			w.b = append(w.b, b...)
 			return nil
@@ -1192,7 +1385,12 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 	case aString:
 		str, ok := v.(string)
 		if !ok {
-			return wfail(path, "want a string, have %s", jsonKind(v))
+			return wfail("want a string, have %s", jsonKind(v))
+		}
+		if n.uuid {
+			if err := checkUUID(str); err != nil {
+				return wfail("%v", err)
+			}
 		}
 		w.b = binary.AppendVarint(w.b, int64(len(str)))
 		w.b = append(w.b, str...)
@@ -1200,29 +1398,13 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 	case aRecord:
 		o, ok := v.(*object)
 		if !ok {
-			return wfail(path, "want a %s record, have %s", n.name, jsonKind(v))
+			return wfail("want a %s record, have %s", n.name, jsonKind(v))
 		}
-		obj := o.vals
-		for _, k := range o.keys {
-			if !n.hasField(k) {
-				return wfail(joinPath(path, k), "%s has no such field", n.name)
-			}
-		}
-		for i := range n.fields {
-			f := &n.fields[i]
-			fv, ok := obj[f.name]
-			if !ok && !f.node.nullable() {
-				return wfail(joinPath(path, f.name), "missing")
-			}
-			if err := w.value(f.node, fv, joinPath(path, f.name), depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.memoised(n, o, func() error { return w.record(n, o, depth) })
 	case aEnum:
 		str, ok := v.(string)
 		if !ok {
-			return wfail(path, "want one of %s, have %s", strings.Join(n.symbols, ", "), jsonKind(v))
+			return wfail("want one of %s, have %s", strings.Join(n.symbols, ", "), jsonKind(v))
 		}
 		for i, s := range n.symbols {
 			if s == str {
@@ -1230,60 +1412,72 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 				return nil
 			}
 		}
-		return wfail(path, "%q is not one of %s", str, strings.Join(n.symbols, ", "))
+		return wfail("%q is not one of %s", str, strings.Join(n.symbols, ", "))
 	case aArray:
 		arr, ok := v.([]any)
 		if !ok {
-			return wfail(path, "want an array, have %s", jsonKind(v))
+			return wfail("want an array, have %s", jsonKind(v))
 		}
 		return w.block(len(arr), func() error {
 			for i, e := range arr {
-				if err := w.value(n.items, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
-					return err
+				mark := w.pushIndex(i)
+				if err := w.value(n.items, e, depth+1); err != nil {
+					return within(err, "["+strconv.Itoa(i)+"]")
 				}
+				w.pop(mark)
 			}
 			return nil
 		})
 	case aMap:
 		o, ok := v.(*object)
 		if !ok {
-			return wfail(path, "want a map, have %s", jsonKind(v))
+			return wfail("want a map, have %s", jsonKind(v))
 		}
-		obj := o.vals
-		return w.block(len(obj), func() error {
-			for _, k := range o.keys { // in the document's order, which is the order they were read in
-				w.b = binary.AppendVarint(w.b, int64(len(k)))
-				w.b = append(w.b, k...)
-				if err := w.value(n.items, obj[k], path+"["+strconv.Quote(k)+"]", depth+1); err != nil {
-					return err
+		return w.memoised(n, o, func() error {
+			return w.block(len(o.vals), func() error {
+				for _, k := range o.keys { // in the document's order, which is the order they were read in
+					w.b = binary.AppendVarint(w.b, int64(len(k)))
+					w.b = append(w.b, k...)
+					mark := w.pushKey(k)
+					if err := w.value(n.items, o.vals[k], depth+1); err != nil {
+						return within(err, "["+strconv.Quote(k)+"]")
+					}
+					w.pop(mark)
 				}
-			}
-			return nil
+				return nil
+			})
 		})
 	case aUnion:
 		// The branch the decoded value took if it still fits, else the
 		// first branch the value fits.
-		if h, ok := w.hints[path]; ok && h >= 0 && h < len(n.branches) {
-			save := len(w.b)
+		skip := -1
+		var skipErr error
+		if h, ok := w.hints[string(w.path)]; ok && h >= 0 && h < len(n.branches) {
+			m := w.mark()
 			w.b = binary.AppendVarint(w.b, int64(h))
-			if err := w.value(n.branches[h], v, path, depth+1); err == nil {
+			err := w.value(n.branches[h], v, depth+1)
+			if err == nil {
 				return nil
 			}
-			w.b = w.b[:save]
+			w.reset(m)
+			if stop := w.stopped(); stop != nil {
+				return stop
+			}
+			skip, skipErr = h, err
 		}
-		return w.unionBranches(n, v, path, depth)
+		return w.unionBranches(n, v, depth, skip, skipErr)
 	case aDecimal:
 		str, ok := v.(string)
 		if !ok {
 			if num, isNum := v.(json.Number); isNum {
 				str = string(num)
 			} else {
-				return wfail(path, "want a decimal string, have %s", jsonKind(v))
+				return wfail("want a decimal string, have %s", jsonKind(v))
 			}
 		}
 		b, err := decimalBytes(str, n.scale, n.size, n.prec)
 		if err != nil {
-			return wfail(path, "%v", err)
+			return wfail("%v", err)
 		}
 		if n.size == 0 {
 			w.b = binary.AppendVarint(w.b, int64(len(b)))
@@ -1294,14 +1488,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		if num, ok := v.(json.Number); ok { // beyond the years of four digits, as Decode writes it
 			i, err := strconv.ParseInt(string(num), 10, 32)
 			if err != nil {
-				return wfail(path, "want a date YYYY-MM-DD or a number of days, have %s", num)
+				return wfail("want a date YYYY-MM-DD or a number of days, have %s", num)
 			}
 			w.b = binary.AppendVarint(w.b, i)
 			return nil
 		}
 		t, err := parseTimeField(v, "2006-01-02")
 		if err != nil {
-			return wfail(path, "want a date YYYY-MM-DD: %v", err)
+			return wfail("want a date YYYY-MM-DD: %v", err)
 		}
 		w.b = binary.AppendVarint(w.b, t.Unix()/86400)
 		return nil
@@ -1309,14 +1503,14 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		if num, ok := v.(json.Number); ok { // outside the day, as Decode writes it
 			i, err := strconv.ParseInt(string(num), 10, 64)
 			if err != nil || n.kind == aTimeMillis && (i < math.MinInt32 || i > math.MaxInt32) {
-				return wfail(path, "want a time HH:MM:SS.fff or an integer, have %s", num)
+				return wfail("want a time HH:MM:SS.fff or an integer, have %s", num)
 			}
 			w.b = binary.AppendVarint(w.b, i)
 			return nil
 		}
 		t, err := parseTimeField(v, "15:04:05.999999999")
 		if err != nil {
-			return wfail(path, "want a time HH:MM:SS.fff: %v", err)
+			return wfail("want a time HH:MM:SS.fff: %v", err)
 		}
 		d := t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC))
 		if n.kind == aTimeMillis {
@@ -1329,7 +1523,7 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		if num, ok := v.(json.Number); ok { // beyond the years of four digits, as Decode writes it
 			i, err := strconv.ParseInt(string(num), 10, 64)
 			if err != nil {
-				return wfail(path, "want a timestamp or an integer, have %s", num)
+				return wfail("want a timestamp or an integer, have %s", num)
 			}
 			w.b = binary.AppendVarint(w.b, i)
 			return nil
@@ -1340,7 +1534,7 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		}
 		t, err := parseTimeField(v, layout)
 		if err != nil {
-			return wfail(path, "want a timestamp %s: %v", layout, err)
+			return wfail("want a timestamp %s: %v", layout, err)
 		}
 		if n.kind == aTimestampMillis || n.kind == aLocalTimestampMillis {
 			w.b = binary.AppendVarint(w.b, t.UnixMilli())
@@ -1352,7 +1546,7 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		if num, ok := v.(json.Number); ok {
 			i, err := strconv.ParseInt(string(num), 10, 64)
 			if err != nil {
-				return wfail(path, "want a timestamp or an integer, have %s", num)
+				return wfail("want a timestamp or an integer, have %s", num)
 			}
 			w.b = binary.AppendVarint(w.b, i)
 			return nil
@@ -1363,23 +1557,29 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 		}
 		t, err := parseTimeField(v, layout)
 		if err != nil {
-			return wfail(path, "want a timestamp %s: %v", layout, err)
+			return wfail("want a timestamp %s: %v", layout, err)
 		}
 		if t.Before(minNanosTime()) || t.After(maxNanosTime()) {
-			return wfail(path, "timestamp %s is outside what nanoseconds since 1970 in a long hold (%s to %s)", t.Format(layout), minNanosTime().Format(time.RFC3339Nano), maxNanosTime().Format(time.RFC3339Nano))
+			return wfail("timestamp %s is outside what nanoseconds since 1970 in a long hold (%s to %s)", t.Format(layout), minNanosTime().Format(time.RFC3339Nano), maxNanosTime().Format(time.RFC3339Nano))
 		}
 		w.b = binary.AppendVarint(w.b, t.UnixNano())
 		return nil
 	case aUUIDFixed:
-		str, _ := v.(string)
-		h := strings.ReplaceAll(str, "-", "")
-		if len(h) != 32 {
-			return wfail(path, "want a UUID, have %s", jsonKind(v))
+		str, ok := v.(string)
+		if !ok {
+			return wfail("want a UUID string, have %s", jsonKind(v))
+		}
+		h := str
+		if len(str) != 32 { // 32 hex digits without hyphens are taken too
+			if err := checkUUID(str); err != nil {
+				return wfail("%v", err)
+			}
+			h = strings.ReplaceAll(str, "-", "")
 		}
 		for i := 0; i < 32; i += 2 {
 			x, err := strconv.ParseUint(h[i:i+2], 16, 8)
 			if err != nil {
-				return wfail(path, "want a UUID: %v", err)
+				return wfail("%q is not a UUID: %q is not hexadecimal", str, h[i:i+2])
 			}
 			w.b = append(w.b, byte(x))
 		}
@@ -1387,20 +1587,48 @@ func (w *awriter) value(n *anode, v any, path string, depth int) error {
 	case aDuration:
 		o, ok := v.(*object)
 		if !ok {
-			return wfail(path, "want {months, days, milliseconds}, have %s", jsonKind(v))
+			return wfail("want {months, days, milliseconds}, have %s", jsonKind(v))
 		}
 		obj := o.vals
 		for _, k := range []string{"months", "days", "milliseconds"} {
 			num, _ := obj[k].(json.Number)
 			u, err := strconv.ParseUint(string(num), 10, 32)
 			if err != nil {
-				return wfail(joinPath(path, k), "want an unsigned 32-bit integer")
+				return wfailAt(k, "want an unsigned 32-bit integer")
 			}
 			w.b = binary.LittleEndian.AppendUint32(w.b, uint32(u))
 		}
 		return nil
 	}
-	return wfail(path, "unknown type kind %d", n.kind)
+	return wfail("unknown type kind %d", n.kind)
+}
+
+// checkUUID says why s is not a UUID in its text form: 32 hexadecimal
+// digits in groups of 8, 4, 4, 4 and 12 joined by hyphens (nil when it is).
+func checkUUID(s string) error {
+	if len(s) != 36 {
+		return fmt.Errorf("%q is not a UUID: %d characters, want 36 (8-4-4-4-12 hexadecimal digits)", shortText(s), utf8.RuneCountInString(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return fmt.Errorf("%q is not a UUID: want a hyphen at character %d", s, i+1)
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return fmt.Errorf("%q is not a UUID: character %d is not a hexadecimal digit", s, i+1)
+		}
+	}
+	return nil
+}
+
+// shortText is s, cut after 40 characters.
+func shortText(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	return string([]rune(s)[:40]) + "…"
 }
 
 // object is a JSON object with its keys in the document's order (a key
@@ -1457,15 +1685,6 @@ func parseOrdered(d *json.Decoder, depth int) (any, error) {
 		return arr, nil
 	}
 	return t, nil
-}
-
-func (n *anode) hasField(name string) bool {
-	for i := range n.fields {
-		if n.fields[i].name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (n *anode) nullable() bool {

@@ -399,7 +399,7 @@ func TestAvroDecimalBeyondPrecision(t *testing.T) {
 	if !errors.As(err, &fe) || fe.path != "lines[1].d" || string(js) != `{"lines":[{"d":"12.34"},{"d":"1000.00"}]}` {
 		t.Fatalf("decoded %s, %v", js, err)
 	}
-	if _, err := c.Encode(js, Selector{}); err == nil {
+	if _, err := c.Encode(context.Background(), js, Selector{}); err == nil {
 		t.Fatal("encoded a decimal beyond its precision")
 	}
 }
@@ -459,11 +459,11 @@ func TestLongDecimalIsCappedInErrors(t *testing.T) {
 	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "99999999999999999999… 1000 digits") || len(js) < 1000 {
 		t.Fatalf("read beyond precision: %d bytes of error: %.300v", len(fmt.Sprint(err)), err)
 	}
-	_, err = c.Encode([]byte(`{"d":"`+long+`"}`), Selector{})
+	_, err = c.Encode(context.Background(), []byte(`{"d":"`+long+`"}`), Selector{})
 	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "… 1000 digits") {
 		t.Fatalf("edit beyond precision: %.300v", err)
 	}
-	_, err = c.Encode([]byte(`{"d":"1.`+long+`"}`), Selector{})
+	_, err = c.Encode(context.Background(), []byte(`{"d":"1.`+long+`"}`), Selector{})
 	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "1.999999999999999999… 1001 digits") {
 		t.Fatalf("edit beyond scale: %.300v", err)
 	}

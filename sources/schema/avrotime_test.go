@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -46,7 +47,7 @@ func TestAvroTimesRoundTripWholeRange(t *testing.T) {
 			if want, ok := c.texts[v]; ok && string(js) != `{"t":`+want+`}` {
 				t.Fatalf("%s %d: decoded %s, want %s", c.logical, v, js, want)
 			}
-			out, err := codec.Encode(js, Selector{})
+			out, err := codec.Encode(context.Background(), js, Selector{})
 			if err != nil || !bytes.Equal(out, body) {
 				t.Fatalf("%s %d: %s encodes to %x %v, want %x", c.logical, v, js, out, err, body)
 			}
@@ -67,11 +68,11 @@ func TestAvroTimesRoundTripWholeRange(t *testing.T) {
 		if want, ok := texts[v]; ok && string(js) != `{"d":`+want+`}` {
 			t.Fatalf("date %d: decoded %s, want %s", v, js, want)
 		}
-		if out, err := date.Encode(js, Selector{}); err != nil || !bytes.Equal(out, body) {
+		if out, err := date.Encode(context.Background(), js, Selector{}); err != nil || !bytes.Equal(out, body) {
 			t.Fatalf("date %d: %s encodes to %x %v, want %x", v, js, out, err, body)
 		}
 	}
-	if _, err := date.Encode([]byte(`{"d":2147483648}`), Selector{}); err == nil {
+	if _, err := date.Encode(context.Background(), []byte(`{"d":2147483648}`), Selector{}); err == nil {
 		t.Fatal("a date beyond an int encoded")
 	}
 }
@@ -109,7 +110,7 @@ func TestAvroTimestampNanos(t *testing.T) {
 				if string(js) != `{"t":`+want+`}` {
 					t.Fatalf("%s %d: decoded %s, want %s", typ, v, js, want)
 				}
-				out, err := codec.Encode(js, Selector{})
+				out, err := codec.Encode(context.Background(), js, Selector{})
 				if err != nil || !bytes.Equal(out, body) {
 					t.Fatalf("%s %d: %s encodes to %x %v, want %x", typ, v, js, out, err, body)
 				}
@@ -120,11 +121,11 @@ func TestAvroTimestampNanos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := codec.Encode([]byte(`{"t":"2024-05-06T07:08:09.000000001Z"}`), Selector{})
+	out, err := codec.Encode(context.Background(), []byte(`{"t":"2024-05-06T07:08:09.000000001Z"}`), Selector{})
 	if want := binary.AppendVarint(nil, time.Date(2024, 5, 6, 7, 8, 9, 1, time.UTC).UnixNano()); err != nil || !bytes.Equal(out, want) {
 		t.Fatalf("an edited nanosecond encodes to %x %v, want %x", out, err, want)
 	}
-	if _, err := codec.Encode([]byte(`{"t":"2300-01-01T00:00:00Z"}`), Selector{}); err == nil || !strings.Contains(err.Error(), "outside") {
+	if _, err := codec.Encode(context.Background(), []byte(`{"t":"2300-01-01T00:00:00Z"}`), Selector{}); err == nil || !strings.Contains(err.Error(), "outside") {
 		t.Fatalf("a timestamp beyond 2262 encoded: %v", err)
 	}
 }

@@ -63,39 +63,90 @@ func fitsEarlierBranch(n *anode, taken int, js []byte) bool {
 	if err != nil {
 		return false
 	}
+	w := awriter{memo: map[fitKey]error{}}
 	for _, b := range n.branches[:taken] {
-		var w awriter
-		if w.value(b, v, "", 0) == nil {
+		if w.fits(b, v, 0) == nil {
 			return true
 		}
 	}
 	return false
 }
 
-// unionBranches writes v into a union without a branch from the decode:
-// the one branch v fits; with more than one, the branch v names in
-// Avro's JSON encoding ({"B": {...}}), or an error asking for that.
-func (w *awriter) unionBranches(n *anode, v any, path string, depth int) error {
+// fits tries v as branch b of a union at depth, writing nothing: nil
+// when it fits, else why not.
+func (w *awriter) fits(b *anode, v any, depth int) error {
+	if w.memo == nil {
+		w.memo = map[fitKey]error{}
+	}
+	m, dry := w.mark(), w.dry
+	w.dry = true
+	err := w.value(b, v, depth+1)
+	w.dry = dry
+	w.reset(m)
+	return err
+}
+
+// unionBranches writes v into a union without a branch from the decode
+// (or whose branch from the decode, skip, does not fit it: skipErr): the
+// one branch v fits; with more than one, the branch v names in Avro's
+// JSON encoding ({"B": {...}}), or an error asking for that. The first
+// branch that fits is written in place; only an ambiguous union's other
+// branches are tried, to see whether they fit too.
+func (w *awriter) unionBranches(n *anode, v any, depth int, skip int, skipErr error) error {
+	// The reason given when no branch fits is a branch's of v's JSON
+	// kind (the last record's among them), else the first branch's.
 	var first error
-	fits := []int{}
-	for i, b := range n.branches {
-		trial := awriter{sized: w.sized}
-		err := trial.value(b, v, path, depth+1)
-		if err == nil {
-			fits = append(fits, i)
-			continue
+	firstRank, kind := 0, valueClass(v)
+	note := func(i int, err error) {
+		rank := 0
+		if jsonClass(n.branches[i].kind) == kind {
+			rank = 1
 		}
-		if first == nil || b.kind == aRecord {
-			first = err
+		if first == nil || rank > firstRank || rank == firstRank && n.branches[i].kind == aRecord {
+			first, firstRank = err, rank
 		}
 	}
+	fits := []int{}
+	var written wmark
+	for i, b := range n.branches {
+		if i == skip {
+			note(i, skipErr)
+			continue
+		}
+		if len(fits) > 0 {
+			if !n.ambig {
+				break
+			}
+			if err := w.fits(b, v, depth); err == nil {
+				fits = append(fits, i)
+			} else if stop := w.stopped(); stop != nil {
+				return stop
+			}
+			continue
+		}
+		m := w.mark()
+		w.b = binary.AppendVarint(w.b, int64(i))
+		err := w.value(b, v, depth+1)
+		if err == nil {
+			fits, written = append(fits, i), m
+			continue
+		}
+		w.reset(m)
+		if stop := w.stopped(); stop != nil {
+			return stop
+		}
+		note(i, err)
+	}
 	if len(fits) == 1 || len(fits) > 1 && !n.ambig {
-		return w.branch(n, fits[0], v, path, depth)
+		return nil // written
+	}
+	if len(fits) > 1 {
+		w.reset(written)
 	}
 	if o, ok := v.(*object); ok && len(o.keys) == 1 {
 		for i, b := range n.branches {
 			if namesBranch(b, o.keys[0]) {
-				if err := w.branch(n, i, o.vals[o.keys[0]], path, depth); err == nil || len(fits) == 0 {
+				if err := w.branch(n, i, o.vals[o.keys[0]], depth); err == nil || len(fits) == 0 {
 					return err
 				}
 			}
@@ -106,21 +157,39 @@ func (w *awriter) unionBranches(n *anode, v any, path string, depth int) error {
 		for i, f := range fits {
 			names[i] = branchName(n.branches[f])
 		}
-		return wfail(path, "the value fits union branches %s alike: name the branch as Avro's JSON does ({%q: ...})", strings.Join(names, ", "), names[len(names)-1])
+		return wfail("the value fits union branches %s alike: name the branch as Avro's JSON does ({%q: ...})", strings.Join(names, ", "), names[len(names)-1])
 	}
 	if first == nil {
-		return wfail(path, "empty union")
+		return wfail("empty union")
 	}
 	return first
 }
 
 // branch writes v as branch i of union n.
-func (w *awriter) branch(n *anode, i int, v any, path string, depth int) error {
-	save := len(w.b)
+func (w *awriter) branch(n *anode, i int, v any, depth int) error {
+	m := w.mark()
 	w.b = binary.AppendVarint(w.b, int64(i))
-	if err := w.value(n.branches[i], v, path, depth+1); err != nil {
-		w.b = w.b[:save]
+	if err := w.value(n.branches[i], v, depth+1); err != nil {
+		w.reset(m)
 		return err
 	}
 	return nil
+}
+
+// valueClass is the kind of a document's value as jsonClass names a
+// type's.
+func valueClass(v any) byte {
+	switch v.(type) {
+	case nil:
+		return 'z'
+	case bool:
+		return 'b'
+	case json.Number:
+		return 'n'
+	case *object:
+		return 'o'
+	case []any:
+		return 'a'
+	}
+	return 's'
 }

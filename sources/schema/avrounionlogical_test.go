@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"math/big"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestAvroUnionOfLogicalTypes(t *testing.T) {
 		if err != nil || string(js) != c.want {
 			t.Fatalf("decoded %s %v, want %s", js, err, c.want)
 		}
-		if again, err := codec.Encode(js, Selector{}); err != nil || !bytes.Equal(again, body) {
+		if again, err := codec.Encode(context.Background(), js, Selector{}); err != nil || !bytes.Equal(again, body) {
 			t.Fatalf("%s encodes to %x %v, want %x", js, again, err, body)
 		}
 	}

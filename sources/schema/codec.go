@@ -1,5 +1,7 @@
 package schema
 
+import "context"
+
 // Named is a schema text with the name other schemas refer to it by (a
 // registry reference's name, a .proto import path, a file name).
 type Named struct {
@@ -59,8 +61,9 @@ type Compiled interface {
 	// Decode renders body as JSON. It returns the JSON it could read even
 	// with an error when the body was read but does not fit (JSON Schema).
 	Decode(body []byte, sel Selector) ([]byte, error)
-	// Encode is Decode's inverse: a JSON document to a body.
-	Encode(doc []byte, sel Selector) ([]byte, error)
+	// Encode is Decode's inverse: a JSON document to a body. It stops
+	// with ctx's error when ctx ends first.
+	Encode(ctx context.Context, doc []byte, sel Selector) ([]byte, error)
 	// Message is the full name of the type sel picks ("" when unnamed).
 	Message(sel Selector) (string, error)
 }

@@ -190,8 +190,11 @@ type Class struct {
 	// unresolved is why a framed value of OriginLocal is not decoded
 	// with the registry (0: not framed).
 	unresolved Kind
-	data       []byte
-	body       []byte
+	// noType is the Protobuf message a content-type and type header
+	// name that no local Protobuf source has (the value is then binary).
+	noType string
+	data   []byte
+	body   []byte
 }
 
 // Framed reports a key or value in the wire format with a registry id
@@ -217,7 +220,8 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 		c.Format = FormatNull
 		return c
 	}
-	if l, sel, ok := d.localFor(part, stream, headers, props); ok {
+	l, sel, ok, noType := d.localFor(part, stream, headers, props)
+	if ok {
 		c.local, c.sel = l, sel
 		if id, rest, err := ParseHeader(data); err == nil {
 			if d.reg != nil {
@@ -233,6 +237,9 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 	}
 	if !isFramed(data) {
 		c.Format = sniff(data)
+		if noType != "" {
+			c.Format, c.noType = FormatBinary, noType
+		}
 		return c
 	}
 	if id, rest, err := ParseHeader(data); err == nil {
@@ -247,23 +254,26 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 }
 
 // localFor is the local schema a rule or a content-type and type header
-// maps a key or value to.
-func (d *Decoder) localFor(part Part, stream string, headers []sources.Header, props []sources.Property) (*local, Selector, bool) {
+// maps a key or value to; noType is the message a Protobuf content-type's
+// type names when no local Protobuf source has it.
+func (d *Decoder) localFor(part Part, stream string, headers []sources.Header, props []sources.Property) (l *local, sel Selector, ok bool, noType string) {
 	for i := range d.rules {
 		r := &d.rules[i]
 		if r.Key != (part == PartKey) {
 			continue
 		}
 		if ok, _ := path.Match(r.Pattern, stream); ok {
-			return r.local, Selector{Name: r.Message}, true
+			return r.local, Selector{Name: r.Message}, true, ""
 		}
 	}
 	if part == PartValue {
-		if l, name, ok := d.byHeader(headers, props); ok {
-			return l, Selector{Name: name}, true
+		l, name, ok := d.byHeader(headers, props)
+		if ok {
+			return l, Selector{Name: name}, true, ""
 		}
+		return nil, Selector{}, false, name
 	}
-	return nil, Selector{}, false
+	return nil, Selector{}, false, ""
 }
 
 // protoContentTypes are the content types that say "Protobuf".
@@ -273,7 +283,7 @@ var protoContentTypes = map[string]bool{
 }
 
 // byHeader finds the local Protobuf message a content-type and type
-// header or property name.
+// header or property name (false with the name when no source has it).
 func (d *Decoder) byHeader(headers []sources.Header, props []sources.Property) (*local, string, bool) {
 	if len(d.protos) == 0 {
 		return nil, "", false
@@ -312,7 +322,7 @@ func (d *Decoder) byHeader(headers []sources.Header, props []sources.Property) (
 			return l, name, true
 		}
 	}
-	return nil, "", false
+	return nil, name, false // named, but not there
 }
 
 // sniff tells JSON, text and binary apart.
@@ -389,7 +399,20 @@ func (d *Decoder) decode(ctx context.Context, c *Class, buf []byte, out *Decoded
 		out.JSON = c.data
 	case FormatText:
 		out.JSON = jsonenc.AppendStringUnescapedHTML(nil, string(c.data))
+	case FormatBinary:
+		if c.noType != "" {
+			out.Err = &Error{Kind: KindMismatch, Err: fmt.Errorf("the type header names Protobuf message %s, which the Protobuf sources (%s) do not have: shown raw", c.noType, d.protoPaths())}
+		}
 	}
+}
+
+// protoPaths names the local Protobuf sources, for a message.
+func (d *Decoder) protoPaths() string {
+	ps := make([]string, len(d.protos))
+	for i, l := range d.protos {
+		ps[i] = l.path
+	}
+	return strings.Join(ps, ", ")
 }
 
 // decodeRegistered decodes a registry-framed c into *out, which holds
@@ -421,7 +444,8 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c *Class, buf []byte, ou
 // Cached is Decode with only what the decoder already holds: it does no
 // I/O, so a View can call it. It reports false when c needs a registry
 // schema that was not fetched yet (Decode fetches it); a fetch that failed
-// is held too, and its Decoded carries the failure.
+// is held too, its Decoded carrying the failure, until it is old enough to
+// ask again (2 s for a registry down or slow): false again then.
 func (d *Decoder) Cached(c Class) (out Decoded, ok bool) {
 	ok = d.cached(&c, nil, &out)
 	return out, ok
@@ -523,7 +547,8 @@ func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, late
 	}
 	name, err := e.c.Message(sel)
 	if err != nil {
-		out.Err = &Error{Kind: KindMismatch, Err: err}
+		out.Format = FormatBinary // shown raw
+		out.Err = &Error{Kind: KindMismatch, Err: fmt.Errorf("schema id %d: %w", c.ID, err)}
 		return
 	}
 	out.Ref.Message = name
@@ -615,14 +640,25 @@ func (d *Decoder) compile(ctx context.Context, id int) (*registered, *compiledEn
 // whose indexes pick another message is refused). An edit that does not fit
 // is refused with an *Error naming the field and the reason.
 func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, error) {
+	return d.EncodeOver(ctx, ref, doc, nil)
+}
+
+// EncodeOver is Encode of an edit of the document original (the key or
+// value as it was, framing and all) was decoded to: what the document
+// does not show of original is kept. A Protobuf message's fields the
+// schema does not have are written back from the document
+// (UnknownFieldsKey) or, when it does not show them, from original; an
+// edit that removes a message holding them is refused. Nil original is
+// Encode.
+func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte) ([]byte, error) {
 	switch ref.Origin {
 	case OriginRegistry:
 		if d.reg == nil {
 			return nil, &Error{Kind: KindNoRegistry, Err: errors.New("no schema registry configured")}
 		}
-		ctx, cancel := context.WithTimeout(ctx, d.timeout)
+		cctx, cancel := context.WithTimeout(ctx, d.timeout)
 		defer cancel()
-		_, e, err := d.compile(ctx, ref.ID)
+		_, e, err := d.compile(cctx, ref.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -632,9 +668,15 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 				return nil, &Error{Kind: KindMismatch, Err: err}
 			}
 		}
-		body, err := e.c.Encode(doc, Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		sel := Selector{Indexes: indexes, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
+		var body []byte
+		if oe, ok := e.c.(overEncoder); ok && original != nil {
+			body, err = oe.encodeOver(ctx, doc, sel, framedBody(original, ref.ID, indexes))
+		} else {
+			body, err = e.c.Encode(ctx, doc, sel)
+		}
 		if err != nil {
-			return nil, asError(KindMismatch, err)
+			return nil, encodeError(ctx, err)
 		}
 		out := AppendHeader(make([]byte, 0, len(body)+16), ref.ID)
 		if e.format == FormatProtobuf {
@@ -646,9 +688,16 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		if !ok {
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
-		body, err := l.compiled.Encode(doc, Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks})
+		sel := Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
+		var body []byte
+		var err error
+		if oe, ok := l.compiled.(overEncoder); ok && original != nil {
+			body, err = oe.encodeOver(ctx, doc, sel, original)
+		} else {
+			body, err = l.compiled.Encode(ctx, doc, sel)
+		}
 		if err != nil {
-			return nil, asError(KindMismatch, err)
+			return nil, encodeError(ctx, err)
 		}
 		return body, nil
 	}
@@ -671,4 +720,55 @@ func (d *Decoder) Encode(ctx context.Context, ref Ref, doc []byte) ([]byte, erro
 		return nil, nil
 	}
 	return nil, &Error{Kind: KindUnsupported, Err: fmt.Errorf("%s values cannot be encoded from JSON", ref.Format)}
+}
+
+// encodeError is a codec's encode error: ctx's own when ctx ended (the
+// encode was stopped, not refused), else an *Error naming the field.
+func encodeError(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return asError(KindMismatch, err)
+}
+
+// overEncoder is a Compiled whose documents may leave out what its
+// bodies hold (Protobuf's fields the schema lacks): encodeOver is Encode
+// keeping that of orig, the body the document was decoded from.
+type overEncoder interface {
+	encodeOver(ctx context.Context, doc []byte, sel Selector, orig []byte) ([]byte, error)
+}
+
+// framedBody is the body of a framed Protobuf value with id and message
+// indexes idx (nil when original is framed otherwise: nothing is kept
+// from it).
+func framedBody(original []byte, id int, idx []int) []byte {
+	got, rest, err := ParseHeader(original)
+	if err != nil || got != id {
+		return nil
+	}
+	had, body, err := ReadIndexes(rest)
+	if err != nil || !sameIndexes(had, idx) {
+		return nil
+	}
+	return body
+}
+
+// sameIndexes compares message indexes, nil and [0] alike (both pick the
+// first message).
+func sameIndexes(a, b []int) bool {
+	if len(a) == 0 {
+		a = []int{0}
+	}
+	if len(b) == 0 {
+		b = []int{0}
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -68,9 +68,9 @@ func TestKeyAndValueInDifferentFormats(t *testing.T) {
 	valID := register(t, reg, "orders-value", sr.Schema{Schema: commonProto, Type: sr.TypeProtobuf})
 	d := newDecoder(t, reg.URL())
 	m := &sources.Message{Stream: "orders",
-		Key:   framed(keyID, []byte{6, 'k', '-', '1'}),
+		Key:   framed(keyID, append([]byte{72}, "5f0c8f2e-8a5b-4c1e-9d3a-2b7c6e4f1a90"...)),
 		Value: framed(valID, []byte{0}, []byte{0x0a, 3, 'E', 'U', 'R', 0x10, 5})}
-	mustJSON(t, d.Key(context.Background(), m), `"k-1"`)
+	mustJSON(t, d.Key(context.Background(), m), `"5f0c8f2e-8a5b-4c1e-9d3a-2b7c6e4f1a90"`)
 	v := d.Value(context.Background(), m)
 	mustJSON(t, v, `{"currency":"EUR","units":"5"}`)
 	if k := d.Key(context.Background(), m); k.Format != FormatAvro || v.Format != FormatProtobuf {

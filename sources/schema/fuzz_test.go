@@ -84,7 +84,7 @@ func FuzzAvroDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := c.Encode(js, meta.selector())
+		again, err := c.Encode(context.Background(), js, meta.selector())
 		if err != nil {
 			t.Fatalf("decoded %s does not encode: %v", js, err)
 		}
@@ -117,7 +117,7 @@ func FuzzAvroExact(f *testing.F) {
 		if err != nil || meta.Loss != nil {
 			return
 		}
-		again, err := c.Encode(js, meta.selector())
+		again, err := c.Encode(context.Background(), js, meta.selector())
 		if err != nil || !bytes.Equal(again, b) {
 			t.Fatalf("no loss reported, yet %x encodes back as %x, %v (%s)", b, again, err, js)
 		}
@@ -151,7 +151,7 @@ func FuzzProtobufDecode(f *testing.F) {
 		if err != nil || meta.Loss != nil {
 			return
 		}
-		if again, err := c.Encode(js, Selector{Indexes: indexes}); err != nil || !bytes.Equal(again, b) {
+		if again, err := c.Encode(context.Background(), js, Selector{Indexes: indexes}); err != nil || !bytes.Equal(again, b) {
 			t.Fatalf("no loss reported, yet %x encodes back as %x, %v (%s)", b, again, err, js)
 		}
 	})

@@ -2,10 +2,12 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -44,6 +46,12 @@ func (jsonSchemaCodec) Compile(main Named, refs []Named) (Compiled, error) {
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(main.Text))
 	if err != nil {
 		return nil, err
+	}
+	if m, ok := doc.(map[string]any); ok && m["$schema"] == nil {
+		// Without $schema the compiler reads draft 2020-12, where format is
+		// an annotation; Confluent's serialisers (draft-07 by default)
+		// assert it, as draft-07 schemas here do.
+		c.AssertFormat()
 	}
 	base := schemaID(doc)
 	for _, r := range refs {
@@ -124,12 +132,30 @@ func (s *jsonSchema) validate(doc []byte) error {
 	if err := s.s.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			leaf := ve
-			for len(leaf.Causes) > 0 {
-				leaf = leaf.Causes[0]
-			}
 			p := message.NewPrinter(language.English)
-			return &fieldError{path: strings.Join(leaf.InstanceLocation, "."), reason: errors.New(capNumbers(leaf.ErrorKind.LocalizedString(p)))}
+			var all []Violation
+			seen := map[Violation]bool{}
+			var leaves func(e *jsonschema.ValidationError)
+			leaves = func(e *jsonschema.ValidationError) {
+				if len(e.Causes) == 0 {
+					v := Violation{Path: strings.Join(e.InstanceLocation, "."), Reason: capNumbers(e.ErrorKind.LocalizedString(p))}
+					if !seen[v] {
+						seen[v] = true
+						all = append(all, v)
+					}
+					return
+				}
+				for _, c := range e.Causes {
+					leaves(c)
+				}
+			}
+			leaves(ve)
+			sort.SliceStable(all, func(i, j int) bool { return all[i].Path < all[j].Path }) // the validator's order follows a map's
+			fe := &fieldError{path: all[0].Path, reason: errors.New(all[0].Reason)}
+			if len(all) > 1 {
+				fe.all = all
+			}
+			return fe
 		}
 		return err
 	}
@@ -166,7 +192,10 @@ func (s *jsonSchema) decodeLoss(body []byte) ([]byte, *Loss, error) {
 }
 
 // Encode implements Compiled.
-func (s *jsonSchema) Encode(doc []byte, _ Selector) ([]byte, error) {
+func (s *jsonSchema) Encode(ctx context.Context, doc []byte, _ Selector) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("encoding stopped: %w", err)
+	}
 	if err := s.validate(doc); err != nil {
 		return nil, err
 	}

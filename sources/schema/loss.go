@@ -2,7 +2,6 @@ package schema
 
 import (
 	"bytes"
-	"math"
 	"strconv"
 )
 
@@ -125,16 +124,12 @@ func (d BytesDiff) String() string {
 	return strconv.Itoa(d.Count) + unit + " from offset " + strconv.Itoa(d.Offset)
 }
 
-// canonicalNaN64 and canonicalNaN32 are the bits of the NaN the Avro
-// encoder writes for "NaN" (it parses the text, as here).
-func canonicalNaN64() uint64 { return math.Float64bits(nanOf("NaN")) }
+// canonicalNaN64 and canonicalNaN32 are the bits of the NaN the encoders
+// write for "NaN": the canonical quiet NaN (Java's Double.NaN and
+// Float.NaN, what Confluent's serialisers write), not Go's math.NaN().
+func canonicalNaN64() uint64 { return 0x7ff8000000000000 }
 
-func canonicalNaN32() uint32 { return math.Float32bits(float32(nanOf("NaN"))) }
-
-func nanOf(s string) float64 {
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
-}
+func canonicalNaN32() uint32 { return 0x7fc00000 }
 
 // sameJSONBytes reports a document that is the body itself (JSON Schema
 // values: the decoded document is the body, compacted).

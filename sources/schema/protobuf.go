@@ -106,6 +106,7 @@ type protoSchema struct {
 	main     protoreflect.FileDescriptor
 	types    *dynamicpb.Types
 	decimals sync.Map // protoreflect.FullName -> bool: the message holds a confluent.type.Decimal
+	ordered  sync.Map // protoreflect.FullName -> bool: the message's document needs numberOrder
 }
 
 // holdsDecimal is hasDecimal(md), remembered per message.
@@ -146,7 +147,11 @@ func (s *protoSchema) message(sel Selector) (protoreflect.MessageDescriptor, err
 	var md protoreflect.MessageDescriptor
 	for i, x := range idx {
 		if x < 0 || x >= msgs.Len() {
-			return nil, fmt.Errorf("message index %v: %d out of %d messages at level %d", idx, x, msgs.Len(), i+1)
+			where := "at the top level"
+			if md != nil {
+				where = "in " + string(md.FullName())
+			}
+			return nil, fmt.Errorf("message indexes %v are out of range for the schema: index %d at level %d, and it has %d messages %s", idx, x, i+1, msgs.Len(), where)
 		}
 		md = msgs.Get(x)
 		msgs = md.Messages()
@@ -195,7 +200,7 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 	if !nan && !anyMsg {
 		return out, nil, nil
 	}
-	if again, encErr := s.Encode(out, sel); encErr != nil || !bytes.Equal(again, body) {
+	if again, encErr := s.Encode(context.Background(), out, sel); encErr != nil || !bytes.Equal(again, body) {
 		if nan {
 			protoPlaces(msg.ProtoReflect(), "", isNaN, 0, &places)
 			return out, places.loss(LossNaNPayload), nil
@@ -282,13 +287,21 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 	}
 	out = buf.Bytes()
+	if s.needsOrder(md) {
+		if out, err = numberOrder(out, md, 0); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		}
+	}
 	if s.holdsDecimal(md) {
 		if out, err = decimalsToStrings(out, md); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
 		}
 	}
 	if path := unknownField(msg.ProtoReflect(), ""); path != "" {
-		return out, msg, &fieldError{path: path, reason: errors.New("fields the schema does not have (a newer writer, or the wrong schema)")}
+		if out, err = withUnknown(out, msg.ProtoReflect(), 0); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		}
+		return out, msg, &fieldError{path: path, reason: ErrUnknownFields}
 	}
 	return out, msg, nil
 }
@@ -328,11 +341,31 @@ func unknownField(m protoreflect.Message, path string) string {
 	return found
 }
 
-// Encode implements Compiled.
-func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
+// Encode implements Compiled. A message's fields the schema does not
+// have, under UnknownFieldsKey, are written back.
+func (s *protoSchema) Encode(ctx context.Context, doc []byte, sel Selector) ([]byte, error) {
+	return s.encodeOver(ctx, doc, sel, nil)
+}
+
+// encodeOver is Encode that keeps the fields the schema does not have of
+// orig, the body the document was decoded from, when the document does
+// not show them (an edit of a document without UnknownFieldsKey).
+func (s *protoSchema) encodeOver(ctx context.Context, doc []byte, sel Selector, orig []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("encoding stopped: %w", err)
+	}
 	md, err := s.message(sel)
 	if err != nil {
 		return nil, err
+	}
+	var unknown []unknownAt
+	if doc, err = takeUnknown(doc, md, nil, &unknown, 0); err != nil {
+		return nil, err
+	}
+	if len(unknown) == 0 && orig != nil {
+		if _, om, err := s.decodeMsg(orig, sel); om != nil && (err == nil || errors.Is(err, ErrUnknownFields)) {
+			unknownIn(om.ProtoReflect(), nil, &unknown, 0)
+		}
 	}
 	if s.holdsDecimal(md) {
 		if doc, err = stringsToDecimals(doc, md); err != nil {
@@ -348,7 +381,72 @@ func (s *protoSchema) Encode(doc []byte, sel Selector) ([]byte, error) {
 			return nil, &fieldError{reason: fmt.Errorf("%s: %w", md.FullName(), err)}
 		}
 	}
+	canonicalNaNs(msg.ProtoReflect(), 0)
+	if err := putUnknown(msg.ProtoReflect(), unknown); err != nil {
+		return nil, err
+	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+}
+
+// canonicalNaNs sets every float and double NaN in m (protojson reads
+// "NaN" as Go's math.NaN()) to the canonical quiet NaN, as the Avro
+// encoder writes it and Java's serialisers do.
+func canonicalNaNs(m protoreflect.Message, depth int) {
+	if depth > 100 {
+		return
+	}
+	nan := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) (protoreflect.Value, bool) {
+		switch fd.Kind() {
+		case protoreflect.DoubleKind:
+			if math.IsNaN(v.Float()) && math.Float64bits(v.Float()) != canonicalNaN64() {
+				return protoreflect.ValueOfFloat64(math.Float64frombits(canonicalNaN64())), true
+			}
+		case protoreflect.FloatKind:
+			if math.IsNaN(v.Float()) && math.Float32bits(float32(v.Float())) != canonicalNaN32() {
+				return protoreflect.ValueOfFloat32(math.Float32frombits(canonicalNaN32())), true
+			}
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			canonicalNaNs(v.Message(), depth+1)
+		}
+		return v, false
+	}
+	type set struct {
+		fd protoreflect.FieldDescriptor
+		v  protoreflect.Value
+	}
+	var sets []set // set after the Range, not during it
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			mp := v.Map()
+			var keys []protoreflect.MapKey
+			var vals []protoreflect.Value
+			mp.Range(func(k protoreflect.MapKey, e protoreflect.Value) bool {
+				if c, ok := nan(fd.MapValue(), e); ok {
+					keys, vals = append(keys, k), append(vals, c)
+				}
+				return true
+			})
+			for i, k := range keys {
+				mp.Set(k, vals[i])
+			}
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				if c, ok := nan(fd, l.Get(i)); ok {
+					l.Set(i, c)
+				}
+			}
+		default:
+			if c, ok := nan(fd, v); ok {
+				sets = append(sets, set{fd, c})
+			}
+		}
+		return true
+	})
+	for _, s := range sets {
+		m.Set(s.fd, s.v)
+	}
 }
 
 // loadProtoDir compiles every .proto file under dir, imports resolved from

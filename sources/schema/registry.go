@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,8 +35,11 @@ type RegistryConfig struct {
 	TLS *tls.Config
 	// Timeout bounds each request (default 5 s).
 	Timeout time.Duration
-	// RetryAfter is how long a failure (down, unauthorised, slow, unknown
-	// id) is remembered before the registry is asked again (default 10 s).
+	// RetryAfter is how long a failure (unauthorised, unknown id) is
+	// remembered before the registry is asked again (default 10 s); a
+	// registry that was down or slow (an HTTP 5xx, no connection, no
+	// answer in time, an unreadable answer) is asked again after
+	// downRetryAfter (2 s), or after RetryAfter when that is shorter.
 	RetryAfter time.Duration
 }
 
@@ -54,6 +58,20 @@ type Registry struct {
 	latest  map[string]*flight[int]
 	downErr error
 	downAt  time.Time
+	downFor time.Duration // how long downErr is remembered
+}
+
+// downRetryAfter is how long a registry that was down or slow is
+// remembered as such: a registry restarting, or a moment's overload,
+// is asked again soon.
+const downRetryAfter = 2 * time.Second
+
+// remembered is how long a failure of kind k is kept.
+func (r *Registry) remembered(k Kind) time.Duration {
+	if k == KindRegistryDown || k == KindRegistrySlow {
+		return min(r.retryAfter, downRetryAfter)
+	}
+	return r.retryAfter
 }
 
 // registered is a schema fetched by id, its references resolved.
@@ -178,7 +196,7 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 	start := r.now()
 	r.mu.Lock()
 	f := m[key]
-	if f != nil && !f.expires.IsZero() && r.now().After(f.expires) {
+	if f != nil && !f.expires.IsZero() && !r.now().Before(f.expires) {
 		f = nil
 	}
 	if f == nil {
@@ -191,6 +209,11 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 		go run(r, f, ttl, fn)
 	}
 	r.mu.Unlock()
+	select {
+	case <-f.done: // an answer at hand is given even to a caller whose ctx ended
+		return f.val, f.err
+	default:
+	}
 	select {
 	case <-f.done:
 		return f.val, f.err
@@ -226,9 +249,10 @@ func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Co
 	f.val, f.err = v, err
 	switch {
 	case err != nil:
-		f.expires = r.now().Add(r.retryAfter)
-		if k := KindOf(err); k == KindRegistryDown || k == KindUnauthorized || k == KindRegistrySlow {
-			r.downErr, r.downAt = err, r.now()
+		k := KindOf(err)
+		f.expires = r.now().Add(r.remembered(k))
+		if k == KindRegistryDown || k == KindUnauthorized || k == KindRegistrySlow {
+			r.downErr, r.downAt, r.downFor = err, r.now(), r.remembered(k)
 		}
 	case ttl > 0:
 		f.expires = r.now().Add(ttl)
@@ -243,12 +267,12 @@ func (r *Registry) downLocked(what string) error {
 	if r.downErr == nil {
 		return nil
 	}
-	if r.now().Sub(r.downAt) > r.retryAfter {
+	if r.now().Sub(r.downAt) >= r.downFor {
 		r.downErr = nil
 		return nil
 	}
 	e := *(r.downErr.(*Error))
-	again := (r.retryAfter - r.now().Sub(r.downAt)).Round(time.Second)
+	again := (r.downFor - r.now().Sub(r.downAt)).Round(100 * time.Millisecond)
 	var re *requestError
 	if errors.As(e.Err, &re) {
 		e.Err = &requestError{url: re.url, what: what + " not asked",
@@ -279,7 +303,13 @@ func (e *requestError) Unwrap() error { return e.cause }
 func (r *Registry) classify(what string, err error) error {
 	var re *sr.ResponseError
 	var ne net.Error
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) || errors.As(err, &typ):
+		// 200 with a body that is not the registry's JSON: a proxy's
+		// page, a wrong URL answered by something else.
+		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: unreadableBody, cause: err}}
 	case errors.As(err, &re):
 		switch {
 		case re.StatusCode == http.StatusNotFound && re.ErrorCode/100 == 404:
@@ -297,6 +327,10 @@ func (r *Registry) classify(what string, err error) error {
 	}
 	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: r.scrub(err.Error()), cause: err}}
 }
+
+// unreadableBody says a registry answered 200 with what is not the
+// JSON asked for.
+const unreadableBody = "registry answered with an unreadable body"
 
 // maxServerMessage bounds how much of a registry's (or a proxy's) error
 // message is quoted, in runes.
@@ -363,6 +397,9 @@ func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
 		if err != nil {
 			return nil, r.classify(fmt.Sprintf("schema id %d", id), err)
 		}
+		if s.Schema == "" { // JSON, but not a schema's
+			return nil, &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: fmt.Sprintf("schema id %d", id), detail: unreadableBody}}
+		}
 		reg := &registered{schema: s}
 		seen := map[string]bool{}
 		if err := r.resolveRefs(ctx, s.References, seen, &reg.refs); err != nil {
@@ -411,8 +448,8 @@ func (r *Registry) resolveRefs(ctx context.Context, refs []sr.SchemaReference, s
 }
 
 // peekID returns what a fetch of id brought, without any I/O: false while
-// none has ended (or none started); the remembered failure while the
-// registry is down.
+// none has ended (or none started), and once a failure is old enough to
+// ask again; the remembered failure while the registry is down.
 func (r *Registry) peekID(id int) (*registered, error, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -425,6 +462,9 @@ func (r *Registry) peekID(id int) (*registered, error, bool) {
 	}
 	select {
 	case <-f.done:
+		if f.err != nil && !f.expires.IsZero() && !r.now().Before(f.expires) {
+			return nil, nil, false // a failure old enough to ask again: not held
+		}
 		return f.val, f.err, true
 	default:
 		return nil, nil, false

@@ -226,9 +226,25 @@ type Error struct {
 	Path string
 	// Err is the cause.
 	Err error
+	// Violations are every rule a JSON Schema document breaks, each with
+	// its place, when it breaks more than one (Path and Err are the
+	// first's); nil otherwise.
+	Violations []Violation
 }
 
-// Error implements error.
+// Violation is one rule a document breaks: where, and why.
+type Violation struct {
+	// Path is the place in the document ("lines.2.qty"; "" for the whole).
+	Path string
+	// Reason says what is wrong there.
+	Reason string
+}
+
+// maxViolationsShown bounds the violations Error's text lists.
+const maxViolationsShown = 20
+
+// Error implements error: the first violation, then the others, on one
+// line.
 func (e *Error) Error() string {
 	s := e.Kind.String()
 	if e.Path != "" {
@@ -236,6 +252,20 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
+	}
+	if len(e.Violations) > 1 {
+		s += " (" + strconv.Itoa(len(e.Violations)) + " violations)"
+		for i, v := range e.Violations[1:] {
+			if i+1 == maxViolationsShown {
+				s += "; and " + strconv.Itoa(len(e.Violations)-maxViolationsShown) + " more"
+				break
+			}
+			where := v.Path
+			if where == "" {
+				where = "the document"
+			}
+			s += "; at " + where + ": " + v.Reason
+		}
 	}
 	return s
 }
@@ -259,6 +289,7 @@ var errTruncated = errors.New("unexpected end of data")
 type fieldError struct {
 	path   string
 	reason error
+	all    []Violation // every violation when there are more than one (path and reason the first's)
 }
 
 // Error implements error.
@@ -285,7 +316,7 @@ func asError(k Kind, err error) *Error {
 	out := &Error{Kind: k, Err: err}
 	var fe *fieldError
 	if errors.As(err, &fe) {
-		out.Path, out.Err = fe.path, fe.reason
+		out.Path, out.Err, out.Violations = fe.path, fe.reason, fe.all
 	}
 	return out
 }
