@@ -165,7 +165,7 @@ func printOneCensus(w io.Writer, c versions.Census, dead int64) error {
 	for _, r := range c.Rows {
 		subject, version, id := "—", "—", "—"
 		if r.Subject != "" {
-			subject, version = safetext.String(r.Subject), "v"+strconv.Itoa(r.Version)
+			subject, version = safetext.String(r.Subject), "v"+strconv.Itoa(r.Version)+r.DeletedMark()
 		}
 		if r.Framed || r.ID > 0 {
 			id = strconv.Itoa(r.ID)
