@@ -134,7 +134,11 @@ func printCensus(w io.Writer, r versions.Report) error {
 		return err
 	}
 	if r.Origin != nil {
-		fmt.Fprintf(w, "\norigin, %s to %s:\n", stampFull(r.OriginFrom), stampFull(r.OriginTo))
+		by := ""
+		if r.OriginByName {
+			by = " (by the stream's name, over the dead letters' span)"
+		}
+		fmt.Fprintf(w, "\norigin%s, %s to %s:\n", by, stampFull(r.OriginFrom), stampFull(r.OriginTo))
 		if err := printOneCensus(w, *r.Origin, 0); err != nil {
 			return err
 		}
