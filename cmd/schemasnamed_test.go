@@ -66,3 +66,24 @@ func TestSchemasOfANameLinkedDLT(t *testing.T) {
 		t.Fatalf("json bad row %+v", b)
 	}
 }
+
+// TestTriageByVersionComparesWithTheOrigin: mqscope triage --by version of
+// a DLT linked to its origin by name only says how its commonest
+// version's share compares with the origin's, in text and --json.
+func TestTriageByVersionComparesWithTheOrigin(t *testing.T) {
+	n := testbroker.NewNamedDLT(t, "orders.dead-letter")
+	args := []string{"--kafka", n.Addr, "--schema-registry", n.Registry, "triage", "orders.dead-letter", "--by", "version"}
+	code, out, errOut := run(t, args...)
+	if code != 0 || !strings.Contains(out, "orders.dead-letter: 90% carry v3; orders: 17% v3") {
+		t.Fatalf("triage by version: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, append(args, "--json")...)
+	var r struct{ Comparison string }
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.Comparison != "orders.dead-letter: 90% carry v3; orders: 17% v3" {
+		t.Fatalf("triage by version --json: %d %s %s", code, out, errOut)
+	}
+	// By failure: no census, no comparison.
+	if code, out, _ = run(t, "--kafka", n.Addr, "triage", "orders.dead-letter"); code != 0 || strings.Contains(out, "carry") {
+		t.Fatalf("triage by failure: %d %s", code, out)
+	}
+}
