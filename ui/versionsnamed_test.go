@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -50,5 +52,43 @@ func TestVersionsPageOfANameLinkedDLT(t *testing.T) {
 	bad := p.census.Row(n.BadID)
 	if bad == nil || bad.Version != 1 || !strings.Contains(v, "0% v1        "+strconv.Itoa(n.BadID)+" binary") {
 		t.Fatalf("the bad schema's row %+v in\n%s", bad, v)
+	}
+}
+
+// TestTriageByVersionCompares: the triage's by-version grouping of a DLT
+// linked to its origin by name only shows the comparison of its versions
+// with the origin's, taken in a Cmd once the triage is read.
+func TestTriageByVersionCompares(t *testing.T) {
+	n := testbroker.NewNamedDLT(t, "orders-dlq")
+	dec, err := schema.NewDecoder(schema.Config{Registry: &schema.RegistryConfig{URL: n.Registry}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testCommon(140, 24)
+	conn := dialKafka(t, n.Addr)
+	c.Decoders = map[string]*schema.Decoder{conn.Name(): dec}
+	tp := newTriagePage(c, conn, sources.StreamInfo{Name: "orders-dlq", Kind: "topic", Reading: sources.Reading{HasPositions: true, Live: true}, DeadLetter: true})
+	tp.pid = 11
+	defer tp.Close()
+	pump(t, tp, tp.Init(), func() bool { return tp.done })
+	if v := plain(tp.View(140, 22)); strings.Contains(v, "carry") {
+		t.Fatalf("by failure shows the comparison:\n%s", v)
+	}
+	var cmd tea.Cmd
+	for range 3 {
+		cmd = tp.Update(keyPress("tab"))
+	}
+	if tp.mode.String() != "version" || cmd == nil || !tp.comparing {
+		t.Fatalf("by version: mode %s, comparing %v", tp.mode, tp.comparing)
+	}
+	if v := plain(tp.View(140, 22)); !strings.Contains(v, "comparing with the origin's versions…") {
+		t.Fatalf("while comparing:\n%s", v)
+	}
+	pump(t, tp, cmd, func() bool { return !tp.comparing })
+	if v := plain(tp.View(140, 22)); !strings.Contains(v, "orders-dlq: 90% carry v3; orders: 17% v3") {
+		t.Fatalf("by version:\n%s", v)
+	}
+	if tp.Update(keyPress("tab")); strings.Contains(plain(tp.View(140, 22)), "carry v3") {
+		t.Fatal("the comparison stays in the next grouping")
 	}
 }
