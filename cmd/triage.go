@@ -38,7 +38,10 @@ connector) that failed them; --by version by the schema their values are
 written with (registry id, named by subject and version with
 --schema-registry; else the format). Each group has its count, share, first and last
 time, a histogram over the whole range, and the --filter expression that
-selects it (for export, redrive or the TUI's F).
+selects it (for export, redrive or the TUI's F). --by version also takes
+the census of the stream and its origin (as mqscope schemas does; not for
+a queue, whose read is a peek) and prints the comparison line:
+"orders.DLT: 90% carry v3; orders: 17% v3".
 
 A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 		Args: exactlyOneStream,

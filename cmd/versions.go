@@ -36,7 +36,15 @@ partitions, and the compatibility of each version with the subject's latest
 
 For a dead-letter stream it takes the same census of the origin stream the
 dead letters name, over the time their originals were written, and compares
-them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
+them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3". A stream
+whose dead letters name no origin (no provenance headers) but whose name
+does (orders.DLT, orders-dlq, orders.dead-letter: orders) is compared with
+that stream over the time its own messages were written.
+
+An id whose subject version was soft-deleted in the registry is named from
+the registry's deleted versions and marked (deleted); an id whose schema
+does not compile, or whose values do not decode, is still named by its
+subject and version, with the failure.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			budget := f.maxScan

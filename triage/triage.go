@@ -315,7 +315,7 @@ func (b *Builder) versionName(key string) (string, *versions.Schema) {
 	if s.Subject == "" {
 		return "id " + idText, &s
 	}
-	return fmt.Sprintf("%s v%d (id %d)", s.Subject, s.Version, id), &s
+	return fmt.Sprintf("%s v%d%s (id %d)", s.Subject, s.Version, s.DeletedMark(), id), &s
 }
 
 func (b *Builder) breakdown(fp, prefix string) []Count {
