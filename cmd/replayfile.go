@@ -23,6 +23,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		batch          int
 		yes            bool
 		reencode       bool
+		keepRaw        bool
 		acceptReencode bool
 	)
 	c := &cobra.Command{
@@ -42,10 +43,12 @@ without it the file goes as fast as --rate allows.
 A line that carries its value decoded (value_decoded, with value_schema
 naming the registry id) and no raw value is encoded with that schema
 (--schema-registry). A line with both is written with its raw value, byte
-for byte, unless its document was edited (it is not what the raw value
-decodes to) and --reencode is set: then the edited document is encoded
-with the same schema id (a Protobuf value as the message value_schema
-names). Lines whose edit was not written are listed. A line whose encoding
+for byte, when its document is what the raw value decodes to. A line whose
+document was edited: with --reencode the edit is encoded with the same
+schema id (a Protobuf value as the message value_schema names); with
+--keep-raw its raw value is written, ignoring the edit, and listed; with
+neither the file is refused before anything is written, naming the edited
+lines (stdin stops at the first, before writing it). A line whose encoding
 changes more than the document shows (invalid UTF-8, a NaN's payload, bytes
 not in the encoder's form) is listed and asked about; with --yes it is
 refused unless --accept-reencoding, as mqscope edit does. A line whose
@@ -63,6 +66,9 @@ Writing one message asks y/N; writing more asks you to type the count (or
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
 				return errors.New("--to names the topic, exchange, subject or stream to write to")
+			}
+			if reencode && keepRaw {
+				return errors.New("--reencode and --keep-raw contradict each other: --reencode writes the edits of value_decoded, --keep-raw the raw values without them")
 			}
 			if speed < 0 || rate < 0 || batch <= 0 {
 				return errors.New("--speed and --rate must not be negative, --batch must be positive")
@@ -97,6 +103,9 @@ Writing one message asks y/N; writing more asks you to type the count (or
 			if f, ok := in.(*os.File); ok && args[0] != "-" {
 				fc, err := replay.CheckFile(cmd.Context(), f, dec, reencode)
 				if err != nil {
+					return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
+				}
+				if err := fc.EditedRefusal(keepRaw); err != nil {
 					return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
 				}
 				printNotes(e.stderr, fc.Notes)
@@ -135,7 +144,7 @@ Writing one message asks y/N; writing more asks you to type the count (or
 			}
 			defer audit.Close()
 			var notes []replay.LineNote
-			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, AcceptReencoding: acceptReencode,
+			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, AcceptReencoding: acceptReencode, KeepRaw: keepRaw,
 				OnNote: func(n replay.LineNote) { notes = append(notes, n) }, RunOptions: replay.RunOptions{
 					Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
 						fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
@@ -160,6 +169,7 @@ Writing one message asks y/N; writing more asks you to type the count (or
 	c.Flags().IntVar(&batch, "batch", 500, "messages per acknowledged batch")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before writing")
 	c.Flags().BoolVar(&reencode, "reencode", false, "encode lines whose value_decoded was edited from it with their value_schema, instead of writing their raw value")
+	c.Flags().BoolVar(&keepRaw, "keep-raw", false, "write the raw value of lines whose value_decoded was edited, ignoring the edits (without it, or --reencode, such a file is refused)")
 	c.Flags().BoolVar(&acceptReencode, "accept-reencoding", false, "with --yes: write lines whose encoding changes bytes the edit does not show (invalid UTF-8, a NaN's payload, bytes not in the encoder's form)")
 	return c
 }

@@ -36,7 +36,15 @@ partitions, and the compatibility of each version with the subject's latest
 
 For a dead-letter stream it takes the same census of the origin stream the
 dead letters name, over the time their originals were written, and compares
-them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".`,
+them: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3". A stream
+whose dead letters name no origin (no provenance headers) but whose name
+does (orders.DLT, orders-dlq, orders.dead-letter: orders) is compared with
+that stream over the time its own messages were written.
+
+An id whose subject version was soft-deleted in the registry is named from
+the registry's deleted versions and marked (deleted); an id whose schema
+does not compile, or whose values do not decode, is still named by its
+subject and version, with the failure.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			budget := f.maxScan
@@ -134,7 +142,11 @@ func printCensus(w io.Writer, r versions.Report) error {
 		return err
 	}
 	if r.Origin != nil {
-		fmt.Fprintf(w, "\norigin, %s to %s:\n", stampFull(r.OriginFrom), stampFull(r.OriginTo))
+		by := ""
+		if r.OriginByName {
+			by = " (by the stream's name, over the dead letters' span)"
+		}
+		fmt.Fprintf(w, "\norigin%s, %s to %s:\n", by, stampFull(r.OriginFrom), stampFull(r.OriginTo))
 		if err := printOneCensus(w, *r.Origin, 0); err != nil {
 			return err
 		}
@@ -165,7 +177,7 @@ func printOneCensus(w io.Writer, c versions.Census, dead int64) error {
 	for _, r := range c.Rows {
 		subject, version, id := "—", "—", "—"
 		if r.Subject != "" {
-			subject, version = safetext.String(r.Subject), "v"+strconv.Itoa(r.Version)
+			subject, version = safetext.String(r.Subject), "v"+strconv.Itoa(r.Version)+r.DeletedMark()
 		}
 		if r.Framed || r.ID > 0 {
 			id = strconv.Itoa(r.ID)

@@ -177,7 +177,7 @@ func TestDiffAndTraceOnDecodedValues(t *testing.T) {
 
 // TestReplayEncodesDecodedLines: a capture line with value_decoded and
 // value_schema and no raw value is encoded with that schema; a line with
-// both keeps its raw value unless --reencode; a document that does not fit
+// both keeps its raw value with --keep-raw, is encoded with --reencode; a document that does not fit
 // is refused with its line and field before anything is written.
 func TestReplayEncodesDecodedLines(t *testing.T) {
 	cl, conn, dec := typedDemoDecoded(t)
@@ -230,7 +230,7 @@ func TestReplayEncodesDecodedLines(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 
 	write(line("rp-a", false, edited), line("rp-b", true, edited))
-	if code, out, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes")...); code != 0 || !strings.Contains(out, "replayed 2 messages") ||
+	if code, out, errOut := run(t, append(reg, "replay", file, "--to", demo.TopicPaymentsAvro, "--yes", "--keep-raw")...); code != 0 || !strings.Contains(out, "replayed 2 messages") ||
 		!strings.Contains(errOut, "line 2: value_decoded was edited, the raw value was written as it was (--reencode writes the edit)") || !strings.Contains(out, "1 lines noted above") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}

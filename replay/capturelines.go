@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
@@ -197,6 +199,55 @@ type FileCheck struct {
 	// BeyondEdit are the lines whose encoding changes bytes beyond the
 	// edit (a replay writes them only with AcceptReencoding).
 	BeyondEdit []LineNote
+	// Edited are the numbers of the lines whose value_decoded was edited
+	// and is not encoded (no --reencode): a replay writes their raw values
+	// only with KeepRaw (EditedRefusal).
+	Edited []int
+}
+
+// EditedLinesError refuses a capture whose lines carry edited documents
+// that a replay would not write (no --reencode) unless the raw values are
+// to be kept (--keep-raw).
+type EditedLinesError struct {
+	// Lines are the capture's line numbers, in file order.
+	Lines []int
+}
+
+func (e *EditedLinesError) Error() string {
+	const most = 10
+	var b strings.Builder
+	if len(e.Lines) == 1 {
+		b.WriteString("capture line ")
+	} else {
+		b.WriteString("capture lines ")
+	}
+	for i, n := range e.Lines {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(e.Lines)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	b.WriteString(": value_decoded was edited; --reencode encodes the edits with their schemas, --keep-raw writes the raw values, ignoring the edits")
+	return b.String()
+}
+
+// EditedRefusal is the error that refuses the file unless keepRaw: an
+// *EditedLinesError naming every line whose edit would not be written.
+func (fc FileCheck) EditedRefusal(keepRaw bool) error {
+	if len(fc.Edited) == 0 || keepRaw {
+		return nil
+	}
+	return &EditedLinesError{Lines: fc.Edited}
+}
+
+// unwrittenEdit reports a line whose document was edited and whose raw
+// value would be written instead of the edit.
+func (o LineOutcome) unwrittenEdit() bool {
+	return o.Edited && !o.Encoded
 }
 
 // Refusal is the error that refuses the file unless accept: the first
@@ -242,6 +293,9 @@ func CheckFile(ctx context.Context, r io.Reader, dec *schema.Decoder, reencode b
 		}
 		if out.Noteworthy() {
 			fc.Notes = append(fc.Notes, LineNote{Line: d.Line(), LineOutcome: out})
+		}
+		if out.unwrittenEdit() {
+			fc.Edited = append(fc.Edited, d.Line())
 		}
 		if out.refusal(false) != nil {
 			fc.BeyondEdit = append(fc.BeyondEdit, LineNote{Line: d.Line(), LineOutcome: out})

@@ -30,6 +30,11 @@ type ReplayOptions struct {
 	// the edit (Reencoding.Surprising); without it the replay stops at
 	// the first such line, before writing it (BeyondEditError).
 	AcceptReencoding bool
+	// KeepRaw writes the raw value of a line whose value_decoded was
+	// edited and is not encoded (no Reencode), ignoring the edit; without
+	// it the replay stops at the first such line, before writing it
+	// (EditedLinesError). CheckFile finds them all before a replay.
+	KeepRaw bool
 	// OnNote hears of the lines a person should (LineOutcome.Noteworthy),
 	// as they are written.
 	OnNote func(LineNote)
@@ -93,6 +98,10 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		}
 		if err == nil {
 			err = out.refusal(o.AcceptReencoding)
+		}
+		if err == nil && out.unwrittenEdit() && !o.KeepRaw {
+			_ = flush()
+			return res, &EditedLinesError{Lines: []int{dec.Line()}}
 		}
 		if err != nil {
 			_ = flush() // what was read before it goes; this line and the rest do not

@@ -32,8 +32,8 @@ func (p *detailPage) actions() actionTable {
 			{bind: k.NextMessage, line: line(4, 2), run: do(func() tea.Cmd { return p.stepBy(1) })},
 			{bind: k.PrevMessage, line: line(5, 3), run: do(func() tea.Cmd { return p.stepBy(-1) })},
 			{bind: k.Copy, line: line(6, 4), run: do(func() tea.Cmd { p.copying = newCopyMenu(p.c, p.msg, p.conn); return nil })},
-			{bind: k.CopyValue, run: do(func() tea.Cmd { return copyValue(p.c, &p.msg) })},
-			{bind: k.CopyMessage, run: do(func() tea.Cmd { return copyMessage(p.c, &p.msg) })},
+			{bind: helpAs(k.CopyValue, "copy decoded value"), run: do(func() tea.Cmd { return copyDecoded(p.c, p.decoder(), &p.msg) })},
+			{bind: helpAs(k.CopyMessage, "copy export line"), run: do(func() tea.Cmd { return copyExportLine(p.c, p.decoder(), &p.msg) })},
 			{bind: k.Trace, line: line(0, 6), run: do(func() tea.Cmd { return requestTrace(p.c, &p.msg) })},
 			{bind: k.Publish, writes: true, needs: func() bool { return p.publish != nil }, run: do(func() tea.Cmd { return p.publish(p.msg) })},
 		})
@@ -78,4 +78,10 @@ func (p *detailPage) stepBy(delta int) tea.Cmd {
 	}
 	p.build()
 	return tea.Batch(p.refetch(), p.fetchSchemas())
+}
+
+// helpAs is b with its help saying what it does on this page.
+func helpAs(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }

@@ -114,6 +114,14 @@ func TestGoldenDetail(t *testing.T) {
 		keyPress("k"), keyPress("enter"), waitFor("Value (JSON"))
 }
 
+// TestGoldenDetailHelp: the detail's full help lists y (the decoded value)
+// and Y (the export line) beside the copy menu.
+func TestGoldenDetailHelp(t *testing.T) {
+	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
+		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),
+		keyPress("k"), keyPress("enter"), waitFor("Value (JSON"), keyPress("?"), waitFor("copy export line"))
+}
+
 func TestGoldenDetailBinary(t *testing.T) {
 	runGolden(t, listed(), waitFor("payments"), keyPress("j"), keyPress("j"), keyPress("j"), keyPress("enter"),
 		waitFor("dead letters"), batchReceived{page: 2, sub: 1, msgs: goldenDLT()}, waitFor("OrderValidationException"),

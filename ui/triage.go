@@ -18,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/sources/schema"
 	"github.com/mqscope/mqscope/triage"
 	"github.com/mqscope/mqscope/ui/render"
+	"github.com/mqscope/mqscope/versions"
 )
 
 const (
@@ -56,7 +57,22 @@ type triagePage struct {
 	gen     int // the read's number: answers of an earlier one are dropped
 	sort    tableSort
 	clicks  clickTracker
+	// compared is the comparison of the stream's versions with its
+	// origin's (by version), asked once the triage is read: comparing
+	// says it is being taken.
+	compared  string
+	comparing bool
 }
+
+// triageCompared is the census comparison of a triage's stream with its
+// origin (versions.Run).
+type triageCompared struct {
+	page, gen int
+	text      string
+	err       error
+}
+
+func (m triageCompared) pageID() int { return m.page }
 
 func newTriagePage(c *Common, conn sources.Conn, stream sources.StreamInfo) *triagePage {
 	p := &triagePage{pageBase: pageBase{c: c}, conn: conn, stream: stream}
@@ -77,6 +93,7 @@ func (p *triagePage) read() tea.Cmd {
 	}
 	p.gen++
 	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name).WithDecoder(p.c.decoder(p.conn.Name())), false, nil, p.c.Now()
+	p.compared, p.comparing = "", false
 	p.report = p.b.Report(p.mode, triageBuckets)
 	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
 	return openStepped(ctx, r, name, sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}}, page, gen, false)
@@ -98,7 +115,15 @@ func (p *triagePage) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		p.setReport(p.b.Report(p.mode, triageBuckets))
-		return p.steps.stepped(msg, p.ctx, &p.err, p.step, func() tea.Cmd { p.done = true; return nil })
+		return p.steps.stepped(msg, p.ctx, &p.err, p.step, func() tea.Cmd { p.done = true; return p.compare() })
+	case triageCompared:
+		if msg.gen == p.gen {
+			p.comparing = false
+			if msg.err == nil {
+				p.compared = msg.text
+			}
+		}
+		return nil
 	case groupExported:
 		if msg.err != nil {
 			return setError(msg.err)
@@ -211,7 +236,27 @@ func (p *triagePage) regroup() tea.Cmd {
 	if p.done || p.err != nil { // else a step is reading into the builder: its end reports
 		p.setReport(p.b.Report(p.mode, triageBuckets))
 	}
+	if p.done {
+		return p.compare()
+	}
 	return nil
+}
+
+// compare takes, by version and once the triage is read, the census of
+// the stream and its origin (named by the dead letters or by the
+// stream's name) in a Cmd, for the comparison line. A queue is not read
+// again: its read is a peek.
+func (p *triagePage) compare() tea.Cmd {
+	r, ok := p.conn.(sources.Reader)
+	if p.mode != triage.ByVersion || p.comparing || p.compared != "" || !ok || p.stream.Queue || p.err != nil {
+		return nil
+	}
+	p.comparing = true
+	ctx, page, gen, name, dec := p.ctx, p.pid, p.gen, p.stream.Name, p.c.decoder(p.conn.Name())
+	return func() tea.Msg {
+		rep, err := versions.Run(ctx, versions.Params{Open: r.Read, Decoder: dec, Stream: name, Options: sources.ReadOptions{Start: sources.Start{Kind: sources.StartOldest}}})
+		return triageCompared{page: page, gen: gen, text: rep.Comparison, err: err}
+	}
 }
 
 // groupPage is the message list of the selected group: the DLQ read from
@@ -334,6 +379,11 @@ func (p *triagePage) View(w, h int) string {
 	}
 	for len(out) < h-5 {
 		out = append(out, "")
+	}
+	if p.mode == triage.ByVersion && p.compared != "" {
+		out = append(out, s.DLQBadge.Render(render.Sanitize(p.compared)))
+	} else if p.mode == triage.ByVersion && p.comparing {
+		out = append(out, s.Muted.Render("comparing with the origin's versions…"))
 	}
 	if len(r.Groups) > 0 {
 		g := r.Groups[p.cur.sel]

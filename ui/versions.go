@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -99,6 +100,10 @@ func (p *versionsPage) rowsHeight() int { return max(p.c.Height-3-2-5, 1) }
 func (p *versionsPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case readOpened:
+		if msg.origin && msg.gen == p.gen && msg.err != nil && p.b.OriginByName() && errors.Is(msg.err, sources.ErrUnknownStream) {
+			p.origin, p.ob, p.phase = nil, nil, 2 // a name that only looks like a dead-letter stream's
+			return nil
+		}
 		return p.steps.take(msg, p.gen, &p.err, p.step)
 	case readStepped:
 		if msg.gen != p.gen {
@@ -278,12 +283,14 @@ func (p *versionsPage) originShare(r versions.Row) string {
 // rowSubject is the subject and the compatibility, or why they are not known.
 func rowSubject(r versions.Row) string {
 	switch {
+	case r.Err != "" && r.Subject != "":
+		return r.Subject + r.DeletedMark() + " · " + r.Err
 	case r.Err != "":
 		return r.Err
 	case r.Subject == "":
 		return r.Note()
 	}
-	s := r.Subject + " · " + r.Compat()
+	s := r.Subject + r.DeletedMark() + " · " + r.Compat()
 	if len(r.Incompatibilities) > 0 {
 		s += ": " + r.Incompatibilities[0]
 	}

@@ -14,6 +14,7 @@ package versions
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 	"github.com/mqscope/mqscope/sources/schema"
 )
 
@@ -36,6 +38,9 @@ type Schema struct {
 	// told.
 	Subject string `json:"subject,omitempty"`
 	Version int    `json:"version,omitempty"`
+	// Deleted says the subject version was soft-deleted in the registry:
+	// it was named by the registry's lookup of deleted versions.
+	Deleted bool `json:"deleted,omitempty"`
 	// Format is avro, protobuf, jsonschema, json, text, binary or null.
 	Format schema.Format `json:"format"`
 	// Subjects are the subject versions that have the id when it is
@@ -63,15 +68,24 @@ type Schema struct {
 	Local string `json:"local,omitempty"`
 }
 
-// Label is the schema in a word: "v3", "id 104", or the format.
+// Label is the schema in a word: "v3", "v2 (deleted)", "id 104", or the
+// format.
 func (s Schema) Label() string {
 	switch {
 	case s.Version > 0:
-		return "v" + strconv.Itoa(s.Version)
+		return "v" + strconv.Itoa(s.Version) + s.DeletedMark()
 	case s.Framed || s.ID > 0:
 		return "id " + strconv.Itoa(s.ID)
 	}
 	return string(s.Format)
+}
+
+// DeletedMark is " (deleted)" for a soft-deleted subject version, else "".
+func (s Schema) DeletedMark() string {
+	if s.Deleted {
+		return " (deleted)"
+	}
+	return ""
 }
 
 // Compat describes the compatibility in a few words.
@@ -159,6 +173,10 @@ type Report struct {
 	// OriginFrom and OriginTo are the span the origin was read over.
 	OriginFrom time.Time `json:"originFrom,omitzero"`
 	OriginTo   time.Time `json:"originTo,omitzero"`
+	// OriginByName says the origin was found by the stream's name
+	// (orders.DLT: orders), no dead letter naming one, and read over the
+	// span the dead letters were written in.
+	OriginByName bool `json:"originByName,omitempty"`
 	// Comparison says the dead letters' commonest schema's share here and
 	// there: "payments.avro.DLT: 90% carry v3; payments.avro: 17% v3".
 	Comparison string `json:"comparison,omitempty"`
@@ -226,6 +244,12 @@ func (r *Resolver) Known(id int) (Schema, bool) {
 
 // Resolve asks the registry about the id c classified (I/O, once per id).
 func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
+	return r.resolve(ctx, c, "")
+}
+
+// resolve is Resolve for a value of stream (the subject its name gives is
+// preferred where the id's subject versions are looked up).
+func (r *Resolver) resolve(ctx context.Context, c schema.Class, stream string) Schema {
 	if s, ok := r.known[c.ID]; ok {
 		return s
 	}
@@ -243,7 +267,8 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 	for _, sv := range d.Ref.Subjects {
 		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version))
 	}
-	switch k := schema.KindOf(d.Err); {
+	k := schema.KindOf(d.Err)
+	switch {
 	case d.Ref.Origin == schema.OriginLocal:
 		s.Local = d.Ref.Local
 		s.Err = fmt.Sprintf("id %d: not in the registry; decoded with the local schema %s", c.ID, d.Ref.Local)
@@ -251,6 +276,9 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 		s.Err = fmt.Sprintf("id %d: not in the registry", c.ID)
 	case k == schema.KindRegistryDown, k == schema.KindUnauthorized, k == schema.KindRegistrySlow, k == schema.KindBadSchema, k == schema.KindUnsupported:
 		s.Err = d.Err.Error()
+	}
+	if s.Subject == "" && len(s.Subjects) == 0 && d.Ref.Origin != schema.OriginLocal && idKnown(k) {
+		r.nameVersions(ctx, &s, stream)
 	}
 	if s.Subject != "" {
 		if c, err := r.dec.Registry().CheckLatest(ctx, s.Subject, s.ID); err == nil {
@@ -261,7 +289,7 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 					s.CompatError = c.RegistryErr.Error()
 				}
 			}
-		} else if s.Err == "" {
+		} else if s.Err == "" && !s.Deleted { // a deleted subject has no latest to check against
 			s.Err = "compatibility: " + err.Error()
 		}
 	}
@@ -269,6 +297,77 @@ func (r *Resolver) Resolve(ctx context.Context, c schema.Class) Schema {
 		r.known[c.ID] = s
 	}
 	return s
+}
+
+// idKnown reports a decode failure (kind k, 0: none) after which the
+// registry still has the id: the schema or the value failed, not the
+// lookup.
+func idKnown(k schema.Kind) bool {
+	switch k {
+	case 0, schema.KindBadSchema, schema.KindMismatch, schema.KindTruncated, schema.KindUnsupported, schema.KindMalformed:
+		return true
+	}
+	return false
+}
+
+// nameVersions names the subject version of an id the decode did not
+// name (its schema did not compile, its subject versions were
+// soft-deleted): the registry's subject versions of the id, and when it
+// has none, its soft-deleted ones (s.Deleted). A failed lookup leaves s
+// as it is.
+func (r *Resolver) nameVersions(ctx context.Context, s *Schema, stream string) {
+	reg := r.dec.Registry()
+	vs, err := reg.Versions(ctx, s.ID)
+	if err != nil {
+		return
+	}
+	if len(vs) == 0 {
+		if vs, err = reg.VersionsWithDeleted(ctx, s.ID); err != nil || len(vs) == 0 {
+			return
+		}
+		s.Deleted = true
+	}
+	if sv, ok := pickSubject(vs, stream); ok {
+		s.Subject, s.Version = sv.Subject, sv.Version
+		if latest, err := reg.Latest(ctx, sv.Subject); err == nil {
+			s.Latest = latest
+		}
+		return
+	}
+	for _, sv := range vs {
+		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version)+s.DeletedMark())
+	}
+	slices.Sort(s.Subjects)
+}
+
+// pickSubject is the subject version that names an id of a value of
+// stream: "<stream>-value", else the one "-value" subject, else the one
+// subject (false: several, none the stream's).
+func pickSubject(vs []schema.SubjectVersion, stream string) (schema.SubjectVersion, bool) {
+	one := func(vs []schema.SubjectVersion) (schema.SubjectVersion, bool) {
+		if len(vs) == 0 {
+			return schema.SubjectVersion{}, false
+		}
+		for _, v := range vs[1:] {
+			if v.Subject != vs[0].Subject {
+				return schema.SubjectVersion{}, false
+			}
+		}
+		return slices.MaxFunc(vs, func(a, b schema.SubjectVersion) int { return cmp.Compare(a.Version, b.Version) }), true
+	}
+	var values []schema.SubjectVersion
+	for _, v := range vs {
+		if stream != "" && v.Subject == stream+"-value" {
+			return v, true
+		}
+		if strings.HasSuffix(v.Subject, "-value") {
+			values = append(values, v)
+		}
+	}
+	if v, ok := one(values); ok {
+		return v, true
+	}
+	return one(vs)
 }
 
 // Builder takes the census of one stream from the messages it is given.
@@ -376,7 +475,7 @@ func (b *Builder) Add(m *sources.Message) {
 // run it in a Cmd or a command, never while drawing).
 func (b *Builder) Resolve(ctx context.Context) {
 	for id, c := range b.pending {
-		b.res.Resolve(ctx, c)
+		b.res.resolve(ctx, c, b.stream)
 		if ctx.Err() != nil {
 			return
 		}
@@ -385,7 +484,10 @@ func (b *Builder) Resolve(ctx context.Context) {
 }
 
 // Origin is the stream most of the dead letters came from, and the time
-// span their originals were written in (ok false: no dead letter names one).
+// span their originals were written in. When no dead letter names one (no
+// provenance headers), a stream named as a dead-letter stream of another
+// (orders.DLT, orders-dlq, orders.dead-letter) has that one, over the
+// span its own messages were written in (OriginByName). ok false: none.
 func (b *Builder) Origin() (stream string, from, to time.Time, ok bool) {
 	var n int64
 	for s, c := range b.origins {
@@ -393,7 +495,35 @@ func (b *Builder) Origin() (stream string, from, to time.Time, ok bool) {
 			stream, n = s, c
 		}
 	}
-	return stream, b.ofrom, b.oto, n > 0
+	if n > 0 {
+		return stream, b.ofrom, b.oto, true
+	}
+	if origin, ok := b.nameOrigin(); ok {
+		return origin, b.from, b.to, true
+	}
+	return "", time.Time{}, time.Time{}, false
+}
+
+// OriginByName reports an origin found by the stream's name alone (no
+// dead letter named one).
+func (b *Builder) OriginByName() bool {
+	for _, c := range b.origins {
+		if c > 0 {
+			return false
+		}
+	}
+	_, ok := b.nameOrigin()
+	return ok
+}
+
+// nameOrigin is the origin the stream's name gives, when it read
+// something.
+func (b *Builder) nameOrigin() (string, bool) {
+	isDLT, origin := dlq.IsDeadLetterName(b.stream)
+	if !isDLT || origin == "" || origin == b.stream || b.scanned == 0 {
+		return "", false
+	}
+	return origin, true
 }
 
 // OriginOptions is the read of the origin's census: the span its dead
@@ -512,8 +642,11 @@ func Run(ctx context.Context, p Params) (Report, error) {
 	if !ok || origin == p.Stream {
 		return r, nil
 	}
-	r.OriginFrom, r.OriginTo = opts.Start.Time, opts.End.Time
+	r.OriginFrom, r.OriginTo, r.OriginByName = opts.Start.Time, opts.End.Time, b.OriginByName()
 	osub, err := p.Open(ctx, origin, opts)
+	if err != nil && r.OriginByName && errors.Is(err, sources.ErrUnknownStream) {
+		return Report{Census: r.Census, DeadLetters: r.DeadLetters}, nil // a name that only looks like a dead-letter stream's
+	}
 	if err != nil {
 		return r, fmt.Errorf("origin %s: %w", origin, err)
 	}

@@ -26,7 +26,7 @@ func hs(kv ...any) []sources.Header {
 func TestIsDeadLetterName(t *testing.T) {
 	cases := map[string]string{
 		"orders.DLT": "orders", "orders-dlt": "orders", "payments.DLQ": "payments", "payments-dlq": "payments",
-		"my-dead-letter-queue": "", "error.orders.billing": "orders",
+		"my-dead-letter-queue": "", "orders.dead-letter": "orders", "orders-deadletter": "orders", "orders_dead_letter": "orders", "error.orders.billing": "orders",
 	}
 	for name, origin := range cases {
 		ok, got := dlq.IsDeadLetterName(name)

@@ -22,7 +22,12 @@ import (
 // above the int64 range, or its decimal text beyond 64 bits), not as a
 // float64 that rounds 2^53+1 to 2^53, and a comparison of a json field
 // with a number literal (or of anything with an integer literal beyond
-// int64) compares the two numbers exactly, integers as integers.
+// int64) compares the two numbers exactly, integers as integers. A
+// decimal literal (10.10, 99999999999999999.99) compared with a json field
+// is its decimal value, not the float64 nearest it, so a numeric string
+// (an Avro decimal) or a JSON number float64 cannot hold compares exactly;
+// elsewhere (arithmetic) it is a float64 as in expr. A float64 compares as
+// its shortest decimal spelling (the number a document wrote).
 
 // decodeJSON decodes one JSON document as encoding/json does into an any,
 // but with integers kept exact (exactNumbers).
@@ -58,7 +63,9 @@ func exactNumbers(v any) any {
 	return v
 }
 
-// numberOf is a JSON number token as exactNumbers reads it.
+// numberOf is a JSON number token as exactNumbers reads it: a number a
+// float64 cannot hold (more significant digits than it keeps, beyond its
+// range) stays json.Number, its decimal text.
 func numberOf(s string) any {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return int(i)
@@ -69,8 +76,35 @@ func numberOf(s string) any {
 	if !strings.ContainsAny(s, ".eE") {
 		return json.Number(s)
 	}
-	f, _ := strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !floatHolds(s, f) {
+		return json.Number(s)
+	}
 	return f
+}
+
+// floatHolds reports f (s parsed) as the number s spells: its shortest
+// decimal spelling has s's value. Up to 15 significant digits a float64
+// always does.
+func floatHolds(s string, f float64) bool {
+	digits := 0
+	mant, _, _ := strings.Cut(strings.ToLower(s), "e")
+	for _, c := range mant {
+		if c >= '0' && c <= '9' && (digits > 0 || c != '0') {
+			digits++
+		}
+	}
+	if digits <= 15 {
+		return true
+	}
+	want, ok := new(big.Rat).SetString(s)
+	return ok && want.Cmp(floatRat(f)) == 0
+}
+
+// floatRat is f as the rational its shortest decimal spelling is.
+func floatRat(f float64) *big.Rat {
+	r, _ := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
+	return r
 }
 
 // exactLiterals rewrites the integer literals of src that do not fit an
@@ -86,10 +120,16 @@ func exactLiterals(src string) (string, rewrites) {
 	var out strings.Builder
 	last := 0
 	for _, t := range toks {
-		if t.Kind != lexer.Number || strings.Trim(t.Value, "0123456789") != "" {
+		if t.Kind != lexer.Number {
 			continue
 		}
-		if _, err := strconv.ParseInt(t.Value, 10, 64); err == nil {
+		fn := "exact"
+		if strings.Trim(t.Value, "0123456789") != "" {
+			if _, ok := plainNumber(t.Value); !ok || !plainDecimal(t.Value) {
+				continue // 1_000.5, 0x10, 1e400: expr's to read or refuse
+			}
+			fn = "decimal"
+		} else if _, err := strconv.ParseInt(t.Value, 10, 64); err == nil {
 			continue
 		}
 		from, to := t.From, t.To
@@ -97,7 +137,7 @@ func exactLiterals(src string) (string, rewrites) {
 			return src, nil // not where the lexer says: leave it to expr
 		}
 		out.WriteString(string(runes[last:from]))
-		call := fmt.Sprintf("exact(%q)", t.Value)
+		call := fmt.Sprintf("%s(%q)", fn, t.Value)
 		out.WriteString(call)
 		edits = append(edits, rewrite{at: from, n: to - from, grew: len([]rune(call)) - (to - from)})
 		last = to
@@ -155,14 +195,34 @@ func (rs rewrites) original(rewritten, src string, line, col int) (int, int) {
 	return line, col
 }
 
-// exact is the integer literal exactLiterals rewrote, as an exact number.
+// exact is a literal exactLiterals rewrote, as an exact number: an
+// integer as a *big.Int, a decimal (exactPatch turns decimal into exact
+// where it is compared with a json field) as a *big.Rat.
 func exact(params ...any) (any, error) {
 	s, _ := params[0].(string)
+	if strings.ContainsAny(s, ".eE") {
+		r, ok := new(big.Rat).SetString(s)
+		if !ok || !plainDecimal(s) {
+			return nil, fmt.Errorf("%q is not a decimal number", s)
+		}
+		return r, nil
+	}
 	n, ok := new(big.Int).SetString(s, 10)
 	if !ok {
 		return nil, fmt.Errorf("%q is not an integer", s)
 	}
 	return n, nil
+}
+
+// decimal is a decimal literal exactLiterals rewrote where it is not
+// compared with a json field: the float64 expr would have made of it.
+func decimal(params ...any) (any, error) {
+	s, _ := params[0].(string)
+	f, ok := plainNumber(s)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return f, nil
 }
 
 // exactPatch makes a comparison of a json field with a number literal,
@@ -186,8 +246,41 @@ func (exactPatch) Visit(n *ast.Node) {
 		isExact(b.Left) && numeric(b.Right) || isExact(b.Right) && numeric(b.Left)) {
 		return
 	}
+	left, right := b.Left, b.Right
+	if fromJSON(b.Left) || fromJSON(b.Right) || isExact(b.Left) || isExact(b.Right) {
+		left, right = exactDecimal(left), exactDecimal(right)
+	}
 	ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "compareNumbers"},
-		Arguments: []ast.Node{b.Left, b.Right, &ast.StringNode{Value: b.Operator}}})
+		Arguments: []ast.Node{left, right, &ast.StringNode{Value: b.Operator}}})
+}
+
+// isDecimal reports a decimal("digits.digits") literal.
+func isDecimal(n ast.Node) bool {
+	_, ok := literalCall(n, "decimal")
+	return ok
+}
+
+// literalCall is the text of a fn("text") call exactLiterals wrote.
+func literalCall(n ast.Node, fn string) (string, bool) {
+	c, ok := n.(*ast.CallNode)
+	if !ok || len(c.Arguments) != 1 {
+		return "", false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	lit, isLit := c.Arguments[0].(*ast.StringNode)
+	if !ok || !isLit || id.Value != fn {
+		return "", false
+	}
+	return lit.Value, true
+}
+
+// exactDecimal turns a decimal literal into the exact one it spells.
+func exactDecimal(n ast.Node) ast.Node {
+	s, ok := literalCall(n, "decimal")
+	if !ok {
+		return n
+	}
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: "exact"}, Arguments: []ast.Node{&ast.StringNode{Value: s}}}
 }
 
 // numeric reports what an exact literal may be compared with: a json
@@ -207,23 +300,23 @@ func numeric(n ast.Node) bool {
 
 // isExact reports an exact("digits") literal.
 func isExact(n ast.Node) bool {
-	c, ok := n.(*ast.CallNode)
-	if !ok || len(c.Arguments) != 1 {
-		return false
-	}
-	id, ok := c.Callee.(*ast.IdentifierNode)
-	_, lit := c.Arguments[0].(*ast.StringNode)
-	return ok && lit && id.Value == "exact"
+	_, ok := literalCall(n, "exact")
+	return ok
 }
 
-// negatedExact folds -exact("digits") into exact("-digits").
+// negatedExact folds -exact("digits") into exact("-digits"), and
+// -decimal("d.d") into decimal("-d.d").
 func negatedExact(n ast.Node) ast.Node {
 	u, ok := n.(*ast.UnaryNode)
-	if !ok || u.Operator != "-" || !isExact(u.Node) {
+	if !ok || u.Operator != "-" {
 		return n
 	}
-	s := u.Node.(*ast.CallNode).Arguments[0].(*ast.StringNode).Value
-	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: "exact"}, Arguments: []ast.Node{&ast.StringNode{Value: "-" + s}}}
+	for _, fn := range []string{"exact", "decimal"} {
+		if s, ok := literalCall(u.Node, fn); ok && !strings.HasPrefix(s, "-") {
+			return &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.StringNode{Value: "-" + s}}}
+		}
+	}
+	return n
 }
 
 // compareNumbers compares a and b with op exactly where both are numbers
@@ -257,9 +350,7 @@ func compareNumbers(params ...any) (any, error) {
 // fallbackCompare is expr's own operator on values that are not both
 // numbers; a *big.Int literal (beyond int64) equals nothing else.
 func fallbackCompare(a, b any, op string) (_ any, err error) {
-	_, abig := a.(*big.Int)
-	_, bbig := b.(*big.Int)
-	if abig || bbig {
+	if bigNumber(a) || bigNumber(b) {
 		switch op {
 		case "==":
 			return false, nil
@@ -289,6 +380,15 @@ func fallbackCompare(a, b any, op string) (_ any, err error) {
 	default:
 		return runtime.MoreOrEqual(a, b), nil
 	}
+}
+
+// bigNumber reports an exact literal's value (*big.Int, *big.Rat).
+func bigNumber(v any) bool {
+	switch v.(type) {
+	case *big.Int, *big.Rat:
+		return true
+	}
+	return false
 }
 
 // exactNum is a number held exactly: an int64, a uint64, a float64 or a
@@ -322,6 +422,8 @@ func toExact(v any) (exactNum, bool) {
 		return exactNum{kind: 'f', f: x}, true
 	case *big.Int:
 		return exactNum{kind: 'r', r: new(big.Rat).SetInt(x)}, true
+	case *big.Rat:
+		return exactNum{kind: 'r', r: x}, true
 	case json.Number:
 		return exactText(string(x))
 	case string:
@@ -360,7 +462,7 @@ func (n exactNum) rat() *big.Rat {
 	case 'u':
 		return new(big.Rat).SetUint64(n.u)
 	case 'f':
-		return new(big.Rat).SetFloat64(n.f)
+		return floatRat(n.f)
 	}
 	return n.r
 }

@@ -33,7 +33,10 @@
 // decimals decode to exact strings such as "120.5000"); number(x) does the
 // same anywhere. Numbers compare exactly: a JSON integer is an integer
 // (json.id == 9007199254740993 does not match 9007199254740992), and an
-// integer literal may go beyond int64 (json.u64 > 18446744073709551614).
+// integer literal may go beyond int64 (json.u64 > 18446744073709551614);
+// a decimal literal compared with a json field is its decimal value, not a
+// float64 (json.amount > 99999999999999999.99 tells an Avro decimal
+// 100000000000000000.00 from 99999999999999999.99).
 // Numbers are finite and in plain decimal: Inf and NaN in
 // an expression are a syntax error, and text such as "NaN", "Inf" or
 // "0x10" stays text.
@@ -173,6 +176,7 @@ func compileExpr(src string) (*vm.Program, error) {
 	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(exactPatch{}), expr.Patch(orderPatch{}),
 		expr.Function("number", number, new(func(any) any)),
 		expr.Function("exact", exact, new(func(string) any)),
+		expr.Function("decimal", decimal, new(func(string) float64)),
 		expr.Function("compareNumbers", compareNumbers, new(func(any, any, string) bool)))
 }
 
@@ -216,6 +220,8 @@ func isNumber(n ast.Node) bool {
 	switch x := n.(type) {
 	case *ast.IntegerNode, *ast.FloatNode:
 		return true
+	case *ast.CallNode:
+		return isDecimal(n)
 	case *ast.UnaryNode:
 		return x.Operator == "-" && isNumber(x.Node)
 	}
