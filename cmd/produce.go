@@ -70,7 +70,7 @@ subject (default each message's key, else the stream's one subject).`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.key, "key", "", "the message's key (Kafka; the routing key on RabbitMQ when no --routing-key or STREAM gives one; Redis entries have none: use --header key=...)")
+	fl.StringVar(&f.key, "key", "", "the message's key (Kafka; the routing key on RabbitMQ with --exchange and no --routing-key; a RabbitMQ queue and Redis entries have none: use --header key=...)")
 	fl.StringVar(&f.value, "value", "", "the value, exactly as given (instead of -f)")
 	fl.StringVarP(&f.file, "file", "f", "-", "read the value (or the lines of --format) from FILE; - is standard input")
 	fl.StringVar(&f.in.format, "format", "value", "value (the input is one value), jsonl (mqscope export's lines) or kcat (a message a line)")
