@@ -61,9 +61,10 @@ delimiter. Publishing more
 than one message asks you to type the count (or the stream's name) on a
 terminal; without one, --yes is needed.
 
-RabbitMQ: STREAM is a queue, published to through the default exchange;
---exchange X publishes to exchange X with --routing-key (default STREAM, or
-each message's key when no STREAM is given). NATS: --routing-key is the
+RabbitMQ: STREAM is a queue, published to through the default exchange
+(its name the routing key: a key of its own, --key or -K, is refused; give
+it as a --header); --exchange X publishes to exchange X with --routing-key
+(default STREAM, or each message's key when no STREAM is given). NATS: --routing-key is the
 subject (default each message's key, else the stream's one subject).`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
