@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
@@ -13,7 +14,7 @@ import (
 // positionLike is a --from or --until that may be a position in a
 // stream's own syntax (an entry id such as 1700000000000-0, or id:…):
 // it is read once the stream, and so its syntax, is known.
-var positionLike = regexp.MustCompile(`^(?i:id:).+$|^\d+-\d+$`)
+var positionLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?i:id:).+$|^\d+-\d+$`) })
 
 // positioned reads --from and --until written as positions of the
 // stream (Reading.Positions) into opts, from the first connection of

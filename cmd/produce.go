@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +19,7 @@ import (
 	"github.com/mqscope/mqscope/internal/jsonenc"
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
+	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -49,15 +52,19 @@ is -f FILE, or standard input (-f -, the default); --value TEXT gives it on the
 command line.
 
 --format jsonl publishes every line of an mqscope export (key, value,
-headers, AMQP properties, raw bytes kept); --format kcat publishes a message a
+headers, AMQP properties, raw bytes kept): without STREAM, each line to the
+stream it names (a RabbitMQ line naming none: through its exchange, its key
+the routing key); with STREAM, a line naming another stream is refused
+(replay FILE --to STREAM writes a capture elsewhere); --format kcat publishes a message a
 line (or ending with -D DELIM), as kcat -P does, the key before the first -K
 delimiter. Publishing more
 than one message asks you to type the count (or the stream's name) on a
 terminal; without one, --yes is needed.
 
-RabbitMQ: STREAM is a queue, published to through the default exchange;
---exchange X publishes to exchange X with --routing-key (default STREAM, or
-each message's key when no STREAM is given). NATS: --routing-key is the
+RabbitMQ: STREAM is a queue, published to through the default exchange
+(its name the routing key: a key of its own, --key or -K, is refused; give
+it as a --header); --exchange X publishes to exchange X with --routing-key
+(default STREAM, or each message's key when no STREAM is given). NATS: --routing-key is the
 subject (default each message's key, else the stream's one subject).`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -70,7 +77,7 @@ subject (default each message's key, else the stream's one subject).`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.key, "key", "", "the message's key (Kafka; the routing key on RabbitMQ when no --routing-key or STREAM gives one; Redis entries have none: use --header key=...)")
+	fl.StringVar(&f.key, "key", "", "the message's key (Kafka; the routing key on RabbitMQ with --exchange and no --routing-key; a RabbitMQ queue and Redis entries have none: use --header key=...)")
 	fl.StringVar(&f.value, "value", "", "the value, exactly as given (instead of -f)")
 	fl.StringVarP(&f.file, "file", "f", "-", "read the value (or the lines of --format) from FILE; - is standard input")
 	fl.StringVar(&f.in.format, "format", "value", "value (the input is one value), jsonl (mqscope export's lines) or kcat (a message a line)")
@@ -86,7 +93,8 @@ subject (default each message's key, else the stream's one subject).`,
 	return c
 }
 
-// produce publishes the messages f names to stream.
+// produce publishes the messages f names to stream (or, for lines of
+// --format jsonl without one, to the stream each line names).
 func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error {
 	msgs, source, err := f.messages(e.stdin)
 	if err != nil {
@@ -99,7 +107,7 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		return errors.New("nothing to publish: the input holds no message")
 	}
 	tombstones := countTombstones(msgs)
-	target, err := f.target(stream)
+	runs, err := f.runs(stream, msgs)
 	if err != nil {
 		return err
 	}
@@ -108,20 +116,27 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		return err
 	}
 	defer closeAll(conns)
-	conn, err := publishConn(ctx, conns, stream, target)
-	if err != nil {
-		return err
-	}
-	if err := e.refuseWrites(conn); err != nil {
-		return err
-	}
-	pub, ok := conn.(sources.Publisher)
-	if !ok {
-		return fmt.Errorf("connection %s cannot publish", conn.Name())
+	found := map[sources.Target]*publishRun{}
+	for i := range runs {
+		r := &runs[i]
+		if prev, ok := found[r.target]; ok {
+			r.conn, r.pub = prev.conn, prev.pub
+			continue
+		}
+		found[r.target] = r
+		if r.conn, err = publishConn(ctx, conns, r.target.Stream, r.target); err != nil {
+			return err
+		}
+		if err := e.refuseWrites(r.conn); err != nil {
+			return err
+		}
+		var ok bool
+		if r.pub, ok = r.conn.(sources.Publisher); !ok {
+			return fmt.Errorf("connection %s cannot publish", r.conn.Name())
+		}
 	}
 	if len(msgs) > 1 && !f.yes {
-		ok, err := askBeforeWrite(e.stdin, e.stderr, writeAsk{Question: fmt.Sprintf("Publish %d messages%s to %s on %s?", len(msgs), tombstoneNote(tombstones), target, conn.Name()),
-			Verb: "publish many messages", Action: "publish", Count: len(msgs), Names: []string{target.Stream, stream}})
+		ok, err := askBeforeWrite(e.stdin, e.stderr, publishAsk(runs, len(msgs), tombstones, stream))
 		if err != nil {
 			return err
 		}
@@ -129,29 +144,135 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 			return errors.New("not confirmed: nothing published")
 		}
 	}
-	placed, err := pub.Publish(ctx, sources.PublishRequest{Target: target, Partition: f.partition, Messages: msgs, MessagePartitions: f.in.format == "jsonl"})
-	if err != nil {
-		err = publishError(target, err, len(placed), len(msgs))
-	}
-	if aerr := e.auditPublish(conn.Name(), source, target, msgs, placed, err); aerr != nil && err == nil {
-		err = aerr
-	}
-	if len(placed) > 0 && placed[0].Created {
-		fmt.Fprintf(e.stderr, "mqscope: %s did not exist: the first message created it\n", safetext.String(placed[0].Stream))
-	}
-	if perr := e.printPlacements(placed, target, f.json); perr != nil && err == nil {
-		err = perr
+	var placed []sources.Placement
+	for _, r := range runs {
+		p, err := e.publishRun(ctx, f, source, r)
+		placed = append(placed, p...)
+		if err != nil {
+			return err
+		}
 	}
 	if n := countTombstones(msgs[:len(placed)]); n > 0 && !f.json {
 		fmt.Fprintf(e.stdout, "%d of them %s (no value)\n", n, map[bool]string{true: "is a tombstone", false: "are tombstones"}[n == 1])
-	}
-	if err != nil {
-		return err
 	}
 	if n := unroutable(placed); n > 0 {
 		return fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed))
 	}
 	return nil
+}
+
+// publishRun is messages of the input in a row that go to one target.
+type publishRun struct {
+	target sources.Target
+	msgs   []sources.Message
+	conn   sources.Conn
+	pub    sources.Publisher
+}
+
+// publishRun publishes r's messages, audits them and says where they went.
+func (e *env) publishRun(ctx context.Context, f *produceFlags, source string, r publishRun) ([]sources.Placement, error) {
+	placed, err := r.pub.Publish(ctx, sources.PublishRequest{Target: r.target, Partition: f.partition, Messages: r.msgs, MessagePartitions: f.in.format == "jsonl"})
+	if err != nil {
+		err = publishError(r.target, err, len(placed), len(r.msgs))
+	}
+	if aerr := e.auditPublish(r.conn.Name(), source, r.target, r.msgs, placed, err); aerr != nil && err == nil {
+		err = aerr
+	}
+	if len(placed) > 0 && placed[0].Created {
+		fmt.Fprintf(e.stderr, "mqscope: %s did not exist: the first message created it\n", safetext.String(placed[0].Stream))
+	}
+	if perr := e.printPlacements(placed, r.target, f.json); perr != nil && err == nil {
+		err = perr
+	}
+	return placed, err
+}
+
+// publishAsk is the question before a publish of n messages in runs:
+// every target and how many go to it.
+func publishAsk(runs []publishRun, n, tombstones int, stream string) writeAsk {
+	type share struct {
+		target sources.Target
+		conn   string
+		n      int
+	}
+	var shares []share
+	for _, r := range runs {
+		i := slices.IndexFunc(shares, func(s share) bool { return s.target == r.target && s.conn == r.conn.Name() })
+		if i < 0 {
+			shares = append(shares, share{target: r.target, conn: r.conn.Name()})
+			i = len(shares) - 1
+		}
+		shares[i].n += len(r.msgs)
+	}
+	w := writeAsk{Verb: "publish many messages", Action: "publish", Count: n}
+	if len(shares) == 1 {
+		w.Question = fmt.Sprintf("Publish %d messages%s to %s on %s?", n, tombstoneNote(tombstones), safetext.String(shares[0].target.String()), shares[0].conn)
+		w.Names = []string{shares[0].target.Stream, stream}
+		return w
+	}
+	parts := make([]string, len(shares))
+	for i, s := range shares {
+		parts[i] = fmt.Sprintf("%d to %s on %s", s.n, safetext.String(s.target.String()), s.conn)
+	}
+	w.Question = fmt.Sprintf("Publish %d messages%s to %d targets: %s?", n, tombstoneNote(tombstones), len(shares), strings.Join(parts, ", "))
+	return w
+}
+
+// runs splits msgs into runs of messages in a row with the same target:
+// the one the flags and stream name, or, for lines of --format jsonl with
+// neither STREAM nor --exchange, each line's own. A line naming a stream
+// other than STREAM is refused, before anything is written.
+func (f *produceFlags) runs(stream string, msgs []sources.Message) ([]publishRun, error) {
+	if f.in.format != "jsonl" || f.exchange != "" {
+		t, err := f.target(stream)
+		if err != nil {
+			return nil, err
+		}
+		return []publishRun{{target: t, msgs: msgs}}, nil
+	}
+	var out []publishRun
+	start := 0
+	for i := range msgs {
+		t, err := f.lineTarget(stream, &msgs[i])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w: nothing published", f.in.lines[i], err)
+		}
+		if n := len(out); n > 0 && out[n-1].target == t {
+			out[n-1].msgs = msgs[start : i+1]
+			continue
+		}
+		start = i
+		out = append(out, publishRun{target: t, msgs: msgs[i : i+1]})
+	}
+	return out, nil
+}
+
+// lineTarget is where a line of --format jsonl goes: STREAM, which the
+// line must not contradict, else the stream the line names, else (a
+// RabbitMQ line that names no stream) its exchange, with its key as the
+// routing key.
+func (f *produceFlags) lineTarget(stream string, m *sources.Message) (sources.Target, error) {
+	switch {
+	case stream != "" && m.Stream != "" && m.Stream != stream:
+		return sources.Target{}, fmt.Errorf("it names stream %q, not %q: leave out STREAM to publish each line to the stream it names, or write them all to %s with mqscope replay FILE --to %s",
+			m.Stream, stream, stream, stream)
+	case stream != "":
+		return sources.Target{Stream: stream, RoutingKey: f.routingKey}, nil
+	case m.Stream != "":
+		return sources.Target{Stream: m.Stream, RoutingKey: f.routingKey}, nil
+	}
+	for _, p := range m.Properties {
+		if p.Name != "exchange" {
+			continue
+		}
+		exchange := strings.TrimPrefix(p.Value, capture.DefaultExchange)
+		key := cmp.Or(f.routingKey, string(m.Key))
+		if exchange == "" && key == "" {
+			break
+		}
+		return sources.Target{Exchange: true, Stream: exchange, RoutingKey: key}, nil
+	}
+	return sources.Target{}, errors.New(`it names no stream (no "stream", nor a RabbitMQ "exchange" with a key to route by): name the STREAM to publish to`)
 }
 
 // messages reads the messages to publish, and names where they came from.
@@ -203,9 +324,6 @@ func (f *produceFlags) messages(stdin io.Reader) ([]sources.Message, string, err
 // target is where the flags say to publish.
 func (f *produceFlags) target(stream string) (sources.Target, error) {
 	if f.exchange == "" {
-		if stream == "" && f.in.format == "jsonl" {
-			return sources.Target{}, errors.New("name the stream to publish to: --format jsonl publishes every line to STREAM (or through --exchange X on RabbitMQ), not to the stream or exchange a line names")
-		}
 		if stream == "" {
 			return sources.Target{}, errors.New("name the stream to publish to (or --exchange X on RabbitMQ)")
 		}

@@ -107,7 +107,7 @@ func TestProduceJSONLRoundTrip(t *testing.T) {
 	enc := capture.NewEncoder(&buf)
 	var want []string
 	for i := range 10_000 {
-		m := sources.Message{Stream: "elsewhere", Partition: 0, Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i%97), Value: make([]byte, rnd.IntN(40))}
+		m := sources.Message{Stream: "bulk", Partition: 0, Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i%97), Value: make([]byte, rnd.IntN(40))}
 		for j := range m.Value {
 			m.Value[j] = byte(rnd.UintN(256))
 		}

@@ -29,6 +29,8 @@ type produceInput struct {
 	props   []sources.Property
 	// skipped counts the empty kcat lines left out, as kcat -P does.
 	skipped int
+	// lines are the line numbers of the jsonl messages read.
+	lines []int
 }
 
 // produceFormats are the formats produce reads.
@@ -62,7 +64,8 @@ func (in *produceInput) messages(r io.Reader) ([]sources.Message, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, sources.Message{Partition: m.Partition, Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
+			out = append(out, sources.Message{Stream: m.Stream, Partition: m.Partition, Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
+			in.lines = append(in.lines, dec.Line())
 		}
 	case "kcat":
 		data, err := io.ReadAll(r)

@@ -36,7 +36,7 @@ func TestProduceKafkaRefusesForeignFlags(t *testing.T) {
 // TestProduceLinesSkipEmptyHonourPartitionsCountTombstones: kcat lines
 // skip empty ones and say so; jsonl lines go to the partition they name,
 // and the ones without a value are counted as tombstones; jsonl without a
-// STREAM says STREAM is what it publishes to.
+// STREAM publishes each line to the stream it names.
 func TestProduceLinesSkipEmptyHonourPartitionsCountTombstones(t *testing.T) {
 	addr := produceCluster(t, "s19-lines")
 	dir := t.TempDir()
@@ -52,9 +52,9 @@ func TestProduceLinesSkipEmptyHonourPartitionsCountTombstones(t *testing.T) {
 		t.Fatalf("%d messages, want 2 (empty lines skipped)", len(got))
 	}
 	jsonl := filepath.Join(dir, "export.jsonl")
-	lines := `{"stream":"x","partition":2,"offset":0,"timestamp":null,"key":"k1","value":"v1"}` + "\n" +
-		`{"stream":"x","partition":2,"offset":1,"timestamp":null,"key":"k2"}` + "\n" +
-		`{"stream":"x","partition":1,"offset":0,"timestamp":null,"key":"k3","value":"v3"}` + "\n"
+	lines := `{"stream":"s19-lines","partition":2,"offset":0,"timestamp":null,"key":"k1","value":"v1"}` + "\n" +
+		`{"stream":"s19-lines","partition":2,"offset":1,"timestamp":null,"key":"k2"}` + "\n" +
+		`{"stream":"s19-lines","partition":1,"offset":0,"timestamp":null,"key":"k3","value":"v3"}` + "\n"
 	if err := os.WriteFile(jsonl, []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +72,12 @@ func TestProduceLinesSkipEmptyHonourPartitionsCountTombstones(t *testing.T) {
 	if parts["k1"] != 2 || parts["k2"] != 2 || parts["k3"] != 1 {
 		t.Fatalf("partitions %v, want the lines' own", parts)
 	}
-	code, _, errOut = run(t, "--kafka", addr, "produce", "--format", "jsonl", "-f", jsonl, "--yes")
-	if code != 1 || !strings.Contains(errOut, "--format jsonl publishes every line to STREAM") {
-		t.Fatalf("jsonl without a stream: %d %s", code, errOut)
+	code, out, errOut = run(t, "--kafka", addr, "produce", "--format", "jsonl", "-f", jsonl, "--yes")
+	if code != 0 || strings.Count(out, "published: s19-lines p") != 3 {
+		t.Fatalf("jsonl without a stream: %d %s %s", code, out, errOut)
+	}
+	if got := exported(t, addr, "s19-lines"); len(got) != 2+3+3 {
+		t.Fatalf("%d messages, want 8 (each line published to the stream it names)", len(got))
 	}
 }
 

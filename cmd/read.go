@@ -83,7 +83,7 @@ func (f *readFlags) keepOldTo(c *cobra.Command) {
 func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 	f.fromPosition, f.endPosition = "", ""
 	st, err := sources.ParseStart(f.from, now)
-	if err != nil && positionLike.MatchString(f.from) {
+	if err != nil && positionLike().MatchString(f.from) {
 		f.fromPosition, err = f.from, nil // read once the stream is found (positioned)
 	}
 	if err != nil {
@@ -94,7 +94,7 @@ func (f *readFlags) options(now time.Time) (sources.ReadOptions, error) {
 		f.end = f.oldTo
 	}
 	if f.end != "" {
-		if opts.End, err = sources.ParseEnd(f.end, now); err != nil && positionLike.MatchString(f.end) {
+		if opts.End, err = sources.ParseEnd(f.end, now); err != nil && positionLike().MatchString(f.end) {
 			f.endPosition, err = f.end, nil
 		}
 		if err != nil {

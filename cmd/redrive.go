@@ -193,11 +193,12 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan, wholeQueue bool, f *redriveFlags) error {
 	dlq := plan.Source
 	var run replay.RunOptions
+	shown := newProgress(e.stderr)
 	run = replay.RunOptions{Rate: f.rate, Batch: f.batch, StateDir: stateDir(), WholeQueue: wholeQueue, OnProgress: func(p replay.Progress) {
 		if paused, _ := run.Guard.Paused(); paused {
 			return // the breaker's question is on the line
 		}
-		fmt.Fprintf(e.stderr, "\r%s   ", p.WithTotal(len(plan.Items)))
+		shown.show(p.WithTotal(len(plan.Items)).String())
 	}}
 	if f.journal != "" {
 		journal, err := replay.OpenJournal(f.journal, plan.ID)
@@ -214,9 +215,9 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 	}
 	run = replay.LogRun(e.logger(), conn.Name(), plan, wholeQueue, run)
 	fmt.Fprintf(e.stderr, "redrive %s started (resume with --id %s)\n", safetext.String(plan.ID), safetext.String(plan.ID))
-	fmt.Fprintf(e.stderr, "%s   ", replay.Progress{}.WithTotal(len(plan.Items)))
+	shown.show(replay.Progress{}.WithTotal(len(plan.Items)).String())
 	res, err := replay.Execute(ctx, conn, plan, run)
-	fmt.Fprintln(e.stderr)
+	shown.end()
 	for _, t := range res.TookOver {
 		fmt.Fprintf(e.stderr, "%s\n", safetext.String(t.String()))
 	}
@@ -431,6 +432,8 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 		return err
 	}
 	fmt.Fprintf(e.stderr, "move task %s started\n", safetext.String(handle))
+	shown := newProgress(e.stderr)
+	defer shown.end()
 	for {
 		select {
 		case <-ctx.Done():
@@ -450,12 +453,14 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 			if t.Handle != handle && len(tasks) > 1 {
 				continue
 			}
-			fmt.Fprintf(e.stderr, "\r%s: %d of %d moved   ", safetext.String(t.Status), t.Moved, t.ToMove)
+			shown.show(fmt.Sprintf("%s: %d of %d moved", safetext.String(t.Status), t.Moved, t.ToMove))
 			switch t.State {
 			case sources.MoveCompleted:
-				fmt.Fprintf(e.stdout, "\nmoved %s from %s\n", counted(t.Moved, "message"), safetext.String(dlq))
+				shown.end()
+				fmt.Fprintf(e.stdout, "moved %s from %s\n", counted(t.Moved, "message"), safetext.String(dlq))
 				return nil
 			case sources.MoveFailed, sources.MoveCancelled:
+				shown.end()
 				return fmt.Errorf("move task %s: %s %s", handle, t.Status, t.Failure)
 			}
 		}

@@ -144,12 +144,13 @@ Writing one message asks y/N; writing more asks you to type the count (or
 			}
 			defer audit.Close()
 			var notes []replay.LineNote
+			shown := newProgress(e.stderr)
 			res, err := replay.ReplayFile(cmd.Context(), in, sink, replay.ReplayOptions{Speed: speed, File: args[0], Connection: conn.Name(), Target: where, Decoder: dec, Reencode: reencode, AcceptReencoding: acceptReencode, KeepRaw: keepRaw,
 				OnNote: func(n replay.LineNote) { notes = append(notes, n) }, RunOptions: replay.RunOptions{
 					Rate: rate, Batch: batch, Audit: audit, OnProgress: func(p replay.Progress) {
-						fmt.Fprintf(e.stderr, "\r%d written  %.0f msg/s   ", p.Done, p.Rate())
+						shown.show(fmt.Sprintf("%d written  %.0f msg/s", p.Done, p.Rate()))
 					}}})
-			fmt.Fprintln(e.stderr)
+			shown.end()
 			fmt.Fprintf(e.stdout, "replayed %s to %s in %s\n", counted(res.Done, "message"), safetext.String(where), res.Elapsed.Round(time.Millisecond))
 			if !checked {
 				printNotes(e.stdout, notes)

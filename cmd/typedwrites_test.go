@@ -95,27 +95,36 @@ func TestReplayOfManyAsksForTheCount(t *testing.T) {
 }
 
 // TestProduceJSONLOfManyAsksForTheCount: --format jsonl of three lines
-// publishes nothing on y or a wrong answer, and all three on the count or
-// the stream's name.
+// of an export of src, without a STREAM, publishes nothing on y or a wrong
+// answer, and all three back to src on the count or the stream's name;
+// with STREAM copies, which the lines do not name, it is refused, naming
+// the line, before anything is written.
 func TestProduceJSONLOfManyAsksForTheCount(t *testing.T) {
 	addr, file := typedWritesCluster(t)
-	args := []string{"--kafka", addr, "produce", "copies", "--format", "jsonl", "-f", file}
-	for _, answer := range refusedAnswers {
+	args := []string{"--kafka", addr, "produce", "--format", "jsonl", "-f", file}
+	for _, answer := range []string{"", "\n", "y\n", "yes\n", "2\n", "4\n", "copies\n"} {
 		code, out, errOut := runAnswering(t, answer, args...)
-		if code == 0 || !strings.Contains(errOut, "Publish 3 messages to copies on ") || !strings.Contains(errOut, "Type 3 (or copies) to publish, anything else is no: ") || out != "" {
+		if code == 0 || !strings.Contains(errOut, "Publish 3 messages to src on ") || !strings.Contains(errOut, "Type 3 (or src) to publish, anything else is no: ") || out != "" {
 			t.Fatalf("answer %q: %d %q %s", answer, code, out, errOut)
 		}
 	}
-	if n := len(exported(t, addr, "copies")); n != 0 {
-		t.Fatalf("%d published without the count typed", n)
+	if n := len(exported(t, addr, "src")); n != 3 {
+		t.Fatalf("%d published without the count typed", n-3)
 	}
-	for i, answer := range []string{"3\n", "copies\n"} {
-		if code, out, errOut := runAnswering(t, answer, args...); code != 0 || strings.Count(out, "published: copies p") != 3 {
+	for i, answer := range []string{"3\n", "src\n"} {
+		if code, out, errOut := runAnswering(t, answer, args...); code != 0 || strings.Count(out, "published: src p") != 3 {
 			t.Fatalf("answer %q: %d %s %s", answer, code, out, errOut)
 		}
-		if n := len(exported(t, addr, "copies")); n != 3*(i+1) {
+		if n := len(exported(t, addr, "src")); n != 3+3*(i+1) {
 			t.Fatalf("after %q the stream holds %d messages", answer, n)
 		}
+	}
+	code, out, errOut := runAnswering(t, "3\n", "--kafka", addr, "produce", "copies", "--format", "jsonl", "-f", file)
+	if want := `line 1: it names stream "src", not "copies": leave out STREAM to publish each line to the stream it names, or write them all to copies with mqscope replay FILE --to copies: nothing published`; code != 1 || !strings.Contains(errOut, want) || out != "" {
+		t.Fatalf("to another stream: %d %q %s\nwant %s", code, out, errOut, want)
+	}
+	if n := len(exported(t, addr, "copies")); n != 0 {
+		t.Fatalf("copies holds %d messages after the refusal", n)
 	}
 }
 

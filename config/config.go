@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -284,8 +285,8 @@ func Load(path string, explicit bool, drivers []sources.Driver) (*Config, error)
 
 // yamlLine finds "line N: " in yaml's messages.
 var (
-	yamlLine         = regexp.MustCompile(`line (\d+): (.*)`)
-	yamlUnknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+	yamlLine         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+): (.*)`) })
+	yamlUnknownField = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`) })
 )
 
 // Parse reads a config file's bytes (path is for messages); each
@@ -329,10 +330,10 @@ func yamlError(path string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	e := &Error{Path: path, Msg: msg}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &e.Line)
 		e.Msg = m[2]
-		if f := yamlUnknownField.FindStringSubmatch(e.Msg); f != nil {
+		if f := yamlUnknownField().FindStringSubmatch(e.Msg); f != nil {
 			e.Field, e.Msg = f[1], "unknown field (in "+strings.ToLower(f[2])+"; see mqscope config init)"
 		}
 	}
@@ -381,7 +382,7 @@ func orderOf(root *yaml.Node) []string {
 	return nil
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 // validate checks what YAML cannot: kinds, required fields, choices; each
 // connection's own keys are its driver's.
@@ -400,7 +401,7 @@ func (c *Config) validate(lines map[string]int, drivers []sources.Driver) error 
 	for _, name := range c.Names() {
 		conn := c.Connections[name]
 		key := "connections." + name
-		if !validName.MatchString(name) {
+		if !validName().MatchString(name) {
 			return fail(key, "", "a connection name is letters, digits, '.', '_' and '-'")
 		}
 		node := conn.Node
@@ -544,9 +545,9 @@ func validateSchemas(conn Connection, d sources.Driver, drivers []sources.Driver
 
 var colorNames = []string{"red", "yellow", "green", "blue", "magenta", "cyan", "white", "gray", "orange"}
 
-var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+var hexColor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
 
-func validColor(s string) bool { return slices.Contains(colorNames, s) || hexColor.MatchString(s) }
+func validColor(s string) bool { return slices.Contains(colorNames, s) || hexColor().MatchString(s) }
 
 // Names are the connections in file order.
 func (c *Config) Names() []string {

@@ -67,7 +67,7 @@ func decodeKeys(node *yaml.Node, v any, what string, keep func(string) bool) err
 			msg = te.Errors[0]
 		}
 		e := &EntryError{Msg: msg, Unknown: true}
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if m := yamlLine().FindStringSubmatch(msg); m != nil {
 			fmt.Sscan(m[1], &e.Line)
 			e.Msg = m[2]
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mqscope/mqscope/sources"
@@ -65,12 +66,14 @@ type Hop struct {
 }
 
 // chainSuffix matches the hops of a retry chain after the main stream's name.
-var chainSuffix = regexp.MustCompile(`^(.+?)(-retry-(\d+)|-retry|-dlt|\.DLT|-dlq|\.DLQ|\.dlq|_dlq|-dead-letter)$`)
+var chainSuffix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(.+?)(-retry-(\d+)|-retry|-dlt|\.DLT|-dlq|\.DLQ|\.dlq|_dlq|-dead-letter)$`)
+})
 
 // base is the main stream of a chain stream's name (the name itself when
 // it has no chain suffix).
 func base(name string) string {
-	if m := chainSuffix.FindStringSubmatch(name); m != nil {
+	if m := chainSuffix().FindStringSubmatch(name); m != nil {
 		return m[1]
 	}
 	return name
@@ -81,7 +84,7 @@ func role(main, name string) (string, int, bool) {
 	if name == main {
 		return "main", -1, true
 	}
-	m := chainSuffix.FindStringSubmatch(name)
+	m := chainSuffix().FindStringSubmatch(name)
 	if m == nil || m[1] != main {
 		return "", 0, false
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
@@ -80,7 +81,7 @@ func typable(name string) bool {
 }
 
 // identifier is a JSON key written json.a.b (others are left out).
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identifier = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // jsonPaths calls add with the paths of the objects in doc, depth deep.
 func jsonPaths(prefix string, doc any, depth int, add func(string)) {
@@ -89,7 +90,7 @@ func jsonPaths(prefix string, doc any, depth int, add func(string)) {
 		return
 	}
 	for k, v := range obj {
-		if !identifier.MatchString(k) {
+		if !identifier().MatchString(k) {
 			continue
 		}
 		add(prefix + "." + k)
@@ -99,13 +100,13 @@ func jsonPaths(prefix string, doc any, depth int, add func(string)) {
 
 // completedToken is the name being typed before the cursor: an identifier
 // or a path (json.a.b), or an open headers[" index.
-var completedToken = regexp.MustCompile(`(headers\["[^"]*|[A-Za-z_][A-Za-z0-9_.]*)$`)
+var completedToken = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(headers\["[^"]*|[A-Za-z_][A-Za-z0-9_.]*)$`) })
 
 // candidates are the names that complete the token before pos in text,
 // and where the token starts.
 func (c completions) candidates(text []rune, pos int) (from int, out []string) {
 	head := string(text[:pos])
-	loc := completedToken.FindStringIndex(head)
+	loc := completedToken().FindStringIndex(head)
 	if loc == nil {
 		return pos, nil
 	}

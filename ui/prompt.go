@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -177,7 +178,7 @@ func (p *messagesPage) jump(spec string) (tea.Cmd, error) {
 		p.cur.clamp(n, p.rowsHeight())
 		return nil, nil
 	}
-	if shorthandOffset.MatchString(spec) && p.stream.Positions == nil { // 1200, or 2=1200[,0=55]: offsets
+	if shorthandOffset().MatchString(spec) && p.stream.Positions == nil { // 1200, or 2=1200[,0=55]: offsets
 		spec = "offset:" + spec
 	}
 	st, err := p.stream.ParseStart(spec, p.c.Now())
@@ -253,7 +254,7 @@ func (p *messagesPage) landSeek(dropped int) {
 }
 
 // shorthandOffset is an offset, or partition=offset pairs, without "offset:".
-var shorthandOffset = regexp.MustCompile(`^\d+(=\d+)?(,\d+=\d+)*$`)
+var shorthandOffset = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+(=\d+)?(,\d+=\d+)*$`) })
 
 // before reports whether a position lies before the first message held
 // (it was evicted or never read).

@@ -27,32 +27,36 @@ type publishAsked struct {
 
 func (m publishAsked) pageID() int { return m.page }
 
-// publishFileWritten carries the file the message to publish was written
-// to for the editor.
+// publishFileWritten carries the file the message to publish to stream
+// was written to for the editor.
 type publishFileWritten struct {
-	page int
-	path string
-	doc  []byte
-	err  error
+	page   int
+	stream string
+	path   string
+	doc    []byte
+	err    error
 }
 
 func (m publishFileWritten) pageID() int { return m.page }
 
 // publishEditorClosed says the editor exited.
 type publishEditorClosed struct {
-	page int
-	path string
-	doc  []byte
-	err  error
+	page   int
+	stream string
+	path   string
+	doc    []byte
+	err    error
 }
 
 func (m publishEditorClosed) pageID() int { return m.page }
 
-// publishRead carries the message to publish, read back from the file.
+// publishRead carries the message to publish, read back from the file,
+// and the stream it is for.
 type publishRead struct {
-	page int
-	msg  sources.Message
-	err  error
+	page   int
+	stream string
+	msg    sources.Message
+	err    error
 }
 
 func (m publishRead) pageID() int { return m.page }
@@ -99,8 +103,15 @@ func targetText(t sources.Target) string {
 // startPublish writes the message to publish (a copy of from, or a new
 // one when from is nil) to a file and opens the editor on it.
 func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
-	if _, ok := p.conn.(sources.Publisher); !ok {
-		return setError(fmt.Errorf("connection %s cannot publish", p.conn.Name()))
+	return beginPublish(p.conn, p.stream, p.pid, from)
+}
+
+// beginPublish is the first stage of a publish to st from page: the
+// message to publish (a copy of from, or a new one when from is nil)
+// written to a file for the editor.
+func beginPublish(conn sources.Conn, st sources.StreamInfo, page int, from *sources.Message) tea.Cmd {
+	if _, ok := conn.(sources.Publisher); !ok {
+		return setError(fmt.Errorf("connection %s cannot publish", conn.Name()))
 	}
 	if from != nil && from.Truncated() {
 		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): nothing to copy whole", len(from.Value), from.ValueSize))
@@ -110,19 +121,18 @@ func (p *messagesPage) startPublish(from *sources.Message) tea.Cmd {
 		m = *from
 		m.Properties = nil
 	}
-	tp, withProps := p.conn.(sources.PublishTemplater)
+	tp, withProps := conn.(sources.PublishTemplater)
 	if withProps {
-		m = tp.PublishTemplate(p.stream.Name, from)
+		m = tp.PublishTemplate(st.Name, from)
 	}
-	keys := keysOf(p.stream)
+	keys := keysOf(st)
 	if keys == noKeyField {
 		m.Key = nil // not sent: the stream's name routes it
 	}
-	doc := publishDocument(m, targetText(publishTarget(p.stream)), withProps, keys)
-	page := p.pid
+	doc := publishDocument(m, targetText(publishTarget(st)), withProps, keys)
 	return func() tea.Msg {
 		path, err := editor.TempFile(doc)
-		return publishFileWritten{page: page, path: path, doc: doc, err: err}
+		return publishFileWritten{page: page, stream: st.Name, path: path, doc: doc, err: err}
 	}
 }
 
@@ -132,25 +142,6 @@ func (p *messagesPage) publishStep(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case publishAsked:
 		return p.startPublish(&msg.from)
-	case publishFileWritten:
-		if msg.err != nil {
-			return setError(msg.err)
-		}
-		return tea.ExecProcess(editor.Command(msg.path), func(err error) tea.Msg {
-			return publishEditorClosed{page: msg.page, path: msg.path, doc: msg.doc, err: err}
-		})
-	case publishEditorClosed:
-		return func() tea.Msg {
-			doc, _, err := editor.ReadBack(msg.path, msg.doc)
-			switch {
-			case msg.err != nil:
-				return publishRead{page: msg.page, err: fmt.Errorf("the editor failed (set $EDITOR): %w", msg.err)}
-			case err != nil:
-				return publishRead{page: msg.page, err: err}
-			}
-			m, err := parsePublishDocument(doc)
-			return publishRead{page: msg.page, msg: m, err: err}
-		}
 	case publishRead:
 		if msg.err != nil {
 			return setError(msg.err)
@@ -164,6 +155,33 @@ func (p *messagesPage) publishStep(msg tea.Msg) tea.Cmd {
 		}
 		p.closeOverlays()
 		return d.done(msg)
+	}
+	return editPublish(msg)
+}
+
+// editPublish handles the editor's stages of a publish, on any page: the
+// editor opened on the file, the message read back from it.
+func editPublish(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case publishFileWritten:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		return tea.ExecProcess(editor.Command(msg.path), func(err error) tea.Msg {
+			return publishEditorClosed{page: msg.page, stream: msg.stream, path: msg.path, doc: msg.doc, err: err}
+		})
+	case publishEditorClosed:
+		return func() tea.Msg {
+			doc, _, err := editor.ReadBack(msg.path, msg.doc)
+			switch {
+			case msg.err != nil:
+				return publishRead{page: msg.page, stream: msg.stream, err: fmt.Errorf("the editor failed (set $EDITOR): %w", msg.err)}
+			case err != nil:
+				return publishRead{page: msg.page, stream: msg.stream, err: err}
+			}
+			m, err := parsePublishDocument(doc)
+			return publishRead{page: msg.page, stream: msg.stream, msg: m, err: err}
+		}
 	}
 	return nil
 }

@@ -114,6 +114,8 @@ type streamsPage struct {
 	sort                  tableSort
 	clicks                clickTracker
 	shape                 listShape // which columns the streams fill
+	// publish is the open publish confirmation (nil: none).
+	publish *publishDialog
 }
 
 func newStreamsPage(c *Common, id int, conn sources.Conn) *streamsPage {
@@ -175,14 +177,46 @@ func (p *streamsPage) Update(msg tea.Msg) tea.Cmd {
 		return p.key(msg)
 	case tea.MouseMsg:
 		return p.mouse(msg)
+	case publishRead:
+		if msg.err != nil {
+			return setError(msg.err)
+		}
+		st, ok := p.streamNamed(msg.stream)
+		if !ok {
+			return setError(fmt.Errorf("%s is no longer listed: nothing published", render.Sanitize(msg.stream)))
+		}
+		p.publish = newPublishDialog(p.c, p.conn, p.pid, st, msg.msg)
+	case publishDone:
+		if d := p.publish; d != nil {
+			p.publish = nil
+			return d.done(msg)
+		}
+	case publishFileWritten, publishEditorClosed:
+		return editPublish(msg)
 	}
 	return nil
+}
+
+// streamNamed is the listed stream named name.
+func (p *streamsPage) streamNamed(name string) (sources.StreamInfo, bool) {
+	if i, ok := p.index[name]; ok && i < len(p.streams) {
+		return p.streams[i], true
+	}
+	return sources.StreamInfo{}, false
+}
+
+// startPublish opens the editor on a new message for the selected stream.
+func (p *streamsPage) startPublish() tea.Cmd {
+	if len(p.visible) == 0 {
+		return nil
+	}
+	return beginPublish(p.conn, p.streams[p.visible[p.cur.sel]], p.pid, nil)
 }
 
 // mouse scrolls, selects, opens (a double click) and sorts (a click on
 // a title).
 func (p *streamsPage) mouse(msg tea.MouseMsg) tea.Cmd {
-	if p.typing {
+	if p.Capturing() {
 		return nil
 	}
 	cols := p.columns(p.c.Width)
@@ -498,6 +532,13 @@ func (p *streamsPage) rowsHeight() int { return max(p.c.Height-3-2, 1) }
 
 func (p *streamsPage) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
+	if p.publish != nil {
+		cmd, closed := p.publish.update(msg)
+		if closed {
+			p.publish = nil
+		}
+		return cmd
+	}
 	if p.typing {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -536,6 +577,7 @@ func (p *streamsPage) actions() actionTable {
 		})
 	}
 	_, hasGroups := p.conn.(sources.GroupLister)
+	_, publishes := p.conn.(sources.Publisher)
 	t := newActions(p.c, p.conn,
 		moves(move, k.Up, k.Down, k.PageUp, k.PageDown, topOf(k), bottomOf(k)),
 		[]action{
@@ -560,6 +602,7 @@ func (p *streamsPage) actions() actionTable {
 			})},
 			{bind: k.Health, line: 5, run: selected(func(st sources.StreamInfo) page { return newHealthPage(p.c, p.conn, st) })},
 			{bind: k.Refresh, line: 6, run: do(p.list)},
+			{bind: k.Publish, writes: true, needs: func() bool { return publishes && len(p.visible) > 0 }, run: do(p.startPublish)},
 			{bind: key.NewBinding(key.WithKeys("esc")), unlisted: true, needs: func() bool { return p.filter.Value() != "" }, run: do(func() tea.Cmd {
 				p.filter.SetValue("")
 				p.applyFilter("")
@@ -570,8 +613,9 @@ func (p *streamsPage) actions() actionTable {
 	return t
 }
 
-// Capturing is true while the filter is typed into.
-func (p *streamsPage) Capturing() bool { return p.typing }
+// Capturing is true while the filter is typed into or the publish
+// confirmation is open.
+func (p *streamsPage) Capturing() bool { return p.typing || p.publish != nil }
 
 func (p *streamsPage) sparkOf(i, width int) string {
 	if h := p.rows[i].trend; h != nil {
@@ -614,6 +658,9 @@ func (p *streamsPage) View(w, h int) string {
 			line += " " + s.DLQBadge.Render(cell(cells[last], cols[last].width, false))
 		}
 		out = append(out, line)
+	}
+	if p.publish != nil {
+		return overlay(joinLines(out), p.publish.view(w, h), w, h)
 	}
 	return joinLines(out)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -275,7 +276,7 @@ func (p *triagePage) groupPage(redrive bool) *messagesPage {
 }
 
 // unsafeName matches what a file name should not hold.
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // export writes a group's dead letters to a JSONL file in the working
 // directory (mqscope export's format; mqscope replay reads it).
@@ -288,7 +289,7 @@ func (p *triagePage) export(g triage.Group) tea.Cmd {
 	if err != nil {
 		return setError(err)
 	}
-	name := unsafeName.ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl"
+	name := unsafeName().ReplaceAllString(p.stream.Name+"-"+g.Key, "_") + ".jsonl"
 	start := sources.Start{Kind: sources.StartOldest}
 	if p.stream.Queue {
 		start = sources.Start{Kind: sources.StartLastN, N: max(p.report.Scanned, 1)}

@@ -24,10 +24,12 @@ const Hidden = "xxxxx"
 const minSecret = 4
 
 // urlPassword finds the password of scheme://user:password@host.
-var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s]*@`)
+var urlPassword = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s]*@`) })
 
 // secretKey names attributes whose values are never written.
-var secretKey = regexp.MustCompile(`(?i)pass(word)?|secret|token|credential|authorization`)
+var secretKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)pass(word)?|secret|token|credential|authorization`)
+})
 
 // Redactor hides secrets in text: the values it was told about, and the
 // password of every URL. It is safe for concurrent use.
@@ -52,7 +54,7 @@ func (r *Redactor) Add(secret string) {
 
 // Redact returns s with every known secret and URL password hidden.
 func (r *Redactor) Redact(s string) string {
-	s = urlPassword.ReplaceAllString(s, "${1}:"+Hidden+"@")
+	s = urlPassword().ReplaceAllString(s, "${1}:"+Hidden+"@")
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, sec := range r.secrets {
@@ -106,7 +108,7 @@ func (h *handler) WithGroup(name string) slog.Handler {
 func (h *handler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch {
-	case secretKey.MatchString(a.Key):
+	case secretKey().MatchString(a.Key):
 		return slog.String(a.Key, Hidden)
 	case v.Kind() == slog.KindGroup:
 		g := v.Group()

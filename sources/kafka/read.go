@@ -42,7 +42,7 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 		}
 		return nil
 	})
-	if !opts.Follow {
+	if !opts.Follow || endHeld(plans, opts.End) {
 		if err := c.readBounded(ctx, feed, consumer, topic, plans, opts.End); err != nil {
 			feed.Close()
 			return nil, err
@@ -60,6 +60,27 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	}
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// endHeld says every partition of a followed read already holds the
+// record its end offset names (or is past it): the read is the bounded
+// read to that end, and reads as one (the direct fetches, which tell a
+// corrupt batch's offsets apart from the rest). A time end is not known
+// to be held until a later record comes.
+func endHeld(plans []partitionPlan, end *sources.Start) bool {
+	if end == nil || end.Kind != sources.StartOffset {
+		return false
+	}
+	for _, p := range plans {
+		last := end.Offset
+		if o, ok := end.Offsets[p.partition]; ok {
+			last = o
+		}
+		if last < 0 || last >= p.end && p.start <= last {
+			return false
+		}
+	}
+	return true
 }
 
 // noPartition says a topic has no such partition, and which it has.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 	} else { // a queue: through the default exchange
 		if t.RoutingKey != "" {
 			return nil, fmt.Errorf("--routing-key %s with queue %s: a queue is published to through the default exchange, its name the routing key; give --exchange X to route by key: %w", t.RoutingKey, t.Stream, sources.ErrBadTarget)
+		}
+		if err := unkeyed(req.Messages, t.Stream); err != nil {
+			return nil, err
 		}
 		t = sources.Target{Exchange: true, RoutingKey: t.Stream}
 	}
@@ -86,6 +90,24 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		}
 	}
 	return out, nil
+}
+
+// unkeyed refuses, before anything is written, a message with a key of
+// its own published to queue: the default exchange routes by the queue's
+// name and an AMQP message has no other key, so the key would be lost. A
+// message read from RabbitMQ (it names its exchange or routing key) keys
+// itself by its routing key, which a publish to a queue replaces.
+func unkeyed(msgs []sources.Message, queue string) error {
+	for i := range msgs {
+		m := &msgs[i]
+		if len(m.Key) == 0 || slices.ContainsFunc(m.Properties, func(p sources.Property) bool { return p.Name == "exchange" || p.Name == "routing-key" }) {
+			continue
+		}
+		return fmt.Errorf("message %d has key %q, and queue %s is published to through the default exchange, its name the routing key: an AMQP message has no other key; "+
+			"give it as a header (--header key=VALUE) or route by it through an exchange (--exchange X --routing-key KEY): %w",
+			i+1, m.Key, queue, sources.ErrBadTarget)
+	}
+	return nil
 }
 
 // publishWindow is how many publishes wait for their confirms at once.
