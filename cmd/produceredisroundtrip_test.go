@@ -1,11 +1,13 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,7 +42,16 @@ func TestProduceRedisExportRoundTrip(t *testing.T) {
 	if code, _, errOut := run(t, "--redis", url, "export", from, "-o", file); code != 0 {
 		t.Fatalf("export: %d %s", code, errOut)
 	}
-	code, out, errOut := run(t, "--redis", url, "produce", to, "--format", "jsonl", "-f", file, "--yes")
+	// the lines name the stream they were read from: they go to the copy
+	exported, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(t.TempDir(), "to.jsonl")
+	if err := os.WriteFile(moved, bytes.ReplaceAll(exported, []byte(strconv.Quote(from)), []byte(strconv.Quote(to))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--redis", url, "produce", to, "--format", "jsonl", "-f", moved, "--yes")
 	if code != 0 {
 		t.Fatalf("produce: exit %d: %s\n%s", code, errOut, out)
 	}
