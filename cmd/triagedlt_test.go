@@ -40,9 +40,11 @@ func TestTriageOfADLTWithoutProvenance(t *testing.T) {
 				t.Errorf("by %s: group %s has %d, want %d", by, g.Key, g.Count, w)
 			}
 			sum += g.Count
-			code, sel, errOut := run(t, "--kafka", n.Addr, "export", n.DLT, "--filter", g.Filter)
-			if code != 0 || int64(strings.Count(sel, "\n")) != g.Count || strings.Contains(errOut, "taken as no match") {
-				t.Errorf("by %s: %s selects %d, the group %s has %d: %s", by, g.Filter, strings.Count(sel, "\n"), g.Key, g.Count, errOut)
+			for _, reg := range [][]string{nil, {"--schema-registry", n.Registry}} { // json: the decoded values too
+				code, sel, errOut := run(t, append(append([]string{"--kafka", n.Addr}, reg...), "export", n.DLT, "--filter", g.Filter)...)
+				if code != 0 || int64(strings.Count(sel, "\n")) != g.Count || strings.Contains(errOut, "taken as no match") {
+					t.Errorf("by %s %v: %s selects %d, the group %s has %d: %s", by, reg, g.Filter, strings.Count(sel, "\n"), g.Key, g.Count, errOut)
+				}
 			}
 		}
 		if sum != 16 || len(r.Groups) != map[string]int{"failure": 3, "origin": 2, "consumer": 3, "version": 4}[by] {

@@ -341,8 +341,8 @@ func (b *Builder) filterFor(m Mode, key string) string {
 		switch schema.Format(strings.TrimPrefix(key, "format:")) {
 		case schema.FormatNull:
 			return dead + "value == nil"
-		case schema.FormatJSON:
-			return dead + "json != nil"
+		case schema.FormatJSON: // json is also a value a schema decoded (a registry's, a local rule's)
+			return dead + "json != nil && schema.format == nil"
 		}
 		return dead + `value != nil && json == nil && !(value startsWith "\x00")`
 	}
