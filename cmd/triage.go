@@ -81,7 +81,8 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 				scan = filter.NewScanner(sub, f.compiled, so)
 				sub = scan
 			}
-			b := triage.NewBuilder(args[0]).WithDecoder(dec)
+			st, _ := located(cmd.Context(), rd, args[0]) // unknown: the name alone says whether it is a DLQ
+			b := triage.NewBuilder(args[0]).WithDecoder(dec).ForStream(st)
 			if err := b.Read(cmd.Context(), sub, nil); err != nil && cmd.Context().Err() == nil {
 				return err
 			}
@@ -123,6 +124,13 @@ A RabbitMQ queue is peeked (its messages come back marked redelivered).`,
 // peeked reports a stream whose read is a peek (a queue), or whose kind
 // the reader cannot tell: it is not read a second time for a census.
 func peeked(ctx context.Context, r sources.Reader, stream string) bool {
+	st, ok := located(ctx, r, stream)
+	return !ok || st.Queue
+}
+
+// located is what the reader's connector says of a stream (its
+// Locator); ok false when it cannot tell.
+func located(ctx context.Context, r sources.Reader, stream string) (sources.StreamInfo, bool) {
 	for {
 		w, ok := r.(interface{ Unwrap() sources.Reader })
 		if !ok {
@@ -132,10 +140,13 @@ func peeked(ctx context.Context, r sources.Reader, stream string) bool {
 	}
 	l, ok := r.(sources.Locator)
 	if !ok {
-		return true
+		return sources.StreamInfo{Name: stream}, false
 	}
 	st, err := l.Locate(ctx, stream)
-	return err != nil || st.Queue
+	if err != nil {
+		return sources.StreamInfo{Name: stream}, false
+	}
+	return st, true
 }
 
 // printTriage writes a report as a table, each group followed by its
@@ -145,7 +156,11 @@ func printTriage(w io.Writer, r triage.Report) error {
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, ", %s to %s", r.From.Local().Format(time.DateTime), r.To.Local().Format(time.DateTime))
 	}
-	fmt.Fprintf(w, ", %d groups by %s\n\n", len(r.Groups), r.Mode)
+	fmt.Fprintf(w, ", %d groups by %s\n", len(r.Groups), r.Mode)
+	if line := r.Provenance(); line != "" {
+		fmt.Fprintf(w, "%s\n", safetext.String(line))
+	}
+	fmt.Fprintln(w)
 	if r.Comparison != "" {
 		defer fmt.Fprintf(w, "\n%s\n", safetext.String(r.Comparison))
 	}
@@ -163,6 +178,9 @@ func printTriage(w io.Writer, r triage.Report) error {
 		if r.Mode == triage.ByFailure.String() {
 			name = safetext.String(g.Key) + "  " + render.Preview([]byte(g.Reason()), 160)
 		}
+		if note := r.Note(g); note != "" {
+			name += "  (" + safetext.String(note) + ")"
+		}
 		fmt.Fprintf(tw, "%d\t%d%%\t%s\t%s\t%s\t%s\n", g.Count, g.Count*100/max(r.DeadLetters, 1),
 			stamp(g.First), stamp(g.Last), render.Sparkline(trend, len(trend)), name)
 	}
@@ -177,6 +195,9 @@ func printTriage(w io.Writer, r triage.Report) error {
 		}
 		if len(g.Consumers) > 0 {
 			fmt.Fprintf(w, "  by %s", counts(g.Consumers))
+		}
+		if note := r.Note(g); note != "" {
+			fmt.Fprintf(w, "  (%s)", safetext.String(note))
 		}
 		fmt.Fprintln(w)
 	}

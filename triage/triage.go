@@ -88,6 +88,10 @@ type Group struct {
 	Example string `json:"example,omitempty"`
 	// Filter is the filter expression that selects the group's messages.
 	Filter string `json:"filter"`
+	// NoProvenance is how many of the group's dead letters carry no
+	// provenance headers (read from a dead-letter stream, they are dead
+	// letters all the same).
+	NoProvenance int64 `json:"noProvenance,omitempty"`
 
 	times []int64 // unix millis of each dead letter, for the histogram
 }
@@ -108,12 +112,22 @@ type Report struct {
 	Stream string `json:"stream"`
 	Mode   string `json:"by"`
 	// Scanned is how many messages were read, DeadLetters how many of them
-	// carried dead-letter provenance.
-	Scanned     int64     `json:"scanned"`
-	DeadLetters int64     `json:"deadLetters"`
-	From        time.Time `json:"from"`
-	To          time.Time `json:"to"`
-	Groups      []Group   `json:"groups"`
+	// are dead letters: those that carry dead-letter provenance, or every
+	// one when the stream is a dead-letter stream.
+	Scanned     int64 `json:"scanned"`
+	DeadLetters int64 `json:"deadLetters"`
+	// DeadLetterStream says the stream is itself a dead-letter stream (its
+	// connector marks it, or its name says so), so its messages without
+	// provenance headers are dead letters too; NoProvenance is how many.
+	DeadLetterStream bool  `json:"deadLetterStream,omitempty"`
+	NoProvenance     int64 `json:"noProvenance,omitempty"`
+	// NameOrigin is the origin the stream's name gives (orders for
+	// orders.DLT), the origin of its dead letters without provenance;
+	// "" when the name gives none (their origin is unknown).
+	NameOrigin string    `json:"nameOrigin,omitempty"`
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+	Groups     []Group   `json:"groups"`
 	// Comparison is, by version, the stream's commonest schema's share
 	// here and in its origin ("orders.DLT: 90% carry v3; orders: 17% v3"),
 	// from the census of both (versions.Run; the origin named by the dead
@@ -132,6 +146,11 @@ type Builder struct {
 	dec      *schema.Decoder
 	res      *versions.Resolver
 	pending  map[int]schema.Class // ids to name (ByVersion)
+	// dlt says the stream is a dead-letter stream; nameOrigin is the
+	// origin its name gives; bare counts its messages without provenance.
+	dlt        bool
+	nameOrigin string
+	bare       int64
 }
 
 // NewBuilder starts the triage of a stream. Values are classified by
@@ -150,6 +169,21 @@ func NewBuilder(stream string) *Builder {
 func (b *Builder) WithDecoder(dec *schema.Decoder) *Builder {
 	if dec != nil {
 		b.dec, b.res = dec, versions.NewResolver(dec)
+	}
+	return b
+}
+
+// ForStream takes what the stream's connector says of it: a stream it
+// marks as a dead-letter stream (st.DeadLetter), or one whose name says so
+// (dlq.IsDeadLetterName), holds dead letters only, so a message without
+// provenance headers is one too: its failure is unknown ("no provenance
+// headers"), its consumer unknown, its origin the one the name gives
+// (else unknown). Call it before the first Add. It returns b.
+func (b *Builder) ForStream(st sources.StreamInfo) *Builder {
+	byName, origin := dlq.IsDeadLetterName(b.stream)
+	b.dlt = st.DeadLetter || byName
+	if b.dlt && origin != b.stream {
+		b.nameOrigin = origin
 	}
 	return b
 }
@@ -181,12 +215,21 @@ func When(m *sources.Message) time.Time {
 	return m.Timestamp
 }
 
-// Add counts one message (messages without provenance are counted as
-// scanned only).
+// noProvenance is the failure group of a dead-letter stream's messages
+// without provenance: not a fingerprint (8 hex digits), so no failure
+// shares it.
+const noProvenance = "no-provenance"
+
+// noProvenanceText is their failure for people.
+const noProvenanceText = "no provenance headers"
+
+// Add counts one message: a dead letter when it carries provenance, or
+// when the stream is a dead-letter stream (ForStream); else it is counted
+// as scanned only.
 func (b *Builder) Add(m *sources.Message) {
 	b.scanned++
 	d := m.DeadLetter
-	if d == nil {
+	if d == nil && !b.dlt {
 		return
 	}
 	b.dead++
@@ -199,9 +242,17 @@ func (b *Builder) Add(m *sources.Message) {
 			b.to = at
 		}
 	}
-	f := dlq.FailureOf(d)
-	fp := f.Fingerprint()
-	origin, consumer := orUnknown(d.OriginStream), orUnknown(d.ConsumerGroup)
+	var f dlq.Failure
+	var fp, origin, consumer, example string
+	if d != nil {
+		f = dlq.FailureOf(d)
+		fp, example = f.Fingerprint(), d.ExceptionMessage
+		origin, consumer = orUnknown(d.OriginStream), orUnknown(d.ConsumerGroup)
+	} else {
+		b.bare++
+		f = dlq.Failure{Text: noProvenanceText}
+		fp, origin, consumer = noProvenance, orUnknown(b.nameOrigin), unknown
+	}
 	c := b.dec.Classify(schema.PartValue, m.Stream, m.Headers, m.Properties, m.Value)
 	version := "format:" + string(c.Format)
 	if c.Origin == schema.OriginRegistry {
@@ -216,13 +267,16 @@ func (b *Builder) Add(m *sources.Message) {
 	for i, key := range keys {
 		g := b.groups[i][key]
 		if g == nil {
-			g = &Group{Key: key, Filter: filterFor(Mode(i), key)}
+			g = &Group{Key: key, Filter: b.filterFor(Mode(i), key)}
 			if Mode(i) == ByFailure {
-				g.Class, g.Text, g.Example = f.Class, f.Text, d.ExceptionMessage
+				g.Class, g.Text, g.Example = f.Class, f.Text, example
 			}
 			b.groups[i][key] = g
 		}
 		g.Count++
+		if d == nil {
+			g.NoProvenance++
+		}
 		if !at.IsZero() {
 			if g.First.IsZero() || at.Before(g.First) {
 				g.First = at
@@ -249,31 +303,51 @@ func orUnknown(s string) string {
 	return s
 }
 
-// filterFor is the filter expression (sources/filter) that selects a group.
-func filterFor(m Mode, key string) string {
+// filterFor is the filter expression (sources/filter) that selects a
+// group. In a dead-letter stream every message is a dead letter: one
+// without provenance (deadLetter == nil) is in the no-provenance failure,
+// the unknown consumer, the name's origin (else the unknown one) and the
+// version of its value.
+func (b *Builder) filterFor(m Mode, key string) string {
+	dead := "deadLetter != nil && " // every message in a dead-letter stream
+	if b.dlt {
+		dead = ""
+	}
 	switch m {
 	case ByOrigin:
-		if key == unknown {
+		bare := b.dlt && key == orUnknown(b.nameOrigin)
+		switch {
+		case key == unknown && bare:
+			return `deadLetter == nil || deadLetter.origin == ""`
+		case key == unknown:
 			return `deadLetter != nil && deadLetter.origin == ""`
+		case bare:
+			return fmt.Sprintf("deadLetter == nil || deadLetter.origin == %q", key)
 		}
 		return fmt.Sprintf("deadLetter.origin == %q", key)
 	case ByConsumer:
-		if key == unknown {
+		switch {
+		case key == unknown && b.dlt:
+			return `deadLetter == nil || deadLetter.group == ""`
+		case key == unknown:
 			return `deadLetter != nil && deadLetter.group == ""`
 		}
 		return fmt.Sprintf("deadLetter.group == %q", key)
 	case ByVersion:
 		if id, ok := strings.CutPrefix(key, "id:"); ok {
 			n, _ := strconv.Atoi(id)
-			return "deadLetter != nil && " + versions.Filter(n)
+			return dead + versions.Filter(n)
 		}
 		switch schema.Format(strings.TrimPrefix(key, "format:")) {
 		case schema.FormatNull:
-			return "deadLetter != nil && value == nil"
-		case schema.FormatJSON:
-			return "deadLetter != nil && json != nil"
+			return dead + "value == nil"
+		case schema.FormatJSON: // json is also a value a schema decoded (a registry's, a local rule's)
+			return dead + "json != nil && schema.format == nil"
 		}
-		return `deadLetter != nil && value != nil && json == nil && !(value startsWith "\x00")`
+		return dead + `value != nil && json == nil && !(value startsWith "\x00")`
+	}
+	if key == noProvenance {
+		return "deadLetter == nil"
 	}
 	return fmt.Sprintf("deadLetter.fingerprint == %q", key)
 }
@@ -281,7 +355,8 @@ func filterFor(m Mode, key string) string {
 // Report groups what was added, biggest group first, with histograms of
 // buckets equal slices of the whole time range.
 func (b *Builder) Report(mode Mode, buckets int) Report {
-	r := Report{Stream: b.stream, Mode: mode.String(), Scanned: b.scanned, DeadLetters: b.dead, From: b.from, To: b.to}
+	r := Report{Stream: b.stream, Mode: mode.String(), Scanned: b.scanned, DeadLetters: b.dead, From: b.from, To: b.to,
+		DeadLetterStream: b.dlt, NoProvenance: b.bare, NameOrigin: b.nameOrigin}
 	span := b.to.UnixMilli() - b.from.UnixMilli() + 1
 	for _, g := range b.groups[mode] {
 		out := *g
@@ -353,4 +428,37 @@ func (b *Builder) Step(ctx context.Context, sub sources.Subscription, d time.Dur
 		return false, fmt.Errorf("triage %s: %w", b.stream, err)
 	}
 	return done, nil
+}
+
+// Provenance says, for people, how a dead-letter stream's messages
+// without provenance headers were counted: "3 messages without provenance
+// headers counted as dead letters (a dead-letter stream), origin orders by
+// the stream's name". "" when there are none.
+func (r Report) Provenance() string {
+	if !r.DeadLetterStream || r.NoProvenance == 0 {
+		return ""
+	}
+	what := "message"
+	if r.NoProvenance != 1 {
+		what = "messages"
+	}
+	origin := "origin unknown"
+	if r.NameOrigin != "" {
+		origin = "origin " + r.NameOrigin + " by the stream's name"
+	}
+	return fmt.Sprintf("%d %s without provenance headers counted as dead letters (a dead-letter stream), %s", r.NoProvenance, what, origin)
+}
+
+// Note says, for people, how many of a group's dead letters carry no
+// provenance headers, and by origin whether the stream's name gave their
+// origin: "3 without provenance headers, by the stream's name". "" for none.
+func (r Report) Note(g Group) string {
+	if g.NoProvenance == 0 || r.Mode == ByFailure.String() && g.Count == g.NoProvenance {
+		return ""
+	}
+	note := fmt.Sprintf("%d without provenance headers", g.NoProvenance)
+	if r.Mode == ByOrigin.String() && r.NameOrigin != "" && g.Key == r.NameOrigin {
+		note += ", by the stream's name"
+	}
+	return note
 }

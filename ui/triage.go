@@ -93,7 +93,7 @@ func (p *triagePage) read() tea.Cmd {
 		return nil
 	}
 	p.gen++
-	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name).WithDecoder(p.c.decoder(p.conn.Name())), false, nil, p.c.Now()
+	p.b, p.done, p.err, p.started = triage.NewBuilder(p.stream.Name).WithDecoder(p.c.decoder(p.conn.Name())).ForStream(p.stream), false, nil, p.c.Now()
 	p.compared, p.comparing = "", false
 	p.report = p.b.Report(p.mode, triageBuckets)
 	ctx, page, gen, name := p.ctx, p.pid, p.gen, p.stream.Name
@@ -359,6 +359,8 @@ func (p *triagePage) View(w, h int) string {
 	out := []string{head, s.ColumnHeader.Render(row(cols, titles(cols)...))}
 	if p.err != nil {
 		out = append(out, s.StatusError.Render("✖ "+render.Sanitize(p.err.Error())))
+	} else if len(r.Groups) == 0 && p.done && r.DeadLetterStream {
+		out = append(out, s.Muted.Render("  no dead letters: "+render.Sanitize(p.stream.Name)+" holds no message"))
 	} else if len(r.Groups) == 0 && p.done {
 		out = append(out, s.Muted.Render("  no dead letters: no message of "+render.Sanitize(p.stream.Name)+" carries dead-letter provenance"))
 	}
@@ -386,6 +388,9 @@ func (p *triagePage) View(w, h int) string {
 	} else if p.mode == triage.ByVersion && p.comparing {
 		out = append(out, s.Muted.Render("comparing with the origin's versions…"))
 	}
+	if line := r.Provenance(); line != "" {
+		out = append(out, s.Muted.Render(render.Sanitize(line)))
+	}
 	if len(r.Groups) > 0 {
 		g := r.Groups[p.cur.sel]
 		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+render.Sanitize(g.Filter)))
@@ -398,13 +403,21 @@ func (p *triagePage) View(w, h int) string {
 	return joinLines(out)
 }
 
-// groupName is what the GROUP column shows.
+// groupName is what the GROUP column shows, with how many of its dead
+// letters carry no provenance headers.
 func (p *triagePage) groupName(g triage.Group) string {
-	if p.mode != triage.ByFailure {
-		return g.Key
+	name := g.Key
+	if p.mode == triage.ByFailure {
+		c := g
+		c.Class = shortClass(g.Class)
+		name = c.Reason()
 	}
-	g.Class = shortClass(g.Class)
-	return g.Reason()
+	r := p.report // its mode may be the last one while a regroup sorts
+	r.Mode = p.mode.String()
+	if note := r.Note(g); note != "" {
+		name += "  (" + note + ")"
+	}
+	return name
 }
 
 // fold sums a histogram into n buckets for a narrower sparkline.
