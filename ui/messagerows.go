@@ -133,11 +133,7 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 	}
 	var base []string
 	if p.byID() {
-		id := "—"
-		if m.ID != "" {
-			id = render.Sanitize(m.ID)
-		}
-		base = []string{id, shortTime(m.Timestamp.In(p.c.Location), now), key}
+		base = []string{queueID(m), shortTime(rowTime(m).In(p.c.Location), now), key}
 	} else {
 		part := strconv.Itoa(int(m.Partition))
 		if m.Partition == sources.NoPartition {
@@ -184,6 +180,24 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 		return append(base, origin, reason, value)
 	}
 	return append(base, origin, reason)
+}
+
+// queueID is a queue message's id, or, for one without, its place in
+// the read (`@3`): rows alike in everything else stay apart.
+func queueID(m *sources.Message) string {
+	if m.ID != "" {
+		return render.Sanitize(m.ID)
+	}
+	return "@" + strconv.FormatInt(m.Offset, 10)
+}
+
+// rowTime is the time a queue row shows: the message's timestamp, or,
+// for a dead letter without one, when the broker last dead-lettered it.
+func rowTime(m *sources.Message) time.Time {
+	if m.Timestamp.IsZero() && m.DeadLetter != nil {
+		return m.DeadLetter.LastDeath
+	}
+	return m.Timestamp
 }
 
 // shortTime shows the time of day for today, the date too otherwise.

@@ -95,13 +95,14 @@ func messageKey(m *sources.Message, title string) sortKey {
 	case "OFFSET":
 		return numKey(m.Offset)
 	case "TIME":
-		if m.Timestamp.IsZero() {
+		at := rowTime(m)
+		if at.IsZero() {
 			return noKey
 		}
-		return numKey(m.Timestamp.UnixNano())
+		return numKey(at.UnixNano())
 	case "ID":
 		if m.ID == "" {
-			return noKey
+			return numKey(m.Offset) // shown as its place in the read
 		}
 		return textKey(m.ID)
 	case "KEY":
