@@ -44,6 +44,10 @@ const Scheme = "nats"
 // whose original message the stream no longer holds.
 const PropertyOriginal = "original"
 
+// PropertyAdvisory is the DeadLetter.Extra property holding the id of
+// the advisory that announced the dead letter.
+const PropertyAdvisory = "Advisory"
+
 // ErrOriginalGone is wrapped by the error of a redrive item whose original
 // message is gone (removed by the stream's limits, or deleted).
 var ErrOriginalGone = errors.New("the original message is gone from its stream")
@@ -306,7 +310,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	if a.Reason != "" {
 		dl.ExceptionMessage = a.Reason
 	}
-	dl.Extra = append(dl.Extra, sources.Property{Name: "Consumer", Value: a.Consumer}, sources.Property{Name: "Advisory", Value: a.ID})
+	dl.Extra = append(dl.Extra, sources.Property{Name: "Consumer", Value: a.Consumer}, sources.Property{Name: PropertyAdvisory, Value: a.ID})
 	dl.Deaths = []sources.Death{{Queue: dl.ConsumerGroup, Reason: reason, Count: dl.Count, Time: a.Time}}
 	m := sources.Message{
 		Stream:     capture,
