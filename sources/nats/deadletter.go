@@ -353,7 +353,7 @@ func (c *Conn) original(ctx context.Context, stream string, seq uint64) (*jetstr
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.GetMsg(ctx, seq)
+	raw, err := c.getMsg(ctx, s, seq, false)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return nil, fmt.Errorf("%s#%d: %w", stream, seq, ErrOriginalGone)
