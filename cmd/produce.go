@@ -158,6 +158,9 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	if n := unroutable(placed); n > 0 {
 		return fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed))
 	}
+	if n := sources.CountDuplicates(placed); n > 0 {
+		return errors.New(sources.DuplicatesNotWritten(n))
+	}
 	return nil
 }
 
@@ -379,10 +382,13 @@ func (e *env) auditPublish(conn, source string, t sources.Target, msgs []sources
 // publishSummary is the audit line that ends a publish: its counts.
 func publishSummary(now time.Time, conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement, failed error) replay.AuditRecord {
 	r := replay.AuditRecord{Time: now, Action: "publish-run", Connection: conn, Source: source, Target: t.String(), Result: "finished",
-		Counts: map[string]int{"total": len(msgs), "published": len(placed) - unroutable(placed), "unroutable": unroutable(placed),
+		Counts: map[string]int{"total": len(msgs), "published": len(placed) - unroutable(placed) - sources.CountDuplicates(placed), "unroutable": unroutable(placed),
 			"tombstones": countTombstones(msgs[:len(placed)])}}
 	if n := sources.Unconfirmed(failed); n > 0 {
 		r.Counts["unconfirmed"] = n
+	}
+	if n := sources.CountDuplicates(placed); n > 0 {
+		r.Counts["duplicates"] = n
 	}
 	if failed != nil {
 		r.Result = "failed: " + failed.Error()
@@ -424,8 +430,11 @@ func publishAudit(now time.Time, conn, source string, t sources.Target, msgs []s
 	out := make([]replay.AuditRecord, len(placed))
 	for i, p := range placed {
 		result := "published: " + p.String()
-		if p.Unroutable {
+		switch {
+		case p.Unroutable:
 			result = "unroutable: returned by the broker"
+		case p.Duplicate:
+			result = "duplicate: " + p.String()
 		}
 		out[i] = replay.AuditRecord{Time: now, Action: "publish", Connection: conn, Source: source, Position: strconv.Itoa(i + 1),
 			Target: t.String(), MessageID: p.ID, Result: result}
@@ -453,13 +462,21 @@ func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJS
 	}
 	if len(placed) <= 10 {
 		for _, p := range placed {
+			if p.Duplicate {
+				fmt.Fprintln(e.stdout, safetext.String(p.String()))
+				continue
+			}
 			fmt.Fprintln(e.stdout, "published: "+safetext.String(p.String()))
 		}
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed), safetext.String(t.String()))
+	dups := sources.CountDuplicates(placed)
+	fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed)-dups, safetext.String(t.String()))
 	if n := unroutable(placed); n > 0 {
 		fmt.Fprintf(e.stdout, ", %d unroutable", n)
+	}
+	if dups > 0 {
+		fmt.Fprintf(e.stdout, ", %d not written (duplicates)", dups)
 	}
 	fmt.Fprintf(e.stdout, ": first %s, last %s\n", safetext.String(placed[0].String()), safetext.String(placed[len(placed)-1].String()))
 	return nil
@@ -473,12 +490,15 @@ type placementJSONLine struct {
 	ID         string `json:"id,omitempty"`
 	Routed     *int   `json:"routed_queues,omitempty"`
 	Unroutable bool   `json:"unroutable,omitempty"`
+	// Duplicate marks a message the stream did not write: it had one with
+	// the same Nats-Msg-Id within its duplicate window.
+	Duplicate bool `json:"duplicate,omitempty"`
 }
 
 // placementJSON is p, published to t, as a JSON line's fields (the
 // queue's name for RabbitMQ's default exchange).
 func placementJSON(p sources.Placement, t sources.Target) placementJSONLine {
-	out := placementJSONLine{Stream: p.Stream, ID: p.ID, Unroutable: p.Unroutable}
+	out := placementJSONLine{Stream: p.Stream, ID: p.ID, Unroutable: p.Unroutable, Duplicate: p.Duplicate}
 	if out.Stream == "" && p.Exchange {
 		out.Stream = cmp.Or(t.RoutingKey, t.Stream)
 	}

@@ -427,6 +427,23 @@ func (j *jsonlWriter) write(m *sources.Message, d *decodedMsg) error {
 
 func (j *jsonlWriter) flush() error { return j.enc.Flush() }
 
+// appendKey appends a key as the text line shows it: a key of one line
+// of text that holds runes a terminal must not get as they are (a bidi
+// override in a JetStream subject, an escape) with those escaped
+// (safetext: ⟨U+202E⟩), cut at 80 runes; any other, previewed.
+func appendKey(b, key []byte) []byte {
+	const width = 80
+	s := string(key)
+	if !utf8.ValidString(s) || safetext.Clean(s) || strings.ContainsAny(s, "\t\n\r") {
+		return append(b, render.Preview(key, width)...)
+	}
+	if utf8.RuneCountInString(s) > width {
+		runes := []rune(s)
+		s = string(runes[:width-1]) + "…"
+	}
+	return safetext.Append(b, s)
+}
+
 // textWriter prints one readable line per message, flushed as it goes
 // (tail); what comes from the message is sanitised (safetext).
 type textWriter struct {
@@ -467,7 +484,7 @@ func (t *textWriter) write(m *sources.Message, d *decodedMsg) error {
 	} else if m.Key == nil {
 		b = append(b, "∅"...) // no key (a Redis entry has none): the mark alone
 	} else {
-		b = append(b, render.Preview(m.Key, 80)...)
+		b = appendKey(b, m.Key)
 	}
 	b = append(b, ' ')
 	if v := d.decodedValue(); v != nil {

@@ -157,8 +157,14 @@ Writing one message asks y/N; writing more asks you to type the count (or
 			} else if len(notes) > 0 {
 				fmt.Fprintf(e.stdout, "%d lines noted above\n", len(notes))
 			}
+			if res.Duplicates > 0 {
+				fmt.Fprintln(e.stdout, sources.DuplicatesNotWritten(res.Duplicates))
+			}
 			if err == nil && res.Stop.Reason == replay.Cancelled {
 				return &interruptedError{detail: fmt.Sprintf("%d messages of %s written, the rest not", res.Done, safetext.String(args[0]))}
+			}
+			if err == nil && res.Duplicates > 0 {
+				return errors.New(sources.DuplicatesNotWritten(res.Duplicates))
 			}
 			return err
 		},

@@ -43,7 +43,10 @@ type ReplayOptions struct {
 
 // ReplayFile writes every message of a capture (mqscope export or kcat -J)
 // to a sink (sources.SinkOpener opens one), in file order, in batches,
-// each acknowledged by the broker before the next.
+// each acknowledged by the broker before the next. A message the broker
+// acknowledged as a duplicate and did not write (a sources.PlacingSink's
+// Placement.Duplicate: JetStream's Nats-Msg-Id within the duplicate
+// window) is counted in the result's Duplicates, not in Done.
 func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o ReplayOptions) (Result, error) {
 	start := time.Now()
 	res := Result{PerTarget: map[string]int{}}
@@ -56,21 +59,28 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := sink.Write(ctx, batch); err != nil {
+		placed, err := writeBatch(ctx, sink, batch)
+		if err != nil {
 			res.Failed += len(batch)
 			return err
 		}
 		now := time.Now()
 		audit := make([]AuditRecord, len(batch))
+		dups := 0
 		for i, m := range batch {
 			audit[i] = AuditRecord{Time: now, Action: "replay", Connection: o.Connection, Source: o.File,
 				Position: strconv.Itoa(line - len(batch) + i + 1), Target: o.Target, MessageID: m.ID, Result: "acknowledged"}
+			if i < len(placed) && placed[i].Duplicate {
+				audit[i].Result = "duplicate: " + placed[i].String()
+				dups++
+			}
 		}
 		if err := o.Audit.Write(audit...); err != nil {
 			return err
 		}
-		res.Done += len(batch)
-		res.Total = res.Done
+		res.Done += len(batch) - dups
+		res.Duplicates += dups
+		res.Total = res.Done + res.Duplicates
 		res.Elapsed = time.Since(start)
 		batch = batch[:0]
 		if o.OnProgress != nil {
@@ -142,4 +152,13 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		err = werr
 	}
 	return res, err
+}
+
+// writeBatch writes a batch, with where each message went when the sink
+// says it (sources.PlacingSink), else none.
+func writeBatch(ctx context.Context, sink sources.MessageSink, batch []sources.Message) ([]sources.Placement, error) {
+	if ps, ok := sink.(sources.PlacingSink); ok {
+		return ps.WritePlaced(ctx, batch)
+	}
+	return nil, sink.Write(ctx, batch)
 }

@@ -25,6 +25,11 @@ func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *
 	}()
 	start := time.Now()
 	res.PerTarget = map[string]int{}
+	if o.Journal.HeldElsewhere() { // two runs of one id would report each other's copies as their own
+		err := &RunningElsewhereError{ID: p.ID, Source: p.Source}
+		res.Stop = Stop{Reason: Failed, Detail: err.Error()}
+		return res, err
+	}
 	req := sources.RedriveRequest{ID: p.ID, Source: p.Source, Rate: o.Rate}
 	var items []Item // the plan's item of each request item
 	for _, it := range p.Items {

@@ -376,6 +376,9 @@ type Journal struct {
 	adopted []*adoptedJournal
 	// started is set once a start record was written.
 	started bool
+	// elsewhere says the journal's lock was held by another run of the
+	// same id when it was opened.
+	elsewhere bool
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -396,7 +399,7 @@ func OpenJournal(dir, id string) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j.f, j.w = f, bufio.NewWriter(f)
-	_ = lockFile(f)                                 // held while the run lives: a run that cannot take it is still running and is not taken over
+	j.elsewhere = lockFile(f) != nil                // held while the run lives: a run that cannot take it is still running and is not taken over
 	if len(data) > 0 && data[len(data)-1] != '\n' { // a line cut by a kill: ended, so the next entry is a line of its own
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			f.Close()
@@ -731,4 +734,21 @@ func (a *Audit) Close() error {
 		return nil
 	}
 	return a.f.Close()
+}
+
+// HeldElsewhere reports that another run of the same id, here or in
+// another mqscope, held the journal's lock when it was opened: it is
+// still running.
+func (j *Journal) HeldElsewhere() bool { return j != nil && j.elsewhere }
+
+// RunningElsewhereError is the end of a run whose id another run, still
+// running, holds: nothing was written.
+type RunningElsewhereError struct {
+	// ID is the redrive id, Source its dead-letter stream or queue.
+	ID, Source string
+}
+
+// Error says what is going on and what to do.
+func (e *RunningElsewhereError) Error() string {
+	return fmt.Sprintf("another run of redrive %s of %s is running (here or in another mqscope: it holds the journal): nothing written; let it finish, or stop it (Ctrl-C), then run the same redrive again with the same id to settle what it leaves", e.ID, e.Source)
 }

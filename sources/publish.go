@@ -85,12 +85,19 @@ type Placement struct {
 	// Created says this write made the stream, which was not there (a
 	// Redis XADD to a new key).
 	Created bool
+	// Duplicate says the broker took it for one it already had and did not
+	// write it (a JetStream PubAck with Duplicate: a message with the same
+	// Nats-Msg-Id within the stream's duplicate window). Stream and Offset
+	// are those of the message already there.
+	Duplicate bool
 }
 
 // String says where it went, for people: "orders p2@17", "routed to 2
 // queues", "unroutable: returned by the broker", "queue q id 5f…", "ORDERS #42".
 func (p Placement) String() string {
 	switch {
+	case p.Duplicate:
+		return "not written: " + p.Stream + " #" + strconv.FormatInt(p.Offset, 10) + " already had it within its duplicate window (Nats-Msg-Id)"
 	case p.Unroutable:
 		return "unroutable: " + p.exchange() + " returned it, no queue is bound to take it"
 	case p.Exchange && p.Routed < 0:
@@ -169,4 +176,23 @@ type KeyPartitioner interface {
 	// PartitionFor is the partition of partitions a message with key goes
 	// to; false when it cannot be known (no key: at random).
 	PartitionFor(key []byte, partitions int) (int32, bool)
+}
+
+// CountDuplicates counts the placements the broker did not write because
+// it already had them (Placement.Duplicate).
+func CountDuplicates(placed []Placement) int {
+	n := 0
+	for _, p := range placed {
+		if p.Duplicate {
+			n++
+		}
+	}
+	return n
+}
+
+// DuplicatesNotWritten says, for people, that n messages were not written
+// because the stream already had them: "2 not written: the stream already
+// had them within its duplicate window (Nats-Msg-Id)".
+func DuplicatesNotWritten(n int) string {
+	return strconv.Itoa(n) + " not written: the stream already had them within its duplicate window (Nats-Msg-Id)"
 }

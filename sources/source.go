@@ -102,6 +102,9 @@ type Reading struct {
 	// one (a Redis stream's entry IDs, packed): the distance of two
 	// positions counts no messages.
 	SparsePositions bool
+	// SubjectKeys says the messages' keys are subjects (NATS JetStream):
+	// dotted names, often long, that a list shows in a wider key column.
+	SubjectKeys bool
 }
 
 // Locator is a connection that finds one stream without listing them

@@ -214,8 +214,11 @@ func (p *detailPage) build() {
 		if d.OriginPartition != sources.NoPartition {
 			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))
 		}
+		nats := d.Scheme == natsScheme
 		if at := d.OriginAt(); at != "" && d.OriginPosition != "" {
 			origin += "  id " + at
+		} else if at != "" && nats {
+			origin += "  sequence " + at
 		} else if at != "" {
 			origin += "  offset " + at
 		}
@@ -225,7 +228,9 @@ func (p *detailPage) build() {
 		if !d.OriginTime.IsZero() {
 			kv("Orig. time", d.OriginTime.In(p.c.Location).Format("2006-01-02 15:04:05.000 MST"))
 		}
-		if d.Exchange != "" || len(d.RoutingKeys) > 0 {
+		if nats && len(d.RoutingKeys) > 0 { // a JetStream message has a subject, no exchange
+			kv("Subject", render.Sanitize(strings.Join(d.RoutingKeys, ", ")))
+		} else if d.Exchange != "" || len(d.RoutingKeys) > 0 {
 			kv("Exchange", exchangeName(d.Exchange, "(default exchange)")+"  routing keys "+render.Sanitize(strings.Join(d.RoutingKeys, ", ")))
 		}
 		if d.ConsumerGroup != "" {
@@ -249,7 +254,21 @@ func (p *detailPage) build() {
 		for _, e := range d.Extra {
 			kv(render.Sanitize(e.Name), render.Sanitize(e.Value))
 		}
-		if len(d.Deaths) > 0 {
+		if len(d.Deaths) > 0 && nats {
+			line("")
+			line(s.Label.Render("History") + s.Muted.Render(" (JetStream advisories)"))
+			cols := []column{{title: "CONSUMER", width: 22}, {title: "REASON", width: 14}, {title: "DELIVERIES", width: 10, right: true},
+				{title: "SUBJECT", width: 24}, {title: "TIME", width: 19}}
+			line(s.ColumnHeader.Render(row(cols, titles(cols)...)))
+			for _, x := range d.Deaths {
+				at := ""
+				if !x.Time.IsZero() {
+					at = x.Time.In(p.c.Location).Format("2006-01-02 15:04:05")
+				}
+				line(row(cols, render.Sanitize(x.Queue), render.Sanitize(x.Reason), strconv.FormatInt(x.Count, 10),
+					render.Sanitize(strings.Join(x.RoutingKeys, ",")), at))
+			}
+		} else if len(d.Deaths) > 0 {
 			line("")
 			line(s.Label.Render("History") + s.Muted.Render(" (x-death, newest first)"))
 			cols := []column{{title: "QUEUE", width: 22}, {title: "REASON", width: 14}, {title: "COUNT", width: 5, right: true},
@@ -679,6 +698,10 @@ func (p *detailPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() 
 
 // Close stops a fetch in flight.
 func (p *detailPage) Close() { p.cancel() }
+
+// natsScheme is the DeadLetter.Scheme of a JetStream dead letter (found
+// by an advisory): it has a stream, subject and sequence, no exchange.
+const natsScheme = "nats"
 
 // exchangeName shows a RabbitMQ exchange's name; the default exchange,
 // whose name is empty, as def.

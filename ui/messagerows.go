@@ -86,6 +86,13 @@ func (p *messagesPage) columns(w int) []column {
 			{title: "VALUE", width: 10, flex: true},
 		}
 	}
+	if p.stream.SubjectKeys { // a JetStream subject: dotted names, often long
+		for i := range cols {
+			if cols[i].title == "KEY" {
+				cols[i].width = subjectKeyWidth
+			}
+		}
+	}
 	if p.showsVersions() { // the schema version after the key
 		at := p.leading() + 1
 		cols = append(cols[:at], append([]column{{title: colVersion, width: 4, unsorted: true}}, cols[at:]...)...)
@@ -98,6 +105,10 @@ func (p *messagesPage) columns(w int) []column {
 	}
 	return layout(p.view.srt.decorate(cols), w)
 }
+
+// subjectKeyWidth is the key column's width for messages whose keys are
+// subjects (sources.Reading.SubjectKeys).
+const subjectKeyWidth = 28
 
 // reasonAt is the index of a dead letter's ERROR column (-1: none).
 func reasonAt(cols []column) int {
@@ -126,10 +137,11 @@ func (p *messagesPage) cells(m *sources.Message, note []byte, cols []column, now
 	lead := p.leading()
 	dec := p.c.decoder(p.conn.Name())
 	key := "∅"
+	// one cell more than the column: a key cut to fit ends in "…"
 	if k := showPart(dec, schema.PartKey, m); k.typed {
-		key = decodedPreview(k, m.Key, cols[lead].width)
+		key = decodedPreview(k, m.Key, cols[lead].width+1)
 	} else if m.Key != nil {
-		key = render.Preview(m.Key, cols[lead].width)
+		key = render.Preview(m.Key, cols[lead].width+1)
 	}
 	var base []string
 	if p.byID() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,10 @@ const Scheme = "nats"
 // PropertyOriginal is the Property whose value is "gone" on a dead letter
 // whose original message the stream no longer holds.
 const PropertyOriginal = "original"
+
+// PropertyAdvisory is the DeadLetter.Extra property holding the id of
+// the advisory that announced the dead letter.
+const PropertyAdvisory = "Advisory"
 
 // ErrOriginalGone is wrapped by the error of a redrive item whose original
 // message is gone (removed by the stream's limits, or deleted).
@@ -195,33 +200,80 @@ func (c *Conn) AdvisoryStreams(ctx context.Context) ([]Capture, error) {
 // only after the user agreed. It reports the capture and whether it was
 // created. Advisories published before the capture existed are not in it.
 func (c *Conn) EnsureAdvisoryStream(ctx context.Context) (Capture, bool, error) {
+	return c.EnsureAdvisoryStreamFor(ctx, AdvisoryStreamName, nil)
+}
+
+// EnsureAdvisoryStreamFor is EnsureAdvisoryStream for the advisories of
+// the streams origins name (all streams' when origins is empty), with
+// name as the stream it creates. A stream already capturing both
+// advisories of every origin is reported as it is (created false); one
+// capturing only some of them is an error (their subjects would overlap).
+func (c *Conn) EnsureAdvisoryStreamFor(ctx context.Context, name string, origins []string) (Capture, bool, error) {
+	var want []string
+	if len(origins) == 0 {
+		want = []string{AdvisoryMaxDeliveries + ".>", AdvisoryTerminated + ".>"}
+	}
+	for _, o := range origins {
+		if o == "" || strings.ContainsAny(o, ".*> \t\r\n") {
+			return Capture{}, false, fmt.Errorf("stream name %q cannot be captured: %w", o, sources.ErrBadTarget)
+		}
+		want = append(want, AdvisoryMaxDeliveries+"."+o+".*", AdvisoryTerminated+"."+o+".*")
+	}
 	captures, err := c.AdvisoryStreams(ctx)
 	if err != nil {
 		return Capture{}, false, err
 	}
 	var partial []string
 	for _, capt := range captures {
-		if capt.All {
+		if coversAll(capt.Subjects, want) {
 			return capt, false, nil
 		}
-		partial = append(partial, capt.Stream+" ("+strings.Join(capt.Subjects, ", ")+")")
+		if meetsAny(capt.Subjects, want) {
+			partial = append(partial, capt.Stream+" ("+strings.Join(capt.Subjects, ", ")+")")
+		}
 	}
 	if len(partial) > 0 {
 		// A stream's subjects may not overlap another's: the server would refuse.
-		return Capture{}, false, fmt.Errorf("%s already captures some dead-letter advisories: give it the subjects %s.> and %s.> (or delete it) to capture them all", strings.Join(partial, ", "), AdvisoryMaxDeliveries, AdvisoryTerminated)
+		return Capture{}, false, fmt.Errorf("%s already captures some dead-letter advisories: give it the subjects %s (or delete it) to capture them all", strings.Join(partial, ", "), strings.Join(want, " and "))
 	}
 	cfg := jetstream.StreamConfig{
-		Name:        AdvisoryStreamName,
+		Name:        name,
 		Description: "mqscope: JetStream MAX_DELIVERIES and MSG_TERMINATED advisories (dead letters)",
-		Subjects:    []string{AdvisoryMaxDeliveries + ".>", AdvisoryTerminated + ".>"},
+		Subjects:    want,
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
 	}
 	if _, err := c.js.CreateStream(ctx, cfg); err != nil {
-		return Capture{}, false, fmt.Errorf("create the advisory stream %s on %s: %w", AdvisoryStreamName, c.address, err)
+		return Capture{}, false, fmt.Errorf("create the advisory stream %s on %s: %w", name, c.address, err)
 	}
-	return Capture{Stream: AdvisoryStreamName, Subjects: cfg.Subjects, MaxDeliveries: true, Terminated: true, All: true}, true, nil
+	c.forget(name)
+	capt := captureOf(cfg.Subjects)
+	capt.Stream = name
+	capt.For = append([]string(nil), origins...)
+	return *capt, true, nil
+}
+
+// coversAll reports whether every subject of want is matched by one of
+// subjects.
+func coversAll(subjects, want []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(subjects, func(s string) bool { return subjectCovers(s, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// meetsAny reports whether some subject matches one of subjects and one
+// of want.
+func meetsAny(subjects, want []string) bool {
+	for _, w := range want {
+		if slices.ContainsFunc(subjects, func(s string) bool { return subjectsMeet(s, w) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // deadLetter turns one advisory record of a capture stream into the dead
@@ -258,7 +310,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	if a.Reason != "" {
 		dl.ExceptionMessage = a.Reason
 	}
-	dl.Extra = append(dl.Extra, sources.Property{Name: "Consumer", Value: a.Consumer}, sources.Property{Name: "Advisory", Value: a.ID})
+	dl.Extra = append(dl.Extra, sources.Property{Name: "Consumer", Value: a.Consumer}, sources.Property{Name: PropertyAdvisory, Value: a.ID})
 	dl.Deaths = []sources.Death{{Queue: dl.ConsumerGroup, Reason: reason, Count: dl.Count, Time: a.Time}}
 	m := sources.Message{
 		Stream:     capture,
@@ -301,7 +353,7 @@ func (c *Conn) original(ctx context.Context, stream string, seq uint64) (*jetstr
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.GetMsg(ctx, seq)
+	raw, err := c.getMsg(ctx, s, seq, false)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return nil, fmt.Errorf("%s#%d: %w", stream, seq, ErrOriginalGone)

@@ -1,6 +1,8 @@
 package nats_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -144,55 +146,58 @@ func TestDeadLettersFromAdvisories(t *testing.T) {
 	}
 }
 
-// EnsureAdvisoryStream creates the capture stream once; reads and listings
-// never do; a message terminated afterwards is read from it as a dead
-// letter.
+// EnsureAdvisoryStreamFor creates a capture of its own name for its own
+// origin stream, which only it is asserted on (whatever other captures the
+// server holds); run again, it finds that capture and creates nothing; the
+// capture holds the origin's dead letters; a listing creates nothing.
 func TestEnsureAdvisoryStream(t *testing.T) {
 	testbroker.NATSAdvisories(t)
 	c := open(t)
 	js := c.JetStream()
 	ctx := ctxT(t)
-	existing, err := c.AdvisoryStreams(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(existing) > 0 && !existing[0].All {
-		t.Fatalf("the server has a stream capturing some advisories (%+v): it is not a test's", existing)
-	}
 	s, name := plainStream(t, js, "ENSURE")
+	captName := uniq("ENSUREDLQ")
 	if _, err := c.ListStreams(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(existing) == 0 {
-		if _, err := js.Stream(ctx, mqnats.AdvisoryStreamName); err == nil {
-			t.Fatal("a listing created the advisory stream")
-		}
+	if _, err := js.Stream(ctx, captName); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("before any ensure, stream %s: %v", captName, err)
 	}
-	capt, created, err := c.EnsureAdvisoryStream(ctx)
+	capt, created, err := c.EnsureAdvisoryStreamFor(ctx, captName, []string{name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created {
-		t.Cleanup(func() { _ = js.DeleteStream(ctx, capt.Stream) })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := js.DeleteStream(ctx, captName); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("delete stream %s: %v", captName, err)
+		}
+	})
+	if !created || capt.Stream != captName || !capt.MaxDeliveries || !capt.Terminated {
+		t.Fatalf("ensure: %+v created %v", capt, created)
 	}
-	if created != (len(existing) == 0) || !capt.All || (created && capt.Stream != mqnats.AdvisoryStreamName) {
-		t.Fatalf("ensure: %+v created %v, with %+v there before", capt, created, existing)
-	}
-	again, createdAgain, err := c.EnsureAdvisoryStream(ctx)
-	if err != nil || createdAgain || again.Stream != capt.Stream {
+	again, createdAgain, err := c.EnsureAdvisoryStreamFor(ctx, captName, []string{name})
+	if err != nil || createdAgain || again.Stream != captName {
 		t.Fatalf("ensure again: %+v created %v: %v", again, createdAgain, err)
 	}
-	cs, err := js.Stream(ctx, capt.Stream)
+	cs, err := js.Stream(ctx, captName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := kill(t, js, s, name, cs, 0, 1)
-	got := read(t, c, capt.Stream, sources.ReadOptions{Start: sources.Start{Kind: sources.StartLastN, N: 50}})
+	f := kill(t, js, s, name, cs, 1, 1)
+	got := read(t, c, captName, sources.ReadOptions{})
+	if len(got) != 2 {
+		t.Fatalf("%s holds %d dead letters, want 2: %+v", captName, len(got), got)
+	}
 	i := slices.IndexFunc(got, func(m sources.Message) bool {
 		return m.DeadLetter != nil && m.DeadLetter.OriginStream == name && m.DeadLetter.OriginOffset == int64(f.terminated[0])
 	})
 	if i < 0 || got[i].DeadLetter.Reason != mqnats.ReasonTerminated || string(got[i].Key) != name+".term" {
-		t.Fatalf("the terminated message in %s: %+v", capt.Stream, got)
+		t.Fatalf("the terminated message in %s: %+v", captName, got)
+	}
+	if _, _, err := c.EnsureAdvisoryStreamFor(ctx, uniq("ENSUREBAD"), []string{name + ".x"}); !errors.Is(err, sources.ErrBadTarget) {
+		t.Fatalf("a capture for a stream name with a dot: %v", err)
 	}
 }
 

@@ -181,7 +181,7 @@ func (s *Stream) Info() sources.StreamInfo {
 		Messages:   int64(s.Messages),
 		High:       int64(s.LastSeq) + 1,
 		Consumers:  len(s.Consumers),
-		Reading:    sources.Reading{HasPositions: true, Live: true},
+		Reading:    sources.Reading{HasPositions: true, Live: true, SubjectKeys: true},
 		Span:       sources.Span{Bytes: sources.KnownCount(int64(s.Bytes))},
 	}
 	if s.Messages > 0 {

@@ -19,7 +19,9 @@ var _ sources.Publisher = (*Conn)(nil)
 // one subject when it has a single one without wildcards, else the
 // target itself read as a subject. Headers go as they are (Nats-Msg-Id
 // too: JetStream deduplicates by it). Each placement is the stream and
-// sequence the PubAck names.
+// sequence the PubAck names; one the PubAck says is a duplicate (the
+// stream had that Nats-Msg-Id within its duplicate window: nothing was
+// written) is marked Duplicate.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
 	if err := req.Unpartitioned("JetStream"); err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		if err != nil {
 			return out, fmt.Errorf("publish message %d to %s: %w", i+1, subject, err)
 		}
-		out = append(out, sources.Placement{Stream: ack.Stream, Partition: sources.NoPartition, Offset: int64(ack.Sequence), Routed: -1})
+		out = append(out, sources.Placement{Stream: ack.Stream, Partition: sources.NoPartition, Offset: int64(ack.Sequence), Routed: -1, Duplicate: ack.Duplicate})
 	}
 	return out, nil
 }

@@ -23,7 +23,9 @@ const readInactive = 30 * time.Second
 // readBatch is how many messages a read asks the server for at a time.
 const readBatch = 1000
 
-// Read reads a stream through an ephemeral ordered consumer: no durable
+// Read reads a stream through an ephemeral ordered consumer (a
+// work-queue or interest stream, which a consumer's reading would take
+// messages from, is read by sequence instead: see readByGet): no durable
 // consumer is created, nothing is acknowledged, and the consumer is
 // deleted when the read ends (the server drops it after readInactive
 // should mqscope die first). Offsets are stream sequences. Without
@@ -46,6 +48,9 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 			return nil, fmt.Errorf("stream %q on %s: %w", stream, c.address, sources.ErrUnknownStream)
 		}
 		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	if consumes(si.Config) {
+		return c.readByGet(ctx, s, stream, si, opts)
 	}
 	cfg, empty := orderedConfig(si.State, opts)
 	capture := captureOf(si.Config.Subjects) != nil

@@ -41,17 +41,37 @@ func controlHeader(key string) bool {
 	return false
 }
 
-// RedriveMsgID is the Nats-Msg-Id of a redriven copy: the same for the
-// same dead letter (source stream and sequence), whichever run writes it,
-// so any run started again within the duplicate window, resumed or new,
-// is deduplicated by JetStream.
-func RedriveMsgID(source string, seq int64) string {
-	return "mqscope-redrive:" + source + ":" + strconv.FormatInt(seq, 10)
+// RedriveMsgID is the Nats-Msg-Id of a redriven copy:
+// "mqscope-redrive:<dead-letter stream>:<advisory id>", the same for the
+// same dead letter whichever run writes it, so any run started again
+// within the duplicate window, resumed or new, is deduplicated by
+// JetStream. The advisory id is the server's unique id of the advisory
+// (AdvisoryID), not its sequence: a dead-letter stream deleted and
+// created again numbers its records from 1 again, and its new dead
+// letters must not be taken for the old ones.
+func RedriveMsgID(source, advisory string) string {
+	return "mqscope-redrive:" + source + ":" + advisory
+}
+
+// AdvisoryID is the id RedriveMsgID gives a dead letter: the id of the
+// advisory that announced it; for a message without one (no advisory id,
+// or not read from a capture stream), its sequence and the time it was
+// stored ("<seq>@<unix nanoseconds>"), which a re-created stream does not
+// repeat.
+func AdvisoryID(m *sources.Message) string {
+	if m.DeadLetter != nil {
+		for _, p := range m.DeadLetter.Extra {
+			if p.Name == PropertyAdvisory && p.Value != "" {
+				return p.Value
+			}
+		}
+	}
+	return strconv.FormatInt(m.Offset, 10) + "@" + strconv.FormatInt(m.Timestamp.UnixNano(), 10)
 }
 
 // Redrive publishes each item to its target subject (the original subject
 // when the target names none), with the item's provenance headers and a
-// Nats-Msg-Id from RedriveMsgID, and waits for every PubAck (a window of
+// Nats-Msg-Id from RedriveMsgID (of the dead letter's AdvisoryID), and waits for every PubAck (a window of
 // redriveWindow at once). A PubAck that says Duplicate is
 // sources.RedriveAlreadyDone: an earlier run wrote the copy.
 // With item.Remove the dead letter (in a capture stream: its advisory
@@ -145,7 +165,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			next = next.Add(interval)
 		}
 		msg := copyOf(item, subjects[i])
-		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.Source, item.Message.Offset)))
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.Source, AdvisoryID(&item.Message))))
 		if err != nil {
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -162,7 +163,7 @@ func redriveWithFaults(t *testing.T, remove bool) {
 	slices.Sort(ids)
 	var want []string
 	for _, m := range dead {
-		want = append(want, mqnats.RedriveMsgID(dlqName, m.Offset))
+		want = append(want, mqnats.RedriveMsgID(dlqName, mqnats.AdvisoryID(&m)))
 	}
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
@@ -246,7 +247,7 @@ func TestRedriveToOriginalSubject(t *testing.T) {
 			t.Fatalf("copy %+v", m)
 		}
 		orig := dead[slices.IndexFunc(dead, func(d sources.Message) bool { return d.Offset == m.Redriven.Offset })]
-		if string(m.Key) != string(orig.Key) || m.ID != mqnats.RedriveMsgID(dlqName, orig.Offset) {
+		if string(m.Key) != string(orig.Key) || m.ID != mqnats.RedriveMsgID(dlqName, mqnats.AdvisoryID(&orig)) {
 			t.Fatalf("copy %+v of %+v", m, orig)
 		}
 		if v, _ := m.Header("x-tag"); string(v) != "term" {
@@ -307,5 +308,77 @@ func TestRedriveRefusesBadTarget(t *testing.T) {
 	}
 	if err := c.CheckTarget(ctx, sources.Target{Stream: name + ".ok"}); err != nil {
 		t.Fatalf("a subject %s stores: %v", name, err)
+	}
+}
+
+// A dead-letter stream deleted and created again numbers its advisory
+// records from 1 again: its new dead letters have new Nats-Msg-Ids (from
+// the advisories' ids) and are written, not taken for the old ones; each
+// redrive run twice writes each dead letter once.
+func TestRedriveMsgIDSurvivesRecreatedCapture(t *testing.T) {
+	c := open(t)
+	js := c.JetStream()
+	ctx := ctxT(t)
+	s, name := plainStream(t, js, "RDRE")
+	target, targetName := plainStream(t, js, "RDRET")
+	capture, dlqName := captureFor(t, js, name)
+	cfg := capture.CachedInfo().Config
+	kill(t, js, s, name, capture, 1, 1)
+
+	redriveTwice := func(want int) []sources.Message {
+		t.Helper()
+		dead := read(t, c, dlqName, sources.ReadOptions{})
+		if len(dead) != want {
+			t.Fatalf("%d dead letters in %s, want %d", len(dead), dlqName, want)
+		}
+		for i := range dead {
+			if id := mqnats.AdvisoryID(&dead[i]); id == "" || strings.Contains(id, "@") {
+				t.Fatalf("dead letter %d has no advisory id: %q", dead[i].Offset, id)
+			}
+		}
+		for run, wantResult := range []sources.RedriveResult{sources.RedriveWritten, sources.RedriveAlreadyDone} {
+			id := uniq("rdre")
+			err := c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: dlqName, Items: items(id, dlqName, dead, targetName+".back", false)}, func(o sources.RedriveOutcome) {
+				if o.Result != wantResult {
+					t.Errorf("run %d, item %d: %+v, want %v", run+1, o.Item, o, wantResult)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dead
+	}
+	first := redriveTwice(2)
+	if n := streamMsgs(t, target); n != 2 {
+		t.Fatalf("the target holds %d copies after the first redrive, want 2", n)
+	}
+
+	if err := js.DeleteStream(ctx, dlqName); err != nil {
+		t.Fatal(err)
+	}
+	// its new dead letters: those of another origin stream (the first
+	// one's would be taken for duplicates of its own messages)
+	s2, name2 := plainStream(t, js, "RDRE2")
+	cfg.Subjects = []string{mqnats.AdvisoryMaxDeliveries + "." + name2 + ".*", mqnats.AdvisoryTerminated + "." + name2 + ".*"}
+	recreated, err := js.CreateStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kill(t, js, s2, name2, recreated, 1, 1)
+	second := redriveTwice(2)
+	if !slices.Equal(offsets(first), offsets(second)) {
+		t.Fatalf("the re-created stream's records are %v, the first's %v (the case this test is about needs the same sequences)", offsets(second), offsets(first))
+	}
+	copies := read(t, c, targetName, sources.ReadOptions{})
+	if len(copies) != 4 {
+		t.Fatalf("the target holds %d copies, want 4 (2 from each stream)", len(copies))
+	}
+	ids := map[string]bool{}
+	for _, m := range copies {
+		if !strings.HasPrefix(m.ID, "mqscope-redrive:"+dlqName+":") || ids[m.ID] {
+			t.Fatalf("copy Nats-Msg-Id %q", m.ID)
+		}
+		ids[m.ID] = true
 	}
 }

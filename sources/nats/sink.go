@@ -15,7 +15,8 @@ var _ sources.SinkOpener = (*Conn)(nil)
 // its one subject without wildcards (a stream with several: each
 // message's key, the subject it was read from); else t.Stream itself as a
 // subject. A subject no stream stores is refused before anything is
-// written.
+// written. The sink is a sources.PlacingSink: a message JetStream
+// acknowledges as a duplicate is marked so.
 func (c *Conn) OpenSink(ctx context.Context, t sources.Target) (sources.MessageSink, error) {
 	subject := t.RoutingKey
 	if subject == "" && c.CheckTarget(ctx, sources.Target{Stream: t.Stream}) == nil {
@@ -29,10 +30,10 @@ func (c *Conn) OpenSink(ctx context.Context, t sources.Target) (sources.MessageS
 		subject = s
 	}
 	if subject == "" {
-		return sources.NewPublishSink(c, sources.Target{Stream: t.Stream}, "stream "+t.Stream+" (each message's subject)"), nil
+		return sources.NewPlacingPublishSink(c, sources.Target{Stream: t.Stream}, "stream "+t.Stream+" (each message's subject)"), nil
 	}
 	if err := c.CheckTarget(ctx, sources.Target{Stream: subject}); err != nil {
 		return nil, fmt.Errorf("replay target: %w", err)
 	}
-	return sources.NewPublishSink(c, sources.Target{Stream: t.Stream, RoutingKey: subject}, "subject "+subject), nil
+	return sources.NewPlacingPublishSink(c, sources.Target{Stream: t.Stream, RoutingKey: subject}, "subject "+subject), nil
 }
