@@ -59,7 +59,7 @@ func TestCopyMenuKinds(t *testing.T) {
 		{[]string{"h", "j", "enter"}, "acme"},
 		{[]string{"h", "enter"}, "x'y"},
 		{[]string{"c"}, `printf %s '{"a": "b c"}` + "\n" + `line 2' | mqscope -c 'test' produce 'orders' --key 'it'\''s' --header 'trace id=x'\''y' --header 'tenant=acme' -f -`},
-		{[]string{"K"}, `printf %s 'it'\''s#mqscope-key#{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -K '#mqscope-key#' -D '#mqscope-end#' -H 'trace id=x'\''y' -H 'tenant=acme'`},
+		{[]string{"K"}, `printf %s 'it'\''s#mqscope-key#{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -p 2 -K '#mqscope-key#' -D '#mqscope-end#' -H 'trace id=x'\''y' -H 'tenant=acme'`},
 	} {
 		got, st := copied(t, c, p, tc.keys...)
 		if got != tc.want || st.err {
