@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/schema"
@@ -398,6 +399,38 @@ func TestEveryPageHasACase(t *testing.T) {
 	for _, name := range pages {
 		if !covered[name] {
 			t.Errorf("page %s has no case in pageCases", name)
+		}
+	}
+}
+
+// TestMessageListKeyLineOffersCopyAndPublish: the message list's key
+// line shows c copy… and, on a connection that publishes and is not
+// read-only, P publish; a narrow terminal drops the last keys but keeps
+// ? help and q quit.
+func TestMessageListKeyLineOffersCopyAndPublish(t *testing.T) {
+	conn := demoConn(t, 20, 3)
+	for _, tc := range []struct {
+		name     string
+		conn     sources.Conn
+		readOnly bool
+		publish  bool
+	}{{"kafka", conn, false, true}, {"kafka read-only", conn, true, false}, {"no publisher", staticConn{}, false, false}} {
+		c := testCommon(200, 30)
+		if tc.readOnly {
+			c.ReadOnlyConns = map[string]string{tc.conn.Name(): "read_only: true"}
+		}
+		p := newMessagesPage(c, tc.conn, sources.StreamInfo{Reading: sources.Reading{HasPositions: true, Live: true}, Name: "orders", Partitions: make([]sources.PartitionInfo, 3)})
+		m := rootWith(c, p)
+		line := m.keyLine(200)
+		if !strings.Contains(line, "c copy…") || strings.Contains(line, "P publish") != tc.publish {
+			t.Fatalf("%s: key line %q", tc.name, line)
+		}
+		if strings.Index(line, "c copy…") > strings.Index(line, ": jump to") {
+			t.Fatalf("%s: copy after the less used keys: %q", tc.name, line)
+		}
+		narrow := m.keyLine(80)
+		if ansi.StringWidth(narrow) > 80 || !strings.HasSuffix(narrow, "q quit") || !strings.Contains(narrow, "enter open") {
+			t.Fatalf("%s: key line at 80 columns %q", tc.name, narrow)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -136,7 +138,7 @@ func (cm *copyMenu) view() string {
 		from, to := cm.cur.window(len(cm.msg.Headers), copyMenuRows)
 		for i := from; i < to; i++ {
 			h := cm.msg.Headers[i]
-			line := cell(render.Field(h.Key, 30), min(kw, 30), false) + "  " + render.Preview(h.Value, 30)
+			line := cell(render.Field(h.Key, 30), min(kw, 30), false) + "  " + headerPreview(h.Value, 30)
 			if i == cm.cur.sel {
 				line = s.Selected.Render(line)
 			}
@@ -154,6 +156,44 @@ func (cm *copyMenu) view() string {
 	}
 	b.WriteString("\n" + s.Muted.Render("esc: cancel"))
 	return s.Overlay.Render(b.String())
+}
+
+// headerPreview is a header value on one line of the picker, no raw
+// control byte in it: text as it is; valid UTF-8 with control characters
+// labelled so, the controls as their pictures; bytes that are not UTF-8
+// as "binary" in hex. A cut preview ends with "…".
+func headerPreview(v []byte, width int) string {
+	switch {
+	case v == nil:
+		return "∅ null"
+	case len(v) == 0:
+		return "(empty)"
+	case !utf8.Valid(v):
+		return hexPreview(v, width)
+	case pasteSafe(v) && !bytes.ContainsAny(v, "\t\n\r"):
+		return render.Field(string(v), width)
+	}
+	return "⟨text, controls⟩ " + render.Field(string(v), width)
+}
+
+// hexPreview is "⟨bin SIZE⟩" and the first bytes in hex that fit width,
+// then "…" when some are left out.
+func hexPreview(v []byte, width int) string {
+	prefix := "⟨bin " + render.Size(len(v)) + "⟩"
+	room := (width - utf8.RuneCountInString(prefix)) / 3
+	cut := len(v) > room
+	if cut {
+		room = max((width-utf8.RuneCountInString(prefix)-2)/3, 1)
+	}
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, c := range v[:min(len(v), room)] {
+		fmt.Fprintf(&b, " %02x", c)
+	}
+	if cut {
+		b.WriteString(" …")
+	}
+	return b.String()
 }
 
 // copyMenuRows is how many headers the picker shows at a time.

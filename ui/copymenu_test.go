@@ -59,7 +59,7 @@ func TestCopyMenuKinds(t *testing.T) {
 		{[]string{"h", "j", "enter"}, "acme"},
 		{[]string{"h", "enter"}, "x'y"},
 		{[]string{"c"}, `printf %s '{"a": "b c"}` + "\n" + `line 2' | mqscope -c 'test' produce 'orders' --key 'it'\''s' --header 'trace id=x'\''y' --header 'tenant=acme' -f -`},
-		{[]string{"K"}, `printf %s 'it'\''s#mqscope-key#{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -K '#mqscope-key#' -D '#mqscope-end#' -H 'trace id=x'\''y' -H 'tenant=acme'`},
+		{[]string{"K"}, `printf %s 'it'\''s#mqscope-key#{"a": "b c"}` + "\n" + `line 2' | kcat -P -b '127.0.0.1:9092' -t 'orders' -p 2 -K '#mqscope-key#' -D '#mqscope-end#' -H 'trace id=x'\''y' -H 'tenant=acme'`},
 	} {
 		got, st := copied(t, c, p, tc.keys...)
 		if got != tc.want || st.err {
@@ -164,5 +164,38 @@ func TestCopyMenuKcatOnlyOnKafka(t *testing.T) {
 	p.Update(keyPress("K"))
 	if copyMenuOf(p) == nil {
 		t.Fatal("K closed the menu on RabbitMQ")
+	}
+}
+
+// TestCopyHeaderPickerPreviews: h lists each header's value with no raw
+// control byte: text with control characters labelled so, the controls
+// as their pictures; bytes that are not UTF-8 as binary in hex, a cut one
+// ending with "…".
+func TestCopyHeaderPickerPreviews(t *testing.T) {
+	c := testCommon(120, 40)
+	m := sources.Message{Stream: "orders", Key: []byte("k"), Value: []byte("v"), Headers: []sources.Header{
+		{Key: "osc", Value: []byte("hello\x1b]52;c;QUFB\x07")},
+		{Key: "sgr", Value: []byte("a\x1b[31m\nb")},
+		{Key: "bin", Value: []byte("\xff\x1b[31m\nbcdefgh")},
+		{Key: "short", Value: []byte{0xff, 0x01}},
+		{Key: "plain", Value: []byte("acme")},
+	}}
+	cm := newCopyMenu(c, m, nil)
+	if _, done := cm.update(keyPress("h")); done || !cm.headers {
+		t.Fatal("h did not open the header picker")
+	}
+	view := cm.view()
+	for _, want := range []string{"⟨text, controls⟩ hello␛]52;c;QUFB␇", "⟨text, controls⟩ a␛[31m⏎b", "⟨bin 14 B⟩ ff 1b 5b 33 31 6d …", "⟨bin 2 B⟩ ff 01  ", "acme"} {
+		if !strings.Contains(view, want) {
+			t.Fatalf("the picker lacks %q:\n%s", want, view)
+		}
+	}
+	for _, raw := range []string{"\x1b]", "\x07", "\x1b[31m"} {
+		if strings.Contains(view, raw) {
+			t.Fatalf("a raw control %q on the screen:\n%q", raw, view)
+		}
+	}
+	if strings.Count(view, "⟨bin") != 2 {
+		t.Fatalf("valid UTF-8 labelled binary:\n%s", view)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,13 @@ import (
 // connection to it opened from a flag's address, not the config.
 func copyCluster(t *testing.T, topic string) *kafka.Conn {
 	t.Helper()
-	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	return copyClusterPartitions(t, topic, 1)
+}
+
+// copyClusterPartitions is copyCluster with n partitions.
+func copyClusterPartitions(t *testing.T, topic string, n int32) *kafka.Conn {
+	t.Helper()
+	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(n, topic))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +199,52 @@ func TestCopiedProduceCommandRunsByteExact(t *testing.T) {
 	}
 	if line, _ := produceCommand(conn, &want[len(want)-1]); !strings.Contains(line, "--format jsonl") {
 		t.Fatalf("a header name with = copied as flags: %s", line)
+	}
+}
+
+// TestCopiedKcatCommandKeepsPartition: the kcat command names the
+// message's partition, so the copy lands where the original is: a keyed
+// message in a partition other than the one kcat's own partitioner
+// (crc32 of the key) picks, and a message without a key in partition 2.
+func TestCopiedKcatCommandKeepsPartition(t *testing.T) {
+	if _, err := exec.LookPath("kcat"); err != nil {
+		t.Fatalf("kcat is needed on PATH (scripts/test installs it): %v", err)
+	}
+	const topic = "copy-kcat-partition"
+	conn := copyClusterPartitions(t, topic, 3)
+	key := []byte("order-17")
+	keyed := (int32(crc32.ChecksumIEEE(key)%3) + 1) % 3 // not where kcat would put it
+	want := []sources.Message{
+		{Stream: topic, Partition: keyed, Key: key, Value: []byte("keyed")},
+		{Stream: topic, Partition: 2, Key: nil, Value: []byte("no key")},
+	}
+	for _, m := range want {
+		line, err := kcatCommand(conn.Address(), &m)
+		if err != nil {
+			t.Fatalf("kcat command for %q: %v", m.Value, err)
+		}
+		if !strings.Contains(line, fmt.Sprintf(" -p %d ", m.Partition)) {
+			t.Fatalf("no partition in %s", line)
+		}
+		runCopied(t, line)
+	}
+	got := readAll(t, conn, topic, len(want))
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if string(g.Value) != string(w.Value) {
+				continue
+			}
+			found = true
+			if d := sameMessage(g, w); d != "" {
+				t.Fatalf("%q: %s", w.Value, d)
+			}
+			if g.Partition != w.Partition {
+				t.Fatalf("%q copied to partition %d, the original is in %d", w.Value, g.Partition, w.Partition)
+			}
+		}
+		if !found {
+			t.Fatalf("%q not read back: %+v", w.Value, got)
+		}
 	}
 }

@@ -218,7 +218,9 @@ func produceArgs(conn sources.Conn, m *sources.Message) (string, error) {
 // kcatCommand is a kcat -P command line that publishes m again to a Kafka
 // topic, byte for byte: the key, the -K delimiter and the value on stdin,
 // ended by EOF (-D names a delimiter the message does not hold); -Z for a
-// null value; -H NAME alone for a null header.
+// null value; -H NAME alone for a null header; -p the message's partition,
+// so the copy lands where the original is (kcat's partitioner places keys
+// unlike the Java client's, and a partition chosen by hand not at all).
 func kcatCommand(brokers string, m *sources.Message) (string, error) {
 	b, err := shellArg([]byte(brokers))
 	if err != nil {
@@ -241,7 +243,11 @@ func kcatCommand(brokers string, m *sources.Message) (string, error) {
 	}
 	data = append(data, m.Value...)
 	end := absentDelimiter("#mqscope-end#", func(d string) bool { return !bytes.Contains(data, []byte(d)) && d != keyDelim })
-	words := []string{"kcat", "-P", "-b", b, "-t", topic, "-K", shellQuote(keyDelim), "-D", shellQuote(end)}
+	words := []string{"kcat", "-P", "-b", b, "-t", topic}
+	if m.Partition != sources.NoPartition {
+		words = append(words, "-p", strconv.Itoa(int(m.Partition)))
+	}
+	words = append(words, "-K", shellQuote(keyDelim), "-D", shellQuote(end))
 	if m.Value == nil {
 		words = append(words, "-Z") // the empty value is sent as null: a tombstone
 	}

@@ -9,7 +9,8 @@ import (
 
 // actions is what the message list does on a key. A dead-letter list puts
 // the keys of triage and redrive on the key line, another list those of
-// finding messages.
+// finding messages; both c copy… and, where the connection publishes,
+// P publish (the key line drops its last keys when the width is short).
 func (p *messagesPage) actions() actionTable {
 	k := p.c.Keys
 	line := func(deadLetters, other int) int {
@@ -33,13 +34,13 @@ func (p *messagesPage) actions() actionTable {
 			moves(p.scrollSideways, k.ScrollLeft, k.ScrollRight)...),
 		[]action{
 			{bind: k.Open, line: 1, run: do(p.open)},
-			{bind: k.StartPosition, line: line(0, 6), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd {
+			{bind: k.StartPosition, line: line(0, 8), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd {
 				p.openOverlay(pickerOverlay{newStartPicker(p.c, p.start, p.stream.Reading)})
 				return nil
 			})},
 			{bind: k.Pause, run: do(p.togglePause)},
 			{bind: k.Refresh, run: do(p.read)},
-			{bind: k.Copy, run: onSelected(func(m *sources.Message) tea.Cmd {
+			{bind: k.Copy, line: line(7, 4), run: onSelected(func(m *sources.Message) tea.Cmd {
 				p.openOverlay(copyOverlay{newCopyMenu(p.c, *m, p.conn)})
 				return nil
 			})},
@@ -48,7 +49,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Mark, line: line(4, 0), run: do(p.toggleMark)},
 			{bind: k.Redrive, line: line(5, 0), writes: true, run: do(p.openRedrive)},
 			{bind: k.Edit, writes: true, run: do(p.startEdit)},
-			{bind: k.Publish, writes: true, needs: func() bool { return publishes }, run: do(func() tea.Cmd { return p.startPublish(nil) })},
+			{bind: k.Publish, line: line(8, 5), writes: true, needs: func() bool { return publishes }, run: do(func() tea.Cmd { return p.startPublish(nil) })},
 			{bind: k.Triage, line: line(2, 0), run: do(func() tea.Cmd { return push(newTriagePage(p.c, p.conn, p.stream)) })},
 			{bind: k.Versions, needs: func() bool { return p.c.carriesSchemas(p.conn) }, run: do(func() tea.Cmd { return push(newVersionsPage(p.c, p.conn, p.stream, p.start, p.end)) })},
 			{bind: k.Health, run: do(func() tea.Cmd {
@@ -57,7 +58,7 @@ func (p *messagesPage) actions() actionTable {
 				}
 				return push(newHeldHealthPage(p.c, p.conn, p.stream, p.buf))
 			})},
-			{bind: k.Trace, line: line(3, 5), run: onSelected(func(m *sources.Message) tea.Cmd { return requestTrace(p.c, m) })},
+			{bind: k.Trace, line: line(3, 7), run: onSelected(func(m *sources.Message) tea.Cmd { return requestTrace(p.c, m) })},
 			{bind: k.Wrap, unlisted: true, run: do(func() tea.Cmd {
 				return setStatus("a row is one message: ←/→ scroll its value, enter opens it (w wraps there)")
 			})},
@@ -75,7 +76,7 @@ func (p *messagesPage) actions() actionTable {
 			{bind: k.Search, line: line(0, 3), run: do(func() tea.Cmd { return p.openPrompt("search", "") })},
 			{bind: k.SearchNext, run: do(func() tea.Cmd { return p.findNext(1) })},
 			{bind: k.SearchPrev, run: do(func() tea.Cmd { return p.findNext(-1) })},
-			{bind: k.Jump, line: line(0, 4), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
+			{bind: k.Jump, line: line(0, 6), needs: func() bool { return !p.stream.Tap }, run: do(func() tea.Cmd { return p.openPrompt("jump", "") })},
 			{bind: k.Diff, run: do(p.diff)},
 			{bind: k.Sort, run: p.sortKeyed},
 		})

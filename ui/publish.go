@@ -116,7 +116,7 @@ func beginPublish(conn sources.Conn, st sources.StreamInfo, page int, from *sour
 	if from != nil && from.Truncated() {
 		return setError(fmt.Errorf("the buffer holds only the start of this value (%d of %d bytes): nothing to copy whole", len(from.Value), from.ValueSize))
 	}
-	m := sources.Message{Partition: sources.NoPartition, Key: []byte{}, Value: []byte("{}")}
+	m := sources.Message{Partition: sources.NoPartition, Value: []byte("{}")} // no key: the document says null
 	if from != nil {
 		m = *from
 		m.Properties = nil

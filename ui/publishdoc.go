@@ -26,7 +26,10 @@ const (
 // publishDocument is the file a person edits to publish m to target: the
 // edit document's key, headers and value, with the message's properties
 // where the broker has them (withProps), each field on its own lines. A
-// header without a value is null, one with an empty value "".
+// header without a value is null, one with an empty value "". Where the
+// connection has no template of its own (!withProps) a message without a
+// key says "key": null, so the field is there to fill in and left as it
+// is publishes no key.
 func publishDocument(m sources.Message, target string, withProps bool, keys publishKeys) []byte {
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(replay.EditDocument(m), &fields) // the edit document is JSON: it cannot fail
@@ -48,6 +51,10 @@ func publishDocument(m sources.Message, target string, withProps bool, keys publ
 		delete(fields, "key")
 		delete(fields, "key_b64")
 		what = "edit headers, properties and value (value_json, value or value_b64); the routing key is the queue's name"
+	default:
+		if _, b64 := fields["key_b64"]; !withProps && fields["key"] == nil && !b64 {
+			fields["key"] = json.RawMessage("null")
+		}
 	}
 	comment, _ := json.Marshal("publish to " + target + ": " + what + "; a null header has no value; save and quit to go on, an empty file cancels")
 	fields["//"] = comment

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"bytes"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/internal/editor"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/demo"
 )
 
 func TestPublishDocumentKeepsNullHeadersNull(t *testing.T) {
@@ -57,5 +61,49 @@ func TestPublishConfirmationShowsWhatTheDetailShows(t *testing.T) {
 	ex := newPublishDialog(c, rabbitConn{}, 7, sources.StreamInfo{Name: "shop", Reading: sources.Reading{Tap: true}}, m)
 	if v := ex.view(120, 30); strings.Contains(v, "[]") || !strings.Contains(v, "Publish to exchange shop") || !strings.Contains(v, "routing key tricky k2⏎$(id)") {
 		t.Fatalf("an exchange's confirmation:\n%s", v)
+	}
+}
+
+// TestPublishTemplateKeyIsNull: P on a Kafka list writes a template whose
+// key is null, and the template saved unchanged publishes a message
+// without a key; a copy keeps its message's key as it is: null stays
+// null, empty stays empty.
+func TestPublishTemplateKeyIsNull(t *testing.T) {
+	conn := demoConn(t, 20, 5)
+	c := testCommon(120, 40)
+	p := ordersPage(t, c, conn)
+	written := p.Update(keyPress("P"))().(publishFileWritten)
+	if written.err != nil {
+		t.Fatal(written.err)
+	}
+	defer os.Remove(written.path)
+	if !strings.Contains(string(written.doc), `"key": null`) || strings.Contains(string(written.doc), `"key": ""`) {
+		t.Fatalf("template:\n%s", written.doc)
+	}
+	editorWriting(t, string(written.doc)) // saved unchanged
+	if err := editor.Command(written.path).Run(); err != nil {
+		t.Fatal(err)
+	}
+	read := p.Update(publishEditorClosed{page: p.pid, path: written.path, doc: written.doc})().(publishRead)
+	if read.err != nil {
+		t.Fatal(read.err)
+	}
+	if read.msg.Key != nil {
+		t.Fatalf("the unchanged template publishes key %q, want none", read.msg.Key)
+	}
+	for _, key := range [][]byte{nil, {}} {
+		m := sources.Message{Stream: demo.TopicOrders, Partition: 1, Key: key, Value: []byte(`{}`)}
+		written := p.Update(publishAsked{page: p.pid, from: m})().(publishFileWritten)
+		if written.err != nil {
+			t.Fatal(written.err)
+		}
+		os.Remove(written.path)
+		got, err := parsePublishDocument(written.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Key, key) || (got.Key == nil) != (key == nil) {
+			t.Fatalf("a copy of key %q publishes key %q:\n%s", key, got.Key, written.doc)
+		}
 	}
 }
