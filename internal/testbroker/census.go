@@ -67,17 +67,7 @@ func NewNamedDLT(t testing.TB, dlt string) NamedDLT {
 		}
 		msgs = append(msgs, &sarama.ProducerMessage{Topic: dlt, Value: sarama.ByteEncoder(v), Timestamp: t0.Add(time.Duration(i) * time.Second)})
 	}
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Producer.Return.Successes = true
-	p, err := sarama.NewSyncProducer([]string{n.Addr}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.SendMessages(msgs); err != nil {
-		t.Fatal(err)
-	}
+	sendAll(t, n.Addr, msgs)
 	cl, err := sr.NewClient(sr.URLs(reg.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -86,4 +76,20 @@ func NewNamedDLT(t testing.TB, dlt string) NamedDLT {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// sendAll writes msgs to the cluster at addr, each acknowledged.
+func sendAll(t testing.TB, addr string, msgs []*sarama.ProducerMessage) {
+	t.Helper()
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	p, err := sarama.NewSyncProducer([]string{addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.SendMessages(msgs); err != nil {
+		t.Fatal(err)
+	}
 }

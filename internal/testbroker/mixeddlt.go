@@ -41,16 +41,6 @@ func NewMixedDLT(t testing.TB) MixedDLT {
 	for i, m := range msgs {
 		m.Topic, m.Timestamp = n.DLT, t0.Add(time.Duration(i)*time.Second)
 	}
-	cfg := sarama.NewConfig()
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Producer.Return.Successes = true
-	p, err := sarama.NewSyncProducer([]string{n.Addr}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.SendMessages(msgs); err != nil {
-		t.Fatal(err)
-	}
+	sendAll(t, n.Addr, msgs)
 	return n
 }

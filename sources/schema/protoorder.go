@@ -64,29 +64,19 @@ func numberOrder(js []byte, md protoreflect.MessageDescriptor, depth int) ([]byt
 	if depth > 100 || len(js) == 0 || js[0] != '{' || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
 		return js, nil // a well-known type's JSON is its own
 	}
-	d := json.NewDecoder(bytes.NewReader(js))
-	if _, err := d.Token(); err != nil {
+	es, err := jsonEntries(js)
+	if err != nil {
 		return nil, err
 	}
-	var es []entry
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return nil, err
-		}
-		k, _ := t.(string)
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return nil, err
-		}
-		e := entry{key: k, val: v, num: 1 << 40}
-		if fd := md.Fields().ByName(protoreflect.Name(k)); fd != nil {
+	for i := range es {
+		e := &es[i]
+		e.num = 1 << 40
+		if fd := md.Fields().ByName(protoreflect.Name(e.key)); fd != nil {
 			e.num = int64(fd.Number())
-			if e.val, err = orderValue(v, fd, depth); err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
+			if e.val, err = orderValue(e.val, fd, depth); err != nil {
+				return nil, fmt.Errorf("%s: %w", e.key, err)
 			}
 		}
-		es = append(es, e)
 	}
 	sort.SliceStable(es, func(i, j int) bool { return es[i].num < es[j].num })
 	out := make([]byte, 0, len(js))
