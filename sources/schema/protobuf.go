@@ -182,6 +182,11 @@ func (s *protoSchema) Decode(body []byte, sel Selector) ([]byte, error) {
 // document encoded again and compared.
 func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *Loss, err error) {
 	out, msg, err := s.decodeMsg(body, sel)
+	if errors.Is(err, ErrUnknownFields) && out != nil {
+		// The document shows the fields the schema does not have, and
+		// encoding writes them back: the bytes it gives are the truth.
+		return out, s.unknownLoss(out, msg, body, sel), err
+	}
 	if err != nil || out == nil {
 		return out, nil, err
 	}
@@ -212,6 +217,30 @@ func (s *protoSchema) decodeLoss(body []byte, sel Selector) (out []byte, loss *L
 		return out, places.loss(LossNonCanonical), nil
 	}
 	return out, nil, nil
+}
+
+// unknownLoss is decodeLoss's loss of a body holding fields the schema
+// does not have: none when encoding the document gives body again, else
+// the places whose bytes are not in the marshaller's form (the message
+// holding the unknown fields when no other is found).
+func (s *protoSchema) unknownLoss(out []byte, msg *dynamicpb.Message, body []byte, sel Selector) (loss *Loss) {
+	defer func() {
+		if p := recover(); p != nil {
+			loss = &Loss{Kind: LossNonCanonical}
+		}
+	}()
+	again, err := s.Encode(context.Background(), out, sel)
+	if err == nil && bytes.Equal(again, body) {
+		return nil
+	}
+	places := lossPlaces{unknownShown: true}
+	nonCanonicalPlaces(msg.ProtoReflect(), body, "", 0, &places)
+	if places.n == 0 {
+		if path := unknownField(msg.ProtoReflect(), ""); path != "" {
+			places.add(path)
+		}
+	}
+	return places.loss(LossNonCanonical)
 }
 
 // jsonMayLose reports what in m its JSON may not show: a float or double

@@ -19,6 +19,9 @@ const maxProtoLossDepth = 100
 type lossPlaces struct {
 	first string
 	n     int
+	// unknownShown: the document shows the fields the schema does not
+	// have, so they are not places of their own.
+	unknownShown bool
 }
 
 func (p *lossPlaces) add(path string) {
@@ -100,7 +103,9 @@ func nonCanonicalPlaces(m protoreflect.Message, body []byte, path string, depth 
 	for _, f := range fields {
 		fd := fds.ByNumber(f.num)
 		if fd == nil { // an unknown field or an extension: the decode says so
-			places.add(pathOr(path, string(m.Descriptor().FullName())))
+			if !places.unknownShown {
+				places.add(pathOr(path, string(m.Descriptor().FullName())))
+			}
 			continue
 		}
 		if _, seen := groups[f.num]; !seen {
