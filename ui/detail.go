@@ -470,6 +470,9 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 	}
 	if ref.Version > 0 {
 		v := "v" + strconv.Itoa(ref.Version)
+		if ref.Deleted {
+			v += " (deleted)"
+		}
 		switch {
 		case ref.Latest > ref.Version:
 			v += "  " + s.Warn.Render("latest is v"+strconv.Itoa(ref.Latest))

@@ -93,6 +93,8 @@ func (s Schema) Compat() string {
 	switch {
 	case s.Compatible == nil && !s.Framed && s.ID == 0:
 		return ""
+	case s.Deleted && s.Latest == 0 && s.Subject != "":
+		return "no live version"
 	case s.Compatible == nil:
 		return "?"
 	case s.Version > 0 && s.Version == s.Latest:
@@ -263,9 +265,9 @@ func (r *Resolver) resolve(ctx context.Context, c schema.Class, stream string) S
 	if d.Format != "" {
 		s.Format = d.Format
 	}
-	s.Subject, s.Version, s.Latest = d.Ref.Subject, d.Ref.Version, d.Ref.Latest
+	s.Subject, s.Version, s.Latest, s.Deleted = d.Ref.Subject, d.Ref.Version, d.Ref.Latest, d.Ref.Deleted
 	for _, sv := range d.Ref.Subjects {
-		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version))
+		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version)+s.DeletedMark())
 	}
 	k := schema.KindOf(d.Err)
 	switch {
@@ -280,7 +282,7 @@ func (r *Resolver) resolve(ctx context.Context, c schema.Class, stream string) S
 	if s.Subject == "" && len(s.Subjects) == 0 && d.Ref.Origin != schema.OriginLocal && idKnown(k) {
 		r.nameVersions(ctx, &s, stream)
 	}
-	if s.Subject != "" {
+	if s.Subject != "" && (!s.Deleted || s.Latest > 0) { // a subject without a live version has no latest to check against
 		if c, err := r.dec.Registry().CheckLatest(ctx, s.Subject, s.ID); err == nil {
 			s.Compatible, s.Incompatibilities = &c.Compatible, c.Messages
 			if c.Local {

@@ -90,6 +90,8 @@ type SchemaRecord struct {
 	// the registry told.
 	Subject string `json:"subject,omitempty"`
 	Version int    `json:"version,omitempty"`
+	// Deleted says that subject version was soft-deleted in the registry.
+	Deleted bool `json:"deleted,omitempty"`
 	// Format is avro, protobuf or jsonschema.
 	Format string `json:"format"`
 	// Message is the Protobuf message's full name.
@@ -680,6 +682,9 @@ func appendSchema(b []byte, part string, s *SchemaRecord) []byte {
 		b = strconv.AppendInt(b, int64(s.Version), 10)
 		b = append(b, ',')
 	}
+	if s.Deleted {
+		b = append(b, `"deleted":true,`...)
+	}
 	b = append(b, `"format":`...)
 	b = jsonenc.AppendStringUnescapedHTML(b, s.Format)
 	if s.Message != "" {
@@ -714,7 +719,7 @@ func (o *schemaObject) is(s *SchemaRecord) bool {
 	if (s.FramedID == nil) != (o.rec.FramedID == nil) || s.FramedID != nil && *s.FramedID != o.framedID {
 		return false
 	}
-	return s.Subject == o.rec.Subject && s.Version == o.rec.Version && s.Format == o.rec.Format && s.Message == o.rec.Message && s.Local == o.rec.Local
+	return s.Subject == o.rec.Subject && s.Version == o.rec.Version && s.Deleted == o.rec.Deleted && s.Format == o.rec.Format && s.Message == o.rec.Message && s.Local == o.rec.Local
 }
 
 // set makes o hold s, written as js.

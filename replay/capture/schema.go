@@ -68,7 +68,7 @@ func FromSchema(d *schema.Decoded, out *Decoded, rec *SchemaRecord, id *int) *De
 		}
 	}
 	if d.Ref.Format != "" && d.Ref.Format != schema.FormatBinary {
-		*rec = SchemaRecord{ID: idp, Subject: d.Ref.Subject, Version: d.Ref.Version, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local, FramedID: framed}
+		*rec = SchemaRecord{ID: idp, Subject: d.Ref.Subject, Version: d.Ref.Version, Deleted: d.Ref.Deleted, Format: string(d.Ref.Format), Message: d.Ref.Message, Local: d.Ref.Local, FramedID: framed}
 		out.Schema = rec
 	}
 	return out

@@ -348,8 +348,15 @@ func compareNumbers(params ...any) (any, error) {
 }
 
 // fallbackCompare is expr's own operator on values that are not both
-// numbers; a *big.Int literal (beyond int64) equals nothing else.
+// numbers; an exact literal (beyond int64, or a decimal) equals nothing
+// else. A missing or null field is not ordered against a number: <, <=,
+// > and >= are false. Ordering anything else that is not a number is an
+// error that says what was compared.
 func fallbackCompare(a, b any, op string) (_ any, err error) {
+	ordering := op != "==" && op != "!="
+	if ordering && (a == nil || b == nil) {
+		return false, nil
+	}
 	if bigNumber(a) || bigNumber(b) {
 		switch op {
 		case "==":
@@ -357,7 +364,7 @@ func fallbackCompare(a, b any, op string) (_ any, err error) {
 		case "!=":
 			return true, nil
 		}
-		return nil, fmt.Errorf("invalid operation: %T %s %T", a, op, b)
+		return nil, orderError(a, b, op)
 	}
 	switch op {
 	case "==":
@@ -367,7 +374,7 @@ func fallbackCompare(a, b any, op string) (_ any, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			err = orderError(a, b, op)
 		}
 	}()
 	switch op {
@@ -380,6 +387,31 @@ func fallbackCompare(a, b any, op string) (_ any, err error) {
 	default:
 		return runtime.MoreOrEqual(a, b), nil
 	}
+}
+
+// orderError says that a and b cannot be ordered by op, in the words of
+// the values they are ("text cannot be compared with a number by >").
+func orderError(a, b any, op string) error {
+	return fmt.Errorf("%s cannot be compared with %s by %s", kindOf(a), kindOf(b), op)
+}
+
+// kindOf is what a value a filter compares is, in a few words.
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "a missing or null value"
+	case string:
+		return "text"
+	case bool:
+		return "true or false"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case *big.Int, *big.Rat, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, json.Number:
+		return "a number"
+	}
+	return "a value"
 }
 
 // bigNumber reports an exact literal's value (*big.Int, *big.Rat).

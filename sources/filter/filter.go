@@ -69,9 +69,13 @@ import (
 // Filter is a compiled expression. Match reuses one environment, so a
 // Filter is for one goroutine at a time.
 type Filter struct {
-	src  string
-	prog *vm.Program
-	uses map[string]bool // the identifiers the expression reads
+	src string
+	// exactSrc is src with its exact literals rewritten (exactLiterals),
+	// edits the rewrites: an evaluation error's place is mapped back.
+	exactSrc string
+	edits    rewrites
+	prog     *vm.Program
+	uses     map[string]bool // the identifiers the expression reads
 	// jsonKeys, when set, are the only top-level fields the expression
 	// reads from json: the rest of the value is skipped, not decoded.
 	jsonKeys map[string]bool
@@ -150,7 +154,7 @@ func Compile(src string) (*Filter, error) {
 		}
 		return nil, fmt.Errorf("filter %q: %w", src, err)
 	}
-	f := &Filter{src: src, prog: prog, uses: map[string]bool{}, fingerprint: strings.Contains(src, "fingerprint")}
+	f := &Filter{src: src, exactSrc: exactSrc, edits: edits, prog: prog, uses: map[string]bool{}, fingerprint: strings.Contains(src, "fingerprint")}
 	node := prog.Node()
 	ast.Walk(&node, identifiers(f.uses))
 	ju := &jsonUse{keys: map[string]bool{}}
@@ -377,8 +381,28 @@ func (f *Filter) match(in *input) (bool, error) {
 	e.Key, e.Value, e.JSON = "", "", nil // hold nothing of the message after the run
 	clear(e.Headers)
 	if err != nil {
-		return false, fmt.Errorf("filter on %s@%d: %w", m.Stream, m.Offset, err)
+		return false, fmt.Errorf("filter on %s@%d: %w", m.Stream, m.Offset, f.inSource(err))
 	}
 	b, _ := out.(bool)
 	return b, nil
+}
+
+// inSource is an evaluation error placed in the expression as it was
+// written, not as exactLiterals rewrote it (its snippet shows the user's
+// 0.1, not the call it became).
+func (f *Filter) inSource(err error) error {
+	var fe *file.Error
+	if len(f.edits) == 0 || !errors.As(err, &fe) || fe.Snippet == "" {
+		return err
+	}
+	line, col := f.edits.original(f.exactSrc, f.src, fe.Line, fe.Column)
+	at := 0
+	for i, l := range strings.SplitAfter(f.src, "\n") {
+		if i+1 == line {
+			break
+		}
+		at += len([]rune(l))
+	}
+	out := &file.Error{Location: file.Location{From: at + col, To: at + col + 1}, Message: fe.Message, Prev: fe.Prev}
+	return out.Bind(file.NewSource(f.src))
 }

@@ -532,6 +532,7 @@ func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, late
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
 	}
 	out.Ref.Subjects = reg.subjects()
+	out.Ref.Deleted = reg.deleted && len(reg.vers) > 0
 	body, sel := c.body, Selector{}
 	if e.format == FormatProtobuf {
 		idx, rest, err := ReadIndexes(body)

@@ -79,6 +79,9 @@ type registered struct {
 	schema sr.Schema
 	refs   []Named          // dependencies first
 	vers   []SubjectVersion // the subject versions that have the id
+	// deleted says vers are soft-deleted: the id has no live subject
+	// version, and the registry named these when asked for deleted ones.
+	deleted bool
 }
 
 // subjectFor picks the subject version to name for a key or value of
@@ -408,6 +411,11 @@ func (r *Registry) byID(ctx context.Context, id int) (*registered, error) {
 		// The subject versions only name the schema; decoding goes on
 		// without them when the registry does not serve them.
 		if vs, err := r.cl.SchemaVersionsByID(ctx, id); err == nil {
+			if len(vs) == 0 { // every subject version soft-deleted: name them as such
+				if dvs, err := r.cl.SchemaVersionsByID(sr.WithParams(ctx, sr.ShowDeleted), id); err == nil && len(dvs) > 0 {
+					vs, reg.deleted = dvs, true
+				}
+			}
 			for _, v := range vs {
 				reg.vers = append(reg.vers, SubjectVersion{Subject: v.Subject, Version: v.Version})
 			}

@@ -76,6 +76,10 @@ type Ref struct {
 	// Subjects are every subject version that has the id when the id is
 	// registered under more than one subject (nil otherwise).
 	Subjects []SubjectVersion
+	// Deleted says the subject versions that name the id were all
+	// soft-deleted: the registry named them only when asked for its
+	// deleted versions.
+	Deleted bool
 	// Latest is the subject's latest version when known (0 otherwise).
 	Latest int
 	// Indexes are the Protobuf message indexes read from the framing.
@@ -105,6 +109,9 @@ func (r Ref) String() string {
 		s += " id " + strconv.Itoa(r.ID)
 		if r.Subject != "" {
 			s += " " + r.Subject + " v" + strconv.Itoa(r.Version)
+			if r.Deleted {
+				s += " (deleted)"
+			}
 			if r.Latest > r.Version {
 				s += " (latest is v" + strconv.Itoa(r.Latest) + ")"
 			}
