@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/internal/testbroker"
+)
+
+// TestProduceRabbitRefusesUnknownProperty: a --property name an AMQP
+// message has not, or such a key in a --format jsonl line's properties, is
+// refused before anything is written, and the refusal names the property
+// names there are.
+func TestProduceRabbitRefusesUnknownProperty(t *testing.T) {
+	vhostURL, _, _ := testbroker.RabbitVhost(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
+	defer ac.Close()
+	_, err := ch.QueueDeclare("props-q", true, false, false, false, nil)
+	testbroker.Must(t)(err)
+	names := "content-type, content-encoding, delivery-mode, priority, correlation-id, reply-to, expiration, message-id, timestamp, type, user-id, app-id"
+	code, out, errOut := run(t, "--rabbitmq", vhostURL, "produce", "props-q", "--property", "bogus=1", "--value", "x")
+	if code != 1 || strings.Contains(out, "published:") || !strings.Contains(errOut, `unknown property "bogus"`) || !strings.Contains(errOut, names) || !strings.Contains(errOut, "nothing published") {
+		t.Fatalf("--property bogus=1: %d %q %s", code, out, errOut)
+	}
+	lines := filepath.Join(t.TempDir(), "lines.jsonl")
+	testbroker.Must(t)(os.WriteFile(lines, []byte(`{"value":"a","properties":{"content-type":"text/plain"}}`+"\n"+
+		`{"value":"b","properties":{"message-id":"m2","colour":"red"}}`+"\n"), 0o600))
+	code, out, errOut = run(t, "--rabbitmq", vhostURL, "produce", "props-q", "--format", "jsonl", "-f", lines, "--yes")
+	if code != 1 || strings.Contains(out, "published:") || !strings.Contains(errOut, `capture line 2: unknown property "colour" in "properties"`) || !strings.Contains(errOut, names) {
+		t.Fatalf("jsonl colour: %d %q %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "--rabbitmq", vhostURL, "produce", "props-q", "--property", "priority=3", "--value", "y")
+	if code != 0 || !strings.Contains(out, "published:") {
+		t.Fatalf("--property priority=3: %d %q %s", code, out, errOut)
+	}
+	testbroker.WaitQueue(t, ch, "props-q", 1)
+	d, ok, err := ch.Get("props-q", true)
+	if err != nil || !ok || string(d.Body) != "y" || d.Priority != 3 {
+		t.Fatalf("the one message written: %v %v %q %d", err, ok, d.Body, d.Priority)
+	}
+}
