@@ -21,7 +21,7 @@ func TestProduceRabbitQueueFlags(t *testing.T) {
 	_, err := ch.QueueDeclare("s19-q", true, false, false, false, nil)
 	testbroker.Must(t)(err)
 	code, out, errOut := run(t, "--rabbitmq", vhostURL, "produce", "s19-q", "--value", "x", "--json")
-	if code != 0 || out != `{"stream":"s19-q","routed_queues":1}`+"\n" {
+	if code != 0 || out != `{"stream":"s19-q","published":true,"routed_queues":1}`+"\n" {
 		t.Fatalf("--json: %d %q %s", code, out, errOut)
 	}
 	for _, tc := range []struct {

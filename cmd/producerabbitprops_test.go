@@ -42,3 +42,28 @@ func TestProduceRabbitRefusesUnknownProperty(t *testing.T) {
 		t.Fatalf("the one message written: %v %v %q %d", err, ok, d.Body, d.Priority)
 	}
 }
+
+// TestProduceRabbitUnroutableSummary: more messages than produce lists
+// one by one, some of them returned by the broker: the summary counts
+// those published apart from those that went nowhere.
+func TestProduceRabbitUnroutableSummary(t *testing.T) {
+	vhostURL, _, _ := testbroker.RabbitVhost(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
+	defer ac.Close()
+	_, err := ch.QueueDeclare("sum-q", true, false, false, false, nil)
+	testbroker.Must(t)(err)
+	testbroker.Must(t)(ch.QueueBind("sum-q", "here", "amq.direct", false, nil))
+	var in strings.Builder
+	for i := range 12 {
+		in.WriteString(map[bool]string{true: "here:", false: "nowhere:"}[i%3 == 0] + "v\n")
+	}
+	lines := filepath.Join(t.TempDir(), "lines")
+	testbroker.Must(t)(os.WriteFile(lines, []byte(in.String()), 0o600))
+	code, out, errOut := run(t, "--rabbitmq", vhostURL, "produce", "--exchange", "amq.direct", "--format", "kcat", "-K", ":", "-f", lines, "--yes")
+	if code != 1 || !strings.HasPrefix(out, "published 4 of 12 messages to exchange amq.direct [], 8 unroutable (not published): first routed to 1 queue") ||
+		!strings.Contains(errOut, "8 of 12 messages unroutable") {
+		t.Fatalf("%d %q %s", code, out, errOut)
+	}
+	testbroker.WaitQueue(t, ch, "sum-q", 4)
+}
