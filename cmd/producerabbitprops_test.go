@@ -67,3 +67,26 @@ func TestProduceRabbitUnroutableSummary(t *testing.T) {
 	}
 	testbroker.WaitQueue(t, ch, "sum-q", 4)
 }
+
+// TestProduceRabbitPartitionSaysQueues: --partition, or a Kafka export
+// line that names its partition, produced to a RabbitMQ classic queue is
+// refused in RabbitMQ's terms (a queue, not a stream); nothing is written.
+func TestProduceRabbitPartitionSaysQueues(t *testing.T) {
+	vhostURL, _, _ := testbroker.RabbitVhost(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ac, ch := testbroker.AMQPChannel(t, vhostURL)
+	defer ac.Close()
+	_, err := ch.QueueDeclare("part-q", true, false, false, false, nil)
+	testbroker.Must(t)(err)
+	code, _, errOut := run(t, "--rabbitmq", vhostURL, "produce", "part-q", "--partition", "1", "--value", "x")
+	if code != 1 || !strings.Contains(errOut, "RabbitMQ queues have no partitions (--partition 1)") || strings.Contains(errOut, "streams") {
+		t.Fatalf("--partition 1: %d %s", code, errOut)
+	}
+	lines := filepath.Join(t.TempDir(), "kafka.jsonl")
+	testbroker.Must(t)(os.WriteFile(lines, []byte(`{"stream":"part-q","partition":2,"offset":7,"timestamp":null,"key":"k","value":"v"}`+"\n"), 0o600))
+	code, _, errOut = run(t, "--rabbitmq", vhostURL, "produce", "part-q", "--format", "jsonl", "-f", lines, "--yes")
+	if code != 1 || !strings.Contains(errOut, "names partition 2: RabbitMQ queues have no partitions") || strings.Contains(errOut, "streams have") {
+		t.Fatalf("Kafka line: %d %s", code, errOut)
+	}
+	testbroker.WaitQueue(t, ch, "part-q", 0)
+}

@@ -21,7 +21,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // too: JetStream deduplicates by it). Each placement is the stream and
 // sequence the PubAck names.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("JetStream"); err != nil {
+	if err := req.Unpartitioned("JetStream streams"); err != nil {
 		return nil, err
 	}
 	if err := req.Unrouted("JetStream", true); err != nil {

@@ -25,7 +25,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // key is the target's, else the message's Key. Routed counts the queues
 // the vhost's bindings route it to (-1 without the management API).
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("RabbitMQ"); err != nil {
+	if err := req.Unpartitioned("RabbitMQ queues"); err != nil {
 		return nil, err
 	}
 	t := req.Target
