@@ -466,14 +466,15 @@ func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJS
 				fmt.Fprintln(e.stdout, safetext.String(p.String()))
 				continue
 			}
-			fmt.Fprintln(e.stdout, "published: "+safetext.String(p.String()))
+			fmt.Fprintln(e.stdout, placementWord(p)+": "+safetext.String(p.String()))
 		}
 		return nil
 	}
 	dups := sources.CountDuplicates(placed)
-	fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed)-dups, safetext.String(t.String()))
 	if n := unroutable(placed); n > 0 {
-		fmt.Fprintf(e.stdout, ", %d unroutable", n)
+		fmt.Fprintf(e.stdout, "published %d of %d messages to %s, %d unroutable (not published)", len(placed)-n-dups, len(placed), safetext.String(t.String()), n)
+	} else {
+		fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed)-dups, safetext.String(t.String()))
 	}
 	if dups > 0 {
 		fmt.Fprintf(e.stdout, ", %d not written (duplicates)", dups)
@@ -482,9 +483,21 @@ func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJS
 	return nil
 }
 
-// placementJSONLine is a placement as produce --json writes it.
+// placementWord is how a line of produce's output begins for p: "not
+// published" for a message the broker returned, which went nowhere.
+func placementWord(p sources.Placement) string {
+	if p.Unroutable {
+		return "not published"
+	}
+	return "published"
+}
+
+// placementJSONLine is a placement as produce --json writes it; Published
+// is false for a message the broker returned (Unroutable), which went
+// nowhere, and for one the stream already had (Duplicate).
 type placementJSONLine struct {
 	Stream     string `json:"stream"`
+	Published  bool   `json:"published"`
 	Partition  *int32 `json:"partition,omitempty"`
 	Offset     *int64 `json:"offset,omitempty"`
 	ID         string `json:"id,omitempty"`
@@ -498,7 +511,7 @@ type placementJSONLine struct {
 // placementJSON is p, published to t, as a JSON line's fields (the
 // queue's name for RabbitMQ's default exchange).
 func placementJSON(p sources.Placement, t sources.Target) placementJSONLine {
-	out := placementJSONLine{Stream: p.Stream, ID: p.ID, Unroutable: p.Unroutable, Duplicate: p.Duplicate}
+	out := placementJSONLine{Stream: p.Stream, Published: !p.Unroutable && !p.Duplicate, ID: p.ID, Unroutable: p.Unroutable, Duplicate: p.Duplicate}
 	if out.Stream == "" && p.Exchange {
 		out.Stream = cmp.Or(t.RoutingKey, t.Stream)
 	}

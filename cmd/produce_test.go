@@ -89,7 +89,7 @@ func TestProduceOneKafkaValueByteExact(t *testing.T) {
 	if err != nil || !strings.Contains(string(audit), `"action":"publish"`) || !strings.Contains(string(audit), fmt.Sprintf(`"result":"published: pub p%d@0"`, part)) {
 		t.Fatalf("audit: %v\n%s", err, audit)
 	}
-	if code, out, _ := run(t, "--kafka", addr, "produce", "pub", "--value", "v", "--partition", "2", "--json"); code != 0 || out != `{"stream":"pub","partition":2,"offset":0}`+"\n" {
+	if code, out, _ := run(t, "--kafka", addr, "produce", "pub", "--value", "v", "--partition", "2", "--json"); code != 0 || out != `{"stream":"pub","published":true,"partition":2,"offset":0}`+"\n" {
 		t.Fatalf("--partition 2 --json: %d %q", code, out)
 	}
 	if code, _, errOut := run(t, "--kafka", addr, "produce", "pub", "--value", "v", "--partition", "3"); code == 0 || !strings.Contains(errOut, "partition 3 does not exist") {

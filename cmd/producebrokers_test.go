@@ -54,19 +54,19 @@ func TestProduceRabbitRoutedAndUnroutable(t *testing.T) {
 	}
 	testbroker.WaitQueue(t, ch, "audit", 1)
 	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "amq.direct", "--routing-key", "nobody", "--value", "lost?")
-	if code == 0 || !strings.Contains(out, "unroutable: exchange amq.direct returned it") || !strings.Contains(errOut, "1 of 1 messages unroutable") {
+	if code == 0 || out != "not published: unroutable: exchange amq.direct returned it, no queue is bound to take it\n" || !strings.Contains(errOut, "1 of 1 messages unroutable") {
 		t.Fatalf("unroutable: %d %q %s", code, out, errOut)
 	}
 	lines := filepath.Join(t.TempDir(), "lines")
 	must(os.WriteFile(lines, []byte("order.a:1\nnothing.b:2\norder.c:3\nnothing.d:2\n"), 0o600))
 	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "shop", "--format", "kcat", "-K", ":", "-f", lines, "--yes", "--json")
-	want := `{"stream":"shop","routed_queues":2}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":2}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n"
+	want := `{"stream":"shop","published":true,"routed_queues":2}` + "\n" + `{"stream":"shop","published":true,"routed_queues":1}` + "\n" + `{"stream":"shop","published":true,"routed_queues":2}` + "\n" + `{"stream":"shop","published":true,"routed_queues":1}` + "\n"
 	if code != 0 || out != want {
 		t.Fatalf("each line by its key: %d\n%s\n%s", code, out, errOut)
 	}
 	must(ch.QueueUnbind("audit", "#", "shop", nil))
 	code, out, errOut = runAnswering(t, "", "--rabbitmq", vhostURL, "produce", "--exchange", "shop", "--format", "kcat", "-K", ":", "-f", lines, "--yes", "--json")
-	want = `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":0,"unroutable":true}` + "\n" + `{"stream":"shop","routed_queues":1}` + "\n" + `{"stream":"shop","routed_queues":0,"unroutable":true}` + "\n"
+	want = `{"stream":"shop","published":true,"routed_queues":1}` + "\n" + `{"stream":"shop","published":false,"routed_queues":0,"unroutable":true}` + "\n" + `{"stream":"shop","published":true,"routed_queues":1}` + "\n" + `{"stream":"shop","published":false,"routed_queues":0,"unroutable":true}` + "\n"
 	if code == 0 || out != want || !strings.Contains(errOut, "2 of 4 messages unroutable") {
 		t.Fatalf("two unroutable among four: %d\n%s\n%s", code, out, errOut)
 	}

@@ -21,7 +21,7 @@ func TestProduceRabbitQueueFlags(t *testing.T) {
 	_, err := ch.QueueDeclare("s19-q", true, false, false, false, nil)
 	testbroker.Must(t)(err)
 	code, out, errOut := run(t, "--rabbitmq", vhostURL, "produce", "s19-q", "--value", "x", "--json")
-	if code != 0 || out != `{"stream":"s19-q","routed_queues":1}`+"\n" {
+	if code != 0 || out != `{"stream":"s19-q","published":true,"routed_queues":1}`+"\n" {
 		t.Fatalf("--json: %d %q %s", code, out, errOut)
 	}
 	for _, tc := range []struct {
@@ -29,7 +29,7 @@ func TestProduceRabbitQueueFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--routing-key", "rk"}, "--routing-key rk with queue s19-q"},
-		{[]string{"--partition", "1"}, "RabbitMQ streams have no partitions (--partition 1)"},
+		{[]string{"--partition", "1"}, "RabbitMQ queues have no partitions (--partition 1)"},
 		{[]string{"--key", "ord-1"}, `message 1 has key "ord-1", and queue s19-q is published to through the default exchange, its name the routing key: an AMQP message has no other key; ` +
 			"give it as a header (--header key=VALUE) or route by it through an exchange (--exchange X --routing-key KEY)"},
 	} {

@@ -132,15 +132,16 @@ func plural(n int, what string) string {
 }
 
 // Unpartitioned refuses a request that names a partition, on a broker
-// whose streams have none (what names the broker: "RabbitMQ").
-func (r PublishRequest) Unpartitioned(broker string) error {
+// whose streams have none (what names them as the broker does: "RabbitMQ
+// queues", "Redis streams").
+func (r PublishRequest) Unpartitioned(what string) error {
 	if r.Partition != NoPartition {
-		return fmt.Errorf("%s streams have no partitions (--partition %d): %w", broker, r.Partition, ErrBadTarget)
+		return fmt.Errorf("%s have no partitions (--partition %d): %w", what, r.Partition, ErrBadTarget)
 	}
 	if r.MessagePartitions {
 		for i, m := range r.Messages {
 			if m.Partition != NoPartition {
-				return fmt.Errorf("message %d names partition %d: %s streams have no partitions: %w", i+1, m.Partition, broker, ErrBadTarget)
+				return fmt.Errorf("message %d names partition %d: %s have no partitions: %w", i+1, m.Partition, what, ErrBadTarget)
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
 // pasteSafe reports whether b can be pasted as it is: UTF-8 a terminal
@@ -104,12 +105,45 @@ func headerArgs(flag string, hs []sources.Header, nullAlone bool) ([]string, err
 // flag cannot say a part of it (a NUL byte, a header name with "=", a
 // null header value), the message goes on stdin whole as a JSON capture
 // line (--format jsonl).
+//
+// On RabbitMQ the headers the broker writes when it dead-letters a message
+// (x-death, x-first-death-*, x-last-death-*, x-delivery-count) are left
+// out, and a comment line above the command says so: they are AMQP tables,
+// arrays and numbers, and a produce publishes headers as strings, so the
+// copy would carry a string x-death that reads as a forged death.
 func produceCommand(conn sources.Conn, m *sources.Message) (string, error) {
+	m, note := withoutBrokerHeaders(conn, m)
 	cmd, err := produceArgs(conn, m)
-	if !errors.Is(err, errNotAnArgument) {
-		return cmd, err
+	if errors.Is(err, errNotAnArgument) {
+		cmd, err = produceJSONL(conn, m)
 	}
-	return produceJSONL(conn, m)
+	if err != nil {
+		return "", err
+	}
+	return note + cmd, nil
+}
+
+// withoutBrokerHeaders is m without the headers a RabbitMQ broker writes,
+// and the shell comment line that names those left out ("" for none).
+func withoutBrokerHeaders(conn sources.Conn, m *sources.Message) (*sources.Message, string) {
+	if conn == nil || conn.Kind() != "rabbitmq" {
+		return m, ""
+	}
+	var kept []sources.Header
+	var left []string
+	for _, h := range m.Headers {
+		if rabbitmq.BrokerHeader(h.Key) {
+			left = append(left, safetext.String(h.Key))
+			continue
+		}
+		kept = append(kept, h)
+	}
+	if len(left) == 0 {
+		return m, ""
+	}
+	c := *m
+	c.Headers = kept
+	return &c, "# left out " + strings.Join(left, ", ") + ": the broker writes them (AMQP tables and numbers), a produce would publish them as strings\n"
 }
 
 // produceJSONL is the command that feeds m as a capture line (controls

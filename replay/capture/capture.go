@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -611,11 +612,41 @@ func decodeProbed(line []byte, probe map[string]json.RawMessage) (sources.Messag
 	if _, kcat := probe["payload"]; kcat || probe["topic"] != nil && probe["stream"] == nil {
 		return decodeKcat(line, probe)
 	}
+	if err := knownProperties(probe["properties"]); err != nil {
+		return sources.Message{}, err
+	}
 	r := Record{Partition: sources.NoPartition} // a line without "partition" names none, not partition 0
 	if err := json.Unmarshal(line, &r); err != nil {
 		return sources.Message{}, err
 	}
 	return r.Message()
+}
+
+// knownProperties refuses a record's "properties" with a key that is no
+// AMQP basic property, which reading it would otherwise drop unsaid.
+func knownProperties(raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &props); err != nil {
+		return fmt.Errorf("properties: %w", err)
+	}
+	var unknown []string
+	for k := range props {
+		if !slices.ContainsFunc(amqpProperties, func(p amqpProperty) bool { return p.name == k }) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	names := make([]string, len(amqpProperties))
+	for i, p := range amqpProperties {
+		names[i] = p.name
+	}
+	return fmt.Errorf("unknown property %s in \"properties\": the AMQP properties are %s", strings.Join(unknown, ", "), strings.Join(names, ", "))
 }
 
 // Decoder reads a capture file line by line.

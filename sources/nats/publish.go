@@ -23,7 +23,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // stream had that Nats-Msg-Id within its duplicate window: nothing was
 // written) is marked Duplicate.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("JetStream"); err != nil {
+	if err := req.Unpartitioned("JetStream streams"); err != nil {
 		return nil, err
 	}
 	if err := req.Unrouted("JetStream", true); err != nil {

@@ -303,14 +303,15 @@ func (c *Conn) Kind() string { return "rabbitmq" }
 var _ sources.Reacher = (*Conn)(nil)
 
 // Reach is -c NAME for a connection of the config, else --rabbitmq and
-// the URL without its credentials (amqp091 then logs in as guest).
+// the URL with its user (a user other than guest) but never its password
+// (Credentials then says the password is to be given).
 func (c *Conn) Reach() sources.Reach {
 	if c.configured {
 		return sources.Reach{Flags: []string{"-c", c.name}}
 	}
 	u := c.uri
 	credentials := u.Username != "guest" || u.Password != "guest"
-	u.Username, u.Password = "guest", "guest" // the defaults: String leaves them out
+	u.Password = "guest" // the default: String leaves it out, and keeps a user other than guest
 	return sources.Reach{Flags: []string{"--rabbitmq", u.String()}, Credentials: credentials}
 }
 

@@ -25,7 +25,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // key is the target's, else the message's Key. Routed counts the queues
 // the vhost's bindings route it to (-1 without the management API).
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("RabbitMQ"); err != nil {
+	if err := req.Unpartitioned("RabbitMQ queues"); err != nil {
 		return nil, err
 	}
 	t := req.Target
@@ -40,6 +40,9 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 			return nil, err
 		}
 		t = sources.Target{Exchange: true, RoutingKey: t.Stream}
+	}
+	if err := checkPublishings(req.Messages); err != nil {
+		return nil, err
 	}
 	if err := c.CheckTarget(ctx, t); err != nil {
 		return nil, err
@@ -230,9 +233,29 @@ func messagePublishing(m *sources.Message) (amqp.Publishing, error) {
 			pub.UserId = v
 		case "app-id":
 			pub.AppId = v
+		default:
+			if !slices.Contains(readOnly, p.Name) {
+				return pub, fmt.Errorf("unknown property %q: an AMQP message has %s (and a read shows %s, which a publish passes over)",
+					p.Name, strings.Join(publishable, ", "), strings.Join(readOnly, ", "))
+			}
 		}
 	}
 	return pub, nil
+}
+
+// readOnly are the properties a read from RabbitMQ shows that a publish
+// does not set.
+var readOnly = []string{"exchange", "routing-key", "redelivered", "x-delivery-count"}
+
+// checkPublishings refuses, before anything is written, messages one of
+// which cannot be published (an unknown property, a bad number).
+func checkPublishings(msgs []sources.Message) error {
+	for i := range msgs {
+		if _, err := messagePublishing(&msgs[i]); err != nil {
+			return fmt.Errorf("publish message %d: %w: nothing published", i+1, err)
+		}
+	}
+	return nil
 }
 
 // propertyTime reads a timestamp property: RFC 3339 (as mqscope shows it)

@@ -353,6 +353,12 @@ func fitsFrame(pub amqp.Publishing, max int) error {
 	return nil
 }
 
+// BrokerHeader says whether k is a header the broker writes when it
+// dead-letters or redelivers a message (x-death, x-first-death-*,
+// x-last-death-*, x-delivery-count): AMQP tables, arrays and numbers,
+// which a publish of string headers cannot copy.
+func BrokerHeader(k string) bool { return deathHeader(k) }
+
 // deathHeader is a header the broker writes when it dead-letters or
 // redelivers a message.
 func deathHeader(k string) bool {

@@ -28,7 +28,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // and a header named value, payload, data or body beside the value field
 // (the entry would read back as a whole JSON object, not that value).
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("Redis"); err != nil {
+	if err := req.Unpartitioned("Redis streams"); err != nil {
 		return nil, err
 	}
 	if err := req.Unrouted("Redis", false); err != nil {

@@ -24,7 +24,7 @@ var _ sources.Publisher = (*Conn)(nil)
 // the MessageDeduplicationId property, else a new id, the deduplication id.
 // Each placement carries the message id SQS gave.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
-	if err := req.Unpartitioned("SQS"); err != nil {
+	if err := req.Unpartitioned("SQS queues"); err != nil {
 		return nil, err
 	}
 	if err := req.Unrouted("SQS", false); err != nil {
