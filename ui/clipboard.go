@@ -48,7 +48,7 @@ func copyText(c *Common, text, what string) tea.Cmd {
 // (pasted into a shell, an ESC or a bidi override would act there).
 func copyValue(c *Common, m *sources.Message) tea.Cmd {
 	if m.Truncated() {
-		return setError(fmt.Errorf("value truncated in the buffer (%s of %s): use mqscope export", render.Size(len(m.Value)), render.Size(m.ValueSize)))
+		return truncatedCopy(m)
 	}
 	if !utf8.Valid(m.Value) {
 		return copyText(c, base64.StdEncoding.EncodeToString(m.Value), "value as base64")
@@ -76,7 +76,7 @@ func copyDecoded(c *Common, dec *schema.Decoder, m *sources.Message) tea.Cmd {
 	case !v.typed:
 		return copyValue(c, m)
 	case m.Truncated():
-		return setError(fmt.Errorf("value truncated in the buffer (%s of %s): use mqscope export", render.Size(len(m.Value)), render.Size(m.ValueSize)))
+		return truncatedCopy(m)
 	case !v.ready:
 		return setStatus("the schema is being fetched…: nothing copied yet")
 	case v.dec.JSON == nil:
@@ -100,7 +100,7 @@ func copyDecoded(c *Common, dec *schema.Decoder, m *sources.Message) tea.Cmd {
 // decoder holds (no I/O). Controls in it are escaped.
 func copyExportLine(c *Common, dec *schema.Decoder, m *sources.Message) tea.Cmd {
 	if m.Truncated() {
-		return setError(fmt.Errorf("value truncated in the buffer (%s of %s): use mqscope export", render.Size(len(m.Value)), render.Size(m.ValueSize)))
+		return truncatedCopy(m)
 	}
 	var parts [2]*capture.Decoded
 	if dec != nil {
