@@ -229,8 +229,13 @@ type DeadLetter struct {
 	ReturnTo string
 	// Exchange is the exchange the message was published to (RabbitMQ).
 	Exchange string
-	// RoutingKeys are the routing keys it was published with (RabbitMQ).
+	// RoutingKeys are the routing keys it was published with (RabbitMQ),
+	// or its subject when BySubject.
 	RoutingKeys []string
+	// BySubject says the broker stores by subject, with no exchange
+	// (JetStream): the origin's position is a sequence, RoutingKeys hold
+	// the subject and Deaths are the broker's advisories.
+	BySubject bool
 	// ConsumerGroup is the consumer group or application that failed it.
 	ConsumerGroup string
 	// Reason is a short failure reason (RabbitMQ: rejected, expired...).

@@ -214,7 +214,7 @@ func (p *detailPage) build() {
 		if d.OriginPartition != sources.NoPartition {
 			origin += "  partition " + strconv.Itoa(int(d.OriginPartition))
 		}
-		nats := d.Scheme == natsScheme
+		nats := d.BySubject
 		if at := d.OriginAt(); at != "" && d.OriginPosition != "" {
 			origin += "  id " + at
 		} else if at != "" && nats {
@@ -701,10 +701,6 @@ func (p *detailPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() 
 
 // Close stops a fetch in flight.
 func (p *detailPage) Close() { p.cancel() }
-
-// natsScheme is the DeadLetter.Scheme of a JetStream dead letter (found
-// by an advisory): it has a stream, subject and sequence, no exchange.
-const natsScheme = "nats"
 
 // exchangeName shows a RabbitMQ exchange's name; the default exchange,
 // whose name is empty, as def.

@@ -16,7 +16,7 @@ func natsDeadLetter() sources.Message {
 	return sources.Message{Conn: "nats", Stream: "DLQ", Partition: sources.NoPartition, Offset: 3, Key: []byte("orders.created.eu"),
 		Value: []byte(`{"n":1}`), ValueSize: 7, Timestamp: at,
 		Properties: []sources.Property{{Name: "subject", Value: "orders.created.eu"}, {Name: "origin", Value: "ORDERS#42"}},
-		DeadLetter: &sources.DeadLetter{Scheme: "nats", OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 42,
+		DeadLetter: &sources.DeadLetter{Scheme: "nats", BySubject: true, OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 42,
 			ConsumerGroup: "ORDERS/worker", Reason: "max-deliveries", Count: 5, FirstDeath: at, LastDeath: at, OriginTime: at,
 			RoutingKeys: []string{"orders.created.eu"}, ReturnTo: "orders.created.eu",
 			Extra:  []sources.Property{{Name: "Consumer", Value: "worker"}, {Name: "Advisory", Value: "adv1"}},

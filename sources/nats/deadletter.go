@@ -298,6 +298,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	}
 	dl := &sources.DeadLetter{
 		Scheme:          Scheme,
+		BySubject:       true,
 		OriginStream:    a.Stream,
 		OriginPartition: sources.NoPartition,
 		OriginOffset:    int64(a.StreamSeq),

@@ -98,7 +98,7 @@ func TestDeadLettersFromAdvisories(t *testing.T) {
 	for _, seq := range f.maxDelivered[:2] {
 		m := byOrigin[int64(seq)]
 		d := m.DeadLetter
-		if d.Scheme != mqnats.Scheme || d.Reason != mqnats.ReasonMaxDeliveries || d.Count != 2 || d.OriginStream != name ||
+		if d.Scheme != mqnats.Scheme || !d.BySubject || d.Reason != mqnats.ReasonMaxDeliveries || d.Count != 2 || d.OriginStream != name ||
 			d.ConsumerGroup != name+"/worker" || d.OriginTime.IsZero() || d.LastDeath.Before(d.OriginTime) || !slices.Equal(d.RoutingKeys, []string{name + ".md"}) {
 			t.Fatalf("max-deliveries provenance of #%d: %+v", seq, d)
 		}
