@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -107,5 +110,55 @@ func TestJournalClaimsWhatEarlierRunsLeftOpen(t *testing.T) {
 	var none *Journal
 	if got, _ := none.Claim(a); got != ClaimNone {
 		t.Fatal("no journal claims something")
+	}
+}
+
+// TestAuditAfterATornLineKeepsTheNextRecord: a run killed in the middle
+// of an audit line leaves it without its newline; the next run's first
+// record starts a line of its own and reads back whole.
+func TestAuditAfterATornLineKeepsTheNextRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	if err := os.WriteFile(path, []byte(`{"time":"2026-01-01T00:00:00Z","action":"redrive"}`+"\n"+`{"time":"2026-01-01T00:00:01Z","act`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(AuditRecord{Action: "redrive", RedriveID: "rd-1", CorrelationID: "c-9", PossibleDuplicates: 2},
+		AuditRecord{Action: "redrive", RedriveID: "rd-1", CorrelationID: "c-10", PossibleDuplicates: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 lines (one whole, one torn, two new), got %d:\n%s", len(lines), data)
+	}
+	got := map[string]int{}
+	for _, l := range lines[2:] {
+		var r AuditRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("a new record does not read back: %v\n%s", err, l)
+		}
+		got[r.CorrelationID] = r.PossibleDuplicates
+	}
+	if got["c-9"] != 2 || got["c-10"] != 1 {
+		t.Errorf("records read back as %v", got)
+	}
+	// Opened again on a log that ends whole, nothing is added.
+	a, err = OpenAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	again, _ := os.ReadFile(path)
+	if !bytes.Equal(again, data) {
+		t.Errorf("opening a whole log changed it:\n%q\n%q", data, again)
 	}
 }

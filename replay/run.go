@@ -693,9 +693,13 @@ func OpenAudit(path string) (*Audit, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if err := endTornLine(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
 	}
 	a := &Audit{f: f, who: "unknown"}
 	if u, err := user.Current(); err == nil {
@@ -705,6 +709,25 @@ func OpenAudit(path string) (*Audit, error) {
 	return a, nil
 }
 
+// endTornLine ends the last line of a log a killed process left without
+// its newline, so the next record starts a line of its own instead of
+// being glued to the torn one (and lost to every reader with it).
+func endTornLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, st.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	_, err = f.Write([]byte{'\n'})
+	return err
+}
+
 // Write appends records (nil Audit writes nothing).
 func (a *Audit) Write(rs ...AuditRecord) error {
 	if a == nil {
@@ -712,17 +735,21 @@ func (a *Audit) Write(rs ...AuditRecord) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	w := bufio.NewWriter(a.f)
-	var line []byte
+	// One write for the batch: appended whole (O_APPEND) beside another
+	// run's, and a process killed around it leaves whole lines.
+	var buf []byte
 	for _, r := range rs {
 		r.User, r.Host = a.who, a.host
 		var err error
-		if line, err = r.appendJSON(line[:0]); err != nil {
+		if buf, err = r.appendJSON(buf); err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
-		w.Write(append(line, '\n'))
+		buf = append(buf, '\n')
 	}
-	if err := w.Flush(); err != nil {
+	if len(buf) == 0 {
+		return nil
+	}
+	if _, err := a.f.Write(buf); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	return nil
