@@ -172,6 +172,13 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 			fmt.Fprintf(e.stdout, "nothing to redrive: %d already redriven (--again to redrive them again)\n", s.AlreadyRedriven)
 			return nil
 		}
+		if len(msgs) == 0 && st.DeadLetter {
+			fmt.Fprintf(e.stdout, "nothing to redrive: %s holds no dead letters now\n", dlq)
+			for _, p := range st.Info {
+				fmt.Fprintf(e.stdout, "  %s: %s\n", p.Name, p.Value)
+			}
+			return nil
+		}
 		fmt.Fprintln(e.stdout, "nothing to redrive")
 		return nil
 	}

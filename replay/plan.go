@@ -224,7 +224,10 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 	if d := m.DeadLetter; it.Reason == "" && d != nil && d.Doubt != "" && d.Scheme == "rabbitmq" && !o.TrustFirstDeath {
 		it.Reason = d.Doubt + "; target from the first death: " + it.Target.String() + " (--trust-first-death redrives it there)"
 	}
+	_, edited := o.Edits[fp]
 	switch {
+	case m.Flaw != nil && m.Flaw.Lost && !edited: // an edit gives it a value again
+		it.Action, it.Reason = Unresolved, m.Flaw.Reason+": nothing to redrive"
 	case it.Reason != "":
 		it.Action = Unresolved
 	case it.Target.Stream == p.Source && !it.Target.Exchange || it.Target.Exchange && it.Target.Stream == "" && it.Target.RoutingKey == p.Source:

@@ -57,3 +57,32 @@ func TestPlanReturnsToWhereProvenanceSays(t *testing.T) {
 		t.Fatalf("with --to: %+v", it)
 	}
 }
+
+// TestPlanLeavesALostMessage: a dead letter of which only the notice of
+// its death is left (its original gone) is left in place, the reason
+// said, even with --to; an edit gives it a value, and then it goes.
+func TestPlanLeavesALostMessage(t *testing.T) {
+	lost := sources.Message{Stream: "DEAD", Partition: sources.NoPartition, Offset: 3,
+		DeadLetter: &sources.DeadLetter{Scheme: "nats", OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 2},
+		Flaw:       &sources.Flaw{Lost: true, Reason: "the original message ORDERS#2 is gone"}}
+	for _, to := range []string{"", "orders.retried"} {
+		plan, err := replay.NewPlan("DEAD", []sources.Message{lost}, replay.Options{ID: "rd-1", To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := plan.Items[0]; it.Action != replay.Unresolved || it.Reason != "the original message ORDERS#2 is gone: nothing to redrive" {
+			t.Fatalf("--to %q: item %+v", to, it)
+		}
+	}
+	plan, err := replay.NewPlan("DEAD", []sources.Message{lost}, replay.Options{ID: "rd-2", To: "orders.retried",
+		Edits: map[string]replay.Edit{replay.Fingerprint(lost): {Value: []byte(`{"rewritten":true}`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := plan.Items[0]; it.Action != replay.Redrive || it.Edit == nil {
+		t.Fatalf("an edited lost message: %+v", it)
+	}
+	if got, want := lost.FlawLine(), "DEAD@3: the original message ORDERS#2 is gone"; got != want {
+		t.Errorf("flaw line %q, want %q (no size of headers where the flaw is not theirs)", got, want)
+	}
+}

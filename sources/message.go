@@ -77,14 +77,22 @@ type Flaw struct {
 	HeaderBytes int
 	// Reason says what is wrong and what the read did about it.
 	Reason string
+	// Lost says nothing of the message itself is left (only the notice
+	// of its death, e.g. an advisory whose original the stream no longer
+	// holds): there is nothing to redrive.
+	Lost bool
 }
 
 // FlawLine describes a message's flaw in one line, the message named by
 // its position as tail, export and redrive name it (stream@position, or
-// stream[partition]@offset): "dlq@2 (1.0 MiB of headers): ...".
+// stream[partition]@offset): "dlq@2 (1.0 MiB of headers): ..." (the
+// size where the flaw is in the headers).
 func (m *Message) FlawLine() string {
 	if m.Flaw == nil {
 		return ""
+	}
+	if m.Flaw.HeaderBytes == 0 {
+		return m.At() + ": " + m.Flaw.Reason
 	}
 	return m.At() + " (" + SizeText(m.Flaw.HeaderBytes) + " of headers): " + m.Flaw.Reason
 }

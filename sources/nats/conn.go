@@ -250,8 +250,8 @@ func (c *Conn) stream(ctx context.Context, name string) (jetstream.Stream, error
 	}
 	s, err := c.js.Stream(ctx, name)
 	if err != nil {
-		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return nil, fmt.Errorf("stream %q on %s: %w", name, c.address, sources.ErrUnknownStream)
+		if namesNoStream(err) {
+			return nil, c.notAStream(ctx, name)
 		}
 		return nil, fmt.Errorf("stream %q on %s: %w", name, c.address, err)
 	}

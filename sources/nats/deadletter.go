@@ -325,7 +325,7 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 	case errors.Is(err, ErrOriginalGone):
 		m.Headers = withDeath(nil, &a, reason)
 		m.Properties = []sources.Property{{Name: PropertyOriginal, Value: "gone"}, {Name: "origin", Value: a.Stream + "#" + strconv.FormatUint(a.StreamSeq, 10)}}
-		m.Flaw = &sources.Flaw{Reason: fmt.Sprintf("the original message %s#%d is gone (removed by the stream's limits, or deleted): only the advisory is left", a.Stream, a.StreamSeq)}
+		m.Flaw = &sources.Flaw{Lost: true, Reason: fmt.Sprintf("the original message %s#%d is gone (removed by the stream's limits, or deleted): only the advisory is left", a.Stream, a.StreamSeq)}
 		return m, true, nil
 	case err != nil:
 		return m, true, err

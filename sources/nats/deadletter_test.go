@@ -116,7 +116,7 @@ func TestDeadLettersFromAdvisories(t *testing.T) {
 		}
 	}
 	g := byOrigin[int64(gone)]
-	if !mqnats.GoneOriginal(&g) || g.Flaw == nil || g.Value != nil || g.DeadLetter.Reason != mqnats.ReasonMaxDeliveries || g.DeadLetter.OriginStream != name {
+	if !mqnats.GoneOriginal(&g) || g.Flaw == nil || !g.Flaw.Lost || g.Value != nil || g.DeadLetter.Reason != mqnats.ReasonMaxDeliveries || g.DeadLetter.OriginStream != name {
 		t.Fatalf("the dead letter whose original is gone: %+v", g)
 	}
 

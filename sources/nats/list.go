@@ -74,25 +74,57 @@ func (c *Conn) Streams(ctx context.Context) ([]Stream, error) {
 	}
 	out := make([]Stream, 0, len(infos))
 	for _, si := range infos {
-		st := streamOf(si)
-		cons, err := c.consumers(ctx, si.Config.Name)
+		st, err := c.described(ctx, si)
 		if err != nil {
 			if errors.Is(err, sources.ErrUnknownStream) {
 				continue // deleted while listed
 			}
 			return nil, err
 		}
-		st.Consumers = cons
-		if capt := captureOf(si.Config.Subjects); capt != nil {
-			if err := c.fillCapture(ctx, si.Config.Name, capt); err != nil {
-				return nil, err
-			}
-			st.Advisories = capt
-		}
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// described is a stream with its consumers and, for a dead-letter stream,
+// what its advisories capture.
+func (c *Conn) described(ctx context.Context, si *jetstream.StreamInfo) (Stream, error) {
+	st := streamOf(si)
+	cons, err := c.consumers(ctx, si.Config.Name)
+	if err != nil {
+		return Stream{}, err
+	}
+	st.Consumers = cons
+	if capt := captureOf(si.Config.Subjects); capt != nil {
+		if err := c.fillCapture(ctx, si.Config.Name, capt); err != nil {
+			return Stream{}, err
+		}
+		st.Advisories = capt
+	}
+	return st, nil
+}
+
+// Locate is one stream as ListStreams lists it, without listing the
+// others; a name that is a subject is told which stream stores it.
+func (c *Conn) Locate(ctx context.Context, name string) (sources.StreamInfo, error) {
+	s, err := c.stream(ctx, name)
+	if err != nil {
+		return sources.StreamInfo{}, err
+	}
+	si, err := s.Info(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			c.forget(name)
+			return sources.StreamInfo{}, fmt.Errorf("stream %q on %s: %w", name, c.address, sources.ErrUnknownStream)
+		}
+		return sources.StreamInfo{}, fmt.Errorf("stream %q on %s: %w", name, c.address, err)
+	}
+	st, err := c.described(ctx, si)
+	if err != nil {
+		return sources.StreamInfo{}, err
+	}
+	return st.Info(), nil
 }
 
 func streamOf(si *jetstream.StreamInfo) Stream {

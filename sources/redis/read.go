@@ -49,6 +49,7 @@ func (c *Conn) resolve(ctx context.Context, name string) (target, error) {
 	default:
 		return target{}, fmt.Errorf("redis %s: key %q is a %s, not a stream: %w", c.addr, name, typ, sources.ErrUnknownStream)
 	}
+	var noGroup error
 	for _, sg := range pendingSplits(name) {
 		gs, err := c.client.XInfoGroups(ctx, sg[0]).Result()
 		if err != nil {
@@ -59,6 +60,13 @@ func (c *Conn) resolve(ctx context.Context, name string) (target, error) {
 				return target{stream: sg[0], group: sg[1]}, nil
 			}
 		}
+		if noGroup == nil {
+			noGroup = fmt.Errorf("redis %s: %q names the dead letters of group %q, but stream %q has no such group (%s): %w",
+				c.addr, name, sg[1], sg[0], groupNames(gs), sources.ErrUnknownStream)
+		}
+	}
+	if noGroup != nil {
+		return target{}, noGroup
 	}
 	return target{}, fmt.Errorf("redis %s: no stream %q: %w", c.addr, name, sources.ErrUnknownStream)
 }
@@ -571,7 +579,7 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 		} else {
 			m = sources.Message{Conn: p.c.name, Stream: p.name, Partition: sources.NoPartition, ID: d.ID.String(), IDPosition: true, Offset: d.ID.Offset(), Timestamp: d.ID.Time(),
 				Properties: []sources.Property{{Name: "id", Value: d.ID.String()}},
-				Flaw:       &sources.Flaw{Reason: "the entry was deleted from the stream (XDEL or trimming) while still pending: only its id is left"}}
+				Flaw:       &sources.Flaw{Lost: true, Reason: "the entry was deleted from the stream (XDEL or trimming) while still pending: only its id is left"}}
 		}
 		m.Redelivered = d.Deliveries > 1
 		m.DeadLetter = p.provenance(d)
