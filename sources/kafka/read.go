@@ -32,6 +32,12 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
+	bounded := !opts.Follow || endHeld(plans, opts.End)
+	if !bounded && opts.End != nil && opts.End.Kind == sources.StartTime {
+		if bounded, err = c.timeEndHeld(topic, plans, opts.End.Time); err != nil {
+			return nil, err
+		}
+	}
 	consumer, err := sarama.NewConsumerFromClient(c.client)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
@@ -42,12 +48,6 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 		}
 		return nil
 	})
-	bounded := !opts.Follow || endHeld(plans, opts.End)
-	if !bounded && opts.End != nil && opts.End.Kind == sources.StartTime {
-		if bounded, err = c.timeEndHeld(topic, plans, opts.End.Time); err != nil {
-			return nil, err
-		}
-	}
 	if bounded {
 		if err := c.readBounded(ctx, feed, consumer, topic, plans, opts.End); err != nil {
 			feed.Close()
