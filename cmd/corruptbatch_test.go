@@ -263,3 +263,30 @@ func TestReadsOfACorruptBatchAreNotWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestTailToAHeldTimeOfACorruptBatchIsNotWhole: a tail whose time end
+// every partition already holds a record past reads as the bounded read
+// to those records, as a tail to an offset the topic holds does: it
+// writes every record stamped at or before the end but the corrupt
+// batch's, and ends with the incomplete-read line naming the offsets not
+// written, up to the end.
+func TestTailToAHeldTimeOfACorruptBatchIsNotWhole(t *testing.T) {
+	const topic, per = "corrupt-tail-time", 60
+	addr, c := corruptCluster(t, topic, per)
+	// seq 58 is stamped 09:00:58 (event): offsets 0-58 of each partition
+	// are at or before the end, 59 past it.
+	for _, until := range []string{"2026-12-01T09:00:58Z", "time:2026-12-01T09:00:58.5Z"} {
+		code, out, errOut := run(t, "--kafka", addr, "tail", topic, "--from", "oldest", "--until", until, "--retry", "1s")
+		first := c.first.Load()
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		last := lines[len(lines)-1]
+		want := fmt.Sprintf("mqscope: the tail of %s (%d messages written) is incomplete: %s/1: offsets %d-%d not written: corrupt record batch at offset %d",
+			topic, 2*(per-1)+first, topic, first, per-2, first)
+		if code != 1 || first < 30 || !strings.Contains(out, "p2-58") || strings.Contains(out, "p2-59") || !strings.Contains(last, want) {
+			t.Errorf("--until %s: exit %d, batch spoilt at %d, last line %q (want %q)\n%s\n%s", until, code, first, last, want, out, errOut)
+		}
+		if strings.Contains(errOut, "retrying") {
+			t.Errorf("--until %s: a corrupt batch is not retried:\n%s", until, errOut)
+		}
+	}
+}

@@ -39,3 +39,22 @@ func FetchRounds(ctx context.Context, c *Conn, topic string, chunk, target int64
 	})
 	return pieces, rounds, err
 }
+
+// TimeEndHeld plans a followed read of topic with opts (a time end) and
+// says whether every partition holds its end, with the offset each
+// partition's bounded read then stops at (exclusive), by partition.
+func TimeEndHeld(c *Conn, topic string, opts sources.ReadOptions) (bool, map[int32]int64, error) {
+	plans, err := c.plan(topic, opts)
+	if err != nil {
+		return false, nil, err
+	}
+	held, err := c.timeEndHeld(topic, plans, opts.End.Time)
+	if err != nil || !held {
+		return held, nil, err
+	}
+	ends := make(map[int32]int64, len(plans))
+	for _, p := range plans {
+		ends[p.partition] = p.end
+	}
+	return true, ends, nil
+}

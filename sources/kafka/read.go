@@ -32,6 +32,12 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
+	bounded := !opts.Follow || endHeld(plans, opts.End)
+	if !bounded && opts.End != nil && opts.End.Kind == sources.StartTime {
+		if bounded, err = c.timeEndHeld(topic, plans, opts.End.Time); err != nil {
+			return nil, err
+		}
+	}
 	consumer, err := sarama.NewConsumerFromClient(c.client)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
@@ -42,7 +48,7 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 		}
 		return nil
 	})
-	if !opts.Follow || endHeld(plans, opts.End) {
+	if bounded {
 		if err := c.readBounded(ctx, feed, consumer, topic, plans, opts.End); err != nil {
 			feed.Close()
 			return nil, err
@@ -65,8 +71,8 @@ func (c *Conn) Read(ctx context.Context, topic string, opts sources.ReadOptions)
 // endHeld says every partition of a followed read already holds the
 // record its end offset names (or is past it): the read is the bounded
 // read to that end, and reads as one (the direct fetches, which tell a
-// corrupt batch's offsets apart from the rest). A time end is not known
-// to be held until a later record comes.
+// corrupt batch's offsets apart from the rest). A time end is held when
+// every partition holds a record past it (timeEndHeld).
 func endHeld(plans []partitionPlan, end *sources.Start) bool {
 	if end == nil || end.Kind != sources.StartOffset {
 		return false
@@ -81,6 +87,41 @@ func endHeld(plans []partitionPlan, end *sources.Start) bool {
 		}
 	}
 	return true
+}
+
+// timeEndHeld says every partition of a followed read already holds a
+// record later than the time end, the record a followed read would end
+// the partition at (sources.Start.Past): the read is then the bounded
+// read to it, as with an end offset the topic holds (endHeld). It asks
+// each partition for its first record at or after the millisecond after
+// end (timestamps are milliseconds) and, when every partition has one,
+// ends each plan there (exclusive), so the bounded read stops where the
+// followed read would and tells a corrupt batch's offsets only up to it.
+// A partition whose first such record lies before the plan's start keeps
+// its end and stops at the first record past the end it reads (where the
+// followed read stops too, unless the partition's timestamps go back
+// before the end after that record and none after the start is past it).
+func (c *Conn) timeEndHeld(topic string, plans []partitionPlan, end time.Time) (bool, error) {
+	parts := make([]int32, len(plans))
+	for i, p := range plans {
+		parts[i] = p.partition
+	}
+	tps := topicPartitions(topic, parts)
+	past, err := c.listOffsets(tps, end.UnixMilli()+1)
+	if err != nil {
+		return false, fmt.Errorf("read %s until %s: %w", topic, end.Format(time.RFC3339Nano), err)
+	}
+	for i, k := range tps {
+		if o := past[k]; o < 0 || o >= plans[i].end { // none yet (or one written since the plan's end was listed)
+			return false, nil
+		}
+	}
+	for i, k := range tps {
+		if o := past[k]; o >= plans[i].start {
+			plans[i].end = o
+		}
+	}
+	return true, nil
 }
 
 // noPartition says a topic has no such partition, and which it has.
