@@ -269,14 +269,18 @@ func Probe(ctx context.Context, addr string, wait time.Duration, asks ...Ask) Re
 // speaks Redis, not NATS: is the URL meant for --redis?". For TLS it says
 // "speaks TLS, not plain NATS", for the caller to say how to ask for TLS.
 func Mismatch(addr string, want, got Protocol) string {
-	head := fmt.Sprintf("%s speaks %s, not %s", addr, got, want)
+	name := got.String()
+	if got == AMQP {
+		name = "AMQP (RabbitMQ)"
+	}
+	head := fmt.Sprintf("%s speaks %s, not %s", addr, name, want)
 	switch got {
 	case NATS:
 		return head + ": is the URL meant for --nats?"
 	case Redis:
 		return head + ": is the URL meant for --redis?"
 	case AMQP:
-		return head + " (RabbitMQ's AMQP port): is the URL meant for --rabbitmq?"
+		return head + ": is the URL meant for --rabbitmq?"
 	case Kafka:
 		return head + ": is the address meant for --kafka?"
 	case HTTP:
