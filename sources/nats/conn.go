@@ -102,15 +102,30 @@ func (c *ctxDialer) Dial(network, address string) (net.Conn, error) {
 	if err != nil || greet <= 0 {
 		return conn, err
 	}
+	start := time.Now()
 	r := netprobe.Exchange(ctx, conn, netprobe.Listen, greet)
+	if r.Reply == netprobe.Silent && ctx.Err() == nil {
+		// A server that has not greeted yet may be slow (a far link), or
+		// be another kind that waits for the client: ask another
+		// connection what the listener speaks, and unless it says, go on
+		// waiting for INFO until the dial's deadline.
+		a := netprobe.Probe(ctx, address, greet, netprobe.Ping, netprobe.KafkaAPIVersions, netprobe.TLSHello)
+		if a.Reply == netprobe.Answered && a.Protocol != netprobe.Unknown && a.Protocol != netprobe.NATS {
+			conn.Close()
+			return nil, &wrongServer{addr: address, heard: a, greet: time.Since(start).Round(100 * time.Millisecond)}
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) > 0 {
+			r = netprobe.Exchange(ctx, conn, netprobe.Listen, time.Until(d))
+		}
+	}
 	if r.Protocol == netprobe.NATS {
 		return &greeted{Conn: conn, head: r.Head}, nil
 	}
 	conn.Close()
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) || ctx.Err() != nil && r.Reply != netprobe.Silent {
 		return nil, fmt.Errorf("wait for the INFO of %s: %w", address, ctx.Err())
 	}
-	return nil, &wrongServer{addr: address, heard: r, greet: greet}
+	return nil, &wrongServer{addr: address, heard: r, greet: time.Since(start).Round(100 * time.Millisecond)}
 }
 
 // detach makes later dials (reconnects) independent of Dial's context,
