@@ -20,6 +20,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/internal/netprobe"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -85,21 +86,113 @@ type ctxDialer struct {
 	d   net.Dialer
 	mu  sync.Mutex
 	ctx context.Context
+	// greet, until detach, is how long the first connections wait for the
+	// server's INFO before they say it is no NATS server (0: they do not).
+	greet time.Duration
 }
 
-// Dial dials within the context of the moment.
+// Dial dials within the context of the moment. Before detach, a server
+// that does not greet with INFO within greet is said to be no NATS server
+// (a *wrongServer), not left to nats.go's whole timeout.
 func (c *ctxDialer) Dial(network, address string) (net.Conn, error) {
 	c.mu.Lock()
-	ctx := c.ctx
+	ctx, greet := c.ctx, c.greet
 	c.mu.Unlock()
-	return c.d.DialContext(ctx, network, address)
+	conn, err := c.d.DialContext(ctx, network, address)
+	if err != nil || greet <= 0 {
+		return conn, err
+	}
+	start := time.Now()
+	r := netprobe.Exchange(ctx, conn, netprobe.Listen, greet)
+	if r.Reply == netprobe.Silent && ctx.Err() == nil {
+		// A server that has not greeted yet may be slow (a far link), or
+		// be another kind that waits for the client: ask another
+		// connection what the listener speaks, and unless it says, go on
+		// waiting for INFO until the dial's deadline.
+		a := netprobe.Probe(ctx, address, greet, netprobe.Ping, netprobe.KafkaAPIVersions, netprobe.TLSHello)
+		if a.Reply == netprobe.Answered && a.Protocol != netprobe.Unknown && a.Protocol != netprobe.NATS {
+			conn.Close()
+			return nil, &wrongServer{addr: address, heard: a, greet: time.Since(start).Round(100 * time.Millisecond)}
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) > 0 {
+			r = netprobe.Exchange(ctx, conn, netprobe.Listen, time.Until(d))
+		}
+	}
+	if r.Protocol == netprobe.NATS {
+		return &greeted{Conn: conn, head: r.Head}, nil
+	}
+	conn.Close()
+	if errors.Is(ctx.Err(), context.Canceled) || ctx.Err() != nil && r.Reply != netprobe.Silent {
+		return nil, fmt.Errorf("wait for the INFO of %s: %w", address, ctx.Err())
+	}
+	return nil, &wrongServer{addr: address, heard: r, greet: time.Since(start).Round(100 * time.Millisecond)}
 }
 
-// detach makes later dials (reconnects) independent of Dial's context.
+// detach makes later dials (reconnects) independent of Dial's context,
+// and no longer wait for the greeting themselves.
 func (c *ctxDialer) detach() {
 	c.mu.Lock()
-	c.ctx = context.Background()
+	c.ctx, c.greet = context.Background(), 0
 	c.mu.Unlock()
+}
+
+// greetWait bounds how long Dial waits for a server's INFO (a NATS server
+// sends it as soon as it accepts) before it looks at what else answers.
+const greetWait = netprobe.DefaultWait
+
+// greeted is a connection whose first bytes (the INFO) were read to see
+// that it is NATS: Read gives them again first.
+type greeted struct {
+	net.Conn
+	mu   sync.Mutex
+	head []byte
+}
+
+// Read gives the greeting's bytes, then the connection's.
+func (g *greeted) Read(b []byte) (int, error) {
+	g.mu.Lock()
+	if len(g.head) > 0 {
+		n := copy(b, g.head)
+		g.head = g.head[n:]
+		g.mu.Unlock()
+		return n, nil
+	}
+	g.mu.Unlock()
+	return g.Conn.Read(b)
+}
+
+// wrongServer is a listener that did not greet as NATS.
+type wrongServer struct {
+	addr  string
+	heard netprobe.Result // what it said unasked
+	greet time.Duration
+}
+
+func (w *wrongServer) Error() string {
+	return fmt.Sprintf("%s did not greet as NATS within %s", w.addr, w.greet)
+}
+
+// explainWrong says what the listener behind w speaks instead, asking it
+// when it said nothing unasked (Redis, RabbitMQ and HTTP wait for the
+// client) — in one line, never its reply.
+func explainWrong(ctx context.Context, w *wrongServer, tlsAsked bool) string {
+	r := w.heard
+	if r.Reply != netprobe.Answered || r.Protocol == netprobe.Unknown {
+		if a := netprobe.Probe(ctx, w.addr, netprobe.DefaultWait, netprobe.Ping, netprobe.KafkaAPIVersions, netprobe.TLSHello); a.Reply == netprobe.Answered {
+			r = a
+		}
+	}
+	switch {
+	case r.Protocol == netprobe.TLS && tlsAsked:
+		return fmt.Sprintf("%s speaks TLS from its first byte, and a NATS server greets in plain text before TLS: is it the right port?", w.addr)
+	case r.Protocol == netprobe.TLS:
+		return netprobe.Mismatch(w.addr, netprobe.NATS, r.Protocol) + ": use a tls:// URL or a tls: setting, or the server's plain port"
+	case r.Reply == netprobe.Answered:
+		return netprobe.Mismatch(w.addr, netprobe.NATS, r.Protocol)
+	case w.heard.Reply == netprobe.Closed:
+		return fmt.Sprintf("%s closed the connection without greeting as NATS: wrong port?", w.addr)
+	}
+	return fmt.Sprintf("%s accepted the connection but did not answer as NATS within %s: wrong port?", w.addr, w.greet)
 }
 
 // Dial connects, authenticates and checks that JetStream answers for the
@@ -120,7 +213,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	dialer := &ctxDialer{ctx: dctx, d: net.Dialer{Timeout: timeout}}
+	dialer := &ctxDialer{ctx: dctx, d: net.Dialer{Timeout: timeout}, greet: min(greetWait, timeout)}
+	if websocket(o.URL) { // the client speaks first on a websocket
+		dialer.greet = 0
+	}
 	opts := []natsgo.Option{
 		natsgo.Name("mqscope"),
 		natsgo.Timeout(timeout),
@@ -151,6 +247,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		opts = append(opts, natsgo.Secure(o.TLS))
 	}
 	nc, err := natsgo.Connect(o.URL, opts...)
+	var wrong *wrongServer
+	if errors.As(err, &wrong) {
+		return nil, &scrubbed{text: fmt.Sprintf("nats %s: %s", address, explainWrong(ctx, wrong, o.TLS != nil)), err: err}
+	}
 	if err != nil {
 		return nil, scrub(c.explainConnect(err), append(urlSecrets(o.URL), o.Password, o.Token)...)
 	}
@@ -170,6 +270,17 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, fmt.Errorf("nats %s: JetStream does not answer: %w", address, err)
 	}
 	return c, nil
+}
+
+// websocket reports whether a server URL is ws:// or wss://.
+func websocket(urls string) bool {
+	for _, u := range strings.Split(urls, ",") {
+		u = strings.ToLower(strings.TrimSpace(u))
+		if strings.HasPrefix(u, "ws://") || strings.HasPrefix(u, "wss://") {
+			return true
+		}
+	}
+	return false
 }
 
 // explainConnect turns a connect error into what a user can act on.

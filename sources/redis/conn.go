@@ -14,6 +14,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/mqscope/mqscope/internal/netprobe"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -203,9 +204,64 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	defer cancel()
 	if err := c.client.Ping(pctx).Err(); err != nil {
 		_ = c.client.Close()
+		if ro.TLSConfig == nil && ctx.Err() == nil {
+			if wrong := c.notRedis(ctx, err); wrong != "" {
+				return nil, &notRedis{text: "redis " + c.addr + ": " + wrong, err: err}
+			}
+		}
 		return nil, c.explain(err)
 	}
 	return c, nil
+}
+
+// notRedis is a Dial error that says what the server speaks instead; it
+// keeps the client's error for errors.Is.
+type notRedis struct {
+	text string
+	err  error
+}
+
+func (e *notRedis) Error() string { return e.text }
+func (e *notRedis) Unwrap() error { return e.err }
+
+// notRedis says, in one line and without the server's reply, what a
+// plain listener that failed the first PING is instead of a Redis: a
+// NATS, a RabbitMQ, an HTTP server, a TLS port, or one that says nothing
+// in time. It returns "" when the failure is the dial's (unreachable),
+// the server's as a Redis (a refused password), or it is a Redis after all.
+func (c *Conn) notRedis(ctx context.Context, err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return ""
+	}
+	if msg := err.Error(); strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "NOPERM") ||
+		strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password") {
+		return ""
+	}
+	addr := c.dial.hostport
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		// It took the PING and said nothing: no other probe answers sooner.
+		d := net.Dialer{Timeout: min(c.timeout, netprobe.DefaultWait)}
+		conn, derr := d.DialContext(ctx, "tcp", addr)
+		if derr != nil {
+			return ""
+		}
+		conn.Close()
+		return fmt.Sprintf("%s accepted the connection but did not answer as Redis within %s: wrong port?", addr, c.timeout)
+	}
+	r := netprobe.Probe(ctx, addr, min(c.timeout, netprobe.DefaultWait), netprobe.Ping, netprobe.KafkaAPIVersions, netprobe.TLSHello)
+	switch {
+	case r.Reply == netprobe.Answered && r.Protocol == netprobe.Redis, r.Reply == netprobe.Unreachable:
+		return ""
+	case r.Protocol == netprobe.TLS:
+		return netprobe.Mismatch(addr, netprobe.Redis, r.Protocol) + ": use a rediss:// URL (or a tls: setting)"
+	case r.Reply == netprobe.Answered:
+		return netprobe.Mismatch(addr, netprobe.Redis, r.Protocol)
+	case r.Reply == netprobe.Closed:
+		return fmt.Sprintf("%s closed the connection without answering as Redis: wrong port?", addr)
+	}
+	return fmt.Sprintf("%s accepted the connection but did not answer as Redis within %s: wrong port?", addr, min(c.timeout, netprobe.DefaultWait))
 }
 
 // explain is cause with the server's address in front, for errors that
