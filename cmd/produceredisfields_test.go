@@ -22,7 +22,7 @@ func TestProduceRedisKeyAndValueClash(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := goredis.NewClient(opts)
-	defer rc.Close()
+	t.Cleanup(func() { _ = rc.Close() })
 	ctx := context.Background()
 	if err := rc.Ping(ctx).Err(); err != nil {
 		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)

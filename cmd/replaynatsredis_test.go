@@ -22,7 +22,7 @@ func TestReplayNATSExportToAnotherSubject(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestReplayRedisExportToAnotherStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := goredis.NewClient(opts)
-	defer rc.Close()
+	t.Cleanup(func() { _ = rc.Close() })
 	ctx := context.Background()
 	if err := rc.Ping(ctx).Err(); err != nil {
 		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)

@@ -21,7 +21,7 @@ func TestASubjectForAStreamSaysWhichStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestRedriveOfAnEmptyPendingViewSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := goredis.NewClient(opts)
-	defer rc.Close()
+	t.Cleanup(func() { _ = rc.Close() })
 	ctx := context.Background()
 	if err := rc.Ping(ctx).Err(); err != nil {
 		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)

@@ -30,7 +30,7 @@ func TestNATSRedriveOfAnIDAnotherRunHolds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the NATS server with JetStream is not up at %s: %v", url, err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { _ = c.Close() })
 	js := c.JetStream()
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
