@@ -19,21 +19,35 @@ type Unread struct {
 	From, To int64
 	// Why is what stopped the read there (a corrupt record batch...).
 	Why error
+	// Positions writes From and To as the stream names its positions
+	// (a Redis entry id); nil: they are plain offsets.
+	Positions PositionSyntax
 }
 
 // Describe says the range and why on one line, verb saying what was not
 // done with it ("exported", "read"): "orders/2: offsets 1200-1999 not
 // exported: corrupt record batch at offset 1200: ...".
+// A stream without partitions (NoPartition) is named alone.
 func (u Unread) Describe(verb string) string {
 	where := fmt.Sprintf("offsets %d-%d", u.From, u.To)
 	if u.From == u.To {
 		where = fmt.Sprintf("offset %d", u.From)
 	}
+	if p := u.Positions; p != nil {
+		where = fmt.Sprintf("%ss %s to %s", p.Name(), p.Format(u.From), p.Format(u.To))
+		if u.From == u.To {
+			where = p.Name() + " " + p.Format(u.From)
+		}
+	}
 	why := "unknown error"
 	if u.Why != nil {
 		why = u.Why.Error()
 	}
-	return fmt.Sprintf("%s/%d: %s not %s: %s", u.Stream, u.Partition, where, verb, why)
+	stream := fmt.Sprintf("%s/%d", u.Stream, u.Partition)
+	if u.Partition == NoPartition {
+		stream = u.Stream
+	}
+	return fmt.Sprintf("%s: %s not %s: %s", stream, where, verb, why)
 }
 
 // MarshalJSON writes the range with why as text: {"stream", "partition",
@@ -72,6 +86,42 @@ func (e *IncompleteError) Describe(verb string) string {
 	}
 	return "incomplete: " + strings.Join(parts, "; ")
 }
+
+// StreamDeletedError is why a bounded read ended before its end: its
+// stream was deleted (or deleted and created again: Replaced) while it
+// read. It wraps ErrUnknownStream. A connector records it as the Why of
+// the range it could not read (Feed.Lose), so the read ends with an
+// IncompleteError.
+type StreamDeletedError struct {
+	// Stream is the stream read.
+	Stream string
+	// Read is how many messages the read delivered; Of how many it was
+	// to deliver (-1 when not known).
+	Read, Of int64
+	// Unit names what was read ("messages", "entries"; "" is messages).
+	Unit string
+	// Replaced says a new stream of the same name took its place.
+	Replaced bool
+}
+
+// Error says the stream was deleted and how much was read of it.
+func (e *StreamDeletedError) Error() string {
+	unit := e.Unit
+	if unit == "" {
+		unit = "messages"
+	}
+	what := "was deleted"
+	if e.Replaced {
+		what = "was deleted and created again"
+	}
+	if e.Of >= 0 {
+		return fmt.Sprintf("stream %s %s during the read: %d of %d %s read", e.Stream, what, e.Read, e.Of, unit)
+	}
+	return fmt.Sprintf("stream %s %s during the read: %d %s read", e.Stream, what, e.Read, unit)
+}
+
+// Unwrap is ErrUnknownStream.
+func (e *StreamDeletedError) Unwrap() error { return ErrUnknownStream }
 
 // AsIncomplete returns the IncompleteError err holds, if it holds one.
 func AsIncomplete(err error) (*IncompleteError, bool) {

@@ -25,11 +25,12 @@ func (r *read) suspect() {
 	}
 }
 
-// watch follows, for a read that follows, whether its stream is still the
-// one it read: deleted, it says so (sources.StreamGoneNotice), waits for
-// the stream to come back and reads it from its start, saying that too
-// (the ordered consumer alone would go on after the last sequence it saw,
-// past the new stream's first messages).
+// watch follows whether a read's stream is still the one it read. A read
+// that follows, its stream deleted, says so (sources.StreamGoneNotice),
+// waits for the stream to come back and reads it from its start, saying
+// that too (the ordered consumer alone would go on after the last
+// sequence it saw, past the new stream's first messages). A bounded read
+// ends (see ended): what it was to read is not there any more.
 func (r *read) watch(ctx context.Context) {
 	for {
 		select {
@@ -46,6 +47,10 @@ func (r *read) watch(ctx context.Context) {
 			continue
 		}
 		r.c.forget(r.stream)
+		if !r.follow {
+			r.ended(err == nil)
+			return
+		}
 		r.feed.Fail(&sources.StreamGoneNotice{Stream: r.stream})
 		r.current().Stop()
 		for err != nil {
@@ -62,6 +67,19 @@ func (r *read) watch(ctx context.Context) {
 		}
 		r.feed.Fail(&sources.StreamGoneNotice{Stream: r.stream, Back: true})
 	}
+}
+
+// ended ends a bounded read whose stream was deleted (replaced: and
+// created again) before its end: run records what it did not read.
+func (r *read) ended(replaced bool) {
+	r.mu.Lock()
+	if !r.finished {
+		r.finished = true
+		r.deleted = &sources.StreamDeletedError{Stream: r.stream, Of: r.total, Replaced: replaced}
+	}
+	r.mu.Unlock()
+	r.current().Stop()
+	r.signal()
 }
 
 // restart reads the stream s (created again) from its start with a new

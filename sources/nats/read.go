@@ -69,7 +69,8 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 		return nil, fmt.Errorf("read %s: %w", stream, err)
 	}
 	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
-		ready: make(chan struct{}, 1), room: make(chan struct{}), suspects: make(chan struct{}, 1), created: si.Created}
+		ready: make(chan struct{}, 1), room: make(chan struct{}), suspects: make(chan struct{}, 1), created: si.Created,
+		from: startSeq(cfg, si.State), total: -1}
 	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
 	r.feed = feed
 	r.maxBytes = feed.ChunkBytes()
@@ -85,8 +86,11 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	if !opts.Follow {
 		// Interior deletes can leave nothing between the start and the
 		// end: the consumer says so before it delivers anything.
-		if ci, err := cons.Info(ctx); err == nil && ci.NumPending == 0 && ci.Delivered.Consumer == 0 {
-			r.nothing = true
+		if ci, err := cons.Info(ctx); err == nil {
+			r.nothing = ci.NumPending == 0 && ci.Delivered.Consumer == 0
+			if opts.End == nil {
+				r.total = int64(ci.NumPending + ci.Delivered.Consumer)
+			}
 		}
 	}
 	feed.Go(r.run)
@@ -95,6 +99,17 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	}
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// startSeq is the first sequence a read configured by cfg can deliver.
+func startSeq(cfg jetstream.OrderedConsumerConfig, st jetstream.StreamState) uint64 {
+	switch cfg.DeliverPolicy {
+	case jetstream.DeliverByStartSequencePolicy:
+		return max(cfg.OptStartSeq, st.FirstSeq)
+	case jetstream.DeliverNewPolicy:
+		return st.LastSeq + 1
+	}
+	return max(st.FirstSeq, 1)
 }
 
 // orderedConfig is the ordered consumer that starts where opts say; empty
@@ -172,15 +187,19 @@ type read struct {
 
 	suspects chan struct{} // the watch is asked to look at the stream
 	created  time.Time     // when the stream read was created
+	from     uint64        // a bounded read's first sequence
+	total    int64         // how many messages a bounded read is to deliver (-1: not known)
 
 	mu       sync.Mutex
 	batch    []sources.Message
 	bytes    int64
-	hint     int           // the size of the last batch taken
-	finished bool          // the end is reached (or an error)
-	err      error         // what ended the read
-	ready    chan struct{} // the batch has something (one signal pending at most)
-	room     chan struct{} // closed (and replaced) when the batch is taken
+	hint     int                         // the size of the last batch taken
+	finished bool                        // the end is reached (or an error)
+	err      error                       // what ended the read
+	deleted  *sources.StreamDeletedError // the stream of a bounded read was deleted
+	last     uint64                      // the sequence of the batch's last message
+	ready    chan struct{}               // the batch has something (one signal pending at most)
+	room     chan struct{}               // closed (and replaced) when the batch is taken
 }
 
 // handle converts one delivery and adds it to the batch.
@@ -192,7 +211,7 @@ func (r *read) handle(m jetstream.Msg) {
 	if finished || ctx.Err() != nil {
 		return
 	}
-	msg, ok, end, err := r.convert(ctx, m)
+	msg, seq, ok, end, err := r.convert(ctx, m)
 	r.mu.Lock()
 	switch {
 	case r.finished:
@@ -207,6 +226,7 @@ func (r *read) handle(m jetstream.Msg) {
 			}
 			r.batch = append(r.batch, msg)
 			r.bytes += sources.InFlightBytes(&msg)
+			r.last = seq
 		}
 		r.finished = end
 	}
@@ -232,24 +252,38 @@ func (r *read) signal() {
 	}
 }
 
-// consumeError passes on what ends a read; the ordered consumer recovers
-// from the rest (missed heartbeats, a consumer gone) by itself.
+// consumeError has the watch look at the stream when the consumer is gone,
+// or its heartbeats, or the stream: the ordered consumer recovers by itself
+// from a broker away, not from a stream deleted (followed, it is waited
+// for; a bounded read ends, see watch).
 func (r *read) consumeError(_ jetstream.ConsumeContext, err error) {
-	if r.follow && (errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrNoHeartbeat)) {
-		r.suspect() // deleted, it is waited for (see watch)
-		return
-	}
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		r.feed.Fail(fmt.Errorf("read %s: %w", r.stream, sources.ErrUnknownStream))
+	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+		r.suspect()
 	}
 }
 
-// run hands the batches to the feed until the end.
+// run hands the batches to the feed until the end. A bounded read's
+// stream deleted under it (see watch) ends it there, what it could not
+// read recorded (Feed.Lose) with a sources.StreamDeletedError.
 func (r *read) run(ctx context.Context) {
 	defer func() { r.current().Stop() }() // no more pulls once the read is at its end
 	if r.nothing {
 		return
 	}
+	if !r.follow {
+		wctx, cancel := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			r.watch(wctx)
+		}()
+		defer func() {
+			cancel()
+			<-watched
+		}()
+	}
+	var sent int64
+	next := r.from
 	for {
 		select {
 		case <-r.ready:
@@ -257,12 +291,21 @@ func (r *read) run(ctx context.Context) {
 			return
 		}
 		r.mu.Lock()
-		batch, finished, err := r.batch, r.finished, r.err
+		batch, finished, err, deleted, last := r.batch, r.finished, r.err, r.deleted, r.last
 		r.batch, r.bytes, r.hint = nil, 0, len(batch)
 		close(r.room)
 		r.room = make(chan struct{})
 		r.mu.Unlock()
-		if len(batch) > 0 && !r.feed.SendBatch(batch) {
+		if len(batch) > 0 {
+			if !r.feed.SendBatch(batch) {
+				return
+			}
+			sent += int64(len(batch))
+			next = last + 1
+		}
+		if deleted != nil {
+			deleted.Read = sent
+			r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: int64(next), To: int64(max(r.endSeq, next)), Why: deleted})
 			return
 		}
 		if err != nil {
@@ -278,25 +321,25 @@ func (r *read) run(ctx context.Context) {
 // convert turns a delivery into a message (ok is false for a record that
 // is not one: past the end, or not a dead-letter advisory); end reports
 // the last delivery of a bounded read.
-func (r *read) convert(ctx context.Context, m jetstream.Msg) (msg sources.Message, ok, end bool, err error) {
+func (r *read) convert(ctx context.Context, m jetstream.Msg) (msg sources.Message, seq uint64, ok, end bool, err error) {
 	meta, err := m.Metadata()
 	if err != nil {
-		return msg, false, false, fmt.Errorf("read %s: %w", r.stream, err)
+		return msg, 0, false, false, fmt.Errorf("read %s: %w", r.stream, err)
 	}
-	seq := meta.Sequence.Stream
+	seq = meta.Sequence.Stream
 	if !r.follow && seq > r.endSeq {
-		return msg, false, true, nil
+		return msg, seq, false, true, nil
 	}
 	end = !r.follow && (seq >= r.endSeq || meta.NumPending == 0)
 	if r.capture {
 		msg, ok, err = r.c.deadLetter(ctx, r.stream, seq, m.Subject(), m.Data(), meta.Timestamp)
 		if err != nil {
-			return msg, false, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
+			return msg, seq, false, false, fmt.Errorf("read %s#%d: %w", r.stream, seq, err)
 		}
 		msg.Conn = r.c.name
-		return msg, ok, end, nil
+		return msg, seq, ok, end, nil
 	}
-	return Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp), true, end, nil
+	return Convert(r.c.name, r.stream, seq, m.Subject(), m.Headers(), m.Data(), meta.Timestamp), seq, true, end, nil
 }
 
 // Convert makes a message of a stored JetStream message. The subject is

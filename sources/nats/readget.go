@@ -99,7 +99,8 @@ func (c *Conn) readByGet(ctx context.Context, s jetstream.Stream, stream string,
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: si.State.LastSeq, capture: captureOf(si.Config.Subjects) != nil, feed: feed}
+	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: si.State.LastSeq, capture: captureOf(si.Config.Subjects) != nil, feed: feed,
+		created: si.Created, total: -1}
 	switch cfg.DeliverPolicy {
 	case jetstream.DeliverByStartSequencePolicy:
 		g.seq = cfg.OptStartSeq
@@ -109,6 +110,9 @@ func (c *Conn) readByGet(ctx context.Context, s jetstream.Stream, stream string,
 		g.seq, g.since = max(si.State.FirstSeq, 1), cfg.OptStartTime
 	default:
 		g.seq = max(si.State.FirstSeq, 1)
+	}
+	if g.seq <= si.State.FirstSeq && g.since == nil && opts.End == nil {
+		g.total = int64(si.State.Msgs)
 	}
 	feed.Go(g.run)
 	feed.EndWhenDone()
@@ -126,6 +130,27 @@ type getRead struct {
 	since   *time.Time // messages stored before are passed over
 	capture bool
 	feed    *sources.Feed
+	created time.Time // when the stream read was created
+	total   int64     // how many messages a bounded read is to deliver (-1: not known)
+	sent    int64     // how many it delivered
+}
+
+// deleted reports, for a bounded read that found nothing where it looked
+// or failed, whether its stream is gone (or was replaced: created again)
+// and if so records what the read could not read (Feed.Lose).
+func (g *getRead) deleted(ctx context.Context) bool {
+	if g.opts.Follow {
+		return false
+	}
+	s, err := g.c.js.Stream(ctx, g.stream)
+	replaced := err == nil && !s.CachedInfo().Created.Equal(g.created)
+	if !errors.Is(err, jetstream.ErrStreamNotFound) && !replaced {
+		return false
+	}
+	g.c.forget(g.stream)
+	g.feed.Lose(sources.Unread{Stream: g.stream, Partition: sources.NoPartition, From: int64(g.seq), To: int64(max(g.end, g.seq)),
+		Why: &sources.StreamDeletedError{Stream: g.stream, Read: g.sent, Of: g.total, Replaced: replaced}})
+	return true
 }
 
 // run gets the messages one by one and hands them over in batches.
@@ -136,6 +161,9 @@ func (g *getRead) run(ctx context.Context) {
 			return true
 		}
 		ok := g.feed.SendBatch(batch)
+		if ok {
+			g.sent += int64(len(batch))
+		}
 		batch = nil
 		return ok
 	}
@@ -144,10 +172,16 @@ func (g *getRead) run(ctx context.Context) {
 		if !g.opts.Follow && g.seq > g.end {
 			return
 		}
-		raw, err := g.c.getMsg(ctx, g.s, g.seq, true)
+		// Each get has its own deadline: a direct get of a stream deleted
+		// can go unanswered (no "no responders") for as long as it waits.
+		gctx, cancel := context.WithTimeout(ctx, g.c.timeout)
+		raw, err := g.c.getMsg(gctx, g.s, g.seq, true)
+		cancel()
 		switch {
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			if !g.opts.Follow {
+				flush()
+				g.deleted(ctx) // else the messages left were taken or deleted
 				return
 			}
 			if !flush() {
@@ -162,8 +196,11 @@ func (g *getRead) run(ctx context.Context) {
 			}
 			continue
 		case errors.Is(err, jetstream.ErrStreamNotFound):
-			g.c.forget(g.stream)
 			flush()
+			if g.deleted(ctx) {
+				return
+			}
+			g.c.forget(g.stream)
 			g.feed.Fail(fmt.Errorf("read %s: %w", g.stream, sources.ErrUnknownStream))
 			return
 		case err != nil:
@@ -171,6 +208,9 @@ func (g *getRead) run(ctx context.Context) {
 				return
 			}
 			flush()
+			if g.deleted(ctx) { // a direct get of a stream deleted has no responders
+				return
+			}
 			g.feed.Fail(fmt.Errorf("read %s#%d: %w", g.stream, g.seq, err))
 			return
 		}

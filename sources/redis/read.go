@@ -173,6 +173,19 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 		return nil, err
 	}
 	end, _ := endID(opts, last, empty)
+	added, total := int64(0), int64(-1)
+	if !opts.Follow && !empty {
+		// What the stream had ever had tells it from a stream of the same
+		// name that takes its place during the read (see deleted).
+		info, err := c.client.XInfoStream(ctx, stream).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redis %s: xinfo stream %q: %w", c.addr, stream, c.cause(err))
+		}
+		added = info.EntriesAdded
+		if opts.Start.Kind == sources.StartOldest && opts.End == nil {
+			total = info.Length
+		}
+	}
 	isDLQ, origin := DeadLetterName(stream)
 	w, err := c.dialWire(ctx)
 	if err != nil {
@@ -180,7 +193,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	}
 	feed := sources.NewFeed(ctx, opts.InFlight, w.close)
 	feed.Go(func(ctx context.Context) {
-		r := streamRead{c: c, w: w, stream: stream, dlq: isDLQ, origin: origin, feed: feed}
+		r := streamRead{c: c, w: w, stream: stream, dlq: isDLQ, origin: origin, feed: feed, added: added, total: total}
 		if err := r.run(ctx, from, exclusive, end, opts.Follow); err != nil && ctx.Err() == nil {
 			feed.Fail(err)
 		}
@@ -198,9 +211,15 @@ type streamRead struct {
 	origin string
 	feed   *sources.Feed
 	// gone says the followed stream was deleted and has not come back;
-	// added is how many entries it had ever had when last looked at.
+	// added is how many entries it had ever had when last looked at (a
+	// bounded read: when it began).
 	gone  bool
 	added int64
+	// sent is how many entries a bounded read delivered, after the id
+	// of the last (nil: none yet).
+	sent  int64
+	after *ID
+	total int64 // how many entries a bounded read is to deliver (-1: not known)
 }
 
 // run pages from from (exclusive or not) to end with XRANGE; following,
@@ -288,6 +307,10 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			if len(batch) > 0 && !r.feed.SendBatch(batch) {
 				return nil
 			}
+			r.sent += int64(len(batch))
+			if id, err := ParseID(page[len(page)-1].id); err == nil {
+				r.after = &id
+			}
 		}
 		switch {
 		case done:
@@ -295,7 +318,12 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		case full:
 			continue
 		case !follow:
-			return nil
+			// Short of its end: entries deleted, or the stream.
+			first := from
+			if exclusive {
+				first = from.Next()
+			}
+			return r.deleted(ctx, first, end)
 		}
 		if err := clamped.report(r.stream); err != nil {
 			r.feed.Fail(err)
@@ -316,6 +344,40 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			return fmt.Errorf("redis %s: tail %q: %w", r.c.addr, r.stream, r.c.cause(err))
 		}
 	}
+	return nil
+}
+
+// deleted checks, for a bounded read that found no more entries before
+// its end, whether its stream was deleted, or replaced by a stream of the
+// same name (one that has had fewer entries, or whose last id is below
+// the last one read). If so it records what the read did not read
+// (Feed.Lose) with a sources.StreamDeletedError. Else the entries left
+// were deleted (XDEL, trimming) and the read is at its end.
+func (r *streamRead) deleted(ctx context.Context, from, end ID) error {
+	info, err := r.c.client.XInfoStream(ctx, r.stream).Result()
+	replaced := false
+	switch {
+	case isNoSuchKey(err):
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("redis %s: xinfo stream %q: %w", r.c.addr, r.stream, r.c.cause(err))
+	default:
+		replaced = info.EntriesAdded < r.added
+		if last, err := ParseID(info.LastGeneratedID); err == nil && r.after != nil && last.Less(*r.after) {
+			replaced = true
+		}
+		if !replaced {
+			return nil
+		}
+	}
+	next := from
+	if r.after != nil {
+		next = r.after.Next()
+	}
+	r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: next.Offset(), To: max(end.Offset(), next.Offset()), Positions: EntryIDs{},
+		Why: &sources.StreamDeletedError{Stream: r.stream, Read: r.sent, Of: r.total, Unit: "entries", Replaced: replaced}})
 	return nil
 }
 
