@@ -355,7 +355,7 @@ func (e *IncompleteError) Error() string {
 		parts = append(parts, fmt.Sprintf("%d item(s) published without a PubAck", n))
 	}
 	if n := len(e.NotRemoved); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed", n))
+		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed (not counted as redriven until a run again removes it)", n))
 	}
 	s := strings.Join(parts, ", ")
 	if e.Window > 0 {
