@@ -103,7 +103,7 @@ func TestRedriveNATSPoisonFailsAloneToAStreamName(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	u, js := natsJS(t)
-	name, dlq, to, multi := testName("nrd_ORD"), testName("nrd_DLQ"), testName("nrd_COPY"), testName("nrd_MULTI")
+	name, dlq, to, multi := testName("nrd-ORD"), testName("nrd-DLQ"), testName("nrd-COPY"), testName("nrd-MULTI")
 	orders := natsStreamOf(t, ctx, js, name, name+".in")
 	capture := natsStreamOf(t, ctx, js, dlq, "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED."+name+".*")
 	copies := natsStreamOf(t, ctx, js, to, to+".in")
@@ -172,7 +172,7 @@ func TestReplayNATSPoisonLineIsNamedAndTheRestWritten(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	u, js := natsJS(t)
-	from, to := testName("nrd_FROM"), testName("nrd_TO")
+	from, to := testName("nrd-FROM"), testName("nrd-TO")
 	natsStreamOf(t, ctx, js, from, from+".in")
 	target := natsStreamOf(t, ctx, js, to, to+".in")
 	for i, v := range []string{"a", "poison", "c", "d"} {

@@ -54,7 +54,7 @@ func TestRedrivePoisonHeaderFailsAlone(t *testing.T) {
 	c := open(t)
 	js := c.JetStream()
 	ctx := ctxT(t)
-	s, name := plainStream(t, js, "nrd_POISON")
+	s, name := plainStream(t, js, "nrd-POISON")
 	capture, dlqName := captureFor(t, js, name)
 	rawPublish(t, name+".term", "x-\x1b[1mhn: v", "poison")
 	kill(t, js, s, name, capture, 0, 3)
