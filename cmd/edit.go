@@ -124,6 +124,9 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		}
 	}
 	f.opts.Edits = map[string]replay.Edit{replay.Fingerprint(orig): *edit}
+	if err := resolveTargets(ctx, conn, &f.opts); err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
 	plan, err := replay.NewPlan(stream, []sources.Message{orig}, f.opts)
 	if err != nil {
 		return err

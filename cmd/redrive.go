@@ -133,6 +133,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if f.opts.ID == "" {
 		f.opts.ID = replay.NewID()
 	}
+	if err := resolveTargets(ctx, conn, &f.opts); err != nil {
+		return fmt.Errorf("%w (nothing was written)", err)
+	}
 	plan, err := replay.NewPlan(dlq, msgs, f.opts)
 	if err != nil {
 		return err
@@ -472,4 +475,29 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 			}
 		}
 	}
+}
+
+// resolveTargets turns --to and --park-to into the targets writes take,
+// on a connection whose targets can be named two ways
+// (sources.TargetResolver: a NATS stream with one subject stands for that
+// subject, as replay --to takes it).
+func resolveTargets(ctx context.Context, conn sources.Conn, o *replay.Options) error {
+	r, ok := conn.(sources.TargetResolver)
+	if !ok {
+		return nil
+	}
+	for _, t := range []struct {
+		flag string
+		name *string
+	}{{"--to", &o.To}, {"--park-to", &o.ParkTo}} {
+		if *t.name == "" {
+			continue
+		}
+		s, err := r.ResolveTarget(ctx, *t.name)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", t.flag, safetext.String(*t.name), err)
+		}
+		*t.name = s
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/replay/capture"
@@ -54,22 +55,22 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 	lim := newLimiter(o.Rate)
 	var batch []sources.Message
 	var first time.Time
-	line := 0 // the capture's message number, the position in the audit log
-	flush := func() error {
-		if len(batch) == 0 {
+	line := 0           // the capture's message number, the position in the audit log
+	var lines []int     // the file line of each message of the batch
+	var rejected []int  // the file lines of the messages refused for what they are
+	var rejectErr error // why the first of them was
+	// acknowledged audits and counts the first n messages of the batch
+	// from from, written (or duplicates) as placed says.
+	acknowledged := func(from, n int, placed []sources.Placement) error {
+		if n == 0 {
 			return nil
 		}
-		placed, err := writeBatch(ctx, sink, batch)
-		if err != nil {
-			res.Failed += len(batch)
-			return err
-		}
 		now := time.Now()
-		audit := make([]AuditRecord, len(batch))
+		audit := make([]AuditRecord, n)
 		dups := 0
-		for i, m := range batch {
+		for i, m := range batch[from : from+n] {
 			audit[i] = AuditRecord{Time: now, Action: "replay", Connection: o.Connection, Source: o.File,
-				Position: strconv.Itoa(line - len(batch) + i + 1), Target: o.Target, MessageID: m.ID, Result: "acknowledged"}
+				Position: strconv.Itoa(line - len(batch) + from + i + 1), Target: o.Target, MessageID: m.ID, Result: "acknowledged"}
 			if i < len(placed) && placed[i].Duplicate {
 				audit[i].Result = "duplicate: " + placed[i].String()
 				dups++
@@ -78,13 +79,56 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		if err := o.Audit.Write(audit...); err != nil {
 			return err
 		}
-		res.Done += len(batch) - dups
+		res.Done += n - dups
 		res.Duplicates += dups
-		res.Total = res.Done + res.Duplicates
+		res.Total = res.Done + res.Duplicates + res.Failed
 		res.Elapsed = time.Since(start)
-		batch = batch[:0]
 		if o.OnProgress != nil {
 			o.OnProgress(res.Progress)
+		}
+		return nil
+	}
+	// flush writes the batch; a message the sink rejects for what it is
+	// (sources.RejectedError) is counted failed, with its line, and the
+	// messages after it are written.
+	flush := func() error {
+		defer func() { batch, lines = batch[:0], lines[:0] }()
+		for from := 0; from < len(batch); {
+			placed, err := writeBatch(ctx, sink, batch[from:])
+			rej, isRej := sources.Rejected(err)
+			n := len(batch) - from
+			switch {
+			case isRej:
+				n = min(rej.Index, n)
+			case err != nil:
+				n = min(len(placed), n)
+			}
+			if aerr := acknowledged(from, n, placed); aerr != nil {
+				return aerr
+			}
+			from += n
+			if err == nil {
+				return nil
+			}
+			if !isRej || from >= len(batch) {
+				res.Failed += len(batch) - from
+				res.Total = res.Done + res.Duplicates + res.Failed
+				return err
+			}
+			why := fmt.Sprintf("capture line %d not written: %v", lines[from], rej.Err)
+			a := AuditRecord{Time: time.Now(), Action: "replay", Connection: o.Connection, Source: o.File,
+				Position: strconv.Itoa(line - len(batch) + from + 1), Target: o.Target, MessageID: batch[from].ID, Result: "failed: " + rej.Err.Error()}
+			if aerr := o.Audit.Write(a); aerr != nil {
+				return aerr
+			}
+			res.Failed++
+			res.Total = res.Done + res.Duplicates + res.Failed
+			res.Failures = append(res.Failures, Failure{Position: strconv.Itoa(lines[from]), Err: why})
+			rejected = append(rejected, lines[from])
+			if rejectErr == nil {
+				rejectErr = rej.Err
+			}
+			from++
 		}
 		return nil
 	}
@@ -139,6 +183,7 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 			break
 		}
 		batch = append(batch, m)
+		lines = append(lines, dec.Line())
 		line++
 		if len(batch) >= o.batch() {
 			if err := flush(); err != nil {
@@ -147,6 +192,9 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		}
 	}
 	err := flush()
+	if err == nil && len(rejected) > 0 {
+		err = &NotWrittenError{Lines: rejected, Err: rejectErr}
+	}
 	res.Elapsed = time.Since(start)
 	if werr := o.Audit.Write(summary("replay", "", o.Connection, o.File, o.Target, res, err)); err == nil {
 		err = werr
@@ -162,3 +210,33 @@ func writeBatch(ctx context.Context, sink sources.MessageSink, batch []sources.M
 	}
 	return nil, sink.Write(ctx, batch)
 }
+
+// NotWrittenError ends a replay that wrote every message but some the
+// target refused for what they are (a header name the broker's client
+// cannot encode): those lines are not written, the others are.
+type NotWrittenError struct {
+	// Lines are the capture's lines not written, in order.
+	Lines []int
+	// Err is why the first was not.
+	Err error
+}
+
+// Error names the lines and why the first was not written.
+func (e *NotWrittenError) Error() string {
+	ls := make([]string, 0, len(e.Lines))
+	for i, l := range e.Lines {
+		if i == 20 {
+			ls = append(ls, fmt.Sprintf("… %d more", len(e.Lines)-20))
+			break
+		}
+		ls = append(ls, strconv.Itoa(l))
+	}
+	word := "line"
+	if len(e.Lines) > 1 {
+		word = "lines"
+	}
+	return fmt.Sprintf("capture %s %s not written (the rest were): %v", word, strings.Join(ls, ", "), e.Err)
+}
+
+// Unwrap is why the first was not written.
+func (e *NotWrittenError) Unwrap() error { return e.Err }

@@ -341,6 +341,8 @@ func (p *Plan) headers(m sources.Message, hops int) []sources.Header {
 	out := make([]sources.Header, 0, len(m.Headers)+4)
 	for _, h := range m.Headers {
 		switch {
+		case h.Key == dlq.HeaderRedriveOriginalMsgID:
+			// the first hop's, kept through every hop
 		case strings.HasPrefix(h.Key, provenancePrefix):
 			continue // replaced below
 		case !KeepHeader(h.Key, p.opts.DropHeaders, p.opts.KeepHeaders):

@@ -7,6 +7,7 @@ import (
 	"github.com/mqscope/mqscope/internal/poison"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
 // TestPlanWriteIsSanitised: the plan printed before a redrive shows the
@@ -84,5 +85,31 @@ func TestPlanLeavesALostMessage(t *testing.T) {
 	}
 	if got, want := lost.FlawLine(), "DEAD@3: the original message ORDERS#2 is gone"; got != want {
 		t.Errorf("flaw line %q, want %q (no size of headers where the flaw is not theirs)", got, want)
+	}
+}
+
+// TestPlanKeepsTheFirstOriginalNATSMsgID: a NATS copy that died again is
+// redriven with the application's Nats-Msg-Id its first copy kept, once,
+// while the other provenance headers are the new run's.
+func TestPlanKeepsTheFirstOriginalNATSMsgID(t *testing.T) {
+	dead := sources.Message{Stream: "DEAD", Partition: sources.NoPartition, Offset: 2, Value: []byte("{}"),
+		Headers: []sources.Header{{Key: "Nats-Msg-Id", Value: []byte("mqscope-redrive:DEAD:a1")}, {Key: dlq.HeaderRedriveOriginalMsgID, Value: []byte("app-3")},
+			{Key: replay.HeaderID, Value: []byte("rd-old")}, {Key: replay.HeaderHops, Value: []byte("1")}},
+		DeadLetter: &sources.DeadLetter{Scheme: "nats", OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 7, ReturnTo: "orders.created"}}
+	plan, err := replay.NewPlan("DEAD", []sources.Message{dead}, replay.Options{ID: "rd-new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var originals, ids []string
+	for _, h := range plan.Items[0].Headers {
+		switch h.Key {
+		case dlq.HeaderRedriveOriginalMsgID:
+			originals = append(originals, string(h.Value))
+		case replay.HeaderID:
+			ids = append(ids, string(h.Value))
+		}
+	}
+	if len(originals) != 1 || originals[0] != "app-3" || len(ids) != 1 || ids[0] != "rd-new" {
+		t.Fatalf("original ids %q, redrive ids %q in %+v", originals, ids, plan.Items[0].Headers)
 	}
 }

@@ -61,6 +61,35 @@ func Unconfirmed(err error) int {
 	return 0
 }
 
+// RejectedError is a publish that stopped at one message that cannot be
+// written as it is (its headers cannot be encoded, it is too large): that
+// message is not written, the ones after it were not tried, and the
+// connection is fine for them. Placements returned with it are those of
+// the messages before it.
+type RejectedError struct {
+	// Index is the message's index in the request.
+	Index int
+	// Err says why.
+	Err error
+}
+
+// Error names the message (counted from 1) and says why.
+func (e *RejectedError) Error() string {
+	return "message " + strconv.Itoa(e.Index+1) + " not written: " + e.Err.Error()
+}
+
+// Unwrap is Err.
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// Rejected returns the RejectedError err holds, if it holds one.
+func Rejected(err error) (*RejectedError, bool) {
+	var r *RejectedError
+	if errors.As(err, &r) {
+		return r, true
+	}
+	return nil, false
+}
+
 // Placement is where the broker put one published message.
 type Placement struct {
 	// Stream is where it went (a topic, a queue, a JetStream stream, a

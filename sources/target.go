@@ -39,6 +39,15 @@ type TargetChecker interface {
 	CheckTarget(ctx context.Context, t Target) error
 }
 
+// TargetResolver is a connection whose write targets can be named two
+// ways (NATS: a subject, or a stream with one subject): ResolveTarget
+// returns the target name stands for, as writes take it (the subject),
+// or an error wrapping ErrBadTarget when it stands for none (a stream
+// with several subjects: it names them).
+type TargetResolver interface {
+	ResolveTarget(ctx context.Context, name string) (string, error)
+}
+
 // TargetFacts are what a connection knows of a write target beyond
 // CheckTarget, for a plan to show and its rules to follow.
 type TargetFacts struct {

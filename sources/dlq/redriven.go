@@ -21,6 +21,10 @@ const (
 	HeaderRedrivePosition = "x-mqscope-redrive-position"
 	// HeaderRedriveEdited marks a copy edited before it was written.
 	HeaderRedriveEdited = "x-mqscope-redrive-edited"
+	// HeaderRedriveOriginalMsgID is the application's own Nats-Msg-Id of
+	// a NATS dead letter, kept on its copy (whose Nats-Msg-Id is the
+	// redrive's), the first one through every redrive of a copy.
+	HeaderRedriveOriginalMsgID = "x-mqscope-redrive-original-nats-msg-id"
 )
 
 // RedriveFromHeaders decodes the provenance mqscope's redrive adds (id,

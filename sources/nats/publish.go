@@ -21,7 +21,9 @@ var _ sources.Publisher = (*Conn)(nil)
 // too: JetStream deduplicates by it). Each placement is the stream and
 // sequence the PubAck names; one the PubAck says is a duplicate (the
 // stream had that Nats-Msg-Id within its duplicate window: nothing was
-// written) is marked Duplicate.
+// written) is marked Duplicate. A message the client cannot send as it is
+// (a header name it cannot encode, too large) stops the publish with a
+// *sources.RejectedError naming it.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
 	if err := req.Unpartitioned("JetStream streams"); err != nil {
 		return nil, err
@@ -62,7 +64,13 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 		for _, h := range m.Headers {
 			msg.Header[h.Key] = append(msg.Header[h.Key], string(h.Value))
 		}
+		if err := headerRefusal(msg.Header); err != nil {
+			return out, &sources.RejectedError{Index: i, Err: fmt.Errorf("publish to %s: %w", subject, err)}
+		}
 		ack, err := c.js.PublishMsg(ctx, msg)
+		if err != nil && messageLevel(err) {
+			return out, &sources.RejectedError{Index: i, Err: fmt.Errorf("publish to %s: %w", subject, err)}
+		}
 		if err != nil {
 			return out, fmt.Errorf("publish message %d to %s: %w", i+1, subject, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/dlq"
 )
 
 // redriveWindow is how many redrive publishes may wait for their PubAck
@@ -50,8 +51,11 @@ func controlHeader(key string) bool {
 // created again numbers its records from 1 again, and its new dead
 // letters must not be taken for the old ones.
 func RedriveMsgID(source, advisory string) string {
-	return "mqscope-redrive:" + source + ":" + advisory
+	return redriveMsgIDPrefix + source + ":" + advisory
 }
+
+// redriveMsgIDPrefix starts every RedriveMsgID.
+const redriveMsgIDPrefix = "mqscope-redrive:"
 
 // AdvisoryID is the id RedriveMsgID gives a dead letter: the id of the
 // advisory that announced it; for a message without one (no advisory id,
@@ -80,7 +84,10 @@ func AdvisoryID(m *sources.Message) string {
 //
 // Every target is checked before anything is written: a subject no stream
 // stores refuses the whole run. An item whose original is gone fails with
-// ErrOriginalGone, one the server refused with its error. An item whose
+// ErrOriginalGone, one the server refused with its error, one the client
+// cannot send as it is (a header name it cannot encode:
+// ErrUnpublishableHeader; too large) with why, and the run goes on with
+// the next; an error of the connection stops the run. An item whose
 // PubAck never came (the connection closed, ctx done), or whose record
 // could not be removed, is not reported: the run ends with an
 // *IncompleteError, and a run again with the same id settles it. A run
@@ -165,7 +172,15 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			next = next.Add(interval)
 		}
 		msg := copyOf(item, subjects[i])
+		if err := headerRefusal(msg.Header); err != nil {
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s to %s: not written: %w", item.Message.At(), subjects[i], err)})
+			continue
+		}
 		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.Source, AdvisoryID(&item.Message))))
+		if err != nil && messageLevel(err) { // this message, not the connection: the rest go on
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s to %s: not written: %w", item.Message.At(), subjects[i], err)})
+			continue
+		}
 		if err != nil {
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
@@ -340,7 +355,7 @@ func (e *IncompleteError) Error() string {
 		parts = append(parts, fmt.Sprintf("%d item(s) published without a PubAck", n))
 	}
 	if n := len(e.NotRemoved); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed", n))
+		parts = append(parts, fmt.Sprintf("%d written with the dead-letter record not removed (not counted as redriven until a run again removes it)", n))
 	}
 	s := strings.Join(parts, ", ")
 	if e.Window > 0 {
@@ -451,17 +466,30 @@ func targetSubject(item *sources.RedriveItem) string {
 // copyOf is the message a redrive publishes for an item: the item's
 // headers (those of the original the plan keeps, then the provenance
 // headers) less JetStream's publish controls and the death headers read
-// from the advisory; the edited value when there is one.
+// from the advisory; the edited value when there is one. The original's
+// own Nats-Msg-Id (not a redrive's) goes as
+// dlq.HeaderRedriveOriginalMsgID, unless the item carries one already
+// (a copy redriven again keeps the first).
 func copyOf(item *sources.RedriveItem, subject string) *natsgo.Msg {
 	msg := natsgo.NewMsg(subject)
 	msg.Data = item.Message.Value
 	if item.Value != nil {
 		msg.Data = item.Value
 	}
+	original, kept := "", false
 	for _, h := range item.Headers {
+		switch {
+		case h.Key == natsgo.MsgIdHdr && !strings.HasPrefix(string(h.Value), redriveMsgIDPrefix):
+			original = string(h.Value)
+		case h.Key == dlq.HeaderRedriveOriginalMsgID:
+			kept = true
+		}
 		if !controlHeader(h.Key) && !deathHeader(h.Key) {
 			msg.Header.Add(h.Key, string(h.Value))
 		}
+	}
+	if original != "" && !kept {
+		msg.Header.Set(dlq.HeaderRedriveOriginalMsgID, original)
 	}
 	return msg
 }
