@@ -65,9 +65,9 @@ type Conn struct {
 	address string
 	// configured and credentials say how a command line reaches it (Reach).
 	configured, credentials bool
-	timeout time.Duration
-	nc      *natsgo.Conn
-	js      jetstream.JetStream
+	timeout                 time.Duration
+	nc                      *natsgo.Conn
+	js                      jetstream.JetStream
 
 	login sources.Login // what the server made of the credentials
 

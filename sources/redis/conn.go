@@ -110,10 +110,10 @@ func (l Limits) String() string {
 // Conn is an open Redis connection: sources.Conn, Lister, Reader,
 // GroupLister, TargetChecker and Redriver.
 type Conn struct {
-	name    string
-	addr    string
+	name string
+	addr string
 	// reach is how a command line opens it again (Reach).
-	reach sources.Reach
+	reach   sources.Reach
 	client  *goredis.Client
 	match   string
 	limits  Limits
