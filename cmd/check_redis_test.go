@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mqscope/mqscope/health"
 )
 
 // redisStream makes a stream of entries (each one value field) on the
@@ -65,5 +68,42 @@ func TestCheckRedisStreamIsOneEntity(t *testing.T) {
 	}
 	if g := r.Gaps; g.Count != 1 || g.Examples[0].Ranges[0].From != 5 {
 		t.Fatalf("gaps %+v", g)
+	}
+}
+
+// TestCheckRedisGapsAgree: seq 1,2,4,3,3,7,100000000 on a Redis stream
+// misses 5-6 (2 numbers) and jumps once over 8-99999999: the summary, the
+// detail, the entity table and --json all count the 2 missing numbers as
+// gaps and the jump apart, never among the missing ranges.
+func TestCheckRedisGapsAgree(t *testing.T) {
+	cfg, stream := redisStream(t, `{"seq":1}`, `{"seq":2}`, `{"seq":4}`, `{"seq":3}`, `{"seq":3}`, `{"seq":7}`, `{"seq":100000000}`)
+	code, out, errOut := run(t, "--config", cfg, "-c", "r", "check", stream)
+	if code != exitFindings {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []string{
+		`(?m)^gaps +2 +sequence numbers missing over 1 entities \(jumps not among them\)$`,
+		`(?m)^suspicious jumps +1 +holes of more than 1,000,000 numbers`,
+		`(?m)^  \(the whole stream\)  missing 2: 5-6; 1 suspicious jump: 8-99999999 \(seen 1 to 100000000`,
+		`(?m)^  ENTITY +DUPLICATES +ORDERING +GAPS +JUMPS +SPLIT$`,
+		`(?m)^  \(the whole stream\) +1 +1 +2 +1 *$`,
+		`(?m)^5 findings \(exit status 3\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("no %s", re)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("\n%s", out)
+	}
+	_, r, _ := checkJSON(t, "--config", cfg, "-c", "r", "check", stream)
+	g := r.Gaps
+	if g.Count != 2 || g.Jumps != 1 || len(g.Examples) != 1 || g.Examples[0].Missing != 2 || g.Examples[0].RangesTotal != 1 ||
+		len(g.Examples[0].Ranges) != 1 || g.Examples[0].Ranges[0] != (health.Range{From: 5, To: 6}) ||
+		len(g.Examples[0].JumpRanges) != 1 || g.Examples[0].JumpRanges[0] != (health.Range{From: 8, To: 99999999}) {
+		t.Fatalf("gaps %+v", g)
+	}
+	if len(r.Offenders) != 1 || r.Offenders[0].Gaps != 2 || r.Offenders[0].Jumps != 1 || r.Total != 5 {
+		t.Fatalf("offenders %+v, total %d", r.Offenders, r.Total)
 	}
 }

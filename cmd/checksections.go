@@ -55,34 +55,50 @@ func writeSections(w io.Writer, r health.Report) {
 	}
 	if len(r.Offenders) > 0 {
 		fmt.Fprintln(w, "\ntop entities:")
-		rows := [][]string{{"ENTITY", "DUPLICATES", "ORDERING", "GAPS", "SPLIT"}}
+		rows := [][]string{{"ENTITY", "DUPLICATES", "ORDERING", "GAPS", "JUMPS", "SPLIT"}}
 		for _, of := range r.Offenders {
 			split := ""
 			if of.Split {
 				split = "yes"
 			}
-			rows = append(rows, []string{entityText(of.Entity), digits(of.Duplicates), digits(of.Ordering), digits(of.Gaps), split})
+			rows = append(rows, []string{entityText(of.Entity), digits(of.Duplicates), digits(of.Ordering), digits(of.Gaps), digits(of.Jumps), split})
 		}
 		writeTable(w, "  ", rows)
+		fmt.Fprintln(w, "  (GAPS: sequence numbers missing; JUMPS: holes of more than "+digits(health.JumpSize)+" numbers)")
 		moreLine(w, r.OffendersTotal, len(r.Offenders), "entities with findings")
 	}
 }
 
 // gapText is an entity's holes: "missing 3: 2, 4-5", the lowest first,
-// with how many more holes there are and the jumps.
+// with how many more holes there are, then its jumps apart:
+// "; 1 suspicious jump: 8-99999999".
 func gapText(g health.Gap) string {
-	rs := make([]string, len(g.Ranges))
-	for i, x := range g.Ranges {
-		rs[i] = x.String()
+	s := fmt.Sprintf("missing %s", digits(g.Missing))
+	if len(g.Ranges) > 0 {
+		s += ": " + rangesText(g.Ranges)
 	}
-	s := fmt.Sprintf("missing %s: %s", digits(g.Missing), strings.Join(rs, ", "))
 	if more := g.RangesTotal - int64(len(g.Ranges)); more > 0 {
 		s += fmt.Sprintf(", … %s more holes", digits(more))
 	}
 	if g.Jumps > 0 {
-		s += fmt.Sprintf("; %s suspicious jumps", digits(g.Jumps))
+		s += fmt.Sprintf("; %s %s", digits(g.Jumps), plural(int(g.Jumps), "suspicious jump", "suspicious jumps"))
+		if len(g.JumpRanges) > 0 {
+			s += ": " + rangesText(g.JumpRanges)
+		}
+		if more := g.Jumps - int64(len(g.JumpRanges)); more > 0 {
+			s += fmt.Sprintf(", … %s more", digits(more))
+		}
 	}
 	return s
+}
+
+// rangesText is ranges as "2, 4-5".
+func rangesText(rs []health.Range) string {
+	out := make([]string, len(rs))
+	for i, x := range rs {
+		out[i] = x.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // moreLine says how many findings the examples left out.

@@ -616,10 +616,13 @@ func (b *Builder) Report() Report {
 			for _, h := range e.seqs.holes(gapRanges) {
 				g.Ranges = append(g.Ranges, Range{From: h.lo, To: h.hi})
 			}
+			for _, h := range e.seqs.jumpHoles(gapRanges) {
+				g.JumpRanges = append(g.JumpRanges, Range{From: h.lo, To: h.hi})
+			}
 			r.Gaps.Examples = append(r.Gaps.Examples, g)
 		}
 		if e.dup > 0 || e.disorder > 0 || miss > 0 || jumps > 0 || e.split {
-			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss + jumps, Split: e.split})
+			offenders = append(offenders, Offender{Entity: e.name, Duplicates: e.dup, Ordering: e.disorder, Gaps: miss, Jumps: jumps, Split: e.split})
 		}
 	}
 	slices.SortFunc(r.Gaps.Examples, func(x, y Gap) int {

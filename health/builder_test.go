@@ -290,3 +290,35 @@ func TestIdentityPathOfMixedTypes(t *testing.T) {
 		t.Fatalf("no entity %d, entities %d", r.NoEntity, r.Memory.Entities)
 	}
 }
+
+// TestGapsCountNumbersAndJumpsApart: seq 1,2,4,3,3,7,100000000 misses 5
+// and 6 (two numbers, one range) and jumps once over 8-99999999: the
+// report's count, the example, the offender and the findings all say 2
+// missing and 1 jump, and the jump is not among the missing ranges.
+func TestGapsCountNumbersAndJumpsApart(t *testing.T) {
+	f := &flawed{t0: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	for i, seq := range []int{1, 2, 4, 3, 3, 7, 100000000} {
+		f.add(0, "a", seq, "x", i)
+	}
+	var o health.Options
+	if err := o.SetSequence("json.seq"); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, o, f.msgs)
+	if r.Gaps.Count != 2 || r.Gaps.Jumps != 1 || r.Gaps.Entities != 1 || len(r.Gaps.Examples) != 1 {
+		t.Fatalf("gaps %+v", r.Gaps)
+	}
+	g := r.Gaps.Examples[0]
+	if g.Missing != 2 || g.Jumps != 1 || g.RangesTotal != 1 || len(g.Ranges) != 1 || g.Ranges[0] != (health.Range{From: 5, To: 6}) {
+		t.Fatalf("example %+v", g)
+	}
+	if len(g.JumpRanges) != 1 || g.JumpRanges[0] != (health.Range{From: 8, To: 99999999}) {
+		t.Fatalf("jump ranges %+v", g.JumpRanges)
+	}
+	if len(r.Offenders) != 1 || r.Offenders[0].Gaps != 2 || r.Offenders[0].Jumps != 1 {
+		t.Fatalf("offenders %+v", r.Offenders)
+	}
+	if want := r.Duplicates.Count + r.Ordering.Count + 2 + 1; r.Findings() != want || r.Offenders[0].Total() != want {
+		t.Fatalf("findings %d, offender total %d, want %d", r.Findings(), r.Offenders[0].Total(), want)
+	}
+}

@@ -146,11 +146,14 @@ type Gap struct {
 	Entity string `json:"entity"`
 	// Missing is how many numbers (jumps left out), Jumps how many holes
 	// are jumps (more than JumpSize numbers); Ranges the lowest of the
-	// holes, RangesTotal how many holes there are.
+	// holes that are not jumps, RangesTotal how many such holes there
+	// are; JumpRanges the lowest of the jumps still known (a jump joined
+	// away to bound memory is counted in Jumps only).
 	Missing     int64   `json:"missing"`
 	Jumps       int64   `json:"jumps,omitempty"`
 	Ranges      []Range `json:"ranges"`
 	RangesTotal int64   `json:"rangesTotal"`
+	JumpRanges  []Range `json:"jumpRanges,omitempty"`
 	// Lowest and Highest are the numbers seen, and where.
 	Lowest  int64    `json:"lowest"`
 	Highest int64    `json:"highest"`
@@ -170,18 +173,21 @@ type Gaps struct {
 	Examples   []Gap `json:"examples"`
 }
 
-// Offender is an entity and its findings.
+// Offender is an entity and its findings: Gaps is its missing sequence
+// numbers (as Gaps.Count and Gap.Missing), Jumps its suspicious jumps.
 type Offender struct {
 	Entity     string `json:"entity"`
 	Duplicates int64  `json:"duplicates"`
 	Ordering   int64  `json:"ordering"`
 	Gaps       int64  `json:"gaps"`
+	Jumps      int64  `json:"jumps,omitempty"`
 	Split      bool   `json:"split,omitempty"`
 }
 
-// Total is the offender's findings in one number (a split counts one).
+// Total is the offender's findings in one number (a split counts one, a
+// jump one).
 func (o Offender) Total() int64 {
-	n := o.Duplicates + o.Ordering + o.Gaps
+	n := o.Duplicates + o.Ordering + o.Gaps + o.Jumps
 	if o.Split {
 		n++
 	}

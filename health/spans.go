@@ -136,21 +136,42 @@ func (s *seqSet) jumpCount() int64 {
 	return n
 }
 
-// holeCount is how many holes there are, jumps included.
+// holeCount is how many holes there are that are not jumps: the ranges
+// the missing numbers are in.
 func (s *seqSet) holeCount() int64 {
-	return int64(max(len(s.runs)-1, 0)) + s.lostHoles + s.jumps
+	n := s.lostHoles
+	for i := 1; i < len(s.runs); i++ {
+		if s.runs[i].lo-s.runs[i-1].hi-1 <= JumpSize {
+			n++
+		}
+	}
+	return n
 }
 
-// holes are the lowest few missing ranges, lo to hi inclusive (joined
-// ones among them: numbers that may have come since).
+// holes are the lowest few missing ranges that are not jumps, lo to hi
+// inclusive (joined ones among them: numbers that may have come since).
 func (s *seqSet) holes(n int) []span {
 	out := slices.Clone(s.lowLost)
 	for i := 1; i < len(s.runs); i++ {
-		out = append(out, span{s.runs[i-1].hi + 1, s.runs[i].lo - 1})
+		if h := (span{s.runs[i-1].hi + 1, s.runs[i].lo - 1}); h.hi-h.lo+1 <= JumpSize {
+			out = append(out, h)
+		}
 	}
 	slices.SortFunc(out, func(x, y span) int { return cmp.Compare(x.lo, y.lo) })
 	if len(out) > n {
 		out = out[:n]
+	}
+	return out
+}
+
+// jumpHoles are the lowest few holes that are jumps still between runs
+// (a jump joined away is counted in jumps but no longer known).
+func (s *seqSet) jumpHoles(n int) []span {
+	var out []span
+	for i := 1; i < len(s.runs) && len(out) < n; i++ {
+		if h := (span{s.runs[i-1].hi + 1, s.runs[i].lo - 1}); h.hi-h.lo+1 > JumpSize {
+			out = append(out, h)
+		}
 	}
 	return out
 }

@@ -50,6 +50,9 @@ type StreamInfo struct {
 	// Span is a log-like stream's size and ends as its broker reports
 	// them (NATS JetStream), each known or not.
 	Span Span
+	// Subjects are the subjects a stream stores, as its broker's config
+	// names them (NATS JetStream); nil where streams have none.
+	Subjects []string
 	// Info holds further facts to show (arguments, policies...).
 	Info []Property
 	// PeekCost is what a read of the stream costs its messages when a

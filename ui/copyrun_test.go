@@ -175,12 +175,14 @@ func TestCopiedKcatCommandRunsByteExact(t *testing.T) {
 // TestCopiedProduceCommandRunsByteExact: the mqscope produce command line
 // of each message names the broker by its flag (the connection is not the
 // config's), and run, publishes it back byte for byte; a header name with
-// "=" and a null header value go as a capture line.
+// "=" and a null header value go as a capture line; header names with
+// control characters go as flags all the same.
 func TestCopiedProduceCommandRunsByteExact(t *testing.T) {
 	const topic = "copy-produce"
 	conn := copyCluster(t, topic)
 	want := copyCases(topic)
-	want = append(want, sources.Message{Stream: topic, Key: []byte("k"), Value: []byte("v"), Headers: []sources.Header{{Key: "s19-a=b", Value: []byte("x")}}})
+	want = append(want, sources.Message{Stream: topic, Key: []byte("ctl"), Value: []byte("v"), Headers: ctlHeaders},
+		sources.Message{Stream: topic, Key: []byte("k"), Value: []byte("v"), Headers: []sources.Header{{Key: "s19-a=b", Value: []byte("x")}}})
 	for _, m := range want {
 		line, err := produceCommand(conn, &m)
 		if err != nil {

@@ -126,6 +126,9 @@ func produceCommand(conn sources.Conn, m *sources.Message) (string, error) {
 // withoutBrokerHeaders is m without the headers a RabbitMQ broker writes,
 // and the shell comment line that names those left out ("" for none).
 func withoutBrokerHeaders(conn sources.Conn, m *sources.Message) (*sources.Message, string) {
+	if conn != nil && conn.Kind() == "nats" {
+		return withoutUnsayableNames(m)
+	}
 	if conn == nil || conn.Kind() != "rabbitmq" {
 		return m, ""
 	}
@@ -144,6 +147,28 @@ func withoutBrokerHeaders(conn sources.Conn, m *sources.Message) (*sources.Messa
 	c := *m
 	c.Headers = kept
 	return &c, "# left out " + strings.Join(left, ", ") + ": the broker writes them (AMQP tables and numbers), a produce would publish them as strings\n"
+}
+
+// withoutUnsayableNames is m without the headers whose names a NATS
+// header block cannot carry (a control character, a colon or a space: the
+// block is lines of "Name: value"), and the shell comment line that names
+// them ("" for none).
+func withoutUnsayableNames(m *sources.Message) (*sources.Message, string) {
+	var kept []sources.Header
+	var left []string
+	for _, h := range m.Headers {
+		if strings.ContainsFunc(h.Key, func(r rune) bool { return r < 0x21 || r == 0x7f || r == ':' }) {
+			left = append(left, strconv.Quote(h.Key))
+			continue
+		}
+		kept = append(kept, h)
+	}
+	if len(left) == 0 {
+		return m, ""
+	}
+	c := *m
+	c.Headers = kept
+	return &c, "# left out header " + strings.Join(left, ", ") + ": a NATS header name cannot hold a control character, a space or a colon, so no publish can carry it\n"
 }
 
 // produceJSONL is the command that feeds m as a capture line (controls
@@ -171,7 +196,8 @@ func connFlags(conn sources.Conn) sources.Reach {
 }
 
 // produceHead is "mqscope FLAGS produce" and where to: STREAM, or on
-// RabbitMQ the exchange and routing key the message was published with.
+// RabbitMQ the exchange and routing key the message was published with;
+// on NATS STREAM and the message's subject as --routing-key.
 func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
 	words := []string{"mqscope"}
 	for _, f := range connFlags(conn).Flags {
@@ -190,6 +216,9 @@ func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
 		if ex := property(m, "exchange"); ex != "" && ex != "(default)" {
 			stream = []string{"--exchange", ex, "--routing-key", property(m, "routing-key")}
 		}
+	}
+	if subj := property(m, "subject"); conn != nil && conn.Kind() == "nats" && subj != "" {
+		stream = append(stream, "--routing-key", subj) // the subject it was stored under, not the stream's default
 	}
 	for _, w := range stream {
 		if strings.HasPrefix(w, "--") {

@@ -429,9 +429,9 @@ func (p *healthPage) findingLine(name string) (int64, string) {
 	}
 	what := fmt.Sprintf("sequence numbers missing over %d entities", r.Gaps.Entities)
 	if r.Gaps.Jumps > 0 {
-		what += fmt.Sprintf(" · %s suspicious jumps (holes past %s numbers)", groupDigits(r.Gaps.Jumps), groupDigits(health.JumpSize))
+		what += fmt.Sprintf(" · and %s suspicious jumps apart (holes past %s numbers, not among the missing)", groupDigits(r.Gaps.Jumps), groupDigits(health.JumpSize))
 	}
-	return r.Gaps.Count + r.Gaps.Jumps, what
+	return r.Gaps.Count, what
 }
 
 // exampleCells are an example row's entity and what it says.
@@ -461,7 +461,15 @@ func (p *healthPage) exampleCells(r healthRow) (string, string) {
 	for i, x := range e.Ranges {
 		rs[i] = x.String()
 	}
-	return e.Entity, fmt.Sprintf("missing %s (seen %d to %d)", strings.Join(rs, ", "), e.Lowest, e.Highest)
+	what := fmt.Sprintf("missing %s: %s", groupDigits(e.Missing), strings.Join(rs, ", "))
+	if e.Jumps > 0 {
+		js := make([]string, len(e.JumpRanges))
+		for i, x := range e.JumpRanges {
+			js[i] = x.String()
+		}
+		what += fmt.Sprintf(" · %s jumps: %s", groupDigits(e.Jumps), strings.Join(js, ", "))
+	}
+	return e.Entity, what + fmt.Sprintf(" (seen %d to %d)", e.Lowest, e.Highest)
 }
 
 func percent(p float64) string { return fmt.Sprintf("%.2g%%", p*100) }

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
@@ -14,6 +17,9 @@ type listShape struct {
 	ready, unacked, consumers, state bool
 	visible, inFlight, delayed       bool
 	bytes, first, last               bool // a log's span (NATS JetStream)
+	// subjects is how wide the widest stream's subjects are (0: no
+	// stream has any).
+	subjects int
 }
 
 // shapeOf looks at which columns the streams have something for.
@@ -32,6 +38,9 @@ func shapeOf(list []sources.StreamInfo) listShape {
 		sh.bytes = sh.bytes || st.Span.Bytes.Known
 		sh.first = sh.first || st.Span.First.Known
 		sh.last = sh.last || st.Span.Last.Known
+		if len(st.Subjects) > 0 {
+			sh.subjects = max(sh.subjects, ansi.StringWidth(subjectsText(st.Subjects)))
+		}
 	}
 	return sh
 }
@@ -59,7 +68,20 @@ const (
 	colLast      = "LAST"
 	colRate      = "RATE"
 	colTrend     = "TREND"
+	colSubjects  = "SUBJECTS"
 )
+
+// Widths of the subjects column: at most subjectsWide (longer ones are cut
+// with …), at least subjectsNarrow before it is dropped.
+const (
+	subjectsWide   = 32
+	subjectsNarrow = 12
+)
+
+// subjectsText is a stream's subjects as its cell shows them.
+func subjectsText(subjects []string) string {
+	return render.Sanitize(strings.Join(subjects, ", "))
+}
 
 // columns are the list's columns for a width w: those the streams fill,
 // the sorted one marked; on a narrow terminal the trend goes first, then
@@ -78,6 +100,9 @@ func (p *streamsPage) columns(w int) []column {
 		name = 14
 	}
 	cols := []column{{title: colStream, width: name, flex: true}, {title: colType, width: 8}}
+	if sh.subjects > 0 {
+		cols = append(cols, column{title: colSubjects, width: min(max(sh.subjects, len(colSubjects)), subjectsWide)})
+	}
 	if sh.partitions || !sh.queueColumns() {
 		cols = append(cols, count(colParts, 5))
 	}
@@ -109,6 +134,7 @@ func (p *streamsPage) columns(w int) []column {
 	}
 	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, numeric: true}, column{title: "", width: badge, unsorted: true})
 	cols = p.sort.decorate(cols)
+	cols = fitSubjects(cols, w)
 	for _, drop := range []string{colTrend, colFirst, colState, colConsumers, colLast} {
 		if fixedWidth(cols) <= w {
 			break
@@ -116,6 +142,26 @@ func (p *streamsPage) columns(w int) []column {
 		cols = without(cols, drop)
 	}
 	return layout(cols, w)
+}
+
+// fitSubjects narrows the subjects column to what w leaves (down to
+// subjectsNarrow), else drops it: it goes before any other column.
+func fitSubjects(cols []column, w int) []column {
+	over := fixedWidth(cols) - w
+	if over <= 0 {
+		return cols
+	}
+	for i := range cols {
+		if plainTitle(cols[i].title) != colSubjects {
+			continue
+		}
+		if cols[i].width-over >= subjectsNarrow {
+			cols[i].width -= over
+			return cols
+		}
+		return without(cols, colSubjects)
+	}
+	return cols
 }
 
 // fixedWidth is what the columns take at their own widths.
@@ -148,6 +194,11 @@ func (p *streamsPage) cells(at int, cols []column) []string {
 			out[i] = render.Sanitize(st.Name)
 		case colType:
 			out[i] = render.Sanitize(st.Kind)
+		case colSubjects:
+			out[i] = "-"
+			if len(st.Subjects) > 0 {
+				out[i] = subjectsText(st.Subjects)
+			}
 		case colParts:
 			out[i] = "—"
 			if len(st.Partitions) > 0 {
@@ -235,6 +286,11 @@ func (p *streamsPage) sortKey(at int, title string) sortKey {
 		return textKey(st.Name)
 	case colType:
 		return textKey(st.Kind)
+	case colSubjects:
+		if len(st.Subjects) == 0 {
+			return noKey
+		}
+		return textKey(strings.Join(st.Subjects, ", "))
 	case colParts:
 		if len(st.Partitions) == 0 {
 			return noKey

@@ -53,6 +53,9 @@ type Options struct {
 	TLS *tls.Config
 	// Timeout bounds connecting and each API request (DefaultTimeout when 0).
 	Timeout time.Duration
+	// Configured says the connection is the config's entry Name: a
+	// command line reaches it with -c Name (Reach), else with --nats.
+	Configured bool
 }
 
 // Conn is an open NATS connection with JetStream: sources.Conn, Lister,
@@ -60,9 +63,11 @@ type Options struct {
 type Conn struct {
 	name    string
 	address string
-	timeout time.Duration
-	nc      *natsgo.Conn
-	js      jetstream.JetStream
+	// configured and credentials say how a command line reaches it (Reach).
+	configured, credentials bool
+	timeout                 time.Duration
+	nc                      *natsgo.Conn
+	js                      jetstream.JetStream
 
 	login sources.Login // what the server made of the credentials
 
@@ -207,7 +212,8 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, errors.New("nats: no server URL (want nats://host:4222)")
 	}
 	address := RedactURL(o.URL)
-	c := &Conn{name: o.Name, address: address, timeout: timeout, streams: map[string]jetstream.Stream{}}
+	c := &Conn{name: o.Name, address: address, timeout: timeout, streams: map[string]jetstream.Stream{}, configured: o.Configured,
+		credentials: o.Username != "" || o.Password != "" || o.Token != "" || o.NkeySeedFile != "" || o.CredsFile != "" || len(urlSecrets(o.URL)) > 0}
 	if c.name == "" {
 		c.name = "nats " + hostsOf(address)
 	}
@@ -377,6 +383,18 @@ func (c *Conn) forget(name string) {
 	c.mu.Lock()
 	delete(c.streams, name)
 	c.mu.Unlock()
+}
+
+var _ sources.Reacher = (*Conn)(nil)
+
+// Reach is -c NAME for a connection of the config, else --nats and the
+// server URLs without a password or token (Credentials then says they
+// are to be given).
+func (c *Conn) Reach() sources.Reach {
+	if c.configured {
+		return sources.Reach{Flags: []string{"-c", c.name}}
+	}
+	return sources.Reach{Flags: []string{"--" + Flag, c.address}, Credentials: c.credentials}
 }
 
 // RedactURL removes any password or token from server URLs: "nats://u:p@h"

@@ -204,7 +204,7 @@ func (s Settings) Open(ctx context.Context, env sources.OpenEnv, name string) (*
 	for _, sec := range urlSecrets(s.URL) {
 		redact(sec)
 	}
-	o := Options{Name: name, URL: s.URL, Username: s.Username, NkeySeedFile: expand(s.NkeySeedFile), CredsFile: expand(s.CredsFile)}
+	o := Options{Name: name, Configured: name != "", URL: s.URL, Username: s.Username, NkeySeedFile: expand(s.NkeySeedFile), CredsFile: expand(s.CredsFile)}
 	if o.Name == "" {
 		o.Name = env.Name
 	}

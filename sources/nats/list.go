@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,6 +216,7 @@ func (s *Stream) Info() sources.StreamInfo {
 		Consumers:  len(s.Consumers),
 		Reading:    sources.Reading{HasPositions: true, Live: true, SubjectKeys: true},
 		Span:       sources.Span{Bytes: sources.KnownCount(int64(s.Bytes))},
+		Subjects:   slices.Clone(s.Subjects),
 	}
 	if s.Messages > 0 {
 		si.Span.First = sources.Edge{Seq: int64(s.FirstSeq), Time: s.FirstTime, Known: true}

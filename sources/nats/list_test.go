@@ -105,6 +105,9 @@ func TestListStreamsAndConsumers(t *testing.T) {
 		sp.Last != (sources.Edge{Seq: 5, Time: st.LastTime, Known: true}) {
 		t.Fatalf("span %+v", sp)
 	}
+	if !slices.Equal(info.Subjects, []string{name + ".>"}) {
+		t.Fatalf("subjects %q", info.Subjects)
+	}
 	// An empty stream has its bytes, and no ends.
 	_, emptyName := plainStream(t, js, "EMPTY")
 	infos2, err := c.ListStreams(ctx)

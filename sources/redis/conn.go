@@ -72,6 +72,10 @@ type Options struct {
 	// ClientName is what CLIENT LIST shows for the connection's sockets
 	// ("mqscope" when empty).
 	ClientName string
+	// Configured says the connection is the config's entry Name: a
+	// command line reaches it with -c Name (Reach), else with --redis
+	// and the URL.
+	Configured bool
 }
 
 // Limits are what make a pending entry a dead letter.
@@ -106,8 +110,10 @@ func (l Limits) String() string {
 // Conn is an open Redis connection: sources.Conn, Lister, Reader,
 // GroupLister, TargetChecker and Redriver.
 type Conn struct {
-	name    string
-	addr    string
+	name string
+	addr string
+	// reach is how a command line opens it again (Reach).
+	reach   sources.Reach
 	client  *goredis.Client
 	match   string
 	limits  Limits
@@ -188,6 +194,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	if u.Scheme == "rediss" {
 		c.addr = "rediss://" + c.addr
 	}
+	c.reach = reachOf(o, u)
 	if c.name == "" {
 		c.name = "redis " + c.addr
 	}
@@ -303,6 +310,30 @@ func Redacted(raw string) string {
 	}
 	return u.Redacted()
 }
+
+var _ sources.Reacher = (*Conn)(nil)
+
+// reachOf is -c NAME for a connection of the config, else --redis and
+// the URL with its user but never its password (Credentials then says
+// the password is to be given).
+func reachOf(o Options, u *url.URL) sources.Reach {
+	if o.Configured {
+		return sources.Reach{Flags: []string{"-c", o.Name}}
+	}
+	v := *u
+	_, hasPass := u.User.Password()
+	switch {
+	case u.User == nil:
+	case u.User.Username() != "":
+		v.User = url.User(u.User.Username())
+	default:
+		v.User = nil
+	}
+	return sources.Reach{Flags: []string{"--redis", v.String()}, Credentials: hasPass || o.Password != ""}
+}
+
+// Reach is the flags that open the connection again.
+func (c *Conn) Reach() sources.Reach { return c.reach }
 
 // Name is the connection's display name.
 func (c *Conn) Name() string { return c.name }

@@ -240,7 +240,7 @@ func (e entry) spec() sources.Spec {
 		TLS:         e.url.Scheme == "rediss",
 		ChecksLogin: true,
 		Open: func(ctx context.Context, env sources.OpenEnv) (sources.Conn, error) {
-			o := Options{Name: env.Name, URL: e.rawURL, Username: e.username, DB: e.db, Match: e.match, MaxDeliveries: e.maxDeliveries, MaxIdle: e.maxIdle}
+			o := Options{Name: env.Name, Configured: true, URL: e.rawURL, Username: e.username, DB: e.db, Match: e.match, MaxDeliveries: e.maxDeliveries, MaxIdle: e.maxIdle}
 			if e.password.Set() {
 				p, err := e.password.Resolve(ctx)
 				if err != nil {

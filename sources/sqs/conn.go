@@ -46,11 +46,16 @@ type Options struct {
 	// AccessKey and SecretKey, when set, are used instead of the chain
 	// (the demo's emulator).
 	AccessKey, SecretKey string
+	// Configured says the connection is the config's entry Name: a
+	// command line reaches it with -c Name (Reach), else with --sqs and
+	// its region, profile and endpoint flags.
+	Configured bool
 }
 
 // Conn is an open SQS connection: sources.Conn, Lister and Reader.
 type Conn struct {
 	name     string
+	reach    sources.Reach // how a command line opens it again
 	region   string
 	endpoint string
 	client   *sqs.Client
@@ -60,10 +65,30 @@ type Conn struct {
 	sourcesOf map[string][]string // DLQ name -> the queues it serves, from the last listing
 }
 
+// reachOf is -c NAME for a connection of the config, else --sqs with
+// the --region, --profile and --sqs-endpoint it was given; the
+// credentials come from the environment's chain either way.
+func reachOf(o Options, name string) sources.Reach {
+	if o.Configured {
+		return sources.Reach{Flags: []string{"-c", name}}
+	}
+	flags := []string{"--sqs"}
+	for _, f := range [][2]string{{"--region", o.Region}, {"--profile", o.Profile}, {"--sqs-endpoint", o.Endpoint}} {
+		if f[1] != "" {
+			flags = append(flags, f[0], f[1])
+		}
+	}
+	return sources.Reach{Flags: flags, Credentials: true}
+}
+
+// Reach is the flags that open the connection again.
+func (c *Conn) Reach() sources.Reach { return c.reach }
+
 var (
-	_ sources.Conn   = (*Conn)(nil)
-	_ sources.Lister = (*Conn)(nil)
-	_ sources.Reader = (*Conn)(nil)
+	_ sources.Reacher = (*Conn)(nil)
+	_ sources.Conn    = (*Conn)(nil)
+	_ sources.Lister  = (*Conn)(nil)
+	_ sources.Reader  = (*Conn)(nil)
 )
 
 // Dial loads the credential chain (environment, shared config and
@@ -102,6 +127,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		}
 	})
 	c := &Conn{name: o.Name, region: cfg.Region, endpoint: o.Endpoint, client: client, urls: map[string]string{}}
+	c.reach = reachOf(o, c.name)
 	if c.name == "" {
 		c.name = "sqs " + cfg.Region
 		if o.Endpoint != "" {

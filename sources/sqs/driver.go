@@ -63,7 +63,7 @@ func fromConfig(name string, node *yaml.Node) (sources.Spec, error) {
 	if en.Endpoint != "" && !strings.HasPrefix(en.Endpoint, "http://") && !strings.HasPrefix(en.Endpoint, "https://") {
 		return sources.Spec{}, config.Refuse("endpoint", fmt.Sprintf("%q: want http(s)://host:port", en.Endpoint))
 	}
-	o := Options{Name: name, Region: en.Region, Profile: en.Profile, Endpoint: en.Endpoint}
+	o := Options{Name: name, Configured: true, Region: en.Region, Profile: en.Profile, Endpoint: en.Endpoint}
 	return sources.Spec{Address: cmp.Or(en.Endpoint, en.Region, en.Profile, "(default region)"), Auth: auth(en.Profile), Open: func(ctx context.Context, _ sources.OpenEnv) (sources.Conn, error) {
 		return Dial(ctx, o)
 	}}, nil
