@@ -477,15 +477,9 @@ func (e *env) nativeMove(ctx context.Context, conn sources.Conn, c sources.MoveT
 	}
 }
 
-// resolveTargets turns --to and --park-to into the targets writes take,
-// on a connection whose targets can be named two ways
-// (sources.TargetResolver: a NATS stream with one subject stands for that
-// subject, as replay --to takes it).
+// resolveTargets turns --to and --park-to into the targets writes take
+// (replay.ResolveTarget).
 func resolveTargets(ctx context.Context, conn sources.Conn, o *replay.Options) error {
-	r, ok := conn.(sources.TargetResolver)
-	if !ok {
-		return nil
-	}
 	for _, t := range []struct {
 		flag string
 		name *string
@@ -493,9 +487,9 @@ func resolveTargets(ctx context.Context, conn sources.Conn, o *replay.Options) e
 		if *t.name == "" {
 			continue
 		}
-		s, err := r.ResolveTarget(ctx, *t.name)
+		s, err := replay.ResolveTarget(ctx, conn, *t.name)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", t.flag, safetext.String(*t.name), err)
+			return fmt.Errorf("%s %w", t.flag, err)
 		}
 		*t.name = s
 	}

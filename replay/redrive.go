@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
 )
 
@@ -356,4 +357,20 @@ func GroupsText(gs []string) string {
 		return "group " + q[0]
 	}
 	return "groups " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// ResolveTarget is the target a write to name takes, on a connection
+// whose targets can be named two ways (sources.TargetResolver: a NATS
+// stream with one subject stands for that subject, as replay --to takes
+// it); elsewhere name itself. The error names name.
+func ResolveTarget(ctx context.Context, conn sources.Conn, name string) (string, error) {
+	r, ok := conn.(sources.TargetResolver)
+	if !ok || name == "" {
+		return name, nil
+	}
+	s, err := r.ResolveTarget(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", safetext.String(name), err)
+	}
+	return s, nil
 }

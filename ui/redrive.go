@@ -57,6 +57,7 @@ type redriveTargetsChecked struct {
 	targets   replay.TargetCheck // applied to the plan in targetsChecked
 	copies    *replay.Copies
 	copiesErr error
+	plan      *replay.Plan // the plan again, its target resolved (nil: as it was)
 }
 
 func (m redriveTargetsChecked) pageID() int { return m.page }
@@ -145,11 +146,25 @@ func (d *redriveDialog) replan() tea.Cmd {
 		return nil
 	}
 	conn, plan, page, gen := d.conn, d.plan, d.page, d.planGen
+	source, msgs, opts := d.source, d.msgs, d.opts
 	return func() tea.Msg {
+		ctx := context.Background()
 		msg := redriveTargetsChecked{page: page, gen: gen}
-		msg.targets, msg.err = replay.CheckTargets(context.Background(), conn, plan)
+		// a target named another way (a NATS stream of one subject) is
+		// planned again with the target writes take
+		if to, err := replay.ResolveTarget(ctx, conn, opts.To); err != nil {
+			msg.err = err
+			return msg
+		} else if to != opts.To {
+			opts.To = to
+			if plan, msg.err = replay.NewPlan(source, msgs, opts); msg.err != nil {
+				return msg
+			}
+			msg.plan = plan
+		}
+		msg.targets, msg.err = replay.CheckTargets(ctx, conn, plan)
 		if f, ok := conn.(replay.CopyFinder); ok && msg.err == nil { // Kafka: what was redriven before is left out
-			msg.copies, msg.copiesErr = plan.FindCopies(context.Background(), f)
+			msg.copies, msg.copiesErr = plan.FindCopies(ctx, f)
 		}
 		return msg
 	}
@@ -162,6 +177,9 @@ func (d *redriveDialog) targetsChecked(msg redriveTargetsChecked) {
 		return
 	}
 	d.checked, d.targetErr = true, msg.err
+	if msg.plan != nil {
+		d.plan = msg.plan
+	}
 	if msg.err == nil && msg.copiesErr != nil {
 		d.targetErr = fmt.Errorf("could not look for earlier redrives: %w", msg.copiesErr)
 	}
