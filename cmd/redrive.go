@@ -34,6 +34,9 @@ type redriveFlags struct {
 	// acceptReencoding lets edit --yes publish a value whose encoding
 	// changes bytes the edit does not show (--accept-reencoding).
 	acceptReencoding bool
+	// resume is the command line that resumes the run (resumeCommand);
+	// "" for the plain "mqscope redrive DLQ --id ID".
+	resume string
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -59,7 +62,10 @@ The question is y/N for one message; for more (a whole queue, SQS's --native
 move task) type the count or the DLQ's name, anything else is no. Without a
 terminal, --yes is needed.`,
 		Args: exactlyOneStream,
-		RunE: func(cmd *cobra.Command, args []string) error { return e.redrive(cmd.Context(), args[0], &f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.resume = resumeCommand(cmd, args[0], e.adHocFlags)
+			return e.redrive(cmd.Context(), args[0], &f)
+		},
 	}
 	fl := c.Flags()
 	f.read.register(c, "oldest", "jsonl")
@@ -230,15 +236,20 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 	}
 	replay.LogResult(e.logger(), conn.Name(), plan, res, err)
 	printResult(e.stdout, plan, res)
-	return redriveExit(plan, res, err)
+	return redriveExit(plan, res, err, f.resume)
 }
 
 // redriveExit is the error (the exit status) a run's result calls for:
 // nil only when every message it was given was handled and none failed.
-func redriveExit(plan *replay.Plan, res replay.Result, err error) error {
+// command is the command line that resumes the run without its --id
+// (resumeCommand; "": mqscope redrive with the plan's source).
+func redriveExit(plan *replay.Plan, res replay.Result, err error, command string) error {
 	resume := ""
 	if res.Stop.Resumable() {
-		resume = fmt.Sprintf(": resume with mqscope redrive %s --id %s", plan.Source, plan.ID)
+		if command == "" {
+			command = "mqscope redrive " + shellWord(plan.Source)
+		}
+		resume = fmt.Sprintf(": resume with %s --id %s", command, shellWord(plan.ID))
 	}
 	switch {
 	case err != nil && res.Stop.Reason == replay.TargetRefused:
