@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -98,6 +99,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	}
 	if f.breaker < 0 && f.breaker != -1 || f.breaker > 100 || f.window <= 0 {
 		return errors.New("--breaker is a percentage up to 100 (0 or -1: off), --breaker-window a positive duration")
+	}
+	if err := e.plannedTarget(f); err != nil {
+		return err
 	}
 	ropts, err := f.read.options(time.Now())
 	if err != nil {
@@ -198,6 +202,38 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 	}
 	return e.runPlan(ctx, conn, plan, wholeQueue, f)
+}
+
+// plannedTarget gives a resumed id (--id of an unfinished run) the --to
+// its journal says the run was planned with, and refuses another.
+func (e *env) plannedTarget(f *redriveFlags) error {
+	if f.opts.ID == "" || f.native {
+		return nil
+	}
+	dir := f.journal
+	if dir == "" {
+		dir = filepath.Join(stateDir(), "redrive")
+	}
+	to, ok, err := replay.PlannedTarget(dir, f.opts.ID)
+	switch {
+	case err != nil || !ok:
+		return err
+	case f.opts.To == "" && to != "":
+		f.opts.To = to
+		fmt.Fprintf(e.stderr, "redrive %s resumes with --to %s, as its journal says\n", safetext.String(f.opts.ID), safetext.String(to))
+	case f.opts.To != to:
+		return fmt.Errorf("redrive %s: %w: it sends %s, this run every message --to %s (resume without --to, or with the same; another --to takes another --id); nothing was written",
+			safetext.String(f.opts.ID), replay.ErrOtherPlan, plannedText(to), safetext.String(f.opts.To))
+	}
+	return nil
+}
+
+// plannedText says where a plan sends messages, for people.
+func plannedText(to string) string {
+	if to == "" {
+		return "each message to its origin"
+	}
+	return "every message --to " + safetext.String(to)
 }
 
 // runPlan executes a confirmed plan with a journal, the audit log, progress

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,5 +93,47 @@ func TestRedriveExitSaysTheResumeCommand(t *testing.T) {
 	}
 	if got := redriveExit(plan, res, nil, "").Error(); got != "interrupted: resume with mqscope redrive dlq --id rd-q" {
 		t.Fatalf("without a command line: %q", got)
+	}
+}
+
+// TestResumedIDRemembersItsTarget: an id whose run stopped after it was
+// planned with --to resumes to that stream when --to is left out (the
+// journal says it), and a resume with another --to is refused before
+// anything is written; once the run ended complete the id plans anew.
+func TestResumedIDRemembersItsTarget(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	raw, prefix := testbroker.RedisKeys(t)
+	ctx := context.Background()
+	dlq, to, other, url := prefix+"orders.dlq", prefix+"retry", prefix+"other", testbroker.RedisURL()
+	for i := 0; i < 2; i++ {
+		if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", "same"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := replay.OpenJournal(filepath.Join(state, "mqscope", "redrive"), "rd-t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Plan(dlq, to); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--redis", url, "redrive", dlq, "--to", other, "--id", "rd-t", "--yes")
+	if code == 0 || !strings.Contains(errOut, "--to "+to) || !strings.Contains(errOut, "nothing was written") || raw.Exists(ctx, other).Val() != 0 || raw.XLen(ctx, dlq).Val() != 2 {
+		t.Fatalf("another --to: exit %d: %s\n%s", code, errOut, out)
+	}
+	code, out, errOut = run(t, "--redis", url, "redrive", dlq, "--id", "rd-t", "--yes")
+	if code != 0 || !strings.Contains(errOut, "resumes with --to "+to) || raw.XLen(ctx, to).Val() != 2 || raw.XLen(ctx, dlq).Val() != 0 {
+		t.Fatalf("the resume: exit %d: %s\n%s", code, errOut, out)
+	}
+	if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", "later"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "--redis", url, "redrive", dlq, "--to", other, "--id", "rd-t", "--yes")
+	if code != 0 || raw.XLen(ctx, other).Val() != 1 {
+		t.Fatalf("the id again after its run ended: exit %d: %s\n%s", code, errOut, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,58 @@ func journalEntries(t *testing.T, state, id string) []replay.JournalEntry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// TestRedisResumePlannedOtherwiseIsRefused: a run of an id whose
+// unfinished run was planned with another target is refused
+// (ErrOtherPlan) before anything is written; PlannedTarget says the
+// target until the run ends complete.
+func TestRedisResumePlannedOtherwiseIsRefused(t *testing.T) {
+	raw, prefix := testbroker.RedisKeys(t)
+	ctx := context.Background()
+	dlq, to, other := prefix+"held", prefix+"retry", prefix+"other"
+	if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", "v"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := redis.Dial(ctx, redis.Options{URL: testbroker.RedisURL(), Match: prefix + "*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	msgs := readRedis(t, conn, dlq)
+	state := t.TempDir()
+	dir := filepath.Join(state, "redrive")
+	j, err := replay.OpenJournal(dir, "rd-p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Plan(dlq, to); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := replay.PlannedTarget(dir, "rd-p"); got != to || !ok || err != nil {
+		t.Fatalf("planned target %q %t %v, want %s", got, ok, err, to)
+	}
+	plan, err := replay.NewPlan(dlq, msgs, replay.Options{ID: "rd-p", To: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replay.Execute(ctx, conn, plan, replay.RunOptions{StateDir: state}); !errors.Is(err, replay.ErrOtherPlan) {
+		t.Fatalf("another --to: %v, want ErrOtherPlan", err)
+	}
+	if n := raw.Exists(ctx, other).Val(); n != 0 || raw.XLen(ctx, dlq).Val() != 1 {
+		t.Fatalf("a refused run wrote: %d copies, %d left", n, raw.XLen(ctx, dlq).Val())
+	}
+	plan, err = replay.NewPlan(dlq, msgs, replay.Options{ID: "rd-p", To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := replay.Execute(ctx, conn, plan, replay.RunOptions{StateDir: state}); err != nil || res.Done != 1 {
+		t.Fatalf("the resume: %+v %v", res, err)
+	}
+	if _, ok, err := replay.PlannedTarget(dir, "rd-p"); ok || err != nil {
+		t.Fatalf("a run that ended complete still plans: %t %v", ok, err)
+	}
 }
