@@ -54,9 +54,27 @@ func original(m *sources.Message) (stream string, partition int32, offset int64,
 	return string(src), c.Partition, c.Offset, c.At, true
 }
 
-// originOffset is the offset of a dead letter a copy names by a position
-// in its stream's own syntax (at), read by the stream's Positions.
-func originOffset(ctx context.Context, r sources.Reader, stream, at string) (int64, error) {
+// StreamPosition reads a Position on stream: partition/offset, a bare
+// sequence, or a position in the stream's own syntax (a Redis entry id),
+// which the stream reads into its offset (Reading.Positions).
+func StreamPosition(ctx context.Context, r sources.Reader, stream, pos string) (int32, int64, error) {
+	part, off, err := ParsePosition(pos)
+	if err == nil {
+		return part, off, nil
+	}
+	if off, serr := StreamOffset(ctx, r, stream, pos); serr == nil {
+		return sources.NoPartition, off, nil
+	}
+	return 0, 0, err
+}
+
+// StreamOffset is the offset of the message at a position written in
+// its stream's own syntax (at: a Redis entry id), read by the stream's
+// Positions.
+func StreamOffset(ctx context.Context, r sources.Reader, stream, at string) (int64, error) {
+	if len(at) > 3 && strings.EqualFold(at[:3], "id:") {
+		at = at[3:]
+	}
 	l, ok := r.(sources.Locator)
 	if !ok {
 		return 0, fmt.Errorf("position %q of %s: the connection cannot say how the stream names positions", at, stream)
@@ -131,7 +149,7 @@ func OtherCopy(ctx context.Context, r sources.Reader, m sources.Message) (deadLe
 		where := at
 		if at == "" {
 			where = Position(sources.Message{Partition: part, Offset: off})
-		} else if off, err = originOffset(ctx, r, src, at); err != nil {
+		} else if off, err = StreamOffset(ctx, r, src, at); err != nil {
 			return m, m, fmt.Errorf("the dead letter it was redriven from (%s %s): %w", src, where, err)
 		}
 		orig, err := sources.FetchAt(ctx, r, src, part, off)
