@@ -46,14 +46,18 @@ with the dead letter it came from, or a dead letter with its redriven copy
 				}
 			}
 			fetch := func(stream, pos string) (sources.Message, sources.Reader, error) {
-				p, o, err := replay.ParsePosition(pos)
-				if err != nil {
+				if _, _, err := replay.ParsePosition(pos); err != nil && !positionLike().MatchString(pos) {
 					return sources.Message{}, nil, err
 				}
 				var last error
 				for _, r := range readers {
 					if err := noPositions(ctx, r, stream); err != nil {
 						return sources.Message{}, nil, err
+					}
+					p, o, err := replay.StreamPosition(ctx, r, stream, pos)
+					if err != nil {
+						last = err
+						continue
 					}
 					m, err := sources.FetchAt(ctx, r, stream, p, o)
 					if err == nil {

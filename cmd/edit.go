@@ -57,8 +57,7 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 	if e.flags.readOnly {
 		return errors.New("read-only (--read-only): refusing to write")
 	}
-	part, off, err := replay.ParsePosition(pos)
-	if err != nil {
+	if _, _, err := replay.ParsePosition(pos); err != nil && !positionLike().MatchString(pos) {
 		return err
 	}
 	conns, err := e.connectForWrite(ctx)
@@ -71,6 +70,15 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return err
 	}
 	if err := e.refuseBeforeRead(conn, effect, false); err != nil {
+		return err
+	}
+	var part int32
+	var off int64
+	if r, ok := conn.(sources.Reader); ok {
+		if part, off, err = replay.StreamPosition(ctx, r, stream, pos); err != nil {
+			return err
+		}
+	} else if part, off, err = replay.ParsePosition(pos); err != nil {
 		return err
 	}
 	conn, orig, err := e.messageAt(ctx, []sources.Conn{conn}, stream, part, off, f.acceptCost)

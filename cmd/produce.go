@@ -21,6 +21,7 @@ import (
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/redis"
 )
 
 // produceFlags are the flags of the produce command.
@@ -164,6 +165,28 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	return nil
 }
 
+// withoutEntryShape is msgs without the shape of the Redis stream entry
+// they were exported from (its "value field" and "value pair"
+// properties): only a Redis stream writes by them, and another broker
+// would refuse them as properties it does not have.
+func withoutEntryShape(msgs []sources.Message) []sources.Message {
+	shaped := func(p sources.Property) bool { return p.Name == redis.PropValueField || p.Name == redis.PropValuePair }
+	var out []sources.Message
+	for i := range msgs {
+		if !slices.ContainsFunc(msgs[i].Properties, shaped) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(msgs)
+		}
+		out[i].Properties = slices.DeleteFunc(slices.Clone(msgs[i].Properties), shaped)
+	}
+	if out == nil {
+		return msgs
+	}
+	return out
+}
+
 // publishRun is messages of the input in a row that go to one target.
 type publishRun struct {
 	target sources.Target
@@ -174,6 +197,9 @@ type publishRun struct {
 
 // publishRun publishes r's messages, audits them and says where they went.
 func (e *env) publishRun(ctx context.Context, f *produceFlags, source string, r publishRun) ([]sources.Placement, error) {
+	if _, ok := r.conn.(*redis.Conn); !ok {
+		r.msgs = withoutEntryShape(r.msgs)
+	}
 	placed, err := r.pub.Publish(ctx, sources.PublishRequest{Target: r.target, Partition: f.partition, Messages: r.msgs, MessagePartitions: f.in.format == "jsonl"})
 	if err != nil {
 		err = publishError(r.target, err, len(placed), len(r.msgs))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type redriveFlags struct {
 	// acceptReencoding lets edit --yes publish a value whose encoding
 	// changes bytes the edit does not show (--accept-reencoding).
 	acceptReencoding bool
+	// resume is the command line that resumes the run (resumeCommand);
+	// "" for the plain "mqscope redrive DLQ --id ID".
+	resume string
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -59,7 +63,10 @@ The question is y/N for one message; for more (a whole queue, SQS's --native
 move task) type the count or the DLQ's name, anything else is no. Without a
 terminal, --yes is needed.`,
 		Args: exactlyOneStream,
-		RunE: func(cmd *cobra.Command, args []string) error { return e.redrive(cmd.Context(), args[0], &f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.resume = resumeCommand(cmd, args[0], e.adHocFlags)
+			return e.redrive(cmd.Context(), args[0], &f)
+		},
 	}
 	fl := c.Flags()
 	f.read.register(c, "oldest", "jsonl")
@@ -92,6 +99,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	}
 	if f.breaker < 0 && f.breaker != -1 || f.breaker > 100 || f.window <= 0 {
 		return errors.New("--breaker is a percentage up to 100 (0 or -1: off), --breaker-window a positive duration")
+	}
+	if err := e.plannedTarget(f); err != nil {
+		return err
 	}
 	ropts, err := f.read.options(time.Now())
 	if err != nil {
@@ -197,6 +207,38 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	return e.runPlan(ctx, conn, plan, wholeQueue, f)
 }
 
+// plannedTarget gives a resumed id (--id of an unfinished run) the --to
+// its journal says the run was planned with, and refuses another.
+func (e *env) plannedTarget(f *redriveFlags) error {
+	if f.opts.ID == "" || f.native {
+		return nil
+	}
+	dir := f.journal
+	if dir == "" {
+		dir = filepath.Join(stateDir(), "redrive")
+	}
+	to, ok, err := replay.PlannedTarget(dir, f.opts.ID)
+	switch {
+	case err != nil || !ok:
+		return err
+	case f.opts.To == "" && to != "":
+		f.opts.To = to
+		fmt.Fprintf(e.stderr, "redrive %s resumes with --to %s, as its journal says\n", safetext.String(f.opts.ID), safetext.String(to))
+	case f.opts.To != to:
+		return fmt.Errorf("redrive %s: %w: it sends %s, this run every message --to %s (resume without --to, or with the same; another --to takes another --id); nothing was written",
+			safetext.String(f.opts.ID), replay.ErrOtherPlan, plannedText(to), safetext.String(f.opts.To))
+	}
+	return nil
+}
+
+// plannedText says where a plan sends messages, for people.
+func plannedText(to string) string {
+	if to == "" {
+		return "each message to its origin"
+	}
+	return "every message --to " + safetext.String(to)
+}
+
 // runPlan executes a confirmed plan with a journal, the audit log, progress
 // on stderr and the breaker, and prints the result. The exit status
 // follows from the run's typed stop.
@@ -233,15 +275,20 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 	}
 	replay.LogResult(e.logger(), conn.Name(), plan, res, err)
 	printResult(e.stdout, plan, res)
-	return redriveExit(plan, res, err)
+	return redriveExit(plan, res, err, f.resume)
 }
 
 // redriveExit is the error (the exit status) a run's result calls for:
 // nil only when every message it was given was handled and none failed.
-func redriveExit(plan *replay.Plan, res replay.Result, err error) error {
+// command is the command line that resumes the run without its --id
+// (resumeCommand; "": mqscope redrive with the plan's source).
+func redriveExit(plan *replay.Plan, res replay.Result, err error, command string) error {
 	resume := ""
 	if res.Stop.Resumable() {
-		resume = fmt.Sprintf(": resume with mqscope redrive %s --id %s", plan.Source, plan.ID)
+		if command == "" {
+			command = "mqscope redrive " + shellWord(plan.Source)
+		}
+		resume = fmt.Sprintf(": resume with %s --id %s", command, shellWord(plan.ID))
 	}
 	switch {
 	case err != nil && res.Stop.Reason == replay.TargetRefused:

@@ -327,9 +327,21 @@ func hopsOf(m sources.Message) int {
 	return n
 }
 
-// Position renders where a message was read: partition/offset, or the
-// sequence of a queue read.
+// Position renders where a message was read as people name it:
+// partition/position, or the position alone (a queue read's sequence, a
+// Redis stream's entry id) where the stream has no partitions. The
+// position is the message's own (Message.Position).
 func Position(m sources.Message) string {
+	if m.Partition == sources.NoPartition {
+		return m.Position()
+	}
+	return strconv.Itoa(int(m.Partition)) + "/" + m.Position()
+}
+
+// offsetPosition is Position written with the offset, whatever the
+// stream calls its positions: what earlier versions wrote for every
+// message, kept where a journal or a copy written by them is matched.
+func offsetPosition(m sources.Message) string {
 	if m.Partition == sources.NoPartition {
 		return strconv.FormatInt(m.Offset, 10)
 	}

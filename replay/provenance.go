@@ -40,18 +40,57 @@ func ParsePosition(s string) (int32, int64, error) {
 
 // original is where a redriven message was redriven from (its
 // x-mqscope-redrive-source and -position); ok is false on a message that
-// was never redriven.
-func original(m *sources.Message) (stream string, partition int32, offset int64, ok bool) {
+// was never redriven. A position in the stream's own syntax (a Redis
+// entry id) comes back as at, offset -1: the stream reads it (origin).
+func original(m *sources.Message) (stream string, partition int32, offset int64, at string, ok bool) {
 	src, hasSrc := m.Header(HeaderSource)
-	pos, hasPos := m.Header(HeaderPosition)
-	if !hasSrc || !hasPos {
-		return "", 0, 0, false
+	if !hasSrc {
+		return "", 0, 0, "", false
 	}
-	p, o, err := ParsePosition(string(pos))
+	c := dlq.RedriveFromHeaders(m.Headers)
+	if c == nil {
+		return "", 0, 0, "", false
+	}
+	return string(src), c.Partition, c.Offset, c.At, true
+}
+
+// StreamPosition reads a Position on stream: partition/offset, a bare
+// sequence, or a position in the stream's own syntax (a Redis entry id),
+// which the stream reads into its offset (Reading.Positions).
+func StreamPosition(ctx context.Context, r sources.Reader, stream, pos string) (int32, int64, error) {
+	part, off, err := ParsePosition(pos)
+	if err == nil {
+		return part, off, nil
+	}
+	if off, serr := StreamOffset(ctx, r, stream, pos); serr == nil {
+		return sources.NoPartition, off, nil
+	}
+	return 0, 0, err
+}
+
+// StreamOffset is the offset of the message at a position written in
+// its stream's own syntax (at: a Redis entry id), read by the stream's
+// Positions.
+func StreamOffset(ctx context.Context, r sources.Reader, stream, at string) (int64, error) {
+	if len(at) > 3 && strings.EqualFold(at[:3], "id:") {
+		at = at[3:]
+	}
+	l, ok := r.(sources.Locator)
+	if !ok {
+		return 0, fmt.Errorf("position %q of %s: the connection cannot say how the stream names positions", at, stream)
+	}
+	st, err := l.Locate(ctx, stream)
 	if err != nil {
-		return "", 0, 0, false
+		return 0, fmt.Errorf("position %q of %s: %w", at, stream, err)
 	}
-	return string(src), p, o, true
+	if st.Reading.Positions == nil {
+		return 0, fmt.Errorf("position %q of %s: want partition/offset or a sequence number", at, stream)
+	}
+	off, ok := st.Reading.Positions.Parse(at)
+	if !ok {
+		return 0, fmt.Errorf("position %q of %s: want an %s (%s)", at, stream, st.Reading.Positions.Name(), st.Reading.Positions.Example())
+	}
+	return off, nil
 }
 
 // findCopy looks for the redriven copy of a dead letter in target: the
@@ -69,7 +108,7 @@ func findCopy(ctx context.Context, r sources.Reader, target string, dead *source
 		return sources.Message{}, fmt.Errorf("find the copy in %s: %w", target, err)
 	}
 	defer sub.Close()
-	pos := Position(*dead)
+	pos, legacy := Position(*dead), offsetPosition(*dead)
 	var found *sources.Message
 	var scanned int64
 	for budget == 0 || scanned < budget {
@@ -78,7 +117,7 @@ func findCopy(ctx context.Context, r sources.Reader, target string, dead *source
 			scanned++
 			m := &batch[i]
 			if src, ok := m.Header(HeaderSource); ok && string(src) == dead.Stream {
-				if p, ok := m.Header(HeaderPosition); ok && string(p) == pos {
+				if p, ok := m.Header(HeaderPosition); ok && (string(p) == pos || string(p) == legacy) {
 					c := *m
 					found = &c
 				}
@@ -106,10 +145,16 @@ const CopyScanBudget = 2_000_000
 // for a dead letter, its redriven copy in its origin stream. It returns
 // them in that order: dead letter, then copy.
 func OtherCopy(ctx context.Context, r sources.Reader, m sources.Message) (deadLetter, redriven sources.Message, err error) {
-	if src, part, off, ok := original(&m); ok {
+	if src, part, off, at, ok := original(&m); ok {
+		where := at
+		if at == "" {
+			where = Position(sources.Message{Partition: part, Offset: off})
+		} else if off, err = StreamOffset(ctx, r, src, at); err != nil {
+			return m, m, fmt.Errorf("the dead letter it was redriven from (%s %s): %w", src, where, err)
+		}
 		orig, err := sources.FetchAt(ctx, r, src, part, off)
 		if err != nil {
-			return m, m, fmt.Errorf("the dead letter it was redriven from (%s %s): %w", src, Position(sources.Message{Partition: part, Offset: off}), err)
+			return m, m, fmt.Errorf("the dead letter it was redriven from (%s %s): %w", src, where, err)
 		}
 		return orig, m, nil
 	}
@@ -142,6 +187,8 @@ type EarlierCopy struct {
 	Stream    string
 	Partition int32
 	Offset    int64
+	// At is the copy's position as its stream names it (Message.Position).
+	At string
 	// RedriveID names the run that wrote it; Time is the copy's timestamp.
 	RedriveID string
 	Time      time.Time
@@ -151,7 +198,11 @@ type EarlierCopy struct {
 
 // String says where the copy is: "redriven to orders[2]@226 by rd-… at 2026-12-01 10:02:03 UTC".
 func (c EarlierCopy) String() string {
-	s := fmt.Sprintf("redriven to %s[%d]@%d by %s", c.Stream, c.Partition, c.Offset, c.RedriveID)
+	at := c.At
+	if at == "" {
+		at = strconv.FormatInt(c.Offset, 10)
+	}
+	s := fmt.Sprintf("redriven to %s[%d]@%s by %s", c.Stream, c.Partition, at, c.RedriveID)
 	if !c.Time.IsZero() {
 		s += " at " + c.Time.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
@@ -182,12 +233,9 @@ type Copies struct {
 	Source string
 	// Scans say what was read, one per target topic.
 	Scans []CopyScan
-	found map[copyKey]EarlierCopy
-}
-
-type copyKey struct {
-	partition int32
-	offset    int64
+	// found is keyed by the dead letter's position as its copies'
+	// x-mqscope-redrive-position has it (RedriveCopy.Position).
+	found map[string]EarlierCopy
 }
 
 // Of returns the latest copy of a dead letter of Source, if one was found.
@@ -195,7 +243,10 @@ func (c *Copies) Of(m *sources.Message) (EarlierCopy, bool) {
 	if c == nil || m.Stream != c.Source {
 		return EarlierCopy{}, false
 	}
-	e, ok := c.found[copyKey{m.Partition, m.Offset}]
+	if e, ok := c.found[Position(*m)]; ok {
+		return e, true
+	}
+	e, ok := c.found[offsetPosition(*m)] // a copy written by an earlier version
 	return e, ok
 }
 
@@ -210,9 +261,9 @@ func (c *Copies) add(msgs []sources.Message) {
 		if r == nil || r.Source != c.Source || m.Stream == c.Source {
 			continue
 		}
-		k := copyKey{r.Partition, r.Offset}
+		k := r.Position()
 		prev, seen := c.found[k]
-		e := EarlierCopy{Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, RedriveID: r.ID, Time: m.Timestamp, Count: prev.Count + 1}
+		e := EarlierCopy{Stream: m.Stream, Partition: m.Partition, Offset: m.Offset, At: m.Position(), RedriveID: r.ID, Time: m.Timestamp, Count: prev.Count + 1}
 		if seen && prev.Time.After(e.Time) {
 			prev.Count = e.Count
 			e = prev
@@ -226,7 +277,7 @@ func (c *Copies) add(msgs []sources.Message) {
 // topic holding more than limit records from there is not read: the error
 // is a *sources.ScanTooLargeError.
 func FindCopies(ctx context.Context, f CopyFinder, source string, topics []string, since time.Time, limit int64) (*Copies, error) {
-	c := &Copies{Source: source, found: map[copyKey]EarlierCopy{}}
+	c := &Copies{Source: source, found: map[string]EarlierCopy{}}
 	if !since.IsZero() {
 		since = since.Add(-CopyScanSlack)
 	}

@@ -64,6 +64,10 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 			o.Audit = a
 		}
 	}
+	if err := o.Journal.Plan(p.Source, p.opts.To); err != nil {
+		res.Stop = Stop{Reason: TargetRefused, Detail: err.Error()}
+		return res, err
+	}
 	switch w := conn.(type) {
 	case sources.Redriver:
 		return redriveWith(ctx, conn, w, p, o)

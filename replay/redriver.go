@@ -153,9 +153,11 @@ func record(conn sources.Conn, p *Plan, o RunOptions, it Item, out sources.Redri
 }
 
 // redriverKey is how the journal knows a dead letter a Redriver run wrote:
-// its position and content, so alike dead letters are told apart.
+// its position and content, so alike dead letters are told apart. The
+// position is the offset's (offsetPosition), so a journal keeps its keys
+// whatever the position is shown as.
 func redriverKey(m sources.Message) string {
-	sum := sha256.Sum256([]byte(Position(m) + "\x00" + Fingerprint(m)))
+	sum := sha256.Sum256([]byte(offsetPosition(m) + "\x00" + Fingerprint(m)))
 	return hex.EncodeToString(sum[:16])
 }
 

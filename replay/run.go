@@ -315,6 +315,11 @@ const (
 	// (with the resolved entries): its copies are counted once over the
 	// runs, and a run killed before counts them again in the next.
 	EntryDuplicate EntryKind = "duplicate"
+	// EntryPlan records the target every message of the run goes to
+	// (Target: Options.To; "" for each message's origin), written before
+	// the run's first message: a resume of the id plans the same way
+	// (PlannedTarget) and one planned otherwise is refused.
+	EntryPlan EntryKind = "plan"
 )
 
 // Claim is what earlier runs left open for a message of one identity.
@@ -376,6 +381,9 @@ type Journal struct {
 	adopted []*adoptedJournal
 	// started is set once a start record was written.
 	started bool
+	// planned is the target of the plan record of the run the journal
+	// holds (EntryPlan) since it last ended; nil: none.
+	planned *string
 	// elsewhere says the journal's lock was held by another run of the
 	// same id when it was opened.
 	elsewhere bool
@@ -412,6 +420,12 @@ func OpenJournal(dir, id string) (*Journal, error) {
 // load counts a journal's entries.
 func (j *Journal) load(data []byte) {
 	scanJournal(data, func(e JournalEntry) {
+		switch e.Kind {
+		case EntryPlan:
+			j.planned = &e.Target
+		case EntryEnd: // a run that ended leaves nothing a resume must plan alike
+			j.planned = nil
+		}
 		if e.Kind == EntryEnd { // the runs it took over ended with it: what they left open is settled
 			j.open.each(func(c openCounts) openCounts {
 				c.confirmed, c.uncertain = max(c.confirmed, 0), max(c.uncertain, 0)
@@ -420,6 +434,71 @@ func (j *Journal) load(data []byte) {
 		}
 		j.count(e)
 	})
+}
+
+// ErrOtherPlan says a run was planned otherwise than the unfinished run
+// of the same id its journal holds (another --to): a resume plans as the
+// run did, another plan takes another id.
+var ErrOtherPlan = errors.New("planned otherwise than the unfinished run of this id")
+
+// Plan records, before the run's first message, that the run of the
+// journal's id sends every message to to ("" : each to its origin); a
+// journal of an unfinished run planned with another target refuses it
+// (ErrOtherPlan) and records nothing.
+func (j *Journal) Plan(source, to string) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.planned != nil {
+		if *j.planned != to {
+			return fmt.Errorf("redrive %s: %w: it sends %s, this run %s (resume without --to, or with the same; another --to takes another --id)", j.id, ErrOtherPlan, plannedText(*j.planned), plannedText(to))
+		}
+		return nil
+	}
+	if err := j.write([]JournalEntry{{ID: j.id, Source: source, Target: to, Kind: EntryPlan, Time: time.Now()}}); err != nil {
+		return err
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	j.planned = &to
+	return nil
+}
+
+// plannedText says where a plan sends messages, for people.
+func plannedText(to string) string {
+	if to == "" {
+		return "each message to its origin"
+	}
+	return "every message --to " + to
+}
+
+// PlannedTarget reads the journal of id in dir for the target its
+// unfinished run was planned with (Journal.Plan): ok is false when there
+// is no journal, or it holds no plan record since its run last ended.
+func PlannedTarget(dir, id string) (to string, ok bool, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, id+".journal"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("journal: %w", err)
+	}
+	var planned *string
+	scanJournal(data, func(e JournalEntry) {
+		switch e.Kind {
+		case EntryPlan:
+			planned = &e.Target
+		case EntryEnd:
+			planned = nil
+		}
+	})
+	if planned == nil {
+		return "", false, nil
+	}
+	return *planned, true, nil
 }
 
 // scanJournal calls f with each entry of a journal, in order.

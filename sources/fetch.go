@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -21,18 +22,22 @@ var ErrPastEnd = errors.New("past the end")
 // streams, not queues. A position with no message says whether it is past
 // the end (when r can list the stream's offsets) or gone.
 func FetchAt(ctx context.Context, r Reader, stream string, partition int32, offset int64) (Message, error) {
-	where := fmt.Sprintf("%s #%d", stream, offset)
+	where := func() string { // on an error only: it may ask the broker
+		if partition != NoPartition {
+			return fmt.Sprintf("%s %d/%d", stream, partition, offset)
+		}
+		return stream + " #" + positionText(ctx, r, stream, offset)
+	}
 	start := Start{Kind: StartOffset, Offset: offset}
 	end := &Start{Kind: StartOffset, Offset: offset}
 	opts := ReadOptions{Start: start, End: end}
 	if partition != NoPartition {
-		where = fmt.Sprintf("%s %d/%d", stream, partition, offset)
 		opts.Start.Offsets = map[int32]int64{partition: offset}
 		opts.Partitions = []int32{partition}
 	}
 	sub, err := r.Read(ctx, stream, opts)
 	if err != nil {
-		return Message{}, fmt.Errorf("fetch %s: %w", where, err)
+		return Message{}, fmt.Errorf("fetch %s: %w", where(), err)
 	}
 	defer sub.Close()
 	for {
@@ -42,16 +47,28 @@ func FetchAt(ctx context.Context, r Reader, stream string, partition int32, offs
 			case m.Offset == offset && m.Partition == partition:
 				return *m, nil
 			case m.Offset > offset:
-				return Message{}, fmt.Errorf("fetch %s: %w", where, ErrGone)
+				return Message{}, fmt.Errorf("fetch %s: %w", where(), ErrGone)
 			}
 		}
 		if errors.Is(err, ErrEndOfStream) {
-			return Message{}, fmt.Errorf("fetch %s: %w", where, missing(ctx, r, stream, partition, offset))
+			return Message{}, fmt.Errorf("fetch %s: %w", where(), missing(ctx, r, stream, partition, offset))
 		}
 		if err != nil {
-			return Message{}, fmt.Errorf("fetch %s: %w", where, err)
+			return Message{}, fmt.Errorf("fetch %s: %w", where(), err)
 		}
 	}
+}
+
+// positionText is offset as the stream names its positions (a Redis
+// stream's entry id: Reading.Positions), when r can say so, else the
+// number.
+func positionText(ctx context.Context, r Reader, stream string, offset int64) string {
+	if l, ok := r.(Locator); ok {
+		if st, err := l.Locate(ctx, stream); err == nil {
+			return st.Reading.OffsetText(offset)
+		}
+	}
+	return strconv.FormatInt(offset, 10)
 }
 
 // missing says why a read found no message at a position: past the end of

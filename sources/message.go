@@ -138,6 +138,11 @@ type RedriveCopy struct {
 	// (Partition is NoPartition for a queue's sequence).
 	Partition int32
 	Offset    int64
+	// At is the dead letter's position as the header wrote it where that
+	// is not a number (a Redis stream entry id, "1700000000000-0"): the
+	// stream's own name for it, which only the stream reads back into an
+	// offset (Reading.Positions). Offset is then -1.
+	At string
 	// Hops is how many times the message was redriven, this copy included.
 	Hops int
 	// Edited marks a copy whose content was edited before it was written.
@@ -149,16 +154,20 @@ type RedriveCopy struct {
 
 // Size is the approximate number of bytes the copy's provenance holds in memory.
 func (c *RedriveCopy) Size() int {
-	n := 64 + len(c.ID) + len(c.Source)
+	n := 64 + len(c.ID) + len(c.Source) + len(c.At)
 	if c.Before != nil {
 		n += c.Before.Size()
 	}
 	return n
 }
 
-// Position renders where the dead letter was: partition/offset, or the
-// sequence of a queue read (as the x-mqscope-redrive-position header has it).
+// Position renders where the dead letter was: partition/offset, the
+// sequence of a queue read, or the stream's own position (At), as the
+// x-mqscope-redrive-position header has it.
 func (c *RedriveCopy) Position() string {
+	if c.At != "" {
+		return c.At
+	}
 	if c.Partition == NoPartition {
 		return strconv.FormatInt(c.Offset, 10)
 	}

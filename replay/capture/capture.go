@@ -136,8 +136,8 @@ type Decoded struct {
 const DefaultExchange = "(default)"
 
 // AMQPProperties are the AMQP basic properties a message was published
-// with (those set), under their AMQP names, in the spec's order; headers
-// are in Record.Headers.
+// with (those set), under their AMQP names, in the spec's order, and the
+// shape of a Redis stream entry; headers are in Record.Headers.
 type AMQPProperties struct {
 	ContentType     *string `json:"content-type,omitempty"`
 	ContentEncoding *string `json:"content-encoding,omitempty"`
@@ -151,6 +151,12 @@ type AMQPProperties struct {
 	Type            *string `json:"type,omitempty"`
 	UserID          *string `json:"user-id,omitempty"`
 	AppID           *string `json:"app-id,omitempty"`
+	// ValueField and ValuePair are a Redis stream entry's shape (its
+	// "value field" and "value pair" properties): which field was the
+	// value (payload, data...) and its place among the pairs, from 1, so
+	// the entry is written back under its own field, in its own place.
+	ValueField *string `json:"value field,omitempty"`
+	ValuePair  *int    `json:"value pair,omitempty"`
 }
 
 // amqpProperty is how one AMQP basic property is kept: its name (as in
@@ -160,11 +166,14 @@ type amqpProperty struct {
 	number bool
 }
 
-// amqpProperties are the AMQP basic properties, in the spec's order.
+// amqpProperties are the properties a record keeps: the AMQP basic
+// properties, in the spec's order, then a Redis stream entry's shape
+// (sources/redis PropValueField, PropValuePair).
 var amqpProperties = []amqpProperty{
 	{"content-type", false}, {"content-encoding", false}, {"delivery-mode", true}, {"priority", true},
 	{"correlation-id", false}, {"reply-to", false}, {"expiration", false}, {"message-id", false},
 	{"timestamp", true}, {"type", false}, {"user-id", false}, {"app-id", false},
+	{"value field", false}, {"value pair", true},
 }
 
 // propertyText renders a property's number as sources.Message.Properties
@@ -507,6 +516,8 @@ func (r *Record) Message() (sources.Message, error) {
 		text("type", p.Type)
 		text("user-id", p.UserID)
 		text("app-id", p.AppID)
+		text("value field", p.ValueField)
+		number("value pair", small(p.ValuePair))
 		if p.MessageID != nil {
 			m.ID = *p.MessageID
 		}
@@ -623,7 +634,8 @@ func decodeProbed(line []byte, probe map[string]json.RawMessage) (sources.Messag
 }
 
 // knownProperties refuses a record's "properties" with a key that is no
-// AMQP basic property, which reading it would otherwise drop unsaid.
+// property a record keeps (an AMQP basic property, a Redis entry's
+// shape), which reading it would otherwise drop unsaid.
 func knownProperties(raw json.RawMessage) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
@@ -646,7 +658,7 @@ func knownProperties(raw json.RawMessage) error {
 	for i, p := range amqpProperties {
 		names[i] = p.name
 	}
-	return fmt.Errorf("unknown property %s in \"properties\": the AMQP properties are %s", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	return fmt.Errorf("unknown property %s in \"properties\": the properties are %s", strings.Join(unknown, ", "), strings.Join(names, ", "))
 }
 
 // Decoder reads a capture file line by line.

@@ -40,11 +40,14 @@ func RedriveFromHeaders(headers []sources.Header) *sources.RedriveCopy {
 	if !ok {
 		return nil
 	}
-	part, off, ok := parsePosition(string(pos))
-	if !ok {
+	c := &sources.RedriveCopy{ID: h.str(HeaderRedriveID), Source: string(src)}
+	if part, off, ok := parsePosition(string(pos)); ok {
+		c.Partition, c.Offset = part, off
+	} else if at, ok := positionText(string(pos)); ok {
+		c.Partition, c.Offset, c.At = sources.NoPartition, -1, at
+	} else {
 		return nil
 	}
-	c := &sources.RedriveCopy{ID: h.str(HeaderRedriveID), Source: string(src), Partition: part, Offset: off}
 	if n, ok := decodeIntText(h.str(HeaderRedriveHops)); ok && n >= 0 {
 		c.Hops = int(n)
 	}
@@ -65,6 +68,22 @@ func parsePosition(s string) (int32, int64, bool) {
 		return 0, 0, false
 	}
 	return int32(p), o, true
+}
+
+// positionText reads a position written in a stream's own syntax (a
+// Redis stream entry id, "1700000000000-0"): one word of printable
+// characters, starting with a digit, without a "/" (which would make it
+// a partition/offset).
+func positionText(s string) (string, bool) {
+	if s == "" || len(s) > 64 || s[0] < '0' || s[0] > '9' || strings.Contains(s, "/") {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return "", false
+		}
+	}
+	return s, true
 }
 
 // MarkCopy tells a redriven copy from a dead letter, on a message whose
