@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -68,16 +67,7 @@ func exportAcrossDelete(t *testing.T, del func(), total int, unit string, args .
 func TestExportSaysANATSStreamWasDeletedDuringIt(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	const total = 20000
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	name := testName("EXPDEL")

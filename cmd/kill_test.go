@@ -81,18 +81,7 @@ func TestRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 		t.Fatal("export orders.DLT")
 	}
 	want := strings.Count(dlt, "\n")
-	seen := map[string]int{}
-	dec := capture.NewDecoder(strings.NewReader(exported))
-	for {
-		m, err := dec.Next()
-		if err != nil {
-			break
-		}
-		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
-			pos, _ := m.Header(replay.HeaderPosition)
-			seen[string(pos)]++
-		}
-	}
+	seen := redrivenCopies(exported, id)
 	if len(seen) != want {
 		t.Fatalf("%d of %d dead letters arrived (killed after %d)", len(seen), want, killedAt)
 	}
@@ -116,4 +105,21 @@ func lines(path string) int {
 		n++
 	}
 	return n
+}
+
+// redrivenCopies counts, in an export, the copies redrive id wrote, by
+// the position of the dead letter each copies.
+func redrivenCopies(exported, id string) map[string]int {
+	seen := map[string]int{}
+	dec := capture.NewDecoder(strings.NewReader(exported))
+	for {
+		m, err := dec.Next()
+		if err != nil {
+			return seen
+		}
+		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
+			pos, _ := m.Header(replay.HeaderPosition)
+			seen[string(pos)]++
+		}
+	}
 }

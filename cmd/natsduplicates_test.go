@@ -15,16 +15,7 @@ import (
 // subject is "<name>.>" (deleted when the test ends).
 func natsStream(t *testing.T, ctx context.Context, prefix string) (string, jetstream.Stream, string) {
 	t.Helper()
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	name := testName(prefix)
 	s, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{name + ".>"}})
 	if err != nil {

@@ -12,12 +12,9 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mqscope/mqscope/internal/testbroker"
-	"github.com/mqscope/mqscope/replay"
-	"github.com/mqscope/mqscope/replay/capture"
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
@@ -26,16 +23,7 @@ import (
 // in the middle, runs it again with the same id, and checks every dead
 // letter came back to its stream exactly once.
 func TestNATSRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	testbroker.NATSAdvisories(t)
@@ -120,18 +108,7 @@ func TestNATSRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("export %s: %s", name, errOut)
 	}
-	seen := map[string]int{}
-	dec := capture.NewDecoder(strings.NewReader(exported))
-	for {
-		m, err := dec.Next()
-		if err != nil {
-			break
-		}
-		if v, ok := m.Header(replay.HeaderID); ok && string(v) == id {
-			pos, _ := m.Header(replay.HeaderPosition)
-			seen[string(pos)]++
-		}
-	}
+	seen := redrivenCopies(exported, id)
 	if len(seen) != n {
 		t.Fatalf("%d of %d dead letters came back (killed after %d journalled)", len(seen), n, killedAt)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -33,16 +32,7 @@ func envOrDefault(name, def string) string {
 // with its value and header.
 func TestProduceNATSOneMessage(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := testName("PRODUCE")
@@ -69,17 +59,8 @@ func TestProduceNATSOneMessage(t *testing.T) {
 // produce printed.
 func TestProduceRedisOneEntry(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opts)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)
-	}
 	key := "mqscope-test:produce:" + testName("s")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
 	code, out, errOut := run(t, "--redis", url, "produce", key, "--value", "caf\xc3\xa9\n", "--header", "tenant=acme")
@@ -103,16 +84,7 @@ func TestProduceRedisOneEntry(t *testing.T) {
 // and a message without a key: the error asks for --routing-key SUBJECT.
 func TestProduceNATSWithoutASubjectSaysWhich(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := testName("NOSUBJ")
@@ -127,4 +99,22 @@ func TestProduceNATSWithoutASubjectSaysWhich(t *testing.T) {
 	if code, out, errOut := run(t, "--nats", url, "produce", name, "--routing-key", name+".a", "--value", "x"); code != 0 || out != "published: "+name+" #1\n" {
 		t.Fatalf("with a subject: %d %q %s", code, out, errOut)
 	}
+}
+
+// redisClient is a client of the Redis of MQSCOPE_TEST_REDIS and its URL;
+// the test fails saying scripts/test starts it when it is not up. The
+// client closes after the clean-ups registered later (deleting keys).
+func redisClient(t *testing.T) (string, *goredis.Client) {
+	t.Helper()
+	u := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
+	opts, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := goredis.NewClient(opts)
+	t.Cleanup(func() { _ = rc.Close() })
+	if err := rc.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("no Redis at %s (scripts/test starts it): %v", u, err)
+	}
+	return u, rc
 }

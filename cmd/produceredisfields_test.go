@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/mqscope/mqscope/replay/capture"
 )
 
@@ -16,17 +14,8 @@ import (
 // the value as the value.
 func TestProduceRedisKeyAndValueClash(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opts)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)
-	}
 	key := "mqscope-test:produce:" + testName("fields")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
 

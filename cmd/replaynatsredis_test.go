@@ -17,16 +17,7 @@ import (
 // same values and headers, in order.
 func TestReplayNATSExportToAnotherSubject(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	from, to := testName("REPLAYFROM"), testName("REPLAYTO")
@@ -77,17 +68,8 @@ func TestReplayNATSExportToAnotherSubject(t *testing.T) {
 // and byte for byte, an entry read as a whole (no value field) included.
 func TestReplayRedisExportToAnotherStream(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opts)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)
-	}
 	from, to := "mqscope-test:replay:"+testName("from"), "mqscope-test:replay:"+testName("to")
 	t.Cleanup(func() { rc.Del(context.Background(), from, to) })
 	entries := [][]any{

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -16,16 +15,7 @@ import (
 // that stores it, the same words from each command.
 func TestASubjectForAStreamSaysWhichStream(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := natsgo.Connect(url, natsgo.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("the NATS server with JetStream is not up at %s (scripts/test starts it): %v", url, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := testName("WRONGNAME")
@@ -49,17 +39,8 @@ func TestASubjectForAStreamSaysWhichStream(t *testing.T) {
 // groups it has.
 func TestRedriveOfAnEmptyPendingViewSaysWhy(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opts)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		t.Fatalf("no Redis at %s (scripts/test starts it): %v", url, err)
-	}
 	key := "mqscope-test:emptyview:" + testName("s")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
 	if err := rc.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []string{"value", "v"}}).Err(); err != nil {
