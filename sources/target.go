@@ -65,3 +65,12 @@ type TargetFacts struct {
 type TargetFacter interface {
 	TargetFacts(ctx context.Context, source string, t Target) (TargetFacts, error)
 }
+
+// CopyHeaderer is a connection that knows which of a message's headers a
+// copy published again (the copy menu's produce command) cannot carry, or
+// must not (headers the broker writes itself): CopyHeaders returns the
+// headers a copy keeps and, when it leaves some out, one sentence naming
+// them and why ("" when it keeps all).
+type CopyHeaderer interface {
+	CopyHeaders(headers []Header) (kept []Header, note string)
+}

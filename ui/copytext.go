@@ -12,7 +12,6 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
-	"github.com/mqscope/mqscope/sources/rabbitmq"
 )
 
 // pasteSafe reports whether b can be pasted as it is: UTF-8 a terminal
@@ -123,52 +122,21 @@ func produceCommand(conn sources.Conn, m *sources.Message) (string, error) {
 	return note + cmd, nil
 }
 
-// withoutBrokerHeaders is m without the headers a RabbitMQ broker writes,
-// and the shell comment line that names those left out ("" for none).
+// withoutBrokerHeaders is m without the headers its connection says a
+// copy cannot or must not carry (sources.CopyHeaderer), and the shell
+// comment line that names those left out ("" for none).
 func withoutBrokerHeaders(conn sources.Conn, m *sources.Message) (*sources.Message, string) {
-	if conn != nil && conn.Kind() == "nats" {
-		return withoutUnsayableNames(m)
-	}
-	if conn == nil || conn.Kind() != "rabbitmq" {
+	ch, ok := conn.(sources.CopyHeaderer)
+	if !ok {
 		return m, ""
 	}
-	var kept []sources.Header
-	var left []string
-	for _, h := range m.Headers {
-		if rabbitmq.BrokerHeader(h.Key) {
-			left = append(left, safetext.String(h.Key))
-			continue
-		}
-		kept = append(kept, h)
-	}
-	if len(left) == 0 {
+	kept, note := ch.CopyHeaders(m.Headers)
+	if note == "" {
 		return m, ""
 	}
 	c := *m
 	c.Headers = kept
-	return &c, "# left out " + strings.Join(left, ", ") + ": the broker writes them (AMQP tables and numbers), a produce would publish them as strings\n"
-}
-
-// withoutUnsayableNames is m without the headers whose names a NATS
-// header block cannot carry (a control character, a colon or a space: the
-// block is lines of "Name: value"), and the shell comment line that names
-// them ("" for none).
-func withoutUnsayableNames(m *sources.Message) (*sources.Message, string) {
-	var kept []sources.Header
-	var left []string
-	for _, h := range m.Headers {
-		if strings.ContainsFunc(h.Key, func(r rune) bool { return r < 0x21 || r == 0x7f || r == ':' }) {
-			left = append(left, strconv.Quote(h.Key))
-			continue
-		}
-		kept = append(kept, h)
-	}
-	if len(left) == 0 {
-		return m, ""
-	}
-	c := *m
-	c.Headers = kept
-	return &c, "# left out header " + strings.Join(left, ", ") + ": a NATS header name cannot hold a control character, a space or a colon, so no publish can carry it\n"
+	return &c, "# " + safetext.String(note) + "\n"
 }
 
 // produceJSONL is the command that feeds m as a capture line (controls

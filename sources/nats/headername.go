@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/mqscope/mqscope/sources"
 )
 
 // ErrUnpublishableHeader is wrapped by the error of a message that cannot
@@ -59,4 +61,22 @@ func headerRefusal(h natsgo.Header) error {
 func messageLevel(err error) bool {
 	return errors.Is(err, natsgo.ErrBadHeaderMsg) || errors.Is(err, natsgo.ErrMaxPayload) ||
 		errors.Is(err, natsgo.ErrBadSubject) || errors.Is(err, natsgo.ErrInvalidMsg) || errors.Is(err, ErrUnpublishableHeader)
+}
+
+// CopyHeaders leaves out of a copy the headers whose names the NATS
+// client cannot publish (legalHeaderName): no publish can carry them.
+func (c *Conn) CopyHeaders(headers []sources.Header) ([]sources.Header, string) {
+	var kept []sources.Header
+	var left []string
+	for _, h := range headers {
+		if !legalHeaderName(h.Key) {
+			left = append(left, strconv.Quote(h.Key))
+			continue
+		}
+		kept = append(kept, h)
+	}
+	if len(left) == 0 {
+		return headers, ""
+	}
+	return kept, "left out header " + strings.Join(left, ", ") + ": a NATS header name cannot hold a control character, a space or a separator (" + headerNameForbidden + "), so no publish can carry it"
 }
