@@ -20,6 +20,8 @@ type listShape struct {
 	// subjects is how wide the widest stream's subjects are (0: no
 	// stream has any).
 	subjects int
+	// names is how wide the widest stream's name is.
+	names int
 }
 
 // shapeOf looks at which columns the streams have something for.
@@ -38,6 +40,7 @@ func shapeOf(list []sources.StreamInfo) listShape {
 		sh.bytes = sh.bytes || st.Span.Bytes.Known
 		sh.first = sh.first || st.Span.First.Known
 		sh.last = sh.last || st.Span.Last.Known
+		sh.names = max(sh.names, ansi.StringWidth(render.Sanitize(st.Name)))
 		if len(st.Subjects) > 0 {
 			sh.subjects = max(sh.subjects, ansi.StringWidth(subjectsText(st.Subjects)))
 		}
@@ -72,10 +75,12 @@ const (
 )
 
 // Widths of the subjects column: at most subjectsWide (longer ones are cut
-// with …), at least subjectsNarrow before it is dropped.
+// with …), at least subjectsNarrow before it is dropped; beside it the
+// names keep up to namesWide of their own.
 const (
 	subjectsWide   = 32
 	subjectsNarrow = 12
+	namesWide      = 32
 )
 
 // subjectsText is a stream's subjects as its cell shows them.
@@ -98,6 +103,9 @@ func (p *streamsPage) columns(w int) []column {
 	name := 16
 	if sh.queueColumns() {
 		name = 14
+	}
+	if sh.subjects > 0 { // the names fit before the subjects take room
+		name = max(name, min(sh.names, namesWide))
 	}
 	cols := []column{{title: colStream, width: name, flex: true}, {title: colType, width: 8}}
 	if sh.subjects > 0 {
@@ -134,7 +142,14 @@ func (p *streamsPage) columns(w int) []column {
 	}
 	cols = append(cols, count(colRate, 7), column{title: colTrend, width: trend, numeric: true}, column{title: "", width: badge, unsorted: true})
 	cols = p.sort.decorate(cols)
-	cols = fitSubjects(cols, w)
+	if fitted := fitSubjects(cols, w); sh.subjects > 0 && !hasColumn(fitted, colSubjects) {
+		if alt := fitSubjects(without(cols, colTrend), w); hasColumn(alt, colSubjects) { // the subjects say more than the trend
+			fitted = alt
+		}
+		cols = fitted
+	} else {
+		cols = fitted
+	}
 	for _, drop := range []string{colTrend, colFirst, colState, colConsumers, colLast} {
 		if fixedWidth(cols) <= w {
 			break
@@ -162,6 +177,16 @@ func fitSubjects(cols []column, w int) []column {
 		return without(cols, colSubjects)
 	}
 	return cols
+}
+
+// hasColumn says cols has the column of title.
+func hasColumn(cols []column, title string) bool {
+	for _, c := range cols {
+		if plainTitle(c.title) == title {
+			return true
+		}
+	}
+	return false
 }
 
 // fixedWidth is what the columns take at their own widths.

@@ -41,8 +41,8 @@ func TestGoldenStreamSubjects(t *testing.T) {
 }
 
 // TestSubjectsColumnFits: the subjects column is as wide as the widest
-// stream's subjects (at least its title), narrowed to the room left, and
-// dropped before any other when less than subjectsNarrow is left; a
+// stream's subjects (at least its title), narrowed to the room left after
+// the names (up to namesWide), the trend dropped for it before it goes; a
 // listing without subjects has none.
 func TestSubjectsColumnFits(t *testing.T) {
 	widthOf := func(list []sources.StreamInfo, w int) (int, []string) {
@@ -61,11 +61,18 @@ func TestSubjectsColumnFits(t *testing.T) {
 	if n, _ := widthOf(list, 220); n != subjectsWide {
 		t.Errorf("at 220: width %d, want %d", n, subjectsWide)
 	}
-	if n, titles := widthOf(list, 160); n != 20 || !slices.Contains(titles, colTrend) {
-		t.Errorf("at 160: width %d, want 20, with the trend: %v", n, titles)
+	if n, titles := widthOf(list, 160); n != 16 || !slices.Contains(titles, colTrend) {
+		t.Errorf("at 160: width %d, want 16, with the trend: %v", n, titles)
 	}
-	if n, titles := widthOf(list, 140); n != -1 || !slices.Contains(titles, colTrend) {
-		t.Errorf("at 140: width %d, want it dropped before the trend: %v", n, titles)
+	if n, titles := widthOf(list, 150); n < subjectsNarrow || slices.Contains(titles, colTrend) {
+		t.Errorf("at 150: width %d, want at least %d, the trend dropped for it: %v", n, subjectsNarrow, titles)
+	}
+	if n, titles := widthOf(list, 130); n != -1 {
+		t.Errorf("at 130: width %d, want it dropped: %v", n, titles)
+	}
+	p := &streamsPage{streams: list, shape: shapeOf(list)}
+	if c := p.columns(160)[0]; c.width < len("MQSCOPE_DEAD_LETTERS") {
+		t.Errorf("at 160 the names get %d, less than the widest name, beside the subjects", c.width)
 	}
 	short := []sources.StreamInfo{{Name: "A", Kind: "jetstream", Subjects: []string{"a"}}}
 	if n, _ := widthOf(short, 160); n != len(colSubjects) {
