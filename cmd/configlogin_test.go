@@ -104,6 +104,10 @@ func TestConfigCheckLogins(t *testing.T) {
   redis-open:
     kind: redis
     url: %[1]s
+  redis-unchecked:
+    kind: redis
+    url: %[1]s
+    password_env: MQ_TEST_WRONG_PW
   nats-alice:
     kind: nats
     url: %[3]s
@@ -139,12 +143,13 @@ func TestConfigCheckLogins(t *testing.T) {
 		lines[name] = strings.TrimSpace(text)
 	}
 	want := map[string]string{
-		"redis-acl":   "authenticated as " + user + " (username/password)",
-		"redis-wrong": "failed: redis ",
-		"redis-open":  "connected as default: the server asks for no credentials (none configured)",
-		"nats-alice":  "authenticated as alice (user/password)",
-		"nats-wrong":  "failed: nats " + guarded + ": the server refused the credentials",
-		"nats-open":   "connected: the server asks for no credentials, so the configured user/password was not checked",
+		"redis-acl":       "authenticated as " + user + " (username/password)",
+		"redis-wrong":     "failed: redis ",
+		"redis-open":      "connected as default: the server asks for no credentials (none configured)",
+		"redis-unchecked": "connected as default: the server asks for no credentials, so the configured password was not checked",
+		"nats-alice":      "authenticated as alice (user/password)",
+		"nats-wrong":      "failed: nats " + guarded + ": the server refused the credentials",
+		"nats-open":       "connected: the server asks for no credentials, so the configured user/password was not checked",
 	}
 	for name, w := range want {
 		if !strings.HasPrefix(lines[name], w) {

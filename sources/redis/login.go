@@ -45,7 +45,10 @@ func (c *Conn) Login(ctx context.Context) (sources.Login, error) {
 		return l, err
 	}
 	l.Required = required
-	l.Verified = l.Method != "" // the server checks every AUTH it is given
+	// The server checks every AUTH of a user it is given; a password alone
+	// is the default user's, which a server asking for none does not
+	// check (the client takes its "no password configured" as a login).
+	l.Verified = l.Method != "" && (required || c.dial.username != "")
 	return l, nil
 }
 
