@@ -654,9 +654,12 @@ func (p *pendingRead) messages(ctx context.Context, dead []PendingEntry) ([]sour
 // provenance is a dead letter's DeadLetter: the group, consumer, count and
 // idle time from XPENDING.
 func (p *pendingRead) provenance(d PendingEntry) *sources.DeadLetter {
-	reason := "delivered " + strconv.FormatInt(d.Deliveries, 10) + " times"
+	// The reason is the limit passed, alike for every entry past it (so
+	// triage groups them); the entry's own count and idle time are Count
+	// and its properties.
+	reason := "delivered more than " + strconv.FormatInt(p.limits.MaxDeliveries, 10) + " times"
 	if !(p.limits.MaxDeliveries > 0 && d.Deliveries > p.limits.MaxDeliveries) {
-		reason = "idle " + d.Idle.Round(time.Second).String()
+		reason = "idle over " + p.limits.MaxIdle.String()
 	}
 	now := time.Now()
 	return &sources.DeadLetter{

@@ -335,7 +335,7 @@ func TestDeadLettersByDeliveryCount(t *testing.T) {
 	}
 	d := dead[1].DeadLetter
 	if d == nil || d.Scheme != "redis-pending" || d.OriginStream != s || d.ConsumerGroup != "billing" || d.Count != 9 ||
-		d.Reason != "delivered 9 times" || d.Extra[0].Value != "worker-2" || dead[1].Stream != redis.PendingName(s, "billing") || string(dead[1].Value) != "4" {
+		d.Reason != "delivered more than 3 times" || d.Extra[0].Value != "worker-2" || dead[1].Stream != redis.PendingName(s, "billing") || string(dead[1].Value) != "4" {
 		t.Fatalf("provenance: %+v of %+v", d, dead[1])
 	}
 	last := e.read(redis.PendingName(s, "billing"), sources.ReadOptions{Start: sources.Start{Kind: sources.StartLastN, N: 1}})
@@ -368,7 +368,7 @@ func TestDeadLettersByIdle(t *testing.T) {
 		t.Fatalf("dead letters: %v", dead)
 	}
 	d := dead[0].DeadLetter
-	if d.Reason != "idle 3h0m0s" || d.Count != 1 || d.Extra[0].Value != "worker-3" || time.Since(d.LastDeath) < 3*time.Hour {
+	if d.Reason != "idle over 10m0s" || d.Count != 1 || d.Extra[0].Value != "worker-3" || time.Since(d.LastDeath) < 3*time.Hour {
 		t.Fatalf("provenance: %+v", d)
 	}
 	if dead[1].Flaw == nil || dead[1].Value != nil || dead[1].DeadLetter == nil {
