@@ -446,6 +446,8 @@ func (d *redriveDialog) view(width, height int) string {
 				checking = "checking the targets, looking for earlier redrives…"
 			}
 			keys = s.Muted.Render(checking) + "   t: target   esc: cancel"
+		case d.targetErr != nil && errors.Is(d.targetErr, sources.ErrNotDeadLetters): // no target makes it one
+			above, keys = d.refusal(d.targetErr), "esc: cancel"
 		case d.targetErr != nil:
 			above, keys = d.refusal(d.targetErr), "t: choose a target   esc: cancel"
 		case sum.Redrive == 0 && !(sum.Park > 0 && d.opts.ParkTo != ""):
