@@ -15,7 +15,8 @@ import (
 
 // TestRedriveDialogRefusesAStreamThatHoldsNoDeadLetters: the redrive
 // dialog of an ordinary stream (no dead-letter name, not a group's pending
-// view) shows the refusal, with export | replay - as the copy, offers no
+// view) shows the refusal, with export | replay - as the copy (on this
+// connection), offers no
 // target (none makes it a dead-letter stream), and y starts nothing: the
 // stream and its group keep every entry.
 func TestRedriveDialogRefusesAStreamThatHoldsNoDeadLetters(t *testing.T) {
@@ -50,13 +51,13 @@ func TestRedriveDialogRefusesAStreamThatHoldsNoDeadLetters(t *testing.T) {
 	if !errors.Is(d.targetErr, sources.ErrNotDeadLetters) {
 		t.Fatalf("the check of a plain stream: %v", d.targetErr)
 	}
-	hint := "export " + live + " | mqscope replay - --to " + out + " --yes"
+	hint := "export " + live + " | mqscope --redis '" + testbroker.RedisURL() + "' replay - --to " + out + " --yes" // with the flags that open the connection
 	if e := d.targetErr.Error(); !strings.Contains(e, live+" is not a dead-letter stream") || !strings.Contains(e, hint) || !strings.Contains(e, redis.PendingName(live, "app")) {
 		t.Fatalf("the refusal: %v", e)
 	}
 	v := strings.Join(strings.Fields(strings.ReplaceAll(d.view(140, 40), "│", " ")), " ") // the box wraps long names at their hyphens
-	for _, want := range []string{"✖ cannot redrive: ", "is not a dead", "a redrive removes what it moves from its source", "to copy its messages elsewhere use mqscope export",
-		"| mqscope replay - --to", "--yes esc: cancel"} {
+	for _, want := range []string{"✖ cannot redrive: ", "is not a dead", "a redrive removes what it moves from its source", "to copy its messages elsewhere use mqscope --redis",
+		"replay - --to", "--yes esc: cancel"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the dialog does not say %q:\n%s", want, v)
 		}
