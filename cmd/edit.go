@@ -38,7 +38,10 @@ UTF-8, a NaN's payload, bytes not in the encoder's form), the review says
 which, how many bytes and why, and the question says so; --yes then needs
 --accept-reencoding.`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error { return e.edit(cmd.Context(), args[0], args[1], &f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.conn = connectionCommand(cmd, e.adHocFlags)
+			return e.edit(cmd.Context(), args[0], args[1], &f)
+		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.opts.To, "to", "", "send the edited message to this topic or exchange instead of its origin")
@@ -70,6 +73,9 @@ func (e *env) edit(ctx context.Context, stream, pos string, f *redriveFlags) err
 		return err
 	}
 	if err := e.refuseBeforeRead(conn, effect, false); err != nil {
+		return err
+	}
+	if err := e.checkSource(ctx, conn, stream, f); err != nil { // before the editor opens
 		return err
 	}
 	var part int32

@@ -18,7 +18,7 @@ func TestRedisEntryIDsInRedriveAndDiff(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	raw, prefix := testbroker.RedisKeys(t)
 	ctx := context.Background()
-	dlq, to, url := prefix+"held", prefix+"retry", testbroker.RedisURL()
+	dlq, to, url := prefix+"held.dlq", prefix+"retry", testbroker.RedisURL()
 	dead, err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", "one"}}).Result()
 	if err != nil {
 		t.Fatal(err)

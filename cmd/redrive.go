@@ -38,6 +38,9 @@ type redriveFlags struct {
 	// resume is the command line that resumes the run (resumeCommand);
 	// "" for the plain "mqscope redrive DLQ --id ID".
 	resume string
+	// conn is the program's name with the connection's flags
+	// (connectionCommand), for the hints that name other commands.
+	conn string
 }
 
 func newRedriveCmd(e *env) *cobra.Command {
@@ -65,6 +68,7 @@ terminal, --yes is needed.`,
 		Args: exactlyOneStream,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.resume = resumeCommand(cmd, args[0], e.adHocFlags)
+			f.conn = connectionCommand(cmd, e.adHocFlags)
 			return e.redrive(cmd.Context(), args[0], &f)
 		},
 	}
@@ -126,6 +130,9 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 		return e.nativeMove(ctx, conn, sq, dlq, f)
 	}
+	if err := e.checkSource(ctx, conn, dlq, f); err != nil { // before a read: a stream that holds no dead letters is not read whole for nothing
+		return err
+	}
 	if r, ok := conn.(sources.Reader); ok {
 		if ropts, err = f.read.positioned(ctx, []sources.Reader{r}, dlq, ropts); err != nil {
 			return err
@@ -152,7 +159,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	}
 	check, err := replay.CheckTargets(ctx, conn, plan)
 	if err != nil {
-		return fmt.Errorf("%w (nothing was written)", err)
+		return fmt.Errorf("%w (nothing was written)", f.hinted(err))
 	}
 	plan.Refuse(check)                          // targets from provenance that were refused: their messages stay, unresolved
 	if cf, ok := conn.(replay.CopyFinder); ok { // Kafka: the copies earlier redrives wrote
@@ -205,6 +212,29 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 	}
 	return e.runPlan(ctx, conn, plan, wholeQueue, f)
+}
+
+// checkSource refuses, before anything is read or written, a redrive
+// whose source holds no dead letters (replay.CheckSource: NATS, Redis).
+func (e *env) checkSource(ctx context.Context, conn sources.Conn, source string, f *redriveFlags) error {
+	p, err := replay.NewPlan(source, nil, f.opts)
+	if err != nil {
+		return err
+	}
+	if err := replay.CheckSource(ctx, conn, p); err != nil {
+		return fmt.Errorf("%w (nothing was written)", f.hinted(err))
+	}
+	return nil
+}
+
+// hinted gives a refused source's hint (replay.NotDeadLettersError) the
+// connection's flags, so its commands run as they are printed.
+func (f *redriveFlags) hinted(err error) error {
+	var nd *replay.NotDeadLettersError
+	if errors.As(err, &nd) && f.conn != "" {
+		nd.Command = f.conn
+	}
+	return err
 }
 
 // plannedTarget gives a resumed id (--id of an unfinished run) the --to

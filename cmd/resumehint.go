@@ -20,7 +20,25 @@ var notResumed = []string{"id", "yes", "dry-run", "help"}
 // needs it. A password in a connection URL is left out (xxxxx): the hint
 // is printed, and logged.
 func resumeCommand(c *cobra.Command, stream string, drivers []*adHocFlags) string {
-	words := []string{c.Root().Name()}
+	words, own := connectionWords(c, drivers, true)
+	words = append(words, c.Name(), shellWord(stream))
+	words = append(words, own...)
+	return strings.Join(words, " ")
+}
+
+// connectionCommand is the program's name with the connection's flags as
+// c was given them (-c, --config or a driver's flags, a password left
+// out), for a hint that names another command on the same connection.
+func connectionCommand(c *cobra.Command, drivers []*adHocFlags) string {
+	words, _ := connectionWords(c, drivers, false)
+	return strings.Join(words, " ")
+}
+
+// connectionWords are the program's name and the connection's flags c was
+// given and, with own, the command's own flags but those a resume leaves
+// out (notResumed).
+func connectionWords(c *cobra.Command, drivers []*adHocFlags, withOwn bool) (words, own []string) {
+	words = []string{c.Root().Name()}
 	global := map[string]bool{"config": true, "connection": true}
 	for _, d := range drivers {
 		global[d.driver.Flag] = true
@@ -29,21 +47,18 @@ func resumeCommand(c *cobra.Command, stream string, drivers []*adHocFlags) strin
 		}
 	}
 	local := c.LocalFlags()
-	var own []string
 	c.Flags().VisitAll(func(fl *pflag.Flag) { // in name order; Changed is set on the command's own set
 		switch {
 		case !fl.Changed:
 		case local.Lookup(fl.Name) != nil:
-			if !slices.Contains(notResumed, fl.Name) {
+			if withOwn && !slices.Contains(notResumed, fl.Name) {
 				own = append(own, flagWords(fl)...)
 			}
 		case global[fl.Name]:
 			words = append(words, flagWords(fl)...)
 		}
 	})
-	words = append(words, c.Name(), shellWord(stream))
-	words = append(words, own...)
-	return strings.Join(words, " ")
+	return words, own
 }
 
 // flagWords writes a flag as it was given: --name for a switch that is

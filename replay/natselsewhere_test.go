@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
@@ -43,12 +45,25 @@ func TestNATSRedriveOfAnIDAnotherRunHolds(t *testing.T) {
 	if _, err := js.Publish(ctx, name+".in", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
-	sub, err := c.Read(ctx, name, sources.ReadOptions{})
+	// The dead-letter stream: the advisory of the message's death, as the
+	// server writes it, captured by a stream of its own.
+	testbroker.NATSAdvisories(t)
+	dlq := name + "_DLQ"
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: dlq, Subjects: []string{mqnats.AdvisoryMaxDeliveries + "." + name + ".*"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), dlq) })
+	advisory := fmt.Sprintf(`{"type":"io.nats.jetstream.advisory.v1.max_deliver","id":"adv-%s","timestamp":%q,"stream":%q,"consumer":"worker","stream_seq":1,"deliveries":2}`,
+		hex.EncodeToString(b), time.Now().UTC().Format(time.RFC3339Nano), name)
+	if _, err := js.Publish(ctx, mqnats.AdvisoryMaxDeliveries+"."+name+".worker", []byte(advisory)); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := c.Read(ctx, dlq, sources.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := sources.Drain(ctx, sub, 0)
-	if err != nil || len(msgs) != 1 {
+	if err != nil || len(msgs) != 1 || msgs[0].DeadLetter == nil {
 		t.Fatalf("read %d: %v", len(msgs), err)
 	}
 	dir := t.TempDir()
@@ -57,7 +72,7 @@ func TestNATSRedriveOfAnIDAnotherRunHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := NewPlan(name, msgs, Options{ID: id, To: name + ".copy"})
+	plan, err := NewPlan(dlq, msgs, Options{ID: id, To: name + ".copy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +87,7 @@ func TestNATSRedriveOfAnIDAnotherRunHolds(t *testing.T) {
 		!strings.Contains(err.Error(), "run the same redrive again with the same id") || res.Done != 0 {
 		t.Fatalf("a run of an id another run holds: %+v, %v", res, err)
 	}
-	if si, err := s.Info(ctx); err != nil || si.State.Msgs != 1 {
+	if si, err := s.Info(ctx); err != nil || si.State.Msgs != 1 { // the copy goes to name.copy, which s stores
 		t.Fatalf("the stream holds %+v (%v): a refused run wrote", si, err)
 	}
 	running.Close()

@@ -24,7 +24,7 @@ import (
 func TestRedisRedrivePositionsAreEntryIDs(t *testing.T) {
 	raw, prefix := testbroker.RedisKeys(t)
 	ctx := context.Background()
-	dlq, retry := prefix+"held", prefix+"retry" // no dead-letter name: no origin, unresolved without To
+	dlq, retry := prefix+"deadletters", prefix+"retry" // a dead-letter name that names no origin: unresolved without To
 	var ids []string
 	for _, v := range []string{"a", "b"} {
 		id, err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", v}}).Result()
@@ -119,7 +119,7 @@ func journalEntries(t *testing.T, state, id string) []replay.JournalEntry {
 func TestRedisResumePlannedOtherwiseIsRefused(t *testing.T) {
 	raw, prefix := testbroker.RedisKeys(t)
 	ctx := context.Background()
-	dlq, to, other := prefix+"held", prefix+"retry", prefix+"other"
+	dlq, to, other := prefix+"held.dlq", prefix+"retry", prefix+"other"
 	if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: dlq, Values: []any{"value", "v"}}).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,9 @@ type RefusedTarget struct {
 	Reason string
 }
 
-// CheckTargets checks every target the plan writes to (redriven messages,
+// CheckTargets checks the plan's source first (CheckSource: on NATS and
+// Redis a source that holds no dead letters refuses the run, a
+// *NotDeadLettersError), then every target the plan writes to (redriven messages,
 // and --park-to whenever it is set) without writing anything: it exists,
 // its name is legal, it is not the source. A target the user chose (To,
 // ParkTo) that fails refuses the whole run: the error. A target that
@@ -169,6 +171,9 @@ type RefusedTarget struct {
 // answer) is returned as it is. The plan is only read.
 func CheckTargets(ctx context.Context, conn sources.Conn, p *Plan) (TargetCheck, error) {
 	var check TargetCheck
+	if err := CheckSource(ctx, conn, p); err != nil {
+		return check, err
+	}
 	if p.opts.ParkTo != "" && p.opts.ParkTo == p.Source {
 		return check, fmt.Errorf("refusing to park messages of %s in %s itself: %w", p.Source, p.Source, sources.ErrBadTarget)
 	}

@@ -74,3 +74,20 @@ type TargetFacter interface {
 type CopyHeaderer interface {
 	CopyHeaders(headers []Header) (kept []Header, note string)
 }
+
+// ErrNotDeadLetters is returned (wrapped) for a redrive source that holds
+// no dead letters: a redrive removes what it moves from its source, so a
+// redrive of an ordinary stream would take its messages away from its
+// readers.
+var ErrNotDeadLetters = errors.New("not a dead-letter stream")
+
+// SourceChecker is a connection that can tell, before anything is
+// written, whether a stream is a dead-letter source a redrive may take
+// messages out of (NATS: a stream that captures dead-letter advisories;
+// Redis: a group's pending view or a stream with a dead-letter name).
+type SourceChecker interface {
+	// CheckSource returns nil when source is a dead-letter source; else
+	// an error wrapping ErrNotDeadLetters that says what one is, or the
+	// look-up's own error (a stream that does not exist).
+	CheckSource(ctx context.Context, source string) error
+}

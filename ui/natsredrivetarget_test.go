@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
@@ -41,10 +42,17 @@ func TestRedriveDialogTakesANATSStreamName(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
 	}
-	dead := []sources.Message{{Stream: "DEAD", Partition: sources.NoPartition, Offset: 1, Value: []byte(`{}`),
-		DeadLetter: &sources.DeadLetter{Scheme: mqnats.Scheme, OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 4, ReturnTo: "orders.created"}}}
+	// The source is a dead-letter stream: one that captures the advisories of UIORD_<id>.
+	testbroker.NATSAdvisories(t)
+	origin, dlq := "UIORD_"+strings.ToUpper(hex.EncodeToString(b)), "UIDLQ_"+strings.ToUpper(hex.EncodeToString(b))
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: dlq, Subjects: []string{mqnats.AdvisoryMaxDeliveries + "." + origin + ".*"}, Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), dlq) })
+	dead := []sources.Message{{Stream: dlq, Partition: sources.NoPartition, Offset: 1, Value: []byte(`{}`),
+		DeadLetter: &sources.DeadLetter{Scheme: mqnats.Scheme, OriginStream: origin, OriginPartition: sources.NoPartition, OriginOffset: 4, ReturnTo: "orders.created"}}}
 
-	d := newRedriveDialog(testCommon(140, 40), conn, 1, "DEAD", dead, false)
+	d := newRedriveDialog(testCommon(140, 40), conn, 1, dlq, dead, false)
 	d.opts.To = one
 	check := d.replan()
 	d.targetsChecked(check().(redriveTargetsChecked))

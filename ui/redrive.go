@@ -163,11 +163,28 @@ func (d *redriveDialog) replan() tea.Cmd {
 			msg.plan = plan
 		}
 		msg.targets, msg.err = replay.CheckTargets(ctx, conn, plan)
+		if nd := (*replay.NotDeadLettersError)(nil); errors.As(msg.err, &nd) { // its hint's commands open this connection
+			nd.Command = hintCommand(conn)
+		}
 		if f, ok := conn.(replay.CopyFinder); ok && msg.err == nil { // Kafka: what was redriven before is left out
 			msg.copies, msg.copiesErr = plan.FindCopies(ctx, f)
 		}
 		return msg
 	}
+}
+
+// hintCommand is "mqscope" and the flags that open conn again (connFlags),
+// each a shell word, to start a command a hint names.
+func hintCommand(conn sources.Conn) string {
+	words := []string{"mqscope"}
+	for _, f := range connFlags(conn).Flags {
+		w, err := shellArg([]byte(f))
+		if err != nil || strings.HasPrefix(f, "-") {
+			w = f
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
 }
 
 // targetsChecked takes the result of a target check of the current plan,
@@ -446,6 +463,8 @@ func (d *redriveDialog) view(width, height int) string {
 				checking = "checking the targets, looking for earlier redrives…"
 			}
 			keys = s.Muted.Render(checking) + "   t: target   esc: cancel"
+		case d.targetErr != nil && errors.Is(d.targetErr, sources.ErrNotDeadLetters): // no target makes it one
+			above, keys = d.refusal(d.targetErr), "esc: cancel"
 		case d.targetErr != nil:
 			above, keys = d.refusal(d.targetErr), "t: choose a target   esc: cancel"
 		case sum.Redrive == 0 && !(sum.Park > 0 && d.opts.ParkTo != ""):

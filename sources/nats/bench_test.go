@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mqscope/mqscope/sources"
+	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
 // benchCount is a benchmark's message count: the named variable, else def.
@@ -285,7 +286,7 @@ func BenchmarkRedriveRemove(b *testing.B) {
 	c := open(b)
 	js := c.JetStream()
 	target, name := plainStream(b, js, "BENCHRMT")
-	source, sourceName := plainStream(b, js, "BENCHRMS")
+	source, sourceName := captureFor(b, js, name) // a dead-letter stream: a redrive removes only from one
 	value := make([]byte, 256)
 	var took time.Duration
 	for i := 0; i < b.N; i++ {
@@ -295,7 +296,7 @@ func BenchmarkRedriveRemove(b *testing.B) {
 		}
 		seqs := make([]sources.Message, n)
 		for k := range seqs {
-			m := natsgo.NewMsg(sourceName + ".dead")
+			m := natsgo.NewMsg(mqnats.AdvisoryMaxDeliveries + "." + name + ".worker")
 			m.Data = value
 			f, err := js.PublishMsgAsync(m)
 			if err != nil {

@@ -83,7 +83,8 @@ func AdvisoryID(m *sources.Message) string {
 // before the item is reported.
 //
 // Every target is checked before anything is written: a subject no stream
-// stores refuses the whole run. An item whose original is gone fails with
+// stores refuses the whole run, and so does a request that removes
+// (item.Remove) from a source that is no dead-letter stream (CheckSource). An item whose original is gone fails with
 // ErrOriginalGone, one the server refused with its error, one the client
 // cannot send as it is (a header name it cannot encode:
 // ErrUnpublishableHeader; too large) with why, and the run goes on with
@@ -98,6 +99,11 @@ func AdvisoryID(m *sources.Message) string {
 // report is called one outcome at a time (not always from the same
 // goroutine): in PubAck order, or, with Remove, as the records go.
 func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
+	if removesFrom(&req) {
+		if err := c.CheckSource(ctx, req.Source); err != nil {
+			return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+		}
+	}
 	subjects := make([]string, len(req.Items))
 	checked := map[string]bool{}
 	for i := range req.Items {

@@ -150,11 +150,18 @@ var ErrEntryGone = errors.New("the entry is pending but deleted from the stream"
 // the calls stream over a connection of the run's own, at most 8
 // unanswered. A run stopped anywhere (ctx, a dropped connection, the
 // process killed) and started again with the items not reported done
-// writes none twice and loses none.
+// writes none twice and loses none. A request that removes (item.Remove)
+// from a stream that is no dead-letter source (CheckSource) is refused
+// whole, before anything is written.
 func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report func(sources.RedriveOutcome)) error {
 	src, err := c.resolve(ctx, req.Source)
 	if err != nil {
 		return fmt.Errorf("redrive from %q: %w", req.Source, err)
+	}
+	if src.group == "" && removesFrom(&req) {
+		if err := c.CheckSource(ctx, req.Source); err != nil {
+			return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+		}
 	}
 	if err := script.Load(ctx, c.client).Err(); err != nil {
 		return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
@@ -451,4 +458,14 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 		}
 	}
 	return len(chunks), nil
+}
+
+// removesFrom reports whether a request takes items out of its source.
+func removesFrom(req *sources.RedriveRequest) bool {
+	for i := range req.Items {
+		if req.Items[i].Remove {
+			return true
+		}
+	}
+	return false
 }
