@@ -36,7 +36,7 @@ subject, version, format} and, when decoding failed, value_schema_error
 document that is not the whole truth of its bytes (encoding it again would
 write other bytes: a string that is not UTF-8, a NaN's payload, bytes not
 in the encoder's form) has value_decoded_lossy {kind, path, why, more}
-(invalid_utf8, nan_payload, non_canonical, union_branch). The bytes stay:
+(invalid_utf8, nan_payload, non_canonical, union_branch, duplicate_key). The bytes stay:
 a decoded export replays byte-exact. --format kcat adds kcat's
 key_schema_id and value_schema_id; kcat -J itself cannot carry bytes that
 are not UTF-8, so where a key, payload or header is not, the line adds

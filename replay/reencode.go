@@ -96,7 +96,11 @@ func reencoding(part schema.Part, orig *schema.Decoded, raw []byte, edited []byt
 	if orig != nil && orig.Loss != nil && !branchKept(orig) {
 		l := orig.Loss
 		left := l.Path == "" || l.More > 0 // the whole value, or more places than the first: the edit cannot have replaced them all
-		if !left && edErr == nil {
+		if l.Kind == schema.LossDuplicateKey {
+			// a parsed document holds one of the members: the edit cannot
+			// show both; left unless the new bytes still name it twice there
+			left = again == nil || again.Loss == nil || again.Loss.Kind != schema.LossDuplicateKey || again.Loss.Path != l.Path || again.Loss.More != l.More
+		} else if !left && edErr == nil {
 			if od, err := parseDoc(orig.JSON); err == nil {
 				// absent from both (a Protobuf default written out) is left too
 				a, okA := lookup(od, l.Path)

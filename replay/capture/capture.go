@@ -71,7 +71,8 @@ type LossRecord struct {
 	// Kind names what the document cannot show: invalid_utf8 (a string
 	// that is not UTF-8, shown with U+FFFD), nan_payload (a NaN's payload
 	// bits), non_canonical (bytes not in the encoder's form), union_branch
-	// (a union branch the document does not tell).
+	// (a union branch the document does not tell), duplicate_key (a JSON
+	// object naming a member twice).
 	Kind string `json:"kind"`
 	// Path is the first field it is at ("" for the whole value, or when
 	// the format cannot tell where).

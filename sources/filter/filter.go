@@ -177,7 +177,7 @@ func Compile(src string) (*Filter, error) {
 // rewritten by exactLiterals) with the filter's environment, patches and
 // functions.
 func compileExpr(src string) (*vm.Program, error) {
-	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(exactPatch{}), expr.Patch(orderPatch{}),
+	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.Patch(nullPatch{}), expr.Patch(exactPatch{}), expr.Patch(orderPatch{}), expr.Patch(missingPatch{}),
 		expr.Function("number", number, new(func(any) any)),
 		expr.Function("exact", exact, new(func(string) any)),
 		expr.Function("decimal", decimal, new(func(string) float64)),
@@ -217,6 +217,24 @@ func (nullPatch) Visit(n *ast.Node) {
 		to = &ast.UnaryNode{Operator: "not", Node: to}
 	}
 	ast.Patch(n, to)
+}
+
+// missingPatch makes every member access rooted at json optional (as
+// json?.a?.b): a path whose parent the message has not (a value that is
+// not JSON, a null or missing member) reads as nil, not an error. The
+// accesses of one path share one chain, at its outermost access.
+type missingPatch struct{}
+
+func (missingPatch) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok || !fromJSON(m) {
+		return
+	}
+	if c, ok := m.Node.(*ast.ChainNode); ok { // the inner path's chain: this one takes it on
+		m.Node = c.Node
+	}
+	m.Optional = true
+	ast.Patch(n, &ast.ChainNode{Node: m})
 }
 
 // isNumber reports a number literal (negative too).

@@ -238,6 +238,14 @@ func stringFieldOf(n ast.Node, jsonKey string) stringField {
 		case "id":
 			return func(in *input) ([]byte, bool) { return []byte(in.m.ID), true }
 		}
+	case *ast.ChainNode: // json.a as missingPatch made it optional
+		if m, ok := x.Node.(*ast.MemberNode); ok && m.Optional {
+			if id, ok := m.Node.(*ast.IdentifierNode); ok && id.Value == "json" {
+				if prop, ok := m.Property.(*ast.StringNode); ok && jsonKey != "" && prop.Value == jsonKey {
+					return func(in *input) ([]byte, bool) { return jsonString(in.json, jsonKey) }
+				}
+			}
+		}
 	case *ast.MemberNode:
 		id, ok := x.Node.(*ast.IdentifierNode)
 		prop, pok := x.Property.(*ast.StringNode)

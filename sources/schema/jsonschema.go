@@ -169,8 +169,9 @@ func (s *jsonSchema) Decode(body []byte, _ Selector) ([]byte, error) {
 }
 
 // decodeLoss is Decode that also says where the document is not the
-// whole truth of body: a string that is not UTF-8 (the document, always
-// UTF-8, shows U+FFFD for its bytes), or a body that is not compact JSON.
+// whole truth of body: an object naming a member twice (at the second),
+// a string that is not UTF-8 (the document, always UTF-8, shows U+FFFD
+// for its bytes), or a body that is not compact JSON.
 func (s *jsonSchema) decodeLoss(body []byte) ([]byte, *Loss, error) {
 	if !json.Valid(body) {
 		return nil, nil, errors.New("the body is not JSON")
@@ -181,11 +182,15 @@ func (s *jsonSchema) decodeLoss(body []byte) ([]byte, *Loss, error) {
 	}
 	out := buf.Bytes()
 	var loss *Loss
+	dupPath, dupMore, dup := duplicateKeys(out)
 	if !utf8.Valid(out) {
 		path, more, _ := invalidUTF8Strings(out)
 		out = bytes.ToValidUTF8(out, replacementChar)
 		loss = &Loss{Kind: LossInvalidUTF8, Path: path, More: more}
-	} else if !sameJSONBytes(out, body) {
+	}
+	if dup { // no edit of a path can keep both members: it goes first
+		loss = &Loss{Kind: LossDuplicateKey, Path: dupPath, More: dupMore}
+	} else if loss == nil && !sameJSONBytes(out, body) {
 		loss = &Loss{Kind: LossNonCanonical}
 	}
 	return out, loss, s.validate(out)

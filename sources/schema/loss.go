@@ -26,9 +26,13 @@ const (
 	// tell (a NaN or an infinity, shown as a string, in a union with a
 	// string branch).
 	LossUnionBranch
+	// LossDuplicateKey: a JSON object that names a member twice; a JSON
+	// reader keeps one of them, so an edit of the document drops the
+	// other (Path is the second).
+	LossDuplicateKey
 )
 
-var lossNames = [...]string{"", "invalid_utf8", "nan_payload", "non_canonical", "union_branch"}
+var lossNames = [...]string{"", "invalid_utf8", "nan_payload", "non_canonical", "union_branch", "duplicate_key"}
 
 // String names the kind as a capture line writes it ("invalid_utf8").
 func (k LossKind) String() string {
@@ -49,6 +53,8 @@ func (k LossKind) Why() string {
 		return "bytes not in the form the encoder writes"
 	case LossUnionBranch:
 		return "a union branch JSON cannot show"
+	case LossDuplicateKey:
+		return "a member name given twice (a JSON reader keeps one)"
 	}
 	return k.String()
 }
