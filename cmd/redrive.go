@@ -472,6 +472,9 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 			fmt.Fprintf(w, "  %s -> %s%s\n", render.Sanitize(d.Name()), render.Sanitize(d.Target), copies)
 		}
 	}
+	if r.InDoubt > 0 {
+		fmt.Fprintf(w, "%d in doubt: sent, and the answer lost; run again with the same id to settle them without doubles\n", r.InDoubt)
+	}
 	if r.Stop.Early() {
 		fmt.Fprintf(w, "stopped: %s\n", safetext.String(r.Stop.String()))
 	}

@@ -36,6 +36,10 @@ func Execute(ctx context.Context, conn sources.Conn, p *Plan, o RunOptions) (res
 	}()
 	res.PerTarget = map[string]int{}
 	check, err := CheckTargets(ctx, conn, p)
+	if err != nil && ctx.Err() != nil { // stopped while the targets were checked: nothing written
+		res.Stop = Stop{Reason: Cancelled, Detail: "before anything was written"}
+		return res, nil
+	}
 	if err != nil {
 		res.Stop = Stop{Reason: TargetRefused, Detail: err.Error()}
 		return res, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -84,11 +85,20 @@ func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *
 	mu.Lock()
 	defer mu.Unlock()
 	res.Elapsed = time.Since(start)
+	var doubt sources.RedriveDoubt
+	if errors.As(err, &doubt) && failure == nil {
+		if aerr := inDoubt(conn, p, o, items, reported, doubt, &res); aerr != nil {
+			return res, aerr
+		}
+	}
 	switch {
 	case failure != nil:
 		return res, failure
 	case res.Stop.Early():
 		return res, nil // the breaker stopped it
+	case ctx.Err() != nil && doubt != nil:
+		res.stopped(Cancelled, doubt.Error())
+		return res, nil
 	case ctx.Err() != nil:
 		res.stopped(Cancelled, "")
 		return res, nil
@@ -104,6 +114,26 @@ func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *
 		}
 	}
 	return res, nil
+}
+
+// inDoubt audits the items a connector sent without knowing whether they
+// were written ("in doubt: ..."), neither journalled nor counted done: a
+// run again with the same id settles them.
+func inDoubt(conn sources.Conn, p *Plan, o RunOptions, items []Item, reported []bool, d sources.RedriveDoubt, res *Result) error {
+	for _, i := range d.InDoubt() {
+		if i < 0 || i >= len(items) || reported[i] {
+			continue
+		}
+		reported[i] = true
+		it := items[i]
+		res.InDoubt++
+		a := AuditRecord{Time: time.Now(), Action: "redrive", RedriveID: p.ID, Connection: conn.Name(), Source: p.Source, Position: Position(it.Msg),
+			Target: it.Target.String(), MessageID: it.Msg.ID, Edited: it.Edit != nil, Result: "in doubt: " + d.Error()}
+		if err := o.Audit.Write(a); err != nil {
+			return fmt.Errorf("redrive %s: %w", p.ID, err)
+		}
+	}
+	return nil
 }
 
 // record journals (synced) and audits one outcome, and counts it.

@@ -139,6 +139,10 @@ type Result struct {
 	// settled them between the plan and the write (acknowledged in their
 	// group, deleted from their stream); they are counted in Skipped.
 	SettledElsewhere []SettledElsewhere
+	// InDoubt counts the items sent whose outcome the connector could not
+	// learn (the connection lost with the answer): audited "in doubt", not
+	// counted done; a run again with the same id settles them.
+	InDoubt int
 }
 
 // SettledElsewhere is a dead letter a run did not send: it was settled
@@ -754,6 +758,9 @@ func summary(action, id, conn, source, target string, res Result, err error) Aud
 			"duplicates": res.Duplicates, "returned": res.Returned}}
 	if n := res.PossibleCopies(); n > 0 {
 		r.Counts["possible_duplicates"] = n
+	}
+	if res.InDoubt > 0 {
+		r.Counts["in_doubt"] = res.InDoubt
 	}
 	for t, n := range res.PerTarget {
 		r.Counts["to "+t] = n

@@ -21,6 +21,17 @@ type Redriver interface {
 	Redrive(ctx context.Context, req RedriveRequest, report func(RedriveOutcome)) error
 }
 
+// RedriveDoubt is the error of a Redrive run that ended with items whose
+// outcome it cannot know (sent, and the answer lost with the connection):
+// they are not reported, and a run again with the same id settles each
+// without writing it twice. replay audits them as in doubt and says so in
+// the run's stop.
+type RedriveDoubt interface {
+	error
+	// InDoubt are the indexes (in RedriveRequest.Items) of the items in doubt.
+	InDoubt() []int
+}
+
 // RedriveRequest is one run of a redrive as replay hands it to a
 // connector.
 type RedriveRequest struct {

@@ -33,7 +33,35 @@ type Model struct {
 	// ctx ends with the session: a connection that opens after it is closed.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// stopping holds, after a quit key pressed while a write ran, the
+	// writes being stopped: each channel closes once its write settled.
+	stopping []<-chan struct{}
+	// quitting says a second quit key came while they settle: the
+	// program ends once they have, or after quitWait.
+	quitting bool
 }
+
+// writeStopper is a page that can have a write under way (a redrive): a
+// quit key stops it cleanly before the program may end.
+type writeStopper interface {
+	// writing reports a write under way.
+	writing() bool
+	// stopWriting asks the write to stop (it settles in its own Cmd, its
+	// outcomes journalled and audited) and returns a channel closed once
+	// it has.
+	stopWriting() <-chan struct{}
+}
+
+// quitWait is how long a quit pressed again while writes settle waits
+// for them before the program ends.
+const quitWait = 5 * time.Second
+
+// stoppingText is the status line while writes settle, quittingText
+// after a quit key pressed again.
+const (
+	stoppingText = "stopping the redrive… (ctrl+c again to quit now)"
+	quittingText = "quitting once the redrive has settled (at most 5s)…"
+)
 
 // newModel returns the root model on connections already open: their
 // streams, or the connection list (tests start here; NewConnecting opens
@@ -114,6 +142,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.stack = []page{msg.p}
 		return m, owned(msg.p.id(), msg.p.Init())
+	case quitNow:
+		return m, m.quitNow()
 	case traceRequested:
 		return m, push(newTracePage(m.c, m.conns, msg))
 	case connAdded:
@@ -135,7 +165,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		for _, p := range m.stack {
 			if p.id() == msg.pageID() {
-				return m, owned(p.id(), p.Update(msg))
+				cmd := owned(p.id(), p.Update(msg))
+				m.settledCheck()
+				return m, cmd
 			}
 		}
 		return m, nil // the page is gone: a stale answer
@@ -194,6 +226,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return m.quit()
 	}
+	if key.Matches(msg, k.Quit) && m.topWriting() { // q while the top page writes: stop it first
+		return m.quit()
+	}
 	if m.top().Capturing() {
 		return m.updateTop(msg)
 	}
@@ -238,7 +273,72 @@ func (m *Model) popPage() {
 	m.stack = m.stack[:len(m.stack)-1]
 }
 
+// writes are the pages with a write under way.
+func (m *Model) writes() []writeStopper {
+	var out []writeStopper
+	for _, p := range m.stack {
+		if w, ok := p.(writeStopper); ok && w.writing() {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// topWriting reports a write under way on the top page.
+func (m *Model) topWriting() bool {
+	w, ok := m.top().(writeStopper)
+	return ok && w.writing()
+}
+
+// settledCheck ends the stopping state once every write stopped has
+// settled (its summary is on its page): the next quit key quits.
+func (m *Model) settledCheck() {
+	if len(m.stopping) == 0 || len(m.writes()) > 0 {
+		return
+	}
+	m.stopping, m.quitting = nil, false
+	m.status, m.statusAt = statusSet{text: "redrive stopped: q or ctrl+c again quits"}, m.c.Now()
+}
+
+// quit ends the program; with writes under way it stops them first: the
+// first press cancels them (they settle in their own Cmds, and the
+// program goes on to show their summaries), a press again while they
+// settle quits once they have, or after quitWait.
 func (m *Model) quit() tea.Cmd {
+	if ws := m.writes(); len(ws) > 0 {
+		if len(m.stopping) == 0 {
+			for _, w := range ws {
+				if ch := w.stopWriting(); ch != nil {
+					m.stopping = append(m.stopping, ch)
+				}
+			}
+			return nil
+		}
+		if m.quitting {
+			return nil
+		}
+		m.quitting = true
+		waits := m.stopping
+		return func() tea.Msg {
+			deadline := time.After(quitWait)
+			for _, ch := range waits {
+				select {
+				case <-ch:
+				case <-deadline:
+					return quitNow{}
+				}
+			}
+			return quitNow{}
+		}
+	}
+	return m.quitNow()
+}
+
+// quitNow is the message that ends the program after writes settled.
+type quitNow struct{}
+
+// quitNow closes the pages and ends the program.
+func (m *Model) quitNow() tea.Cmd {
 	m.Stop()
 	for _, p := range m.stack {
 		p.Close()
@@ -305,6 +405,13 @@ func (m *Model) statusView(w int) string {
 	s := m.c.Styles
 	left := oneRow(m.top().Status())
 	var right string
+	if len(m.stopping) > 0 { // what a quit key does now stays up while the writes settle
+		text := stoppingText
+		if m.quitting {
+			text = quittingText
+		}
+		return ansi.Truncate(left+"  "+s.Warn.Render(text), w, "…")
+	}
 	if m.status.text != "" && (m.status.page == 0 || m.status.page == m.top().id()) && m.c.Now().Sub(m.statusAt) < statusTTL {
 		text := render.Sanitize(oneRow(m.status.text)) // errors quote names from the broker
 		if m.status.err {

@@ -284,6 +284,20 @@ func (p *messagesPage) ShortHelp() []key.Binding {
 func (p *messagesPage) FullHelp() [][]key.Binding { return p.actions().fullHelp() }
 
 // Close stops the read (and what an open overlay watches).
+// writing reports a redrive under way on the page (writeStopper).
+func (p *messagesPage) writing() bool {
+	d := p.redriving()
+	return d != nil && d.writing()
+}
+
+// stopWriting stops the page's redrive (writeStopper).
+func (p *messagesPage) stopWriting() <-chan struct{} {
+	if d := p.redriving(); d != nil && d.writing() {
+		return d.stopWriting()
+	}
+	return nil
+}
+
 func (p *messagesPage) Close() {
 	p.closeOverlays()
 	p.stop()

@@ -99,6 +99,9 @@ type redriveDialog struct {
 	err       error
 	cancel    context.CancelFunc
 	updates   chan tea.Msg
+	// settled is closed once the run has ended: everything journalled and
+	// audited, the run's last audit line and its log entry written.
+	settled chan struct{}
 	// The breaker: it watches the DLQ for this run's messages coming back.
 	guard   *replay.Guard
 	trips   chan string // the guard's trips (never closed: the watcher may outlive the run)
@@ -270,7 +273,7 @@ func (d *redriveDialog) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 		case d.tripped != "" && (msg.String() == "s" || msg.Type == tea.KeyEsc):
 			d.tripped = ""
 			d.guard.Stop()
-		case msg.Type == tea.KeyEsc || msg.String() == "c":
+		case msg.Type == tea.KeyEsc || msg.String() == "c" || msg.String() == "q":
 			d.cancel() // the in-flight batch finishes
 		}
 	case redriveDone:
@@ -302,6 +305,7 @@ func (d *redriveDialog) start() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.updates = make(chan tea.Msg, 16)
+	d.settled = make(chan struct{})
 	d.trips = make(chan string, 1)
 	wctx, unwatch := context.WithCancel(context.Background())
 	d.unwatch = unwatch
@@ -317,7 +321,7 @@ func (d *redriveDialog) start() tea.Cmd {
 			}
 		}
 	}
-	plan, conn, page, whole, dir, updates, guard, log := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard, d.c.logger()
+	plan, conn, page, whole, dir, updates, guard, log, settled := d.plan, d.conn, d.page, d.whole, d.c.StateDir, d.updates, d.guard, d.c.logger(), d.settled
 	go func() {
 		defer close(updates)
 		replay.LogPlan(log, conn.Name(), plan)
@@ -337,6 +341,7 @@ func (d *redriveDialog) start() tea.Cmd {
 		run = replay.LogRun(log, conn.Name(), plan, whole, run)
 		res, err := replay.Execute(ctx, conn, plan, run)
 		replay.LogResult(log, conn.Name(), plan, res, err)
+		close(settled)
 		updates <- redriveFinished{page: page, res: res, err: err}
 	}()
 	return d.wait()
@@ -381,6 +386,23 @@ func (d *redriveDialog) finished(res replay.Result, err error) {
 	if d.cancel != nil {
 		d.cancel()
 	}
+}
+
+// writing reports a run under way.
+func (d *redriveDialog) writing() bool { return d.state == redriveRunning && d.settled != nil }
+
+// stopWriting cancels the run under way (it settles in its own goroutine:
+// the batch in flight finishes, every outcome is journalled and audited)
+// and returns a channel closed once it has.
+func (d *redriveDialog) stopWriting() <-chan struct{} {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	if d.tripped != "" { // paused by the breaker: the stop releases it
+		d.tripped = ""
+		d.guard.Stop()
+	}
+	return d.settled
 }
 
 // close stops the dialog's watcher.
@@ -509,7 +531,7 @@ func (d *redriveDialog) view(width, height int) string {
 			keys = s.Warn.Render("r: resume anyway") + "   s/esc: stop (resume later with the same redrive id)"
 			break
 		}
-		keys = s.Muted.Render("esc: stop after the batch in flight")
+		keys = s.Muted.Render("esc/q: stop after the batch in flight")
 	case redriveDone:
 		if d.err != nil {
 			b.WriteString(s.StatusError.Render("✖ "+render.Sanitize(d.err.Error())) + "\n\n")

@@ -254,7 +254,7 @@ func TestRedriveDialogKeepsItsKeyLine(t *testing.T) {
 			t.Fatalf("at %dx%d the dialog has no key line:\n%s", size[0], size[1], view)
 		}
 		redriveOf(p).state = redriveRunning
-		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "esc: stop") {
+		if view := strings.Join(screenLines(t, m), "\n"); !strings.Contains(view, "esc/q: stop") {
 			t.Fatalf("at %dx%d the running redrive has no key line:\n%s", size[0], size[1], view)
 		}
 		redriveOf(p).state = redriveDone

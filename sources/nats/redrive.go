@@ -384,6 +384,16 @@ func (e *IncompleteError) Unwrap() []error {
 	return out
 }
 
+// InDoubt are the items not reported: published without a PubAck, and
+// written with the record not removed (sources.RedriveDoubt).
+func (e *IncompleteError) InDoubt() []int {
+	out := append(append([]int(nil), e.Unacknowledged...), e.NotRemoved...)
+	sort.Ints(out)
+	return out
+}
+
+var _ sources.RedriveDoubt = (*IncompleteError)(nil)
+
 // duplicateWindow is the shortest duplicate window of the streams the
 // in-doubt items' subjects go to (0 when it cannot be known now).
 func (c *Conn) duplicateWindow(subjects []string, e *IncompleteError) time.Duration {

@@ -177,6 +177,9 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		done, err := c.stream(ctx, req, chunks, inFlight, perItem, report)
 		chunks = chunks[done:]
 		if errors.Is(err, errNoScript) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err := script.Load(ctx, c.client).Err(); err != nil {
 				return fmt.Errorf("redis %s: load the redrive script: %w", c.addr, c.cause(err))
 			}
@@ -367,6 +370,13 @@ var errNoScript = errors.New("the redrive script is not loaded")
 // before, and reports each call's items as its answer comes, in order. It
 // returns how many chunks it settled. A capped rate (perItem > 0) paces
 // the writes.
+//
+// ctx done stops the writes between two calls, never within one: every
+// call sent has its answer read (within stopGrace of the stop) and its
+// items reported, so what a stopped run reports is what the server wrote.
+// A call whose answer cannot be read (the connection lost) may or may not
+// have run: its items, and those of the calls sent after it, end the run
+// in an *InDoubtError, unreported.
 func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []chunk, inFlight int, perItem time.Duration, report func(sources.RedriveOutcome)) (int, error) {
 	w, err := c.dialWire(ctx)
 	if err != nil {
@@ -375,22 +385,28 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 		}
 		return 0, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
 	}
-	var cancelled atomic.Bool
+	grace := c.stopGrace()
+	var stopAt atomic.Int64 // when ctx was done (unix nanoseconds), 0 before
 	stop := context.AfterFunc(ctx, func() {
-		cancelled.Store(true)
-		_ = w.nc.SetDeadline(time.Now())
+		at := time.Now().Add(grace)
+		stopAt.Store(at.UnixNano())
+		_ = w.nc.SetReadDeadline(at)
 	})
 	slots := make(chan struct{}, inFlight)
+	sent := make(chan int, len(chunks)) // each call, before it is written
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer close(sent)
 		due := time.Now()
 		for k := range chunks {
 			select {
 			case slots <- struct{}{}:
 			case <-quit:
+				return
+			case <-ctx.Done():
 				return
 			}
 			if perItem > 0 {
@@ -399,31 +415,67 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 					case <-time.After(wait):
 					case <-quit:
 						return
+					case <-ctx.Done():
+						return
 					}
 				}
 				due = due.Add(perItem * time.Duration(len(chunks[k].items)))
 			}
+			if ctx.Err() != nil {
+				return
+			}
+			sent <- k
 			w.call(&chunks[k], &req)
 			if w.bw.Flush() != nil {
 				return // the reader sees the connection fail
 			}
 		}
 	}()
-	defer func() {
-		stop()
-		close(quit)
-		_ = w.close()
-		wg.Wait()
-	}()
-	for k, ch := range chunks {
-		_ = w.nc.SetReadDeadline(time.Now().Add(4 * c.timeout))
-		if cancelled.Load() {
-			_ = w.nc.SetDeadline(time.Now())
+	closed := false
+	shut := func() {
+		if !closed {
+			closed = true
+			stop()
+			close(quit)
+			_ = w.close()
+			wg.Wait()
 		}
+	}
+	defer shut()
+	// doubt ends the run at chunk k, whose answer was lost: k and every
+	// call written after it may have run.
+	doubt := func(k int, cause error) (int, error) {
+		shut()
+		last := k
+		for j := range sent {
+			last = max(last, j)
+		}
+		d := &InDoubtError{Err: cause}
+		for _, ch := range chunks[k : last+1] {
+			d.Items = append(d.Items, ch.items...)
+		}
+		return k, d
+	}
+	for k, ch := range chunks {
+		if _, ok := <-sent; !ok {
+			// Not written: the run was stopped, or a write failed (the
+			// call before it then failed to answer, and was in doubt).
+			if ctx.Err() != nil {
+				return k, ctx.Err()
+			}
+			return k, fmt.Errorf("redis %s: redrive from %q: the connection failed", c.addr, req.Source)
+		}
+		deadline := time.Now().Add(4 * c.timeout)
+		if at := stopAt.Load(); at != 0 && time.Unix(0, at).Before(deadline) {
+			deadline = time.Unix(0, at)
+		}
+		_ = w.nc.SetReadDeadline(deadline)
 		res, err := w.readStrings()
 		var er errReply
 		switch {
 		case errors.As(err, &er) && strings.HasPrefix(string(er), "NOSCRIPT"):
+			// Refused whole, and so every call after it until the
+			// script is loaded again: they are sent again.
 			return k, errNoScript
 		case errors.As(err, &er):
 			<-slots
@@ -432,11 +484,11 @@ func (c *Conn) stream(ctx context.Context, req sources.RedriveRequest, chunks []
 			}
 			continue
 		case err != nil && ctx.Err() != nil:
-			return k, ctx.Err()
+			return doubt(k, fmt.Errorf("redis %s: no answer within %s of the stop: %w", c.addr, grace, ctx.Err()))
 		case err != nil:
-			return k, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err))
+			return doubt(k, fmt.Errorf("redis %s: redrive from %q: %w", c.addr, req.Source, c.cause(err)))
 		case len(res) != len(ch.items):
-			return k, fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items))
+			return doubt(k, fmt.Errorf("redis %s: the redrive script answered %d items of %d", c.addr, len(res), len(ch.items)))
 		}
 		<-slots
 		for j, i := range ch.items {
@@ -469,3 +521,32 @@ func removesFrom(req *sources.RedriveRequest) bool {
 	}
 	return false
 }
+
+// stopGrace is how long a stopped run waits for the answers of the calls
+// it sent.
+func (c *Conn) stopGrace() time.Duration { return 4 * c.timeout }
+
+// InDoubtError ends a redrive run whose script calls were sent and their
+// answers lost (the connection failed, the server did not answer in time):
+// the server may have run them whole or not at all. Their items are not
+// reported; a run again with the same id writes each at most once (the
+// marker set answers for those written) and moves the rest.
+type InDoubtError struct {
+	// Items are the indexes of the items in doubt.
+	Items []int
+	// Err is why the answers were lost.
+	Err error
+}
+
+// Error says how many items are in doubt and what to do.
+func (e *InDoubtError) Error() string {
+	return fmt.Sprintf("%d item(s) sent without an answer, in doubt: run again with the same id to settle them without doubles: %v", len(e.Items), e.Err)
+}
+
+// Unwrap is the cause.
+func (e *InDoubtError) Unwrap() error { return e.Err }
+
+// InDoubt are the items in doubt (sources.RedriveDoubt).
+func (e *InDoubtError) InDoubt() []int { return e.Items }
+
+var _ sources.RedriveDoubt = (*InDoubtError)(nil)
