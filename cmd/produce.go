@@ -148,10 +148,10 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	var placed []sources.Placement
 	for _, r := range runs {
 		p, err := e.publishRun(ctx, f, source, r)
-		placed = append(placed, p...)
 		if err != nil {
-			return err
+			return f.notAttempted(err, len(placed)+handed(p, err), len(msgs))
 		}
+		placed = append(placed, p...)
 	}
 	if n := countTombstones(msgs[:len(placed)]); n > 0 && !f.json {
 		fmt.Fprintf(e.stdout, "%d of them %s (no value)\n", n, map[bool]string{true: "is a tombstone", false: "are tombstones"}[n == 1])
@@ -163,6 +163,43 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		return errors.New(sources.DuplicatesNotWritten(n))
 	}
 	return nil
+}
+
+// handed counts the messages of a publish that failed with err that went
+// to the broker: those placed (written or not delivered), those it may
+// have written unconfirmed, and one it rejected.
+func handed(placed []sources.Placement, err error) int {
+	if rej, ok := sources.Rejected(err); ok {
+		return max(len(placed), rej.Index+1)
+	}
+	return len(placed) + sources.Unconfirmed(err)
+}
+
+// notAttempted is err, ended a publish of total messages of which the
+// first sent went to the broker, saying which of the rest were not sent
+// (none was: sending them now writes them once).
+func (f *produceFlags) notAttempted(err error, sent, total int) error {
+	if sent >= total {
+		return err
+	}
+	what := fmt.Sprintf("message %d", sent+1)
+	if total-sent > 1 {
+		what = fmt.Sprintf("messages %d to %d", sent+1, total)
+	}
+	if len(f.in.lines) == total {
+		if total-sent > 1 {
+			what += fmt.Sprintf(" (lines %d to %d)", f.in.lines[sent], f.in.lines[total-1])
+		} else {
+			what += fmt.Sprintf(" (line %d)", f.in.lines[sent])
+		}
+	}
+	return fmt.Errorf("%w; %s not attempted: nothing of them sent", err, what)
+}
+
+// published counts the placements of messages written: not those the
+// broker returned (unroutable), did not take, or took for duplicates.
+func published(placed []sources.Placement) int {
+	return len(placed) - unroutable(placed) - sources.CountDuplicates(placed) - sources.CountNotDelivered(placed)
 }
 
 // withoutEntryShape is msgs without the shape of the Redis stream entry
@@ -202,7 +239,7 @@ func (e *env) publishRun(ctx context.Context, f *produceFlags, source string, r 
 	}
 	placed, err := r.pub.Publish(ctx, sources.PublishRequest{Target: r.target, Partition: f.partition, Messages: r.msgs, MessagePartitions: f.in.format == "jsonl"})
 	if err != nil {
-		err = publishError(r.target, err, len(placed), len(r.msgs))
+		err = publishError(r.target, err, placed, len(r.msgs))
 	}
 	if aerr := e.auditPublish(r.conn.Name(), source, r.target, r.msgs, placed, err); aerr != nil && err == nil {
 		err = aerr
@@ -408,8 +445,11 @@ func (e *env) auditPublish(conn, source string, t sources.Target, msgs []sources
 // publishSummary is the audit line that ends a publish: its counts.
 func publishSummary(now time.Time, conn, source string, t sources.Target, msgs []sources.Message, placed []sources.Placement, failed error) replay.AuditRecord {
 	r := replay.AuditRecord{Time: now, Action: "publish-run", Connection: conn, Source: source, Target: t.String(), Result: "finished",
-		Counts: map[string]int{"total": len(msgs), "published": len(placed) - unroutable(placed) - sources.CountDuplicates(placed), "unroutable": unroutable(placed),
+		Counts: map[string]int{"total": len(msgs), "published": published(placed), "unroutable": unroutable(placed),
 			"tombstones": countTombstones(msgs[:len(placed)])}}
+	if n := sources.CountNotDelivered(placed); n > 0 {
+		r.Counts["not_delivered"] = n
+	}
 	if n := sources.Unconfirmed(failed); n > 0 {
 		r.Counts["unconfirmed"] = n
 	}
@@ -423,12 +463,16 @@ func publishSummary(now time.Time, conn, source string, t sources.Target, msgs [
 }
 
 // publishError is a publish's error with its counts: how many the broker
-// confirmed, and how many more it may have written without a confirm.
-func publishError(t sources.Target, err error, placed, total int) error {
+// confirmed (every one written, those after a message it did not take
+// included), and how many more it may have written without a confirm.
+func publishError(t sources.Target, err error, placed []sources.Placement, total int) error {
 	if n := sources.Unconfirmed(err); n > 0 {
-		return fmt.Errorf("publish to %s: %w (%d of %d published and confirmed; up to %d more may have been written: sent, not confirmed)", t, err, placed, total, n)
+		return fmt.Errorf("publish to %s: %w (%d of %d published and confirmed; up to %d more may have been written: sent, not confirmed)", t, err, published(placed), total, n)
 	}
-	return fmt.Errorf("publish to %s: %w (%d of %d published)", t, err, placed, total)
+	if sources.CountNotDelivered(placed) > 0 {
+		return fmt.Errorf("publish to %s: %d of %d published, %w", t, published(placed), total, err)
+	}
+	return fmt.Errorf("publish to %s: %w (%d of %d published)", t, err, published(placed), total)
 }
 
 // countTombstones counts the messages without a value (null, not empty).
@@ -457,6 +501,8 @@ func publishAudit(now time.Time, conn, source string, t sources.Target, msgs []s
 	for i, p := range placed {
 		result := "published: " + p.String()
 		switch {
+		case p.NotDelivered != nil:
+			result = p.String()
 		case p.Unroutable:
 			result = "unroutable: returned by the broker"
 		case p.Duplicate:
@@ -488,7 +534,7 @@ func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJS
 	}
 	if len(placed) <= 10 {
 		for _, p := range placed {
-			if p.Duplicate {
+			if p.Duplicate || p.NotDelivered != nil {
 				fmt.Fprintln(e.stdout, safetext.String(p.String()))
 				continue
 			}
@@ -498,12 +544,15 @@ func (e *env) printPlacements(placed []sources.Placement, t sources.Target, asJS
 	}
 	dups := sources.CountDuplicates(placed)
 	if n := unroutable(placed); n > 0 {
-		fmt.Fprintf(e.stdout, "published %d of %d messages to %s, %d unroutable (not published)", len(placed)-n-dups, len(placed), safetext.String(t.String()), n)
+		fmt.Fprintf(e.stdout, "published %d of %d messages to %s, %d unroutable (not published)", published(placed), len(placed), safetext.String(t.String()), n)
 	} else {
-		fmt.Fprintf(e.stdout, "published %d messages to %s", len(placed)-dups, safetext.String(t.String()))
+		fmt.Fprintf(e.stdout, "published %d messages to %s", published(placed), safetext.String(t.String()))
 	}
 	if dups > 0 {
 		fmt.Fprintf(e.stdout, ", %d not written (duplicates)", dups)
+	}
+	if n := sources.CountNotDelivered(placed); n > 0 {
+		fmt.Fprintf(e.stdout, ", %d not delivered", n)
 	}
 	fmt.Fprintf(e.stdout, ": first %s, last %s\n", safetext.String(placed[0].String()), safetext.String(placed[len(placed)-1].String()))
 	return nil
@@ -532,12 +581,18 @@ type placementJSONLine struct {
 	// Duplicate marks a message the stream did not write: it had one with
 	// the same Nats-Msg-Id within its duplicate window.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// NotDelivered is why the broker did not take the message (it is not
+	// in the stream).
+	NotDelivered string `json:"not_delivered,omitempty"`
 }
 
 // placementJSON is p, published to t, as a JSON line's fields (the
 // queue's name for RabbitMQ's default exchange).
 func placementJSON(p sources.Placement, t sources.Target) placementJSONLine {
-	out := placementJSONLine{Stream: p.Stream, Published: !p.Unroutable && !p.Duplicate, ID: p.ID, Unroutable: p.Unroutable, Duplicate: p.Duplicate}
+	out := placementJSONLine{Stream: p.Stream, Published: !p.Unroutable && !p.Duplicate && p.NotDelivered == nil, ID: p.ID, Unroutable: p.Unroutable, Duplicate: p.Duplicate}
+	if p.NotDelivered != nil {
+		out.NotDelivered = p.NotDelivered.Error()
+	}
 	if out.Stream == "" && p.Exchange {
 		out.Stream = cmp.Or(t.RoutingKey, t.Stream)
 	}

@@ -90,8 +90,8 @@ func TestProduceKafkaOversizedSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := run(t, "--kafka", addr, "produce", "s19-big", "-f", big)
-	if code != 1 || !strings.Contains(errOut, "message 1 not delivered: ") || !strings.Contains(errOut, "larger than configured Producer.MaxMessageBytes") ||
-		strings.Count(errOut, "publish to") != 1 || strings.Count(errOut, "MaxMessageBytes") != 1 || !strings.Contains(errOut, "(0 of 1 published)") {
+	if code != 1 || !strings.Contains(errOut, "0 of 1 published, message 1 not delivered: ") || !strings.Contains(errOut, "larger than configured Producer.MaxMessageBytes") ||
+		strings.Count(errOut, "publish to") != 1 || strings.Count(errOut, "MaxMessageBytes") != 1 {
 		t.Fatalf("oversized: %d %s", code, errOut)
 	}
 }
@@ -99,7 +99,7 @@ func TestProduceKafkaOversizedSaysWhy(t *testing.T) {
 // TestPublishErrorSaysWhatMayBeWritten: a publish that stopped with
 // messages sent and not confirmed says how many more may be written.
 func TestPublishErrorSaysWhatMayBeWritten(t *testing.T) {
-	err := publishError(sources.Target{Stream: "q"}, &sources.UnconfirmedError{Err: os.ErrDeadlineExceeded, Unconfirmed: 256}, 9216, 300000)
+	err := publishError(sources.Target{Stream: "q"}, &sources.UnconfirmedError{Err: os.ErrDeadlineExceeded, Unconfirmed: 256}, make([]sources.Placement, 9216), 300000)
 	if want := "publish to q: i/o timeout (9216 of 300000 published and confirmed; up to 256 more may have been written: sent, not confirmed)"; err.Error() != want {
 		t.Fatalf("%v\nwant %s", err, want)
 	}

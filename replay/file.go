@@ -60,18 +60,24 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 	var rejected []int  // the file lines of the messages refused for what they are
 	var rejectErr error // why the first of them was
 	// acknowledged audits and counts the first n messages of the batch
-	// from from, written (or duplicates) as placed says.
+	// from from, written (or duplicates, or not delivered) as placed says.
 	acknowledged := func(from, n int, placed []sources.Placement) error {
 		if n == 0 {
 			return nil
 		}
 		now := time.Now()
 		audit := make([]AuditRecord, n)
-		dups := 0
+		dups, failed := 0, 0
 		for i, m := range batch[from : from+n] {
 			audit[i] = AuditRecord{Time: now, Action: "replay", Connection: o.Connection, Source: o.File,
 				Position: strconv.Itoa(line - len(batch) + from + i + 1), Target: o.Target, MessageID: m.ID, Result: "acknowledged"}
-			if i < len(placed) && placed[i].Duplicate {
+			switch {
+			case i < len(placed) && placed[i].NotDelivered != nil:
+				audit[i].Result = "failed: " + placed[i].NotDelivered.Error()
+				res.Failures = append(res.Failures, Failure{Position: strconv.Itoa(lines[from+i]),
+					Err: fmt.Sprintf("capture line %d not delivered: %v", lines[from+i], placed[i].NotDelivered)})
+				failed++
+			case i < len(placed) && placed[i].Duplicate:
 				audit[i].Result = "duplicate: " + placed[i].String()
 				dups++
 			}
@@ -79,8 +85,9 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 		if err := o.Audit.Write(audit...); err != nil {
 			return err
 		}
-		res.Done += n - dups
+		res.Done += n - dups - failed
 		res.Duplicates += dups
+		res.Failed += failed
 		res.Total = res.Done + res.Duplicates + res.Failed
 		res.Elapsed = time.Since(start)
 		if o.OnProgress != nil {
@@ -109,6 +116,9 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 			from += n
 			if err == nil {
 				return nil
+			}
+			if !isRej && sources.CountNotDelivered(placed) > 0 {
+				err = notDelivered(placed, lines[from-n:from], err)
 			}
 			if !isRej || from >= len(batch) {
 				res.Failed += len(batch) - from
@@ -209,6 +219,26 @@ func writeBatch(ctx context.Context, sink sources.MessageSink, batch []sources.M
 		return ps.WritePlaced(ctx, batch)
 	}
 	return nil, sink.Write(ctx, batch)
+}
+
+// notDelivered is err, of a batch whose placed messages (at the capture's
+// lines) the broker took but for those NotDelivered, naming those lines:
+// the others of the batch are written and counted.
+func notDelivered(placed []sources.Placement, lines []int, err error) error {
+	var ls []string
+	for i, p := range placed {
+		if p.NotDelivered != nil && i < len(lines) {
+			ls = append(ls, strconv.Itoa(lines[i]))
+		}
+	}
+	word := "line"
+	if len(ls) > 1 {
+		word = "lines"
+	}
+	if len(ls) > 20 {
+		ls = append(ls[:20], fmt.Sprintf("… %d more", len(ls)-20))
+	}
+	return fmt.Errorf("capture %s %s not delivered (the %d others of its batch written): %w", word, strings.Join(ls, ", "), len(placed)-sources.CountNotDelivered(placed), err)
 }
 
 // NotWrittenError ends a replay that wrote every message but some the

@@ -11,8 +11,9 @@ import (
 // streams, each acknowledged by the broker, and says where each went.
 type Publisher interface {
 	// Publish writes req's messages in order and returns, for each one it
-	// handed to the broker, where it went (in the same order). Its error
-	// says why the rest were not written; the placements before it stand.
+	// handed to the broker, where it went (in the same order; one the
+	// broker did not take has NotDelivered). Its error says why the rest
+	// were not written; the placements before it stand.
 	Publish(ctx context.Context, req PublishRequest) ([]Placement, error)
 }
 
@@ -119,12 +120,18 @@ type Placement struct {
 	// Nats-Msg-Id within the stream's duplicate window). Stream and Offset
 	// are those of the message already there.
 	Duplicate bool
+	// NotDelivered says why the broker did not take it (a Kafka record
+	// over the size limit), when it did not: it is not in the stream,
+	// though messages handed over with it may be.
+	NotDelivered error
 }
 
 // String says where it went, for people: "orders p2@17", "routed to 2
 // queues", "unroutable: returned by the broker", "queue q id 5f…", "ORDERS #42".
 func (p Placement) String() string {
 	switch {
+	case p.NotDelivered != nil:
+		return "not delivered: " + p.NotDelivered.Error()
 	case p.Duplicate:
 		return "not written: " + p.Stream + " #" + strconv.FormatInt(p.Offset, 10) + " already had it within its duplicate window (Nats-Msg-Id)"
 	case p.Unroutable:
@@ -214,6 +221,18 @@ func CountDuplicates(placed []Placement) int {
 	n := 0
 	for _, p := range placed {
 		if p.Duplicate {
+			n++
+		}
+	}
+	return n
+}
+
+// CountNotDelivered counts the placements of messages the broker did not
+// take (Placement.NotDelivered).
+func CountNotDelivered(placed []Placement) int {
+	n := 0
+	for _, p := range placed {
+		if p.NotDelivered != nil {
 			n++
 		}
 	}

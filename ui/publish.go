@@ -253,7 +253,10 @@ func auditPublish(dir, conn string, req sources.PublishRequest, placed []sources
 	now := time.Now()
 	for i, pl := range placed {
 		result := "published: " + pl.String()
-		if pl.Unroutable {
+		switch {
+		case pl.NotDelivered != nil:
+			result = pl.String()
+		case pl.Unroutable:
 			result = "unroutable: returned by the broker"
 		}
 		if err := a.Write(replay.AuditRecord{Time: now, Action: "publish", Connection: conn, Source: "tui", Position: fmt.Sprint(i + 1),

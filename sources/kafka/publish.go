@@ -20,7 +20,9 @@ const publishChunk = 1000
 // req.Partition or, without one, placed by its key as the Java client
 // does (murmur2; a record without a key at random). It returns once the
 // brokers acknowledged every record, with each record's partition and
-// offset.
+// offset. Records go in chunks, each waited for to the last record: when
+// one fails, the placements cover its whole chunk (those written, and
+// those not, NotDelivered) and no later chunk is sent.
 func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sources.Placement, error) {
 	if err := refuseForeign(req); err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ func (c *Conn) Publish(ctx context.Context, req sources.PublishRequest) ([]sourc
 			pms[i].Metadata = start + i
 		}
 		if err := p.SendMessages(pms); err != nil {
-			return append(out, placedBefore(pms, err)...), deliveryError(err)
+			return append(out, placedAll(pms, err)...), deliveryError(err)
 		}
 		for _, pm := range pms {
 			out = append(out, sources.Placement{Stream: topic, Partition: pm.Partition, Offset: pm.Offset, Routed: -1})
@@ -87,23 +89,26 @@ func refuseForeign(req sources.PublishRequest) error {
 	return nil
 }
 
-// placedBefore are the placements of a chunk's records before the first
-// one that failed (all succeeded records when err does not say which).
-func placedBefore(pms []*sarama.ProducerMessage, err error) []sources.Placement {
+// placedAll are the placements of every record of a chunk SendMessages
+// failed for: the producer had them all and waited for each, so the ones
+// it did not name in err were written (their partition and offset) and
+// the ones it named were not (NotDelivered, with the reason). None when
+// err does not say which failed: then none is known written.
+func placedAll(pms []*sarama.ProducerMessage, err error) []sources.Placement {
 	var perrs sarama.ProducerErrors
 	if !errors.As(err, &perrs) {
 		return nil
 	}
-	failed := map[*sarama.ProducerMessage]bool{}
+	failed := map[*sarama.ProducerMessage]error{}
 	for _, pe := range perrs {
-		failed[pe.Msg] = true
+		failed[pe.Msg] = pe.Err
 	}
-	var out []sources.Placement
-	for _, pm := range pms {
-		if failed[pm] {
-			break
+	out := make([]sources.Placement, len(pms))
+	for i, pm := range pms {
+		out[i] = sources.Placement{Stream: pm.Topic, Partition: pm.Partition, Offset: pm.Offset, Routed: -1}
+		if ferr, ok := failed[pm]; ok {
+			out[i] = sources.Placement{Stream: pm.Topic, Partition: sources.NoPartition, Offset: -1, Routed: -1, NotDelivered: ferr}
 		}
-		out = append(out, sources.Placement{Stream: pm.Topic, Partition: pm.Partition, Offset: pm.Offset, Routed: -1})
 	}
 	return out
 }

@@ -33,16 +33,33 @@ type sink struct {
 
 // Write produces msgs (keys, values and headers as they are) and returns
 // once every one is acknowledged.
-func (s *sink) Write(_ context.Context, msgs []sources.Message) error {
-	out := make([]*sarama.ProducerMessage, len(msgs))
-	for i, m := range msgs {
-		out[i] = producerMessage(sources.Record{Stream: s.topic, Partition: -1, Key: m.Key, Value: m.Value, Headers: m.Headers})
-	}
-	if err := s.p.SendMessages(out); err != nil {
-		return fmt.Errorf("produce to %s: %w", s.topic, err)
-	}
-	return nil
+func (s *sink) Write(ctx context.Context, msgs []sources.Message) error {
+	_, err := s.WritePlaced(ctx, msgs)
+	return err
 }
+
+// WritePlaced is Write that says where each message went. The producer has
+// the whole batch and is waited for to its last message: when one fails,
+// the placements cover every message (those written with their partition
+// and offset, those not with NotDelivered), for the caller to count and
+// not to write again.
+func (s *sink) WritePlaced(_ context.Context, msgs []sources.Message) ([]sources.Placement, error) {
+	pms := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		pms[i] = producerMessage(sources.Record{Stream: s.topic, Partition: -1, Key: m.Key, Value: m.Value, Headers: m.Headers})
+		pms[i].Metadata = i
+	}
+	if err := s.p.SendMessages(pms); err != nil {
+		return placedAll(pms, err), fmt.Errorf("produce to %s: %w", s.topic, deliveryError(err))
+	}
+	out := make([]sources.Placement, len(pms))
+	for i, pm := range pms {
+		out[i] = sources.Placement{Stream: s.topic, Partition: pm.Partition, Offset: pm.Offset, Routed: -1}
+	}
+	return out, nil
+}
+
+var _ sources.PlacingSink = (*sink)(nil)
 
 // Target says the topic.
 func (s *sink) Target() string { return "topic " + s.topic }
