@@ -177,3 +177,25 @@ func mustDecoder(t *testing.T, cfg Config) *Decoder {
 	}
 	return d
 }
+
+// TestLocalProtoFramedNoRegistry: a framed Protobuf value a local .proto
+// decodes is read after the framing and its message indexes, and is
+// encoded back with both.
+func TestLocalProtoFramedNoRegistry(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.proto")
+	if err := os.WriteFile(p, []byte("syntax = \"proto3\";\npackage t;\nmessage M { string q = 1; }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rule := Rule{Pattern: "search.*", Schema: p, Message: "t.M"}
+	d := mustDecoder(t, Config{Rules: []Rule{rule}})
+	data := framed(7, []byte{0}, []byte{0x0a, 2, 'h', 'i'})
+	got := value(t, d, "search.q", data)
+	mustJSON(t, got, `{"q":"hi"}`)
+	if got.Ref.Origin != OriginLocal || got.Ref.ID != 7 || got.Ref.Unresolved != KindNoRegistry || got.Ref.Local != p || got.Ref.Message != "t.M" {
+		t.Fatalf("ref %+v", got.Ref)
+	}
+	again, err := d.Encode(t.Context(), got.Ref, got.JSON)
+	if err != nil || string(again) != string(data) {
+		t.Fatalf("encoded back: %x %v", again, err)
+	}
+}
