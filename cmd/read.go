@@ -301,10 +301,10 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: ts, Broker: -1,
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value), KeyB64: b64IfNotUTF8(m.Key), PayloadB64: b64IfNotUTF8(m.Value)}
 	if d != nil {
-		if d.keyClass.Origin == schema.OriginRegistry {
+		if d.keyClass.Framed() { // the framing's id, whichever schema decoded it
 			l.KeySchemaID = &d.keyClass.ID
 		}
-		if d.valueClass.Origin == schema.OriginRegistry {
+		if d.valueClass.Framed() {
 			l.ValueSchemaID = &d.valueClass.ID
 		}
 	}
@@ -537,7 +537,7 @@ func shownDocument(m *sources.Message, v *schema.Decoded) []byte {
 		return v.JSON
 	}
 	body := m.Value
-	if v.Ref.Origin == schema.OriginRegistry {
+	if v.Ref.Origin == schema.OriginRegistry || v.Ref.Unresolved != 0 {
 		_, rest, err := schema.ParseHeader(m.Value)
 		if err != nil {
 			return v.JSON

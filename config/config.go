@@ -335,10 +335,17 @@ func yamlError(path string, err error) error {
 		e.Msg = m[2]
 		if f := yamlUnknownField().FindStringSubmatch(e.Msg); f != nil {
 			e.Field, e.Msg = f[1], "unknown field (in "+strings.ToLower(f[2])+"; see mqscope config init)"
+			if f[2] == "Config" && connectionKeys[f[1]] {
+				e.Msg = "unknown field at the top level: it belongs to a connection (connections: NAME: " + f[1] + ": ...)"
+			}
 		}
 	}
 	return e
 }
+
+// connectionKeys are a connection's keys that a file may put at its top
+// level by mistake (each connection has its own).
+var connectionKeys = map[string]bool{"schemas": true, "protos": true, "schema_registry": true, "read_only": true, "color": true}
 
 // connectionLines maps each connection (and "name.field") to its line.
 func connectionLines(root *yaml.Node) map[string]int {

@@ -63,6 +63,8 @@ func TestBadFilesSayWhere(t *testing.T) {
 		{"ui:\n  breaker: 150\n", "bad.yaml:1: ui.breaker: 150: want a percentage"},
 		{"ui:\n  breaker: -5\n", "bad.yaml:1: ui.breaker: -5: want a percentage"},
 		{"connections:\n  a:\n    kind: kafka\n    read_only: maybe\n", "bad.yaml:4: cannot unmarshal"},
+		{"connections:\n  a:\n    kind: kafka\n    brokers: [x:1]\nschemas:\n  - {pattern: \"search.*\", schema: t.avsc}\n",
+			"bad.yaml:5: schemas: unknown field at the top level: it belongs to a connection (connections: NAME: schemas: ...)"},
 		{"connections: [\n", "bad.yaml"},
 		{"connections:\n  a:\n  kind: kafka\n", "bad.yaml"},
 	} {

@@ -26,8 +26,8 @@ func (in *input) schemaID() (int, bool) {
 		id, _, err := schema.ParseHeader(in.m.Value)
 		return id, err == nil
 	}
-	if in.d.Ref.Origin != schema.OriginRegistry {
-		return 0, false
+	if in.d.Ref.Origin != schema.OriginRegistry && in.d.Ref.Unresolved == 0 {
+		return 0, false // a framed value a local schema decoded keeps its id
 	}
 	return in.d.Ref.ID, true
 }

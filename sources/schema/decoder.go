@@ -223,6 +223,7 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 	l, sel, ok, noType := d.localFor(part, stream, headers, props)
 	if ok {
 		c.local, c.sel = l, sel
+		body := data
 		if id, rest, err := ParseHeader(data); err == nil {
 			if d.reg != nil {
 				// The registry's schema first; the local one decodes the
@@ -230,9 +231,9 @@ func (d *Decoder) Classify(part Part, stream string, headers []sources.Header, p
 				c.Origin, c.ID, c.body = OriginRegistry, id, rest
 				return c
 			}
-			c.ID, c.unresolved = id, KindNoRegistry
+			c.ID, c.unresolved, body = id, KindNoRegistry, rest
 		}
-		c.Origin, c.Format, c.body = OriginLocal, l.format, data
+		c.Origin, c.Format, c.body = OriginLocal, l.format, body
 		return c
 	}
 	if !isFramed(data) {
@@ -384,7 +385,7 @@ func (d *Decoder) decode(ctx context.Context, c *Class, buf []byte, out *Decoded
 	switch c.Origin {
 	case OriginLocal:
 		out.Ref.Unresolved = c.unresolved
-		decodeLocal(c, buf, out)
+		decodeLocalFramed(c, buf, out)
 		return
 	case OriginRegistry:
 		if d.reg == nil {
@@ -502,19 +503,59 @@ func decodeLocal(c *Class, buf []byte, out *Decoded) {
 	}
 }
 
+// decodeLocalFramed decodes c with its local schema: a framed c (its
+// unresolved set, its body the bytes after the framing, and for a
+// Protobuf schema after the message indexes) keeps its id in *out's Ref;
+// when the body after the framing does not fit the schema, the whole
+// value is decoded as a value without the framing (a value whose first
+// byte is 0 by chance), and *out's Ref then names no id.
+func decodeLocalFramed(c *Class, buf []byte, out *Decoded) {
+	if c.unresolved == 0 {
+		decodeLocal(c, buf, out)
+		return
+	}
+	init := *out
+	lc := *c
+	out.Ref.Local = c.local.path
+	if c.local.format == FormatProtobuf {
+		idx, rest, err := ReadIndexes(c.body)
+		if err == nil {
+			lc.body, out.Ref.Indexes = rest, idx
+		} else {
+			out.Err = &Error{Kind: KindTruncated, Err: fmt.Errorf("framed with id %d: %w", c.ID, err)}
+		}
+	}
+	if out.Err == nil {
+		decodeLocal(&lc, buf, out)
+		if out.Err == nil {
+			return
+		}
+	}
+	framedErr := *out
+	whole := *c
+	whole.body, whole.unresolved = c.data, 0
+	*out = init
+	out.Ref.ID, out.Ref.Unresolved = 0, 0
+	decodeLocal(&whole, buf, out)
+	if out.Err != nil {
+		*out = framedErr
+	}
+}
+
 // fallBack decodes a registry value the registry does not have the id of
-// with the local schema mapped to its stream, the whole value as a value
-// without the framing is (*out holds the registry's failure, and keeps it
-// when the local schema does not fit either).
+// with the local schema mapped to its stream: the body after the framing,
+// or failing that the whole value as a value without the framing is (*out
+// holds the registry's failure, and keeps it when the local schema does
+// not fit either).
 func fallBack(c *Class, buf []byte, out *Decoded) {
 	if c.local == nil || KindOf(out.Err) != KindUnknownID {
 		return
 	}
 	failed := *out
 	lc := *c
-	lc.Origin, lc.Format, lc.body, lc.unresolved = OriginLocal, c.local.format, c.data, KindUnknownID
+	lc.Origin, lc.Format, lc.unresolved = OriginLocal, c.local.format, KindUnknownID
 	*out = Decoded{Format: lc.Format, Ref: Ref{Origin: OriginLocal, Format: lc.Format, ID: c.ID, Unresolved: KindUnknownID}}
-	decodeLocal(&lc, buf, out)
+	decodeLocalFramed(&lc, buf, out)
 	if out.Err != nil {
 		why, cause := out.Err, errors.Unwrap(failed.Err)
 		if cause == nil {
@@ -690,6 +731,10 @@ func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte)
 			return nil, &Error{Kind: KindBadSchema, Err: fmt.Errorf("no local schema %s", ref.Local)}
 		}
 		sel := Selector{Name: ref.Message, Branches: ref.Branches, SizedBlocks: ref.SizedBlocks}
+		framedLocal := ref.Unresolved != 0
+		if framedLocal && original != nil {
+			original = localBody(original, ref.ID, l.format, ref.Indexes)
+		}
 		var body []byte
 		var err error
 		if oe, ok := l.compiled.(overEncoder); ok && original != nil {
@@ -700,7 +745,15 @@ func (d *Decoder) EncodeOver(ctx context.Context, ref Ref, doc, original []byte)
 		if err != nil {
 			return nil, encodeError(ctx, err)
 		}
-		return body, nil
+		if !framedLocal {
+			return body, nil
+		}
+		// A framed value a local schema decoded keeps its framing.
+		out := AppendHeader(make([]byte, 0, len(body)+16), ref.ID)
+		if l.format == FormatProtobuf {
+			out = AppendIndexes(out, ref.Indexes)
+		}
+		return append(out, body...), nil
 	}
 	switch ref.Format {
 	case FormatJSON:
@@ -752,6 +805,21 @@ func framedBody(original []byte, id int, idx []int) []byte {
 		return nil
 	}
 	return body
+}
+
+// localBody is the body of original, a value framed with id that a
+// local schema of format decoded (after the message indexes idx for
+// Protobuf); nil when original is framed otherwise (nothing is kept from
+// it).
+func localBody(original []byte, id int, format Format, idx []int) []byte {
+	if format == FormatProtobuf {
+		return framedBody(original, id, idx)
+	}
+	got, rest, err := ParseHeader(original)
+	if err != nil || got != id {
+		return nil
+	}
+	return rest
 }
 
 // sameIndexes compares message indexes, nil and [0] alike (both pick the

@@ -26,7 +26,7 @@ var ErrNotFramed = errors.New("not in the Confluent wire format")
 var ErrMalformedIndexes = errors.New("malformed message indexes")
 
 // ParseHeader reads the Confluent framing of data: the magic byte and the
-// big-endian schema id. It returns the id and the bytes after the header.
+// big-endian unsigned 32-bit schema id. It returns the id and the bytes after the header.
 func ParseHeader(data []byte) (id int, rest []byte, err error) {
 	if len(data) < HeaderSize {
 		return 0, nil, fmt.Errorf("%w: %d bytes, the header needs %d", ErrNotFramed, len(data), HeaderSize)
@@ -34,11 +34,10 @@ func ParseHeader(data []byte) (id int, rest []byte, err error) {
 	if data[0] != Magic {
 		return 0, nil, fmt.Errorf("%w: first byte is 0x%02x", ErrNotFramed, data[0])
 	}
-	u := binary.BigEndian.Uint32(data[1:5])
-	if u > 1<<31-1 {
-		return 0, nil, fmt.Errorf("%w: schema id %d out of range", ErrNotFramed, u)
-	}
-	return int(u), data[HeaderSize:], nil
+	// The id is the wire format's unsigned 32 bits, all of them (as
+	// franz-go's sr reads it): 0xFFFFFFFF is id 4294967295, one no
+	// registry has, not a sign of a value without the framing.
+	return int(binary.BigEndian.Uint32(data[1:5])), data[HeaderSize:], nil
 }
 
 // isFramed reports data that may carry the wire format's header (a magic

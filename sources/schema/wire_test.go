@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
 // TestHeader reads the magic byte and the big-endian id, and refuses what
@@ -17,9 +19,23 @@ func TestHeader(t *testing.T) {
 	if got := AppendHeader(nil, 65538); !bytes.Equal(got, []byte{0, 0, 1, 0, 2}) {
 		t.Fatalf("AppendHeader = %x", got)
 	}
-	for _, b := range [][]byte{nil, {0, 0, 0, 1}, {1, 0, 0, 0, 1}, {0, 0x80, 0, 0, 0}} {
+	for _, b := range [][]byte{nil, {0, 0, 0, 1}, {1, 0, 0, 0, 1}} {
 		if _, _, err := ParseHeader(b); !errors.Is(err, ErrNotFramed) {
 			t.Errorf("ParseHeader(%x) = %v", b, err)
+		}
+	}
+	// Ids are the wire format's unsigned 32 bits, as sr reads them.
+	for _, tc := range []struct {
+		b  []byte
+		id int
+	}{{[]byte{0, 0x80, 0, 0, 0}, 1 << 31}, {[]byte{0, 0xff, 0xff, 0xff, 0xff, 'x'}, 4294967295}} {
+		id, _, err := ParseHeader(tc.b)
+		want, _, srErr := new(sr.ConfluentHeader).DecodeID(tc.b)
+		if err != nil || id != tc.id || srErr != nil || want != id {
+			t.Errorf("ParseHeader(%x) = %d %v, sr reads %d %v", tc.b, id, err, want, srErr)
+		}
+		if got := AppendHeader(nil, tc.id); !bytes.Equal(got, tc.b[:HeaderSize]) {
+			t.Errorf("AppendHeader(%d) = %x", tc.id, got)
 		}
 	}
 }
