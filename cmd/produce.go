@@ -104,8 +104,15 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 	if f.in.skipped > 0 {
 		fmt.Fprintf(e.stderr, "mqscope: skipped %s (as kcat -P does)\n", counted(f.in.skipped, "empty line"))
 	}
+	lost := f.in.lostError()
+	if len(msgs) == 0 && lost != nil {
+		return fmt.Errorf("nothing to publish: %s: %w", replay.LineList(f.in.lost), &replay.LostLineError{Reason: f.in.lostReason})
+	}
 	if len(msgs) == 0 {
 		return errors.New("nothing to publish: the input holds no message")
+	}
+	if lost != nil {
+		fmt.Fprintf(e.stderr, "mqscope: %s not to be published: %s\n", replay.LineList(f.in.lost), safetext.String((&replay.LostLineError{Reason: f.in.lostReason}).Error()))
 	}
 	tombstones := countTombstones(msgs)
 	runs, err := f.runs(stream, msgs)
@@ -157,12 +164,12 @@ func (e *env) produce(ctx context.Context, stream string, f *produceFlags) error
 		fmt.Fprintf(e.stdout, "%d of them %s (no value)\n", n, map[bool]string{true: "is a tombstone", false: "are tombstones"}[n == 1])
 	}
 	if n := unroutable(placed); n > 0 {
-		return fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed))
+		return errors.Join(fmt.Errorf("%d of %d messages unroutable: the broker returned them, no queue is bound to take them", n, len(placed)), lost)
 	}
 	if n := sources.CountDuplicates(placed); n > 0 {
-		return errors.New(sources.DuplicatesNotWritten(n))
+		return errors.Join(errors.New(sources.DuplicatesNotWritten(n)), lost)
 	}
-	return nil
+	return lost
 }
 
 // handed counts the messages of a publish that failed with err that went

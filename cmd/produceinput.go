@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/replay/capture"
 	"github.com/mqscope/mqscope/sources"
 )
@@ -31,6 +32,20 @@ type produceInput struct {
 	skipped int
 	// lines are the line numbers of the jsonl messages read.
 	lines []int
+	// lost are the numbers of the jsonl lines marked "lost", left out
+	// (nothing of their message is left to publish), and lostReason the
+	// first one's reason.
+	lost       []int
+	lostReason string
+}
+
+// lostError names the jsonl lines marked lost, which were not published
+// (nil: none was).
+func (in *produceInput) lostError() error {
+	if len(in.lost) == 0 {
+		return nil
+	}
+	return &replay.NotWrittenError{Lines: in.lost, Err: &replay.LostLineError{Reason: in.lostReason}}
 }
 
 // produceFormats are the formats produce reads.
@@ -63,6 +78,13 @@ func (in *produceInput) messages(r io.Reader) ([]sources.Message, error) {
 			}
 			if err != nil {
 				return nil, err
+			}
+			if m.Flaw != nil && m.Flaw.Lost {
+				if len(in.lost) == 0 {
+					in.lostReason = m.Flaw.Reason
+				}
+				in.lost = append(in.lost, dec.Line())
+				continue
 			}
 			out = append(out, sources.Message{Stream: m.Stream, Partition: m.Partition, Key: m.Key, Value: m.Value, Headers: m.Headers, Properties: m.Properties})
 			in.lines = append(in.lines, dec.Line())

@@ -268,6 +268,10 @@ type kcatLine struct {
 	KeyB64     *string   `json:"key_b64,omitempty"`
 	PayloadB64 *string   `json:"payload_b64,omitempty"`
 	HeadersB64 []*string `json:"headers_b64,omitempty"`
+	// Lost is the capture format's "lost": nothing of the message is
+	// left but the notice of its death, and why (a replay refuses the
+	// line); kcat has no such field.
+	Lost *string `json:"lost,omitempty"`
 	// KeySchemaID and ValueSchemaID are the framing's schema ids, as kcat
 	// -s names them (nil where not framed; id 0 as any other).
 	KeySchemaID   *int `json:"key_schema_id,omitempty"`
@@ -300,6 +304,10 @@ func (k *kcatWriter) write(m *sources.Message, d *decodedMsg) error {
 	}
 	l := kcatLine{Topic: m.Stream, Partition: m.Partition, Offset: m.Offset, TSType: "create", TS: ts, Broker: -1,
 		Key: strOrNil(m.Key), Payload: strOrNil(m.Value), KeyB64: b64IfNotUTF8(m.Key), PayloadB64: b64IfNotUTF8(m.Value)}
+	if m.Flaw != nil && m.Flaw.Lost {
+		why := capture.LostReason(m)
+		l.Lost = &why
+	}
 	if d != nil {
 		if d.keyClass.Framed() { // the framing's id, whichever schema decoded it
 			l.KeySchemaID = &d.keyClass.ID

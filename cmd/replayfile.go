@@ -109,6 +109,12 @@ Writing one message asks y/N; writing more asks you to type the count (or
 					return fmt.Errorf("replay %s: %w: nothing written", args[0], err)
 				}
 				printNotes(e.stderr, fc.Notes)
+				if lost := fc.LostLines(); lost != "" {
+					if fc.Messages == 0 {
+						return fmt.Errorf("replay %s: %s: nothing written", args[0], safetext.String(lost))
+					}
+					fmt.Fprintf(e.stderr, "mqscope: %s\n", safetext.String(lost))
+				}
 				checked = true
 				if _, err := f.Seek(0, io.SeekStart); err != nil {
 					return fmt.Errorf("replay: %w", err)

@@ -190,8 +190,14 @@ func undecodedLine(ctx context.Context, dec *schema.Decoder, m *sources.Message,
 
 // FileCheck is what CheckFile found.
 type FileCheck struct {
-	// Messages counts the messages of the capture: what a replay writes.
+	// Messages counts the messages of the capture a replay writes (the
+	// lines marked lost left out).
 	Messages int
+	// Lost are the numbers of the lines marked "lost", which a replay
+	// does not write (LostLineError).
+	Lost []int
+	// LostReason is the first of them's "lost".
+	LostReason string
 	// Encoded counts the values a replay encodes from value_decoded.
 	Encoded int
 	// Notes are the lines a person should hear of (LineOutcome.Noteworthy).
@@ -244,6 +250,15 @@ func (fc FileCheck) EditedRefusal(keepRaw bool) error {
 	return &EditedLinesError{Lines: fc.Edited}
 }
 
+// LostLines says which lines are marked lost, which a replay does not
+// write, and why the first is ("": none is).
+func (fc FileCheck) LostLines() string {
+	if len(fc.Lost) == 0 {
+		return ""
+	}
+	return LineList(fc.Lost) + " not to be written: " + (&LostLineError{Reason: fc.LostReason}).Error()
+}
+
 // unwrittenEdit reports a line whose document was edited and whose raw
 // value would be written instead of the edit.
 func (o LineOutcome) unwrittenEdit() bool {
@@ -279,6 +294,13 @@ func CheckFile(ctx context.Context, r io.Reader, dec *schema.Decoder, reencode b
 		}
 		if err != nil {
 			return fc, err
+		}
+		if m.Flaw != nil && m.Flaw.Lost {
+			if len(fc.Lost) == 0 {
+				fc.LostReason = m.Flaw.Reason
+			}
+			fc.Lost = append(fc.Lost, d.Line())
+			continue
 		}
 		fc.Messages++
 		if dv == nil {

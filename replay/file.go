@@ -155,6 +155,26 @@ func ReplayFile(ctx context.Context, r io.Reader, sink sources.MessageSink, o Re
 			_ = flush()
 			return res, err
 		}
+		if m.Flaw != nil && m.Flaw.Lost { // nothing of it to write: counted and named, the rest written
+			if err := flush(); err != nil {
+				return res, err
+			}
+			lost := &LostLineError{Reason: m.Flaw.Reason}
+			a := AuditRecord{Time: time.Now(), Action: "replay", Connection: o.Connection, Source: o.File,
+				Position: strconv.Itoa(line + 1), Target: o.Target, MessageID: m.ID, Result: "failed: " + lost.Error()}
+			if err := o.Audit.Write(a); err != nil {
+				return res, err
+			}
+			line++
+			res.Failed++
+			res.Total = res.Done + res.Duplicates + res.Failed
+			res.Failures = append(res.Failures, Failure{Position: strconv.Itoa(dec.Line()), Err: fmt.Sprintf("capture line %d not written: %v", dec.Line(), lost)})
+			rejected = append(rejected, dec.Line())
+			if rejectErr == nil {
+				rejectErr = lost
+			}
+			continue
+		}
 		out, err := EncodeLine(ctx, o.Decoder, &m, dv, o.Reencode)
 		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			res.stopped(Cancelled, "") // stopped while encoding the line: it is not written
@@ -253,20 +273,45 @@ type NotWrittenError struct {
 
 // Error names the lines and why the first was not written.
 func (e *NotWrittenError) Error() string {
-	ls := make([]string, 0, len(e.Lines))
-	for i, l := range e.Lines {
+	return fmt.Sprintf("%s not written (the rest were): %v", LineList(e.Lines), e.Err)
+}
+
+// LineList names capture lines: "capture line 3", "capture lines 3, 7"
+// (the first 20, then how many more).
+func LineList(lines []int) string {
+	ls := make([]string, 0, len(lines))
+	for i, l := range lines {
 		if i == 20 {
-			ls = append(ls, fmt.Sprintf("… %d more", len(e.Lines)-20))
+			ls = append(ls, fmt.Sprintf("… %d more", len(lines)-20))
 			break
 		}
 		ls = append(ls, strconv.Itoa(l))
 	}
 	word := "line"
-	if len(e.Lines) > 1 {
+	if len(lines) > 1 {
 		word = "lines"
 	}
-	return fmt.Sprintf("capture %s %s not written (the rest were): %v", word, strings.Join(ls, ", "), e.Err)
+	return "capture " + word + " " + strings.Join(ls, ", ")
 }
 
 // Unwrap is why the first was not written.
 func (e *NotWrittenError) Unwrap() error { return e.Err }
+
+// LostLineError is why a capture line marked "lost" is not written:
+// nothing of its message is left but the notice of its death (a dead
+// letter whose original the stream no longer holds, a Redis entry
+// deleted while pending), and writing it would publish an empty message
+// that looks like one.
+type LostLineError struct {
+	// Reason is the line's "lost": why nothing of the message is left.
+	Reason string
+}
+
+// Error says why the line is not written.
+func (e *LostLineError) Error() string {
+	why := "the line is marked lost"
+	if e.Reason != "" {
+		why += " (" + e.Reason + ")"
+	}
+	return why + `: it has no message to write, only the notice of its death (remove "lost" from the line to write it as it stands)`
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -122,6 +123,41 @@ func (e *StreamDeletedError) Error() string {
 
 // Unwrap is ErrUnknownStream.
 func (e *StreamDeletedError) Unwrap() error { return ErrUnknownStream }
+
+// StreamTrimmedError is why a bounded read could not deliver a range:
+// the stream's first position rose past the read's while it read (the
+// stream was trimmed or purged, or its limits removed its oldest
+// messages), so messages it was to deliver are gone. A connector records
+// it as the Why of that range (Feed.Lose), so the read ends with an
+// IncompleteError. Messages deleted before the read began are no such
+// range.
+type StreamTrimmedError struct {
+	// Stream is the stream read.
+	Stream string
+	// Removed is how many messages of the range were removed (-1 when
+	// not known).
+	Removed int64
+	// Unit names them ("messages", "entries"; "" is messages).
+	Unit string
+}
+
+// Error says how many were removed, and how.
+func (e *StreamTrimmedError) Error() string {
+	unit := e.Unit
+	if unit == "" {
+		unit = "messages"
+	}
+	n := strconv.FormatInt(e.Removed, 10) + " "
+	if e.Removed < 0 {
+		n = ""
+	} else if e.Removed == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+		if unit == "entrie" {
+			unit = "entry"
+		}
+	}
+	return fmt.Sprintf("%s%s removed from the stream (trimmed/purged, or by its limits) while it was read", n, unit)
+}
 
 // AsIncomplete returns the IncompleteError err holds, if it holds one.
 func AsIncomplete(err error) (*IncompleteError, bool) {

@@ -109,8 +109,12 @@ func headerArgs(flag string, hs []sources.Header, nullAlone bool) ([]string, err
 // (x-death, x-first-death-*, x-last-death-*, x-delivery-count) are left
 // out, and a comment line above the command says so: they are AMQP tables,
 // arrays and numbers, and a produce publishes headers as strings, so the
-// copy would carry a string x-death that reads as a forged death.
+// copy would carry a string x-death that reads as a forged death. A
+// message nothing of which is left (Flaw.Lost) has no command.
 func produceCommand(conn sources.Conn, m *sources.Message) (string, error) {
+	if m.Flaw != nil && m.Flaw.Lost { // it would publish an empty message carrying the death's headers
+		return "", fmt.Errorf("nothing of the message is left to publish again (%s)", m.Flaw.Reason)
+	}
 	m, note := withoutBrokerHeaders(conn, m)
 	cmd, err := produceArgs(conn, m)
 	if errors.Is(err, errNotAnArgument) {

@@ -46,6 +46,11 @@ type Record struct {
 	Value     *string        `json:"value,omitempty"`
 	ValueB64  *string        `json:"value_b64,omitempty"`
 	Headers   []HeaderRecord `json:"headers,omitempty"`
+	// Lost says nothing of the message itself is left, only the notice
+	// of its death (a dead letter whose original the stream no longer
+	// holds, a Redis entry deleted while pending): why, in words. Such a
+	// line has no key and no value, and a replay does not write it.
+	Lost *string `json:"lost,omitempty"`
 	// Exchange is the exchange a RabbitMQ message was published to (""
 	// the default exchange); nil for other brokers.
 	Exchange   *string         `json:"exchange,omitempty"`
@@ -295,6 +300,10 @@ func appendRecordDecoded(b []byte, m *sources.Message, key, value *Decoded, sche
 		}
 		b = append(b, ']')
 	}
+	if m.Flaw != nil && m.Flaw.Lost {
+		b = append(b, `,"lost":`...)
+		b = jsonenc.AppendStringUnescapedHTML(b, LostReason(m))
+	}
 	for _, p := range m.Properties {
 		if p.Name == "exchange" {
 			b = append(b, `,"exchange":`...)
@@ -451,6 +460,15 @@ func appendMember(b []byte, name string, v string) []byte {
 	return append(b, '"')
 }
 
+// LostReason is what a line's "lost" says of a message nothing of which
+// is left (its Flaw's reason, or a general one when that is empty).
+func LostReason(m *sources.Message) string {
+	if m.Flaw.Reason != "" {
+		return m.Flaw.Reason
+	}
+	return "nothing of the message is left, only the notice of its death"
+}
+
 // Message converts a decoded record back into a message.
 func (r *Record) Message() (sources.Message, error) {
 	m := sources.Message{Conn: r.Conn, Stream: r.Stream, Partition: r.Partition, Offset: r.Offset}
@@ -483,6 +501,9 @@ func (r *Record) Message() (sources.Message, error) {
 			return m, fmt.Errorf("header %d (%q): %w", i, safetext.Bytes(k), err)
 		}
 		m.Headers = append(m.Headers, sources.Header{Key: string(k), Value: v})
+	}
+	if r.Lost != nil {
+		m.Flaw = &sources.Flaw{Lost: true, Reason: *r.Lost}
 	}
 	if r.Exchange != nil {
 		m.Properties = append(m.Properties, sources.Property{Name: "exchange", Value: cmp.Or(*r.Exchange, DefaultExchange)})

@@ -26,6 +26,13 @@ func decodeKcat(line []byte, probe map[string]json.RawMessage) (sources.Message,
 		return m, fmt.Errorf("kcat record: %w", err)
 	}
 	m.ValueSize = len(m.Value)
+	if raw, ok := probe["lost"]; ok && string(raw) != "null" {
+		var why string
+		if err := json.Unmarshal(raw, &why); err != nil {
+			return m, fmt.Errorf("kcat record: lost: %w", err)
+		}
+		m.Flaw = &sources.Flaw{Lost: true, Reason: why}
+	}
 	m.Headers, err = kcatHeaders(probe["headers"], probe["headers_b64"])
 	return m, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,7 +71,20 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	}
 	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
 		ready: make(chan struct{}, 1), room: make(chan struct{}), suspects: make(chan struct{}, 1), created: si.Created,
-		from: startSeq(cfg, si.State), total: -1}
+		from: startSeq(cfg, si.State), total: -1, firstBefore: si.State.FirstSeq}
+	if !opts.Follow && cfg.DeliverPolicy != jetstream.DeliverByStartTimePolicy {
+		r.seen = r.from - 1 // the first delivery past r.from skipped some
+		r.watchGaps = si.State.NumDeleted <= maxDeletedKnown
+		if r.watchGaps && si.State.NumDeleted > 0 {
+			// The sequences deleted before the read: a delivery that skips
+			// them skips nothing the read lost.
+			full, err := s.Info(ctx, jetstream.WithDeletedDetails(true))
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", stream, err)
+			}
+			r.deletedBefore = slices.Sorted(slices.Values(full.State.Deleted))
+		}
+	}
 	feed := sources.NewFeed(ctx, opts.InFlight, r.stop)
 	r.feed = feed
 	r.maxBytes = feed.ChunkBytes()
@@ -190,6 +204,17 @@ type read struct {
 	from     uint64        // a bounded read's first sequence
 	total    int64         // how many messages a bounded read is to deliver (-1: not known)
 
+	// A bounded read watches for gaps (watchGaps): seen is the last
+	// sequence delivered, firstBefore the stream's first sequence when
+	// the read began and deletedBefore the sequences it had deleted
+	// then, in order; a delivery past seen+1 that skips sequences the
+	// stream held, whose first sequence has risen past them, skips
+	// messages removed while the read ran (see gap).
+	watchGaps     bool
+	seen          uint64
+	firstBefore   uint64
+	deletedBefore []uint64
+
 	mu       sync.Mutex
 	batch    []sources.Message
 	bytes    int64
@@ -212,6 +237,12 @@ func (r *read) handle(m jetstream.Msg) {
 		return
 	}
 	msg, seq, ok, end, err := r.convert(ctx, m)
+	if r.watchGaps && err == nil && seq > r.seen+1 {
+		r.gap(ctx, r.seen+1, seq)
+	}
+	if seq > r.seen {
+		r.seen = seq
+	}
 	r.mu.Lock()
 	switch {
 	case r.finished:
@@ -243,6 +274,48 @@ func (r *read) handle(m jetstream.Msg) {
 	}
 	r.mu.Unlock()
 	r.signal()
+}
+
+// maxDeletedKnown is the most deleted sequences a bounded read learns
+// of when it begins; a stream with more is read without watching for
+// messages removed while it reads.
+const maxDeletedKnown = 1 << 20
+
+// gap checks, for a bounded read whose delivery after sequence from-1
+// is sequence to, whether the messages it skipped were removed while it
+// read: the stream's first sequence has risen past from (a purge, its
+// limits), and of from up to that first sequence (and to, and the read's
+// end) some the stream held when the read began. If so it records them
+// lost (Feed.Lose) with a sources.StreamTrimmedError; the read goes on.
+// Sequences deleted before the read began are no such loss.
+func (r *read) gap(ctx context.Context, from, to uint64) {
+	last := min(to-1, r.endSeq)
+	if last < from || r.held(from, last) == 0 {
+		return // deleted before the read
+	}
+	si, err := r.c.js.Stream(ctx, r.stream)
+	if err != nil {
+		return // the stream is gone: watch says so
+	}
+	st := si.CachedInfo().State
+	if st.FirstSeq <= from || st.FirstSeq <= r.firstBefore {
+		return
+	}
+	last = min(last, st.FirstSeq-1)
+	n := r.held(from, last)
+	if n == 0 {
+		return
+	}
+	r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: int64(from), To: int64(last),
+		Why: &sources.StreamTrimmedError{Stream: r.stream, Removed: int64(n)}})
+}
+
+// held is how many of the sequences from to last the stream held when
+// the read began (those not deleted then).
+func (r *read) held(from, last uint64) uint64 {
+	lo, _ := slices.BinarySearch(r.deletedBefore, from)
+	hi, _ := slices.BinarySearch(r.deletedBefore, last+1)
+	return last - from + 1 - uint64(hi-lo)
 }
 
 func (r *read) signal() {

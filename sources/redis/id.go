@@ -60,6 +60,17 @@ func (id ID) Next() ID {
 	return ID{MS: id.MS, Seq: id.Seq + 1}
 }
 
+// prev is the id before id (0-0 for 0-0).
+func (id ID) prev() ID {
+	switch {
+	case id.Seq > 0:
+		return ID{MS: id.MS, Seq: id.Seq - 1}
+	case id.MS > 0:
+		return ID{MS: id.MS - 1, Seq: ^uint64(0)}
+	}
+	return id
+}
+
 // Offset maps the id onto the one int64 position the Message model has:
 // the millisecond shifted left by 20 bits, the sequence in the low 20 bits.
 // The mapping keeps the stream's order and is exact (OffsetID gives the id

@@ -174,6 +174,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	}
 	end, _ := endID(opts, last, empty)
 	added, total := int64(0), int64(-1)
+	var first ID
 	if !opts.Follow && !empty {
 		// What the stream had ever had tells it from a stream of the same
 		// name that takes its place during the read (see deleted).
@@ -182,6 +183,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 			return nil, fmt.Errorf("redis %s: xinfo stream %q: %w", c.addr, stream, c.cause(err))
 		}
 		added = info.EntriesAdded
+		first, _ = ParseID(info.FirstEntry.ID)
 		if opts.Start.Kind == sources.StartOldest && opts.End == nil {
 			total = info.Length
 		}
@@ -193,7 +195,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	}
 	feed := sources.NewFeed(ctx, opts.InFlight, w.close)
 	feed.Go(func(ctx context.Context) {
-		r := streamRead{c: c, w: w, stream: stream, dlq: isDLQ, origin: origin, feed: feed, added: added, total: total}
+		r := streamRead{c: c, w: w, stream: stream, dlq: isDLQ, origin: origin, feed: feed, added: added, total: total, firstBefore: first}
 		if err := r.run(ctx, from, exclusive, end, opts.Follow); err != nil && ctx.Err() == nil {
 			feed.Fail(err)
 		}
@@ -220,6 +222,12 @@ type streamRead struct {
 	sent  int64
 	after *ID
 	total int64 // how many entries a bounded read is to deliver (-1: not known)
+	// firstBefore is the stream's first entry when a bounded read
+	// began: a trim up to it is the stream's shape, not entries the read
+	// lost.
+	firstBefore ID
+	// trimmedAway counts the entries trimmed reported lost so far.
+	trimmedAway int64
 }
 
 // run pages from from (exclusive or not) to end with XRANGE; following,
@@ -277,6 +285,23 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 		if err != nil {
 			return err
 		}
+		// The first id this page was to start at: entries from there to
+		// the page's first that the stream no longer holds were trimmed
+		// away while the read ran (trimmed checks).
+		lo := from
+		if exclusive {
+			lo = from.Next()
+		}
+		if r.after != nil {
+			lo = r.after.Next()
+		}
+		if !follow && len(page) > 0 {
+			if id, err := ParseID(page[0].id); err == nil && lo.Less(id) {
+				if err := r.trimmed(ctx, lo, page, end); err != nil {
+					return err
+				}
+			}
+		}
 		full, done := int64(len(page)) == count, false
 		if len(page) > 0 {
 			last := page[len(page)-1].id
@@ -323,7 +348,13 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 			if exclusive {
 				first = from.Next()
 			}
-			return r.deleted(ctx, first, end)
+			if lost, err := r.deleted(ctx, first, end); lost || err != nil {
+				return err
+			}
+			if r.after != nil {
+				first = r.after.Next()
+			}
+			return r.trimmed(ctx, first, nil, end)
 		}
 		if err := clamped.report(r.stream); err != nil {
 			r.feed.Fail(err)
@@ -351,25 +382,26 @@ func (r *streamRead) run(ctx context.Context, from ID, exclusive bool, end ID, f
 // its end, whether its stream was deleted, or replaced by a stream of the
 // same name (one that has had fewer entries, or whose last id is below
 // the last one read). If so it records what the read did not read
-// (Feed.Lose) with a sources.StreamDeletedError. Else the entries left
-// were deleted (XDEL, trimming) and the read is at its end.
-func (r *streamRead) deleted(ctx context.Context, from, end ID) error {
+// (Feed.Lose) with a sources.StreamDeletedError and reports true. Else
+// the entries left were deleted (XDEL, trimming; see trimmed) and the
+// read is at its end.
+func (r *streamRead) deleted(ctx context.Context, from, end ID) (bool, error) {
 	info, err := r.c.client.XInfoStream(ctx, r.stream).Result()
 	replaced := false
 	switch {
 	case isNoSuchKey(err):
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("redis %s: xinfo stream %q: %w", r.c.addr, r.stream, r.c.cause(err))
+		return false, fmt.Errorf("redis %s: xinfo stream %q: %w", r.c.addr, r.stream, r.c.cause(err))
 	default:
 		replaced = info.EntriesAdded < r.added
 		if last, err := ParseID(info.LastGeneratedID); err == nil && r.after != nil && last.Less(*r.after) {
 			replaced = true
 		}
 		if !replaced {
-			return nil
+			return false, nil
 		}
 	}
 	next := from
@@ -378,6 +410,71 @@ func (r *streamRead) deleted(ctx context.Context, from, end ID) error {
 	}
 	r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: next.Offset(), To: max(end.Offset(), next.Offset()), Positions: EntryIDs{},
 		Why: &sources.StreamDeletedError{Stream: r.stream, Read: r.sent, Of: r.total, Unit: "entries", Replaced: replaced}})
+	return true, nil
+}
+
+// trimmed checks, for a bounded read about to deliver page (nil: it
+// found no more entries up to end) whose next entry was to be lo or
+// after, whether the stream was trimmed (XTRIM, MAXLEN, MINID) past lo
+// while it read: its first entry is now above lo, and above where it
+// was when the read began. Where the read knows how many entries it was
+// to deliver (from the oldest), the trim must have taken some it has
+// not (what it delivered, the page's entries below the first entry and
+// what the stream still holds up to end fall short); else the rise
+// alone tells. It records the range lost (Feed.Lose) with a
+// sources.StreamTrimmedError; the read goes on with the page. Entries
+// deleted before the read began, an XDEL, and a trim of entries already
+// read are no such range.
+func (r *streamRead) trimmed(ctx context.Context, lo ID, page []rawEntry, end ID) error {
+	info, err := r.c.client.XInfoStream(ctx, r.stream).Result()
+	switch {
+	case isNoSuchKey(err):
+		return nil // the stream is gone: deleted says so
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("redis %s: xinfo stream %q: %w", r.c.addr, r.stream, r.c.cause(err))
+	}
+	first := maxID // empty: trimmed of all
+	if info.Length > 0 {
+		if first, err = ParseID(info.FirstEntry.ID); err != nil {
+			return nil
+		}
+	}
+	if !lo.Less(first) || !r.firstBefore.Less(first) {
+		return nil
+	}
+	next := first // the first entry past the range lost
+	if len(page) > 0 {
+		if p, err := ParseID(page[0].id); err == nil && p.Less(next) {
+			next = p
+		}
+	}
+	if !lo.Less(next) {
+		return nil
+	}
+	removed := int64(-1)
+	if r.total >= 0 {
+		held := int64(0) // the page's entries the stream no longer holds
+		for i := range page {
+			if id, err := ParseID(page[i].id); err == nil && id.Less(first) {
+				held++
+			}
+		}
+		n := r.total - r.sent - r.trimmedAway - held - (info.Length - (info.EntriesAdded - r.added))
+		if n <= 0 {
+			return nil // the entries trimmed were read, or deleted before the read
+		}
+		removed = n
+		r.trimmedAway += n
+	}
+	to := next.prev()
+	if end.Less(to) {
+		to = end
+	}
+	r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: lo.Offset(), To: max(to.Offset(), lo.Offset()), Positions: EntryIDs{},
+		Why: &sources.StreamTrimmedError{Stream: r.stream, Removed: removed, Unit: "entries"}})
 	return nil
 }
 
