@@ -474,6 +474,8 @@ func (p *detailPage) schemaBlock(value, key shown, kv func(l, v string), section
 			v += " (deleted)"
 		}
 		switch {
+		case ref.LatestErr != nil:
+			v += "  " + s.Warn.Render("latest version unknown: its lookup failed")
 		case ref.Latest > ref.Version:
 			v += "  " + s.Warn.Render("latest is v"+strconv.Itoa(ref.Latest))
 		case ref.Latest == ref.Version:

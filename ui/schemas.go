@@ -84,8 +84,9 @@ func warmClasses(ctx context.Context, d *schema.Decoder, fetch []schema.Class) {
 }
 
 // missingSchemas returns one class per registry schema id of msgs that is
-// not held yet, and with failed, one whose fetch failed (Decode asks again
-// once the failure is old enough, else answers at once). It does no I/O.
+// not held yet or whose fetch failed long enough ago to ask again, and
+// with failed, one whose fetch failed (Decode asks again once the failure
+// is old enough, else answers at once). It does no I/O.
 func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []schema.Class {
 	seen := map[int]bool{}
 	var out []schema.Class
@@ -99,7 +100,7 @@ func missingSchemas(d *schema.Decoder, msgs []sources.Message, failed bool) []sc
 				continue
 			}
 			seen[c.ID] = true
-			if dec, ok := d.Cached(c); !ok || failed && dec.Err != nil && !schema.KindOf(dec.Err).OfValue() {
+			if dec, ok := d.Cached(c); !ok || d.Stale(c) || failed && dec.Err != nil && !schema.KindOf(dec.Err).OfValue() {
 				out = append(out, c)
 			}
 		}

@@ -49,6 +49,8 @@ type Schema struct {
 	Subjects []string `json:"subjects,omitempty"`
 	// Latest is the subject's latest version (0: unknown).
 	Latest int `json:"latest,omitempty"`
+	// LatestErr says why Latest is unknown when its lookup failed.
+	LatestErr string `json:"latestError,omitempty"`
 	// Compatible is the registry's verdict on the schema against the
 	// subject's latest version (nil: not asked, or it did not answer).
 	Compatible *bool `json:"compatible,omitempty"`
@@ -100,9 +102,13 @@ func (s Schema) Compat() string {
 	case s.Version > 0 && s.Version == s.Latest:
 		return "latest"
 	}
-	verdict := "incompatible with v" + strconv.Itoa(s.Latest)
+	against := "v" + strconv.Itoa(s.Latest)
+	if s.Latest == 0 { // the registry checked against its latest; which one it is, the lookup did not tell
+		against = "the latest version (its lookup failed)"
+	}
+	verdict := "incompatible with " + against
 	if *s.Compatible {
-		verdict = "compatible with v" + strconv.Itoa(s.Latest)
+		verdict = "compatible with " + against
 	}
 	if s.CheckedLocally {
 		verdict += " (checked locally)"
@@ -266,6 +272,9 @@ func (r *Resolver) resolve(ctx context.Context, c schema.Class, stream string) S
 		s.Format = d.Format
 	}
 	s.Subject, s.Version, s.Latest, s.Deleted = d.Ref.Subject, d.Ref.Version, d.Ref.Latest, d.Ref.Deleted
+	if d.Ref.LatestErr != nil {
+		s.LatestErr = d.Ref.LatestErr.Error()
+	}
 	for _, sv := range d.Ref.Subjects {
 		s.Subjects = append(s.Subjects, sv.Subject+" v"+strconv.Itoa(sv.Version)+s.DeletedMark())
 	}
@@ -333,6 +342,8 @@ func (r *Resolver) nameVersions(ctx context.Context, s *Schema, stream string) {
 		s.Subject, s.Version = sv.Subject, sv.Version
 		if latest, err := reg.Latest(ctx, sv.Subject); err == nil {
 			s.Latest = latest
+		} else {
+			s.LatestErr = err.Error()
 		}
 		return
 	}

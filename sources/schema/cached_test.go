@@ -58,10 +58,11 @@ func TestCachedDoesNoIO(t *testing.T) {
 	}
 }
 
-// While the registry is down, Cached says so for ids never fetched.
+// While the registry is down (a 503), Cached says so for ids never
+// fetched, each with its own id.
 func TestCachedRegistryDown(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "boom", http.StatusInternalServerError)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(srv.Close)
 	d := newDecoder(t, srv.URL)

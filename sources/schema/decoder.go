@@ -433,23 +433,29 @@ func (d *Decoder) decodeRegistered(ctx context.Context, c *Class, buf []byte, ou
 		fallBack(c, buf, out)
 		return
 	}
-	latest := 0
+	latest, lerr := 0, error(nil)
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
-		if v, err := d.reg.Latest(ctx, sv.Subject); err == nil {
-			latest = v
-		}
+		latest, lerr = d.reg.Latest(ctx, sv.Subject)
 	}
-	decodeEntry(c, out, reg, e, latest, buf)
+	decodeEntry(c, out, reg, e, latest, lerr, buf)
 }
 
 // Cached is Decode with only what the decoder already holds: it does no
 // I/O, so a View can call it. It reports false when c needs a registry
 // schema that was not fetched yet (Decode fetches it); a fetch that failed
-// is held too, its Decoded carrying the failure, until it is old enough to
-// ask again (2 s for a registry down or slow): false again then.
+// is held too, its Decoded carrying the failure, until a Decode asks again
+// (which it does once the failure is old enough: 2 s for a registry down
+// or slow, 10 s for an id refused or unknown).
 func (d *Decoder) Cached(c Class) (out Decoded, ok bool) {
 	ok = d.cached(&c, nil, &out)
 	return out, ok
+}
+
+// Stale reports that c's schema fetch failed long enough ago to be asked
+// again: Cached still holds the failure (a view shows it), and a Decode
+// asks the registry again. It does no I/O.
+func (d *Decoder) Stale(c Class) bool {
+	return c.Origin == OriginRegistry && d.reg != nil && d.reg.staleID(c.ID)
 }
 
 // cached is Cached into *out; its answer is *out's whether or not it
@@ -479,16 +485,16 @@ func (d *Decoder) cached(c *Class, buf []byte, out *Decoded) bool {
 		out.Format, out.Err = FormatBinary, e.err
 		return true
 	}
-	latest := 0
+	latest, lerr := 0, error(nil)
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
-		latest = d.reg.peekLatest(sv.Subject)
+		latest, lerr = d.reg.peekLatest(sv.Subject)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			out.JSON, out.Err = nil, &Error{Kind: KindMismatch, Err: fmt.Errorf("decoder failed: %v", p)}
 		}
 	}()
-	decodeEntry(c, out, reg, e, latest, buf)
+	decodeEntry(c, out, reg, e, latest, lerr, buf)
 	return true
 }
 
@@ -566,11 +572,16 @@ func fallBack(c *Class, buf []byte, out *Decoded) {
 	}
 }
 
-// decodeEntry decodes c's body into *out with a fetched and compiled schema.
-func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, latest int, buf []byte) {
+// decodeEntry decodes c's body into *out with a fetched and compiled
+// schema (latest is its subject's latest version, or lerr why that is
+// not known).
+func decodeEntry(c *Class, out *Decoded, reg *registered, e *compiledEntry, latest int, lerr error, buf []byte) {
 	out.Format, out.Ref.Format = e.format, e.format
 	if sv, ok := reg.subjectFor(c.stream, c.Part); ok {
 		out.Ref.Subject, out.Ref.Version, out.Ref.Latest = sv.Subject, sv.Version, latest
+		if lerr != nil {
+			out.Ref.Latest, out.Ref.LatestErr = 0, lerr
+		}
 	}
 	out.Ref.Subjects = reg.subjects()
 	out.Ref.Deleted = reg.deleted && len(reg.vers) > 0

@@ -11,8 +11,8 @@ import (
 // TestRegistryDownNamesEachValuesOwnID: while a registry that failed for
 // one id is remembered as down, the values of other ids fail without a
 // request, each naming its own id (and the registry's answer), never the
-// id whose request failed; Cached says the same. A 404 that is not the
-// registry's own and a 500 alike.
+// id whose request failed; Cached says the same. A gateway's 502, 503
+// and 504 alike (a 500 or a 403 is one id's failure: perid_test.go).
 func TestRegistryDownNamesEachValuesOwnID(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -22,8 +22,9 @@ func TestRegistryDownNamesEachValuesOwnID(t *testing.T) {
 		says   string
 		asked  int64 // a 5xx is asked twice again
 	}{
-		{"500", http.StatusInternalServerError, "boom", KindRegistryDown, "HTTP 500: boom", 3},
-		{"404", http.StatusNotFound, "no such page", KindRegistryDown, "HTTP 404 without a registry error", 1},
+		{"503", http.StatusServiceUnavailable, "busy", KindRegistryDown, "HTTP 503", 3},
+		{"502", http.StatusBadGateway, "<html><body><h1>Bad gateway</h1></body></html>", KindRegistryDown, "HTTP 502", 3},
+		{"504", http.StatusGatewayTimeout, "gateway timeout", KindRegistryDown, "HTTP 504", 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reg := newFake(t)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hamba/avro/v2"
@@ -35,11 +36,14 @@ type RegistryConfig struct {
 	TLS *tls.Config
 	// Timeout bounds each request (default 5 s).
 	Timeout time.Duration
-	// RetryAfter is how long a failure (unauthorised, unknown id) is
-	// remembered before the registry is asked again (default 10 s); a
-	// registry that was down or slow (an HTTP 5xx, no connection, no
-	// answer in time, an unreadable answer) is asked again after
-	// downRetryAfter (2 s), or after RetryAfter when that is shorter.
+	// RetryAfter is how long a failure for one schema id or subject
+	// (unauthorised, unknown id) is remembered before the registry is
+	// asked again for it (default 10 s); a failure that may mend soon (an
+	// HTTP 5xx, no connection, no answer in time, an unreadable answer)
+	// is asked again after downRetryAfter (2 s), or after RetryAfter when
+	// that is shorter. Failures are remembered per id and per subject:
+	// only a registry that is down (no connection, no answer in time,
+	// HTTP 502, 503 or 504) pauses the asking for other ids, for as long.
 	RetryAfter time.Duration
 }
 
@@ -53,12 +57,16 @@ type Registry struct {
 	retryAfter time.Duration
 	now        func() time.Time
 
-	mu      sync.Mutex
-	ids     map[int]*flight[*registered]
-	latest  map[string]*flight[int]
-	downErr error
-	downAt  time.Time
-	downFor time.Duration // how long downErr is remembered
+	mu     sync.Mutex
+	ids    map[int]*flight[*registered]
+	latest map[string]*flight[int]
+	// down is why the registry itself was last found down (no
+	// connection, no answer in time, a gateway's 502/503/504), worded
+	// without the id that was asked; "" when it was not.
+	down     string
+	downKind Kind
+	downAt   time.Time
+	downFor  time.Duration // how long down is remembered
 }
 
 // downRetryAfter is how long a registry that was down or slow is
@@ -203,7 +211,12 @@ func do[K comparable, T any](ctx context.Context, r *Registry, m map[K]*flight[T
 		f = nil
 	}
 	if f == nil {
-		if err := r.downLocked(what); err != nil {
+		if err, until := r.downLocked(what); err != nil {
+			// Held for this key until the pause ends, so that what is
+			// shown of it (peekID) is this key's own answer.
+			f = &flight[T]{done: make(chan struct{}), err: err, expires: until}
+			close(f.done)
+			m[key] = f
 			r.mu.Unlock()
 			return zero, err
 		}
@@ -254,8 +267,8 @@ func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Co
 	case err != nil:
 		k := KindOf(err)
 		f.expires = r.now().Add(r.remembered(k))
-		if k == KindRegistryDown || k == KindUnauthorized || k == KindRegistrySlow {
-			r.downErr, r.downAt, r.downFor = err, r.now(), r.remembered(k)
+		if why := downCause(err); why != "" {
+			r.down, r.downKind, r.downAt, r.downFor = why, k, r.now(), r.remembered(k)
 		}
 	case ttl > 0:
 		f.expires = r.now().Add(ttl)
@@ -263,27 +276,32 @@ func run[T any](r *Registry, f *flight[T], ttl time.Duration, fn func(context.Co
 	close(f.done)
 }
 
-// downLocked returns the remembered failure while it is fresh, as the
-// failure of what (not of the request that failed: that one named its own
-// schema id).
-func (r *Registry) downLocked(what string) error {
-	if r.downErr == nil {
-		return nil
+// downLocked returns, while the registry is remembered as down, the
+// failure of what, which is not asked (worded with what and the
+// registry's state, never with another request's id), and when the pause
+// ends; nil otherwise.
+func (r *Registry) downLocked(what string) (error, time.Time) {
+	if r.down == "" {
+		return nil, time.Time{}
 	}
 	if r.now().Sub(r.downAt) >= r.downFor {
-		r.downErr = nil
-		return nil
+		r.down = ""
+		return nil, time.Time{}
 	}
-	e := *(r.downErr.(*Error))
 	again := (r.downFor - r.now().Sub(r.downAt)).Round(100 * time.Millisecond)
+	return &Error{Kind: r.downKind, Err: &requestError{url: r.url, what: what + " not asked",
+		detail: fmt.Sprintf("the registry is asked again in %s (it was down a moment ago: %s)", again, r.down)}}, r.downAt.Add(r.downFor)
+}
+
+// downCause is, for a failure that says the registry itself is down (no
+// connection, no answer in time, HTTP 502, 503 or 504), why, without
+// what was asked; "" for a failure of one request (a 403, a 404, a 500).
+func downCause(err error) string {
 	var re *requestError
-	if errors.As(e.Err, &re) {
-		e.Err = &requestError{url: re.url, what: what + " not asked",
-			detail: fmt.Sprintf("the registry is asked again in %s (it failed a moment ago: %s)", again, re.detail), cause: re.cause}
-	} else {
-		e.Err = fmt.Errorf("%s not asked: the registry is asked again in %s (it failed a moment ago: %w)", what, again, e.Err)
+	if errors.As(err, &re) {
+		return re.down
 	}
-	return &e
+	return ""
 }
 
 // requestError is a request the registry failed (or did not answer):
@@ -294,6 +312,10 @@ type requestError struct {
 	// transient says asking again soon may well succeed: an HTTP 5xx
 	// status, or no answer in time.
 	transient bool
+	// down says the registry itself is down, and why, worded without
+	// what was asked ("connection refused", "HTTP 503"); "" when the
+	// failure is this request's own.
+	down string
 }
 
 // Error implements error.
@@ -322,13 +344,28 @@ func (r *Registry) classify(what string, err error) error {
 			// A 404 that is not the registry's own: the URL is likely wrong.
 			return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: "HTTP 404 without a registry error (is the URL the registry's?)"}}
 		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
-			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re)))}}
+			// Per-subject ACLs refuse some ids and serve others: this
+			// id's failure, not the registry's.
+			return &Error{Kind: KindUnauthorized, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("unauthorised for %s (HTTP %d: %s)", strings.TrimPrefix(what, "schema "), re.StatusCode, r.scrub(serverMessage(re)))}}
 		}
-		return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re))), transient: re.StatusCode >= 500}}
+		e := &requestError{url: r.url, what: what, detail: fmt.Sprintf("HTTP %d: %s", re.StatusCode, r.scrub(serverMessage(re))), transient: re.StatusCode >= 500}
+		switch re.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			e.down = "HTTP " + strconv.Itoa(re.StatusCode)
+		}
+		return &Error{Kind: KindRegistryDown, Err: e}
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String(), transient: true}}
+		return &Error{Kind: KindRegistrySlow, Err: &requestError{url: r.url, what: what, detail: "no answer in " + r.timeout.String(), transient: true, down: "no answer in " + r.timeout.String()}}
 	}
-	return &Error{Kind: KindRegistryDown, Err: &requestError{url: r.url, what: what, detail: r.scrub(err.Error()), cause: err}}
+	e := &requestError{url: r.url, what: what, detail: r.scrub(err.Error()), cause: err}
+	var op *net.OpError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.down = "connection refused"
+	case errors.As(err, &op):
+		e.down = "no connection: " + r.scrub(op.Err.Error())
+	}
+	return &Error{Kind: KindRegistryDown, Err: e}
 }
 
 // unreadableBody says a registry answered 200 with what is not the
@@ -463,35 +500,52 @@ func (r *Registry) peekID(id int) (*registered, error, bool) {
 	defer r.mu.Unlock()
 	f := r.ids[id]
 	if f == nil {
-		if err := r.downLocked(fmt.Sprintf("schema id %d", id)); err != nil {
+		if err, _ := r.downLocked(fmt.Sprintf("schema id %d", id)); err != nil {
 			return nil, err, true
 		}
 		return nil, nil, false
 	}
 	select {
 	case <-f.done:
-		if f.err != nil && !f.expires.IsZero() && !r.now().Before(f.expires) {
-			return nil, nil, false // a failure old enough to ask again: not held
-		}
+		// A failure old enough to ask again is still this id's last
+		// answer: held (shown) until a Decode asks again.
 		return f.val, f.err, true
 	default:
 		return nil, nil, false
 	}
 }
 
-// peekLatest is the latest version of subject last fetched (0: none), without any I/O.
-func (r *Registry) peekLatest(subject string) int {
+// staleID reports a failure of id old enough to ask again (peekID still
+// holds it), without any I/O.
+func (r *Registry) staleID(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.ids[id]
+	if f == nil {
+		return false
+	}
+	select {
+	case <-f.done:
+		return f.err != nil && !f.expires.IsZero() && !r.now().Before(f.expires)
+	default:
+		return false
+	}
+}
+
+// peekLatest is the latest version of subject last fetched (0: none),
+// or why its lookup failed, without any I/O.
+func (r *Registry) peekLatest(subject string) (int, error) {
 	r.mu.Lock()
 	f := r.latest[subject]
 	r.mu.Unlock()
 	if f == nil {
-		return 0
+		return 0, nil
 	}
 	select {
 	case <-f.done:
-		return f.val
+		return f.val, f.err
 	default:
-		return 0
+		return 0, nil
 	}
 }
 

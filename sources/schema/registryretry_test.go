@@ -93,9 +93,14 @@ func TestRegistryDownAskedAgainAfterTwoSeconds(t *testing.T) {
 			if held, ok := d.Cached(c0); !ok || KindOf(held.Err) != c.kind {
 				t.Fatalf("held within 2 s: %v %v", ok, held.Err)
 			}
+			if d.Stale(c0) {
+				t.Fatal("a failure under 2 s old is to be asked again")
+			}
 			clock.advance(200 * time.Millisecond)
-			if _, ok := d.Cached(c0); ok {
-				t.Fatal("a failure 2 s old is still held: a view would never ask again")
+			// Still shown (a view never falls back to "decoding…"), and
+			// to be asked again.
+			if held, ok := d.Cached(c0); !ok || KindOf(held.Err) != c.kind || !d.Stale(c0) {
+				t.Fatalf("a failure 2 s old: held %v (%v), stale %v", ok, held.Err, d.Stale(c0))
 			}
 			mustJSON(t, value(t, d, "k", body), `"a"`)
 		})

@@ -82,6 +82,10 @@ type Ref struct {
 	Deleted bool
 	// Latest is the subject's latest version when known (0 otherwise).
 	Latest int
+	// LatestErr says why Latest is 0 when the lookup of the subject's
+	// latest version failed (nil otherwise: it was not looked up, or it
+	// is known).
+	LatestErr error
 	// Indexes are the Protobuf message indexes read from the framing.
 	Indexes []int
 	// Message is the Protobuf message's full name (or the Avro record's).
