@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/schema"
 )
 
 // loginCheckTimeout bounds one connection's login check (its connector's
@@ -23,6 +24,9 @@ type loginResult struct {
 	name  string
 	login sources.Login
 	err   error
+	// registryText, for a Schema Registry's check, replaces the login's
+	// line.
+	registryText string
 }
 
 // checkLogins opens, at once, every configured connection whose
@@ -31,22 +35,33 @@ type loginResult struct {
 // authenticated as, that the server asks for no credentials, or why it
 // failed. It returns how many failed.
 func (e *env) checkLogins(ctx context.Context, w io.Writer, cfg *config.Config) int {
-	var names []string
+	type check struct {
+		name     string
+		registry *config.SchemaRegistry // the connection's registry, not its broker
+	}
+	var checks []check
 	for _, n := range cfg.Names() {
 		if cfg.Connections[n].Spec.ChecksLogin {
-			names = append(names, n)
+			checks = append(checks, check{name: n})
+		}
+		if r := cfg.Connections[n].SchemaRegistry; r != nil {
+			checks = append(checks, check{name: n, registry: r})
 		}
 	}
-	if len(names) == 0 {
+	if len(checks) == 0 {
 		return 0
 	}
-	results := make([]loginResult, len(names))
+	results := make([]loginResult, len(checks))
 	var wg sync.WaitGroup
-	for i, n := range names {
+	for i, c := range checks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = e.checkLogin(ctx, n, cfg.Connections[n].Spec)
+			if c.registry != nil {
+				results[i] = e.checkRegistry(ctx, c.name, c.registry)
+				return
+			}
+			results[i] = e.checkLogin(ctx, c.name, cfg.Connections[c.name].Spec)
 		}()
 	}
 	wg.Wait()
@@ -55,6 +70,9 @@ func (e *env) checkLogins(ctx context.Context, w io.Writer, cfg *config.Config) 
 	failed := 0
 	for _, r := range results {
 		text := loginText(r.login)
+		if r.registryText != "" {
+			text = r.registryText
+		}
 		if r.err != nil {
 			failed++
 			text = "failed: " + e.secrets.Redact(r.err.Error())
@@ -63,6 +81,31 @@ func (e *env) checkLogins(ctx context.Context, w io.Writer, cfg *config.Config) 
 	}
 	_ = tw.Flush()
 	return failed
+}
+
+// checkRegistry asks a connection's Schema Registry for its subjects
+// with the configured credentials: its line says it answered, or why not.
+func (e *env) checkRegistry(ctx context.Context, name string, r *config.SchemaRegistry) loginResult {
+	out := loginResult{name: name + " (schema registry)"}
+	rc, err := e.registryConfig(r)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	reg, err := schema.NewRegistry(*rc)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	if err := reg.Check(ctx); err != nil {
+		out.err = err
+		return out
+	}
+	out.registryText = "answered at " + reg.Host()
+	if rc.Username != "" || rc.Password != "" || rc.Token != "" {
+		out.registryText += " with the configured credentials"
+	}
+	return out
 }
 
 // checkLogin opens one connection, asks whom the server took it for and

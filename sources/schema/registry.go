@@ -575,6 +575,18 @@ func (r *Registry) Latest(ctx context.Context, subject string) (int, error) {
 	})
 }
 
+// Check asks the registry for its subjects, the cheapest question that
+// needs the credentials: nil when it answers, else the classified error
+// (refused credentials are KindUnauthorized). Nothing is cached.
+func (r *Registry) Check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if _, err := r.cl.Subjects(ctx); err != nil {
+		return r.classify("the list of subjects", err)
+	}
+	return nil
+}
+
 // SubjectVersion is one subject version that has a schema id.
 type SubjectVersion struct {
 	Subject string
