@@ -296,7 +296,7 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 	msg = dynamicpb.NewMessage(md)
 	// protojson checks required fields; the unmarshal need not too.
 	if err := (proto.UnmarshalOptions{Resolver: s.types, RecursionLimit: 100, AllowPartial: true}).Unmarshal(body, msg); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), protoErr{err})
 	}
 	js, err := protojson.MarshalOptions{Resolver: s.types, UseProtoNames: true}.Marshal(msg)
 	if err != nil && holdsAny(msg, 0) {
@@ -307,7 +307,7 @@ func (s *protoSchema) decodeMsg(body []byte, sel Selector) (out []byte, msg *dyn
 		}
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), err)
+		return nil, nil, fmt.Errorf("%s: %w", md.FullName(), protoErr{err})
 	}
 	// protojson varies its spacing on purpose; compact it so equal
 	// messages render as equal bytes.
@@ -641,3 +641,14 @@ func (s *protoSchema) selectMessage(ref Ref) ([]int, error) {
 	}
 	return ref.Indexes, nil
 }
+
+// protoErr is an error of the protobuf library with its text's no-break
+// spaces (put in on purpose, so that no one matches the text) made plain
+// ones: they would reach exports and terminals as U+00A0.
+type protoErr struct{ err error }
+
+// Error is the library's text with plain spaces.
+func (e protoErr) Error() string { return strings.ReplaceAll(e.err.Error(), "\u00a0", " ") }
+
+// Unwrap is the library's error.
+func (e protoErr) Unwrap() error { return e.err }

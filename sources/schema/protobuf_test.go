@@ -197,6 +197,9 @@ func TestProtobufNestedMessageIndexes(t *testing.T) {
 	if got := value(t, d, "orders", framed(id, []byte{2, 10}, body)); KindOf(got.Err) != KindMismatch {
 		t.Fatalf("index 5: %v", got.Err)
 	}
+	if got := value(t, d, "orders", framed(id, []byte{0}, []byte{0xff, 0xff})); got.Err != nil && strings.ContainsRune(got.Err.Error(), '\u00a0') {
+		t.Errorf("the protobuf library's no-break space in %q", got.Err)
+	}
 	if got := value(t, d, "orders", framed(id, []byte{0}, []byte{0xff, 0xff})); got.Err == nil {
 		t.Fatalf("garbage body decoded: %s", got.JSON)
 	}
