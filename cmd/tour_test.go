@@ -131,7 +131,7 @@ func TestReplayWithoutATerminalSaysReplay(t *testing.T) {
 // many on stderr, and the export goes on to the end with exit 0.
 func TestFilterThatCannotEvaluateSomeMessagesGoesOn(t *testing.T) {
 	addr := demoBroker(t, -1)
-	code, out, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", `json.total > 100`)
+	code, out, errOut := run(t, "--kafka", addr, "export", "orders", "--filter", `int(json.total) > 100`)
 	if code != 0 || !strings.Contains(errOut, "filter on orders (taken as no match): ") || !strings.Contains(errOut, "could not be evaluated: first at orders@") || strings.Contains(errOut, "\n |") {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}

@@ -23,12 +23,12 @@ func TestFilterScanInPartsAgreesWithOnePass(t *testing.T) {
 		m := sources.Message{Conn: "c", Stream: "s", Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i),
 			Value: fmt.Appendf(nil, `{"amount":%d}`, i%200), Headers: []sources.Header{{Key: "tenant", Value: []byte("acme")}}}
 		if i%997 == 5 {
-			m.Value = nil // a tombstone: json.amount cannot be evaluated
+			m.Value = nil // a tombstone: int(json.amount) cannot be evaluated
 		}
 		ms = append(ms, m)
 	}
 	buf.Append(ms)
-	f, err := filter.Compile(`json.amount > 100`)
+	f, err := filter.Compile(`int(json.amount) > 100`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestDetailQuotesARefusingRegistry(t *testing.T) {
 	c := schemaCommon(t, 120, 40, front.URL)
 	m := sources.Message{Conn: "test", Stream: "orders", Value: schema.AppendHeader(nil, 5)}
 	text := detailText(t, c, m, "HTTP 403")
-	if !strings.Contains(text, "schema id 5: HTTP 403: Access denied for ops") || strings.ContainsAny(text, "\x1b\x07") || strings.Contains(text, "<h1>") {
+	if !strings.Contains(text, "schema id 5: unauthorised for id 5 (HTTP 403: Access denied for ops") || strings.ContainsAny(text, "\x1b\x07") || strings.Contains(text, "<h1>") {
 		t.Fatalf("detail:\n%s", text)
 	}
 }
