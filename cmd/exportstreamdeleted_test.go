@@ -98,29 +98,29 @@ func TestExportSaysANATSStreamWasDeletedDuringIt(t *testing.T) {
 func TestExportSaysARedisStreamWasDeletedDuringIt(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	const total = 20000
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opt, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opt)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	key := "mqscope-test:exportdeleted:" + testName("k")
+	key := "mqscope-test:export:" + testName("k")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
-	for done := 0; done < total; done += 1000 {
-		pipe := rc.Pipeline()
-		for i := done; i < done+1000; i++ {
-			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"v", fmt.Sprint(i)}})
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			t.Fatalf("the Redis server is not up at %s, or refused: %v", url, err)
-		}
-	}
+	fillRedisStream(t, ctx, rc, key, total)
 	exportAcrossDelete(t, func() {
 		if err := rc.Del(ctx, key).Err(); err != nil {
 			t.Error(err)
 		}
 	}, total, "entries", "--redis", url, "export", key)
+}
+
+// fillRedisStream adds n entries {v: i} to key, pipelined.
+func fillRedisStream(t *testing.T, ctx context.Context, rc *goredis.Client, key string, n int) {
+	t.Helper()
+	for done := 0; done < n; done += 1000 {
+		pipe := rc.Pipeline()
+		for i := done; i < min(n, done+1000); i++ {
+			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"v", fmt.Sprint(i)}})
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatalf("fill %s: %v", key, err)
+		}
+	}
 }

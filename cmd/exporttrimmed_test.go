@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	goredis "github.com/redis/go-redis/v9"
 )
 
 // exportAcrossTrim runs an export of stream whose stdout trims it (trim)
@@ -77,26 +76,12 @@ func TestExportSaysANATSStreamWasPurgedDuringIt(t *testing.T) {
 func TestExportSaysARedisStreamWasTrimmedDuringIt(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	const total = 20000
-	url := envOrDefault("MQSCOPE_TEST_REDIS", "redis://127.0.0.1:6379")
-	opt, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := goredis.NewClient(opt)
-	t.Cleanup(func() { _ = rc.Close() })
+	url, rc := redisClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	key := "le-rbig:" + testName("k")
+	key := "mqscope-test:export:" + testName("k")
 	t.Cleanup(func() { rc.Del(context.Background(), key) })
-	for done := 0; done < total; done += 1000 {
-		pipe := rc.Pipeline()
-		for i := done; i < done+1000; i++ {
-			pipe.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"v", fmt.Sprint(i)}})
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			t.Fatalf("the Redis server is not up at %s, or refused: %v", url, err)
-		}
-	}
+	fillRedisStream(t, ctx, rc, key, total)
 	exportAcrossTrim(t, func() {
 		if err := rc.XTrimMaxLen(ctx, key, 1000).Err(); err != nil {
 			t.Error(err)
