@@ -40,8 +40,7 @@ func BenchmarkRedrive(b *testing.B) {
 	n := benchCount(b, "MQSCOPE_BENCH_REDRIVE_N", 100_000)
 	c := open(b)
 	js := c.JetStream()
-	target, name := plainStream(b, js, "BENCHRD")
-	subject := name + ".retry"
+	name := uniq("BENCHRD")
 	value := make([]byte, 256)
 	for i := range value {
 		value[i] = 'a' + byte(i%26)
@@ -53,14 +52,24 @@ func BenchmarkRedrive(b *testing.B) {
 			Headers: []sources.Header{{Key: "x-tag", Value: []byte("bench")}, {Key: "x-n", Value: []byte(strconv.Itoa(i))}},
 		}
 	}
-	purge := func() {
-		if err := target.Purge(context.Background()); err != nil {
+	// fresh is a new target stream for one run (so no run pays for the
+	// duplicate-detection entries of another) and its subject; done
+	// checks it holds every message and deletes it.
+	fresh := func() (subject string, done func()) {
+		tname := uniq("BENCHRDT")
+		target, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: tname, Subjects: []string{tname + ".>"}})
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	check := func() {
-		if got := streamMsgs(b, target); got != uint64(n) {
-			b.Fatalf("the target holds %d of %d", got, n)
+		b.Cleanup(func() { _ = js.DeleteStream(context.Background(), tname) }) // a run that failed midway
+		return tname + ".retry", func() {
+			got := streamMsgs(b, target)
+			if err := js.DeleteStream(context.Background(), tname); err != nil {
+				b.Fatal(err)
+			}
+			if got != uint64(n) {
+				b.Fatalf("the target holds %d of %d", got, n)
+			}
 		}
 	}
 
@@ -74,7 +83,7 @@ func BenchmarkRedrive(b *testing.B) {
 		b.Fatal(err)
 	}
 	ours := func() time.Duration {
-		purge()
+		subject, done := fresh()
 		id := uniq("bench")
 		stored := time.Now() // each round's dead letters are new ones: their Nats-Msg-Ids are not the last round's
 		for i := range dead {
@@ -94,14 +103,14 @@ func BenchmarkRedrive(b *testing.B) {
 		if written != n {
 			b.Fatalf("%d of %d written", written, n)
 		}
-		check()
+		done()
 		return d
 	}
 	// plain publishes the same messages; withIDs gives each a Nats-Msg-Id
 	// as the redrive does (the server's deduplication is then paid too).
 	plain := func(withIDs bool) func() time.Duration {
 		return func() time.Duration {
-			purge()
+			subject, done := fresh()
 			id := uniq("plain")
 			its := items(id, "DLQ", dead, subject, false)
 			start := time.Now()
@@ -132,14 +141,14 @@ func BenchmarkRedrive(b *testing.B) {
 				b.Fatal("the plain loop's PubAcks did not come")
 			}
 			d := time.Since(start)
-			check()
+			done()
 			return d
 		}
 	}
 	// syncIDs publishes the same messages one at a time, each with a
 	// Nats-Msg-Id, waiting for each PubAck before the next.
 	syncIDs := func() time.Duration {
-		purge()
+		subject, done := fresh()
 		id := uniq("sync")
 		its := items(id, "DLQ", dead, subject, false)
 		start := time.Now()
@@ -154,7 +163,7 @@ func BenchmarkRedrive(b *testing.B) {
 			}
 		}
 		d := time.Since(start)
-		check()
+		done()
 		return d
 	}
 	compare(b, n, ours, baseline{"plain", plain(false)}, baseline{"plain-ids", plain(true)}, baseline{"sync-ids", syncIDs})

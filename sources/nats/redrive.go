@@ -20,7 +20,7 @@ import (
 
 // redriveWindow is how many redrive publishes may wait for their PubAck
 // at once.
-const redriveWindow = 1024
+const redriveWindow = 4096
 
 // ErrUnacknowledged is wrapped by the error of a redrive item whose
 // publish got no PubAck: it may or may not be written. A run again with
@@ -130,7 +130,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 
 	// A JetStream context of the run's own: its window is the run's alone.
 	js, err := jetstream.New(c.nc, jetstream.WithDefaultTimeout(c.timeout),
-		jetstream.WithPublishAsyncMaxPending(redriveWindow), jetstream.WithPublishAsyncTimeout(c.timeout))
+		jetstream.WithPublishAsyncMaxPending(redriveWindow))
 	if err != nil {
 		return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
 	}
@@ -190,11 +190,14 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		if err != nil {
 			return run.finish(fmt.Errorf("publish %s to %s (item %d not written): %w", item.Message.At(), subjects[i], i, err))
 		}
-		run.pending = append(run.pending, inFlight{item: i, ack: f})
+		run.pending = append(run.pending, inFlight{item: i, ack: f, sent: time.Now()})
 		// Wait only when the window is full; every reportEvery publishes,
 		// hand over what is acknowledged already.
 		if len(run.pending) >= redriveWindow {
-			run.settle(nil)
+			run.settle(time.Time{})
+		}
+		if run.silent { // the server is not answering: publish no more
+			return run.finish(fmt.Errorf("stopped after item %d of %d: no PubAck within %s", i, len(req.Items), c.timeout))
 		}
 		if i%reportEvery == 0 {
 			run.settleAcked()
@@ -214,6 +217,7 @@ const removers = 8
 type inFlight struct {
 	item int
 	ack  jetstream.PubAckFuture
+	sent time.Time
 }
 
 // redriveRun is one Redrive under way.
@@ -225,6 +229,7 @@ type redriveRun struct {
 	source   string // the capture stream, when records are removed
 
 	pending  []inFlight
+	silent   bool                        // a PubAck did not come within the timeout
 	removals chan sources.RedriveOutcome // acknowledged, the record to remove
 	removers sync.WaitGroup
 
@@ -252,13 +257,25 @@ func (r *redriveRun) inDoubt(item int, unacked bool, err error) {
 	r.doubt.last = err
 }
 
-// settle waits for the oldest publish's PubAck (until grace, when not nil)
-// and reports it, or hands it to the removers.
-func (r *redriveRun) settle(grace <-chan time.Time) {
+// settle waits for the oldest publish's PubAck (until by, or, when by is
+// zero, for the connection's timeout from the publish) and reports it, or
+// hands it to the removers.
+func (r *redriveRun) settle(by time.Time) {
 	p := r.pending[0]
 	r.pending = r.pending[1:]
 	item := &r.req.Items[p.item]
 	out := sources.RedriveOutcome{Item: p.item}
+	var grace <-chan time.Time
+	if !acked(p.ack) {
+		// Timed only when the PubAck is not there yet (a timer for
+		// every publish costs a fifth of the run).
+		if by.IsZero() {
+			by = p.sent.Add(r.c.timeout)
+		}
+		t := time.NewTimer(time.Until(by))
+		defer t.Stop()
+		grace = t.C
+	}
 	select {
 	case ack := <-p.ack.Ok():
 		out.Result, out.Position = sources.RedriveWritten, ack.Stream+"@"+strconv.FormatUint(ack.Sequence, 10)
@@ -277,6 +294,7 @@ func (r *redriveRun) settle(grace <-chan time.Time) {
 		out.Result, out.Err = sources.RedriveFailed, fmt.Errorf("%s to %s: not written: %w", item.Message.At(), r.subjects[p.item], err)
 	case <-grace:
 		r.inDoubt(p.item, true, fmt.Errorf("no PubAck within %s", r.c.timeout))
+		r.silent = true
 		return
 	}
 	r.tell(out)
@@ -285,7 +303,7 @@ func (r *redriveRun) settle(grace <-chan time.Time) {
 // settleAcked reports the oldest publishes whose PubAck is there.
 func (r *redriveRun) settleAcked() {
 	for len(r.pending) > 0 && acked(r.pending[0].ack) {
-		r.settle(nil)
+		r.settle(time.Time{})
 	}
 }
 
@@ -310,9 +328,9 @@ func (r *redriveRun) remover() {
 // finish settles what is under way (each PubAck has the connection's
 // timeout) and says what is left in doubt, with cause.
 func (r *redriveRun) finish(cause error) error {
-	grace := time.After(r.c.timeout)
+	by := time.Now().Add(r.c.timeout)
 	for len(r.pending) > 0 {
-		r.settle(grace)
+		r.settle(by)
 	}
 	if r.removals != nil {
 		close(r.removals)
@@ -532,8 +550,15 @@ func (c *Conn) CheckTarget(ctx context.Context, t sources.Target) error {
 	if err != nil {
 		return fmt.Errorf("target subject %q: %w", t.Stream, err)
 	}
-	if captureOf(s.CachedInfo().Config.Subjects) != nil {
+	info, err := s.Info(ctx) // not the cached one: the stream's config now
+	if err != nil {
+		return fmt.Errorf("target subject %q: stream %s: %w", t.Stream, name, err)
+	}
+	if captureOf(info.Config.Subjects) != nil {
 		return fmt.Errorf("subject %q is stored by %s, which captures dead-letter advisories: %w", t.Stream, name, sources.ErrBadTarget)
+	}
+	if info.Config.NoAck {
+		return fmt.Errorf("subject %q is stored by %s, which does not acknowledge publishes (no_ack): what a copy there became could not be known: %w", t.Stream, name, sources.ErrBadTarget)
 	}
 	return nil
 }
