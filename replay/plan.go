@@ -221,7 +221,7 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 	it := Item{Msg: m}
 	hops := hopsOf(m)
 	it.Target, it.Reason = resolve(m, o.To)
-	if d := m.DeadLetter; it.Reason == "" && d != nil && d.Doubt != "" && d.Scheme == "rabbitmq" && !o.TrustFirstDeath {
+	if d := m.DeadLetter; it.Reason == "" && d != nil && d.Doubt != "" && !o.TrustFirstDeath {
 		it.Reason = d.Doubt + "; target from the first death: " + it.Target.String() + " (--trust-first-death redrives it there)"
 	}
 	_, edited := o.Edits[fp]
@@ -255,7 +255,7 @@ func (p *Plan) decide(m sources.Message, fp string) Item {
 
 // resolve finds a message's target from its provenance.
 func resolve(m sources.Message, to string) (Target, string) {
-	rabbit := m.Partition == sources.NoPartition && m.DeadLetter != nil && m.DeadLetter.Scheme == "rabbitmq"
+	rabbit := m.Partition == sources.NoPartition && m.DeadLetter != nil && m.DeadLetter.ByExchange
 	if to != "" {
 		if rabbit {
 			return Target{Stream: to, RoutingKey: originKey(m), Exchange: true}, ""

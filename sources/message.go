@@ -246,6 +246,10 @@ type DeadLetter struct {
 	ReturnTo string
 	// Exchange is the exchange the message was published to (RabbitMQ).
 	Exchange string
+	// ByExchange says the origin is reached through an exchange (RabbitMQ):
+	// a redrive publishes to Exchange with the first of RoutingKeys, or,
+	// when Exchange is "", to the default exchange with OriginStream.
+	ByExchange bool
 	// RoutingKeys are the routing keys it was published with (RabbitMQ),
 	// or its subject when BySubject.
 	RoutingKeys []string

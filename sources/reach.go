@@ -9,6 +9,9 @@ type Reach struct {
 	// Credentials says the connection authenticates with what Flags leave
 	// out: the command needs them from the environment or the config.
 	Credentials bool
+	// KcatBrokers is kcat's -b list when kcat can reach the connection
+	// (it speaks the Kafka protocol); "" when it cannot.
+	KcatBrokers string
 }
 
 // Reacher is a connection that says how a command line reaches it.

@@ -75,6 +75,17 @@ type CopyHeaderer interface {
 	CopyHeaders(headers []Header) (kept []Header, note string)
 }
 
+// CopyTargeter is a connection that knows where a copy of a message,
+// published again (the copy menu's produce command), lands where the
+// message is: on RabbitMQ the exchange and routing key it was published
+// with, on NATS its stream and the subject it was stored under (as
+// RoutingKey). keyIsRoute says the message's key is where it was routed
+// (RabbitMQ's routing key), not a key a copy carries. Without it a copy
+// goes to the message's stream with the message's key.
+type CopyTargeter interface {
+	CopyTarget(m *Message) (t Target, keyIsRoute bool)
+}
+
 // ErrNotDeadLetters is returned (wrapped) for a redrive source that holds
 // no dead letters: a redrive removes what it moves from its source, so a
 // redrive of an ordinary stream would take its messages away from its

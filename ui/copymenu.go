@@ -31,10 +31,10 @@ func newCopyMenu(c *Common, m sources.Message, conn sources.Conn) *copyMenu {
 	return &copyMenu{c: c, msg: m, conn: conn}
 }
 
-// choices are the menu's lines; kcat only for a Kafka topic.
+// choices are the menu's lines; kcat only where kcat reaches.
 func (cm *copyMenu) choices() []copyChoice {
 	out := []copyChoice{{"v", "value"}, {"m", "message as JSON"}, {"k", "key"}, {"h", "header…"}, {"p", "position"}, {"c", "mqscope produce command"}}
-	if cm.conn != nil && cm.conn.Kind() == "kafka" {
+	if connFlags(cm.conn).KcatBrokers != "" {
 		out = append(out, copyChoice{"K", "kcat -P command"})
 	}
 	return out
@@ -89,13 +89,14 @@ func (cm *copyMenu) update(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return copyCommand(cm.c, what, func() (string, error) { return produceCommand(cm.conn, m) }), true
 	case "K":
-		if cm.conn == nil || cm.conn.Kind() != "kafka" {
+		brokers := connFlags(cm.conn).KcatBrokers
+		if brokers == "" {
 			return nil, false
 		}
 		if m.Truncated() {
 			return truncatedCopy(m), true
 		}
-		return copyCommand(cm.c, "kcat command", func() (string, error) { return kcatCommand(cm.conn.Address(), m) }), true
+		return copyCommand(cm.c, "kcat command", func() (string, error) { return kcatCommand(brokers, m) }), true
 	}
 	return nil, false
 }

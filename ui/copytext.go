@@ -146,7 +146,7 @@ func withoutBrokerHeaders(conn sources.Conn, m *sources.Message) (*sources.Messa
 // produceJSONL is the command that feeds m as a capture line (controls
 // escaped as \uXXXX, bytes that are not UTF-8 in base64: it pastes safely).
 func produceJSONL(conn sources.Conn, m *sources.Message) (string, error) {
-	words, err := produceHead(conn, m)
+	words, _, err := produceHead(conn, m)
 	if err != nil {
 		return "", err
 	}
@@ -167,15 +167,15 @@ func connFlags(conn sources.Conn) sources.Reach {
 	return sources.Reach{Flags: []string{"-c", conn.Name()}}
 }
 
-// produceHead is "mqscope FLAGS produce" and where to: STREAM, or on
-// RabbitMQ the exchange and routing key the message was published with;
-// on NATS STREAM and the message's subject as --routing-key.
-func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
-	words := []string{"mqscope"}
+// produceHead is "mqscope FLAGS produce" and where to: the connection's
+// CopyTarget of m (on RabbitMQ the exchange and routing key m was
+// published with; on NATS its stream and subject), else m's stream.
+func produceHead(conn sources.Conn, m *sources.Message) (words []string, keyIsRoute bool, err error) {
+	words = []string{"mqscope"}
 	for _, f := range connFlags(conn).Flags {
 		w, err := shellArg([]byte(f))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if strings.HasPrefix(f, "-") {
 			w = f
@@ -183,14 +183,16 @@ func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
 		words = append(words, w)
 	}
 	words = append(words, "produce")
-	stream := []string{m.Stream}
-	if conn != nil && conn.Kind() == "rabbitmq" {
-		if ex := property(m, "exchange"); ex != "" && ex != "(default)" {
-			stream = []string{"--exchange", ex, "--routing-key", property(m, "routing-key")}
-		}
+	t := sources.Target{Stream: m.Stream}
+	if ct, ok := conn.(sources.CopyTargeter); ok {
+		t, keyIsRoute = ct.CopyTarget(m)
 	}
-	if subj := property(m, "subject"); conn != nil && conn.Kind() == "nats" && subj != "" {
-		stream = append(stream, "--routing-key", subj) // the subject it was stored under, not the stream's default
+	stream := []string{t.Stream}
+	if t.Exchange {
+		stream = []string{"--exchange", t.Stream}
+	}
+	if t.RoutingKey != "" || t.Exchange {
+		stream = append(stream, "--routing-key", t.RoutingKey)
 	}
 	for _, w := range stream {
 		if strings.HasPrefix(w, "--") {
@@ -199,11 +201,11 @@ func produceHead(conn sources.Conn, m *sources.Message) ([]string, error) {
 		}
 		a, err := shellArg([]byte(w))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		words = append(words, a)
 	}
-	return words, nil
+	return words, keyIsRoute, nil
 }
 
 // property is the value of m's property name ("" when it has none).
@@ -221,11 +223,11 @@ func produceArgs(conn sources.Conn, m *sources.Message) (string, error) {
 	if m.Value == nil {
 		return "", fmt.Errorf("a null value: %w", errNotAnArgument) // stdin gives bytes, at least none
 	}
-	words, err := produceHead(conn, m)
+	words, keyIsRoute, err := produceHead(conn, m)
 	if err != nil {
 		return "", err
 	}
-	if m.Key != nil && (conn == nil || conn.Kind() != "rabbitmq") { // RabbitMQ's key is the routing key
+	if m.Key != nil && !keyIsRoute {
 		k, err := shellArg(m.Key)
 		if err != nil {
 			return "", fmt.Errorf("key: %w", err)

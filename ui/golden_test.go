@@ -142,7 +142,7 @@ func rabbitDLQ() []sources.Message {
 			Headers: []sources.Header{{Key: "x-first-death-queue", Value: []byte("orders.work")}, {Key: "x-first-death-reason", Value: []byte(reason)}},
 			Properties: []sources.Property{{Name: "exchange", Value: "shop.dlx"}, {Name: "routing-key", Value: "orders"},
 				{Name: "content-type", Value: "application/json"}, {Name: "delivery-mode", Value: "2 (persistent)"}},
-			DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
+			DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", ByExchange: true, OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
 				Exchange: "shop", RoutingKeys: []string{"order.created"}, Reason: reason, Count: 1, FirstDeath: at, LastDeath: at,
 				Deaths: []sources.Death{{Queue: "orders.work", Reason: reason, Count: 1, Exchange: "shop", RoutingKeys: []string{"order.created"}, Time: at}}},
 		}

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,5 +28,33 @@ func TestUIAndReplayImportNoBroker(t *testing.T) {
 	}
 	if len(bad) > 0 {
 		t.Fatalf("ui or replay depends on broker packages: %s", strings.Join(bad, ", "))
+	}
+}
+
+// brokerTest is a comparison of a connection's kind or a provenance
+// scheme with one broker's name: what a connector's capability says
+// instead (sources.CopyTargeter, sources.Reach, DeadLetter.ByExchange).
+var brokerTest = regexp.MustCompile(`(Kind\(\)|\.Scheme) *[!=]= *"(kafka|rabbitmq|nats|redis|sqs)"`)
+
+// ui and replay ask connectors what they can do, not which broker they
+// are: no file of theirs compares a kind or scheme with a broker's name.
+func TestUIAndReplayNameNoBroker(t *testing.T) {
+	for _, dir := range []string{".", "../replay"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range brokerTest.FindAll(src, -1) {
+				t.Errorf("%s: %s", f, m)
+			}
+		}
 	}
 }

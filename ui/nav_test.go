@@ -18,6 +18,9 @@ type rabbitConn struct{ staticConn }
 
 func (rabbitConn) Kind() string { return "rabbitmq" }
 
+// Reach opens it again by name; kcat does not reach it.
+func (c rabbitConn) Reach() sources.Reach { return sources.Reach{Flags: []string{"-c", c.Name()}} }
+
 // groupsConn is a connection that lists consumer groups (none here).
 type groupsConn struct{ staticConn }
 

@@ -48,6 +48,11 @@ func (staticConn) Kind() string    { return "kafka" }
 func (staticConn) Address() string { return "127.0.0.1:9092" }
 func (staticConn) Close() error    { return nil }
 
+// Reach opens it again by name; kcat reaches it, as it does a Kafka cluster.
+func (c staticConn) Reach() sources.Reach {
+	return sources.Reach{Flags: []string{"-c", c.Name()}, KcatBrokers: c.Address()}
+}
+
 // CheckTarget accepts every target (a redrive dialog checks them first).
 func (staticConn) CheckTarget(context.Context, sources.Target) error { return nil }
 
@@ -382,7 +387,7 @@ func TestDetailShowsXDeathTable(t *testing.T) {
 	at := testNow.Add(-time.Minute)
 	m := sources.Message{Stream: "orders.parking", Partition: sources.NoPartition, Value: []byte(`{}`), Redelivered: true,
 		Properties: []sources.Property{{Name: "content-type", Value: "application/json"}, {Name: "delivery-mode", Value: "2 (persistent)"}},
-		DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
+		DeadLetter: &sources.DeadLetter{Scheme: "rabbitmq", ByExchange: true, OriginStream: "orders.work", OriginPartition: sources.NoPartition, OriginOffset: -1,
 			Reason: "rejected", Count: 1, Deaths: []sources.Death{{Queue: "orders.work", Reason: "rejected", Count: 1, Exchange: "shop", RoutingKeys: []string{"order.created"}, Time: at}}}}
 	m.ValueSize = 2
 	d := newDetailPage(c, m, nil, nil)

@@ -214,9 +214,9 @@ var _ sources.Reacher = (*Conn)(nil)
 // bootstrap list (SASL credentials left out).
 func (c *Conn) Reach() sources.Reach {
 	if c.configured {
-		return sources.Reach{Flags: []string{"-c", c.name}}
+		return sources.Reach{Flags: []string{"-c", c.name}, KcatBrokers: c.Address()}
 	}
-	return sources.Reach{Flags: []string{"--kafka", c.Address()}, Credentials: c.sasl}
+	return sources.Reach{Flags: []string{"--kafka", c.Address()}, Credentials: c.sasl, KcatBrokers: c.Address()}
 }
 
 // Address is the bootstrap list.

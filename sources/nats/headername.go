@@ -93,3 +93,16 @@ func (c *Conn) CopyHeaders(headers []sources.Header) ([]sources.Header, string) 
 	}
 	return kept, "left out header " + strings.Join(left, ", ") + ": a NATS header name cannot hold a control character, a space or a separator (" + headerNameForbidden + "), so no publish can carry it"
 }
+
+// CopyTarget is where a copy of m lands where m is: m's stream, and as
+// RoutingKey the subject m was stored under (its "subject" property), not
+// the stream's first subject.
+func (c *Conn) CopyTarget(m *sources.Message) (sources.Target, bool) {
+	t := sources.Target{Stream: m.Stream}
+	for _, p := range m.Properties {
+		if p.Name == "subject" {
+			t.RoutingKey = p.Value
+		}
+	}
+	return t, false
+}

@@ -26,3 +26,23 @@ func (c *Conn) CopyHeaders(headers []sources.Header) ([]sources.Header, string) 
 	}
 	return kept, "left out " + strings.Join(left, ", ") + ": the broker writes them (AMQP tables and numbers), a produce would publish them as strings"
 }
+
+// CopyTarget is where a copy of m lands where m is: the exchange and
+// routing key m was published with (its "exchange" and "routing-key"
+// properties), or m's queue when it came through the default exchange.
+// m's key is its routing key, not a key of its own.
+func (c *Conn) CopyTarget(m *sources.Message) (sources.Target, bool) {
+	var ex, key string
+	for _, p := range m.Properties {
+		switch p.Name {
+		case "exchange":
+			ex = p.Value
+		case "routing-key":
+			key = p.Value
+		}
+	}
+	if ex == "" || ex == "(default)" {
+		return sources.Target{Stream: m.Stream}, true
+	}
+	return sources.Target{Stream: ex, RoutingKey: key, Exchange: true}, true
+}

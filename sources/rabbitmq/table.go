@@ -138,7 +138,7 @@ func DeadLetterFromTable(t amqp.Table, headers []sources.Header) *sources.DeadLe
 	if len(deaths) == 0 && firstQueue == "" {
 		return dlq.FromHeaders(headers)
 	}
-	d := &sources.DeadLetter{Scheme: "rabbitmq", OriginPartition: sources.NoPartition, OriginOffset: -1, Deaths: deaths}
+	d := &sources.DeadLetter{Scheme: "rabbitmq", ByExchange: true, OriginPartition: sources.NoPartition, OriginOffset: -1, Deaths: deaths}
 	d.OriginStream = firstQueue
 	d.Reason, _ = t["x-first-death-reason"].(string)
 	d.Exchange, _ = t["x-first-death-exchange"].(string)
