@@ -502,12 +502,17 @@ func pageBytes(page []rawEntry) int {
 }
 
 // mark fills a message's provenance: dead-letter headers it carries, the
-// stream's name for a DLQ named so, mqscope's redrive headers.
+// entry's origin field (OriginFields) or else the stream's name for a DLQ
+// named so, mqscope's redrive headers.
 func (r *streamRead) mark(m *sources.Message) {
 	m.DeadLetter = dlq.FromHeaders(m.Headers)
-	if m.DeadLetter == nil && r.dlq {
+	switch {
+	case m.DeadLetter == nil && r.dlq:
 		m.DeadLetter = &sources.DeadLetter{Scheme: "redis", OriginStream: r.origin, OriginPartition: sources.NoPartition, OriginOffset: -1, Reason: "in a stream named as a dead-letter queue"}
 		withEntryError(m.DeadLetter, m)
+		withEntryOrigin(m.DeadLetter, m, true)
+	case m.DeadLetter != nil:
+		withEntryOrigin(m.DeadLetter, m, false)
 	}
 	dlq.MarkCopy(m)
 }
