@@ -31,7 +31,10 @@
 //     times (default 3) or idle longer than Limits.MaxIdle (default 10m),
 //     read with XPENDING (each entry's idle time and delivery count, one
 //     page of 500 a call) and listed as the
-//     stream PendingName(stream, group), "orders#pending:billing", whose
+//     stream PendingName(stream, group), "orders#pending:billing" (a
+//     stream key of that very name and the view are listed and addressed
+//     as "...#key" and "...#view", KeyName and ViewName; the plain name of
+//     both is refused, AmbiguousNameError), whose
 //     messages carry a DeadLetter with the group, the consumer holding the
 //     entry, its delivery count and idle time (scheme "redis-pending");
 //   - streams named like dead-letter queues (orders.dlq, orders-dlq,
