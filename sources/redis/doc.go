@@ -31,13 +31,17 @@
 //     times (default 3) or idle longer than Limits.MaxIdle (default 10m),
 //     read with XPENDING (each entry's idle time and delivery count, one
 //     page of 500 a call) and listed as the
-//     stream PendingName(stream, group), "orders#pending:billing", whose
+//     stream PendingName(stream, group), "orders#pending:billing" (a
+//     stream key of that very name and the view are listed and addressed
+//     as "...#key" and "...#view", KeyName and ViewName; the plain name of
+//     both is refused, AmbiguousNameError), whose
 //     messages carry a DeadLetter with the group, the consumer holding the
 //     entry, its delivery count and idle time (scheme "redis-pending");
 //   - streams named like dead-letter queues (orders.dlq, orders-dlq,
-//     orders:dlq, orders.DLT...), the origin guessed from the name
-//     (DeadLetterName); provenance headers the entries carry (Spring,
-//     Connect...) are decoded as on Kafka.
+//     orders:dlq, orders.DLT...), the origin an entry's origin field
+//     names (OriginFields: origin, original_stream...), else guessed from
+//     the name (DeadLetterName); provenance headers the entries carry
+//     (Spring, Connect...) are decoded as on Kafka.
 //
 // Redrive (sources.Redriver): one Lua script (EVALSHA) a batch of up to
 // 200 items, streamed over a connection of the run's own (the next batch

@@ -187,7 +187,32 @@ func (c *Conn) ListStreams(ctx context.Context) ([]sources.StreamInfo, error) {
 			out = append(out, c.pendingInfo(f, g, dead[PendingName(f.key, g.Name)]))
 		}
 	}
+	telledApart(out)
 	return out, nil
+}
+
+// telledApart renames the rows of a listing that share a name: a stream
+// key named like a group's dead-letter view ("S#pending:G") and that view
+// are listed by the names that address each alone (KeyName, ViewName),
+// each saying why.
+func telledApart(out []sources.StreamInfo) {
+	seen := map[string]int{}
+	for i := range out {
+		seen[out[i].Name]++
+	}
+	for i := range out {
+		si := &out[i]
+		if seen[si.Name] < 2 {
+			continue
+		}
+		plain := si.Name
+		if si.Kind == KindPending {
+			si.Name = plain + ViewForm
+		} else {
+			si.Name = plain + KeyForm
+		}
+		si.Info = append(si.Info, sources.Property{Name: "name", Value: fmt.Sprintf("%q is both a stream key and a group's dead letters: %q is the key, %q the dead letters", plain, plain+KeyForm, plain+ViewForm)})
+	}
 }
 
 // deadCount is how many of a group's pending entries are dead letters.

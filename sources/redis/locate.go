@@ -28,7 +28,9 @@ func (c *Conn) Locate(ctx context.Context, name string) (sources.StreamInfo, err
 	}
 	f := all[0]
 	if t.group == "" {
-		return c.streamInfo(f, false), nil
+		si := c.streamInfo(f, false)
+		si.Name = name
+		return si, nil
 	}
 	dead, err := c.countDead(ctx, all)
 	if err != nil {
@@ -36,7 +38,9 @@ func (c *Conn) Locate(ctx context.Context, name string) (sources.StreamInfo, err
 	}
 	for _, g := range f.groups {
 		if g.Name == t.group {
-			return c.pendingInfo(f, g, dead[name]), nil
+			si := c.pendingInfo(f, g, dead[PendingName(t.stream, t.group)])
+			si.Name = name
+			return si, nil
 		}
 	}
 	return sources.StreamInfo{}, fmt.Errorf("redis %s: stream %q has no group %q: %w", c.addr, t.stream, t.group, sources.ErrUnknownStream)

@@ -35,42 +35,6 @@ type target struct {
 	stream, group string // group "" for a stream key
 }
 
-// resolve finds what name stands for: a stream key, else the dead-letter
-// view of a group (PendingName).
-func (c *Conn) resolve(ctx context.Context, name string) (target, error) {
-	typ, err := c.client.Type(ctx, name).Result()
-	if err != nil {
-		return target{}, fmt.Errorf("redis %s: type of %q: %w", c.addr, name, c.cause(err))
-	}
-	switch typ {
-	case "stream":
-		return target{stream: name}, nil
-	case "none":
-	default:
-		return target{}, fmt.Errorf("redis %s: key %q is a %s, not a stream: %w", c.addr, name, typ, sources.ErrUnknownStream)
-	}
-	var noGroup error
-	for _, sg := range pendingSplits(name) {
-		gs, err := c.client.XInfoGroups(ctx, sg[0]).Result()
-		if err != nil {
-			continue
-		}
-		for _, g := range gs {
-			if g.Name == sg[1] {
-				return target{stream: sg[0], group: sg[1]}, nil
-			}
-		}
-		if noGroup == nil {
-			noGroup = fmt.Errorf("redis %s: %q names the dead letters of group %q, but stream %q has no such group (%s): %w",
-				c.addr, name, sg[1], sg[0], groupNames(gs), sources.ErrUnknownStream)
-		}
-	}
-	if noGroup != nil {
-		return target{}, noGroup
-	}
-	return target{}, fmt.Errorf("redis %s: no stream %q: %w", c.addr, name, sources.ErrUnknownStream)
-}
-
 // Read reads a stream key with XRANGE pages (bounded by what the stream
 // held when the read started, or opts.End), then, with Follow, tails it
 // with XREAD BLOCK. It creates no group, acknowledges nothing and writes
@@ -83,9 +47,9 @@ func (c *Conn) Read(ctx context.Context, name string, opts sources.ReadOptions) 
 		return nil, err
 	}
 	if t.group != "" {
-		return c.ReadPending(ctx, t.stream, t.group, c.limits, opts)
+		return c.readPending(ctx, t.stream, t.group, name, c.limits, opts)
 	}
-	return c.readStream(ctx, name, opts)
+	return c.readStream(ctx, t.stream, opts)
 }
 
 // startID is the first id a read takes and whether it is exclusive.
@@ -502,12 +466,17 @@ func pageBytes(page []rawEntry) int {
 }
 
 // mark fills a message's provenance: dead-letter headers it carries, the
-// stream's name for a DLQ named so, mqscope's redrive headers.
+// entry's origin field (OriginFields) or else the stream's name for a DLQ
+// named so, mqscope's redrive headers.
 func (r *streamRead) mark(m *sources.Message) {
 	m.DeadLetter = dlq.FromHeaders(m.Headers)
-	if m.DeadLetter == nil && r.dlq {
+	switch {
+	case m.DeadLetter == nil && r.dlq:
 		m.DeadLetter = &sources.DeadLetter{Scheme: "redis", OriginStream: r.origin, OriginPartition: sources.NoPartition, OriginOffset: -1, Reason: "in a stream named as a dead-letter queue"}
 		withEntryError(m.DeadLetter, m)
+		withEntryOrigin(m.DeadLetter, m, true)
+	case m.DeadLetter != nil:
+		withEntryOrigin(m.DeadLetter, m, false)
 	}
 	dlq.MarkCopy(m)
 }
@@ -586,6 +555,12 @@ type PendingEntry struct {
 // oldest, last:N (the last N dead letters), offset and time (an id); newest
 // finds nothing, since a read has no live tail.
 func (c *Conn) ReadPending(ctx context.Context, stream, group string, limits Limits, opts sources.ReadOptions) (sources.Subscription, error) {
+	return c.readPending(ctx, stream, group, PendingName(stream, group), limits, opts)
+}
+
+// readPending is ReadPending naming the messages name: the view's name as
+// it was asked for (PendingName, or ViewName where that is ambiguous).
+func (c *Conn) readPending(ctx context.Context, stream, group, name string, limits Limits, opts sources.ReadOptions) (sources.Subscription, error) {
 	if opts.Start.Kind == sources.StartNewest {
 		feed := sources.NewFeed(ctx, 0, nil)
 		feed.EndWhenDone()
@@ -605,7 +580,6 @@ func (c *Conn) ReadPending(ctx context.Context, stream, group string, limits Lim
 		}
 		return nil, fmt.Errorf("redis %s: xpending %q %q: %w", c.addr, stream, group, c.cause(err))
 	}
-	name := PendingName(stream, group)
 	feed := sources.NewFeed(ctx, opts.InFlight, nil)
 	feed.Go(func(ctx context.Context) {
 		p := pendingRead{c: c, stream: stream, group: group, name: name, limits: limits, feed: feed}

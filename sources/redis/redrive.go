@@ -41,13 +41,16 @@ import (
 // it write nothing): it marks the script as writing, after which Redis
 // refuses none of its writes for memory (a legacy script is refused only
 // at its first write), so the XADD that follows cannot fail where the
-// check succeeded: the target's type is checked before anything, and the
-// field count (unpack's limit) before the item's first write.
+// check succeeded: the target's type is checked before anything, and an
+// item without fields is refused before its first write. A copy of any
+// number of fields is one XADD: the first 7,000 values come from one
+// unpack (Lua's limit is some 8,000), the rest are gathered 200 at a time
+// in tail calls.
 //
 // Items follow ARGV[3] as: id, n, then n field/value pairs (the entry's
 // pairs, then the provenance). The answer is one string an item: "w<new
 // id>", "d" (already done), "a" (acknowledged elsewhere), "g" (deleted
-// elsewhere), "e" (too many fields).
+// elsewhere), "e" (no fields).
 const redriveScript = `
 local src, dst, mark, old = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local mode, group, remove = ARGV[1], ARGV[2], ARGV[3] == '1'
@@ -62,6 +65,14 @@ end
 local function present(id)
   return #redis.call('XRANGE', src, id, id, 'COUNT', 1) == 1
 end
+-- xadd writes the copy whose fields are ARGV[first..j] followed by the
+-- values already gathered (...): unpack takes some 8,000 values at most,
+-- so the rest are gathered a step at a time in tail calls.
+local function xadd(first, j, ...)
+  if j < first then return redis.call('XADD', dst, '*', ...) end
+  if j - first + 1 >= STEP then return xadd(first, j - STEP, GATHER, ...) end
+  return xadd(first, j - 1, ARGV[j], ...)
+end
 local out = {}
 local wrote = false
 local i, last = 4, #ARGV
@@ -70,7 +81,7 @@ while i <= last do
   local first = i + 2
   i = first + 2 * n
   local left
-  if n < 1 or n > 3000 then
+  if n < 1 then
     left = 'e'
   elseif mode == 'pending' then
     if not present(id) then
@@ -86,7 +97,8 @@ while i <= last do
     left = 'g'
   end
   if left == nil then
-    local nid = redis.call('XADD', dst, '*', unpack(ARGV, first, i - 1))
+    local m = math.min(2 * n, UNPACK)
+    local nid = xadd(first, i - 1 - m, unpack(ARGV, i - m, i - 1))
     redis.call('SADD', mark, id)
     wrote = true
     out[#out + 1] = 'w' .. nid
@@ -100,7 +112,27 @@ if wrote then redis.call('EXPIRE', mark, 604800) end
 return out
 `
 
-var script = goredis.NewScript(redriveScript)
+var script = goredis.NewScript(scriptText())
+
+const (
+	// unpackValues is how many values the script takes with one unpack
+	// (Lua's limit is some 8,000).
+	unpackValues = 7000
+	// gatherStep is how many values the script gathers a tail call past
+	// the first unpackValues.
+	gatherStep = 200
+)
+
+// scriptText is redriveScript with its limits filled in: UNPACK, STEP and
+// GATHER (the gatherStep values ARGV[j - STEP + 1], ..., ARGV[j]).
+func scriptText() string {
+	args := make([]string, gatherStep)
+	for k := range args {
+		args[k] = fmt.Sprintf("ARGV[j - %d]", gatherStep-1-k)
+	}
+	return strings.NewReplacer("UNPACK", fmt.Sprint(unpackValues), "STEP", fmt.Sprint(gatherStep),
+		"GATHER", strings.Join(args, ", ")).Replace(redriveScript)
+}
 
 const (
 	// chunkItems is how many items one script call moves at most.
@@ -266,10 +298,6 @@ func (c *Conn) chunks(req sources.RedriveRequest, src target, per int, legacy st
 	return out
 }
 
-// maxPairs is how many field/value pairs one copy may have (Lua's unpack
-// takes some 8,000 values).
-const maxPairs = 3000
-
 // copyPairs are the entry's pairs a copy of the item has (EntryPairs) and
 // the size of the copy.
 func copyPairs(it *sources.RedriveItem) ([]Field, int, error) {
@@ -285,9 +313,6 @@ func copyPairs(it *sources.RedriveItem) ([]Field, int, error) {
 		return nil, 0, err
 	}
 	pairs = withPlanHeaders(pairs, m.Headers, it.Headers)
-	if n := len(pairs); n > maxPairs {
-		return nil, 0, fmt.Errorf("the copy would have %d fields, more than the %d a redrive writes", n, maxPairs)
-	}
 	size := 0
 	for _, p := range pairs {
 		size += len(p.Name) + len(p.Value)

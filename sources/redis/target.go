@@ -41,6 +41,13 @@ func (c *Conn) Target(ctx context.Context, t sources.Target) (TargetStatus, erro
 	if err != nil {
 		return TargetStatus{}, fmt.Errorf("redis %s: target %q: %w", c.addr, t.Stream, c.cause(err))
 	}
+	if typ == "none" {
+		for _, form := range []string{KeyForm, ViewForm} {
+			if k, ok := strings.CutSuffix(t.Stream, form); ok && strings.Contains(k, PendingMarker) {
+				return TargetStatus{}, fmt.Errorf("%q names a key or a view with its form (%s): a target is always a key: name the key %q itself: %w", t.Stream, form, k, sources.ErrBadTarget)
+			}
+		}
+	}
 	switch typ {
 	case "stream":
 		n, err := c.client.XLen(ctx, t.Stream).Result()
