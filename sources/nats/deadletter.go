@@ -321,11 +321,19 @@ func (c *Conn) deadLetter(ctx context.Context, capture string, seq uint64, subje
 		Timestamp:  a.Time,
 	}
 	orig, err := c.original(ctx, a.Stream, a.StreamSeq)
+	gone := fmt.Sprintf("the original message %s#%d is gone (removed by the stream's limits, or deleted): only the advisory is left", a.Stream, a.StreamSeq)
+	if err == nil && orig.Time.After(a.Time) {
+		// Stored after it died: the stream was deleted and made again,
+		// and its sequence numbers another message now.
+		err = fmt.Errorf("%s#%d: %w", a.Stream, a.StreamSeq, ErrOriginalGone)
+		gone = fmt.Sprintf("the original message %s#%d is gone: the stream holds another message there, stored %s, after this one died (%s); the stream was deleted and created again: only the advisory is left",
+			a.Stream, a.StreamSeq, orig.Time.UTC().Format(time.RFC3339Nano), a.Time.UTC().Format(time.RFC3339Nano))
+	}
 	switch {
 	case errors.Is(err, ErrOriginalGone):
 		m.Headers = withDeath(nil, &a, reason)
 		m.Properties = []sources.Property{{Name: PropertyOriginal, Value: "gone"}, {Name: "origin", Value: a.Stream + "#" + strconv.FormatUint(a.StreamSeq, 10)}}
-		m.Flaw = &sources.Flaw{Lost: true, Reason: fmt.Sprintf("the original message %s#%d is gone (removed by the stream's limits, or deleted): only the advisory is left", a.Stream, a.StreamSeq)}
+		m.Flaw = &sources.Flaw{Lost: true, Reason: gone}
 		return m, true, nil
 	case err != nil:
 		return m, true, err
