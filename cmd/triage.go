@@ -176,7 +176,7 @@ func printTriage(w io.Writer, r triage.Report) error {
 		}
 		name := safetext.String(g.Key)
 		if r.Mode == triage.ByFailure.String() {
-			name = safetext.String(g.Key) + "  " + render.Preview([]byte(g.Reason()), 160)
+			name = safetext.String(g.Key) + "  " + render.Line(g.Reason(), 160)
 		}
 		if note := r.Note(g); note != "" {
 			name += "  (" + safetext.String(note) + ")"

@@ -395,7 +395,7 @@ func (p *triagePage) View(w, h int) string {
 		g := r.Groups[p.cur.sel]
 		out = append(out, s.Section.Render("Selected")+s.Muted.Render("  "+render.Sanitize(g.Filter)))
 		if p.mode == triage.ByFailure {
-			out = append(out, s.Label.Render("failure ")+render.Preview([]byte(g.Reason()), w))
+			out = append(out, s.Label.Render("failure ")+render.Line(g.Reason(), w))
 			out = append(out, s.Label.Render("from ")+render.Sanitize(countList(g.Origins))+s.Label.Render("   by ")+render.Sanitize(countList(g.Consumers)))
 			out = append(out, s.Label.Render("e.g. ")+render.Preview([]byte(g.Example), w))
 		}

@@ -147,3 +147,21 @@ func Field(s string, width int) string {
 // drive the terminal) their visible pictures, C1 and bidi controls
 // ⟨U+XXXX⟩, invalid UTF-8 U+FFFD.
 func Sanitize(s string) string { return safetext.String(s) }
+
+// Line renders s, which is text whatever its bytes (a failure's reason, a
+// name), on one line: white space runs folded to one space, controls as
+// their pictures (ESC ␛, see safetext.String), cut to width runes with "…".
+func Line(s string, width int) string {
+	out := safetext.String(strings.Join(strings.Fields(s), " "))
+	if width <= 0 || utf8.RuneCountInString(out) <= width {
+		return out
+	}
+	n := 0
+	for i := range out {
+		if n == width-1 {
+			return out[:i] + "…"
+		}
+		n++
+	}
+	return out
+}
