@@ -1,6 +1,7 @@
 package nats_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -41,5 +42,44 @@ func TestDeadLetterOfARecreatedStreamIsLost(t *testing.T) {
 	}
 	if !strings.Contains(m.Flaw.Reason, "created again") {
 		t.Fatalf("the reason: %q", m.Flaw.Reason)
+	}
+}
+
+// A lost dead letter given a value again by an edit is published, with the
+// edited value, to the subject chosen for it, and its advisory removed; an
+// unedited one is not (nothing to publish).
+func TestRedriveOfALostDeadLetterEdited(t *testing.T) {
+	c := open(t)
+	js := c.JetStream()
+	ctx := ctxT(t)
+	s, name := plainStream(t, js, "LOSTED")
+	capture, dlqName := captureFor(t, js, name)
+	kill(t, js, s, name, capture, 0, 2)
+	if err := js.DeleteStream(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	target, tname := plainStream(t, js, "LOSTEDT")
+	dead := read(t, c, dlqName, sources.ReadOptions{})
+	if len(dead) != 2 || !mqnats.GoneOriginal(&dead[0]) || !mqnats.GoneOriginal(&dead[1]) {
+		t.Fatalf("want 2 lost dead letters, got %d", len(dead))
+	}
+	its := items("losted", dlqName, dead, tname+".rebuilt", true)
+	its[0].Value = []byte("rebuilt")
+	got := map[int]sources.RedriveOutcome{}
+	if err := c.Redrive(ctx, sources.RedriveRequest{ID: uniq("losted"), Source: dlqName, Items: its}, func(o sources.RedriveOutcome) { got[o.Item] = o }); err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Result != sources.RedriveWritten || got[1].Result != sources.RedriveFailed || !errors.Is(got[1].Err, mqnats.ErrOriginalGone) {
+		t.Fatalf("outcomes: %+v", got)
+	}
+	if n := streamMsgs(t, target); n != 1 {
+		t.Fatalf("the target holds %d copies, want 1", n)
+	}
+	copyOf, err := target.GetMsg(ctx, 1)
+	if err != nil || string(copyOf.Data) != "rebuilt" {
+		t.Fatalf("the copy: %v %v", copyOf, err)
+	}
+	if n := streamMsgs(t, capture); n != 1 {
+		t.Fatalf("the capture holds %d advisories, want the unedited one", n)
 	}
 }

@@ -109,7 +109,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 	for i := range req.Items {
 		subj := targetSubject(&req.Items[i])
 		subjects[i] = subj
-		if subj == "" || checked[subj] || GoneOriginal(&req.Items[i].Message) {
+		if subj == "" || checked[subj] || lostUnedited(&req.Items[i]) {
 			continue
 		}
 		if err := c.CheckTarget(ctx, sources.Target{Stream: subj}); err != nil {
@@ -153,7 +153,7 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
 		}
 		item := &req.Items[i]
-		if GoneOriginal(&item.Message) {
+		if lostUnedited(item) {
 			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)})
 			continue
 		}
@@ -204,6 +204,13 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		}
 	}
 	return run.finish(nil)
+}
+
+// lostUnedited reports an item whose original is gone and that no edit
+// gives a value again: there is nothing to publish. An edited one is
+// published, with its edited value and headers, to its target.
+func lostUnedited(item *sources.RedriveItem) bool {
+	return GoneOriginal(&item.Message) && item.Value == nil
 }
 
 // reportEvery is how many publishes a redrive makes between two looks
