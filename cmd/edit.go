@@ -236,5 +236,6 @@ func editInEditor(m sources.Message, d *schema.Decoded) (*replay.Edit, error) {
 	if err != nil {
 		return nil, err
 	}
+	ed.KeepValueBytes(m.Value)
 	return &ed, nil
 }

@@ -222,6 +222,21 @@ func (e *Edit) EncodeValue(ctx context.Context, dec *schema.Decoder, m sources.M
 	return db, re, nil
 }
 
+// KeepValueBytes keeps the original value's bytes when the edit left the
+// JSON value as it was (value_json is shown indented and read back
+// compacted: only white space differs, the same names in the same order
+// and the same number texts), so an edit of a header alone writes the
+// value byte for byte.
+func (e *Edit) KeepValueBytes(orig []byte) {
+	if e.Decoded != nil || e.Value == nil || !json.Valid(orig) {
+		return
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, orig) == nil && bytes.Equal(compact.Bytes(), e.Value) {
+		e.Value = orig
+	}
+}
+
 // Edited is the message as it will be published: the original with the
 // edit's key, value and headers (for a diff before publishing). The
 // headers the editor does not show (the broker's own, such as x-death, and

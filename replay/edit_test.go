@@ -202,3 +202,27 @@ func TestEditDiffOfARabbitDeadLetterIsTheEditOnly(t *testing.T) {
 		t.Fatalf("diff rows: %q", changed)
 	}
 }
+
+// An edit that leaves a JSON value as it was keeps its bytes (spacing,
+// number texts); one that changes it does not.
+func TestEditKeepsUntouchedJSONValueBytes(t *testing.T) {
+	orig := []byte(`{ "b": 1.50,  "a": 1e2 }`)
+	m := sources.Message{Value: orig, Headers: []sources.Header{{Key: "error", Value: []byte("oops")}}}
+	doc := strings.Replace(string(replay.EditDocument(m)), `"oops"`, `"oops2"`, 1)
+	e, err := replay.ParseEdit([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.KeepValueBytes(orig)
+	if string(e.Value) != string(orig) {
+		t.Fatalf("value %q, want the original bytes %q", e.Value, orig)
+	}
+	doc = strings.Replace(string(replay.EditDocument(m)), `1.50`, `2.50`, 1)
+	if e, err = replay.ParseEdit([]byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	e.KeepValueBytes(orig)
+	if string(e.Value) != `{"b":2.50,"a":1e2}` {
+		t.Fatalf("an edited value: %q", e.Value)
+	}
+}

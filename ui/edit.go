@@ -97,6 +97,7 @@ func readEdit(c editorClosed) tea.Cmd {
 		if err != nil {
 			return editRead{page: c.page, orig: c.orig, err: err}
 		}
+		e.KeepValueBytes(c.orig.Value)
 		if e.Decoded == nil {
 			return editRead{page: c.page, orig: c.orig, edit: e}
 		}
