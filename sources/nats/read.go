@@ -53,9 +53,9 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	if consumes(si.Config) {
 		return c.readByGet(ctx, s, stream, si, opts)
 	}
+	opts, endSeq := bounded(opts, si.State)
 	cfg, empty := orderedConfig(si.State, opts)
 	capture := captureOf(si.Config.Subjects) != nil
-	endSeq := si.State.LastSeq
 	if !opts.Follow && (empty || si.State.Msgs == 0) {
 		feed := sources.NewFeed(ctx, opts.InFlight, nil)
 		feed.EndWhenDone()
@@ -113,6 +113,34 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	}
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// bounded is how a read of a stream in state st goes, and the last
+// sequence it reads when it ends there: a bounded read to the stream's
+// last sequence when it starts (or to opts.End's offset, when lower); a
+// followed read whose end offset the stream has reached already (tail
+// --until offset:N, N at most its last sequence) is such a bounded read
+// too, so it ends when it has passed N, whatever was purged or deleted,
+// instead of waiting for a message past N.
+func bounded(opts sources.ReadOptions, st jetstream.StreamState) (sources.ReadOptions, uint64) {
+	end := endOffset(opts.End)
+	if end >= 0 && uint64(end) <= st.LastSeq {
+		opts.Follow = false
+		return opts, uint64(end)
+	}
+	return opts, st.LastSeq
+}
+
+// endOffset is the last sequence an end bound lets a read deliver (as
+// sources.Start.Past takes it); -1 when it is no offset.
+func endOffset(e *sources.Start) int64 {
+	if e == nil || e.Kind != sources.StartOffset {
+		return -1
+	}
+	if o, ok := e.Offsets[sources.NoPartition]; ok {
+		return o
+	}
+	return e.Offset
 }
 
 // startSeq is the first sequence a read configured by cfg can deliver.
@@ -261,7 +289,7 @@ func (r *read) handle(m jetstream.Msg) {
 			r.bytes += sources.InFlightBytes(&msg)
 			r.last = seq
 		}
-		r.finished = end
+		r.finished = end || ok && endOffset(r.opts.End) == int64(seq)
 	}
 	for !r.finished && (len(r.batch) >= readBatch || r.bytes >= r.maxBytes) {
 		room := r.room
