@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,11 @@ func TestRedriveNATSGoneOriginalToldOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // the test deletes it; this, when it stopped before
+		if err := js.DeleteStream(context.Background(), name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("delete stream %s: %v", name, err)
+		}
+	})
 	capture := natsStreamOf(t, ctx, js, dlq, "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED."+name+".*")
 	copies := natsStreamOf(t, ctx, js, to, to+".in")
 	for _, v := range []string{"one", "two"} {
