@@ -25,12 +25,16 @@ func registerAcceptPeekCost(c *cobra.Command, accept *bool) {
 // costGuard is a Reader that asks its connection what a read costs before
 // reading: a costly read is refused (nothing read) unless accepted, and an
 // accepted one is told on stderr. It tells stderr, too, of every poison
-// message the read comes across (a Flaw), one line each.
+// message the read comes across (a Flaw), one line each, but for a lost
+// one (Flaw.Lost) when planLost says a redrive's plan names it.
 type costGuard struct {
 	sources.Reader
 	coster sources.PeekCoster
 	accept bool
 	stderr io.Writer
+	// planLost leaves the lost messages untold: the plan of the redrive
+	// that reads them lists each, with why, as left in place.
+	planLost bool
 }
 
 // Unwrap is the reader it guards (its connection, for what else it can do).
@@ -58,7 +62,7 @@ func (g costGuard) Read(ctx context.Context, stream string, opts sources.ReadOpt
 	if p, ok := sub.(sources.PeekRead); ok {
 		fmt.Fprintln(g.stderr, peekedLine(stream, p.Held(), opts.Follow))
 	}
-	return flawTeller{Subscription: sub, stream: stream, stderr: g.stderr}, nil
+	return flawTeller{Subscription: sub, stream: stream, stderr: g.stderr, planLost: g.planLost}, nil
 }
 
 // peekedLine says what a read of a queue did: it held the messages and
@@ -76,11 +80,13 @@ func peekedLine(stream string, held int, follow bool) string {
 	return line
 }
 
-// flawTeller passes a read on and tells stderr of each flawed message.
+// flawTeller passes a read on and tells stderr of each flawed message
+// (a lost one only without planLost).
 type flawTeller struct {
 	sources.Subscription
-	stream string
-	stderr io.Writer
+	stream   string
+	stderr   io.Writer
+	planLost bool
 }
 
 // Depth is what the peek read says of its queue's depth (ok false: it
@@ -97,6 +103,9 @@ func (f flawTeller) Depth() (int64, bool) {
 func (f flawTeller) Next(ctx context.Context, max int) ([]sources.Message, error) {
 	batch, err := f.Subscription.Next(ctx, max)
 	for i := range batch {
+		if f.planLost && batch[i].Flaw != nil && batch[i].Flaw.Lost {
+			continue
+		}
 		if line := batch[i].FlawLine(); line != "" {
 			fmt.Fprintf(f.stderr, "mqscope: %s\n", render.Sanitize(line))
 		}
@@ -115,7 +124,7 @@ func guard(readers []sources.Reader, accept bool, stderr io.Writer) []sources.Re
 	return out
 }
 
-func guardOne(r sources.Reader, accept bool, stderr io.Writer) sources.Reader {
+func guardOne(r sources.Reader, accept bool, stderr io.Writer) costGuard {
 	pc, _ := r.(sources.PeekCoster)
 	return costGuard{Reader: r, coster: pc, accept: accept, stderr: stderr}
 }

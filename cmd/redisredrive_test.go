@@ -13,7 +13,8 @@ import (
 
 // TestRedrivePendingOntoAStreamOtherGroupsRead: the plan names the other
 // groups of the stream a group's dead letters go back onto; the run is
-// refused, naming them and both ways on, until --other-groups-see-copies.
+// refused, naming them and both ways on, until --other-groups-see-copies;
+// the dry run prints the plan and exits as the run would, refused too.
 func TestRedrivePendingOntoAStreamOtherGroupsRead(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	raw, prefix := testbroker.RedisKeys(t)
@@ -38,8 +39,12 @@ func TestRedrivePendingOntoAStreamOtherGroupsRead(t *testing.T) {
 	}
 	view, url := redis.PendingName(s, "g"), testbroker.RedisURL()
 	code, out, errOut := run(t, "--redis", url, "redrive", view, "--dry-run")
-	if code != 0 || !strings.Contains(out, `is read by group "audit" too`) {
+	if code != 1 || !strings.Contains(out, `is read by group "audit" too`) || !strings.Contains(errOut, "--other-groups-see-copies") ||
+		!strings.Contains(errOut, "dry run: nothing written; the run would refuse it too") {
 		t.Fatalf("dry run: exit %d: %s\n%s", code, errOut, out)
+	}
+	if code, out, errOut := run(t, "--redis", url, "redrive", view, "--dry-run", "--other-groups-see-copies"); code != 0 || !strings.Contains(out, "dry run: nothing written") {
+		t.Fatalf("dry run with --other-groups-see-copies: exit %d: %s\n%s", code, errOut, out)
 	}
 	code, out, errOut = run(t, "--redis", url, "redrive", view, "--yes")
 	if code == 0 || !strings.Contains(errOut, `group "audit"`) || !strings.Contains(errOut, "--to STREAM") || !strings.Contains(errOut, "--other-groups-see-copies") {

@@ -138,7 +138,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 			return err
 		}
 	}
-	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost)
+	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost, true)
 	if err != nil {
 		return err
 	}
@@ -178,8 +178,7 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		fmt.Fprintf(e.stdout, "(the plan shows the first %s; the run takes every message the queue holds when it starts)\n", counted(len(msgs), "message"))
 	}
 	if f.dryRun {
-		fmt.Fprintln(e.stdout, "dry run: nothing written")
-		return nil
+		return e.dryRunEnd(conn, plan)
 	}
 	if err := plan.SeenByRefusal(); err != nil {
 		return fmt.Errorf("%w (nothing was written)", err)
@@ -212,6 +211,30 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 		}
 	}
 	return e.runPlan(ctx, conn, plan, wholeQueue, f)
+}
+
+// dryRunEnd ends a dry run as the run would end, nothing written: with
+// the run's refusal (other consumer groups would see the copies), or
+// with an error naming the messages the run would fail by themselves
+// (replay.Plan.WouldFail), else nil. A script can trust its exit status.
+func (e *env) dryRunEnd(conn sources.Conn, plan *replay.Plan) error {
+	if err := plan.SeenByRefusal(); err != nil {
+		fmt.Fprintln(e.stdout, "dry run: nothing written")
+		return fmt.Errorf("%w (dry run: nothing written; the run would refuse it too)", err)
+	}
+	fails := plan.WouldFail(conn)
+	for i, f := range fails {
+		if i == 20 {
+			fmt.Fprintf(e.stdout, "  … %d more would fail\n", len(fails)-20)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  would fail %s: %s\n", safetext.String(f.Position), safetext.String(f.Err))
+	}
+	fmt.Fprintln(e.stdout, "dry run: nothing written")
+	if len(fails) > 0 {
+		return fmt.Errorf("%s could not be redriven and would stay in %s, as the run would say (dry run: nothing written)", counted(len(fails), "message"), plan.Source)
+	}
+	return nil
 }
 
 // checkSource refuses, before anything is read or written, a redrive
@@ -364,7 +387,10 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 // selection reads the messages to plan: a DLT up to its end, or a peek of
 // a DLQ, refused before reading where the peek costs something (a
 // delivery limit, a maxReceiveCount) and acceptCost does not accept it.
-func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64, acceptCost bool) (sources.Conn, []sources.Message, error) {
+// Flawed messages are told on stderr as they are read; a lost one (its
+// original gone) only without planLost: a plan that lists it, with why,
+// as left in place, tells it once.
+func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64, acceptCost, planLost bool) (sources.Conn, []sources.Message, error) {
 	var unknown error
 	for _, c := range conns {
 		r, ok := c.(sources.Reader)
@@ -378,7 +404,9 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
 			}
 		}
-		sub, err := guardOne(r, acceptCost, e.stderr).Read(ctx, dlq, ro)
+		g := guardOne(r, acceptCost, e.stderr)
+		g.planLost = planLost
+		sub, err := g.Read(ctx, dlq, ro)
 		if errors.Is(err, sources.ErrUnknownStream) {
 			unknown = err
 			continue

@@ -477,13 +477,20 @@ func (p *Plan) Write(w io.Writer) error {
 		sort.Strings(names)
 		fmt.Fprintf(&b, "headers dropped: %s\n", strings.Join(names, ", "))
 	}
-	shown := 0
+	shown, more := 0, 0
 	for _, it := range p.Items {
-		if it.Action == Redrive || shown >= 20 {
+		switch {
+		case it.Action == Redrive:
+			continue
+		case shown >= 20:
+			more++
 			continue
 		}
 		shown++
 		fmt.Fprintf(&b, "  %s %s@%s: %s\n", it.Action, safetext.String(it.Msg.Stream), safetext.String(Position(it.Msg)), safetext.String(it.Reason))
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "  … %d more not redriven (parked or unresolved)\n", more)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

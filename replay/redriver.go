@@ -45,11 +45,7 @@ func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *
 			res.Duplicates++ // an earlier run of this id wrote it
 			continue
 		}
-		ri := sources.RedriveItem{Message: it.Msg, Target: it.Target, Headers: it.Headers, Remove: true}
-		if it.Edit != nil {
-			ri.Key, ri.Value = it.Key(), it.Value()
-		}
-		req.Items = append(req.Items, ri)
+		req.Items = append(req.Items, redriveItem(it))
 		items = append(items, it)
 	}
 	res.Total = len(p.Items)
@@ -200,4 +196,37 @@ func countFalse(bs []bool) int {
 		}
 	}
 	return n
+}
+
+// WouldFail are the plan's items a run on conn would fail by themselves,
+// before writing them (sources.RedriveItemChecker: their original gone, a
+// header the broker cannot carry), with why: what a dry run tells so it
+// exits as the run would. Nil on a connection that cannot tell.
+func (p *Plan) WouldFail(conn sources.Conn) []Failure {
+	checker, ok := conn.(sources.RedriveItemChecker)
+	if !ok {
+		return nil
+	}
+	var out []Failure
+	for _, it := range p.Items {
+		if it.Action == Unresolved || it.Action == Park && p.opts.ParkTo == "" {
+			continue
+		}
+		ri := redriveItem(it)
+		if err := checker.RedriveItemError(&ri); err != nil {
+			out = append(out, Failure{Position: Position(it.Msg), Err: err.Error()})
+		}
+	}
+	return out
+}
+
+// redriveItem is what a Redriver is given for a plan's item: the dead
+// letter, where it goes, its headers, the edit's content, removed once
+// written.
+func redriveItem(it Item) sources.RedriveItem {
+	ri := sources.RedriveItem{Message: it.Msg, Target: it.Target, Headers: it.Headers, Remove: true}
+	if it.Edit != nil {
+		ri.Key, ri.Value = it.Key(), it.Value()
+	}
+	return ri
 }

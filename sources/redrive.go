@@ -21,6 +21,16 @@ type Redriver interface {
 	Redrive(ctx context.Context, req RedriveRequest, report func(RedriveOutcome)) error
 }
 
+// RedriveItemChecker is a Redriver that can tell, before a run and
+// without writing, the items its Redrive would fail by themselves (their
+// original gone, a header its broker cannot carry, no target): a dry run
+// says so, and exits as the run would.
+type RedriveItemChecker interface {
+	// RedriveItemError is the error Redrive would fail item with before
+	// writing it; nil when it would try to write it.
+	RedriveItemError(item *RedriveItem) error
+}
+
 // RedriveDoubt is the error of a Redrive run that ended with items whose
 // outcome it cannot know (sent, and the answer lost with the connection):
 // they are not reported, and a run again with the same id settles each

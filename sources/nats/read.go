@@ -53,9 +53,9 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	if consumes(si.Config) {
 		return c.readByGet(ctx, s, stream, si, opts)
 	}
+	opts, endSeq := bounded(opts, si.State)
 	cfg, empty := orderedConfig(si.State, opts)
 	capture := captureOf(si.Config.Subjects) != nil
-	endSeq := si.State.LastSeq
 	if !opts.Follow && (empty || si.State.Msgs == 0) {
 		feed := sources.NewFeed(ctx, opts.InFlight, nil)
 		feed.EndWhenDone()
@@ -113,6 +113,34 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	}
 	feed.EndWhenDone()
 	return feed, nil
+}
+
+// bounded is how a read of a stream in state st goes, and the last
+// sequence it reads when it ends there: a bounded read to the stream's
+// last sequence when it starts (or to opts.End's offset, when lower); a
+// followed read whose end offset the stream has reached already (tail
+// --until offset:N, N at most its last sequence) is such a bounded read
+// too, so it ends when it has passed N, whatever was purged or deleted,
+// instead of waiting for a message past N.
+func bounded(opts sources.ReadOptions, st jetstream.StreamState) (sources.ReadOptions, uint64) {
+	end := endOffset(opts.End)
+	if end >= 0 && uint64(end) <= st.LastSeq {
+		opts.Follow = false
+		return opts, uint64(end)
+	}
+	return opts, st.LastSeq
+}
+
+// endOffset is the last sequence an end bound lets a read deliver (as
+// sources.Start.Past takes it); -1 when it is no offset.
+func endOffset(e *sources.Start) int64 {
+	if e == nil || e.Kind != sources.StartOffset {
+		return -1
+	}
+	if o, ok := e.Offsets[sources.NoPartition]; ok {
+		return o
+	}
+	return e.Offset
 }
 
 // startSeq is the first sequence a read configured by cfg can deliver.
@@ -223,6 +251,7 @@ type read struct {
 	err      error                       // what ended the read
 	deleted  *sources.StreamDeletedError // the stream of a bounded read was deleted
 	last     uint64                      // the sequence of the batch's last message
+	upTo     uint64                      // the highest sequence delivered so far
 	ready    chan struct{}               // the batch has something (one signal pending at most)
 	room     chan struct{}               // closed (and replaced) when the batch is taken
 }
@@ -244,6 +273,7 @@ func (r *read) handle(m jetstream.Msg) {
 		r.seen = seq
 	}
 	r.mu.Lock()
+	r.upTo = max(r.upTo, seq)
 	switch {
 	case r.finished:
 	case err != nil:
@@ -259,7 +289,7 @@ func (r *read) handle(m jetstream.Msg) {
 			r.bytes += sources.InFlightBytes(&msg)
 			r.last = seq
 		}
-		r.finished = end
+		r.finished = end || ok && endOffset(r.opts.End) == int64(seq)
 	}
 	for !r.finished && (len(r.batch) >= readBatch || r.bytes >= r.maxBytes) {
 		room := r.room
@@ -355,11 +385,23 @@ func (r *read) run(ctx context.Context) {
 			<-watched
 		}()
 	}
+	var idle <-chan time.Time
+	if !r.follow {
+		t := time.NewTicker(idleCheck)
+		defer t.Stop()
+		idle = t.C
+	}
 	var sent int64
 	next := r.from
+	checked := uint64(0)
 	for {
 		select {
 		case <-r.ready:
+		case <-idle:
+			if r.passedEnd(ctx, &checked) {
+				return
+			}
+			continue
 		case <-ctx.Done():
 			return
 		}
@@ -389,6 +431,50 @@ func (r *read) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// idleCheck is how long a bounded read goes without a delivery before
+// it asks the server whether what it is to read is still there.
+const idleCheck = 500 * time.Millisecond
+
+// passedEnd ends a bounded read that nothing more can come to: no
+// delivery since the last look (checked: the highest sequence delivered
+// then), nothing waiting for the reader, and the stream holds nothing up
+// to the read's end (its last sequence when the read began) any more: a
+// purge of the whole stream took what was left, so the ordered consumer
+// would wait for ever. The sequences it did not read, held when the read
+// began, are recorded as removed while it read (Feed.Lose with a
+// sources.StreamTrimmedError).
+func (r *read) passedEnd(ctx context.Context, checked *uint64) bool {
+	r.mu.Lock()
+	busy, up := r.finished || len(r.batch) > 0, r.upTo
+	r.mu.Unlock()
+	if busy || up != *checked {
+		*checked = up
+		return false
+	}
+	s, err := r.c.js.Stream(ctx, r.stream)
+	if err != nil {
+		return false // the stream gone: watch ends the read; the broker away: the consumer recovers
+	}
+	if st := s.CachedInfo().State; st.Msgs > 0 && st.FirstSeq <= r.endSeq {
+		return false
+	}
+	r.mu.Lock()
+	if r.finished || r.upTo != up {
+		r.mu.Unlock()
+		return false
+	}
+	r.finished = true
+	r.mu.Unlock()
+	from := max(up+1, r.from)
+	if from <= r.endSeq {
+		if n := r.held(from, r.endSeq); n > 0 {
+			r.feed.Lose(sources.Unread{Stream: r.stream, Partition: sources.NoPartition, From: int64(from), To: int64(r.endSeq),
+				Why: &sources.StreamTrimmedError{Stream: r.stream, Removed: int64(n)}})
+		}
+	}
+	return true
 }
 
 // convert turns a delivery into a message (ok is false for a record that

@@ -93,13 +93,14 @@ func consumes(cfg jetstream.StreamConfig) bool {
 // readByGet reads a work-queue or interest stream message by message by
 // sequence (getMsg), creating no consumer, so the read removes nothing.
 func (c *Conn) readByGet(ctx context.Context, s jetstream.Stream, stream string, si *jetstream.StreamInfo, opts sources.ReadOptions) (sources.Subscription, error) {
+	opts, endSeq := bounded(opts, si.State)
 	cfg, empty := orderedConfig(si.State, opts)
 	feed := sources.NewFeed(ctx, opts.InFlight, nil)
 	if !opts.Follow && (empty || si.State.Msgs == 0) {
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: si.State.LastSeq, capture: captureOf(si.Config.Subjects) != nil, feed: feed,
+	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: endSeq, capture: captureOf(si.Config.Subjects) != nil, feed: feed,
 		created: si.Created, total: -1}
 	switch cfg.DeliverPolicy {
 	case jetstream.DeliverByStartSequencePolicy:
@@ -238,6 +239,9 @@ func (g *getRead) run(ctx context.Context) {
 			return
 		}
 		batch = append(batch, msg)
+		if endOffset(g.opts.End) == int64(raw.Sequence) {
+			return // the end reached: no waiting for a message past it
+		}
 		if len(batch) >= getBatch && !flush() {
 			return
 		}

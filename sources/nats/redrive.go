@@ -153,12 +153,8 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			return run.finish(fmt.Errorf("stopped before item %d of %d: %w", i, len(req.Items), err))
 		}
 		item := &req.Items[i]
-		if lostUnedited(item) {
-			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)})
-			continue
-		}
-		if subjects[i] == "" {
-			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s: no target subject and no original subject: %w", item.Message.At(), sources.ErrBadTarget)})
+		if err := unsendable(item, subjects[i]); err != nil {
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err})
 			continue
 		}
 		if interval > 0 {
@@ -178,8 +174,8 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 			next = next.Add(interval)
 		}
 		msg := copyOf(item, subjects[i])
-		if err := headerRefusal(msg.Header); err != nil {
-			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: fmt.Errorf("%s to %s: not written: %w", item.Message.At(), subjects[i], err)})
+		if err := unpublishable(item, msg); err != nil {
+			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err})
 			continue
 		}
 		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(RedriveMsgID(req.Source, AdvisoryID(&item.Message))))
@@ -494,6 +490,37 @@ func (c *Conn) removeRecord(ctx context.Context, source string, seq int64) error
 // errCodeNoMessageFound is the server's "no message found" (a delete of a
 // sequence the stream does not hold).
 const errCodeNoMessageFound jetstream.ErrorCode = 10057
+
+// unsendable is why Redrive fails an item before making its copy (its
+// original gone, no subject); nil when it makes one.
+func unsendable(item *sources.RedriveItem, subject string) error {
+	switch {
+	case lostUnedited(item):
+		return fmt.Errorf("%s: %w", item.Message.At(), ErrOriginalGone)
+	case subject == "":
+		return fmt.Errorf("%s: no target subject and no original subject: %w", item.Message.At(), sources.ErrBadTarget)
+	}
+	return nil
+}
+
+// unpublishable is why Redrive fails an item's copy msg before
+// publishing it: a header name the client cannot publish.
+func unpublishable(item *sources.RedriveItem, msg *natsgo.Msg) error {
+	if err := headerRefusal(msg.Header); err != nil {
+		return fmt.Errorf("%s to %s: not written: %w", item.Message.At(), msg.Subject, err)
+	}
+	return nil
+}
+
+// RedriveItemError is the error Redrive would fail item with before
+// publishing it (sources.RedriveItemChecker), for a dry run to tell.
+func (c *Conn) RedriveItemError(item *sources.RedriveItem) error {
+	subject := targetSubject(item)
+	if err := unsendable(item, subject); err != nil {
+		return err
+	}
+	return unpublishable(item, copyOf(item, subject))
+}
 
 // targetSubject is where an item goes: its target, else the original
 // subject (the message's Key).

@@ -575,3 +575,21 @@ func (e *InDoubtError) Unwrap() error { return e.Err }
 func (e *InDoubtError) InDoubt() []int { return e.Items }
 
 var _ sources.RedriveDoubt = (*InDoubtError)(nil)
+
+// RedriveItemError is the error Redrive would fail item with before
+// writing it (sources.RedriveItemChecker: no entry id, no stream to go
+// to, its entry gone, a value read truncated, too many fields), for a
+// dry run to tell.
+func (c *Conn) RedriveItemError(item *sources.RedriveItem) error {
+	id, err := ParseID(item.Message.ID)
+	if err != nil {
+		return fmt.Errorf("redrive %s: %w", item.Message.At(), err)
+	}
+	if item.Target.Exchange || item.Target.Stream == "" {
+		return fmt.Errorf("redrive %s to %q: no stream: %w", id, item.Target.String(), sources.ErrBadTarget)
+	}
+	if _, _, err := copyPairs(item); err != nil {
+		return fmt.Errorf("redrive %s %s: %w", item.Message.Stream, id, err)
+	}
+	return nil
+}
