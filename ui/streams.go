@@ -644,7 +644,12 @@ func (p *streamsPage) View(w, h int) string {
 	if p.loaded && len(p.visible) == 0 {
 		out = append(out, s.Muted.Render("  no stream matches"))
 	}
-	from, to := p.cur.window(len(p.visible), h-2)
+	info := p.selectedInfo(w)
+	rows := h - 2
+	if info != "" {
+		rows--
+	}
+	from, to := p.cur.window(len(p.visible), rows)
 	last := len(cols) - 1 // the badge
 	for i := from; i < to; i++ {
 		at := p.visible[i]
@@ -659,10 +664,34 @@ func (p *streamsPage) View(w, h int) string {
 		}
 		out = append(out, line)
 	}
+	if info != "" {
+		for len(out) < h-1 {
+			out = append(out, "")
+		}
+		out = append(out, s.Muted.Render(info))
+	}
 	if p.publish != nil {
 		return overlay(joinLines(out), p.publish.view(w, h), w, h)
 	}
 	return joinLines(out)
+}
+
+// selectedInfo is the selected stream's further facts (sources.StreamInfo
+// Info: a Redis stream's first and last entry and groups, a queue's
+// arguments) on one line cut to width w; "" when it has none.
+func (p *streamsPage) selectedInfo(w int) string {
+	if p.cur.sel < 0 || p.cur.sel >= len(p.visible) {
+		return ""
+	}
+	st := p.streams[p.visible[p.cur.sel]]
+	if len(st.Info) == 0 {
+		return ""
+	}
+	parts := make([]string, len(st.Info))
+	for i, f := range st.Info {
+		parts[i] = f.Name + ": " + f.Value
+	}
+	return render.Line(st.Name+" · "+strings.Join(parts, " · "), w)
 }
 
 func (p *streamsPage) Crumb() string { return connCrumb(p.c, p.conn) }
