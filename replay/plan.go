@@ -404,6 +404,10 @@ func KeepHeader(name string, drop, keep []string) bool {
 // Summary is a plan in numbers.
 type Summary struct {
 	Total, Redrive, Park, Unresolved int
+	// Lost counts the unresolved messages that are lost (only a trace of
+	// them is left, sources.Flaw.Lost, and no edit gives them a value):
+	// no target helps them.
+	Lost int
 	// AlreadyRedriven counts the dead letters left out because an earlier
 	// redrive copied them (not in Total); Again those redriven again.
 	AlreadyRedriven, Again int
@@ -429,9 +433,18 @@ func (p *Plan) Summary() Summary {
 			}
 		case Unresolved:
 			s.Unresolved++
+			if it.Lost() {
+				s.Lost++
+			}
 		}
 	}
 	return s
+}
+
+// Lost reports an item whose message is lost (only a trace of it is
+// left, sources.Flaw.Lost) and that no edit gives a value again.
+func (it Item) Lost() bool {
+	return it.Msg.Flaw != nil && it.Msg.Flaw.Lost && it.Edit == nil
 }
 
 // Write prints the plan for people: counts per target, header changes,

@@ -458,10 +458,16 @@ func (d *redriveDialog) view(width, height int) string {
 		if sum.Park > 0 {
 			fmt.Fprintf(&b, "  %6d parked (redriven %d times already: left in place)\n", sum.Park, max(d.opts.HopLimit, replay.DefaultHopLimit))
 		}
-		if sum.Unresolved > 0 {
-			fmt.Fprintf(&b, "  %6d %s\n", sum.Unresolved, s.Warn.Render("without a target: left in place (t: choose one)"))
-			for _, why := range d.unresolvedReasons(3) {
-				b.WriteString("         " + render.Sanitize(why) + "\n")
+		if n := sum.Unresolved - sum.Lost; n > 0 {
+			fmt.Fprintf(&b, "  %6d %s\n", n, s.Warn.Render("without a target: left in place (t: choose one)"))
+			for _, why := range d.unresolvedReasons(3, false) {
+				b.WriteString("         " + render.Line(why, reasonWidth(width)) + "\n")
+			}
+		}
+		if sum.Lost > 0 {
+			fmt.Fprintf(&b, "  %6d %s\n", sum.Lost, s.Warn.Render("lost: only a trace is left, nothing to redrive (left in place)"))
+			for _, why := range d.unresolvedReasons(1, true) {
+				b.WriteString("         " + render.Line(why, reasonWidth(width)) + "\n")
 			}
 		}
 		d.viewCopies(&b, sum)
@@ -491,7 +497,7 @@ func (d *redriveDialog) view(width, height int) string {
 			above, keys = d.refusal(d.targetErr), "t: choose a target   esc: cancel"
 		case sum.Redrive == 0 && !(sum.Park > 0 && d.opts.ParkTo != ""):
 			why := "no message has a target"
-			if r := d.unresolvedReasons(1); len(r) > 0 {
+			if r := d.unresolvedReasons(1, sum.Lost == sum.Unresolved); len(r) > 0 {
 				why = r[0]
 			}
 			above, keys = d.refusal(errors.New(why)), "t: choose a target   esc: cancel"
@@ -588,11 +594,11 @@ func (d *redriveDialog) view(width, height int) string {
 // the words of sources.ErrBadTarget, which "cannot redrive" says.
 // unresolvedReasons are the different reasons, at most n, why messages of
 // the plan have no target.
-func (d *redriveDialog) unresolvedReasons(n int) []string {
+func (d *redriveDialog) unresolvedReasons(n int, lost bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, it := range d.plan.Items {
-		if it.Action == replay.Unresolved && !seen[it.Reason] && len(out) < n {
+		if it.Action == replay.Unresolved && it.Lost() == lost && !seen[it.Reason] && len(out) < n {
 			seen[it.Reason] = true
 			out = append(out, it.Reason)
 		}
@@ -608,6 +614,10 @@ func (d *redriveDialog) refusal(err error) string {
 	text = strings.TrimSuffix(text, ": "+sources.ErrBadTarget.Error())
 	return d.c.Styles.StatusError.Render("✖ cannot redrive: " + render.Sanitize(text))
 }
+
+// reasonWidth is how much of a reason fits on one line of the dialog in a
+// terminal width wide: the box's text less the reasons' indent of 9.
+func reasonWidth(width int) int { return max(min(width-4, 90)-2-9, 20) }
 
 // box frames the dialog's body, its notes, what stands above its key line
 // (why it cannot run) and the key line in at most width x height, each
