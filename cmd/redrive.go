@@ -337,7 +337,8 @@ func (e *env) runPlan(ctx context.Context, conn sources.Conn, plan *replay.Plan,
 // (resumeCommand; "": mqscope redrive with the plan's source).
 func redriveExit(plan *replay.Plan, res replay.Result, err error, command string) error {
 	resume := ""
-	if res.Stop.Resumable() {
+	var elsewhere *replay.RunningElsewhereError
+	if res.Stop.Resumable() && !errors.As(err, &elsewhere) { // that run is not over: its own end says how to go on
 		if command == "" {
 			command = "mqscope redrive " + shellWord(plan.Source)
 		}

@@ -137,3 +137,18 @@ func TestResumedIDRemembersItsTarget(t *testing.T) {
 		t.Fatalf("the id again after its run ended: exit %d: %s\n%s", code, errOut, out)
 	}
 }
+
+// TestRedriveExitHeldElsewhereSaysNoResume: a run refused because another
+// run of its id is still running says to let that one finish, not to
+// resume (which would be refused the same way).
+func TestRedriveExitHeldElsewhereSaysNoResume(t *testing.T) {
+	plan, err := replay.NewPlan("dlq", nil, replay.Options{ID: "rd-c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := &replay.RunningElsewhereError{ID: "rd-c", Source: "dlq"}
+	got := redriveExit(plan, replay.Result{Stop: replay.Stop{Reason: replay.Failed, Detail: held.Error()}}, held, "").Error()
+	if strings.Contains(got, "resume with") || !strings.Contains(got, "let it finish") {
+		t.Fatalf("%q", got)
+	}
+}
