@@ -186,7 +186,8 @@ func (e *env) messageAt(ctx context.Context, conns []sources.Conn, stream string
 			continue
 		}
 		if part == sources.NoPartition && isQueue(ctx, c, stream) { // a queue's position is its place in a peek
-			_, msgs, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1, acceptCost, false)
+			_, sel, err := e.selection(ctx, []sources.Conn{c}, stream, sources.ReadOptions{}, off+1, nil, acceptCost, false)
+			msgs := sel.Kept
 			if errors.Is(err, sources.ErrUnknownStream) {
 				last = err
 				continue

@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/internal/safetext"
 	"github.com/mqscope/mqscope/replay"
 	"github.com/mqscope/mqscope/sources"
+	"github.com/mqscope/mqscope/sources/filter"
 	"github.com/mqscope/mqscope/ui/render"
 )
 
@@ -138,15 +139,11 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 			return err
 		}
 	}
-	conn, msgs, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.acceptCost, true)
+	conn, read, err := e.selection(ctx, []sources.Conn{conn}, dlq, ropts, f.read.limit, f.read.compiled, f.acceptCost, true)
 	if err != nil {
 		return err
 	}
-	if flt := f.read.compiled; flt != nil {
-		if msgs, err = e.redriveSelection(ctx, conn, dlq, flt, msgs); err != nil {
-			return err
-		}
-	}
+	msgs := read.Kept
 	if f.opts.ID == "" {
 		f.opts.ID = replay.NewID()
 	}
@@ -189,6 +186,10 @@ func (e *env) redrive(ctx context.Context, dlq string, f *redriveFlags) error {
 	if s := plan.Summary(); s.Redrive == 0 && (s.Park == 0 || f.opts.ParkTo == "") {
 		if s.AlreadyRedriven > 0 {
 			fmt.Fprintf(e.stdout, "nothing to redrive: %d already redriven (--again to redrive them again)\n", s.AlreadyRedriven)
+			return nil
+		}
+		if len(msgs) == 0 && read.Filtered && read.Scanned > 0 {
+			fmt.Fprintf(e.stdout, "nothing to redrive: none of the %s read matched the filter\n", counted(read.Scanned, "message"))
 			return nil
 		}
 		if len(msgs) == 0 && st.DeadLetter {
@@ -388,10 +389,13 @@ func (e *env) breaker(ctx context.Context, conn sources.Conn, dlq, id string, f 
 // selection reads the messages to plan: a DLT up to its end, or a peek of
 // a DLQ, refused before reading where the peek costs something (a
 // delivery limit, a maxReceiveCount) and acceptCost does not accept it.
+// With flt (nil: none) only the messages that match are kept, and limit
+// (0: none) counts those, as export's --limit does: the read goes on
+// until limit messages matched or the source's end.
 // Flawed messages are told on stderr as they are read; a lost one (its
 // original gone) only without planLost: a plan that lists it, with why,
 // as left in place, tells it once.
-func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64, acceptCost, planLost bool) (sources.Conn, []sources.Message, error) {
+func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, opts sources.ReadOptions, limit int64, flt *filter.Filter, acceptCost, planLost bool) (sources.Conn, selected, error) {
 	var unknown error
 	for _, c := range conns {
 		r, ok := c.(sources.Reader)
@@ -401,7 +405,7 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 		ro := opts
 		if isQueue(ctx, c, dlq) {
 			ro.Start = sources.Start{Kind: sources.StartOldest}
-			if limit > 0 {
+			if limit > 0 && flt == nil { // a filter's matches may be anywhere in the queue
 				ro.Start = sources.Start{Kind: sources.StartLastN, N: limit}
 			}
 		}
@@ -413,18 +417,25 @@ func (e *env) selection(ctx context.Context, conns []sources.Conn, dlq string, o
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, selected{}, err
+		}
+		if flt != nil {
+			sel, err := e.filtered(ctx, c, dlq, sub, flt, limit)
+			if err != nil {
+				return nil, selected{}, err
+			}
+			return c, sel, nil
 		}
 		msgs, err := sources.Drain(ctx, sub, int(limit))
 		if err != nil {
-			return nil, nil, err
+			return nil, selected{}, err
 		}
-		return c, msgs, nil
+		return c, selected{Kept: msgs, Scanned: len(msgs)}, nil
 	}
 	if unknown == nil {
 		unknown = fmt.Errorf("%q: %w", dlq, sources.ErrUnknownStream)
 	}
-	return nil, nil, unknown
+	return nil, selected{}, unknown
 }
 
 // confirmRedrive asks before a plan runs: y for one message; for more (or

@@ -132,6 +132,14 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 			return nil, fmt.Errorf("redis %s: %q: %w", c.addr, stream, err)
 		}
 	}
+	if empty && !opts.Follow {
+		// Nothing was there when the read began: a bounded read ends at
+		// once. An emptied stream keeps its last id and the count of
+		// entries it had ever had, which tell of no trim during the read.
+		feed := sources.NewFeed(ctx, 0, nil)
+		feed.EndWhenDone()
+		return feed, nil
+	}
 	from, exclusive, err := c.startID(ctx, stream, opts.Start, last, empty)
 	if err != nil {
 		return nil, err
@@ -139,7 +147,7 @@ func (c *Conn) readStream(ctx context.Context, stream string, opts sources.ReadO
 	end, _ := endID(opts, last, empty)
 	added, total := int64(0), int64(-1)
 	var first ID
-	if !opts.Follow && !empty {
+	if !opts.Follow {
 		// What the stream had ever had tells it from a stream of the same
 		// name that takes its place during the read (see deleted).
 		info, err := c.client.XInfoStream(ctx, stream).Result()
