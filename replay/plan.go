@@ -453,7 +453,11 @@ func (it Item) Lost() bool {
 func (p *Plan) Write(w io.Writer) error {
 	s := p.Summary()
 	var b strings.Builder
-	fmt.Fprintf(&b, "redrive %s from %s: %d messages\n", safetext.String(p.ID), safetext.String(p.Source), s.Total)
+	messages := "messages"
+	if s.Total == 1 {
+		messages = "message"
+	}
+	fmt.Fprintf(&b, "redrive %s from %s: %d %s\n", safetext.String(p.ID), safetext.String(p.Source), s.Total, messages)
 	for _, t := range SortedKeys(s.PerTarget) {
 		fmt.Fprintf(&b, "  %6d -> %s\n", s.PerTarget[t], safetext.String(t))
 	}
