@@ -29,3 +29,25 @@ func TestStreamsShowTheSelectedStreamsInfo(t *testing.T) {
 		t.Fatalf("a stream without facts still shows the other's:\n%s", view)
 	}
 }
+
+// Facts longer than a line wrap onto at most three, the last cut with "…".
+func TestStreamsInfoWrapsToThreeLines(t *testing.T) {
+	var info []sources.Property
+	for i := range 40 {
+		info = append(info, sources.Property{Name: "consumer c" + strings.Repeat("x", i%3), Value: "durable pull, pending 0, ack pending 1341, redelivered 7"})
+	}
+	_, p := listedModel(t, 80, 20, []sources.StreamInfo{{Name: "S", Kind: "stream", Partitions: make([]sources.PartitionInfo, 1), Info: info}})
+	lines := strings.Split(ansi.Strip(p.View(80, 20)), "\n")
+	if len(lines) != 20 {
+		t.Fatalf("%d lines, want 20", len(lines))
+	}
+	tail := lines[17:]
+	if !strings.HasPrefix(tail[0], "S · consumer c: durable pull, pending 0, ack pending 1341") || !strings.HasSuffix(tail[2], "…") {
+		t.Fatalf("the facts:\n%s", strings.Join(tail, "\n"))
+	}
+	for _, l := range tail {
+		if ansi.StringWidth(l) > 80 {
+			t.Fatalf("a line wider than the screen: %q", l)
+		}
+	}
+}

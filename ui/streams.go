@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/ui/render"
@@ -644,11 +645,11 @@ func (p *streamsPage) View(w, h int) string {
 	if p.loaded && len(p.visible) == 0 {
 		out = append(out, s.Muted.Render("  no stream matches"))
 	}
-	info := p.selectedInfo(w)
-	rows := h - 2
-	if info != "" {
-		rows--
+	var info []string
+	if h >= 10 { // a short screen keeps its lines for the list
+		info = p.selectedInfo(w)
 	}
+	rows := h - 2 - len(info)
 	from, to := p.cur.window(len(p.visible), rows)
 	last := len(cols) - 1 // the badge
 	for i := from; i < to; i++ {
@@ -664,11 +665,13 @@ func (p *streamsPage) View(w, h int) string {
 		}
 		out = append(out, line)
 	}
-	if info != "" {
-		for len(out) < h-1 {
+	if len(info) > 0 {
+		for len(out) < h-len(info) {
 			out = append(out, "")
 		}
-		out = append(out, s.Muted.Render(info))
+		for _, l := range info {
+			out = append(out, s.Muted.Render(l))
+		}
 	}
 	if p.publish != nil {
 		return overlay(joinLines(out), p.publish.view(w, h), w, h)
@@ -677,22 +680,33 @@ func (p *streamsPage) View(w, h int) string {
 }
 
 // selectedInfo is the selected stream's further facts (sources.StreamInfo
-// Info: a Redis stream's first and last entry and groups, a queue's
-// arguments) on one line cut to width w; "" when it has none.
-func (p *streamsPage) selectedInfo(w int) string {
-	if p.cur.sel < 0 || p.cur.sel >= len(p.visible) {
-		return ""
+// Info: a Redis stream's first and last entry and groups, a NATS stream's
+// consumers, a queue's arguments) wrapped to width w on at most
+// infoLines lines, the last cut with "…"; nil when it has none.
+func (p *streamsPage) selectedInfo(w int) []string {
+	if p.cur.sel < 0 || p.cur.sel >= len(p.visible) || w < 20 {
+		return nil
 	}
 	st := p.streams[p.visible[p.cur.sel]]
 	if len(st.Info) == 0 {
-		return ""
+		return nil
 	}
 	parts := make([]string, len(st.Info))
 	for i, f := range st.Info {
 		parts[i] = f.Name + ": " + f.Value
 	}
-	return render.Line(st.Name+" · "+strings.Join(parts, " · "), w)
+	text := render.Line(st.Name+" · "+strings.Join(parts, " · "), w*infoLines)
+	var out []string
+	for text != "" && len(out) < infoLines {
+		line := ansi.Truncate(text, w, "")
+		out = append(out, line)
+		text = text[len(line):]
+	}
+	return out
 }
+
+// infoLines is how many lines the selected stream's facts may take.
+const infoLines = 3
 
 func (p *streamsPage) Crumb() string { return connCrumb(p.c, p.conn) }
 

@@ -224,6 +224,9 @@ func (s *Stream) Info() sources.StreamInfo {
 	}
 	add := func(name, value string) { si.Info = append(si.Info, sources.Property{Name: name, Value: value}) }
 	add("subjects", strings.Join(s.Subjects, ", "))
+	for _, k := range s.Consumers { // first: what the list's columns do not show
+		add("consumer "+k.Name, k.Summary())
+	}
 	add("bytes", strconv.FormatUint(s.Bytes, 10))
 	add("first", seqTime(s.FirstSeq, s.FirstTime, s.Messages))
 	add("last", seqTime(s.LastSeq, s.LastTime, s.Messages))
@@ -232,9 +235,6 @@ func (s *Stream) Info() sources.StreamInfo {
 	add("replicas", strconv.Itoa(s.Replicas))
 	if s.Duplicates > 0 {
 		add("duplicate window", s.Duplicates.String())
-	}
-	for _, k := range s.Consumers {
-		add("consumer "+k.Name, k.Summary())
 	}
 	if s.Advisories != nil {
 		si.DeadLetter = true
