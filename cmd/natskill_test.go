@@ -3,19 +3,12 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/mqscope/mqscope/internal/testbroker"
-	mqnats "github.com/mqscope/mqscope/sources/nats"
 )
 
 // TestNATSRedriveKilledThenResumedIsExactlyOnce dead-letters messages
@@ -26,54 +19,9 @@ func TestNATSRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 	url, js := natsJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	testbroker.NATSAdvisories(t)
 	name, dlq := testName("KILLED"), testName("KILLEDDLQ")
-	subject := strings.ToLower(name) + ".orders"
-	origin, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{strings.ToLower(name) + ".*"}, Storage: jetstream.MemoryStorage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
-	capt, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: dlq, Storage: jetstream.MemoryStorage,
-		Subjects: []string{mqnats.AdvisoryMaxDeliveries + "." + name + ".*"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), dlq) })
 	const n = 300
-	for i := range n {
-		if _, err := js.Publish(ctx, subject, fmt.Appendf(nil, `{"n":%d}`, i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cons, err := origin.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "worker", AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute, MaxDeliver: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(100*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			if err := m.Nak(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		si, err := capt.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if si.State.Msgs >= n {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("%d of %d advisories", si.State.Msgs, n)
-		}
-	}
-	if err := origin.DeleteConsumer(ctx, "worker"); err != nil { // the copies are not dead-lettered again
-		t.Fatal(err)
-	}
+	natsDeadLetters(t, ctx, js, name, dlq, n, 0)
 
 	state := t.TempDir()
 	const id = "rd-nats-killed"

@@ -467,6 +467,9 @@ func printResult(w io.Writer, p *replay.Plan, r replay.Result) {
 	if r.Duplicates > 0 {
 		fmt.Fprintf(w, ", %d already redriven by an earlier run (not sent again)", r.Duplicates)
 	}
+	if r.FoundWritten > 0 {
+		fmt.Fprintf(w, ", %d of them found written in the target past its duplicate window", r.FoundWritten)
+	}
 	fmt.Fprintf(w, " in %s\n", r.Elapsed.Round(time.Millisecond))
 	for _, t := range replay.SortedKeys(r.PerTarget) {
 		fmt.Fprintf(w, "  %6d -> %s\n", r.PerTarget[t], safetext.String(t))

@@ -31,7 +31,9 @@ func redriveWith(ctx context.Context, conn sources.Conn, r sources.Redriver, p *
 		res.Stop = Stop{Reason: Failed, Detail: err.Error()}
 		return res, err
 	}
-	req := sources.RedriveRequest{ID: p.ID, Source: p.Source, Rate: o.Rate}
+	// A resume says when the id's first attempt began: a connector whose
+	// broker deduplicates for a while only finds what it wrote since.
+	req := sources.RedriveRequest{ID: p.ID, Source: p.Source, Rate: o.Rate, Since: o.Journal.Began()}
 	var items []Item // the plan's item of each request item
 	for _, it := range p.Items {
 		switch {
@@ -147,6 +149,10 @@ func record(conn sources.Conn, p *Plan, o RunOptions, it Item, out sources.Redri
 		}
 		a.Result = "sent"
 		switch {
+		case out.Result == sources.RedriveAlreadyDone && out.Found:
+			a.Result = "already done: found written in the target"
+			res.Duplicates++
+			res.FoundWritten++
 		case out.Result == sources.RedriveAlreadyDone:
 			a.Result = "already done"
 			res.Duplicates++

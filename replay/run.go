@@ -143,6 +143,10 @@ type Result struct {
 	// learn (the connection lost with the answer): audited "in doubt", not
 	// counted done; a run again with the same id settles them.
 	InDoubt int
+	// FoundWritten counts, among Duplicates, the copies an earlier attempt
+	// of the id wrote that the connector found by reading the target (the
+	// broker's deduplication of them had lapsed): not written again.
+	FoundWritten int
 }
 
 // SettledElsewhere is a dead letter a run did not send: it was settled
@@ -391,6 +395,9 @@ type Journal struct {
 	// elsewhere says the journal's lock was held by another run of the
 	// same id when it was opened.
 	elsewhere bool
+	// began is the time of the first entry the file held since its run
+	// last ended (zero: none, this is the id's first attempt).
+	began time.Time
 }
 
 // OpenJournal opens (or creates) the journal of a redrive id in dir and
@@ -429,6 +436,12 @@ func (j *Journal) load(data []byte) {
 			j.planned = &e.Target
 		case EntryEnd: // a run that ended leaves nothing a resume must plan alike
 			j.planned = nil
+		}
+		switch {
+		case e.Kind == EntryEnd:
+			j.began = time.Time{}
+		case j.began.IsZero() || (!e.Time.IsZero() && e.Time.Before(j.began)):
+			j.began = e.Time
 		}
 		if e.Kind == EntryEnd { // the runs it took over ended with it: what they left open is settled
 			j.open.each(func(c openCounts) openCounts {
@@ -762,6 +775,9 @@ func summary(action, id, conn, source, target string, res Result, err error) Aud
 	if res.InDoubt > 0 {
 		r.Counts["in_doubt"] = res.InDoubt
 	}
+	if res.FoundWritten > 0 {
+		r.Counts["found_written"] = res.FoundWritten
+	}
 	for t, n := range res.PerTarget {
 		r.Counts["to "+t] = n
 	}
@@ -864,4 +880,16 @@ type RunningElsewhereError struct {
 // Error says what is going on and what to do.
 func (e *RunningElsewhereError) Error() string {
 	return fmt.Sprintf("another run of redrive %s of %s is running (here or in another mqscope: it holds the journal): nothing written; let it finish, or stop it (Ctrl-C), then run the same redrive again with the same id to settle what it leaves", e.ID, e.Source)
+}
+
+// Began is when the unfinished run the journal holds began: the time of
+// its first entry since the id's last run ended (zero when there is none:
+// this run is the id's first attempt, or the last one ended complete).
+func (j *Journal) Began() time.Time {
+	if j == nil {
+		return time.Time{}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.began
 }

@@ -54,6 +54,12 @@ type RedriveRequest struct {
 	Items []RedriveItem
 	// Rate caps writes a second (0: none).
 	Rate float64
+	// Since is when the first attempt of this redrive id began (zero for a
+	// first run): copies of the items written since may be in the targets
+	// already. A connector whose broker forgets the copies it wrote after
+	// a while (NATS's duplicate window) looks for them there rather than
+	// write them again; one whose guarantee does not lapse ignores it.
+	Since time.Time
 }
 
 // RedriveItem is one dead letter to write back.
@@ -128,6 +134,10 @@ type RedriveOutcome struct {
 	Err error
 	// Settled says how an item RedriveSettledElsewhere was settled.
 	Settled Settlement
+	// Found marks an item RedriveAlreadyDone whose copy the connector
+	// found in its target by reading it (RedriveRequest.Since), the
+	// broker no longer able to deduplicate it.
+	Found bool
 }
 
 // MoveTasker is a connection whose broker moves a dead-letter queue's

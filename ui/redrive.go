@@ -547,6 +547,9 @@ func (d *redriveDialog) view(width, height int) string {
 		if r.Duplicates > 0 {
 			fmt.Fprintf(&b, "%d were redriven by an earlier run: not sent again\n", r.Duplicates)
 		}
+		if r.FoundWritten > 0 {
+			fmt.Fprintf(&b, "%d of them found written in the target past its duplicate window\n", r.FoundWritten)
+		}
 		for _, t := range replay.SortedKeys(r.PerTarget) {
 			fmt.Fprintf(&b, "  %6d → %s\n", r.PerTarget[t], render.Sanitize(t))
 		}

@@ -24,8 +24,9 @@ const redriveWindow = 4096
 
 // ErrUnacknowledged is wrapped by the error of a redrive item whose
 // publish got no PubAck: it may or may not be written. A run again with
-// the same redrive id within the target stream's duplicate window writes
-// it at most once (JetStream drops the duplicate and says so).
+// the same redrive id writes it at most once (within the target stream's
+// duplicate window JetStream drops the duplicate and says so; after it
+// the run finds the copy in the target).
 var ErrUnacknowledged = errors.New("no PubAck: the copy may or may not be written")
 
 var _ error = (*IncompleteError)(nil)
@@ -77,7 +78,12 @@ func AdvisoryID(m *sources.Message) string {
 // when the target names none), with the item's provenance headers and a
 // Nats-Msg-Id from RedriveMsgID (of the dead letter's AdvisoryID), and waits for every PubAck (a window of
 // redriveWindow at once). A PubAck that says Duplicate is
-// sources.RedriveAlreadyDone: an earlier run wrote the copy.
+// sources.RedriveAlreadyDone: an earlier run wrote the copy. A resumed run
+// (req.Since set) whose target's duplicate window has passed since the
+// id's first attempt began first reads that target for the copies the
+// earlier attempts wrote (writtenBefore): those are RedriveAlreadyDone
+// (Found) without being written again, and a target that cannot be read
+// whole stops the run before anything is written (ErrCopiesUnknown).
 // With item.Remove the dead letter (in a capture stream: its advisory
 // record) is deleted from the source stream once the copy is acknowledged,
 // before the item is reported.
@@ -128,6 +134,13 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		}
 	}
 
+	// Past a target's duplicate window JetStream no longer drops a copy an
+	// earlier attempt wrote: the run looks for them there first.
+	found, err := c.writtenBefore(ctx, &req, subjects)
+	if err != nil {
+		return fmt.Errorf("redrive %s: nothing written: %w", req.ID, err)
+	}
+
 	// A JetStream context of the run's own: its window is the run's alone.
 	js, err := jetstream.New(c.nc, jetstream.WithDefaultTimeout(c.timeout),
 		jetstream.WithPublishAsyncMaxPending(redriveWindow))
@@ -155,6 +168,15 @@ func (c *Conn) Redrive(ctx context.Context, req sources.RedriveRequest, report f
 		item := &req.Items[i]
 		if err := unsendable(item, subjects[i]); err != nil {
 			run.tell(sources.RedriveOutcome{Item: i, Result: sources.RedriveFailed, Err: err})
+			continue
+		}
+		if pos, ok := found[i]; ok { // an earlier attempt wrote it: its record goes, nothing is written
+			out := sources.RedriveOutcome{Item: i, Result: sources.RedriveAlreadyDone, Position: pos, Found: true}
+			if item.Remove && run.removals != nil {
+				run.removals <- out
+			} else {
+				run.tell(out)
+			}
 			continue
 		}
 		if interval > 0 {
@@ -363,8 +385,10 @@ func (r *redriveRun) finish(cause error) error {
 // not known: published without a PubAck (the connection closed, the
 // server did not answer), or acknowledged while their advisory record
 // could not be removed. Those items are not reported; a run again with
-// the same redrive id within the duplicate window writes each at most once
-// (JetStream answers Duplicate: RedriveAlreadyDone) and removes the records.
+// the same redrive id writes each at most once and removes the records:
+// within the duplicate window JetStream answers Duplicate
+// (RedriveAlreadyDone), after it the run finds the copies in the target
+// (RedriveRequest.Since).
 type IncompleteError struct {
 	// Unacknowledged and NotRemoved are item indexes.
 	Unacknowledged, NotRemoved []int
@@ -386,9 +410,9 @@ func (e *IncompleteError) Error() string {
 	}
 	s := strings.Join(parts, ", ")
 	if e.Window > 0 {
-		s += fmt.Sprintf("; run again with the same id within %s to settle them without doubles", e.Window)
+		s += fmt.Sprintf("; run again with the same id to settle them without doubles (within %s JetStream drops the doubles; later the run looks for them in the targets)", e.Window)
 	} else {
-		s += "; run again with the same id within the targets' duplicate window to settle them without doubles"
+		s += "; run again with the same id to settle them without doubles"
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
