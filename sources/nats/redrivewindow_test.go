@@ -160,3 +160,59 @@ func TestRedriveResumedPastWindowRefusesWorkQueueTarget(t *testing.T) {
 		t.Fatalf("a first run: %d of %d reported, %v", reported, len(dead), err)
 	}
 }
+
+// A resumed redrive within its target's duplicate window does not read
+// the target: JetStream drops the copy an earlier attempt wrote
+// (RedriveAlreadyDone, not Found) and the record goes.
+func TestRedriveResumedWithinWindowLeavesItToJetStream(t *testing.T) {
+	c := open(t)
+	js := c.JetStream()
+	ctx := ctxT(t)
+	s, name := plainStream(t, js, "RI")
+	capture, dlqName := captureFor(t, js, name)
+	kill(t, js, s, name, capture, 2, 0)
+	target, targetName := plainStream(t, js, "RIT") // the server's window: 2 minutes
+	dead := read(t, c, dlqName, sources.ReadOptions{})
+	id := uniq("ri")
+	all := items(id, dlqName, dead, targetName+".retry", true)
+	began := time.Now()
+	if _, err := js.Publish(ctx, targetName+".retry", all[0].Message.Value, jetstream.WithMsgID(mqnats.RedriveMsgID(dlqName, mqnats.AdvisoryID(&all[0].Message)))); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]sources.RedriveOutcome{} // by item: the records go in any order
+	if err := c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: dlqName, Items: all, Since: began}, func(o sources.RedriveOutcome) { got[o.Item] = o }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Result != sources.RedriveAlreadyDone || got[0].Found || got[1].Result != sources.RedriveWritten {
+		t.Fatalf("outcomes %+v", got)
+	}
+	if streamMsgs(t, target) != 2 || streamMsgs(t, capture) != 0 {
+		t.Fatalf("the target holds %d of 2, the capture %d records", streamMsgs(t, target), streamMsgs(t, capture))
+	}
+}
+
+// A resumed redrive past the duplicate window of a target whose limits
+// dropped messages stored since the redrive began (a copy may be among
+// them) writes nothing and says why.
+func TestRedriveResumedPastWindowRefusesTrimmedTarget(t *testing.T) {
+	c := open(t)
+	js := c.JetStream()
+	ctx := ctxT(t)
+	s, name := plainStream(t, js, "RT")
+	capture, dlqName := captureFor(t, js, name)
+	kill(t, js, s, name, capture, 2, 0)
+	targetName := uniq("RTT")
+	target := newStream(t, js, jetstream.StreamConfig{Name: targetName, Subjects: []string{targetName + ".>"}, Duplicates: 2 * time.Second, MaxMsgs: 1})
+	publish(t, js, targetName+".other", 3, "other") // the first two dropped by MaxMsgs
+	dead := read(t, c, dlqName, sources.ReadOptions{})
+	id := uniq("rt")
+	err := c.Redrive(ctx, sources.RedriveRequest{ID: id, Source: dlqName, Items: items(id, dlqName, dead, targetName+".retry", true),
+		Since: time.Now().Add(-time.Hour)}, func(o sources.RedriveOutcome) { t.Errorf("reported %+v", o) })
+	if !errors.Is(err, mqnats.ErrCopiesUnknown) {
+		t.Fatalf("the resume ended with %v, want ErrCopiesUnknown", err)
+	}
+	t.Log(err)
+	if streamMsgs(t, target) != 1 || streamMsgs(t, capture) != uint64(len(dead)) {
+		t.Fatal("a refused resume wrote or removed something")
+	}
+}
