@@ -60,8 +60,8 @@ func (c *Conn) writtenBefore(ctx context.Context, req *sources.RedriveRequest, s
 	streamOf := map[string]string{}
 	for i := range req.Items {
 		subj := subjects[i]
-		if subj == "" || GoneOriginal(&req.Items[i].Message) {
-			continue // they fail without being written
+		if unsendable(&req.Items[i], subj) != nil {
+			continue // it fails without being written
 		}
 		name, ok := streamOf[subj]
 		if !ok {
