@@ -42,28 +42,12 @@ func TestRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 	state := t.TempDir()
 	const id = "rd-killed"
 	args := []string{"--kafka", cl.Addr(), "--log-file", filepath.Join(state, "log"), "redrive", "orders.DLT", "--yes", "--id", id, "--batch", "10", "--rate", "150"}
-	child := exec.Command(os.Args[0], args...)
-	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
-	var out bytes.Buffer
-	child.Stdout, child.Stderr = &out, &out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	journal := filepath.Join(state, "mqscope", "redrive", id+".journal")
-	deadline := time.Now().Add(30 * time.Second)
-	for lines(journal) < 30 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
-	killedAt := lines(journal)
+	env, killedAt, out := killedRedrive(t, state, id, args, 30, 30*time.Second)
 	if killedAt < 30 {
 		t.Fatalf("the child wrote %d before the kill:\n%s", killedAt, out.String())
 	}
 	resume := exec.Command(os.Args[0], args[:len(args)-2]...) // the same id, no rate limit
-	resume.Env = child.Env
+	resume.Env = env
 	res, err := resume.CombinedOutput()
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, res)
@@ -122,4 +106,30 @@ func redrivenCopies(exported, id string) map[string]int {
 			seen[string(pos)]++
 		}
 	}
+}
+
+// killedRedrive runs mqscope with args (a redrive with --id id) as a child
+// whose state directory is state, kills it with SIGKILL once its journal
+// holds after entries (or wait has passed), and returns the child's
+// environment (a resume runs in the same), how many entries the journal
+// held at the kill, and what the child printed.
+func killedRedrive(t *testing.T, state, id string, args []string, after int, wait time.Duration) (env []string, killedAt int, out *bytes.Buffer) {
+	t.Helper()
+	child := exec.Command(os.Args[0], args...)
+	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
+	out = &bytes.Buffer{}
+	child.Stdout, child.Stderr = out, out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(state, "mqscope", "redrive", id+".journal")
+	deadline := time.Now().Add(wait)
+	for lines(journal) < after && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	return child.Env, lines(journal), out
 }

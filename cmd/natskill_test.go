@@ -1,12 +1,10 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -26,28 +24,12 @@ func TestNATSRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 	state := t.TempDir()
 	const id = "rd-nats-killed"
 	args := []string{"--nats", url, "--log-file", filepath.Join(state, "log"), "redrive", dlq, "--yes", "--id", id, "--rate", "150"}
-	child := exec.Command(os.Args[0], args...)
-	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
-	var out bytes.Buffer
-	child.Stdout, child.Stderr = &out, &out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	journal := filepath.Join(state, "mqscope", "redrive", id+".journal")
-	deadline := time.Now().Add(60 * time.Second)
-	for lines(journal) < 40 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
-	killedAt := lines(journal)
+	env, killedAt, out := killedRedrive(t, state, id, args, 40, 60*time.Second)
 	if killedAt < 40 || killedAt >= n {
 		t.Fatalf("the child journalled %d of %d before the kill:\n%s", killedAt, n, out.String())
 	}
 	resume := exec.Command(os.Args[0], args[:len(args)-2]...) // the same id, no rate limit
-	resume.Env = child.Env
+	resume.Env = env
 	if res, err := resume.CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, res)
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -96,23 +94,8 @@ func TestNATSRedriveKilledResumedPastDuplicateWindowIsExactlyOnce(t *testing.T) 
 	state := t.TempDir()
 	const id = "rd-nats-late"
 	args := []string{"--nats", url, "--log-file", filepath.Join(state, "log"), "redrive", dlq, "--yes", "--id", id, "--rate", "150"}
-	child := exec.Command(os.Args[0], args...)
-	child.Env = append(os.Environ(), "MQSCOPE_AS_CLI=1", "XDG_STATE_HOME="+state)
-	var out bytes.Buffer
-	child.Stdout, child.Stderr = &out, &out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	journal := filepath.Join(state, "mqscope", "redrive", id+".journal")
-	deadline := time.Now().Add(60 * time.Second)
-	for lines(journal) < 30 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
-	if k := lines(journal); k < 30 || k >= n {
+	env, k, out := killedRedrive(t, state, id, args, 30, 60*time.Second)
+	if k < 30 || k >= n {
 		t.Fatalf("the child journalled %d of %d before the kill:\n%s", k, n, out.String())
 	}
 
@@ -156,7 +139,7 @@ func TestNATSRedriveKilledResumedPastDuplicateWindowIsExactlyOnce(t *testing.T) 
 	}
 
 	resume := exec.Command(os.Args[0], args[:len(args)-2]...) // the same id, no rate limit
-	resume.Env = child.Env
+	resume.Env = env
 	res, err := resume.CombinedOutput()
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, res)

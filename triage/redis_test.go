@@ -33,11 +33,7 @@ func TestRedisPendingGroupByTheirErrorFields(t *testing.T) {
 		{"value", "7", "exception_class", "InventoryError"},
 		{"value", "8"}, // no error field, another delivery count than entry 6: one group with it
 	}
-	for _, e := range entries {
-		if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: s, Values: e}).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testbroker.RedisAdd(t, raw, s, entries...)
 	if err := raw.XGroupCreate(ctx, s, "g", "0").Err(); err != nil {
 		t.Fatal(err)
 	}

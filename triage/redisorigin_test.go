@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/mqscope/mqscope/internal/testbroker"
 	"github.com/mqscope/mqscope/sources"
 	"github.com/mqscope/mqscope/sources/redis"
@@ -28,11 +26,7 @@ func TestRedisDeadLetterStreamGroupsByOriginField(t *testing.T) {
 		{"value", "4", "origin", " "}, // no text: the name's origin
 		{"value", "5"},
 	}
-	for _, e := range entries {
-		if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: s, Values: e}).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testbroker.RedisAdd(t, raw, s, entries...)
 	conn, err := redis.Dial(ctx, redis.Options{URL: testbroker.RedisURL(), Match: prefix + "*"})
 	if err != nil {
 		t.Fatal(err)

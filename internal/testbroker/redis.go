@@ -64,3 +64,20 @@ func DeleteRedisKeys(raw *goredis.Client, pattern string) {
 		}
 	}
 }
+
+// RedisAdd appends entries (each its field/value pairs) to stream in
+// order and returns their ids; it fails the test when one is refused.
+func RedisAdd(t testing.TB, raw *goredis.Client, stream string, entries ...[]any) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		id, err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: stream, Values: e}).Result()
+		if err != nil {
+			t.Fatalf("XADD %s: %v", stream, err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
