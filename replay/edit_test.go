@@ -226,3 +226,26 @@ func TestEditKeepsUntouchedJSONValueBytes(t *testing.T) {
 		t.Fatalf("an edited value: %q", e.Value)
 	}
 }
+
+// A subject-stored dead letter whose original is gone has no subject to
+// go back to: an edit that gives it a value again still needs --to, and
+// its stream's name is never taken for a subject.
+func TestPlanLostSubjectNeedsATarget(t *testing.T) {
+	m := sources.Message{Stream: "DLQ", Partition: sources.NoPartition, Offset: 1,
+		DeadLetter: &sources.DeadLetter{Scheme: "nats", BySubject: true, OriginStream: "ORDERS", OriginPartition: sources.NoPartition, OriginOffset: 7},
+		Flaw:       &sources.Flaw{Lost: true, Reason: "the original message ORDERS#7 is gone"}}
+	edits := map[string]replay.Edit{replay.Fingerprint(m): {Value: []byte("rebuilt")}}
+	p, err := replay.NewPlan("DLQ", []sources.Message{m}, replay.Options{ID: "rd-l", Edits: edits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := p.Items[0]; it.Action != replay.Unresolved || !strings.Contains(it.Reason, "--to") {
+		t.Fatalf("without --to: %v %q -> %s", it.Action, it.Reason, it.Target)
+	}
+	if p, err = replay.NewPlan("DLQ", []sources.Message{m}, replay.Options{ID: "rd-l", Edits: edits, To: "orders.rebuilt"}); err != nil {
+		t.Fatal(err)
+	}
+	if it := p.Items[0]; it.Action != replay.Redrive || it.Target.Stream != "orders.rebuilt" {
+		t.Fatalf("with --to: %v %q -> %s", it.Action, it.Reason, it.Target)
+	}
+}

@@ -276,6 +276,8 @@ func resolve(m sources.Message, to string) (Target, string) {
 		return Target{Stream: d.Exchange, RoutingKey: originKey(m), Exchange: true}, ""
 	case d.ReturnTo != "":
 		return Target{Stream: d.ReturnTo}, ""
+	case d.BySubject: // the original, and so its subject, is gone: its stream is no subject
+		return Target{}, "its original subject is not known (the original is gone): choose a subject (--to)"
 	case d.OriginStream == "":
 		return Target{}, "its " + d.Scheme + " headers name no origin"
 	}

@@ -501,6 +501,9 @@ func (d *redriveDialog) view(width, height int) string {
 				why = r[0]
 			}
 			above, keys = d.refusal(errors.New(why)), "t: choose a target   esc: cancel"
+			if sum.Lost == sum.Unresolved && sum.Park == 0 { // no target helps a lost message
+				keys = "esc: cancel"
+			}
 		case d.mustConfirmBytes():
 			keys = s.Warn.Render("Y: redrive with the value's bytes changed beyond the edit") + "   t: target   esc: cancel"
 		default:

@@ -32,3 +32,19 @@ func TestRedriveDialogTellsLostApart(t *testing.T) {
 		t.Fatalf("the others' target:\n%s", v)
 	}
 }
+
+// When every dead letter is lost the dialog offers no target to choose.
+func TestRedriveDialogAllLostOffersNoTarget(t *testing.T) {
+	c := testCommon(120, 30)
+	msgs := goldenDLT()[:2]
+	for i := range msgs {
+		msgs[i].Flaw = &sources.Flaw{Lost: true, Reason: "only its id is left"}
+	}
+	d := newRedriveDialog(c, staticConn{}, 7, "orders.DLT", msgs, false)
+	d.state, d.checked = redrivePlanned, true
+	d.replan()
+	v := ansi.Strip(d.view(120, 30))
+	if strings.Contains(v, "t: choose a target") || !strings.Contains(v, "esc: cancel") {
+		t.Fatalf("the dialog:\n%s", v)
+	}
+}
