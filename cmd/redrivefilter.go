@@ -34,34 +34,20 @@ func (e *env) filtered(ctx context.Context, conn sources.Conn, dlq string, sub s
 	if err != nil {
 		return selected{}, err
 	}
-	decode := dec != nil && flt.UsesDecoded()
+	var vd filter.ValueDecoder
+	if dec != nil {
+		vd = dec
+	}
 	sel := selected{Filtered: true}
 	var failed int64
 	var firstErr error
 	for limit <= 0 || int64(len(sel.Kept)) < limit {
 		batch, err := sub.Next(ctx, drainBatch)
-		for i := range batch {
-			if limit > 0 && int64(len(sel.Kept)) >= limit {
-				break
-			}
-			sel.Scanned++
-			var ok bool
-			var merr error
-			if decode {
-				d := dec.Value(ctx, &batch[i])
-				ok, merr = flt.MatchDecoded(&batch[i], &d)
-			} else {
-				ok, merr = flt.Match(&batch[i])
-			}
-			if merr != nil {
-				failed++
-				if firstErr == nil {
-					firstErr = merr
-				}
-			}
-			if ok {
-				sel.Kept = append(sel.Kept, batch[i])
-			}
+		s := flt.SelectFirst(ctx, batch, vd, int(limit)-len(sel.Kept))
+		sel.Kept = append(sel.Kept, s.Kept...)
+		sel.Scanned += s.Scanned
+		if failed += s.Failed; firstErr == nil {
+			firstErr = s.First
 		}
 		if errors.Is(err, sources.ErrEndOfStream) {
 			break

@@ -16,6 +16,9 @@ type Selection struct {
 	// on; First is the error on the first of them (nil when none).
 	Failed int64
 	First  error
+	// Scanned is how many of the messages were looked at: all, or up to
+	// the last one SelectFirst kept.
+	Scanned int
 }
 
 // Select runs f on each message, decoding values through dec where the
@@ -23,10 +26,19 @@ type Selection struct {
 // does: an expression that fails on a message is no match there, counted.
 // It keeps msgs' order and reuses its array.
 func (f *Filter) Select(ctx context.Context, msgs []sources.Message, dec ValueDecoder) Selection {
+	return f.SelectFirst(ctx, msgs, dec, 0)
+}
+
+// SelectFirst is Select that stops at the n-th match (n 0: none).
+func (f *Filter) SelectFirst(ctx context.Context, msgs []sources.Message, dec ValueDecoder, n int) Selection {
 	var sel Selection
 	decode := dec != nil && f.UsesDecoded()
 	kept := msgs[:0]
 	for i := range msgs {
+		if n > 0 && len(kept) >= n {
+			break
+		}
+		sel.Scanned++
 		var ok bool
 		var err error
 		if decode {
@@ -45,7 +57,7 @@ func (f *Filter) Select(ctx context.Context, msgs []sources.Message, dec ValueDe
 			kept = append(kept, msgs[i])
 		}
 	}
-	clear(msgs[len(kept):])
+	clear(msgs[len(kept):sel.Scanned])
 	sel.Kept = kept
 	return sel
 }
