@@ -69,7 +69,7 @@ func (c *Conn) Read(ctx context.Context, stream string, opts sources.ReadOptions
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", stream, err)
 	}
-	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, capture: capture,
+	r := &read{c: c, stream: stream, opts: opts, follow: opts.Follow, endSeq: endSeq, stopAt: endOffset(opts.End), capture: capture,
 		ready: make(chan struct{}, 1), room: make(chan struct{}), suspects: make(chan struct{}, 1), created: si.Created,
 		from: startSeq(cfg, si.State), total: -1, firstBefore: si.State.FirstSeq}
 	if !opts.Follow && cfg.DeliverPolicy != jetstream.DeliverByStartTimePolicy {
@@ -218,6 +218,7 @@ type read struct {
 	opts    sources.ReadOptions
 	follow  bool
 	endSeq  uint64
+	stopAt  int64 // the end offset's sequence, where a followed read ends too (-1: none)
 	capture bool
 	nothing bool
 
@@ -289,7 +290,7 @@ func (r *read) handle(m jetstream.Msg) {
 			r.bytes += sources.InFlightBytes(&msg)
 			r.last = seq
 		}
-		r.finished = end || ok && endOffset(r.opts.End) == int64(seq)
+		r.finished = end || ok && r.stopAt == int64(seq)
 	}
 	for !r.finished && (len(r.batch) >= readBatch || r.bytes >= r.maxBytes) {
 		room := r.room

@@ -100,7 +100,7 @@ func (c *Conn) readByGet(ctx context.Context, s jetstream.Stream, stream string,
 		feed.EndWhenDone()
 		return feed, nil
 	}
-	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: endSeq, capture: captureOf(si.Config.Subjects) != nil, feed: feed,
+	g := &getRead{c: c, s: s, stream: stream, opts: opts, end: endSeq, stopAt: endOffset(opts.End), capture: captureOf(si.Config.Subjects) != nil, feed: feed,
 		created: si.Created, total: -1}
 	switch cfg.DeliverPolicy {
 	case jetstream.DeliverByStartSequencePolicy:
@@ -128,6 +128,7 @@ type getRead struct {
 	opts    sources.ReadOptions
 	seq     uint64     // the next sequence to get
 	end     uint64     // a bounded read's last sequence
+	stopAt  int64      // the end offset's sequence, where a followed read ends too (-1: none)
 	since   *time.Time // messages stored before are passed over
 	capture bool
 	feed    *sources.Feed
@@ -239,7 +240,7 @@ func (g *getRead) run(ctx context.Context) {
 			return
 		}
 		batch = append(batch, msg)
-		if endOffset(g.opts.End) == int64(raw.Sequence) {
+		if g.stopAt == int64(raw.Sequence) {
 			return // the end reached: no waiting for a message past it
 		}
 		if len(batch) >= getBatch && !flush() {
