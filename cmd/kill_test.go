@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,16 +66,23 @@ func TestRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 		t.Fatal("export orders.DLT")
 	}
 	want := strings.Count(dlt, "\n")
+	exactlyOnce(t, exported, id, want, fmt.Sprintf("killed after %d journalled", killedAt))
+	t.Logf("killed after %d journalled, resumed: %d arrived exactly once", killedAt, want)
+}
+
+// exactlyOnce fails the test unless the export holds one copy by redrive
+// id of each of want dead letters; context goes with the failure.
+func exactlyOnce(t *testing.T, exported, id string, want int, context string) {
+	t.Helper()
 	seen := redrivenCopies(exported, id)
 	if len(seen) != want {
-		t.Fatalf("%d of %d dead letters arrived (killed after %d)", len(seen), want, killedAt)
+		t.Fatalf("%d of %d dead letters came back (%s)", len(seen), want, context)
 	}
 	for pos, n := range seen {
 		if n != 1 {
-			t.Fatalf("dead letter %s arrived %d times", pos, n)
+			t.Fatalf("dead letter %s came back %d times (%s)", pos, n, context)
 		}
 	}
-	t.Logf("killed after %d journalled, resumed: %d arrived exactly once", killedAt, len(seen))
 }
 
 func lines(path string) int {

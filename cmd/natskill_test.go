@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,14 +39,6 @@ func TestNATSRedriveKilledThenResumedIsExactlyOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("export %s: %s", name, errOut)
 	}
-	seen := redrivenCopies(exported, id)
-	if len(seen) != n {
-		t.Fatalf("%d of %d dead letters came back (killed after %d journalled)", len(seen), n, killedAt)
-	}
-	for pos, k := range seen {
-		if k != 1 {
-			t.Fatalf("dead letter %s came back %d times", pos, k)
-		}
-	}
-	t.Logf("killed after %d journalled, resumed: %d came back exactly once", killedAt, len(seen))
+	exactlyOnce(t, exported, id, n, fmt.Sprintf("killed after %d journalled", killedAt))
+	t.Logf("killed after %d journalled, resumed: %d came back exactly once", killedAt, n)
 }

@@ -152,15 +152,7 @@ func TestNATSRedriveKilledResumedPastDuplicateWindowIsExactlyOnce(t *testing.T) 
 	if code != 0 {
 		t.Fatalf("export %s: %s", name, errOut)
 	}
-	seen := redrivenCopies(exported, id)
-	if len(seen) != n {
-		t.Fatalf("%d of %d dead letters came back:\n%s", len(seen), n, res)
-	}
-	for pos, k := range seen {
-		if k != 1 {
-			t.Fatalf("dead letter %s came back %d times:\n%s", pos, k, res)
-		}
-	}
+	exactlyOnce(t, exported, id, n, "the resume said:\n"+string(res))
 	capt, err := js.Stream(ctx, dlq)
 	if err != nil {
 		t.Fatal(err)
